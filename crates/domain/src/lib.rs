@@ -1,0 +1,35 @@
+//! Finmart's domain: the types and rules of a bank–enterprise financing marketplace, with no I/O.
+//!
+//! Values with rules are validated newtypes built by `parse`/`new` ([`Fen`], [`Bps`], [`Months`], [`Uscc`],
+//! [`Range`]); closed vocabularies are [`Labelled`] enums with a machine name and Chinese and English labels.
+
+mod district;
+mod eligibility;
+mod error;
+mod labels;
+mod money;
+mod product;
+mod range;
+mod rate;
+mod record;
+mod term;
+mod uscc;
+mod vocab;
+
+pub use district::District;
+pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, RULE_KEYS};
+pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
+pub use labels::{Labelled, join_zh};
+pub use money::Fen;
+pub use product::{
+    GuaranteeTerms, Institution, InstitutionRef, NewInstitution, Product, ProductSpec, RateBasis, validate_code,
+};
+pub use range::Range;
+pub use rate::Bps;
+pub use record::{COLUMNS, ImportRow, ProductRecord};
+pub use term::Months;
+pub use uscc::Uscc;
+pub use vocab::{
+    Collateral, EnterpriseScale, Industry, InstitutionKind, LifecycleState, LprTenor, PolicySupport, PrioritySector,
+    ProductFamily, Qualification, RepaymentMethod, TaxCreditGrade,
+};

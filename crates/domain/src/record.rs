@@ -1,0 +1,497 @@
+//! The flat product record of import files (JSON and CSV) and its validation into a [`ProductSpec`].
+//!
+//! Both file formats are read into the same [`ProductRecord`] (column → text), so one function decides what
+//! a valid product is, and every bad field of a row is reported at once. The columns are documented in
+//! `docs/import-format.md` and `docs/product-import.schema.json`.
+
+use crate::eligibility::EligibilityRules;
+use crate::product::{GuaranteeTerms, ProductSpec, RateBasis, validate_code};
+use crate::vocab::{
+    Collateral, InstitutionKind, LifecycleState, LprTenor, PolicySupport, ProductFamily, RepaymentMethod,
+};
+use crate::{Bps, District, Fen, FieldErrors, Labelled, Months, Range, ValueError};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+/// Every column an import file may have, in the order of the CSV template.
+pub const COLUMNS: &[&str] = &[
+    "institution_code",
+    "institution_name",
+    "institution_kind",
+    "code",
+    "name",
+    "family",
+    "description",
+    "amount_min_yuan",
+    "amount_max_yuan",
+    "term_min_months",
+    "term_max_months",
+    "rate_min_pct",
+    "rate_max_pct",
+    "rate_basis",
+    "lpr_spread_bps",
+    "repayment_methods",
+    "collateral",
+    "guarantee_agency_code",
+    "guarantee_fee_pct",
+    "eligibility",
+    "policy_support",
+    "decision_days",
+    "online",
+    "districts",
+    "valid_from",
+    "valid_until",
+    "state",
+];
+
+/// One row of an import file: column name → text as written (trimmed; empty cells are absent).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductRecord(BTreeMap<String, String>);
+
+/// A validated import row: the product, its institution and the state it should be in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRow {
+    pub institution_code: String,
+    /// Name and kind, when the row may create the institution.
+    pub new_institution: Option<(String, InstitutionKind)>,
+    pub state: LifecycleState,
+    pub spec: ProductSpec,
+}
+
+impl ProductRecord {
+    /// Builds a record from (column, text) pairs; blank texts are dropped.
+    pub fn from_pairs<K: Into<String>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+        Self(
+            pairs
+                .into_iter()
+                .filter_map(|(k, v)| {
+                    let v = v.as_ref().trim();
+                    (!v.is_empty()).then(|| (k.into().trim().to_owned(), v.to_owned()))
+                })
+                .collect(),
+        )
+    }
+
+    /// Builds a record from a JSON object: numbers and booleans become their text, arrays are joined with
+    /// `|`, and an `eligibility` object becomes its one-line form.
+    ///
+    /// # Errors
+    /// A value that is neither a string, number, boolean, array, object (for `eligibility`) nor null.
+    pub fn from_json(object: &serde_json::Map<String, serde_json::Value>) -> Result<Self, FieldErrors> {
+        use serde_json::Value;
+        let mut errors = FieldErrors::default();
+        let mut pairs = Vec::new();
+        for (key, value) in object {
+            let text = match value {
+                Value::Null => continue,
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join("|"),
+                Value::Object(_) if key == "eligibility" => {
+                    match serde_json::from_value::<EligibilityRules>(value.clone()) {
+                        Ok(rules) => rules.to_line(),
+                        Err(e) => {
+                            errors.push(key.as_str(), ValueError::Invalid(e.to_string()));
+                            continue;
+                        }
+                    }
+                }
+                Value::Object(_) => {
+                    errors.push(key.as_str(), ValueError::Invalid("不能是对象".to_owned()));
+                    continue;
+                }
+            };
+            pairs.push((key.clone(), text));
+        }
+        errors.into_result(|| Self::from_pairs(pairs))
+    }
+
+    fn get(&self, column: &str) -> Option<&str> {
+        self.0.get(column).map(String::as_str)
+    }
+
+    fn required(&self, e: &mut FieldErrors, column: &str) -> Option<&str> {
+        let value = self.get(column);
+        if value.is_none() {
+            e.push(column, ValueError::Empty);
+        }
+        value
+    }
+
+    fn parse_required<T>(
+        &self,
+        e: &mut FieldErrors,
+        column: &str,
+        parse: impl Fn(&str) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        self.required(e, column).and_then(|v| e.check(column, parse(v)))
+    }
+
+    /// Validates the row, reporting every bad or missing field.
+    ///
+    /// # Errors
+    /// All field errors of the row.
+    pub fn validate(&self) -> Result<ImportRow, FieldErrors> {
+        let mut e = FieldErrors::default();
+        for column in self.0.keys() {
+            if !COLUMNS.contains(&column.as_str()) {
+                e.push(column.as_str(), ValueError::Invalid("未知的列".to_owned()));
+            }
+        }
+        let required = |e: &mut FieldErrors, column: &str| self.required(e, column);
+        let parse_required = |e: &mut FieldErrors, column: &str, f: &dyn Fn(&str) -> Result<Fen, ValueError>| {
+            self.parse_required(e, column, f)
+        };
+
+        let institution_code =
+            required(&mut e, "institution_code").and_then(|v| e.check("institution_code", validate_code(v)));
+        let new_institution = match (self.get("institution_name"), self.get("institution_kind")) {
+            (Some(name), Some(kind)) => {
+                e.check("institution_kind", InstitutionKind::parse(kind)).map(|k| (name.to_owned(), k))
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                e.push("institution_kind", ValueError::Invalid("填写机构名称时须同时填写机构类型".to_owned()));
+                None
+            }
+            (None, Some(_)) => {
+                e.push("institution_name", ValueError::Invalid("填写机构类型时须同时填写机构名称".to_owned()));
+                None
+            }
+        };
+        let code = required(&mut e, "code").and_then(|v| e.check("code", validate_code(v)));
+        let name = required(&mut e, "name").and_then(|v| e.check("name", bounded_text(v, 60)));
+        let family = required(&mut e, "family").and_then(|v| e.check("family", ProductFamily::parse(v)));
+        let description = required(&mut e, "description").and_then(|v| e.check("description", bounded_text(v, 2000)));
+
+        let amount_min = parse_required(&mut e, "amount_min_yuan", &|v| Fen::parse_yuan(v));
+        let amount_max = parse_required(&mut e, "amount_max_yuan", &|v| Fen::parse_yuan(v));
+        let amount =
+            pair_range(&mut e, "amount_max_yuan", amount_min, amount_max, |f| f > Fen::ZERO, "amount_min_yuan");
+        let term_min = self.parse_required(&mut e, "term_min_months", Months::parse);
+        let term_max = self.parse_required(&mut e, "term_max_months", Months::parse);
+        let term = pair_range(&mut e, "term_max_months", term_min, term_max, |_| true, "");
+        let rate_min = self.parse_required(&mut e, "rate_min_pct", Bps::parse_percent);
+        let rate_max = self.parse_required(&mut e, "rate_max_pct", Bps::parse_percent);
+        let rate = pair_range(&mut e, "rate_max_pct", rate_min, rate_max, |_| true, "");
+
+        let rate_basis = match self.get("rate_basis").unwrap_or("fixed") {
+            "fixed" | "固定利率" => {
+                if self.get("lpr_spread_bps").is_some() {
+                    e.push("lpr_spread_bps", ValueError::Invalid("固定利率产品不应填写 LPR 加点".to_owned()));
+                }
+                Some(RateBasis::Fixed)
+            }
+            other => e.check("rate_basis", LprTenor::parse(other)).and_then(|tenor| {
+                let spread = required(&mut e, "lpr_spread_bps")?;
+                let spread = e.check(
+                    "lpr_spread_bps",
+                    spread.parse::<i32>().map_err(|_| ValueError::NotANumber(spread.to_owned())).and_then(|s| {
+                        if s.abs() > 2000 { Err(ValueError::TooLarge { max: "±2000".to_owned() }) } else { Ok(s) }
+                    }),
+                )?;
+                Some(RateBasis::Lpr { tenor, spread_bps: spread })
+            }),
+        };
+
+        let repayment_methods = self.parse_required(&mut e, "repayment_methods", |v| list::<RepaymentMethod>(v, false));
+        let collateral = match self.get("collateral") {
+            None | Some("none" | "无") => Some(Vec::new()),
+            Some(v) => e.check("collateral", list::<Collateral>(v, false)),
+        };
+        let guarantee = match (self.get("guarantee_agency_code"), self.get("guarantee_fee_pct")) {
+            (None, None) => Some(None),
+            (Some(agency), Some(fee)) => {
+                let agency = e.check("guarantee_agency_code", validate_code(agency));
+                let fee = e.check("guarantee_fee_pct", Bps::parse_percent(fee));
+                agency.zip(fee).map(|(agency_code, fee_rate)| Some(GuaranteeTerms { agency_code, fee_rate }))
+            }
+            (Some(_), None) => {
+                e.push("guarantee_fee_pct", ValueError::Invalid("有合作担保机构时须填写担保费率".to_owned()));
+                None
+            }
+            (None, Some(_)) => {
+                e.push("guarantee_agency_code", ValueError::Invalid("填写担保费率时须填写合作担保机构".to_owned()));
+                None
+            }
+        };
+        let eligibility = match EligibilityRules::parse_line(self.get("eligibility").unwrap_or("")) {
+            Ok(rules) => Some(rules),
+            Err((key, error)) => {
+                let field = if key.is_empty() { "eligibility".to_owned() } else { format!("eligibility.{key}") };
+                e.push(field, error);
+                None
+            }
+        };
+        let policy_support = match self.get("policy_support") {
+            None | Some("none" | "无") => Some(Vec::new()),
+            Some(v) => e.check("policy_support", list::<PolicySupport>(v, false)),
+        };
+        let decision_days = self.parse_required(&mut e, "decision_days", |v| {
+            let days: u16 = v.parse().map_err(|_| ValueError::NotANumber(v.to_owned()))?;
+            if days > 365 { Err(ValueError::TooLarge { max: "365".to_owned() }) } else { Ok(days) }
+        });
+        let online = match self.get("online") {
+            None => Some(false),
+            Some(v) => e.check("online", parse_bool(v)),
+        };
+        let districts = match self.get("districts") {
+            None => {
+                e.push("districts", ValueError::Empty);
+                None
+            }
+            Some("all" | "全市") => Some(District::ALL.to_vec()),
+            Some(v) => e.check("districts", list::<District>(v, true)),
+        };
+        let valid_from = self.parse_required(&mut e, "valid_from", parse_date);
+        let valid_until = self.get("valid_until").and_then(|v| e.check("valid_until", parse_date(v)));
+        if let (Some(from), Some(until)) = (valid_from, valid_until)
+            && until < from
+        {
+            e.push("valid_until", ValueError::Invalid(format!("截止日期早于起始日期 {from}")));
+        }
+        let state = match self.get("state") {
+            None => Some(LifecycleState::Published),
+            Some(v) => e.check("state", LifecycleState::parse(v)),
+        };
+
+        if !e.is_empty() {
+            return Err(e);
+        }
+        // Every value below is Some: each None pushed an error above.
+        let spec = (|| {
+            Some(ProductSpec {
+                code: code?,
+                name: name?,
+                family: family?,
+                description: description?,
+                amount: amount?,
+                term: term?,
+                rate: rate?,
+                rate_basis: rate_basis?,
+                repayment_methods: repayment_methods?,
+                collateral: collateral?,
+                guarantee: guarantee?,
+                eligibility: eligibility?,
+                policy_support: policy_support?,
+                decision_days: decision_days?,
+                online: online?,
+                districts: districts?,
+                valid_from: valid_from?,
+                valid_until,
+            })
+        })();
+        match (spec, institution_code, state) {
+            (Some(spec), Some(institution_code), Some(state)) => {
+                Ok(ImportRow { institution_code, new_institution, state, spec })
+            }
+            _ => {
+                e.push("row", ValueError::Invalid("记录不完整".to_owned()));
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The record of an existing spec, as an export or a template would write it.
+impl From<(&str, &ProductSpec)> for ProductRecord {
+    fn from((institution_code, s): (&str, &ProductSpec)) -> Self {
+        let join = |items: Vec<&str>| items.join("|");
+        let yuan = |f: Fen| {
+            if f.fen() % 100 == 0 {
+                f.whole_yuan().to_string()
+            } else {
+                format!("{}.{:02}", f.whole_yuan(), f.fen() % 100)
+            }
+        };
+        let pct = |b: Bps| b.percent_text().trim_end_matches('%').to_owned();
+        let mut pairs: Vec<(&str, String)> = vec![
+            ("institution_code", institution_code.to_owned()),
+            ("code", s.code.clone()),
+            ("name", s.name.clone()),
+            ("family", s.family.as_str().to_owned()),
+            ("description", s.description.clone()),
+            ("amount_min_yuan", yuan(*s.amount.min())),
+            ("amount_max_yuan", yuan(*s.amount.max())),
+            ("term_min_months", s.term.min().get().to_string()),
+            ("term_max_months", s.term.max().get().to_string()),
+            ("rate_min_pct", pct(*s.rate.min())),
+            ("rate_max_pct", pct(*s.rate.max())),
+            ("repayment_methods", join(s.repayment_methods.iter().map(|m| m.as_str()).collect())),
+            ("collateral", join(s.collateral.iter().map(|c| c.as_str()).collect())),
+            ("eligibility", s.eligibility.to_line()),
+            ("policy_support", join(s.policy_support.iter().map(|p| p.as_str()).collect())),
+            ("decision_days", s.decision_days.to_string()),
+            ("online", s.online.to_string()),
+            (
+                "districts",
+                if s.citywide() { "all".to_owned() } else { join(s.districts.iter().map(|d| d.as_str()).collect()) },
+            ),
+            ("valid_from", s.valid_from.to_string()),
+        ];
+        match s.rate_basis {
+            RateBasis::Fixed => pairs.push(("rate_basis", "fixed".to_owned())),
+            RateBasis::Lpr { tenor, spread_bps } => {
+                pairs.push(("rate_basis", tenor.as_str().to_owned()));
+                pairs.push(("lpr_spread_bps", spread_bps.to_string()));
+            }
+        }
+        if let Some(g) = &s.guarantee {
+            pairs.push(("guarantee_agency_code", g.agency_code.clone()));
+            pairs.push(("guarantee_fee_pct", pct(g.fee_rate)));
+        }
+        if let Some(until) = s.valid_until {
+            pairs.push(("valid_until", until.to_string()));
+        }
+        Self::from_pairs(pairs)
+    }
+}
+
+impl ProductRecord {
+    /// The value of `column`, if present.
+    #[must_use]
+    pub fn value(&self, column: &str) -> Option<&str> {
+        self.get(column)
+    }
+
+    /// Sets a column (used to add the institution's name and kind to an exported row).
+    pub fn set(&mut self, column: &str, value: impl Into<String>) {
+        self.0.insert(column.to_owned(), value.into());
+    }
+}
+
+fn bounded_text(v: &str, max_chars: usize) -> Result<String, ValueError> {
+    let n = v.chars().count();
+    if n > max_chars { Err(ValueError::TooLarge { max: format!("{max_chars} 个字符") }) } else { Ok(v.to_owned()) }
+}
+
+fn pair_range<T: Ord + Copy + std::fmt::Debug + std::fmt::Display>(
+    e: &mut FieldErrors,
+    field: &str,
+    min: Option<T>,
+    max: Option<T>,
+    min_ok: impl Fn(T) -> bool,
+    min_field: &str,
+) -> Option<Range<T>> {
+    let (min, max) = (min?, max?);
+    if !min_ok(min) {
+        e.push(min_field, ValueError::Invalid("必须大于 0".to_owned()));
+        return None;
+    }
+    if min > max {
+        e.push(field, ValueError::InvertedRange { min: min.to_string(), max: max.to_string() });
+        return None;
+    }
+    Range::new(min, max).ok()
+}
+
+/// A `|`-separated list (also `、` or `,`), without duplicates.
+fn list<T: Labelled + PartialEq>(v: &str, allow_empty: bool) -> Result<Vec<T>, ValueError> {
+    let mut out: Vec<T> = Vec::new();
+    for item in v.split(['|', '、', ',', '，']).map(str::trim).filter(|s| !s.is_empty()) {
+        let value = T::parse(item)?;
+        if out.contains(&value) {
+            return Err(ValueError::Invalid(format!("“{item}”重复出现")));
+        }
+        out.push(value);
+    }
+    if out.is_empty() && !allow_empty { Err(ValueError::Empty) } else { Ok(out) }
+}
+
+fn parse_bool(v: &str) -> Result<bool, ValueError> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "y" | "是" => Ok(true),
+        "false" | "0" | "no" | "n" | "否" => Ok(false),
+        _ => Err(ValueError::Invalid(format!("应为 true 或 false，实际为“{v}”"))),
+    }
+}
+
+fn parse_date(v: &str) -> Result<NaiveDate, ValueError> {
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .map_err(|_| ValueError::Invalid(format!("日期应写作 YYYY-MM-DD，实际为“{v}”")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("institution_code", "jinhai-bank"),
+            ("code", "KJD-01"),
+            ("name", "科技信用贷"),
+            ("family", "credit"),
+            ("description", "面向科技型中小企业的纯信用贷款"),
+            ("amount_min_yuan", "100000"),
+            ("amount_max_yuan", "300万"),
+            ("term_min_months", "6"),
+            ("term_max_months", "36"),
+            ("rate_min_pct", "3.45"),
+            ("rate_max_pct", "4.8"),
+            ("rate_basis", "lpr_1y"),
+            ("lpr_spread_bps", "40"),
+            ("repayment_methods", "equal_instalment|interest_only"),
+            ("eligibility", "min_years_in_operation=2; min_tax_credit_grade=B"),
+            ("policy_support", "risk_compensation"),
+            ("decision_days", "3"),
+            ("online", "true"),
+            ("districts", "binhai|heping"),
+            ("valid_from", "2026-01-01"),
+        ]
+    }
+
+    #[test]
+    fn a_good_row_validates() {
+        let row = ProductRecord::from_pairs(good()).validate().unwrap();
+        assert_eq!(row.spec.amount.max(), &Fen::wan(300));
+        assert_eq!(row.spec.rate_basis, RateBasis::Lpr { tenor: LprTenor::OneYear, spread_bps: 40 });
+        assert!(row.spec.collateral.is_empty());
+        assert_eq!(row.state, LifecycleState::Published);
+        // An exported row reads back as the same product.
+        let again = ProductRecord::from(("jinhai-bank", &row.spec)).validate().unwrap();
+        assert_eq!(again.spec, row.spec);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let mut pairs = good();
+        pairs.retain(|(k, _)| *k != "name");
+        pairs.push(("colour", "red"));
+        for (k, v) in &mut pairs {
+            match *k {
+                "amount_min_yuan" => *v = "-5",
+                "family" => *v = "magic",
+                "term_max_months" => *v = "3",
+                "eligibility" => *v = "min_tax_credit_grade=Z",
+                _ => {}
+            }
+        }
+        let errors = ProductRecord::from_pairs(pairs).validate().unwrap_err();
+        let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        for f in ["colour", "name", "family", "amount_min_yuan", "term_max_months", "eligibility.min_tax_credit_grade"]
+        {
+            assert!(fields.contains(&f), "{f} missing from {fields:?}");
+        }
+    }
+
+    #[test]
+    fn json_objects_become_records() {
+        let json = serde_json::json!({
+            "institution_code": "jinhai-bank", "code": "X1", "name": "专利贷", "family": "ip_pledge",
+            "description": "专利质押", "amount_min_yuan": 100000, "amount_max_yuan": 5000000,
+            "term_min_months": 12, "term_max_months": 36, "rate_min_pct": 3.5, "rate_max_pct": 4.5,
+            "repayment_methods": ["equal_principal"], "collateral": ["ip"],
+            "eligibility": {"min_invention_patents": 1}, "decision_days": 7, "online": false,
+            "districts": "all", "valid_from": "2026-01-01"
+        });
+        let record = ProductRecord::from_json(json.as_object().unwrap()).unwrap();
+        let row = record.validate().unwrap();
+        assert_eq!(row.spec.districts.len(), 16);
+        assert_eq!(row.spec.collateral, vec![Collateral::IntellectualProperty]);
+    }
+}
