@@ -1,1 +1,20 @@
-//! placeholder
+//! Finmart's schema, as sea-orm migrations that run unchanged on SQLite and PostgreSQL.
+//!
+//! Portable column types only (integers, text, booleans, dates, UTC timestamps): money is `BIGINT` fen,
+//! rates `INTEGER` basis points, list-valued product fields `|`-joined machine names, and eligibility rules
+//! their JSON text. `finmart migrate` and every server start apply the pending ones.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_catalogue;
+
+/// The ordered list of migrations.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_create_catalogue::Migration)]
+    }
+}

@@ -1,1 +1,2 @@
-//! placeholder
+//! The finmart command line: serve, migrate, import, reindex, demo.
+pub mod demo;

@@ -74,6 +74,13 @@ impl ProductSpec {
         self.districts.len() == <District as crate::Labelled>::ALL.len()
     }
 
+    /// Puts set-valued fields in their canonical order (districts are a set; their table keeps no order), so
+    /// two specs that mean the same compare equal.
+    pub fn normalize(&mut self) {
+        self.districts.sort_unstable();
+        self.districts.dedup();
+    }
+
     /// Whether the validity window includes `day`.
     #[must_use]
     pub fn valid_on(&self, day: NaiveDate) -> bool {

@@ -265,7 +265,7 @@ impl ProductRecord {
         }
         // Every value below is Some: each None pushed an error above.
         let spec = (|| {
-            Some(ProductSpec {
+            let mut spec = ProductSpec {
                 code: code?,
                 name: name?,
                 family: family?,
@@ -284,7 +284,9 @@ impl ProductRecord {
                 districts: districts?,
                 valid_from: valid_from?,
                 valid_until,
-            })
+            };
+            spec.normalize();
+            Some(spec)
         })();
         match (spec, institution_code, state) {
             (Some(spec), Some(institution_code), Some(state)) => {

@@ -1,1 +1,99 @@
-//! placeholder
+//! Finmart's database: the only place that reads or writes it.
+//!
+//! [`Store`] wraps a sea-orm connection to SQLite (the default, a file under the data directory) or
+//! PostgreSQL (by URL), runs the migrations on connect, and maps rows to domain types. Every write to a
+//! product also appends to the `product_change` log in the same transaction, which is how the search index
+//! (derived from this database) learns what to update, in this process or any other.
+
+mod changes;
+pub mod entity;
+mod error;
+mod import;
+mod institutions;
+mod mapping;
+mod products;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+#[cfg(test)]
+mod tests;
+
+pub use changes::ChangeEntry;
+pub use error::StoreError;
+pub use import::{ImportSummary, RowError};
+pub use products::SaveOutcome;
+
+use finmart_migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// The database, shared by the whole process (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    /// Woken after every committed product change, so in-process followers need not wait for their poll.
+    changed: Arc<Notify>,
+}
+
+impl Store {
+    /// The URL of the default SQLite database inside `data_dir`.
+    #[must_use]
+    pub fn sqlite_url(data_dir: &Path) -> String {
+        format!("sqlite://{}?mode=rwc", data_dir.join("finmart.sqlite3").display())
+    }
+
+    /// Connects and brings the schema up to date.
+    ///
+    /// # Errors
+    /// The database cannot be reached or a migration fails.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .sqlx_logging(false)
+            .max_connections(if url.starts_with("sqlite") { 8 } else { 20 })
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10));
+        let db = Database::connect(options).await?;
+        if db.get_database_backend() == DbBackend::Sqlite {
+            // WAL lets searches read while an import writes; the setting is kept in the file.
+            db.execute_unprepared("PRAGMA journal_mode=WAL;").await?;
+        }
+        Migrator::up(&db, None).await?;
+        Ok(Self { db, changed: Arc::new(Notify::new()) })
+    }
+
+    /// Which kind of database this is (`sqlite` or `postgres`), for logs and health checks.
+    #[must_use]
+    pub fn backend_name(&self) -> &'static str {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => "postgres",
+            DbBackend::Sqlite => "sqlite",
+            _ => "other",
+        }
+    }
+
+    /// Checks that the database answers.
+    ///
+    /// # Errors
+    /// It does not.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await.map_err(StoreError::from)
+    }
+
+    /// The raw connection, for tests and tools that need SQL the store does not offer.
+    #[must_use]
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Closes the pool (waits for connections to be returned).
+    ///
+    /// # Errors
+    /// The pool could not be closed cleanly.
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await.map_err(StoreError::from)
+    }
+}

@@ -1,0 +1,631 @@
+//! The demo data set: a fictional catalogue of Tianjin banks, micro-credit companies, leasing companies,
+//! insurers and credit-guarantee agencies with some 320 products over every family and all sixteen districts,
+//! for `finmart demo`, for screenshots and for the search-relevance fixture (`tests/fixtures/relevance.json`).
+//!
+//! Every institution and product name is invented. The catalogue is generated from the tables in `data`
+//! by a deterministic hash of (institution, family, sequence number), so every call returns the same data.
+
+mod data;
+
+use chrono::NaiveDate;
+use data::{Featured, Flavor, Inst, Stem};
+use finmart_domain::{
+    Bps, Collateral, District, EligibilityRule, EligibilityRules, EnterpriseScale, Fen, GuaranteeTerms, Industry,
+    InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution, PolicySupport, PrioritySector,
+    ProductFamily, ProductSpec, Qualification, Range, RateBasis, RepaymentMethod, TaxCreditGrade,
+};
+
+/// One fictional institution and the products it lists (guarantee agencies list none of their own; products
+/// name them in `spec.guarantee`).
+#[derive(Debug, Clone)]
+pub struct DemoInstitution {
+    pub institution: NewInstitution,
+    pub products: Vec<(LifecycleState, ProductSpec)>,
+}
+
+/// The whole demo catalogue, deterministic (same output every call).
+#[must_use]
+pub fn demo_catalogue() -> Vec<DemoInstitution> {
+    data::INSTITUTIONS
+        .iter()
+        .enumerate()
+        .map(|(index, inst)| DemoInstitution {
+            institution: NewInstitution {
+                code: inst.code.to_owned(),
+                name: inst.name.to_owned(),
+                kind: inst.kind,
+                intro: inst.intro.to_owned(),
+            },
+            products: products_of(index, inst),
+        })
+        .collect()
+}
+
+/// The loan prime rates the demo's floating rates are quoted against, in basis points.
+const LPR_1Y: u32 = 300;
+const LPR_5Y: u32 = 350;
+
+/// A small deterministic generator (FNV-1a seed, SplitMix64 steps): the demo must not change between runs
+/// or library versions, so no external RNG.
+struct Dice(u64);
+
+impl Dice {
+    fn new(parts: &[&str]) -> Self {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for part in parts {
+            for b in part.bytes().chain([0xff]) {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        Self(h)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % n.max(1) as u64).unwrap_or(0)
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    /// A multiple of `step` in `lo..=hi`.
+    fn step(&mut self, lo: u32, hi: u32, step: u32) -> u32 {
+        let n = (hi - lo) / step + 1;
+        lo + step * u32::try_from(self.below(n as usize)).unwrap_or(0)
+    }
+}
+
+/// What one product slot is made from: its full name, its lead sentence, its flavour and fixed districts.
+struct Slot {
+    name: String,
+    lead: &'static str,
+    flavor: Flavor,
+    districts: Option<&'static [District]>,
+}
+
+fn family_abbr(family: ProductFamily) -> &'static str {
+    match family {
+        ProductFamily::Credit => "CR",
+        ProductFamily::FirstLoan => "FL",
+        ProductFamily::Mortgage => "MG",
+        ProductFamily::Guaranteed => "GU",
+        ProductFamily::IpPledge => "IP",
+        ProductFamily::Receivables => "AR",
+        ProductFamily::SupplyChain => "SC",
+        ProductFamily::TaxCredit => "TX",
+        ProductFamily::GovProcurement => "GP",
+        ProductFamily::StartupGuarantee => "SG",
+        ProductFamily::Renewal => "RN",
+        ProductFamily::MediumLongTerm => "ML",
+        ProductFamily::EquityPledge => "EQ",
+        ProductFamily::Leasing => "LS",
+        ProductFamily::Insurance => "IN",
+    }
+}
+
+fn products_of(index: usize, inst: &Inst) -> Vec<(LifecycleState, ProductSpec)> {
+    let mut out = Vec::new();
+    for &(family, count) in inst.offer {
+        let count = usize::from(count);
+        let featured: Vec<&Featured> =
+            data::FEATURED.iter().filter(|f| f.inst == inst.code && f.family == family).collect();
+        let all = data::stems(family, inst.kind);
+        let family_pos = ProductFamily::ALL.iter().position(|f| *f == family).unwrap_or(0);
+        let start = (index + family_pos) % all.len();
+        // The institution's stems in a rotated order, without those a flagship product already uses.
+        let generic: Vec<&Stem> = all[start..]
+            .iter()
+            .chain(&all[..start])
+            .filter(|s| featured.iter().all(|f| f.stem.name != s.name))
+            .collect();
+        let slot = |stem: &Stem, suffix: &str| Slot {
+            name: format!("{}{}{suffix}", inst.brand, stem.name),
+            lead: stem.lead,
+            flavor: stem.flavor,
+            districts: None,
+        };
+        let slots = featured
+            .iter()
+            .map(|f| Slot {
+                name: if f.full_name { f.stem.name.to_owned() } else { format!("{}{}", inst.brand, f.stem.name) },
+                lead: f.stem.lead,
+                flavor: f.stem.flavor,
+                districts: f.districts,
+            })
+            .chain(generic.iter().map(|s| slot(s, "")))
+            .take(count);
+        for (k, s) in slots.enumerate() {
+            out.push((LifecycleState::Published, build(inst, family, k + 1, &s)));
+        }
+        let unlisted = data::UNLISTED.iter().filter(|(code, f, _, _)| *code == inst.code && *f == family);
+        let spare = generic.iter().skip(count.saturating_sub(featured.len()));
+        for (k, ((_, _, state, suffix), stem)) in unlisted.zip(spare).enumerate() {
+            out.push((*state, build(inst, family, count + k + 1, &slot(stem, suffix))));
+        }
+    }
+    out
+}
+
+#[allow(clippy::expect_used)] // The arguments are the static demo tables' own values, all in range.
+fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> ProductSpec {
+    use ProductFamily as F;
+    let code = format!("{}-{}-{seq:03}", inst.prefix, family_abbr(family));
+    let mut dice = Dice::new(&[inst.code, family.as_str(), &seq.to_string()]);
+    let micro_credit = inst.kind == InstitutionKind::MicroCredit;
+
+    // Amount in 万元, term in months, rate in basis points.
+    let (mins, maxs): (&[u32], &[u32]) = match family {
+        F::Credit => (&[10, 20, 30, 50], &[100, 200, 300, 500]),
+        F::FirstLoan => (&[5, 10, 20], &[100, 200, 300]),
+        F::Mortgage => (&[50, 100, 200], &[1000, 2000, 3000]),
+        F::Guaranteed => (&[10, 30, 50], &[300, 500, 1000]),
+        F::IpPledge => (&[50, 100], &[500, 1000, 2000]),
+        F::Receivables => (&[20, 50], &[500, 1000, 2000]),
+        F::SupplyChain => (&[10, 20, 50], &[300, 500, 1000]),
+        F::TaxCredit => (&[5, 10], &[100, 200, 300]),
+        F::GovProcurement => (&[10, 20, 50], &[300, 500, 1000]),
+        F::StartupGuarantee => (&[2, 5], &[20, 30]),
+        F::Renewal => (&[10, 50], &[500, 1000]),
+        F::MediumLongTerm => (&[100, 200, 500], &[2000, 3000, 5000]),
+        F::EquityPledge => (&[100, 200], &[1000, 2000, 3000]),
+        F::Leasing => (&[50, 100], &[1000, 3000, 5000]),
+        F::Insurance => (&[5, 10], &[100, 200, 300]),
+    };
+    let mut amount_max = dice.pick(maxs);
+    if slot.flavor == Flavor::ReSupport {
+        amount_max = 50;
+    }
+    if micro_credit {
+        amount_max = amount_max.min(if family == F::Credit || family == F::TaxCredit { 100 } else { 300 });
+    }
+    let amount_min = dice.pick(mins).min(amount_max);
+
+    let (tmins, tmaxs): (&[u16], &[u16]) = match family {
+        F::Credit => (&[3, 6, 12], &[12, 24, 36]),
+        F::FirstLoan => (&[6, 12], &[12, 24, 36]),
+        F::Mortgage => (&[12, 24], &[60, 84, 120]),
+        F::Guaranteed | F::Renewal => (&[6, 12], &[12, 24, 36]),
+        F::IpPledge => (&[6, 12], &[12, 24, 36]),
+        F::Receivables | F::SupplyChain => (&[1, 3], &[6, 12]),
+        F::TaxCredit => (&[3, 6, 12], &[12, 24]),
+        F::GovProcurement => (&[3, 6], &[12, 24]),
+        F::StartupGuarantee => (&[6, 12], &[24]),
+        F::MediumLongTerm => (&[36, 60], &[60, 84, 120]),
+        F::EquityPledge => (&[12], &[24, 36]),
+        F::Leasing => (&[12, 24], &[36, 48, 60]),
+        F::Insurance => (&[6, 12], &[12, 24]),
+    };
+    let term_min = dice.pick(tmins);
+    let term_max = dice.pick(tmaxs).max(term_min);
+
+    let (lo_a, lo_b, w_a, w_b) = match family {
+        F::Credit => (320, 420, 80, 220),
+        F::FirstLoan => (330, 400, 50, 150),
+        F::Mortgage => (300, 380, 60, 150),
+        F::Guaranteed | F::Renewal => (350, 420, 50, 130),
+        F::IpPledge => (350, 430, 60, 130),
+        F::Receivables => (360, 450, 60, 150),
+        F::SupplyChain => (350, 450, 50, 150),
+        F::TaxCredit => (350, 430, 80, 170),
+        F::GovProcurement => (350, 430, 50, 150),
+        F::StartupGuarantee => (300, 345, 30, 100),
+        F::MediumLongTerm => (320, 380, 50, 120),
+        F::EquityPledge => (400, 480, 60, 170),
+        F::Leasing => (450, 560, 100, 250),
+        F::Insurance => (380, 460, 80, 150),
+    };
+    let mut rate_lo = dice.step(lo_a, lo_b, 5);
+    if micro_credit {
+        rate_lo += 400;
+    }
+    let rate_hi = rate_lo + dice.step(w_a, w_b, 5);
+    let floating = match family {
+        F::StartupGuarantee => true,
+        F::Leasing => false,
+        _ => !micro_credit && dice.chance(55),
+    };
+    let rate_basis = if floating {
+        let (tenor, lpr) = if term_max > 60 { (LprTenor::FiveYear, LPR_5Y) } else { (LprTenor::OneYear, LPR_1Y) };
+        let spread = i32::try_from(rate_lo).unwrap_or(0) - i32::try_from(lpr).unwrap_or(0);
+        RateBasis::Lpr { tenor, spread_bps: spread }
+    } else {
+        RateBasis::Fixed
+    };
+
+    let repayment_methods = repayment(family, slot.flavor, &mut dice);
+    let collateral = collateral(family, &mut dice);
+
+    let guarantee = match family {
+        F::Guaranteed => {
+            let agency = match slot.flavor {
+                Flavor::Tech | Flavor::Giant | Flavor::Gazelle => data::TECH_AGENCY,
+                Flavor::Agri => data::AGRI_AGENCY,
+                _ => dice.pick(data::GENERAL_AGENCIES),
+            };
+            Some((agency, dice.step(50, 150, 10)))
+        }
+        F::StartupGuarantee => Some((data::STARTUP_AGENCY, dice.step(50, 80, 10))),
+        F::IpPledge if dice.chance(35) => Some((data::TECH_AGENCY, dice.step(50, 100, 10))),
+        _ => None,
+    }
+    .map(|(agency, fee)| GuaranteeTerms {
+        agency_code: agency.to_owned(),
+        fee_rate: Bps::new(fee).expect("demo data is valid"),
+    });
+
+    let mut policy_support = policy(family, &mut dice);
+    if micro_credit {
+        // The city's risk-compensation fund covers bank loans only.
+        policy_support.retain(|p| *p != PolicySupport::RiskCompensation);
+    }
+
+    let online = slot.flavor == Flavor::Online
+        || inst.code == "qihang-bank"
+        || dice.chance(match family {
+            F::TaxCredit => 80,
+            F::Credit | F::SupplyChain => 50,
+            F::FirstLoan | F::Receivables | F::GovProcurement => 40,
+            F::Renewal | F::Insurance | F::Guaranteed => 30,
+            F::Mortgage | F::MediumLongTerm | F::EquityPledge | F::Leasing => 0,
+            F::IpPledge | F::StartupGuarantee => 10,
+        });
+    let decision_days = if slot.flavor == Flavor::Online {
+        dice.step(1, 2, 1)
+    } else if online {
+        dice.step(1, 3, 1)
+    } else {
+        let (a, b) = match family {
+            F::Credit | F::SupplyChain => (2, 7),
+            F::FirstLoan | F::GovProcurement => (3, 7),
+            F::Mortgage | F::Guaranteed | F::StartupGuarantee => (5, 15),
+            F::IpPledge | F::MediumLongTerm => (10, 30),
+            F::Receivables | F::Renewal | F::Insurance => (3, 10),
+            F::TaxCredit => (1, 3),
+            F::EquityPledge => (10, 25),
+            F::Leasing => (5, 20),
+        };
+        dice.step(a, b, 1)
+    };
+    let decision_days = u16::try_from(decision_days).unwrap_or(30);
+
+    let districts = districts(inst, family, slot, &mut dice);
+
+    let from_month = dice.below(22);
+    let valid_from =
+        date(2025 + i32::try_from(from_month / 12).unwrap_or(0), from_month % 12 + 1, dice.pick(&[1, 8, 15, 20]));
+    let valid_until = dice
+        .chance(30)
+        .then(|| dice.pick(&[(2027, 3, 31), (2027, 6, 30), (2027, 12, 31)]))
+        .map(|(y, m, d)| date(y, m, d));
+
+    let eligibility = eligibility(family, slot.flavor, &mut dice);
+
+    let mut spec = ProductSpec {
+        code,
+        name: slot.name.clone(),
+        family,
+        description: String::new(),
+        amount: Range::new(Fen::wan(amount_min), Fen::wan(amount_max)).expect("demo data is valid"),
+        term: Range::new(months(term_min), months(term_max)).expect("demo data is valid"),
+        rate: Range::new(bps(rate_lo), bps(rate_hi)).expect("demo data is valid"),
+        rate_basis,
+        repayment_methods,
+        collateral,
+        guarantee,
+        eligibility: EligibilityRules::new(eligibility).expect("demo data is valid"),
+        policy_support,
+        decision_days,
+        online,
+        districts,
+        valid_from,
+        valid_until,
+    };
+    spec.description = describe(&spec, slot, &mut dice);
+    spec
+}
+
+#[allow(clippy::expect_used)] // Called with the static tables' own values only.
+fn bps(v: u32) -> Bps {
+    Bps::new(v).expect("demo data is valid")
+}
+
+#[allow(clippy::expect_used)] // Called with the static tables' own values only.
+fn months(v: u16) -> Months {
+    Months::new(v).expect("demo data is valid")
+}
+
+#[allow(clippy::expect_used)] // Called with the static tables' own values only.
+fn date(y: i32, m: usize, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, u32::try_from(m).unwrap_or(1), d).expect("demo data is valid")
+}
+
+fn repayment(family: ProductFamily, flavor: Flavor, dice: &mut Dice) -> Vec<RepaymentMethod> {
+    use ProductFamily as F;
+    use RepaymentMethod as R;
+    let candidates: &[R] = match family {
+        F::Credit | F::TaxCredit => &[R::Revolving, R::InterestOnly, R::EqualInstalment],
+        F::FirstLoan => &[R::InterestOnly, R::EqualInstalment, R::Revolving],
+        F::Mortgage => &[R::EqualInstalment, R::EqualPrincipal, R::InterestOnly],
+        F::Guaranteed | F::StartupGuarantee | F::Renewal => &[R::InterestOnly, R::EqualInstalment],
+        F::IpPledge | F::EquityPledge => &[R::InterestOnly, R::EqualPrincipal],
+        F::Receivables | F::GovProcurement => &[R::InterestOnly],
+        F::SupplyChain => &[R::InterestOnly, R::Revolving],
+        F::MediumLongTerm | F::Leasing => &[R::EqualInstalment, R::EqualPrincipal],
+        F::Insurance => &[R::EqualInstalment, R::InterestOnly],
+    };
+    let start = dice.below(candidates.len());
+    let n = 1 + dice.below(candidates.len());
+    let mut methods: Vec<R> = candidates.iter().cycle().skip(start).take(n).copied().collect();
+    if flavor == Flavor::Revolving && !methods.contains(&R::Revolving) {
+        methods.insert(0, R::Revolving);
+    }
+    methods
+}
+
+fn collateral(family: ProductFamily, dice: &mut Dice) -> Vec<Collateral> {
+    use Collateral as C;
+    use ProductFamily as F;
+    match family {
+        F::Mortgage if dice.chance(25) => vec![C::RealEstate, C::Equipment],
+        F::Mortgage => vec![C::RealEstate],
+        F::Guaranteed => vec![C::Guarantee],
+        F::IpPledge => vec![C::IntellectualProperty],
+        F::Receivables | F::SupplyChain => vec![C::Receivables],
+        F::GovProcurement if dice.chance(40) => vec![C::Receivables],
+        F::MediumLongTerm => {
+            dice.pick(&[&[C::RealEstate][..], &[C::Equipment], &[C::RealEstate, C::Equipment]]).to_vec()
+        }
+        F::EquityPledge => vec![C::Equity],
+        _ => Vec::new(),
+    }
+}
+
+fn policy(family: ProductFamily, dice: &mut Dice) -> Vec<PolicySupport> {
+    use PolicySupport as P;
+    use ProductFamily as F;
+    // Percent chances of risk compensation, interest subsidy and guarantee-fee subsidy.
+    let (risk, subsidy, fee) = match family {
+        F::Credit | F::Insurance => (50, 0, 0),
+        F::FirstLoan => (100, 30, 0),
+        F::Guaranteed => (40, 0, 70),
+        F::IpPledge => (100, 50, 0),
+        F::Receivables | F::TaxCredit | F::GovProcurement => (30, 0, 0),
+        F::StartupGuarantee => (0, 100, 50),
+        F::Renewal => (40, 0, 0),
+        F::MediumLongTerm => (0, 35, 0),
+        F::EquityPledge => (20, 0, 0),
+        F::Leasing => (0, 20, 0),
+        F::Mortgage | F::SupplyChain => (0, 0, 0),
+    };
+    let mut out = Vec::new();
+    if dice.chance(risk) {
+        out.push(P::RiskCompensation);
+    }
+    if dice.chance(subsidy) {
+        out.push(P::InterestSubsidy);
+    }
+    if dice.chance(fee) {
+        out.push(P::GuaranteeFeeSubsidy);
+    }
+    out
+}
+
+/// The districts a product serves. First loans serving only part of the city never include 滨海新区 unless a
+/// flagship product says so, so that a search for 首贷 in 滨海 has a definite answer.
+fn districts(inst: &Inst, family: ProductFamily, slot: &Slot, dice: &mut Dice) -> Vec<District> {
+    if let Some(fixed) = slot.districts {
+        return fixed.to_vec();
+    }
+    let citywide_percent = match inst.kind {
+        _ if inst.home.is_empty() => 100,
+        _ if inst.code == "qihang-bank" => 85,
+        InstitutionKind::MicroCredit => 0,
+        InstitutionKind::Leasing => 60,
+        _ => 50,
+    };
+    if dice.chance(citywide_percent) {
+        return District::ALL.to_vec();
+    }
+    // Farm products serve farming districts and marine products the coast, whatever the lender's home.
+    let pool: Vec<District> = match slot.flavor {
+        Flavor::Agri => {
+            let rural: Vec<District> = inst.home.iter().filter(|d| data::RURAL.contains(d)).copied().collect();
+            if rural.is_empty() { data::RURAL.to_vec() } else { rural }
+        }
+        Flavor::Sectors(sectors) if sectors.contains(&PrioritySector::MarineEconomy) => data::COASTAL.to_vec(),
+        _ => inst.home.to_vec(),
+    };
+    let size = 1 + dice.below(pool.len().min(5));
+    let start = dice.below(pool.len());
+    let mut chosen: Vec<District> = pool.iter().cycle().skip(start).take(size).copied().collect();
+    if family == ProductFamily::FirstLoan {
+        chosen.retain(|d| *d != District::Binhai);
+    }
+    if chosen.is_empty() { District::ALL.to_vec() } else { chosen }
+}
+
+/// Replaces any rule with the same key, then adds `rule`.
+fn set(rules: &mut Vec<EligibilityRule>, rule: EligibilityRule) {
+    rules.retain(|r| r.key() != rule.key());
+    rules.push(rule);
+}
+
+fn eligibility(family: ProductFamily, flavor: Flavor, dice: &mut Dice) -> Vec<EligibilityRule> {
+    use EligibilityRule as E;
+    use EnterpriseScale as Sc;
+    use ProductFamily as F;
+    let revenue_min = |wan: u32| E::Revenue(finmart_domain::Bounds { min: Some(Fen::wan(wan)), max: None });
+    let no_real_estate = E::IndustriesExcluded(vec![Industry::RealEstateDevelopment]);
+    let years =
+        |dice: &mut Dice, lo: u32, hi: u32| E::MinYearsInOperation(u16::try_from(dice.step(lo, hi, 1)).unwrap_or(1));
+    let overdue = |dice: &mut Dice| E::NoOverdueMonths(dice.pick(&[12, 24]));
+    let mut r = match family {
+        F::Credit => {
+            let mut r = vec![
+                years(dice, 1, 3),
+                E::MinTaxCreditGrade(if dice.chance(30) { TaxCreditGrade::A } else { TaxCreditGrade::B }),
+                overdue(dice),
+            ];
+            if dice.chance(50) {
+                r.push(revenue_min(dice.pick(&[100, 200, 300])));
+            }
+            if dice.chance(50) {
+                r.push(no_real_estate.clone());
+            }
+            r
+        }
+        F::FirstLoan => vec![
+            E::FirstLoanOnly,
+            E::MinYearsInOperation(1),
+            E::Scales(vec![Sc::Micro, Sc::Small]),
+            E::NoOverdueMonths(24),
+        ],
+        F::Mortgage => vec![years(dice, 2, 3), E::NoOverdueMonths(24), E::MaxDebtRatio(bps(dice.pick(&[7000, 7500])))],
+        F::Guaranteed => vec![
+            years(dice, 1, 2),
+            E::Scales(if dice.chance(50) {
+                vec![Sc::Micro, Sc::Small]
+            } else {
+                vec![Sc::Micro, Sc::Small, Sc::Medium]
+            }),
+            no_real_estate.clone(),
+            E::NoOverdueMonths(12),
+        ],
+        F::IpPledge => vec![years(dice, 1, 2), E::MinInventionPatents(dice.pick(&[1, 2, 3])), E::NoOverdueMonths(12)],
+        F::Receivables => vec![years(dice, 1, 2), E::CoreEnterpriseReceivables, E::NoOverdueMonths(12)],
+        F::SupplyChain => vec![E::MinYearsInOperation(1), E::CoreEnterpriseReceivables, E::NoOverdueMonths(12)],
+        F::TaxCredit => vec![
+            E::MinYearsInOperation(2),
+            E::MinTaxCreditGrade(if dice.chance(40) { TaxCreditGrade::A } else { TaxCreditGrade::B }),
+            E::MinTaxPaid(Fen::wan(dice.pick(&[1, 2, 5, 10]))),
+            E::NoOverdueMonths(12),
+        ],
+        F::GovProcurement => {
+            let mut r = vec![E::GovProcurementContract, E::NoOverdueMonths(12)];
+            if dice.chance(50) {
+                r.push(E::MinYearsInOperation(1));
+            }
+            r
+        }
+        F::StartupGuarantee => vec![E::Scales(vec![Sc::Micro]), E::NoOverdueMonths(24)],
+        F::Renewal => vec![
+            years(dice, 2, 3),
+            overdue(dice),
+            E::MaxDebtRatio(bps(7000)),
+            E::Scales(vec![Sc::Micro, Sc::Small, Sc::Medium]),
+        ],
+        F::MediumLongTerm => vec![
+            E::MinYearsInOperation(3),
+            E::Scales(vec![Sc::Small, Sc::Medium]),
+            revenue_min(dice.pick(&[1000, 2000])),
+            E::MaxDebtRatio(bps(6500)),
+        ],
+        F::EquityPledge => vec![years(dice, 2, 3), revenue_min(dice.pick(&[500, 1000])), E::MaxDebtRatio(bps(6000))],
+        F::Leasing => {
+            let mut r = vec![E::MinYearsInOperation(2), no_real_estate.clone(), E::NoOverdueMonths(24)];
+            if dice.chance(50) {
+                r.push(revenue_min(300));
+            }
+            r
+        }
+        F::Insurance => vec![
+            years(dice, 1, 2),
+            E::Revenue(finmart_domain::Bounds { min: Some(Fen::wan(100)), max: Some(Fen::wan(20_000)) }),
+            E::NoOverdueMonths(12),
+        ],
+    };
+    let allowed = |r: &mut Vec<E>, industries: Vec<Industry>| {
+        r.retain(|x| x.key() != "industries_excluded");
+        set(r, E::IndustriesAllowed(industries));
+    };
+    match flavor {
+        Flavor::Tech => set(&mut r, E::QualificationsAny(vec![Qualification::TechSme, Qualification::HighTech])),
+        Flavor::Giant => {
+            set(&mut r, E::QualificationsAny(vec![Qualification::Specialised, Qualification::LittleGiant]));
+        }
+        Flavor::Gazelle => set(
+            &mut r,
+            E::QualificationsAny(vec![Qualification::Gazelle, Qualification::Fledgling, Qualification::Leading]),
+        ),
+        Flavor::Sectors(sectors) => set(&mut r, E::SectorsAny(sectors.to_vec())),
+        Flavor::Agri => allowed(&mut r, vec![Industry::Agriculture]),
+        Flavor::Trade => {
+            allowed(&mut r, vec![Industry::Wholesale, Industry::Retail, Industry::Catering, Industry::Accommodation]);
+        }
+        Flavor::Mfg => allowed(&mut r, vec![Industry::Industrial]),
+        Flavor::Build => allowed(&mut r, vec![Industry::Construction]),
+        Flavor::Micro => set(&mut r, E::Scales(vec![EnterpriseScale::Micro, EnterpriseScale::Small])),
+        Flavor::Trademark => {
+            r.retain(|x| x.key() != "min_invention_patents");
+            set(&mut r, E::MinTrademarks(dice.pick(&[1, 2, 3])));
+        }
+        Flavor::ReSupport => {
+            set(&mut r, E::Employees(finmart_domain::Bounds { min: Some(5), max: None }));
+            set(&mut r, E::Scales(vec![EnterpriseScale::Micro, EnterpriseScale::Small]));
+        }
+        Flavor::Plain | Flavor::Online | Flavor::Revolving => {}
+    }
+    r
+}
+
+/// The Chinese description: lead and use of funds, then selling points and facts drawn from the product's own
+/// fields (districts, guarantee, speed, policy, amount), as many as fit in 200 characters.
+fn describe(spec: &ProductSpec, slot: &Slot, dice: &mut Dice) -> String {
+    const MAX_CHARS: usize = 200;
+    let (uses, features) = data::phrases(spec.family);
+    let mut text = format!("{}，{}。", slot.lead, dice.pick(uses));
+    let mut extras = vec![format!("{}。", dice.pick(features))];
+    if !spec.citywide() {
+        let names: Vec<&str> = spec.districts.iter().map(|d| d.label_zh()).collect();
+        extras.push(format!("服务{}的企业。", names.join("、")));
+    }
+    if let Some(g) = &spec.guarantee {
+        let agency =
+            data::INSTITUTIONS.iter().find(|i| i.code == g.agency_code).map_or("融资担保机构", |i| i.brand);
+        extras.push(format!("由{agency}提供担保，年担保费率{}。", g.fee_rate.percent_text()));
+    }
+    if spec.repayment_methods.contains(&RepaymentMethod::Revolving) {
+        extras.push("额度内随借随还，按日计息。".to_owned());
+    }
+    extras.push(match (spec.online, spec.decision_days) {
+        (true, 0 | 1) => "全流程线上办理，最快当天审批。".to_owned(),
+        (true, d) => format!("线上申请，{d}个工作日内完成审批。"),
+        (false, d) => format!("客户经理上门服务，{d}个工作日内出具审批意见。"),
+    });
+    for p in &spec.policy_support {
+        extras.push(
+            match p {
+                PolicySupport::RiskCompensation => "纳入天津市中小微企业贷款风险补偿范围。",
+                PolicySupport::InterestSubsidy => "符合条件的可享受财政贴息。",
+                PolicySupport::GuaranteeFeeSubsidy => "担保费可申请财政补贴。",
+            }
+            .to_owned(),
+        );
+    }
+    let wan = |f: &Fen| f.fen() / 1_000_000;
+    let (t0, t1) = (spec.term.min().get(), spec.term.max().get());
+    let term = if t0 == t1 { format!("{t1}个月") } else { format!("{t0}至{t1}个月") };
+    extras.push(format!("额度{}万元至{}万元，期限{term}。", wan(spec.amount.min()), wan(spec.amount.max())));
+    for extra in extras {
+        if text.chars().count() + extra.chars().count() <= MAX_CHARS {
+            text.push_str(&extra);
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,248 @@
+//! Checks that the demo catalogue is as large, as varied and as valid as the demo and the relevance fixture need.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+use chrono::Datelike;
+use finmart_domain::ProductRecord;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+fn published() -> Vec<(String, InstitutionKind, ProductSpec)> {
+    demo_catalogue()
+        .into_iter()
+        .flat_map(|d| {
+            let (code, kind) = (d.institution.code.clone(), d.institution.kind);
+            d.products
+                .into_iter()
+                .filter(|(state, _)| *state == LifecycleState::Published)
+                .map(move |(_, spec)| (code.clone(), kind, spec))
+        })
+        .collect()
+}
+
+#[test]
+fn institutions_are_many_kinds_with_valid_unique_codes() {
+    let catalogue = demo_catalogue();
+    assert!(catalogue.len() >= 30, "{} institutions", catalogue.len());
+    let kinds: BTreeSet<_> = catalogue.iter().map(|d| d.institution.kind).collect();
+    assert_eq!(kinds.len(), InstitutionKind::ALL.len());
+    let mut codes = HashSet::new();
+    let mut names = HashSet::new();
+    for d in &catalogue {
+        let i = &d.institution;
+        assert_eq!(finmart_domain::validate_code(&i.code).as_deref(), Ok(i.code.as_str()));
+        assert!(i.code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{}", i.code);
+        assert!(codes.insert(i.code.clone()), "duplicate code {}", i.code);
+        assert!(names.insert(i.name.clone()), "duplicate name {}", i.name);
+        assert!(!i.intro.is_empty());
+        match i.kind {
+            InstitutionKind::GuaranteeAgency => assert!(d.products.is_empty(), "{} lists products", i.code),
+            _ => assert!(!d.products.is_empty(), "{} lists nothing", i.code),
+        }
+    }
+    let count = |k: InstitutionKind| catalogue.iter().filter(|d| d.institution.kind == k).count();
+    assert!(count(InstitutionKind::Bank) >= 12);
+    assert!(count(InstitutionKind::MicroCredit) >= 4);
+    assert!(count(InstitutionKind::Leasing) >= 3);
+    assert!(count(InstitutionKind::Insurer) >= 2);
+    assert!(count(InstitutionKind::GuaranteeAgency) >= 5);
+}
+
+#[test]
+fn enough_products_in_every_family_and_some_unlisted() {
+    let catalogue = demo_catalogue();
+    let total: usize = catalogue.iter().map(|d| d.products.len()).sum();
+    assert!(total >= 320, "{total} products");
+    let published = published();
+    assert!(published.len() >= 300, "{} published", published.len());
+    for family in ProductFamily::ALL {
+        let n = published.iter().filter(|(_, _, s)| s.family == *family).count();
+        assert!(n >= 8, "{family}: {n} published");
+    }
+    let states: BTreeSet<_> = catalogue
+        .iter()
+        .flat_map(|d| d.products.iter().map(|(state, _)| *state))
+        .filter(|s| *s != LifecycleState::Published)
+        .collect();
+    assert_eq!(states.len(), 4, "every unlisted state appears: {states:?}");
+    assert!(total - published.len() >= 8);
+}
+
+#[test]
+fn every_district_is_well_covered() {
+    let published = published();
+    for district in District::ALL {
+        let serving = published.iter().filter(|(_, _, s)| s.districts.contains(district)).count();
+        let local = published.iter().filter(|(_, _, s)| !s.citywide() && s.districts.contains(district)).count();
+        assert!(serving >= 10, "{district}: {serving} products");
+        assert!(local >= 2, "{district}: {local} local products");
+    }
+    let citywide = published.iter().filter(|(_, _, s)| s.citywide()).count();
+    assert!(citywide > 50 && citywide < published.len() - 50, "{citywide} citywide");
+    for (_, _, s) in &published {
+        assert!(!s.districts.is_empty() && (s.citywide() || s.districts.len() <= 5), "{}", s.code);
+    }
+}
+
+#[test]
+fn first_loans_in_binhai_are_few_and_say_so() {
+    let local_binhai: Vec<_> = published()
+        .into_iter()
+        .filter(|(_, _, s)| s.family == ProductFamily::FirstLoan)
+        .filter(|(_, _, s)| !s.citywide() && s.districts.contains(&District::Binhai))
+        .collect();
+    assert!((1..=3).contains(&local_binhai.len()), "{}", local_binhai.len());
+    for (_, _, s) in &local_binhai {
+        assert!(s.name.contains("滨海") || s.description.contains("滨海"), "{}", s.name);
+    }
+    // No other first loan mentions 滨海.
+    let mentions = published()
+        .into_iter()
+        .filter(|(_, _, s)| s.family == ProductFamily::FirstLoan)
+        .filter(|(_, _, s)| s.name.contains("滨海") || s.description.contains("滨海"))
+        .count();
+    assert_eq!(mentions, local_binhai.len());
+}
+
+#[test]
+fn codes_and_names_are_unique_per_institution() {
+    for d in demo_catalogue() {
+        let mut codes = HashSet::new();
+        let mut names = HashSet::new();
+        for (_, s) in &d.products {
+            assert!(codes.insert(s.code.clone()), "{}: duplicate code {}", d.institution.code, s.code);
+            assert!(names.insert(s.name.clone()), "{}: duplicate name {}", d.institution.code, s.name);
+        }
+    }
+}
+
+#[test]
+fn guarantees_name_demo_agencies_and_leasing_comes_from_lessors() {
+    let catalogue = demo_catalogue();
+    let kinds: BTreeMap<_, _> = catalogue.iter().map(|d| (d.institution.code.clone(), d.institution.kind)).collect();
+    for d in &catalogue {
+        for (_, s) in &d.products {
+            if let Some(g) = &s.guarantee {
+                assert_eq!(kinds.get(&g.agency_code), Some(&InstitutionKind::GuaranteeAgency), "{}", s.code);
+                assert!((50..=150).contains(&g.fee_rate.bps()), "{}", s.code);
+            }
+            assert_eq!(
+                s.family == ProductFamily::Leasing,
+                d.institution.kind == InstitutionKind::Leasing,
+                "{}",
+                s.code
+            );
+            if d.institution.kind == InstitutionKind::Insurer {
+                assert_eq!(s.family, ProductFamily::Insurance);
+            }
+            match s.family {
+                ProductFamily::Guaranteed | ProductFamily::StartupGuarantee => assert!(s.guarantee.is_some()),
+                ProductFamily::FirstLoan => {
+                    assert!(s.eligibility.rules().contains(&EligibilityRule::FirstLoanOnly));
+                }
+                ProductFamily::IpPledge => assert_eq!(s.collateral, vec![Collateral::IntellectualProperty]),
+                ProductFamily::GovProcurement => {
+                    assert!(s.eligibility.rules().contains(&EligibilityRule::GovProcurementContract));
+                }
+                ProductFamily::Receivables | ProductFamily::SupplyChain => {
+                    assert!(s.eligibility.rules().contains(&EligibilityRule::CoreEnterpriseReceivables));
+                    assert_eq!(s.collateral, vec![Collateral::Receivables]);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[test]
+fn ranges_are_realistic() {
+    let wan = |f: &Fen| f.fen() / 1_000_000;
+    for (_, kind, s) in published() {
+        let (amin, amax) = (wan(s.amount.min()), wan(s.amount.max()));
+        let (tmin, tmax) = (s.term.min().get(), s.term.max().get());
+        let (rmin, rmax) = (s.rate.min().bps(), s.rate.max().bps());
+        assert!(amin > 0 && amin <= amax && amax <= 5000, "{}", s.code);
+        assert!(rmin < rmax && (250..=1500).contains(&rmin), "{}", s.code);
+        assert!((1..=30).contains(&s.decision_days), "{}", s.code);
+        match s.family {
+            ProductFamily::StartupGuarantee => {
+                assert!(amax <= 50 && tmax <= 24, "{}", s.code);
+                assert!(s.policy_support.contains(&PolicySupport::InterestSubsidy), "{}", s.code);
+            }
+            ProductFamily::Credit if kind == InstitutionKind::Bank => {
+                assert!(amin >= 10 && amax <= 500 && tmax <= 36 && rmin >= 320 && rmax <= 650, "{}", s.code);
+            }
+            ProductFamily::Mortgage => assert!(amax <= 3000 && tmin >= 12 && tmax <= 120, "{}", s.code),
+            ProductFamily::TaxCredit => assert!(amin >= 5 && amax <= 300, "{}", s.code),
+            _ => {}
+        }
+        if let RateBasis::Lpr { tenor, spread_bps } = s.rate_basis {
+            let lpr = if tenor == LprTenor::OneYear { LPR_1Y } else { LPR_5Y };
+            assert_eq!(i64::from(lpr) + i64::from(spread_bps), i64::from(rmin), "{}", s.code);
+        }
+    }
+}
+
+#[test]
+fn texts_fit_and_products_are_valid_today() {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    for d in demo_catalogue() {
+        for (_, s) in &d.products {
+            let n = s.description.chars().count();
+            assert!((40..=200).contains(&n), "{} description has {n} characters: {}", s.code, s.description);
+            assert!(s.name.chars().count() <= 30, "{}", s.name);
+            assert!(s.valid_on(today), "{} not valid on {today}", s.code);
+            assert!(s.valid_from.year() >= 2025, "{}", s.code);
+        }
+    }
+}
+
+#[test]
+fn every_spec_round_trips_through_an_import_record() {
+    for d in demo_catalogue() {
+        for (state, spec) in &d.products {
+            let record = ProductRecord::from((d.institution.code.as_str(), spec));
+            let row = record.validate().unwrap_or_else(|e| panic!("{} {}: {e:?}", d.institution.code, spec.code));
+            assert_eq!(&row.spec, spec, "{}", spec.code);
+            assert_eq!(row.institution_code, d.institution.code);
+            let _ = state;
+        }
+    }
+}
+
+#[test]
+fn the_catalogue_is_deterministic() {
+    assert_eq!(format!("{:?}", demo_catalogue()), format!("{:?}", demo_catalogue()));
+}
+
+#[test]
+fn relevance_fixture_names_published_products() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/relevance.json");
+    let text = std::fs::read_to_string(path).unwrap();
+    let cases: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    assert!(cases.len() >= 34, "{} cases", cases.len());
+    let keys: BTreeMap<String, ProductFamily> =
+        published().into_iter().map(|(code, _, s)| (format!("{code}/{}", s.code), s.family)).collect();
+    let mut queries = HashSet::new();
+    for case in &cases {
+        let query = case["query"].as_str().unwrap();
+        assert!(queries.insert(query.to_owned()), "duplicate query {query}");
+        assert!(!case["why"].as_str().unwrap().is_empty());
+        let family = match &case["top3_family"] {
+            serde_json::Value::Null => None,
+            v => Some(ProductFamily::parse(v.as_str().unwrap()).unwrap()),
+        };
+        let must: Vec<&str> = case["must_include"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert!(family.is_some() || !must.is_empty(), "{query}: no expectation");
+        assert!(must.len() <= 3, "{query}");
+        for key in must {
+            let f = keys.get(key).unwrap_or_else(|| panic!("{query}: {key} is not a published demo product"));
+            if let Some(family) = family {
+                assert_eq!(*f, family, "{query}: {key}");
+            }
+        }
+        if let Some(family) = family {
+            let n = keys.values().filter(|f| **f == family).count();
+            assert!(n >= 3, "{query}: only {n} {family} products");
+        }
+    }
+}

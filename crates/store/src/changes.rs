@@ -1,0 +1,68 @@
+//! The product change log: an append-only list of (sequence, product id) that followers — the search
+//! index of each server process — read from their last applied sequence on.
+
+use crate::entity::product_change;
+use crate::{Store, StoreError};
+use chrono::Utc;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// One entry of the change log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeEntry {
+    pub seq: i64,
+    pub product_id: i64,
+}
+
+impl Store {
+    /// Up to `limit` changes with a sequence above `after`, oldest first.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn changes_after(&self, after: i64, limit: u64) -> Result<Vec<ChangeEntry>, StoreError> {
+        Ok(product_change::Entity::find()
+            .filter(product_change::Column::Id.gt(after))
+            .order_by_asc(product_change::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|c| ChangeEntry { seq: c.id, product_id: c.product_id })
+            .collect())
+    }
+
+    /// The newest sequence number, 0 when nothing was ever changed.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn last_change_seq(&self) -> Result<i64, StoreError> {
+        Ok(product_change::Entity::find()
+            .order_by_desc(product_change::Column::Id)
+            .one(&self.db)
+            .await?
+            .map_or(0, |c| c.id))
+    }
+
+    /// Notified after every committed product change made through this handle (and its clones).
+    #[must_use]
+    pub fn change_signal(&self) -> Arc<Notify> {
+        Arc::clone(&self.changed)
+    }
+
+    pub(crate) fn announce_change(&self) {
+        // One stored permit: a follower that is busy when this fires still wakes once afterwards.
+        self.changed.notify_one();
+    }
+}
+
+pub(crate) async fn record(db: &impl ConnectionTrait, product_id: i64) -> Result<(), StoreError> {
+    product_change::Entity::insert(product_change::ActiveModel {
+        product_id: Set(product_id),
+        changed_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,6 @@
+//! sea-orm entities, one per table, kept apart from the mapping to domain types in `crate::products`.
+
+pub mod institution;
+pub mod product;
+pub mod product_change;
+pub mod product_district;

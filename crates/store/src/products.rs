@@ -1,0 +1,299 @@
+//! Products: reading them whole (with institution, guarantee agency and districts) and writing them, each
+//! write logged in `product_change` within the same transaction.
+
+use crate::entity::{institution, product, product_district};
+use crate::institutions::{find_by_code, refs_by_id};
+use crate::mapping::{join_names, product_from_row, spec_columns};
+use crate::{Store, StoreError, changes};
+use chrono::Utc;
+use finmart_domain::{District, InstitutionKind, Labelled, LifecycleState, Product, ProductSpec};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set, TransactionTrait,
+};
+use std::collections::HashMap;
+
+/// What a save did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Created(i64),
+    Updated(i64),
+    /// The stored product already had this spec and state: nothing was written.
+    Unchanged(i64),
+}
+
+impl SaveOutcome {
+    #[must_use]
+    pub fn product_id(self) -> i64 {
+        match self {
+            Self::Created(id) | Self::Updated(id) | Self::Unchanged(id) => id,
+        }
+    }
+}
+
+/// SQLite allows 32,766 bound parameters; stay far below for `IN (...)` lists.
+const ID_CHUNK: usize = 500;
+
+impl Store {
+    /// One product, whatever its state.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn product(&self, id: i64) -> Result<Option<Product>, StoreError> {
+        Ok(self.products(&[id]).await?.pop())
+    }
+
+    /// The products with these ids that exist, in id order.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn products(&self, ids: &[i64]) -> Result<Vec<Product>, StoreError> {
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ID_CHUNK) {
+            rows.extend(
+                product::Entity::find()
+                    .filter(product::Column::Id.is_in(chunk.iter().copied()))
+                    .order_by_asc(product::Column::Id)
+                    .all(&self.db)
+                    .await?,
+            );
+        }
+        rows.sort_by_key(|r| r.id);
+        assemble(&self.db, rows).await
+    }
+
+    /// A page of products in id order, starting after `after_id`: how a full reindex walks the table.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn products_after(&self, after_id: i64, limit: u64) -> Result<Vec<Product>, StoreError> {
+        let rows = product::Entity::find()
+            .filter(product::Column::Id.gt(after_id))
+            .order_by_asc(product::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        assemble(&self.db, rows).await
+    }
+
+    /// How many products there are, in `state` or in all states.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn count_products(&self, state: Option<LifecycleState>) -> Result<u64, StoreError> {
+        let mut query = product::Entity::find();
+        if let Some(state) = state {
+            query = query.filter(product::Column::State.eq(state.as_str()));
+        }
+        Ok(query.count(&self.db).await?)
+    }
+
+    /// The id of an institution's product by the institution's own code.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn product_id_by_code(&self, institution_id: i64, code: &str) -> Result<Option<i64>, StoreError> {
+        Ok(product::Entity::find()
+            .filter(product::Column::InstitutionId.eq(institution_id))
+            .filter(product::Column::Code.eq(code))
+            .one(&self.db)
+            .await?
+            .map(|p| p.id))
+    }
+
+    /// Creates or updates (by institution and product code) one product.
+    ///
+    /// # Errors
+    /// Unknown institution or guarantee agency; database failure.
+    pub async fn save_product(
+        &self,
+        institution_id: i64,
+        state: LifecycleState,
+        spec: &ProductSpec,
+    ) -> Result<SaveOutcome, StoreError> {
+        let txn = self.db.begin().await?;
+        let outcome = save(&txn, institution_id, state, spec).await?;
+        txn.commit().await?;
+        if !matches!(outcome, SaveOutcome::Unchanged(_)) {
+            self.announce_change();
+        }
+        Ok(outcome)
+    }
+
+    /// Moves a product to another lifecycle state.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`]; database failure.
+    pub async fn set_product_state(&self, id: i64, state: LifecycleState) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        let row = product::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "product", key: id.to_string() })?;
+        if row.state != state.as_str() {
+            let mut active: product::ActiveModel = row.into();
+            active.state = Set(state.as_str().to_owned());
+            active.updated_at = Set(Utc::now());
+            active.update(&txn).await?;
+            changes::record(&txn, id).await?;
+        }
+        txn.commit().await?;
+        self.announce_change();
+        Ok(())
+    }
+
+    /// Deletes a product and its districts.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`]; database failure.
+    pub async fn delete_product(&self, id: i64) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        product_district::Entity::delete_many().filter(product_district::Column::ProductId.eq(id)).exec(&txn).await?;
+        let deleted = product::Entity::delete_by_id(id).exec(&txn).await?;
+        if deleted.rows_affected == 0 {
+            return Err(StoreError::NotFound { what: "product", key: id.to_string() });
+        }
+        changes::record(&txn, id).await?;
+        txn.commit().await?;
+        self.announce_change();
+        Ok(())
+    }
+}
+
+/// Loads districts and institutions for `rows` and builds the products.
+async fn assemble(db: &impl ConnectionTrait, rows: Vec<product::Model>) -> Result<Vec<Product>, StoreError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut districts: HashMap<i64, Vec<District>> = HashMap::new();
+    for chunk in ids.chunks(ID_CHUNK) {
+        for d in product_district::Entity::find()
+            .filter(product_district::Column::ProductId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            let district = District::parse(&d.district).map_err(|e| StoreError::Corrupt {
+                table: "product_district",
+                id: d.product_id,
+                field: "district",
+                reason: e.to_string(),
+            })?;
+            districts.entry(d.product_id).or_default().push(district);
+        }
+    }
+    let institutions = refs_by_id(db).await?;
+    rows.into_iter()
+        .map(|row| {
+            let ds = districts.remove(&row.id).unwrap_or_default();
+            product_from_row(row, ds, &institutions)
+        })
+        .collect()
+}
+
+/// The write shared by [`Store::save_product`] and imports; the caller owns the transaction.
+pub(crate) async fn save(
+    txn: &impl ConnectionTrait,
+    institution_id: i64,
+    state: LifecycleState,
+    spec: &ProductSpec,
+) -> Result<SaveOutcome, StoreError> {
+    if institution::Entity::find_by_id(institution_id).one(txn).await?.is_none() {
+        return Err(StoreError::NotFound { what: "institution", key: institution_id.to_string() });
+    }
+    let guarantee_agency_id = match &spec.guarantee {
+        None => None,
+        Some(g) => {
+            let agency = find_by_code(txn, &g.agency_code)
+                .await?
+                .ok_or_else(|| StoreError::NotFound { what: "guarantee agency", key: g.agency_code.clone() })?;
+            if agency.kind != InstitutionKind::GuaranteeAgency {
+                return Err(StoreError::Conflict(format!("`{}` is not a guarantee agency", g.agency_code)));
+            }
+            Some(agency.id)
+        }
+    };
+    let existing = product::Entity::find()
+        .filter(product::Column::InstitutionId.eq(institution_id))
+        .filter(product::Column::Code.eq(spec.code.as_str()))
+        .one(txn)
+        .await?;
+    let now = Utc::now();
+    let columns = spec_columns(spec)?;
+    let outcome = match existing {
+        Some(row) => {
+            let id = row.id;
+            let stored = assemble(txn, vec![row.clone()]).await?.pop();
+            let mut wanted = spec.clone();
+            wanted.normalize();
+            if stored.is_some_and(|p| p.spec == wanted && p.state == state) {
+                return Ok(SaveOutcome::Unchanged(id));
+            }
+            let mut active: product::ActiveModel = row.into();
+            fill(&mut active, spec, state, guarantee_agency_id, &columns);
+            active.updated_at = Set(now);
+            active.update(txn).await?;
+            SaveOutcome::Updated(id)
+        }
+        None => {
+            let mut active = product::ActiveModel {
+                institution_id: Set(institution_id),
+                code: Set(spec.code.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            fill(&mut active, spec, state, guarantee_agency_id, &columns);
+            SaveOutcome::Created(active.insert(txn).await?.id)
+        }
+    };
+    let id = outcome.product_id();
+    product_district::Entity::delete_many().filter(product_district::Column::ProductId.eq(id)).exec(txn).await?;
+    if !spec.districts.is_empty() {
+        product_district::Entity::insert_many(
+            spec.districts
+                .iter()
+                .map(|d| product_district::ActiveModel { product_id: Set(id), district: Set(d.as_str().to_owned()) }),
+        )
+        .exec(txn)
+        .await?;
+    }
+    changes::record(txn, id).await?;
+    Ok(outcome)
+}
+
+fn fill(
+    active: &mut product::ActiveModel,
+    spec: &ProductSpec,
+    state: LifecycleState,
+    guarantee_agency_id: Option<i64>,
+    columns: &crate::mapping::SpecColumns,
+) {
+    active.name = Set(spec.name.clone());
+    active.family = Set(spec.family.as_str().to_owned());
+    active.description = Set(spec.description.clone());
+    active.amount_min_fen = Set(spec.amount.min().fen());
+    active.amount_max_fen = Set(spec.amount.max().fen());
+    active.term_min_months = Set(i32::from(spec.term.min().get()));
+    active.term_max_months = Set(i32::from(spec.term.max().get()));
+    active.rate_min_bps = Set(bps_column(spec.rate.min().bps()));
+    active.rate_max_bps = Set(bps_column(spec.rate.max().bps()));
+    active.rate_basis = Set(columns.rate_basis.clone());
+    active.lpr_spread_bps = Set(columns.lpr_spread_bps);
+    active.repayment_methods = Set(join_names(&spec.repayment_methods));
+    active.collateral = Set(join_names(&spec.collateral));
+    active.guarantee_agency_id = Set(guarantee_agency_id);
+    active.guarantee_fee_bps = Set(spec.guarantee.as_ref().map(|g| bps_column(g.fee_rate.bps())));
+    active.eligibility = Set(columns.eligibility.clone());
+    active.policy_support = Set(join_names(&spec.policy_support));
+    active.decision_days = Set(i32::from(spec.decision_days));
+    active.online = Set(spec.online);
+    active.valid_from = Set(spec.valid_from);
+    active.valid_until = Set(spec.valid_until);
+    active.state = Set(state.as_str().to_owned());
+}
+
+/// Rates are at most 10,000 bp ([`finmart_domain::Bps::MAX`]), so they always fit.
+fn bps_column(bps: u32) -> i32 {
+    i32::try_from(bps).unwrap_or(i32::MAX)
+}

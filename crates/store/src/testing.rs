@@ -1,0 +1,99 @@
+//! Fresh databases for tests: a new SQLite file, and a new PostgreSQL database on the server named by
+//! `FINMART_TEST_DATABASE_URL` (started by `scripts/services.sh`).
+//!
+//! Without that variable the PostgreSQL half is skipped with a note on stderr — except under `CI=true`,
+//! where a missing PostgreSQL is a failure, so CI can never pass on SQLite alone.
+
+use crate::Store;
+use sea_orm::{ConnectionTrait, Database};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A store on a fresh database, and what keeps that database alive.
+#[derive(Debug)]
+pub struct TestDb {
+    pub backend: &'static str,
+    pub url: String,
+    pub store: Store,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The PostgreSQL server for tests, if configured.
+///
+/// # Panics
+/// Under `CI=true` when it is not configured.
+#[must_use]
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("FINMART_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!(
+                "CI=true but FINMART_TEST_DATABASE_URL is not set: PostgreSQL tests must run in CI (scripts/services.sh)"
+            )
+        }
+        _ => {
+            eprintln!("note: FINMART_TEST_DATABASE_URL not set, skipping the PostgreSQL half of this test");
+            None
+        }
+    }
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    format!("finmart_test_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos)
+}
+
+/// A store on a fresh SQLite file in a temporary directory.
+///
+/// # Panics
+/// When the database cannot be created (a test failure).
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = Store::sqlite_url(dir.path());
+    let store = Store::connect(&url).await.expect("sqlite store");
+    TestDb { backend: "sqlite", url, store, _dir: Some(dir) }
+}
+
+/// A store on a fresh PostgreSQL database, or `None` when no server is configured (outside CI).
+///
+/// # Panics
+/// When the server is configured but the database cannot be created.
+pub async fn postgres() -> Option<TestDb> {
+    let admin_url = postgres_admin_url()?;
+    let name = unique_name();
+    let admin = Database::connect(admin_url.as_str()).await.expect("connect to the test PostgreSQL server");
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+    admin.close().await.expect("close admin connection");
+    let url = with_database(&admin_url, &name);
+    let store = Store::connect(&url).await.expect("postgres store");
+    Some(TestDb { backend: "postgres", url, store, _dir: None })
+}
+
+/// Every backend available: SQLite always, PostgreSQL when configured (and always in CI).
+pub async fn all() -> Vec<TestDb> {
+    let mut dbs = vec![sqlite().await];
+    dbs.extend(postgres().await);
+    dbs
+}
+
+/// `postgres://u@h:p/db?x` with the database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replaces_the_database_name() {
+        assert_eq!(super::with_database("postgres://p@h:5433/postgres", "x"), "postgres://p@h:5433/x");
+        assert_eq!(
+            super::with_database("postgres://p@h/postgres?sslmode=disable", "x"),
+            "postgres://p@h/x?sslmode=disable"
+        );
+    }
+}
