@@ -333,6 +333,7 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
         valid_from,
         valid_until,
     };
+    spec.normalize();
     spec.description = describe(&spec, slot, &mut dice);
     spec
 }

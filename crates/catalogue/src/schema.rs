@@ -1,0 +1,177 @@
+//! The index schema, its tokenizer, and how a product becomes a document.
+
+use crate::synonyms::family_aliases;
+use finmart_domain::{Labelled, Product};
+use tantivy::schema::{
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions,
+};
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer};
+use tantivy::{Index, TantivyDocument};
+
+/// Bumped whenever the schema or the way documents are built changes: an index written by another version
+/// is rebuilt from the database at start.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The name the Chinese analyzer is registered under.
+pub const TOKENIZER: &str = "zh";
+
+/// Every field of the index.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub name: Field,
+    pub name_exact: Field,
+    pub description: Field,
+    pub keywords: Field,
+    pub family: Field,
+    pub institution: Field,
+    pub district: Field,
+    pub collateral: Field,
+    pub policy: Field,
+    pub amount_min: Field,
+    pub amount_max: Field,
+    pub term_min: Field,
+    pub term_max: Field,
+    pub rate_min: Field,
+    pub decision_days: Field,
+    pub online: Field,
+    pub valid_from: Field,
+    pub valid_until: Field,
+    /// The whole product as JSON, so a search needs no database round trip.
+    pub doc: Field,
+}
+
+pub fn build_schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let zh = |stored: bool| {
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let options = TextOptions::default().set_indexing_options(indexing);
+        if stored { options.set_stored() } else { options }
+    };
+    let num = INDEXED | FAST;
+    let fields = Fields {
+        id: b.add_u64_field("id", INDEXED | STORED | FAST),
+        name: b.add_text_field("name", zh(true)),
+        name_exact: b.add_text_field("name_exact", STRING),
+        description: b.add_text_field("description", zh(true)),
+        keywords: b.add_text_field("keywords", zh(false)),
+        family: b.add_facet_field("family", FacetOptions::default()),
+        institution: b.add_facet_field("institution", FacetOptions::default()),
+        district: b.add_facet_field("district", FacetOptions::default()),
+        collateral: b.add_text_field("collateral", STRING),
+        policy: b.add_text_field("policy", STRING),
+        amount_min: b.add_u64_field("amount_min", num.clone()),
+        amount_max: b.add_u64_field("amount_max", num.clone()),
+        term_min: b.add_u64_field("term_min", num.clone()),
+        term_max: b.add_u64_field("term_max", num.clone()),
+        rate_min: b.add_u64_field("rate_min", num.clone()),
+        decision_days: b.add_u64_field("decision_days", num.clone()),
+        online: b.add_u64_field("online", num.clone()),
+        valid_from: b.add_i64_field("valid_from", num.clone()),
+        valid_until: b.add_i64_field("valid_until", num),
+        doc: b.add_text_field("doc", STORED),
+    };
+    (b.build(), fields)
+}
+
+/// Registers the Chinese analyzer (jieba in search mode, lower-cased) on an index.
+pub fn register_tokenizer(index: &Index) {
+    index.tokenizers().register(TOKENIZER, analyzer());
+}
+
+pub fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .build()
+}
+
+/// The exact-name key: lower case, no spaces, so `科创 信用贷` finds `科创信用贷`.
+pub fn exact_key(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
+}
+
+pub fn facet_family(family: &str) -> Facet {
+    Facet::from_path(["family", family])
+}
+
+pub fn facet_institution(id: i64) -> Facet {
+    Facet::from_path(["institution".to_owned(), id.to_string()])
+}
+
+pub fn facet_district(district: &str) -> Facet {
+    Facet::from_path(["district", district])
+}
+
+/// Days since 1970-01-01, the unit of the validity fields.
+pub fn day_number(day: chrono::NaiveDate) -> i64 {
+    day.signed_duration_since(chrono::NaiveDate::default()).num_days()
+}
+
+/// The document of a product.
+///
+/// # Errors
+/// The product cannot be serialised (never for a valid product).
+pub fn document(fields: &Fields, product: &Product) -> Result<TantivyDocument, serde_json::Error> {
+    let spec = &product.spec;
+    let mut doc = TantivyDocument::default();
+    doc.add_u64(fields.id, product.id.unsigned_abs());
+    doc.add_text(fields.name, &spec.name);
+    doc.add_text(fields.name_exact, exact_key(&spec.name));
+    doc.add_text(fields.description, &spec.description);
+
+    // Everything else a person might search a product by, in words.
+    let mut words = vec![spec.family.label_zh().to_owned(), family_aliases(spec.family).to_owned()];
+    words.push(product.institution.name.clone());
+    if let Some(agency) = &product.guarantee_agency {
+        words.push(agency.name.clone());
+    }
+    if spec.collateral.is_empty() {
+        words.push("无需抵押 纯信用".to_owned());
+    }
+    words.extend(spec.collateral.iter().map(|c| c.label_zh().to_owned()));
+    words.extend(spec.policy_support.iter().map(|p| p.label_zh().to_owned()));
+    words.extend(spec.repayment_methods.iter().map(|m| m.label_zh().to_owned()));
+    // A citywide product names no district, so a district in the query favours the products that
+    // name it (BM25 would otherwise spread it over every citywide product).
+    if spec.citywide() {
+        words.push("全市".to_owned());
+    } else {
+        words.extend(spec.districts.iter().map(|d| d.label_zh().to_owned()));
+    }
+    words.extend(spec.eligibility.rules().iter().map(finmart_domain::EligibilityRule::describe_zh));
+    if spec.online {
+        words.push("线上 在线申请".to_owned());
+    }
+    doc.add_text(fields.keywords, words.join(" "));
+
+    doc.add_facet(fields.family, facet_family(spec.family.as_str()));
+    doc.add_facet(fields.institution, facet_institution(product.institution.id));
+    for d in &spec.districts {
+        doc.add_facet(fields.district, facet_district(d.as_str()));
+    }
+    if spec.collateral.is_empty() {
+        doc.add_text(fields.collateral, "none");
+    }
+    for c in &spec.collateral {
+        doc.add_text(fields.collateral, c.as_str());
+    }
+    for p in &spec.policy_support {
+        doc.add_text(fields.policy, p.as_str());
+    }
+    let fen = |f: finmart_domain::Fen| f.fen().unsigned_abs();
+    doc.add_u64(fields.amount_min, fen(*spec.amount.min()));
+    doc.add_u64(fields.amount_max, fen(*spec.amount.max()));
+    doc.add_u64(fields.term_min, u64::from(spec.term.min().get()));
+    doc.add_u64(fields.term_max, u64::from(spec.term.max().get()));
+    doc.add_u64(fields.rate_min, u64::from(spec.rate.min().bps()));
+    doc.add_u64(fields.decision_days, u64::from(spec.decision_days));
+    doc.add_u64(fields.online, u64::from(spec.online));
+    doc.add_i64(fields.valid_from, day_number(spec.valid_from));
+    doc.add_i64(fields.valid_until, spec.valid_until.map_or(i64::MAX, day_number));
+    doc.add_text(fields.doc, serde_json::to_string(product)?);
+    Ok(doc)
+}

@@ -1,0 +1,85 @@
+//! The one home of Finmart's search vocabulary: query synonyms and the words each product family answers to.
+//!
+//! People do not type what banks write: they type 专利贷 for 知识产权质押贷款, 税贷 for 银税互动. Two
+//! tables bridge that. [`SYNONYM_GROUPS`] expands a query (any member found in the query adds the others);
+//! [`family_aliases`] adds, at index time, the words a family is searched by to every product of it.
+
+use finmart_domain::ProductFamily;
+
+/// Groups of interchangeable search words. A query containing any member also searches for the others.
+pub const SYNONYM_GROUPS: &[&[&str]] = &[
+    &["专利", "商标", "知识产权", "知产", "版权", "著作权"],
+    &["信用贷", "纯信用", "信用贷款", "免抵押", "无抵押"],
+    &["税贷", "银税", "纳税", "税务", "银税互动"],
+    &["政采", "政府采购", "政采贷", "中标"],
+    &["首贷", "首次贷款", "首贷户"],
+    &["续贷", "无还本续贷", "转贷", "无还本"],
+    &["担保贷", "融资担保", "担保贷款", "政府性融资担保"],
+    &["租赁", "融资租赁", "设备租赁"],
+    &["保证保险", "贷款保证保险", "履约保证保险"],
+    &["创业", "创业担保", "创业贷"],
+    &["抵押贷", "抵押贷款", "房产抵押"],
+    &["应收账款", "应收", "账款"],
+    &["供应链", "核心企业", "订单融资"],
+    &["股权质押", "股权", "股权融资"],
+    &["中长期", "长期贷款", "中长期贷款"],
+    &["科技", "科创", "科技型"],
+];
+
+/// Words every product of `family` is found by, besides its label.
+#[must_use]
+pub fn family_aliases(family: ProductFamily) -> &'static str {
+    match family {
+        ProductFamily::Credit => "信用贷 纯信用 信用贷款 免抵押 无抵押",
+        ProductFamily::FirstLoan => "首贷 首次贷款 首贷户 首贷通",
+        ProductFamily::Mortgage => "抵押贷 抵押贷款 房产抵押",
+        ProductFamily::Guaranteed => "担保贷 担保贷款 融资担保 政府性融资担保",
+        ProductFamily::IpPledge => "专利贷 知识产权 专利 商标 版权 质押 知产贷",
+        ProductFamily::Receivables => "应收账款 应收 账款 保理",
+        ProductFamily::SupplyChain => "供应链 核心企业 订单融资 上下游",
+        ProductFamily::TaxCredit => "税贷 银税 纳税 银税互动 税务",
+        ProductFamily::GovProcurement => "政采贷 政采 政府采购 中标",
+        ProductFamily::StartupGuarantee => "创业 创业担保 创业贷 创业担保贷款",
+        ProductFamily::Renewal => "续贷 无还本续贷 无还本 转贷",
+        ProductFamily::MediumLongTerm => "中长期 中长期贷款 长期贷款 项目贷款",
+        ProductFamily::EquityPledge => "股权质押 股权 股权融资",
+        ProductFamily::Leasing => "租赁 融资租赁 设备租赁 售后回租 直租",
+        ProductFamily::Insurance => "保险 保证保险 贷款保证保险",
+    }
+}
+
+/// The phrases a query should also search for: every other member of each group it mentions.
+#[must_use]
+pub fn expansions(query: &str) -> Vec<&'static str> {
+    let mut extra = Vec::new();
+    for group in SYNONYM_GROUPS {
+        if group.iter().any(|w| query.contains(w)) {
+            extra.extend(group.iter().filter(|w| !query.contains(**w)));
+        }
+    }
+    extra.sort_unstable();
+    extra.dedup();
+    extra
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use finmart_domain::Labelled;
+
+    #[test]
+    fn expands_the_words_people_type() {
+        assert!(expansions("专利贷").contains(&"知识产权"));
+        assert!(expansions("税贷").contains(&"银税"));
+        assert!(expansions("政采贷").contains(&"政府采购"));
+        assert!(!expansions("专利贷").contains(&"专利"), "words already in the query are not repeated");
+        assert!(expansions("天气").is_empty());
+    }
+
+    #[test]
+    fn every_family_has_aliases() {
+        for family in ProductFamily::ALL {
+            assert!(!family_aliases(*family).is_empty());
+        }
+    }
+}
