@@ -125,6 +125,9 @@ pub struct SearchResults {
 
 const SNIPPET_CHARS: usize = 90;
 
+/// The total and the page of (score, document) pairs; the score only in relevance order.
+type Page = (usize, Vec<(Option<f32>, DocAddress)>);
+
 impl Catalogue {
     /// Runs a search. Blocking (tantivy does I/O and CPU work): call it off the async threads.
     ///
@@ -139,7 +142,7 @@ impl Catalogue {
 
         let offset = req.page.saturating_sub(1).saturating_mul(req.per_page);
         let top = TopDocs::with_limit(req.per_page.max(1)).and_offset(offset);
-        let (total, scored): (usize, Vec<(Option<f32>, DocAddress)>) = match (req.sort, &text) {
+        let (total, scored): Page = match (req.sort, &text) {
             (SortOrder::Relevance, Some(_)) => {
                 let (n, docs) = searcher.search(&main, &(Count, top.order_by_score()))?;
                 (n, docs.into_iter().map(|(s, a)| (Some(s), a)).collect())
@@ -206,7 +209,7 @@ impl Catalogue {
         top: TopDocs,
         field: &str,
         order: Order,
-    ) -> Result<(usize, Vec<(Option<f32>, DocAddress)>), CatalogueError> {
+    ) -> Result<Page, CatalogueError> {
         let (n, docs) = searcher.search(query, &(Count, top.order_by_fast_field::<u64>(field, order)))?;
         Ok((n, docs.into_iter().map(|(_, a)| (None, a)).collect()))
     }

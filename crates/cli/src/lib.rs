@@ -1,2 +1,156 @@
 //! The finmart command line: serve, migrate, import, reindex, demo.
+//!
+//! Everything is here so tests can drive it; `main.rs` only calls [`run`].
+
 pub mod demo;
+pub mod import;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use finmart_catalogue::{Catalogue, sync};
+use finmart_domain::{ImportRow, Labelled};
+use finmart_store::Store;
+use finmart_web::{Config, Server, build_app, shutdown_signal, telemetry};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(name = "finmart", version, about = "Finmart 金融超市: the bank–enterprise financing marketplace")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web site and API.
+    Serve(#[command(flatten)] Config),
+    /// Load the demo data (fictional institutions and products), then serve.
+    Demo(#[command(flatten)] Config),
+    /// Apply pending database migrations.
+    Migrate(#[command(flatten)] Config),
+    /// Rebuild the search index from the database.
+    Reindex(#[command(flatten)] Config),
+    /// Import products from a JSON or CSV file (docs/import-format.md).
+    Import {
+        /// The file, ending in .json or .csv.
+        file: PathBuf,
+        #[command(flatten)]
+        config: Config,
+    },
+}
+
+/// Runs the command line.
+///
+/// # Errors
+/// Whatever the command failed with (the message is printed by `main`).
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(config) => serve(config).await,
+        Command::Demo(config) => {
+            telemetry::init(config.log_json);
+            let store = connect(&config).await?;
+            let summary = load_demo(&store).await?;
+            eprintln!(
+                "演示数据已就绪 / demo data ready: {} 家机构新建, {} 个产品新建, {} 个更新, {} 个未变",
+                summary.institutions_created, summary.created, summary.updated, summary.unchanged
+            );
+            store.close().await?;
+            serve(config).await
+        }
+        Command::Migrate(config) => {
+            telemetry::init(config.log_json);
+            let store = connect(&config).await?;
+            eprintln!("数据库已是最新结构 / database schema is up to date ({})", store.backend_name());
+            Ok(())
+        }
+        Command::Reindex(config) => {
+            telemetry::init(config.log_json);
+            let store = connect(&config).await?;
+            let catalogue = Arc::new(
+                Catalogue::open(&config.index_dir())
+                    .context("cannot open the search index (is a server using this data directory?)")?,
+            );
+            let bar = import::progress_bar(0, "重建索引", true);
+            let tick = bar.clone();
+            let n = sync::rebuild(&store, &catalogue, &move |done, total| {
+                tick.set_length(total);
+                tick.set_position(done);
+            })
+            .await?;
+            bar.finish_and_clear();
+            eprintln!("索引已重建 / index rebuilt: {n} 个已发布产品");
+            Ok(())
+        }
+        Command::Import { file, config } => {
+            telemetry::init(config.log_json);
+            let store = connect(&config).await?;
+            match import::import_file(&store, &file, true).await {
+                Ok(s) => {
+                    eprintln!(
+                        "导入完成 / imported: 新建 {} 个产品, 更新 {} 个, 未变 {} 个, 新建 {} 家机构",
+                        s.created, s.updated, s.unchanged, s.institutions_created
+                    );
+                    Ok(())
+                }
+                Err(import::ImportError::Rejected(errors)) => {
+                    eprint!("{}", import::report(&errors));
+                    anyhow::bail!("import refused")
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+}
+
+async fn connect(config: &Config) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    Store::connect(&config.database_url()).await.context("cannot open the database")
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    telemetry::init(config.log_json);
+    let state = build_app(config).await?;
+    let server = Server::start(state, shutdown_signal()).await?;
+    let addr = server.addr;
+    let host = if addr.ip().is_unspecified() { "localhost".to_owned() } else { addr.ip().to_string() };
+    eprintln!("Finmart 已启动，请在浏览器打开 / open in your browser: http://{host}:{}/", addr.port());
+    server.wait().await
+}
+
+/// Loads the demo catalogue: institutions first (with their introductions), then every product in one
+/// import. Loading twice changes nothing.
+///
+/// # Errors
+/// Database failure or invalid demo data (a defect the demo tests catch).
+pub async fn load_demo(store: &Store) -> anyhow::Result<finmart_store::ImportSummary> {
+    let catalogue = demo::demo_catalogue();
+    let mut created = 0;
+    for entry in &catalogue {
+        if store.institution_by_code(&entry.institution.code).await?.is_none() {
+            store.create_institution(&entry.institution).await?;
+            created += 1;
+        }
+    }
+    let rows: Vec<(usize, ImportRow)> = catalogue
+        .iter()
+        .flat_map(|entry| {
+            entry.products.iter().map(|(state, spec)| ImportRow {
+                institution_code: entry.institution.code.clone(),
+                new_institution: None,
+                state: *state,
+                spec: spec.clone(),
+            })
+        })
+        .enumerate()
+        .map(|(i, row)| (i + 1, row))
+        .collect();
+    let mut summary = store.import(&rows, &|| {}).await.map_err(|e| match e {
+        finmart_store::StoreError::ImportRejected(errors) => anyhow::anyhow!(import::report(&errors)),
+        other => other.into(),
+    })?;
+    summary.institutions_created = created;
+    tracing::debug!(kinds = ?catalogue.iter().map(|e| e.institution.kind.as_str()).collect::<Vec<_>>(), "demo loaded");
+    Ok(summary)
+}

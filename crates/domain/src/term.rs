@@ -54,7 +54,7 @@ impl Months {
     /// `6 个月`, `3 年`, `18 个月`.
     #[must_use]
     pub fn display_zh(self) -> String {
-        if self.0 % 12 == 0 { format!("{} 年", self.0 / 12) } else { format!("{} 个月", self.0) }
+        if self.0.is_multiple_of(12) { format!("{} 年", self.0 / 12) } else { format!("{} 个月", self.0) }
     }
 }
 

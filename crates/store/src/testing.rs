@@ -4,6 +4,9 @@
 //! Without that variable the PostgreSQL half is skipped with a note on stderr — except under `CI=true`,
 //! where a missing PostgreSQL is a failure, so CI can never pass on SQLite alone.
 
+// Test support: a database that cannot be created is a failed test, so panicking is the right report.
+#![allow(clippy::expect_used)]
+
 use crate::Store;
 use sea_orm::{ConnectionTrait, Database};
 use std::sync::atomic::{AtomicU32, Ordering};

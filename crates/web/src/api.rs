@@ -1,0 +1,117 @@
+//! The JSON API under `/api/v1`, with its OpenAPI description built beside the routes.
+
+use crate::error::{ApiError, ErrorBody};
+use crate::params::parse_search;
+use crate::state::AppState;
+use crate::views::{FacetCount, FacetsView, InstitutionView, Label, ProductDetail, SearchItem, SearchResponse};
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use utoipa::{IntoParams, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Finmart API", description = "金融超市：产品检索与匹配 / financing products for SMEs"),
+    components(schemas(ErrorBody, Label, FacetCount, FacetsView, SearchItem))
+)]
+struct ApiDoc;
+
+/// The API routes and their OpenAPI document.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(search))
+        .routes(routes!(product))
+        .routes(routes!(institutions))
+}
+
+/// The search parameters (documentation only: parsing is [`parse_search`], which names bad fields).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct SearchParams {
+    /// Words to search for, Chinese or not (at most 100 characters). Empty: browse everything.
+    q: Option<String>,
+    /// Product families (machine names or Chinese labels), repeated or comma-separated.
+    family: Option<String>,
+    /// Institution ids, repeated or comma-separated.
+    institution: Option<String>,
+    /// Districts served (e.g. `binhai`), repeated or comma-separated.
+    district: Option<String>,
+    /// `none` for products needing no collateral, or collateral kinds one can offer.
+    collateral: Option<String>,
+    /// Amount needed in yuan (`500000`, `50万`): the product's range must contain it.
+    amount: Option<String>,
+    /// Term needed in months (`12`, `3年`): the product's range must contain it.
+    term: Option<String>,
+    /// Highest acceptable annual rate in percent (`4.5`).
+    max_rate: Option<String>,
+    /// `true`: only products applied for fully online.
+    online: Option<bool>,
+    /// Policy support the product must have (`interest_subsidy`, …).
+    policy: Option<String>,
+    /// `relevance` (default), `rate`, `amount` or `speed`.
+    sort: Option<String>,
+    /// 1-based page, at most 500.
+    page: Option<usize>,
+    /// Results per page, 1–100 (default 20).
+    per_page: Option<usize>,
+}
+
+/// Search the catalogue.
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Matching products, facet counts and the total", body = SearchResponse),
+        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
+    ),
+    tag = "catalogue"
+)]
+#[tracing::instrument(skip(state))]
+async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<SearchResponse>, ApiError> {
+    let req = parse_search(raw.as_deref(), true)?;
+    Ok(Json(state.search(req).await?))
+}
+
+/// One published product, with every term.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}",
+    params(("id" = i64, Path, description = "Product id")),
+    responses(
+        (status = 200, body = ProductDetail),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
+        (status = 404, description = "No such published product", body = ErrorBody),
+    ),
+    tag = "catalogue"
+)]
+#[tracing::instrument(skip(state))]
+async fn product(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ProductDetail>, ApiError> {
+    let id = parse_id(&id)?;
+    let product = state.listed_product(id).await?.ok_or_else(|| ApiError::not_found("产品", "product"))?;
+    Ok(Json(ProductDetail::from(&product)))
+}
+
+/// Every institution on the platform.
+#[utoipa::path(
+    get,
+    path = "/api/v1/institutions",
+    responses((status = 200, body = Vec<InstitutionView>)),
+    tag = "catalogue"
+)]
+#[tracing::instrument(skip(state))]
+async fn institutions(State(state): State<AppState>) -> Result<Json<Vec<InstitutionView>>, ApiError> {
+    Ok(Json(state.store.institutions().await?.iter().map(InstitutionView::from).collect()))
+}
+
+/// A positive id from a path segment.
+///
+/// # Errors
+/// 400 naming `id`.
+pub fn parse_id(text: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+        ApiError::invalid("id", &finmart_domain::ValueError::NotANumber(text.chars().take(20).collect()))
+    })
+}

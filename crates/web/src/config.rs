@@ -1,0 +1,45 @@
+//! The server's configuration: one struct, read once from flags and environment variables.
+
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything `finmart serve` (and `demo`) can be told.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "FINMART_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Directory for the SQLite database (when no DATABASE_URL) and the search index.
+    #[arg(long, env = "FINMART_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL (`postgres://…`); the default is a SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Redis URL for sessions and cache (used by later features; in-process when unset).
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "FINMART_LOG_JSON", default_value_t = false)]
+    pub log_json: bool,
+}
+
+impl Config {
+    /// The database URL in force.
+    #[must_use]
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| finmart_store::Store::sqlite_url(&self.data_dir))
+    }
+
+    /// Where the search index lives.
+    #[must_use]
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+
+    /// A configuration for tests: a data directory of their own, any free port.
+    #[must_use]
+    pub fn for_tests(data_dir: PathBuf, database_url: Option<String>) -> Self {
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 0)), data_dir, database_url, redis_url: None, log_json: false }
+    }
+}

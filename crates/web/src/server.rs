@@ -1,0 +1,125 @@
+//! Building the application and serving it: database, index, change follower, router, graceful shutdown.
+
+use crate::config::Config;
+use crate::state::{App, AppState};
+use crate::{api, assets, pages};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json};
+use axum::routing::get;
+use finmart_catalogue::{Catalogue, sync};
+use finmart_store::Store;
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Connects the database (running migrations) and opens the index, rebuilding or catching it up.
+///
+/// # Errors
+/// The database cannot be reached or migrated, or the index directory cannot be used.
+pub async fn build_app(config: Config) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = Store::connect(&config.database_url()).await?;
+    let catalogue = Arc::new(Catalogue::open(&config.index_dir())?);
+    sync::prepare(&store, &catalogue, &|_, _| {}).await?;
+    tracing::info!(database = store.backend_name(), products = catalogue.len(), "catalogue ready");
+    Ok(AppState(Arc::new(App::new(config, store, catalogue))))
+}
+
+/// Every route of the application.
+pub fn router(state: AppState) -> Router {
+    let (api_router, openapi) = api::router().split_for_parts();
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/fragments/results", get(pages::results_fragment))
+        .route("/products/{id}", get(pages::product))
+        .route("/static/{version}/{name}", get(assets::asset))
+        .route("/healthz", get(healthz))
+        .merge(api_router)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .fallback(pages::not_found)
+        .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(15)))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let database = state.store.ping().await;
+    let status = if database.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({
+        "status": if database.is_ok() { "ok" } else { "degraded" },
+        "database": state.store.backend_name(),
+        "indexed_products": state.catalogue.len(),
+        "index_change_seq": state.catalogue.applied_seq(),
+    });
+    (status, Json(body))
+}
+
+/// A running server: its address, and the task serving it.
+#[derive(Debug)]
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    serve: JoinHandle<std::io::Result<()>>,
+    follower: JoinHandle<()>,
+}
+
+impl Server {
+    /// Binds the configured address (port 0 picks a free one) and starts serving and following changes.
+    ///
+    /// # Errors
+    /// The address cannot be bound.
+    pub async fn start(state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(state.config.listen).await?;
+        let addr = listener.local_addr()?;
+        let follower = tokio::spawn(sync::follow(state.store.clone(), Arc::clone(&state.catalogue)));
+        let app = router(state.clone());
+        let serve = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await });
+        Ok(Self { addr, state, serve, follower })
+    }
+
+    /// Waits until the server has shut down (after the shutdown future completes and requests drain).
+    ///
+    /// # Errors
+    /// The server failed.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        let result = self.serve.await;
+        self.follower.abort();
+        result??;
+        Ok(())
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

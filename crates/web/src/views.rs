@@ -1,0 +1,255 @@
+//! What the API returns and the pages show: products, institutions and search results as views with
+//! machine names and Chinese labels side by side, amounts in fen with display text, times in
+//! Asia/Shanghai. The same structs feed the JSON API (with OpenAPI schemas) and the templates.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Asia::Shanghai;
+use finmart_catalogue::{Hit, SearchResults};
+use finmart_domain::{Institution, InstitutionRef, Labelled, Product, RateBasis};
+use serde::Serialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+/// A value of a closed vocabulary: its machine name and Chinese label.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Label {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+impl Label {
+    pub fn of<T: Labelled>(v: T) -> Self {
+        Self { code: v.as_str(), label: v.label_zh() }
+    }
+
+    fn all<T: Labelled>(values: &[T]) -> Vec<Self> {
+        values.iter().map(|v| Self::of(*v)).collect()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InstitutionView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: Label,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intro: Option<String>,
+}
+
+impl From<&InstitutionRef> for InstitutionView {
+    fn from(i: &InstitutionRef) -> Self {
+        Self { id: i.id, code: i.code.clone(), name: i.name.clone(), kind: Label::of(i.kind), intro: None }
+    }
+}
+
+impl From<&Institution> for InstitutionView {
+    fn from(i: &Institution) -> Self {
+        Self { intro: Some(i.intro.clone()), ..Self::from(&i.to_ref()) }
+    }
+}
+
+/// A product as a search result lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProductSummary {
+    pub id: i64,
+    pub name: String,
+    pub family: Label,
+    pub institution: InstitutionView,
+    pub amount_min_fen: i64,
+    pub amount_max_fen: i64,
+    /// e.g. `10 万元 – 500 万元`.
+    pub amount_text: String,
+    pub term_min_months: u16,
+    pub term_max_months: u16,
+    /// e.g. `6 个月 – 3 年`.
+    pub term_text: String,
+    pub rate_min_bps: u32,
+    pub rate_max_bps: u32,
+    /// e.g. `3.45% – 5.2%`.
+    pub rate_text: String,
+    pub decision_days: u16,
+    pub online: bool,
+    /// Empty when no collateral is required.
+    pub collateral: Vec<Label>,
+    pub policy_support: Vec<Label>,
+    pub citywide: bool,
+    pub districts: Vec<Label>,
+}
+
+fn span(lo: String, hi: String) -> String {
+    if lo == hi { lo } else { format!("{lo} – {hi}") }
+}
+
+impl From<&Product> for ProductSummary {
+    fn from(p: &Product) -> Self {
+        let s = &p.spec;
+        Self {
+            id: p.id,
+            name: s.name.clone(),
+            family: Label::of(s.family),
+            institution: InstitutionView::from(&p.institution),
+            amount_min_fen: s.amount.min().fen(),
+            amount_max_fen: s.amount.max().fen(),
+            amount_text: span(s.amount.min().display_zh(), s.amount.max().display_zh()),
+            term_min_months: s.term.min().get(),
+            term_max_months: s.term.max().get(),
+            term_text: span(s.term.min().display_zh(), s.term.max().display_zh()),
+            rate_min_bps: s.rate.min().bps(),
+            rate_max_bps: s.rate.max().bps(),
+            rate_text: span(s.rate.min().percent_text(), s.rate.max().percent_text()),
+            decision_days: s.decision_days,
+            online: s.online,
+            collateral: Label::all(&s.collateral),
+            policy_support: Label::all(&s.policy_support),
+            citywide: s.citywide(),
+            districts: Label::all(&s.districts),
+        }
+    }
+}
+
+/// One eligibility rule: its key, its value and the sentence a person reads.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RuleView {
+    pub rule: &'static str,
+    pub value: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GuaranteeView {
+    pub agency: InstitutionView,
+    pub fee_rate_bps: u32,
+    pub fee_rate_text: String,
+}
+
+/// Every term of a product.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProductDetail {
+    #[serde(flatten)]
+    pub summary: ProductSummary,
+    pub code: String,
+    pub description: String,
+    /// `固定利率` or `1 年期 LPR + 50BP`.
+    pub rate_basis_text: String,
+    pub lpr_spread_bps: Option<i32>,
+    pub repayment_methods: Vec<Label>,
+    pub guarantee: Option<GuaranteeView>,
+    pub eligibility: Vec<RuleView>,
+    pub valid_from: String,
+    pub valid_until: Option<String>,
+    pub state: Label,
+    /// Last change, Asia/Shanghai.
+    pub updated_at: String,
+}
+
+/// A UTC time as shown to people: Asia/Shanghai, to the minute.
+pub fn shanghai(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Shanghai).format("%Y-%m-%d %H:%M").to_string()
+}
+
+impl From<&Product> for ProductDetail {
+    fn from(p: &Product) -> Self {
+        let s = &p.spec;
+        Self {
+            summary: ProductSummary::from(p),
+            code: s.code.clone(),
+            description: s.description.clone(),
+            rate_basis_text: s.rate_basis.describe_zh(),
+            lpr_spread_bps: match s.rate_basis {
+                RateBasis::Fixed => None,
+                RateBasis::Lpr { spread_bps, .. } => Some(spread_bps),
+            },
+            repayment_methods: Label::all(&s.repayment_methods),
+            guarantee: p.guarantee_agency.as_ref().zip(s.guarantee.as_ref()).map(|(agency, g)| GuaranteeView {
+                agency: InstitutionView::from(agency),
+                fee_rate_bps: g.fee_rate.bps(),
+                fee_rate_text: g.fee_rate.percent_text(),
+            }),
+            eligibility: s
+                .eligibility
+                .rules()
+                .iter()
+                .map(|r| RuleView { rule: r.key(), value: r.value_text(), text: r.describe_zh() })
+                .collect(),
+            valid_from: s.valid_from.to_string(),
+            valid_until: s.valid_until.map(|d| d.to_string()),
+            state: Label::of(p.state),
+            updated_at: shanghai(p.updated_at),
+        }
+    }
+}
+
+/// One search result: the product summary and its highlights.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchItem {
+    #[serde(flatten)]
+    pub product: ProductSummary,
+    /// The name with matched words in `<b>`, HTML-escaped.
+    pub name_html: String,
+    /// A passage of the description with matched words in `<b>`, HTML-escaped.
+    pub snippet_html: String,
+    pub score: Option<f32>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FacetCount {
+    pub code: String,
+    pub label: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FacetsView {
+    pub family: Vec<FacetCount>,
+    pub institution: Vec<FacetCount>,
+    pub district: Vec<FacetCount>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchResponse {
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub items: Vec<SearchItem>,
+    pub facets: FacetsView,
+}
+
+impl SearchResponse {
+    pub fn new(results: SearchResults, page: usize, per_page: usize, institutions: &HashMap<i64, String>) -> Self {
+        let facet = |code: String, label: String, count: u64| FacetCount { code, label, count };
+        let facets = FacetsView {
+            family: results
+                .facets
+                .families
+                .iter()
+                .map(|(f, n)| facet(f.as_str().into(), f.label_zh().into(), *n))
+                .collect(),
+            institution: results
+                .facets
+                .institutions
+                .iter()
+                .map(|(id, n)| {
+                    facet(id.to_string(), institutions.get(id).cloned().unwrap_or_else(|| format!("机构 {id}")), *n)
+                })
+                .collect(),
+            district: results
+                .facets
+                .districts
+                .iter()
+                .map(|(d, n)| facet(d.as_str().into(), d.label_zh().into(), *n))
+                .collect(),
+        };
+        let items = results
+            .hits
+            .into_iter()
+            .map(|Hit { product, score, name_html, snippet_html }| SearchItem {
+                product: ProductSummary::from(&product),
+                name_html,
+                snippet_html,
+                score,
+            })
+            .collect();
+        Self { total: results.total, page, per_page, items, facets }
+    }
+}

@@ -1,0 +1,45 @@
+// Finmart search page: results refresh as one types (debounced), without leaving the page.
+// Everything works without this script too: the form submits and the server renders the same results.
+(function () {
+  "use strict";
+  var form = document.getElementById("search");
+  var results = document.getElementById("results");
+  if (!form || !results || !window.fetch) return;
+
+  var timer = null;
+  var pending = null;
+
+  function queryString() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (String(value).trim() !== "") params.append(key, value);
+    });
+    return params.toString();
+  }
+
+  function refresh() {
+    var qs = queryString();
+    if (pending) pending.abort();
+    pending = new AbortController();
+    fetch("/fragments/results?" + qs, { signal: pending.signal, headers: { Accept: "text/html" } })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        results.innerHTML = html;
+        history.replaceState(null, "", qs ? "/?" + qs : "/");
+      })
+      .catch(function (error) { if (error.name !== "AbortError") results.setAttribute("data-error", "1"); });
+  }
+
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 250);
+  }
+
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearTimeout(timer);
+    refresh();
+  });
+})();
