@@ -53,6 +53,8 @@ impl From<&Institution> for InstitutionView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProductSummary {
     pub id: i64,
+    /// The institution's own product code.
+    pub code: String,
     pub name: String,
     pub family: Label,
     pub institution: InstitutionView,
@@ -86,6 +88,7 @@ impl From<&Product> for ProductSummary {
         let s = &p.spec;
         Self {
             id: p.id,
+            code: s.code.clone(),
             name: s.name.clone(),
             family: Label::of(s.family),
             institution: InstitutionView::from(&p.institution),
@@ -128,7 +131,6 @@ pub struct GuaranteeView {
 pub struct ProductDetail {
     #[serde(flatten)]
     pub summary: ProductSummary,
-    pub code: String,
     pub description: String,
     /// `固定利率` or `1 年期 LPR + 50BP`.
     pub rate_basis_text: String,
@@ -153,7 +155,6 @@ impl From<&Product> for ProductDetail {
         let s = &p.spec;
         Self {
             summary: ProductSummary::from(p),
-            code: s.code.clone(),
             description: s.description.clone(),
             rate_basis_text: s.rate_basis.describe_zh(),
             lpr_spread_bps: match s.rate_basis {

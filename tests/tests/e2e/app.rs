@@ -1,0 +1,122 @@
+//! `TestApp`: the real application on a fresh database (SQLite file or PostgreSQL database) and a fresh
+//! index directory, driven in process through its router, or over a real socket when a test needs one.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use finmart_store::testing;
+use finmart_web::{AppState, Config, build_app, router};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::path::PathBuf;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub backend: &'static str,
+    pub state: AppState,
+    pub router: Router,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    _dir: tempfile::TempDir,
+    _db: Option<testing::TestDb>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl TestApp {
+    /// A fresh app, or `None` for PostgreSQL when it is not configured (never in CI: that panics).
+    pub async fn new(backend: Backend) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (db, database_url, name) = match backend {
+            Backend::Sqlite => (None, None, "sqlite"),
+            Backend::Postgres => {
+                let db = testing::postgres().await?;
+                let url = db.url.clone();
+                (Some(db), Some(url), "postgres")
+            }
+        };
+        let data_dir = dir.path().join("data");
+        let config = Config::for_tests(data_dir.clone(), database_url.clone());
+        let state = build_app(config).await.expect("app starts");
+        let router = router(state.clone());
+        Some(Self { backend: name, state, router, data_dir, database_url, _dir: dir, _db: db })
+    }
+
+    /// A fresh app with the demo catalogue loaded and indexed.
+    pub async fn with_demo(backend: Backend) -> Option<Self> {
+        let app = Self::new(backend).await?;
+        finmart_cli::load_demo(&app.state.store).await.expect("demo loads");
+        app.catch_up().await;
+        Some(app)
+    }
+
+    /// Both backends that are available (PostgreSQL always in CI).
+    pub async fn each(demo: bool) -> Vec<Self> {
+        let mut apps = Vec::new();
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let app = if demo { Self::with_demo(backend).await } else { Self::new(backend).await };
+            apps.extend(app);
+        }
+        apps
+    }
+
+    /// Applies pending database changes to the index now (the server's follower does this on its own).
+    pub async fn catch_up(&self) {
+        finmart_catalogue::sync::catch_up(&self.state.store, &self.state.catalogue).await.expect("catch up");
+    }
+
+    pub async fn get(&self, uri: &str) -> (StatusCode, String) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(Request::builder().uri(uri).body(Body::empty()).expect("request"))
+            .await
+            .expect("response");
+        let status = response.status();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    pub async fn get_json(&self, uri: &str) -> (StatusCode, Value) {
+        let (status, body) = self.get(uri).await;
+        let json =
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("{uri} on {}: not JSON ({e}): {body}", self.backend));
+        (status, json)
+    }
+
+    /// Searches the API: `/api/v1/search?q=…` plus extra parameters.
+    pub async fn search(&self, q: &str, extra: &str) -> Value {
+        let uri = format!("/api/v1/search?q={}{extra}", encode(q));
+        let (status, json) = self.get_json(&uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {json}");
+        json
+    }
+}
+
+pub fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// The product names of a search response.
+pub fn names(json: &Value) -> Vec<String> {
+    json["items"].as_array().expect("items").iter().map(|i| i["name"].as_str().expect("name").to_owned()).collect()
+}
+
+/// A GET over a real socket (HTTP/1.1, connection closed after), for tests of the running server.
+pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    // The server may answer and close before a huge request is fully written; its answer still counts.
+    let _ = stream.write_all(request.as_bytes()).await;
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw).await;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status line");
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}

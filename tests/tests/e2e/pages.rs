@@ -1,0 +1,64 @@
+//! The HTML pages: search with results on the server, the results fragment, the product page, errors.
+
+use crate::app::{Backend, TestApp, encode};
+use axum::http::StatusCode;
+
+#[tokio::test]
+async fn the_search_page_renders_results_and_filters() {
+    let app = TestApp::with_demo(Backend::Sqlite).await.unwrap();
+    let (status, page) = app.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(r#"<html lang="zh-CN">"#) && page.contains("搜索融资产品"));
+    assert!(page.contains("虚构的示例数据"), "the demo is marked as sample data");
+    assert!(page.contains("/static/") && !page.contains("https://"), "assets come from this server only");
+
+    let (status, page) = app.get(&format!("/?q={}", encode("专利贷"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("知识产权") && page.contains("<b>"), "results with highlights");
+    assert!(page.contains("共找到"));
+
+    let (status, fragment) = app.get(&format!("/fragments/results?q={}&family=ip_pledge", encode("专利"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!fragment.contains("<html"), "a fragment, not a page");
+    assert!(fragment.contains("知识产权质押贷款"));
+
+    let (status, page) = app.get("/?amount=-5").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("不能为负数"), "bad input is explained in Chinese on the page");
+
+    let (status, css) = app.get("/static/0.1.0/app.css").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(css.contains("@media"), "styles adapt to phone width");
+    let (status, _) = app.get("/static/0.1.0/nothing.js").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_product_page_shows_every_term() {
+    let app = TestApp::with_demo(Backend::Sqlite).await.unwrap();
+    let hit = app.search("政采贷", "&per_page=1").await;
+    let id = hit["items"][0]["id"].as_i64().unwrap();
+    let (status, page) = app.get(&format!("/products/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    for words in [
+        "贷款额度",
+        "贷款期限",
+        "年利率",
+        "还款方式",
+        "担保方式",
+        "申请条件",
+        "政策支持",
+        "服务区域",
+        "持有已中标的政府采购合同",
+    ] {
+        assert!(page.contains(words), "{words} missing");
+    }
+    let (status, page) = app.get("/products/999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("产品不存在"));
+    let (status, _) = app.get("/products/abc").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, page) = app.get("/no/such/page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("页面不存在"));
+}
