@@ -28,6 +28,12 @@ cargo_log=$(mktemp -t finmart-cargo-test.XXXXXX)
 browser_log=$(mktemp -t finmart-browser-test.XXXXXX)
 trap 'rm -f "$cargo_log" "$browser_log"' EXIT
 
+section "system packages"
+# On a fresh machine (as root) this installs PostgreSQL, Redis and Chromium; elsewhere it only reports.
+if ! scripts/install-deps.sh; then
+    if [[ ${CI:-} == true ]]; then failed_steps+=("system packages"); fi
+fi
+
 section "services"
 if ! exports=$(scripts/services.sh); then
     echo "scripts/services.sh failed" >&2

@@ -6,6 +6,15 @@
   var results = document.getElementById("results");
   if (!form || !results || !window.fetch) return;
 
+  var narrow = window.matchMedia ? window.matchMedia("(max-width: 720px)") : null;
+
+  // On a phone the facet lists would push the results off the first screen: fold them.
+  function foldFacets() {
+    if (!narrow || !narrow.matches) return;
+    results.querySelectorAll("details.facet-box").forEach(function (box) { box.open = false; });
+  }
+  foldFacets();
+
   var timer = null;
   var pending = null;
 
@@ -25,6 +34,7 @@
       .then(function (response) { return response.text(); })
       .then(function (html) {
         results.innerHTML = html;
+        foldFacets();
         history.replaceState(null, "", qs ? "/?" + qs : "/");
       })
       .catch(function (error) { if (error.name !== "AbortError") results.setAttribute("data-error", "1"); });

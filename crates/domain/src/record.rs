@@ -171,14 +171,21 @@ impl ProductRecord {
 
         let amount_min = parse_required(&mut e, "amount_min_yuan", &|v| Fen::parse_yuan(v));
         let amount_max = parse_required(&mut e, "amount_max_yuan", &|v| Fen::parse_yuan(v));
-        let amount =
-            pair_range(&mut e, "amount_max_yuan", amount_min, amount_max, |f| f > Fen::ZERO, "amount_min_yuan");
+        let amount = pair_range(
+            &mut e,
+            "amount_max_yuan",
+            amount_min,
+            amount_max,
+            |f| f > Fen::ZERO,
+            "amount_min_yuan",
+            Fen::display_zh,
+        );
         let term_min = self.parse_required(&mut e, "term_min_months", Months::parse);
         let term_max = self.parse_required(&mut e, "term_max_months", Months::parse);
-        let term = pair_range(&mut e, "term_max_months", term_min, term_max, |_| true, "");
+        let term = pair_range(&mut e, "term_max_months", term_min, term_max, |_| true, "", |m| m.get().to_string());
         let rate_min = self.parse_required(&mut e, "rate_min_pct", Bps::parse_percent);
         let rate_max = self.parse_required(&mut e, "rate_max_pct", Bps::parse_percent);
-        let rate = pair_range(&mut e, "rate_max_pct", rate_min, rate_max, |_| true, "");
+        let rate = pair_range(&mut e, "rate_max_pct", rate_min, rate_max, |_| true, "", Bps::percent_text);
 
         let rate_basis = match self.get("rate_basis").unwrap_or("fixed") {
             "fixed" | "固定利率" => {
@@ -372,13 +379,15 @@ fn bounded_text(v: &str, max_chars: usize) -> Result<String, ValueError> {
     if n > max_chars { Err(ValueError::TooLarge { max: format!("{max_chars} 个字符") }) } else { Ok(v.to_owned()) }
 }
 
-fn pair_range<T: Ord + Copy + std::fmt::Debug + std::fmt::Display>(
+/// Checks a min/max pair read from two columns; `show` writes a bound in the column's own unit.
+fn pair_range<T: Ord + Copy + std::fmt::Debug>(
     e: &mut FieldErrors,
     field: &str,
     min: Option<T>,
     max: Option<T>,
     min_ok: impl Fn(T) -> bool,
     min_field: &str,
+    show: impl Fn(T) -> String,
 ) -> Option<Range<T>> {
     let (min, max) = (min?, max?);
     if !min_ok(min) {
@@ -386,7 +395,7 @@ fn pair_range<T: Ord + Copy + std::fmt::Debug + std::fmt::Display>(
         return None;
     }
     if min > max {
-        e.push(field, ValueError::InvertedRange { min: min.to_string(), max: max.to_string() });
+        e.push(field, ValueError::InvertedRange { min: show(min), max: show(max) });
         return None;
     }
     Range::new(min, max).ok()

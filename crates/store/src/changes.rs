@@ -56,7 +56,19 @@ impl Store {
     }
 }
 
+/// The advisory lock that orders change-log appends on PostgreSQL (an arbitrary, fixed key).
+const CHANGE_LOG_LOCK: i64 = 0x6669_6e6d_6172_74;
+
+/// Appends to the change log inside the caller's transaction.
+///
+/// On PostgreSQL two transactions could take sequence numbers 10 and 11 and commit 11 first; a follower
+/// reading then would move past 10 and never see it. Holding a transaction-scoped advisory lock from
+/// taking the number until commit makes numbers become visible in order. (SQLite has one writer at a
+/// time already.) Product writes are rare, so serialising them costs nothing that matters.
 pub(crate) async fn record(db: &impl ConnectionTrait, product_id: i64) -> Result<(), StoreError> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHANGE_LOG_LOCK})")).await?;
+    }
     product_change::Entity::insert(product_change::ActiveModel {
         product_id: Set(product_id),
         changed_at: Set(Utc::now()),

@@ -1,0 +1,101 @@
+//! The `finmart` binary as a person runs it: import (refused and accepted), reindex, migrate, and a
+//! server that stops cleanly on SIGTERM.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples").join(name)
+}
+
+fn finmart(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_finmart"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("FINMART_LISTEN")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run finmart")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn import_refuses_a_bad_file_and_accepts_a_good_one_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+
+    let bad = finmart(&data, &["import", example("products-bad.csv").to_str().unwrap()]);
+    assert!(!bad.status.success());
+    let report = stderr(&bad);
+    for needle in [
+        "第 2 行",
+        "amount_min_yuan",
+        "第 3 行",
+        "eligibility.favourite_colour",
+        "第 4 行",
+        "districts",
+        "未导入任何数据",
+    ] {
+        assert!(report.contains(needle), "{needle} missing from:\n{report}");
+    }
+
+    let good = finmart(&data, &["import", example("products.csv").to_str().unwrap()]);
+    assert!(good.status.success(), "{}", stderr(&good));
+    assert!(stderr(&good).contains("新建 5 个产品"), "{}", stderr(&good));
+    let again = finmart(&data, &["import", example("products.json").to_str().unwrap()]);
+    assert!(again.status.success());
+    assert!(stderr(&again).contains("未变 5 个"), "{}", stderr(&again));
+
+    let reindex = finmart(&data, &["reindex"]);
+    assert!(reindex.status.success(), "{}", stderr(&reindex));
+    // The example file has one draft, which is stored but not searchable.
+    assert!(stderr(&reindex).contains("4 个已发布产品"), "{}", stderr(&reindex));
+    let migrate = finmart(&data, &["migrate"]);
+    assert!(migrate.status.success());
+
+    let missing = finmart(&data, &["import", "/no/such/file.csv"]);
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("cannot read"), "{}", stderr(&missing));
+}
+
+#[test]
+fn serve_prints_its_url_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_finmart"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("server printed its URL").unwrap();
+        if let Some(at) = line.find("http://") {
+            break line[at..].trim().to_owned();
+        }
+    };
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with('/'), "{url}");
+
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "graceful shutdown exits 0, got {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
