@@ -57,7 +57,7 @@ impl Store {
 }
 
 /// The advisory lock that orders change-log appends on PostgreSQL (an arbitrary, fixed key).
-const CHANGE_LOG_LOCK: i64 = 0x6669_6e6d_6172_74;
+const CHANGE_LOG_LOCK: i64 = 0x0066_696e_6d61_7274;
 
 /// Appends to the change log inside the caller's transaction.
 ///
