@@ -31,6 +31,7 @@
     if (pending) pending.abort();
     pending = new AbortController();
     fetch("/fragments/results?" + qs, { signal: pending.signal, headers: { Accept: "text/html" } })
+      // A 400 carries the explanation of the bad value as HTML: show it like any result.
       .then(function (response) { return response.text(); })
       .then(function (html) {
         results.innerHTML = html;

@@ -14,6 +14,7 @@ pub mod sync;
 pub mod synonyms;
 #[cfg(test)]
 mod tests;
+mod tokenizer;
 
 pub use search::{CollateralFilter, Facets, Hit, SearchRequest, SearchResults, SortName, SortOrder, escape_html};
 

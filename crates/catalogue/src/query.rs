@@ -32,7 +32,20 @@ pub enum Dimension {
 }
 
 /// The distinct search tokens of `text`, as the index's analyzer produces them.
+///
+/// Lone characters left over beside real words (the 贷 of an unknown 某某贷, the e of e贷) are dropped:
+/// they match nearly everything and only blur the ranking and the count. A query made only of single
+/// characters keeps them, since they are all it has.
 pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = raw_tokens(analyzer, text);
+    if out.iter().any(|t| t.chars().count() > 1) {
+        out.retain(|t| t.chars().count() > 1);
+    }
+    out
+}
+
+/// Every distinct token, single characters included.
+fn raw_tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut stream = analyzer.token_stream(text);
     while let Some(token) = stream.next() {
@@ -75,7 +88,7 @@ pub fn text_query(fields: &Fields, analyzer: &mut TextAnalyzer, text: &str) -> O
         }
     }
     // As you type: the last word may be unfinished (`专利质` on the way to 专利质押).
-    if let Some(last) = text.split_whitespace().last().and_then(|w| tokens(analyzer, w).pop()) {
+    if let Some(last) = text.split_whitespace().last().and_then(|w| raw_tokens(analyzer, w).pop()) {
         for field in [fields.name, fields.description] {
             let prefix = FuzzyTermQuery::new_prefix(Term::from_field_text(field, &last), 0, true);
             clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(prefix), PREFIX_BOOST))));

@@ -11,7 +11,7 @@ use tantivy::{Index, TantivyDocument};
 
 /// Bumped whenever the schema or the way documents are built changes: an index written by another version
 /// is rebuilt from the database at start.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The name the Chinese analyzer is registered under.
 pub const TOKENIZER: &str = "zh";
@@ -83,10 +83,7 @@ pub fn register_tokenizer(index: &Index) {
 }
 
 pub fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .build()
+    TextAnalyzer::builder(crate::tokenizer::DomainJieba).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).build()
 }
 
 /// The exact-name key: lower case, no spaces, so `科创 信用贷` finds `科创信用贷`.

@@ -48,6 +48,15 @@ pub fn family_aliases(family: ProductFamily) -> &'static str {
     }
 }
 
+/// Every word of both tables, for the tokenizer's dictionary: so that jieba keeps 专利贷 or 首贷 whole.
+pub fn dictionary_words() -> impl Iterator<Item = &'static str> {
+    use finmart_domain::Labelled;
+    SYNONYM_GROUPS
+        .iter()
+        .flat_map(|group| group.iter().copied())
+        .chain(ProductFamily::ALL.iter().flat_map(|f| family_aliases(*f).split_whitespace()))
+}
+
 /// The phrases a query should also search for: every other member of each group it mentions.
 #[must_use]
 pub fn expansions(query: &str) -> Vec<&'static str> {

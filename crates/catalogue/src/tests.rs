@@ -160,6 +160,8 @@ async fn filters_sorts_and_facets() {
     assert!(c.search(&far, today()).expect("search").hits.is_empty());
     let hit = c.search(&text("专利"), today()).expect("search").hits.remove(0);
     assert!(hit.snippet_html.contains("<b>专利</b>"), "{}", hit.snippet_html);
+    // Snippets of text whose words overlap in search mode (担保贷款 → 担保, 贷款, 担保贷款) do not break.
+    assert!(c.search(&text("惠农担保贷"), today()).is_ok());
     // An exact name match ranks first even against longer matching text.
     assert_eq!(names(&c, &text("银税e贷")).first().map(String::as_str), Some("银税e贷"));
 }

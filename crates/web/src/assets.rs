@@ -1,12 +1,22 @@
-//! Static assets of `web/static`, compiled into the binary and served with a long cache lifetime (their
-//! URLs carry the build's version, so a new build is fetched anew).
+//! Static assets of `web/static`, compiled into the binary and served with a long cache lifetime: their
+//! URLs carry a hash of their content, so a browser fetches them again exactly when they change.
 
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// The version part of asset URLs.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::LazyLock;
+
+/// The version part of asset URLs: a hash of every asset's name and content.
+pub static VERSION: LazyLock<String> = LazyLock::new(|| {
+    let mut hasher = DefaultHasher::new();
+    for (name, _, body) in ASSETS {
+        name.hash(&mut hasher);
+        body.hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+});
 
 const ASSETS: &[(&str, &str, &str)] = &[
     ("app.css", "text/css; charset=utf-8", include_str!("../../../web/static/app.css")),

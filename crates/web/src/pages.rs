@@ -28,7 +28,7 @@ impl IntoResponse for PageError {
         let body = self
             .state
             .templates
-            .render("error.html", json!({ "status": self.status.as_u16(), "message": self.message, "v": VERSION }))
+            .render("error.html", json!({ "status": self.status.as_u16(), "message": self.message, "v": &*VERSION }))
             .unwrap_or_else(|_| self.message.clone());
         (self.status, Html(body)).into_response()
     }
@@ -109,41 +109,53 @@ fn navigation(raw: Option<&str>, results: Option<&SearchResponse>) -> serde_json
     })
 }
 
-async fn results_context(state: &AppState, raw: Option<&str>) -> (Option<SearchResponse>, Option<String>, String) {
+/// The results of the query string, or the error to show in their place (with its status).
+struct ResultsContext {
+    results: Option<SearchResponse>,
+    error: Option<(StatusCode, String)>,
+    q: String,
+}
+
+async fn results_context(state: &AppState, raw: Option<&str>) -> ResultsContext {
     match parse_search(raw, false) {
         Ok(req) => {
-            let query_text = req.text.clone();
+            let q = req.text.clone();
             match state.search(req).await {
-                Ok(r) => (Some(r), None, query_text),
-                Err(e) => (None, Some(e.body.message), query_text),
+                Ok(r) => ResultsContext { results: Some(r), error: None, q },
+                Err(e) => ResultsContext { results: None, error: Some((e.status, e.body.message)), q },
             }
         }
-        Err(e) => (None, Some(e.body.message), String::new()),
+        Err(e) => ResultsContext { results: None, error: Some((e.status, e.body.message)), q: String::new() },
     }
 }
 
+/// A rendered page with the status its content calls for (400 when the form had a bad value).
+fn with_status(html: Html<String>, error: Option<&(StatusCode, String)>) -> Response {
+    (error.map_or(StatusCode::OK, |(status, _)| *status), html).into_response()
+}
+
 /// `GET /`: the search page, with results for the query string it was given.
-pub async fn home(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Html<String>, PageError> {
-    let (results, error, q) = results_context(&state, raw.as_deref()).await;
-    let nav = navigation(raw.as_deref(), results.as_ref());
-    render(
+pub async fn home(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, PageError> {
+    let c = results_context(&state, raw.as_deref()).await;
+    let nav = navigation(raw.as_deref(), c.results.as_ref());
+    let html = render(
         &state,
         "home.html",
         json!({
-            "v": VERSION, "q": q, "results": results, "error": error, "nav": nav,
+            "v": &*VERSION, "q": c.q, "results": c.results, "error": c.error.as_ref().map(|e| &e.1), "nav": nav,
             "form": form_values(raw.as_deref()), "choices": choices(),
         }),
-    )
+    )?;
+    Ok(with_status(html, c.error.as_ref()))
 }
 
 /// `GET /fragments/results`: the results part of the search page, for refreshing it in place.
-pub async fn results_fragment(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> Result<Html<String>, PageError> {
-    let (results, error, q) = results_context(&state, raw.as_deref()).await;
-    let nav = navigation(raw.as_deref(), results.as_ref());
-    render(&state, "results.html", json!({ "q": q, "results": results, "error": error, "nav": nav }))
+pub async fn results_fragment(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, PageError> {
+    let c = results_context(&state, raw.as_deref()).await;
+    let nav = navigation(raw.as_deref(), c.results.as_ref());
+    let context = json!({ "q": c.q, "results": c.results, "error": c.error.as_ref().map(|e| &e.1), "nav": nav });
+    let html = render(&state, "results.html", context)?;
+    Ok(with_status(html, c.error.as_ref()))
 }
 
 /// `GET /products/{id}`: every term of one product.
@@ -159,7 +171,7 @@ pub async fn product(State(state): State<AppState>, Path(id): Path<String>) -> R
     render(
         &state,
         "product.html",
-        json!({ "v": VERSION, "p": ProductDetail::from(&product), "institution_intro": institution.map(|i| i.intro) }),
+        json!({ "v": &*VERSION, "p": ProductDetail::from(&product), "institution_intro": institution.map(|i| i.intro) }),
     )
 }
 

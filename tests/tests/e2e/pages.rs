@@ -23,13 +23,18 @@ async fn the_search_page_renders_results_and_filters() {
     assert!(fragment.contains("知识产权质押贷款"));
 
     let (status, page) = app.get("/?amount=-5").await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("不能为负数"), "bad input is explained in Chinese on the page");
 
-    let (status, css) = app.get("/static/0.1.0/app.css").await;
+    // Asset URLs carry a hash of the content, so a changed stylesheet is never served from a stale cache.
+    let (_, page) = app.get("/").await;
+    let at = page.find("/static/").unwrap();
+    let css_url = &page[at..at + page[at..].find('"').unwrap()];
+    assert!(css_url.ends_with("/app.css") && css_url.len() > "/static//app.css".len() + 8, "{css_url}");
+    let (status, css) = app.get(css_url).await;
     assert_eq!(status, StatusCode::OK);
     assert!(css.contains("@media"), "styles adapt to phone width");
-    let (status, _) = app.get("/static/0.1.0/nothing.js").await;
+    let (status, _) = app.get("/static/x/nothing.js").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
