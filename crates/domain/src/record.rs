@@ -143,13 +143,8 @@ impl ProductRecord {
                 e.push(column.as_str(), ValueError::Invalid("未知的列".to_owned()));
             }
         }
-        let required = |e: &mut FieldErrors, column: &str| self.required(e, column);
-        let parse_required = |e: &mut FieldErrors, column: &str, f: &dyn Fn(&str) -> Result<Fen, ValueError>| {
-            self.parse_required(e, column, f)
-        };
-
         let institution_code =
-            required(&mut e, "institution_code").and_then(|v| e.check("institution_code", validate_code(v)));
+            self.required(&mut e, "institution_code").and_then(|v| e.check("institution_code", validate_code(v)));
         let new_institution = match (self.get("institution_name"), self.get("institution_kind")) {
             (Some(name), Some(kind)) => {
                 e.check("institution_kind", InstitutionKind::parse(kind)).map(|k| (name.to_owned(), k))
@@ -164,13 +159,13 @@ impl ProductRecord {
                 None
             }
         };
-        let code = required(&mut e, "code").and_then(|v| e.check("code", validate_code(v)));
-        let name = required(&mut e, "name").and_then(|v| e.check("name", bounded_text(v, 60)));
-        let family = required(&mut e, "family").and_then(|v| e.check("family", ProductFamily::parse(v)));
-        let description = required(&mut e, "description").and_then(|v| e.check("description", bounded_text(v, 2000)));
+        let code = self.required(&mut e, "code").and_then(|v| e.check("code", validate_code(v)));
+        let name = self.required(&mut e, "name").and_then(|v| e.check("name", bounded_text(v, 60)));
+        let family = self.required(&mut e, "family").and_then(|v| e.check("family", ProductFamily::parse(v)));
+        let description = self.required(&mut e, "description").and_then(|v| e.check("description", bounded_text(v, 2000)));
 
-        let amount_min = parse_required(&mut e, "amount_min_yuan", &|v| Fen::parse_yuan(v));
-        let amount_max = parse_required(&mut e, "amount_max_yuan", &|v| Fen::parse_yuan(v));
+        let amount_min = self.parse_required(&mut e, "amount_min_yuan", Fen::parse_yuan);
+        let amount_max = self.parse_required(&mut e, "amount_max_yuan", Fen::parse_yuan);
         let amount = pair_range(
             &mut e,
             "amount_max_yuan",
@@ -195,7 +190,7 @@ impl ProductRecord {
                 Some(RateBasis::Fixed)
             }
             other => e.check("rate_basis", LprTenor::parse(other)).and_then(|tenor| {
-                let spread = required(&mut e, "lpr_spread_bps")?;
+                let spread = self.required(&mut e, "lpr_spread_bps")?;
                 let spread = e.check(
                     "lpr_spread_bps",
                     spread.parse::<i32>().map_err(|_| ValueError::NotANumber(spread.to_owned())).and_then(|s| {
