@@ -55,6 +55,7 @@ pub struct Catalogue {
     fields: Fields,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
+    /// Cuts queries (the index's own analyzer is registered with tantivy).
     analyzer: TextAnalyzer,
     applied_seq: AtomicI64,
     /// Whether the index was (re)created empty at open and must be rebuilt from the database.
@@ -106,7 +107,7 @@ impl Catalogue {
             fields,
             reader,
             writer: Mutex::new(writer),
-            analyzer: schema::analyzer(),
+            analyzer: schema::query_analyzer(),
             applied_seq: AtomicI64::new(seq),
             needs_rebuild,
         })

@@ -87,16 +87,32 @@ pub fn text_query(fields: &Fields, analyzer: &mut TextAnalyzer, text: &str) -> O
             }
         }
     }
-    // As you type: the last word may be unfinished (`专利质` on the way to 专利质押).
-    if let Some(last) = text.split_whitespace().last().and_then(|w| raw_tokens(analyzer, w).pop()) {
-        for field in [fields.name, fields.description] {
-            let prefix = FuzzyTermQuery::new_prefix(Term::from_field_text(field, &last), 0, true);
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(prefix), PREFIX_BOOST))));
-        }
-    }
     let exact = TermQuery::new(Term::from_field_text(fields.name_exact, &exact_key(text)), IndexRecordOption::Basic);
     clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact), EXACT_NAME_BOOST))));
-    Some(Box::new(BooleanQuery::new(clauses)))
+
+    // As you type: the last word may be unfinished (`专利质` on the way to 专利质押), so it also matches as
+    // a prefix. When it is a real search word the prefix widens the search; when it is a lone character
+    // dropped beside real words (the 贷 of 银税e贷), it only lifts the products it fits, else `贷…` would
+    // match nearly everything.
+    let Some(last) = text.split_whitespace().last().and_then(|w| raw_tokens(analyzer, w).pop()) else {
+        return Some(Box::new(BooleanQuery::new(clauses)));
+    };
+    let prefix: Vec<(Occur, Box<dyn Query>)> = [fields.name, fields.description]
+        .into_iter()
+        .map(|field| {
+            let query = FuzzyTermQuery::new_prefix(Term::from_field_text(field, &last), 0, true);
+            (Occur::Should, Box::new(BoostQuery::new(Box::new(query), PREFIX_BOOST)) as Box<dyn Query>)
+        })
+        .collect();
+    if primary.contains(&last) {
+        clauses.extend(prefix);
+        Some(Box::new(BooleanQuery::new(clauses)))
+    } else {
+        Some(Box::new(BooleanQuery::new(vec![
+            (Occur::Must, Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>),
+            (Occur::Should, Box::new(BooleanQuery::new(prefix))),
+        ])))
+    }
 }
 
 fn any_of(terms: impl IntoIterator<Item = Term>) -> Option<Box<dyn Query>> {

@@ -82,8 +82,18 @@ pub fn register_tokenizer(index: &Index) {
     index.tokenizers().register(TOKENIZER, analyzer());
 }
 
+/// The analyzer of indexed text.
 pub fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(crate::tokenizer::DomainJieba).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).build()
+    analyzer_with(crate::tokenizer::DomainJieba::TEXT)
+}
+
+/// The analyzer that cuts queries into the words to search for (same filters, precise mode).
+pub fn query_analyzer() -> TextAnalyzer {
+    analyzer_with(crate::tokenizer::DomainJieba::QUERY)
+}
+
+fn analyzer_with(tokenizer: crate::tokenizer::DomainJieba) -> TextAnalyzer {
+    TextAnalyzer::builder(tokenizer).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).build()
 }
 
 /// The exact-name key: lower case, no spaces, so `科创 信用贷` finds `科创信用贷`.

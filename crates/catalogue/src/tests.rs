@@ -160,6 +160,12 @@ async fn filters_sorts_and_facets() {
     assert!(c.search(&far, today()).expect("search").hits.is_empty());
     let hit = c.search(&text("专利"), today()).expect("search").hits.remove(0);
     assert!(hit.snippet_html.contains("<b>专利</b>"), "{}", hit.snippet_html);
+    // A lone character beside real words does not widen the search to everything containing it.
+    assert_eq!(c.search(&text("银税e贷"), today()).expect("search").total, 1);
+    // As you type: an unfinished last word matches as a prefix.
+    // (抵 alone is no word of any text: only the prefix finds 抵押.)
+    // The name match ranks above the description's 无需抵押.
+    assert_eq!(names(&c, &text("抵")), vec!["厂房抵押贷", "科创信用贷"]);
     // Snippets of text whose words overlap in search mode (担保贷款 → 担保, 贷款, 担保贷款) do not break.
     assert!(c.search(&text("惠农担保贷"), today()).is_ok());
     // An exact name match ranks first even against longer matching text.

@@ -8,8 +8,10 @@
 //!   segment and per snippet generator, which would copy several megabytes each time. This tokenizer
 //!   borrows one shared dictionary instead.
 //!
-//! Search mode also emits the dictionary words inside longer words (信用贷款 → 信用, 贷款, 信用贷, 信用贷款),
-//! so a query word matches text that contains it.
+//! Text is indexed in search mode, which also emits the dictionary words inside longer words (信用贷款 →
+//! 信用, 贷款, 信用贷, 信用贷款), so a query word matches text that contains it. Queries are cut in the
+//! precise default mode: 信用贷 searches for 信用贷, not also for 信用 (which every "纳税信用等级" rule
+//! contains).
 
 use jieba_rs::{Jieba, TokenizeMode};
 use std::sync::LazyLock;
@@ -24,16 +26,25 @@ static JIEBA: LazyLock<Jieba> = LazyLock::new(|| {
     jieba
 });
 
-/// jieba (search mode, HMM on) over the shared domain dictionary.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DomainJieba;
+/// jieba (HMM on) over the shared domain dictionary: search mode for text, default mode for queries.
+#[derive(Debug, Clone, Copy)]
+pub struct DomainJieba {
+    mode: TokenizeMode,
+}
+
+impl DomainJieba {
+    /// For indexing text: every word and the words inside it.
+    pub const TEXT: Self = Self { mode: TokenizeMode::Search };
+    /// For cutting queries: the most likely words only.
+    pub const QUERY: Self = Self { mode: TokenizeMode::Default };
+}
 
 impl Tokenizer for DomainJieba {
     type TokenStream<'a> = DomainTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         let mut tokens: Vec<Token> = JIEBA
-            .tokenize(text, TokenizeMode::Search, true)
+            .tokenize(text, self.mode, true)
             .into_iter()
             .map(|t| {
                 // jieba's words are slices of `text`: their byte offset is the pointer difference.
@@ -81,7 +92,7 @@ mod tests {
     use super::*;
 
     fn words(text: &str) -> Vec<String> {
-        let mut tokenizer = DomainJieba;
+        let mut tokenizer = DomainJieba::TEXT;
         let mut stream = tokenizer.token_stream(text);
         let mut out = Vec::new();
         while stream.advance() {
@@ -102,7 +113,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn offsets_never_go_backwards(text in "[贷款信用担保专利首滨海税银政采购惠农科技型企业融资租赁，。 a-z0-9]{0,60}") {
-            let mut tokenizer = DomainJieba;
+            let mut tokenizer = DomainJieba::TEXT;
             let mut stream = tokenizer.token_stream(&text);
             let mut last = 0;
             while stream.advance() {
@@ -117,11 +128,12 @@ mod tests {
     #[test]
     fn offsets_point_into_the_text() {
         let text = "港城滨海首贷通";
-        let mut tokenizer = DomainJieba;
-        let mut stream = tokenizer.token_stream(text);
-        while stream.advance() {
-            let t = stream.token();
-            assert_eq!(&text[t.offset_from..t.offset_to], t.text);
+        for mut tokenizer in [DomainJieba::TEXT, DomainJieba::QUERY] {
+            let mut stream = tokenizer.token_stream(text);
+            while stream.advance() {
+                let t = stream.token();
+                assert_eq!(&text[t.offset_from..t.offset_to], t.text);
+            }
         }
     }
 }

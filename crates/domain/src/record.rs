@@ -162,7 +162,8 @@ impl ProductRecord {
         let code = self.required(&mut e, "code").and_then(|v| e.check("code", validate_code(v)));
         let name = self.required(&mut e, "name").and_then(|v| e.check("name", bounded_text(v, 60)));
         let family = self.required(&mut e, "family").and_then(|v| e.check("family", ProductFamily::parse(v)));
-        let description = self.required(&mut e, "description").and_then(|v| e.check("description", bounded_text(v, 2000)));
+        let description =
+            self.required(&mut e, "description").and_then(|v| e.check("description", bounded_text(v, 2000)));
 
         let amount_min = self.parse_required(&mut e, "amount_min_yuan", Fen::parse_yuan);
         let amount_max = self.parse_required(&mut e, "amount_max_yuan", Fen::parse_yuan);
