@@ -22,6 +22,11 @@ async fn the_search_page_renders_results_and_filters() {
     assert!(!fragment.contains("<html"), "a fragment, not a page");
     assert!(fragment.contains("知识产权质押贷款"));
 
+    // What a person typed is shown back escaped, never as markup.
+    let (status, page) = app.get(&format!("/?q={}", encode("<script>alert(1)</script>专利"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("<script>alert") && page.contains("&lt;script&gt;"), "query echoed unescaped");
+
     let (status, page) = app.get("/?amount=-5").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("不能为负数"), "bad input is explained in Chinese on the page");
