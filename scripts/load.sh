@@ -21,5 +21,8 @@ for _ in $(seq 1 120); do
     sleep 0.5
 done
 curl -fsS http://127.0.0.1:18080/healthz >&2; echo >&2
+echo "== one connection (latency without queueing) =="
+wrk --latency -t1 -c1 -d10s -s bench/search.lua http://127.0.0.1:18080
+echo "== $connections connections (throughput) =="
 wrk --latency -t2 -c"$connections" -d"${seconds}s" -s bench/search.lua http://127.0.0.1:18080
 echo "server RSS after the run: $(ps -o rss= -p $server | awk '{printf "%.1f MiB", $1/1024}')"

@@ -150,6 +150,24 @@ fn bounds_zh<T: Copy>(b: &Bounds<T>, show: impl Fn(T) -> String) -> String {
     }
 }
 
+fn join_en<T: Labelled>(values: &[T], conjunction: &str) -> String {
+    let labels: Vec<&str> = values.iter().map(|v| v.label_en()).collect();
+    match labels.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} {conjunction} {last}", init.join(", ")),
+    }
+}
+
+fn bounds_en<T: Copy>(b: &Bounds<T>, show: impl Fn(T) -> String) -> String {
+    match (b.min, b.max) {
+        (Some(lo), Some(hi)) => format!("between {} and {}", show(lo), show(hi)),
+        (Some(lo), None) => format!("at least {}", show(lo)),
+        (None, Some(hi)) => format!("at most {}", show(hi)),
+        (None, None) => "any".to_owned(),
+    }
+}
+
 impl EligibilityRule {
     /// Builds a rule from its key and text value, as found in import files and the database.
     ///
@@ -252,6 +270,35 @@ impl EligibilityRule {
             Self::FirstLoanOnly => "此前未在银行取得过贷款（首贷户）".to_owned(),
             Self::NoOverdueMonths(n) => format!("近 {n} 个月无逾期记录"),
             Self::MaxDebtRatio(r) => format!("资产负债率不高于 {}", r.percent_text()),
+        }
+    }
+}
+
+impl EligibilityRule {
+    /// The requirement in plain English.
+    #[must_use]
+    pub fn describe_en(&self) -> String {
+        match self {
+            Self::MinYearsInOperation(1) => "In business for at least 1 year".to_owned(),
+            Self::MinYearsInOperation(n) => format!("In business for at least {n} years"),
+            Self::Revenue(b) => format!("Last year's revenue {}", bounds_en(b, Fen::display_en)),
+            Self::Employees(b) => format!("Employees {}", bounds_en(b, |n| n.to_string())),
+            Self::Scales(v) => format!("Enterprise scale: {}", join_en(v, "or")),
+            Self::MinTaxCreditGrade(g) => format!("Tax credit grade {} or better", g.as_str()),
+            Self::MinTaxPaid(f) => format!("Tax paid last year at least {}", f.display_en()),
+            Self::QualificationsAny(v) if v.len() == 1 => format!("Holds the {} qualification", join_en(v, "or")),
+            Self::QualificationsAny(v) => format!("Holds one of: {}", join_en(v, "or")),
+            Self::QualificationsAll(v) => format!("Holds all of: {}", join_en(v, "and")),
+            Self::IndustriesAllowed(v) => format!("Industry: {}", join_en(v, "or")),
+            Self::IndustriesExcluded(v) => format!("Not for: {}", join_en(v, "or")),
+            Self::SectorsAny(v) => format!("In a priority sector: {}", join_en(v, "or")),
+            Self::MinInventionPatents(n) => format!("At least {n} granted invention patent(s)"),
+            Self::MinTrademarks(n) => format!("At least {n} registered trademark(s)"),
+            Self::GovProcurementContract => "Holds a won government procurement contract".to_owned(),
+            Self::CoreEnterpriseReceivables => "Holds receivables confirmed by a core enterprise".to_owned(),
+            Self::FirstLoanOnly => "Has never borrowed from a bank (first loan)".to_owned(),
+            Self::NoOverdueMonths(n) => format!("No overdue repayment in the last {n} months"),
+            Self::MaxDebtRatio(r) => format!("Debt ratio at most {}", r.percent_text()),
         }
     }
 }
@@ -380,6 +427,7 @@ mod tests {
         assert_eq!(r.describe_zh(), "上年营业收入100 万元至5000 万元");
         let r = EligibilityRule::from_key_value("qualifications_any", "high_tech|specialised").unwrap();
         assert_eq!(r.describe_zh(), "具有高新技术企业、专精特新企业资质之一");
+        assert_eq!(r.describe_en(), "Holds one of: High-tech enterprise or Specialised and innovative SME");
     }
 
     #[test]
@@ -409,7 +457,7 @@ mod tests {
             let rule = EligibilityRule::from_key_value(key, value).unwrap();
             assert_eq!(rule.key(), key);
             assert_eq!(EligibilityRule::from_key_value(key, &rule.value_text()).unwrap(), rule);
-            assert!(!rule.describe_zh().is_empty());
+            assert!(!rule.describe_zh().is_empty() && !rule.describe_en().is_empty());
         }
     }
 }

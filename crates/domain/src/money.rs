@@ -83,6 +83,14 @@ impl Fen {
     }
 }
 
+impl Fen {
+    /// Shown in English: `CNY 3,000,000`, `CNY 1,234.56`.
+    #[must_use]
+    pub fn display_en(self) -> String {
+        format!("CNY {}", format_yuan(self))
+    }
+}
+
 /// `1234567` fen → `12,345.67`.
 fn format_yuan(amount: Fen) -> String {
     let yuan = amount.0 / 100;
@@ -190,6 +198,7 @@ mod tests {
         assert_eq!(Fen::wan(15_000).display_zh(), "1.5 亿元");
         assert_eq!(Fen::yuan(8_000).display_zh(), "8,000 元");
         assert_eq!(Fen::from_fen(123_456).unwrap().to_string(), "1,234.56 元");
+        assert_eq!(Fen::wan(300).display_en(), "CNY 3,000,000");
     }
 
     proptest! {

@@ -30,6 +30,20 @@ impl RateBasis {
     }
 }
 
+impl RateBasis {
+    /// `Fixed rate` or `1-year LPR + 50 bp`.
+    #[must_use]
+    pub fn describe_en(self) -> String {
+        use crate::Labelled;
+        match self {
+            Self::Fixed => "Fixed rate".to_owned(),
+            Self::Lpr { tenor, spread_bps: 0 } => tenor.label_en().to_owned(),
+            Self::Lpr { tenor, spread_bps } if spread_bps > 0 => format!("{} + {spread_bps} bp", tenor.label_en()),
+            Self::Lpr { tenor, spread_bps } => format!("{} - {} bp", tenor.label_en(), spread_bps.unsigned_abs()),
+        }
+    }
+}
+
 /// A partner guarantee agency and the annual fee rate it charges on the guaranteed amount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuaranteeTerms {

@@ -56,6 +56,17 @@ impl Months {
     pub fn display_zh(self) -> String {
         if self.0.is_multiple_of(12) { format!("{} 年", self.0 / 12) } else { format!("{} 个月", self.0) }
     }
+
+    /// `6 months`, `1 year`, `3 years`.
+    #[must_use]
+    pub fn display_en(self) -> String {
+        match (self.0 / 12, self.0 % 12) {
+            (1, 0) => "1 year".to_owned(),
+            (years, 0) => format!("{years} years"),
+            _ if self.0 == 1 => "1 month".to_owned(),
+            _ => format!("{} months", self.0),
+        }
+    }
 }
 
 impl TryFrom<u16> for Months {
@@ -98,6 +109,9 @@ mod tests {
     fn displays_terms() {
         assert_eq!(Months::new(36).unwrap().display_zh(), "3 年");
         assert_eq!(Months::new(18).unwrap().display_zh(), "18 个月");
+        assert_eq!(Months::new(36).unwrap().display_en(), "3 years");
+        assert_eq!(Months::new(12).unwrap().display_en(), "1 year");
+        assert_eq!(Months::new(1).unwrap().display_en(), "1 month");
     }
 
     proptest! {

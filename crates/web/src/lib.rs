@@ -8,6 +8,7 @@ pub mod api;
 pub mod assets;
 pub mod config;
 pub mod error;
+pub mod lang;
 pub mod pages;
 pub mod params;
 pub mod server;

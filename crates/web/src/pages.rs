@@ -4,11 +4,12 @@
 use crate::api::parse_id;
 use crate::assets::VERSION;
 use crate::error::ApiError;
+use crate::lang::{Lang, negotiate};
 use crate::params::parse_search;
 use crate::state::AppState;
 use crate::views::{ProductDetail, SearchResponse};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use finmart_catalogue::SortName;
 use finmart_domain::{Collateral, District, Labelled, PolicySupport, ProductFamily};
@@ -20,39 +21,51 @@ use serde_json::json;
 pub struct PageError {
     status: StatusCode,
     message: String,
+    message_en: String,
+    lang: Lang,
     state: AppState,
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let body = self
-            .state
-            .templates
-            .render("error.html", json!({ "status": self.status.as_u16(), "message": self.message, "v": &*VERSION }))
-            .unwrap_or_else(|_| self.message.clone());
+        let message = if self.lang.is_en() { &self.message_en } else { &self.message };
+        let context = json!({
+            "status": self.status.as_u16(), "message": message, "v": &*VERSION, "en": self.lang.is_en(),
+            "switch_href": format!("/?lang={}", self.lang.other().code()),
+        });
+        let body = self.state.templates.render("error.html", context).unwrap_or_else(|_| message.clone());
         (self.status, Html(body)).into_response()
     }
 }
 
-fn page_error(state: &AppState, e: ApiError) -> PageError {
-    PageError { status: e.status, message: e.body.message, state: state.clone() }
+fn page_error(state: &AppState, lang: Lang, e: ApiError) -> PageError {
+    PageError { status: e.status, message: e.body.message, message_en: e.body.message_en, lang, state: state.clone() }
 }
 
-fn render(state: &AppState, name: &str, context: impl Serialize) -> Result<Html<String>, PageError> {
-    state.templates.render(name, context).map(Html).map_err(|e| page_error(state, ApiError::internal(&e)))
+fn render(state: &AppState, lang: Lang, name: &str, context: impl Serialize) -> Result<Html<String>, PageError> {
+    state.templates.render(name, context).map(Html).map_err(|e| page_error(state, lang, ApiError::internal(&e)))
+}
+
+/// The response: the page with its status, and the language cookie when the visitor just chose one.
+fn respond(html: Html<String>, status: StatusCode, cookie: Option<HeaderValue>) -> Response {
+    let mut response = (status, html).into_response();
+    if let Some(cookie) = cookie {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// The choices the filter form offers.
 fn choices() -> serde_json::Value {
-    let options = |values: Vec<(&'static str, &'static str)>| {
-        values.into_iter().map(|(code, label)| json!({"code": code, "label": label})).collect::<Vec<_>>()
-    };
+    fn options<T: Labelled>() -> Vec<serde_json::Value> {
+        T::ALL.iter().map(|v| json!({"code": v.as_str(), "label": v.label_zh(), "label_en": v.label_en()})).collect()
+    }
     json!({
-        "families": options(ProductFamily::ALL.iter().map(|v| (v.as_str(), v.label_zh())).collect()),
-        "districts": options(District::ALL.iter().map(|v| (v.as_str(), v.label_zh())).collect()),
-        "collateral": options(Collateral::ALL.iter().map(|v| (v.as_str(), v.label_zh())).collect()),
-        "policy": options(PolicySupport::ALL.iter().map(|v| (v.as_str(), v.label_zh())).collect()),
-        "sorts": options(SortName::ALL.iter().map(|v| (v.as_str(), v.label_zh())).collect()),
+        "families": options::<ProductFamily>(),
+        "districts": options::<District>(),
+        "collateral": options::<Collateral>(),
+        "policy": options::<PolicySupport>(),
+        "sorts": options::<SortName>(),
     })
 }
 
@@ -89,7 +102,7 @@ fn navigation(raw: Option<&str>, results: Option<&SearchResponse>) -> serde_json
             .map(|c| {
                 let active = current.get(key).and_then(|v| v.as_str()) == Some(c.code.as_str());
                 let href = link(raw, key, (!active).then_some(c.code.as_str()));
-                json!({"code": c.code, "label": c.label, "count": c.count, "active": active, "href": href})
+                json!({"code": c.code, "label": c.label, "label_en": c.label_en, "count": c.count, "active": active, "href": href})
             })
             .collect::<Vec<_>>()
     };
@@ -109,73 +122,108 @@ fn navigation(raw: Option<&str>, results: Option<&SearchResponse>) -> serde_json
     })
 }
 
-/// The results of the query string, or the error to show in their place (with its status).
+/// The results of the query string, or the error to show in their place, in the page's language.
 struct ResultsContext {
     results: Option<SearchResponse>,
-    error: Option<(StatusCode, String)>,
+    error: Option<String>,
+    status: StatusCode,
     q: String,
+    nav: serde_json::Value,
 }
 
-async fn results_context(state: &AppState, raw: Option<&str>) -> ResultsContext {
+async fn results_context(state: &AppState, raw: Option<&str>, lang: Lang) -> ResultsContext {
+    let failed = |e: ApiError, q: String| ResultsContext {
+        results: None,
+        error: Some(if lang.is_en() { e.body.message_en } else { e.body.message }),
+        status: e.status,
+        q,
+        nav: serde_json::Value::Null,
+    };
     match parse_search(raw, false) {
         Ok(req) => {
             let q = req.text.clone();
             match state.search(req).await {
-                Ok(r) => ResultsContext { results: Some(r), error: None, q },
-                Err(e) => ResultsContext { results: None, error: Some((e.status, e.body.message)), q },
+                Ok(r) => {
+                    let nav = navigation(raw, Some(&r));
+                    ResultsContext { results: Some(r), error: None, status: StatusCode::OK, q, nav }
+                }
+                Err(e) => failed(e, q),
             }
         }
-        Err(e) => ResultsContext { results: None, error: Some((e.status, e.body.message)), q: String::new() },
+        Err(e) => failed(e, String::new()),
     }
 }
 
-/// A rendered page with the status its content calls for (400 when the form had a bad value).
-fn with_status(html: Html<String>, error: Option<&(StatusCode, String)>) -> Response {
-    (error.map_or(StatusCode::OK, |(status, _)| *status), html).into_response()
-}
-
 /// `GET /`: the search page, with results for the query string it was given.
-pub async fn home(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, PageError> {
-    let c = results_context(&state, raw.as_deref()).await;
-    let nav = navigation(raw.as_deref(), c.results.as_ref());
+pub async fn home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let (lang, cookie) = negotiate(raw.as_deref(), &headers);
+    let c = results_context(&state, raw.as_deref(), lang).await;
     let html = render(
         &state,
+        lang,
         "home.html",
         json!({
-            "v": &*VERSION, "q": c.q, "results": c.results, "error": c.error.as_ref().map(|e| &e.1), "nav": nav,
+            "v": &*VERSION, "en": lang.is_en(), "switch_href": link(raw.as_deref(), "lang", Some(lang.other().code())),
+            "q": c.q, "results": c.results, "error": c.error, "nav": c.nav,
             "form": form_values(raw.as_deref()), "choices": choices(),
         }),
     )?;
-    Ok(with_status(html, c.error.as_ref()))
+    Ok(respond(html, c.status, cookie))
 }
 
 /// `GET /fragments/results`: the results part of the search page, for refreshing it in place.
-pub async fn results_fragment(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, PageError> {
-    let c = results_context(&state, raw.as_deref()).await;
-    let nav = navigation(raw.as_deref(), c.results.as_ref());
-    let context = json!({ "q": c.q, "results": c.results, "error": c.error.as_ref().map(|e| &e.1), "nav": nav });
-    let html = render(&state, "results.html", context)?;
-    Ok(with_status(html, c.error.as_ref()))
+pub async fn results_fragment(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let (lang, cookie) = negotiate(raw.as_deref(), &headers);
+    let c = results_context(&state, raw.as_deref(), lang).await;
+    let context = json!({ "en": lang.is_en(), "q": c.q, "results": c.results, "error": c.error, "nav": c.nav });
+    let html = render(&state, lang, "results.html", context)?;
+    Ok(respond(html, c.status, cookie))
 }
 
 /// `GET /products/{id}`: every term of one product.
-pub async fn product(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, PageError> {
-    let id = parse_id(&id).map_err(|e| page_error(&state, e))?;
+pub async fn product(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let (lang, cookie) = negotiate(raw.as_deref(), &headers);
+    let id = parse_id(&id).map_err(|e| page_error(&state, lang, e))?;
     let product = state
         .listed_product(id)
         .await
-        .map_err(|e| page_error(&state, e))?
-        .ok_or_else(|| page_error(&state, ApiError::not_found("产品", "product")))?;
+        .map_err(|e| page_error(&state, lang, e))?
+        .ok_or_else(|| page_error(&state, lang, ApiError::not_found("产品", "product")))?;
     let institution =
-        state.store.institution(product.institution.id).await.map_err(|e| page_error(&state, e.into()))?;
-    render(
+        state.store.institution(product.institution.id).await.map_err(|e| page_error(&state, lang, e.into()))?;
+    let html = render(
         &state,
+        lang,
         "product.html",
-        json!({ "v": &*VERSION, "p": ProductDetail::from(&product), "institution_intro": institution.map(|i| i.intro) }),
-    )
+        json!({
+            "v": &*VERSION, "en": lang.is_en(), "switch_href": format!("/products/{id}?lang={}", lang.other().code()),
+            "p": ProductDetail::from(&product), "institution_intro": institution.map(|i| i.intro),
+        }),
+    )?;
+    Ok(respond(html, StatusCode::OK, cookie))
 }
 
 /// Any other path.
-pub async fn not_found(State(state): State<AppState>) -> PageError {
-    PageError { status: StatusCode::NOT_FOUND, message: "页面不存在".to_owned(), state }
+pub async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> PageError {
+    let (lang, _) = negotiate(None, &headers);
+    PageError {
+        status: StatusCode::NOT_FOUND,
+        message: "页面不存在".to_owned(),
+        message_en: "page not found".to_owned(),
+        lang,
+        state,
+    }
 }

@@ -34,6 +34,10 @@ impl Templates {
     #[allow(clippy::expect_used)]
     pub fn new() -> Self {
         let mut env = Environment::new();
+        // `t("中文", "English")`: the text in the page's language (the context's `en` flag).
+        env.add_function("t", |state: &minijinja::State, zh: String, en: String| -> String {
+            if state.lookup("en").is_some_and(|v| v.is_true()) { en } else { zh }
+        });
         for (name, source) in TEMPLATES {
             env.add_template(name, source).expect("templates in web/templates parse");
         }

@@ -15,11 +15,12 @@ use utoipa::ToSchema;
 pub struct Label {
     pub code: &'static str,
     pub label: &'static str,
+    pub label_en: &'static str,
 }
 
 impl Label {
     pub fn of<T: Labelled>(v: T) -> Self {
-        Self { code: v.as_str(), label: v.label_zh() }
+        Self { code: v.as_str(), label: v.label_zh(), label_en: v.label_en() }
     }
 
     fn all<T: Labelled>(values: &[T]) -> Vec<Self> {
@@ -62,10 +63,14 @@ pub struct ProductSummary {
     pub amount_max_fen: i64,
     /// e.g. `10 万元 – 500 万元`.
     pub amount_text: String,
+    /// e.g. `CNY 100,000 – CNY 5,000,000`.
+    pub amount_text_en: String,
     pub term_min_months: u16,
     pub term_max_months: u16,
     /// e.g. `6 个月 – 3 年`.
     pub term_text: String,
+    /// e.g. `6 months – 3 years`.
+    pub term_text_en: String,
     pub rate_min_bps: u32,
     pub rate_max_bps: u32,
     /// e.g. `3.45% – 5.2%`.
@@ -95,9 +100,11 @@ impl From<&Product> for ProductSummary {
             amount_min_fen: s.amount.min().fen(),
             amount_max_fen: s.amount.max().fen(),
             amount_text: span(s.amount.min().display_zh(), s.amount.max().display_zh()),
+            amount_text_en: span(s.amount.min().display_en(), s.amount.max().display_en()),
             term_min_months: s.term.min().get(),
             term_max_months: s.term.max().get(),
             term_text: span(s.term.min().display_zh(), s.term.max().display_zh()),
+            term_text_en: span(s.term.min().display_en(), s.term.max().display_en()),
             rate_min_bps: s.rate.min().bps(),
             rate_max_bps: s.rate.max().bps(),
             rate_text: span(s.rate.min().percent_text(), s.rate.max().percent_text()),
@@ -117,6 +124,7 @@ pub struct RuleView {
     pub rule: &'static str,
     pub value: String,
     pub text: String,
+    pub text_en: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -134,6 +142,8 @@ pub struct ProductDetail {
     pub description: String,
     /// `固定利率` or `1 年期 LPR + 50BP`.
     pub rate_basis_text: String,
+    /// `Fixed rate` or `1-year LPR + 50 bp`.
+    pub rate_basis_text_en: String,
     pub lpr_spread_bps: Option<i32>,
     pub repayment_methods: Vec<Label>,
     pub guarantee: Option<GuaranteeView>,
@@ -157,6 +167,7 @@ impl From<&Product> for ProductDetail {
             summary: ProductSummary::from(p),
             description: s.description.clone(),
             rate_basis_text: s.rate_basis.describe_zh(),
+            rate_basis_text_en: s.rate_basis.describe_en(),
             lpr_spread_bps: match s.rate_basis {
                 RateBasis::Fixed => None,
                 RateBasis::Lpr { spread_bps, .. } => Some(spread_bps),
@@ -171,7 +182,12 @@ impl From<&Product> for ProductDetail {
                 .eligibility
                 .rules()
                 .iter()
-                .map(|r| RuleView { rule: r.key(), value: r.value_text(), text: r.describe_zh() })
+                .map(|r| RuleView {
+                    rule: r.key(),
+                    value: r.value_text(),
+                    text: r.describe_zh(),
+                    text_en: r.describe_en(),
+                })
                 .collect(),
             valid_from: s.valid_from.to_string(),
             valid_until: s.valid_until.map(|d| d.to_string()),
@@ -197,6 +213,7 @@ pub struct SearchItem {
 pub struct FacetCount {
     pub code: String,
     pub label: String,
+    pub label_en: String,
     pub count: u64,
 }
 
@@ -218,28 +235,22 @@ pub struct SearchResponse {
 
 impl SearchResponse {
     pub fn new(results: SearchResults, page: usize, per_page: usize, institutions: &HashMap<i64, String>) -> Self {
-        let facet = |code: String, label: String, count: u64| FacetCount { code, label, count };
+        fn labelled<T: Labelled>(v: T, count: u64) -> FacetCount {
+            FacetCount { code: v.as_str().into(), label: v.label_zh().into(), label_en: v.label_en().into(), count }
+        }
         let facets = FacetsView {
-            family: results
-                .facets
-                .families
-                .iter()
-                .map(|(f, n)| facet(f.as_str().into(), f.label_zh().into(), *n))
-                .collect(),
+            family: results.facets.families.iter().map(|(f, n)| labelled(*f, *n)).collect(),
             institution: results
                 .facets
                 .institutions
                 .iter()
                 .map(|(id, n)| {
-                    facet(id.to_string(), institutions.get(id).cloned().unwrap_or_else(|| format!("机构 {id}")), *n)
+                    // Institutions have Chinese names only: a name is a name.
+                    let name = institutions.get(id).cloned().unwrap_or_else(|| format!("机构 {id}"));
+                    FacetCount { code: id.to_string(), label: name.clone(), label_en: name, count: *n }
                 })
                 .collect(),
-            district: results
-                .facets
-                .districts
-                .iter()
-                .map(|(d, n)| facet(d.as_str().into(), d.label_zh().into(), *n))
-                .collect(),
+            district: results.facets.districts.iter().map(|(d, n)| labelled(*d, *n)).collect(),
         };
         let items = results
             .hits

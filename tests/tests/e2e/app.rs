@@ -70,15 +70,22 @@ impl TestApp {
     }
 
     pub async fn get(&self, uri: &str) -> (StatusCode, String) {
-        let response = self
-            .router
-            .clone()
-            .oneshot(Request::builder().uri(uri).body(Body::empty()).expect("request"))
-            .await
-            .expect("response");
+        let (status, _, body) = self.get_with_cookie(uri, None).await;
+        (status, body)
+    }
+
+    /// A GET carrying a `Cookie` header; returns the response's `Set-Cookie` too.
+    pub async fn get_with_cookie(&self, uri: &str, cookie: Option<&str>) -> (StatusCode, Option<String>, String) {
+        let mut request = Request::builder().uri(uri);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response =
+            self.router.clone().oneshot(request.body(Body::empty()).expect("request")).await.expect("response");
         let status = response.status();
+        let set_cookie = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        (status, String::from_utf8_lossy(&bytes).into_owned())
+        (status, set_cookie, String::from_utf8_lossy(&bytes).into_owned())
     }
 
     pub async fn get_json(&self, uri: &str) -> (StatusCode, Value) {

@@ -72,3 +72,30 @@ async fn the_product_page_shows_every_term() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(page.contains("页面不存在"));
 }
+
+#[tokio::test]
+async fn english_is_one_click_away_and_remembered() {
+    let app = TestApp::with_demo(Backend::Sqlite).await.unwrap();
+    let (_, _, chinese) = app.get_with_cookie("/", None).await;
+    assert!(chinese.contains("?lang=en\" lang=\"en\">English</a>"), "the switch is on every page");
+
+    let (status, set_cookie, page) = app.get_with_cookie(&format!("/?lang=en&q={}", encode("专利贷")), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(r#"<html lang="en">"#) && page.contains("IP pledge loan") && page.contains("products for"));
+    assert!(!page.contains("共找到"), "no Chinese interface text left");
+    let cookie = set_cookie.expect("the choice is remembered").split(';').next().unwrap().to_owned();
+    assert_eq!(cookie, "finmart_lang=en");
+
+    // The cookie carries the choice to the next page, the results fragment and error messages.
+    let hit = app.search("政采贷", "&per_page=1").await;
+    let id = hit["items"][0]["id"].as_i64().unwrap();
+    let (_, _, product) = app.get_with_cookie(&format!("/products/{id}"), Some(&cookie)).await;
+    for words in ["Who can apply", "Holds a won government procurement contract", "Terms", "CNY "] {
+        assert!(product.contains(words), "{words} missing from the English product page");
+    }
+    let (status, _, fragment) = app.get_with_cookie("/fragments/results?amount=-5", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(fragment.contains("must not be negative"));
+    let (_, set_cookie, back) = app.get_with_cookie("/?lang=zh", Some(&cookie)).await;
+    assert!(back.contains(r#"<html lang="zh-CN">"#) && set_cookie.unwrap().starts_with("finmart_lang=zh"));
+}
