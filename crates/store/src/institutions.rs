@@ -76,9 +76,16 @@ pub(crate) async fn insert(db: &impl ConnectionTrait, new: &NewInstitution) -> R
     institution_from_row(row)
 }
 
-/// Every institution as a reference, by id (the table is small: hundreds of rows).
-pub(crate) async fn refs_by_id(db: &impl ConnectionTrait) -> Result<HashMap<i64, InstitutionRef>, StoreError> {
+/// The institutions with these ids, as references by id (ids repeat freely; each is read once).
+pub(crate) async fn refs_by_id(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, InstitutionRef>, StoreError> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
     Ok(institution::Entity::find()
+        .filter(institution::Column::Id.is_in(ids))
         .all(db)
         .await?
         .into_iter()

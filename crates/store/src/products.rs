@@ -182,7 +182,9 @@ async fn assemble(db: &impl ConnectionTrait, rows: Vec<product::Model>) -> Resul
             districts.entry(d.product_id).or_default().push(district);
         }
     }
-    let institutions = refs_by_id(db).await?;
+    // Only the institutions these rows name: a handful, however large the institution table grows.
+    let referenced = rows.iter().flat_map(|r| std::iter::once(r.institution_id).chain(r.guarantee_agency_id));
+    let institutions = refs_by_id(db, referenced).await?;
     rows.into_iter()
         .map(|row| {
             let ds = districts.remove(&row.id).unwrap_or_default();
