@@ -9,9 +9,11 @@ mod error;
 mod labels;
 mod money;
 mod product;
+mod profile;
 mod range;
 mod rate;
 mod record;
+mod scale;
 mod term;
 mod uscc;
 mod vocab;
@@ -24,12 +26,16 @@ pub use money::Fen;
 pub use product::{
     GuaranteeTerms, Institution, InstitutionRef, NewInstitution, Product, ProductSpec, RateBasis, validate_code,
 };
+pub use profile::{
+    EnterpriseProfile, FinancingNeed, MAX_TEXT_CHARS, OverdueHistory, ProcurementContract, Receivable, whole_years,
+};
 pub use range::Range;
 pub use rate::Bps;
 pub use record::{COLUMNS, ImportRow, ProductRecord};
+pub use scale::{SCALE_TABLE, ScaleInputs, ScaleRule, Thresholds, classify as classify_scale, industry_needs_assets};
 pub use term::Months;
 pub use uscc::Uscc;
 pub use vocab::{
-    Collateral, EnterpriseScale, Industry, InstitutionKind, LifecycleState, LprTenor, PolicySupport, PrioritySector,
-    ProductFamily, Qualification, RepaymentMethod, TaxCreditGrade,
+    Collateral, EnterpriseScale, Industry, InstitutionKind, LifecycleState, LoanPurpose, LprTenor, PolicySupport,
+    PrioritySector, ProductFamily, Qualification, RepaymentMethod, TaxCreditGrade,
 };

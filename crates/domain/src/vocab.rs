@@ -165,6 +165,21 @@ crate::labelled_enum! {
     }
 }
 
+crate::labelled_enum! {
+    /// What a firm wants the money for (融资用途).
+    pub enum LoanPurpose: "loan purpose" {
+        WorkingCapital => "working_capital", "流动资金周转", "Working capital",
+        Procurement => "procurement", "原材料采购", "Buying materials",
+        OrderProduction => "order_production", "订单生产", "Producing an order",
+        Equipment => "equipment", "设备购置", "Buying equipment",
+        Research => "research", "研发投入", "Research and development",
+        Expansion => "expansion", "扩大生产经营", "Expansion",
+        Refinancing => "refinancing", "到期续贷周转", "Refinancing a maturing loan",
+        Startup => "startup", "创业启动", "Starting a business",
+        Other => "other", "其他", "Other",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +212,7 @@ mod tests {
         assert_vocabulary::<Qualification>();
         assert_vocabulary::<Industry>();
         assert_vocabulary::<PrioritySector>();
+        assert_vocabulary::<LoanPurpose>();
         assert_vocabulary::<crate::District>();
     }
 
