@@ -202,6 +202,28 @@ impl Catalogue {
         Ok(SearchResults { total, hits, facets })
     }
 
+    /// The text relevance of the `limit` products that best match `text`, as (product id, score in 0..=1
+    /// relative to the best match), best first. Matching ranks by this for a need's stated purpose, so
+    /// only scores are read: no documents, snippets or facets. Blocking.
+    ///
+    /// # Errors
+    /// Index failure.
+    pub fn relevance(&self, text: &str, limit: usize) -> Result<Vec<(i64, f32)>, CatalogueError> {
+        let mut analyzer = self.analyzer.clone();
+        let Some(query) = text_query(&self.fields, &mut analyzer, text) else { return Ok(Vec::new()) };
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let best = top.first().map_or(1.0, |(s, _)| *s).max(f32::MIN_POSITIVE);
+        let mut scores = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let ids = searcher.segment_reader(address.segment_ord).fast_fields().u64("id")?;
+            if let Some(id) = ids.first(address.doc_id) {
+                scores.push((i64::try_from(id).unwrap_or(i64::MAX), score / best));
+            }
+        }
+        Ok(scores)
+    }
+
     fn sorted(
         &self,
         searcher: &Searcher,

@@ -15,6 +15,28 @@ use std::time::Duration;
 pub const POLL_INTERVAL: Duration = Duration::from_millis(400);
 const PAGE: u64 = 500;
 
+/// Something else kept derived from the published products — the matching engine's book — that follows
+/// the same change log as the index, fed by the same follower so both see each change together.
+pub trait Listener: Send + Sync {
+    /// Each id in `changed` (sorted) was written; `listed` holds those among them that are now published.
+    fn replaced(&self, changed: &[i64], listed: &[Product]);
+}
+
+/// Every published product, read page by page (to fill a [`Listener`] at start).
+///
+/// # Errors
+/// Database failure.
+pub async fn listed_products(store: &Store) -> Result<Vec<Product>, CatalogueError> {
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.products_after(after, PAGE).await?;
+        let Some(last) = page.last() else { return Ok(all) };
+        after = last.id;
+        all.extend(page.into_iter().filter(listed));
+    }
+}
+
 /// Whether a product belongs in the index (validity windows are applied at query time).
 fn listed(product: &Product) -> bool {
     product.state == LifecycleState::Published
@@ -57,11 +79,16 @@ pub async fn rebuild(
     Ok(indexed)
 }
 
-/// Applies every change logged after the index's applied sequence. Returns how many entries it read.
+/// Applies every change logged after the index's applied sequence, to the index and to each listener.
+/// Returns how many entries it read.
 ///
 /// # Errors
 /// Database or index failure.
-pub async fn catch_up(store: &Store, catalogue: &Arc<Catalogue>) -> Result<usize, CatalogueError> {
+pub async fn catch_up(
+    store: &Store,
+    catalogue: &Arc<Catalogue>,
+    listeners: &[Arc<dyn Listener>],
+) -> Result<usize, CatalogueError> {
     let mut read = 0;
     loop {
         let changes = store.changes_after(catalogue.applied_seq(), 1_000).await?;
@@ -72,7 +99,16 @@ pub async fn catch_up(store: &Store, catalogue: &Arc<Catalogue>) -> Result<usize
         ids.dedup();
         let products: Vec<Product> = store.products(&ids).await?.into_iter().filter(listed).collect();
         let c = Arc::clone(catalogue);
-        blocking(move || c.apply(&ids, &products, last)).await?;
+        let listeners = listeners.to_vec();
+        // Rebuilding a listener's derived form can take tens of milliseconds on a large catalogue: off the
+        // async threads, like the index commit.
+        blocking(move || {
+            for listener in &listeners {
+                listener.replaced(&ids, &products);
+            }
+            c.apply(&ids, &products, last)
+        })
+        .await?;
     }
 }
 
@@ -89,17 +125,17 @@ pub async fn prepare(
         let n = rebuild(store, catalogue, progress).await?;
         tracing::info!(products = n, "search index rebuilt from the database");
     } else {
-        let n = catch_up(store, catalogue).await?;
+        let n = catch_up(store, catalogue, &[]).await?;
         tracing::info!(changes = n, "search index caught up with the database");
     }
     Ok(())
 }
 
 /// Follows the change log until the task is dropped or aborted.
-pub async fn follow(store: Store, catalogue: Arc<Catalogue>) {
+pub async fn follow(store: Store, catalogue: Arc<Catalogue>, listeners: Vec<Arc<dyn Listener>>) {
     let signal = store.change_signal();
     loop {
-        if let Err(e) = catch_up(&store, &catalogue).await {
+        if let Err(e) = catch_up(&store, &catalogue, &listeners).await {
             tracing::warn!(error = %e, "search index could not apply database changes; retrying");
         }
         tokio::select! {

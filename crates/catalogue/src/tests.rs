@@ -102,15 +102,15 @@ async fn rebuilds_then_follows_the_database() {
     // A change through the store reaches search on the next catch-up; pausing and deleting remove it.
     let changed = spec("A", "科创信用贷", "credit", "面向科技型中小企业的纯信用贷款，新增绿色通道", &[]);
     db.store.save_product(bank, LifecycleState::Published, &changed).await.expect("save");
-    catch_up(&db.store, &catalogue).await.expect("catch up");
+    catch_up(&db.store, &catalogue, &[]).await.expect("catch up");
     assert_eq!(names(&catalogue, &text("绿色通道")), vec!["科创信用贷"]);
     let id = db.store.product_id_by_code(bank, "B").await.expect("q").expect("id");
     db.store.set_product_state(id, LifecycleState::Paused).await.expect("pause");
-    catch_up(&db.store, &catalogue).await.expect("catch up");
+    catch_up(&db.store, &catalogue, &[]).await.expect("catch up");
     assert!(names(&catalogue, &text("专利")).is_empty());
     let id = db.store.product_id_by_code(bank, "D").await.expect("q").expect("id");
     db.store.delete_product(id).await.expect("delete");
-    catch_up(&db.store, &catalogue).await.expect("catch up");
+    catch_up(&db.store, &catalogue, &[]).await.expect("catch up");
     assert_eq!(catalogue.len(), 2);
 
     // Reopening keeps the index and its position; a damaged directory is rebuilt.

@@ -1,7 +1,8 @@
-//! The finmart command line: serve, migrate, import, reindex, demo.
+//! The finmart command line: serve, migrate, import, reindex, demo, gen-bench-data.
 //!
 //! Everything is here so tests can drive it; `main.rs` only calls [`run`].
 
+pub mod bench;
 pub mod demo;
 pub mod import;
 
@@ -38,6 +39,21 @@ pub enum Command {
         #[command(flatten)]
         config: Config,
     },
+    /// Generate fictional bench data (institutions, products, SME profiles), then rebuild the search index.
+    /// Re-running with the same numbers and seed rewrites nothing.
+    GenBenchData {
+        /// How many products.
+        #[arg(long)]
+        products: usize,
+        /// How many SME profiles.
+        #[arg(long)]
+        smes: usize,
+        /// The seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        config: Config,
+    },
 }
 
 /// Runs the command line.
@@ -52,8 +68,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = connect(&config).await?;
             let summary = load_demo(&store).await?;
             eprintln!(
-                "演示数据已就绪 / demo data ready: {} 家机构新建, {} 个产品新建, {} 个更新, {} 个未变",
-                summary.institutions_created, summary.created, summary.updated, summary.unchanged
+                "演示数据已就绪 / demo data ready: {} 家机构新建, {} 个产品新建, {} 个更新, {} 个未变, {} 家企业画像",
+                summary.institutions_created,
+                summary.created,
+                summary.updated,
+                summary.unchanged,
+                store.count_enterprises(false).await?
             );
             store.close().await?;
             serve(config).await
@@ -67,19 +87,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reindex(config) => {
             telemetry::init(config.log_json);
             let store = connect(&config).await?;
-            let catalogue = Arc::new(
-                Catalogue::open(&config.index_dir())
-                    .context("cannot open the search index (is a server using this data directory?)")?,
-            );
-            let bar = import::progress_bar(0, "重建索引", true);
-            let tick = bar.clone();
-            let n = sync::rebuild(&store, &catalogue, &move |done, total| {
-                tick.set_length(total);
-                tick.set_position(done);
-            })
-            .await?;
-            bar.finish_and_clear();
+            let n = reindex(&store, &config).await?;
             eprintln!("索引已重建 / index rebuilt: {n} 个已发布产品");
+            Ok(())
+        }
+        Command::GenBenchData { products, smes, seed, config } => {
+            telemetry::init(config.log_json);
+            let store = connect(&config).await?;
+            let s = bench::generate(&store, products, smes, seed, bench::reference_date(), true).await?;
+            let started = std::time::Instant::now();
+            let n = reindex(&store, &config).await?;
+            eprintln!(
+                "基准数据已生成 / bench data ready: {} 家机构新建; 产品 新建 {}, 更新 {}, 未变 {} ({:.1}s); \
+                 企业画像写入 {} 家, 共 {} 家 ({:.1}s); 索引 {n} 个已发布产品 ({:.1}s)",
+                s.institutions_created,
+                s.products.created,
+                s.products.updated,
+                s.products.unchanged,
+                s.products_time.as_secs_f64(),
+                s.profiles_written,
+                store.count_enterprises(false).await?,
+                s.profiles_time.as_secs_f64(),
+                started.elapsed().as_secs_f64(),
+            );
             Ok(())
         }
         Command::Import { file, config } => {
@@ -109,6 +139,23 @@ async fn connect(config: &Config) -> anyhow::Result<Store> {
     Store::connect(&config.database_url()).await.context("cannot open the database")
 }
 
+/// Rebuilds the search index from the database with a progress bar; returns how many products it indexed.
+async fn reindex(store: &Store, config: &Config) -> anyhow::Result<u64> {
+    let catalogue = Arc::new(
+        Catalogue::open(&config.index_dir())
+            .context("cannot open the search index (is a server using this data directory?)")?,
+    );
+    let bar = import::progress_bar(0, "重建索引", true);
+    let tick = bar.clone();
+    let n = sync::rebuild(store, &catalogue, &move |done, total| {
+        tick.set_length(total);
+        tick.set_position(done);
+    })
+    .await?;
+    bar.finish_and_clear();
+    Ok(n)
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     telemetry::init(config.log_json);
     let state = build_app(config).await?;
@@ -120,7 +167,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 /// Loads the demo catalogue: institutions first (with their introductions), then every product in one
-/// import. Loading twice changes nothing.
+/// import, then the demo's synthetic SME profiles in one bulk insert. Loading twice changes nothing.
 ///
 /// # Errors
 /// Database failure or invalid demo data (a defect the demo tests catch).
@@ -151,6 +198,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<finmart_store::ImportSum
         other => other.into(),
     })?;
     summary.institutions_created = created;
+    store.insert_enterprises(&demo::demo_enterprises()).await?;
     tracing::debug!(kinds = ?catalogue.iter().map(|e| e.institution.kind.as_str()).collect::<Vec<_>>(), "demo loaded");
     Ok(summary)
 }

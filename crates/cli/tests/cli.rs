@@ -99,3 +99,41 @@ fn serve_prints_its_url_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn gen_bench_data_writes_what_it_was_asked_for_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let args = ["gen-bench-data", "--products", "200", "--smes", "500", "--seed", "7"];
+    let first = finmart(&data, &args);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stderr(&first).contains("新建 200"), "{}", stderr(&first));
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let counts = || {
+        runtime.block_on(async {
+            let store = finmart_store::Store::connect(&finmart_store::Store::sqlite_url(&data)).await.unwrap();
+            let counts = (
+                store.institutions().await.unwrap().len(),
+                store.count_products(None).await.unwrap(),
+                store.count_products(Some(finmart_domain::LifecycleState::Published)).await.unwrap(),
+                store.count_enterprises(false).await.unwrap(),
+                store.count_enterprises(true).await.unwrap(),
+            );
+            store.close().await.unwrap();
+            counts
+        })
+    };
+    let (institutions, products, published, enterprises, discoverable) = counts();
+    assert_eq!((institutions, products, enterprises), (finmart_cli::bench::INSTITUTIONS, 200, 500));
+    assert!(published > 150 && published < 200, "{published} published");
+    assert!(discoverable > 300 && discoverable < 400, "{discoverable} discoverable");
+    assert!(stderr(&first).contains(&format!("索引 {published} 个已发布产品")), "{}", stderr(&first));
+
+    // The same run again updates nothing and duplicates nothing.
+    let again = finmart(&data, &args);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stderr(&again).contains("未变 200"), "{}", stderr(&again));
+    assert!(stderr(&again).contains("企业画像写入 0 家"), "{}", stderr(&again));
+    assert_eq!(counts(), (institutions, products, published, enterprises, discoverable));
+}

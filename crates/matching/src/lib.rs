@@ -2,5 +2,32 @@
 //! comprehensive financing cost, and ranking, in both directions (products for a firm, firms for a
 //! product).
 //!
-//! Empty until the matching issue: it sits above the catalogue and the store in the dependency order
-//! (domain ← store, catalogue ← matching ← web), which the workspace already enforces.
+//! - [`checks`] names every check a product makes; [`compiled`] decides them on compact [`facts`];
+//!   [`explain`] puts each decision into words.
+//! - [`cost`] computes a loan's schedule and effective annual rate; [`policy`] says which subsidies a firm
+//!   receives.
+//! - [`rank`] scores eligible products from named, weighted components.
+//! - [`engine`] matches one need against the in-memory book of published products; [`reverse`] matches one
+//!   product against the pool of firms that consented to be found.
+
+pub mod checks;
+pub mod compiled;
+pub mod cost;
+pub mod engine;
+pub mod explain;
+pub mod facts;
+pub mod policy;
+pub mod rank;
+pub mod reverse;
+#[cfg(test)]
+mod tests;
+
+pub use checks::{CheckKind, Checks};
+pub use compiled::{CompiledProduct, Verdict};
+pub use cost::{CostError, Instalment, LoanCost, LoanQuote, loan_cost};
+pub use engine::{Book, MatchOutcome, MatchRequest, Matcher, Quote, Ranked, ReasonCount, loan_quote, quote_terms};
+pub use explain::{Finding, Outcome, Text};
+pub use facts::FirmFacts;
+pub use policy::{POLICY, Subsidies};
+pub use rank::{Components, WEIGHTS, Weights};
+pub use reverse::{Candidate, Candidates, PoolEntry, ProfilePool};

@@ -1,6 +1,7 @@
 //! The store's errors.
 
 use crate::import::RowError;
+use finmart_domain::FieldErrors;
 use sea_orm::DbErr;
 use thiserror::Error;
 
@@ -18,6 +19,9 @@ pub enum StoreError {
     /// The write would break a uniqueness or reference rule.
     #[error("{0}")]
     Conflict(String),
+    /// A record was refused before anything was written (a profile without a credit code, say).
+    #[error("invalid record: {0}")]
+    Invalid(FieldErrors),
     /// An import was refused; nothing was written.
     #[error("import refused: {} problem(s)", .0.len())]
     ImportRejected(Vec<RowError>),

@@ -3,9 +3,12 @@
 //! [`Store`] wraps a sea-orm connection to SQLite (the default, a file under the data directory) or
 //! PostgreSQL (by URL), runs the migrations on connect, and maps rows to domain types. Every write to a
 //! product also appends to the `product_change` log in the same transaction, which is how the search index
-//! (derived from this database) learns what to update, in this process or any other.
+//! (derived from this database) learns what to update, in this process or any other. Enterprise profiles are
+//! upserted by credit code, in bulk too, and every enterprise write bumps a revision counter that in-memory
+//! copies poll.
 
 mod changes;
+mod enterprises;
 pub mod entity;
 mod error;
 mod import;
@@ -18,6 +21,7 @@ pub mod testing;
 mod tests;
 
 pub use changes::ChangeEntry;
+pub use enterprises::StoredEnterprise;
 pub use error::StoreError;
 pub use import::{ImportSummary, RowError};
 pub use products::SaveOutcome;

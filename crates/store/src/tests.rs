@@ -168,3 +168,140 @@ async fn an_import_is_all_or_nothing_and_idempotent() {
     })
     .await;
 }
+
+mod enterprises {
+    use super::each;
+    use crate::StoreError;
+    use chrono::NaiveDate;
+    use finmart_domain::{EnterpriseProfile, Uscc};
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).expect("date")
+    }
+
+    fn generated(seed: u64, n: usize) -> Vec<(EnterpriseProfile, bool)> {
+        finmart_synth::profiles(seed, n, today()).map(|p| (p.profile, p.discoverable)).collect()
+    }
+
+    fn one() -> EnterpriseProfile {
+        generated(1, 1).remove(0).0
+    }
+
+    #[tokio::test]
+    async fn a_saved_enterprise_reads_back_whole_and_saves_upsert_by_credit_code() {
+        each(async |db| {
+            let store = &db.store;
+            assert_eq!(store.enterprise_revision().await.unwrap(), 0, "{}", db.backend);
+            let mut profile = one();
+            let saved = store.save_enterprise(&profile, true).await.unwrap();
+            assert_eq!(saved.profile, profile, "{}", db.backend);
+            assert!(saved.discoverable);
+            let revision = store.enterprise_revision().await.unwrap();
+            assert!(revision > 0 && saved.revision == revision);
+            assert_eq!(store.enterprise(saved.id).await.unwrap(), Some(saved.clone()));
+            let uscc = profile.uscc.clone().unwrap();
+            assert_eq!(store.enterprise_by_uscc(&uscc).await.unwrap().map(|e| e.id), Some(saved.id));
+
+            // The same profile again changes nothing, not even the revision.
+            let again = store.save_enterprise(&profile, true).await.unwrap();
+            assert_eq!(again, saved, "{}", db.backend);
+            assert_eq!(store.enterprise_revision().await.unwrap(), revision);
+
+            profile.name = "天津市改名科技有限公司".to_owned();
+            let renamed = store.save_enterprise(&profile, false).await.unwrap();
+            assert_eq!(renamed.id, saved.id, "{}", db.backend);
+            assert_eq!(renamed.profile.name, profile.name);
+            assert!(!renamed.discoverable && renamed.revision > revision);
+            assert_eq!(store.count_enterprises(false).await.unwrap(), 1);
+            assert_eq!(store.count_enterprises(true).await.unwrap(), 0);
+            assert!(store.enterprise(saved.id + 1000).await.unwrap().is_none());
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_profile_without_a_credit_code_or_not_valid_is_refused() {
+        each(async |db| {
+            let store = &db.store;
+            let mut profile = one();
+            profile.uscc = None;
+            let Err(StoreError::Invalid(errors)) = store.save_enterprise(&profile, true).await else {
+                panic!("saved without a credit code on {}", db.backend)
+            };
+            assert_eq!(errors.0.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["uscc"]);
+
+            let mut future = one();
+            future.established = NaiveDate::from_ymd_opt(2999, 1, 1).unwrap();
+            let batch = vec![(one(), true), (profile, true), (future, false)];
+            let Err(StoreError::Invalid(errors)) = store.insert_enterprises(&batch).await else {
+                panic!("bad batch accepted on {}", db.backend)
+            };
+            let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(fields, ["[1].uscc", "[2].established"], "{}", db.backend);
+            assert_eq!(store.count_enterprises(false).await.unwrap(), 0);
+            assert_eq!(store.enterprise_revision().await.unwrap(), 0);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn bulk_inserts_page_filter_and_report_what_changed() {
+        each(async |db| {
+            let store = &db.store;
+            let batch = generated(7, 1200);
+            let discoverable = batch.iter().filter(|(_, d)| *d).count() as u64;
+            assert_eq!(store.insert_enterprises(&batch).await.unwrap(), 1200, "{}", db.backend);
+            assert_eq!(store.count_enterprises(false).await.unwrap(), 1200);
+            assert_eq!(store.count_enterprises(true).await.unwrap(), discoverable);
+            let revision = store.enterprise_revision().await.unwrap();
+
+            // Paging through all of them, and through the discoverable ones only.
+            for only in [false, true] {
+                let (mut after, mut seen) = (0, Vec::new());
+                loop {
+                    let page = store.enterprises_after(after, 500, only).await.unwrap();
+                    let Some(last) = page.last() else { break };
+                    after = last.id;
+                    seen.extend(page);
+                }
+                assert!(seen.windows(2).all(|w| w[0].id < w[1].id));
+                let expected: Vec<&(EnterpriseProfile, bool)> = batch.iter().filter(|(_, d)| !only || *d).collect();
+                assert_eq!(seen.len(), expected.len(), "{} only={only}", db.backend);
+                for (stored, (profile, d)) in seen.iter().zip(expected) {
+                    assert_eq!((&stored.profile, stored.discoverable), (profile, *d));
+                }
+            }
+
+            // The same batch again writes nothing; three changes write three, and only they are news.
+            assert_eq!(store.insert_enterprises(&batch).await.unwrap(), 0, "{}", db.backend);
+            assert_eq!(store.enterprise_revision().await.unwrap(), revision);
+            let mut changed = batch.clone();
+            for i in [3, 500, 1100] {
+                changed[i].1 = !changed[i].1;
+            }
+            changed[500].0.employees += 1;
+            // A credit code twice in one batch: the later entry wins.
+            let mut twice = changed[3].clone();
+            twice.0.name = "天津市后来者商贸有限公司".to_owned();
+            changed.push(twice);
+            assert_eq!(store.insert_enterprises(&changed).await.unwrap(), 3, "{}", db.backend);
+            assert_eq!(store.count_enterprises(false).await.unwrap(), 1200);
+            let news = store.enterprises_revised_after(revision, None, 2).await.unwrap();
+            let rest =
+                store.enterprises_revised_after(revision, news.last().map(|e| (e.revision, e.id)), 10).await.unwrap();
+            let codes: Vec<Uscc> = news.iter().chain(&rest).filter_map(|e| e.profile.uscc.clone()).collect();
+            let expected: Vec<Uscc> = [3, 500, 1100].iter().filter_map(|i| batch[*i].0.uscc.clone()).collect();
+            assert_eq!(codes, expected, "{}", db.backend);
+            assert_eq!(news[0].profile.name, "天津市后来者商贸有限公司");
+            assert_eq!(news[1].profile.employees, batch[500].0.employees + 1);
+            assert!(
+                store
+                    .enterprises_revised_after(store.enterprise_revision().await.unwrap(), None, 10)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+        })
+        .await;
+    }
+}

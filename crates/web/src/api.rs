@@ -1,11 +1,17 @@
 //! The JSON API under `/api/v1`, with its OpenAPI description built beside the routes.
 
 use crate::error::{ApiError, ErrorBody};
-use crate::params::parse_search;
+use crate::matching::{
+    CandidateView, CandidatesResponse, CostResponse, MatchBody, MatchResponse, check_limit, product_cost as cost_of,
+    validate,
+};
+use crate::params::{json_body, parse_cost, parse_search};
 use crate::state::AppState;
 use crate::views::{FacetCount, FacetsView, InstitutionView, Label, ProductDetail, SearchItem, SearchResponse};
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
+use finmart_domain::ValueError;
 use utoipa::{IntoParams, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -13,7 +19,7 @@ use utoipa_axum::routes;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Finmart API", description = "金融超市：产品检索与匹配 / financing products for SMEs"),
-    components(schemas(ErrorBody, Label, FacetCount, FacetsView, SearchItem))
+    components(schemas(ErrorBody, Label, FacetCount, FacetsView, SearchItem, CandidateView))
 )]
 struct ApiDoc;
 
@@ -23,6 +29,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(search))
         .routes(routes!(product))
         .routes(routes!(institutions))
+        .routes(routes!(match_need))
+        .routes(routes!(product_cost))
+        .routes(routes!(candidates))
 }
 
 /// The search parameters (documentation only: parsing is [`parse_search`], which names bad fields).
@@ -104,6 +113,101 @@ async fn product(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 #[tracing::instrument(skip(state))]
 async fn institutions(State(state): State<AppState>) -> Result<Json<Vec<InstitutionView>>, ApiError> {
     Ok(Json(state.store.institutions().await?.iter().map(InstitutionView::from).collect()))
+}
+
+/// Match a firm's need against every listed product: eligible products ranked with their score components,
+/// quote and every check explained; near misses with what to change; products undecided for lack of data;
+/// the nearest ineligible ones; counts by reason.
+#[utoipa::path(
+    post,
+    path = "/api/v1/match",
+    request_body = MatchBody,
+    responses(
+        (status = 200, body = MatchResponse),
+        (status = 400, description = "A bad field, named in `field` (every one in `errors`)", body = ErrorBody),
+        (status = 404, description = "No stored profile with that id", body = ErrorBody),
+    ),
+    tag = "matching"
+)]
+#[tracing::instrument(skip_all)]
+async fn match_need(State(state): State<AppState>, body: Bytes) -> Result<Json<MatchResponse>, ApiError> {
+    let body: MatchBody = json_body(&body)?;
+    let limit = check_limit(body.limit)?;
+    let profile = match (body.profile, body.profile_id) {
+        (Some(profile), None) => profile,
+        (None, Some(id)) => {
+            state.store.enterprise(id).await?.ok_or_else(|| ApiError::not_found("企业画像", "profile"))?.profile
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "profile",
+                &ValueError::Invalid("请提供 profile 或 profile_id 之一".to_owned()),
+            ));
+        }
+    };
+    validate(&profile, &body.need, true)?;
+    let outcome = state.match_need(profile, body.need, limit).await?;
+    Ok(Json(MatchResponse::from(&outcome)))
+}
+
+/// The loan calculator: a product's repayment schedule, total cost and effective annual rate for an amount
+/// and term, for each repayment method it offers (or the one asked for).
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}/cost",
+    params(
+        ("id" = i64, Path, description = "Product id"),
+        ("amount" = Option<String>, Query, description = "Amount in yuan (`500000`, `50万`); default 100 万元 within the product's range"),
+        ("term" = Option<String>, Query, description = "Term in months (`12`, `3年`); default 12 within the product's range"),
+        ("method" = Option<String>, Query, description = "Repayment method; default every method the product offers"),
+        ("subsidised" = Option<bool>, Query, description = "The firm is 小微 and takes the product's subsidies"),
+    ),
+    responses(
+        (status = 200, body = CostResponse),
+        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
+        (status = 404, description = "No such published product", body = ErrorBody),
+    ),
+    tag = "matching"
+)]
+#[tracing::instrument(skip(state))]
+async fn product_cost(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<CostResponse>, ApiError> {
+    let id = parse_id(&id)?;
+    let query = parse_cost(raw.as_deref(), true)?;
+    let product = state.listed_product(id).await?.ok_or_else(|| ApiError::not_found("产品", "product"))?;
+    Ok(Json(cost_of(&product, query)?))
+}
+
+/// Reverse matching: the stored firms that consented to be found and fit the product, ranked the same way
+/// as products are for a firm. Open to everyone in this demo build (marked in `access`); the accounts
+/// issue restricts it to the product's institution and to each firm's consent.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}/candidates",
+    params(
+        ("id" = i64, Path, description = "Product id"),
+        ("limit" = Option<usize>, Query, description = "How many firms to return, 1–100 (default 20)"),
+    ),
+    responses(
+        (status = 200, body = CandidatesResponse),
+        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
+        (status = 404, description = "No such published product", body = ErrorBody),
+    ),
+    tag = "matching"
+)]
+#[tracing::instrument(skip(state))]
+async fn candidates(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<CandidatesResponse>, ApiError> {
+    let id = parse_id(&id)?;
+    let limit = crate::params::parse_limit(raw.as_deref())?;
+    let product = state.listed_product(id).await?.ok_or_else(|| ApiError::not_found("产品", "product"))?;
+    Ok(Json(state.candidates(&product, limit).await?))
 }
 
 /// A positive id from a path segment.

@@ -21,6 +21,7 @@ pub static VERSION: LazyLock<String> = LazyLock::new(|| {
 const ASSETS: &[(&str, &str, &str)] = &[
     ("app.css", "text/css; charset=utf-8", include_str!("../../../web/static/app.css")),
     ("app.js", "text/javascript; charset=utf-8", include_str!("../../../web/static/app.js")),
+    ("match.js", "text/javascript; charset=utf-8", include_str!("../../../web/static/match.js")),
 ];
 
 pub async fn asset(Path((_version, name)): Path<(String, String)>) -> Response {

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use finmart_catalogue::CatalogueError;
-use finmart_domain::{FieldError, ValueError};
+use finmart_domain::{FieldError, FieldErrors, ValueError};
 use finmart_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -17,15 +17,26 @@ use utoipa::ToSchema;
 /// The body of every error response.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct ErrorBody {
-    /// Stable machine-readable code: `invalid_parameter`, `not_found`, `unavailable`, `internal`.
+    /// Stable machine-readable code: `invalid_parameter`, `invalid_body`, `not_found`, `unavailable`, `internal`.
     pub code: &'static str,
     /// The reason, in Chinese.
     pub message: String,
     /// The reason, in English.
     pub message_en: String,
-    /// The parameter or field at fault, when there is one.
+    /// The parameter or field at fault, when there is one (the first, when there are several).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every field at fault, when a body had several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldMessage>,
+}
+
+/// One bad field of a body.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldMessage {
+    pub field: String,
+    pub message: String,
+    pub message_en: String,
 }
 
 #[derive(Debug)]
@@ -43,6 +54,7 @@ impl ApiError {
                 message: format!("参数 {field} 无效：{}", error.message_zh()),
                 message_en: format!("invalid parameter {field}: {error}"),
                 field: Some(field.to_owned()),
+                errors: Vec::new(),
             },
         }
     }
@@ -55,6 +67,7 @@ impl ApiError {
                 message: format!("{what_zh}不存在"),
                 message_en: format!("{what_en} not found"),
                 field: None,
+                errors: Vec::new(),
             },
         }
     }
@@ -67,6 +80,7 @@ impl ApiError {
                 message: "服务暂时不可用，请稍后重试".to_owned(),
                 message_en: "service temporarily unavailable, please retry".to_owned(),
                 field: None,
+                errors: Vec::new(),
             },
         }
     }
@@ -80,6 +94,48 @@ impl ApiError {
                 message: "服务器内部错误".to_owned(),
                 message_en: "internal server error".to_owned(),
                 field: None,
+                errors: Vec::new(),
+            },
+        }
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    /// Every bad field of a body, listed; `field` names the first.
+    fn from(e: FieldErrors) -> Self {
+        let errors: Vec<FieldMessage> =
+            e.0.iter()
+                .map(|f| FieldMessage {
+                    field: f.field.clone(),
+                    message: f.error.message_zh(),
+                    message_en: f.error.to_string(),
+                })
+                .collect();
+        let Some(first) = e.0.first() else {
+            return Self::invalid("body", &ValueError::Empty);
+        };
+        let mut error = Self::invalid(&first.field, &first.error);
+        error.body.message =
+            errors.iter().map(|f| format!("{}：{}", f.field, f.message)).collect::<Vec<_>>().join("；");
+        error.body.message_en =
+            errors.iter().map(|f| format!("{}: {}", f.field, f.message_en)).collect::<Vec<_>>().join("; ");
+        error.body.errors = errors;
+        error
+    }
+}
+
+impl ApiError {
+    /// A JSON body that does not parse into the expected shape: names the path of the first bad field.
+    pub fn bad_json(path: &str, reason: &str) -> Self {
+        let field = if path.is_empty() || path == "." { "body".to_owned() } else { path.to_owned() };
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            body: ErrorBody {
+                code: "invalid_body",
+                message: format!("请求内容的字段 {field} 无效：{reason}"),
+                message_en: format!("invalid field {field} in the request body: {reason}"),
+                field: Some(field),
+                errors: Vec::new(),
             },
         }
     }
@@ -95,6 +151,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match &e {
             StoreError::NotFound { what, .. } => Self::not_found("记录", what),
+            StoreError::Invalid(errors) => errors.clone().into(),
             _ if e.is_unavailable() => {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::unavailable()

@@ -9,6 +9,8 @@ pub mod assets;
 pub mod config;
 pub mod error;
 pub mod lang;
+pub mod match_pages;
+pub mod matching;
 pub mod pages;
 pub mod params;
 pub mod server;

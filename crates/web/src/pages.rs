@@ -1,10 +1,12 @@
 //! The HTML pages: the search home page (results rendered on the server, refreshed as one types by
-//! `app.js` through the results fragment), and the product page.
+//! `app.js` through the results fragment), and the product page with its loan calculator (see
+//! [`crate::match_pages`], which also holds the matching page).
 
 use crate::api::parse_id;
 use crate::assets::VERSION;
 use crate::error::ApiError;
 use crate::lang::{Lang, negotiate};
+use crate::match_pages::calc_context;
 use crate::params::parse_search;
 use crate::state::AppState;
 use crate::views::{ProductDetail, SearchResponse};
@@ -38,16 +40,21 @@ impl IntoResponse for PageError {
     }
 }
 
-fn page_error(state: &AppState, lang: Lang, e: ApiError) -> PageError {
+pub(crate) fn page_error(state: &AppState, lang: Lang, e: ApiError) -> PageError {
     PageError { status: e.status, message: e.body.message, message_en: e.body.message_en, lang, state: state.clone() }
 }
 
-fn render(state: &AppState, lang: Lang, name: &str, context: impl Serialize) -> Result<Html<String>, PageError> {
+pub(crate) fn render(
+    state: &AppState,
+    lang: Lang,
+    name: &str,
+    context: impl Serialize,
+) -> Result<Html<String>, PageError> {
     state.templates.render(name, context).map(Html).map_err(|e| page_error(state, lang, ApiError::internal(&e)))
 }
 
 /// The response: the page with its status, and the language cookie when the visitor just chose one.
-fn respond(html: Html<String>, status: StatusCode, cookie: Option<HeaderValue>) -> Response {
+pub(crate) fn respond(html: Html<String>, status: StatusCode, cookie: Option<HeaderValue>) -> Response {
     let mut response = (status, html).into_response();
     if let Some(cookie) = cookie {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -80,6 +87,11 @@ fn form_values(raw: Option<&str>) -> serde_json::Map<String, serde_json::Value> 
 
 /// The query string with `key` set to `value` (or removed when `None`) and the page reset.
 fn link(raw: Option<&str>, key: &str, value: Option<&str>) -> String {
+    link_to("/", raw, key, value)
+}
+
+/// `path` with the query string, `key` set to `value` (or removed when `None`) and the page reset.
+fn link_to(path: &str, raw: Option<&str>, key: &str, value: Option<&str>) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
     for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         if k != key && k != "page" && !v.is_empty() {
@@ -89,7 +101,7 @@ fn link(raw: Option<&str>, key: &str, value: Option<&str>) -> String {
     if let Some(value) = value {
         out.append_pair(key, value);
     }
-    format!("/?{}", out.finish())
+    format!("{path}?{}", out.finish())
 }
 
 /// Facet choices as links that set (or, when active, clear) their filter; and the pages' links.
@@ -204,16 +216,19 @@ pub async fn product(
         .ok_or_else(|| page_error(&state, lang, ApiError::not_found("产品", "product")))?;
     let institution =
         state.store.institution(product.institution.id).await.map_err(|e| page_error(&state, lang, e.into()))?;
+    let (calc, status) = calc_context(&product, raw.as_deref(), lang);
     let html = render(
         &state,
         lang,
         "product.html",
         json!({
-            "v": &*VERSION, "en": lang.is_en(), "switch_href": format!("/products/{id}?lang={}", lang.other().code()),
+            "v": &*VERSION, "en": lang.is_en(),
+            "switch_href": link_to(&format!("/products/{id}"), raw.as_deref(), "lang", Some(lang.other().code())),
             "p": ProductDetail::from(&product), "institution_intro": institution.map(|i| i.intro),
+            "calc": calc,
         }),
     )?;
-    Ok(respond(html, StatusCode::OK, cookie))
+    Ok(respond(html, status, cookie))
 }
 
 /// Any other path.

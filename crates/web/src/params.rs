@@ -5,8 +5,9 @@
 //! the API (a typo should not silently widen a search) and ignored by the pages.
 
 use crate::error::ApiError;
+use crate::matching::CostQuery;
 use finmart_catalogue::{CollateralFilter, SearchRequest, SortName};
-use finmart_domain::{Bps, Collateral, District, Fen, FieldError, Labelled, Months, ValueError};
+use finmart_domain::{Bps, Collateral, District, Fen, FieldError, Labelled, Months, RepaymentMethod, ValueError};
 
 /// The longest query text accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 100;
@@ -76,32 +77,50 @@ fn flag(text: &str, field: &str) -> Result<bool, ApiError> {
     }
 }
 
+/// The decoded pairs of a raw query string, refusing one that is too long to be honest.
+fn decode(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
+    let raw = raw.unwrap_or("");
+    if raw.len() > MAX_RAW_QUERY_BYTES {
+        return Err(field_error("q", ValueError::TooLarge { max: format!("{MAX_RAW_QUERY_BYTES} 字节的查询串") }));
+    }
+    Ok(form_urlencoded::parse(raw.as_bytes()).into_owned().collect())
+}
+
+fn values<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
+    pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+}
+
+/// The one value of `key`; an empty value is no value, and a repeated key is an error.
+fn single<'a>(pairs: &'a [(String, String)], key: &str) -> Result<Option<&'a str>, ApiError> {
+    match values(pairs, key).as_slice() {
+        [] => Ok(None),
+        [one] if one.trim().is_empty() => Ok(None),
+        [one] => Ok(Some(*one)),
+        _ => Err(field_error(key, ValueError::Invalid("只能出现一次".to_owned()))),
+    }
+}
+
+/// Refuses a parameter not in `known`: a typo should not silently change an answer.
+fn reject_unknown(pairs: &[(String, String)], known: &[&str]) -> Result<(), ApiError> {
+    match pairs.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+        Some((unknown, _)) => {
+            let name: String = unknown.chars().take(40).collect();
+            Err(field_error(&name, ValueError::Invalid(format!("未知参数，可用参数：{}", known.join(", ")))))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Parses a search from a raw query string.
 ///
 /// # Errors
 /// 400 naming the first bad parameter.
 pub fn parse_search(raw: Option<&str>, strict: bool) -> Result<SearchRequest, ApiError> {
-    let raw = raw.unwrap_or("");
-    if raw.len() > MAX_RAW_QUERY_BYTES {
-        return Err(field_error("q", ValueError::TooLarge { max: format!("{MAX_RAW_QUERY_BYTES} 字节的查询串") }));
-    }
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes()).into_owned().collect();
-    let values = |key: &str| -> Vec<&str> { pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect() };
-    let single = |key: &str| -> Result<Option<&str>, ApiError> {
-        let v = values(key);
-        match v.as_slice() {
-            [] => Ok(None),
-            [one] if one.trim().is_empty() => Ok(None),
-            [one] => Ok(Some(*one)),
-            _ => Err(field_error(key, ValueError::Invalid("只能出现一次".to_owned()))),
-        }
-    };
-    if strict && let Some((unknown, _)) = pairs.iter().find(|(k, _)| !SEARCH_PARAMS.contains(&k.as_str())) {
-        let name: String = unknown.chars().take(40).collect();
-        return Err(field_error(
-            &name,
-            ValueError::Invalid(format!("未知参数，可用参数：{}", SEARCH_PARAMS.join(", "))),
-        ));
+    let pairs = decode(raw)?;
+    let values = |key: &str| values(&pairs, key);
+    let single = |key: &str| single(&pairs, key);
+    if strict {
+        reject_unknown(&pairs, SEARCH_PARAMS)?;
     }
 
     let mut req = SearchRequest::default();
@@ -153,6 +172,57 @@ pub fn parse_search(raw: Option<&str>, strict: bool) -> Result<SearchRequest, Ap
         req.per_page = number(v, "per_page", 1, MAX_PER_PAGE)?;
     }
     Ok(req)
+}
+
+/// The names of the loan calculator's parameters.
+pub const COST_PARAMS: &[&str] = &["amount", "term", "method", "subsidised"];
+
+/// Parses a loan calculator's query: `amount` in yuan (`50万`), `term` in months (`12`, `3年`), `method`
+/// (a repayment method), `subsidised` (the firm is 小微 and takes the product's subsidies).
+///
+/// # Errors
+/// 400 naming the first bad parameter.
+pub fn parse_cost(raw: Option<&str>, strict: bool) -> Result<CostQuery, ApiError> {
+    let pairs = decode(raw)?;
+    if strict {
+        reject_unknown(&pairs, COST_PARAMS)?;
+    }
+    let amount =
+        single(&pairs, "amount")?.map(|v| Fen::parse_yuan(v).map_err(|e| field_error("amount", e))).transpose()?;
+    if amount == Some(Fen::ZERO) {
+        return Err(field_error("amount", ValueError::TooSmall { min: "0.01".to_owned() }));
+    }
+    Ok(CostQuery {
+        amount,
+        term: single(&pairs, "term")?.map(|v| Months::parse(v).map_err(|e| field_error("term", e))).transpose()?,
+        method: single(&pairs, "method")?
+            .map(|v| RepaymentMethod::parse(v).map_err(|e| field_error("method", e.into())))
+            .transpose()?,
+        subsidised: single(&pairs, "subsidised")?.map(|v| flag(v, "subsidised")).transpose()?.unwrap_or(false),
+    })
+}
+
+/// A JSON body parsed into `T`, naming the path of the first field that does not fit (`need.term`).
+///
+/// # Errors
+/// 400 `invalid_body` with the path and serde's reason.
+pub fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| ApiError::bad_json(&e.path().to_string(), &e.inner().to_string()))?;
+    de.end().map_err(|e| ApiError::bad_json("body", &e.to_string()))?;
+    Ok(value)
+}
+
+/// A `limit` query parameter alone (1–100, default 20).
+///
+/// # Errors
+/// 400 naming `limit` or an unknown parameter.
+pub fn parse_limit(raw: Option<&str>) -> Result<usize, ApiError> {
+    let pairs = decode(raw)?;
+    reject_unknown(&pairs, &["limit"])?;
+    let limit = single(&pairs, "limit")?.map(|v| number(v, "limit", 1, crate::matching::MAX_LIMIT)).transpose()?;
+    crate::matching::check_limit(limit)
 }
 
 #[cfg(test)]

@@ -2,13 +2,14 @@
 
 use crate::config::Config;
 use crate::state::{App, AppState};
-use crate::{api, assets, pages};
+use crate::{api, assets, match_pages, pages};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json};
 use axum::routing::get;
 use finmart_catalogue::{Catalogue, sync};
+use finmart_matching::Matcher;
 use finmart_store::Store;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -30,8 +31,13 @@ pub async fn build_app(config: Config) -> anyhow::Result<AppState> {
     let store = Store::connect(&config.database_url()).await?;
     let catalogue = Arc::new(Catalogue::open(&config.index_dir())?);
     sync::prepare(&store, &catalogue, &|_, _| {}).await?;
+    let matcher = Arc::new(Matcher::new());
+    matcher.replace_all(sync::listed_products(&store).await?);
     tracing::info!(database = store.backend_name(), products = catalogue.len(), "catalogue ready");
-    Ok(AppState(Arc::new(App::new(config, store, catalogue))))
+    let app = App::new(config, store, catalogue, matcher);
+    let firms = app.refresh_pool().await.map_err(|e| anyhow::anyhow!("{}", e.body.message_en))?;
+    tracing::info!(firms, findable = app.pool.len(), "reverse-matching pool ready");
+    Ok(AppState(Arc::new(app)))
 }
 
 /// Every route of the application.
@@ -41,6 +47,9 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/fragments/results", get(pages::results_fragment))
         .route("/products/{id}", get(pages::product))
+        .route("/match", get(match_pages::match_page))
+        .route("/fragments/match", get(match_pages::match_fragment))
+        .route("/fragments/cost/{id}", get(match_pages::cost_fragment))
         .route("/static/{version}/{name}", get(assets::asset))
         .route("/healthz", get(healthz))
         .merge(api_router)
@@ -71,6 +80,19 @@ pub struct Server {
     pub state: AppState,
     serve: JoinHandle<std::io::Result<()>>,
     follower: JoinHandle<()>,
+    pool_follower: JoinHandle<()>,
+}
+
+/// How often the pool of findable firms looks for profile changes (cheap: one primary-key read).
+const POOL_POLL: Duration = Duration::from_secs(2);
+
+async fn follow_pool(state: AppState) {
+    loop {
+        tokio::time::sleep(POOL_POLL).await;
+        if let Err(e) = state.refresh_pool().await {
+            tracing::warn!(error = %e.body.message_en, "reverse-matching pool could not refresh; retrying");
+        }
+    }
 }
 
 impl Server {
@@ -81,10 +103,11 @@ impl Server {
     pub async fn start(state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(state.config.listen).await?;
         let addr = listener.local_addr()?;
-        let follower = tokio::spawn(sync::follow(state.store.clone(), Arc::clone(&state.catalogue)));
+        let follower = tokio::spawn(sync::follow(state.store.clone(), Arc::clone(&state.catalogue), state.listeners()));
+        let pool_follower = tokio::spawn(follow_pool(state.clone()));
         let app = router(state.clone());
         let serve = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await });
-        Ok(Self { addr, state, serve, follower })
+        Ok(Self { addr, state, serve, follower, pool_follower })
     }
 
     /// Waits until the server has shut down (after the shutdown future completes and requests drain).
@@ -94,6 +117,7 @@ impl Server {
     pub async fn wait(self) -> anyhow::Result<()> {
         let result = self.serve.await;
         self.follower.abort();
+        self.pool_follower.abort();
         result??;
         Ok(())
     }

@@ -6,11 +6,13 @@ use crate::templates::Templates;
 use crate::views::SearchResponse;
 use chrono::{NaiveDate, Utc};
 use chrono_tz::Asia::Shanghai;
-use finmart_catalogue::{Catalogue, SearchRequest};
+use finmart_catalogue::{Catalogue, SearchRequest, sync};
 use finmart_domain::Product;
+use finmart_matching::{FirmFacts, Matcher, ProfilePool};
 use finmart_store::Store;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// The shared application state, extracted by handlers with `State`.
 #[derive(Debug, Clone)]
@@ -29,9 +31,19 @@ pub struct App {
     pub store: Store,
     pub catalogue: Arc<Catalogue>,
     pub templates: Templates,
+    /// Every published product, compiled for matching; follows the change log with the index.
+    pub matcher: Arc<Matcher>,
+    /// The firms that consented to be found, for reverse matching.
+    pub pool: Arc<ProfilePool>,
+    /// The enterprise revision the pool reflects, and the day its firms' ages were computed on.
+    pool_revision: AtomicI64,
+    pool_day: Mutex<Option<NaiveDate>>,
     /// Institution names by id, for facet labels; refreshed when an unknown id shows up.
     institution_names: RwLock<HashMap<i64, String>>,
 }
+
+/// How many stored profiles the pool reads per query.
+const POOL_PAGE: u64 = 2_000;
 
 /// Today in Tianjin: validity windows are calendar days there.
 #[must_use]
@@ -40,8 +52,72 @@ pub fn today() -> NaiveDate {
 }
 
 impl App {
-    pub fn new(config: Config, store: Store, catalogue: Arc<Catalogue>) -> Self {
-        Self { config, store, catalogue, templates: Templates::new(), institution_names: RwLock::new(HashMap::new()) }
+    pub fn new(config: Config, store: Store, catalogue: Arc<Catalogue>, matcher: Arc<Matcher>) -> Self {
+        Self {
+            config,
+            store,
+            catalogue,
+            templates: Templates::new(),
+            matcher,
+            pool: Arc::new(ProfilePool::new()),
+            pool_revision: AtomicI64::new(0),
+            pool_day: Mutex::new(None),
+            institution_names: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// What follows the product change log besides the index.
+    #[must_use]
+    pub fn listeners(&self) -> Vec<Arc<dyn sync::Listener>> {
+        vec![Arc::clone(&self.matcher) as Arc<dyn sync::Listener>]
+    }
+
+    /// Applies pending product changes to the index and the matcher now (the server's follower does this
+    /// on its own).
+    ///
+    /// # Errors
+    /// Database or index failure.
+    pub async fn catch_up(&self) -> Result<usize, ApiError> {
+        Ok(sync::catch_up(&self.store, &self.catalogue, &self.listeners()).await?)
+    }
+
+    /// Brings the pool of findable firms up to date with the stored profiles: everything on the first call
+    /// and on a new day (firms' ages change), only the profiles written since otherwise. Returns how many
+    /// profiles were read.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn refresh_pool(&self) -> Result<usize, ApiError> {
+        let day = today();
+        let new_day = self.pool_day.lock().map(|d| *d != Some(day)).unwrap_or(true);
+        let since = if new_day { 0 } else { self.pool_revision.load(Ordering::Acquire) };
+        let current = self.store.enterprise_revision().await?;
+        if !new_day && current == since {
+            return Ok(0);
+        }
+        let (mut cursor, mut changes) = (None, Vec::new());
+        loop {
+            let page = self.store.enterprises_revised_after(since, cursor, POOL_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            cursor = Some((last.revision, last.id));
+            changes.extend(page.into_iter().map(|e| (e.id, e.discoverable.then(|| FirmFacts::of(&e.profile, day)))));
+        }
+        let read = changes.len();
+        if new_day {
+            self.pool.replace_all(
+                changes
+                    .into_iter()
+                    .filter_map(|(id, f)| f.map(|facts| finmart_matching::PoolEntry { id, facts }))
+                    .collect(),
+            );
+            if let Ok(mut d) = self.pool_day.lock() {
+                *d = Some(day);
+            }
+        } else {
+            self.pool.apply(changes);
+        }
+        self.pool_revision.store(current, Ordering::Release);
+        Ok(read)
     }
 
     /// Runs a search off the async threads and labels its facets.

@@ -15,6 +15,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("results.html"),
     template!("product.html"),
     template!("error.html"),
+    template!("match.html"),
+    template!("match_results.html"),
+    template!("cost_results.html"),
 ];
 
 /// The template environment (HTML auto-escaping on, by the `.html` extension).

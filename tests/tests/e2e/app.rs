@@ -51,6 +51,7 @@ impl TestApp {
         let app = Self::new(backend).await?;
         finmart_cli::load_demo(&app.state.store).await.expect("demo loads");
         app.catch_up().await;
+        app.state.refresh_pool().await.expect("pool loads");
         Some(app)
     }
 
@@ -64,9 +65,32 @@ impl TestApp {
         apps
     }
 
-    /// Applies pending database changes to the index now (the server's follower does this on its own).
+    /// Applies pending database changes to the index and the matcher now (the server's follower does this
+    /// on its own).
     pub async fn catch_up(&self) {
-        finmart_catalogue::sync::catch_up(&self.state.store, &self.state.catalogue).await.expect("catch up");
+        self.state.catch_up().await.expect("catch up");
+    }
+
+    /// A POST with a JSON body; the response as JSON.
+    pub async fn post_json(&self, uri: &str, body: &Value) -> (StatusCode, Value) {
+        self.post_raw(uri, body.to_string()).await
+    }
+
+    /// A POST with any body; the response as JSON.
+    pub async fn post_raw(&self, uri: &str, body: String) -> (StatusCode, Value) {
+        let request = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .expect("request");
+        let response = self.router.clone().oneshot(request).await.expect("response");
+        let status = response.status();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let json = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+            panic!("{uri} on {}: not JSON ({e}): {}", self.backend, String::from_utf8_lossy(&bytes))
+        });
+        (status, json)
     }
 
     pub async fn get(&self, uri: &str) -> (StatusCode, String) {

@@ -7,5 +7,6 @@ mod app;
 mod catalogue_api;
 mod import;
 mod live;
+mod matching;
 mod pages;
 mod relevance;

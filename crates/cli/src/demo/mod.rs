@@ -10,9 +10,10 @@ mod data;
 use chrono::NaiveDate;
 use data::{Featured, Flavor, Inst, Stem};
 use finmart_domain::{
-    Bps, Collateral, District, EligibilityRule, EligibilityRules, EnterpriseScale, Fen, GuaranteeTerms, Industry,
-    InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution, PolicySupport, PrioritySector,
-    ProductFamily, ProductSpec, Qualification, Range, RateBasis, RepaymentMethod, TaxCreditGrade,
+    Bps, Collateral, District, EligibilityRule, EligibilityRules, EnterpriseProfile, EnterpriseScale, Fen,
+    GuaranteeTerms, Industry, InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution,
+    PolicySupport, PrioritySector, ProductFamily, ProductSpec, Qualification, Range, RateBasis, RepaymentMethod,
+    TaxCreditGrade,
 };
 
 /// One fictional institution and the products it lists (guarantee agencies list none of their own; products
@@ -39,6 +40,21 @@ pub fn demo_catalogue() -> Vec<DemoInstitution> {
             products: products_of(index, inst),
         })
         .collect()
+}
+
+/// The seed of the demo's synthetic SME profiles.
+pub const ENTERPRISE_SEED: u64 = 20_261_122;
+/// How many synthetic SME profiles the demo loads.
+pub const ENTERPRISE_COUNT: usize = 2_000;
+
+/// The demo's SME profiles and their consent to be found: [`ENTERPRISE_COUNT`] fictional firms from
+/// [`finmart_synth::profiles`], dated relative to 2026-11-22 (or today, if that is earlier) so that they are
+/// the same on every day the demo is loaded.
+#[must_use]
+pub fn demo_enterprises() -> Vec<(EnterpriseProfile, bool)> {
+    let reference = NaiveDate::from_ymd_opt(2026, 11, 22)
+        .map_or(chrono::Utc::now().date_naive(), |fixed| fixed.min(chrono::Utc::now().date_naive()));
+    finmart_synth::profiles(ENTERPRISE_SEED, ENTERPRISE_COUNT, reference).map(|p| (p.profile, p.discoverable)).collect()
 }
 
 /// The loan prime rates the demo's floating rates are quoted against, in basis points.

@@ -246,3 +246,48 @@ fn relevance_fixture_names_published_products() {
         }
     }
 }
+
+#[test]
+fn demo_enterprises_cover_the_city_its_trades_and_scales() {
+    use finmart_domain::{EnterpriseScale, Industry, Qualification};
+    let all = demo_enterprises();
+    assert_eq!(all.len(), ENTERPRISE_COUNT);
+    assert_eq!(all, demo_enterprises(), "deterministic");
+    let today = chrono::Utc::now().date_naive();
+    for (p, _) in &all {
+        p.validate(today).unwrap_or_else(|e| panic!("{}: {e}", p.name));
+        assert!(p.uscc.is_some());
+    }
+    let codes: HashSet<_> = all.iter().map(|(p, _)| p.uscc.clone()).collect();
+    assert_eq!(codes.len(), all.len());
+    for district in District::ALL {
+        let n = all.iter().filter(|(p, _)| p.district == *district).count();
+        assert!(n >= 20, "{district}: {n}");
+    }
+    for industry in Industry::ALL {
+        assert!(all.iter().any(|(p, _)| p.industry == *industry), "{industry} missing");
+    }
+    for scale in [EnterpriseScale::Micro, EnterpriseScale::Small, EnterpriseScale::Medium] {
+        let n = all.iter().filter(|(p, _)| p.scale() == Some(scale)).count();
+        assert!(n >= 100, "{scale}: {n}");
+    }
+    let qualifications: BTreeSet<Qualification> = all.iter().flat_map(|(p, _)| p.qualifications.clone()).collect();
+    assert!(qualifications.len() >= 5, "{qualifications:?}");
+    let discoverable = all.iter().filter(|(_, d)| *d).count();
+    assert!((1200..1600).contains(&discoverable), "{discoverable} discoverable");
+}
+
+#[tokio::test]
+async fn loading_the_demo_twice_leaves_the_same_profiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = finmart_store::Store::connect(&finmart_store::Store::sqlite_url(dir.path())).await.unwrap();
+    crate::load_demo(&store).await.unwrap();
+    let revision = store.enterprise_revision().await.unwrap();
+    assert_eq!(store.count_enterprises(false).await.unwrap(), ENTERPRISE_COUNT as u64);
+    let again = crate::load_demo(&store).await.unwrap();
+    assert_eq!((again.created, again.updated), (0, 0));
+    assert_eq!(store.count_enterprises(false).await.unwrap(), ENTERPRISE_COUNT as u64);
+    assert_eq!(store.enterprise_revision().await.unwrap(), revision, "nothing was rewritten");
+    let discoverable = demo_enterprises().iter().filter(|(_, d)| *d).count() as u64;
+    assert_eq!(store.count_enterprises(true).await.unwrap(), discoverable);
+}

@@ -1,0 +1,505 @@
+//! Matching a firm's need against every published product: the in-memory book of compiled products, the
+//! match itself, and its result.
+//!
+//! The book is rebuilt copy-on-write when products change (a change is rare; a match is every keystroke),
+//! so a match reads one immutable snapshot without locks held.
+
+use crate::checks::CheckKind;
+use crate::compiled::{CompiledProduct, Verdict, day_number};
+use crate::cost::{LoanCost, LoanQuote, loan_cost};
+use crate::explain::{Finding, Subject, findings};
+use crate::facts::{FirmFacts, NeedFacts};
+use crate::policy::{POLICY, Subsidies};
+use crate::rank::{Components, WEIGHTS, Weights, components};
+use chrono::NaiveDate;
+use finmart_domain::{
+    Bps, EnterpriseProfile, EnterpriseScale, Fen, FinancingNeed, Labelled, Months, Product, RepaymentMethod,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// The published products, compiled.
+#[derive(Debug, Default)]
+pub struct Book {
+    products: Vec<Arc<Product>>,
+    compiled: Vec<CompiledProduct>,
+    by_id: HashMap<i64, usize>,
+}
+
+impl Book {
+    fn build(products: Vec<Arc<Product>>) -> Self {
+        let mut products = products;
+        products.sort_by_key(|p| p.id);
+        let compiled = products.iter().map(|p| CompiledProduct::new(p)).collect();
+        let by_id = products.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        Self { products, compiled, by_id }
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.products.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.products.is_empty()
+    }
+
+    /// A product and its compiled form.
+    #[must_use]
+    pub fn get(&self, id: i64) -> Option<(&Arc<Product>, &CompiledProduct)> {
+        self.by_id.get(&id).map(|&i| (&self.products[i], &self.compiled[i]))
+    }
+}
+
+/// The matching engine of one process: the book of published products, kept current by the catalogue's
+/// follower (see [`finmart_catalogue::sync::Listener`]).
+#[derive(Debug, Default)]
+pub struct Matcher {
+    book: RwLock<Arc<Book>>,
+    /// Effective annual rates by what they depend on, shared by every match.
+    aprs: RwLock<HashMap<AprKey, Option<u32>>>,
+}
+
+/// A quote's figures (the schedule itself comes from [`crate::cost`] on request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Quote {
+    pub method: RepaymentMethod,
+    /// The rate quoted: the product's lowest.
+    pub rate: Bps,
+    /// The effective annual rate of the whole (interest, guarantee fee, subsidies).
+    pub apr: Bps,
+    pub first_payment: Fen,
+    pub max_payment: Fen,
+    pub total_interest: Fen,
+    pub guarantee_fee: Fen,
+    pub interest_subsidy: Fen,
+    pub fee_subsidy: Fen,
+    pub total_cost: Fen,
+    /// The subsidy rates the firm qualifies for on this product.
+    pub subsidies: Subsidies,
+}
+
+impl Quote {
+    /// The summary of a computed loan cost.
+    #[must_use]
+    pub fn of(cost: &LoanCost, rate: u32, subsidies: Subsidies) -> Self {
+        Self {
+            method: cost.method,
+            rate: Bps::new(rate).unwrap_or(Bps::MAX),
+            apr: cost.effective_annual_rate,
+            first_payment: cost.first_payment,
+            max_payment: cost.max_payment,
+            total_interest: cost.total_interest,
+            guarantee_fee: cost.guarantee_fee,
+            interest_subsidy: cost.interest_subsidy,
+            fee_subsidy: cost.fee_subsidy,
+            total_cost: cost.total_cost,
+            subsidies,
+        }
+    }
+}
+
+/// The loan terms a product quotes for a firm and a need: its lowest rate, the firm's subsidies.
+#[must_use]
+pub fn quote_terms(
+    product: &CompiledProduct,
+    firm: &FirmFacts,
+    amount: Fen,
+    term: Months,
+    method: RepaymentMethod,
+) -> (LoanQuote, Subsidies) {
+    let subsidies = POLICY.subsidies(product, firm, product.rate_min);
+    (loan_quote(product, subsidies, amount, term, method), subsidies)
+}
+
+/// The loan terms of `product` at its lowest rate with the given subsidies.
+#[must_use]
+pub fn loan_quote(
+    product: &CompiledProduct,
+    subsidies: Subsidies,
+    amount: Fen,
+    term: Months,
+    method: RepaymentMethod,
+) -> LoanQuote {
+    let bps = |v: u32| Bps::new(v).unwrap_or(Bps::MAX);
+    LoanQuote {
+        principal: amount,
+        annual_rate: bps(product.rate_min),
+        term,
+        method,
+        guarantee_fee_rate: bps(product.guarantee_fee.unwrap_or(0)),
+        interest_subsidy_rate: bps(subsidies.interest),
+        fee_subsidy_rate: bps(subsidies.fee),
+    }
+}
+
+/// The exact quote for the shown products, with the effective rate the ranking used.
+fn quote_of(terms: &LoanQuote, priced: Priced) -> Option<Quote> {
+    loan_cost(terms).ok().map(|c| {
+        let mut quote = Quote::of(&c, terms.annual_rate.bps(), priced.subsidies);
+        quote.apr = Bps::new(priced.apr).unwrap_or(Bps::MAX);
+        quote
+    })
+}
+
+/// What the effective annual rate of a loan depends on: not its amount (every cash flow scales with it),
+/// so one figure serves every firm and need with the same terms, and the engine keeps them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AprKey {
+    pub rate: u32,
+    pub fee: u32,
+    pub subsidies: Subsidies,
+    pub method: RepaymentMethod,
+    pub term: u16,
+}
+
+/// The principal effective rates are computed on: large enough that rounding to the fen moves nothing.
+const NOTIONAL: Fen = Fen::wan(10_000);
+/// How many effective rates the engine keeps before starting afresh (a few MB).
+const APR_CACHE_LIMIT: usize = 200_000;
+
+impl AprKey {
+    fn compute(self) -> Option<u32> {
+        let bps = |v: u32| Bps::new(v).unwrap_or(Bps::MAX);
+        let quote = LoanQuote {
+            principal: NOTIONAL,
+            annual_rate: bps(self.rate),
+            term: Months::new(self.term).ok()?,
+            method: self.method,
+            guarantee_fee_rate: bps(self.fee),
+            interest_subsidy_rate: bps(self.subsidies.interest),
+            fee_subsidy_rate: bps(self.subsidies.fee),
+        };
+        loan_cost(&quote).ok().map(|c| c.effective_annual_rate.bps())
+    }
+}
+
+/// A product's price for a firm and need: the effective annual rate and what it was built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Priced {
+    apr: u32,
+    subsidies: Subsidies,
+    method: RepaymentMethod,
+}
+
+/// Every check of `product` for a firm and need, and its price: priced when `always_price` or when the
+/// product fails at most one other check (only those can be shown as eligible or nearly so).
+fn evaluate(
+    product: &CompiledProduct,
+    firm: &FirmFacts,
+    need: &NeedFacts,
+    always_price: bool,
+    apr_of: &mut dyn FnMut(AprKey) -> Option<u32>,
+) -> (Verdict, Option<Priced>) {
+    let mut verdict = product.check_firm(firm);
+    verdict.failed.0 |= product.check_need(need).0;
+    if !always_price && verdict.failed.len() > 1 {
+        return (verdict, None);
+    }
+    let method = product.quote_method(need.repayment);
+    let subsidies = POLICY.subsidies(product, firm, product.rate_min);
+    let key =
+        AprKey { rate: product.rate_min, fee: product.guarantee_fee.unwrap_or(0), subsidies, method, term: need.term };
+    let priced = apr_of(key).map(|apr| Priced { apr, subsidies, method });
+    if let Some(p) = &priced {
+        verdict.failed.0 |= CompiledProduct::check_cost(need, p.apr).0;
+    }
+    (verdict, priced)
+}
+
+/// What a match is asked.
+#[derive(Debug, Clone, Copy)]
+pub struct MatchRequest<'a> {
+    pub profile: &'a EnterpriseProfile,
+    pub need: &'a FinancingNeed,
+    pub today: NaiveDate,
+    /// Text relevance of products to the need's purpose (product id → 0..=1), from the catalogue.
+    pub relevance: &'a HashMap<i64, f32>,
+    /// How many products to return (with explanations) in each list.
+    pub limit: usize,
+}
+
+/// One product in a result list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranked {
+    #[serde(skip)]
+    pub product: Arc<Product>,
+    pub product_id: i64,
+    /// 1-based place in its list.
+    pub rank: usize,
+    pub score: u32,
+    pub components: Components,
+    pub quote: Option<Quote>,
+    /// Every check, passed or not.
+    pub findings: Vec<Finding>,
+}
+
+/// How many products a reason ruled out (or left undecided).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReasonCount {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub label_en: &'static str,
+    pub count: usize,
+}
+
+/// The whole answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchOutcome {
+    /// Published products within their validity window today.
+    pub considered: usize,
+    pub scale: Option<EnterpriseScale>,
+    pub weights: Weights,
+    pub eligible_total: usize,
+    pub eligible: Vec<Ranked>,
+    /// Failed by exactly one check that the firm can change by asking differently.
+    pub near_misses_total: usize,
+    pub near_misses: Vec<Ranked>,
+    /// Not failed, but undecided for lack of the firm's data.
+    pub needs_info_total: usize,
+    pub needs_info: Vec<Ranked>,
+    /// Everything else, fewest failures first.
+    pub ineligible_total: usize,
+    pub ineligible: Vec<Ranked>,
+    /// Ineligible and near-miss products counted under every check they failed.
+    pub by_reason: Vec<ReasonCount>,
+    /// Products counted under every check that lacked data.
+    pub missing: Vec<ReasonCount>,
+}
+
+/// A product's place during the scan: its index in the book, verdict, score and quote.
+struct Scored {
+    index: usize,
+    /// The product id, kept here so that ordering never reaches into the products themselves.
+    id: i64,
+    verdict: Verdict,
+    score: u32,
+    components: Components,
+    priced: Option<Priced>,
+}
+
+fn counts(per_kind: &[usize; 32]) -> Vec<ReasonCount> {
+    let mut out: Vec<ReasonCount> = CheckKind::ALL
+        .iter()
+        .filter(|k| per_kind[**k as usize] > 0)
+        .map(|k| ReasonCount {
+            code: k.as_str(),
+            label: k.label_zh(),
+            label_en: k.label_en(),
+            count: per_kind[*k as usize],
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
+    out
+}
+
+impl Matcher {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The effective annual rate for `key`: from this match's memo, the engine's cache, or computed.
+    fn apr(&self, key: AprKey, memo: &mut HashMap<AprKey, Option<u32>>) -> Option<u32> {
+        if let Some(apr) = memo.get(&key) {
+            return *apr;
+        }
+        let cached = self.aprs.read().ok().and_then(|m| m.get(&key).copied());
+        let apr = cached.unwrap_or_else(|| {
+            let apr = key.compute();
+            if let Ok(mut m) = self.aprs.write() {
+                if m.len() >= APR_CACHE_LIMIT {
+                    m.clear();
+                }
+                m.insert(key, apr);
+            }
+            apr
+        });
+        memo.insert(key, apr);
+        apr
+    }
+
+    /// The current book.
+    #[must_use]
+    pub fn book(&self) -> Arc<Book> {
+        self.book.read().map_or_else(|p| Arc::clone(&p.into_inner()), |b| Arc::clone(&b))
+    }
+
+    fn set(&self, book: Book) {
+        match self.book.write() {
+            Ok(mut b) => *b = Arc::new(book),
+            Err(p) => *p.into_inner() = Arc::new(book),
+        }
+    }
+
+    /// Replaces the whole book with `listed` (the published products).
+    pub fn replace_all(&self, listed: Vec<Product>) {
+        self.set(Book::build(listed.into_iter().map(Arc::new).collect()));
+    }
+
+    /// Removes each id in `changed` and adds back the products in `listed` (those among them still published).
+    pub fn apply(&self, changed: &[i64], listed: &[Product]) {
+        let current = self.book();
+        let mut products: Vec<Arc<Product>> =
+            current.products.iter().filter(|p| changed.binary_search(&p.id).is_err()).cloned().collect();
+        products.extend(listed.iter().cloned().map(Arc::new));
+        self.set(Book::build(products));
+    }
+
+    /// Matches a firm's need against every product listed today.
+    #[must_use]
+    pub fn match_need(&self, req: &MatchRequest<'_>) -> MatchOutcome {
+        let book = self.book();
+        let firm = FirmFacts::of(req.profile, req.today);
+        let need = NeedFacts::of(req.need);
+        let day = day_number(req.today);
+        let mut memo: HashMap<AprKey, Option<u32>> = HashMap::new();
+        let (mut eligible, mut near, mut needs_info, mut ineligible) = (vec![], vec![], vec![], vec![]);
+        let mut by_reason = [0usize; 32];
+        let mut missing = [0usize; 32];
+        let mut considered = 0;
+
+        for (index, product) in book.compiled.iter().enumerate() {
+            if !product.valid_on(day) {
+                continue;
+            }
+            considered += 1;
+            // Price only what can still be shown as eligible, a near miss or needing data: the rest is out
+            // for other reasons already.
+            let (verdict, priced) = evaluate(product, &firm, &need, false, &mut |key| self.apr(key, &mut memo));
+            for kind in verdict.missing.iter() {
+                missing[kind as usize] += 1;
+            }
+            let near_miss = verdict.missing.is_empty()
+                && verdict.failed.len() == 1
+                && verdict.failed.iter().all(CheckKind::is_about_need);
+            if !verdict.eligible() && !verdict.failed.is_empty() {
+                for kind in verdict.failed.iter() {
+                    by_reason[kind as usize] += 1;
+                }
+            }
+            let scored = || {
+                let (apr, subsidies) = priced.map_or((u32::MAX, Subsidies::default()), |p| (p.apr, p.subsidies));
+                let relevance = req.relevance.get(&product.id).copied().unwrap_or(0.0);
+                let components = components(product, &need, apr, subsidies, relevance);
+                Scored { index, id: product.id, verdict, score: components.score(), components, priced }
+            };
+            if verdict.eligible() {
+                eligible.push(scored());
+            } else if near_miss {
+                near.push(scored());
+            } else if verdict.failed.is_empty() {
+                needs_info.push(scored());
+            } else {
+                // Ineligible ones are ordered by how far off they are, so no score is needed.
+                let id = product.id;
+                ineligible.push(Scored { index, id, verdict, score: 0, components: Components::default(), priced });
+            }
+        }
+
+        let by_score = |a: &Scored, b: &Scored| b.score.cmp(&a.score).then(a.id.cmp(&b.id));
+        let by_distance = |a: &Scored, b: &Scored| {
+            let d = |s: &Scored| s.verdict.failed.len() + s.verdict.missing.len();
+            d(a).cmp(&d(b)).then(a.id.cmp(&b.id))
+        };
+        let subject = Subject { profile: req.profile, need: Some(req.need), today: req.today, apr: None };
+        let finish = |mut list: Vec<Scored>, order: &dyn Fn(&Scored, &Scored) -> std::cmp::Ordering| {
+            let total = list.len();
+            // Only the shown ones need a full sort.
+            if list.len() > req.limit && req.limit > 0 {
+                list.select_nth_unstable_by(req.limit - 1, order);
+                list.truncate(req.limit);
+            }
+            list.sort_by(order);
+            list.truncate(req.limit);
+            let shown = list
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let product = Arc::clone(&book.products[s.index]);
+                    let compiled = &book.compiled[s.index];
+                    let quote = s.priced.and_then(|p| {
+                        quote_of(&loan_quote(compiled, p.subsidies, req.need.amount, req.need.term, p.method), p)
+                    });
+                    let subject = Subject { apr: s.priced.map(|p| p.apr), ..subject };
+                    let findings = findings(&product, compiled, &subject, s.verdict);
+                    Ranked {
+                        product_id: product.id,
+                        product,
+                        rank: i + 1,
+                        score: s.score,
+                        components: s.components,
+                        quote,
+                        findings,
+                    }
+                })
+                .collect();
+            (total, shown)
+        };
+        let (eligible_total, eligible) = finish(eligible, &by_score);
+        let (near_misses_total, near_misses) = finish(near, &by_score);
+        let (needs_info_total, needs_info) = finish(needs_info, &by_score);
+        let (ineligible_total, ineligible) = finish(ineligible, &by_distance);
+        MatchOutcome {
+            considered,
+            scale: req.profile.scale(),
+            weights: WEIGHTS,
+            eligible_total,
+            eligible,
+            near_misses_total,
+            near_misses,
+            needs_info_total,
+            needs_info,
+            ineligible_total,
+            ineligible,
+            by_reason: counts(&by_reason),
+            missing: counts(&missing),
+        }
+    }
+
+    /// Every check of one product for a firm and need, explained, with its quote; `None` when the
+    /// product is not in the book.
+    #[must_use]
+    pub fn explain(
+        &self,
+        product_id: i64,
+        profile: &EnterpriseProfile,
+        need: &FinancingNeed,
+        today: NaiveDate,
+    ) -> Option<Ranked> {
+        let book = self.book();
+        let (product, compiled) = book.get(product_id)?;
+        let firm = FirmFacts::of(profile, today);
+        let need_facts = NeedFacts::of(need);
+        let mut memo = HashMap::new();
+        let (verdict, priced) = evaluate(compiled, &firm, &need_facts, true, &mut |key| self.apr(key, &mut memo));
+        let quote =
+            priced.and_then(|p| quote_of(&loan_quote(compiled, p.subsidies, need.amount, need.term, p.method), p));
+        let subsidies = quote.map(|q| q.subsidies).unwrap_or_default();
+        let comps = components(compiled, &need_facts, quote.map_or(u32::MAX, |q| q.apr.bps()), subsidies, 0.0);
+        let subject = Subject { profile, need: Some(need), today, apr: quote.map(|q| q.apr.bps()) };
+        Some(Ranked {
+            product_id,
+            product: Arc::clone(product),
+            rank: 0,
+            score: comps.score(),
+            components: comps,
+            quote,
+            findings: findings(product, compiled, &subject, verdict),
+        })
+    }
+}
+
+/// The checks a product failed, for tests and callers that only need the codes.
+#[must_use]
+pub fn failed_codes(ranked: &Ranked) -> Vec<&'static str> {
+    ranked.findings.iter().filter(|f| f.outcome == crate::explain::Outcome::Fail).map(|f| f.code).collect()
+}
+
+impl finmart_catalogue::sync::Listener for Matcher {
+    fn replaced(&self, changed: &[i64], listed: &[Product]) {
+        self.apply(changed, listed);
+    }
+}

@@ -1,0 +1,428 @@
+//! Explanations: every check a product makes, put into words for the firm — what the product requires,
+//! what the firm has, whether it passes, and what would change the outcome.
+//!
+//! The decision itself comes from [`crate::compiled`] (a [`Verdict`]); this module never decides, so the
+//! words cannot disagree with the ranking.
+
+use crate::checks::CheckKind;
+use crate::compiled::{CompiledProduct, Verdict};
+use crate::facts::{NeedFacts, calendar_days};
+use chrono::{Datelike, NaiveDate};
+use finmart_domain::{
+    Bps, Collateral, EligibilityRule, EnterpriseProfile, FinancingNeed, Labelled, OverdueHistory, Product, join_zh,
+};
+use serde::Serialize;
+
+/// A text in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Text {
+    pub zh: String,
+    pub en: String,
+}
+
+fn text(zh: impl Into<String>, en: impl Into<String>) -> Text {
+    Text { zh: zh.into(), en: en.into() }
+}
+
+/// How one check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// The firm has not given the figure the check needs.
+    Missing,
+}
+
+/// One check of one product, explained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The stable reason code.
+    pub code: &'static str,
+    pub label: Text,
+    pub outcome: Outcome,
+    /// What the product requires.
+    pub requirement: Text,
+    /// What the firm has or asked for; absent when it has not said.
+    pub actual: Option<Text>,
+    /// One sentence: "要求纳税信用等级 A 级及以上，贵企业为 B 级" or "需补充：近一年纳税额".
+    pub message: Text,
+    /// What would change a failure: for the need, what to ask instead; for the firm, what to improve.
+    pub fix: Option<Text>,
+}
+
+/// What the explanations read.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub profile: &'a EnterpriseProfile,
+    pub need: Option<&'a FinancingNeed>,
+    pub today: NaiveDate,
+    /// The quote's effective annual rate, for the cost-ceiling check.
+    pub apr: Option<u32>,
+}
+
+/// Every check `product` makes of the subject, in display order, with the outcome from `verdict`.
+#[must_use]
+pub fn findings(
+    product: &Product,
+    compiled: &CompiledProduct,
+    subject: &Subject<'_>,
+    verdict: Verdict,
+) -> Vec<Finding> {
+    let need_facts = subject.need.map(NeedFacts::of);
+    compiled
+        .checks_made(need_facts.as_ref())
+        .iter()
+        .map(|kind| {
+            let outcome = if verdict.failed.contains(kind) {
+                Outcome::Fail
+            } else if verdict.missing.contains(kind) {
+                Outcome::Missing
+            } else {
+                Outcome::Pass
+            };
+            finding(product, kind, outcome, subject)
+        })
+        .collect()
+}
+
+fn rule_of(product: &Product, kind: CheckKind) -> Option<&EligibilityRule> {
+    product.spec.eligibility.rules().iter().find(|r| CheckKind::of_rule(r) == kind)
+}
+
+fn finding(product: &Product, kind: CheckKind, outcome: Outcome, s: &Subject<'_>) -> Finding {
+    let requirement = requirement(product, kind, s);
+    let actual = actual(kind, s);
+    let message = match (outcome, &actual) {
+        (Outcome::Missing, _) => {
+            let (zh, en) = missing_field(kind);
+            text(format!("需补充：{zh}"), format!("Please add: {en}"))
+        }
+        (Outcome::Pass, _) => text(format!("符合：{}", requirement.zh), format!("Met: {}", requirement.en)),
+        (Outcome::Fail, Some(a)) => text(
+            format!("要求{}，贵企业{}", requirement.zh, a.zh),
+            format!("Requires {}; you: {}", requirement.en, a.en),
+        ),
+        (Outcome::Fail, None) => text(format!("要求{}", requirement.zh), format!("Requires {}", requirement.en)),
+    };
+    let fix = if outcome == Outcome::Fail { fix(product, kind, s) } else { None };
+    Finding {
+        code: kind.as_str(),
+        label: text(kind.label_zh(), kind.label_en()),
+        outcome,
+        requirement,
+        actual,
+        message,
+        fix,
+    }
+}
+
+fn requirement(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Text {
+    let spec = &product.spec;
+    if let Some(rule) = rule_of(product, kind) {
+        return text(rule.describe_zh(), rule.describe_en());
+    }
+    match kind {
+        CheckKind::District if spec.citywide() => text("服务天津全市", "Serves all of Tianjin"),
+        CheckKind::District => text(
+            format!("服务区域为{}", join_zh(&spec.districts)),
+            format!("Serves {}", spec.districts.iter().map(|d| d.label_en()).collect::<Vec<_>>().join(", ")),
+        ),
+        CheckKind::Amount => text(
+            format!("贷款金额 {} 至 {}", spec.amount.min().display_zh(), spec.amount.max().display_zh()),
+            format!("An amount of {} to {}", spec.amount.min().display_en(), spec.amount.max().display_en()),
+        ),
+        CheckKind::Term => text(
+            format!("贷款期限 {} 至 {}", spec.term.min().display_zh(), spec.term.max().display_zh()),
+            format!("A term of {} to {}", spec.term.min().display_en(), spec.term.max().display_en()),
+        ),
+        CheckKind::Collateral => text(
+            format!("提供{}（任一）", join_zh(&spec.collateral)),
+            format!("Pledging one of: {}", spec.collateral.iter().map(|c| c.label_en()).collect::<Vec<_>>().join(", ")),
+        ),
+        CheckKind::Guarantee => {
+            let agency = product.guarantee_agency.as_ref().map_or("融资担保机构", |a| a.name.as_str());
+            let fee = spec.guarantee.as_ref().map_or(Bps::ZERO, |g| g.fee_rate);
+            text(
+                format!("由{agency}提供担保（担保费率 {}/年）", fee.percent_text()),
+                format!("A guarantee by {agency} (fee {} a year)", fee.percent_text()),
+            )
+        }
+        CheckKind::MaxCost => {
+            let apr = s.apr.map_or_else(String::new, percent);
+            text(
+                format!("按最低利率测算的年化综合成本为 {apr}"),
+                format!("An effective annual cost of {apr} at the lowest rate"),
+            )
+        }
+        CheckKind::Speed => text(
+            format!("约 {} 个工作日（约 {} 天）出审批结果", spec.decision_days, calendar_days(spec.decision_days)),
+            format!(
+                "About {} working days ({} days) to a decision",
+                spec.decision_days,
+                calendar_days(spec.decision_days)
+            ),
+        ),
+        _ => text(kind.label_zh(), kind.label_en()),
+    }
+}
+
+fn percent(bps: u32) -> String {
+    Bps::new(bps).map_or_else(|_| format!("{bps}BP"), Bps::percent_text)
+}
+
+fn yes_no(value: bool, yes: (&str, &str), no: (&str, &str)) -> Text {
+    let (zh, en) = if value { yes } else { no };
+    text(zh, en)
+}
+
+/// The firm's side, phrased to follow "贵企业".
+fn actual(kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
+    let p = s.profile;
+    Some(match kind {
+        CheckKind::District => text(format!("位于{}", p.district.label_zh()), p.district.label_en()),
+        CheckKind::MinYearsInOperation => {
+            let y = p.years_in_operation(s.today);
+            text(format!("成立 {y} 年"), format!("{y} years in business"))
+        }
+        CheckKind::Revenue => {
+            text(format!("上年营业收入为 {}", p.revenue.display_zh()), format!("revenue {}", p.revenue.display_en()))
+        }
+        CheckKind::Employees => text(format!("从业人员 {} 人", p.employees), format!("{} employees", p.employees)),
+        CheckKind::Scales => {
+            let scale = p.scale()?;
+            text(format!("为{}", scale.label_zh()), scale.label_en())
+        }
+        CheckKind::MinTaxCreditGrade => {
+            let g = p.tax_credit_grade?;
+            text(format!("为 {} 级", g.as_str()), format!("grade {}", g.as_str()))
+        }
+        CheckKind::MinTaxPaid => {
+            let paid = p.tax_paid?;
+            text(format!("上年纳税 {}", paid.display_zh()), format!("paid {}", paid.display_en()))
+        }
+        CheckKind::QualificationsAny | CheckKind::QualificationsAll if p.qualifications.is_empty() => {
+            text("暂无相关资质", "hold none")
+        }
+        CheckKind::QualificationsAny | CheckKind::QualificationsAll => text(
+            format!("具有{}资质", join_zh(&p.qualifications)),
+            p.qualifications.iter().map(|q| q.label_en()).collect::<Vec<_>>().join(", "),
+        ),
+        CheckKind::IndustriesAllowed | CheckKind::IndustriesExcluded => {
+            text(format!("属于{}", p.industry.label_zh()), p.industry.label_en())
+        }
+        CheckKind::SectorsAny if p.sectors.is_empty() => text("不属于所列重点产业", "in none of them"),
+        CheckKind::SectorsAny => text(
+            format!("属于{}", join_zh(&p.sectors)),
+            p.sectors.iter().map(|x| x.label_en()).collect::<Vec<_>>().join(", "),
+        ),
+        CheckKind::MinInventionPatents => {
+            let n = p.invention_patents?;
+            text(format!("有效发明专利 {n} 件"), format!("{n} invention patent(s)"))
+        }
+        CheckKind::MinTrademarks => {
+            let n = p.trademarks?;
+            text(format!("注册商标 {n} 件"), format!("{n} trademark(s)"))
+        }
+        CheckKind::GovProcurementContract => {
+            yes_no(p.has_procurement_contract()?, ("持有政府采购合同", "hold one"), ("暂无政府采购合同", "hold none"))
+        }
+        CheckKind::CoreEnterpriseReceivables => yes_no(
+            p.has_core_receivables()?,
+            ("持有核心企业确认的应收账款", "hold such receivables"),
+            ("暂无核心企业确认的应收账款", "hold none"),
+        ),
+        CheckKind::FirstLoanOnly => yes_no(
+            p.ever_borrowed?,
+            ("已有银行贷款记录", "have borrowed from a bank before"),
+            ("为首贷户", "have never borrowed from a bank"),
+        ),
+        CheckKind::NoOverdueMonths => match p.overdue? {
+            OverdueHistory::Never => text("从未逾期", "never overdue"),
+            OverdueHistory::MonthsAgo { months } => {
+                text(format!("{months} 个月前有逾期"), format!("overdue {months} month(s) ago"))
+            }
+        },
+        CheckKind::MaxDebtRatio => {
+            let r = percent(p.debt_ratio()?.min(Bps::MAX.bps()));
+            text(format!("资产负债率为 {r}"), format!("debt ratio {r}"))
+        }
+        CheckKind::Amount => {
+            let a = s.need?.amount;
+            text(format!("申请 {}", a.display_zh()), format!("asked for {}", a.display_en()))
+        }
+        CheckKind::Term => {
+            let t = s.need?.term;
+            text(format!("申请期限 {}", t.display_zh()), format!("asked for {}", t.display_en()))
+        }
+        CheckKind::Collateral => {
+            let offered = &s.need?.collateral_offered;
+            if offered.is_empty() {
+                text("未提供抵质押", "offered no collateral")
+            } else {
+                text(
+                    format!("可提供{}", join_zh(offered)),
+                    format!("offered {}", offered.iter().map(|c| c.label_en()).collect::<Vec<_>>().join(", ")),
+                )
+            }
+        }
+        CheckKind::Guarantee => yes_no(
+            s.need?.accepts_guarantee,
+            ("接受担保", "accept a guarantee"),
+            ("选择不接受担保", "do not accept a guarantee"),
+        ),
+        CheckKind::MaxCost => {
+            let max = s.need?.max_annual_cost?;
+            text(
+                format!("可接受的年化成本上限为 {}", max.percent_text()),
+                format!("accept at most {}", max.percent_text()),
+            )
+        }
+        CheckKind::Speed => {
+            let d = s.need?.needed_within_days?;
+            text(format!("需在 {d} 天内用款"), format!("need the money within {d} days"))
+        }
+    })
+}
+
+/// The field a missing outcome asks for.
+fn missing_field(kind: CheckKind) -> (&'static str, &'static str) {
+    match kind {
+        CheckKind::Scales => ("资产总额（用于划分企业规模）", "total assets (to classify the enterprise's scale)"),
+        CheckKind::MinTaxCreditGrade => ("纳税信用等级", "tax credit grade"),
+        CheckKind::MinTaxPaid => ("近一年纳税额", "tax paid last year"),
+        CheckKind::MinInventionPatents => ("有效发明专利数量", "number of invention patents"),
+        CheckKind::MinTrademarks => ("注册商标数量", "number of trademarks"),
+        CheckKind::GovProcurementContract => ("政府采购合同情况", "government procurement contracts"),
+        CheckKind::CoreEnterpriseReceivables => ("应收账款情况", "receivables"),
+        CheckKind::FirstLoanOnly => ("是否有过银行贷款", "whether you have borrowed from a bank"),
+        CheckKind::NoOverdueMonths => ("逾期记录", "overdue record"),
+        CheckKind::MaxDebtRatio => ("资产总额和负债总额", "total assets and liabilities"),
+        other => (other.label_zh(), other.label_en()),
+    }
+}
+
+fn add_years(day: NaiveDate, years: u16) -> Option<NaiveDate> {
+    let year = day.year() + i32::from(years);
+    NaiveDate::from_ymd_opt(year, day.month(), day.day()).or_else(|| NaiveDate::from_ymd_opt(year, 3, 1))
+}
+
+/// What would turn a failure into a pass: for the need, the change to ask for; for the firm, what to improve.
+/// `None` when nothing the firm does changes it (its district, its industry, a past bank loan).
+fn fix(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
+    let spec = &product.spec;
+    let p = s.profile;
+    let rule = rule_of(product, kind);
+    Some(match (kind, rule) {
+        (CheckKind::Amount, _) => {
+            let asked = s.need?.amount;
+            if asked > *spec.amount.max() {
+                let max = *spec.amount.max();
+                text(
+                    format!("将申请金额调整为 {} 以内", max.display_zh()),
+                    format!("Ask for {} or less", max.display_en()),
+                )
+            } else {
+                let min = *spec.amount.min();
+                text(format!("将申请金额提高至 {}", min.display_zh()), format!("Ask for at least {}", min.display_en()))
+            }
+        }
+        (CheckKind::Term, _) => {
+            let asked = s.need?.term;
+            if asked > *spec.term.max() {
+                let max = *spec.term.max();
+                text(format!("将期限调整为 {} 以内", max.display_zh()), format!("Ask for {} or less", max.display_en()))
+            } else {
+                let min = *spec.term.min();
+                text(
+                    format!("将期限调整为 {} 以上", min.display_zh()),
+                    format!("Ask for at least {}", min.display_en()),
+                )
+            }
+        }
+        (CheckKind::Collateral, _) => {
+            let owned: Vec<Collateral> = spec.collateral.iter().copied().filter(|c| p.collateral.contains(c)).collect();
+            if owned.is_empty() {
+                text(
+                    format!("如能提供{}之一，即可申请", join_zh(&spec.collateral)),
+                    "Offer one of the collateral listed",
+                )
+            } else {
+                text(
+                    format!("贵企业拥有{}，提供即可申请", join_zh(&owned)),
+                    format!("You own {}: offer it", owned.iter().map(|c| c.label_en()).collect::<Vec<_>>().join(", ")),
+                )
+            }
+        }
+        (CheckKind::Guarantee, _) => text("接受融资担保机构担保即可申请", "Accept the guarantee agency"),
+        (CheckKind::MaxCost, _) => {
+            let apr = percent(s.apr?);
+            text(format!("将可接受的年化成本提高至 {apr}"), format!("Accept a cost of {apr}"))
+        }
+        (CheckKind::Speed, _) => {
+            let days = calendar_days(spec.decision_days);
+            text(format!("如可等待约 {days} 天"), format!("If you can wait about {days} days"))
+        }
+        (_, Some(EligibilityRule::MinYearsInOperation(n))) => {
+            let day = add_years(p.established, *n)?;
+            text(format!("{day} 起成立满 {n} 年即可申请"), format!("Eligible from {day}"))
+        }
+        (_, Some(EligibilityRule::Revenue(b))) if b.min.is_some_and(|m| p.revenue < m) => {
+            let m = b.min?;
+            text(format!("上年营业收入达到 {}", m.display_zh()), format!("Revenue of at least {}", m.display_en()))
+        }
+        (_, Some(EligibilityRule::Employees(b))) if b.min.is_some_and(|m| p.employees < m) => {
+            let m = b.min?;
+            text(format!("从业人员达到 {m} 人"), format!("At least {m} employees"))
+        }
+        (_, Some(EligibilityRule::MinTaxCreditGrade(g))) => {
+            text(format!("将纳税信用等级提升至 {} 级", g.as_str()), format!("Raise the tax grade to {}", g.as_str()))
+        }
+        (_, Some(EligibilityRule::MinTaxPaid(f))) => {
+            text(format!("上年纳税额达到 {}", f.display_zh()), format!("Pay at least {} in tax", f.display_en()))
+        }
+        (_, Some(EligibilityRule::QualificationsAny(v))) => {
+            text(format!("取得{}资质之一", join_zh(v)), "Obtain one of the qualifications")
+        }
+        (_, Some(EligibilityRule::QualificationsAll(v))) => {
+            let lacking: Vec<_> = v.iter().copied().filter(|q| !p.qualifications.contains(q)).collect();
+            text(format!("取得{}资质", join_zh(&lacking)), "Obtain the missing qualifications")
+        }
+        (_, Some(EligibilityRule::MinInventionPatents(n))) => {
+            let more = n.saturating_sub(p.invention_patents.unwrap_or(0));
+            text(format!("再取得 {more} 件发明专利"), format!("{more} more invention patent(s)"))
+        }
+        (_, Some(EligibilityRule::MinTrademarks(n))) => {
+            let more = n.saturating_sub(p.trademarks.unwrap_or(0));
+            text(format!("再注册 {more} 件商标"), format!("{more} more trademark(s)"))
+        }
+        (_, Some(EligibilityRule::GovProcurementContract)) => {
+            text("中标政府采购合同后可申请", "Win a government procurement contract")
+        }
+        (_, Some(EligibilityRule::CoreEnterpriseReceivables)) => {
+            text("取得核心企业确认的应收账款后可申请", "Hold receivables confirmed by a core enterprise")
+        }
+        (_, Some(EligibilityRule::NoOverdueMonths(n))) => {
+            let p_months = p.months_since_overdue().unwrap_or(0);
+            let wait = n.saturating_sub(p_months);
+            text(
+                format!("保持按时还款，约 {wait} 个月后可申请"),
+                format!("Keep repaying on time for {wait} more month(s)"),
+            )
+        }
+        (_, Some(EligibilityRule::MaxDebtRatio(r))) => text(
+            format!("将资产负债率降至 {} 以下", r.percent_text()),
+            format!("Bring the debt ratio to {} or below", r.percent_text()),
+        ),
+        _ => return None,
+    })
+}
+
+/// The need in words, for a page heading: "300 万元 · 1 年 · 流动资金周转".
+#[must_use]
+pub fn need_summary(need: &FinancingNeed) -> Text {
+    text(
+        format!("{} · {} · {}", need.amount.display_zh(), need.term.display_zh(), need.purpose.label_zh()),
+        format!("{} · {} · {}", need.amount.display_en(), need.term.display_en(), need.purpose.label_en()),
+    )
+}

@@ -1,0 +1,683 @@
+//! Synthetic products over every family, with eligibility rules of every kind.
+
+use crate::{Dice, PRODUCT_STREAM, words};
+use chrono::{Days, NaiveDate};
+use finmart_domain::{
+    Bounds, Bps, Collateral, District, EligibilityRule, EligibilityRules, EnterpriseScale, Fen, GuaranteeTerms,
+    Industry, InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution, PolicySupport,
+    PrioritySector, ProductFamily, ProductSpec, Qualification, Range, RateBasis, RepaymentMethod, TaxCreditGrade,
+};
+
+/// One generated product: the institution that lists it (by code), its lifecycle state and its spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntheticProduct {
+    pub institution_code: String,
+    pub state: LifecycleState,
+    pub spec: ProductSpec,
+}
+
+/// The loan prime rates floating rates are quoted against, in basis points (as in the demo catalogue).
+const LPR_1Y: u32 = 300;
+const LPR_5Y: u32 = 350;
+
+const FAMILIES: &[(ProductFamily, u32)] = &[
+    (ProductFamily::Credit, 15),
+    (ProductFamily::FirstLoan, 6),
+    (ProductFamily::Mortgage, 10),
+    (ProductFamily::Guaranteed, 8),
+    (ProductFamily::IpPledge, 6),
+    (ProductFamily::Receivables, 6),
+    (ProductFamily::SupplyChain, 7),
+    (ProductFamily::TaxCredit, 10),
+    (ProductFamily::GovProcurement, 4),
+    (ProductFamily::StartupGuarantee, 4),
+    (ProductFamily::Renewal, 6),
+    (ProductFamily::MediumLongTerm, 6),
+    (ProductFamily::EquityPledge, 3),
+    (ProductFamily::Leasing, 5),
+    (ProductFamily::Insurance, 4),
+];
+
+#[derive(Debug, Clone)]
+struct Lender {
+    code: String,
+    brand: String,
+    kind: InstitutionKind,
+}
+
+/// The institutions products can be listed by and backed by, grouped by kind.
+#[derive(Debug, Clone, Default)]
+struct Lenders {
+    banks: Vec<Lender>,
+    micro_credit: Vec<Lender>,
+    leasing: Vec<Lender>,
+    insurers: Vec<Lender>,
+    agencies: Vec<Lender>,
+}
+
+/// The short name products are named after: `天津渤澜小额贷款有限公司` → `渤澜`, `津沽商业银行` → `津沽`.
+fn brand(name: &str) -> String {
+    let name = name.trim_start_matches("天津市").trim_start_matches("天津");
+    let short: String = name.chars().take(2).collect();
+    if short.is_empty() { "津城".to_owned() } else { short }
+}
+
+impl Lenders {
+    fn new(institutions: &[NewInstitution]) -> Self {
+        let mut out = Self::default();
+        for i in institutions {
+            let lender = Lender { code: i.code.clone(), brand: brand(&i.name), kind: i.kind };
+            match i.kind {
+                InstitutionKind::Bank => out.banks.push(lender),
+                InstitutionKind::MicroCredit => out.micro_credit.push(lender),
+                InstitutionKind::Leasing => out.leasing.push(lender),
+                InstitutionKind::Insurer => out.insurers.push(lender),
+                InstitutionKind::GuaranteeAgency => out.agencies.push(lender),
+            }
+        }
+        out
+    }
+
+    /// The lender of a product of `family`: the kind that offers it, banks when there is none of that kind.
+    fn pick(&self, family: ProductFamily, d: &mut Dice) -> Option<&Lender> {
+        use ProductFamily as F;
+        let preferred: &[Lender] = match family {
+            F::Leasing => &self.leasing,
+            F::Insurance if d.chance(0.7) => &self.insurers,
+            F::Credit | F::Mortgage | F::Receivables | F::SupplyChain | F::EquityPledge | F::Guaranteed
+                if d.chance(0.2) =>
+            {
+                &self.micro_credit
+            }
+            _ => &self.banks,
+        };
+        let pool = [preferred, &self.banks, &self.micro_credit, &self.leasing, &self.insurers]
+            .into_iter()
+            .find(|pool| !pool.is_empty())?;
+        Some(&pool[d.below(pool.len())])
+    }
+}
+
+/// `count` products from `seed`, listed by the banks, micro-credit, leasing and insurance companies among
+/// `institutions` and backed by its guarantee agencies (none without any). Product `i` has the code
+/// `GEN-{i:06}` and is the same whatever `count` is. Nothing is generated when `institutions` has no lender.
+pub fn products(
+    seed: u64,
+    count: usize,
+    institutions: &[NewInstitution],
+    today: NaiveDate,
+) -> impl Iterator<Item = SyntheticProduct> + use<> {
+    let lenders = Lenders::new(institutions);
+    (0..count).filter_map(move |index| build(seed, index, &lenders, today))
+}
+
+/// Product `index` of `seed` (see [`products`]); `None` when `institutions` has no lender.
+#[must_use]
+pub fn product(seed: u64, index: usize, institutions: &[NewInstitution], today: NaiveDate) -> Option<SyntheticProduct> {
+    build(seed, index, &Lenders::new(institutions), today)
+}
+
+fn bps(v: u32) -> Bps {
+    Bps::new(v).unwrap_or(Bps::MAX)
+}
+
+fn months(v: u16) -> Months {
+    Months::new(v).unwrap_or(Months::MIN)
+}
+
+fn range<T: Ord + Copy + std::fmt::Debug>(a: T, b: T) -> Range<T> {
+    Range::new(a.min(b), a.max(b)).unwrap_or_else(|_| Range::point(a))
+}
+
+fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option<SyntheticProduct> {
+    use ProductFamily as F;
+    let mut d = Dice::new(seed, PRODUCT_STREAM, index);
+    let family = d.weighted(FAMILIES);
+    let lender = lenders.pick(family, &mut d)?.clone();
+    let micro_credit = lender.kind == InstitutionKind::MicroCredit;
+
+    // Amounts in 万元.
+    let (mins, maxs): (&[u32], &[u32]) = match family {
+        F::Credit => (&[10, 20, 30, 50], &[100, 200, 300, 500]),
+        F::FirstLoan => (&[5, 10, 20], &[100, 200, 300]),
+        F::Mortgage => (&[50, 100, 200], &[1000, 2000, 3000]),
+        F::Guaranteed => (&[10, 30, 50], &[300, 500, 1000]),
+        F::IpPledge => (&[50, 100], &[500, 1000, 2000]),
+        F::Receivables => (&[20, 50], &[500, 1000, 2000]),
+        F::SupplyChain => (&[10, 20, 50], &[300, 500, 1000]),
+        F::TaxCredit => (&[5, 10], &[100, 200, 300]),
+        F::GovProcurement => (&[10, 20, 50], &[300, 500, 1000]),
+        F::StartupGuarantee => (&[2, 5], &[20, 30, 50]),
+        F::Renewal => (&[10, 50], &[500, 1000]),
+        F::MediumLongTerm => (&[100, 200, 500], &[2000, 3000, 5000]),
+        F::EquityPledge => (&[100, 200], &[1000, 2000, 3000]),
+        F::Leasing => (&[50, 100], &[1000, 3000, 5000]),
+        F::Insurance => (&[5, 10], &[100, 200, 300]),
+    };
+    let mut amount_max = d.pick(maxs);
+    if micro_credit {
+        amount_max = amount_max.min(300);
+    }
+    let amount_min = d.pick(mins).min(amount_max);
+
+    let (tmins, tmaxs): (&[u16], &[u16]) = match family {
+        F::Credit | F::TaxCredit => (&[3, 6, 12], &[12, 24, 36]),
+        F::FirstLoan | F::Guaranteed | F::Renewal | F::IpPledge => (&[6, 12], &[12, 24, 36]),
+        F::Mortgage => (&[12, 24], &[60, 84, 120]),
+        F::Receivables | F::SupplyChain => (&[1, 3], &[6, 12]),
+        F::GovProcurement => (&[3, 6], &[12, 24]),
+        F::StartupGuarantee => (&[6, 12], &[24]),
+        F::MediumLongTerm => (&[36, 60], &[60, 84, 120]),
+        F::EquityPledge => (&[12], &[24, 36]),
+        F::Leasing => (&[12, 24], &[36, 48, 60]),
+        F::Insurance => (&[6, 12], &[12, 24]),
+    };
+    let term_min = d.pick(tmins);
+    let term_max = d.pick(tmaxs).max(term_min);
+
+    // Rates in basis points: a family's usual floor and width; micro-credit companies charge more.
+    let (lo_a, lo_b, w_a, w_b) = match family {
+        F::Credit => (320, 420, 80, 220),
+        F::FirstLoan => (330, 400, 50, 150),
+        F::Mortgage => (300, 380, 60, 150),
+        F::Guaranteed | F::Renewal => (350, 420, 50, 130),
+        F::IpPledge => (350, 430, 60, 130),
+        F::Receivables => (360, 450, 60, 150),
+        F::SupplyChain => (350, 450, 50, 150),
+        F::TaxCredit => (350, 430, 80, 170),
+        F::GovProcurement => (350, 430, 50, 150),
+        F::StartupGuarantee => (300, 345, 30, 100),
+        F::MediumLongTerm => (320, 380, 50, 120),
+        F::EquityPledge => (400, 480, 60, 170),
+        F::Leasing => (450, 560, 100, 250),
+        F::Insurance => (380, 460, 80, 150),
+    };
+    let step5 = |d: &mut Dice, lo: u32, hi: u32| lo + 5 * d.int(0, (hi - lo) / 5);
+    let mut rate_lo = step5(&mut d, lo_a, lo_b);
+    if micro_credit {
+        rate_lo += step5(&mut d, 300, 600);
+    }
+    let rate_hi = (rate_lo + step5(&mut d, w_a, w_b)).min(1500);
+    let floating = match family {
+        F::StartupGuarantee => true,
+        F::Leasing => false,
+        _ => !micro_credit && d.chance(0.55),
+    };
+    let rate_basis = if floating {
+        let (tenor, lpr) = if term_max > 60 { (LprTenor::FiveYear, LPR_5Y) } else { (LprTenor::OneYear, LPR_1Y) };
+        let spread = i32::try_from(rate_lo).unwrap_or(0) - i32::try_from(lpr).unwrap_or(0);
+        RateBasis::Lpr { tenor, spread_bps: spread }
+    } else {
+        RateBasis::Fixed
+    };
+
+    let repayment_methods = repayment(family, &mut d);
+    let collateral = collateral(family, &mut d);
+
+    let fee = match family {
+        F::Guaranteed => Some(d.int(5, 15) * 10),
+        F::StartupGuarantee => Some(d.int(5, 8) * 10),
+        F::IpPledge if d.chance(0.3) => Some(d.int(5, 10) * 10),
+        F::FirstLoan if d.chance(0.15) => Some(d.int(5, 12) * 10),
+        F::Credit if d.chance(0.08) => Some(d.int(8, 15) * 10),
+        _ => None,
+    };
+    let guarantee = fee.and_then(|fee| {
+        (!lenders.agencies.is_empty()).then(|| GuaranteeTerms {
+            agency_code: lenders.agencies[d.below(lenders.agencies.len())].code.clone(),
+            fee_rate: bps(fee),
+        })
+    });
+
+    let mut policy_support = policy(family, &mut d);
+    if micro_credit {
+        // The risk-compensation fund covers bank loans only.
+        policy_support.retain(|p| *p != PolicySupport::RiskCompensation);
+    }
+
+    let online = d.chance(match family {
+        F::TaxCredit => 0.8,
+        F::Credit | F::SupplyChain => 0.5,
+        F::FirstLoan | F::Receivables | F::GovProcurement => 0.4,
+        F::Renewal | F::Insurance | F::Guaranteed => 0.3,
+        F::IpPledge | F::StartupGuarantee => 0.1,
+        F::Mortgage | F::MediumLongTerm | F::EquityPledge | F::Leasing => 0.03,
+    });
+    let decision_days = if online {
+        d.int(1, 3)
+    } else {
+        let (a, b) = match family {
+            F::Credit | F::SupplyChain => (2, 7),
+            F::FirstLoan | F::GovProcurement => (3, 7),
+            F::Mortgage | F::Guaranteed | F::StartupGuarantee => (5, 15),
+            F::IpPledge | F::MediumLongTerm => (10, 30),
+            F::Receivables | F::Renewal | F::Insurance => (3, 10),
+            F::TaxCredit => (1, 3),
+            F::EquityPledge => (10, 25),
+            F::Leasing => (5, 20),
+        };
+        d.int(a, b)
+    };
+
+    let districts = if d.chance(0.7) {
+        District::ALL.to_vec()
+    } else {
+        let n = d.weighted(&[(1, 40), (2, 30), (3, 20), (4, 10)]);
+        d.several(District::ALL, n)
+    };
+
+    let valid_from = today.checked_sub_days(Days::new(u64::from(d.int(7, 720)))).unwrap_or(today);
+    let valid_until = d.chance(0.35).then(|| today.checked_add_days(Days::new(u64::from(d.int(30, 900))))).flatten();
+
+    let state = d.weighted(&[
+        (LifecycleState::Published, 940),
+        (LifecycleState::Draft, 20),
+        (LifecycleState::InReview, 15),
+        (LifecycleState::Paused, 15),
+        (LifecycleState::Archived, 10),
+    ]);
+
+    let eligibility = EligibilityRules::new(eligibility(family, &mut d)).unwrap_or_default();
+
+    let mut name = lender.brand.clone();
+    if d.chance(0.2) {
+        name.push_str(d.pick(words::MODIFIERS));
+    }
+    name.push_str(d.pick(words::product_words(family)));
+    let local = districts.len() < District::ALL.len();
+    if local && d.chance(0.3) {
+        name.push_str(&format!("（{}）", districts[0].short_zh()));
+    }
+
+    let mut spec = ProductSpec {
+        code: format!("GEN-{index:06}"),
+        name,
+        family,
+        description: String::new(),
+        amount: range(Fen::wan(amount_min), Fen::wan(amount_max)),
+        term: range(months(term_min), months(term_max)),
+        rate: range(bps(rate_lo), bps(rate_hi)),
+        rate_basis,
+        repayment_methods,
+        collateral,
+        guarantee,
+        eligibility,
+        policy_support,
+        decision_days: u16::try_from(decision_days).unwrap_or(30),
+        online,
+        districts,
+        valid_from,
+        valid_until,
+    };
+    spec.normalize();
+    spec.description = describe(&spec, &mut d);
+    Some(SyntheticProduct { institution_code: lender.code, state, spec })
+}
+
+fn describe(spec: &ProductSpec, d: &mut Dice) -> String {
+    let mut text = format!("{}。{}。", d.pick(words::leads(spec.family)), d.pick(words::features(spec.family)));
+    let wan = |f: &Fen| f.fen() / 1_000_000;
+    let (t0, t1) = (spec.term.min().get(), spec.term.max().get());
+    let term = if t0 == t1 { format!("{t1}个月") } else { format!("{t0}至{t1}个月") };
+    text.push_str(&format!("额度{}万元至{}万元，期限{term}。", wan(spec.amount.min()), wan(spec.amount.max())));
+    if !spec.citywide() {
+        let names: Vec<&str> = spec.districts.iter().map(|d| d.label_zh()).collect();
+        text.push_str(&format!("服务{}的企业。", names.join("、")));
+    }
+    text
+}
+
+fn repayment(family: ProductFamily, d: &mut Dice) -> Vec<RepaymentMethod> {
+    use ProductFamily as F;
+    use RepaymentMethod as R;
+    let candidates: &[R] = match family {
+        F::Credit | F::TaxCredit => &[R::Revolving, R::InterestOnly, R::EqualInstalment],
+        F::FirstLoan => &[R::InterestOnly, R::EqualInstalment, R::Revolving],
+        F::Mortgage => &[R::EqualInstalment, R::EqualPrincipal, R::InterestOnly],
+        F::Guaranteed | F::StartupGuarantee | F::Renewal => &[R::InterestOnly, R::EqualInstalment],
+        F::IpPledge | F::EquityPledge => &[R::InterestOnly, R::EqualPrincipal],
+        F::Receivables | F::GovProcurement => &[R::InterestOnly],
+        F::SupplyChain => &[R::InterestOnly, R::Revolving],
+        F::MediumLongTerm | F::Leasing => &[R::EqualInstalment, R::EqualPrincipal],
+        F::Insurance => &[R::EqualInstalment, R::InterestOnly],
+    };
+    let n = 1 + d.below(candidates.len());
+    d.several(candidates, n)
+}
+
+fn collateral(family: ProductFamily, d: &mut Dice) -> Vec<Collateral> {
+    use Collateral as C;
+    use ProductFamily as F;
+    match family {
+        F::Mortgage if d.chance(0.25) => vec![C::RealEstate, C::Equipment],
+        F::Mortgage => vec![C::RealEstate],
+        F::Guaranteed => vec![C::Guarantee],
+        F::IpPledge => vec![C::IntellectualProperty],
+        F::Receivables | F::SupplyChain => vec![C::Receivables],
+        F::GovProcurement if d.chance(0.4) => vec![C::Receivables],
+        F::MediumLongTerm => d.pick(&[&[C::RealEstate][..], &[C::Equipment], &[C::RealEstate, C::Equipment]]).to_vec(),
+        F::EquityPledge => vec![C::Equity],
+        F::Leasing if d.chance(0.3) => vec![C::Equipment],
+        _ => Vec::new(),
+    }
+}
+
+fn policy(family: ProductFamily, d: &mut Dice) -> Vec<PolicySupport> {
+    use PolicySupport as P;
+    use ProductFamily as F;
+    // Chances of risk compensation, interest subsidy and guarantee-fee subsidy.
+    let (risk, subsidy, fee) = match family {
+        F::Credit | F::Insurance => (0.5, 0.0, 0.0),
+        F::FirstLoan => (1.0, 0.3, 0.0),
+        F::Guaranteed => (0.4, 0.0, 0.7),
+        F::IpPledge => (1.0, 0.5, 0.0),
+        F::Receivables | F::TaxCredit | F::GovProcurement => (0.3, 0.0, 0.0),
+        F::StartupGuarantee => (0.0, 1.0, 0.5),
+        F::Renewal => (0.4, 0.0, 0.0),
+        F::MediumLongTerm => (0.0, 0.35, 0.0),
+        F::EquityPledge => (0.2, 0.0, 0.0),
+        F::Leasing => (0.0, 0.2, 0.0),
+        F::Mortgage | F::SupplyChain => (0.0, 0.0, 0.0),
+    };
+    let mut out = Vec::new();
+    if d.chance(risk) {
+        out.push(P::RiskCompensation);
+    }
+    if d.chance(subsidy) {
+        out.push(P::InterestSubsidy);
+    }
+    if d.chance(fee) {
+        out.push(P::GuaranteeFeeSubsidy);
+    }
+    out
+}
+
+/// Adds `rule` unless a rule with its key is already there.
+fn add(rules: &mut Vec<EligibilityRule>, rule: EligibilityRule) {
+    if rules.iter().all(|r| r.key() != rule.key()) {
+        rules.push(rule);
+    }
+}
+
+fn has_any(rules: &[EligibilityRule], keys: &[&str]) -> bool {
+    rules.iter().any(|r| keys.contains(&r.key()))
+}
+
+const TECH_QUALIFICATIONS: &[Qualification] = &[
+    Qualification::TechSme,
+    Qualification::HighTech,
+    Qualification::Specialised,
+    Qualification::LittleGiant,
+    Qualification::Gazelle,
+    Qualification::Fledgling,
+];
+
+/// Trades that products are commonly restricted to, together.
+const INDUSTRY_GROUPS: &[&[Industry]] = &[
+    &[Industry::Industrial],
+    &[Industry::Wholesale, Industry::Retail],
+    &[Industry::Wholesale, Industry::Retail, Industry::Catering, Industry::Accommodation],
+    &[Industry::Software, Industry::Telecom],
+    &[Industry::Industrial, Industry::Software, Industry::LeasingBusinessServices],
+    &[Industry::Agriculture],
+    &[Industry::Construction],
+    &[Industry::Transport, Industry::Warehousing, Industry::Postal],
+    &[Industry::Catering, Industry::Accommodation],
+    &[Industry::PropertyManagement, Industry::LeasingBusinessServices, Industry::Other],
+];
+
+/// The family's usual rules, then up to three more of any kind; two to six in all.
+fn eligibility(family: ProductFamily, d: &mut Dice) -> Vec<EligibilityRule> {
+    use EligibilityRule as E;
+    use EnterpriseScale as Sc;
+    use ProductFamily as F;
+    let revenue_min = |wan: u32| E::Revenue(Bounds { min: Some(Fen::wan(wan)), max: None });
+    let years = |d: &mut Dice, lo: u32, hi: u32| E::MinYearsInOperation(u16::try_from(d.int(lo, hi)).unwrap_or(1));
+    let overdue = |d: &mut Dice| E::NoOverdueMonths(d.pick(&[6, 12, 24, 36]));
+    let grade = |d: &mut Dice, p_a: f64| {
+        E::MinTaxCreditGrade(if d.chance(p_a) { TaxCreditGrade::A } else { TaxCreditGrade::B })
+    };
+    let mut r: Vec<E> = match family {
+        F::Credit => vec![years(d, 1, 3), grade(d, 0.3), overdue(d)],
+        F::FirstLoan => {
+            let mut r = vec![E::FirstLoanOnly, E::Scales(vec![Sc::Micro, Sc::Small])];
+            if d.chance(0.6) {
+                r.push(E::MinYearsInOperation(1));
+            }
+            r
+        }
+        F::Mortgage => vec![years(d, 2, 3), E::MaxDebtRatio(bps(d.pick(&[7000, 7500])))],
+        F::Guaranteed => {
+            let scales =
+                if d.chance(0.5) { vec![Sc::Micro, Sc::Small] } else { vec![Sc::Micro, Sc::Small, Sc::Medium] };
+            let mut r = vec![E::Scales(scales)];
+            if d.chance(0.6) {
+                r.push(E::IndustriesExcluded(vec![Industry::RealEstateDevelopment]));
+            }
+            r
+        }
+        F::IpPledge => vec![E::MinInventionPatents(d.int(1, 5)), years(d, 1, 2)],
+        F::Receivables => vec![E::CoreEnterpriseReceivables, years(d, 1, 2)],
+        F::SupplyChain => vec![E::CoreEnterpriseReceivables],
+        F::TaxCredit => {
+            let mut r = vec![grade(d, 0.4), E::MinYearsInOperation(2)];
+            if d.chance(0.8) {
+                r.push(E::MinTaxPaid(Fen::wan(d.pick(&[1, 2, 5, 10, 20]))));
+            }
+            r
+        }
+        F::GovProcurement => vec![E::GovProcurementContract],
+        F::StartupGuarantee => {
+            let mut r = vec![E::Scales(vec![Sc::Micro])];
+            if d.chance(0.3) {
+                r.push(E::Employees(Bounds { min: None, max: Some(50) }));
+            }
+            r
+        }
+        F::Renewal => vec![years(d, 2, 3), overdue(d), E::MaxDebtRatio(bps(7000))],
+        F::MediumLongTerm => vec![
+            E::MinYearsInOperation(3),
+            E::Scales(vec![Sc::Small, Sc::Medium]),
+            revenue_min(d.pick(&[1000, 2000])),
+            E::MaxDebtRatio(bps(6500)),
+        ],
+        F::EquityPledge => vec![years(d, 2, 3), revenue_min(d.pick(&[500, 1000]))],
+        F::Leasing => {
+            let mut r = vec![E::MinYearsInOperation(2)];
+            if d.chance(0.5) {
+                let pool = [
+                    Industry::Industrial,
+                    Industry::Transport,
+                    Industry::Construction,
+                    Industry::Agriculture,
+                    Industry::Warehousing,
+                ];
+                let n = d.int(2, 4) as usize;
+                r.push(E::IndustriesAllowed(d.several(&pool, n)));
+            } else {
+                r.push(E::IndustriesExcluded(vec![Industry::RealEstateDevelopment]));
+            }
+            r
+        }
+        F::Insurance => {
+            vec![years(d, 1, 2), E::Revenue(Bounds { min: Some(Fen::wan(100)), max: Some(Fen::wan(20_000)) })]
+        }
+    };
+
+    let extras = d.weighted(&[(0, 25), (1, 40), (2, 25), (3, 10)]);
+    for _ in 0..extras {
+        if r.len() >= 6 {
+            break;
+        }
+        match d.weighted(&[
+            (0, 12),
+            (1, 6),
+            (2, 4),
+            (3, 8),
+            (4, 2),
+            (5, 6),
+            (6, 6),
+            (7, 5),
+            (8, 3),
+            (9, 2),
+            (10, 4),
+            (11, 5),
+            (12, 5),
+            (13, 4),
+            (14, 5),
+            (15, 1),
+            (16, 1),
+            (17, 1),
+        ]) {
+            0 => add(&mut r, overdue(d)),
+            1 => add(&mut r, E::MinTaxCreditGrade(d.pick(&[TaxCreditGrade::B, TaxCreditGrade::M]))),
+            2 => add(&mut r, E::MinTaxPaid(Fen::wan(d.pick(&[1, 2, 5, 10, 20])))),
+            3 if !has_any(&r, &["qualifications_any", "qualifications_all"]) => {
+                let n = d.int(1, 3) as usize;
+                r.push(E::QualificationsAny(d.several(TECH_QUALIFICATIONS, n)));
+            }
+            4 if !has_any(&r, &["qualifications_any", "qualifications_all"]) => {
+                let all = d.pick(&[
+                    &[Qualification::HighTech, Qualification::Specialised][..],
+                    &[Qualification::TechSme, Qualification::HighTech],
+                    &[Qualification::Specialised, Qualification::LittleGiant],
+                ]);
+                r.push(E::QualificationsAll(all.to_vec()));
+            }
+            5 if !has_any(&r, &["industries_allowed", "industries_excluded"]) => {
+                r.push(E::IndustriesAllowed(d.pick(INDUSTRY_GROUPS).to_vec()));
+            }
+            6 if !has_any(&r, &["industries_allowed", "industries_excluded"]) => {
+                let excluded = if d.chance(0.6) {
+                    vec![Industry::RealEstateDevelopment]
+                } else {
+                    vec![Industry::RealEstateDevelopment, Industry::Construction]
+                };
+                r.push(E::IndustriesExcluded(excluded));
+            }
+            7 => {
+                let n = d.int(1, 3) as usize;
+                add(&mut r, E::SectorsAny(d.several(PrioritySector::ALL, n)));
+            }
+            8 => add(&mut r, E::MinTrademarks(d.int(1, 3))),
+            9 => add(&mut r, E::MinInventionPatents(d.int(1, 3))),
+            10 => add(
+                &mut r,
+                if d.chance(0.6) {
+                    E::Employees(Bounds { min: Some(d.pick(&[3, 5, 10, 20])), max: None })
+                } else {
+                    E::Employees(Bounds { min: None, max: Some(d.pick(&[100, 300, 500])) })
+                },
+            ),
+            11 => add(&mut r, revenue_min(d.pick(&[50, 100, 200, 300, 500]))),
+            12 => add(&mut r, E::MaxDebtRatio(bps(d.pick(&[6000, 6500, 7000, 7500, 8000])))),
+            13 => add(
+                &mut r,
+                E::Scales(
+                    d.pick(&[
+                        &[Sc::Micro, Sc::Small][..],
+                        &[Sc::Small, Sc::Medium],
+                        &[Sc::Micro, Sc::Small, Sc::Medium],
+                    ])
+                    .to_vec(),
+                ),
+            ),
+            14 => add(&mut r, years(d, 1, 5)),
+            15 => add(&mut r, E::FirstLoanOnly),
+            16 => add(&mut r, E::GovProcurementContract),
+            17 => add(&mut r, E::CoreEnterpriseReceivables),
+            _ => {}
+        }
+    }
+    if r.len() < 2 {
+        add(&mut r, E::NoOverdueMonths(12));
+    }
+    if r.len() < 2 {
+        add(&mut r, E::MinYearsInOperation(1));
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use finmart_domain::{ProductRecord, RULE_KEYS};
+    use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    fn sample(n: usize) -> Vec<SyntheticProduct> {
+        products(42, n, &crate::institutions(40), today()).collect()
+    }
+
+    #[test]
+    fn same_seed_same_products() {
+        assert_eq!(sample(200), sample(200));
+        assert_eq!(sample(50)[..], sample(200)[..50]);
+        assert_ne!(products(43, 200, &crate::institutions(40), today()).collect::<Vec<_>>(), sample(200));
+        assert_eq!(product(42, 17, &crate::institutions(40), today()).as_ref(), sample(20).get(17));
+        assert_eq!(products(1, 10, &[], today()).count(), 0);
+    }
+
+    #[test]
+    fn every_product_passes_the_import_validation_unchanged() {
+        let institutions = crate::institutions(40);
+        let kinds: BTreeMap<&str, InstitutionKind> = institutions.iter().map(|i| (i.code.as_str(), i.kind)).collect();
+        let mut codes = HashSet::new();
+        for p in sample(3000) {
+            let s = &p.spec;
+            let row = ProductRecord::from((p.institution_code.as_str(), s))
+                .validate()
+                .unwrap_or_else(|e| panic!("{}: {e}", s.code));
+            assert_eq!(&row.spec, s, "{}", s.code);
+            assert!(codes.insert(s.code.clone()));
+            assert_ne!(kinds[p.institution_code.as_str()], InstitutionKind::GuaranteeAgency);
+            if let Some(g) = &s.guarantee {
+                assert_eq!(kinds[g.agency_code.as_str()], InstitutionKind::GuaranteeAgency);
+                assert!((50..=150).contains(&g.fee_rate.bps()), "{}", s.code);
+            }
+            assert!((300..=1500).contains(&s.rate.min().bps()) && s.rate.max().bps() <= 1500, "{}", s.code);
+            assert!((1..=30).contains(&s.decision_days));
+            assert!(s.valid_from < today() && s.valid_until.is_none_or(|u| u > today()));
+            assert!((2..=6).contains(&s.eligibility.rules().len()), "{}: {}", s.code, s.eligibility.to_line());
+            assert!(!s.description.is_empty() && s.name.chars().count() <= 30, "{}", s.name);
+            match s.family {
+                ProductFamily::IpPledge => {
+                    assert!(s.eligibility.rules().iter().any(|r| matches!(r, EligibilityRule::MinInventionPatents(_))));
+                }
+                ProductFamily::FirstLoan => assert!(s.eligibility.rules().contains(&EligibilityRule::FirstLoanOnly)),
+                ProductFamily::TaxCredit => {
+                    assert!(s.eligibility.rules().iter().any(|r| r.key() == "min_tax_credit_grade"));
+                }
+                ProductFamily::Guaranteed | ProductFamily::StartupGuarantee => assert!(s.guarantee.is_some()),
+                ProductFamily::Leasing => assert_eq!(kinds[p.institution_code.as_str()], InstitutionKind::Leasing),
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn every_family_rule_kind_and_feature_appears() {
+        let all = sample(3000);
+        let families: BTreeSet<_> = all.iter().map(|p| p.spec.family).collect();
+        assert_eq!(families.len(), ProductFamily::ALL.len());
+        let keys: BTreeSet<&str> =
+            all.iter().flat_map(|p| p.spec.eligibility.rules().iter().map(|r| r.key())).collect();
+        assert_eq!(keys.len(), RULE_KEYS.len(), "{keys:?}");
+        let published = all.iter().filter(|p| p.state == LifecycleState::Published).count();
+        assert!(published > 2700 && published < 3000, "{published}");
+        let citywide = all.iter().filter(|p| p.spec.citywide()).count();
+        assert!((1900..2300).contains(&citywide), "{citywide}");
+        assert!(all.iter().any(|p| p.spec.valid_until.is_some()) && all.iter().any(|p| p.spec.online));
+        assert!(all.iter().any(|p| matches!(p.spec.rate_basis, RateBasis::Lpr { .. })));
+        for policy in PolicySupport::ALL {
+            assert!(all.iter().any(|p| p.spec.policy_support.contains(policy)), "{policy}");
+        }
+        let kinds: BTreeSet<_> =
+            all.iter().map(|p| &p.institution_code[..p.institution_code.rfind('-').unwrap()]).collect();
+        assert!(kinds.len() >= 4, "{kinds:?}");
+    }
+}
