@@ -6,6 +6,7 @@
 
 use crate::checks::{CheckKind, Checks};
 use crate::facts::{FirmFacts, NeedFacts, bit, calendar_days, grade_rank, mask};
+use crate::rank::log_span;
 use chrono::NaiveDate;
 use finmart_domain::{EligibilityRule, Labelled, PolicySupport, Product, RepaymentMethod};
 
@@ -28,23 +29,44 @@ impl Verdict {
     }
 }
 
-/// A bound pair with `None` for an open side.
-type Span<T> = (Option<T>, Option<T>);
-
-fn outside<T: PartialOrd>(value: T, (lo, hi): &Span<T>) -> bool {
-    lo.as_ref().is_some_and(|lo| value < *lo) || hi.as_ref().is_some_and(|hi| value > *hi)
-}
-
-/// The flat form of one product.
+/// The flat form of one product: sets as bit masks, bounds as plain integers with "no bound" values
+/// (0, `u32::MAX`, …), so that a check is a comparison and an absent rule can never fail. `rules` says which
+/// rules the product has (for explanations and for the *missing* outcome).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledProduct {
     pub id: i64,
-    pub districts: u32,
     /// Validity window as days since the epoch; `valid_until` is `i32::MAX` when open.
     pub valid_from: i32,
     pub valid_until: i32,
-    pub amount: (i64, i64),
+    pub districts: u32,
+    /// The eligibility rules the product has.
+    pub rules: Checks,
+    pub scales: u32,
+    pub qualifications_any: u32,
+    pub qualifications_all: u32,
+    pub industries_allowed: u32,
+    pub industries_excluded: u32,
+    pub sectors_any: u32,
+    pub employees: (u32, u32),
+    pub revenue: (i64, i64),
+    pub min_tax_paid: i64,
+    pub min_patents: u32,
+    pub min_trademarks: u32,
+    pub max_debt_ratio: u32,
+    pub min_years: u16,
+    pub no_overdue_months: u16,
+    /// [`grade_rank`] of the lowest grade accepted; `u8::MAX` when any grade is.
+    pub min_tax_grade: u8,
+    pub procurement: bool,
+    pub core_receivables: bool,
+    pub first_loan_only: bool,
+    pub online: bool,
+    pub decision_days: u16,
     pub term: (u16, u16),
+    pub amount: (i64, i64),
+    /// The amount and term ranges on a log scale, for the fit component ([`crate::rank::log_span`]).
+    pub amount_log: (f64, f64),
+    pub term_log: (f64, f64),
     pub rate_min: u32,
     pub rate_max: u32,
     /// Repayment methods offered, as bits.
@@ -54,27 +76,6 @@ pub struct CompiledProduct {
     /// The guarantee agency's annual fee rate, when the loan is guaranteed by one.
     pub guarantee_fee: Option<u32>,
     pub policy: u32,
-    pub decision_days: u16,
-    pub online: bool,
-    // The eligibility rules, one field per kind; `None` / 0 when the product has no such rule.
-    min_years: Option<u16>,
-    revenue: Option<Span<i64>>,
-    employees: Option<Span<u32>>,
-    scales: u32,
-    min_tax_grade: Option<u8>,
-    min_tax_paid: Option<i64>,
-    qualifications_any: u32,
-    qualifications_all: u32,
-    industries_allowed: u32,
-    industries_excluded: u32,
-    sectors_any: u32,
-    min_patents: Option<u32>,
-    min_trademarks: Option<u32>,
-    procurement: bool,
-    core_receivables: bool,
-    first_loan_only: bool,
-    no_overdue_months: Option<u16>,
-    max_debt_ratio: Option<u32>,
 }
 
 /// Days since 1970-01-01, for cheap validity comparisons.
@@ -89,58 +90,64 @@ impl CompiledProduct {
         let spec = &product.spec;
         let mut c = Self {
             id: product.id,
-            districts: mask(&spec.districts),
             valid_from: day_number(spec.valid_from),
             valid_until: spec.valid_until.map_or(i32::MAX, day_number),
-            amount: (spec.amount.min().fen(), spec.amount.max().fen()),
+            districts: mask(&spec.districts),
+            rules: Checks::NONE,
+            scales: 0,
+            qualifications_any: 0,
+            qualifications_all: 0,
+            industries_allowed: 0,
+            industries_excluded: 0,
+            sectors_any: 0,
+            employees: (0, u32::MAX),
+            revenue: (0, i64::MAX),
+            min_tax_paid: 0,
+            min_patents: 0,
+            min_trademarks: 0,
+            max_debt_ratio: u32::MAX,
+            min_years: 0,
+            no_overdue_months: 0,
+            min_tax_grade: u8::MAX,
+            procurement: false,
+            core_receivables: false,
+            first_loan_only: false,
+            online: spec.online,
+            decision_days: spec.decision_days,
             term: (spec.term.min().get(), spec.term.max().get()),
+            amount: (spec.amount.min().fen(), spec.amount.max().fen()),
+            amount_log: log_span(spec.amount.min().fen(), spec.amount.max().fen()),
+            term_log: log_span(i64::from(spec.term.min().get()), i64::from(spec.term.max().get())),
             rate_min: spec.rate.min().bps(),
             rate_max: spec.rate.max().bps(),
             methods: mask(&spec.repayment_methods),
             collateral: mask(&spec.collateral),
             guarantee_fee: spec.guarantee.as_ref().map(|g| g.fee_rate.bps()),
             policy: mask(&spec.policy_support),
-            decision_days: spec.decision_days,
-            online: spec.online,
-            min_years: None,
-            revenue: None,
-            employees: None,
-            scales: 0,
-            min_tax_grade: None,
-            min_tax_paid: None,
-            qualifications_any: 0,
-            qualifications_all: 0,
-            industries_allowed: 0,
-            industries_excluded: 0,
-            sectors_any: 0,
-            min_patents: None,
-            min_trademarks: None,
-            procurement: false,
-            core_receivables: false,
-            first_loan_only: false,
-            no_overdue_months: None,
-            max_debt_ratio: None,
         };
         for rule in spec.eligibility.rules() {
+            c.rules.insert(CheckKind::of_rule(rule));
             match rule {
-                EligibilityRule::MinYearsInOperation(n) => c.min_years = Some(*n),
-                EligibilityRule::Revenue(b) => c.revenue = Some((b.min.map(|f| f.fen()), b.max.map(|f| f.fen()))),
-                EligibilityRule::Employees(b) => c.employees = Some((b.min, b.max)),
+                EligibilityRule::MinYearsInOperation(n) => c.min_years = *n,
+                EligibilityRule::Revenue(b) => {
+                    c.revenue = (b.min.map_or(0, |f| f.fen()), b.max.map_or(i64::MAX, |f| f.fen()));
+                }
+                EligibilityRule::Employees(b) => c.employees = (b.min.unwrap_or(0), b.max.unwrap_or(u32::MAX)),
                 EligibilityRule::Scales(v) => c.scales = mask(v),
-                EligibilityRule::MinTaxCreditGrade(g) => c.min_tax_grade = Some(grade_rank(*g)),
-                EligibilityRule::MinTaxPaid(f) => c.min_tax_paid = Some(f.fen()),
+                EligibilityRule::MinTaxCreditGrade(g) => c.min_tax_grade = grade_rank(*g),
+                EligibilityRule::MinTaxPaid(f) => c.min_tax_paid = f.fen(),
                 EligibilityRule::QualificationsAny(v) => c.qualifications_any = mask(v),
                 EligibilityRule::QualificationsAll(v) => c.qualifications_all = mask(v),
                 EligibilityRule::IndustriesAllowed(v) => c.industries_allowed = mask(v),
                 EligibilityRule::IndustriesExcluded(v) => c.industries_excluded = mask(v),
                 EligibilityRule::SectorsAny(v) => c.sectors_any = mask(v),
-                EligibilityRule::MinInventionPatents(n) => c.min_patents = Some(*n),
-                EligibilityRule::MinTrademarks(n) => c.min_trademarks = Some(*n),
+                EligibilityRule::MinInventionPatents(n) => c.min_patents = *n,
+                EligibilityRule::MinTrademarks(n) => c.min_trademarks = *n,
                 EligibilityRule::GovProcurementContract => c.procurement = true,
                 EligibilityRule::CoreEnterpriseReceivables => c.core_receivables = true,
                 EligibilityRule::FirstLoanOnly => c.first_loan_only = true,
-                EligibilityRule::NoOverdueMonths(n) => c.no_overdue_months = Some(*n),
-                EligibilityRule::MaxDebtRatio(r) => c.max_debt_ratio = Some(r.bps()),
+                EligibilityRule::NoOverdueMonths(n) => c.no_overdue_months = *n,
+                EligibilityRule::MaxDebtRatio(r) => c.max_debt_ratio = r.bps(),
             }
         }
         c
@@ -171,73 +178,36 @@ impl CompiledProduct {
         })
     }
 
-    /// The checks about the firm: districts and every eligibility rule.
+    /// The checks about the firm: districts and every eligibility rule. Branch-free: every rule is compared
+    /// (an absent one holds a bound nothing fails), then the rules the firm lacks data for become *missing*.
     #[must_use]
     pub fn check_firm(&self, f: &FirmFacts) -> Verdict {
         use CheckKind as K;
         let mut failed = Checks::NONE;
-        let mut missing = Checks::NONE;
-        // Decides a rule that needs a figure the firm may not have given.
-        let mut known = |kind: CheckKind, value: Option<bool>| match value {
-            Some(pass) => failed.set_if(kind, !pass),
-            None => missing.insert(kind),
-        };
-        if let Some(n) = self.min_years {
-            known(K::MinYearsInOperation, Some(f.years >= n));
-        }
-        if let Some(span) = &self.revenue {
-            known(K::Revenue, Some(!outside(f.revenue, span)));
-        }
-        if let Some(span) = &self.employees {
-            known(K::Employees, Some(!outside(f.employees, span)));
-        }
-        if self.scales != 0 {
-            known(K::Scales, (f.scale != 0).then_some(self.scales & f.scale != 0));
-        }
-        if let Some(min) = self.min_tax_grade {
-            known(K::MinTaxCreditGrade, (f.tax_grade != 0).then_some(f.tax_grade <= min));
-        }
-        if let Some(min) = self.min_tax_paid {
-            known(K::MinTaxPaid, f.tax_paid.map(|paid| paid >= min));
-        }
-        if self.qualifications_any != 0 {
-            known(K::QualificationsAny, Some(f.qualifications & self.qualifications_any != 0));
-        }
-        if self.qualifications_all != 0 {
-            known(K::QualificationsAll, Some(f.qualifications & self.qualifications_all == self.qualifications_all));
-        }
-        if self.industries_allowed != 0 {
-            known(K::IndustriesAllowed, Some(f.industry & self.industries_allowed != 0));
-        }
-        if self.industries_excluded != 0 {
-            known(K::IndustriesExcluded, Some(f.industry & self.industries_excluded == 0));
-        }
-        if self.sectors_any != 0 {
-            known(K::SectorsAny, Some(f.sectors & self.sectors_any != 0));
-        }
-        if let Some(n) = self.min_patents {
-            known(K::MinInventionPatents, f.invention_patents.map(|have| have >= n));
-        }
-        if let Some(n) = self.min_trademarks {
-            known(K::MinTrademarks, f.trademarks.map(|have| have >= n));
-        }
-        if self.procurement {
-            known(K::GovProcurementContract, f.procurement);
-        }
-        if self.core_receivables {
-            known(K::CoreEnterpriseReceivables, f.core_receivables);
-        }
-        if self.first_loan_only {
-            known(K::FirstLoanOnly, f.ever_borrowed.map(|borrowed| !borrowed));
-        }
-        if let Some(n) = self.no_overdue_months {
-            known(K::NoOverdueMonths, f.months_since_overdue.map(|months| months >= n));
-        }
-        if let Some(max) = self.max_debt_ratio {
-            known(K::MaxDebtRatio, f.debt_ratio.map(|ratio| ratio <= max));
-        }
         failed.set_if(K::District, self.districts & f.district == 0);
-        Verdict { failed, missing }
+        failed.set_if(K::MinYearsInOperation, f.years < self.min_years);
+        failed.set_if(K::Revenue, f.revenue < self.revenue.0 || f.revenue > self.revenue.1);
+        failed.set_if(K::Employees, f.employees < self.employees.0 || f.employees > self.employees.1);
+        failed.set_if(K::Scales, self.scales != 0 && self.scales & f.scale == 0);
+        failed.set_if(K::MinTaxCreditGrade, f.tax_grade > self.min_tax_grade);
+        failed.set_if(K::MinTaxPaid, f.tax_paid < self.min_tax_paid);
+        failed.set_if(
+            K::QualificationsAny,
+            self.qualifications_any != 0 && f.qualifications & self.qualifications_any == 0,
+        );
+        failed.set_if(K::QualificationsAll, f.qualifications & self.qualifications_all != self.qualifications_all);
+        failed.set_if(K::IndustriesAllowed, self.industries_allowed != 0 && f.industry & self.industries_allowed == 0);
+        failed.set_if(K::IndustriesExcluded, f.industry & self.industries_excluded != 0);
+        failed.set_if(K::SectorsAny, self.sectors_any != 0 && f.sectors & self.sectors_any == 0);
+        failed.set_if(K::MinInventionPatents, f.invention_patents < self.min_patents);
+        failed.set_if(K::MinTrademarks, f.trademarks < self.min_trademarks);
+        failed.set_if(K::GovProcurementContract, self.procurement && !f.procurement);
+        failed.set_if(K::CoreEnterpriseReceivables, self.core_receivables && !f.core_receivables);
+        failed.set_if(K::FirstLoanOnly, self.first_loan_only && f.ever_borrowed);
+        failed.set_if(K::NoOverdueMonths, f.months_since_overdue < self.no_overdue_months);
+        failed.set_if(K::MaxDebtRatio, f.debt_ratio > self.max_debt_ratio);
+        let missing = Checks(self.rules.0 & f.unknown.0);
+        Verdict { failed: Checks(failed.0 & !missing.0), missing }
     }
 
     /// The checks about the need, all but the cost ceiling (which needs the quote; see [`Self::check_cost`]).
@@ -264,35 +234,12 @@ impl CompiledProduct {
         failed
     }
 
-    /// The checks this product makes of any firm, pass or fail, in display order (for explanations).
+    /// The checks this product makes of any firm, pass or fail (for explanations).
     #[must_use]
     pub fn checks_made(&self, need: Option<&NeedFacts>) -> Checks {
         use CheckKind as K;
-        let mut made = Checks::NONE;
+        let mut made = self.rules;
         made.insert(K::District);
-        let rules = [
-            (K::MinYearsInOperation, self.min_years.is_some()),
-            (K::Revenue, self.revenue.is_some()),
-            (K::Employees, self.employees.is_some()),
-            (K::Scales, self.scales != 0),
-            (K::MinTaxCreditGrade, self.min_tax_grade.is_some()),
-            (K::MinTaxPaid, self.min_tax_paid.is_some()),
-            (K::QualificationsAny, self.qualifications_any != 0),
-            (K::QualificationsAll, self.qualifications_all != 0),
-            (K::IndustriesAllowed, self.industries_allowed != 0),
-            (K::IndustriesExcluded, self.industries_excluded != 0),
-            (K::SectorsAny, self.sectors_any != 0),
-            (K::MinInventionPatents, self.min_patents.is_some()),
-            (K::MinTrademarks, self.min_trademarks.is_some()),
-            (K::GovProcurementContract, self.procurement),
-            (K::CoreEnterpriseReceivables, self.core_receivables),
-            (K::FirstLoanOnly, self.first_loan_only),
-            (K::NoOverdueMonths, self.no_overdue_months.is_some()),
-            (K::MaxDebtRatio, self.max_debt_ratio.is_some()),
-        ];
-        for (kind, present) in rules {
-            made.set_if(kind, present);
-        }
         if let Some(n) = need {
             made.insert(K::Amount);
             made.insert(K::Term);

@@ -128,6 +128,19 @@ impl CostError {
 /// [`CostError::ZeroPrincipal`]; [`CostError::FeeNotBelowPrincipal`] when the net upfront fee eats the whole
 /// loan; [`CostError::AmountTooLarge`] when an amount would exceed [`Fen::MAX`].
 pub fn loan_cost(quote: &LoanQuote) -> Result<LoanCost, CostError> {
+    compute(quote, None)
+}
+
+/// [`loan_cost`] when the effective annual rate of these terms is already known: the rate does not depend on
+/// the principal, so a caller that keeps rates by terms (the matching engine does) skips the IRR search.
+///
+/// # Errors
+/// As [`loan_cost`].
+pub fn loan_cost_at_rate(quote: &LoanQuote, effective_annual_rate: Bps) -> Result<LoanCost, CostError> {
+    compute(quote, Some(effective_annual_rate))
+}
+
+fn compute(quote: &LoanQuote, known_rate: Option<Bps>) -> Result<LoanCost, CostError> {
     let principal = i128::from(quote.principal.fen());
     if principal == 0 {
         return Err(CostError::ZeroPrincipal);
@@ -150,8 +163,11 @@ pub fn loan_cost(quote: &LoanQuote) -> Result<LoanCost, CostError> {
     let total_cost = total_interest + guarantee_fee - interest_subsidy - fee_subsidy;
     debug_assert!(total_cost >= 0, "subsidies are clamped to what they refund");
 
-    let effective_annual_rate =
-        if total_cost == 0 { Bps::ZERO } else { effective_annual_rate(principal - net_fee, &payments) };
+    let effective_annual_rate = match known_rate {
+        Some(rate) => rate,
+        None if total_cost == 0 => Bps::ZERO,
+        None => effective_annual_rate(principal - net_fee, &payments),
+    };
     let first_payment = payments.first().copied().unwrap_or(0);
     let max_payment = payments.iter().copied().max().unwrap_or(0);
 

@@ -6,7 +6,7 @@
 
 use crate::checks::CheckKind;
 use crate::compiled::{CompiledProduct, Verdict, day_number};
-use crate::cost::{LoanCost, LoanQuote, loan_cost};
+use crate::cost::{LoanCost, LoanQuote, loan_cost, loan_cost_at_rate};
 use crate::explain::{Finding, Subject, findings};
 use crate::facts::{FirmFacts, NeedFacts};
 use crate::policy::{POLICY, Subsidies};
@@ -59,7 +59,7 @@ impl Book {
 pub struct Matcher {
     book: RwLock<Arc<Book>>,
     /// Effective annual rates by what they depend on, shared by every match.
-    aprs: RwLock<HashMap<AprKey, Option<u32>>>,
+    aprs: RwLock<FastMap<AprKey, Option<u32>>>,
 }
 
 /// A quote's figures (the schedule itself comes from [`crate::cost`] on request).
@@ -137,11 +137,9 @@ pub fn loan_quote(
 
 /// The exact quote for the shown products, with the effective rate the ranking used.
 fn quote_of(terms: &LoanQuote, priced: Priced) -> Option<Quote> {
-    loan_cost(terms).ok().map(|c| {
-        let mut quote = Quote::of(&c, terms.annual_rate.bps(), priced.subsidies);
-        quote.apr = Bps::new(priced.apr).unwrap_or(Bps::MAX);
-        quote
-    })
+    loan_cost_at_rate(terms, Bps::new(priced.apr).unwrap_or(Bps::MAX))
+        .ok()
+        .map(|c| Quote::of(&c, terms.annual_rate.bps(), priced.subsidies))
 }
 
 /// What the effective annual rate of a loan depends on: not its amount (every cash flow scales with it),
@@ -269,11 +267,98 @@ pub struct MatchOutcome {
     pub missing: Vec<ReasonCount>,
 }
 
+/// FxHash's mixing step: the memo of effective rates is looked up for most products of every match, and
+/// its keys (rates, terms) are the platform's own data, so a fast unkeyed hash is the right trade.
+#[derive(Debug, Default, Clone, Copy)]
+struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn write_isize(&mut self, i: isize) {
+        self.write_u64(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+
+/// The best `limit` products of one list, kept while scanning: a max-heap on a key where larger is worse,
+/// so its top is the one to drop. Only shown products are kept, whatever the list's length.
+struct Shortlist<K: Ord> {
+    limit: usize,
+    total: usize,
+    heap: std::collections::BinaryHeap<Ranking<K>>,
+}
+
+struct Ranking<K>(K, Scored);
+
+impl<K: Ord> PartialEq for Ranking<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<K: Ord> Eq for Ranking<K> {}
+impl<K: Ord> PartialOrd for Ranking<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<K: Ord> Ord for Ranking<K> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+impl<K: Ord> Shortlist<K> {
+    fn new(limit: usize) -> Self {
+        Self { limit, total: 0, heap: std::collections::BinaryHeap::with_capacity(limit + 1) }
+    }
+
+    fn offer(&mut self, key: K, scored: impl FnOnce() -> Scored) {
+        self.total += 1;
+        if self.heap.len() < self.limit {
+            self.heap.push(Ranking(key, scored()));
+        } else if self.heap.peek().is_some_and(|worst| key < worst.0) {
+            self.heap.pop();
+            self.heap.push(Ranking(key, scored()));
+        }
+    }
+
+    /// The kept products, best first.
+    fn into_sorted(self) -> Vec<Scored> {
+        self.heap.into_sorted_vec().into_iter().map(|r| r.1).collect()
+    }
+}
+
+/// Better is a higher score, then a lower id.
+type ByScore = (std::cmp::Reverse<u32>, i64);
+/// Nearer is fewer failed or missing checks, then a lower id.
+type ByDistance = (u32, i64);
+
 /// A product's place during the scan: its index in the book, verdict, score and quote.
 struct Scored {
     index: usize,
-    /// The product id, kept here so that ordering never reaches into the products themselves.
-    id: i64,
     verdict: Verdict,
     score: u32,
     components: Components,
@@ -302,7 +387,7 @@ impl Matcher {
     }
 
     /// The effective annual rate for `key`: from this match's memo, the engine's cache, or computed.
-    fn apr(&self, key: AprKey, memo: &mut HashMap<AprKey, Option<u32>>) -> Option<u32> {
+    fn apr(&self, key: AprKey, memo: &mut FastMap<AprKey, Option<u32>>) -> Option<u32> {
         if let Some(apr) = memo.get(&key) {
             return *apr;
         }
@@ -355,8 +440,11 @@ impl Matcher {
         let firm = FirmFacts::of(req.profile, req.today);
         let need = NeedFacts::of(req.need);
         let day = day_number(req.today);
-        let mut memo: HashMap<AprKey, Option<u32>> = HashMap::new();
-        let (mut eligible, mut near, mut needs_info, mut ineligible) = (vec![], vec![], vec![], vec![]);
+        let mut memo: FastMap<AprKey, Option<u32>> = FastMap::default();
+        let mut eligible: Shortlist<ByScore> = Shortlist::new(req.limit);
+        let mut near: Shortlist<ByScore> = Shortlist::new(req.limit);
+        let mut needs_info: Shortlist<ByScore> = Shortlist::new(req.limit);
+        let mut ineligible: Shortlist<ByDistance> = Shortlist::new(req.limit);
         let mut by_reason = [0usize; 32];
         let mut missing = [0usize; 32];
         let mut considered = 0;
@@ -380,42 +468,36 @@ impl Matcher {
                     by_reason[kind as usize] += 1;
                 }
             }
-            let scored = || {
-                let (apr, subsidies) = priced.map_or((u32::MAX, Subsidies::default()), |p| (p.apr, p.subsidies));
-                let relevance = req.relevance.get(&product.id).copied().unwrap_or(0.0);
-                let components = components(product, &need, apr, subsidies, relevance);
-                Scored { index, id: product.id, verdict, score: components.score(), components, priced }
-            };
-            if verdict.eligible() {
-                eligible.push(scored());
-            } else if near_miss {
-                near.push(scored());
-            } else if verdict.failed.is_empty() {
-                needs_info.push(scored());
-            } else {
+            let id = product.id;
+            if !verdict.eligible() && !near_miss && !verdict.failed.is_empty() {
                 // Ineligible ones are ordered by how far off they are, so no score is needed.
-                let id = product.id;
-                ineligible.push(Scored { index, id, verdict, score: 0, components: Components::default(), priced });
+                let distance = verdict.failed.len() + verdict.missing.len();
+                ineligible.offer((distance, id), || Scored {
+                    index,
+                    verdict,
+                    score: 0,
+                    components: Components::default(),
+                    priced,
+                });
+                continue;
             }
+            let (apr, subsidies) = priced.map_or((u32::MAX, Subsidies::default()), |p| (p.apr, p.subsidies));
+            let relevance = req.relevance.get(&id).copied().unwrap_or(0.0);
+            let components = components(product, &need, apr, subsidies, relevance);
+            let score = components.score();
+            let list = if verdict.eligible() {
+                &mut eligible
+            } else if near_miss {
+                &mut near
+            } else {
+                &mut needs_info
+            };
+            list.offer((std::cmp::Reverse(score), id), || Scored { index, verdict, score, components, priced });
         }
 
-        let by_score = |a: &Scored, b: &Scored| b.score.cmp(&a.score).then(a.id.cmp(&b.id));
-        let by_distance = |a: &Scored, b: &Scored| {
-            let d = |s: &Scored| s.verdict.failed.len() + s.verdict.missing.len();
-            d(a).cmp(&d(b)).then(a.id.cmp(&b.id))
-        };
         let subject = Subject { profile: req.profile, need: Some(req.need), today: req.today, apr: None };
-        let finish = |mut list: Vec<Scored>, order: &dyn Fn(&Scored, &Scored) -> std::cmp::Ordering| {
-            let total = list.len();
-            // Only the shown ones need a full sort.
-            if list.len() > req.limit && req.limit > 0 {
-                list.select_nth_unstable_by(req.limit - 1, order);
-                list.truncate(req.limit);
-            }
-            list.sort_by(order);
-            list.truncate(req.limit);
-            let shown = list
-                .into_iter()
+        let finish = |list: Vec<Scored>| -> Vec<Ranked> {
+            list.into_iter()
                 .enumerate()
                 .map(|(i, s)| {
                     let product = Arc::clone(&book.products[s.index]);
@@ -435,13 +517,14 @@ impl Matcher {
                         findings,
                     }
                 })
-                .collect();
-            (total, shown)
+                .collect()
         };
-        let (eligible_total, eligible) = finish(eligible, &by_score);
-        let (near_misses_total, near_misses) = finish(near, &by_score);
-        let (needs_info_total, needs_info) = finish(needs_info, &by_score);
-        let (ineligible_total, ineligible) = finish(ineligible, &by_distance);
+        let (eligible_total, near_misses_total) = (eligible.total, near.total);
+        let (needs_info_total, ineligible_total) = (needs_info.total, ineligible.total);
+        let eligible = finish(eligible.into_sorted());
+        let near_misses = finish(near.into_sorted());
+        let needs_info = finish(needs_info.into_sorted());
+        let ineligible = finish(ineligible.into_sorted());
         MatchOutcome {
             considered,
             scale: req.profile.scale(),
@@ -473,7 +556,7 @@ impl Matcher {
         let (product, compiled) = book.get(product_id)?;
         let firm = FirmFacts::of(profile, today);
         let need_facts = NeedFacts::of(need);
-        let mut memo = HashMap::new();
+        let mut memo = FastMap::default();
         let (verdict, priced) = evaluate(compiled, &firm, &need_facts, true, &mut |key| self.apr(key, &mut memo));
         let quote =
             priced.and_then(|p| quote_of(&loan_quote(compiled, p.subsidies, need.amount, need.term, p.method), p));

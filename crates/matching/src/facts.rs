@@ -2,6 +2,7 @@
 //! Built once per match (or once per stored profile for reverse matching), so checking 100,000 products
 //! is a tight loop of integer comparisons.
 
+use crate::checks::{CheckKind, Checks};
 use chrono::NaiveDate;
 use finmart_domain::{
     Collateral, EnterpriseProfile, EnterpriseScale, FinancingNeed, Labelled, RepaymentMethod, TaxCreditGrade,
@@ -25,7 +26,9 @@ pub fn grade_rank(grade: TaxCreditGrade) -> u8 {
     bit(grade).trailing_zeros() as u8 + 1
 }
 
-/// What the checks read about a firm.
+/// What the checks read about a firm. A figure the firm has not given holds a placeholder and its check's
+/// bit is set in `unknown`, so the checks compare without branching and the unknown ones come out as
+/// *missing*, never as a pass or a fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FirmFacts {
     pub district: u32,
@@ -35,45 +38,62 @@ pub struct FirmFacts {
     pub qualifications: u32,
     pub sectors: u32,
     pub collateral: u32,
+    /// The checks whose figure the firm has not given.
+    pub unknown: Checks,
     pub years: u16,
-    pub employees: u32,
-    pub revenue: i64,
     /// [`grade_rank`]; 0 when unknown.
     pub tax_grade: u8,
-    pub tax_paid: Option<i64>,
-    pub invention_patents: Option<u32>,
-    pub trademarks: Option<u32>,
-    pub procurement: Option<bool>,
-    pub core_receivables: Option<bool>,
-    pub ever_borrowed: Option<bool>,
+    pub procurement: bool,
+    pub core_receivables: bool,
+    pub ever_borrowed: bool,
     /// Whole months since the last overdue repayment; `u16::MAX` when never.
-    pub months_since_overdue: Option<u16>,
+    pub months_since_overdue: u16,
+    pub employees: u32,
+    pub invention_patents: u32,
+    pub trademarks: u32,
     /// 资产负债率 in basis points.
-    pub debt_ratio: Option<u32>,
+    pub debt_ratio: u32,
+    pub revenue: i64,
+    pub tax_paid: i64,
 }
 
 impl FirmFacts {
     #[must_use]
     pub fn of(profile: &EnterpriseProfile, today: NaiveDate) -> Self {
+        use CheckKind as K;
+        let mut unknown = Checks::NONE;
+        let mut known = |kind: CheckKind, given: bool| unknown.set_if(kind, !given);
+        let scale = profile.scale();
+        known(K::Scales, scale.is_some());
+        known(K::MinTaxCreditGrade, profile.tax_credit_grade.is_some());
+        known(K::MinTaxPaid, profile.tax_paid.is_some());
+        known(K::MinInventionPatents, profile.invention_patents.is_some());
+        known(K::MinTrademarks, profile.trademarks.is_some());
+        known(K::GovProcurementContract, profile.has_procurement_contract().is_some());
+        known(K::CoreEnterpriseReceivables, profile.has_core_receivables().is_some());
+        known(K::FirstLoanOnly, profile.ever_borrowed.is_some());
+        known(K::NoOverdueMonths, profile.months_since_overdue().is_some());
+        known(K::MaxDebtRatio, profile.debt_ratio().is_some());
         Self {
             district: bit(profile.district),
             industry: bit(profile.industry),
-            scale: profile.scale().map_or(0, bit),
+            scale: scale.map_or(0, bit),
             qualifications: mask(&profile.qualifications),
             sectors: mask(&profile.sectors),
             collateral: mask(&profile.collateral),
+            unknown,
             years: profile.years_in_operation(today),
-            employees: profile.employees,
-            revenue: profile.revenue.fen(),
             tax_grade: profile.tax_credit_grade.map_or(0, grade_rank),
-            tax_paid: profile.tax_paid.map(|f| f.fen()),
-            invention_patents: profile.invention_patents,
-            trademarks: profile.trademarks,
-            procurement: profile.has_procurement_contract(),
-            core_receivables: profile.has_core_receivables(),
-            ever_borrowed: profile.ever_borrowed,
-            months_since_overdue: profile.months_since_overdue(),
-            debt_ratio: profile.debt_ratio(),
+            procurement: profile.has_procurement_contract().unwrap_or(false),
+            core_receivables: profile.has_core_receivables().unwrap_or(false),
+            ever_borrowed: profile.ever_borrowed.unwrap_or(false),
+            months_since_overdue: profile.months_since_overdue().unwrap_or(0),
+            employees: profile.employees,
+            invention_patents: profile.invention_patents.unwrap_or(0),
+            trademarks: profile.trademarks.unwrap_or(0),
+            debt_ratio: profile.debt_ratio().unwrap_or(0),
+            revenue: profile.revenue.fen(),
+            tax_paid: profile.tax_paid.map_or(0, |f| f.fen()),
         }
     }
 
@@ -85,10 +105,13 @@ impl FirmFacts {
 }
 
 /// What the checks read about a need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NeedFacts {
     pub amount: i64,
     pub term: u16,
+    /// Logarithms of amount and term, for the fit component.
+    pub ln_amount: f64,
+    pub ln_term: f64,
     pub collateral_offered: u32,
     pub accepts_guarantee: bool,
     pub max_cost: Option<u32>,
@@ -102,6 +125,8 @@ impl NeedFacts {
         Self {
             amount: need.amount.fen(),
             term: need.term.get(),
+            ln_amount: (need.amount.fen().max(1) as f64).ln(),
+            ln_term: f64::from(need.term.get()).ln(),
             collateral_offered: mask::<Collateral>(&need.collateral_offered),
             accepts_guarantee: need.accepts_guarantee,
             max_cost: need.max_annual_cost.map(finmart_domain::Bps::bps),

@@ -107,23 +107,32 @@ pub fn collateral_component(product: &CompiledProduct, offered: u32) -> u16 {
     clamp(best.unwrap_or(300).saturating_sub(agency))
 }
 
-/// How central `value` is in `[lo, hi]` on a log scale: 1000 at the geometric middle, falling to 500 at
-/// either end (a request at the edge of a range is served, just not what the product is made for).
-fn centrality(value: i64, lo: i64, hi: i64) -> u32 {
-    if hi <= lo || value <= 0 || lo <= 0 {
+/// A range on a log scale, as (middle, half-width) of `[ln lo, ln hi]`, computed once per product (or
+/// need): the fit component reads it for thousands of products per match.
+#[must_use]
+pub fn log_span(lo: i64, hi: i64) -> (f64, f64) {
+    if hi <= lo || lo <= 0 {
+        return (0.0, 0.0);
+    }
+    let (lo, hi) = ((lo as f64).ln(), (hi as f64).ln());
+    ((lo + hi) / 2.0, (hi - lo) / 2.0)
+}
+
+/// How central a value (given as its logarithm) is in a range given by [`log_span`]: 1000 at the geometric
+/// middle, falling to 500 at either end (a request at the edge of a range is served, just not what the
+/// product is made for).
+fn centrality(ln_value: f64, (mid, half): (f64, f64)) -> u32 {
+    if half <= 0.0 {
         return FULL;
     }
-    let (v, lo, hi) = (value as f64, lo as f64, hi as f64);
-    let mid = (lo.ln() + hi.ln()) / 2.0;
-    let half = (hi.ln() - lo.ln()) / 2.0;
-    let off = ((v.ln() - mid).abs() / half).min(1.0);
+    let off = ((ln_value - mid).abs() / half).min(1.0);
     (f64::from(FULL) * (1.0 - off / 2.0)).round() as u32
 }
 
 #[must_use]
 pub fn fit_component(product: &CompiledProduct, need: &NeedFacts) -> u16 {
-    let amount = centrality(need.amount, product.amount.0, product.amount.1);
-    let term = centrality(i64::from(need.term), i64::from(product.term.0), i64::from(product.term.1));
+    let amount = centrality(need.ln_amount, product.amount_log);
+    let term = centrality(need.ln_term, product.term_log);
     let method = match need.repayment {
         Some(m) if !product.offers(m) => 0,
         _ => FULL,
@@ -183,9 +192,10 @@ mod tests {
         assert!(speed_component(1, false) > speed_component(10, false));
         assert!(speed_component(5, true) > speed_component(5, false));
         assert_eq!(speed_component(0, true), 1000);
-        assert_eq!(centrality(100, 10, 1000), 1000);
-        assert_eq!(centrality(10, 10, 1000), 500);
-        assert_eq!(centrality(1000, 10, 1000), 500);
-        assert_eq!(centrality(50, 50, 50), 1000);
+        let ln = |v: i64| (v as f64).ln();
+        assert_eq!(centrality(ln(100), log_span(10, 1000)), 1000);
+        assert_eq!(centrality(ln(10), log_span(10, 1000)), 500);
+        assert_eq!(centrality(ln(1000), log_span(10, 1000)), 500);
+        assert_eq!(centrality(ln(50), log_span(50, 50)), 1000);
     }
 }

@@ -56,9 +56,12 @@ pub struct Candidates {
 #[must_use]
 pub fn typical_need(product: &CompiledProduct, firm: &FirmFacts) -> NeedFacts {
     let amount = (firm.revenue / 4).clamp(product.amount.0, product.amount.1.max(product.amount.0));
+    let term = 12u16.clamp(product.term.0, product.term.1.max(product.term.0));
     NeedFacts {
         amount,
-        term: 12u16.clamp(product.term.0, product.term.1.max(product.term.0)),
+        term,
+        ln_amount: (amount.max(1) as f64).ln(),
+        ln_term: f64::from(term).ln(),
         collateral_offered: firm.collateral,
         accepts_guarantee: true,
         max_cost: None,
