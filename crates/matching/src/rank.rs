@@ -27,7 +27,7 @@ pub struct Weights {
 pub const WEIGHTS: Weights = Weights { cost: 35, fit: 15, speed: 15, collateral: 15, policy: 10, relevance: 10 };
 
 /// Each component on a 0–1000 scale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
 pub struct Components {
     /// Effective annual cost: 0 % scores 1000, [`COST_CEILING`] or more scores 0.
     pub cost: u16,

@@ -8,13 +8,15 @@
 //! offering the collateral it owns.
 
 use crate::compiled::CompiledProduct;
-use crate::engine::quote_terms;
+use crate::engine::loan_quote;
 use crate::facts::{FirmFacts, NeedFacts};
+use crate::policy::POLICY;
 use crate::policy::Subsidies;
 use crate::rank::{Components, components};
 use finmart_domain::{Fen, Months};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::{Arc, RwLock};
 
 /// One stored firm.
@@ -125,11 +127,13 @@ impl ProfilePool {
     #[must_use]
     pub fn candidates(&self, product: &CompiledProduct, limit: usize) -> Candidates {
         let entries = self.snapshot();
-        // Quotes differ between firms only by the subsidies they qualify for; the effective rate does not
-        // depend on the amount, so one quote per subsidy combination serves every firm.
-        let mut aprs: HashMap<Subsidies, u32> = HashMap::new();
-        let mut scored: Vec<(u32, i64, Components)> = Vec::new();
-        let mut needs_info = 0;
+        // Quotes differ between firms only by the subsidies they qualify for (at most four combinations);
+        // the effective rate does not depend on the amount, so one quote per combination serves every firm.
+        let mut aprs: Vec<(Subsidies, u32)> = Vec::with_capacity(4);
+        // The best `limit` so far, worst on top: (Reverse(score), id) is larger for worse.
+        let mut best: BinaryHeap<(Reverse<u32>, i64, Components)> = BinaryHeap::with_capacity(limit + 1);
+        let (mut total, mut needs_info) = (0, 0);
+        let method = product.quote_method(None);
         for entry in entries.iter() {
             let verdict = product.check_firm(&entry.facts);
             if !verdict.failed.is_empty() {
@@ -139,29 +143,36 @@ impl ProfilePool {
                 needs_info += 1;
                 continue;
             }
+            total += 1;
             let need = typical_need(product, &entry.facts);
-            let method = product.quote_method(None);
-            let amount = Fen::from_fen(need.amount).unwrap_or(Fen::ZERO);
-            let term = Months::new(need.term).unwrap_or(Months::MIN);
-            let (terms, subsidies) = quote_terms(product, &entry.facts, amount, term, method);
-            let apr = *aprs
-                .entry(subsidies)
-                .or_insert_with(|| crate::cost::loan_cost(&terms).map_or(u32::MAX, |c| c.effective_annual_rate.bps()));
+            let subsidies = POLICY.subsidies(product, &entry.facts, product.rate_min);
+            let apr = match aprs.iter().find(|(s, _)| *s == subsidies) {
+                Some((_, apr)) => *apr,
+                None => {
+                    let amount = Fen::from_fen(need.amount).unwrap_or(Fen::ZERO);
+                    let term = Months::new(need.term).unwrap_or(Months::MIN);
+                    let terms = loan_quote(product, subsidies, amount, term, method);
+                    let apr = crate::cost::loan_cost(&terms).map_or(u32::MAX, |c| c.effective_annual_rate.bps());
+                    aprs.push((subsidies, apr));
+                    apr
+                }
+            };
             let c = components(product, &need, apr, subsidies, 0.0);
-            scored.push((c.score(), entry.id, c));
+            let key = (Reverse(c.score()), entry.id);
+            if best.len() < limit {
+                best.push((key.0, key.1, c));
+            } else if best.peek().is_some_and(|worst| key < (worst.0, worst.1)) {
+                best.pop();
+                best.push((key.0, key.1, c));
+            }
         }
-        let total = scored.len();
-        let order = |a: &(u32, i64, Components), b: &(u32, i64, Components)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
-        if scored.len() > limit && limit > 0 {
-            scored.select_nth_unstable_by(limit - 1, order);
-        }
-        scored.truncate(limit);
-        scored.sort_by(order);
+        let top: Vec<(u32, i64, Components)> =
+            best.into_sorted_vec().into_iter().map(|(Reverse(score), id, c)| (score, id, c)).collect();
         Candidates {
             pool: entries.len(),
             total,
             needs_info,
-            top: scored
+            top: top
                 .into_iter()
                 .enumerate()
                 .map(|(i, (score, profile_id, components))| Candidate { profile_id, rank: i + 1, score, components })
