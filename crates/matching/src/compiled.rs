@@ -22,11 +22,6 @@ impl Verdict {
     pub fn eligible(&self) -> bool {
         self.failed.is_empty() && self.missing.is_empty()
     }
-
-    #[must_use]
-    pub fn merge(self, other: Verdict) -> Verdict {
-        Verdict { failed: Checks(self.failed.0 | other.failed.0), missing: Checks(self.missing.0 | other.missing.0) }
-    }
 }
 
 /// The flat form of one product: sets as bit masks, bounds as plain integers with "no bound" values

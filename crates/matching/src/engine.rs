@@ -24,16 +24,24 @@ use std::sync::{Arc, RwLock};
 pub struct Book {
     products: Vec<Arc<Product>>,
     compiled: Vec<CompiledProduct>,
-    by_id: HashMap<i64, usize>,
 }
 
 impl Book {
-    fn build(products: Vec<Arc<Product>>) -> Self {
-        let mut products = products;
-        products.sort_by_key(|p| p.id);
-        let compiled = products.iter().map(|p| CompiledProduct::new(p)).collect();
-        let by_id = products.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
-        Self { products, compiled, by_id }
+    /// A book of products with their compiled forms, in id order.
+    fn from_pairs(mut pairs: Vec<(Arc<Product>, CompiledProduct)>) -> Self {
+        pairs.sort_by_key(|(p, _)| p.id);
+        let (products, compiled) = pairs.into_iter().unzip();
+        Self { products, compiled }
+    }
+
+    fn compile(products: impl IntoIterator<Item = Product>) -> Vec<(Arc<Product>, CompiledProduct)> {
+        products
+            .into_iter()
+            .map(|p| {
+                let compiled = CompiledProduct::new(&p);
+                (Arc::new(p), compiled)
+            })
+            .collect()
     }
 
     #[must_use]
@@ -44,12 +52,6 @@ impl Book {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.products.is_empty()
-    }
-
-    /// A product and its compiled form.
-    #[must_use]
-    pub fn get(&self, id: i64) -> Option<(&Arc<Product>, &CompiledProduct)> {
-        self.by_id.get(&id).map(|&i| (&self.products[i], &self.compiled[i]))
     }
 }
 
@@ -99,19 +101,6 @@ impl Quote {
             subsidies,
         }
     }
-}
-
-/// The loan terms a product quotes for a firm and a need: its lowest rate, the firm's subsidies.
-#[must_use]
-pub fn quote_terms(
-    product: &CompiledProduct,
-    firm: &FirmFacts,
-    amount: Fen,
-    term: Months,
-    method: RepaymentMethod,
-) -> (LoanQuote, Subsidies) {
-    let subsidies = POLICY.subsidies(product, firm, product.rate_min);
-    (loan_quote(product, subsidies, amount, term, method), subsidies)
 }
 
 /// The loan terms of `product` at its lowest rate with the given subsidies.
@@ -421,16 +410,22 @@ impl Matcher {
 
     /// Replaces the whole book with `listed` (the published products).
     pub fn replace_all(&self, listed: Vec<Product>) {
-        self.set(Book::build(listed.into_iter().map(Arc::new).collect()));
+        self.set(Book::from_pairs(Book::compile(listed)));
     }
 
-    /// Removes each id in `changed` and adds back the products in `listed` (those among them still published).
+    /// Removes each id in `changed` (sorted) and adds back the products in `listed` (those among them still
+    /// published). Only the changed products are compiled again; the rest keep their compiled form.
     pub fn apply(&self, changed: &[i64], listed: &[Product]) {
         let current = self.book();
-        let mut products: Vec<Arc<Product>> =
-            current.products.iter().filter(|p| changed.binary_search(&p.id).is_err()).cloned().collect();
-        products.extend(listed.iter().cloned().map(Arc::new));
-        self.set(Book::build(products));
+        let mut pairs: Vec<(Arc<Product>, CompiledProduct)> = current
+            .products
+            .iter()
+            .zip(&current.compiled)
+            .filter(|(p, _)| changed.binary_search(&p.id).is_err())
+            .map(|(p, c)| (Arc::clone(p), c.clone()))
+            .collect();
+        pairs.extend(Book::compile(listed.iter().cloned()));
+        self.set(Book::from_pairs(pairs));
     }
 
     /// Matches a firm's need against every product listed today.
@@ -541,44 +536,6 @@ impl Matcher {
             missing: counts(&missing),
         }
     }
-
-    /// Every check of one product for a firm and need, explained, with its quote; `None` when the
-    /// product is not in the book.
-    #[must_use]
-    pub fn explain(
-        &self,
-        product_id: i64,
-        profile: &EnterpriseProfile,
-        need: &FinancingNeed,
-        today: NaiveDate,
-    ) -> Option<Ranked> {
-        let book = self.book();
-        let (product, compiled) = book.get(product_id)?;
-        let firm = FirmFacts::of(profile, today);
-        let need_facts = NeedFacts::of(need);
-        let mut memo = FastMap::default();
-        let (verdict, priced) = evaluate(compiled, &firm, &need_facts, true, &mut |key| self.apr(key, &mut memo));
-        let quote =
-            priced.and_then(|p| quote_of(&loan_quote(compiled, p.subsidies, need.amount, need.term, p.method), p));
-        let subsidies = quote.map(|q| q.subsidies).unwrap_or_default();
-        let comps = components(compiled, &need_facts, quote.map_or(u32::MAX, |q| q.apr.bps()), subsidies, 0.0);
-        let subject = Subject { profile, need: Some(need), today, apr: quote.map(|q| q.apr.bps()) };
-        Some(Ranked {
-            product_id,
-            product: Arc::clone(product),
-            rank: 0,
-            score: comps.score(),
-            components: comps,
-            quote,
-            findings: findings(product, compiled, &subject, verdict),
-        })
-    }
-}
-
-/// The checks a product failed, for tests and callers that only need the codes.
-#[must_use]
-pub fn failed_codes(ranked: &Ranked) -> Vec<&'static str> {
-    ranked.findings.iter().filter(|f| f.outcome == crate::explain::Outcome::Fail).map(|f| f.code).collect()
 }
 
 impl finmart_catalogue::sync::Listener for Matcher {

@@ -417,12 +417,3 @@ fn fix(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
         _ => return None,
     })
 }
-
-/// The need in words, for a page heading: "300 万元 · 1 年 · 流动资金周转".
-#[must_use]
-pub fn need_summary(need: &FinancingNeed) -> Text {
-    text(
-        format!("{} · {} · {}", need.amount.display_zh(), need.term.display_zh(), need.purpose.label_zh()),
-        format!("{} · {} · {}", need.amount.display_en(), need.term.display_en(), need.purpose.label_en()),
-    )
-}

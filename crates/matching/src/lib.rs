@@ -25,7 +25,7 @@ mod tests;
 pub use checks::{CheckKind, Checks};
 pub use compiled::{CompiledProduct, Verdict};
 pub use cost::{CostError, Instalment, LoanCost, LoanQuote, loan_cost, loan_cost_at_rate};
-pub use engine::{Book, MatchOutcome, MatchRequest, Matcher, Quote, Ranked, ReasonCount, loan_quote, quote_terms};
+pub use engine::{Book, MatchOutcome, MatchRequest, Matcher, Quote, Ranked, ReasonCount, loan_quote};
 pub use explain::{Finding, Outcome, Text};
 pub use facts::FirmFacts;
 pub use policy::{POLICY, Subsidies};

@@ -1,6 +1,6 @@
 //! Matching as a whole: explained eligibility, near misses, missing data, ranking properties, reverse.
 
-use crate::engine::failed_codes;
+use crate::Ranked;
 use crate::explain::Outcome;
 use crate::facts::FirmFacts;
 use crate::{CompiledProduct, MatchOutcome, MatchRequest, Matcher, PoolEntry, ProfilePool};
@@ -89,6 +89,11 @@ fn need(overrides: Value) -> FinancingNeed {
         n[k] = v.clone();
     }
     serde_json::from_value(n).unwrap()
+}
+
+/// The checks a product failed.
+fn failed_codes(ranked: &Ranked) -> Vec<&'static str> {
+    ranked.findings.iter().filter(|f| f.outcome == Outcome::Fail).map(|f| f.code).collect()
 }
 
 fn run(products: Vec<Product>, profile: &EnterpriseProfile, need: &FinancingNeed) -> MatchOutcome {

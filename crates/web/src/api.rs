@@ -98,8 +98,7 @@ async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resul
 )]
 #[tracing::instrument(skip(state))]
 async fn product(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ProductDetail>, ApiError> {
-    let id = parse_id(&id)?;
-    let product = state.listed_product(id).await?.ok_or_else(|| ApiError::not_found("产品", "product"))?;
+    let product = state.product_at(&id).await?;
     Ok(Json(ProductDetail::from(&product)))
 }
 
@@ -175,9 +174,8 @@ async fn product_cost(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<CostResponse>, ApiError> {
-    let id = parse_id(&id)?;
     let query = parse_cost(raw.as_deref(), true)?;
-    let product = state.listed_product(id).await?.ok_or_else(|| ApiError::not_found("产品", "product"))?;
+    let product = state.product_at(&id).await?;
     Ok(Json(cost_of(&product, query)?))
 }
 
@@ -204,9 +202,8 @@ async fn candidates(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<CandidatesResponse>, ApiError> {
-    let id = parse_id(&id)?;
     let limit = crate::params::parse_limit(raw.as_deref())?;
-    let product = state.listed_product(id).await?.ok_or_else(|| ApiError::not_found("产品", "product"))?;
+    let product = state.product_at(&id).await?;
     Ok(Json(state.candidates(&product, limit).await?))
 }
 

@@ -8,9 +8,7 @@
 pub mod calc;
 pub mod form;
 
-use crate::api::parse_id;
 use crate::assets::VERSION;
-use crate::error::ApiError;
 use crate::lang::{Lang, negotiate};
 use crate::matching::{DEFAULT_LIMIT, MatchItem, MatchResponse};
 use crate::pages::{PageError, page_error, render, respond};
@@ -392,12 +390,7 @@ pub async fn cost_fragment(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let (lang, cookie) = negotiate(raw.as_deref(), &headers);
-    let id = parse_id(&id).map_err(|e| page_error(&state, lang, e))?;
-    let product = state
-        .listed_product(id)
-        .await
-        .map_err(|e| page_error(&state, lang, e))?
-        .ok_or_else(|| page_error(&state, lang, ApiError::not_found("产品", "product")))?;
+    let product = state.product_at(&id).await.map_err(|e| page_error(&state, lang, e))?;
     let (calc, status) = calc_context(&product, raw.as_deref(), lang);
     let html = render(&state, lang, "cost_results.html", json!({"en": lang.is_en(), "calc": calc}))?;
     Ok(respond(html, status, cookie))
@@ -409,31 +402,9 @@ mod tests {
 
     #[test]
     fn every_check_and_reason_has_a_field_to_go_to() {
-        for code in [
-            "district",
-            "min_years_in_operation",
-            "revenue_yuan",
-            "employees",
-            "scales",
-            "min_tax_credit_grade",
-            "min_tax_paid_yuan",
-            "qualifications_any",
-            "industries_allowed",
-            "sectors_any",
-            "min_invention_patents",
-            "min_trademarks",
-            "gov_procurement_contract",
-            "core_enterprise_receivables",
-            "first_loan_only",
-            "no_overdue_months",
-            "max_debt_ratio_pct",
-            "amount",
-            "term",
-            "collateral",
-            "guarantee",
-            "max_cost",
-            "speed",
-        ] {
+        use finmart_domain::Labelled;
+        for kind in finmart_matching::CheckKind::ALL {
+            let code = kind.as_str();
             let field = field_for(code).unwrap_or_else(|| panic!("{code}"));
             assert!(form::is_field(field), "{code} → {field}");
         }

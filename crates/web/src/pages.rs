@@ -2,7 +2,6 @@
 //! `app.js` through the results fragment), and the product page with its loan calculator (see
 //! [`crate::match_pages`], which also holds the matching page).
 
-use crate::api::parse_id;
 use crate::assets::VERSION;
 use crate::error::ApiError;
 use crate::lang::{Lang, negotiate};
@@ -208,12 +207,7 @@ pub async fn product(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let (lang, cookie) = negotiate(raw.as_deref(), &headers);
-    let id = parse_id(&id).map_err(|e| page_error(&state, lang, e))?;
-    let product = state
-        .listed_product(id)
-        .await
-        .map_err(|e| page_error(&state, lang, e))?
-        .ok_or_else(|| page_error(&state, lang, ApiError::not_found("产品", "product")))?;
+    let product = state.product_at(&id).await.map_err(|e| page_error(&state, lang, e))?;
     let institution =
         state.store.institution(product.institution.id).await.map_err(|e| page_error(&state, lang, e.into()))?;
     let (calc, status) = calc_context(&product, raw.as_deref(), lang);

@@ -157,4 +157,13 @@ impl App {
     pub async fn listed_product(&self, id: i64) -> Result<Option<Product>, ApiError> {
         Ok(self.store.product(id).await?.filter(|p| p.is_listed_on(today())))
     }
+
+    /// The listed product a path segment names: what every `/products/{id}` route starts with.
+    ///
+    /// # Errors
+    /// 400 for an id that is not a positive number, 404 for no such listed product, database failure.
+    pub async fn product_at(&self, id: &str) -> Result<Product, ApiError> {
+        let id = crate::api::parse_id(id)?;
+        self.listed_product(id).await?.ok_or_else(|| ApiError::not_found("产品", "product"))
+    }
 }
