@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_catalogue;
 mod m20261122_000002_create_enterprise;
+mod m20261122_000003_create_marketplace;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_create_catalogue::Migration),
             Box::new(m20261122_000002_create_enterprise::Migration),
+            Box::new(m20261122_000003_create_marketplace::Migration),
         ]
     }
 }

@@ -1,10 +1,12 @@
-//! `finmart import FILE`: products from a JSON or CSV file (format: docs/import-format.md).
+//! `finmart import FILE`: products from a JSON, CSV or XLSX file (format: docs/import-format.md).
 //!
-//! Every row is validated first (the domain's [`ProductRecord`]), then checked against the database
-//! (institutions, guarantee agencies, repeated codes). Any problem anywhere: every problem is reported with
-//! its row, field and reason, and nothing is written. Otherwise all rows are upserted in one transaction.
+//! The file is read and every row validated by `finmart_sheets` (the domain's [`ProductRecord`]); a file
+//! whose rows are all valid is then checked against the database (institutions, guarantee agencies,
+//! repeated codes). Any problem anywhere: every problem is reported with its row, field and reason, and
+//! nothing is written. Otherwise all rows are upserted in one transaction.
 
 use finmart_domain::{ImportRow, ProductRecord};
+use finmart_sheets::SheetError;
 use finmart_store::{ImportSummary, RowError, Store, StoreError};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
@@ -22,6 +24,15 @@ pub enum ImportError {
     Store(StoreError),
 }
 
+impl From<SheetError> for ImportError {
+    fn from(e: SheetError) -> Self {
+        match e {
+            SheetError::Format(message) => Self::Format(message),
+            SheetError::Rejected(errors) => Self::Rejected(errors),
+        }
+    }
+}
+
 impl From<StoreError> for ImportError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -31,73 +42,14 @@ impl From<StoreError> for ImportError {
     }
 }
 
-/// Reads the records of a file: (row number as its author sees it, record).
+/// Reads the records of a file: (row number as its author sees it, record). Reading and row validation are
+/// `finmart_sheets::read_records` (JSON, CSV or XLSX, by extension).
 ///
 /// # Errors
-/// Unreadable file, unknown extension, or a file that is not JSON / CSV at all.
+/// Unreadable file, unknown extension, a file that is not JSON / CSV / XLSX at all, or bad rows.
 pub fn read_records(path: &Path) -> Result<Vec<(usize, ProductRecord)>, ImportError> {
     let bytes = std::fs::read(path).map_err(|source| ImportError::Read { path: path.display().to_string(), source })?;
-    // Spreadsheet programs often start UTF-8 files with a byte-order mark.
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    match extension.as_deref() {
-        Some("json") => read_json(bytes),
-        Some("csv") => read_csv(bytes),
-        _ => Err(ImportError::Format("文件扩展名须为 .json 或 .csv / the file must end in .json or .csv".to_owned())),
-    }
-}
-
-fn read_json(bytes: &[u8]) -> Result<Vec<(usize, ProductRecord)>, ImportError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ImportError::Format(format!("不是有效的 JSON / not valid JSON: {e}")))?;
-    let items = match value {
-        serde_json::Value::Array(items) => items,
-        serde_json::Value::Object(mut map) => match map.remove("products") {
-            Some(serde_json::Value::Array(items)) => items,
-            _ => return Err(ImportError::Format(
-                "JSON 须为产品数组，或含 products 数组的对象 / expected an array of products or {\"products\": [...]}"
-                    .to_owned(),
-            )),
-        },
-        _ => return Err(ImportError::Format("JSON 须为产品数组 / expected an array of products".to_owned())),
-    };
-    let mut records = Vec::with_capacity(items.len());
-    let mut errors = Vec::new();
-    for (i, item) in items.into_iter().enumerate() {
-        let row = i + 1;
-        match item {
-            serde_json::Value::Object(object) => match ProductRecord::from_json(&object) {
-                Ok(record) => records.push((row, record)),
-                Err(fields) => errors.extend(row_errors(row, &fields)),
-            },
-            _ => errors.push(RowError::new(row, "row", "每一项须为对象", "each item must be an object")),
-        }
-    }
-    if errors.is_empty() { Ok(records) } else { Err(ImportError::Rejected(errors)) }
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Vec<(usize, ProductRecord)>, ImportError> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
-    let headers = reader
-        .headers()
-        .map_err(|e| ImportError::Format(format!("CSV 表头无法读取 / unreadable CSV header: {e}")))?
-        .clone();
-    let mut records = Vec::new();
-    let mut errors = Vec::new();
-    for (i, result) in reader.records().enumerate() {
-        // The header is row 1, so the first data row is row 2 (counted by record, which CRLF files and
-        // quoted line breaks do not disturb).
-        let row = i + 2;
-        match result {
-            Ok(record) => records.push((row, ProductRecord::from_pairs(headers.iter().zip(record.iter())))),
-            Err(e) => errors.push(RowError::new(row, "row", format!("无法解析：{e}"), format!("unreadable: {e}"))),
-        }
-    }
-    if errors.is_empty() { Ok(records) } else { Err(ImportError::Rejected(errors)) }
-}
-
-fn row_errors(row: usize, fields: &finmart_domain::FieldErrors) -> Vec<RowError> {
-    fields.0.iter().map(|f| RowError::new(row, &f.field, f.error.message_zh(), f.error.to_string())).collect()
+    Ok(finmart_sheets::read_records(&path.to_string_lossy(), &bytes)?)
 }
 
 /// Validates every record; returns the rows, or every problem (including those only the database sees).
@@ -113,7 +65,7 @@ pub async fn validate(
     for (row, record) in records {
         match record.validate() {
             Ok(valid) => rows.push((row, valid)),
-            Err(fields) => errors.extend(row_errors(row, &fields)),
+            Err(fields) => errors.extend(RowError::from_fields(row, &fields)),
         }
     }
     errors.extend(store.check_import(&rows).await?);

@@ -1,9 +1,10 @@
-//! The finmart command line: serve, migrate, import, reindex, demo, gen-bench-data.
+//! The finmart command line: serve, migrate, import, import-template, reindex, demo, gen-bench-data.
 //!
 //! Everything is here so tests can drive it; `main.rs` only calls [`run`].
 
 pub mod bench;
 pub mod demo;
+pub use demo::accounts as demo_accounts;
 pub mod import;
 
 use anyhow::Context;
@@ -32,12 +33,17 @@ pub enum Command {
     Migrate(#[command(flatten)] Config),
     /// Rebuild the search index from the database.
     Reindex(#[command(flatten)] Config),
-    /// Import products from a JSON or CSV file (docs/import-format.md).
+    /// Import products from a JSON, CSV or XLSX file (docs/import-format.md).
     Import {
-        /// The file, ending in .json or .csv.
+        /// The file, ending in .json, .csv or .xlsx.
         file: PathBuf,
         #[command(flatten)]
         config: Config,
+    },
+    /// Write the XLSX product import template (every column, its Chinese name, drop-down lists, a help sheet).
+    ImportTemplate {
+        /// Where to write it, e.g. products.xlsx.
+        out: PathBuf,
     },
     /// Generate fictional bench data (institutions, products, SME profiles), then rebuild the search index.
     /// Re-running with the same numbers and seed rewrites nothing.
@@ -75,6 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 summary.unchanged,
                 store.count_enterprises(false).await?
             );
+            eprint!("{}", demo::accounts::describe());
             store.close().await?;
             serve(config).await
         }
@@ -110,6 +117,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 s.profiles_time.as_secs_f64(),
                 started.elapsed().as_secs_f64(),
             );
+            Ok(())
+        }
+        Command::ImportTemplate { out } => {
+            let bytes = finmart_sheets::template_xlsx()?;
+            std::fs::write(&out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
+            eprintln!("导入模板已写入 / import template written: {}", out.display());
             Ok(())
         }
         Command::Import { file, config } => {
@@ -198,7 +211,10 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<finmart_store::ImportSum
         other => other.into(),
     })?;
     summary.institutions_created = created;
-    store.insert_enterprises(&demo::demo_enterprises()).await?;
+    let enterprises = demo::demo_enterprises();
+    store.insert_enterprises(&enterprises).await?;
+    let usccs: Vec<_> = enterprises.iter().filter_map(|(p, _)| p.uscc.clone()).collect();
+    demo::accounts::ensure(store, &usccs).await?;
     tracing::debug!(kinds = ?catalogue.iter().map(|e| e.institution.kind.as_str()).collect::<Vec<_>>(), "demo loaded");
     Ok(summary)
 }

@@ -7,6 +7,7 @@ mod district;
 mod eligibility;
 mod error;
 mod labels;
+mod market;
 mod money;
 mod product;
 mod profile;
@@ -14,6 +15,7 @@ mod range;
 mod rate;
 mod record;
 mod scale;
+pub mod spec_record;
 mod term;
 mod uscc;
 mod vocab;
@@ -22,6 +24,10 @@ pub use district::District;
 pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, RULE_KEYS};
 pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
 pub use labels::{Labelled, join_zh};
+pub use market::{
+    ApplicationAction, ApplicationState, Disbursement, MAX_NOTE_CHARS, NeedState, OfferState, OfferTerms, Principal, Role, Side,
+    TransitionError, check_password, normalize_login,
+};
 pub use money::Fen;
 pub use product::{
     GuaranteeTerms, Institution, InstitutionRef, NewInstitution, Product, ProductSpec, RateBasis, validate_code,
@@ -31,7 +37,7 @@ pub use profile::{
 };
 pub use range::Range;
 pub use rate::Bps;
-pub use record::{COLUMNS, ImportRow, ProductRecord};
+pub use record::{COLUMNS, ColumnInfo, ImportRow, ProductRecord, RowError, column_info};
 pub use scale::{SCALE_TABLE, ScaleInputs, ScaleRule, Thresholds, classify as classify_scale, industry_needs_assets};
 pub use term::Months;
 pub use uscc::Uscc;

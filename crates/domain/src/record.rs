@@ -11,6 +11,7 @@ use crate::vocab::{
 };
 use crate::{Bps, District, Fen, FieldErrors, Labelled, Months, Range, ValueError};
 use chrono::NaiveDate;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Every column an import file may have, in the order of the CSV template.
@@ -43,6 +44,258 @@ pub const COLUMNS: &[&str] = &[
     "valid_until",
     "state",
 ];
+
+/// One problem with one row of an import file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    /// The row number as the file's author sees it (CSV line, spreadsheet row, or 1-based JSON index).
+    pub row: usize,
+    pub field: String,
+    /// The reason in Chinese.
+    pub message: String,
+    /// The reason in English.
+    pub message_en: String,
+}
+
+impl RowError {
+    pub fn new(row: usize, field: &str, message: impl Into<String>, message_en: impl Into<String>) -> Self {
+        Self { row, field: field.to_owned(), message: message.into(), message_en: message_en.into() }
+    }
+
+    /// One row error per field error of `row`.
+    #[must_use]
+    pub fn from_fields(row: usize, fields: &FieldErrors) -> Vec<Self> {
+        fields.0.iter().map(|f| Self::new(row, &f.field, f.error.message_zh(), f.error.to_string())).collect()
+    }
+}
+
+/// What a person filling in an import file needs to know about one column (templates, help pages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnInfo {
+    /// The machine name, one of [`COLUMNS`].
+    pub name: &'static str,
+    /// The Chinese name (`docs/import-format.md` section 3), also accepted as a spreadsheet header.
+    pub label_zh: &'static str,
+    pub label_en: &'static str,
+    /// The cell may never be empty (`lpr_spread_bps` is required only with LPR pricing: see `rule_zh`).
+    pub required: bool,
+    /// Several values may be given, separated by `|`.
+    pub multiple: bool,
+    /// The closed vocabulary of the column as (machine name, Chinese label), empty for free text.
+    pub allowed: Vec<(&'static str, &'static str)>,
+    /// The format and rules, in Chinese.
+    pub rule_zh: &'static str,
+    /// An example value.
+    pub example: &'static str,
+}
+
+fn vocabulary<T: Labelled>() -> Vec<(&'static str, &'static str)> {
+    T::ALL.iter().map(|v| (v.as_str(), v.label_zh())).collect()
+}
+
+fn with<T: Labelled>(extra: (&'static str, &'static str)) -> Vec<(&'static str, &'static str)> {
+    let mut all = vec![extra];
+    all.extend(vocabulary::<T>());
+    all
+}
+
+/// Every column of [`COLUMNS`], in the same order, with its names, rules and allowed values.
+///
+/// The allowed values come from the vocabularies themselves, so they cannot drift from what validation
+/// accepts.
+#[must_use]
+#[allow(clippy::too_many_lines)]
+pub fn column_info() -> Vec<ColumnInfo> {
+    let column = |name, label_zh, label_en, required, rule_zh, example| ColumnInfo {
+        name,
+        label_zh,
+        label_en,
+        required,
+        multiple: false,
+        allowed: Vec::new(),
+        rule_zh,
+        example,
+    };
+    vec![
+        column(
+            "institution_code",
+            "机构代码",
+            "Institution code",
+            true,
+            "平台上已有的机构，或同时填写机构名称和类型以新建；1–40 个字符：英文字母、数字、-、_、.",
+            "example-bank",
+        ),
+        column(
+            "institution_name",
+            "机构名称",
+            "Institution name",
+            false,
+            "新建机构时填写，须与机构类型同时填写或同时留空",
+            "示例商业银行",
+        ),
+        ColumnInfo {
+            allowed: vocabulary::<InstitutionKind>(),
+            ..column(
+                "institution_kind",
+                "机构类型",
+                "Institution kind",
+                false,
+                "新建机构时填写，须与机构名称同时填写或同时留空",
+                "bank",
+            )
+        },
+        column(
+            "code",
+            "产品编码",
+            "Product code",
+            true,
+            "机构自定的产品编码，同一机构内唯一；1–40 个字符：英文字母、数字、-、_、.",
+            "KJXD-01",
+        ),
+        column("name", "产品名称", "Product name", true, "最多 60 个字符", "科技信用贷"),
+        ColumnInfo {
+            allowed: vocabulary::<ProductFamily>(),
+            ..column("family", "产品类别", "Product family", true, "一个取值", "credit")
+        },
+        column("description", "产品介绍", "Description", true, "最多 2000 个字符", "面向科技型中小企业的纯信用贷款"),
+        column(
+            "amount_min_yuan",
+            "额度下限（元）",
+            "Minimum amount (yuan)",
+            true,
+            "金额（元），大于 0，最多两位小数；可写“万”：300万",
+            "100000",
+        ),
+        column(
+            "amount_max_yuan",
+            "额度上限（元）",
+            "Maximum amount (yuan)",
+            true,
+            "金额（元），不小于额度下限",
+            "300万",
+        ),
+        column(
+            "term_min_months",
+            "期限下限（月）",
+            "Minimum term (months)",
+            true,
+            "整数月数 1–360，或 6个月、3年",
+            "6",
+        ),
+        column("term_max_months", "期限上限（月）", "Maximum term (months)", true, "期限，不小于期限下限", "36"),
+        column(
+            "rate_min_pct",
+            "年利率下限（%）",
+            "Minimum annual rate (%)",
+            true,
+            "百分数：3.45 表示 3.45%，0–100，最多两位小数",
+            "3.45",
+        ),
+        column("rate_max_pct", "年利率上限（%）", "Maximum annual rate (%)", true, "百分数，不小于年利率下限", "4.8"),
+        ColumnInfo {
+            allowed: with::<LprTenor>(("fixed", "固定利率")),
+            ..column("rate_basis", "定价方式", "Rate basis", false, "留空即固定利率", "lpr_1y")
+        },
+        column(
+            "lpr_spread_bps",
+            "LPR 加点（基点）",
+            "LPR spread (basis points)",
+            false,
+            "LPR 定价时必填，固定利率时留空；整数基点，−2000 至 2000（1 基点 = 0.01%）",
+            "40",
+        ),
+        ColumnInfo {
+            allowed: vocabulary::<RepaymentMethod>(),
+            multiple: true,
+            ..column(
+                "repayment_methods",
+                "还款方式",
+                "Repayment methods",
+                true,
+                "列表，至少一种，不可重复，用 | 分隔",
+                "equal_instalment|interest_only",
+            )
+        },
+        ColumnInfo {
+            allowed: with::<Collateral>(("none", "无")),
+            multiple: true,
+            ..column(
+                "collateral",
+                "抵质押及担保方式",
+                "Collateral",
+                false,
+                "列表，不可重复，用 | 分隔；留空或 none/无 表示纯信用",
+                "real_estate|equipment",
+            )
+        },
+        column(
+            "guarantee_agency_code",
+            "合作担保机构代码",
+            "Guarantee agency code",
+            false,
+            "须为融资担保机构；与担保费率同时填写或同时留空",
+            "example-guarantee",
+        ),
+        column(
+            "guarantee_fee_pct",
+            "担保费率（年化 %）",
+            "Guarantee fee (annual %)",
+            false,
+            "百分数；与合作担保机构代码同时填写或同时留空",
+            "1",
+        ),
+        column(
+            "eligibility",
+            "准入条件",
+            "Eligibility",
+            false,
+            "条件名=取值; 条件名=取值（见 docs/import-format.md 第 5 节）；留空表示无条件",
+            "min_years_in_operation=2; min_tax_credit_grade=B",
+        ),
+        ColumnInfo {
+            allowed: with::<PolicySupport>(("none", "无")),
+            multiple: true,
+            ..column(
+                "policy_support",
+                "政策支持",
+                "Policy support",
+                false,
+                "列表，不可重复，用 | 分隔；留空或 none/无 表示无",
+                "risk_compensation|interest_subsidy",
+            )
+        },
+        column("decision_days", "审批时效（工作日）", "Decision time (working days)", true, "整数 0–365", "3"),
+        ColumnInfo {
+            allowed: vec![("true", "是"), ("false", "否")],
+            ..column("online", "全流程线上办理", "Fully online", false, "是/否（true/false）；留空为否", "true")
+        },
+        ColumnInfo {
+            allowed: with::<District>(("all", "全市")),
+            multiple: true,
+            ..column(
+                "districts",
+                "服务区域",
+                "Districts",
+                true,
+                "all/全市（只能单独使用），或区的列表，用 | 分隔，不可重复",
+                "binhai|xiqing",
+            )
+        },
+        column("valid_from", "有效期起", "Valid from", true, "日期 YYYY-MM-DD", "2026-01-01"),
+        column(
+            "valid_until",
+            "有效期止（含当日）",
+            "Valid until (inclusive)",
+            false,
+            "日期 YYYY-MM-DD，不早于有效期起；留空为长期有效",
+            "2027-12-31",
+        ),
+        ColumnInfo {
+            allowed: vocabulary::<LifecycleState>(),
+            ..column("state", "产品状态", "State", false, "导入后的状态；留空为 published（已发布）", "draft")
+        },
+    ]
+}
 
 /// One row of an import file: column name → text as written (trimmed; empty cells are absent).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -483,6 +736,57 @@ mod tests {
         for f in ["colour", "name", "family", "amount_min_yuan", "term_max_months", "eligibility.min_tax_credit_grade"]
         {
             assert!(fields.contains(&f), "{f} missing from {fields:?}");
+        }
+    }
+
+    #[test]
+    fn column_info_covers_every_column_and_agrees_with_validation() {
+        let info = column_info();
+        assert_eq!(info.iter().map(|c| c.name).collect::<Vec<_>>(), COLUMNS);
+        // The required columns are exactly those an empty row is told not to leave empty.
+        let errors = ProductRecord::default().validate().unwrap_err();
+        let mut empty: Vec<_> =
+            errors.0.iter().filter(|e| e.error == ValueError::Empty).map(|e| e.field.as_str()).collect();
+        empty.sort_unstable();
+        let mut required: Vec<_> = info.iter().filter(|c| c.required).map(|c| c.name).collect();
+        required.sort_unstable();
+        assert_eq!(empty, required);
+        // Every example is a valid value of its column, and every allowed value parses.
+        let pairs = good();
+        for c in &info {
+            for (machine, zh) in &c.allowed {
+                for value in [machine, zh] {
+                    let mut row = pairs.clone();
+                    row.retain(|(k, _)| *k != c.name);
+                    row.push((c.name, value));
+                    if c.name == "rate_basis" && *machine == "fixed" {
+                        row.retain(|(k, _)| *k != "lpr_spread_bps");
+                    }
+                    if c.name == "institution_kind" {
+                        row.push(("institution_name", "示例银行"));
+                    }
+                    if let Err(e) = ProductRecord::from_pairs(row).validate() {
+                        panic!("{} = {value}: {e}", c.name);
+                    }
+                }
+            }
+        }
+        let examples: Vec<_> = info
+            .iter()
+            .filter(|c| {
+                !matches!(c.name, "rate_basis" | "lpr_spread_bps" | "guarantee_agency_code" | "guarantee_fee_pct")
+            })
+            .map(|c| (c.name, c.example))
+            .collect();
+        ProductRecord::from_pairs(examples).validate().unwrap();
+    }
+
+    #[test]
+    fn column_labels_match_the_format_document() {
+        let doc = include_str!("../../../docs/import-format.md");
+        for c in column_info() {
+            let row = format!("| `{}` | {} |", c.name, c.label_zh);
+            assert!(doc.contains(&row), "docs/import-format.md has no row starting {row}");
         }
     }
 

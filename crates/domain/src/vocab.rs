@@ -213,6 +213,10 @@ mod tests {
         assert_vocabulary::<Industry>();
         assert_vocabulary::<PrioritySector>();
         assert_vocabulary::<LoanPurpose>();
+        assert_vocabulary::<crate::Role>();
+        assert_vocabulary::<crate::ApplicationState>();
+        assert_vocabulary::<crate::NeedState>();
+        assert_vocabulary::<crate::OfferState>();
         assert_vocabulary::<crate::District>();
     }
 

@@ -143,7 +143,7 @@ fn reverse_match(c: &mut Criterion) {
         finmart_synth::profiles(SEED + 2, n, today)
             .enumerate()
             .filter(|(_, s)| s.discoverable)
-            .map(|(i, s)| PoolEntry { id: i as i64 + 1, facts: FirmFacts::of(&s.profile, today) })
+            .map(|(i, s)| PoolEntry { id: i as i64 + 1, facts: FirmFacts::of(&s.profile, today), open: true })
             .collect(),
     );
     let products: Vec<CompiledProduct> = products(200).iter().map(CompiledProduct::new).collect();

@@ -1,8 +1,10 @@
 //! Reverse matching: for one product, the stored firms that fit it, ranked the same way as products are
 //! for a firm.
 //!
-//! The firms that consented to be found are held in memory in their compact form ([`FirmFacts`]), so one
-//! product is checked against a million of them in a single pass. A firm has no stated need here, so the
+//! Every stored firm is held in memory in its compact form ([`FirmFacts`]) with a flag saying whether it
+//! consented to be found by every institution (`open`), so one product is checked against a million of them
+//! in a single pass. Firms that consented only to some institutions are kept too: the caller says, through
+//! a filter, which firms the asking institution may see. A firm has no stated need here, so the
 //! need-side checks are skipped and the ranking uses the need such a firm typically brings to such a
 //! product: about a quarter of its revenue (within the product's range) over a year (within its terms),
 //! offering the collateral it owns.
@@ -25,9 +27,11 @@ pub struct PoolEntry {
     /// The stored profile's id.
     pub id: i64,
     pub facts: FirmFacts,
+    /// The firm consented to be found by every institution.
+    pub open: bool,
 }
 
-/// The firms that may be found, in memory.
+/// The stored firms, in memory.
 #[derive(Debug, Default)]
 pub struct ProfilePool {
     entries: RwLock<Arc<Vec<PoolEntry>>>,
@@ -45,7 +49,7 @@ pub struct Candidate {
 /// The answer of a reverse match.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Candidates {
-    /// Firms in the pool.
+    /// Firms in the pool that the filter let through.
     pub pool: usize,
     /// Firms that pass every check.
     pub total: usize,
@@ -103,9 +107,9 @@ impl ProfilePool {
         }
     }
 
-    /// Applies changed firms: `Some(facts)` puts a firm in (or updates it), `None` takes it out (its profile
-    /// was removed or it withdrew consent). In place unless a match is reading the pool at that moment.
-    pub fn apply(&self, changes: Vec<(i64, Option<FirmFacts>)>) {
+    /// Applies changed firms: `Some((facts, open))` puts a firm in (or updates it), `None` takes it out (its
+    /// profile was removed). In place unless a match is reading the pool at that moment.
+    pub fn apply(&self, changes: Vec<(i64, Option<(FirmFacts, bool)>)>) {
         let mut guard = match self.entries.write() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -113,20 +117,36 @@ impl ProfilePool {
         let entries = Arc::make_mut(&mut guard);
         for (id, facts) in changes {
             match (entries.binary_search_by_key(&id, |e| e.id), facts) {
-                (Ok(i), Some(facts)) => entries[i].facts = facts,
+                (Ok(i), Some((facts, open))) => {
+                    entries[i].facts = facts;
+                    entries[i].open = open;
+                }
                 (Ok(i), None) => {
                     entries.remove(i);
                 }
-                (Err(i), Some(facts)) => entries.insert(i, PoolEntry { id, facts }),
+                (Err(i), Some((facts, open))) => entries.insert(i, PoolEntry { id, facts, open }),
                 (Err(_), None) => {}
             }
         }
     }
 
-    /// The firms that fit `product`, best first, `limit` of them.
+    /// The firms open to every institution that fit `product`, best first, `limit` of them.
     #[must_use]
     pub fn candidates(&self, product: &CompiledProduct, limit: usize) -> Candidates {
+        self.candidates_where(product, limit, |_, open| open)
+    }
+
+    /// The firms that fit `product` among those `visible(id, open)` lets through, best first, `limit` of
+    /// them. `open` is the firm's consent to be found by every institution, as the pool last saw it.
+    #[must_use]
+    pub fn candidates_where(
+        &self,
+        product: &CompiledProduct,
+        limit: usize,
+        visible: impl Fn(i64, bool) -> bool,
+    ) -> Candidates {
         let entries = self.snapshot();
+        let mut seen = 0;
         // Quotes differ between firms only by the subsidies they qualify for (at most four combinations);
         // the effective rate does not depend on the amount, so one quote per combination serves every firm.
         let mut aprs: Vec<(Subsidies, u32)> = Vec::with_capacity(4);
@@ -135,6 +155,10 @@ impl ProfilePool {
         let (mut total, mut needs_info) = (0, 0);
         let method = product.quote_method(None);
         for entry in entries.iter() {
+            if !visible(entry.id, entry.open) {
+                continue;
+            }
+            seen += 1;
             let verdict = product.check_firm(&entry.facts);
             if !verdict.failed.is_empty() {
                 continue;
@@ -169,7 +193,7 @@ impl ProfilePool {
         let top: Vec<(u32, i64, Components)> =
             best.into_sorted_vec().into_iter().map(|(Reverse(score), id, c)| (score, id, c)).collect();
         Candidates {
-            pool: entries.len(),
+            pool: seen,
             total,
             needs_info,
             top: top

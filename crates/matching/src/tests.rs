@@ -275,10 +275,10 @@ fn reverse_matching_finds_fitting_firms_only() {
     let bigger = FirmFacts::of(&firm(json!({"revenue": 4_000_000_000i64})), today());
     let pool = ProfilePool::new();
     pool.replace_all(vec![
-        PoolEntry { id: 10, facts: fits },
-        PoolEntry { id: 11, facts: wrong_grade },
-        PoolEntry { id: 12, facts: unknown },
-        PoolEntry { id: 13, facts: bigger },
+        PoolEntry { id: 10, facts: fits, open: true },
+        PoolEntry { id: 11, facts: wrong_grade, open: true },
+        PoolEntry { id: 12, facts: unknown, open: true },
+        PoolEntry { id: 13, facts: bigger, open: true },
     ]);
     let found = pool.candidates(&compiled, 10);
     assert_eq!((found.pool, found.total, found.needs_info), (4, 2, 1));

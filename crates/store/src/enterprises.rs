@@ -305,3 +305,49 @@ impl Store {
         current(&self.db).await
     }
 }
+
+/// Inserts one new enterprise inside the caller's transaction and returns its id.
+///
+/// # Errors
+/// [`StoreError::Invalid`] for a profile that does not validate (fields prefixed `profile.`); database
+/// failure, including a credit code already on file.
+pub(crate) async fn insert_in(txn: &impl ConnectionTrait, profile: &EnterpriseProfile, discoverable: bool) -> Result<i64, StoreError> {
+    use sea_orm::ActiveModelTrait;
+    let uscc = checked(profile, "profile.").map_err(StoreError::Invalid)?;
+    let revision = bump(txn).await?;
+    Ok(active(&uscc, profile, discoverable, revision, Utc::now())?.insert(txn).await?.id)
+}
+
+/// Sets a firm's consent to be found by every institution, bumping the revision so in-memory copies
+/// re-read it.
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn set_discoverable_in(txn: &impl ConnectionTrait, id: i64, discoverable: bool) -> Result<(), StoreError> {
+    let revision = bump(txn).await?;
+    enterprise::Entity::update_many()
+        .col_expr(enterprise::Column::Discoverable, Expr::value(discoverable))
+        .col_expr(enterprise::Column::Revision, Expr::value(revision))
+        .col_expr(enterprise::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(enterprise::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Replaces the profile of enterprise `id` (its own user editing it). The credit code cannot change.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for a profile that does not validate or names another credit code;
+    /// [`StoreError::NotFound`]; database failure.
+    pub async fn update_enterprise(&self, id: i64, profile: &EnterpriseProfile) -> Result<StoredEnterprise, StoreError> {
+        let stored = self.enterprise(id).await?.ok_or_else(|| StoreError::NotFound { what: "enterprise", key: id.to_string() })?;
+        if profile.uscc != stored.profile.uscc {
+            let mut errors = FieldErrors::default();
+            errors.push("uscc", ValueError::Invalid("统一社会信用代码不可修改".to_owned()));
+            return Err(StoreError::Invalid(errors));
+        }
+        self.save_enterprise(profile, stored.discoverable).await
+    }
+}

@@ -14,23 +14,8 @@ use sea_orm::{EntityTrait, TransactionTrait};
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// One problem with one row of an import file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RowError {
-    /// The row number as the file's author sees it (CSV line, or 1-based JSON index).
-    pub row: usize,
-    pub field: String,
-    /// The reason in Chinese.
-    pub message: String,
-    /// The reason in English.
-    pub message_en: String,
-}
-
-impl RowError {
-    pub fn new(row: usize, field: &str, message: impl Into<String>, message_en: impl Into<String>) -> Self {
-        Self { row, field: field.to_owned(), message: message.into(), message_en: message_en.into() }
-    }
-}
+/// One problem with one row of an import file (the domain's type, re-exported as `finmart_store::RowError`).
+pub use finmart_domain::RowError;
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -7,24 +7,44 @@
 //! upserted by credit code, in bulk too, and every enterprise write bumps a revision counter that in-memory
 //! copies poll.
 
+mod accounts;
+mod applications;
+mod audit;
 mod changes;
+mod consent;
 mod enterprises;
 pub mod entity;
 mod error;
 mod import;
 mod institutions;
+mod needs;
 mod mapping;
+mod product_admin;
 mod products;
+mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 #[cfg(test)]
 mod tests;
+mod tokens;
 
+pub use accounts::{Account, NewAccount};
+pub use applications::{
+    Application, ApplicationEvent, ApplicationFilter, MAX_IDEMPOTENCY_KEY_CHARS, NewApplication, Notification, Party,
+};
+pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use changes::ChangeEntry;
+pub use consent::{ConsentEntry, Consents, ProfileViewEntry, VIEW_CONTEXTS};
 pub use enterprises::StoredEnterprise;
 pub use error::StoreError;
 pub use import::{ImportSummary, RowError};
+pub use needs::{NeedRecord, NewNeed, NewOffer, OfferRecord};
+pub use product_admin::{
+    EditOutcome, LifecycleAct, ManagedProduct, ProductReview, ProductVersion, ReviewDecision, ReviewItem, UploadSummary,
+    VersionAction,
+};
 pub use products::SaveOutcome;
+pub use tokens::ApiTokenInfo;
 
 use finmart_migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};

@@ -161,7 +161,7 @@ impl Store {
 }
 
 /// Loads districts and institutions for `rows` and builds the products.
-async fn assemble(db: &impl ConnectionTrait, rows: Vec<product::Model>) -> Result<Vec<Product>, StoreError> {
+pub(crate) async fn assemble(db: &impl ConnectionTrait, rows: Vec<product::Model>) -> Result<Vec<Product>, StoreError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }

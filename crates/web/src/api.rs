@@ -32,6 +32,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(match_need))
         .routes(routes!(product_cost))
         .routes(routes!(candidates))
+        .merge(crate::accounts::api())
+        .merge(crate::bank_products::api())
+        .merge(crate::applications::api())
+        .merge(crate::needs::api())
 }
 
 /// The search parameters (documentation only: parsing is [`parse_search`], which names bad fields).
@@ -124,17 +128,27 @@ async fn institutions(State(state): State<AppState>) -> Result<Json<Vec<Institut
     responses(
         (status = 200, body = MatchResponse),
         (status = 400, description = "A bad field, named in `field` (every one in `errors`)", body = ErrorBody),
-        (status = 404, description = "No stored profile with that id", body = ErrorBody),
+        (status = 401, description = "`profile_id` without signing in", body = ErrorBody),
+        (status = 404, description = "No stored profile with that id that is the caller's own", body = ErrorBody),
     ),
     tag = "matching"
 )]
 #[tracing::instrument(skip_all)]
-async fn match_need(State(state): State<AppState>, body: Bytes) -> Result<Json<MatchResponse>, ApiError> {
+async fn match_need(
+    State(state): State<AppState>,
+    caller: crate::auth::Caller,
+    body: Bytes,
+) -> Result<Json<MatchResponse>, ApiError> {
     let body: MatchBody = json_body(&body)?;
     let limit = check_limit(body.limit)?;
     let profile = match (body.profile, body.profile_id) {
         (Some(profile), None) => profile,
         (None, Some(id)) => {
+            // A stored profile is its firm's own: only the firm's users may match with it by id.
+            let principal = caller.principal.as_ref().ok_or_else(ApiError::unauthenticated)?;
+            if principal.enterprise() != Some(id) {
+                return Err(ApiError::not_found("企业画像", "profile"));
+            }
             state.store.enterprise(id).await?.ok_or_else(|| ApiError::not_found("企业画像", "profile"))?.profile
         }
         _ => {
@@ -179,9 +193,11 @@ async fn product_cost(
     Ok(Json(cost_of(&product, query)?))
 }
 
-/// Reverse matching: the stored firms that consented to be found and fit the product, ranked the same way
-/// as products are for a firm. Open to everyone in this demo build (marked in `access`); the accounts
-/// issue restricts it to the product's institution and to each firm's consent.
+/// Reverse matching, for the product's own institution: the stored firms that fit the product, ranked the
+/// same way as products are for a firm, among those that consented to be found by every institution or by
+/// this one. Consent is checked against the database on every request, so a revocation takes effect at
+/// once. Institution users (and their API tokens) only: anonymous callers get 401; SME, agency and operator
+/// accounts 403 (the operator reads no firm lists); another institution's product, or one not listed, 404.
 #[utoipa::path(
     get,
     path = "/api/v1/products/{id}/candidates",
@@ -192,19 +208,30 @@ async fn product_cost(
     responses(
         (status = 200, body = CandidatesResponse),
         (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
-        (status = 404, description = "No such published product", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an institution user", body = ErrorBody),
+        (status = 404, description = "No such listed product of the caller's institution", body = ErrorBody),
     ),
     tag = "matching"
 )]
-#[tracing::instrument(skip(state))]
+#[tracing::instrument(skip(state, principal, caller))]
 async fn candidates(
     State(state): State<AppState>,
+    crate::auth::Auth(principal): crate::auth::Auth,
+    caller: crate::auth::Caller,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<CandidatesResponse>, ApiError> {
+    let institution = crate::auth::lender_of(&principal)?;
     let limit = crate::params::parse_limit(raw.as_deref())?;
     let product = state.product_at(&id).await?;
-    Ok(Json(state.candidates(&product, limit).await?))
+    if product.institution.id != institution {
+        return Err(ApiError::not_found("产品", "product"));
+    }
+    let found = state.candidates(&product, institution, limit).await?;
+    // Listing a firm shows part of its profile: recorded in its view log (once a day per institution).
+    crate::needs::prospects::record_candidates(&state, &principal, &caller, institution, &found).await?;
+    Ok(Json(found))
 }
 
 /// A positive id from a path segment.

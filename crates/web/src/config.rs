@@ -16,9 +16,12 @@ pub struct Config {
     /// PostgreSQL URL (`postgres://…`); the default is a SQLite file in the data directory.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
-    /// Redis URL for sessions and cache (used by later features; in-process when unset).
+    /// Redis URL for sessions (in the database when unset).
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
+    /// Mark the session cookie `Secure` (set this when the site is served over HTTPS).
+    #[arg(long, env = "FINMART_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "FINMART_LOG_JSON", default_value_t = false)]
     pub log_json: bool,
@@ -40,6 +43,6 @@ impl Config {
     /// A configuration for tests: a data directory of their own, any free port.
     #[must_use]
     pub fn for_tests(data_dir: PathBuf, database_url: Option<String>) -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 0)), data_dir, database_url, redis_url: None, log_json: false }
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 0)), data_dir, database_url, redis_url: None, secure_cookies: false, log_json: false }
     }
 }

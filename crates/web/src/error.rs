@@ -17,7 +17,8 @@ use utoipa::ToSchema;
 /// The body of every error response.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
 pub struct ErrorBody {
-    /// Stable machine-readable code: `invalid_parameter`, `invalid_body`, `not_found`, `unavailable`, `internal`.
+    /// Stable machine-readable code: `invalid_parameter`, `invalid_body`, `not_found`, `unauthenticated`,
+    /// `forbidden`, `csrf`, `conflict`, `too_many_requests`, `unavailable`, `internal`.
     pub code: &'static str,
     /// The reason, in Chinese.
     pub message: String,
@@ -100,6 +101,53 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// Any error with a status, a stable code and the reason in both languages.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>, message_en: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody { code, message: message.into(), message_en: message_en.into(), field: None, errors: Vec::new() },
+        }
+    }
+
+    /// 401: nobody is signed in (or the API token is unknown or revoked).
+    pub fn unauthenticated() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录", "sign in first")
+    }
+
+    /// 403: signed in, but this is not theirs to see or do.
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "无权访问或操作", "not allowed")
+    }
+
+    /// 403: a state-changing request without the session's CSRF token.
+    pub fn csrf() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "页面已过期或请求来源无效，请刷新页面后重试",
+            "missing or wrong CSRF token; reload the page and retry",
+        )
+    }
+
+    /// 409: the request conflicts with what is stored (a taken login, a state that moved on).
+    pub fn conflict(message: impl Into<String>, message_en: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message, message_en)
+    }
+
+    /// 429: too many attempts; retry later.
+    pub fn too_many(message: impl Into<String>, message_en: impl Into<String>) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message, message_en)
+    }
+
+    /// Names the field at fault.
+    #[must_use]
+    pub fn on_field(mut self, field: &str) -> Self {
+        self.body.field = Some(field.to_owned());
+        self
+    }
+}
+
 impl From<FieldErrors> for ApiError {
     /// Every bad field of a body, listed; `field` names the first.
     fn from(e: FieldErrors) -> Self {
@@ -152,6 +200,7 @@ impl From<StoreError> for ApiError {
         match &e {
             StoreError::NotFound { what, .. } => Self::not_found("记录", what),
             StoreError::Invalid(errors) => errors.clone().into(),
+            StoreError::Conflict(message) => Self::conflict(message.clone(), message.clone()),
             _ if e.is_unavailable() => {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::unavailable()

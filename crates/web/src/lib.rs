@@ -4,13 +4,18 @@
 //! Handlers are thin: parameters are parsed and validated in [`params`], work is done by the store and the
 //! catalogue, results are shaped by [`views`], and every error becomes a response in [`error`].
 
+pub mod accounts;
 pub mod api;
+pub mod applications;
 pub mod assets;
+pub mod auth;
+pub mod bank_products;
 pub mod config;
 pub mod error;
 pub mod lang;
 pub mod match_pages;
 pub mod matching;
+pub mod needs;
 pub mod pages;
 pub mod params;
 pub mod server;

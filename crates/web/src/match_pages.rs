@@ -243,7 +243,7 @@ fn errors_view(
 }
 
 /// `path?query` with `lang` set to the other language.
-fn switch_href(path: &str, raw: Option<&str>, lang: Lang) -> String {
+pub(crate) fn switch_href(path: &str, raw: Option<&str>, lang: Lang) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
     for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         if k != "lang" {
@@ -254,7 +254,7 @@ fn switch_href(path: &str, raw: Option<&str>, lang: Lang) -> String {
     format!("{path}?{}", out.finish())
 }
 
-fn options<T: Labelled>() -> Vec<Value> {
+pub(crate) fn options<T: Labelled>() -> Vec<Value> {
     T::ALL.iter().map(|v| json!({"code": v.as_str(), "label": v.label_zh(), "label_en": v.label_en()})).collect()
 }
 

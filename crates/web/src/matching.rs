@@ -395,18 +395,18 @@ pub struct CandidateView {
     pub qualifications: Vec<Label>,
     pub employees: u32,
     pub revenue_text: String,
+    /// Every check the product makes of the firm, with the firm's value and a sentence (all passed, since
+    /// only fitting firms are listed): why the firm fits.
+    #[schema(value_type = Vec<Object>)]
+    pub findings: Vec<Finding>,
 }
 
 /// The answer of `GET /api/v1/products/{id}/candidates`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CandidatesResponse {
     pub product: ProductSummary,
-    /// `demo_open`: anyone may see this list until accounts exist; then only the product's institution,
-    /// and only firms that consented to it.
-    pub access: &'static str,
-    pub notice: &'static str,
-    pub notice_en: &'static str,
-    /// Firms that consented to be found.
+    /// The firms this list draws on: those that consented to be found by every institution or by the
+    /// product's institution.
     pub pool: usize,
     /// Those that pass every check of the product.
     pub total: usize,
@@ -416,23 +416,46 @@ pub struct CandidatesResponse {
 }
 
 impl App {
-    /// The firms that fit `product`, best first.
+    /// The firms that fit `product` and that `institution_id` may see (consent for all or for it), best
+    /// first. The pool is brought up to date first (one counter read when nothing changed) and its list is
+    /// checked against the consents in the database, so a firm that revoked is gone on the next request.
     ///
     /// # Errors
     /// Database failure.
-    pub async fn candidates(&self, product: &Product, limit: usize) -> Result<CandidatesResponse, ApiError> {
+    pub async fn candidates(
+        &self,
+        product: &Product,
+        institution_id: i64,
+        limit: usize,
+    ) -> Result<CandidatesResponse, ApiError> {
+        self.refresh_pool().await?;
+        let named: std::collections::HashSet<i64> =
+            self.store.consenting_enterprises(institution_id).await?.into_iter().collect();
         let pool = Arc::clone(&self.pool);
         let compiled = CompiledProduct::new(product);
-        let found = tokio::task::spawn_blocking(move || pool.candidates(&compiled, limit))
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
-        let mut candidates = Vec::with_capacity(found.top.len());
-        for c in &found.top {
+        let explained = compiled.clone();
+        // Ask for more than shown, so firms dropped by the database check below do not shorten the list.
+        let wanted = limit.saturating_mul(2).max(limit + 10);
+        let found = tokio::task::spawn_blocking(move || {
+            pool.candidates_where(&compiled, wanted, |id, open| open || named.contains(&id))
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+        let ids: Vec<i64> = found.top.iter().map(|c| c.profile_id).collect();
+        let allowed = self.store.consenting_among(institution_id, &ids).await?;
+        let mut candidates = Vec::with_capacity(limit);
+        for c in found.top.iter().filter(|c| allowed.contains(&c.profile_id)) {
+            if candidates.len() == limit {
+                break;
+            }
             // A firm removed since the pool last refreshed is simply left out.
             let Some(stored) = self.store.enterprise(c.profile_id).await? else { continue };
             let p = &stored.profile;
+            let day = today();
+            let verdict = explained.check_firm(&finmart_matching::FirmFacts::of(p, day));
+            let subject = finmart_matching::explain::Subject { profile: p, need: None, today: day, apr: None };
             candidates.push(CandidateView {
-                rank: c.rank,
+                rank: candidates.len() + 1,
                 score: c.score,
                 components: c.components,
                 profile_id: c.profile_id,
@@ -443,14 +466,11 @@ impl App {
                 qualifications: p.qualifications.iter().map(|q| Label::of(*q)).collect(),
                 employees: p.employees,
                 revenue_text: p.revenue.display_zh(),
+                findings: finmart_matching::explain::findings(product, &explained, &subject, verdict),
             });
         }
         Ok(CandidatesResponse {
             product: ProductSummary::from(product),
-            access: "demo_open",
-            notice: "演示模式：账户功能上线前，任何人可查看此名单；上线后仅产品所属机构可见，且只含授权该机构的企业。",
-            notice_en: "Demo mode: open to anyone until accounts exist; then only the product's institution sees it, \
-                        and only firms that consented to it.",
             pool: found.pool,
             total: found.total,
             needs_info: found.needs_info,

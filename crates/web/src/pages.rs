@@ -236,3 +236,13 @@ pub async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> Pag
         state,
     }
 }
+
+/// The context every page starts from: the asset version, the language, and the link that switches it.
+/// (`user` and `csrf` are added by the templates themselves, from the request's caller.)
+pub(crate) fn frame(lang: Lang, path: &str, raw: Option<&str>) -> serde_json::Map<String, serde_json::Value> {
+    let mut context = serde_json::Map::new();
+    context.insert("v".into(), VERSION.as_str().into());
+    context.insert("en".into(), lang.is_en().into());
+    context.insert("switch_href".into(), crate::match_pages::switch_href(path, raw, lang).into());
+    context
+}

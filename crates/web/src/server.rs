@@ -2,7 +2,8 @@
 
 use crate::config::Config;
 use crate::state::{App, AppState};
-use crate::{api, assets, match_pages, pages};
+use crate::auth::sessions::Sessions;
+use crate::{api, assets, auth, match_pages, pages};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,6 +21,8 @@ use tokio::task::JoinHandle;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Connects the database (running migrations) and opens the index, rebuilding or catching it up.
@@ -34,15 +37,29 @@ pub async fn build_app(config: Config) -> anyhow::Result<AppState> {
     let matcher = Arc::new(Matcher::new());
     matcher.replace_all(sync::listed_products(&store).await?);
     tracing::info!(database = store.backend_name(), products = catalogue.len(), "catalogue ready");
-    let app = App::new(config, store, catalogue, matcher);
+    let sessions = Sessions::open(&store, config.redis_url.as_deref()).await?;
+    tracing::info!(sessions = sessions.kind(), "sessions ready");
+    let app = App::new(config, store, catalogue, matcher, sessions);
     let firms = app.refresh_pool().await.map_err(|e| anyhow::anyhow!("{}", e.body.message_en))?;
     tracing::info!(firms, findable = app.pool.len(), "reverse-matching pool ready");
     Ok(AppState(Arc::new(app)))
 }
 
+/// The largest request body accepted (product sheets included).
+pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// How long a session lasts without use.
+const SESSION_IDLE: tower_sessions::cookie::time::Duration = tower_sessions::cookie::time::Duration::hours(12);
+
 /// Every route of the application.
 pub fn router(state: AppState) -> Router {
     let (api_router, openapi) = api::router().split_for_parts();
+    let sessions = SessionManagerLayer::new(state.sessions.clone())
+        .with_name("finmart_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
     Router::new()
         .route("/", get(pages::home))
         .route("/fragments/results", get(pages::results_fragment))
@@ -52,10 +69,16 @@ pub fn router(state: AppState) -> Router {
         .route("/fragments/cost/{id}", get(match_pages::cost_fragment))
         .route("/static/{version}/{name}", get(assets::asset))
         .route("/healthz", get(healthz))
+        .merge(crate::accounts::pages())
+        .merge(crate::bank_products::pages())
+        .merge(crate::applications::pages())
+        .merge(crate::needs::pages())
         .merge(api_router)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .fallback(pages::not_found)
-        .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::identify))
+        .layer(sessions)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(15)))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -67,6 +90,7 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     let body = json!({
         "status": if database.is_ok() { "ok" } else { "degraded" },
         "database": state.store.backend_name(),
+        "sessions": state.sessions.kind(),
         "indexed_products": state.catalogue.len(),
         "index_change_seq": state.catalogue.applied_seq(),
     });
@@ -86,11 +110,22 @@ pub struct Server {
 /// How often the pool of findable firms looks for profile changes (cheap: one primary-key read).
 const POOL_POLL: Duration = Duration::from_secs(2);
 
+/// Every this many pool polls (an hour), expired sessions are removed.
+const SESSION_SWEEP_TICKS: u64 = 1_800;
+
 async fn follow_pool(state: AppState) {
+    let mut ticks: u64 = 0;
     loop {
         tokio::time::sleep(POOL_POLL).await;
         if let Err(e) = state.refresh_pool().await {
             tracing::warn!(error = %e.body.message_en, "reverse-matching pool could not refresh; retrying");
+        }
+        ticks += 1;
+        if ticks % SESSION_SWEEP_TICKS == 0 {
+            // Expired database sessions are never read again; sweep them now and then (Redis expires its own).
+            if let Err(e) = state.store.session_delete_expired().await {
+                tracing::warn!(error = %e, "expired sessions could not be removed");
+            }
         }
     }
 }
@@ -106,6 +141,7 @@ impl Server {
         let follower = tokio::spawn(sync::follow(state.store.clone(), Arc::clone(&state.catalogue), state.listeners()));
         let pool_follower = tokio::spawn(follow_pool(state.clone()));
         let app = router(state.clone());
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await });
         Ok(Self { addr, state, serve, follower, pool_follower })
     }

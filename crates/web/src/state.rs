@@ -31,10 +31,15 @@ pub struct App {
     pub store: Store,
     pub catalogue: Arc<Catalogue>,
     pub templates: Templates,
+    /// Where sessions are kept (the database, or Redis).
+    pub sessions: crate::auth::sessions::Sessions,
     /// Every published product, compiled for matching; follows the change log with the index.
     pub matcher: Arc<Matcher>,
-    /// The firms that consented to be found, for reverse matching.
+    /// Every stored firm, flagged open when it consented to be found by every institution, for reverse
+    /// matching (firms that consented to some institutions only are filtered per request).
     pub pool: Arc<ProfilePool>,
+    /// Held while the pool refreshes, so refreshes (the poller's, a request's) never interleave.
+    pool_refresh: tokio::sync::Mutex<()>,
     /// The enterprise revision the pool reflects, and the day its firms' ages were computed on.
     pool_revision: AtomicI64,
     pool_day: Mutex<Option<NaiveDate>>,
@@ -52,14 +57,22 @@ pub fn today() -> NaiveDate {
 }
 
 impl App {
-    pub fn new(config: Config, store: Store, catalogue: Arc<Catalogue>, matcher: Arc<Matcher>) -> Self {
+    pub fn new(
+        config: Config,
+        store: Store,
+        catalogue: Arc<Catalogue>,
+        matcher: Arc<Matcher>,
+        sessions: crate::auth::sessions::Sessions,
+    ) -> Self {
         Self {
             config,
             store,
+            sessions,
             catalogue,
             templates: Templates::new(),
             matcher,
             pool: Arc::new(ProfilePool::new()),
+            pool_refresh: tokio::sync::Mutex::new(()),
             pool_revision: AtomicI64::new(0),
             pool_day: Mutex::new(None),
             institution_names: RwLock::new(HashMap::new()),
@@ -88,6 +101,7 @@ impl App {
     /// # Errors
     /// Database failure.
     pub async fn refresh_pool(&self) -> Result<usize, ApiError> {
+        let _refreshing = self.pool_refresh.lock().await;
         let day = today();
         let new_day = self.pool_day.lock().map(|d| *d != Some(day)).unwrap_or(true);
         let since = if new_day { 0 } else { self.pool_revision.load(Ordering::Acquire) };
@@ -100,14 +114,14 @@ impl App {
             let page = self.store.enterprises_revised_after(since, cursor, POOL_PAGE).await?;
             let Some(last) = page.last() else { break };
             cursor = Some((last.revision, last.id));
-            changes.extend(page.into_iter().map(|e| (e.id, e.discoverable.then(|| FirmFacts::of(&e.profile, day)))));
+            changes.extend(page.into_iter().map(|e| (e.id, Some((FirmFacts::of(&e.profile, day), e.discoverable)))));
         }
         let read = changes.len();
         if new_day {
             self.pool.replace_all(
                 changes
                     .into_iter()
-                    .filter_map(|(id, f)| f.map(|facts| finmart_matching::PoolEntry { id, facts }))
+                    .filter_map(|(id, f)| f.map(|(facts, open)| finmart_matching::PoolEntry { id, facts, open }))
                     .collect(),
             );
             if let Ok(mut d) = self.pool_day.lock() {

@@ -3,10 +3,18 @@
 // Test helpers panic on failure by design: a panic is the failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod accounts;
 mod app;
+mod authz;
+mod applications;
 mod catalogue_api;
+mod client;
+mod consent_needs;
 mod import;
+mod journey;
 mod live;
 mod matching;
 mod pages;
+mod products_admin;
 mod relevance;
+mod sessions;

@@ -117,14 +117,22 @@ async fn missing_figures_are_asked_for_not_guessed() {
 }
 
 #[tokio::test]
-async fn a_stored_profile_can_be_matched_by_id() {
+async fn a_firm_matches_its_own_stored_profile_by_id() {
     let Some(app) = TestApp::with_demo(Backend::Sqlite).await else { return };
-    let stored = app.state.store.enterprises_after(0, 1, false).await.unwrap().remove(0);
-    let by_id = post_match(&app, &json!({"profile_id": stored.id, "need": need()})).await;
+    let sme = app.sign_in(finmart_cli::demo_accounts::DEMO_SME).await;
+    let (_, me) = sme.get("/api/v1/session").await;
+    let own = me["account"]["enterprise_id"].as_i64().unwrap();
+    let stored = app.state.store.enterprise(own).await.unwrap().unwrap();
+    let (status, by_id) = sme.post("/api/v1/match", &json!({"profile_id": own, "need": need()})).await;
+    assert_eq!(status, StatusCode::OK, "{by_id}");
     let inline = post_match(&app, &json!({"profile": stored.profile, "need": need()})).await;
     assert_eq!(by_id, inline);
-    let (status, json) = app.post_json("/api/v1/match", &json!({"profile_id": 99_999_999, "need": need()})).await;
+    // Another firm's stored profile is not the caller's to match with, and nobody signed in has one.
+    let other = app.state.store.enterprises_after(0, 3, false).await.unwrap().into_iter().find(|e| e.id != own).unwrap();
+    let (status, json) = sme.post("/api/v1/match", &json!({"profile_id": other.id, "need": need()})).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{json}");
+    let (status, json) = app.post_json("/api/v1/match", &json!({"profile_id": own, "need": need()})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{json}");
 }
 
 #[tokio::test]
@@ -290,7 +298,7 @@ async fn reverse_matching_agrees_with_forward_matching() {
         for c in candidates.iter().take(3) {
             let stored = app.state.store.enterprise(c["profile_id"].as_i64().unwrap()).await.unwrap().unwrap();
             assert!(stored.discoverable, "only firms that consented are found");
-            let out = post_match(&app, &json!({"profile_id": stored.id, "need": need, "limit": 100})).await;
+            let out = post_match(&app, &json!({"profile": stored.profile, "need": need, "limit": 100})).await;
             let lists = ["eligible", "near_misses", "needs_info", "ineligible"];
             let item = lists.iter().flat_map(|l| out[*l].as_array().unwrap().iter()).find(|i| i["product"]["id"] == id);
             if let Some(item) = item {

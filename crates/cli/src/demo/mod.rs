@@ -5,6 +5,7 @@
 //! Every institution and product name is invented. The catalogue is generated from the tables in `data`
 //! by a deterministic hash of (institution, family, sequence number), so every call returns the same data.
 
+pub mod accounts;
 mod data;
 
 use chrono::NaiveDate;

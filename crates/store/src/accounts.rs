@@ -1,0 +1,347 @@
+//! Accounts: who may sign in, in which role, for which party; failed sign-ins kept for throttling.
+//!
+//! Password hashes are made and checked by the web layer (argon2id); this module only stores them. An
+//! account created by the operator for an institution or agency may start with an invitation (the hash of a
+//! one-time token) instead of a password.
+
+use crate::audit::{self, AuditEvent};
+use crate::entity::{account, enterprise, institution, login_failure};
+use crate::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use finmart_domain::{EnterpriseProfile, InstitutionKind, Labelled, Principal, Role};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+
+/// A stored account (never its password hash).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub enterprise_id: Option<i64>,
+    pub institution_id: Option<i64>,
+    pub disabled: bool,
+    /// Created by invitation and no password set yet.
+    pub invited: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl Account {
+    /// The account as permission checks see it.
+    #[must_use]
+    pub fn principal(&self) -> Principal {
+        Principal {
+            account_id: self.id,
+            role: self.role,
+            display_name: self.display_name.clone(),
+            enterprise_id: self.enterprise_id,
+            institution_id: self.institution_id,
+        }
+    }
+}
+
+/// What creating an account needs. Exactly one of `password_hash` and `invite_hash` is given.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub enterprise_id: Option<i64>,
+    pub institution_id: Option<i64>,
+    pub password_hash: Option<String>,
+    pub invite_hash: Option<String>,
+    pub invite_expires_at: Option<DateTime<Utc>>,
+}
+
+fn from_row(row: account::Model) -> Result<Account, StoreError> {
+    let role = Role::parse(&row.role).map_err(|e| StoreError::Corrupt {
+        table: "account",
+        id: row.id,
+        field: "role",
+        reason: e.to_string(),
+    })?;
+    Ok(Account {
+        id: row.id,
+        login: row.login,
+        display_name: row.display_name,
+        role,
+        enterprise_id: row.enterprise_id,
+        institution_id: row.institution_id,
+        disabled: row.disabled,
+        invited: row.password_hash.is_none(),
+        created_at: row.created_at,
+        last_login_at: row.last_login_at,
+    })
+}
+
+/// Checks that the account's party fits its role: an SME user needs an enterprise, an institution user a
+/// lender, an agency user a guarantee agency, the operator neither.
+async fn check_party(db: &impl ConnectionTrait, new: &NewAccount) -> Result<(), StoreError> {
+    let conflict = |m: &str| Err(StoreError::Conflict(m.to_owned()));
+    match new.role {
+        Role::Operator if new.enterprise_id.is_some() || new.institution_id.is_some() => {
+            conflict("an operator account belongs to no party")
+        }
+        Role::Operator => Ok(()),
+        Role::Sme => match (new.enterprise_id, new.institution_id) {
+            (Some(id), None) => {
+                if enterprise::Entity::find_by_id(id).one(db).await?.is_none() {
+                    return Err(StoreError::NotFound { what: "enterprise", key: id.to_string() });
+                }
+                Ok(())
+            }
+            _ => conflict("an SME account belongs to exactly one enterprise"),
+        },
+        Role::Institution | Role::Agency => {
+            let (None, Some(id)) = (new.enterprise_id, new.institution_id) else {
+                return conflict("an institution or agency account belongs to exactly one institution");
+            };
+            let row = institution::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or_else(|| StoreError::NotFound { what: "institution", key: id.to_string() })?;
+            let is_agency = row.kind == InstitutionKind::GuaranteeAgency.as_str();
+            match (new.role, is_agency) {
+                (Role::Agency, false) => conflict("an agency account needs a guarantee agency"),
+                (Role::Institution, true) => conflict("an institution account needs a lender, not a guarantee agency"),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+async fn insert(db: &impl ConnectionTrait, new: &NewAccount) -> Result<Account, StoreError> {
+    check_party(db, new).await?;
+    if account::Entity::find().filter(account::Column::Login.eq(new.login.as_str())).one(db).await?.is_some() {
+        return Err(StoreError::Conflict(format!("login `{}` is taken", new.login)));
+    }
+    let row = account::ActiveModel {
+        login: Set(new.login.clone()),
+        display_name: Set(new.display_name.clone()),
+        password_hash: Set(new.password_hash.clone()),
+        role: Set(new.role.as_str().to_owned()),
+        enterprise_id: Set(new.enterprise_id),
+        institution_id: Set(new.institution_id),
+        disabled: Set(false),
+        invite_hash: Set(new.invite_hash.clone()),
+        invite_expires_at: Set(new.invite_expires_at),
+        created_at: Set(Utc::now()),
+        last_login_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    from_row(row)
+}
+
+impl Store {
+    /// Creates an account (the operator's act, or the demo loader's).
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] for a taken login or a party that does not fit the role; database failure.
+    pub async fn create_account(&self, new: &NewAccount, by: Option<&AuditEvent<'_>>) -> Result<Account, StoreError> {
+        let txn = self.db.begin().await?;
+        let account = insert(&txn, new).await?;
+        if let Some(event) = by {
+            audit::append(&txn, &event.clone().subject("account", account.id)).await?;
+        }
+        txn.commit().await?;
+        Ok(account)
+    }
+
+    /// Registers an SME user with its enterprise in one transaction: the profile is stored (or, when the
+    /// credit code is already on file without any account, kept and linked) and the account created.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when the enterprise already has an account or the login is taken;
+    /// [`StoreError::Invalid`] for a profile that does not validate; database failure.
+    pub async fn register_enterprise(
+        &self,
+        profile: &EnterpriseProfile,
+        login: &str,
+        password_hash: &str,
+        address: Option<&str>,
+    ) -> Result<Account, StoreError> {
+        let txn = self.db.begin().await?;
+        let uscc = profile.uscc.as_ref().map(|u| u.as_str().to_owned()).unwrap_or_default();
+        let existing = enterprise::Entity::find().filter(enterprise::Column::Uscc.eq(uscc.as_str())).one(&txn).await?;
+        let enterprise_id = match existing {
+            Some(row) => {
+                let taken = account::Entity::find().filter(account::Column::EnterpriseId.eq(row.id)).count(&txn).await?;
+                if taken > 0 {
+                    return Err(StoreError::Conflict("该企业已注册，请由已有账户登录 / this enterprise already has an account".to_owned()));
+                }
+                row.id
+            }
+            None => crate::enterprises::insert_in(&txn, profile, false).await?,
+        };
+        let account = insert(
+            &txn,
+            &NewAccount {
+                login: login.to_owned(),
+                display_name: profile.name.clone(),
+                role: Role::Sme,
+                enterprise_id: Some(enterprise_id),
+                institution_id: None,
+                password_hash: Some(password_hash.to_owned()),
+                invite_hash: None,
+                invite_expires_at: None,
+            },
+        )
+        .await?;
+        let event = AuditEvent::by(&account.principal(), address, "account.register").subject("account", account.id);
+        audit::append(&txn, &event).await?;
+        txn.commit().await?;
+        Ok(account)
+    }
+
+    /// One account by id.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn account(&self, id: i64) -> Result<Option<Account>, StoreError> {
+        account::Entity::find_by_id(id).one(&self.db).await?.map(from_row).transpose()
+    }
+
+    /// The account with this (normalised) login and its password hash, if it has one.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn account_for_login(&self, login: &str) -> Result<Option<(Account, Option<String>)>, StoreError> {
+        let Some(row) = account::Entity::find().filter(account::Column::Login.eq(login)).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let hash = row.password_hash.clone();
+        Ok(Some((from_row(row)?, hash)))
+    }
+
+    /// The account an unexpired invitation token hash belongs to.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn account_for_invite(&self, invite_hash: &str) -> Result<Option<Account>, StoreError> {
+        account::Entity::find()
+            .filter(account::Column::InviteHash.eq(invite_hash))
+            .filter(account::Column::InviteExpiresAt.gt(Utc::now()))
+            .one(&self.db)
+            .await?
+            .map(from_row)
+            .transpose()
+    }
+
+    /// Every account, or those of one role, newest first.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn accounts(&self, role: Option<Role>) -> Result<Vec<Account>, StoreError> {
+        let mut query = account::Entity::find().order_by_desc(account::Column::Id);
+        if let Some(role) = role {
+            query = query.filter(account::Column::Role.eq(role.as_str()));
+        }
+        query.all(&self.db).await?.into_iter().map(from_row).collect()
+    }
+
+    /// Sets a new password hash, ending any invitation.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`]; database failure.
+    pub async fn set_password(&self, id: i64, hash: &str, event: &AuditEvent<'_>) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        let row = account::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "account", key: id.to_string() })?;
+        let mut active: account::ActiveModel = row.into();
+        active.password_hash = Set(Some(hash.to_owned()));
+        active.invite_hash = Set(None);
+        active.invite_expires_at = Set(None);
+        active.update(&txn).await?;
+        audit::append(&txn, &event.clone().subject("account", id)).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Disables or re-enables an account; a disabled account's sessions and tokens stop working at once
+    /// because every request re-reads the account.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`]; database failure.
+    pub async fn set_account_disabled(&self, id: i64, disabled: bool, event: &AuditEvent<'_>) -> Result<Account, StoreError> {
+        let txn = self.db.begin().await?;
+        let row = account::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "account", key: id.to_string() })?;
+        let mut active: account::ActiveModel = row.into();
+        active.disabled = Set(disabled);
+        let row = active.update(&txn).await?;
+        audit::append(&txn, &event.clone().subject("account", id)).await?;
+        txn.commit().await?;
+        from_row(row)
+    }
+
+    /// Records a successful sign-in: the time, the audit entry, and forgets the login's failures.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn record_login(&self, account: &Account, address: Option<&str>) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        account::Entity::update_many()
+            .col_expr(account::Column::LastLoginAt, sea_orm::sea_query::Expr::value(Utc::now()))
+            .filter(account::Column::Id.eq(account.id))
+            .exec(&txn)
+            .await?;
+        login_failure::Entity::delete_many()
+            .filter(login_failure::Column::Login.eq(account.login.as_str()))
+            .exec(&txn)
+            .await?;
+        audit::append(&txn, &AuditEvent::by(&account.principal(), address, "login").subject("account", account.id)).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Records a failed sign-in for throttling (and in the audit log).
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn record_login_failure(&self, login: &str, address: &str, account: Option<&Account>) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        login_failure::ActiveModel {
+            login: Set(login.chars().take(100).collect()),
+            address: Set(address.chars().take(64).collect()),
+            at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let mut event = AuditEvent::anonymous(Some(address), "login.failed").detail(serde_json::json!({ "login": login }));
+        if let Some(account) = account {
+            event = AuditEvent::by(&account.principal(), Some(address), "login.failed").subject("account", account.id);
+        }
+        audit::append(&txn, &event).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Failed sign-ins since `since`: (for this login, from this address).
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn login_failures_since(&self, login: &str, address: &str, since: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
+        let by_login = login_failure::Entity::find()
+            .filter(login_failure::Column::Login.eq(login))
+            .filter(login_failure::Column::At.gt(since))
+            .count(&self.db)
+            .await?;
+        let by_address = login_failure::Entity::find()
+            .filter(login_failure::Column::Address.eq(address))
+            .filter(login_failure::Column::At.gt(since))
+            .count(&self.db)
+            .await?;
+        Ok((by_login, by_address))
+    }
+}

@@ -1,0 +1,1326 @@
+//! Applications, their event history (every transition timestamped and kept), and notifications.
+//!
+//! An application is submitted once per (applicant account, idempotency key): a retry with the same key and
+//! the same body returns the stored application, also when the retries race (the unique index decides).
+//! Each transition is one conditional update (`WHERE state = from`), so two concurrent transitions cannot
+//! both win; it appends an event, notifies the other party and writes the audit entry in one transaction.
+
+use crate::audit::{self, AuditEvent};
+use crate::entity::{application, application_event, notification, product};
+use crate::institutions::refs_by_id;
+use crate::{Store, StoreError};
+use chrono::{DateTime, FixedOffset, NaiveDate, Offset, TimeDelta, TimeZone, Utc};
+use finmart_domain::{
+    ApplicationAction, ApplicationState, Bps, Disbursement, District, EnterpriseProfile, EnterpriseScale, Fen,
+    FieldErrors, Industry, Labelled, LoanPurpose, MAX_NOTE_CHARS, Months, ProductFamily, Side, TransitionError,
+    ValueError,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set, TransactionTrait,
+};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// The longest idempotency key (the column's width).
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
+/// The most rows a list returns when the filter names no limit.
+const DEFAULT_LIMIT: u64 = 200;
+const MAX_LIMIT: u64 = 1_000;
+/// Notifications shown at most, newest first.
+const NOTIFICATION_LIMIT: u64 = 200;
+
+/// What an SME submits (or what accepting an offer submits on its behalf).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApplication {
+    pub enterprise_id: i64,
+    pub product_id: i64,
+    pub applicant_account_id: i64,
+    /// Chosen by the client (the form, or the API caller); the same key submits once.
+    pub idempotency_key: String,
+    pub amount: Fen,
+    pub term: Months,
+    pub purpose: LoanPurpose,
+    pub purpose_text: String,
+    /// The offer on a posted need this application comes from.
+    pub offer_id: Option<i64>,
+}
+
+/// A stored application with the names lists show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Application {
+    pub id: i64,
+    pub enterprise_id: i64,
+    /// From the profile snapshot.
+    pub enterprise_name: String,
+    pub product_id: i64,
+    pub product_name: String,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub guarantee_agency_id: Option<i64>,
+    pub applicant_account_id: i64,
+    pub idempotency_key: String,
+    pub amount: Fen,
+    pub term: Months,
+    pub purpose: LoanPurpose,
+    pub purpose_text: String,
+    /// The enterprise's profile as it was when it applied.
+    pub profile: EnterpriseProfile,
+    pub district: District,
+    pub industry: Industry,
+    pub scale: Option<EnterpriseScale>,
+    pub family: ProductFamily,
+    pub state: ApplicationState,
+    pub submitted_at: DateTime<Utc>,
+    /// The first response is due by then (submission plus the product's decision days).
+    pub respond_by: DateTime<Utc>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub disbursed_at: Option<DateTime<Utc>>,
+    pub disbursement: Option<Disbursement>,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+    pub offer_id: Option<i64>,
+    pub updated_at: DateTime<Utc>,
+    /// No first response by `respond_by` (still none and the time has passed, or it came late).
+    pub overdue: bool,
+}
+
+/// One step of an application's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApplicationEvent {
+    pub id: i64,
+    pub application_id: i64,
+    pub at: DateTime<Utc>,
+    /// `None` for the submission.
+    pub from: Option<ApplicationState>,
+    pub to: ApplicationState,
+    pub account_id: Option<i64>,
+    pub side: Side,
+    /// `{"reason": …}`, `{"disbursement": {…}}` or `{}`.
+    pub note: serde_json::Value,
+}
+
+/// Which applications a list shows. Dates are calendar days in Asia/Shanghai, both ends included.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplicationFilter {
+    pub state: Option<ApplicationState>,
+    pub product_id: Option<i64>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub overdue_only: bool,
+    /// 0: the default (200); at most 1,000.
+    pub limit: u64,
+}
+
+/// Whose notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Party {
+    Enterprise(i64),
+    Institution(i64),
+}
+
+/// One in-app notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notification {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// `application_submitted`, `application_accepted`, …
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// Where to go (a page path).
+    pub link: String,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+fn shanghai_offset() -> FixedOffset {
+    // Asia/Shanghai has kept UTC+8 without daylight saving since 1991.
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+/// Today's date in Asia/Shanghai.
+fn shanghai_today() -> NaiveDate {
+    Utc::now().with_timezone(&shanghai_offset()).date_naive()
+}
+
+fn shanghai_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&shanghai_offset()).date_naive()
+}
+
+fn shanghai_text(t: DateTime<Utc>) -> String {
+    t.with_timezone(&shanghai_offset()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The UTC instant a Shanghai calendar day starts.
+fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    shanghai_offset()
+        .from_local_datetime(&midnight)
+        .single()
+        .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Institution => "institution",
+        Side::Enterprise => "enterprise",
+    }
+}
+
+fn corrupt(table: &'static str, id: i64, field: &'static str) -> impl Fn(String) -> StoreError {
+    move |reason| StoreError::Corrupt { table, id, field, reason }
+}
+
+fn not_found(id: i64) -> StoreError {
+    StoreError::NotFound { what: "application", key: id.to_string() }
+}
+
+/// The audit action of a transition.
+fn audit_action(action: &ApplicationAction) -> &'static str {
+    match action {
+        ApplicationAction::Accept => "application.accept",
+        ApplicationAction::Approve => "application.approve",
+        ApplicationAction::Reject { .. } => "application.reject",
+        ApplicationAction::Disburse(_) => "application.disburse",
+        ApplicationAction::Withdraw => "application.withdraw",
+    }
+}
+
+/// Whether a first response is late: none yet and the time has passed, or it came after the time.
+fn is_overdue(respond_by: DateTime<Utc>, first_response_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    first_response_at.map_or(now > respond_by, |t| t > respond_by)
+}
+
+/// Names of the products and institutions rows refer to, read once per list.
+#[derive(Default)]
+struct Names {
+    products: HashMap<i64, String>,
+    institutions: HashMap<i64, String>,
+}
+
+async fn names(db: &impl ConnectionTrait, rows: &[application::Model]) -> Result<Names, StoreError> {
+    if rows.is_empty() {
+        return Ok(Names::default());
+    }
+    let mut product_ids: Vec<i64> = rows.iter().map(|r| r.product_id).collect();
+    product_ids.sort_unstable();
+    product_ids.dedup();
+    let mut products = HashMap::new();
+    for chunk in product_ids.chunks(500) {
+        let found: Vec<(i64, String)> = product::Entity::find()
+            .select_only()
+            .column(product::Column::Id)
+            .column(product::Column::Name)
+            .filter(product::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        products.extend(found);
+    }
+    let institutions =
+        refs_by_id(db, rows.iter().map(|r| r.institution_id)).await?.into_iter().map(|(id, r)| (id, r.name)).collect();
+    Ok(Names { products, institutions })
+}
+
+fn from_row(row: application::Model, names: &Names, now: DateTime<Utc>) -> Result<Application, StoreError> {
+    let id = row.id;
+    let bad = |field: &'static str| corrupt("application", id, field);
+    let months = |v: i32, f: &'static str| {
+        u16::try_from(v)
+            .map_err(|e| bad(f)(e.to_string()))
+            .and_then(|m| Months::new(m).map_err(|e| bad(f)(e.to_string())))
+    };
+    let profile: EnterpriseProfile = serde_json::from_str(&row.profile).map_err(|e| bad("profile")(e.to_string()))?;
+    let disbursement =
+        match (row.disbursed_amount_fen, row.disbursed_rate_bps, row.disbursed_term_months, row.disbursed_on) {
+            (Some(amount), Some(rate), Some(term), Some(date)) => Some(Disbursement {
+                amount: Fen::from_fen(amount).map_err(|e| bad("disbursed_amount_fen")(e.to_string()))?,
+                rate: u32::try_from(rate)
+                    .map_err(|e| bad("disbursed_rate_bps")(e.to_string()))
+                    .and_then(|b| Bps::new(b).map_err(|e| bad("disbursed_rate_bps")(e.to_string())))?,
+                term: months(term, "disbursed_term_months")?,
+                date,
+            }),
+            _ => None,
+        };
+    let enterprise_name =
+        if profile.name.trim().is_empty() { format!("企业 #{}", row.enterprise_id) } else { profile.name.clone() };
+    Ok(Application {
+        id,
+        enterprise_id: row.enterprise_id,
+        enterprise_name,
+        product_id: row.product_id,
+        product_name: names.products.get(&row.product_id).cloned().unwrap_or_default(),
+        institution_id: row.institution_id,
+        institution_name: names.institutions.get(&row.institution_id).cloned().unwrap_or_default(),
+        guarantee_agency_id: row.guarantee_agency_id,
+        applicant_account_id: row.applicant_account_id,
+        idempotency_key: row.idempotency_key,
+        amount: Fen::from_fen(row.amount_fen).map_err(|e| bad("amount_fen")(e.to_string()))?,
+        term: months(row.term_months, "term_months")?,
+        purpose: LoanPurpose::parse(&row.purpose).map_err(|e| bad("purpose")(e.to_string()))?,
+        purpose_text: row.purpose_text,
+        profile,
+        district: District::parse(&row.district).map_err(|e| bad("district")(e.to_string()))?,
+        industry: Industry::parse(&row.industry).map_err(|e| bad("industry")(e.to_string()))?,
+        scale: row.scale.as_deref().map(EnterpriseScale::parse).transpose().map_err(|e| bad("scale")(e.to_string()))?,
+        family: ProductFamily::parse(&row.family).map_err(|e| bad("family")(e.to_string()))?,
+        state: ApplicationState::parse(&row.state).map_err(|e| bad("state")(e.to_string()))?,
+        submitted_at: row.submitted_at,
+        respond_by: row.respond_by,
+        first_response_at: row.first_response_at,
+        decided_at: row.decided_at,
+        disbursed_at: row.disbursed_at,
+        disbursement,
+        reason: row.reason,
+        offer_id: row.offer_id,
+        updated_at: row.updated_at,
+        overdue: is_overdue(row.respond_by, row.first_response_at, now),
+    })
+}
+
+async fn assemble(db: &impl ConnectionTrait, rows: Vec<application::Model>) -> Result<Vec<Application>, StoreError> {
+    let names = names(db, &rows).await?;
+    let now = Utc::now();
+    rows.into_iter().map(|row| from_row(row, &names, now)).collect()
+}
+
+/// Applies a list filter (and its limit, newest first).
+fn filtered(mut select: Select<application::Entity>, filter: &ApplicationFilter) -> Select<application::Entity> {
+    use application::Column as C;
+    if let Some(state) = filter.state {
+        select = select.filter(C::State.eq(state.as_str()));
+    }
+    if let Some(product_id) = filter.product_id {
+        select = select.filter(C::ProductId.eq(product_id));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(C::SubmittedAt.gte(day_start(from)));
+    }
+    if let Some(to) = filter.to.and_then(|d| d.succ_opt()) {
+        select = select.filter(C::SubmittedAt.lt(day_start(to)));
+    }
+    if filter.overdue_only {
+        select = select.filter(
+            Condition::any()
+                .add(Condition::all().add(C::FirstResponseAt.is_null()).add(C::RespondBy.lt(Utc::now())))
+                .add(
+                    Expr::col((application::Entity, C::FirstResponseAt))
+                        .gt(Expr::col((application::Entity, C::RespondBy))),
+                ),
+        );
+    }
+    let limit = if filter.limit == 0 { DEFAULT_LIMIT } else { Ord::min(filter.limit, MAX_LIMIT) };
+    select.order_by_desc(C::SubmittedAt).order_by_desc(C::Id).limit(limit)
+}
+
+/// Checks what a submission carries besides the product's and the profile's rules.
+fn check_new(new: &NewApplication) -> Result<(), StoreError> {
+    let mut errors = FieldErrors::default();
+    let key = new.idempotency_key.trim();
+    if key.is_empty() {
+        errors.push("idempotency_key", ValueError::Empty);
+    } else if key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
+        errors.push("idempotency_key", ValueError::TooLarge { max: format!("{MAX_IDEMPOTENCY_KEY_CHARS} 个字符") });
+    } else if let Some(bad) = key.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        errors.push("idempotency_key", ValueError::BadCharacter(bad));
+    }
+    if new.amount.fen() <= 0 {
+        errors.push("amount", ValueError::TooSmall { min: "0.01 元".to_owned() });
+    }
+    if new.purpose_text.trim().chars().count() > MAX_NOTE_CHARS {
+        errors.push("purpose_text", ValueError::TooLarge { max: format!("{MAX_NOTE_CHARS} 个字符") });
+    }
+    if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
+}
+
+/// Whether a stored application is what `new` asks for (a retry), rather than another request reusing the key.
+fn same_request(row: &application::Model, new: &NewApplication) -> bool {
+    row.enterprise_id == new.enterprise_id
+        && row.product_id == new.product_id
+        && row.amount_fen == new.amount.fen()
+        && row.term_months == i32::from(new.term.get())
+        && row.purpose == new.purpose.as_str()
+        && row.purpose_text == new.purpose_text.trim()
+        && row.offer_id == new.offer_id
+}
+
+/// The row submitted under `(account, key)`, if any.
+async fn by_key(
+    db: &impl ConnectionTrait,
+    account_id: i64,
+    key: &str,
+) -> Result<Option<application::Model>, StoreError> {
+    Ok(application::Entity::find()
+        .filter(application::Column::ApplicantAccountId.eq(account_id))
+        .filter(application::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?)
+}
+
+async fn notify(
+    db: &impl ConnectionTrait,
+    party: Party,
+    kind: &str,
+    title: String,
+    body: String,
+    link: String,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (enterprise_id, institution_id) = match party {
+        Party::Enterprise(id) => (Some(id), None),
+        Party::Institution(id) => (None, Some(id)),
+    };
+    notification::ActiveModel {
+        enterprise_id: Set(enterprise_id),
+        institution_id: Set(institution_id),
+        at: Set(at),
+        kind: Set(kind.to_owned()),
+        title: Set(title.chars().take(200).collect()),
+        body: Set(body),
+        link: Set(link.chars().take(200).collect()),
+        read_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+fn party_condition(party: Party) -> Condition {
+    match party {
+        Party::Enterprise(id) => Condition::all().add(notification::Column::EnterpriseId.eq(id)),
+        Party::Institution(id) => Condition::all().add(notification::Column::InstitutionId.eq(id)),
+    }
+}
+
+/// What the enterprise is told when its application moves to `to`.
+fn enterprise_message(app: &Application, to: ApplicationState, action: &ApplicationAction) -> (String, String) {
+    let what = format!("“{}”（{}，{}）", app.product_name, app.amount.display_zh(), app.term.display_zh());
+    match action {
+        ApplicationAction::Accept => (
+            "您的融资申请已受理".to_owned(),
+            format!("{}已受理您对{what}的申请，请留意审批进度。", app.institution_name),
+        ),
+        ApplicationAction::Approve => (
+            "您的融资申请已审批通过".to_owned(),
+            format!("{}已审批通过您对{what}的申请，待放款。", app.institution_name),
+        ),
+        ApplicationAction::Reject { reason } => (
+            "您的融资申请未通过".to_owned(),
+            format!("{}未通过您对{what}的申请。原因：{}", app.institution_name, reason.trim()),
+        ),
+        ApplicationAction::Disburse(d) => (
+            "贷款已放款".to_owned(),
+            format!(
+                "{}已就{what}放款：{}，年利率 {}，期限 {}，放款日 {}。",
+                app.institution_name,
+                d.amount.display_zh(),
+                d.rate.percent_text(),
+                d.term.display_zh(),
+                d.date
+            ),
+        ),
+        ApplicationAction::Withdraw => {
+            (format!("申请已{}", to.label_zh()), format!("您已撤回对{what}的申请（{}）。", app.institution_name))
+        }
+    }
+}
+
+impl Store {
+    /// Submits an application, once per (applicant account, idempotency key). Returns it and whether it
+    /// was created now (`false`: the same request was submitted before, and that one is returned).
+    ///
+    /// The enterprise's stored profile is copied into the application; the institution is notified; the
+    /// audit entry `application.submit` (subject and both parties filled in here) is written with it.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for a bad key, amount, term or text; [`StoreError::Conflict`] when the
+    /// product is not listed today or the key was used for a different request; [`StoreError::NotFound`]
+    /// for an unknown product or enterprise; database failure.
+    pub async fn submit_application(
+        &self,
+        new: &NewApplication,
+        event: &AuditEvent<'_>,
+    ) -> Result<(Application, bool), StoreError> {
+        check_new(new)?;
+        let key = new.idempotency_key.trim();
+        if let Some(row) = by_key(&self.db, new.applicant_account_id, key).await? {
+            return self.existing(row, new).await;
+        }
+        let product = self
+            .product(new.product_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "product", key: new.product_id.to_string() })?;
+        if !product.is_listed_on(shanghai_today()) {
+            return Err(StoreError::Conflict("产品未上架".to_owned()));
+        }
+        if new.offer_id.is_none() {
+            // An offer's terms are the institution's own; a direct application stays within the product.
+            let mut errors = FieldErrors::default();
+            let spec = &product.spec;
+            if !spec.amount.contains(&new.amount) {
+                errors.push(
+                    "amount",
+                    ValueError::Invalid(format!(
+                        "申请金额应在 {} 至 {} 之间",
+                        spec.amount.min().display_zh(),
+                        spec.amount.max().display_zh()
+                    )),
+                );
+            }
+            if !spec.term.contains(&new.term) {
+                errors.push(
+                    "term",
+                    ValueError::Invalid(format!(
+                        "申请期限应在 {} 至 {} 之间",
+                        spec.term.min().display_zh(),
+                        spec.term.max().display_zh()
+                    )),
+                );
+            }
+            if !errors.is_empty() {
+                return Err(StoreError::Invalid(errors));
+            }
+        }
+        let enterprise = self
+            .enterprise(new.enterprise_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "enterprise", key: new.enterprise_id.to_string() })?;
+        let profile = &enterprise.profile;
+        let snapshot = serde_json::to_string(profile)
+            .map_err(|e| StoreError::Conflict(format!("profile cannot be stored: {e}")))?;
+        let now = Utc::now();
+        let respond_by = now + TimeDelta::days(i64::from(product.spec.decision_days));
+
+        // The insert is the transaction's first statement: on SQLite it takes the write lock at once (waiting
+        // its turn), and on any backend a racing twin fails on the unique index here.
+        let txn = self.db.begin().await?;
+        let inserted = application::ActiveModel {
+            enterprise_id: Set(new.enterprise_id),
+            product_id: Set(product.id),
+            institution_id: Set(product.institution.id),
+            guarantee_agency_id: Set(product.guarantee_agency.as_ref().map(|a| a.id)),
+            applicant_account_id: Set(new.applicant_account_id),
+            idempotency_key: Set(key.to_owned()),
+            amount_fen: Set(new.amount.fen()),
+            term_months: Set(i32::from(new.term.get())),
+            purpose: Set(new.purpose.as_str().to_owned()),
+            purpose_text: Set(new.purpose_text.trim().to_owned()),
+            profile: Set(snapshot),
+            district: Set(profile.district.as_str().to_owned()),
+            industry: Set(profile.industry.as_str().to_owned()),
+            scale: Set(profile.scale().map(|s| s.as_str().to_owned())),
+            family: Set(product.spec.family.as_str().to_owned()),
+            state: Set(ApplicationState::Submitted.as_str().to_owned()),
+            submitted_at: Set(now),
+            respond_by: Set(respond_by),
+            first_response_at: Set(None),
+            decided_at: Set(None),
+            disbursed_at: Set(None),
+            disbursed_amount_fen: Set(None),
+            disbursed_rate_bps: Set(None),
+            disbursed_term_months: Set(None),
+            disbursed_on: Set(None),
+            reason: Set(None),
+            offer_id: Set(new.offer_id),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await;
+        let row = match inserted {
+            Ok(row) => row,
+            Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+                txn.rollback().await?;
+                let row = by_key(&self.db, new.applicant_account_id, key).await?.ok_or(StoreError::Db(e))?;
+                return self.existing(row, new).await;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let id = row.id;
+        application_event::ActiveModel {
+            application_id: Set(id),
+            at: Set(now),
+            from_state: Set(None),
+            to_state: Set(ApplicationState::Submitted.as_str().to_owned()),
+            account_id: Set(Some(new.applicant_account_id)),
+            side: Set(side_name(Side::Enterprise).to_owned()),
+            note: Set(json!({}).to_string()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let app = assemble(&txn, vec![row]).await?.pop().ok_or_else(|| not_found(id))?;
+        notify(
+            &txn,
+            Party::Institution(app.institution_id),
+            "application_submitted",
+            format!("新的融资申请：{}", app.enterprise_name),
+            format!(
+                "{}申请“{}”，金额 {}，期限 {}，用途：{}。请于 {} 前响应。",
+                app.enterprise_name,
+                app.product_name,
+                app.amount.display_zh(),
+                app.term.display_zh(),
+                app.purpose.label_zh(),
+                shanghai_text(respond_by)
+            ),
+            format!("/bank/applications/{id}"),
+            now,
+        )
+        .await?;
+        let mut entry = event.clone();
+        entry.action = "application.submit";
+        entry.subject_kind = "application";
+        entry.subject_id = Some(id);
+        entry.enterprise_id = Some(app.enterprise_id);
+        entry.institution_id = Some(app.institution_id);
+        entry.detail = merged(
+            &event.detail,
+            json!({
+                "product_id": app.product_id, "amount_fen": app.amount.fen(), "term_months": app.term.get(),
+                "purpose": app.purpose.as_str(), "offer_id": app.offer_id,
+            }),
+        );
+        audit::append(&txn, &entry).await?;
+        txn.commit().await?;
+        Ok((app, true))
+    }
+
+    /// The application already submitted under a key: returned when the request is the same, else refused.
+    async fn existing(&self, row: application::Model, new: &NewApplication) -> Result<(Application, bool), StoreError> {
+        if !same_request(&row, new) {
+            return Err(StoreError::Conflict("该幂等键已用于另一份申请，请勿重复使用".to_owned()));
+        }
+        let id = row.id;
+        Ok((assemble(&self.db, vec![row]).await?.pop().ok_or_else(|| not_found(id))?, false))
+    }
+
+    /// Moves an application one step through its state machine.
+    ///
+    /// `party_id` is the institution (side [`Side::Institution`]) or the enterprise (side
+    /// [`Side::Enterprise`]) acting; an application that is not theirs is [`StoreError::NotFound`]. The
+    /// enterprise is notified of every change, and the institution when the enterprise withdraws.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`]; [`StoreError::Conflict`] with the reason in Chinese when the machine
+    /// refuses (also when another transition won a race); [`StoreError::Invalid`] for bad fields (a missing
+    /// reason, a disbursement before the application); database failure.
+    pub async fn transition_application(
+        &self,
+        id: i64,
+        action: &ApplicationAction,
+        side: Side,
+        party_id: i64,
+        event: &AuditEvent<'_>,
+    ) -> Result<Application, StoreError> {
+        use application::Column as C;
+        let row = application::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| not_found(id))?;
+        let owner = match side {
+            Side::Institution => row.institution_id,
+            Side::Enterprise => row.enterprise_id,
+        };
+        if owner != party_id {
+            return Err(not_found(id));
+        }
+        let before = assemble(&self.db, vec![row]).await?.pop().ok_or_else(|| not_found(id))?;
+        let from = before.state;
+        let to = action.apply(from, side, shanghai_date(before.submitted_at)).map_err(|e| match e {
+            TransitionError::Invalid(errors) => StoreError::Invalid(errors),
+            other => StoreError::Conflict(other.message_zh()),
+        })?;
+        let now = Utc::now();
+        let mut update = application::Entity::update_many()
+            .col_expr(C::State, Expr::value(to.as_str()))
+            .col_expr(C::UpdatedAt, Expr::value(now));
+        if side == Side::Institution && before.first_response_at.is_none() {
+            update = update.col_expr(C::FirstResponseAt, Expr::value(now));
+        }
+        let mut note = json!({});
+        match action {
+            ApplicationAction::Approve => update = update.col_expr(C::DecidedAt, Expr::value(now)),
+            ApplicationAction::Reject { reason } => {
+                let reason = reason.trim().to_owned();
+                note = json!({ "reason": reason });
+                update = update.col_expr(C::DecidedAt, Expr::value(now)).col_expr(C::Reason, Expr::value(reason));
+            }
+            ApplicationAction::Disburse(d) => {
+                note = json!({ "disbursement": d });
+                update = update
+                    .col_expr(C::DisbursedAt, Expr::value(now))
+                    .col_expr(C::DisbursedAmountFen, Expr::value(d.amount.fen()))
+                    .col_expr(C::DisbursedRateBps, Expr::value(i32::try_from(d.rate.bps()).unwrap_or(i32::MAX)))
+                    .col_expr(C::DisbursedTermMonths, Expr::value(i32::from(d.term.get())))
+                    .col_expr(C::DisbursedOn, Expr::value(d.date));
+            }
+            ApplicationAction::Accept | ApplicationAction::Withdraw => {}
+        }
+        // The conditional update is the transaction's first statement (see `submit_application`): of two
+        // racing transitions from the same state, one updates a row and the other none.
+        let txn = self.db.begin().await?;
+        let updated = update.filter(C::Id.eq(id)).filter(C::State.eq(from.as_str())).exec(&txn).await?;
+        if updated.rows_affected == 0 {
+            txn.rollback().await?;
+            let current = application::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| not_found(id))?;
+            let current = ApplicationState::parse(&current.state).unwrap_or(from);
+            let refused = TransitionError::NotFromState { action: action.name(), from: current };
+            return Err(StoreError::Conflict(refused.message_zh()));
+        }
+        application_event::ActiveModel {
+            application_id: Set(id),
+            at: Set(now),
+            from_state: Set(Some(from.as_str().to_owned())),
+            to_state: Set(to.as_str().to_owned()),
+            account_id: Set(event.account_id),
+            side: Set(side_name(side).to_owned()),
+            note: Set(note.to_string()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let (title, body) = enterprise_message(&before, to, action);
+        let kind = format!("application_{}", to.as_str());
+        notify(
+            &txn,
+            Party::Enterprise(before.enterprise_id),
+            &kind,
+            title,
+            body,
+            format!("/sme/applications/{id}"),
+            now,
+        )
+        .await?;
+        if matches!(action, ApplicationAction::Withdraw) {
+            notify(
+                &txn,
+                Party::Institution(before.institution_id),
+                &kind,
+                format!("企业已撤回申请：{}", before.enterprise_name),
+                format!(
+                    "{}已撤回对“{}”（{}，{}）的申请。",
+                    before.enterprise_name,
+                    before.product_name,
+                    before.amount.display_zh(),
+                    before.term.display_zh()
+                ),
+                format!("/bank/applications/{id}"),
+                now,
+            )
+            .await?;
+        }
+        let mut entry = event.clone();
+        entry.action = audit_action(action);
+        entry.subject_kind = "application";
+        entry.subject_id = Some(id);
+        entry.enterprise_id = Some(before.enterprise_id);
+        entry.institution_id = Some(before.institution_id);
+        let mut detail = json!({ "from": from.as_str(), "to": to.as_str() });
+        if let (Some(target), Some(extra)) = (detail.as_object_mut(), note.as_object()) {
+            target.extend(extra.clone());
+        }
+        entry.detail = merged(&event.detail, detail);
+        audit::append(&txn, &entry).await?;
+        txn.commit().await?;
+        self.application(id).await?.ok_or_else(|| not_found(id))
+    }
+
+    /// One application, whoever it belongs to (callers check who may see it).
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn application(&self, id: i64) -> Result<Option<Application>, StoreError> {
+        let Some(row) = application::Entity::find_by_id(id).one(&self.db).await? else { return Ok(None) };
+        Ok(assemble(&self.db, vec![row]).await?.pop())
+    }
+
+    /// An enterprise's applications, newest first.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn applications_for_enterprise(&self, enterprise_id: i64) -> Result<Vec<Application>, StoreError> {
+        let select = application::Entity::find().filter(application::Column::EnterpriseId.eq(enterprise_id));
+        let rows = filtered(select, &ApplicationFilter::default()).all(&self.db).await?;
+        assemble(&self.db, rows).await
+    }
+
+    /// An institution's inbox: the applications made to it, newest first, filtered.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn inbox(&self, institution_id: i64, filter: &ApplicationFilter) -> Result<Vec<Application>, StoreError> {
+        let select = application::Entity::find().filter(application::Column::InstitutionId.eq(institution_id));
+        let rows = filtered(select, filter).all(&self.db).await?;
+        assemble(&self.db, rows).await
+    }
+
+    /// The applications to products a guarantee agency guarantees, newest first, filtered.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn applications_for_agency(
+        &self,
+        agency_id: i64,
+        filter: &ApplicationFilter,
+    ) -> Result<Vec<Application>, StoreError> {
+        let select = application::Entity::find().filter(application::Column::GuaranteeAgencyId.eq(agency_id));
+        let rows = filtered(select, filter).all(&self.db).await?;
+        assemble(&self.db, rows).await
+    }
+
+    /// Every application (the operator's view), newest first, filtered.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn all_applications(&self, filter: &ApplicationFilter) -> Result<Vec<Application>, StoreError> {
+        let rows = filtered(application::Entity::find(), filter).all(&self.db).await?;
+        assemble(&self.db, rows).await
+    }
+
+    /// An application's history, oldest first.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn application_events(&self, application_id: i64) -> Result<Vec<ApplicationEvent>, StoreError> {
+        use application_event::Column as C;
+        application_event::Entity::find()
+            .filter(C::ApplicationId.eq(application_id))
+            .order_by_asc(C::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let bad = |field: &'static str| corrupt("application_event", row.id, field);
+                let state = |s: &str, f: &'static str| ApplicationState::parse(s).map_err(|e| bad(f)(e.to_string()));
+                Ok(ApplicationEvent {
+                    id: row.id,
+                    application_id: row.application_id,
+                    at: row.at,
+                    from: row.from_state.as_deref().map(|s| state(s, "from_state")).transpose()?,
+                    to: state(&row.to_state, "to_state")?,
+                    account_id: row.account_id,
+                    side: match row.side.as_str() {
+                        "institution" => Side::Institution,
+                        "enterprise" => Side::Enterprise,
+                        other => return Err(bad("side")(format!("unknown side `{other}`"))),
+                    },
+                    note: serde_json::from_str(&row.note).unwrap_or_else(|_| json!({})),
+                })
+            })
+            .collect()
+    }
+
+    /// A party's notifications, newest first (the latest 200).
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn notifications_for(&self, party: Party, unread_only: bool) -> Result<Vec<Notification>, StoreError> {
+        let mut select = notification::Entity::find().filter(party_condition(party));
+        if unread_only {
+            select = select.filter(notification::Column::ReadAt.is_null());
+        }
+        Ok(select
+            .order_by_desc(notification::Column::Id)
+            .limit(NOTIFICATION_LIMIT)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|n| Notification {
+                id: n.id,
+                at: n.at,
+                kind: n.kind,
+                title: n.title,
+                body: n.body,
+                link: n.link,
+                read_at: n.read_at,
+            })
+            .collect())
+    }
+
+    /// Marks one of a party's notifications read (again is fine).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when it is not the party's; database failure.
+    pub async fn mark_notification_read(&self, party: Party, id: i64) -> Result<(), StoreError> {
+        let found = notification::Entity::find_by_id(id).filter(party_condition(party)).one(&self.db).await?;
+        let Some(found) = found else {
+            return Err(StoreError::NotFound { what: "notification", key: id.to_string() });
+        };
+        if found.read_at.is_none() {
+            notification::Entity::update_many()
+                .col_expr(notification::Column::ReadAt, Expr::value(Utc::now()))
+                .filter(notification::Column::Id.eq(id))
+                .filter(notification::Column::ReadAt.is_null())
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Marks every unread notification of a party read; returns how many.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn mark_all_read(&self, party: Party) -> Result<u64, StoreError> {
+        Ok(notification::Entity::update_many()
+            .col_expr(notification::Column::ReadAt, Expr::value(Utc::now()))
+            .filter(party_condition(party))
+            .filter(notification::Column::ReadAt.is_null())
+            .exec(&self.db)
+            .await?
+            .rows_affected)
+    }
+
+    /// How many unread notifications a party has.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn unread_count(&self, party: Party) -> Result<u64, StoreError> {
+        Ok(notification::Entity::find()
+            .filter(party_condition(party))
+            .filter(notification::Column::ReadAt.is_null())
+            .count(&self.db)
+            .await?)
+    }
+}
+
+/// `ours` with the caller's own detail members added (the caller's win only where ours has none).
+fn merged(theirs: &serde_json::Value, ours: serde_json::Value) -> serde_json::Value {
+    let mut ours = ours;
+    if let (Some(target), Some(extra)) = (ours.as_object_mut(), theirs.as_object()) {
+        for (k, v) in extra {
+            target.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    ours
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::testing::{self, TestDb};
+    use finmart_domain::{InstitutionKind, LifecycleState, NewInstitution, Principal, ProductRecord, Role};
+
+    async fn each(test: impl AsyncFn(TestDb)) {
+        for db in testing::all().await {
+            test(db).await;
+        }
+    }
+
+    struct Fixture {
+        bank: i64,
+        other_bank: i64,
+        product: i64,
+        enterprise: i64,
+        other_enterprise: i64,
+    }
+
+    fn spec(code: &str, decision_days: &str) -> finmart_domain::ProductSpec {
+        let pairs = vec![
+            ("institution_code", "test-bank"),
+            ("code", code),
+            ("name", "科创信用贷"),
+            ("family", "credit"),
+            ("description", "面向科技型企业的纯信用贷款"),
+            ("amount_min_yuan", "100000"),
+            ("amount_max_yuan", "3000000"),
+            ("term_min_months", "6"),
+            ("term_max_months", "36"),
+            ("rate_min_pct", "3.45"),
+            ("rate_max_pct", "5.2"),
+            ("rate_basis", "fixed"),
+            ("repayment_methods", "equal_instalment"),
+            ("decision_days", decision_days),
+            ("online", "true"),
+            ("districts", "binhai|heping|nankai"),
+            ("valid_from", "2020-01-01"),
+        ];
+        ProductRecord::from_pairs(pairs).validate().expect("valid test row").spec
+    }
+
+    async fn fixture(store: &Store) -> Fixture {
+        let institution = |code: &str, name: &str| NewInstitution {
+            code: code.into(),
+            name: name.into(),
+            kind: InstitutionKind::Bank,
+            intro: String::new(),
+        };
+        let bank = store.create_institution(&institution("test-bank", "测试银行")).await.unwrap().id;
+        let other_bank = store.create_institution(&institution("other-bank", "另一家银行")).await.unwrap().id;
+        let product =
+            store.save_product(bank, LifecycleState::Published, &spec("P-1", "3")).await.unwrap().product_id();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let mut firms = finmart_synth::profiles(7, 2, today).map(|p| p.profile);
+        let enterprise = store.save_enterprise(&firms.next().unwrap(), true).await.unwrap().id;
+        let other_enterprise = store.save_enterprise(&firms.next().unwrap(), true).await.unwrap().id;
+        Fixture { bank, other_bank, product, enterprise, other_enterprise }
+    }
+
+    fn sme(enterprise: i64) -> Principal {
+        Principal {
+            account_id: 100 + enterprise,
+            role: Role::Sme,
+            display_name: "企业用户".into(),
+            enterprise_id: Some(enterprise),
+            institution_id: None,
+        }
+    }
+
+    fn banker(institution: i64) -> Principal {
+        Principal {
+            account_id: 200 + institution,
+            role: Role::Institution,
+            display_name: "银行用户".into(),
+            enterprise_id: None,
+            institution_id: Some(institution),
+        }
+    }
+
+    fn new(f: &Fixture, key: &str) -> NewApplication {
+        NewApplication {
+            enterprise_id: f.enterprise,
+            product_id: f.product,
+            applicant_account_id: 100 + f.enterprise,
+            idempotency_key: key.into(),
+            amount: Fen::wan(50),
+            term: Months::new(12).unwrap(),
+            purpose: LoanPurpose::WorkingCapital,
+            purpose_text: "采购原材料".into(),
+            offer_id: None,
+        }
+    }
+
+    async fn submit(store: &Store, f: &Fixture, key: &str) -> Application {
+        let p = sme(f.enterprise);
+        store.submit_application(&new(f, key), &AuditEvent::by(&p, None, "application.submit")).await.unwrap().0
+    }
+
+    async fn act(
+        store: &Store,
+        id: i64,
+        action: ApplicationAction,
+        side: Side,
+        party: i64,
+    ) -> Result<Application, StoreError> {
+        let p = match side {
+            Side::Institution => banker(party),
+            Side::Enterprise => sme(party),
+        };
+        store.transition_application(id, &action, side, party, &AuditEvent::by(&p, Some("127.0.0.1"), "x")).await
+    }
+
+    fn conflict(result: Result<Application, StoreError>) -> String {
+        match result {
+            Err(StoreError::Conflict(message)) => message,
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+    }
+
+    fn disbursement(date: NaiveDate) -> ApplicationAction {
+        ApplicationAction::Disburse(Disbursement {
+            amount: Fen::wan(40),
+            rate: Bps::new(385).unwrap(),
+            term: Months::new(12).unwrap(),
+            date,
+        })
+    }
+
+    #[tokio::test]
+    async fn an_application_goes_through_the_machine_and_every_step_is_kept() {
+        each(async |db| {
+            let store = &db.store;
+            let f = fixture(store).await;
+            let app = submit(store, &f, "k-1").await;
+            assert_eq!(app.state, ApplicationState::Submitted, "{}", db.backend);
+            assert_eq!(app.institution_id, f.bank);
+            assert_eq!(app.product_name, "科创信用贷");
+            assert_eq!(app.institution_name, "测试银行");
+            assert_eq!(app.profile, store.enterprise(f.enterprise).await.unwrap().unwrap().profile);
+            assert_eq!(app.family, ProductFamily::Credit);
+            assert_eq!((app.respond_by - app.submitted_at).num_days(), 3);
+            assert!(!app.overdue);
+            let id = app.id;
+            let (i, e) = (Side::Institution, Side::Enterprise);
+
+            // Refused: out of order, the wrong side, the wrong party, missing fields.
+            let message = conflict(act(store, id, ApplicationAction::Approve, i, f.bank).await);
+            assert_eq!(message, "申请当前为“已提交”，不能执行“审批通过”");
+            let message = conflict(act(store, id, ApplicationAction::Accept, e, f.enterprise).await);
+            assert!(message.contains("金融机构"), "{message}");
+            let message = conflict(act(store, id, ApplicationAction::Withdraw, i, f.bank).await);
+            assert!(message.contains("企业"), "{message}");
+            assert!(matches!(
+                act(store, id, ApplicationAction::Accept, i, f.other_bank).await,
+                Err(StoreError::NotFound { .. })
+            ));
+            assert!(matches!(
+                act(store, id, ApplicationAction::Withdraw, e, f.other_enterprise).await,
+                Err(StoreError::NotFound { .. })
+            ));
+
+            let accepted = act(store, id, ApplicationAction::Accept, i, f.bank).await.unwrap();
+            assert_eq!(accepted.state, ApplicationState::Accepted);
+            assert!(accepted.first_response_at.is_some());
+            let no_reason = act(store, id, ApplicationAction::Reject { reason: " ".into() }, i, f.bank).await;
+            assert!(matches!(no_reason, Err(StoreError::Invalid(ref e)) if e.0[0].field == "reason"), "{no_reason:?}");
+            let approved = act(store, id, ApplicationAction::Approve, i, f.bank).await.unwrap();
+            assert!(approved.decided_at.is_some());
+            let early = act(store, id, disbursement(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()), i, f.bank).await;
+            assert!(matches!(early, Err(StoreError::Invalid(ref e)) if e.0[0].field == "date"), "{early:?}");
+            let day = shanghai_today();
+            let disbursed = act(store, id, disbursement(day), i, f.bank).await.unwrap();
+            assert_eq!(disbursed.state, ApplicationState::Disbursed);
+            let d = disbursed.disbursement.unwrap();
+            assert_eq!((d.amount, d.rate.bps(), d.term.get(), d.date), (Fen::wan(40), 385, 12, day));
+            assert!(disbursed.disbursed_at.is_some());
+            let message = conflict(act(store, id, ApplicationAction::Withdraw, e, f.enterprise).await);
+            assert_eq!(message, "申请当前为“已放款”，不能执行“撤回”");
+
+            let events = store.application_events(id).await.unwrap();
+            let steps: Vec<(Option<ApplicationState>, ApplicationState, Side)> =
+                events.iter().map(|e| (e.from, e.to, e.side)).collect();
+            use ApplicationState as S;
+            assert_eq!(
+                steps,
+                [
+                    (None, S::Submitted, e),
+                    (Some(S::Submitted), S::Accepted, i),
+                    (Some(S::Accepted), S::Approved, i),
+                    (Some(S::Approved), S::Disbursed, i),
+                ]
+            );
+            assert_eq!(events[3].note["disbursement"]["amount"], 40_000_000);
+            assert!(events.windows(2).all(|w| w[0].at <= w[1].at));
+
+            let to_firm = store.notifications_for(Party::Enterprise(f.enterprise), false).await.unwrap();
+            let kinds: Vec<&str> = to_firm.iter().map(|n| n.kind.as_str()).collect();
+            assert_eq!(kinds, ["application_disbursed", "application_approved", "application_accepted"]);
+            assert!(to_firm.iter().all(|n| n.link == format!("/sme/applications/{id}")));
+            let to_bank = store.notifications_for(Party::Institution(f.bank), false).await.unwrap();
+            assert_eq!(to_bank.len(), 1);
+            assert_eq!(to_bank[0].kind, "application_submitted");
+            assert!(store.notifications_for(Party::Institution(f.other_bank), false).await.unwrap().is_empty());
+
+            let audit = store
+                .audit_log(crate::AuditQuery { enterprise_id: Some(f.enterprise), limit: 50, ..Default::default() })
+                .await
+                .unwrap();
+            let actions: Vec<&str> = audit.iter().rev().map(|a| a.action.as_str()).collect();
+            assert_eq!(
+                actions,
+                ["application.submit", "application.accept", "application.approve", "application.disburse"]
+            );
+            assert!(audit.iter().all(|a| a.institution_id == Some(f.bank) && a.subject_id == Some(id)));
+
+            // Withdrawing tells the bank too; rejecting keeps the reason.
+            let second = submit(store, &f, "k-2").await;
+            act(store, second.id, ApplicationAction::Withdraw, e, f.enterprise).await.unwrap();
+            let to_bank = store.notifications_for(Party::Institution(f.bank), true).await.unwrap();
+            assert_eq!(to_bank[0].kind, "application_withdrawn");
+            let third = submit(store, &f, "k-3").await;
+            act(store, third.id, ApplicationAction::Accept, i, f.bank).await.unwrap();
+            let rejected =
+                act(store, third.id, ApplicationAction::Reject { reason: "资料不全".into() }, i, f.bank).await.unwrap();
+            assert_eq!(rejected.reason.as_deref(), Some("资料不全"));
+            let firm = store.applications_for_enterprise(f.enterprise).await.unwrap();
+            assert_eq!(firm.iter().map(|a| a.id).collect::<Vec<_>>(), [third.id, second.id, id]);
+            assert!(store.applications_for_enterprise(f.other_enterprise).await.unwrap().is_empty());
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn one_key_submits_once() {
+        each(async |db| {
+            let store = &db.store;
+            let f = fixture(store).await;
+            let p = sme(f.enterprise);
+            let event = AuditEvent::by(&p, None, "application.submit");
+            let (first, created) = store.submit_application(&new(&f, "same"), &event).await.unwrap();
+            assert!(created, "{}", db.backend);
+            let (again, created) = store.submit_application(&new(&f, " same "), &event).await.unwrap();
+            assert!(!created);
+            assert_eq!(again.id, first.id);
+            let mut other = new(&f, "same");
+            other.amount = Fen::wan(60);
+            assert!(matches!(store.submit_application(&other, &event).await, Err(StoreError::Conflict(_))));
+            // The key is the account's own: another account may use the same text.
+            let mut someone_else = new(&f, "same");
+            someone_else.applicant_account_id = 999;
+            assert!(store.submit_application(&someone_else, &event).await.unwrap().1);
+            assert_eq!(store.all_applications(&ApplicationFilter::default()).await.unwrap().len(), 2);
+            assert_eq!(store.unread_count(Party::Institution(f.bank)).await.unwrap(), 2);
+
+            // 8 concurrent submits with one key: one application.
+            let mut tasks = Vec::new();
+            for _ in 0..8 {
+                let store = store.clone();
+                let request = new(&f, "raced");
+                tasks.push(tokio::spawn(async move {
+                    let p = sme(request.enterprise_id);
+                    store.submit_application(&request, &AuditEvent::by(&p, None, "application.submit")).await
+                }));
+            }
+            let mut ids = Vec::new();
+            let mut created = 0;
+            for task in tasks {
+                let (app, new) = task.await.unwrap().unwrap();
+                ids.push(app.id);
+                created += usize::from(new);
+            }
+            ids.dedup();
+            assert_eq!(ids.len(), 1, "{}: {ids:?}", db.backend);
+            assert_eq!(created, 1, "{}", db.backend);
+            assert_eq!(store.all_applications(&ApplicationFilter::default()).await.unwrap().len(), 3);
+            let raced = store.application_events(ids[0]).await.unwrap();
+            assert_eq!(raced.len(), 1);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn two_racing_transitions_cannot_both_win() {
+        each(async |db| {
+            let store = &db.store;
+            let f = fixture(store).await;
+            let app = submit(store, &f, "k").await;
+            let mut tasks = Vec::new();
+            for _ in 0..4 {
+                let store = store.clone();
+                let (id, bank) = (app.id, f.bank);
+                tasks.push(tokio::spawn(async move {
+                    act(&store, id, ApplicationAction::Accept, Side::Institution, bank).await
+                }));
+            }
+            let mut won = 0;
+            for task in tasks {
+                match task.await.unwrap() {
+                    Ok(_) => won += 1,
+                    Err(StoreError::Conflict(m)) => assert!(m.contains("已受理"), "{m}"),
+                    Err(e) => panic!("{}: {e}", db.backend),
+                }
+            }
+            assert_eq!(won, 1, "{}", db.backend);
+            assert_eq!(store.application_events(app.id).await.unwrap().len(), 2);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn submissions_need_a_listed_product_and_fitting_terms() {
+        each(async |db| {
+            let store = &db.store;
+            let f = fixture(store).await;
+            let p = sme(f.enterprise);
+            let event = AuditEvent::by(&p, None, "application.submit");
+            let mut big = new(&f, "big");
+            big.amount = Fen::wan(5_000);
+            big.term = Months::new(120).unwrap();
+            let Err(StoreError::Invalid(errors)) = store.submit_application(&big, &event).await else { panic!() };
+            let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(fields, ["amount", "term"], "{}", db.backend);
+            let Err(StoreError::Invalid(errors)) = store.submit_application(&new(&f, ""), &event).await else {
+                panic!()
+            };
+            assert_eq!(errors.0[0].field, "idempotency_key");
+            // An offer's terms may leave the product's ranges.
+            big.offer_id = Some(1);
+            assert!(store.submit_application(&big, &event).await.is_ok());
+
+            store.set_product_state(f.product, LifecycleState::Paused).await.unwrap();
+            let refused = store.submit_application(&new(&f, "paused"), &event).await;
+            assert!(matches!(refused, Err(StoreError::Conflict(ref m)) if m == "产品未上架"), "{refused:?}");
+            let mut nobody = new(&f, "nobody");
+            nobody.product_id = 9_999;
+            assert!(matches!(store.submit_application(&nobody, &event).await, Err(StoreError::NotFound { .. })));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn the_inbox_filters_and_marks_late_first_responses() {
+        each(async |db| {
+            let store = &db.store;
+            let f = fixture(store).await;
+            let late = submit(store, &f, "late").await;
+            let answered_late = submit(store, &f, "answered-late").await;
+            let fresh = submit(store, &f, "fresh").await;
+            // Two were due yesterday.
+            let yesterday = Utc::now() - TimeDelta::days(1);
+            application::Entity::update_many()
+                .col_expr(application::Column::RespondBy, Expr::value(yesterday))
+                .filter(application::Column::Id.is_in([late.id, answered_late.id]))
+                .exec(store.connection())
+                .await
+                .unwrap();
+            act(store, answered_late.id, ApplicationAction::Accept, Side::Institution, f.bank).await.unwrap();
+            act(store, fresh.id, ApplicationAction::Accept, Side::Institution, f.bank).await.unwrap();
+
+            let all = store.inbox(f.bank, &ApplicationFilter::default()).await.unwrap();
+            let overdue: Vec<(i64, bool)> = all.iter().map(|a| (a.id, a.overdue)).collect();
+            assert_eq!(overdue, [(fresh.id, false), (answered_late.id, true), (late.id, true)], "{}", db.backend);
+            let only = ApplicationFilter { overdue_only: true, ..Default::default() };
+            let ids: Vec<i64> = store.inbox(f.bank, &only).await.unwrap().iter().map(|a| a.id).collect();
+            assert_eq!(ids, [answered_late.id, late.id], "{}", db.backend);
+
+            let accepted = ApplicationFilter { state: Some(ApplicationState::Accepted), ..Default::default() };
+            assert_eq!(store.inbox(f.bank, &accepted).await.unwrap().len(), 2);
+            let other_product = ApplicationFilter { product_id: Some(f.product + 1), ..Default::default() };
+            assert!(store.inbox(f.bank, &other_product).await.unwrap().is_empty());
+            let today = shanghai_today();
+            let days = |from, to| ApplicationFilter { from, to, ..Default::default() };
+            assert_eq!(store.inbox(f.bank, &days(Some(today), Some(today))).await.unwrap().len(), 3);
+            let tomorrow = today.succ_opt();
+            assert!(store.inbox(f.bank, &days(tomorrow, None)).await.unwrap().is_empty());
+            assert!(store.inbox(f.bank, &days(None, today.pred_opt())).await.unwrap().is_empty());
+            assert!(store.inbox(f.other_bank, &ApplicationFilter::default()).await.unwrap().is_empty());
+            let limited = ApplicationFilter { limit: 1, ..Default::default() };
+            assert_eq!(store.all_applications(&limited).await.unwrap().len(), 1);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn notifications_are_read_by_their_party_only() {
+        each(async |db| {
+            let store = &db.store;
+            let f = fixture(store).await;
+            for key in ["a", "b", "c"] {
+                submit(store, &f, key).await;
+            }
+            let bank = Party::Institution(f.bank);
+            assert_eq!(store.unread_count(bank).await.unwrap(), 3, "{}", db.backend);
+            let list = store.notifications_for(bank, true).await.unwrap();
+            assert!(list.windows(2).all(|w| w[0].id > w[1].id));
+            assert!(list[0].title.contains("新的融资申请"));
+            assert!(list[0].link.starts_with("/bank/applications/"));
+            let other = Party::Institution(f.other_bank);
+            assert!(matches!(store.mark_notification_read(other, list[0].id).await, Err(StoreError::NotFound { .. })));
+            let firm = Party::Enterprise(f.enterprise);
+            assert!(matches!(store.mark_notification_read(firm, list[0].id).await, Err(StoreError::NotFound { .. })));
+            store.mark_notification_read(bank, list[0].id).await.unwrap();
+            store.mark_notification_read(bank, list[0].id).await.unwrap();
+            assert_eq!(store.unread_count(bank).await.unwrap(), 2);
+            assert_eq!(store.notifications_for(bank, true).await.unwrap().len(), 2);
+            assert_eq!(store.notifications_for(bank, false).await.unwrap().len(), 3);
+            assert_eq!(store.mark_all_read(bank).await.unwrap(), 2);
+            assert_eq!(store.unread_count(bank).await.unwrap(), 0);
+            assert_eq!(store.unread_count(firm).await.unwrap(), 0);
+        })
+        .await;
+    }
+
+    #[test]
+    fn shanghai_days_start_at_utc_sixteen_hundred() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        assert_eq!(day_start(day).to_rfc3339(), "2026-11-21T16:00:00+00:00");
+        let t = day_start(day) - TimeDelta::seconds(1);
+        assert_eq!(shanghai_date(t), NaiveDate::from_ymd_opt(2026, 11, 21).unwrap());
+        assert!(is_overdue(t, None, day_start(day)));
+        assert!(!is_overdue(day_start(day), Some(t), day_start(day)));
+    }
+}

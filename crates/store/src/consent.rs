@@ -1,0 +1,488 @@
+//! Consent (which institutions may see an SME's profile) and the log of profile views.
+//!
+//! A consent row names one institution, or none for "every institution"; revoking stamps `revoked_at`, so
+//! the history stays. `enterprise.discoverable` always equals "has an active consent for every
+//! institution": both are written in the same transaction, and the write bumps the enterprise revision so
+//! the in-memory reverse-matching pool re-reads the firm. Profiles loaded in bulk (the demo's, an import)
+//! may be discoverable without a consent row; reads therefore take `discoverable` as the consent for all.
+
+use crate::audit::{self, AuditEvent};
+use crate::entity::{application, consent, enterprise, institution, profile_view};
+use crate::{Store, StoreError};
+use chrono::{DateTime, Duration, Utc};
+use finmart_domain::{FieldErrors, InstitutionKind, Labelled, ValueError};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+/// Why an institution looked at a profile.
+pub const VIEW_CONTEXTS: &[&str] = &["candidates", "application", "need", "profile"];
+
+/// How long a listing (candidates, the needs feed) counts as one view of each firm listed.
+const LIST_VIEW_WINDOW_HOURS: i64 = 24;
+
+/// One consent, active or revoked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsentEntry {
+    pub id: i64,
+    /// `None`: every institution.
+    pub institution_id: Option<i64>,
+    pub institution_name: Option<String>,
+    pub granted_at: DateTime<Utc>,
+    pub granted_by: Option<i64>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_by: Option<i64>,
+}
+
+impl ConsentEntry {
+    #[must_use]
+    pub fn is_active(&self) -> bool {
+        self.revoked_at.is_none()
+    }
+}
+
+/// An enterprise's consents: whether every institution may see it, which ones may, and the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Consents {
+    /// Every institution may see the profile (the enterprise is discoverable).
+    pub all: bool,
+    /// The institutions named in an active consent, by name.
+    pub institutions: Vec<ConsentEntry>,
+    /// Every consent ever given, newest first (active ones included).
+    pub history: Vec<ConsentEntry>,
+}
+
+/// One recorded view of a profile by an institution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProfileViewEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub account_id: Option<i64>,
+    /// `candidates`, `application`, `need` or `profile`.
+    pub context: String,
+    pub application_id: Option<i64>,
+}
+
+fn active_for(enterprise_id: i64, institution_id: Option<i64>) -> Condition {
+    let who = match institution_id {
+        Some(id) => consent::Column::InstitutionId.eq(id),
+        None => consent::Column::InstitutionId.is_null(),
+    };
+    Condition::all()
+        .add(consent::Column::EnterpriseId.eq(enterprise_id))
+        .add(who)
+        .add(consent::Column::RevokedAt.is_null())
+}
+
+async fn enterprise_row(db: &impl ConnectionTrait, id: i64) -> Result<enterprise::Model, StoreError> {
+    enterprise::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound { what: "enterprise", key: id.to_string() })
+}
+
+/// The institution a consent may name: an existing lender (guarantee agencies neither search for firms nor
+/// take needs).
+async fn check_lender(db: &impl ConnectionTrait, id: i64) -> Result<(), StoreError> {
+    let row = institution::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound { what: "institution", key: id.to_string() })?;
+    if row.kind == InstitutionKind::GuaranteeAgency.as_str() {
+        let mut errors = FieldErrors::default();
+        errors.push("institution_id", ValueError::Invalid("担保机构不查看企业画像，无需授权".to_owned()));
+        return Err(StoreError::Invalid(errors));
+    }
+    Ok(())
+}
+
+/// Whether `institution_id` may see enterprise `enterprise_id` by consent (for all, or for it), inside any
+/// connection or transaction.
+pub(crate) async fn consents_to(
+    db: &impl ConnectionTrait,
+    enterprise_id: i64,
+    institution_id: i64,
+) -> Result<bool, StoreError> {
+    if enterprise_row(db, enterprise_id).await?.discoverable {
+        return Ok(true);
+    }
+    let rows = consent::Entity::find()
+        .filter(consent::Column::EnterpriseId.eq(enterprise_id))
+        .filter(consent::Column::RevokedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(consent::Column::InstitutionId.is_null())
+                .add(consent::Column::InstitutionId.eq(institution_id)),
+        )
+        .count(db)
+        .await?;
+    Ok(rows > 0)
+}
+
+/// Of `ids`, the enterprises that `institution_id` may see by consent (for all, or for it).
+pub(crate) async fn consenting_among(
+    db: &impl ConnectionTrait,
+    institution_id: i64,
+    ids: &[i64],
+) -> Result<HashSet<i64>, StoreError> {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(500) {
+        let open: Vec<i64> = enterprise::Entity::find()
+            .select_only()
+            .column(enterprise::Column::Id)
+            .filter(enterprise::Column::Id.is_in(chunk.iter().copied()))
+            .filter(enterprise::Column::Discoverable.eq(true))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(open);
+        let consented: Vec<i64> = consent::Entity::find()
+            .select_only()
+            .column(consent::Column::EnterpriseId)
+            .filter(consent::Column::EnterpriseId.is_in(chunk.iter().copied()))
+            .filter(consent::Column::RevokedAt.is_null())
+            .filter(
+                Condition::any()
+                    .add(consent::Column::InstitutionId.is_null())
+                    .add(consent::Column::InstitutionId.eq(institution_id)),
+            )
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(consented);
+    }
+    Ok(out)
+}
+
+async fn names(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, String>, StoreError> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows: Vec<(i64, String)> = institution::Entity::find()
+        .select_only()
+        .column(institution::Column::Id)
+        .column(institution::Column::Name)
+        .filter(institution::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+impl Store {
+    /// Lets `institution_id` (or, with `None`, every institution) see the enterprise's profile, for reverse
+    /// matching and posted needs. Returns whether anything changed (an active consent for the same party is
+    /// left as it is, and nothing is audited).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown enterprise or institution; [`StoreError::Invalid`] naming
+    /// `institution_id` for a guarantee agency; database failure.
+    pub async fn grant_consent(
+        &self,
+        enterprise_id: i64,
+        institution_id: Option<i64>,
+        event: &AuditEvent<'_>,
+    ) -> Result<bool, StoreError> {
+        let txn = self.db.begin().await?;
+        let firm = enterprise_row(&txn, enterprise_id).await?;
+        if let Some(id) = institution_id {
+            check_lender(&txn, id).await?;
+        }
+        let active = consent::Entity::find().filter(active_for(enterprise_id, institution_id)).count(&txn).await? > 0;
+        if active && (institution_id.is_some() || firm.discoverable) {
+            return Ok(false);
+        }
+        let row = if active {
+            None
+        } else {
+            Some(
+                consent::ActiveModel {
+                    enterprise_id: Set(enterprise_id),
+                    institution_id: Set(institution_id),
+                    granted_at: Set(Utc::now()),
+                    granted_by: Set(event.account_id),
+                    revoked_at: Set(None),
+                    revoked_by: Set(None),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?,
+            )
+        };
+        if institution_id.is_none() {
+            crate::enterprises::set_discoverable_in(&txn, enterprise_id, true).await?;
+        }
+        let mut event = event.clone().enterprise(enterprise_id);
+        event.action = "consent.grant";
+        if let Some(row) = &row {
+            event = event.subject("consent", row.id);
+        }
+        if let Some(id) = institution_id {
+            event = event.institution(id);
+        }
+        event.detail = serde_json::json!({ "institution_id": institution_id, "all": institution_id.is_none() });
+        audit::append(&txn, &event).await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// Withdraws the consent given to `institution_id` (or, with `None`, to every institution) at once.
+    /// Returns whether anything changed (nothing is audited otherwise).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown enterprise; database failure.
+    pub async fn revoke_consent(
+        &self,
+        enterprise_id: i64,
+        institution_id: Option<i64>,
+        event: &AuditEvent<'_>,
+    ) -> Result<bool, StoreError> {
+        let txn = self.db.begin().await?;
+        let firm = enterprise_row(&txn, enterprise_id).await?;
+        let revoked = consent::Entity::update_many()
+            .col_expr(consent::Column::RevokedAt, Expr::value(Utc::now()))
+            .col_expr(consent::Column::RevokedBy, Expr::value(event.account_id))
+            .filter(active_for(enterprise_id, institution_id))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        let was_open = institution_id.is_none() && firm.discoverable;
+        if revoked == 0 && !was_open {
+            return Ok(false);
+        }
+        if institution_id.is_none() {
+            crate::enterprises::set_discoverable_in(&txn, enterprise_id, false).await?;
+        }
+        let mut event = event.clone().enterprise(enterprise_id).subject("enterprise", enterprise_id);
+        event.action = "consent.revoke";
+        if let Some(id) = institution_id {
+            event = event.institution(id);
+        }
+        event.detail = serde_json::json!({ "institution_id": institution_id, "all": institution_id.is_none() });
+        audit::append(&txn, &event).await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// The enterprise's consents: active and past.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown enterprise; database failure.
+    pub async fn consents(&self, enterprise_id: i64) -> Result<Consents, StoreError> {
+        let firm = enterprise_row(&self.db, enterprise_id).await?;
+        let rows = consent::Entity::find()
+            .filter(consent::Column::EnterpriseId.eq(enterprise_id))
+            .order_by_desc(consent::Column::Id)
+            .all(&self.db)
+            .await?;
+        let names = names(&self.db, rows.iter().filter_map(|r| r.institution_id)).await?;
+        let history: Vec<ConsentEntry> = rows
+            .into_iter()
+            .map(|r| ConsentEntry {
+                id: r.id,
+                institution_id: r.institution_id,
+                institution_name: r.institution_id.and_then(|id| names.get(&id).cloned()),
+                granted_at: r.granted_at,
+                granted_by: r.granted_by,
+                revoked_at: r.revoked_at,
+                revoked_by: r.revoked_by,
+            })
+            .collect();
+        let mut institutions: Vec<ConsentEntry> =
+            history.iter().filter(|c| c.is_active() && c.institution_id.is_some()).cloned().collect();
+        institutions.sort_by(|a, b| a.institution_name.cmp(&b.institution_name));
+        institutions.dedup_by_key(|c| c.institution_id);
+        Ok(Consents { all: firm.discoverable, institutions, history })
+    }
+
+    /// Whether `institution_id` may see the enterprise's profile: it consented (to every institution or to
+    /// this one), or it applied to this institution.
+    ///
+    /// # Errors
+    /// Database failure. An unknown enterprise is simply not visible.
+    pub async fn may_view_profile(&self, enterprise_id: i64, institution_id: i64) -> Result<bool, StoreError> {
+        match consents_to(&self.db, enterprise_id, institution_id).await {
+            Ok(true) => return Ok(true),
+            Ok(false) => {}
+            Err(StoreError::NotFound { .. }) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        let applied = application::Entity::find()
+            .filter(application::Column::EnterpriseId.eq(enterprise_id))
+            .filter(application::Column::InstitutionId.eq(institution_id))
+            .count(&self.db)
+            .await?;
+        Ok(applied > 0)
+    }
+
+    /// The enterprises that consented to `institution_id` by name (not those open to every institution):
+    /// what a filter of the reverse-matching pool adds to the firms open to all.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn consenting_enterprises(&self, institution_id: i64) -> Result<Vec<i64>, StoreError> {
+        let mut ids: Vec<i64> = consent::Entity::find()
+            .select_only()
+            .column(consent::Column::EnterpriseId)
+            .filter(consent::Column::InstitutionId.eq(institution_id))
+            .filter(consent::Column::RevokedAt.is_null())
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Of `enterprise_ids`, those that `institution_id` may see by consent now (for all, or for it): the
+    /// check a list from an in-memory copy goes through before it is shown.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn consenting_among(
+        &self,
+        institution_id: i64,
+        enterprise_ids: &[i64],
+    ) -> Result<HashSet<i64>, StoreError> {
+        consenting_among(&self.db, institution_id, enterprise_ids).await
+    }
+
+    /// Records that `institution_id` (through `account_id`, when a person) looked at the enterprise's
+    /// profile, and audits it as `profile.view` for both parties.
+    ///
+    /// `context` is one of [`VIEW_CONTEXTS`]: `candidates`, `application` (with `application_id`), `need` or
+    /// `profile`.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] naming `context` for another context; database failure.
+    pub async fn record_profile_view(
+        &self,
+        enterprise_id: i64,
+        institution_id: i64,
+        account_id: Option<i64>,
+        context: &str,
+        application_id: Option<i64>,
+        event: &AuditEvent<'_>,
+    ) -> Result<(), StoreError> {
+        check_context(context)?;
+        let txn = self.db.begin().await?;
+        insert_view(&txn, enterprise_id, institution_id, account_id, context, application_id, event).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Records a listing (candidates, the needs feed) as one view of each firm listed, except firms this
+    /// institution already viewed in the same context within the last day. Returns how many were recorded.
+    ///
+    /// # Errors
+    /// As [`Store::record_profile_view`].
+    pub async fn record_list_views(
+        &self,
+        enterprise_ids: &[i64],
+        institution_id: i64,
+        account_id: Option<i64>,
+        context: &str,
+        event: &AuditEvent<'_>,
+    ) -> Result<usize, StoreError> {
+        check_context(context)?;
+        if enterprise_ids.is_empty() {
+            return Ok(0);
+        }
+        let since = Utc::now() - Duration::hours(LIST_VIEW_WINDOW_HOURS);
+        let txn = self.db.begin().await?;
+        let seen: HashSet<i64> = profile_view::Entity::find()
+            .select_only()
+            .column(profile_view::Column::EnterpriseId)
+            .filter(profile_view::Column::InstitutionId.eq(institution_id))
+            .filter(profile_view::Column::Context.eq(context))
+            .filter(profile_view::Column::At.gt(since))
+            .filter(profile_view::Column::EnterpriseId.is_in(enterprise_ids.iter().copied()))
+            .into_tuple::<i64>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .collect();
+        let mut recorded = 0;
+        let mut done = HashSet::new();
+        for &id in enterprise_ids {
+            if seen.contains(&id) || !done.insert(id) {
+                continue;
+            }
+            insert_view(&txn, id, institution_id, account_id, context, None, event).await?;
+            recorded += 1;
+        }
+        txn.commit().await?;
+        Ok(recorded)
+    }
+
+    /// The views of the enterprise's profile, newest first, with the institutions' names (at most `limit`).
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn profile_views(&self, enterprise_id: i64, limit: u64) -> Result<Vec<ProfileViewEntry>, StoreError> {
+        let rows = profile_view::Entity::find()
+            .filter(profile_view::Column::EnterpriseId.eq(enterprise_id))
+            .order_by_desc(profile_view::Column::Id)
+            .limit(limit.clamp(1, 1000))
+            .all(&self.db)
+            .await?;
+        let names = names(&self.db, rows.iter().map(|r| r.institution_id)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ProfileViewEntry {
+                id: r.id,
+                at: r.at,
+                institution_name: names.get(&r.institution_id).cloned().unwrap_or_default(),
+                institution_id: r.institution_id,
+                account_id: r.account_id,
+                context: r.context,
+                application_id: r.application_id,
+            })
+            .collect())
+    }
+}
+
+fn check_context(context: &str) -> Result<(), StoreError> {
+    if VIEW_CONTEXTS.contains(&context) {
+        return Ok(());
+    }
+    let mut errors = FieldErrors::default();
+    errors.push("context", ValueError::Invalid(format!("应为 {} 之一", VIEW_CONTEXTS.join("、"))));
+    Err(StoreError::Invalid(errors))
+}
+
+async fn insert_view(
+    txn: &impl ConnectionTrait,
+    enterprise_id: i64,
+    institution_id: i64,
+    account_id: Option<i64>,
+    context: &str,
+    application_id: Option<i64>,
+    event: &AuditEvent<'_>,
+) -> Result<(), StoreError> {
+    let row = profile_view::ActiveModel {
+        enterprise_id: Set(enterprise_id),
+        institution_id: Set(institution_id),
+        account_id: Set(account_id),
+        at: Set(Utc::now()),
+        context: Set(context.to_owned()),
+        application_id: Set(application_id),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let mut event =
+        event.clone().enterprise(enterprise_id).institution(institution_id).subject("enterprise", enterprise_id);
+    event.action = "profile.view";
+    event.detail = serde_json::json!({ "context": context, "application_id": application_id, "view_id": row.id });
+    audit::append(txn, &event).await
+}

@@ -1,0 +1,41 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "application")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub product_id: i64,
+    pub institution_id: i64,
+    pub guarantee_agency_id: Option<i64>,
+    pub applicant_account_id: i64,
+    pub idempotency_key: String,
+    pub amount_fen: i64,
+    pub term_months: i32,
+    pub purpose: String,
+    pub purpose_text: String,
+    pub profile: String,
+    pub district: String,
+    pub industry: String,
+    pub scale: Option<String>,
+    pub family: String,
+    pub state: String,
+    pub submitted_at: DateTimeUtc,
+    pub respond_by: DateTimeUtc,
+    pub first_response_at: Option<DateTimeUtc>,
+    pub decided_at: Option<DateTimeUtc>,
+    pub disbursed_at: Option<DateTimeUtc>,
+    pub disbursed_amount_fen: Option<i64>,
+    pub disbursed_rate_bps: Option<i32>,
+    pub disbursed_term_months: Option<i32>,
+    pub disbursed_on: Option<Date>,
+    pub reason: Option<String>,
+    pub offer_id: Option<i64>,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,111 @@
+//! Where sessions live: the database (the default: SQLite with no configuration, or PostgreSQL) or Redis
+//! when `REDIS_URL` is set. One enum so the router has one type whichever is in force.
+
+use finmart_store::Store;
+use tower_sessions::cookie::time::OffsetDateTime;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::{SessionStore, session_store};
+use tower_sessions_redis_store::RedisStore;
+use tower_sessions_redis_store::fred::prelude::{ClientLike, Config as RedisConfig, Pool};
+
+/// Sessions in the application database's `session` table.
+#[derive(Debug, Clone)]
+pub struct SqlSessions(pub Store);
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+fn expiry(record: &Record) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(record.expiry_date.unix_timestamp(), 0).unwrap_or_default()
+}
+
+#[async_trait::async_trait]
+impl SessionStore for SqlSessions {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // Ids are 128 random bits; still, never hand out one that exists.
+        while self.0.session_exists(&record.id.to_string()).await.map_err(backend)? {
+            record.id = Id::default();
+        }
+        self.save(record).await
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let data = serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        self.0.session_save(&record.id.to_string(), &data, expiry(record)).await.map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let Some(data) = self.0.session_load(&id.to_string()).await.map_err(backend)? else { return Ok(None) };
+        let record: Record = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok((record.expiry_date > OffsetDateTime::now_utc()).then_some(record))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.0.session_delete(&id.to_string()).await.map_err(backend)
+    }
+}
+
+/// The session store in force.
+#[derive(Debug, Clone)]
+pub enum Sessions {
+    Sql(SqlSessions),
+    Redis(RedisStore<Pool>),
+}
+
+impl Sessions {
+    /// Redis when a URL is given (connecting now, so a wrong URL fails the start), else the database.
+    ///
+    /// # Errors
+    /// The Redis URL does not parse or the server cannot be reached.
+    pub async fn open(store: &Store, redis_url: Option<&str>) -> anyhow::Result<Self> {
+        let Some(url) = redis_url else { return Ok(Self::Sql(SqlSessions(store.clone()))) };
+        let pool = Pool::new(RedisConfig::from_url(url)?, None, None, None, 4)?;
+        // The connection task runs for the life of the process; the pool reconnects on its own.
+        let _connection = pool.connect();
+        tokio::time::timeout(std::time::Duration::from_secs(10), pool.wait_for_connect())
+            .await
+            .map_err(|_| anyhow::anyhow!("Redis at the configured REDIS_URL did not answer within 10 s"))??;
+        Ok(Self::Redis(RedisStore::new(pool)))
+    }
+
+    /// `sql` or `redis`, for logs and the health check.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Sql(_) => "database",
+            Self::Redis(_) => "redis",
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionStore for Sessions {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            Self::Sql(s) => s.create(record).await,
+            Self::Redis(s) => s.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            Self::Sql(s) => s.save(record).await,
+            Self::Redis(s) => s.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Self::Sql(s) => s.load(id).await,
+            Self::Redis(s) => s.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            Self::Sql(s) => s.delete(id).await,
+            Self::Redis(s) => s.delete(id).await,
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! Accounts end to end: sign-in and sign-out, session rotation, CSRF, throttling, disabled accounts,
+//! registration, invitations, API tokens and the audit log, on SQLite and PostgreSQL.
+
+use crate::app::TestApp;
+use axum::http::{Method, StatusCode};
+use finmart_cli::demo_accounts::{DEMO_AGENCY, DEMO_BANK, DEMO_BANK2, DEMO_OPERATOR, DEMO_PASSWORD, DEMO_SME, DEMO_SME2};
+use serde_json::json;
+
+#[tokio::test]
+async fn every_demo_account_signs_in_and_out() {
+    for app in TestApp::each(true).await {
+        for (login, role) in [
+            (DEMO_OPERATOR, "operator"),
+            (DEMO_BANK, "institution"),
+            (DEMO_BANK2, "institution"),
+            (DEMO_SME, "sme"),
+            (DEMO_SME2, "sme"),
+            (DEMO_AGENCY, "agency"),
+        ] {
+            let client = app.sign_in(login).await;
+            let (status, me) = client.get("/api/v1/session").await;
+            assert_eq!(status, StatusCode::OK, "{login}: {me}");
+            assert_eq!(me["account"]["role"], role);
+            assert_eq!(me["account"]["login"], login);
+            assert!(me["account"].get("password_hash").is_none());
+            let cookie = client.cookie().expect("session cookie");
+            let (status, _) = client.delete("/api/v1/session").await;
+            assert_eq!(status, StatusCode::NO_CONTENT);
+            // The old cookie no longer works: the session is gone from the store, not just from the browser.
+            let (status, _, _) = app.get_with_cookie("/api/v1/session", Some(&cookie)).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{login} after sign-out on {}", app.backend);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_session_id_changes_at_sign_in_and_cookies_are_protected() {
+    let Some(app) = TestApp::with_demo(crate::app::Backend::Sqlite).await else { return };
+    let visitor = app.anonymous();
+    let reply = visitor.request(Method::GET, "/login", None, Vec::new()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let before = visitor.cookie().expect("the login page starts a session for its CSRF token");
+    let token = reply.body.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf field");
+    visitor.set_csrf(Some(token));
+    let (status, location, _) =
+        visitor.post_form("/login", &[("login", DEMO_SME), ("password", DEMO_PASSWORD), ("next", "/sme/applications")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/sme/applications"));
+    let after = visitor.cookie().expect("cookie");
+    assert_ne!(before, after, "session fixation: the id must change at sign-in");
+    // The pre-login session id does not carry the sign-in.
+    let (status, _, _) = app.get_with_cookie("/api/v1/session", Some(&before)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Cookie attributes.
+    let client = app.anonymous();
+    let reply = client
+        .request(Method::POST, "/api/v1/session", Some("application/json"), json!({"login": DEMO_SME, "password": DEMO_PASSWORD}).to_string().into_bytes())
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let (_, set_cookie, _) = {
+        let r = app.get_with_cookie("/login", None).await;
+        (r.0, r.1, r.2)
+    };
+    let set_cookie = set_cookie.expect("set-cookie on the login page");
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    // An open redirect is refused: `next` must be a local path.
+    let visitor = app.anonymous();
+    let reply = visitor.request(Method::GET, "/login", None, Vec::new()).await;
+    let token = reply.body.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_owned();
+    visitor.set_csrf(Some(&token));
+    let (_, location, _) =
+        visitor.post_form("/login", &[("login", DEMO_SME), ("password", DEMO_PASSWORD), ("next", "//evil.example/")]).await;
+    assert_eq!(location.as_deref(), Some("/sme/applications"));
+}
+
+#[tokio::test]
+async fn state_changes_need_the_csrf_token() {
+    for app in TestApp::each(true).await {
+        let bank = app.sign_in(DEMO_BANK).await;
+        bank.set_csrf(None);
+        let (status, body) = bank.post("/api/v1/tokens", &json!({"name": "core"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["code"], "csrf");
+        bank.set_csrf(Some("0000"));
+        let (status, _) = bank.post("/api/v1/tokens", &json!({"name": "core"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        // A form without the field is refused too.
+        let (status, _, _) = bank.post_form("/logout", &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let bank = app.sign_in(DEMO_BANK).await;
+        let (status, body) = bank.post("/api/v1/tokens", &json!({"name": "core"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_throttled_per_account() {
+    for app in TestApp::each(true).await {
+        let client = app.anonymous();
+        for _ in 0..5 {
+            let (status, body) = client.post("/api/v1/session", &json!({"login": DEMO_BANK, "password": "wrong-password1"})).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+            assert_eq!(body["message"], "账号或密码错误");
+        }
+        // Now even the right password waits.
+        let (status, body) = client.post("/api/v1/session", &json!({"login": DEMO_BANK, "password": DEMO_PASSWORD})).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        assert!(body["message"].as_str().unwrap().contains("15 分钟"));
+        // Other accounts are not locked out by it.
+        let (status, _) = client.post("/api/v1/session", &json!({"login": DEMO_SME, "password": DEMO_PASSWORD})).await;
+        assert_eq!(status, StatusCode::OK);
+        // Unknown logins answer exactly like wrong passwords.
+        let (status, body) = app.anonymous().post("/api/v1/session", &json!({"login": "nobody@x.cn", "password": "whatever1"})).await;
+        assert_eq!((status, body["message"].as_str()), (StatusCode::UNAUTHORIZED, Some("账号或密码错误")));
+        let operator = app.sign_in(DEMO_OPERATOR).await;
+        let (_, log) = operator.get("/api/v1/audit?limit=500").await;
+        let failures = log.as_array().unwrap().iter().filter(|e| e["action"] == "login.failed").count();
+        assert!(failures >= 6, "failed sign-ins are audited: {failures}");
+    }
+}
+
+#[tokio::test]
+async fn a_disabled_account_stops_at_once() {
+    for app in TestApp::each(true).await {
+        let bank = app.sign_in(DEMO_BANK2).await;
+        let operator = app.sign_in(DEMO_OPERATOR).await;
+        let (_, accounts) = operator.get("/api/v1/accounts").await;
+        let id = accounts.as_array().unwrap().iter().find(|a| a["login"] == DEMO_BANK2).unwrap()["id"].as_i64().unwrap();
+        let (status, body) = operator.post(&format!("/api/v1/accounts/{id}/disable"), &json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["disabled"], true);
+        let (status, _) = bank.get("/api/v1/session").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "the live session ends");
+        let (status, body) = app.anonymous().post("/api/v1/session", &json!({"login": DEMO_BANK2, "password": DEMO_PASSWORD})).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("account_disabled")));
+        let (status, _) = operator.post(&format!("/api/v1/accounts/{id}/enable"), &json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        app.sign_in(DEMO_BANK2).await;
+        // Nobody else may do this.
+        let sme = app.sign_in(DEMO_SME).await;
+        let (status, _) = sme.post(&format!("/api/v1/accounts/{id}/disable"), &json!({})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn enterprises_register_themselves_with_a_valid_credit_code() {
+    for app in TestApp::each(true).await {
+        let profile = json!({"uscc": "91120116MA05JQ8X3B", "name": "津沽测试科技有限公司", "district": "binhai",
+            "industry": "software", "established": "2019-03-01", "employees": 25, "revenue": 800_000_000});
+        let client = app.anonymous();
+        let (status, body) =
+            client.post("/api/v1/register", &json!({"login": "Boss@Example.cn", "password": "abc12345", "profile": profile})).await;
+        if status != StatusCode::CREATED {
+            panic!("register on {}: {status} {body}", app.backend);
+        }
+        assert_eq!(body["account"]["role"], "sme");
+        assert_eq!(body["account"]["login"], "boss@example.cn");
+        let (status, me) = client.get("/api/v1/session").await;
+        assert_eq!(status, StatusCode::OK, "registration signs in: {me}");
+        // The same enterprise cannot register twice, and a bad code is named.
+        let (status, body) =
+            app.anonymous().post("/api/v1/register", &json!({"login": "other@example.cn", "password": "abc12345", "profile": profile})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        let mut bad = profile.clone();
+        bad["uscc"] = json!("91120116MA05JQ8X3A");
+        let (status, body) =
+            app.anonymous().post("/api/v1/register", &json!({"login": "x@example.cn", "password": "abc12345", "profile": bad})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["field"], "profile.uscc");
+        let (status, body) =
+            app.anonymous().post("/api/v1/register", &json!({"login": "y@example.cn", "password": "short", "profile": profile})).await;
+        assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("password")));
+    }
+}
+
+#[tokio::test]
+async fn the_operator_invites_institution_users() {
+    for app in TestApp::each(true).await {
+        let operator = app.sign_in(DEMO_OPERATOR).await;
+        let (_, institutions) = app.get_json("/api/v1/institutions").await;
+        let find = |code: &str| institutions.as_array().unwrap().iter().find(|i| i["code"] == code).unwrap()["id"].as_i64().unwrap();
+        let (bank, agency) = (find("haihe-bank"), find("jinmen-guarantee"));
+        let (status, body) = operator
+            .post("/api/v1/accounts", &json!({"login": "new@haihe.cn", "display_name": "新同事", "role": "institution", "institution_id": bank}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let path = body["invite_path"].as_str().expect("an invitation").to_owned();
+        let token = path.trim_start_matches("/invite/");
+        // An agency user must belong to an agency, an institution user to a lender.
+        let (status, _) = operator
+            .post("/api/v1/accounts", &json!({"login": "x@haihe.cn", "display_name": "X", "role": "agency", "institution_id": bank}))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let (status, _) = operator
+            .post("/api/v1/accounts", &json!({"login": "y@jm.cn", "display_name": "Y", "role": "institution", "institution_id": agency}))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        // Not signed in before the password is set; the invitation works once.
+        let (status, _) = app.anonymous().post("/api/v1/session", &json!({"login": "new@haihe.cn", "password": "abc12345"})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _) = app.anonymous().post(&format!("/api/v1/invites/{token}"), &json!({"password": "abc12345"})).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _) = app.anonymous().post(&format!("/api/v1/invites/{token}"), &json!({"password": "abc12345"})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let user = app.sign_in_with("new@haihe.cn", "abc12345").await;
+        let (_, me) = user.get("/api/v1/session").await;
+        assert_eq!(me["account"]["institution_id"], bank);
+        // Only the operator creates accounts.
+        let (status, _) = user
+            .post("/api/v1/accounts", &json!({"login": "z@haihe.cn", "display_name": "Z", "role": "institution", "institution_id": bank}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn api_tokens_are_scoped_hashed_and_revocable() {
+    for app in TestApp::each(true).await {
+        let bank = app.sign_in(DEMO_BANK).await;
+        let (status, created) = bank.post("/api/v1/tokens", &json!({"name": "核心系统"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let secret = created["secret"].as_str().unwrap().to_owned();
+        assert!(secret.starts_with("fmt_"));
+        let (_, list) = bank.get("/api/v1/tokens").await;
+        assert!(!list.to_string().contains(&secret), "the secret is never shown again");
+        let system = app.with_token(&secret);
+        let (status, me) = system.get("/api/v1/tokens").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "tokens cannot manage tokens: {me}");
+        let (status, _) = system.get("/api/v1/audit").await;
+        assert_eq!(status, StatusCode::OK, "a token acts for its institution");
+        // Another bank cannot see or revoke it.
+        let other = app.sign_in(DEMO_BANK2).await;
+        let id = created["token"]["id"].as_i64().unwrap();
+        let (_, theirs) = other.get("/api/v1/tokens").await;
+        assert_eq!(theirs, json!([]));
+        let (status, _) = other.delete(&format!("/api/v1/tokens/{id}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // SMEs have no tokens.
+        let (status, _) = app.sign_in(DEMO_SME).await.post("/api/v1/tokens", &json!({"name": "x"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = bank.delete(&format!("/api/v1/tokens/{id}")).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, body) = system.get("/api/v1/audit").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "revoked at once: {body}");
+        let (status, _) = app.with_token("fmt_nonsense").get("/api/v1/audit").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn each_party_reads_only_its_own_audit_entries() {
+    for app in TestApp::each(true).await {
+        let bank = app.sign_in(DEMO_BANK).await;
+        let bank2 = app.sign_in(DEMO_BANK2).await;
+        let sme = app.sign_in(DEMO_SME).await;
+        let (_, bank_me) = bank.get("/api/v1/session").await;
+        let (_, sme_me) = sme.get("/api/v1/session").await;
+        let bank_inst = bank_me["account"]["institution_id"].as_i64().unwrap();
+        let sme_ent = sme_me["account"]["enterprise_id"].as_i64().unwrap();
+        for (client, check) in [(&bank, Some(("institution_id", bank_inst))), (&sme, Some(("enterprise_id", sme_ent)))] {
+            let (status, log) = client.get("/api/v1/audit").await;
+            assert_eq!(status, StatusCode::OK);
+            let entries = log.as_array().unwrap();
+            assert!(!entries.is_empty());
+            if let Some((key, id)) = check {
+                assert!(entries.iter().all(|e| e[key] == id), "{key} {id}: {log}");
+            }
+        }
+        let (_, log2) = bank2.get("/api/v1/audit").await;
+        assert!(log2.as_array().unwrap().iter().all(|e| e["institution_id"] != bank_inst));
+        let operator = app.sign_in(DEMO_OPERATOR).await;
+        let (_, all) = operator.get("/api/v1/audit?limit=500").await;
+        let logins = all.as_array().unwrap().iter().filter(|e| e["action"] == "login").count();
+        assert!(logins >= 4, "{logins}");
+        let (status, body) = operator.get("/api/v1/audit?limit=0").await;
+        assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("limit")));
+        let (status, _) = app.anonymous().get("/api/v1/audit").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_refuses_updates_in_the_database() {
+    use sea_orm::ConnectionTrait;
+    for app in TestApp::each(true).await {
+        app.sign_in(DEMO_SME).await;
+        let db = app.state.store.connection();
+        assert!(db.execute_unprepared("UPDATE audit_log SET action = 'x'").await.is_err(), "{}", app.backend);
+        assert!(db.execute_unprepared("DELETE FROM audit_log").await.is_err(), "{}", app.backend);
+    }
+}
+
+#[tokio::test]
+async fn pages_redirect_to_sign_in_and_show_the_role_menu() {
+    let Some(app) = TestApp::with_demo(crate::app::Backend::Sqlite).await else { return };
+    let (status, location, _) = {
+        let r = app.anonymous().request(Method::GET, "/admin/accounts", None, Vec::new()).await;
+        (r.status, r.location, r.body)
+    };
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/login?next=%2Fadmin%2Faccounts"));
+    let operator = app.sign_in(DEMO_OPERATOR).await;
+    let (status, html) = operator.get_text("/admin/accounts").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("账号管理") && html.contains(DEMO_BANK), "{html}");
+    assert!(html.contains("name=\"csrf\""));
+    let sme = app.sign_in(DEMO_SME).await;
+    let (status, html) = sme.get_text("/admin/accounts").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{html}");
+    let (_, home) = sme.get_text("/").await;
+    assert!(home.contains("我的申请") && home.contains("退出"), "the SME menu on every page");
+    let (status, html) = app.anonymous().get_text("/register").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("统一社会信用代码"));
+}

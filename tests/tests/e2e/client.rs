@@ -1,0 +1,149 @@
+//! A signed-in (or anonymous) HTTP client of a [`TestApp`]: keeps the session cookie, sends the CSRF token
+//! on every state-changing request, and speaks JSON, forms and plain text.
+
+use crate::app::TestApp;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use finmart_cli::demo_accounts::DEMO_PASSWORD;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use std::sync::Mutex;
+use tower::ServiceExt;
+
+pub struct Client<'a> {
+    pub app: &'a TestApp,
+    pub login: Option<String>,
+    cookie: Mutex<Option<String>>,
+    csrf: Mutex<Option<String>>,
+    bearer: Option<String>,
+}
+
+/// A response: status, `Location` header, body text.
+pub struct Reply {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl TestApp {
+    /// A client with no session.
+    pub fn anonymous(&self) -> Client<'_> {
+        Client { app: self, login: None, cookie: Mutex::new(None), csrf: Mutex::new(None), bearer: None }
+    }
+
+    /// A client signed in as a demo account (all share [`DEMO_PASSWORD`]).
+    pub async fn sign_in(&self, login: &str) -> Client<'_> {
+        self.sign_in_with(login, DEMO_PASSWORD).await
+    }
+
+    /// A client signed in with this login and password (panics when sign-in fails).
+    pub async fn sign_in_with(&self, login: &str, password: &str) -> Client<'_> {
+        let client = self.anonymous();
+        let (status, body) = client.post("/api/v1/session", &json!({"login": login, "password": password})).await;
+        assert_eq!(status, StatusCode::OK, "sign in as {login} on {}: {body}", self.backend);
+        *client.csrf.lock().unwrap() = body["csrf"].as_str().map(str::to_owned);
+        Client { login: Some(login.to_owned()), ..client }
+    }
+
+    /// A client using an institution's API token.
+    pub fn with_token(&self, token: &str) -> Client<'_> {
+        Client { bearer: Some(token.to_owned()), ..self.anonymous() }
+    }
+}
+
+impl Client<'_> {
+    pub async fn request(&self, method: Method, uri: &str, content_type: Option<&str>, body: Vec<u8>) -> Reply {
+        let mut request = Request::builder().method(method.clone()).uri(uri);
+        if let Some(cookie) = self.cookie.lock().unwrap().clone() {
+            request = request.header("cookie", cookie);
+        }
+        if let Some(token) = &self.bearer {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        if method != Method::GET
+            && let Some(csrf) = self.csrf.lock().unwrap().clone()
+        {
+            request = request.header("x-csrf-token", csrf);
+        }
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        let response = self.app.router.clone().oneshot(request.body(Body::from(body)).expect("request")).await.expect("response");
+        for value in response.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap_or("");
+            if let Some(pair) = text.split(';').next()
+                && pair.starts_with("finmart_session=")
+            {
+                let cleared = text.contains("Max-Age=0") || pair == "finmart_session=";
+                *self.cookie.lock().unwrap() = (!cleared).then(|| pair.to_owned());
+            }
+        }
+        let status = response.status();
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        Reply { status, location, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    fn parse(&self, uri: &str, reply: &Reply) -> Value {
+        if reply.body.is_empty() {
+            return Value::Null;
+        }
+        serde_json::from_str(&reply.body).unwrap_or_else(|e| {
+            panic!("{uri} as {:?} on {}: not JSON ({e}): {}", self.login, self.app.backend, reply.body)
+        })
+    }
+
+    pub async fn get(&self, uri: &str) -> (StatusCode, Value) {
+        let reply = self.request(Method::GET, uri, None, Vec::new()).await;
+        let json = self.parse(uri, &reply);
+        (reply.status, json)
+    }
+
+    pub async fn get_text(&self, uri: &str) -> (StatusCode, String) {
+        let reply = self.request(Method::GET, uri, None, Vec::new()).await;
+        (reply.status, reply.body)
+    }
+
+    pub async fn send(&self, method: Method, uri: &str, body: &Value) -> (StatusCode, Value) {
+        let reply = self.request(method, uri, Some("application/json"), body.to_string().into_bytes()).await;
+        let json = self.parse(uri, &reply);
+        (reply.status, json)
+    }
+
+    pub async fn post(&self, uri: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(Method::POST, uri, body).await
+    }
+
+    pub async fn put(&self, uri: &str, body: &Value) -> (StatusCode, Value) {
+        self.send(Method::PUT, uri, body).await
+    }
+
+    pub async fn delete(&self, uri: &str) -> (StatusCode, Value) {
+        let reply = self.request(Method::DELETE, uri, None, Vec::new()).await;
+        let json = self.parse(uri, &reply);
+        (reply.status, json)
+    }
+
+    /// A urlencoded form post (the CSRF token goes in the header, as the middleware accepts either).
+    pub async fn post_form(&self, uri: &str, fields: &[(&str, &str)]) -> (StatusCode, Option<String>, String) {
+        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let reply = self.request(Method::POST, uri, Some("application/x-www-form-urlencoded"), body.into_bytes()).await;
+        (reply.status, reply.location, reply.body)
+    }
+
+    /// The session cookie, for tests of the session itself.
+    pub fn cookie(&self) -> Option<String> {
+        self.cookie.lock().unwrap().clone()
+    }
+
+    /// Replaces the CSRF token this client sends (tests of CSRF refusal).
+    pub fn set_csrf(&self, token: Option<&str>) {
+        *self.csrf.lock().unwrap() = token.map(str::to_owned);
+    }
+}
