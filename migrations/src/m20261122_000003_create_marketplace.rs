@@ -6,11 +6,11 @@
 //! agency) from the profile and product at submission, so statistics never parse JSON.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{self, ConnectionTrait};
 use sea_orm_migration::schema::{
     big_integer, big_integer_null, boolean, date, date_null, integer, integer_null, pk_auto, string_len,
     string_len_null, text, text_null, timestamp_with_time_zone, timestamp_with_time_zone_null,
 };
+use sea_orm_migration::sea_orm::{self, ConnectionTrait};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

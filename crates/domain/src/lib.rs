@@ -25,8 +25,8 @@ pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, RULE_KEYS};
 pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
 pub use labels::{Labelled, join_zh};
 pub use market::{
-    ApplicationAction, ApplicationState, Disbursement, MAX_NOTE_CHARS, NeedState, OfferState, OfferTerms, Principal, Role, Side,
-    TransitionError, check_password, normalize_login,
+    ApplicationAction, ApplicationState, Disbursement, MAX_NOTE_CHARS, NeedState, OfferState, OfferTerms, Principal,
+    Role, Side, TransitionError, check_password, normalize_login,
 };
 pub use money::Fen;
 pub use product::{

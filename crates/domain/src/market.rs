@@ -99,7 +99,9 @@ pub enum ApplicationAction {
     Accept,
     Approve,
     /// A reason is required.
-    Reject { reason: String },
+    Reject {
+        reason: String,
+    },
     Disburse(Disbursement),
     /// By the enterprise, any time before a decision is final.
     Withdraw,
@@ -172,7 +174,12 @@ impl ApplicationAction {
     ///
     /// # Errors
     /// The action is not allowed from `from`, is taken by the wrong side, or its fields are invalid.
-    pub fn apply(&self, from: ApplicationState, side: Side, submitted: NaiveDate) -> Result<ApplicationState, TransitionError> {
+    pub fn apply(
+        &self,
+        from: ApplicationState,
+        side: Side,
+        submitted: NaiveDate,
+    ) -> Result<ApplicationState, TransitionError> {
         use ApplicationState as S;
         if side != self.side() {
             return Err(TransitionError::WrongSide(self.side()));
@@ -252,7 +259,9 @@ pub fn normalize_login(text: &str) -> Result<String, ValueError> {
         return Err(ValueError::BadCharacter(bad));
     }
     match login.split_once('@') {
-        Some((user, host)) if !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.contains('@') => {
+        Some((user, host))
+            if !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.contains('@') =>
+        {
             Ok(login)
         }
         _ => Err(ValueError::Invalid("请输入有效的邮箱地址".to_owned())),
@@ -346,7 +355,8 @@ mod tests {
             term: Months::new(12).unwrap(),
             date: day("2026-10-01"),
         });
-        let TransitionError::Invalid(errors) = early.apply(S::Approved, Side::Institution, submitted).unwrap_err() else {
+        let TransitionError::Invalid(errors) = early.apply(S::Approved, Side::Institution, submitted).unwrap_err()
+        else {
             panic!("expected field errors")
         };
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();

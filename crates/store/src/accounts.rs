@@ -171,9 +171,12 @@ impl Store {
         let existing = enterprise::Entity::find().filter(enterprise::Column::Uscc.eq(uscc.as_str())).one(&txn).await?;
         let enterprise_id = match existing {
             Some(row) => {
-                let taken = account::Entity::find().filter(account::Column::EnterpriseId.eq(row.id)).count(&txn).await?;
+                let taken =
+                    account::Entity::find().filter(account::Column::EnterpriseId.eq(row.id)).count(&txn).await?;
                 if taken > 0 {
-                    return Err(StoreError::Conflict("该企业已注册，请由已有账户登录 / this enterprise already has an account".to_owned()));
+                    return Err(StoreError::Conflict(
+                        "该企业已注册，请由已有账户登录 / this enterprise already has an account".to_owned(),
+                    ));
                 }
                 row.id
             }
@@ -270,7 +273,12 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::NotFound`]; database failure.
-    pub async fn set_account_disabled(&self, id: i64, disabled: bool, event: &AuditEvent<'_>) -> Result<Account, StoreError> {
+    pub async fn set_account_disabled(
+        &self,
+        id: i64,
+        disabled: bool,
+        event: &AuditEvent<'_>,
+    ) -> Result<Account, StoreError> {
         let txn = self.db.begin().await?;
         let row = account::Entity::find_by_id(id)
             .one(&txn)
@@ -299,7 +307,8 @@ impl Store {
             .filter(login_failure::Column::Login.eq(account.login.as_str()))
             .exec(&txn)
             .await?;
-        audit::append(&txn, &AuditEvent::by(&account.principal(), address, "login").subject("account", account.id)).await?;
+        audit::append(&txn, &AuditEvent::by(&account.principal(), address, "login").subject("account", account.id))
+            .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -308,7 +317,12 @@ impl Store {
     ///
     /// # Errors
     /// Database failure.
-    pub async fn record_login_failure(&self, login: &str, address: &str, account: Option<&Account>) -> Result<(), StoreError> {
+    pub async fn record_login_failure(
+        &self,
+        login: &str,
+        address: &str,
+        account: Option<&Account>,
+    ) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
         login_failure::ActiveModel {
             login: Set(login.chars().take(100).collect()),
@@ -318,7 +332,8 @@ impl Store {
         }
         .insert(&txn)
         .await?;
-        let mut event = AuditEvent::anonymous(Some(address), "login.failed").detail(serde_json::json!({ "login": login }));
+        let mut event =
+            AuditEvent::anonymous(Some(address), "login.failed").detail(serde_json::json!({ "login": login }));
         if let Some(account) = account {
             event = AuditEvent::by(&account.principal(), Some(address), "login.failed").subject("account", account.id);
         }
@@ -331,7 +346,12 @@ impl Store {
     ///
     /// # Errors
     /// Database failure.
-    pub async fn login_failures_since(&self, login: &str, address: &str, since: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
+    pub async fn login_failures_since(
+        &self,
+        login: &str,
+        address: &str,
+        since: DateTime<Utc>,
+    ) -> Result<(u64, u64), StoreError> {
         let by_login = login_failure::Entity::find()
             .filter(login_failure::Column::Login.eq(login))
             .filter(login_failure::Column::At.gt(since))

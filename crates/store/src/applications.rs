@@ -398,7 +398,7 @@ fn party_condition(party: Party) -> Condition {
 }
 
 /// What the enterprise is told when its application moves to `to`.
-fn enterprise_message(app: &Application, to: ApplicationState, action: &ApplicationAction) -> (String, String) {
+fn enterprise_message(app: &Application, action: &ApplicationAction) -> (String, String) {
     let what = format!("“{}”（{}，{}）", app.product_name, app.amount.display_zh(), app.term.display_zh());
     match action {
         ApplicationAction::Accept => (
@@ -425,7 +425,7 @@ fn enterprise_message(app: &Application, to: ApplicationState, action: &Applicat
             ),
         ),
         ApplicationAction::Withdraw => {
-            (format!("申请已{}", to.label_zh()), format!("您已撤回对{what}的申请（{}）。", app.institution_name))
+            ("您已撤回融资申请".to_owned(), format!("您已撤回对{what}的申请（{}）。", app.institution_name))
         }
     }
 }
@@ -682,7 +682,7 @@ impl Store {
         }
         .insert(&txn)
         .await?;
-        let (title, body) = enterprise_message(&before, to, action);
+        let (title, body) = enterprise_message(&before, action);
         let kind = format!("application_{}", to.as_str());
         notify(
             &txn,
@@ -1121,6 +1121,11 @@ mod tests {
             act(store, second.id, ApplicationAction::Withdraw, e, f.enterprise).await.unwrap();
             let to_bank = store.notifications_for(Party::Institution(f.bank), true).await.unwrap();
             assert_eq!(to_bank[0].kind, "application_withdrawn");
+            let to_firm = store.notifications_for(Party::Enterprise(f.enterprise), true).await.unwrap();
+            assert_eq!(
+                (to_firm[0].kind.as_str(), to_firm[0].title.as_str()),
+                ("application_withdrawn", "您已撤回融资申请")
+            );
             let third = submit(store, &f, "k-3").await;
             act(store, third.id, ApplicationAction::Accept, i, f.bank).await.unwrap();
             let rejected =

@@ -151,7 +151,8 @@ impl Store {
     /// Database failure.
     pub async fn audit_log(&self, query: AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
         use sea_orm::Condition;
-        let mut select = audit_log::Entity::find().order_by_desc(audit_log::Column::Id).limit(query.limit.clamp(1, 500));
+        let mut select =
+            audit_log::Entity::find().order_by_desc(audit_log::Column::Id).limit(query.limit.clamp(1, 500));
         if query.enterprise_id.is_some() || query.institution_id.is_some() {
             let mut party = Condition::any();
             if let Some(id) = query.enterprise_id {

@@ -311,7 +311,11 @@ impl Store {
 /// # Errors
 /// [`StoreError::Invalid`] for a profile that does not validate (fields prefixed `profile.`); database
 /// failure, including a credit code already on file.
-pub(crate) async fn insert_in(txn: &impl ConnectionTrait, profile: &EnterpriseProfile, discoverable: bool) -> Result<i64, StoreError> {
+pub(crate) async fn insert_in(
+    txn: &impl ConnectionTrait,
+    profile: &EnterpriseProfile,
+    discoverable: bool,
+) -> Result<i64, StoreError> {
     use sea_orm::ActiveModelTrait;
     let uscc = checked(profile, "profile.").map_err(StoreError::Invalid)?;
     let revision = bump(txn).await?;
@@ -323,7 +327,11 @@ pub(crate) async fn insert_in(txn: &impl ConnectionTrait, profile: &EnterprisePr
 ///
 /// # Errors
 /// Database failure.
-pub(crate) async fn set_discoverable_in(txn: &impl ConnectionTrait, id: i64, discoverable: bool) -> Result<(), StoreError> {
+pub(crate) async fn set_discoverable_in(
+    txn: &impl ConnectionTrait,
+    id: i64,
+    discoverable: bool,
+) -> Result<(), StoreError> {
     let revision = bump(txn).await?;
     enterprise::Entity::update_many()
         .col_expr(enterprise::Column::Discoverable, Expr::value(discoverable))
@@ -341,8 +349,15 @@ impl Store {
     /// # Errors
     /// [`StoreError::Invalid`] for a profile that does not validate or names another credit code;
     /// [`StoreError::NotFound`]; database failure.
-    pub async fn update_enterprise(&self, id: i64, profile: &EnterpriseProfile) -> Result<StoredEnterprise, StoreError> {
-        let stored = self.enterprise(id).await?.ok_or_else(|| StoreError::NotFound { what: "enterprise", key: id.to_string() })?;
+    pub async fn update_enterprise(
+        &self,
+        id: i64,
+        profile: &EnterpriseProfile,
+    ) -> Result<StoredEnterprise, StoreError> {
+        let stored = self
+            .enterprise(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: "enterprise", key: id.to_string() })?;
         if profile.uscc != stored.profile.uscc {
             let mut errors = FieldErrors::default();
             errors.push("uscc", ValueError::Invalid("统一社会信用代码不可修改".to_owned()));

@@ -17,8 +17,8 @@ pub mod entity;
 mod error;
 mod import;
 mod institutions;
-mod needs;
 mod mapping;
+mod needs;
 mod product_admin;
 mod products;
 mod sessions;
@@ -40,8 +40,8 @@ pub use error::StoreError;
 pub use import::{ImportSummary, RowError};
 pub use needs::{NeedRecord, NewNeed, NewOffer, OfferRecord};
 pub use product_admin::{
-    EditOutcome, LifecycleAct, ManagedProduct, ProductReview, ProductVersion, ReviewDecision, ReviewItem, UploadSummary,
-    VersionAction,
+    EditOutcome, LifecycleAct, ManagedProduct, ProductReview, ProductVersion, ReviewDecision, ReviewItem,
+    UploadSummary, VersionAction,
 };
 pub use products::SaveOutcome;
 pub use tokens::ApiTokenInfo;

@@ -651,10 +651,10 @@ impl Store {
             .ok_or_else(|| offer_not_found(offer_id))?;
         if need.state == NeedState::Accepted.as_str() && need.accepted_offer_id == Some(offer_id) {
             // Accepted before (a double click, a retry, another user of the same firm): the same application.
-            if let Some(app) = chosen.application_id {
-                if let Some(app) = self.application(app).await? {
-                    return Ok((app, false));
-                }
+            if let Some(app) = chosen.application_id
+                && let Some(app) = self.application(app).await?
+            {
+                return Ok((app, false));
             }
         } else if need.state != NeedState::Open.as_str() {
             let state = NeedState::parse(&need.state).map_or(need.state.clone(), |s| s.label_zh().to_owned());

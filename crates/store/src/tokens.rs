@@ -85,7 +85,12 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::NotFound`]; database failure.
-    pub async fn revoke_api_token(&self, institution_id: i64, id: i64, event: &AuditEvent<'_>) -> Result<(), StoreError> {
+    pub async fn revoke_api_token(
+        &self,
+        institution_id: i64,
+        id: i64,
+        event: &AuditEvent<'_>,
+    ) -> Result<(), StoreError> {
         let txn = self.db.begin().await?;
         let row = api_token::Entity::find_by_id(id)
             .filter(api_token::Column::InstitutionId.eq(institution_id))

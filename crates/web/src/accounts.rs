@@ -115,7 +115,12 @@ pub async fn authenticate(state: &AppState, caller: &Caller, login: &str, secret
     match found {
         Some((account, _)) if matches => {
             if account.disabled {
-                return Err(ApiError::new(StatusCode::FORBIDDEN, "account_disabled", "该账号已停用", "this account is disabled"));
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "account_disabled",
+                    "该账号已停用",
+                    "this account is disabled",
+                ));
             }
             state.store.record_login(&account, Some(&caller.address)).await?;
             Ok(account)
@@ -197,7 +202,11 @@ async fn session_get(
 
 /// Sign out: the session is deleted.
 #[utoipa::path(delete, path = "/api/v1/session", responses((status = 204)), tag = "accounts")]
-async fn session_delete(State(state): State<AppState>, caller: Caller, session: Session) -> Result<StatusCode, ApiError> {
+async fn session_delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    session: Session,
+) -> Result<StatusCode, ApiError> {
     if let Some(p) = &caller.principal {
         state.store.audit(&AuditEvent::by(p, Some(&caller.address), "logout")).await?;
     }
@@ -255,7 +264,8 @@ async fn register(
     body: Bytes,
 ) -> Result<(StatusCode, Json<SessionView>), ApiError> {
     let body: RegisterBody = json_body(&body)?;
-    let (account, csrf) = register_enterprise(&state, &caller, &session, &body.login, &body.password, &body.profile).await?;
+    let (account, csrf) =
+        register_enterprise(&state, &caller, &session, &body.login, &body.password, &body.profile).await?;
     Ok((StatusCode::CREATED, Json(SessionView { account: AccountView::from(&account), csrf })))
 }
 
@@ -407,7 +417,8 @@ pub async fn set_disabled(
     if id == operator.account_id {
         return Err(ApiError::conflict("不能停用自己的账号", "you cannot disable your own account"));
     }
-    let event = AuditEvent::by(operator, Some(&caller.address), if disabled { "account.disable" } else { "account.enable" });
+    let event =
+        AuditEvent::by(operator, Some(&caller.address), if disabled { "account.disable" } else { "account.enable" });
     Ok(state.store.set_account_disabled(id, disabled, &event).await?)
 }
 
@@ -489,7 +500,12 @@ fn token_manager(p: &Principal, caller: &Caller) -> Result<i64, ApiError> {
 ///
 /// # Errors
 /// 403 for anyone but an institution user in a session; 400 for a bad name.
-pub async fn create_token(state: &AppState, caller: &Caller, p: &Principal, name: &str) -> Result<NewTokenView, ApiError> {
+pub async fn create_token(
+    state: &AppState,
+    caller: &Caller,
+    p: &Principal,
+    name: &str,
+) -> Result<NewTokenView, ApiError> {
     let institution = token_manager(p, caller)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 60 {
@@ -504,7 +520,11 @@ pub async fn create_token(state: &AppState, caller: &Caller, p: &Principal, name
 
 /// The caller's institution's API tokens.
 #[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = Vec<TokenView>)), tag = "accounts")]
-async fn tokens_list(State(state): State<AppState>, caller: Caller, Auth(p): Auth) -> Result<Json<Vec<TokenView>>, ApiError> {
+async fn tokens_list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Auth(p): Auth,
+) -> Result<Json<Vec<TokenView>>, ApiError> {
     let institution = token_manager(&p, &caller)?;
     Ok(Json(state.store.api_tokens(institution).await?.iter().map(TokenView::from).collect()))
 }
@@ -550,12 +570,19 @@ async fn token_revoke(
 ///
 /// # Errors
 /// Database failure.
-pub async fn audit_entries(state: &AppState, p: &Principal, before: Option<i64>, limit: u64) -> Result<Vec<AuditEntry>, ApiError> {
+pub async fn audit_entries(
+    state: &AppState,
+    p: &Principal,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<AuditEntry>, ApiError> {
     let mut query = AuditQuery { before, limit, ..AuditQuery::default() };
     match p.role {
         Role::Operator => {}
         Role::Sme => query.enterprise_id = Some(auth::enterprise_of(p)?),
-        Role::Institution | Role::Agency => query.institution_id = Some(p.institution_id.ok_or_else(ApiError::forbidden)?),
+        Role::Institution | Role::Agency => {
+            query.institution_id = Some(p.institution_id.ok_or_else(ApiError::forbidden)?)
+        }
     }
     Ok(state.store.audit_log(query).await?)
 }
@@ -613,9 +640,9 @@ async fn audit_log(
                 })?);
             }
             "limit" => {
-                limit = number().filter(|n| *n <= 500).ok_or_else(|| {
-                    ApiError::invalid("limit", &ValueError::Invalid("须为 1–500 的整数".to_owned()))
-                })?;
+                limit = number()
+                    .filter(|n| *n <= 500)
+                    .ok_or_else(|| ApiError::invalid("limit", &ValueError::Invalid("须为 1–500 的整数".to_owned())))?;
             }
             other => return Err(ApiError::invalid(other, &ValueError::Invalid("未知参数".to_owned()))),
         }

@@ -220,10 +220,9 @@ async fn check_csrf(request: Request, expected: Option<&str>) -> Result<Request,
         let ok = form_urlencoded::parse(&bytes).any(|(k, v)| k == CSRF_FIELD && password::same_secret(&v, expected));
         return if ok { Ok(Request::from_parts(parts, Body::from(bytes))) } else { Err(refuse()) };
     }
-    let in_query = request
-        .uri()
-        .query()
-        .is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == CSRF_FIELD && password::same_secret(&v, expected)));
+    let in_query = request.uri().query().is_some_and(|q| {
+        form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == CSRF_FIELD && password::same_secret(&v, expected))
+    });
     if in_query { Ok(request) } else { Err(refuse()) }
 }
 

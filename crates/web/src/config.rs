@@ -43,6 +43,13 @@ impl Config {
     /// A configuration for tests: a data directory of their own, any free port.
     #[must_use]
     pub fn for_tests(data_dir: PathBuf, database_url: Option<String>) -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 0)), data_dir, database_url, redis_url: None, secure_cookies: false, log_json: false }
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            database_url,
+            redis_url: None,
+            secure_cookies: false,
+            log_json: false,
+        }
     }
 }

@@ -103,10 +103,21 @@ impl ApiError {
 
 impl ApiError {
     /// Any error with a status, a stable code and the reason in both languages.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>, message_en: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        message_en: impl Into<String>,
+    ) -> Self {
         Self {
             status,
-            body: ErrorBody { code, message: message.into(), message_en: message_en.into(), field: None, errors: Vec::new() },
+            body: ErrorBody {
+                code,
+                message: message.into(),
+                message_en: message_en.into(),
+                field: None,
+                errors: Vec::new(),
+            },
         }
     }
 

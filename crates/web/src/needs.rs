@@ -87,6 +87,7 @@ fn error_messages(e: &ApiError, lang: Lang) -> Map<String, Value> {
 }
 
 /// Renders one of this module's pages with the common frame.
+#[allow(clippy::too_many_arguments)]
 fn show(
     state: &AppState,
     lang: Lang,

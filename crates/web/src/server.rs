@@ -1,8 +1,8 @@
 //! Building the application and serving it: database, index, change follower, router, graceful shutdown.
 
+use crate::auth::sessions::Sessions;
 use crate::config::Config;
 use crate::state::{App, AppState};
-use crate::auth::sessions::Sessions;
 use crate::{api, assets, auth, match_pages, pages};
 use axum::Router;
 use axum::extract::State;
@@ -121,7 +121,7 @@ async fn follow_pool(state: AppState) {
             tracing::warn!(error = %e.body.message_en, "reverse-matching pool could not refresh; retrying");
         }
         ticks += 1;
-        if ticks % SESSION_SWEEP_TICKS == 0 {
+        if ticks.is_multiple_of(SESSION_SWEEP_TICKS) {
             // Expired database sessions are never read again; sweep them now and then (Redis expires its own).
             if let Err(e) = state.store.session_delete_expired().await {
                 tracing::warn!(error = %e, "expired sessions could not be removed");

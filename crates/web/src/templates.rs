@@ -86,9 +86,15 @@ mod tests {
             ("login.html", json!({"next": "/"})),
             ("register.html", json!({"choices": {"districts": [], "industries": []}})),
             ("invite.html", json!({"account": {"login": "a@b.cn", "display_name": "A", "role": "x"}})),
-            ("admin_accounts.html", json!({"accounts": [{"id": 1, "login": "a@b.cn", "display_name": "A", "role": "r", "role_en": "r", "disabled": false, "invited": true}], "lenders": [{"id": 1, "name": "x"}], "agencies": []})),
+            (
+                "admin_accounts.html",
+                json!({"accounts": [{"id": 1, "login": "a@b.cn", "display_name": "A", "role": "r", "role_en": "r", "disabled": false, "invited": true}], "lenders": [{"id": 1, "name": "x"}], "agencies": []}),
+            ),
             ("tokens.html", json!({"tokens": [{"id": 1, "name": "x", "prefix": "fmt_", "created": "2026"}]})),
-            ("audit.html", json!({"entries": [{"id": 1, "at": "x", "label": "登录", "action": "login", "subject": "account 1", "detail": ""}], "next": null, "all": true})),
+            (
+                "audit.html",
+                json!({"entries": [{"id": 1, "at": "x", "label": "登录", "action": "login", "subject": "account 1", "detail": ""}], "next": null, "all": true}),
+            ),
         ] {
             let mut context = frame.clone();
             for (k, v) in extra.as_object().unwrap() {

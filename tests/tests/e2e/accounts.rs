@@ -3,7 +3,9 @@
 
 use crate::app::TestApp;
 use axum::http::{Method, StatusCode};
-use finmart_cli::demo_accounts::{DEMO_AGENCY, DEMO_BANK, DEMO_BANK2, DEMO_OPERATOR, DEMO_PASSWORD, DEMO_SME, DEMO_SME2};
+use finmart_cli::demo_accounts::{
+    DEMO_AGENCY, DEMO_BANK, DEMO_BANK2, DEMO_OPERATOR, DEMO_PASSWORD, DEMO_SME, DEMO_SME2,
+};
 use serde_json::json;
 
 #[tokio::test]
@@ -40,10 +42,12 @@ async fn the_session_id_changes_at_sign_in_and_cookies_are_protected() {
     let reply = visitor.request(Method::GET, "/login", None, Vec::new()).await;
     assert_eq!(reply.status, StatusCode::OK);
     let before = visitor.cookie().expect("the login page starts a session for its CSRF token");
-    let token = reply.body.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf field");
+    let token =
+        reply.body.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf field");
     visitor.set_csrf(Some(token));
-    let (status, location, _) =
-        visitor.post_form("/login", &[("login", DEMO_SME), ("password", DEMO_PASSWORD), ("next", "/sme/applications")]).await;
+    let (status, location, _) = visitor
+        .post_form("/login", &[("login", DEMO_SME), ("password", DEMO_PASSWORD), ("next", "/sme/applications")])
+        .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location.as_deref(), Some("/sme/applications"));
     let after = visitor.cookie().expect("cookie");
@@ -54,7 +58,12 @@ async fn the_session_id_changes_at_sign_in_and_cookies_are_protected() {
     // Cookie attributes.
     let client = app.anonymous();
     let reply = client
-        .request(Method::POST, "/api/v1/session", Some("application/json"), json!({"login": DEMO_SME, "password": DEMO_PASSWORD}).to_string().into_bytes())
+        .request(
+            Method::POST,
+            "/api/v1/session",
+            Some("application/json"),
+            json!({"login": DEMO_SME, "password": DEMO_PASSWORD}).to_string().into_bytes(),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK);
     let (_, set_cookie, _) = {
@@ -69,8 +78,9 @@ async fn the_session_id_changes_at_sign_in_and_cookies_are_protected() {
     let reply = visitor.request(Method::GET, "/login", None, Vec::new()).await;
     let token = reply.body.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_owned();
     visitor.set_csrf(Some(&token));
-    let (_, location, _) =
-        visitor.post_form("/login", &[("login", DEMO_SME), ("password", DEMO_PASSWORD), ("next", "//evil.example/")]).await;
+    let (_, location, _) = visitor
+        .post_form("/login", &[("login", DEMO_SME), ("password", DEMO_PASSWORD), ("next", "//evil.example/")])
+        .await;
     assert_eq!(location.as_deref(), Some("/sme/applications"));
 }
 
@@ -99,19 +109,22 @@ async fn failed_sign_ins_are_throttled_per_account() {
     for app in TestApp::each(true).await {
         let client = app.anonymous();
         for _ in 0..5 {
-            let (status, body) = client.post("/api/v1/session", &json!({"login": DEMO_BANK, "password": "wrong-password1"})).await;
+            let (status, body) =
+                client.post("/api/v1/session", &json!({"login": DEMO_BANK, "password": "wrong-password1"})).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
             assert_eq!(body["message"], "账号或密码错误");
         }
         // Now even the right password waits.
-        let (status, body) = client.post("/api/v1/session", &json!({"login": DEMO_BANK, "password": DEMO_PASSWORD})).await;
+        let (status, body) =
+            client.post("/api/v1/session", &json!({"login": DEMO_BANK, "password": DEMO_PASSWORD})).await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
         assert!(body["message"].as_str().unwrap().contains("15 分钟"));
         // Other accounts are not locked out by it.
         let (status, _) = client.post("/api/v1/session", &json!({"login": DEMO_SME, "password": DEMO_PASSWORD})).await;
         assert_eq!(status, StatusCode::OK);
         // Unknown logins answer exactly like wrong passwords.
-        let (status, body) = app.anonymous().post("/api/v1/session", &json!({"login": "nobody@x.cn", "password": "whatever1"})).await;
+        let (status, body) =
+            app.anonymous().post("/api/v1/session", &json!({"login": "nobody@x.cn", "password": "whatever1"})).await;
         assert_eq!((status, body["message"].as_str()), (StatusCode::UNAUTHORIZED, Some("账号或密码错误")));
         let operator = app.sign_in(DEMO_OPERATOR).await;
         let (_, log) = operator.get("/api/v1/audit?limit=500").await;
@@ -126,13 +139,15 @@ async fn a_disabled_account_stops_at_once() {
         let bank = app.sign_in(DEMO_BANK2).await;
         let operator = app.sign_in(DEMO_OPERATOR).await;
         let (_, accounts) = operator.get("/api/v1/accounts").await;
-        let id = accounts.as_array().unwrap().iter().find(|a| a["login"] == DEMO_BANK2).unwrap()["id"].as_i64().unwrap();
+        let id =
+            accounts.as_array().unwrap().iter().find(|a| a["login"] == DEMO_BANK2).unwrap()["id"].as_i64().unwrap();
         let (status, body) = operator.post(&format!("/api/v1/accounts/{id}/disable"), &json!({})).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["disabled"], true);
         let (status, _) = bank.get("/api/v1/session").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "the live session ends");
-        let (status, body) = app.anonymous().post("/api/v1/session", &json!({"login": DEMO_BANK2, "password": DEMO_PASSWORD})).await;
+        let (status, body) =
+            app.anonymous().post("/api/v1/session", &json!({"login": DEMO_BANK2, "password": DEMO_PASSWORD})).await;
         assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("account_disabled")));
         let (status, _) = operator.post(&format!("/api/v1/accounts/{id}/enable"), &json!({})).await;
         assert_eq!(status, StatusCode::OK);
@@ -150,8 +165,9 @@ async fn enterprises_register_themselves_with_a_valid_credit_code() {
         let profile = json!({"uscc": "91120116MA05JQ8X3B", "name": "津沽测试科技有限公司", "district": "binhai",
             "industry": "software", "established": "2019-03-01", "employees": 25, "revenue": 800_000_000});
         let client = app.anonymous();
-        let (status, body) =
-            client.post("/api/v1/register", &json!({"login": "Boss@Example.cn", "password": "abc12345", "profile": profile})).await;
+        let (status, body) = client
+            .post("/api/v1/register", &json!({"login": "Boss@Example.cn", "password": "abc12345", "profile": profile}))
+            .await;
         if status != StatusCode::CREATED {
             panic!("register on {}: {status} {body}", app.backend);
         }
@@ -160,17 +176,23 @@ async fn enterprises_register_themselves_with_a_valid_credit_code() {
         let (status, me) = client.get("/api/v1/session").await;
         assert_eq!(status, StatusCode::OK, "registration signs in: {me}");
         // The same enterprise cannot register twice, and a bad code is named.
-        let (status, body) =
-            app.anonymous().post("/api/v1/register", &json!({"login": "other@example.cn", "password": "abc12345", "profile": profile})).await;
+        let (status, body) = app
+            .anonymous()
+            .post("/api/v1/register", &json!({"login": "other@example.cn", "password": "abc12345", "profile": profile}))
+            .await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         let mut bad = profile.clone();
         bad["uscc"] = json!("91120116MA05JQ8X3A");
-        let (status, body) =
-            app.anonymous().post("/api/v1/register", &json!({"login": "x@example.cn", "password": "abc12345", "profile": bad})).await;
+        let (status, body) = app
+            .anonymous()
+            .post("/api/v1/register", &json!({"login": "x@example.cn", "password": "abc12345", "profile": bad}))
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(body["field"], "profile.uscc");
-        let (status, body) =
-            app.anonymous().post("/api/v1/register", &json!({"login": "y@example.cn", "password": "short", "profile": profile})).await;
+        let (status, body) = app
+            .anonymous()
+            .post("/api/v1/register", &json!({"login": "y@example.cn", "password": "short", "profile": profile}))
+            .await;
         assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("password")));
     }
 }
@@ -180,7 +202,9 @@ async fn the_operator_invites_institution_users() {
     for app in TestApp::each(true).await {
         let operator = app.sign_in(DEMO_OPERATOR).await;
         let (_, institutions) = app.get_json("/api/v1/institutions").await;
-        let find = |code: &str| institutions.as_array().unwrap().iter().find(|i| i["code"] == code).unwrap()["id"].as_i64().unwrap();
+        let find = |code: &str| {
+            institutions.as_array().unwrap().iter().find(|i| i["code"] == code).unwrap()["id"].as_i64().unwrap()
+        };
         let (bank, agency) = (find("haihe-bank"), find("jinmen-guarantee"));
         let (status, body) = operator
             .post("/api/v1/accounts", &json!({"login": "new@haihe.cn", "display_name": "新同事", "role": "institution", "institution_id": bank}))
@@ -190,26 +214,38 @@ async fn the_operator_invites_institution_users() {
         let token = path.trim_start_matches("/invite/");
         // An agency user must belong to an agency, an institution user to a lender.
         let (status, _) = operator
-            .post("/api/v1/accounts", &json!({"login": "x@haihe.cn", "display_name": "X", "role": "agency", "institution_id": bank}))
+            .post(
+                "/api/v1/accounts",
+                &json!({"login": "x@haihe.cn", "display_name": "X", "role": "agency", "institution_id": bank}),
+            )
             .await;
         assert_eq!(status, StatusCode::CONFLICT);
         let (status, _) = operator
-            .post("/api/v1/accounts", &json!({"login": "y@jm.cn", "display_name": "Y", "role": "institution", "institution_id": agency}))
+            .post(
+                "/api/v1/accounts",
+                &json!({"login": "y@jm.cn", "display_name": "Y", "role": "institution", "institution_id": agency}),
+            )
             .await;
         assert_eq!(status, StatusCode::CONFLICT);
         // Not signed in before the password is set; the invitation works once.
-        let (status, _) = app.anonymous().post("/api/v1/session", &json!({"login": "new@haihe.cn", "password": "abc12345"})).await;
+        let (status, _) =
+            app.anonymous().post("/api/v1/session", &json!({"login": "new@haihe.cn", "password": "abc12345"})).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        let (status, _) = app.anonymous().post(&format!("/api/v1/invites/{token}"), &json!({"password": "abc12345"})).await;
+        let (status, _) =
+            app.anonymous().post(&format!("/api/v1/invites/{token}"), &json!({"password": "abc12345"})).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
-        let (status, _) = app.anonymous().post(&format!("/api/v1/invites/{token}"), &json!({"password": "abc12345"})).await;
+        let (status, _) =
+            app.anonymous().post(&format!("/api/v1/invites/{token}"), &json!({"password": "abc12345"})).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let user = app.sign_in_with("new@haihe.cn", "abc12345").await;
         let (_, me) = user.get("/api/v1/session").await;
         assert_eq!(me["account"]["institution_id"], bank);
         // Only the operator creates accounts.
         let (status, _) = user
-            .post("/api/v1/accounts", &json!({"login": "z@haihe.cn", "display_name": "Z", "role": "institution", "institution_id": bank}))
+            .post(
+                "/api/v1/accounts",
+                &json!({"login": "z@haihe.cn", "display_name": "Z", "role": "institution", "institution_id": bank}),
+            )
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
@@ -259,7 +295,8 @@ async fn each_party_reads_only_its_own_audit_entries() {
         let (_, sme_me) = sme.get("/api/v1/session").await;
         let bank_inst = bank_me["account"]["institution_id"].as_i64().unwrap();
         let sme_ent = sme_me["account"]["enterprise_id"].as_i64().unwrap();
-        for (client, check) in [(&bank, Some(("institution_id", bank_inst))), (&sme, Some(("enterprise_id", sme_ent)))] {
+        for (client, check) in [(&bank, Some(("institution_id", bank_inst))), (&sme, Some(("enterprise_id", sme_ent)))]
+        {
             let (status, log) = client.get("/api/v1/audit").await;
             assert_eq!(status, StatusCode::OK);
             let entries = log.as_array().unwrap();

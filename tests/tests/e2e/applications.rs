@@ -439,3 +439,23 @@ async fn a_guarantee_agency_sees_applications_on_the_products_it_guarantees() {
         assert!(list["items"].as_array().unwrap().iter().any(|a| a["id"] == id));
     }
 }
+
+#[tokio::test]
+async fn the_application_api_is_documented() {
+    let app = TestApp::new(crate::app::Backend::Sqlite).await.unwrap();
+    let (status, spec) = app.get_json("/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    for (path, method) in [
+        ("/api/v1/applications", "post"),
+        ("/api/v1/applications", "get"),
+        ("/api/v1/applications/{id}", "get"),
+        ("/api/v1/applications/{id}/transitions", "post"),
+        ("/api/v1/notifications", "get"),
+        ("/api/v1/notifications/unread", "get"),
+        ("/api/v1/notifications/{id}/read", "post"),
+        ("/api/v1/notifications/read-all", "post"),
+    ] {
+        assert!(spec["paths"][path][method].is_object(), "{method} {path} documented");
+    }
+    assert!(spec["components"]["schemas"]["ApplicationView"].is_object());
+}

@@ -116,11 +116,8 @@ async fn read(world: &World<'_>, path: &str, allowed: &[Who]) {
 }
 
 fn refused(world: &World<'_>, who: Who, method: &str, path: &str, status: StatusCode, body: &Value) {
-    let expected: &[StatusCode] = if who == Anonymous {
-        &[StatusCode::UNAUTHORIZED]
-    } else {
-        &[StatusCode::FORBIDDEN, StatusCode::NOT_FOUND]
-    };
+    let expected: &[StatusCode] =
+        if who == Anonymous { &[StatusCode::UNAUTHORIZED] } else { &[StatusCode::FORBIDDEN, StatusCode::NOT_FOUND] };
     assert!(expected.contains(&status), "{who:?} {method} {path}: expected one of {expected:?}, got {status} {body}");
     assert!(!body.to_string().contains(&world.secret), "{who:?} {method} {path} leaked: {body}");
 }
@@ -189,12 +186,16 @@ async fn every_endpoint_admits_exactly_its_callers() {
         assert!(!feed.to_string().contains(&w.secret), "no consent, no need in the feed: {feed}");
 
         // Writes: each by its one party.
-        let reply = write(&w, "POST", &format!("/api/v1/applications/{a}/transitions"), &json!({"action": "accept"}), Bank).await;
+        let reply =
+            write(&w, "POST", &format!("/api/v1/applications/{a}/transitions"), &json!({"action": "accept"}), Bank)
+                .await;
         assert_eq!(reply["state"]["code"], "accepted");
         write(&w, "POST", &format!("/api/v1/bank/products/{p}/pause"), &json!({}), Bank).await;
         write(&w, "POST", &format!("/api/v1/bank/products/{p}/resume"), &json!({}), Bank).await;
         write(&w, "POST", &format!("/api/v1/me/needs/{n}/close"), &json!({}), Sme).await;
-        let reply = write(&w, "POST", &format!("/api/v1/applications/{a}/transitions"), &json!({"action": "withdraw"}), Sme).await;
+        let reply =
+            write(&w, "POST", &format!("/api/v1/applications/{a}/transitions"), &json!({"action": "withdraw"}), Sme)
+                .await;
         assert_eq!(reply["state"]["code"], "withdrawn");
         // Own-scoped writes: every SME user may change its own consent, nobody else any.
         for who in EVERYONE {

@@ -74,7 +74,8 @@ impl Client<'_> {
         if let Some(ct) = content_type {
             request = request.header("content-type", ct);
         }
-        let response = self.app.router.clone().oneshot(request.body(Body::from(body)).expect("request")).await.expect("response");
+        let response =
+            self.app.router.clone().oneshot(request.body(Body::from(body)).expect("request")).await.expect("response");
         for value in response.headers().get_all("set-cookie") {
             let text = value.to_str().unwrap_or("");
             if let Some(pair) = text.split(';').next()

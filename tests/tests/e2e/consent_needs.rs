@@ -303,7 +303,7 @@ async fn the_sme_edits_its_own_profile_but_not_its_credit_code() {
         let (_, after) = sme.get("/api/v1/me/profile").await;
         let p = &after["profile"];
         assert_eq!((p["name"].as_str(), p["employees"].as_i64()), (Some("天津改名科技有限公司"), Some(88)));
-        assert_eq!(p["revenue"], 15_000_000_00i64);
+        assert_eq!(p["revenue"], 1_500_000_000_i64);
         assert_eq!(p["uscc"], me["profile"]["uscc"], "the credit code stays");
         assert_eq!(p["qualifications"], json!(["high_tech"]));
     }
@@ -524,5 +524,62 @@ async fn the_needs_pages_post_offer_compare_and_accept() {
         assert!(html.contains("已接受"), "the bank's offers list shows the outcome");
         let (status, _) = w.bank.get_text("/sme/needs").await;
         assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+}
+
+/// What forward matching says of the product for each of the first candidates: every firm-side check
+/// passes (the need-side ones depend on the need asked for).
+#[tokio::test]
+async fn reverse_matching_agrees_with_forward_matching_for_the_products_institution() {
+    for app in TestApp::each(true).await {
+        let bank = app.sign_in(DEMO_BANK).await;
+        let bank_id = institution_of(&bank).await;
+        // One of the bank's products with firm-side rules, so the candidate list is a real selection.
+        let (_, search) = app.get_json(&format!("/api/v1/search?institution={bank_id}&per_page=100")).await;
+        let items = search["items"].as_array().expect("items");
+        let mut chosen = None;
+        for item in items {
+            let id = item["id"].as_i64().unwrap();
+            let (status, found) = bank.get(&format!("/api/v1/products/{id}/candidates?limit=10")).await;
+            assert_eq!(status, StatusCode::OK, "{found}");
+            let (pool, total) = (found["pool"].as_u64().unwrap(), found["total"].as_u64().unwrap());
+            if total > 0 && total < pool {
+                chosen = Some((item.clone(), found));
+                break;
+            }
+        }
+        let (product, found) = chosen.expect("a product of the bank that some firms fit");
+        let id = product["id"].as_i64().unwrap();
+        assert!(found["pool"].as_u64().unwrap() > 1000, "the demo firms open to all: {}", app.backend);
+        let candidates = found["candidates"].as_array().unwrap();
+        let scores: Vec<u64> = candidates.iter().map(|c| c["score"].as_u64().unwrap()).collect();
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]));
+        let ranks: Vec<u64> = candidates.iter().map(|c| c["rank"].as_u64().unwrap()).collect();
+        assert_eq!(ranks, (1..=candidates.len() as u64).collect::<Vec<_>>());
+        let need = json!({"amount": product["amount_min_fen"], "term": product["term_min_months"], "purpose": "working_capital"});
+        for c in candidates.iter().take(3) {
+            let stored = app.state.store.enterprise(c["profile_id"].as_i64().unwrap()).await.unwrap().unwrap();
+            assert!(stored.discoverable, "only firms that consented are found");
+            let (status, out) =
+                app.post_json("/api/v1/match", &json!({"profile": stored.profile, "need": need, "limit": 100})).await;
+            assert_eq!(status, StatusCode::OK);
+            let lists = ["eligible", "near_misses", "needs_info", "ineligible"];
+            let item = lists.iter().flat_map(|l| out[*l].as_array().unwrap().iter()).find(|i| i["product"]["id"] == id);
+            if let Some(item) = item {
+                let firm_failures: Vec<&Value> = item["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|f| {
+                        f["outcome"] != "pass"
+                            && !["amount", "term", "collateral", "guarantee", "max_cost", "speed"]
+                                .contains(&f["code"].as_str().unwrap())
+                    })
+                    .collect();
+                assert!(firm_failures.is_empty(), "{}: {firm_failures:?}", app.backend);
+            }
+            // The list's own explanation agrees: every finding passed.
+            assert!(c["findings"].as_array().unwrap().iter().all(|f| f["outcome"] == "pass"), "{c}");
+        }
     }
 }

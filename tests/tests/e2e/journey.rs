@@ -69,7 +69,8 @@ async fn bank_lists_operator_approves_sme_applies_bank_disburses() {
         let (_, me) = sme.get("/api/v1/session").await;
         let enterprise = me["account"]["enterprise_id"].as_i64().unwrap();
         let need = json!({"amount": 50_000_000, "term": 12, "purpose": "working_capital"});
-        let (status, matched) = sme.post("/api/v1/match", &json!({"profile_id": enterprise, "need": need, "limit": 100})).await;
+        let (status, matched) =
+            sme.post("/api/v1/match", &json!({"profile_id": enterprise, "need": need, "limit": 100})).await;
         assert_eq!(status, StatusCode::OK, "{matched}");
         let listed = ["eligible", "near_misses", "needs_info", "ineligible"]
             .iter()
@@ -120,7 +121,9 @@ async fn bank_lists_operator_approves_sme_applies_bank_disburses() {
         // 7. The audit log recorded the acts for each party.
         let (_, bank_log) = bank.get("/api/v1/audit?limit=500").await;
         let actions: Vec<&str> = bank_log.as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
-        for expected in ["product.create", "product.submit", "application.accept", "application.approve", "application.disburse"] {
+        for expected in
+            ["product.create", "product.submit", "application.accept", "application.approve", "application.disburse"]
+        {
             assert!(actions.contains(&expected), "{expected} in {actions:?}");
         }
         let (_, sme_log) = sme.get("/api/v1/audit?limit=500").await;

@@ -5,8 +5,8 @@
 
 mod accounts;
 mod app;
-mod authz;
 mod applications;
+mod authz;
 mod catalogue_api;
 mod client;
 mod consent_needs;

@@ -24,7 +24,14 @@ fn redis_url() -> Option<String> {
     }
 }
 
-async fn call(router: &Router, method: &str, uri: &str, cookie: Option<&str>, csrf: Option<&str>, body: &str) -> (StatusCode, Option<String>, String) {
+async fn call(
+    router: &Router,
+    method: &str,
+    uri: &str,
+    cookie: Option<&str>,
+    csrf: Option<&str>,
+    body: &str,
+) -> (StatusCode, Option<String>, String) {
     let mut request = Request::builder().method(method).uri(uri).header("content-type", "application/json");
     if let Some(c) = cookie {
         request = request.header("cookie", c);
@@ -74,7 +81,10 @@ async fn sessions_live_in_redis_and_are_shared_by_servers() {
     let rows = one
         .store
         .connection()
-        .query_one_raw(Statement::from_string(one.store.connection().get_database_backend(), "SELECT COUNT(*) AS n FROM session"))
+        .query_one_raw(Statement::from_string(
+            one.store.connection().get_database_backend(),
+            "SELECT COUNT(*) AS n FROM session",
+        ))
         .await
         .unwrap()
         .unwrap();

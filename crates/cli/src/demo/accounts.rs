@@ -65,7 +65,8 @@ pub async fn ensure(store: &Store, enterprises: &[Uscc]) -> anyhow::Result<usize
                 institution_id = Some(institution.id);
             }
             Party::Enterprise(index) => {
-                let uscc = enterprises.get(*index).ok_or_else(|| anyhow::anyhow!("demo enterprise {index} is missing"))?;
+                let uscc =
+                    enterprises.get(*index).ok_or_else(|| anyhow::anyhow!("demo enterprise {index} is missing"))?;
                 let stored = store
                     .enterprise_by_uscc(uscc)
                     .await?

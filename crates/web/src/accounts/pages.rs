@@ -76,9 +76,13 @@ fn messages(errors: &FieldErrors, lang: Lang) -> Map<String, Value> {
 /// An API error as form messages: its fields, or the whole message under `form`.
 fn error_messages(e: &ApiError, lang: Lang) -> Map<String, Value> {
     let pick = |zh: &str, en: &str| Value::from(if lang.is_en() { en.to_owned() } else { zh.to_owned() });
-    let mut map: Map<String, Value> = e.body.errors.iter().map(|f| (f.field.clone(), pick(&f.message, &f.message_en))).collect();
+    let mut map: Map<String, Value> =
+        e.body.errors.iter().map(|f| (f.field.clone(), pick(&f.message, &f.message_en))).collect();
     if map.is_empty() {
-        map.insert(e.body.field.clone().unwrap_or_else(|| "form".to_owned()), pick(&e.body.message, &e.body.message_en));
+        map.insert(
+            e.body.field.clone().unwrap_or_else(|| "form".to_owned()),
+            pick(&e.body.message, &e.body.message_en),
+        );
     }
     map
 }
@@ -146,7 +150,12 @@ async fn login_submit(
     }
 }
 
-async fn logout(State(state): State<AppState>, caller: Caller, session: Session, headers: HeaderMap) -> Result<Response, PageError> {
+async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    session: Session,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
     let (lang, _) = negotiate(None, &headers);
     if let Some(p) = &caller.principal {
         let event = finmart_store::AuditEvent::by(p, Some(&caller.address), "logout");
@@ -192,14 +201,20 @@ fn registration_profile(form: &HashMap<String, String>) -> Result<EnterpriseProf
     let industry = errors.check("industry", Industry::parse(field(form, "industry")).map_err(ValueError::from));
     let established = errors.check(
         "established",
-        field(form, "established").trim().parse::<chrono::NaiveDate>().map_err(|_| ValueError::Invalid("请按 2020-01-31 的格式填写日期".to_owned())),
+        field(form, "established")
+            .trim()
+            .parse::<chrono::NaiveDate>()
+            .map_err(|_| ValueError::Invalid("请按 2020-01-31 的格式填写日期".to_owned())),
     );
     if established.is_some_and(|d| d > today()) {
         errors.push("established", ValueError::Invalid("成立日期不能晚于今天".to_owned()));
     }
     let employees = errors.check(
         "employees",
-        field(form, "employees").trim().parse::<u32>().map_err(|_| ValueError::NotANumber(field(form, "employees").chars().take(20).collect())),
+        field(form, "employees")
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| ValueError::NotANumber(field(form, "employees").chars().take(20).collect())),
     );
     let revenue: Option<Fen> = errors.check("revenue", crate::match_pages::form::parse_wan(field(form, "revenue")));
     let (Some(uscc), Some(district), Some(industry), Some(established), Some(employees), Some(revenue), true) =
@@ -230,7 +245,16 @@ async fn register_submit(
     let mut errors = match registration_profile(&form) {
         Ok(profile) => {
             if field(&form, "password") == field(&form, "password2") {
-                match register_enterprise(&state, &caller, &session, field(&form, "login"), field(&form, "password"), &profile).await {
+                match register_enterprise(
+                    &state,
+                    &caller,
+                    &session,
+                    field(&form, "login"),
+                    field(&form, "password"),
+                    &profile,
+                )
+                .await
+                {
                     Ok(_) => return Ok(see_other("/sme/profile")),
                     Err(e) if e.status.is_client_error() => {
                         let mut m = error_messages(&e, lang);
@@ -242,7 +266,10 @@ async fn register_submit(
                 }
             } else {
                 let mut m = Map::new();
-                m.insert("password2".into(), (if lang.is_en() { "the passwords differ" } else { "两次输入的密码不一致" }).into());
+                m.insert(
+                    "password2".into(),
+                    (if lang.is_en() { "the passwords differ" } else { "两次输入的密码不一致" }).into(),
+                );
                 m
             }
         }
@@ -252,8 +279,11 @@ async fn register_submit(
         errors.insert("form".into(), "?".into());
     }
     let mut context = Map::new();
-    let values: Map<String, Value> =
-        form.iter().filter(|(k, _)| !k.starts_with("password") && *k != "csrf").map(|(k, v)| (k.clone(), v.clone().into())).collect();
+    let values: Map<String, Value> = form
+        .iter()
+        .filter(|(k, _)| !k.starts_with("password") && *k != "csrf")
+        .map(|(k, v)| (k.clone(), v.clone().into()))
+        .collect();
     context.insert("errors".into(), Value::Object(errors));
     context.insert("values".into(), Value::Object(values));
     context.insert("choices".into(), register_choices());
@@ -273,11 +303,16 @@ async fn invite_page(
         .account_for_invite(&auth::password::digest(&token))
         .await
         .map_err(|e| page_error(&state, lang, e.into()))?
-        .ok_or_else(|| page_error(&state, lang, ApiError::not_found("邀请链接（可能已过期）", "invitation (it may have expired)")))?;
+        .ok_or_else(|| {
+            page_error(&state, lang, ApiError::not_found("邀请链接（可能已过期）", "invitation (it may have expired)"))
+        })?;
     let csrf = auth::ensure_csrf(&session).await.map_err(|e| page_error(&state, lang, e))?;
     let mut context = frame(lang, &format!("/invite/{token}"), raw.as_deref());
     context.insert("csrf".into(), csrf.into());
-    context.insert("account".into(), json!({"login": account.login, "display_name": account.display_name, "role": account.role.label_zh()}));
+    context.insert(
+        "account".into(),
+        json!({"login": account.login, "display_name": account.display_name, "role": account.role.label_zh()}),
+    );
     let html = render(&state, lang, "invite.html", Value::Object(context))?;
     Ok(respond(html, StatusCode::OK, cookie))
 }
@@ -303,7 +338,10 @@ async fn invite_submit(
         }
     } else {
         let mut m = Map::new();
-        m.insert("password2".into(), (if lang.is_en() { "the passwords differ" } else { "两次输入的密码不一致" }).into());
+        m.insert(
+            "password2".into(),
+            (if lang.is_en() { "the passwords differ" } else { "两次输入的密码不一致" }).into(),
+        );
         m
     };
     let mut context = Map::new();
@@ -384,13 +422,17 @@ async fn accounts_create(
     let status = match create_account(&state, &caller, &p, &body).await {
         Ok(created) => {
             context = accounts_context(&state, lang).await?;
-            context.insert("created".into(), json!({"login": created.account.login, "invite_path": created.invite_path}));
+            context
+                .insert("created".into(), json!({"login": created.account.login, "invite_path": created.invite_path}));
             StatusCode::OK
         }
         Err(e) if e.status.is_client_error() => {
             context.insert("errors".into(), Value::Object(error_messages(&e, lang)));
-            let values: Map<String, Value> =
-                form.iter().filter(|(k, _)| *k != "password" && *k != "csrf").map(|(k, v)| (k.clone(), v.clone().into())).collect();
+            let values: Map<String, Value> = form
+                .iter()
+                .filter(|(k, _)| *k != "password" && *k != "csrf")
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect();
             context.insert("values".into(), Value::Object(values));
             e.status
         }
@@ -417,7 +459,12 @@ async fn accounts_toggle(
     Ok(see_other("/admin/accounts"))
 }
 
-async fn tokens_context(state: &AppState, caller: &Caller, p: &finmart_domain::Principal, lang: Lang) -> Result<Map<String, Value>, PageError> {
+async fn tokens_context(
+    state: &AppState,
+    caller: &Caller,
+    p: &finmart_domain::Principal,
+    lang: Lang,
+) -> Result<Map<String, Value>, PageError> {
     let institution = super::token_manager(p, caller).map_err(|e| page_error(state, lang, e))?;
     let tokens = state.store.api_tokens(institution).await.map_err(|e| page_error(state, lang, e.into()))?;
     let rows: Vec<Value> = tokens

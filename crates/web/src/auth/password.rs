@@ -1,9 +1,9 @@
 //! Password hashes (argon2id with the crate's recommended parameters) and the random secrets behind
 //! invitations, CSRF tokens and API tokens.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 

@@ -301,10 +301,28 @@ async fn names(state: &AppState, ids: Vec<i64>) -> HashMap<i64, String> {
     out
 }
 
+/// A column's value for people: vocabulary values by their Chinese labels (`credit` → 信用贷款,
+/// `binhai|heping` → 滨海新区、和平区), anything else as written.
+fn shown(columns: &[ColumnInfo], column: &str, value: Option<&str>) -> Option<String> {
+    let value = value?;
+    let Some(info) = columns.iter().find(|c| c.name == column).filter(|c| !c.allowed.is_empty()) else {
+        return Some(value.to_owned());
+    };
+    let label = |v: &str| info.allowed.iter().find(|(code, _)| *code == v).map_or(v, |(_, zh)| *zh).to_owned();
+    Some(value.split('|').map(label).collect::<Vec<_>>().join("、"))
+}
+
 fn changes_rows(changes: &[finmart_domain::spec_record::ColumnChange]) -> Vec<Value> {
+    let columns = column_info();
     changes
         .iter()
-        .map(|c| json!({"column": c.column, "label": c.label_zh, "before": c.before, "after": c.after}))
+        .map(|c| {
+            json!({
+                "column": c.column, "label": c.label_zh,
+                "before": shown(&columns, &c.column, c.before.as_deref()),
+                "after": shown(&columns, &c.column, c.after.as_deref()),
+            })
+        })
         .collect()
 }
 

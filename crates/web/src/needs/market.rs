@@ -928,6 +928,7 @@ async fn sme_needs_submit(
     sme_needs_view(&state, lang, eid, form_values(&pairs), errors, None, StatusCode::BAD_REQUEST, None).await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn sme_need_view(
     state: &AppState,
     lang: Lang,
@@ -1010,13 +1011,17 @@ async fn sme_offer_accept(
     }
 }
 
+/// An offer form that was refused: the need, the values typed and the reasons by field.
+type FailedOffer = (i64, Map<String, Value>, Map<String, Value>);
+
 /// The bank's feed page; `failed` is the need whose offer form was refused, with its values and reasons.
+#[allow(clippy::too_many_arguments)]
 async fn bank_needs_view(
     state: &AppState,
     p: &Principal,
     caller: &Caller,
     lang: Lang,
-    failed: Option<(i64, Map<String, Value>, Map<String, Value>)>,
+    failed: Option<FailedOffer>,
     raw: Option<&str>,
     status: StatusCode,
     cookie: Option<axum::http::HeaderValue>,
