@@ -361,7 +361,7 @@ async fn by_key(
         .await?)
 }
 
-async fn notify(
+pub(crate) async fn notify(
     db: &impl ConnectionTrait,
     party: Party,
     kind: &str,

@@ -11,7 +11,7 @@
 use crate::applications::{Application, NewApplication};
 use crate::audit::{self, AuditEvent};
 use crate::consent::{consenting_among, consents_to};
-use crate::entity::{enterprise, financing_need, institution, notification, offer, product};
+use crate::entity::{enterprise, financing_need, institution, offer, product};
 use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use finmart_domain::{
@@ -250,6 +250,7 @@ fn check_offer(new: &NewOffer) -> Result<(), StoreError> {
     if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
 }
 
+/// A notification to an institution's users, written in the caller's transaction (one home: applications).
 async fn notify_institution(
     db: &impl ConnectionTrait,
     institution_id: i64,
@@ -258,20 +259,16 @@ async fn notify_institution(
     body: String,
     link: String,
 ) -> Result<(), StoreError> {
-    notification::ActiveModel {
-        enterprise_id: Set(None),
-        institution_id: Set(Some(institution_id)),
-        at: Set(Utc::now()),
-        kind: Set(kind.to_owned()),
-        title: Set(title.chars().take(200).collect()),
-        body: Set(body),
-        link: Set(link.chars().take(200).collect()),
-        read_at: Set(None),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
+    crate::applications::notify(
+        db,
+        crate::applications::Party::Institution(institution_id),
+        kind,
+        title,
+        body,
+        link,
+        Utc::now(),
+    )
+    .await
 }
 
 impl Store {
@@ -521,6 +518,14 @@ impl Store {
         today: NaiveDate,
         event: &AuditEvent<'_>,
     ) -> Result<OfferRecord, StoreError> {
+        // A need the institution may not see is "not found" before anything else is said about the offer.
+        let need = financing_need::Entity::find_by_id(new.need_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| need_not_found(new.need_id))?;
+        if !consents_to(&self.db, need.enterprise_id, new.institution_id).await? {
+            return Err(need_not_found(new.need_id));
+        }
         check_offer(new)?;
         let product = self
             .product(new.product_id)
@@ -531,6 +536,7 @@ impl Store {
             return Err(StoreError::Conflict("该产品未上架，不能用于报价".to_owned()));
         }
         let txn = self.db.begin().await?;
+        // Re-read inside the transaction: the firm may have closed the need or withdrawn consent meanwhile.
         let need = financing_need::Entity::find_by_id(new.need_id)
             .one(&txn)
             .await?

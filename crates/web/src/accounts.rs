@@ -15,7 +15,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+
 use chrono::{DateTime, Duration, Utc};
 use finmart_domain::{
     EnterpriseProfile, FieldErrors, Labelled, Principal, Role, ValueError, check_password, normalize_login,
@@ -648,9 +648,4 @@ async fn audit_log(
         }
     }
     Ok(Json(audit_entries(&state, &p, before, limit).await?.into_iter().map(AuditView::from).collect()))
-}
-
-/// A response that sends the browser on (Post/Redirect/Get).
-pub(crate) fn see_other(location: &str) -> Response {
-    axum::response::Redirect::to(location).into_response()
 }

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod bank_products;
 pub mod config;
 pub mod error;
+mod forms;
 pub mod lang;
 pub mod match_pages;
 pub mod matching;

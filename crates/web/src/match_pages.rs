@@ -258,8 +258,8 @@ pub(crate) fn options<T: Labelled>() -> Vec<Value> {
     T::ALL.iter().map(|v| json!({"code": v.as_str(), "label": v.label_zh(), "label_en": v.label_en()})).collect()
 }
 
-/// The choices the matching form offers.
-fn choices() -> Value {
+/// The choices the matching form (and the profile form, its first half) offers.
+pub(crate) fn choices() -> Value {
     json!({
         "districts": options::<District>(),
         "industries": options::<Industry>(),

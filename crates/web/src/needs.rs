@@ -16,14 +16,13 @@ pub mod privacy;
 pub mod prospects;
 
 use crate::auth::Caller;
-use crate::error::ApiError;
 use crate::lang::Lang;
 use crate::pages::{PageError, frame, render, respond};
 use crate::state::AppState;
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use finmart_domain::{FieldErrors, Principal};
+use axum::response::Response;
+use finmart_domain::Principal;
 use finmart_store::AuditEvent;
 use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;
@@ -54,38 +53,6 @@ fn event<'a>(principal: &Principal, caller: &'a Caller, action: &'a str) -> Audi
     AuditEvent::by(principal, Some(caller.address.as_str()), action)
 }
 
-/// A urlencoded form body's pairs, in order.
-fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
-/// The single value of a form field (`""` when absent).
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
-}
-
-/// Field errors keyed by field, in the page's language, for the inputs.
-fn messages(errors: &FieldErrors, lang: Lang) -> Map<String, Value> {
-    let mut map = Map::new();
-    for e in &errors.0 {
-        let message = if lang.is_en() { e.error.to_string() } else { e.error.message_zh() };
-        map.entry(e.field.clone()).or_insert(Value::String(message));
-    }
-    map
-}
-
-/// An API error as form messages: its fields, or the whole message under `form`.
-fn error_messages(e: &ApiError, lang: Lang) -> Map<String, Value> {
-    let pick = |zh: &str, en: &str| Value::from(if lang.is_en() { en.to_owned() } else { zh.to_owned() });
-    let mut map: Map<String, Value> =
-        e.body.errors.iter().map(|f| (f.field.clone(), pick(&f.message, &f.message_en))).collect();
-    if map.is_empty() {
-        let field = e.body.field.clone().filter(|_| e.status == StatusCode::BAD_REQUEST);
-        map.insert(field.unwrap_or_else(|| "form".to_owned()), pick(&e.body.message, &e.body.message_en));
-    }
-    map
-}
-
 /// Renders one of this module's pages with the common frame.
 #[allow(clippy::too_many_arguments)]
 fn show(
@@ -102,11 +69,6 @@ fn show(
     all.append(&mut context);
     let html = render(state, lang, name, Value::Object(all))?;
     Ok(respond(html, status, cookie))
-}
-
-/// 303 to `location` (Post/Redirect/Get).
-fn see_other(location: &str) -> Response {
-    Redirect::to(location).into_response()
 }
 
 /// `?key=value` query parameters as a map (the last value of a key wins).

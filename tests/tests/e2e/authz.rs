@@ -7,9 +7,11 @@
 
 use crate::app::TestApp;
 use crate::client::Client;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use finmart_cli::demo_accounts::{DEMO_AGENCY, DEMO_BANK, DEMO_BANK2, DEMO_OPERATOR, DEMO_SME, DEMO_SME2};
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
@@ -39,11 +41,17 @@ struct World<'a> {
     need: i64,
     /// Text that appears in the SME's application and profile and nowhere else: a leak detector.
     secret: String,
+    /// The operations exercised, as (method, path with `*` for ids), to check every endpoint is.
+    covered: Mutex<BTreeSet<(String, String)>>,
 }
 
 impl World<'_> {
     fn client(&self, who: Who) -> &Client<'_> {
         &self.clients.iter().find(|(w, _)| *w == who).expect("client").1
+    }
+
+    fn cover(&self, method: &str, path: &str) {
+        self.covered.lock().unwrap().insert((method.to_owned(), shape(path)));
     }
 }
 
@@ -100,18 +108,28 @@ async fn world(app: &TestApp) -> World<'_> {
         .await;
     assert!(status.is_success(), "post need: {status} {need}");
     let need = need["id"].as_i64().expect("need id");
-    World { clients, product, application, enterprise, need, secret }
+    World { clients, product, application, enterprise, need, secret, covered: Mutex::new(BTreeSet::new()) }
 }
 
-/// Asserts that exactly `allowed` succeed at GET `path`, and the others are refused without a leak.
-async fn read(world: &World<'_>, path: &str, allowed: &[Who]) {
-    for who in EVERYONE {
-        let (status, body) = world.client(who).get(path).await;
-        if allowed.contains(&who) {
-            assert!(status.is_success(), "{who:?} GET {path}: expected success, got {status} {body}");
-        } else {
-            refused(world, who, "GET", path, status, &body);
-        }
+/// A path with every id (a number, a token, `all`) replaced by `*`, and no query string.
+fn shape(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or(path);
+    path.split('/')
+        .map(|seg| {
+            let id = seg.starts_with('{') || seg.chars().all(|c| c.is_ascii_digit()) && !seg.is_empty() || seg == "all";
+            if id { "*" } else { seg }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+async fn call(client: &Client<'_>, method: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+    match method {
+        "GET" => client.get(path).await,
+        "POST" => client.post(path, body).await,
+        "PUT" => client.put(path, body).await,
+        "DELETE" => client.delete(path).await,
+        other => panic!("method {other}"),
     }
 }
 
@@ -122,27 +140,82 @@ fn refused(world: &World<'_>, who: Who, method: &str, path: &str, status: Status
     assert!(!body.to_string().contains(&world.secret), "{who:?} {method} {path} leaked: {body}");
 }
 
-/// Every caller but `allowed` is refused the write first (and the check afterwards sees nothing changed);
-/// then `allowed` succeeds.
+/// Exactly `allowed` succeed at GET `path` (each on its own scope); the others are refused, without a leak.
+async fn read(world: &World<'_>, path: &str, allowed: &[Who]) {
+    world.cover("GET", path);
+    for who in EVERYONE {
+        let (status, body) = world.client(who).get(path).await;
+        if allowed.contains(&who) {
+            assert!(status.is_success(), "{who:?} GET {path}: expected success, got {status} {body}");
+        } else {
+            refused(world, who, "GET", path, status, &body);
+        }
+    }
+}
+
+/// A write that exactly one caller may make: every other caller is refused first (and changes nothing,
+/// which the allowed caller's success afterwards shows), then `allowed` succeeds.
 async fn write(world: &World<'_>, method: &str, path: &str, body: &Value, allowed: Who) -> Value {
+    world.cover(method, path);
     for who in EVERYONE.into_iter().filter(|w| *w != allowed) {
-        let client = world.client(who);
-        let (status, reply) = match method {
-            "POST" => client.post(path, body).await,
-            "PUT" => client.put(path, body).await,
-            "DELETE" => client.delete(path).await,
-            other => panic!("method {other}"),
-        };
+        let (status, reply) = call(world.client(who), method, path, body).await;
         refused(world, who, method, path, status, &reply);
     }
-    let client = world.client(allowed);
-    let (status, reply) = match method {
-        "POST" => client.post(path, body).await,
-        "PUT" => client.put(path, body).await,
-        _ => client.delete(path).await,
-    };
+    let (status, reply) = call(world.client(allowed), method, path, body).await;
     assert!(status.is_success(), "{allowed:?} {method} {path}: {status} {reply}");
     reply
+}
+
+/// A write on the caller's own scope (`/me/…`, one's own list): every role outside `allowed` is refused;
+/// `allowed` callers succeed, each on its own data (`skip`: callers whose success this body cannot show).
+async fn own_write(world: &World<'_>, method: &str, path: &str, body: &Value, allowed: &[Who], skip: &[Who]) {
+    world.cover(method, path);
+    for who in EVERYONE {
+        if skip.contains(&who) {
+            continue;
+        }
+        let (status, reply) = call(world.client(who), method, path, body).await;
+        if allowed.contains(&who) {
+            assert!(status.is_success(), "{who:?} {method} {path}: {status} {reply}");
+        } else {
+            refused(world, who, method, path, status, &reply);
+        }
+    }
+}
+
+/// A raw request (a file, not JSON): exactly `allowed` succeed.
+async fn raw(world: &World<'_>, method: Method, path: &str, content_type: Option<&str>, body: &[u8], allowed: &[Who]) {
+    world.cover(method.as_str(), path);
+    for who in EVERYONE {
+        let reply = world.client(who).request(method.clone(), path, content_type, body.to_vec()).await;
+        if allowed.contains(&who) {
+            assert!(reply.status.is_success(), "{who:?} {method} {path}: {} {}", reply.status, reply.body);
+        } else {
+            let json: Value = serde_json::from_str(&reply.body).unwrap_or(Value::Null);
+            refused(world, who, method.as_str(), path, reply.status, &json);
+        }
+    }
+}
+
+/// Operations anyone may call, signed in or not (the public catalogue, signing in and registering).
+const PUBLIC: &[(&str, &str)] = &[
+    ("GET", "/api/v1/search"),
+    ("GET", "/api/v1/products/*"),
+    ("GET", "/api/v1/products/*/cost"),
+    ("GET", "/api/v1/institutions"),
+    ("POST", "/api/v1/match"),
+    ("POST", "/api/v1/session"),
+    ("DELETE", "/api/v1/session"),
+    ("POST", "/api/v1/register"),
+    ("POST", "/api/v1/invites/*"),
+];
+
+async fn id_of(client: &Client<'_>, path: &str, pick: impl Fn(&Value) -> bool) -> i64 {
+    let (status, list) = client.get(path).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {list}");
+    let items =
+        list.as_array().or_else(|| list["items"].as_array()).unwrap_or_else(|| panic!("{path}: not a list: {list}"));
+    items.iter().find(|v| pick(v)).unwrap_or_else(|| panic!("{path}: {list}"))["id"].as_i64().unwrap()
 }
 
 #[tokio::test]
@@ -150,20 +223,100 @@ async fn every_endpoint_admits_exactly_its_callers() {
     for app in TestApp::each(true).await {
         let w = world(&app).await;
         let (p, a, e, n) = (w.product, w.application, w.enterprise, w.need);
+        let (_, bank_me) = w.client(Bank).get("/api/v1/session").await;
+        let bank_institution = bank_me["account"]["institution_id"].as_i64().unwrap();
 
         // Accounts.
         read(&w, "/api/v1/session", &SIGNED_IN).await;
         read(&w, "/api/v1/accounts", &[Operator]).await;
         read(&w, "/api/v1/audit", &SIGNED_IN).await;
         read(&w, "/api/v1/tokens", &[Bank, Bank2]).await;
+        own_write(&w, "POST", "/api/v1/tokens", &json!({"name": "矩阵"}), &[Bank, Bank2], &[]).await;
+        let token = id_of(w.client(Bank), "/api/v1/tokens", |t| t["revoked_at"].is_null()).await;
+        write(&w, "DELETE", &format!("/api/v1/tokens/{token}"), &json!({}), Bank).await;
 
-        // Products: the bank's own; the operator's queue; the agency's guaranteed list.
+        // Products: the bank's own; the operator's queue and decisions; the agency's guaranteed list.
         read(&w, "/api/v1/bank/products", &[Bank, Bank2]).await;
         read(&w, &format!("/api/v1/bank/products/{p}"), &[Bank]).await;
         read(&w, &format!("/api/v1/bank/products/{p}/versions"), &[Bank]).await;
         read(&w, "/api/v1/reviews", &[Operator]).await;
         read(&w, "/api/v1/agency/products", &[Agency]).await;
         read(&w, &format!("/api/v1/products/{p}/candidates"), &[Bank]).await;
+        raw(&w, Method::GET, "/api/v1/bank/products/template.xlsx", None, b"", &[Bank, Bank2]).await;
+        let (_, template) = w.client(Bank).get(&format!("/api/v1/bank/products/{p}")).await;
+        assert!(!template.is_null());
+        own_write(
+            &w,
+            "POST",
+            "/api/v1/bank/products",
+            &crate::journey::new_product_named("MATRIX-02", "矩阵草稿"),
+            &[Bank, Bank2],
+            &[],
+        )
+        .await;
+        let draft = id_of(w.client(Bank), "/api/v1/bank/products", |p| p["code"] == "MATRIX-02").await;
+        write(
+            &w,
+            "PUT",
+            &format!("/api/v1/bank/products/{draft}"),
+            &crate::journey::new_product_named("MATRIX-02", "矩阵草稿二"),
+            Bank,
+        )
+        .await;
+        let submitted = write(&w, "POST", &format!("/api/v1/bank/products/{draft}/submit"), &json!({}), Bank).await;
+        let review = submitted["review_id"].as_i64().unwrap();
+        write(
+            &w,
+            "POST",
+            &format!("/api/v1/reviews/{review}/send-back"),
+            &json!({"reason": "请补充产品说明"}),
+            Operator,
+        )
+        .await;
+        let resubmitted = write(&w, "POST", &format!("/api/v1/bank/products/{draft}/submit"), &json!({}), Bank).await;
+        let review = resubmitted["review_id"].as_i64().unwrap();
+        write(&w, "POST", &format!("/api/v1/reviews/{review}/approve"), &json!({}), Operator).await;
+        write(&w, "POST", &format!("/api/v1/bank/products/{draft}/pause"), &json!({}), Bank).await;
+        write(&w, "POST", &format!("/api/v1/bank/products/{draft}/resume"), &json!({}), Bank).await;
+        write(&w, "POST", &format!("/api/v1/bank/products/{draft}/archive"), &json!({}), Bank).await;
+        let csv = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/examples/products.csv")).unwrap();
+        // The header and the example bank's rows, as each bank's own.
+        let csv: String = String::from_utf8(csv)
+            .unwrap()
+            .lines()
+            .enumerate()
+            .filter(|(i, line)| *i == 0 || line.starts_with("example-bank,"))
+            .map(|(_, line)| format!("{}\n", line.replacen("example-bank", "{code}", 1)))
+            .collect();
+        for (who, code) in [(Bank, "jingu-bank"), (Bank2, "haihe-bank")] {
+            // Each bank uploads its own sheet; the others are refused the same file.
+            let sheet = csv.replace("{code}", code);
+            let path = "/api/v1/bank/products/upload?file_name=products.csv";
+            w.cover("POST", path);
+            for other in EVERYONE {
+                let reply =
+                    w.client(other).request(Method::POST, path, Some("text/csv"), sheet.clone().into_bytes()).await;
+                if other == who {
+                    assert!(reply.status.is_success(), "{who:?} upload: {} {}", reply.status, reply.body);
+                } else if !matches!(other, Bank | Bank2) {
+                    refused(
+                        &w,
+                        other,
+                        "POST",
+                        path,
+                        reply.status,
+                        &serde_json::from_str(&reply.body).unwrap_or(Value::Null),
+                    );
+                } else {
+                    assert_eq!(
+                        reply.status,
+                        StatusCode::BAD_REQUEST,
+                        "another bank's rows are refused: {}",
+                        reply.body
+                    );
+                }
+            }
+        }
 
         // Applications: listed by every party for its own scope; one application by its parties only.
         read(&w, "/api/v1/applications", &SIGNED_IN).await;
@@ -173,9 +326,16 @@ async fn every_endpoint_admits_exactly_its_callers() {
             assert!(!list.to_string().contains(&w.secret), "{who:?} sees another party's application: {list}");
         }
         read(&w, "/api/v1/notifications", &[Sme, Sme2, Bank, Bank2]).await;
+        read(&w, "/api/v1/notifications/unread", &SIGNED_IN).await;
+        let note = id_of(w.client(Bank), "/api/v1/notifications", |_| true).await;
+        write(&w, "POST", &format!("/api/v1/notifications/{note}/read"), &json!({}), Bank).await;
+        own_write(&w, "POST", "/api/v1/notifications/read-all", &json!({}), &[Sme, Sme2, Bank, Bank2], &[]).await;
 
         // The SME's own data, and its profile as institutions see it (the bank: through the application).
         read(&w, "/api/v1/me/profile", &[Sme, Sme2]).await;
+        let (_, own) = w.client(Sme).get("/api/v1/me/profile").await;
+        let own = own.get("profile").cloned().unwrap_or(own);
+        own_write(&w, "PUT", "/api/v1/me/profile", &own, &[Sme], &[Sme2]).await;
         read(&w, "/api/v1/me/consents", &[Sme, Sme2]).await;
         read(&w, "/api/v1/me/profile-views", &[Sme, Sme2]).await;
         read(&w, "/api/v1/me/needs", &[Sme, Sme2]).await;
@@ -185,27 +345,55 @@ async fn every_endpoint_admits_exactly_its_callers() {
         let (_, feed) = w.client(Bank2).get("/api/v1/needs/feed").await;
         assert!(!feed.to_string().contains(&w.secret), "no consent, no need in the feed: {feed}");
 
-        // Writes: each by its one party.
+        // Needs and offers: the SME lets the bank (only) see it; the bank offers; the SME accepts.
+        own_write(&w, "POST", "/api/v1/me/consents", &json!({"institution_id": bank_institution}), &[Sme, Sme2], &[])
+            .await;
+        let (_, detail) = app.get_json(&format!("/api/v1/products/{p}")).await;
+        let offer = json!({"product_id": p, "amount": detail["amount_min_fen"], "rate": 400, "term": detail["term_min_months"], "note": "矩阵报价"});
+        write(&w, "POST", &format!("/api/v1/needs/{n}/offers"), &offer, Bank).await;
+        let (_, mine) = w.client(Sme).get(&format!("/api/v1/me/needs/{n}")).await;
+        let offer_id = mine["offers"][0]["id"].as_i64().unwrap_or_else(|| panic!("an offer: {mine}"));
+        write(&w, "POST", &format!("/api/v1/offers/{offer_id}/withdraw"), &json!({}), Bank).await;
+        write(&w, "POST", &format!("/api/v1/needs/{n}/offers"), &offer, Bank).await;
+        let (_, mine) = w.client(Sme).get(&format!("/api/v1/me/needs/{n}")).await;
+        let open = mine["offers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["state"] == "open" || o["state"]["code"] == "open")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        write(&w, "POST", &format!("/api/v1/me/needs/{n}/offers/{open}/accept"), &json!({}), Sme).await;
+        let deadline = (chrono::Utc::now() + chrono::Duration::days(30)).date_naive().to_string();
+        own_write(
+            &w,
+            "POST",
+            "/api/v1/me/needs",
+            &json!({"amount": 30_000_000, "term": 6, "purpose": "working_capital", "deadline": deadline}),
+            &[Sme, Sme2],
+            &[],
+        )
+        .await;
+        let second = id_of(w.client(Sme), "/api/v1/me/needs", |x| x["id"].as_i64() != Some(n)).await;
+        write(&w, "POST", &format!("/api/v1/me/needs/{second}/close"), &json!({}), Sme).await;
+
+        // Applications: submitted by SMEs on their own; moved by their parties.
+        let body = json!({"product_id": p, "amount": (detail["amount_min_fen"].as_i64().unwrap() / 100).to_string(),
+            "term": detail["term_min_months"].to_string(), "purpose": "working_capital", "idempotency_key": "matrix-2"});
+        own_write(&w, "POST", "/api/v1/applications", &body, &[Sme, Sme2], &[]).await;
         let reply =
             write(&w, "POST", &format!("/api/v1/applications/{a}/transitions"), &json!({"action": "accept"}), Bank)
                 .await;
         assert_eq!(reply["state"]["code"], "accepted");
-        write(&w, "POST", &format!("/api/v1/bank/products/{p}/pause"), &json!({}), Bank).await;
-        write(&w, "POST", &format!("/api/v1/bank/products/{p}/resume"), &json!({}), Bank).await;
-        write(&w, "POST", &format!("/api/v1/me/needs/{n}/close"), &json!({}), Sme).await;
         let reply =
             write(&w, "POST", &format!("/api/v1/applications/{a}/transitions"), &json!({"action": "withdraw"}), Sme)
                 .await;
         assert_eq!(reply["state"]["code"], "withdrawn");
-        // Own-scoped writes: every SME user may change its own consent, nobody else any.
-        for who in EVERYONE {
-            let (status, body) = w.client(who).post("/api/v1/me/consents", &json!({"all": true})).await;
-            if matches!(who, Sme | Sme2) {
-                assert!(status.is_success(), "{who:?} consents: {status} {body}");
-            } else {
-                refused(&w, who, "POST", "/api/v1/me/consents", status, &body);
-            }
-        }
+        own_write(&w, "DELETE", &format!("/api/v1/me/consents/{bank_institution}"), &json!({}), &[Sme, Sme2], &[])
+            .await;
+
+        // The operator's account administration (last: it changes accounts).
         let reply = write(
             &w,
             "POST",
@@ -214,6 +402,23 @@ async fn every_endpoint_admits_exactly_its_callers() {
             Operator,
         )
         .await;
-        assert_eq!(reply["account"]["role"], "operator");
+        let account = reply["account"]["id"].as_i64().unwrap();
+        write(&w, "POST", &format!("/api/v1/accounts/{account}/disable"), &json!({}), Operator).await;
+        write(&w, "POST", &format!("/api/v1/accounts/{account}/enable"), &json!({}), Operator).await;
+
+        // Every operation of the API is either public or was exercised above.
+        let (_, openapi) = app.get_json("/api/openapi.json").await;
+        let covered = w.covered.lock().unwrap().clone();
+        let mut missing = Vec::new();
+        for (path, item) in openapi["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                let op = (method.to_uppercase(), shape(path));
+                let public = PUBLIC.iter().any(|(m, p)| *m == op.0 && *p == op.1);
+                if !public && !covered.contains(&op) {
+                    missing.push(format!("{} {path}", op.0));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "operations not in the authorisation matrix: {missing:#?}");
     }
 }

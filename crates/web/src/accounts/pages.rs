@@ -4,10 +4,11 @@
 
 use super::{
     NewAccountBody, audit_entries, authenticate, create_account, create_token, home_of, register_enterprise,
-    revoke_token, see_other, set_disabled, use_invite,
+    revoke_token, set_disabled, use_invite,
 };
 use crate::auth::{self, Auth, Caller, require};
 use crate::error::ApiError;
+use crate::forms::{error_messages, field, field_messages, parse, see_other};
 use crate::lang::{Lang, negotiate};
 use crate::match_pages::options;
 use crate::pages::{PageError, frame, page_error, render, respond};
@@ -51,40 +52,9 @@ pub fn pages() -> Router<AppState> {
         .route("/audit", get(audit_page))
 }
 
-fn form(body: &[u8]) -> HashMap<String, String> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
-fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
-    form.get(name).map_or("", String::as_str)
-}
-
 /// A local path to go on to after signing in (never another site).
 fn safe_next(next: &str) -> Option<&str> {
     (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
-}
-
-/// Errors keyed by field, in the page's language, for the template.
-fn messages(errors: &FieldErrors, lang: Lang) -> Map<String, Value> {
-    errors
-        .0
-        .iter()
-        .map(|e| (e.field.clone(), Value::from(if lang.is_en() { e.error.to_string() } else { e.error.message_zh() })))
-        .collect()
-}
-
-/// An API error as form messages: its fields, or the whole message under `form`.
-fn error_messages(e: &ApiError, lang: Lang) -> Map<String, Value> {
-    let pick = |zh: &str, en: &str| Value::from(if lang.is_en() { en.to_owned() } else { zh.to_owned() });
-    let mut map: Map<String, Value> =
-        e.body.errors.iter().map(|f| (f.field.clone(), pick(&f.message, &f.message_en))).collect();
-    if map.is_empty() {
-        map.insert(
-            e.body.field.clone().unwrap_or_else(|| "form".to_owned()),
-            pick(&e.body.message, &e.body.message_en),
-        );
-    }
-    map
 }
 
 async fn show(
@@ -133,7 +103,7 @@ async fn login_submit(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let (lang, _) = negotiate(None, &headers);
-    let form = form(&body);
+    let form = parse(&body);
     match authenticate(&state, &caller, field(&form, "login"), field(&form, "password")).await {
         Ok(account) => {
             auth::sign_in(&session, account.id).await.map_err(|e| page_error(&state, lang, e))?;
@@ -190,7 +160,7 @@ async fn register_page(
 }
 
 /// The profile the registration form describes, or every bad field.
-fn registration_profile(form: &HashMap<String, String>) -> Result<EnterpriseProfile, FieldErrors> {
+fn registration_profile(form: &[(String, String)]) -> Result<EnterpriseProfile, FieldErrors> {
     let mut errors = FieldErrors::default();
     let name = field(form, "name").trim();
     if name.is_empty() {
@@ -241,7 +211,7 @@ async fn register_submit(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let (lang, _) = negotiate(None, &headers);
-    let form = form(&body);
+    let form = parse(&body);
     let mut errors = match registration_profile(&form) {
         Ok(profile) => {
             if field(&form, "password") == field(&form, "password2") {
@@ -273,7 +243,7 @@ async fn register_submit(
                 m
             }
         }
-        Err(e) => messages(&e, lang),
+        Err(e) => field_messages(&e, lang),
     };
     if errors.is_empty() {
         errors.insert("form".into(), "?".into());
@@ -326,7 +296,7 @@ async fn invite_submit(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let (lang, _) = negotiate(None, &headers);
-    let form = form(&body);
+    let form = parse(&body);
     let error = if field(&form, "password") == field(&form, "password2") {
         match use_invite(&state, &caller, &token, field(&form, "password")).await {
             Ok(account) => {
@@ -403,7 +373,7 @@ async fn accounts_create(
 ) -> Result<Response, PageError> {
     let (lang, _) = negotiate(None, &headers);
     require(&p, &[Role::Operator]).map_err(|e| page_error(&state, lang, e))?;
-    let form = form(&body);
+    let form = parse(&body);
     let role = field(&form, "role");
     let institution_id = match role {
         "institution" => field(&form, "lender_id").parse().ok(),
@@ -500,7 +470,7 @@ async fn tokens_create(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let (lang, _) = negotiate(None, &headers);
-    let form = form(&body);
+    let form = parse(&body);
     let result = create_token(&state, &caller, &p, field(&form, "name")).await;
     let mut context = tokens_context(&state, &caller, &p, lang).await?;
     let status = match result {

@@ -9,6 +9,7 @@ use super::{
 use crate::api::parse_id;
 use crate::auth::{Auth, Caller, enterprise_of, lender_of, password};
 use crate::error::ApiError;
+use crate::forms::{error_messages, field, parse, see_other};
 use crate::lang::{Lang, negotiate};
 use crate::match_pages::form::parse_wan;
 use crate::match_pages::options;
@@ -19,12 +20,12 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use finmart_domain::{ApplicationAction, ApplicationState, Fen, LoanPurpose, Principal, Side};
 use finmart_store::{Application, ApplicationFilter};
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// This module's templates.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -49,33 +50,6 @@ pub fn pages() -> Router<AppState> {
         .route("/notifications", get(notifications_page))
         .route("/notifications/read-all", post(read_all_submit))
         .route("/notifications/{id}/read", post(read_submit))
-}
-
-fn form(body: &[u8]) -> HashMap<String, String> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
-fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
-    form.get(name).map_or("", |v| v.as_str())
-}
-
-fn see_other(location: &str) -> Response {
-    Redirect::to(location).into_response()
-}
-
-/// An API error as form messages: its fields, or the whole message under `form`.
-fn error_messages(e: &ApiError, lang: Lang) -> Map<String, Value> {
-    let pick = |zh: &str, en: &str| Value::from(if lang.is_en() { en } else { zh });
-    let mut map: Map<String, Value> =
-        e.body.errors.iter().map(|f| (f.field.clone(), pick(&f.message, &f.message_en))).collect();
-    if map.is_empty() {
-        let key = match e.body.field.as_deref() {
-            Some(f) if e.status == StatusCode::BAD_REQUEST => f.to_owned(),
-            _ => "form".to_owned(),
-        };
-        map.insert(key, pick(&e.body.message, &e.body.message_en));
-    }
-    map
 }
 
 /// Renders a page with the common frame.
@@ -187,7 +161,7 @@ async fn apply_submit(
 ) -> Result<Response, PageError> {
     let (lang, _) = negotiate(None, &headers);
     let fail = |e| page_error(&state, lang, e);
-    let form = form(&body);
+    let form = parse(&body);
     let (mut context, id) = apply_context(&state, &p, &product_id, lang).await.map_err(fail)?;
     let enterprise = enterprise_of(&p).map_err(fail)?;
     let input = SubmitInput {
@@ -359,7 +333,7 @@ async fn bank_page(
     address: &str,
     id: &str,
     lang: Lang,
-    (error, status, submitted): (Option<ApiError>, StatusCode, Option<HashMap<String, String>>),
+    (error, status, submitted): (Option<ApiError>, StatusCode, Option<Vec<(String, String)>>),
     raw: Option<&str>,
     cookie: Option<HeaderValue>,
 ) -> Result<Response, PageError> {
@@ -416,7 +390,7 @@ async fn bank_act(
     lender_of(&p).map_err(fail)?;
     let app_id = parse_id(&id).map_err(fail)?;
     let app = visible(&state, &p, app_id).await.map_err(fail)?;
-    let form = form(&body);
+    let form = parse(&body);
     let given = |key: &str| Some(field(&form, key)).filter(|v| !v.trim().is_empty());
     let input = TransitionInput {
         action: field(&form, "action").to_owned(),

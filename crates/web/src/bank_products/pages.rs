@@ -11,6 +11,7 @@ use super::{
 };
 use crate::auth::{Auth, Caller, require};
 use crate::error::ApiError;
+use crate::forms::{query_value, see_other};
 use crate::lang::{Lang, negotiate};
 use crate::pages::{PageError, frame, page_error, render, respond};
 use crate::state::{AppState, today};
@@ -18,7 +19,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Shanghai;
@@ -193,14 +194,6 @@ fn api_errors(e: &ApiError, lang: Lang) -> (Map<String, Value>, Vec<Value>) {
 
 fn local(t: DateTime<Utc>) -> String {
     t.with_timezone(&Shanghai).format("%Y-%m-%d %H:%M").to_string()
-}
-
-fn see_other(location: &str) -> Response {
-    Redirect::to(location).into_response()
-}
-
-fn query_value(raw: Option<&str>, key: &str) -> Option<String> {
-    form_urlencoded::parse(raw.unwrap_or("").as_bytes()).find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
 }
 
 /// Renders a page in its frame; `(lang, cookie)` as [`negotiate`] gave them.

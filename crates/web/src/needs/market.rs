@@ -7,9 +7,10 @@
 //! products for that firm and need. They offer (`POST /api/v1/needs/{id}/offers`) and may withdraw an open
 //! offer (`POST /api/v1/offers/{id}/withdraw`).
 
-use super::{error_messages, event, field, form_pairs, messages, query_map, see_other, show};
+use super::{event, query_map, show};
 use crate::auth::{Auth, Caller, enterprise_of, lender_of};
 use crate::error::{ApiError, ErrorBody};
+use crate::forms::{error_messages, field, field_messages as messages, parse as form_pairs, see_other};
 use crate::lang::{Lang, negotiate};
 use crate::match_pages::calc::wan_text;
 use crate::match_pages::form::parse_wan;

@@ -8,13 +8,13 @@
 //! - `GET /api/v1/enterprises/{id}/profile` (institution users): 404 unless the firm consented to the
 //!   institution (or to all) or applied to it; every read is recorded in the firm's view log.
 
-use super::{error_messages, event, field, form_pairs, messages, query_map, see_other, show};
+use super::{event, query_map, show};
 use crate::auth::{Auth, Caller, enterprise_of, lender_of};
 use crate::error::{ApiError, ErrorBody};
+use crate::forms::{error_messages, field, field_messages as messages, parse as form_pairs, see_other};
 use crate::lang::{Lang, negotiate};
 use crate::match_pages::calc::wan_text;
 use crate::match_pages::form::{self, parse_match_form};
-use crate::match_pages::options;
 use crate::pages::{PageError, page_error};
 use crate::params::json_body;
 use crate::state::{AppState, today};
@@ -26,10 +26,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
-use finmart_domain::{
-    Collateral, District, EnterpriseProfile, FieldErrors, Industry, InstitutionKind, Labelled, OverdueHistory,
-    PrioritySector, Qualification, TaxCreditGrade, ValueError,
-};
+use finmart_domain::{EnterpriseProfile, FieldErrors, InstitutionKind, Labelled, OverdueHistory, ValueError};
 use finmart_store::{ConsentEntry, Consents, ProfileViewEntry, StoreError, StoredEnterprise, VIEW_CONTEXTS};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -595,17 +592,6 @@ fn profile_from_form(
     Ok(profile)
 }
 
-fn profile_choices() -> Value {
-    json!({
-        "districts": options::<District>(),
-        "industries": options::<Industry>(),
-        "grades": options::<TaxCreditGrade>(),
-        "qualifications": options::<Qualification>(),
-        "sectors": options::<PrioritySector>(),
-        "collateral": options::<Collateral>(),
-    })
-}
-
 fn error_list(errors: &FieldErrors, lang: Lang) -> Vec<Value> {
     errors
         .0
@@ -635,7 +621,7 @@ fn profile_form(
     context.insert("form".into(), Value::Object(values));
     context.insert("errors".into(), Value::Object(messages(errors, lang)));
     context.insert("error_list".into(), Value::Array(error_list(errors, lang)));
-    context.insert("choices".into(), profile_choices());
+    context.insert("choices".into(), crate::match_pages::choices());
     context.insert("uscc".into(), firm.profile.uscc.as_ref().map(|u| u.as_str().to_owned()).into());
     context.insert("scale".into(), json!(firm.profile.scale().map(Label::of)));
     context.insert("updated_at".into(), shanghai(firm.updated_at).into());
