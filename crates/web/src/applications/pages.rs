@@ -326,6 +326,10 @@ async fn bank_inbox(
     show(&state, lang, "bank_inbox.html", context, ("/bank/inbox", raw.as_deref()), status, cookie)
 }
 
+/// What a failed action on the bank's application page leaves to show: the error, the status, and the
+/// form as posted.
+type Outcome = (Option<ApiError>, StatusCode, Option<Vec<(String, String)>>);
+
 #[allow(clippy::too_many_arguments)]
 async fn bank_page(
     state: &AppState,
@@ -333,7 +337,7 @@ async fn bank_page(
     address: &str,
     id: &str,
     lang: Lang,
-    (error, status, submitted): (Option<ApiError>, StatusCode, Option<Vec<(String, String)>>),
+    (error, status, submitted): Outcome,
     raw: Option<&str>,
     cookie: Option<HeaderValue>,
 ) -> Result<Response, PageError> {
