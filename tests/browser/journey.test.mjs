@@ -138,3 +138,23 @@ test('keyboard only: sign in and reach the inbox', { timeout: TEST_TIMEOUT_MS },
     assert.equal(wrong, 403, 'a script without the CSRF token is refused');
   });
 });
+
+test('every workspace page fits a phone and answers in Chinese', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const pages = {
+    'sme@finmart.demo': ['/sme/applications', '/sme/needs', '/sme/profile', '/sme/consent', '/notifications', '/audit'],
+    'bank@finmart.demo': ['/bank/inbox', '/bank/products', '/bank/products/new', '/bank/products/upload', '/bank/needs', '/bank/candidates', '/bank/tokens', '/notifications'],
+    'operator@finmart.demo': ['/admin/reviews', '/admin/accounts', '/audit'],
+    'agency@finmart.demo': ['/agency/products'],
+  };
+  for (const [login, paths] of Object.entries(pages)) {
+    await withPage(PHONE, async (page) => {
+      await signIn(page, login);
+      for (const path of paths) {
+        const response = await page.goto(`${origin}${path}`);
+        assert.equal(response.status(), 200, `${login} ${path}`);
+        assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN', `${path} is Chinese first`);
+        await assertNoHorizontalScroll(page, `${path} for ${login} on a phone`, 375);
+      }
+    });
+  }
+});
