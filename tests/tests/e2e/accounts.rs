@@ -134,6 +134,22 @@ async fn failed_sign_ins_are_throttled_per_account() {
 }
 
 #[tokio::test]
+async fn failed_sign_ins_are_throttled_per_address() {
+    let Some(app) = TestApp::with_demo(crate::app::Backend::Sqlite).await else { return };
+    // Twenty failures from one address, each on a different login (guessing logins, not passwords).
+    for i in 0..20 {
+        let (status, _) = app
+            .anonymous()
+            .post("/api/v1/session", &json!({"login": format!("guess{i}@x.cn"), "password": "nope12345"}))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) =
+        app.anonymous().post("/api/v1/session", &json!({"login": DEMO_SME, "password": DEMO_PASSWORD})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the address waits now: {body}");
+}
+
+#[tokio::test]
 async fn a_disabled_account_stops_at_once() {
     for app in TestApp::each(true).await {
         let bank = app.sign_in(DEMO_BANK2).await;
