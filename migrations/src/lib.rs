@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_catalogue;
 mod m20261122_000002_create_enterprise;
 mod m20261122_000003_create_marketplace;
+mod m20261122_000004_create_market_watch;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_catalogue::Migration),
             Box::new(m20261122_000002_create_enterprise::Migration),
             Box::new(m20261122_000003_create_marketplace::Migration),
+            Box::new(m20261122_000004_create_market_watch::Migration),
         ]
     }
 }

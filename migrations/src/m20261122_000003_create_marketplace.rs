@@ -7,7 +7,7 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
-    big_integer, big_integer_null, boolean, date, date_null, integer, integer_null, pk_auto, string_len,
+    big_integer, big_integer_null, boolean, date, date_null, integer, integer_null, pk_auto, string, string_len,
     string_len_null, text, text_null, timestamp_with_time_zone, timestamp_with_time_zone_null,
 };
 use sea_orm_migration::sea_orm::{self, ConnectionTrait};
@@ -144,6 +144,10 @@ enum Application {
     Industry,
     Scale,
     Family,
+    Qualifications,
+    FirstLoan,
+    CreditLoan,
+    GuaranteeFeeBps,
     State,
     SubmittedAt,
     RespondBy,
@@ -164,6 +168,8 @@ enum ApplicationEvent {
     Table,
     Id,
     ApplicationId,
+    InstitutionId,
+    GuaranteeAgencyId,
     At,
     FromState,
     ToState,
@@ -526,6 +532,10 @@ impl MigrationTrait for Migration {
                     .col(string_len(Application::Industry, 32))
                     .col(string_len_null(Application::Scale, 16))
                     .col(string_len(Application::Family, 32))
+                    .col(string(Application::Qualifications))
+                    .col(boolean(Application::FirstLoan))
+                    .col(boolean(Application::CreditLoan))
+                    .col(integer_null(Application::GuaranteeFeeBps))
                     .col(string_len(Application::State, 16))
                     .col(timestamp_with_time_zone(Application::SubmittedAt))
                     .col(timestamp_with_time_zone(Application::RespondBy))
@@ -606,6 +616,8 @@ impl MigrationTrait for Migration {
                     .if_not_exists()
                     .col(pk_auto(ApplicationEvent::Id).big_integer())
                     .col(big_integer(ApplicationEvent::ApplicationId))
+                    .col(big_integer(ApplicationEvent::InstitutionId))
+                    .col(big_integer_null(ApplicationEvent::GuaranteeAgencyId))
                     .col(timestamp_with_time_zone(ApplicationEvent::At))
                     .col(string_len_null(ApplicationEvent::FromState, 16))
                     .col(string_len(ApplicationEvent::ToState, 16))
@@ -625,6 +637,24 @@ impl MigrationTrait for Migration {
             "ix_application_event",
             ApplicationEvent::Table,
             cols![ApplicationEvent::ApplicationId, ApplicationEvent::Id],
+            false,
+        )
+        .await?;
+        // The uptake figures read events by time, for one agency, one institution or the whole market.
+        index(manager, "ix_application_event_at", ApplicationEvent::Table, cols![ApplicationEvent::At], false).await?;
+        index(
+            manager,
+            "ix_application_event_agency",
+            ApplicationEvent::Table,
+            cols![ApplicationEvent::GuaranteeAgencyId, ApplicationEvent::At],
+            false,
+        )
+        .await?;
+        index(
+            manager,
+            "ix_application_event_institution",
+            ApplicationEvent::Table,
+            cols![ApplicationEvent::InstitutionId, ApplicationEvent::At],
             false,
         )
         .await?;

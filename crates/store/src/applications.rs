@@ -515,6 +515,14 @@ impl Store {
             industry: Set(profile.industry.as_str().to_owned()),
             scale: Set(profile.scale().map(|s| s.as_str().to_owned())),
             family: Set(product.spec.family.as_str().to_owned()),
+            qualifications: Set(profile.qualifications.iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|")),
+            first_loan: Set(profile.ever_borrowed == Some(false) || product.spec.family == ProductFamily::FirstLoan),
+            credit_loan: Set(product.spec.collateral.is_empty() && product.spec.guarantee.is_none()),
+            guarantee_fee_bps: Set(product
+                .spec
+                .guarantee
+                .as_ref()
+                .map(|g| i32::try_from(g.fee_rate.bps()).unwrap_or(i32::MAX))),
             state: Set(ApplicationState::Submitted.as_str().to_owned()),
             submitted_at: Set(now),
             respond_by: Set(respond_by),
@@ -544,6 +552,8 @@ impl Store {
         let id = row.id;
         application_event::ActiveModel {
             application_id: Set(id),
+            institution_id: Set(row.institution_id),
+            guarantee_agency_id: Set(row.guarantee_agency_id),
             at: Set(now),
             from_state: Set(None),
             to_state: Set(ApplicationState::Submitted.as_str().to_owned()),
@@ -672,6 +682,8 @@ impl Store {
         }
         application_event::ActiveModel {
             application_id: Set(id),
+            institution_id: Set(before.institution_id),
+            guarantee_agency_id: Set(before.guarantee_agency_id),
             at: Set(now),
             from_state: Set(Some(from.as_str().to_owned())),
             to_state: Set(to.as_str().to_owned()),

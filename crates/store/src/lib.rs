@@ -10,6 +10,7 @@
 mod accounts;
 mod applications;
 mod audit;
+pub mod bench_insert;
 mod changes;
 mod consent;
 mod enterprises;
@@ -18,10 +19,14 @@ mod error;
 mod import;
 mod institutions;
 mod mapping;
+pub mod market_watch;
 mod needs;
 mod product_admin;
 mod products;
 mod sessions;
+pub mod stats;
+#[cfg(test)]
+mod stats_tests;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 #[cfg(test)]

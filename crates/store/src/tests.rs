@@ -37,11 +37,11 @@ fn row(pairs: &[(&str, &str)]) -> ImportRow {
     ProductRecord::from_pairs(all).validate().expect("valid test row")
 }
 
-fn spec(pairs: &[(&str, &str)]) -> ProductSpec {
+pub(crate) fn spec(pairs: &[(&str, &str)]) -> ProductSpec {
     row(pairs).spec
 }
 
-fn bank() -> NewInstitution {
+pub(crate) fn bank() -> NewInstitution {
     NewInstitution {
         code: "test-bank".into(),
         name: "测试银行".into(),
@@ -50,7 +50,7 @@ fn bank() -> NewInstitution {
     }
 }
 
-fn agency() -> NewInstitution {
+pub(crate) fn agency() -> NewInstitution {
     NewInstitution {
         code: "test-guarantee".into(),
         name: "测试融资担保有限公司".into(),

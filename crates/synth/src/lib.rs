@@ -13,11 +13,15 @@
 //!
 //! Names are composed from word lists; any likeness to a real firm is a coincidence of common words.
 
+mod applications;
 mod institutions;
 mod products;
 mod profiles;
 mod words;
 
+pub use applications::{
+    Applicant, Applications, REJECTION_REASONS, SPAN_DAYS, Step, SyntheticApplication, shanghai_date,
+};
 pub use institutions::institutions;
 pub use products::{SyntheticProduct, product, products};
 pub use profiles::{SyntheticProfile, profile, profiles, uscc_for_index};

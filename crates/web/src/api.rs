@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::bank_products::api())
         .merge(crate::applications::api())
         .merge(crate::needs::api())
+        .merge(crate::stats::api())
 }
 
 /// The search parameters (documentation only: parsing is [`parse_search`], which names bad fields).

@@ -21,6 +21,7 @@ pub mod pages;
 pub mod params;
 pub mod server;
 pub mod state;
+pub mod stats;
 pub mod telemetry;
 pub mod templates;
 pub mod views;

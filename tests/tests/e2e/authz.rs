@@ -406,6 +406,18 @@ async fn every_endpoint_admits_exactly_its_callers() {
         write(&w, "POST", &format!("/api/v1/accounts/{account}/disable"), &json!({}), Operator).await;
         write(&w, "POST", &format!("/api/v1/accounts/{account}/enable"), &json!({}), Operator).await;
 
+        // Uptake figures: each institution and agency for its own scope, the operator for the market.
+        read(&w, "/api/v1/stats/uptake", &[Bank, Bank2, Agency, Operator]).await;
+        let (_, agency_view) = w.client(Agency).get("/api/v1/stats/uptake").await;
+        assert_eq!(agency_view["scope"]["kind"], "agency");
+        let (_, bank2_view) = w.client(Bank2).get("/api/v1/stats/uptake").await;
+        assert!(
+            !bank2_view.to_string().contains("矩阵担保贷"),
+            "another lender's product in bank2's figures: {bank2_view}"
+        );
+        let (status, _) = w.client(Bank).get("/api/v1/stats/uptake?agency=1").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "only the operator may choose the scope");
+
         // Every operation of the API is either public or was exercised above.
         let (_, openapi) = app.get_json("/api/openapi.json").await;
         let covered = w.covered.lock().unwrap().clone();

@@ -18,3 +18,4 @@ mod pages;
 mod products_admin;
 mod relevance;
 mod sessions;
+mod stats;

@@ -20,6 +20,13 @@ pub struct Model {
     pub industry: String,
     pub scale: Option<String>,
     pub family: String,
+    /// `|`-joined qualification machine names of the profile snapshot.
+    pub qualifications: String,
+    /// The firm had never borrowed from a bank (首贷), or the product is a first-loan product.
+    pub first_loan: bool,
+    /// The product asks no collateral and no guarantee (信用贷款).
+    pub credit_loan: bool,
+    pub guarantee_fee_bps: Option<i32>,
     pub state: String,
     pub submitted_at: DateTimeUtc,
     pub respond_by: DateTimeUtc,

@@ -6,6 +6,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub application_id: i64,
+    /// The application's lender and guarantee agency, copied so figures read events by party and time.
+    pub institution_id: i64,
+    pub guarantee_agency_id: Option<i64>,
     pub at: DateTimeUtc,
     pub from_state: Option<String>,
     pub to_state: String,

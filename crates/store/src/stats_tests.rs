@@ -1,0 +1,333 @@
+//! The uptake figures on a fixed fixture, asserting every number, on SQLite and PostgreSQL: Shanghai-day
+//! boundaries (23:30 and 00:30 Shanghai time), events counted when they happen, a withdrawn application, an
+//! empty period, weekly and monthly buckets, the guarantee fee, durations, shares and every breakdown.
+
+use crate::entity::{application, application_event};
+use crate::stats::{Breakdown, Counts, Granularity, Scope, UptakeFilter, UptakeQuery};
+use crate::tests::{agency, bank, spec};
+use crate::{Store, testing};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use finmart_domain::LifecycleState;
+use sea_orm::{ActiveModelTrait, Set};
+
+/// Shanghai wall-clock time as UTC.
+fn sh(text: &str) -> DateTime<Utc> {
+    let local = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap();
+    Utc.from_utc_datetime(&local) - chrono::Duration::hours(8)
+}
+
+fn day(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+struct Fixture {
+    bank: i64,
+    agency: i64,
+    guaranteed: i64,
+    credit: i64,
+}
+
+struct App<'a> {
+    product: i64,
+    enterprise: i64,
+    district: &'a str,
+    industry: &'a str,
+    scale: Option<&'a str>,
+    qualifications: &'a str,
+    first_loan: bool,
+    amount_yuan: i64,
+    /// (state, Shanghai time) in order, starting with `submitted`.
+    events: &'a [(&'a str, &'a str)],
+    disbursed: Option<(i64, i32)>,
+    reason: Option<&'a str>,
+}
+
+async fn insert(store: &Store, f: &Fixture, n: usize, a: &App<'_>) {
+    let guaranteed = a.product == f.guaranteed;
+    let submitted = sh(a.events[0].1);
+    let last = a.events.last().unwrap().0;
+    let at = |state: &str| a.events.iter().find(|(s, _)| *s == state).map(|(_, t)| sh(t));
+    let row = application::ActiveModel {
+        enterprise_id: Set(a.enterprise),
+        product_id: Set(a.product),
+        institution_id: Set(f.bank),
+        guarantee_agency_id: Set(guaranteed.then_some(f.agency)),
+        applicant_account_id: Set(0),
+        idempotency_key: Set(format!("fixture-{n}")),
+        amount_fen: Set(a.amount_yuan * 100),
+        term_months: Set(12),
+        purpose: Set("working_capital".into()),
+        purpose_text: Set(String::new()),
+        profile: Set("{}".into()),
+        district: Set(a.district.into()),
+        industry: Set(a.industry.into()),
+        scale: Set(a.scale.map(str::to_owned)),
+        family: Set(if guaranteed { "guaranteed" } else { "credit" }.into()),
+        qualifications: Set(a.qualifications.into()),
+        first_loan: Set(a.first_loan),
+        credit_loan: Set(!guaranteed),
+        guarantee_fee_bps: Set(guaranteed.then_some(100)),
+        state: Set(last.into()),
+        submitted_at: Set(submitted),
+        respond_by: Set(submitted + chrono::Duration::days(3)),
+        first_response_at: Set(at("accepted")),
+        decided_at: Set(at("approved").or(at("rejected"))),
+        disbursed_at: Set(at("disbursed")),
+        disbursed_amount_fen: Set(a.disbursed.map(|(yuan, _)| yuan * 100)),
+        disbursed_rate_bps: Set(a.disbursed.map(|_| 400)),
+        disbursed_term_months: Set(a.disbursed.map(|(_, term)| term)),
+        disbursed_on: Set(at("disbursed").map(|t| t.date_naive())),
+        reason: Set(a.reason.map(str::to_owned)),
+        offer_id: Set(None),
+        updated_at: Set(submitted),
+        ..Default::default()
+    }
+    .insert(store.connection())
+    .await
+    .unwrap();
+    let mut from = None;
+    for (state, time) in a.events {
+        application_event::ActiveModel {
+            application_id: Set(row.id),
+            institution_id: Set(f.bank),
+            guarantee_agency_id: Set(guaranteed.then_some(f.agency)),
+            at: Set(sh(time)),
+            from_state: Set(from.map(str::to_owned)),
+            to_state: Set((*state).to_owned()),
+            account_id: Set(None),
+            side: Set("institution".into()),
+            note: Set("{}".into()),
+            ..Default::default()
+        }
+        .insert(store.connection())
+        .await
+        .unwrap();
+        from = Some(*state);
+    }
+}
+
+async fn fixture(store: &Store) -> Fixture {
+    let owner = store.create_institution(&bank()).await.unwrap();
+    let guarantor = store.create_institution(&agency()).await.unwrap();
+    let p1 = spec(&[("code", "G-1"), ("guarantee_agency_code", "test-guarantee"), ("guarantee_fee_pct", "1")]);
+    let p2 = spec(&[("code", "C-1")]);
+    let guaranteed = store.save_product(owner.id, LifecycleState::Published, &p1).await.unwrap().product_id();
+    let credit = store.save_product(owner.id, LifecycleState::Published, &p2).await.unwrap().product_id();
+    let today = day("2026-11-22");
+    let firms: Vec<_> = finmart_synth::profiles(7, 2, today).map(|p| (p.profile, false)).collect();
+    store.insert_enterprises(&firms).await.unwrap();
+    let e = |i: usize| firms[i].0.uscc.clone().unwrap();
+    let (e1, e2) = (
+        store.enterprise_by_uscc(&e(0)).await.unwrap().unwrap().id,
+        store.enterprise_by_uscc(&e(1)).await.unwrap().unwrap().id,
+    );
+    let f = Fixture { bank: owner.id, agency: guarantor.id, guaranteed, credit };
+    let binhai = |product, events, disbursed, reason| App {
+        product,
+        enterprise: e1,
+        district: "binhai",
+        industry: "software",
+        scale: Some("small"),
+        qualifications: "high_tech|specialised",
+        first_loan: false,
+        amount_yuan: 1_000_000,
+        events,
+        disbursed,
+        reason,
+    };
+    let heping = |product, amount_yuan, events, disbursed, reason| App {
+        product,
+        enterprise: e2,
+        district: "heping",
+        industry: "retail",
+        scale: None,
+        qualifications: "",
+        first_loan: true,
+        amount_yuan,
+        events,
+        disbursed,
+        reason,
+    };
+    let apps = [
+        // Submitted at 23:30 on 1 March (Shanghai): counts for 1 March although it is 15:30 UTC.
+        binhai(
+            guaranteed,
+            &[
+                ("submitted", "2026-03-01 23:30"),
+                ("accepted", "2026-03-02 10:00"),
+                ("approved", "2026-03-05 10:00"),
+                ("disbursed", "2026-03-10 10:00"),
+            ][..],
+            Some((800_000, 12)),
+            None,
+        ),
+        // Submitted at 00:30 on 2 March (Shanghai): 1 March in UTC, 2 March here.
+        heping(
+            guaranteed,
+            500_000,
+            &[("submitted", "2026-03-02 00:30"), ("accepted", "2026-03-03 09:00"), ("rejected", "2026-03-04 00:30")][..],
+            None,
+            Some("资料不全"),
+        ),
+        // Withdrawn: an application and a withdrawal, never a loan.
+        App {
+            amount_yuan: 300_000,
+            ..binhai(
+                guaranteed,
+                &[("submitted", "2026-03-03 09:00"), ("withdrawn", "2026-03-04 09:00")][..],
+                None,
+                None,
+            )
+        },
+        // Not guaranteed: the market's and the bank's, not the agency's.
+        heping(
+            credit,
+            200_000,
+            &[
+                ("submitted", "2026-03-05 09:00"),
+                ("accepted", "2026-03-05 15:00"),
+                ("approved", "2026-03-06 09:00"),
+                ("disbursed", "2026-03-08 09:00"),
+            ][..],
+            Some((200_000, 6)),
+            None,
+        ),
+        // Submitted in February; accepted and approved in March: those count in March.
+        heping(
+            guaranteed,
+            400_000,
+            &[("submitted", "2026-02-28 23:59"), ("accepted", "2026-03-01 10:00"), ("approved", "2026-03-02 10:00")][..],
+            None,
+            None,
+        ),
+    ];
+    for (n, a) in apps.iter().enumerate() {
+        insert(store, &f, n, a).await;
+    }
+    f
+}
+
+fn query(scope: Scope, from: &str, to: &str, granularity: Granularity) -> UptakeQuery {
+    UptakeQuery { scope, from: day(from), to: day(to), granularity, filter: UptakeFilter::default() }
+}
+
+fn row<'a>(rows: &'a [Breakdown], key: &str) -> &'a Counts {
+    &rows.iter().find(|b| b.key == key).unwrap_or_else(|| panic!("no row {key} in {rows:?}")).counts
+}
+
+#[tokio::test]
+async fn agency_figures_are_exact() {
+    for db in testing::all().await {
+        let store = &db.store;
+        let f = fixture(store).await;
+        let u =
+            store.uptake(&query(Scope::Agency(f.agency), "2026-03-01", "2026-03-31", Granularity::Day)).await.unwrap();
+        let t = u.totals;
+        let b = db.backend;
+        assert_eq!((t.applications, t.applied_fen), (3, 180_000_000), "{b}");
+        assert_eq!((t.accepted, t.approved, t.approved_fen, t.rejected, t.withdrawn), (3, 2, 140_000_000, 1, 1), "{b}");
+        assert_eq!((t.disbursed, t.disbursed_fen, t.guaranteed_fen), (1, 80_000_000, 80_000_000), "{b}");
+        assert_eq!(t.guarantee_fees_fen, 800_000, "1 % of 80 万 for 12 months: {b}");
+        assert_eq!(u.approval_rate_bps, Some(6_667), "{b}");
+        // 1.4, 2.0 and 3.4 days to a decision (nearest-rank median 2.0, 90th percentile 3.4); 8.4 days to the loan.
+        assert_eq!(
+            (u.to_decision.count, u.to_decision.median_tenths, u.to_decision.p90_tenths),
+            (3, Some(20), Some(34)),
+            "{b}"
+        );
+        assert_eq!(
+            (u.to_disbursement.count, u.to_disbursement.median_tenths, u.to_disbursement.p90_tenths),
+            (1, Some(84), Some(84))
+        );
+        assert_eq!(u.series.len(), 31, "every day of March, empty ones too: {b}");
+        let on = |d: &str| u.series.iter().find(|p| p.start == day(d)).unwrap().counts;
+        assert_eq!(
+            (on("2026-03-01").applications, on("2026-03-01").accepted),
+            (1, 1),
+            "23:30 counts for that day: {b}"
+        );
+        assert_eq!(
+            (on("2026-03-02").applications, on("2026-03-02").accepted, on("2026-03-02").approved),
+            (1, 1, 1),
+            "{b}"
+        );
+        assert_eq!(on("2026-03-10").disbursed_fen, 80_000_000);
+        assert_eq!(on("2026-03-20"), Counts::default());
+        assert_eq!(u.rejections_by_reason, vec![("资料不全".to_owned(), 1)]);
+        assert_eq!(row(&u.by_district, "binhai").applications, 2);
+        let heping = row(&u.by_district, "heping");
+        assert_eq!((heping.applications, heping.accepted, heping.approved, heping.rejected), (1, 2, 1, 1), "{b}");
+        assert_eq!(row(&u.by_scale, "unknown").applications, 1);
+        assert_eq!(row(&u.by_scale, "small").disbursed, 1);
+        assert_eq!(row(&u.by_qualification, "high_tech").applications, 2);
+        assert_eq!(row(&u.by_qualification, "specialised").disbursed_fen, 80_000_000);
+        assert_eq!(u.by_product.len(), 1, "only the guaranteed product: {b}");
+        assert_eq!(u.by_product[0].key, f.guaranteed.to_string());
+        assert_eq!(row(&u.by_institution, &f.bank.to_string()).applications, 3);
+        assert_eq!(row(&u.by_family, "guaranteed").applications, 3);
+        assert_eq!(row(&u.by_industry, "retail").rejected, 1);
+        assert_eq!((u.first_loans.count, u.first_loans.of, u.first_loans.bps), (0, 1, Some(0)), "{b}");
+        assert_eq!((u.credit_loans.count, u.credit_loans.bps), (0, Some(0)));
+    }
+}
+
+#[tokio::test]
+async fn market_institution_buckets_filters_and_empty_periods() {
+    for db in testing::all().await {
+        let store = &db.store;
+        let f = fixture(store).await;
+        let b = db.backend;
+        let market = store.uptake(&query(Scope::Market, "2026-03-01", "2026-03-31", Granularity::Week)).await.unwrap();
+        let t = market.totals;
+        assert_eq!(
+            (t.applications, t.disbursed, t.disbursed_fen, t.guaranteed_fen),
+            (4, 2, 100_000_000, 80_000_000),
+            "{b}"
+        );
+        assert_eq!(t.guarantee_fees_fen, 800_000);
+        // 1 March 2026 is a Sunday: the first week starts on Monday 23 February.
+        let starts: Vec<String> = market.series.iter().map(|p| p.start.to_string()).collect();
+        assert_eq!(starts, ["2026-02-23", "2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23", "2026-03-30"], "{b}");
+        assert_eq!(market.series[0].counts.applications, 1);
+        assert_eq!(market.series[1].counts.applications, 3);
+        assert_eq!(
+            (market.first_loans.count, market.first_loans.of, market.first_loans.bps),
+            (1, 2, Some(5_000)),
+            "{b}"
+        );
+        assert_eq!((market.credit_loans.count, market.credit_loans.bps), (1, Some(5_000)));
+        assert_eq!(market.approval_rate_bps, Some(7_500), "3 of 4 decisions: {b}");
+        let bank = store
+            .uptake(&query(Scope::Institution(f.bank), "2026-03-01", "2026-03-31", Granularity::Month))
+            .await
+            .unwrap();
+        assert_eq!(bank.totals, market.totals, "{b}");
+        assert_eq!(bank.series.len(), 1);
+        // Filters narrow the applications counted.
+        let mut only_credit = query(Scope::Market, "2026-03-01", "2026-03-31", Granularity::Month);
+        only_credit.filter.product_id = Some(f.credit);
+        let c = store.uptake(&only_credit).await.unwrap().totals;
+        assert_eq!((c.applications, c.disbursed_fen, c.guarantee_fees_fen), (1, 20_000_000, 0), "{b}");
+        let mut retail = query(Scope::Market, "2026-03-01", "2026-03-31", Granularity::Month);
+        retail.filter.district = Some("heping".into());
+        retail.filter.family = Some("guaranteed".into());
+        let r = store.uptake(&retail).await.unwrap().totals;
+        assert_eq!((r.applications, r.accepted, r.approved, r.rejected), (1, 2, 1, 1), "{b}");
+        // February holds only the application submitted at 23:59 on the 28th.
+        let feb = store
+            .uptake(&query(Scope::Agency(f.agency), "2026-02-01", "2026-02-28", Granularity::Month))
+            .await
+            .unwrap();
+        assert_eq!((feb.totals.applications, feb.totals.accepted), (1, 0), "{b}");
+        // An empty period: zeros, every bucket, nothing to take a median of.
+        let april =
+            store.uptake(&query(Scope::Agency(f.agency), "2026-04-01", "2026-04-30", Granularity::Day)).await.unwrap();
+        assert_eq!(april.totals, Counts::default());
+        assert_eq!(april.series.len(), 30);
+        assert_eq!(
+            (april.approval_rate_bps, april.to_decision.median_tenths, april.first_loans.bps),
+            (None, None, None)
+        );
+        assert!(april.by_product.is_empty() && april.rejections_by_reason.is_empty());
+    }
+}

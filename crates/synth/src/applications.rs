@@ -1,0 +1,563 @@
+//! Synthetic financing applications with realistic histories, for the uptake dashboards' bench data.
+//!
+//! Application `i` of `count` is submitted at the `i`-th quantile of a demand curve over the last
+//! [`SPAN_DAYS`] days before `now`: busier on weekdays and in office hours (Asia/Shanghai), with some
+//! evening and late-night submissions, quieter around the Spring Festival and the National Day holiday,
+//! growing over the two years, with a little day-to-day noise. Submission times therefore rise with the
+//! index, as rows appended by a live system would; they depend on `count` (the same numbers give the same
+//! data).
+//!
+//! Each application then walks the state machine of [`ApplicationAction::apply`]: about 85 % are accepted
+//! (受理) within 0–5 days; of those about 70 % are approved and the rest rejected for one of
+//! [`REJECTION_REASONS`], 1–15 days later; about 90 % of the approved are disbursed 1–10 days later, at most
+//! the amount applied for, at a rate within the product's range. About 5 % are withdrawn by the firm at
+//! some stage. Lenders act in office hours and mostly on working days. Steps that would fall at or after
+//! `now` are not taken, so recent applications are still open.
+
+use crate::Dice;
+use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, TimeDelta, TimeZone, Timelike, Utc, Weekday};
+use finmart_domain::{
+    ApplicationAction, ApplicationState, Bps, Disbursement, District, Fen, Labelled, LoanPurpose, Months,
+    ProductFamily, ProductSpec, TransitionError,
+};
+
+/// Applications are spread over this many days before `now`.
+pub const SPAN_DAYS: u32 = 730;
+
+/// Separate streams: application 7 is unrelated to profile 7 or product 7 of the same seed.
+const APPLICATION_STREAM: u64 = 0x4150_504c_4943_4154;
+const DAY_STREAM: u64 = 0x4441_5953_4841_5045;
+
+/// Why lenders reject, with how often.
+pub const REJECTION_REASONS: &[(&str, u32)] = &[
+    ("经营流水不足，还款来源不充分", 26),
+    ("征信记录存在逾期或不良", 20),
+    ("资产负债率偏高，负债过重", 16),
+    ("申请材料不完整，补充后可重新申请", 14),
+    ("不符合产品准入条件", 14),
+    ("担保或抵押措施不足", 10),
+];
+
+/// Submissions by hour of the day (Shanghai): office peaks, some evenings, a few late at night.
+const SUBMIT_HOURS: [u32; 24] = [3, 2, 1, 1, 1, 1, 2, 4, 9, 15, 17, 14, 8, 10, 15, 16, 14, 10, 6, 5, 5, 5, 4, 3];
+/// When lenders act, by hour from 08:00 (mostly office hours, a little overtime).
+const OFFICE_HOURS: [u32; 13] = [3, 10, 12, 10, 3, 7, 11, 11, 10, 6, 2, 1, 1];
+/// Demand by weekday, Monday first.
+const WEEKDAYS: [f64; 7] = [1.05, 1.0, 1.0, 1.0, 0.95, 0.3, 0.22];
+/// Demand by month: the Spring Festival (February) and the National Day holiday (October) are quiet.
+const MONTHS: [f64; 12] = [1.05, 0.7, 1.1, 1.0, 1.0, 1.05, 0.95, 0.95, 1.05, 0.85, 1.0, 1.1];
+/// Terms firms commonly ask for, in months.
+const COMMON_TERMS: [(u16, u32); 10] =
+    [(3, 2), (6, 4), (12, 8), (18, 1), (24, 4), (36, 3), (48, 1), (60, 2), (84, 1), (120, 1)];
+
+fn shanghai() -> FixedOffset {
+    // Asia/Shanghai has kept UTC+8 without daylight saving since 1991.
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
+}
+
+/// The Shanghai calendar day of an instant.
+#[must_use]
+pub fn shanghai_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&shanghai()).date_naive()
+}
+
+/// The instant `minute` minutes after the start of Shanghai day `day`.
+fn shanghai_instant(day: NaiveDate, minute: u32, second: u32) -> DateTime<Utc> {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let start = shanghai()
+        .from_local_datetime(&midnight)
+        .single()
+        .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc));
+    start + TimeDelta::minutes(i64::from(minute)) + TimeDelta::seconds(i64::from(second))
+}
+
+/// The position of a district in [`District::ALL`].
+fn slot(district: District) -> usize {
+    District::ALL.iter().position(|d| *d == district).unwrap_or(0)
+}
+
+/// What the generator needs to know of a firm that may apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applicant {
+    pub district: District,
+    pub established: NaiveDate,
+}
+
+/// One transition after the submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub at: DateTime<Utc>,
+    pub action: ApplicationAction,
+}
+
+/// One generated application and its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntheticApplication {
+    pub index: usize,
+    /// Index into the products the generator was given.
+    pub product: usize,
+    /// Index into the applicants the generator was given.
+    pub applicant: usize,
+    pub amount: Fen,
+    pub term: Months,
+    pub purpose: LoanPurpose,
+    pub purpose_text: String,
+    pub submitted_at: DateTime<Utc>,
+    /// The transitions taken before `now`, in time order (strictly increasing, all after the submission).
+    pub steps: Vec<Step>,
+}
+
+impl SyntheticApplication {
+    /// The state the history leads to, checked step by step by the state machine.
+    ///
+    /// # Errors
+    /// A step the machine refuses (a generator defect the tests catch).
+    pub fn state(&self) -> Result<ApplicationState, TransitionError> {
+        let submitted = shanghai_date(self.submitted_at);
+        self.steps.iter().try_fold(ApplicationState::Submitted, |state, step| {
+            step.action.apply(state, step.action.side(), submitted)
+        })
+    }
+}
+
+/// The generator of `count` applications from a seed (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct Applications<'a> {
+    seed: u64,
+    count: usize,
+    products: Vec<&'a ProductSpec>,
+    applicants: &'a [Applicant],
+    /// Indexes of the applicants by district ([`District::ALL`] order).
+    by_district: Vec<Vec<usize>>,
+    now: DateTime<Utc>,
+    /// The first hour of the span.
+    start: DateTime<Utc>,
+    /// Cumulative demand by hour of the span.
+    cdf: Vec<f64>,
+}
+
+impl<'a> Applications<'a> {
+    /// `count` applications of `seed` to `products` by `applicants`, submitted in the [`SPAN_DAYS`] days
+    /// before `now`. Nothing is generated when either list is empty.
+    #[must_use]
+    pub fn new(
+        seed: u64,
+        count: usize,
+        products: impl IntoIterator<Item = &'a ProductSpec>,
+        applicants: &'a [Applicant],
+        now: DateTime<Utc>,
+    ) -> Self {
+        let start = now - TimeDelta::days(i64::from(SPAN_DAYS));
+        let hours = SPAN_DAYS as usize * 24;
+        let mut cdf = Vec::with_capacity(hours);
+        let mut total = 0.0;
+        let mut day_factor = (None, 0.0);
+        for hour in 0..hours {
+            let local = (start + TimeDelta::hours(hour as i64)).with_timezone(&shanghai());
+            let day = local.date_naive();
+            if day_factor.0 != Some(day) {
+                let elapsed = (hour / 24) as f64 / f64::from(SPAN_DAYS);
+                let growth = 0.6 + 0.4 * elapsed;
+                let noise = 0.85 + 0.3 * Dice::new(seed, DAY_STREAM, day.num_days_from_ce() as usize).unit();
+                let weekday = WEEKDAYS[day.weekday().num_days_from_monday() as usize];
+                let month = MONTHS[day.month0() as usize];
+                day_factor = (Some(day), growth * noise * weekday * month);
+            }
+            total += day_factor.1 * f64::from(SUBMIT_HOURS[local.hour() as usize]);
+            cdf.push(total);
+        }
+        let mut by_district = vec![Vec::new(); District::ALL.len()];
+        for (i, a) in applicants.iter().enumerate() {
+            by_district[slot(a.district)].push(i);
+        }
+        Self { seed, count, products: products.into_iter().collect(), applicants, by_district, now, start, cdf }
+    }
+
+    /// How many applications there are.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        if self.products.is_empty() || self.applicants.is_empty() { 0 } else { self.count }
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every application, in index (and submission-time) order.
+    pub fn iter(&self) -> impl Iterator<Item = SyntheticApplication> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+
+    /// Application `index`; `None` past the end or when there is nothing to apply to or nobody to apply.
+    #[must_use]
+    pub fn get(&self, index: usize) -> Option<SyntheticApplication> {
+        if index >= self.len() {
+            return None;
+        }
+        let mut d = Dice::new(self.seed, APPLICATION_STREAM, index);
+        let submitted_at = self.submission_time(index, &mut d);
+        let day = shanghai_date(submitted_at);
+
+        let product = d.below(self.products.len());
+        let spec = self.products[product];
+        let applicant = self.applicant(spec, day, &mut d);
+
+        let amount = applied_amount(spec, &mut d);
+        let term = applied_term(spec, &mut d);
+        let purpose = purpose(spec.family, &mut d);
+        let purpose_text = if d.chance(0.6) { d.pick(purpose_texts(purpose)).to_owned() } else { String::new() };
+        let steps = self.history(spec, submitted_at, amount, term, &mut d);
+        Some(SyntheticApplication {
+            index,
+            product,
+            applicant,
+            amount,
+            term,
+            purpose,
+            purpose_text,
+            submitted_at,
+            steps,
+        })
+    }
+
+    /// A firm in a district the product serves (any firm when none is there), established by `day` when
+    /// a few draws find one.
+    fn applicant(&self, spec: &ProductSpec, day: NaiveDate, d: &mut Dice) -> usize {
+        let served: usize = spec.districts.iter().map(|district| self.by_district[slot(*district)].len()).sum();
+        let mut pick = || {
+            if served == 0 {
+                return d.below(self.applicants.len());
+            }
+            let mut n = d.below(served);
+            for district in &spec.districts {
+                let firms = &self.by_district[slot(*district)];
+                if n < firms.len() {
+                    return firms[n];
+                }
+                n -= firms.len();
+            }
+            d.below(self.applicants.len())
+        };
+        let mut chosen = pick();
+        for _ in 0..8 {
+            if self.applicants[chosen].established <= day {
+                break;
+            }
+            chosen = pick();
+        }
+        chosen
+    }
+
+    /// The `index`-th quantile of the demand curve (with a random offset inside its slot).
+    fn submission_time(&self, index: usize, d: &mut Dice) -> DateTime<Utc> {
+        let total = self.cdf.last().copied().unwrap_or(0.0);
+        let u = (index as f64 + d.unit()) / self.count as f64 * total;
+        let hour = self.cdf.partition_point(|c| *c <= u).min(self.cdf.len().saturating_sub(1));
+        let before = if hour == 0 { 0.0 } else { self.cdf[hour - 1] };
+        let weight = self.cdf[hour] - before;
+        let fraction = if weight > 0.0 { ((u - before) / weight).clamp(0.0, 0.9999) } else { 0.5 };
+        let at = self.start + TimeDelta::hours(hour as i64) + TimeDelta::seconds((fraction * 3600.0) as i64);
+        at.min(self.now - TimeDelta::seconds(1))
+    }
+
+    /// The transitions after the submission, stopping before `now`.
+    fn history(
+        &self,
+        spec: &ProductSpec,
+        submitted_at: DateTime<Utc>,
+        amount: Fen,
+        term: Months,
+        d: &mut Dice,
+    ) -> Vec<Step> {
+        use ApplicationState as S;
+        // About 5 % withdraw, at a stage chosen now (taken only if the application gets there).
+        let withdraw_at =
+            d.chance(0.05).then(|| d.weighted(&[(S::Submitted, 45), (S::Accepted, 35), (S::Approved, 20)]));
+        let mut steps = Vec::new();
+        let mut at = submitted_at;
+        let mut state = S::Submitted;
+        loop {
+            let (next, action) = if withdraw_at == Some(state) {
+                let wait = match state {
+                    S::Submitted => d.int(0, 10),
+                    S::Accepted => d.int(0, 7),
+                    _ => d.int(1, 10),
+                };
+                (later(d, at, wait, false), ApplicationAction::Withdraw)
+            } else {
+                match state {
+                    S::Submitted if d.chance(0.85) => {
+                        let wait = d.weighted(&[(0, 30), (1, 25), (2, 18), (3, 12), (4, 8), (5, 7)]);
+                        (later(d, at, wait, true), ApplicationAction::Accept)
+                    }
+                    S::Accepted => {
+                        let wait = d.int(1, 15);
+                        let next = later(d, at, wait, true);
+                        if d.chance(0.7) {
+                            (next, ApplicationAction::Approve)
+                        } else {
+                            (next, ApplicationAction::Reject { reason: d.weighted(REJECTION_REASONS).to_owned() })
+                        }
+                    }
+                    S::Approved if d.chance(0.9) => {
+                        let wait = d.int(1, 10);
+                        let next = later(d, at, wait, true);
+                        (next, ApplicationAction::Disburse(disbursement(spec, amount, term, next, d)))
+                    }
+                    // Never answered, approved but never drawn, or final.
+                    _ => break,
+                }
+            };
+            if next >= self.now {
+                break;
+            }
+            let Ok(to) = action.apply(state, action.side(), shanghai_date(submitted_at)) else { break };
+            steps.push(Step { at: next, action });
+            (at, state) = (next, to);
+        }
+        steps
+    }
+}
+
+/// An instant `days` Shanghai days after `after` (lenders: in office hours, mostly on working days; firms:
+/// at any hour, like submissions), always strictly later than `after`.
+fn later(d: &mut Dice, after: DateTime<Utc>, days: u32, office: bool) -> DateTime<Utc> {
+    let mut day = shanghai_date(after) + Days::new(u64::from(days));
+    let minute = if office {
+        match day.weekday() {
+            Weekday::Sat if d.chance(0.85) => day = day + Days::new(2),
+            Weekday::Sun if d.chance(0.85) => day = day + Days::new(1),
+            _ => {}
+        }
+        let hour = position(d, &OFFICE_HOURS);
+        (8 + hour) * 60 + d.int(0, 59)
+    } else {
+        let hour = position(d, &SUBMIT_HOURS);
+        hour * 60 + d.int(0, 59)
+    };
+    let at = shanghai_instant(day, minute, d.int(0, 59));
+    if at > after + TimeDelta::minutes(5) { at } else { after + TimeDelta::minutes(i64::from(d.int(10, 240))) }
+}
+
+/// A position in `weights` drawn by its weight.
+fn position(d: &mut Dice, weights: &[u32]) -> u32 {
+    let mut roll = d.int(0, weights.iter().sum::<u32>().saturating_sub(1));
+    for (i, w) in weights.iter().enumerate() {
+        if roll < *w {
+            return u32::try_from(i).unwrap_or(0);
+        }
+        roll -= w;
+    }
+    0
+}
+
+/// An amount within the product's range, log-uniform (small requests are common), rounded as people do.
+fn applied_amount(spec: &ProductSpec, d: &mut Dice) -> Fen {
+    let (lo, hi) = (spec.amount.min().fen().max(1), spec.amount.max().fen().max(1));
+    let raw = i64::try_from(d.log_uniform(lo.unsigned_abs(), hi.unsigned_abs() + 1)).unwrap_or(lo);
+    let unit = match raw {
+        v if v >= 100_000_000 => 10_000_000,
+        v if v >= 1_000_000 => 1_000_000,
+        _ => 10_000,
+    };
+    let rounded = (raw + unit / 2) / unit * unit;
+    Fen::from_fen(rounded.clamp(lo, hi)).unwrap_or(*spec.amount.min())
+}
+
+/// A common term within the product's range (its shortest when none is common).
+fn applied_term(spec: &ProductSpec, d: &mut Dice) -> Months {
+    let fits: Vec<(u16, u32)> = COMMON_TERMS
+        .iter()
+        .copied()
+        .filter(|(m, _)| spec.term.contains(&Months::new(*m).unwrap_or(Months::MIN)))
+        .collect();
+    if fits.is_empty() { *spec.term.min() } else { Months::new(d.weighted(&fits)).unwrap_or(*spec.term.min()) }
+}
+
+fn purpose(family: ProductFamily, d: &mut Dice) -> LoanPurpose {
+    use LoanPurpose as P;
+    use ProductFamily as F;
+    let weights: &[(LoanPurpose, u32)] = match family {
+        F::Renewal => &[(P::Refinancing, 8), (P::WorkingCapital, 2)],
+        F::StartupGuarantee => &[(P::Startup, 5), (P::WorkingCapital, 4), (P::Equipment, 1)],
+        F::Leasing => &[(P::Equipment, 7), (P::Expansion, 3)],
+        F::MediumLongTerm | F::Mortgage => {
+            &[(P::Equipment, 3), (P::Expansion, 3), (P::WorkingCapital, 3), (P::Refinancing, 1)]
+        }
+        F::SupplyChain | F::Receivables | F::GovProcurement => {
+            &[(P::OrderProduction, 4), (P::Procurement, 4), (P::WorkingCapital, 2)]
+        }
+        F::IpPledge => &[(P::Research, 5), (P::Equipment, 2), (P::WorkingCapital, 3)],
+        _ => &[
+            (P::WorkingCapital, 35),
+            (P::Procurement, 20),
+            (P::OrderProduction, 10),
+            (P::Equipment, 8),
+            (P::Research, 6),
+            (P::Expansion, 8),
+            (P::Refinancing, 8),
+            (P::Startup, 2),
+            (P::Other, 3),
+        ],
+    };
+    d.weighted(weights)
+}
+
+fn purpose_texts(purpose: LoanPurpose) -> &'static [&'static str] {
+    use LoanPurpose as P;
+    match purpose {
+        P::WorkingCapital => {
+            &["日常经营资金周转", "支付员工工资和房租", "旺季备货资金周转", "应收账款回笼前的资金缺口"]
+        }
+        P::Procurement => &["采购原材料", "采购钢材和辅料", "锁定上游货源，提前备货", "采购包装材料"],
+        P::OrderProduction => &["新接订单的生产备料", "执行政府采购合同", "出口订单生产"],
+        P::Equipment => &["购置生产设备", "更新数控机床", "购置冷链运输车辆", "升级信息化系统"],
+        P::Research => &["新产品研发投入", "专利技术产业化", "研发人员薪酬及测试费用"],
+        P::Expansion => &["新开门店", "扩建生产车间", "拓展外省市场"],
+        P::Refinancing => &["到期贷款续贷周转", "置换高息借款"],
+        P::Startup => &["创业启动资金", "门店装修和首批进货"],
+        P::Other => &["其他经营用途"],
+    }
+}
+
+/// What the lender pays out: usually the amount applied for, sometimes less; a rate within the product's
+/// range; usually the term applied for; dated the Shanghai day it is paid.
+fn disbursement(spec: &ProductSpec, applied: Fen, term: Months, at: DateTime<Utc>, d: &mut Dice) -> Disbursement {
+    let amount = if d.chance(0.6) {
+        applied
+    } else {
+        let unit = if applied.fen() >= 2_000_000 { 1_000_000 } else { 10_000 };
+        let cut = (applied.fen() as f64 * (0.5 + 0.5 * d.unit())) as i64 / unit * unit;
+        if cut > 0 { Fen::from_fen(cut.min(applied.fen())).unwrap_or(applied) } else { applied }
+    };
+    let (lo, hi) = (spec.rate.min().bps(), spec.rate.max().bps());
+    let rate = Bps::new(lo + 5 * d.int(0, (hi - lo) / 5)).unwrap_or(*spec.rate.min());
+    let term = if d.chance(0.85) {
+        term
+    } else {
+        let shorter: Vec<(u16, u32)> = COMMON_TERMS
+            .iter()
+            .copied()
+            .filter(|(m, _)| *m <= term.get() && spec.term.contains(&Months::new(*m).unwrap_or(Months::MIN)))
+            .collect();
+        if shorter.is_empty() { term } else { Months::new(d.weighted(&shorter)).unwrap_or(term) }
+    };
+    Disbursement { amount, rate, term, date: shanghai_date(at) }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use finmart_domain::{InstitutionKind, LifecycleState};
+
+    fn now() -> DateTime<Utc> {
+        shanghai_instant(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), 0, 0)
+    }
+
+    fn catalogue() -> Vec<ProductSpec> {
+        let institutions = crate::institutions(20);
+        assert!(institutions.iter().any(|i| i.kind == InstitutionKind::GuaranteeAgency));
+        crate::products(3, 300, &institutions, now().date_naive())
+            .filter(|p| p.state == LifecycleState::Published)
+            .map(|p| p.spec)
+            .collect()
+    }
+
+    fn applicants() -> Vec<Applicant> {
+        crate::profiles(3, 500, now().date_naive())
+            .map(|p| Applicant { district: p.profile.district, established: p.profile.established })
+            .collect()
+    }
+
+    #[test]
+    fn histories_follow_the_state_machine_and_stay_in_the_past() {
+        let (products, applicants) = (catalogue(), applicants());
+        let generator = Applications::new(11, 20_000, &products, &applicants, now());
+        let all: Vec<SyntheticApplication> = generator.iter().collect();
+        assert_eq!(all.len(), 20_000);
+        let start = now() - TimeDelta::days(i64::from(SPAN_DAYS));
+        let mut counts = std::collections::HashMap::new();
+        let (mut withdrawn, mut late_night, mut weekend) = (0, 0, 0);
+        for (i, app) in all.iter().enumerate() {
+            assert_eq!(app.index, i);
+            if i > 0 {
+                assert!(app.submitted_at >= all[i - 1].submitted_at, "submission times rise with the index");
+            }
+            assert!(app.submitted_at >= start && app.submitted_at < now(), "{}", app.submitted_at);
+            let spec = &products[app.product];
+            assert!(spec.amount.contains(&app.amount), "{:?} not in {:?}", app.amount, spec.amount);
+            assert!(spec.term.contains(&app.term));
+            let state = app.state().unwrap();
+            *counts.entry(state).or_insert(0_u32) += 1;
+            let mut at = app.submitted_at;
+            for step in &app.steps {
+                assert!(step.at > at && step.at < now());
+                at = step.at;
+                match &step.action {
+                    ApplicationAction::Disburse(d) => {
+                        assert!(d.amount <= app.amount && d.amount.fen() > 0);
+                        assert!(spec.rate.contains(&d.rate));
+                        assert!(spec.term.contains(&d.term) && d.term <= app.term);
+                        assert_eq!(d.date, shanghai_date(step.at));
+                    }
+                    ApplicationAction::Reject { reason } => {
+                        assert!(REJECTION_REASONS.iter().any(|(r, _)| r == reason));
+                    }
+                    ApplicationAction::Withdraw => withdrawn += 1,
+                    _ => {}
+                }
+            }
+            let local = app.submitted_at.with_timezone(&shanghai());
+            if local.hour() >= 22 || local.hour() < 6 {
+                late_night += 1;
+            }
+            if local.weekday().num_days_from_monday() >= 5 {
+                weekend += 1;
+            }
+            let a = applicants[app.applicant];
+            let _ = a.district.as_str();
+        }
+        use ApplicationState as S;
+        let n = |s| f64::from(counts.get(&s).copied().unwrap_or(0)) / 20_000.0;
+        // Most of two years of history is settled: disbursed ≈ .85 × .7 × .9 ≈ 0.5, less withdrawals.
+        assert!((0.42..0.56).contains(&n(S::Disbursed)), "{counts:?}");
+        assert!((0.2..0.29).contains(&n(S::Rejected)), "{counts:?}");
+        assert!((0.03..0.07).contains(&n(S::Withdrawn)), "{counts:?}");
+        assert!((0.12..0.2).contains(&n(S::Submitted)), "{counts:?}");
+        assert!(n(S::Accepted) > 0.0 && n(S::Approved) > 0.0, "recent ones are still open: {counts:?}");
+        assert_eq!(withdrawn, counts[&S::Withdrawn]);
+        // Office hours and weekdays dominate, but not entirely.
+        assert!((200..2_000).contains(&late_night), "{late_night} late at night");
+        assert!((500..2_500).contains(&weekend), "{weekend} at weekends");
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_applications() {
+        let (products, applicants) = (catalogue(), applicants());
+        let a = Applications::new(5, 500, &products, &applicants, now());
+        let b = Applications::new(5, 500, &products, &applicants, now());
+        let c = Applications::new(6, 500, &products, &applicants, now());
+        assert_eq!(a.iter().collect::<Vec<_>>(), b.iter().collect::<Vec<_>>());
+        assert_ne!(a.iter().collect::<Vec<_>>(), c.iter().collect::<Vec<_>>());
+        assert_eq!(a.get(123), b.get(123));
+        assert!(a.get(500).is_none());
+        let none: Vec<ProductSpec> = Vec::new();
+        assert!(Applications::new(5, 500, &none, &applicants, now()).is_empty());
+    }
+
+    #[test]
+    fn firms_apply_to_products_serving_their_district() {
+        let (products, applicants) = (catalogue(), applicants());
+        let generator = Applications::new(2, 3_000, &products, &applicants, now());
+        let fitting = generator
+            .iter()
+            .filter(|app| {
+                let spec = &products[app.product];
+                spec.citywide() || spec.districts.contains(&applicants[app.applicant].district)
+            })
+            .count();
+        assert!(fitting > 2_950, "{fitting} of 3000 fit");
+    }
+}
