@@ -1,9 +1,13 @@
-//! `finmart gen-bench-data`: fictional institutions, products and SME profiles in bulk, for load tests and
-//! benchmarks at the scale the platform plans for (100,000 products, 1,000,000 profiles).
+//! `finmart gen-bench-data`: fictional institutions, products, SME profiles and financing applications with
+//! their histories in bulk, for load tests and benchmarks at the scale the platform plans for (100,000
+//! products, 1,000,000 profiles, millions of applications).
 //!
 //! Everything comes from [`finmart_synth`] with one seed, so a second run with the same numbers rewrites
 //! nothing: products upsert by (institution, code) through the store's import path (which keeps the change
-//! log), profiles by credit code through the bulk insert.
+//! log), profiles by credit code through the bulk insert, and applications are counted by their
+//! idempotency keys first ([`applications`]).
+
+pub mod applications;
 
 use crate::import::progress_bar;
 use chrono::NaiveDate;
@@ -38,6 +42,10 @@ pub struct BenchSummary {
     pub products_time: Duration,
     /// How long generating and writing the profiles took.
     pub profiles_time: Duration,
+    /// Applications written (with their histories).
+    pub applications_written: u64,
+    /// How long generating and writing the applications took.
+    pub applications_time: Duration,
 }
 
 /// Creates the bench institutions that are missing; returns how many it created.
@@ -55,14 +63,17 @@ pub async fn ensure_institutions(store: &Store, institutions: &[NewInstitution])
     Ok(created)
 }
 
-/// Generates and stores `products` products and `smes` profiles from `seed`, dated relative to `today`.
+/// Generates and stores `products` products, `smes` profiles and `applications` applications from `seed`,
+/// dated relative to `today` (application histories end at the start of `today` in Asia/Shanghai).
 ///
 /// # Errors
-/// Database failure, or generated data the store refuses (a defect the synth tests catch).
+/// Database failure, or generated data the store refuses (a defect the synth tests catch); applications
+/// asked for with no published product or no enterprise stored.
 pub async fn generate(
     store: &Store,
     products: usize,
     smes: usize,
+    applications: usize,
     seed: u64,
     today: NaiveDate,
     show_progress: bool,
@@ -112,5 +123,10 @@ pub async fn generate(
     }
     bar.finish_and_clear();
     summary.profiles_time = started.elapsed();
+
+    let started = Instant::now();
+    summary.applications_written =
+        applications::generate(store, applications, seed, applications::history_end(today), show_progress).await?;
+    summary.applications_time = started.elapsed();
     Ok(summary)
 }

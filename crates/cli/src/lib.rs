@@ -45,7 +45,8 @@ pub enum Command {
         /// Where to write it, e.g. products.xlsx.
         out: PathBuf,
     },
-    /// Generate fictional bench data (institutions, products, SME profiles), then rebuild the search index.
+    /// Generate fictional bench data (institutions, products, SME profiles, applications), then rebuild the
+    /// search index.
     /// Re-running with the same numbers and seed rewrites nothing.
     GenBenchData {
         /// How many products.
@@ -54,6 +55,9 @@ pub enum Command {
         /// How many SME profiles.
         #[arg(long)]
         smes: usize,
+        /// How many financing applications, with their histories over the last 24 months.
+        #[arg(long, default_value_t = 0)]
+        applications: usize,
         /// The seed: the same seed gives the same data.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -81,6 +85,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 summary.unchanged,
                 store.count_enterprises(false).await?
             );
+            // A history of applications, so the dashboards and inboxes have something to show. Tests load
+            // the demo without it (`load_demo`), so their figures are only their own.
+            let end = bench::applications::history_end(finmart_web::state::today());
+            let written =
+                bench::applications::generate(&store, DEMO_APPLICATIONS, DEMO_APPLICATION_SEED, end, false).await?;
+            if written > 0 {
+                eprintln!("演示融资申请 / demo applications: {written} 笔（近两年，含完整办理记录）");
+            }
             eprint!("{}", demo::accounts::describe());
             store.close().await?;
             serve(config).await
@@ -98,15 +110,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("索引已重建 / index rebuilt: {n} 个已发布产品");
             Ok(())
         }
-        Command::GenBenchData { products, smes, seed, config } => {
+        Command::GenBenchData { products, smes, applications, seed, config } => {
             telemetry::init(config.log_json);
             let store = connect(&config).await?;
-            let s = bench::generate(&store, products, smes, seed, bench::reference_date(), true).await?;
+            let s = bench::generate(&store, products, smes, applications, seed, bench::reference_date(), true).await?;
             let started = std::time::Instant::now();
             let n = reindex(&store, &config).await?;
             eprintln!(
                 "基准数据已生成 / bench data ready: {} 家机构新建; 产品 新建 {}, 更新 {}, 未变 {} ({:.1}s); \
-                 企业画像写入 {} 家, 共 {} 家 ({:.1}s); 索引 {n} 个已发布产品 ({:.1}s)",
+                 企业画像写入 {} 家, 共 {} 家 ({:.1}s); 融资申请写入 {} 份, 共 {} 份 ({:.1}s); \
+                 索引 {n} 个已发布产品 ({:.1}s)",
                 s.institutions_created,
                 s.products.created,
                 s.products.updated,
@@ -115,6 +128,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 s.profiles_written,
                 store.count_enterprises(false).await?,
                 s.profiles_time.as_secs_f64(),
+                s.applications_written,
+                store.count_bench_applications(&bench::applications::key_prefix(seed)).await?,
+                s.applications_time.as_secs_f64(),
                 started.elapsed().as_secs_f64(),
             );
             Ok(())
@@ -178,6 +194,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     eprintln!("Finmart 已启动，请在浏览器打开 / open in your browser: http://{host}:{}/", addr.port());
     server.wait().await
 }
+
+/// How many applications `finmart demo` generates (with their histories), and from which seed.
+const DEMO_APPLICATIONS: usize = 3_000;
+const DEMO_APPLICATION_SEED: u64 = 20_261_122;
 
 /// Loads the demo catalogue: institutions first (with their introductions), then every product in one
 /// import, then the demo's synthetic SME profiles in one bulk insert. Loading twice changes nothing.

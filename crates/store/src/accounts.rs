@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use finmart_domain::{EnterpriseProfile, InstitutionKind, Labelled, Principal, Role};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 
 /// A stored account (never its password hash).
@@ -144,7 +143,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::Conflict`] for a taken login or a party that does not fit the role; database failure.
     pub async fn create_account(&self, new: &NewAccount, by: Option<&AuditEvent<'_>>) -> Result<Account, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let account = insert(&txn, new).await?;
         if let Some(event) = by {
             audit::append(&txn, &event.clone().subject("account", account.id)).await?;
@@ -166,7 +165,7 @@ impl Store {
         password_hash: &str,
         address: Option<&str>,
     ) -> Result<Account, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let uscc = profile.uscc.as_ref().map(|u| u.as_str().to_owned()).unwrap_or_default();
         let existing = enterprise::Entity::find().filter(enterprise::Column::Uscc.eq(uscc.as_str())).one(&txn).await?;
         let enterprise_id = match existing {
@@ -253,7 +252,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`]; database failure.
     pub async fn set_password(&self, id: i64, hash: &str, event: &AuditEvent<'_>) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let row = account::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -279,7 +278,7 @@ impl Store {
         disabled: bool,
         event: &AuditEvent<'_>,
     ) -> Result<Account, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let row = account::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -297,7 +296,7 @@ impl Store {
     /// # Errors
     /// Database failure.
     pub async fn record_login(&self, account: &Account, address: Option<&str>) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         account::Entity::update_many()
             .col_expr(account::Column::LastLoginAt, sea_orm::sea_query::Expr::value(Utc::now()))
             .filter(account::Column::Id.eq(account.id))
@@ -323,7 +322,7 @@ impl Store {
         address: &str,
         account: Option<&Account>,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         login_failure::ActiveModel {
             login: Set(login.chars().take(100).collect()),
             address: Set(address.chars().take(64).collect()),

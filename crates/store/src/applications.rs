@@ -18,7 +18,7 @@ use finmart_domain::{
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Select, Set,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -498,7 +498,7 @@ impl Store {
 
         // The insert is the transaction's first statement: on SQLite it takes the write lock at once (waiting
         // its turn), and on any backend a racing twin fails on the unique index here.
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let inserted = application::ActiveModel {
             enterprise_id: Set(new.enterprise_id),
             product_id: Set(product.id),
@@ -671,7 +671,7 @@ impl Store {
         }
         // The conditional update is the transaction's first statement (see `submit_application`): of two
         // racing transitions from the same state, one updates a row and the other none.
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let updated = update.filter(C::Id.eq(id)).filter(C::State.eq(from.as_str())).exec(&txn).await?;
         if updated.rows_affected == 0 {
             txn.rollback().await?;

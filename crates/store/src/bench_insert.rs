@@ -20,10 +20,7 @@ use finmart_domain::{
     ApplicationAction, ApplicationState, EnterpriseProfile, Fen, Labelled, LoanPurpose, Months, Product, ProductFamily,
     Side, TransitionError,
 };
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 
@@ -263,7 +260,7 @@ impl Store {
             return Ok(0);
         }
         let keys: Vec<&str> = prepared.iter().map(|(key, _)| *key).collect();
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let existing = ids_of(&txn, &keys).await?;
         prepared.retain(|(key, _)| !existing.contains_key(*key));
         if prepared.is_empty() {
@@ -306,5 +303,194 @@ impl Store {
         }
         txn.commit().await?;
         Ok(keys.len() as u64)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::testing;
+    use chrono::TimeZone;
+    use finmart_domain::{Disbursement, ImportRow, LifecycleState};
+    use finmart_synth::{Applicant, Applications};
+
+    /// Institutions, products and firms from the synth crate, stored; the published products and the firms.
+    async fn market(store: &Store) -> (Vec<Product>, Vec<BenchFirm>) {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let institutions = finmart_synth::institutions(20);
+        for i in &institutions {
+            store.create_institution(i).await.unwrap();
+        }
+        let rows: Vec<(usize, ImportRow)> = finmart_synth::products(7, 120, &institutions, today)
+            .enumerate()
+            .map(|(i, p)| {
+                let row = ImportRow {
+                    institution_code: p.institution_code,
+                    new_institution: None,
+                    state: p.state,
+                    spec: p.spec,
+                };
+                (i + 1, row)
+            })
+            .collect();
+        store.import(&rows, &|| {}).await.unwrap();
+        let firms: Vec<_> = finmart_synth::profiles(7, 300, today).map(|p| (p.profile, p.discoverable)).collect();
+        store.insert_enterprises(&firms).await.unwrap();
+        let products = store.products_after(0, 1_000).await.unwrap();
+        let published = products.into_iter().filter(|p| p.state == LifecycleState::Published).collect();
+        (published, store.bench_firms().await.unwrap())
+    }
+
+    fn batch<'a>(
+        seed: u64,
+        count: usize,
+        products: &'a [Product],
+        firms: &'a [BenchFirm],
+        applicants: &'a [Applicant],
+    ) -> Vec<BenchApplication<'a>> {
+        let now = Utc.with_ymd_and_hms(2026, 11, 21, 16, 0, 0).unwrap();
+        Applications::new(seed, count, products.iter().map(|p| &p.spec), applicants, now)
+            .iter()
+            .map(|a| BenchApplication {
+                idempotency_key: format!("bench-{seed}-{}", a.index),
+                product: &products[a.product],
+                firm: &firms[a.applicant],
+                amount: a.amount,
+                term: a.term,
+                purpose: a.purpose,
+                purpose_text: a.purpose_text,
+                submitted_at: a.submitted_at,
+                steps: a.steps.into_iter().map(|s| (s.at, s.action)).collect(),
+            })
+            .collect()
+    }
+
+    /// The action an event records, rebuilt from its target state and note.
+    fn action_of(to: ApplicationState, note: &serde_json::Value) -> ApplicationAction {
+        match to {
+            ApplicationState::Accepted => ApplicationAction::Accept,
+            ApplicationState::Approved => ApplicationAction::Approve,
+            ApplicationState::Rejected => {
+                ApplicationAction::Reject { reason: note["reason"].as_str().unwrap().to_owned() }
+            }
+            ApplicationState::Disbursed => ApplicationAction::Disburse(
+                serde_json::from_value::<Disbursement>(note["disbursement"].clone()).unwrap(),
+            ),
+            _ => ApplicationAction::Withdraw,
+        }
+    }
+
+    #[tokio::test]
+    async fn histories_are_written_whole_and_agree_with_their_rows() {
+        for db in testing::all().await {
+            let store = &db.store;
+            let (products, firms) = market(store).await;
+            assert!(products.len() > 100 && firms.len() == 300, "{}", db.backend);
+            let applicants: Vec<Applicant> = firms
+                .iter()
+                .map(|f| Applicant { district: f.profile.district, established: f.profile.established })
+                .collect();
+            let apps = batch(7, 2_000, &products, &firms, &applicants);
+            let (first, rest) = apps.split_at(700);
+            assert_eq!(store.insert_bench_applications(first).await.unwrap(), 700);
+            // A batch overlapping what is stored writes only the new ones; a repeat writes nothing.
+            assert_eq!(store.insert_bench_applications(&apps).await.unwrap(), rest.len() as u64);
+            assert_eq!(store.insert_bench_applications(&apps).await.unwrap(), 0);
+            assert_eq!(store.count_bench_applications("bench-7-").await.unwrap(), 2_000);
+            assert_eq!(store.count_bench_applications("bench-8-").await.unwrap(), 0);
+
+            let rows = application::Entity::find().order_by_asc(application::Column::Id).all(store.connection()).await;
+            let rows = rows.unwrap();
+            let events = application_event::Entity::find()
+                .order_by_asc(application_event::Column::Id)
+                .all(store.connection())
+                .await
+                .unwrap();
+            let mut by_app: HashMap<i64, Vec<application_event::Model>> = HashMap::new();
+            for e in events {
+                by_app.entry(e.application_id).or_default().push(e);
+            }
+            let mut states: HashMap<String, usize> = HashMap::new();
+            let mut guaranteed = 0;
+            for (row, app) in rows.iter().zip(&apps) {
+                assert_eq!(row.idempotency_key, app.idempotency_key);
+                assert_eq!(row.applicant_account_id, BENCH_ACCOUNT);
+                let product = app.product;
+                assert_eq!((row.product_id, row.institution_id), (product.id, product.institution.id));
+                assert_eq!(row.guarantee_agency_id, product.guarantee_agency.as_ref().map(|a| a.id));
+                guaranteed += usize::from(row.guarantee_agency_id.is_some());
+                assert_eq!(row.guarantee_fee_bps.is_some(), row.guarantee_agency_id.is_some());
+                assert_eq!(row.profile, app.firm.profile_json);
+                let decision_days = i64::from(product.spec.decision_days);
+                assert_eq!(row.respond_by, row.submitted_at + TimeDelta::days(decision_days));
+
+                let history = &by_app[&row.id];
+                assert_eq!(history[0].from_state, None, "every history starts with the submission");
+                assert_eq!((history[0].to_state.as_str(), history[0].side.as_str()), ("submitted", "enterprise"));
+                assert_eq!(history[0].at, row.submitted_at);
+                let submitted = shanghai_date(row.submitted_at);
+                let mut state = ApplicationState::Submitted;
+                let (mut first_response, mut decided, mut disbursed, mut reason) = (None, None, None, None);
+                let mut approved_before = false;
+                for (before, e) in history.iter().zip(&history[1..]) {
+                    assert!(e.at >= before.at);
+                    assert_eq!(
+                        (e.institution_id, e.guarantee_agency_id),
+                        (row.institution_id, row.guarantee_agency_id)
+                    );
+                    assert_eq!(e.from_state.as_deref(), Some(state.as_str()));
+                    let to = ApplicationState::parse(&e.to_state).unwrap();
+                    let note: serde_json::Value = serde_json::from_str(&e.note).unwrap();
+                    let action = action_of(to, &note);
+                    assert_eq!(e.side, side_name(action.side()));
+                    assert_eq!(action.apply(state, action.side(), submitted).unwrap(), to);
+                    if action.side() == Side::Institution && first_response.is_none() {
+                        first_response = Some(e.at);
+                    }
+                    match &action {
+                        ApplicationAction::Approve => {
+                            decided = Some(e.at);
+                            approved_before = true;
+                        }
+                        ApplicationAction::Reject { reason: r } => (decided, reason) = (Some(e.at), Some(r.clone())),
+                        ApplicationAction::Disburse(d) => {
+                            assert!(approved_before, "a disbursement follows an approval");
+                            assert!(d.amount <= app.amount && product.spec.rate.contains(&d.rate));
+                            disbursed = Some((e.at, *d));
+                        }
+                        _ => {}
+                    }
+                    state = to;
+                }
+                assert_eq!(row.state, state.as_str());
+                assert_eq!(row.updated_at, history.last().unwrap().at);
+                assert_eq!(row.first_response_at, first_response);
+                assert_eq!(row.decided_at, decided);
+                assert_eq!(row.reason, reason);
+                assert_eq!(row.disbursed_at, disbursed.map(|(at, _)| at));
+                assert_eq!(row.disbursed_amount_fen, disbursed.map(|(_, d)| d.amount.fen()));
+                assert_eq!(row.disbursed_rate_bps, disbursed.map(|(_, d)| i32::try_from(d.rate.bps()).unwrap()));
+                assert_eq!(row.disbursed_term_months, disbursed.map(|(_, d)| i32::from(d.term.get())));
+                assert_eq!(row.disbursed_on, disbursed.map(|(_, d)| d.date));
+                *states.entry(row.state.clone()).or_default() += 1;
+            }
+            assert_eq!(rows.len(), 2_000);
+            assert!(guaranteed > 100, "{guaranteed} guaranteed ({})", db.backend);
+            for state in ApplicationState::ALL {
+                assert!(states.get(state.as_str()).copied().unwrap_or(0) > 0, "{states:?}");
+            }
+            // The one-at-a-time read path reads bench rows too.
+            let one = store.application(rows[1_999].id).await.unwrap().unwrap();
+            assert_eq!(one.profile, apps[1_999].firm.profile);
+            assert_eq!(store.application_events(one.id).await.unwrap().len(), by_app[&one.id].len());
+
+            // A history the machine refuses writes nothing.
+            let mut bad = apps[0].clone();
+            bad.idempotency_key = "bench-bad-1".to_owned();
+            bad.steps = vec![(bad.submitted_at, ApplicationAction::Approve)];
+            assert!(matches!(store.insert_bench_applications(&[bad]).await, Err(StoreError::Conflict(_))));
+            assert_eq!(store.count_bench_applications("bench-").await.unwrap(), 2_000);
+        }
     }
 }

@@ -14,7 +14,7 @@ use finmart_domain::{FieldErrors, InstitutionKind, Labelled, ValueError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -192,7 +192,7 @@ impl Store {
         institution_id: Option<i64>,
         event: &AuditEvent<'_>,
     ) -> Result<bool, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let firm = enterprise_row(&txn, enterprise_id).await?;
         if let Some(id) = institution_id {
             check_lender(&txn, id).await?;
@@ -246,7 +246,7 @@ impl Store {
         institution_id: Option<i64>,
         event: &AuditEvent<'_>,
     ) -> Result<bool, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let firm = enterprise_row(&txn, enterprise_id).await?;
         let revoked = consent::Entity::update_many()
             .col_expr(consent::Column::RevokedAt, Expr::value(Utc::now()))
@@ -374,7 +374,7 @@ impl Store {
         event: &AuditEvent<'_>,
     ) -> Result<(), StoreError> {
         check_context(context)?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         insert_view(&txn, enterprise_id, institution_id, account_id, context, application_id, event).await?;
         txn.commit().await?;
         Ok(())
@@ -398,7 +398,7 @@ impl Store {
             return Ok(0);
         }
         let since = Utc::now() - Duration::hours(LIST_VIEW_WINDOW_HOURS);
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let seen: HashSet<i64> = profile_view::Entity::find()
             .select_only()
             .column(profile_view::Column::EnterpriseId)

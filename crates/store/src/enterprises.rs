@@ -13,7 +13,7 @@ use finmart_domain::{EnterpriseProfile, FieldErrors, Labelled, Uscc, ValueError}
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use std::collections::HashMap;
 
@@ -170,7 +170,7 @@ impl Store {
         if rows.is_empty() {
             return Ok(0);
         }
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let revision = bump(&txn).await?;
         let now = Utc::now();
         let excluded = |c: enterprise::Column| Expr::col(("excluded", c));

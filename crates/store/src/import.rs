@@ -10,7 +10,7 @@ use crate::mapping::institution_from_row;
 use crate::products::save;
 use crate::{SaveOutcome, Store, StoreError};
 use finmart_domain::{ImportRow, Institution, InstitutionKind, Labelled, NewInstitution};
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::EntityTrait;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -142,7 +142,7 @@ impl Store {
         rows: &[(usize, ImportRow)],
         on_row: &(dyn Fn() + Send + Sync),
     ) -> Result<ImportSummary, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let existing = self.institutions_by_code(&txn).await?;
         let plan = plan(rows, &existing);
         if !plan.errors.is_empty() {

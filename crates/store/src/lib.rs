@@ -112,6 +112,23 @@ impl Store {
         self.db.ping().await.map_err(StoreError::from)
     }
 
+    /// A transaction for writing. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a deferred
+    /// transaction that reads and then writes fails at once, without waiting, when another writer committed
+    /// in between (a background search-log write, say). Taking the lock first makes it wait its turn
+    /// instead. PostgreSQL ignores the mode.
+    ///
+    /// # Errors
+    /// The database cannot begin a transaction.
+    pub(crate) async fn write_txn(&self) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        self.db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await
+    }
+
     /// The raw connection, for tests and tools that need SQL the store does not offer.
     #[must_use]
     pub fn connection(&self) -> &DatabaseConnection {

@@ -20,7 +20,7 @@ use finmart_domain::{Fen, FieldErrors, Labelled, LifecycleState, ProductFamily, 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QueryResult,
-    QuerySelect, Set, Statement, TransactionTrait, Value,
+    QuerySelect, Set, Statement, Value,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -478,13 +478,14 @@ impl Store {
         let empty = || BreachCounts { applications: 0, breaches: 0, rate_bps: None, overdue_open: 0 };
 
         let mut sql = Sql::new(backend);
-        let (start, end, now_bound) = (sql.bind(start), sql.bind(end), sql.bind(now));
+        // SQLite's `?` are numbered in the order they appear: bind in that order.
+        let breach = breach_condition(&sql.bind(now));
+        let (start, end) = (sql.bind(start), sql.bind(end));
         let text = format!(
             "SELECT a.institution_id AS k, COUNT(*) AS n, \
-             CAST(COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) AS BIGINT) AS b \
+             CAST(COALESCE(SUM(CASE WHEN {breach} THEN 1 ELSE 0 END), 0) AS BIGINT) AS b \
              FROM application a WHERE a.submitted_at >= {start} AND a.submitted_at < {end} \
-             GROUP BY a.institution_id",
-            breach_condition(&now_bound)
+             GROUP BY a.institution_id"
         );
         for row in self.db.query_all_raw(sql.statement(text)).await? {
             let counts = per.entry(row.try_get("", "k")?).or_insert_with(empty);
@@ -616,7 +617,7 @@ impl Store {
         }
         use uptake_target::Column as C;
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let previous = uptake_target::Entity::find().filter(C::Year.eq(year)).one(&txn).await?;
         uptake_target::Entity::insert(uptake_target::ActiveModel {
             year: Set(year),
@@ -1065,12 +1066,18 @@ mod tests {
                 "{b}"
             );
 
-            // Before the deadlines of March passed, nothing unanswered was a breach yet.
-            let early =
-                store.response_breaches(day("2026-03-01"), day("2026-03-31"), sh("2026-03-12 00:00")).await.unwrap();
+            // An unanswered application becomes a breach (and overdue) only once its deadline has passed.
+            let march = (day("2026-03-01"), day("2026-03-31"));
+            let at_deadline = store.response_breaches(march.0, march.1, sh("2026-03-13 10:00")).await.unwrap();
             assert_eq!(
-                early.total,
-                BreachCounts { applications: 8, breaches: 1, rate_bps: Some(1250), overdue_open: 1 },
+                at_deadline.total,
+                BreachCounts { applications: 8, breaches: 2, rate_bps: Some(2500), overdue_open: 1 },
+                "{b}"
+            );
+            let past = store.response_breaches(march.0, march.1, sh("2026-03-13 10:01")).await.unwrap();
+            assert_eq!(
+                past.total,
+                BreachCounts { applications: 8, breaches: 3, rate_bps: Some(3750), overdue_open: 2 },
                 "{b}"
             );
 

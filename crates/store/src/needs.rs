@@ -19,10 +19,7 @@ use finmart_domain::{
     Months, NeedState, OfferState, OfferTerms, Product, Side, ValueError,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -285,7 +282,7 @@ impl Store {
         event: &AuditEvent<'_>,
     ) -> Result<NeedRecord, StoreError> {
         check_need(new, today)?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         if enterprise::Entity::find_by_id(new.enterprise_id).one(&txn).await?.is_none() {
             return Err(StoreError::NotFound { what: "enterprise", key: new.enterprise_id.to_string() });
         }
@@ -412,7 +409,7 @@ impl Store {
         need_id: i64,
         event: &AuditEvent<'_>,
     ) -> Result<NeedRecord, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let now = Utc::now();
         let changed = financing_need::Entity::update_many()
             .col_expr(financing_need::Column::State, Expr::value(NeedState::Closed.as_str()))
@@ -535,7 +532,7 @@ impl Store {
         if !product.is_listed_on(today) {
             return Err(StoreError::Conflict("该产品未上架，不能用于报价".to_owned()));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         // Re-read inside the transaction: the firm may have closed the need or withdrawn consent meanwhile.
         let need = financing_need::Entity::find_by_id(new.need_id)
             .one(&txn)
@@ -597,7 +594,7 @@ impl Store {
         offer_id: i64,
         event: &AuditEvent<'_>,
     ) -> Result<OfferRecord, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let row = offer::Entity::find_by_id(offer_id)
             .filter(offer::Column::InstitutionId.eq(institution_id))
             .one(&txn)
@@ -696,7 +693,7 @@ impl Store {
             )
             .await?;
 
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let now = Utc::now();
         let claimed = financing_need::Entity::update_many()
             .col_expr(financing_need::Column::State, Expr::value(NeedState::Accepted.as_str()))

@@ -21,10 +21,7 @@ use finmart_domain::{
     ValueError,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use std::collections::HashMap;
 
 finmart_domain::labelled_enum! {
@@ -559,7 +556,7 @@ impl Store {
         let code = self.institution_code(institution_id).await?;
         self.check_spec(&code, spec).await?;
         let spec = normalized(spec);
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         if product::Entity::find()
             .filter(product::Column::InstitutionId.eq(institution_id))
             .filter(product::Column::Code.eq(spec.code.as_str()))
@@ -596,7 +593,7 @@ impl Store {
         self.check_spec(&code, spec).await?;
         let by = actor(event)?;
         let spec = normalized(spec);
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let (_, product) = load(&txn, Some(institution_id), id).await?;
         if spec.code != product.spec.code {
             return Err(invalid("code", format!("产品编码不能修改（原为“{}”）", product.spec.code)));
@@ -629,7 +626,7 @@ impl Store {
         event: &AuditEvent<'_>,
     ) -> Result<i64, StoreError> {
         let by = actor(event)?;
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let (row, product) = load(&txn, Some(institution_id), id).await?;
         if product.state != LifecycleState::Draft {
             return Err(state_conflict(product.state, "提交审核", "submitted for review"));
@@ -658,7 +655,7 @@ impl Store {
         act: LifecycleAct,
         event: &AuditEvent<'_>,
     ) -> Result<LifecycleState, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let (row, product) = load(&txn, Some(institution_id), id).await?;
         if !act.allowed_from().contains(&product.state) {
             let (zh, en) = act.verb();
@@ -734,7 +731,7 @@ impl Store {
     /// [`StoreError::NotFound`] for no such review; [`StoreError::Conflict`] when it was already decided or
     /// the product was archived; database failure.
     pub async fn approve_review(&self, review_id: i64, event: &AuditEvent<'_>) -> Result<i64, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let (review, row, product) = pending_in(&txn, review_id).await?;
         if !matches!(product.state, LifecycleState::InReview | LifecycleState::Published | LifecycleState::Paused) {
             return Err(state_conflict(product.state, "审核通过", "approved"));
@@ -778,7 +775,7 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let (_, row, product) = pending_in(&txn, review_id).await?;
         decide(&txn, review_id, ReviewDecision::SentBack, event.account_id, Some(reason)).await?;
         let moved = product.state == LifecycleState::InReview;
@@ -866,7 +863,7 @@ impl Store {
             return Err(StoreError::ImportRejected(errors));
         }
         let mut summary = UploadSummary::default();
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         for (_, r) in &own {
             let spec = normalized(&r.spec);
             let product_id = product::Entity::find()

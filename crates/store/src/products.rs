@@ -9,7 +9,7 @@ use chrono::Utc;
 use finmart_domain::{District, InstitutionKind, Labelled, LifecycleState, Product, ProductSpec};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait,
+    Set,
 };
 use std::collections::HashMap;
 
@@ -111,7 +111,7 @@ impl Store {
         state: LifecycleState,
         spec: &ProductSpec,
     ) -> Result<SaveOutcome, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let outcome = save(&txn, institution_id, state, spec).await?;
         txn.commit().await?;
         if !matches!(outcome, SaveOutcome::Unchanged(_)) {
@@ -125,7 +125,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`]; database failure.
     pub async fn set_product_state(&self, id: i64, state: LifecycleState) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let row = product::Entity::find_by_id(id)
             .one(&txn)
             .await?
@@ -147,7 +147,7 @@ impl Store {
     /// # Errors
     /// [`StoreError::NotFound`]; database failure.
     pub async fn delete_product(&self, id: i64) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         product_district::Entity::delete_many().filter(product_district::Column::ProductId.eq(id)).exec(&txn).await?;
         let deleted = product::Entity::delete_by_id(id).exec(&txn).await?;
         if deleted.rows_affected == 0 {

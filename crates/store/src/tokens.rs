@@ -6,7 +6,7 @@ use crate::entity::api_token;
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 
 /// A token as its institution's users see it: never the secret.
@@ -49,7 +49,7 @@ impl Store {
         hash: &str,
         event: &AuditEvent<'_>,
     ) -> Result<ApiTokenInfo, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let row = api_token::ActiveModel {
             institution_id: Set(institution_id),
             name: Set(name.to_owned()),
@@ -91,7 +91,7 @@ impl Store {
         id: i64,
         event: &AuditEvent<'_>,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let row = api_token::Entity::find_by_id(id)
             .filter(api_token::Column::InstitutionId.eq(institution_id))
             .one(&txn)

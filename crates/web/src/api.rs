@@ -37,6 +37,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::applications::api())
         .merge(crate::needs::api())
         .merge(crate::stats::api())
+        .merge(crate::dashboards::api())
+        .merge(crate::market_watch::api())
 }
 
 /// The search parameters (documentation only: parsing is [`parse_search`], which names bad fields).
@@ -86,7 +88,7 @@ struct SearchParams {
 #[tracing::instrument(skip(state))]
 async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<SearchResponse>, ApiError> {
     let req = parse_search(raw.as_deref(), true)?;
-    Ok(Json(state.search(req).await?))
+    Ok(Json(crate::market_watch::search_logged(&state, req).await?))
 }
 
 /// One published product, with every term.

@@ -153,7 +153,7 @@ async fn results_context(state: &AppState, raw: Option<&str>, lang: Lang) -> Res
     match parse_search(raw, false) {
         Ok(req) => {
             let q = req.text.clone();
-            match state.search(req).await {
+            match crate::market_watch::search_logged(state, req).await {
                 Ok(r) => {
                     let nav = navigation(raw, Some(&r));
                     ResultsContext { results: Some(r), error: None, status: StatusCode::OK, q, nav }

@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::bank_products::pages())
         .merge(crate::applications::pages())
         .merge(crate::needs::pages())
+        .merge(crate::dashboards::pages())
         .merge(api_router)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .fallback(pages::not_found)

@@ -49,6 +49,7 @@ impl Templates {
             crate::bank_products::TEMPLATES,
             crate::applications::TEMPLATES,
             crate::needs::TEMPLATES,
+            crate::dashboards::TEMPLATES,
         ];
         for (name, source) in TEMPLATES.iter().chain(modules.into_iter().flatten()) {
             env.add_template(name, source).expect("templates in web/templates parse");

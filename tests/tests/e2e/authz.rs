@@ -418,6 +418,27 @@ async fn every_endpoint_admits_exactly_its_callers() {
         let (status, _) = w.client(Bank).get("/api/v1/stats/uptake?agency=1").await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "only the operator may choose the scope");
 
+        // The operator's market watch: the operator only.
+        read(&w, "/api/v1/stats/market/searches", &[Operator]).await;
+        read(&w, "/api/v1/stats/market/stale", &[Operator]).await;
+        read(&w, "/api/v1/stats/market/response-breaches", &[Operator]).await;
+        read(&w, "/api/v1/stats/market/cost", &[Operator]).await;
+        read(&w, "/api/v1/stats/market/targets", &[Operator]).await;
+        write(&w, "PUT", "/api/v1/stats/market/targets/2030", &json!({"loans": 100, "amount": 100_000_000}), Operator)
+            .await;
+
+        // The dashboards' exports: the callers of the figures, each on its own scope; the application list
+        // names the firm but carries nothing of what it wrote or of its profile.
+        let export = "/api/v1/stats/uptake/export?table=applications&format=csv";
+        let figures = "/api/v1/stats/uptake/export?table=by_product&format=xlsx";
+        raw(&w, Method::GET, export, None, b"", &[Bank, Bank2, Agency, Operator]).await;
+        raw(&w, Method::GET, figures, None, b"", &[Bank, Bank2, Agency, Operator]).await;
+        raw(&w, Method::GET, "/api/v1/stats/uptake/export?table=stale&format=csv", None, b"", &[Operator]).await;
+        for who in [Bank, Bank2, Agency, Operator] {
+            let reply = w.client(who).request(Method::GET, export, None, Vec::new()).await;
+            assert!(!reply.body.contains(&w.secret), "{who:?}: the export leaked the application's text");
+        }
+
         // Every operation of the API is either public or was exercised above.
         let (_, openapi) = app.get_json("/api/openapi.json").await;
         let covered = w.covered.lock().unwrap().clone();
