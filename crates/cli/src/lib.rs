@@ -196,7 +196,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 /// How many applications `finmart demo` generates (with their histories), and from which seed.
-const DEMO_APPLICATIONS: usize = 3_000;
+const DEMO_APPLICATIONS: usize = 12_000;
 const DEMO_APPLICATION_SEED: u64 = 20_261_122;
 
 /// Loads the demo catalogue: institutions first (with their introductions), then every product in one
