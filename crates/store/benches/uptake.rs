@@ -13,7 +13,7 @@
 //! printed, the figures BENCHMARKS.md states. Without `FINMART_BENCH_DATABASE_URL` (as under `cargo test
 //! --all-targets`) it only says so. `FINMART_BENCH_MARKET=1` also times the operator's whole-market query.
 
-use chrono::{Datelike, Days, Months, NaiveDate};
+use chrono::{Days, Months, NaiveDate};
 use criterion::{Criterion, criterion_group};
 use finmart_store::Store;
 use finmart_store::stats::{Granularity, Scope, UptakeFilter, UptakeQuery};
@@ -106,7 +106,7 @@ fn dashboard(c: &mut Criterion) {
     let rt = runtime();
     let s = rt.block_on(setup(&url));
     eprintln!(
-        "uptake bench: {} ({}); {} applications, {} events; agency {} has {} applications; {} to {} ({} months)",
+        "uptake bench: {} ({}); {} applications, {} events; agency {} has {} applications; {} to {} ({} days)",
         s.store.backend_name(),
         url.rsplit('/').next().unwrap_or_default(),
         s.applications,
@@ -115,7 +115,7 @@ fn dashboard(c: &mut Criterion) {
         s.agency_applications,
         s.from,
         s.to,
-        (s.to.year() - s.from.year()) * 12 + s.to.month() as i32 - s.from.month() as i32 + 1,
+        (s.to - s.from).num_days() + 1,
     );
     let mut scopes = vec![("agency", Scope::Agency(s.agency))];
     if std::env::var("FINMART_BENCH_MARKET").is_ok_and(|v| v == "1") {
