@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The uptake dashboard at scale: fills a PostgreSQL database with bench data (institutions, products, SME
 # profiles and millions of applications with their histories), then times the guarantee agency's dashboard
-# query (`Store::uptake`, the biggest agency, the last 12 months) and shows the plan of its main SQL.
+# statement (`Store::uptake`, the biggest agency, the last 12 months) with its executed plan, then serves
+# the database and times the agency's dashboard page and API over HTTP with wrk, signed in as the agency.
 #
 #   bench/stats.sh [applications=5000000] [products=10000] [smes=200000] [seed=1]
 #
@@ -46,21 +47,43 @@ psql "$url" -c "
     WHERE relname IN ('application', 'application_event', 'enterprise', 'product')
     ORDER BY relname"
 
-echo "== the dashboard query (cargo bench -p finmart-store --bench uptake) =="
+echo "== the dashboard's statement (cargo bench -p finmart-store --bench uptake) =="
 FINMART_BENCH_DATABASE_URL=$url cargo bench -p finmart-store --bench uptake 2>&1 |
     grep -E '^(uptake|  *time:|.*dashboard)' || true
 
-echo "== plan of the series query for the biggest agency, last 12 months =="
+echo "== the agency's dashboard over HTTP: finmart serve on $db, wrk with one connection =="
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+cargo build --release -p finmart >&2
 agency=$(psql -qAt "$url" -c "SELECT guarantee_agency_id FROM application WHERE guarantee_agency_id IS NOT NULL
     GROUP BY 1 ORDER BY COUNT(*) DESC, 1 LIMIT 1")
+code=$(psql -qAt "$url" -c "SELECT code FROM institution WHERE id = $agency")
 to=$(psql -qAt "$url" -c "SELECT (MAX(at) AT TIME ZONE 'Asia/Shanghai')::date FROM application_event")
-psql "$url" -c "
-    EXPLAIN (ANALYZE, BUFFERS)
-    SELECT to_char(e.at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS k, e.to_state AS state, COUNT(*) AS events,
-           CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS amount,
-           CAST(COALESCE(SUM(COALESCE(a.disbursed_amount_fen, 0)), 0) AS BIGINT) AS disbursed
-    FROM application_event e JOIN application a ON a.id = e.application_id
-    WHERE e.at >= (DATE '$to' - INTERVAL '12 months' + INTERVAL '1 day') AT TIME ZONE 'Asia/Shanghai'
-      AND e.at < (DATE '$to' + INTERVAL '1 day') AT TIME ZONE 'Asia/Shanghai'
-      AND e.guarantee_agency_id = $agency
-    GROUP BY 1, 2"
+from=$(psql -qAt "$url" -c "SELECT (DATE '$to' - INTERVAL '12 months' + INTERVAL '1 day')::date")
+login=bench-agency@finmart.bench
+password=Bench-Agency-2026
+serve=$(mktemp -d -t finmart-bench-serve.XXXXXX)
+if ! psql -qAt "$url" -c "SELECT 1 FROM account WHERE login = '$login'" | grep -q 1; then
+    echo "$password" | RUST_LOG=warn target/release/finmart create-account --role agency --login "$login" \
+        --name 基准担保机构 --institution "$code" --password-stdin --database-url "$url" --data-dir "$serve"
+fi
+RUST_LOG=warn target/release/finmart serve --listen 127.0.0.1:18081 --database-url "$url" \
+    --data-dir "$serve" 2>"$serve/server.log" &
+server=$!
+trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$serve" ${data:+"$data"}' EXIT
+for _ in $(seq 1 600); do
+    curl -fsS http://127.0.0.1:18081/healthz >/dev/null 2>&1 && break
+    sleep 0.5
+done
+curl -fsS -c "$serve/jar" -H 'content-type: application/json' \
+    -d "{\"login\":\"$login\",\"password\":\"$password\"}" http://127.0.0.1:18081/api/v1/session >/dev/null
+cookie=$(awk '$6 == "finmart_session" { print $6 "=" $7 }' "$serve/jar")
+for path in "/api/v1/stats/uptake?from=$from&to=$to&granularity=month" \
+    "/agency/dashboard?from=$from&to=$to&granularity=month" \
+    "/agency/dashboard?from=$from&to=$to&granularity=day"; do
+    echo "-- GET $path (agency $agency, $code)"
+    curl -fsS -o /dev/null -w 'status %{http_code}, %{size_download} bytes, %{time_total} s (first request)\n' \
+        -H "Cookie: $cookie" "http://127.0.0.1:18081$path"
+    wrk --latency -t1 -c1 -d20s -H "Cookie: $cookie" "http://127.0.0.1:18081$path" |
+        grep -E 'Latency|50%|90%|99%|requests in|Requests/sec|Non-2xx'
+done
+echo "server RSS after the runs: $(ps -o rss= -p $server | awk '{printf "%.1f MiB", $1/1024}')"

@@ -10,6 +10,7 @@ mod m20261122_000001_create_catalogue;
 mod m20261122_000002_create_enterprise;
 mod m20261122_000003_create_marketplace;
 mod m20261122_000004_create_market_watch;
+mod m20261122_000005_event_facts;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_enterprise::Migration),
             Box::new(m20261122_000003_create_marketplace::Migration),
             Box::new(m20261122_000004_create_market_watch::Migration),
+            Box::new(m20261122_000005_event_facts::Migration),
         ]
     }
 }

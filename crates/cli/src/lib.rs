@@ -1,4 +1,5 @@
-//! The finmart command line: serve, migrate, import, import-template, reindex, demo, gen-bench-data.
+//! The finmart command line: serve, migrate, import, import-template, reindex, demo, create-account,
+//! gen-bench-data.
 //!
 //! Everything is here so tests can drive it; `main.rs` only calls [`run`].
 
@@ -44,6 +45,28 @@ pub enum Command {
     ImportTemplate {
         /// Where to write it, e.g. products.xlsx.
         out: PathBuf,
+    },
+    /// Create an operator, institution or guarantee-agency account: how a new deployment gets its first
+    /// operator (who then creates the others on the site). Prints an invitation link valid for 7 days, or
+    /// sets the password read from standard input with --password-stdin.
+    CreateAccount {
+        /// `operator`, `institution` (a lender's staff) or `agency` (a guarantee agency's staff).
+        #[arg(long)]
+        role: String,
+        /// The sign-in name (an e-mail address or a name of letters, digits, dots and dashes).
+        #[arg(long)]
+        login: String,
+        /// The name shown for the account.
+        #[arg(long)]
+        name: String,
+        /// The institution's code, for roles `institution` and `agency`.
+        #[arg(long)]
+        institution: Option<String>,
+        /// Read the first password from the first line of standard input instead of printing an invitation.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        config: Config,
     },
     /// Generate fictional bench data (institutions, products, SME profiles, applications), then rebuild the
     /// search index.
@@ -133,6 +156,47 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 s.applications_time.as_secs_f64(),
                 started.elapsed().as_secs_f64(),
             );
+            Ok(())
+        }
+        Command::CreateAccount { role, login, name, institution, password_stdin, config } => {
+            telemetry::init(config.log_json);
+            let store = connect(&config).await?;
+            let institution_id = match institution {
+                Some(code) => Some(
+                    store
+                        .institution_by_code(&code)
+                        .await?
+                        .with_context(|| format!("no institution with code {code}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            let body =
+                finmart_web::accounts::NewAccountBody { login, display_name: name, role, institution_id, password };
+            let event = finmart_store::AuditEvent::anonymous(None, "account.create")
+                .detail(serde_json::json!({ "via": "finmart create-account" }));
+            let created = finmart_web::accounts::create_staff_account(&store, &body, event).await.map_err(|e| {
+                let b = e.body;
+                let mut lines: Vec<String> = b.errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+                if lines.is_empty() {
+                    lines.push(b.field.map_or(b.message.clone(), |field| format!("{field}: {}", b.message)));
+                }
+                anyhow::anyhow!("账号未创建 / account not created: {}", lines.join("; "))
+            })?;
+            eprintln!("账号已创建 / account created: {} (id {})", created.account.login, created.account.id);
+            if let Some(path) = created.invite_path {
+                println!("{path}");
+                eprintln!(
+                    "把上面的邀请路径（接在网站地址后，7 天内有效）交给本人设置密码 / hand this path (after the site's address, valid 7 days) to the person"
+                );
+            }
             Ok(())
         }
         Command::ImportTemplate { out } => {

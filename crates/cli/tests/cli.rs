@@ -137,3 +137,78 @@ fn gen_bench_data_writes_what_it_was_asked_for_once() {
     assert!(stderr(&again).contains("企业画像写入 0 家"), "{}", stderr(&again));
     assert_eq!(counts(), (institutions, products, published, enterprises, discoverable));
 }
+
+/// Runs `finmart` with `input` on standard input.
+fn finmart_with_input(data_dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_finmart"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run finmart");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn create_account_gives_a_new_deployment_its_first_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+
+    // By invitation: the path goes to standard output, nothing else does.
+    let invited =
+        finmart(&data, &["create-account", "--role", "operator", "--login", "ops@example.cn", "--name", "运营"]);
+    assert!(invited.status.success(), "{}", stderr(&invited));
+    let path = String::from_utf8(invited.stdout).unwrap();
+    assert!(path.starts_with("/invite/") && path.trim().len() > 20, "{path}");
+
+    // With a password on standard input.
+    let args =
+        ["create-account", "--role", "operator", "--login", "root@example.cn", "--name", "值班", "--password-stdin"];
+    let set = finmart_with_input(&data, &args, "Correct-Horse-7\n");
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert!(set.stdout.is_empty());
+
+    // Refusals name what is wrong, and create nothing.
+    let again = finmart_with_input(&data, &args, "Correct-Horse-7\n");
+    assert!(!again.status.success());
+    let weak = finmart_with_input(
+        &data,
+        &["create-account", "--role", "operator", "--login", "weak@example.cn", "--name", "x", "--password-stdin"],
+        "123\n",
+    );
+    assert!(!weak.status.success());
+    assert!(stderr(&weak).contains("password"), "{}", stderr(&weak));
+    let sme = finmart(&data, &["create-account", "--role", "sme", "--login", "sme@example.cn", "--name", "企业"]);
+    assert!(stderr(&sme).contains("role"), "{}", stderr(&sme));
+    let lender =
+        finmart(&data, &["create-account", "--role", "institution", "--login", "b@example.cn", "--name", "银行"]);
+    assert!(stderr(&lender).contains("institution_id"), "{}", stderr(&lender));
+    let unknown = finmart(
+        &data,
+        &["create-account", "--role", "agency", "--login", "g@example.cn", "--name", "担保", "--institution", "nope"],
+    );
+    assert!(stderr(&unknown).contains("no institution with code nope"), "{}", stderr(&unknown));
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = finmart_store::Store::connect(&finmart_store::Store::sqlite_url(&data)).await.unwrap();
+        let accounts = store.accounts(None).await.unwrap();
+        let logins: Vec<&str> = accounts.iter().map(|a| a.login.as_str()).collect();
+        assert_eq!(logins.len(), 2, "{logins:?}");
+        let (root, hash) = store.account_for_login("root@example.cn").await.unwrap().unwrap();
+        assert_eq!(root.role, finmart_domain::Role::Operator);
+        assert!(finmart_web::auth::password::verify("Correct-Horse-7", hash.as_deref()));
+        assert!(!finmart_web::auth::password::verify("Correct-Horse-8", hash.as_deref()));
+        let (ops, hash) = store.account_for_login("ops@example.cn").await.unwrap().unwrap();
+        assert!(hash.is_none() && ops.invited, "{ops:?}");
+        let audit = store.audit_log(finmart_store::AuditQuery { limit: 100, ..Default::default() }).await.unwrap();
+        assert_eq!(audit.iter().filter(|e| e.action == "account.create").count(), 2);
+    });
+}

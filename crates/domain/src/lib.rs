@@ -15,6 +15,7 @@ mod range;
 mod rate;
 mod record;
 mod scale;
+pub mod shanghai;
 pub mod spec_record;
 mod term;
 mod uscc;

@@ -160,6 +160,12 @@ fn dashboard(c: &mut Criterion) {
             );
         }
     }
+    // The plan of the agency's statement, executed once more: what the figures above are made of.
+    let q = query(&s, Scope::Agency(s.agency), Granularity::Month);
+    match rt.block_on(s.store.uptake_plan(&q)) {
+        Ok(plan) => plan.iter().for_each(|line| eprintln!("uptake plan: {line}")),
+        Err(e) => panic!("uptake plan: {e}"),
+    }
 }
 
 criterion_group!(benches, dashboard);

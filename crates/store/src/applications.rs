@@ -7,9 +7,11 @@
 
 use crate::audit::{self, AuditEvent};
 use crate::entity::{application, application_event, notification, product};
+use crate::event_facts::{Step, event_row};
 use crate::institutions::refs_by_id;
 use crate::{Store, StoreError};
-use chrono::{DateTime, FixedOffset, NaiveDate, Offset, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use finmart_domain::shanghai::{date_of as shanghai_date, day_start, minute_text as shanghai_text};
 use finmart_domain::{
     ApplicationAction, ApplicationState, Bps, Disbursement, District, EnterpriseProfile, EnterpriseScale, Fen,
     FieldErrors, Industry, Labelled, LoanPurpose, MAX_NOTE_CHARS, Months, ProductFamily, Side, TransitionError,
@@ -136,38 +138,9 @@ pub struct Notification {
     pub read_at: Option<DateTime<Utc>>,
 }
 
-fn shanghai_offset() -> FixedOffset {
-    // Asia/Shanghai has kept UTC+8 without daylight saving since 1991.
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
-}
-
 /// Today's date in Asia/Shanghai.
 fn shanghai_today() -> NaiveDate {
-    Utc::now().with_timezone(&shanghai_offset()).date_naive()
-}
-
-fn shanghai_date(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&shanghai_offset()).date_naive()
-}
-
-fn shanghai_text(t: DateTime<Utc>) -> String {
-    t.with_timezone(&shanghai_offset()).format("%Y-%m-%d %H:%M").to_string()
-}
-
-/// The UTC instant a Shanghai calendar day starts.
-fn day_start(day: NaiveDate) -> DateTime<Utc> {
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    shanghai_offset()
-        .from_local_datetime(&midnight)
-        .single()
-        .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
-}
-
-fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::Institution => "institution",
-        Side::Enterprise => "enterprise",
-    }
+    shanghai_date(Utc::now())
 }
 
 fn corrupt(table: &'static str, id: i64, field: &'static str) -> impl Fn(String) -> StoreError {
@@ -550,18 +523,17 @@ impl Store {
             Err(e) => return Err(e.into()),
         };
         let id = row.id;
-        application_event::ActiveModel {
-            application_id: Set(id),
-            institution_id: Set(row.institution_id),
-            guarantee_agency_id: Set(row.guarantee_agency_id),
-            at: Set(now),
-            from_state: Set(None),
-            to_state: Set(ApplicationState::Submitted.as_str().to_owned()),
-            account_id: Set(Some(new.applicant_account_id)),
-            side: Set(side_name(Side::Enterprise).to_owned()),
-            note: Set(json!({}).to_string()),
-            ..Default::default()
-        }
+        event_row(
+            &row,
+            Step {
+                at: now,
+                from: None,
+                to: ApplicationState::Submitted,
+                account_id: Some(new.applicant_account_id),
+                side: Side::Enterprise,
+                note: json!({}).to_string(),
+            },
+        )
         .insert(&txn)
         .await?;
         let app = assemble(&txn, vec![row]).await?.pop().ok_or_else(|| not_found(id))?;
@@ -680,18 +652,12 @@ impl Store {
             let refused = TransitionError::NotFromState { action: action.name(), from: current };
             return Err(StoreError::Conflict(refused.message_zh()));
         }
-        application_event::ActiveModel {
-            application_id: Set(id),
-            institution_id: Set(before.institution_id),
-            guarantee_agency_id: Set(before.guarantee_agency_id),
-            at: Set(now),
-            from_state: Set(Some(from.as_str().to_owned())),
-            to_state: Set(to.as_str().to_owned()),
-            account_id: Set(event.account_id),
-            side: Set(side_name(side).to_owned()),
-            note: Set(note.to_string()),
-            ..Default::default()
-        }
+        // The event copies the row as the update left it (the disbursement, the reason).
+        let after = application::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| not_found(id))?;
+        event_row(
+            &after,
+            Step { at: now, from: Some(from), to, account_id: event.account_id, side, note: note.to_string() },
+        )
         .insert(&txn)
         .await?;
         let (title, body) = enterprise_message(&before, action);

@@ -14,13 +14,18 @@
 //! Their idempotency keys are unique, so writing a batch again skips the applications already stored.
 
 use crate::entity::{application, application_event, enterprise};
+use crate::event_facts::{Step, event_row};
 use crate::{Store, StoreError};
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
+use finmart_domain::shanghai::date_of as shanghai_date;
 use finmart_domain::{
     ApplicationAction, ApplicationState, EnterpriseProfile, Fen, Labelled, LoanPurpose, Months, Product, ProductFamily,
     Side, TransitionError,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 
@@ -32,7 +37,7 @@ const PARAMETERS: usize = 30_000;
 /// Columns an application row binds (all but the id).
 const APPLICATION_COLUMNS: usize = 35;
 /// Columns an event row binds (all but the id).
-const EVENT_COLUMNS: usize = 9;
+const EVENT_COLUMNS: usize = 22;
 /// Keys per `IN (…)` list.
 const KEY_CHUNK: usize = 500;
 /// Enterprises read per page.
@@ -63,28 +68,8 @@ pub struct BenchApplication<'a> {
     pub steps: Vec<(DateTime<Utc>, ApplicationAction)>,
 }
 
-fn shanghai_date(t: DateTime<Utc>) -> NaiveDate {
-    FixedOffset::east_opt(8 * 3600).map_or_else(|| t.date_naive(), |tz| t.with_timezone(&tz).date_naive())
-}
-
-fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::Institution => "institution",
-        Side::Enterprise => "enterprise",
-    }
-}
-
-/// An event before its application has an id.
-struct PendingEvent {
-    at: DateTime<Utc>,
-    from: Option<ApplicationState>,
-    to: ApplicationState,
-    side: Side,
-    note: serde_json::Value,
-}
-
-/// An application's row, its lender and agency (which its events copy), and its events.
-type Prepared = (application::ActiveModel, (i64, Option<i64>), Vec<PendingEvent>);
+/// An application's row (its id still 0) and its events.
+type Prepared = (application::Model, Vec<Step>);
 
 /// The row and events of `app`, after checking its history against the state machine.
 fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
@@ -98,12 +83,13 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
     let profile = &app.firm.profile;
     let submitted = shanghai_date(app.submitted_at);
 
-    let mut events = vec![PendingEvent {
+    let mut events = vec![Step {
         at: app.submitted_at,
         from: None,
         to: ApplicationState::Submitted,
+        account_id: None,
         side: Side::Enterprise,
-        note: json!({}),
+        note: json!({}).to_string(),
     }];
     let mut state = ApplicationState::Submitted;
     let mut last = app.submitted_at;
@@ -136,47 +122,46 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
             }
             ApplicationAction::Accept | ApplicationAction::Withdraw => json!({}),
         };
-        events.push(PendingEvent { at: *at, from: Some(state), to, side, note });
+        events.push(Step { at: *at, from: Some(state), to, account_id: None, side, note: note.to_string() });
         (state, last) = (to, *at);
     }
 
-    let row = application::ActiveModel {
-        enterprise_id: Set(app.firm.id),
-        product_id: Set(product.id),
-        institution_id: Set(product.institution.id),
-        guarantee_agency_id: Set(product.guarantee_agency.as_ref().map(|a| a.id)),
-        applicant_account_id: Set(BENCH_ACCOUNT),
-        idempotency_key: Set(key.to_owned()),
-        amount_fen: Set(app.amount.fen()),
-        term_months: Set(i32::from(app.term.get())),
-        purpose: Set(app.purpose.as_str().to_owned()),
-        purpose_text: Set(app.purpose_text.trim().to_owned()),
-        profile: Set(app.firm.profile_json.clone()),
-        district: Set(profile.district.as_str().to_owned()),
-        industry: Set(profile.industry.as_str().to_owned()),
-        scale: Set(profile.scale().map(|s| s.as_str().to_owned())),
-        family: Set(spec.family.as_str().to_owned()),
-        qualifications: Set(profile.qualifications.iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|")),
-        first_loan: Set(profile.ever_borrowed == Some(false) || spec.family == ProductFamily::FirstLoan),
-        credit_loan: Set(spec.collateral.is_empty() && spec.guarantee.is_none()),
-        guarantee_fee_bps: Set(spec.guarantee.as_ref().map(|g| i32::try_from(g.fee_rate.bps()).unwrap_or(i32::MAX))),
-        state: Set(state.as_str().to_owned()),
-        submitted_at: Set(app.submitted_at),
-        respond_by: Set(app.submitted_at + TimeDelta::days(i64::from(spec.decision_days))),
-        first_response_at: Set(first_response),
-        decided_at: Set(decided),
-        disbursed_at: Set(disbursed.map(|(at, _)| at)),
-        disbursed_amount_fen: Set(disbursed.map(|(_, d)| d.amount.fen())),
-        disbursed_rate_bps: Set(disbursed.map(|(_, d)| i32::try_from(d.rate.bps()).unwrap_or(i32::MAX))),
-        disbursed_term_months: Set(disbursed.map(|(_, d)| i32::from(d.term.get()))),
-        disbursed_on: Set(disbursed.map(|(_, d)| d.date)),
-        reason: Set(reason),
-        offer_id: Set(None),
-        updated_at: Set(last),
-        ..Default::default()
+    let row = application::Model {
+        id: 0,
+        enterprise_id: app.firm.id,
+        product_id: product.id,
+        institution_id: product.institution.id,
+        guarantee_agency_id: product.guarantee_agency.as_ref().map(|a| a.id),
+        applicant_account_id: BENCH_ACCOUNT,
+        idempotency_key: key.to_owned(),
+        amount_fen: app.amount.fen(),
+        term_months: i32::from(app.term.get()),
+        purpose: app.purpose.as_str().to_owned(),
+        purpose_text: app.purpose_text.trim().to_owned(),
+        profile: app.firm.profile_json.clone(),
+        district: profile.district.as_str().to_owned(),
+        industry: profile.industry.as_str().to_owned(),
+        scale: profile.scale().map(|s| s.as_str().to_owned()),
+        family: spec.family.as_str().to_owned(),
+        qualifications: profile.qualifications.iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|"),
+        first_loan: profile.ever_borrowed == Some(false) || spec.family == ProductFamily::FirstLoan,
+        credit_loan: spec.collateral.is_empty() && spec.guarantee.is_none(),
+        guarantee_fee_bps: spec.guarantee.as_ref().map(|g| i32::try_from(g.fee_rate.bps()).unwrap_or(i32::MAX)),
+        state: state.as_str().to_owned(),
+        submitted_at: app.submitted_at,
+        respond_by: app.submitted_at + TimeDelta::days(i64::from(spec.decision_days)),
+        first_response_at: first_response,
+        decided_at: decided,
+        disbursed_at: disbursed.map(|(at, _)| at),
+        disbursed_amount_fen: disbursed.map(|(_, d)| d.amount.fen()),
+        disbursed_rate_bps: disbursed.map(|(_, d)| i32::try_from(d.rate.bps()).unwrap_or(i32::MAX)),
+        disbursed_term_months: disbursed.map(|(_, d)| i32::from(d.term.get())),
+        disbursed_on: disbursed.map(|(_, d)| d.date),
+        reason,
+        offer_id: None,
+        updated_at: last,
     };
-    let parties = (product.institution.id, product.guarantee_agency.as_ref().map(|a| a.id));
-    Ok((row, parties, events))
+    Ok((row, events))
 }
 
 /// Which of `keys` are already stored as bench applications, and their ids.
@@ -268,9 +253,9 @@ impl Store {
             return Ok(0);
         }
         let mut models = Vec::with_capacity(prepared.len());
-        let mut histories = Vec::with_capacity(prepared.len());
-        for (key, (model, parties, history)) in prepared {
-            histories.push((key, parties, history));
+        for (_, (row, _)) in &prepared {
+            let mut model = row.clone().into_active_model();
+            model.id = NotSet;
             models.push(model);
         }
         let mut models = models.into_iter().peekable();
@@ -278,23 +263,12 @@ impl Store {
             let chunk: Vec<_> = models.by_ref().take(PARAMETERS / APPLICATION_COLUMNS).collect();
             application::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
         }
-        let keys: Vec<&str> = histories.iter().map(|(key, _, _)| *key).collect();
+        let keys: Vec<&str> = prepared.iter().map(|(key, _)| *key).collect();
         let ids = ids_of(&txn, &keys).await?;
         let mut events = Vec::new();
-        for (key, (institution, agency), history) in histories {
-            let id = *ids.get(key).ok_or_else(|| StoreError::NotFound { what: "application", key: key.to_owned() })?;
-            events.extend(history.into_iter().map(|e| application_event::ActiveModel {
-                application_id: Set(id),
-                institution_id: Set(institution),
-                guarantee_agency_id: Set(agency),
-                at: Set(e.at),
-                from_state: Set(e.from.map(|s| s.as_str().to_owned())),
-                to_state: Set(e.to.as_str().to_owned()),
-                account_id: Set(None),
-                side: Set(side_name(e.side).to_owned()),
-                note: Set(e.note.to_string()),
-                ..Default::default()
-            }));
+        for (key, (mut row, history)) in prepared {
+            row.id = *ids.get(key).ok_or_else(|| StoreError::NotFound { what: "application", key: key.to_owned() })?;
+            events.extend(history.into_iter().map(|step| event_row(&row, step)));
         }
         let mut events = events.into_iter().peekable();
         while events.peek().is_some() {
@@ -310,8 +284,9 @@ impl Store {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::event_facts::side_name;
     use crate::testing;
-    use chrono::TimeZone;
+    use chrono::{NaiveDate, TimeZone};
     use finmart_domain::{Disbursement, ImportRow, LifecycleState};
     use finmart_synth::{Applicant, Applications};
 

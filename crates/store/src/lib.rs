@@ -16,6 +16,7 @@ mod consent;
 mod enterprises;
 pub mod entity;
 mod error;
+pub mod event_facts;
 mod import;
 mod institutions;
 mod mapping;
@@ -24,6 +25,7 @@ mod needs;
 mod product_admin;
 mod products;
 mod sessions;
+mod sql;
 pub mod stats;
 #[cfg(test)]
 mod stats_tests;

@@ -14,13 +14,16 @@
 use crate::audit::{self, AuditEvent};
 use crate::entity::{product, search_log, uptake_target};
 use crate::institutions::refs_by_id;
+use crate::sql::Sql;
+use crate::stats::ratio_bps;
 use crate::{Store, StoreError};
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+pub use finmart_domain::shanghai::date_of as shanghai_date;
+use finmart_domain::shanghai::day_start;
 use finmart_domain::{Fen, FieldErrors, Labelled, LifecycleState, ProductFamily, ValueError};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QueryResult,
-    QuerySelect, Set, Statement, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, Set,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -44,34 +47,9 @@ pub const TARGET_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 /// The largest loan-count target accepted.
 pub const MAX_LOANS_TARGET: u64 = 1_000_000_000;
 
-fn shanghai() -> FixedOffset {
-    // Asia/Shanghai has kept UTC+8 without daylight saving since 1991.
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
-}
-
-/// The UTC instant Shanghai day `day` begins.
-fn day_start(day: NaiveDate) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)) - chrono::Duration::hours(8)
-}
-
-/// The Shanghai calendar day of an instant.
-#[must_use]
-pub fn shanghai_date(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&shanghai()).date_naive()
-}
-
 /// `[start of from, start of the day after to)` in UTC.
 fn period(from: NaiveDate, to: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     (day_start(from), day_start(to.checked_add_days(Days::new(1)).unwrap_or(NaiveDate::MAX)))
-}
-
-/// `part / whole` in basis points, rounded half up; `None` when `whole` is 0.
-#[must_use]
-pub fn ratio_bps(part: u64, whole: u64) -> Option<u32> {
-    (whole > 0).then(|| {
-        let (part, whole) = (u128::from(part), u128::from(whole));
-        u32::try_from((part * 20_000 + whole) / (2 * whole)).unwrap_or(u32::MAX)
-    })
 }
 
 fn is_digit(c: char) -> bool {
@@ -251,38 +229,6 @@ pub struct TargetProgress {
     /// `loans / target loans` in basis points (may pass 10,000); `None` without a target above zero.
     pub loans_progress_bps: Option<u32>,
     pub amount_progress_bps: Option<u32>,
-}
-
-/// Placeholders in the backend's style, and the values bound to them.
-struct Sql {
-    backend: DbBackend,
-    values: Vec<Value>,
-}
-
-impl Sql {
-    fn new(backend: DbBackend) -> Self {
-        Self { backend, values: Vec::new() }
-    }
-
-    fn bind(&mut self, value: impl Into<Value>) -> String {
-        self.values.push(value.into());
-        match self.backend {
-            DbBackend::Postgres => format!("${}", self.values.len()),
-            _ => "?".to_owned(),
-        }
-    }
-
-    /// `column` for ordering by code point (PostgreSQL's default collation may be a locale's).
-    fn code_point_order(&self, column: &str) -> String {
-        match self.backend {
-            DbBackend::Postgres => format!("{column} COLLATE \"C\""),
-            _ => column.to_owned(),
-        }
-    }
-
-    fn statement(self, text: String) -> Statement {
-        Statement::from_sql_and_values(self.backend, text, self.values)
-    }
 }
 
 fn count(row: &QueryResult, column: &str) -> Result<u64, StoreError> {
@@ -579,9 +525,8 @@ impl Store {
         let (start, end) = period(first, last);
         let mut sql = Sql::new(self.db.get_database_backend());
         let text = format!(
-            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(a.disbursed_amount_fen), 0) AS BIGINT) AS amount \
-             FROM application_event e JOIN application a ON a.id = e.application_id \
-             WHERE e.to_state = 'disbursed' AND e.at >= {} AND e.at < {}",
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(e.disbursed_fen), 0) AS BIGINT) AS amount \
+             FROM application_event e WHERE e.to_state = 'disbursed' AND e.at >= {} AND e.at < {}",
             sql.bind(start),
             sql.bind(end)
         );
@@ -671,9 +616,12 @@ mod tests {
     //! boundaries (23:30 and 00:30 Shanghai time), masked digits, empty periods, withdrawn applications.
 
     use super::*;
-    use crate::entity::{application, application_event};
+    use crate::entity::application;
+    use crate::event_facts::{Step, event_row};
     use crate::tests::{bank, spec};
     use crate::{AuditQuery, testing};
+    use chrono::TimeZone;
+    use finmart_domain::{ApplicationState, Labelled, Side};
     use finmart_domain::{InstitutionKind, NewInstitution, Principal, Role};
     use sea_orm::{ActiveModelTrait, QueryOrder};
 
@@ -888,21 +836,15 @@ mod tests {
         .unwrap();
         let mut from = None;
         for (state, time) in a.events {
-            application_event::ActiveModel {
-                application_id: Set(row.id),
-                institution_id: Set(firm.institution),
-                guarantee_agency_id: Set(None),
-                at: Set(sh(time)),
-                from_state: Set(from.map(str::to_owned)),
-                to_state: Set((*state).to_owned()),
-                account_id: Set(None),
-                side: Set(if *state == "withdrawn" { "enterprise" } else { "institution" }.into()),
-                note: Set("{}".into()),
-                ..Default::default()
-            }
-            .insert(store.connection())
-            .await
-            .unwrap();
+            let step = Step {
+                at: sh(time),
+                from: from.map(|s| ApplicationState::parse(s).unwrap()),
+                to: ApplicationState::parse(state).unwrap(),
+                account_id: None,
+                side: if *state == "withdrawn" { Side::Enterprise } else { Side::Institution },
+                note: "{}".into(),
+            };
+            event_row(&row, step).insert(store.connection()).await.unwrap();
             from = Some(*state);
         }
     }

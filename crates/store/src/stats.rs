@@ -3,18 +3,23 @@
 //!
 //! Every figure counts *events* (`application_event`) in the period by when they happened, in Asia/Shanghai
 //! days: an application submitted at 23:30 Shanghai time counts for that Shanghai day, an approval for the
-//! day it was approved, whenever the application was made. The events carry the lender and agency, so a
-//! dashboard reads one index range; the application row (by primary key) gives amounts and the facts the
-//! breakdowns group by, copied at submission.
+//! day it was approved, whenever the application was made. Each event carries its lender and agency and
+//! what the figures group and sum by (product, district, industry, scale, qualifications, amounts, seconds
+//! since submission; see [`crate::event_facts`]), so a dashboard reads one range of one table and never
+//! joins `application`: with millions of applications that join is one random read per event.
 //!
-//! The SQL is the same on SQLite and PostgreSQL except for the one expression that turns a UTC timestamp
-//! into a Shanghai date. Sums are cast to BIGINT (PostgreSQL sums BIGINT into NUMERIC), the guarantee fee
-//! of each loan is an integer division done per row, and divisions that make rates and medians are done
-//! here in Rust, so both backends give the same numbers to the fen.
+//! All groupings come from one statement (grouping sets on PostgreSQL, a union of `GROUP BY`s on SQLite)
+//! that differs between the backends only in how it spells them and the Shanghai-date expression. Sums are
+//! cast to BIGINT (PostgreSQL sums BIGINT into NUMERIC), the guarantee fee of each loan was rounded when its
+//! event was written, durations come back as a histogram of whole tenths of a day, and the divisions that
+//! make rates, shares and percentiles are done here in Rust, so both backends give the same numbers to the
+//! fen.
 
+use crate::sql::Sql;
 use crate::{Store, StoreError};
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use chrono::{Datelike, Days, NaiveDate};
+use finmart_domain::shanghai::day_start;
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -150,7 +155,10 @@ impl Counts {
 /// `part / whole` in basis points, rounded half up; `None` when `whole` is 0.
 #[must_use]
 pub fn ratio_bps(part: u64, whole: u64) -> Option<u32> {
-    (whole > 0).then(|| u32::try_from((part * 20_000 + whole) / (2 * whole)).unwrap_or(u32::MAX))
+    (whole > 0).then(|| {
+        let (part, whole) = (u128::from(part), u128::from(whole));
+        u32::try_from((part * 20_000 + whole) / (2 * whole)).unwrap_or(u32::MAX)
+    })
 }
 
 /// One bucket of the series.
@@ -177,15 +185,22 @@ pub struct Durations {
 }
 
 impl Durations {
-    fn of(mut seconds: Vec<i64>) -> Self {
-        seconds.sort_unstable();
+    /// From how many durations fell in each whole tenth of a day. The nearest-rank percentile of the
+    /// tenths is the tenth of the nearest-rank percentile of the exact durations (rounding down keeps
+    /// order), so the histogram gives the same figure as sorting every duration.
+    fn of(mut histogram: Vec<(i64, u64)>) -> Self {
+        histogram.sort_unstable();
+        let count: u64 = histogram.iter().map(|(_, n)| n).sum();
         let rank = |p: u64| -> Option<i64> {
-            let n = seconds.len() as u64;
             // Nearest rank: the smallest value with at least p% of the values at or below it.
-            let index = (p * n).div_ceil(100).max(1) - 1;
-            seconds.get(usize::try_from(index).ok()?).map(|s| s * 10 / 86_400)
+            let wanted = (p * count).div_ceil(100).max(1);
+            let mut seen = 0;
+            histogram.iter().find_map(|&(tenths, n)| {
+                seen += n;
+                (seen >= wanted).then_some(tenths)
+            })
         };
-        Self { count: seconds.len() as u64, median_tenths: rank(50), p90_tenths: rank(90) }
+        Self { count, median_tenths: rank(50), p90_tenths: rank(90) }
     }
 }
 
@@ -225,7 +240,16 @@ pub struct Uptake {
     pub credit_loans: Share,
 }
 
-/// The aggregate columns every grouped query selects.
+/// The aggregate columns every group selects: how many events, and the sums the [`Counts`] keep. An
+/// event carries its application's amounts (see [`crate::event_facts`]); the paid-out amount and the fee
+/// only on a disbursement.
+const AGGREGATES: &str = "COUNT(*) AS events, \
+     CAST(COALESCE(SUM(e.applied_fen), 0) AS BIGINT) AS amount, \
+     CAST(COALESCE(SUM(e.disbursed_fen), 0) AS BIGINT) AS disbursed, \
+     CAST(COALESCE(SUM(CASE WHEN e.guarantee_agency_id IS NULL THEN 0 ELSE e.disbursed_fen END), 0) AS BIGINT) \
+       AS guaranteed, \
+     CAST(COALESCE(SUM(e.guarantee_fee_fen), 0) AS BIGINT) AS fees";
+
 struct Aggregate {
     events: u64,
     amount: i64,
@@ -234,110 +258,238 @@ struct Aggregate {
     fees: i64,
 }
 
-const AGGREGATES: &str = "COUNT(*) AS events, \
-     CAST(COALESCE(SUM(a.amount_fen), 0) AS BIGINT) AS amount, \
-     CAST(COALESCE(SUM(COALESCE(a.disbursed_amount_fen, 0)), 0) AS BIGINT) AS disbursed, \
-     CAST(COALESCE(SUM(CASE WHEN a.guarantee_agency_id IS NULL THEN 0 ELSE COALESCE(a.disbursed_amount_fen, 0) END), 0) AS BIGINT) AS guaranteed, \
-     CAST(COALESCE(SUM(COALESCE(a.disbursed_amount_fen, 0) * COALESCE(a.guarantee_fee_bps, 0) * COALESCE(a.disbursed_term_months, 0) / 120000), 0) AS BIGINT) AS fees";
-
-fn aggregate(row: &QueryResult) -> Result<Aggregate, StoreError> {
-    Ok(Aggregate {
-        events: u64::try_from(row.try_get::<i64>("", "events")?).unwrap_or(0),
-        amount: row.try_get("", "amount")?,
-        disbursed: row.try_get("", "disbursed")?,
-        guaranteed: row.try_get("", "guaranteed")?,
-        fees: row.try_get("", "fees")?,
-    })
+/// What the events are grouped by (each grouping also by state). The order is the `g` column's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grouping {
+    Day,
+    Product,
+    Institution,
+    District,
+    Industry,
+    Scale,
+    Family,
+    /// The whole `|`-joined set of the firm's qualifications (few distinct sets), spread over each here.
+    Qualifications,
+    Reason,
+    /// Whole tenths of a day since submission: the histogram the duration percentiles read.
+    Tenths,
+    /// First loan and credit loan as two digits, `"10"` for a first loan that is not a credit loan.
+    Loans,
 }
 
-/// Builds the WHERE clause and its values, with the backend's placeholders.
-struct Sql {
-    backend: DbBackend,
-    values: Vec<Value>,
-}
+impl Grouping {
+    const ALL: [Self; 11] = [
+        Self::Day,
+        Self::Product,
+        Self::Institution,
+        Self::District,
+        Self::Industry,
+        Self::Scale,
+        Self::Family,
+        Self::Qualifications,
+        Self::Reason,
+        Self::Tenths,
+        Self::Loans,
+    ];
 
-impl Sql {
-    fn bind(&mut self, value: impl Into<Value>) -> String {
-        self.values.push(value.into());
-        match self.backend {
-            DbBackend::Postgres => format!("${}", self.values.len()),
-            _ => "?".to_owned(),
+    /// The grouping key, as text, in `backend`'s SQL.
+    fn key(self, backend: DbBackend) -> &'static str {
+        match (self, backend) {
+            (Self::Day, DbBackend::Postgres) => "to_char(e.at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')",
+            (Self::Day, _) => "date(e.at, '+8 hours')",
+            (Self::Product, _) => "CAST(e.product_id AS TEXT)",
+            (Self::Institution, _) => "CAST(e.institution_id AS TEXT)",
+            (Self::District, _) => "e.district",
+            (Self::Industry, _) => "e.industry",
+            (Self::Scale, _) => "e.scale",
+            (Self::Family, _) => "e.family",
+            (Self::Qualifications, _) => "e.qualifications",
+            (Self::Reason, _) => "COALESCE(e.reason, '')",
+            (Self::Tenths, _) => "CAST(e.elapsed_seconds * 10 / 86400 AS TEXT)",
+            (Self::Loans, _) => {
+                "CASE WHEN e.first_loan THEN '1' ELSE '0' END || CASE WHEN e.credit_loan THEN '1' ELSE '0' END"
+            }
         }
     }
-
-    /// The Shanghai calendar day of `column`, as `YYYY-MM-DD` text.
-    fn shanghai_day(&self, column: &str) -> String {
-        match self.backend {
-            DbBackend::Postgres => format!("to_char({column} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')"),
-            _ => format!("date({column}, '+8 hours')"),
-        }
-    }
 }
 
-/// The UTC instant Shanghai day `day` begins (Shanghai is UTC+8 all year).
-fn shanghai_midnight(day: NaiveDate) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)) - chrono::Duration::hours(8)
-}
-
-/// `FROM … WHERE …` shared by every query of `q`.
+/// `FROM … WHERE …` for the events `q` counts. Only event columns: on PostgreSQL an agency's events are
+/// then one index-only range of `ix_application_event_agency_facts`.
 fn from_where(sql: &mut Sql, q: &UptakeQuery) -> String {
-    let from = sql.bind(shanghai_midnight(q.from));
-    let to = sql.bind(shanghai_midnight(q.to + Days::new(1)));
-    let mut clause = format!(
-        "FROM application_event e JOIN application a ON a.id = e.application_id WHERE e.at >= {from} AND e.at < {to}"
-    );
+    let from = sql.bind(day_start(q.from));
+    let to = sql.bind(day_start(q.to + Days::new(1)));
+    let mut clause = format!("FROM application_event e WHERE e.at >= {from} AND e.at < {to}");
     match q.scope {
         Scope::Market => {}
         Scope::Institution(id) => clause.push_str(&format!(" AND e.institution_id = {}", sql.bind(id))),
         Scope::Agency(id) => clause.push_str(&format!(" AND e.guarantee_agency_id = {}", sql.bind(id))),
     }
     let f = &q.filter;
-    if let Some(id) = f.product_id {
-        clause.push_str(&format!(" AND a.product_id = {}", sql.bind(id)));
-    }
-    if let Some(id) = f.institution_id {
-        clause.push_str(&format!(" AND a.institution_id = {}", sql.bind(id)));
+    for (column, id) in [("product_id", f.product_id), ("institution_id", f.institution_id)] {
+        if let Some(id) = id {
+            clause.push_str(&format!(" AND e.{column} = {}", sql.bind(id)));
+        }
     }
     for (column, value) in
         [("district", &f.district), ("industry", &f.industry), ("scale", &f.scale), ("family", &f.family)]
     {
         if let Some(v) = value {
-            clause.push_str(&format!(" AND a.{column} = {}", sql.bind(v.clone())));
+            clause.push_str(&format!(" AND e.{column} = {}", sql.bind(v.clone())));
         }
     }
     clause
 }
 
-impl Store {
-    async fn rows(&self, q: &UptakeQuery, select: &str, tail: &str) -> Result<Vec<QueryResult>, StoreError> {
-        let backend = self.db.get_database_backend();
-        let mut sql = Sql { backend, values: Vec::new() };
-        let day = sql.shanghai_day("e.at");
-        let (select, tail) = (select.replace("{day}", &day), tail.replace("{day}", &day));
+/// One statement computing every grouping of [`Grouping::ALL`]; rows are `(g, k, state, aggregates…)`.
+///
+/// PostgreSQL reads the events once with `GROUPING SETS`; SQLite, which has no grouping sets, gets the
+/// same groups as a `UNION ALL` of one `GROUP BY` per grouping (its deployments are small).
+fn statement(backend: DbBackend, q: &UptakeQuery) -> Statement {
+    let mut sql = Sql::new(backend);
+    let text = if backend == DbBackend::Postgres {
         let from_where = from_where(&mut sql, q);
-        let text = format!("SELECT {select} {from_where} {tail}");
-        Ok(self.db.query_all_raw(Statement::from_sql_and_values(backend, text, sql.values)).await?)
-    }
-
-    /// Events grouped by `key` (an SQL expression) and state.
-    async fn grouped(&self, q: &UptakeQuery, key: &str) -> Result<BTreeMap<String, Counts>, StoreError> {
-        let select = format!("{key} AS k, e.to_state AS state, {AGGREGATES}");
-        let mut out: BTreeMap<String, Counts> = BTreeMap::new();
-        for row in self.rows(q, &select, &format!("GROUP BY {key}, e.to_state")).await? {
-            let k: Option<String> = row.try_get("", "k")?;
-            let state: String = row.try_get("", "state")?;
-            out.entry(k.unwrap_or_default()).or_default().add_row(&state, &aggregate(&row)?);
+        let (mut g, mut k, mut sets) = (String::new(), String::new(), Vec::new());
+        for (i, grouping) in Grouping::ALL.iter().enumerate() {
+            let key = grouping.key(backend);
+            g.push_str(&format!(" WHEN GROUPING({key}) = 0 THEN CAST({i} AS BIGINT)"));
+            k.push_str(&format!(" WHEN GROUPING({key}) = 0 THEN CAST({key} AS TEXT)"));
+            sets.push(format!("({key})"));
         }
-        Ok(out)
+        format!(
+            "SELECT CASE{g} END AS g, CASE{k} END AS k, e.to_state AS state, {AGGREGATES} {from_where} \
+             GROUP BY e.to_state, GROUPING SETS ({})",
+            sets.join(", ")
+        )
+    } else {
+        let selects: Vec<String> = Grouping::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, grouping)| {
+                let key = grouping.key(backend);
+                let from_where = from_where(&mut sql, q);
+                format!(
+                    "SELECT CAST({i} AS BIGINT) AS g, {key} AS k, e.to_state AS state, {AGGREGATES} {from_where} \
+                     GROUP BY {key}, e.to_state"
+                )
+            })
+            .collect();
+        selects.join(" UNION ALL ")
+    };
+    sql.statement(text)
+}
+
+/// The groups of one grouping: key → state → aggregate.
+type Groups = BTreeMap<String, Vec<(String, Aggregate)>>;
+
+/// Counts per key of a grouping.
+fn counts(groups: Groups) -> BTreeMap<String, Counts> {
+    groups
+        .into_iter()
+        .map(|(key, states)| {
+            let mut counts = Counts::default();
+            for (state, row) in &states {
+                counts.add_row(state, row);
+            }
+            (key, counts)
+        })
+        .collect()
+}
+
+/// Breakdown rows, largest first (by applications, then disbursed amount), ties by key: a stable order.
+fn breakdown(map: BTreeMap<String, Counts>, empty: &str) -> Vec<Breakdown> {
+    let mut rows: Vec<Breakdown> = map
+        .into_iter()
+        .map(|(key, counts)| Breakdown { key: if key.is_empty() { empty.to_owned() } else { key }, counts })
+        .collect();
+    rows.sort_by(|a, b| {
+        (b.counts.applications, b.counts.disbursed_fen, &a.key).cmp(&(
+            a.counts.applications,
+            a.counts.disbursed_fen,
+            &b.key,
+        ))
+    });
+    rows
+}
+
+/// How many events of `states` each key of `groups` has.
+fn events_in(groups: &Groups, states: &[&str]) -> Vec<(String, u64)> {
+    groups
+        .iter()
+        .filter_map(|(key, by_state)| {
+            let n: u64 = by_state.iter().filter(|(s, _)| states.contains(&s.as_str())).map(|(_, r)| r.events).sum();
+            (n > 0).then(|| (key.clone(), n))
+        })
+        .collect()
+}
+
+fn corrupt(field: &'static str, reason: String) -> StoreError {
+    StoreError::Corrupt { table: "application_event", id: 0, field, reason }
+}
+
+impl Store {
+    /// How the database runs the statement of [`Store::uptake`] for `q`, one line per plan line: on
+    /// PostgreSQL executed (`EXPLAIN (ANALYZE, BUFFERS)`, with timings), on SQLite `EXPLAIN QUERY PLAN`.
+    /// For benchmarks and for looking into a slow dashboard.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn uptake_plan(&self, q: &UptakeQuery) -> Result<Vec<String>, StoreError> {
+        let backend = self.db.get_database_backend();
+        let statement = statement(backend, q);
+        let (prefix, column) = match backend {
+            DbBackend::Postgres => ("EXPLAIN (ANALYZE, BUFFERS) ", "QUERY PLAN"),
+            _ => ("EXPLAIN QUERY PLAN ", "detail"),
+        };
+        let explain = Statement::from_sql_and_values(
+            backend,
+            format!("{prefix}{}", statement.sql),
+            statement.values.map(|v| v.0).unwrap_or_default(),
+        );
+        let rows = self.db.query_all_raw(explain).await?;
+        rows.iter().map(|row| Ok(row.try_get::<String>("", column)?)).collect()
     }
 
-    /// Every uptake figure for `q`.
+    /// Every uptake figure for `q`, from one statement.
     ///
     /// # Errors
     /// Database failure.
     pub async fn uptake(&self, q: &UptakeQuery) -> Result<Uptake, StoreError> {
-        // The series, by Shanghai day, rolled up into buckets here.
-        let days = self.grouped(q, "{day}").await?;
+        let backend = self.db.get_database_backend();
+        let mut groups: [Groups; Grouping::ALL.len()] = Default::default();
+        for row in self.db.query_all_raw(statement(backend, q)).await? {
+            let g: i64 = row.try_get("", "g")?;
+            let key: Option<String> = row.try_get("", "k")?;
+            let state: String = row.try_get("", "state")?;
+            let aggregate = Aggregate {
+                events: u64::try_from(row.try_get::<i64>("", "events")?).unwrap_or(0),
+                amount: row.try_get("", "amount")?,
+                disbursed: row.try_get("", "disbursed")?,
+                guaranteed: row.try_get("", "guaranteed")?,
+                fees: row.try_get("", "fees")?,
+            };
+            let grouping = usize::try_from(g).ok().and_then(|g| groups.get_mut(g));
+            let grouping = grouping.ok_or_else(|| corrupt("g", format!("no grouping {g}")))?;
+            grouping.entry(key.unwrap_or_default()).or_default().push((state, aggregate));
+        }
+        let mut take = |grouping: Grouping| std::mem::take(&mut groups[grouping as usize]);
+        let (days, qualifications, reason, tenths, loans) = (
+            take(Grouping::Day),
+            take(Grouping::Qualifications),
+            take(Grouping::Reason),
+            take(Grouping::Tenths),
+            take(Grouping::Loans),
+        );
+        let mut breakdown_of = |grouping: Grouping| breakdown(counts(take(grouping)), "unknown");
+        let (by_product, by_institution, by_district, by_industry, by_scale, by_family) = (
+            breakdown_of(Grouping::Product),
+            breakdown_of(Grouping::Institution),
+            breakdown_of(Grouping::District),
+            breakdown_of(Grouping::Industry),
+            breakdown_of(Grouping::Scale),
+            breakdown_of(Grouping::Family),
+        );
+
+        // The series, by Shanghai day, rolled up into buckets here, empty buckets included.
         let mut buckets: BTreeMap<NaiveDate, Counts> = BTreeMap::new();
         let mut start = q.granularity.start_of(q.from);
         while start <= q.to {
@@ -345,106 +497,43 @@ impl Store {
             start = q.granularity.next(start);
         }
         let mut totals = Counts::default();
-        for (day, counts) in &days {
-            let day = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|e| StoreError::Corrupt {
-                table: "application_event",
-                id: 0,
-                field: "at",
-                reason: e.to_string(),
-            })?;
-            buckets.entry(q.granularity.start_of(day)).or_default().merge(counts);
-            totals.merge(counts);
+        for (day, counts) in counts(days) {
+            let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|e| corrupt("at", e.to_string()))?;
+            buckets.entry(q.granularity.start_of(day)).or_default().merge(&counts);
+            totals.merge(&counts);
         }
         let series = buckets.into_iter().map(|(start, counts)| Period { start, counts }).collect();
 
-        let breakdown = |map: BTreeMap<String, Counts>, empty: &str| -> Vec<Breakdown> {
-            let mut rows: Vec<Breakdown> = map
-                .into_iter()
-                .map(|(key, counts)| Breakdown { key: if key.is_empty() { empty.to_owned() } else { key }, counts })
-                .collect();
-            // Largest first (by applications, then disbursed amount), ties by key: a stable order.
-            rows.sort_by(|a, b| {
-                (b.counts.applications, b.counts.disbursed_fen, &a.key).cmp(&(
-                    a.counts.applications,
-                    a.counts.disbursed_fen,
-                    &b.key,
-                ))
-            });
-            rows
-        };
-        let by_product = breakdown(self.grouped(q, "CAST(a.product_id AS TEXT)").await?, "unknown");
-        let by_institution = breakdown(self.grouped(q, "CAST(a.institution_id AS TEXT)").await?, "unknown");
-        let by_district = breakdown(self.grouped(q, "a.district").await?, "unknown");
-        let by_industry = breakdown(self.grouped(q, "a.industry").await?, "unknown");
-        let by_scale = breakdown(self.grouped(q, "a.scale").await?, "unknown");
-        let by_family = breakdown(self.grouped(q, "a.family").await?, "unknown");
-        // Grouped by the whole set of qualifications (few distinct sets), then spread over each one.
         let mut per_qualification: BTreeMap<String, Counts> = BTreeMap::new();
-        for (set, counts) in self.grouped(q, "a.qualifications").await? {
+        for (set, counts) in counts(qualifications) {
             for name in set.split('|').filter(|s| !s.is_empty()) {
                 per_qualification.entry(name.to_owned()).or_default().merge(&counts);
             }
         }
-        let by_qualification = breakdown(per_qualification, "none");
 
-        let mut rejections_by_reason = Vec::new();
-        for row in self
-            .rows(
-                q,
-                "COALESCE(a.reason, '') AS reason, COUNT(*) AS n",
-                "AND e.to_state = 'rejected' GROUP BY COALESCE(a.reason, '')",
-            )
-            .await?
-        {
-            let n: i64 = row.try_get("", "n")?;
-            rejections_by_reason.push((row.try_get::<String>("", "reason")?, u64::try_from(n).unwrap_or(0)));
-        }
+        let mut rejections_by_reason = events_in(&reason, &["rejected"]);
         rejections_by_reason.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
 
-        let (mut decision, mut disbursement) = (Vec::new(), Vec::new());
-        for row in self
-            .rows(
-                q,
-                "a.submitted_at AS submitted_at, e.at AS at, e.to_state AS state",
-                "AND e.to_state IN ('approved', 'rejected', 'disbursed')",
-            )
-            .await?
-        {
-            let submitted: DateTime<Utc> = row.try_get("", "submitted_at")?;
-            let at: DateTime<Utc> = row.try_get("", "at")?;
-            let seconds = (at - submitted).num_seconds().max(0);
-            if row.try_get::<String>("", "state")? == "disbursed" {
-                disbursement.push(seconds);
-            } else {
-                decision.push(seconds);
-            }
-        }
+        let histogram = |states: &[&str]| -> Result<Vec<(i64, u64)>, StoreError> {
+            events_in(&tenths, states)
+                .into_iter()
+                .map(|(k, n)| Ok((k.parse().map_err(|_| corrupt("elapsed_seconds", k))?, n)))
+                .collect()
+        };
 
         let (mut first, mut credit, mut all) = (0_u64, 0_u64, 0_u64);
-        for row in self
-            .rows(
-                q,
-                "a.first_loan AS first_loan, a.credit_loan AS credit_loan, COUNT(*) AS n",
-                "AND e.to_state = 'disbursed' GROUP BY a.first_loan, a.credit_loan",
-            )
-            .await?
-        {
-            let n = u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or(0);
+        for (digits, n) in events_in(&loans, &["disbursed"]) {
             all += n;
-            if row.try_get::<bool>("", "first_loan")? {
-                first += n;
-            }
-            if row.try_get::<bool>("", "credit_loan")? {
-                credit += n;
-            }
+            first += if digits.starts_with('1') { n } else { 0 };
+            credit += if digits.ends_with('1') { n } else { 0 };
         }
         let share = |count: u64| Share { count, of: all, bps: ratio_bps(count, all) };
 
         Ok(Uptake {
             approval_rate_bps: totals.approval_rate_bps(),
             totals,
-            to_decision: Durations::of(decision),
-            to_disbursement: Durations::of(disbursement),
+            to_decision: Durations::of(histogram(&["approved", "rejected"])?),
+            to_disbursement: Durations::of(histogram(&["disbursed"])?),
             series,
             rejections_by_reason,
             by_product,
@@ -453,7 +542,7 @@ impl Store {
             by_industry,
             by_scale,
             by_family,
-            by_qualification,
+            by_qualification: breakdown(per_qualification, "none"),
             first_loans: share(first),
             credit_loans: share(credit),
         })

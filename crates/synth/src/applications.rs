@@ -15,7 +15,8 @@
 //! `now` are not taken, so recent applications are still open.
 
 use crate::Dice;
-use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, TimeDelta, TimeZone, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, Timelike, Utc, Weekday};
+use finmart_domain::shanghai::{self, date_of as shanghai_date};
 use finmart_domain::{
     ApplicationAction, ApplicationState, Bps, Disbursement, District, Fen, Labelled, LoanPurpose, Months,
     ProductFamily, ProductSpec, TransitionError,
@@ -50,25 +51,9 @@ const MONTHS: [f64; 12] = [1.05, 0.7, 1.1, 1.0, 1.0, 1.05, 0.95, 0.95, 1.05, 0.8
 const COMMON_TERMS: [(u16, u32); 10] =
     [(3, 2), (6, 4), (12, 8), (18, 1), (24, 4), (36, 3), (48, 1), (60, 2), (84, 1), (120, 1)];
 
-fn shanghai() -> FixedOffset {
-    // Asia/Shanghai has kept UTC+8 without daylight saving since 1991.
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
-}
-
-/// The Shanghai calendar day of an instant.
-#[must_use]
-pub fn shanghai_date(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&shanghai()).date_naive()
-}
-
 /// The instant `minute` minutes after the start of Shanghai day `day`.
 fn shanghai_instant(day: NaiveDate, minute: u32, second: u32) -> DateTime<Utc> {
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    let start = shanghai()
-        .from_local_datetime(&midnight)
-        .single()
-        .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc));
-    start + TimeDelta::minutes(i64::from(minute)) + TimeDelta::seconds(i64::from(second))
+    shanghai::day_start(day) + TimeDelta::minutes(i64::from(minute)) + TimeDelta::seconds(i64::from(second))
 }
 
 /// The position of a district in [`District::ALL`].
@@ -153,7 +138,7 @@ impl<'a> Applications<'a> {
         let mut total = 0.0;
         let mut day_factor = (None, 0.0);
         for hour in 0..hours {
-            let local = (start + TimeDelta::hours(hour as i64)).with_timezone(&shanghai());
+            let local = (start + TimeDelta::hours(hour as i64)).with_timezone(&shanghai::offset());
             let day = local.date_naive();
             if day_factor.0 != Some(day) {
                 let elapsed = (hour / 24) as f64 / f64::from(SPAN_DAYS);
@@ -509,7 +494,7 @@ mod tests {
                     _ => {}
                 }
             }
-            let local = app.submitted_at.with_timezone(&shanghai());
+            let local = app.submitted_at.with_timezone(&shanghai::offset());
             if local.hour() >= 22 || local.hour() < 6 {
                 late_night += 1;
             }

@@ -19,9 +19,7 @@ mod products;
 mod profiles;
 mod words;
 
-pub use applications::{
-    Applicant, Applications, REJECTION_REASONS, SPAN_DAYS, Step, SyntheticApplication, shanghai_date,
-};
+pub use applications::{Applicant, Applications, REJECTION_REASONS, SPAN_DAYS, Step, SyntheticApplication};
 pub use institutions::institutions;
 pub use products::{SyntheticProduct, product, products};
 pub use profiles::{SyntheticProfile, profile, profiles, uscc_for_index};

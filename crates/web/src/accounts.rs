@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, Utc};
 use finmart_domain::{
     EnterpriseProfile, FieldErrors, Labelled, Principal, Role, ValueError, check_password, normalize_login,
 };
-use finmart_store::{Account, AuditEntry, AuditEvent, AuditQuery, NewAccount};
+use finmart_store::{Account, AuditEntry, AuditEvent, AuditQuery, NewAccount, Store};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use utoipa::ToSchema;
@@ -345,6 +345,20 @@ pub async fn create_account(
     body: &NewAccountBody,
 ) -> Result<CreatedAccount, ApiError> {
     require(operator, &[Role::Operator])?;
+    let event = AuditEvent::by(operator, Some(&caller.address), "account.create");
+    create_staff_account(&state.store, body, event).await
+}
+
+/// Checks and creates an institution, agency or operator account, audited as `event`: the operator's act
+/// on the site, or `finmart create-account` (how a new deployment gets its first operator).
+///
+/// # Errors
+/// 400 naming bad fields, 409 for a taken login or an institution of the wrong kind.
+pub async fn create_staff_account(
+    store: &Store,
+    body: &NewAccountBody,
+    event: AuditEvent<'_>,
+) -> Result<CreatedAccount, ApiError> {
     let mut errors = FieldErrors::default();
     let login = errors.check("login", normalize_login(&body.login));
     let name = body.display_name.trim();
@@ -378,12 +392,11 @@ pub async fn create_account(
         invite_hash: invite.as_deref().map(password::digest),
         invite_expires_at,
     };
-    let event = AuditEvent::by(operator, Some(&caller.address), "account.create");
     let event = match new.institution_id {
         Some(id) => event.institution(id),
         None => event,
     };
-    let account = state.store.create_account(&new, Some(&event)).await?;
+    let account = store.create_account(&new, Some(&event)).await?;
     Ok(CreatedAccount { account: AccountView::from(&account), invite_path: invite.map(|t| format!("/invite/{t}")) })
 }
 

@@ -9,7 +9,7 @@
 //! count of an existing seed use another seed or a fresh database.
 
 use crate::import::progress_bar;
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use finmart_domain::{LifecycleState, Product};
 use finmart_store::Store;
 use finmart_store::bench_insert::{BenchApplication, BenchFirm};
@@ -29,10 +29,7 @@ pub fn key_prefix(seed: u64) -> String {
 /// The instant generated histories end: the start (Asia/Shanghai midnight) of `day`.
 #[must_use]
 pub fn history_end(day: NaiveDate) -> DateTime<Utc> {
-    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
-    FixedOffset::east_opt(8 * 3600)
-        .and_then(|tz| tz.from_local_datetime(&midnight).single())
-        .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
+    finmart_domain::shanghai::day_start(day)
 }
 
 /// Every published product, in id order.

@@ -15,6 +15,24 @@ pub struct Model {
     pub account_id: Option<i64>,
     pub side: String,
     pub note: String,
+    // What the event is about, copied from the application when it is written (see `event_facts`), so
+    // the uptake figures read events alone. Filled for every event; `Option` because the columns were added
+    // to a table that had rows (migration 5 filled those).
+    pub product_id: Option<i64>,
+    pub family: Option<String>,
+    pub district: Option<String>,
+    pub industry: Option<String>,
+    pub scale: Option<String>,
+    pub qualifications: Option<String>,
+    pub first_loan: Option<bool>,
+    pub credit_loan: Option<bool>,
+    pub applied_fen: Option<i64>,
+    pub elapsed_seconds: Option<i64>,
+    /// Disbursements only: the amount paid out and the guarantee fee it earns over its term.
+    pub disbursed_fen: Option<i64>,
+    pub guarantee_fee_fen: Option<i64>,
+    /// Rejections only.
+    pub reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
