@@ -58,7 +58,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 /// The database, shared by the whole process (cheap to clone).
 #[derive(Debug, Clone)]
@@ -66,6 +66,10 @@ pub struct Store {
     db: DatabaseConnection,
     /// Woken after every committed product change, so in-process followers need not wait for their poll.
     changed: Arc<Notify>,
+    /// Permits for a read to take a second pooled connection and run in two halves at once (the uptake
+    /// figures). A quarter of the pool: reads that hold one connection while they wait for a second can
+    /// then never take the whole pool between them.
+    pub(crate) second_connections: Arc<Semaphore>,
 }
 
 impl Store {
@@ -81,9 +85,10 @@ impl Store {
     /// The database cannot be reached or a migration fails.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let mut options = ConnectOptions::new(url.to_owned());
+        let pool = if url.starts_with("sqlite") { 8 } else { 20 };
         options
             .sqlx_logging(false)
-            .max_connections(if url.starts_with("sqlite") { 8 } else { 20 })
+            .max_connections(pool)
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10));
@@ -93,7 +98,8 @@ impl Store {
             db.execute_unprepared("PRAGMA journal_mode=WAL;").await?;
         }
         Migrator::up(&db, None).await?;
-        Ok(Self { db, changed: Arc::new(Notify::new()) })
+        let second_connections = Arc::new(Semaphore::new(pool as usize / 4));
+        Ok(Self { db, changed: Arc::new(Notify::new()), second_connections })
     }
 
     /// Which kind of database this is (`sqlite` or `postgres`), for logs and health checks.

@@ -19,9 +19,13 @@ use crate::sql::Sql;
 use crate::{Store, StoreError};
 use chrono::{Datelike, Days, NaiveDate};
 use finmart_domain::shanghai::day_start;
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseTransaction, DbBackend, IsolationLevel, QueryResult, Statement,
+    TransactionTrait,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Whose products the figures cover.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,23 +296,38 @@ impl Grouping {
         Self::Loans,
     ];
 
-    /// The grouping key, as text, in `backend`'s SQL.
-    fn key(self, backend: DbBackend) -> &'static str {
-        match (self, backend) {
-            (Self::Day, DbBackend::Postgres) => "to_char(e.at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')",
-            (Self::Day, _) => "date(e.at, '+8 hours')",
-            (Self::Product, _) => "CAST(e.product_id AS TEXT)",
-            (Self::Institution, _) => "CAST(e.institution_id AS TEXT)",
-            (Self::District, _) => "e.district",
-            (Self::Industry, _) => "e.industry",
-            (Self::Scale, _) => "e.scale",
-            (Self::Family, _) => "e.family",
-            (Self::Qualifications, _) => "e.qualifications",
-            (Self::Reason, _) => "COALESCE(e.reason, '')",
-            (Self::Tenths, _) => "CAST(e.elapsed_seconds * 10 / 86400 AS TEXT)",
-            (Self::Loans, _) => {
-                "CASE WHEN e.first_loan THEN '1' ELSE '0' END || CASE WHEN e.credit_loan THEN '1' ELSE '0' END"
-            }
+    /// The groupings of the two statements PostgreSQL runs at once (see [`Store::uptake`]), about the
+    /// same work each: the time-like keys and the lender's, then the firm's.
+    const HALVES: [&[Self]; 2] = [
+        &[Self::Day, Self::Product, Self::Institution, Self::Tenths, Self::Loans],
+        &[Self::District, Self::Industry, Self::Scale, Self::Family, Self::Qualifications, Self::Reason],
+    ];
+
+    /// What to group by (plain columns where possible: cheap to hash, and PostgreSQL knows their
+    /// statistics), and the key as text made from it, in `backend`'s SQL.
+    fn sql(self, backend: DbBackend) -> (&'static str, &'static str) {
+        let postgres = backend == DbBackend::Postgres;
+        match self {
+            // Shanghai is UTC+8 all year: a fixed offset, no time-zone lookup per row.
+            Self::Day if postgres => (
+                "CAST(e.at AT TIME ZONE INTERVAL '+08:00' AS DATE)",
+                "to_char(CAST(e.at AT TIME ZONE INTERVAL '+08:00' AS DATE), 'YYYY-MM-DD')",
+            ),
+            Self::Day => ("date(e.at, '+8 hours')", "date(e.at, '+8 hours')"),
+            Self::Product => ("e.product_id", "CAST(e.product_id AS TEXT)"),
+            Self::Institution => ("e.institution_id", "CAST(e.institution_id AS TEXT)"),
+            Self::District => ("e.district", "e.district"),
+            Self::Industry => ("e.industry", "e.industry"),
+            Self::Scale => ("e.scale", "e.scale"),
+            Self::Family => ("e.family", "e.family"),
+            Self::Qualifications => ("e.qualifications", "e.qualifications"),
+            Self::Reason => ("e.reason", "COALESCE(e.reason, '')"),
+            // 8,640 seconds are a tenth of a day.
+            Self::Tenths => ("e.elapsed_seconds / 8640", "CAST(e.elapsed_seconds / 8640 AS TEXT)"),
+            Self::Loans => (
+                "e.first_loan, e.credit_loan",
+                "CASE WHEN e.first_loan THEN '1' ELSE '0' END || CASE WHEN e.credit_loan THEN '1' ELSE '0' END",
+            ),
         }
     }
 }
@@ -340,20 +359,22 @@ fn from_where(sql: &mut Sql, q: &UptakeQuery) -> String {
     clause
 }
 
-/// One statement computing every grouping of [`Grouping::ALL`]; rows are `(g, k, state, aggregates…)`.
+/// One statement computing `groupings`; rows are `(g, k, state, aggregates…)`, `g` the grouping's place in
+/// [`Grouping::ALL`].
 ///
 /// PostgreSQL reads the events once with `GROUPING SETS`; SQLite, which has no grouping sets, gets the
-/// same groups as a `UNION ALL` of one `GROUP BY` per grouping (its deployments are small).
-fn statement(backend: DbBackend, q: &UptakeQuery) -> Statement {
+/// same groups as a `UNION ALL` of one `GROUP BY` per grouping.
+fn statement(backend: DbBackend, q: &UptakeQuery, groupings: &[Grouping]) -> Statement {
     let mut sql = Sql::new(backend);
     let text = if backend == DbBackend::Postgres {
         let from_where = from_where(&mut sql, q);
         let (mut g, mut k, mut sets) = (String::new(), String::new(), Vec::new());
-        for (i, grouping) in Grouping::ALL.iter().enumerate() {
-            let key = grouping.key(backend);
-            g.push_str(&format!(" WHEN GROUPING({key}) = 0 THEN CAST({i} AS BIGINT)"));
-            k.push_str(&format!(" WHEN GROUPING({key}) = 0 THEN CAST({key} AS TEXT)"));
-            sets.push(format!("({key})"));
+        for grouping in groupings {
+            let (group, text) = grouping.sql(backend);
+            let i = *grouping as usize;
+            g.push_str(&format!(" WHEN GROUPING({group}) = 0 THEN CAST({i} AS BIGINT)"));
+            k.push_str(&format!(" WHEN GROUPING({group}) = 0 THEN CAST({text} AS TEXT)"));
+            sets.push(format!("({group})"));
         }
         format!(
             "SELECT CASE{g} END AS g, CASE{k} END AS k, e.to_state AS state, {AGGREGATES} {from_where} \
@@ -361,15 +382,15 @@ fn statement(backend: DbBackend, q: &UptakeQuery) -> Statement {
             sets.join(", ")
         )
     } else {
-        let selects: Vec<String> = Grouping::ALL
+        let selects: Vec<String> = groupings
             .iter()
-            .enumerate()
-            .map(|(i, grouping)| {
-                let key = grouping.key(backend);
+            .map(|grouping| {
+                let (group, text) = grouping.sql(backend);
+                let i = *grouping as usize;
                 let from_where = from_where(&mut sql, q);
                 format!(
-                    "SELECT CAST({i} AS BIGINT) AS g, {key} AS k, e.to_state AS state, {AGGREGATES} {from_where} \
-                     GROUP BY {key}, e.to_state"
+                    "SELECT CAST({i} AS BIGINT) AS g, {text} AS k, e.to_state AS state, {AGGREGATES} {from_where} \
+                     GROUP BY {group}, e.to_state"
                 )
             })
             .collect();
@@ -427,36 +448,96 @@ fn corrupt(field: &'static str, reason: String) -> StoreError {
 }
 
 impl Store {
-    /// How the database runs the statement of [`Store::uptake`] for `q`, one line per plan line: on
-    /// PostgreSQL executed (`EXPLAIN (ANALYZE, BUFFERS)`, with timings), on SQLite `EXPLAIN QUERY PLAN`.
-    /// For benchmarks and for looking into a slow dashboard.
+    /// A read-only transaction for the figures. On PostgreSQL: repeatable read (so two statements can
+    /// share one snapshot), and hash tables up to 256 MB for its grouping, because the planner sizes them
+    /// from table-wide statistics (hundreds of thousands of groups for a year of days by state) and then
+    /// sorts the events instead; in fact they hold a few thousand groups.
+    async fn figures_txn(&self) -> Result<DatabaseTransaction, StoreError> {
+        let txn = self.db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            txn.execute_unprepared("SET LOCAL work_mem = '256MB'").await?;
+        }
+        Ok(txn)
+    }
+
+    /// The rows of every grouping for `q`.
+    ///
+    /// PostgreSQL cannot spread grouping sets over its parallel workers, so the groupings are split in
+    /// two statements run at once on two connections that share one snapshot (`pg_export_snapshot`): the
+    /// figures agree with each other as if read by one statement. When no second connection may be taken
+    /// (see `Store::second_connections`), both run on one. SQLite runs one statement.
+    async fn uptake_rows(&self, q: &UptakeQuery) -> Result<Vec<QueryResult>, StoreError> {
+        let backend = self.db.get_database_backend();
+        if backend != DbBackend::Postgres {
+            return Ok(self.db.query_all_raw(statement(backend, q, &Grouping::ALL)).await?);
+        }
+        let [first_half, second_half] = Grouping::HALVES;
+        let first = self.figures_txn().await?;
+        let rows = match Arc::clone(&self.second_connections).try_acquire_owned() {
+            Ok(_permit) => {
+                let snapshot =
+                    first.query_one_raw(Statement::from_string(backend, "SELECT pg_export_snapshot() AS s")).await?;
+                let snapshot: String =
+                    snapshot.ok_or_else(|| corrupt("snapshot", "none exported".into()))?.try_get("", "s")?;
+                if !snapshot.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+                    return Err(corrupt("snapshot", snapshot));
+                }
+                let second =
+                    self.db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?;
+                second.execute_unprepared(&format!("SET TRANSACTION SNAPSHOT '{snapshot}'")).await?;
+                second.execute_unprepared("SET LOCAL work_mem = '256MB'").await?;
+                let (mut a, b) = tokio::try_join!(
+                    first.query_all_raw(statement(backend, q, first_half)),
+                    second.query_all_raw(statement(backend, q, second_half)),
+                )?;
+                second.commit().await?;
+                a.extend(b);
+                a
+            }
+            Err(_) => {
+                let mut a = first.query_all_raw(statement(backend, q, first_half)).await?;
+                a.extend(first.query_all_raw(statement(backend, q, second_half)).await?);
+                a
+            }
+        };
+        first.commit().await?;
+        Ok(rows)
+    }
+
+    /// How the database runs the statements of [`Store::uptake`] for `q`, one line per plan line: on
+    /// PostgreSQL executed (`EXPLAIN (ANALYZE, BUFFERS)`, with timings; each half on its own), on SQLite
+    /// `EXPLAIN QUERY PLAN`. For benchmarks and for looking into a slow dashboard.
     ///
     /// # Errors
     /// Database failure.
     pub async fn uptake_plan(&self, q: &UptakeQuery) -> Result<Vec<String>, StoreError> {
         let backend = self.db.get_database_backend();
-        let statement = statement(backend, q);
-        let (prefix, column) = match backend {
-            DbBackend::Postgres => ("EXPLAIN (ANALYZE, BUFFERS) ", "QUERY PLAN"),
-            _ => ("EXPLAIN QUERY PLAN ", "detail"),
+        let (prefix, column, parts): (_, _, &[&[Grouping]]) = match backend {
+            DbBackend::Postgres => ("EXPLAIN (ANALYZE, BUFFERS) ", "QUERY PLAN", &Grouping::HALVES),
+            _ => ("EXPLAIN QUERY PLAN ", "detail", &[&Grouping::ALL]),
         };
-        let explain = Statement::from_sql_and_values(
-            backend,
-            format!("{prefix}{}", statement.sql),
-            statement.values.map(|v| v.0).unwrap_or_default(),
-        );
-        let rows = self.db.query_all_raw(explain).await?;
-        rows.iter().map(|row| Ok(row.try_get::<String>("", column)?)).collect()
+        let txn = self.figures_txn().await?;
+        let mut lines = Vec::new();
+        for (n, groupings) in parts.iter().enumerate() {
+            let statement = statement(backend, q, groupings);
+            let values = statement.values.map(|v| v.0).unwrap_or_default();
+            let explain = Statement::from_sql_and_values(backend, format!("{prefix}{}", statement.sql), values);
+            lines.push(format!("-- statement {} of {}", n + 1, parts.len()));
+            for row in txn.query_all_raw(explain).await? {
+                lines.push(row.try_get::<String>("", column)?);
+            }
+        }
+        txn.commit().await?;
+        Ok(lines)
     }
 
-    /// Every uptake figure for `q`, from one statement.
+    /// Every uptake figure for `q`.
     ///
     /// # Errors
     /// Database failure.
     pub async fn uptake(&self, q: &UptakeQuery) -> Result<Uptake, StoreError> {
-        let backend = self.db.get_database_backend();
         let mut groups: [Groups; Grouping::ALL.len()] = Default::default();
-        for row in self.db.query_all_raw(statement(backend, q)).await? {
+        for row in self.uptake_rows(q).await? {
             let g: i64 = row.try_get("", "g")?;
             let key: Option<String> = row.try_get("", "k")?;
             let state: String = row.try_get("", "state")?;

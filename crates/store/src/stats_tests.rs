@@ -406,3 +406,22 @@ async fn the_plan_of_the_dashboard_statement_can_be_read() {
         }
     }
 }
+
+/// Without a second connection to spare, PostgreSQL runs both halves on one: the same figures.
+#[tokio::test]
+async fn figures_are_the_same_on_one_connection() {
+    for db in testing::all().await {
+        let store = &db.store;
+        let f = fixture(store).await;
+        let q = query(Scope::Agency(f.agency), "2026-02-01", "2026-03-31", Granularity::Day);
+        let split = store.uptake(&q).await.unwrap();
+        let permits = store.second_connections.available_permits();
+        let held = std::sync::Arc::clone(&store.second_connections)
+            .try_acquire_many_owned(u32::try_from(permits).unwrap())
+            .unwrap();
+        assert_eq!(store.second_connections.available_permits(), 0);
+        assert_eq!(store.uptake(&q).await.unwrap(), split, "{}", db.backend);
+        drop(held);
+        assert_eq!(split.totals.applications, 4, "{}", db.backend);
+    }
+}
