@@ -9,7 +9,8 @@
 # Uses the local PostgreSQL of scripts/services.sh and a database `finmart_bench` on it (FINMART_BENCH_DB to
 # change the name; created when missing). Generating is idempotent: a second run with the same numbers
 # writes nothing and goes straight to the measurements. Set FINMART_BENCH_SKIP_GEN=1 to skip generating,
-# FINMART_BENCH_MARKET=1 to also time the operator's whole-market query. Figures go in BENCHMARKS.md by
+# FINMART_BENCH_SKIP_STATEMENT=1 to go straight to the HTTP measurements, FINMART_BENCH_MARKET=1 to also
+# time the operator's whole-market query. Figures go in BENCHMARKS.md by
 # hand, with the machine they came from.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -48,8 +49,10 @@ psql "$url" -c "
     ORDER BY relname"
 
 echo "== the dashboard's statement (cargo bench -p finmart-store --bench uptake) =="
-FINMART_BENCH_DATABASE_URL=$url cargo bench -p finmart-store --bench uptake 2>&1 |
-    grep -E '^(uptake|  *time:|.*dashboard)' || true
+if [[ ${FINMART_BENCH_SKIP_STATEMENT:-0} != 1 ]]; then
+    FINMART_BENCH_DATABASE_URL=$url cargo bench -p finmart-store --bench uptake 2>&1 |
+        grep -E '^(uptake|  *time:|.*dashboard)' || true
+fi
 
 echo "== the agency's dashboard over HTTP: finmart serve on $db, wrk with one connection =="
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
@@ -66,14 +69,10 @@ if ! psql -qAt "$url" -c "SELECT 1 FROM account WHERE login = '$login'" | grep -
     echo "$password" | RUST_LOG=warn target/release/finmart create-account --role agency --login "$login" \
         --name 基准担保机构 --institution "$code" --password-stdin --database-url "$url" --data-dir "$serve"
 fi
-RUST_LOG=warn target/release/finmart serve --listen 127.0.0.1:18081 --database-url "$url" \
-    --data-dir "$serve" 2>"$serve/server.log" &
-server=$!
+source scripts/lib/server.sh
+server=
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$serve" ${data:+"$data"}' EXIT
-for _ in $(seq 1 600); do
-    curl -fsS http://127.0.0.1:18081/healthz >/dev/null 2>&1 && break
-    sleep 0.5
-done
+start_finmart "$serve/server.log" 127.0.0.1:18081 serve --database-url "$url" --data-dir "$serve"
 curl -fsS -c "$serve/jar" -H 'content-type: application/json' \
     -d "{\"login\":\"$login\",\"password\":\"$password\"}" http://127.0.0.1:18081/api/v1/session >/dev/null
 cookie=$(awk '$6 == "finmart_session" { print $6 "=" $7 }' "$serve/jar")

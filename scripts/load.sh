@@ -13,13 +13,10 @@ command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; ex
 
 cargo build --release -p finmart >&2
 data=$(mktemp -d -t finmart-load.XXXXXX)
-RUST_LOG=warn target/release/finmart demo --listen 127.0.0.1:18080 --data-dir "$data/data" 2>"$data/server.log" &
-server=$!
+source scripts/lib/server.sh
+server=
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 1 120); do
-    curl -fsS http://127.0.0.1:18080/healthz >/dev/null 2>&1 && break
-    sleep 0.5
-done
+start_finmart "$data/server.log" 127.0.0.1:18080 demo --data-dir "$data/data"
 curl -fsS http://127.0.0.1:18080/healthz >&2; echo >&2
 echo "== one connection (latency without queueing) =="
 wrk --latency -t1 -c1 -d10s -s bench/search.lua http://127.0.0.1:18080

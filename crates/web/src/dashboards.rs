@@ -481,9 +481,20 @@ async fn dashboard(
     let query = figures_query(&values, board, &FIGURE_KEYS);
     let mut context = Map::new();
     let mut status = StatusCode::OK;
+    let mut early_choices = None;
     let figures = match stats::parse(&state, &principal, Some(&query)).await {
         Ok(parsed) => {
-            let view = stats::compute(&state, &parsed).await.map_err(fail)?;
+            // The lists to choose from depend on the figures only for the whole market (its products with
+            // figures); otherwise they are read while the figures are computed.
+            let view = if parsed.query.scope == Scope::Market {
+                stats::compute(&state, &parsed).await.map_err(fail)?
+            } else {
+                let (view, choices) =
+                    tokio::try_join!(stats::compute(&state, &parsed), choices(&state, board, Some(&parsed), None))
+                        .map_err(fail)?;
+                early_choices = Some(choices);
+                view
+            };
             Some((parsed, view))
         }
         Err(e) if e.status == StatusCode::BAD_REQUEST || e.status == StatusCode::NOT_FOUND => {
@@ -495,7 +506,11 @@ async fn dashboard(
     };
     let parsed = figures.as_ref().map(|(p, _)| p);
     let view = figures.as_ref().map(|(_, v)| v);
-    context.insert("choices".into(), choices(&state, board, parsed, view).await.map_err(fail)?);
+    let choices = match early_choices {
+        Some(choices) => choices,
+        None => choices(&state, board, parsed, view).await.map_err(fail)?,
+    };
+    context.insert("choices".into(), choices);
     let mut form = values.clone();
     if let Some(p) = parsed {
         // The form shows the period and granularity the figures cover (the defaults included).

@@ -301,8 +301,8 @@ pub async fn parse(state: &AppState, principal: &Principal, raw: Option<&str>) -
 /// # Errors
 /// Database failure.
 pub async fn compute(state: &AppState, parsed: &Parsed) -> Result<UptakeView, ApiError> {
-    let u: Uptake = state.store.uptake(&parsed.query).await?;
-    let institutions = state.store.institutions().await?;
+    let (u, institutions): (Uptake, _) =
+        tokio::try_join!(state.store.uptake(&parsed.query), state.store.institutions())?;
     let names: HashMap<String, (String, String)> =
         institutions.iter().map(|i| (i.id.to_string(), (i.name.clone(), i.name.clone()))).collect();
     let product_ids: Vec<i64> = u.by_product.iter().filter_map(|b| b.key.parse().ok()).collect();

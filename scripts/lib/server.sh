@@ -1,0 +1,21 @@
+# Sourced by the load and bench scripts: runs the release `finmart` in the background for measurements.
+
+# start_finmart LOG ADDRESS ARGS...: starts `target/release/finmart ARGS --listen ADDRESS` in the background
+# (its pid in $server, its stderr in LOG) and waits until http://ADDRESS/healthz answers; fails with the log
+# when the server exits first or is not healthy within five minutes (a big database's index takes time).
+start_finmart() {
+    local log=$1 address=$2
+    shift 2
+    RUST_LOG=warn target/release/finmart "$@" --listen "$address" 2>"$log" &
+    server=$!
+    for _ in $(seq 1 600); do
+        curl -fsS "http://$address/healthz" >/dev/null 2>&1 && return 0
+        if ! kill -0 "$server" 2>/dev/null; then
+            cat "$log" >&2
+            return 1
+        fi
+        sleep 0.5
+    done
+    echo "finmart did not become healthy at $address" >&2
+    return 1
+}
