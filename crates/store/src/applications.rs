@@ -30,7 +30,8 @@ use std::collections::HashMap;
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
 /// The most rows a list returns when the filter names no limit.
 const DEFAULT_LIMIT: u64 = 200;
-const MAX_LIMIT: u64 = 1_000;
+/// The most rows one list query returns.
+pub const MAX_LIST_ROWS: u64 = 1_000;
 /// Notifications shown at most, newest first.
 const NOTIFICATION_LIMIT: u64 = 200;
 
@@ -115,6 +116,38 @@ pub struct ApplicationFilter {
     pub overdue_only: bool,
     /// 0: the default (200); at most 1,000.
     pub limit: u64,
+    /// Only the applications after this one in the list's order (newest first): the next page.
+    pub after: Option<ListCursor>,
+}
+
+/// Where a page of applications ended: the last row's submission time and id (lists are ordered by both,
+/// newest first). As text, `{unix microseconds}.{id}`, so other systems can page through the API too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListCursor {
+    pub submitted_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+impl ListCursor {
+    /// The cursor just past `app`.
+    #[must_use]
+    pub fn after(app: &Application) -> Self {
+        Self { submitted_at: app.submitted_at, id: app.id }
+    }
+
+    /// `None` unless `text` is `{unix microseconds}.{id}`.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        let (micros, id) = text.split_once('.')?;
+        let submitted_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+        Some(Self { submitted_at, id: id.parse().ok().filter(|id| *id > 0)? })
+    }
+}
+
+impl std::fmt::Display for ListCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.submitted_at.timestamp_micros(), self.id)
+    }
 }
 
 /// Whose notifications.
@@ -286,7 +319,14 @@ fn filtered(mut select: Select<application::Entity>, filter: &ApplicationFilter)
                 ),
         );
     }
-    let limit = if filter.limit == 0 { DEFAULT_LIMIT } else { Ord::min(filter.limit, MAX_LIMIT) };
+    if let Some(cursor) = filter.after {
+        select = select.filter(
+            Condition::any()
+                .add(C::SubmittedAt.lt(cursor.submitted_at))
+                .add(Condition::all().add(C::SubmittedAt.eq(cursor.submitted_at)).add(C::Id.lt(cursor.id))),
+        );
+    }
+    let limit = if filter.limit == 0 { DEFAULT_LIMIT } else { Ord::min(filter.limit, MAX_LIST_ROWS) };
     select.order_by_desc(C::SubmittedAt).order_by_desc(C::Id).limit(limit)
 }
 
@@ -719,9 +759,13 @@ impl Store {
     ///
     /// # Errors
     /// Database failure or a corrupt row.
-    pub async fn applications_for_enterprise(&self, enterprise_id: i64) -> Result<Vec<Application>, StoreError> {
+    pub async fn applications_for_enterprise(
+        &self,
+        enterprise_id: i64,
+        filter: &ApplicationFilter,
+    ) -> Result<Vec<Application>, StoreError> {
         let select = application::Entity::find().filter(application::Column::EnterpriseId.eq(enterprise_id));
-        let rows = filtered(select, &ApplicationFilter::default()).all(&self.db).await?;
+        let rows = filtered(select, filter).all(&self.db).await?;
         assemble(&self.db, rows).await
     }
 
@@ -1109,9 +1153,15 @@ mod tests {
             let rejected =
                 act(store, third.id, ApplicationAction::Reject { reason: "资料不全".into() }, i, f.bank).await.unwrap();
             assert_eq!(rejected.reason.as_deref(), Some("资料不全"));
-            let firm = store.applications_for_enterprise(f.enterprise).await.unwrap();
+            let firm = store.applications_for_enterprise(f.enterprise, &ApplicationFilter::default()).await.unwrap();
             assert_eq!(firm.iter().map(|a| a.id).collect::<Vec<_>>(), [third.id, second.id, id]);
-            assert!(store.applications_for_enterprise(f.other_enterprise).await.unwrap().is_empty());
+            assert!(
+                store
+                    .applications_for_enterprise(f.other_enterprise, &ApplicationFilter::default())
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
         })
         .await;
     }

@@ -37,7 +37,8 @@ mod tokens;
 
 pub use accounts::{Account, NewAccount};
 pub use applications::{
-    Application, ApplicationEvent, ApplicationFilter, MAX_IDEMPOTENCY_KEY_CHARS, NewApplication, Notification, Party,
+    Application, ApplicationEvent, ApplicationFilter, ListCursor, MAX_IDEMPOTENCY_KEY_CHARS, MAX_LIST_ROWS,
+    NewApplication, Notification, Party,
 };
 pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use changes::ChangeEntry;

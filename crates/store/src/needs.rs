@@ -1171,7 +1171,12 @@ mod tests {
             let (third, created) =
                 store.accept_offer(id, posted.id, from_b.id, 999, &event(&p, "offer.accept")).await.unwrap();
             assert_eq!((third.id, created), (app.id, false), "another user of the firm gets the same application");
-            assert_eq!(store.applications_for_enterprise(id).await.unwrap().len(), 1, "{}", db.backend);
+            assert_eq!(
+                store.applications_for_enterprise(id, &crate::ApplicationFilter::default()).await.unwrap().len(),
+                1,
+                "{}",
+                db.backend
+            );
 
             let need = store.need(posted.id).await.unwrap().unwrap();
             assert_eq!((need.state, need.accepted_offer_id), (NeedState::Accepted, Some(from_b.id)));

@@ -9,7 +9,7 @@ use crate::tests::{agency, bank, spec};
 use crate::{Store, testing};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use finmart_domain::{ApplicationState, Labelled, LifecycleState, Side};
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 /// Shanghai wall-clock time as UTC.
 fn sh(text: &str) -> DateTime<Utc> {
@@ -63,7 +63,13 @@ async fn insert(store: &Store, f: &Fixture, n: usize, a: &App<'_>) {
         term_months: Set(12),
         purpose: Set("working_capital".into()),
         purpose_text: Set(String::new()),
-        profile: Set("{}".into()),
+        // The firm's stored profile, as a real application carries it.
+        profile: Set(crate::entity::enterprise::Entity::find_by_id(a.enterprise)
+            .one(store.connection())
+            .await
+            .unwrap()
+            .unwrap()
+            .profile),
         district: Set(a.district.into()),
         industry: Set(a.industry.into()),
         scale: Set(a.scale.map(str::to_owned)),
@@ -423,5 +429,51 @@ async fn figures_are_the_same_on_one_connection() {
         assert_eq!(store.uptake(&q).await.unwrap(), split, "{}", db.backend);
         drop(held);
         assert_eq!(split.totals.applications, 4, "{}", db.backend);
+    }
+}
+
+/// Paging with the cursor returns every application once, newest first, ties on the submission time
+/// broken by id.
+#[tokio::test]
+async fn lists_page_through_every_application_once() {
+    use crate::{ApplicationFilter, ListCursor};
+    for db in testing::all().await {
+        let store = &db.store;
+        let f = fixture(store).await;
+        let firm = store.all_applications(&ApplicationFilter::default()).await.unwrap()[0].enterprise_id;
+        // Two more submitted at the same minute as the fixture's 23:30 application.
+        for n in [10, 11] {
+            let tied = App {
+                product: f.credit,
+                enterprise: firm,
+                district: "binhai",
+                industry: "software",
+                scale: None,
+                qualifications: "",
+                first_loan: false,
+                amount_yuan: 1_000,
+                events: &[("submitted", "2026-03-01 23:30")],
+                disbursed: None,
+                reason: None,
+            };
+            insert(store, &f, n, &tied).await;
+        }
+        let everything = store.all_applications(&ApplicationFilter::default()).await.unwrap();
+        assert_eq!(everything.len(), 7, "{}", db.backend);
+        let mut paged = Vec::new();
+        let mut filter = ApplicationFilter { limit: 2, ..Default::default() };
+        loop {
+            let page = store.all_applications(&filter).await.unwrap();
+            let Some(last) = page.last() else { break };
+            filter.after = Some(ListCursor::after(last));
+            let text = filter.after.unwrap().to_string();
+            assert_eq!(ListCursor::parse(&text), filter.after, "{text}");
+            assert!(page.iter().all(|a| paged.iter().all(|p: &crate::Application| p.id != a.id)));
+            paged.extend(page);
+        }
+        let ids = |apps: &[crate::Application]| apps.iter().map(|a| a.id).collect::<Vec<_>>();
+        assert_eq!(ids(&paged), ids(&everything), "{}", db.backend);
+        assert!(everything.windows(2).all(|w| (w[0].submitted_at, w[0].id) > (w[1].submitted_at, w[1].id)));
+        assert!(ListCursor::parse("12.0").is_none() && ListCursor::parse("x.1").is_none());
     }
 }

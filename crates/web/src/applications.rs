@@ -25,8 +25,8 @@ use finmart_domain::{
     Months, Principal, Role, Side, TransitionError, ValueError,
 };
 use finmart_store::{
-    Application, ApplicationEvent, ApplicationFilter, AuditEvent, MAX_IDEMPOTENCY_KEY_CHARS, NewApplication,
-    Notification, Party,
+    Application, ApplicationEvent, ApplicationFilter, AuditEvent, ListCursor, MAX_IDEMPOTENCY_KEY_CHARS,
+    NewApplication, Notification, Party,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -617,11 +617,18 @@ pub(crate) fn parse_filter(raw: Option<&str>, strict: bool) -> Result<Applicatio
                     .filter(|n| (1..=1000).contains(n))
                     .ok_or_else(|| bad(ValueError::Invalid("应为 1–1000 的整数".to_owned())))?;
             }
+            "after" => {
+                filter.after = Some(ListCursor::parse(value).ok_or_else(|| {
+                    bad(ValueError::Invalid("应为上一页末行的游标：提交时间（Unix 微秒）.申请编号".to_owned()))
+                })?);
+            }
             "lang" if !strict => {}
             other if strict => {
                 return Err(ApiError::invalid(
                     &other.chars().take(40).collect::<String>(),
-                    &ValueError::Invalid("未知参数，可用参数：state, product, from, to, overdue, limit".to_owned()),
+                    &ValueError::Invalid(
+                        "未知参数，可用参数：state, product, from, to, overdue, limit, after".to_owned(),
+                    ),
                 ));
             }
             _ => {}
@@ -638,16 +645,6 @@ pub(crate) fn parse_filter(raw: Option<&str>, strict: bool) -> Result<Applicatio
     Ok(filter)
 }
 
-/// Whether an application passes a filter (for the enterprise's list, filtered in memory).
-fn passes(app: &Application, f: &ApplicationFilter) -> bool {
-    let day = submitted_day(app);
-    f.state.is_none_or(|s| s == app.state)
-        && f.product_id.is_none_or(|id| id == app.product_id)
-        && f.from.is_none_or(|d| day >= d)
-        && f.to.is_none_or(|d| day <= d)
-        && (!f.overdue_only || app.overdue)
-}
-
 /// The applications `p` may list, filtered.
 ///
 /// # Errors
@@ -658,15 +655,7 @@ pub(crate) async fn list_for(
     filter: &ApplicationFilter,
 ) -> Result<Vec<Application>, ApiError> {
     Ok(match p.role {
-        Role::Sme => {
-            let enterprise = enterprise_of(p)?;
-            let mut apps = state.store.applications_for_enterprise(enterprise).await?;
-            apps.retain(|a| passes(a, filter));
-            if filter.limit > 0 {
-                apps.truncate(usize::try_from(filter.limit).unwrap_or(usize::MAX));
-            }
-            apps
-        }
+        Role::Sme => state.store.applications_for_enterprise(enterprise_of(p)?, filter).await?,
         Role::Institution => state.store.inbox(crate::auth::lender_of(p)?, filter).await?,
         Role::Agency => {
             state.store.applications_for_agency(p.agency().ok_or_else(ApiError::forbidden)?, filter).await?
@@ -767,6 +756,7 @@ async fn submit(
         ("to" = Option<String>, Query, description = "Submitted on or before this day"),
         ("overdue" = Option<bool>, Query, description = "Only those without a first response in time"),
         ("limit" = Option<u64>, Query, description = "1–1000 (default 200)"),
+        ("after" = Option<String>, Query, description = "The next page: the rows after `{submitted_at as Unix microseconds}.{id}` of the previous page's last row (lists are newest first)"),
     ),
     responses(
         (status = 200, body = ApplicationList),

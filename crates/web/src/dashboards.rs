@@ -28,7 +28,7 @@ use finmart_domain::{
     ValueError,
 };
 use finmart_store::stats::{Granularity, Scope};
-use finmart_store::{Application, ApplicationFilter};
+use finmart_store::{Application, ApplicationFilter, ListCursor, MAX_LIST_ROWS};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use tables::TableName;
@@ -44,7 +44,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 
 /// The most applications a list page shows, and the most an export writes (the store's largest page).
 const PAGE_ROWS: u64 = 200;
-const EXPORT_ROWS: u64 = 1_000;
+/// The most rows an export of the applications list holds (a spreadsheet takes 1,048,576).
+const EXPORT_ROWS: usize = 100_000;
 
 /// The filters of the dashboard form that pass to the figures as they are.
 const FIGURE_KEYS: [&str; 9] =
@@ -593,8 +594,8 @@ async fn scope_of(state: &AppState, p: &Principal, scope_query: &str) -> Result<
 /// The list filter from the query's list keys (unknown keys are the caller's to refuse).
 fn list_filter(values: &BTreeMap<String, String>, limit: u64) -> Result<ApplicationFilter, ApiError> {
     let mut out = form_urlencoded::Serializer::new(String::new());
-    for key in LIST_KEYS {
-        if let Some(v) = values.get(key) {
+    for key in LIST_KEYS.iter().chain(&["after"]) {
+        if let Some(v) = values.get(*key) {
             out.append_pair(key, v);
         }
     }
@@ -640,7 +641,19 @@ async fn applications_page(
             let links = export_links(TableName::Applications, &export.finish());
             context.insert("table".into(), table_view(&table, lang.is_en(), TableName::Applications.title(), links));
             context.insert("count".into(), apps.len().into());
-            context.insert("limited".into(), (apps.len() as u64 >= PAGE_ROWS).into());
+            context.insert("paged".into(), values.contains_key("after").into());
+            let first = values.iter().filter(|(k, _)| k.as_str() != "after");
+            context.insert(
+                "first_query".into(),
+                form_urlencoded::Serializer::new(String::new()).extend_pairs(first).finish().into(),
+            );
+            if let Some(last) = apps.last().filter(|_| apps.len() as u64 >= PAGE_ROWS) {
+                // The next page: the same filters, after this page's last row.
+                let mut next = values.clone();
+                next.insert("after".into(), ListCursor::after(last).to_string());
+                let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(&next).finish();
+                context.insert("next_href".into(), format!("{}/applications?{query}", board.path()).into());
+            }
             context.insert("scope_name".into(), parsed.scope_name.clone().into());
             Some(parsed)
         }
@@ -709,7 +722,7 @@ fn export_params(raw: Option<&str>) -> Result<(TableName, Format, Pairs), ApiErr
 /// Export one of the dashboard's tables as CSV (UTF-8 with BOM) or XLSX: the uptake figures' tables (the same
 /// numbers as `GET /api/v1/stats/uptake` with the same parameters, Chinese headers, amounts in 万元 with two
 /// decimals) or the underlying applications (`table=applications`, filtered by `state`, `product`, `from`,
-/// `to` on the submission day; newest first, at most 1,000). The scope follows the caller as for the figures.
+/// `to` on the submission day; newest first, the whole list up to 100,000 rows). The scope follows the caller as for the figures.
 /// The operator may also export the market watch's tables: the most searched words, the searches that found
 /// nothing, response-deadline breaches per institution and stale listings.
 #[utoipa::path(
@@ -768,8 +781,25 @@ async fn export_table(
         }
         let scope = form_urlencoded::Serializer::new(String::new()).extend_pairs(scope).finish();
         let parsed = scope_of(&state, &p, &scope).await?;
-        let filter = list_filter(&values, EXPORT_ROWS)?;
-        let apps = applications_in(&state, parsed.query.scope, &filter).await?;
+        // The whole filtered list, read a page at a time and turned into rows as it comes (the
+        // applications carry their profiles; the rows are small).
+        let mut filter = list_filter(&values, MAX_LIST_ROWS)?;
+        let mut file: Option<export::Table> = None;
+        loop {
+            let page = applications_in(&state, parsed.query.scope, &filter).await?;
+            let more = page.len() as u64 >= MAX_LIST_ROWS;
+            filter.after = page.last().map(ListCursor::after);
+            let rows = tables::applications(&page);
+            match &mut file {
+                Some(file) => file.rows.extend(rows.rows),
+                None => file = Some(rows),
+            }
+            if !more || file.as_ref().is_some_and(|f| f.rows.len() >= EXPORT_ROWS) {
+                break;
+            }
+        }
+        let mut file = file.unwrap_or_else(|| tables::applications(&[]));
+        file.rows.truncate(EXPORT_ROWS);
         let period = match (filter.from, filter.to) {
             (None, None) => today().to_string(),
             (from, to) => format!(
@@ -779,7 +809,7 @@ async fn export_table(
             ),
         };
         return export::download(
-            &tables::applications(&apps),
+            &file,
             format,
             &format!("finmart-applications-{period}"),
             &format!("{title}_{period}"),

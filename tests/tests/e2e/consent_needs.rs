@@ -386,7 +386,7 @@ async fn a_need_reaches_consenting_banks_and_an_accepted_offer_applies_once() {
         assert_eq!(status, StatusCode::OK, "{again}");
         assert_eq!(again["application_id"], application);
         assert_eq!(again["created"], false);
-        let apps = app.state.store.applications_for_enterprise(w.enterprise).await.unwrap();
+        let apps = app.state.store.applications_for_enterprise(w.enterprise, &Default::default()).await.unwrap();
         let from_offer: Vec<_> = apps.iter().filter(|a| a.offer_id == Some(offer_id)).collect();
         assert_eq!(from_offer.len(), 1, "{}", app.backend);
         assert_eq!((from_offer[0].id, from_offer[0].product_id), (application, w.product_b));
@@ -513,7 +513,7 @@ async fn the_needs_pages_post_offer_compare_and_accept() {
         assert!(location.unwrap().starts_with(&format!("/sme/needs/{id}?application=")));
         let (status, _, _) = w.sme.post_form(&format!("/sme/needs/{id}/offers/{offer_id}/accept"), &[]).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "accepting twice is harmless");
-        let apps = app.state.store.applications_for_enterprise(w.enterprise).await.unwrap();
+        let apps = app.state.store.applications_for_enterprise(w.enterprise, &Default::default()).await.unwrap();
         assert_eq!(apps.iter().filter(|a| a.offer_id == Some(offer_id)).count(), 1, "{}", app.backend);
         let (_, detail) = w.sme.get(&format!("/api/v1/me/needs/{id}")).await;
         let states: Vec<&str> =

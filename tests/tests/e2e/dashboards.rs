@@ -485,3 +485,62 @@ async fn dashboards_show_their_scope_and_exports_hold_the_apis_numbers() {
         }
     }
 }
+
+/// The list of underlying applications pages through everything, and its export holds the whole filtered
+/// list, not one page: 1,500 generated applications, read 200 a page and exported past the store's
+/// 1,000-row queries.
+#[tokio::test]
+async fn the_applications_list_pages_and_exports_the_whole_list() {
+    for app in TestApp::each(true).await {
+        let day = finmart_domain::shanghai::date_of(chrono::Utc::now());
+        let end = finmart_cli::bench::applications::history_end(day);
+        let written = finmart_cli::bench::applications::generate(&app.state.store, 1_500, 5, end, false).await.unwrap();
+        assert_eq!(written, 1_500, "{}", app.backend);
+        let operator = app.sign_in(DEMO_OPERATOR).await;
+        let from = day.checked_sub_months(chrono::Months::new(30)).unwrap();
+        let query = format!("from={from}&to={day}");
+
+        let mut seen = std::collections::BTreeSet::new();
+        let mut uri = format!("/admin/dashboard/applications?{query}");
+        let mut pages = 0;
+        loop {
+            let (status, html) = operator.get_text(&uri).await;
+            assert_eq!(status, StatusCode::OK, "{uri}: {html}");
+            pages += 1;
+            // The first cell of each row is the application's number.
+            let ids: Vec<String> = html
+                .split("<tr><th scope=\"row\">")
+                .skip(1)
+                .filter_map(|rest| rest.split('<').next().map(str::to_owned))
+                .collect();
+            assert!(!ids.is_empty() && ids.len() <= 200, "{uri} shows up to 200 rows, not {}", ids.len());
+            for id in &ids {
+                assert!(seen.insert(id.clone()), "application {id} shown twice ({uri})");
+            }
+            let Some(next) = html.split("rel=\"next\"").next().and_then(|before| before.rsplit("href=\"").next())
+            else {
+                break;
+            };
+            if !html.contains("rel=\"next\"") {
+                assert!(html.contains("第一页"), "a later page links back to the first");
+                break;
+            }
+            uri = next.trim_end_matches(['"', ' ']).replace("&amp;", "&").replace("&#x2f;", "/");
+            assert!(pages < 20, "paging ends");
+        }
+        assert_eq!(pages, 8, "1,500 applications at 200 a page ({})", app.backend);
+        assert_eq!(seen.len(), 1_500, "every application once ({})", app.backend);
+
+        let file =
+            download(&app, &operator, &format!("/api/v1/stats/uptake/export?table=applications&format=csv&{query}"))
+                .await;
+        assert_eq!(file.status, StatusCode::OK);
+        let records = parse_csv(&file.bytes);
+        assert_eq!(records.len(), 1 + 1_500, "a header and every application ({})", app.backend);
+        let exported: std::collections::BTreeSet<&str> = records[1..].iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(exported.len(), 1_500, "no row twice");
+
+        let (status, body) = operator.get("/api/v1/applications?after=yesterday").await;
+        assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("after")), "{body}");
+    }
+}
