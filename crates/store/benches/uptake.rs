@@ -1,5 +1,6 @@
 //! The guarantee agency's dashboard query ([`Store::uptake`]) on a bench database: the agency with the most
-//! applications, over the last 12 months, by month (and by day and week after it).
+//! applications, over the last 12 months, by month (and by day and week after it); then the same for the
+//! lender with the most applications.
 //!
 //! Fill a database first (`bench/stats.sh` does everything: it creates `finmart_bench` on the local
 //! PostgreSQL of `scripts/services.sh` and runs `finmart gen-bench-data --applications 5000000`), then:
@@ -52,6 +53,8 @@ async fn scalar(store: &Store, sql: &str) -> i64 {
 struct Setup {
     store: Store,
     agency: i64,
+    /// The lender with the most applications.
+    lender: i64,
     from: NaiveDate,
     to: NaiveDate,
     applications: i64,
@@ -70,6 +73,11 @@ async fn setup(url: &str) -> Setup {
          GROUP BY guarantee_agency_id ORDER BY COUNT(*) DESC, guarantee_agency_id LIMIT 1",
     )
     .await;
+    let lender = scalar(
+        &store,
+        "SELECT institution_id FROM application GROUP BY institution_id ORDER BY COUNT(*) DESC, institution_id LIMIT 1",
+    )
+    .await;
     let latest = match store.backend_name() {
         "postgres" => "SELECT CAST(EXTRACT(EPOCH FROM MAX(at)) AS BIGINT) FROM application_event",
         _ => "SELECT CAST(strftime('%s', MAX(at)) AS INTEGER) FROM application_event",
@@ -81,7 +89,7 @@ async fn setup(url: &str) -> Setup {
     let events = scalar(&store, "SELECT COUNT(*) FROM application_event").await;
     let agency_applications =
         scalar(&store, &format!("SELECT COUNT(*) FROM application WHERE guarantee_agency_id = {agency}")).await;
-    Setup { store, agency, from, to, applications, events, agency_applications }
+    Setup { store, agency, lender, from, to, applications, events, agency_applications }
 }
 
 fn query(s: &Setup, scope: Scope, granularity: Granularity) -> UptakeQuery {
@@ -117,7 +125,7 @@ fn dashboard(c: &mut Criterion) {
         s.to,
         (s.to - s.from).num_days() + 1,
     );
-    let mut scopes = vec![("agency", Scope::Agency(s.agency))];
+    let mut scopes = vec![("agency", Scope::Agency(s.agency)), ("lender", Scope::Institution(s.lender))];
     if std::env::var("FINMART_BENCH_MARKET").is_ok_and(|v| v == "1") {
         scopes.push(("market", Scope::Market));
     }
