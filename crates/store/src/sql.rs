@@ -5,8 +5,8 @@ use sea_orm::{DbBackend, Statement, Value};
 
 /// A statement being built: each [`Sql::bind`] adds a value and returns its placeholder.
 pub(crate) struct Sql {
-    pub backend: DbBackend,
-    pub values: Vec<Value>,
+    backend: DbBackend,
+    values: Vec<Value>,
 }
 
 impl Sql {

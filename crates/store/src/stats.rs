@@ -629,3 +629,19 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Grouping;
+
+    /// The two halves PostgreSQL runs hold every grouping once, and a grouping's place in `ALL` is its
+    /// number (the `g` column the rows are sorted back by).
+    #[test]
+    fn the_halves_hold_every_grouping_once() {
+        let mut halves: Vec<usize> = Grouping::HALVES.iter().flat_map(|h| h.iter().map(|g| *g as usize)).collect();
+        halves.sort_unstable();
+        let all: Vec<usize> = Grouping::ALL.iter().map(|g| *g as usize).collect();
+        assert_eq!(halves, all);
+        assert!(all.iter().enumerate().all(|(i, g)| i == *g), "{all:?}");
+    }
+}

@@ -19,7 +19,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Asia::Shanghai;
 use finmart_domain::{
     ApplicationAction, ApplicationState, Bps, Disbursement, EnterpriseProfile, Fen, FieldErrors, Labelled, LoanPurpose,
     Months, Principal, Role, Side, TransitionError, ValueError,
@@ -190,7 +189,7 @@ fn side_of(p: &Principal) -> Option<Side> {
 
 /// The calendar day (Asia/Shanghai) an application was submitted on: disbursements cannot predate it.
 fn submitted_day(app: &Application) -> NaiveDate {
-    app.submitted_at.with_timezone(&Shanghai).date_naive()
+    finmart_domain::shanghai::date_of(app.submitted_at)
 }
 
 /// The actions `side` may take on `app` now, by asking the domain's machine.

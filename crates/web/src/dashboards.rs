@@ -15,7 +15,7 @@ use crate::auth::{Auth, require};
 use crate::error::{ApiError, ErrorBody};
 use crate::export::{self, Format, Table};
 use crate::lang::{Lang, negotiate};
-use crate::pages::{PageError, frame, page_error, render, respond};
+use crate::pages::{PageError, page_error, show};
 use crate::state::{AppState, today};
 use crate::stats::{self, Parsed, UptakeView};
 use axum::Router;
@@ -443,21 +443,6 @@ fn sections(v: &UptakeView, en: bool, query: &str) -> Vec<Value> {
         .collect()
 }
 
-/// Renders a page in its frame.
-fn show(
-    state: &AppState,
-    (lang, cookie): (Lang, Option<axum::http::HeaderValue>),
-    name: &str,
-    mut context: Map<String, Value>,
-    path: &str,
-    raw: Option<&str>,
-    status: StatusCode,
-) -> Result<Response, PageError> {
-    context.extend(frame(lang, path, raw));
-    let html = render(state, lang, name, Value::Object(context))?;
-    Ok(respond(html, status, cookie))
-}
-
 fn error_text(e: &ApiError, lang: Lang) -> String {
     let message = if lang.is_en() { &e.body.message_en } else { &e.body.message };
     match &e.body.field {
@@ -847,6 +832,7 @@ async fn export_table(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::pages::frame;
     use crate::stats::{BreakdownRow, CountsView, DurationsView, PeriodView, ReasonRow, ScopeView, ShareView};
     use chrono::NaiveDate;
     use finmart_store::stats::{Counts, Durations, Share};

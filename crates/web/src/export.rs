@@ -12,7 +12,6 @@ use crate::error::ApiError;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
-use chrono_tz::Asia::Shanghai;
 use rust_xlsxwriter::{ExcelDateTime, Format as XlsxFormat, FormatAlign, Workbook, XlsxError};
 
 /// The file formats of an export.
@@ -123,7 +122,7 @@ impl Cell {
             Self::Int(n) => n.to_string(),
             Self::Decimal { text, .. } => text.clone(),
             Self::Date(d) => d.format("%Y-%m-%d").to_string(),
-            Self::Time(t) => t.with_timezone(&Shanghai).format("%Y-%m-%d %H:%M").to_string(),
+            Self::Time(t) => crate::views::shanghai(*t),
         }
     }
 }
@@ -161,7 +160,7 @@ fn excel_date(d: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
 }
 
 fn excel_time(t: DateTime<Utc>) -> Result<ExcelDateTime, XlsxError> {
-    let local = t.with_timezone(&Shanghai).naive_local();
+    let local = t.with_timezone(&finmart_domain::shanghai::offset()).naive_local();
     excel_date(local.date())?.and_hms(
         u16::try_from(local.hour()).unwrap_or(0),
         u8::try_from(local.minute()).unwrap_or(0),

@@ -16,15 +16,10 @@ pub mod privacy;
 pub mod prospects;
 
 use crate::auth::Caller;
-use crate::lang::Lang;
-use crate::pages::{PageError, frame, render, respond};
 use crate::state::AppState;
 use axum::Router;
-use axum::http::StatusCode;
-use axum::response::Response;
 use finmart_domain::Principal;
 use finmart_store::AuditEvent;
-use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 
 /// This module's templates (names and sources), registered by [`crate::templates::Templates::new`].
@@ -51,24 +46,6 @@ pub fn api() -> OpenApiRouter<AppState> {
 /// The audit entry of an act by the signed-in caller.
 fn event<'a>(principal: &Principal, caller: &'a Caller, action: &'a str) -> AuditEvent<'a> {
     AuditEvent::by(principal, Some(caller.address.as_str()), action)
-}
-
-/// Renders one of this module's pages with the common frame.
-#[allow(clippy::too_many_arguments)]
-fn show(
-    state: &AppState,
-    lang: Lang,
-    name: &str,
-    mut context: Map<String, Value>,
-    path: &str,
-    raw: Option<&str>,
-    status: StatusCode,
-    cookie: Option<axum::http::HeaderValue>,
-) -> Result<Response, PageError> {
-    let mut all = frame(lang, path, raw);
-    all.append(&mut context);
-    let html = render(state, lang, name, Value::Object(all))?;
-    Ok(respond(html, status, cookie))
 }
 
 /// `?key=value` query parameters as a map (the last value of a key wins).

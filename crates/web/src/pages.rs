@@ -61,6 +61,22 @@ pub(crate) fn respond(html: Html<String>, status: StatusCode, cookie: Option<Hea
     response
 }
 
+/// Renders `name` in the site's frame (asset version, language, the language switch of `path` with its
+/// query `raw`), answering with `status` and the language cookie when the visitor just chose one.
+pub(crate) fn show(
+    state: &AppState,
+    (lang, cookie): (Lang, Option<HeaderValue>),
+    name: &str,
+    mut context: serde_json::Map<String, serde_json::Value>,
+    path: &str,
+    raw: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    context.extend(frame(lang, path, raw));
+    let html = render(state, lang, name, serde_json::Value::Object(context))?;
+    Ok(respond(html, status, cookie))
+}
+
 /// The choices the filter form offers.
 fn choices() -> serde_json::Value {
     fn options<T: Labelled>() -> Vec<serde_json::Value> {

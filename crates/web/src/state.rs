@@ -5,7 +5,6 @@ use crate::error::ApiError;
 use crate::templates::Templates;
 use crate::views::SearchResponse;
 use chrono::{NaiveDate, Utc};
-use chrono_tz::Asia::Shanghai;
 use finmart_catalogue::{Catalogue, SearchRequest, sync};
 use finmart_domain::Product;
 use finmart_matching::{FirmFacts, Matcher, ProfilePool};
@@ -53,7 +52,7 @@ const POOL_PAGE: u64 = 2_000;
 /// Today in Tianjin: validity windows are calendar days there.
 #[must_use]
 pub fn today() -> NaiveDate {
-    Utc::now().with_timezone(&Shanghai).date_naive()
+    finmart_domain::shanghai::date_of(Utc::now())
 }
 
 impl App {

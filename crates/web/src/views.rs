@@ -3,7 +3,6 @@
 //! Asia/Shanghai. The same structs feed the JSON API (with OpenAPI schemas) and the templates.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Asia::Shanghai;
 use finmart_catalogue::{Hit, SearchResults};
 use finmart_domain::{Institution, InstitutionRef, Labelled, Product, RateBasis};
 use serde::Serialize;
@@ -157,7 +156,7 @@ pub struct ProductDetail {
 
 /// A UTC time as shown to people: Asia/Shanghai, to the minute.
 pub fn shanghai(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Shanghai).format("%Y-%m-%d %H:%M").to_string()
+    finmart_domain::shanghai::minute_text(t)
 }
 
 impl From<&Product> for ProductDetail {

@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::forms::{error_messages, field, field_messages, parse, see_other};
 use crate::lang::{Lang, negotiate};
 use crate::match_pages::options;
-use crate::pages::{PageError, frame, page_error, render, respond};
+use crate::pages::{PageError, page_error, show};
 use crate::state::{AppState, today};
 use crate::views::shanghai;
 use axum::Router;
@@ -57,20 +57,6 @@ fn safe_next(next: &str) -> Option<&str> {
     (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
 }
 
-async fn show(
-    state: &AppState,
-    lang: Lang,
-    name: &str,
-    mut context: Map<String, Value>,
-    path: &str,
-    raw: Option<&str>,
-    status: StatusCode,
-) -> Result<Response, PageError> {
-    context.extend(frame(lang, path, raw));
-    let html = render(state, lang, name, Value::Object(context))?;
-    Ok(respond(html, status, None))
-}
-
 async fn login_page(
     State(state): State<AppState>,
     caller: Caller,
@@ -87,12 +73,11 @@ async fn login_page(
         .find(|(k, _)| k == "next")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
-    let mut context = frame(lang, "/login", raw.as_deref());
+    let mut context = Map::new();
     context.insert("csrf".into(), csrf.into());
     context.insert("next".into(), next.into());
     context.insert("page".into(), "login".into());
-    let html = render(&state, lang, "login.html", Value::Object(context))?;
-    Ok(respond(html, StatusCode::OK, cookie))
+    show(&state, (lang, cookie), "login.html", context, "/login", raw.as_deref(), StatusCode::OK)
 }
 
 async fn login_submit(
@@ -114,7 +99,7 @@ async fn login_submit(
             context.insert("errors".into(), Value::Object(error_messages(&e, lang)));
             context.insert("values".into(), json!({"login": field(&form, "login")}));
             context.insert("next".into(), field(&form, "next").into());
-            show(&state, lang, "login.html", context, "/login", None, e.status).await
+            show(&state, (lang, None), "login.html", context, "/login", None, e.status)
         }
         Err(e) => Err(page_error(&state, lang, e)),
     }
@@ -151,12 +136,11 @@ async fn register_page(
 ) -> Result<Response, PageError> {
     let (lang, cookie) = negotiate(raw.as_deref(), &headers);
     let csrf = auth::ensure_csrf(&session).await.map_err(|e| page_error(&state, lang, e))?;
-    let mut context = frame(lang, "/register", raw.as_deref());
+    let mut context = Map::new();
     context.insert("csrf".into(), csrf.into());
     context.insert("choices".into(), register_choices());
     context.insert("page".into(), "register".into());
-    let html = render(&state, lang, "register.html", Value::Object(context))?;
-    Ok(respond(html, StatusCode::OK, cookie))
+    show(&state, (lang, cookie), "register.html", context, "/register", raw.as_deref(), StatusCode::OK)
 }
 
 /// The profile the registration form describes, or every bad field.
@@ -257,7 +241,7 @@ async fn register_submit(
     context.insert("errors".into(), Value::Object(errors));
     context.insert("values".into(), Value::Object(values));
     context.insert("choices".into(), register_choices());
-    show(&state, lang, "register.html", context, "/register", None, StatusCode::BAD_REQUEST).await
+    show(&state, (lang, None), "register.html", context, "/register", None, StatusCode::BAD_REQUEST)
 }
 
 async fn invite_page(
@@ -277,14 +261,13 @@ async fn invite_page(
             page_error(&state, lang, ApiError::not_found("邀请链接（可能已过期）", "invitation (it may have expired)"))
         })?;
     let csrf = auth::ensure_csrf(&session).await.map_err(|e| page_error(&state, lang, e))?;
-    let mut context = frame(lang, &format!("/invite/{token}"), raw.as_deref());
+    let mut context = Map::new();
     context.insert("csrf".into(), csrf.into());
     context.insert(
         "account".into(),
         json!({"login": account.login, "display_name": account.display_name, "role": account.role.label_zh()}),
     );
-    let html = render(&state, lang, "invite.html", Value::Object(context))?;
-    Ok(respond(html, StatusCode::OK, cookie))
+    show(&state, (lang, cookie), "invite.html", context, &format!("/invite/{token}"), raw.as_deref(), StatusCode::OK)
 }
 
 async fn invite_submit(
@@ -316,7 +299,7 @@ async fn invite_submit(
     };
     let mut context = Map::new();
     context.insert("errors".into(), Value::Object(error));
-    show(&state, lang, "invite.html", context, &format!("/invite/{token}"), None, StatusCode::BAD_REQUEST).await
+    show(&state, (lang, None), "invite.html", context, &format!("/invite/{token}"), None, StatusCode::BAD_REQUEST)
 }
 
 async fn accounts_context(state: &AppState, lang: Lang) -> Result<Map<String, Value>, PageError> {
@@ -361,7 +344,7 @@ async fn accounts_page(
     let (lang, _) = negotiate(raw.as_deref(), &headers);
     require(&p, &[Role::Operator]).map_err(|e| page_error(&state, lang, e))?;
     let context = accounts_context(&state, lang).await?;
-    show(&state, lang, "admin_accounts.html", context, "/admin/accounts", raw.as_deref(), StatusCode::OK).await
+    show(&state, (lang, None), "admin_accounts.html", context, "/admin/accounts", raw.as_deref(), StatusCode::OK)
 }
 
 async fn accounts_create(
@@ -408,7 +391,7 @@ async fn accounts_create(
         }
         Err(e) => return Err(page_error(&state, lang, e)),
     };
-    show(&state, lang, "admin_accounts.html", context, "/admin/accounts", None, status).await
+    show(&state, (lang, None), "admin_accounts.html", context, "/admin/accounts", None, status)
 }
 
 async fn accounts_toggle(
@@ -459,7 +442,7 @@ async fn tokens_page(
 ) -> Result<Response, PageError> {
     let (lang, _) = negotiate(raw.as_deref(), &headers);
     let context = tokens_context(&state, &caller, &p, lang).await?;
-    show(&state, lang, "tokens.html", context, "/bank/tokens", raw.as_deref(), StatusCode::OK).await
+    show(&state, (lang, None), "tokens.html", context, "/bank/tokens", raw.as_deref(), StatusCode::OK)
 }
 
 async fn tokens_create(
@@ -484,7 +467,7 @@ async fn tokens_create(
         }
         Err(e) => return Err(page_error(&state, lang, e)),
     };
-    show(&state, lang, "tokens.html", context, "/bank/tokens", None, status).await
+    show(&state, (lang, None), "tokens.html", context, "/bank/tokens", None, status)
 }
 
 async fn tokens_revoke(
@@ -549,5 +532,5 @@ async fn audit_page(
     context.insert("next".into(), next.into());
     context.insert("all".into(), p.is_operator().into());
     context.insert("page".into(), "audit".into());
-    show(&state, lang, "audit.html", context, "/audit", raw.as_deref(), StatusCode::OK).await
+    show(&state, (lang, None), "audit.html", context, "/audit", raw.as_deref(), StatusCode::OK)
 }

@@ -13,7 +13,7 @@ use crate::forms::{error_messages, field, parse, see_other};
 use crate::lang::{Lang, negotiate};
 use crate::match_pages::form::parse_wan;
 use crate::match_pages::options;
-use crate::pages::{PageError, frame, page_error, render, respond};
+use crate::pages::{PageError, page_error, show};
 use crate::state::{AppState, today};
 use crate::views::ProductDetail;
 use axum::Router;
@@ -50,21 +50,6 @@ pub fn pages() -> Router<AppState> {
         .route("/notifications", get(notifications_page))
         .route("/notifications/read-all", post(read_all_submit))
         .route("/notifications/{id}/read", post(read_submit))
-}
-
-/// Renders a page with the common frame.
-fn show(
-    state: &AppState,
-    lang: Lang,
-    name: &str,
-    mut context: Map<String, Value>,
-    (path, raw): (&str, Option<&str>),
-    status: StatusCode,
-    cookie: Option<HeaderValue>,
-) -> Result<Response, PageError> {
-    context.extend(frame(lang, path, raw));
-    let html = render(state, lang, name, Value::Object(context))?;
-    Ok(respond(html, status, cookie))
 }
 
 /// An amount as the forms write it (万元 unless it says 元).
@@ -146,7 +131,7 @@ async fn apply_page(
     values.insert("idempotency_key".into(), password::secret(16).into());
     context.insert("values".into(), Value::Object(values));
     context.insert("errors".into(), Value::Object(Map::new()));
-    show(&state, lang, "apply.html", context, (&format!("/apply/{id}"), raw.as_deref()), StatusCode::OK, cookie)
+    show(&state, (lang, cookie), "apply.html", context, &format!("/apply/{id}"), raw.as_deref(), StatusCode::OK)
 }
 
 /// `POST /apply/{product_id}`: submits, then shows the application (303). A resubmitted form (same key)
@@ -194,7 +179,7 @@ async fn apply_submit(
     }
     context.insert("values".into(), Value::Object(values));
     context.insert("errors".into(), Value::Object(error_messages(&error, lang)));
-    show(&state, lang, "apply.html", context, (&format!("/apply/{id}"), None), error.status, None)
+    show(&state, (lang, None), "apply.html", context, &format!("/apply/{id}"), None, error.status)
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -215,7 +200,7 @@ async fn sme_list(
     let mut context = Map::new();
     context.insert("apps".into(), serde_json::to_value(views).map_err(|e| fail(ApiError::internal(&e)))?);
     context.insert("page".into(), "sme_applications".into());
-    show(&state, lang, "sme_applications.html", context, ("/sme/applications", raw.as_deref()), StatusCode::OK, cookie)
+    show(&state, (lang, cookie), "sme_applications.html", context, "/sme/applications", raw.as_deref(), StatusCode::OK)
 }
 
 async fn sme_page(
@@ -236,12 +221,12 @@ async fn sme_page(
     context.insert("page".into(), "sme_applications".into());
     show(
         state,
-        lang,
+        (lang, cookie),
         "sme_applications_detail.html",
         context,
-        (&format!("/sme/applications/{id}"), raw),
+        &format!("/sme/applications/{id}"),
+        raw,
         status,
-        cookie,
     )
 }
 
@@ -323,7 +308,7 @@ async fn bank_inbox(
     );
     context.insert("errors".into(), Value::Object(error.map(|e| error_messages(&e, lang)).unwrap_or_default()));
     context.insert("page".into(), "bank_inbox".into());
-    show(&state, lang, "bank_inbox.html", context, ("/bank/inbox", raw.as_deref()), status, cookie)
+    show(&state, (lang, cookie), "bank_inbox.html", context, "/bank/inbox", raw.as_deref(), status)
 }
 
 /// What a failed action on the bank's application page leaves to show: the error, the status, and the
@@ -362,7 +347,7 @@ async fn bank_page(
     context.insert("acted".into(), submitted.as_ref().map_or("", |s| field(s, "action")).to_owned().into());
     context.insert("errors".into(), Value::Object(error.map(|e| error_messages(&e, lang)).unwrap_or_default()));
     context.insert("page".into(), "bank_inbox".into());
-    show(state, lang, "bank_application.html", context, (&format!("/bank/applications/{id}"), raw), status, cookie)
+    show(state, (lang, cookie), "bank_application.html", context, &format!("/bank/applications/{id}"), raw, status)
 }
 
 /// `GET /bank/applications/{id}`: the profile snapshot, the timeline and the forms for the next step (a
@@ -438,7 +423,7 @@ async fn notifications_page(
     context.insert("items".into(), serde_json::to_value(views).map_err(|e| fail(ApiError::internal(&e)))?);
     context.insert("unread".into(), unread.into());
     context.insert("page".into(), "notifications".into());
-    show(&state, lang, "notifications.html", context, ("/notifications", raw.as_deref()), StatusCode::OK, cookie)
+    show(&state, (lang, cookie), "notifications.html", context, "/notifications", raw.as_deref(), StatusCode::OK)
 }
 
 /// `POST /notifications/{id}/read`: marks it read and goes to what it is about.

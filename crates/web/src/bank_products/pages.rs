@@ -13,16 +13,15 @@ use crate::auth::{Auth, Caller, require};
 use crate::error::ApiError;
 use crate::forms::{query_value, see_other};
 use crate::lang::{Lang, negotiate};
-use crate::pages::{PageError, frame, page_error, render, respond};
+use crate::pages::{PageError, page_error, show};
 use crate::state::{AppState, today};
+use crate::views::shanghai;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
-use chrono::{DateTime, Utc};
-use chrono_tz::Asia::Shanghai;
 use finmart_domain::{
     ColumnInfo, InstitutionKind, Labelled, LifecycleState, Principal, ProductRecord, Role, column_info,
 };
@@ -192,25 +191,6 @@ fn api_errors(e: &ApiError, lang: Lang) -> (Map<String, Value>, Vec<Value>) {
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
 
-fn local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Shanghai).format("%Y-%m-%d %H:%M").to_string()
-}
-
-/// Renders a page in its frame; `(lang, cookie)` as [`negotiate`] gave them.
-async fn show(
-    state: &AppState,
-    (lang, cookie): (Lang, Option<axum::http::HeaderValue>),
-    name: &str,
-    mut context: Map<String, Value>,
-    path: &str,
-    raw: Option<&str>,
-    status: StatusCode,
-) -> Result<Response, PageError> {
-    context.extend(frame(lang, path, raw));
-    let html = render(state, lang, name, Value::Object(context))?;
-    Ok(respond(html, status, cookie))
-}
-
 /// What the note after a redirect says.
 fn done_note(raw: Option<&str>) -> Option<Value> {
     let done = query_value(raw, "done")?;
@@ -273,9 +253,9 @@ fn product_row(m: &ManagedProduct) -> Value {
     json!({
         "id": view.id, "code": view.code, "name": view.name, "family_label": view.family_label,
         "state": view.state, "state_label": view.state_label,
-        "pending": m.pending.as_ref().map(|r| local(r.submitted_at)),
+        "pending": m.pending.as_ref().map(|r| shanghai(r.submitted_at)),
         "sent_back_reason": view.sent_back_reason,
-        "updated": local(view.updated_at),
+        "updated": shanghai(view.updated_at),
         "actions": actions_for(m.product.state),
     })
 }
@@ -339,7 +319,7 @@ async fn list_page(
     context.insert("page".into(), "bank_products".into());
     context.insert("products".into(), products.iter().map(product_row).collect::<Vec<_>>().into());
     context.insert("done".into(), done_note(raw.as_deref()).unwrap_or(Value::Null));
-    show(&state, (lang, cookie), "bank_products.html", context, "/bank/products", raw.as_deref(), StatusCode::OK).await
+    show(&state, (lang, cookie), "bank_products.html", context, "/bank/products", raw.as_deref(), StatusCode::OK)
 }
 
 /// The product form page: new (`product` null) or an existing product with its history.
@@ -377,7 +357,7 @@ async fn form_page(
                 .iter()
                 .map(|v| {
                     json!({
-                        "version": v.version, "at": local(v.at), "action": v.action.as_str(),
+                        "version": v.version, "at": shanghai(v.at), "action": v.action.as_str(),
                         "action_label": v.action.label_zh(),
                         "action_label_en": v.action.label_en(),
                         "state_label": v.state.label_zh(),
@@ -392,7 +372,7 @@ async fn form_page(
                 json!({
                     "id": id, "code": view.code, "name": view.name, "state": view.state,
                     "state_label": view.state_label,
-                    "pending": m.pending.as_ref().map(|r| local(r.submitted_at)),
+                    "pending": m.pending.as_ref().map(|r| shanghai(r.submitted_at)),
                     "sent_back_reason": view.sent_back_reason,
                     "live": matches!(m.product.state, LifecycleState::Published | LifecycleState::Paused),
                     "archived": m.product.state == LifecycleState::Archived,
@@ -404,7 +384,7 @@ async fn form_page(
         }
     };
     context.insert("action".into(), path.clone().into());
-    show(state, (lang, cookie), "bank_product_form.html", context, &path, raw, page.status).await
+    show(state, (lang, cookie), "bank_product_form.html", context, &path, raw, page.status)
 }
 
 async fn new_page(
@@ -563,7 +543,7 @@ async fn upload_form(
             .collect();
         context.insert("rows".into(), rows.into());
     }
-    show(state, (lang, cookie), "bank_upload.html", context, "/bank/products/upload", raw, status).await
+    show(state, (lang, cookie), "bank_upload.html", context, "/bank/products/upload", raw, status)
 }
 
 async fn upload_page(
@@ -658,7 +638,7 @@ async fn reviews_context(
                 "id": i.review.id, "product_id": view.product_id, "code": view.product_code,
                 "name": view.product_name, "institution": view.institution_name,
                 "state_label": view.product_state_label, "live": view.live,
-                "submitted": local(i.review.submitted_at),
+                "submitted": shanghai(i.review.submitted_at),
                 "by": who.get(&i.review.submitted_by).cloned().unwrap_or_else(|| format!("#{}", i.review.submitted_by)),
                 "changes": changes_rows(&i.changes),
                 "error": error.map(|(_, message, _)| message),
@@ -686,7 +666,7 @@ async fn reviews_page(
     operator(&state, lang, &principal)?;
     let mut context = reviews_context(&state, lang, None).await?;
     context.insert("done".into(), done_note(raw.as_deref()).unwrap_or(Value::Null));
-    show(&state, (lang, cookie), "admin_reviews.html", context, "/admin/reviews", raw.as_deref(), StatusCode::OK).await
+    show(&state, (lang, cookie), "admin_reviews.html", context, "/admin/reviews", raw.as_deref(), StatusCode::OK)
 }
 
 async fn approve_submit(
@@ -725,7 +705,6 @@ async fn send_back_submit(
             let message = by_field.values().next().and_then(Value::as_str).unwrap_or_default().to_owned();
             let context = reviews_context(&state, lang, Some((id, message, reason))).await?;
             show(&state, (lang, cookie), "admin_reviews.html", context, "/admin/reviews", raw.as_deref(), e.status)
-                .await
         }
         Err(e) => Err(page_error(&state, lang, e)),
     }
@@ -755,7 +734,7 @@ async fn agency_page(
                 "amount_en": format!("{} – {}", p.spec.amount.min().display_en(), p.spec.amount.max().display_en()),
                 "fee": p.spec.guarantee.as_ref().map(|g| g.fee_rate.percent_text()),
                 "listed": p.is_listed_on(today()),
-                "updated": local(p.updated_at),
+                "updated": shanghai(p.updated_at),
             })
         })
         .collect();
@@ -763,5 +742,4 @@ async fn agency_page(
     context.insert("page".into(), "agency_products".into());
     context.insert("products".into(), rows.into());
     show(&state, (lang, cookie), "agency_products.html", context, "/agency/products", raw.as_deref(), StatusCode::OK)
-        .await
 }

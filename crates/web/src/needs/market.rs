@@ -7,7 +7,7 @@
 //! products for that firm and need. They offer (`POST /api/v1/needs/{id}/offers`) and may withdraw an open
 //! offer (`POST /api/v1/offers/{id}/withdraw`).
 
-use super::{event, query_map, show};
+use super::{event, query_map};
 use crate::auth::{Auth, Caller, enterprise_of, lender_of};
 use crate::error::{ApiError, ErrorBody};
 use crate::forms::{error_messages, field, field_messages as messages, parse as form_pairs, see_other};
@@ -15,7 +15,7 @@ use crate::lang::{Lang, negotiate};
 use crate::match_pages::calc::wan_text;
 use crate::match_pages::form::parse_wan;
 use crate::match_pages::options;
-use crate::pages::{PageError, page_error};
+use crate::pages::{PageError, page_error, show};
 use crate::params::json_body;
 use crate::state::{AppState, today};
 use crate::views::{Label, shanghai};
@@ -891,7 +891,7 @@ async fn sme_needs_view(
     context.insert("visible_to_all".into(), consents.all.into());
     context.insert("visible_to".into(), consents.institutions.len().into());
     context.insert("today".into(), today().to_string().into());
-    super::show(state, lang, "sme_needs.html", context, "/sme/needs", raw, status, cookie)
+    show(state, (lang, cookie), "sme_needs.html", context, "/sme/needs", raw, status)
 }
 
 async fn sme_needs_page(
@@ -951,7 +951,7 @@ async fn sme_need_view(
     context.insert("errors".into(), Value::Object(errors));
     context.insert("accepted".into(), query_map(raw).get("application").cloned().into());
     let path = format!("/sme/needs/{id}");
-    show(state, lang, "sme_needs_detail.html", context, &path, raw, status, cookie)
+    show(state, (lang, cookie), "sme_needs_detail.html", context, &path, raw, status)
 }
 
 async fn sme_need_page(
@@ -1088,7 +1088,7 @@ async fn bank_needs_view(
     context.insert("offers".into(), json!(offers));
     context.insert("done".into(), query_map(raw).get("done").cloned().into());
     context.insert("failed".into(), failed.as_ref().map(|f| f.0).into());
-    show(state, lang, "bank_needs.html", context, "/bank/needs", raw, status, cookie)
+    show(state, (lang, cookie), "bank_needs.html", context, "/bank/needs", raw, status)
 }
 
 async fn bank_needs_page(

@@ -8,14 +8,14 @@
 //! - `GET /api/v1/enterprises/{id}/profile` (institution users): 404 unless the firm consented to the
 //!   institution (or to all) or applied to it; every read is recorded in the firm's view log.
 
-use super::{event, query_map, show};
+use super::{event, query_map};
 use crate::auth::{Auth, Caller, enterprise_of, lender_of};
 use crate::error::{ApiError, ErrorBody};
 use crate::forms::{error_messages, field, field_messages as messages, parse as form_pairs, see_other};
 use crate::lang::{Lang, negotiate};
 use crate::match_pages::calc::wan_text;
 use crate::match_pages::form::{self, parse_match_form};
-use crate::pages::{PageError, page_error};
+use crate::pages::{PageError, page_error, show};
 use crate::params::json_body;
 use crate::state::{AppState, today};
 use crate::views::{Label, shanghai};
@@ -626,7 +626,7 @@ fn profile_form(
     context.insert("scale".into(), json!(firm.profile.scale().map(Label::of)));
     context.insert("updated_at".into(), shanghai(firm.updated_at).into());
     context.insert("saved".into(), saved.into());
-    show(state, lang, "sme_profile.html", context, "/sme/profile", raw, status, cookie)
+    show(state, (lang, cookie), "sme_profile.html", context, "/sme/profile", raw, status)
 }
 
 async fn profile_page(
@@ -729,7 +729,7 @@ async fn consent_view(
     context.insert("views".into(), json!(views.iter().map(ProfileViewItem::from).collect::<Vec<_>>()));
     context.insert("errors".into(), Value::Object(errors));
     context.insert("done".into(), query_map(raw).get("done").cloned().into());
-    show(state, lang, "sme_consent.html", context, "/sme/consent", raw, status, cookie)
+    show(state, (lang, cookie), "sme_consent.html", context, "/sme/consent", raw, status)
 }
 
 /// `POST /sme/consent`: `action` = `grant` | `revoke`, `target` = `all` | an institution id.

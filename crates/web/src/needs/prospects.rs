@@ -4,12 +4,12 @@
 //! (only with its consent or application; every opening is recorded in the firm's view log).
 
 use super::privacy::{EnterpriseProfileView, read_profile};
-use super::{event, query_map, show};
+use super::{event, query_map};
 use crate::auth::{Auth, Caller, lender_of};
 use crate::error::ApiError;
 use crate::lang::negotiate;
 use crate::matching::{CandidatesResponse, check_limit};
-use crate::pages::{PageError, page_error};
+use crate::pages::{PageError, page_error, show};
 use crate::state::{AppState, today};
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
@@ -157,7 +157,7 @@ async fn candidates_page(
     context.insert("chosen".into(), chosen.cloned().into());
     context.insert("result".into(), result);
     context.insert("error".into(), error);
-    show(&state, lang, "bank_candidates.html", context, "/bank/candidates", raw.as_deref(), status, cookie)
+    show(&state, (lang, cookie), "bank_candidates.html", context, "/bank/candidates", raw.as_deref(), status)
 }
 
 fn money(v: Option<Fen>) -> (String, String) {
@@ -265,5 +265,5 @@ async fn enterprise_page(
     context.insert("rows".into(), Value::Array(profile_rows(&view)));
     context.insert("back".into(), query.get("back").filter(|b| b.starts_with("/bank/")).cloned().into());
     let path = format!("/bank/enterprises/{}", view.id);
-    show(&state, lang, "bank_candidates_profile.html", context, &path, raw.as_deref(), StatusCode::OK, cookie)
+    show(&state, (lang, cookie), "bank_candidates_profile.html", context, &path, raw.as_deref(), StatusCode::OK)
 }
