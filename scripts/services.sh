@@ -115,13 +115,27 @@ start_postgres() {
 
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT (log: $PG_LOG)"
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -l "$PG_LOG" \
-        -o "-p $PG_PORT -k $PG_SOCK -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        -o "-p $PG_PORT -k $PG_SOCK -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=512MB -c max_connections=200" \
         -w -t 60 start </dev/null || {
         tail -n 20 "$PG_LOG" >&2 || true
         die "PostgreSQL did not start; see $PG_LOG"
     }
     pg_ready || die "PostgreSQL started but does not answer on 127.0.0.1:$PG_PORT; see $PG_LOG"
     PG_STARTED=true
+}
+
+# Test databases are dropped by the tests that make them (finmart_store::testing); a run that was killed
+# leaves its own behind. Drops those nobody is connected to, so a reused cluster does not grow run by run.
+drop_leftover_test_databases() {
+    local psql=(as_pg "$PG_BIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres -qAtX)
+    local names
+    names=$("${psql[@]}" -c "SELECT datname FROM pg_database d WHERE datname LIKE 'finmart\_test\_%'
+        AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)") || return 0
+    [[ -n $names ]] || return 0
+    log "dropping $(wc -l <<<"$names") leftover test databases"
+    while read -r name; do
+        "${psql[@]}" -c "DROP DATABASE IF EXISTS \"$name\"" || log "could not drop $name"
+    done <<<"$names"
 }
 
 redis_ready() { [[ $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null 3>&-) == PONG ]]; }
@@ -176,6 +190,7 @@ stop_all() {
 case ${1:-start} in
 start)
     start_postgres
+    if $PG_STARTED; then drop_leftover_test_databases; fi
     start_redis
     if $PG_STARTED; then echo "export FINMART_TEST_DATABASE_URL=$DATABASE_URL" >&3; fi
     if $REDIS_STARTED; then echo "export FINMART_TEST_REDIS_URL=$REDIS_URL" >&3; fi

@@ -17,6 +17,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
 
 section() { printf '\n==== %s ====\n' "$*"; }
+# Free disk space, printed at each stage: a full disk shows up as failures far from its cause.
+disk() { df -h "$ROOT" /tmp 2>/dev/null | awk 'NR > 1 { print "disk: " $6 " has " $4 " free of " $2 }' | sort -u; }
 
 failed_steps=()
 cargo_passed=0
@@ -43,6 +45,7 @@ else
 fi
 
 section "cargo test --workspace --all-targets"
+disk
 export CARGO_TERM_COLOR=never
 cargo test --workspace --all-targets "$@" 2>&1 | tee "$cargo_log"
 cargo_status=${PIPESTATUS[0]}
@@ -60,6 +63,7 @@ read -r cargo_passed cargo_failed < <(
 
 if [[ -f tests/browser/package.json ]]; then
     section "browser tests (tests/browser)"
+    disk
     if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
         echo "node/npm not found: cannot run the browser tests" >&2
         if [[ ${CI:-} == true ]]; then
@@ -112,6 +116,7 @@ else
 fi
 
 section "summary"
+disk
 echo "cargo: $cargo_passed passed, $cargo_failed failed; browser: $browser_passed passed, $browser_failed failed"
 status=0
 if [[ $((cargo_failed + browser_failed)) -gt 0 && ${#failed_steps[@]} -eq 0 ]]; then
