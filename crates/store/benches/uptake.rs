@@ -12,7 +12,8 @@
 //!
 //! Criterion measures the mean; then every call of `FINMART_BENCH_RUNS` (default 50) is timed and p50/p99
 //! printed, the figures BENCHMARKS.md states. Without `FINMART_BENCH_DATABASE_URL` (as under `cargo test
-//! --all-targets`) it only says so. `FINMART_BENCH_MARKET=1` also times the operator's whole-market query.
+//! --all-targets`) it only says so. `FINMART_BENCH_MARKET=1` also rolls up the market's closed days and months
+//! (timing that) and times the operator's whole-market query over 12 months and over 30 days.
 
 use chrono::{Days, Months, NaiveDate};
 use criterion::{Criterion, criterion_group};
@@ -125,29 +126,52 @@ fn dashboard(c: &mut Criterion) {
         s.to,
         (s.to - s.from).num_days() + 1,
     );
-    let mut scopes = vec![("agency", Scope::Agency(s.agency)), ("lender", Scope::Institution(s.lender))];
+    // (name, scope, first day): the last 12 months; the market also over the operator's default 30 days.
+    let mut cases = vec![("agency", Scope::Agency(s.agency), s.from), ("lender", Scope::Institution(s.lender), s.from)];
     if std::env::var("FINMART_BENCH_MARKET").is_ok_and(|v| v == "1") {
-        scopes.push(("market", Scope::Market));
+        // The market reads roll-ups of closed days and months; the server keeps them current in the
+        // background. The first refresh on a filled database rolls up its whole history.
+        let started = Instant::now();
+        match rt.block_on(s.store.refresh_uptake_rollups(chrono::Utc::now())) {
+            Ok(done) => eprintln!(
+                "uptake bench: market roll-ups: {} days and {} months rolled up in {:.1} s",
+                done.days,
+                done.months,
+                started.elapsed().as_secs_f64()
+            ),
+            Err(e) => panic!("refresh_uptake_rollups: {e}"),
+        }
+        // The period's last day is read live, as a server reads today: its roll-up is forgotten.
+        let last = s.to.format("%Y-%m-%d");
+        for table in ["uptake_rollup_period", "uptake_rollup"] {
+            let db = s.store.connection();
+            let forget = format!("DELETE FROM {table} WHERE span = 'd' AND start = '{last}'");
+            if let Err(e) = rt.block_on(db.execute_unprepared(&forget)) {
+                panic!("{forget}: {e}");
+            }
+        }
+        cases.push(("market", Scope::Market, s.from));
+        cases.push(("market 30 days", Scope::Market, s.to - Days::new(29)));
     }
 
     let mut group = c.benchmark_group("uptake");
     group.sample_size(10).measurement_time(Duration::from_secs(20));
-    for (name, scope) in &scopes {
-        let q = query(&s, *scope, Granularity::Month);
-        group.bench_function(format!("{name} dashboard, 12 months by month"), |b| {
+    for (name, scope, from) in &cases {
+        let q = UptakeQuery { from: *from, ..query(&s, *scope, Granularity::Month) };
+        group.bench_function(format!("{name} dashboard, by month"), |b| {
             b.iter(|| black_box(rt.block_on(s.store.uptake(&q))));
         });
     }
     group.finish();
 
-    for (name, scope) in &scopes {
+    for (name, scope, from) in &cases {
         for granularity in [Granularity::Month, Granularity::Week, Granularity::Day] {
-            let q = query(&s, *scope, granularity);
+            let q = UptakeQuery { from: *from, ..query(&s, *scope, granularity) };
             let first = match rt.block_on(s.store.uptake(&q)) {
                 Ok(u) => u,
                 Err(e) => panic!("uptake: {e}"),
             };
-            let n = if *name == "market" { runs().min(10) } else { runs() };
+            let n = runs();
             let mut samples = Vec::with_capacity(n);
             for _ in 0..n {
                 let started = Instant::now();
@@ -166,6 +190,12 @@ fn dashboard(c: &mut Criterion) {
                 first.totals.disbursed,
                 first.series.len(),
             );
+        }
+    }
+    if cases.iter().any(|(name, ..)| *name == "market") {
+        match rt.block_on(s.store.uptake_plan(&query(&s, Scope::Market, Granularity::Month))) {
+            Ok(plan) => plan.iter().for_each(|line| eprintln!("uptake market plan: {line}")),
+            Err(e) => panic!("uptake plan: {e}"),
         }
     }
     // The plan of the agency's statement, executed once more: what the figures above are made of.

@@ -34,6 +34,7 @@ pub mod testing;
 #[cfg(test)]
 mod tests;
 mod tokens;
+pub mod uptake_rollup;
 
 pub use accounts::{Account, NewAccount};
 pub use applications::{

@@ -16,11 +16,11 @@
 //! fen.
 
 use crate::sql::Sql;
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, uptake_rollup};
 use chrono::{Datelike, Days, NaiveDate};
 use finmart_domain::shanghai::day_start;
 use sea_orm::{
-    AccessMode, ConnectionTrait, DatabaseTransaction, DbBackend, IsolationLevel, QueryResult, Statement,
+    AccessMode, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, IsolationLevel, QueryResult, Statement,
     TransactionTrait,
 };
 use serde::Serialize;
@@ -264,7 +264,7 @@ struct Aggregate {
 
 /// What the events are grouped by (each grouping also by state). The order is the `g` column's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Grouping {
+pub(crate) enum Grouping {
     Day,
     Product,
     Institution,
@@ -282,7 +282,7 @@ enum Grouping {
 }
 
 impl Grouping {
-    const ALL: [Self; 11] = [
+    pub(crate) const ALL: [Self; 11] = [
         Self::Day,
         Self::Product,
         Self::Institution,
@@ -332,12 +332,19 @@ impl Grouping {
     }
 }
 
-/// `FROM … WHERE …` for the events `q` counts. Only event columns: on PostgreSQL an agency's events are
-/// then one index-only range of `ix_application_event_agency_facts`.
-fn from_where(sql: &mut Sql, q: &UptakeQuery) -> String {
-    let from = sql.bind(day_start(q.from));
-    let to = sql.bind(day_start(q.to + Days::new(1)));
-    let mut clause = format!("FROM application_event e WHERE e.at >= {from} AND e.at < {to}");
+/// `FROM … WHERE …` for the events of `q` on the Shanghai days `days` (inclusive runs, each within `q`'s
+/// period). Only event columns: on PostgreSQL an agency's events are then one index-only range of
+/// `ix_application_event_agency_facts`.
+fn from_where(sql: &mut Sql, q: &UptakeQuery, days: &[(NaiveDate, NaiveDate)]) -> String {
+    let periods: Vec<String> = days
+        .iter()
+        .map(|&(first, last)| {
+            let from = sql.bind(day_start(first));
+            let to = sql.bind(day_start(last + Days::new(1)));
+            format!("(e.at >= {from} AND e.at < {to})")
+        })
+        .collect();
+    let mut clause = format!("FROM application_event e WHERE ({})", periods.join(" OR "));
     match q.scope {
         Scope::Market => {}
         Scope::Institution(id) => clause.push_str(&format!(" AND e.institution_id = {}", sql.bind(id))),
@@ -359,15 +366,20 @@ fn from_where(sql: &mut Sql, q: &UptakeQuery) -> String {
     clause
 }
 
-/// One statement computing `groupings`; rows are `(g, k, state, aggregates…)`, `g` the grouping's place in
-/// [`Grouping::ALL`].
+/// One select computing `groupings` over the events of `q` on `days`; rows are `(g, k, state,
+/// aggregates…)`, `g` the grouping's place in [`Grouping::ALL`]. Its values are bound to `sql`.
 ///
 /// PostgreSQL reads the events once with `GROUPING SETS`; SQLite, which has no grouping sets, gets the
 /// same groups as a `UNION ALL` of one `GROUP BY` per grouping.
-fn statement(backend: DbBackend, q: &UptakeQuery, groupings: &[Grouping]) -> Statement {
-    let mut sql = Sql::new(backend);
-    let text = if backend == DbBackend::Postgres {
-        let from_where = from_where(&mut sql, q);
+pub(crate) fn select(
+    sql: &mut Sql,
+    q: &UptakeQuery,
+    days: &[(NaiveDate, NaiveDate)],
+    groupings: &[Grouping],
+) -> String {
+    let backend = sql.backend();
+    if backend == DbBackend::Postgres {
+        let from_where = from_where(sql, q, days);
         let (mut g, mut k, mut sets) = (String::new(), String::new(), Vec::new());
         for grouping in groupings {
             let (group, text) = grouping.sql(backend);
@@ -387,7 +399,7 @@ fn statement(backend: DbBackend, q: &UptakeQuery, groupings: &[Grouping]) -> Sta
             .map(|grouping| {
                 let (group, text) = grouping.sql(backend);
                 let i = *grouping as usize;
-                let from_where = from_where(&mut sql, q);
+                let from_where = from_where(sql, q, days);
                 format!(
                     "SELECT CAST({i} AS BIGINT) AS g, {text} AS k, e.to_state AS state, {AGGREGATES} {from_where} \
                      GROUP BY {group}, e.to_state"
@@ -395,7 +407,18 @@ fn statement(backend: DbBackend, q: &UptakeQuery, groupings: &[Grouping]) -> Sta
             })
             .collect();
         selects.join(" UNION ALL ")
-    };
+    }
+}
+
+/// [`select`] as a statement of its own.
+fn statement(
+    backend: DbBackend,
+    q: &UptakeQuery,
+    days: &[(NaiveDate, NaiveDate)],
+    groupings: &[Grouping],
+) -> Statement {
+    let mut sql = Sql::new(backend);
+    let text = select(&mut sql, q, days, groupings);
     sql.statement(text)
 }
 
@@ -451,30 +474,64 @@ impl Store {
     /// A read-only transaction for the figures. On PostgreSQL: repeatable read (so two statements can
     /// share one snapshot), and hash tables up to 256 MB for its grouping, because the planner sizes them
     /// from table-wide statistics (hundreds of thousands of groups for a year of days by state) and then
-    /// sorts the events instead; in fact they hold a few thousand groups.
+    /// sorts the events instead; in fact they hold a few thousand groups. On SQLite a plain (deferred)
+    /// transaction, which reads one snapshot too.
     async fn figures_txn(&self) -> Result<DatabaseTransaction, StoreError> {
-        let txn = self.db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?;
-        if txn.get_database_backend() == DbBackend::Postgres {
-            txn.execute_unprepared("SET LOCAL work_mem = '256MB'").await?;
+        if self.db.get_database_backend() != DbBackend::Postgres {
+            return Ok(self.db.begin().await?);
         }
+        let txn = self.db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?;
+        txn.execute_unprepared("SET LOCAL work_mem = '256MB'").await?;
         Ok(txn)
     }
 
-    /// The rows of every grouping for `q`.
-    ///
-    /// PostgreSQL cannot spread grouping sets over its parallel workers, so the groupings are split in
-    /// two statements run at once on two connections that share one snapshot (`pg_export_snapshot`): the
-    /// figures agree with each other as if read by one statement. When no second connection may be taken
-    /// (see `Store::second_connections`), both run on one. SQLite runs one statement.
-    async fn uptake_rows(&self, q: &UptakeQuery) -> Result<Vec<QueryResult>, StoreError> {
+    /// The statements for `q`, in two lists that may run at once on two connections (the second is empty
+    /// on SQLite), each with what it reads: the stored rows of the market's rolled-up periods it can use
+    /// (see [`crate::uptake_rollup`]), in two parts of about the same size, and the groupings of the live
+    /// events on the other days, in two halves of about the same work.
+    async fn statements(
+        &self,
+        txn: &DatabaseTransaction,
+        q: &UptakeQuery,
+    ) -> Result<[Vec<(String, Statement)>; 2], StoreError> {
         let backend = self.db.get_database_backend();
-        if backend != DbBackend::Postgres {
-            return Ok(self.db.query_all_raw(statement(backend, q, &Grouping::ALL)).await?);
+        let postgres = backend == DbBackend::Postgres;
+        let reading = uptake_rollup::reading(txn, q, if postgres { 2 } else { 1 }).await?;
+        let mut sides: [Vec<(String, Statement)>; 2] = Default::default();
+        for (i, rolled) in reading.rolled.into_iter().enumerate() {
+            sides[i % 2].push((format!("rolled-up periods' rows, part {}", i + 1), rolled));
         }
-        let [first_half, second_half] = Grouping::HALVES;
+        let live = &reading.live;
+        if !live.is_empty() {
+            let halves: &[&[Grouping]] = if postgres { &Grouping::HALVES } else { &[&Grouping::ALL] };
+            for (i, groupings) in halves.iter().enumerate() {
+                let what = format!("live events on {} day runs, groupings part {}", live.len(), i + 1);
+                sides[i % 2].push((what, statement(backend, q, live, groupings)));
+            }
+        }
+        Ok(sides)
+    }
+
+    /// The rows of every grouping for `q`, from [`Store::statements`].
+    ///
+    /// PostgreSQL cannot spread grouping sets (nor, worth it here, one aggregate) over its parallel
+    /// workers, so the two lists run at once on two connections that share one snapshot
+    /// (`pg_export_snapshot`): the figures agree with each other as if read by one statement. When no
+    /// second connection may be taken (see `Store::second_connections`), both run on one.
+    async fn uptake_rows(&self, q: &UptakeQuery) -> Result<Vec<QueryResult>, StoreError> {
+        async fn run(txn: &DatabaseTransaction, side: Vec<(String, Statement)>) -> Result<Vec<QueryResult>, DbErr> {
+            let mut rows = Vec::new();
+            for (_, statement) in side {
+                rows.extend(txn.query_all_raw(statement).await?);
+            }
+            Ok(rows)
+        }
+        let backend = self.db.get_database_backend();
         let first = self.figures_txn().await?;
-        let rows = match Arc::clone(&self.second_connections).try_acquire_owned() {
-            Ok(_permit) => {
+        let [one, two] = self.statements(&first, q).await?;
+        let permit = if two.is_empty() { None } else { Arc::clone(&self.second_connections).try_acquire_owned().ok() };
+        let rows = match permit {
+            Some(_permit) => {
                 let snapshot =
                     first.query_one_raw(Statement::from_string(backend, "SELECT pg_export_snapshot() AS s")).await?;
                 let snapshot: String =
@@ -486,43 +543,37 @@ impl Store {
                     self.db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?;
                 second.execute_unprepared(&format!("SET TRANSACTION SNAPSHOT '{snapshot}'")).await?;
                 second.execute_unprepared("SET LOCAL work_mem = '256MB'").await?;
-                let (mut a, b) = tokio::try_join!(
-                    first.query_all_raw(statement(backend, q, first_half)),
-                    second.query_all_raw(statement(backend, q, second_half)),
-                )?;
+                let (mut a, b) = tokio::try_join!(run(&first, one), run(&second, two))?;
                 second.commit().await?;
                 a.extend(b);
                 a
             }
-            Err(_) => {
-                let mut a = first.query_all_raw(statement(backend, q, first_half)).await?;
-                a.extend(first.query_all_raw(statement(backend, q, second_half)).await?);
-                a
-            }
+            None => run(&first, one.into_iter().chain(two).collect()).await?,
         };
         first.commit().await?;
         Ok(rows)
     }
 
-    /// How the database runs the statements of [`Store::uptake`] for `q`, one line per plan line: on
-    /// PostgreSQL executed (`EXPLAIN (ANALYZE, BUFFERS)`, with timings; each half on its own), on SQLite
-    /// `EXPLAIN QUERY PLAN`. For benchmarks and for looking into a slow dashboard.
+    /// How the database runs the statements of [`Store::uptake`] for `q`, one line per plan line, each
+    /// statement headed by what it reads: on PostgreSQL executed (`EXPLAIN (ANALYZE, BUFFERS)`, with
+    /// timings, one after the other), on SQLite `EXPLAIN QUERY PLAN`. For benchmarks and for looking into a
+    /// slow dashboard.
     ///
     /// # Errors
     /// Database failure.
     pub async fn uptake_plan(&self, q: &UptakeQuery) -> Result<Vec<String>, StoreError> {
         let backend = self.db.get_database_backend();
-        let (prefix, column, parts): (_, _, &[&[Grouping]]) = match backend {
-            DbBackend::Postgres => ("EXPLAIN (ANALYZE, BUFFERS) ", "QUERY PLAN", &Grouping::HALVES),
-            _ => ("EXPLAIN QUERY PLAN ", "detail", &[&Grouping::ALL]),
+        let (prefix, column) = match backend {
+            DbBackend::Postgres => ("EXPLAIN (ANALYZE, BUFFERS) ", "QUERY PLAN"),
+            _ => ("EXPLAIN QUERY PLAN ", "detail"),
         };
         let txn = self.figures_txn().await?;
+        let [one, two] = self.statements(&txn, q).await?;
         let mut lines = Vec::new();
-        for (n, groupings) in parts.iter().enumerate() {
-            let statement = statement(backend, q, groupings);
+        for (what, statement) in one.into_iter().chain(two) {
             let values = statement.values.map(|v| v.0).unwrap_or_default();
             let explain = Statement::from_sql_and_values(backend, format!("{prefix}{}", statement.sql), values);
-            lines.push(format!("-- statement {} of {}", n + 1, parts.len()));
+            lines.push(format!("-- {what}"));
             for row in txn.query_all_raw(explain).await? {
                 lines.push(row.try_get::<String>("", column)?);
             }

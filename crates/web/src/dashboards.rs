@@ -46,6 +46,9 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 const PAGE_ROWS: u64 = 200;
 /// The most rows an export of the applications list holds (a spreadsheet takes 1,048,576).
 const EXPORT_ROWS: usize = 100_000;
+/// The most rows a breakdown shows on a page (largest first), in its table, its chart and the market's
+/// product choices; exports and the API hold every row.
+const BREAKDOWN_ROWS: usize = 100;
 
 /// The filters of the dashboard form that pass to the figures as they are.
 const FIGURE_KEYS: [&str; 9] =
@@ -244,8 +247,8 @@ async fn choices(
             }
         }
         Scope::Market => {
-            // The market's products with figures in the period (and the one chosen, if any).
-            for r in view.map_or(&[][..], |v| &v.by_product[..]) {
+            // The market's products with the most applications in the period (and the one chosen, if any).
+            for r in view.map_or(&[][..], |v| &v.by_product[..]).iter().take(BREAKDOWN_ROWS) {
                 products.push(option(&r.key, &r.label, &r.label_en));
             }
             let chosen = parsed.and_then(|p| p.query.filter.product_id);
@@ -290,6 +293,20 @@ async fn choices(
 /// names in the page's language, as JSON safe inside `<script>` (`<`, `>`, `&` and `'` escaped).
 fn chart_data(view: &UptakeView, lang: Lang) -> String {
     let t = |zh: &str, en: &str| if lang.is_en() { en.to_owned() } else { zh.to_owned() };
+    // The charts draw the largest rows only; the whole market can have thousands of products.
+    let mut view = view.clone();
+    view.rejections_by_reason.truncate(BREAKDOWN_ROWS);
+    for rows in [
+        &mut view.by_product,
+        &mut view.by_institution,
+        &mut view.by_district,
+        &mut view.by_industry,
+        &mut view.by_scale,
+        &mut view.by_family,
+        &mut view.by_qualification,
+    ] {
+        rows.truncate(BREAKDOWN_ROWS);
+    }
     let data = json!({
         "uptake": view,
         "labels": {
@@ -433,11 +450,21 @@ fn sections(v: &UptakeView, en: bool, query: &str) -> Vec<Value> {
     }
     parts
         .into_iter()
-        .map(|(id, chart, table, title, export)| {
+        .map(|(id, chart, mut table, title, export)| {
+            let rows = table.rows.len();
+            table.rows.truncate(BREAKDOWN_ROWS);
+            let mut view = table_view(&table, en, title, export_links(export, query));
+            if rows > BREAKDOWN_ROWS {
+                view["note"] = json!(if en {
+                    format!("The first {BREAKDOWN_ROWS} of {rows} rows, largest first; the export holds them all.")
+                } else {
+                    format!("按申请笔数从多到少显示前 {BREAKDOWN_ROWS} 行，共 {rows} 行；导出文件包含全部。")
+                });
+            }
             json!({
                 "id": id, "chart": chart, "key": id, "title": title.0, "title_en": title.1,
                 "empty": chart != "funnel" && table.rows.is_empty(),
-                "table": table_view(&table, en, title, export_links(export, query)),
+                "table": view,
             })
         })
         .collect()
@@ -882,6 +909,24 @@ mod tests {
             first_loans: ShareView::from(&Share { count: 1, of: 1, bps: Some(10_000) }),
             credit_loans: ShareView::from(&Share { count: 0, of: 1, bps: Some(0) }),
         }
+    }
+
+    /// A breakdown longer than a page holds (the whole market's products) shows its largest rows and
+    /// says that the export has them all; the charts get those rows only.
+    #[test]
+    fn long_breakdowns_show_their_largest_rows_and_point_to_the_export() {
+        let mut v = view();
+        let one = v.by_product[0].clone();
+        v.by_product = (0..150).map(|i| BreakdownRow { key: i.to_string(), ..one.clone() }).collect();
+        let sections = sections(&v, false, "from=2026-03-01");
+        let products = sections.iter().find(|s| s["id"] == "by_product").unwrap();
+        assert_eq!(products["table"]["rows"].as_array().unwrap().len(), BREAKDOWN_ROWS);
+        assert_eq!(products["table"]["note"], "按申请笔数从多到少显示前 100 行，共 150 行；导出文件包含全部。");
+        let lenders = sections.iter().find(|s| s["id"] == "by_institution").unwrap();
+        assert!(lenders["table"].get("note").is_none());
+        let data: Value = serde_json::from_str(&chart_data(&v, Lang::Zh)).unwrap();
+        assert_eq!(data["uptake"]["by_product"].as_array().unwrap().len(), BREAKDOWN_ROWS);
+        assert_eq!(data["uptake"]["by_product"][99]["key"], "99");
     }
 
     /// The dashboard renders in both languages with its tables, export links and the charts' data.

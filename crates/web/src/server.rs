@@ -106,6 +106,7 @@ pub struct Server {
     serve: JoinHandle<std::io::Result<()>>,
     follower: JoinHandle<()>,
     pool_follower: JoinHandle<()>,
+    rollups: JoinHandle<()>,
 }
 
 /// How often the pool of findable firms looks for profile changes (cheap: one primary-key read).
@@ -131,6 +132,29 @@ async fn follow_pool(state: AppState) {
     }
 }
 
+/// How often closed days and months of the market's figures are rolled up (see
+/// `finmart_store::uptake_rollup`): a day is rolled up within this long of an hour after it ends.
+const ROLLUP_REFRESH: Duration = Duration::from_secs(600);
+
+/// Rolls up the market's figures now and every [`ROLLUP_REFRESH`]. The figures are exact without it, only
+/// slower for the operator's whole market, so a failure is logged and retried.
+async fn follow_rollups(store: finmart_store::Store) {
+    loop {
+        let started = std::time::Instant::now();
+        match store.refresh_uptake_rollups(chrono::Utc::now()).await {
+            Ok(done) if done.days + done.months > 0 => tracing::info!(
+                days = done.days,
+                months = done.months,
+                seconds = started.elapsed().as_secs_f64(),
+                "market figures rolled up"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "market figures could not be rolled up; retrying later"),
+        }
+        tokio::time::sleep(ROLLUP_REFRESH).await;
+    }
+}
+
 impl Server {
     /// Binds the configured address (port 0 picks a free one) and starts serving and following changes.
     ///
@@ -141,10 +165,11 @@ impl Server {
         let addr = listener.local_addr()?;
         let follower = tokio::spawn(sync::follow(state.store.clone(), Arc::clone(&state.catalogue), state.listeners()));
         let pool_follower = tokio::spawn(follow_pool(state.clone()));
+        let rollups = tokio::spawn(follow_rollups(state.store.clone()));
         let app = router(state.clone());
         let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await });
-        Ok(Self { addr, state, serve, follower, pool_follower })
+        Ok(Self { addr, state, serve, follower, pool_follower, rollups })
     }
 
     /// Waits until the server has shut down (after the shutdown future completes and requests drain).
@@ -155,6 +180,7 @@ impl Server {
         let result = self.serve.await;
         self.follower.abort();
         self.pool_follower.abort();
+        self.rollups.abort();
         result??;
         Ok(())
     }
