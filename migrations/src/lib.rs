@@ -4,6 +4,7 @@
 //! rates `INTEGER` basis points, list-valued product fields `|`-joined machine names, and eligibility rules
 //! their JSON text. `finmart migrate` and every server start apply the pending ones.
 
+pub use m20261122_000006_uptake_rollup::{ROLLUP_LOCK_DAY, ROLLUP_LOCK_MONTH};
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_catalogue;

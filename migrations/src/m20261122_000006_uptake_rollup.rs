@@ -50,12 +50,26 @@ const POSTGRES_MONTH: &str = "CAST(date_trunc('month', {at} AT TIME ZONE INTERVA
 
 const TABLES: [&str; 2] = ["uptake_rollup", "uptake_rollup_period"];
 
+/// PostgreSQL advisory-lock classes for a day's and a month's roll-up; the object is the period's first
+/// day as days since 2000-01-01. A roll-up takes its period's lock exclusively before it reads; a statement
+/// writing events takes the locks of their periods shared before it forgets them. So an event written
+/// while its day is being rolled up either waits and then forgets the new roll-up, or is committed before
+/// the roll-up reads. (SQLite has one writer at a time, and a roll-up writes from its first statement.)
+pub const ROLLUP_LOCK_DAY: i32 = 7301;
+pub const ROLLUP_LOCK_MONTH: i32 = 7302;
+
 async fn postgres_triggers(db: &SchemaManagerConnection<'_>) -> Result<(), DbErr> {
     // Statement-level triggers with transition tables: one DELETE per statement, however many events a
     // bulk insert writes.
     for (function, rows) in [("uptake_rollup_forget_new", "new_rows"), ("uptake_rollup_forget_old", "old_rows")] {
         let day = POSTGRES_DAY.replace("{at}", "c.at");
         let month = POSTGRES_MONTH.replace("{at}", "c.at");
+        let locks = format!(
+            "PERFORM pg_advisory_xact_lock_shared(CASE p.span WHEN 'd' THEN {ROLLUP_LOCK_DAY} ELSE {ROLLUP_LOCK_MONTH} END, \
+             p.start - DATE '2000-01-01') \
+             FROM (SELECT DISTINCT 'd' AS span, {day} AS start FROM {rows} c \
+             UNION SELECT DISTINCT 'm', {month} FROM {rows} c ORDER BY 1, 2) p;\n"
+        );
         let deletes: String = TABLES
             .iter()
             .map(|table| {
@@ -68,7 +82,7 @@ async fn postgres_triggers(db: &SchemaManagerConnection<'_>) -> Result<(), DbErr
             .collect();
         db.execute_unprepared(&format!(
             "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\n\
-             BEGIN\n{deletes}RETURN NULL;\nEND\n$$"
+             BEGIN\n{locks}{deletes}RETURN NULL;\nEND\n$$"
         ))
         .await?;
     }

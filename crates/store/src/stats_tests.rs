@@ -416,6 +416,44 @@ async fn market_figures_from_roll_ups_equal_the_events() {
     }
 }
 
+/// On PostgreSQL a day's roll-up waits for a transaction writing an event of that day, then counts it.
+/// Without the period locks the roll-up would read the day without the event, the event's trigger would
+/// have found nothing to forget, and the stored figures would stay short of it.
+#[tokio::test]
+async fn a_roll_up_waits_for_an_event_being_written_into_its_day() {
+    use crate::entity::application_event;
+    use sea_orm::{ActiveValue::NotSet, ConnectionTrait, QueryOrder, TransactionTrait};
+    let Some(db) = testing::postgres().await else { return };
+    let store = &db.store;
+    fixture(store).await;
+    let q = query(Scope::Market, "2026-03-01", "2026-03-31", Granularity::Day);
+    let before = store.uptake(&q).await.unwrap();
+
+    // A second submission on 15 March, written in a transaction that stays open.
+    let first =
+        application_event::Entity::find().order_by_asc(application_event::Column::Id).one(store.connection()).await;
+    let mut event: application_event::ActiveModel = first.unwrap().unwrap().into();
+    event.id = NotSet;
+    event.at = Set(sh("2026-03-15 12:00"));
+    let writing = store.connection().begin().await.unwrap();
+    event.insert(&writing).await.unwrap();
+
+    let refresh = tokio::spawn({
+        let store = store.clone();
+        async move { store.refresh_uptake_rollups(sh("2026-04-01 01:30")).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert!(!refresh.is_finished(), "the roll-up of 15 March waits for the open transaction");
+    writing.commit().await.unwrap();
+    refresh.await.unwrap().unwrap();
+
+    let rolled = store.uptake(&q).await.unwrap();
+    assert_eq!(rolled.totals.applications, before.totals.applications + 1);
+    store.connection().execute_unprepared("DELETE FROM uptake_rollup_period").await.unwrap();
+    store.connection().execute_unprepared("DELETE FROM uptake_rollup").await.unwrap();
+    assert_eq!(store.uptake(&q).await.unwrap(), rolled);
+}
+
 /// Migration 5 fills the facts of events written before it exactly as `event_facts` writes new ones: the
 /// fixture's events are stripped back to the old schema, migrated again, and must come back the same.
 #[tokio::test]

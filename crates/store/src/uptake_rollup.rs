@@ -18,6 +18,7 @@ use crate::stats::{Grouping, Scope, UptakeFilter, UptakeQuery, select};
 use crate::{Store, StoreError};
 use chrono::{DateTime, Datelike, Days, Duration, Months, NaiveDate, Utc};
 use finmart_domain::shanghai::date_of;
+use finmart_migrations::{ROLLUP_LOCK_DAY, ROLLUP_LOCK_MONTH};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
 use std::collections::BTreeSet;
 
@@ -243,6 +244,24 @@ impl Store {
         Ok(report)
     }
 
+    /// On PostgreSQL, waits for the statements writing events of `(span, start)` to finish and keeps new
+    /// ones waiting until `txn` ends (see `finmart_migrations::ROLLUP_LOCK_DAY`), so the roll-up reads every
+    /// event of its period, or the events written later forget it. SQLite: one writer at a time already.
+    async fn lock(txn: &DatabaseTransaction, span: &str, start: NaiveDate) -> Result<(), StoreError> {
+        let backend = txn.get_database_backend();
+        if backend != DbBackend::Postgres {
+            return Ok(());
+        }
+        let class = if span == "m" { ROLLUP_LOCK_MONTH } else { ROLLUP_LOCK_DAY };
+        let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN);
+        // Dates beyond i32 days share one lock: coarser, still correct.
+        let object = i32::try_from((start - epoch).num_days()).unwrap_or(i32::MAX);
+        let mut sql = Sql::new(backend);
+        let text = format!("SELECT pg_advisory_xact_lock({}, {})", sql.bind(class), sql.bind(object));
+        txn.execute_raw(sql.statement(text)).await?;
+        Ok(())
+    }
+
     /// Claims `(span, start)`'s marker in `txn`: false when it is there already (rolled up by another
     /// server since this one looked).
     async fn claim(
@@ -279,6 +298,7 @@ impl Store {
     /// Rolls up one day from its events; false when another server did.
     async fn roll_up_day(&self, day: NaiveDate, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let txn = self.write_txn().await?;
+        Self::lock(&txn, "d", day).await?;
         if !Self::claim(&txn, "d", day, now).await? {
             txn.rollback().await?;
             return Ok(false);
@@ -308,6 +328,7 @@ impl Store {
     /// Rolls up one month from its days' rows; false when another server did or a day is not rolled up.
     async fn roll_up_month(&self, month: NaiveDate, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let txn = self.write_txn().await?;
+        Self::lock(&txn, "m", month).await?;
         let backend = txn.get_database_backend();
         let last = next_month(month) - Days::new(1);
         let mut sql = Sql::new(backend);
