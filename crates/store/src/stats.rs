@@ -305,7 +305,7 @@ impl Grouping {
 
     /// What to group by (plain columns where possible: cheap to hash, and PostgreSQL knows their
     /// statistics), and the key as text made from it, in `backend`'s SQL.
-    fn sql(self, backend: DbBackend) -> (&'static str, &'static str) {
+    pub(crate) fn sql(self, backend: DbBackend) -> (&'static str, &'static str) {
         let postgres = backend == DbBackend::Postgres;
         match self {
             // Shanghai is UTC+8 all year: a fixed offset, no time-zone lookup per row.

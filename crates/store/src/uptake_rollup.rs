@@ -78,17 +78,52 @@ pub(crate) fn plan(from: NaiveDate, to: NaiveDate, days: &BTreeSet<NaiveDate>, m
     plan
 }
 
+/// A rolled-up period's length; its code is the `span` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Span {
+    Day,
+    Month,
+}
+
+impl Span {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Day => "d",
+            Self::Month => "m",
+        }
+    }
+
+    /// Its advisory-lock class on PostgreSQL.
+    fn lock_class(self) -> i32 {
+        match self {
+            Self::Day => ROLLUP_LOCK_DAY,
+            Self::Month => ROLLUP_LOCK_MONTH,
+        }
+    }
+}
+
+/// The rolled-up days and months (by their first days), those starting in `from..=to` when given.
+async fn rolled_periods(
+    db: &impl ConnectionTrait,
+    within: Option<(NaiveDate, NaiveDate)>,
+) -> Result<(BTreeSet<NaiveDate>, BTreeSet<NaiveDate>), StoreError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    let mut text = "SELECT span, start FROM uptake_rollup_period".to_owned();
+    if let Some((from, to)) = within {
+        text.push_str(&format!(" WHERE start >= {} AND start <= {}", sql.bind(from), sql.bind(to)));
+    }
+    let (mut days, mut months) = (BTreeSet::new(), BTreeSet::new());
+    for row in db.query_all_raw(sql.statement(text)).await? {
+        let span: String = row.try_get("", "span")?;
+        let start: NaiveDate = row.try_get("", "start")?;
+        if span == Span::Month.code() { &mut months } else { &mut days }.insert(start);
+    }
+    Ok((days, months))
+}
+
 /// Whether `q` can read roll-ups: they hold the whole market, unfiltered.
 fn rollable(q: &UptakeQuery) -> bool {
     q.scope == Scope::Market && q.filter == UptakeFilter::default()
-}
-
-/// The Shanghai day of `column`'s value, in `backend`'s SQL (the same expression the figures group by).
-fn day_sql(backend: DbBackend, column: &str) -> String {
-    match backend {
-        DbBackend::Postgres => format!("CAST({column} AT TIME ZONE INTERVAL '+08:00' AS DATE)"),
-        _ => format!("date({column}, '+8 hours')"),
-    }
 }
 
 impl Plan {
@@ -135,9 +170,10 @@ impl Plan {
 fn rolled_rows(backend: DbBackend, plan: &Plan) -> Statement {
     let mut sql = Sql::new(backend);
     let mut periods = Vec::new();
-    for (span, runs) in [("m", &plan.months), ("d", &plan.days)] {
+    for (span, runs) in [(Span::Month, &plan.months), (Span::Day, &plan.days)] {
         for &(first, last) in runs {
             let (first, last) = (sql.bind(first), sql.bind(last));
+            let span = span.code();
             periods.push(format!("(r.span = '{span}' AND r.start >= {first} AND r.start <= {last})"));
         }
     }
@@ -171,20 +207,9 @@ pub(crate) async fn reading(txn: &DatabaseTransaction, q: &UptakeQuery, parts: u
     if !rollable(q) || q.from > q.to {
         return Ok(Reading { rolled: Vec::new(), live: vec![(q.from, q.to)] });
     }
-    let backend = txn.get_database_backend();
-    let mut sql = Sql::new(backend);
-    let text = format!(
-        "SELECT span, start FROM uptake_rollup_period WHERE start >= {} AND start <= {}",
-        sql.bind(month_of(q.from)),
-        sql.bind(q.to)
-    );
-    let (mut days, mut months) = (BTreeSet::new(), BTreeSet::new());
-    for row in txn.query_all_raw(sql.statement(text)).await? {
-        let span: String = row.try_get("", "span")?;
-        let start: NaiveDate = row.try_get("", "start")?;
-        if span == "m" { &mut months } else { &mut days }.insert(start);
-    }
+    let (days, months) = rolled_periods(txn, Some((month_of(q.from), q.to))).await?;
     let plan = plan(q.from, q.to, &days, &months);
+    let backend = txn.get_database_backend();
     let rolled = plan.split_rolled(parts).iter().map(|part| rolled_rows(backend, part)).collect();
     Ok(Reading { rolled, live: plan.live })
 }
@@ -210,33 +235,28 @@ impl Store {
         let backend = self.db.get_database_backend();
         let mut report = RollupRefresh::default();
         let Some(last_closed) = date_of(now - GRACE).pred_opt() else { return Ok(report) };
+        // The Shanghai day of the first event, by the figures' own day expression (over `e.at`).
+        let (day_of_event, _) = Grouping::Day.sql(backend);
         let first = Statement::from_string(
             backend,
-            format!("SELECT {} AS d FROM (SELECT MIN(at) AS at FROM application_event) e", day_sql(backend, "e.at")),
+            format!("SELECT {day_of_event} AS d FROM (SELECT MIN(at) AS at FROM application_event) e"),
         );
         let first: Option<NaiveDate> = match self.db.query_one_raw(first).await? {
             Some(row) => row.try_get("", "d")?,
             None => None,
         };
         let Some(first) = first else { return Ok(report) };
-        let mut rolled = BTreeSet::new();
-        for row in self
-            .db
-            .query_all_raw(Statement::from_string(backend, "SELECT span, start FROM uptake_rollup_period"))
-            .await?
-        {
-            rolled.insert((row.try_get::<String>("", "span")?, row.try_get::<NaiveDate>("", "start")?));
-        }
+        let (rolled_days, rolled_months) = rolled_periods(&self.db, None).await?;
         let mut day = month_of(first);
         while day <= last_closed {
-            if !rolled.contains(&("d".to_owned(), day)) && self.roll_up_day(day, now).await? {
+            if !rolled_days.contains(&day) && self.roll_up_day(day, now).await? {
                 report.days += 1;
             }
             day = day + Days::new(1);
         }
         let mut month = month_of(first);
         while next_month(month) - Days::new(1) <= last_closed {
-            if !rolled.contains(&("m".to_owned(), month)) && self.roll_up_month(month, now).await? {
+            if !rolled_months.contains(&month) && self.roll_up_month(month, now).await? {
                 report.months += 1;
             }
             month = next_month(month);
@@ -247,12 +267,12 @@ impl Store {
     /// On PostgreSQL, waits for the statements writing events of `(span, start)` to finish and keeps new
     /// ones waiting until `txn` ends (see `finmart_migrations::ROLLUP_LOCK_DAY`), so the roll-up reads every
     /// event of its period, or the events written later forget it. SQLite: one writer at a time already.
-    async fn lock(txn: &DatabaseTransaction, span: &str, start: NaiveDate) -> Result<(), StoreError> {
+    async fn lock(txn: &DatabaseTransaction, span: Span, start: NaiveDate) -> Result<(), StoreError> {
         let backend = txn.get_database_backend();
         if backend != DbBackend::Postgres {
             return Ok(());
         }
-        let class = if span == "m" { ROLLUP_LOCK_MONTH } else { ROLLUP_LOCK_DAY };
+        let class = span.lock_class();
         let epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN);
         // Dates beyond i32 days share one lock: coarser, still correct.
         let object = i32::try_from((start - epoch).num_days()).unwrap_or(i32::MAX);
@@ -266,11 +286,12 @@ impl Store {
     /// server since this one looked).
     async fn claim(
         txn: &DatabaseTransaction,
-        span: &str,
+        span: Span,
         start: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut sql = Sql::new(txn.get_database_backend());
+        let span = span.code();
         let text = format!(
             "INSERT INTO uptake_rollup_period (span, start, events, computed_at) VALUES ('{span}', {}, 0, {}) \
              ON CONFLICT (span, start) DO NOTHING",
@@ -281,8 +302,9 @@ impl Store {
     }
 
     /// Records in the marker how many events the period's rows hold (the day grouping's).
-    async fn count_events(txn: &DatabaseTransaction, span: &str, start: NaiveDate) -> Result<(), StoreError> {
+    async fn count_events(txn: &DatabaseTransaction, span: Span, start: NaiveDate) -> Result<(), StoreError> {
         let mut sql = Sql::new(txn.get_database_backend());
+        let span = span.code();
         // Bound twice: SQLite's `?` placeholders are positional.
         let (rows_start, marker_start) = (sql.bind(start), sql.bind(start));
         let day = Grouping::Day as usize;
@@ -298,8 +320,8 @@ impl Store {
     /// Rolls up one day from its events; false when another server did.
     async fn roll_up_day(&self, day: NaiveDate, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let txn = self.write_txn().await?;
-        Self::lock(&txn, "d", day).await?;
-        if !Self::claim(&txn, "d", day, now).await? {
+        Self::lock(&txn, Span::Day, day).await?;
+        if !Self::claim(&txn, Span::Day, day, now).await? {
             txn.rollback().await?;
             return Ok(false);
         }
@@ -314,13 +336,14 @@ impl Store {
             filter: UptakeFilter::default(),
         };
         let rows = select(&mut sql, &q, &[(day, day)], &Grouping::ALL);
+        let code = Span::Day.code();
         let text = format!(
             "INSERT INTO uptake_rollup (span, start, g, k, state, events, amount, disbursed, guaranteed, fees) \
-             SELECT 'd', {start}, s.g, s.k, s.state, s.events, s.amount, s.disbursed, s.guaranteed, s.fees \
+             SELECT '{code}', {start}, s.g, s.k, s.state, s.events, s.amount, s.disbursed, s.guaranteed, s.fees \
              FROM ({rows}) s"
         );
         txn.execute_raw(sql.statement(text)).await?;
-        Self::count_events(&txn, "d", day).await?;
+        Self::count_events(&txn, Span::Day, day).await?;
         txn.commit().await?;
         Ok(true)
     }
@@ -328,12 +351,13 @@ impl Store {
     /// Rolls up one month from its days' rows; false when another server did or a day is not rolled up.
     async fn roll_up_month(&self, month: NaiveDate, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let txn = self.write_txn().await?;
-        Self::lock(&txn, "m", month).await?;
+        Self::lock(&txn, Span::Month, month).await?;
         let backend = txn.get_database_backend();
         let last = next_month(month) - Days::new(1);
         let mut sql = Sql::new(backend);
         let text = format!(
-            "SELECT COUNT(*) AS n FROM uptake_rollup_period WHERE span = 'd' AND start >= {} AND start <= {}",
+            "SELECT COUNT(*) AS n FROM uptake_rollup_period WHERE span = '{}' AND start >= {} AND start <= {}",
+            Span::Day.code(),
             sql.bind(month),
             sql.bind(last)
         );
@@ -341,17 +365,18 @@ impl Store {
             Some(row) => row.try_get("", "n")?,
             None => 0,
         };
-        if rolled_days != i64::from(last.day()) || !Self::claim(&txn, "m", month, now).await? {
+        if rolled_days != i64::from(last.day()) || !Self::claim(&txn, Span::Month, month, now).await? {
             txn.rollback().await?;
             return Ok(false);
         }
         let mut sql = Sql::new(backend);
         let (start, first, last) = (sql.bind(month), sql.bind(month), sql.bind(last));
         let sum = |c: &str| format!("CAST(SUM({c}) AS BIGINT)");
+        let (month_code, day_code) = (Span::Month.code(), Span::Day.code());
         let text = format!(
             "INSERT INTO uptake_rollup (span, start, g, k, state, events, amount, disbursed, guaranteed, fees) \
-             SELECT 'm', {start}, g, k, state, {}, {}, {}, {}, {} FROM uptake_rollup \
-             WHERE span = 'd' AND start >= {first} AND start <= {last} GROUP BY g, k, state",
+             SELECT '{month_code}', {start}, g, k, state, {}, {}, {}, {}, {} FROM uptake_rollup \
+             WHERE span = '{day_code}' AND start >= {first} AND start <= {last} GROUP BY g, k, state",
             sum("events"),
             sum("amount"),
             sum("disbursed"),
@@ -359,7 +384,7 @@ impl Store {
             sum("fees")
         );
         txn.execute_raw(sql.statement(text)).await?;
-        Self::count_events(&txn, "m", month).await?;
+        Self::count_events(&txn, Span::Month, month).await?;
         txn.commit().await?;
         Ok(true)
     }
