@@ -312,9 +312,8 @@ fn add_years(day: NaiveDate, years: u16) -> Option<NaiveDate> {
 fn fix(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
     let spec = &product.spec;
     let p = s.profile;
-    let rule = rule_of(product, kind);
-    Some(match (kind, rule) {
-        (CheckKind::Amount, _) => {
+    Some(match kind {
+        CheckKind::Amount => {
             let asked = s.need?.amount;
             if asked > *spec.amount.max() {
                 let max = *spec.amount.max();
@@ -327,7 +326,7 @@ fn fix(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
                 text(format!("将申请金额提高至 {}", min.display_zh()), format!("Ask for at least {}", min.display_en()))
             }
         }
-        (CheckKind::Term, _) => {
+        CheckKind::Term => {
             let asked = s.need?.term;
             if asked > *spec.term.max() {
                 let max = *spec.term.max();
@@ -340,7 +339,7 @@ fn fix(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
                 )
             }
         }
-        (CheckKind::Collateral, _) => {
+        CheckKind::Collateral => {
             let owned: Vec<Collateral> = spec.collateral.iter().copied().filter(|c| p.collateral.contains(c)).collect();
             if owned.is_empty() {
                 text(
@@ -354,55 +353,83 @@ fn fix(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
                 )
             }
         }
-        (CheckKind::Guarantee, _) => text("接受融资担保机构担保即可申请", "Accept the guarantee agency"),
-        (CheckKind::MaxCost, _) => {
+        CheckKind::Guarantee => text("接受融资担保机构担保即可申请", "Accept the guarantee agency"),
+        CheckKind::MaxCost => {
             let apr = percent(s.apr?);
             text(format!("将可接受的年化成本提高至 {apr}"), format!("Accept a cost of {apr}"))
         }
-        (CheckKind::Speed, _) => {
+        CheckKind::Speed => {
             let days = calendar_days(spec.decision_days);
             text(format!("如可等待约 {days} 天"), format!("If you can wait about {days} days"))
         }
-        (_, Some(EligibilityRule::MinYearsInOperation(n))) => {
+        // Where the firm is and what it does are not for it to change.
+        CheckKind::District => return None,
+        CheckKind::MinYearsInOperation
+        | CheckKind::Revenue
+        | CheckKind::Employees
+        | CheckKind::Scales
+        | CheckKind::MinTaxCreditGrade
+        | CheckKind::MinTaxPaid
+        | CheckKind::QualificationsAny
+        | CheckKind::QualificationsAll
+        | CheckKind::IndustriesAllowed
+        | CheckKind::IndustriesExcluded
+        | CheckKind::SectorsAny
+        | CheckKind::MinInventionPatents
+        | CheckKind::MinTrademarks
+        | CheckKind::GovProcurementContract
+        | CheckKind::CoreEnterpriseReceivables
+        | CheckKind::FirstLoanOnly
+        | CheckKind::NoOverdueMonths
+        | CheckKind::MaxDebtRatio => return rule_fix(rule_of(product, kind)?, p),
+    })
+}
+
+/// What the firm can do to meet a failed eligibility rule; `None` when nothing it does changes it (a scale,
+/// an industry, a sector, a past bank loan, a figure above a maximum). Every rule is named, so a new rule
+/// kind does not compile until its fix (or its lack of one) is decided here.
+fn rule_fix(rule: &EligibilityRule, p: &EnterpriseProfile) -> Option<Text> {
+    Some(match rule {
+        EligibilityRule::MinYearsInOperation(n) => {
             let day = add_years(p.established, *n)?;
             text(format!("{day} 起成立满 {n} 年即可申请"), format!("Eligible from {day}"))
         }
-        (_, Some(EligibilityRule::Revenue(b))) if b.min.is_some_and(|m| p.revenue < m) => {
+        EligibilityRule::Revenue(b) if b.min.is_some_and(|m| p.revenue < m) => {
             let m = b.min?;
             text(format!("上年营业收入达到 {}", m.display_zh()), format!("Revenue of at least {}", m.display_en()))
         }
-        (_, Some(EligibilityRule::Employees(b))) if b.min.is_some_and(|m| p.employees < m) => {
+        EligibilityRule::Employees(b) if b.min.is_some_and(|m| p.employees < m) => {
             let m = b.min?;
             text(format!("从业人员达到 {m} 人"), format!("At least {m} employees"))
         }
-        (_, Some(EligibilityRule::MinTaxCreditGrade(g))) => {
+        EligibilityRule::MinTaxCreditGrade(g) => {
             text(format!("将纳税信用等级提升至 {} 级", g.as_str()), format!("Raise the tax grade to {}", g.as_str()))
         }
-        (_, Some(EligibilityRule::MinTaxPaid(f))) => {
+        EligibilityRule::MinTaxPaid(f) => {
             text(format!("上年纳税额达到 {}", f.display_zh()), format!("Pay at least {} in tax", f.display_en()))
         }
-        (_, Some(EligibilityRule::QualificationsAny(v))) => {
+        EligibilityRule::QualificationsAny(v) => {
             text(format!("取得{}资质之一", join_zh(v)), "Obtain one of the qualifications")
         }
-        (_, Some(EligibilityRule::QualificationsAll(v))) => {
+        EligibilityRule::QualificationsAll(v) => {
             let lacking: Vec<_> = v.iter().copied().filter(|q| !p.qualifications.contains(q)).collect();
             text(format!("取得{}资质", join_zh(&lacking)), "Obtain the missing qualifications")
         }
-        (_, Some(EligibilityRule::MinInventionPatents(n))) => {
+        EligibilityRule::MinInventionPatents(n) => {
             let more = n.saturating_sub(p.invention_patents.unwrap_or(0));
             text(format!("再取得 {more} 件发明专利"), format!("{more} more invention patent(s)"))
         }
-        (_, Some(EligibilityRule::MinTrademarks(n))) => {
+        EligibilityRule::MinTrademarks(n) => {
             let more = n.saturating_sub(p.trademarks.unwrap_or(0));
             text(format!("再注册 {more} 件商标"), format!("{more} more trademark(s)"))
         }
-        (_, Some(EligibilityRule::GovProcurementContract)) => {
+        EligibilityRule::GovProcurementContract => {
             text("中标政府采购合同后可申请", "Win a government procurement contract")
         }
-        (_, Some(EligibilityRule::CoreEnterpriseReceivables)) => {
+        EligibilityRule::CoreEnterpriseReceivables => {
             text("取得核心企业确认的应收账款后可申请", "Hold receivables confirmed by a core enterprise")
         }
-        (_, Some(EligibilityRule::NoOverdueMonths(n))) => {
+        EligibilityRule::NoOverdueMonths(n) => {
             let p_months = p.months_since_overdue().unwrap_or(0);
             let wait = n.saturating_sub(p_months);
             text(
@@ -410,10 +437,16 @@ fn fix(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
                 format!("Keep repaying on time for {wait} more month(s)"),
             )
         }
-        (_, Some(EligibilityRule::MaxDebtRatio(r))) => text(
+        EligibilityRule::MaxDebtRatio(r) => text(
             format!("将资产负债率降至 {} 以下", r.percent_text()),
             format!("Bring the debt ratio to {} or below", r.percent_text()),
         ),
-        _ => return None,
+        EligibilityRule::Revenue(_)
+        | EligibilityRule::Employees(_)
+        | EligibilityRule::Scales(_)
+        | EligibilityRule::IndustriesAllowed(_)
+        | EligibilityRule::IndustriesExcluded(_)
+        | EligibilityRule::SectorsAny(_)
+        | EligibilityRule::FirstLoanOnly => return None,
     })
 }

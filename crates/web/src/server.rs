@@ -1,29 +1,17 @@
 //! Building the application and serving it: database, index, change follower, router, graceful shutdown.
 
-use crate::auth::sessions::Sessions;
 use crate::config::Config;
-use crate::state::{App, AppState};
-use crate::{api, assets, auth, match_pages, pages};
-use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Json};
-use axum::routing::get;
+use crate::http::auth::sessions::Sessions;
+use crate::http::state::{App, AppState};
+use crate::router::{router, templates};
 use finmart_catalogue::{Catalogue, sync};
 use finmart_matching::Matcher;
 use finmart_store::Store;
-use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
-use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, SessionManagerLayer};
-use utoipa_swagger_ui::SwaggerUi;
 
 /// Connects the database (running migrations) and opens the index, rebuilding or catching it up.
 ///
@@ -39,63 +27,10 @@ pub async fn build_app(config: Config) -> anyhow::Result<AppState> {
     tracing::info!(database = store.backend_name(), products = catalogue.len(), "catalogue ready");
     let sessions = Sessions::open(&store, config.redis_url.as_deref()).await?;
     tracing::info!(sessions = sessions.kind(), "sessions ready");
-    let app = App::new(config, store, catalogue, matcher, sessions);
+    let app = App::new(config, store, catalogue, matcher, sessions, templates());
     let firms = app.refresh_pool().await.map_err(|e| anyhow::anyhow!("{}", e.body.message_en))?;
     tracing::info!(firms, findable = app.pool.len(), "reverse-matching pool ready");
     Ok(AppState(Arc::new(app)))
-}
-
-/// The largest request body accepted (product sheets included).
-pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
-
-/// How long a session lasts without use.
-const SESSION_IDLE: tower_sessions::cookie::time::Duration = tower_sessions::cookie::time::Duration::hours(12);
-
-/// Every route of the application.
-pub fn router(state: AppState) -> Router {
-    let (api_router, openapi) = api::router().split_for_parts();
-    let sessions = SessionManagerLayer::new(state.sessions.clone())
-        .with_name("finmart_session")
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(state.config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/fragments/results", get(pages::results_fragment))
-        .route("/products/{id}", get(pages::product))
-        .route("/match", get(match_pages::match_page))
-        .route("/fragments/match", get(match_pages::match_fragment))
-        .route("/fragments/cost/{id}", get(match_pages::cost_fragment))
-        .route("/static/{version}/{name}", get(assets::asset))
-        .route("/healthz", get(healthz))
-        .merge(crate::accounts::pages())
-        .merge(crate::bank_products::pages())
-        .merge(crate::applications::pages())
-        .merge(crate::needs::pages())
-        .merge(crate::dashboards::pages())
-        .merge(api_router)
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
-        .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::identify))
-        .layer(sessions)
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(15)))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
-}
-
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    let database = state.store.ping().await;
-    let status = if database.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let body = json!({
-        "status": if database.is_ok() { "ok" } else { "degraded" },
-        "database": state.store.backend_name(),
-        "sessions": state.sessions.kind(),
-        "indexed_products": state.catalogue.len(),
-        "index_change_seq": state.catalogue.applied_seq(),
-    });
-    (status, Json(body))
 }
 
 /// A running server: its address, and the task serving it.

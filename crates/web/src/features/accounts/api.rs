@@ -1,0 +1,258 @@
+//! The accounts API: the session, registration, invitations, the operator's accounts, an institution's API
+//! tokens and the audit log.
+
+use super::{
+    AccountView, AuditView, CreatedAccount, NewAccountBody, NewTokenView, SessionView, TokenView, audit_entries,
+    authenticate, create_account, create_token, register_enterprise, revoke_token, set_disabled, sign_out,
+    token_manager, use_invite,
+};
+use crate::http::auth::{self, Auth, Caller, require};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{Id, Json, Query, parse_id};
+use crate::http::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use finmart_domain::{EnterpriseProfile, Role, ValueError};
+use serde::Deserialize;
+use tower_sessions::Session;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(session_create, session_get, session_delete))
+        .routes(routes!(register))
+        .routes(routes!(accept_invite))
+        .routes(routes!(accounts_list, account_create))
+        .routes(routes!(account_disable))
+        .routes(routes!(account_enable))
+        .routes(routes!(tokens_list, token_create))
+        .routes(routes!(token_revoke))
+        .routes(routes!(audit_log))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    pub login: String,
+    pub password: String,
+}
+
+/// Sign in: the session cookie is set and the CSRF token returned.
+#[utoipa::path(post, path = "/api/v1/session", request_body = LoginBody,
+    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody)), tag = "accounts")]
+async fn session_create(
+    State(state): State<AppState>,
+    caller: Caller,
+    session: Session,
+    Json(body): Json<LoginBody>,
+) -> Result<axum::Json<SessionView>, ApiError> {
+    let account = authenticate(&state, &caller, &body.login, &body.password).await?;
+    let csrf = auth::sign_in(&session, account.id).await?;
+    Ok(axum::Json(SessionView { account: AccountView::from(&account), csrf }))
+}
+
+/// The signed-in account and its CSRF token.
+#[utoipa::path(get, path = "/api/v1/session",
+    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody)), tag = "accounts")]
+async fn session_get(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    session: Session,
+) -> Result<axum::Json<SessionView>, ApiError> {
+    let account = state.store.account(principal.account_id).await?.ok_or_else(ApiError::unauthenticated)?;
+    let csrf = auth::ensure_csrf(&session).await?;
+    Ok(axum::Json(SessionView { account: AccountView::from(&account), csrf }))
+}
+
+/// Sign out: the session is deleted.
+#[utoipa::path(delete, path = "/api/v1/session", responses((status = 204)), tag = "accounts")]
+async fn session_delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    session: Session,
+) -> Result<StatusCode, ApiError> {
+    sign_out(&state, &caller, &session).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    /// E-mail address used to sign in.
+    pub login: String,
+    pub password: String,
+    /// The enterprise's profile; `uscc` (统一社会信用代码) is required and must be valid.
+    #[schema(value_type = Object)]
+    pub profile: EnterpriseProfile,
+}
+
+/// Registers an SME (self-service; institutions and agencies are created by the operator).
+#[utoipa::path(post, path = "/api/v1/register", request_body = RegisterBody,
+    responses((status = 201, body = SessionView), (status = 400, body = ErrorBody),
+        (status = 409, body = ErrorBody)), tag = "accounts")]
+async fn register(
+    State(state): State<AppState>,
+    caller: Caller,
+    session: Session,
+    Json(body): Json<RegisterBody>,
+) -> Result<(StatusCode, axum::Json<SessionView>), ApiError> {
+    let (account, csrf) =
+        register_enterprise(&state, &caller, &session, &body.login, &body.password, &body.profile).await?;
+    Ok((StatusCode::CREATED, axum::Json(SessionView { account: AccountView::from(&account), csrf })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteBody {
+    pub password: String,
+}
+
+/// Chooses the first password of an invited institution or agency account.
+#[utoipa::path(post, path = "/api/v1/invites/{token}", request_body = InviteBody,
+    params(("token" = String, Path, description = "The invitation token from the link")),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    tag = "accounts")]
+async fn accept_invite(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(token): Path<String>,
+    Json(body): Json<InviteBody>,
+) -> Result<StatusCode, ApiError> {
+    use_invite(&state, &caller, &token, &body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every account (operator only).
+#[utoipa::path(get, path = "/api/v1/accounts", responses((status = 200, body = Vec<AccountView>)), tag = "accounts")]
+async fn accounts_list(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Json<Vec<AccountView>>, ApiError> {
+    require(&p, &[Role::Operator])?;
+    Ok(axum::Json(state.store.accounts(None).await?.iter().map(AccountView::from).collect()))
+}
+
+/// Creates an institution, agency or operator account (operator only).
+#[utoipa::path(post, path = "/api/v1/accounts", request_body = NewAccountBody,
+    responses((status = 201, body = CreatedAccount), (status = 400, body = ErrorBody),
+        (status = 409, body = ErrorBody)), tag = "accounts")]
+async fn account_create(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    Json(body): Json<NewAccountBody>,
+) -> Result<(StatusCode, axum::Json<CreatedAccount>), ApiError> {
+    Ok((StatusCode::CREATED, axum::Json(create_account(&state, &caller, &p, &body).await?)))
+}
+
+/// Disables an account: its sessions and use stop at once.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/disable", params(("id" = i64, Path)),
+    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)), tag = "accounts")]
+async fn account_disable(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<axum::Json<AccountView>, ApiError> {
+    Ok(axum::Json(AccountView::from(&set_disabled(&state, &caller, &p, id, true).await?)))
+}
+
+/// Re-enables an account.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/enable", params(("id" = i64, Path)),
+    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)), tag = "accounts")]
+async fn account_enable(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<axum::Json<AccountView>, ApiError> {
+    Ok(axum::Json(AccountView::from(&set_disabled(&state, &caller, &p, id, false).await?)))
+}
+
+/// The caller's institution's API tokens.
+#[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = Vec<TokenView>)), tag = "accounts")]
+async fn tokens_list(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+) -> Result<axum::Json<Vec<TokenView>>, ApiError> {
+    let institution = token_manager(&p, &caller)?;
+    Ok(axum::Json(state.store.api_tokens(institution).await?.iter().map(TokenView::from).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenBody {
+    /// What the token is for (1–60 characters), e.g. the system that uses it.
+    pub name: String,
+}
+
+/// Creates an API token for the caller's institution (institution users, in a session).
+#[utoipa::path(post, path = "/api/v1/tokens", request_body = NewTokenBody,
+    responses((status = 201, body = NewTokenView), (status = 403, body = ErrorBody)), tag = "accounts")]
+async fn token_create(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    Json(body): Json<NewTokenBody>,
+) -> Result<(StatusCode, axum::Json<NewTokenView>), ApiError> {
+    Ok((StatusCode::CREATED, axum::Json(create_token(&state, &caller, &p, &body.name).await?)))
+}
+
+/// Revokes an API token.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)), tag = "accounts")]
+async fn token_revoke(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
+    revoke_token(&state, &caller, &p, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A page of the audit log.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct AuditParams {
+    /// Only entries older than this entry id (the last id of the previous page).
+    #[param(value_type = Option<i64>)]
+    before: Option<String>,
+    /// How many entries, 1–500 (default 100).
+    #[param(value_type = Option<u64>)]
+    limit: Option<String>,
+}
+
+impl AuditParams {
+    /// `before` and `limit`.
+    ///
+    /// # Errors
+    /// 400 naming the bad parameter.
+    fn page(&self) -> Result<(Option<i64>, u64), ApiError> {
+        let before = self.before.as_deref().map(|v| parse_id("before", v)).transpose()?;
+        let limit = match self.limit.as_deref() {
+            None => 100,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=500).contains(n))
+                .ok_or_else(|| ApiError::invalid("limit", &ValueError::Invalid("须为 1–500 的整数".to_owned())))?,
+        };
+        Ok((before, limit))
+    }
+}
+
+/// The audit log: the operator reads everything; every other account its own party's entries. Newest
+/// first; page with `before` (an entry id) and `limit` (1–500, default 100).
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditParams),
+    responses((status = 200, body = Vec<AuditView>), (status = 401, body = ErrorBody)), tag = "accounts")]
+async fn audit_log(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(params): Query<AuditParams>,
+) -> Result<axum::Json<Vec<AuditView>>, ApiError> {
+    let (before, limit) = params.page()?;
+    Ok(axum::Json(audit_entries(&state, &p, before, limit).await?.into_iter().map(AuditView::from).collect()))
+}

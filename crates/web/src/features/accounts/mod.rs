@@ -1,0 +1,477 @@
+//! Accounts: sign-in and sign-out, SME registration, invitations, the operator's account administration,
+//! institutions' API tokens and the audit log, as pages and as API.
+//!
+//! Sign-in is one function (`authenticate`) for the page and the API: throttled per login and per
+//! address before the password is even checked, the same answer for an unknown login and a wrong password,
+//! and the session id rotated on success.
+//!
+//! This file holds the views and the work the API (`api.rs`) and the pages (`pages.rs`) share.
+
+mod api;
+mod pages;
+
+use crate::http::Feature;
+use crate::http::auth::{self, Caller, enterprise_of, lender_of, password, require};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::state::AppState;
+use crate::template;
+use chrono::{DateTime, Duration, Utc};
+use finmart_domain::{
+    EnterpriseProfile, FieldErrors, Labelled, Principal, Role, ValueError, check_password, normalize_login,
+};
+use finmart_store::{Account, AuditEntry, AuditEvent, AuditQuery, NewAccount, Store};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+use utoipa::ToSchema;
+
+/// Failed sign-ins counted over this window.
+const THROTTLE_WINDOW_MINUTES: i64 = 15;
+/// Failures allowed per login, and per address, within the window.
+const MAX_FAILURES_PER_LOGIN: u64 = 5;
+const MAX_FAILURES_PER_ADDRESS: u64 = 20;
+/// How long an invitation link works.
+const INVITE_DAYS: i64 = 7;
+
+/// The accounts feature: its API, pages and templates.
+#[must_use]
+pub fn feature() -> Feature {
+    Feature {
+        api: api::router(),
+        pages: pages::router(),
+        templates: &[
+            template!("login.html"),
+            template!("register.html"),
+            template!("invite.html"),
+            template!("admin_accounts.html"),
+            template!("tokens.html"),
+            template!("audit.html"),
+        ],
+    }
+}
+
+/// An account as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    /// `sme`, `institution`, `agency` or `operator`.
+    pub role: String,
+    pub role_label: String,
+    pub enterprise_id: Option<i64>,
+    pub institution_id: Option<i64>,
+    pub disabled: bool,
+    /// Invited and no password chosen yet.
+    pub invited: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Account> for AccountView {
+    fn from(a: &Account) -> Self {
+        Self {
+            id: a.id,
+            login: a.login.clone(),
+            display_name: a.display_name.clone(),
+            role: a.role.as_str().to_owned(),
+            role_label: a.role.label_zh().to_owned(),
+            enterprise_id: a.enterprise_id,
+            institution_id: a.institution_id,
+            disabled: a.disabled,
+            invited: a.invited,
+            created_at: a.created_at,
+            last_login_at: a.last_login_at,
+        }
+    }
+}
+
+/// The signed-in account and the CSRF token its state-changing requests must carry (`x-csrf-token`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    pub account: AccountView,
+    pub csrf: String,
+}
+
+/// Checks a login and password, with throttling; the account on success (the caller then signs it in).
+///
+/// # Errors
+/// 429 when throttled, 401 for a wrong login or password (the same answer for both), 403 for a disabled
+/// account, database failure.
+async fn authenticate(state: &AppState, caller: &Caller, login: &str, secret: &str) -> Result<Account, ApiError> {
+    let wrong =
+        || ApiError::new(ErrorCode::BadCredentials, "账号或密码错误", "wrong login or password").on_field("password");
+    let Ok(login) = normalize_login(login) else { return Err(wrong()) };
+    let since = Utc::now() - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let (by_login, by_address) = state.store.login_failures_since(&login, &caller.address, since).await?;
+    if by_login >= MAX_FAILURES_PER_LOGIN || by_address >= MAX_FAILURES_PER_ADDRESS {
+        return Err(ApiError::too_many(
+            format!("登录失败次数过多，请 {THROTTLE_WINDOW_MINUTES} 分钟后再试"),
+            format!("too many failed sign-ins; try again in {THROTTLE_WINDOW_MINUTES} minutes"),
+        ));
+    }
+    let found = state.store.account_for_login(&login).await?;
+    let hash = found.as_ref().and_then(|(_, h)| h.clone());
+    let secret = secret.to_owned();
+    let matches = tokio::task::spawn_blocking(move || password::verify(&secret, hash.as_deref())).await?;
+    match found {
+        Some((account, _)) if matches => {
+            if account.disabled {
+                return Err(ApiError::new(ErrorCode::AccountDisabled, "该账号已停用", "this account is disabled"));
+            }
+            state.store.record_login(&account, Some(&caller.address)).await?;
+            Ok(account)
+        }
+        other => {
+            let account = other.map(|(a, _)| a);
+            state.store.record_login_failure(&login, &caller.address, account.as_ref()).await?;
+            Err(wrong())
+        }
+    }
+}
+
+/// Hashes a new password off the async threads (argon2 is deliberately slow).
+///
+/// # Errors
+/// The password breaks the rules (400 naming `field`), or hashing failed.
+async fn new_password_hash(field: &str, secret: &str) -> Result<String, ApiError> {
+    check_password(secret).map_err(|e| ApiError::invalid(field, &e))?;
+    let secret = secret.to_owned();
+    tokio::task::spawn_blocking(move || password::hash(&secret))
+        .await?
+        .map_err(|e| ApiError::internal(&std::io::Error::other(e.to_string())))
+}
+
+/// Where a role lands after signing in.
+#[must_use]
+fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Sme => "/sme/applications",
+        Role::Institution => "/bank/inbox",
+        Role::Agency => "/agency/products",
+        Role::Operator => "/admin/reviews",
+    }
+}
+
+/// Registers an SME user with its enterprise and signs it in.
+///
+/// # Errors
+/// 400 naming bad fields, 409 when the login is taken or the enterprise already has an account.
+async fn register_enterprise(
+    state: &AppState,
+    caller: &Caller,
+    session: &Session,
+    login: &str,
+    secret: &str,
+    profile: &EnterpriseProfile,
+) -> Result<(Account, String), ApiError> {
+    let mut errors = FieldErrors::default();
+    let login = errors.check("login", normalize_login(login));
+    errors.check("password", check_password(secret));
+    if profile.uscc.is_none() {
+        errors.push("profile.uscc", ValueError::Empty);
+    }
+    if profile.name.trim().is_empty() {
+        errors.push("profile.name", ValueError::Empty);
+    }
+    let (Some(login), true) = (login, errors.is_empty()) else { return Err(errors.into()) };
+    let hash = new_password_hash("password", secret).await?;
+    let account = state.store.register_enterprise(profile, &login, &hash, Some(&caller.address)).await?;
+    let csrf = auth::sign_in(session, account.id).await?;
+    Ok((account, csrf))
+}
+
+/// Signs the caller out: the act is audited (when someone was signed in) and the session deleted.
+///
+/// # Errors
+/// Database or session store failure.
+async fn sign_out(state: &AppState, caller: &Caller, session: &Session) -> Result<(), ApiError> {
+    if let Some(p) = &caller.principal {
+        state.store.audit(&caller.audit(p, "logout")).await?;
+    }
+    auth::sign_out(session).await
+}
+
+/// The account an invitation link is for.
+///
+/// # Errors
+/// 404 for an unknown or expired invitation; database failure.
+async fn invited(state: &AppState, token: &str) -> Result<Account, ApiError> {
+    state
+        .store
+        .account_for_invite(&password::digest(token))
+        .await?
+        .ok_or_else(|| ApiError::not_found("邀请链接（可能已过期）", "invitation (it may have expired)"))
+}
+
+/// Sets the first password of an invited account; the invitation ends.
+///
+/// # Errors
+/// 404 for an unknown or expired invitation, 400 for a password breaking the rules.
+async fn use_invite(state: &AppState, caller: &Caller, token: &str, secret: &str) -> Result<Account, ApiError> {
+    let account = invited(state, token).await?;
+    let hash = new_password_hash("password", secret).await?;
+    let event = caller.audit(&account.principal(), "account.password_set");
+    state.store.set_password(account.id, &hash, &event).await?;
+    Ok(account)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccountBody {
+    pub login: String,
+    pub display_name: String,
+    /// `institution`, `agency` or `operator` (SMEs register themselves).
+    pub role: String,
+    /// The lender (role `institution`) or guarantee agency (role `agency`).
+    pub institution_id: Option<i64>,
+    /// A first password; without one, an invitation link is returned (valid 7 days).
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedAccount {
+    pub account: AccountView,
+    /// The invitation path to hand to the person (shown once), when no password was given.
+    pub invite_path: Option<String>,
+}
+
+/// Creates an institution, agency or operator account (the operator's act).
+///
+/// # Errors
+/// 400 naming bad fields, 409 for a taken login or an institution of the wrong kind.
+async fn create_account(
+    state: &AppState,
+    caller: &Caller,
+    operator: &Principal,
+    body: &NewAccountBody,
+) -> Result<CreatedAccount, ApiError> {
+    require(operator, &[Role::Operator])?;
+    create_staff_account(&state.store, body, caller.audit(operator, "account.create")).await
+}
+
+/// Checks and creates an institution, agency or operator account, audited as `event`: the operator's act
+/// on the site, or `finmart create-account` (how a new deployment gets its first operator).
+///
+/// # Errors
+/// 400 naming bad fields, 409 for a taken login or an institution of the wrong kind.
+pub async fn create_staff_account(
+    store: &Store,
+    body: &NewAccountBody,
+    event: AuditEvent<'_>,
+) -> Result<CreatedAccount, ApiError> {
+    let mut errors = FieldErrors::default();
+    let login = errors.check("login", normalize_login(&body.login));
+    let name = body.display_name.trim();
+    if name.is_empty() {
+        errors.push("display_name", ValueError::Empty);
+    } else if name.chars().count() > 100 {
+        errors.push("display_name", ValueError::TooLarge { max: "100 个字符".to_owned() });
+    }
+    let role = errors.check("role", Role::parse(&body.role).map_err(ValueError::from));
+    if role == Some(Role::Sme) {
+        errors.push("role", ValueError::Invalid("企业用户请自行注册".to_owned()));
+    }
+    if matches!(role, Some(Role::Institution | Role::Agency)) && body.institution_id.is_none() {
+        errors.push("institution_id", ValueError::Empty);
+    }
+    if let Some(secret) = &body.password {
+        errors.check("password", check_password(secret));
+    }
+    let (Some(login), Some(role), true) = (login, role, errors.is_empty()) else { return Err(errors.into()) };
+    let (password_hash, invite, invite_expires_at) = match &body.password {
+        Some(secret) => (Some(new_password_hash("password", secret).await?), None, None),
+        None => (None, Some(password::secret(24)), Some(Utc::now() + Duration::days(INVITE_DAYS))),
+    };
+    let new = NewAccount {
+        login,
+        display_name: name.to_owned(),
+        role,
+        enterprise_id: None,
+        institution_id: if role == Role::Operator { None } else { body.institution_id },
+        password_hash,
+        invite_hash: invite.as_deref().map(password::digest),
+        invite_expires_at,
+    };
+    let event = match new.institution_id {
+        Some(id) => event.institution(id),
+        None => event,
+    };
+    let account = store.create_account(&new, Some(&event)).await?;
+    Ok(CreatedAccount { account: AccountView::from(&account), invite_path: invite.map(|t| format!("/invite/{t}")) })
+}
+
+/// Disables or re-enables an account (operator only; not one's own).
+///
+/// # Errors
+/// 403 for anyone but the operator or for one's own account, 404 for no such account.
+async fn set_disabled(
+    state: &AppState,
+    caller: &Caller,
+    operator: &Principal,
+    id: i64,
+    disabled: bool,
+) -> Result<Account, ApiError> {
+    require(operator, &[Role::Operator])?;
+    if id == operator.account_id {
+        return Err(ApiError::conflict("不能停用自己的账号", "you cannot disable your own account"));
+    }
+    let event = caller.audit(operator, if disabled { "account.disable" } else { "account.enable" });
+    Ok(state.store.set_account_disabled(id, disabled, &event).await?)
+}
+
+/// An API token as its institution sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<&finmart_store::ApiTokenInfo> for TokenView {
+    fn from(t: &finmart_store::ApiTokenInfo) -> Self {
+        Self {
+            id: t.id,
+            name: t.name.clone(),
+            prefix: t.prefix.clone(),
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// A new token: the secret is shown this once and never stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewTokenView {
+    pub token: TokenView,
+    /// Send as `Authorization: Bearer <secret>`.
+    pub secret: String,
+}
+
+/// The institution user behind a token-management request: tokens are managed by people in a session,
+/// never by a token.
+fn token_manager(p: &Principal, caller: &Caller) -> Result<i64, ApiError> {
+    let institution = lender_of(p)?;
+    if caller.via_token { Err(ApiError::forbidden()) } else { Ok(institution) }
+}
+
+/// Creates an API token for the caller's institution.
+///
+/// # Errors
+/// 403 for anyone but an institution user in a session; 400 for a bad name.
+async fn create_token(state: &AppState, caller: &Caller, p: &Principal, name: &str) -> Result<NewTokenView, ApiError> {
+    let institution = token_manager(p, caller)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(ApiError::invalid("name", &ValueError::Invalid("名称须为 1–60 个字符".to_owned())));
+    }
+    let secret = format!("{}{}", auth::TOKEN_PREFIX, password::secret(24));
+    let prefix: String = secret.chars().take(12).collect();
+    let event = caller.audit(p, "api_token.create");
+    let token = state.store.create_api_token(institution, name, &prefix, &password::digest(&secret), &event).await?;
+    Ok(NewTokenView { token: TokenView::from(&token), secret })
+}
+
+/// Revokes one of the caller's institution's tokens; it stops working at once.
+///
+/// # Errors
+/// 403 for anyone but an institution user in a session; 404 for another institution's token.
+async fn revoke_token(state: &AppState, caller: &Caller, p: &Principal, id: i64) -> Result<(), ApiError> {
+    let institution = token_manager(p, caller)?;
+    let event = caller.audit(p, "api_token.revoke");
+    Ok(state.store.revoke_api_token(institution, id, &event).await?)
+}
+
+/// The audit entries the principal may read: everything for the operator, its own party's otherwise.
+///
+/// # Errors
+/// Database failure.
+async fn audit_entries(
+    state: &AppState,
+    p: &Principal,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<AuditEntry>, ApiError> {
+    let mut query = AuditQuery { before, limit, ..AuditQuery::default() };
+    match p.role {
+        Role::Operator => {}
+        Role::Sme => query.enterprise_id = Some(enterprise_of(p)?),
+        Role::Institution | Role::Agency => {
+            query.institution_id = Some(p.institution_id.ok_or_else(ApiError::forbidden)?)
+        }
+    }
+    Ok(state.store.audit_log(query).await?)
+}
+
+/// One audit entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditView {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub account_id: Option<i64>,
+    pub role: Option<String>,
+    pub action: String,
+    pub subject_kind: String,
+    pub subject_id: Option<i64>,
+    pub enterprise_id: Option<i64>,
+    pub institution_id: Option<i64>,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+impl From<AuditEntry> for AuditView {
+    fn from(e: AuditEntry) -> Self {
+        Self {
+            id: e.id,
+            at: e.at,
+            account_id: e.account_id,
+            role: e.role,
+            action: e.action,
+            subject_kind: e.subject_kind,
+            subject_id: e.subject_id,
+            enterprise_id: e.enterprise_id,
+            institution_id: e.institution_id,
+            detail: e.detail,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::feature;
+    use crate::http::templates::Templates;
+    use serde_json::json;
+
+    /// The account pages render with the context their handlers give (a broken template is a 500).
+    #[test]
+    fn account_pages_render() {
+        let templates = Templates::new(&[feature().templates]);
+        let frame = json!({"v": "1", "en": false, "switch_href": "/x?lang=en", "csrf": "t", "user": {"name": "n", "role": "operator", "role_label": "运营", "role_label_en": "Operator"}});
+        for (name, extra) in [
+            ("login.html", json!({"next": "/"})),
+            ("register.html", json!({"choices": {"districts": [], "industries": []}})),
+            ("invite.html", json!({"account": {"login": "a@b.cn", "display_name": "A", "role": "x"}})),
+            (
+                "admin_accounts.html",
+                json!({"accounts": [{"id": 1, "login": "a@b.cn", "display_name": "A", "role": "r", "role_en": "r", "disabled": false, "invited": true}], "lenders": [{"id": 1, "name": "x"}], "agencies": []}),
+            ),
+            ("tokens.html", json!({"tokens": [{"id": 1, "name": "x", "prefix": "fmt_", "created": "2026"}]})),
+            (
+                "audit.html",
+                json!({"entries": [{"id": 1, "at": "x", "label": "登录", "action": "login", "subject": "account 1", "detail": ""}], "next": null, "all": true}),
+            ),
+        ] {
+            let mut context = frame.clone();
+            for (k, v) in extra.as_object().unwrap() {
+                context[k] = v.clone();
+            }
+            if let Err(e) = templates.render(name, &context) {
+                panic!("{name}: {e:#}");
+            }
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! The account pages: 登录, 注册, 设置密码 (invitation), 退出, the operator's 账号管理, an institution's
+//! API 令牌, and 操作日志 (audit log). Forms post back to their own path; success redirects (303), a bad
+//! form is shown again with the reasons beside the fields (400).
+
+use super::{
+    NewAccountBody, audit_entries, authenticate, create_account, create_token, home_of, invited, register_enterprise,
+    revoke_token, set_disabled, sign_out, token_manager, use_invite,
+};
+use crate::http::auth::{self, Auth, Caller, require};
+use crate::http::error::ApiError;
+use crate::http::extract::{Id, parse_id};
+use crate::http::format::{options, parse_wan, shanghai};
+use crate::http::forms::{Form, see_other};
+use crate::http::page::{Page, PageResult, object};
+use crate::http::state::{AppState, today};
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use finmart_domain::{
+    District, EnterpriseProfile, Fen, FieldErrors, Industry, InstitutionKind, Labelled, Principal, Role, Uscc,
+    ValueError,
+};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use tower_sessions::Session;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/register", get(register_page).post(register_submit))
+        .route("/invite/{token}", get(invite_page).post(invite_submit))
+        .route("/me", get(me))
+        .route("/admin/accounts", get(accounts_page).post(accounts_create))
+        .route("/admin/accounts/{id}/{action}", post(accounts_toggle))
+        .route("/bank/tokens", get(tokens_page).post(tokens_create))
+        .route("/bank/tokens/{id}/revoke", post(tokens_revoke))
+        .route("/audit", get(audit_page))
+}
+
+/// A local path to go on to after signing in (never another site).
+fn safe_next(next: &str) -> Option<&str> {
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
+}
+
+/// The fields of a posted form to show again: all but the passwords and the CSRF token.
+fn values_without_secrets(form: &Form) -> Map<String, Value> {
+    form.0
+        .iter()
+        .filter(|(k, _)| !k.starts_with("password") && *k != "csrf")
+        .map(|(k, v)| (k.clone(), v.clone().into()))
+        .collect()
+}
+
+/// The message beside the repeated password when the two differ.
+fn passwords_differ(page: &Page) -> Map<String, Value> {
+    object(json!({"password2": page.pick("两次输入的密码不一致", "the passwords differ")}))
+}
+
+async fn login_page(caller: Caller, session: Session, page: Page) -> PageResult {
+    if let Some(p) = &caller.principal {
+        return Ok(see_other(home_of(p.role)));
+    }
+    let csrf = auth::ensure_csrf(&session).await?;
+    let next = Form::of_query(page.query()).field("next").to_owned();
+    page.show("login.html", object(json!({"csrf": csrf, "next": next, "page": "login"})))
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    session: Session,
+    page: Page,
+    form: Form,
+) -> PageResult {
+    let e = match authenticate(&state, &caller, form.field("login"), form.field("password")).await {
+        Ok(account) => {
+            auth::sign_in(&session, account.id).await?;
+            return Ok(see_other(safe_next(form.field("next")).unwrap_or(home_of(account.role))));
+        }
+        Err(e) if e.status.is_client_error() => e,
+        Err(e) => return Err(e),
+    };
+    let context = object(json!({
+        "errors": page.error_messages(&e), "values": {"login": form.field("login")}, "next": form.field("next"),
+    }));
+    page.at("/login").show_with(e.status, "login.html", context)
+}
+
+async fn logout(State(state): State<AppState>, caller: Caller, session: Session) -> PageResult {
+    sign_out(&state, &caller, &session).await?;
+    Ok(see_other("/"))
+}
+
+async fn me(Auth(p): Auth) -> Response {
+    see_other(home_of(p.role))
+}
+
+fn register_choices() -> Value {
+    json!({"districts": options::<District>(), "industries": options::<Industry>()})
+}
+
+async fn register_page(session: Session, page: Page) -> PageResult {
+    let csrf = auth::ensure_csrf(&session).await?;
+    page.show("register.html", object(json!({"csrf": csrf, "choices": register_choices(), "page": "register"})))
+}
+
+/// The profile the registration form describes, or every bad field.
+fn registration_profile(form: &Form) -> Result<EnterpriseProfile, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let name = form.field("name").trim();
+    if name.is_empty() {
+        errors.push("name", ValueError::Empty);
+    }
+    let uscc = errors.check("uscc", Uscc::parse(form.field("uscc")));
+    let district = errors.check("district", District::parse(form.field("district")).map_err(ValueError::from));
+    let industry = errors.check("industry", Industry::parse(form.field("industry")).map_err(ValueError::from));
+    let established = errors.check(
+        "established",
+        form.field("established")
+            .trim()
+            .parse::<chrono::NaiveDate>()
+            .map_err(|_| ValueError::Invalid("请按 2020-01-31 的格式填写日期".to_owned())),
+    );
+    if established.is_some_and(|d| d > today()) {
+        errors.push("established", ValueError::Invalid("成立日期不能晚于今天".to_owned()));
+    }
+    let employees = errors.check(
+        "employees",
+        form.field("employees")
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| ValueError::NotANumber(form.field("employees").chars().take(20).collect())),
+    );
+    let revenue: Option<Fen> = errors.check("revenue", parse_wan(form.field("revenue")));
+    let (Some(uscc), Some(district), Some(industry), Some(established), Some(employees), Some(revenue), true) =
+        (uscc, district, industry, established, employees, revenue, errors.is_empty())
+    else {
+        return Err(errors);
+    };
+    let profile = json!({
+        "uscc": uscc, "name": name, "district": district, "industry": industry, "established": established,
+        "employees": employees, "revenue": revenue,
+    });
+    serde_json::from_value(profile).map_err(|e| {
+        let mut errors = FieldErrors::default();
+        errors.push("form", ValueError::Invalid(e.to_string()));
+        errors
+    })
+}
+
+async fn register_submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    session: Session,
+    page: Page,
+    form: Form,
+) -> PageResult {
+    let mut errors = match registration_profile(&form) {
+        Err(e) => page.field_messages(&e),
+        Ok(_) if form.field("password") != form.field("password2") => passwords_differ(&page),
+        Ok(profile) => {
+            let (login, password) = (form.field("login"), form.field("password"));
+            match register_enterprise(&state, &caller, &session, login, password, &profile).await {
+                Ok(_) => return Ok(see_other("/sme/profile")),
+                // The API names profile fields `profile.x`; the form names them `x`.
+                Err(e) if e.status.is_client_error() => page
+                    .error_messages(&e)
+                    .into_iter()
+                    .map(|(k, v)| (k.trim_start_matches("profile.").to_owned(), v))
+                    .collect(),
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    if errors.is_empty() {
+        errors.insert("form".into(), "?".into());
+    }
+    let context =
+        object(json!({"errors": errors, "values": values_without_secrets(&form), "choices": register_choices()}));
+    page.at("/register").show_with(StatusCode::BAD_REQUEST, "register.html", context)
+}
+
+async fn invite_page(
+    State(state): State<AppState>,
+    session: Session,
+    page: Page,
+    Path(token): Path<String>,
+) -> PageResult {
+    let account = invited(&state, &token).await?;
+    let csrf = auth::ensure_csrf(&session).await?;
+    let account =
+        json!({"login": account.login, "display_name": account.display_name, "role": account.role.label_zh()});
+    page.show("invite.html", object(json!({"csrf": csrf, "account": account})))
+}
+
+async fn invite_submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    session: Session,
+    page: Page,
+    Path(token): Path<String>,
+    form: Form,
+) -> PageResult {
+    let errors = if form.field("password") == form.field("password2") {
+        match use_invite(&state, &caller, &token, form.field("password")).await {
+            Ok(account) => {
+                auth::sign_in(&session, account.id).await?;
+                return Ok(see_other(home_of(account.role)));
+            }
+            Err(e) if e.status == StatusCode::BAD_REQUEST => page.error_messages(&e),
+            Err(e) => return Err(e),
+        }
+    } else {
+        passwords_differ(&page)
+    };
+    let page = page.at(&format!("/invite/{token}"));
+    page.show_with(StatusCode::BAD_REQUEST, "invite.html", object(json!({"errors": errors})))
+}
+
+async fn accounts_context(state: &AppState) -> PageResult<Map<String, Value>> {
+    let accounts = state.store.accounts(None).await?;
+    let institutions = state.store.institutions().await?;
+    let names: HashMap<i64, &str> = institutions.iter().map(|i| (i.id, i.name.as_str())).collect();
+    let rows: Vec<Value> = accounts
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id, "login": a.login, "display_name": a.display_name, "role": a.role.label_zh(),
+                "role_en": a.role.label_en(), "party": a.institution_id.and_then(|i| names.get(&i).copied()),
+                "enterprise_id": a.enterprise_id, "disabled": a.disabled, "invited": a.invited,
+                "last_login": a.last_login_at.map(shanghai),
+            })
+        })
+        .collect();
+    let of_kind = |agency: bool| -> Vec<Value> {
+        institutions
+            .iter()
+            .filter(|i| (i.kind == InstitutionKind::GuaranteeAgency) == agency)
+            .map(|i| json!({"id": i.id, "name": i.name}))
+            .collect()
+    };
+    Ok(object(json!({"accounts": rows, "lenders": of_kind(false), "agencies": of_kind(true), "page": "admin"})))
+}
+
+async fn accounts_page(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
+    require(&p, &[Role::Operator])?;
+    page.show("admin_accounts.html", accounts_context(&state).await?)
+}
+
+async fn accounts_create(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    page: Page,
+    form: Form,
+) -> PageResult {
+    require(&p, &[Role::Operator])?;
+    let role = form.field("role");
+    let institution_id = match role {
+        "institution" => form.field("lender_id").parse().ok(),
+        "agency" => form.field("agency_id").parse().ok(),
+        _ => None,
+    };
+    let body = NewAccountBody {
+        login: form.field("login").to_owned(),
+        display_name: form.field("display_name").to_owned(),
+        role: role.to_owned(),
+        institution_id,
+        password: Some(form.field("password").to_owned()).filter(|p| !p.is_empty()),
+    };
+    let created = create_account(&state, &caller, &p, &body).await;
+    let mut context = accounts_context(&state).await?;
+    let status = match created {
+        Ok(created) => {
+            context
+                .insert("created".into(), json!({"login": created.account.login, "invite_path": created.invite_path}));
+            StatusCode::OK
+        }
+        Err(e) if e.status.is_client_error() => {
+            context.insert("errors".into(), page.error_messages(&e).into());
+            context.insert("values".into(), values_without_secrets(&form).into());
+            e.status
+        }
+        Err(e) => return Err(e),
+    };
+    page.at("/admin/accounts").show_with(status, "admin_accounts.html", context)
+}
+
+async fn accounts_toggle(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    Path((id, action)): Path<(String, String)>,
+) -> PageResult {
+    let disabled = match action.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return Err(ApiError::not_found("页面", "page")),
+    };
+    set_disabled(&state, &caller, &p, parse_id("id", &id)?, disabled).await?;
+    Ok(see_other("/admin/accounts"))
+}
+
+async fn tokens_context(state: &AppState, caller: &Caller, p: &Principal) -> PageResult<Map<String, Value>> {
+    let tokens = state.store.api_tokens(token_manager(p, caller)?).await?;
+    let rows: Vec<Value> = tokens
+        .iter()
+        .map(|t| {
+            json!({"id": t.id, "name": t.name, "prefix": t.prefix, "created": shanghai(t.created_at),
+                "last_used": t.last_used_at.map(shanghai), "revoked": t.revoked_at.map(shanghai)})
+        })
+        .collect();
+    Ok(object(json!({"tokens": rows, "page": "tokens"})))
+}
+
+async fn tokens_page(State(state): State<AppState>, Auth(p): Auth, caller: Caller, page: Page) -> PageResult {
+    page.show("tokens.html", tokens_context(&state, &caller, &p).await?)
+}
+
+async fn tokens_create(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    page: Page,
+    form: Form,
+) -> PageResult {
+    let created = create_token(&state, &caller, &p, form.field("name")).await;
+    let mut context = tokens_context(&state, &caller, &p).await?;
+    let status = match created {
+        Ok(created) => {
+            context.insert("secret".into(), created.secret.into());
+            StatusCode::OK
+        }
+        Err(e) if e.status.is_client_error() => {
+            context.insert("errors".into(), page.error_messages(&e).into());
+            e.status
+        }
+        Err(e) => return Err(e),
+    };
+    page.at("/bank/tokens").show_with(status, "tokens.html", context)
+}
+
+async fn tokens_revoke(State(state): State<AppState>, Auth(p): Auth, caller: Caller, Id(id): Id) -> PageResult {
+    revoke_token(&state, &caller, &p, id).await?;
+    Ok(see_other("/bank/tokens"))
+}
+
+/// What each audited action is called on the page.
+fn action_label(action: &str) -> &str {
+    match action {
+        "login" => "登录",
+        "login.failed" => "登录失败",
+        "logout" => "退出",
+        "account.register" => "注册",
+        "account.create" => "创建账号",
+        "account.disable" => "停用账号",
+        "account.enable" => "启用账号",
+        "account.password_set" => "设置密码",
+        "api_token.create" => "创建 API 令牌",
+        "api_token.revoke" => "吊销 API 令牌",
+        "profile.view" => "查看企业画像",
+        "consent.grant" => "授权查看",
+        "consent.revoke" => "撤回授权",
+        a if a.starts_with("product.") => "产品变更",
+        a if a.starts_with("application.") => "申请状态变更",
+        a if a.starts_with("need.") || a.starts_with("offer.") => "融资需求",
+        other => other,
+    }
+}
+
+async fn audit_page(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
+    let before = Form::of_query(page.query()).get("before").and_then(|v| v.parse::<i64>().ok());
+    let entries = audit_entries(&state, &p, before, 100).await?;
+    let next = entries.last().map(|e| e.id).filter(|_| entries.len() == 100);
+    let rows: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            json!({"id": e.id, "at": shanghai(e.at), "action": e.action, "label": action_label(&e.action),
+                "role": e.role.as_deref().and_then(|r| Role::parse(r).ok()).map(|r| r.label_zh()),
+                "account_id": e.account_id, "subject": format!("{} {}", e.subject_kind, e.subject_id.map(|i| i.to_string()).unwrap_or_default()),
+                "detail": if e.detail.as_object().is_some_and(|m| !m.is_empty()) { e.detail.to_string() } else { String::new() }})
+        })
+        .collect();
+    let context = object(json!({"entries": rows, "next": next, "all": p.is_operator(), "page": "audit"}));
+    page.show("audit.html", context)
+}

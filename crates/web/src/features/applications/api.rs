@@ -1,0 +1,319 @@
+//! The applications API: submit, list and read applications, move them a step, and the notifications.
+
+use super::{
+    ApplicationList, ApplicationView, NotificationList, NotificationView, SubmitInput, TransitionInput, UnreadCount,
+    action_of, detail_view, list_for, party_of, record_view, side_of, submit_application, take, visible,
+};
+use crate::http::auth::{Auth, Caller, enterprise_of};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{Id, Json, Query};
+use crate::http::params::{ApplicationListParams, amount_of, flag, rate_of, term_of};
+use crate::http::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use finmart_domain::ValueError;
+use finmart_store::Party;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The header that may carry the idempotency key instead of the body.
+const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(submit, list))
+        .routes(routes!(get_one))
+        .routes(routes!(transition))
+        .routes(routes!(notifications))
+        .routes(routes!(unread))
+        .routes(routes!(read_one))
+        .routes(routes!(read_all))
+}
+
+/// The body of `POST /api/v1/applications`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitBody {
+    pub product_id: i64,
+    /// Yuan: a number, or text as people write it (`500000`, `50万`).
+    #[schema(value_type = String, example = "500000")]
+    pub amount: Value,
+    /// Months: a number, or text (`12`, `3年`).
+    #[schema(value_type = String, example = "12")]
+    pub term: Value,
+    /// A loan purpose's machine name or Chinese label (`working_capital`, `流动资金周转`).
+    pub purpose: String,
+    #[serde(default)]
+    pub purpose_text: String,
+    /// Chosen by the client, at most 64 characters; or send the `Idempotency-Key` header. Submitting again
+    /// with the same key returns the same application (200 instead of 201).
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+/// Apply for a product (SME users). Submitting again with the same idempotency key returns the first
+/// application (200) instead of creating another (201); the same key with a different body is refused (409).
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications",
+    request_body = SubmitBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "The idempotency key, when not in the body")),
+    responses(
+        (status = 201, description = "Submitted", body = ApplicationView),
+        (status = 200, description = "Submitted before with this key: the same application", body = ApplicationView),
+        (status = 400, description = "A bad field, named in `field`", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not an SME user", body = ErrorBody),
+        (status = 404, description = "No such product", body = ErrorBody),
+        (status = 409, description = "Product not listed, or the key was used for another request", body = ErrorBody),
+    ),
+    tag = "applications"
+)]
+async fn submit(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    headers: HeaderMap,
+    Json(body): Json<SubmitBody>,
+) -> Result<(StatusCode, axum::Json<ApplicationView>), ApiError> {
+    let enterprise = enterprise_of(&p)?;
+    let header = headers.get(IDEMPOTENCY_HEADER).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
+    let key = match (body.idempotency_key.as_deref().map(str::trim).filter(|k| !k.is_empty()), header) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(ApiError::invalid(
+                "idempotency_key",
+                &ValueError::Invalid("请求体与 Idempotency-Key 请求头中的幂等键不一致".to_owned()),
+            ));
+        }
+        (Some(k), _) | (None, Some(k)) => Some(k.to_owned()),
+        (None, None) => None,
+    };
+    if state.store.product(body.product_id).await?.is_none() {
+        return Err(ApiError::not_found("产品", "product"));
+    }
+    let input = SubmitInput {
+        product_id: body.product_id,
+        amount: amount_of(&body.amount),
+        term: term_of(&body.term),
+        purpose: body.purpose,
+        purpose_text: body.purpose_text,
+        idempotency_key: key,
+    };
+    let (app, created) = submit_application(&state, &p, &caller, enterprise, &input).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, axum::Json(detail_view(&state, &app, &p).await?)))
+}
+
+/// The applications the caller may see: an SME's own, an institution's inbox, those on products an agency
+/// guarantees, or all (the operator), newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications",
+    params(ApplicationListParams),
+    responses(
+        (status = 200, body = ApplicationList),
+        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ),
+    tag = "applications"
+)]
+async fn list(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(params): Query<ApplicationListParams>,
+) -> Result<axum::Json<ApplicationList>, ApiError> {
+    let apps = list_for(&state, &p, &params.filter()?).await?;
+    let side = side_of(&p);
+    let items: Vec<ApplicationView> = apps.iter().map(|a| ApplicationView::of(a, side)).collect();
+    Ok(axum::Json(ApplicationList { total: items.len(), items }))
+}
+
+/// One application with its profile snapshot and timeline: for the applying enterprise, the product's
+/// institution (recorded as a view of the firm's profile), its guarantee agency and the operator.
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications/{id}",
+    params(("id" = i64, Path, description = "Application id")),
+    responses(
+        (status = 200, body = ApplicationView),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "No such application, or not the caller's", body = ErrorBody),
+    ),
+    tag = "applications"
+)]
+async fn get_one(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<axum::Json<ApplicationView>, ApiError> {
+    let app = visible(&state, &p, id).await?;
+    record_view(&state, &p, &caller, &app).await?;
+    Ok(axum::Json(detail_view(&state, &app, &p).await?))
+}
+
+/// The body of a transition.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionBody {
+    /// `accept` (受理), `approve`, `reject`, `disburse` (institution users); `withdraw` (the SME).
+    pub action: String,
+    /// Required to reject.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// To disburse: the amount paid out, in yuan (number or text).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "500000")]
+    pub amount: Option<Value>,
+    /// To disburse: the annual rate in percent (`"3.85"`).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "3.85")]
+    pub rate: Option<Value>,
+    /// To disburse: the term in months.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "12")]
+    pub term: Option<Value>,
+    /// To disburse: the day paid out (YYYY-MM-DD), not before the application.
+    #[serde(default)]
+    pub date: Option<String>,
+}
+
+/// A JSON value that may be absent: `null` and empty text count as not given.
+fn given(v: Option<&Value>) -> Option<&Value> {
+    v.filter(|v| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty()))
+}
+
+/// Move an application one step: the institution accepts (受理), approves, rejects (with a reason) or
+/// disburses (amount, rate, term, date); the SME withdraws before a final decision.
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications/{id}/transitions",
+    params(("id" = i64, Path, description = "Application id")),
+    request_body = TransitionBody,
+    responses(
+        (status = 200, description = "The application after the step", body = ApplicationView),
+        (status = 400, description = "A bad or missing field, named in `field`", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not this side's action, or a role that never acts", body = ErrorBody),
+        (status = 404, description = "No such application, or not the caller's", body = ErrorBody),
+        (status = 409, description = "Not allowed from the current state (reason in Chinese in `message`)", body = ErrorBody),
+    ),
+    tag = "applications"
+)]
+async fn transition(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    Id(id): Id,
+    Json(body): Json<TransitionBody>,
+) -> Result<axum::Json<ApplicationView>, ApiError> {
+    if side_of(&p).is_none() {
+        return Err(ApiError::forbidden());
+    }
+    let app = visible(&state, &p, id).await?;
+    let input = TransitionInput {
+        action: body.action,
+        reason: body.reason,
+        amount: given(body.amount.as_ref()).map(amount_of),
+        rate: given(body.rate.as_ref()).map(rate_of),
+        term: given(body.term.as_ref()).map(term_of),
+        date: body.date,
+    };
+    let app = take(&state, &p, &caller, &app, &action_of(&input)?).await?;
+    Ok(axum::Json(detail_view(&state, &app, &p).await?))
+}
+
+/// The notifications' parameters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct NotificationParams {
+    /// Only unread ones.
+    #[param(value_type = Option<bool>)]
+    unread: Option<String>,
+}
+
+/// The caller's notifications (SME and institution users), newest first, with the unread count.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notifications",
+    params(NotificationParams),
+    responses(
+        (status = 200, body = NotificationList),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not an SME or institution user", body = ErrorBody),
+    ),
+    tag = "notifications"
+)]
+async fn notifications(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(params): Query<NotificationParams>,
+) -> Result<axum::Json<NotificationList>, ApiError> {
+    let party = party_of(&p)?;
+    let unread_only = params.unread.as_deref().map(|v| flag(v, "unread")).transpose()?.unwrap_or(false);
+    let items = state.store.notifications_for(party, unread_only).await?;
+    let unread = state.store.unread_count(party).await?;
+    Ok(axum::Json(NotificationList { unread, items: items.iter().map(NotificationView::from).collect() }))
+}
+
+/// The unread count of `party`.
+async fn unread_of(state: &AppState, party: Party) -> Result<axum::Json<UnreadCount>, ApiError> {
+    Ok(axum::Json(UnreadCount { unread: state.store.unread_count(party).await? }))
+}
+
+/// How many unread notifications the caller has (what the menu shows); 0 for roles without notifications.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notifications/unread",
+    responses((status = 200, body = UnreadCount), (status = 401, body = ErrorBody)),
+    tag = "notifications"
+)]
+async fn unread(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Json<UnreadCount>, ApiError> {
+    match party_of(&p) {
+        Ok(party) => unread_of(&state, party).await,
+        Err(_) => Ok(axum::Json(UnreadCount { unread: 0 })),
+    }
+}
+
+/// Mark one notification read.
+#[utoipa::path(
+    post,
+    path = "/api/v1/notifications/{id}/read",
+    params(("id" = i64, Path, description = "Notification id")),
+    responses(
+        (status = 200, description = "The unread count after", body = UnreadCount),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "No such notification of the caller's", body = ErrorBody),
+    ),
+    tag = "notifications"
+)]
+async fn read_one(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Id(id): Id,
+) -> Result<axum::Json<UnreadCount>, ApiError> {
+    let party = party_of(&p)?;
+    state.store.mark_notification_read(party, id).await.map_err(|e| match e {
+        finmart_store::StoreError::NotFound { .. } => ApiError::not_found("通知", "notification"),
+        other => other.into(),
+    })?;
+    unread_of(&state, party).await
+}
+
+/// Mark every notification read.
+#[utoipa::path(
+    post,
+    path = "/api/v1/notifications/read-all",
+    responses((status = 200, body = UnreadCount), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    tag = "notifications"
+)]
+async fn read_all(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Json<UnreadCount>, ApiError> {
+    let party = party_of(&p)?;
+    state.store.mark_all_read(party).await?;
+    unread_of(&state, party).await
+}

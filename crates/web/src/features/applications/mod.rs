@@ -1,0 +1,544 @@
+//! Applications (SME → product): submitting with an idempotency key, the state machine's transitions,
+//! the bank's inbox, the SME's list with timelines, and in-app notifications.
+//!
+//! Who sees an application: the applying enterprise, the product's institution, the guarantee agency of the
+//! product, and the operator; anyone else is answered 404, as if it did not exist. Who acts: the
+//! institution accepts, approves, rejects and disburses; the enterprise withdraws. An institution user
+//! reading an application is a view of the firm's profile, and is logged as one.
+//!
+//! This file holds the views and the work the API (`api.rs`) and the pages (`pages.rs`) share: access,
+//! checking a submission or a transition (each caller parses amounts in its own unit), taking a step.
+
+mod api;
+mod pages;
+
+use crate::http::Feature;
+use crate::http::auth::{Caller, agency_of, enterprise_of, lender_of};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::format::{Label, parse_date, shanghai};
+use crate::http::state::AppState;
+use crate::template;
+use chrono::{DateTime, NaiveDate, Utc};
+use finmart_domain::{
+    ApplicationAction, Bps, Disbursement, Fen, FieldErrors, Labelled, LoanPurpose, Months, Principal, Role, Side,
+    TransitionError, ValueError,
+};
+use finmart_store::{
+    Application, ApplicationEvent, ApplicationFilter, MAX_IDEMPOTENCY_KEY_CHARS, NewApplication, Notification, Party,
+};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// The applications feature: its API, pages and templates.
+#[must_use]
+pub fn feature() -> Feature {
+    Feature {
+        api: api::router(),
+        pages: pages::router(),
+        templates: &[
+            template!("sme_applications_parts.html"),
+            template!("apply.html"),
+            template!("sme_applications.html"),
+            template!("sme_applications_detail.html"),
+            template!("bank_inbox.html"),
+            template!("bank_application.html"),
+            template!("notifications.html"),
+        ],
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Views
+
+/// A disbursement as reported by the lender.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DisbursementView {
+    pub amount_fen: i64,
+    pub amount_text: String,
+    pub amount_text_en: String,
+    pub rate_bps: u32,
+    /// e.g. `3.85%`.
+    pub rate_text: String,
+    pub term_months: u16,
+    pub term_text: String,
+    pub term_text_en: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+}
+
+impl From<&Disbursement> for DisbursementView {
+    fn from(d: &Disbursement) -> Self {
+        Self {
+            amount_fen: d.amount.fen(),
+            amount_text: d.amount.display_zh(),
+            amount_text_en: d.amount.display_en(),
+            rate_bps: d.rate.bps(),
+            rate_text: d.rate.percent_text(),
+            term_months: d.term.get(),
+            term_text: d.term.display_zh(),
+            term_text_en: d.term.display_en(),
+            date: d.date.to_string(),
+        }
+    }
+}
+
+/// One step of an application's timeline.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventView {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// Asia/Shanghai, to the minute.
+    pub at_text: String,
+    /// `null` for the submission.
+    pub from: Option<Label>,
+    pub to: Label,
+    /// `institution` or `enterprise`.
+    pub side: &'static str,
+    pub side_label: &'static str,
+    pub side_label_en: &'static str,
+    /// The reason of a rejection.
+    pub reason: Option<String>,
+    pub disbursement: Option<DisbursementView>,
+}
+
+impl From<&ApplicationEvent> for EventView {
+    fn from(e: &ApplicationEvent) -> Self {
+        let (side, side_label, side_label_en) = match e.side {
+            Side::Institution => ("institution", "金融机构", "Institution"),
+            Side::Enterprise => ("enterprise", "企业", "Enterprise"),
+        };
+        let disbursement = e
+            .note
+            .get("disbursement")
+            .and_then(|d| serde_json::from_value::<Disbursement>(d.clone()).ok())
+            .map(|d| DisbursementView::from(&d));
+        Self {
+            id: e.id,
+            at: e.at,
+            at_text: shanghai(e.at),
+            from: e.from.map(Label::of),
+            to: Label::of(e.to),
+            side,
+            side_label,
+            side_label_en,
+            reason: e.note.get("reason").and_then(Value::as_str).map(str::to_owned),
+            disbursement,
+        }
+    }
+}
+
+/// An application as the API returns it (lists leave out `profile` and `events`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApplicationView {
+    pub id: i64,
+    pub state: Label,
+    pub product_id: i64,
+    pub product_name: String,
+    pub family: Label,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub guarantee_agency_id: Option<i64>,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub amount_fen: i64,
+    pub amount_text: String,
+    pub amount_text_en: String,
+    pub term_months: u16,
+    pub term_text: String,
+    pub term_text_en: String,
+    pub purpose: Label,
+    pub purpose_text: String,
+    pub submitted_at: DateTime<Utc>,
+    /// Asia/Shanghai, to the minute.
+    pub submitted_at_text: String,
+    /// The first response is due by then (submission plus the product's decision days).
+    pub respond_by: DateTime<Utc>,
+    pub respond_by_text: String,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub disbursed_at: Option<DateTime<Utc>>,
+    pub disbursement: Option<DisbursementView>,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+    /// The offer on a posted need it came from.
+    pub offer_id: Option<i64>,
+    /// No first response by `respond_by` (超时未响应).
+    pub overdue: bool,
+    /// What the caller may do next: `accept`, `approve`, `reject`, `disburse`, `withdraw`.
+    pub actions: Vec<&'static str>,
+    /// The enterprise's profile as submitted (detail only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub profile: Option<Value>,
+    /// Every step, oldest first (detail only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<EventView>>,
+}
+
+/// The side a principal acts on, if any.
+fn side_of(p: &Principal) -> Option<Side> {
+    match p.role {
+        Role::Institution => Some(Side::Institution),
+        Role::Sme => Some(Side::Enterprise),
+        _ => None,
+    }
+}
+
+/// The calendar day (Asia/Shanghai) an application was submitted on: disbursements cannot predate it.
+fn submitted_day(app: &Application) -> NaiveDate {
+    finmart_domain::shanghai::date_of(app.submitted_at)
+}
+
+/// The actions `side` may take on `app` now, by asking the domain's machine.
+fn allowed_actions(app: &Application, side: Option<Side>) -> Vec<&'static str> {
+    let Some(side) = side else { return Vec::new() };
+    let day = submitted_day(app);
+    let probe = [
+        ApplicationAction::Accept,
+        ApplicationAction::Approve,
+        ApplicationAction::Reject { reason: "-".to_owned() },
+        ApplicationAction::Disburse(Disbursement { amount: app.amount, rate: Bps::ZERO, term: app.term, date: day }),
+        ApplicationAction::Withdraw,
+    ];
+    probe.iter().filter(|a| a.apply(app.state, side, day).is_ok()).map(ApplicationAction::name).collect()
+}
+
+impl ApplicationView {
+    fn of(app: &Application, side: Option<Side>) -> Self {
+        Self {
+            id: app.id,
+            state: Label::of(app.state),
+            product_id: app.product_id,
+            product_name: app.product_name.clone(),
+            family: Label::of(app.family),
+            institution_id: app.institution_id,
+            institution_name: app.institution_name.clone(),
+            guarantee_agency_id: app.guarantee_agency_id,
+            enterprise_id: app.enterprise_id,
+            enterprise_name: app.enterprise_name.clone(),
+            amount_fen: app.amount.fen(),
+            amount_text: app.amount.display_zh(),
+            amount_text_en: app.amount.display_en(),
+            term_months: app.term.get(),
+            term_text: app.term.display_zh(),
+            term_text_en: app.term.display_en(),
+            purpose: Label::of(app.purpose),
+            purpose_text: app.purpose_text.clone(),
+            submitted_at: app.submitted_at,
+            submitted_at_text: shanghai(app.submitted_at),
+            respond_by: app.respond_by,
+            respond_by_text: shanghai(app.respond_by),
+            first_response_at: app.first_response_at,
+            decided_at: app.decided_at,
+            disbursed_at: app.disbursed_at,
+            disbursement: app.disbursement.as_ref().map(DisbursementView::from),
+            reason: app.reason.clone(),
+            offer_id: app.offer_id,
+            overdue: app.overdue,
+            actions: allowed_actions(app, side),
+            profile: None,
+            events: None,
+        }
+    }
+}
+
+/// The application with its snapshot and timeline, for `p`.
+async fn detail_view(state: &AppState, app: &Application, p: &Principal) -> Result<ApplicationView, ApiError> {
+    let events = state.store.application_events(app.id).await?;
+    let mut view = ApplicationView::of(app, side_of(p));
+    view.profile = Some(serde_json::to_value(&app.profile).map_err(|e| ApiError::internal(&e))?);
+    view.events = Some(events.iter().map(EventView::from).collect());
+    Ok(view)
+}
+
+/// A list of applications.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApplicationList {
+    pub total: usize,
+    pub items: Vec<ApplicationView>,
+}
+
+/// A notification as the API returns it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotificationView {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub at_text: String,
+    /// `application_submitted`, `application_accepted`, …
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// The page it is about.
+    pub link: String,
+    pub read: bool,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Notification> for NotificationView {
+    fn from(n: &Notification) -> Self {
+        Self {
+            id: n.id,
+            at: n.at,
+            at_text: shanghai(n.at),
+            kind: n.kind.clone(),
+            title: n.title.clone(),
+            body: n.body.clone(),
+            link: n.link.clone(),
+            read: n.read_at.is_some(),
+            read_at: n.read_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NotificationList {
+    /// Unread notifications in all.
+    pub unread: u64,
+    pub items: Vec<NotificationView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnreadCount {
+    pub unread: u64,
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Access
+
+/// The application `id` if `p` may see it, else 404 (never revealing that it exists).
+///
+/// # Errors
+/// 404; database failure.
+async fn visible(state: &AppState, p: &Principal, id: i64) -> Result<Application, ApiError> {
+    let missing = || ApiError::not_found("申请", "application");
+    let app = state.store.application(id).await?.ok_or_else(missing)?;
+    let allowed = match p.role {
+        Role::Sme => p.enterprise() == Some(app.enterprise_id),
+        Role::Institution => p.lender() == Some(app.institution_id),
+        Role::Agency => p.agency().is_some() && p.agency() == app.guarantee_agency_id,
+        Role::Operator => true,
+    };
+    if allowed { Ok(app) } else { Err(missing()) }
+}
+
+/// Records that an institution user read the application's profile snapshot (no-op for other roles).
+///
+/// # Errors
+/// Database failure.
+async fn record_view(state: &AppState, p: &Principal, caller: &Caller, app: &Application) -> Result<(), ApiError> {
+    let Some(lender) = p.lender() else { return Ok(()) };
+    let event = caller
+        .audit(p, "profile.view")
+        .subject("application", app.id)
+        .enterprise(app.enterprise_id)
+        .institution(lender);
+    state
+        .store
+        .record_profile_view(app.enterprise_id, lender, Some(p.account_id), "application", Some(app.id), &event)
+        .await?;
+    Ok(())
+}
+
+/// Whose notifications a principal reads: its enterprise's or its institution's; 403 for other roles.
+///
+/// # Errors
+/// 403.
+fn party_of(p: &Principal) -> Result<Party, ApiError> {
+    match (p.enterprise(), p.lender()) {
+        (Some(id), _) => Ok(Party::Enterprise(id)),
+        (_, Some(id)) => Ok(Party::Institution(id)),
+        _ => Err(ApiError::forbidden()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Checking and taking steps (shared by the API and the forms)
+
+/// What a submission carries, from the API body or the form (amount and term parsed by the caller, each in
+/// its own unit: yuan in the API, 万元 on the form).
+#[derive(Debug, Clone)]
+struct SubmitInput {
+    product_id: i64,
+    amount: Result<Fen, ValueError>,
+    term: Result<Months, ValueError>,
+    purpose: String,
+    purpose_text: String,
+    idempotency_key: Option<String>,
+}
+
+/// A required value parsed by the caller: `None` when it was not given.
+fn required<T: Copy>(errors: &mut FieldErrors, field: &str, value: &Option<Result<T, ValueError>>) -> Option<T> {
+    match value {
+        None => {
+            errors.push(field, ValueError::Empty);
+            None
+        }
+        Some(Err(e)) => {
+            errors.push(field, e.clone());
+            None
+        }
+        Some(Ok(v)) => Some(*v),
+    }
+}
+
+/// Checks a submission field by field.
+///
+/// # Errors
+/// Every bad field.
+fn new_application(p: &Principal, enterprise_id: i64, input: &SubmitInput) -> Result<NewApplication, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let amount = required(&mut errors, "amount", &Some(input.amount.clone()));
+    let term = required(&mut errors, "term", &Some(input.term.clone()));
+    let purpose = if input.purpose.trim().is_empty() {
+        errors.push("purpose", ValueError::Empty);
+        None
+    } else {
+        LoanPurpose::parse(input.purpose.trim()).map_err(|e| errors.push("purpose", ValueError::from(e))).ok()
+    };
+    if input.purpose_text.trim().chars().count() > finmart_domain::MAX_NOTE_CHARS {
+        errors.push("purpose_text", ValueError::TooLarge { max: format!("{} 个字符", finmart_domain::MAX_NOTE_CHARS) });
+    }
+    let key = input.idempotency_key.as_deref().map(str::trim).unwrap_or_default();
+    if key.is_empty() {
+        errors.push(
+            "idempotency_key",
+            ValueError::Invalid("缺少幂等键（idempotency_key 或 Idempotency-Key 请求头）".to_owned()),
+        );
+    } else if key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
+        errors.push("idempotency_key", ValueError::TooLarge { max: format!("{MAX_IDEMPOTENCY_KEY_CHARS} 个字符") });
+    }
+    match (amount, term, purpose) {
+        (Some(amount), Some(term), Some(purpose)) if errors.is_empty() => Ok(NewApplication {
+            enterprise_id,
+            product_id: input.product_id,
+            applicant_account_id: p.account_id,
+            idempotency_key: key.to_owned(),
+            amount,
+            term,
+            purpose,
+            purpose_text: input.purpose_text.trim().to_owned(),
+            offer_id: None,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Checks and stores a submission for `p`'s enterprise: the application, and whether it is new (submitting
+/// again with the same idempotency key returns the first).
+///
+/// # Errors
+/// 400 for bad fields, 409 for a product not listed or a key used for another request.
+async fn submit_application(
+    state: &AppState,
+    p: &Principal,
+    caller: &Caller,
+    enterprise_id: i64,
+    input: &SubmitInput,
+) -> Result<(Application, bool), ApiError> {
+    let new = new_application(p, enterprise_id, input)?;
+    Ok(state.store.submit_application(&new, &caller.audit(p, "application.submit")).await?)
+}
+
+/// What a transition carries, from the API body or a form (`None`: not given; values parsed by the caller in
+/// its own units).
+#[derive(Debug, Clone, Default)]
+struct TransitionInput {
+    action: String,
+    reason: Option<String>,
+    amount: Option<Result<Fen, ValueError>>,
+    rate: Option<Result<Bps, ValueError>>,
+    term: Option<Result<Months, ValueError>>,
+    date: Option<String>,
+}
+
+/// The action a transition asks for, with its fields checked.
+///
+/// # Errors
+/// Every bad field (`action`, `amount`, `rate`, `term`, `date`; `reason` is checked by the machine).
+fn action_of(input: &TransitionInput) -> Result<ApplicationAction, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let action = match input.action.trim() {
+        "accept" => ApplicationAction::Accept,
+        "approve" => ApplicationAction::Approve,
+        "reject" => ApplicationAction::Reject { reason: input.reason.clone().unwrap_or_default() },
+        "withdraw" => ApplicationAction::Withdraw,
+        "disburse" => {
+            let amount = required(&mut errors, "amount", &input.amount);
+            let rate = required(&mut errors, "rate", &input.rate);
+            let term = required(&mut errors, "term", &input.term);
+            let date = required(&mut errors, "date", &Some(parse_date(input.date.as_deref().unwrap_or_default())));
+            match (amount, rate, term, date) {
+                (Some(amount), Some(rate), Some(term), Some(date)) => {
+                    ApplicationAction::Disburse(Disbursement { amount, rate, term, date })
+                }
+                _ => return Err(errors),
+            }
+        }
+        "" => {
+            errors.push("action", ValueError::Empty);
+            return Err(errors);
+        }
+        other => {
+            errors.push(
+                "action",
+                ValueError::Invalid(format!(
+                    "未知操作“{}”，可用：accept, approve, reject, disburse, withdraw",
+                    other.chars().take(20).collect::<String>()
+                )),
+            );
+            return Err(errors);
+        }
+    };
+    Ok(action)
+}
+
+/// Why `side` may not take `action` on `app` now, as an API error (403 for the wrong side, 409 for the
+/// wrong state, 400 for bad fields); `None` when the machine allows it.
+fn refusal(app: &Application, action: &ApplicationAction, side: Side) -> Option<ApiError> {
+    match action.apply(app.state, side, submitted_day(app)) {
+        Ok(_) => None,
+        Err(TransitionError::Invalid(errors)) => Some(errors.into()),
+        Err(e @ TransitionError::WrongSide(_)) => {
+            Some(ApiError::new(ErrorCode::Forbidden, e.message_zh(), e.to_string()))
+        }
+        Err(e) => Some(ApiError::conflict(e.message_zh(), e.to_string())),
+    }
+}
+
+/// Takes a transition for `p`: the side and party from the principal, refusals explained.
+///
+/// # Errors
+/// 403 for a role that never acts or the wrong side, 404 for an application not theirs, 409 for a state
+/// that does not allow it, 400 for bad fields.
+async fn take(
+    state: &AppState,
+    p: &Principal,
+    caller: &Caller,
+    app: &Application,
+    action: &ApplicationAction,
+) -> Result<Application, ApiError> {
+    let (side, party) = match (side_of(p), p.lender(), p.enterprise()) {
+        (Some(Side::Institution), Some(lender), _) => (Side::Institution, lender),
+        (Some(Side::Enterprise), _, Some(enterprise)) => (Side::Enterprise, enterprise),
+        _ => return Err(ApiError::forbidden()),
+    };
+    if let Some(refused) = refusal(app, action, side) {
+        return Err(refused);
+    }
+    let event = caller.audit(p, "application.transition");
+    Ok(state.store.transition_application(app.id, action, side, party, &event).await?)
+}
+
+/// The applications `p` may list, filtered.
+///
+/// # Errors
+/// Database failure.
+async fn list_for(state: &AppState, p: &Principal, filter: &ApplicationFilter) -> Result<Vec<Application>, ApiError> {
+    Ok(match p.role {
+        Role::Sme => state.store.applications_for_enterprise(enterprise_of(p)?, filter).await?,
+        Role::Institution => state.store.inbox(lender_of(p)?, filter).await?,
+        Role::Agency => state.store.applications_for_agency(agency_of(p)?, filter).await?,
+        Role::Operator => state.store.all_applications(filter).await?,
+    })
+}

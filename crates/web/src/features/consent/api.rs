@@ -1,0 +1,184 @@
+//! The SME's profile, consents and profile-view log: `/api/v1/me/profile`, `/api/v1/me/consents…`,
+//! `/api/v1/me/profile-views`.
+
+use super::{
+    ConsentsView, GrantBody, MyProfile, ProfileViewItem, VIEWS_DEFAULT, VIEWS_MAX, consent_target, consents_of,
+    save_profile, set_consent, stored,
+};
+use crate::http::auth::{Auth, Caller, enterprise_of};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{Json, Query};
+use crate::http::state::{AppState, today};
+use axum::extract::{Path, State};
+use finmart_domain::{EnterpriseProfile, ValueError};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(my_profile, update_my_profile))
+        .routes(routes!(my_consents, grant))
+        .routes(routes!(revoke))
+        .routes(routes!(my_profile_views))
+}
+
+/// The signed-in SME's profile.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/profile",
+    responses(
+        (status = 200, body = MyProfile),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an SME user", body = ErrorBody),
+    ),
+    tag = "privacy"
+)]
+async fn my_profile(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Json<MyProfile>, ApiError> {
+    let eid = enterprise_of(&p)?;
+    Ok(axum::Json(MyProfile::from(&stored(&state, eid).await?)))
+}
+
+/// Replaces the signed-in SME's profile (the whole `EnterpriseProfile`, amounts in fen). The credit code
+/// cannot change: leave `uscc` out or send the stored one.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/profile",
+    request_body(content = Object, description = "The whole profile, as `GET` returns it under `profile`"),
+    responses(
+        (status = 200, body = MyProfile),
+        (status = 400, description = "A bad field, named in `field` (every one in `errors`)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an SME user", body = ErrorBody),
+    ),
+    tag = "privacy"
+)]
+async fn update_my_profile(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Json(profile): Json<EnterpriseProfile>,
+) -> Result<axum::Json<MyProfile>, ApiError> {
+    let eid = enterprise_of(&p)?;
+    profile.validate(today())?;
+    Ok(axum::Json(MyProfile::from(&save_profile(&state, eid, profile).await?)))
+}
+
+/// The signed-in SME's consents: to every institution, to named ones, and the history.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/consents",
+    responses(
+        (status = 200, body = ConsentsView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an SME user", body = ErrorBody),
+    ),
+    tag = "privacy"
+)]
+async fn my_consents(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Json<ConsentsView>, ApiError> {
+    Ok(axum::Json(consents_of(&state, enterprise_of(&p)?).await?))
+}
+
+/// Lets one institution (`{"institution_id": 12}`) or every institution (`{"all": true}`) see the profile
+/// for reverse matching and posted needs. Granting what is already granted changes nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/consents",
+    request_body = GrantBody,
+    responses(
+        (status = 200, description = "The consents after the change", body = ConsentsView),
+        (status = 400, description = "Neither or both of `institution_id` and `all`, or a guarantee agency", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an SME user", body = ErrorBody),
+        (status = 404, description = "No such institution", body = ErrorBody),
+    ),
+    tag = "privacy"
+)]
+async fn grant(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    Json(body): Json<GrantBody>,
+) -> Result<axum::Json<ConsentsView>, ApiError> {
+    let eid = enterprise_of(&p)?;
+    let target = match (body.institution_id, body.all) {
+        (Some(id), None | Some(false)) => Some(id),
+        (None, Some(true)) => None,
+        _ => {
+            return Err(ApiError::invalid(
+                "institution_id",
+                &ValueError::Invalid("请给出 institution_id，或 \"all\": true（二者选一）".to_owned()),
+            ));
+        }
+    };
+    set_consent(&state, &p, &caller, target, true).await?;
+    Ok(axum::Json(consents_of(&state, eid).await?))
+}
+
+/// Withdraws the consent given to one institution (`/me/consents/12`) or to every institution
+/// (`/me/consents/all`), with immediate effect. Withdrawing what is not granted changes nothing.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/consents/{target}",
+    params(("target" = String, Path, description = "An institution id, or `all`")),
+    responses(
+        (status = 200, description = "The consents after the change", body = ConsentsView),
+        (status = 400, description = "Neither a number nor `all`", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an SME user", body = ErrorBody),
+    ),
+    tag = "privacy"
+)]
+async fn revoke(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    Path(target): Path<String>,
+) -> Result<axum::Json<ConsentsView>, ApiError> {
+    let eid = enterprise_of(&p)?;
+    set_consent(&state, &p, &caller, consent_target(&target)?, false).await?;
+    Ok(axum::Json(consents_of(&state, eid).await?))
+}
+
+/// The profile-view log's parameters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ViewsParams {
+    /// How many, 1–1000 (default 100).
+    #[param(value_type = Option<u64>)]
+    limit: Option<String>,
+}
+
+impl ViewsParams {
+    fn limit(&self) -> Result<u64, ApiError> {
+        let Some(v) = self.limit.as_deref() else { return Ok(VIEWS_DEFAULT) };
+        v.parse::<u64>()
+            .ok()
+            .filter(|n| (1..=VIEWS_MAX).contains(n))
+            .ok_or_else(|| ApiError::invalid("limit", &ValueError::Invalid(format!("应为 1 至 {VIEWS_MAX} 的整数"))))
+    }
+}
+
+/// Who viewed the signed-in SME's profile, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/profile-views",
+    params(ViewsParams),
+    responses(
+        (status = 200, body = Vec<ProfileViewItem>),
+        (status = 400, description = "A bad limit", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an SME user", body = ErrorBody),
+    ),
+    tag = "privacy"
+)]
+async fn my_profile_views(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(params): Query<ViewsParams>,
+) -> Result<axum::Json<Vec<ProfileViewItem>>, ApiError> {
+    let eid = enterprise_of(&p)?;
+    let views = state.store.profile_views(eid, params.limit()?).await?;
+    Ok(axum::Json(views.iter().map(ProfileViewItem::from).collect()))
+}

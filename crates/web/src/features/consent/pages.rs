@@ -1,0 +1,340 @@
+//! The SME's profile and consent pages: `/sme/profile`, `/sme/consent` and their form posts.
+
+use super::{ConsentsView, ProfileViewItem, VIEWS_DEFAULT, consent_target, save_profile, set_consent, stored};
+use crate::http::auth::{Auth, Caller, enterprise_of};
+use crate::http::error::ApiError;
+use crate::http::format::{Label, shanghai, wan_input};
+use crate::http::forms::{Form, errors_view, see_other};
+use crate::http::page::{Page, PageResult};
+use crate::http::profile_form::{choices, label_of, parse_match_form};
+use crate::http::state::{AppState, today};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use finmart_domain::{
+    EnterpriseProfile, Fen, FieldErrors, InstitutionKind, Labelled, OverdueHistory, Principal, ValueError,
+};
+use finmart_store::StoredEnterprise;
+use serde_json::{Map, Value, json};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sme/profile", get(profile_page).post(profile_submit))
+        .route("/sme/consent", get(consent_page).post(consent_submit))
+}
+
+fn tri(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "unknown",
+    }
+}
+
+fn codes<T: Labelled>(values: &[T]) -> Value {
+    Value::Array(values.iter().map(|v| Value::from(v.as_str())).collect())
+}
+
+/// The profile form's values for a stored profile (the inverse of the form's parsing).
+fn profile_values(p: &EnterpriseProfile) -> Map<String, Value> {
+    let opt_wan = |v: Option<Fen>| v.map(wan_input).unwrap_or_default();
+    let opt_count = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_default();
+    let (overdue, months) = match p.overdue {
+        None => ("unknown", String::new()),
+        Some(OverdueHistory::Never) => ("never", String::new()),
+        Some(OverdueHistory::MonthsAgo { months }) => ("months", months.to_string()),
+    };
+    let mut values = Map::new();
+    values.insert("name".into(), p.name.clone().into());
+    values.insert("district".into(), p.district.as_str().into());
+    values.insert("industry".into(), p.industry.as_str().into());
+    values.insert("established".into(), p.established.to_string().into());
+    values.insert("employees".into(), p.employees.to_string().into());
+    values.insert("revenue".into(), wan_input(p.revenue).into());
+    values.insert("tax_grade".into(), p.tax_credit_grade.map_or("unknown", |g| g.as_str()).into());
+    values.insert("borrowed".into(), tri(p.ever_borrowed).into());
+    values.insert("overdue".into(), overdue.into());
+    values.insert("overdue_months".into(), months.into());
+    values.insert("assets".into(), opt_wan(p.total_assets).into());
+    values.insert("liabilities".into(), opt_wan(p.total_liabilities).into());
+    values.insert("tax_paid".into(), opt_wan(p.tax_paid).into());
+    values.insert("patents".into(), opt_count(p.invention_patents).into());
+    values.insert("trademarks".into(), opt_count(p.trademarks).into());
+    values.insert("qual".into(), codes(&p.qualifications));
+    values.insert("sector".into(), codes(&p.sectors));
+    values.insert("receivables".into(), tri(p.has_core_receivables()).into());
+    values.insert("procurement".into(), tri(p.has_procurement_contract()).into());
+    values.insert("owned".into(), codes(&p.collateral));
+    values
+}
+
+/// The profile fields of the matching form (its need part is not on this page).
+const PROFILE_FIELDS: &[&str] = &[
+    "district",
+    "industry",
+    "established",
+    "employees",
+    "revenue",
+    "tax_grade",
+    "borrowed",
+    "overdue",
+    "overdue_months",
+    "assets",
+    "liabilities",
+    "tax_paid",
+    "patents",
+    "trademarks",
+    "qual",
+    "sector",
+    "receivables",
+    "procurement",
+    "owned",
+];
+
+/// The checkbox groups among them.
+const LIST_FIELDS: &[&str] = &["qual", "sector", "owned"];
+
+/// The profile a posted form describes, on top of the stored one (what the form does not ask is kept), or
+/// every bad field.
+fn profile_from_form(form: &Form, current: &EnterpriseProfile) -> Result<EnterpriseProfile, FieldErrors> {
+    // Only the profile part of the matching form is read: its need part takes its defaults.
+    let only_profile: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form.0.iter().filter(|(k, _)| PROFILE_FIELDS.contains(&k.as_str())))
+        .finish();
+    let parsed = parse_match_form(Some(&only_profile), today());
+    let mut errors = FieldErrors::default();
+    let name = form.field("name").trim().to_owned();
+    if name.is_empty() {
+        errors.push("name", ValueError::Empty);
+    } else if name.chars().count() > finmart_domain::MAX_TEXT_CHARS {
+        errors.push("name", ValueError::TooLarge { max: format!("{} 个字", finmart_domain::MAX_TEXT_CHARS) });
+    }
+    errors.0.extend(
+        parsed.errors.0.into_iter().filter(|e| e.field == "form" || PROFILE_FIELDS.contains(&e.field.as_str())),
+    );
+    let Some((mut profile, _)) = parsed.input.filter(|_| errors.is_empty()) else {
+        if errors.is_empty() {
+            errors.push("form", ValueError::Invalid("表单内容无效，请检查后重试".to_owned()));
+        }
+        return Err(errors);
+    };
+    profile.uscc.clone_from(&current.uscc);
+    profile.name = name;
+    profile.registered_capital = current.registered_capital;
+    profile.copyrights = current.copyrights;
+    profile.outstanding_loans = current.outstanding_loans;
+    // The form asks whether, not how much: an unchanged answer keeps the stored details.
+    if profile.has_core_receivables() == current.has_core_receivables() {
+        profile.receivables.clone_from(&current.receivables);
+    }
+    if profile.has_procurement_contract() == current.has_procurement_contract() {
+        profile.procurement_contracts.clone_from(&current.procurement_contracts);
+    }
+    Ok(profile)
+}
+
+/// The profile page: the form with `values`, and `errors` beside their fields and listed above.
+fn profile_form(
+    page: &Page,
+    firm: &StoredEnterprise,
+    values: Map<String, Value>,
+    errors: &FieldErrors,
+    saved: bool,
+    status: StatusCode,
+) -> PageResult {
+    let label = |field: &str| if field == "name" { ("企业名称", "Name") } else { label_of(field) };
+    let (by_field, list) = errors_view(errors, page.lang, label);
+    let mut context = Map::new();
+    context.insert("page".into(), "sme_profile".into());
+    context.insert("form".into(), Value::Object(values));
+    context.insert("errors".into(), Value::Object(by_field));
+    context.insert("error_list".into(), Value::Array(list));
+    context.insert("choices".into(), choices());
+    context.insert("uscc".into(), firm.profile.uscc.as_ref().map(|u| u.as_str().to_owned()).into());
+    context.insert("scale".into(), json!(firm.profile.scale().map(Label::of)));
+    context.insert("updated_at".into(), shanghai(firm.updated_at).into());
+    context.insert("saved".into(), saved.into());
+    page.show_with(status, "sme_profile.html", context)
+}
+
+async fn profile_page(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
+    let firm = stored(&state, enterprise_of(&p)?).await?;
+    let saved = Form::of_query(page.query()).get("saved").is_some();
+    profile_form(&page, &firm, profile_values(&firm.profile), &FieldErrors::default(), saved, StatusCode::OK)
+}
+
+async fn profile_submit(State(state): State<AppState>, Auth(p): Auth, page: Page, form: Form) -> PageResult {
+    let eid = enterprise_of(&p)?;
+    let firm = stored(&state, eid).await?;
+    let errors = match profile_from_form(&form, &firm.profile) {
+        Ok(profile) => match save_profile(&state, eid, profile).await {
+            Ok(_) => return Ok(see_other("/sme/profile?saved=1")),
+            Err(e) if e.status == StatusCode::BAD_REQUEST => {
+                let mut errors = FieldErrors::default();
+                for f in e.body.errors {
+                    let known = f.field == "name" || PROFILE_FIELDS.contains(&f.field.as_str());
+                    errors.push(if known { f.field } else { "form".to_owned() }, ValueError::Invalid(f.message));
+                }
+                if errors.is_empty() {
+                    errors.push("form", ValueError::Invalid(e.body.message));
+                }
+                errors
+            }
+            Err(e) => return Err(e),
+        },
+        Err(errors) => errors,
+    };
+    // Show what was typed again, beside the reasons.
+    let mut values = profile_values(&firm.profile);
+    for key in PROFILE_FIELDS.iter().chain(&["name"]) {
+        if LIST_FIELDS.contains(key) {
+            values.insert((*key).to_owned(), form.all(key).into());
+        } else if let Some(v) = form.get(key) {
+            values.insert((*key).to_owned(), v.into());
+        }
+    }
+    profile_form(&page.at("/sme/profile"), &firm, values, &errors, false, StatusCode::BAD_REQUEST)
+}
+
+async fn consent_page(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
+    consent_view(&state, &p, &page, Map::new(), StatusCode::OK).await
+}
+
+/// The consent page: who may see the profile, the institutions to choose from, and who looked.
+async fn consent_view(
+    state: &AppState,
+    p: &Principal,
+    page: &Page,
+    errors: Map<String, Value>,
+    status: StatusCode,
+) -> PageResult {
+    let eid = enterprise_of(p)?;
+    let consents = state.store.consents(eid).await?;
+    let views = state.store.profile_views(eid, VIEWS_DEFAULT).await?;
+    let institutions: Vec<Value> = state
+        .store
+        .institutions()
+        .await?
+        .into_iter()
+        .filter(|i| i.kind != InstitutionKind::GuaranteeAgency)
+        .map(|i| {
+            let granted = consents.institutions.iter().any(|c| c.institution_id == Some(i.id));
+            json!({"id": i.id, "name": i.name, "kind": Label::of(i.kind), "granted": granted})
+        })
+        .collect();
+    let mut context = Map::new();
+    context.insert("page".into(), "sme_consent".into());
+    context.insert("consents".into(), json!(ConsentsView::from(&consents)));
+    context.insert("institutions".into(), Value::Array(institutions));
+    context.insert("views".into(), json!(views.iter().map(ProfileViewItem::from).collect::<Vec<_>>()));
+    context.insert("errors".into(), Value::Object(errors));
+    context.insert("done".into(), Form::of_query(page.query()).get("done").into());
+    page.show_with(status, "sme_consent.html", context)
+}
+
+/// `POST /sme/consent`: `action` = `grant` | `revoke`, `target` = `all` | an institution id.
+async fn consent_submit(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    page: Page,
+    form: Form,
+) -> PageResult {
+    let result = async {
+        let target = consent_target(form.field("target")).map_err(|e| e.on_field("target"))?;
+        match form.field("action") {
+            "grant" => set_consent(&state, &p, &caller, target, true).await.map(|()| "granted"),
+            "revoke" => set_consent(&state, &p, &caller, target, false).await.map(|()| "revoked"),
+            other => Err(ApiError::invalid("action", &ValueError::Invalid(format!("未知操作“{other}”")))),
+        }
+    }
+    .await;
+    match result {
+        Ok(done) => Ok(see_other(&format!("/sme/consent?done={done}"))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            let page = page.at("/sme/consent");
+            consent_view(&state, &p, &page, page.error_messages(&e), e.status).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn stored() -> EnterpriseProfile {
+        serde_json::from_value(json!({
+            "name": "天津测试科技有限公司",
+            "district": "heping",
+            "industry": "software",
+            "sectors": ["new_materials"],
+            "established": "2019-05-20",
+            "registered_capital": 100_000_000,
+            "employees": 45,
+            "revenue": 1_234_500_000,
+            "total_assets": 3_000_000_000i64,
+            "total_liabilities": 1_500_000_000,
+            "tax_credit_grade": "A",
+            "tax_paid": 35_500_000,
+            "qualifications": ["high_tech", "specialised"],
+            "invention_patents": 3,
+            "copyrights": 7,
+            "collateral": ["real_estate"],
+            "receivables": [{"debtor": "核心企业甲", "amount": 80_000_000, "core_enterprise": true}],
+            "ever_borrowed": false,
+            "overdue": {"kind": "months_ago", "months": 30},
+        }))
+        .unwrap()
+    }
+
+    fn form_of(values: &Map<String, Value>) -> Form {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for (k, v) in values {
+            match v {
+                Value::Array(list) => {
+                    pairs.extend(list.iter().filter_map(Value::as_str).map(|s| (k.clone(), s.to_owned())));
+                }
+                Value::String(s) => pairs.push((k.clone(), s.clone())),
+                _ => {}
+            }
+        }
+        Form(pairs)
+    }
+
+    #[test]
+    fn a_stored_profile_fills_the_form_and_reads_back_the_same() {
+        let profile = stored();
+        let back = profile_from_form(&form_of(&profile_values(&profile)), &profile).unwrap();
+        assert_eq!(back, profile);
+        // Changing an answer replaces what the form cannot show.
+        let mut form = form_of(&profile_values(&profile));
+        for (k, v) in &mut form.0 {
+            if k == "receivables" {
+                *v = "no".to_owned();
+            }
+            if k == "employees" {
+                *v = "60人".to_owned();
+            }
+        }
+        let changed = profile_from_form(&form, &profile).unwrap();
+        assert_eq!(changed.receivables, Some(Vec::new()));
+        assert_eq!(changed.employees, 60);
+        assert_eq!(changed.copyrights, Some(7));
+    }
+
+    #[test]
+    fn a_bad_form_names_its_fields() {
+        let form = Form(vec![
+            ("name".to_owned(), String::new()),
+            ("employees".to_owned(), "abc".to_owned()),
+            ("revenue".to_owned(), "-1".to_owned()),
+        ]);
+        let Err(errors) = profile_from_form(&form, &stored()) else { panic!("refused") };
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "employees", "revenue"]);
+        assert!(errors.0.iter().all(|e| e.error.message_zh().chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))));
+    }
+}

@@ -1,0 +1,784 @@
+//! The dashboard pages: the agency's and the operator's dashboards (figures, charts' data, tables, export
+//! links, and for the operator the market watch), their lists of underlying applications, and the
+//! operator's yearly-target form.
+
+use super::figures::{self, DurationsView, Parsed, ShareView, UptakeView, granularity_name};
+use super::tables::{self, TableName};
+use super::{EXPORT_ROWS, applications_in, export_links, percent_number, table_view, watch};
+use crate::http::auth::{Auth, Caller, agency_of, require};
+use crate::http::error::ApiError;
+use crate::http::export::{Cell, Table};
+use crate::http::format::options;
+use crate::http::forms::{Form, see_other};
+use crate::http::lang::Lang;
+use crate::http::page::{Page, PageResult, switch_href};
+use crate::http::params::ApplicationListParams;
+use crate::http::state::AppState;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use finmart_domain::{
+    ApplicationState, District, EnterpriseScale, Industry, InstitutionKind, Principal, ProductFamily, Role,
+};
+use finmart_store::stats::Scope;
+use finmart_store::{ApplicationFilter, ListCursor, StoreError};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/agency/dashboard", get(agency_dashboard))
+        .route("/agency/dashboard/applications", get(agency_applications))
+        .route("/admin/dashboard", get(admin_dashboard))
+        .route("/admin/dashboard/applications", get(admin_applications))
+        .route("/admin/dashboard/target", post(target_submit))
+}
+
+/// The most applications a list page shows, and the most an export writes (the store's largest page).
+const PAGE_ROWS: u64 = 200;
+/// The most rows a breakdown shows on a page (largest first), in its table, its chart and the market's
+/// product choices; exports and the API hold every row.
+const BREAKDOWN_ROWS: usize = 100;
+
+/// The filters of the dashboard form that pass to the figures as they are.
+const FIGURE_KEYS: [&str; 9] =
+    ["from", "to", "granularity", "product", "institution", "district", "industry", "scale", "family"];
+/// The filters of the application list.
+const LIST_KEYS: [&str; 4] = ["state", "product", "from", "to"];
+
+/// Which dashboard: the agency's or the operator's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Board {
+    Agency,
+    Operator,
+}
+
+impl Board {
+    /// The `board` the templates are told.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Agency => "agency",
+            Self::Operator => "operator",
+        }
+    }
+
+    fn path(self) -> &'static str {
+        match self {
+            Self::Agency => "/agency/dashboard",
+            Self::Operator => "/admin/dashboard",
+        }
+    }
+
+    fn check(self, p: &Principal) -> Result<(), ApiError> {
+        match self {
+            Self::Agency => require(p, &[Role::Agency]).and_then(|()| agency_of(p).map(drop)),
+            Self::Operator => require(p, &[Role::Operator]),
+        }
+    }
+}
+
+/// The query string's pairs, the non-empty ones, first value per key.
+fn pairs(raw: Option<&str>) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        let v = v.trim();
+        if !v.is_empty() {
+            map.entry(k.into_owned()).or_insert_with(|| v.to_owned());
+        }
+    }
+    map
+}
+
+/// The operator's `scope` choice (`agency:3`, `lender:5`; anything else is the market) as the figures'
+/// `agency=` / `lender=` parameter.
+fn scope_param(values: &BTreeMap<String, String>, board: Board) -> Option<(&'static str, String)> {
+    if board != Board::Operator {
+        return None;
+    }
+    let (kind, id) = values.get("scope")?.split_once(':')?;
+    match kind {
+        "agency" => Some(("agency", id.to_owned())),
+        "lender" => Some(("lender", id.to_owned())),
+        _ => None,
+    }
+}
+
+/// The figures' query string from the page's form: the filters as given, and the operator's scope.
+fn figures_query(values: &BTreeMap<String, String>, board: Board, keys: &[&str]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    if let Some((k, v)) = scope_param(values, board) {
+        out.append_pair(k, &v);
+    }
+    for key in keys {
+        if let Some(v) = values.get(*key) {
+            out.append_pair(key, v);
+        }
+    }
+    out.finish()
+}
+
+/// The dashboard's own query (the operator's `scope` as chosen, the filters), to come back to it.
+fn page_query(values: &BTreeMap<String, String>) -> String {
+    let keys = std::iter::once("scope").chain(FIGURE_KEYS);
+    let pairs = keys.filter_map(|k| values.get(k).map(|v| (k, v.as_str())));
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
+
+/// The export's query for the figures shown: the scope (the operator's choice only), the period and
+/// granularity as computed, and the filters.
+fn export_query(p: &Principal, parsed: &Parsed) -> String {
+    let q = &parsed.query;
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    if p.is_operator() {
+        match q.scope {
+            Scope::Agency(id) => {
+                out.append_pair("agency", &id.to_string());
+            }
+            Scope::Institution(id) => {
+                out.append_pair("lender", &id.to_string());
+            }
+            Scope::Market => {}
+        }
+    }
+    out.append_pair("from", &q.from.to_string());
+    out.append_pair("to", &q.to.to_string());
+    out.append_pair("granularity", granularity_name(q.granularity));
+    let f = &q.filter;
+    for (k, v) in [("product", f.product_id), ("institution", f.institution_id)] {
+        if let Some(v) = v {
+            out.append_pair(k, &v.to_string());
+        }
+    }
+    for (k, v) in [("district", &f.district), ("industry", &f.industry), ("scale", &f.scale), ("family", &f.family)] {
+        if let Some(v) = v {
+            out.append_pair(k, v);
+        }
+    }
+    out.finish()
+}
+
+fn option(code: impl ToString, label: &str, label_en: &str) -> Value {
+    json!({"code": code.to_string(), "label": label, "label_en": label_en})
+}
+
+/// The form's choices for the scope of `parsed`: products and lenders in scope, the vocabularies, and the
+/// operator's scopes.
+async fn choices(
+    state: &AppState,
+    board: Board,
+    parsed: Option<&Parsed>,
+    view: Option<&UptakeView>,
+) -> Result<Value, ApiError> {
+    let institutions = state.store.institutions().await?;
+    let scope = parsed.map_or(Scope::Market, |p| p.query.scope);
+    let (mut products, mut lenders): (Vec<Value>, Vec<Value>) = (Vec::new(), Vec::new());
+    match scope {
+        Scope::Agency(id) => {
+            let mut seen = BTreeMap::new();
+            for p in state.store.agency_products(id).await? {
+                products.push(option(p.id, &p.spec.name, &p.spec.name));
+                seen.insert(p.institution.id, p.institution.name.clone());
+            }
+            lenders = seen.into_iter().map(|(id, name)| option(id, &name, &name)).collect();
+        }
+        Scope::Institution(id) => {
+            for m in state.store.managed_products(id).await? {
+                products.push(option(m.product.id, &m.product.spec.name, &m.product.spec.name));
+            }
+        }
+        Scope::Market => {
+            // The market's products with the most applications in the period (and the one chosen, if any).
+            for r in view.map_or(&[][..], |v| &v.by_product[..]).iter().take(BREAKDOWN_ROWS) {
+                products.push(option(&r.key, &r.label, &r.label_en));
+            }
+            let chosen = parsed.and_then(|p| p.query.filter.product_id);
+            if let Some(id) =
+                chosen.filter(|id| !products.iter().any(|o| o["code"].as_str() == Some(id.to_string().as_str())))
+                && let Some(p) = state.store.product(id).await?
+            {
+                products.push(option(p.id, &p.spec.name, &p.spec.name));
+            }
+            lenders = institutions
+                .iter()
+                .filter(|i| i.kind != InstitutionKind::GuaranteeAgency)
+                .map(|i| option(i.id, &i.name, &i.name))
+                .collect();
+        }
+    }
+    let mut scopes = vec![option("market", "全市场", "Whole market")];
+    if board == Board::Operator {
+        for i in &institutions {
+            let (kind, zh, en) = if i.kind == InstitutionKind::GuaranteeAgency {
+                ("agency", "担保机构", "Agency")
+            } else {
+                ("lender", "金融机构", "Lender")
+            };
+            scopes.push(option(format!("{kind}:{}", i.id), &format!("{zh}：{}", i.name), &format!("{en}: {}", i.name)));
+        }
+    }
+    Ok(json!({
+        "granularities": [option("day", "按日", "Daily"), option("week", "按周", "Weekly"), option("month", "按月", "Monthly")],
+        "products": products,
+        "lenders": lenders,
+        "districts": options::<District>(),
+        "industries": options::<Industry>(),
+        "scales": options::<EnterpriseScale>(),
+        "families": options::<ProductFamily>(),
+        "scopes": scopes,
+        "states": options::<ApplicationState>(),
+    }))
+}
+
+/// The charts' data for `dashboard.js`: the figures (the JSON of `/api/v1/stats/uptake`) and the series'
+/// names in the page's language, as JSON safe inside `<script>` (`<`, `>`, `&` and `'` escaped).
+fn chart_data(view: &UptakeView, lang: Lang) -> String {
+    let t = |zh: &str, en: &str| if lang.is_en() { en.to_owned() } else { zh.to_owned() };
+    // The charts draw the largest rows only; the whole market can have thousands of products.
+    let mut view = view.clone();
+    view.rejections_by_reason.truncate(BREAKDOWN_ROWS);
+    for rows in [
+        &mut view.by_product,
+        &mut view.by_institution,
+        &mut view.by_district,
+        &mut view.by_industry,
+        &mut view.by_scale,
+        &mut view.by_family,
+        &mut view.by_qualification,
+    ] {
+        rows.truncate(BREAKDOWN_ROWS);
+    }
+    let data = json!({
+        "uptake": view,
+        "labels": {
+            "applications": t("申请", "Applications"), "accepted": t("受理", "Accepted"),
+            "approved": t("审批通过", "Approved"), "rejected": t("拒绝", "Rejected"),
+            "disbursed": t("放款", "Disbursed"), "withdrawn": t("撤回", "Withdrawn"),
+            "disbursed_amount": t("放款金额（万元）", "Disbursed (10k yuan)"), "count": t("笔数", "Count"),
+            "wan": t("万元", "10k yuan"), "rejections": t("拒绝笔数", "Rejections"),
+        },
+    });
+    let mut out = String::new();
+    for c in data.to_string().chars() {
+        match c {
+            '<' | '>' | '&' | '\'' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One key figure: a name, the value with its unit, and a note.
+fn key_figure(name: (&str, &str), value: String, unit: (&str, &str), note: Option<(String, String)>) -> Value {
+    let (note, note_en) = note.unwrap_or_default();
+    json!({"name": name.0, "name_en": name.1, "value": value, "unit": unit.0, "unit_en": unit.1, "note": note, "note_en": note_en})
+}
+
+fn percent_text(bps: Option<u32>) -> String {
+    bps.map_or_else(|| "—".to_owned(), percent_number)
+}
+
+fn key_figures(v: &UptakeView) -> Vec<Value> {
+    let t = &v.totals;
+    let amount = |w: &str| Some((format!("{w} 万元"), format!("{w} × 10k yuan")));
+    let days = |d: &DurationsView| {
+        let median = d.median_days.clone().unwrap_or_else(|| "—".to_owned());
+        let p90 = d.p90_days.clone().unwrap_or_else(|| "—".to_owned());
+        (
+            median,
+            Some((
+                format!("第90百分位 {p90} 天（{} 笔）", d.count),
+                format!("90th percentile {p90} days ({} loans)", d.count),
+            )),
+        )
+    };
+    let (decision, decision_note) = days(&v.to_decision);
+    let (disbursement, disbursement_note) = days(&v.to_disbursement);
+    let share = |s: &ShareView| {
+        (
+            percent_text(s.bps),
+            Some((format!("{} / {} 笔放款", s.count, s.of), format!("{} of {} loans", s.count, s.of))),
+        )
+    };
+    let (first, first_note) = share(&v.first_loans);
+    let (credit, credit_note) = share(&v.credit_loans);
+    vec![
+        key_figure(
+            ("申请", "Applications"),
+            t.applications.to_string(),
+            ("笔", "applications"),
+            amount(&t.applied.wan),
+        ),
+        key_figure(("受理", "Accepted"), t.accepted.to_string(), ("笔", "accepted"), None),
+        key_figure(
+            ("审批通过", "Approved"),
+            t.approved.to_string(),
+            ("笔", "approved"),
+            amount(&t.approved_amount.wan),
+        ),
+        key_figure(("拒绝", "Rejected"), t.rejected.to_string(), ("笔", "rejected"), None),
+        key_figure(("放款", "Disbursed"), t.disbursed.to_string(), ("笔", "loans"), amount(&t.disbursed_amount.wan)),
+        key_figure(("担保金额", "Guaranteed"), t.guaranteed.wan.clone(), ("万元", "× 10k yuan"), None),
+        key_figure(("担保费收入", "Guarantee fees"), t.guarantee_fees.wan.clone(), ("万元", "× 10k yuan"), None),
+        key_figure(("审批通过率", "Approval rate"), percent_text(t.approval_rate_bps), ("%", "%"), None),
+        key_figure(("申请至审批决定（中位数）", "Days to decision (median)"), decision, ("天", "days"), decision_note),
+        key_figure(
+            ("申请至放款（中位数）", "Days to disbursement (median)"),
+            disbursement,
+            ("天", "days"),
+            disbursement_note,
+        ),
+        key_figure(("首贷占比", "First loans"), first, ("%", "%"), first_note),
+        key_figure(("信用贷款占比", "Credit loans"), credit, ("%", "%"), credit_note),
+    ]
+}
+
+/// The funnel's table (applications → accepted → approved → disbursed), exported with the key figures.
+fn funnel(v: &UptakeView) -> Table {
+    let t = &v.totals;
+    let stage = |zh: &str, en: &str, n: u64| vec![Cell::label(zh, en), Cell::count(n)];
+    Table {
+        sheet: "漏斗".to_owned(),
+        headers: vec![("阶段".into(), "Stage".into()), ("笔数".into(), "Count".into())],
+        rows: vec![
+            stage("申请", "Applications", t.applications),
+            stage("受理", "Accepted", t.accepted),
+            stage("审批通过", "Approved", t.approved),
+            stage("放款", "Disbursed", t.disbursed),
+        ],
+    }
+}
+
+/// The link from the dashboard to its applications: the scope, the period and the product.
+fn list_href(values: &BTreeMap<String, String>, board: Board, parsed: &Parsed) -> String {
+    let mut list = form_urlencoded::Serializer::new(String::new());
+    if let Some(scope) = values.get("scope").filter(|_| board == Board::Operator) {
+        list.append_pair("scope", scope);
+    }
+    list.append_pair("from", &parsed.query.from.to_string());
+    list.append_pair("to", &parsed.query.to.to_string());
+    if let Some(product) = parsed.query.filter.product_id {
+        list.append_pair("product", &product.to_string());
+    }
+    format!("{}/applications?{}", board.path(), list.finish())
+}
+
+/// The charts' sections: what each draws, and its table.
+fn sections(v: &UptakeView, en: bool, query: &str) -> Vec<Value> {
+    // (section and chart, what it draws, its table, its title, the table its export links give).
+    let mut parts = vec![
+        ("trend", "trend", tables::uptake(v, TableName::Series), TableName::Series.title(), TableName::Series),
+        ("funnel", "funnel", funnel(v), ("申请漏斗", "Funnel"), TableName::Totals),
+        (
+            "rejections",
+            "rejections",
+            tables::uptake(v, TableName::Rejections),
+            TableName::Rejections.title(),
+            TableName::Rejections,
+        ),
+    ];
+    for name in [
+        TableName::ByProduct,
+        TableName::ByInstitution,
+        TableName::ByDistrict,
+        TableName::ByIndustry,
+        TableName::ByScale,
+        TableName::ByQualification,
+        TableName::ByFamily,
+    ] {
+        parts.push((name.as_str(), "breakdown", tables::uptake(v, name), name.title(), name));
+    }
+    parts
+        .into_iter()
+        .map(|(id, chart, mut table, title, export)| {
+            let rows = table.rows.len();
+            table.rows.truncate(BREAKDOWN_ROWS);
+            let mut view = table_view(&table, en, title, export_links(export, query));
+            if rows > BREAKDOWN_ROWS {
+                view["note"] = json!(if en {
+                    format!("The first {BREAKDOWN_ROWS} of {rows} rows, largest first; the export holds them all.")
+                } else {
+                    format!("按申请笔数从多到少显示前 {BREAKDOWN_ROWS} 行，共 {rows} 行；导出文件包含全部。")
+                });
+            }
+            json!({
+                "id": id, "chart": chart, "key": id, "title": title.0, "title_en": title.1,
+                "empty": chart != "funnel" && table.rows.is_empty(),
+                "table": view,
+            })
+        })
+        .collect()
+}
+
+/// A bad filter (400) or an unknown agency or lender (404) is shown above the form, with its status and the
+/// parameter it names; anything else is the error page.
+fn form_error(e: ApiError, page: &Page, context: &mut Map<String, Value>) -> PageResult<StatusCode> {
+    if e.status != StatusCode::BAD_REQUEST && e.status != StatusCode::NOT_FOUND {
+        return Err(e);
+    }
+    let message = page.pick(&e.body.message, &e.body.message_en);
+    let text = match &e.body.field {
+        Some(field) => format!("{field}: {message}"),
+        None => message.to_owned(),
+    };
+    context.insert("error".into(), text.into());
+    Ok(e.status)
+}
+
+/// The dashboard page for the query `raw` (the request's own, or the one the target form came from);
+/// `extra` (the target form posted with its errors) is shown with status 400.
+async fn dashboard(
+    state: &AppState,
+    board: Board,
+    principal: &Principal,
+    page: &Page,
+    raw: Option<&str>,
+    extra: Option<Map<String, Value>>,
+) -> PageResult {
+    board.check(principal)?;
+    let values = pairs(raw);
+    let query = figures_query(&values, board, &FIGURE_KEYS);
+    let mut context = Map::new();
+    let mut status = StatusCode::OK;
+    let mut early_choices = None;
+    let figures = match figures::parse_query(state, principal, &query).await {
+        Ok(parsed) => {
+            // The lists to choose from depend on the figures only for the whole market (its products with
+            // figures); otherwise they are read while the figures are computed.
+            let view = if parsed.query.scope == Scope::Market {
+                figures::compute(state, &parsed).await?
+            } else {
+                let (view, choices) =
+                    tokio::try_join!(figures::compute(state, &parsed), choices(state, board, Some(&parsed), None))?;
+                early_choices = Some(choices);
+                view
+            };
+            Some((parsed, view))
+        }
+        Err(e) => {
+            status = form_error(e, page, &mut context)?;
+            None
+        }
+    };
+    let parsed = figures.as_ref().map(|(p, _)| p);
+    let view = figures.as_ref().map(|(_, v)| v);
+    let choices = match early_choices {
+        Some(choices) => choices,
+        None => choices(state, board, parsed, view).await?,
+    };
+    context.insert("choices".into(), choices);
+    let mut form = values.clone();
+    if let Some(p) = parsed {
+        // The form shows the period and granularity the figures cover (the defaults included).
+        form.insert("from".into(), p.query.from.to_string());
+        form.insert("to".into(), p.query.to.to_string());
+        form.insert("granularity".into(), granularity_name(p.query.granularity).into());
+    }
+    if let Some((parsed, view)) = &figures {
+        let query = export_query(principal, parsed);
+        let totals = tables::uptake(view, TableName::Totals);
+        context.insert("uptake".into(), serde_json::to_value(view).map_err(|e| ApiError::internal(&e))?);
+        context.insert("data_json".into(), chart_data(view, page.lang).into());
+        context.insert("figures".into(), key_figures(view).into());
+        context.insert(
+            "totals".into(),
+            table_view(&totals, page.en(), TableName::Totals.title(), export_links(TableName::Totals, &query)),
+        );
+        context.insert("sections".into(), sections(view, page.en(), &query).into());
+        context.insert("list_href".into(), list_href(&values, board, parsed).into());
+        context.insert("back_query".into(), page_query(&values).into());
+        if board == Board::Operator {
+            let watch = watch::context(state, parsed.query.from, parsed.query.to, page.en()).await?;
+            context.insert("watch".into(), watch);
+        }
+        context.insert("scope_name".into(), parsed.scope_name.clone().into());
+    }
+    context.insert("values".into(), serde_json::to_value(&form).unwrap_or_default());
+    context.insert("board".into(), board.name().into());
+    context.insert("action".into(), board.path().into());
+    context.insert("page".into(), "dashboard".into());
+    if let Some(note) = watch::done_note(raw) {
+        context.insert("done".into(), note);
+    }
+    if let Some(extra) = extra {
+        status = StatusCode::BAD_REQUEST;
+        context.extend(extra);
+    }
+    page.show_with(status, "dashboard.html", context)
+}
+
+async fn agency_dashboard(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
+    dashboard(&state, Board::Agency, &p, &page, page.query(), None).await
+}
+
+async fn admin_dashboard(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
+    dashboard(&state, Board::Operator, &p, &page, page.query(), None).await
+}
+
+/// `POST /admin/dashboard/target`: the operator sets a year's target (loans and amount in 万元); back to the
+/// dashboard with a note, or the dashboard again with the reasons beside the fields (400).
+async fn target_submit(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    caller: Caller,
+    page: Page,
+    form: Form,
+) -> PageResult {
+    require(&principal, &[Role::Operator])?;
+    let back = watch::back_query(form.field("back"));
+    let errors = match watch::parse_target(&form) {
+        Ok((year, loans, amount)) => {
+            match state.store.set_uptake_target(year, loans, amount, &caller.audit(&principal, "target.set")).await {
+                Ok(_) => {
+                    let sep = if back.is_empty() { "" } else { "&" };
+                    return Ok(see_other(&format!("/admin/dashboard?{back}{sep}done=target#target")));
+                }
+                Err(StoreError::Invalid(errors)) => errors,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(errors) => errors,
+    };
+    // The dashboard the form came from, again (its language switch leads to the dashboard, not the post).
+    let raw = (!back.is_empty()).then_some(back.as_str());
+    let mut extra = Map::new();
+    extra.insert(
+        "target_form".into(),
+        json!({
+            "year": form.field("year"), "loans": form.field("loans"), "amount": form.field("amount"),
+            "errors": page.field_messages(&errors),
+        }),
+    );
+    extra.insert("switch_href".into(), switch_href(Board::Operator.path(), raw, page.lang).into());
+    dashboard(&state, Board::Operator, &principal, &page, raw, Some(extra)).await
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The underlying applications
+
+/// The list filter from the query's list keys and the page's cursor (other keys are ignored).
+fn list_filter(values: &BTreeMap<String, String>, limit: u64) -> Result<ApplicationFilter, ApiError> {
+    let value = |key: &str| values.get(key).cloned();
+    let params = ApplicationListParams {
+        state: value("state"),
+        product: value("product"),
+        from: value("from"),
+        to: value("to"),
+        after: value("after"),
+        ..ApplicationListParams::default()
+    };
+    let mut filter = params.filter()?;
+    filter.limit = limit;
+    Ok(filter)
+}
+
+async fn applications_page(state: &AppState, board: Board, principal: &Principal, page: &Page) -> PageResult {
+    board.check(principal)?;
+    let values = pairs(page.query());
+    let mut context = Map::new();
+    let mut status = StatusCode::OK;
+    let scope_query = figures_query(&values, board, &[]);
+    let listed = async {
+        let parsed = figures::parse_query(state, principal, &scope_query).await?;
+        let filter = list_filter(&values, PAGE_ROWS)?;
+        let apps = applications_in(state, parsed.query.scope, &filter).await?;
+        Ok::<_, ApiError>((parsed, apps))
+    }
+    .await;
+    let parsed = match listed {
+        Ok((parsed, apps)) => {
+            let table = tables::applications(&apps);
+            let mut export = form_urlencoded::Serializer::new(String::new());
+            if let Some((k, v)) = scope_param(&values, board) {
+                export.append_pair(k, &v);
+            }
+            for key in LIST_KEYS {
+                if let Some(v) = values.get(key) {
+                    export.append_pair(key, v);
+                }
+            }
+            let links = export_links(TableName::Applications, &export.finish());
+            context.insert("table".into(), table_view(&table, page.en(), TableName::Applications.title(), links));
+            context.insert("count".into(), apps.len().into());
+            context.insert("paged".into(), values.contains_key("after").into());
+            let first = values.iter().filter(|(k, _)| k.as_str() != "after");
+            context.insert(
+                "first_query".into(),
+                form_urlencoded::Serializer::new(String::new()).extend_pairs(first).finish().into(),
+            );
+            if let Some(last) = apps.last().filter(|_| apps.len() as u64 >= PAGE_ROWS) {
+                // The next page: the same filters, after this page's last row.
+                let mut next = values.clone();
+                next.insert("after".into(), ListCursor::after(last).to_string());
+                let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(&next).finish();
+                context.insert("next_href".into(), format!("{}/applications?{query}", board.path()).into());
+            }
+            context.insert("scope_name".into(), parsed.scope_name.clone().into());
+            Some(parsed)
+        }
+        Err(e) => {
+            status = form_error(e, page, &mut context)?;
+            None
+        }
+    };
+    context.insert("choices".into(), choices(state, board, parsed.as_ref(), None).await?);
+    context.insert("values".into(), serde_json::to_value(&values).unwrap_or_default());
+    context.insert("board".into(), board.name().into());
+    context.insert("action".into(), format!("{}/applications", board.path()).into());
+    context.insert("dashboard".into(), board.path().into());
+    context.insert("page".into(), "dashboard".into());
+    context.insert("page_rows".into(), PAGE_ROWS.into());
+    context.insert("export_rows".into(), EXPORT_ROWS.into());
+    page.show_with(status, "dashboard_applications.html", context)
+}
+
+async fn agency_applications(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
+    applications_page(&state, Board::Agency, &p, &page).await
+}
+
+async fn admin_applications(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
+    applications_page(&state, Board::Operator, &p, &page).await
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::feature;
+    use super::super::figures::{BreakdownRow, CountsView, PeriodView, ReasonRow, ScopeView};
+    use super::*;
+    use crate::http::page::frame;
+    use chrono::NaiveDate;
+    use finmart_store::stats::{Counts, Durations, Granularity, Share};
+
+    fn view() -> UptakeView {
+        let counts = CountsView::from(&Counts {
+            applications: 3,
+            applied_fen: 180_000_000,
+            accepted: 3,
+            approved: 2,
+            approved_fen: 130_000_000,
+            rejected: 1,
+            disbursed: 1,
+            disbursed_fen: 80_000_000,
+            withdrawn: 0,
+            guaranteed_fen: 80_000_000,
+            guarantee_fees_fen: 1_200_000,
+        });
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let row = |key: &str, label: &str| BreakdownRow {
+            key: key.to_owned(),
+            label: label.to_owned(),
+            label_en: format!("{key} <en>"),
+            counts: counts.clone(),
+        };
+        UptakeView {
+            scope: ScopeView {
+                kind: "agency",
+                id: Some(7),
+                name: "津门融资担保".into(),
+                from: day,
+                to: day,
+                granularity: Granularity::Day,
+            },
+            totals: counts.clone(),
+            to_decision: DurationsView::from(&Durations { count: 3, median_tenths: Some(15), p90_tenths: Some(42) }),
+            to_disbursement: DurationsView::from(&Durations::default()),
+            series: vec![PeriodView { start: day, counts: counts.clone() }],
+            rejections_by_reason: vec![ReasonRow { reason: "经营流水不足".into(), count: 1 }],
+            by_product: vec![row("11", "看板担保贷")],
+            by_institution: vec![row("3", "津沽商业银行")],
+            by_district: vec![row("binhai", "滨海新区")],
+            by_industry: vec![],
+            by_scale: vec![row("small", "小型")],
+            by_family: vec![row("credit", "信用贷")],
+            by_qualification: vec![],
+            first_loans: ShareView::from(&Share { count: 1, of: 1, bps: Some(10_000) }),
+            credit_loans: ShareView::from(&Share { count: 0, of: 1, bps: Some(0) }),
+        }
+    }
+
+    /// A breakdown longer than a page holds (the whole market's products) shows its largest rows and
+    /// says that the export has them all; the charts get those rows only.
+    #[test]
+    fn long_breakdowns_show_their_largest_rows_and_point_to_the_export() {
+        let mut v = view();
+        let one = v.by_product[0].clone();
+        v.by_product = (0..150).map(|i| BreakdownRow { key: i.to_string(), ..one.clone() }).collect();
+        let sections = sections(&v, false, "from=2026-03-01");
+        let products = sections.iter().find(|s| s["id"] == "by_product").unwrap();
+        assert_eq!(products["table"]["rows"].as_array().unwrap().len(), BREAKDOWN_ROWS);
+        assert_eq!(products["table"]["note"], "按申请笔数从多到少显示前 100 行，共 150 行；导出文件包含全部。");
+        let lenders = sections.iter().find(|s| s["id"] == "by_institution").unwrap();
+        assert!(lenders["table"].get("note").is_none());
+        let data: Value = serde_json::from_str(&chart_data(&v, Lang::Zh)).unwrap();
+        assert_eq!(data["uptake"]["by_product"].as_array().unwrap().len(), BREAKDOWN_ROWS);
+        assert_eq!(data["uptake"]["by_product"][99]["key"], "99");
+    }
+
+    /// The dashboard renders in both languages with its tables, export links and the charts' data.
+    #[test]
+    fn the_dashboard_renders_its_figures_tables_and_chart_data() {
+        let templates = crate::http::templates::Templates::new(&[feature().templates]);
+        let v = view();
+        for lang in [Lang::Zh, Lang::En] {
+            let query = "from=2026-03-01&to=2026-03-01";
+            let mut context = frame(lang, "/agency/dashboard", None);
+            for (k, val) in [
+                ("board", json!("agency")),
+                ("action", json!("/agency/dashboard")),
+                ("uptake", serde_json::to_value(&v).unwrap()),
+                ("data_json", chart_data(&v, lang).into()),
+                ("figures", key_figures(&v).into()),
+                (
+                    "totals",
+                    table_view(
+                        &tables::uptake(&v, TableName::Totals),
+                        lang.is_en(),
+                        ("关键指标", "Key figures"),
+                        export_links(TableName::Totals, query),
+                    ),
+                ),
+                ("sections", sections(&v, lang.is_en(), query).into()),
+                (
+                    "choices",
+                    json!({"scopes": [], "granularities": [], "products": [], "lenders": [], "districts": [], "industries": [], "scales": [], "families": []}),
+                ),
+                ("values", json!({})),
+                ("scope_name", json!("津门融资担保")),
+                ("list_href", json!("/agency/dashboard/applications?from=2026-03-01")),
+            ] {
+                context.insert(k.into(), val);
+            }
+            let html = templates.render("dashboard.html", Value::Object(context)).unwrap();
+            for needle in
+                ["看板担保贷", "id=\"t-by_scale\"", "data-chart=\"funnel\"", "table=by_family&amp;format=csv", "1.20"]
+            {
+                assert!(html.contains(needle), "{needle} ({lang:?})");
+            }
+            assert!(html.contains("<p class=\"empty\">"), "an empty breakdown says so");
+            assert!(!html.contains("<en>"), "labels are escaped, in the table and in the chart data");
+            assert_eq!(html.contains("Key figures"), lang.is_en());
+        }
+        assert!(chart_data(&v, Lang::En).contains("\\u003cen\\u003e"));
+        let totals = tables::uptake(&v, TableName::Totals);
+        let row = |name: &str| totals.rows.iter().find(|r| r[0].display(false) == name).unwrap()[1].display(false);
+        assert_eq!(
+            (row("申请").as_str(), row("担保费收入").as_str(), row("审批通过率").as_str()),
+            ("3", "1.20", "66.67")
+        );
+        assert_eq!(row("申请至审批决定天数中位数"), "1.5");
+        assert_eq!(row("申请至放款天数中位数"), "", "no disbursements: empty, not zero");
+    }
+
+    #[test]
+    fn queries_keep_the_filters_and_the_operators_scope() {
+        let values = pairs(Some("scope=agency%3A7&from=2026-01-01&district=&lang=en&colour=red&product=3"));
+        assert_eq!(figures_query(&values, Board::Operator, &FIGURE_KEYS), "agency=7&from=2026-01-01&product=3");
+        assert_eq!(
+            figures_query(&values, Board::Agency, &FIGURE_KEYS),
+            "from=2026-01-01&product=3",
+            "agencies have no scope choice"
+        );
+        assert_eq!(scope_param(&pairs(Some("scope=market")), Board::Operator), None);
+    }
+}

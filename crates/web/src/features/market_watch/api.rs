@@ -1,0 +1,317 @@
+//! The market-watch API: its typed query parameters and handlers.
+
+use super::{
+    FinancingCostView, ResponseBreachesView, SearchDemandView, StaleListingsView, TargetBody, TargetProgressView,
+};
+use crate::http::auth::{Auth, Caller, require};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{Json, Query};
+use crate::http::params::field_error;
+use crate::http::state::{AppState, today};
+use axum::extract::{Path, State};
+use chrono::{Datelike, Days, NaiveDate, Utc};
+use finmart_domain::{Fen, Principal, Role, ValueError};
+use finmart_store::market_watch::TARGET_YEARS;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Without `from`, a period covers this many days up to `to`.
+const DEFAULT_DAYS: u64 = 30;
+/// The longest period one query may cover.
+const MAX_DAYS: u64 = 3_660;
+/// Queries listed by default, and at most.
+const DEFAULT_LIMIT: u64 = 20;
+const MAX_LIMIT: u64 = 200;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(searches))
+        .routes(routes!(stale))
+        .routes(routes!(response_breaches))
+        .routes(routes!(cost))
+        .routes(routes!(targets))
+        .routes(routes!(set_target))
+}
+
+fn bad(field: &str, text: &str) -> ApiError {
+    field_error(field, ValueError::Invalid(text.to_owned()))
+}
+
+/// A day, strictly `YYYY-MM-DD` (the kit's `params::date` also takes `2026/03/01`, which these figures
+/// refuse).
+fn date(field: &str, v: &str) -> Result<NaiveDate, ApiError> {
+    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| bad(field, "应为 YYYY-MM-DD 格式的日期（上海时间）"))
+}
+
+/// `from` and `to` (Shanghai days, both included): `to` defaults to today, `from` to 30 days before it.
+fn period(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let to = to.map(|v| date("to", v)).transpose()?.unwrap_or_else(today);
+    let from = match from {
+        Some(v) => date("from", v)?,
+        None => to.checked_sub_days(Days::new(DEFAULT_DAYS - 1)).unwrap_or(to),
+    };
+    if from > to {
+        return Err(bad("from", "开始日期不能晚于结束日期"));
+    }
+    if u64::try_from((to - from).num_days()).unwrap_or(u64::MAX) >= MAX_DAYS {
+        return Err(bad("from", "统计区间最长 10 年"));
+    }
+    Ok((from, to))
+}
+
+fn year(field: &str, v: &str) -> Result<i32, ApiError> {
+    v.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| TARGET_YEARS.contains(y))
+        .ok_or_else(|| bad(field, &format!("应为 {} 至 {} 之间的年份", TARGET_YEARS.start(), TARGET_YEARS.end())))
+}
+
+/// A period of Asia/Shanghai days.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct PeriodParams {
+    /// First day, YYYY-MM-DD (default: 30 days before `to`)
+    from: Option<String>,
+    /// Last day, YYYY-MM-DD (default: today, Asia/Shanghai)
+    to: Option<String>,
+}
+
+impl PeriodParams {
+    fn period(&self) -> Result<(NaiveDate, NaiveDate), ApiError> {
+        period(self.from.as_deref(), self.to.as_deref())
+    }
+}
+
+/// Unmet demand's parameters: a period and the length of the lists.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct SearchesParams {
+    /// First day, YYYY-MM-DD (default: 30 days before `to`)
+    from: Option<String>,
+    /// Last day, YYYY-MM-DD (default: today, Asia/Shanghai)
+    to: Option<String>,
+    /// Queries per list, 1–200 (default 20)
+    #[param(value_type = Option<u64>)]
+    limit: Option<String>,
+}
+
+impl SearchesParams {
+    /// The period and the length of the lists.
+    fn read(&self) -> Result<(NaiveDate, NaiveDate, u64), ApiError> {
+        let (from, to) = period(self.from.as_deref(), self.to.as_deref())?;
+        let limit = match self.limit.as_deref() {
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| bad("limit", &format!("应为 1 至 {MAX_LIMIT} 之间的整数")))?,
+            None => DEFAULT_LIMIT,
+        };
+        Ok((from, to, limit))
+    }
+}
+
+/// No parameters (any is refused).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
+
+/// The year of a target.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct TargetParams {
+    /// The year (default: this year, Asia/Shanghai)
+    #[param(value_type = Option<i32>)]
+    year: Option<String>,
+}
+
+impl TargetParams {
+    fn year(&self) -> Result<i32, ApiError> {
+        Ok(self.year.as_deref().map(|v| year("year", v)).transpose()?.unwrap_or_else(|| today().year()))
+    }
+}
+
+/// The operator, or 403.
+fn operator(p: &Principal) -> Result<(), ApiError> {
+    require(p, &[Role::Operator])
+}
+
+/// Unmet demand: the most searched words (with how many of their searches found nothing) and the queries
+/// most often searched without result, from the search log (normalised queries, no personal data), for a
+/// period of Asia/Shanghai days. Operator only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats/market/searches",
+    params(SearchesParams),
+    responses(
+        (status = 200, body = SearchDemandView),
+        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not the operator", body = ErrorBody),
+    ),
+    tag = "stats"
+)]
+async fn searches(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(params): Query<SearchesParams>,
+) -> Result<axum::Json<SearchDemandView>, ApiError> {
+    operator(&p)?;
+    let (from, to, limit) = params.read()?;
+    Ok(axum::Json(SearchDemandView::from(&state.store.search_demand(from, to, limit).await?)))
+}
+
+/// Stale listings: published products not updated in the last 90 days (Asia/Shanghai), oldest first, with
+/// their institution and the days since the update. Operator only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats/market/stale",
+    responses(
+        (status = 200, body = StaleListingsView),
+        (status = 400, description = "An unknown parameter, named in `field`", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not the operator", body = ErrorBody),
+    ),
+    tag = "stats"
+)]
+async fn stale(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(NoParams {}): Query<NoParams>,
+) -> Result<axum::Json<StaleListingsView>, ApiError> {
+    operator(&p)?;
+    Ok(axum::Json(StaleListingsView::from(&state.store.stale_listings(today()).await?)))
+}
+
+/// Response-deadline breaches per institution, for the applications submitted in a period (Asia/Shanghai
+/// days): applications, breaches (first response after `respond_by`, or none by then) and their rate; plus
+/// the applications overdue and still unanswered now. Operator only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats/market/response-breaches",
+    params(PeriodParams),
+    responses(
+        (status = 200, body = ResponseBreachesView),
+        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not the operator", body = ErrorBody),
+    ),
+    tag = "stats"
+)]
+async fn response_breaches(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(params): Query<PeriodParams>,
+) -> Result<axum::Json<ResponseBreachesView>, ApiError> {
+    operator(&p)?;
+    let (from, to) = params.period()?;
+    Ok(axum::Json(ResponseBreachesView::from(&state.store.response_breaches(from, to, Utc::now()).await?)))
+}
+
+/// The average comprehensive financing cost of the loans disbursed in a period (Asia/Shanghai days): the
+/// loan rate plus the guarantee fee rate, weighted by the amounts disbursed, with the count and amount.
+/// Operator only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats/market/cost",
+    params(PeriodParams),
+    responses(
+        (status = 200, body = FinancingCostView),
+        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not the operator", body = ErrorBody),
+    ),
+    tag = "stats"
+)]
+async fn cost(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(params): Query<PeriodParams>,
+) -> Result<axum::Json<FinancingCostView>, ApiError> {
+    operator(&p)?;
+    let (from, to) = params.period()?;
+    Ok(axum::Json(FinancingCostView::from(&state.store.financing_cost(from, to).await?)))
+}
+
+/// A year's target of loans facilitated and what was achieved: the loans disbursed in that Asia/Shanghai
+/// year (count and amount) and the progress in basis points. Operator only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats/market/targets",
+    params(TargetParams),
+    responses(
+        (status = 200, body = TargetProgressView),
+        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not the operator", body = ErrorBody),
+    ),
+    tag = "stats"
+)]
+async fn targets(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(params): Query<TargetParams>,
+) -> Result<axum::Json<TargetProgressView>, ApiError> {
+    operator(&p)?;
+    let year = params.year()?;
+    Ok(axum::Json(TargetProgressView::from(&state.store.uptake_target(year).await?)))
+}
+
+/// Sets (or replaces) a year's target of loans facilitated: a count and an amount in fen. Audited as
+/// `target.set`. Operator only.
+#[utoipa::path(
+    put,
+    path = "/api/v1/stats/market/targets/{year}",
+    params(("year" = i32, Path, description = "The year, 2000–2100")),
+    request_body = TargetBody,
+    responses(
+        (status = 200, description = "The target and the progress towards it", body = TargetProgressView),
+        (status = 400, description = "A bad year or field, named in `field`", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not the operator", body = ErrorBody),
+    ),
+    tag = "stats"
+)]
+async fn set_target(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    caller: Caller,
+    Path(year_text): Path<String>,
+    Json(body): Json<TargetBody>,
+) -> Result<axum::Json<TargetProgressView>, ApiError> {
+    operator(&p)?;
+    let year = year("year", &year_text)?;
+    let amount = Fen::from_fen(body.amount).map_err(|e| ApiError::invalid("amount", &e))?;
+    let event = caller.audit(&p, "target.set");
+    Ok(axum::Json(TargetProgressView::from(&state.store.set_uptake_target(year, body.loans, amount, &event).await?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::query::{Unknown, parse};
+
+    #[test]
+    fn periods_default_and_are_checked() {
+        let period_of = |q: &str| parse::<PeriodParams>(Some(q), Unknown::Refuse).unwrap().period();
+        assert_eq!(
+            period_of("from=2026-03-01&to=2026-03-31").unwrap(),
+            ("2026-03-01".parse().unwrap(), "2026-03-31".parse().unwrap())
+        );
+        let (from, to) = period_of("to=2026-03-31").unwrap();
+        assert_eq!((from, to), ("2026-03-02".parse().unwrap(), "2026-03-31".parse().unwrap()));
+        assert_eq!(period_of("from=2026-04-01&to=2026-03-31").unwrap_err().body.field.as_deref(), Some("from"));
+        assert_eq!(period_of("from=2026-02-30").unwrap_err().body.field.as_deref(), Some("from"));
+        let refused = |q: &str| parse::<PeriodParams>(Some(q), Unknown::Refuse).unwrap_err().body.field;
+        assert_eq!(refused("colour=red").as_deref(), Some("colour"));
+        assert_eq!(refused("from=a&from=b").as_deref(), Some("from"));
+        assert_eq!(super::super::Rate::of(475).percent, "4.75%");
+    }
+}

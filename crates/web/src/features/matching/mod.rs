@@ -1,0 +1,158 @@
+//! 精准匹配: a firm's profile and need matched against every listed product, each verdict explained (the
+//! `POST /api/v1/match` API and the `/match` page, whose result refreshes in place as one edits).
+
+mod api;
+mod pages;
+
+use crate::http::Feature;
+use crate::http::error::ApiError;
+use crate::http::state::today;
+use crate::http::views::{ProductSummary, QuoteView};
+use crate::template;
+use finmart_domain::{EnterpriseProfile, FieldErrors, FinancingNeed};
+use finmart_matching::{Components, Finding, MatchOutcome, Outcome, Ranked, ReasonCount, Weights};
+use crate::http::format::Label;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The matching feature: its API, pages and templates.
+#[must_use]
+pub fn feature() -> Feature {
+    Feature {
+        api: api::router(),
+        pages: pages::router(),
+        templates: &[template!("match.html"), template!("match_results.html")],
+    }
+}
+
+/// `POST /api/v1/match`: a profile (or the id of a stored one) and a need.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchBody {
+    /// The enterprise profile (amounts in fen). Give this or `profile_id`.
+    #[schema(value_type = Option<Object>)]
+    pub profile: Option<EnterpriseProfile>,
+    /// The id of a stored profile. Give this or `profile`.
+    pub profile_id: Option<i64>,
+    /// The financing need: `amount` (fen), `term` (months), `purpose`, and optional `purpose_text`,
+    /// `max_annual_cost` (basis points), `needed_within_days`, `collateral_offered`, `accepts_guarantee`,
+    /// `repayment`.
+    #[schema(value_type = Object)]
+    pub need: FinancingNeed,
+    /// How many products to return in each list, 1–100 (default 20).
+    pub limit: Option<usize>,
+}
+
+/// Checks a profile and need beyond their types, reporting every bad field with its path in the body.
+///
+/// # Errors
+/// 400 listing every bad field.
+fn validate(profile: &EnterpriseProfile, need: &FinancingNeed) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::default();
+    let name = |section: &str, field: String| format!("{section}.{field}");
+    if let Err(e) = profile.validate(today()) {
+        errors.0.extend(e.0.into_iter().map(|mut f| {
+            f.field = name("profile", f.field);
+            f
+        }));
+    }
+    if let Err(e) = need.validate() {
+        errors.0.extend(e.0.into_iter().map(|mut f| {
+            f.field = name("need", f.field);
+            f
+        }));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors.into()) }
+}
+
+/// One product of a match list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MatchItem {
+    /// 1-based place in its list.
+    pub rank: usize,
+    /// The weighted score, 0–100,000.
+    pub score: u32,
+    /// The score's components, each 0–1000: `cost`, `fit`, `speed`, `collateral`, `policy`, `relevance`.
+    #[schema(value_type = Object)]
+    pub components: Components,
+    pub product: ProductSummary,
+    pub quote: Option<QuoteView>,
+    /// Codes of the checks failed.
+    pub failed: Vec<&'static str>,
+    /// Codes of the checks that lacked the firm's data.
+    pub missing: Vec<&'static str>,
+    /// Every check made, with requirement, the firm's value, outcome, sentence and fix.
+    #[schema(value_type = Vec<Object>)]
+    pub findings: Vec<Finding>,
+}
+
+fn codes(findings: &[Finding], outcome: Outcome) -> Vec<&'static str> {
+    findings.iter().filter(|f| f.outcome == outcome).map(|f| f.code).collect()
+}
+
+impl From<&Ranked> for MatchItem {
+    fn from(r: &Ranked) -> Self {
+        Self {
+            rank: r.rank,
+            score: r.score,
+            components: r.components,
+            product: ProductSummary::from(r.product.as_ref()),
+            quote: r.quote.as_ref().map(QuoteView::from),
+            failed: codes(&r.findings, Outcome::Fail),
+            missing: codes(&r.findings, Outcome::Missing),
+            findings: r.findings.clone(),
+        }
+    }
+}
+
+/// The answer of `POST /api/v1/match`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MatchResponse {
+    /// Products listed today that were checked.
+    pub considered: usize,
+    /// The enterprise scale derived from the profile (工信部联企业〔2011〕300号); absent when total assets are
+    /// needed and missing.
+    pub scale: Option<Label>,
+    /// The weights of the score components, in percent.
+    #[schema(value_type = Object)]
+    pub weights: Weights,
+    pub eligible_total: usize,
+    pub eligible: Vec<MatchItem>,
+    /// Products failed by exactly one check the firm can change by asking differently.
+    pub near_misses_total: usize,
+    pub near_misses: Vec<MatchItem>,
+    /// Products not failed but undecided for lack of the firm's data.
+    pub needs_info_total: usize,
+    pub needs_info: Vec<MatchItem>,
+    pub ineligible_total: usize,
+    /// The ineligible products nearest to qualifying, with their reasons.
+    pub ineligible: Vec<MatchItem>,
+    /// Ineligible and near-miss products counted under each check they failed.
+    #[schema(value_type = Vec<Object>)]
+    pub by_reason: Vec<ReasonCount>,
+    /// Products counted under each check that lacked data.
+    #[schema(value_type = Vec<Object>)]
+    pub missing: Vec<ReasonCount>,
+}
+
+impl From<&MatchOutcome> for MatchResponse {
+    fn from(o: &MatchOutcome) -> Self {
+        let items = |list: &[Ranked]| list.iter().map(MatchItem::from).collect();
+        Self {
+            considered: o.considered,
+            scale: o.scale.map(Label::of),
+            weights: o.weights,
+            eligible_total: o.eligible_total,
+            eligible: items(&o.eligible),
+            near_misses_total: o.near_misses_total,
+            near_misses: items(&o.near_misses),
+            needs_info_total: o.needs_info_total,
+            needs_info: items(&o.needs_info),
+            ineligible_total: o.ineligible_total,
+            ineligible: items(&o.ineligible),
+            by_reason: o.by_reason.clone(),
+            missing: o.missing.clone(),
+        }
+    }
+}
+

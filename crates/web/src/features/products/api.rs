@@ -1,0 +1,442 @@
+//! The products API: a bank's products (`/api/v1/bank/products...`), the operator's reviews
+//! (`/api/v1/reviews...`) and the guarantee agency's products (`/api/v1/agency/products`).
+
+use super::{
+    Act, AgencyProductView, DecisionView, ManagedProductView, ProductActionView, QUEUE_LIMIT, ReviewQueueItem,
+    RowProblem, SendBackBody, UploadFailure, UploadRejected, UploadView, VersionView, act, approve, create, edit,
+    outcome_name, product_error, send_back, template_download, upload,
+};
+use crate::http::auth::{Auth, Caller, agency_of, lender_of, require};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{Id, Json, Query, json_body};
+use crate::http::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use finmart_domain::{FieldErrors, Labelled, Principal, ProductRecord, Role, RowError, ValueError};
+use finmart_store::ReviewDecision;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_products, create_product))
+        .routes(routes!(get_product, update_product))
+        .routes(routes!(submit_product))
+        .routes(routes!(pause_product))
+        .routes(routes!(resume_product))
+        .routes(routes!(archive_product))
+        .routes(routes!(product_versions))
+        .routes(routes!(upload_products))
+        .routes(routes!(template))
+        .routes(routes!(reviews))
+        .routes(routes!(approve_review))
+        .routes(routes!(send_back_review))
+        .routes(routes!(agency_products))
+}
+
+/// A JSON object of import columns as a record; keys that are not columns are refused.
+fn body_record(object: &Map<String, Value>) -> Result<ProductRecord, ApiError> {
+    let mut errors = FieldErrors::default();
+    for key in object.keys() {
+        if !finmart_domain::COLUMNS.contains(&key.as_str()) {
+            errors.push(key.as_str(), ValueError::Invalid("未知的列".to_owned()));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    Ok(ProductRecord::from_json(object)?)
+}
+
+async fn managed_view(state: &AppState, bank: i64, id: i64) -> Result<ManagedProductView, ApiError> {
+    let m = state.store.managed_product(bank, id).await.map_err(product_error)?;
+    Ok(ManagedProductView::from(&m))
+}
+
+/// The caller's institution's products, newest change first, in every state.
+#[utoipa::path(
+    get,
+    path = "/api/v1/bank/products",
+    responses(
+        (status = 200, body = Vec<ManagedProductView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an institution user or token", body = ErrorBody),
+    ),
+    tag = "bank"
+)]
+async fn list_products(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+) -> Result<axum::Json<Vec<ManagedProductView>>, ApiError> {
+    let bank = lender_of(&principal)?;
+    let products = state.store.managed_products(bank).await?;
+    Ok(axum::Json(products.iter().map(ManagedProductView::from).collect()))
+}
+
+/// Create a product as a draft, from a JSON object of import columns (`docs/import-format.md`; numbers,
+/// booleans and arrays are accepted for their columns). `institution_code` is always the caller's, and
+/// `state` follows the workflow: neither is taken from the body.
+#[utoipa::path(
+    post,
+    path = "/api/v1/bank/products",
+    request_body(content = Object, description = "Import columns → values"),
+    responses(
+        (status = 201, body = ManagedProductView),
+        (status = 400, description = "Every bad column, in `errors`", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ),
+    tag = "bank"
+)]
+async fn create_product(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    caller: Caller,
+    Json(body): Json<Map<String, Value>>,
+) -> Result<(StatusCode, axum::Json<ManagedProductView>), ApiError> {
+    let bank = lender_of(&principal)?;
+    let record = body_record(&body)?;
+    let id = create(&state, &caller, &principal, &record).await?;
+    Ok((StatusCode::CREATED, axum::Json(managed_view(&state, bank, id).await?)))
+}
+
+/// One of the caller's products.
+#[utoipa::path(
+    get,
+    path = "/api/v1/bank/products/{id}",
+    params(("id" = i64, Path, description = "Product id")),
+    responses(
+        (status = 200, body = ManagedProductView),
+        (status = 404, description = "No such product of the caller's institution", body = ErrorBody),
+    ),
+    tag = "bank"
+)]
+async fn get_product(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Id(id): Id,
+) -> Result<axum::Json<ManagedProductView>, ApiError> {
+    let bank = lender_of(&principal)?;
+    Ok(axum::Json(managed_view(&state, bank, id).await?))
+}
+
+/// Edit a product with the whole record (as for creating). A draft or a product in review changes at once;
+/// a published or paused product stays as it is and the change waits for the operator (`pending_review`),
+/// replacing any earlier pending change. The product code cannot change.
+#[utoipa::path(
+    put,
+    path = "/api/v1/bank/products/{id}",
+    params(("id" = i64, Path, description = "Product id")),
+    request_body(content = Object, description = "Import columns → values"),
+    responses(
+        (status = 200, body = ProductActionView),
+        (status = 400, description = "Every bad column, in `errors`", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The product is archived", body = ErrorBody),
+    ),
+    tag = "bank"
+)]
+async fn update_product(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    caller: Caller,
+    Id(id): Id,
+    Json(body): Json<Map<String, Value>>,
+) -> Result<axum::Json<ProductActionView>, ApiError> {
+    let bank = lender_of(&principal)?;
+    let record = body_record(&body)?;
+    let (outcome, review_id) = outcome_name(edit(&state, &caller, &principal, id, &record).await?);
+    let product = managed_view(&state, bank, id).await?;
+    Ok(axum::Json(ProductActionView { outcome: outcome.to_owned(), review_id, product }))
+}
+
+/// A lifecycle act's request: the signed-in caller and the product (`/api/v1/bank/products/{id}/<act>`).
+struct Acting {
+    state: AppState,
+    principal: Principal,
+    caller: Caller,
+    id: i64,
+}
+
+impl FromRequestParts<AppState> for Acting {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Auth(principal) = Auth::from_request_parts(parts, state).await?;
+        let caller = Caller::from_request_parts(parts, state).await.unwrap_or_else(|never| match never {});
+        let Id(id) = Id::from_request_parts(parts, state).await?;
+        Ok(Self { state: state.clone(), principal, caller, id })
+    }
+}
+
+impl Acting {
+    /// Does `act` on the caller's product and answers with the product after it.
+    async fn run(self, act_on: Act) -> Result<axum::Json<ProductActionView>, ApiError> {
+        let Self { state, principal, caller, id } = self;
+        let bank = lender_of(&principal)?;
+        let (outcome, review_id) = act(&state, &caller, &principal, id, act_on).await?;
+        let product = managed_view(&state, bank, id).await?;
+        Ok(axum::Json(ProductActionView { outcome: outcome.to_owned(), review_id, product }))
+    }
+}
+
+/// Submit a draft for review (→ `in_review`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/bank/products/{id}/submit",
+    params(("id" = i64, Path, description = "Product id")),
+    responses(
+        (status = 200, body = ProductActionView),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not a draft; the message names the current state", body = ErrorBody),
+    ),
+    tag = "bank"
+)]
+async fn submit_product(acting: Acting) -> Result<axum::Json<ProductActionView>, ApiError> {
+    acting.run(Act::Submit).await
+}
+
+/// Pause a published product (hidden from search and matching at once).
+#[utoipa::path(
+    post,
+    path = "/api/v1/bank/products/{id}/pause",
+    params(("id" = i64, Path, description = "Product id")),
+    responses(
+        (status = 200, body = ProductActionView),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not published; the message names the current state", body = ErrorBody),
+    ),
+    tag = "bank"
+)]
+async fn pause_product(acting: Acting) -> Result<axum::Json<ProductActionView>, ApiError> {
+    acting.run(Act::Pause).await
+}
+
+/// Resume a paused product (published again; its content did not change, so no review is needed).
+#[utoipa::path(
+    post,
+    path = "/api/v1/bank/products/{id}/resume",
+    params(("id" = i64, Path, description = "Product id")),
+    responses(
+        (status = 200, body = ProductActionView),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not paused; the message names the current state", body = ErrorBody),
+    ),
+    tag = "bank"
+)]
+async fn resume_product(acting: Acting) -> Result<axum::Json<ProductActionView>, ApiError> {
+    acting.run(Act::Resume).await
+}
+
+/// Archive a product (final; withdraws a pending review).
+#[utoipa::path(
+    post,
+    path = "/api/v1/bank/products/{id}/archive",
+    params(("id" = i64, Path, description = "Product id")),
+    responses(
+        (status = 200, body = ProductActionView),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Already archived", body = ErrorBody),
+    ),
+    tag = "bank"
+)]
+async fn archive_product(acting: Acting) -> Result<axum::Json<ProductActionView>, ApiError> {
+    acting.run(Act::Archive).await
+}
+
+/// A product's versions, newest first: who, when, what was done, the whole record and what changed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/bank/products/{id}/versions",
+    params(("id" = i64, Path, description = "Product id")),
+    responses((status = 200, body = Vec<VersionView>), (status = 404, body = ErrorBody)),
+    tag = "bank"
+)]
+async fn product_versions(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Id(id): Id,
+) -> Result<axum::Json<Vec<VersionView>>, ApiError> {
+    let bank = lender_of(&principal)?;
+    let versions = state.store.product_versions(Some(bank), id).await.map_err(product_error)?;
+    Ok(axum::Json(versions.iter().map(VersionView::from).collect()))
+}
+
+/// The upload's parameters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct UploadParams {
+    /// The file's name; its extension decides the format
+    #[param(required = true, value_type = String)]
+    file_name: Option<String>,
+}
+
+/// Upload a sheet of products (the body is the file: `.xlsx` or `.csv` in the import format, named by
+/// `file_name`). Every row must be the caller's institution's. Any problem refuses the whole file (400 with
+/// every problem by row and column, nothing written); otherwise every row is submitted for review.
+#[utoipa::path(
+    post,
+    path = "/api/v1/bank/products/upload",
+    params(UploadParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, body = UploadView),
+        (status = 400, description = "Rows refused (nothing was written)", body = UploadRejected),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    ),
+    tag = "bank"
+)]
+async fn upload_products(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    caller: Caller,
+    Query(params): Query<UploadParams>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    lender_of(&principal)?;
+    let file_name = params
+        .file_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::invalid("file_name", &ValueError::Empty))?;
+    match upload(&state, &caller, &principal, file_name, &body).await {
+        Ok(summary) => Ok(axum::Json(UploadView::from(&summary)).into_response()),
+        Err(UploadFailure::Api(e)) => Err(e),
+        Err(UploadFailure::Rows(rows)) => Ok(rejected(&rows).into_response()),
+    }
+}
+
+/// The 400 answer listing every problem of a refused upload.
+fn rejected(rows: &[RowError]) -> (StatusCode, axum::Json<UploadRejected>) {
+    let body = UploadRejected {
+        code: "rejected",
+        message: format!("文件有 {} 处问题，未导入任何产品", rows.len()),
+        message_en: format!("the file has {} problem(s); nothing was imported", rows.len()),
+        rows: rows.iter().map(RowProblem::from).collect(),
+    };
+    (StatusCode::BAD_REQUEST, axum::Json(body))
+}
+
+/// The XLSX template: the columns, their Chinese names and allowed values.
+#[utoipa::path(
+    get,
+    path = "/api/v1/bank/products/template.xlsx",
+    responses((status = 200, description = "The template", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>)),
+    tag = "bank"
+)]
+async fn template(Auth(principal): Auth) -> Result<Response, ApiError> {
+    lender_of(&principal)?;
+    template_download()
+}
+
+/// The operator's queue: pending reviews, oldest first, each with what it changes against the live version.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reviews",
+    responses(
+        (status = 200, body = Vec<ReviewQueueItem>),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not the operator", body = ErrorBody),
+    ),
+    tag = "reviews"
+)]
+async fn reviews(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+) -> Result<axum::Json<Vec<ReviewQueueItem>>, ApiError> {
+    require(&principal, &[Role::Operator])?;
+    let items = state.store.pending_reviews(QUEUE_LIMIT).await?;
+    Ok(axum::Json(items.iter().map(ReviewQueueItem::from).collect()))
+}
+
+/// The operator's decision, as answered.
+fn decision(review_id: i64, product_id: i64, d: ReviewDecision) -> axum::Json<DecisionView> {
+    axum::Json(DecisionView {
+        review_id,
+        product_id,
+        decision: d.as_str().to_owned(),
+        decision_label: d.label_zh().to_owned(),
+    })
+}
+
+/// Approve a review: the product is saved with the proposed record and published.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reviews/{id}/approve",
+    params(("id" = i64, Path, description = "Review id")),
+    responses(
+        (status = 200, body = DecisionView),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Already decided, or the product was archived", body = ErrorBody),
+    ),
+    tag = "reviews"
+)]
+async fn approve_review(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    caller: Caller,
+    Id(review_id): Id,
+) -> Result<axum::Json<DecisionView>, ApiError> {
+    require(&principal, &[Role::Operator])?;
+    let product_id = approve(&state, &caller, &principal, review_id).await?;
+    Ok(decision(review_id, product_id, ReviewDecision::Approved))
+}
+
+/// Send a review back with a reason (required); a new product returns to `draft`, a live product stays.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reviews/{id}/send-back",
+    params(("id" = i64, Path, description = "Review id")),
+    request_body = SendBackBody,
+    responses(
+        (status = 200, body = DecisionView),
+        (status = 400, description = "No reason given", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Already decided", body = ErrorBody),
+    ),
+    tag = "reviews"
+)]
+async fn send_back_review(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    caller: Caller,
+    Id(review_id): Id,
+    body: Bytes,
+) -> Result<axum::Json<DecisionView>, ApiError> {
+    require(&principal, &[Role::Operator])?;
+    // An empty body is no reason (refused by the store, naming `reason`), not a malformed body.
+    let body: SendBackBody = if body.is_empty() { SendBackBody { reason: String::new() } } else { json_body(&body)? };
+    let product_id = send_back(&state, &caller, &principal, review_id, &body.reason).await?;
+    Ok(decision(review_id, product_id, ReviewDecision::SentBack))
+}
+
+/// The products the caller's guarantee agency backs, in every state but draft.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agency/products",
+    responses(
+        (status = 200, body = Vec<AgencyProductView>),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "Not a guarantee-agency user", body = ErrorBody),
+    ),
+    tag = "agency"
+)]
+async fn agency_products(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+) -> Result<axum::Json<Vec<AgencyProductView>>, ApiError> {
+    let agency = agency_of(&principal)?;
+    let products = state.store.agency_products(agency).await?;
+    Ok(axum::Json(products.iter().map(AgencyProductView::from).collect()))
+}

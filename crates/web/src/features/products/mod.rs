@@ -1,0 +1,580 @@
+//! Banks' product management (create, edit, submit for review, pause, resume, archive, versions, bulk
+//! upload and its XLSX template), the operator's review queue, and the guarantee agency's product list.
+//!
+//! A product is always written in the documented import format (`docs/import-format.md`): the API takes a
+//! JSON object of import columns, the page has one input per column, and a sheet has one row per product.
+//! All three become a [`ProductRecord`] and are validated by [`ProductRecord::validate`], so there is one
+//! answer to "is this a valid product". The institution is always the caller's own, never taken from input.
+//! The workflow itself (reviews, versions, audit) lives in the store (`finmart_store::product_admin`).
+
+mod api;
+mod pages;
+
+use crate::http::Feature;
+use crate::http::auth::{Caller, lender_of, require};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::state::AppState;
+use crate::template;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use finmart_domain::spec_record::{ColumnChange, column_label_zh};
+use finmart_domain::{
+    FieldErrors, ImportRow, Labelled, Principal, Product, ProductRecord, ProductSpec, Role, RowError,
+};
+use finmart_store::{
+    EditOutcome, LifecycleAct, ManagedProduct, ProductReview, ProductVersion, ReviewItem, StoreError, UploadSummary,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+/// The products feature: its API, pages and templates.
+#[must_use]
+pub fn feature() -> Feature {
+    Feature {
+        api: api::router(),
+        pages: pages::router(),
+        templates: &[
+            template!("bank_products.html"),
+            template!("bank_product_form.html"),
+            template!("bank_upload.html"),
+            template!("admin_reviews.html"),
+            template!("agency_products.html"),
+        ],
+    }
+}
+
+/// The columns a bank never sets itself: the institution is the caller's, the state follows the workflow.
+const NOT_FROM_INPUT: &[&str] = &["institution_code", "institution_name", "institution_kind", "state"];
+
+/// How many pending reviews the queue shows at once.
+const QUEUE_LIMIT: u64 = 200;
+
+/// The file name of the XLSX template.
+const TEMPLATE_FILE: &str = "finmart-product-template.xlsx";
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+// ---------------------------------------------------------------------------------------------------------
+// Views
+
+/// One column that differs: its import name, its Chinese label and the values before and after.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChangeView {
+    pub column: String,
+    pub label_zh: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl From<&ColumnChange> for ChangeView {
+    fn from(c: &ColumnChange) -> Self {
+        Self {
+            column: c.column.clone(),
+            label_zh: c.label_zh.clone(),
+            before: c.before.clone(),
+            after: c.after.clone(),
+        }
+    }
+}
+
+fn changes_view(changes: &[ColumnChange]) -> Vec<ChangeView> {
+    changes.iter().map(ChangeView::from).collect()
+}
+
+/// A review of a proposed product (or of a change to a live one).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReviewView {
+    pub id: i64,
+    pub product_id: i64,
+    /// The proposed product in the import format (column → text).
+    #[schema(value_type = Object)]
+    pub record: Map<String, Value>,
+    pub submitted_by: i64,
+    pub submitted_at: DateTime<Utc>,
+    /// `approved`, `sent_back`, `replaced`, `withdrawn`; absent while pending.
+    pub decision: Option<String>,
+    pub decision_label: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Why it was sent back.
+    pub reason: Option<String>,
+}
+
+impl From<&ProductReview> for ReviewView {
+    fn from(r: &ProductReview) -> Self {
+        Self {
+            id: r.id,
+            product_id: r.product_id,
+            record: r.record.to_json(),
+            submitted_by: r.submitted_by,
+            submitted_at: r.submitted_at,
+            decision: r.decision.map(|d| d.as_str().to_owned()),
+            decision_label: r.decision.map(|d| d.label_zh().to_owned()),
+            decided_at: r.decided_at,
+            reason: r.reason.clone(),
+        }
+    }
+}
+
+/// One of the bank's products, with its pending review and the operator's last reason for sending it back.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ManagedProductView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub family: String,
+    pub family_label: String,
+    /// `draft`, `in_review`, `published`, `paused` or `archived`.
+    pub state: String,
+    pub state_label: String,
+    /// The product as it is (the live version of a published product) in the import format.
+    #[schema(value_type = Object)]
+    pub record: Map<String, Value>,
+    /// A proposal waiting for the operator, if any.
+    pub pending_review: Option<ReviewView>,
+    /// The operator's reason, when the last decision sent the product back and nothing was submitted since.
+    pub sent_back_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn product_record(p: &Product) -> ProductRecord {
+    ProductRecord::from_spec(&p.spec, p.state, &p.institution.code)
+}
+
+impl From<&ManagedProduct> for ManagedProductView {
+    fn from(m: &ManagedProduct) -> Self {
+        let p = &m.product;
+        Self {
+            id: p.id,
+            code: p.spec.code.clone(),
+            name: p.spec.name.clone(),
+            family: p.spec.family.as_str().to_owned(),
+            family_label: p.spec.family.label_zh().to_owned(),
+            state: p.state.as_str().to_owned(),
+            state_label: p.state.label_zh().to_owned(),
+            record: product_record(p).to_json(),
+            pending_review: m.pending.as_ref().map(ReviewView::from),
+            sent_back_reason: m.sent_back_reason().map(str::to_owned),
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// What a change to a product did, and the product after it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProductActionView {
+    /// `saved` (applied), `pending_review` (waiting for the operator; the live product is unchanged),
+    /// `unchanged`, or the lifecycle act done (`submitted`, `paused`, `resumed`, `archived`).
+    pub outcome: String,
+    /// The review opened, when there is one.
+    pub review_id: Option<i64>,
+    pub product: ManagedProductView,
+}
+
+/// One applied change of a product.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VersionView {
+    pub version: i32,
+    /// The account that made the change.
+    pub account_id: Option<i64>,
+    pub at: DateTime<Utc>,
+    /// `create`, `update`, `submit`, `approve`, `send_back`, `pause`, `resume`, `archive` or `upload`.
+    pub action: String,
+    pub action_label: String,
+    /// The state after the change.
+    pub state: String,
+    pub state_label: String,
+    /// The whole product after the change, in the import format.
+    #[schema(value_type = Object)]
+    pub record: Map<String, Value>,
+    pub changes: Vec<ChangeView>,
+}
+
+impl From<&ProductVersion> for VersionView {
+    fn from(v: &ProductVersion) -> Self {
+        Self {
+            version: v.version,
+            account_id: v.account_id,
+            at: v.at,
+            action: v.action.as_str().to_owned(),
+            action_label: v.action.label_zh().to_owned(),
+            state: v.state.as_str().to_owned(),
+            state_label: v.state.label_zh().to_owned(),
+            record: v.record.to_json(),
+            changes: changes_view(&v.changes),
+        }
+    }
+}
+
+/// A pending review in the operator's queue, with what it changes against the live version.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReviewQueueItem {
+    pub review: ReviewView,
+    pub product_id: i64,
+    pub product_code: String,
+    pub product_name: String,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub product_state: String,
+    pub product_state_label: String,
+    /// The product has a live (published or paused) version; otherwise it is new and every column is listed.
+    pub live: bool,
+    pub changes: Vec<ChangeView>,
+}
+
+impl From<&ReviewItem> for ReviewQueueItem {
+    fn from(item: &ReviewItem) -> Self {
+        let p = &item.product;
+        Self {
+            review: ReviewView::from(&item.review),
+            product_id: p.id,
+            product_code: p.spec.code.clone(),
+            product_name: item.review.record.value("name").unwrap_or(&p.spec.name).to_owned(),
+            institution_id: p.institution.id,
+            institution_name: p.institution.name.clone(),
+            product_state: p.state.as_str().to_owned(),
+            product_state_label: p.state.label_zh().to_owned(),
+            live: item.live,
+            changes: changes_view(&item.changes),
+        }
+    }
+}
+
+/// The operator's decision on a review.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DecisionView {
+    pub review_id: i64,
+    pub product_id: i64,
+    /// `approved` or `sent_back`.
+    pub decision: String,
+    pub decision_label: String,
+}
+
+/// Why a review is sent back (required).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendBackBody {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A product a guarantee agency backs.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgencyProductView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub institution_id: i64,
+    pub institution_name: String,
+    pub family: String,
+    pub family_label: String,
+    pub state: String,
+    pub state_label: String,
+    pub amount_min_fen: i64,
+    pub amount_max_fen: i64,
+    /// The agency's annual fee on this product, in basis points.
+    pub guarantee_fee_bps: Option<u32>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Product> for AgencyProductView {
+    fn from(p: &Product) -> Self {
+        Self {
+            id: p.id,
+            code: p.spec.code.clone(),
+            name: p.spec.name.clone(),
+            institution_id: p.institution.id,
+            institution_name: p.institution.name.clone(),
+            family: p.spec.family.as_str().to_owned(),
+            family_label: p.spec.family.label_zh().to_owned(),
+            state: p.state.as_str().to_owned(),
+            state_label: p.state.label_zh().to_owned(),
+            amount_min_fen: p.spec.amount.min().fen(),
+            amount_max_fen: p.spec.amount.max().fen(),
+            guarantee_fee_bps: p.spec.guarantee.as_ref().map(|g| g.fee_rate.bps()),
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// What an upload did: every row became a submission for review.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UploadView {
+    /// New products, created in review.
+    pub created: usize,
+    /// Existing products with a new pending review.
+    pub submitted: usize,
+    /// Rows equal to what is stored or already proposed.
+    pub unchanged: usize,
+    /// The reviews opened.
+    pub reviews: Vec<i64>,
+}
+
+impl From<&UploadSummary> for UploadView {
+    fn from(s: &UploadSummary) -> Self {
+        Self { created: s.created, submitted: s.submitted, unchanged: s.unchanged, reviews: s.reviews.clone() }
+    }
+}
+
+/// One problem of one row of an uploaded sheet.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RowProblem {
+    /// The row as the sheet's author sees it (the header is row 1).
+    pub row: usize,
+    /// The column (`eligibility.min_tax_credit_grade` for one rule of a column).
+    pub field: String,
+    /// The column's Chinese name, as in the template.
+    pub label_zh: String,
+    pub message: String,
+    pub message_en: String,
+}
+
+impl From<&RowError> for RowProblem {
+    fn from(e: &RowError) -> Self {
+        Self {
+            row: e.row,
+            field: e.field.clone(),
+            label_zh: label_of(&e.field),
+            message: e.message.clone(),
+            message_en: e.message_en.clone(),
+        }
+    }
+}
+
+/// An upload refused: nothing was written, and every problem is listed by row and column.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UploadRejected {
+    /// `rejected`.
+    pub code: &'static str,
+    pub message: String,
+    pub message_en: String,
+    pub rows: Vec<RowProblem>,
+}
+
+/// The Chinese label of a field named after an import column (`eligibility.x` → 准入条件).
+fn label_of(field: &str) -> String {
+    let column = field.split('.').next().unwrap_or(field);
+    if finmart_domain::COLUMNS.contains(&column) {
+        column_label_zh(column)
+    } else if field == "file" {
+        "文件".to_owned()
+    } else {
+        field.to_owned()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Shared by the API and the pages
+
+/// A store error as the answer about a product (or review): not found is 404 without saying whose it is,
+/// and conflicts (`中文 / English`) keep both languages.
+fn store_error(e: StoreError, what_zh: &str, what_en: &str) -> ApiError {
+    match e {
+        StoreError::NotFound { .. } => ApiError::not_found(what_zh, what_en),
+        StoreError::Conflict(message) => {
+            let (zh, en) = both_languages(&message);
+            ApiError::conflict(zh, en)
+        }
+        other => other.into(),
+    }
+}
+
+/// A `中文 / English` message as its two halves (the whole text for both when it has no ` / `).
+fn both_languages(message: &str) -> (&str, &str) {
+    message.split_once(" / ").unwrap_or((message, message))
+}
+
+fn product_error(e: StoreError) -> ApiError {
+    store_error(e, "产品", "product")
+}
+
+fn review_error(e: StoreError) -> ApiError {
+    store_error(e, "审核", "review")
+}
+
+/// The code of the caller's institution, which every record of theirs carries.
+async fn institution_code(state: &AppState, institution_id: i64) -> Result<String, ApiError> {
+    Ok(state.store.institution(institution_id).await?.ok_or_else(|| ApiError::not_found("机构", "institution"))?.code)
+}
+
+/// Validates a record as the caller's institution's product (its own institution and state columns are
+/// not taken from input).
+fn spec_of(record: &ProductRecord, institution_code: &str) -> Result<ProductSpec, FieldErrors> {
+    let mut own = ProductRecord::from_pairs(
+        finmart_domain::COLUMNS
+            .iter()
+            .filter(|c| !NOT_FROM_INPUT.contains(c))
+            .filter_map(|c| record.value(c).map(|v| (*c, v.to_owned()))),
+    );
+    own.set("institution_code", institution_code);
+    own.validate().map(|row| row.spec)
+}
+
+fn outcome_name(outcome: EditOutcome) -> (&'static str, Option<i64>) {
+    match outcome {
+        EditOutcome::Saved => ("saved", None),
+        EditOutcome::PendingReview(id) => ("pending_review", Some(id)),
+        EditOutcome::Unchanged => ("unchanged", None),
+    }
+}
+
+/// Creates the caller's product as a draft.
+async fn create(
+    state: &AppState,
+    caller: &Caller,
+    principal: &Principal,
+    record: &ProductRecord,
+) -> Result<i64, ApiError> {
+    let bank = lender_of(principal)?;
+    let spec = spec_of(record, &institution_code(state, bank).await?)?;
+    let event = caller.audit(principal, "product.create");
+    state.store.create_managed_product(bank, &spec, &event).await.map_err(product_error)
+}
+
+/// Edits the caller's product (a live one waits for review).
+async fn edit(
+    state: &AppState,
+    caller: &Caller,
+    principal: &Principal,
+    id: i64,
+    record: &ProductRecord,
+) -> Result<EditOutcome, ApiError> {
+    let bank = lender_of(principal)?;
+    let spec = spec_of(record, &institution_code(state, bank).await?)?;
+    let event = caller.audit(principal, "product.update");
+    state.store.edit_managed_product(bank, id, &spec, &event).await.map_err(product_error)
+}
+
+/// A lifecycle act a bank does on its product (the last segment of its routes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    /// A draft goes to review.
+    Submit,
+    Pause,
+    Resume,
+    Archive,
+}
+
+impl Act {
+    /// The act a route segment names (`submit`, `pause`, `resume`, `archive`).
+    fn named(action: &str) -> Option<Self> {
+        Some(match action {
+            "submit" => Self::Submit,
+            "pause" => Self::Pause,
+            "resume" => Self::Resume,
+            "archive" => Self::Archive,
+            _ => return None,
+        })
+    }
+}
+
+/// A lifecycle act on the caller's product. Returns the outcome's name (`submitted`, `paused`, `resumed`,
+/// `archived`) and the review opened (by a submission).
+async fn act(
+    state: &AppState,
+    caller: &Caller,
+    principal: &Principal,
+    id: i64,
+    act: Act,
+) -> Result<(&'static str, Option<i64>), ApiError> {
+    let bank = lender_of(principal)?;
+    let (change, audit, outcome) = match act {
+        Act::Submit => {
+            let event = caller.audit(principal, "product.submit");
+            let review = state.store.submit_managed_product(bank, id, &event).await.map_err(product_error)?;
+            return Ok(("submitted", Some(review)));
+        }
+        Act::Pause => (LifecycleAct::Pause, "product.pause", "paused"),
+        Act::Resume => (LifecycleAct::Resume, "product.resume", "resumed"),
+        Act::Archive => (LifecycleAct::Archive, "product.archive", "archived"),
+    };
+    let event = caller.audit(principal, audit);
+    state.store.change_product_lifecycle(bank, id, change, &event).await.map_err(product_error)?;
+    Ok((outcome, None))
+}
+
+/// Why an upload failed: the file is unusable, or rows are wrong (nothing was written either way).
+enum UploadFailure {
+    Api(ApiError),
+    Rows(Vec<RowError>),
+}
+
+impl From<ApiError> for UploadFailure {
+    fn from(e: ApiError) -> Self {
+        Self::Api(e)
+    }
+}
+
+/// Reads a sheet and submits every row of it for review, all or nothing.
+async fn upload(
+    state: &AppState,
+    caller: &Caller,
+    principal: &Principal,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<UploadSummary, UploadFailure> {
+    use finmart_sheets::SheetError;
+    let bank = lender_of(principal)?;
+    let records = match finmart_sheets::read_records(file_name, bytes) {
+        Ok(records) => records,
+        Err(SheetError::Rejected(rows)) => return Err(UploadFailure::Rows(rows)),
+        Err(SheetError::Format(message)) => {
+            let (zh, en) = both_languages(&message);
+            return Err(ApiError::new(ErrorCode::InvalidFile, zh, en).on_field("file").into());
+        }
+    };
+    let mut rows: Vec<(usize, ImportRow)> = Vec::with_capacity(records.len());
+    let mut problems = Vec::new();
+    for (row, record) in records {
+        match record.validate() {
+            Ok(r) => rows.push((row, r)),
+            Err(e) => problems.extend(RowError::from_fields(row, &e)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(UploadFailure::Rows(problems));
+    }
+    let event = caller
+        .audit(principal, "product.upload")
+        .detail(serde_json::json!({"file_name": file_name.chars().take(200).collect::<String>()}));
+    match state.store.upload_managed_products(bank, &rows, &event).await {
+        Ok(summary) => Ok(summary),
+        Err(StoreError::ImportRejected(rows)) => Err(UploadFailure::Rows(rows)),
+        Err(e) => Err(product_error(e).into()),
+    }
+}
+
+/// The XLSX template as a download.
+fn template_download() -> Result<Response, ApiError> {
+    let bytes = finmart_sheets::template_xlsx().map_err(|e| ApiError::internal(&e))?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(XLSX_TYPE));
+    let disposition = format!("attachment; filename=\"{TEMPLATE_FILE}\"");
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+/// Approves a review (operator only).
+async fn approve(state: &AppState, caller: &Caller, principal: &Principal, review_id: i64) -> Result<i64, ApiError> {
+    require(principal, &[Role::Operator])?;
+    let event = caller.audit(principal, "product.approve");
+    state.store.approve_review(review_id, &event).await.map_err(review_error)
+}
+
+/// Sends a review back with a reason (operator only).
+async fn send_back(
+    state: &AppState,
+    caller: &Caller,
+    principal: &Principal,
+    review_id: i64,
+    reason: &str,
+) -> Result<i64, ApiError> {
+    require(principal, &[Role::Operator])?;
+    let event = caller.audit(principal, "product.send_back");
+    state.store.send_back_review(review_id, reason, &event).await.map_err(review_error)
+}

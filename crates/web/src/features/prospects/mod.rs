@@ -1,0 +1,204 @@
+//! 客户发现 for institutions: the firms that fit one of the institution's listed products (reverse matching,
+//! consent-scoped: `GET /api/v1/products/{id}/candidates` and `/bank/candidates?product={id}`), each with
+//! why it fits; and a firm's profile opened by an institution (`GET /api/v1/enterprises/{id}/profile`,
+//! `/bank/enterprises/{id}`), only with the firm's consent or application. Every listing and every opening
+//! is recorded in the firm's view log.
+
+mod api;
+mod pages;
+
+use crate::http::Feature;
+use crate::http::auth::Caller;
+use crate::http::error::ApiError;
+use crate::http::format::Label;
+use crate::http::state::{AppState, today};
+use crate::http::views::ProductSummary;
+use crate::template;
+use finmart_domain::{EnterpriseProfile, Principal, Product, ValueError};
+use finmart_matching::{CompiledProduct, Components, Finding};
+use finmart_store::{StoredEnterprise, VIEW_CONTEXTS};
+use serde::Serialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// The prospects feature: its API, pages and templates.
+#[must_use]
+pub fn feature() -> Feature {
+    Feature {
+        api: api::router(),
+        pages: pages::router(),
+        templates: &[template!("bank_candidates.html"), template!("bank_candidates_profile.html")],
+    }
+}
+
+/// One firm that fits a product.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CandidateView {
+    pub rank: usize,
+    pub score: u32,
+    #[schema(value_type = Object)]
+    pub components: Components,
+    pub profile_id: i64,
+    pub name: String,
+    pub district: Label,
+    pub industry: Label,
+    pub scale: Option<Label>,
+    pub qualifications: Vec<Label>,
+    pub employees: u32,
+    pub revenue_text: String,
+    /// Every check the product makes of the firm, with the firm's value and a sentence (all passed, since
+    /// only fitting firms are listed): why the firm fits.
+    #[schema(value_type = Vec<Object>)]
+    pub findings: Vec<Finding>,
+}
+
+/// The answer of `GET /api/v1/products/{id}/candidates`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CandidatesResponse {
+    pub product: ProductSummary,
+    /// The firms this list draws on: those that consented to be found by every institution or by the
+    /// product's institution.
+    pub pool: usize,
+    /// Those that pass every check of the product.
+    pub total: usize,
+    /// Those that fail nothing but have not given a figure the product checks.
+    pub needs_info: usize,
+    pub candidates: Vec<CandidateView>,
+}
+
+/// The firms that fit `product` and that `institution_id` may see (consent for all or for it), best
+    /// first. The pool is brought up to date first (one counter read when nothing changed) and its list is
+    /// checked against the consents in the database, so a firm that revoked is gone on the next request.
+    ///
+    /// # Errors
+    /// Database failure.
+pub async fn candidates(
+        state: &AppState,
+        product: &Product,
+        institution_id: i64,
+        limit: usize,
+    ) -> Result<CandidatesResponse, ApiError> {
+        state.refresh_pool().await?;
+        let named: std::collections::HashSet<i64> =
+            state.store.consenting_enterprises(institution_id).await?.into_iter().collect();
+        let pool = Arc::clone(&state.pool);
+        let compiled = CompiledProduct::new(product);
+        let explained = compiled.clone();
+        // Ask for more than shown, so firms dropped by the database check below do not shorten the list.
+        let wanted = limit.saturating_mul(2).max(limit + 10);
+        let found = tokio::task::spawn_blocking(move || {
+            pool.candidates_where(&compiled, wanted, |id, open| open || named.contains(&id))
+        })
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+        let ids: Vec<i64> = found.top.iter().map(|c| c.profile_id).collect();
+        let allowed = state.store.consenting_among(institution_id, &ids).await?;
+        let mut candidates = Vec::with_capacity(limit);
+        for c in found.top.iter().filter(|c| allowed.contains(&c.profile_id)) {
+            if candidates.len() == limit {
+                break;
+            }
+            // A firm removed since the pool last refreshed is simply left out.
+            let Some(stored) = state.store.enterprise(c.profile_id).await? else { continue };
+            let p = &stored.profile;
+            let day = today();
+            let verdict = explained.check_firm(&finmart_matching::FirmFacts::of(p, day));
+            let subject = finmart_matching::explain::Subject { profile: p, need: None, today: day, apr: None };
+            candidates.push(CandidateView {
+                rank: candidates.len() + 1,
+                score: c.score,
+                components: c.components,
+                profile_id: c.profile_id,
+                name: p.name.clone(),
+                district: Label::of(p.district),
+                industry: Label::of(p.industry),
+                scale: p.scale().map(Label::of),
+                qualifications: p.qualifications.iter().map(|q| Label::of(*q)).collect(),
+                employees: p.employees,
+                revenue_text: p.revenue.display_zh(),
+                findings: finmart_matching::explain::findings(product, &explained, &subject, verdict),
+            });
+        }
+        Ok(CandidatesResponse {
+            product: ProductSummary::from(product),
+            pool: found.pool,
+            total: found.total,
+            needs_info: found.needs_info,
+            candidates,
+        })
+    }
+
+/// Records that `p`'s institution saw these firms listed (once a day per firm): what both the API and the
+/// page call after reverse matching.
+///
+/// # Errors
+/// Database failure.
+async fn record_candidates(
+    state: &AppState,
+    p: &Principal,
+    caller: &Caller,
+    institution_id: i64,
+    found: &CandidatesResponse,
+) -> Result<(), ApiError> {
+    let ids: Vec<i64> = found.candidates.iter().map(|c| c.profile_id).collect();
+    let ev = caller.audit(p, "profile.view");
+    state.store.record_list_views(&ids, institution_id, Some(p.account_id), "candidates", &ev).await?;
+    Ok(())
+}
+
+
+/// An enterprise's profile as an institution sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EnterpriseProfileView {
+    pub id: i64,
+    pub name: String,
+    #[schema(value_type = Object)]
+    pub profile: EnterpriseProfile,
+    pub scale: Option<Label>,
+    pub district: Label,
+    pub industry: Label,
+    pub years_in_operation: u16,
+}
+
+impl From<&StoredEnterprise> for EnterpriseProfileView {
+    fn from(e: &StoredEnterprise) -> Self {
+        let p = &e.profile;
+        Self {
+            id: e.id,
+            name: p.name.clone(),
+            profile: p.clone(),
+            scale: p.scale().map(Label::of),
+            district: Label::of(p.district),
+            industry: Label::of(p.industry),
+            years_in_operation: p.years_in_operation(today()),
+        }
+    }
+}
+
+/// An institution reads an SME's profile: 403 for other roles, 404 without consent or application; the
+/// view is recorded with `context` (why it was opened).
+///
+/// # Errors
+/// 403, 404, 400 for an unknown context; database failure.
+async fn read_profile(
+    state: &AppState,
+    p: &Principal,
+    caller: &Caller,
+    id: i64,
+    context: &str,
+) -> Result<EnterpriseProfileView, ApiError> {
+    let institution = p.lender().ok_or_else(ApiError::forbidden)?;
+    if !VIEW_CONTEXTS.contains(&context) {
+        return Err(ApiError::invalid(
+            "context",
+            &ValueError::Invalid(format!("应为 {} 之一", VIEW_CONTEXTS.join("、"))),
+        ));
+    }
+    if !state.store.may_view_profile(id, institution).await? {
+        return Err(ApiError::not_found("企业", "enterprise"));
+    }
+    let firm = state.store.enterprise(id).await?.ok_or_else(|| ApiError::not_found("企业", "enterprise"))?;
+    let ev = caller.audit(p, "profile.view");
+    state.store.record_profile_view(id, institution, Some(p.account_id), context, None, &ev).await?;
+    Ok(EnterpriseProfileView::from(&firm))
+}

@@ -1,0 +1,98 @@
+//! The catalogue's JSON API: search, a product, the loan calculator and the institutions.
+
+use super::cost::{CostResponse, product_cost};
+use super::params::{CostParams, SearchParams};
+use super::{FacetCount, FacetsView, SearchItem, SearchResponse, search as run_search};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{Id, Query};
+use crate::http::state::AppState;
+use crate::http::views::{InstitutionView, ProductDetail};
+use axum::Json;
+use axum::extract::State;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(components(schemas(FacetCount, FacetsView, SearchItem)))]
+struct Schemas;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Schemas::openapi())
+        .routes(routes!(search))
+        .routes(routes!(product))
+        .routes(routes!(institutions))
+        .routes(routes!(cost))
+}
+
+/// Search the catalogue.
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Matching products, facet counts and the total", body = SearchResponse),
+        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
+    ),
+    tag = "catalogue"
+)]
+#[tracing::instrument(skip_all)]
+async fn search(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<SearchResponse>, ApiError> {
+    Ok(Json(run_search(&state, params.request()?).await?))
+}
+
+/// One published product, with every term.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}",
+    params(("id" = i64, Path, description = "Product id")),
+    responses(
+        (status = 200, body = ProductDetail),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
+        (status = 404, description = "No such published product", body = ErrorBody),
+    ),
+    tag = "catalogue"
+)]
+#[tracing::instrument(skip(state))]
+async fn product(State(state): State<AppState>, Id(id): Id) -> Result<Json<ProductDetail>, ApiError> {
+    Ok(Json(ProductDetail::from(&state.product_at(id).await?)))
+}
+
+/// Every institution on the platform.
+#[utoipa::path(
+    get,
+    path = "/api/v1/institutions",
+    responses((status = 200, body = Vec<InstitutionView>)),
+    tag = "catalogue"
+)]
+#[tracing::instrument(skip(state))]
+async fn institutions(State(state): State<AppState>) -> Result<Json<Vec<InstitutionView>>, ApiError> {
+    Ok(Json(state.store.institutions().await?.iter().map(InstitutionView::from).collect()))
+}
+
+/// The loan calculator: a product's repayment schedule, total cost and effective annual rate for an amount
+/// and term, for each repayment method it offers (or the one asked for).
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}/cost",
+    params(("id" = i64, Path, description = "Product id"), CostParams),
+    responses(
+        (status = 200, body = CostResponse),
+        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
+        (status = 404, description = "No such published product", body = ErrorBody),
+    ),
+    tag = "matching"
+)]
+#[tracing::instrument(skip(state))]
+async fn cost(
+    State(state): State<AppState>,
+    Id(id): Id,
+    Query(params): Query<CostParams>,
+) -> Result<Json<CostResponse>, ApiError> {
+    let query = params.query()?;
+    let product = state.product_at(id).await?;
+    Ok(Json(product_cost(&product, query)?))
+}

@@ -1,0 +1,346 @@
+//! The loan calculator of the product page: its query parsed and checked against the product (every bad
+//! field reported), and the cost of each repayment method shaped for the template.
+//!
+//! Amounts are in 万元 as on the matching form (`50` is 50 万元; `50万` and `8000元` are read as written).
+
+use super::cost::{CostQuery, CostResponse, MethodCost, product_cost};
+use crate::http::format::{Label, money, percent, parse_wan, wan_input, yuan_text};
+use crate::http::forms::errors_view;
+use crate::http::lang::Lang;
+use axum::http::StatusCode;
+use finmart_domain::{
+    Fen, FieldErrors, Labelled, Months, PolicySupport, Product, RepaymentMethod, ValueError, join_zh,
+};
+use serde_json::{Map, Value, json};
+
+/// The calculator's fields, in the order of the form, with their labels.
+pub const FIELDS: &[(&str, &str, &str)] = &[
+    ("amount", "贷款金额", "Amount"),
+    ("term", "期限", "Term"),
+    ("method", "还款方式", "Repayment"),
+    ("subsidised", "小微企业享受补贴", "Small or micro firm: take the subsidies"),
+];
+
+/// Whether the product offers subsidies a small or micro firm can take.
+#[must_use]
+pub fn has_subsidies(product: &Product) -> bool {
+    product
+        .spec
+        .policy_support
+        .iter()
+        .any(|p| matches!(p, PolicySupport::InterestSubsidy | PolicySupport::GuaranteeFeeSubsidy))
+}
+
+/// The calculator's form: the values to show, what was wrong, and (when nothing was) the query.
+#[derive(Debug)]
+pub struct CalcForm {
+    pub values: Map<String, Value>,
+    pub errors: FieldErrors,
+    pub query: Option<CostQuery>,
+}
+
+fn single<'a>(pairs: &'a [(String, String)], key: &str, errors: &mut FieldErrors) -> Option<&'a str> {
+    let given: Vec<&str> = pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect();
+    if given.len() > 1 {
+        errors.push(key, ValueError::Invalid("只能填写一个值".to_owned()));
+    }
+    given.first().copied()
+}
+
+/// Parses the calculator's query for `product`, checking amount, term and method against what it offers.
+#[must_use]
+pub fn parse_calc(raw: Option<&str>, product: &Product) -> CalcForm {
+    let spec = &product.spec;
+    let raw = raw.unwrap_or("");
+    let mut errors = FieldErrors::default();
+    let pairs: Vec<(String, String)> = if raw.len() > 8 * 1024 {
+        errors.push("amount", ValueError::Invalid("填写的内容过长".to_owned()));
+        Vec::new()
+    } else {
+        form_urlencoded::parse(raw.as_bytes()).into_owned().collect()
+    };
+    let mut values = Map::new();
+
+    let default_amount = Fen::wan(100).clamp(*spec.amount.min(), *spec.amount.max());
+    let amount_text = single(&pairs, "amount", &mut errors).map_or_else(|| wan_input(default_amount), str::to_owned);
+    values.insert("amount".into(), Value::String(amount_text.clone()));
+    let amount = match amount_text.trim() {
+        "" => {
+            errors.push("amount", ValueError::Invalid("请填写贷款金额".to_owned()));
+            None
+        }
+        text => errors.check("amount", parse_wan(text)),
+    };
+    if let Some(a) = amount
+        && !errors.0.iter().any(|e| e.field == "amount")
+        && !spec.amount.contains(&a)
+    {
+        errors.push(
+            "amount",
+            ValueError::Invalid(format!(
+                "本产品额度为 {} 至 {}，您填写的是 {}",
+                spec.amount.min().display_zh(),
+                spec.amount.max().display_zh(),
+                a.display_zh()
+            )),
+        );
+    }
+
+    let default_term = Months::new(12).unwrap_or(Months::MIN).clamp(*spec.term.min(), *spec.term.max());
+    let term_text = single(&pairs, "term", &mut errors).map_or_else(|| default_term.get().to_string(), str::to_owned);
+    values.insert("term".into(), Value::String(term_text.clone()));
+    let term = match term_text.trim() {
+        "" => {
+            errors.push("term", ValueError::Invalid("请填写期限".to_owned()));
+            None
+        }
+        text => errors.check("term", Months::parse(text)),
+    };
+    if let Some(t) = term
+        && !errors.0.iter().any(|e| e.field == "term")
+        && !spec.term.contains(&t)
+    {
+        errors.push(
+            "term",
+            ValueError::Invalid(format!(
+                "本产品期限为 {} 至 {}，您填写的是 {}",
+                spec.term.min().display_zh(),
+                spec.term.max().display_zh(),
+                t.display_zh()
+            )),
+        );
+    }
+
+    let method_text = single(&pairs, "method", &mut errors).unwrap_or("").trim().to_owned();
+    values.insert("method".into(), Value::String(method_text.clone()));
+    let method = if method_text.is_empty() {
+        Some(None)
+    } else {
+        match RepaymentMethod::parse(&method_text) {
+            Ok(m) if spec.repayment_methods.contains(&m) => Some(Some(m)),
+            Ok(m) => {
+                errors.push(
+                    "method",
+                    ValueError::Invalid(format!(
+                        "本产品不提供{}，可选：{}",
+                        m.label_zh(),
+                        join_zh(&spec.repayment_methods)
+                    )),
+                );
+                None
+            }
+            Err(e) => {
+                errors.push("method", e);
+                None
+            }
+        }
+    };
+
+    // An unticked box sends nothing: the `calc` marker says the form was sent, so nothing means no.
+    let sent = pairs.iter().any(|(k, _)| k == "calc");
+    let subsidised = match single(&pairs, "subsidised", &mut errors).map(str::trim) {
+        Some("true" | "on" | "1" | "yes") => Some(true),
+        Some("false" | "off" | "0" | "no" | "") => Some(false),
+        Some(other) => {
+            errors.push(
+                "subsidised",
+                ValueError::Invalid(format!(
+                    "应为 true 或 false，实际为“{}”",
+                    other.chars().take(20).collect::<String>()
+                )),
+            );
+            None
+        }
+        None => Some(!sent && has_subsidies(product)),
+    };
+    let subsidised = subsidised.map(|s| s && has_subsidies(product));
+    values.insert("subsidised".into(), Value::Bool(subsidised.unwrap_or(false)));
+
+    let query = match (amount, term, method, subsidised) {
+        (Some(amount), Some(term), Some(method), Some(subsidised)) if errors.is_empty() => {
+            Some(CostQuery { amount: Some(amount), term: Some(term), method, subsidised })
+        }
+        _ => None,
+    };
+    CalcForm { values, errors, query }
+}
+
+/// The calculator's answer, or the reason it has none, as the field it belongs to and its message.
+///
+/// # Errors
+/// A field and the reason in Chinese (the product's own checks, should one remain after [`parse_calc`]).
+pub fn calculate(product: &Product, query: CostQuery) -> Result<CostResponse, (String, String)> {
+    product_cost(product, query).map_err(|e| {
+        let field = e.body.field.clone().unwrap_or_else(|| "amount".to_owned());
+        let message = e.body.message.split_once('：').map_or(e.body.message.as_str(), |(_, m)| m).to_owned();
+        (field, message)
+    })
+}
+
+fn method_view(m: &MethodCost) -> Value {
+    let s = &m.summary;
+    let (max_payment, max_payment_en) = money(s.max_payment_fen);
+    let (interest, interest_en) = money(s.total_interest_fen);
+    let (fee, fee_en) = money(s.guarantee_fee_fen);
+    let subsidy_fen = s.interest_subsidy_fen + s.fee_subsidy_fen;
+    let (subsidy, subsidy_en) = money(subsidy_fen);
+    let schedule: Vec<Value> = m
+        .schedule
+        .iter()
+        .map(|i| {
+            json!({
+                "month": i.month,
+                "principal": yuan_text(i.principal_fen),
+                "interest": yuan_text(i.interest_fen),
+                "subsidy": yuan_text(i.interest_subsidy_fen),
+                "payment": yuan_text(i.payment_fen),
+                "balance": yuan_text(i.balance_after_fen),
+            })
+        })
+        .collect();
+    json!({
+        "method": s.method,
+        "rate_text": s.rate_text,
+        "apr_text": s.apr_text,
+        "first_payment": s.first_payment_text, "first_payment_en": s.first_payment_text_en,
+        "max_payment": max_payment, "max_payment_en": max_payment_en,
+        "varies": s.max_payment_fen != s.first_payment_fen,
+        "total_interest": interest, "total_interest_en": interest_en,
+        "guarantee_fee": fee, "guarantee_fee_en": fee_en, "has_fee": s.guarantee_fee_fen > 0,
+        "subsidy": subsidy, "subsidy_en": subsidy_en, "has_subsidy": subsidy_fen > 0,
+        "interest_subsidy_rate": percent(s.interest_subsidy_bps),
+        "fee_subsidy_rate": percent(s.fee_subsidy_bps),
+        "total_cost": s.total_cost_text, "total_cost_en": s.total_cost_text_en,
+        "schedule": schedule,
+    })
+}
+
+/// The calculator's answer for the template: one entry per method, cheapest first.
+#[must_use]
+pub fn cost_view(c: &CostResponse) -> Value {
+    let amount = Fen::from_fen(c.amount_fen).unwrap_or(Fen::ZERO);
+    let term = Months::new(c.term_months).unwrap_or(Months::MIN);
+    json!({
+        "amount_text": amount.display_zh(), "amount_text_en": amount.display_en(),
+        "term_text": term.display_zh(), "term_text_en": term.display_en(),
+        "subsidised": c.subsidised,
+        "methods": c.methods.iter().map(method_view).collect::<Vec<_>>(),
+    })
+}
+
+/// The loan calculator's part of the product page's context, and the status it calls for.
+#[must_use]
+pub fn calc_context(product: &Product, raw: Option<&str>, lang: Lang) -> (Value, StatusCode) {
+    let mut parsed = parse_calc(raw, product);
+    let mut result = Value::Null;
+    if let Some(query) = parsed.query {
+        match calculate(product, query) {
+            Ok(cost) => result = cost_view(&cost),
+            Err((field, message)) => parsed.errors.push(field, ValueError::Invalid(message)),
+        }
+    }
+    let label_of = |field: &str| {
+        FIELDS.iter().find(|(n, _, _)| *n == field).map_or(("计算器", "Calculator"), |(_, zh, en)| (*zh, *en))
+    };
+    let (errors, error_list) = errors_view(&parsed.errors, lang, label_of);
+    let status = if parsed.errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let (amount, term) = (&product.spec.amount, &product.spec.term);
+    let context = json!({
+        "product_id": product.id,
+        "form": parsed.values,
+        "errors": errors,
+        "error_list": error_list,
+        "result": result,
+        "methods": Label::all(&product.spec.repayment_methods),
+        "has_subsidies": has_subsidies(product),
+        "amount_hint": amount.min().display_zh() + " 至 " + &amount.max().display_zh(),
+        "amount_hint_en": amount.min().display_en() + " to " + &amount.max().display_en(),
+        "term_hint": term.min().display_zh() + " 至 " + &term.max().display_zh(),
+        "term_hint_en": term.min().display_en() + " to " + &term.max().display_en(),
+    });
+    (context, status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use finmart_domain::{InstitutionKind, InstitutionRef, LifecycleState};
+
+    /// A citywide credit loan of 10–500 万元 over 3–36 months, with an interest subsidy.
+    fn product() -> Product {
+        let spec = json!({
+            "code": "P1", "name": "测试产品", "family": "credit", "description": "流动资金贷款",
+            "amount": {"min": 10_000_000, "max": 500_000_000},
+            "term": {"min": 3, "max": 36},
+            "rate": {"min": 400, "max": 600},
+            "rate_basis": {"kind": "fixed"},
+            "repayment_methods": ["equal_instalment", "interest_only"],
+            "collateral": [], "guarantee": null, "eligibility": {},
+            "policy_support": ["interest_subsidy"],
+            "decision_days": 5, "online": false, "districts": ["binhai"],
+            "valid_from": "2025-01-01", "valid_until": null,
+        });
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        Product {
+            id: 1,
+            institution: InstitutionRef {
+                id: 1,
+                code: "bank".into(),
+                name: "测试银行".into(),
+                kind: InstitutionKind::Bank,
+            },
+            guarantee_agency: None,
+            state: LifecycleState::Published,
+            spec: serde_json::from_value(spec).unwrap(),
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    fn fields(form: &CalcForm) -> Vec<&str> {
+        form.errors.0.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn defaults_come_from_the_product() {
+        let p = product();
+        let form = parse_calc(None, &p);
+        assert!(form.errors.is_empty());
+        assert_eq!(form.values["amount"], "100");
+        assert_eq!(form.values["term"], "12");
+        let q = form.query.unwrap();
+        assert_eq!((q.amount, q.term.map(Months::get), q.method), (Some(Fen::wan(100)), Some(12), None));
+        assert!(q.subsidised, "a product with subsidies assumes a small firm until told otherwise");
+        let sent = parse_calc(Some("calc=1&amount=50%E4%B8%87&term=6&method=interest_only"), &p).query.unwrap();
+        assert_eq!((sent.amount, sent.term.map(Months::get)), (Some(Fen::wan(50)), Some(6)));
+        assert_eq!(sent.method, Some(RepaymentMethod::InterestOnly));
+        assert!(!sent.subsidised, "an unticked box");
+        assert!(parse_calc(Some("calc=1&subsidised=true"), &p).query.unwrap().subsidised);
+    }
+
+    #[test]
+    fn every_bad_field_against_the_product() {
+        let p = product();
+        let form = parse_calc(Some("amount=5000&term=48&method=revolving&subsidised=maybe"), &p);
+        assert_eq!(fields(&form), ["amount", "term", "method", "subsidised"]);
+        assert!(form.query.is_none());
+        let message = form.errors.0[0].error.message_zh();
+        assert!(message.contains("本产品额度为 10 万元 至 500 万元"), "{message}");
+        assert_eq!(fields(&parse_calc(Some("amount=-1&term=abc"), &p)), ["amount", "term"]);
+        assert_eq!(fields(&parse_calc(Some("amount=&term="), &p)), ["amount", "term"]);
+    }
+
+    #[test]
+    fn the_schedule_has_one_row_a_month() {
+        let p = product();
+        let q = parse_calc(Some("amount=50&term=18"), &p).query.unwrap();
+        let cost = calculate(&p, q).unwrap();
+        let view = cost_view(&cost);
+        let methods = view["methods"].as_array().unwrap();
+        assert_eq!(methods.len(), 2);
+        for m in methods {
+            assert_eq!(m["schedule"].as_array().unwrap().len(), 18);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! The loan calculator's arithmetic as the API answers it: a product's repayment schedule, total cost and
+//! effective annual rate for an amount and term, for each repayment method it offers (or the one asked).
+
+use crate::http::error::ApiError;
+use crate::http::views::{ProductSummary, QuoteView};
+use finmart_domain::{Fen, Labelled, Months, Product, RepaymentMethod, ValueError};
+use finmart_matching::{CompiledProduct, LoanCost, POLICY, Quote, Subsidies, loan_cost, loan_quote};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One month of a repayment schedule.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InstalmentView {
+    pub month: u16,
+    pub principal_fen: i64,
+    pub interest_fen: i64,
+    pub interest_subsidy_fen: i64,
+    /// Principal + interest − interest subsidy.
+    pub payment_fen: i64,
+    pub balance_after_fen: i64,
+}
+
+/// The cost of one repayment method.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MethodCost {
+    pub summary: QuoteView,
+    pub schedule: Vec<InstalmentView>,
+}
+
+/// The answer of `GET /api/v1/products/{id}/cost`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CostResponse {
+    pub product: ProductSummary,
+    pub amount_fen: i64,
+    pub amount_text: String,
+    pub term_months: u16,
+    pub term_text: String,
+    /// Whether the firm's subsidies were applied (it said it is 小微).
+    pub subsidised: bool,
+    /// One entry per repayment method quoted, cheapest effective rate first.
+    pub methods: Vec<MethodCost>,
+}
+
+/// What a loan calculator asks.
+#[derive(Debug, Clone, Copy)]
+pub struct CostQuery {
+    pub amount: Option<Fen>,
+    pub term: Option<Months>,
+    pub method: Option<RepaymentMethod>,
+    pub subsidised: bool,
+}
+
+/// A loan calculator's default amount: 100 万元 where the product allows it, else its nearest bound.
+fn default_amount(product: &Product) -> Fen {
+    Fen::wan(100).clamp(*product.spec.amount.min(), *product.spec.amount.max())
+}
+
+fn default_term(product: &Product) -> Months {
+    Months::new(12).unwrap_or(Months::MIN).clamp(*product.spec.term.min(), *product.spec.term.max())
+}
+
+/// The cost of `product` for an amount, term and method (each defaulted from the product when absent).
+///
+/// # Errors
+/// 400 naming `amount`, `term` or `method` when outside what the product offers.
+pub fn product_cost(product: &Product, q: CostQuery) -> Result<CostResponse, ApiError> {
+    let spec = &product.spec;
+    let amount = q.amount.unwrap_or_else(|| default_amount(product));
+    if !spec.amount.contains(&amount) {
+        return Err(ApiError::invalid(
+            "amount",
+            &ValueError::Invalid(format!(
+                "本产品额度为 {} 至 {}，实际为 {}",
+                spec.amount.min().display_zh(),
+                spec.amount.max().display_zh(),
+                amount.display_zh()
+            )),
+        ));
+    }
+    let term = q.term.unwrap_or_else(|| default_term(product));
+    if !spec.term.contains(&term) {
+        return Err(ApiError::invalid(
+            "term",
+            &ValueError::Invalid(format!(
+                "本产品期限为 {} 至 {}，实际为 {}",
+                spec.term.min().display_zh(),
+                spec.term.max().display_zh(),
+                term.display_zh()
+            )),
+        ));
+    }
+    let methods: Vec<RepaymentMethod> = match q.method {
+        Some(m) if spec.repayment_methods.contains(&m) => vec![m],
+        Some(m) => {
+            return Err(ApiError::invalid(
+                "method",
+                &ValueError::Invalid(format!(
+                    "本产品不提供{}，可选：{}",
+                    m.label_zh(),
+                    finmart_domain::join_zh(&spec.repayment_methods)
+                )),
+            ));
+        }
+        None => spec.repayment_methods.clone(),
+    };
+    let compiled = CompiledProduct::new(product);
+    let subsidies: Subsidies = POLICY.subsidies_if(&compiled, q.subsidised, q.subsidised, compiled.rate_min);
+    let mut costs: Vec<(LoanCost, MethodCost)> = Vec::new();
+    for method in methods {
+        let cost = loan_cost(&loan_quote(&compiled, subsidies, amount, term, method))
+            .map_err(|e| ApiError::invalid("amount", &ValueError::Invalid(e.message_zh())))?;
+        let summary = QuoteView::from(&Quote::of(&cost, compiled.rate_min, subsidies));
+        let schedule = cost
+            .schedule
+            .iter()
+            .map(|i| InstalmentView {
+                month: i.month,
+                principal_fen: i.principal.fen(),
+                interest_fen: i.interest.fen(),
+                interest_subsidy_fen: i.interest_subsidy.fen(),
+                payment_fen: i.payment.fen(),
+                balance_after_fen: i.balance_after.fen(),
+            })
+            .collect();
+        costs.push((cost, MethodCost { summary, schedule }));
+    }
+    costs.sort_by_key(|(c, _)| (c.effective_annual_rate, c.total_cost));
+    Ok(CostResponse {
+        product: ProductSummary::from(product),
+        amount_fen: amount.fen(),
+        amount_text: amount.display_zh(),
+        term_months: term.get(),
+        term_text: term.display_zh(),
+        subsidised: q.subsidised,
+        methods: costs.into_iter().map(|(_, m)| m).collect(),
+    })
+}
+

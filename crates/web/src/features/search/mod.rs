@@ -1,0 +1,185 @@
+//! The public catalogue: search (一键查询) with facets, a product's page with every term, and the loan
+//! calculator (`/`, `/products/{id}`, `/api/v1/search`, `/api/v1/products/{id}`, `…/cost`,
+//! `/api/v1/institutions`).
+//!
+//! Every search with a query or a filter is logged for the operator's unmet-demand figures
+//! (`finmart_store::market_watch`): the normalised query, the number of hits and the family filter, nothing
+//! about who searched. The write is a spawned task, so a search never waits for it.
+
+mod api;
+mod calc;
+mod cost;
+mod pages;
+mod params;
+
+use crate::http::error::ApiError;
+use crate::http::state::{AppState, today};
+use crate::http::views::ProductSummary;
+use crate::http::Feature;
+use crate::template;
+use chrono::{DateTime, Utc};
+use finmart_catalogue::{CollateralFilter, Hit, SearchRequest, SearchResults};
+use finmart_domain::{Labelled, ProductFamily};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use utoipa::ToSchema;
+
+/// The search feature: its API, pages and templates.
+#[must_use]
+pub fn feature() -> Feature {
+    Feature {
+        api: api::router(),
+        pages: pages::router(),
+        templates: &[
+            template!("home.html"),
+            template!("results.html"),
+            template!("product.html"),
+            template!("cost_results.html"),
+        ],
+    }
+}
+
+/// Search-log writes waiting at most; beyond this a search is not logged rather than crowding the pool.
+const MAX_PENDING_LOGS: usize = 256;
+
+static PENDING_LOGS: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs a search off the async threads, labels its facets, and logs it (see the module documentation).
+///
+/// # Errors
+/// Index or database failure (nothing is logged then).
+pub async fn search(state: &AppState, req: SearchRequest) -> Result<SearchResponse, ApiError> {
+    let logged = worth_logging(&req).then(|| (Utc::now(), req.text.clone(), req.families.clone()));
+    let (page, per_page) = (req.page, req.per_page);
+    let catalogue = Arc::clone(&state.catalogue);
+    let results = tokio::task::spawn_blocking(move || catalogue.search(&req, today())).await??;
+    let names = state.institution_names(results.facets.institutions.iter().map(|(id, _)| *id)).await?;
+    let response = SearchResponse::new(results, page, per_page, &names);
+    if let Some((at, query, families)) = logged {
+        log_search(state, at, query, response.total as u64, families);
+    }
+    Ok(response)
+}
+
+/// Whether a search is worth logging: it has a query or a filter, and it is a first page (paging through
+/// results is not another search).
+fn worth_logging(req: &SearchRequest) -> bool {
+    let filtered = !req.families.is_empty()
+        || !req.institutions.is_empty()
+        || !req.districts.is_empty()
+        || !matches!(req.collateral, CollateralFilter::Any)
+        || req.amount.is_some()
+        || req.term.is_some()
+        || req.max_rate.is_some()
+        || req.online_only
+        || !req.policy.is_empty();
+    req.page <= 1 && (!req.text.trim().is_empty() || filtered)
+}
+
+fn log_search(state: &AppState, at: DateTime<Utc>, query: String, results: u64, families: Vec<ProductFamily>) {
+    if PENDING_LOGS.fetch_add(1, Ordering::Relaxed) >= MAX_PENDING_LOGS {
+        PENDING_LOGS.fetch_sub(1, Ordering::Relaxed);
+        tracing::warn!("search log backlog full: a search was not logged");
+        return;
+    }
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(error) = store.log_search(at, &query, results, &families).await {
+            tracing::warn!(%error, "search log write failed");
+        }
+        PENDING_LOGS.fetch_sub(1, Ordering::Relaxed);
+    });
+}
+
+/// One search result: the product summary and its highlights.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchItem {
+    #[serde(flatten)]
+    pub product: ProductSummary,
+    /// The name with matched words in `<b>`, HTML-escaped.
+    pub name_html: String,
+    /// A passage of the description with matched words in `<b>`, HTML-escaped.
+    pub snippet_html: String,
+    pub score: Option<f32>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FacetCount {
+    pub code: String,
+    pub label: String,
+    pub label_en: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FacetsView {
+    pub family: Vec<FacetCount>,
+    pub institution: Vec<FacetCount>,
+    pub district: Vec<FacetCount>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchResponse {
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub items: Vec<SearchItem>,
+    pub facets: FacetsView,
+}
+
+impl SearchResponse {
+    pub fn new(results: SearchResults, page: usize, per_page: usize, institutions: &HashMap<i64, String>) -> Self {
+        fn labelled<T: Labelled>(v: T, count: u64) -> FacetCount {
+            FacetCount { code: v.as_str().into(), label: v.label_zh().into(), label_en: v.label_en().into(), count }
+        }
+        let facets = FacetsView {
+            family: results.facets.families.iter().map(|(f, n)| labelled(*f, *n)).collect(),
+            institution: results
+                .facets
+                .institutions
+                .iter()
+                .map(|(id, n)| {
+                    // Institutions have Chinese names only: a name is a name.
+                    let name = institutions.get(id).cloned().unwrap_or_else(|| format!("机构 {id}"));
+                    FacetCount { code: id.to_string(), label: name.clone(), label_en: name, count: *n }
+                })
+                .collect(),
+            district: results.facets.districts.iter().map(|(d, n)| labelled(*d, *n)).collect(),
+        };
+        let items = results
+            .hits
+            .into_iter()
+            .map(|Hit { product, score, name_html, snippet_html }| SearchItem {
+                product: ProductSummary::from(&product),
+                name_html,
+                snippet_html,
+                score,
+            })
+            .collect();
+        Self { total: results.total, page, per_page, items, facets }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_searches_with_words_or_filters_on_a_first_page_are_logged() {
+        let mut req = SearchRequest::default();
+        assert!(!worth_logging(&req));
+        req.text = "科技贷".into();
+        assert!(worth_logging(&req));
+        req.page = 2;
+        assert!(!worth_logging(&req));
+        for req in [
+            SearchRequest { families: vec![ProductFamily::Credit], ..Default::default() },
+            SearchRequest { collateral: CollateralFilter::NoneRequired, ..Default::default() },
+            SearchRequest { online_only: true, ..Default::default() },
+        ] {
+            assert!(worth_logging(&req), "{req:?}");
+        }
+    }
+}

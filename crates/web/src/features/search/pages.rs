@@ -1,0 +1,155 @@
+//! The search home page (results rendered on the server, refreshed as one types by `app.js` through the
+//! results fragment), and the product page with its loan calculator (refreshed by `match.js` through the
+//! cost fragment).
+
+use super::calc::calc_context;
+use super::params::{MAX_PAGE, SearchParams};
+use super::{FacetCount, SearchResponse, search};
+use crate::http::error::ApiError;
+use crate::http::extract::Id;
+use crate::http::format::options;
+use crate::http::page::{Page, PageResult, object};
+use crate::http::query::{self, Unknown};
+use crate::http::state::AppState;
+use crate::http::views::ProductDetail;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use finmart_catalogue::SortName;
+use finmart_domain::{Collateral, District, PolicySupport, ProductFamily};
+use serde_json::{Map, Value, json};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/fragments/results", get(results_fragment))
+        .route("/products/{id}", get(product))
+        .route("/fragments/cost/{id}", get(cost_fragment))
+}
+
+/// The choices the filter form offers.
+fn choices() -> Value {
+    json!({
+        "families": options::<ProductFamily>(),
+        "districts": options::<District>(),
+        "collateral": options::<Collateral>(),
+        "policy": options::<PolicySupport>(),
+        "sorts": options::<SortName>(),
+    })
+}
+
+/// The parameters as given, for refilling the form.
+fn form_values(raw: Option<&str>) -> Map<String, Value> {
+    form_urlencoded::parse(raw.unwrap_or("").as_bytes()).into_owned().map(|(k, v)| (k, Value::String(v))).collect()
+}
+
+/// `path` with the query string, `key` set to `value` (or removed when `None`) and the page reset.
+fn link_to(path: &str, raw: Option<&str>, key: &str, value: Option<&str>) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        if k != key && k != "page" && !v.is_empty() {
+            out.append_pair(&k, &v);
+        }
+    }
+    if let Some(value) = value {
+        out.append_pair(key, value);
+    }
+    format!("{path}?{}", out.finish())
+}
+
+/// Facet choices as links that set (or, when active, clear) their filter; and the pages' links.
+fn navigation(raw: Option<&str>, r: &SearchResponse) -> Value {
+    let current = form_values(raw);
+    let facet = |key: &str, counts: &[FacetCount]| {
+        counts
+            .iter()
+            .map(|c| {
+                let active = current.get(key).and_then(|v| v.as_str()) == Some(c.code.as_str());
+                let href = link_to("/", raw, key, (!active).then_some(c.code.as_str()));
+                json!({"code": c.code, "label": c.label, "label_en": c.label_en, "count": c.count, "active": active, "href": href})
+            })
+            .collect::<Vec<_>>()
+    };
+    let pages = r.total.div_ceil(r.per_page.max(1)).min(MAX_PAGE);
+    let page_link = |n: usize| {
+        let mut href = link_to("/", raw, "page", None);
+        href.push_str(&format!("{}page={n}", if href.ends_with('?') { "" } else { "&" }));
+        href
+    };
+    json!({
+        "family": facet("family", &r.facets.family),
+        "institution": facet("institution", &r.facets.institution),
+        "district": facet("district", &r.facets.district),
+        "pages": pages,
+        "prev": (r.page > 1).then(|| page_link(r.page - 1)),
+        "next": (r.page < pages).then(|| page_link(r.page + 1)),
+    })
+}
+
+/// The results of the query string, or the error to show in their place (with its status), in the page's
+/// language: `q`, `results`, `error`, `nav`.
+async fn results_context(state: &AppState, page: &Page) -> (Map<String, Value>, StatusCode) {
+    let raw = page.query();
+    let mut context = Map::new();
+    for key in ["results", "error", "nav"] {
+        context.insert(key.into(), Value::Null);
+    }
+    let searched = query::parse::<SearchParams>(raw, Unknown::Ignore).and_then(|p| p.request());
+    let q = searched.as_ref().map(|req| req.text.clone()).unwrap_or_default();
+    let outcome = match searched {
+        Ok(req) => search(state, req).await,
+        Err(e) => Err(e),
+    };
+    context.insert("q".into(), q.into());
+    let status = match outcome {
+        Ok(r) => {
+            context.insert("nav".into(), navigation(raw, &r));
+            context.insert("results".into(), json!(r));
+            StatusCode::OK
+        }
+        Err(ApiError { status, body }) => {
+            context.insert("error".into(), page.pick(&body.message, &body.message_en).into());
+            status
+        }
+    };
+    context.insert("en".into(), page.en().into());
+    (context, status)
+}
+
+/// `GET /`: the search page, with results for the query string it was given.
+async fn home(State(state): State<AppState>, page: Page) -> PageResult {
+    let (mut context, status) = results_context(&state, &page).await;
+    let raw = page.query();
+    context.insert("switch_href".into(), link_to("/", raw, "lang", Some(page.lang.other().code())).into());
+    context.insert("form".into(), Value::Object(form_values(raw)));
+    context.insert("choices".into(), choices());
+    page.show_with(status, "home.html", context)
+}
+
+/// `GET /fragments/results`: the results part of the search page, for refreshing it in place.
+async fn results_fragment(State(state): State<AppState>, page: Page) -> PageResult {
+    let (context, status) = results_context(&state, &page).await;
+    Ok((status, page.render("results.html", &context)?).into_response())
+}
+
+/// `GET /products/{id}`: every term of one product.
+async fn product(State(state): State<AppState>, page: Page, Id(id): Id) -> PageResult {
+    let product = state.product_at(id).await?;
+    let institution = state.store.institution(product.institution.id).await?;
+    let (calc, status) = calc_context(&product, page.query(), page.lang);
+    let switch = link_to(&format!("/products/{id}"), page.query(), "lang", Some(page.lang.other().code()));
+    let context = json!({
+        "switch_href": switch, "p": ProductDetail::from(&product), "institution_intro": institution.map(|i| i.intro),
+        "calc": calc,
+    });
+    page.show_with(status, "product.html", object(context))
+}
+
+/// `GET /fragments/cost/{id}`: the loan calculator's result for one product, for refreshing it in place.
+async fn cost_fragment(State(state): State<AppState>, page: Page, Id(id): Id) -> PageResult {
+    let product = state.product_at(id).await?;
+    let (calc, status) = calc_context(&product, page.query(), page.lang);
+    Ok((status, page.render("cost_results.html", &json!({"en": page.en(), "calc": calc}))?).into_response())
+}

@@ -1,0 +1,277 @@
+//! Who is asking, and may they: the session or API token behind each request, CSRF protection, and the
+//! extractors handlers use to demand a signed-in caller.
+//!
+//! One middleware ([`identify`]) runs on every request. It resolves the caller from an institution's API
+//! token (`Authorization: Bearer fmt_…`) or from the session cookie (re-reading the account each time, so a
+//! disabled account stops at once), refuses state-changing requests made with the session cookie that do
+//! not carry the session's CSRF token, and leaves a [`Caller`] in the request (and in [`CALLER`], which the
+//! templates read for the signed-in user's menu and the forms' CSRF field).
+//!
+//! Handlers take [`Auth`] (a signed-in caller: API paths answer 401, pages redirect to the login page) and
+//! check roles and ownership with [`Principal`]'s accessors and [`require`].
+
+pub mod password;
+pub mod sessions;
+
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use finmart_domain::{Labelled, Principal, Role};
+use finmart_store::AuditEvent;
+use serde::Serialize;
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+/// Session keys.
+pub const SESSION_ACCOUNT: &str = "account_id";
+pub const SESSION_CSRF: &str = "csrf";
+/// API tokens start with this, so a leaked one is recognisable (and so are mistakes like pasting a password).
+pub const TOKEN_PREFIX: &str = "fmt_";
+/// The form field and header that carry the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The caller of one request.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    pub principal: Option<Principal>,
+    /// Signed in with an API token rather than a session.
+    pub via_token: bool,
+    /// The session's CSRF token, when it has one.
+    pub csrf: Option<String>,
+    /// The peer address, for throttling and the audit log.
+    pub address: String,
+}
+
+/// What templates show of the caller: the menu for the role and the CSRF field of forms.
+#[derive(Debug, Clone, Serialize)]
+pub struct Frame {
+    pub user: Option<FrameUser>,
+    pub csrf: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameUser {
+    pub name: String,
+    pub role: &'static str,
+    pub role_label: &'static str,
+    pub role_label_en: &'static str,
+}
+
+impl Caller {
+    /// The audit entry of an act by `principal` through this request (from its address).
+    #[must_use]
+    pub fn audit<'a>(&'a self, principal: &Principal, action: &'a str) -> AuditEvent<'a> {
+        AuditEvent::by(principal, Some(self.address.as_str()), action)
+    }
+
+    #[must_use]
+    pub fn frame(&self) -> Frame {
+        Frame {
+            user: self.principal.as_ref().map(|p| FrameUser {
+                name: p.display_name.clone(),
+                role: p.role.as_str(),
+                role_label: p.role.label_zh(),
+                role_label_en: p.role.label_en(),
+            }),
+            csrf: self.csrf.clone(),
+        }
+    }
+}
+
+tokio::task_local! {
+    /// The caller of the request being handled, for template rendering deep below the handler.
+    pub static CALLER: Caller;
+}
+
+/// The signed-in caller. Rejects with 401 (`/api/…`) or a redirect to the login page (pages).
+#[derive(Debug, Clone)]
+pub struct Auth(pub Principal);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(principal) = parts.extensions.get::<Caller>().and_then(|c| c.principal.clone()) {
+            return Ok(Self(principal));
+        }
+        if parts.uri.path().starts_with("/api/") {
+            return Err(ApiError::unauthenticated().into_response());
+        }
+        let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        Err(Redirect::to(&format!("/login?next={next}")).into_response())
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Caller>().cloned().unwrap_or_default())
+    }
+}
+
+/// 403 unless the principal has one of `roles`.
+///
+/// # Errors
+/// The role is not among them.
+pub fn require(principal: &Principal, roles: &[Role]) -> Result<(), ApiError> {
+    if roles.contains(&principal.role) { Ok(()) } else { Err(ApiError::forbidden()) }
+}
+
+/// The SME user's enterprise, or 403.
+///
+/// # Errors
+/// Not an SME user.
+pub fn enterprise_of(principal: &Principal) -> Result<i64, ApiError> {
+    principal.enterprise().ok_or_else(ApiError::forbidden)
+}
+
+/// The institution user's lender, or 403.
+///
+/// # Errors
+/// Not an institution user.
+pub fn lender_of(principal: &Principal) -> Result<i64, ApiError> {
+    principal.lender().ok_or_else(ApiError::forbidden)
+}
+
+/// The guarantee-agency user's agency, or 403.
+///
+/// # Errors
+/// Not a guarantee-agency user.
+pub fn agency_of(principal: &Principal) -> Result<i64, ApiError> {
+    principal.agency().ok_or_else(ApiError::forbidden)
+}
+
+fn peer(request: &Request) -> String {
+    request.extensions().get::<ConnectInfo<SocketAddr>>().map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string())
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The middleware that identifies every request's caller (see the module documentation).
+pub async fn identify(State(state): State<AppState>, session: Session, request: Request, next: Next) -> Response {
+    match resolve(&state, &session, request).await {
+        Ok((caller, request)) => {
+            let mut request = request;
+            request.extensions_mut().insert(caller.clone());
+            CALLER.scope(caller, next.run(request)).await
+        }
+        Err(response) => response,
+    }
+}
+
+async fn resolve(state: &AppState, session: &Session, request: Request) -> Result<(Caller, Request), Response> {
+    let address = peer(&request);
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .map(str::to_owned);
+    if let Some(token) = bearer {
+        let principal = token_principal(state, &token).await.map_err(IntoResponse::into_response)?;
+        return Ok((Caller { principal: Some(principal), via_token: true, csrf: None, address }, request));
+    }
+    let fail = |e: tower_sessions::session::Error| ApiError::internal(&e).into_response();
+    let account_id = session.get::<i64>(SESSION_ACCOUNT).await.map_err(fail)?;
+    let csrf = session.get::<String>(SESSION_CSRF).await.map_err(fail)?;
+    let mut principal = None;
+    if let Some(id) = account_id {
+        match state.store.account(id).await.map_err(|e| ApiError::from(e).into_response())? {
+            Some(account) if !account.disabled => principal = Some(account.principal()),
+            // Disabled or deleted since signing in: the session ends now.
+            _ => session.flush().await.map_err(fail)?,
+        }
+    }
+    let request = if is_safe(request.method()) || (principal.is_none() && csrf.is_none()) {
+        request
+    } else {
+        check_csrf(request, csrf.as_deref()).await?
+    };
+    Ok((Caller { principal, via_token: false, csrf, address }, request))
+}
+
+async fn token_principal(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    if !token.starts_with(TOKEN_PREFIX) {
+        return Err(ApiError::unauthenticated());
+    }
+    let info = state.store.use_api_token(&password::digest(token)).await?.ok_or_else(ApiError::unauthenticated)?;
+    Ok(Principal {
+        account_id: info.created_by,
+        role: Role::Institution,
+        display_name: format!("API: {}", info.name),
+        enterprise_id: None,
+        institution_id: Some(info.institution_id),
+    })
+}
+
+/// The CSRF token a state-changing request carries: the header, else the `csrf` field of a urlencoded form
+/// (the body is read and put back), else the `csrf` query parameter (multipart uploads, whose body is not
+/// read here).
+async fn check_csrf(request: Request, expected: Option<&str>) -> Result<Request, Response> {
+    let refuse = || ApiError::csrf().into_response();
+    let Some(expected) = expected else { return Err(refuse()) };
+    if let Some(given) = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        return if password::same_secret(given, expected) { Ok(request) } else { Err(refuse()) };
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if is_form {
+        let (parts, body) = request.into_parts();
+        let bytes = axum::body::to_bytes(body, crate::http::BODY_LIMIT).await.map_err(|_| refuse())?;
+        let ok = form_urlencoded::parse(&bytes).any(|(k, v)| k == CSRF_FIELD && password::same_secret(&v, expected));
+        return if ok { Ok(Request::from_parts(parts, Body::from(bytes))) } else { Err(refuse()) };
+    }
+    let in_query = request.uri().query().is_some_and(|q| {
+        form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == CSRF_FIELD && password::same_secret(&v, expected))
+    });
+    if in_query { Ok(request) } else { Err(refuse()) }
+}
+
+/// The session's CSRF token, made when the session has none (pages with forms call this).
+///
+/// # Errors
+/// The session store failed.
+pub async fn ensure_csrf(session: &Session) -> Result<String, ApiError> {
+    let fail = |e: tower_sessions::session::Error| ApiError::internal(&e);
+    if let Some(token) = session.get::<String>(SESSION_CSRF).await.map_err(fail)? {
+        return Ok(token);
+    }
+    let token = password::secret(32);
+    session.insert(SESSION_CSRF, &token).await.map_err(fail)?;
+    Ok(token)
+}
+
+/// Signs `account_id` in on this session: a new session id (no fixation), a new CSRF token.
+///
+/// # Errors
+/// The session store failed.
+pub async fn sign_in(session: &Session, account_id: i64) -> Result<String, ApiError> {
+    let fail = |e: tower_sessions::session::Error| ApiError::internal(&e);
+    session.cycle_id().await.map_err(fail)?;
+    session.insert(SESSION_ACCOUNT, account_id).await.map_err(fail)?;
+    let token = password::secret(32);
+    session.insert(SESSION_CSRF, &token).await.map_err(fail)?;
+    Ok(token)
+}
+
+/// Ends the session: its record is deleted from the store and the cookie cleared.
+///
+/// # Errors
+/// The session store failed.
+pub async fn sign_out(session: &Session) -> Result<(), ApiError> {
+    session.flush().await.map_err(|e| ApiError::internal(&e))
+}

@@ -1,0 +1,60 @@
+//! The HTTP kit every feature is built from. It imports no feature: features import it.
+//!
+//! - [`state`]: the application every request shares (store, index, matcher, pool, templates, sessions).
+//! - [`error`]: the one error type and its codes, and how errors become responses.
+//! - [`extract`], [`query`], [`params`]: typed path ids, strict query structs and JSON bodies, and the
+//!   value parsers they share.
+//! - [`page`], [`templates`], [`lang`], [`assets`]: HTML pages in the site's frame, Chinese first.
+//! - [`forms`], [`profile_form`], [`format`]: urlencoded forms, the SME profile form, and how money, dates
+//!   and choices are written and read.
+//! - [`views`]: products, institutions and quotes as the API returns them and the pages show them.
+//! - [`export`]: tables as CSV and XLSX downloads.
+//! - [`auth`]: who is asking (session or API token), CSRF, and the extractors that demand a signed-in caller.
+//! - [`Feature`]: what a feature adds to the site (routes, pages, templates), listed by the router on top.
+
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod export;
+pub mod extract;
+pub mod format;
+pub mod forms;
+pub mod lang;
+pub mod page;
+pub mod params;
+pub mod profile_form;
+pub mod query;
+pub mod state;
+pub mod templates;
+pub mod views;
+
+use axum::Router;
+use state::AppState;
+use templates::TemplateList;
+use utoipa_axum::router::OpenApiRouter;
+
+/// The largest request body accepted (product sheets included).
+pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// What one feature adds to the site: its JSON API (with the OpenAPI description of each path), its pages
+/// and form posts, and the templates those pages render.
+pub struct Feature {
+    pub api: OpenApiRouter<AppState>,
+    pub pages: Router<AppState>,
+    pub templates: TemplateList,
+}
+
+impl std::fmt::Debug for Feature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.templates.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("Feature").field("templates", &names).finish_non_exhaustive()
+    }
+}
+
+impl Feature {
+    /// A feature with an API only.
+    #[must_use]
+    pub fn api(api: OpenApiRouter<AppState>) -> Self {
+        Self { api, pages: Router::new(), templates: &[] }
+    }
+}

@@ -1,0 +1,204 @@
+//! The application: everything a request needs, built once at start and shared.
+
+use crate::config::Config;
+use crate::http::auth::sessions::Sessions;
+use crate::http::error::ApiError;
+use crate::http::templates::Templates;
+use chrono::{NaiveDate, Utc};
+use finmart_catalogue::{Catalogue, sync};
+use finmart_domain::{EnterpriseProfile, FinancingNeed, Labelled, Product};
+use finmart_matching::{FirmFacts, MatchOutcome, MatchRequest, Matcher, ProfilePool};
+use finmart_store::Store;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The shared application state, extracted by handlers with `State`.
+#[derive(Debug, Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    pub catalogue: Arc<Catalogue>,
+    pub templates: Templates,
+    /// Where sessions are kept (the database, or Redis).
+    pub sessions: Sessions,
+    /// Every published product, compiled for matching; follows the change log with the index.
+    pub matcher: Arc<Matcher>,
+    /// Every stored firm, flagged open when it consented to be found by every institution, for reverse
+    /// matching (firms that consented to some institutions only are filtered per request).
+    pub pool: Arc<ProfilePool>,
+    /// Held while the pool refreshes, so refreshes (the poller's, a request's) never interleave.
+    pool_refresh: tokio::sync::Mutex<()>,
+    /// The enterprise revision the pool reflects, and the day its firms' ages were computed on.
+    pool_revision: AtomicI64,
+    pool_day: Mutex<Option<NaiveDate>>,
+    /// Institution names by id, for facet labels; refreshed when an unknown id shows up.
+    institution_names: RwLock<HashMap<i64, String>>,
+}
+
+/// How many stored profiles the pool reads per query.
+const POOL_PAGE: u64 = 2_000;
+/// How many products a match scores the stated purpose against (the rest score no relevance).
+const RELEVANCE_DEPTH: usize = 500;
+
+/// Today in Tianjin: validity windows are calendar days there.
+#[must_use]
+pub fn today() -> NaiveDate {
+    finmart_domain::shanghai::date_of(Utc::now())
+}
+
+impl App {
+    pub fn new(
+        config: Config,
+        store: Store,
+        catalogue: Arc<Catalogue>,
+        matcher: Arc<Matcher>,
+        sessions: Sessions,
+        templates: Templates,
+    ) -> Self {
+        Self {
+            config,
+            store,
+            sessions,
+            catalogue,
+            templates,
+            matcher,
+            pool: Arc::new(ProfilePool::new()),
+            pool_refresh: tokio::sync::Mutex::new(()),
+            pool_revision: AtomicI64::new(0),
+            pool_day: Mutex::new(None),
+            institution_names: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// What follows the product change log besides the index.
+    #[must_use]
+    pub fn listeners(&self) -> Vec<Arc<dyn sync::Listener>> {
+        vec![Arc::clone(&self.matcher) as Arc<dyn sync::Listener>]
+    }
+
+    /// Applies pending product changes to the index and the matcher now (the server's follower does this
+    /// on its own).
+    ///
+    /// # Errors
+    /// Database or index failure.
+    pub async fn catch_up(&self) -> Result<usize, ApiError> {
+        Ok(sync::catch_up(&self.store, &self.catalogue, &self.listeners()).await?)
+    }
+
+    /// Brings the pool of findable firms up to date with the stored profiles: everything on the first call
+    /// and on a new day (firms' ages change), only the profiles written since otherwise. Returns how many
+    /// profiles were read.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn refresh_pool(&self) -> Result<usize, ApiError> {
+        let _refreshing = self.pool_refresh.lock().await;
+        let day = today();
+        let new_day = self.pool_day.lock().map(|d| *d != Some(day)).unwrap_or(true);
+        let since = if new_day { 0 } else { self.pool_revision.load(Ordering::Acquire) };
+        let current = self.store.enterprise_revision().await?;
+        if !new_day && current == since {
+            return Ok(0);
+        }
+        let (mut cursor, mut changes) = (None, Vec::new());
+        loop {
+            let page = self.store.enterprises_revised_after(since, cursor, POOL_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            cursor = Some((last.revision, last.id));
+            changes.extend(page.into_iter().map(|e| (e.id, Some((FirmFacts::of(&e.profile, day), e.discoverable)))));
+        }
+        let read = changes.len();
+        if new_day {
+            self.pool.replace_all(
+                changes
+                    .into_iter()
+                    .filter_map(|(id, f)| f.map(|(facts, open)| finmart_matching::PoolEntry { id, facts, open }))
+                    .collect(),
+            );
+            if let Ok(mut d) = self.pool_day.lock() {
+                *d = Some(day);
+            }
+        } else {
+            self.pool.apply(changes);
+        }
+        self.pool_revision.store(current, Ordering::Release);
+        Ok(read)
+    }
+
+    /// Institution names by id (for facet labels), read again when one of `ids` is not known yet.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn institution_names(
+        &self,
+        ids: impl Iterator<Item = i64>,
+    ) -> Result<HashMap<i64, String>, ApiError> {
+        let ids: Vec<i64> = ids.collect();
+        let known = |names: &HashMap<i64, String>| ids.iter().all(|id| names.contains_key(id));
+        if let Ok(names) = self.institution_names.read()
+            && known(&names)
+        {
+            return Ok(names.clone());
+        }
+        let fresh: HashMap<i64, String> =
+            self.store.institutions().await?.into_iter().map(|i| (i.id, i.name)).collect();
+        if let Ok(mut names) = self.institution_names.write() {
+            names.clone_from(&fresh);
+        }
+        Ok(fresh)
+    }
+
+    /// A product as the public sees it: published and within its validity window, else nothing.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn listed_product(&self, id: i64) -> Result<Option<Product>, ApiError> {
+        Ok(self.store.product(id).await?.filter(|p| p.is_listed_on(today())))
+    }
+
+    /// The listed product `id`: what every `/products/{id}` route starts with.
+    ///
+    /// # Errors
+    /// 404 for no such listed product, database failure.
+    pub async fn product_at(&self, id: i64) -> Result<Product, ApiError> {
+        self.listed_product(id).await?.ok_or_else(|| ApiError::not_found("产品", "product"))
+    }
+
+    /// Matches a need against every listed product, with text relevance of the stated purpose, off the
+    /// async threads.
+    ///
+    /// # Errors
+    /// Index failure.
+    pub async fn match_need(
+        &self,
+        profile: EnterpriseProfile,
+        need: FinancingNeed,
+        limit: usize,
+    ) -> Result<MatchOutcome, ApiError> {
+        let catalogue = Arc::clone(&self.catalogue);
+        let matcher = Arc::clone(&self.matcher);
+        tokio::task::spawn_blocking(move || {
+            let purpose = format!("{} {}", need.purpose.label_zh(), need.purpose_text);
+            let relevance: HashMap<i64, f32> = catalogue.relevance(&purpose, RELEVANCE_DEPTH)?.into_iter().collect();
+            Ok(matcher.match_need(&MatchRequest {
+                profile: &profile,
+                need: &need,
+                today: today(),
+                relevance: &relevance,
+                limit,
+            }))
+        })
+        .await?
+    }
+}

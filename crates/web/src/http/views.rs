@@ -1,0 +1,225 @@
+//! What the API returns and the pages show: products, institutions and search results as views with
+//! machine names and Chinese labels side by side, amounts in fen with display text, times in
+//! Asia/Shanghai. The same structs feed the JSON API (with OpenAPI schemas) and the templates.
+
+use crate::http::format::{Label, shanghai};
+use finmart_domain::{Institution, InstitutionRef, Product, RateBasis};
+use finmart_matching::Quote;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InstitutionView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: Label,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intro: Option<String>,
+}
+
+impl From<&InstitutionRef> for InstitutionView {
+    fn from(i: &InstitutionRef) -> Self {
+        Self { id: i.id, code: i.code.clone(), name: i.name.clone(), kind: Label::of(i.kind), intro: None }
+    }
+}
+
+impl From<&Institution> for InstitutionView {
+    fn from(i: &Institution) -> Self {
+        Self { intro: Some(i.intro.clone()), ..Self::from(&i.to_ref()) }
+    }
+}
+
+/// A product as a search result lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProductSummary {
+    pub id: i64,
+    /// The institution's own product code.
+    pub code: String,
+    pub name: String,
+    pub family: Label,
+    pub institution: InstitutionView,
+    pub amount_min_fen: i64,
+    pub amount_max_fen: i64,
+    /// e.g. `10 万元 – 500 万元`.
+    pub amount_text: String,
+    /// e.g. `CNY 100,000 – CNY 5,000,000`.
+    pub amount_text_en: String,
+    pub term_min_months: u16,
+    pub term_max_months: u16,
+    /// e.g. `6 个月 – 3 年`.
+    pub term_text: String,
+    /// e.g. `6 months – 3 years`.
+    pub term_text_en: String,
+    pub rate_min_bps: u32,
+    pub rate_max_bps: u32,
+    /// e.g. `3.45% – 5.2%`.
+    pub rate_text: String,
+    pub decision_days: u16,
+    pub online: bool,
+    /// Empty when no collateral is required.
+    pub collateral: Vec<Label>,
+    pub policy_support: Vec<Label>,
+    pub citywide: bool,
+    pub districts: Vec<Label>,
+}
+
+fn span(lo: String, hi: String) -> String {
+    if lo == hi { lo } else { format!("{lo} – {hi}") }
+}
+
+impl From<&Product> for ProductSummary {
+    fn from(p: &Product) -> Self {
+        let s = &p.spec;
+        Self {
+            id: p.id,
+            code: s.code.clone(),
+            name: s.name.clone(),
+            family: Label::of(s.family),
+            institution: InstitutionView::from(&p.institution),
+            amount_min_fen: s.amount.min().fen(),
+            amount_max_fen: s.amount.max().fen(),
+            amount_text: span(s.amount.min().display_zh(), s.amount.max().display_zh()),
+            amount_text_en: span(s.amount.min().display_en(), s.amount.max().display_en()),
+            term_min_months: s.term.min().get(),
+            term_max_months: s.term.max().get(),
+            term_text: span(s.term.min().display_zh(), s.term.max().display_zh()),
+            term_text_en: span(s.term.min().display_en(), s.term.max().display_en()),
+            rate_min_bps: s.rate.min().bps(),
+            rate_max_bps: s.rate.max().bps(),
+            rate_text: span(s.rate.min().percent_text(), s.rate.max().percent_text()),
+            decision_days: s.decision_days,
+            online: s.online,
+            collateral: Label::all(&s.collateral),
+            policy_support: Label::all(&s.policy_support),
+            citywide: s.citywide(),
+            districts: Label::all(&s.districts),
+        }
+    }
+}
+
+/// One eligibility rule: its key, its value and the sentence a person reads.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RuleView {
+    pub rule: &'static str,
+    pub value: String,
+    pub text: String,
+    pub text_en: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GuaranteeView {
+    pub agency: InstitutionView,
+    pub fee_rate_bps: u32,
+    pub fee_rate_text: String,
+}
+
+/// Every term of a product.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProductDetail {
+    #[serde(flatten)]
+    pub summary: ProductSummary,
+    pub description: String,
+    /// `固定利率` or `1 年期 LPR + 50BP`.
+    pub rate_basis_text: String,
+    /// `Fixed rate` or `1-year LPR + 50 bp`.
+    pub rate_basis_text_en: String,
+    pub lpr_spread_bps: Option<i32>,
+    pub repayment_methods: Vec<Label>,
+    pub guarantee: Option<GuaranteeView>,
+    pub eligibility: Vec<RuleView>,
+    pub valid_from: String,
+    pub valid_until: Option<String>,
+    pub state: Label,
+    /// Last change, Asia/Shanghai.
+    pub updated_at: String,
+}
+
+impl From<&Product> for ProductDetail {
+    fn from(p: &Product) -> Self {
+        let s = &p.spec;
+        Self {
+            summary: ProductSummary::from(p),
+            description: s.description.clone(),
+            rate_basis_text: s.rate_basis.describe_zh(),
+            rate_basis_text_en: s.rate_basis.describe_en(),
+            lpr_spread_bps: match s.rate_basis {
+                RateBasis::Fixed => None,
+                RateBasis::Lpr { spread_bps, .. } => Some(spread_bps),
+            },
+            repayment_methods: Label::all(&s.repayment_methods),
+            guarantee: p.guarantee_agency.as_ref().zip(s.guarantee.as_ref()).map(|(agency, g)| GuaranteeView {
+                agency: InstitutionView::from(agency),
+                fee_rate_bps: g.fee_rate.bps(),
+                fee_rate_text: g.fee_rate.percent_text(),
+            }),
+            eligibility: s
+                .eligibility
+                .rules()
+                .iter()
+                .map(|r| RuleView {
+                    rule: r.key(),
+                    value: r.value_text(),
+                    text: r.describe_zh(),
+                    text_en: r.describe_en(),
+                })
+                .collect(),
+            valid_from: s.valid_from.to_string(),
+            valid_until: s.valid_until.map(|d| d.to_string()),
+            state: Label::of(p.state),
+            updated_at: shanghai(p.updated_at),
+        }
+    }
+}
+
+
+/// A loan quote's figures, in fen and basis points with display text.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuoteView {
+    pub method: Label,
+    pub rate_bps: u32,
+    pub rate_text: String,
+    /// Effective annual rate of the whole loan (interest, guarantee fee, subsidies): IRR × 12.
+    pub apr_bps: u32,
+    pub apr_text: String,
+    pub first_payment_fen: i64,
+    pub first_payment_text: String,
+    pub first_payment_text_en: String,
+    pub max_payment_fen: i64,
+    pub total_interest_fen: i64,
+    pub guarantee_fee_fen: i64,
+    pub interest_subsidy_fen: i64,
+    pub fee_subsidy_fen: i64,
+    /// Interest + guarantee fee − subsidies.
+    pub total_cost_fen: i64,
+    pub total_cost_text: String,
+    pub total_cost_text_en: String,
+    /// The annual subsidy rates applied.
+    pub interest_subsidy_bps: u32,
+    pub fee_subsidy_bps: u32,
+}
+
+impl From<&Quote> for QuoteView {
+    fn from(q: &Quote) -> Self {
+        Self {
+            method: Label::of(q.method),
+            rate_bps: q.rate.bps(),
+            rate_text: q.rate.percent_text(),
+            apr_bps: q.apr.bps(),
+            apr_text: q.apr.percent_text(),
+            first_payment_fen: q.first_payment.fen(),
+            first_payment_text: q.first_payment.display_zh(),
+            first_payment_text_en: q.first_payment.display_en(),
+            max_payment_fen: q.max_payment.fen(),
+            total_interest_fen: q.total_interest.fen(),
+            guarantee_fee_fen: q.guarantee_fee.fen(),
+            interest_subsidy_fen: q.interest_subsidy.fen(),
+            fee_subsidy_fen: q.fee_subsidy.fen(),
+            total_cost_fen: q.total_cost.fen(),
+            total_cost_text: q.total_cost.display_zh(),
+            total_cost_text_en: q.total_cost.display_en(),
+            interest_subsidy_bps: q.subsidies.interest,
+            fee_subsidy_bps: q.subsidies.fee,
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Every route of the application: the features, listed, and the middleware around them.
+
+use crate::features;
+use crate::http::auth;
+use crate::http::page::{not_found, page_layer};
+use crate::http::state::AppState;
+use crate::http::templates::{TemplateList, Templates};
+use crate::http::{BODY_LIMIT, Feature, assets};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json};
+use axum::routing::get;
+use serde_json::json;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Every feature of the site.
+fn features() -> Vec<Feature> {
+    vec![
+        features::search::feature(),
+        features::matching::feature(),
+        features::products::feature(),
+        features::applications::feature(),
+        features::accounts::feature(),
+        features::consent::feature(),
+        features::needs::feature(),
+        features::prospects::feature(),
+        features::dashboards::feature(),
+        features::market_watch::feature(),
+    ]
+}
+
+/// Every feature's templates (the application's template environment is built from them).
+#[must_use]
+pub fn templates() -> Templates {
+    let lists: Vec<TemplateList> = features().iter().map(|f| f.templates).collect();
+    Templates::new(&lists)
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Finmart API", description = "金融超市：产品检索与匹配 / financing products for SMEs"),
+    components(schemas(crate::http::error::ErrorBody, crate::http::error::ErrorCode))
+)]
+struct ApiDoc;
+
+/// Every feature's API (with the OpenAPI document) and pages.
+fn assemble() -> (OpenApiRouter<AppState>, Router<AppState>) {
+    let (mut api, mut pages) = (OpenApiRouter::with_openapi(ApiDoc::openapi()), Router::new());
+    for feature in features() {
+        api = api.merge(feature.api);
+        pages = pages.merge(feature.pages);
+    }
+    (api, pages)
+}
+
+/// The OpenAPI document of the whole API (served at `/api/openapi.json`).
+#[must_use]
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    assemble().0.into_openapi()
+}
+
+/// How long a session lasts without use.
+const SESSION_IDLE: tower_sessions::cookie::time::Duration = tower_sessions::cookie::time::Duration::hours(12);
+
+/// Every route of the application.
+pub fn router(state: AppState) -> Router {
+    let (api, pages) = assemble();
+    let (api_router, openapi) = api.split_for_parts();
+    let sessions = SessionManagerLayer::new(state.sessions.clone())
+        .with_name("finmart_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+    Router::new()
+        .merge(pages.layer(axum::middleware::from_fn_with_state(state.clone(), page_layer)))
+        .route("/static/{version}/{name}", get(assets::asset))
+        .route("/healthz", get(healthz))
+        .merge(api_router)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::identify))
+        .layer(sessions)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(15)))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let database = state.store.ping().await;
+    let status = if database.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({
+        "status": if database.is_ok() { "ok" } else { "degraded" },
+        "database": state.store.backend_name(),
+        "sessions": state.sessions.kind(),
+        "indexed_products": state.catalogue.len(),
+        "index_change_seq": state.catalogue.applied_seq(),
+    });
+    (status, Json(body))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::http::error::ErrorCode;
+
+    /// The documented table of error codes: `(code, status)` of each row of `docs/api-errors.md`.
+    fn documented_codes() -> Vec<(String, u16)> {
+        include_str!("../../../docs/api-errors.md")
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let code = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+                Some((code.to_owned(), cells.get(2)?.parse().ok()?))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_documented_error_codes_are_the_codes() {
+        let codes: Vec<(String, u16)> =
+            ErrorCode::ALL.iter().map(|c| (c.as_str().to_owned(), c.status().as_u16())).collect();
+        assert_eq!(documented_codes(), codes, "docs/api-errors.md and ErrorCode differ");
+        for code in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str(), "{code:?} serialises as its code");
+        }
+    }
+
+    #[test]
+    fn the_openapi_document_lists_the_error_codes_and_every_error_answer_has_its_body() {
+        let doc = serde_json::to_value(openapi()).unwrap();
+        let listed: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+            .as_array()
+            .expect("ErrorCode is an enum schema")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed, codes);
+        let paths = doc["paths"].as_object().expect("paths");
+        assert!(paths.len() > 50, "every feature's API is in the document");
+        for (path, operations) in paths {
+            for (method, operation) in operations.as_object().expect("operations") {
+                let Some(responses) = operation["responses"].as_object() else { continue };
+                for (status, response) in responses {
+                    if !status.starts_with('4') && !status.starts_with('5') {
+                        continue;
+                    }
+                    let schema = response["content"]["application/json"]["schema"]["$ref"].as_str();
+                    assert!(
+                        schema.is_some_and(|s| s.ends_with("/ErrorBody") || s.ends_with("/UploadRejected")),
+                        "{method} {path} {status}: an error answer without the error body ({schema:?})"
+                    );
+                }
+            }
+        }
+    }
+}
