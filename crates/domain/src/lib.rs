@@ -3,6 +3,7 @@
 //! Values with rules are validated newtypes built by `parse`/`new` ([`Fen`], [`Bps`], [`Months`], [`Uscc`],
 //! [`Range`]); closed vocabularies are [`Labelled`] enums with a machine name and Chinese and English labels.
 
+pub mod changes;
 mod district;
 mod eligibility;
 mod error;

@@ -7,6 +7,7 @@ use crate::views::SearchResponse;
 use chrono::{NaiveDate, Utc};
 use finmart_catalogue::{Catalogue, SearchRequest, sync};
 use finmart_domain::Product;
+use finmart_domain::changes::Listener;
 use finmart_matching::{FirmFacts, Matcher, ProfilePool};
 use finmart_store::Store;
 use std::collections::HashMap;
@@ -80,8 +81,8 @@ impl App {
 
     /// What follows the product change log besides the index.
     #[must_use]
-    pub fn listeners(&self) -> Vec<Arc<dyn sync::Listener>> {
-        vec![Arc::clone(&self.matcher) as Arc<dyn sync::Listener>]
+    pub fn listeners(&self) -> Vec<Arc<dyn Listener>> {
+        vec![Arc::clone(&self.matcher) as Arc<dyn Listener>]
     }
 
     /// Applies pending product changes to the index and the matcher now (the server's follower does this
