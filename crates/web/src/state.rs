@@ -4,7 +4,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::templates::Templates;
 use crate::views::SearchResponse;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use finmart_catalogue::{Catalogue, SearchRequest, sync};
 use finmart_domain::Product;
 use finmart_domain::changes::Listener;
@@ -51,10 +51,7 @@ pub struct App {
 const POOL_PAGE: u64 = 2_000;
 
 /// Today in Tianjin: validity windows are calendar days there.
-#[must_use]
-pub fn today() -> NaiveDate {
-    finmart_domain::shanghai::date_of(Utc::now())
-}
+pub use finmart_domain::shanghai::today;
 
 impl App {
     pub fn new(
