@@ -4,9 +4,11 @@
 //! the index's last applied sequence, reloads the changed products and replaces them in the index
 //! (published ones back in, others out). It wakes at once on changes made in this process and polls every
 //! [`POLL_INTERVAL`] for changes made by other processes (an import, another server), so a change reaches
-//! search well within a second either way.
+//! search well within a second either way. Each batch goes to the index and, first, to every
+//! [`Listener`] (the matching engine), so they see each change together.
 
 use crate::{Catalogue, CatalogueError};
+use finmart_domain::changes::Listener;
 use finmart_domain::{LifecycleState, Product};
 use finmart_store::Store;
 use std::sync::Arc;
@@ -14,13 +16,6 @@ use std::time::Duration;
 
 pub const POLL_INTERVAL: Duration = Duration::from_millis(400);
 const PAGE: u64 = 500;
-
-/// Something else kept derived from the published products — the matching engine's book — that follows
-/// the same change log as the index, fed by the same follower so both see each change together.
-pub trait Listener: Send + Sync {
-    /// Each id in `changed` (sorted) was written; `listed` holds those among them that are now published.
-    fn replaced(&self, changed: &[i64], listed: &[Product]);
-}
 
 /// Every published product, read page by page (to fill a [`Listener`] at start).
 ///

@@ -11,8 +11,8 @@ pub mod import;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use finmart_catalogue::{Catalogue, sync};
-use finmart_domain::{ImportRow, Labelled};
-use finmart_store::Store;
+use finmart_domain::{ImportRow, Labelled, StaffAccountInput};
+use finmart_store::{INVITE_DAYS, Store, StoreError};
 use finmart_web::{Config, Server, build_app, shutdown_signal, telemetry};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -110,7 +110,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             // A history of applications, so the dashboards and inboxes have something to show. Tests load
             // the demo without it (`load_demo`), so their figures are only their own.
-            let end = bench::applications::history_end(finmart_web::state::today());
+            let end = bench::applications::history_end(finmart_domain::shanghai::today());
             let written =
                 bench::applications::generate(&store, DEMO_APPLICATIONS, DEMO_APPLICATION_SEED, end, false).await?;
             if written > 0 {
@@ -178,23 +178,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 None
             };
-            let body =
-                finmart_web::accounts::NewAccountBody { login, display_name: name, role, institution_id, password };
+            let input = StaffAccountInput {
+                login: &login,
+                display_name: &name,
+                role: &role,
+                institution_id,
+                password: password.as_deref(),
+            };
             let event = finmart_store::AuditEvent::anonymous(None, "account.create")
                 .detail(serde_json::json!({ "via": "finmart create-account" }));
-            let created = finmart_web::accounts::create_staff_account(&store, &body, event).await.map_err(|e| {
-                let b = e.body;
-                let mut lines: Vec<String> = b.errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
-                if lines.is_empty() {
-                    lines.push(b.field.map_or(b.message.clone(), |field| format!("{field}: {}", b.message)));
-                }
-                anyhow::anyhow!("账号未创建 / account not created: {}", lines.join("; "))
+            let created = store.create_staff_account(&input, event).await.map_err(|e| {
+                let reason = match e {
+                    // Every bad field, in the words the site shows beside it.
+                    StoreError::Invalid(errors) => errors
+                        .0
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.error.message_zh()))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    other => other.to_string(),
+                };
+                anyhow::anyhow!("账号未创建 / account not created: {reason}")
             })?;
             eprintln!("账号已创建 / account created: {} (id {})", created.account.login, created.account.id);
-            if let Some(path) = created.invite_path {
-                println!("{path}");
+            if let Some(secret) = created.invite {
+                println!("/invite/{secret}");
                 eprintln!(
-                    "把上面的邀请路径（接在网站地址后，7 天内有效）交给本人设置密码 / hand this path (after the site's address, valid 7 days) to the person"
+                    "把上面的邀请路径（接在网站地址后，{INVITE_DAYS} 天内有效）交给本人设置密码 / hand this path (after the site's address, valid {INVITE_DAYS} days) to the person"
                 );
             }
             Ok(())

@@ -204,8 +204,8 @@ fn create_account_gives_a_new_deployment_its_first_operator() {
         assert_eq!(logins.len(), 2, "{logins:?}");
         let (root, hash) = store.account_for_login("root@example.cn").await.unwrap().unwrap();
         assert_eq!(root.role, finmart_domain::Role::Operator);
-        assert!(finmart_web::auth::password::verify("Correct-Horse-7", hash.as_deref()));
-        assert!(!finmart_web::auth::password::verify("Correct-Horse-8", hash.as_deref()));
+        assert!(finmart_store::password::verify("Correct-Horse-7", hash.as_deref()));
+        assert!(!finmart_store::password::verify("Correct-Horse-8", hash.as_deref()));
         let (ops, hash) = store.account_for_login("ops@example.cn").await.unwrap().unwrap();
         assert!(hash.is_none() && ops.invited, "{ops:?}");
         let audit = store.audit_log(finmart_store::AuditQuery { limit: 100, ..Default::default() }).await.unwrap();

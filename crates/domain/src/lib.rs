@@ -3,6 +3,8 @@
 //! Values with rules are validated newtypes built by `parse`/`new` ([`Fen`], [`Bps`], [`Months`], [`Uscc`],
 //! [`Range`]); closed vocabularies are [`Labelled`] enums with a machine name and Chinese and English labels.
 
+mod accounts;
+pub mod changes;
 mod district;
 mod eligibility;
 mod error;
@@ -21,13 +23,17 @@ mod term;
 mod uscc;
 mod vocab;
 
+pub use accounts::{
+    MAX_DISPLAY_NAME_CHARS, StaffAccount, StaffAccountInput, check_password, normalize_display_name, normalize_login,
+    staff_role,
+};
 pub use district::District;
 pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, RULE_KEYS};
 pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
 pub use labels::{Labelled, join_zh};
 pub use market::{
     ApplicationAction, ApplicationState, Disbursement, MAX_NOTE_CHARS, NeedState, OfferState, OfferTerms, Principal,
-    Role, Side, TransitionError, check_password, normalize_login,
+    Role, Side, TransitionError,
 };
 pub use money::Fen;
 pub use product::{

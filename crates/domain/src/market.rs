@@ -243,49 +243,6 @@ pub struct OfferTerms {
     pub term: Months,
 }
 
-/// Login names are e-mail-like: trimmed, lower-cased, 3–100 characters with one `@` inside.
-///
-/// # Errors
-/// Not of that shape.
-pub fn normalize_login(text: &str) -> Result<String, ValueError> {
-    let login = text.trim().to_lowercase();
-    if login.is_empty() {
-        return Err(ValueError::Empty);
-    }
-    if login.chars().count() > 100 {
-        return Err(ValueError::TooLarge { max: "100 个字符".to_owned() });
-    }
-    if let Some(bad) = login.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(ValueError::BadCharacter(bad));
-    }
-    match login.split_once('@') {
-        Some((user, host))
-            if !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.contains('@') =>
-        {
-            Ok(login)
-        }
-        _ => Err(ValueError::Invalid("请输入有效的邮箱地址".to_owned())),
-    }
-}
-
-/// Passwords: 8–128 characters with at least one letter and one digit.
-///
-/// # Errors
-/// Too short, too long, or of one kind of character only.
-pub fn check_password(password: &str) -> Result<(), ValueError> {
-    let n = password.chars().count();
-    if n < 8 {
-        return Err(ValueError::TooSmall { min: "8 个字符".to_owned() });
-    }
-    if n > 128 {
-        return Err(ValueError::TooLarge { max: "128 个字符".to_owned() });
-    }
-    if !password.chars().any(char::is_alphabetic) || !password.chars().any(|c| c.is_ascii_digit()) {
-        return Err(ValueError::Invalid("密码须同时包含字母和数字".to_owned()));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -363,17 +320,5 @@ mod tests {
         assert_eq!(fields, ["amount", "date"]);
         let refused = ApplicationAction::Approve.apply(S::Submitted, Side::Institution, submitted).unwrap_err();
         assert_eq!(refused.message_zh(), "申请当前为“已提交”，不能执行“审批通过”");
-    }
-
-    #[test]
-    fn logins_and_passwords() {
-        assert_eq!(normalize_login("  Bank@Example.COM ").unwrap(), "bank@example.com");
-        for bad in ["", "nobody", "a@b", "@x.cn", "a b@x.cn", "a@@x.cn"] {
-            assert!(normalize_login(bad).is_err(), "{bad}");
-        }
-        assert!(check_password("short1").is_err());
-        assert!(check_password("onlyletters").is_err());
-        assert!(check_password("12345678").is_err());
-        assert!(check_password("金融超市2026").is_ok());
     }
 }

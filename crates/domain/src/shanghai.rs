@@ -18,6 +18,12 @@ pub fn date_of(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&offset()).date_naive()
 }
 
+/// Today's calendar day in Shanghai (and so in Tianjin): the day validity windows and ages are judged on.
+#[must_use]
+pub fn today() -> NaiveDate {
+    date_of(Utc::now())
+}
+
 /// The UTC instant Shanghai day `day` begins (16:00 UTC the day before).
 #[must_use]
 pub fn day_start(day: NaiveDate) -> DateTime<Utc> {

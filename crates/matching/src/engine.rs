@@ -12,6 +12,7 @@ use crate::facts::{FirmFacts, NeedFacts};
 use crate::policy::{POLICY, Subsidies};
 use crate::rank::{Components, WEIGHTS, Weights, components};
 use chrono::NaiveDate;
+use finmart_domain::changes::Listener;
 use finmart_domain::{
     Bps, EnterpriseProfile, EnterpriseScale, Fen, FinancingNeed, Labelled, Months, Product, RepaymentMethod,
 };
@@ -56,7 +57,7 @@ impl Book {
 }
 
 /// The matching engine of one process: the book of published products, kept current by the catalogue's
-/// follower (see [`finmart_catalogue::sync::Listener`]).
+/// follower of the change log (see [`Listener`]).
 #[derive(Debug, Default)]
 pub struct Matcher {
     book: RwLock<Arc<Book>>,
@@ -538,7 +539,7 @@ impl Matcher {
     }
 }
 
-impl finmart_catalogue::sync::Listener for Matcher {
+impl Listener for Matcher {
     fn replaced(&self, changed: &[i64], listed: &[Product]) {
         self.apply(changed, listed);
     }

@@ -1,14 +1,14 @@
 //! Accounts: who may sign in, in which role, for which party; failed sign-ins kept for throttling.
 //!
-//! Password hashes are made and checked by the web layer (argon2id); this module only stores them. An
-//! account created by the operator for an institution or agency may start with an invitation (the hash of a
-//! one-time token) instead of a password.
+//! Password hashes are made and checked by [`crate::password`] (argon2id); this module stores them. An
+//! account created by the operator for an institution or agency may start with an invitation (the digest of
+//! a one-time token) instead of a password.
 
 use crate::audit::{self, AuditEvent};
 use crate::entity::{account, enterprise, institution, login_failure};
-use crate::{Store, StoreError};
-use chrono::{DateTime, Utc};
-use finmart_domain::{EnterpriseProfile, InstitutionKind, Labelled, Principal, Role};
+use crate::{Store, StoreError, password};
+use chrono::{DateTime, Duration, Utc};
+use finmart_domain::{EnterpriseProfile, InstitutionKind, Labelled, Principal, Role, StaffAccountInput};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
@@ -54,6 +54,18 @@ pub struct NewAccount {
     pub password_hash: Option<String>,
     pub invite_hash: Option<String>,
     pub invite_expires_at: Option<DateTime<Utc>>,
+}
+
+/// How long an invitation works, in days.
+pub const INVITE_DAYS: i64 = 7;
+
+/// A staff account just created, and the invitation secret when it was created without a password: shown
+/// this once to be handed to the person (only its digest is stored). Callers make the link
+/// `/invite/<secret>` of it.
+#[derive(Debug, Clone)]
+pub struct CreatedStaffAccount {
+    pub account: Account,
+    pub invite: Option<String>,
 }
 
 fn from_row(row: account::Model) -> Result<Account, StoreError> {
@@ -150,6 +162,44 @@ impl Store {
         }
         txn.commit().await?;
         Ok(account)
+    }
+
+    /// Checks and creates an institution, agency or operator account, audited as `event`: the operator's act
+    /// on the site, or `finmart create-account` (how a new deployment gets its first operator). The account
+    /// gets the first password given, hashed off the async threads, or else an invitation valid
+    /// [`INVITE_DAYS`] days.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] naming every bad field (the rules of [`StaffAccountInput::check`]);
+    /// [`StoreError::Conflict`] for a taken login or an institution of the wrong kind;
+    /// [`StoreError::NotFound`] for no such institution; [`StoreError::Password`]; database failure.
+    pub async fn create_staff_account(
+        &self,
+        input: &StaffAccountInput<'_>,
+        event: AuditEvent<'_>,
+    ) -> Result<CreatedStaffAccount, StoreError> {
+        let checked = input.check().map_err(StoreError::Invalid)?;
+        let (password_hash, invite, invite_expires_at) = match input.password {
+            Some(secret) => (Some(password::hash_off_thread(secret).await?), None, None),
+            None => (None, Some(password::secret(24)), Some(Utc::now() + Duration::days(INVITE_DAYS))),
+        };
+        let new = NewAccount {
+            login: checked.login,
+            display_name: checked.display_name,
+            role: checked.role,
+            enterprise_id: None,
+            institution_id: checked.institution_id,
+            password_hash,
+            invite_hash: invite.as_deref().map(password::digest),
+            invite_expires_at,
+        };
+        // The institution's own audit log shows who was given an account with it.
+        let event = match new.institution_id {
+            Some(id) => event.institution(id),
+            None => event,
+        };
+        let account = self.create_account(&new, Some(&event)).await?;
+        Ok(CreatedStaffAccount { account, invite })
     }
 
     /// Registers an SME user with its enterprise in one transaction: the profile is stored (or, when the

@@ -1,6 +1,7 @@
 //! The store's errors.
 
 use crate::import::RowError;
+use crate::password::PasswordError;
 use finmart_domain::FieldErrors;
 use sea_orm::DbErr;
 use thiserror::Error;
@@ -22,6 +23,9 @@ pub enum StoreError {
     /// A record was refused before anything was written (a profile without a credit code, say).
     #[error("invalid record: {0}")]
     Invalid(FieldErrors),
+    /// A password could not be hashed; nothing was written.
+    #[error(transparent)]
+    Password(#[from] PasswordError),
     /// An import was refused; nothing was written.
     #[error("import refused: {} problem(s)", .0.len())]
     ImportRejected(Vec<RowError>),

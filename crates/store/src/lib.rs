@@ -22,6 +22,7 @@ mod institutions;
 mod mapping;
 pub mod market_watch;
 mod needs;
+pub mod password;
 mod product_admin;
 mod products;
 mod sessions;
@@ -36,7 +37,7 @@ mod tests;
 mod tokens;
 pub mod uptake_rollup;
 
-pub use accounts::{Account, NewAccount};
+pub use accounts::{Account, CreatedStaffAccount, INVITE_DAYS, NewAccount};
 pub use applications::{
     Application, ApplicationEvent, ApplicationFilter, ListCursor, MAX_IDEMPOTENCY_KEY_CHARS, MAX_LIST_ROWS,
     NewApplication, Notification, Party,

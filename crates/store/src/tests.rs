@@ -1,8 +1,10 @@
 //! Storage tests, each run on SQLite and on PostgreSQL.
 
 use crate::testing::{self, TestDb};
-use crate::{SaveOutcome, StoreError};
-use finmart_domain::{ImportRow, InstitutionKind, LifecycleState, NewInstitution, ProductRecord, ProductSpec};
+use crate::{AuditEvent, AuditQuery, SaveOutcome, StoreError, password};
+use finmart_domain::{
+    ImportRow, InstitutionKind, LifecycleState, NewInstitution, ProductRecord, ProductSpec, StaffAccountInput,
+};
 
 fn row(pairs: &[(&str, &str)]) -> ImportRow {
     let mut all: Vec<(&str, &str)> = vec![
@@ -129,6 +131,55 @@ async fn a_guarantee_agency_must_be_one() {
         ));
         assert_eq!(store.count_products(None).await.unwrap(), 0);
         assert!(matches!(store.create_institution(&bank()).await, Err(StoreError::Conflict(_))));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn staff_accounts_are_checked_and_made_with_a_password_or_an_invitation() {
+    each(async |db| {
+        let store = &db.store;
+        let lender = store.create_institution(&bank()).await.unwrap();
+        let event = || AuditEvent::anonymous(None, "account.create");
+        let input = StaffAccountInput {
+            login: " Loans@Bank.CN ",
+            display_name: "信贷部",
+            role: "institution",
+            institution_id: Some(lender.id),
+            password: None,
+        };
+        let invited = store.create_staff_account(&input, event()).await.unwrap();
+        assert!(invited.account.invited, "{}", db.backend);
+        assert_eq!(invited.account.login, "loans@bank.cn");
+        let secret = invited.invite.unwrap();
+        let found = store.account_for_invite(&password::digest(&secret)).await.unwrap().unwrap();
+        assert_eq!(found.id, invited.account.id);
+
+        let with_password =
+            StaffAccountInput {
+                login: "ops@example.cn", role: "operator", password: Some("金融超市2026"), ..input
+            };
+        let ops = store.create_staff_account(&with_password, event()).await.unwrap();
+        assert!(ops.invite.is_none() && !ops.account.invited);
+        assert_eq!(ops.account.institution_id, None, "an operator belongs to no institution");
+        let (_, hash) = store.account_for_login("ops@example.cn").await.unwrap().unwrap();
+        assert!(password::verify("金融超市2026", hash.as_deref()));
+
+        // Refusals write nothing.
+        let taken = store.create_staff_account(&with_password, event()).await;
+        assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+        let agency_at_a_bank = StaffAccountInput { login: "g@example.cn", role: "agency", ..input };
+        let wrong_kind = store.create_staff_account(&agency_at_a_bank, event()).await;
+        assert!(matches!(wrong_kind, Err(StoreError::Conflict(_))), "{wrong_kind:?}");
+        let sme = StaffAccountInput { login: "s@example.cn", role: "sme", ..input };
+        let Err(StoreError::Invalid(errors)) = store.create_staff_account(&sme, event()).await else {
+            panic!("an SME account is refused")
+        };
+        assert_eq!(errors.0[0].field, "role");
+        assert_eq!(store.accounts(None).await.unwrap().len(), 2);
+        let query = AuditQuery { institution_id: Some(lender.id), limit: 10, ..AuditQuery::default() };
+        let audit = store.audit_log(query).await.unwrap();
+        assert_eq!(audit.iter().filter(|e| e.action == "account.create").count(), 1, "{}", db.backend);
     })
     .await;
 }

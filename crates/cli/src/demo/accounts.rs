@@ -39,7 +39,7 @@ fn demo_hash() -> anyhow::Result<String> {
     if let Some(hash) = HASH.get() {
         return Ok(hash.clone());
     }
-    let hash = finmart_web::auth::password::hash(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+    let hash = finmart_store::password::hash(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
     Ok(HASH.get_or_init(|| hash).clone())
 }
 

@@ -4,8 +4,9 @@ use crate::config::Config;
 use crate::http::auth::sessions::Sessions;
 use crate::http::error::ApiError;
 use crate::http::templates::Templates;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use finmart_catalogue::{Catalogue, sync};
+use finmart_domain::changes::Listener;
 use finmart_domain::{EnterpriseProfile, FinancingNeed, Labelled, Product};
 use finmart_matching::{FirmFacts, MatchOutcome, MatchRequest, Matcher, ProfilePool};
 use finmart_store::Store;
@@ -52,10 +53,7 @@ const POOL_PAGE: u64 = 2_000;
 const RELEVANCE_DEPTH: usize = 500;
 
 /// Today in Tianjin: validity windows are calendar days there.
-#[must_use]
-pub fn today() -> NaiveDate {
-    finmart_domain::shanghai::date_of(Utc::now())
-}
+pub use finmart_domain::shanghai::today;
 
 impl App {
     pub fn new(
@@ -83,8 +81,8 @@ impl App {
 
     /// What follows the product change log besides the index.
     #[must_use]
-    pub fn listeners(&self) -> Vec<Arc<dyn sync::Listener>> {
-        vec![Arc::clone(&self.matcher) as Arc<dyn sync::Listener>]
+    pub fn listeners(&self) -> Vec<Arc<dyn Listener>> {
+        vec![Arc::clone(&self.matcher) as Arc<dyn Listener>]
     }
 
     /// Applies pending product changes to the index and the matcher now (the server's follower does this

@@ -17,9 +17,10 @@ use crate::http::state::AppState;
 use crate::template;
 use chrono::{DateTime, Duration, Utc};
 use finmart_domain::{
-    EnterpriseProfile, FieldErrors, Labelled, Principal, Role, ValueError, check_password, normalize_login,
+    EnterpriseProfile, FieldErrors, Labelled, Principal, Role, StaffAccountInput, ValueError, check_password,
+    normalize_login,
 };
-use finmart_store::{Account, AuditEntry, AuditEvent, AuditQuery, NewAccount, Store};
+use finmart_store::{Account, AuditEntry, AuditQuery};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use utoipa::ToSchema;
@@ -29,8 +30,6 @@ const THROTTLE_WINDOW_MINUTES: i64 = 15;
 /// Failures allowed per login, and per address, within the window.
 const MAX_FAILURES_PER_LOGIN: u64 = 5;
 const MAX_FAILURES_PER_ADDRESS: u64 = 20;
-/// How long an invitation link works.
-const INVITE_DAYS: i64 = 7;
 
 /// The accounts feature: its API, pages and templates.
 #[must_use]
@@ -135,10 +134,7 @@ async fn authenticate(state: &AppState, caller: &Caller, login: &str, secret: &s
 /// The password breaks the rules (400 naming `field`), or hashing failed.
 async fn new_password_hash(field: &str, secret: &str) -> Result<String, ApiError> {
     check_password(secret).map_err(|e| ApiError::invalid(field, &e))?;
-    let secret = secret.to_owned();
-    tokio::task::spawn_blocking(move || password::hash(&secret))
-        .await?
-        .map_err(|e| ApiError::internal(&std::io::Error::other(e.to_string())))
+    password::hash_off_thread(secret).await.map_err(|e| ApiError::internal(&e))
 }
 
 /// Where a role lands after signing in.
@@ -246,58 +242,18 @@ async fn create_account(
     body: &NewAccountBody,
 ) -> Result<CreatedAccount, ApiError> {
     require(operator, &[Role::Operator])?;
-    create_staff_account(&state.store, body, caller.audit(operator, "account.create")).await
-}
-
-/// Checks and creates an institution, agency or operator account, audited as `event`: the operator's act
-/// on the site, or `finmart create-account` (how a new deployment gets its first operator).
-///
-/// # Errors
-/// 400 naming bad fields, 409 for a taken login or an institution of the wrong kind.
-pub async fn create_staff_account(
-    store: &Store,
-    body: &NewAccountBody,
-    event: AuditEvent<'_>,
-) -> Result<CreatedAccount, ApiError> {
-    let mut errors = FieldErrors::default();
-    let login = errors.check("login", normalize_login(&body.login));
-    let name = body.display_name.trim();
-    if name.is_empty() {
-        errors.push("display_name", ValueError::Empty);
-    } else if name.chars().count() > 100 {
-        errors.push("display_name", ValueError::TooLarge { max: "100 个字符".to_owned() });
-    }
-    let role = errors.check("role", Role::parse(&body.role).map_err(ValueError::from));
-    if role == Some(Role::Sme) {
-        errors.push("role", ValueError::Invalid("企业用户请自行注册".to_owned()));
-    }
-    if matches!(role, Some(Role::Institution | Role::Agency)) && body.institution_id.is_none() {
-        errors.push("institution_id", ValueError::Empty);
-    }
-    if let Some(secret) = &body.password {
-        errors.check("password", check_password(secret));
-    }
-    let (Some(login), Some(role), true) = (login, role, errors.is_empty()) else { return Err(errors.into()) };
-    let (password_hash, invite, invite_expires_at) = match &body.password {
-        Some(secret) => (Some(new_password_hash("password", secret).await?), None, None),
-        None => (None, Some(password::secret(24)), Some(Utc::now() + Duration::days(INVITE_DAYS))),
+    let input = StaffAccountInput {
+        login: &body.login,
+        display_name: &body.display_name,
+        role: &body.role,
+        institution_id: body.institution_id,
+        password: body.password.as_deref(),
     };
-    let new = NewAccount {
-        login,
-        display_name: name.to_owned(),
-        role,
-        enterprise_id: None,
-        institution_id: if role == Role::Operator { None } else { body.institution_id },
-        password_hash,
-        invite_hash: invite.as_deref().map(password::digest),
-        invite_expires_at,
-    };
-    let event = match new.institution_id {
-        Some(id) => event.institution(id),
-        None => event,
-    };
-    let account = store.create_account(&new, Some(&event)).await?;
-    Ok(CreatedAccount { account: AccountView::from(&account), invite_path: invite.map(|t| format!("/invite/{t}")) })
+    let created = state.store.create_staff_account(&input, caller.audit(operator, "account.create")).await?;
+    Ok(CreatedAccount {
+        account: AccountView::from(&created.account),
+        invite_path: created.invite.map(|t| format!("/invite/{t}")),
+    })
 }
 
 /// Disables or re-enables an account (operator only; not one's own).

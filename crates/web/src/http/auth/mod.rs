@@ -10,8 +10,10 @@
 //! Handlers take [`Auth`] (a signed-in caller: API paths answer 401, pages redirect to the login page) and
 //! check roles and ownership with [`Principal`]'s accessors and [`require`].
 
-pub mod password;
 pub mod sessions;
+
+// Hashing and secrets are the store's, shared with the command line.
+pub use finmart_store::password;
 
 use crate::http::error::ApiError;
 use crate::http::state::AppState;

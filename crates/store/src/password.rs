@@ -1,11 +1,26 @@
 //! Password hashes (argon2id with the crate's recommended parameters) and the random secrets behind
 //! invitations, CSRF tokens and API tokens.
+//!
+//! Here, beside the accounts that store the hashes, so the command line, which creates accounts too, hashes
+//! as the web server does without depending on it.
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
+use thiserror::Error;
+
+/// Why a password could not be hashed.
+#[derive(Debug, Error)]
+pub enum PasswordError {
+    /// The hasher rejected its own parameters (a defect).
+    #[error("password hashing: {0}")]
+    Hash(argon2::password_hash::Error),
+    /// The blocking task that hashed it panicked or was cancelled.
+    #[error("password hashing task: {0}")]
+    Worker(#[from] tokio::task::JoinError),
+}
 
 /// Hashes a password for storage (PHC string: algorithm, parameters, salt and hash).
 ///
@@ -14,6 +29,16 @@ use std::sync::LazyLock;
 pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
     Ok(Argon2::default().hash_password(password.as_bytes(), &salt)?.to_string())
+}
+
+/// [`hash`] on a blocking thread: argon2 is slow on purpose (tens of milliseconds of CPU), far too slow to
+/// run on the async threads that serve requests.
+///
+/// # Errors
+/// Hashing failed (see [`hash`]) or its task did not finish.
+pub async fn hash_off_thread(password: &str) -> Result<String, PasswordError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash(&password)).await?.map_err(PasswordError::Hash)
 }
 
 /// A hash of a password nobody knows: checked when the login does not exist, so a wrong login takes as
