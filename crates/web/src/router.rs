@@ -48,7 +48,8 @@ pub fn templates() -> Templates {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Finmart API", description = "金融超市：产品检索与匹配 / financing products for SMEs"),
-    components(schemas(crate::http::error::ErrorBody, crate::http::error::ErrorCode))
+    components(schemas(crate::http::error::ErrorBody, crate::http::error::ErrorCode)),
+    modifiers(&Credentials)
 )]
 struct ApiDoc;
 
@@ -56,10 +57,77 @@ struct ApiDoc;
 fn assemble() -> (OpenApiRouter<AppState>, Router<AppState>) {
     let (mut api, mut pages) = (OpenApiRouter::with_openapi(ApiDoc::openapi()), Router::new());
     for feature in features() {
-        api = api.merge(feature.api);
+        api = api.merge(feature.public_api).merge(signed_in(feature.api));
         pages = pages.merge(feature.pages);
     }
     (api, pages)
+}
+
+/// A feature's signed-in API: refused with 401 to anyone not signed in, and documented so on every
+/// operation (with the credentials it accepts: the session cookie or an institution's API token).
+fn signed_in(mut api: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    if api.get_openapi().paths.paths.is_empty() {
+        // A feature without a signed-in API (axum refuses a layer over no routes).
+        return api;
+    }
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::openapi::{RefOr, Response, ResponseBuilder, content::ContentBuilder};
+    let unauthenticated: RefOr<Response> = ResponseBuilder::new()
+        .description("Not signed in (no session, or an unknown or revoked API token)")
+        .content(
+            "application/json",
+            ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody")))).build(),
+        )
+        .build()
+        .into();
+    let requirements = [
+        SecurityRequirement::new("session", Vec::<String>::new()),
+        SecurityRequirement::new("token", Vec::<String>::new()),
+    ];
+    for item in api.get_openapi_mut().paths.paths.values_mut() {
+        for operation in operations(item) {
+            operation.responses.responses.entry("401".to_owned()).or_insert_with(|| unauthenticated.clone());
+            operation.security = Some(requirements.to_vec());
+        }
+    }
+    api.route_layer(axum::middleware::from_fn(auth::require_signed_in))
+}
+
+/// Every operation of a path.
+fn operations(
+    item: &mut utoipa::openapi::path::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}
+
+/// The credentials the API accepts, named by the signed-in operations.
+#[derive(Debug)]
+struct Credentials;
+
+impl utoipa::Modify for Credentials {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let session = ApiKeyValue::with_description(
+            "finmart_session",
+            "The session cookie set by `POST /api/v1/session`; state-changing requests also send its CSRF token in `x-csrf-token`",
+        );
+        components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(session)));
+        let mut token = Http::new(HttpAuthScheme::Bearer);
+        token.description = Some("An institution's API token (`fmt_…`), made on `/bank/tokens`".to_owned());
+        components.add_security_scheme("token", SecurityScheme::Http(token));
+    }
 }
 
 /// The OpenAPI document of the whole API (served at `/api/openapi.json`).

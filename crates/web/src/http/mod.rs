@@ -38,8 +38,14 @@ pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 /// What one feature adds to the site: its JSON API (with the OpenAPI description of each path), its pages
 /// and form posts, and the templates those pages render.
+///
+/// The API comes in two parts: `api`, whose every route needs a signed-in caller (the router refuses anyone
+/// else with 401 before the handler runs, and documents that 401 and the accepted credentials on each of
+/// its operations), and `public_api`, open to everyone.
+#[derive(Default)]
 pub struct Feature {
     pub api: OpenApiRouter<AppState>,
+    pub public_api: OpenApiRouter<AppState>,
     pub pages: Router<AppState>,
     pub templates: TemplateList,
 }
@@ -48,13 +54,5 @@ impl std::fmt::Debug for Feature {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<&str> = self.templates.iter().map(|(name, _)| *name).collect();
         f.debug_struct("Feature").field("templates", &names).finish_non_exhaustive()
-    }
-}
-
-impl Feature {
-    /// A feature with an API only.
-    #[must_use]
-    pub fn api(api: OpenApiRouter<AppState>) -> Self {
-        Self { api, pages: Router::new(), templates: &[] }
     }
 }

@@ -165,7 +165,10 @@ impl ApplicationListParams {
         }
         if let Some(v) = given(&self.after) {
             filter.after = Some(ListCursor::parse(&v).ok_or_else(|| {
-                field_error("after", ValueError::Invalid("应为上一页末行的游标：提交时间（Unix 微秒）.申请编号".to_owned()))
+                field_error(
+                    "after",
+                    ValueError::Invalid("应为上一页末行的游标：提交时间（Unix 微秒）.申请编号".to_owned()),
+                )
             })?);
         }
         if let (Some(from), Some(to)) = (filter.from, filter.to)

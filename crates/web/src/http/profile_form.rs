@@ -9,13 +9,13 @@
 //! - "不清楚" (`unknown`) is `None` in the profile, never a guess.
 //! - Every bad field is reported, each with a Chinese message, never only the first.
 
+use crate::http::format::{options, parse_date as date, parse_wan};
 use chrono::NaiveDate;
 use finmart_domain::{
     Bps, Collateral, District, EnterpriseProfile, Fen, FieldErrors, FinancingNeed, Industry, Labelled, LoanPurpose,
     Months, OverdueHistory, PrioritySector, ProcurementContract, Qualification, Receivable, RepaymentMethod,
     TaxCreditGrade, ValueError,
 };
-use crate::http::format::{options, parse_date as date, parse_wan};
 use serde_json::{Map, Value, json};
 
 /// The longest raw query string read: a real form is far shorter.

@@ -54,7 +54,8 @@ pub fn parse<T: DeserializeOwned>(raw: Option<&str>, unknown: Unknown) -> Result
 fn longest_key(raw: &str) -> String {
     let pair = raw.split('&').max_by_key(|pair| pair.len()).unwrap_or("");
     let key = pair.split('=').next().unwrap_or("");
-    let key: String = form_urlencoded::parse(key.as_bytes()).map(|(k, _)| k.chars().take(40).collect()).next().unwrap_or_default();
+    let key: String =
+        form_urlencoded::parse(key.as_bytes()).map(|(k, _)| k.chars().take(40).collect()).next().unwrap_or_default();
     if key.is_empty() { "query".to_owned() } else { key }
 }
 

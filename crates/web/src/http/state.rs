@@ -138,10 +138,7 @@ impl App {
     ///
     /// # Errors
     /// Database failure.
-    pub async fn institution_names(
-        &self,
-        ids: impl Iterator<Item = i64>,
-    ) -> Result<HashMap<i64, String>, ApiError> {
+    pub async fn institution_names(&self, ids: impl Iterator<Item = i64>) -> Result<HashMap<i64, String>, ApiError> {
         let ids: Vec<i64> = ids.collect();
         let known = |names: &HashMap<i64, String>| ids.iter().all(|id| names.contains_key(id));
         if let Ok(names) = self.institution_names.read()

@@ -54,4 +54,3 @@ impl Templates {
         self.0.get_template(name)?.render(context)
     }
 }
-

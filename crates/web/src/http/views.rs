@@ -172,7 +172,6 @@ impl From<&Product> for ProductDetail {
     }
 }
 
-
 /// A loan quote's figures, in fen and basis points with display text.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct QuoteView {

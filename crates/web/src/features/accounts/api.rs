@@ -19,17 +19,24 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// What needs a signed-in caller.
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(session_create, session_get, session_delete))
-        .routes(routes!(register))
-        .routes(routes!(accept_invite))
+        .routes(routes!(session_get))
         .routes(routes!(accounts_list, account_create))
         .routes(routes!(account_disable))
         .routes(routes!(account_enable))
         .routes(routes!(tokens_list, token_create))
         .routes(routes!(token_revoke))
         .routes(routes!(audit_log))
+}
+
+/// What anyone may do: sign in and out, register, accept an invitation.
+pub(super) fn public_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(session_create, session_delete))
+        .routes(routes!(register))
+        .routes(routes!(accept_invite))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -41,7 +48,8 @@ pub struct LoginBody {
 
 /// Sign in: the session cookie is set and the CSRF token returned.
 #[utoipa::path(post, path = "/api/v1/session", request_body = LoginBody,
-    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody),
+    responses((status = 200, body = SessionView),
+        (status = 401, description = "Wrong login or password (`bad_credentials`)", body = ErrorBody),
         (status = 429, body = ErrorBody)), tag = "accounts")]
 async fn session_create(
     State(state): State<AppState>,
@@ -56,7 +64,7 @@ async fn session_create(
 
 /// The signed-in account and its CSRF token.
 #[utoipa::path(get, path = "/api/v1/session",
-    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody)), tag = "accounts")]
+    responses((status = 200, body = SessionView)), tag = "accounts")]
 async fn session_get(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -247,7 +255,7 @@ impl AuditParams {
 /// The audit log: the operator reads everything; every other account its own party's entries. Newest
 /// first; page with `before` (an entry id) and `limit` (1–500, default 100).
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditParams),
-    responses((status = 200, body = Vec<AuditView>), (status = 401, body = ErrorBody)), tag = "accounts")]
+    responses((status = 200, body = Vec<AuditView>)), tag = "accounts")]
 async fn audit_log(
     State(state): State<AppState>,
     Auth(p): Auth,

@@ -36,6 +36,7 @@ const MAX_FAILURES_PER_ADDRESS: u64 = 20;
 pub fn feature() -> Feature {
     Feature {
         api: api::router(),
+        public_api: api::public_router(),
         pages: pages::router(),
         templates: &[
             template!("login.html"),

@@ -65,7 +65,6 @@ pub struct SubmitBody {
         (status = 201, description = "Submitted", body = ApplicationView),
         (status = 200, description = "Submitted before with this key: the same application", body = ApplicationView),
         (status = 400, description = "A bad field, named in `field`", body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
         (status = 404, description = "No such product", body = ErrorBody),
         (status = 409, description = "Product not listed, or the key was used for another request", body = ErrorBody),
@@ -116,7 +115,6 @@ async fn submit(
     responses(
         (status = 200, body = ApplicationList),
         (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
-        (status = 401, body = ErrorBody),
     ),
     tag = "applications"
 )]
@@ -139,7 +137,6 @@ async fn list(
     params(("id" = i64, Path, description = "Application id")),
     responses(
         (status = 200, body = ApplicationView),
-        (status = 401, body = ErrorBody),
         (status = 404, description = "No such application, or not the caller's", body = ErrorBody),
     ),
     tag = "applications"
@@ -196,7 +193,6 @@ fn given(v: Option<&Value>) -> Option<&Value> {
     responses(
         (status = 200, description = "The application after the step", body = ApplicationView),
         (status = 400, description = "A bad or missing field, named in `field`", body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "Not this side's action, or a role that never acts", body = ErrorBody),
         (status = 404, description = "No such application, or not the caller's", body = ErrorBody),
         (status = 409, description = "Not allowed from the current state (reason in Chinese in `message`)", body = ErrorBody),
@@ -243,7 +239,6 @@ struct NotificationParams {
     params(NotificationParams),
     responses(
         (status = 200, body = NotificationList),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "Not an SME or institution user", body = ErrorBody),
     ),
     tag = "notifications"
@@ -269,7 +264,7 @@ async fn unread_of(state: &AppState, party: Party) -> Result<axum::Json<UnreadCo
 #[utoipa::path(
     get,
     path = "/api/v1/notifications/unread",
-    responses((status = 200, body = UnreadCount), (status = 401, body = ErrorBody)),
+    responses((status = 200, body = UnreadCount)),
     tag = "notifications"
 )]
 async fn unread(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Json<UnreadCount>, ApiError> {
@@ -286,7 +281,6 @@ async fn unread(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Js
     params(("id" = i64, Path, description = "Notification id")),
     responses(
         (status = 200, description = "The unread count after", body = UnreadCount),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, description = "No such notification of the caller's", body = ErrorBody),
     ),
@@ -309,7 +303,7 @@ async fn read_one(
 #[utoipa::path(
     post,
     path = "/api/v1/notifications/read-all",
-    responses((status = 200, body = UnreadCount), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses((status = 200, body = UnreadCount), (status = 403, body = ErrorBody)),
     tag = "notifications"
 )]
 async fn read_all(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Json<UnreadCount>, ApiError> {

@@ -45,6 +45,7 @@ pub fn feature() -> Feature {
             template!("bank_application.html"),
             template!("notifications.html"),
         ],
+        ..Feature::default()
     }
 }
 

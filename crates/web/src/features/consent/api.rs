@@ -30,7 +30,6 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     path = "/api/v1/me/profile",
     responses(
         (status = 200, body = MyProfile),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
     ),
     tag = "privacy"
@@ -49,7 +48,6 @@ async fn my_profile(State(state): State<AppState>, Auth(p): Auth) -> Result<axum
     responses(
         (status = 200, body = MyProfile),
         (status = 400, description = "A bad field, named in `field` (every one in `errors`)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
     ),
     tag = "privacy"
@@ -70,7 +68,6 @@ async fn update_my_profile(
     path = "/api/v1/me/consents",
     responses(
         (status = 200, body = ConsentsView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
     ),
     tag = "privacy"
@@ -88,7 +85,6 @@ async fn my_consents(State(state): State<AppState>, Auth(p): Auth) -> Result<axu
     responses(
         (status = 200, description = "The consents after the change", body = ConsentsView),
         (status = 400, description = "Neither or both of `institution_id` and `all`, or a guarantee agency", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
         (status = 404, description = "No such institution", body = ErrorBody),
     ),
@@ -124,7 +120,6 @@ async fn grant(
     responses(
         (status = 200, description = "The consents after the change", body = ConsentsView),
         (status = 400, description = "Neither a number nor `all`", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
     ),
     tag = "privacy"
@@ -168,7 +163,6 @@ impl ViewsParams {
     responses(
         (status = 200, body = Vec<ProfileViewItem>),
         (status = 400, description = "A bad limit", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
     ),
     tag = "privacy"

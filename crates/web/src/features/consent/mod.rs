@@ -31,6 +31,7 @@ pub fn feature() -> Feature {
         api: api::router(),
         pages: pages::router(),
         templates: &[template!("sme_profile.html"), template!("sme_consent.html")],
+        ..Feature::default()
     }
 }
 

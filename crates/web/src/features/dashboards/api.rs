@@ -37,7 +37,6 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, body = UptakeView),
         (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "SME users have no figures", body = ErrorBody),
     ),
     tag = "stats"
@@ -164,7 +163,6 @@ impl ExportParams {
     responses(
         (status = 200, description = "The file as an attachment: CSV (UTF-8 with BOM) or XLSX", content_type = "text/csv"),
         (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "SME users have no figures; the market watch is the operator's", body = ErrorBody),
         (status = 404, description = "No such agency or lender", body = ErrorBody),
     ),

@@ -36,6 +36,7 @@ pub fn feature() -> Feature {
             template!("dashboard_applications.html"),
             template!("dashboard_parts.html"),
         ],
+        ..Feature::default()
     }
 }
 

@@ -153,7 +153,6 @@ fn operator(p: &Principal) -> Result<(), ApiError> {
     responses(
         (status = 200, body = SearchDemandView),
         (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "Not the operator", body = ErrorBody),
     ),
     tag = "stats"
@@ -176,7 +175,6 @@ async fn searches(
     responses(
         (status = 200, body = StaleListingsView),
         (status = 400, description = "An unknown parameter, named in `field`", body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "Not the operator", body = ErrorBody),
     ),
     tag = "stats"
@@ -200,7 +198,6 @@ async fn stale(
     responses(
         (status = 200, body = ResponseBreachesView),
         (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "Not the operator", body = ErrorBody),
     ),
     tag = "stats"
@@ -225,7 +222,6 @@ async fn response_breaches(
     responses(
         (status = 200, body = FinancingCostView),
         (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "Not the operator", body = ErrorBody),
     ),
     tag = "stats"
@@ -249,7 +245,6 @@ async fn cost(
     responses(
         (status = 200, body = TargetProgressView),
         (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "Not the operator", body = ErrorBody),
     ),
     tag = "stats"
@@ -274,7 +269,6 @@ async fn targets(
     responses(
         (status = 200, description = "The target and the progress towards it", body = TargetProgressView),
         (status = 400, description = "A bad year or field, named in `field`", body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "Not the operator", body = ErrorBody),
     ),
     tag = "stats"

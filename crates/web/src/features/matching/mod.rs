@@ -19,9 +19,10 @@ use utoipa::ToSchema;
 #[must_use]
 pub fn feature() -> Feature {
     Feature {
-        api: api::router(),
+        public_api: api::router(),
         pages: pages::router(),
         templates: &[template!("match.html"), template!("match_results.html")],
+        ..Feature::default()
     }
 }
 

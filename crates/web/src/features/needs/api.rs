@@ -37,7 +37,6 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 201, body = NeedView),
         (status = 400, description = "A bad field, named in `field` (every one in `errors`)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
     ),
     tag = "needs"
@@ -58,7 +57,6 @@ async fn post_need(
     path = "/api/v1/me/needs",
     responses(
         (status = 200, body = Vec<NeedView>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
     ),
     tag = "needs"
@@ -75,7 +73,6 @@ async fn my_needs(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::
     params(("id" = i64, Path, description = "Need id")),
     responses(
         (status = 200, body = NeedDetail),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
         (status = 404, description = "No such need of this firm", body = ErrorBody),
     ),
@@ -93,7 +90,6 @@ async fn my_need(State(state): State<AppState>, Auth(p): Auth, Id(id): Id) -> Re
     params(("id" = i64, Path, description = "Need id")),
     responses(
         (status = 200, body = NeedView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
         (status = 404, description = "No such need of this firm", body = ErrorBody),
         (status = 409, description = "The need is not open", body = ErrorBody),
@@ -119,7 +115,6 @@ async fn close_need(
     responses(
         (status = 201, description = "Accepted: the application was submitted", body = AcceptView),
         (status = 200, description = "Accepted before: the same application", body = AcceptView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
         (status = 404, description = "No such need of this firm, or no such offer on it", body = ErrorBody),
         (status = 409, description = "The need or offer moved on, or the product is no longer listed", body = ErrorBody),
@@ -149,7 +144,6 @@ async fn accept_offer(
     path = "/api/v1/needs/feed",
     responses(
         (status = 200, body = Vec<FeedItem>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an institution user", body = ErrorBody),
     ),
     tag = "needs"
@@ -172,7 +166,6 @@ async fn need_feed(
     responses(
         (status = 201, body = OfferView),
         (status = 400, description = "A bad field, or a product that is not the institution's listed one", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an institution user", body = ErrorBody),
         (status = 404, description = "No such need, or the firm has not allowed this institution", body = ErrorBody),
         (status = 409, description = "The need no longer takes offers, or the institution has an open offer on it", body = ErrorBody),
@@ -197,7 +190,6 @@ async fn make_offer(
     params(("id" = i64, Path, description = "Offer id")),
     responses(
         (status = 200, body = OfferView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an institution user", body = ErrorBody),
         (status = 404, description = "No such offer of this institution", body = ErrorBody),
         (status = 409, description = "The offer is no longer open", body = ErrorBody),

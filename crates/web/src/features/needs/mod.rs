@@ -37,6 +37,7 @@ pub fn feature() -> Feature {
         api: api::router(),
         pages: pages::router(),
         templates: &[template!("sme_needs.html"), template!("sme_needs_detail.html"), template!("bank_needs.html")],
+        ..Feature::default()
     }
 }
 

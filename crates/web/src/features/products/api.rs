@@ -65,7 +65,6 @@ async fn managed_view(state: &AppState, bank: i64, id: i64) -> Result<ManagedPro
     path = "/api/v1/bank/products",
     responses(
         (status = 200, body = Vec<ManagedProductView>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an institution user or token", body = ErrorBody),
     ),
     tag = "bank"
@@ -89,7 +88,6 @@ async fn list_products(
     responses(
         (status = 201, body = ManagedProductView),
         (status = 400, description = "Every bad column, in `errors`", body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
     ),
     tag = "bank"
@@ -289,7 +287,6 @@ struct UploadParams {
     responses(
         (status = 200, body = UploadView),
         (status = 400, description = "Rows refused (nothing was written)", body = UploadRejected),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
     ),
     tag = "bank"
@@ -344,7 +341,6 @@ async fn template(Auth(principal): Auth) -> Result<Response, ApiError> {
     path = "/api/v1/reviews",
     responses(
         (status = 200, body = Vec<ReviewQueueItem>),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "Not the operator", body = ErrorBody),
     ),
     tag = "reviews"
@@ -427,7 +423,6 @@ async fn send_back_review(
     path = "/api/v1/agency/products",
     responses(
         (status = 200, body = Vec<AgencyProductView>),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "Not a guarantee-agency user", body = ErrorBody),
     ),
     tag = "agency"

@@ -42,6 +42,7 @@ pub fn feature() -> Feature {
             template!("admin_reviews.html"),
             template!("agency_products.html"),
         ],
+        ..Feature::default()
     }
 }
 

@@ -4,7 +4,7 @@ use super::{CandidatesResponse, EnterpriseProfileView, candidates as find, read_
 use crate::http::auth::{Auth, Caller};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Id, Query};
-use crate::http::params::{limit, number, MAX_LIMIT};
+use crate::http::params::{MAX_LIMIT, limit, number};
 use crate::http::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -39,7 +39,6 @@ struct CandidatesParams {
     responses(
         (status = 200, body = CandidatesResponse),
         (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an institution user", body = ErrorBody),
         (status = 404, description = "No such listed product of the caller's institution", body = ErrorBody),
     ),
@@ -83,7 +82,6 @@ struct ProfileParams {
     responses(
         (status = 200, body = EnterpriseProfileView),
         (status = 400, description = "A bad id or context", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an institution user", body = ErrorBody),
         (status = 404, description = "No such enterprise, or it has not allowed this institution", body = ErrorBody),
     ),

@@ -28,6 +28,7 @@ pub fn feature() -> Feature {
         api: api::router(),
         pages: pages::router(),
         templates: &[template!("bank_candidates.html"), template!("bank_candidates_profile.html")],
+        ..Feature::default()
     }
 }
 

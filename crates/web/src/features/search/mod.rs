@@ -30,7 +30,7 @@ use utoipa::ToSchema;
 #[must_use]
 pub fn feature() -> Feature {
     Feature {
-        api: api::router(),
+        public_api: api::router(),
         pages: pages::router(),
         templates: &[
             template!("home.html"),
@@ -38,6 +38,7 @@ pub fn feature() -> Feature {
             template!("product.html"),
             template!("cost_results.html"),
         ],
+        ..Feature::default()
     }
 }
 

@@ -159,6 +159,16 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// The layer of every route that needs a signed-in caller: anyone else is answered 401 before the handler
+/// (and its extractors) run.
+pub async fn require_signed_in(request: Request, next: Next) -> Response {
+    if request.extensions().get::<Caller>().is_some_and(|c| c.principal.is_some()) {
+        next.run(request).await
+    } else {
+        ApiError::unauthenticated().into_response()
+    }
+}
+
 /// The middleware that identifies every request's caller (see the module documentation).
 pub async fn identify(State(state): State<AppState>, session: Session, request: Request, next: Next) -> Response {
     match resolve(&state, &session, request).await {
