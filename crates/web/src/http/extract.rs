@@ -1,7 +1,8 @@
 //! Typed extractors: a handler names what it reads and gets it checked, or the request is refused with a
 //! 400 naming the parameter or field (on page routes shown as the error page).
 //!
-//! - [`Id`]: the `{id}` path segment as a positive number ([`OfferId`] for `{offer_id}`).
+//! - [`Id`]: the `{id}` path segment as a positive number ([`OfferId`] for `{offer_id}`); [`Segment`] any
+//!   other typed segment (a year, a consent's target).
 //! - [`Query`]: the query string read strictly into a serde struct (see [`crate::http::query`]).
 //! - [`Json`]: the body as JSON, naming the path of the first field that does not fit (`need.term`).
 
@@ -61,6 +62,31 @@ impl<S: Send + Sync> FromRequestParts<S> for OfferId {
     }
 }
 
+/// A value a path segment names, read from the segment called [`FromSegment::NAME`].
+pub trait FromSegment: Sized {
+    /// The segment's name in the route (`{year}` → `year`).
+    const NAME: &'static str;
+
+    /// The value of the segment's text.
+    ///
+    /// # Errors
+    /// 400 naming the segment.
+    fn from_segment(text: &str) -> Result<Self, ApiError>;
+}
+
+/// A typed path segment (see [`FromSegment`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment<T>(pub T);
+
+impl<T: FromSegment, S: Send + Sync> FromRequestParts<S> for Segment<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let text = path_param(parts, T::NAME).await?;
+        T::from_segment(&text).map(Self).map_err(IntoResponse::into_response)
+    }
+}
+
 /// The query string as `T`, refusing unknown and repeated parameters by name.
 #[derive(Debug, Clone, Default)]
 pub struct Query<T>(pub T);
@@ -83,6 +109,23 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        json_body(&bytes).map(Self).map_err(IntoResponse::into_response)
+    }
+}
+
+/// A JSON body as `T`, or `T::default()` when the body is empty (an act whose fields are all optional,
+/// posted without a body).
+#[derive(Debug, Clone, Default)]
+pub struct JsonOrEmpty<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for JsonOrEmpty<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        if bytes.is_empty() {
+            return Ok(Self(T::default()));
+        }
         json_body(&bytes).map(Self).map_err(IntoResponse::into_response)
     }
 }

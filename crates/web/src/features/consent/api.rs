@@ -2,14 +2,14 @@
 //! `/api/v1/me/profile-views`.
 
 use super::{
-    ConsentsView, GrantBody, MyProfile, ProfileViewItem, VIEWS_DEFAULT, VIEWS_MAX, consent_target, consents_of,
+    ConsentTarget, ConsentsView, GrantBody, MyProfile, ProfileViewItem, VIEWS_DEFAULT, VIEWS_MAX, consents_of,
     save_profile, set_consent, stored,
 };
 use crate::http::auth::{Auth, Caller, enterprise_of};
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{Json, Query, Segment};
 use crate::http::state::{AppState, today};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use finmart_domain::{EnterpriseProfile, ValueError};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -128,10 +128,10 @@ async fn revoke(
     State(state): State<AppState>,
     Auth(p): Auth,
     caller: Caller,
-    Path(target): Path<String>,
+    Segment(ConsentTarget(target)): Segment<ConsentTarget>,
 ) -> Result<axum::Json<ConsentsView>, ApiError> {
     let eid = enterprise_of(&p)?;
-    set_consent(&state, &p, &caller, consent_target(&target)?, false).await?;
+    set_consent(&state, &p, &caller, target, false).await?;
     Ok(axum::Json(consents_of(&state, eid).await?))
 }
 

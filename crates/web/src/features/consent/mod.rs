@@ -15,7 +15,7 @@ mod pages;
 use crate::http::Feature;
 use crate::http::auth::{Caller, enterprise_of};
 use crate::http::error::ApiError;
-use crate::http::extract::parse_id;
+use crate::http::extract::{FromSegment, parse_id};
 use crate::http::format::{Label, shanghai};
 use crate::http::state::AppState;
 use crate::template;
@@ -197,6 +197,18 @@ async fn save_profile(
 /// `target` of a consent: `all`, or an institution id (a bad one is named `id`, as every id of the API).
 fn consent_target(text: &str) -> Result<Option<i64>, ApiError> {
     if text == "all" { Ok(None) } else { parse_id("id", text).map(Some) }
+}
+
+/// The `{target}` of a consent withdrawn through the API: an institution (its id), or `None` for all.
+#[derive(Debug, Clone, Copy)]
+struct ConsentTarget(Option<i64>);
+
+impl FromSegment for ConsentTarget {
+    const NAME: &'static str = "target";
+
+    fn from_segment(text: &str) -> Result<Self, ApiError> {
+        consent_target(text).map(Self)
+    }
 }
 
 /// The SME's consents as the API and the page show them.

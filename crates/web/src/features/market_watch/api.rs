@@ -5,10 +5,10 @@ use super::{
 };
 use crate::http::auth::{Auth, Caller, require};
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{FromSegment, Json, Query, Segment};
 use crate::http::params::field_error;
 use crate::http::state::{AppState, today};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::{Datelike, Days, NaiveDate, Utc};
 use finmart_domain::{Fen, Principal, Role, ValueError};
 use finmart_store::market_watch::TARGET_YEARS;
@@ -67,6 +67,18 @@ fn year(field: &str, v: &str) -> Result<i32, ApiError> {
         .ok()
         .filter(|y| TARGET_YEARS.contains(y))
         .ok_or_else(|| bad(field, &format!("应为 {} 至 {} 之间的年份", TARGET_YEARS.start(), TARGET_YEARS.end())))
+}
+
+/// The `{year}` a target is set for.
+#[derive(Debug, Clone, Copy)]
+struct TargetYear(i32);
+
+impl FromSegment for TargetYear {
+    const NAME: &'static str = "year";
+
+    fn from_segment(text: &str) -> Result<Self, ApiError> {
+        year("year", text).map(Self)
+    }
 }
 
 /// A period of Asia/Shanghai days.
@@ -277,11 +289,10 @@ async fn set_target(
     State(state): State<AppState>,
     Auth(p): Auth,
     caller: Caller,
-    Path(year_text): Path<String>,
+    Segment(TargetYear(year)): Segment<TargetYear>,
     Json(body): Json<TargetBody>,
 ) -> Result<axum::Json<TargetProgressView>, ApiError> {
     operator(&p)?;
-    let year = year("year", &year_text)?;
     let amount = Fen::from_fen(body.amount).map_err(|e| ApiError::invalid("amount", &e))?;
     let event = caller.audit(&p, "target.set");
     Ok(axum::Json(TargetProgressView::from(&state.store.set_uptake_target(year, body.loans, amount, &event).await?)))

@@ -6,12 +6,12 @@ mod pages;
 
 use crate::http::Feature;
 use crate::http::error::ApiError;
+use crate::http::format::Label;
 use crate::http::state::today;
 use crate::http::views::{ProductSummary, QuoteView};
 use crate::template;
 use finmart_domain::{EnterpriseProfile, FieldErrors, FinancingNeed};
 use finmart_matching::{Components, Finding, MatchOutcome, Outcome, Ranked, ReasonCount, Weights};
-use crate::http::format::Label;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -156,4 +156,3 @@ impl From<&MatchOutcome> for MatchResponse {
         }
     }
 }
-

@@ -7,8 +7,8 @@ use super::{
     outcome_name, product_error, send_back, template_download, upload,
 };
 use crate::http::auth::{Auth, Caller, agency_of, lender_of, require};
-use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{Id, Json, Query, json_body};
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::extract::{Id, Json, JsonOrEmpty, Query};
 use crate::http::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
@@ -315,7 +315,7 @@ async fn upload_products(
 /// The 400 answer listing every problem of a refused upload.
 fn rejected(rows: &[RowError]) -> (StatusCode, axum::Json<UploadRejected>) {
     let body = UploadRejected {
-        code: "rejected",
+        code: ErrorCode::Rejected,
         message: format!("文件有 {} 处问题，未导入任何产品", rows.len()),
         message_en: format!("the file has {} problem(s); nothing was imported", rows.len()),
         rows: rows.iter().map(RowProblem::from).collect(),
@@ -408,11 +408,10 @@ async fn send_back_review(
     Auth(principal): Auth,
     caller: Caller,
     Id(review_id): Id,
-    body: Bytes,
+    // An empty body is no reason (refused by the store, naming `reason`), not a malformed body.
+    JsonOrEmpty(body): JsonOrEmpty<SendBackBody>,
 ) -> Result<axum::Json<DecisionView>, ApiError> {
     require(&principal, &[Role::Operator])?;
-    // An empty body is no reason (refused by the store, naming `reason`), not a malformed body.
-    let body: SendBackBody = if body.is_empty() { SendBackBody { reason: String::new() } } else { json_body(&body)? };
     let product_id = send_back(&state, &caller, &principal, review_id, &body.reason).await?;
     Ok(decision(review_id, product_id, ReviewDecision::SentBack))
 }

@@ -254,7 +254,7 @@ pub struct DecisionView {
 }
 
 /// Why a review is sent back (required).
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendBackBody {
     #[serde(default)]
@@ -348,7 +348,7 @@ impl From<&RowError> for RowProblem {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UploadRejected {
     /// `rejected`.
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub message_en: String,
     pub rows: Vec<RowProblem>,

@@ -68,66 +68,66 @@ pub struct CandidatesResponse {
 }
 
 /// The firms that fit `product` and that `institution_id` may see (consent for all or for it), best
-    /// first. The pool is brought up to date first (one counter read when nothing changed) and its list is
-    /// checked against the consents in the database, so a firm that revoked is gone on the next request.
-    ///
-    /// # Errors
-    /// Database failure.
+/// first. The pool is brought up to date first (one counter read when nothing changed) and its list is
+/// checked against the consents in the database, so a firm that revoked is gone on the next request.
+///
+/// # Errors
+/// Database failure.
 pub async fn candidates(
-        state: &AppState,
-        product: &Product,
-        institution_id: i64,
-        limit: usize,
-    ) -> Result<CandidatesResponse, ApiError> {
-        state.refresh_pool().await?;
-        let named: std::collections::HashSet<i64> =
-            state.store.consenting_enterprises(institution_id).await?.into_iter().collect();
-        let pool = Arc::clone(&state.pool);
-        let compiled = CompiledProduct::new(product);
-        let explained = compiled.clone();
-        // Ask for more than shown, so firms dropped by the database check below do not shorten the list.
-        let wanted = limit.saturating_mul(2).max(limit + 10);
-        let found = tokio::task::spawn_blocking(move || {
-            pool.candidates_where(&compiled, wanted, |id, open| open || named.contains(&id))
-        })
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
-        let ids: Vec<i64> = found.top.iter().map(|c| c.profile_id).collect();
-        let allowed = state.store.consenting_among(institution_id, &ids).await?;
-        let mut candidates = Vec::with_capacity(limit);
-        for c in found.top.iter().filter(|c| allowed.contains(&c.profile_id)) {
-            if candidates.len() == limit {
-                break;
-            }
-            // A firm removed since the pool last refreshed is simply left out.
-            let Some(stored) = state.store.enterprise(c.profile_id).await? else { continue };
-            let p = &stored.profile;
-            let day = today();
-            let verdict = explained.check_firm(&finmart_matching::FirmFacts::of(p, day));
-            let subject = finmart_matching::explain::Subject { profile: p, need: None, today: day, apr: None };
-            candidates.push(CandidateView {
-                rank: candidates.len() + 1,
-                score: c.score,
-                components: c.components,
-                profile_id: c.profile_id,
-                name: p.name.clone(),
-                district: Label::of(p.district),
-                industry: Label::of(p.industry),
-                scale: p.scale().map(Label::of),
-                qualifications: p.qualifications.iter().map(|q| Label::of(*q)).collect(),
-                employees: p.employees,
-                revenue_text: p.revenue.display_zh(),
-                findings: finmart_matching::explain::findings(product, &explained, &subject, verdict),
-            });
+    state: &AppState,
+    product: &Product,
+    institution_id: i64,
+    limit: usize,
+) -> Result<CandidatesResponse, ApiError> {
+    state.refresh_pool().await?;
+    let named: std::collections::HashSet<i64> =
+        state.store.consenting_enterprises(institution_id).await?.into_iter().collect();
+    let pool = Arc::clone(&state.pool);
+    let compiled = CompiledProduct::new(product);
+    let explained = compiled.clone();
+    // Ask for more than shown, so firms dropped by the database check below do not shorten the list.
+    let wanted = limit.saturating_mul(2).max(limit + 10);
+    let found = tokio::task::spawn_blocking(move || {
+        pool.candidates_where(&compiled, wanted, |id, open| open || named.contains(&id))
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    let ids: Vec<i64> = found.top.iter().map(|c| c.profile_id).collect();
+    let allowed = state.store.consenting_among(institution_id, &ids).await?;
+    let mut candidates = Vec::with_capacity(limit);
+    for c in found.top.iter().filter(|c| allowed.contains(&c.profile_id)) {
+        if candidates.len() == limit {
+            break;
         }
-        Ok(CandidatesResponse {
-            product: ProductSummary::from(product),
-            pool: found.pool,
-            total: found.total,
-            needs_info: found.needs_info,
-            candidates,
-        })
+        // A firm removed since the pool last refreshed is simply left out.
+        let Some(stored) = state.store.enterprise(c.profile_id).await? else { continue };
+        let p = &stored.profile;
+        let day = today();
+        let verdict = explained.check_firm(&finmart_matching::FirmFacts::of(p, day));
+        let subject = finmart_matching::explain::Subject { profile: p, need: None, today: day, apr: None };
+        candidates.push(CandidateView {
+            rank: candidates.len() + 1,
+            score: c.score,
+            components: c.components,
+            profile_id: c.profile_id,
+            name: p.name.clone(),
+            district: Label::of(p.district),
+            industry: Label::of(p.industry),
+            scale: p.scale().map(Label::of),
+            qualifications: p.qualifications.iter().map(|q| Label::of(*q)).collect(),
+            employees: p.employees,
+            revenue_text: p.revenue.display_zh(),
+            findings: finmart_matching::explain::findings(product, &explained, &subject, verdict),
+        });
     }
+    Ok(CandidatesResponse {
+        product: ProductSummary::from(product),
+        pool: found.pool,
+        total: found.total,
+        needs_info: found.needs_info,
+        candidates,
+    })
+}
 
 /// Records that `p`'s institution saw these firms listed (once a day per firm): what both the API and the
 /// page call after reverse matching.
@@ -146,7 +146,6 @@ async fn record_candidates(
     state.store.record_list_views(&ids, institution_id, Some(p.account_id), "candidates", &ev).await?;
     Ok(())
 }
-
 
 /// An enterprise's profile as an institution sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]

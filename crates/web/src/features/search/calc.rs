@@ -4,7 +4,7 @@
 //! Amounts are in 万元 as on the matching form (`50` is 50 万元; `50万` and `8000元` are read as written).
 
 use super::cost::{CostQuery, CostResponse, MethodCost, product_cost};
-use crate::http::format::{Label, money, percent, parse_wan, wan_input, yuan_text};
+use crate::http::format::{Label, money, parse_wan, percent, wan_input, yuan_text};
 use crate::http::forms::errors_view;
 use crate::http::lang::Lang;
 use axum::http::StatusCode;

@@ -135,4 +135,3 @@ pub fn product_cost(product: &Product, q: CostQuery) -> Result<CostResponse, Api
         methods: costs.into_iter().map(|(_, m)| m).collect(),
     })
 }
-

@@ -12,10 +12,10 @@ mod cost;
 mod pages;
 mod params;
 
+use crate::http::Feature;
 use crate::http::error::ApiError;
 use crate::http::state::{AppState, today};
 use crate::http::views::ProductSummary;
-use crate::http::Feature;
 use crate::template;
 use chrono::{DateTime, Utc};
 use finmart_catalogue::{CollateralFilter, Hit, SearchRequest, SearchResults};

@@ -97,8 +97,11 @@ impl SearchParams {
         req.collateral = self.collateral()?;
         req.amount = self.amount.as_deref().map(amount).transpose()?;
         req.term = self.term.as_deref().map(months).transpose()?;
-        req.max_rate =
-            self.max_rate.as_deref().map(|v| Bps::parse_percent(v).map_err(|e| field_error("max_rate", e))).transpose()?;
+        req.max_rate = self
+            .max_rate
+            .as_deref()
+            .map(|v| Bps::parse_percent(v).map_err(|e| field_error("max_rate", e)))
+            .transpose()?;
         req.online_only = self.online.as_deref().map(|v| flag(v, "online")).transpose()?.unwrap_or(false);
         req.policy = list(&self.policy, "policy", |v| Ok(Labelled::parse(v)?))?;
         if let Some(v) = &self.sort {
@@ -117,7 +120,10 @@ impl SearchParams {
         let given = &self.collateral;
         if given.iter().any(|v| matches!(v.trim(), "none" | "无")) {
             if given.len() > 1 || given.iter().any(|v| v.contains(',')) {
-                return Err(field_error("collateral", ValueError::Invalid("“none”不能与其他担保方式同时选择".to_owned())));
+                return Err(field_error(
+                    "collateral",
+                    ValueError::Invalid("“none”不能与其他担保方式同时选择".to_owned()),
+                ));
             }
             return Ok(CollateralFilter::NoneRequired);
         }

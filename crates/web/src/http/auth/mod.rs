@@ -111,6 +111,51 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
+/// Extractors of a signed-in caller of one role, with the party it acts for: anyone not signed in is
+/// refused as by [`Auth`], a signed-in caller of another role with 403. Taking one names who may use a
+/// handler in its signature.
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident, $party:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Principal, pub i64);
+
+        impl FromRequestParts<AppState> for $name {
+            type Rejection = Response;
+
+            async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+                let Auth(principal) = Auth::from_request_parts(parts, state).await?;
+                let party: fn(&Principal) -> Option<i64> = $party;
+                match party(&principal) {
+                    Some(id) => Ok(Self(principal, id)),
+                    None => Err(ApiError::forbidden().into_response()),
+                }
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// A signed-in SME user, and its enterprise.
+    SmeUser,
+    Principal::enterprise
+);
+role_extractor!(
+    /// A signed-in institution user (or an institution's API token), and its institution.
+    LenderUser,
+    Principal::lender
+);
+role_extractor!(
+    /// A signed-in guarantee-agency user, and its agency.
+    AgencyUser,
+    Principal::agency
+);
+role_extractor!(
+    /// The signed-in operator (the party is its account).
+    OperatorUser,
+    |p| p.is_operator().then_some(p.account_id)
+);
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = std::convert::Infallible;
 
