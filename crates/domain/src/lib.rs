@@ -34,8 +34,8 @@ pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
 pub use labels::{Labelled, join_zh};
 pub use lifecycle::{LifecycleAct, LifecycleError, ProductAct};
 pub use market::{
-    ApplicationAction, ApplicationState, Disbursement, MAX_NOTE_CHARS, NeedState, OfferState, OfferTerms, Principal,
-    Role, Side, TransitionError,
+    ApplicationAction, ApplicationFields, ApplicationInput, ApplicationState, Disbursement, MAX_IDEMPOTENCY_KEY_CHARS,
+    MAX_NOTE_CHARS, NeedState, OfferState, OfferTerms, Principal, Role, Side, TransitionError,
 };
 pub use money::Fen;
 pub use product::{
