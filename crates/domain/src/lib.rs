@@ -9,6 +9,7 @@ mod district;
 mod eligibility;
 mod error;
 mod labels;
+mod lifecycle;
 mod market;
 mod money;
 mod product;
@@ -31,9 +32,10 @@ pub use district::District;
 pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, RULE_KEYS};
 pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
 pub use labels::{Labelled, join_zh};
+pub use lifecycle::{LifecycleAct, LifecycleError, ProductAct};
 pub use market::{
-    ApplicationAction, ApplicationState, Disbursement, MAX_NOTE_CHARS, NeedState, OfferState, OfferTerms, Principal,
-    Role, Side, TransitionError,
+    ApplicationAction, ApplicationFields, ApplicationInput, ApplicationState, Disbursement, MAX_IDEMPOTENCY_KEY_CHARS,
+    MAX_NOTE_CHARS, NeedState, OfferState, OfferTerms, Principal, Role, Side, TransitionError,
 };
 pub use money::Fen;
 pub use product::{

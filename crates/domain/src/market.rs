@@ -1,7 +1,8 @@
-//! The marketplace's rules: who acts (roles and accounts), the life of an application (a state machine that
-//! refuses every transition it does not name), posted financing needs and the offers made on them.
+//! The marketplace's rules: who acts (roles and accounts), what a new application must carry, the life of an
+//! application (a state machine that refuses every transition it does not name), posted financing needs and
+//! the offers made on them.
 
-use crate::{Bps, Fen, FieldErrors, Months, ValueError};
+use crate::{Bps, Fen, FieldErrors, Labelled, LoanPurpose, Months, ValueError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -122,7 +123,6 @@ impl TransitionError {
     /// The reason in Chinese.
     #[must_use]
     pub fn message_zh(&self) -> String {
-        use crate::Labelled;
         match self {
             Self::NotFromState { action, from } => {
                 format!("申请当前为“{}”，不能执行“{}”", from.label_zh(), action_label_zh(action))
@@ -148,6 +148,86 @@ fn action_label_zh(action: &str) -> &'static str {
 
 /// The longest reason or note a person may type.
 pub const MAX_NOTE_CHARS: usize = 500;
+
+/// The longest idempotency key: the store's column is this wide.
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
+
+/// What an applicant gives when applying for a product, before any check: the amount and the term as the
+/// caller parsed them in its own unit (yuan in the API, 万元 on the form), the rest as typed. Whether the
+/// product and the enterprise exist, and whether the terms fit the product, only the store can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationInput<'a> {
+    pub amount: Result<Fen, ValueError>,
+    pub term: Result<Months, ValueError>,
+    /// A [`LoanPurpose`] by machine name or Chinese label.
+    pub purpose: &'a str,
+    pub purpose_text: &'a str,
+    /// Chosen by the client, so that a repeated submission applies once; `None` when none was sent.
+    pub idempotency_key: Option<&'a str>,
+}
+
+/// An application's own fields once checked, with the key and the text trimmed as they are stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationFields {
+    pub amount: Fen,
+    pub term: Months,
+    pub purpose: LoanPurpose,
+    pub purpose_text: String,
+    pub idempotency_key: String,
+}
+
+impl ApplicationInput<'_> {
+    /// The checked fields.
+    ///
+    /// # Errors
+    /// Every bad field, in the form's order (`amount`, `term`, `purpose`, `purpose_text`, `idempotency_key`),
+    /// with the messages the site shows beside them.
+    pub fn check(self) -> Result<ApplicationFields, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let amount = errors.check(
+            "amount",
+            self.amount.and_then(|a| {
+                if a.fen() > 0 { Ok(a) } else { Err(ValueError::TooSmall { min: "0.01 元".to_owned() }) }
+            }),
+        );
+        let term = errors.check("term", self.term);
+        let purpose = self.purpose.trim();
+        let purpose = if purpose.is_empty() {
+            errors.push("purpose", ValueError::Empty);
+            None
+        } else {
+            errors.check("purpose", LoanPurpose::parse(purpose))
+        };
+        let purpose_text = self.purpose_text.trim();
+        if purpose_text.chars().count() > MAX_NOTE_CHARS {
+            errors.push("purpose_text", ValueError::TooLarge { max: format!("{MAX_NOTE_CHARS} 个字符") });
+        }
+        let key = self.idempotency_key.map(str::trim).unwrap_or_default();
+        if key.is_empty() {
+            // Says where a key goes, since a caller without one has usually not heard of it.
+            errors.push(
+                "idempotency_key",
+                ValueError::Invalid("缺少幂等键（idempotency_key 或 Idempotency-Key 请求头）".to_owned()),
+            );
+        } else if key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
+            errors.push("idempotency_key", ValueError::TooLarge { max: format!("{MAX_IDEMPOTENCY_KEY_CHARS} 个字符") });
+        } else if let Some(bad) = key.chars().find(|c| c.is_whitespace() || c.is_control()) {
+            // The key may travel in a request header, which cannot carry control characters and may not keep
+            // spaces as they were: such a key could not be sent the same way twice.
+            errors.push("idempotency_key", ValueError::BadCharacter(bad));
+        }
+        match (amount, term, purpose) {
+            (Some(amount), Some(term), Some(purpose)) if errors.is_empty() => Ok(ApplicationFields {
+                amount,
+                term,
+                purpose,
+                purpose_text: purpose_text.to_owned(),
+                idempotency_key: key.to_owned(),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
 
 impl ApplicationAction {
     /// The action's machine name, as in the API's `action` field.
@@ -247,7 +327,6 @@ pub struct OfferTerms {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::Labelled;
     use ApplicationState as S;
 
     fn day(s: &str) -> NaiveDate {
@@ -290,6 +369,76 @@ mod tests {
         for state in [S::Rejected, S::Disbursed, S::Withdrawn] {
             assert!(state.is_final());
         }
+    }
+
+    fn input<'a>(key: Option<&'a str>, purpose: &'a str, purpose_text: &'a str) -> ApplicationInput<'a> {
+        ApplicationInput {
+            amount: Ok(Fen::wan(50)),
+            term: Ok(Months::new(12).unwrap()),
+            purpose,
+            purpose_text,
+            idempotency_key: key,
+        }
+    }
+
+    fn refused(input: ApplicationInput<'_>) -> Vec<(String, String)> {
+        let errors = input.check().unwrap_err();
+        errors.0.into_iter().map(|e| (e.field, e.error.message_zh())).collect()
+    }
+
+    #[test]
+    fn a_new_application_is_checked_and_trimmed() {
+        let fields = input(Some(" key-1 "), "working_capital", "  采购原材料 ").check().unwrap();
+        assert_eq!(
+            fields,
+            ApplicationFields {
+                amount: Fen::wan(50),
+                term: Months::new(12).unwrap(),
+                purpose: LoanPurpose::WorkingCapital,
+                purpose_text: "采购原材料".to_owned(),
+                idempotency_key: "key-1".to_owned(),
+            }
+        );
+        let long_note = "字".repeat(MAX_NOTE_CHARS);
+        assert!(input(Some("k"), "流动资金周转", &long_note).check().is_ok(), "a Chinese label is a purpose");
+    }
+
+    #[test]
+    fn every_bad_field_of_a_new_application_is_reported_in_form_order() {
+        let long_note = "字".repeat(MAX_NOTE_CHARS + 1);
+        let all_bad = ApplicationInput {
+            amount: Ok(Fen::ZERO),
+            term: Err(ValueError::Empty),
+            purpose: " ",
+            purpose_text: &long_note,
+            idempotency_key: None,
+        };
+        let want = [
+            ("amount", "不能小于 0.01 元"),
+            ("term", "不能为空"),
+            ("purpose", "不能为空"),
+            ("purpose_text", "不能大于 500 个字符"),
+            ("idempotency_key", "缺少幂等键（idempotency_key 或 Idempotency-Key 请求头）"),
+        ];
+        let want: Vec<(String, String)> = want.iter().map(|(f, m)| ((*f).to_owned(), (*m).to_owned())).collect();
+        assert_eq!(refused(all_bad), want);
+
+        let parse_error =
+            ApplicationInput { amount: Err(ValueError::NotANumber("abc".to_owned())), ..input(Some("k"), "x", "") };
+        let fields: Vec<String> = refused(parse_error).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["amount", "purpose"], "a parse error and an unknown purpose");
+    }
+
+    #[test]
+    fn an_idempotency_key_is_present_short_and_without_spaces() {
+        let key_error = |key: Option<&str>| refused(input(key, "other", "")).pop().unwrap();
+        assert_eq!(key_error(Some("   ")).1, "缺少幂等键（idempotency_key 或 Idempotency-Key 请求头）");
+        let longest = "k".repeat(MAX_IDEMPOTENCY_KEY_CHARS);
+        assert!(input(Some(&longest), "other", "").check().is_ok());
+        let too_long = "k".repeat(MAX_IDEMPOTENCY_KEY_CHARS + 1);
+        assert_eq!(key_error(Some(&too_long)), ("idempotency_key".to_owned(), "不能大于 64 个字符".to_owned()));
+        assert_eq!(key_error(Some("a b")).1, "含有不允许的字符“ ”");
+        assert_eq!(key_error(Some("a\u{7}b")).1, "含有不允许的字符“\u{7}”");
     }
 
     #[test]

@@ -13,9 +13,9 @@ use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use finmart_domain::shanghai::{date_of as shanghai_date, day_start, minute_text as shanghai_text};
 use finmart_domain::{
-    ApplicationAction, ApplicationState, Bps, Disbursement, District, EnterpriseProfile, EnterpriseScale, Fen,
-    FieldErrors, Industry, Labelled, LoanPurpose, MAX_NOTE_CHARS, Months, ProductFamily, Side, TransitionError,
-    ValueError,
+    ApplicationAction, ApplicationFields, ApplicationInput, ApplicationState, Bps, Disbursement, District,
+    EnterpriseProfile, EnterpriseScale, Fen, FieldErrors, Industry, Labelled, LoanPurpose, Months, ProductFamily, Side,
+    TransitionError, ValueError,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -26,8 +26,8 @@ use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
 
-/// The longest idempotency key (the column's width).
-pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 64;
+/// The longest idempotency key, a domain rule that the column's width follows.
+pub use finmart_domain::MAX_IDEMPOTENCY_KEY_CHARS;
 /// The most rows a list returns when the filter names no limit.
 const DEFAULT_LIMIT: u64 = 200;
 /// The most rows one list query returns.
@@ -49,6 +49,19 @@ pub struct NewApplication {
     pub purpose_text: String,
     /// The offer on a posted need this application comes from.
     pub offer_id: Option<i64>,
+}
+
+impl NewApplication {
+    /// Its own fields as the domain checks them: the rules the site applies to a form or an API body.
+    fn input(&self) -> ApplicationInput<'_> {
+        ApplicationInput {
+            amount: Ok(self.amount),
+            term: Ok(self.term),
+            purpose: self.purpose.as_str(),
+            purpose_text: &self.purpose_text,
+            idempotency_key: Some(&self.idempotency_key),
+        }
+    }
 }
 
 /// A stored application with the names lists show.
@@ -330,34 +343,15 @@ fn filtered(mut select: Select<application::Entity>, filter: &ApplicationFilter)
     select.order_by_desc(C::SubmittedAt).order_by_desc(C::Id).limit(limit)
 }
 
-/// Checks what a submission carries besides the product's and the profile's rules.
-fn check_new(new: &NewApplication) -> Result<(), StoreError> {
-    let mut errors = FieldErrors::default();
-    let key = new.idempotency_key.trim();
-    if key.is_empty() {
-        errors.push("idempotency_key", ValueError::Empty);
-    } else if key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
-        errors.push("idempotency_key", ValueError::TooLarge { max: format!("{MAX_IDEMPOTENCY_KEY_CHARS} 个字符") });
-    } else if let Some(bad) = key.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        errors.push("idempotency_key", ValueError::BadCharacter(bad));
-    }
-    if new.amount.fen() <= 0 {
-        errors.push("amount", ValueError::TooSmall { min: "0.01 元".to_owned() });
-    }
-    if new.purpose_text.trim().chars().count() > MAX_NOTE_CHARS {
-        errors.push("purpose_text", ValueError::TooLarge { max: format!("{MAX_NOTE_CHARS} 个字符") });
-    }
-    if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
-}
-
-/// Whether a stored application is what `new` asks for (a retry), rather than another request reusing the key.
-fn same_request(row: &application::Model, new: &NewApplication) -> bool {
+/// Whether a stored application is what `new` (with its checked `fields`) asks for (a retry), rather than
+/// another request reusing the key.
+fn same_request(row: &application::Model, new: &NewApplication, fields: &ApplicationFields) -> bool {
     row.enterprise_id == new.enterprise_id
         && row.product_id == new.product_id
-        && row.amount_fen == new.amount.fen()
-        && row.term_months == i32::from(new.term.get())
-        && row.purpose == new.purpose.as_str()
-        && row.purpose_text == new.purpose_text.trim()
+        && row.amount_fen == fields.amount.fen()
+        && row.term_months == i32::from(fields.term.get())
+        && row.purpose == fields.purpose.as_str()
+        && row.purpose_text == fields.purpose_text
         && row.offer_id == new.offer_id
 }
 
@@ -459,10 +453,10 @@ impl Store {
         new: &NewApplication,
         event: &AuditEvent<'_>,
     ) -> Result<(Application, bool), StoreError> {
-        check_new(new)?;
-        let key = new.idempotency_key.trim();
+        let fields = new.input().check().map_err(StoreError::Invalid)?;
+        let key = fields.idempotency_key.as_str();
         if let Some(row) = by_key(&self.db, new.applicant_account_id, key).await? {
-            return self.existing(row, new).await;
+            return self.existing(row, new, &fields).await;
         }
         let product = self
             .product(new.product_id)
@@ -475,7 +469,7 @@ impl Store {
             // An offer's terms are the institution's own; a direct application stays within the product.
             let mut errors = FieldErrors::default();
             let spec = &product.spec;
-            if !spec.amount.contains(&new.amount) {
+            if !spec.amount.contains(&fields.amount) {
                 errors.push(
                     "amount",
                     ValueError::Invalid(format!(
@@ -485,7 +479,7 @@ impl Store {
                     )),
                 );
             }
-            if !spec.term.contains(&new.term) {
+            if !spec.term.contains(&fields.term) {
                 errors.push(
                     "term",
                     ValueError::Invalid(format!(
@@ -519,10 +513,10 @@ impl Store {
             guarantee_agency_id: Set(product.guarantee_agency.as_ref().map(|a| a.id)),
             applicant_account_id: Set(new.applicant_account_id),
             idempotency_key: Set(key.to_owned()),
-            amount_fen: Set(new.amount.fen()),
-            term_months: Set(i32::from(new.term.get())),
-            purpose: Set(new.purpose.as_str().to_owned()),
-            purpose_text: Set(new.purpose_text.trim().to_owned()),
+            amount_fen: Set(fields.amount.fen()),
+            term_months: Set(i32::from(fields.term.get())),
+            purpose: Set(fields.purpose.as_str().to_owned()),
+            purpose_text: Set(fields.purpose_text.clone()),
             profile: Set(snapshot),
             district: Set(profile.district.as_str().to_owned()),
             industry: Set(profile.industry.as_str().to_owned()),
@@ -558,7 +552,7 @@ impl Store {
             Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
                 txn.rollback().await?;
                 let row = by_key(&self.db, new.applicant_account_id, key).await?.ok_or(StoreError::Db(e))?;
-                return self.existing(row, new).await;
+                return self.existing(row, new, &fields).await;
             }
             Err(e) => return Err(e.into()),
         };
@@ -614,8 +608,13 @@ impl Store {
     }
 
     /// The application already submitted under a key: returned when the request is the same, else refused.
-    async fn existing(&self, row: application::Model, new: &NewApplication) -> Result<(Application, bool), StoreError> {
-        if !same_request(&row, new) {
+    async fn existing(
+        &self,
+        row: application::Model,
+        new: &NewApplication,
+        fields: &ApplicationFields,
+    ) -> Result<(Application, bool), StoreError> {
+        if !same_request(&row, new, fields) {
             return Err(StoreError::Conflict("该幂等键已用于另一份申请，请勿重复使用".to_owned()));
         }
         let id = row.id;

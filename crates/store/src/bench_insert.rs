@@ -19,8 +19,8 @@ use crate::{Store, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
 use finmart_domain::shanghai::date_of as shanghai_date;
 use finmart_domain::{
-    ApplicationAction, ApplicationState, EnterpriseProfile, Fen, Labelled, LoanPurpose, Months, Product, ProductFamily,
-    Side, TransitionError,
+    ApplicationAction, ApplicationInput, ApplicationState, EnterpriseProfile, Fen, Labelled, LoanPurpose, Months,
+    Product, ProductFamily, Side, TransitionError,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
@@ -71,13 +71,20 @@ pub struct BenchApplication<'a> {
 /// An application's row (its id still 0) and its events.
 type Prepared = (application::Model, Vec<Step>);
 
-/// The row and events of `app`, after checking its history against the state machine.
+/// The row and events of `app`, after checking its fields as a submission's and its history against the
+/// state machine.
 fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
     let refused = |why: String| StoreError::Conflict(format!("bench application {}: {why}", app.idempotency_key));
-    let key = app.idempotency_key.trim();
-    if key.is_empty() || key.chars().count() > crate::MAX_IDEMPOTENCY_KEY_CHARS {
-        return Err(refused("the idempotency key must have 1 to 64 characters".to_owned()));
+    // The fields of a submission obey the rules of one made on the site.
+    let fields = ApplicationInput {
+        amount: Ok(app.amount),
+        term: Ok(app.term),
+        purpose: app.purpose.as_str(),
+        purpose_text: &app.purpose_text,
+        idempotency_key: Some(&app.idempotency_key),
     }
+    .check()
+    .map_err(StoreError::Invalid)?;
     let product = app.product;
     let spec = &product.spec;
     let profile = &app.firm.profile;
@@ -133,11 +140,11 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         institution_id: product.institution.id,
         guarantee_agency_id: product.guarantee_agency.as_ref().map(|a| a.id),
         applicant_account_id: BENCH_ACCOUNT,
-        idempotency_key: key.to_owned(),
-        amount_fen: app.amount.fen(),
-        term_months: i32::from(app.term.get()),
-        purpose: app.purpose.as_str().to_owned(),
-        purpose_text: app.purpose_text.trim().to_owned(),
+        idempotency_key: fields.idempotency_key,
+        amount_fen: fields.amount.fen(),
+        term_months: i32::from(fields.term.get()),
+        purpose: fields.purpose.as_str().to_owned(),
+        purpose_text: fields.purpose_text,
         profile: app.firm.profile_json.clone(),
         district: profile.district.as_str().to_owned(),
         industry: profile.industry.as_str().to_owned(),

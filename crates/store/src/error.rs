@@ -2,7 +2,7 @@
 
 use crate::import::RowError;
 use crate::password::PasswordError;
-use finmart_domain::FieldErrors;
+use finmart_domain::{FieldErrors, LifecycleError};
 use sea_orm::DbErr;
 use thiserror::Error;
 
@@ -36,5 +36,13 @@ impl StoreError {
     #[must_use]
     pub fn is_unavailable(&self) -> bool {
         matches!(self, Self::Db(DbErr::ConnectionAcquire(_) | DbErr::Conn(_)))
+    }
+}
+
+/// The lifecycle's refusal as the conflict the store has always given: `中文 / English`, which the web splits
+/// into its message and `message_en`.
+impl From<LifecycleError> for StoreError {
+    fn from(e: LifecycleError) -> Self {
+        Self::Conflict(format!("{} / {e}", e.message_zh()))
     }
 }

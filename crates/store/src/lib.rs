@@ -47,11 +47,13 @@ pub use changes::ChangeEntry;
 pub use consent::{ConsentEntry, Consents, ProfileViewEntry, VIEW_CONTEXTS};
 pub use enterprises::StoredEnterprise;
 pub use error::StoreError;
+/// The acts [`Store::change_product_lifecycle`] takes; the lifecycle's rules are the domain's.
+pub use finmart_domain::LifecycleAct;
 pub use import::{ImportSummary, RowError};
 pub use needs::{NeedRecord, NewNeed, NewOffer, OfferRecord};
 pub use product_admin::{
-    EditOutcome, LifecycleAct, ManagedProduct, ProductReview, ProductVersion, ReviewDecision, ReviewItem,
-    UploadSummary, VersionAction,
+    EditOutcome, ManagedProduct, ProductReview, ProductVersion, ReviewDecision, ReviewItem, UploadSummary,
+    VersionAction,
 };
 pub use products::SaveOutcome;
 pub use tokens::ApiTokenInfo;

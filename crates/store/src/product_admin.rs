@@ -4,7 +4,8 @@
 //! `in_review`; the operator approves (the product is saved with the proposed spec and published) or sends
 //! it back with a reason (back to `draft`). An edit of a published or paused product never touches the live
 //! product: it opens a review of its own, and only the approval applies it. A product has at most one pending
-//! review: a new proposal replaces the old one. Pause, resume and archive act directly.
+//! review: a new proposal replaces the old one. Pause, resume and archive act directly. Which act is allowed
+//! from which state is the domain's lifecycle ([`ProductAct::apply`]), asked once per act.
 //!
 //! Every change applied to a product writes a version (the whole record in the import format, and which
 //! columns changed), and every act an audit entry, in the same transaction as the change; product writes go
@@ -17,8 +18,8 @@ use crate::{SaveOutcome, Store, StoreError, changes};
 use chrono::{DateTime, Utc};
 use finmart_domain::spec_record::ColumnChange;
 use finmart_domain::{
-    FieldErrors, ImportRow, Labelled, LifecycleState, MAX_NOTE_CHARS, Product, ProductRecord, ProductSpec, RowError,
-    ValueError,
+    FieldErrors, ImportRow, Labelled, LifecycleAct, LifecycleState, MAX_NOTE_CHARS, Product, ProductAct, ProductRecord,
+    ProductSpec, RowError, ValueError,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -51,48 +52,12 @@ finmart_domain::labelled_enum! {
     }
 }
 
-/// A lifecycle act a bank takes directly, without review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LifecycleAct {
-    /// Published → paused: hidden from search and matching.
-    Pause,
-    /// Paused → published (the content is unchanged, so no review is needed).
-    Resume,
-    /// Any state → archived, which is final.
-    Archive,
-}
-
-impl LifecycleAct {
-    fn allowed_from(self) -> &'static [LifecycleState] {
-        use LifecycleState::{Draft, InReview, Paused, Published};
-        match self {
-            Self::Pause => &[Published],
-            Self::Resume => &[Paused],
-            Self::Archive => &[Draft, InReview, Published, Paused],
-        }
-    }
-
-    fn target(self) -> LifecycleState {
-        match self {
-            Self::Pause => LifecycleState::Paused,
-            Self::Resume => LifecycleState::Published,
-            Self::Archive => LifecycleState::Archived,
-        }
-    }
-
-    fn version_action(self) -> VersionAction {
-        match self {
-            Self::Pause => VersionAction::Pause,
-            Self::Resume => VersionAction::Resume,
-            Self::Archive => VersionAction::Archive,
-        }
-    }
-
-    fn verb(self) -> (&'static str, &'static str) {
-        match self {
-            Self::Pause => ("暂停", "paused"),
-            Self::Resume => ("恢复", "resumed"),
-            Self::Archive => ("下架", "archived"),
+impl From<LifecycleAct> for VersionAction {
+    fn from(act: LifecycleAct) -> Self {
+        match act {
+            LifecycleAct::Pause => Self::Pause,
+            LifecycleAct::Resume => Self::Resume,
+            LifecycleAct::Archive => Self::Archive,
         }
     }
 }
@@ -203,15 +168,6 @@ fn not_found(id: i64) -> StoreError {
     StoreError::NotFound { what: "product", key: id.to_string() }
 }
 
-/// A conflict in both languages (`中文 / English`), naming the product's current state.
-fn state_conflict(state: LifecycleState, verb_zh: &str, verb_en: &str) -> StoreError {
-    StoreError::Conflict(format!(
-        "产品当前状态为“{}”，不能{verb_zh} / the product is {}; it cannot be {verb_en}",
-        state.label_zh(),
-        state.label_en().to_lowercase()
-    ))
-}
-
 fn invalid(field: &str, message: String) -> StoreError {
     let mut errors = FieldErrors::default();
     errors.push(field, ValueError::Invalid(message));
@@ -258,6 +214,15 @@ fn parse_record(table: &'static str, id: i64, text: &str) -> Result<ProductRecor
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
     let object = value.as_object().ok_or_else(|| corrupt("not an object".to_owned()))?;
     ProductRecord::from_json(object).map_err(|e| corrupt(e.to_string()))
+}
+
+fn stored_state(row: &product::Model) -> Result<LifecycleState, StoreError> {
+    LifecycleState::parse(&row.state).map_err(|e| StoreError::Corrupt {
+        table: "product",
+        id: row.id,
+        field: "state",
+        reason: e.to_string(),
+    })
 }
 
 fn review_from_row(row: product_review::Model) -> Result<ProductReview, StoreError> {
@@ -420,42 +385,34 @@ async fn propose(
     action: VersionAction,
     by: i64,
 ) -> Result<EditOutcome, StoreError> {
-    use LifecycleState::{Archived, Draft, InReview, Paused, Published};
     let institution_id = product.institution.id;
     let code = product.institution.code.as_str();
-    match product.state {
-        Archived => Err(state_conflict(Archived, "修改", "edited")),
-        Draft if !submit => {
-            if matches!(save(db, institution_id, Draft, wanted).await?, SaveOutcome::Unchanged(_)) {
-                return Ok(EditOutcome::Unchanged);
-            }
-            let (_, after) = load(db, None, product.id).await?;
-            write_version(db, &after, Some(&record_of(product)), action, Some(by)).await?;
-            Ok(EditOutcome::Saved)
-        }
-        Draft | InReview => {
-            let changed = !matches!(save(db, institution_id, InReview, wanted).await?, SaveOutcome::Unchanged(_));
-            if changed {
-                let (_, after) = load(db, None, product.id).await?;
-                write_version(db, &after, Some(&record_of(product)), action, Some(by)).await?;
-            }
-            if changed || pending(db, product.id).await?.is_none() {
-                Ok(EditOutcome::PendingReview(open_review(db, product.id, &proposal(code, wanted), by).await?))
-            } else {
-                Ok(EditOutcome::Unchanged)
-            }
-        }
-        Published | Paused => {
-            let record = proposal(code, wanted);
-            if *wanted == product.spec {
-                close_pending(db, product.id, ReviewDecision::Withdrawn, Some(by)).await?;
-                Ok(EditOutcome::Unchanged)
-            } else if pending(db, product.id).await?.is_some_and(|r| r.record == record) {
-                Ok(EditOutcome::Unchanged)
-            } else {
-                Ok(EditOutcome::PendingReview(open_review(db, product.id, &record, by).await?))
-            }
-        }
+    let edited = ProductAct::Edit.apply(product.state)?;
+    if edited.is_live() {
+        let record = proposal(code, wanted);
+        return if *wanted == product.spec {
+            close_pending(db, product.id, ReviewDecision::Withdrawn, Some(by)).await?;
+            Ok(EditOutcome::Unchanged)
+        } else if pending(db, product.id).await?.is_some_and(|r| r.record == record) {
+            Ok(EditOutcome::Unchanged)
+        } else {
+            Ok(EditOutcome::PendingReview(open_review(db, product.id, &record, by).await?))
+        };
+    }
+    // An upload is an edit and a submission at once: a draft goes into review with it.
+    let to = if submit && edited == LifecycleState::Draft { ProductAct::Submit.apply(edited)? } else { edited };
+    let changed = !matches!(save(db, institution_id, to, wanted).await?, SaveOutcome::Unchanged(_));
+    if changed {
+        let (_, after) = load(db, None, product.id).await?;
+        write_version(db, &after, Some(&record_of(product)), action, Some(by)).await?;
+    }
+    if to == LifecycleState::Draft {
+        Ok(if changed { EditOutcome::Saved } else { EditOutcome::Unchanged })
+    } else if changed || pending(db, product.id).await?.is_none() {
+        // In review: the pending review must hold the content as it now is.
+        Ok(EditOutcome::PendingReview(open_review(db, product.id, &proposal(code, wanted), by).await?))
+    } else {
+        Ok(EditOutcome::Unchanged)
     }
 }
 
@@ -628,12 +585,10 @@ impl Store {
         let by = actor(event)?;
         let txn = self.write_txn().await?;
         let (row, product) = load(&txn, Some(institution_id), id).await?;
-        if product.state != LifecycleState::Draft {
-            return Err(state_conflict(product.state, "提交审核", "submitted for review"));
-        }
-        set_state(&txn, &row, LifecycleState::InReview).await?;
+        let to = ProductAct::Submit.apply(product.state)?;
+        set_state(&txn, &row, to).await?;
         let review = open_review(&txn, id, &proposal(&product.institution.code, &product.spec), by).await?;
-        let after = Product { state: LifecycleState::InReview, ..product.clone() };
+        let after = Product { state: to, ..product.clone() };
         write_version(&txn, &after, Some(&record_of(&product)), VersionAction::Submit, Some(by)).await?;
         let event = with_detail(event, serde_json::json!({"review_id": review}));
         audit::append(&txn, &event.subject("product", id).institution(institution_id)).await?;
@@ -657,17 +612,13 @@ impl Store {
     ) -> Result<LifecycleState, StoreError> {
         let txn = self.write_txn().await?;
         let (row, product) = load(&txn, Some(institution_id), id).await?;
-        if !act.allowed_from().contains(&product.state) {
-            let (zh, en) = act.verb();
-            return Err(state_conflict(product.state, zh, en));
-        }
-        let to = act.target();
+        let to = act.apply(product.state)?;
         set_state(&txn, &row, to).await?;
         if act == LifecycleAct::Archive {
             close_pending(&txn, id, ReviewDecision::Withdrawn, event.account_id).await?;
         }
         let after = Product { state: to, ..product.clone() };
-        write_version(&txn, &after, Some(&record_of(&product)), act.version_action(), event.account_id).await?;
+        write_version(&txn, &after, Some(&record_of(&product)), act.into(), event.account_id).await?;
         let event = with_detail(event, serde_json::json!({"from": product.state, "to": to}));
         audit::append(&txn, &event.subject("product", id).institution(institution_id)).await?;
         txn.commit().await?;
@@ -716,7 +667,7 @@ impl Store {
         for row in rows {
             let review = review_from_row(row)?;
             let Some(product) = products.get(&review.product_id).cloned() else { continue };
-            let live = matches!(product.state, LifecycleState::Published | LifecycleState::Paused);
+            let live = product.state.is_live();
             let before = live.then(|| proposal(&product.institution.code, &product.spec));
             let changes = review.record.changes_from(before.as_ref());
             items.push(ReviewItem { review, product, live, changes });
@@ -733,9 +684,7 @@ impl Store {
     pub async fn approve_review(&self, review_id: i64, event: &AuditEvent<'_>) -> Result<i64, StoreError> {
         let txn = self.write_txn().await?;
         let (review, row, product) = pending_in(&txn, review_id).await?;
-        if !matches!(product.state, LifecycleState::InReview | LifecycleState::Published | LifecycleState::Paused) {
-            return Err(state_conflict(product.state, "审核通过", "approved"));
-        }
+        let to = ProductAct::Approve.apply(product.state)?;
         let spec = review.record.validate().map_err(StoreError::Invalid)?.spec;
         if spec.code != product.spec.code {
             return Err(StoreError::Conflict(
@@ -743,7 +692,7 @@ impl Store {
             ));
         }
         decide(&txn, review_id, ReviewDecision::Approved, event.account_id, None).await?;
-        save(&txn, row.institution_id, LifecycleState::Published, &spec).await?;
+        save(&txn, row.institution_id, to, &spec).await?;
         let (_, after) = load(&txn, None, product.id).await?;
         write_version(&txn, &after, Some(&record_of(&product)), VersionAction::Approve, event.account_id).await?;
         let event = with_detail(event, serde_json::json!({"review_id": review_id}));
@@ -777,11 +726,12 @@ impl Store {
         }
         let txn = self.write_txn().await?;
         let (_, row, product) = pending_in(&txn, review_id).await?;
+        let to = ProductAct::SendBack.apply(product.state)?;
         decide(&txn, review_id, ReviewDecision::SentBack, event.account_id, Some(reason)).await?;
-        let moved = product.state == LifecycleState::InReview;
+        let moved = to != product.state;
         if moved {
-            set_state(&txn, &row, LifecycleState::Draft).await?;
-            let after = Product { state: LifecycleState::Draft, ..product.clone() };
+            set_state(&txn, &row, to).await?;
+            let after = Product { state: to, ..product.clone() };
             write_version(&txn, &after, Some(&record_of(&product)), VersionAction::SendBack, event.account_id).await?;
         }
         let event = with_detail(event, serde_json::json!({"review_id": review_id, "reason": reason}));
@@ -849,7 +799,9 @@ impl Store {
             }
         }
         for (row, r) in &own {
-            if existing.get(&r.spec.code).is_some_and(|p| p.state == LifecycleState::Archived.as_str()) {
+            let state = existing.get(&r.spec.code).map(stored_state).transpose()?;
+            // The upload names the one state an edit is refused in (archived, which is final) row by row.
+            if state.is_some_and(|s| ProductAct::Edit.apply(s).is_err()) {
                 errors.push(RowError::new(
                     *row,
                     "code",
