@@ -2,17 +2,16 @@
 //! tokens and the audit log.
 
 use super::{
-    AccountView, AuditView, CreatedAccount, NewAccountBody, NewTokenView, SessionView, TokenView, audit_entries,
-    authenticate, create_account, create_token, register_enterprise, revoke_token, set_disabled, sign_out,
-    token_manager, use_invite,
+    AccountView, AuditView, CreatedAccount, NewAccountBody, NewTokenView, SessionView, TokenManager, TokenView,
+    audit_entries, authenticate, create_account, register_enterprise, set_disabled, sign_out, use_invite,
 };
-use crate::http::auth::{self, Auth, Caller, require};
+use crate::http::auth::{self, Auth, Caller, OperatorUser};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Id, Json, Query, parse_id};
 use crate::http::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use finmart_domain::{EnterpriseProfile, Role, ValueError};
+use finmart_domain::{EnterpriseProfile, ValueError};
 use serde::Deserialize;
 use tower_sessions::Session;
 use utoipa::{IntoParams, ToSchema};
@@ -135,8 +134,10 @@ async fn accept_invite(
 
 /// Every account (operator only).
 #[utoipa::path(get, path = "/api/v1/accounts", responses((status = 200, body = Vec<AccountView>)), tag = "accounts")]
-async fn accounts_list(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Json<Vec<AccountView>>, ApiError> {
-    require(&p, &[Role::Operator])?;
+async fn accounts_list(
+    _: OperatorUser,
+    State(state): State<AppState>,
+) -> Result<axum::Json<Vec<AccountView>>, ApiError> {
     Ok(axum::Json(state.store.accounts(None).await?.iter().map(AccountView::from).collect()))
 }
 
@@ -145,8 +146,8 @@ async fn accounts_list(State(state): State<AppState>, Auth(p): Auth) -> Result<a
     responses((status = 201, body = CreatedAccount), (status = 400, body = ErrorBody),
         (status = 409, body = ErrorBody)), tag = "accounts")]
 async fn account_create(
+    OperatorUser(p, _): OperatorUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Json(body): Json<NewAccountBody>,
 ) -> Result<(StatusCode, axum::Json<CreatedAccount>), ApiError> {
@@ -157,8 +158,8 @@ async fn account_create(
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/disable", params(("id" = i64, Path)),
     responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)), tag = "accounts")]
 async fn account_disable(
+    OperatorUser(p, _): OperatorUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Id(id): Id,
 ) -> Result<axum::Json<AccountView>, ApiError> {
@@ -169,8 +170,8 @@ async fn account_disable(
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/enable", params(("id" = i64, Path)),
     responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)), tag = "accounts")]
 async fn account_enable(
+    OperatorUser(p, _): OperatorUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Id(id): Id,
 ) -> Result<axum::Json<AccountView>, ApiError> {
@@ -180,12 +181,10 @@ async fn account_enable(
 /// The caller's institution's API tokens.
 #[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = Vec<TokenView>)), tag = "accounts")]
 async fn tokens_list(
+    manager: TokenManager,
     State(state): State<AppState>,
-    Auth(p): Auth,
-    caller: Caller,
 ) -> Result<axum::Json<Vec<TokenView>>, ApiError> {
-    let institution = token_manager(&p, &caller)?;
-    Ok(axum::Json(state.store.api_tokens(institution).await?.iter().map(TokenView::from).collect()))
+    Ok(axum::Json(state.store.api_tokens(manager.institution).await?.iter().map(TokenView::from).collect()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -199,24 +198,24 @@ pub struct NewTokenBody {
 #[utoipa::path(post, path = "/api/v1/tokens", request_body = NewTokenBody,
     responses((status = 201, body = NewTokenView), (status = 403, body = ErrorBody)), tag = "accounts")]
 async fn token_create(
+    manager: TokenManager,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Json(body): Json<NewTokenBody>,
 ) -> Result<(StatusCode, axum::Json<NewTokenView>), ApiError> {
-    Ok((StatusCode::CREATED, axum::Json(create_token(&state, &caller, &p, &body.name).await?)))
+    Ok((StatusCode::CREATED, axum::Json(manager.create(&state, &caller, &body.name).await?)))
 }
 
 /// Revokes an API token.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)), tag = "accounts")]
 async fn token_revoke(
+    manager: TokenManager,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Id(id): Id,
 ) -> Result<StatusCode, ApiError> {
-    revoke_token(&state, &caller, &p, id).await?;
+    manager.revoke(&state, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -240,15 +239,9 @@ impl AuditParams {
     /// 400 naming the bad parameter.
     fn page(&self) -> Result<(Option<i64>, u64), ApiError> {
         let before = self.before.as_deref().map(|v| parse_id("before", v)).transpose()?;
-        let limit = match self.limit.as_deref() {
-            None => 100,
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (1..=500).contains(n))
-                .ok_or_else(|| ApiError::invalid("limit", &ValueError::Invalid("须为 1–500 的整数".to_owned())))?,
-        };
-        Ok((before, limit))
+        let limit = self.limit.as_deref().map_or(Some(100), |v| v.parse().ok().filter(|n| (1..=500).contains(n)));
+        let bad_limit = || ApiError::invalid("limit", &ValueError::Invalid("须为 1–500 的整数".to_owned()));
+        Ok((before, limit.ok_or_else(bad_limit)?))
     }
 }
 

@@ -11,10 +11,13 @@ mod api;
 mod pages;
 
 use crate::http::Feature;
-use crate::http::auth::{self, Caller, enterprise_of, lender_of, password, require};
+use crate::http::auth::{self, Caller, LenderUser, password};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::state::AppState;
 use crate::template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use finmart_domain::{
     EnterpriseProfile, FieldErrors, Labelled, Principal, Role, StaffAccountInput, ValueError, check_password,
@@ -122,8 +125,7 @@ async fn authenticate(state: &AppState, caller: &Caller, login: &str, secret: &s
             Ok(account)
         }
         other => {
-            let account = other.map(|(a, _)| a);
-            state.store.record_login_failure(&login, &caller.address, account.as_ref()).await?;
+            state.store.record_login_failure(&login, &caller.address, other.map(|(a, _)| a).as_ref()).await?;
             Err(wrong())
         }
     }
@@ -193,11 +195,8 @@ async fn sign_out(state: &AppState, caller: &Caller, session: &Session) -> Resul
 /// # Errors
 /// 404 for an unknown or expired invitation; database failure.
 async fn invited(state: &AppState, token: &str) -> Result<Account, ApiError> {
-    state
-        .store
-        .account_for_invite(&password::digest(token))
-        .await?
-        .ok_or_else(|| ApiError::not_found("邀请链接（可能已过期）", "invitation (it may have expired)"))
+    let expired = || ApiError::not_found("邀请链接（可能已过期）", "invitation (it may have expired)");
+    state.store.account_for_invite(&password::digest(token)).await?.ok_or_else(expired)
 }
 
 /// Sets the first password of an invited account; the invitation ends.
@@ -207,8 +206,7 @@ async fn invited(state: &AppState, token: &str) -> Result<Account, ApiError> {
 async fn use_invite(state: &AppState, caller: &Caller, token: &str, secret: &str) -> Result<Account, ApiError> {
     let account = invited(state, token).await?;
     let hash = new_password_hash("password", secret).await?;
-    let event = caller.audit(&account.principal(), "account.password_set");
-    state.store.set_password(account.id, &hash, &event).await?;
+    state.store.set_password(account.id, &hash, &caller.audit(&account.principal(), "account.password_set")).await?;
     Ok(account)
 }
 
@@ -242,7 +240,6 @@ async fn create_account(
     operator: &Principal,
     body: &NewAccountBody,
 ) -> Result<CreatedAccount, ApiError> {
-    require(operator, &[Role::Operator])?;
     let input = StaffAccountInput {
         login: &body.login,
         display_name: &body.display_name,
@@ -257,10 +254,10 @@ async fn create_account(
     })
 }
 
-/// Disables or re-enables an account (operator only; not one's own).
+/// Disables or re-enables an account (the operator's act; not one's own).
 ///
 /// # Errors
-/// 403 for anyone but the operator or for one's own account, 404 for no such account.
+/// 409 for one's own account, 404 for no such account.
 async fn set_disabled(
     state: &AppState,
     caller: &Caller,
@@ -268,7 +265,6 @@ async fn set_disabled(
     id: i64,
     disabled: bool,
 ) -> Result<Account, ApiError> {
-    require(operator, &[Role::Operator])?;
     if id == operator.account_id {
         return Err(ApiError::conflict("不能停用自己的账号", "you cannot disable your own account"));
     }
@@ -308,38 +304,50 @@ pub struct NewTokenView {
     pub secret: String,
 }
 
-/// The institution user behind a token-management request: tokens are managed by people in a session,
-/// never by a token.
-fn token_manager(p: &Principal, caller: &Caller) -> Result<i64, ApiError> {
-    let institution = lender_of(p)?;
-    if caller.via_token { Err(ApiError::forbidden()) } else { Ok(institution) }
+/// The institution user behind a token-management request, and its institution: tokens are managed by
+/// people in a session, never by a token (403 for a request made with one, as for any other role, before
+/// its body is read).
+struct TokenManager {
+    principal: Principal,
+    institution: i64,
 }
 
-/// Creates an API token for the caller's institution.
-///
-/// # Errors
-/// 403 for anyone but an institution user in a session; 400 for a bad name.
-async fn create_token(state: &AppState, caller: &Caller, p: &Principal, name: &str) -> Result<NewTokenView, ApiError> {
-    let institution = token_manager(p, caller)?;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 60 {
-        return Err(ApiError::invalid("name", &ValueError::Invalid("名称须为 1–60 个字符".to_owned())));
+impl FromRequestParts<AppState> for TokenManager {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let LenderUser(principal, institution) = LenderUser::from_request_parts(parts, state).await?;
+        let in_session = !parts.extensions.get::<Caller>().is_some_and(|c| c.via_token);
+        in_session.then_some(Self { principal, institution }).ok_or_else(|| ApiError::forbidden().into_response())
     }
-    let secret = format!("{}{}", auth::TOKEN_PREFIX, password::secret(24));
-    let prefix: String = secret.chars().take(12).collect();
-    let event = caller.audit(p, "api_token.create");
-    let token = state.store.create_api_token(institution, name, &prefix, &password::digest(&secret), &event).await?;
-    Ok(NewTokenView { token: TokenView::from(&token), secret })
 }
 
-/// Revokes one of the caller's institution's tokens; it stops working at once.
-///
-/// # Errors
-/// 403 for anyone but an institution user in a session; 404 for another institution's token.
-async fn revoke_token(state: &AppState, caller: &Caller, p: &Principal, id: i64) -> Result<(), ApiError> {
-    let institution = token_manager(p, caller)?;
-    let event = caller.audit(p, "api_token.revoke");
-    Ok(state.store.revoke_api_token(institution, id, &event).await?)
+impl TokenManager {
+    /// Creates an API token for the institution.
+    ///
+    /// # Errors
+    /// 400 for a bad name.
+    async fn create(&self, state: &AppState, caller: &Caller, name: &str) -> Result<NewTokenView, ApiError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 60 {
+            return Err(ApiError::invalid("name", &ValueError::Invalid("名称须为 1–60 个字符".to_owned())));
+        }
+        let secret = format!("{}{}", auth::TOKEN_PREFIX, password::secret(24));
+        let prefix: String = secret.chars().take(12).collect();
+        let event = caller.audit(&self.principal, "api_token.create");
+        let token =
+            state.store.create_api_token(self.institution, name, &prefix, &password::digest(&secret), &event).await?;
+        Ok(NewTokenView { token: TokenView::from(&token), secret })
+    }
+
+    /// Revokes one of the institution's tokens; it stops working at once.
+    ///
+    /// # Errors
+    /// 404 for another institution's token.
+    async fn revoke(&self, state: &AppState, caller: &Caller, id: i64) -> Result<(), ApiError> {
+        let event = caller.audit(&self.principal, "api_token.revoke");
+        Ok(state.store.revoke_api_token(self.institution, id, &event).await?)
+    }
 }
 
 /// The audit entries the principal may read: everything for the operator, its own party's otherwise.
@@ -352,15 +360,11 @@ async fn audit_entries(
     before: Option<i64>,
     limit: u64,
 ) -> Result<Vec<AuditEntry>, ApiError> {
-    let mut query = AuditQuery { before, limit, ..AuditQuery::default() };
-    match p.role {
-        Role::Operator => {}
-        Role::Sme => query.enterprise_id = Some(enterprise_of(p)?),
-        Role::Institution | Role::Agency => {
-            query.institution_id = Some(p.institution_id.ok_or_else(ApiError::forbidden)?)
-        }
+    let (enterprise_id, institution_id) = (p.enterprise(), p.lender().or(p.agency()));
+    if !p.is_operator() && enterprise_id.is_none() && institution_id.is_none() {
+        return Err(ApiError::forbidden());
     }
-    Ok(state.store.audit_log(query).await?)
+    Ok(state.store.audit_log(AuditQuery { enterprise_id, institution_id, before, limit }).await?)
 }
 
 /// One audit entry.

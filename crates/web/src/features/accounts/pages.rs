@@ -3,10 +3,10 @@
 //! form is shown again with the reasons beside the fields (400).
 
 use super::{
-    NewAccountBody, audit_entries, authenticate, create_account, create_token, home_of, invited, register_enterprise,
-    revoke_token, set_disabled, sign_out, token_manager, use_invite,
+    NewAccountBody, TokenManager, audit_entries, authenticate, create_account, home_of, invited, register_enterprise,
+    set_disabled, sign_out, use_invite,
 };
-use crate::http::auth::{self, Auth, Caller, require};
+use crate::http::auth::{self, Auth, Caller, OperatorUser};
 use crate::http::error::ApiError;
 use crate::http::extract::{Id, parse_id};
 use crate::http::format::{options, parse_wan, shanghai};
@@ -18,10 +18,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
+use chrono::NaiveDate;
 use finmart_domain::{
-    District, EnterpriseProfile, Fen, FieldErrors, Industry, InstitutionKind, Labelled, Principal, Role, Uscc,
-    ValueError,
+    District, EnterpriseProfile, FieldErrors, Industry, InstitutionKind, Labelled, Role, Uscc, ValueError,
 };
+use finmart_store::{Account, ApiTokenInfo};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use tower_sessions::Session;
@@ -115,40 +116,28 @@ fn registration_profile(form: &Form) -> Result<EnterpriseProfile, FieldErrors> {
         errors.push("name", ValueError::Empty);
     }
     let uscc = errors.check("uscc", Uscc::parse(form.field("uscc")));
-    let district = errors.check("district", District::parse(form.field("district")).map_err(ValueError::from));
-    let industry = errors.check("industry", Industry::parse(form.field("industry")).map_err(ValueError::from));
-    let established = errors.check(
-        "established",
-        form.field("established")
-            .trim()
-            .parse::<chrono::NaiveDate>()
-            .map_err(|_| ValueError::Invalid("请按 2020-01-31 的格式填写日期".to_owned())),
-    );
+    let district = errors.check("district", District::parse(form.field("district")));
+    let industry = errors.check("industry", Industry::parse(form.field("industry")));
+    let date_format = || ValueError::Invalid("请按 2020-01-31 的格式填写日期".to_owned());
+    let established = form.field("established").trim().parse::<NaiveDate>().map_err(|_| date_format());
+    let established = errors.check("established", established);
     if established.is_some_and(|d| d > today()) {
         errors.push("established", ValueError::Invalid("成立日期不能晚于今天".to_owned()));
     }
-    let employees = errors.check(
-        "employees",
-        form.field("employees")
-            .trim()
-            .parse::<u32>()
-            .map_err(|_| ValueError::NotANumber(form.field("employees").chars().take(20).collect())),
-    );
-    let revenue: Option<Fen> = errors.check("revenue", parse_wan(form.field("revenue")));
-    let (Some(uscc), Some(district), Some(industry), Some(established), Some(employees), Some(revenue), true) =
-        (uscc, district, industry, established, employees, revenue, errors.is_empty())
-    else {
+    let employees = form.field("employees");
+    let not_a_number = || ValueError::NotANumber(employees.chars().take(20).collect());
+    let employees = errors.check("employees", employees.trim().parse::<u32>().map_err(|_| not_a_number()));
+    let revenue = errors.check("revenue", parse_wan(form.field("revenue")));
+    if !errors.is_empty() {
         return Err(errors);
-    };
+    }
+    // Every value is given here: each one missing left an error.
     let profile = json!({
         "uscc": uscc, "name": name, "district": district, "industry": industry, "established": established,
         "employees": employees, "revenue": revenue,
     });
-    serde_json::from_value(profile).map_err(|e| {
-        let mut errors = FieldErrors::default();
-        errors.push("form", ValueError::Invalid(e.to_string()));
-        errors
-    })
+    let profile = serde_json::from_value(profile).map_err(|e| ValueError::Invalid(e.to_string()));
+    errors.check("form", profile).ok_or(errors)
 }
 
 async fn register_submit(
@@ -158,7 +147,7 @@ async fn register_submit(
     page: Page,
     form: Form,
 ) -> PageResult {
-    let mut errors = match registration_profile(&form) {
+    let errors = match registration_profile(&form) {
         Err(e) => page.field_messages(&e),
         Ok(_) if form.field("password") != form.field("password2") => passwords_differ(&page),
         Ok(profile) => {
@@ -175,9 +164,6 @@ async fn register_submit(
             }
         }
     };
-    if errors.is_empty() {
-        errors.insert("form".into(), "?".into());
-    }
     let context =
         object(json!({"errors": errors, "values": values_without_secrets(&form), "choices": register_choices()}));
     page.at("/register").show_with(StatusCode::BAD_REQUEST, "register.html", context)
@@ -224,40 +210,33 @@ async fn accounts_context(state: &AppState) -> PageResult<Map<String, Value>> {
     let accounts = state.store.accounts(None).await?;
     let institutions = state.store.institutions().await?;
     let names: HashMap<i64, &str> = institutions.iter().map(|i| (i.id, i.name.as_str())).collect();
-    let rows: Vec<Value> = accounts
-        .iter()
-        .map(|a| {
-            json!({
-                "id": a.id, "login": a.login, "display_name": a.display_name, "role": a.role.label_zh(),
-                "role_en": a.role.label_en(), "party": a.institution_id.and_then(|i| names.get(&i).copied()),
-                "enterprise_id": a.enterprise_id, "disabled": a.disabled, "invited": a.invited,
-                "last_login": a.last_login_at.map(shanghai),
-            })
+    let row = |a: &Account| {
+        json!({
+            "id": a.id, "login": a.login, "display_name": a.display_name, "role": a.role.label_zh(),
+            "role_en": a.role.label_en(), "party": a.institution_id.and_then(|i| names.get(&i).copied()),
+            "enterprise_id": a.enterprise_id, "disabled": a.disabled, "invited": a.invited,
+            "last_login": a.last_login_at.map(shanghai),
         })
-        .collect();
+    };
+    let rows: Vec<Value> = accounts.iter().map(row).collect();
     let of_kind = |agency: bool| -> Vec<Value> {
-        institutions
-            .iter()
-            .filter(|i| (i.kind == InstitutionKind::GuaranteeAgency) == agency)
-            .map(|i| json!({"id": i.id, "name": i.name}))
-            .collect()
+        let chosen = institutions.iter().filter(|i| (i.kind == InstitutionKind::GuaranteeAgency) == agency);
+        chosen.map(|i| json!({"id": i.id, "name": i.name})).collect()
     };
     Ok(object(json!({"accounts": rows, "lenders": of_kind(false), "agencies": of_kind(true), "page": "admin"})))
 }
 
-async fn accounts_page(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
-    require(&p, &[Role::Operator])?;
+async fn accounts_page(_: OperatorUser, State(state): State<AppState>, page: Page) -> PageResult {
     page.show("admin_accounts.html", accounts_context(&state).await?)
 }
 
 async fn accounts_create(
+    OperatorUser(p, _): OperatorUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     page: Page,
     form: Form,
 ) -> PageResult {
-    require(&p, &[Role::Operator])?;
     let role = form.field("role");
     let institution_id = match role {
         "institution" => form.field("lender_id").parse().ok(),
@@ -271,27 +250,23 @@ async fn accounts_create(
         institution_id,
         password: Some(form.field("password").to_owned()).filter(|p| !p.is_empty()),
     };
-    let created = create_account(&state, &caller, &p, &body).await;
-    let mut context = accounts_context(&state).await?;
-    let status = match created {
+    let (status, outcome) = match create_account(&state, &caller, &p, &body).await {
         Ok(created) => {
-            context
-                .insert("created".into(), json!({"login": created.account.login, "invite_path": created.invite_path}));
-            StatusCode::OK
+            (StatusCode::OK, json!({"created": {"login": created.account.login, "invite_path": created.invite_path}}))
         }
         Err(e) if e.status.is_client_error() => {
-            context.insert("errors".into(), page.error_messages(&e).into());
-            context.insert("values".into(), values_without_secrets(&form).into());
-            e.status
+            (e.status, json!({"errors": page.error_messages(&e), "values": values_without_secrets(&form)}))
         }
         Err(e) => return Err(e),
     };
+    let mut context = accounts_context(&state).await?;
+    context.extend(object(outcome));
     page.at("/admin/accounts").show_with(status, "admin_accounts.html", context)
 }
 
 async fn accounts_toggle(
+    OperatorUser(p, _): OperatorUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Path((id, action)): Path<(String, String)>,
 ) -> PageResult {
@@ -304,47 +279,38 @@ async fn accounts_toggle(
     Ok(see_other("/admin/accounts"))
 }
 
-async fn tokens_context(state: &AppState, caller: &Caller, p: &Principal) -> PageResult<Map<String, Value>> {
-    let tokens = state.store.api_tokens(token_manager(p, caller)?).await?;
-    let rows: Vec<Value> = tokens
-        .iter()
-        .map(|t| {
-            json!({"id": t.id, "name": t.name, "prefix": t.prefix, "created": shanghai(t.created_at),
-                "last_used": t.last_used_at.map(shanghai), "revoked": t.revoked_at.map(shanghai)})
-        })
-        .collect();
+async fn tokens_context(state: &AppState, institution: i64) -> PageResult<Map<String, Value>> {
+    let row = |t: &ApiTokenInfo| {
+        json!({"id": t.id, "name": t.name, "prefix": t.prefix, "created": shanghai(t.created_at),
+            "last_used": t.last_used_at.map(shanghai), "revoked": t.revoked_at.map(shanghai)})
+    };
+    let rows: Vec<Value> = state.store.api_tokens(institution).await?.iter().map(row).collect();
     Ok(object(json!({"tokens": rows, "page": "tokens"})))
 }
 
-async fn tokens_page(State(state): State<AppState>, Auth(p): Auth, caller: Caller, page: Page) -> PageResult {
-    page.show("tokens.html", tokens_context(&state, &caller, &p).await?)
+async fn tokens_page(manager: TokenManager, State(state): State<AppState>, page: Page) -> PageResult {
+    page.show("tokens.html", tokens_context(&state, manager.institution).await?)
 }
 
 async fn tokens_create(
+    manager: TokenManager,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     page: Page,
     form: Form,
 ) -> PageResult {
-    let created = create_token(&state, &caller, &p, form.field("name")).await;
-    let mut context = tokens_context(&state, &caller, &p).await?;
-    let status = match created {
-        Ok(created) => {
-            context.insert("secret".into(), created.secret.into());
-            StatusCode::OK
-        }
-        Err(e) if e.status.is_client_error() => {
-            context.insert("errors".into(), page.error_messages(&e).into());
-            e.status
-        }
+    let (status, outcome) = match manager.create(&state, &caller, form.field("name")).await {
+        Ok(created) => (StatusCode::OK, json!({"secret": created.secret})),
+        Err(e) if e.status.is_client_error() => (e.status, json!({"errors": page.error_messages(&e)})),
         Err(e) => return Err(e),
     };
+    let mut context = tokens_context(&state, manager.institution).await?;
+    context.extend(object(outcome));
     page.at("/bank/tokens").show_with(status, "tokens.html", context)
 }
 
-async fn tokens_revoke(State(state): State<AppState>, Auth(p): Auth, caller: Caller, Id(id): Id) -> PageResult {
-    revoke_token(&state, &caller, &p, id).await?;
+async fn tokens_revoke(manager: TokenManager, State(state): State<AppState>, caller: Caller, Id(id): Id) -> PageResult {
+    manager.revoke(&state, &caller, id).await?;
     Ok(see_other("/bank/tokens"))
 }
 
@@ -384,6 +350,5 @@ async fn audit_page(State(state): State<AppState>, Auth(p): Auth, page: Page) ->
                 "detail": if e.detail.as_object().is_some_and(|m| !m.is_empty()) { e.detail.to_string() } else { String::new() }})
         })
         .collect();
-    let context = object(json!({"entries": rows, "next": next, "all": p.is_operator(), "page": "audit"}));
-    page.show("audit.html", context)
+    page.show("audit.html", object(json!({"entries": rows, "next": next, "all": p.is_operator(), "page": "audit"})))
 }

@@ -1,26 +1,23 @@
 //! The applications API: submit, list and read applications, move them a step, and the notifications.
 
 use super::{
-    ApplicationList, ApplicationView, NotificationList, NotificationView, SubmitInput, TransitionInput, UnreadCount,
-    action_of, detail_view, list_for, party_of, record_view, side_of, submit_application, take, visible,
+    ApplicationList, ApplicationView, NotificationList, NotificationView, TransitionInput, UnreadCount, action_of,
+    detail_view, list_for, party_of, record_view, side_of, submit_application, take, visible,
 };
-use crate::http::auth::{Auth, Caller, enterprise_of};
+use crate::http::auth::{Auth, Caller, SmeUser};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Id, Json, Query};
+use crate::http::format::parse_date;
 use crate::http::params::{ApplicationListParams, amount_of, flag, rate_of, term_of};
 use crate::http::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use finmart_domain::ValueError;
-use finmart_store::Party;
+use finmart_domain::{ApplicationInput, ValueError};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-/// The header that may carry the idempotency key instead of the body.
-const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -72,36 +69,27 @@ pub struct SubmitBody {
     tag = "applications"
 )]
 async fn submit(
+    SmeUser(p, enterprise): SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     headers: HeaderMap,
     Json(body): Json<SubmitBody>,
 ) -> Result<(StatusCode, axum::Json<ApplicationView>), ApiError> {
-    let enterprise = enterprise_of(&p)?;
-    let header = headers.get(IDEMPOTENCY_HEADER).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
-    let key = match (body.idempotency_key.as_deref().map(str::trim).filter(|k| !k.is_empty()), header) {
-        (Some(a), Some(b)) if a != b => {
-            return Err(ApiError::invalid(
-                "idempotency_key",
-                &ValueError::Invalid("请求体与 Idempotency-Key 请求头中的幂等键不一致".to_owned()),
-            ));
-        }
-        (Some(k), _) | (None, Some(k)) => Some(k.to_owned()),
-        (None, None) => None,
-    };
-    if state.store.product(body.product_id).await?.is_none() {
-        return Err(ApiError::not_found("产品", "product"));
+    let header = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    let [key, header] = [body.idempotency_key.as_deref(), header].map(|k| k.map(str::trim).filter(|k| !k.is_empty()));
+    if key.zip(header).is_some_and(|(a, b)| a != b) {
+        let why = ValueError::Invalid("请求体与 Idempotency-Key 请求头中的幂等键不一致".to_owned());
+        return Err(ApiError::invalid("idempotency_key", &why));
     }
-    let input = SubmitInput {
-        product_id: body.product_id,
+    state.store.product(body.product_id).await?.ok_or_else(|| ApiError::not_found("产品", "product"))?;
+    let input = ApplicationInput {
         amount: amount_of(&body.amount),
         term: term_of(&body.term),
-        purpose: body.purpose,
-        purpose_text: body.purpose_text,
-        idempotency_key: key,
+        purpose: &body.purpose,
+        purpose_text: &body.purpose_text,
+        idempotency_key: key.or(header),
     };
-    let (app, created) = submit_application(&state, &p, &caller, enterprise, &input).await?;
+    let (app, created) = submit_application(&state, &p, &caller, enterprise, body.product_id, input).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, axum::Json(detail_view(&state, &app, &p).await?)))
 }
@@ -124,8 +112,7 @@ async fn list(
     Query(params): Query<ApplicationListParams>,
 ) -> Result<axum::Json<ApplicationList>, ApiError> {
     let apps = list_for(&state, &p, &params.filter()?).await?;
-    let side = side_of(&p);
-    let items: Vec<ApplicationView> = apps.iter().map(|a| ApplicationView::of(a, side)).collect();
+    let items: Vec<ApplicationView> = apps.iter().map(|a| ApplicationView::of(a, side_of(&p))).collect();
     Ok(axum::Json(ApplicationList { total: items.len(), items }))
 }
 
@@ -178,11 +165,6 @@ pub struct TransitionBody {
     pub date: Option<String>,
 }
 
-/// A JSON value that may be absent: `null` and empty text count as not given.
-fn given(v: Option<&Value>) -> Option<&Value> {
-    v.filter(|v| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty()))
-}
-
 /// Move an application one step: the institution accepts (受理), approves, rejects (with a reason) or
 /// disburses (amount, rate, term, date); the SME withdraws before a final decision.
 #[utoipa::path(
@@ -206,19 +188,17 @@ async fn transition(
     Id(id): Id,
     Json(body): Json<TransitionBody>,
 ) -> Result<axum::Json<ApplicationView>, ApiError> {
-    if side_of(&p).is_none() {
-        return Err(ApiError::forbidden());
-    }
+    side_of(&p).ok_or_else(ApiError::forbidden)?;
     let app = visible(&state, &p, id).await?;
-    let input = TransitionInput {
+    let action = action_of(TransitionInput {
         action: body.action,
         reason: body.reason,
-        amount: given(body.amount.as_ref()).map(amount_of),
-        rate: given(body.rate.as_ref()).map(rate_of),
-        term: given(body.term.as_ref()).map(term_of),
-        date: body.date,
-    };
-    let app = take(&state, &p, &caller, &app, &action_of(&input)?).await?;
+        amount: body.amount.as_ref().map_or(Err(ValueError::Empty), amount_of),
+        rate: body.rate.as_ref().map_or(Err(ValueError::Empty), rate_of),
+        term: body.term.as_ref().map_or(Err(ValueError::Empty), term_of),
+        date: parse_date(body.date.as_deref().unwrap_or_default()),
+    })?;
+    let app = take(&state, &p, &caller, &app, &action).await?;
     Ok(axum::Json(detail_view(&state, &app, &p).await?))
 }
 
@@ -255,11 +235,6 @@ async fn notifications(
     Ok(axum::Json(NotificationList { unread, items: items.iter().map(NotificationView::from).collect() }))
 }
 
-/// The unread count of `party`.
-async fn unread_of(state: &AppState, party: Party) -> Result<axum::Json<UnreadCount>, ApiError> {
-    Ok(axum::Json(UnreadCount { unread: state.store.unread_count(party).await? }))
-}
-
 /// How many unread notifications the caller has (what the menu shows); 0 for roles without notifications.
 #[utoipa::path(
     get,
@@ -268,10 +243,8 @@ async fn unread_of(state: &AppState, party: Party) -> Result<axum::Json<UnreadCo
     tag = "notifications"
 )]
 async fn unread(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Json<UnreadCount>, ApiError> {
-    match party_of(&p) {
-        Ok(party) => unread_of(&state, party).await,
-        Err(_) => Ok(axum::Json(UnreadCount { unread: 0 })),
-    }
+    let unread = if let Ok(party) = party_of(&p) { state.store.unread_count(party).await? } else { 0 };
+    Ok(axum::Json(UnreadCount { unread }))
 }
 
 /// Mark one notification read.
@@ -296,7 +269,7 @@ async fn read_one(
         finmart_store::StoreError::NotFound { .. } => ApiError::not_found("通知", "notification"),
         other => other.into(),
     })?;
-    unread_of(&state, party).await
+    Ok(axum::Json(UnreadCount { unread: state.store.unread_count(party).await? }))
 }
 
 /// Mark every notification read.
@@ -309,5 +282,5 @@ async fn read_one(
 async fn read_all(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Json<UnreadCount>, ApiError> {
     let party = party_of(&p)?;
     state.store.mark_all_read(party).await?;
-    unread_of(&state, party).await
+    Ok(axum::Json(UnreadCount { unread: state.store.unread_count(party).await? }))
 }

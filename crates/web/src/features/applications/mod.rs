@@ -15,18 +15,16 @@ mod pages;
 use crate::http::Feature;
 use crate::http::auth::{Caller, agency_of, enterprise_of, lender_of};
 use crate::http::error::{ApiError, ErrorCode};
-use crate::http::format::{Label, parse_date, shanghai};
+use crate::http::format::{Label, shanghai};
 use crate::http::state::AppState;
 use crate::template;
 use chrono::{DateTime, NaiveDate, Utc};
 use finmart_domain::{
-    ApplicationAction, Bps, Disbursement, Fen, FieldErrors, Labelled, LoanPurpose, Months, Principal, Role, Side,
+    ApplicationAction, ApplicationInput, Bps, Disbursement, Fen, FieldErrors, Months, Principal, Role, Side,
     TransitionError, ValueError,
 };
-use finmart_store::{
-    Application, ApplicationEvent, ApplicationFilter, MAX_IDEMPOTENCY_KEY_CHARS, NewApplication, Notification, Party,
-};
-use serde::Serialize;
+use finmart_store::{Application, ApplicationEvent, ApplicationFilter, NewApplication, Notification, Party};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -109,11 +107,7 @@ impl From<&ApplicationEvent> for EventView {
             Side::Institution => ("institution", "金融机构", "Institution"),
             Side::Enterprise => ("enterprise", "企业", "Enterprise"),
         };
-        let disbursement = e
-            .note
-            .get("disbursement")
-            .and_then(|d| serde_json::from_value::<Disbursement>(d.clone()).ok())
-            .map(|d| DisbursementView::from(&d));
+        let disbursement = e.note.get("disbursement").and_then(|d| Disbursement::deserialize(d).ok());
         Self {
             id: e.id,
             at: e.at,
@@ -124,7 +118,7 @@ impl From<&ApplicationEvent> for EventView {
             side_label,
             side_label_en,
             reason: e.note.get("reason").and_then(Value::as_str).map(str::to_owned),
-            disbursement,
+            disbursement: disbursement.as_ref().map(DisbursementView::from),
         }
     }
 }
@@ -246,11 +240,9 @@ impl ApplicationView {
 
 /// The application with its snapshot and timeline, for `p`.
 async fn detail_view(state: &AppState, app: &Application, p: &Principal) -> Result<ApplicationView, ApiError> {
-    let events = state.store.application_events(app.id).await?;
-    let mut view = ApplicationView::of(app, side_of(p));
-    view.profile = Some(serde_json::to_value(&app.profile).map_err(|e| ApiError::internal(&e))?);
-    view.events = Some(events.iter().map(EventView::from).collect());
-    Ok(view)
+    let events = state.store.application_events(app.id).await?.iter().map(EventView::from).collect();
+    let profile = serde_json::to_value(&app.profile).map_err(|e| ApiError::internal(&e))?;
+    Ok(ApplicationView { profile: Some(profile), events: Some(events), ..ApplicationView::of(app, side_of(p)) })
 }
 
 /// A list of applications.
@@ -314,13 +306,9 @@ pub struct UnreadCount {
 async fn visible(state: &AppState, p: &Principal, id: i64) -> Result<Application, ApiError> {
     let missing = || ApiError::not_found("申请", "application");
     let app = state.store.application(id).await?.ok_or_else(missing)?;
-    let allowed = match p.role {
-        Role::Sme => p.enterprise() == Some(app.enterprise_id),
-        Role::Institution => p.lender() == Some(app.institution_id),
-        Role::Agency => p.agency().is_some() && p.agency() == app.guarantee_agency_id,
-        Role::Operator => true,
-    };
-    if allowed { Ok(app) } else { Err(missing()) }
+    let theirs = p.enterprise() == Some(app.enterprise_id) || p.lender() == Some(app.institution_id);
+    let guarantor = p.agency().is_some() && p.agency() == app.guarantee_agency_id;
+    if p.is_operator() || theirs || guarantor { Ok(app) } else { Err(missing()) }
 }
 
 /// Records that an institution user read the application's profile snapshot (no-op for other roles).
@@ -356,77 +344,9 @@ fn party_of(p: &Principal) -> Result<Party, ApiError> {
 // ---------------------------------------------------------------------------------------------------------
 // Checking and taking steps (shared by the API and the forms)
 
-/// What a submission carries, from the API body or the form (amount and term parsed by the caller, each in
-/// its own unit: yuan in the API, 万元 on the form).
-#[derive(Debug, Clone)]
-struct SubmitInput {
-    product_id: i64,
-    amount: Result<Fen, ValueError>,
-    term: Result<Months, ValueError>,
-    purpose: String,
-    purpose_text: String,
-    idempotency_key: Option<String>,
-}
-
-/// A required value parsed by the caller: `None` when it was not given.
-fn required<T: Copy>(errors: &mut FieldErrors, field: &str, value: &Option<Result<T, ValueError>>) -> Option<T> {
-    match value {
-        None => {
-            errors.push(field, ValueError::Empty);
-            None
-        }
-        Some(Err(e)) => {
-            errors.push(field, e.clone());
-            None
-        }
-        Some(Ok(v)) => Some(*v),
-    }
-}
-
-/// Checks a submission field by field.
-///
-/// # Errors
-/// Every bad field.
-fn new_application(p: &Principal, enterprise_id: i64, input: &SubmitInput) -> Result<NewApplication, FieldErrors> {
-    let mut errors = FieldErrors::default();
-    let amount = required(&mut errors, "amount", &Some(input.amount.clone()));
-    let term = required(&mut errors, "term", &Some(input.term.clone()));
-    let purpose = if input.purpose.trim().is_empty() {
-        errors.push("purpose", ValueError::Empty);
-        None
-    } else {
-        LoanPurpose::parse(input.purpose.trim()).map_err(|e| errors.push("purpose", ValueError::from(e))).ok()
-    };
-    if input.purpose_text.trim().chars().count() > finmart_domain::MAX_NOTE_CHARS {
-        errors.push("purpose_text", ValueError::TooLarge { max: format!("{} 个字符", finmart_domain::MAX_NOTE_CHARS) });
-    }
-    let key = input.idempotency_key.as_deref().map(str::trim).unwrap_or_default();
-    if key.is_empty() {
-        errors.push(
-            "idempotency_key",
-            ValueError::Invalid("缺少幂等键（idempotency_key 或 Idempotency-Key 请求头）".to_owned()),
-        );
-    } else if key.chars().count() > MAX_IDEMPOTENCY_KEY_CHARS {
-        errors.push("idempotency_key", ValueError::TooLarge { max: format!("{MAX_IDEMPOTENCY_KEY_CHARS} 个字符") });
-    }
-    match (amount, term, purpose) {
-        (Some(amount), Some(term), Some(purpose)) if errors.is_empty() => Ok(NewApplication {
-            enterprise_id,
-            product_id: input.product_id,
-            applicant_account_id: p.account_id,
-            idempotency_key: key.to_owned(),
-            amount,
-            term,
-            purpose,
-            purpose_text: input.purpose_text.trim().to_owned(),
-            offer_id: None,
-        }),
-        _ => Err(errors),
-    }
-}
-
-/// Checks and stores a submission for `p`'s enterprise: the application, and whether it is new (submitting
-/// again with the same idempotency key returns the first).
+/// Checks a submission by the domain's rules (amount and term parsed by the caller, each in its own unit:
+/// yuan in the API, 万元 on the form) and stores it for `p`'s enterprise: the application, and whether it is
+/// new (submitting again with the same idempotency key returns the first).
 ///
 /// # Errors
 /// 400 for bad fields, 409 for a product not listed or a key used for another request.
@@ -435,63 +355,69 @@ async fn submit_application(
     p: &Principal,
     caller: &Caller,
     enterprise_id: i64,
-    input: &SubmitInput,
+    product_id: i64,
+    input: ApplicationInput<'_>,
 ) -> Result<(Application, bool), ApiError> {
-    let new = new_application(p, enterprise_id, input)?;
+    let fields = input.check()?;
+    let new = NewApplication {
+        enterprise_id,
+        product_id,
+        applicant_account_id: p.account_id,
+        idempotency_key: fields.idempotency_key,
+        amount: fields.amount,
+        term: fields.term,
+        purpose: fields.purpose,
+        purpose_text: fields.purpose_text,
+        offer_id: None,
+    };
     Ok(state.store.submit_application(&new, &caller.audit(p, "application.submit")).await?)
 }
 
-/// What a transition carries, from the API body or a form (`None`: not given; values parsed by the caller in
-/// its own units).
-#[derive(Debug, Clone, Default)]
+/// What a transition carries, from the API body or a form (values parsed by the caller in its own units; one
+/// not given is `ValueError::Empty`, an error only when the action needs it).
+#[derive(Debug, Clone)]
 struct TransitionInput {
     action: String,
     reason: Option<String>,
-    amount: Option<Result<Fen, ValueError>>,
-    rate: Option<Result<Bps, ValueError>>,
-    term: Option<Result<Months, ValueError>>,
-    date: Option<String>,
+    amount: Result<Fen, ValueError>,
+    rate: Result<Bps, ValueError>,
+    term: Result<Months, ValueError>,
+    date: Result<NaiveDate, ValueError>,
 }
 
 /// The action a transition asks for, with its fields checked.
 ///
 /// # Errors
 /// Every bad field (`action`, `amount`, `rate`, `term`, `date`; `reason` is checked by the machine).
-fn action_of(input: &TransitionInput) -> Result<ApplicationAction, FieldErrors> {
+fn action_of(input: TransitionInput) -> Result<ApplicationAction, FieldErrors> {
     let mut errors = FieldErrors::default();
     let action = match input.action.trim() {
-        "accept" => ApplicationAction::Accept,
-        "approve" => ApplicationAction::Approve,
-        "reject" => ApplicationAction::Reject { reason: input.reason.clone().unwrap_or_default() },
-        "withdraw" => ApplicationAction::Withdraw,
+        "accept" => Some(ApplicationAction::Accept),
+        "approve" => Some(ApplicationAction::Approve),
+        "reject" => Some(ApplicationAction::Reject { reason: input.reason.unwrap_or_default() }),
+        "withdraw" => Some(ApplicationAction::Withdraw),
         "disburse" => {
-            let amount = required(&mut errors, "amount", &input.amount);
-            let rate = required(&mut errors, "rate", &input.rate);
-            let term = required(&mut errors, "term", &input.term);
-            let date = required(&mut errors, "date", &Some(parse_date(input.date.as_deref().unwrap_or_default())));
+            let amount = errors.check("amount", input.amount);
+            let rate = errors.check("rate", input.rate);
+            let term = errors.check("term", input.term);
+            let date = errors.check("date", input.date);
             match (amount, rate, term, date) {
                 (Some(amount), Some(rate), Some(term), Some(date)) => {
-                    ApplicationAction::Disburse(Disbursement { amount, rate, term, date })
+                    Some(ApplicationAction::Disburse(Disbursement { amount, rate, term, date }))
                 }
-                _ => return Err(errors),
+                _ => None,
             }
         }
-        "" => {
-            errors.push("action", ValueError::Empty);
-            return Err(errors);
-        }
-        other => {
-            errors.push(
-                "action",
-                ValueError::Invalid(format!(
-                    "未知操作“{}”，可用：accept, approve, reject, disburse, withdraw",
-                    other.chars().take(20).collect::<String>()
-                )),
-            );
-            return Err(errors);
-        }
+        "" => errors.check("action", Err(ValueError::Empty)),
+        other => errors.check(
+            "action",
+            Err(ValueError::Invalid(format!(
+                "未知操作“{}”，可用：accept, approve, reject, disburse, withdraw",
+                other.chars().take(20).collect::<String>()
+            ))),
+        ),
     };
-    Ok(action)
+    action.ok_or(errors)
 }
 
 /// Why `side` may not take `action` on `app` now, as an API error (403 for the wrong side, 409 for the

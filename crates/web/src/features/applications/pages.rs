@@ -3,13 +3,13 @@
 //! redirects (303), bad input is shown again beside the fields (400), a refused step explains why (409).
 
 use super::{
-    ApplicationView, EventView, NotificationView, SubmitInput, TransitionInput, action_of, list_for, party_of,
-    record_view, submit_application, take, visible,
+    ApplicationView, EventView, NotificationView, TransitionInput, action_of, list_for, party_of, record_view,
+    submit_application, take, visible,
 };
-use crate::http::auth::{Auth, Caller, enterprise_of, lender_of, password};
+use crate::http::auth::{Auth, Caller, LenderUser, SmeUser, password};
 use crate::http::error::ApiError;
 use crate::http::extract::{Id, parse_id};
-use crate::http::format::{label_in, labels_in, options, parse_wan, wan_input};
+use crate::http::format::{label_in, labels_in, options, parse_date, parse_wan, wan_input};
 use crate::http::forms::{Form, see_other};
 use crate::http::page::{Page, PageResult, object};
 use crate::http::params::ApplicationListParams;
@@ -21,7 +21,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use finmart_domain::{
-    ApplicationAction, ApplicationState, Bps, EnterpriseProfile, Fen, LoanPurpose, Months, Principal, Side,
+    ApplicationAction, ApplicationInput, ApplicationState, Bps, EnterpriseProfile, Fen, LoanPurpose, Months, Side,
 };
 use finmart_store::{Application, ApplicationFilter};
 use serde_json::{Map, Value, json};
@@ -40,75 +40,82 @@ pub(super) fn router() -> Router<AppState> {
         .route("/notifications/{id}/read", post(read_submit))
 }
 
-/// The profile snapshot as rows a person reads (`label`, `value`), in the page's language.
+/// The profile snapshot as rows a person reads (`label`, `value`), in the page's language; what the profile
+/// leaves unsaid has no row.
 fn profile_rows(profile: &EnterpriseProfile, en: bool) -> Vec<Value> {
-    let pick = |zh: &str, english: &str| if en { english.to_owned() } else { zh.to_owned() };
+    let pick = |zh: &str, english: &str| (if en { english } else { zh }).to_owned();
     let money = |f: Fen| if en { f.display_en() } else { f.display_zh() };
-    let mut rows = Vec::new();
-    let mut row =
-        |zh: &str, english: &str, value: String| rows.push(json!({"label": pick(zh, english), "value": value}));
-    row("企业名称", "Name", profile.name.clone());
-    row("统一社会信用代码", "Credit code", profile.uscc.as_ref().map(ToString::to_string).unwrap_or_default());
-    row("所在区", "District", label_in(en, profile.district));
-    row("所属行业", "Industry", label_in(en, profile.industry));
-    row("企业规模", "Scale", profile.scale().map_or_else(|| pick("无法判定", "Undetermined"), |s| label_in(en, s)));
-    row("成立日期", "Established", profile.established.to_string());
-    row("从业人员", "Employees", profile.employees.to_string());
-    row("上年营业收入", "Last year's revenue", money(profile.revenue));
-    if let Some(v) = profile.total_assets {
-        row("资产总额", "Total assets", money(v));
-    }
-    if let Some(v) = profile.total_liabilities {
-        row("负债总额", "Total liabilities", money(v));
-    }
-    if let Some(g) = profile.tax_credit_grade {
-        row("纳税信用等级", "Tax credit grade", label_in(en, g));
-    }
-    if let Some(v) = profile.tax_paid {
-        row("上年纳税总额", "Tax paid last year", money(v));
-    }
-    row("资质", "Qualifications", labels_in(en, &profile.qualifications));
-    if !profile.sectors.is_empty() {
-        row("重点产业", "Priority sectors", labels_in(en, &profile.sectors));
-    }
-    if let Some(n) = profile.invention_patents {
-        row("发明专利（件）", "Invention patents", n.to_string());
-    }
-    row("可提供的抵质押物", "Collateral owned", labels_in(en, &profile.collateral));
-    if let Some(v) = profile.outstanding_loans {
-        row("现有贷款余额", "Outstanding loans", money(v));
-    }
-    if let Some(b) = profile.ever_borrowed {
-        row(
-            "曾有银行贷款",
-            "Borrowed before",
-            if b { pick("有", "Yes") } else { pick("无（首贷户）", "No (first loan)") },
-        );
-    }
-    rows
+    let scale = profile.scale().map_or_else(|| pick("无法判定", "Undetermined"), |s| label_in(en, s));
+    let borrowed = |b| if b { pick("有", "Yes") } else { pick("无（首贷户）", "No (first loan)") };
+    let rows = [
+        ("企业名称", "Name", Some(profile.name.clone())),
+        ("统一社会信用代码", "Credit code", Some(profile.uscc.as_ref().map(ToString::to_string).unwrap_or_default())),
+        ("所在区", "District", Some(label_in(en, profile.district))),
+        ("所属行业", "Industry", Some(label_in(en, profile.industry))),
+        ("企业规模", "Scale", Some(scale)),
+        ("成立日期", "Established", Some(profile.established.to_string())),
+        ("从业人员", "Employees", Some(profile.employees.to_string())),
+        ("上年营业收入", "Last year's revenue", Some(money(profile.revenue))),
+        ("资产总额", "Total assets", profile.total_assets.map(money)),
+        ("负债总额", "Total liabilities", profile.total_liabilities.map(money)),
+        ("纳税信用等级", "Tax credit grade", profile.tax_credit_grade.map(|g| label_in(en, g))),
+        ("上年纳税总额", "Tax paid last year", profile.tax_paid.map(money)),
+        ("资质", "Qualifications", Some(labels_in(en, &profile.qualifications))),
+        ("重点产业", "Priority sectors", (!profile.sectors.is_empty()).then(|| labels_in(en, &profile.sectors))),
+        ("发明专利（件）", "Invention patents", profile.invention_patents.map(|n| n.to_string())),
+        ("可提供的抵质押物", "Collateral owned", Some(labels_in(en, &profile.collateral))),
+        ("现有贷款余额", "Outstanding loans", profile.outstanding_loans.map(money)),
+        ("曾有银行贷款", "Borrowed before", profile.ever_borrowed.map(borrowed)),
+    ];
+    rows.into_iter()
+        .filter_map(|(zh, english, value)| Some(json!({"label": pick(zh, english), "value": value?})))
+        .collect()
 }
 
-/// An application with its timeline and snapshot, as the detail pages read it.
-async fn detail_context(state: &AppState, app: &Application, side: Side, en: bool) -> PageResult<Map<String, Value>> {
+/// An application's page for `side`: its timeline and snapshot, and for the bank the forms for the next step
+/// (prefilled with the application's terms). After a refused step, `refused` holds the error, shown above the
+/// application, and the form as posted.
+async fn detail_page(
+    state: &AppState,
+    page: &Page,
+    app: &Application,
+    side: Side,
+    refused: Option<(&ApiError, &Form)>,
+) -> PageResult {
     let events: Vec<EventView> = state.store.application_events(app.id).await?.iter().map(EventView::from).collect();
-    Ok(object(json!({
-        "a": ApplicationView::of(app, Some(side)), "events": events, "profile": profile_rows(&app.profile, en),
-    })))
+    let mut context = object(json!({
+        "a": ApplicationView::of(app, Some(side)), "events": events, "profile": profile_rows(&app.profile, page.en()),
+        "errors": refused.map(|(e, _)| page.error_messages(e)).unwrap_or_default(),
+    }));
+    let template = if side == Side::Institution {
+        let mut values = object(json!({
+            "amount": wan_input(app.amount), "term": app.term.get().to_string(), "date": today().to_string(),
+        }));
+        if let Some((_, form)) = refused {
+            values.extend(["amount", "rate", "term", "date", "reason"].map(|k| (k.to_owned(), form.field(k).into())));
+        }
+        let acted = refused.map_or("", |(_, form)| form.field("action"));
+        context.extend(object(json!({"values": values, "acted": acted, "page": "bank_inbox"})));
+        "bank_application.html"
+    } else {
+        context.insert("page".into(), "sme_applications".into());
+        "sme_applications_detail.html"
+    };
+    page.show_with(refused.map_or(StatusCode::OK, |(e, _)| e.status), template, context)
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // 申请
 
-const APPLY_FIELDS: &[&str] = &["amount", "term", "purpose", "purpose_text"];
+const APPLY_FIELDS: &[&str] = &["amount", "term", "purpose", "purpose_text", "idempotency_key"];
 
 /// The form's page for the listed product `product_id`, and the product's id.
 async fn apply_context(
     state: &AppState,
-    p: &Principal,
+    enterprise: i64,
     product_id: &str,
     en: bool,
 ) -> PageResult<(Map<String, Value>, i64)> {
-    let enterprise = enterprise_of(p)?;
     let product = state.product_at(parse_id("id", product_id)?).await?;
     let stored = state.store.enterprise(enterprise).await?.ok_or_else(|| ApiError::not_found("企业画像", "profile"))?;
     let context = object(json!({
@@ -121,50 +128,46 @@ async fn apply_context(
 /// `GET /apply/{product_id}`: the application form, prefilled from the query (`amount` in 万元, `term`,
 /// `purpose`, `purpose_text`), with a fresh idempotency key so a double submit creates one application.
 async fn apply_page(
+    SmeUser(_, enterprise): SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     page: Page,
     Path(product_id): Path<String>,
 ) -> PageResult {
-    let (mut context, _) = apply_context(&state, &p, &product_id, page.en()).await?;
+    let (mut context, _) = apply_context(&state, enterprise, &product_id, page.en()).await?;
     let mut values = Form::of_query(page.query()).values(APPLY_FIELDS);
     values.insert("idempotency_key".into(), password::secret(16).into());
-    context.insert("values".into(), values.into());
-    context.insert("errors".into(), Map::new().into());
+    context.extend(object(json!({"values": values, "errors": {}})));
     page.show("apply.html", context)
 }
 
 /// `POST /apply/{product_id}`: submits, then shows the application (303). A resubmitted form (same key)
 /// lands on the same application.
 async fn apply_submit(
+    SmeUser(p, enterprise): SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     page: Page,
     Path(product_id): Path<String>,
     form: Form,
 ) -> PageResult {
-    let (mut context, id) = apply_context(&state, &p, &product_id, page.en()).await?;
-    let input = SubmitInput {
-        product_id: id,
+    let (mut context, id) = apply_context(&state, enterprise, &product_id, page.en()).await?;
+    let input = ApplicationInput {
         amount: parse_wan(form.field("amount")),
         term: Months::parse(form.field("term")),
-        purpose: form.field("purpose").to_owned(),
-        purpose_text: form.field("purpose_text").to_owned(),
-        idempotency_key: Some(form.field("idempotency_key").to_owned()),
+        purpose: form.field("purpose"),
+        purpose_text: form.field("purpose_text"),
+        idempotency_key: Some(form.field("idempotency_key")),
     };
-    let error = match submit_application(&state, &p, &caller, enterprise_of(&p)?, &input).await {
+    let error = match submit_application(&state, &p, &caller, enterprise, id, input).await {
         Ok((app, _)) => return Ok(see_other(&format!("/sme/applications/{}", app.id))),
         Err(e) if e.status.is_client_error() => e,
         Err(e) => return Err(e),
     };
-    let mut values: Map<String, Value> =
-        APPLY_FIELDS.iter().chain(&["idempotency_key"]).map(|k| ((*k).to_owned(), form.field(k).into())).collect();
+    let mut values: Map<String, Value> = APPLY_FIELDS.iter().map(|k| ((*k).to_owned(), form.field(k).into())).collect();
     if form.field("idempotency_key").trim().is_empty() {
         values.insert("idempotency_key".into(), password::secret(16).into());
     }
-    context.insert("values".into(), values.into());
-    context.insert("errors".into(), page.error_messages(&error).into());
+    context.extend(object(json!({"values": values, "errors": page.error_messages(&error)})));
     page.at(&format!("/apply/{id}")).show_with(error.status, "apply.html", context)
 }
 
@@ -172,43 +175,33 @@ async fn apply_submit(
 // 我的申请
 
 /// `GET /sme/applications`: the enterprise's applications, newest first.
-async fn sme_list(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
-    enterprise_of(&p)?;
+async fn sme_list(SmeUser(p, _): SmeUser, State(state): State<AppState>, page: Page) -> PageResult {
     let apps = list_for(&state, &p, &ApplicationFilter::default()).await?;
     let views: Vec<ApplicationView> = apps.iter().map(|a| ApplicationView::of(a, Some(Side::Enterprise))).collect();
     page.show("sme_applications.html", object(json!({"apps": views, "page": "sme_applications"})))
 }
 
-/// One application of the enterprise, with `error` (a refused withdrawal) shown above it.
-async fn sme_page(state: &AppState, p: &Principal, page: &Page, id: i64, error: Option<ApiError>) -> PageResult {
-    enterprise_of(p)?;
-    let app = visible(state, p, id).await?;
-    let mut context = detail_context(state, &app, Side::Enterprise, page.en()).await?;
-    let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
-    context.insert("errors".into(), error.map(|e| page.error_messages(&e)).unwrap_or_default().into());
-    context.insert("page".into(), "sme_applications".into());
-    page.show_with(status, "sme_applications_detail.html", context)
-}
-
 /// `GET /sme/applications/{id}`: one application with every step, and 撤回 while allowed.
-async fn sme_detail(State(state): State<AppState>, Auth(p): Auth, page: Page, Id(id): Id) -> PageResult {
-    sme_page(&state, &p, &page, id, None).await
+async fn sme_detail(SmeUser(p, _): SmeUser, State(state): State<AppState>, page: Page, Id(id): Id) -> PageResult {
+    let app = visible(&state, &p, id).await?;
+    detail_page(&state, &page, &app, Side::Enterprise, None).await
 }
 
-/// `POST /sme/applications/{id}/withdraw`.
+/// `POST /sme/applications/{id}/withdraw`; a refused withdrawal is shown above the application.
 async fn sme_withdraw(
+    SmeUser(p, _): SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     page: Page,
     Id(id): Id,
 ) -> PageResult {
-    enterprise_of(&p)?;
     let app = visible(&state, &p, id).await?;
     match take(&state, &p, &caller, &app, &ApplicationAction::Withdraw).await {
         Ok(_) => Ok(see_other(&format!("/sme/applications/{id}"))),
         Err(e) if e.status.is_client_error() => {
-            sme_page(&state, &p, &page.at(&format!("/sme/applications/{id}")), id, Some(e)).await
+            let app = visible(&state, &p, id).await?;
+            let page = page.at(&format!("/sme/applications/{id}"));
+            detail_page(&state, &page, &app, Side::Enterprise, Some((&e, &Form::default()))).await
         }
         Err(e) => Err(e),
     }
@@ -219,13 +212,10 @@ async fn sme_withdraw(
 
 /// `GET /bank/inbox`: the institution's applications, filtered by state, product and dates; overdue ones
 /// marked 超时未响应.
-async fn bank_inbox(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
-    let lender = lender_of(&p)?;
-    let (filter, error) =
-        match query::parse::<ApplicationListParams>(page.query(), Unknown::Ignore).and_then(|q| q.filter()) {
-            Ok(f) => (f, None),
-            Err(e) => (ApplicationFilter::default(), Some(e)),
-        };
+async fn bank_inbox(LenderUser(_, lender): LenderUser, State(state): State<AppState>, page: Page) -> PageResult {
+    let (filter, error) = query::parse::<ApplicationListParams>(page.query(), Unknown::Ignore)
+        .and_then(|q| q.filter())
+        .map_or_else(|e| (ApplicationFilter::default(), Some(e)), |f| (f, None));
     let apps = state.store.inbox(lender, &filter).await?;
     let everything = ApplicationFilter { limit: 1_000, ..ApplicationFilter::default() };
     let products: BTreeMap<i64, String> =
@@ -233,93 +223,57 @@ async fn bank_inbox(State(state): State<AppState>, Auth(p): Auth, page: Page) ->
     let products: Vec<Value> =
         products.into_iter().map(|(id, name)| json!({"code": id.to_string(), "label": name})).collect();
     let views: Vec<ApplicationView> = apps.iter().map(|a| ApplicationView::of(a, Some(Side::Institution))).collect();
-    let overdue_count = views.iter().filter(|v| v.overdue).count();
-    let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
     let context = object(json!({
-        "overdue_count": overdue_count, "apps": views, "products": products,
+        "overdue_count": views.iter().filter(|v| v.overdue).count(), "apps": views, "products": products,
         "states": options::<ApplicationState>(),
         "values": Form::of_query(page.query()).values(&["state", "product", "from", "to", "overdue"]),
-        "errors": error.map(|e| page.error_messages(&e)).unwrap_or_default(), "page": "bank_inbox",
+        "errors": error.as_ref().map(|e| page.error_messages(e)).unwrap_or_default(), "page": "bank_inbox",
     }));
-    page.show_with(status, "bank_inbox.html", context)
-}
-
-/// The bank's page of one application; after a refused action, `failed` holds the error and the form as
-/// posted (and the visit is not logged again as a view of the profile).
-async fn bank_page(
-    state: &AppState,
-    p: &Principal,
-    caller: &Caller,
-    page: &Page,
-    id: i64,
-    failed: Option<(ApiError, Form)>,
-) -> PageResult {
-    lender_of(p)?;
-    let app = visible(state, p, id).await?;
-    if failed.is_none() {
-        record_view(state, p, caller, &app).await?;
-    }
-    let mut context = detail_context(state, &app, Side::Institution, page.en()).await?;
-    let mut values = object(json!({
-        "amount": wan_input(app.amount), "term": app.term.get().to_string(), "date": today().to_string(),
-    }));
-    let mut status = StatusCode::OK;
-    let (mut acted, mut errors) = ("", Map::new());
-    if let Some((e, form)) = &failed {
-        for key in ["amount", "rate", "term", "date", "reason"] {
-            values.insert(key.into(), form.field(key).into());
-        }
-        (status, acted, errors) = (e.status, form.field("action"), page.error_messages(e));
-    }
-    context.insert("values".into(), values.into());
-    context.insert("acted".into(), acted.into());
-    context.insert("errors".into(), errors.into());
-    context.insert("page".into(), "bank_inbox".into());
-    page.show_with(status, "bank_application.html", context)
+    page.show_with(error.map_or(StatusCode::OK, |e| e.status), "bank_inbox.html", context)
 }
 
 /// `GET /bank/applications/{id}`: the profile snapshot, the timeline and the forms for the next step (a
 /// view of the firm's profile, logged).
 async fn bank_detail(
+    LenderUser(p, _): LenderUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     page: Page,
     Id(id): Id,
 ) -> PageResult {
-    bank_page(&state, &p, &caller, &page, id, None).await
+    let app = visible(&state, &p, id).await?;
+    record_view(&state, &p, &caller, &app).await?;
+    detail_page(&state, &page, &app, Side::Institution, None).await
 }
 
 /// `POST /bank/applications/{id}`: `action` = accept | approve | reject (`reason`) | disburse (`amount` in
 /// 万元, `rate` in percent, `term`, `date`).
 async fn bank_act(
+    LenderUser(p, _): LenderUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     page: Page,
     Id(id): Id,
     form: Form,
 ) -> PageResult {
-    lender_of(&p)?;
     let app = visible(&state, &p, id).await?;
-    let given = |key: &str| Some(form.field(key)).filter(|v| !v.trim().is_empty());
-    let input = TransitionInput {
+    let outcome = match action_of(TransitionInput {
         action: form.field("action").to_owned(),
         reason: Some(form.field("reason").to_owned()),
-        amount: given("amount").map(parse_wan),
-        rate: given("rate").map(Bps::parse_percent),
-        term: given("term").map(Months::parse),
-        date: given("date").map(str::to_owned),
-    };
-    let outcome = match action_of(&input) {
+        amount: parse_wan(form.field("amount")),
+        rate: Bps::parse_percent(form.field("rate")),
+        term: Months::parse(form.field("term")),
+        date: parse_date(form.field("date")),
+    }) {
         Ok(action) => take(&state, &p, &caller, &app, &action).await,
         Err(errors) => Err(errors.into()),
     };
     match outcome {
         Ok(_) => Ok(see_other(&format!("/bank/applications/{id}"))),
         Err(e) if e.status.is_client_error() => {
+            let app = visible(&state, &p, id).await?;
             let page = page.at(&format!("/bank/applications/{id}"));
-            bank_page(&state, &p, &caller, &page, id, Some((e, form))).await
+            detail_page(&state, &page, &app, Side::Institution, Some((&e, &form))).await
         }
         Err(e) => Err(e),
     }

@@ -5,9 +5,10 @@ use super::{
     ConsentTarget, ConsentsView, GrantBody, MyProfile, ProfileViewItem, VIEWS_DEFAULT, VIEWS_MAX, consents_of,
     save_profile, set_consent, stored,
 };
-use crate::http::auth::{Auth, Caller, enterprise_of};
+use crate::http::auth::{Caller, SmeUser};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Json, Query, Segment};
+use crate::http::params::field_error;
 use crate::http::state::{AppState, today};
 use axum::extract::State;
 use finmart_domain::{EnterpriseProfile, ValueError};
@@ -34,9 +35,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     ),
     tag = "privacy"
 )]
-async fn my_profile(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Json<MyProfile>, ApiError> {
-    let eid = enterprise_of(&p)?;
-    Ok(axum::Json(MyProfile::from(&stored(&state, eid).await?)))
+async fn my_profile(sme: SmeUser, State(state): State<AppState>) -> Result<axum::Json<MyProfile>, ApiError> {
+    Ok(axum::Json(MyProfile::from(&stored(&state, sme.1).await?)))
 }
 
 /// Replaces the signed-in SME's profile (the whole `EnterpriseProfile`, amounts in fen). The credit code
@@ -53,13 +53,12 @@ async fn my_profile(State(state): State<AppState>, Auth(p): Auth) -> Result<axum
     tag = "privacy"
 )]
 async fn update_my_profile(
+    sme: SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     Json(profile): Json<EnterpriseProfile>,
 ) -> Result<axum::Json<MyProfile>, ApiError> {
-    let eid = enterprise_of(&p)?;
     profile.validate(today())?;
-    Ok(axum::Json(MyProfile::from(&save_profile(&state, eid, profile).await?)))
+    Ok(axum::Json(MyProfile::from(&save_profile(&state, sme.1, profile).await?)))
 }
 
 /// The signed-in SME's consents: to every institution, to named ones, and the history.
@@ -72,8 +71,8 @@ async fn update_my_profile(
     ),
     tag = "privacy"
 )]
-async fn my_consents(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Json<ConsentsView>, ApiError> {
-    Ok(axum::Json(consents_of(&state, enterprise_of(&p)?).await?))
+async fn my_consents(sme: SmeUser, State(state): State<AppState>) -> Result<axum::Json<ConsentsView>, ApiError> {
+    Ok(axum::Json(consents_of(&state, sme.1).await?))
 }
 
 /// Lets one institution (`{"institution_id": 12}`) or every institution (`{"all": true}`) see the profile
@@ -91,24 +90,21 @@ async fn my_consents(State(state): State<AppState>, Auth(p): Auth) -> Result<axu
     tag = "privacy"
 )]
 async fn grant(
+    sme: SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Json(body): Json<GrantBody>,
 ) -> Result<axum::Json<ConsentsView>, ApiError> {
-    let eid = enterprise_of(&p)?;
     let target = match (body.institution_id, body.all) {
         (Some(id), None | Some(false)) => Some(id),
         (None, Some(true)) => None,
         _ => {
-            return Err(ApiError::invalid(
-                "institution_id",
-                &ValueError::Invalid("请给出 institution_id，或 \"all\": true（二者选一）".to_owned()),
-            ));
+            let either = "请给出 institution_id，或 \"all\": true（二者选一）";
+            return Err(field_error("institution_id", ValueError::Invalid(either.to_owned())));
         }
     };
-    set_consent(&state, &p, &caller, target, true).await?;
-    Ok(axum::Json(consents_of(&state, eid).await?))
+    set_consent(&state, &sme, &caller, target, true).await?;
+    Ok(axum::Json(consents_of(&state, sme.1).await?))
 }
 
 /// Withdraws the consent given to one institution (`/me/consents/12`) or to every institution
@@ -125,14 +121,13 @@ async fn grant(
     tag = "privacy"
 )]
 async fn revoke(
+    sme: SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Segment(ConsentTarget(target)): Segment<ConsentTarget>,
 ) -> Result<axum::Json<ConsentsView>, ApiError> {
-    let eid = enterprise_of(&p)?;
-    set_consent(&state, &p, &caller, target, false).await?;
-    Ok(axum::Json(consents_of(&state, eid).await?))
+    set_consent(&state, &sme, &caller, target, false).await?;
+    Ok(axum::Json(consents_of(&state, sme.1).await?))
 }
 
 /// The profile-view log's parameters.
@@ -168,11 +163,10 @@ impl ViewsParams {
     tag = "privacy"
 )]
 async fn my_profile_views(
+    sme: SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     Query(params): Query<ViewsParams>,
 ) -> Result<axum::Json<Vec<ProfileViewItem>>, ApiError> {
-    let eid = enterprise_of(&p)?;
-    let views = state.store.profile_views(eid, params.limit()?).await?;
+    let views = state.store.profile_views(sme.1, params.limit()?).await?;
     Ok(axum::Json(views.iter().map(ProfileViewItem::from).collect()))
 }

@@ -13,13 +13,13 @@ mod api;
 mod pages;
 
 use crate::http::Feature;
-use crate::http::auth::{Caller, enterprise_of};
+use crate::http::auth::{Caller, SmeUser};
 use crate::http::error::ApiError;
 use crate::http::extract::{FromSegment, parse_id};
 use crate::http::format::{Label, shanghai};
 use crate::http::state::AppState;
 use crate::template;
-use finmart_domain::{EnterpriseProfile, Principal};
+use finmart_domain::EnterpriseProfile;
 use finmart_store::{ConsentEntry, Consents, ProfileViewEntry, StoreError, StoredEnterprise};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -194,12 +194,8 @@ async fn save_profile(
     Ok(state.store.update_enterprise(enterprise_id, &profile).await?)
 }
 
-/// `target` of a consent: `all`, or an institution id (a bad one is named `id`, as every id of the API).
-fn consent_target(text: &str) -> Result<Option<i64>, ApiError> {
-    if text == "all" { Ok(None) } else { parse_id("id", text).map(Some) }
-}
-
-/// The `{target}` of a consent withdrawn through the API: an institution (its id), or `None` for all.
+/// The target of a consent (the API's `{target}`, the page's `target` field): an institution (its id), or
+/// `None` for all (`all`). A bad one is named `id`, as every id of the API.
 #[derive(Debug, Clone, Copy)]
 struct ConsentTarget(Option<i64>);
 
@@ -207,7 +203,7 @@ impl FromSegment for ConsentTarget {
     const NAME: &'static str = "target";
 
     fn from_segment(text: &str) -> Result<Self, ApiError> {
-        consent_target(text).map(Self)
+        if text == "all" { Ok(Self(None)) } else { parse_id("id", text).map(|id| Self(Some(id))) }
     }
 }
 
@@ -217,23 +213,20 @@ async fn consents_of(state: &AppState, enterprise_id: i64) -> Result<ConsentsVie
 }
 
 /// Grants (`grant`) or withdraws consent to `target`: one institution, or every one (`None`). Granting what
-/// is granted, or withdrawing what is not, changes nothing.
+/// is granted, or withdrawing what is not, changes nothing (the answer says whether anything changed).
 async fn set_consent(
     state: &AppState,
-    p: &Principal,
+    sme: &SmeUser,
     caller: &Caller,
     target: Option<i64>,
     grant: bool,
-) -> Result<(), ApiError> {
-    let eid = enterprise_of(p)?;
-    if grant {
-        let ev = caller.audit(p, "consent.grant");
-        state.store.grant_consent(eid, target, &ev).await.map_err(|e| match e {
-            StoreError::NotFound { what: "institution", .. } => ApiError::not_found("机构", "institution"),
-            other => other.into(),
-        })?;
-    } else {
-        state.store.revoke_consent(eid, target, &caller.audit(p, "consent.revoke")).await?;
+) -> Result<bool, ApiError> {
+    let SmeUser(p, eid) = sme;
+    if !grant {
+        return Ok(state.store.revoke_consent(*eid, target, &caller.audit(p, "consent.revoke")).await?);
     }
-    Ok(())
+    state.store.grant_consent(*eid, target, &caller.audit(p, "consent.grant")).await.map_err(|e| match e {
+        StoreError::NotFound { what: "institution", .. } => ApiError::not_found("机构", "institution"),
+        other => other.into(),
+    })
 }

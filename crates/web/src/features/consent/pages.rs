@@ -1,20 +1,19 @@
 //! The SME's profile and consent pages: `/sme/profile`, `/sme/consent` and their form posts.
 
-use super::{ConsentsView, ProfileViewItem, VIEWS_DEFAULT, consent_target, save_profile, set_consent, stored};
-use crate::http::auth::{Auth, Caller, enterprise_of};
+use super::{ConsentTarget, ConsentsView, ProfileViewItem, VIEWS_DEFAULT, save_profile, set_consent, stored};
+use crate::http::auth::{Caller, SmeUser};
 use crate::http::error::ApiError;
+use crate::http::extract::FromSegment;
 use crate::http::format::{Label, shanghai, wan_input};
 use crate::http::forms::{Form, errors_view, see_other};
-use crate::http::page::{Page, PageResult};
-use crate::http::profile_form::{choices, label_of, parse_match_form};
+use crate::http::page::{Page, PageResult, object};
+use crate::http::profile_form::{FIELDS, LIST_FIELDS, choices, label_of, parse_match_form};
 use crate::http::state::{AppState, today};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use finmart_domain::{
-    EnterpriseProfile, Fen, FieldErrors, InstitutionKind, Labelled, OverdueHistory, Principal, ValueError,
-};
+use finmart_domain::{EnterpriseProfile, Fen, FieldErrors, InstitutionKind, Labelled, OverdueHistory, ValueError};
 use finmart_store::StoredEnterprise;
 use serde_json::{Map, Value, json};
 
@@ -24,83 +23,44 @@ pub(super) fn router() -> Router<AppState> {
         .route("/sme/consent", get(consent_page).post(consent_submit))
 }
 
-fn tri(v: Option<bool>) -> &'static str {
-    match v {
-        Some(true) => "yes",
-        Some(false) => "no",
-        None => "unknown",
-    }
-}
-
-fn codes<T: Labelled>(values: &[T]) -> Value {
-    Value::Array(values.iter().map(|v| Value::from(v.as_str())).collect())
-}
-
 /// The profile form's values for a stored profile (the inverse of the form's parsing).
 fn profile_values(p: &EnterpriseProfile) -> Map<String, Value> {
-    let opt_wan = |v: Option<Fen>| v.map(wan_input).unwrap_or_default();
-    let opt_count = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_default();
+    let wan = |v: Option<Fen>| v.map(wan_input).unwrap_or_default();
+    let count = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_default();
+    let tri = |v: Option<bool>| v.map_or("unknown", |yes| if yes { "yes" } else { "no" });
     let (overdue, months) = match p.overdue {
         None => ("unknown", String::new()),
         Some(OverdueHistory::Never) => ("never", String::new()),
         Some(OverdueHistory::MonthsAgo { months }) => ("months", months.to_string()),
     };
-    let mut values = Map::new();
-    values.insert("name".into(), p.name.clone().into());
-    values.insert("district".into(), p.district.as_str().into());
-    values.insert("industry".into(), p.industry.as_str().into());
-    values.insert("established".into(), p.established.to_string().into());
-    values.insert("employees".into(), p.employees.to_string().into());
-    values.insert("revenue".into(), wan_input(p.revenue).into());
-    values.insert("tax_grade".into(), p.tax_credit_grade.map_or("unknown", |g| g.as_str()).into());
-    values.insert("borrowed".into(), tri(p.ever_borrowed).into());
-    values.insert("overdue".into(), overdue.into());
-    values.insert("overdue_months".into(), months.into());
-    values.insert("assets".into(), opt_wan(p.total_assets).into());
-    values.insert("liabilities".into(), opt_wan(p.total_liabilities).into());
-    values.insert("tax_paid".into(), opt_wan(p.tax_paid).into());
-    values.insert("patents".into(), opt_count(p.invention_patents).into());
-    values.insert("trademarks".into(), opt_count(p.trademarks).into());
-    values.insert("qual".into(), codes(&p.qualifications));
-    values.insert("sector".into(), codes(&p.sectors));
-    values.insert("receivables".into(), tri(p.has_core_receivables()).into());
-    values.insert("procurement".into(), tri(p.has_procurement_contract()).into());
-    values.insert("owned".into(), codes(&p.collateral));
-    values
+    // The vocabularies' values serialise as their codes.
+    object(json!({
+        "name": p.name, "district": p.district, "industry": p.industry, "established": p.established.to_string(),
+        "employees": p.employees.to_string(), "revenue": wan_input(p.revenue),
+        "tax_grade": p.tax_credit_grade.map_or("unknown", |g| g.as_str()), "borrowed": tri(p.ever_borrowed),
+        "overdue": overdue, "overdue_months": months, "assets": wan(p.total_assets),
+        "liabilities": wan(p.total_liabilities), "tax_paid": wan(p.tax_paid), "patents": count(p.invention_patents),
+        "trademarks": count(p.trademarks), "qual": p.qualifications, "sector": p.sectors,
+        "receivables": tri(p.has_core_receivables()), "procurement": tri(p.has_procurement_contract()),
+        "owned": p.collateral,
+    }))
 }
 
-/// The profile fields of the matching form (its need part is not on this page).
-const PROFILE_FIELDS: &[&str] = &[
-    "district",
-    "industry",
-    "established",
-    "employees",
-    "revenue",
-    "tax_grade",
-    "borrowed",
-    "overdue",
-    "overdue_months",
-    "assets",
-    "liabilities",
-    "tax_paid",
-    "patents",
-    "trademarks",
-    "qual",
-    "sector",
-    "receivables",
-    "procurement",
-    "owned",
-];
+/// The profile fields of the matching form: those before its need part, which starts at `amount`.
+fn profile_fields() -> impl Iterator<Item = &'static str> {
+    FIELDS.iter().map(|(name, _, _)| *name).take_while(|name| *name != "amount")
+}
 
-/// The checkbox groups among them.
-const LIST_FIELDS: &[&str] = &["qual", "sector", "owned"];
+fn is_profile_field(name: &str) -> bool {
+    profile_fields().any(|f| f == name)
+}
 
 /// The profile a posted form describes, on top of the stored one (what the form does not ask is kept), or
 /// every bad field.
 fn profile_from_form(form: &Form, current: &EnterpriseProfile) -> Result<EnterpriseProfile, FieldErrors> {
     // Only the profile part of the matching form is read: its need part takes its defaults.
     let only_profile: String = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form.0.iter().filter(|(k, _)| PROFILE_FIELDS.contains(&k.as_str())))
+        .extend_pairs(form.0.iter().filter(|(k, _)| is_profile_field(k)))
         .finish();
     let parsed = parse_match_form(Some(&only_profile), today());
     let mut errors = FieldErrors::default();
@@ -110,9 +70,7 @@ fn profile_from_form(form: &Form, current: &EnterpriseProfile) -> Result<Enterpr
     } else if name.chars().count() > finmart_domain::MAX_TEXT_CHARS {
         errors.push("name", ValueError::TooLarge { max: format!("{} 个字", finmart_domain::MAX_TEXT_CHARS) });
     }
-    errors.0.extend(
-        parsed.errors.0.into_iter().filter(|e| e.field == "form" || PROFILE_FIELDS.contains(&e.field.as_str())),
-    );
+    errors.0.extend(parsed.errors.0.into_iter().filter(|e| e.field == "form" || is_profile_field(&e.field)));
     let Some((mut profile, _)) = parsed.input.filter(|_| errors.is_empty()) else {
         if errors.is_empty() {
             errors.push("form", ValueError::Invalid("表单内容无效，请检查后重试".to_owned()));
@@ -145,27 +103,21 @@ fn profile_form(
 ) -> PageResult {
     let label = |field: &str| if field == "name" { ("企业名称", "Name") } else { label_of(field) };
     let (by_field, list) = errors_view(errors, page.lang, label);
-    let mut context = Map::new();
-    context.insert("page".into(), "sme_profile".into());
-    context.insert("form".into(), Value::Object(values));
-    context.insert("errors".into(), Value::Object(by_field));
-    context.insert("error_list".into(), Value::Array(list));
-    context.insert("choices".into(), choices());
-    context.insert("uscc".into(), firm.profile.uscc.as_ref().map(|u| u.as_str().to_owned()).into());
-    context.insert("scale".into(), json!(firm.profile.scale().map(Label::of)));
-    context.insert("updated_at".into(), shanghai(firm.updated_at).into());
-    context.insert("saved".into(), saved.into());
-    page.show_with(status, "sme_profile.html", context)
+    let context = json!({
+        "page": "sme_profile", "form": values, "errors": by_field, "error_list": list, "choices": choices(),
+        "uscc": firm.profile.uscc.as_ref().map(|u| u.as_str()), "scale": firm.profile.scale().map(Label::of),
+        "updated_at": shanghai(firm.updated_at), "saved": saved,
+    });
+    page.show_with(status, "sme_profile.html", object(context))
 }
 
-async fn profile_page(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
-    let firm = stored(&state, enterprise_of(&p)?).await?;
+async fn profile_page(sme: SmeUser, State(state): State<AppState>, page: Page) -> PageResult {
+    let firm = stored(&state, sme.1).await?;
     let saved = Form::of_query(page.query()).get("saved").is_some();
     profile_form(&page, &firm, profile_values(&firm.profile), &FieldErrors::default(), saved, StatusCode::OK)
 }
 
-async fn profile_submit(State(state): State<AppState>, Auth(p): Auth, page: Page, form: Form) -> PageResult {
-    let eid = enterprise_of(&p)?;
+async fn profile_submit(SmeUser(_, eid): SmeUser, State(state): State<AppState>, page: Page, form: Form) -> PageResult {
     let firm = stored(&state, eid).await?;
     let errors = match profile_from_form(&form, &firm.profile) {
         Ok(profile) => match save_profile(&state, eid, profile).await {
@@ -173,7 +125,7 @@ async fn profile_submit(State(state): State<AppState>, Auth(p): Auth, page: Page
             Err(e) if e.status == StatusCode::BAD_REQUEST => {
                 let mut errors = FieldErrors::default();
                 for f in e.body.errors {
-                    let known = f.field == "name" || PROFILE_FIELDS.contains(&f.field.as_str());
+                    let known = f.field == "name" || is_profile_field(&f.field);
                     errors.push(if known { f.field } else { "form".to_owned() }, ValueError::Invalid(f.message));
                 }
                 if errors.is_empty() {
@@ -187,65 +139,57 @@ async fn profile_submit(State(state): State<AppState>, Auth(p): Auth, page: Page
     };
     // Show what was typed again, beside the reasons.
     let mut values = profile_values(&firm.profile);
-    for key in PROFILE_FIELDS.iter().chain(&["name"]) {
-        if LIST_FIELDS.contains(key) {
-            values.insert((*key).to_owned(), form.all(key).into());
-        } else if let Some(v) = form.get(key) {
-            values.insert((*key).to_owned(), v.into());
-        }
-    }
+    let typed: Vec<&str> = profile_fields().chain(["name"]).collect();
+    values.extend(form.values(&typed));
+    values.extend(typed.iter().filter(|k| LIST_FIELDS.contains(k)).map(|k| ((*k).to_owned(), form.all(k).into())));
     profile_form(&page.at("/sme/profile"), &firm, values, &errors, false, StatusCode::BAD_REQUEST)
 }
 
-async fn consent_page(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
-    consent_view(&state, &p, &page, Map::new(), StatusCode::OK).await
+async fn consent_page(sme: SmeUser, State(state): State<AppState>, page: Page) -> PageResult {
+    consent_view(&state, sme.1, &page, Map::new(), StatusCode::OK).await
 }
 
 /// The consent page: who may see the profile, the institutions to choose from, and who looked.
 async fn consent_view(
     state: &AppState,
-    p: &Principal,
+    enterprise_id: i64,
     page: &Page,
     errors: Map<String, Value>,
     status: StatusCode,
 ) -> PageResult {
-    let eid = enterprise_of(p)?;
-    let consents = state.store.consents(eid).await?;
-    let views = state.store.profile_views(eid, VIEWS_DEFAULT).await?;
-    let institutions: Vec<Value> = state
-        .store
-        .institutions()
-        .await?
-        .into_iter()
+    let consents = state.store.consents(enterprise_id).await?;
+    let views = state.store.profile_views(enterprise_id, VIEWS_DEFAULT).await?;
+    let institutions = state.store.institutions().await?;
+    let institutions: Vec<Value> = institutions
+        .iter()
         .filter(|i| i.kind != InstitutionKind::GuaranteeAgency)
         .map(|i| {
             let granted = consents.institutions.iter().any(|c| c.institution_id == Some(i.id));
             json!({"id": i.id, "name": i.name, "kind": Label::of(i.kind), "granted": granted})
         })
         .collect();
-    let mut context = Map::new();
-    context.insert("page".into(), "sme_consent".into());
-    context.insert("consents".into(), json!(ConsentsView::from(&consents)));
-    context.insert("institutions".into(), Value::Array(institutions));
-    context.insert("views".into(), json!(views.iter().map(ProfileViewItem::from).collect::<Vec<_>>()));
-    context.insert("errors".into(), Value::Object(errors));
-    context.insert("done".into(), Form::of_query(page.query()).get("done").into());
-    page.show_with(status, "sme_consent.html", context)
+    let context = json!({
+        "page": "sme_consent", "consents": ConsentsView::from(&consents), "institutions": institutions,
+        "views": views.iter().map(ProfileViewItem::from).collect::<Vec<_>>(), "errors": errors,
+        "done": Form::of_query(page.query()).get("done"),
+    });
+    page.show_with(status, "sme_consent.html", object(context))
 }
 
 /// `POST /sme/consent`: `action` = `grant` | `revoke`, `target` = `all` | an institution id.
 async fn consent_submit(
+    sme: SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     page: Page,
     form: Form,
 ) -> PageResult {
     let result = async {
-        let target = consent_target(form.field("target")).map_err(|e| e.on_field("target"))?;
+        let ConsentTarget(target) =
+            ConsentTarget::from_segment(form.field("target")).map_err(|e| e.on_field("target"))?;
         match form.field("action") {
-            "grant" => set_consent(&state, &p, &caller, target, true).await.map(|()| "granted"),
-            "revoke" => set_consent(&state, &p, &caller, target, false).await.map(|()| "revoked"),
+            "grant" => set_consent(&state, &sme, &caller, target, true).await.map(|_| "granted"),
+            "revoke" => set_consent(&state, &sme, &caller, target, false).await.map(|_| "revoked"),
             other => Err(ApiError::invalid("action", &ValueError::Invalid(format!("未知操作“{other}”")))),
         }
     }
@@ -254,7 +198,7 @@ async fn consent_submit(
         Ok(done) => Ok(see_other(&format!("/sme/consent?done={done}"))),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
             let page = page.at("/sme/consent");
-            consent_view(&state, &p, &page, page.error_messages(&e), e.status).await
+            consent_view(&state, sme.1, &page, page.error_messages(&e), e.status).await
         }
         Err(e) => Err(e),
     }

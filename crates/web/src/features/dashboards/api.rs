@@ -9,11 +9,14 @@ use crate::http::error::{ApiError, ErrorBody};
 use crate::http::export::{self, Format};
 use crate::http::extract::Query;
 use crate::http::params::ApplicationListParams;
+use crate::http::query::{self, Unknown};
 use crate::http::state::{AppState, today};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use finmart_domain::{Principal, Role};
+use chrono::NaiveDate;
+use finmart_domain::Role;
+use finmart_store::stats::Scope;
 use finmart_store::{ListCursor, MAX_LIST_ROWS};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -126,26 +129,19 @@ impl ExportParams {
         .map(|(k, _)| k)
     }
 
-    /// 400 naming the first parameter given that the table does not take (`message` says which it does).
-    fn only(&self, allowed: &[&str], message: &str) -> Result<(), ApiError> {
-        self.given().find(|k| !allowed.contains(k)).map_or(Ok(()), |k| Err(bad(k, message)))
-    }
-
-    /// The figures' parameters.
-    fn figures(self) -> UptakeParams {
-        UptakeParams {
-            from: self.from,
-            to: self.to,
-            granularity: self.granularity,
-            agency: self.agency,
-            lender: self.lender,
-            product: self.product,
-            institution: self.institution,
-            district: self.district,
-            industry: self.industry,
-            scale: self.scale,
-            family: self.family,
-            ..UptakeParams::default()
+    /// 400 naming the first parameter given that `table` does not take: the market watch's tables take a
+    /// period, the application list its filters and the operator's scope, the figures' tables all the
+    /// figures' parameters (only the list's `state` is not one of them).
+    fn check(&self, table: TableName) -> Result<(), ApiError> {
+        let takes: &[&str] = match table {
+            TableName::Applications => &["state", "product", "from", "to", "agency", "lender"],
+            t if TableName::WATCH.contains(&t) => &["from", "to"],
+            _ if self.state.is_some() => return Err(bad("state", "未知参数")),
+            _ => return Ok(()),
+        };
+        match self.given().find(|k| !takes.contains(k)) {
+            Some(k) => Err(bad(k, &format!("未知参数，可用参数：table, format, {}", takes.join(", ")))),
+            None => Ok(()),
         }
     }
 }
@@ -171,91 +167,64 @@ impl ExportParams {
 async fn export_table(
     State(state): State<AppState>,
     Auth(p): Auth,
+    RawQuery(raw): RawQuery,
     Query(params): Query<ExportParams>,
 ) -> Result<Response, ApiError> {
     if p.role == Role::Sme {
         return Err(ApiError::forbidden());
     }
     let (table, format) = params.target()?;
-    if table == TableName::Applications {
-        return export_applications(&state, &p, &params, format).await;
-    }
     let watch = TableName::WATCH.contains(&table);
-    let query = if watch {
+    if watch {
         require(&p, &[Role::Operator])?;
-        params.only(&["from", "to"], "未知参数，可用参数：table, format, from, to")?;
-        UptakeParams { from: params.from.clone(), to: params.to.clone(), ..UptakeParams::default() }
-    } else {
-        if params.state.is_some() {
-            return Err(bad("state", "未知参数"));
-        }
-        params.figures()
-    };
-    let parsed = figures::parse(&state, &p, &query).await?;
+    }
+    params.check(table)?;
+    if table == TableName::Applications {
+        // The caller's scope (the operator's `agency=` / `lender=` choice).
+        let scope =
+            UptakeParams { agency: params.agency.clone(), lender: params.lender.clone(), ..UptakeParams::default() };
+        let scope = figures::parse(&state, &p, &scope).await?.query.scope;
+        return export_applications(&state, scope, raw.as_deref(), format).await;
+    }
+    // The figures' parameters, read again from the query the extractor has checked (the table, the format
+    // and the list's `state`, refused above, are left out).
+    let parsed = figures::parse(&state, &p, &query::parse(raw.as_deref(), Unknown::Ignore)?).await?;
     let (from, to) = (parsed.query.from, parsed.query.to);
     let file = if watch {
         watch::table(&state, table, from, to).await?
     } else {
         tables::uptake(&figures::compute(&state, &parsed).await?, table)
     };
-    let (title, _) = table.title();
-    export::download(
-        &file,
-        format,
-        &format!("finmart-{}-{from}-{to}", table.as_str()),
-        &format!("{title}_{from}至{to}"),
-    )
+    let name = format!("finmart-{}-{from}-{to}", table.as_str());
+    export::download(&file, format, &name, &format!("{}_{from}至{to}", table.title().0))
 }
 
-/// The underlying applications of the caller's scope (the operator's `agency=` / `lender=` choice), filtered
-/// by `state`, `product`, `from` and `to`: the whole list, up to [`EXPORT_ROWS`] rows.
+/// The applications of `scope` filtered by `state`, `product`, `from` and `to` (read from the query `raw`): the
+/// whole list, up to [`EXPORT_ROWS`] rows.
 async fn export_applications(
     state: &AppState,
-    p: &Principal,
-    params: &ExportParams,
+    scope: Scope,
+    raw: Option<&str>,
     format: Format,
 ) -> Result<Response, ApiError> {
-    params.only(
-        &["state", "product", "from", "to", "agency", "lender"],
-        "未知参数，可用参数：table, format, state, product, from, to, agency, lender",
-    )?;
-    let scope =
-        UptakeParams { agency: params.agency.clone(), lender: params.lender.clone(), ..UptakeParams::default() };
-    let parsed = figures::parse(state, p, &scope).await?;
-    let list = ApplicationListParams {
-        state: params.state.clone(),
-        product: params.product.clone(),
-        from: params.from.clone(),
-        to: params.to.clone(),
-        ..ApplicationListParams::default()
-    };
     // The whole filtered list, read a page at a time and turned into rows as it comes (the
     // applications carry their profiles; the rows are small).
-    let mut filter = list.filter()?;
+    let mut filter = query::parse::<ApplicationListParams>(raw, Unknown::Ignore)?.filter()?;
     filter.limit = MAX_LIST_ROWS;
-    let mut file: Option<export::Table> = None;
+    let mut file = tables::applications(&[]);
     loop {
-        let page = applications_in(state, parsed.query.scope, &filter).await?;
-        let more = page.len() as u64 >= MAX_LIST_ROWS;
+        let page = applications_in(state, scope, &filter).await?;
         filter.after = page.last().map(ListCursor::after);
-        let rows = tables::applications(&page);
-        match &mut file {
-            Some(file) => file.rows.extend(rows.rows),
-            None => file = Some(rows),
-        }
-        if !more || file.as_ref().is_some_and(|f| f.rows.len() >= EXPORT_ROWS) {
+        file.rows.extend(tables::applications(&page).rows);
+        if (page.len() as u64) < MAX_LIST_ROWS || file.rows.len() >= EXPORT_ROWS {
             break;
         }
     }
-    let mut file = file.unwrap_or_else(|| tables::applications(&[]));
     file.rows.truncate(EXPORT_ROWS);
+    let day = |d: Option<NaiveDate>| d.map_or_else(String::new, |d| d.to_string());
     let period = match (filter.from, filter.to) {
         (None, None) => today().to_string(),
-        (from, to) => format!(
-            "{}-{}",
-            from.map_or_else(String::new, |d| d.to_string()),
-            to.map_or_else(String::new, |d| d.to_string())
-        ),
+        (from, to) => format!("{}-{}", day(from), day(to)),
     };
     let title = TableName::Applications.title().0;
     export::download(&file, format, &format!("finmart-applications-{period}"), &format!("{title}_{period}"))
@@ -265,7 +234,6 @@ async fn export_applications(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::http::query::{self, Unknown};
 
     /// The table and format of an export query, and the rest of the query.
     fn export_params(raw: &str) -> Result<(TableName, Format, ExportParams), ApiError> {
@@ -279,7 +247,8 @@ mod tests {
         let (table, format, rest) = export_params("table=by_scale&format=xlsx&from=2026-01-01").unwrap();
         assert_eq!((table, format), (TableName::ByScale, Format::Xlsx));
         assert_eq!(rest.given().collect::<Vec<_>>(), ["from"]);
-        assert_eq!(rest.figures().from.as_deref(), Some("2026-01-01"));
+        let figures: UptakeParams = query::parse(Some("table=by_scale&from=2026-01-01"), Unknown::Ignore).unwrap();
+        assert_eq!(figures.from.as_deref(), Some("2026-01-01"));
         assert_eq!(export_params("table=x&format=csv").unwrap_err().body.field.as_deref(), Some("table"));
         assert_eq!(export_params("table=totals&format=pdf").unwrap_err().body.field.as_deref(), Some("format"));
         assert_eq!(export_params("table=totals").unwrap_err().body.field.as_deref(), Some("format"));

@@ -8,7 +8,7 @@
 
 use crate::http::error::ApiError;
 use crate::http::format::Amount;
-use crate::http::params::one_of;
+use crate::http::params::{date, field_error, one_of};
 use crate::http::query::{self, Unknown};
 use crate::http::state::{AppState, today};
 use chrono::{Days, NaiveDate};
@@ -222,15 +222,11 @@ pub(super) struct Parsed {
 
 /// A 400 naming `field`, with the reason `text`.
 pub(super) fn bad(field: &str, text: &str) -> ApiError {
-    ApiError::invalid(field, &ValueError::Invalid(text.to_owned()))
+    field_error(field, ValueError::Invalid(text.to_owned()))
 }
 
 fn id(field: &str, v: &str) -> Result<i64, ApiError> {
     v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| bad(field, "须为正整数"))
-}
-
-fn date(field: &str, v: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| bad(field, "应为 YYYY-MM-DD 格式的日期"))
 }
 
 fn vocabulary_value<T: Labelled>(field: &str, v: &str) -> Result<String, ApiError> {
@@ -328,13 +324,9 @@ pub(super) async fn compute(state: &AppState, parsed: &Parsed) -> Result<UptakeV
     let names: HashMap<String, (String, String)> =
         institutions.iter().map(|i| (i.id.to_string(), (i.name.clone(), i.name.clone()))).collect();
     let product_ids: Vec<i64> = u.by_product.iter().filter_map(|b| b.key.parse().ok()).collect();
-    let products: HashMap<String, (String, String)> = state
-        .store
-        .products(&product_ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.id.to_string(), (p.spec.name.clone(), p.spec.name)))
-        .collect();
+    let products = state.store.products(&product_ids).await?;
+    let products: HashMap<String, (String, String)> =
+        products.into_iter().map(|p| (p.id.to_string(), (p.spec.name.clone(), p.spec.name))).collect();
     let q = &parsed.query;
     let (kind, id) = match q.scope {
         Scope::Market => ("market", None),

@@ -17,7 +17,7 @@ mod watch;
 
 use crate::http::Feature;
 use crate::http::error::ApiError;
-use crate::http::export::Table;
+use crate::http::export::{Cell, Table};
 use crate::http::state::AppState;
 use crate::template;
 use finmart_store::stats::Scope;
@@ -43,35 +43,26 @@ pub fn feature() -> Feature {
 /// The most rows an export of the applications list holds (a spreadsheet takes 1,048,576).
 const EXPORT_ROWS: usize = 100_000;
 
-const EXPORT_PATH: &str = "/api/v1/stats/uptake/export";
-
-/// The links that export `table` (with the figures' or the list's `query`) as CSV and XLSX.
-fn export_links(table: TableName, query: &str) -> Value {
-    let href = |format: &str| format!("{EXPORT_PATH}?table={}&format={format}&{query}", table.as_str());
-    json!({"csv": href("csv"), "xlsx": href("xlsx")})
-}
-
-/// A table as the page shows it: caption, headers, cells as text in the page's language, numbers marked.
-fn table_view(table: &Table, en: bool, title: (&str, &str), links: Value) -> Value {
-    let headers: Vec<Value> = table.headers.iter().map(|(zh, e)| json!(if en { e } else { zh })).collect();
-    let numeric: Vec<bool> =
-        (0..table.headers.len()).map(|i| table.rows.iter().any(|r| r.get(i).is_some_and(|c| c.is_number()))).collect();
-    let rows: Vec<Value> = table
-        .rows
-        .iter()
-        .map(|r| Value::Array(r.iter().map(|c| json!({"text": c.display(en), "num": c.is_number()})).collect()))
-        .collect();
+/// A table as the page shows it: caption, headers, cells as text in the page's language, numbers marked, and
+/// the links that export the table `export` (with the figures' or the list's `query`) as CSV and XLSX.
+fn table_view(table: &Table, en: bool, title: (&str, &str), export: TableName, query: &str) -> Value {
+    let numeric = |i: usize| table.rows.iter().any(|r| r.get(i).is_some_and(Cell::is_number));
+    let header = |(i, (zh, e)): (usize, &(String, String))| json!({"text": if en { e } else { zh }, "num": numeric(i)});
+    let headers: Vec<Value> = table.headers.iter().enumerate().map(header).collect();
+    let cell = |c: &Cell| json!({"text": c.display(en), "num": c.is_number()});
+    let rows: Vec<Vec<Value>> = table.rows.iter().map(|r| r.iter().map(cell).collect()).collect();
+    let href = |format: &str| format!("/api/v1/stats/uptake/export?table={}&format={format}&{query}", export.as_str());
     json!({
         "caption": if en { title.1 } else { title.0 },
-        "headers": headers.into_iter().zip(numeric).map(|(h, n)| json!({"text": h, "num": n})).collect::<Vec<_>>(),
+        "headers": headers,
         "rows": rows,
-        "export": links,
+        "export": {"csv": href("csv"), "xlsx": href("xlsx")},
     })
 }
 
-/// Basis points as a percentage with two decimals, without the sign: `66.67`.
-fn percent_number(bps: u32) -> String {
-    format!("{}.{:02}", bps / 100, bps % 100)
+/// Basis points as the exports write a percentage, without the sign (`66.67`); `None` without a value.
+fn percent_number(bps: Option<u32>) -> Option<String> {
+    bps.map(|b| Cell::percent(Some(b)).display(false))
 }
 
 /// The applications of a scope, newest first, filtered.

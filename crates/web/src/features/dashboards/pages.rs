@@ -3,15 +3,15 @@
 //! operator's yearly-target form.
 
 use super::figures::{self, DurationsView, Parsed, ShareView, UptakeView, granularity_name};
-use super::tables::{self, TableName};
-use super::{EXPORT_ROWS, applications_in, export_links, percent_number, table_view, watch};
-use crate::http::auth::{Auth, Caller, agency_of, require};
+use super::tables::{self, TableName, h};
+use super::{EXPORT_ROWS, applications_in, percent_number, table_view, watch};
+use crate::http::auth::{AgencyUser, Caller, OperatorUser};
 use crate::http::error::ApiError;
 use crate::http::export::{Cell, Table};
 use crate::http::format::options;
 use crate::http::forms::{Form, see_other};
 use crate::http::lang::Lang;
-use crate::http::page::{Page, PageResult, switch_href};
+use crate::http::page::{Page, PageResult, object, switch_href};
 use crate::http::params::ApplicationListParams;
 use crate::http::state::AppState;
 use axum::Router;
@@ -19,10 +19,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use finmart_domain::{
-    ApplicationState, District, EnterpriseScale, Industry, InstitutionKind, Principal, ProductFamily, Role,
+    ApplicationState, District, EnterpriseScale, Industry, InstitutionKind, Principal, ProductFamily,
 };
 use finmart_store::stats::Scope;
-use finmart_store::{ApplicationFilter, ListCursor, StoreError};
+use finmart_store::{ListCursor, StoreError};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -69,93 +69,37 @@ impl Board {
             Self::Operator => "/admin/dashboard",
         }
     }
-
-    fn check(self, p: &Principal) -> Result<(), ApiError> {
-        match self {
-            Self::Agency => require(p, &[Role::Agency]).and_then(|()| agency_of(p).map(drop)),
-            Self::Operator => require(p, &[Role::Operator]),
-        }
-    }
 }
 
-/// The query string's pairs, the non-empty ones, first value per key.
+/// The query string's pairs, the non-empty ones (trimmed), first value per key.
 fn pairs(raw: Option<&str>) -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
-    for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-        let v = v.trim();
-        if !v.is_empty() {
-            map.entry(k.into_owned()).or_insert_with(|| v.to_owned());
-        }
-    }
-    map
+    let given = Form::of_query(raw).0.into_iter().map(|(k, v)| (k, v.trim().to_owned())).filter(|(_, v)| !v.is_empty());
+    // Collected from the last pair to the first, so that the first value of a key is the one kept.
+    given.rev().collect()
+}
+
+/// A query string of `pairs`.
+fn query<K: AsRef<str>, V: AsRef<str>>(pairs: impl IntoIterator<Item = (K, V)>) -> String {
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
 }
 
 /// The operator's `scope` choice (`agency:3`, `lender:5`; anything else is the market) as the figures'
 /// `agency=` / `lender=` parameter.
-fn scope_param(values: &BTreeMap<String, String>, board: Board) -> Option<(&'static str, String)> {
-    if board != Board::Operator {
-        return None;
-    }
-    let (kind, id) = values.get("scope")?.split_once(':')?;
-    match kind {
-        "agency" => Some(("agency", id.to_owned())),
-        "lender" => Some(("lender", id.to_owned())),
-        _ => None,
-    }
+fn scope_param(values: &BTreeMap<String, String>, board: Board) -> Option<(&'static str, &str)> {
+    let (kind, id) = values.get("scope").filter(|_| board == Board::Operator)?.split_once(':')?;
+    Some((["agency", "lender"].into_iter().find(|k| *k == kind)?, id))
 }
 
-/// The figures' query string from the page's form: the filters as given, and the operator's scope.
+/// The figures' (or the list's) query string from the page's form: the operator's scope, and the filters
+/// `keys` as given.
 fn figures_query(values: &BTreeMap<String, String>, board: Board, keys: &[&str]) -> String {
-    let mut out = form_urlencoded::Serializer::new(String::new());
-    if let Some((k, v)) = scope_param(values, board) {
-        out.append_pair(k, &v);
-    }
-    for key in keys {
-        if let Some(v) = values.get(*key) {
-            out.append_pair(key, v);
-        }
-    }
-    out.finish()
+    let given = keys.iter().filter_map(|k| Some((*k, values.get(*k)?.as_str())));
+    query(scope_param(values, board).into_iter().chain(given))
 }
 
 /// The dashboard's own query (the operator's `scope` as chosen, the filters), to come back to it.
 fn page_query(values: &BTreeMap<String, String>) -> String {
-    let keys = std::iter::once("scope").chain(FIGURE_KEYS);
-    let pairs = keys.filter_map(|k| values.get(k).map(|v| (k, v.as_str())));
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
-}
-
-/// The export's query for the figures shown: the scope (the operator's choice only), the period and
-/// granularity as computed, and the filters.
-fn export_query(p: &Principal, parsed: &Parsed) -> String {
-    let q = &parsed.query;
-    let mut out = form_urlencoded::Serializer::new(String::new());
-    if p.is_operator() {
-        match q.scope {
-            Scope::Agency(id) => {
-                out.append_pair("agency", &id.to_string());
-            }
-            Scope::Institution(id) => {
-                out.append_pair("lender", &id.to_string());
-            }
-            Scope::Market => {}
-        }
-    }
-    out.append_pair("from", &q.from.to_string());
-    out.append_pair("to", &q.to.to_string());
-    out.append_pair("granularity", granularity_name(q.granularity));
-    let f = &q.filter;
-    for (k, v) in [("product", f.product_id), ("institution", f.institution_id)] {
-        if let Some(v) = v {
-            out.append_pair(k, &v.to_string());
-        }
-    }
-    for (k, v) in [("district", &f.district), ("industry", &f.industry), ("scale", &f.scale), ("family", &f.family)] {
-        if let Some(v) = v {
-            out.append_pair(k, v);
-        }
-    }
-    out.finish()
+    query(std::iter::once("scope").chain(FIGURE_KEYS).filter_map(|k| Some((k, values.get(k)?))))
 }
 
 fn option(code: impl ToString, label: &str, label_en: &str) -> Value {
@@ -258,79 +202,53 @@ fn chart_data(view: &UptakeView, lang: Lang) -> String {
             "wan": t("万元", "10k yuan"), "rejections": t("拒绝笔数", "Rejections"),
         },
     });
-    let mut out = String::new();
-    for c in data.to_string().chars() {
-        match c {
-            '<' | '>' | '&' | '\'' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out
+    ['<', '>', '&', '\'']
+        .into_iter()
+        .fold(data.to_string(), |out, c| out.replace(c, &format!("\\u{:04x}", u32::from(c))))
 }
 
-/// One key figure: a name, the value with its unit, and a note.
-fn key_figure(name: (&str, &str), value: String, unit: (&str, &str), note: Option<(String, String)>) -> Value {
-    let (note, note_en) = note.unwrap_or_default();
-    json!({"name": name.0, "name_en": name.1, "value": value, "unit": unit.0, "unit_en": unit.1, "note": note, "note_en": note_en})
-}
-
-fn percent_text(bps: Option<u32>) -> String {
-    bps.map_or_else(|| "—".to_owned(), percent_number)
-}
-
+/// The key figures: each a name, the value with its unit, and a note.
 fn key_figures(v: &UptakeView) -> Vec<Value> {
     let t = &v.totals;
-    let amount = |w: &str| Some((format!("{w} 万元"), format!("{w} × 10k yuan")));
+    let dash = |text: Option<String>| text.unwrap_or_else(|| "—".to_owned());
+    let count =
+        |n: u64, wan: Option<&String>| (n.to_string(), wan.map(|w| (format!("{w} 万元"), format!("{w} × 10k yuan"))));
+    let wan = |w: &String| (w.clone(), None);
     let days = |d: &DurationsView| {
-        let median = d.median_days.clone().unwrap_or_else(|| "—".to_owned());
-        let p90 = d.p90_days.clone().unwrap_or_else(|| "—".to_owned());
-        (
-            median,
-            Some((
-                format!("第90百分位 {p90} 天（{} 笔）", d.count),
-                format!("90th percentile {p90} days ({} loans)", d.count),
-            )),
-        )
+        let p90 = dash(d.p90_days.clone());
+        let note = (
+            format!("第90百分位 {p90} 天（{} 笔）", d.count),
+            format!("90th percentile {p90} days ({} loans)", d.count),
+        );
+        (dash(d.median_days.clone()), Some(note))
     };
-    let (decision, decision_note) = days(&v.to_decision);
-    let (disbursement, disbursement_note) = days(&v.to_disbursement);
     let share = |s: &ShareView| {
-        (
-            percent_text(s.bps),
-            Some((format!("{} / {} 笔放款", s.count, s.of), format!("{} of {} loans", s.count, s.of))),
-        )
+        let note = (format!("{} / {} 笔放款", s.count, s.of), format!("{} of {} loans", s.count, s.of));
+        (dash(percent_number(s.bps)), Some(note))
     };
-    let (first, first_note) = share(&v.first_loans);
-    let (credit, credit_note) = share(&v.credit_loans);
-    vec![
-        key_figure(
-            ("申请", "Applications"),
-            t.applications.to_string(),
-            ("笔", "applications"),
-            amount(&t.applied.wan),
-        ),
-        key_figure(("受理", "Accepted"), t.accepted.to_string(), ("笔", "accepted"), None),
-        key_figure(
-            ("审批通过", "Approved"),
-            t.approved.to_string(),
-            ("笔", "approved"),
-            amount(&t.approved_amount.wan),
-        ),
-        key_figure(("拒绝", "Rejected"), t.rejected.to_string(), ("笔", "rejected"), None),
-        key_figure(("放款", "Disbursed"), t.disbursed.to_string(), ("笔", "loans"), amount(&t.disbursed_amount.wan)),
-        key_figure(("担保金额", "Guaranteed"), t.guaranteed.wan.clone(), ("万元", "× 10k yuan"), None),
-        key_figure(("担保费收入", "Guarantee fees"), t.guarantee_fees.wan.clone(), ("万元", "× 10k yuan"), None),
-        key_figure(("审批通过率", "Approval rate"), percent_text(t.approval_rate_bps), ("%", "%"), None),
-        key_figure(("申请至审批决定（中位数）", "Days to decision (median)"), decision, ("天", "days"), decision_note),
-        key_figure(
-            ("申请至放款（中位数）", "Days to disbursement (median)"),
-            disbursement,
-            ("天", "days"),
-            disbursement_note,
-        ),
-        key_figure(("首贷占比", "First loans"), first, ("%", "%"), first_note),
-        key_figure(("信用贷款占比", "Credit loans"), credit, ("%", "%"), credit_note),
+    [
+        (("申请", "Applications"), count(t.applications, Some(&t.applied.wan)), ("笔", "applications")),
+        (("受理", "Accepted"), count(t.accepted, None), ("笔", "accepted")),
+        (("审批通过", "Approved"), count(t.approved, Some(&t.approved_amount.wan)), ("笔", "approved")),
+        (("拒绝", "Rejected"), count(t.rejected, None), ("笔", "rejected")),
+        (("放款", "Disbursed"), count(t.disbursed, Some(&t.disbursed_amount.wan)), ("笔", "loans")),
+        (("担保金额", "Guaranteed"), wan(&t.guaranteed.wan), ("万元", "× 10k yuan")),
+        (("担保费收入", "Guarantee fees"), wan(&t.guarantee_fees.wan), ("万元", "× 10k yuan")),
+        (("审批通过率", "Approval rate"), (dash(percent_number(t.approval_rate_bps)), None), ("%", "%")),
+        (("申请至审批决定（中位数）", "Days to decision (median)"), days(&v.to_decision), ("天", "days")),
+        (("申请至放款（中位数）", "Days to disbursement (median)"), days(&v.to_disbursement), ("天", "days")),
+        (("首贷占比", "First loans"), share(&v.first_loans), ("%", "%")),
+        (("信用贷款占比", "Credit loans"), share(&v.credit_loans), ("%", "%")),
     ]
+    .into_iter()
+    .map(|(name, (value, note), unit)| {
+        let (note, note_en) = note.unwrap_or_default();
+        json!({
+            "name": name.0, "name_en": name.1, "value": value, "unit": unit.0, "unit_en": unit.1,
+            "note": note, "note_en": note_en,
+        })
+    })
+    .collect()
 }
 
 /// The funnel's table (applications → accepted → approved → disbursed), exported with the key figures.
@@ -339,7 +257,7 @@ fn funnel(v: &UptakeView) -> Table {
     let stage = |zh: &str, en: &str, n: u64| vec![Cell::label(zh, en), Cell::count(n)];
     Table {
         sheet: "漏斗".to_owned(),
-        headers: vec![("阶段".into(), "Stage".into()), ("笔数".into(), "Count".into())],
+        headers: vec![h("阶段", "Stage"), h("笔数", "Count")],
         rows: vec![
             stage("申请", "Applications", t.applications),
             stage("受理", "Accepted", t.accepted),
@@ -349,51 +267,32 @@ fn funnel(v: &UptakeView) -> Table {
     }
 }
 
-/// The link from the dashboard to its applications: the scope, the period and the product.
-fn list_href(values: &BTreeMap<String, String>, board: Board, parsed: &Parsed) -> String {
-    let mut list = form_urlencoded::Serializer::new(String::new());
-    if let Some(scope) = values.get("scope").filter(|_| board == Board::Operator) {
-        list.append_pair("scope", scope);
-    }
-    list.append_pair("from", &parsed.query.from.to_string());
-    list.append_pair("to", &parsed.query.to.to_string());
-    if let Some(product) = parsed.query.filter.product_id {
-        list.append_pair("product", &product.to_string());
-    }
-    format!("{}/applications?{}", board.path(), list.finish())
+/// The link from the dashboard (its form's `values`) to its applications: the operator's scope, the period
+/// and the product.
+fn list_href(values: &BTreeMap<String, String>, board: Board) -> String {
+    let keys = ["scope", "from", "to", "product"].into_iter().filter(|k| *k != "scope" || board == Board::Operator);
+    format!("{}/applications?{}", board.path(), query(keys.filter_map(|k| Some((k, values.get(k)?)))))
 }
 
 /// The charts' sections: what each draws, and its table.
 fn sections(v: &UptakeView, en: bool, query: &str) -> Vec<Value> {
     // (section and chart, what it draws, its table, its title, the table its export links give).
+    let charted = |id: &'static str, chart: &'static str, name: TableName| {
+        (id, chart, tables::uptake(v, name), name.title(), name)
+    };
     let mut parts = vec![
-        ("trend", "trend", tables::uptake(v, TableName::Series), TableName::Series.title(), TableName::Series),
+        charted("trend", "trend", TableName::Series),
         ("funnel", "funnel", funnel(v), ("申请漏斗", "Funnel"), TableName::Totals),
-        (
-            "rejections",
-            "rejections",
-            tables::uptake(v, TableName::Rejections),
-            TableName::Rejections.title(),
-            TableName::Rejections,
-        ),
+        charted("rejections", "rejections", TableName::Rejections),
     ];
-    for name in [
-        TableName::ByProduct,
-        TableName::ByInstitution,
-        TableName::ByDistrict,
-        TableName::ByIndustry,
-        TableName::ByScale,
-        TableName::ByQualification,
-        TableName::ByFamily,
-    ] {
-        parts.push((name.as_str(), "breakdown", tables::uptake(v, name), name.title(), name));
-    }
+    // The breakdowns: the uptake tables after the totals, the series and the rejections.
+    parts.extend(TableName::UPTAKE[3..].iter().map(|&name| charted(name.as_str(), "breakdown", name)));
     parts
         .into_iter()
         .map(|(id, chart, mut table, title, export)| {
             let rows = table.rows.len();
             table.rows.truncate(BREAKDOWN_ROWS);
-            let mut view = table_view(&table, en, title, export_links(export, query));
+            let mut view = table_view(&table, en, title, export, query);
             if rows > BREAKDOWN_ROWS {
                 view["note"] = json!(if en {
                     format!("The first {BREAKDOWN_ROWS} of {rows} rows, largest first; the export holds them all.")
@@ -417,10 +316,7 @@ fn form_error(e: ApiError, page: &Page, context: &mut Map<String, Value>) -> Pag
         return Err(e);
     }
     let message = page.pick(&e.body.message, &e.body.message_en);
-    let text = match &e.body.field {
-        Some(field) => format!("{field}: {message}"),
-        None => message.to_owned(),
-    };
+    let text = e.body.field.as_ref().map_or_else(|| message.to_owned(), |field| format!("{field}: {message}"));
     context.insert("error".into(), text.into());
     Ok(e.status)
 }
@@ -435,24 +331,21 @@ async fn dashboard(
     raw: Option<&str>,
     extra: Option<Map<String, Value>>,
 ) -> PageResult {
-    board.check(principal)?;
     let values = pairs(raw);
-    let query = figures_query(&values, board, &FIGURE_KEYS);
     let mut context = Map::new();
     let mut status = StatusCode::OK;
     let mut early_choices = None;
-    let figures = match figures::parse_query(state, principal, &query).await {
+    let figures = match figures::parse_query(state, principal, &figures_query(&values, board, &FIGURE_KEYS)).await {
+        // The lists to choose from depend on the figures only for the whole market (its products with
+        // figures); otherwise they are read while the figures are computed.
+        Ok(parsed) if parsed.query.scope == Scope::Market => {
+            let view = figures::compute(state, &parsed).await?;
+            Some((parsed, view))
+        }
         Ok(parsed) => {
-            // The lists to choose from depend on the figures only for the whole market (its products with
-            // figures); otherwise they are read while the figures are computed.
-            let view = if parsed.query.scope == Scope::Market {
-                figures::compute(state, &parsed).await?
-            } else {
-                let (view, choices) =
-                    tokio::try_join!(figures::compute(state, &parsed), choices(state, board, Some(&parsed), None))?;
-                early_choices = Some(choices);
-                view
-            };
+            let (view, choices) =
+                tokio::try_join!(figures::compute(state, &parsed), choices(state, board, Some(&parsed), None))?;
+            early_choices = Some(choices);
             Some((parsed, view))
         }
         Err(e) => {
@@ -460,43 +353,37 @@ async fn dashboard(
             None
         }
     };
-    let parsed = figures.as_ref().map(|(p, _)| p);
-    let view = figures.as_ref().map(|(_, v)| v);
     let choices = match early_choices {
         Some(choices) => choices,
-        None => choices(state, board, parsed, view).await?,
+        None => choices(state, board, figures.as_ref().map(|(p, _)| p), figures.as_ref().map(|(_, v)| v)).await?,
     };
-    context.insert("choices".into(), choices);
     let mut form = values.clone();
-    if let Some(p) = parsed {
-        // The form shows the period and granularity the figures cover (the defaults included).
-        form.insert("from".into(), p.query.from.to_string());
-        form.insert("to".into(), p.query.to.to_string());
-        form.insert("granularity".into(), granularity_name(p.query.granularity).into());
-    }
     if let Some((parsed, view)) = &figures {
-        let query = export_query(principal, parsed);
+        let (q, en) = (&parsed.query, page.en());
+        // The form shows the period and granularity the figures cover (the defaults included).
+        form.insert("from".into(), q.from.to_string());
+        form.insert("to".into(), q.to.to_string());
+        form.insert("granularity".into(), granularity_name(q.granularity).into());
+        // The exports' query: the figures' as shown (the period and granularity as computed).
+        let query = figures_query(&form, board, &FIGURE_KEYS);
         let totals = tables::uptake(view, TableName::Totals);
-        context.insert("uptake".into(), serde_json::to_value(view).map_err(|e| ApiError::internal(&e))?);
-        context.insert("data_json".into(), chart_data(view, page.lang).into());
-        context.insert("figures".into(), key_figures(view).into());
-        context.insert(
-            "totals".into(),
-            table_view(&totals, page.en(), TableName::Totals.title(), export_links(TableName::Totals, &query)),
-        );
-        context.insert("sections".into(), sections(view, page.en(), &query).into());
-        context.insert("list_href".into(), list_href(&values, board, parsed).into());
-        context.insert("back_query".into(), page_query(&values).into());
+        context.extend(object(json!({
+            "uptake": view,
+            "data_json": chart_data(view, page.lang),
+            "figures": key_figures(view),
+            "totals": table_view(&totals, en, TableName::Totals.title(), TableName::Totals, &query),
+            "sections": sections(view, en, &query),
+            "list_href": list_href(&form, board),
+            "back_query": page_query(&values),
+            "scope_name": parsed.scope_name,
+        })));
         if board == Board::Operator {
-            let watch = watch::context(state, parsed.query.from, parsed.query.to, page.en()).await?;
-            context.insert("watch".into(), watch);
+            context.insert("watch".into(), watch::context(state, q.from, q.to, en).await?);
         }
-        context.insert("scope_name".into(), parsed.scope_name.clone().into());
     }
-    context.insert("values".into(), serde_json::to_value(&form).unwrap_or_default());
-    context.insert("board".into(), board.name().into());
-    context.insert("action".into(), board.path().into());
-    context.insert("page".into(), "dashboard".into());
+    context.extend(object(json!({
+        "choices": choices, "values": form, "board": board.name(), "action": board.path(), "page": "dashboard",
+    })));
     if let Some(note) = watch::done_note(raw) {
         context.insert("done".into(), note);
     }
@@ -507,26 +394,26 @@ async fn dashboard(
     page.show_with(status, "dashboard.html", context)
 }
 
-async fn agency_dashboard(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
+async fn agency_dashboard(AgencyUser(p, _): AgencyUser, State(state): State<AppState>, page: Page) -> PageResult {
     dashboard(&state, Board::Agency, &p, &page, page.query(), None).await
 }
 
-async fn admin_dashboard(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
+async fn admin_dashboard(OperatorUser(p, _): OperatorUser, State(state): State<AppState>, page: Page) -> PageResult {
     dashboard(&state, Board::Operator, &p, &page, page.query(), None).await
 }
 
 /// `POST /admin/dashboard/target`: the operator sets a year's target (loans and amount in 万元); back to the
 /// dashboard with a note, or the dashboard again with the reasons beside the fields (400).
 async fn target_submit(
+    OperatorUser(principal, _): OperatorUser,
     State(state): State<AppState>,
-    Auth(principal): Auth,
     caller: Caller,
     page: Page,
     form: Form,
 ) -> PageResult {
-    require(&principal, &[Role::Operator])?;
     let back = watch::back_query(form.field("back"));
     let errors = match watch::parse_target(&form) {
+        Err(errors) => errors,
         Ok((year, loans, amount)) => {
             match state.store.set_uptake_target(year, loans, amount, &caller.audit(&principal, "target.set")).await {
                 Ok(_) => {
@@ -537,83 +424,61 @@ async fn target_submit(
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(errors) => errors,
     };
     // The dashboard the form came from, again (its language switch leads to the dashboard, not the post).
     let raw = (!back.is_empty()).then_some(back.as_str());
-    let mut extra = Map::new();
-    extra.insert(
-        "target_form".into(),
-        json!({
+    let extra = object(json!({
+        "target_form": {
             "year": form.field("year"), "loans": form.field("loans"), "amount": form.field("amount"),
             "errors": page.field_messages(&errors),
-        }),
-    );
-    extra.insert("switch_href".into(), switch_href(Board::Operator.path(), raw, page.lang).into());
+        },
+        "switch_href": switch_href(Board::Operator.path(), raw, page.lang),
+    }));
     dashboard(&state, Board::Operator, &principal, &page, raw, Some(extra)).await
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // The underlying applications
 
-/// The list filter from the query's list keys and the page's cursor (other keys are ignored).
-fn list_filter(values: &BTreeMap<String, String>, limit: u64) -> Result<ApplicationFilter, ApiError> {
-    let value = |key: &str| values.get(key).cloned();
-    let params = ApplicationListParams {
-        state: value("state"),
-        product: value("product"),
-        from: value("from"),
-        to: value("to"),
-        after: value("after"),
-        ..ApplicationListParams::default()
-    };
-    let mut filter = params.filter()?;
-    filter.limit = limit;
-    Ok(filter)
-}
-
 async fn applications_page(state: &AppState, board: Board, principal: &Principal, page: &Page) -> PageResult {
-    board.check(principal)?;
     let values = pairs(page.query());
     let mut context = Map::new();
     let mut status = StatusCode::OK;
-    let scope_query = figures_query(&values, board, &[]);
     let listed = async {
-        let parsed = figures::parse_query(state, principal, &scope_query).await?;
-        let filter = list_filter(&values, PAGE_ROWS)?;
+        let parsed = figures::parse_query(state, principal, &figures_query(&values, board, &[])).await?;
+        // The list's filters and the page's cursor (other keys are ignored).
+        let value = |key: &str| values.get(key).cloned();
+        let list = ApplicationListParams {
+            state: value("state"),
+            product: value("product"),
+            from: value("from"),
+            to: value("to"),
+            after: value("after"),
+            ..ApplicationListParams::default()
+        };
+        let mut filter = list.filter()?;
+        filter.limit = PAGE_ROWS;
         let apps = applications_in(state, parsed.query.scope, &filter).await?;
         Ok::<_, ApiError>((parsed, apps))
     }
     .await;
     let parsed = match listed {
         Ok((parsed, apps)) => {
-            let table = tables::applications(&apps);
-            let mut export = form_urlencoded::Serializer::new(String::new());
-            if let Some((k, v)) = scope_param(&values, board) {
-                export.append_pair(k, &v);
-            }
-            for key in LIST_KEYS {
-                if let Some(v) = values.get(key) {
-                    export.append_pair(key, v);
-                }
-            }
-            let links = export_links(TableName::Applications, &export.finish());
-            context.insert("table".into(), table_view(&table, page.en(), TableName::Applications.title(), links));
-            context.insert("count".into(), apps.len().into());
-            context.insert("paged".into(), values.contains_key("after").into());
-            let first = values.iter().filter(|(k, _)| k.as_str() != "after");
-            context.insert(
-                "first_query".into(),
-                form_urlencoded::Serializer::new(String::new()).extend_pairs(first).finish().into(),
-            );
+            let (name, export) = (TableName::Applications, figures_query(&values, board, &LIST_KEYS));
+            let table = table_view(&tables::applications(&apps), page.en(), name.title(), name, &export);
+            context.extend(object(json!({
+                "table": table,
+                "count": apps.len(),
+                "paged": values.contains_key("after"),
+                "first_query": query(values.iter().filter(|(k, _)| k.as_str() != "after")),
+                "scope_name": parsed.scope_name,
+            })));
             if let Some(last) = apps.last().filter(|_| apps.len() as u64 >= PAGE_ROWS) {
                 // The next page: the same filters, after this page's last row.
                 let mut next = values.clone();
                 next.insert("after".into(), ListCursor::after(last).to_string());
-                let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(&next).finish();
-                context.insert("next_href".into(), format!("{}/applications?{query}", board.path()).into());
+                context.insert("next_href".into(), format!("{}/applications?{}", board.path(), query(&next)).into());
             }
-            context.insert("scope_name".into(), parsed.scope_name.clone().into());
             Some(parsed)
         }
         Err(e) => {
@@ -621,22 +486,19 @@ async fn applications_page(state: &AppState, board: Board, principal: &Principal
             None
         }
     };
-    context.insert("choices".into(), choices(state, board, parsed.as_ref(), None).await?);
-    context.insert("values".into(), serde_json::to_value(&values).unwrap_or_default());
-    context.insert("board".into(), board.name().into());
-    context.insert("action".into(), format!("{}/applications", board.path()).into());
-    context.insert("dashboard".into(), board.path().into());
-    context.insert("page".into(), "dashboard".into());
-    context.insert("page_rows".into(), PAGE_ROWS.into());
-    context.insert("export_rows".into(), EXPORT_ROWS.into());
+    let choices = choices(state, board, parsed.as_ref(), None).await?;
+    context.extend(object(json!({
+        "choices": choices, "values": values, "board": board.name(), "action": format!("{}/applications", board.path()),
+        "dashboard": board.path(), "page": "dashboard", "page_rows": PAGE_ROWS, "export_rows": EXPORT_ROWS,
+    })));
     page.show_with(status, "dashboard_applications.html", context)
 }
 
-async fn agency_applications(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
+async fn agency_applications(AgencyUser(p, _): AgencyUser, State(state): State<AppState>, page: Page) -> PageResult {
     applications_page(&state, Board::Agency, &p, &page).await
 }
 
-async fn admin_applications(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
+async fn admin_applications(OperatorUser(p, _): OperatorUser, State(state): State<AppState>, page: Page) -> PageResult {
     applications_page(&state, Board::Operator, &p, &page).await
 }
 
@@ -735,7 +597,8 @@ mod tests {
                         &tables::uptake(&v, TableName::Totals),
                         lang.is_en(),
                         ("关键指标", "Key figures"),
-                        export_links(TableName::Totals, query),
+                        TableName::Totals,
+                        query,
                     ),
                 ),
                 ("sections", sections(&v, lang.is_en(), query).into()),

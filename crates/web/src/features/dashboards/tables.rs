@@ -44,81 +44,58 @@ impl TableName {
         Self::ByFamily,
     ];
 
-    /// The `table=` value.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
+    /// The operator's market-watch tables.
+    pub const WATCH: [Self; 4] = [Self::Searches, Self::Unmet, Self::Breaches, Self::Stale];
+
+    /// The `table=` value, and the table's title (and sheet name) in Chinese and English.
+    fn names(self) -> (&'static str, &'static str, &'static str) {
         match self {
-            Self::Totals => "totals",
-            Self::Series => "series",
-            Self::Rejections => "rejections",
-            Self::ByProduct => "by_product",
-            Self::ByInstitution => "by_institution",
-            Self::ByDistrict => "by_district",
-            Self::ByIndustry => "by_industry",
-            Self::ByScale => "by_scale",
-            Self::ByQualification => "by_qualification",
-            Self::ByFamily => "by_family",
-            Self::Applications => "applications",
-            Self::Searches => "searches",
-            Self::Unmet => "unmet",
-            Self::Breaches => "breaches",
-            Self::Stale => "stale",
+            Self::Totals => ("totals", "关键指标", "Key figures"),
+            Self::Series => ("series", "趋势", "Trend"),
+            Self::Rejections => ("rejections", "拒绝原因", "Rejections by reason"),
+            Self::ByProduct => ("by_product", "按产品", "By product"),
+            Self::ByInstitution => ("by_institution", "按金融机构", "By lender"),
+            Self::ByDistrict => ("by_district", "按区域", "By district"),
+            Self::ByIndustry => ("by_industry", "按行业", "By industry"),
+            Self::ByScale => ("by_scale", "按企业规模", "By enterprise scale"),
+            Self::ByQualification => ("by_qualification", "按企业资质", "By qualification"),
+            Self::ByFamily => ("by_family", "按产品类别", "By product family"),
+            Self::Applications => ("applications", "申请明细", "Applications"),
+            Self::Searches => ("searches", "热门检索词", "Most searched words"),
+            Self::Unmet => ("unmet", "无结果的检索", "Searches that found nothing"),
+            Self::Breaches => ("breaches", "响应时限执行情况", "Response-deadline breaches"),
+            Self::Stale => ("stale", "长期未更新的产品", "Stale listings"),
         }
     }
 
-    /// The operator's market-watch tables.
-    pub const WATCH: [Self; 4] = [Self::Searches, Self::Unmet, Self::Breaches, Self::Stale];
+    /// The `table=` value.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        self.names().0
+    }
+
+    /// The table's title (and sheet name), Chinese and English.
+    #[must_use]
+    pub fn title(self) -> (&'static str, &'static str) {
+        let (_, zh, en) = self.names();
+        (zh, en)
+    }
 
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
         Self::UPTAKE.into_iter().chain([Self::Applications]).chain(Self::WATCH).find(|t| t.as_str() == text.trim())
     }
 
-    /// The table's title (and sheet name), Chinese and English.
-    #[must_use]
-    pub fn title(self) -> (&'static str, &'static str) {
-        match self {
-            Self::Totals => ("关键指标", "Key figures"),
-            Self::Series => ("趋势", "Trend"),
-            Self::Rejections => ("拒绝原因", "Rejections by reason"),
-            Self::ByProduct => ("按产品", "By product"),
-            Self::ByInstitution => ("按金融机构", "By lender"),
-            Self::ByDistrict => ("按区域", "By district"),
-            Self::ByIndustry => ("按行业", "By industry"),
-            Self::ByScale => ("按企业规模", "By enterprise scale"),
-            Self::ByQualification => ("按企业资质", "By qualification"),
-            Self::ByFamily => ("按产品类别", "By product family"),
-            Self::Applications => ("申请明细", "Applications"),
-            Self::Searches => ("热门检索词", "Most searched words"),
-            Self::Unmet => ("无结果的检索", "Searches that found nothing"),
-            Self::Breaches => ("响应时限执行情况", "Response-deadline breaches"),
-            Self::Stale => ("长期未更新的产品", "Stale listings"),
-        }
-    }
-
-    /// What a breakdown's first column names, Chinese and English.
-    fn dimension(self) -> (&'static str, &'static str) {
-        match self {
-            Self::ByProduct => ("产品", "Product"),
-            Self::ByInstitution => ("金融机构", "Lender"),
-            Self::ByDistrict => ("区域", "District"),
-            Self::ByIndustry => ("行业", "Industry"),
-            Self::ByScale => ("企业规模", "Scale"),
-            Self::ByQualification => ("企业资质", "Qualification"),
-            Self::ByFamily => ("产品类别", "Product family"),
-            _ => ("项目", "Item"),
-        }
-    }
-
-    fn breakdown(self, view: &UptakeView) -> Option<&[BreakdownRow]> {
+    /// A breakdown's rows, and what its first column names (Chinese and English).
+    fn breakdown(self, view: &UptakeView) -> Option<(&[BreakdownRow], &'static str, &'static str)> {
         Some(match self {
-            Self::ByProduct => &view.by_product,
-            Self::ByInstitution => &view.by_institution,
-            Self::ByDistrict => &view.by_district,
-            Self::ByIndustry => &view.by_industry,
-            Self::ByScale => &view.by_scale,
-            Self::ByQualification => &view.by_qualification,
-            Self::ByFamily => &view.by_family,
+            Self::ByProduct => (&view.by_product, "产品", "Product"),
+            Self::ByInstitution => (&view.by_institution, "金融机构", "Lender"),
+            Self::ByDistrict => (&view.by_district, "区域", "District"),
+            Self::ByIndustry => (&view.by_industry, "行业", "Industry"),
+            Self::ByScale => (&view.by_scale, "企业规模", "Scale"),
+            Self::ByQualification => (&view.by_qualification, "企业资质", "Qualification"),
+            Self::ByFamily => (&view.by_family, "产品类别", "Product family"),
             _ => return None,
         })
     }
@@ -165,20 +142,9 @@ fn count_cells(c: &CountsView) -> Vec<Cell> {
 }
 
 fn with_counts(first: (String, String), rows: Vec<(Cell, &CountsView)>, sheet: &str) -> Table {
-    let mut headers = vec![first];
-    headers.extend(count_headers());
-    Table {
-        sheet: sheet.to_owned(),
-        headers,
-        rows: rows
-            .into_iter()
-            .map(|(cell, counts)| {
-                let mut row = vec![cell];
-                row.extend(count_cells(counts));
-                row
-            })
-            .collect(),
-    }
+    let headers = std::iter::once(first).chain(count_headers()).collect();
+    let rows = rows.into_iter().map(|(cell, counts)| std::iter::once(cell).chain(count_cells(counts)).collect());
+    Table { sheet: sheet.to_owned(), headers, rows: rows.collect() }
 }
 
 /// One line of the key figures: name, value, unit.
@@ -191,24 +157,19 @@ const WAN: (&str, &str) = ("万元", "10k yuan");
 const PERCENT: (&str, &str) = ("%", "%");
 const DAYS: (&str, &str) = ("天", "days");
 
-fn durations(rows: &mut Vec<Vec<Cell>>, what: (&str, &str), d: &DurationsView) {
-    rows.push(figure(
-        &format!("{}天数中位数", what.0),
-        &format!("Median days {}", what.1),
-        Cell::decimal(d.median_days.as_deref(), 1),
-        DAYS,
-    ));
-    rows.push(figure(
-        &format!("{}天数第90百分位", what.0),
-        &format!("90th percentile days {}", what.1),
-        Cell::decimal(d.p90_days.as_deref(), 1),
-        DAYS,
-    ));
+fn durations(what: (&str, &str), d: &DurationsView) -> [Vec<Cell>; 2] {
+    let (median, p90) = (Cell::decimal(d.median_days.as_deref(), 1), Cell::decimal(d.p90_days.as_deref(), 1));
+    [
+        figure(&format!("{}天数中位数", what.0), &format!("Median days {}", what.1), median, DAYS),
+        figure(&format!("{}天数第90百分位", what.0), &format!("90th percentile days {}", what.1), p90, DAYS),
+    ]
 }
 
-fn share(rows: &mut Vec<Vec<Cell>>, what: (&str, &str), s: &ShareView) {
-    rows.push(figure(&format!("{}笔数", what.0), what.1, Cell::count(s.count), COUNT));
-    rows.push(figure(&format!("{}占比", what.0), &format!("{} share", what.1), Cell::percent(s.bps), PERCENT));
+fn share(what: (&str, &str), s: &ShareView) -> [Vec<Cell>; 2] {
+    [
+        figure(&format!("{}笔数", what.0), what.1, Cell::count(s.count), COUNT),
+        figure(&format!("{}占比", what.0), &format!("{} share", what.1), Cell::percent(s.bps), PERCENT),
+    ]
 }
 
 fn totals(view: &UptakeView) -> Table {
@@ -227,10 +188,10 @@ fn totals(view: &UptakeView) -> Table {
         figure("担保费收入", "Guarantee fees earned", Cell::wan(t.guarantee_fees.fen), WAN),
         figure("审批通过率", "Approval rate", Cell::percent(t.approval_rate_bps), PERCENT),
     ];
-    durations(&mut rows, ("申请至审批决定", "to decision"), &view.to_decision);
-    durations(&mut rows, ("申请至放款", "to disbursement"), &view.to_disbursement);
-    share(&mut rows, ("首贷", "First loans"), &view.first_loans);
-    share(&mut rows, ("信用贷款", "Credit loans"), &view.credit_loans);
+    rows.extend(durations(("申请至审批决定", "to decision"), &view.to_decision));
+    rows.extend(durations(("申请至放款", "to disbursement"), &view.to_disbursement));
+    rows.extend(share(("首贷", "First loans"), &view.first_loans));
+    rows.extend(share(("信用贷款", "Credit loans"), &view.credit_loans));
     Table {
         sheet: "关键指标".to_owned(),
         headers: vec![h("指标", "Figure"), h("数值", "Value"), h("单位", "Unit")],
@@ -243,8 +204,7 @@ fn totals(view: &UptakeView) -> Table {
 #[must_use]
 pub(super) fn uptake(view: &UptakeView, name: TableName) -> Table {
     let sheet = name.title().0;
-    if let Some(rows) = name.breakdown(view) {
-        let (zh, en) = name.dimension();
+    if let Some((rows, zh, en)) = name.breakdown(view) {
         let rows = rows.iter().map(|r| (Cell::label(&r.label, &r.label_en), &r.counts)).collect();
         return with_counts(h(zh, en), rows, sheet);
     }

@@ -4,7 +4,7 @@
 //! figures, whatever scope the uptake figures above them show.
 
 use super::tables::{TableName, h};
-use super::{export_links, percent_number, table_view};
+use super::{percent_number, table_view};
 use crate::http::error::ApiError;
 use crate::http::export::{Cell, Table};
 use crate::http::format::wan;
@@ -34,7 +34,6 @@ fn queries(rows: &[QueryCount], name: TableName) -> Table {
 }
 
 fn progress(p: &TargetProgress) -> Value {
-    let pct = |bps: Option<u32>| bps.map(percent_number);
     json!({
         "year": p.year,
         "set": p.target.is_some(),
@@ -42,8 +41,8 @@ fn progress(p: &TargetProgress) -> Value {
         "amount_target_wan": p.target.as_ref().map(|t| wan(t.amount_fen)),
         "loans": p.loans,
         "amount_wan": wan(p.amount_fen),
-        "loans_pct": pct(p.loans_progress_bps),
-        "amount_pct": pct(p.amount_progress_bps),
+        "loans_pct": percent_number(p.loans_progress_bps),
+        "amount_pct": percent_number(p.amount_progress_bps),
         "loans_bar": p.loans_progress_bps.map(|b| b.min(10_000) / 100),
         "amount_bar": p.amount_progress_bps.map(|b| b.min(10_000) / 100),
     })
@@ -135,22 +134,18 @@ pub(super) async fn context(state: &AppState, from: NaiveDate, to: NaiveDate, en
     let breaches = store.response_breaches(from, to, Utc::now()).await?;
     let cost = store.financing_cost(from, to).await?;
     let target = store.uptake_target(to.year()).await?;
-
-    let breach_table = breaches_table(&breaches);
-    let stale_table = stale_table(&stale, STALE_SHOWN);
     let query = format!("from={from}&to={to}");
-    let cost_text = cost.average_bps.map(percent_number);
-    let year = to.year();
-    let form = target_form(year, &target);
-    let view = |table: &Table, name: TableName| table_view(table, en, name.title(), export_links(name, &query));
+    let view = |table: &Table, name: TableName| table_view(table, en, name.title(), name, &query);
     Ok(json!({
         "target": progress(&target),
-        "target_form": form,
-        "cost": {"loans": cost.loans, "amount_wan": wan(cost.amount_fen), "average_pct": cost_text},
-        "breaches": view(&breach_table, TableName::Breaches),
+        "target_form": target_form(to.year(), &target),
+        "cost": {
+            "loans": cost.loans, "amount_wan": wan(cost.amount_fen), "average_pct": percent_number(cost.average_bps),
+        },
+        "breaches": view(&breaches_table(&breaches), TableName::Breaches),
         "stale_total": stale.total,
         "stale_before": stale.updated_before.to_string(),
-        "stale": view(&stale_table, TableName::Stale),
+        "stale": view(&stale_table(&stale, STALE_SHOWN), TableName::Stale),
         "searches": demand.searches,
         "no_result_searches": demand.no_result_searches,
         "top": view(&queries(&demand.top, TableName::Searches), TableName::Searches),
@@ -191,27 +186,16 @@ pub(super) fn parse_target(form: &Form) -> Result<(i32, u64, Fen), FieldErrors> 
         .parse::<i32>()
         .map_err(|_| errors.push("year", ValueError::NotANumber(form.field("year").chars().take(20).collect())))
         .ok();
-    let loans_text = form.field("loans").trim();
-    let loans = loans_text
-        .parse::<u64>()
-        .map_err(|_| {
-            errors.push(
-                "loans",
-                if loans_text.is_empty() {
-                    ValueError::Empty
-                } else {
-                    ValueError::Invalid("应为非负整数".to_owned())
-                },
-            )
-        })
-        .ok();
-    let amount_text = form.field("amount").trim();
-    let amount = if amount_text.is_empty() {
-        errors.push("amount", ValueError::Empty);
-        None
-    } else {
-        amount_of(&Value::String(format!("{amount_text}万"))).map_err(|e| errors.push("amount", e)).ok()
+    let loans = match form.field("loans").trim() {
+        "" => Err(ValueError::Empty),
+        text => text.parse::<u64>().map_err(|_| ValueError::Invalid("应为非负整数".to_owned())),
     };
+    let loans = loans.map_err(|e| errors.push("loans", e)).ok();
+    let amount = match form.field("amount").trim() {
+        "" => Err(ValueError::Empty),
+        text => amount_of(&Value::String(format!("{text}万"))),
+    };
+    let amount = amount.map_err(|e| errors.push("amount", e)).ok();
     match (year, loans, amount) {
         (Some(y), Some(l), Some(a)) if errors.is_empty() => Ok((y, l, a)),
         _ => Err(errors),

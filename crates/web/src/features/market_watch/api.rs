@@ -3,14 +3,14 @@
 use super::{
     FinancingCostView, ResponseBreachesView, SearchDemandView, StaleListingsView, TargetBody, TargetProgressView,
 };
-use crate::http::auth::{Auth, Caller, require};
+use crate::http::auth::{Caller, OperatorUser};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{FromSegment, Json, Query, Segment};
 use crate::http::params::field_error;
 use crate::http::state::{AppState, today};
 use axum::extract::State;
 use chrono::{Datelike, Days, NaiveDate, Utc};
-use finmart_domain::{Fen, Principal, Role, ValueError};
+use finmart_domain::{Fen, ValueError};
 use finmart_store::market_watch::TARGET_YEARS;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -45,22 +45,6 @@ fn date(field: &str, v: &str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| bad(field, "应为 YYYY-MM-DD 格式的日期（上海时间）"))
 }
 
-/// `from` and `to` (Shanghai days, both included): `to` defaults to today, `from` to 30 days before it.
-fn period(from: Option<&str>, to: Option<&str>) -> Result<(NaiveDate, NaiveDate), ApiError> {
-    let to = to.map(|v| date("to", v)).transpose()?.unwrap_or_else(today);
-    let from = match from {
-        Some(v) => date("from", v)?,
-        None => to.checked_sub_days(Days::new(DEFAULT_DAYS - 1)).unwrap_or(to),
-    };
-    if from > to {
-        return Err(bad("from", "开始日期不能晚于结束日期"));
-    }
-    if u64::try_from((to - from).num_days()).unwrap_or(u64::MAX) >= MAX_DAYS {
-        return Err(bad("from", "统计区间最长 10 年"));
-    }
-    Ok((from, to))
-}
-
 fn year(field: &str, v: &str) -> Result<i32, ApiError> {
     v.trim()
         .parse::<i32>()
@@ -93,8 +77,20 @@ struct PeriodParams {
 }
 
 impl PeriodParams {
+    /// `from` and `to` (Shanghai days, both included): `to` defaults to today, `from` to 30 days before it.
     fn period(&self) -> Result<(NaiveDate, NaiveDate), ApiError> {
-        period(self.from.as_deref(), self.to.as_deref())
+        let to = self.to.as_deref().map(|v| date("to", v)).transpose()?.unwrap_or_else(today);
+        let from = match self.from.as_deref() {
+            Some(v) => date("from", v)?,
+            None => to.checked_sub_days(Days::new(DEFAULT_DAYS - 1)).unwrap_or(to),
+        };
+        if from > to {
+            return Err(bad("from", "开始日期不能晚于结束日期"));
+        }
+        if u64::try_from((to - from).num_days()).unwrap_or(u64::MAX) >= MAX_DAYS {
+            return Err(bad("from", "统计区间最长 10 年"));
+        }
+        Ok((from, to))
     }
 }
 
@@ -115,7 +111,7 @@ struct SearchesParams {
 impl SearchesParams {
     /// The period and the length of the lists.
     fn read(&self) -> Result<(NaiveDate, NaiveDate, u64), ApiError> {
-        let (from, to) = period(self.from.as_deref(), self.to.as_deref())?;
+        let (from, to) = PeriodParams { from: self.from.clone(), to: self.to.clone() }.period()?;
         let limit = match self.limit.as_deref() {
             Some(v) => v
                 .trim()
@@ -146,13 +142,8 @@ struct TargetParams {
 
 impl TargetParams {
     fn year(&self) -> Result<i32, ApiError> {
-        Ok(self.year.as_deref().map(|v| year("year", v)).transpose()?.unwrap_or_else(|| today().year()))
+        self.year.as_deref().map_or_else(|| Ok(today().year()), |v| year("year", v))
     }
-}
-
-/// The operator, or 403.
-fn operator(p: &Principal) -> Result<(), ApiError> {
-    require(p, &[Role::Operator])
 }
 
 /// Unmet demand: the most searched words (with how many of their searches found nothing) and the queries
@@ -170,11 +161,10 @@ fn operator(p: &Principal) -> Result<(), ApiError> {
     tag = "stats"
 )]
 async fn searches(
+    _: OperatorUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     Query(params): Query<SearchesParams>,
 ) -> Result<axum::Json<SearchDemandView>, ApiError> {
-    operator(&p)?;
     let (from, to, limit) = params.read()?;
     Ok(axum::Json(SearchDemandView::from(&state.store.search_demand(from, to, limit).await?)))
 }
@@ -192,11 +182,10 @@ async fn searches(
     tag = "stats"
 )]
 async fn stale(
+    _: OperatorUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     Query(NoParams {}): Query<NoParams>,
 ) -> Result<axum::Json<StaleListingsView>, ApiError> {
-    operator(&p)?;
     Ok(axum::Json(StaleListingsView::from(&state.store.stale_listings(today()).await?)))
 }
 
@@ -215,11 +204,10 @@ async fn stale(
     tag = "stats"
 )]
 async fn response_breaches(
+    _: OperatorUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     Query(params): Query<PeriodParams>,
 ) -> Result<axum::Json<ResponseBreachesView>, ApiError> {
-    operator(&p)?;
     let (from, to) = params.period()?;
     Ok(axum::Json(ResponseBreachesView::from(&state.store.response_breaches(from, to, Utc::now()).await?)))
 }
@@ -239,11 +227,10 @@ async fn response_breaches(
     tag = "stats"
 )]
 async fn cost(
+    _: OperatorUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     Query(params): Query<PeriodParams>,
 ) -> Result<axum::Json<FinancingCostView>, ApiError> {
-    operator(&p)?;
     let (from, to) = params.period()?;
     Ok(axum::Json(FinancingCostView::from(&state.store.financing_cost(from, to).await?)))
 }
@@ -262,13 +249,11 @@ async fn cost(
     tag = "stats"
 )]
 async fn targets(
+    _: OperatorUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     Query(params): Query<TargetParams>,
 ) -> Result<axum::Json<TargetProgressView>, ApiError> {
-    operator(&p)?;
-    let year = params.year()?;
-    Ok(axum::Json(TargetProgressView::from(&state.store.uptake_target(year).await?)))
+    Ok(axum::Json(TargetProgressView::from(&state.store.uptake_target(params.year()?).await?)))
 }
 
 /// Sets (or replaces) a year's target of loans facilitated: a count and an amount in fen. Audited as
@@ -286,13 +271,12 @@ async fn targets(
     tag = "stats"
 )]
 async fn set_target(
+    OperatorUser(p, _): OperatorUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Segment(TargetYear(year)): Segment<TargetYear>,
     Json(body): Json<TargetBody>,
 ) -> Result<axum::Json<TargetProgressView>, ApiError> {
-    operator(&p)?;
     let amount = Fen::from_fen(body.amount).map_err(|e| ApiError::invalid("amount", &e))?;
     let event = caller.audit(&p, "target.set");
     Ok(axum::Json(TargetProgressView::from(&state.store.set_uptake_target(year, body.loans, amount, &event).await?)))

@@ -4,7 +4,7 @@ use super::{MatchBody, MatchResponse, validate};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::Json;
-use crate::http::params::limit;
+use crate::http::params::{field_error, limit};
 use crate::http::state::AppState;
 use axum::extract::State;
 use finmart_domain::ValueError;
@@ -41,18 +41,11 @@ async fn match_need(
         (Some(profile), None) => profile,
         (None, Some(id)) => {
             // A stored profile is its firm's own: only the firm's users may match with it by id.
-            let principal = caller.principal.as_ref().ok_or_else(ApiError::unauthenticated)?;
-            if principal.enterprise() != Some(id) {
-                return Err(ApiError::not_found("企业画像", "profile"));
-            }
-            state.store.enterprise(id).await?.ok_or_else(|| ApiError::not_found("企业画像", "profile"))?.profile
+            let own = caller.principal.as_ref().ok_or_else(ApiError::unauthenticated)?.enterprise() == Some(id);
+            let stored = if own { state.store.enterprise(id).await? } else { None };
+            stored.ok_or_else(|| ApiError::not_found("企业画像", "profile"))?.profile
         }
-        _ => {
-            return Err(ApiError::invalid(
-                "profile",
-                &ValueError::Invalid("请提供 profile 或 profile_id 之一".to_owned()),
-            ));
-        }
+        _ => return Err(field_error("profile", ValueError::Invalid("请提供 profile 或 profile_id 之一".to_owned()))),
     };
     validate(&profile, &body.need)?;
     let outcome = state.match_need(profile, body.need, limit).await?;

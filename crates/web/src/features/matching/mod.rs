@@ -3,6 +3,7 @@
 
 mod api;
 mod pages;
+mod score;
 
 use crate::http::Feature;
 use crate::http::error::ApiError;
@@ -10,7 +11,7 @@ use crate::http::format::Label;
 use crate::http::state::today;
 use crate::http::views::{ProductSummary, QuoteView};
 use crate::template;
-use finmart_domain::{EnterpriseProfile, FieldErrors, FinancingNeed};
+use finmart_domain::{EnterpriseProfile, FieldError, FieldErrors, FinancingNeed};
 use finmart_matching::{Components, Finding, MatchOutcome, Outcome, Ranked, ReasonCount, Weights};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -50,18 +51,9 @@ pub struct MatchBody {
 /// 400 listing every bad field.
 fn validate(profile: &EnterpriseProfile, need: &FinancingNeed) -> Result<(), ApiError> {
     let mut errors = FieldErrors::default();
-    let name = |section: &str, field: String| format!("{section}.{field}");
-    if let Err(e) = profile.validate(today()) {
-        errors.0.extend(e.0.into_iter().map(|mut f| {
-            f.field = name("profile", f.field);
-            f
-        }));
-    }
-    if let Err(e) = need.validate() {
-        errors.0.extend(e.0.into_iter().map(|mut f| {
-            f.field = name("need", f.field);
-            f
-        }));
+    for (section, checked) in [("profile", profile.validate(today())), ("need", need.validate())] {
+        let bad = checked.err().map_or_else(Vec::new, |e| e.0);
+        errors.0.extend(bad.into_iter().map(|f| FieldError { field: format!("{section}.{}", f.field), ..f }));
     }
     if errors.is_empty() { Ok(()) } else { Err(errors.into()) }
 }

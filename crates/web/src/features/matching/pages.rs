@@ -3,10 +3,11 @@
 //! the form in the browser. Every bad field is reported next to its input in Chinese (English under
 //! `?lang=en`), and the page answers 400.
 
+use super::score::{component_rows, tenths};
 use super::{MatchItem, MatchResponse};
 use crate::http::format::{money, percent};
 use crate::http::forms::errors_view;
-use crate::http::page::{Page, PageResult};
+use crate::http::page::{Page, PageResult, object};
 use crate::http::params::DEFAULT_LIMIT;
 use crate::http::profile_form::{self as form, choices};
 use crate::http::state::{AppState, today};
@@ -26,55 +27,28 @@ pub(super) fn router() -> Router<AppState> {
 /// How many products of the secondary lists (near misses, needs info, ineligible) the page shows.
 const SHOWN: usize = 10;
 
-/// The score components in display order: key, label, English label, what raises it, in both languages.
-const COMPONENTS: &[(&str, &str, &str, &str, &str)] = &[
-    (
-        "cost",
-        "综合成本",
-        "Cost",
-        "年化综合成本越低分越高（0% 满分，15% 及以上 0 分）",
-        "Lower effective annual cost scores higher",
-    ),
+/// What raises each score component, in both languages.
+const HINTS: &[(&str, &str, &str)] = &[
+    ("cost", "年化综合成本越低分越高（0% 满分，15% 及以上 0 分）", "Lower effective annual cost scores higher"),
     (
         "fit",
-        "额度期限匹配",
-        "Fit",
         "金额、期限越接近产品范围的中部越高，还款方式符合偏好加分",
         "Amount and term near the middle of the product's ranges; preferred repayment",
     ),
-    (
-        "speed",
-        "审批速度",
-        "Speed",
-        "审批越快分越高，全程线上办理加分",
-        "Faster decisions score higher; fully online adds a little",
-    ),
-    (
-        "collateral",
-        "担保负担",
-        "Collateral",
-        "无需抵押担保满分，房产抵押最低",
-        "No collateral scores highest, a property mortgage lowest",
-    ),
-    (
-        "policy",
-        "政策支持",
-        "Policy",
-        "贵企业可享受的贴息、担保费补贴、风险补偿",
-        "Subsidies and risk compensation you would receive",
-    ),
-    (
-        "relevance",
-        "用途相关度",
-        "Relevance",
-        "产品介绍与所填资金用途的相关程度",
-        "How well the product's text matches your stated purpose",
-    ),
+    ("speed", "审批越快分越高，全程线上办理加分", "Faster decisions score higher; fully online adds a little"),
+    ("collateral", "无需抵押担保满分，房产抵押最低", "No collateral scores highest, a property mortgage lowest"),
+    ("policy", "贵企业可享受的贴息、担保费补贴、风险补偿", "Subsidies and risk compensation you would receive"),
+    ("relevance", "产品介绍与所填资金用途的相关程度", "How well the product's text matches your stated purpose"),
 ];
 
-/// `747` tenths as `74.7`.
-fn tenths(n: u64) -> String {
-    format!("{}.{}", n / 10, n % 10)
+/// The score components' rows with what raises each (`hint`, `hint_en`) and the fields `more` gives.
+fn rows(more: impl Fn(&str) -> Value) -> Vec<Value> {
+    component_rows(|key| {
+        let (_, hint, hint_en) = HINTS.iter().find(|(k, _, _)| *k == key).copied().unwrap_or_default();
+        let mut row = object(more(key));
+        row.extend(object(json!({"hint": hint, "hint_en": hint_en})));
+        Value::Object(row)
+    })
 }
 
 /// The form field that holds what a check reads, for "去填写 / 去修改" links.
@@ -117,17 +91,18 @@ fn number(v: &Value, key: &str) -> u64 {
 /// The lines "财政贴息 1%/年，共 …" of what the firm receives or pays besides interest.
 fn support_lines(item: &MatchItem) -> Vec<Value> {
     let Some(q) = &item.quote else { return Vec::new() };
-    let mut lines = Vec::new();
-    if q.interest_subsidy_bps > 0 {
-        let (zh, en) = money(q.interest_subsidy_fen);
-        let r = percent(q.interest_subsidy_bps);
-        lines.push(json!({"zh": format!("财政贴息 {r}/年，共 {zh}"), "en": format!("Interest subsidy {r} a year, {en} in all")}));
-    }
-    if q.fee_subsidy_bps > 0 {
-        let (zh, en) = money(q.fee_subsidy_fen);
-        let r = percent(q.fee_subsidy_bps);
-        lines.push(json!({"zh": format!("担保费补贴 {r}/年，共 {zh}"), "en": format!("Guarantee-fee subsidy {r} a year, {en} in all")}));
-    }
+    let subsidies = [
+        (q.interest_subsidy_bps, q.interest_subsidy_fen, "财政贴息", "Interest subsidy"),
+        (q.fee_subsidy_bps, q.fee_subsidy_fen, "担保费补贴", "Guarantee-fee subsidy"),
+    ];
+    let mut lines: Vec<Value> = subsidies
+        .into_iter()
+        .filter(|(bps, ..)| *bps > 0)
+        .map(|(bps, fen, zh, en)| {
+            let ((total, total_en), r) = (money(fen), percent(bps));
+            json!({"zh": format!("{zh} {r}/年，共 {total}"), "en": format!("{en} {r} a year, {total_en} in all")})
+        })
+        .collect();
     if q.guarantee_fee_fen > 0 {
         let (zh, en) = money(q.guarantee_fee_fen);
         lines.push(json!({"zh": format!("担保费 {zh}（已计入总成本）"), "en": format!("Guarantee fee {en} (in the total cost)")}));
@@ -146,35 +121,19 @@ fn findings_of(item: &MatchItem, outcome: Outcome) -> Vec<Value> {
 /// An eligible product with its score taken apart.
 fn eligible_view(item: &MatchItem, weights: &Value) -> Value {
     let components = serde_json::to_value(item.components).unwrap_or(Value::Null);
-    let rows: Vec<Value> = COMPONENTS
-        .iter()
-        .map(|(key, zh, en, hint, hint_en)| {
-            let c = number(&components, key);
-            let w = number(weights, key);
-            json!({
-                "key": key, "label": zh, "label_en": en, "hint": hint, "hint_en": hint_en,
-                "weight": w, "value": tenths(c), "width": tenths(c), "points": tenths(w * c / 100),
-            })
-        })
-        .collect();
+    let rows = rows(|key| {
+        let (c, w) = (number(&components, key), number(weights, key));
+        json!({"weight": w, "value": tenths(c), "width": tenths(c), "points": tenths(w * c / 100)})
+    });
     json!({
-        "rank": item.rank,
-        "score": tenths(u64::from(item.score) / 100),
-        "product": item.product,
-        "quote": item.quote,
-        "rows": rows,
-        "support": support_lines(item),
-        "passed": findings_of(item, Outcome::Pass),
+        "rank": item.rank, "score": tenths(u64::from(item.score) / 100), "product": item.product, "quote": item.quote,
+        "rows": rows, "support": support_lines(item), "passed": findings_of(item, Outcome::Pass),
     })
 }
 
 /// A product that is not (yet) eligible, with the findings that matter: failed or missing.
 fn other_view(item: &MatchItem, outcome: Outcome) -> Value {
-    json!({
-        "product": item.product,
-        "quote": item.quote,
-        "findings": findings_of(item, outcome),
-    })
+    json!({"product": item.product, "quote": item.quote, "findings": findings_of(item, outcome)})
 }
 
 fn reasons_view(reasons: &[finmart_matching::ReasonCount]) -> Vec<Value> {
@@ -193,27 +152,16 @@ fn reasons_view(reasons: &[finmart_matching::ReasonCount]) -> Vec<Value> {
 /// The match result as the template reads it.
 fn results_view(r: &MatchResponse) -> Value {
     let weights = serde_json::to_value(r.weights).unwrap_or(Value::Null);
-    let weight_rows: Vec<Value> = COMPONENTS
-        .iter()
-        .map(|(key, zh, en, hint, hint_en)| {
-            json!({"key": key, "label": zh, "label_en": en, "hint": hint, "hint_en": hint_en, "weight": number(&weights, key)})
-        })
-        .collect();
+    let weight_rows = rows(|key| json!({"weight": number(&weights, key)}));
     json!({
-        "considered": r.considered,
-        "scale": r.scale,
-        "weights": weight_rows,
-        "eligible_total": r.eligible_total,
-        "near_misses_total": r.near_misses_total,
-        "needs_info_total": r.needs_info_total,
-        "ineligible_total": r.ineligible_total,
+        "considered": r.considered, "scale": r.scale, "weights": weight_rows,
+        "eligible_total": r.eligible_total, "near_misses_total": r.near_misses_total,
+        "needs_info_total": r.needs_info_total, "ineligible_total": r.ineligible_total,
         "eligible": r.eligible.iter().map(|i| eligible_view(i, &weights)).collect::<Vec<_>>(),
         "near_misses": r.near_misses.iter().take(SHOWN).map(|i| other_view(i, Outcome::Fail)).collect::<Vec<_>>(),
         "needs_info": r.needs_info.iter().take(SHOWN).map(|i| other_view(i, Outcome::Missing)).collect::<Vec<_>>(),
         "ineligible": r.ineligible.iter().take(SHOWN).map(|i| other_view(i, Outcome::Fail)).collect::<Vec<_>>(),
-        "by_reason": reasons_view(&r.by_reason),
-        "missing": reasons_view(&r.missing),
-        "shown": SHOWN,
+        "by_reason": reasons_view(&r.by_reason), "missing": reasons_view(&r.missing), "shown": SHOWN,
     })
 }
 
@@ -230,12 +178,7 @@ fn worth_opening(fields: &[&str], values: &Map<String, Value>, errors: &Map<Stri
 }
 
 /// Everything the matching page and its fragment show, and the status to answer with.
-struct MatchContext {
-    status: StatusCode,
-    context: Map<String, Value>,
-}
-
-async fn match_context(state: &AppState, page: &Page) -> PageResult<MatchContext> {
+async fn match_context(state: &AppState, page: &Page) -> PageResult<(StatusCode, Map<String, Value>)> {
     let parsed = form::parse_match_form(page.query(), today());
     let (errors, error_list) = errors_view(&parsed.errors, page.lang, form::label_of);
     let mut status = StatusCode::OK;
@@ -246,21 +189,18 @@ async fn match_context(state: &AppState, page: &Page) -> PageResult<MatchContext
     } else if parsed.submitted {
         status = StatusCode::BAD_REQUEST;
     }
-    let mut context = Map::new();
-    context.insert("en".into(), page.en().into());
-    context.insert("submitted".into(), parsed.submitted.into());
-    context.insert("results".into(), results);
-    context.insert("open_more_profile".into(), worth_opening(form::MORE_PROFILE, &parsed.values, &errors).into());
-    context.insert("open_more_need".into(), worth_opening(form::MORE_NEED, &parsed.values, &errors).into());
-    context.insert("form".into(), Value::Object(parsed.values));
-    context.insert("errors".into(), Value::Object(errors));
-    context.insert("error_list".into(), Value::Array(error_list));
-    Ok(MatchContext { status, context })
+    let context = json!({
+        "en": page.en(), "submitted": parsed.submitted, "results": results,
+        "open_more_profile": worth_opening(form::MORE_PROFILE, &parsed.values, &errors),
+        "open_more_need": worth_opening(form::MORE_NEED, &parsed.values, &errors),
+        "form": parsed.values, "errors": errors, "error_list": error_list,
+    });
+    Ok((status, object(context)))
 }
 
 /// `GET /match`: the matching form, and its result when the query string carries the form.
 async fn match_page(State(state): State<AppState>, page: Page) -> PageResult {
-    let MatchContext { status, mut context } = match_context(&state, &page).await?;
+    let (status, mut context) = match_context(&state, &page).await?;
     context.insert("page".into(), "match".into());
     context.insert("choices".into(), choices());
     page.show_with(status, "match.html", context)
@@ -268,7 +208,7 @@ async fn match_page(State(state): State<AppState>, page: Page) -> PageResult {
 
 /// `GET /fragments/match`: the result part of the matching page, for refreshing it in place.
 async fn match_fragment(State(state): State<AppState>, page: Page) -> PageResult {
-    let MatchContext { status, context } = match_context(&state, &page).await?;
+    let (status, context) = match_context(&state, &page).await?;
     Ok((status, page.render("match_results.html", &context)?).into_response())
 }
 
@@ -284,12 +224,5 @@ mod tests {
             let field = field_for(code).unwrap_or_else(|| panic!("{code}"));
             assert!(form::is_field(field), "{code} → {field}");
         }
-    }
-
-    #[test]
-    fn scores_in_tenths() {
-        assert_eq!(tenths(747), "74.7");
-        assert_eq!(tenths(0), "0.0");
-        assert_eq!(tenths(1000), "100.0");
     }
 }

@@ -5,7 +5,7 @@ use super::{
     AcceptView, FeedItem, NeedBody, NeedDetail, NeedView, OfferBody, OfferView, accept, close, counted, feed,
     need_detail, need_view, needs_of, offer_view, own_need, submit_need, submit_offer, withdraw,
 };
-use crate::http::auth::{Auth, Caller, enterprise_of};
+use crate::http::auth::{Caller, LenderUser, SmeUser};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Id, Json, OfferId};
 use crate::http::state::AppState;
@@ -42,12 +42,12 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     tag = "needs"
 )]
 async fn post_need(
+    sme: SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Json(body): Json<NeedBody>,
 ) -> Result<(StatusCode, axum::Json<NeedView>), ApiError> {
-    let need = submit_need(&state, &p, &caller, body).await?;
+    let need = submit_need(&state, &sme, &caller, body).await?;
     Ok((StatusCode::CREATED, axum::Json(need_view(&need, None))))
 }
 
@@ -61,8 +61,8 @@ async fn post_need(
     ),
     tag = "needs"
 )]
-async fn my_needs(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Json<Vec<NeedView>>, ApiError> {
-    Ok(axum::Json(needs_of(&state, enterprise_of(&p)?).await?))
+async fn my_needs(sme: SmeUser, State(state): State<AppState>) -> Result<axum::Json<Vec<NeedView>>, ApiError> {
+    Ok(axum::Json(needs_of(&state, sme.1).await?))
 }
 
 /// One of the signed-in SME's needs with every offer, each priced for the firm (the cheapest open one
@@ -78,8 +78,8 @@ async fn my_needs(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::
     ),
     tag = "needs"
 )]
-async fn my_need(State(state): State<AppState>, Auth(p): Auth, Id(id): Id) -> Result<axum::Json<NeedDetail>, ApiError> {
-    let need = own_need(&state, enterprise_of(&p)?, id).await?;
+async fn my_need(sme: SmeUser, State(state): State<AppState>, Id(id): Id) -> Result<axum::Json<NeedDetail>, ApiError> {
+    let need = own_need(&state, sme.1, id).await?;
     Ok(axum::Json(need_detail(&state, &need).await?))
 }
 
@@ -97,12 +97,12 @@ async fn my_need(State(state): State<AppState>, Auth(p): Auth, Id(id): Id) -> Re
     tag = "needs"
 )]
 async fn close_need(
+    sme: SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Id(id): Id,
 ) -> Result<axum::Json<NeedView>, ApiError> {
-    let need = close(&state, &p, &caller, id).await?;
+    let need = close(&state, &sme, &caller, id).await?;
     Ok(axum::Json(counted(&state, &need).await?))
 }
 
@@ -122,13 +122,13 @@ async fn close_need(
     tag = "needs"
 )]
 async fn accept_offer(
+    sme: SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Id(id): Id,
     OfferId(offer_id): OfferId,
 ) -> Result<(StatusCode, axum::Json<AcceptView>), ApiError> {
-    let view = accept(&state, &p, &caller, id, offer_id).await?;
+    let view = accept(&state, &sme, &caller, id, offer_id).await?;
     let status = if view.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, axum::Json(view)))
 }
@@ -149,11 +149,11 @@ async fn accept_offer(
     tag = "needs"
 )]
 async fn need_feed(
+    lender: LenderUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
 ) -> Result<axum::Json<Vec<FeedItem>>, ApiError> {
-    Ok(axum::Json(feed(&state, &p, &caller).await?))
+    Ok(axum::Json(feed(&state, &lender, &caller).await?))
 }
 
 /// Offers on a need in the feed, with one of the institution's listed products (one open offer per
@@ -173,13 +173,13 @@ async fn need_feed(
     tag = "needs"
 )]
 async fn make_offer(
+    lender: LenderUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Id(id): Id,
     Json(body): Json<OfferBody>,
 ) -> Result<(StatusCode, axum::Json<OfferView>), ApiError> {
-    let offer = submit_offer(&state, &p, &caller, id, body).await?;
+    let offer = submit_offer(&state, &lender, &caller, id, body).await?;
     Ok((StatusCode::CREATED, axum::Json(offer_view(&offer, None))))
 }
 
@@ -197,10 +197,10 @@ async fn make_offer(
     tag = "needs"
 )]
 async fn withdraw_offer(
+    lender: LenderUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Id(id): Id,
 ) -> Result<axum::Json<OfferView>, ApiError> {
-    Ok(axum::Json(offer_view(&withdraw(&state, &p, &caller, id).await?, None)))
+    Ok(axum::Json(offer_view(&withdraw(&state, &lender, &caller, id).await?, None)))
 }

@@ -14,15 +14,15 @@ mod api;
 mod pages;
 
 use crate::http::Feature;
-use crate::http::auth::{Caller, enterprise_of, lender_of};
+use crate::http::auth::{Caller, LenderUser, SmeUser};
 use crate::http::error::ApiError;
 use crate::http::format::{Label, shanghai};
 use crate::http::state::{AppState, today};
 use crate::template;
 use chrono::NaiveDate;
 use finmart_domain::{
-    Bps, EnterpriseProfile, Fen, FinancingNeed, Labelled, LoanPurpose, Months, OfferState, OfferTerms, Principal,
-    Product, ValueError,
+    Bps, EnterpriseProfile, Fen, FinancingNeed, Labelled, LoanPurpose, Months, OfferState, OfferTerms, Product,
+    ValueError,
 };
 use finmart_matching::{CompiledProduct, FirmFacts, LoanQuote, POLICY, loan_cost};
 use finmart_store::{NeedRecord, NewNeed, NewOffer, OfferRecord, StoreError};
@@ -118,7 +118,6 @@ pub struct NeedView {
 }
 
 fn need_view(n: &NeedRecord, counts: Option<&HashMap<String, usize>>) -> NeedView {
-    let count = |state: &str| counts.and_then(|c| c.get(state)).copied().unwrap_or(0);
     NeedView {
         id: n.id,
         enterprise_id: n.enterprise_id,
@@ -139,7 +138,7 @@ fn need_view(n: &NeedRecord, counts: Option<&HashMap<String, usize>>) -> NeedVie
         accepted_offer_id: n.accepted_offer_id,
         created_at: n.created_at.to_rfc3339(),
         created_at_text: shanghai(n.created_at),
-        offers_open: count(OfferState::Open.as_str()),
+        offers_open: counts.and_then(|c| c.get(OfferState::Open.as_str())).copied().unwrap_or(0),
         offers_total: counts.map_or(0, |c| c.values().sum()),
     }
 }
@@ -282,15 +281,11 @@ fn not_found_need() -> ApiError {
     ApiError::not_found("融资需求", "need")
 }
 
-fn not_found_offer() -> ApiError {
-    ApiError::not_found("报价", "offer")
-}
-
 /// Store errors of need and offer operations, with the right names.
 fn market_error(e: StoreError) -> ApiError {
     match e {
         StoreError::NotFound { what: "need", .. } => not_found_need(),
-        StoreError::NotFound { what: "offer", .. } => not_found_offer(),
+        StoreError::NotFound { what: "offer", .. } => ApiError::not_found("报价", "offer"),
         StoreError::NotFound { what: "product", .. } => {
             ApiError::invalid("product_id", &ValueError::Invalid("请选择贵机构已上架的产品".to_owned()))
         }
@@ -324,22 +319,19 @@ fn cost_of(product: &Product, offer: &OfferRecord, firm: &FirmFacts) -> Option<O
             loan_cost(&quote).ok()
         })
         .min_by_key(|c| (c.effective_annual_rate, c.total_cost))
-        .map(|c| {
-            let subsidy = c.interest_subsidy.fen() + c.fee_subsidy.fen();
-            OfferCost {
-                method: Label::of(c.method),
-                apr_bps: c.effective_annual_rate.bps(),
-                apr_text: c.effective_annual_rate.percent_text(),
-                first_payment_text: c.first_payment.display_zh(),
-                first_payment_text_en: c.first_payment.display_en(),
-                total_interest_fen: c.total_interest.fen(),
-                guarantee_fee_fen: c.guarantee_fee.fen(),
-                subsidy_fen: subsidy,
-                total_cost_fen: c.total_cost.fen(),
-                total_cost_text: c.total_cost.display_zh(),
-                total_cost_text_en: c.total_cost.display_en(),
-                cheapest: false,
-            }
+        .map(|c| OfferCost {
+            method: Label::of(c.method),
+            apr_bps: c.effective_annual_rate.bps(),
+            apr_text: c.effective_annual_rate.percent_text(),
+            first_payment_text: c.first_payment.display_zh(),
+            first_payment_text_en: c.first_payment.display_en(),
+            total_interest_fen: c.total_interest.fen(),
+            guarantee_fee_fen: c.guarantee_fee.fen(),
+            subsidy_fen: c.interest_subsidy.fen() + c.fee_subsidy.fen(),
+            total_cost_fen: c.total_cost.fen(),
+            total_cost_text: c.total_cost.display_zh(),
+            total_cost_text_en: c.total_cost.display_en(),
+            cheapest: false,
         })
 }
 
@@ -352,14 +344,9 @@ async fn need_detail(state: &AppState, need: &NeedRecord) -> Result<NeedDetail, 
     let products: HashMap<i64, Product> = state.store.products(&ids).await?.into_iter().map(|p| (p.id, p)).collect();
     let mut views: Vec<OfferView> =
         offers.iter().map(|o| offer_view(o, products.get(&o.product_id).and_then(|p| cost_of(p, o, &facts)))).collect();
-    let cheapest = views
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| o.state.code == OfferState::Open.as_str())
-        .filter_map(|(i, o)| o.cost.as_ref().map(|c| (c.total_cost_fen, c.apr_bps, i)))
-        .min()
-        .map(|(_, _, i)| i);
-    if let Some(cost) = cheapest.and_then(|i| views.get_mut(i)).and_then(|o| o.cost.as_mut()) {
+    // The first of the cheapest, should two cost the same.
+    let open = views.iter_mut().filter(|o| o.state.code == OfferState::Open.as_str());
+    if let Some(cost) = open.filter_map(|o| o.cost.as_mut()).min_by_key(|c| (c.total_cost_fen, c.apr_bps)) {
         cost.cheapest = true;
     }
     Ok(NeedDetail { need: counted(state, need).await?, offers: views })
@@ -405,10 +392,10 @@ async fn listed_products(state: &AppState, institution_id: i64) -> Result<Vec<Pr
     Ok(state.store.published_products_of(institution_id).await?.into_iter().filter(|p| p.is_listed_on(day)).collect())
 }
 
-/// The feed of `p`'s institution: open needs of consenting firms, ranked by fit. Listing them counts as a
+/// The feed of `lender`'s institution: open needs of consenting firms, ranked by fit. Listing them counts as a
 /// view of each firm's profile (once a day per firm).
-async fn feed(state: &AppState, p: &Principal, caller: &Caller) -> Result<Vec<FeedItem>, ApiError> {
-    let institution = lender_of(p)?;
+async fn feed(state: &AppState, lender: &LenderUser, caller: &Caller) -> Result<Vec<FeedItem>, ApiError> {
+    let (p, institution) = (&lender.0, lender.1);
     let needs = state.store.need_feed(institution, today()).await?;
     if needs.is_empty() {
         return Ok(Vec::new());
@@ -419,9 +406,7 @@ async fn feed(state: &AppState, p: &Principal, caller: &Caller) -> Result<Vec<Fe
     let mut offers: HashMap<i64, OfferRecord> = HashMap::new();
     // Newest first: an open offer, else the latest one, per need.
     for o in state.store.offers_by_institution(institution, Some(&ids)).await? {
-        let keep =
-            offers.get(&o.need_id).is_none_or(|kept| kept.state != OfferState::Open && o.state == OfferState::Open);
-        if keep {
+        if offers.get(&o.need_id).is_none_or(|kept| kept.state != OfferState::Open && o.state == OfferState::Open) {
             offers.insert(o.need_id, o);
         }
     }
@@ -474,10 +459,10 @@ async fn feed(state: &AppState, p: &Principal, caller: &Caller) -> Result<Vec<Fe
     Ok(items)
 }
 
-async fn submit_need(state: &AppState, p: &Principal, caller: &Caller, body: NeedBody) -> Result<NeedRecord, ApiError> {
-    let eid = enterprise_of(p)?;
+async fn submit_need(state: &AppState, sme: &SmeUser, caller: &Caller, body: NeedBody) -> Result<NeedRecord, ApiError> {
+    let SmeUser(p, enterprise_id) = sme;
     let new = NewNeed {
-        enterprise_id: eid,
+        enterprise_id: *enterprise_id,
         account_id: p.account_id,
         amount: body.amount,
         term: body.term,
@@ -491,15 +476,14 @@ async fn submit_need(state: &AppState, p: &Principal, caller: &Caller, body: Nee
 
 async fn submit_offer(
     state: &AppState,
-    p: &Principal,
+    LenderUser(p, institution_id): &LenderUser,
     caller: &Caller,
     need_id: i64,
     body: OfferBody,
 ) -> Result<OfferRecord, ApiError> {
-    let institution = lender_of(p)?;
     let new = NewOffer {
         need_id,
-        institution_id: institution,
+        institution_id: *institution_id,
         product_id: body.product_id,
         account_id: p.account_id,
         terms: OfferTerms { amount: body.amount, rate: body.rate, term: body.term },
@@ -510,18 +494,17 @@ async fn submit_offer(
 
 async fn accept(
     state: &AppState,
-    p: &Principal,
+    SmeUser(p, eid): &SmeUser,
     caller: &Caller,
     need_id: i64,
     offer_id: i64,
 ) -> Result<AcceptView, ApiError> {
-    let eid = enterprise_of(p)?;
     let (app, created) = state
         .store
-        .accept_offer(eid, need_id, offer_id, p.account_id, &caller.audit(p, "offer.accept"))
+        .accept_offer(*eid, need_id, offer_id, p.account_id, &caller.audit(p, "offer.accept"))
         .await
         .map_err(market_error)?;
-    let need = own_need(state, eid, need_id).await?;
+    let need = own_need(state, *eid, need_id).await?;
     Ok(AcceptView {
         application_id: app.id,
         created,
@@ -531,15 +514,14 @@ async fn accept(
 }
 
 /// Closes the SME's open need `id`: no more offers; open offers are declined.
-async fn close(state: &AppState, p: &Principal, caller: &Caller, id: i64) -> Result<NeedRecord, ApiError> {
-    let eid = enterprise_of(p)?;
-    state.store.close_need(eid, id, &caller.audit(p, "need.close")).await.map_err(market_error)
+async fn close(state: &AppState, SmeUser(p, eid): &SmeUser, caller: &Caller, id: i64) -> Result<NeedRecord, ApiError> {
+    state.store.close_need(*eid, id, &caller.audit(p, "need.close")).await.map_err(market_error)
 }
 
 /// Withdraws the institution's open offer `id`.
-async fn withdraw(state: &AppState, p: &Principal, caller: &Caller, id: i64) -> Result<OfferRecord, ApiError> {
-    let institution = lender_of(p)?;
-    state.store.withdraw_offer(institution, id, &caller.audit(p, "offer.withdraw")).await.map_err(market_error)
+async fn withdraw(state: &AppState, lender: &LenderUser, caller: &Caller, id: i64) -> Result<OfferRecord, ApiError> {
+    let LenderUser(p, institution) = lender;
+    state.store.withdraw_offer(*institution, id, &caller.audit(p, "offer.withdraw")).await.map_err(market_error)
 }
 
 #[cfg(test)]

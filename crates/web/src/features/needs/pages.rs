@@ -5,10 +5,10 @@ use super::{
     FeedItem, NeedBody, OfferBody, OfferView, accept, close, feed, listed_products, need_detail, needs_of, offer_view,
     own_need, submit_need, submit_offer, withdraw,
 };
-use crate::http::auth::{Auth, Caller, enterprise_of, lender_of};
+use crate::http::auth::{Caller, LenderUser, SmeUser};
 use crate::http::error::ApiError;
 use crate::http::extract::{Id, OfferId};
-use crate::http::format::{options, parse_wan, wan_input};
+use crate::http::format::{options, parse_date, parse_wan, wan_input};
 use crate::http::forms::{Form, see_other};
 use crate::http::page::{Page, PageResult, object};
 use crate::http::state::{AppState, today};
@@ -16,8 +16,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use chrono::NaiveDate;
-use finmart_domain::{Bps, Fen, FieldErrors, Labelled, LoanPurpose, Months, Principal, ValueError};
+use finmart_domain::{Bps, Fen, FieldErrors, Labelled, LoanPurpose, Months, ValueError};
 use serde_json::{Map, Value, json};
 
 pub(super) fn router() -> Router<AppState> {
@@ -56,41 +55,33 @@ const OFFER_FIELDS: &[(&str, &str, &str)] = &[
     ("note", "说明", "Note"),
 ];
 
-/// The messages of a form (by field) in form order, each with its field's label in the page's language.
-fn error_list(errors: &Map<String, Value>, fields: &[(&str, &str, &str)], page: &Page) -> Vec<Value> {
-    let mut list: Vec<(usize, Value)> = errors
-        .iter()
+/// A refused form of `fields` as the template shows it: what was typed (`form`), the messages by field
+/// (`errors`) and in form order with each field's label in the page's language (`error_list`).
+fn refused_form(
+    page: &Page,
+    fields: &[(&str, &str, &str)],
+    values: Map<String, Value>,
+    errors: Map<String, Value>,
+) -> Map<String, Value> {
+    let at = |field: &str| fields.iter().position(|(n, _, _)| *n == field).unwrap_or(usize::MAX);
+    let mut list: Vec<(&String, &Value)> = errors.iter().collect();
+    list.sort_by_key(|(field, _)| at(field));
+    let list: Vec<Value> = list
+        .into_iter()
         .map(|(field, message)| {
-            let at = fields.iter().position(|(n, _, _)| n == field).unwrap_or(usize::MAX);
-            let (zh, en) = fields.get(at).map_or(("表单", "Form"), |(_, zh, en)| (*zh, *en));
-            (at, json!({"field": field, "label": page.pick(zh, en), "message": message}))
+            let (zh, en) = fields.get(at(field)).map_or(("表单", "Form"), |(_, zh, en)| (*zh, *en));
+            json!({"field": field, "label": page.pick(zh, en), "message": message})
         })
         .collect();
-    list.sort_by_key(|(at, _)| *at);
-    list.into_iter().map(|(_, v)| v).collect()
-}
-
-/// A date as people write it: `2026-12-31`, `2026/12/31`, `2026年12月31日`. (Stricter than the kit's
-/// `parse_date`, which also takes a month, and with this form's own example in the message.)
-fn parse_date(text: &str) -> Result<NaiveDate, ValueError> {
-    let t = text.trim().replace(['年', '月', '/', '.'], "-").replace('日', "");
-    if t.is_empty() {
-        return Err(ValueError::Empty);
-    }
-    NaiveDate::parse_from_str(t.trim_end_matches('-'), "%Y-%m-%d").map_err(|_| {
-        ValueError::Invalid(format!(
-            "日期格式应为 2026-12-31，实际为“{}”",
-            text.trim().chars().take(20).collect::<String>()
-        ))
-    })
+    object(json!({"form": values, "error_list": list, "errors": errors}))
 }
 
 /// A field that must be filled, parsed (`None`, with the reason in `errors`, when it is empty or bad).
-fn required<T>(
+fn required<T, E: Into<ValueError>>(
     errors: &mut FieldErrors,
     form: &Form,
     name: &str,
-    parse: impl Fn(&str) -> Result<T, ValueError>,
+    parse: impl Fn(&str) -> Result<T, E>,
 ) -> Option<T> {
     let text = form.field(name).trim();
     if text.is_empty() {
@@ -105,7 +96,7 @@ fn need_from_form(form: &Form) -> Result<NeedBody, FieldErrors> {
     let mut errors = FieldErrors::default();
     let amount = required(&mut errors, form, "amount", parse_wan);
     let term = required(&mut errors, form, "term", Months::parse);
-    let purpose = required(&mut errors, form, "purpose", |v| LoanPurpose::parse(v).map_err(ValueError::from));
+    let purpose = required(&mut errors, form, "purpose", LoanPurpose::parse);
     let purpose_text = form.field("purpose_text").trim().to_owned();
     let max_rate = match form.field("max_rate").trim() {
         "" => Some(None),
@@ -155,23 +146,16 @@ async fn sme_needs_view(
     errors: Map<String, Value>,
     status: StatusCode,
 ) -> PageResult {
-    let needs = needs_of(state, enterprise_id).await?;
     let consents = state.store.consents(enterprise_id).await?;
-    let mut context = Map::new();
-    context.insert("page".into(), "sme_needs".into());
-    context.insert("needs".into(), json!(needs));
-    context.insert("form".into(), Value::Object(values));
-    context.insert("error_list".into(), Value::Array(error_list(&errors, NEED_FIELDS, page)));
-    context.insert("errors".into(), Value::Object(errors));
-    context.insert("purposes".into(), Value::Array(options::<LoanPurpose>()));
-    context.insert("visible_to_all".into(), consents.all.into());
-    context.insert("visible_to".into(), consents.institutions.len().into());
-    context.insert("today".into(), today().to_string().into());
+    let mut context = object(json!({
+        "page": "sme_needs", "needs": needs_of(state, enterprise_id).await?, "purposes": options::<LoanPurpose>(),
+        "visible_to_all": consents.all, "visible_to": consents.institutions.len(), "today": today().to_string(),
+    }));
+    context.extend(refused_form(page, NEED_FIELDS, values, errors));
     page.show_with(status, "sme_needs.html", context)
 }
 
-async fn sme_needs_page(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
-    let eid = enterprise_of(&p)?;
+async fn sme_needs_page(SmeUser(_, eid): SmeUser, State(state): State<AppState>, page: Page) -> PageResult {
     let deadline = today().checked_add_days(chrono::Days::new(DEFAULT_DEADLINE_DAYS)).unwrap_or(today());
     let values =
         object(json!({"amount": "100", "term": "12", "purpose": "working_capital", "deadline": deadline.to_string()}));
@@ -179,15 +163,14 @@ async fn sme_needs_page(State(state): State<AppState>, Auth(p): Auth, page: Page
 }
 
 async fn sme_needs_submit(
+    sme: SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     page: Page,
     form: Form,
 ) -> PageResult {
-    let eid = enterprise_of(&p)?;
     let errors = match need_from_form(&form) {
-        Ok(body) => match submit_need(&state, &p, &caller, body).await {
+        Ok(body) => match submit_need(&state, &sme, &caller, body).await {
             Ok(need) => return Ok(see_other(&format!("/sme/needs/{}", need.id))),
             Err(e) if e.status == StatusCode::BAD_REQUEST => page.error_messages(&e),
             Err(e) => return Err(e),
@@ -195,7 +178,7 @@ async fn sme_needs_submit(
         Err(errors) => page.field_messages(&errors),
     };
     let page = page.at("/sme/needs");
-    sme_needs_view(&state, &page, eid, form_values(&form), errors, StatusCode::BAD_REQUEST).await
+    sme_needs_view(&state, &page, sme.1, form_values(&form), errors, StatusCode::BAD_REQUEST).await
 }
 
 /// One of the SME's needs with its offers compared (`errors`: why an act on it was refused).
@@ -207,19 +190,15 @@ async fn sme_need_view(
     errors: Map<String, Value>,
     status: StatusCode,
 ) -> PageResult {
-    let need = own_need(state, enterprise_id, id).await?;
-    let detail = need_detail(state, &need).await?;
-    let mut context = Map::new();
-    context.insert("page".into(), "sme_needs".into());
-    context.insert("need".into(), json!(detail.need));
-    context.insert("offers".into(), json!(detail.offers));
-    context.insert("errors".into(), Value::Object(errors));
-    context.insert("accepted".into(), Form::of_query(page.query()).get("application").into());
-    page.show_with(status, "sme_needs_detail.html", context)
+    let detail = need_detail(state, &own_need(state, enterprise_id, id).await?).await?;
+    let accepted = Form::of_query(page.query()).get("application").map(str::to_owned);
+    let context = json!({
+        "page": "sme_needs", "need": detail.need, "offers": detail.offers, "errors": errors, "accepted": accepted,
+    });
+    page.show_with(status, "sme_needs_detail.html", object(context))
 }
 
-async fn sme_need_page(State(state): State<AppState>, Auth(p): Auth, page: Page, Id(id): Id) -> PageResult {
-    let eid = enterprise_of(&p)?;
+async fn sme_need_page(SmeUser(_, eid): SmeUser, State(state): State<AppState>, page: Page, Id(id): Id) -> PageResult {
     sme_need_view(&state, &page, eid, id, Map::new(), StatusCode::OK).await
 }
 
@@ -243,30 +222,28 @@ async fn after_need_act(
 }
 
 async fn sme_need_close(
+    sme: SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     page: Page,
     Id(id): Id,
 ) -> PageResult {
-    let eid = enterprise_of(&p)?;
-    let result = close(&state, &p, &caller, id).await.map(|need| format!("/sme/needs/{}", need.id));
-    after_need_act(&state, page, eid, id, result).await
+    let result = close(&state, &sme, &caller, id).await.map(|need| format!("/sme/needs/{}", need.id));
+    after_need_act(&state, page, sme.1, id, result).await
 }
 
 async fn sme_offer_accept(
+    sme: SmeUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     page: Page,
     Id(id): Id,
     OfferId(offer_id): OfferId,
 ) -> PageResult {
-    let eid = enterprise_of(&p)?;
-    let result = accept(&state, &p, &caller, id, offer_id)
+    let result = accept(&state, &sme, &caller, id, offer_id)
         .await
         .map(|view| format!("/sme/needs/{}?application={}", view.need.id, view.application_id));
-    after_need_act(&state, page, eid, id, result).await
+    after_need_act(&state, page, sme.1, id, result).await
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -292,74 +269,57 @@ fn offer_defaults(item: &FeedItem) -> Map<String, Value> {
 /// The bank's feed page; `failed` is the need whose offer form was refused, with its values and reasons.
 async fn bank_needs_view(
     state: &AppState,
-    p: &Principal,
+    lender: &LenderUser,
     caller: &Caller,
     page: &Page,
     failed: Option<FailedOffer>,
     status: StatusCode,
 ) -> PageResult {
-    let institution = lender_of(p)?;
-    let items = feed(state, p, caller).await?;
-    let products: Vec<Value> = listed_products(state, institution)
+    let items: Vec<Value> = feed(state, lender, caller)
         .await?
-        .iter()
-        .map(|p| {
-            json!({
-                "id": p.id, "name": p.spec.name,
-                "rate_min": p.spec.rate.min().percent_text(), "rate_max": p.spec.rate.max().percent_text(),
-                "rate_default": p.spec.rate.min().percent_text().trim_end_matches('%'),
-            })
-        })
-        .collect();
-    let offers: Vec<OfferView> = state
-        .store
-        .offers_by_institution(institution, None)
-        .await?
-        .iter()
-        .take(100)
-        .map(|o| offer_view(o, None))
-        .collect();
-    let items: Vec<Value> = items
         .iter()
         .map(|item| {
-            let mut v = json!(item);
             let (values, errors) = match &failed {
                 Some((id, values, errors)) if *id == item.need.id => (values.clone(), errors.clone()),
                 _ => (offer_defaults(item), Map::new()),
             };
-            if let Value::Object(map) = &mut v {
-                map.insert("error_list".into(), Value::Array(error_list(&errors, OFFER_FIELDS, page)));
-                map.insert("form".into(), Value::Object(values));
-                map.insert("errors".into(), Value::Object(errors));
-            }
-            v
+            let mut v = object(json!(item));
+            v.extend(refused_form(page, OFFER_FIELDS, values, errors));
+            Value::Object(v)
         })
         .collect();
-    let mut context = Map::new();
-    context.insert("page".into(), "bank_needs".into());
-    context.insert("items".into(), Value::Array(items));
-    context.insert("products".into(), Value::Array(products));
-    context.insert("offers".into(), json!(offers));
-    context.insert("done".into(), Form::of_query(page.query()).get("done").into());
-    context.insert("failed".into(), failed.as_ref().map(|f| f.0).into());
-    page.show_with(status, "bank_needs.html", context)
+    let products: Vec<Value> = listed_products(state, lender.1)
+        .await?
+        .iter()
+        .map(|p| {
+            let (min, max) = (p.spec.rate.min().percent_text(), p.spec.rate.max().percent_text());
+            let default = min.trim_end_matches('%');
+            json!({"id": p.id, "name": p.spec.name, "rate_min": min, "rate_max": max, "rate_default": default})
+        })
+        .collect();
+    let offers = state.store.offers_by_institution(lender.1, None).await?;
+    let offers: Vec<OfferView> = offers.iter().take(100).map(|o| offer_view(o, None)).collect();
+    let context = json!({
+        "page": "bank_needs", "items": items, "products": products, "offers": offers,
+        "done": Form::of_query(page.query()).get("done"), "failed": failed.as_ref().map(|f| f.0),
+    });
+    page.show_with(status, "bank_needs.html", object(context))
 }
 
-async fn bank_needs_page(State(state): State<AppState>, Auth(p): Auth, caller: Caller, page: Page) -> PageResult {
-    bank_needs_view(&state, &p, &caller, &page, None, StatusCode::OK).await
+async fn bank_needs_page(lender: LenderUser, State(state): State<AppState>, caller: Caller, page: Page) -> PageResult {
+    bank_needs_view(&state, &lender, &caller, &page, None, StatusCode::OK).await
 }
 
 async fn bank_offer_submit(
+    lender: LenderUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     page: Page,
     Id(need_id): Id,
     form: Form,
 ) -> PageResult {
-    lender_of(&p)?;
     let errors = match offer_from_form(&form) {
-        Ok(body) => match submit_offer(&state, &p, &caller, need_id, body).await {
+        Ok(body) => match submit_offer(&state, &lender, &caller, need_id, body).await {
             Ok(_) => return Ok(see_other(&format!("/bank/needs?done=offered#need-{need_id}"))),
             Err(e) if e.status == StatusCode::BAD_REQUEST || e.status == StatusCode::CONFLICT => {
                 page.error_messages(&e)
@@ -369,11 +329,16 @@ async fn bank_offer_submit(
         Err(errors) => page.field_messages(&errors),
     };
     let failed = Some((need_id, form_values(&form), errors));
-    bank_needs_view(&state, &p, &caller, &page.at("/bank/needs"), failed, StatusCode::BAD_REQUEST).await
+    bank_needs_view(&state, &lender, &caller, &page.at("/bank/needs"), failed, StatusCode::BAD_REQUEST).await
 }
 
-async fn bank_offer_withdraw(State(state): State<AppState>, Auth(p): Auth, caller: Caller, Id(id): Id) -> PageResult {
-    let offer = withdraw(&state, &p, &caller, id).await?;
+async fn bank_offer_withdraw(
+    lender: LenderUser,
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> PageResult {
+    let offer = withdraw(&state, &lender, &caller, id).await?;
     Ok(see_other(&format!("/bank/needs?done=withdrawn#need-{}", offer.need_id)))
 }
 
@@ -381,6 +346,7 @@ async fn bank_offer_withdraw(State(state): State<AppState>, Auth(p): Auth, calle
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     fn form(raw: &str) -> Form {
         Form::parse(raw.as_bytes())

@@ -2,20 +2,19 @@
 //! (`/api/v1/reviews...`) and the guarantee agency's products (`/api/v1/agency/products`).
 
 use super::{
-    Act, AgencyProductView, DecisionView, ManagedProductView, ProductActionView, QUEUE_LIMIT, ReviewQueueItem,
-    RowProblem, SendBackBody, UploadFailure, UploadRejected, UploadView, VersionView, act, approve, create, edit,
-    outcome_name, product_error, send_back, template_download, upload,
+    Act, AgencyProductView, Bank, DecisionView, ManagedProductView, ProductActionView, QUEUE_LIMIT, ReviewQueueItem,
+    RowProblem, SendBackBody, UploadRejected, UploadView, VersionView, approve, outcome_name, product_error, send_back,
+    template_download,
 };
-use crate::http::auth::{Auth, Caller, agency_of, lender_of, require};
+use crate::http::auth::{AgencyUser, Caller, LenderUser, OperatorUser};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::http::extract::{Id, Json, JsonOrEmpty, Query};
 use crate::http::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use finmart_domain::{FieldErrors, Labelled, Principal, ProductRecord, Role, RowError, ValueError};
+use finmart_domain::{FieldErrors, Labelled, LifecycleAct, ProductRecord, ValueError};
 use finmart_store::ReviewDecision;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -54,9 +53,18 @@ fn body_record(object: &Map<String, Value>) -> Result<ProductRecord, ApiError> {
     Ok(ProductRecord::from_json(object)?)
 }
 
-async fn managed_view(state: &AppState, bank: i64, id: i64) -> Result<ManagedProductView, ApiError> {
-    let m = state.store.managed_product(bank, id).await.map_err(product_error)?;
-    Ok(ManagedProductView::from(&m))
+impl Bank {
+    /// Does `act` on the bank's product `id` and answers with the product after it.
+    async fn run(&self, id: i64, act: Act) -> Result<axum::Json<ProductActionView>, ApiError> {
+        let done = self.act(id, act).await?;
+        self.answer(id, done).await
+    }
+
+    /// The answer to a change of the bank's product: what it did, and the product after it.
+    async fn answer(&self, id: i64, done: (&str, Option<i64>)) -> Result<axum::Json<ProductActionView>, ApiError> {
+        let product = ManagedProductView::from(&self.product(id).await?);
+        Ok(axum::Json(ProductActionView { outcome: done.0.to_owned(), review_id: done.1, product }))
+    }
 }
 
 /// The caller's institution's products, newest change first, in every state.
@@ -69,12 +77,8 @@ async fn managed_view(state: &AppState, bank: i64, id: i64) -> Result<ManagedPro
     ),
     tag = "bank"
 )]
-async fn list_products(
-    State(state): State<AppState>,
-    Auth(principal): Auth,
-) -> Result<axum::Json<Vec<ManagedProductView>>, ApiError> {
-    let bank = lender_of(&principal)?;
-    let products = state.store.managed_products(bank).await?;
+async fn list_products(bank: Bank) -> Result<axum::Json<Vec<ManagedProductView>>, ApiError> {
+    let products = bank.state.store.managed_products(bank.id).await?;
     Ok(axum::Json(products.iter().map(ManagedProductView::from).collect()))
 }
 
@@ -93,15 +97,11 @@ async fn list_products(
     tag = "bank"
 )]
 async fn create_product(
-    State(state): State<AppState>,
-    Auth(principal): Auth,
-    caller: Caller,
+    bank: Bank,
     Json(body): Json<Map<String, Value>>,
 ) -> Result<(StatusCode, axum::Json<ManagedProductView>), ApiError> {
-    let bank = lender_of(&principal)?;
-    let record = body_record(&body)?;
-    let id = create(&state, &caller, &principal, &record).await?;
-    Ok((StatusCode::CREATED, axum::Json(managed_view(&state, bank, id).await?)))
+    let id = bank.create(&body_record(&body)?).await?;
+    Ok((StatusCode::CREATED, axum::Json(ManagedProductView::from(&bank.product(id).await?))))
 }
 
 /// One of the caller's products.
@@ -115,13 +115,8 @@ async fn create_product(
     ),
     tag = "bank"
 )]
-async fn get_product(
-    State(state): State<AppState>,
-    Auth(principal): Auth,
-    Id(id): Id,
-) -> Result<axum::Json<ManagedProductView>, ApiError> {
-    let bank = lender_of(&principal)?;
-    Ok(axum::Json(managed_view(&state, bank, id).await?))
+async fn get_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ManagedProductView>, ApiError> {
+    Ok(axum::Json(ManagedProductView::from(&bank.product(id).await?)))
 }
 
 /// Edit a product with the whole record (as for creating). A draft or a product in review changes at once;
@@ -141,47 +136,12 @@ async fn get_product(
     tag = "bank"
 )]
 async fn update_product(
-    State(state): State<AppState>,
-    Auth(principal): Auth,
-    caller: Caller,
+    bank: Bank,
     Id(id): Id,
     Json(body): Json<Map<String, Value>>,
 ) -> Result<axum::Json<ProductActionView>, ApiError> {
-    let bank = lender_of(&principal)?;
-    let record = body_record(&body)?;
-    let (outcome, review_id) = outcome_name(edit(&state, &caller, &principal, id, &record).await?);
-    let product = managed_view(&state, bank, id).await?;
-    Ok(axum::Json(ProductActionView { outcome: outcome.to_owned(), review_id, product }))
-}
-
-/// A lifecycle act's request: the signed-in caller and the product (`/api/v1/bank/products/{id}/<act>`).
-struct Acting {
-    state: AppState,
-    principal: Principal,
-    caller: Caller,
-    id: i64,
-}
-
-impl FromRequestParts<AppState> for Acting {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Auth(principal) = Auth::from_request_parts(parts, state).await?;
-        let caller = Caller::from_request_parts(parts, state).await.unwrap_or_else(|never| match never {});
-        let Id(id) = Id::from_request_parts(parts, state).await?;
-        Ok(Self { state: state.clone(), principal, caller, id })
-    }
-}
-
-impl Acting {
-    /// Does `act` on the caller's product and answers with the product after it.
-    async fn run(self, act_on: Act) -> Result<axum::Json<ProductActionView>, ApiError> {
-        let Self { state, principal, caller, id } = self;
-        let bank = lender_of(&principal)?;
-        let (outcome, review_id) = act(&state, &caller, &principal, id, act_on).await?;
-        let product = managed_view(&state, bank, id).await?;
-        Ok(axum::Json(ProductActionView { outcome: outcome.to_owned(), review_id, product }))
-    }
+    let outcome = bank.edit(id, &body_record(&body)?).await?;
+    bank.answer(id, outcome_name(outcome)).await
 }
 
 /// Submit a draft for review (→ `in_review`).
@@ -196,8 +156,8 @@ impl Acting {
     ),
     tag = "bank"
 )]
-async fn submit_product(acting: Acting) -> Result<axum::Json<ProductActionView>, ApiError> {
-    acting.run(Act::Submit).await
+async fn submit_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductActionView>, ApiError> {
+    bank.run(id, Act::Submit).await
 }
 
 /// Pause a published product (hidden from search and matching at once).
@@ -212,8 +172,8 @@ async fn submit_product(acting: Acting) -> Result<axum::Json<ProductActionView>,
     ),
     tag = "bank"
 )]
-async fn pause_product(acting: Acting) -> Result<axum::Json<ProductActionView>, ApiError> {
-    acting.run(Act::Pause).await
+async fn pause_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductActionView>, ApiError> {
+    bank.run(id, Act::Change(LifecycleAct::Pause)).await
 }
 
 /// Resume a paused product (published again; its content did not change, so no review is needed).
@@ -228,8 +188,8 @@ async fn pause_product(acting: Acting) -> Result<axum::Json<ProductActionView>, 
     ),
     tag = "bank"
 )]
-async fn resume_product(acting: Acting) -> Result<axum::Json<ProductActionView>, ApiError> {
-    acting.run(Act::Resume).await
+async fn resume_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductActionView>, ApiError> {
+    bank.run(id, Act::Change(LifecycleAct::Resume)).await
 }
 
 /// Archive a product (final; withdraws a pending review).
@@ -244,8 +204,8 @@ async fn resume_product(acting: Acting) -> Result<axum::Json<ProductActionView>,
     ),
     tag = "bank"
 )]
-async fn archive_product(acting: Acting) -> Result<axum::Json<ProductActionView>, ApiError> {
-    acting.run(Act::Archive).await
+async fn archive_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductActionView>, ApiError> {
+    bank.run(id, Act::Change(LifecycleAct::Archive)).await
 }
 
 /// A product's versions, newest first: who, when, what was done, the whole record and what changed.
@@ -256,13 +216,8 @@ async fn archive_product(acting: Acting) -> Result<axum::Json<ProductActionView>
     responses((status = 200, body = Vec<VersionView>), (status = 404, body = ErrorBody)),
     tag = "bank"
 )]
-async fn product_versions(
-    State(state): State<AppState>,
-    Auth(principal): Auth,
-    Id(id): Id,
-) -> Result<axum::Json<Vec<VersionView>>, ApiError> {
-    let bank = lender_of(&principal)?;
-    let versions = state.store.product_versions(Some(bank), id).await.map_err(product_error)?;
+async fn product_versions(bank: Bank, Id(id): Id) -> Result<axum::Json<Vec<VersionView>>, ApiError> {
+    let versions = bank.state.store.product_versions(Some(bank.id), id).await.map_err(product_error)?;
     Ok(axum::Json(versions.iter().map(VersionView::from).collect()))
 }
 
@@ -291,36 +246,21 @@ struct UploadParams {
     ),
     tag = "bank"
 )]
-async fn upload_products(
-    State(state): State<AppState>,
-    Auth(principal): Auth,
-    caller: Caller,
-    Query(params): Query<UploadParams>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    lender_of(&principal)?;
-    let file_name = params
-        .file_name
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| ApiError::invalid("file_name", &ValueError::Empty))?;
-    match upload(&state, &caller, &principal, file_name, &body).await {
-        Ok(summary) => Ok(axum::Json(UploadView::from(&summary)).into_response()),
-        Err(UploadFailure::Api(e)) => Err(e),
-        Err(UploadFailure::Rows(rows)) => Ok(rejected(&rows).into_response()),
-    }
-}
-
-/// The 400 answer listing every problem of a refused upload.
-fn rejected(rows: &[RowError]) -> (StatusCode, axum::Json<UploadRejected>) {
-    let body = UploadRejected {
-        code: ErrorCode::Rejected,
-        message: format!("文件有 {} 处问题，未导入任何产品", rows.len()),
-        message_en: format!("the file has {} problem(s); nothing was imported", rows.len()),
-        rows: rows.iter().map(RowProblem::from).collect(),
-    };
-    (StatusCode::BAD_REQUEST, axum::Json(body))
+async fn upload_products(bank: Bank, Query(params): Query<UploadParams>, body: Bytes) -> Result<Response, ApiError> {
+    let file_name = params.file_name.as_deref().map(str::trim).filter(|v| !v.is_empty());
+    let file_name = file_name.ok_or_else(|| ApiError::invalid("file_name", &ValueError::Empty))?;
+    Ok(match bank.upload(file_name, &body).await? {
+        Ok(summary) => axum::Json(UploadView::from(&summary)).into_response(),
+        Err(rows) => {
+            let body = UploadRejected {
+                code: ErrorCode::Rejected,
+                message: format!("文件有 {} 处问题，未导入任何产品", rows.len()),
+                message_en: format!("the file has {} problem(s); nothing was imported", rows.len()),
+                rows: rows.iter().map(RowProblem::from).collect(),
+            };
+            (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+        }
+    })
 }
 
 /// The XLSX template: the columns, their Chinese names and allowed values.
@@ -330,9 +270,8 @@ fn rejected(rows: &[RowError]) -> (StatusCode, axum::Json<UploadRejected>) {
     responses((status = 200, description = "The template", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>)),
     tag = "bank"
 )]
-async fn template(Auth(principal): Auth) -> Result<Response, ApiError> {
-    lender_of(&principal)?;
-    template_download()
+async fn template(user: LenderUser) -> Result<Response, ApiError> {
+    template_download(user).await
 }
 
 /// The operator's queue: pending reviews, oldest first, each with what it changes against the live version.
@@ -346,10 +285,9 @@ async fn template(Auth(principal): Auth) -> Result<Response, ApiError> {
     tag = "reviews"
 )]
 async fn reviews(
+    _operator: OperatorUser,
     State(state): State<AppState>,
-    Auth(principal): Auth,
 ) -> Result<axum::Json<Vec<ReviewQueueItem>>, ApiError> {
-    require(&principal, &[Role::Operator])?;
     let items = state.store.pending_reviews(QUEUE_LIMIT).await?;
     Ok(axum::Json(items.iter().map(ReviewQueueItem::from).collect()))
 }
@@ -378,13 +316,12 @@ fn decision(review_id: i64, product_id: i64, d: ReviewDecision) -> axum::Json<De
     tag = "reviews"
 )]
 async fn approve_review(
+    operator: OperatorUser,
     State(state): State<AppState>,
-    Auth(principal): Auth,
     caller: Caller,
     Id(review_id): Id,
 ) -> Result<axum::Json<DecisionView>, ApiError> {
-    require(&principal, &[Role::Operator])?;
-    let product_id = approve(&state, &caller, &principal, review_id).await?;
+    let product_id = approve(&state, &caller, &operator.0, review_id).await?;
     Ok(decision(review_id, product_id, ReviewDecision::Approved))
 }
 
@@ -404,15 +341,14 @@ async fn approve_review(
     tag = "reviews"
 )]
 async fn send_back_review(
+    operator: OperatorUser,
     State(state): State<AppState>,
-    Auth(principal): Auth,
     caller: Caller,
     Id(review_id): Id,
     // An empty body is no reason (refused by the store, naming `reason`), not a malformed body.
     JsonOrEmpty(body): JsonOrEmpty<SendBackBody>,
 ) -> Result<axum::Json<DecisionView>, ApiError> {
-    require(&principal, &[Role::Operator])?;
-    let product_id = send_back(&state, &caller, &principal, review_id, &body.reason).await?;
+    let product_id = send_back(&state, &caller, &operator.0, review_id, &body.reason).await?;
     Ok(decision(review_id, product_id, ReviewDecision::SentBack))
 }
 
@@ -427,10 +363,9 @@ async fn send_back_review(
     tag = "agency"
 )]
 async fn agency_products(
+    agency: AgencyUser,
     State(state): State<AppState>,
-    Auth(principal): Auth,
 ) -> Result<axum::Json<Vec<AgencyProductView>>, ApiError> {
-    let agency = agency_of(&principal)?;
-    let products = state.store.agency_products(agency).await?;
+    let products = state.store.agency_products(agency.1).await?;
     Ok(axum::Json(products.iter().map(AgencyProductView::from).collect()))
 }

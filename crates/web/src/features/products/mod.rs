@@ -11,17 +11,17 @@ mod api;
 mod pages;
 
 use crate::http::Feature;
-use crate::http::auth::{Caller, lender_of, require};
+use crate::http::auth::{Caller, LenderUser};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::state::AppState;
 use crate::template;
-use axum::http::{HeaderValue, header};
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use finmart_domain::spec_record::{ColumnChange, column_label_zh};
-use finmart_domain::{
-    FieldErrors, ImportRow, Labelled, Principal, Product, ProductRecord, ProductSpec, Role, RowError,
-};
+use finmart_domain::{ImportRow, Labelled, Principal, Product, ProductAct, ProductRecord, ProductSpec, RowError};
 use finmart_store::{
     EditOutcome, LifecycleAct, ManagedProduct, ProductReview, ProductVersion, ReviewItem, StoreError, UploadSummary,
 };
@@ -52,8 +52,8 @@ const NOT_FROM_INPUT: &[&str] = &["institution_code", "institution_name", "insti
 /// How many pending reviews the queue shows at once.
 const QUEUE_LIMIT: u64 = 200;
 
-/// The file name of the XLSX template.
-const TEMPLATE_FILE: &str = "finmart-product-template.xlsx";
+/// How the XLSX template is sent: as an attachment with this file name, and its type.
+const TEMPLATE_DISPOSITION: &str = "attachment; filename=\"finmart-product-template.xlsx\"";
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 // ---------------------------------------------------------------------------------------------------------
@@ -395,24 +395,6 @@ fn review_error(e: StoreError) -> ApiError {
     store_error(e, "审核", "review")
 }
 
-/// The code of the caller's institution, which every record of theirs carries.
-async fn institution_code(state: &AppState, institution_id: i64) -> Result<String, ApiError> {
-    Ok(state.store.institution(institution_id).await?.ok_or_else(|| ApiError::not_found("机构", "institution"))?.code)
-}
-
-/// Validates a record as the caller's institution's product (its own institution and state columns are
-/// not taken from input).
-fn spec_of(record: &ProductRecord, institution_code: &str) -> Result<ProductSpec, FieldErrors> {
-    let mut own = ProductRecord::from_pairs(
-        finmart_domain::COLUMNS
-            .iter()
-            .filter(|c| !NOT_FROM_INPUT.contains(c))
-            .filter_map(|c| record.value(c).map(|v| (*c, v.to_owned()))),
-    );
-    own.set("institution_code", institution_code);
-    own.validate().map(|row| row.spec)
-}
-
 fn outcome_name(outcome: EditOutcome) -> (&'static str, Option<i64>) {
     match outcome {
         EditOutcome::Saved => ("saved", None),
@@ -421,149 +403,147 @@ fn outcome_name(outcome: EditOutcome) -> (&'static str, Option<i64>) {
     }
 }
 
-/// Creates the caller's product as a draft.
-async fn create(
-    state: &AppState,
-    caller: &Caller,
-    principal: &Principal,
-    record: &ProductRecord,
-) -> Result<i64, ApiError> {
-    let bank = lender_of(principal)?;
-    let spec = spec_of(record, &institution_code(state, bank).await?)?;
-    let event = caller.audit(principal, "product.create");
-    state.store.create_managed_product(bank, &spec, &event).await.map_err(product_error)
-}
-
-/// Edits the caller's product (a live one waits for review).
-async fn edit(
-    state: &AppState,
-    caller: &Caller,
-    principal: &Principal,
-    id: i64,
-    record: &ProductRecord,
-) -> Result<EditOutcome, ApiError> {
-    let bank = lender_of(principal)?;
-    let spec = spec_of(record, &institution_code(state, bank).await?)?;
-    let event = caller.audit(principal, "product.update");
-    state.store.edit_managed_product(bank, id, &spec, &event).await.map_err(product_error)
-}
-
 /// A lifecycle act a bank does on its product (the last segment of its routes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Act {
     /// A draft goes to review.
     Submit,
-    Pause,
-    Resume,
-    Archive,
+    /// Pause, resume or archive: done at once.
+    Change(LifecycleAct),
 }
 
 impl Act {
-    /// The act a route segment names (`submit`, `pause`, `resume`, `archive`).
-    fn named(action: &str) -> Option<Self> {
-        Some(match action {
-            "submit" => Self::Submit,
-            "pause" => Self::Pause,
-            "resume" => Self::Resume,
-            "archive" => Self::Archive,
-            _ => return None,
-        })
+    /// The act's route segment, its audit action and the name of its outcome.
+    fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Self::Submit => ("submit", "product.submit", "submitted"),
+            Self::Change(LifecycleAct::Pause) => ("pause", "product.pause", "paused"),
+            Self::Change(LifecycleAct::Resume) => ("resume", "product.resume", "resumed"),
+            Self::Change(LifecycleAct::Archive) => ("archive", "product.archive", "archived"),
+        }
+    }
+
+    /// The same act in the domain's product lifecycle (which says from which states it may be done).
+    fn lifecycle(self) -> ProductAct {
+        match self {
+            Self::Submit => ProductAct::Submit,
+            Self::Change(change) => change.into(),
+        }
     }
 }
 
-/// A lifecycle act on the caller's product. Returns the outcome's name (`submitted`, `paused`, `resumed`,
-/// `archived`) and the review opened (by a submission).
-async fn act(
-    state: &AppState,
-    caller: &Caller,
-    principal: &Principal,
+/// A request of a bank's user (an institution user or its API token; anyone else is refused first, as by
+/// [`LenderUser`]), with what the work on the bank's products needs. The institution is always the user's
+/// own, never taken from input.
+struct Bank {
+    state: AppState,
+    caller: Caller,
+    user: Principal,
+    /// The user's institution.
     id: i64,
-    act: Act,
-) -> Result<(&'static str, Option<i64>), ApiError> {
-    let bank = lender_of(principal)?;
-    let (change, audit, outcome) = match act {
-        Act::Submit => {
-            let event = caller.audit(principal, "product.submit");
-            let review = state.store.submit_managed_product(bank, id, &event).await.map_err(product_error)?;
-            return Ok(("submitted", Some(review)));
+}
+
+impl FromRequestParts<AppState> for Bank {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let LenderUser(user, id) = LenderUser::from_request_parts(parts, state).await?;
+        let caller = Caller::from_request_parts(parts, state).await.unwrap_or_else(|never| match never {});
+        Ok(Self { state: state.clone(), caller, user, id })
+    }
+}
+
+impl Bank {
+    /// The bank's product `id` (404 for another institution's).
+    async fn product(&self, id: i64) -> Result<ManagedProduct, ApiError> {
+        self.state.store.managed_product(self.id, id).await.map_err(product_error)
+    }
+
+    /// Validates a record as the bank's product (its own institution and state columns are not taken from
+    /// input).
+    async fn spec(&self, record: &ProductRecord) -> Result<ProductSpec, ApiError> {
+        let institution =
+            self.state.store.institution(self.id).await?.ok_or_else(|| ApiError::not_found("机构", "institution"))?;
+        let mut own = ProductRecord::from_pairs(
+            finmart_domain::COLUMNS
+                .iter()
+                .filter(|c| !NOT_FROM_INPUT.contains(c))
+                .filter_map(|c| record.value(c).map(|v| (*c, v.to_owned()))),
+        );
+        own.set("institution_code", &institution.code);
+        Ok(own.validate()?.spec)
+    }
+
+    /// Creates the bank's product as a draft.
+    async fn create(&self, record: &ProductRecord) -> Result<i64, ApiError> {
+        let spec = self.spec(record).await?;
+        let event = self.caller.audit(&self.user, "product.create");
+        self.state.store.create_managed_product(self.id, &spec, &event).await.map_err(product_error)
+    }
+
+    /// Edits the bank's product (a live one waits for review).
+    async fn edit(&self, id: i64, record: &ProductRecord) -> Result<EditOutcome, ApiError> {
+        let spec = self.spec(record).await?;
+        let event = self.caller.audit(&self.user, "product.update");
+        self.state.store.edit_managed_product(self.id, id, &spec, &event).await.map_err(product_error)
+    }
+
+    /// A lifecycle act on the bank's product. Returns the outcome's name (`submitted`, `paused`, `resumed`,
+    /// `archived`) and the review opened (by a submission).
+    async fn act(&self, id: i64, act: Act) -> Result<(&'static str, Option<i64>), ApiError> {
+        let (_, audit, outcome) = act.names();
+        let event = self.caller.audit(&self.user, audit);
+        let store = &self.state.store;
+        let review = match act {
+            Act::Submit => store.submit_managed_product(self.id, id, &event).await.map(Some),
+            Act::Change(change) => store.change_product_lifecycle(self.id, id, change, &event).await.map(|_| None),
+        };
+        Ok((outcome, review.map_err(product_error)?))
+    }
+
+    /// Reads a sheet and submits every row of it for review, all or nothing: the summary, or every problem
+    /// of the rows (nothing was written). An unusable file is an error.
+    async fn upload(&self, file_name: &str, bytes: &[u8]) -> Result<Result<UploadSummary, Vec<RowError>>, ApiError> {
+        use finmart_sheets::SheetError;
+        let records = match finmart_sheets::read_records(file_name, bytes) {
+            Ok(records) => records,
+            Err(SheetError::Rejected(rows)) => return Ok(Err(rows)),
+            Err(SheetError::Format(message)) => {
+                let (zh, en) = both_languages(&message);
+                return Err(ApiError::new(ErrorCode::InvalidFile, zh, en).on_field("file"));
+            }
+        };
+        let mut rows: Vec<(usize, ImportRow)> = Vec::with_capacity(records.len());
+        let mut problems = Vec::new();
+        for (row, record) in records {
+            match record.validate() {
+                Ok(r) => rows.push((row, r)),
+                Err(e) => problems.extend(RowError::from_fields(row, &e)),
+            }
         }
-        Act::Pause => (LifecycleAct::Pause, "product.pause", "paused"),
-        Act::Resume => (LifecycleAct::Resume, "product.resume", "resumed"),
-        Act::Archive => (LifecycleAct::Archive, "product.archive", "archived"),
-    };
-    let event = caller.audit(principal, audit);
-    state.store.change_product_lifecycle(bank, id, change, &event).await.map_err(product_error)?;
-    Ok((outcome, None))
-}
-
-/// Why an upload failed: the file is unusable, or rows are wrong (nothing was written either way).
-enum UploadFailure {
-    Api(ApiError),
-    Rows(Vec<RowError>),
-}
-
-impl From<ApiError> for UploadFailure {
-    fn from(e: ApiError) -> Self {
-        Self::Api(e)
-    }
-}
-
-/// Reads a sheet and submits every row of it for review, all or nothing.
-async fn upload(
-    state: &AppState,
-    caller: &Caller,
-    principal: &Principal,
-    file_name: &str,
-    bytes: &[u8],
-) -> Result<UploadSummary, UploadFailure> {
-    use finmart_sheets::SheetError;
-    let bank = lender_of(principal)?;
-    let records = match finmart_sheets::read_records(file_name, bytes) {
-        Ok(records) => records,
-        Err(SheetError::Rejected(rows)) => return Err(UploadFailure::Rows(rows)),
-        Err(SheetError::Format(message)) => {
-            let (zh, en) = both_languages(&message);
-            return Err(ApiError::new(ErrorCode::InvalidFile, zh, en).on_field("file").into());
+        if !problems.is_empty() {
+            return Ok(Err(problems));
         }
-    };
-    let mut rows: Vec<(usize, ImportRow)> = Vec::with_capacity(records.len());
-    let mut problems = Vec::new();
-    for (row, record) in records {
-        match record.validate() {
-            Ok(r) => rows.push((row, r)),
-            Err(e) => problems.extend(RowError::from_fields(row, &e)),
+        let name: String = file_name.chars().take(200).collect();
+        let event = self.caller.audit(&self.user, "product.upload").detail(serde_json::json!({"file_name": name}));
+        match self.state.store.upload_managed_products(self.id, &rows, &event).await {
+            Ok(summary) => Ok(Ok(summary)),
+            Err(StoreError::ImportRejected(rows)) => Ok(Err(rows)),
+            Err(e) => Err(product_error(e)),
         }
     }
-    if !problems.is_empty() {
-        return Err(UploadFailure::Rows(problems));
-    }
-    let event = caller
-        .audit(principal, "product.upload")
-        .detail(serde_json::json!({"file_name": file_name.chars().take(200).collect::<String>()}));
-    match state.store.upload_managed_products(bank, &rows, &event).await {
-        Ok(summary) => Ok(summary),
-        Err(StoreError::ImportRejected(rows)) => Err(UploadFailure::Rows(rows)),
-        Err(e) => Err(product_error(e).into()),
-    }
 }
 
-/// The XLSX template as a download.
-fn template_download() -> Result<Response, ApiError> {
+/// The XLSX template as a download (the API's and the page's).
+async fn template_download(_: LenderUser) -> Result<Response, ApiError> {
     let bytes = finmart_sheets::template_xlsx().map_err(|e| ApiError::internal(&e))?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(XLSX_TYPE));
-    let disposition = format!("attachment; filename=\"{TEMPLATE_FILE}\"");
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    Ok(([(header::CONTENT_TYPE, XLSX_TYPE), (header::CONTENT_DISPOSITION, TEMPLATE_DISPOSITION)], bytes)
+        .into_response())
 }
 
 /// Approves a review (operator only).
-async fn approve(state: &AppState, caller: &Caller, principal: &Principal, review_id: i64) -> Result<i64, ApiError> {
-    require(principal, &[Role::Operator])?;
-    let event = caller.audit(principal, "product.approve");
+async fn approve(state: &AppState, caller: &Caller, operator: &Principal, review_id: i64) -> Result<i64, ApiError> {
+    let event = caller.audit(operator, "product.approve");
     state.store.approve_review(review_id, &event).await.map_err(review_error)
 }
 
@@ -571,11 +551,10 @@ async fn approve(state: &AppState, caller: &Caller, principal: &Principal, revie
 async fn send_back(
     state: &AppState,
     caller: &Caller,
-    principal: &Principal,
+    operator: &Principal,
     review_id: i64,
     reason: &str,
 ) -> Result<i64, ApiError> {
-    require(principal, &[Role::Operator])?;
-    let event = caller.audit(principal, "product.send_back");
+    let event = caller.audit(operator, "product.send_back");
     state.store.send_back_review(review_id, reason, &event).await.map_err(review_error)
 }

@@ -6,35 +6,35 @@
 //! again with the reasons beside the fields (400).
 
 use super::{
-    Act, ManagedProductView, QUEUE_LIMIT, ReviewQueueItem, RowProblem, UploadFailure, act, approve, create, edit,
-    label_of, outcome_name, product_error, product_record, send_back, template_download, upload,
+    Act, Bank, NOT_FROM_INPUT, QUEUE_LIMIT, ReviewQueueItem, approve, label_of, outcome_name, product_error,
+    product_record, send_back, template_download,
 };
-use crate::http::auth::{Auth, Caller, agency_of, lender_of, require};
+use crate::http::auth::{AgencyUser, Caller, OperatorUser};
 use crate::http::error::{ApiError, ErrorCode};
-use crate::http::extract::Id;
+use crate::http::extract::{FromSegment, Id, Segment};
 use crate::http::format::shanghai;
 use crate::http::forms::{Form, see_other};
-use crate::http::page::{Page, PageResult};
+use crate::http::page::{Page, PageResult, object};
 use crate::http::state::{AppState, today};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartError;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use finmart_domain::{
-    ColumnInfo, InstitutionKind, Labelled, LifecycleState, Principal, ProductRecord, Role, column_info,
-};
-use finmart_store::ManagedProduct;
+use finmart_domain::spec_record::ColumnChange;
+use finmart_domain::{ColumnInfo, InstitutionKind, Labelled, LifecycleAct, LifecycleState, ProductRecord, column_info};
+use finmart_store::{ManagedProduct, RowError};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/bank/products", get(list_page))
         .route("/bank/products/new", get(new_page).post(new_submit))
         .route("/bank/products/upload", get(upload_page).post(upload_submit))
-        .route("/bank/products/template.xlsx", get(template_file))
+        .route("/bank/products/template.xlsx", get(template_download))
         .route("/bank/products/{id}", get(edit_page).post(edit_submit))
         .route("/bank/products/{id}/{action}", post(action_submit))
         .route("/admin/reviews", get(reviews_page))
@@ -49,7 +49,7 @@ pub(super) fn router() -> Router<AppState> {
 /// How the form shows a column; `None` for the columns a bank never sets (institution, state).
 fn input_kind(column: &str) -> Option<&'static str> {
     Some(match column {
-        "institution_code" | "institution_name" | "institution_kind" | "state" => return None,
+        column if NOT_FROM_INPUT.contains(&column) => return None,
         "description" => "textarea",
         "family" | "rate_basis" | "online" => "select",
         "repayment_methods" | "collateral" | "policy_support" | "districts" => "checks",
@@ -185,79 +185,80 @@ fn done_note(page: &Page) -> Value {
     let query = Form::of_query(page.query());
     let n = |key: &str| query.get(key).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
     let (zh, en) = match query.get("done").unwrap_or_default() {
-        "created" => (
-            "已保存为草稿。检查无误后请“提交审核”。".to_owned(),
-            "Saved as a draft. Submit it for review when ready.".to_owned(),
-        ),
-        "saved" => ("已保存。".to_owned(), "Saved.".to_owned()),
+        "created" => ("已保存为草稿。检查无误后请“提交审核”。", "Saved as a draft. Submit it for review when ready."),
+        "saved" => ("已保存。", "Saved."),
         "pending_review" => (
-            "修改已提交审核；审核通过前，线上展示的仍是原版本。".to_owned(),
-            "Your change waits for review; the live version stays listed until it is approved.".to_owned(),
+            "修改已提交审核；审核通过前，线上展示的仍是原版本。",
+            "Your change waits for review; the live version stays listed until it is approved.",
         ),
-        "unchanged" => ("内容没有变化。".to_owned(), "Nothing changed.".to_owned()),
-        "submitted" => ("已提交审核。".to_owned(), "Submitted for review.".to_owned()),
-        "paused" => {
-            ("已暂停，产品不再出现在检索和匹配中。".to_owned(), "Paused: hidden from search and matching.".to_owned())
+        "unchanged" => ("内容没有变化。", "Nothing changed."),
+        "submitted" => ("已提交审核。", "Submitted for review."),
+        "paused" => ("已暂停，产品不再出现在检索和匹配中。", "Paused: hidden from search and matching."),
+        "resumed" => ("已恢复发布。", "Published again."),
+        "archived" => ("已下架。", "Archived."),
+        "uploaded" => {
+            let (new, changed, same) = (n("created"), n("submitted"), n("unchanged"));
+            let zh = format!("上传成功：新建 {new} 个、修改 {changed} 个产品已提交审核，{same} 个没有变化。");
+            let en =
+                format!("Uploaded: {new} new and {changed} changed products submitted for review; {same} unchanged.");
+            return json!({"zh": zh, "en": en});
         }
-        "resumed" => ("已恢复发布。".to_owned(), "Published again.".to_owned()),
-        "archived" => ("已下架。".to_owned(), "Archived.".to_owned()),
-        "uploaded" => (
-            format!(
-                "上传成功：新建 {} 个、修改 {} 个产品已提交审核，{} 个没有变化。",
-                n("created"),
-                n("submitted"),
-                n("unchanged")
-            ),
-            format!(
-                "Uploaded: {} new and {} changed products submitted for review; {} unchanged.",
-                n("created"),
-                n("submitted"),
-                n("unchanged")
-            ),
-        ),
-        "approved" => ("已审核通过并发布。".to_owned(), "Approved and published.".to_owned()),
-        "sent_back" => ("已退回修改。".to_owned(), "Sent back.".to_owned()),
+        "approved" => ("已审核通过并发布。", "Approved and published."),
+        "sent_back" => ("已退回修改。", "Sent back."),
         _ => return Value::Null,
     };
     json!({"zh": zh, "en": en})
 }
 
-/// The lifecycle buttons a product in `state` offers: (action, 中文, English, class).
+/// The lifecycle buttons, one per act: (act, 中文, English, class).
+const BUTTONS: [(Act, &str, &str, &str); 4] = [
+    (Act::Submit, "提交审核", "Submit for review", "primary"),
+    (Act::Change(LifecycleAct::Pause), "暂停", "Pause", ""),
+    (Act::Change(LifecycleAct::Resume), "恢复", "Resume", ""),
+    (Act::Change(LifecycleAct::Archive), "下架", "Archive", "danger"),
+];
+
+/// The lifecycle buttons a product in `state` offers: those of the acts its lifecycle allows.
 fn actions_for(state: LifecycleState) -> Vec<Value> {
-    let submit = json!({"action": "submit", "label": "提交审核", "label_en": "Submit for review", "class": "primary"});
-    let pause = json!({"action": "pause", "label": "暂停", "label_en": "Pause", "class": ""});
-    let resume = json!({"action": "resume", "label": "恢复", "label_en": "Resume", "class": ""});
-    let archive = json!({"action": "archive", "label": "下架", "label_en": "Archive", "class": "danger"});
-    match state {
-        LifecycleState::Draft => vec![submit, archive],
-        LifecycleState::InReview => vec![archive],
-        LifecycleState::Published => vec![pause, archive],
-        LifecycleState::Paused => vec![resume, archive],
-        LifecycleState::Archived => Vec::new(),
+    BUTTONS
+        .iter()
+        .filter(|(act, ..)| act.lifecycle().apply(state).is_ok())
+        .map(|(act, label, label_en, class)| {
+            json!({"action": act.names().0, "label": label, "label_en": label_en, "class": class})
+        })
+        .collect()
+}
+
+impl FromSegment for Act {
+    const NAME: &'static str = "action";
+
+    /// An act no route names is no page (404).
+    fn from_segment(text: &str) -> Result<Self, ApiError> {
+        BUTTONS.iter().map(|b| b.0).find(|act| act.names().0 == text).ok_or_else(|| ApiError::not_found("页面", "page"))
     }
 }
 
-fn product_row(m: &ManagedProduct) -> Value {
-    let view = ManagedProductView::from(m);
-    json!({
-        "id": view.id, "code": view.code, "name": view.name, "family_label": view.family_label,
-        "state": view.state, "state_label": view.state_label,
+/// A product as the list and its form show it, with `more`.
+fn product_view(m: &ManagedProduct, more: Value) -> Value {
+    let p = &m.product;
+    let mut view = object(json!({
+        "id": p.id, "code": p.spec.code, "name": p.spec.name, "state": p.state.as_str(),
+        "state_label": p.state.label_zh(),
         "pending": m.pending.as_ref().map(|r| shanghai(r.submitted_at)),
-        "sent_back_reason": view.sent_back_reason,
-        "updated": shanghai(view.updated_at),
-        "actions": actions_for(m.product.state),
-    })
+        "sent_back_reason": m.sent_back_reason(),
+        "actions": actions_for(p.state),
+    }));
+    view.extend(object(more));
+    view.into()
 }
 
-/// Display names of accounts by id (for "who" in histories).
+/// Display names of accounts by id (for "who" in histories); `#id` for an account not found.
 async fn names(state: &AppState, ids: Vec<i64>) -> HashMap<i64, String> {
     let mut out = HashMap::new();
     for id in ids {
-        if out.contains_key(&id) {
-            continue;
-        }
-        if let Ok(Some(account)) = state.store.account(id).await {
-            out.insert(id, account.display_name);
+        if let Entry::Vacant(name) = out.entry(id) {
+            let account = state.store.account(id).await.ok().flatten();
+            name.insert(account.map_or_else(|| format!("#{id}"), |a| a.display_name));
         }
     }
     out
@@ -274,7 +275,7 @@ fn shown(columns: &[ColumnInfo], column: &str, value: Option<&str>) -> Option<St
     Some(value.split('|').map(label).collect::<Vec<_>>().join("、"))
 }
 
-fn changes_rows(changes: &[finmart_domain::spec_record::ColumnChange]) -> Vec<Value> {
+fn changes_rows(changes: &[ColumnChange]) -> Vec<Value> {
     let columns = column_info();
     changes
         .iter()
@@ -291,212 +292,136 @@ fn changes_rows(changes: &[finmart_domain::spec_record::ColumnChange]) -> Vec<Va
 // ---------------------------------------------------------------------------------------------------------
 // 我的产品
 
-async fn list_page(State(state): State<AppState>, Auth(principal): Auth, page: Page) -> PageResult {
-    let bank = lender_of(&principal)?;
-    let products = state.store.managed_products(bank).await?;
-    let mut context = Map::new();
-    context.insert("page".into(), "bank_products".into());
-    context.insert("products".into(), products.iter().map(product_row).collect::<Vec<_>>().into());
-    context.insert("done".into(), done_note(&page));
-    page.show("bank_products.html", context)
+async fn list_page(bank: Bank, page: Page) -> PageResult {
+    let products = bank.state.store.managed_products(bank.id).await?;
+    let rows: Vec<Value> = products
+        .iter()
+        .map(|m| {
+            let p = &m.product;
+            product_view(m, json!({"family_label": p.spec.family.label_zh(), "updated": shanghai(p.updated_at)}))
+        })
+        .collect();
+    page.show(
+        "bank_products.html",
+        object(json!({"page": "bank_products", "products": rows, "done": done_note(&page)})),
+    )
 }
 
-/// The product form page: new (`product` null) or an existing product with its history.
-struct FormPage {
-    product: Option<ManagedProduct>,
+/// The product form page: new (`product` none) or an existing product with its history; after a refused
+/// post (400), with the reasons beside the fields.
+async fn form_page(
+    state: &AppState,
+    page: &Page,
+    product: Option<&ManagedProduct>,
     values: Map<String, Value>,
-    errors: Map<String, Value>,
-    error_list: Vec<Value>,
-    status: StatusCode,
-}
-
-impl FormPage {
-    /// The form as first shown.
-    fn fresh(product: Option<ManagedProduct>, values: Map<String, Value>) -> Self {
-        Self { product, values, errors: Map::new(), error_list: Vec::new(), status: StatusCode::OK }
-    }
-
-    /// The form shown again with the reasons a 400 gave.
-    fn refused(product: Option<ManagedProduct>, values: Map<String, Value>, e: &ApiError, page: &Page) -> Self {
-        let (errors, error_list) = api_errors(e, page);
-        Self { product, values, errors, error_list, status: StatusCode::BAD_REQUEST }
-    }
-}
-
-async fn form_page(state: &AppState, page: &Page, form: FormPage) -> PageResult {
-    let agencies = agency_choices(state).await?;
-    let mut context = Map::new();
-    context.insert("page".into(), "bank_products".into());
-    context.insert("fields".into(), fields(&agencies).into());
-    context.insert("values".into(), Value::Object(form.values));
-    context.insert("errors".into(), Value::Object(form.errors));
-    context.insert("error_list".into(), form.error_list.into());
-    context.insert("done".into(), done_note(page));
-    let path = match &form.product {
-        None => "/bank/products/new".to_owned(),
-        Some(m) => {
-            let id = m.product.id;
-            let versions =
-                state.store.product_versions(Some(m.product.institution.id), id).await.map_err(product_error)?;
-            let who = names(state, versions.iter().filter_map(|v| v.account_id).collect()).await;
-            let history: Vec<Value> = versions
-                .iter()
-                .map(|v| {
-                    json!({
-                        "version": v.version, "at": shanghai(v.at), "action": v.action.as_str(),
-                        "action_label": v.action.label_zh(),
-                        "action_label_en": v.action.label_en(),
-                        "state_label": v.state.label_zh(),
-                        "who": v.account_id.map(|a| who.get(&a).cloned().unwrap_or_else(|| format!("#{a}"))),
-                        "changes": changes_rows(&v.changes),
-                    })
-                })
-                .collect();
-            let view = ManagedProductView::from(m);
-            context.insert(
-                "product".into(),
-                json!({
-                    "id": id, "code": view.code, "name": view.name, "state": view.state,
-                    "state_label": view.state_label,
-                    "pending": m.pending.as_ref().map(|r| shanghai(r.submitted_at)),
-                    "sent_back_reason": view.sent_back_reason,
-                    "live": matches!(m.product.state, LifecycleState::Published | LifecycleState::Paused),
-                    "archived": m.product.state == LifecycleState::Archived,
-                    "actions": actions_for(m.product.state),
-                }),
-            );
-            context.insert("history".into(), history.into());
-            format!("/bank/products/{id}")
-        }
-    };
-    context.insert("action".into(), path.into());
-    page.show_with(form.status, "bank_product_form.html", context)
-}
-
-async fn new_page(State(state): State<AppState>, Auth(principal): Auth, page: Page) -> PageResult {
-    lender_of(&principal)?;
-    let mut values = Map::new();
-    values.insert("valid_from".into(), today().to_string().into());
-    values.insert("rate_basis".into(), "fixed".into());
-    values.insert("online".into(), "false".into());
-    form_page(&state, &page, FormPage::fresh(None, values)).await
-}
-
-async fn new_submit(
-    State(state): State<AppState>,
-    Auth(principal): Auth,
-    caller: Caller,
-    page: Page,
-    form: Form,
+    refused: Option<&ApiError>,
 ) -> PageResult {
-    lender_of(&principal)?;
+    let fields = fields(&agency_choices(state).await?);
+    let (errors, error_list) = refused.map(|e| api_errors(e, page)).unwrap_or_default();
+    let mut context = object(json!({
+        "page": "bank_products", "fields": fields, "values": values, "errors": errors, "error_list": error_list,
+        "done": done_note(page), "action": "/bank/products/new",
+    }));
+    if let Some(m) = product {
+        let id = m.product.id;
+        let versions = state.store.product_versions(Some(m.product.institution.id), id).await.map_err(product_error)?;
+        let who = names(state, versions.iter().filter_map(|v| v.account_id).collect()).await;
+        let history: Vec<Value> = versions
+            .iter()
+            .map(|v| {
+                json!({
+                    "version": v.version, "at": shanghai(v.at), "action": v.action.as_str(),
+                    "action_label": v.action.label_zh(),
+                    "action_label_en": v.action.label_en(),
+                    "state_label": v.state.label_zh(),
+                    "who": v.account_id.map(|a| who.get(&a)),
+                    "changes": changes_rows(&v.changes),
+                })
+            })
+            .collect();
+        let state = m.product.state;
+        let more = json!({"live": state.is_live(), "archived": state == LifecycleState::Archived});
+        context.insert("product".into(), product_view(m, more));
+        context.insert("history".into(), history.into());
+        context.insert("action".into(), format!("/bank/products/{id}").into());
+    }
+    let status = if refused.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    page.show_with(status, "bank_product_form.html", context)
+}
+
+async fn new_page(bank: Bank, page: Page) -> PageResult {
+    let values = object(json!({"valid_from": today().to_string(), "rate_basis": "fixed", "online": "false"}));
+    form_page(&bank.state, &page, None, values, None).await
+}
+
+async fn new_submit(bank: Bank, page: Page, form: Form) -> PageResult {
     let (record, values) = record_of_form(&form);
-    match create(&state, &caller, &principal, &record).await {
+    match bank.create(&record).await {
         Ok(id) => Ok(see_other(&format!("/bank/products/{id}?done=created"))),
-        Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            form_page(&state, &page, FormPage::refused(None, values, &e, &page)).await
-        }
+        Err(e) if e.status == StatusCode::BAD_REQUEST => form_page(&bank.state, &page, None, values, Some(&e)).await,
         Err(e) => Err(e),
     }
 }
 
-/// The caller's product `id`.
-async fn load(state: &AppState, principal: &Principal, id: i64) -> Result<ManagedProduct, ApiError> {
-    let bank = lender_of(principal)?;
-    state.store.managed_product(bank, id).await.map_err(product_error)
-}
-
-async fn edit_page(State(state): State<AppState>, Auth(principal): Auth, page: Page, Id(id): Id) -> PageResult {
-    let m = load(&state, &principal, id).await?;
+async fn edit_page(bank: Bank, page: Page, Id(id): Id) -> PageResult {
+    let m = bank.product(id).await?;
     // The form shows what the bank last proposed, when a proposal is pending.
     let record = m.pending.as_ref().map_or_else(|| product_record(&m.product), |r| r.record.clone());
-    form_page(&state, &page, FormPage::fresh(Some(m), values_of(&record))).await
+    form_page(&bank.state, &page, Some(&m), values_of(&record), None).await
 }
 
-async fn edit_submit(
-    State(state): State<AppState>,
-    Auth(principal): Auth,
-    caller: Caller,
-    page: Page,
-    Id(id): Id,
-    form: Form,
-) -> PageResult {
-    let m = load(&state, &principal, id).await?;
+async fn edit_submit(bank: Bank, page: Page, Id(id): Id, form: Form) -> PageResult {
+    let m = bank.product(id).await?;
     let (mut record, values) = record_of_form(&form);
     // The code cannot change; the form shows it read-only.
     record.set("code", m.product.spec.code.as_str());
-    match edit(&state, &caller, &principal, id, &record).await {
-        Ok(outcome) => {
-            let (done, _) = outcome_name(outcome);
-            Ok(see_other(&format!("/bank/products/{id}?done={done}")))
-        }
+    match bank.edit(id, &record).await {
+        Ok(outcome) => Ok(see_other(&format!("/bank/products/{id}?done={}", outcome_name(outcome).0))),
         Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            form_page(&state, &page, FormPage::refused(Some(m), values, &e, &page)).await
+            form_page(&bank.state, &page, Some(&m), values, Some(&e)).await
         }
         Err(e) => Err(e),
     }
 }
 
-async fn action_submit(
-    State(state): State<AppState>,
-    Auth(principal): Auth,
-    caller: Caller,
-    Id(id): Id,
-    Path((_, action)): Path<(String, String)>,
-    form: Form,
-) -> PageResult {
-    lender_of(&principal)?;
-    let named = Act::named(&action).ok_or_else(|| ApiError::not_found("页面", "page"))?;
-    let (done, _) = act(&state, &caller, &principal, id, named).await?;
-    Ok(see_other(&if form.all("back").contains(&"list") {
-        format!("/bank/products?done={done}")
-    } else {
-        format!("/bank/products/{id}?done={done}")
-    }))
+async fn action_submit(bank: Bank, Id(id): Id, Segment(act): Segment<Act>, form: Form) -> PageResult {
+    let (done, _) = bank.act(id, act).await?;
+    let back =
+        if form.all("back").contains(&"list") { "/bank/products".to_owned() } else { format!("/bank/products/{id}") };
+    Ok(see_other(&format!("{back}?done={done}")))
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // 批量上传
 
-async fn template_file(Auth(principal): Auth) -> PageResult {
-    lender_of(&principal)?;
-    template_download()
-}
-
-/// The upload page, with what was wrong with a refused file: a message, and its rows' problems.
-fn upload_form(page: &Page, problems: Option<(String, Vec<RowProblem>)>, status: StatusCode) -> PageResult {
-    let mut context = Map::new();
-    context.insert("page".into(), "bank_products".into());
+/// The upload page; for a refused file (400), what was wrong with it: a message, and its rows' problems.
+fn upload_form(page: &Page, refused: Option<(String, &[RowError])>) -> PageResult {
     let columns: Vec<Value> = column_info()
         .iter()
         .filter(|c| !matches!(c.name, "institution_name" | "institution_kind" | "state"))
         .map(|c| json!({"name": c.name, "label": c.label_zh, "required": c.required, "rule": c.rule_zh}))
         .collect();
-    context.insert("columns".into(), columns.into());
-    if let Some((file_error, rows)) = problems {
-        context.insert("file_error".into(), file_error.into());
+    let mut context = object(json!({"page": "bank_products", "columns": columns}));
+    let status = if refused.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    if let Some((file_error, rows)) = refused {
         let rows: Vec<Value> = rows
             .iter()
-            .map(|r| json!({"row": r.row, "field": r.field, "label": r.label_zh, "message": page.pick(&r.message, &r.message_en)}))
+            .map(|r| {
+                let message = page.pick(&r.message, &r.message_en);
+                json!({"row": r.row, "field": r.field, "label": label_of(&r.field), "message": message})
+            })
             .collect();
+        context.insert("file_error".into(), file_error.into());
         context.insert("rows".into(), rows.into());
     }
     page.show_with(status, "bank_upload.html", context)
 }
 
-async fn upload_page(Auth(principal): Auth, page: Page) -> PageResult {
-    lender_of(&principal)?;
-    upload_form(&page, None, StatusCode::OK)
+async fn upload_page(_: Bank, page: Page) -> PageResult {
+    upload_form(&page, None)
 }
 
-async fn upload_submit(
-    State(state): State<AppState>,
-    Auth(principal): Auth,
-    caller: Caller,
-    page: Page,
-    mut multipart: Multipart,
-) -> PageResult {
-    lender_of(&principal)?;
+async fn upload_submit(bank: Bank, page: Page, mut multipart: Multipart) -> PageResult {
     let unreadable = |zh: &str, e: MultipartError| ApiError::new(ErrorCode::InvalidBody, zh, e.body_text());
     let mut file: Option<(String, Bytes)> = None;
     while let Some(field) = multipart.next_field().await.map_err(|e| unreadable("上传的表单无法读取", e))? {
@@ -506,28 +431,26 @@ async fn upload_submit(
         let name = field.file_name().unwrap_or_default().to_owned();
         file = Some((name, field.bytes().await.map_err(|e| unreadable("文件无法读取", e))?));
     }
-    let refused = |message: &str| upload_form(&page, Some((message.to_owned(), Vec::new())), StatusCode::BAD_REQUEST);
+    let refused = |message: &str| upload_form(&page, Some((message.to_owned(), &[])));
     let Some((name, bytes)) = file.filter(|(name, bytes)| !name.is_empty() && !bytes.is_empty()) else {
         return refused(page.pick("请选择 .xlsx 或 .csv 文件", "Choose a .xlsx or .csv file"));
     };
-    match upload(&state, &caller, &principal, &name, &bytes).await {
-        Ok(s) => Ok(see_other(&format!(
+    match bank.upload(&name, &bytes).await {
+        Ok(Ok(s)) => Ok(see_other(&format!(
             "/bank/products?done=uploaded&created={}&submitted={}&unchanged={}",
             s.created, s.submitted, s.unchanged
         ))),
-        Err(UploadFailure::Rows(rows)) => {
+        Ok(Err(rows)) => {
             let count = rows.len();
             let message = if page.en() {
                 format!("The file has {count} problem(s); nothing was imported. Fix them and upload again.")
             } else {
                 format!("文件有 {count} 处问题，未导入任何产品。请修改后重新上传。")
             };
-            upload_form(&page, Some((message, rows.iter().map(RowProblem::from).collect())), StatusCode::BAD_REQUEST)
+            upload_form(&page, Some((message, &rows)))
         }
-        Err(UploadFailure::Api(e)) if e.status == StatusCode::BAD_REQUEST => {
-            refused(page.pick(&e.body.message, &e.body.message_en))
-        }
-        Err(UploadFailure::Api(e)) => Err(e),
+        Err(e) if e.status == StatusCode::BAD_REQUEST => refused(page.pick(&e.body.message, &e.body.message_en)),
+        Err(e) => Err(e),
     }
 }
 
@@ -551,53 +474,47 @@ async fn reviews_context(
                 "name": view.product_name, "institution": view.institution_name,
                 "state_label": view.product_state_label, "live": view.live,
                 "submitted": shanghai(i.review.submitted_at),
-                "by": who.get(&i.review.submitted_by).cloned().unwrap_or_else(|| format!("#{}", i.review.submitted_by)),
+                "by": who.get(&i.review.submitted_by),
                 "changes": changes_rows(&i.changes),
                 "error": error.map(|(_, message, _)| message),
                 "reason": error.map(|(_, _, reason)| reason),
             })
         })
         .collect();
-    let mut context = Map::new();
-    context.insert("page".into(), "admin_reviews".into());
-    context.insert("reviews".into(), rows.into());
-    Ok(context)
+    Ok(object(json!({"page": "admin_reviews", "reviews": rows})))
 }
 
-async fn reviews_page(State(state): State<AppState>, Auth(principal): Auth, page: Page) -> PageResult {
-    require(&principal, &[Role::Operator])?;
+async fn reviews_page(_: OperatorUser, State(state): State<AppState>, page: Page) -> PageResult {
     let mut context = reviews_context(&state, None).await?;
     context.insert("done".into(), done_note(&page));
     page.show("admin_reviews.html", context)
 }
 
 async fn approve_submit(
+    OperatorUser(operator, _): OperatorUser,
     State(state): State<AppState>,
-    Auth(principal): Auth,
     caller: Caller,
     Id(id): Id,
 ) -> PageResult {
-    require(&principal, &[Role::Operator])?;
-    approve(&state, &caller, &principal, id).await?;
+    approve(&state, &caller, &operator, id).await?;
     Ok(see_other("/admin/reviews?done=approved"))
 }
 
 async fn send_back_submit(
+    OperatorUser(operator, _): OperatorUser,
     State(state): State<AppState>,
-    Auth(principal): Auth,
     caller: Caller,
     page: Page,
     Id(id): Id,
     form: Form,
 ) -> PageResult {
-    require(&principal, &[Role::Operator])?;
-    let reason = form.field("reason").to_owned();
-    match send_back(&state, &caller, &principal, id, &reason).await {
+    let reason = form.field("reason");
+    match send_back(&state, &caller, &operator, id, reason).await {
         Ok(_) => Ok(see_other("/admin/reviews?done=sent_back")),
         Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            let (by_field, _) = api_errors(&e, &page);
-            let message = by_field.values().next().and_then(Value::as_str).unwrap_or_default().to_owned();
-            let context = reviews_context(&state, Some((id, message, reason))).await?;
+            let message =
+                api_errors(&e, &page).0.values().next().and_then(Value::as_str).unwrap_or_default().to_owned();
+            let context = reviews_context(&state, Some((id, message, reason.to_owned()))).await?;
             page.clone().at("/admin/reviews").show_with(e.status, "admin_reviews.html", context)
         }
         Err(e) => Err(e),
@@ -607,27 +524,24 @@ async fn send_back_submit(
 // ---------------------------------------------------------------------------------------------------------
 // 担保产品 (guarantee agency)
 
-async fn agency_page(State(state): State<AppState>, Auth(principal): Auth, page: Page) -> PageResult {
-    let agency = agency_of(&principal)?;
-    let products = state.store.agency_products(agency).await?;
+async fn agency_page(agency: AgencyUser, State(state): State<AppState>, page: Page) -> PageResult {
+    let products = state.store.agency_products(agency.1).await?;
     let rows: Vec<Value> = products
         .iter()
         .map(|p| {
+            let (min, max) = (p.spec.amount.min(), p.spec.amount.max());
             json!({
                 "id": p.id, "name": p.spec.name, "code": p.spec.code, "institution": p.institution.name,
                 "family": p.spec.family.label_zh(),
                 "state": p.state.as_str(),
                 "state_label": p.state.label_zh(),
-                "amount": format!("{} – {}", p.spec.amount.min().display_zh(), p.spec.amount.max().display_zh()),
-                "amount_en": format!("{} – {}", p.spec.amount.min().display_en(), p.spec.amount.max().display_en()),
+                "amount": format!("{} – {}", min.display_zh(), max.display_zh()),
+                "amount_en": format!("{} – {}", min.display_en(), max.display_en()),
                 "fee": p.spec.guarantee.as_ref().map(|g| g.fee_rate.percent_text()),
                 "listed": p.is_listed_on(today()),
                 "updated": shanghai(p.updated_at),
             })
         })
         .collect();
-    let mut context = Map::new();
-    context.insert("page".into(), "agency_products".into());
-    context.insert("products".into(), rows.into());
-    page.show("agency_products.html", context)
+    page.show("agency_products.html", object(json!({"page": "agency_products", "products": rows})))
 }

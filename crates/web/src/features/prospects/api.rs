@@ -1,7 +1,7 @@
 //! The prospects API: candidates for a product, and a firm's profile.
 
 use super::{CandidatesResponse, EnterpriseProfileView, candidates as find, read_profile, record_candidates};
-use crate::http::auth::{Auth, Caller};
+use crate::http::auth::{Caller, LenderUser};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Id, Query};
 use crate::http::params::{MAX_LIMIT, limit, number};
@@ -44,23 +44,22 @@ struct CandidatesParams {
     ),
     tag = "matching"
 )]
-#[tracing::instrument(skip(state, principal, caller))]
+#[tracing::instrument(skip(user, state, caller))]
 async fn candidates(
+    user: LenderUser,
     State(state): State<AppState>,
-    Auth(principal): Auth,
     caller: Caller,
     Id(id): Id,
     Query(params): Query<CandidatesParams>,
 ) -> Result<Json<CandidatesResponse>, ApiError> {
-    let institution = principal.lender().ok_or_else(ApiError::forbidden)?;
     let limit = limit(params.limit.as_deref().map(|v| number(v, "limit", 1, MAX_LIMIT)).transpose()?)?;
     let product = state.product_at(id).await?;
-    if product.institution.id != institution {
+    if product.institution.id != user.1 {
         return Err(ApiError::not_found("产品", "product"));
     }
-    let found = find(&state, &product, institution, limit).await?;
+    let found = find(&state, &product, user.1, limit).await?;
     // Listing a firm shows part of its profile: recorded in its view log (once a day per institution).
-    record_candidates(&state, &principal, &caller, institution, &found).await?;
+    record_candidates(&state, &caller, &user, &found).await?;
     Ok(Json(found))
 }
 
@@ -88,12 +87,12 @@ struct ProfileParams {
     tag = "privacy"
 )]
 async fn enterprise_profile(
+    user: LenderUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     Id(id): Id,
     Query(params): Query<ProfileParams>,
 ) -> Result<Json<EnterpriseProfileView>, ApiError> {
     let context = params.context.as_deref().unwrap_or("profile");
-    Ok(Json(read_profile(&state, &p, &caller, id, context).await?))
+    Ok(Json(read_profile(&state, &caller, &user, id, context).await?))
 }

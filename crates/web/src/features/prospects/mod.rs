@@ -8,13 +8,13 @@ mod api;
 mod pages;
 
 use crate::http::Feature;
-use crate::http::auth::Caller;
+use crate::http::auth::{Caller, LenderUser};
 use crate::http::error::ApiError;
 use crate::http::format::Label;
 use crate::http::state::{AppState, today};
 use crate::http::views::ProductSummary;
 use crate::template;
-use finmart_domain::{EnterpriseProfile, Principal, Product, ValueError};
+use finmart_domain::{EnterpriseProfile, Product, ValueError};
 use finmart_matching::{CompiledProduct, Components, Finding};
 use finmart_store::{StoredEnterprise, VIEW_CONTEXTS};
 use serde::Serialize;
@@ -73,7 +73,7 @@ pub struct CandidatesResponse {
 ///
 /// # Errors
 /// Database failure.
-pub async fn candidates(
+async fn candidates(
     state: &AppState,
     product: &Product,
     institution_id: i64,
@@ -90,8 +90,7 @@ pub async fn candidates(
     let found = tokio::task::spawn_blocking(move || {
         pool.candidates_where(&compiled, wanted, |id, open| open || named.contains(&id))
     })
-    .await
-    .map_err(|e| ApiError::internal(&e))?;
+    .await?;
     let ids: Vec<i64> = found.top.iter().map(|c| c.profile_id).collect();
     let allowed = state.store.consenting_among(institution_id, &ids).await?;
     let mut candidates = Vec::with_capacity(limit);
@@ -129,21 +128,20 @@ pub async fn candidates(
     })
 }
 
-/// Records that `p`'s institution saw these firms listed (once a day per firm): what both the API and the
-/// page call after reverse matching.
+/// Records that the user's institution saw these firms listed (once a day per firm): what both the API and
+/// the page call after reverse matching.
 ///
 /// # Errors
 /// Database failure.
 async fn record_candidates(
     state: &AppState,
-    p: &Principal,
     caller: &Caller,
-    institution_id: i64,
+    LenderUser(p, institution): &LenderUser,
     found: &CandidatesResponse,
 ) -> Result<(), ApiError> {
     let ids: Vec<i64> = found.candidates.iter().map(|c| c.profile_id).collect();
     let ev = caller.audit(p, "profile.view");
-    state.store.record_list_views(&ids, institution_id, Some(p.account_id), "candidates", &ev).await?;
+    state.store.record_list_views(&ids, *institution, Some(p.account_id), "candidates", &ev).await?;
     Ok(())
 }
 
@@ -175,30 +173,29 @@ impl From<&StoredEnterprise> for EnterpriseProfileView {
     }
 }
 
-/// An institution reads an SME's profile: 403 for other roles, 404 without consent or application; the
-/// view is recorded with `context` (why it was opened).
+/// An institution reads an SME's profile: 404 without consent or application; the view is recorded with
+/// `context` (why it was opened).
 ///
 /// # Errors
-/// 403, 404, 400 for an unknown context; database failure.
+/// 404, 400 for an unknown context; database failure.
 async fn read_profile(
     state: &AppState,
-    p: &Principal,
     caller: &Caller,
+    LenderUser(p, institution): &LenderUser,
     id: i64,
     context: &str,
 ) -> Result<EnterpriseProfileView, ApiError> {
-    let institution = p.lender().ok_or_else(ApiError::forbidden)?;
     if !VIEW_CONTEXTS.contains(&context) {
         return Err(ApiError::invalid(
             "context",
             &ValueError::Invalid(format!("应为 {} 之一", VIEW_CONTEXTS.join("、"))),
         ));
     }
-    if !state.store.may_view_profile(id, institution).await? {
+    if !state.store.may_view_profile(id, *institution).await? {
         return Err(ApiError::not_found("企业", "enterprise"));
     }
     let firm = state.store.enterprise(id).await?.ok_or_else(|| ApiError::not_found("企业", "enterprise"))?;
     let ev = caller.audit(p, "profile.view");
-    state.store.record_profile_view(id, institution, Some(p.account_id), context, None, &ev).await?;
+    state.store.record_profile_view(id, *institution, Some(p.account_id), context, None, &ev).await?;
     Ok(EnterpriseProfileView::from(&firm))
 }

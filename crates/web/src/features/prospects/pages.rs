@@ -1,11 +1,12 @@
 //! 客户发现 pages: `/bank/candidates` and `/bank/enterprises/{id}`.
 
 use super::{CandidatesResponse, EnterpriseProfileView, candidates, read_profile, record_candidates};
-use crate::http::auth::{Auth, Caller};
+use crate::http::auth::{Caller, LenderUser};
 use crate::http::error::ApiError;
 use crate::http::extract::Id;
+use crate::http::format::{label_in, labels_in, money};
 use crate::http::forms::Form;
-use crate::http::page::{Page, PageResult};
+use crate::http::page::{Page, PageResult, object};
 use crate::http::params::id as parse_id;
 use crate::http::state::{AppState, today};
 use axum::Router;
@@ -14,7 +15,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use finmart_domain::{Fen, Labelled, OverdueHistory, ValueError};
 use finmart_matching::Outcome;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/bank/candidates", get(candidates_page)).route("/bank/enterprises/{id}", get(enterprise_page))
@@ -68,33 +69,26 @@ fn candidates_view(found: &CandidatesResponse) -> Value {
     })
 }
 
-async fn candidates_page(State(state): State<AppState>, Auth(p): Auth, caller: Caller, page: Page) -> PageResult {
-    let institution = p.lender().ok_or_else(ApiError::forbidden)?;
+async fn candidates_page(user: LenderUser, State(state): State<AppState>, caller: Caller, page: Page) -> PageResult {
     let day = today();
     let products: Vec<_> =
-        state.store.published_products_of(institution).await?.into_iter().filter(|p| p.is_listed_on(day)).collect();
+        state.store.published_products_of(user.1).await?.into_iter().filter(|p| p.is_listed_on(day)).collect();
     let query = Form::of_query(page.query());
     let chosen = query.get("product").filter(|v| !v.is_empty());
-    let mut context = Map::new();
-    let mut status = StatusCode::OK;
-    let mut error = Value::Null;
-    let mut result = Value::Null;
+    let (mut status, mut error, mut result) = (StatusCode::OK, Value::Null, Value::Null);
     if let Some(text) = chosen {
         let found = async {
-            let limit =
-                match query.get("limit") {
-                    None => None,
-                    Some(v) => Some(v.parse::<usize>().map_err(|_| {
-                        ApiError::invalid("limit", &ValueError::NotANumber(v.chars().take(20).collect()))
-                    })?),
-                };
-            let limit = crate::http::params::limit(limit)?;
+            let limit = query.get("limit").map(|v| {
+                v.parse::<usize>()
+                    .map_err(|_| ApiError::invalid("limit", &ValueError::NotANumber(v.chars().take(20).collect())))
+            });
+            let limit = crate::http::params::limit(limit.transpose()?)?;
             let id = parse_id("product", text)?;
             let product = products.iter().find(|p| p.id == id).ok_or_else(|| {
                 ApiError::invalid("product", &ValueError::Invalid("请选择贵机构已上架的产品".to_owned()))
             })?;
-            let found = candidates(&state, product, institution, limit).await?;
-            record_candidates(&state, &p, &caller, institution, &found).await?;
+            let found = candidates(&state, product, user.1, limit).await?;
+            record_candidates(&state, &caller, &user, &found).await?;
             Ok::<_, ApiError>(found)
         }
         .await;
@@ -109,91 +103,68 @@ async fn candidates_page(State(state): State<AppState>, Auth(p): Auth, caller: C
     }
     let choices: Vec<Value> = products
         .iter()
-        .map(|p| json!({"id": p.id.to_string(), "name": p.spec.name, "family": p.spec.family.label_zh(), "family_en": p.spec.family.label_en()}))
+        .map(|p| {
+            json!({
+                "id": p.id.to_string(), "name": p.spec.name,
+                "family": p.spec.family.label_zh(), "family_en": p.spec.family.label_en(),
+            })
+        })
         .collect();
-    context.insert("page".into(), "bank_candidates".into());
-    context.insert("products".into(), Value::Array(choices));
-    context.insert("chosen".into(), chosen.into());
-    context.insert("result".into(), result);
-    context.insert("error".into(), error);
-    page.show_with(status, "bank_candidates.html", context)
+    let context = json!({
+        "page": "bank_candidates", "products": choices, "chosen": chosen, "result": result, "error": error,
+    });
+    page.show_with(status, "bank_candidates.html", object(context))
 }
 
-fn money(v: Option<Fen>) -> (String, String) {
-    v.map_or_else(|| ("未填写".to_owned(), "Not given".to_owned()), |f| (f.display_zh(), f.display_en()))
+/// A vocabulary's value in both languages.
+fn both<T: Labelled>(v: T) -> (String, String) {
+    (label_in(false, v), label_in(true, v))
 }
 
-fn count(v: Option<u32>) -> (String, String) {
-    v.map_or_else(|| ("未填写".to_owned(), "Not given".to_owned()), |n| (n.to_string(), n.to_string()))
-}
-
+/// Values of a vocabulary in both languages (`无` / `None` when there are none).
 fn labels<T: Labelled>(values: &[T]) -> (String, String) {
-    if values.is_empty() {
-        return ("无".to_owned(), "None".to_owned());
-    }
-    (
-        values.iter().map(|v| v.label_zh()).collect::<Vec<_>>().join("、"),
-        values.iter().map(|v| v.label_en()).collect::<Vec<_>>().join(", "),
-    )
-}
-
-fn yes_no(v: Option<bool>) -> (String, String) {
-    match v {
-        Some(true) => ("是".to_owned(), "Yes".to_owned()),
-        Some(false) => ("否".to_owned(), "No".to_owned()),
-        None => ("未填写".to_owned(), "Not given".to_owned()),
-    }
+    (labels_in(false, values), labels_in(true, values))
 }
 
 /// The profile as rows of label and value, in both languages.
 fn profile_rows(view: &EnterpriseProfileView) -> Vec<Value> {
     let p = &view.profile;
-    let row = |zh: &str, en: &str, value: (String, String)| json!({"label": zh, "label_en": en, "value": value.0, "value_en": value.1});
+    let row =
+        |zh: &str, en: &str, v: (String, String)| json!({"label": zh, "label_en": en, "value": v.0, "value_en": v.1});
+    let text = |zh: &str, en: &str| (zh.to_owned(), en.to_owned());
     let same = |s: String| (s.clone(), s);
-    let overdue = match p.overdue {
-        None => ("未填写".to_owned(), "Not given".to_owned()),
-        Some(OverdueHistory::Never) => ("从未逾期".to_owned(), "Never".to_owned()),
-        Some(OverdueHistory::MonthsAgo { months }) => {
+    let not_given = || text("未填写", "Not given");
+    let amount = |v: Option<Fen>| v.map_or_else(not_given, |f| money(f.fen()));
+    let count = |v: Option<u32>| v.map_or_else(not_given, |n| same(n.to_string()));
+    let yes_no =
+        |v: Option<bool>| v.map_or_else(not_given, |yes| if yes { text("是", "Yes") } else { text("否", "No") });
+    let overdue = p.overdue.map_or_else(not_given, |o| match o {
+        OverdueHistory::Never => text("从未逾期", "Never"),
+        OverdueHistory::MonthsAgo { months } => {
             (format!("最近一次在 {months} 个月前"), format!("Last {months} months ago"))
         }
-    };
+    });
+    let years = view.years_in_operation;
     vec![
         row(
             "统一社会信用代码",
             "Credit code",
             same(p.uscc.as_ref().map(|u| u.as_str().to_owned()).unwrap_or_default()),
         ),
-        row("所在区", "District", (p.district.label_zh().to_owned(), p.district.label_en().to_owned())),
-        row("所属行业", "Industry", (p.industry.label_zh().to_owned(), p.industry.label_en().to_owned())),
-        row(
-            "企业规模",
-            "Scale",
-            p.scale().map_or_else(
-                || ("无法判定".to_owned(), "Unknown".to_owned()),
-                |s| (s.label_zh().to_owned(), s.label_en().to_owned()),
-            ),
-        ),
+        row("所在区", "District", both(p.district)),
+        row("所属行业", "Industry", both(p.industry)),
+        row("企业规模", "Scale", p.scale().map_or_else(|| text("无法判定", "Unknown"), both)),
         row(
             "成立日期",
             "Established",
-            (
-                format!("{}（{} 年）", p.established, view.years_in_operation),
-                format!("{} ({} years)", p.established, view.years_in_operation),
-            ),
+            (format!("{}（{years} 年）", p.established), format!("{} ({years} years)", p.established)),
         ),
         row("从业人员", "Employees", same(p.employees.to_string())),
-        row("上年营业收入", "Last year's revenue", (p.revenue.display_zh(), p.revenue.display_en())),
-        row("资产总额", "Total assets", money(p.total_assets)),
-        row("负债总额", "Total liabilities", money(p.total_liabilities)),
-        row(
-            "纳税信用等级",
-            "Tax credit grade",
-            p.tax_credit_grade.map_or_else(
-                || ("未填写".to_owned(), "Not given".to_owned()),
-                |g| (g.label_zh().to_owned(), g.label_en().to_owned()),
-            ),
-        ),
-        row("上年纳税总额", "Tax paid last year", money(p.tax_paid)),
+        row("上年营业收入", "Last year's revenue", money(p.revenue.fen())),
+        row("资产总额", "Total assets", amount(p.total_assets)),
+        row("负债总额", "Total liabilities", amount(p.total_liabilities)),
+        row("纳税信用等级", "Tax credit grade", p.tax_credit_grade.map_or_else(not_given, both)),
+        row("上年纳税总额", "Tax paid last year", amount(p.tax_paid)),
         row("资质", "Qualifications", labels(&p.qualifications)),
         row("重点产业", "Priority sectors", labels(&p.sectors)),
         row("发明专利", "Invention patents", count(p.invention_patents)),
@@ -207,19 +178,17 @@ fn profile_rows(view: &EnterpriseProfileView) -> Vec<Value> {
 }
 
 async fn enterprise_page(
+    user: LenderUser,
     State(state): State<AppState>,
-    Auth(p): Auth,
     caller: Caller,
     page: Page,
     Id(id): Id,
 ) -> PageResult {
     let query = Form::of_query(page.query());
-    let context_name = query.get("context").unwrap_or("profile");
-    let view = read_profile(&state, &p, &caller, id, context_name).await?;
-    let mut context = Map::new();
-    context.insert("page".into(), "bank_candidates".into());
-    context.insert("firm".into(), json!(view));
-    context.insert("rows".into(), Value::Array(profile_rows(&view)));
-    context.insert("back".into(), query.get("back").filter(|b| b.starts_with("/bank/")).into());
-    page.show("bank_candidates_profile.html", context)
+    let view = read_profile(&state, &caller, &user, id, query.get("context").unwrap_or("profile")).await?;
+    let context = json!({
+        "page": "bank_candidates", "firm": view, "rows": profile_rows(&view),
+        "back": query.get("back").filter(|b| b.starts_with("/bank/")),
+    });
+    page.show("bank_candidates_profile.html", object(context))
 }

@@ -3,14 +3,12 @@
 //!
 //! Amounts are in 万元 as on the matching form (`50` is 50 万元; `50万` and `8000元` are read as written).
 
-use super::cost::{CostQuery, CostResponse, MethodCost, product_cost};
+use super::cost::{CostQuery, CostResponse, MethodCost, default_amount, default_term, offered, product_cost, within};
 use crate::http::format::{Label, money, parse_wan, percent, wan_input, yuan_text};
 use crate::http::forms::errors_view;
 use crate::http::lang::Lang;
 use axum::http::StatusCode;
-use finmart_domain::{
-    Fen, FieldErrors, Labelled, Months, PolicySupport, Product, RepaymentMethod, ValueError, join_zh,
-};
+use finmart_domain::{Fen, FieldErrors, Labelled, Months, PolicySupport, Product, RepaymentMethod, ValueError};
 use serde_json::{Map, Value, json};
 
 /// The calculator's fields, in the order of the form, with their labels.
@@ -47,6 +45,28 @@ fn single<'a>(pairs: &'a [(String, String)], key: &str, errors: &mut FieldErrors
     given.first().copied()
 }
 
+/// A field that must be filled (`empty`: what to say when it is not): parsed, then checked against the
+/// product unless it was refused already (given twice).
+fn required<T>(
+    errors: &mut FieldErrors,
+    key: &str,
+    text: &str,
+    empty: &str,
+    parse: impl Fn(&str) -> Result<T, ValueError>,
+    offered: impl Fn(T) -> Result<T, ValueError>,
+) -> Option<T> {
+    let text = text.trim();
+    if text.is_empty() {
+        errors.push(key, ValueError::Invalid(empty.to_owned()));
+        return None;
+    }
+    let value = errors.check(key, parse(text))?;
+    if errors.0.iter().any(|e| e.field == key) {
+        return Some(value);
+    }
+    errors.check(key, offered(value))
+}
+
 /// Parses the calculator's query for `product`, checking amount, term and method against what it offers.
 #[must_use]
 pub fn parse_calc(raw: Option<&str>, product: &Product) -> CalcForm {
@@ -60,80 +80,28 @@ pub fn parse_calc(raw: Option<&str>, product: &Product) -> CalcForm {
         form_urlencoded::parse(raw.as_bytes()).into_owned().collect()
     };
     let mut values = Map::new();
-
-    let default_amount = Fen::wan(100).clamp(*spec.amount.min(), *spec.amount.max());
-    let amount_text = single(&pairs, "amount", &mut errors).map_or_else(|| wan_input(default_amount), str::to_owned);
-    values.insert("amount".into(), Value::String(amount_text.clone()));
-    let amount = match amount_text.trim() {
-        "" => {
-            errors.push("amount", ValueError::Invalid("请填写贷款金额".to_owned()));
-            None
-        }
-        text => errors.check("amount", parse_wan(text)),
+    // The text of a field (its default when not given), shown again in the form.
+    let mut text = |errors: &mut FieldErrors, key: &str, default: String| {
+        let text = single(&pairs, key, errors).map_or(default, str::to_owned);
+        values.insert(key.into(), Value::String(text.clone()));
+        text
     };
-    if let Some(a) = amount
-        && !errors.0.iter().any(|e| e.field == "amount")
-        && !spec.amount.contains(&a)
-    {
-        errors.push(
-            "amount",
-            ValueError::Invalid(format!(
-                "本产品额度为 {} 至 {}，您填写的是 {}",
-                spec.amount.min().display_zh(),
-                spec.amount.max().display_zh(),
-                a.display_zh()
-            )),
-        );
-    }
 
-    let default_term = Months::new(12).unwrap_or(Months::MIN).clamp(*spec.term.min(), *spec.term.max());
-    let term_text = single(&pairs, "term", &mut errors).map_or_else(|| default_term.get().to_string(), str::to_owned);
-    values.insert("term".into(), Value::String(term_text.clone()));
-    let term = match term_text.trim() {
-        "" => {
-            errors.push("term", ValueError::Invalid("请填写期限".to_owned()));
-            None
-        }
-        text => errors.check("term", Months::parse(text)),
-    };
-    if let Some(t) = term
-        && !errors.0.iter().any(|e| e.field == "term")
-        && !spec.term.contains(&t)
-    {
-        errors.push(
-            "term",
-            ValueError::Invalid(format!(
-                "本产品期限为 {} 至 {}，您填写的是 {}",
-                spec.term.min().display_zh(),
-                spec.term.max().display_zh(),
-                t.display_zh()
-            )),
-        );
-    }
-
-    let method_text = single(&pairs, "method", &mut errors).unwrap_or("").trim().to_owned();
+    let amount_text = text(&mut errors, "amount", wan_input(default_amount(product)));
+    let amount = required(&mut errors, "amount", &amount_text, "请填写贷款金额", parse_wan, |a| {
+        within(&spec.amount, a, "额度", "您填写的是", Fen::display_zh)
+    });
+    let term_text = text(&mut errors, "term", default_term(product).get().to_string());
+    let term = required(&mut errors, "term", &term_text, "请填写期限", Months::parse, |t| {
+        within(&spec.term, t, "期限", "您填写的是", Months::display_zh)
+    });
+    let method_text = text(&mut errors, "method", String::new()).trim().to_owned();
     values.insert("method".into(), Value::String(method_text.clone()));
-    let method = if method_text.is_empty() {
-        Some(None)
-    } else {
-        match RepaymentMethod::parse(&method_text) {
-            Ok(m) if spec.repayment_methods.contains(&m) => Some(Some(m)),
-            Ok(m) => {
-                errors.push(
-                    "method",
-                    ValueError::Invalid(format!(
-                        "本产品不提供{}，可选：{}",
-                        m.label_zh(),
-                        join_zh(&spec.repayment_methods)
-                    )),
-                );
-                None
-            }
-            Err(e) => {
-                errors.push("method", e);
-                None
-            }
-        }
+    let method = match method_text.as_str() {
+        "" => Some(None),
+        text => errors
+            .check("method", RepaymentMethod::parse(text).map_err(ValueError::from).and_then(|m| offered(spec, m)))
+            .map(Some),
     };
 
     // An unticked box sends nothing: the `calc` marker says the form was sent, so nothing means no.
@@ -142,13 +110,8 @@ pub fn parse_calc(raw: Option<&str>, product: &Product) -> CalcForm {
         Some("true" | "on" | "1" | "yes") => Some(true),
         Some("false" | "off" | "0" | "no" | "") => Some(false),
         Some(other) => {
-            errors.push(
-                "subsidised",
-                ValueError::Invalid(format!(
-                    "应为 true 或 false，实际为“{}”",
-                    other.chars().take(20).collect::<String>()
-                )),
-            );
+            let given: String = other.chars().take(20).collect();
+            errors.push("subsidised", ValueError::Invalid(format!("应为 true 或 false，实际为“{given}”")));
             None
         }
         None => Some(!sent && has_subsidies(product)),
@@ -189,19 +152,14 @@ fn method_view(m: &MethodCost) -> Value {
         .iter()
         .map(|i| {
             json!({
-                "month": i.month,
-                "principal": yuan_text(i.principal_fen),
-                "interest": yuan_text(i.interest_fen),
-                "subsidy": yuan_text(i.interest_subsidy_fen),
-                "payment": yuan_text(i.payment_fen),
+                "month": i.month, "principal": yuan_text(i.principal_fen), "interest": yuan_text(i.interest_fen),
+                "subsidy": yuan_text(i.interest_subsidy_fen), "payment": yuan_text(i.payment_fen),
                 "balance": yuan_text(i.balance_after_fen),
             })
         })
         .collect();
     json!({
-        "method": s.method,
-        "rate_text": s.rate_text,
-        "apr_text": s.apr_text,
+        "method": s.method, "rate_text": s.rate_text, "apr_text": s.apr_text,
         "first_payment": s.first_payment_text, "first_payment_en": s.first_payment_text_en,
         "max_payment": max_payment, "max_payment_en": max_payment_en,
         "varies": s.max_payment_fen != s.first_payment_fen,

@@ -2,8 +2,9 @@
 //! effective annual rate for an amount and term, for each repayment method it offers (or the one asked).
 
 use crate::http::error::ApiError;
+use crate::http::params::field_error;
 use crate::http::views::{ProductSummary, QuoteView};
-use finmart_domain::{Fen, Labelled, Months, Product, RepaymentMethod, ValueError};
+use finmart_domain::{Fen, Labelled, Months, Product, ProductSpec, Range, RepaymentMethod, ValueError, join_zh};
 use finmart_matching::{CompiledProduct, LoanCost, POLICY, Quote, Subsidies, loan_cost, loan_quote};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -51,12 +52,36 @@ pub struct CostQuery {
 }
 
 /// A loan calculator's default amount: 100 万元 where the product allows it, else its nearest bound.
-fn default_amount(product: &Product) -> Fen {
+pub(super) fn default_amount(product: &Product) -> Fen {
     Fen::wan(100).clamp(*product.spec.amount.min(), *product.spec.amount.max())
 }
 
-fn default_term(product: &Product) -> Months {
+pub(super) fn default_term(product: &Product) -> Months {
     Months::new(12).unwrap_or(Months::MIN).clamp(*product.spec.term.min(), *product.spec.term.max())
+}
+
+/// `value` when the product's `range` of `what` (额度, 期限) holds it, else why not; `said` introduces the
+/// value asked for (the API's "实际为", the calculator form's "您填写的是").
+pub(super) fn within<T: Ord + Copy + std::fmt::Debug>(
+    range: &Range<T>,
+    value: T,
+    what: &str,
+    said: &str,
+    show: fn(T) -> String,
+) -> Result<T, ValueError> {
+    if range.contains(&value) {
+        return Ok(value);
+    }
+    let (min, max) = (show(*range.min()), show(*range.max()));
+    Err(ValueError::Invalid(format!("本产品{what}为 {min} 至 {max}，{said} {}", show(value))))
+}
+
+/// `method` when the product offers it, else why not.
+pub(super) fn offered(spec: &ProductSpec, method: RepaymentMethod) -> Result<RepaymentMethod, ValueError> {
+    if spec.repayment_methods.contains(&method) {
+        return Ok(method);
+    }
+    Err(ValueError::Invalid(format!("本产品不提供{}，可选：{}", method.label_zh(), join_zh(&spec.repayment_methods))))
 }
 
 /// The cost of `product` for an amount, term and method (each defaulted from the product when absent).
@@ -66,41 +91,12 @@ fn default_term(product: &Product) -> Months {
 pub fn product_cost(product: &Product, q: CostQuery) -> Result<CostResponse, ApiError> {
     let spec = &product.spec;
     let amount = q.amount.unwrap_or_else(|| default_amount(product));
-    if !spec.amount.contains(&amount) {
-        return Err(ApiError::invalid(
-            "amount",
-            &ValueError::Invalid(format!(
-                "本产品额度为 {} 至 {}，实际为 {}",
-                spec.amount.min().display_zh(),
-                spec.amount.max().display_zh(),
-                amount.display_zh()
-            )),
-        ));
-    }
+    let amount =
+        within(&spec.amount, amount, "额度", "实际为", Fen::display_zh).map_err(|e| field_error("amount", e))?;
     let term = q.term.unwrap_or_else(|| default_term(product));
-    if !spec.term.contains(&term) {
-        return Err(ApiError::invalid(
-            "term",
-            &ValueError::Invalid(format!(
-                "本产品期限为 {} 至 {}，实际为 {}",
-                spec.term.min().display_zh(),
-                spec.term.max().display_zh(),
-                term.display_zh()
-            )),
-        ));
-    }
-    let methods: Vec<RepaymentMethod> = match q.method {
-        Some(m) if spec.repayment_methods.contains(&m) => vec![m],
-        Some(m) => {
-            return Err(ApiError::invalid(
-                "method",
-                &ValueError::Invalid(format!(
-                    "本产品不提供{}，可选：{}",
-                    m.label_zh(),
-                    finmart_domain::join_zh(&spec.repayment_methods)
-                )),
-            ));
-        }
+    let term = within(&spec.term, term, "期限", "实际为", Months::display_zh).map_err(|e| field_error("term", e))?;
+    let methods = match q.method {
+        Some(m) => vec![offered(spec, m).map_err(|e| field_error("method", e))?],
         None => spec.repayment_methods.clone(),
     };
     let compiled = CompiledProduct::new(product);

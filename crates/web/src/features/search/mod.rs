@@ -135,18 +135,14 @@ impl SearchResponse {
         fn labelled<T: Labelled>(v: T, count: u64) -> FacetCount {
             FacetCount { code: v.as_str().into(), label: v.label_zh().into(), label_en: v.label_en().into(), count }
         }
+        // Institutions have Chinese names only: a name is a name.
+        let named = |&(id, count): &(i64, u64)| {
+            let name = institutions.get(&id).cloned().unwrap_or_else(|| format!("机构 {id}"));
+            FacetCount { code: id.to_string(), label: name.clone(), label_en: name, count }
+        };
         let facets = FacetsView {
             family: results.facets.families.iter().map(|(f, n)| labelled(*f, *n)).collect(),
-            institution: results
-                .facets
-                .institutions
-                .iter()
-                .map(|(id, n)| {
-                    // Institutions have Chinese names only: a name is a name.
-                    let name = institutions.get(id).cloned().unwrap_or_else(|| format!("机构 {id}"));
-                    FacetCount { code: id.to_string(), label: name.clone(), label_en: name, count: *n }
-                })
-                .collect(),
+            institution: results.facets.institutions.iter().map(named).collect(),
             district: results.facets.districts.iter().map(|(d, n)| labelled(*d, *n)).collect(),
         };
         let items = results

@@ -29,17 +29,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/fragments/cost/{id}", get(cost_fragment))
 }
 
-/// The choices the filter form offers.
-fn choices() -> Value {
-    json!({
-        "families": options::<ProductFamily>(),
-        "districts": options::<District>(),
-        "collateral": options::<Collateral>(),
-        "policy": options::<PolicySupport>(),
-        "sorts": options::<SortName>(),
-    })
-}
-
 /// The parameters as given, for refilling the form.
 fn form_values(raw: Option<&str>) -> Map<String, Value> {
     form_urlencoded::parse(raw.unwrap_or("").as_bytes()).into_owned().map(|(k, v)| (k, Value::String(v))).collect()
@@ -73,17 +62,12 @@ fn navigation(raw: Option<&str>, r: &SearchResponse) -> Value {
             .collect::<Vec<_>>()
     };
     let pages = r.total.div_ceil(r.per_page.max(1)).min(MAX_PAGE);
-    let page_link = |n: usize| {
-        let mut href = link_to("/", raw, "page", None);
-        href.push_str(&format!("{}page={n}", if href.ends_with('?') { "" } else { "&" }));
-        href
-    };
+    let page_link = |n: usize| link_to("/", raw, "page", Some(&n.to_string()));
     json!({
         "family": facet("family", &r.facets.family),
         "institution": facet("institution", &r.facets.institution),
         "district": facet("district", &r.facets.district),
-        "pages": pages,
-        "prev": (r.page > 1).then(|| page_link(r.page - 1)),
+        "pages": pages, "prev": (r.page > 1).then(|| page_link(r.page - 1)),
         "next": (r.page < pages).then(|| page_link(r.page + 1)),
     })
 }
@@ -92,39 +76,33 @@ fn navigation(raw: Option<&str>, r: &SearchResponse) -> Value {
 /// language: `q`, `results`, `error`, `nav`.
 async fn results_context(state: &AppState, page: &Page) -> (Map<String, Value>, StatusCode) {
     let raw = page.query();
-    let mut context = Map::new();
-    for key in ["results", "error", "nav"] {
-        context.insert(key.into(), Value::Null);
-    }
     let searched = query::parse::<SearchParams>(raw, Unknown::Ignore).and_then(|p| p.request());
     let q = searched.as_ref().map(|req| req.text.clone()).unwrap_or_default();
     let outcome = match searched {
         Ok(req) => search(state, req).await,
         Err(e) => Err(e),
     };
-    context.insert("q".into(), q.into());
-    let status = match outcome {
-        Ok(r) => {
-            context.insert("nav".into(), navigation(raw, &r));
-            context.insert("results".into(), json!(r));
-            StatusCode::OK
-        }
+    let (status, results, nav, error) = match outcome {
+        Ok(r) => (StatusCode::OK, json!(r), navigation(raw, &r), Value::Null),
         Err(ApiError { status, body }) => {
-            context.insert("error".into(), page.pick(&body.message, &body.message_en).into());
-            status
+            (status, Value::Null, Value::Null, page.pick(&body.message, &body.message_en).into())
         }
     };
-    context.insert("en".into(), page.en().into());
-    (context, status)
+    (object(json!({"q": q, "results": results, "nav": nav, "error": error, "en": page.en()})), status)
 }
 
 /// `GET /`: the search page, with results for the query string it was given.
 async fn home(State(state): State<AppState>, page: Page) -> PageResult {
     let (mut context, status) = results_context(&state, &page).await;
     let raw = page.query();
-    context.insert("switch_href".into(), link_to("/", raw, "lang", Some(page.lang.other().code())).into());
-    context.insert("form".into(), Value::Object(form_values(raw)));
-    context.insert("choices".into(), choices());
+    context.extend(object(json!({
+        "switch_href": link_to("/", raw, "lang", Some(page.lang.other().code())), "form": form_values(raw),
+        // The choices the filter form offers.
+        "choices": {
+            "families": options::<ProductFamily>(), "districts": options::<District>(),
+            "collateral": options::<Collateral>(), "policy": options::<PolicySupport>(), "sorts": options::<SortName>(),
+        },
+    })));
     page.show_with(status, "home.html", context)
 }
 
