@@ -9,7 +9,7 @@ use crate::audit::{self, AuditEvent};
 use crate::entity::{application, application_event, notification, product};
 use crate::event_facts::{Step, event_row};
 use crate::institutions::refs_by_id;
-use crate::{Store, StoreError};
+use crate::{Record, Store, StoreError};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use finmart_domain::shanghai::{date_of as shanghai_date, day_start, minute_text as shanghai_text};
 use finmart_domain::{
@@ -194,7 +194,7 @@ fn corrupt(table: &'static str, id: i64, field: &'static str) -> impl Fn(String)
 }
 
 fn not_found(id: i64) -> StoreError {
-    StoreError::NotFound { what: "application", key: id.to_string() }
+    StoreError::NotFound { what: Record::Application, key: id.to_string() }
 }
 
 /// The audit action of a transition.
@@ -445,9 +445,9 @@ impl Store {
     /// audit entry `application.submit` (subject and both parties filled in here) is written with it.
     ///
     /// # Errors
-    /// [`StoreError::Invalid`] for a bad key, amount, term or text; [`StoreError::Conflict`] when the
-    /// product is not listed today or the key was used for a different request; [`StoreError::NotFound`]
-    /// for an unknown product or enterprise; database failure.
+    /// [`StoreError::Invalid`] for a bad key, amount, term or text; [`StoreError::NotListed`] when the
+    /// product is not listed today; [`StoreError::KeyReused`] when the key was used for a different
+    /// request; [`StoreError::NotFound`] for an unknown product or enterprise; database failure.
     pub async fn submit_application(
         &self,
         new: &NewApplication,
@@ -461,9 +461,9 @@ impl Store {
         let product = self
             .product(new.product_id)
             .await?
-            .ok_or_else(|| StoreError::NotFound { what: "product", key: new.product_id.to_string() })?;
+            .ok_or_else(|| StoreError::NotFound { what: Record::Product, key: new.product_id.to_string() })?;
         if !product.is_listed_on(shanghai_today()) {
-            return Err(StoreError::Conflict("产品未上架".to_owned()));
+            return Err(StoreError::NotListed);
         }
         if new.offer_id.is_none() {
             // An offer's terms are the institution's own; a direct application stays within the product.
@@ -496,10 +496,10 @@ impl Store {
         let enterprise = self
             .enterprise(new.enterprise_id)
             .await?
-            .ok_or_else(|| StoreError::NotFound { what: "enterprise", key: new.enterprise_id.to_string() })?;
+            .ok_or_else(|| StoreError::NotFound { what: Record::Enterprise, key: new.enterprise_id.to_string() })?;
         let profile = &enterprise.profile;
-        let snapshot = serde_json::to_string(profile)
-            .map_err(|e| StoreError::Conflict(format!("profile cannot be stored: {e}")))?;
+        let snapshot =
+            serde_json::to_string(profile).map_err(|source| StoreError::Encode { what: "profile", source })?;
         let now = Utc::now();
         let respond_by = now + TimeDelta::days(i64::from(product.spec.decision_days));
 
@@ -615,7 +615,7 @@ impl Store {
         fields: &ApplicationFields,
     ) -> Result<(Application, bool), StoreError> {
         if !same_request(&row, new, fields) {
-            return Err(StoreError::Conflict("该幂等键已用于另一份申请，请勿重复使用".to_owned()));
+            return Err(StoreError::KeyReused);
         }
         let id = row.id;
         Ok((assemble(&self.db, vec![row]).await?.pop().ok_or_else(|| not_found(id))?, false))
@@ -628,8 +628,8 @@ impl Store {
     /// enterprise is notified of every change, and the institution when the enterprise withdraws.
     ///
     /// # Errors
-    /// [`StoreError::NotFound`]; [`StoreError::Conflict`] with the reason in Chinese when the machine
-    /// refuses (also when another transition won a race); [`StoreError::Invalid`] for bad fields (a missing
+    /// [`StoreError::NotFound`]; [`StoreError::Transition`] with the machine's refusal: the wrong side, a
+    /// state that does not allow it (also when another transition won a race), or bad fields (a missing
     /// reason, a disbursement before the application); database failure.
     pub async fn transition_application(
         &self,
@@ -650,10 +650,7 @@ impl Store {
         }
         let before = assemble(&self.db, vec![row]).await?.pop().ok_or_else(|| not_found(id))?;
         let from = before.state;
-        let to = action.apply(from, side, shanghai_date(before.submitted_at)).map_err(|e| match e {
-            TransitionError::Invalid(errors) => StoreError::Invalid(errors),
-            other => StoreError::Conflict(other.message_zh()),
-        })?;
+        let to = action.apply(from, side, shanghai_date(before.submitted_at))?;
         let now = Utc::now();
         let mut update = application::Entity::update_many()
             .col_expr(C::State, Expr::value(to.as_str()))
@@ -688,8 +685,7 @@ impl Store {
             txn.rollback().await?;
             let current = application::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| not_found(id))?;
             let current = ApplicationState::parse(&current.state).unwrap_or(from);
-            let refused = TransitionError::NotFromState { action: action.name(), from: current };
-            return Err(StoreError::Conflict(refused.message_zh()));
+            return Err(TransitionError::NotFromState { action: action.name(), from: current }.into());
         }
         // The event copies the row as the update left it (the disbursement, the reason).
         let after = application::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| not_found(id))?;
@@ -868,7 +864,7 @@ impl Store {
     pub async fn mark_notification_read(&self, party: Party, id: i64) -> Result<(), StoreError> {
         let found = notification::Entity::find_by_id(id).filter(party_condition(party)).one(&self.db).await?;
         let Some(found) = found else {
-            return Err(StoreError::NotFound { what: "notification", key: id.to_string() });
+            return Err(StoreError::NotFound { what: Record::Notification, key: id.to_string() });
         };
         if found.read_at.is_none() {
             notification::Entity::update_many()
@@ -1034,10 +1030,11 @@ mod tests {
         store.transition_application(id, &action, side, party, &AuditEvent::by(&p, Some("127.0.0.1"), "x")).await
     }
 
-    fn conflict(result: Result<Application, StoreError>) -> String {
+    /// The Chinese reason of the state machine's refusal.
+    fn refused(result: Result<Application, StoreError>) -> String {
         match result {
-            Err(StoreError::Conflict(message)) => message,
-            other => panic!("expected a conflict, got {other:?}"),
+            Err(StoreError::Transition(e)) => e.message_zh(),
+            other => panic!("expected the machine's refusal, got {other:?}"),
         }
     }
 
@@ -1068,11 +1065,11 @@ mod tests {
             let (i, e) = (Side::Institution, Side::Enterprise);
 
             // Refused: out of order, the wrong side, the wrong party, missing fields.
-            let message = conflict(act(store, id, ApplicationAction::Approve, i, f.bank).await);
+            let message = refused(act(store, id, ApplicationAction::Approve, i, f.bank).await);
             assert_eq!(message, "申请当前为“已提交”，不能执行“审批通过”");
-            let message = conflict(act(store, id, ApplicationAction::Accept, e, f.enterprise).await);
+            let message = refused(act(store, id, ApplicationAction::Accept, e, f.enterprise).await);
             assert!(message.contains("金融机构"), "{message}");
-            let message = conflict(act(store, id, ApplicationAction::Withdraw, i, f.bank).await);
+            let message = refused(act(store, id, ApplicationAction::Withdraw, i, f.bank).await);
             assert!(message.contains("企业"), "{message}");
             assert!(matches!(
                 act(store, id, ApplicationAction::Accept, i, f.other_bank).await,
@@ -1087,18 +1084,24 @@ mod tests {
             assert_eq!(accepted.state, ApplicationState::Accepted);
             assert!(accepted.first_response_at.is_some());
             let no_reason = act(store, id, ApplicationAction::Reject { reason: " ".into() }, i, f.bank).await;
-            assert!(matches!(no_reason, Err(StoreError::Invalid(ref e)) if e.0[0].field == "reason"), "{no_reason:?}");
+            assert!(
+                matches!(no_reason, Err(StoreError::Transition(TransitionError::Invalid(ref e))) if e.0[0].field == "reason"),
+                "{no_reason:?}"
+            );
             let approved = act(store, id, ApplicationAction::Approve, i, f.bank).await.unwrap();
             assert!(approved.decided_at.is_some());
             let early = act(store, id, disbursement(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()), i, f.bank).await;
-            assert!(matches!(early, Err(StoreError::Invalid(ref e)) if e.0[0].field == "date"), "{early:?}");
+            assert!(
+                matches!(early, Err(StoreError::Transition(TransitionError::Invalid(ref e))) if e.0[0].field == "date"),
+                "{early:?}"
+            );
             let day = shanghai_today();
             let disbursed = act(store, id, disbursement(day), i, f.bank).await.unwrap();
             assert_eq!(disbursed.state, ApplicationState::Disbursed);
             let d = disbursed.disbursement.unwrap();
             assert_eq!((d.amount, d.rate.bps(), d.term.get(), d.date), (Fen::wan(40), 385, 12, day));
             assert!(disbursed.disbursed_at.is_some());
-            let message = conflict(act(store, id, ApplicationAction::Withdraw, e, f.enterprise).await);
+            let message = refused(act(store, id, ApplicationAction::Withdraw, e, f.enterprise).await);
             assert_eq!(message, "申请当前为“已放款”，不能执行“撤回”");
 
             let events = store.application_events(id).await.unwrap();
@@ -1179,7 +1182,7 @@ mod tests {
             assert_eq!(again.id, first.id);
             let mut other = new(&f, "same");
             other.amount = Fen::wan(60);
-            assert!(matches!(store.submit_application(&other, &event).await, Err(StoreError::Conflict(_))));
+            assert!(matches!(store.submit_application(&other, &event).await, Err(StoreError::KeyReused)));
             // The key is the account's own: another account may use the same text.
             let mut someone_else = new(&f, "same");
             someone_else.applicant_account_id = 999;
@@ -1232,7 +1235,7 @@ mod tests {
             for task in tasks {
                 match task.await.unwrap() {
                     Ok(_) => won += 1,
-                    Err(StoreError::Conflict(m)) => assert!(m.contains("已受理"), "{m}"),
+                    Err(StoreError::Transition(e)) => assert!(e.message_zh().contains("已受理"), "{e}"),
                     Err(e) => panic!("{}: {e}", db.backend),
                 }
             }
@@ -1265,7 +1268,10 @@ mod tests {
 
             store.set_product_state(f.product, LifecycleState::Paused).await.unwrap();
             let refused = store.submit_application(&new(&f, "paused"), &event).await;
-            assert!(matches!(refused, Err(StoreError::Conflict(ref m)) if m == "产品未上架"), "{refused:?}");
+            assert!(
+                matches!(refused, Err(ref e @ StoreError::NotListed) if e.message_zh() == "产品未上架"),
+                "{refused:?}"
+            );
             let mut nobody = new(&f, "nobody");
             nobody.product_id = 9_999;
             assert!(matches!(store.submit_application(&nobody, &event).await, Err(StoreError::NotFound { .. })));

@@ -46,7 +46,7 @@ pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use changes::ChangeEntry;
 pub use consent::{ConsentEntry, Consents, ProfileViewEntry, VIEW_CONTEXTS};
 pub use enterprises::StoredEnterprise;
-pub use error::StoreError;
+pub use error::{NeedError, Record, StoreError, WrongParty};
 /// The acts [`Store::change_product_lifecycle`] takes; the lifecycle's rules are the domain's.
 pub use finmart_domain::LifecycleAct;
 pub use import::{ImportSummary, RowError};

@@ -14,14 +14,14 @@ mod pages;
 
 use crate::http::Feature;
 use crate::http::auth::{Caller, agency_of, enterprise_of, lender_of};
-use crate::http::error::{ApiError, ErrorCode};
+use crate::http::error::ApiError;
 use crate::http::format::{Label, parse_date, shanghai};
 use crate::http::state::AppState;
 use crate::template;
 use chrono::{DateTime, NaiveDate, Utc};
 use finmart_domain::{
     ApplicationAction, Bps, Disbursement, Fen, FieldErrors, Labelled, LoanPurpose, Months, Principal, Role, Side,
-    TransitionError, ValueError,
+    ValueError,
 };
 use finmart_store::{
     Application, ApplicationEvent, ApplicationFilter, MAX_IDEMPOTENCY_KEY_CHARS, NewApplication, Notification, Party,
@@ -494,20 +494,8 @@ fn action_of(input: &TransitionInput) -> Result<ApplicationAction, FieldErrors> 
     Ok(action)
 }
 
-/// Why `side` may not take `action` on `app` now, as an API error (403 for the wrong side, 409 for the
-/// wrong state, 400 for bad fields); `None` when the machine allows it.
-fn refusal(app: &Application, action: &ApplicationAction, side: Side) -> Option<ApiError> {
-    match action.apply(app.state, side, submitted_day(app)) {
-        Ok(_) => None,
-        Err(TransitionError::Invalid(errors)) => Some(errors.into()),
-        Err(e @ TransitionError::WrongSide(_)) => {
-            Some(ApiError::new(ErrorCode::Forbidden, e.message_zh(), e.to_string()))
-        }
-        Err(e) => Some(ApiError::conflict(e.message_zh(), e.to_string())),
-    }
-}
-
-/// Takes a transition for `p`: the side and party from the principal, refusals explained.
+/// Takes a transition for `p`: the side and party from the principal. The store runs the state machine
+/// once, in its conditional update, and its refusal is answered by `http::error`.
 ///
 /// # Errors
 /// 403 for a role that never acts or the wrong side, 404 for an application not theirs, 409 for a state
@@ -524,9 +512,6 @@ async fn take(
         (Some(Side::Enterprise), _, Some(enterprise)) => (Side::Enterprise, enterprise),
         _ => return Err(ApiError::forbidden()),
     };
-    if let Some(refused) = refusal(app, action, side) {
-        return Err(refused);
-    }
     let event = caller.audit(p, "application.transition");
     Ok(state.store.transition_application(app.id, action, side, party, &event).await?)
 }

@@ -20,7 +20,7 @@ use crate::http::format::{Label, shanghai};
 use crate::http::state::AppState;
 use crate::template;
 use finmart_domain::{EnterpriseProfile, Principal};
-use finmart_store::{ConsentEntry, Consents, ProfileViewEntry, StoreError, StoredEnterprise};
+use finmart_store::{ConsentEntry, Consents, ProfileViewEntry, StoredEnterprise};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -228,10 +228,7 @@ async fn set_consent(
     let eid = enterprise_of(p)?;
     if grant {
         let ev = caller.audit(p, "consent.grant");
-        state.store.grant_consent(eid, target, &ev).await.map_err(|e| match e {
-            StoreError::NotFound { what: "institution", .. } => ApiError::not_found("机构", "institution"),
-            other => other.into(),
-        })?;
+        state.store.grant_consent(eid, target, &ev).await?;
     } else {
         state.store.revoke_consent(eid, target, &caller.audit(p, "consent.revoke")).await?;
     }

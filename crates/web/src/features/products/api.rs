@@ -4,7 +4,7 @@
 use super::{
     Act, AgencyProductView, DecisionView, ManagedProductView, ProductActionView, QUEUE_LIMIT, ReviewQueueItem,
     RowProblem, SendBackBody, UploadFailure, UploadRejected, UploadView, VersionView, act, approve, create, edit,
-    outcome_name, product_error, send_back, template_download, upload,
+    outcome_name, send_back, template_download, upload,
 };
 use crate::http::auth::{Auth, Caller, agency_of, lender_of, require};
 use crate::http::error::{ApiError, ErrorBody, ErrorCode};
@@ -55,7 +55,7 @@ fn body_record(object: &Map<String, Value>) -> Result<ProductRecord, ApiError> {
 }
 
 async fn managed_view(state: &AppState, bank: i64, id: i64) -> Result<ManagedProductView, ApiError> {
-    let m = state.store.managed_product(bank, id).await.map_err(product_error)?;
+    let m = state.store.managed_product(bank, id).await?;
     Ok(ManagedProductView::from(&m))
 }
 
@@ -262,7 +262,7 @@ async fn product_versions(
     Id(id): Id,
 ) -> Result<axum::Json<Vec<VersionView>>, ApiError> {
     let bank = lender_of(&principal)?;
-    let versions = state.store.product_versions(Some(bank), id).await.map_err(product_error)?;
+    let versions = state.store.product_versions(Some(bank), id).await?;
     Ok(axum::Json(versions.iter().map(VersionView::from).collect()))
 }
 

@@ -369,30 +369,10 @@ fn label_of(field: &str) -> String {
 // ---------------------------------------------------------------------------------------------------------
 // Shared by the API and the pages
 
-/// A store error as the answer about a product (or review): not found is 404 without saying whose it is,
-/// and conflicts (`中文 / English`) keep both languages.
-fn store_error(e: StoreError, what_zh: &str, what_en: &str) -> ApiError {
-    match e {
-        StoreError::NotFound { .. } => ApiError::not_found(what_zh, what_en),
-        StoreError::Conflict(message) => {
-            let (zh, en) = both_languages(&message);
-            ApiError::conflict(zh, en)
-        }
-        other => other.into(),
-    }
-}
-
-/// A `中文 / English` message as its two halves (the whole text for both when it has no ` / `).
+/// A sheet's `中文 / English` format message as its two halves (the whole text for both when it has no
+/// ` / `).
 fn both_languages(message: &str) -> (&str, &str) {
     message.split_once(" / ").unwrap_or((message, message))
-}
-
-fn product_error(e: StoreError) -> ApiError {
-    store_error(e, "产品", "product")
-}
-
-fn review_error(e: StoreError) -> ApiError {
-    store_error(e, "审核", "review")
 }
 
 /// The code of the caller's institution, which every record of theirs carries.
@@ -431,7 +411,7 @@ async fn create(
     let bank = lender_of(principal)?;
     let spec = spec_of(record, &institution_code(state, bank).await?)?;
     let event = caller.audit(principal, "product.create");
-    state.store.create_managed_product(bank, &spec, &event).await.map_err(product_error)
+    Ok(state.store.create_managed_product(bank, &spec, &event).await?)
 }
 
 /// Edits the caller's product (a live one waits for review).
@@ -445,7 +425,7 @@ async fn edit(
     let bank = lender_of(principal)?;
     let spec = spec_of(record, &institution_code(state, bank).await?)?;
     let event = caller.audit(principal, "product.update");
-    state.store.edit_managed_product(bank, id, &spec, &event).await.map_err(product_error)
+    Ok(state.store.edit_managed_product(bank, id, &spec, &event).await?)
 }
 
 /// A lifecycle act a bank does on its product (the last segment of its routes).
@@ -484,7 +464,7 @@ async fn act(
     let (change, audit, outcome) = match act {
         Act::Submit => {
             let event = caller.audit(principal, "product.submit");
-            let review = state.store.submit_managed_product(bank, id, &event).await.map_err(product_error)?;
+            let review = state.store.submit_managed_product(bank, id, &event).await?;
             return Ok(("submitted", Some(review)));
         }
         Act::Pause => (LifecycleAct::Pause, "product.pause", "paused"),
@@ -492,7 +472,7 @@ async fn act(
         Act::Archive => (LifecycleAct::Archive, "product.archive", "archived"),
     };
     let event = caller.audit(principal, audit);
-    state.store.change_product_lifecycle(bank, id, change, &event).await.map_err(product_error)?;
+    state.store.change_product_lifecycle(bank, id, change, &event).await?;
     Ok((outcome, None))
 }
 
@@ -543,7 +523,7 @@ async fn upload(
     match state.store.upload_managed_products(bank, &rows, &event).await {
         Ok(summary) => Ok(summary),
         Err(StoreError::ImportRejected(rows)) => Err(UploadFailure::Rows(rows)),
-        Err(e) => Err(product_error(e).into()),
+        Err(e) => Err(ApiError::from(e).into()),
     }
 }
 
@@ -564,7 +544,7 @@ fn template_download() -> Result<Response, ApiError> {
 async fn approve(state: &AppState, caller: &Caller, principal: &Principal, review_id: i64) -> Result<i64, ApiError> {
     require(principal, &[Role::Operator])?;
     let event = caller.audit(principal, "product.approve");
-    state.store.approve_review(review_id, &event).await.map_err(review_error)
+    Ok(state.store.approve_review(review_id, &event).await?)
 }
 
 /// Sends a review back with a reason (operator only).
@@ -577,5 +557,5 @@ async fn send_back(
 ) -> Result<i64, ApiError> {
     require(principal, &[Role::Operator])?;
     let event = caller.audit(principal, "product.send_back");
-    state.store.send_back_review(review_id, reason, &event).await.map_err(review_error)
+    Ok(state.store.send_back_review(review_id, reason, &event).await?)
 }

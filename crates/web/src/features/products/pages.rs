@@ -7,7 +7,7 @@
 
 use super::{
     Act, ManagedProductView, QUEUE_LIMIT, ReviewQueueItem, RowProblem, UploadFailure, act, approve, create, edit,
-    label_of, outcome_name, product_error, product_record, send_back, template_download, upload,
+    label_of, outcome_name, product_record, send_back, template_download, upload,
 };
 use crate::http::auth::{Auth, Caller, agency_of, lender_of, require};
 use crate::http::error::{ApiError, ErrorCode};
@@ -336,8 +336,7 @@ async fn form_page(state: &AppState, page: &Page, form: FormPage) -> PageResult 
         None => "/bank/products/new".to_owned(),
         Some(m) => {
             let id = m.product.id;
-            let versions =
-                state.store.product_versions(Some(m.product.institution.id), id).await.map_err(product_error)?;
+            let versions = state.store.product_versions(Some(m.product.institution.id), id).await?;
             let who = names(state, versions.iter().filter_map(|v| v.account_id).collect()).await;
             let history: Vec<Value> = versions
                 .iter()
@@ -403,7 +402,7 @@ async fn new_submit(
 /// The caller's product `id`.
 async fn load(state: &AppState, principal: &Principal, id: i64) -> Result<ManagedProduct, ApiError> {
     let bank = lender_of(principal)?;
-    state.store.managed_product(bank, id).await.map_err(product_error)
+    Ok(state.store.managed_product(bank, id).await?)
 }
 
 async fn edit_page(State(state): State<AppState>, Auth(principal): Auth, page: Page, Id(id): Id) -> PageResult {
