@@ -12,6 +12,7 @@ use crate::applications::{Application, NewApplication};
 use crate::audit::{self, AuditEvent};
 use crate::consent::{consenting_among, consents_to};
 use crate::entity::{enterprise, financing_need, institution, offer, product};
+use crate::notifications::{Notice, Party, notify};
 use crate::{NeedError, Record, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use finmart_domain::{
@@ -257,25 +258,9 @@ fn check_offer(new: &NewOffer) -> Result<(), StoreError> {
     if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
 }
 
-/// A notification to an institution's users, written in the caller's transaction (one home: applications).
-async fn notify_institution(
-    db: &impl ConnectionTrait,
-    institution_id: i64,
-    kind: &str,
-    title: String,
-    body: String,
-    link: String,
-) -> Result<(), StoreError> {
-    crate::applications::notify(
-        db,
-        crate::applications::Party::Institution(institution_id),
-        kind,
-        title,
-        body,
-        link,
-        Utc::now(),
-    )
-    .await
+/// A notification to an institution's users, written in the caller's transaction.
+async fn notify_institution(db: &impl ConnectionTrait, institution_id: i64, notice: &Notice) -> Result<(), StoreError> {
+    notify(db, Party::Institution(institution_id), notice, Utc::now()).await
 }
 
 impl Store {
@@ -440,15 +425,8 @@ impl Store {
         }
         let declined = decline_open_offers(&txn, need_id, None, now).await?;
         for (offer_id, institution_id) in &declined {
-            notify_institution(
-                &txn,
-                *institution_id,
-                "offer_declined",
-                "企业已关闭融资需求".to_owned(),
-                format!("您对融资需求 #{need_id} 的报价（#{offer_id}）因企业关闭需求而未被选中。"),
-                "/bank/needs".to_owned(),
-            )
-            .await?;
+            let declined = Notice::OfferDeclined { need_id, offer_id: *offer_id, need_closed: true };
+            notify_institution(&txn, *institution_id, &declined).await?;
         }
         let mut event = event.clone().enterprise(enterprise_id).subject("need", need_id);
         event.action = "need.close";
@@ -734,25 +712,11 @@ impl Store {
         }
         let declined = decline_open_offers(&txn, need_id, Some(offer_id), now).await?;
         for (declined_offer, institution_id) in &declined {
-            notify_institution(
-                &txn,
-                *institution_id,
-                "offer_declined",
-                "报价未被选中".to_owned(),
-                format!("企业已就融资需求 #{need_id} 选择了其他机构的报价，您的报价（#{declined_offer}）未被选中。"),
-                "/bank/needs".to_owned(),
-            )
-            .await?;
+            let declined = Notice::OfferDeclined { need_id, offer_id: *declined_offer, need_closed: false };
+            notify_institution(&txn, *institution_id, &declined).await?;
         }
-        notify_institution(
-            &txn,
-            chosen.institution_id,
-            "offer_accepted",
-            "报价已被接受".to_owned(),
-            format!("企业接受了您对融资需求 #{need_id} 的报价（#{offer_id}），已生成融资申请 #{}。", app.id),
-            format!("/bank/applications/{}", app.id),
-        )
-        .await?;
+        let accepted = Notice::OfferAccepted { need_id, offer_id, application_id: app.id };
+        notify_institution(&txn, chosen.institution_id, &accepted).await?;
         let mut event =
             event.clone().enterprise(enterprise_id).institution(chosen.institution_id).subject("offer", offer_id);
         event.action = "offer.accept";
@@ -1208,6 +1172,11 @@ mod tests {
             ));
             let told = store.notifications_for(crate::Party::Institution(w.a), false).await.unwrap();
             assert!(told.iter().any(|n| n.kind == "offer_declined"), "{}", db.backend);
+            let declined = Notice::OfferDeclined { need_id: posted.id, offer_id: from_a.id, need_closed: false };
+            assert_eq!(told[0].content, crate::NotificationContent::Typed(declined), "{}", db.backend);
+            let told = store.notifications_for(crate::Party::Institution(w.b), false).await.unwrap();
+            let accepted = Notice::OfferAccepted { need_id: posted.id, offer_id: from_b.id, application_id: app.id };
+            assert_eq!(told[0].content, crate::NotificationContent::Typed(accepted), "{}", db.backend);
 
             let log = store
                 .audit_log(AuditQuery { enterprise_id: Some(id), limit: 100, ..Default::default() })
@@ -1251,6 +1220,9 @@ mod tests {
             ));
             let closed = store.close_need(id, posted.id, &event(&p, "need.close")).await.unwrap();
             assert_eq!(closed.state, NeedState::Closed);
+            let told = store.notifications_for(crate::Party::Institution(w.a), false).await.unwrap();
+            let declined = Notice::OfferDeclined { need_id: posted.id, offer_id: second.id, need_closed: true };
+            assert_eq!(told[0].content, crate::NotificationContent::Typed(declined), "{}", db.backend);
             assert_eq!(store.offer(second.id).await.unwrap().unwrap().state, OfferState::Declined);
             assert!(store.need_feed(w.a, today()).await.unwrap().is_empty());
             assert!(matches!(

@@ -10,6 +10,7 @@
 //! checking a submission or a transition (each caller parses amounts in its own unit), taking a step.
 
 mod api;
+mod notifications;
 mod pages;
 
 use crate::http::Feature;
@@ -268,8 +269,13 @@ pub struct NotificationView {
     pub at_text: String,
     /// `application_submitted`, `application_accepted`, …
     pub kind: String,
+    /// In Chinese.
     pub title: String,
+    /// In Chinese.
     pub body: String,
+    /// In English (in Chinese for a notification sent before notifications had English words).
+    pub title_en: String,
+    pub body_en: String,
     /// The page it is about.
     pub link: String,
     pub read: bool,
@@ -278,14 +284,17 @@ pub struct NotificationView {
 
 impl From<&Notification> for NotificationView {
     fn from(n: &Notification) -> Self {
+        let words = notifications::words(n);
         Self {
             id: n.id,
             at: n.at,
             at_text: shanghai(n.at),
             kind: n.kind.clone(),
-            title: n.title.clone(),
-            body: n.body.clone(),
-            link: n.link.clone(),
+            title: words.title,
+            body: words.body,
+            title_en: words.title_en,
+            body_en: words.body_en,
+            link: words.link,
             read: n.read_at.is_some(),
             read_at: n.read_at,
         }
