@@ -13,6 +13,7 @@ mod m20261122_000003_create_marketplace;
 mod m20261122_000004_create_market_watch;
 mod m20261122_000005_event_facts;
 mod m20261122_000006_uptake_rollup;
+mod m20261122_000007_typed_notifications;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_create_market_watch::Migration),
             Box::new(m20261122_000005_event_facts::Migration),
             Box::new(m20261122_000006_uptake_rollup::Migration),
+            Box::new(m20261122_000007_typed_notifications::Migration),
         ]
     }
 }

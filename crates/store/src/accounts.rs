@@ -6,7 +6,7 @@
 
 use crate::audit::{self, AuditEvent};
 use crate::entity::{account, enterprise, institution, login_failure};
-use crate::{Store, StoreError, password};
+use crate::{Record, Store, StoreError, WrongParty, password};
 use chrono::{DateTime, Duration, Utc};
 use finmart_domain::{EnterpriseProfile, InstitutionKind, Labelled, Principal, Role, StaffAccountInput};
 use sea_orm::{
@@ -92,33 +92,33 @@ fn from_row(row: account::Model) -> Result<Account, StoreError> {
 /// Checks that the account's party fits its role: an SME user needs an enterprise, an institution user a
 /// lender, an agency user a guarantee agency, the operator neither.
 async fn check_party(db: &impl ConnectionTrait, new: &NewAccount) -> Result<(), StoreError> {
-    let conflict = |m: &str| Err(StoreError::Conflict(m.to_owned()));
+    let wrong = |why: WrongParty| Err(StoreError::WrongParty(why));
     match new.role {
         Role::Operator if new.enterprise_id.is_some() || new.institution_id.is_some() => {
-            conflict("an operator account belongs to no party")
+            wrong(WrongParty::OperatorWithParty)
         }
         Role::Operator => Ok(()),
         Role::Sme => match (new.enterprise_id, new.institution_id) {
             (Some(id), None) => {
                 if enterprise::Entity::find_by_id(id).one(db).await?.is_none() {
-                    return Err(StoreError::NotFound { what: "enterprise", key: id.to_string() });
+                    return Err(StoreError::NotFound { what: Record::Enterprise, key: id.to_string() });
                 }
                 Ok(())
             }
-            _ => conflict("an SME account belongs to exactly one enterprise"),
+            _ => wrong(WrongParty::SmeWithoutEnterprise),
         },
         Role::Institution | Role::Agency => {
             let (None, Some(id)) = (new.enterprise_id, new.institution_id) else {
-                return conflict("an institution or agency account belongs to exactly one institution");
+                return wrong(WrongParty::StaffWithoutInstitution);
             };
             let row = institution::Entity::find_by_id(id)
                 .one(db)
                 .await?
-                .ok_or_else(|| StoreError::NotFound { what: "institution", key: id.to_string() })?;
+                .ok_or_else(|| StoreError::NotFound { what: Record::Institution, key: id.to_string() })?;
             let is_agency = row.kind == InstitutionKind::GuaranteeAgency.as_str();
             match (new.role, is_agency) {
-                (Role::Agency, false) => conflict("an agency account needs a guarantee agency"),
-                (Role::Institution, true) => conflict("an institution account needs a lender, not a guarantee agency"),
+                (Role::Agency, false) => wrong(WrongParty::AgencyAtLender),
+                (Role::Institution, true) => wrong(WrongParty::LenderAtAgency),
                 _ => Ok(()),
             }
         }
@@ -128,7 +128,7 @@ async fn check_party(db: &impl ConnectionTrait, new: &NewAccount) -> Result<(), 
 async fn insert(db: &impl ConnectionTrait, new: &NewAccount) -> Result<Account, StoreError> {
     check_party(db, new).await?;
     if account::Entity::find().filter(account::Column::Login.eq(new.login.as_str())).one(db).await?.is_some() {
-        return Err(StoreError::Conflict(format!("login `{}` is taken", new.login)));
+        return Err(StoreError::LoginTaken(new.login.clone()));
     }
     let row = account::ActiveModel {
         login: Set(new.login.clone()),
@@ -153,7 +153,8 @@ impl Store {
     /// Creates an account (the operator's act, or the demo loader's).
     ///
     /// # Errors
-    /// [`StoreError::Conflict`] for a taken login or a party that does not fit the role; database failure.
+    /// [`StoreError::LoginTaken`]; [`StoreError::WrongParty`] for a party that does not fit the role;
+    /// [`StoreError::NotFound`] for no such party; database failure.
     pub async fn create_account(&self, new: &NewAccount, by: Option<&AuditEvent<'_>>) -> Result<Account, StoreError> {
         let txn = self.write_txn().await?;
         let account = insert(&txn, new).await?;
@@ -171,7 +172,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Invalid`] naming every bad field (the rules of [`StaffAccountInput::check`]);
-    /// [`StoreError::Conflict`] for a taken login or an institution of the wrong kind;
+    /// [`StoreError::LoginTaken`]; [`StoreError::WrongParty`] for an institution of the wrong kind;
     /// [`StoreError::NotFound`] for no such institution; [`StoreError::Password`]; database failure.
     pub async fn create_staff_account(
         &self,
@@ -206,7 +207,8 @@ impl Store {
     /// credit code is already on file without any account, kept and linked) and the account created.
     ///
     /// # Errors
-    /// [`StoreError::Conflict`] when the enterprise already has an account or the login is taken;
+    /// [`StoreError::EnterpriseRegistered`] when the enterprise already has an account;
+    /// [`StoreError::LoginTaken`];
     /// [`StoreError::Invalid`] for a profile that does not validate; database failure.
     pub async fn register_enterprise(
         &self,
@@ -223,9 +225,7 @@ impl Store {
                 let taken =
                     account::Entity::find().filter(account::Column::EnterpriseId.eq(row.id)).count(&txn).await?;
                 if taken > 0 {
-                    return Err(StoreError::Conflict(
-                        "该企业已注册，请由已有账户登录 / this enterprise already has an account".to_owned(),
-                    ));
+                    return Err(StoreError::EnterpriseRegistered);
                 }
                 row.id
             }
@@ -306,7 +306,7 @@ impl Store {
         let row = account::Entity::find_by_id(id)
             .one(&txn)
             .await?
-            .ok_or_else(|| StoreError::NotFound { what: "account", key: id.to_string() })?;
+            .ok_or_else(|| StoreError::NotFound { what: Record::Account, key: id.to_string() })?;
         let mut active: account::ActiveModel = row.into();
         active.password_hash = Set(Some(hash.to_owned()));
         active.invite_hash = Set(None);
@@ -332,7 +332,7 @@ impl Store {
         let row = account::Entity::find_by_id(id)
             .one(&txn)
             .await?
-            .ok_or_else(|| StoreError::NotFound { what: "account", key: id.to_string() })?;
+            .ok_or_else(|| StoreError::NotFound { what: Record::Account, key: id.to_string() })?;
         let mut active: account::ActiveModel = row.into();
         active.disabled = Set(disabled);
         let row = active.update(&txn).await?;

@@ -1,4 +1,4 @@
-//! Applications, their event history (every transition timestamped and kept), and notifications.
+//! Applications and their event history (every transition timestamped and kept).
 //!
 //! An application is submitted once per (applicant account, idempotency key): a retry with the same key and
 //! the same body returns the stored application, also when the retries race (the unique index decides).
@@ -6,12 +6,13 @@
 //! both win; it appends an event, notifies the other party and writes the audit entry in one transaction.
 
 use crate::audit::{self, AuditEvent};
-use crate::entity::{application, application_event, notification, product};
+use crate::entity::{application, application_event, product};
 use crate::event_facts::{Step, event_row};
 use crate::institutions::refs_by_id;
-use crate::{Store, StoreError};
+use crate::notifications::{ApplicationFacts, Notice, Party, notify};
+use crate::{Record, Store, StoreError};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use finmart_domain::shanghai::{date_of as shanghai_date, day_start, minute_text as shanghai_text};
+use finmart_domain::shanghai::{date_of as shanghai_date, day_start};
 use finmart_domain::{
     ApplicationAction, ApplicationFields, ApplicationInput, ApplicationState, Bps, Disbursement, District,
     EnterpriseProfile, EnterpriseScale, Fen, FieldErrors, Industry, Labelled, LoanPurpose, Months, ProductFamily, Side,
@@ -19,8 +20,8 @@ use finmart_domain::{
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Set,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -32,8 +33,6 @@ pub use finmart_domain::MAX_IDEMPOTENCY_KEY_CHARS;
 const DEFAULT_LIMIT: u64 = 200;
 /// The most rows one list query returns.
 pub const MAX_LIST_ROWS: u64 = 1_000;
-/// Notifications shown at most, newest first.
-const NOTIFICATION_LIMIT: u64 = 200;
 
 /// What an SME submits (or what accepting an offer submits on its behalf).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,27 +162,6 @@ impl std::fmt::Display for ListCursor {
     }
 }
 
-/// Whose notifications.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Party {
-    Enterprise(i64),
-    Institution(i64),
-}
-
-/// One in-app notification.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Notification {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    /// `application_submitted`, `application_accepted`, …
-    pub kind: String,
-    pub title: String,
-    pub body: String,
-    /// Where to go (a page path).
-    pub link: String,
-    pub read_at: Option<DateTime<Utc>>,
-}
-
 /// Today's date in Asia/Shanghai.
 fn shanghai_today() -> NaiveDate {
     shanghai_date(Utc::now())
@@ -194,7 +172,7 @@ fn corrupt(table: &'static str, id: i64, field: &'static str) -> impl Fn(String)
 }
 
 fn not_found(id: i64) -> StoreError {
-    StoreError::NotFound { what: "application", key: id.to_string() }
+    StoreError::NotFound { what: Record::Application, key: id.to_string() }
 }
 
 /// The audit action of a transition.
@@ -368,75 +346,6 @@ async fn by_key(
         .await?)
 }
 
-pub(crate) async fn notify(
-    db: &impl ConnectionTrait,
-    party: Party,
-    kind: &str,
-    title: String,
-    body: String,
-    link: String,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let (enterprise_id, institution_id) = match party {
-        Party::Enterprise(id) => (Some(id), None),
-        Party::Institution(id) => (None, Some(id)),
-    };
-    notification::ActiveModel {
-        enterprise_id: Set(enterprise_id),
-        institution_id: Set(institution_id),
-        at: Set(at),
-        kind: Set(kind.to_owned()),
-        title: Set(title.chars().take(200).collect()),
-        body: Set(body),
-        link: Set(link.chars().take(200).collect()),
-        read_at: Set(None),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
-}
-
-fn party_condition(party: Party) -> Condition {
-    match party {
-        Party::Enterprise(id) => Condition::all().add(notification::Column::EnterpriseId.eq(id)),
-        Party::Institution(id) => Condition::all().add(notification::Column::InstitutionId.eq(id)),
-    }
-}
-
-/// What the enterprise is told when its application moves to `to`.
-fn enterprise_message(app: &Application, action: &ApplicationAction) -> (String, String) {
-    let what = format!("“{}”（{}，{}）", app.product_name, app.amount.display_zh(), app.term.display_zh());
-    match action {
-        ApplicationAction::Accept => (
-            "您的融资申请已受理".to_owned(),
-            format!("{}已受理您对{what}的申请，请留意审批进度。", app.institution_name),
-        ),
-        ApplicationAction::Approve => (
-            "您的融资申请已审批通过".to_owned(),
-            format!("{}已审批通过您对{what}的申请，待放款。", app.institution_name),
-        ),
-        ApplicationAction::Reject { reason } => (
-            "您的融资申请未通过".to_owned(),
-            format!("{}未通过您对{what}的申请。原因：{}", app.institution_name, reason.trim()),
-        ),
-        ApplicationAction::Disburse(d) => (
-            "贷款已放款".to_owned(),
-            format!(
-                "{}已就{what}放款：{}，年利率 {}，期限 {}，放款日 {}。",
-                app.institution_name,
-                d.amount.display_zh(),
-                d.rate.percent_text(),
-                d.term.display_zh(),
-                d.date
-            ),
-        ),
-        ApplicationAction::Withdraw => {
-            ("您已撤回融资申请".to_owned(), format!("您已撤回对{what}的申请（{}）。", app.institution_name))
-        }
-    }
-}
-
 impl Store {
     /// Submits an application, once per (applicant account, idempotency key). Returns it and whether it
     /// was created now (`false`: the same request was submitted before, and that one is returned).
@@ -445,9 +354,9 @@ impl Store {
     /// audit entry `application.submit` (subject and both parties filled in here) is written with it.
     ///
     /// # Errors
-    /// [`StoreError::Invalid`] for a bad key, amount, term or text; [`StoreError::Conflict`] when the
-    /// product is not listed today or the key was used for a different request; [`StoreError::NotFound`]
-    /// for an unknown product or enterprise; database failure.
+    /// [`StoreError::Invalid`] for a bad key, amount, term or text; [`StoreError::NotListed`] when the
+    /// product is not listed today; [`StoreError::KeyReused`] when the key was used for a different
+    /// request; [`StoreError::NotFound`] for an unknown product or enterprise; database failure.
     pub async fn submit_application(
         &self,
         new: &NewApplication,
@@ -461,9 +370,9 @@ impl Store {
         let product = self
             .product(new.product_id)
             .await?
-            .ok_or_else(|| StoreError::NotFound { what: "product", key: new.product_id.to_string() })?;
+            .ok_or_else(|| StoreError::NotFound { what: Record::Product, key: new.product_id.to_string() })?;
         if !product.is_listed_on(shanghai_today()) {
-            return Err(StoreError::Conflict("产品未上架".to_owned()));
+            return Err(StoreError::NotListed);
         }
         if new.offer_id.is_none() {
             // An offer's terms are the institution's own; a direct application stays within the product.
@@ -496,10 +405,10 @@ impl Store {
         let enterprise = self
             .enterprise(new.enterprise_id)
             .await?
-            .ok_or_else(|| StoreError::NotFound { what: "enterprise", key: new.enterprise_id.to_string() })?;
+            .ok_or_else(|| StoreError::NotFound { what: Record::Enterprise, key: new.enterprise_id.to_string() })?;
         let profile = &enterprise.profile;
-        let snapshot = serde_json::to_string(profile)
-            .map_err(|e| StoreError::Conflict(format!("profile cannot be stored: {e}")))?;
+        let snapshot =
+            serde_json::to_string(profile).map_err(|source| StoreError::Encode { what: "profile", source })?;
         let now = Utc::now();
         let respond_by = now + TimeDelta::days(i64::from(product.spec.decision_days));
 
@@ -571,24 +480,12 @@ impl Store {
         .insert(&txn)
         .await?;
         let app = assemble(&txn, vec![row]).await?.pop().ok_or_else(|| not_found(id))?;
-        notify(
-            &txn,
-            Party::Institution(app.institution_id),
-            "application_submitted",
-            format!("新的融资申请：{}", app.enterprise_name),
-            format!(
-                "{}申请“{}”，金额 {}，期限 {}，用途：{}。请于 {} 前响应。",
-                app.enterprise_name,
-                app.product_name,
-                app.amount.display_zh(),
-                app.term.display_zh(),
-                app.purpose.label_zh(),
-                shanghai_text(respond_by)
-            ),
-            format!("/bank/applications/{id}"),
-            now,
-        )
-        .await?;
+        let submitted = Notice::Application {
+            step: ApplicationState::Submitted,
+            application_id: id,
+            facts: ApplicationFacts::of(&app),
+        };
+        notify(&txn, Party::Institution(app.institution_id), &submitted, now).await?;
         let mut entry = event.clone();
         entry.action = "application.submit";
         entry.subject_kind = "application";
@@ -615,7 +512,7 @@ impl Store {
         fields: &ApplicationFields,
     ) -> Result<(Application, bool), StoreError> {
         if !same_request(&row, new, fields) {
-            return Err(StoreError::Conflict("该幂等键已用于另一份申请，请勿重复使用".to_owned()));
+            return Err(StoreError::KeyReused);
         }
         let id = row.id;
         Ok((assemble(&self.db, vec![row]).await?.pop().ok_or_else(|| not_found(id))?, false))
@@ -628,8 +525,8 @@ impl Store {
     /// enterprise is notified of every change, and the institution when the enterprise withdraws.
     ///
     /// # Errors
-    /// [`StoreError::NotFound`]; [`StoreError::Conflict`] with the reason in Chinese when the machine
-    /// refuses (also when another transition won a race); [`StoreError::Invalid`] for bad fields (a missing
+    /// [`StoreError::NotFound`]; [`StoreError::Transition`] with the machine's refusal: the wrong side, a
+    /// state that does not allow it (also when another transition won a race), or bad fields (a missing
     /// reason, a disbursement before the application); database failure.
     pub async fn transition_application(
         &self,
@@ -650,10 +547,7 @@ impl Store {
         }
         let before = assemble(&self.db, vec![row]).await?.pop().ok_or_else(|| not_found(id))?;
         let from = before.state;
-        let to = action.apply(from, side, shanghai_date(before.submitted_at)).map_err(|e| match e {
-            TransitionError::Invalid(errors) => StoreError::Invalid(errors),
-            other => StoreError::Conflict(other.message_zh()),
-        })?;
+        let to = action.apply(from, side, shanghai_date(before.submitted_at))?;
         let now = Utc::now();
         let mut update = application::Entity::update_many()
             .col_expr(C::State, Expr::value(to.as_str()))
@@ -688,8 +582,7 @@ impl Store {
             txn.rollback().await?;
             let current = application::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| not_found(id))?;
             let current = ApplicationState::parse(&current.state).unwrap_or(from);
-            let refused = TransitionError::NotFromState { action: action.name(), from: current };
-            return Err(StoreError::Conflict(refused.message_zh()));
+            return Err(TransitionError::NotFromState { action: action.name(), from: current }.into());
         }
         // The event copies the row as the update left it (the disbursement, the reason).
         let after = application::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| not_found(id))?;
@@ -699,35 +592,18 @@ impl Store {
         )
         .insert(&txn)
         .await?;
-        let (title, body) = enterprise_message(&before, action);
-        let kind = format!("application_{}", to.as_str());
-        notify(
-            &txn,
-            Party::Enterprise(before.enterprise_id),
-            &kind,
-            title,
-            body,
-            format!("/sme/applications/{id}"),
-            now,
-        )
-        .await?;
-        if matches!(action, ApplicationAction::Withdraw) {
-            notify(
-                &txn,
-                Party::Institution(before.institution_id),
-                &kind,
-                format!("企业已撤回申请：{}", before.enterprise_name),
-                format!(
-                    "{}已撤回对“{}”（{}，{}）的申请。",
-                    before.enterprise_name,
-                    before.product_name,
-                    before.amount.display_zh(),
-                    before.term.display_zh()
-                ),
-                format!("/bank/applications/{id}"),
-                now,
-            )
-            .await?;
+        // The firm is told of every step, the lender of the firm's own (a withdrawal); the facts are the
+        // application's as it was asked for, with the step's reason or payment.
+        let mut facts = ApplicationFacts::of(&before);
+        match action {
+            ApplicationAction::Reject { reason } => facts.reason = Some(reason.trim().to_owned()),
+            ApplicationAction::Disburse(d) => facts.disbursement = Some(*d),
+            _ => {}
+        }
+        let step = Notice::Application { step: to, application_id: id, facts };
+        notify(&txn, Party::Enterprise(before.enterprise_id), &step, now).await?;
+        if side == Side::Enterprise {
+            notify(&txn, Party::Institution(before.institution_id), &step, now).await?;
         }
         let mut entry = event.clone();
         entry.action = audit_action(action);
@@ -832,79 +708,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// A party's notifications, newest first (the latest 200).
-    ///
-    /// # Errors
-    /// Database failure.
-    pub async fn notifications_for(&self, party: Party, unread_only: bool) -> Result<Vec<Notification>, StoreError> {
-        let mut select = notification::Entity::find().filter(party_condition(party));
-        if unread_only {
-            select = select.filter(notification::Column::ReadAt.is_null());
-        }
-        Ok(select
-            .order_by_desc(notification::Column::Id)
-            .limit(NOTIFICATION_LIMIT)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|n| Notification {
-                id: n.id,
-                at: n.at,
-                kind: n.kind,
-                title: n.title,
-                body: n.body,
-                link: n.link,
-                read_at: n.read_at,
-            })
-            .collect())
-    }
-
-    /// Marks one of a party's notifications read (again is fine).
-    ///
-    /// # Errors
-    /// [`StoreError::NotFound`] when it is not the party's; database failure.
-    pub async fn mark_notification_read(&self, party: Party, id: i64) -> Result<(), StoreError> {
-        let found = notification::Entity::find_by_id(id).filter(party_condition(party)).one(&self.db).await?;
-        let Some(found) = found else {
-            return Err(StoreError::NotFound { what: "notification", key: id.to_string() });
-        };
-        if found.read_at.is_none() {
-            notification::Entity::update_many()
-                .col_expr(notification::Column::ReadAt, Expr::value(Utc::now()))
-                .filter(notification::Column::Id.eq(id))
-                .filter(notification::Column::ReadAt.is_null())
-                .exec(&self.db)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Marks every unread notification of a party read; returns how many.
-    ///
-    /// # Errors
-    /// Database failure.
-    pub async fn mark_all_read(&self, party: Party) -> Result<u64, StoreError> {
-        Ok(notification::Entity::update_many()
-            .col_expr(notification::Column::ReadAt, Expr::value(Utc::now()))
-            .filter(party_condition(party))
-            .filter(notification::Column::ReadAt.is_null())
-            .exec(&self.db)
-            .await?
-            .rows_affected)
-    }
-
-    /// How many unread notifications a party has.
-    ///
-    /// # Errors
-    /// Database failure.
-    pub async fn unread_count(&self, party: Party) -> Result<u64, StoreError> {
-        Ok(notification::Entity::find()
-            .filter(party_condition(party))
-            .filter(notification::Column::ReadAt.is_null())
-            .count(&self.db)
-            .await?)
     }
 }
 
@@ -1034,10 +837,19 @@ mod tests {
         store.transition_application(id, &action, side, party, &AuditEvent::by(&p, Some("127.0.0.1"), "x")).await
     }
 
-    fn conflict(result: Result<Application, StoreError>) -> String {
+    /// The Chinese reason of the state machine's refusal.
+    fn refused(result: Result<Application, StoreError>) -> String {
         match result {
-            Err(StoreError::Conflict(message)) => message,
-            other => panic!("expected a conflict, got {other:?}"),
+            Err(StoreError::Transition(e)) => e.message_zh(),
+            other => panic!("expected the machine's refusal, got {other:?}"),
+        }
+    }
+
+    /// The application a typed notification is about (its words and link are the web's).
+    fn about(n: &crate::Notification) -> Option<i64> {
+        match &n.content {
+            crate::NotificationContent::Typed(Notice::Application { application_id, .. }) => Some(*application_id),
+            _ => None,
         }
     }
 
@@ -1068,11 +880,11 @@ mod tests {
             let (i, e) = (Side::Institution, Side::Enterprise);
 
             // Refused: out of order, the wrong side, the wrong party, missing fields.
-            let message = conflict(act(store, id, ApplicationAction::Approve, i, f.bank).await);
+            let message = refused(act(store, id, ApplicationAction::Approve, i, f.bank).await);
             assert_eq!(message, "申请当前为“已提交”，不能执行“审批通过”");
-            let message = conflict(act(store, id, ApplicationAction::Accept, e, f.enterprise).await);
+            let message = refused(act(store, id, ApplicationAction::Accept, e, f.enterprise).await);
             assert!(message.contains("金融机构"), "{message}");
-            let message = conflict(act(store, id, ApplicationAction::Withdraw, i, f.bank).await);
+            let message = refused(act(store, id, ApplicationAction::Withdraw, i, f.bank).await);
             assert!(message.contains("企业"), "{message}");
             assert!(matches!(
                 act(store, id, ApplicationAction::Accept, i, f.other_bank).await,
@@ -1087,18 +899,24 @@ mod tests {
             assert_eq!(accepted.state, ApplicationState::Accepted);
             assert!(accepted.first_response_at.is_some());
             let no_reason = act(store, id, ApplicationAction::Reject { reason: " ".into() }, i, f.bank).await;
-            assert!(matches!(no_reason, Err(StoreError::Invalid(ref e)) if e.0[0].field == "reason"), "{no_reason:?}");
+            assert!(
+                matches!(no_reason, Err(StoreError::Transition(TransitionError::Invalid(ref e))) if e.0[0].field == "reason"),
+                "{no_reason:?}"
+            );
             let approved = act(store, id, ApplicationAction::Approve, i, f.bank).await.unwrap();
             assert!(approved.decided_at.is_some());
             let early = act(store, id, disbursement(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()), i, f.bank).await;
-            assert!(matches!(early, Err(StoreError::Invalid(ref e)) if e.0[0].field == "date"), "{early:?}");
+            assert!(
+                matches!(early, Err(StoreError::Transition(TransitionError::Invalid(ref e))) if e.0[0].field == "date"),
+                "{early:?}"
+            );
             let day = shanghai_today();
             let disbursed = act(store, id, disbursement(day), i, f.bank).await.unwrap();
             assert_eq!(disbursed.state, ApplicationState::Disbursed);
             let d = disbursed.disbursement.unwrap();
             assert_eq!((d.amount, d.rate.bps(), d.term.get(), d.date), (Fen::wan(40), 385, 12, day));
             assert!(disbursed.disbursed_at.is_some());
-            let message = conflict(act(store, id, ApplicationAction::Withdraw, e, f.enterprise).await);
+            let message = refused(act(store, id, ApplicationAction::Withdraw, e, f.enterprise).await);
             assert_eq!(message, "申请当前为“已放款”，不能执行“撤回”");
 
             let events = store.application_events(id).await.unwrap();
@@ -1120,7 +938,7 @@ mod tests {
             let to_firm = store.notifications_for(Party::Enterprise(f.enterprise), false).await.unwrap();
             let kinds: Vec<&str> = to_firm.iter().map(|n| n.kind.as_str()).collect();
             assert_eq!(kinds, ["application_disbursed", "application_approved", "application_accepted"]);
-            assert!(to_firm.iter().all(|n| n.link == format!("/sme/applications/{id}")));
+            assert!(to_firm.iter().all(|n| about(n) == Some(id) && n.recipient == Party::Enterprise(f.enterprise)));
             let to_bank = store.notifications_for(Party::Institution(f.bank), false).await.unwrap();
             assert_eq!(to_bank.len(), 1);
             assert_eq!(to_bank[0].kind, "application_submitted");
@@ -1144,8 +962,8 @@ mod tests {
             assert_eq!(to_bank[0].kind, "application_withdrawn");
             let to_firm = store.notifications_for(Party::Enterprise(f.enterprise), true).await.unwrap();
             assert_eq!(
-                (to_firm[0].kind.as_str(), to_firm[0].title.as_str()),
-                ("application_withdrawn", "您已撤回融资申请")
+                (to_firm[0].kind.as_str(), about(&to_firm[0])),
+                ("application_withdrawn", Some(second.id))
             );
             let third = submit(store, &f, "k-3").await;
             act(store, third.id, ApplicationAction::Accept, i, f.bank).await.unwrap();
@@ -1166,6 +984,59 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_notification_records_its_kind_what_it_is_about_and_its_facts() {
+        each(async |db| {
+            let store = &db.store;
+            let f = fixture(store).await;
+            let app = submit(store, &f, "facts").await;
+            act(store, app.id, ApplicationAction::Accept, Side::Institution, f.bank).await.unwrap();
+            let reject = ApplicationAction::Reject { reason: " 资料不全 ".into() };
+            act(store, app.id, reject, Side::Institution, f.bank).await.unwrap();
+
+            let facts = ApplicationFacts {
+                enterprise_name: app.enterprise_name.clone(),
+                institution_name: "测试银行".into(),
+                product_name: "科创信用贷".into(),
+                amount: Fen::wan(50),
+                term: Months::new(12).unwrap(),
+                purpose: LoanPurpose::WorkingCapital,
+                respond_by: app.respond_by,
+                reason: None,
+                disbursement: None,
+            };
+            let to_bank = store.notifications_for(Party::Institution(f.bank), false).await.unwrap();
+            let submitted =
+                Notice::Application { step: ApplicationState::Submitted, application_id: app.id, facts: facts.clone() };
+            assert_eq!(to_bank[0].content, crate::NotificationContent::Typed(submitted), "{}", db.backend);
+            let to_firm = store.notifications_for(Party::Enterprise(f.enterprise), false).await.unwrap();
+            let rejected = Notice::Application {
+                step: ApplicationState::Rejected,
+                application_id: app.id,
+                facts: ApplicationFacts { reason: Some("资料不全".into()), ..facts },
+            };
+            assert_eq!(to_firm[0].content, crate::NotificationContent::Typed(rejected), "{}", db.backend);
+
+            // As stored: the kind, the records it is about and the facts as JSON; no words, no page.
+            let row = crate::entity::notification::Entity::find_by_id(to_firm[0].id)
+                .one(store.connection())
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (row.kind.as_str(), row.application_id, row.need_id, row.offer_id),
+                ("application_rejected", Some(app.id), None, None)
+            );
+            let stored: serde_json::Value = serde_json::from_str(row.facts.as_deref().unwrap()).unwrap();
+            assert_eq!(
+                (&stored["reason"], &stored["amount"], &stored["term"], &stored["purpose"]),
+                (&json!("资料不全"), &json!(50_000_000), &json!(12), &json!("working_capital"))
+            );
+            assert!(row.title.is_empty() && row.body.is_empty() && row.link.is_empty());
+        })
+        .await;
+    }
+
+    #[tokio::test]
     async fn one_key_submits_once() {
         each(async |db| {
             let store = &db.store;
@@ -1179,7 +1050,7 @@ mod tests {
             assert_eq!(again.id, first.id);
             let mut other = new(&f, "same");
             other.amount = Fen::wan(60);
-            assert!(matches!(store.submit_application(&other, &event).await, Err(StoreError::Conflict(_))));
+            assert!(matches!(store.submit_application(&other, &event).await, Err(StoreError::KeyReused)));
             // The key is the account's own: another account may use the same text.
             let mut someone_else = new(&f, "same");
             someone_else.applicant_account_id = 999;
@@ -1232,7 +1103,7 @@ mod tests {
             for task in tasks {
                 match task.await.unwrap() {
                     Ok(_) => won += 1,
-                    Err(StoreError::Conflict(m)) => assert!(m.contains("已受理"), "{m}"),
+                    Err(StoreError::Transition(e)) => assert!(e.message_zh().contains("已受理"), "{e}"),
                     Err(e) => panic!("{}: {e}", db.backend),
                 }
             }
@@ -1265,7 +1136,10 @@ mod tests {
 
             store.set_product_state(f.product, LifecycleState::Paused).await.unwrap();
             let refused = store.submit_application(&new(&f, "paused"), &event).await;
-            assert!(matches!(refused, Err(StoreError::Conflict(ref m)) if m == "产品未上架"), "{refused:?}");
+            assert!(
+                matches!(refused, Err(ref e @ StoreError::NotListed) if e.message_zh() == "产品未上架"),
+                "{refused:?}"
+            );
             let mut nobody = new(&f, "nobody");
             nobody.product_id = 9_999;
             assert!(matches!(store.submit_application(&nobody, &event).await, Err(StoreError::NotFound { .. })));
@@ -1328,8 +1202,8 @@ mod tests {
             assert_eq!(store.unread_count(bank).await.unwrap(), 3, "{}", db.backend);
             let list = store.notifications_for(bank, true).await.unwrap();
             assert!(list.windows(2).all(|w| w[0].id > w[1].id));
-            assert!(list[0].title.contains("新的融资申请"));
-            assert!(list[0].link.starts_with("/bank/applications/"));
+            assert_eq!(list[0].kind, "application_submitted");
+            assert!(about(&list[0]).is_some() && list[0].recipient == bank);
             let other = Party::Institution(f.other_bank);
             assert!(matches!(store.mark_notification_read(other, list[0].id).await, Err(StoreError::NotFound { .. })));
             let firm = Party::Enterprise(f.enterprise);

@@ -15,7 +15,7 @@
 
 use crate::entity::{application, application_event, enterprise};
 use crate::event_facts::{Step, event_row};
-use crate::{Store, StoreError};
+use crate::{Record, Store, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
 use finmart_domain::shanghai::date_of as shanghai_date;
 use finmart_domain::{
@@ -74,7 +74,7 @@ type Prepared = (application::Model, Vec<Step>);
 /// The row and events of `app`, after checking its fields as a submission's and its history against the
 /// state machine.
 fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
-    let refused = |why: String| StoreError::Conflict(format!("bench application {}: {why}", app.idempotency_key));
+    let refused = |reason: String| StoreError::BenchHistory { key: app.idempotency_key.clone(), reason };
     // The fields of a submission obey the rules of one made on the site.
     let fields = ApplicationInput {
         amount: Ok(app.amount),
@@ -108,7 +108,7 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         let side = action.side();
         let to = action.apply(state, side, submitted).map_err(|e| match e {
             TransitionError::Invalid(errors) => StoreError::Invalid(errors),
-            other => refused(other.message_zh()),
+            other => refused(other.to_string()),
         })?;
         if side == Side::Institution && first_response.is_none() {
             first_response = Some(*at);
@@ -238,7 +238,7 @@ impl Store {
     /// 30,000 parameters each.
     ///
     /// # Errors
-    /// [`StoreError::Conflict`] or [`StoreError::Invalid`] for a history the state machine refuses (nothing
+    /// [`StoreError::BenchHistory`] or [`StoreError::Invalid`] for a history the store refuses (nothing
     /// is written); database failure.
     pub async fn insert_bench_applications(&self, batch: &[BenchApplication<'_>]) -> Result<u64, StoreError> {
         let mut prepared = Vec::with_capacity(batch.len());
@@ -274,7 +274,8 @@ impl Store {
         let ids = ids_of(&txn, &keys).await?;
         let mut events = Vec::new();
         for (key, (mut row, history)) in prepared {
-            row.id = *ids.get(key).ok_or_else(|| StoreError::NotFound { what: "application", key: key.to_owned() })?;
+            row.id =
+                *ids.get(key).ok_or_else(|| StoreError::NotFound { what: Record::Application, key: key.to_owned() })?;
             events.extend(history.into_iter().map(|step| event_row(&row, step)));
         }
         let mut events = events.into_iter().peekable();
@@ -471,7 +472,7 @@ mod tests {
             let mut bad = apps[0].clone();
             bad.idempotency_key = "bench-bad-1".to_owned();
             bad.steps = vec![(bad.submitted_at, ApplicationAction::Approve)];
-            assert!(matches!(store.insert_bench_applications(&[bad]).await, Err(StoreError::Conflict(_))));
+            assert!(matches!(store.insert_bench_applications(&[bad]).await, Err(StoreError::BenchHistory { .. })));
             assert_eq!(store.count_bench_applications("bench-").await.unwrap(), 2_000);
         }
     }

@@ -8,7 +8,7 @@
 
 use crate::audit::{self, AuditEvent};
 use crate::entity::{application, consent, enterprise, institution, profile_view};
-use crate::{Store, StoreError};
+use crate::{Record, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use finmart_domain::{FieldErrors, InstitutionKind, Labelled, ValueError};
 use sea_orm::sea_query::Expr;
@@ -84,7 +84,7 @@ async fn enterprise_row(db: &impl ConnectionTrait, id: i64) -> Result<enterprise
     enterprise::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| StoreError::NotFound { what: "enterprise", key: id.to_string() })
+        .ok_or_else(|| StoreError::NotFound { what: Record::Enterprise, key: id.to_string() })
 }
 
 /// The institution a consent may name: an existing lender (guarantee agencies neither search for firms nor
@@ -93,7 +93,7 @@ async fn check_lender(db: &impl ConnectionTrait, id: i64) -> Result<(), StoreErr
     let row = institution::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| StoreError::NotFound { what: "institution", key: id.to_string() })?;
+        .ok_or_else(|| StoreError::NotFound { what: Record::Institution, key: id.to_string() })?;
     if row.kind == InstitutionKind::GuaranteeAgency.as_str() {
         let mut errors = FieldErrors::default();
         errors.push("institution_id", ValueError::Invalid("担保机构不查看企业画像，无需授权".to_owned()));

@@ -7,7 +7,7 @@
 //! what. On PostgreSQL the counter's row lock orders writers, so revisions become visible in order.
 
 use crate::entity::{counter, enterprise};
-use crate::{Store, StoreError};
+use crate::{Record, Store, StoreError};
 use chrono::{DateTime, Days, Utc};
 use finmart_domain::{EnterpriseProfile, FieldErrors, Labelled, Uscc, ValueError};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -37,7 +37,7 @@ pub struct StoredEnterprise {
 
 /// The profile as stored: its JSON without `null` members (absent and `null` read back alike).
 fn profile_json(profile: &EnterpriseProfile) -> Result<String, StoreError> {
-    let cannot = |e: serde_json::Error| StoreError::Conflict(format!("profile cannot be stored: {e}"));
+    let cannot = |source| StoreError::Encode { what: "profile", source };
     let mut value = serde_json::to_value(profile).map_err(cannot)?;
     if let serde_json::Value::Object(map) = &mut value {
         map.retain(|_, v| !serde_json::Value::is_null(v));
@@ -132,7 +132,7 @@ impl Store {
         self.upsert(&[(uscc.clone(), profile, discoverable)]).await?;
         self.enterprise_by_uscc(&uscc)
             .await?
-            .ok_or_else(|| StoreError::NotFound { what: "enterprise", key: uscc.to_string() })
+            .ok_or_else(|| StoreError::NotFound { what: Record::Enterprise, key: uscc.to_string() })
     }
 
     /// Creates or updates (by credit code) many enterprises in one transaction, with multi-row inserts.
@@ -357,7 +357,7 @@ impl Store {
         let stored = self
             .enterprise(id)
             .await?
-            .ok_or_else(|| StoreError::NotFound { what: "enterprise", key: id.to_string() })?;
+            .ok_or_else(|| StoreError::NotFound { what: Record::Enterprise, key: id.to_string() })?;
         if profile.uscc != stored.profile.uscc {
             let mut errors = FieldErrors::default();
             errors.push("uscc", ValueError::Invalid("统一社会信用代码不可修改".to_owned()));

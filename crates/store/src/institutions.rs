@@ -42,7 +42,7 @@ impl Store {
     /// Creates an institution.
     ///
     /// # Errors
-    /// [`StoreError::Conflict`] when the code is taken; database failure.
+    /// [`StoreError::InstitutionCodeTaken`]; database failure.
     pub async fn create_institution(&self, new: &NewInstitution) -> Result<Institution, StoreError> {
         insert(&self.db, new).await
     }
@@ -59,7 +59,7 @@ pub(crate) async fn find_by_code(db: &impl ConnectionTrait, code: &str) -> Resul
 
 pub(crate) async fn insert(db: &impl ConnectionTrait, new: &NewInstitution) -> Result<Institution, StoreError> {
     if find_by_code(db, &new.code).await?.is_some() {
-        return Err(StoreError::Conflict(format!("institution code `{}` is taken", new.code)));
+        return Err(StoreError::InstitutionCodeTaken(new.code.clone()));
     }
     let now = Utc::now();
     let row = institution::ActiveModel {

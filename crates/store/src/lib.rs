@@ -22,6 +22,7 @@ mod institutions;
 mod mapping;
 pub mod market_watch;
 mod needs;
+mod notifications;
 pub mod password;
 mod product_admin;
 mod products;
@@ -40,17 +41,18 @@ pub mod uptake_rollup;
 pub use accounts::{Account, CreatedStaffAccount, INVITE_DAYS, NewAccount};
 pub use applications::{
     Application, ApplicationEvent, ApplicationFilter, ListCursor, MAX_IDEMPOTENCY_KEY_CHARS, MAX_LIST_ROWS,
-    NewApplication, Notification, Party,
+    NewApplication,
 };
 pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use changes::ChangeEntry;
 pub use consent::{ConsentEntry, Consents, ProfileViewEntry, VIEW_CONTEXTS};
 pub use enterprises::StoredEnterprise;
-pub use error::StoreError;
+pub use error::{NeedError, Record, StoreError, WrongParty};
 /// The acts [`Store::change_product_lifecycle`] takes; the lifecycle's rules are the domain's.
 pub use finmart_domain::LifecycleAct;
 pub use import::{ImportSummary, RowError};
 pub use needs::{NeedRecord, NewNeed, NewOffer, OfferRecord};
+pub use notifications::{ApplicationFacts, Notice, Notification, NotificationContent, NotificationKind, Party};
 pub use product_admin::{
     EditOutcome, ManagedProduct, ProductReview, ProductVersion, ReviewDecision, ReviewItem, UploadSummary,
     VersionAction,

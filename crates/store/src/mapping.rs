@@ -135,6 +135,6 @@ pub(crate) fn spec_columns(spec: &ProductSpec) -> Result<SpecColumns, StoreError
         RateBasis::Lpr { tenor, spread_bps } => (tenor.as_str().to_owned(), Some(spread_bps)),
     };
     let eligibility = serde_json::to_string(&spec.eligibility)
-        .map_err(|e| StoreError::Conflict(format!("eligibility cannot be stored: {e}")))?;
+        .map_err(|source| StoreError::Encode { what: "eligibility", source })?;
     Ok(SpecColumns { rate_basis, lpr_spread_bps, eligibility })
 }

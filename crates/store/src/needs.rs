@@ -12,7 +12,8 @@ use crate::applications::{Application, NewApplication};
 use crate::audit::{self, AuditEvent};
 use crate::consent::{consenting_among, consents_to};
 use crate::entity::{enterprise, financing_need, institution, offer, product};
-use crate::{Store, StoreError};
+use crate::notifications::{Notice, Party, notify};
+use crate::{NeedError, Record, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use finmart_domain::{
     ApplicationAction, Bps, Fen, FieldErrors, Labelled, LifecycleState, LoanPurpose, MAX_NOTE_CHARS, MAX_TEXT_CHARS,
@@ -207,11 +208,21 @@ async fn offers_from_rows(db: &impl ConnectionTrait, rows: Vec<offer::Model>) ->
 }
 
 fn need_not_found(id: i64) -> StoreError {
-    StoreError::NotFound { what: "need", key: id.to_string() }
+    StoreError::NotFound { what: Record::Need, key: id.to_string() }
 }
 
 fn offer_not_found(id: i64) -> StoreError {
-    StoreError::NotFound { what: "offer", key: id.to_string() }
+    StoreError::NotFound { what: Record::Offer, key: id.to_string() }
+}
+
+/// A need row's state, which a refusal names.
+fn need_state(row: &financing_need::Model) -> Result<NeedState, StoreError> {
+    NeedState::parse(&row.state).map_err(|e| corrupt("financing_need", row.id, "state")(e.to_string()))
+}
+
+/// An offer row's state, which a refusal names.
+fn offer_state(row: &offer::Model) -> Result<OfferState, StoreError> {
+    OfferState::parse(&row.state).map_err(|e| corrupt("offer", row.id, "state")(e.to_string()))
 }
 
 fn check_need(new: &NewNeed, today: NaiveDate) -> Result<(), StoreError> {
@@ -247,25 +258,9 @@ fn check_offer(new: &NewOffer) -> Result<(), StoreError> {
     if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
 }
 
-/// A notification to an institution's users, written in the caller's transaction (one home: applications).
-async fn notify_institution(
-    db: &impl ConnectionTrait,
-    institution_id: i64,
-    kind: &str,
-    title: String,
-    body: String,
-    link: String,
-) -> Result<(), StoreError> {
-    crate::applications::notify(
-        db,
-        crate::applications::Party::Institution(institution_id),
-        kind,
-        title,
-        body,
-        link,
-        Utc::now(),
-    )
-    .await
+/// A notification to an institution's users, written in the caller's transaction.
+async fn notify_institution(db: &impl ConnectionTrait, institution_id: i64, notice: &Notice) -> Result<(), StoreError> {
+    notify(db, Party::Institution(institution_id), notice, Utc::now()).await
 }
 
 impl Store {
@@ -284,7 +279,7 @@ impl Store {
         check_need(new, today)?;
         let txn = self.write_txn().await?;
         if enterprise::Entity::find_by_id(new.enterprise_id).one(&txn).await?.is_none() {
-            return Err(StoreError::NotFound { what: "enterprise", key: new.enterprise_id.to_string() });
+            return Err(StoreError::NotFound { what: Record::Enterprise, key: new.enterprise_id.to_string() });
         }
         let now = Utc::now();
         let row = financing_need::ActiveModel {
@@ -401,7 +396,7 @@ impl Store {
     /// The SME closes its open need: no more offers; open offers are declined.
     ///
     /// # Errors
-    /// [`StoreError::NotFound`] when the need is not the enterprise's; [`StoreError::Conflict`] when it is
+    /// [`StoreError::NotFound`] when the need is not the enterprise's; [`NeedError::NotClosable`] when it is
     /// not open; database failure.
     pub async fn close_need(
         &self,
@@ -426,20 +421,12 @@ impl Store {
             .await?
             .ok_or_else(|| need_not_found(need_id))?;
         if changed == 0 {
-            let state = NeedState::parse(&row.state).map_or(row.state.clone(), |s| s.label_zh().to_owned());
-            return Err(StoreError::Conflict(format!("需求当前为“{state}”，不能关闭")));
+            return Err(NeedError::NotClosable(need_state(&row)?).into());
         }
         let declined = decline_open_offers(&txn, need_id, None, now).await?;
         for (offer_id, institution_id) in &declined {
-            notify_institution(
-                &txn,
-                *institution_id,
-                "offer_declined",
-                "企业已关闭融资需求".to_owned(),
-                format!("您对融资需求 #{need_id} 的报价（#{offer_id}）因企业关闭需求而未被选中。"),
-                "/bank/needs".to_owned(),
-            )
-            .await?;
+            let declined = Notice::OfferDeclined { need_id, offer_id: *offer_id, need_closed: true };
+            notify_institution(&txn, *institution_id, &declined).await?;
         }
         let mut event = event.clone().enterprise(enterprise_id).subject("need", need_id);
         event.action = "need.close";
@@ -506,9 +493,9 @@ impl Store {
     /// its products listed `today`.
     ///
     /// # Errors
-    /// [`StoreError::NotFound`] for a need it may not see (no consent, unknown) or a product that is not
-    /// its; [`StoreError::Conflict`] when the need no longer takes offers, the product is not listed, or it
-    /// already has an open offer there; [`StoreError::Invalid`] for bad terms; database failure.
+    /// [`StoreError::NotFound`] for a need it may not see (no consent, unknown); [`NeedError`] for a product
+    /// that is not its own ([`NeedError::NotOwnProduct`]) or not listed, a need that no longer takes offers,
+    /// or when it already has an open offer there; [`StoreError::Invalid`] for bad terms; database failure.
     pub async fn make_offer(
         &self,
         new: &NewOffer,
@@ -528,9 +515,9 @@ impl Store {
             .product(new.product_id)
             .await?
             .filter(|p| p.institution.id == new.institution_id)
-            .ok_or_else(|| StoreError::NotFound { what: "product", key: new.product_id.to_string() })?;
+            .ok_or(NeedError::NotOwnProduct)?;
         if !product.is_listed_on(today) {
-            return Err(StoreError::Conflict("该产品未上架，不能用于报价".to_owned()));
+            return Err(NeedError::ProductNotListed.into());
         }
         let txn = self.write_txn().await?;
         // Re-read inside the transaction: the firm may have closed the need or withdrawn consent meanwhile.
@@ -542,7 +529,7 @@ impl Store {
             return Err(need_not_found(new.need_id));
         }
         if need.state != NeedState::Open.as_str() || need.deadline < today {
-            return Err(StoreError::Conflict("该需求已截止或已结束，不再接受报价".to_owned()));
+            return Err(NeedError::TakesNoOffers.into());
         }
         let open = offer::Entity::find()
             .filter(offer::Column::NeedId.eq(new.need_id))
@@ -551,7 +538,7 @@ impl Store {
             .one(&txn)
             .await?;
         if open.is_some() {
-            return Err(StoreError::Conflict("贵机构已对该需求报价；如需修改，请先撤回原报价".to_owned()));
+            return Err(NeedError::AlreadyOffered.into());
         }
         let row = offer::ActiveModel {
             need_id: Set(new.need_id),
@@ -586,8 +573,8 @@ impl Store {
     /// The institution withdraws its open offer.
     ///
     /// # Errors
-    /// [`StoreError::NotFound`] when the offer is not the institution's; [`StoreError::Conflict`] when it is
-    /// no longer open; database failure.
+    /// [`StoreError::NotFound`] when the offer is not the institution's; [`NeedError::OfferNotWithdrawable`]
+    /// when it is no longer open; database failure.
     pub async fn withdraw_offer(
         &self,
         institution_id: i64,
@@ -609,8 +596,7 @@ impl Store {
             .await?
             .rows_affected;
         if changed == 0 {
-            let state = OfferState::parse(&row.state).map_or(row.state.clone(), |s| s.label_zh().to_owned());
-            return Err(StoreError::Conflict(format!("报价当前为“{state}”，不能撤回")));
+            return Err(NeedError::OfferNotWithdrawable(offer_state(&row)?).into());
         }
         let need = financing_need::Entity::find_by_id(row.need_id).one(&txn).await?;
         let mut event = event.clone().institution(institution_id).subject("offer", offer_id);
@@ -631,9 +617,9 @@ impl Store {
     /// Accepting the same offer again returns the same application with `false`.
     ///
     /// # Errors
-    /// [`StoreError::NotFound`] when the need is not the enterprise's or the offer not on it;
-    /// [`StoreError::Conflict`] when the need or offer moved on (another offer accepted, need closed, offer
-    /// withdrawn) or the product is no longer listed; database failure.
+    /// [`StoreError::NotFound`] when the need is not the enterprise's or the offer not on it; [`NeedError`]
+    /// when the need or offer moved on (another offer accepted, need closed, offer withdrawn);
+    /// [`StoreError::NotListed`] when the product is no longer listed; database failure.
     pub async fn accept_offer(
         &self,
         enterprise_id: i64,
@@ -660,11 +646,9 @@ impl Store {
                 return Ok((app, false));
             }
         } else if need.state != NeedState::Open.as_str() {
-            let state = NeedState::parse(&need.state).map_or(need.state.clone(), |s| s.label_zh().to_owned());
-            return Err(StoreError::Conflict(format!("需求当前为“{state}”，不能再接受报价")));
+            return Err(NeedError::NoLongerAccepting(need_state(&need)?).into());
         } else if chosen.state != OfferState::Open.as_str() {
-            let state = OfferState::parse(&chosen.state).map_or(chosen.state.clone(), |s| s.label_zh().to_owned());
-            return Err(StoreError::Conflict(format!("该报价当前为“{state}”，不能接受")));
+            return Err(NeedError::OfferNotAcceptable(offer_state(&chosen)?).into());
         }
         let terms =
             offers_from_rows(&self.db, vec![chosen.clone()]).await?.pop().ok_or_else(|| offer_not_found(offer_id))?;
@@ -711,7 +695,7 @@ impl Store {
             if current.accepted_offer_id == Some(offer_id) {
                 return Ok((app, false));
             }
-            return Err(self.undo(app.id, created, enterprise_id, event, "需求已选定其他报价或已关闭").await);
+            return Err(self.undo(app.id, created, enterprise_id, event, NeedError::TakenMeanwhile).await);
         }
         let taken = offer::Entity::update_many()
             .col_expr(offer::Column::State, Expr::value(OfferState::Accepted.as_str()))
@@ -724,29 +708,15 @@ impl Store {
             .rows_affected;
         if taken == 0 {
             txn.rollback().await?;
-            return Err(self.undo(app.id, created, enterprise_id, event, "该报价已被撤回，不能接受").await);
+            return Err(self.undo(app.id, created, enterprise_id, event, NeedError::WithdrawnMeanwhile).await);
         }
         let declined = decline_open_offers(&txn, need_id, Some(offer_id), now).await?;
         for (declined_offer, institution_id) in &declined {
-            notify_institution(
-                &txn,
-                *institution_id,
-                "offer_declined",
-                "报价未被选中".to_owned(),
-                format!("企业已就融资需求 #{need_id} 选择了其他机构的报价，您的报价（#{declined_offer}）未被选中。"),
-                "/bank/needs".to_owned(),
-            )
-            .await?;
+            let declined = Notice::OfferDeclined { need_id, offer_id: *declined_offer, need_closed: false };
+            notify_institution(&txn, *institution_id, &declined).await?;
         }
-        notify_institution(
-            &txn,
-            chosen.institution_id,
-            "offer_accepted",
-            "报价已被接受".to_owned(),
-            format!("企业接受了您对融资需求 #{need_id} 的报价（#{offer_id}），已生成融资申请 #{}。", app.id),
-            format!("/bank/applications/{}", app.id),
-        )
-        .await?;
+        let accepted = Notice::OfferAccepted { need_id, offer_id, application_id: app.id };
+        notify_institution(&txn, chosen.institution_id, &accepted).await?;
         let mut event =
             event.clone().enterprise(enterprise_id).institution(chosen.institution_id).subject("offer", offer_id);
         event.action = "offer.accept";
@@ -767,7 +737,7 @@ impl Store {
         created: bool,
         enterprise_id: i64,
         event: &AuditEvent<'_>,
-        reason: &str,
+        reason: NeedError,
     ) -> StoreError {
         if created {
             let withdraw = ApplicationAction::Withdraw;
@@ -777,7 +747,7 @@ impl Store {
                 tracing::warn!(error = %e, application_id, "the application of an offer that could not be accepted stays");
             }
         }
-        StoreError::Conflict(reason.to_owned())
+        reason.into()
     }
 }
 
@@ -1118,13 +1088,13 @@ mod tests {
                 store
                     .make_offer(&offer(posted.id, w.a, w.product_a, 450), today(), &event(&bank_a, "offer.create"))
                     .await,
-                Err(StoreError::NotFound { what: "need", .. })
+                Err(StoreError::NotFound { what: Record::Need, .. })
             ));
             assert!(matches!(
                 store
                     .make_offer(&offer(posted.id, w.b, w.product_a, 450), today(), &event(&bank_b, "offer.create"))
                     .await,
-                Err(StoreError::NotFound { what: "product", .. })
+                Err(StoreError::Need(NeedError::NotOwnProduct))
             ));
             let from_b = store
                 .make_offer(&offer(posted.id, w.b, w.product_b, 450), today(), &event(&bank_b, "offer.create"))
@@ -1135,7 +1105,7 @@ mod tests {
                 store
                     .make_offer(&offer(posted.id, w.b, w.product_b, 420), today(), &event(&bank_b, "offer.create"))
                     .await,
-                Err(StoreError::Conflict(_))
+                Err(StoreError::Need(NeedError::AlreadyOffered))
             ));
 
             // Consent for all: A sees it too and offers.
@@ -1190,18 +1160,23 @@ mod tests {
             // The other offer cannot be accepted any more, nor withdrawn, nor the need closed.
             assert!(matches!(
                 store.accept_offer(id, posted.id, from_a.id, p.account_id, &event(&p, "offer.accept")).await,
-                Err(StoreError::Conflict(_))
+                Err(StoreError::Need(NeedError::NoLongerAccepting(NeedState::Accepted)))
             ));
             assert!(matches!(
                 store.withdraw_offer(w.a, from_a.id, &event(&bank_a, "offer.withdraw")).await,
-                Err(StoreError::Conflict(_))
+                Err(StoreError::Need(NeedError::OfferNotWithdrawable(OfferState::Declined)))
             ));
             assert!(matches!(
                 store.close_need(id, posted.id, &event(&p, "need.close")).await,
-                Err(StoreError::Conflict(_))
+                Err(StoreError::Need(NeedError::NotClosable(NeedState::Accepted)))
             ));
             let told = store.notifications_for(crate::Party::Institution(w.a), false).await.unwrap();
             assert!(told.iter().any(|n| n.kind == "offer_declined"), "{}", db.backend);
+            let declined = Notice::OfferDeclined { need_id: posted.id, offer_id: from_a.id, need_closed: false };
+            assert_eq!(told[0].content, crate::NotificationContent::Typed(declined), "{}", db.backend);
+            let told = store.notifications_for(crate::Party::Institution(w.b), false).await.unwrap();
+            let accepted = Notice::OfferAccepted { need_id: posted.id, offer_id: from_b.id, application_id: app.id };
+            assert_eq!(told[0].content, crate::NotificationContent::Typed(accepted), "{}", db.backend);
 
             let log = store
                 .audit_log(AuditQuery { enterprise_id: Some(id), limit: 100, ..Default::default() })
@@ -1232,7 +1207,7 @@ mod tests {
             assert_eq!(withdrawn.state, OfferState::Withdrawn);
             assert!(matches!(
                 store.accept_offer(id, posted.id, first.id, p.account_id, &event(&p, "offer.accept")).await,
-                Err(StoreError::Conflict(_))
+                Err(StoreError::Need(NeedError::OfferNotAcceptable(OfferState::Withdrawn)))
             ));
             // After withdrawing, a new offer may be made.
             let second = store
@@ -1245,13 +1220,16 @@ mod tests {
             ));
             let closed = store.close_need(id, posted.id, &event(&p, "need.close")).await.unwrap();
             assert_eq!(closed.state, NeedState::Closed);
+            let told = store.notifications_for(crate::Party::Institution(w.a), false).await.unwrap();
+            let declined = Notice::OfferDeclined { need_id: posted.id, offer_id: second.id, need_closed: true };
+            assert_eq!(told[0].content, crate::NotificationContent::Typed(declined), "{}", db.backend);
             assert_eq!(store.offer(second.id).await.unwrap().unwrap().state, OfferState::Declined);
             assert!(store.need_feed(w.a, today()).await.unwrap().is_empty());
             assert!(matches!(
                 store
                     .make_offer(&offer(posted.id, w.a, w.product_a, 430), today(), &event(&bank, "offer.create"))
                     .await,
-                Err(StoreError::Conflict(_))
+                Err(StoreError::Need(NeedError::TakesNoOffers))
             ));
             assert_eq!(store.needs_of_enterprise(id).await.unwrap().len(), 1);
             let counts = store.offer_counts(&[posted.id]).await.unwrap();

@@ -14,7 +14,7 @@
 use crate::audit::{self, AuditEvent};
 use crate::entity::{product, product_review, product_version};
 use crate::products::{assemble, save};
-use crate::{SaveOutcome, Store, StoreError, changes};
+use crate::{Record, SaveOutcome, Store, StoreError, changes};
 use chrono::{DateTime, Utc};
 use finmart_domain::spec_record::ColumnChange;
 use finmart_domain::{
@@ -165,7 +165,7 @@ pub struct UploadSummary {
 }
 
 fn not_found(id: i64) -> StoreError {
-    StoreError::NotFound { what: "product", key: id.to_string() }
+    StoreError::NotFound { what: Record::Product, key: id.to_string() }
 }
 
 fn invalid(field: &str, message: String) -> StoreError {
@@ -175,7 +175,7 @@ fn invalid(field: &str, message: String) -> StoreError {
 }
 
 fn actor(event: &AuditEvent<'_>) -> Result<i64, StoreError> {
-    event.account_id.ok_or_else(|| StoreError::Conflict("没有操作人 / no account acted".to_owned()))
+    event.account_id.ok_or(StoreError::NoActor)
 }
 
 /// The event with `extra` merged into its detail.
@@ -301,7 +301,7 @@ async fn write_version(
         action: Set(action.as_str().to_owned()),
         state: Set(after.state.as_str().to_owned()),
         record: Set(record_json(&record)),
-        changes: Set(serde_json::to_string(&changes).map_err(|e| StoreError::Conflict(e.to_string()))?),
+        changes: Set(serde_json::to_string(&changes).map_err(|source| StoreError::Encode { what: "changes", source })?),
         ..Default::default()
     }
     .insert(db)
@@ -319,9 +319,7 @@ async fn set_state(db: &impl ConnectionTrait, row: &product::Model, to: Lifecycl
         .exec(db)
         .await?;
     if done.rows_affected == 0 {
-        return Err(StoreError::Conflict(
-            "产品刚被修改过，请刷新后重试 / the product changed meanwhile; reload and retry".to_owned(),
-        ));
+        return Err(StoreError::ProductChanged);
     }
     changes::record(db, row.id).await
 }
@@ -439,7 +437,7 @@ impl Store {
         Ok(self
             .institution(institution_id)
             .await?
-            .ok_or_else(|| StoreError::NotFound { what: "institution", key: institution_id.to_string() })?
+            .ok_or_else(|| StoreError::NotFound { what: Record::Institution, key: institution_id.to_string() })?
             .code)
     }
 
@@ -538,7 +536,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::NotFound`] (not this institution's); [`StoreError::Invalid`] for a changed product code
-    /// or an unknown guarantee agency; [`StoreError::Conflict`] for an archived product; database failure.
+    /// or an unknown guarantee agency; [`StoreError::Lifecycle`] for an archived product; database failure.
     pub async fn edit_managed_product(
         &self,
         institution_id: i64,
@@ -574,7 +572,7 @@ impl Store {
     /// Returns the review's id.
     ///
     /// # Errors
-    /// [`StoreError::NotFound`]; [`StoreError::Conflict`] naming the state when the product is not a draft;
+    /// [`StoreError::NotFound`]; [`StoreError::Lifecycle`] naming the state when the product is not a draft;
     /// database failure.
     pub async fn submit_managed_product(
         &self,
@@ -601,7 +599,7 @@ impl Store {
     /// state.
     ///
     /// # Errors
-    /// [`StoreError::NotFound`]; [`StoreError::Conflict`] naming the state when the act does not apply to
+    /// [`StoreError::NotFound`]; [`StoreError::Lifecycle`] naming the state when the act does not apply to
     /// it; database failure.
     pub async fn change_product_lifecycle(
         &self,
@@ -679,17 +677,16 @@ impl Store {
     /// product's id.
     ///
     /// # Errors
-    /// [`StoreError::NotFound`] for no such review; [`StoreError::Conflict`] when it was already decided or
-    /// the product was archived; database failure.
+    /// [`StoreError::NotFound`] for no such review; [`StoreError::ReviewDecided`] when it was already
+    /// decided; [`StoreError::Lifecycle`] when the product was archived; [`StoreError::ProposalCodeMismatch`];
+    /// database failure.
     pub async fn approve_review(&self, review_id: i64, event: &AuditEvent<'_>) -> Result<i64, StoreError> {
         let txn = self.write_txn().await?;
         let (review, row, product) = pending_in(&txn, review_id).await?;
         let to = ProductAct::Approve.apply(product.state)?;
         let spec = review.record.validate().map_err(StoreError::Invalid)?.spec;
         if spec.code != product.spec.code {
-            return Err(StoreError::Conflict(
-                "审核内容的产品编码与产品不符 / the proposal names another product code".to_owned(),
-            ));
+            return Err(StoreError::ProposalCodeMismatch);
         }
         decide(&txn, review_id, ReviewDecision::Approved, event.account_id, None).await?;
         save(&txn, row.institution_id, to, &spec).await?;
@@ -707,7 +704,7 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Invalid`] for an empty or too long reason; [`StoreError::NotFound`];
-    /// [`StoreError::Conflict`] when already decided; database failure.
+    /// [`StoreError::ReviewDecided`] when already decided; database failure.
     pub async fn send_back_review(
         &self,
         review_id: i64,
@@ -866,14 +863,10 @@ async fn pending_in(
     let review = product_review::Entity::find_by_id(review_id)
         .one(db)
         .await?
-        .ok_or_else(|| StoreError::NotFound { what: "review", key: review_id.to_string() })?;
+        .ok_or_else(|| StoreError::NotFound { what: Record::Review, key: review_id.to_string() })?;
     let review = review_from_row(review)?;
     if let Some(decision) = review.decision {
-        return Err(StoreError::Conflict(format!(
-            "该审核已处理（{}） / this review was already decided ({})",
-            decision.label_zh(),
-            decision.label_en().to_lowercase()
-        )));
+        return Err(StoreError::ReviewDecided(Some(decision)));
     }
     let (row, product) = load(db, None, review.product_id).await?;
     Ok((review, row, product))
@@ -897,7 +890,7 @@ async fn decide(
         .exec(db)
         .await?;
     if done.rows_affected == 0 {
-        return Err(StoreError::Conflict("该审核已处理 / this review was already decided".to_owned()));
+        return Err(StoreError::ReviewDecided(None));
     }
     Ok(())
 }
@@ -973,10 +966,11 @@ mod tests {
         }
     }
 
+    /// The Chinese reason of a refusal: the lifecycle's, or a decided review's.
     fn conflict(e: StoreError) -> String {
         match e {
-            StoreError::Conflict(m) => m,
-            other => panic!("expected a conflict, got {other:?}"),
+            StoreError::Lifecycle(_) | StoreError::ReviewDecided(_) => e.message_zh(),
+            other => panic!("expected a refusal, got {other:?}"),
         }
     }
 

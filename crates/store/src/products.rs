@@ -4,7 +4,7 @@
 use crate::entity::{institution, product, product_district};
 use crate::institutions::{find_by_code, refs_by_id};
 use crate::mapping::{join_names, product_from_row, spec_columns};
-use crate::{Store, StoreError, changes};
+use crate::{Record, Store, StoreError, changes};
 use chrono::Utc;
 use finmart_domain::{District, InstitutionKind, Labelled, LifecycleState, Product, ProductSpec};
 use sea_orm::{
@@ -129,7 +129,7 @@ impl Store {
         let row = product::Entity::find_by_id(id)
             .one(&txn)
             .await?
-            .ok_or_else(|| StoreError::NotFound { what: "product", key: id.to_string() })?;
+            .ok_or_else(|| StoreError::NotFound { what: Record::Product, key: id.to_string() })?;
         if row.state != state.as_str() {
             let mut active: product::ActiveModel = row.into();
             active.state = Set(state.as_str().to_owned());
@@ -151,7 +151,7 @@ impl Store {
         product_district::Entity::delete_many().filter(product_district::Column::ProductId.eq(id)).exec(&txn).await?;
         let deleted = product::Entity::delete_by_id(id).exec(&txn).await?;
         if deleted.rows_affected == 0 {
-            return Err(StoreError::NotFound { what: "product", key: id.to_string() });
+            return Err(StoreError::NotFound { what: Record::Product, key: id.to_string() });
         }
         changes::record(&txn, id).await?;
         txn.commit().await?;
@@ -201,16 +201,16 @@ pub(crate) async fn save(
     spec: &ProductSpec,
 ) -> Result<SaveOutcome, StoreError> {
     if institution::Entity::find_by_id(institution_id).one(txn).await?.is_none() {
-        return Err(StoreError::NotFound { what: "institution", key: institution_id.to_string() });
+        return Err(StoreError::NotFound { what: Record::Institution, key: institution_id.to_string() });
     }
     let guarantee_agency_id = match &spec.guarantee {
         None => None,
         Some(g) => {
             let agency = find_by_code(txn, &g.agency_code)
                 .await?
-                .ok_or_else(|| StoreError::NotFound { what: "guarantee agency", key: g.agency_code.clone() })?;
+                .ok_or_else(|| StoreError::NotFound { what: Record::GuaranteeAgency, key: g.agency_code.clone() })?;
             if agency.kind != InstitutionKind::GuaranteeAgency {
-                return Err(StoreError::Conflict(format!("`{}` is not a guarantee agency", g.agency_code)));
+                return Err(StoreError::NotAGuaranteeAgency(g.agency_code.clone()));
             }
             Some(agency.id)
         }

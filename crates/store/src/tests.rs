@@ -122,7 +122,7 @@ async fn a_guarantee_agency_must_be_one() {
         let bad = spec(&[("guarantee_agency_code", "test-bank"), ("guarantee_fee_pct", "1")]);
         assert!(matches!(
             store.save_product(owner.id, LifecycleState::Published, &bad).await,
-            Err(StoreError::Conflict(_))
+            Err(StoreError::NotAGuaranteeAgency(ref code)) if code == "test-bank"
         ));
         let missing = spec(&[("guarantee_agency_code", "nobody"), ("guarantee_fee_pct", "1")]);
         assert!(matches!(
@@ -130,7 +130,7 @@ async fn a_guarantee_agency_must_be_one() {
             Err(StoreError::NotFound { .. })
         ));
         assert_eq!(store.count_products(None).await.unwrap(), 0);
-        assert!(matches!(store.create_institution(&bank()).await, Err(StoreError::Conflict(_))));
+        assert!(matches!(store.create_institution(&bank()).await, Err(StoreError::InstitutionCodeTaken(_))));
     })
     .await;
 }
@@ -167,10 +167,10 @@ async fn staff_accounts_are_checked_and_made_with_a_password_or_an_invitation() 
 
         // Refusals write nothing.
         let taken = store.create_staff_account(&with_password, event()).await;
-        assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+        assert!(matches!(taken, Err(StoreError::LoginTaken(_))), "{taken:?}");
         let agency_at_a_bank = StaffAccountInput { login: "g@example.cn", role: "agency", ..input };
         let wrong_kind = store.create_staff_account(&agency_at_a_bank, event()).await;
-        assert!(matches!(wrong_kind, Err(StoreError::Conflict(_))), "{wrong_kind:?}");
+        assert!(matches!(wrong_kind, Err(StoreError::WrongParty(crate::WrongParty::AgencyAtLender))), "{wrong_kind:?}");
         let sme = StaffAccountInput { login: "s@example.cn", role: "sme", ..input };
         let Err(StoreError::Invalid(errors)) = store.create_staff_account(&sme, event()).await else {
             panic!("an SME account is refused")

@@ -3,7 +3,7 @@
 
 use crate::audit::{self, AuditEvent};
 use crate::entity::api_token;
-use crate::{Store, StoreError};
+use crate::{Record, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -96,7 +96,7 @@ impl Store {
             .filter(api_token::Column::InstitutionId.eq(institution_id))
             .one(&txn)
             .await?
-            .ok_or_else(|| StoreError::NotFound { what: "api token", key: id.to_string() })?;
+            .ok_or_else(|| StoreError::NotFound { what: Record::ApiToken, key: id.to_string() })?;
         if row.revoked_at.is_none() {
             let mut active: api_token::ActiveModel = row.into();
             active.revoked_at = Set(Some(Utc::now()));

@@ -135,6 +135,15 @@ async fn an_sme_applies_and_the_bank_takes_it_to_disbursement() {
         assert_eq!(count["unread"], 2);
         let (status, count) = sme.post("/api/v1/notifications/read-all", &json!({})).await;
         assert_eq!((status, count["unread"].as_u64()), (StatusCode::OK, Some(0)));
+
+        // The API gives both languages; English pages show the English words.
+        assert_eq!(
+            (notes["items"][0]["title"].as_str(), notes["items"][0]["title_en"].as_str()),
+            (Some("贷款已放款"), Some("Your loan was disbursed"))
+        );
+        let (status, page) = sme.get_text("/notifications?lang=en").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page.contains("Your loan was disbursed") && !page.contains("贷款已放款"), "{page}");
     }
 }
 

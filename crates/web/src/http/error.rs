@@ -1,8 +1,10 @@
 //! The one place errors become HTTP responses.
 //!
 //! Use [`ApiError::invalid`] for bad input (400, naming the field), [`ApiError::not_found`] for a missing
-//! resource (404); everything from the libraries converts with `?`: an unavailable database is 503, and
-//! anything else is logged in full and answered with a bare 500 that leaks nothing. Every body is
+//! resource (404); everything from the libraries converts with `?`. Each of the store's refusals has its
+//! status and code here, with the words the store's error gives it (`message_zh` and `Display`); an
+//! unavailable database is 503, and anything else is logged in full and answered with a bare 500 that
+//! leaks nothing. Every body is
 //! `{"code", "message" (中文), "message_en", "field"?}` with a stable machine-readable `code` from
 //! [`ErrorCode`], the one list of codes (the table in `docs/api-errors.md` is tested against it).
 
@@ -10,8 +12,8 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use finmart_catalogue::CatalogueError;
-use finmart_domain::{FieldError, FieldErrors, ValueError};
-use finmart_store::StoreError;
+use finmart_domain::{FieldError, FieldErrors, TransitionError, ValueError};
+use finmart_store::{NeedError, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -154,10 +156,15 @@ impl ApiError {
 
     /// 400: a bad parameter or field, named.
     pub fn invalid(field: &str, error: &ValueError) -> Self {
+        Self::invalid_because(field, &error.message_zh(), &error.to_string())
+    }
+
+    /// 400: a bad parameter or field, named, with the reason in both languages.
+    fn invalid_because(field: &str, reason_zh: &str, reason_en: &str) -> Self {
         Self::new(
             ErrorCode::InvalidParameter,
-            format!("参数 {field} 无效：{}", error.message_zh()),
-            format!("invalid parameter {field}: {error}"),
+            format!("参数 {field} 无效：{reason_zh}"),
+            format!("invalid parameter {field}: {reason_en}"),
         )
         .on_field(field)
     }
@@ -256,16 +263,46 @@ impl From<FieldError> for ApiError {
 }
 
 impl From<StoreError> for ApiError {
+    /// Every variant is named, so a new refusal cannot reach clients without a decision here.
     fn from(e: StoreError) -> Self {
-        match &e {
-            StoreError::NotFound { what, .. } => Self::not_found("记录", what),
-            StoreError::Invalid(errors) => errors.clone().into(),
-            StoreError::Conflict(message) => Self::conflict(message.clone(), message.clone()),
-            _ if e.is_unavailable() => {
+        use StoreError as S;
+        match e {
+            S::NotFound { what, .. } => Self::not_found(what.name_zh(), what.name_en()),
+            S::Invalid(errors) | S::Transition(TransitionError::Invalid(errors)) => errors.into(),
+            // The other side's step: not this caller's to take.
+            S::Transition(e @ TransitionError::WrongSide(_)) => {
+                Self::new(ErrorCode::Forbidden, e.message_zh(), e.to_string())
+            }
+            // The offer names a product the institution may not offer with: the field is wrong.
+            S::Need(e @ NeedError::NotOwnProduct) => {
+                Self::invalid_because("product_id", &e.message_zh(), &e.to_string())
+            }
+            e @ (S::Transition(_)
+            | S::Lifecycle(_)
+            | S::Need(_)
+            | S::NotListed
+            | S::KeyReused
+            | S::LoginTaken(_)
+            | S::InstitutionCodeTaken(_)
+            | S::EnterpriseRegistered
+            | S::WrongParty(_)
+            | S::NotAGuaranteeAgency(_)
+            | S::ReviewDecided(_)
+            | S::ProposalCodeMismatch
+            | S::ProductChanged) => Self::conflict(e.message_zh(), e.to_string()),
+            e if e.is_unavailable() => {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::unavailable()
             }
-            _ => Self::internal(&e),
+            // The system's own failures (and a tool's: an act without an account, a bench history, an import
+            // refused outside the upload that lists its rows): their text is for the log only.
+            e @ (S::Db(_)
+            | S::Corrupt { .. }
+            | S::Encode { .. }
+            | S::Password(_)
+            | S::ImportRejected(_)
+            | S::NoActor
+            | S::BenchHistory { .. }) => Self::internal(&e),
         }
     }
 }
@@ -293,5 +330,81 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, Json(self.body.clone())).into_response();
         response.extensions_mut().insert(self.body);
         response
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use finmart_domain::{ApplicationAction, ApplicationState, LifecycleState, ProductAct, Side};
+    use finmart_store::Record;
+
+    fn answer(e: StoreError) -> (StatusCode, ErrorCode, String, String, Option<String>) {
+        let e = ApiError::from(e);
+        (e.status, e.body.code, e.body.message, e.body.message_en, e.body.field)
+    }
+
+    #[test]
+    fn the_application_machine_refusals_are_forbidden_invalid_or_conflicts() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let refuse = |action: ApplicationAction, from, side| action.apply(from, side, day).unwrap_err();
+
+        let wrong_side = refuse(ApplicationAction::Accept, ApplicationState::Submitted, Side::Enterprise);
+        let (status, code, zh, en, _) = answer(wrong_side.clone().into());
+        assert_eq!((status, code), (StatusCode::FORBIDDEN, ErrorCode::Forbidden));
+        assert_eq!((zh, en), (wrong_side.message_zh(), wrong_side.to_string()));
+
+        let no_reason = ApplicationAction::Reject { reason: " ".to_owned() };
+        let invalid = refuse(no_reason, ApplicationState::Accepted, Side::Institution);
+        let (status, code, _, _, field) = answer(invalid.into());
+        assert_eq!(
+            (status, code, field.as_deref()),
+            (StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter, Some("reason"))
+        );
+
+        let late = refuse(ApplicationAction::Approve, ApplicationState::Submitted, Side::Institution);
+        let (status, code, zh, en, _) = answer(late.into());
+        assert_eq!((status, code), (StatusCode::CONFLICT, ErrorCode::Conflict));
+        assert_eq!(zh, "申请当前为“已提交”，不能执行“审批通过”");
+        assert!(en.contains("cannot approve"), "{en}");
+    }
+
+    #[test]
+    fn refusals_are_conflicts_in_both_languages() {
+        let refused = ProductAct::Pause.apply(LifecycleState::Draft).unwrap_err();
+        let (status, code, zh, en, _) = answer(refused.into());
+        assert_eq!((status, code), (StatusCode::CONFLICT, ErrorCode::Conflict));
+        assert_eq!(
+            (zh.as_str(), en.as_str()),
+            ("产品当前状态为“草稿”，不能暂停", "the product is draft; it cannot be paused")
+        );
+        let (status, _, zh, en, _) = answer(StoreError::KeyReused);
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(zh, StoreError::KeyReused.message_zh());
+        assert_eq!(en, StoreError::KeyReused.to_string());
+    }
+
+    #[test]
+    fn an_offer_with_another_institutions_product_names_the_field() {
+        let (status, code, zh, _, field) = answer(NeedError::NotOwnProduct.into());
+        assert_eq!((status, code), (StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter));
+        assert_eq!(field.as_deref(), Some("product_id"));
+        assert_eq!(zh, "参数 product_id 无效：请选择贵机构已上架的产品");
+    }
+
+    #[test]
+    fn a_missing_record_is_named_and_its_key_is_not_told() {
+        let (status, code, zh, en, _) = answer(StoreError::NotFound { what: Record::Need, key: "42".to_owned() });
+        assert_eq!((status, code), (StatusCode::NOT_FOUND, ErrorCode::NotFound));
+        assert_eq!((zh.as_str(), en.as_str()), ("融资需求不存在", "need not found"));
+    }
+
+    #[test]
+    fn internal_text_never_reaches_the_client() {
+        let source = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        let (status, code, zh, en, _) = answer(StoreError::Encode { what: "profile", source });
+        assert_eq!((status, code), (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal));
+        assert_eq!((zh.as_str(), en.as_str()), ("服务器内部错误", "internal server error"));
     }
 }

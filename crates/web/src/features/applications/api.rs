@@ -265,10 +265,7 @@ async fn read_one(
     Id(id): Id,
 ) -> Result<axum::Json<UnreadCount>, ApiError> {
     let party = party_of(&p)?;
-    state.store.mark_notification_read(party, id).await.map_err(|e| match e {
-        finmart_store::StoreError::NotFound { .. } => ApiError::not_found("通知", "notification"),
-        other => other.into(),
-    })?;
+    state.store.mark_notification_read(party, id).await?;
     Ok(axum::Json(UnreadCount { unread: state.store.unread_count(party).await? }))
 }
 

@@ -10,18 +10,18 @@
 //! checking a submission or a transition (each caller parses amounts in its own unit), taking a step.
 
 mod api;
+mod notifications;
 mod pages;
 
 use crate::http::Feature;
 use crate::http::auth::{Caller, agency_of, enterprise_of, lender_of};
-use crate::http::error::{ApiError, ErrorCode};
+use crate::http::error::ApiError;
 use crate::http::format::{Label, shanghai};
 use crate::http::state::AppState;
 use crate::template;
 use chrono::{DateTime, NaiveDate, Utc};
 use finmart_domain::{
-    ApplicationAction, ApplicationInput, Bps, Disbursement, Fen, FieldErrors, Months, Principal, Role, Side,
-    TransitionError, ValueError,
+    ApplicationAction, ApplicationInput, Bps, Disbursement, Fen, FieldErrors, Months, Principal, Role, Side, ValueError,
 };
 use finmart_store::{Application, ApplicationEvent, ApplicationFilter, NewApplication, Notification, Party};
 use serde::{Deserialize, Serialize};
@@ -260,8 +260,13 @@ pub struct NotificationView {
     pub at_text: String,
     /// `application_submitted`, `application_accepted`, …
     pub kind: String,
+    /// In Chinese.
     pub title: String,
+    /// In Chinese.
     pub body: String,
+    /// In English (in Chinese for a notification sent before notifications had English words).
+    pub title_en: String,
+    pub body_en: String,
     /// The page it is about.
     pub link: String,
     pub read: bool,
@@ -270,14 +275,17 @@ pub struct NotificationView {
 
 impl From<&Notification> for NotificationView {
     fn from(n: &Notification) -> Self {
+        let words = notifications::words(n);
         Self {
             id: n.id,
             at: n.at,
             at_text: shanghai(n.at),
             kind: n.kind.clone(),
-            title: n.title.clone(),
-            body: n.body.clone(),
-            link: n.link.clone(),
+            title: words.title,
+            body: words.body,
+            title_en: words.title_en,
+            body_en: words.body_en,
+            link: words.link,
             read: n.read_at.is_some(),
             read_at: n.read_at,
         }
@@ -420,20 +428,8 @@ fn action_of(input: TransitionInput) -> Result<ApplicationAction, FieldErrors> {
     action.ok_or(errors)
 }
 
-/// Why `side` may not take `action` on `app` now, as an API error (403 for the wrong side, 409 for the
-/// wrong state, 400 for bad fields); `None` when the machine allows it.
-fn refusal(app: &Application, action: &ApplicationAction, side: Side) -> Option<ApiError> {
-    match action.apply(app.state, side, submitted_day(app)) {
-        Ok(_) => None,
-        Err(TransitionError::Invalid(errors)) => Some(errors.into()),
-        Err(e @ TransitionError::WrongSide(_)) => {
-            Some(ApiError::new(ErrorCode::Forbidden, e.message_zh(), e.to_string()))
-        }
-        Err(e) => Some(ApiError::conflict(e.message_zh(), e.to_string())),
-    }
-}
-
-/// Takes a transition for `p`: the side and party from the principal, refusals explained.
+/// Takes a transition for `p`: the side and party from the principal. The store runs the state machine
+/// once, in its conditional update, and its refusal is answered by `http::error`.
 ///
 /// # Errors
 /// 403 for a role that never acts or the wrong side, 404 for an application not theirs, 409 for a state
@@ -450,9 +446,6 @@ async fn take(
         (Some(Side::Enterprise), _, Some(enterprise)) => (Side::Enterprise, enterprise),
         _ => return Err(ApiError::forbidden()),
     };
-    if let Some(refused) = refusal(app, action, side) {
-        return Err(refused);
-    }
     let event = caller.audit(p, "application.transition");
     Ok(state.store.transition_application(app.id, action, side, party, &event).await?)
 }

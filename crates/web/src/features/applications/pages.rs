@@ -297,8 +297,9 @@ async fn read_submit(State(state): State<AppState>, Auth(p): Auth, Id(id): Id) -
     let items = state.store.notifications_for(party, false).await?;
     let item = items.iter().find(|n| n.id == id).ok_or_else(|| ApiError::not_found("通知", "notification"))?;
     state.store.mark_notification_read(party, id).await?;
-    let local = item.link.starts_with('/') && !item.link.starts_with("//");
-    Ok(see_other(if local { &item.link } else { "/notifications" }))
+    let link = NotificationView::from(item).link;
+    let local = link.starts_with('/') && !link.starts_with("//");
+    Ok(see_other(if local { &link } else { "/notifications" }))
 }
 
 /// `POST /notifications/read-all`.

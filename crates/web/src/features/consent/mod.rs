@@ -20,7 +20,7 @@ use crate::http::format::{Label, shanghai};
 use crate::http::state::AppState;
 use crate::template;
 use finmart_domain::EnterpriseProfile;
-use finmart_store::{ConsentEntry, Consents, ProfileViewEntry, StoreError, StoredEnterprise};
+use finmart_store::{ConsentEntry, Consents, ProfileViewEntry, StoredEnterprise};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -225,8 +225,5 @@ async fn set_consent(
     if !grant {
         return Ok(state.store.revoke_consent(*eid, target, &caller.audit(p, "consent.revoke")).await?);
     }
-    state.store.grant_consent(*eid, target, &caller.audit(p, "consent.grant")).await.map_err(|e| match e {
-        StoreError::NotFound { what: "institution", .. } => ApiError::not_found("机构", "institution"),
-        other => other.into(),
-    })
+    Ok(state.store.grant_consent(*eid, target, &caller.audit(p, "consent.grant")).await?)
 }

@@ -22,10 +22,9 @@ use crate::template;
 use chrono::NaiveDate;
 use finmart_domain::{
     Bps, EnterpriseProfile, Fen, FinancingNeed, Labelled, LoanPurpose, Months, OfferState, OfferTerms, Product,
-    ValueError,
 };
 use finmart_matching::{CompiledProduct, FirmFacts, LoanQuote, POLICY, loan_cost};
-use finmart_store::{NeedRecord, NewNeed, NewOffer, OfferRecord, StoreError};
+use finmart_store::{NeedRecord, NewNeed, NewOffer, OfferRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
@@ -281,18 +280,6 @@ fn not_found_need() -> ApiError {
     ApiError::not_found("融资需求", "need")
 }
 
-/// Store errors of need and offer operations, with the right names.
-fn market_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound { what: "need", .. } => not_found_need(),
-        StoreError::NotFound { what: "offer", .. } => ApiError::not_found("报价", "offer"),
-        StoreError::NotFound { what: "product", .. } => {
-            ApiError::invalid("product_id", &ValueError::Invalid("请选择贵机构已上架的产品".to_owned()))
-        }
-        other => other.into(),
-    }
-}
-
 /// The SME's need `id`, or 404 (also for another firm's).
 async fn own_need(state: &AppState, enterprise_id: i64, id: i64) -> Result<NeedRecord, ApiError> {
     state.store.need(id).await?.filter(|n| n.enterprise_id == enterprise_id).ok_or_else(not_found_need)
@@ -471,7 +458,7 @@ async fn submit_need(state: &AppState, sme: &SmeUser, caller: &Caller, body: Nee
         max_rate: body.max_rate,
         deadline: body.deadline,
     };
-    state.store.post_need(&new, today(), &caller.audit(p, "need.post")).await.map_err(market_error)
+    Ok(state.store.post_need(&new, today(), &caller.audit(p, "need.post")).await?)
 }
 
 async fn submit_offer(
@@ -489,7 +476,7 @@ async fn submit_offer(
         terms: OfferTerms { amount: body.amount, rate: body.rate, term: body.term },
         note: body.note,
     };
-    state.store.make_offer(&new, today(), &caller.audit(p, "offer.create")).await.map_err(market_error)
+    Ok(state.store.make_offer(&new, today(), &caller.audit(p, "offer.create")).await?)
 }
 
 async fn accept(
@@ -499,11 +486,8 @@ async fn accept(
     need_id: i64,
     offer_id: i64,
 ) -> Result<AcceptView, ApiError> {
-    let (app, created) = state
-        .store
-        .accept_offer(*eid, need_id, offer_id, p.account_id, &caller.audit(p, "offer.accept"))
-        .await
-        .map_err(market_error)?;
+    let (app, created) =
+        state.store.accept_offer(*eid, need_id, offer_id, p.account_id, &caller.audit(p, "offer.accept")).await?;
     let need = own_need(state, *eid, need_id).await?;
     Ok(AcceptView {
         application_id: app.id,
@@ -515,13 +499,13 @@ async fn accept(
 
 /// Closes the SME's open need `id`: no more offers; open offers are declined.
 async fn close(state: &AppState, SmeUser(p, eid): &SmeUser, caller: &Caller, id: i64) -> Result<NeedRecord, ApiError> {
-    state.store.close_need(*eid, id, &caller.audit(p, "need.close")).await.map_err(market_error)
+    Ok(state.store.close_need(*eid, id, &caller.audit(p, "need.close")).await?)
 }
 
 /// Withdraws the institution's open offer `id`.
 async fn withdraw(state: &AppState, lender: &LenderUser, caller: &Caller, id: i64) -> Result<OfferRecord, ApiError> {
     let LenderUser(p, institution) = lender;
-    state.store.withdraw_offer(*institution, id, &caller.audit(p, "offer.withdraw")).await.map_err(market_error)
+    Ok(state.store.withdraw_offer(*institution, id, &caller.audit(p, "offer.withdraw")).await?)
 }
 
 #[cfg(test)]

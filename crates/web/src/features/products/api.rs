@@ -3,7 +3,7 @@
 
 use super::{
     Act, AgencyProductView, Bank, DecisionView, ManagedProductView, ProductActionView, QUEUE_LIMIT, ReviewQueueItem,
-    RowProblem, SendBackBody, UploadRejected, UploadView, VersionView, approve, outcome_name, product_error, send_back,
+    RowProblem, SendBackBody, UploadRejected, UploadView, VersionView, approve, outcome_name, send_back,
     template_download,
 };
 use crate::http::auth::{AgencyUser, Caller, LenderUser, OperatorUser};
@@ -217,7 +217,7 @@ async fn archive_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductAct
     tag = "bank"
 )]
 async fn product_versions(bank: Bank, Id(id): Id) -> Result<axum::Json<Vec<VersionView>>, ApiError> {
-    let versions = bank.state.store.product_versions(Some(bank.id), id).await.map_err(product_error)?;
+    let versions = bank.state.store.product_versions(Some(bank.id), id).await?;
     Ok(axum::Json(versions.iter().map(VersionView::from).collect()))
 }
 

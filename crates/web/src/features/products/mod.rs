@@ -369,30 +369,10 @@ fn label_of(field: &str) -> String {
 // ---------------------------------------------------------------------------------------------------------
 // Shared by the API and the pages
 
-/// A store error as the answer about a product (or review): not found is 404 without saying whose it is,
-/// and conflicts (`中文 / English`) keep both languages.
-fn store_error(e: StoreError, what_zh: &str, what_en: &str) -> ApiError {
-    match e {
-        StoreError::NotFound { .. } => ApiError::not_found(what_zh, what_en),
-        StoreError::Conflict(message) => {
-            let (zh, en) = both_languages(&message);
-            ApiError::conflict(zh, en)
-        }
-        other => other.into(),
-    }
-}
-
-/// A `中文 / English` message as its two halves (the whole text for both when it has no ` / `).
+/// A sheet's `中文 / English` format message as its two halves (the whole text for both when it has no
+/// ` / `).
 fn both_languages(message: &str) -> (&str, &str) {
     message.split_once(" / ").unwrap_or((message, message))
-}
-
-fn product_error(e: StoreError) -> ApiError {
-    store_error(e, "产品", "product")
-}
-
-fn review_error(e: StoreError) -> ApiError {
-    store_error(e, "审核", "review")
 }
 
 fn outcome_name(outcome: EditOutcome) -> (&'static str, Option<i64>) {
@@ -456,7 +436,7 @@ impl FromRequestParts<AppState> for Bank {
 impl Bank {
     /// The bank's product `id` (404 for another institution's).
     async fn product(&self, id: i64) -> Result<ManagedProduct, ApiError> {
-        self.state.store.managed_product(self.id, id).await.map_err(product_error)
+        Ok(self.state.store.managed_product(self.id, id).await?)
     }
 
     /// Validates a record as the bank's product (its own institution and state columns are not taken from
@@ -478,14 +458,14 @@ impl Bank {
     async fn create(&self, record: &ProductRecord) -> Result<i64, ApiError> {
         let spec = self.spec(record).await?;
         let event = self.caller.audit(&self.user, "product.create");
-        self.state.store.create_managed_product(self.id, &spec, &event).await.map_err(product_error)
+        Ok(self.state.store.create_managed_product(self.id, &spec, &event).await?)
     }
 
     /// Edits the bank's product (a live one waits for review).
     async fn edit(&self, id: i64, record: &ProductRecord) -> Result<EditOutcome, ApiError> {
         let spec = self.spec(record).await?;
         let event = self.caller.audit(&self.user, "product.update");
-        self.state.store.edit_managed_product(self.id, id, &spec, &event).await.map_err(product_error)
+        Ok(self.state.store.edit_managed_product(self.id, id, &spec, &event).await?)
     }
 
     /// A lifecycle act on the bank's product. Returns the outcome's name (`submitted`, `paused`, `resumed`,
@@ -498,7 +478,7 @@ impl Bank {
             Act::Submit => store.submit_managed_product(self.id, id, &event).await.map(Some),
             Act::Change(change) => store.change_product_lifecycle(self.id, id, change, &event).await.map(|_| None),
         };
-        Ok((outcome, review.map_err(product_error)?))
+        Ok((outcome, review?))
     }
 
     /// Reads a sheet and submits every row of it for review, all or nothing: the summary, or every problem
@@ -529,7 +509,7 @@ impl Bank {
         match self.state.store.upload_managed_products(self.id, &rows, &event).await {
             Ok(summary) => Ok(Ok(summary)),
             Err(StoreError::ImportRejected(rows)) => Ok(Err(rows)),
-            Err(e) => Err(product_error(e)),
+            Err(e) => Err(e.into()),
         }
     }
 }
@@ -544,7 +524,7 @@ async fn template_download(_: LenderUser) -> Result<Response, ApiError> {
 /// Approves a review (operator only).
 async fn approve(state: &AppState, caller: &Caller, operator: &Principal, review_id: i64) -> Result<i64, ApiError> {
     let event = caller.audit(operator, "product.approve");
-    state.store.approve_review(review_id, &event).await.map_err(review_error)
+    Ok(state.store.approve_review(review_id, &event).await?)
 }
 
 /// Sends a review back with a reason (operator only).
@@ -556,5 +536,5 @@ async fn send_back(
     reason: &str,
 ) -> Result<i64, ApiError> {
     let event = caller.audit(operator, "product.send_back");
-    state.store.send_back_review(review_id, reason, &event).await.map_err(review_error)
+    Ok(state.store.send_back_review(review_id, reason, &event).await?)
 }

@@ -6,8 +6,8 @@
 //! again with the reasons beside the fields (400).
 
 use super::{
-    Act, Bank, NOT_FROM_INPUT, QUEUE_LIMIT, ReviewQueueItem, approve, label_of, outcome_name, product_error,
-    product_record, send_back, template_download,
+    Act, Bank, NOT_FROM_INPUT, QUEUE_LIMIT, ReviewQueueItem, approve, label_of, outcome_name, product_record,
+    send_back, template_download,
 };
 use crate::http::auth::{AgencyUser, Caller, OperatorUser};
 use crate::http::error::{ApiError, ErrorCode};
@@ -324,7 +324,7 @@ async fn form_page(
     }));
     if let Some(m) = product {
         let id = m.product.id;
-        let versions = state.store.product_versions(Some(m.product.institution.id), id).await.map_err(product_error)?;
+        let versions = state.store.product_versions(Some(m.product.institution.id), id).await?;
         let who = names(state, versions.iter().filter_map(|v| v.account_id).collect()).await;
         let history: Vec<Value> = versions
             .iter()
