@@ -57,10 +57,35 @@ struct ApiDoc;
 fn assemble() -> (OpenApiRouter<AppState>, Router<AppState>) {
     let (mut api, mut pages) = (OpenApiRouter::with_openapi(ApiDoc::openapi()), Router::new());
     for feature in features() {
-        api = api.merge(feature.public_api).merge(signed_in(feature.api));
+        let (public, signed) = (documented(feature.public_api, feature.tag), documented(feature.api, feature.tag));
+        api = api.merge(public).merge(signed_in(signed));
         pages = pages.merge(feature.pages);
     }
     (api, pages)
+}
+
+/// What every operation of a feature shares in its documentation, said once: its tag (unless it names one),
+/// and that a bad parameter or body is a 400 naming the field (unless it says more).
+fn documented(mut api: OpenApiRouter<AppState>, tag: &str) -> OpenApiRouter<AppState> {
+    let invalid = error_response("A bad parameter or field, named in `field` (every bad field of a body in `errors`)");
+    for item in api.get_openapi_mut().paths.paths.values_mut() {
+        for operation in operations(item) {
+            operation.tags.get_or_insert_with(|| vec![tag.to_owned()]);
+            let reads_input =
+                operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) || operation.request_body.is_some();
+            if reads_input {
+                operation.responses.responses.entry("400".to_owned()).or_insert_with(|| invalid.clone());
+            }
+        }
+    }
+    api
+}
+
+/// An error answer's documentation: the description and the error body.
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{Ref, RefOr, ResponseBuilder, content::ContentBuilder};
+    let body = ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody")))).build();
+    ResponseBuilder::new().description(description).content("application/json", body).build().into()
 }
 
 /// A feature's signed-in API: refused with 401 to anyone not signed in, and documented so on every
@@ -71,15 +96,7 @@ fn signed_in(mut api: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         return api;
     }
     use utoipa::openapi::security::SecurityRequirement;
-    use utoipa::openapi::{RefOr, Response, ResponseBuilder, content::ContentBuilder};
-    let unauthenticated: RefOr<Response> = ResponseBuilder::new()
-        .description("Not signed in (no session, or an unknown or revoked API token)")
-        .content(
-            "application/json",
-            ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody")))).build(),
-        )
-        .build()
-        .into();
+    let unauthenticated = error_response("Not signed in (no session, or an unknown or revoked API token)");
     let requirements = [
         SecurityRequirement::new("session", Vec::<String>::new()),
         SecurityRequirement::new("token", Vec::<String>::new()),

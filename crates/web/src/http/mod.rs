@@ -7,7 +7,8 @@
 //! - [`page`], [`templates`], [`lang`], [`assets`]: HTML pages in the site's frame, Chinese first.
 //! - [`forms`], [`profile_form`], [`format`]: urlencoded forms, the SME profile form, and how money, dates
 //!   and choices are written and read.
-//! - [`views`]: products, institutions and quotes as the API returns them and the pages show them.
+//! - [`views`], [`score`]: products, institutions, quotes and match scores as the API returns them and the
+//!   pages show them.
 //! - [`export`]: tables as CSV and XLSX downloads.
 //! - [`auth`]: who is asking (session or API token), CSRF, and the extractors that demand a signed-in caller.
 //! - [`Feature`]: what a feature adds to the site (routes, pages, templates), listed by the router on top.
@@ -24,6 +25,7 @@ pub mod page;
 pub mod params;
 pub mod profile_form;
 pub mod query;
+pub mod score;
 pub mod state;
 pub mod templates;
 pub mod views;
@@ -44,6 +46,8 @@ pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// its operations), and `public_api`, open to everyone.
 #[derive(Default)]
 pub struct Feature {
+    /// The OpenAPI tag of its operations that name none.
+    pub tag: &'static str,
     pub api: OpenApiRouter<AppState>,
     pub public_api: OpenApiRouter<AppState>,
     pub pages: Router<AppState>,

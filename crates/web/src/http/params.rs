@@ -98,12 +98,23 @@ pub fn one_of<T: finmart_domain::Labelled>(field: &str, text: &str) -> Result<T,
     T::parse(text.trim()).map_err(|e| field_error(field, e.into()))
 }
 
-/// A day (see [`crate::http::format::parse_date`]).
+/// A day in a query string: `YYYY-MM-DD` exactly (a form's date as people type it is
+/// [`crate::http::format::parse_date`]; a query string is written by a program or a date input).
 ///
 /// # Errors
 /// 400 naming `field`.
 pub fn date(field: &str, text: &str) -> Result<chrono::NaiveDate, ApiError> {
-    crate::http::format::parse_date(text).map_err(|e| field_error(field, e))
+    let text = text.trim();
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        let given: String = text.chars().take(20).collect();
+        invalid(field, &format!("应为 YYYY-MM-DD 格式的日期（上海时间），实际为“{given}”"))
+    })
+}
+
+/// A 400 naming `field`, with the reason in Chinese.
+#[must_use]
+pub fn invalid(field: &str, reason: &str) -> ApiError {
+    field_error(field, ValueError::Invalid(reason.to_owned()))
 }
 
 /// A positive id.

@@ -2,10 +2,14 @@
 //! machine names and Chinese labels side by side, amounts in fen with display text, times in
 //! Asia/Shanghai. The same structs feed the JSON API (with OpenAPI schemas) and the templates.
 
-use crate::http::format::{Label, shanghai};
-use finmart_domain::{Institution, InstitutionRef, Product, RateBasis};
+use crate::http::format::{Label, label_in, labels_in, money, shanghai};
+use chrono::NaiveDate;
+use finmart_domain::{
+    EnterpriseProfile, Fen, Institution, InstitutionRef, Labelled, OverdueHistory, Product, RateBasis,
+};
 use finmart_matching::Quote;
 use serde::Serialize;
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -221,4 +225,61 @@ impl From<&Quote> for QuoteView {
             fee_subsidy_bps: q.subsidies.fee,
         }
     }
+}
+
+/// A firm's profile as rows a person reads, in both languages (`label`, `label_en`, `value`, `value_en`; the
+/// templates pick with `t`): what the bank sees of an applicant or a prospect. A figure the firm did not give
+/// reads 未填写 / Not given, never a default.
+#[must_use]
+pub fn profile_rows(p: &EnterpriseProfile, today: NaiveDate) -> Vec<Value> {
+    fn label<T: Labelled>(v: T) -> (String, String) {
+        (label_in(false, v), label_in(true, v))
+    }
+    fn labels<T: Labelled>(v: &[T]) -> (String, String) {
+        (labels_in(false, v), labels_in(true, v))
+    }
+    let row =
+        |zh: &str, en: &str, v: (String, String)| json!({"label": zh, "label_en": en, "value": v.0, "value_en": v.1});
+    let text = |zh: &str, en: &str| (zh.to_owned(), en.to_owned());
+    let same = |s: String| (s.clone(), s);
+    let not_given = || text("未填写", "Not given");
+    let amount = |v: Option<Fen>| v.map_or_else(not_given, |f| money(f.fen()));
+    let count = |v: Option<u32>| v.map_or_else(not_given, |n| same(n.to_string()));
+    let yes_no =
+        |v: Option<bool>| v.map_or_else(not_given, |yes| if yes { text("是", "Yes") } else { text("否", "No") });
+    let overdue = p.overdue.map_or_else(not_given, |o| match o {
+        OverdueHistory::Never => text("从未逾期", "Never"),
+        OverdueHistory::MonthsAgo { months } => {
+            (format!("最近一次在 {months} 个月前"), format!("Last {months} months ago"))
+        }
+    });
+    let years = p.years_in_operation(today);
+    vec![
+        row("企业名称", "Name", same(p.name.clone())),
+        row("统一社会信用代码", "Credit code", same(p.uscc.as_ref().map(ToString::to_string).unwrap_or_default())),
+        row("所在区", "District", label(p.district)),
+        row("所属行业", "Industry", label(p.industry)),
+        row("企业规模", "Scale", p.scale().map_or_else(|| text("无法判定", "Undetermined"), label)),
+        row(
+            "成立日期",
+            "Established",
+            (format!("{}（{years} 年）", p.established), format!("{} ({years} years)", p.established)),
+        ),
+        row("从业人员", "Employees", same(p.employees.to_string())),
+        row("上年营业收入", "Last year's revenue", money(p.revenue.fen())),
+        row("资产总额", "Total assets", amount(p.total_assets)),
+        row("负债总额", "Total liabilities", amount(p.total_liabilities)),
+        row("纳税信用等级", "Tax credit grade", p.tax_credit_grade.map_or_else(not_given, label)),
+        row("上年纳税总额", "Tax paid last year", amount(p.tax_paid)),
+        row("资质", "Qualifications", labels(&p.qualifications)),
+        row("重点产业", "Priority sectors", labels(&p.sectors)),
+        row("发明专利", "Invention patents", count(p.invention_patents)),
+        row("注册商标", "Trademarks", count(p.trademarks)),
+        row("可抵质押资产", "Collateral owned", labels(&p.collateral)),
+        row("核心企业应收账款", "Core-enterprise receivables", yes_no(p.has_core_receivables())),
+        row("政府采购合同", "Procurement contract", yes_no(p.has_procurement_contract())),
+        row("现有贷款余额", "Outstanding loans", amount(p.outstanding_loans)),
+        row("是否有过银行贷款", "Ever borrowed", yes_no(p.ever_borrowed)),
+        row("逾期记录", "Overdue record", overdue),
+    ]
 }

@@ -49,7 +49,7 @@ pub struct LoginBody {
 #[utoipa::path(post, path = "/api/v1/session", request_body = LoginBody,
     responses((status = 200, body = SessionView),
         (status = 401, description = "Wrong login or password (`bad_credentials`)", body = ErrorBody),
-        (status = 429, body = ErrorBody)), tag = "accounts")]
+        (status = 429, body = ErrorBody)))]
 async fn session_create(
     State(state): State<AppState>,
     caller: Caller,
@@ -63,7 +63,7 @@ async fn session_create(
 
 /// The signed-in account and its CSRF token.
 #[utoipa::path(get, path = "/api/v1/session",
-    responses((status = 200, body = SessionView)), tag = "accounts")]
+    responses((status = 200, body = SessionView)))]
 async fn session_get(
     State(state): State<AppState>,
     Auth(principal): Auth,
@@ -75,7 +75,7 @@ async fn session_get(
 }
 
 /// Sign out: the session is deleted.
-#[utoipa::path(delete, path = "/api/v1/session", responses((status = 204)), tag = "accounts")]
+#[utoipa::path(delete, path = "/api/v1/session", responses((status = 204)))]
 async fn session_delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -99,7 +99,7 @@ pub struct RegisterBody {
 /// Registers an SME (self-service; institutions and agencies are created by the operator).
 #[utoipa::path(post, path = "/api/v1/register", request_body = RegisterBody,
     responses((status = 201, body = SessionView), (status = 400, body = ErrorBody),
-        (status = 409, body = ErrorBody)), tag = "accounts")]
+        (status = 409, body = ErrorBody)))]
 async fn register(
     State(state): State<AppState>,
     caller: Caller,
@@ -120,8 +120,7 @@ pub struct InviteBody {
 /// Chooses the first password of an invited institution or agency account.
 #[utoipa::path(post, path = "/api/v1/invites/{token}", request_body = InviteBody,
     params(("token" = String, Path, description = "The invitation token from the link")),
-    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
-    tag = "accounts")]
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn accept_invite(
     State(state): State<AppState>,
     caller: Caller,
@@ -133,7 +132,7 @@ async fn accept_invite(
 }
 
 /// Every account (operator only).
-#[utoipa::path(get, path = "/api/v1/accounts", responses((status = 200, body = Vec<AccountView>)), tag = "accounts")]
+#[utoipa::path(get, path = "/api/v1/accounts", responses((status = 200, body = Vec<AccountView>)))]
 async fn accounts_list(
     _: OperatorUser,
     State(state): State<AppState>,
@@ -144,7 +143,7 @@ async fn accounts_list(
 /// Creates an institution, agency or operator account (operator only).
 #[utoipa::path(post, path = "/api/v1/accounts", request_body = NewAccountBody,
     responses((status = 201, body = CreatedAccount), (status = 400, body = ErrorBody),
-        (status = 409, body = ErrorBody)), tag = "accounts")]
+        (status = 409, body = ErrorBody)))]
 async fn account_create(
     OperatorUser(p, _): OperatorUser,
     State(state): State<AppState>,
@@ -156,7 +155,7 @@ async fn account_create(
 
 /// Disables an account: its sessions and use stop at once.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/disable", params(("id" = i64, Path)),
-    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)), tag = "accounts")]
+    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)))]
 async fn account_disable(
     OperatorUser(p, _): OperatorUser,
     State(state): State<AppState>,
@@ -168,7 +167,7 @@ async fn account_disable(
 
 /// Re-enables an account.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/enable", params(("id" = i64, Path)),
-    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)), tag = "accounts")]
+    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)))]
 async fn account_enable(
     OperatorUser(p, _): OperatorUser,
     State(state): State<AppState>,
@@ -179,7 +178,7 @@ async fn account_enable(
 }
 
 /// The caller's institution's API tokens.
-#[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = Vec<TokenView>)), tag = "accounts")]
+#[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = Vec<TokenView>)))]
 async fn tokens_list(
     manager: TokenManager,
     State(state): State<AppState>,
@@ -196,7 +195,7 @@ pub struct NewTokenBody {
 
 /// Creates an API token for the caller's institution (institution users, in a session).
 #[utoipa::path(post, path = "/api/v1/tokens", request_body = NewTokenBody,
-    responses((status = 201, body = NewTokenView), (status = 403, body = ErrorBody)), tag = "accounts")]
+    responses((status = 201, body = NewTokenView), (status = 403, body = ErrorBody)))]
 async fn token_create(
     manager: TokenManager,
     State(state): State<AppState>,
@@ -208,7 +207,7 @@ async fn token_create(
 
 /// Revokes an API token.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)), tag = "accounts")]
+    responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn token_revoke(
     manager: TokenManager,
     State(state): State<AppState>,
@@ -248,7 +247,7 @@ impl AuditParams {
 /// The audit log: the operator reads everything; every other account its own party's entries. Newest
 /// first; page with `before` (an entry id) and `limit` (1–500, default 100).
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditParams),
-    responses((status = 200, body = Vec<AuditView>)), tag = "accounts")]
+    responses((status = 200, body = Vec<AuditView>)))]
 async fn audit_log(
     State(state): State<AppState>,
     Auth(p): Auth,

@@ -38,6 +38,7 @@ const MAX_FAILURES_PER_ADDRESS: u64 = 20;
 #[must_use]
 pub fn feature() -> Feature {
     Feature {
+        tag: "accounts",
         api: api::router(),
         public_api: api::public_router(),
         pages: pages::router(),

@@ -61,12 +61,10 @@ pub struct SubmitBody {
     responses(
         (status = 201, description = "Submitted", body = ApplicationView),
         (status = 200, description = "Submitted before with this key: the same application", body = ApplicationView),
-        (status = 400, description = "A bad field, named in `field`", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
         (status = 404, description = "No such product", body = ErrorBody),
         (status = 409, description = "Product not listed, or the key was used for another request", body = ErrorBody),
-    ),
-    tag = "applications"
+    )
 )]
 async fn submit(
     SmeUser(p, enterprise): SmeUser,
@@ -102,9 +100,7 @@ async fn submit(
     params(ApplicationListParams),
     responses(
         (status = 200, body = ApplicationList),
-        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
-    ),
-    tag = "applications"
+    )
 )]
 async fn list(
     State(state): State<AppState>,
@@ -125,8 +121,7 @@ async fn list(
     responses(
         (status = 200, body = ApplicationView),
         (status = 404, description = "No such application, or not the caller's", body = ErrorBody),
-    ),
-    tag = "applications"
+    )
 )]
 async fn get_one(
     State(state): State<AppState>,
@@ -178,8 +173,7 @@ pub struct TransitionBody {
         (status = 403, description = "Not this side's action, or a role that never acts", body = ErrorBody),
         (status = 404, description = "No such application, or not the caller's", body = ErrorBody),
         (status = 409, description = "Not allowed from the current state (reason in Chinese in `message`)", body = ErrorBody),
-    ),
-    tag = "applications"
+    )
 )]
 async fn transition(
     State(state): State<AppState>,

@@ -32,6 +32,7 @@ use utoipa::ToSchema;
 #[must_use]
 pub fn feature() -> Feature {
     Feature {
+        tag: "applications",
         api: api::router(),
         pages: pages::router(),
         templates: &[

@@ -9,20 +9,19 @@ use super::{
 use crate::http::auth::{Auth, Caller, LenderUser, SmeUser, password};
 use crate::http::error::ApiError;
 use crate::http::extract::{Id, parse_id};
-use crate::http::format::{label_in, labels_in, options, parse_date, parse_wan, wan_input};
+use crate::http::format::{options, parse_date, parse_wan, wan_input};
 use crate::http::forms::{Form, see_other};
 use crate::http::page::{Page, PageResult, object};
 use crate::http::params::ApplicationListParams;
 use crate::http::query::{self, Unknown};
 use crate::http::state::{AppState, today};
 use crate::http::views::ProductDetail;
+use crate::http::views::profile_rows;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use finmart_domain::{
-    ApplicationAction, ApplicationInput, ApplicationState, Bps, EnterpriseProfile, Fen, LoanPurpose, Months, Side,
-};
+use finmart_domain::{ApplicationAction, ApplicationInput, ApplicationState, Bps, LoanPurpose, Months, Side};
 use finmart_store::{Application, ApplicationFilter};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -40,38 +39,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/notifications/{id}/read", post(read_submit))
 }
 
-/// The profile snapshot as rows a person reads (`label`, `value`), in the page's language; what the profile
-/// leaves unsaid has no row.
-fn profile_rows(profile: &EnterpriseProfile, en: bool) -> Vec<Value> {
-    let pick = |zh: &str, english: &str| (if en { english } else { zh }).to_owned();
-    let money = |f: Fen| if en { f.display_en() } else { f.display_zh() };
-    let scale = profile.scale().map_or_else(|| pick("无法判定", "Undetermined"), |s| label_in(en, s));
-    let borrowed = |b| if b { pick("有", "Yes") } else { pick("无（首贷户）", "No (first loan)") };
-    let rows = [
-        ("企业名称", "Name", Some(profile.name.clone())),
-        ("统一社会信用代码", "Credit code", Some(profile.uscc.as_ref().map(ToString::to_string).unwrap_or_default())),
-        ("所在区", "District", Some(label_in(en, profile.district))),
-        ("所属行业", "Industry", Some(label_in(en, profile.industry))),
-        ("企业规模", "Scale", Some(scale)),
-        ("成立日期", "Established", Some(profile.established.to_string())),
-        ("从业人员", "Employees", Some(profile.employees.to_string())),
-        ("上年营业收入", "Last year's revenue", Some(money(profile.revenue))),
-        ("资产总额", "Total assets", profile.total_assets.map(money)),
-        ("负债总额", "Total liabilities", profile.total_liabilities.map(money)),
-        ("纳税信用等级", "Tax credit grade", profile.tax_credit_grade.map(|g| label_in(en, g))),
-        ("上年纳税总额", "Tax paid last year", profile.tax_paid.map(money)),
-        ("资质", "Qualifications", Some(labels_in(en, &profile.qualifications))),
-        ("重点产业", "Priority sectors", (!profile.sectors.is_empty()).then(|| labels_in(en, &profile.sectors))),
-        ("发明专利（件）", "Invention patents", profile.invention_patents.map(|n| n.to_string())),
-        ("可提供的抵质押物", "Collateral owned", Some(labels_in(en, &profile.collateral))),
-        ("现有贷款余额", "Outstanding loans", profile.outstanding_loans.map(money)),
-        ("曾有银行贷款", "Borrowed before", profile.ever_borrowed.map(borrowed)),
-    ];
-    rows.into_iter()
-        .filter_map(|(zh, english, value)| Some(json!({"label": pick(zh, english), "value": value?})))
-        .collect()
-}
-
 /// An application's page for `side`: its timeline and snapshot, and for the bank the forms for the next step
 /// (prefilled with the application's terms). After a refused step, `refused` holds the error, shown above the
 /// application, and the form as posted.
@@ -84,7 +51,7 @@ async fn detail_page(
 ) -> PageResult {
     let events: Vec<EventView> = state.store.application_events(app.id).await?.iter().map(EventView::from).collect();
     let mut context = object(json!({
-        "a": ApplicationView::of(app, Some(side)), "events": events, "profile": profile_rows(&app.profile, page.en()),
+        "a": ApplicationView::of(app, Some(side)), "events": events, "profile": profile_rows(&app.profile, today()),
         "errors": refused.map(|(e, _)| page.error_messages(e)).unwrap_or_default(),
     }));
     let template = if side == Side::Institution {
@@ -110,16 +77,11 @@ async fn detail_page(
 const APPLY_FIELDS: &[&str] = &["amount", "term", "purpose", "purpose_text", "idempotency_key"];
 
 /// The form's page for the listed product `product_id`, and the product's id.
-async fn apply_context(
-    state: &AppState,
-    enterprise: i64,
-    product_id: &str,
-    en: bool,
-) -> PageResult<(Map<String, Value>, i64)> {
+async fn apply_context(state: &AppState, enterprise: i64, product_id: &str) -> PageResult<(Map<String, Value>, i64)> {
     let product = state.product_at(parse_id("id", product_id)?).await?;
     let stored = state.store.enterprise(enterprise).await?.ok_or_else(|| ApiError::not_found("企业画像", "profile"))?;
     let context = object(json!({
-        "p": ProductDetail::from(&product), "profile": profile_rows(&stored.profile, en),
+        "p": ProductDetail::from(&product), "profile": profile_rows(&stored.profile, today()),
         "purposes": options::<LoanPurpose>(), "page": "apply",
     }));
     Ok((context, product.id))
@@ -133,7 +95,7 @@ async fn apply_page(
     page: Page,
     Path(product_id): Path<String>,
 ) -> PageResult {
-    let (mut context, _) = apply_context(&state, enterprise, &product_id, page.en()).await?;
+    let (mut context, _) = apply_context(&state, enterprise, &product_id).await?;
     let mut values = Form::of_query(page.query()).values(APPLY_FIELDS);
     values.insert("idempotency_key".into(), password::secret(16).into());
     context.extend(object(json!({"values": values, "errors": {}})));
@@ -150,7 +112,7 @@ async fn apply_submit(
     Path(product_id): Path<String>,
     form: Form,
 ) -> PageResult {
-    let (mut context, id) = apply_context(&state, enterprise, &product_id, page.en()).await?;
+    let (mut context, id) = apply_context(&state, enterprise, &product_id).await?;
     let input = ApplicationInput {
         amount: parse_wan(form.field("amount")),
         term: Months::parse(form.field("term")),

@@ -32,8 +32,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, body = MyProfile),
         (status = 403, description = "Not an SME user", body = ErrorBody),
-    ),
-    tag = "privacy"
+    )
 )]
 async fn my_profile(sme: SmeUser, State(state): State<AppState>) -> Result<axum::Json<MyProfile>, ApiError> {
     Ok(axum::Json(MyProfile::from(&stored(&state, sme.1).await?)))
@@ -47,10 +46,8 @@ async fn my_profile(sme: SmeUser, State(state): State<AppState>) -> Result<axum:
     request_body(content = Object, description = "The whole profile, as `GET` returns it under `profile`"),
     responses(
         (status = 200, body = MyProfile),
-        (status = 400, description = "A bad field, named in `field` (every one in `errors`)", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
-    ),
-    tag = "privacy"
+    )
 )]
 async fn update_my_profile(
     sme: SmeUser,
@@ -68,8 +65,7 @@ async fn update_my_profile(
     responses(
         (status = 200, body = ConsentsView),
         (status = 403, description = "Not an SME user", body = ErrorBody),
-    ),
-    tag = "privacy"
+    )
 )]
 async fn my_consents(sme: SmeUser, State(state): State<AppState>) -> Result<axum::Json<ConsentsView>, ApiError> {
     Ok(axum::Json(consents_of(&state, sme.1).await?))
@@ -86,8 +82,7 @@ async fn my_consents(sme: SmeUser, State(state): State<AppState>) -> Result<axum
         (status = 400, description = "Neither or both of `institution_id` and `all`, or a guarantee agency", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
         (status = 404, description = "No such institution", body = ErrorBody),
-    ),
-    tag = "privacy"
+    )
 )]
 async fn grant(
     sme: SmeUser,
@@ -117,8 +112,7 @@ async fn grant(
         (status = 200, description = "The consents after the change", body = ConsentsView),
         (status = 400, description = "Neither a number nor `all`", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
-    ),
-    tag = "privacy"
+    )
 )]
 async fn revoke(
     sme: SmeUser,
@@ -159,8 +153,7 @@ impl ViewsParams {
         (status = 200, body = Vec<ProfileViewItem>),
         (status = 400, description = "A bad limit", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
-    ),
-    tag = "privacy"
+    )
 )]
 async fn my_profile_views(
     sme: SmeUser,

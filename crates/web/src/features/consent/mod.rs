@@ -28,6 +28,7 @@ use utoipa::ToSchema;
 #[must_use]
 pub fn feature() -> Feature {
     Feature {
+        tag: "privacy",
         api: api::router(),
         pages: pages::router(),
         templates: &[template!("sme_profile.html"), template!("sme_consent.html")],

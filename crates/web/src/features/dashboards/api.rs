@@ -1,14 +1,14 @@
 //! The figures' JSON API (`GET /api/v1/stats/uptake`) and the exports of the dashboards' tables
 //! (`GET /api/v1/stats/uptake/export`).
 
-use super::figures::{self, UptakeParams, UptakeView, bad};
+use super::figures::{self, UptakeParams, UptakeView};
 use super::tables::{self, TableName};
 use super::{EXPORT_ROWS, applications_in, watch};
 use crate::http::auth::{Auth, require};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::export::{self, Format};
 use crate::http::extract::Query;
-use crate::http::params::ApplicationListParams;
+use crate::http::params::{ApplicationListParams, invalid};
 use crate::http::query::{self, Unknown};
 use crate::http::state::{AppState, today};
 use axum::Json;
@@ -39,10 +39,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     params(UptakeParams),
     responses(
         (status = 200, body = UptakeView),
-        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
         (status = 403, description = "SME users have no figures", body = ErrorBody),
-    ),
-    tag = "stats"
+    )
 )]
 async fn uptake(
     State(state): State<AppState>,
@@ -99,12 +97,12 @@ struct ExportParams {
 impl ExportParams {
     /// The table and the format asked for.
     fn target(&self) -> Result<(TableName, Format), ApiError> {
-        let table = self.table.as_deref().ok_or_else(|| bad("table", "请指定要导出的表（table=）"))?;
+        let table = self.table.as_deref().ok_or_else(|| invalid("table", "请指定要导出的表（table=）"))?;
         let table = TableName::parse(table).ok_or_else(|| {
-            bad("table", "须为 totals、series、rejections、by_product、by_institution、by_district、by_industry、by_scale、by_qualification、by_family、applications，或（运营方）searches、unmet、breaches、stale")
+            invalid("table", "须为 totals、series、rejections、by_product、by_institution、by_district、by_industry、by_scale、by_qualification、by_family、applications，或（运营方）searches、unmet、breaches、stale")
         })?;
-        let format = self.format.as_deref().ok_or_else(|| bad("format", "请指定格式（format=csv 或 xlsx）"))?;
-        let format = Format::parse(format).ok_or_else(|| bad("format", "须为 csv 或 xlsx"))?;
+        let format = self.format.as_deref().ok_or_else(|| invalid("format", "请指定格式（format=csv 或 xlsx）"))?;
+        let format = Format::parse(format).ok_or_else(|| invalid("format", "须为 csv 或 xlsx"))?;
         Ok((table, format))
     }
 
@@ -136,11 +134,11 @@ impl ExportParams {
         let takes: &[&str] = match table {
             TableName::Applications => &["state", "product", "from", "to", "agency", "lender"],
             t if TableName::WATCH.contains(&t) => &["from", "to"],
-            _ if self.state.is_some() => return Err(bad("state", "未知参数")),
+            _ if self.state.is_some() => return Err(invalid("state", "未知参数")),
             _ => return Ok(()),
         };
         match self.given().find(|k| !takes.contains(k)) {
-            Some(k) => Err(bad(k, &format!("未知参数，可用参数：table, format, {}", takes.join(", ")))),
+            Some(k) => Err(invalid(k, &format!("未知参数，可用参数：table, format, {}", takes.join(", ")))),
             None => Ok(()),
         }
     }
@@ -158,11 +156,9 @@ impl ExportParams {
     params(ExportParams),
     responses(
         (status = 200, description = "The file as an attachment: CSV (UTF-8 with BOM) or XLSX", content_type = "text/csv"),
-        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
         (status = 403, description = "SME users have no figures; the market watch is the operator's", body = ErrorBody),
         (status = 404, description = "No such agency or lender", body = ErrorBody),
-    ),
-    tag = "stats"
+    )
 )]
 async fn export_table(
     State(state): State<AppState>,

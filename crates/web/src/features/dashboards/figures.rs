@@ -8,13 +8,12 @@
 
 use crate::http::error::ApiError;
 use crate::http::format::Amount;
-use crate::http::params::{date, field_error, one_of};
+use crate::http::params::{date, invalid, one_of};
 use crate::http::query::{self, Unknown};
 use crate::http::state::{AppState, today};
 use chrono::{Days, NaiveDate};
 use finmart_domain::{
     District, EnterpriseScale, Industry, InstitutionKind, Labelled, Principal, ProductFamily, Qualification, Role,
-    ValueError,
 };
 use finmart_store::stats::{
     Breakdown, Counts, Durations, Granularity, Scope, Share, Uptake, UptakeFilter, UptakeQuery,
@@ -221,12 +220,8 @@ pub(super) struct Parsed {
 }
 
 /// A 400 naming `field`, with the reason `text`.
-pub(super) fn bad(field: &str, text: &str) -> ApiError {
-    field_error(field, ValueError::Invalid(text.to_owned()))
-}
-
 fn id(field: &str, v: &str) -> Result<i64, ApiError> {
-    v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| bad(field, "须为正整数"))
+    v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| invalid(field, "须为正整数"))
 }
 
 fn vocabulary_value<T: Labelled>(field: &str, v: &str) -> Result<String, ApiError> {
@@ -260,19 +255,19 @@ pub(super) async fn parse(state: &AppState, principal: &Principal, params: &Upta
         Some("day") => Some(Granularity::Day),
         Some("week") => Some(Granularity::Week),
         Some("month") => Some(Granularity::Month),
-        Some(_) => return Err(bad("granularity", "须为 day、week 或 month")),
+        Some(_) => return Err(invalid("granularity", "须为 day、week 或 month")),
     };
     for (k, v) in [("agency", &params.agency), ("lender", &params.lender)] {
         let Some(v) = v else { continue };
         if !principal.is_operator() {
-            return Err(bad(k, "未知参数"));
+            return Err(invalid(k, "未知参数"));
         }
         let id = id(k, v)?;
         let institution =
             state.store.institution(id).await?.ok_or_else(|| ApiError::not_found("机构", "institution"))?;
         let is_agency = institution.kind == InstitutionKind::GuaranteeAgency;
         if (k == "agency") != is_agency {
-            return Err(bad(k, if is_agency { "该机构是担保机构" } else { "该机构不是担保机构" }));
+            return Err(invalid(k, if is_agency { "该机构是担保机构" } else { "该机构不是担保机构" }));
         }
         scope = if is_agency { Scope::Agency(id) } else { Scope::Institution(id) };
     }
@@ -287,15 +282,15 @@ pub(super) async fn parse(state: &AppState, principal: &Principal, params: &Upta
     let to = to.unwrap_or_else(today);
     let from = from.unwrap_or_else(|| to - Days::new(DEFAULT_DAYS - 1));
     if from > to {
-        return Err(bad("from", "开始日期不能晚于结束日期"));
+        return Err(invalid("from", "开始日期不能晚于结束日期"));
     }
     let days = u64::try_from((to - from).num_days()).unwrap_or(u64::MAX) + 1;
     if days > MAX_DAYS {
-        return Err(bad("from", "统计区间最长 10 年"));
+        return Err(invalid("from", "统计区间最长 10 年"));
     }
     let granularity = granularity.unwrap_or(if days > 92 { Granularity::Month } else { Granularity::Day });
     if granularity == Granularity::Day && days > MAX_DAILY_DAYS {
-        return Err(bad("granularity", "按日统计的区间最长 400 天，请按周或按月"));
+        return Err(invalid("granularity", "按日统计的区间最长 400 天，请按周或按月"));
     }
     let scope_name = match scope {
         Scope::Market => "全市场".to_owned(),

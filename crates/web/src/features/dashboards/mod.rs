@@ -29,6 +29,7 @@ use tables::TableName;
 #[must_use]
 pub fn feature() -> Feature {
     Feature {
+        tag: "stats",
         api: api::router(),
         pages: pages::router(),
         templates: &[

@@ -6,11 +6,11 @@ use super::{
 use crate::http::auth::{Caller, OperatorUser};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{FromSegment, Json, Query, Segment};
-use crate::http::params::field_error;
+use crate::http::params::{date, invalid};
 use crate::http::state::{AppState, today};
 use axum::extract::State;
 use chrono::{Datelike, Days, NaiveDate, Utc};
-use finmart_domain::{Fen, ValueError};
+use finmart_domain::Fen;
 use finmart_store::market_watch::TARGET_YEARS;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -35,22 +35,12 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_target))
 }
 
-fn bad(field: &str, text: &str) -> ApiError {
-    field_error(field, ValueError::Invalid(text.to_owned()))
-}
-
-/// A day, strictly `YYYY-MM-DD` (the kit's `params::date` also takes `2026/03/01`, which these figures
-/// refuse).
-fn date(field: &str, v: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| bad(field, "应为 YYYY-MM-DD 格式的日期（上海时间）"))
-}
-
 fn year(field: &str, v: &str) -> Result<i32, ApiError> {
     v.trim()
         .parse::<i32>()
         .ok()
         .filter(|y| TARGET_YEARS.contains(y))
-        .ok_or_else(|| bad(field, &format!("应为 {} 至 {} 之间的年份", TARGET_YEARS.start(), TARGET_YEARS.end())))
+        .ok_or_else(|| invalid(field, &format!("应为 {} 至 {} 之间的年份", TARGET_YEARS.start(), TARGET_YEARS.end())))
 }
 
 /// The `{year}` a target is set for.
@@ -85,10 +75,10 @@ impl PeriodParams {
             None => to.checked_sub_days(Days::new(DEFAULT_DAYS - 1)).unwrap_or(to),
         };
         if from > to {
-            return Err(bad("from", "开始日期不能晚于结束日期"));
+            return Err(invalid("from", "开始日期不能晚于结束日期"));
         }
         if u64::try_from((to - from).num_days()).unwrap_or(u64::MAX) >= MAX_DAYS {
-            return Err(bad("from", "统计区间最长 10 年"));
+            return Err(invalid("from", "统计区间最长 10 年"));
         }
         Ok((from, to))
     }
@@ -118,7 +108,7 @@ impl SearchesParams {
                 .parse::<u64>()
                 .ok()
                 .filter(|n| (1..=MAX_LIMIT).contains(n))
-                .ok_or_else(|| bad("limit", &format!("应为 1 至 {MAX_LIMIT} 之间的整数")))?,
+                .ok_or_else(|| invalid("limit", &format!("应为 1 至 {MAX_LIMIT} 之间的整数")))?,
             None => DEFAULT_LIMIT,
         };
         Ok((from, to, limit))
@@ -155,10 +145,8 @@ impl TargetParams {
     params(SearchesParams),
     responses(
         (status = 200, body = SearchDemandView),
-        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
         (status = 403, description = "Not the operator", body = ErrorBody),
-    ),
-    tag = "stats"
+    )
 )]
 async fn searches(
     _: OperatorUser,
@@ -178,8 +166,7 @@ async fn searches(
         (status = 200, body = StaleListingsView),
         (status = 400, description = "An unknown parameter, named in `field`", body = ErrorBody),
         (status = 403, description = "Not the operator", body = ErrorBody),
-    ),
-    tag = "stats"
+    )
 )]
 async fn stale(
     _: OperatorUser,
@@ -198,10 +185,8 @@ async fn stale(
     params(PeriodParams),
     responses(
         (status = 200, body = ResponseBreachesView),
-        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
         (status = 403, description = "Not the operator", body = ErrorBody),
-    ),
-    tag = "stats"
+    )
 )]
 async fn response_breaches(
     _: OperatorUser,
@@ -221,10 +206,8 @@ async fn response_breaches(
     params(PeriodParams),
     responses(
         (status = 200, body = FinancingCostView),
-        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
         (status = 403, description = "Not the operator", body = ErrorBody),
-    ),
-    tag = "stats"
+    )
 )]
 async fn cost(
     _: OperatorUser,
@@ -243,10 +226,8 @@ async fn cost(
     params(TargetParams),
     responses(
         (status = 200, body = TargetProgressView),
-        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
         (status = 403, description = "Not the operator", body = ErrorBody),
-    ),
-    tag = "stats"
+    )
 )]
 async fn targets(
     _: OperatorUser,
@@ -267,8 +248,7 @@ async fn targets(
         (status = 200, description = "The target and the progress towards it", body = TargetProgressView),
         (status = 400, description = "A bad year or field, named in `field`", body = ErrorBody),
         (status = 403, description = "Not the operator", body = ErrorBody),
-    ),
-    tag = "stats"
+    )
 )]
 async fn set_target(
     OperatorUser(p, _): OperatorUser,

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 /// The market-watch feature: its API.
 #[must_use]
 pub fn feature() -> Feature {
-    Feature { api: api::router(), ..Feature::default() }
+    Feature { tag: "stats", api: api::router(), ..Feature::default() }
 }
 
 /// A rate in basis points and as percent text (`4.75%`).

@@ -24,11 +24,9 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     request_body = MatchBody,
     responses(
         (status = 200, body = MatchResponse),
-        (status = 400, description = "A bad field, named in `field` (every one in `errors`)", body = ErrorBody),
         (status = 401, description = "`profile_id` without signing in", body = ErrorBody),
         (status = 404, description = "No stored profile with that id that is the caller's own", body = ErrorBody),
-    ),
-    tag = "matching"
+    )
 )]
 #[tracing::instrument(skip_all)]
 async fn match_need(

@@ -3,7 +3,6 @@
 
 mod api;
 mod pages;
-mod score;
 
 use crate::http::Feature;
 use crate::http::error::ApiError;
@@ -20,6 +19,7 @@ use utoipa::ToSchema;
 #[must_use]
 pub fn feature() -> Feature {
     Feature {
+        tag: "matching",
         public_api: api::router(),
         pages: pages::router(),
         templates: &[template!("match.html"), template!("match_results.html")],

@@ -3,13 +3,13 @@
 //! the form in the browser. Every bad field is reported next to its input in Chinese (English under
 //! `?lang=en`), and the page answers 400.
 
-use super::score::{component_rows, tenths};
 use super::{MatchItem, MatchResponse};
 use crate::http::format::{money, percent};
 use crate::http::forms::errors_view;
 use crate::http::page::{Page, PageResult, object};
 use crate::http::params::DEFAULT_LIMIT;
 use crate::http::profile_form::{self as form, choices};
+use crate::http::score::{component_rows, points, tenths};
 use crate::http::state::{AppState, today};
 use axum::Router;
 use axum::extract::State;
@@ -126,7 +126,7 @@ fn eligible_view(item: &MatchItem, weights: &Value) -> Value {
         json!({"weight": w, "value": tenths(c), "width": tenths(c), "points": tenths(w * c / 100)})
     });
     json!({
-        "rank": item.rank, "score": tenths(u64::from(item.score) / 100), "product": item.product, "quote": item.quote,
+        "rank": item.rank, "score": points(item.score), "product": item.product, "quote": item.quote,
         "rows": rows, "support": support_lines(item), "passed": findings_of(item, Outcome::Pass),
     })
 }

@@ -36,10 +36,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     request_body = NeedBody,
     responses(
         (status = 201, body = NeedView),
-        (status = 400, description = "A bad field, named in `field` (every one in `errors`)", body = ErrorBody),
         (status = 403, description = "Not an SME user", body = ErrorBody),
-    ),
-    tag = "needs"
+    )
 )]
 async fn post_need(
     sme: SmeUser,
@@ -58,8 +56,7 @@ async fn post_need(
     responses(
         (status = 200, body = Vec<NeedView>),
         (status = 403, description = "Not an SME user", body = ErrorBody),
-    ),
-    tag = "needs"
+    )
 )]
 async fn my_needs(sme: SmeUser, State(state): State<AppState>) -> Result<axum::Json<Vec<NeedView>>, ApiError> {
     Ok(axum::Json(needs_of(&state, sme.1).await?))
@@ -75,8 +72,7 @@ async fn my_needs(sme: SmeUser, State(state): State<AppState>) -> Result<axum::J
         (status = 200, body = NeedDetail),
         (status = 403, description = "Not an SME user", body = ErrorBody),
         (status = 404, description = "No such need of this firm", body = ErrorBody),
-    ),
-    tag = "needs"
+    )
 )]
 async fn my_need(sme: SmeUser, State(state): State<AppState>, Id(id): Id) -> Result<axum::Json<NeedDetail>, ApiError> {
     let need = own_need(&state, sme.1, id).await?;
@@ -93,8 +89,7 @@ async fn my_need(sme: SmeUser, State(state): State<AppState>, Id(id): Id) -> Res
         (status = 403, description = "Not an SME user", body = ErrorBody),
         (status = 404, description = "No such need of this firm", body = ErrorBody),
         (status = 409, description = "The need is not open", body = ErrorBody),
-    ),
-    tag = "needs"
+    )
 )]
 async fn close_need(
     sme: SmeUser,
@@ -118,8 +113,7 @@ async fn close_need(
         (status = 403, description = "Not an SME user", body = ErrorBody),
         (status = 404, description = "No such need of this firm, or no such offer on it", body = ErrorBody),
         (status = 409, description = "The need or offer moved on, or the product is no longer listed", body = ErrorBody),
-    ),
-    tag = "needs"
+    )
 )]
 async fn accept_offer(
     sme: SmeUser,
@@ -145,8 +139,7 @@ async fn accept_offer(
     responses(
         (status = 200, body = Vec<FeedItem>),
         (status = 403, description = "Not an institution user", body = ErrorBody),
-    ),
-    tag = "needs"
+    )
 )]
 async fn need_feed(
     lender: LenderUser,
@@ -169,8 +162,7 @@ async fn need_feed(
         (status = 403, description = "Not an institution user", body = ErrorBody),
         (status = 404, description = "No such need, or the firm has not allowed this institution", body = ErrorBody),
         (status = 409, description = "The need no longer takes offers, or the institution has an open offer on it", body = ErrorBody),
-    ),
-    tag = "needs"
+    )
 )]
 async fn make_offer(
     lender: LenderUser,
@@ -193,8 +185,7 @@ async fn make_offer(
         (status = 403, description = "Not an institution user", body = ErrorBody),
         (status = 404, description = "No such offer of this institution", body = ErrorBody),
         (status = 409, description = "The offer is no longer open", body = ErrorBody),
-    ),
-    tag = "needs"
+    )
 )]
 async fn withdraw_offer(
     lender: LenderUser,

@@ -17,6 +17,7 @@ use crate::http::Feature;
 use crate::http::auth::{Caller, LenderUser, SmeUser};
 use crate::http::error::ApiError;
 use crate::http::format::{Label, shanghai};
+use crate::http::score::points;
 use crate::http::state::{AppState, today};
 use crate::template;
 use chrono::NaiveDate;
@@ -33,6 +34,7 @@ use utoipa::ToSchema;
 #[must_use]
 pub fn feature() -> Feature {
     Feature {
+        tag: "needs",
         api: api::router(),
         pages: pages::router(),
         templates: &[template!("sme_needs.html"), template!("sme_needs_detail.html"), template!("bank_needs.html")],
@@ -367,12 +369,6 @@ fn as_financing_need(need: &NeedRecord, profile: &EnterpriseProfile) -> Financin
     }
 }
 
-/// `747` tenths as `74.7`.
-fn points(score: u32) -> String {
-    let tenths = score / 100;
-    format!("{}.{}", tenths / 10, tenths % 10)
-}
-
 /// The institution's listed products.
 async fn listed_products(state: &AppState, institution_id: i64) -> Result<Vec<Product>, ApiError> {
     let day = today();
@@ -506,15 +502,4 @@ async fn close(state: &AppState, SmeUser(p, eid): &SmeUser, caller: &Caller, id:
 async fn withdraw(state: &AppState, lender: &LenderUser, caller: &Caller, id: i64) -> Result<OfferRecord, ApiError> {
     let LenderUser(p, institution) = lender;
     Ok(state.store.withdraw_offer(*institution, id, &caller.audit(p, "offer.withdraw")).await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scores_as_points() {
-        assert_eq!(points(74_712), "74.7");
-        assert_eq!(points(0), "0.0");
-    }
 }

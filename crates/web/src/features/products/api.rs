@@ -74,8 +74,7 @@ impl Bank {
     responses(
         (status = 200, body = Vec<ManagedProductView>),
         (status = 403, description = "Not an institution user or token", body = ErrorBody),
-    ),
-    tag = "bank"
+    )
 )]
 async fn list_products(bank: Bank) -> Result<axum::Json<Vec<ManagedProductView>>, ApiError> {
     let products = bank.state.store.managed_products(bank.id).await?;
@@ -93,8 +92,7 @@ async fn list_products(bank: Bank) -> Result<axum::Json<Vec<ManagedProductView>>
         (status = 201, body = ManagedProductView),
         (status = 400, description = "Every bad column, in `errors`", body = ErrorBody),
         (status = 403, body = ErrorBody),
-    ),
-    tag = "bank"
+    )
 )]
 async fn create_product(
     bank: Bank,
@@ -112,8 +110,7 @@ async fn create_product(
     responses(
         (status = 200, body = ManagedProductView),
         (status = 404, description = "No such product of the caller's institution", body = ErrorBody),
-    ),
-    tag = "bank"
+    )
 )]
 async fn get_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ManagedProductView>, ApiError> {
     Ok(axum::Json(ManagedProductView::from(&bank.product(id).await?)))
@@ -132,8 +129,7 @@ async fn get_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ManagedProduct
         (status = 400, description = "Every bad column, in `errors`", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "The product is archived", body = ErrorBody),
-    ),
-    tag = "bank"
+    )
 )]
 async fn update_product(
     bank: Bank,
@@ -153,8 +149,7 @@ async fn update_product(
         (status = 200, body = ProductActionView),
         (status = 404, body = ErrorBody),
         (status = 409, description = "Not a draft; the message names the current state", body = ErrorBody),
-    ),
-    tag = "bank"
+    )
 )]
 async fn submit_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductActionView>, ApiError> {
     bank.run(id, Act::Submit).await
@@ -169,8 +164,7 @@ async fn submit_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductActi
         (status = 200, body = ProductActionView),
         (status = 404, body = ErrorBody),
         (status = 409, description = "Not published; the message names the current state", body = ErrorBody),
-    ),
-    tag = "bank"
+    )
 )]
 async fn pause_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductActionView>, ApiError> {
     bank.run(id, Act::Change(LifecycleAct::Pause)).await
@@ -185,8 +179,7 @@ async fn pause_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductActio
         (status = 200, body = ProductActionView),
         (status = 404, body = ErrorBody),
         (status = 409, description = "Not paused; the message names the current state", body = ErrorBody),
-    ),
-    tag = "bank"
+    )
 )]
 async fn resume_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductActionView>, ApiError> {
     bank.run(id, Act::Change(LifecycleAct::Resume)).await
@@ -201,8 +194,7 @@ async fn resume_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductActi
         (status = 200, body = ProductActionView),
         (status = 404, body = ErrorBody),
         (status = 409, description = "Already archived", body = ErrorBody),
-    ),
-    tag = "bank"
+    )
 )]
 async fn archive_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductActionView>, ApiError> {
     bank.run(id, Act::Change(LifecycleAct::Archive)).await
@@ -213,8 +205,7 @@ async fn archive_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductAct
     get,
     path = "/api/v1/bank/products/{id}/versions",
     params(("id" = i64, Path, description = "Product id")),
-    responses((status = 200, body = Vec<VersionView>), (status = 404, body = ErrorBody)),
-    tag = "bank"
+    responses((status = 200, body = Vec<VersionView>), (status = 404, body = ErrorBody))
 )]
 async fn product_versions(bank: Bank, Id(id): Id) -> Result<axum::Json<Vec<VersionView>>, ApiError> {
     let versions = bank.state.store.product_versions(Some(bank.id), id).await?;
@@ -243,8 +234,7 @@ struct UploadParams {
         (status = 200, body = UploadView),
         (status = 400, description = "Rows refused (nothing was written)", body = UploadRejected),
         (status = 403, body = ErrorBody),
-    ),
-    tag = "bank"
+    )
 )]
 async fn upload_products(bank: Bank, Query(params): Query<UploadParams>, body: Bytes) -> Result<Response, ApiError> {
     let file_name = params.file_name.as_deref().map(str::trim).filter(|v| !v.is_empty());
@@ -267,8 +257,7 @@ async fn upload_products(bank: Bank, Query(params): Query<UploadParams>, body: B
 #[utoipa::path(
     get,
     path = "/api/v1/bank/products/template.xlsx",
-    responses((status = 200, description = "The template", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>)),
-    tag = "bank"
+    responses((status = 200, description = "The template", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>))
 )]
 async fn template(user: LenderUser) -> Result<Response, ApiError> {
     template_download(user).await

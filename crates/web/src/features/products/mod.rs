@@ -33,6 +33,7 @@ use utoipa::ToSchema;
 #[must_use]
 pub fn feature() -> Feature {
     Feature {
+        tag: "bank",
         api: api::router(),
         pages: pages::router(),
         templates: &[

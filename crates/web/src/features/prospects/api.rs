@@ -38,11 +38,9 @@ struct CandidatesParams {
     params(("id" = i64, Path, description = "Product id"), CandidatesParams),
     responses(
         (status = 200, body = CandidatesResponse),
-        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
         (status = 403, description = "Not an institution user", body = ErrorBody),
         (status = 404, description = "No such listed product of the caller's institution", body = ErrorBody),
-    ),
-    tag = "matching"
+    )
 )]
 #[tracing::instrument(skip(user, state, caller))]
 async fn candidates(

@@ -25,6 +25,7 @@ use utoipa::ToSchema;
 #[must_use]
 pub fn feature() -> Feature {
     Feature {
+        tag: "matching",
         api: api::router(),
         pages: pages::router(),
         templates: &[template!("bank_candidates.html"), template!("bank_candidates_profile.html")],

@@ -32,9 +32,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     params(SearchParams),
     responses(
         (status = 200, description = "Matching products, facet counts and the total", body = SearchResponse),
-        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
-    ),
-    tag = "catalogue"
+    )
 )]
 #[tracing::instrument(skip_all)]
 async fn search(
@@ -53,8 +51,7 @@ async fn search(
         (status = 200, body = ProductDetail),
         (status = 400, description = "The id is not a number", body = ErrorBody),
         (status = 404, description = "No such published product", body = ErrorBody),
-    ),
-    tag = "catalogue"
+    )
 )]
 #[tracing::instrument(skip(state))]
 async fn product(State(state): State<AppState>, Id(id): Id) -> Result<Json<ProductDetail>, ApiError> {
@@ -65,8 +62,7 @@ async fn product(State(state): State<AppState>, Id(id): Id) -> Result<Json<Produ
 #[utoipa::path(
     get,
     path = "/api/v1/institutions",
-    responses((status = 200, body = Vec<InstitutionView>)),
-    tag = "catalogue"
+    responses((status = 200, body = Vec<InstitutionView>))
 )]
 #[tracing::instrument(skip(state))]
 async fn institutions(State(state): State<AppState>) -> Result<Json<Vec<InstitutionView>>, ApiError> {
@@ -81,7 +77,6 @@ async fn institutions(State(state): State<AppState>) -> Result<Json<Vec<Institut
     params(("id" = i64, Path, description = "Product id"), CostParams),
     responses(
         (status = 200, body = CostResponse),
-        (status = 400, description = "A bad parameter, named in `field`", body = ErrorBody),
         (status = 404, description = "No such published product", body = ErrorBody),
     ),
     tag = "matching"

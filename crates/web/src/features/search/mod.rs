@@ -30,6 +30,7 @@ use utoipa::ToSchema;
 #[must_use]
 pub fn feature() -> Feature {
     Feature {
+        tag: "catalogue",
         public_api: api::router(),
         pages: pages::router(),
         templates: &[

@@ -1,6 +1,5 @@
-//! The score components as pages show them: the prospects feature shows the same components with the same
-//! labels (and the same `tenths`). A view of the matching crate's `Components` that belongs in the kit
-//! (`crate::http::views`), written here until the lead moves it.
+//! Match scores as pages show them: the six components of a score with their labels (a firm's products on
+//! 精准匹配, a product's firms on 客户发现, offers on posted needs), and scores in tenths of a point.
 
 use crate::http::page::object;
 use serde_json::{Value, json};
@@ -34,6 +33,12 @@ pub fn tenths(n: u64) -> String {
     format!("{}.{}", n / 10, n % 10)
 }
 
+/// A weighted score (0–100,000) as points out of 100 to one decimal: `74,712` as `74.7`.
+#[must_use]
+pub fn points(score: u32) -> String {
+    tenths(u64::from(score) / 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +48,7 @@ mod tests {
         assert_eq!(tenths(747), "74.7");
         assert_eq!(tenths(0), "0.0");
         assert_eq!(tenths(1000), "100.0");
+        assert_eq!(points(74_712), "74.7");
+        assert_eq!(points(0), "0.0");
     }
 }
