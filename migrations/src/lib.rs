@@ -14,6 +14,7 @@ mod m20261122_000004_create_market_watch;
 mod m20261122_000005_event_facts;
 mod m20261122_000006_uptake_rollup;
 mod m20261122_000007_typed_notifications;
+mod m20261203_000008_unstated_product_facts;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_event_facts::Migration),
             Box::new(m20261122_000006_uptake_rollup::Migration),
             Box::new(m20261122_000007_typed_notifications::Migration),
+            Box::new(m20261203_000008_unstated_product_facts::Migration),
         ]
     }
 }

@@ -175,7 +175,7 @@ test('keyboard only: fill the matching form and see ranked results with their an
 
     // The other sections are there, in order.
     const headings = (await page.locator('#results h2').allTextContents()).map((h) => h.replace(/\s*\d+$/, '').trim());
-    assert.deepEqual(headings.filter((h) => h !== '匹配结果'), ['可申请的产品', '差一点就能申请', '需补充信息', '为什么不匹配']);
+    assert.deepEqual(headings.filter((h) => h !== '匹配结果'), ['可申请的产品', '差一点就能申请', '需补充信息', '需向机构确认', '为什么不匹配']);
     await screenshot(page, 'match-desktop');
   });
 });

@@ -6,10 +6,10 @@
 //! table adds related words at a lower weight; the last token also matches as a prefix, for results as
 //! you type; and an exact product-name match outranks everything.
 
-use crate::schema::{Fields, exact_key, facet_district, facet_family, facet_institution};
+use crate::schema::{Fields, all_of_term, exact_key, facet_district, facet_family, facet_institution};
 use crate::search::{CollateralFilter, SearchRequest};
 use crate::synonyms::expansions;
-use finmart_domain::Labelled;
+use finmart_domain::{Collateral, Labelled};
 use std::ops::Bound;
 use tantivy::Term;
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery};
@@ -164,7 +164,15 @@ pub fn full_query(
         CollateralFilter::Any => {}
         CollateralFilter::NoneRequired => must.extend(any_of([Term::from_field_text(fields.collateral, "none")])),
         CollateralFilter::Accepts(kinds) => {
-            must.extend(any_of(kinds.iter().map(|c| Term::from_field_text(fields.collateral, c.as_str()))));
+            // A product is admitted when any one of the kinds it accepts is offered, or when every kind it
+            // needs together is: the subsets of what is offered name the latter (at most 2^6 terms).
+            let any = kinds.iter().map(|c| Term::from_field_text(fields.collateral, &format!("any:{}", c.as_str())));
+            let subsets = (1_u32..1 << kinds.len().min(Collateral::ALL.len())).map(|bits| {
+                let chosen: Vec<Collateral> =
+                    kinds.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, k)| *k).collect();
+                Term::from_field_text(fields.collateral, &all_of_term(&chosen))
+            });
+            must.extend(any_of(any.chain(subsets)));
         }
     }
     if let Some(amount) = req.amount {

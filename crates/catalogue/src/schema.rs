@@ -1,7 +1,7 @@
 //! The index schema, its tokenizer, and how a product becomes a document.
 
 use crate::synonyms::family_aliases;
-use finmart_domain::{Labelled, Product};
+use finmart_domain::{Collateral, CollateralTerms, Labelled, Product};
 use tantivy::schema::{
     FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions,
@@ -11,7 +11,7 @@ use tantivy::{Index, TantivyDocument};
 
 /// Bumped whenever the schema or the way documents are built changes: an index written by another version
 /// is rebuilt from the database at start.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The name the Chinese analyzer is registered under.
 pub const TOKENIZER: &str = "zh";
@@ -29,12 +29,20 @@ pub struct Fields {
     pub district: Field,
     pub collateral: Field,
     pub policy: Field,
+    /// The amount and term bounds as filters read them: an unstated bound is open (0 or `u64::MAX`), so a
+    /// product whose page leaves a bound out still shows, marked 未说明, for amounts it may serve.
     pub amount_min: Field,
     pub amount_max: Field,
+    /// The stated maximum amount for sorting (0 when unstated, so unstated sorts last by "highest amount").
+    pub amount_sort: Field,
     pub term_min: Field,
     pub term_max: Field,
+    /// The stated lowest rate (`u64::MAX` when unstated: a rate ceiling admits only stated rates, and
+    /// "lowest rate" sorts the unstated last).
     pub rate_min: Field,
+    /// Stated decision days (`u64::MAX` when unstated: sorted last by "fastest").
     pub decision_days: Field,
+    /// 1 when stated fully online; 0 when stated not, or not stated.
     pub online: Field,
     pub valid_from: Field,
     pub valid_until: Field,
@@ -65,6 +73,7 @@ pub fn build_schema() -> (Schema, Fields) {
         policy: b.add_text_field("policy", STRING),
         amount_min: b.add_u64_field("amount_min", num.clone()),
         amount_max: b.add_u64_field("amount_max", num.clone()),
+        amount_sort: b.add_u64_field("amount_sort", num.clone()),
         term_min: b.add_u64_field("term_min", num.clone()),
         term_max: b.add_u64_field("term_max", num.clone()),
         rate_min: b.add_u64_field("rate_min", num.clone()),
@@ -118,6 +127,29 @@ pub fn day_number(day: chrono::NaiveDate) -> i64 {
     day.signed_duration_since(chrono::NaiveDate::default()).num_days()
 }
 
+/// The collateral terms of a product as the filter's terms: `none` when a borrower may pledge nothing;
+/// `any:<kind>` for each kind of which any one is enough; `all:<k1>+<k2>…` (kinds in vocabulary order) for
+/// kinds needed together; nothing when the terms are not stated (a collateral filter never claims them).
+pub fn collateral_terms(terms: &CollateralTerms) -> Vec<String> {
+    let mut out = Vec::new();
+    if terms.unsecured() == Some(true) {
+        out.push("none".to_owned());
+    }
+    match terms {
+        CollateralTerms::NotStated | CollateralTerms::NoneRequired => {}
+        CollateralTerms::AnyOf { kinds, .. } => out.extend(kinds.iter().map(|k| format!("any:{}", k.as_str()))),
+        CollateralTerms::AllOf { kinds } => out.push(all_of_term(kinds)),
+    }
+    out
+}
+
+/// The term of kinds needed together, independent of the order they were written in.
+pub fn all_of_term(kinds: &[Collateral]) -> String {
+    let mut names: Vec<&str> = Collateral::ALL.iter().filter(|k| kinds.contains(k)).map(|k| k.as_str()).collect();
+    names.dedup();
+    format!("all:{}", names.join("+"))
+}
+
 /// The document of a product.
 ///
 /// # Errors
@@ -136,12 +168,12 @@ pub fn document(fields: &Fields, product: &Product) -> Result<TantivyDocument, s
     if let Some(agency) = &product.guarantee_agency {
         words.push(agency.name.clone());
     }
-    if spec.collateral.is_empty() {
+    if spec.collateral.unsecured() == Some(true) {
         words.push("无需抵押 纯信用".to_owned());
     }
-    words.extend(spec.collateral.iter().map(|c| c.label_zh().to_owned()));
+    words.extend(spec.collateral.kinds().iter().map(|c| c.label_zh().to_owned()));
     words.extend(spec.policy_support.iter().map(|p| p.label_zh().to_owned()));
-    words.extend(spec.repayment_methods.iter().map(|m| m.label_zh().to_owned()));
+    words.extend(spec.repayment_methods.iter().flatten().map(|m| m.label_zh().to_owned()));
     // A citywide product names no district, so a district in the query favours the products that
     // name it (BM25 would otherwise spread it over every citywide product).
     if spec.citywide() {
@@ -150,7 +182,7 @@ pub fn document(fields: &Fields, product: &Product) -> Result<TantivyDocument, s
         words.extend(spec.districts.iter().map(|d| d.label_zh().to_owned()));
     }
     words.extend(spec.eligibility.rules().iter().map(finmart_domain::EligibilityRule::describe_zh));
-    if spec.online {
+    if spec.online == Some(true) {
         words.push("线上 在线申请".to_owned());
     }
     doc.add_text(fields.keywords, words.join(" "));
@@ -160,24 +192,22 @@ pub fn document(fields: &Fields, product: &Product) -> Result<TantivyDocument, s
     for d in &spec.districts {
         doc.add_facet(fields.district, facet_district(d.as_str()));
     }
-    if spec.collateral.is_empty() {
-        doc.add_text(fields.collateral, "none");
-    }
-    for c in &spec.collateral {
-        doc.add_text(fields.collateral, c.as_str());
+    for term in collateral_terms(&spec.collateral) {
+        doc.add_text(fields.collateral, term);
     }
     for p in &spec.policy_support {
         doc.add_text(fields.policy, p.as_str());
     }
     let fen = |f: finmart_domain::Fen| f.fen().unsigned_abs();
-    doc.add_u64(fields.amount_min, fen(*spec.amount.min()));
-    doc.add_u64(fields.amount_max, fen(*spec.amount.max()));
-    doc.add_u64(fields.term_min, u64::from(spec.term.min().get()));
-    doc.add_u64(fields.term_max, u64::from(spec.term.max().get()));
-    doc.add_u64(fields.rate_min, u64::from(spec.rate.min().bps()));
-    doc.add_u64(fields.decision_days, u64::from(spec.decision_days));
-    doc.add_u64(fields.online, u64::from(spec.online));
-    doc.add_i64(fields.valid_from, day_number(spec.valid_from));
+    doc.add_u64(fields.amount_min, spec.amount.min().map_or(0, fen));
+    doc.add_u64(fields.amount_max, spec.amount.max().map_or(u64::MAX, fen));
+    doc.add_u64(fields.amount_sort, spec.amount.max().map_or(0, fen));
+    doc.add_u64(fields.term_min, spec.term.min().map_or(0, |m| u64::from(m.get())));
+    doc.add_u64(fields.term_max, spec.term.max().map_or(u64::MAX, |m| u64::from(m.get())));
+    doc.add_u64(fields.rate_min, spec.rate.min().map_or(u64::MAX, |r| u64::from(r.bps())));
+    doc.add_u64(fields.decision_days, spec.decision_days.map_or(u64::MAX, u64::from));
+    doc.add_u64(fields.online, u64::from(spec.online == Some(true)));
+    doc.add_i64(fields.valid_from, spec.valid_from.map_or(i64::MIN, day_number));
     doc.add_i64(fields.valid_until, spec.valid_until.map_or(i64::MAX, day_number));
     doc.add_text(fields.doc, serde_json::to_string(product)?);
     Ok(doc)

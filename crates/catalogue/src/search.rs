@@ -150,7 +150,7 @@ impl Catalogue {
             (SortOrder::Relevance | SortOrder::RateAsc, _) => {
                 self.sorted(&searcher, &main, top, "rate_min", Order::Asc)?
             }
-            (SortOrder::AmountDesc, _) => self.sorted(&searcher, &main, top, "amount_max", Order::Desc)?,
+            (SortOrder::AmountDesc, _) => self.sorted(&searcher, &main, top, "amount_sort", Order::Desc)?,
             (SortOrder::DecisionAsc, _) => self.sorted(&searcher, &main, top, "decision_days", Order::Asc)?,
         };
 

@@ -20,6 +20,8 @@ fn spec(code: &str, name: &str, family: &str, description: &str, extra: &[(&str,
         ("rate_max_pct", "5"),
         ("repayment_methods", "equal_instalment"),
         ("decision_days", "5"),
+        ("collateral", "none"),
+        ("online", "false"),
         ("districts", "all"),
         ("valid_from", "2026-01-01"),
     ];

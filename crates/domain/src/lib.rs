@@ -39,12 +39,13 @@ pub use market::{
 };
 pub use money::Fen;
 pub use product::{
-    GuaranteeTerms, Institution, InstitutionRef, NewInstitution, Product, ProductSpec, RateBasis, validate_code,
+    CollateralTerms, GuaranteeTerms, Institution, InstitutionRef, NewInstitution, Product, ProductSpec, RateBasis,
+    validate_code,
 };
 pub use profile::{
     EnterpriseProfile, FinancingNeed, MAX_TEXT_CHARS, OverdueHistory, ProcurementContract, Receivable, whole_years,
 };
-pub use range::Range;
+pub use range::{Range, StatedRange};
 pub use rate::Bps;
 pub use record::{COLUMNS, ColumnInfo, ImportRow, ProductRecord, RowError, column_info};
 pub use scale::{SCALE_TABLE, ScaleInputs, ScaleRule, Thresholds, classify as classify_scale, industry_needs_assets};

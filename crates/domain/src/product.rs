@@ -4,16 +4,17 @@ use crate::eligibility::EligibilityRules;
 use crate::vocab::{
     Collateral, InstitutionKind, LifecycleState, LprTenor, PolicySupport, ProductFamily, RepaymentMethod,
 };
-use crate::{Bps, District, Fen, Months, Range};
+use crate::{Bps, District, Fen, Months, StatedRange, ValueError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// How the rate is set: fixed, or a loan prime rate plus a spread (which may be negative).
+/// How the rate is set: fixed, or a loan prime rate plus a spread (which may be negative, or 未说明 when a
+/// page says "LPR 加点" without the spread).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RateBasis {
     Fixed,
-    Lpr { tenor: LprTenor, spread_bps: i32 },
+    Lpr { tenor: LprTenor, spread_bps: Option<i32> },
 }
 
 impl RateBasis {
@@ -23,9 +24,10 @@ impl RateBasis {
         use crate::Labelled;
         match self {
             Self::Fixed => "固定利率".to_owned(),
-            Self::Lpr { tenor, spread_bps: 0 } => tenor.label_zh().to_owned(),
-            Self::Lpr { tenor, spread_bps } if spread_bps > 0 => format!("{} + {spread_bps}BP", tenor.label_zh()),
-            Self::Lpr { tenor, spread_bps } => format!("{} - {}BP", tenor.label_zh(), spread_bps.unsigned_abs()),
+            Self::Lpr { tenor, spread_bps: None } => format!("{} 加点（加点幅度未说明）", tenor.label_zh()),
+            Self::Lpr { tenor, spread_bps: Some(0) } => tenor.label_zh().to_owned(),
+            Self::Lpr { tenor, spread_bps: Some(s) } if s > 0 => format!("{} + {s}BP", tenor.label_zh()),
+            Self::Lpr { tenor, spread_bps: Some(s) } => format!("{} - {}BP", tenor.label_zh(), s.unsigned_abs()),
         }
     }
 }
@@ -37,9 +39,145 @@ impl RateBasis {
         use crate::Labelled;
         match self {
             Self::Fixed => "Fixed rate".to_owned(),
-            Self::Lpr { tenor, spread_bps: 0 } => tenor.label_en().to_owned(),
-            Self::Lpr { tenor, spread_bps } if spread_bps > 0 => format!("{} + {spread_bps} bp", tenor.label_en()),
-            Self::Lpr { tenor, spread_bps } => format!("{} - {} bp", tenor.label_en(), spread_bps.unsigned_abs()),
+            Self::Lpr { tenor, spread_bps: None } => format!("{} plus a spread (not stated)", tenor.label_en()),
+            Self::Lpr { tenor, spread_bps: Some(0) } => tenor.label_en().to_owned(),
+            Self::Lpr { tenor, spread_bps: Some(s) } if s > 0 => format!("{} + {s} bp", tenor.label_en()),
+            Self::Lpr { tenor, spread_bps: Some(s) } => format!("{} - {} bp", tenor.label_en(), s.unsigned_abs()),
+        }
+    }
+}
+
+/// What a product asks the borrower to pledge, mortgage or have guaranteed, as its page says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CollateralTerms {
+    /// The page does not say (未说明): never read as 纯信用.
+    NotStated,
+    /// 纯信用: nothing is pledged.
+    NoneRequired,
+    /// Any one of these; `unsecured` when credit alone is one of the choices ("信用、抵押、质押均可").
+    AnyOf { unsecured: bool, kinds: Vec<Collateral> },
+    /// All of these together ("房产抵押 + 保证").
+    AllOf { kinds: Vec<Collateral> },
+}
+
+impl CollateralTerms {
+    /// Reads the terms as an import cell (and the store's column) writes them: `none`/纯信用 (nothing
+    /// pledged); kinds separated by `|` (any one of them, with `none` among them when credit alone is also
+    /// accepted: 信用、抵押均可); kinds joined by `+` (all of them). An empty cell is 未说明 and is not read
+    /// here.
+    ///
+    /// # Errors
+    /// An unknown kind, a repeated one, or `none` among kinds that must all be given.
+    pub fn from_cell(v: &str) -> Result<Self, ValueError> {
+        use crate::Labelled;
+        const UNSECURED: &[&str] = &["none", "无", "信用", "纯信用", "unsecured"];
+        if v.contains('+') {
+            let mut kinds: Vec<Collateral> = Vec::new();
+            for item in v.split('+').map(str::trim).filter(|s| !s.is_empty()) {
+                if UNSECURED.contains(&item) {
+                    return Err(ValueError::Invalid("“+”连接的是须同时提供的担保方式，不能含“无/信用”".to_owned()));
+                }
+                let kind = Collateral::parse(item)?;
+                if kinds.contains(&kind) {
+                    return Err(ValueError::Invalid(format!("“{item}”重复出现")));
+                }
+                kinds.push(kind);
+            }
+            return match kinds.len() {
+                0 => Err(ValueError::Empty),
+                1 => Ok(Self::AnyOf { unsecured: false, kinds }),
+                _ => Ok(Self::AllOf { kinds }),
+            };
+        }
+        let items: Vec<&str> = v.split(['|', '、', ',', '，']).map(str::trim).filter(|s| !s.is_empty()).collect();
+        let unsecured = items.iter().any(|i| UNSECURED.contains(i));
+        let mut kinds: Vec<Collateral> = Vec::new();
+        for item in items.into_iter().filter(|i| !UNSECURED.contains(i)) {
+            let kind = Collateral::parse(item)?;
+            if kinds.contains(&kind) {
+                return Err(ValueError::Invalid(format!("“{item}”重复出现")));
+            }
+            kinds.push(kind);
+        }
+        Ok(if kinds.is_empty() { Self::NoneRequired } else { Self::AnyOf { unsecured, kinds } })
+    }
+
+    /// The cell [`Self::from_cell`] reads back as these terms (empty for 未说明).
+    #[must_use]
+    pub fn to_cell(&self) -> String {
+        use crate::Labelled;
+        let names = |kinds: &[Collateral], sep: &str| kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(sep);
+        match self {
+            Self::NotStated => String::new(),
+            Self::NoneRequired => "none".to_owned(),
+            Self::AnyOf { unsecured: true, kinds } => format!("none|{}", names(kinds, "|")),
+            Self::AnyOf { unsecured: false, kinds } => names(kinds, "|"),
+            Self::AllOf { kinds } => names(kinds, "+"),
+        }
+    }
+
+    /// Whether a borrower offering `offered` meets the terms: `None` when the terms are not stated.
+    #[must_use]
+    pub fn met_by(&self, offered: &[Collateral]) -> Option<bool> {
+        match self {
+            Self::NotStated => None,
+            Self::NoneRequired | Self::AnyOf { unsecured: true, .. } => Some(true),
+            Self::AnyOf { unsecured: false, kinds } => Some(kinds.iter().any(|k| offered.contains(k))),
+            Self::AllOf { kinds } => Some(kinds.iter().all(|k| offered.contains(k))),
+        }
+    }
+
+    /// Whether a borrower may offer nothing at all.
+    #[must_use]
+    pub fn unsecured(&self) -> Option<bool> {
+        match self {
+            Self::NotStated => None,
+            Self::NoneRequired | Self::AnyOf { unsecured: true, .. } => Some(true),
+            Self::AnyOf { .. } | Self::AllOf { .. } => Some(false),
+        }
+    }
+
+    /// The kinds the terms name (empty for 纯信用 and 未说明).
+    #[must_use]
+    pub fn kinds(&self) -> &[Collateral] {
+        match self {
+            Self::NotStated | Self::NoneRequired => &[],
+            Self::AnyOf { kinds, .. } | Self::AllOf { kinds } => kinds,
+        }
+    }
+
+    /// `纯信用`, `房产抵押或设备抵押`, `信用或房产抵押`, `房产抵押和第三方保证担保`, `未说明`.
+    #[must_use]
+    pub fn describe_zh(&self) -> String {
+        use crate::Labelled;
+        let names = |kinds: &[Collateral]| kinds.iter().map(|k| k.label_zh()).collect::<Vec<_>>();
+        match self {
+            Self::NotStated => "未说明".to_owned(),
+            Self::NoneRequired => "纯信用".to_owned(),
+            Self::AnyOf { unsecured, kinds } => {
+                let mut all = if *unsecured { vec!["信用"] } else { Vec::new() };
+                all.extend(names(kinds));
+                if all.len() > 1 { format!("{}（任选其一）", all.join("、")) } else { all.concat() }
+            }
+            Self::AllOf { kinds } => names(kinds).join(" + "),
+        }
+    }
+
+    /// `No collateral`, `Real estate or equipment`, … `Not stated`.
+    #[must_use]
+    pub fn describe_en(&self) -> String {
+        use crate::Labelled;
+        let names = |kinds: &[Collateral]| kinds.iter().map(|k| k.label_en()).collect::<Vec<_>>();
+        match self {
+            Self::NotStated => "Not stated".to_owned(),
+            Self::NoneRequired => "No collateral".to_owned(),
+            Self::AnyOf { unsecured, kinds } => {
+                let mut all = if *unsecured { vec!["Unsecured"] } else { Vec::new() };
+                all.extend(names(kinds));
+                all.join(" or ")
+            }
+            Self::AllOf { kinds } => names(kinds).join(" and "),
         }
     }
 }
@@ -60,24 +198,29 @@ pub struct ProductSpec {
     pub name: String,
     pub family: ProductFamily,
     pub description: String,
-    pub amount: Range<Fen>,
-    pub term: Range<Months>,
+    /// What a page leaves out is 未说明 (`None`, or an unstated bound): never a default that means something
+    /// else. Most pages give a maximum amount and no minimum, many give no rate.
+    pub amount: StatedRange<Fen>,
+    pub term: StatedRange<Months>,
     /// The annual rate range actually offered.
-    pub rate: Range<Bps>,
-    pub rate_basis: RateBasis,
-    pub repayment_methods: Vec<RepaymentMethod>,
-    /// Collateral required; empty means none (纯信用).
-    pub collateral: Vec<Collateral>,
+    pub rate: StatedRange<Bps>,
+    /// How the rate is set (未说明 when the page does not say).
+    pub rate_basis: Option<RateBasis>,
+    /// The repayment methods offered (never empty when stated).
+    pub repayment_methods: Option<Vec<RepaymentMethod>>,
+    pub collateral: CollateralTerms,
     pub guarantee: Option<GuaranteeTerms>,
     pub eligibility: EligibilityRules,
     pub policy_support: Vec<PolicySupport>,
     /// Working days from a complete application to a decision.
-    pub decision_days: u16,
+    pub decision_days: Option<u16>,
     /// Applied for and decided fully online.
-    pub online: bool,
+    pub online: Option<bool>,
     /// Districts served; all sixteen when the product serves the whole city.
     pub districts: Vec<District>,
-    pub valid_from: NaiveDate,
+    /// The first day the product is offered (未说明: from its publication).
+    pub valid_from: Option<NaiveDate>,
+    /// The last day it is offered (`None`: no end stated).
     pub valid_until: Option<NaiveDate>,
 }
 
@@ -98,7 +241,7 @@ impl ProductSpec {
     /// Whether the validity window includes `day`.
     #[must_use]
     pub fn valid_on(&self, day: NaiveDate) -> bool {
-        self.valid_from <= day && self.valid_until.is_none_or(|until| day <= until)
+        self.valid_from.is_none_or(|from| from <= day) && self.valid_until.is_none_or(|until| day <= until)
     }
 }
 

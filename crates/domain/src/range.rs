@@ -56,10 +56,108 @@ impl<T: Ord + Copy + std::fmt::Debug> Range<T> {
     }
 }
 
+/// A range as a product's page states it: either bound may be 未说明 (`None`), and a stated minimum is never
+/// above a stated maximum. "最高 1000 万元" is a range with a stated maximum and an unstated minimum; it is
+/// never read as a minimum of zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(
+    try_from = "RawStated<T>",
+    bound(deserialize = "T: Ord + Copy + std::fmt::Debug + Deserialize<'de>", serialize = "T: Serialize")
+)]
+pub struct StatedRange<T> {
+    min: Option<T>,
+    max: Option<T>,
+}
+
+#[derive(Deserialize)]
+struct RawStated<T> {
+    #[serde(default = "Option::default")]
+    min: Option<T>,
+    #[serde(default = "Option::default")]
+    max: Option<T>,
+}
+
+impl<T: Ord + Copy + std::fmt::Debug> TryFrom<RawStated<T>> for StatedRange<T> {
+    type Error = ValueError;
+    fn try_from(raw: RawStated<T>) -> Result<Self, Self::Error> {
+        Self::new(raw.min, raw.max)
+    }
+}
+
+impl<T: Ord + Copy + std::fmt::Debug> StatedRange<T> {
+    /// Nothing stated.
+    pub const UNSTATED: Self = Self { min: None, max: None };
+
+    /// # Errors
+    /// [`ValueError::InvertedRange`] when both bounds are stated and `min > max`.
+    pub fn new(min: Option<T>, max: Option<T>) -> Result<Self, ValueError> {
+        match (min, max) {
+            (Some(lo), Some(hi)) if lo > hi => {
+                Err(ValueError::InvertedRange { min: format!("{lo:?}"), max: format!("{hi:?}") })
+            }
+            _ => Ok(Self { min, max }),
+        }
+    }
+
+    /// Both bounds stated.
+    pub fn stated(range: Range<T>) -> Self {
+        Self { min: Some(*range.min()), max: Some(*range.max()) }
+    }
+
+    pub const fn min(&self) -> Option<T> {
+        self.min
+    }
+
+    pub const fn max(&self) -> Option<T> {
+        self.max
+    }
+
+    /// The range, when both bounds are stated.
+    pub fn range(&self) -> Option<Range<T>> {
+        Some(Range { min: self.min?, max: self.max? })
+    }
+
+    /// Whether neither bound is stated.
+    pub const fn is_unstated(&self) -> bool {
+        self.min.is_none() && self.max.is_none()
+    }
+
+    /// Whether `value` lies within the range: `Some(false)` outside a stated bound, `None` when it is within
+    /// the stated bounds but an unstated one leaves it open (the institution must confirm), `Some(true)`
+    /// within both stated bounds.
+    pub fn admits(&self, value: T) -> Option<bool> {
+        if self.min.is_some_and(|lo| value < lo) || self.max.is_some_and(|hi| value > hi) {
+            return Some(false);
+        }
+        (self.min.is_some() && self.max.is_some()).then_some(true)
+    }
+}
+
+impl<T: Ord + Copy + std::fmt::Debug> From<Range<T>> for StatedRange<T> {
+    fn from(range: Range<T>) -> Self {
+        Self::stated(range)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn stated_ranges_decide_only_on_what_is_stated() {
+        let up_to_10 = StatedRange::new(None, Some(10)).unwrap();
+        assert_eq!(up_to_10.admits(11), Some(false));
+        assert_eq!(up_to_10.admits(5), None, "no minimum was stated: the institution must confirm");
+        let both = StatedRange::new(Some(2), Some(10)).unwrap();
+        assert_eq!((both.admits(1), both.admits(2), both.admits(10)), (Some(false), Some(true), Some(true)));
+        assert_eq!(StatedRange::<i32>::UNSTATED.admits(5), None);
+        assert!(StatedRange::new(Some(3), Some(2)).is_err());
+        let json = serde_json::to_string(&up_to_10).unwrap();
+        assert_eq!(json, r#"{"min":null,"max":10}"#);
+        assert_eq!(serde_json::from_str::<StatedRange<i32>>(r#"{"max":10}"#).unwrap(), up_to_10);
+        assert!(serde_json::from_str::<StatedRange<i32>>(r#"{"min":11,"max":10}"#).is_err());
+    }
 
     proptest! {
         #[test]

@@ -5,11 +5,11 @@
 //! `docs/import-format.md` and `docs/product-import.schema.json`.
 
 use crate::eligibility::EligibilityRules;
-use crate::product::{GuaranteeTerms, ProductSpec, RateBasis, validate_code};
+use crate::product::{CollateralTerms, GuaranteeTerms, ProductSpec, RateBasis, validate_code};
 use crate::vocab::{
     Collateral, InstitutionKind, LifecycleState, LprTenor, PolicySupport, ProductFamily, RepaymentMethod,
 };
-use crate::{Bps, District, Fen, FieldErrors, Labelled, Months, Range, ValueError};
+use crate::{Bps, District, Fen, FieldErrors, Labelled, Months, StatedRange, ValueError};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -162,46 +162,67 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "amount_min_yuan",
             "额度下限（元）",
             "Minimum amount (yuan)",
-            true,
-            "金额（元），大于 0，最多两位小数；可写“万”：300万",
+            false,
+            "金额（元），大于 0，最多两位小数；可写“万”：300万；页面未写明则留空（未说明）",
             "100000",
         ),
         column(
             "amount_max_yuan",
             "额度上限（元）",
             "Maximum amount (yuan)",
-            true,
-            "金额（元），不小于额度下限",
+            false,
+            "金额（元），不小于额度下限；未写明则留空",
             "300万",
         ),
         column(
             "term_min_months",
             "期限下限（月）",
             "Minimum term (months)",
-            true,
-            "整数月数 1–360，或 6个月、3年",
+            false,
+            "整数月数 1–360，或 6个月、3年；未写明则留空",
             "6",
         ),
-        column("term_max_months", "期限上限（月）", "Maximum term (months)", true, "期限，不小于期限下限", "36"),
+        column(
+            "term_max_months",
+            "期限上限（月）",
+            "Maximum term (months)",
+            false,
+            "期限，不小于期限下限；未写明则留空",
+            "36",
+        ),
         column(
             "rate_min_pct",
             "年利率下限（%）",
             "Minimum annual rate (%)",
-            true,
-            "百分数：3.45 表示 3.45%，0–100，最多两位小数",
+            false,
+            "百分数：3.45 表示 3.45%，0–100，最多两位小数；“最低 3.2%”只填下限；未写明则留空",
             "3.45",
         ),
-        column("rate_max_pct", "年利率上限（%）", "Maximum annual rate (%)", true, "百分数，不小于年利率下限", "4.8"),
+        column(
+            "rate_max_pct",
+            "年利率上限（%）",
+            "Maximum annual rate (%)",
+            false,
+            "百分数，不小于年利率下限；未写明则留空",
+            "4.8",
+        ),
         ColumnInfo {
             allowed: with::<LprTenor>(("fixed", "固定利率")),
-            ..column("rate_basis", "定价方式", "Rate basis", false, "留空即固定利率", "lpr_1y")
+            ..column(
+                "rate_basis",
+                "定价方式",
+                "Rate basis",
+                false,
+                "固定利率或 LPR 期限；未写明则留空（未说明）",
+                "lpr_1y",
+            )
         },
         column(
             "lpr_spread_bps",
             "LPR 加点（基点）",
             "LPR spread (basis points)",
             false,
-            "LPR 定价时必填，固定利率时留空；整数基点，−2000 至 2000（1 基点 = 0.01%）",
+            "LPR 定价时填写，页面只写“LPR 加点”而未写幅度时留空；固定利率时不填；整数基点，−2000 至 2000（1 基点 = 0.01%）",
             "40",
         ),
         ColumnInfo {
@@ -211,8 +232,8 @@ pub fn column_info() -> Vec<ColumnInfo> {
                 "repayment_methods",
                 "还款方式",
                 "Repayment methods",
-                true,
-                "列表，至少一种，不可重复，用 | 分隔",
+                false,
+                "列表，不可重复，用 | 分隔；未写明则留空",
                 "equal_instalment|interest_only",
             )
         },
@@ -224,7 +245,7 @@ pub fn column_info() -> Vec<ColumnInfo> {
                 "抵质押及担保方式",
                 "Collateral",
                 false,
-                "列表，不可重复，用 | 分隔；留空或 none/无 表示纯信用",
+                "none/纯信用：无需抵质押；用 | 分隔：任选其一（含 none 即“信用、抵押均可”）；用 + 连接：须同时提供；未写明则留空（未说明，不等于纯信用）",
                 "real_estate|equipment",
             )
         },
@@ -264,10 +285,24 @@ pub fn column_info() -> Vec<ColumnInfo> {
                 "risk_compensation|interest_subsidy",
             )
         },
-        column("decision_days", "审批时效（工作日）", "Decision time (working days)", true, "整数 0–365", "3"),
+        column(
+            "decision_days",
+            "审批时效（工作日）",
+            "Decision time (working days)",
+            false,
+            "整数 0–365；未写明则留空",
+            "3",
+        ),
         ColumnInfo {
             allowed: vec![("true", "是"), ("false", "否")],
-            ..column("online", "全流程线上办理", "Fully online", false, "是/否（true/false）；留空为否", "true")
+            ..column(
+                "online",
+                "全流程线上办理",
+                "Fully online",
+                false,
+                "是/否（true/false）；未写明则留空（未说明）",
+                "true",
+            )
         },
         ColumnInfo {
             allowed: with::<District>(("all", "全市")),
@@ -281,7 +316,14 @@ pub fn column_info() -> Vec<ColumnInfo> {
                 "binhai|xiqing",
             )
         },
-        column("valid_from", "有效期起", "Valid from", true, "日期 YYYY-MM-DD", "2026-01-01"),
+        column(
+            "valid_from",
+            "有效期起",
+            "Valid from",
+            false,
+            "日期 YYYY-MM-DD；未写明则留空（自发布起）",
+            "2026-01-01",
+        ),
         column(
             "valid_until",
             "有效期止（含当日）",
@@ -326,7 +368,8 @@ impl ProductRecord {
     }
 
     /// Builds a record from a JSON object: numbers and booleans become their text, arrays are joined with
-    /// `|`, and an `eligibility` object becomes its one-line form.
+    /// `|` (an empty `collateral` or `policy_support` list is `none`), and an `eligibility` object becomes its
+    /// one-line form. `null` is a column not given (未说明).
     ///
     /// # Errors
     /// A value that is neither a string, number, boolean, array, object (for `eligibility`) nor null.
@@ -340,6 +383,11 @@ impl ProductRecord {
                 Value::String(s) => s.clone(),
                 Value::Number(n) => n.to_string(),
                 Value::Bool(b) => b.to_string(),
+                // An empty list of collateral or policy support says "none" (a statement); JSON's way of not
+                // saying is null or leaving the key out.
+                Value::Array(items) if items.is_empty() && matches!(key.as_str(), "collateral" | "policy_support") => {
+                    "none".to_owned()
+                }
                 Value::Array(items) => items
                     .iter()
                     .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
@@ -376,13 +424,23 @@ impl ProductRecord {
         value
     }
 
-    fn parse_required<T>(
+    /// The column's text, with 未说明 written out read as not given.
+    fn stated(&self, column: &str) -> Option<&str> {
+        self.get(column).filter(|v| !UNSTATED.contains(v))
+    }
+
+    /// An optional column: `Some(None)` when not given (未说明), `None` when it does not parse (the error is
+    /// pushed).
+    fn optional<T>(
         &self,
         e: &mut FieldErrors,
         column: &str,
         parse: impl Fn(&str) -> Result<T, ValueError>,
-    ) -> Option<T> {
-        self.required(e, column).and_then(|v| e.check(column, parse(v)))
+    ) -> Option<Option<T>> {
+        match self.stated(column) {
+            None => Some(None),
+            Some(v) => e.check(column, parse(v)).map(Some),
+        }
     }
 
     /// Validates the row, reporting every bad or missing field.
@@ -418,47 +476,48 @@ impl ProductRecord {
         let description =
             self.required(&mut e, "description").and_then(|v| e.check("description", bounded_text(v, 2000)));
 
-        let amount_min = self.parse_required(&mut e, "amount_min_yuan", Fen::parse_yuan);
-        let amount_max = self.parse_required(&mut e, "amount_max_yuan", Fen::parse_yuan);
-        let amount = pair_range(
-            &mut e,
-            "amount_max_yuan",
-            amount_min,
-            amount_max,
-            |f| f > Fen::ZERO,
-            "amount_min_yuan",
-            Fen::display_zh,
-        );
-        let term_min = self.parse_required(&mut e, "term_min_months", Months::parse);
-        let term_max = self.parse_required(&mut e, "term_max_months", Months::parse);
-        let term = pair_range(&mut e, "term_max_months", term_min, term_max, |_| true, "", |m| m.get().to_string());
-        let rate_min = self.parse_required(&mut e, "rate_min_pct", Bps::parse_percent);
-        let rate_max = self.parse_required(&mut e, "rate_max_pct", Bps::parse_percent);
-        let rate = pair_range(&mut e, "rate_max_pct", rate_min, rate_max, |_| true, "", Bps::percent_text);
+        let amount_min = self.optional(&mut e, "amount_min_yuan", |v| {
+            let amount = Fen::parse_yuan(v)?;
+            if amount > Fen::ZERO { Ok(amount) } else { Err(ValueError::Invalid("必须大于 0".to_owned())) }
+        });
+        let amount_max = self.optional(&mut e, "amount_max_yuan", Fen::parse_yuan);
+        let amount = stated_pair(&mut e, "amount_max_yuan", amount_min, amount_max, Fen::display_zh);
+        let term_min = self.optional(&mut e, "term_min_months", Months::parse);
+        let term_max = self.optional(&mut e, "term_max_months", Months::parse);
+        let term = stated_pair(&mut e, "term_max_months", term_min, term_max, |m| m.get().to_string());
+        let rate_min = self.optional(&mut e, "rate_min_pct", Bps::parse_percent);
+        let rate_max = self.optional(&mut e, "rate_max_pct", Bps::parse_percent);
+        let rate = stated_pair(&mut e, "rate_max_pct", rate_min, rate_max, Bps::percent_text);
 
-        let rate_basis = match self.get("rate_basis").unwrap_or("fixed") {
-            "fixed" | "固定利率" => {
-                if self.get("lpr_spread_bps").is_some() {
+        let spread = self.optional(&mut e, "lpr_spread_bps", |v| {
+            let s: i32 = v.parse().map_err(|_| ValueError::NotANumber(v.to_owned()))?;
+            if s.abs() > 2000 { Err(ValueError::TooLarge { max: "±2000".to_owned() }) } else { Ok(s) }
+        });
+        let rate_basis = match self.stated("rate_basis") {
+            None => {
+                if spread.flatten().is_some() {
+                    e.push(
+                        "rate_basis",
+                        ValueError::Invalid("填写 LPR 加点时须写明 LPR 期限（lpr_1y 或 lpr_5y）".to_owned()),
+                    );
+                }
+                Some(None)
+            }
+            Some("fixed" | "固定利率") => {
+                if spread.flatten().is_some() {
                     e.push("lpr_spread_bps", ValueError::Invalid("固定利率产品不应填写 LPR 加点".to_owned()));
                 }
-                Some(RateBasis::Fixed)
+                Some(Some(RateBasis::Fixed))
             }
-            other => e.check("rate_basis", LprTenor::parse(other)).and_then(|tenor| {
-                let spread = self.required(&mut e, "lpr_spread_bps")?;
-                let spread = e.check(
-                    "lpr_spread_bps",
-                    spread.parse::<i32>().map_err(|_| ValueError::NotANumber(spread.to_owned())).and_then(|s| {
-                        if s.abs() > 2000 { Err(ValueError::TooLarge { max: "±2000".to_owned() }) } else { Ok(s) }
-                    }),
-                )?;
-                Some(RateBasis::Lpr { tenor, spread_bps: spread })
-            }),
+            Some(other) => e
+                .check("rate_basis", LprTenor::parse(other))
+                .and_then(|tenor| Some(Some(RateBasis::Lpr { tenor, spread_bps: spread? }))),
         };
 
-        let repayment_methods = self.parse_required(&mut e, "repayment_methods", |v| list::<RepaymentMethod>(v, false));
-        let collateral = match self.get("collateral") {
-            None | Some("none" | "无") => Some(Vec::new()),
-            Some(v) => e.check("collateral", list::<Collateral>(v, false)),
+        let repayment_methods = self.optional(&mut e, "repayment_methods", |v| list::<RepaymentMethod>(v, false));
+        let collateral = match self.stated("collateral") {
+            None => Some(CollateralTerms::NotStated),
+            Some(v) => e.check("collateral", CollateralTerms::from_cell(v)),
         };
         let guarantee = match (self.get("guarantee_agency_code"), self.get("guarantee_fee_pct")) {
             (None, None) => Some(None),
@@ -488,14 +547,11 @@ impl ProductRecord {
             None | Some("none" | "无") => Some(Vec::new()),
             Some(v) => e.check("policy_support", list::<PolicySupport>(v, false)),
         };
-        let decision_days = self.parse_required(&mut e, "decision_days", |v| {
+        let decision_days = self.optional(&mut e, "decision_days", |v| {
             let days: u16 = v.parse().map_err(|_| ValueError::NotANumber(v.to_owned()))?;
             if days > 365 { Err(ValueError::TooLarge { max: "365".to_owned() }) } else { Ok(days) }
         });
-        let online = match self.get("online") {
-            None => Some(false),
-            Some(v) => e.check("online", parse_bool(v)),
-        };
+        let online = self.optional(&mut e, "online", parse_bool);
         let districts = match self.get("districts") {
             None => {
                 e.push("districts", ValueError::Empty);
@@ -504,9 +560,9 @@ impl ProductRecord {
             Some("all" | "全市") => Some(District::ALL.to_vec()),
             Some(v) => e.check("districts", list::<District>(v, true)),
         };
-        let valid_from = self.parse_required(&mut e, "valid_from", parse_date);
-        let valid_until = self.get("valid_until").and_then(|v| e.check("valid_until", parse_date(v)));
-        if let (Some(from), Some(until)) = (valid_from, valid_until)
+        let valid_from = self.optional(&mut e, "valid_from", parse_date);
+        let valid_until = self.optional(&mut e, "valid_until", parse_date);
+        if let (Some(Some(from)), Some(Some(until))) = (valid_from, valid_until)
             && until < from
         {
             e.push("valid_until", ValueError::Invalid(format!("截止日期早于起始日期 {from}")));
@@ -539,7 +595,7 @@ impl ProductRecord {
                 online: online?,
                 districts: districts?,
                 valid_from: valid_from?,
-                valid_until,
+                valid_until: valid_until?,
             };
             spec.normalize();
             Some(spec)
@@ -574,37 +630,38 @@ impl From<(&str, &ProductSpec)> for ProductRecord {
             ("name", s.name.clone()),
             ("family", s.family.as_str().to_owned()),
             ("description", s.description.clone()),
-            ("amount_min_yuan", yuan(*s.amount.min())),
-            ("amount_max_yuan", yuan(*s.amount.max())),
-            ("term_min_months", s.term.min().get().to_string()),
-            ("term_max_months", s.term.max().get().to_string()),
-            ("rate_min_pct", pct(*s.rate.min())),
-            ("rate_max_pct", pct(*s.rate.max())),
-            ("repayment_methods", join(s.repayment_methods.iter().map(|m| m.as_str()).collect())),
-            ("collateral", join(s.collateral.iter().map(|c| c.as_str()).collect())),
             ("eligibility", s.eligibility.to_line()),
             ("policy_support", join(s.policy_support.iter().map(|p| p.as_str()).collect())),
-            ("decision_days", s.decision_days.to_string()),
-            ("online", s.online.to_string()),
             (
                 "districts",
                 if s.citywide() { "all".to_owned() } else { join(s.districts.iter().map(|d| d.as_str()).collect()) },
             ),
-            ("valid_from", s.valid_from.to_string()),
+            ("collateral", s.collateral.to_cell()),
         ];
+        // What the product leaves 未说明 is left out: an empty cell reads back as 未说明.
+        let mut stated = |column, value: Option<String>| pairs.extend(value.map(|v| (column, v)));
+        stated("amount_min_yuan", s.amount.min().map(yuan));
+        stated("amount_max_yuan", s.amount.max().map(yuan));
+        stated("term_min_months", s.term.min().map(|m| m.get().to_string()));
+        stated("term_max_months", s.term.max().map(|m| m.get().to_string()));
+        stated("rate_min_pct", s.rate.min().map(pct));
+        stated("rate_max_pct", s.rate.max().map(pct));
+        stated("repayment_methods", s.repayment_methods.as_ref().map(|m| join(m.iter().map(|m| m.as_str()).collect())));
+        stated("decision_days", s.decision_days.map(|d| d.to_string()));
+        stated("online", s.online.map(|o| o.to_string()));
+        stated("valid_from", s.valid_from.map(|d| d.to_string()));
+        stated("valid_until", s.valid_until.map(|d| d.to_string()));
         match s.rate_basis {
-            RateBasis::Fixed => pairs.push(("rate_basis", "fixed".to_owned())),
-            RateBasis::Lpr { tenor, spread_bps } => {
-                pairs.push(("rate_basis", tenor.as_str().to_owned()));
-                pairs.push(("lpr_spread_bps", spread_bps.to_string()));
+            None => {}
+            Some(RateBasis::Fixed) => stated("rate_basis", Some("fixed".to_owned())),
+            Some(RateBasis::Lpr { tenor, spread_bps }) => {
+                stated("rate_basis", Some(tenor.as_str().to_owned()));
+                stated("lpr_spread_bps", spread_bps.map(|s| s.to_string()));
             }
         }
         if let Some(g) = &s.guarantee {
             pairs.push(("guarantee_agency_code", g.agency_code.clone()));
             pairs.push(("guarantee_fee_pct", pct(g.fee_rate)));
-        }
-        if let Some(until) = s.valid_until {
-            pairs.push(("valid_until", until.to_string()));
         }
         Self::from_pairs(pairs)
     }
@@ -628,26 +685,26 @@ fn bounded_text(v: &str, max_chars: usize) -> Result<String, ValueError> {
     if n > max_chars { Err(ValueError::TooLarge { max: format!("{max_chars} 个字符") }) } else { Ok(v.to_owned()) }
 }
 
-/// Checks a min/max pair read from two columns; `show` writes a bound in the column's own unit.
-fn pair_range<T: Ord + Copy + std::fmt::Debug>(
+/// How a cell may say that the page does not state a value (an empty cell says it too).
+const UNSTATED: &[&str] = &["未说明", "not stated", "unknown"];
+
+/// Checks a min/max pair read from two optional columns (either may be 未说明); `show` writes a bound in
+/// the column's own unit.
+fn stated_pair<T: Ord + Copy + std::fmt::Debug>(
     e: &mut FieldErrors,
     field: &str,
-    min: Option<T>,
-    max: Option<T>,
-    min_ok: impl Fn(T) -> bool,
-    min_field: &str,
+    min: Option<Option<T>>,
+    max: Option<Option<T>>,
     show: impl Fn(T) -> String,
-) -> Option<Range<T>> {
+) -> Option<StatedRange<T>> {
     let (min, max) = (min?, max?);
-    if !min_ok(min) {
-        e.push(min_field, ValueError::Invalid("必须大于 0".to_owned()));
+    if let (Some(lo), Some(hi)) = (min, max)
+        && lo > hi
+    {
+        e.push(field, ValueError::InvertedRange { min: show(lo), max: show(hi) });
         return None;
     }
-    if min > max {
-        e.push(field, ValueError::InvertedRange { min: show(min), max: show(max) });
-        return None;
-    }
-    Range::new(min, max).ok()
+    StatedRange::new(min, max).ok()
 }
 
 /// A `|`-separated list (also `、` or `,`), without duplicates.
@@ -708,9 +765,9 @@ mod tests {
     #[test]
     fn a_good_row_validates() {
         let row = ProductRecord::from_pairs(good()).validate().unwrap();
-        assert_eq!(row.spec.amount.max(), &Fen::wan(300));
-        assert_eq!(row.spec.rate_basis, RateBasis::Lpr { tenor: LprTenor::OneYear, spread_bps: 40 });
-        assert!(row.spec.collateral.is_empty());
+        assert_eq!(row.spec.amount.max(), Some(Fen::wan(300)));
+        assert_eq!(row.spec.rate_basis, Some(RateBasis::Lpr { tenor: LprTenor::OneYear, spread_bps: Some(40) }));
+        assert_eq!(row.spec.collateral, CollateralTerms::NotStated, "an empty cell is 未说明, not 纯信用");
         assert_eq!(row.state, LifecycleState::Published);
         // An exported row reads back as the same product.
         let again = ProductRecord::from(("jinhai-bank", &row.spec)).validate().unwrap();
@@ -803,6 +860,55 @@ mod tests {
         let record = ProductRecord::from_json(json.as_object().unwrap()).unwrap();
         let row = record.validate().unwrap();
         assert_eq!(row.spec.districts.len(), 16);
-        assert_eq!(row.spec.collateral, vec![Collateral::IntellectualProperty]);
+        assert_eq!(
+            row.spec.collateral,
+            CollateralTerms::AnyOf { unsecured: false, kinds: vec![Collateral::IntellectualProperty] }
+        );
+    }
+
+    /// A page that gives only a maximum amount, says "LPR 加点" without the spread and nothing else: every
+    /// fact it leaves out is 未说明, and reads back as itself.
+    #[test]
+    fn what_a_page_leaves_out_is_unstated() {
+        let row = ProductRecord::from_pairs([
+            ("institution_code", "jinhai-bank"),
+            ("code", "REAL-01"),
+            ("name", "科技贷"),
+            ("family", "credit"),
+            ("description", "单户最高 1000 万元，LPR 加点"),
+            ("amount_max_yuan", "1000万"),
+            ("rate_basis", "lpr_1y"),
+            ("online", "未说明"),
+            ("districts", "all"),
+        ])
+        .validate()
+        .unwrap();
+        let s = &row.spec;
+        assert_eq!((s.amount.min(), s.amount.max()), (None, Some(Fen::wan(1000))));
+        assert!(s.term.is_unstated() && s.rate.is_unstated());
+        assert_eq!(s.rate_basis, Some(RateBasis::Lpr { tenor: LprTenor::OneYear, spread_bps: None }));
+        assert_eq!((s.repayment_methods.as_ref(), s.decision_days, s.online), (None, None, None));
+        assert_eq!((s.collateral.clone(), s.valid_from), (CollateralTerms::NotStated, None));
+        let again = ProductRecord::from(("jinhai-bank", s)).validate().unwrap();
+        assert_eq!(&again.spec, s);
+    }
+
+    #[test]
+    fn collateral_says_none_any_or_all() {
+        let terms = |v: &str| CollateralTerms::from_cell(v);
+        assert_eq!(terms("none"), Ok(CollateralTerms::NoneRequired));
+        assert_eq!(terms("纯信用"), Ok(CollateralTerms::NoneRequired));
+        let any =
+            CollateralTerms::AnyOf { unsecured: true, kinds: vec![Collateral::RealEstate, Collateral::Receivables] };
+        assert_eq!(terms("信用、房产抵押、应收账款质押"), Ok(any.clone()));
+        assert_eq!(CollateralTerms::from_cell(&any.to_cell()), Ok(any));
+        let all = CollateralTerms::AllOf { kinds: vec![Collateral::RealEstate, Collateral::Guarantee] };
+        assert_eq!(terms("房产抵押 + 第三方保证担保"), Ok(all.clone()));
+        assert_eq!(CollateralTerms::from_cell(&all.to_cell()), Ok(all.clone()));
+        assert!(terms("none+real_estate").is_err());
+        assert!(terms("gold").is_err());
+        assert_eq!(all.met_by(&[Collateral::RealEstate]), Some(false));
+        assert_eq!(all.met_by(&[Collateral::Guarantee, Collateral::RealEstate]), Some(true));
+        assert_eq!(CollateralTerms::NotStated.met_by(&[]), None);
     }
 }

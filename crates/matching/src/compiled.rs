@@ -1,36 +1,116 @@
 //! A product's checks compiled to flat fields, so that matching one firm against every published product
 //! (or one product against every stored firm) is a loop of integer comparisons with no allocation.
 //!
-//! This is the one place that decides pass, fail or missing; the explanations in [`crate::explain`] only
-//! put the decision into words.
+//! This is the one place that decides pass, fail, *missing* (the firm has not given a figure the check
+//! needs: 需补充) or *unconfirmed* (the product does not state the fact the check needs: 需向机构确认); the
+//! explanations in [`crate::explain`] only put the decision into words.
+//!
+//! What a product's page leaves out stays unstated here too (`None`, an unstated bound,
+//! [`CollateralMask::NotStated`]): a check that needs it comes out *unconfirmed*, never a pass or a fail on a
+//! made-up default. A stated bound still decides on its own: an amount above a stated maximum fails even
+//! when the minimum is not stated. Two facts decide nothing when unstated: an unstated start of validity is
+//! "from publication" (the product is valid), and unstated repayment methods are neutral in the fit
+//! component ([`crate::rank`]), since a repayment preference is a wish, not a check.
 
 use crate::checks::{CheckKind, Checks};
 use crate::facts::{FirmFacts, NeedFacts, bit, calendar_days, grade_rank, mask};
 use crate::rank::log_span;
 use chrono::NaiveDate;
-use finmart_domain::{EligibilityRule, Labelled, PolicySupport, Product, RepaymentMethod};
+use finmart_domain::{
+    CollateralTerms, EligibilityRule, Fen, Labelled, Months, PolicySupport, Product, RepaymentMethod, StatedRange,
+};
 
-/// Which checks failed and which could not be decided for lack of data.
+/// How each check came out: which failed, which could not be decided for lack of the firm's data
+/// (*missing*) and which could not be decided because the product does not state what the check needs
+/// (*unconfirmed*). A check is in at most one of the three sets; one in none of them passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Verdict {
     pub failed: Checks,
     pub missing: Checks,
+    pub unconfirmed: Checks,
 }
 
 impl Verdict {
+    /// Every check passed.
     #[must_use]
     pub fn eligible(&self) -> bool {
-        self.failed.is_empty() && self.missing.is_empty()
+        self.failed.is_empty() && self.missing.is_empty() && self.unconfirmed.is_empty()
+    }
+
+    /// Nothing failed and the firm lacks no data, but the product leaves a fact the check needs unstated:
+    /// the firm can apply once the institution confirms it (需向机构确认).
+    #[must_use]
+    pub fn to_confirm(&self) -> bool {
+        self.failed.is_empty() && self.missing.is_empty() && !self.unconfirmed.is_empty()
+    }
+
+    /// Records a product-side decision: `Some(false)` fails, `None` (not stated) is unconfirmed.
+    fn decide(&mut self, kind: CheckKind, passes: Option<bool>) {
+        match passes {
+            Some(true) => {}
+            Some(false) => self.failed.insert(kind),
+            None => self.unconfirmed.insert(kind),
+        }
+    }
+
+    /// Both verdicts together (of disjoint checks: the firm's and the need's).
+    #[must_use]
+    pub fn and(self, other: Self) -> Self {
+        Self {
+            failed: Checks(self.failed.0 | other.failed.0),
+            missing: Checks(self.missing.0 | other.missing.0),
+            unconfirmed: Checks(self.unconfirmed.0 | other.unconfirmed.0),
+        }
     }
 }
 
-/// The flat form of one product: sets as bit masks, bounds as plain integers with "no bound" values
-/// (0, `u32::MAX`, …), so that a check is a comparison and an absent rule can never fail. `rules` says which
-/// rules the product has (for explanations and for the *missing* outcome).
+/// A product's [`CollateralTerms`] on bit masks of the collateral kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollateralMask {
+    /// The page does not say.
+    NotStated,
+    /// 纯信用.
+    NoneRequired,
+    /// Any one of `kinds`, or nothing at all when `unsecured`.
+    AnyOf { unsecured: bool, kinds: u32 },
+    /// All of `kinds` together.
+    AllOf { kinds: u32 },
+}
+
+impl CollateralMask {
+    #[must_use]
+    pub fn of(terms: &CollateralTerms) -> Self {
+        match terms {
+            CollateralTerms::NotStated => Self::NotStated,
+            CollateralTerms::NoneRequired => Self::NoneRequired,
+            CollateralTerms::AnyOf { unsecured, kinds } => Self::AnyOf { unsecured: *unsecured, kinds: mask(kinds) },
+            CollateralTerms::AllOf { kinds } => Self::AllOf { kinds: mask(kinds) },
+        }
+    }
+
+    /// Whether a borrower offering the kinds in `offered` meets the terms; `None` when they are not stated.
+    /// [`CollateralTerms::met_by`] on masks, for the hot loop (a property test holds the two equal).
+    #[must_use]
+    pub const fn met_by(self, offered: u32) -> Option<bool> {
+        match self {
+            Self::NotStated => None,
+            Self::NoneRequired | Self::AnyOf { unsecured: true, .. } => Some(true),
+            Self::AnyOf { unsecured: false, kinds } => Some(kinds & offered != 0),
+            Self::AllOf { kinds } => Some(kinds & offered == kinds),
+        }
+    }
+}
+
+/// The flat form of one product: sets as bit masks, eligibility bounds as plain integers with "no bound"
+/// values (0, `u32::MAX`, …), so that a check is a comparison and an absent rule can never fail. `rules`
+/// says which rules the product has (for explanations and for the *missing* outcome). The product's own
+/// figures (amount, term, rate, methods, collateral, decision time, online) keep what the page left
+/// unstated as `None`, for the *unconfirmed* outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledProduct {
     pub id: i64,
-    /// Validity window as days since the epoch; `valid_until` is `i32::MAX` when open.
+    /// Validity window as days since the epoch; `valid_from` is `i32::MIN` when no start is stated (valid
+    /// from publication) and `valid_until` is `i32::MAX` when no end is.
     pub valid_from: i32,
     pub valid_until: i32,
     pub districts: u32,
@@ -55,19 +135,21 @@ pub struct CompiledProduct {
     pub procurement: bool,
     pub core_receivables: bool,
     pub first_loan_only: bool,
-    pub online: bool,
-    pub decision_days: u16,
-    pub term: (u16, u16),
-    pub amount: (i64, i64),
-    /// The amount and term ranges on a log scale, for the fit component ([`crate::rank::log_span`]).
-    pub amount_log: (f64, f64),
-    pub term_log: (f64, f64),
-    pub rate_min: u32,
-    pub rate_max: u32,
+    pub online: Option<bool>,
+    /// Working days to a decision.
+    pub decision_days: Option<u16>,
+    pub term: StatedRange<Months>,
+    pub amount: StatedRange<Fen>,
+    /// The amount and term ranges on a log scale, for the fit component ([`crate::rank::log_span`]); `None`
+    /// when neither bound is stated.
+    pub amount_log: Option<(f64, f64)>,
+    pub term_log: Option<(f64, f64)>,
+    /// The annual rate's stated bounds, in basis points. A quote needs `rate_min`.
+    pub rate_min: Option<u32>,
+    pub rate_max: Option<u32>,
     /// Repayment methods offered, as bits.
-    pub methods: u32,
-    /// Collateral accepted (any one of them); 0 when none is required.
-    pub collateral: u32,
+    pub methods: Option<u32>,
+    pub collateral: CollateralMask,
     /// The guarantee agency's annual fee rate, when the loan is guaranteed by one.
     pub guarantee_fee: Option<u32>,
     pub policy: u32,
@@ -85,7 +167,7 @@ impl CompiledProduct {
         let spec = &product.spec;
         let mut c = Self {
             id: product.id,
-            valid_from: day_number(spec.valid_from),
+            valid_from: spec.valid_from.map_or(i32::MIN, day_number),
             valid_until: spec.valid_until.map_or(i32::MAX, day_number),
             districts: mask(&spec.districts),
             rules: Checks::NONE,
@@ -109,14 +191,17 @@ impl CompiledProduct {
             first_loan_only: false,
             online: spec.online,
             decision_days: spec.decision_days,
-            term: (spec.term.min().get(), spec.term.max().get()),
-            amount: (spec.amount.min().fen(), spec.amount.max().fen()),
-            amount_log: log_span(spec.amount.min().fen(), spec.amount.max().fen()),
-            term_log: log_span(i64::from(spec.term.min().get()), i64::from(spec.term.max().get())),
-            rate_min: spec.rate.min().bps(),
-            rate_max: spec.rate.max().bps(),
-            methods: mask(&spec.repayment_methods),
-            collateral: mask(&spec.collateral),
+            term: spec.term,
+            amount: spec.amount,
+            amount_log: log_span(spec.amount.min().map(Fen::fen), spec.amount.max().map(Fen::fen)),
+            term_log: log_span(
+                spec.term.min().map(|m| i64::from(m.get())),
+                spec.term.max().map(|m| i64::from(m.get())),
+            ),
+            rate_min: spec.rate.min().map(|r| r.bps()),
+            rate_max: spec.rate.max().map(|r| r.bps()),
+            methods: spec.repayment_methods.as_deref().map(mask),
+            collateral: CollateralMask::of(&spec.collateral),
             guarantee_fee: spec.guarantee.as_ref().map(|g| g.fee_rate.bps()),
             policy: mask(&spec.policy_support),
         };
@@ -159,18 +244,37 @@ impl CompiledProduct {
         self.policy & bit(policy) != 0
     }
 
+    /// Whether the product offers `method`; `None` when it does not state its methods.
     #[must_use]
-    pub fn offers(&self, method: RepaymentMethod) -> bool {
-        self.methods & bit(method) != 0
+    pub fn offers(&self, method: RepaymentMethod) -> Option<bool> {
+        self.methods.map(|m| m & bit(method) != 0)
     }
 
     /// The repayment method a quote uses: the firm's preference when offered, else the first the product
-    /// offers in the vocabulary's order (等额本息 first, the most common).
+    /// offers in the vocabulary's order (等额本息 first, the most common). A product that does not state its
+    /// methods is quoted on the firm's preference, else on 等额本息, and the quote says the method is assumed
+    /// ([`Self::states_methods`]).
     #[must_use]
     pub fn quote_method(&self, preferred: Option<RepaymentMethod>) -> RepaymentMethod {
-        preferred.filter(|m| self.offers(*m)).unwrap_or_else(|| {
-            RepaymentMethod::ALL.iter().copied().find(|m| self.offers(*m)).unwrap_or(RepaymentMethod::EqualInstalment)
+        preferred.filter(|m| self.offers(*m) != Some(false)).unwrap_or_else(|| {
+            RepaymentMethod::ALL
+                .iter()
+                .copied()
+                .find(|m| self.offers(*m) == Some(true))
+                .unwrap_or(RepaymentMethod::EqualInstalment)
         })
+    }
+
+    #[must_use]
+    pub const fn states_methods(&self) -> bool {
+        self.methods.is_some()
+    }
+
+    /// The product states a minimum rate and no maximum ("最低 3.2%"): a quote at that minimum is the least
+    /// the loan can cost, and says so.
+    #[must_use]
+    pub const fn rate_is_floor(&self) -> bool {
+        self.rate_min.is_some() && self.rate_max.is_none()
     }
 
     /// The checks about the firm: districts and every eligibility rule. Branch-free: every rule is compared
@@ -202,30 +306,38 @@ impl CompiledProduct {
         failed.set_if(K::NoOverdueMonths, f.months_since_overdue < self.no_overdue_months);
         failed.set_if(K::MaxDebtRatio, f.debt_ratio > self.max_debt_ratio);
         let missing = Checks(self.rules.0 & f.unknown.0);
-        Verdict { failed: Checks(failed.0 & !missing.0), missing }
+        // Every rule a product has is stated, so nothing about the firm is unconfirmed.
+        Verdict { failed: Checks(failed.0 & !missing.0), missing, unconfirmed: Checks::NONE }
     }
 
-    /// The checks about the need, all but the cost ceiling (which needs the quote; see [`Self::check_cost`]).
+    /// The checks about the need, all but the cost ceiling's comparison (which needs the quote; see
+    /// [`Self::check_cost`]). Each is decided on what the product states: a need outside a stated bound
+    /// fails, one a stated bound admits but an unstated one leaves open is unconfirmed. The cost ceiling is
+    /// unconfirmed here when the product states no minimum rate, since then there is no quote to compare.
     #[must_use]
-    pub fn check_need(&self, n: &NeedFacts) -> Checks {
+    pub fn check_need(&self, n: &NeedFacts) -> Verdict {
         use CheckKind as K;
-        let mut failed = Checks::NONE;
-        failed.set_if(K::Amount, n.amount < self.amount.0 || n.amount > self.amount.1);
-        failed.set_if(K::Term, n.term < self.term.0 || n.term > self.term.1);
-        failed.set_if(K::Collateral, self.collateral != 0 && self.collateral & n.collateral_offered == 0);
-        failed.set_if(K::Guarantee, self.guarantee_fee.is_some() && !n.accepts_guarantee);
-        failed.set_if(
-            K::Speed,
-            n.needed_within_days.is_some_and(|days| calendar_days(self.decision_days) > u32::from(days)),
-        );
-        failed
+        let mut v = Verdict::default();
+        v.decide(K::Amount, self.amount.admits(n.amount));
+        v.decide(K::Term, self.term.admits(n.term));
+        v.decide(K::Collateral, self.collateral.met_by(n.collateral_offered));
+        v.failed.set_if(K::Guarantee, self.guarantee_fee.is_some() && !n.accepts_guarantee);
+        if let Some(days) = n.needed_within_days {
+            v.decide(K::Speed, self.decision_days.map(|d| calendar_days(d) <= u32::from(days)));
+        }
+        if n.max_cost.is_some() && self.rate_min.is_none() {
+            v.unconfirmed.insert(K::MaxCost);
+        }
+        v
     }
 
-    /// The cost-ceiling check for a quote of effective annual rate `apr` (basis points).
+    /// The cost-ceiling check for a quote at the product's stated rate, of effective annual rate `apr`
+    /// (basis points); `None` when no rate describes the loan (the upfront fee, net of subsidy, is not less
+    /// than the amount), which no ceiling admits.
     #[must_use]
-    pub fn check_cost(n: &NeedFacts, apr: u32) -> Checks {
+    pub fn check_cost(n: &NeedFacts, apr: Option<u32>) -> Checks {
         let mut failed = Checks::NONE;
-        failed.set_if(CheckKind::MaxCost, n.max_cost.is_some_and(|max| apr > max));
+        failed.set_if(CheckKind::MaxCost, n.max_cost.is_some_and(|max| apr.is_none_or(|apr| apr > max)));
         failed
     }
 
@@ -238,7 +350,8 @@ impl CompiledProduct {
         if let Some(n) = need {
             made.insert(K::Amount);
             made.insert(K::Term);
-            made.set_if(K::Collateral, self.collateral != 0);
+            // 纯信用 asks nothing; everything else is shown, met or not, including terms not stated.
+            made.set_if(K::Collateral, self.collateral != CollateralMask::NoneRequired);
             made.set_if(K::Guarantee, self.guarantee_fee.is_some());
             made.set_if(K::MaxCost, n.max_cost.is_some());
             made.set_if(K::Speed, n.needed_within_days.is_some());

@@ -65,12 +65,19 @@ pub struct Matcher {
     aprs: RwLock<FastMap<AprKey, Option<u32>>>,
 }
 
-/// A quote's figures (the schedule itself comes from [`crate::cost`] on request).
+/// A quote's figures (the schedule itself comes from [`crate::cost`] on request). Only a product that states
+/// a rate (at least its minimum) has one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Quote {
     pub method: RepaymentMethod,
+    /// The product does not state its repayment methods: `method` is the firm's preference, else 等额本息,
+    /// assumed for the quote (以银行审批为准).
+    pub method_assumed: bool,
     /// The rate quoted: the product's lowest.
     pub rate: Bps,
+    /// The product states only a minimum rate ("最低 3.2%"): the quote rests on that minimum and the rate
+    /// offered may be any higher, so every figure is the least the loan can cost.
+    pub rate_is_floor: bool,
     /// The effective annual rate of the whole (interest, guarantee fee, subsidies).
     pub apr: Bps,
     pub first_payment: Fen,
@@ -85,12 +92,15 @@ pub struct Quote {
 }
 
 impl Quote {
-    /// The summary of a computed loan cost.
+    /// The summary of a loan cost computed on `product`'s terms ([`loan_quote`]); `None` when the product
+    /// states no rate (then there is no such cost either).
     #[must_use]
-    pub fn of(cost: &LoanCost, rate: u32, subsidies: Subsidies) -> Self {
-        Self {
+    pub fn of(cost: &LoanCost, product: &CompiledProduct, subsidies: Subsidies) -> Option<Self> {
+        Some(Self {
             method: cost.method,
-            rate: Bps::new(rate).unwrap_or(Bps::MAX),
+            method_assumed: !product.states_methods(),
+            rate: Bps::new(product.rate_min?).unwrap_or(Bps::MAX),
+            rate_is_floor: product.rate_is_floor(),
             apr: cost.effective_annual_rate,
             first_payment: cost.first_payment,
             max_payment: cost.max_payment,
@@ -100,11 +110,13 @@ impl Quote {
             fee_subsidy: cost.fee_subsidy,
             total_cost: cost.total_cost,
             subsidies,
-        }
+        })
     }
 }
 
-/// The loan terms of `product` at its lowest rate with the given subsidies.
+/// The loan terms of `product` at its lowest rate with the given subsidies; `None` when the product states
+/// no rate, or only a maximum: a loan whose rate is unknown is not quoted at all (never at a rate made up
+/// for it). A rate stated only as a minimum is quoted at that minimum ([`Quote::rate_is_floor`]).
 #[must_use]
 pub fn loan_quote(
     product: &CompiledProduct,
@@ -112,24 +124,24 @@ pub fn loan_quote(
     amount: Fen,
     term: Months,
     method: RepaymentMethod,
-) -> LoanQuote {
+) -> Option<LoanQuote> {
     let bps = |v: u32| Bps::new(v).unwrap_or(Bps::MAX);
-    LoanQuote {
+    Some(LoanQuote {
         principal: amount,
-        annual_rate: bps(product.rate_min),
+        annual_rate: bps(product.rate_min?),
         term,
         method,
         guarantee_fee_rate: bps(product.guarantee_fee.unwrap_or(0)),
         interest_subsidy_rate: bps(subsidies.interest),
         fee_subsidy_rate: bps(subsidies.fee),
-    }
+    })
 }
 
 /// The exact quote for the shown products, with the effective rate the ranking used.
-fn quote_of(terms: &LoanQuote, priced: Priced) -> Option<Quote> {
+fn quote_of(product: &CompiledProduct, terms: &LoanQuote, priced: Priced) -> Option<Quote> {
     loan_cost_at_rate(terms, Bps::new(priced.apr).unwrap_or(Bps::MAX))
         .ok()
-        .map(|c| Quote::of(&c, terms.annual_rate.bps(), priced.subsidies))
+        .and_then(|c| Quote::of(&c, product, priced.subsidies))
 }
 
 /// What the effective annual rate of a loan depends on: not its amount (every cash flow scales with it),
@@ -172,29 +184,38 @@ struct Priced {
     method: RepaymentMethod,
 }
 
-/// Every check of `product` for a firm and need, and its price: priced when `always_price` or when the
-/// product fails at most one other check (only those can be shown as eligible or nearly so).
+/// Every check of `product` for a firm and need, and its price: priced (and the cost ceiling decided) when
+/// the product fails at most one other check, since only those can be shown as eligible, nearly so, needing
+/// data or to confirm. The ineligible ones are priced only when shown ([`Matcher::match_need`]).
 fn evaluate(
     product: &CompiledProduct,
     firm: &FirmFacts,
     need: &NeedFacts,
-    always_price: bool,
     apr_of: &mut dyn FnMut(AprKey) -> Option<u32>,
 ) -> (Verdict, Option<Priced>) {
-    let mut verdict = product.check_firm(firm);
-    verdict.failed.0 |= product.check_need(need).0;
-    if !always_price && verdict.failed.len() > 1 {
+    let verdict = product.check_firm(firm).and(product.check_need(need));
+    if verdict.failed.len() > 1 {
         return (verdict, None);
     }
+    price(product, firm, need, verdict, apr_of)
+}
+
+/// The product's price for the firm and need, and the cost ceiling decided on it. Without a stated rate
+/// there is nothing to price, and `check_need` has already left the cost ceiling unconfirmed.
+fn price(
+    product: &CompiledProduct,
+    firm: &FirmFacts,
+    need: &NeedFacts,
+    mut verdict: Verdict,
+    apr_of: &mut dyn FnMut(AprKey) -> Option<u32>,
+) -> (Verdict, Option<Priced>) {
+    let Some(rate) = product.rate_min else { return (verdict, None) };
     let method = product.quote_method(need.repayment);
-    let subsidies = POLICY.subsidies(product, firm, product.rate_min);
-    let key =
-        AprKey { rate: product.rate_min, fee: product.guarantee_fee.unwrap_or(0), subsidies, method, term: need.term };
-    let priced = apr_of(key).map(|apr| Priced { apr, subsidies, method });
-    if let Some(p) = &priced {
-        verdict.failed.0 |= CompiledProduct::check_cost(need, p.apr).0;
-    }
-    (verdict, priced)
+    let subsidies = POLICY.subsidies(product, firm, rate);
+    let key = AprKey { rate, fee: product.guarantee_fee.unwrap_or(0), subsidies, method, term: need.term.get() };
+    let apr = apr_of(key);
+    verdict.failed.0 |= CompiledProduct::check_cost(need, apr).0;
+    (verdict, apr.map(|apr| Priced { apr, subsidies, method }))
 }
 
 /// What a match is asked.
@@ -219,6 +240,7 @@ pub struct Ranked {
     pub rank: usize,
     pub score: u32,
     pub components: Components,
+    /// `None` when the product states no rate (or its cost cannot be computed).
     pub quote: Option<Quote>,
     /// Every check, passed or not.
     pub findings: Vec<Finding>,
@@ -245,9 +267,14 @@ pub struct MatchOutcome {
     /// Failed by exactly one check that the firm can change by asking differently.
     pub near_misses_total: usize,
     pub near_misses: Vec<Ranked>,
-    /// Not failed, but undecided for lack of the firm's data.
+    /// Not failed, but undecided for lack of the firm's data (the firm can act: 需补充). Their findings also
+    /// show what the product leaves to confirm.
     pub needs_info_total: usize,
     pub needs_info: Vec<Ranked>,
+    /// Not failed and lacking none of the firm's data, but the product does not state a fact a check needs
+    /// (需向机构确认): listed apart from the eligible ones, never in their place.
+    pub to_confirm_total: usize,
+    pub to_confirm: Vec<Ranked>,
     /// Everything else, fewest failures first.
     pub ineligible_total: usize,
     pub ineligible: Vec<Ranked>,
@@ -255,6 +282,8 @@ pub struct MatchOutcome {
     pub by_reason: Vec<ReasonCount>,
     /// Products counted under every check that lacked data.
     pub missing: Vec<ReasonCount>,
+    /// Products counted under every check whose fact the product does not state.
+    pub unconfirmed: Vec<ReasonCount>,
 }
 
 /// FxHash's mixing step: the memo of effective rates is looked up for most products of every match, and
@@ -325,6 +354,11 @@ impl<K: Ord> Shortlist<K> {
         Self { limit, total: 0, heap: std::collections::BinaryHeap::with_capacity(limit + 1) }
     }
 
+    /// Whether a product of `key` would be kept, were it offered now.
+    fn would_keep(&self, key: &K) -> bool {
+        self.heap.len() < self.limit || self.heap.peek().is_some_and(|worst| *key < worst.0)
+    }
+
     fn offer(&mut self, key: K, scored: impl FnOnce() -> Scored) {
         self.total += 1;
         if self.heap.len() < self.limit {
@@ -343,7 +377,8 @@ impl<K: Ord> Shortlist<K> {
 
 /// Better is a higher score, then a lower id.
 type ByScore = (std::cmp::Reverse<u32>, i64);
-/// Nearer is fewer failed or missing checks, then a lower id.
+/// Nearer is fewer failed or missing checks, then a lower id (what the product leaves unstated is not the
+/// firm's distance).
 type ByDistance = (u32, i64);
 
 /// A product's place during the scan: its index in the book, verdict, score and quote.
@@ -440,32 +475,49 @@ impl Matcher {
         let mut eligible: Shortlist<ByScore> = Shortlist::new(req.limit);
         let mut near: Shortlist<ByScore> = Shortlist::new(req.limit);
         let mut needs_info: Shortlist<ByScore> = Shortlist::new(req.limit);
+        let mut to_confirm: Shortlist<ByScore> = Shortlist::new(req.limit);
         let mut ineligible: Shortlist<ByDistance> = Shortlist::new(req.limit);
         let mut by_reason = [0usize; 32];
         let mut missing = [0usize; 32];
+        let mut unconfirmed = [0usize; 32];
         let mut considered = 0;
+        let mut apr_of = |key| self.apr(key, &mut memo);
 
         for (index, product) in book.compiled.iter().enumerate() {
             if !product.valid_on(day) {
                 continue;
             }
             considered += 1;
-            // Price only what can still be shown as eligible, a near miss or needing data: the rest is out
-            // for other reasons already.
-            let (verdict, priced) = evaluate(product, &firm, &need, false, &mut |key| self.apr(key, &mut memo));
-            for kind in verdict.missing.iter() {
-                missing[kind as usize] += 1;
+            // Price only what can still be shown as eligible, a near miss, needing data or to confirm: the
+            // rest is out for other reasons already.
+            let (mut verdict, mut priced) = evaluate(product, &firm, &need, &mut apr_of);
+            let id = product.id;
+            // An ineligible product left unpriced that will be shown is priced after all when the need sets a
+            // cost ceiling, so that its findings never show the ceiling as met for want of a price. Pricing
+            // can only add a failure, so one that would not be kept without it is left unpriced.
+            if verdict.failed.len() > 1
+                && need.max_cost.is_some()
+                && product.rate_min.is_some()
+                && ineligible.would_keep(&(verdict.failed.len() + verdict.missing.len(), id))
+            {
+                (verdict, priced) = price(product, &firm, &need, verdict, &mut apr_of);
             }
             let near_miss = verdict.missing.is_empty()
                 && verdict.failed.len() == 1
                 && verdict.failed.iter().all(CheckKind::is_about_need);
-            if !verdict.eligible() && !verdict.failed.is_empty() {
-                for kind in verdict.failed.iter() {
-                    by_reason[kind as usize] += 1;
-                }
+            for kind in verdict.missing.iter() {
+                missing[kind as usize] += 1;
             }
-            let id = product.id;
-            if !verdict.eligible() && !near_miss && !verdict.failed.is_empty() {
+            for kind in verdict.unconfirmed.iter() {
+                unconfirmed[kind as usize] += 1;
+            }
+            for kind in verdict.failed.iter() {
+                by_reason[kind as usize] += 1;
+            }
+            // The lists, in order of precedence: a failed check rules the product out (or makes it a near
+            // miss); else data the firm has not given (it can act); else a fact the product leaves unstated
+            // (the institution must confirm it); else eligible.
+            if !verdict.failed.is_empty() && !near_miss {
                 // Ineligible ones are ordered by how far off they are, so no score is needed.
                 let distance = verdict.failed.len() + verdict.missing.len();
                 ineligible.offer((distance, id), || Scored {
@@ -477,16 +529,18 @@ impl Matcher {
                 });
                 continue;
             }
-            let (apr, subsidies) = priced.map_or((u32::MAX, Subsidies::default()), |p| (p.apr, p.subsidies));
             let relevance = req.relevance.get(&id).copied().unwrap_or(0.0);
-            let components = components(product, &need, apr, subsidies, relevance);
+            let components =
+                components(product, &need, priced.map(|p| p.apr), POLICY.entitled(product, &firm), relevance);
             let score = components.score();
-            let list = if verdict.eligible() {
-                &mut eligible
-            } else if near_miss {
+            let list = if near_miss {
                 &mut near
-            } else {
+            } else if !verdict.missing.is_empty() {
                 &mut needs_info
+            } else if verdict.to_confirm() {
+                &mut to_confirm
+            } else {
+                &mut eligible
             };
             list.offer((std::cmp::Reverse(score), id), || Scored { index, verdict, score, components, priced });
         }
@@ -499,7 +553,8 @@ impl Matcher {
                     let product = Arc::clone(&book.products[s.index]);
                     let compiled = &book.compiled[s.index];
                     let quote = s.priced.and_then(|p| {
-                        quote_of(&loan_quote(compiled, p.subsidies, req.need.amount, req.need.term, p.method), p)
+                        let terms = loan_quote(compiled, p.subsidies, req.need.amount, req.need.term, p.method)?;
+                        quote_of(compiled, &terms, p)
                     });
                     let subject = Subject { apr: s.priced.map(|p| p.apr), ..subject };
                     let findings = findings(&product, compiled, &subject, s.verdict);
@@ -517,9 +572,11 @@ impl Matcher {
         };
         let (eligible_total, near_misses_total) = (eligible.total, near.total);
         let (needs_info_total, ineligible_total) = (needs_info.total, ineligible.total);
+        let to_confirm_total = to_confirm.total;
         let eligible = finish(eligible.into_sorted());
         let near_misses = finish(near.into_sorted());
         let needs_info = finish(needs_info.into_sorted());
+        let to_confirm = finish(to_confirm.into_sorted());
         let ineligible = finish(ineligible.into_sorted());
         MatchOutcome {
             considered,
@@ -531,10 +588,13 @@ impl Matcher {
             near_misses,
             needs_info_total,
             needs_info,
+            to_confirm_total,
+            to_confirm,
             ineligible_total,
             ineligible,
             by_reason: counts(&by_reason),
             missing: counts(&missing),
+            unconfirmed: counts(&unconfirmed),
         }
     }
 }

@@ -3,13 +3,19 @@
 //!
 //! The decision itself comes from [`crate::compiled`] (a [`Verdict`]); this module never decides, so the
 //! words cannot disagree with the ranking.
+//!
+//! A fact the product does not state reads 未说明 / not stated in the requirement (`额度上限 1000 万元，下限未说明`,
+//! `担保方式：未说明`, `年利率：未说明`, `审批时效：未说明`), and a check it leaves undecided reads
+//! `需向机构确认：…` with what is not stated and what to ask the institution; it has no fix, since nothing
+//! the firm does changes what the product's page says.
 
 use crate::checks::CheckKind;
 use crate::compiled::{CompiledProduct, Verdict};
 use crate::facts::{NeedFacts, calendar_days};
 use chrono::{Datelike, NaiveDate};
 use finmart_domain::{
-    Bps, Collateral, EligibilityRule, EnterpriseProfile, FinancingNeed, Labelled, OverdueHistory, Product, join_zh,
+    Bps, Collateral, CollateralTerms, EligibilityRule, EnterpriseProfile, Fen, FinancingNeed, Labelled, Months,
+    OverdueHistory, Product, StatedRange, join_zh,
 };
 use serde::Serialize;
 
@@ -30,8 +36,10 @@ fn text(zh: impl Into<String>, en: impl Into<String>) -> Text {
 pub enum Outcome {
     Pass,
     Fail,
-    /// The firm has not given the figure the check needs.
+    /// The firm has not given the figure the check needs (需补充).
     Missing,
+    /// The product does not state the fact the check needs (需向机构确认).
+    Unconfirmed,
 }
 
 /// One check of one product, explained.
@@ -45,9 +53,11 @@ pub struct Finding {
     pub requirement: Text,
     /// What the firm has or asked for; absent when it has not said.
     pub actual: Option<Text>,
-    /// One sentence: "要求纳税信用等级 A 级及以上，贵企业为 B 级" or "需补充：近一年纳税额".
+    /// One sentence: "要求纳税信用等级 A 级及以上，贵企业为 B 级", "需补充：近一年纳税额" or
+    /// "需向机构确认：额度下限未说明，请确认可否申请 50 万元".
     pub message: Text,
-    /// What would change a failure: for the need, what to ask instead; for the firm, what to improve.
+    /// What would change a failure: for the need, what to ask instead; for the firm, what to improve. Never
+    /// set for the other outcomes.
     pub fix: Option<Text>,
 }
 
@@ -78,6 +88,8 @@ pub fn findings(
                 Outcome::Fail
             } else if verdict.missing.contains(kind) {
                 Outcome::Missing
+            } else if verdict.unconfirmed.contains(kind) {
+                Outcome::Unconfirmed
             } else {
                 Outcome::Pass
             };
@@ -97,6 +109,14 @@ fn finding(product: &Product, kind: CheckKind, outcome: Outcome, s: &Subject<'_>
         (Outcome::Missing, _) => {
             let (zh, en) = missing_field(kind);
             text(format!("需补充：{zh}"), format!("Please add: {en}"))
+        }
+        (Outcome::Unconfirmed, _) => {
+            let (unstated, ask) =
+                to_confirm(product, kind, s).unwrap_or_else(|| (requirement.clone(), ask_about(kind)));
+            text(
+                format!("需向机构确认：{}，{}", unstated.zh, ask.zh),
+                format!("To confirm with the lender: {}; {}", unstated.en, ask.en),
+            )
         }
         (Outcome::Pass, _) => text(format!("符合：{}", requirement.zh), format!("Met: {}", requirement.en)),
         (Outcome::Fail, Some(a)) => text(
@@ -128,18 +148,12 @@ fn requirement(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Text {
             format!("服务区域为{}", join_zh(&spec.districts)),
             format!("Serves {}", spec.districts.iter().map(|d| d.label_en()).collect::<Vec<_>>().join(", ")),
         ),
-        CheckKind::Amount => text(
-            format!("贷款金额 {} 至 {}", spec.amount.min().display_zh(), spec.amount.max().display_zh()),
-            format!("An amount of {} to {}", spec.amount.min().display_en(), spec.amount.max().display_en()),
-        ),
-        CheckKind::Term => text(
-            format!("贷款期限 {} 至 {}", spec.term.min().display_zh(), spec.term.max().display_zh()),
-            format!("A term of {} to {}", spec.term.min().display_en(), spec.term.max().display_en()),
-        ),
-        CheckKind::Collateral => text(
-            format!("提供{}（任一）", join_zh(&spec.collateral)),
-            format!("Pledging one of: {}", spec.collateral.iter().map(|c| c.label_en()).collect::<Vec<_>>().join(", ")),
-        ),
+        CheckKind::Amount => range_text(spec.amount, &AMOUNT, Fen::display_zh, Fen::display_en),
+        CheckKind::Term => range_text(spec.term, &TERM, Months::display_zh, Months::display_en),
+        CheckKind::Collateral => match &spec.collateral {
+            CollateralTerms::NotStated => text("担保方式：未说明", "Collateral: not stated"),
+            terms => text(format!("担保方式为{}", terms.describe_zh()), format!("Collateral: {}", terms.describe_en())),
+        },
         CheckKind::Guarantee => {
             let agency = product.guarantee_agency.as_ref().map_or("融资担保机构", |a| a.name.as_str());
             let fee = spec.guarantee.as_ref().map_or(Bps::ZERO, |g| g.fee_rate);
@@ -148,23 +162,200 @@ fn requirement(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Text {
                 format!("A guarantee by {agency} (fee {} a year)", fee.percent_text()),
             )
         }
-        CheckKind::MaxCost => {
-            let apr = s.apr.map_or_else(String::new, percent);
+        CheckKind::MaxCost if spec.rate.min().is_none() => text("年利率：未说明", "Annual rate: not stated"),
+        CheckKind::MaxCost => match s.apr {
+            Some(apr) => text(
+                format!("按最低利率测算的年化综合成本为 {}", percent(apr)),
+                format!("An effective annual cost of {} at the lowest rate", percent(apr)),
+            ),
+            // The upfront fee, net of subsidy, eats the whole loan: no rate describes it.
+            None => {
+                text("按最低利率无法测算年化综合成本", "No effective annual cost can be computed at the lowest rate")
+            }
+        },
+        CheckKind::Speed => match spec.decision_days {
+            None => text("审批时效：未说明", "Time to decision: not stated"),
+            Some(days) => text(
+                format!("约 {days} 个工作日（约 {} 天）出审批结果", calendar_days(days)),
+                format!("About {days} working days ({} days) to a decision", calendar_days(days)),
+            ),
+        },
+        // A rule the product does not have is never a check it makes; named all the same, so that a new
+        // check kind does not compile until its words are decided here.
+        CheckKind::MinYearsInOperation
+        | CheckKind::Revenue
+        | CheckKind::Employees
+        | CheckKind::Scales
+        | CheckKind::MinTaxCreditGrade
+        | CheckKind::MinTaxPaid
+        | CheckKind::QualificationsAny
+        | CheckKind::QualificationsAll
+        | CheckKind::IndustriesAllowed
+        | CheckKind::IndustriesExcluded
+        | CheckKind::SectorsAny
+        | CheckKind::MinInventionPatents
+        | CheckKind::MinTrademarks
+        | CheckKind::GovProcurementContract
+        | CheckKind::CoreEnterpriseReceivables
+        | CheckKind::FirstLoanOnly
+        | CheckKind::NoOverdueMonths
+        | CheckKind::MaxDebtRatio => text(kind.label_zh(), kind.label_en()),
+    }
+}
+
+/// How a range's requirement reads, by which of its bounds the product states.
+struct RangeWords {
+    /// Both stated: `贷款金额 10 万元 至 100 万元` / `An amount of … to …`.
+    between: (&'static str, &'static str),
+    /// Only the maximum: `额度上限 1000 万元，下限未说明` / `Up to …; minimum not stated`.
+    up_to: (&'static str, &'static str),
+    /// Only the minimum: `额度下限 10 万元，上限未说明` / `At least …; maximum not stated`.
+    at_least: (&'static str, &'static str),
+    /// Neither: `额度：未说明` / `Amount: not stated`.
+    neither: (&'static str, &'static str),
+    /// What an unconfirmed check says is not stated: the minimum, the maximum, both.
+    no_min: (&'static str, &'static str),
+    no_max: (&'static str, &'static str),
+    no_range: (&'static str, &'static str),
+}
+
+const AMOUNT: RangeWords = RangeWords {
+    between: ("贷款金额", "An amount of"),
+    up_to: ("额度上限", "下限"),
+    at_least: ("额度下限", "上限"),
+    neither: ("额度：未说明", "Amount: not stated"),
+    no_min: ("额度下限未说明", "the minimum amount is not stated"),
+    no_max: ("额度上限未说明", "the maximum amount is not stated"),
+    no_range: ("额度未说明", "the amount is not stated"),
+};
+
+const TERM: RangeWords = RangeWords {
+    between: ("贷款期限", "A term of"),
+    up_to: ("期限最长", "最短"),
+    at_least: ("期限最短", "最长"),
+    neither: ("期限：未说明", "Term: not stated"),
+    no_min: ("最短期限未说明", "the shortest term is not stated"),
+    no_max: ("最长期限未说明", "the longest term is not stated"),
+    no_range: ("期限未说明", "the term is not stated"),
+};
+
+/// The requirement of a range as far as the product states it.
+fn range_text<T: Ord + Copy + std::fmt::Debug>(
+    range: StatedRange<T>,
+    w: &RangeWords,
+    zh: fn(T) -> String,
+    en: fn(T) -> String,
+) -> Text {
+    match (range.min(), range.max()) {
+        (Some(lo), Some(hi)) => text(
+            format!("{} {} 至 {}", w.between.0, zh(lo), zh(hi)),
+            format!("{} {} to {}", w.between.1, en(lo), en(hi)),
+        ),
+        (None, Some(hi)) => text(
+            format!("{} {}，{}未说明", w.up_to.0, zh(hi), w.up_to.1),
+            format!("Up to {}; minimum not stated", en(hi)),
+        ),
+        (Some(lo), None) => text(
+            format!("{} {}，{}未说明", w.at_least.0, zh(lo), w.at_least.1),
+            format!("At least {}; maximum not stated", en(lo)),
+        ),
+        (None, None) => text(w.neither.0, w.neither.1),
+    }
+}
+
+/// Which bounds of a range the product leaves unstated, in words; `None` when it states both.
+fn unstated_bounds<T: Ord + Copy + std::fmt::Debug>(range: StatedRange<T>, w: &RangeWords) -> Option<Text> {
+    let (zh, en) = match (range.min(), range.max()) {
+        (None, None) => w.no_range,
+        (None, Some(_)) => w.no_min,
+        (Some(_), None) => w.no_max,
+        (Some(_), Some(_)) => return None,
+    };
+    Some(text(zh, en))
+}
+
+/// For an unconfirmed check: what the product does not state, and what to ask the institution. `None` for
+/// a check that cannot be unconfirmed (every rule a product has is stated, and so are its districts and its
+/// guarantee agency).
+fn to_confirm(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<(Text, Text)> {
+    let spec = &product.spec;
+    let need = s.need?;
+    Some(match kind {
+        CheckKind::Amount => (
+            unstated_bounds(spec.amount, &AMOUNT)?,
             text(
-                format!("按最低利率测算的年化综合成本为 {apr}"),
-                format!("An effective annual cost of {apr} at the lowest rate"),
-            )
-        }
-        CheckKind::Speed => text(
-            format!("约 {} 个工作日（约 {} 天）出审批结果", spec.decision_days, calendar_days(spec.decision_days)),
-            format!(
-                "About {} working days ({} days) to a decision",
-                spec.decision_days,
-                calendar_days(spec.decision_days)
+                format!("请确认可否申请 {}", need.amount.display_zh()),
+                format!("ask whether you can borrow {}", need.amount.display_en()),
             ),
         ),
-        _ => text(kind.label_zh(), kind.label_en()),
-    }
+        CheckKind::Term => (
+            unstated_bounds(spec.term, &TERM)?,
+            text(
+                format!("请确认可否贷款 {}", need.term.display_zh()),
+                format!("ask whether a term of {} is possible", need.term.display_en()),
+            ),
+        ),
+        CheckKind::Collateral => (
+            text("担保方式未说明", "the collateral required is not stated"),
+            if need.collateral_offered.is_empty() {
+                text("请确认可否纯信用（无抵质押）申请", "ask whether you can borrow without collateral")
+            } else {
+                text(
+                    format!("请确认是否接受{}", join_zh(&need.collateral_offered)),
+                    format!("ask whether they accept {}", labels_en(&need.collateral_offered)),
+                )
+            },
+        ),
+        CheckKind::MaxCost => {
+            let max = need.max_annual_cost?;
+            (
+                text("年利率未说明", "the annual rate is not stated"),
+                text(
+                    format!("请确认年化综合成本能否不高于 {}", max.percent_text()),
+                    format!("ask whether the effective annual cost stays at or below {}", max.percent_text()),
+                ),
+            )
+        }
+        CheckKind::Speed => {
+            let days = need.needed_within_days?;
+            (
+                text("审批时效未说明", "the time to a decision is not stated"),
+                text(
+                    format!("请确认能否在 {days} 天内用款"),
+                    format!("ask whether the money can come within {days} days"),
+                ),
+            )
+        }
+        CheckKind::District
+        | CheckKind::Guarantee
+        | CheckKind::MinYearsInOperation
+        | CheckKind::Revenue
+        | CheckKind::Employees
+        | CheckKind::Scales
+        | CheckKind::MinTaxCreditGrade
+        | CheckKind::MinTaxPaid
+        | CheckKind::QualificationsAny
+        | CheckKind::QualificationsAll
+        | CheckKind::IndustriesAllowed
+        | CheckKind::IndustriesExcluded
+        | CheckKind::SectorsAny
+        | CheckKind::MinInventionPatents
+        | CheckKind::MinTrademarks
+        | CheckKind::GovProcurementContract
+        | CheckKind::CoreEnterpriseReceivables
+        | CheckKind::FirstLoanOnly
+        | CheckKind::NoOverdueMonths
+        | CheckKind::MaxDebtRatio => return None,
+    })
+}
+
+/// What to ask when [`to_confirm`] has no words for a check.
+fn ask_about(kind: CheckKind) -> Text {
+    text(format!("请向机构确认{}", kind.label_zh()), format!("ask about: {}", kind.label_en()))
+}
+
+fn labels_en<T: Labelled>(values: &[T]) -> String {
+    values.iter().map(|v| v.label_en()).collect::<Vec<_>>().join(", ")
 }
 
 fn percent(bps: u32) -> String {
@@ -298,7 +489,22 @@ fn missing_field(kind: CheckKind) -> (&'static str, &'static str) {
         CheckKind::FirstLoanOnly => ("是否有过银行贷款", "whether you have borrowed from a bank"),
         CheckKind::NoOverdueMonths => ("逾期记录", "overdue record"),
         CheckKind::MaxDebtRatio => ("资产总额和负债总额", "total assets and liabilities"),
-        other => (other.label_zh(), other.label_en()),
+        // Checks of figures every profile or need has: never missing, named so a new kind is decided here.
+        CheckKind::District
+        | CheckKind::MinYearsInOperation
+        | CheckKind::Revenue
+        | CheckKind::Employees
+        | CheckKind::QualificationsAny
+        | CheckKind::QualificationsAll
+        | CheckKind::IndustriesAllowed
+        | CheckKind::IndustriesExcluded
+        | CheckKind::SectorsAny
+        | CheckKind::Amount
+        | CheckKind::Term
+        | CheckKind::Collateral
+        | CheckKind::Guarantee
+        | CheckKind::MaxCost
+        | CheckKind::Speed => (kind.label_zh(), kind.label_en()),
     }
 }
 
@@ -313,53 +519,73 @@ fn fix(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
     let spec = &product.spec;
     let p = s.profile;
     Some(match kind {
+        // A need fails only against a stated bound, so the fix names that bound.
         CheckKind::Amount => {
             let asked = s.need?.amount;
-            if asked > *spec.amount.max() {
-                let max = *spec.amount.max();
-                text(
+            match (spec.amount.min(), spec.amount.max()) {
+                (_, Some(max)) if asked > max => text(
                     format!("将申请金额调整为 {} 以内", max.display_zh()),
                     format!("Ask for {} or less", max.display_en()),
-                )
-            } else {
-                let min = *spec.amount.min();
-                text(format!("将申请金额提高至 {}", min.display_zh()), format!("Ask for at least {}", min.display_en()))
+                ),
+                (Some(min), _) if asked < min => text(
+                    format!("将申请金额提高至 {}", min.display_zh()),
+                    format!("Ask for at least {}", min.display_en()),
+                ),
+                _ => return None,
             }
         }
         CheckKind::Term => {
             let asked = s.need?.term;
-            if asked > *spec.term.max() {
-                let max = *spec.term.max();
-                text(format!("将期限调整为 {} 以内", max.display_zh()), format!("Ask for {} or less", max.display_en()))
-            } else {
-                let min = *spec.term.min();
-                text(
+            match (spec.term.min(), spec.term.max()) {
+                (_, Some(max)) if asked > max => text(
+                    format!("将期限调整为 {} 以内", max.display_zh()),
+                    format!("Ask for {} or less", max.display_en()),
+                ),
+                (Some(min), _) if asked < min => text(
                     format!("将期限调整为 {} 以上", min.display_zh()),
                     format!("Ask for at least {}", min.display_en()),
-                )
+                ),
+                _ => return None,
             }
         }
-        CheckKind::Collateral => {
-            let owned: Vec<Collateral> = spec.collateral.iter().copied().filter(|c| p.collateral.contains(c)).collect();
-            if owned.is_empty() {
-                text(
-                    format!("如能提供{}之一，即可申请", join_zh(&spec.collateral)),
-                    "Offer one of the collateral listed",
-                )
-            } else {
-                text(
-                    format!("贵企业拥有{}，提供即可申请", join_zh(&owned)),
-                    format!("You own {}: offer it", owned.iter().map(|c| c.label_en()).collect::<Vec<_>>().join(", ")),
-                )
+        CheckKind::Collateral => match &spec.collateral {
+            CollateralTerms::AnyOf { unsecured: false, kinds } => {
+                let owned: Vec<Collateral> = kinds.iter().copied().filter(|c| p.collateral.contains(c)).collect();
+                if owned.is_empty() {
+                    text(format!("如能提供{}之一，即可申请", join_zh(kinds)), "Offer one of the collateral listed")
+                } else {
+                    text(
+                        format!("贵企业拥有{}，提供即可申请", join_zh(&owned)),
+                        format!("You own {}: offer it", labels_en(&owned)),
+                    )
+                }
             }
-        }
+            CollateralTerms::AllOf { kinds } => {
+                let offered = &s.need?.collateral_offered;
+                let lacking: Vec<Collateral> = kinds.iter().copied().filter(|c| !offered.contains(c)).collect();
+                if lacking.iter().all(|c| p.collateral.contains(c)) {
+                    text(
+                        format!("贵企业拥有{}，一并提供即可申请", join_zh(&lacking)),
+                        format!("You own {}: offer it as well", labels_en(&lacking)),
+                    )
+                } else {
+                    text(format!("还需同时提供{}", join_zh(&lacking)), format!("Also offer {}", labels_en(&lacking)))
+                }
+            }
+            // Terms that anything meets never fail, and terms not stated are unconfirmed, not failed.
+            CollateralTerms::NotStated
+            | CollateralTerms::NoneRequired
+            | CollateralTerms::AnyOf { unsecured: true, .. } => {
+                return None;
+            }
+        },
         CheckKind::Guarantee => text("接受融资担保机构担保即可申请", "Accept the guarantee agency"),
         CheckKind::MaxCost => {
             let apr = percent(s.apr?);
             text(format!("将可接受的年化成本提高至 {apr}"), format!("Accept a cost of {apr}"))
         }
         CheckKind::Speed => {
-            let days = calendar_days(spec.decision_days);
+            let days = calendar_days(spec.decision_days?);
             text(format!("如可等待约 {days} 天"), format!("If you can wait about {days} days"))
         }
         // Where the firm is and what it does are not for it to change.

@@ -5,7 +5,8 @@
 use crate::checks::{CheckKind, Checks};
 use chrono::NaiveDate;
 use finmart_domain::{
-    Collateral, EnterpriseProfile, EnterpriseScale, FinancingNeed, Labelled, RepaymentMethod, TaxCreditGrade,
+    Collateral, EnterpriseProfile, EnterpriseScale, Fen, FinancingNeed, Labelled, Months, RepaymentMethod,
+    TaxCreditGrade,
 };
 
 /// The bit of `value` within its vocabulary (declaration order).
@@ -107,8 +108,8 @@ impl FirmFacts {
 /// What the checks read about a need.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NeedFacts {
-    pub amount: i64,
-    pub term: u16,
+    pub amount: Fen,
+    pub term: Months,
     /// Logarithms of amount and term, for the fit component.
     pub ln_amount: f64,
     pub ln_term: f64,
@@ -123,8 +124,8 @@ impl NeedFacts {
     #[must_use]
     pub fn of(need: &FinancingNeed) -> Self {
         Self {
-            amount: need.amount.fen(),
-            term: need.term.get(),
+            amount: need.amount,
+            term: need.term,
             ln_amount: (need.amount.fen().max(1) as f64).ln(),
             ln_term: f64::from(need.term.get()).ln(),
             collateral_offered: mask::<Collateral>(&need.collateral_offered),

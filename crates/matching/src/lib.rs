@@ -23,11 +23,11 @@ pub mod reverse;
 mod tests;
 
 pub use checks::{CheckKind, Checks};
-pub use compiled::{CompiledProduct, Verdict};
+pub use compiled::{CollateralMask, CompiledProduct, Verdict};
 pub use cost::{CostError, Instalment, LoanCost, LoanQuote, loan_cost, loan_cost_at_rate};
 pub use engine::{Book, MatchOutcome, MatchRequest, Matcher, Quote, Ranked, ReasonCount, loan_quote};
 pub use explain::{Finding, Outcome, Text};
 pub use facts::FirmFacts;
-pub use policy::{POLICY, Subsidies};
+pub use policy::{Entitled, POLICY, Subsidies};
 pub use rank::{Components, WEIGHTS, Weights};
 pub use reverse::{Candidate, Candidates, PoolEntry, ProfilePool};

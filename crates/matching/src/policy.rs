@@ -42,6 +42,15 @@ pub struct Subsidies {
     pub fee: u32,
 }
 
+/// Which subsidies one firm receives on one product, whatever the rate: the product carries them and the
+/// firm qualifies. How much they pay depends on the rate ([`Subsidies`]); whether they are paid does not,
+/// so a product that does not state its rate still shows the help a firm gets on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Entitled {
+    pub interest: bool,
+    pub fee: bool,
+}
+
 impl SubsidyPolicy {
     /// Whether the firm qualifies for the interest subsidy: 小微 or technology-based.
     #[must_use]
@@ -55,7 +64,23 @@ impl SubsidyPolicy {
         firm.is_small_or_micro()
     }
 
-    /// What `firm` receives on `product` at the product's rate `rate`.
+    /// Which subsidies `firm` receives on `product`.
+    #[must_use]
+    pub fn entitled(&self, product: &CompiledProduct, firm: &FirmFacts) -> Entitled {
+        self.entitled_if(product, self.interest_qualifies(firm), self.fee_qualifies(firm))
+    }
+
+    /// Which subsidies a firm that qualifies as stated receives on `product`.
+    #[must_use]
+    pub fn entitled_if(&self, product: &CompiledProduct, interest_ok: bool, fee_ok: bool) -> Entitled {
+        Entitled {
+            interest: product.has_policy(PolicySupport::InterestSubsidy) && interest_ok,
+            fee: product.guarantee_fee.is_some() && product.has_policy(PolicySupport::GuaranteeFeeSubsidy) && fee_ok,
+        }
+    }
+
+    /// What `firm` receives on `product` at the product's rate `rate` (a stated one: a product that does not
+    /// state its rate has no quote, so nothing to subsidise).
     #[must_use]
     pub fn subsidies(&self, product: &CompiledProduct, firm: &FirmFacts, rate: u32) -> Subsidies {
         self.subsidies_if(product, self.interest_qualifies(firm), self.fee_qualifies(firm), rate)
@@ -65,15 +90,10 @@ impl SubsidyPolicy {
     /// profile, only the firm's word that it is 小微).
     #[must_use]
     pub fn subsidies_if(&self, product: &CompiledProduct, interest_ok: bool, fee_ok: bool, rate: u32) -> Subsidies {
-        let interest = if product.has_policy(PolicySupport::InterestSubsidy) && interest_ok {
-            (rate * self.interest_share / 10_000).min(self.interest_cap)
-        } else {
-            0
-        };
+        let entitled = self.entitled_if(product, interest_ok, fee_ok);
+        let interest = if entitled.interest { (rate * self.interest_share / 10_000).min(self.interest_cap) } else { 0 };
         let fee = match product.guarantee_fee {
-            Some(fee) if product.has_policy(PolicySupport::GuaranteeFeeSubsidy) && fee_ok => {
-                fee * self.fee_share / 10_000
-            }
+            Some(fee) if entitled.fee => fee * self.fee_share / 10_000,
             _ => 0,
         };
         Subsidies { interest, fee }

@@ -8,6 +8,13 @@
 //! need-side checks are skipped and the ranking uses the need such a firm typically brings to such a
 //! product: about a quarter of its revenue (within the product's range) over a year (within its terms),
 //! offering the collateral it owns.
+//!
+//! What the product leaves unstated: every check made here is about the firm, and the product states each
+//! of those it makes (an eligibility rule is there or not), so nothing is *unconfirmed* and a product's
+//! unknowns never hold a firm back or let one through. The need-side facts a page may leave out (amount,
+//! term, rate, collateral, decision time) only shape the score, by the rules of [`crate::rank`]: the typical
+//! need is kept within the bounds that are stated, and a product with no stated rate has no quote and earns
+//! no cost points for any firm (which leaves the order of its firms to the other components).
 
 use crate::compiled::CompiledProduct;
 use crate::engine::loan_quote;
@@ -15,7 +22,7 @@ use crate::facts::{FirmFacts, NeedFacts};
 use crate::policy::POLICY;
 use crate::policy::Subsidies;
 use crate::rank::{Components, components};
-use finmart_domain::{Fen, Months};
+use finmart_domain::{Fen, Months, StatedRange};
 use serde::Serialize;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -58,16 +65,23 @@ pub struct Candidates {
     pub top: Vec<Candidate>,
 }
 
+/// `value` moved within the bounds `range` states (either may be unstated).
+fn within<T: Ord + Copy + std::fmt::Debug>(value: T, range: StatedRange<T>) -> T {
+    let value = range.min().map_or(value, |lo| value.max(lo));
+    range.max().map_or(value, |hi| value.min(hi))
+}
+
 /// The typical need a firm brings to a product, for ranking without a stated need.
 #[must_use]
 pub fn typical_need(product: &CompiledProduct, firm: &FirmFacts) -> NeedFacts {
-    let amount = (firm.revenue / 4).clamp(product.amount.0, product.amount.1.max(product.amount.0));
-    let term = 12u16.clamp(product.term.0, product.term.1.max(product.term.0));
+    let quarter = Fen::from_fen(firm.revenue / 4).unwrap_or(Fen::ZERO);
+    let amount = within(quarter, product.amount);
+    let term = within(Months::new(12).unwrap_or(Months::MIN), product.term);
     NeedFacts {
         amount,
         term,
-        ln_amount: (amount.max(1) as f64).ln(),
-        ln_term: f64::from(term).ln(),
+        ln_amount: (amount.fen().max(1) as f64).ln(),
+        ln_term: f64::from(term.get()).ln(),
         collateral_offered: firm.collateral,
         accepts_guarantee: true,
         max_cost: None,
@@ -149,7 +163,7 @@ impl ProfilePool {
         let mut seen = 0;
         // Quotes differ between firms only by the subsidies they qualify for (at most four combinations);
         // the effective rate does not depend on the amount, so one quote per combination serves every firm.
-        let mut aprs: Vec<(Subsidies, u32)> = Vec::with_capacity(4);
+        let mut aprs: Vec<(Subsidies, Option<u32>)> = Vec::with_capacity(4);
         // The best `limit` so far, worst on top: (Reverse(score), id) is larger for worse.
         let mut best: BinaryHeap<(Reverse<u32>, i64, Components)> = BinaryHeap::with_capacity(limit + 1);
         let (mut total, mut needs_info) = (0, 0);
@@ -169,19 +183,19 @@ impl ProfilePool {
             }
             total += 1;
             let need = typical_need(product, &entry.facts);
-            let subsidies = POLICY.subsidies(product, &entry.facts, product.rate_min);
-            let apr = match aprs.iter().find(|(s, _)| *s == subsidies) {
-                Some((_, apr)) => *apr,
-                None => {
-                    let amount = Fen::from_fen(need.amount).unwrap_or(Fen::ZERO);
-                    let term = Months::new(need.term).unwrap_or(Months::MIN);
-                    let terms = loan_quote(product, subsidies, amount, term, method);
-                    let apr = crate::cost::loan_cost(&terms).map_or(u32::MAX, |c| c.effective_annual_rate.bps());
-                    aprs.push((subsidies, apr));
-                    apr
+            // Quoted only at a stated rate; without one the cost earns nothing (see the module docs).
+            let apr = product.rate_min.and_then(|rate| {
+                let subsidies = POLICY.subsidies(product, &entry.facts, rate);
+                if let Some((_, apr)) = aprs.iter().find(|(s, _)| *s == subsidies) {
+                    return *apr;
                 }
-            };
-            let c = components(product, &need, apr, subsidies, 0.0);
+                let apr = loan_quote(product, subsidies, need.amount, need.term, method)
+                    .and_then(|terms| crate::cost::loan_cost(&terms).ok())
+                    .map(|c| c.effective_annual_rate.bps());
+                aprs.push((subsidies, apr));
+                apr
+            });
+            let c = components(product, &need, apr, POLICY.entitled(product, &entry.facts), 0.0);
             let key = (Reverse(c.score()), entry.id);
             if best.len() < limit {
                 best.push((key.0, key.1, c));

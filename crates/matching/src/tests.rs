@@ -1,11 +1,17 @@
-//! Matching as a whole: explained eligibility, near misses, missing data, ranking properties, reverse.
+//! Matching as a whole: explained eligibility, near misses, missing data, facts a product leaves unstated,
+//! ranking properties, reverse.
 
 use crate::Ranked;
-use crate::explain::Outcome;
-use crate::facts::FirmFacts;
+use crate::compiled::CollateralMask;
+use crate::explain::{Finding, Outcome};
+use crate::facts::{FirmFacts, mask};
+use crate::rank::collateral_component;
 use crate::{CompiledProduct, MatchOutcome, MatchRequest, Matcher, PoolEntry, ProfilePool};
 use chrono::{NaiveDate, TimeZone, Utc};
-use finmart_domain::{EnterpriseProfile, FinancingNeed, InstitutionRef, LifecycleState, Product};
+use finmart_domain::{
+    Collateral, CollateralTerms, EnterpriseProfile, FinancingNeed, InstitutionRef, Labelled, LifecycleState, Product,
+    StatedRange,
+};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -26,7 +32,7 @@ fn product(id: i64, overrides: Value) -> Product {
         "rate": {"min": 400, "max": 600},
         "rate_basis": {"kind": "fixed"},
         "repayment_methods": ["equal_instalment", "interest_only"],
-        "collateral": [],
+        "collateral": {"kind": "none_required"},
         "guarantee": null,
         "eligibility": {},
         "policy_support": [],
@@ -198,7 +204,7 @@ fn passing_rules_are_listed_as_met() {
 fn near_misses_say_what_to_ask_instead() {
     let products = vec![
         product(1, json!({"amount": {"min": 10_000_000, "max": 50_000_000}})),
-        product(2, json!({"collateral": ["real_estate"]})),
+        product(2, json!({"collateral": {"kind": "any_of", "unsecured": false, "kinds": ["real_estate"]}})),
         product(
             3,
             json!({"eligibility": {"min_tax_credit_grade": "A"}, "amount": {"min": 10_000_000, "max": 50_000_000}}),
@@ -286,6 +292,248 @@ fn reverse_matching_finds_fitting_firms_only() {
     assert!(ids.contains(&10) && ids.contains(&13) && !ids.contains(&11));
 }
 
+// Facts a product leaves unstated: 需向机构确认.
+
+/// The finding of `code` in a ranked product.
+fn finding<'a>(ranked: &'a Ranked, code: &str) -> &'a Finding {
+    ranked.findings.iter().find(|f| f.code == code).unwrap_or_else(|| panic!("no {code} finding"))
+}
+
+/// Every product of a match with the list it landed in.
+fn placed(out: &MatchOutcome) -> Vec<(&'static str, &Ranked)> {
+    let lists: [(&'static str, &Vec<Ranked>); 5] = [
+        ("eligible", &out.eligible),
+        ("near_misses", &out.near_misses),
+        ("needs_info", &out.needs_info),
+        ("to_confirm", &out.to_confirm),
+        ("ineligible", &out.ineligible),
+    ];
+    lists.into_iter().flat_map(|(name, list)| list.iter().map(move |r| (name, r))).collect()
+}
+
+/// The list product `id` landed in.
+fn list_of(out: &MatchOutcome, id: i64) -> &'static str {
+    placed(out).into_iter().find(|(_, r)| r.product_id == id).map(|(name, _)| name).unwrap()
+}
+
+#[test]
+fn an_amount_within_a_stated_maximum_is_to_confirm_when_no_minimum_is_stated() {
+    let p = product(1, json!({"amount": {"max": 500_000_000}}));
+    let out = run(vec![p.clone()], &firm(json!({})), &need(json!({})));
+    assert_eq!((out.eligible_total, out.to_confirm_total), (0, 1));
+    let f = finding(&out.to_confirm[0], "amount");
+    assert_eq!(f.outcome, Outcome::Unconfirmed);
+    assert_eq!(f.requirement.zh, "额度上限 500 万元，下限未说明");
+    assert_eq!(f.requirement.en, "Up to CNY 5,000,000; minimum not stated");
+    assert_eq!(f.message.zh, "需向机构确认：额度下限未说明，请确认可否申请 100 万元");
+    assert_eq!(
+        f.message.en,
+        "To confirm with the lender: the minimum amount is not stated; ask whether you can borrow CNY 1,000,000"
+    );
+    assert_eq!(f.fix, None, "the firm cannot change what the page says");
+    assert_eq!(out.unconfirmed[0].code, "amount");
+    // A stated maximum still fails on its own.
+    let out = run(vec![p], &firm(json!({})), &need(json!({"amount": 600_000_000})));
+    assert_eq!(out.near_misses_total, 1);
+    assert_eq!(failed_codes(&out.near_misses[0]), ["amount"]);
+    assert_eq!(finding(&out.near_misses[0], "amount").fix.as_ref().unwrap().zh, "将申请金额调整为 500 万元 以内");
+    // Only a minimum: below it fails, above it is to confirm; nothing stated: to confirm.
+    let from = product(2, json!({"amount": {"min": 50_000_000}}));
+    let out = run(vec![from.clone()], &firm(json!({})), &need(json!({"amount": 10_000_000})));
+    assert_eq!(failed_codes(&out.near_misses[0]), ["amount"]);
+    let out = run(vec![from], &firm(json!({})), &need(json!({})));
+    assert_eq!(finding(&out.to_confirm[0], "amount").requirement.zh, "额度下限 50 万元，上限未说明");
+    let out = run(vec![product(3, json!({"amount": {}}))], &firm(json!({})), &need(json!({})));
+    let f = finding(&out.to_confirm[0], "amount");
+    assert_eq!((f.requirement.zh.as_str(), f.requirement.en.as_str()), ("额度：未说明", "Amount: not stated"));
+    assert!(f.message.zh.starts_with("需向机构确认：额度未说明"), "{}", f.message.zh);
+}
+
+#[test]
+fn a_term_is_decided_on_its_stated_bounds_only() {
+    let p = product(1, json!({"term": {"min": 3}}));
+    let out = run(vec![p.clone()], &firm(json!({})), &need(json!({})));
+    let f = finding(&out.to_confirm[0], "term");
+    assert_eq!(f.outcome, Outcome::Unconfirmed);
+    assert_eq!(f.requirement.zh, "期限最短 3 个月，最长未说明");
+    assert_eq!(f.message.zh, "需向机构确认：最长期限未说明，请确认可否贷款 1 年");
+    let out = run(vec![p], &firm(json!({})), &need(json!({"term": 2})));
+    assert_eq!(failed_codes(&out.near_misses[0]), ["term"]);
+    let out = run(vec![product(2, json!({"term": {"max": 36}}))], &firm(json!({})), &need(json!({})));
+    assert_eq!(finding(&out.to_confirm[0], "term").requirement.zh, "期限最长 3 年，最短未说明");
+}
+
+#[test]
+fn collateral_not_stated_is_to_confirm_never_unsecured() {
+    let p = product(1, json!({"collateral": {"kind": "not_stated"}}));
+    let out = run(vec![p.clone()], &firm(json!({})), &need(json!({})));
+    assert_eq!(out.to_confirm_total, 1);
+    let f = finding(&out.to_confirm[0], "collateral");
+    assert_eq!((f.outcome, f.requirement.zh.as_str()), (Outcome::Unconfirmed, "担保方式：未说明"));
+    assert_eq!(f.message.zh, "需向机构确认：担保方式未说明，请确认可否纯信用（无抵质押）申请");
+    let offering = need(json!({"collateral_offered": ["real_estate"]}));
+    let out = run(vec![p], &firm(json!({})), &offering);
+    assert_eq!(
+        finding(&out.to_confirm[0], "collateral").message.zh,
+        "需向机构确认：担保方式未说明，请确认是否接受房产抵押"
+    );
+}
+
+#[test]
+fn collateral_any_of_all_of_and_unsecured_are_checked_as_stated() {
+    let any = json!({"kind": "any_of", "unsecured": false, "kinds": ["real_estate", "equipment"]});
+    let all = json!({"kind": "all_of", "kinds": ["real_estate", "guarantee"]});
+    let or_credit = json!({"kind": "any_of", "unsecured": true, "kinds": ["real_estate"]});
+    let products = vec![
+        product(1, json!({"collateral": any})),
+        product(2, json!({"collateral": all})),
+        product(3, json!({"collateral": or_credit})),
+    ];
+    let profile = firm(json!({"collateral": ["real_estate", "guarantee"]}));
+    let offers = |kinds: Value| need(json!({"collateral_offered": kinds}));
+    // Offering nothing: any-of and all-of fail, credit-or-a-mortgage passes.
+    let out = run(products.clone(), &profile, &offers(json!([])));
+    assert_eq!((list_of(&out, 1), list_of(&out, 2), list_of(&out, 3)), ("near_misses", "near_misses", "eligible"));
+    assert_eq!(finding(&out.eligible[0], "collateral").requirement.zh, "担保方式为信用、房产抵押（任选其一）");
+    // One of the alternatives is enough for any-of, not for all-of.
+    let out = run(products.clone(), &profile, &offers(json!(["equipment"])));
+    assert_eq!((list_of(&out, 1), list_of(&out, 2)), ("eligible", "near_misses"));
+    let out = run(products.clone(), &profile, &offers(json!(["real_estate"])));
+    assert_eq!((list_of(&out, 1), list_of(&out, 2)), ("eligible", "near_misses"));
+    let f = finding(&out.near_misses[0], "collateral");
+    assert_eq!(f.requirement.zh, "担保方式为房产抵押 + 第三方保证担保");
+    assert_eq!(f.message.zh, "要求担保方式为房产抵押 + 第三方保证担保，贵企业可提供房产抵押");
+    assert_eq!(f.fix.as_ref().unwrap().zh, "贵企业拥有第三方保证担保，一并提供即可申请");
+    let out = run(products.clone(), &firm(json!({})), &offers(json!(["real_estate"])));
+    assert_eq!(finding(&out.near_misses[0], "collateral").fix.as_ref().unwrap().zh, "还需同时提供第三方保证担保");
+    // All of them together meet all-of.
+    let out = run(products, &profile, &offers(json!(["guarantee", "real_estate"])));
+    assert_eq!((list_of(&out, 1), list_of(&out, 2), list_of(&out, 3)), ("eligible", "eligible", "eligible"));
+}
+
+#[test]
+fn collateral_burden_ranks_credit_alone_as_no_burden() {
+    let compiled = |terms: CollateralTerms| {
+        let mut p = product(1, json!({}));
+        p.spec.collateral = terms;
+        CompiledProduct::new(&p)
+    };
+    let burden = |terms: CollateralTerms, offered: &[Collateral]| collateral_component(&compiled(terms), mask(offered));
+    use Collateral::{Equipment, Guarantee, RealEstate};
+    assert_eq!(burden(CollateralTerms::NoneRequired, &[]), 1000);
+    assert_eq!(burden(CollateralTerms::AnyOf { unsecured: true, kinds: vec![RealEstate] }, &[]), 1000);
+    assert_eq!(burden(CollateralTerms::NotStated, &[]), 0, "terms not stated earn nothing");
+    // Any-of: the lightest the firm can give, as before.
+    let any = || CollateralTerms::AnyOf { unsecured: false, kinds: vec![RealEstate, Guarantee] };
+    assert_eq!(burden(any(), &[RealEstate]), 300);
+    assert_eq!(burden(any(), &[Guarantee, RealEstate]), 700);
+    // All-of: heavier than its heaviest kind alone.
+    let all = CollateralTerms::AllOf { kinds: vec![RealEstate, Guarantee] };
+    assert!(burden(all, &[Guarantee, RealEstate]) < burden(any(), &[RealEstate]));
+    let three = CollateralTerms::AllOf { kinds: vec![RealEstate, Guarantee, Equipment] };
+    let two = CollateralTerms::AllOf { kinds: vec![RealEstate, Guarantee] };
+    assert!(burden(three, &[]) < burden(two, &[]));
+}
+
+#[test]
+fn a_product_with_no_stated_rate_has_no_quote_and_earns_no_cost_points() {
+    let products = vec![product(1, json!({"rate": {}})), product(2, json!({"rate": {"min": 1400, "max": 1500}}))];
+    let out = run(products.clone(), &firm(json!({})), &need(json!({})));
+    // No cost ceiling: no check reads the rate, so both are eligible, the stated one first on cost.
+    assert_eq!(out.eligible_total, 2);
+    let unstated = out.eligible.iter().find(|r| r.product_id == 1).unwrap();
+    let stated = out.eligible.iter().find(|r| r.product_id == 2).unwrap();
+    assert_eq!((unstated.quote, unstated.components.cost), (None, 0));
+    assert!(stated.quote.is_some() && stated.components.cost > 0);
+    assert_eq!(out.eligible[0].product_id, 2);
+    // A cost ceiling cannot be checked without a rate: to confirm, saying so.
+    let out = run(products, &firm(json!({})), &need(json!({"max_annual_cost": 2000})));
+    assert_eq!((list_of(&out, 1), list_of(&out, 2)), ("to_confirm", "eligible"));
+    let f = finding(&out.to_confirm[0], "max_cost");
+    assert_eq!((f.outcome, f.requirement.zh.as_str()), (Outcome::Unconfirmed, "年利率：未说明"));
+    assert_eq!(f.message.zh, "需向机构确认：年利率未说明，请确认年化综合成本能否不高于 20%");
+    assert_eq!(out.to_confirm[0].quote, None);
+    assert_eq!(out.unconfirmed[0].code, "max_cost");
+}
+
+#[test]
+fn a_rate_stated_only_as_a_minimum_is_quoted_at_it_and_says_so() {
+    let products =
+        vec![product(1, json!({"rate": {"min": 320}})), product(2, json!({"rate": {"min": 320, "max": 500}}))];
+    let out = run(
+        products,
+        &firm(json!({"qualifications": [], "employees": 400, "revenue": 20_000_000_000i64})),
+        &need(json!({})),
+    );
+    let quote = |id: i64| out.eligible.iter().find(|r| r.product_id == id).and_then(|r| r.quote).unwrap();
+    assert_eq!((quote(1).rate.bps(), quote(1).rate_is_floor), (320, true));
+    assert_eq!((quote(2).rate.bps(), quote(2).rate_is_floor), (320, false));
+    assert_eq!(quote(1).apr, quote(2).apr);
+    // A rate stated only as a maximum says nothing of what the loan costs: no quote.
+    let out = run(vec![product(3, json!({"rate": {"max": 600}}))], &firm(json!({})), &need(json!({})));
+    assert_eq!(out.eligible[0].quote, None);
+}
+
+#[test]
+fn a_decision_time_not_stated_leaves_the_waiting_time_to_confirm() {
+    let p = product(1, json!({"decision_days": null}));
+    let out = run(vec![p.clone()], &firm(json!({})), &need(json!({})));
+    assert_eq!(out.eligible_total, 1, "no need for speed, nothing to confirm");
+    assert_eq!(out.eligible[0].components.speed, 0, "a speed not stated earns nothing");
+    let out = run(vec![p], &firm(json!({})), &need(json!({"needed_within_days": 10})));
+    let f = finding(&out.to_confirm[0], "speed");
+    assert_eq!((f.outcome, f.requirement.zh.as_str()), (Outcome::Unconfirmed, "审批时效：未说明"));
+    assert_eq!(f.requirement.en, "Time to decision: not stated");
+    assert_eq!(f.message.zh, "需向机构确认：审批时效未说明，请确认能否在 10 天内用款");
+    assert_eq!(
+        f.message.en,
+        "To confirm with the lender: the time to a decision is not stated; ask whether the money can come within 10 days"
+    );
+}
+
+#[test]
+fn unstated_validity_start_and_methods_decide_nothing() {
+    let p = product(1, json!({"valid_from": null, "repayment_methods": null}));
+    let stated = product(2, json!({"repayment_methods": ["equal_instalment"]}));
+    let not_offered = product(3, json!({"repayment_methods": ["interest_only"]}));
+    let out = run(vec![p, stated, not_offered], &firm(json!({})), &need(json!({"repayment": "equal_instalment"})));
+    assert_eq!((out.considered, out.eligible_total), (3, 3), "a preference is not a check");
+    let ranked = |id: i64| out.eligible.iter().find(|r| r.product_id == id).unwrap();
+    // Neutral: below a product that offers the method, above one that does not.
+    assert!(ranked(2).components.fit > ranked(1).components.fit);
+    assert!(ranked(1).components.fit > ranked(3).components.fit);
+    let quote = ranked(1).quote.unwrap();
+    assert_eq!((quote.method, quote.method_assumed), (finmart_domain::RepaymentMethod::EqualInstalment, true));
+    assert!(!ranked(2).quote.unwrap().method_assumed);
+}
+
+#[test]
+fn lists_take_failed_then_missing_then_unconfirmed() {
+    let unstated = json!({"collateral": {"kind": "not_stated"}, "decision_days": null});
+    let mut failing = unstated.clone();
+    failing["eligibility"] = json!({"min_tax_credit_grade": "A"});
+    let mut missing = unstated.clone();
+    missing["eligibility"] = json!({"min_tax_paid_yuan": "100000"});
+    let mut near = unstated.clone();
+    near["amount"] = json!({"max": 50_000_000});
+    let products =
+        vec![product(1, failing), product(2, missing), product(3, unstated), product(4, json!({})), product(5, near)];
+    let profile = firm(json!({"tax_paid": null}));
+    let out = run(products, &profile, &need(json!({"needed_within_days": 30})));
+    let lists: Vec<&str> = (1..=5).map(|id| list_of(&out, id)).collect();
+    // A failed rule of the firm rules a product out whatever is left to confirm; a failed need-side check
+    // makes a near miss.
+    assert_eq!(lists, ["ineligible", "needs_info", "to_confirm", "eligible", "near_misses"]);
+    // Needing data, the product also shows what is to confirm.
+    let needs = &out.needs_info[0];
+    assert!(needs.findings.iter().any(|f| f.outcome == Outcome::Missing));
+    assert!(needs.findings.iter().any(|f| f.code == "collateral" && f.outcome == Outcome::Unconfirmed));
+    // Counted by reason: products 1, 2, 3 and 5 leave collateral and speed unstated.
+    let count = |code: &str| out.unconfirmed.iter().find(|c| c.code == code).map(|c| c.count);
+    assert_eq!((count("collateral"), count("speed")), (Some(4), Some(4)));
+    assert_eq!(out.to_confirm_total, 1);
+}
+
 // Properties over generated catalogues.
 
 fn arb_product(id: i64) -> impl Strategy<Value = Product> {
@@ -311,7 +559,11 @@ fn arb_product(id: i64) -> impl Strategy<Value = Product> {
                     "rate": {"min": rate, "max": rate + spread},
                     "guarantee": fee.map(|f| json!({"agency_code": "agency", "fee_rate": f})),
                     "decision_days": days,
-                    "collateral": if collateral { json!(["real_estate"]) } else { json!([]) },
+                    "collateral": if collateral {
+                        json!({"kind": "any_of", "unsecured": false, "kinds": ["real_estate"]})
+                    } else {
+                        json!({"kind": "none_required"})
+                    },
                     "eligibility": eligibility,
                     "policy_support": if subsidy { json!(["interest_subsidy"]) } else { json!([]) },
                 }),
@@ -384,9 +636,9 @@ proptest! {
         let mut cheaper = products;
         for p in &mut cheaper {
             if p.id == target {
-                let (min, max) = (p.spec.rate.min().bps(), p.spec.rate.max().bps());
-                let lower = |v: u32| finmart_domain::Bps::new(v.saturating_sub(cut)).unwrap();
-                p.spec.rate = finmart_domain::Range::new(lower(min), lower(max)).unwrap();
+                let lower = |v: finmart_domain::Bps| finmart_domain::Bps::new(v.bps().saturating_sub(cut)).unwrap();
+                let (min, max) = (p.spec.rate.min().unwrap(), p.spec.rate.max().unwrap());
+                p.spec.rate = finmart_domain::Range::new(lower(min), lower(max)).unwrap().into();
             }
         }
         let after = run(cheaper, &profile, &n);
@@ -400,5 +652,118 @@ proptest! {
         let place = |out: &MatchOutcome| eligible_ids(out).iter().position(|id| *id == target);
         prop_assert!(place(&after).is_some());
         prop_assert!(place(&after) <= place(&before));
+    }
+}
+
+// Properties of facts a product leaves unstated, over generated catalogues where each product may leave out
+// its minimum amount, its maximum term, its rate, its collateral and its decision time.
+
+/// A product as [`arb_product`] makes it, then with some facts left unstated (`blank` says which).
+fn blanked(p: &Product, blank: [bool; 5]) -> Product {
+    let mut p = p.clone();
+    let s = &mut p.spec;
+    if blank[0] {
+        s.amount = StatedRange::new(None, s.amount.max()).unwrap();
+    }
+    if blank[1] {
+        s.term = StatedRange::new(s.term.min(), None).unwrap();
+    }
+    if blank[2] {
+        s.rate = StatedRange::UNSTATED;
+    }
+    if blank[3] {
+        s.collateral = CollateralTerms::NotStated;
+    }
+    if blank[4] {
+        s.decision_days = None;
+    }
+    p
+}
+
+fn arb_blanked_catalogue() -> impl Strategy<Value = (Vec<Product>, Vec<[bool; 5]>)> {
+    arb_catalogue().prop_flat_map(|products| {
+        let n = products.len();
+        (Just(products), prop::collection::vec(any::<[bool; 5]>(), n))
+    })
+}
+
+fn arb_demanding_need() -> impl Strategy<Value = (EnterpriseProfile, FinancingNeed)> {
+    (arb_firm(), prop::option::of(300u32..1500), prop::option::of(1u16..40), 1u16..60, 1u32..80).prop_map(
+        |((profile, n), max_cost, within, term, wan)| {
+            let mut n = n;
+            n.max_annual_cost = max_cost.map(|b| finmart_domain::Bps::new(b).unwrap());
+            n.needed_within_days = within;
+            n.term = finmart_domain::Months::new(term).unwrap();
+            n.amount = finmart_domain::Fen::wan(wan * 10);
+            (profile, n)
+        },
+    )
+}
+
+fn arb_collateral_terms() -> impl Strategy<Value = CollateralTerms> {
+    let kinds = prop::sample::subsequence(Collateral::ALL.to_vec(), 0..=Collateral::ALL.len());
+    prop_oneof![
+        Just(CollateralTerms::NotStated),
+        Just(CollateralTerms::NoneRequired),
+        (any::<bool>(), kinds.clone()).prop_map(|(unsecured, kinds)| CollateralTerms::AnyOf { unsecured, kinds }),
+        kinds.prop_map(|kinds| CollateralTerms::AllOf { kinds }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The compiled masks decide collateral exactly as the domain's terms do.
+    #[test]
+    fn collateral_masks_agree_with_the_terms(
+        terms in arb_collateral_terms(),
+        offered in prop::sample::subsequence(Collateral::ALL.to_vec(), 0..=Collateral::ALL.len()),
+    ) {
+        prop_assert_eq!(CollateralMask::of(&terms).met_by(mask(&offered)), terms.met_by(&offered));
+    }
+
+    /// Leaving a fact unstated never decides a check: what passes or fails with the fact left out passed or
+    /// failed with it stated; the rest is to confirm. The lists hold what their findings say, and a product
+    /// without a stated rate has no quote and no cost points.
+    #[test]
+    fn an_unstated_fact_is_never_a_silent_pass_or_fail(
+        (profile, n) in arb_demanding_need(),
+        (products, blanks) in arb_blanked_catalogue(),
+    ) {
+        let partial: Vec<Product> = products.iter().zip(&blanks).map(|(p, b)| blanked(p, *b)).collect();
+        let full = run(products.clone(), &profile, &n);
+        let out = run(partial.clone(), &profile, &n);
+        prop_assert_eq!(
+            out.eligible_total + out.near_misses_total + out.needs_info_total + out.to_confirm_total
+                + out.ineligible_total,
+            products.len()
+        );
+        for r in &out.to_confirm {
+            prop_assert!(r.findings.iter().all(|f| matches!(f.outcome, Outcome::Pass | Outcome::Unconfirmed)));
+            prop_assert!(r.findings.iter().any(|f| f.outcome == Outcome::Unconfirmed));
+        }
+        for r in &out.eligible {
+            prop_assert!(r.findings.iter().all(|f| f.outcome == Outcome::Pass));
+        }
+        for r in &out.needs_info {
+            prop_assert!(r.findings.iter().any(|f| f.outcome == Outcome::Missing));
+            prop_assert!(r.findings.iter().all(|f| f.outcome != Outcome::Fail));
+        }
+        let by_id = |out: &MatchOutcome, id: i64| placed(out).into_iter().find(|(_, r)| r.product_id == id).map(|(_, r)| r.clone());
+        for p in &partial {
+            let (Some(part), Some(whole)) = (by_id(&out, p.id), by_id(&full, p.id)) else { continue };
+            if p.spec.rate.min().is_none() {
+                prop_assert_eq!(part.quote, None);
+                prop_assert_eq!(part.components.cost, 0);
+            }
+            for code in ["amount", "term", "collateral", "max_cost", "speed"] {
+                let outcome = |r: &Ranked| r.findings.iter().find(|f| f.code == code).map(|f| f.outcome);
+                match (outcome(&part), outcome(&whole)) {
+                    (Some(Outcome::Pass), w) => prop_assert_eq!(w, Some(Outcome::Pass), "{} passed unstated", code),
+                    (Some(Outcome::Fail), w) => prop_assert_eq!(w, Some(Outcome::Fail), "{} failed unstated", code),
+                    _ => {}
+                }
+            }
+        }
     }
 }

@@ -322,3 +322,57 @@ fn other_extensions_are_refused() {
     assert!(format_error(read_records("products.txt", &example("products.csv"))).contains(".xlsx"));
     assert!(matches!(read_records("products", b""), Err(SheetError::Format(_))));
 }
+
+/// A page that leaves facts out: an empty cell is absent, a cell saying 未说明 reaches the domain as written
+/// (which reads it as not stated), in XLSX and CSV alike.
+#[test]
+fn empty_and_unstated_cells_read_as_not_stated() {
+    use finmart_domain::{CollateralTerms, LprTenor, RateBasis};
+    let header = [
+        "institution_code",
+        "code",
+        "name",
+        "family",
+        "description",
+        "amount_min_yuan",
+        "amount_max_yuan",
+        "rate_basis",
+        "lpr_spread_bps",
+        "collateral",
+        "online",
+        "districts",
+    ];
+    let row = [
+        "example-bank",
+        "KJD-01",
+        "科技贷",
+        "credit",
+        "最高 500 万元，LPR 加点",
+        "",
+        "500万",
+        "lpr_1y",
+        "",
+        "",
+        "未说明",
+        "all",
+    ];
+    let bytes = xlsx(|sheet| {
+        for (col, (name, value)) in (0u16..).zip(header.iter().zip(row)) {
+            sheet.write_string(0, col, *name).unwrap();
+            if !value.is_empty() {
+                sheet.write_string(1, col, value).unwrap();
+            }
+        }
+    });
+    let csv = format!("{}\n{}\n", header.join(","), row.join(","));
+    for records in [read_records("p.xlsx", &bytes).unwrap(), read_records("p.csv", csv.as_bytes()).unwrap()] {
+        let record = &records[0].1;
+        assert_eq!((record.value("amount_min_yuan"), record.value("collateral")), (None, None));
+        assert_eq!(record.value("online"), Some("未说明"), "passed on as written");
+        let spec = record.validate().unwrap().spec;
+        assert_eq!((spec.amount.min(), spec.online), (None, None));
+        assert_eq!(spec.collateral, CollateralTerms::NotStated, "an empty cell is 未说明, not 纯信用");
+        assert_eq!(spec.rate_basis, Some(RateBasis::Lpr { tenor: LprTenor::OneYear, spread_bps: None }));
+        assert!(spec.rate.is_unstated() && spec.term.is_unstated() && spec.repayment_methods.is_none());
+    }
+}

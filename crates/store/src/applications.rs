@@ -14,9 +14,9 @@ use crate::{Record, Store, StoreError};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use finmart_domain::shanghai::{date_of as shanghai_date, day_start};
 use finmart_domain::{
-    ApplicationAction, ApplicationFields, ApplicationInput, ApplicationState, Bps, Disbursement, District,
-    EnterpriseProfile, EnterpriseScale, Fen, FieldErrors, Industry, Labelled, LoanPurpose, Months, ProductFamily, Side,
-    TransitionError, ValueError,
+    ApplicationAction, ApplicationFields, ApplicationInput, ApplicationState, Bps, CollateralTerms, Disbursement,
+    District, EnterpriseProfile, EnterpriseScale, Fen, FieldErrors, Industry, Labelled, LoanPurpose, Months,
+    ProductFamily, ProductSpec, Side, StatedRange, TransitionError, ValueError,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -321,6 +321,46 @@ fn filtered(mut select: Select<application::Entity>, filter: &ApplicationFilter)
     select.order_by_desc(C::SubmittedAt).order_by_desc(C::Id).limit(limit)
 }
 
+/// The days an institution has to respond to an application for a product that states no decision time
+/// (未说明). The deadline is the platform's, not a fact of the product: it is never shown as the product's
+/// decision time, and a product that states one keeps its own.
+pub(crate) const RESPONSE_DAYS_WHEN_UNSTATED: u16 = 5;
+
+/// When the institution must first respond to an application for `spec` submitted at `submitted_at`: after
+/// the product's stated decision time, else after [`RESPONSE_DAYS_WHEN_UNSTATED`].
+pub(crate) fn respond_by(submitted_at: DateTime<Utc>, spec: &ProductSpec) -> DateTime<Utc> {
+    submitted_at + TimeDelta::days(i64::from(spec.decision_days.unwrap_or(RESPONSE_DAYS_WHEN_UNSTATED)))
+}
+
+/// Whether an application for `spec` counts as a credit loan (信用贷款) in the figures: the product asks for
+/// no collateral and no guarantee. Only 纯信用 counts: terms that are not stated may ask for collateral, and
+/// "credit or collateral" leaves the choice to the loan, which the application does not record; the
+/// column is a plain flag, so those count as not known to be credit loans.
+pub(crate) fn credit_loan(spec: &ProductSpec) -> bool {
+    spec.collateral == CollateralTerms::NoneRequired && spec.guarantee.is_none()
+}
+
+/// Why `value` is refused by a product whose range is `range`, if it is: only a bound the product states
+/// refuses. A bound it leaves 未说明 refuses nothing (the lender decides, 以银行审批为准), so a product
+/// offering "最高 1000 万元" takes any amount up to 1000 万.
+fn outside<T: Ord + Copy + std::fmt::Debug>(
+    range: &StatedRange<T>,
+    value: T,
+    what: &str,
+    show: impl Fn(T) -> String,
+) -> Option<ValueError> {
+    if range.admits(value) != Some(false) {
+        return None;
+    }
+    let message = match (range.min(), range.max()) {
+        (Some(min), Some(max)) => format!("{what}应在 {} 至 {} 之间", show(min), show(max)),
+        (Some(min), None) => format!("{what}不应低于 {}", show(min)),
+        (None, Some(max)) => format!("{what}不应超过 {}", show(max)),
+        (None, None) => return None,
+    };
+    Some(ValueError::Invalid(message))
+}
+
 /// Whether a stored application is what `new` (with its checked `fields`) asks for (a retry), rather than
 /// another request reusing the key.
 fn same_request(row: &application::Model, new: &NewApplication, fields: &ApplicationFields) -> bool {
@@ -378,25 +418,11 @@ impl Store {
             // An offer's terms are the institution's own; a direct application stays within the product.
             let mut errors = FieldErrors::default();
             let spec = &product.spec;
-            if !spec.amount.contains(&fields.amount) {
-                errors.push(
-                    "amount",
-                    ValueError::Invalid(format!(
-                        "申请金额应在 {} 至 {} 之间",
-                        spec.amount.min().display_zh(),
-                        spec.amount.max().display_zh()
-                    )),
-                );
+            if let Some(refusal) = outside(&spec.amount, fields.amount, "申请金额", Fen::display_zh) {
+                errors.push("amount", refusal);
             }
-            if !spec.term.contains(&fields.term) {
-                errors.push(
-                    "term",
-                    ValueError::Invalid(format!(
-                        "申请期限应在 {} 至 {} 之间",
-                        spec.term.min().display_zh(),
-                        spec.term.max().display_zh()
-                    )),
-                );
+            if let Some(refusal) = outside(&spec.term, fields.term, "申请期限", Months::display_zh) {
+                errors.push("term", refusal);
             }
             if !errors.is_empty() {
                 return Err(StoreError::Invalid(errors));
@@ -410,7 +436,7 @@ impl Store {
         let snapshot =
             serde_json::to_string(profile).map_err(|source| StoreError::Encode { what: "profile", source })?;
         let now = Utc::now();
-        let respond_by = now + TimeDelta::days(i64::from(product.spec.decision_days));
+        let respond_by = respond_by(now, &product.spec);
 
         // The insert is the transaction's first statement: on SQLite it takes the write lock at once (waiting
         // its turn), and on any backend a racing twin fails on the unique index here.
@@ -433,7 +459,7 @@ impl Store {
             family: Set(product.spec.family.as_str().to_owned()),
             qualifications: Set(profile.qualifications.iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|")),
             first_loan: Set(profile.ever_borrowed == Some(false) || product.spec.family == ProductFamily::FirstLoan),
-            credit_loan: Set(product.spec.collateral.is_empty() && product.spec.guarantee.is_none()),
+            credit_loan: Set(credit_loan(&product.spec)),
             guarantee_fee_bps: Set(product
                 .spec
                 .guarantee
@@ -1143,6 +1169,48 @@ mod tests {
             let mut nobody = new(&f, "nobody");
             nobody.product_id = 9_999;
             assert!(matches!(store.submit_application(&nobody, &event).await, Err(StoreError::NotFound { .. })));
+        })
+        .await;
+    }
+
+    /// Only a bound the product states refuses an application: "单户最高 300 万元" takes 1 元 and any term,
+    /// and refuses 301 万 naming the one bound it states. A product that states no decision time gives the
+    /// lender the platform's response deadline.
+    #[tokio::test]
+    async fn only_the_bounds_a_product_states_refuse_an_application() {
+        each(async |db| {
+            let store = &db.store;
+            let mut f = fixture(store).await;
+            let open = ProductRecord::from_pairs([
+                ("institution_code", "test-bank"),
+                ("code", "P-OPEN"),
+                ("name", "科技贷"),
+                ("family", "credit"),
+                ("description", "单户最高 300 万元，期限、利率以银行审批为准"),
+                ("amount_max_yuan", "3000000"),
+                ("districts", "all"),
+            ])
+            .validate()
+            .expect("valid test row")
+            .spec;
+            assert!(open.amount.min().is_none() && open.term.is_unstated() && open.decision_days.is_none());
+            f.product = store.save_product(f.bank, LifecycleState::Published, &open).await.unwrap().product_id();
+            let p = sme(f.enterprise);
+            let event = AuditEvent::by(&p, None, "application.submit");
+
+            let mut small = new(&f, "small");
+            small.amount = Fen::from_fen(100).unwrap();
+            small.term = Months::new(120).unwrap();
+            let (app, created) = store.submit_application(&small, &event).await.unwrap();
+            assert!(created, "{}", db.backend);
+            let days = i64::from(RESPONSE_DAYS_WHEN_UNSTATED);
+            assert_eq!(app.respond_by - app.submitted_at, TimeDelta::days(days), "{}", db.backend);
+
+            let mut big = new(&f, "big");
+            big.amount = Fen::wan(301);
+            let Err(StoreError::Invalid(errors)) = store.submit_application(&big, &event).await else { panic!() };
+            let found: Vec<(&str, String)> = errors.0.iter().map(|e| (e.field.as_str(), e.error.to_string())).collect();
+            assert_eq!(found, [("amount", "申请金额不应超过 300 万元".to_owned())], "{}", db.backend);
         })
         .await;
     }

@@ -13,10 +13,11 @@
 //! Bench applications have no applicant account: `applicant_account_id` is 0 and events name no account.
 //! Their idempotency keys are unique, so writing a batch again skips the applications already stored.
 
+use crate::applications::{credit_loan, respond_by};
 use crate::entity::{application, application_event, enterprise};
 use crate::event_facts::{Step, event_row};
 use crate::{Record, Store, StoreError};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use finmart_domain::shanghai::date_of as shanghai_date;
 use finmart_domain::{
     ApplicationAction, ApplicationInput, ApplicationState, EnterpriseProfile, Fen, Labelled, LoanPurpose, Months,
@@ -152,11 +153,11 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         family: spec.family.as_str().to_owned(),
         qualifications: profile.qualifications.iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|"),
         first_loan: profile.ever_borrowed == Some(false) || spec.family == ProductFamily::FirstLoan,
-        credit_loan: spec.collateral.is_empty() && spec.guarantee.is_none(),
+        credit_loan: credit_loan(spec),
         guarantee_fee_bps: spec.guarantee.as_ref().map(|g| i32::try_from(g.fee_rate.bps()).unwrap_or(i32::MAX)),
         state: state.as_str().to_owned(),
         submitted_at: app.submitted_at,
-        respond_by: app.submitted_at + TimeDelta::days(i64::from(spec.decision_days)),
+        respond_by: respond_by(app.submitted_at, spec),
         first_response_at: first_response,
         decided_at: decided,
         disbursed_at: disbursed.map(|(at, _)| at),
@@ -294,7 +295,7 @@ mod tests {
     use super::*;
     use crate::event_facts::side_name;
     use crate::testing;
-    use chrono::{NaiveDate, TimeZone};
+    use chrono::{NaiveDate, TimeDelta, TimeZone};
     use finmart_domain::{Disbursement, ImportRow, LifecycleState};
     use finmart_synth::{Applicant, Applications};
 
@@ -405,8 +406,8 @@ mod tests {
                 guaranteed += usize::from(row.guarantee_agency_id.is_some());
                 assert_eq!(row.guarantee_fee_bps.is_some(), row.guarantee_agency_id.is_some());
                 assert_eq!(row.profile, app.firm.profile_json);
-                let decision_days = i64::from(product.spec.decision_days);
-                assert_eq!(row.respond_by, row.submitted_at + TimeDelta::days(decision_days));
+                let days = product.spec.decision_days.unwrap_or(crate::applications::RESPONSE_DAYS_WHEN_UNSTATED);
+                assert_eq!(row.respond_by, row.submitted_at + TimeDelta::days(i64::from(days)));
 
                 let history = &by_app[&row.id];
                 assert_eq!(history[0].from_state, None, "every history starts with the submission");
@@ -439,7 +440,7 @@ mod tests {
                         ApplicationAction::Reject { reason: r } => (decided, reason) = (Some(e.at), Some(r.clone())),
                         ApplicationAction::Disburse(d) => {
                             assert!(approved_before, "a disbursement follows an approval");
-                            assert!(d.amount <= app.amount && product.spec.rate.contains(&d.rate));
+                            assert!(d.amount <= app.amount && product.spec.rate.admits(d.rate) != Some(false));
                             disbursed = Some((e.at, *d));
                         }
                         _ => {}

@@ -3,9 +3,11 @@
 
 use crate::StoreError;
 use crate::entity::{institution, product};
+use chrono::NaiveDate;
 use finmart_domain::{
-    Bps, District, EligibilityRules, Fen, GuaranteeTerms, Institution, InstitutionKind, InstitutionRef, Labelled,
-    LifecycleState, LprTenor, Months, Product, ProductFamily, ProductSpec, Range, RateBasis,
+    Bps, CollateralTerms, District, EligibilityRules, Fen, GuaranteeTerms, Institution, InstitutionKind,
+    InstitutionRef, Labelled, LifecycleState, LprTenor, Months, Product, ProductFamily, ProductSpec, RateBasis,
+    StatedRange,
 };
 use std::collections::HashMap;
 
@@ -24,8 +26,14 @@ fn parse_names<T: Labelled>(text: &str, id: i64, field: &'static str) -> Result<
         .collect()
 }
 
-fn range<T: Ord + std::fmt::Debug>(id: i64, field: &'static str, min: T, max: T) -> Result<Range<T>, StoreError> {
-    Range::new(min, max).map_err(|e| corrupt("product", id, field)(e.to_string()))
+/// A min/max pair of nullable columns (NULL: 未说明), already read into domain values.
+fn stated_range<T: Ord + Copy + std::fmt::Debug>(
+    id: i64,
+    field: &'static str,
+    min: Option<T>,
+    max: Option<T>,
+) -> Result<StatedRange<T>, StoreError> {
+    StatedRange::new(min, max).map_err(|e| corrupt("product", id, field)(e.to_string()))
 }
 
 pub(crate) fn institution_from_row(row: institution::Model) -> Result<Institution, StoreError> {
@@ -71,39 +79,61 @@ pub(crate) fn product_from_row(
         (None, None) => None,
         _ => return Err(bad("guarantee_fee_bps")("agency and fee must be set together".to_owned())),
     };
-    let rate_basis = match row.rate_basis.as_str() {
-        "fixed" => RateBasis::Fixed,
-        other => RateBasis::Lpr {
+    let rate_basis = match (row.rate_basis.as_deref(), row.lpr_spread_bps) {
+        (None, None) => None,
+        (None, Some(_)) => return Err(bad("lpr_spread_bps")("a spread without a rate basis".to_owned())),
+        // A fixed rate has no spread; rows have never stored one, and one would be ignored as before.
+        (Some("fixed"), _) => Some(RateBasis::Fixed),
+        // NULL with an LPR basis: the page says "LPR 加点" without the spread.
+        (Some(other), spread_bps) => Some(RateBasis::Lpr {
             tenor: LprTenor::parse(other).map_err(|e| bad("rate_basis")(e.to_string()))?,
-            spread_bps: row.lpr_spread_bps.unwrap_or(0),
-        },
+            spread_bps,
+        }),
+    };
+    let collateral = match row.collateral.as_deref() {
+        None => CollateralTerms::NotStated,
+        // 未说明 is NULL and 纯信用 is `none`: an empty text is neither, and is not guessed at.
+        Some("") => return Err(bad("collateral")("empty (NULL is 未说明, `none` is 纯信用)".to_owned())),
+        Some(cell) => CollateralTerms::from_cell(cell).map_err(|e| bad("collateral")(e.to_string()))?,
     };
     let spec = ProductSpec {
         code: row.code,
         name: row.name,
         family: ProductFamily::parse(&row.family).map_err(|e| bad("family")(e.to_string()))?,
         description: row.description,
-        amount: range(
+        amount: stated_range(
             id,
             "amount",
-            fen(row.amount_min_fen, "amount_min_fen")?,
-            fen(row.amount_max_fen, "amount_max_fen")?,
+            row.amount_min_fen.map(|v| fen(v, "amount_min_fen")).transpose()?,
+            row.amount_max_fen.map(|v| fen(v, "amount_max_fen")).transpose()?,
         )?,
-        term: range(
+        term: stated_range(
             id,
             "term",
-            months(row.term_min_months, "term_min_months")?,
-            months(row.term_max_months, "term_max_months")?,
+            row.term_min_months.map(|v| months(v, "term_min_months")).transpose()?,
+            row.term_max_months.map(|v| months(v, "term_max_months")).transpose()?,
         )?,
-        rate: range(id, "rate", bps(row.rate_min_bps, "rate_min_bps")?, bps(row.rate_max_bps, "rate_max_bps")?)?,
+        rate: stated_range(
+            id,
+            "rate",
+            row.rate_min_bps.map(|v| bps(v, "rate_min_bps")).transpose()?,
+            row.rate_max_bps.map(|v| bps(v, "rate_max_bps")).transpose()?,
+        )?,
         rate_basis,
-        repayment_methods: parse_names(&row.repayment_methods, id, "repayment_methods")?,
-        collateral: parse_names(&row.collateral, id, "collateral")?,
+        repayment_methods: row
+            .repayment_methods
+            .as_deref()
+            .map(|text| parse_names(text, id, "repayment_methods"))
+            .transpose()?,
+        collateral,
         guarantee,
         eligibility: serde_json::from_str::<EligibilityRules>(&row.eligibility)
             .map_err(|e| bad("eligibility")(e.to_string()))?,
         policy_support: parse_names(&row.policy_support, id, "policy_support")?,
-        decision_days: u16::try_from(row.decision_days).map_err(|e| bad("decision_days")(e.to_string()))?,
+        decision_days: row
+            .decision_days
+            .map(|d| u16::try_from(d).map_err(|e| bad("decision_days")(e.to_string())))
+            .transpose()?,
         online: row.online,
         districts,
         valid_from: row.valid_from,
@@ -122,19 +152,63 @@ pub(crate) fn product_from_row(
     })
 }
 
-/// The column values of a spec (everything but id, owner and time stamps).
+/// The column values of a spec (everything but id, owner, guarantee agency, state and time stamps): `None`
+/// is NULL, which is how a fact the product leaves 未说明 is stored.
 pub(crate) struct SpecColumns {
-    pub rate_basis: String,
+    pub amount_min_fen: Option<i64>,
+    pub amount_max_fen: Option<i64>,
+    pub term_min_months: Option<i32>,
+    pub term_max_months: Option<i32>,
+    pub rate_min_bps: Option<i32>,
+    pub rate_max_bps: Option<i32>,
+    pub rate_basis: Option<String>,
     pub lpr_spread_bps: Option<i32>,
+    pub repayment_methods: Option<String>,
+    pub collateral: Option<String>,
+    pub guarantee_fee_bps: Option<i32>,
     pub eligibility: String,
+    pub policy_support: String,
+    pub decision_days: Option<i32>,
+    pub online: Option<bool>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+}
+
+/// Rates are at most 10,000 bp ([`Bps::MAX`]), so they always fit.
+fn bps_column(bps: Bps) -> i32 {
+    i32::try_from(bps.bps()).unwrap_or(i32::MAX)
 }
 
 pub(crate) fn spec_columns(spec: &ProductSpec) -> Result<SpecColumns, StoreError> {
     let (rate_basis, lpr_spread_bps) = match spec.rate_basis {
-        RateBasis::Fixed => ("fixed".to_owned(), None),
-        RateBasis::Lpr { tenor, spread_bps } => (tenor.as_str().to_owned(), Some(spread_bps)),
+        None => (None, None),
+        Some(RateBasis::Fixed) => (Some("fixed".to_owned()), None),
+        Some(RateBasis::Lpr { tenor, spread_bps }) => (Some(tenor.as_str().to_owned()), spread_bps),
+    };
+    let collateral = match &spec.collateral {
+        CollateralTerms::NotStated => None,
+        stated => Some(stated.to_cell()),
     };
     let eligibility = serde_json::to_string(&spec.eligibility)
         .map_err(|source| StoreError::Encode { what: "eligibility", source })?;
-    Ok(SpecColumns { rate_basis, lpr_spread_bps, eligibility })
+    let months = |m: Months| i32::from(m.get());
+    Ok(SpecColumns {
+        amount_min_fen: spec.amount.min().map(Fen::fen),
+        amount_max_fen: spec.amount.max().map(Fen::fen),
+        term_min_months: spec.term.min().map(months),
+        term_max_months: spec.term.max().map(months),
+        rate_min_bps: spec.rate.min().map(bps_column),
+        rate_max_bps: spec.rate.max().map(bps_column),
+        rate_basis,
+        lpr_spread_bps,
+        repayment_methods: spec.repayment_methods.as_deref().map(join_names),
+        collateral,
+        guarantee_fee_bps: spec.guarantee.as_ref().map(|g| bps_column(g.fee_rate)),
+        eligibility,
+        policy_support: join_names(&spec.policy_support),
+        decision_days: spec.decision_days.map(i32::from),
+        online: spec.online,
+        valid_from: spec.valid_from,
+        valid_until: spec.valid_until,
+    })
 }

@@ -3,7 +3,7 @@
 
 use crate::entity::{institution, product, product_district};
 use crate::institutions::{find_by_code, refs_by_id};
-use crate::mapping::{join_names, product_from_row, spec_columns};
+use crate::mapping::{SpecColumns, product_from_row, spec_columns};
 use crate::{Record, Store, StoreError, changes};
 use chrono::Utc;
 use finmart_domain::{District, InstitutionKind, Labelled, LifecycleState, Product, ProductSpec};
@@ -232,7 +232,7 @@ pub(crate) async fn save(
                 return Ok(SaveOutcome::Unchanged(id));
             }
             let mut active: product::ActiveModel = row.into();
-            fill(&mut active, spec, state, guarantee_agency_id, &columns);
+            fill(&mut active, spec, state, guarantee_agency_id, columns);
             active.updated_at = Set(now);
             active.update(txn).await?;
             SaveOutcome::Updated(id)
@@ -245,7 +245,7 @@ pub(crate) async fn save(
                 updated_at: Set(now),
                 ..Default::default()
             };
-            fill(&mut active, spec, state, guarantee_agency_id, &columns);
+            fill(&mut active, spec, state, guarantee_agency_id, columns);
             SaveOutcome::Created(active.insert(txn).await?.id)
         }
     };
@@ -269,33 +269,28 @@ fn fill(
     spec: &ProductSpec,
     state: LifecycleState,
     guarantee_agency_id: Option<i64>,
-    columns: &crate::mapping::SpecColumns,
+    columns: SpecColumns,
 ) {
     active.name = Set(spec.name.clone());
     active.family = Set(spec.family.as_str().to_owned());
     active.description = Set(spec.description.clone());
-    active.amount_min_fen = Set(spec.amount.min().fen());
-    active.amount_max_fen = Set(spec.amount.max().fen());
-    active.term_min_months = Set(i32::from(spec.term.min().get()));
-    active.term_max_months = Set(i32::from(spec.term.max().get()));
-    active.rate_min_bps = Set(bps_column(spec.rate.min().bps()));
-    active.rate_max_bps = Set(bps_column(spec.rate.max().bps()));
-    active.rate_basis = Set(columns.rate_basis.clone());
+    active.amount_min_fen = Set(columns.amount_min_fen);
+    active.amount_max_fen = Set(columns.amount_max_fen);
+    active.term_min_months = Set(columns.term_min_months);
+    active.term_max_months = Set(columns.term_max_months);
+    active.rate_min_bps = Set(columns.rate_min_bps);
+    active.rate_max_bps = Set(columns.rate_max_bps);
+    active.rate_basis = Set(columns.rate_basis);
     active.lpr_spread_bps = Set(columns.lpr_spread_bps);
-    active.repayment_methods = Set(join_names(&spec.repayment_methods));
-    active.collateral = Set(join_names(&spec.collateral));
+    active.repayment_methods = Set(columns.repayment_methods);
+    active.collateral = Set(columns.collateral);
     active.guarantee_agency_id = Set(guarantee_agency_id);
-    active.guarantee_fee_bps = Set(spec.guarantee.as_ref().map(|g| bps_column(g.fee_rate.bps())));
-    active.eligibility = Set(columns.eligibility.clone());
-    active.policy_support = Set(join_names(&spec.policy_support));
-    active.decision_days = Set(i32::from(spec.decision_days));
-    active.online = Set(spec.online);
-    active.valid_from = Set(spec.valid_from);
-    active.valid_until = Set(spec.valid_until);
+    active.guarantee_fee_bps = Set(columns.guarantee_fee_bps);
+    active.eligibility = Set(columns.eligibility);
+    active.policy_support = Set(columns.policy_support);
+    active.decision_days = Set(columns.decision_days);
+    active.online = Set(columns.online);
+    active.valid_from = Set(columns.valid_from);
+    active.valid_until = Set(columns.valid_until);
     active.state = Set(state.as_str().to_owned());
-}
-
-/// Rates are at most 10,000 bp ([`finmart_domain::Bps::MAX`]), so they always fit.
-fn bps_column(bps: u32) -> i32 {
-    i32::try_from(bps).unwrap_or(i32::MAX)
 }

@@ -8,6 +8,7 @@
 #![allow(clippy::expect_used)]
 
 use crate::Store;
+use finmart_migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -88,10 +89,7 @@ fn unique_name() -> String {
 /// # Panics
 /// When the database cannot be created (a test failure).
 pub async fn sqlite() -> TestDb {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = Store::sqlite_url(dir.path());
-    let store = Store::connect(&url).await.expect("sqlite store");
-    TestDb { backend: "sqlite", url, store, _dir: Some(dir), _postgres: None }
+    sqlite_at(None).await
 }
 
 /// A store on a fresh PostgreSQL database, or `None` when no server is configured (outside CI).
@@ -99,15 +97,7 @@ pub async fn sqlite() -> TestDb {
 /// # Panics
 /// When the server is configured but the database cannot be created.
 pub async fn postgres() -> Option<TestDb> {
-    let admin_url = postgres_admin_url()?;
-    let name = unique_name();
-    let admin = Database::connect(admin_url.as_str()).await.expect("connect to the test PostgreSQL server");
-    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
-    admin.close().await.expect("close admin connection");
-    let dropped = DroppedDatabase { admin_url: admin_url.clone(), name: name.clone() };
-    let url = with_database(&admin_url, &name);
-    let store = Store::connect(&url).await.expect("postgres store");
-    Some(TestDb { backend: "postgres", url, store, _dir: None, _postgres: Some(dropped) })
+    postgres_at(None).await
 }
 
 /// Every backend available: SQLite always, PostgreSQL when configured (and always in CI).
@@ -115,6 +105,45 @@ pub async fn all() -> Vec<TestDb> {
     let mut dbs = vec![sqlite().await];
     dbs.extend(postgres().await);
     dbs
+}
+
+/// Every backend available, each a fresh database with only the first `steps` migrations applied: the
+/// schema a test of migration `steps + 1` fills with old rows before it runs the rest with
+/// `Migrator::up(db.store.connection(), None)`. The store's own queries assume the newest schema: use
+/// the ones whose tables the remaining migrations do not change.
+///
+/// # Panics
+/// When a database cannot be created or migrated (a test failure).
+pub async fn all_at_migration(steps: u32) -> Vec<TestDb> {
+    let mut dbs = vec![sqlite_at(Some(steps)).await];
+    dbs.extend(postgres_at(Some(steps)).await);
+    dbs
+}
+
+/// A store on `url` with `steps` migrations applied (all of them for `None`).
+async fn store_at(url: &str, steps: Option<u32>) -> Store {
+    let store = Store::open(url).await.expect("connect to the test database");
+    Migrator::up(store.connection(), steps).await.expect("migrate the test database");
+    store
+}
+
+async fn sqlite_at(steps: Option<u32>) -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = Store::sqlite_url(dir.path());
+    let store = store_at(&url, steps).await;
+    TestDb { backend: "sqlite", url, store, _dir: Some(dir), _postgres: None }
+}
+
+async fn postgres_at(steps: Option<u32>) -> Option<TestDb> {
+    let admin_url = postgres_admin_url()?;
+    let name = unique_name();
+    let admin = Database::connect(admin_url.as_str()).await.expect("connect to the test PostgreSQL server");
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+    admin.close().await.expect("close admin connection");
+    let dropped = DroppedDatabase { admin_url: admin_url.clone(), name: name.clone() };
+    let url = with_database(&admin_url, &name);
+    let store = store_at(&url, steps).await;
+    Some(TestDb { backend: "postgres", url, store, _dir: None, _postgres: Some(dropped) })
 }
 
 /// `postgres://u@h:p/db?x` with the database name replaced.

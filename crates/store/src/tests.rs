@@ -1,10 +1,13 @@
 //! Storage tests, each run on SQLite and on PostgreSQL.
 
+use crate::entity::product;
 use crate::testing::{self, TestDb};
-use crate::{AuditEvent, AuditQuery, SaveOutcome, StoreError, password};
+use crate::{AuditEvent, AuditQuery, EditOutcome, SaveOutcome, StoreError, password};
 use finmart_domain::{
-    ImportRow, InstitutionKind, LifecycleState, NewInstitution, ProductRecord, ProductSpec, StaffAccountInput,
+    Collateral, CollateralTerms, Fen, ImportRow, InstitutionKind, LifecycleState, LprTenor, NewInstitution, Principal,
+    ProductRecord, ProductSpec, RateBasis, Role, StaffAccountInput,
 };
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 fn row(pairs: &[(&str, &str)]) -> ImportRow {
     let mut all: Vec<(&str, &str)> = vec![
@@ -216,6 +219,156 @@ async fn an_import_is_all_or_nothing_and_idempotent() {
         assert_eq!((second.institutions_created, second.created, second.updated, second.unchanged), (0, 0, 0, 2));
         assert_eq!(store.last_change_seq().await.unwrap(), seq, "a repeated import changes nothing");
         assert_eq!(store.products_after(0, 10).await.unwrap().len(), 2);
+    })
+    .await;
+}
+
+/// A product as most banks' pages describe it: a maximum amount and a shortest term, "LPR 加点" with no
+/// spread, and nothing about the rest (no minimum amount, no rate, no repayment methods, no collateral
+/// terms, no decision time, no online channel, no start of validity).
+fn unstated(pairs: &[(&str, &str)]) -> ProductSpec {
+    let mut all: Vec<(&str, &str)> = vec![
+        ("institution_code", "test-bank"),
+        ("code", "REAL-1"),
+        ("name", "科技贷"),
+        ("family", "credit"),
+        ("description", "单户最高 1000 万元，利率 LPR 加点"),
+        ("amount_max_yuan", "10000000"),
+        ("term_min_months", "3"),
+        ("rate_basis", "lpr_1y"),
+        ("districts", "all"),
+    ];
+    for (k, v) in pairs {
+        all.retain(|(key, _)| key != k);
+        all.push((k, v));
+    }
+    ProductRecord::from_pairs(all).validate().expect("valid test row").spec
+}
+
+/// Every fact a product leaves 未说明 is stored as NULL and read back as 未说明, through creation, edits,
+/// review, approval, the change log and the versions.
+#[tokio::test]
+async fn a_product_with_unstated_facts_round_trips() {
+    each(async |db| {
+        let store = &db.store;
+        let owner = store.create_institution(&bank()).await.unwrap();
+        let principal = |account_id, role, institution_id| Principal {
+            account_id,
+            role,
+            display_name: "测试".into(),
+            enterprise_id: None,
+            institution_id,
+        };
+        let banker = principal(7, Role::Institution, Some(owner.id));
+        let operator = principal(1, Role::Operator, None);
+        let by = |action| AuditEvent::by(&banker, None, action);
+        let open = unstated(&[]);
+        assert_eq!((open.amount.min(), open.amount.max()), (None, Some(Fen::wan(1000))));
+        assert!(open.rate.is_unstated() && open.term.max().is_none());
+        assert_eq!(open.rate_basis, Some(RateBasis::Lpr { tenor: LprTenor::OneYear, spread_bps: None }));
+        assert_eq!((&open.repayment_methods, &open.collateral), (&None, &CollateralTerms::NotStated));
+        assert_eq!((open.decision_days, open.online, open.valid_from), (None, None, None));
+        let seq = store.last_change_seq().await.unwrap();
+
+        let id = store.create_managed_product(owner.id, &open, &by("product.create")).await.unwrap();
+        assert_eq!(store.product(id).await.unwrap().unwrap().spec, open, "{}", db.backend);
+        // NULL in every unstated column, never a stand-in value.
+        let row = product::Entity::find_by_id(id).one(store.connection()).await.unwrap().unwrap();
+        assert_eq!((row.amount_min_fen, row.amount_max_fen), (None, Some(1_000_000_000)), "{}", db.backend);
+        assert_eq!(
+            (row.term_min_months, row.term_max_months, row.rate_min_bps, row.rate_max_bps),
+            (Some(3), None, None, None)
+        );
+        assert_eq!((row.rate_basis.as_deref(), row.lpr_spread_bps), (Some("lpr_1y"), None));
+        assert_eq!((row.repayment_methods, row.collateral), (None, None));
+        assert_eq!((row.decision_days, row.online, row.valid_from), (None, None, None));
+        // The stored product is what was given: saving it again changes nothing.
+        assert_eq!(
+            store.save_product(owner.id, LifecycleState::Draft, &open).await.unwrap(),
+            SaveOutcome::Unchanged(id)
+        );
+
+        // Edited to state some facts (all of two kinds of collateral, a minimum, no online channel)…
+        let stated = unstated(&[
+            ("amount_min_yuan", "500000"),
+            ("collateral", "real_estate+guarantee"),
+            ("online", "false"),
+            ("repayment_methods", "interest_only"),
+        ]);
+        assert_eq!(
+            stated.collateral,
+            CollateralTerms::AllOf { kinds: vec![Collateral::RealEstate, Collateral::Guarantee] }
+        );
+        let saved = store.edit_managed_product(owner.id, id, &stated, &by("product.update")).await.unwrap();
+        assert_eq!(saved, EditOutcome::Saved, "{}", db.backend);
+        assert_eq!(store.product(id).await.unwrap().unwrap().spec, stated, "{}", db.backend);
+        // …and back: what was stated becomes 未说明 again.
+        store.edit_managed_product(owner.id, id, &open, &by("product.update")).await.unwrap();
+        assert_eq!(store.product(id).await.unwrap().unwrap().spec, open, "{}", db.backend);
+
+        // Reviewed and approved as it is.
+        let review = store.submit_managed_product(owner.id, id, &by("product.submit")).await.unwrap();
+        let queue = store.pending_reviews(10).await.unwrap();
+        assert_eq!(queue[0].review.record.validate().unwrap().spec, open, "{}", db.backend);
+        store.approve_review(review, &AuditEvent::by(&operator, None, "product.approve")).await.unwrap();
+        let live = store.product(id).await.unwrap().unwrap();
+        assert_eq!((live.state, &live.spec), (LifecycleState::Published, &open), "{}", db.backend);
+
+        // Each write is in the change log, and each version holds the whole spec, 未说明 included.
+        let log = store.changes_after(seq, 100).await.unwrap();
+        assert_eq!(log.len(), 5, "{}: {log:?}", db.backend);
+        assert!(log.iter().all(|c| c.product_id == id));
+        let versions = store.product_versions(Some(owner.id), id).await.unwrap();
+        let specs: Vec<ProductSpec> = versions.iter().rev().map(|v| v.record.validate().unwrap().spec).collect();
+        assert_eq!(specs, [&open, &stated, &open, &open, &open].map(Clone::clone), "{}", db.backend);
+        // The first edit names the columns it stated, each from nothing.
+        let first_edit = &versions[versions.len() - 2].changes;
+        let collateral = first_edit.iter().find(|c| c.column == "collateral").unwrap();
+        assert_eq!((collateral.before.as_deref(), collateral.after.as_deref()), (None, Some("real_estate+guarantee")));
+        let online = first_edit.iter().find(|c| c.column == "online").unwrap();
+        assert_eq!((online.before.as_deref(), online.after.as_deref()), (None, Some("false")));
+    })
+    .await;
+}
+
+/// The collateral column holds the terms' cell form; a cell that does not parse (or an empty one, which is
+/// neither 未说明 nor 纯信用) is a corrupt row, not a guess.
+#[tokio::test]
+async fn collateral_is_stored_as_its_cell_and_a_bad_cell_is_corrupt() {
+    each(async |db| {
+        let store = &db.store;
+        let owner = store.create_institution(&bank()).await.unwrap();
+        let (estate, receivables) = (Collateral::RealEstate, Collateral::Receivables);
+        let cases = [
+            ("none", CollateralTerms::NoneRequired),
+            ("real_estate|receivables", CollateralTerms::AnyOf { unsecured: false, kinds: vec![estate, receivables] }),
+            ("none|real_estate", CollateralTerms::AnyOf { unsecured: true, kinds: vec![estate] }),
+            ("real_estate+receivables", CollateralTerms::AllOf { kinds: vec![estate, receivables] }),
+        ];
+        let mut ids = Vec::new();
+        for (i, (cell, terms)) in cases.iter().enumerate() {
+            let code = format!("C-{i}");
+            let spec = spec(&[("code", code.as_str()), ("collateral", cell)]);
+            assert_eq!(&spec.collateral, terms);
+            let id = store.save_product(owner.id, LifecycleState::Published, &spec).await.unwrap().product_id();
+            let row = product::Entity::find_by_id(id).one(store.connection()).await.unwrap().unwrap();
+            assert_eq!(row.collateral.as_deref(), Some(*cell), "{}", db.backend);
+            assert_eq!(&store.product(id).await.unwrap().unwrap().spec.collateral, terms, "{}", db.backend);
+            ids.push(id);
+        }
+        for bad in ["gold", ""] {
+            store
+                .connection()
+                .execute_unprepared(&format!("UPDATE product SET collateral = '{bad}' WHERE id = {}", ids[0]))
+                .await
+                .unwrap();
+            let read = store.product(ids[0]).await;
+            assert!(
+                matches!(read, Err(StoreError::Corrupt { table: "product", field: "collateral", .. })),
+                "{bad:?} on {}: {read:?}",
+                db.backend
+            );
+        }
     })
     .await;
 }

@@ -337,9 +337,27 @@ fn position(d: &mut Dice, weights: &[u32]) -> u32 {
     0
 }
 
+/// The bounds of a draw within what a product states, each unstated bound taken from `usual` (what firms
+/// commonly ask for or lenders commonly pay out), so that a draw never leaves a stated bound. The usual
+/// bounds shape the generator's draws only; they are never written into a product.
+fn within<T: Ord + Copy>(min: Option<T>, max: Option<T>, usual: (T, T)) -> (T, T) {
+    let lo = min.unwrap_or(usual.0);
+    let hi = max.unwrap_or_else(|| usual.1.max(lo));
+    (lo.min(hi), hi)
+}
+
+/// What firms commonly ask for when a page states no bound: 1 万 to 1000 万 yuan.
+const USUAL_AMOUNTS: (Fen, Fen) = (Fen::wan(1), Fen::wan(1000));
+
+/// The annual rates lenders commonly pay out at when a page states no rate: 3 % to 8 %.
+fn usual_rates() -> (Bps, Bps) {
+    (Bps::new(300).unwrap_or(Bps::ZERO), Bps::new(800).unwrap_or(Bps::MAX))
+}
+
 /// An amount within the product's range, log-uniform (small requests are common), rounded as people do.
 fn applied_amount(spec: &ProductSpec, d: &mut Dice) -> Fen {
-    let (lo, hi) = (spec.amount.min().fen().max(1), spec.amount.max().fen().max(1));
+    let (min, max) = within(spec.amount.min(), spec.amount.max(), USUAL_AMOUNTS);
+    let (lo, hi) = (min.fen().max(1), max.fen().max(1));
     let raw = i64::try_from(d.log_uniform(lo.unsigned_abs(), hi.unsigned_abs() + 1)).unwrap_or(lo);
     let unit = match raw {
         v if v >= 100_000_000 => 10_000_000,
@@ -347,17 +365,20 @@ fn applied_amount(spec: &ProductSpec, d: &mut Dice) -> Fen {
         _ => 10_000,
     };
     let rounded = (raw + unit / 2) / unit * unit;
-    Fen::from_fen(rounded.clamp(lo, hi)).unwrap_or(*spec.amount.min())
+    Fen::from_fen(rounded.clamp(lo, hi)).unwrap_or(min)
+}
+
+/// Whether a term of `months` is not ruled out by the product's stated term (an unstated bound leaves it
+/// open).
+fn term_fits(spec: &ProductSpec, months: u16) -> bool {
+    spec.term.admits(Months::new(months).unwrap_or(Months::MIN)) != Some(false)
 }
 
 /// A common term within the product's range (its shortest when none is common).
 fn applied_term(spec: &ProductSpec, d: &mut Dice) -> Months {
-    let fits: Vec<(u16, u32)> = COMMON_TERMS
-        .iter()
-        .copied()
-        .filter(|(m, _)| spec.term.contains(&Months::new(*m).unwrap_or(Months::MIN)))
-        .collect();
-    if fits.is_empty() { *spec.term.min() } else { Months::new(d.weighted(&fits)).unwrap_or(*spec.term.min()) }
+    let shortest = within(spec.term.min(), spec.term.max(), (Months::MIN, Months::MAX)).0;
+    let fits: Vec<(u16, u32)> = COMMON_TERMS.iter().copied().filter(|(m, _)| term_fits(spec, *m)).collect();
+    if fits.is_empty() { shortest } else { Months::new(d.weighted(&fits)).unwrap_or(shortest) }
 }
 
 fn purpose(family: ProductFamily, d: &mut Dice) -> LoanPurpose {
@@ -407,7 +428,8 @@ fn purpose_texts(purpose: LoanPurpose) -> &'static [&'static str] {
 }
 
 /// What the lender pays out: usually the amount applied for, sometimes less; a rate within the product's
-/// range; usually the term applied for; dated the Shanghai day it is paid.
+/// range (within [`usual_rates`] where the page states none); usually the term applied for; dated the
+/// Shanghai day it is paid.
 fn disbursement(spec: &ProductSpec, applied: Fen, term: Months, at: DateTime<Utc>, d: &mut Dice) -> Disbursement {
     let amount = if d.chance(0.6) {
         applied
@@ -416,16 +438,13 @@ fn disbursement(spec: &ProductSpec, applied: Fen, term: Months, at: DateTime<Utc
         let cut = (applied.fen() as f64 * (0.5 + 0.5 * d.unit())) as i64 / unit * unit;
         if cut > 0 { Fen::from_fen(cut.min(applied.fen())).unwrap_or(applied) } else { applied }
     };
-    let (lo, hi) = (spec.rate.min().bps(), spec.rate.max().bps());
-    let rate = Bps::new(lo + 5 * d.int(0, (hi - lo) / 5)).unwrap_or(*spec.rate.min());
+    let (lo, hi) = within(spec.rate.min(), spec.rate.max(), usual_rates());
+    let rate = Bps::new(lo.bps() + 5 * d.int(0, (hi.bps() - lo.bps()) / 5)).unwrap_or(lo);
     let term = if d.chance(0.85) {
         term
     } else {
-        let shorter: Vec<(u16, u32)> = COMMON_TERMS
-            .iter()
-            .copied()
-            .filter(|(m, _)| *m <= term.get() && spec.term.contains(&Months::new(*m).unwrap_or(Months::MIN)))
-            .collect();
+        let shorter: Vec<(u16, u32)> =
+            COMMON_TERMS.iter().copied().filter(|(m, _)| *m <= term.get() && term_fits(spec, *m)).collect();
         if shorter.is_empty() { term } else { Months::new(d.weighted(&shorter)).unwrap_or(term) }
     };
     Disbursement { amount, rate, term, date: shanghai_date(at) }
@@ -472,8 +491,8 @@ mod tests {
             }
             assert!(app.submitted_at >= start && app.submitted_at < now(), "{}", app.submitted_at);
             let spec = &products[app.product];
-            assert!(spec.amount.contains(&app.amount), "{:?} not in {:?}", app.amount, spec.amount);
-            assert!(spec.term.contains(&app.term));
+            assert_ne!(spec.amount.admits(app.amount), Some(false), "{:?} not in {:?}", app.amount, spec.amount);
+            assert_ne!(spec.term.admits(app.term), Some(false));
             let state = app.state().unwrap();
             *counts.entry(state).or_insert(0_u32) += 1;
             let mut at = app.submitted_at;
@@ -483,8 +502,8 @@ mod tests {
                 match &step.action {
                     ApplicationAction::Disburse(d) => {
                         assert!(d.amount <= app.amount && d.amount.fen() > 0);
-                        assert!(spec.rate.contains(&d.rate));
-                        assert!(spec.term.contains(&d.term) && d.term <= app.term);
+                        assert_ne!(spec.rate.admits(d.rate), Some(false));
+                        assert!(spec.term.admits(d.term) != Some(false) && d.term <= app.term);
                         assert_eq!(d.date, shanghai_date(step.at));
                     }
                     ApplicationAction::Reject { reason } => {

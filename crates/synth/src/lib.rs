@@ -7,7 +7,8 @@
 //! The distributions imitate a Tianjin SME population: 滨海新区 about three in ten firms, wholesale,
 //! business services and industry the largest trades, scales derived through the 工信部联企业〔2011〕300号
 //! table with micro and small firms the great majority, tax grades mostly A/B/M, qualifications for a
-//! minority. Products cover every family with rules of every kind. Every profile passes
+//! minority. Products cover every family with rules of every kind; most state every fact, about one in ten
+//! leaves out what real product pages leave out ([`products`]). Every profile passes
 //! [`finmart_domain::EnterpriseProfile::validate`] and every product the import validation
 //! ([`finmart_domain::ProductRecord::validate`]).
 //!
@@ -30,6 +31,9 @@ use rand::{Rng, SeedableRng};
 /// Separate streams so that profile 7 and product 7 of one seed are unrelated.
 const PROFILE_STREAM: u64 = 0x5052_4f46_494c_4553;
 const PRODUCT_STREAM: u64 = 0x5052_4f44_5543_5453;
+/// What a product's page leaves out is drawn from its own stream, so the products that state everything
+/// are exactly what they were before pages could leave facts out.
+const PAGE_STREAM: u64 = 0x5041_4745_4741_5053;
 
 /// SplitMix64's finaliser: spreads (seed, index) over the whole seed space.
 fn mix(mut z: u64) -> u64 {

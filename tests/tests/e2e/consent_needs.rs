@@ -57,6 +57,7 @@ async fn tailored_product(app: &TestApp, institution_id: i64, profile: &Value) -
         ("rate_basis", "fixed"),
         ("repayment_methods", "equal_instalment|interest_only"),
         ("eligibility", eligibility.as_str()),
+        ("collateral", "none"),
         ("decision_days", "5"),
         ("online", "true"),
         ("districts", district.as_str()),

@@ -58,6 +58,7 @@ async fn a_profile_gets_a_ranked_explained_list_on_the_demo_data() {
             total("eligible_total")
                 + total("near_misses_total")
                 + total("needs_info_total")
+                + total("to_confirm_total")
                 + total("ineligible_total"),
             total("considered"),
             "{}: every listed product is in exactly one list",
@@ -203,6 +204,7 @@ async fn known_product(app: &TestApp) -> i64 {
         ("rate_max_pct", "6"),
         ("repayment_methods", "equal_instalment|interest_only"),
         ("policy_support", "interest_subsidy"),
+        ("collateral", "none"),
         ("decision_days", "3"),
         ("districts", "all"),
         ("valid_from", "2026-01-01"),

@@ -28,6 +28,7 @@ fn product(code: &str, name: &str) -> Value {
         "rate_min_pct": 1.2,
         "rate_max_pct": 1.5,
         "repayment_methods": ["equal_instalment", "interest_only"],
+        "collateral": "none",
         "guarantee_agency_code": "jinmen-guarantee",
         "guarantee_fee_pct": 0.5,
         "decision_days": 0,

@@ -295,6 +295,58 @@ pub(super) const UNLISTED: &[(&str, F, LifecycleState, &str)] = &[
     ("taihe-bank", F::FirstLoan, LifecycleState::Archived, "（2023版）"),
 ];
 
+/// Products written as real product pages are, leaving facts out (未说明): each is the import row its
+/// (fictional) lender would upload for its page (`docs/import-format.md`), without the columns the page
+/// says nothing about. They show 未说明 on product pages and put a firm's match under 需向机构确认 where a
+/// fact it needs is not stated. Each is listed after its institution's generated products.
+#[rustfmt::skip]
+pub(super) const PAGES: &[(&str, &[(&str, &str)])] = &[
+    // "最高 500 万元", "LPR 加点" without the spread; no minimum, repayment method, decision time, collateral
+    // or channel stated.
+    ("haihe-bank", &[
+        ("code", "HHB-CR-P01"),
+        ("name", "海河科技贷"),
+        ("family", "credit"),
+        ("description", "面向国家科技型中小企业、高新技术企业的科技贷款，单户额度最高500万元，期限最长3年，利率在LPR基础上加点确定。额度、利率和办理方式以银行审批为准。"),
+        ("amount_max_yuan", "500万"),
+        ("term_max_months", "3年"),
+        ("rate_basis", "lpr_1y"),
+        ("eligibility", "qualifications_any=tech_sme|high_tech; min_years_in_operation=1"),
+        ("policy_support", "risk_compensation"),
+        ("districts", "all"),
+    ]),
+    // "信用、抵押均可": credit alone or a real-estate mortgage; "年利率 3.45% 起" without a ceiling.
+    ("weijin-bank", &[
+        ("code", "WJB-CR-P01"),
+        ("name", "卫津普惠经营贷"),
+        ("family", "credit"),
+        ("description", "面向小微企业和个体工商户的普惠经营贷款，信用、抵押均可，最高1000万元，期限最长3年，年利率3.45%起，可等额本息或先息后本还款。"),
+        ("amount_max_yuan", "1000万"),
+        ("term_max_months", "36"),
+        ("rate_min_pct", "3.45"),
+        ("repayment_methods", "equal_instalment|interest_only"),
+        ("collateral", "none|real_estate"),
+        ("eligibility", "min_years_in_operation=1; no_overdue_months=24"),
+        ("districts", "hedong|hebei|hongqiao|heping"),
+    ]),
+    // "房产抵押 + 第三方保证": both together; no rate or decision time stated; applied for in person.
+    ("gushang-rcb", &[
+        ("code", "GSR-MG-P01"),
+        ("name", "沽上抵押保证贷"),
+        ("family", "mortgage"),
+        ("description", "以企业或实际控制人名下房产抵押，并由第三方提供连带责任保证的经营贷款，额度50万元至2000万元，期限1至10年，需到网点办理抵押登记。利率以银行审批为准。"),
+        ("amount_min_yuan", "50万"),
+        ("amount_max_yuan", "2000万"),
+        ("term_min_months", "12"),
+        ("term_max_months", "120"),
+        ("repayment_methods", "equal_instalment|equal_principal"),
+        ("collateral", "real_estate+guarantee"),
+        ("eligibility", "min_years_in_operation=2; max_debt_ratio_pct=70"),
+        ("online", "false"),
+        ("districts", "xiqing|jinnan|jinghai|ninghe|beichen"),
+    ]),
+];
+
 use Flavor::{
     Agri, Build, Gazelle, Giant, Mfg, Micro, Online, Plain, ReSupport, Revolving, Sectors, Tech, Trade, Trademark,
 };

@@ -4,6 +4,8 @@
 //!
 //! Every institution and product name is invented. The catalogue is generated from the tables in `data`
 //! by a deterministic hash of (institution, family, sequence number), so every call returns the same data.
+//! Generated products state every fact; a few hand-written ones (`data::PAGES`) leave facts out as real
+//! product pages do, so the demo shows 未说明 and matches that need confirming with the institution.
 
 pub mod accounts;
 mod data;
@@ -11,10 +13,10 @@ mod data;
 use chrono::NaiveDate;
 use data::{Featured, Flavor, Inst, Stem};
 use finmart_domain::{
-    Bps, Collateral, District, EligibilityRule, EligibilityRules, EnterpriseProfile, EnterpriseScale, Fen,
-    GuaranteeTerms, Industry, InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution,
-    PolicySupport, PrioritySector, ProductFamily, ProductSpec, Qualification, Range, RateBasis, RepaymentMethod,
-    TaxCreditGrade,
+    Bps, Collateral, CollateralTerms, District, EligibilityRule, EligibilityRules, EnterpriseProfile, EnterpriseScale,
+    Fen, GuaranteeTerms, Industry, InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution,
+    PolicySupport, PrioritySector, ProductFamily, ProductRecord, ProductSpec, Qualification, Range, RateBasis,
+    RepaymentMethod, TaxCreditGrade,
 };
 
 /// One fictional institution and the products it lists (guarantee agencies list none of their own; products
@@ -173,7 +175,18 @@ fn products_of(index: usize, inst: &Inst) -> Vec<(LifecycleState, ProductSpec)> 
             out.push((*state, build(inst, family, count + k + 1, &slot(stem, suffix))));
         }
     }
+    out.extend(data::PAGES.iter().filter(|(code, _)| *code == inst.code).map(|(code, cells)| page(code, cells)));
     out
+}
+
+/// A product written as its page is (`data::PAGES`), read through the import as its lender would upload it,
+/// so that what the page leaves out is 未说明 by the import's own rules.
+#[allow(clippy::expect_used)] // The static table's own rows, each validated by the demo tests.
+fn page(institution_code: &str, cells: &[(&str, &str)]) -> (LifecycleState, ProductSpec) {
+    let record =
+        ProductRecord::from_pairs(std::iter::once(("institution_code", institution_code)).chain(cells.iter().copied()));
+    let row = record.validate().expect("demo data is valid");
+    (row.state, row.spec)
 }
 
 #[allow(clippy::expect_used)] // The arguments are the static demo tables' own values, all in range.
@@ -257,7 +270,7 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
     let rate_basis = if floating {
         let (tenor, lpr) = if term_max > 60 { (LprTenor::FiveYear, LPR_5Y) } else { (LprTenor::OneYear, LPR_1Y) };
         let spread = i32::try_from(rate_lo).unwrap_or(0) - i32::try_from(lpr).unwrap_or(0);
-        RateBasis::Lpr { tenor, spread_bps: spread }
+        RateBasis::Lpr { tenor, spread_bps: Some(spread) }
     } else {
         RateBasis::Fixed
     };
@@ -330,24 +343,25 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
 
     let eligibility = eligibility(family, slot.flavor, &mut dice);
 
+    // Generated products state every fact (`online: false` is a stated 否).
     let mut spec = ProductSpec {
         code,
         name: slot.name.clone(),
         family,
         description: String::new(),
-        amount: Range::new(Fen::wan(amount_min), Fen::wan(amount_max)).expect("demo data is valid"),
-        term: Range::new(months(term_min), months(term_max)).expect("demo data is valid"),
-        rate: Range::new(bps(rate_lo), bps(rate_hi)).expect("demo data is valid"),
-        rate_basis,
-        repayment_methods,
+        amount: Range::new(Fen::wan(amount_min), Fen::wan(amount_max)).expect("demo data is valid").into(),
+        term: Range::new(months(term_min), months(term_max)).expect("demo data is valid").into(),
+        rate: Range::new(bps(rate_lo), bps(rate_hi)).expect("demo data is valid").into(),
+        rate_basis: Some(rate_basis),
+        repayment_methods: Some(repayment_methods),
         collateral,
         guarantee,
         eligibility: EligibilityRules::new(eligibility).expect("demo data is valid"),
         policy_support,
-        decision_days,
-        online,
+        decision_days: Some(decision_days),
+        online: Some(online),
         districts,
-        valid_from,
+        valid_from: Some(valid_from),
         valid_until,
     };
     spec.normalize();
@@ -393,10 +407,11 @@ fn repayment(family: ProductFamily, flavor: Flavor, dice: &mut Dice) -> Vec<Repa
     methods
 }
 
-fn collateral(family: ProductFamily, dice: &mut Dice) -> Vec<Collateral> {
+/// What the family asks to be pledged: any one of the kinds, or nothing at all (纯信用).
+fn collateral(family: ProductFamily, dice: &mut Dice) -> CollateralTerms {
     use Collateral as C;
     use ProductFamily as F;
-    match family {
+    let kinds = match family {
         F::Mortgage if dice.chance(25) => vec![C::RealEstate, C::Equipment],
         F::Mortgage => vec![C::RealEstate],
         F::Guaranteed => vec![C::Guarantee],
@@ -408,7 +423,8 @@ fn collateral(family: ProductFamily, dice: &mut Dice) -> Vec<Collateral> {
         }
         F::EquityPledge => vec![C::Equity],
         _ => Vec::new(),
-    }
+    };
+    if kinds.is_empty() { CollateralTerms::NoneRequired } else { CollateralTerms::AnyOf { unsecured: false, kinds } }
 }
 
 fn policy(family: ProductFamily, dice: &mut Dice) -> Vec<PolicySupport> {
@@ -615,13 +631,15 @@ fn describe(spec: &ProductSpec, slot: &Slot, dice: &mut Dice) -> String {
             data::INSTITUTIONS.iter().find(|i| i.code == g.agency_code).map_or("融资担保机构", |i| i.brand);
         extras.push(format!("由{agency}提供担保，年担保费率{}。", g.fee_rate.percent_text()));
     }
-    if spec.repayment_methods.contains(&RepaymentMethod::Revolving) {
+    if spec.repayment_methods.as_ref().is_some_and(|m| m.contains(&RepaymentMethod::Revolving)) {
         extras.push("额度内随借随还，按日计息。".to_owned());
     }
-    extras.push(match (spec.online, spec.decision_days) {
-        (true, 0 | 1) => "全流程线上办理，最快当天审批。".to_owned(),
-        (true, d) => format!("线上申请，{d}个工作日内完成审批。"),
-        (false, d) => format!("客户经理上门服务，{d}个工作日内出具审批意见。"),
+    // Only what the product states: no sentence about speed or channel when either is 未说明.
+    extras.extend(match (spec.online, spec.decision_days) {
+        (Some(true), Some(0 | 1)) => Some("全流程线上办理，最快当天审批。".to_owned()),
+        (Some(true), Some(d)) => Some(format!("线上申请，{d}个工作日内完成审批。")),
+        (Some(false), Some(d)) => Some(format!("客户经理上门服务，{d}个工作日内出具审批意见。")),
+        _ => None,
     });
     for p in &spec.policy_support {
         extras.push(
@@ -634,9 +652,11 @@ fn describe(spec: &ProductSpec, slot: &Slot, dice: &mut Dice) -> String {
         );
     }
     let wan = |f: &Fen| f.fen() / 1_000_000;
-    let (t0, t1) = (spec.term.min().get(), spec.term.max().get());
-    let term = if t0 == t1 { format!("{t1}个月") } else { format!("{t0}至{t1}个月") };
-    extras.push(format!("额度{}万元至{}万元，期限{term}。", wan(spec.amount.min()), wan(spec.amount.max())));
+    if let (Some(amount), Some(term)) = (spec.amount.range(), spec.term.range()) {
+        let (t0, t1) = (term.min().get(), term.max().get());
+        let term = if t0 == t1 { format!("{t1}个月") } else { format!("{t0}至{t1}个月") };
+        extras.push(format!("额度{}万元至{}万元，期限{term}。", wan(amount.min()), wan(amount.max())));
+    }
     for extra in extras {
         if text.chars().count() + extra.chars().count() <= MAX_CHARS {
             text.push_str(&extra);

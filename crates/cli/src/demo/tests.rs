@@ -6,6 +6,11 @@ use chrono::Datelike;
 use finmart_domain::ProductRecord;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+/// Whether a product is one of the hand-written pages that leave facts out (`data::PAGES`).
+fn is_page(spec: &ProductSpec) -> bool {
+    data::PAGES.iter().any(|(_, cells)| cells.contains(&("code", spec.code.as_str())))
+}
+
 fn published() -> Vec<(String, InstitutionKind, ProductSpec)> {
     demo_catalogue()
         .into_iter()
@@ -115,6 +120,11 @@ fn codes_and_names_are_unique_per_institution() {
     }
 }
 
+/// The terms of a family whose products ask for one kind of collateral.
+fn any_of(kind: Collateral) -> CollateralTerms {
+    CollateralTerms::AnyOf { unsecured: false, kinds: vec![kind] }
+}
+
 #[test]
 fn guarantees_name_demo_agencies_and_leasing_comes_from_lessors() {
     let catalogue = demo_catalogue();
@@ -139,13 +149,13 @@ fn guarantees_name_demo_agencies_and_leasing_comes_from_lessors() {
                 ProductFamily::FirstLoan => {
                     assert!(s.eligibility.rules().contains(&EligibilityRule::FirstLoanOnly));
                 }
-                ProductFamily::IpPledge => assert_eq!(s.collateral, vec![Collateral::IntellectualProperty]),
+                ProductFamily::IpPledge => assert_eq!(s.collateral, any_of(Collateral::IntellectualProperty)),
                 ProductFamily::GovProcurement => {
                     assert!(s.eligibility.rules().contains(&EligibilityRule::GovProcurementContract));
                 }
                 ProductFamily::Receivables | ProductFamily::SupplyChain => {
                     assert!(s.eligibility.rules().contains(&EligibilityRule::CoreEnterpriseReceivables));
-                    assert_eq!(s.collateral, vec![Collateral::Receivables]);
+                    assert_eq!(s.collateral, any_of(Collateral::Receivables));
                 }
                 _ => {}
             }
@@ -156,13 +166,14 @@ fn guarantees_name_demo_agencies_and_leasing_comes_from_lessors() {
 #[test]
 fn ranges_are_realistic() {
     let wan = |f: &Fen| f.fen() / 1_000_000;
-    for (_, kind, s) in published() {
-        let (amin, amax) = (wan(s.amount.min()), wan(s.amount.max()));
-        let (tmin, tmax) = (s.term.min().get(), s.term.max().get());
-        let (rmin, rmax) = (s.rate.min().bps(), s.rate.max().bps());
+    for (_, kind, s) in published().into_iter().filter(|(_, _, s)| !is_page(s)) {
+        let (amount, term, rate) = (s.amount.range().unwrap(), s.term.range().unwrap(), s.rate.range().unwrap());
+        let (amin, amax) = (wan(amount.min()), wan(amount.max()));
+        let (tmin, tmax) = (term.min().get(), term.max().get());
+        let (rmin, rmax) = (rate.min().bps(), rate.max().bps());
         assert!(amin > 0 && amin <= amax && amax <= 5000, "{}", s.code);
         assert!(rmin < rmax && (250..=1500).contains(&rmin), "{}", s.code);
-        assert!((1..=30).contains(&s.decision_days), "{}", s.code);
+        assert!(s.decision_days.is_some_and(|d| (1..=30).contains(&d)), "{}", s.code);
         match s.family {
             ProductFamily::StartupGuarantee => {
                 assert!(amax <= 50 && tmax <= 24, "{}", s.code);
@@ -175,9 +186,9 @@ fn ranges_are_realistic() {
             ProductFamily::TaxCredit => assert!(amin >= 5 && amax <= 300, "{}", s.code),
             _ => {}
         }
-        if let RateBasis::Lpr { tenor, spread_bps } = s.rate_basis {
+        if let Some(RateBasis::Lpr { tenor, spread_bps }) = s.rate_basis {
             let lpr = if tenor == LprTenor::OneYear { LPR_1Y } else { LPR_5Y };
-            assert_eq!(i64::from(lpr) + i64::from(spread_bps), i64::from(rmin), "{}", s.code);
+            assert_eq!(i64::from(lpr) + i64::from(spread_bps.unwrap()), i64::from(rmin), "{}", s.code);
         }
     }
 }
@@ -191,9 +202,50 @@ fn texts_fit_and_products_are_valid_today() {
             assert!((40..=200).contains(&n), "{} description has {n} characters: {}", s.code, s.description);
             assert!(s.name.chars().count() <= 30, "{}", s.name);
             assert!(s.valid_on(today), "{} not valid on {today}", s.code);
-            assert!(s.valid_from.year() >= 2025, "{}", s.code);
+            assert!(s.valid_from.is_none_or(|from| from.year() >= 2025), "{}", s.code);
         }
     }
+}
+
+/// Generated products state every fact, 纯信用 and 否 included; the hand-written pages leave out what their
+/// pages do, and say what they do say.
+#[test]
+fn generated_products_state_everything_and_pages_leave_facts_out() {
+    let published = published();
+    for (_, _, s) in published.iter().filter(|(_, _, s)| !is_page(s)) {
+        assert!(s.amount.range().is_some() && s.term.range().is_some() && s.rate.range().is_some(), "{}", s.code);
+        assert!(matches!(s.rate_basis, Some(RateBasis::Fixed | RateBasis::Lpr { spread_bps: Some(_), .. })));
+        assert!(s.repayment_methods.as_ref().is_some_and(|m| !m.is_empty()), "{}", s.code);
+        assert!(s.decision_days.is_some() && s.online.is_some() && s.valid_from.is_some(), "{}", s.code);
+        assert!(matches!(
+            s.collateral,
+            CollateralTerms::NoneRequired | CollateralTerms::AnyOf { unsecured: false, .. }
+        ));
+    }
+    let credit_only = published.iter().filter(|(_, _, s)| s.collateral == CollateralTerms::NoneRequired).count();
+    assert!(credit_only > 100, "{credit_only} products stated 纯信用");
+    assert!(published.iter().any(|(_, _, s)| s.online == Some(false)), "否 stays a stated 否");
+
+    let pages: Vec<&ProductSpec> = published.iter().map(|(_, _, s)| s).filter(|s| is_page(s)).collect();
+    assert_eq!(pages.len(), data::PAGES.len(), "every page is published");
+    let page = |code: &str| *pages.iter().find(|s| s.code == code).unwrap();
+
+    let tech = page("HHB-CR-P01");
+    assert_eq!((tech.amount.min(), tech.amount.max()), (None, Some(Fen::wan(500))), "最高 500 万元");
+    assert_eq!(tech.rate_basis, Some(RateBasis::Lpr { tenor: LprTenor::OneYear, spread_bps: None }), "LPR 加点");
+    assert!(tech.rate.is_unstated() && tech.repayment_methods.is_none() && tech.decision_days.is_none());
+    assert_eq!((&tech.collateral, tech.online, tech.valid_from), (&CollateralTerms::NotStated, None, None));
+
+    let either = page("WJB-CR-P01");
+    let credit_or_mortgage = CollateralTerms::AnyOf { unsecured: true, kinds: vec![Collateral::RealEstate] };
+    assert_eq!(either.collateral, credit_or_mortgage, "信用、抵押均可");
+    assert_eq!((either.rate.min(), either.rate.max(), either.rate_basis), (Some(bps(345)), None, None), "3.45% 起");
+
+    let both = page("GSR-MG-P01");
+    let mortgage_and_guarantor = CollateralTerms::AllOf { kinds: vec![Collateral::RealEstate, Collateral::Guarantee] };
+    assert_eq!(both.collateral, mortgage_and_guarantor, "房产抵押 + 第三方保证");
+    assert!(both.rate.is_unstated() && both.rate_basis.is_none() && both.decision_days.is_none());
+    assert_eq!(both.online, Some(false));
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //!   times are shown in Asia/Shanghai to the minute ([`shanghai`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use finmart_domain::{Bps, Fen, Labelled, ValueError};
+use finmart_domain::{Bps, Fen, Labelled, StatedRange, ValueError};
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -97,6 +97,32 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, ValueError> {
             let given: String = trimmed.chars().take(20).collect();
             ValueError::Invalid(format!("应为 YYYY-MM-DD 格式的日期（如 2021-05-20），实际为“{given}”"))
         })
+}
+
+/// What a page shows for a fact the product does not state (never a default that means something else).
+pub const UNSTATED_ZH: &str = "未说明";
+pub const UNSTATED_EN: &str = "Not stated";
+
+/// A product's stated range in Chinese: `10 万元 – 500 万元`, `最高 1000 万元`, `20 万元起`, `未说明`.
+pub fn span_zh<T: Ord + Copy + std::fmt::Debug>(range: &StatedRange<T>, show: impl Fn(T) -> String) -> String {
+    match (range.min(), range.max()) {
+        (Some(lo), Some(hi)) if lo == hi => show(lo),
+        (Some(lo), Some(hi)) => format!("{} – {}", show(lo), show(hi)),
+        (None, Some(hi)) => format!("最高 {}", show(hi)),
+        (Some(lo), None) => format!("{} 起", show(lo)),
+        (None, None) => UNSTATED_ZH.to_owned(),
+    }
+}
+
+/// The same in English: `CNY 100,000 – CNY 5,000,000`, `Up to …`, `From …`, `Not stated`.
+pub fn span_en<T: Ord + Copy + std::fmt::Debug>(range: &StatedRange<T>, show: impl Fn(T) -> String) -> String {
+    match (range.min(), range.max()) {
+        (Some(lo), Some(hi)) if lo == hi => show(lo),
+        (Some(lo), Some(hi)) => format!("{} – {}", show(lo), show(hi)),
+        (None, Some(hi)) => format!("Up to {}", show(hi)),
+        (Some(lo), None) => format!("From {}", show(lo)),
+        (None, None) => UNSTATED_EN.to_owned(),
+    }
 }
 
 /// A value of a closed vocabulary: its machine name and labels.

@@ -2,10 +2,11 @@
 //! machine names and Chinese labels side by side, amounts in fen with display text, times in
 //! Asia/Shanghai. The same structs feed the JSON API (with OpenAPI schemas) and the templates.
 
-use crate::http::format::{Label, label_in, labels_in, money, shanghai};
+use crate::http::format::{Label, UNSTATED_EN, UNSTATED_ZH, label_in, labels_in, money, shanghai, span_en, span_zh};
 use chrono::NaiveDate;
 use finmart_domain::{
-    EnterpriseProfile, Fen, Institution, InstitutionRef, Labelled, OverdueHistory, Product, RateBasis,
+    Bps, CollateralTerms, EnterpriseProfile, Fen, Institution, InstitutionRef, Labelled, Months, OverdueHistory,
+    Product, RateBasis,
 };
 use finmart_matching::Quote;
 use serde::Serialize;
@@ -43,33 +44,66 @@ pub struct ProductSummary {
     pub name: String,
     pub family: Label,
     pub institution: InstitutionView,
-    pub amount_min_fen: i64,
-    pub amount_max_fen: i64,
-    /// e.g. `10 万元 – 500 万元`.
+    /// `null` when the product does not state it (未说明), here and for every fact below.
+    pub amount_min_fen: Option<i64>,
+    pub amount_max_fen: Option<i64>,
+    /// e.g. `10 万元 – 500 万元`, `最高 1000 万元`, `未说明`.
     pub amount_text: String,
-    /// e.g. `CNY 100,000 – CNY 5,000,000`.
+    /// e.g. `CNY 100,000 – CNY 5,000,000`, `Up to CNY 10,000,000`, `Not stated`.
     pub amount_text_en: String,
-    pub term_min_months: u16,
-    pub term_max_months: u16,
+    pub term_min_months: Option<u16>,
+    pub term_max_months: Option<u16>,
     /// e.g. `6 个月 – 3 年`.
     pub term_text: String,
     /// e.g. `6 months – 3 years`.
     pub term_text_en: String,
-    pub rate_min_bps: u32,
-    pub rate_max_bps: u32,
-    /// e.g. `3.45% – 5.2%`.
+    pub rate_min_bps: Option<u32>,
+    pub rate_max_bps: Option<u32>,
+    /// e.g. `3.45% – 5.2%`, `3.2% 起`, `未说明`.
     pub rate_text: String,
-    pub decision_days: u16,
-    pub online: bool,
-    /// Empty when no collateral is required.
+    pub rate_text_en: String,
+    pub decision_days: Option<u16>,
+    /// e.g. `3 个工作日`, `未说明`.
+    pub decision_text: String,
+    pub decision_text_en: String,
+    pub online: Option<bool>,
+    /// The collateral kinds the product names (empty for 纯信用 and for 未说明: see `collateral_terms`).
     pub collateral: Vec<Label>,
+    pub collateral_terms: CollateralView,
     pub policy_support: Vec<Label>,
     pub citywide: bool,
     pub districts: Vec<Label>,
 }
 
-fn span(lo: String, hi: String) -> String {
-    if lo == hi { lo } else { format!("{lo} – {hi}") }
+/// What a product asks to be pledged, as the API and pages show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CollateralView {
+    /// `not_stated`, `none_required`, `any_of` or `all_of`.
+    pub kind: &'static str,
+    /// Whether a borrower may pledge nothing (`null` when not stated).
+    pub unsecured: Option<bool>,
+    pub kinds: Vec<Label>,
+    /// e.g. `纯信用`, `信用、房产抵押（任选其一）`, `房产抵押 + 第三方保证担保`, `未说明`.
+    pub text: String,
+    pub text_en: String,
+}
+
+impl From<&CollateralTerms> for CollateralView {
+    fn from(c: &CollateralTerms) -> Self {
+        let kind = match c {
+            CollateralTerms::NotStated => "not_stated",
+            CollateralTerms::NoneRequired => "none_required",
+            CollateralTerms::AnyOf { .. } => "any_of",
+            CollateralTerms::AllOf { .. } => "all_of",
+        };
+        Self {
+            kind,
+            unsecured: c.unsecured(),
+            kinds: Label::all(c.kinds()),
+            text: c.describe_zh(),
+            text_en: c.describe_en(),
+        }
+    }
 }
 
 impl From<&Product> for ProductSummary {
@@ -81,20 +115,24 @@ impl From<&Product> for ProductSummary {
             name: s.name.clone(),
             family: Label::of(s.family),
             institution: InstitutionView::from(&p.institution),
-            amount_min_fen: s.amount.min().fen(),
-            amount_max_fen: s.amount.max().fen(),
-            amount_text: span(s.amount.min().display_zh(), s.amount.max().display_zh()),
-            amount_text_en: span(s.amount.min().display_en(), s.amount.max().display_en()),
-            term_min_months: s.term.min().get(),
-            term_max_months: s.term.max().get(),
-            term_text: span(s.term.min().display_zh(), s.term.max().display_zh()),
-            term_text_en: span(s.term.min().display_en(), s.term.max().display_en()),
-            rate_min_bps: s.rate.min().bps(),
-            rate_max_bps: s.rate.max().bps(),
-            rate_text: span(s.rate.min().percent_text(), s.rate.max().percent_text()),
+            amount_min_fen: s.amount.min().map(Fen::fen),
+            amount_max_fen: s.amount.max().map(Fen::fen),
+            amount_text: span_zh(&s.amount, Fen::display_zh),
+            amount_text_en: span_en(&s.amount, Fen::display_en),
+            term_min_months: s.term.min().map(Months::get),
+            term_max_months: s.term.max().map(Months::get),
+            term_text: span_zh(&s.term, Months::display_zh),
+            term_text_en: span_en(&s.term, Months::display_en),
+            rate_min_bps: s.rate.min().map(Bps::bps),
+            rate_max_bps: s.rate.max().map(Bps::bps),
+            rate_text: span_zh(&s.rate, Bps::percent_text),
+            rate_text_en: span_en(&s.rate, Bps::percent_text),
             decision_days: s.decision_days,
+            decision_text: s.decision_days.map_or_else(|| UNSTATED_ZH.to_owned(), |d| format!("{d} 个工作日")),
+            decision_text_en: s.decision_days.map_or_else(|| UNSTATED_EN.to_owned(), |d| format!("{d} working days")),
             online: s.online,
-            collateral: Label::all(&s.collateral),
+            collateral: Label::all(s.collateral.kinds()),
+            collateral_terms: CollateralView::from(&s.collateral),
             policy_support: Label::all(&s.policy_support),
             citywide: s.citywide(),
             districts: Label::all(&s.districts),
@@ -129,11 +167,20 @@ pub struct ProductDetail {
     /// `Fixed rate` or `1-year LPR + 50 bp`.
     pub rate_basis_text_en: String,
     pub lpr_spread_bps: Option<i32>,
-    pub repayment_methods: Vec<Label>,
+    /// `null` when the product does not state them.
+    pub repayment_methods: Option<Vec<Label>>,
+    /// e.g. `等额本息、先息后本`, `未说明`.
+    pub repayment_text: String,
+    pub repayment_text_en: String,
     pub guarantee: Option<GuaranteeView>,
     pub eligibility: Vec<RuleView>,
-    pub valid_from: String,
+    /// `null`: not stated (offered from its publication).
+    pub valid_from: Option<String>,
+    /// `null`: no end stated.
     pub valid_until: Option<String>,
+    /// e.g. `是`, `否`, `未说明`.
+    pub online_text: String,
+    pub online_text_en: String,
     pub state: Label,
     /// Last change, Asia/Shanghai.
     pub updated_at: String,
@@ -145,13 +192,21 @@ impl From<&Product> for ProductDetail {
         Self {
             summary: ProductSummary::from(p),
             description: s.description.clone(),
-            rate_basis_text: s.rate_basis.describe_zh(),
-            rate_basis_text_en: s.rate_basis.describe_en(),
+            rate_basis_text: s.rate_basis.map_or_else(|| UNSTATED_ZH.to_owned(), RateBasis::describe_zh),
+            rate_basis_text_en: s.rate_basis.map_or_else(|| UNSTATED_EN.to_owned(), RateBasis::describe_en),
             lpr_spread_bps: match s.rate_basis {
-                RateBasis::Fixed => None,
-                RateBasis::Lpr { spread_bps, .. } => Some(spread_bps),
+                Some(RateBasis::Lpr { spread_bps, .. }) => spread_bps,
+                Some(RateBasis::Fixed) | None => None,
             },
-            repayment_methods: Label::all(&s.repayment_methods),
+            repayment_methods: s.repayment_methods.as_deref().map(Label::all),
+            repayment_text: s
+                .repayment_methods
+                .as_deref()
+                .map_or_else(|| UNSTATED_ZH.to_owned(), |m| labels_in(false, m)),
+            repayment_text_en: s
+                .repayment_methods
+                .as_deref()
+                .map_or_else(|| UNSTATED_EN.to_owned(), |m| labels_in(true, m)),
             guarantee: p.guarantee_agency.as_ref().zip(s.guarantee.as_ref()).map(|(agency, g)| GuaranteeView {
                 agency: InstitutionView::from(agency),
                 fee_rate_bps: g.fee_rate.bps(),
@@ -168,8 +223,10 @@ impl From<&Product> for ProductDetail {
                     text_en: r.describe_en(),
                 })
                 .collect(),
-            valid_from: s.valid_from.to_string(),
+            valid_from: s.valid_from.map(|d| d.to_string()),
             valid_until: s.valid_until.map(|d| d.to_string()),
+            online_text: s.online.map_or(UNSTATED_ZH, |o| if o { "是" } else { "否" }).to_owned(),
+            online_text_en: s.online.map_or(UNSTATED_EN, |o| if o { "Yes" } else { "No" }).to_owned(),
             state: Label::of(p.state),
             updated_at: shanghai(p.updated_at),
         }
@@ -180,6 +237,10 @@ impl From<&Product> for ProductDetail {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct QuoteView {
     pub method: Label,
+    /// The product does not state its repayment methods: `method` is assumed for the quote.
+    pub method_assumed: bool,
+    /// The product states only a minimum rate: every figure is the least the loan can cost.
+    pub rate_is_floor: bool,
     pub rate_bps: u32,
     pub rate_text: String,
     /// Effective annual rate of the whole loan (interest, guarantee fee, subsidies): IRR × 12.
@@ -206,6 +267,8 @@ impl From<&Quote> for QuoteView {
     fn from(q: &Quote) -> Self {
         Self {
             method: Label::of(q.method),
+            method_assumed: q.method_assumed,
+            rate_is_floor: q.rate_is_floor,
             rate_bps: q.rate.bps(),
             rate_text: q.rate.percent_text(),
             apr_bps: q.apr.bps(),

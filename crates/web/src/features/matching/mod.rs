@@ -74,6 +74,8 @@ pub struct MatchItem {
     pub failed: Vec<&'static str>,
     /// Codes of the checks that lacked the firm's data.
     pub missing: Vec<&'static str>,
+    /// Codes of the checks whose fact the product does not state (需向机构确认).
+    pub unconfirmed: Vec<&'static str>,
     /// Every check made, with requirement, the firm's value, outcome, sentence and fix.
     #[schema(value_type = Vec<Object>)]
     pub findings: Vec<Finding>,
@@ -93,6 +95,7 @@ impl From<&Ranked> for MatchItem {
             quote: r.quote.as_ref().map(QuoteView::from),
             failed: codes(&r.findings, Outcome::Fail),
             missing: codes(&r.findings, Outcome::Missing),
+            unconfirmed: codes(&r.findings, Outcome::Unconfirmed),
             findings: r.findings.clone(),
         }
     }
@@ -117,6 +120,10 @@ pub struct MatchResponse {
     /// Products not failed but undecided for lack of the firm's data.
     pub needs_info_total: usize,
     pub needs_info: Vec<MatchItem>,
+    /// Products neither failed nor lacking the firm's data, but whose page does not state a fact a check needs
+    /// (需向机构确认): listed apart from the eligible ones, never in their place.
+    pub to_confirm_total: usize,
+    pub to_confirm: Vec<MatchItem>,
     pub ineligible_total: usize,
     /// The ineligible products nearest to qualifying, with their reasons.
     pub ineligible: Vec<MatchItem>,
@@ -126,6 +133,9 @@ pub struct MatchResponse {
     /// Products counted under each check that lacked data.
     #[schema(value_type = Vec<Object>)]
     pub missing: Vec<ReasonCount>,
+    /// Products counted under each check whose fact the product does not state.
+    #[schema(value_type = Vec<Object>)]
+    pub unconfirmed: Vec<ReasonCount>,
 }
 
 impl From<&MatchOutcome> for MatchResponse {
@@ -141,10 +151,13 @@ impl From<&MatchOutcome> for MatchResponse {
             near_misses: items(&o.near_misses),
             needs_info_total: o.needs_info_total,
             needs_info: items(&o.needs_info),
+            to_confirm_total: o.to_confirm_total,
+            to_confirm: items(&o.to_confirm),
             ineligible_total: o.ineligible_total,
             ineligible: items(&o.ineligible),
             by_reason: o.by_reason.clone(),
             missing: o.missing.clone(),
+            unconfirmed: o.unconfirmed.clone(),
         }
     }
 }

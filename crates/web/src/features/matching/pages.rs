@@ -131,7 +131,7 @@ fn eligible_view(item: &MatchItem, weights: &Value) -> Value {
     })
 }
 
-/// A product that is not (yet) eligible, with the findings that matter: failed or missing.
+/// A product that is not (yet) eligible, with the findings that matter: failed, missing or unconfirmed.
 fn other_view(item: &MatchItem, outcome: Outcome) -> Value {
     json!({"product": item.product, "quote": item.quote, "findings": findings_of(item, outcome)})
 }
@@ -157,11 +157,14 @@ fn results_view(r: &MatchResponse) -> Value {
         "considered": r.considered, "scale": r.scale, "weights": weight_rows,
         "eligible_total": r.eligible_total, "near_misses_total": r.near_misses_total,
         "needs_info_total": r.needs_info_total, "ineligible_total": r.ineligible_total,
+        "to_confirm_total": r.to_confirm_total,
+        "to_confirm": r.to_confirm.iter().take(SHOWN).map(|i| other_view(i, Outcome::Unconfirmed)).collect::<Vec<_>>(),
         "eligible": r.eligible.iter().map(|i| eligible_view(i, &weights)).collect::<Vec<_>>(),
         "near_misses": r.near_misses.iter().take(SHOWN).map(|i| other_view(i, Outcome::Fail)).collect::<Vec<_>>(),
         "needs_info": r.needs_info.iter().take(SHOWN).map(|i| other_view(i, Outcome::Missing)).collect::<Vec<_>>(),
         "ineligible": r.ineligible.iter().take(SHOWN).map(|i| other_view(i, Outcome::Fail)).collect::<Vec<_>>(),
-        "by_reason": reasons_view(&r.by_reason), "missing": reasons_view(&r.missing), "shown": SHOWN,
+        "by_reason": reasons_view(&r.by_reason), "missing": reasons_view(&r.missing),
+        "unconfirmed": reasons_view(&r.unconfirmed), "shown": SHOWN,
     })
 }
 

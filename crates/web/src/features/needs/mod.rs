@@ -23,6 +23,7 @@ use crate::template;
 use chrono::NaiveDate;
 use finmart_domain::{
     Bps, EnterpriseProfile, Fen, FinancingNeed, Labelled, LoanPurpose, Months, OfferState, OfferTerms, Product,
+    RepaymentMethod,
 };
 use finmart_matching::{CompiledProduct, FirmFacts, LoanQuote, POLICY, loan_cost};
 use finmart_store::{NeedRecord, NewNeed, NewOffer, OfferRecord};
@@ -246,7 +247,8 @@ pub struct FitProduct {
     pub name: String,
     /// The match score, 0–100,000.
     pub score: u32,
-    pub rate_min_bps: u32,
+    /// `null` when the product states no rate.
+    pub rate_min_bps: Option<u32>,
     pub apr_text: Option<String>,
 }
 
@@ -291,11 +293,11 @@ fn cost_of(product: &Product, offer: &OfferRecord, firm: &FirmFacts) -> Option<O
     let compiled = CompiledProduct::new(product);
     let subsidies = POLICY.subsidies(&compiled, firm, offer.rate.bps());
     let bps = |v: u32| Bps::new(v).unwrap_or(Bps::MAX);
-    product
-        .spec
-        .repayment_methods
-        .iter()
-        .filter_map(|&method| {
+    // A product that does not state its methods is costed by each (the cheapest is shown, as for the others).
+    let methods = product.spec.repayment_methods.clone().unwrap_or_else(|| RepaymentMethod::ALL.to_vec());
+    methods
+        .into_iter()
+        .filter_map(|method| {
             let quote = LoanQuote {
                 principal: offer.amount,
                 annual_rate: offer.rate,
@@ -409,7 +411,7 @@ async fn feed(state: &AppState, lender: &LenderUser, caller: &Caller) -> Result<
                     product_id: r.product_id,
                     name: r.product.spec.name.clone(),
                     score: r.score,
-                    rate_min_bps: r.product.spec.rate.min().bps(),
+                    rate_min_bps: r.product.spec.rate.min().map(Bps::bps),
                     apr_text: r.quote.as_ref().map(|q| q.apr.percent_text()),
                 })
                 .collect();

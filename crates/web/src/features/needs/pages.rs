@@ -256,7 +256,7 @@ type FailedOffer = (i64, Map<String, Value>, Map<String, Value>);
 fn offer_defaults(item: &FeedItem) -> Map<String, Value> {
     let best = item.fitting.first();
     let rate = best
-        .and_then(|f| Bps::new(f.rate_min_bps).ok())
+        .and_then(|f| Bps::new(f.rate_min_bps?).ok())
         .map(|b| b.percent_text().trim_end_matches('%').to_owned())
         .unwrap_or_default();
     let amount = Fen::from_fen(item.need.amount_fen).map(wan_input).unwrap_or_default();
@@ -292,8 +292,9 @@ async fn bank_needs_view(
         .await?
         .iter()
         .map(|p| {
-            let (min, max) = (p.spec.rate.min().percent_text(), p.spec.rate.max().percent_text());
-            let default = min.trim_end_matches('%');
+            // The offer form starts from the product's lowest stated rate; an unstated rate starts empty.
+            let (min, max) = (p.spec.rate.min().map(Bps::percent_text), p.spec.rate.max().map(Bps::percent_text));
+            let default = min.as_deref().map(|m| m.trim_end_matches('%').to_owned());
             json!({"id": p.id, "name": p.spec.name, "rate_min": min, "rate_max": max, "rate_default": default})
         })
         .collect();

@@ -21,7 +21,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use finmart_domain::spec_record::{ColumnChange, column_label_zh};
-use finmart_domain::{ImportRow, Labelled, Principal, Product, ProductAct, ProductRecord, ProductSpec, RowError};
+use finmart_domain::{Fen, ImportRow, Labelled, Principal, Product, ProductAct, ProductRecord, ProductSpec, RowError};
 use finmart_store::{
     EditOutcome, LifecycleAct, ManagedProduct, ProductReview, ProductVersion, ReviewItem, StoreError, UploadSummary,
 };
@@ -274,8 +274,9 @@ pub struct AgencyProductView {
     pub family_label: String,
     pub state: String,
     pub state_label: String,
-    pub amount_min_fen: i64,
-    pub amount_max_fen: i64,
+    /// `null` when not stated.
+    pub amount_min_fen: Option<i64>,
+    pub amount_max_fen: Option<i64>,
     /// The agency's annual fee on this product, in basis points.
     pub guarantee_fee_bps: Option<u32>,
     pub updated_at: DateTime<Utc>,
@@ -293,8 +294,8 @@ impl From<&Product> for AgencyProductView {
             family_label: p.spec.family.label_zh().to_owned(),
             state: p.state.as_str().to_owned(),
             state_label: p.state.label_zh().to_owned(),
-            amount_min_fen: p.spec.amount.min().fen(),
-            amount_max_fen: p.spec.amount.max().fen(),
+            amount_min_fen: p.spec.amount.min().map(Fen::fen),
+            amount_max_fen: p.spec.amount.max().map(Fen::fen),
             guarantee_fee_bps: p.spec.guarantee.as_ref().map(|g| g.fee_rate.bps()),
             updated_at: p.updated_at,
         }

@@ -12,7 +12,7 @@ use super::{
 use crate::http::auth::{AgencyUser, Caller, OperatorUser};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::{FromSegment, Id, Segment};
-use crate::http::format::shanghai;
+use crate::http::format::{shanghai, span_en, span_zh};
 use crate::http::forms::{Form, see_other};
 use crate::http::page::{Page, PageResult, object};
 use crate::http::state::{AppState, today};
@@ -23,7 +23,9 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use finmart_domain::spec_record::ColumnChange;
-use finmart_domain::{ColumnInfo, InstitutionKind, Labelled, LifecycleAct, LifecycleState, ProductRecord, column_info};
+use finmart_domain::{
+    ColumnInfo, Fen, InstitutionKind, Labelled, LifecycleAct, LifecycleState, ProductRecord, column_info,
+};
 use finmart_store::{ManagedProduct, RowError};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -529,14 +531,13 @@ async fn agency_page(agency: AgencyUser, State(state): State<AppState>, page: Pa
     let rows: Vec<Value> = products
         .iter()
         .map(|p| {
-            let (min, max) = (p.spec.amount.min(), p.spec.amount.max());
             json!({
                 "id": p.id, "name": p.spec.name, "code": p.spec.code, "institution": p.institution.name,
                 "family": p.spec.family.label_zh(),
                 "state": p.state.as_str(),
                 "state_label": p.state.label_zh(),
-                "amount": format!("{} – {}", min.display_zh(), max.display_zh()),
-                "amount_en": format!("{} – {}", min.display_en(), max.display_en()),
+                "amount": span_zh(&p.spec.amount, Fen::display_zh),
+                "amount_en": span_en(&p.spec.amount, Fen::display_en),
                 "fee": p.spec.guarantee.as_ref().map(|g| g.fee_rate.percent_text()),
                 "listed": p.is_listed_on(today()),
                 "updated": shanghai(p.updated_at),

@@ -3,8 +3,10 @@
 //!
 //! Amounts are in 万元 as on the matching form (`50` is 50 万元; `50万` and `8000元` are read as written).
 
-use super::cost::{CostQuery, CostResponse, MethodCost, default_amount, default_term, offered, product_cost, within};
-use crate::http::format::{Label, money, parse_wan, percent, wan_input, yuan_text};
+use super::cost::{
+    CostQuery, CostResponse, MethodCost, default_amount, default_term, methods_to_quote, offered, product_cost, within,
+};
+use crate::http::format::{Label, money, parse_wan, percent, span_en, span_zh, wan_input, yuan_text};
 use crate::http::forms::errors_view;
 use crate::http::lang::Lang;
 use axum::http::StatusCode;
@@ -182,6 +184,7 @@ pub fn cost_view(c: &CostResponse) -> Value {
         "amount_text": amount.display_zh(), "amount_text_en": amount.display_en(),
         "term_text": term.display_zh(), "term_text_en": term.display_en(),
         "subsidised": c.subsidised,
+        "rate_stated": c.rate_stated, "rate_is_floor": c.rate_is_floor, "methods_assumed": c.methods_assumed,
         "methods": c.methods.iter().map(method_view).collect::<Vec<_>>(),
     })
 }
@@ -209,12 +212,14 @@ pub fn calc_context(product: &Product, raw: Option<&str>, lang: Lang) -> (Value,
         "errors": errors,
         "error_list": error_list,
         "result": result,
-        "methods": Label::all(&product.spec.repayment_methods),
+        "methods": Label::all(&methods_to_quote(&product.spec)),
+        "methods_stated": product.spec.repayment_methods.is_some(),
+        "rate_stated": !product.spec.rate.is_unstated(),
         "has_subsidies": has_subsidies(product),
-        "amount_hint": amount.min().display_zh() + " 至 " + &amount.max().display_zh(),
-        "amount_hint_en": amount.min().display_en() + " to " + &amount.max().display_en(),
-        "term_hint": term.min().display_zh() + " 至 " + &term.max().display_zh(),
-        "term_hint_en": term.min().display_en() + " to " + &term.max().display_en(),
+        "amount_hint": span_zh(amount, Fen::display_zh),
+        "amount_hint_en": span_en(amount, Fen::display_en),
+        "term_hint": span_zh(term, Months::display_zh),
+        "term_hint_en": span_en(term, Months::display_en),
     });
     (context, status)
 }
@@ -234,7 +239,7 @@ mod tests {
             "rate": {"min": 400, "max": 600},
             "rate_basis": {"kind": "fixed"},
             "repayment_methods": ["equal_instalment", "interest_only"],
-            "collateral": [], "guarantee": null, "eligibility": {},
+            "collateral": {"kind": "none_required"}, "guarantee": null, "eligibility": {},
             "policy_support": ["interest_subsidy"],
             "decision_days": 5, "online": false, "districts": ["binhai"],
             "valid_from": "2025-01-01", "valid_until": null,

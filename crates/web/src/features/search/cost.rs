@@ -2,9 +2,10 @@
 //! effective annual rate for an amount and term, for each repayment method it offers (or the one asked).
 
 use crate::http::error::ApiError;
+use crate::http::format::span_zh;
 use crate::http::params::field_error;
 use crate::http::views::{ProductSummary, QuoteView};
-use finmart_domain::{Fen, Labelled, Months, Product, ProductSpec, Range, RepaymentMethod, ValueError, join_zh};
+use finmart_domain::{Fen, Labelled, Months, Product, ProductSpec, RepaymentMethod, StatedRange, ValueError, join_zh};
 use finmart_matching::{CompiledProduct, LoanCost, POLICY, Quote, Subsidies, loan_cost, loan_quote};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -38,6 +39,14 @@ pub struct CostResponse {
     pub term_text: String,
     /// Whether the firm's subsidies were applied (it said it is 小微).
     pub subsidised: bool,
+    /// Whether the product states a rate: a product that does not is not quoted at all (`methods` is empty),
+    /// never at a rate made up for it.
+    pub rate_stated: bool,
+    /// The product states only a minimum rate: every figure is the least the loan can cost.
+    pub rate_is_floor: bool,
+    /// The product does not state its repayment methods: each method is quoted, to be confirmed with the
+    /// lender.
+    pub methods_assumed: bool,
     /// One entry per repayment method quoted, cheapest effective rate first.
     pub methods: Vec<MethodCost>,
 }
@@ -51,37 +60,55 @@ pub struct CostQuery {
     pub subsidised: bool,
 }
 
-/// A loan calculator's default amount: 100 万元 where the product allows it, else its nearest bound.
+/// `value` moved within the stated bounds of `range` (an unstated bound does not move it).
+fn clamp_stated<T: Ord + Copy + std::fmt::Debug>(value: T, range: &StatedRange<T>) -> T {
+    let value = range.min().map_or(value, |lo| value.max(lo));
+    range.max().map_or(value, |hi| value.min(hi))
+}
+
+/// A loan calculator's default amount: 100 万元 where the product allows it, else its nearest stated bound.
 pub(super) fn default_amount(product: &Product) -> Fen {
-    Fen::wan(100).clamp(*product.spec.amount.min(), *product.spec.amount.max())
+    clamp_stated(Fen::wan(100), &product.spec.amount)
 }
 
 pub(super) fn default_term(product: &Product) -> Months {
-    Months::new(12).unwrap_or(Months::MIN).clamp(*product.spec.term.min(), *product.spec.term.max())
+    clamp_stated(Months::new(12).unwrap_or(Months::MIN), &product.spec.term)
 }
 
 /// `value` when the product's `range` of `what` (额度, 期限) holds it, else why not; `said` introduces the
 /// value asked for (the API's "实际为", the calculator form's "您填写的是").
+/// An unstated bound refuses nothing: the quote is then for the asked value, to be confirmed.
 pub(super) fn within<T: Ord + Copy + std::fmt::Debug>(
-    range: &Range<T>,
+    range: &StatedRange<T>,
     value: T,
     what: &str,
     said: &str,
     show: fn(T) -> String,
 ) -> Result<T, ValueError> {
-    if range.contains(&value) {
+    if range.admits(value) != Some(false) {
         return Ok(value);
     }
-    let (min, max) = (show(*range.min()), show(*range.max()));
-    Err(ValueError::Invalid(format!("本产品{what}为 {min} 至 {max}，{said} {}", show(value))))
+    let offered = match range.range() {
+        Some(r) => format!("{} 至 {}", show(*r.min()), show(*r.max())),
+        None => span_zh(range, show),
+    };
+    Err(ValueError::Invalid(format!("本产品{what}为 {offered}，{said} {}", show(value))))
 }
 
-/// `method` when the product offers it, else why not.
+/// The repayment methods to quote: the product's, or every method when it states none (each quote then says
+/// the method is assumed).
+pub(super) fn methods_to_quote(spec: &ProductSpec) -> Vec<RepaymentMethod> {
+    spec.repayment_methods.clone().unwrap_or_else(|| RepaymentMethod::ALL.to_vec())
+}
+
+/// `method` when the product offers it (or does not say which it offers), else why not.
 pub(super) fn offered(spec: &ProductSpec, method: RepaymentMethod) -> Result<RepaymentMethod, ValueError> {
-    if spec.repayment_methods.contains(&method) {
-        return Ok(method);
+    match &spec.repayment_methods {
+        Some(methods) if !methods.contains(&method) => {
+            Err(ValueError::Invalid(format!("本产品不提供{}，可选：{}", method.label_zh(), join_zh(methods))))
+        }
+        _ => Ok(method),
     }
-    Err(ValueError::Invalid(format!("本产品不提供{}，可选：{}", method.label_zh(), join_zh(&spec.repayment_methods))))
 }
 
 /// The cost of `product` for an amount, term and method (each defaulted from the product when absent).
@@ -97,15 +124,19 @@ pub fn product_cost(product: &Product, q: CostQuery) -> Result<CostResponse, Api
     let term = within(&spec.term, term, "期限", "实际为", Months::display_zh).map_err(|e| field_error("term", e))?;
     let methods = match q.method {
         Some(m) => vec![offered(spec, m).map_err(|e| field_error("method", e))?],
-        None => spec.repayment_methods.clone(),
+        None => methods_to_quote(spec),
     };
     let compiled = CompiledProduct::new(product);
-    let subsidies: Subsidies = POLICY.subsidies_if(&compiled, q.subsidised, q.subsidised, compiled.rate_min);
     let mut costs: Vec<(LoanCost, MethodCost)> = Vec::new();
+    // A product that states no rate has no quote (`loan_quote` is None): the answer says so.
+    let subsidies: Option<Subsidies> =
+        compiled.rate_min.map(|rate| POLICY.subsidies_if(&compiled, q.subsidised, q.subsidised, rate));
     for method in methods {
-        let cost = loan_cost(&loan_quote(&compiled, subsidies, amount, term, method))
-            .map_err(|e| ApiError::invalid("amount", &ValueError::Invalid(e.message_zh())))?;
-        let summary = QuoteView::from(&Quote::of(&cost, compiled.rate_min, subsidies));
+        let Some(subsidies) = subsidies else { break };
+        let Some(terms) = loan_quote(&compiled, subsidies, amount, term, method) else { break };
+        let cost = loan_cost(&terms).map_err(|e| ApiError::invalid("amount", &ValueError::Invalid(e.message_zh())))?;
+        let Some(quote) = Quote::of(&cost, &compiled, subsidies) else { break };
+        let summary = QuoteView::from(&quote);
         let schedule = cost
             .schedule
             .iter()
@@ -128,6 +159,9 @@ pub fn product_cost(product: &Product, q: CostQuery) -> Result<CostResponse, Api
         term_months: term.get(),
         term_text: term.display_zh(),
         subsidised: q.subsidised,
+        rate_stated: compiled.rate_min.is_some(),
+        rate_is_floor: compiled.rate_is_floor(),
+        methods_assumed: spec.repayment_methods.is_none(),
         methods: costs.into_iter().map(|(_, m)| m).collect(),
     })
 }
