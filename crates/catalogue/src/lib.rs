@@ -7,6 +7,7 @@
 //! catches up. One [`tantivy::IndexWriter`] serves the process (behind a mutex); one reader is reloaded
 //! after each commit, and every search takes a cheap searcher from it.
 
+mod fold;
 mod query;
 mod schema;
 mod search;

@@ -3,22 +3,39 @@
 //! jieba splits a query differently from the text it should find (`信用贷` → 信用 / 贷, while the text has
 //! 信用贷款), so a phrase query finds nothing. Instead every token is searched for on its own (OR, BM25
 //! rewards documents matching more of them), in the name (boosted), description and keywords; the synonym
-//! table adds related words at a lower weight; the last token also matches as a prefix, for results as
-//! you type; and an exact product-name match outranks everything.
+//! table adds related words at a lower weight; the family's words (aliases) count below the product's own
+//! text; the last token also matches as a prefix, for results as you type; and an exact product-name match
+//! outranks everything.
+//!
+//! The query is folded first ([`crate::fold`]), like the indexed text. Its words are the tokens that are
+//! not generic ([`crate::synonyms::GENERIC_WORDS`]), or all of them when every token is generic: a product
+//! must match one of the words (or a synonym) to be found, and generic words beside them only add a little
+//! to the score. Besides the ranking query, [`TextQuery`] says which products match every word, counting a
+//! synonym as the word (these rank first), and which match every word as written (a sorted search keeps
+//! only those).
 
+use crate::fold::fold;
 use crate::schema::{Fields, all_of_term, exact_key, facet_district, facet_family, facet_institution};
 use crate::search::{CollateralFilter, SearchRequest};
-use crate::synonyms::expansions;
+use crate::synonyms::{expansions, is_generic};
 use finmart_domain::{Collateral, Labelled};
 use std::ops::Bound;
 use tantivy::Term;
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 
 const NAME_BOOST: f32 = 3.0;
 const KEYWORD_BOOST: f32 = 1.5;
+/// Below the description's 1.0: every product of a family inherits these words, so a product that merely
+/// inherited 信用贷 must not outrank one whose own name or description says 信用贷款.
+const ALIAS_BOOST: f32 = 0.5;
 const SYNONYM_WEIGHT: f32 = 0.5;
+/// Generic words beside specific ones: enough to order products that match the same specific words, too
+/// little to lift one over a better match of them.
+const GENERIC_WEIGHT: f32 = 0.1;
 const PREFIX_BOOST: f32 = 0.3;
 const EXACT_NAME_BOOST: f32 = 100.0;
 
@@ -29,6 +46,25 @@ pub enum Dimension {
     Family,
     Institution,
     District,
+}
+
+/// The text part of a search.
+pub struct TextQuery {
+    /// What a search by relevance returns, scored.
+    pub scored: Box<dyn Query>,
+    /// The products that contain every word of the query, each as written or as one of its synonyms (or
+    /// whose name is the query). Not scored.
+    pub all_words: Box<dyn Query>,
+    /// The products that contain every word as written (or whose name is the query): what a search
+    /// sorted by rate, amount or speed returns, so that a synonym alone (纳税 for 税贷) surfaces nothing.
+    /// Not scored.
+    pub own_words: Box<dyn Query>,
+}
+
+impl std::fmt::Debug for TextQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextQuery").field("scored", &self.scored).finish_non_exhaustive()
+    }
 }
 
 /// The distinct search tokens of `text`, as the index's analyzer produces them.
@@ -57,62 +93,129 @@ fn raw_tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
-fn term_clause(field: Field, token: &str, boost: f32) -> (Occur, Box<dyn Query>) {
+fn term(field: Field, token: &str, boost: f32) -> Box<dyn Query> {
     let query = TermQuery::new(Term::from_field_text(field, token), IndexRecordOption::WithFreqs);
-    (Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost)))
+    Box::new(BoostQuery::new(Box::new(query), boost))
+}
+
+fn should(queries: impl IntoIterator<Item = Box<dyn Query>>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(queries.into_iter().map(|q| (Occur::Should, q)).collect()))
+}
+
+/// A token in the product's own text (name, description, keywords), at `weight`; the family's words are
+/// scored apart, once per query word (see [`family_words`]).
+fn own_text(fields: &Fields, token: &str, weight: f32) -> [Box<dyn Query>; 3] {
+    [
+        term(fields.name, token, NAME_BOOST * weight),
+        term(fields.description, token, weight),
+        term(fields.keywords, token, KEYWORD_BOOST * weight),
+    ]
+}
+
+/// A query word and its synonyms in the family's words, counted once: a family's aliases are its synonym
+/// group (信用贷 纯信用 信用贷款 免抵押 无抵押), and summing every member would lift a product for merely
+/// belonging to the family.
+fn family_words(fields: &Fields, word: &str, synonyms: &[String]) -> Box<dyn Query> {
+    let mut each = vec![term(fields.aliases, word, ALIAS_BOOST)];
+    each.extend(synonyms.iter().map(|s| term(fields.aliases, s, ALIAS_BOOST * SYNONYM_WEIGHT)));
+    Box::new(DisjunctionMaxQuery::new(each))
+}
+
+/// Whether a product contains `token` anywhere (unscored).
+fn contains(fields: &Fields, token: &str) -> Box<dyn Query> {
+    should([fields.name, fields.description, fields.keywords, fields.aliases].map(|field| {
+        Box::new(TermQuery::new(Term::from_field_text(field, token), IndexRecordOption::Basic)) as Box<dyn Query>
+    }))
+}
+
+/// `token` as the start of a word of the name or description, for a last word still being typed.
+fn prefix(fields: &Fields, token: &str) -> Box<dyn Query> {
+    should([fields.name, fields.description].map(|field| {
+        let query = FuzzyTermQuery::new_prefix(Term::from_field_text(field, token), 0, true);
+        Box::new(BoostQuery::new(Box::new(query), PREFIX_BOOST)) as Box<dyn Query>
+    }))
 }
 
 /// The text part of a search, or `None` for an empty query (browse all).
-pub fn text_query(fields: &Fields, analyzer: &mut TextAnalyzer, text: &str) -> Option<Box<dyn Query>> {
-    let text = text.trim();
+pub fn text_query(fields: &Fields, analyzer: &mut TextAnalyzer, text: &str) -> Option<TextQuery> {
+    let folded = fold(text.trim());
+    let text = folded.text();
     let primary = tokens(analyzer, text);
     if primary.is_empty() {
         return None;
     }
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut add = |token: &str, weight: f32| {
-        clauses.push(term_clause(fields.name, token, NAME_BOOST * weight));
-        clauses.push(term_clause(fields.description, token, weight));
-        clauses.push(term_clause(fields.keywords, token, KEYWORD_BOOST * weight));
-    };
-    for token in &primary {
-        add(token, 1.0);
-    }
-    let mut seen = primary.clone();
-    for phrase in expansions(text) {
-        for token in tokens(analyzer, phrase) {
-            if !seen.contains(&token) {
-                add(&token, SYNONYM_WEIGHT);
-                seen.push(token);
-            }
-        }
-    }
-    let exact = TermQuery::new(Term::from_field_text(fields.name_exact, &exact_key(text)), IndexRecordOption::Basic);
-    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact), EXACT_NAME_BOOST))));
-
+    let (generic, words): (Vec<String>, Vec<String>) = primary.iter().cloned().partition(|t| is_generic(t));
+    let (words, generic) = if words.is_empty() { (generic, Vec::new()) } else { (words, generic) };
     // As you type: the last word may be unfinished (`专利质` on the way to 专利质押), so it also matches as
     // a prefix. When it is a real search word the prefix widens the search; when it is a lone character
     // dropped beside real words (the 贷 of 银税e贷), it only lifts the products it fits, else `贷…` would
-    // match nearly everything.
-    let Some(last) = text.split_whitespace().last().and_then(|w| raw_tokens(analyzer, w).pop()) else {
-        return Some(Box::new(BooleanQuery::new(clauses)));
+    // match nearly everything. A generic last word gets no prefix: 贷款… is in every product.
+    let last = text.split_whitespace().last().and_then(|w| raw_tokens(analyzer, w).pop());
+
+    let mut scored: Vec<Box<dyn Query>> = Vec::new();
+    let mut scored_tokens = primary.clone();
+    let (mut all_words, mut own_words) = (Vec::new(), Vec::new());
+    // The words that stand for `text`: its synonyms' tokens, less generic ones (a synonym phrase cut into
+    // words must not bring 贷款 back in).
+    let synonyms_of = |analyzer: &mut TextAnalyzer, text: &str| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for token in expansions(text).into_iter().flat_map(|phrase| tokens(analyzer, phrase)) {
+            if token != text && !is_generic(&token) && !out.contains(&token) {
+                out.push(token);
+            }
+        }
+        out
     };
-    let prefix: Vec<(Occur, Box<dyn Query>)> = [fields.name, fields.description]
-        .into_iter()
-        .map(|field| {
-            let query = FuzzyTermQuery::new_prefix(Term::from_field_text(field, &last), 0, true);
-            (Occur::Should, Box::new(BoostQuery::new(Box::new(query), PREFIX_BOOST)) as Box<dyn Query>)
-        })
-        .collect();
-    if primary.contains(&last) {
-        clauses.extend(prefix);
-        Some(Box::new(BooleanQuery::new(clauses)))
-    } else {
-        Some(Box::new(BooleanQuery::new(vec![
-            (Occur::Must, Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>),
-            (Occur::Should, Box::new(BooleanQuery::new(prefix))),
-        ])))
+    for word in &words {
+        let synonyms = synonyms_of(analyzer, word);
+        scored.extend(own_text(fields, word, 1.0));
+        scored.push(family_words(fields, word, &synonyms));
+        for synonym in &synonyms {
+            if !scored_tokens.contains(synonym) {
+                scored.extend(own_text(fields, synonym, SYNONYM_WEIGHT));
+                scored_tokens.push(synonym.clone());
+            }
+        }
+        let mut as_written = vec![contains(fields, word)];
+        if last.as_ref() == Some(word) {
+            scored.push(prefix(fields, word));
+            as_written.push(prefix(fields, word));
+        }
+        all_words
+            .push(should(as_written.iter().map(|q| q.box_clone()).chain(synonyms.iter().map(|s| contains(fields, s)))));
+        own_words.push(should(as_written));
     }
+    // Synonyms of the whole query that no single word called up (a group member written across two words)
+    // still widen the search.
+    for synonym in synonyms_of(analyzer, text) {
+        if !scored_tokens.contains(&synonym) {
+            scored.extend(own_text(fields, &synonym, SYNONYM_WEIGHT));
+            scored.push(term(fields.aliases, &synonym, ALIAS_BOOST * SYNONYM_WEIGHT));
+            scored_tokens.push(synonym);
+        }
+    }
+    let exact = || -> Box<dyn Query> {
+        Box::new(TermQuery::new(Term::from_field_text(fields.name_exact, &exact_key(text)), IndexRecordOption::Basic))
+    };
+    scored.push(Box::new(BoostQuery::new(exact(), EXACT_NAME_BOOST)));
+
+    let mut ranked: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, should(scored))];
+    if let Some(last) = last.filter(|l| !primary.contains(l)) {
+        ranked.push((Occur::Should, prefix(fields, &last)));
+    }
+    if !generic.is_empty() {
+        let fields = [fields.name, fields.description, fields.keywords, fields.aliases];
+        ranked.push((Occur::Should, should(generic.iter().flat_map(|g| fields.map(|f| term(f, g, GENERIC_WEIGHT))))));
+    }
+    let every = |words: Vec<Box<dyn Query>>| {
+        let all: Box<dyn Query> = Box::new(BooleanQuery::new(words.into_iter().map(|q| (Occur::Must, q)).collect()));
+        should([all, exact()])
+    };
+    Some(TextQuery {
+        scored: if ranked.len() == 1 { ranked.remove(0).1 } else { Box::new(BooleanQuery::new(ranked)) },
+        all_words: every(all_words),
+        own_words: every(own_words),
+    })
 }
 
 fn any_of(terms: impl IntoIterator<Item = Term>) -> Option<Box<dyn Query>> {

@@ -11,7 +11,7 @@ use tantivy::{Index, TantivyDocument};
 
 /// Bumped whenever the schema or the way documents are built changes: an index written by another version
 /// is rebuilt from the database at start.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The name the Chinese analyzer is registered under.
 pub const TOKENIZER: &str = "zh";
@@ -23,6 +23,10 @@ pub struct Fields {
     pub name: Field,
     pub name_exact: Field,
     pub description: Field,
+    /// The words of the product's family (its label and [`family_aliases`]): every product of the family
+    /// has them, so they weigh less than the product's own text.
+    pub aliases: Field,
+    /// Everything else a person might search a product by (institution, collateral, rules, districts…).
     pub keywords: Field,
     pub family: Field,
     pub institution: Field,
@@ -65,6 +69,7 @@ pub fn build_schema() -> (Schema, Fields) {
         name: b.add_text_field("name", zh(true)),
         name_exact: b.add_text_field("name_exact", STRING),
         description: b.add_text_field("description", zh(true)),
+        aliases: b.add_text_field("aliases", zh(false)),
         keywords: b.add_text_field("keywords", zh(false)),
         family: b.add_facet_field("family", FacetOptions::default()),
         institution: b.add_facet_field("institution", FacetOptions::default()),
@@ -105,9 +110,10 @@ fn analyzer_with(tokenizer: crate::tokenizer::DomainJieba) -> TextAnalyzer {
     TextAnalyzer::builder(tokenizer).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).build()
 }
 
-/// The exact-name key: lower case, no spaces, so `科创 信用贷` finds `科创信用贷`.
+/// The exact-name key: folded like all search text (simplified, half-width), lower case, no spaces, so
+/// `科创 信用贷` and `科創信用貸` find `科创信用贷`.
 pub fn exact_key(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
+    crate::fold::fold(text).text().chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
 }
 
 pub fn facet_family(family: &str) -> Facet {
@@ -162,9 +168,10 @@ pub fn document(fields: &Fields, product: &Product) -> Result<TantivyDocument, s
     doc.add_text(fields.name_exact, exact_key(&spec.name));
     doc.add_text(fields.description, &spec.description);
 
+    doc.add_text(fields.aliases, format!("{} {}", spec.family.label_zh(), family_aliases(spec.family)));
+
     // Everything else a person might search a product by, in words.
-    let mut words = vec![spec.family.label_zh().to_owned(), family_aliases(spec.family).to_owned()];
-    words.push(product.institution.name.clone());
+    let mut words = vec![product.institution.name.clone()];
     if let Some(agency) = &product.guarantee_agency {
         words.push(agency.name.clone());
     }

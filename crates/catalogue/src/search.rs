@@ -5,7 +5,7 @@ use crate::{Catalogue, CatalogueError};
 use finmart_domain::{Bps, Collateral, District, Fen, Labelled, Months, PolicySupport, Product, ProductFamily};
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::Query;
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
@@ -119,17 +119,28 @@ pub struct Facets {
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResults {
     pub total: usize,
+    /// How many of the `total` products contain every word of the query (a synonym of a word counts as
+    /// the word; generic words such as 贷款 or 企业 are not counted when the query has others). In
+    /// relevance order these come first. A search sorted by rate, amount or speed returns only products
+    /// that contain every word as written, and a search without words matches everything, so for both
+    /// this equals `total`.
+    pub total_all_words: usize,
     pub hits: Vec<Hit>,
     pub facets: Facets,
 }
 
 const SNIPPET_CHARS: usize = 90;
 
-/// The total and the page of (score, document) pairs; the score only in relevance order.
-type Page = (usize, Vec<(Option<f32>, DocAddress)>);
+/// The page of (score, document) pairs; the score only in relevance order.
+type Scored = Vec<(Option<f32>, DocAddress)>;
 
 impl Catalogue {
     /// Runs a search. Blocking (tantivy does I/O and CPU work): call it off the async threads.
+    ///
+    /// With words, relevance order puts the products that contain every word first (see
+    /// [`SearchResults::total_all_words`]), each group best first; any other order keeps only the products
+    /// that contain every word as written, since ordering by rate what a synonym or a generic word found
+    /// would put products first that are not what was asked for.
     ///
     /// # Errors
     /// Index failure or a stored document that no longer reads.
@@ -138,14 +149,15 @@ impl Catalogue {
         let mut analyzer = self.analyzer.clone();
         let text = text_query(&self.fields, &mut analyzer, &req.text);
         let today = crate::schema::day_number(today);
-        let main = full_query(&self.fields, text.as_deref(), req, today, None);
+        let matching = text.as_ref().map(|t| if req.sort == SortOrder::Relevance { &*t.scored } else { &*t.own_words });
+        let main = full_query(&self.fields, matching, req, today, None);
 
         let offset = req.page.saturating_sub(1).saturating_mul(req.per_page);
-        let top = TopDocs::with_limit(req.per_page.max(1)).and_offset(offset);
-        let (total, scored): Page = match (req.sort, &text) {
-            (SortOrder::Relevance, Some(_)) => {
-                let (n, docs) = searcher.search(&main, &(Count, top.order_by_score()))?;
-                (n, docs.into_iter().map(|(s, a)| (Some(s), a)).collect())
+        let per_page = req.per_page.max(1);
+        let top = TopDocs::with_limit(per_page).and_offset(offset);
+        let (total, total_all_words, scored) = match (req.sort, &text) {
+            (SortOrder::Relevance, Some(text)) => {
+                all_words_first(&searcher, main.as_ref(), text.all_words.as_ref(), offset, per_page)?
             }
             (SortOrder::Relevance | SortOrder::RateAsc, _) => {
                 self.sorted(&searcher, &main, top, "rate_min", Order::Asc)?
@@ -156,7 +168,7 @@ impl Catalogue {
 
         let generator = |field| -> Result<Option<SnippetGenerator>, CatalogueError> {
             let Some(text) = &text else { return Ok(None) };
-            let mut g = SnippetGenerator::create(&searcher, text.as_ref(), field)?;
+            let mut g = SnippetGenerator::create(&searcher, text.scored.as_ref(), field)?;
             g.set_max_num_chars(SNIPPET_CHARS);
             Ok(Some(g))
         };
@@ -184,22 +196,22 @@ impl Catalogue {
 
         let facets = Facets {
             families: self
-                .facet_counts(&searcher, text.as_deref(), req, today, Dimension::Family, "family")?
+                .facet_counts(&searcher, matching, req, today, Dimension::Family, "family")?
                 .into_iter()
                 .filter_map(|(k, n)| ProductFamily::parse(&k).ok().map(|f| (f, n)))
                 .collect(),
             institutions: self
-                .facet_counts(&searcher, text.as_deref(), req, today, Dimension::Institution, "institution")?
+                .facet_counts(&searcher, matching, req, today, Dimension::Institution, "institution")?
                 .into_iter()
                 .filter_map(|(k, n)| k.parse().ok().map(|id| (id, n)))
                 .collect(),
             districts: self
-                .facet_counts(&searcher, text.as_deref(), req, today, Dimension::District, "district")?
+                .facet_counts(&searcher, matching, req, today, Dimension::District, "district")?
                 .into_iter()
                 .filter_map(|(k, n)| District::parse(&k).ok().map(|d| (d, n)))
                 .collect(),
         };
-        Ok(SearchResults { total, hits, facets })
+        Ok(SearchResults { total, total_all_words, hits, facets })
     }
 
     /// The text relevance of the `limit` products that best match `text`, as (product id, score in 0..=1
@@ -212,7 +224,7 @@ impl Catalogue {
         let mut analyzer = self.analyzer.clone();
         let Some(query) = text_query(&self.fields, &mut analyzer, text) else { return Ok(Vec::new()) };
         let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let top = searcher.search(&query.scored, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
         let best = top.first().map_or(1.0, |(s, _)| *s).max(f32::MIN_POSITIVE);
         let mut scores = Vec::with_capacity(top.len());
         for (score, address) in top {
@@ -231,9 +243,9 @@ impl Catalogue {
         top: TopDocs,
         field: &str,
         order: Order,
-    ) -> Result<Page, CatalogueError> {
+    ) -> Result<(usize, usize, Scored), CatalogueError> {
         let (n, docs) = searcher.search(query, &(Count, top.order_by_fast_field::<u64>(field, order)))?;
-        Ok((n, docs.into_iter().map(|(_, a)| (None, a)).collect()))
+        Ok((n, n, docs.into_iter().map(|(_, a)| (None, a)).collect()))
     }
 
     /// Counts per value of one facet, most first, with every filter but that facet's own.
@@ -258,6 +270,34 @@ impl Catalogue {
         out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Ok(out)
     }
+}
+
+/// The total, how many match every word, and one page in relevance order with those first: the page is
+/// cut from the products that match every word, then from the rest, each best first.
+fn all_words_first(
+    searcher: &Searcher,
+    main: &dyn Query,
+    all_words: &dyn Query,
+    offset: usize,
+    per_page: usize,
+) -> Result<(usize, usize, Scored), CatalogueError> {
+    let page = |limit: usize, offset: usize| TopDocs::with_limit(limit).and_offset(offset).order_by_score();
+    // Scores stay the main query's: the filter adds nothing to them.
+    let first = BooleanQuery::new(vec![
+        (Occur::Must, main.box_clone()),
+        (Occur::Must, Box::new(ConstScoreQuery::new(all_words.box_clone(), 0.0))),
+    ]);
+    let rest = BooleanQuery::new(vec![(Occur::Must, main.box_clone()), (Occur::MustNot, all_words.box_clone())]);
+    let (all, mut docs) = searcher.search(&first, &(Count, page(per_page, offset)))?;
+    let wanted = per_page - docs.len();
+    let others = if wanted == 0 {
+        searcher.search(&rest, &Count)?
+    } else {
+        let (n, more) = searcher.search(&rest, &(Count, page(wanted, offset.saturating_sub(all))))?;
+        docs.extend(more);
+        n
+    };
+    Ok((all + others, all, docs.into_iter().map(|(s, a)| (Some(s), a)).collect()))
 }
 
 /// Escapes text for HTML (the snippets are HTML; fallbacks must be too).

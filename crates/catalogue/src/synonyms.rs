@@ -3,6 +3,8 @@
 //! People do not type what banks write: they type 专利贷 for 知识产权质押贷款, 税贷 for 银税互动. Two
 //! tables bridge that. [`SYNONYM_GROUPS`] expands a query (any member found in the query adds the others);
 //! [`family_aliases`] adds, at index time, the words a family is searched by to every product of it.
+//! A third, [`GENERIC_WORDS`], lists the words that fit every product, which a query uses only to order
+//! what its other words found.
 
 use finmart_domain::ProductFamily;
 
@@ -26,6 +28,43 @@ pub const SYNONYM_GROUPS: &[&[&str]] = &[
     &["科技", "科创", "科技型"],
 ];
 
+/// Words that fit (nearly) every product of this catalogue, so they cannot tell which product a person
+/// wants. Beside other words they only order what those words found, at a low weight and never through
+/// the name boost: 科技企业贷款 finds the 科技 products, not every product named …贷款. A query made of
+/// them alone (贷款, 小微企业贷款) still searches for them, and so browses what carries them.
+///
+/// These are words as jieba cuts queries (precise mode): a compound it keeps whole (中小企业) is listed with
+/// its parts, one it splits (小微企业 → 小微 / 企业, 中小微企业 → 中小 / 微 / 企业) by its parts alone.
+pub const GENERIC_WORDS: &[&str] = &[
+    // What every product is: the family labels end in 贷款 or 融资, descriptions say 信贷 and 借款.
+    "贷款",
+    "融资",
+    "信贷",
+    "借款",
+    // Whom every product serves: firms, and Finmart's whole audience is small and medium ones.
+    "企业",
+    "公司",
+    "中小企业",
+    "小微",
+    "中小",
+    // Who offers them: half the institutions' names end in 银行 or 公司, every one is a 金融机构. A person
+    // after one institution names it.
+    "银行",
+    "金融",
+    "金融机构",
+    "机构",
+    // Words of every description.
+    "产品",
+    "业务",
+    "服务",
+];
+
+/// Whether a query word is one of [`GENERIC_WORDS`].
+#[must_use]
+pub fn is_generic(word: &str) -> bool {
+    GENERIC_WORDS.contains(&word)
+}
+
 /// Words every product of `family` is found by, besides its label.
 #[must_use]
 pub fn family_aliases(family: ProductFamily) -> &'static str {
@@ -48,13 +87,15 @@ pub fn family_aliases(family: ProductFamily) -> &'static str {
     }
 }
 
-/// Every word of both tables, for the tokenizer's dictionary: so that jieba keeps 专利贷 or 首贷 whole.
+/// Every word of the three tables, for the tokenizer's dictionary: so that jieba keeps 专利贷 or 首贷 whole,
+/// and cuts 小微 out of a name such as 津沽小微企业贷款 as it does out of a query.
 pub fn dictionary_words() -> impl Iterator<Item = &'static str> {
     use finmart_domain::Labelled;
     SYNONYM_GROUPS
         .iter()
         .flat_map(|group| group.iter().copied())
         .chain(ProductFamily::ALL.iter().flat_map(|f| family_aliases(*f).split_whitespace()))
+        .chain(GENERIC_WORDS.iter().copied())
 }
 
 /// The phrases a query should also search for: every other member of each group it mentions.
@@ -83,6 +124,18 @@ mod tests {
         assert!(expansions("政采贷").contains(&"政府采购"));
         assert!(!expansions("专利贷").contains(&"专利"), "words already in the query are not repeated");
         assert!(expansions("天气").is_empty());
+    }
+
+    #[test]
+    fn generic_words_are_words_queries_are_cut_into() {
+        // An entry jieba never produces would never apply.
+        let mut analyzer = crate::schema::query_analyzer();
+        let split: Vec<(&str, Vec<String>)> = GENERIC_WORDS
+            .iter()
+            .map(|word| (*word, crate::query::tokens(&mut analyzer, word)))
+            .filter(|(word, cut)| cut != &[(*word).to_owned()])
+            .collect();
+        assert!(split.is_empty(), "{split:?}");
     }
 
     #[test]

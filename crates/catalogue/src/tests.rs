@@ -3,6 +3,7 @@
 use crate::sync::{catch_up, prepare, rebuild};
 use crate::{Catalogue, CollateralFilter, SearchRequest, SortOrder};
 use finmart_domain::{Fen, InstitutionKind, LifecycleState, NewInstitution, ProductFamily, ProductRecord, ProductSpec};
+use finmart_store::testing::TestDb;
 use std::sync::Arc;
 
 fn spec(code: &str, name: &str, family: &str, description: &str, extra: &[(&str, &str)]) -> ProductSpec {
@@ -36,7 +37,8 @@ fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("date")
 }
 
-async fn seeded() -> (finmart_store::testing::TestDb, i64) {
+/// A fresh database with the bank every product here belongs to.
+async fn with_bank() -> (TestDb, i64) {
     let db = finmart_store::testing::sqlite().await;
     let bank = db
         .store
@@ -48,6 +50,29 @@ async fn seeded() -> (finmart_store::testing::TestDb, i64) {
         })
         .await
         .expect("institution");
+    (db, bank.id)
+}
+
+/// The index of `db`, built from it.
+async fn index(db: &TestDb) -> (tempfile::TempDir, Arc<Catalogue>) {
+    let dir = tempfile::tempdir().expect("dir");
+    let catalogue = Arc::new(Catalogue::open(dir.path()).expect("open"));
+    prepare(&db.store, &catalogue, &|_, _| {}).await.expect("prepare");
+    (dir, catalogue)
+}
+
+/// An index of these products alone, all published.
+async fn catalogue_of(products: &[ProductSpec]) -> (TestDb, tempfile::TempDir, Arc<Catalogue>) {
+    let (db, bank) = with_bank().await;
+    for p in products {
+        db.store.save_product(bank, LifecycleState::Published, p).await.expect("save");
+    }
+    let (dir, catalogue) = index(&db).await;
+    (db, dir, catalogue)
+}
+
+async fn seeded() -> (TestDb, i64) {
+    let (db, bank) = with_bank().await;
     let products = [
         spec("A", "科创信用贷", "credit", "面向科技型中小企业的纯信用贷款，无需抵押", &[("online", "true")]),
         spec(
@@ -73,11 +98,11 @@ async fn seeded() -> (finmart_store::testing::TestDb, i64) {
         ),
     ];
     for p in &products {
-        db.store.save_product(bank.id, LifecycleState::Published, p).await.expect("save");
+        db.store.save_product(bank, LifecycleState::Published, p).await.expect("save");
     }
     let draft = spec("E", "草稿信用贷", "credit", "尚未发布的信用贷款", &[]);
-    db.store.save_product(bank.id, LifecycleState::Draft, &draft).await.expect("save");
-    (db, bank.id)
+    db.store.save_product(bank, LifecycleState::Draft, &draft).await.expect("save");
+    (db, bank)
 }
 
 fn names(c: &Catalogue, req: &SearchRequest) -> Vec<String> {
@@ -131,9 +156,7 @@ async fn rebuilds_then_follows_the_database() {
 #[tokio::test]
 async fn filters_sorts_and_facets() {
     let (db, bank) = seeded().await;
-    let dir = tempfile::tempdir().expect("dir");
-    let c = Arc::new(Catalogue::open(dir.path()).expect("open"));
-    prepare(&db.store, &c, &|_, _| {}).await.expect("prepare");
+    let (_dir, c) = index(&db).await;
 
     let no_collateral = SearchRequest { collateral: CollateralFilter::NoneRequired, ..SearchRequest::default() };
     let mut got = names(&c, &no_collateral);
@@ -172,4 +195,107 @@ async fn filters_sorts_and_facets() {
     assert!(c.search(&text("惠农担保贷"), today()).is_ok());
     // An exact name match ranks first even against longer matching text.
     assert_eq!(names(&c, &text("银税e贷")).first().map(String::as_str), Some("银税e贷"));
+}
+
+#[tokio::test]
+async fn traditional_and_full_width_text_is_found_and_shown_as_written() {
+    let (_db, _dir, c) = catalogue_of(&[
+        spec("T", "港城倉單質押貸", "supply_chain", "以標準倉單質押，利率按ＬＰＲ加點，額度最高５００萬元。", &[]),
+        spec("S", "应收账款融资", "receivables", "以应收账款质押，利率按LPR加点。", &[]),
+    ])
+    .await;
+    for query in ["仓单质押", "倉單質押", "港城仓单质押贷", "港城倉單質押貸"] {
+        let hit = c.search(&text(query), today()).expect("search").hits.remove(0);
+        assert_eq!(hit.product.spec.name, "港城倉單質押貸", "{query}");
+        // Highlights mark the words in the product's own characters.
+        assert!(hit.name_html.contains("<b>倉單</b><b>質押</b>貸"), "{query}: {}", hit.name_html);
+        assert!(hit.snippet_html.contains("<b>倉單</b><b>質押</b>"), "{query}: {}", hit.snippet_html);
+    }
+    for query in ["LPR", "ＬＰＲ", "lpr"] {
+        let results = c.search(&text(query), today()).expect("search");
+        assert_eq!(results.total, 2, "{query}");
+        let written: Vec<bool> = results.hits.iter().map(|h| h.snippet_html.contains("<b>ＬＰＲ</b>")).collect();
+        assert_eq!(written.iter().filter(|w| **w).count(), 1, "{query}: the full-width text keeps its width");
+    }
+    assert_eq!(names(&c, &text("５００萬")), vec!["港城倉單質押貸"]);
+}
+
+#[tokio::test]
+async fn generic_words_only_order_what_other_words_found() {
+    let (_db, _dir, c) = catalogue_of(&[
+        spec("G", "津沽企业贷款", "credit", "为中小企业提供的流动资金贷款，银行审批快。", &[]),
+        spec("P", "专利质押融资", "ip_pledge", "以发明专利质押获得贷款", &[("collateral", "ip")]),
+        spec("M", "厂房抵押贷", "mortgage", "以厂房抵押", &[("collateral", "real_estate")]),
+    ])
+    .await;
+    // Beside a specific word, 企业, 贷款 and 银行 neither find nor lift the product named by them.
+    for query in ["企业贷款 专利", "银行 专利", "中小企业专利贷款"] {
+        let results = c.search(&text(query), today()).expect("search");
+        let found: Vec<&str> = results.hits.iter().map(|h| h.product.spec.name.as_str()).collect();
+        assert_eq!(found, vec!["专利质押融资"], "{query}");
+        assert_eq!(results.total_all_words, 1, "{query}: generic words are not counted as words");
+    }
+    // Alone, they search as any words do.
+    assert_eq!(names(&c, &text("企业贷款")).first().map(String::as_str), Some("津沽企业贷款"));
+    assert!(names(&c, &text("贷款")).len() >= 2);
+}
+
+#[tokio::test]
+async fn family_words_weigh_less_than_the_products_own() {
+    let (_db, _dir, c) = catalogue_of(&[
+        // A credit product that never says 信用: its family's aliases (信用贷, 纯信用…) are all it has.
+        spec("A", "滨城科技贷", "credit", "面向科技型企业，按研发投入核定额度，随借随还。", &[]),
+        // A credit loan by its own words, filed under another family.
+        spec("O", "滨城首户经营贷", "first_loan", "首次借款的小店可申请信用贷款，凭经营流水核定额度，随借随还。", &[]),
+    ])
+    .await;
+    assert_eq!(names(&c, &text("信用贷")), vec!["滨城首户经营贷", "滨城科技贷"]);
+    // The family's words still find a product by its family.
+    assert_eq!(names(&c, &text("纯信用")).len(), 2);
+}
+
+#[tokio::test]
+async fn products_with_every_word_come_first_and_are_counted() {
+    let (_db, _dir, c) = catalogue_of(&[
+        spec("F", "港城首贷通", "first_loan", "首次贷款的企业专享，审批快", &[("rate_min_pct", "3.1")]),
+        spec(
+            "B",
+            "滨海首贷易",
+            "first_loan",
+            "滨海新区企业的首笔贷款",
+            &[("districts", "binhai"), ("rate_min_pct", "3.9")],
+        ),
+        spec("M", "滨海厂房抵押贷", "mortgage", "以厂房抵押", &[("districts", "binhai"), ("rate_min_pct", "3.0")]),
+        spec(
+            "C",
+            "津沽经营信用贷",
+            "credit",
+            "按纳税和结算数据核定额度",
+            &[("eligibility", "min_tax_credit_grade=B"), ("rate_min_pct", "2.9")],
+        ),
+        spec("T", "银税e贷", "tax_credit", "依据纳税记录核定额度", &[("rate_min_pct", "4.2")]),
+    ])
+    .await;
+    let both = c.search(&text("首贷 滨海"), today()).expect("search");
+    assert_eq!((both.total, both.total_all_words), (3, 1));
+    assert_eq!(both.hits.first().map(|h| h.product.spec.name.as_str()), Some("滨海首贷易"));
+    // Paging cuts across the two groups without losing or repeating a product.
+    let mut paged = Vec::new();
+    for page in 1..=3 {
+        let req = SearchRequest { text: "首贷 滨海".into(), page, per_page: 1, ..SearchRequest::default() };
+        paged.extend(names(&c, &req));
+    }
+    assert_eq!(paged, names(&c, &text("首贷 滨海")));
+
+    // Sorted by anything but relevance, only the products with every word as written.
+    let by_rate = SearchRequest { text: "首贷 滨海".into(), sort: SortOrder::RateAsc, ..SearchRequest::default() };
+    let results = c.search(&by_rate, today()).expect("search");
+    assert_eq!((results.total, results.total_all_words), (1, 1));
+    // 纳税 (a synonym of 税贷) in a credit product's rule and description ranks it, but a sort by rate shows
+    // the tax loan alone, although the credit product's rate is lower.
+    assert_eq!(names(&c, &text("税贷")).first().map(String::as_str), Some("银税e贷"));
+    let tax = SearchRequest { text: "税贷".into(), sort: SortOrder::RateAsc, ..SearchRequest::default() };
+    assert_eq!(names(&c, &tax), vec!["银税e贷"]);
+    let by_amount = SearchRequest { sort: SortOrder::AmountDesc, ..tax };
+    assert_eq!(c.search(&by_amount, today()).expect("search").facets.families, vec![(ProductFamily::TaxCredit, 1)]);
 }

@@ -12,7 +12,11 @@
 //! 信用, 贷款, 信用贷, 信用贷款), so a query word matches text that contains it. Queries are cut in the
 //! precise default mode: 信用贷 searches for 信用贷, not also for 信用 (which every "纳税信用等级" rule
 //! contains).
+//!
+//! jieba cuts the folded text ([`crate::fold`]: simplified, half-width), so 倉單質押 is cut as 仓单质押 and
+//! its words are the same terms; each token's offsets point back into the text as written, for highlights.
 
+use crate::fold::fold;
 use jieba_rs::{Jieba, TokenizeMode};
 use std::sync::LazyLock;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
@@ -43,15 +47,18 @@ impl Tokenizer for DomainJieba {
     type TokenStream<'a> = DomainTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        let folded = fold(text);
+        let cut = folded.text();
         let mut tokens: Vec<Token> = JIEBA
-            .tokenize(text, self.mode, true)
+            .tokenize(cut, self.mode, true)
             .into_iter()
             .map(|t| {
-                // jieba's words are slices of `text`: their byte offset is the pointer difference.
-                let offset_from = t.word.as_ptr() as usize - text.as_ptr() as usize;
+                // jieba's words are slices of the folded text: their byte offset is the pointer difference.
+                let from = t.word.as_ptr() as usize - cut.as_ptr() as usize;
+                let (offset_from, offset_to) = folded.original_range(from, from + t.word.len());
                 Token {
                     offset_from,
-                    offset_to: offset_from + t.word.len(),
+                    offset_to,
                     position: t.start,
                     text: t.word.to_owned(),
                     position_length: t.end - t.start,
@@ -112,16 +119,34 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn offsets_never_go_backwards(text in "[贷款信用担保专利首滨海税银政采购惠农科技型企业融资租赁，。 a-z0-9]{0,60}") {
+        fn offsets_never_go_backwards(text in "[贷款信用担保专利首滨海税银政采购惠农科技型企业融资租赁，。 a-z0-9貸款擔保專利稅銀採購業資ＡＢ１２]{0,60}") {
             let mut tokenizer = DomainJieba::TEXT;
             let mut stream = tokenizer.token_stream(&text);
             let mut last = 0;
             while stream.advance() {
                 let t = stream.token();
                 proptest::prop_assert!(t.offset_from >= last);
-                proptest::prop_assert_eq!(&text[t.offset_from..t.offset_to], t.text.as_str());
+                // These characters fold one by one, so the text a token points at folds to its word.
+                let written = fold(&text[t.offset_from..t.offset_to]);
+                proptest::prop_assert_eq!(written.text(), t.text.as_str());
                 last = t.offset_from;
             }
+        }
+    }
+
+    #[test]
+    fn traditional_and_full_width_text_is_cut_as_simplified_and_points_back() {
+        let text = "倉單質押貸款，ＬＰＲ加點";
+        let mut tokenizer = DomainJieba::TEXT;
+        let mut stream = tokenizer.token_stream(text);
+        let mut seen = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            seen.push((t.text.clone(), text[t.offset_from..t.offset_to].to_owned()));
+        }
+        for (word, written) in [("仓单", "倉單"), ("质押", "質押"), ("贷款", "貸款"), ("LPR", "ＬＰＲ")]
+        {
+            assert!(seen.contains(&(word.to_owned(), written.to_owned())), "{word}: {seen:?}");
         }
     }
 

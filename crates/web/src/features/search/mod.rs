@@ -125,6 +125,11 @@ pub struct FacetsView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SearchResponse {
     pub total: usize,
+    /// How many of `total` contain every word of the query (a synonym counts as the word; generic words
+    /// such as 贷款 or 企业 beside others are not counted). In relevance order they come first. Sorted by
+    /// rate, amount or speed, a search returns only products that contain every word as written, so this
+    /// equals `total`, as it does without a query.
+    pub total_all_words: usize,
     pub page: usize,
     pub per_page: usize,
     pub items: Vec<SearchItem>,
@@ -156,7 +161,7 @@ impl SearchResponse {
                 score,
             })
             .collect();
-        Self { total: results.total, page, per_page, items, facets }
+        Self { total: results.total, total_all_words: results.total_all_words, page, per_page, items, facets }
     }
 }
 
