@@ -1,5 +1,5 @@
 //! The finmart command line: serve, migrate, import, import-template, reindex, demo, create-account,
-//! gen-bench-data.
+//! institution, gen-bench-data.
 //!
 //! Everything is here so tests can drive it; `main.rs` only calls [`run`].
 
@@ -7,6 +7,7 @@ pub mod bench;
 pub mod demo;
 pub use demo::accounts as demo_accounts;
 pub mod import;
+pub mod institutions;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -67,6 +68,12 @@ pub enum Command {
         password_stdin: bool,
         #[command(flatten)]
         config: Config,
+    },
+    /// Register, edit and list institutions (lenders of every kind and guarantee agencies), as the operator
+    /// does on /admin/institutions.
+    Institution {
+        #[command(subcommand)]
+        command: institutions::InstitutionCommand,
     },
     /// Generate fictional bench data (institutions, products, SME profiles, applications), then rebuild the
     /// search index.
@@ -187,19 +194,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let event = finmart_store::AuditEvent::anonymous(None, "account.create")
                 .detail(serde_json::json!({ "via": "finmart create-account" }));
-            let created = store.create_staff_account(&input, event).await.map_err(|e| {
-                let reason = match e {
-                    // Every bad field, in the words the site shows beside it.
-                    StoreError::Invalid(errors) => errors
-                        .0
-                        .iter()
-                        .map(|f| format!("{}: {}", f.field, f.error.message_zh()))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                    other => other.to_string(),
-                };
-                anyhow::anyhow!("账号未创建 / account not created: {reason}")
-            })?;
+            let created = store
+                .create_staff_account(&input, event)
+                .await
+                .map_err(|e| anyhow::anyhow!("账号未创建 / account not created: {}", refusal(e)))?;
             eprintln!("账号已创建 / account created: {} (id {})", created.account.login, created.account.id);
             if let Some(secret) = created.invite {
                 println!("/invite/{secret}");
@@ -209,6 +207,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Institution { command } => institutions::run(command).await,
         Command::ImportTemplate { out } => {
             let bytes = finmart_sheets::template_xlsx()?;
             std::fs::write(&out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
@@ -233,6 +232,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Err(e) => Err(e.into()),
             }
         }
+    }
+}
+
+/// A store's refusal as the command line reports it: every bad field in the words the site shows beside it,
+/// or the reason in Chinese and English.
+fn refusal(e: StoreError) -> String {
+    match e {
+        StoreError::Invalid(errors) => {
+            errors.0.iter().map(|f| format!("{}: {}", f.field, f.error.message_zh())).collect::<Vec<_>>().join("; ")
+        }
+        other => format!("{} / {other}", other.message_zh()),
     }
 }
 

@@ -212,3 +212,77 @@ fn create_account_gives_a_new_deployment_its_first_operator() {
         assert_eq!(audit.iter().filter(|e| e.action == "account.create").count(), 2);
     });
 }
+
+#[test]
+fn institutions_are_added_edited_and_listed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let add = |code: &str, name: &str, kind: &str| {
+        finmart(&data, &["institution", "add", "--code", code, "--name", name, "--kind", kind, "--intro", "简介"])
+    };
+
+    let factor = add("tj-factor", "津港商业保理有限公司", "商业保理公司");
+    assert!(factor.status.success(), "{}", stderr(&factor));
+    assert!(stderr(&factor).contains("机构已登记"), "{}", stderr(&factor));
+    assert!(add("tj-guarantee", "津港融资担保", "guarantee_agency").status.success());
+
+    // Refusals name what is wrong, and write nothing.
+    let taken = add("tj-factor", "另一家", "bank");
+    assert!(!taken.status.success());
+    assert!(stderr(&taken).contains("机构代码“tj-factor”已被使用"), "{}", stderr(&taken));
+    let bad = add("tj factor", " ", "pawnshop");
+    assert!(!bad.status.success());
+    for field in ["code:", "name:", "kind:"] {
+        assert!(stderr(&bad).contains(field), "{field} missing from {}", stderr(&bad));
+    }
+
+    // An edit changes what is given and keeps the rest; it needs something to change and a known code.
+    let edit = finmart(&data, &["institution", "edit", "--code", "tj-factor", "--name", "津港保理"]);
+    assert!(edit.status.success(), "{}", stderr(&edit));
+    let nothing = finmart(&data, &["institution", "edit", "--code", "tj-factor"]);
+    assert!(!nothing.status.success());
+    let unknown = finmart(&data, &["institution", "edit", "--code", "nope", "--kind", "other"]);
+    assert!(stderr(&unknown).contains("no institution with code nope"), "{}", stderr(&unknown));
+
+    // An agency with an account stays an agency.
+    let account = finmart(
+        &data,
+        &[
+            "create-account",
+            "--role",
+            "agency",
+            "--login",
+            "g@example.cn",
+            "--name",
+            "担保部",
+            "--institution",
+            "tj-guarantee",
+        ],
+    );
+    assert!(account.status.success(), "{}", stderr(&account));
+    let side = finmart(&data, &["institution", "edit", "--code", "tj-guarantee", "--kind", "bank"]);
+    assert!(!side.status.success());
+    assert!(stderr(&side).contains("1 个用户账号"), "{}", stderr(&side));
+
+    let list = finmart(&data, &["institution", "list"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let table = String::from_utf8(list.stdout).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    assert!(lines[0].starts_with("代码 code"), "{table}");
+    let factor_line = lines.iter().find(|l| l.starts_with("tj-factor")).unwrap();
+    assert!(factor_line.contains("商业保理公司") && factor_line.ends_with("津港保理"), "{table}");
+    let agency_line = lines.iter().find(|l| l.starts_with("tj-guarantee")).unwrap();
+    assert!(agency_line.contains("融资担保机构"), "{table}");
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = finmart_store::Store::connect(&finmart_store::Store::sqlite_url(&data)).await.unwrap();
+        let factor = store.institution_by_code("tj-factor").await.unwrap().unwrap();
+        assert_eq!((factor.kind, factor.intro.as_str()), (finmart_domain::InstitutionKind::Factoring, "简介"));
+        let audit = store.audit_log(finmart_store::AuditQuery { limit: 100, ..Default::default() }).await.unwrap();
+        let acts = |action: &str| audit.iter().filter(|e| e.action == action).count();
+        assert_eq!((acts("institution.create"), acts("institution.edit")), (2, 1));
+        assert!(audit.iter().any(|e| e.detail["via"] == "finmart institution edit"));
+    });
+}

@@ -8,6 +8,7 @@ pub mod changes;
 mod district;
 mod eligibility;
 mod error;
+mod institution;
 mod labels;
 mod lifecycle;
 mod market;
@@ -31,6 +32,10 @@ pub use accounts::{
 pub use district::District;
 pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, RULE_KEYS};
 pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
+pub use institution::{
+    InstitutionDetails, InstitutionEdit, InstitutionInput, MAX_INSTITUTION_INTRO_CHARS, MAX_INSTITUTION_NAME_CHARS,
+    institution_intro, institution_kind, institution_name,
+};
 pub use labels::{Labelled, join_zh};
 pub use lifecycle::{LifecycleAct, LifecycleError, ProductAct};
 pub use market::{

@@ -254,7 +254,8 @@ pub struct InstitutionRef {
     pub kind: InstitutionKind,
 }
 
-/// An institution: a bank, micro-credit company, leasing company, insurer or guarantee agency.
+/// An institution: a lender (a bank, micro-credit, leasing, insurance or factoring company, or another
+/// financial institution) or a guarantee agency. Its fields follow the rules of [`crate::InstitutionInput`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Institution {
     pub id: i64,
@@ -272,7 +273,7 @@ impl Institution {
     }
 }
 
-/// What is needed to create an institution.
+/// What is needed to create an institution ([`NewInstitution::check`] holds it to the rules).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewInstitution {
     pub code: String,

@@ -130,7 +130,7 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "机构名称",
             "Institution name",
             false,
-            "新建机构时填写，须与机构类型同时填写或同时留空",
+            "新建机构时填写，最多 100 个字符，须与机构类型同时填写或同时留空",
             "示例商业银行",
         ),
         ColumnInfo {
@@ -458,7 +458,10 @@ impl ProductRecord {
             self.required(&mut e, "institution_code").and_then(|v| e.check("institution_code", validate_code(v)));
         let new_institution = match (self.get("institution_name"), self.get("institution_kind")) {
             (Some(name), Some(kind)) => {
-                e.check("institution_kind", InstitutionKind::parse(kind)).map(|k| (name.to_owned(), k))
+                // The rules of a new institution's name, as on the operator's page.
+                let name = e.check("institution_name", crate::institution_name(name));
+                let kind = e.check("institution_kind", InstitutionKind::parse(kind));
+                name.zip(kind)
             }
             (None, None) => None,
             (Some(_), None) => {

@@ -8,6 +8,18 @@ crate::labelled_enum! {
         Leasing => "leasing", "融资租赁公司", "Financial leasing company",
         Insurer => "insurer", "保险公司", "Insurer",
         GuaranteeAgency => "guarantee_agency", "融资担保机构", "Credit-guarantee agency",
+        Factoring => "factoring", "商业保理公司", "Commercial factoring company",
+        Other => "other", "其他金融机构", "Other financial institution",
+    }
+}
+
+impl InstitutionKind {
+    /// Whether institutions of this kind back other institutions' products (guarantee agencies) rather than
+    /// list their own (every other kind is a lender). The side decides which accounts an institution may
+    /// have and which products may name it, so it is the one thing about a kind that others depend on.
+    #[must_use]
+    pub fn is_guarantee_agency(self) -> bool {
+        self == Self::GuaranteeAgency
     }
 }
 

@@ -85,6 +85,23 @@ impl<'a> AuditEvent<'a> {
         self.detail = detail;
         self
     }
+
+    /// Adds the fields of `facts` (an object) to the detail, keeping those the caller set (which tool
+    /// acted, say): the store records what the act was, its caller how it came about.
+    #[must_use]
+    pub(crate) fn with_facts(mut self, facts: serde_json::Value) -> Self {
+        match (&mut self.detail, facts) {
+            (serde_json::Value::Object(detail), serde_json::Value::Object(facts)) => {
+                for (key, value) in facts {
+                    detail.entry(key).or_insert(value);
+                }
+            }
+            (detail, facts) if detail.is_null() => *detail = facts,
+            // A caller's detail that is not an object stays as it is.
+            _ => {}
+        }
+        self
+    }
 }
 
 /// One stored entry.

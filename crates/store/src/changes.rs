@@ -66,15 +66,27 @@ const CHANGE_LOG_LOCK: i64 = 0x0066_696e_6d61_7274;
 /// taking the number until commit makes numbers become visible in order. (SQLite has one writer at a
 /// time already.) Product writes are rare, so serialising them costs nothing that matters.
 pub(crate) async fn record(db: &impl ConnectionTrait, product_id: i64) -> Result<(), StoreError> {
+    record_all(db, &[product_id]).await
+}
+
+/// Appends one change per product inside the caller's transaction (under the same lock as [`record`]).
+pub(crate) async fn record_all(db: &impl ConnectionTrait, product_ids: &[i64]) -> Result<(), StoreError> {
+    if product_ids.is_empty() {
+        return Ok(());
+    }
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHANGE_LOG_LOCK})")).await?;
     }
-    product_change::Entity::insert(product_change::ActiveModel {
-        product_id: Set(product_id),
-        changed_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .exec(db)
-    .await?;
+    let now = Utc::now();
+    // In statements of a bounded size: a statement's bound parameters are limited (32,766 on SQLite).
+    for chunk in product_ids.chunks(1_000) {
+        product_change::Entity::insert_many(chunk.iter().map(|id| product_change::ActiveModel {
+            product_id: Set(*id),
+            changed_at: Set(now),
+            ..Default::default()
+        }))
+        .exec(db)
+        .await?;
+    }
     Ok(())
 }

@@ -102,6 +102,38 @@ impl WrongParty {
     }
 }
 
+/// Why an institution may not change its kind between a lender's and a guarantee agency's: records that
+/// depend on its side of the market exist. (Between lenders' kinds, a bank and a factoring company say, any
+/// change is allowed.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum KindFixed {
+    /// Products name the agency as their guarantor; as a lender it could not back them.
+    #[error("this guarantee agency backs {0} product(s); it cannot become another kind")]
+    BacksProducts(u64),
+    /// The lender lists products; a guarantee agency lists none.
+    #[error("this institution lists {0} product(s); it cannot become a guarantee agency")]
+    ListsProducts(u64),
+    /// Its accounts' role (institution user or agency user) follows its side.
+    #[error(
+        "{0} account(s) belong to this institution in its present role; it cannot change between lender and guarantee agency"
+    )]
+    HasAccounts(u64),
+}
+
+impl KindFixed {
+    /// The reason in Chinese.
+    #[must_use]
+    pub fn message_zh(self) -> String {
+        match self {
+            Self::BacksProducts(n) => format!("该担保机构为 {n} 个产品提供担保，不能改为其他类型"),
+            Self::ListsProducts(n) => format!("该机构有 {n} 个产品，不能改为融资担保机构"),
+            Self::HasAccounts(n) => {
+                format!("该机构有 {n} 个用户账号，不能在金融机构与融资担保机构之间更改类型")
+            }
+        }
+    }
+}
+
 /// Why a posted need, or an offer on one, refused an act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum NeedError {
@@ -205,6 +237,9 @@ pub enum StoreError {
     /// Another institution has this code.
     #[error("institution code `{0}` is taken")]
     InstitutionCodeTaken(String),
+    /// The institution's kind may not change: what it has depends on its side of the market.
+    #[error(transparent)]
+    KindFixed(#[from] KindFixed),
     /// The enterprise registering already has an account.
     #[error("this enterprise already has an account")]
     EnterpriseRegistered,
@@ -260,6 +295,7 @@ impl StoreError {
             Self::KeyReused => "该幂等键已用于另一份申请，请勿重复使用".to_owned(),
             Self::LoginTaken(login) => format!("登录名“{login}”已被使用"),
             Self::InstitutionCodeTaken(code) => format!("机构代码“{code}”已被使用"),
+            Self::KindFixed(e) => e.message_zh(),
             Self::EnterpriseRegistered => "该企业已注册，请由已有账户登录".to_owned(),
             Self::WrongParty(e) => e.message_zh().to_owned(),
             Self::NotAGuaranteeAgency(code) => format!("“{code}”不是担保机构"),
@@ -316,6 +352,26 @@ mod tests {
                 "the offer is “Not chosen”; it cannot be withdrawn",
             ),
             (StoreError::NotFound { what: Record::Need, key: "7".into() }, "融资需求不存在", "need `7` not found"),
+            (
+                StoreError::InstitutionCodeTaken("tj-bank".into()),
+                "机构代码“tj-bank”已被使用",
+                "institution code `tj-bank` is taken",
+            ),
+            (
+                KindFixed::BacksProducts(3).into(),
+                "该担保机构为 3 个产品提供担保，不能改为其他类型",
+                "this guarantee agency backs 3 product(s); it cannot become another kind",
+            ),
+            (
+                KindFixed::ListsProducts(2).into(),
+                "该机构有 2 个产品，不能改为融资担保机构",
+                "this institution lists 2 product(s); it cannot become a guarantee agency",
+            ),
+            (
+                KindFixed::HasAccounts(1).into(),
+                "该机构有 1 个用户账号，不能在金融机构与融资担保机构之间更改类型",
+                "1 account(s) belong to this institution in its present role; it cannot change between lender and guarantee agency",
+            ),
         ];
         for (error, zh, en) in cases {
             assert_eq!((error.message_zh().as_str(), error.to_string().as_str()), (zh, en));

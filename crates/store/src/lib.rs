@@ -49,10 +49,11 @@ pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use changes::ChangeEntry;
 pub use consent::{ConsentEntry, Consents, ProfileViewEntry, VIEW_CONTEXTS};
 pub use enterprises::StoredEnterprise;
-pub use error::{NeedError, Record, StoreError, WrongParty};
+pub use error::{KindFixed, NeedError, Record, StoreError, WrongParty};
 /// The acts [`Store::change_product_lifecycle`] takes; the lifecycle's rules are the domain's.
 pub use finmart_domain::LifecycleAct;
 pub use import::{ImportSummary, RowError};
+pub use institutions::InstitutionSummary;
 pub use needs::{NeedRecord, NewNeed, NewOffer, OfferRecord};
 pub use notifications::{ApplicationFacts, Notice, Notification, NotificationContent, NotificationKind, Party};
 pub use product_admin::{

@@ -57,6 +57,8 @@ struct Lenders {
     micro_credit: Vec<Lender>,
     leasing: Vec<Lender>,
     insurers: Vec<Lender>,
+    /// Factoring companies and other institutions: lenders of last resort here, as no family is theirs.
+    others: Vec<Lender>,
     agencies: Vec<Lender>,
 }
 
@@ -78,6 +80,7 @@ impl Lenders {
                 InstitutionKind::Leasing => out.leasing.push(lender),
                 InstitutionKind::Insurer => out.insurers.push(lender),
                 InstitutionKind::GuaranteeAgency => out.agencies.push(lender),
+                InstitutionKind::Factoring | InstitutionKind::Other => out.others.push(lender),
             }
         }
         out
@@ -96,7 +99,7 @@ impl Lenders {
             }
             _ => &self.banks,
         };
-        let pool = [preferred, &self.banks, &self.micro_credit, &self.leasing, &self.insurers]
+        let pool = [preferred, &self.banks, &self.micro_credit, &self.leasing, &self.insurers, &self.others]
             .into_iter()
             .find(|pool| !pool.is_empty())?;
         Some(&pool[d.below(pool.len())])

@@ -30,6 +30,7 @@ fn features() -> Vec<Feature> {
         features::products::feature(),
         features::applications::feature(),
         features::accounts::feature(),
+        features::institutions::feature(),
         features::consent::feature(),
         features::needs::feature(),
         features::prospects::feature(),

@@ -393,6 +393,14 @@ async fn every_endpoint_admits_exactly_its_callers() {
         own_write(&w, "DELETE", &format!("/api/v1/me/consents/{bank_institution}"), &json!({}), &[Sme, Sme2], &[])
             .await;
 
+        // The operator's institutions: listed with their products, created and edited (the code stays).
+        read(&w, "/api/v1/institutions/admin", &[Operator]).await;
+        let new = json!({"code": "matrix-factor", "name": "矩阵商业保理", "kind": "factoring"});
+        let created = write(&w, "POST", "/api/v1/institutions", &new, Operator).await;
+        let institution = created["id"].as_i64().unwrap();
+        let edit = json!({"name": "矩阵保理", "kind": "other", "intro": "矩阵"});
+        write(&w, "PUT", &format!("/api/v1/institutions/{institution}"), &edit, Operator).await;
+
         // The operator's account administration (last: it changes accounts).
         let reply = write(
             &w,

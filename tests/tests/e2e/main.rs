@@ -12,6 +12,7 @@ mod client;
 mod consent_needs;
 mod dashboards;
 mod import;
+mod institutions;
 mod journey;
 mod live;
 mod market_watch;

@@ -284,6 +284,7 @@ impl From<StoreError> for ApiError {
             | S::KeyReused
             | S::LoginTaken(_)
             | S::InstitutionCodeTaken(_)
+            | S::KindFixed(_)
             | S::EnterpriseRegistered
             | S::WrongParty(_)
             | S::NotAGuaranteeAgency(_)
@@ -391,6 +392,14 @@ mod tests {
         assert_eq!((status, code), (StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter));
         assert_eq!(field.as_deref(), Some("product_id"));
         assert_eq!(zh, "参数 product_id 无效：请选择贵机构已上架的产品");
+    }
+
+    #[test]
+    fn an_institution_kept_on_its_side_is_a_conflict() {
+        let refused = finmart_store::KindFixed::BacksProducts(2);
+        let (status, code, zh, en, field) = answer(refused.into());
+        assert_eq!((status, code, field), (StatusCode::CONFLICT, ErrorCode::Conflict, None));
+        assert_eq!((zh, en), (refused.message_zh(), refused.to_string()));
     }
 
     #[test]

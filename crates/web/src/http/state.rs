@@ -43,8 +43,8 @@ pub struct App {
     /// The enterprise revision the pool reflects, and the day its firms' ages were computed on.
     pool_revision: AtomicI64,
     pool_day: Mutex<Option<NaiveDate>>,
-    /// Institution names by id, for facet labels; refreshed when an unknown id shows up.
-    institution_names: RwLock<HashMap<i64, String>>,
+    /// Institution names by id, for facet labels, and the index's change sequence they were read at.
+    institution_names: RwLock<(i64, HashMap<i64, String>)>,
 }
 
 /// How many stored profiles the pool reads per query.
@@ -75,7 +75,7 @@ impl App {
             pool_refresh: tokio::sync::Mutex::new(()),
             pool_revision: AtomicI64::new(0),
             pool_day: Mutex::new(None),
-            institution_names: RwLock::new(HashMap::new()),
+            institution_names: RwLock::new((-1, HashMap::new())),
         }
     }
 
@@ -134,22 +134,27 @@ impl App {
         Ok(read)
     }
 
-    /// Institution names by id (for facet labels), read again when one of `ids` is not known yet.
+    /// Institution names by id (for facet labels), read again when one of `ids` is not known yet or the index
+    /// has applied changes since they were read: renaming an institution announces its products on the
+    /// change log, so a name is never older than the index's documents (on every server).
     ///
     /// # Errors
     /// Database failure.
     pub async fn institution_names(&self, ids: impl Iterator<Item = i64>) -> Result<HashMap<i64, String>, ApiError> {
         let ids: Vec<i64> = ids.collect();
-        let known = |names: &HashMap<i64, String>| ids.iter().all(|id| names.contains_key(id));
-        if let Ok(names) = self.institution_names.read()
-            && known(&names)
+        let seq = self.catalogue.applied_seq();
+        let current = |(read_at, names): &(i64, HashMap<i64, String>)| {
+            *read_at == seq && ids.iter().all(|id| names.contains_key(id))
+        };
+        if let Ok(cached) = self.institution_names.read()
+            && current(&cached)
         {
-            return Ok(names.clone());
+            return Ok(cached.1.clone());
         }
         let fresh: HashMap<i64, String> =
             self.store.institutions().await?.into_iter().map(|i| (i.id, i.name)).collect();
-        if let Ok(mut names) = self.institution_names.write() {
-            names.clone_from(&fresh);
+        if let Ok(mut cached) = self.institution_names.write() {
+            *cached = (seq, fresh.clone());
         }
         Ok(fresh)
     }

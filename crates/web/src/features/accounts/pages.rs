@@ -327,6 +327,8 @@ fn action_label(action: &str) -> &str {
         "account.password_set" => "设置密码",
         "api_token.create" => "创建 API 令牌",
         "api_token.revoke" => "吊销 API 令牌",
+        "institution.create" => "登记机构",
+        "institution.edit" => "修改机构",
         "profile.view" => "查看企业画像",
         "consent.grant" => "授权查看",
         "consent.revoke" => "撤回授权",
