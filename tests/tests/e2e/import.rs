@@ -48,6 +48,7 @@ async fn a_bad_file_is_refused_row_by_row_and_changes_nothing() {
             (2, "family"),
             (3, "term_max_months"),
             (3, "eligibility.favourite_colour"),
+            (3, "eligibility.tax_paid_yuan"),
             (4, "rate_max_pct"),
             (4, "guarantee_agency_code"),
             (4, "online"),
@@ -92,4 +93,54 @@ async fn one_bad_row_among_good_ones_imports_nothing() {
     let wrong = dir.path().join("products.txt");
     std::fs::write(&wrong, "x").unwrap();
     assert!(matches!(import_file(&app.state.store, &wrong, false).await, Err(ImportError::Format(_))));
+}
+
+/// Every bad rule of a row is reported, each under `eligibility.<key>` with the rule as written and what its
+/// kind accepts, beside the row's other bad cells; nothing is stored.
+#[tokio::test]
+async fn every_bad_rule_of_a_row_is_reported_and_nothing_is_stored() {
+    let app = TestApp::new(crate::app::Backend::Sqlite).await.unwrap();
+    let store = &app.state.store;
+    import_file(store, &example("products.json"), false).await.unwrap();
+    let before = store.products_after(0, 100).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(example("products.csv")).unwrap();
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    lines[1] = lines[1].replacen(
+        "min_years_in_operation=2; min_tax_credit_grade=B; qualifications_any=high_tech|tech_sme|specialised; \
+         no_overdue_months=24",
+        "min_years_in_operation=two; min_tax_credit_grade=Z; favourite_colour=blue; tax_paid_yuan=50万..10万; \
+         qualifications_any=high_tech|no_such_title; other_conditions=经营者无不良嗜好|",
+        1,
+    );
+    let path = dir.path().join("rules.csv");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let Err(ImportError::Rejected(errors)) = import_file(store, &path, false).await else {
+        panic!("must be refused");
+    };
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "eligibility.min_years_in_operation",
+            "eligibility.min_tax_credit_grade",
+            "eligibility.favourite_colour",
+            "eligibility.tax_paid_yuan",
+            "eligibility.qualifications_any"
+        ],
+        "{errors:#?}"
+    );
+    assert!(errors.iter().all(|e| e.row == 2));
+    assert_eq!(
+        errors[1].message,
+        "“min_tax_credit_grade=Z”：未知的取值“Z”，可选：A 级（A）、B 级（B）、M 级（M）、C 级（C）、D 级（D）；取值应为纳税信用等级 A、B、M、C 或 D"
+    );
+    assert!(
+        errors[2].message.contains("可选：成立年限（min_years_in_operation）")
+            && errors[2].message.contains("其他条件（other_conditions）")
+    );
+    assert!(errors[4].message.contains("创新型中小企业（innovative_sme）"), "{}", errors[4].message);
+    let report = finmart_cli::import::report(&errors);
+    assert!(report.contains("共 5 处错误") && report.contains("tax_paid_yuan=50万..10万"), "{report}");
+    assert_eq!(store.products_after(0, 100).await.unwrap(), before, "nothing stored was changed");
 }
