@@ -1,14 +1,18 @@
 //! Eligibility rules: what an enterprise must be or have for a product, as typed data.
 //!
 //! Each rule has a stable key and a one-line text form (`min_tax_credit_grade=B`) shared by the database,
-//! the import files and the API, and a sentence in plain Chinese for product pages. Evaluating a rule
-//! against an enterprise profile is the matching crate's job; this module only says what the rule is.
+//! the import files and the API, and a sentence in plain Chinese for product pages. The kinds of rule, with
+//! their keys and names, are one vocabulary ([`RuleKind`]). Evaluating a rule against an enterprise profile
+//! is the matching crate's job; this module only says what the rule is.
+//!
+//! One kind is not the platform's to decide: [`EligibilityRule::OtherConditions`] holds conditions in the
+//! lender's own words ("经营者无不良嗜好"), shown as written and left for the lender to check.
 
 use crate::labels::join_zh;
 use crate::vocab::{EnterpriseScale, Industry, PrioritySector, Qualification, TaxCreditGrade};
-use crate::{Bps, Fen, Labelled, ValueError};
+use crate::{Bps, Fen, FieldErrors, Labelled, ValueError};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A bound on one or both sides; at least one side is set and `min <= max` when both are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +25,145 @@ impl<T: Ord + Copy> Bounds<T> {
     #[must_use]
     pub fn contains(&self, value: T) -> bool {
         self.min.is_none_or(|m| value >= m) && self.max.is_none_or(|m| value <= m)
+    }
+}
+
+crate::labelled_enum! {
+    /// The kinds of eligibility rule, in the order a product shows its rules: the key of each (import files,
+    /// the database, the API) and its name (import errors, pages). A key may also be written as its Chinese
+    /// name in the one-line form.
+    pub enum RuleKind: "eligibility rule" {
+        MinYearsInOperation => "min_years_in_operation", "成立年限", "Years in business",
+        Revenue => "revenue_yuan", "营业收入", "Revenue",
+        Employees => "employees", "从业人员", "Employees",
+        Scales => "scales", "企业规模", "Enterprise scale",
+        MinTaxCreditGrade => "min_tax_credit_grade", "纳税信用等级", "Tax credit grade",
+        TaxPaid => "tax_paid_yuan", "纳税额", "Tax paid",
+        QualificationsAny => "qualifications_any", "资质要求", "Qualifications",
+        QualificationsAll => "qualifications_all", "资质要求（全部）", "Qualifications (all)",
+        IndustriesAllowed => "industries_allowed", "支持行业", "Industries served",
+        IndustriesExcluded => "industries_excluded", "限制行业", "Industries excluded",
+        SectorsAny => "sectors_any", "重点产业", "Priority sectors",
+        MinInventionPatents => "min_invention_patents", "发明专利", "Invention patents",
+        MinTrademarks => "min_trademarks", "注册商标", "Trademarks",
+        GovProcurementContract => "gov_procurement_contract", "政府采购合同", "Procurement contract",
+        CoreEnterpriseReceivables => "core_enterprise_receivables", "核心企业应收账款", "Core-enterprise receivables",
+        FirstLoanOnly => "first_loan_only", "首贷户", "First loan only",
+        NoOverdueMonths => "no_overdue_months", "逾期记录", "Overdue record",
+        MaxDebtRatio => "max_debt_ratio_pct", "资产负债率", "Debt ratio",
+        OtherConditions => "other_conditions", "其他条件", "Other conditions",
+    }
+}
+
+/// How amount ranges are written (营业收入, 纳税额).
+const AMOUNT_RANGE: (&str, &str) = (
+    "金额范围（元，可用“万”）：下限..上限，可省略一侧",
+    "an amount range in yuan (万 allowed): min..max, either side may be left out",
+);
+
+impl RuleKind {
+    /// How a value of this kind is written, in Chinese and English: told with every bad value of the kind,
+    /// and the "取值格式" of the import format's table of kinds (a test holds them equal).
+    #[must_use]
+    pub const fn value_form(self) -> (&'static str, &'static str) {
+        match self {
+            Self::MinYearsInOperation => ("非负整数（年）", "a whole number of years"),
+            Self::Revenue | Self::TaxPaid => AMOUNT_RANGE,
+            Self::Employees => {
+                ("人数范围：下限..上限，可省略一侧", "a range of head counts: min..max, either side may be left out")
+            }
+            Self::Scales => ("企业规模，一个或多个，用 | 分隔", "enterprise scales, one or more, separated by |"),
+            Self::MinTaxCreditGrade => ("纳税信用等级 A、B、M、C 或 D", "a tax credit grade: A, B, M, C or D"),
+            Self::QualificationsAny | Self::QualificationsAll => {
+                ("企业资质，一个或多个，用 | 分隔", "qualifications, one or more, separated by |")
+            }
+            Self::IndustriesAllowed | Self::IndustriesExcluded => {
+                ("行业，一个或多个，用 | 分隔", "industries, one or more, separated by |")
+            }
+            Self::SectorsAny => ("重点产业，一个或多个，用 | 分隔", "priority sectors, one or more, separated by |"),
+            Self::MinInventionPatents | Self::MinTrademarks => ("非负整数（件）", "a whole number"),
+            Self::GovProcurementContract | Self::CoreEnterpriseReceivables | Self::FirstLoanOnly => {
+                ("只能为 true（不需要此条件时删去该项）", "only true (leave the rule out when it does not apply)")
+            }
+            Self::NoOverdueMonths => ("非负整数（月）", "a whole number of months"),
+            Self::MaxDebtRatio => ("百分数 0–100，最多两位小数", "a percentage 0–100, at most 2 decimals"),
+            Self::OtherConditions => (
+                "机构原话，一条或多条，用 | 分隔；每条最多 200 字，不含分号和 |",
+                "the lender's words, one condition or more separated by |; each up to 200 characters, without ; or |",
+            ),
+        }
+    }
+
+    /// One rule of this kind in the one-line form, as the import format shows it (a test parses each).
+    #[must_use]
+    pub const fn example(self) -> &'static str {
+        match self {
+            Self::MinYearsInOperation => "min_years_in_operation=2",
+            Self::Revenue => "revenue_yuan=100万..5000万",
+            Self::Employees => "employees=..300",
+            Self::Scales => "scales=micro|small",
+            Self::MinTaxCreditGrade => "min_tax_credit_grade=B",
+            Self::TaxPaid => "tax_paid_yuan=..50万",
+            Self::QualificationsAny => "qualifications_any=high_tech|innovative_sme|seed",
+            Self::QualificationsAll => "qualifications_all=high_tech|specialised",
+            Self::IndustriesAllowed => "industries_allowed=industrial|software",
+            Self::IndustriesExcluded => "industries_excluded=real_estate_development",
+            Self::SectorsAny => "sectors_any=biomedicine|new_energy",
+            Self::MinInventionPatents => "min_invention_patents=1",
+            Self::MinTrademarks => "min_trademarks=2",
+            Self::GovProcurementContract => "gov_procurement_contract=true",
+            Self::CoreEnterpriseReceivables => "core_enterprise_receivables=true",
+            Self::FirstLoanOnly => "first_loan_only=true",
+            Self::NoOverdueMonths => "no_overdue_months=24",
+            Self::MaxDebtRatio => "max_debt_ratio_pct=70",
+            Self::OtherConditions => "other_conditions=经营者无不良嗜好|入选区级种子企业库",
+        }
+    }
+}
+
+/// The key of the rule that became `tax_paid_yuan` when tax paid gained an upper bound; it took a minimum
+/// alone. Stored products, product versions, pending reviews and files written before still say it, so it
+/// is read for ever with the meaning it had (`min_tax_paid_yuan=50000` is `tax_paid_yuan=50000..`), and
+/// never written. Reading it here, rather than migrating the stored rows, also covers the versions'
+/// records and the files nobody can migrate.
+pub const LEGACY_MIN_TAX_PAID_KEY: &str = "min_tax_paid_yuan";
+
+/// One condition in the lender's own words (其他条件: "经营者无不良嗜好", "入选区级种子企业库"), kept as written.
+/// Nothing in a profile can decide it, so matching shows it to the firm and leaves it to the lender.
+///
+/// It never holds what separates rules or conditions in the one-line form (`;`, `；`, `|`, a line break),
+/// so every product's rules read back from the text they are written as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherCondition(String);
+
+impl OtherCondition {
+    /// Longest condition, in characters: a sentence or two of a product page.
+    pub const MAX_CHARS: usize = 200;
+    /// Most conditions one product states.
+    pub const MAX_COUNT: usize = 20;
+
+    /// # Errors
+    /// An empty text, one longer than [`Self::MAX_CHARS`], or one holding `;`, `；`, `|` or a line break.
+    pub fn new(text: &str) -> Result<Self, ValueError> {
+        let text = text.trim();
+        let chars = text.chars().count();
+        if text.is_empty() {
+            Err(ValueError::Empty)
+        } else if let Some(c) = text.chars().find(|c| matches!(c, ';' | '；' | '|' | '\n' | '\r')) {
+            let shown = if c.is_whitespace() { "换行".to_owned() } else { format!("“{c}”") };
+            Err(ValueError::Invalid(format!(
+                "一条其他条件中不能含有{shown}：多条条件之间用 | 分隔，如 other_conditions=经营者无不良嗜好|入选区级种子企业库"
+            )))
+        } else if chars > Self::MAX_CHARS {
+            Err(ValueError::Invalid(format!("每条其他条件最多 {} 个字，这一条有 {chars} 个字", Self::MAX_CHARS)))
+        } else {
+            Ok(Self(text.to_owned()))
+        }
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -37,8 +180,8 @@ pub enum EligibilityRule {
     Scales(Vec<EnterpriseScale>),
     /// 纳税信用等级 at least this grade.
     MinTaxCreditGrade(TaxCreditGrade),
-    /// Tax paid last year at least this much.
-    MinTaxPaid(Fen),
+    /// Tax paid last year within bounds (年纳税额不少于 10 万元 / 不超过 50 万元).
+    TaxPaid(Bounds<Fen>),
     /// Holds at least one of these qualifications.
     QualificationsAny(Vec<Qualification>),
     /// Holds all of these qualifications.
@@ -63,29 +206,9 @@ pub enum EligibilityRule {
     NoOverdueMonths(u16),
     /// Liabilities / assets at most this ratio.
     MaxDebtRatio(Bps),
+    /// Conditions in the lender's words, one or more, for the lender to check (never passed or failed).
+    OtherConditions(Vec<OtherCondition>),
 }
-
-/// The stable keys, in the order rules are shown.
-pub const RULE_KEYS: &[&str] = &[
-    "min_years_in_operation",
-    "revenue_yuan",
-    "employees",
-    "scales",
-    "min_tax_credit_grade",
-    "min_tax_paid_yuan",
-    "qualifications_any",
-    "qualifications_all",
-    "industries_allowed",
-    "industries_excluded",
-    "sectors_any",
-    "min_invention_patents",
-    "min_trademarks",
-    "gov_procurement_contract",
-    "core_enterprise_receivables",
-    "first_loan_only",
-    "no_overdue_months",
-    "max_debt_ratio_pct",
-];
 
 fn parse_list<T: Labelled>(value: &str) -> Result<Vec<T>, ValueError> {
     let items: Vec<T> = value
@@ -116,9 +239,10 @@ fn parse_flag(value: &str) -> Result<(), ValueError> {
     }
 }
 
-fn parse_bounds<T: Ord + Copy + std::fmt::Debug>(
+fn parse_bounds<T: Ord + Copy>(
     value: &str,
     parse: impl Fn(&str) -> Result<T, ValueError>,
+    show: impl Fn(T) -> String,
 ) -> Result<Bounds<T>, ValueError> {
     let (lo, hi) = value
         .split_once("..")
@@ -127,7 +251,7 @@ fn parse_bounds<T: Ord + Copy + std::fmt::Debug>(
     let bounds = Bounds { min: side(lo)?, max: side(hi)? };
     match (bounds.min, bounds.max) {
         (None, None) => Err(ValueError::Empty),
-        (Some(a), Some(b)) if a > b => Err(ValueError::InvertedRange { min: format!("{a:?}"), max: format!("{b:?}") }),
+        (Some(a), Some(b)) if a > b => Err(ValueError::InvertedRange { min: show(a), max: show(b) }),
         _ => Ok(bounds),
     }
 }
@@ -143,7 +267,7 @@ fn yuan_text(f: Fen) -> String {
 
 fn bounds_zh<T: Copy>(b: &Bounds<T>, show: impl Fn(T) -> String) -> String {
     match (b.min, b.max) {
-        (Some(lo), Some(hi)) => format!("{}至{}", show(lo), show(hi)),
+        (Some(lo), Some(hi)) => format!("在 {}至 {}之间", show(lo), show(hi)),
         (Some(lo), None) => format!("不低于 {}", show(lo)),
         (None, Some(hi)) => format!("不超过 {}", show(hi)),
         (None, None) => "不限".to_owned(),
@@ -168,64 +292,111 @@ fn bounds_en<T: Copy>(b: &Bounds<T>, show: impl Fn(T) -> String) -> String {
     }
 }
 
+/// What [`LEGACY_MIN_TAX_PAID_KEY`] takes: one amount, the least tax paid.
+const LEGACY_FORM: (&str, &str) = (
+    "一个金额（元，可用“万”），即纳税额不低于该金额；写范围或上限请用 tax_paid_yuan=下限..上限",
+    "one amount in yuan, the least tax paid; for a range or a maximum write tax_paid_yuan=min..max",
+);
+
+/// How a key is read: its kind and the value in the kind's own syntax (the legacy key's amount as a minimum).
+///
+/// # Errors
+/// A key that is neither a rule kind's key or Chinese name nor [`LEGACY_MIN_TAX_PAID_KEY`], or a range under
+/// the legacy key (which took an amount).
+fn read_key<'v>(key: &str, value: &'v str) -> Result<(RuleKind, std::borrow::Cow<'v, str>), ValueError> {
+    if key.trim() == LEGACY_MIN_TAX_PAID_KEY {
+        if value.contains("..") {
+            return Err(ValueError::Invalid(format!("{LEGACY_MIN_TAX_PAID_KEY} 只写一个金额，不写范围")));
+        }
+        return Ok((RuleKind::TaxPaid, format!("{}..", value.trim()).into()));
+    }
+    Ok((RuleKind::parse(key)?, value.into()))
+}
+
+fn parse_other_conditions(value: &str) -> Result<Vec<OtherCondition>, ValueError> {
+    let conditions: Vec<OtherCondition> =
+        value.split('|').map(str::trim).filter(|s| !s.is_empty()).map(OtherCondition::new).collect::<Result<_, _>>()?;
+    match conditions.len() {
+        0 => Err(ValueError::Empty),
+        n if n > OtherCondition::MAX_COUNT => {
+            Err(ValueError::Invalid(format!("其他条件最多 {} 条，这里有 {n} 条", OtherCondition::MAX_COUNT)))
+        }
+        _ => Ok(conditions),
+    }
+}
+
+fn conditions_text(conditions: &[OtherCondition], separator: &str) -> String {
+    conditions.iter().map(OtherCondition::as_str).collect::<Vec<_>>().join(separator)
+}
+
 impl EligibilityRule {
     /// Builds a rule from its key and text value, as found in import files and the database.
     ///
     /// # Errors
     /// An unknown key, or a value that does not parse for that key.
     pub fn from_key_value(key: &str, value: &str) -> Result<Self, ValueError> {
-        Ok(match key.trim() {
-            "min_years_in_operation" => Self::MinYearsInOperation(parse_count(value)?),
-            "revenue_yuan" => Self::Revenue(parse_bounds(value, Fen::parse_yuan)?),
-            "employees" => Self::Employees(parse_bounds(value, parse_count)?),
-            "scales" => Self::Scales(parse_list(value)?),
-            "min_tax_credit_grade" => Self::MinTaxCreditGrade(TaxCreditGrade::parse(value)?),
-            "min_tax_paid_yuan" => Self::MinTaxPaid(Fen::parse_yuan(value)?),
-            "qualifications_any" => Self::QualificationsAny(parse_list(value)?),
-            "qualifications_all" => Self::QualificationsAll(parse_list(value)?),
-            "industries_allowed" => Self::IndustriesAllowed(parse_list(value)?),
-            "industries_excluded" => Self::IndustriesExcluded(parse_list(value)?),
-            "sectors_any" => Self::SectorsAny(parse_list(value)?),
-            "min_invention_patents" => Self::MinInventionPatents(parse_count(value)?),
-            "min_trademarks" => Self::MinTrademarks(parse_count(value)?),
-            "gov_procurement_contract" => parse_flag(value).map(|()| Self::GovProcurementContract)?,
-            "core_enterprise_receivables" => parse_flag(value).map(|()| Self::CoreEnterpriseReceivables)?,
-            "first_loan_only" => parse_flag(value).map(|()| Self::FirstLoanOnly)?,
-            "no_overdue_months" => Self::NoOverdueMonths(parse_count(value)?),
-            "max_debt_ratio_pct" => Self::MaxDebtRatio(Bps::parse_percent(value)?),
-            other => {
-                return Err(ValueError::Unknown(crate::UnknownValue {
-                    vocabulary: "eligibility rule",
-                    value: other.chars().take(64).collect(),
-                    allowed: RULE_KEYS.join(", "),
-                }));
-            }
+        let (kind, value) = read_key(key, value)?;
+        Self::parse(kind, &value)
+    }
+
+    /// Builds a rule of `kind` from its text value.
+    ///
+    /// # Errors
+    /// A value that does not parse for that kind.
+    pub fn parse(kind: RuleKind, value: &str) -> Result<Self, ValueError> {
+        Ok(match kind {
+            RuleKind::MinYearsInOperation => Self::MinYearsInOperation(parse_count(value)?),
+            RuleKind::Revenue => Self::Revenue(parse_bounds(value, Fen::parse_yuan, yuan_text)?),
+            RuleKind::Employees => Self::Employees(parse_bounds(value, parse_count, |n: u32| n.to_string())?),
+            RuleKind::Scales => Self::Scales(parse_list(value)?),
+            RuleKind::MinTaxCreditGrade => Self::MinTaxCreditGrade(TaxCreditGrade::parse(value)?),
+            RuleKind::TaxPaid => Self::TaxPaid(parse_bounds(value, Fen::parse_yuan, yuan_text)?),
+            RuleKind::QualificationsAny => Self::QualificationsAny(parse_list(value)?),
+            RuleKind::QualificationsAll => Self::QualificationsAll(parse_list(value)?),
+            RuleKind::IndustriesAllowed => Self::IndustriesAllowed(parse_list(value)?),
+            RuleKind::IndustriesExcluded => Self::IndustriesExcluded(parse_list(value)?),
+            RuleKind::SectorsAny => Self::SectorsAny(parse_list(value)?),
+            RuleKind::MinInventionPatents => Self::MinInventionPatents(parse_count(value)?),
+            RuleKind::MinTrademarks => Self::MinTrademarks(parse_count(value)?),
+            RuleKind::GovProcurementContract => parse_flag(value).map(|()| Self::GovProcurementContract)?,
+            RuleKind::CoreEnterpriseReceivables => parse_flag(value).map(|()| Self::CoreEnterpriseReceivables)?,
+            RuleKind::FirstLoanOnly => parse_flag(value).map(|()| Self::FirstLoanOnly)?,
+            RuleKind::NoOverdueMonths => Self::NoOverdueMonths(parse_count(value)?),
+            RuleKind::MaxDebtRatio => Self::MaxDebtRatio(Bps::parse_percent(value)?),
+            RuleKind::OtherConditions => Self::OtherConditions(parse_other_conditions(value)?),
         })
+    }
+
+    /// The kind of this rule.
+    #[must_use]
+    pub fn kind(&self) -> RuleKind {
+        match self {
+            Self::MinYearsInOperation(_) => RuleKind::MinYearsInOperation,
+            Self::Revenue(_) => RuleKind::Revenue,
+            Self::Employees(_) => RuleKind::Employees,
+            Self::Scales(_) => RuleKind::Scales,
+            Self::MinTaxCreditGrade(_) => RuleKind::MinTaxCreditGrade,
+            Self::TaxPaid(_) => RuleKind::TaxPaid,
+            Self::QualificationsAny(_) => RuleKind::QualificationsAny,
+            Self::QualificationsAll(_) => RuleKind::QualificationsAll,
+            Self::IndustriesAllowed(_) => RuleKind::IndustriesAllowed,
+            Self::IndustriesExcluded(_) => RuleKind::IndustriesExcluded,
+            Self::SectorsAny(_) => RuleKind::SectorsAny,
+            Self::MinInventionPatents(_) => RuleKind::MinInventionPatents,
+            Self::MinTrademarks(_) => RuleKind::MinTrademarks,
+            Self::GovProcurementContract => RuleKind::GovProcurementContract,
+            Self::CoreEnterpriseReceivables => RuleKind::CoreEnterpriseReceivables,
+            Self::FirstLoanOnly => RuleKind::FirstLoanOnly,
+            Self::NoOverdueMonths(_) => RuleKind::NoOverdueMonths,
+            Self::MaxDebtRatio(_) => RuleKind::MaxDebtRatio,
+            Self::OtherConditions(_) => RuleKind::OtherConditions,
+        }
     }
 
     /// The stable key of this rule.
     #[must_use]
     pub fn key(&self) -> &'static str {
-        match self {
-            Self::MinYearsInOperation(_) => "min_years_in_operation",
-            Self::Revenue(_) => "revenue_yuan",
-            Self::Employees(_) => "employees",
-            Self::Scales(_) => "scales",
-            Self::MinTaxCreditGrade(_) => "min_tax_credit_grade",
-            Self::MinTaxPaid(_) => "min_tax_paid_yuan",
-            Self::QualificationsAny(_) => "qualifications_any",
-            Self::QualificationsAll(_) => "qualifications_all",
-            Self::IndustriesAllowed(_) => "industries_allowed",
-            Self::IndustriesExcluded(_) => "industries_excluded",
-            Self::SectorsAny(_) => "sectors_any",
-            Self::MinInventionPatents(_) => "min_invention_patents",
-            Self::MinTrademarks(_) => "min_trademarks",
-            Self::GovProcurementContract => "gov_procurement_contract",
-            Self::CoreEnterpriseReceivables => "core_enterprise_receivables",
-            Self::FirstLoanOnly => "first_loan_only",
-            Self::NoOverdueMonths(_) => "no_overdue_months",
-            Self::MaxDebtRatio(_) => "max_debt_ratio_pct",
-        }
+        self.kind().as_str()
     }
 
     /// The text value that [`EligibilityRule::from_key_value`] reads back.
@@ -233,21 +404,22 @@ impl EligibilityRule {
     pub fn value_text(&self) -> String {
         match self {
             Self::MinYearsInOperation(n) | Self::NoOverdueMonths(n) => n.to_string(),
-            Self::Revenue(b) => bounds_text(b, yuan_text),
+            Self::Revenue(b) | Self::TaxPaid(b) => bounds_text(b, yuan_text),
             Self::Employees(b) => bounds_text(b, |n| n.to_string()),
             Self::Scales(v) => list_text(v),
             Self::MinTaxCreditGrade(g) => g.as_str().to_owned(),
-            Self::MinTaxPaid(f) => yuan_text(*f),
             Self::QualificationsAny(v) | Self::QualificationsAll(v) => list_text(v),
             Self::IndustriesAllowed(v) | Self::IndustriesExcluded(v) => list_text(v),
             Self::SectorsAny(v) => list_text(v),
             Self::MinInventionPatents(n) | Self::MinTrademarks(n) => n.to_string(),
             Self::GovProcurementContract | Self::CoreEnterpriseReceivables | Self::FirstLoanOnly => "true".to_owned(),
             Self::MaxDebtRatio(r) => r.percent_text().trim_end_matches('%').to_owned(),
+            Self::OtherConditions(v) => conditions_text(v, "|"),
         }
     }
 
-    /// The requirement in plain Chinese, as a product page states it.
+    /// The requirement in plain Chinese, as a product page states it. Other conditions read as the lender
+    /// wrote them.
     #[must_use]
     pub fn describe_zh(&self) -> String {
         match self {
@@ -256,7 +428,7 @@ impl EligibilityRule {
             Self::Employees(b) => format!("从业人员{}", bounds_zh(b, |n| format!("{n} 人"))),
             Self::Scales(v) => format!("企业规模为{}", join_zh(v)),
             Self::MinTaxCreditGrade(g) => format!("纳税信用等级 {} 级及以上", g.as_str()),
-            Self::MinTaxPaid(f) => format!("上年纳税总额不低于 {}", f.display_zh()),
+            Self::TaxPaid(b) => format!("上年纳税总额{}", bounds_zh(b, Fen::display_zh)),
             Self::QualificationsAny(v) if v.len() == 1 => format!("具有{}资质", join_zh(v)),
             Self::QualificationsAny(v) => format!("具有{}资质之一", join_zh(v)),
             Self::QualificationsAll(v) => format!("同时具有{}资质", join_zh(v)),
@@ -270,12 +442,14 @@ impl EligibilityRule {
             Self::FirstLoanOnly => "此前未在银行取得过贷款（首贷户）".to_owned(),
             Self::NoOverdueMonths(n) => format!("近 {n} 个月无逾期记录"),
             Self::MaxDebtRatio(r) => format!("资产负债率不高于 {}", r.percent_text()),
+            Self::OtherConditions(v) => conditions_text(v, "；"),
         }
     }
 }
 
 impl EligibilityRule {
-    /// The requirement in plain English.
+    /// The requirement in plain English. Other conditions keep the lender's (Chinese) words: a translation
+    /// would be the platform's words, not the lender's.
     #[must_use]
     pub fn describe_en(&self) -> String {
         match self {
@@ -285,7 +459,7 @@ impl EligibilityRule {
             Self::Employees(b) => format!("Employees {}", bounds_en(b, |n| n.to_string())),
             Self::Scales(v) => format!("Enterprise scale: {}", join_en(v, "or")),
             Self::MinTaxCreditGrade(g) => format!("Tax credit grade {} or better", g.as_str()),
-            Self::MinTaxPaid(f) => format!("Tax paid last year at least {}", f.display_en()),
+            Self::TaxPaid(b) => format!("Tax paid last year {}", bounds_en(b, Fen::display_en)),
             Self::QualificationsAny(v) if v.len() == 1 => format!("Holds the {} qualification", join_en(v, "or")),
             Self::QualificationsAny(v) => format!("Holds one of: {}", join_en(v, "or")),
             Self::QualificationsAll(v) => format!("Holds all of: {}", join_en(v, "and")),
@@ -299,24 +473,108 @@ impl EligibilityRule {
             Self::FirstLoanOnly => "Has never borrowed from a bank (first loan)".to_owned(),
             Self::NoOverdueMonths(n) => format!("No overdue repayment in the last {n} months"),
             Self::MaxDebtRatio(r) => format!("Debt ratio at most {}", r.percent_text()),
+            Self::OtherConditions(v) => format!("In the lender's words: {}", conditions_text(v, "; ")),
         }
     }
 }
 
-/// The eligibility rules of one product: at most one rule per key, kept in [`RULE_KEYS`] order.
+/// What a part of the one-line form without `=` is told.
+const NO_EQUALS: &str = "应写作 条件名=取值，条件之间用分号分隔（其他条件 other_conditions 的多条之间用 | 分隔）";
+
+/// How much of a key or a part as written names it in an error.
+const SHOWN_CHARS: usize = 40;
+
+fn shown(text: &str) -> String {
+    text.trim().chars().take(SHOWN_CHARS).collect()
+}
+
+/// Reads rules one by one, keeping every good one and an error for every bad one, in the order written.
+#[derive(Default)]
+struct Reader {
+    /// Every kind met so far, good or bad: a repeat is refused even when the first value was bad, since the
+    /// author meant one rule.
+    seen: BTreeSet<RuleKind>,
+    rules: Vec<EligibilityRule>,
+    errors: FieldErrors,
+}
+
+impl Reader {
+    /// One `key=value`; an error is filed under the key as written (a Chinese name, or the legacy key, is
+    /// what the author sees in the file), naming the rule as written and what its kind accepts.
+    fn pair(&mut self, key: &str, value: &str) {
+        let read = read_key(key, value).map_err(|e| (None, e)).and_then(|(kind, value)| {
+            if !self.seen.insert(kind) {
+                return Err((None, repeated(kind)));
+            }
+            let accepted = if key.trim() == LEGACY_MIN_TAX_PAID_KEY { LEGACY_FORM } else { kind.value_form() };
+            EligibilityRule::parse(kind, &value).map_err(|e| (Some(accepted), e))
+        });
+        match read {
+            Ok(rule) => self.rules.push(rule),
+            Err((accepted, error)) => {
+                let rule = format!("{}={}", key.trim(), value.trim());
+                self.errors.push(shown(key), in_rule(&rule, error, accepted));
+            }
+        }
+    }
+
+    /// A part of the one-line form without `=`, filed under its own text.
+    fn no_equals(&mut self, part: &str) {
+        self.errors.push(shown(part), in_rule(part, ValueError::Invalid(NO_EQUALS.to_owned()), None));
+    }
+
+    fn finish(mut self) -> Result<EligibilityRules, FieldErrors> {
+        self.rules.sort_by_key(EligibilityRule::kind);
+        self.errors.into_result(|| EligibilityRules(self.rules))
+    }
+}
+
+/// How much of a rule as written an error quotes.
+const QUOTED_CHARS: usize = 80;
+
+/// `error` of the rule written as `rule` (quoted up to [`QUOTED_CHARS`]), with what its kind accepts.
+fn in_rule(rule: &str, error: ValueError, accepted: Option<(&'static str, &'static str)>) -> ValueError {
+    let rule = rule.trim();
+    let mut quoted: String = rule.chars().take(QUOTED_CHARS).collect();
+    if quoted.len() < rule.len() {
+        quoted.push('…');
+    }
+    let (accepted_zh, accepted_en) = accepted.unzip();
+    ValueError::InRule { rule: quoted, error: Box::new(error), accepted_zh, accepted_en }
+}
+
+fn repeated(kind: RuleKind) -> ValueError {
+    ValueError::Invalid(format!("条件“{}”（{}）重复出现，每个条件只能写一次", kind.as_str(), kind.label_zh()))
+}
+
+/// The text of a JSON value of the object form: a string as it is, a number or `true` as its text, an array
+/// as its items joined with `|`. `false` and `null` keep their text, which no rule accepts.
+fn json_text(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned)).collect::<Vec<_>>().join("|")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The eligibility rules of one product: at most one rule per kind, kept in [`RuleKind`] order.
 ///
 /// Serialised as a map from key to text value (`{"min_tax_credit_grade": "B"}`); deserialising also takes
-/// numbers, booleans and arrays as values, so JSON files can say `"min_trademarks": 2`.
+/// numbers, booleans and arrays as values, so JSON files can say `"min_trademarks": 2`, and reads the legacy
+/// key [`LEGACY_MIN_TAX_PAID_KEY`] of rows stored before.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EligibilityRules(Vec<EligibilityRule>);
 
 impl EligibilityRules {
     /// # Errors
-    /// Two rules with the same key.
+    /// Two rules of the same kind.
     pub fn new(mut rules: Vec<EligibilityRule>) -> Result<Self, ValueError> {
-        rules.sort_by_key(|r| RULE_KEYS.iter().position(|k| *k == r.key()));
-        if let Some(w) = rules.windows(2).find(|w| w[0].key() == w[1].key()) {
-            return Err(ValueError::Invalid(format!("条件“{}”重复出现", w[0].key())));
+        rules.sort_by_key(EligibilityRule::kind);
+        if let Some(w) = rules.windows(2).find(|w| w[0].kind() == w[1].kind()) {
+            return Err(repeated(w[0].kind()));
         }
         Ok(Self(rules))
     }
@@ -324,16 +582,29 @@ impl EligibilityRules {
     /// Parses the one-line form `key=value; key=value` used in CSV cells. An empty text means no rules.
     ///
     /// # Errors
-    /// The first bad pair, as `(key, error)`.
-    pub fn parse_line(text: &str) -> Result<Self, (String, ValueError)> {
-        let mut rules = Vec::new();
-        for pair in text.split([';', '；', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').ok_or_else(|| {
-                (pair.chars().take(40).collect::<String>(), ValueError::Invalid("应写作 条件=取值".to_owned()))
-            })?;
-            rules.push(EligibilityRule::from_key_value(key, value).map_err(|e| (key.trim().to_owned(), e))?);
+    /// Every bad rule, each under its key as written (the field of the [`FieldErrors`]): an unknown key, a
+    /// value that does not parse, a kind written twice, or a part without `=` (under the part's text).
+    pub fn parse_line(text: &str) -> Result<Self, FieldErrors> {
+        let mut reader = Reader::default();
+        for part in text.split([';', '；', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+            match part.split_once('=') {
+                Some((key, value)) => reader.pair(key, value),
+                None => reader.no_equals(part),
+            }
         }
-        Self::new(rules).map_err(|e| (String::new(), e))
+        reader.finish()
+    }
+
+    /// Reads the object form `{"key": value}` of JSON files (values as [`EligibilityRules`] describes).
+    ///
+    /// # Errors
+    /// Every bad rule, as [`EligibilityRules::parse_line`] reports them.
+    pub fn from_json_object(object: &serde_json::Map<String, serde_json::Value>) -> Result<Self, FieldErrors> {
+        let mut reader = Reader::default();
+        for (key, value) in object {
+            reader.pair(key, &json_text(value));
+        }
+        reader.finish()
     }
 
     /// The one-line form read by [`EligibilityRules::parse_line`].
@@ -362,26 +633,8 @@ impl Serialize for EligibilityRules {
 
 impl<'de> Deserialize<'de> for EligibilityRules {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let map = BTreeMap::<String, serde_json::Value>::deserialize(d)?;
-        let mut rules = Vec::with_capacity(map.len());
-        for (key, value) in map {
-            let text = match value {
-                serde_json::Value::String(s) => s,
-                serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::Bool(true) => "true".to_owned(),
-                serde_json::Value::Array(items) => items
-                    .iter()
-                    .map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string()))
-                    .collect::<Vec<_>>()
-                    .join("|"),
-                other => other.to_string(),
-            };
-            rules.push(
-                EligibilityRule::from_key_value(&key, &text).map_err(|e| D::Error::custom(format!("{key}: {e}")))?,
-            );
-        }
-        Self::new(rules).map_err(D::Error::custom)
+        let object = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        Self::from_json_object(&object).map_err(serde::de::Error::custom)
     }
 }
 
@@ -389,34 +642,191 @@ impl<'de> Deserialize<'de> for EligibilityRules {
 mod tests {
     use super::*;
 
+    fn fields(errors: &FieldErrors) -> Vec<&str> {
+        errors.0.iter().map(|e| e.field.as_str()).collect()
+    }
+
     #[test]
     fn line_form_round_trips() {
         let line = "min_years_in_operation=2; revenue_yuan=1000000..50000000; min_tax_credit_grade=B; \
-                    qualifications_any=high_tech|tech_sme; first_loan_only=true; max_debt_ratio_pct=70";
+                    tax_paid_yuan=100000..500000; qualifications_any=high_tech|tech_sme|unicorn; first_loan_only=true; \
+                    max_debt_ratio_pct=70; other_conditions=经营者无不良嗜好|入选区级种子企业库";
         let rules = EligibilityRules::parse_line(line).unwrap();
-        assert_eq!(rules.rules().len(), 6);
+        assert_eq!(rules.rules().len(), 8);
         assert_eq!(EligibilityRules::parse_line(&rules.to_line()).unwrap(), rules);
     }
 
     #[test]
     fn json_form_takes_native_values() {
         let json = r#"{"min_trademarks": 2, "scales": ["micro", "small"], "first_loan_only": true,
-                       "revenue_yuan": "..30000000"}"#;
+                       "revenue_yuan": "..30000000", "other_conditions": ["经营者无不良嗜好", "入选区级种子企业库"]}"#;
         let rules: EligibilityRules = serde_json::from_str(json).unwrap();
-        assert_eq!(rules.rules().len(), 4);
+        assert_eq!(rules.rules().len(), 5);
         let back: EligibilityRules = serde_json::from_str(&serde_json::to_string(&rules).unwrap()).unwrap();
         assert_eq!(back, rules);
+        let words: Vec<&str> = match &rules.rules()[4] {
+            EligibilityRule::OtherConditions(v) => v.iter().map(OtherCondition::as_str).collect(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(words, ["经营者无不良嗜好", "入选区级种子企业库"]);
     }
 
     #[test]
     fn bad_rules_name_the_key() {
-        let (key, _) = EligibilityRules::parse_line("min_tax_credit_grade=Z").unwrap_err();
-        assert_eq!(key, "min_tax_credit_grade");
-        let (key, _) = EligibilityRules::parse_line("favourite_colour=blue").unwrap_err();
-        assert_eq!(key, "favourite_colour");
-        assert!(EligibilityRules::parse_line("revenue_yuan=500..100").is_err());
-        assert!(EligibilityRules::parse_line("first_loan_only=false").is_err());
-        assert!(EligibilityRules::parse_line("min_trademarks=1; min_trademarks=2").is_err());
+        let key = |line: &str| fields(&EligibilityRules::parse_line(line).unwrap_err()).concat();
+        assert_eq!(key("min_tax_credit_grade=Z"), "min_tax_credit_grade");
+        assert_eq!(key("favourite_colour=blue"), "favourite_colour");
+        assert_eq!(key("revenue_yuan=500..100"), "revenue_yuan");
+        assert_eq!(key("first_loan_only=false"), "first_loan_only");
+        assert_eq!(key("min_trademarks=1; min_trademarks=2"), "min_trademarks");
+        assert_eq!(key("no equals sign here"), "no equals sign here");
+    }
+
+    #[test]
+    fn every_bad_rule_is_reported_in_the_order_written() {
+        let line = "min_years_in_operation=two; scales=micro; favourite_colour=blue; tax_paid_yuan=50万..10万; \
+                    qualifications_any=high_tech|no_such_title; other_conditions=; 成立年限=3; 无等号";
+        let errors = EligibilityRules::parse_line(line).unwrap_err();
+        assert_eq!(
+            fields(&errors),
+            [
+                "min_years_in_operation",
+                "favourite_colour",
+                "tax_paid_yuan",
+                "qualifications_any",
+                "other_conditions",
+                "成立年限",
+                "无等号"
+            ]
+        );
+        let messages: Vec<String> = errors.0.iter().map(|e| e.error.message_zh()).collect();
+        // Each names the rule as written, the reason and what its kind accepts.
+        assert_eq!(messages[0], "“min_years_in_operation=two”：“two”不是有效的数字；取值应为非负整数（年）");
+        assert!(
+            messages[1].starts_with(
+                "“favourite_colour=blue”：未知的取值“favourite_colour”，可选：成立年限（min_years_in_operation）、"
+            ),
+            "{}",
+            messages[1]
+        );
+        assert!(
+            messages[1].contains("纳税额（tax_paid_yuan）、") && messages[1].contains("其他条件（other_conditions）")
+        );
+        assert_eq!(
+            messages[2],
+            "“tax_paid_yuan=50万..10万”：下限 500000 大于上限 100000；取值应为金额范围（元，可用“万”）：下限..上限，可省略一侧"
+        );
+        assert!(messages[3].starts_with("“qualifications_any=high_tech|no_such_title”：未知的取值“no_such_title”，可选：国家科技型中小企业（tech_sme）、"));
+        assert!(
+            messages[3].contains("独角兽企业（unicorn）")
+                && messages[3].ends_with("；取值应为企业资质，一个或多个，用 | 分隔")
+        );
+        assert!(messages[4].starts_with("“other_conditions=”：不能为空；取值应为机构原话"), "{}", messages[4]);
+        // The Chinese name of a kind is its key: written twice under two names is still twice.
+        assert_eq!(messages[5], "“成立年限=3”：条件“min_years_in_operation”（成立年限）重复出现，每个条件只能写一次");
+        assert!(messages[6].starts_with("“无等号”：应写作 条件名=取值"), "{}", messages[6]);
+        // The English side says the same.
+        let english = errors.0[2].error.to_string();
+        assert!(english.starts_with(
+            "`tax_paid_yuan=50万..10万`: minimum 500000 is greater than maximum 100000; expected an amount range"
+        ));
+    }
+
+    #[test]
+    fn a_long_rule_is_quoted_in_part() {
+        let line = format!("other_conditions={}", "字".repeat(OtherCondition::MAX_CHARS + 1));
+        let errors = EligibilityRules::parse_line(&line).unwrap_err();
+        let message = errors.0[0].error.message_zh();
+        assert!(
+            message.starts_with(&format!("“other_conditions={}…”：每条其他条件最多 200 个字", "字".repeat(63))),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn every_kind_says_how_it_is_written_and_its_example_reads() {
+        for kind in RuleKind::ALL {
+            let (zh, en) = kind.value_form();
+            assert!(!zh.is_empty() && !en.is_empty(), "{kind}");
+            let rules = EligibilityRules::parse_line(kind.example()).unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(rules.rules().iter().map(EligibilityRule::kind).collect::<Vec<_>>(), [*kind]);
+        }
+    }
+
+    #[test]
+    fn tax_paid_has_both_bounds_and_the_old_key_keeps_its_meaning() {
+        let rule = |key, value| EligibilityRule::from_key_value(key, value).unwrap();
+        let at_most = rule("tax_paid_yuan", "..50万");
+        assert_eq!(at_most, EligibilityRule::TaxPaid(Bounds { min: None, max: Some(Fen::wan(50)) }));
+        assert_eq!(at_most.describe_zh(), "上年纳税总额不超过 50 万元");
+        assert_eq!(at_most.describe_en(), "Tax paid last year at most CNY 500,000");
+        let old = rule(LEGACY_MIN_TAX_PAID_KEY, "100000");
+        assert_eq!(old, rule("tax_paid_yuan", "10万.."));
+        assert_eq!(old.describe_zh(), "上年纳税总额不低于 10 万元");
+        assert_eq!(old.key(), "tax_paid_yuan");
+        // Stored rows say the old key; they read with the same meaning and are written with the new one.
+        let stored: EligibilityRules = serde_json::from_str(r#"{"min_tax_paid_yuan": "100000"}"#).unwrap();
+        assert_eq!(stored.rules(), [old]);
+        assert_eq!(serde_json::to_string(&stored).unwrap(), r#"{"tax_paid_yuan":"100000.."}"#);
+        assert_eq!(stored.to_line(), "tax_paid_yuan=100000..");
+        // The old key took an amount, not a range; and it is the same rule as the new one.
+        assert!(EligibilityRule::from_key_value(LEGACY_MIN_TAX_PAID_KEY, "..5").is_err());
+        let twice = EligibilityRules::parse_line("min_tax_paid_yuan=1; tax_paid_yuan=..5").unwrap_err();
+        assert_eq!(fields(&twice), ["tax_paid_yuan"]);
+    }
+
+    #[test]
+    fn other_conditions_keep_the_lenders_words() {
+        let rule =
+            EligibilityRule::from_key_value("other_conditions", " 经营者无不良嗜好 | 入选区级种子企业库 ").unwrap();
+        assert_eq!(rule.describe_zh(), "经营者无不良嗜好；入选区级种子企业库");
+        assert_eq!(rule.describe_en(), "In the lender's words: 经营者无不良嗜好; 入选区级种子企业库");
+        assert_eq!(rule.value_text(), "经营者无不良嗜好|入选区级种子企业库");
+        // Commas and 、 are the lender's punctuation, not separators.
+        let one = EligibilityRule::from_key_value("其他条件", "实际控制人年龄在 25、60 周岁之间, 本地户籍").unwrap();
+        assert_eq!(one.value_text(), "实际控制人年龄在 25、60 周岁之间, 本地户籍");
+        for bad in ["a；b", "a;b", "a\nb"] {
+            assert!(OtherCondition::new(bad).is_err(), "{bad}");
+        }
+        assert!(OtherCondition::new(&"字".repeat(OtherCondition::MAX_CHARS + 1)).is_err());
+        assert!(OtherCondition::new(&"字".repeat(OtherCondition::MAX_CHARS)).is_ok());
+        let many = vec!["条件"; OtherCondition::MAX_COUNT + 1].join("|");
+        assert!(EligibilityRule::from_key_value("other_conditions", &many).is_err());
+        // A condition holding a separator cannot come in through the JSON form either.
+        let json = serde_json::json!({"other_conditions": ["经营者无不良嗜好；无赌博"]});
+        let errors = EligibilityRules::from_json_object(json.as_object().unwrap()).unwrap_err();
+        assert_eq!(fields(&errors), ["other_conditions"]);
+    }
+
+    /// The import format's table of kinds (section 5.2) and the JSON schema's rule object say what the code
+    /// reads: every kind by its key, Chinese name, value form and example, the old key, and the
+    /// qualifications by value and names (section 4.11, and the schema's lists).
+    #[test]
+    fn the_import_format_and_its_schema_describe_every_kind() {
+        let doc = include_str!("../../../docs/import-format.md");
+        let cell = |text: &str| text.replace('|', "\\|");
+        for kind in RuleKind::ALL {
+            let start = format!("| `{}` | {} | ", kind.as_str(), kind.label_zh());
+            let line = doc.lines().find(|l| l.starts_with(&start)).unwrap_or_else(|| panic!("no row {start}"));
+            let end = format!(" | {} | `{}` |", cell(kind.value_form().0), cell(kind.example()));
+            assert!(line.ends_with(&end), "{line}\nshould end with {end}");
+        }
+        assert!(doc.contains(&format!("`{LEGACY_MIN_TAX_PAID_KEY}=")));
+        for q in Qualification::ALL {
+            let row = format!("| `{}` | {} | {} |", q.as_str(), q.label_zh(), q.label_en());
+            assert!(doc.contains(&row), "docs/import-format.md has no row {row}");
+        }
+
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../../docs/product-import.schema.json")).unwrap();
+        let rules = schema["$defs"]["eligibilityObject"]["properties"].as_object().unwrap();
+        let mut keys: BTreeSet<&str> = RuleKind::ALL.iter().flat_map(|k| [k.as_str(), k.label_zh()]).collect();
+        keys.insert(LEGACY_MIN_TAX_PAID_KEY);
+        assert_eq!(rules.keys().map(String::as_str).collect::<BTreeSet<_>>(), keys);
+        let names: Vec<&str> = Qualification::ALL.iter().flat_map(|q| [q.as_str(), q.label_zh()]).collect();
+        for key in ["qualifications_any", "qualifications_all"] {
+            assert_eq!(rules[key]["anyOf"][0]["items"]["enum"], serde_json::json!(names), "{key}");
+        }
     }
 
     #[test]
@@ -424,23 +834,29 @@ mod tests {
         let r = EligibilityRule::from_key_value("min_tax_credit_grade", "B").unwrap();
         assert_eq!(r.describe_zh(), "纳税信用等级 B 级及以上");
         let r = EligibilityRule::from_key_value("revenue_yuan", "1000000..50000000").unwrap();
-        assert_eq!(r.describe_zh(), "上年营业收入100 万元至5000 万元");
+        assert_eq!(r.describe_zh(), "上年营业收入在 100 万元至 5000 万元之间");
+        let r = EligibilityRule::from_key_value("employees", "5..300").unwrap();
+        assert_eq!(r.describe_zh(), "从业人员在 5 人至 300 人之间");
+        let r = EligibilityRule::from_key_value("employees", "..300").unwrap();
+        assert_eq!(r.describe_zh(), "从业人员不超过 300 人");
+        let r = EligibilityRule::from_key_value("revenue_yuan", "..3000万").unwrap();
+        assert_eq!(r.describe_zh(), "上年营业收入不超过 3000 万元");
         let r = EligibilityRule::from_key_value("qualifications_any", "high_tech|specialised").unwrap();
         assert_eq!(r.describe_zh(), "具有高新技术企业、专精特新企业资质之一");
         assert_eq!(r.describe_en(), "Holds one of: High-tech enterprise or Specialised and innovative SME");
     }
 
     #[test]
-    fn every_key_parses_back_from_its_own_text() {
+    fn every_kind_parses_back_from_its_own_text() {
         let samples = [
             ("min_years_in_operation", "3"),
             ("revenue_yuan", "..1000000"),
             ("employees", "5..300"),
             ("scales", "micro|small"),
             ("min_tax_credit_grade", "A"),
-            ("min_tax_paid_yuan", "50000"),
-            ("qualifications_any", "gazelle"),
-            ("qualifications_all", "high_tech|specialised"),
+            ("tax_paid_yuan", "50000..500000"),
+            ("qualifications_any", "gazelle|seed|talent_programme"),
+            ("qualifications_all", "high_tech|innovative_sme|advanced_tech_service"),
             ("industries_allowed", "industrial|software"),
             ("industries_excluded", "real_estate_development"),
             ("sectors_any", "biomedicine"),
@@ -451,12 +867,15 @@ mod tests {
             ("first_loan_only", "true"),
             ("no_overdue_months", "24"),
             ("max_debt_ratio_pct", "70.5"),
+            ("other_conditions", "经营者无不良嗜好"),
         ];
-        assert_eq!(samples.len(), RULE_KEYS.len());
-        for (key, value) in samples {
+        assert_eq!(samples.len(), RuleKind::ALL.len());
+        for (kind, (key, value)) in RuleKind::ALL.iter().zip(samples) {
             let rule = EligibilityRule::from_key_value(key, value).unwrap();
+            assert_eq!(rule.kind(), *kind, "listed in the vocabulary's order");
             assert_eq!(rule.key(), key);
             assert_eq!(EligibilityRule::from_key_value(key, &rule.value_text()).unwrap(), rule);
+            assert_eq!(EligibilityRule::from_key_value(kind.label_zh(), value).unwrap(), rule, "by its Chinese name");
             assert!(!rule.describe_zh().is_empty() && !rule.describe_en().is_empty());
         }
     }

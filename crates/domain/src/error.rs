@@ -11,7 +11,11 @@ use thiserror::Error;
 pub struct UnknownValue {
     pub vocabulary: &'static str,
     pub value: String,
+    /// The machine names, for the English message.
     pub allowed: String,
+    /// The Chinese names, each with its machine name (`高新技术企业（high_tech）`), for the Chinese message:
+    /// the person reading it knows the values by their Chinese names, and either spelling is accepted.
+    pub allowed_zh: String,
 }
 
 /// Why a domain value could not be built.
@@ -41,6 +45,15 @@ pub enum ValueError {
     Unknown(#[from] UnknownValue),
     #[error("{0}")]
     Invalid(String),
+    /// One rule of a list of rules (the `eligibility` column), as it was written, what is wrong with it and,
+    /// when its kind is known, what that kind accepts: the person fixing a file sees the very rule.
+    #[error("`{rule}`: {error}{}", accepted_en.map(|a| format!("; expected {a}")).unwrap_or_default())]
+    InRule {
+        rule: String,
+        error: Box<ValueError>,
+        accepted_zh: Option<&'static str>,
+        accepted_en: Option<&'static str>,
+    },
 }
 
 impl ValueError {
@@ -60,8 +73,13 @@ impl ValueError {
                 format!("校验位错误：应为 {expected}，实际为 {actual}")
             }
             Self::Empty => "不能为空".to_owned(),
-            Self::Unknown(u) => format!("未知的取值“{}”，可选：{}", u.value, u.allowed),
+            Self::Unknown(u) => format!("未知的取值“{}”，可选：{}", u.value, u.allowed_zh),
             Self::Invalid(reason) => reason.clone(),
+            Self::InRule { rule, error, accepted_zh, .. } => format!(
+                "“{rule}”：{}{}",
+                error.message_zh(),
+                accepted_zh.map(|a| format!("；取值应为{a}")).unwrap_or_default()
+            ),
         }
     }
 }

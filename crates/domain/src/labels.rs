@@ -27,6 +27,11 @@ pub trait Labelled: Sized + Copy + 'static {
                 vocabulary: Self::VOCABULARY,
                 value: text.chars().take(64).collect(),
                 allowed: Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
+                allowed_zh: Self::ALL
+                    .iter()
+                    .map(|v| format!("{}（{}）", v.label_zh(), v.as_str()))
+                    .collect::<Vec<_>>()
+                    .join("、"),
             }
         })
     }

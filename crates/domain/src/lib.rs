@@ -30,7 +30,7 @@ pub use accounts::{
     staff_role,
 };
 pub use district::District;
-pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, RULE_KEYS};
+pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, LEGACY_MIN_TAX_PAID_KEY, OtherCondition, RuleKind};
 pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
 pub use institution::{
     InstitutionDetails, InstitutionEdit, InstitutionInput, MAX_INSTITUTION_INTRO_CHARS, MAX_INSTITUTION_NAME_CHARS,

@@ -393,15 +393,13 @@ impl ProductRecord {
                     .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
                     .collect::<Vec<_>>()
                     .join("|"),
-                Value::Object(_) if key == "eligibility" => {
-                    match serde_json::from_value::<EligibilityRules>(value.clone()) {
-                        Ok(rules) => rules.to_line(),
-                        Err(e) => {
-                            errors.push(key.as_str(), ValueError::Invalid(e.to_string()));
-                            continue;
-                        }
+                Value::Object(rules) if key == "eligibility" => match EligibilityRules::from_json_object(rules) {
+                    Ok(rules) => rules.to_line(),
+                    Err(bad) => {
+                        push_rule_errors(&mut errors, bad);
+                        continue;
                     }
-                }
+                },
                 Value::Object(_) => {
                     errors.push(key.as_str(), ValueError::Invalid("不能是对象".to_owned()));
                     continue;
@@ -540,9 +538,8 @@ impl ProductRecord {
         };
         let eligibility = match EligibilityRules::parse_line(self.get("eligibility").unwrap_or("")) {
             Ok(rules) => Some(rules),
-            Err((key, error)) => {
-                let field = if key.is_empty() { "eligibility".to_owned() } else { format!("eligibility.{key}") };
-                e.push(field, error);
+            Err(bad) => {
+                push_rule_errors(&mut e, bad);
                 None
             }
         };
@@ -612,6 +609,14 @@ impl ProductRecord {
                 Err(e)
             }
         }
+    }
+}
+
+/// Every bad rule of the `eligibility` column, each as its own field `eligibility.<key as written>`, so an
+/// import report or a form lists them all at once.
+fn push_rule_errors(errors: &mut FieldErrors, bad: FieldErrors) {
+    for rule in bad.0 {
+        errors.push(format!("eligibility.{}", rule.field), rule.error);
     }
 }
 
@@ -867,6 +872,65 @@ mod tests {
             row.spec.collateral,
             CollateralTerms::AnyOf { unsecured: false, kinds: vec![Collateral::IntellectualProperty] }
         );
+    }
+
+    /// Every bad rule of a row is its own field error, beside the row's other bad fields, in Chinese with the
+    /// allowed values by their Chinese names.
+    #[test]
+    fn every_bad_rule_of_a_row_is_reported() {
+        let mut pairs = good();
+        for (k, v) in &mut pairs {
+            match *k {
+                "eligibility" => {
+                    *v = "min_tax_credit_grade=Z; tax_paid_yuan=..50万; qualifications_any=unicorn|bogus; \
+                          other_conditions=经营者无不良嗜好；无赌博; first_loan_only=false"
+                }
+                "family" => *v = "magic",
+                _ => {}
+            }
+        }
+        let errors = ProductRecord::from_pairs(pairs).validate().unwrap_err();
+        let rows = RowError::from_fields(2, &errors);
+        let fields: Vec<_> = rows.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "family",
+                "eligibility.min_tax_credit_grade",
+                "eligibility.qualifications_any",
+                "eligibility.无赌博",
+                "eligibility.first_loan_only"
+            ]
+        );
+        assert!(rows[1].message.contains("A 级（A）、B 级（B）"), "{}", rows[1].message);
+        assert!(rows[2].message.contains("人才项目入选者（talent_programme）"), "{}", rows[2].message);
+        assert!(rows[2].message_en.contains("talent_programme"), "{}", rows[2].message_en);
+        // The object form of a JSON file says the same, rule by rule.
+        let json = serde_json::json!({"code": "X", "eligibility": {
+            "tax_paid_yuan": "50万..10万", "other_conditions": ["经营者无不良嗜好"], "min_trademarks": -1,
+        }});
+        let errors = ProductRecord::from_json(json.as_object().unwrap()).unwrap_err();
+        let fields: Vec<_> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["eligibility.min_trademarks", "eligibility.tax_paid_yuan"]);
+    }
+
+    /// Upper bounds and the lender's own words survive a trip through the import record, both forms.
+    #[test]
+    fn new_rules_round_trip_through_the_record() {
+        let mut pairs = good();
+        for (k, v) in &mut pairs {
+            if *k == "eligibility" {
+                *v = "tax_paid_yuan=..50万; employees=..300; revenue_yuan=..3000万; \
+                      qualifications_any=innovative_sme|seed|unicorn|advanced_tech_service|talent_programme; \
+                      other_conditions=经营者无不良嗜好|入选区级种子企业库";
+            }
+        }
+        let row = ProductRecord::from_pairs(pairs).validate().unwrap();
+        assert_eq!(row.spec.eligibility.rules().len(), 5);
+        let record = ProductRecord::from(("jinhai-bank", &row.spec));
+        assert_eq!(record.validate().unwrap().spec, row.spec);
+        let from_json = ProductRecord::from_json(&record.to_json()).unwrap();
+        assert_eq!(from_json.validate().unwrap().spec, row.spec);
     }
 
     /// A page that gives only a maximum amount, says "LPR 加点" without the spread and nothing else: every

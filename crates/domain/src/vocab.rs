@@ -125,16 +125,26 @@ crate::labelled_enum! {
 }
 
 crate::labelled_enum! {
-    /// Qualifications (资质) an enterprise may hold.
+    /// Qualifications (资质, 称号) an enterprise may hold: the one list that the profile form offers, import
+    /// files name in eligibility rules and matching compares, so a title a bank asks for is one a firm can
+    /// state. Listed by kind: the national technology and SME ladders (科技型中小企业, 高新技术企业, then
+    /// 创新型中小企业 → 专精特新 → 小巨人 → 单项冠军), the growth ladder of local programmes (种子 → 雏鹰 → 瞪羚 →
+    /// 独角兽, 领军), then titles of another kind (技术先进型服务企业, a talent programme's awardee). Only the
+    /// order of pages follows this list; files and the database use the machine names.
     pub enum Qualification: "qualification" {
         TechSme => "tech_sme", "国家科技型中小企业", "Technology-based SME",
         HighTech => "high_tech", "高新技术企业", "High-tech enterprise",
+        InnovativeSme => "innovative_sme", "创新型中小企业", "Innovative SME",
         Specialised => "specialised", "专精特新企业", "Specialised and innovative SME",
         LittleGiant => "little_giant", "专精特新“小巨人”", "Little giant",
-        Gazelle => "gazelle", "瞪羚企业", "Gazelle",
-        Fledgling => "fledgling", "雏鹰企业", "Fledgling",
-        Leading => "leading", "领军企业", "Leading enterprise",
         SingleChampion => "single_champion", "制造业单项冠军", "Single-product champion",
+        Seed => "seed", "种子企业", "Seed enterprise",
+        Fledgling => "fledgling", "雏鹰企业", "Fledgling",
+        Gazelle => "gazelle", "瞪羚企业", "Gazelle",
+        Unicorn => "unicorn", "独角兽企业", "Unicorn",
+        Leading => "leading", "领军企业", "Leading enterprise",
+        AdvancedTechService => "advanced_tech_service", "技术先进型服务企业", "Advanced technology service enterprise",
+        TalentProgramme => "talent_programme", "人才项目入选者", "Talent programme awardee",
     }
 }
 

@@ -1,8 +1,8 @@
 //! The checks a product makes of a firm, each with a stable code: the product's eligibility rules (the
-//! codes are the rule keys) plus what the product declares outside them (districts served, amount, term,
-//! collateral, guarantee, cost ceiling and decision time).
+//! codes and names are the rule kinds' keys and names, [`RuleKind`]) plus what the product declares outside
+//! them (districts served, amount, term, collateral, guarantee, cost ceiling and decision time).
 
-use finmart_domain::{EligibilityRule, Labelled};
+use finmart_domain::{EligibilityRule, Labelled, RuleKind};
 
 finmart_domain::labelled_enum! {
     /// One thing a product checks. The machine name is the reason code of a failure.
@@ -13,7 +13,7 @@ finmart_domain::labelled_enum! {
         Employees => "employees", "从业人员", "Employees",
         Scales => "scales", "企业规模", "Enterprise scale",
         MinTaxCreditGrade => "min_tax_credit_grade", "纳税信用等级", "Tax credit grade",
-        MinTaxPaid => "min_tax_paid_yuan", "纳税额", "Tax paid",
+        TaxPaid => "tax_paid_yuan", "纳税额", "Tax paid",
         QualificationsAny => "qualifications_any", "资质要求", "Qualifications",
         QualificationsAll => "qualifications_all", "资质要求（全部）", "Qualifications (all)",
         IndustriesAllowed => "industries_allowed", "支持行业", "Industries served",
@@ -26,6 +26,7 @@ finmart_domain::labelled_enum! {
         FirstLoanOnly => "first_loan_only", "首贷户", "First loan only",
         NoOverdueMonths => "no_overdue_months", "逾期记录", "Overdue record",
         MaxDebtRatio => "max_debt_ratio_pct", "资产负债率", "Debt ratio",
+        OtherConditions => "other_conditions", "其他条件", "Other conditions",
         Amount => "amount", "贷款金额", "Amount",
         Term => "term", "贷款期限", "Term",
         Collateral => "collateral", "担保方式", "Collateral",
@@ -45,8 +46,33 @@ impl CheckKind {
     /// The check that tests `rule`.
     #[must_use]
     pub fn of_rule(rule: &EligibilityRule) -> Self {
-        // Rule keys and check codes are the same strings; the domain owns the keys.
-        Self::parse(rule.key()).unwrap_or(Self::District)
+        Self::of_kind(rule.kind())
+    }
+
+    /// The check that tests rules of `kind`: the same code and names (a test holds them equal).
+    #[must_use]
+    pub const fn of_kind(kind: RuleKind) -> Self {
+        match kind {
+            RuleKind::MinYearsInOperation => Self::MinYearsInOperation,
+            RuleKind::Revenue => Self::Revenue,
+            RuleKind::Employees => Self::Employees,
+            RuleKind::Scales => Self::Scales,
+            RuleKind::MinTaxCreditGrade => Self::MinTaxCreditGrade,
+            RuleKind::TaxPaid => Self::TaxPaid,
+            RuleKind::QualificationsAny => Self::QualificationsAny,
+            RuleKind::QualificationsAll => Self::QualificationsAll,
+            RuleKind::IndustriesAllowed => Self::IndustriesAllowed,
+            RuleKind::IndustriesExcluded => Self::IndustriesExcluded,
+            RuleKind::SectorsAny => Self::SectorsAny,
+            RuleKind::MinInventionPatents => Self::MinInventionPatents,
+            RuleKind::MinTrademarks => Self::MinTrademarks,
+            RuleKind::GovProcurementContract => Self::GovProcurementContract,
+            RuleKind::CoreEnterpriseReceivables => Self::CoreEnterpriseReceivables,
+            RuleKind::FirstLoanOnly => Self::FirstLoanOnly,
+            RuleKind::NoOverdueMonths => Self::NoOverdueMonths,
+            RuleKind::MaxDebtRatio => Self::MaxDebtRatio,
+            RuleKind::OtherConditions => Self::OtherConditions,
+        }
     }
 
     /// Whether the check reads the financing need rather than the firm: the firm can change these by
@@ -103,12 +129,16 @@ impl Checks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use finmart_domain::RULE_KEYS;
 
     #[test]
-    fn every_rule_key_is_a_check_and_fits_in_the_bits() {
-        for key in RULE_KEYS {
-            assert!(CheckKind::parse(key).is_ok(), "{key} has no check");
+    fn every_rule_kind_is_a_check_of_the_same_code_and_names_and_fits_in_the_bits() {
+        for kind in RuleKind::ALL {
+            let check = CheckKind::of_kind(*kind);
+            assert_eq!(
+                (check.as_str(), check.label_zh(), check.label_en()),
+                (kind.as_str(), kind.label_zh(), kind.label_en())
+            );
+            assert!(!check.is_about_need(), "{check}");
         }
         assert!(CheckKind::ALL.len() <= 32);
         let rule = EligibilityRule::MinTrademarks(2);

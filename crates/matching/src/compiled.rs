@@ -7,17 +7,21 @@
 //!
 //! What a product's page leaves out stays unstated here too (`None`, an unstated bound,
 //! [`CollateralMask::NotStated`]): a check that needs it comes out *unconfirmed*, never a pass or a fail on a
-//! made-up default. A stated bound still decides on its own: an amount above a stated maximum fails even
-//! when the minimum is not stated. Two facts decide nothing when unstated: an unstated start of validity is
-//! "from publication" (the product is valid), and unstated repayment methods are neutral in the fit
-//! component ([`crate::rank`]), since a repayment preference is a wish, not a check.
+//! made-up default. So are the product's other conditions, in the lender's own words: nothing in a profile
+//! decides them, so they are always *unconfirmed*, and a product whose only open point is one of them is
+//! listed to confirm with the lender, never as eligible. A stated bound still decides on its own: an amount
+//! above a stated maximum fails even when the minimum is not stated, and so does a firm's tax paid, revenue
+//! or head count outside a rule's stated bound. Two facts decide nothing when unstated: an unstated start of
+//! validity is "from publication" (the product is valid), and unstated repayment methods are neutral in the
+//! fit component ([`crate::rank`]), since a repayment preference is a wish, not a check.
 
 use crate::checks::{CheckKind, Checks};
 use crate::facts::{FirmFacts, NeedFacts, bit, calendar_days, grade_rank, mask};
 use crate::rank::log_span;
 use chrono::NaiveDate;
 use finmart_domain::{
-    CollateralTerms, EligibilityRule, Fen, Labelled, Months, PolicySupport, Product, RepaymentMethod, StatedRange,
+    Bounds, CollateralTerms, EligibilityRule, Fen, Labelled, Months, PolicySupport, Product, RepaymentMethod,
+    StatedRange,
 };
 
 /// How each check came out: which failed, which could not be decided for lack of the firm's data
@@ -124,7 +128,7 @@ pub struct CompiledProduct {
     pub sectors_any: u32,
     pub employees: (u32, u32),
     pub revenue: (i64, i64),
-    pub min_tax_paid: i64,
+    pub tax_paid: (i64, i64),
     pub min_patents: u32,
     pub min_trademarks: u32,
     pub max_debt_ratio: u32,
@@ -155,6 +159,11 @@ pub struct CompiledProduct {
     pub policy: u32,
 }
 
+/// Money bounds as fen, with "no bound" values nothing falls outside.
+fn fen_bounds(b: &Bounds<Fen>) -> (i64, i64) {
+    (b.min.map_or(0, Fen::fen), b.max.map_or(i64::MAX, Fen::fen))
+}
+
 /// Days since 1970-01-01, for cheap validity comparisons.
 #[must_use]
 pub fn day_number(day: NaiveDate) -> i32 {
@@ -179,7 +188,7 @@ impl CompiledProduct {
             sectors_any: 0,
             employees: (0, u32::MAX),
             revenue: (0, i64::MAX),
-            min_tax_paid: 0,
+            tax_paid: (0, i64::MAX),
             min_patents: 0,
             min_trademarks: 0,
             max_debt_ratio: u32::MAX,
@@ -209,13 +218,11 @@ impl CompiledProduct {
             c.rules.insert(CheckKind::of_rule(rule));
             match rule {
                 EligibilityRule::MinYearsInOperation(n) => c.min_years = *n,
-                EligibilityRule::Revenue(b) => {
-                    c.revenue = (b.min.map_or(0, |f| f.fen()), b.max.map_or(i64::MAX, |f| f.fen()));
-                }
+                EligibilityRule::Revenue(b) => c.revenue = fen_bounds(b),
                 EligibilityRule::Employees(b) => c.employees = (b.min.unwrap_or(0), b.max.unwrap_or(u32::MAX)),
                 EligibilityRule::Scales(v) => c.scales = mask(v),
                 EligibilityRule::MinTaxCreditGrade(g) => c.min_tax_grade = grade_rank(*g),
-                EligibilityRule::MinTaxPaid(f) => c.min_tax_paid = f.fen(),
+                EligibilityRule::TaxPaid(b) => c.tax_paid = fen_bounds(b),
                 EligibilityRule::QualificationsAny(v) => c.qualifications_any = mask(v),
                 EligibilityRule::QualificationsAll(v) => c.qualifications_all = mask(v),
                 EligibilityRule::IndustriesAllowed(v) => c.industries_allowed = mask(v),
@@ -228,6 +235,9 @@ impl CompiledProduct {
                 EligibilityRule::FirstLoanOnly => c.first_loan_only = true,
                 EligibilityRule::NoOverdueMonths(n) => c.no_overdue_months = *n,
                 EligibilityRule::MaxDebtRatio(r) => c.max_debt_ratio = r.bps(),
+                // Nothing to compare: the rule's bit in `rules` is all the check reads (see `check_firm`);
+                // its words are read from the product by the explanations.
+                EligibilityRule::OtherConditions(_) => {}
             }
         }
         c
@@ -289,7 +299,7 @@ impl CompiledProduct {
         failed.set_if(K::Employees, f.employees < self.employees.0 || f.employees > self.employees.1);
         failed.set_if(K::Scales, self.scales != 0 && self.scales & f.scale == 0);
         failed.set_if(K::MinTaxCreditGrade, f.tax_grade > self.min_tax_grade);
-        failed.set_if(K::MinTaxPaid, f.tax_paid < self.min_tax_paid);
+        failed.set_if(K::TaxPaid, f.tax_paid < self.tax_paid.0 || f.tax_paid > self.tax_paid.1);
         failed.set_if(
             K::QualificationsAny,
             self.qualifications_any != 0 && f.qualifications & self.qualifications_any == 0,
@@ -306,8 +316,10 @@ impl CompiledProduct {
         failed.set_if(K::NoOverdueMonths, f.months_since_overdue < self.no_overdue_months);
         failed.set_if(K::MaxDebtRatio, f.debt_ratio > self.max_debt_ratio);
         let missing = Checks(self.rules.0 & f.unknown.0);
-        // Every rule a product has is stated, so nothing about the firm is unconfirmed.
-        Verdict { failed: Checks(failed.0 & !missing.0), missing, unconfirmed: Checks::NONE }
+        // Every rule a product has is stated, and decides, except its other conditions: the lender's words,
+        // which only the lender can check. They read nothing of the firm, so they are never missing.
+        let unconfirmed = Checks(self.rules.0 & K::OtherConditions.bit());
+        Verdict { failed: Checks(failed.0 & !missing.0), missing, unconfirmed }
     }
 
     /// The checks about the need, all but the cost ceiling's comparison (which needs the quote; see

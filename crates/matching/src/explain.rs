@@ -7,7 +7,8 @@
 //! A fact the product does not state reads 未说明 / not stated in the requirement (`额度上限 1000 万元，下限未说明`,
 //! `担保方式：未说明`, `年利率：未说明`, `审批时效：未说明`), and a check it leaves undecided reads
 //! `需向机构确认：…` with what is not stated and what to ask the institution; it has no fix, since nothing
-//! the firm does changes what the product's page says.
+//! the firm does changes what the product's page says. The product's other conditions, in the lender's own
+//! words, read `需人工确认：<the lender's words>`: they are stated, but only the lender can check them.
 
 use crate::checks::CheckKind;
 use crate::compiled::{CompiledProduct, Verdict};
@@ -15,7 +16,7 @@ use crate::facts::{NeedFacts, calendar_days};
 use chrono::{Datelike, NaiveDate};
 use finmart_domain::{
     Bps, Collateral, CollateralTerms, EligibilityRule, EnterpriseProfile, Fen, FinancingNeed, Labelled, Months,
-    OverdueHistory, Product, StatedRange, join_zh,
+    OtherCondition, OverdueHistory, Product, StatedRange, join_zh,
 };
 use serde::Serialize;
 
@@ -111,12 +112,7 @@ fn finding(product: &Product, kind: CheckKind, outcome: Outcome, s: &Subject<'_>
             text(format!("需补充：{zh}"), format!("Please add: {en}"))
         }
         (Outcome::Unconfirmed, _) => {
-            let (unstated, ask) =
-                to_confirm(product, kind, s).unwrap_or_else(|| (requirement.clone(), ask_about(kind)));
-            text(
-                format!("需向机构确认：{}，{}", unstated.zh, ask.zh),
-                format!("To confirm with the lender: {}; {}", unstated.en, ask.en),
-            )
+            to_confirm(product, kind, s).unwrap_or_else(|| ask_lender(requirement.clone(), ask_about(kind)))
         }
         (Outcome::Pass, _) => text(format!("符合：{}", requirement.zh), format!("Met: {}", requirement.en)),
         (Outcome::Fail, Some(a)) => text(
@@ -187,7 +183,7 @@ fn requirement(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Text {
         | CheckKind::Employees
         | CheckKind::Scales
         | CheckKind::MinTaxCreditGrade
-        | CheckKind::MinTaxPaid
+        | CheckKind::TaxPaid
         | CheckKind::QualificationsAny
         | CheckKind::QualificationsAll
         | CheckKind::IndustriesAllowed
@@ -199,7 +195,8 @@ fn requirement(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Text {
         | CheckKind::CoreEnterpriseReceivables
         | CheckKind::FirstLoanOnly
         | CheckKind::NoOverdueMonths
-        | CheckKind::MaxDebtRatio => text(kind.label_zh(), kind.label_en()),
+        | CheckKind::MaxDebtRatio
+        | CheckKind::OtherConditions => text(kind.label_zh(), kind.label_en()),
     }
 }
 
@@ -274,41 +271,55 @@ fn unstated_bounds<T: Ord + Copy + std::fmt::Debug>(range: StatedRange<T>, w: &R
     Some(text(zh, en))
 }
 
-/// For an unconfirmed check: what the product does not state, and what to ask the institution. `None` for
-/// a check that cannot be unconfirmed (every rule a product has is stated, and so are its districts and its
-/// guarantee agency).
-fn to_confirm(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<(Text, Text)> {
+/// The message of an unconfirmed check: what the product does not state and what to ask the institution
+/// (`需向机构确认：…`), or for the product's other conditions the lender's own words (`需人工确认：…`).
+/// `None` for a check that cannot be unconfirmed (every other rule a product has is stated, and so are its
+/// districts and its guarantee agency).
+fn to_confirm(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
     let spec = &product.spec;
-    let need = s.need?;
     Some(match kind {
-        CheckKind::Amount => (
-            unstated_bounds(spec.amount, &AMOUNT)?,
-            text(
-                format!("请确认可否申请 {}", need.amount.display_zh()),
-                format!("ask whether you can borrow {}", need.amount.display_en()),
-            ),
-        ),
-        CheckKind::Term => (
-            unstated_bounds(spec.term, &TERM)?,
-            text(
-                format!("请确认可否贷款 {}", need.term.display_zh()),
-                format!("ask whether a term of {} is possible", need.term.display_en()),
-            ),
-        ),
-        CheckKind::Collateral => (
-            text("担保方式未说明", "the collateral required is not stated"),
-            if need.collateral_offered.is_empty() {
-                text("请确认可否纯信用（无抵质押）申请", "ask whether you can borrow without collateral")
-            } else {
+        CheckKind::OtherConditions => {
+            let EligibilityRule::OtherConditions(conditions) = rule_of(product, kind)? else { return None };
+            let words = |separator| conditions.iter().map(OtherCondition::as_str).collect::<Vec<_>>().join(separator);
+            text(format!("需人工确认：{}", words("；")), format!("To be checked by the lender: {}", words("; ")))
+        }
+        CheckKind::Amount => {
+            let need = s.need?;
+            ask_lender(
+                unstated_bounds(spec.amount, &AMOUNT)?,
                 text(
-                    format!("请确认是否接受{}", join_zh(&need.collateral_offered)),
-                    format!("ask whether they accept {}", labels_en(&need.collateral_offered)),
-                )
-            },
-        ),
+                    format!("请确认可否申请 {}", need.amount.display_zh()),
+                    format!("ask whether you can borrow {}", need.amount.display_en()),
+                ),
+            )
+        }
+        CheckKind::Term => {
+            let need = s.need?;
+            ask_lender(
+                unstated_bounds(spec.term, &TERM)?,
+                text(
+                    format!("请确认可否贷款 {}", need.term.display_zh()),
+                    format!("ask whether a term of {} is possible", need.term.display_en()),
+                ),
+            )
+        }
+        CheckKind::Collateral => {
+            let need = s.need?;
+            ask_lender(
+                text("担保方式未说明", "the collateral required is not stated"),
+                if need.collateral_offered.is_empty() {
+                    text("请确认可否纯信用（无抵质押）申请", "ask whether you can borrow without collateral")
+                } else {
+                    text(
+                        format!("请确认是否接受{}", join_zh(&need.collateral_offered)),
+                        format!("ask whether they accept {}", labels_en(&need.collateral_offered)),
+                    )
+                },
+            )
+        }
         CheckKind::MaxCost => {
-            let max = need.max_annual_cost?;
-            (
+            let max = s.need?.max_annual_cost?;
+            ask_lender(
                 text("年利率未说明", "the annual rate is not stated"),
                 text(
                     format!("请确认年化综合成本能否不高于 {}", max.percent_text()),
@@ -317,8 +328,8 @@ fn to_confirm(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<(Te
             )
         }
         CheckKind::Speed => {
-            let days = need.needed_within_days?;
-            (
+            let days = s.need?.needed_within_days?;
+            ask_lender(
                 text("审批时效未说明", "the time to a decision is not stated"),
                 text(
                     format!("请确认能否在 {days} 天内用款"),
@@ -333,7 +344,7 @@ fn to_confirm(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<(Te
         | CheckKind::Employees
         | CheckKind::Scales
         | CheckKind::MinTaxCreditGrade
-        | CheckKind::MinTaxPaid
+        | CheckKind::TaxPaid
         | CheckKind::QualificationsAny
         | CheckKind::QualificationsAll
         | CheckKind::IndustriesAllowed
@@ -347,6 +358,14 @@ fn to_confirm(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<(Te
         | CheckKind::NoOverdueMonths
         | CheckKind::MaxDebtRatio => return None,
     })
+}
+
+/// `需向机构确认：<what is not stated>，<what to ask>`.
+fn ask_lender(unstated: Text, ask: Text) -> Text {
+    text(
+        format!("需向机构确认：{}，{}", unstated.zh, ask.zh),
+        format!("To confirm with the lender: {}; {}", unstated.en, ask.en),
+    )
 }
 
 /// What to ask when [`to_confirm`] has no words for a check.
@@ -388,7 +407,7 @@ fn actual(kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
             let g = p.tax_credit_grade?;
             text(format!("为 {} 级", g.as_str()), format!("grade {}", g.as_str()))
         }
-        CheckKind::MinTaxPaid => {
+        CheckKind::TaxPaid => {
             let paid = p.tax_paid?;
             text(format!("上年纳税 {}", paid.display_zh()), format!("paid {}", paid.display_en()))
         }
@@ -438,6 +457,8 @@ fn actual(kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
             let r = percent(p.debt_ratio()?.min(Bps::MAX.bps()));
             text(format!("资产负债率为 {r}"), format!("debt ratio {r}"))
         }
+        // The lender's words ask about nothing the profile holds: the firm's side is for the lender to learn.
+        CheckKind::OtherConditions => return None,
         CheckKind::Amount => {
             let a = s.need?.amount;
             text(format!("申请 {}", a.display_zh()), format!("asked for {}", a.display_en()))
@@ -481,7 +502,7 @@ fn missing_field(kind: CheckKind) -> (&'static str, &'static str) {
     match kind {
         CheckKind::Scales => ("资产总额（用于划分企业规模）", "total assets (to classify the enterprise's scale)"),
         CheckKind::MinTaxCreditGrade => ("纳税信用等级", "tax credit grade"),
-        CheckKind::MinTaxPaid => ("近一年纳税额", "tax paid last year"),
+        CheckKind::TaxPaid => ("近一年纳税额", "tax paid last year"),
         CheckKind::MinInventionPatents => ("有效发明专利数量", "number of invention patents"),
         CheckKind::MinTrademarks => ("注册商标数量", "number of trademarks"),
         CheckKind::GovProcurementContract => ("政府采购合同情况", "government procurement contracts"),
@@ -489,7 +510,8 @@ fn missing_field(kind: CheckKind) -> (&'static str, &'static str) {
         CheckKind::FirstLoanOnly => ("是否有过银行贷款", "whether you have borrowed from a bank"),
         CheckKind::NoOverdueMonths => ("逾期记录", "overdue record"),
         CheckKind::MaxDebtRatio => ("资产总额和负债总额", "total assets and liabilities"),
-        // Checks of figures every profile or need has: never missing, named so a new kind is decided here.
+        // Checks of figures every profile or need has, and the lender's own words, which read no figure: never
+        // missing, named so a new kind is decided here.
         CheckKind::District
         | CheckKind::MinYearsInOperation
         | CheckKind::Revenue
@@ -499,6 +521,7 @@ fn missing_field(kind: CheckKind) -> (&'static str, &'static str) {
         | CheckKind::IndustriesAllowed
         | CheckKind::IndustriesExcluded
         | CheckKind::SectorsAny
+        | CheckKind::OtherConditions
         | CheckKind::Amount
         | CheckKind::Term
         | CheckKind::Collateral
@@ -595,7 +618,7 @@ fn fix(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
         | CheckKind::Employees
         | CheckKind::Scales
         | CheckKind::MinTaxCreditGrade
-        | CheckKind::MinTaxPaid
+        | CheckKind::TaxPaid
         | CheckKind::QualificationsAny
         | CheckKind::QualificationsAll
         | CheckKind::IndustriesAllowed
@@ -607,7 +630,8 @@ fn fix(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
         | CheckKind::CoreEnterpriseReceivables
         | CheckKind::FirstLoanOnly
         | CheckKind::NoOverdueMonths
-        | CheckKind::MaxDebtRatio => return rule_fix(rule_of(product, kind)?, p),
+        | CheckKind::MaxDebtRatio
+        | CheckKind::OtherConditions => return rule_fix(rule_of(product, kind)?, p),
     })
 }
 
@@ -631,8 +655,9 @@ fn rule_fix(rule: &EligibilityRule, p: &EnterpriseProfile) -> Option<Text> {
         EligibilityRule::MinTaxCreditGrade(g) => {
             text(format!("将纳税信用等级提升至 {} 级", g.as_str()), format!("Raise the tax grade to {}", g.as_str()))
         }
-        EligibilityRule::MinTaxPaid(f) => {
-            text(format!("上年纳税额达到 {}", f.display_zh()), format!("Pay at least {} in tax", f.display_en()))
+        EligibilityRule::TaxPaid(b) if b.min.is_some_and(|m| p.tax_paid.is_some_and(|paid| paid < m)) => {
+            let m = b.min?;
+            text(format!("上年纳税额达到 {}", m.display_zh()), format!("Pay at least {} in tax", m.display_en()))
         }
         EligibilityRule::QualificationsAny(v) => {
             text(format!("取得{}资质之一", join_zh(v)), "Obtain one of the qualifications")
@@ -669,10 +694,13 @@ fn rule_fix(rule: &EligibilityRule, p: &EnterpriseProfile) -> Option<Text> {
         ),
         EligibilityRule::Revenue(_)
         | EligibilityRule::Employees(_)
+        | EligibilityRule::TaxPaid(_)
         | EligibilityRule::Scales(_)
         | EligibilityRule::IndustriesAllowed(_)
         | EligibilityRule::IndustriesExcluded(_)
         | EligibilityRule::SectorsAny(_)
         | EligibilityRule::FirstLoanOnly => return None,
+        // Never failed: only the lender checks its own words.
+        EligibilityRule::OtherConditions(_) => return None,
     })
 }

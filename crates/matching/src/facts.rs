@@ -61,20 +61,11 @@ pub struct FirmFacts {
 impl FirmFacts {
     #[must_use]
     pub fn of(profile: &EnterpriseProfile, today: NaiveDate) -> Self {
-        use CheckKind as K;
         let mut unknown = Checks::NONE;
-        let mut known = |kind: CheckKind, given: bool| unknown.set_if(kind, !given);
+        for kind in CheckKind::ALL {
+            unknown.set_if(*kind, !given(*kind, profile));
+        }
         let scale = profile.scale();
-        known(K::Scales, scale.is_some());
-        known(K::MinTaxCreditGrade, profile.tax_credit_grade.is_some());
-        known(K::MinTaxPaid, profile.tax_paid.is_some());
-        known(K::MinInventionPatents, profile.invention_patents.is_some());
-        known(K::MinTrademarks, profile.trademarks.is_some());
-        known(K::GovProcurementContract, profile.has_procurement_contract().is_some());
-        known(K::CoreEnterpriseReceivables, profile.has_core_receivables().is_some());
-        known(K::FirstLoanOnly, profile.ever_borrowed.is_some());
-        known(K::NoOverdueMonths, profile.months_since_overdue().is_some());
-        known(K::MaxDebtRatio, profile.debt_ratio().is_some());
         Self {
             district: bit(profile.district),
             industry: bit(profile.industry),
@@ -102,6 +93,38 @@ impl FirmFacts {
     #[must_use]
     pub fn is_small_or_micro(&self) -> bool {
         self.scale & (bit(EnterpriseScale::Micro) | bit(EnterpriseScale::Small)) != 0
+    }
+}
+
+/// Whether the firm has given what `kind` reads of it. Every check is named, so a new one does not compile
+/// until it is decided here; one left out would compare a placeholder as if it were the firm's figure.
+fn given(kind: CheckKind, profile: &EnterpriseProfile) -> bool {
+    use CheckKind as K;
+    match kind {
+        K::Scales => profile.scale().is_some(),
+        K::MinTaxCreditGrade => profile.tax_credit_grade.is_some(),
+        K::TaxPaid => profile.tax_paid.is_some(),
+        K::MinInventionPatents => profile.invention_patents.is_some(),
+        K::MinTrademarks => profile.trademarks.is_some(),
+        K::GovProcurementContract => profile.has_procurement_contract().is_some(),
+        K::CoreEnterpriseReceivables => profile.has_core_receivables().is_some(),
+        K::FirstLoanOnly => profile.ever_borrowed.is_some(),
+        K::NoOverdueMonths => profile.months_since_overdue().is_some(),
+        K::MaxDebtRatio => profile.debt_ratio().is_some(),
+        // Figures every profile has.
+        K::District
+        | K::MinYearsInOperation
+        | K::Revenue
+        | K::Employees
+        | K::QualificationsAny
+        | K::QualificationsAll
+        | K::IndustriesAllowed
+        | K::IndustriesExcluded
+        | K::SectorsAny => true,
+        // The lender's own words read nothing of the firm: never missing, always for the lender to check.
+        K::OtherConditions => true,
+        // The need's checks read the need, never the profile.
+        K::Amount | K::Term | K::Collateral | K::Guarantee | K::MaxCost | K::Speed => true,
     }
 }
 

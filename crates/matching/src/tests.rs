@@ -129,19 +129,122 @@ fn a_failed_rule_says_what_was_required_and_what_the_firm_has() {
 #[test]
 fn missing_data_is_its_own_outcome() {
     let profile = firm(json!({"tax_paid": null}));
-    let out =
-        run(vec![product(1, json!({"eligibility": {"min_tax_paid_yuan": "100000"}}))], &profile, &need(json!({})));
+    let out = run(vec![product(1, json!({"eligibility": {"tax_paid_yuan": "100000.."}}))], &profile, &need(json!({})));
     assert_eq!((out.eligible_total, out.needs_info_total, out.ineligible_total), (0, 1, 0));
     let finding = out.needs_info[0].findings.iter().find(|f| f.outcome == Outcome::Missing).unwrap();
     assert_eq!(finding.message.zh, "需补充：近一年纳税额");
-    assert_eq!(out.missing[0].code, "min_tax_paid_yuan");
+    assert_eq!(out.missing[0].code, "tax_paid_yuan");
     // With the figure given, the same product is decided.
     let out = run(
-        vec![product(1, json!({"eligibility": {"min_tax_paid_yuan": "100000"}}))],
+        vec![product(1, json!({"eligibility": {"tax_paid_yuan": "100000.."}}))],
         &firm(json!({})),
         &need(json!({})),
     );
     assert_eq!(out.eligible_total, 1);
+}
+
+#[test]
+fn an_upper_bound_fails_a_firm_above_it_and_passes_one_within() {
+    // 年纳税额不超过 50 万元; the firm paid 30 万元.
+    let capped = |cap: &str| product(1, json!({"eligibility": {"tax_paid_yuan": cap}}));
+    let out = run(vec![capped("..20万")], &firm(json!({})), &need(json!({})));
+    assert_eq!(out.ineligible_total, 1);
+    assert_eq!(failed_codes(&out.ineligible[0]), ["tax_paid_yuan"]);
+    let f = finding(&out.ineligible[0], "tax_paid_yuan");
+    assert_eq!(f.requirement.zh, "上年纳税总额不超过 20 万元");
+    assert_eq!(f.message.zh, "要求上年纳税总额不超过 20 万元，贵企业上年纳税 30 万元");
+    assert_eq!(f.message.en, "Requires Tax paid last year at most CNY 200,000; you: paid CNY 300,000");
+    assert_eq!(f.fix, None, "paying less tax is no advice");
+    assert_eq!(out.by_reason[0].code, "tax_paid_yuan");
+    let out = run(vec![capped("..50万")], &firm(json!({})), &need(json!({})));
+    assert_eq!(out.eligible_total, 1);
+    assert_eq!(finding(&out.eligible[0], "tax_paid_yuan").message.zh, "符合：上年纳税总额不超过 50 万元");
+    // Both bounds: below the floor fails with the floor to reach; a bound equal to the figure passes.
+    let out = run(vec![capped("40万..50万")], &firm(json!({})), &need(json!({})));
+    let f = finding(&out.ineligible[0], "tax_paid_yuan");
+    assert_eq!(f.requirement.zh, "上年纳税总额在 40 万元至 50 万元之间");
+    assert_eq!(f.fix.as_ref().unwrap().zh, "上年纳税额达到 40 万元");
+    assert_eq!(run(vec![capped("30万..30万")], &firm(json!({})), &need(json!({}))).eligible_total, 1);
+    // Not given by the firm: to be added, as for a lower bound, never a pass.
+    let out = run(vec![capped("..50万")], &firm(json!({"tax_paid": null})), &need(json!({})));
+    assert_eq!(out.needs_info_total, 1);
+    assert_eq!(finding(&out.needs_info[0], "tax_paid_yuan").outcome, Outcome::Missing);
+    // Revenue and employees have upper bounds too (营业收入不超过 5000 万元, 从业人员不超过 20 人).
+    let out = run(
+        vec![
+            product(1, json!({"eligibility": {"revenue_yuan": "..5000万"}})),
+            product(2, json!({"eligibility": {"revenue_yuan": "..500万"}})),
+            product(3, json!({"eligibility": {"employees": "..40"}})),
+            product(4, json!({"eligibility": {"employees": "..39"}})),
+        ],
+        &firm(json!({})),
+        &need(json!({})),
+    );
+    let lists: Vec<&str> = (1..=4).map(|id| list_of(&out, id)).collect();
+    assert_eq!(lists, ["eligible", "ineligible", "eligible", "ineligible"]);
+    let revenue = out.ineligible.iter().find(|r| r.product_id == 2).unwrap();
+    assert_eq!(
+        finding(revenue, "revenue_yuan").message.zh,
+        "要求上年营业收入不超过 500 万元，贵企业上年营业收入为 800 万元"
+    );
+}
+
+/// A product stored before tax paid had an upper bound says `min_tax_paid_yuan`: it is matched as the lower
+/// bound it always was.
+#[test]
+fn a_rule_stored_under_the_old_tax_key_keeps_its_meaning() {
+    for (paid, list) in [(30_000_000, "eligible"), (5_000_000, "ineligible")] {
+        let old = product(1, json!({"eligibility": {"min_tax_paid_yuan": "100000"}}));
+        let new = product(2, json!({"eligibility": {"tax_paid_yuan": "100000.."}}));
+        assert_eq!(old.spec.eligibility, new.spec.eligibility);
+        let out = run(vec![old, new], &firm(json!({"tax_paid": paid})), &need(json!({})));
+        assert_eq!((list_of(&out, 1), list_of(&out, 2)), (list, list), "{paid}");
+    }
+}
+
+#[test]
+fn other_conditions_are_always_for_the_lender_to_confirm_in_its_words() {
+    let words = json!({"other_conditions": ["经营者无不良嗜好", "入选区级种子企业库"]});
+    let p = product(1, json!({"eligibility": words}));
+    let out = run(vec![p], &firm(json!({})), &need(json!({})));
+    // Everything else passes, and still the product is not eligible: only the lender can say.
+    assert_eq!((out.eligible_total, out.to_confirm_total), (0, 1));
+    let f = finding(&out.to_confirm[0], "other_conditions");
+    assert_eq!(f.outcome, Outcome::Unconfirmed);
+    assert_eq!(f.label.zh, "其他条件");
+    assert_eq!(f.requirement.zh, "经营者无不良嗜好；入选区级种子企业库");
+    assert_eq!(f.message.zh, "需人工确认：经营者无不良嗜好；入选区级种子企业库");
+    assert_eq!(f.message.en, "To be checked by the lender: 经营者无不良嗜好; 入选区级种子企业库");
+    assert_eq!((f.actual.as_ref(), f.fix.as_ref()), (None, None));
+    assert_eq!(out.unconfirmed[0].code, "other_conditions");
+    // Whatever else happens, the words are never a pass nor a fail nor missing data.
+    let mut failing = words.clone();
+    failing["min_tax_credit_grade"] = json!("A");
+    let mut missing = words.clone();
+    missing["tax_paid_yuan"] = json!("10万..");
+    let out = run(
+        vec![
+            product(1, json!({"eligibility": failing})),
+            product(2, json!({"eligibility": missing})),
+            product(3, json!({"eligibility": words, "amount": {"min": 10_000_000, "max": 50_000_000}})),
+        ],
+        &firm(json!({"tax_paid": null})),
+        &need(json!({})),
+    );
+    let lists: Vec<&str> = (1..=3).map(|id| list_of(&out, id)).collect();
+    assert_eq!(lists, ["ineligible", "needs_info", "near_misses"]);
+    for (_, ranked) in placed(&out) {
+        let f = finding(ranked, "other_conditions");
+        assert_eq!(f.outcome, Outcome::Unconfirmed, "{}", ranked.product_id);
+        assert!(f.message.zh.starts_with("需人工确认：经营者无不良嗜好"));
+    }
+    assert_eq!(failed_codes(&out.ineligible[0]), ["min_tax_credit_grade"]);
+    // Reverse matching leaves the words to the lender too: a firm that fits the rest is found.
+    let pool = ProfilePool::new();
+    let firm_facts = FirmFacts::of(&firm(json!({})), today());
+    pool.replace_all(vec![PoolEntry { id: 7, facts: firm_facts, open: true }]);
+    let compiled = CompiledProduct::new(&product(1, json!({"eligibility": words})));
+    assert_eq!(pool.candidates(&compiled, 10).total, 1);
 }
 
 #[test]
@@ -153,7 +256,9 @@ fn every_rule_kind_passes_fails_and_misses_as_its_figures_say() {
         ("employees", json!("..20"), json!({}), None),
         ("scales", json!("micro"), json!({}), Some(json!({"industry": "construction", "total_assets": null}))),
         ("min_tax_credit_grade", json!("A"), json!({}), Some(json!({"tax_credit_grade": null}))),
-        ("min_tax_paid_yuan", json!("1000000"), json!({}), Some(json!({"tax_paid": null}))),
+        ("tax_paid_yuan", json!("1000000.."), json!({}), Some(json!({"tax_paid": null}))),
+        ("tax_paid_yuan", json!("..100000"), json!({}), Some(json!({"tax_paid": null}))),
+        ("revenue_yuan", json!("..1000000"), json!({}), None),
         ("qualifications_any", json!("high_tech|specialised"), json!({}), None),
         ("qualifications_all", json!("tech_sme|high_tech"), json!({}), None),
         ("industries_allowed", json!("industrial"), json!({}), None),
@@ -172,6 +277,9 @@ fn every_rule_kind_passes_fails_and_misses_as_its_figures_say() {
         ),
         ("max_debt_ratio_pct", json!(30), json!({}), Some(json!({"total_liabilities": null}))),
     ];
+    // Every kind but the lender's own words, which never fail (see the test of other conditions).
+    let kinds: std::collections::BTreeSet<&str> = cases.iter().map(|c| c.0).collect();
+    assert_eq!(kinds.len(), finmart_domain::RuleKind::ALL.len() - 1);
     for (key, value, failing, missing) in cases {
         let p = product(1, json!({"eligibility": {key: value}}));
         let out = run(vec![p.clone()], &firm(failing), &need(json!({})));
@@ -513,7 +621,7 @@ fn lists_take_failed_then_missing_then_unconfirmed() {
     let mut failing = unstated.clone();
     failing["eligibility"] = json!({"min_tax_credit_grade": "A"});
     let mut missing = unstated.clone();
-    missing["eligibility"] = json!({"min_tax_paid_yuan": "100000"});
+    missing["eligibility"] = json!({"tax_paid_yuan": "100000.."});
     let mut near = unstated.clone();
     near["amount"] = json!({"max": 50_000_000});
     let products =

@@ -1,9 +1,9 @@
 //! The XLSX template banks fill in: sheet `产品` (column names, Chinese names, then one product per row)
-//! and sheet `说明` (every column explained). Everything in it comes from the domain's [`column_info`], so
+//! and sheet `说明` (every column explained, and every kind of eligibility rule). Everything in it comes from the domain's [`column_info`], so
 //! the template cannot offer a value the importer refuses.
 
 use crate::SheetError;
-use finmart_domain::{ColumnInfo, column_info};
+use finmart_domain::{ColumnInfo, Labelled, RuleKind, column_info};
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationErrorStyle, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
@@ -171,6 +171,23 @@ fn help_sheet(sheet: &mut Worksheet, columns: &[ColumnInfo]) -> Result<(), XlsxE
     let first = u32::try_from(columns.len()).unwrap_or(u32::MAX).saturating_add(2);
     for (row, note) in (first..).zip(notes) {
         sheet.write_string(row, 0, note)?;
+    }
+    rule_kinds(sheet, first.saturating_add(u32::try_from(notes.len()).unwrap_or(0)).saturating_add(1), &head, &cell)
+}
+
+/// Below the notes, from `first`: every kind of eligibility rule with its Chinese name, key, value form and
+/// an example, as the importer reads them (the one home of these is the domain's [`RuleKind`]).
+fn rule_kinds(sheet: &mut Worksheet, first: u32, head: &Format, cell: &Format) -> Result<(), XlsxError> {
+    sheet.write_string(first, 0, "准入条件（eligibility 列）可用的条件：条件名=取值，多个条件之间用分号分隔。")?;
+    let headings = ["中文名", "条件名", "", "取值格式", "", "示例"];
+    for (col, heading) in (0u16..).zip(headings) {
+        sheet.write_string_with_format(first + 1, col, heading, head)?;
+    }
+    for (row, kind) in (first + 2..).zip(RuleKind::ALL) {
+        let cells = [kind.label_zh(), kind.as_str(), "", kind.value_form().0, "", kind.example()];
+        for (col, text) in (0u16..).zip(cells) {
+            sheet.write_string_with_format(row, col, text, cell)?;
+        }
     }
     Ok(())
 }

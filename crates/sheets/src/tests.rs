@@ -315,6 +315,17 @@ fn the_template_lists_every_column_on_both_sheets() {
             assert!(allowed.contains(machine) && allowed.contains(zh), "{}: {allowed}", c.name);
         }
     }
+    // Every kind of eligibility rule, by its Chinese name and key, with what it takes and an example.
+    use finmart_domain::{Labelled, RuleKind};
+    let rows = help.height() as u32;
+    for kind in RuleKind::ALL {
+        let row = (0..rows).find(|&r| text(&help, r, 1) == kind.as_str()).unwrap_or_else(|| panic!("{kind}"));
+        assert_eq!(text(&help, row, 0), kind.label_zh());
+        assert_eq!(
+            (text(&help, row, 3), text(&help, row, 5)),
+            (kind.value_form().0.to_owned(), kind.example().to_owned())
+        );
+    }
 }
 
 #[test]

@@ -331,6 +331,76 @@ async fn a_product_with_unstated_facts_round_trips() {
     .await;
 }
 
+/// Eligibility in the product's column and in its versions' and reviews' records: upper bounds and the
+/// lender's own words round-trip, and a rule stored before tax paid had an upper bound (`min_tax_paid_yuan`)
+/// reads for ever as the lower bound it was, wherever it was stored.
+#[tokio::test]
+async fn eligibility_round_trips_and_a_rule_stored_under_the_old_tax_key_keeps_its_meaning() {
+    each(async |db| {
+        let store = &db.store;
+        let conn = store.connection();
+        let owner = store.create_institution(&bank()).await.unwrap();
+        let banker = Principal {
+            account_id: 7,
+            role: Role::Institution,
+            display_name: "测试".into(),
+            enterprise_id: None,
+            institution_id: Some(owner.id),
+        };
+        let by = |action| AuditEvent::by(&banker, None, action);
+
+        let words = spec(&[
+            ("code", "E-1"),
+            (
+                "eligibility",
+                "tax_paid_yuan=..50万; employees=..300; revenue_yuan=..3000万; \
+                 qualifications_any=innovative_sme|seed|unicorn|talent_programme; \
+                 other_conditions=经营者无不良嗜好|入选区级种子企业库",
+            ),
+        ]);
+        let id = store.create_managed_product(owner.id, &words, &by("product.create")).await.unwrap();
+        assert_eq!(store.product(id).await.unwrap().unwrap().spec, words, "{}", db.backend);
+        let row = product::Entity::find_by_id(id).one(conn).await.unwrap().unwrap();
+        let column: serde_json::Value = serde_json::from_str(&row.eligibility).unwrap();
+        assert_eq!(column["tax_paid_yuan"], "..500000", "{}", db.backend);
+        assert_eq!(column["other_conditions"], "经营者无不良嗜好|入选区级种子企业库", "{}", db.backend);
+
+        // A product written before, with a review waiting: its rows put back in the form they had then.
+        let floor = spec(&[("code", "E-2"), ("eligibility", "tax_paid_yuan=100000..; min_years_in_operation=2")]);
+        let old = store.create_managed_product(owner.id, &floor, &by("product.create")).await.unwrap();
+        store.submit_managed_product(owner.id, old, &by("product.submit")).await.unwrap();
+        conn.execute_unprepared(&format!(
+            "UPDATE product SET eligibility = '{{\"min_tax_paid_yuan\":\"100000\",\"min_years_in_operation\":\"2\"}}' \
+             WHERE id = {old}"
+        ))
+        .await
+        .unwrap();
+        for table in ["product_version", "product_review"] {
+            let sql = format!(
+                "UPDATE {table} SET record = REPLACE(record, 'tax_paid_yuan=100000..', 'min_tax_paid_yuan=100000') \
+                 WHERE product_id = {old}"
+            );
+            let changed = conn.execute_unprepared(&sql).await.unwrap().rows_affected();
+            assert!(changed > 0, "{table} on {}", db.backend);
+        }
+        let stored = product::Entity::find_by_id(old).one(conn).await.unwrap().unwrap();
+        assert!(stored.eligibility.contains("min_tax_paid_yuan"), "{}", db.backend);
+
+        // Read now, each is the lower bound it always was.
+        assert_eq!(store.product(old).await.unwrap().unwrap().spec, floor, "{}", db.backend);
+        let versions = store.product_versions(Some(owner.id), old).await.unwrap();
+        assert!(!versions.is_empty());
+        for v in &versions {
+            assert!(v.record.to_json()["eligibility"].as_str().unwrap().contains("min_tax_paid_yuan"));
+            assert_eq!(v.record.validate().unwrap().spec, floor, "{}", db.backend);
+        }
+        let queue = store.pending_reviews(10).await.unwrap();
+        let review = queue.iter().find(|r| r.review.product_id == old).unwrap();
+        assert_eq!(review.review.record.validate().unwrap().spec, floor, "{}", db.backend);
+    })
+    .await;
+}
+
 /// The collateral column holds the terms' cell form; a cell that does not parse (or an empty one, which is
 /// neither 未说明 nor 纯信用) is a corrupt row, not a guess.
 #[tokio::test]

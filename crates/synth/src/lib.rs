@@ -34,6 +34,9 @@ const PRODUCT_STREAM: u64 = 0x5052_4f44_5543_5453;
 /// What a product's page leaves out is drawn from its own stream, so the products that state everything
 /// are exactly what they were before pages could leave facts out.
 const PAGE_STREAM: u64 = 0x5041_4745_4741_5053;
+/// The titles added to the qualification list later (创新型中小企业, 种子企业, …) are drawn from their own
+/// stream, so every profile keeps the rest of what it was before.
+const TITLE_STREAM: u64 = 0x5449_544c_4553_5f32;
 
 /// SplitMix64's finaliser: spreads (seed, index) over the whole seed space.
 fn mix(mut z: u64) -> u64 {

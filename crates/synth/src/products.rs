@@ -9,8 +9,8 @@ use chrono::{Days, NaiveDate};
 use finmart_domain::{
     Bounds, Bps, Collateral, CollateralTerms, District, EligibilityRule, EligibilityRules, EnterpriseScale, Fen,
     GuaranteeTerms, Industry, InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution,
-    PolicySupport, PrioritySector, ProductFamily, ProductSpec, Qualification, Range, RateBasis, RepaymentMethod,
-    StatedRange, TaxCreditGrade,
+    OtherCondition, PolicySupport, PrioritySector, ProductFamily, ProductSpec, Qualification, Range, RateBasis,
+    RepaymentMethod, StatedRange, TaxCreditGrade,
 };
 
 /// One generated product: the institution that lists it (by code), its lifecycle state and its spec.
@@ -143,10 +143,13 @@ fn range<T: Ord + Copy + std::fmt::Debug>(a: T, b: T) -> StatedRange<T> {
 /// fixed-rate one says nothing of its pricing), 60 % no repayment method (≈ 6 %), 70 % no decision time
 /// (≈ 7 %) and, in the families whose name does not already say what is pledged, 50 % nothing about
 /// collateral (≈ 3 %). Apart from those, 15 % of the products secured by real estate or equipment ask for it
-/// together with a third-party guarantee ("房产抵押 + 保证", all of them: ≈ 3 %). The other products (about
-/// 87 %) state everything exactly as before pages could leave facts out. (Seed 42, 3000 products: 318
-/// sparse pages, 282 without a minimum amount, 194 without a rate, 205 without repayment methods, 222
-/// without a decision time, 113 without collateral terms, 87 with all-of collateral, 2604 unchanged.)
+/// together with a third-party guarantee ("房产抵押 + 保证", all of them: ≈ 3 %). A sparse page is also
+/// written in its lender's words: 40 % of them add other conditions ([`LENDER_WORDS`], ≈ 4 %: "经营者无不良嗜好",
+/// which matching leaves to the lender) and 20 % cap the tax paid ([`TAX_CAP`], ≈ 2 %: "年纳税额不超过 50 万元").
+/// The other products (about 87 %) state everything exactly as before pages could leave facts out. (Seed 42,
+/// 3000 products: 318 sparse pages, 282 without a minimum amount, 194 without a rate, 205 without repayment
+/// methods, 222 without a decision time, 113 without collateral terms, 87 with all-of collateral, 119 with
+/// other conditions, 79 with a cap on tax paid, 2604 unchanged.)
 const SPARSE_PAGE: f64 = 0.10;
 const NO_MIN_AMOUNT: f64 = 0.9;
 const NO_RATE: f64 = 0.6;
@@ -154,6 +157,21 @@ const NO_REPAYMENT: f64 = 0.6;
 const NO_DECISION_TIME: f64 = 0.7;
 const NO_COLLATERAL: f64 = 0.5;
 const ALL_OF_COLLATERAL: f64 = 0.15;
+const LENDER_WORDS: f64 = 0.4;
+const TAX_CAP: f64 = 0.2;
+
+/// Conditions as lenders' pages word them, which no profile field answers (其他条件).
+const OTHER_CONDITIONS: &[&str] = &[
+    "经营者无不良嗜好",
+    "企业及实际控制人征信良好，无不良信用记录",
+    "实际控制人年龄在 18 至 65 周岁之间",
+    "入选区级种子企业库",
+    "在本行开立基本结算账户",
+    "经营场所稳定，租赁期限不少于 1 年",
+];
+
+/// Caps on the tax paid last year, in 万元 ("年纳税额不超过 50 万元"); each above every generated minimum.
+const TAX_CAPS: &[u32] = &[30, 50, 100];
 
 /// What product `index`'s page leaves out, and whether it asks for collateral and a guarantor together.
 #[derive(Debug, Clone, Copy)]
@@ -164,6 +182,10 @@ struct Page {
     no_decision_time: bool,
     no_collateral: bool,
     all_of: bool,
+    /// The lender's own conditions, as indexes into [`OTHER_CONDITIONS`].
+    other_conditions: Option<[usize; 2]>,
+    /// A cap on the tax paid last year, in 万元.
+    tax_cap: Option<u32>,
 }
 
 impl Page {
@@ -179,7 +201,21 @@ impl Page {
         let no_decision_time = left_out(NO_DECISION_TIME);
         let no_collateral = left_out(NO_COLLATERAL);
         let all_of = d.chance(ALL_OF_COLLATERAL);
-        Self { no_min_amount, no_rate, no_repayment, no_decision_time, no_collateral, all_of }
+        // Drawn after the others, so that what they decide is what it was before pages had their own words.
+        let words = [d.below(OTHER_CONDITIONS.len()), d.below(OTHER_CONDITIONS.len())];
+        let other_conditions = (d.chance(LENDER_WORDS) && sparse).then_some(words);
+        let cap = d.pick(TAX_CAPS);
+        let tax_cap = (d.chance(TAX_CAP) && sparse).then_some(cap);
+        Self {
+            no_min_amount,
+            no_rate,
+            no_repayment,
+            no_decision_time,
+            no_collateral,
+            all_of,
+            other_conditions,
+            tax_cap,
+        }
     }
 
     /// Leaves out of `spec` what the page does not say, and joins real estate or equipment with a guarantor.
@@ -210,6 +246,29 @@ impl Page {
                 spec.collateral.kinds().iter().find(|k| matches!(k, Collateral::RealEstate | Collateral::Equipment))
         {
             spec.collateral = CollateralTerms::AllOf { kinds: vec![kind, Collateral::Guarantee] };
+        }
+        if self.other_conditions.is_none() && self.tax_cap.is_none() {
+            return;
+        }
+        let mut rules = spec.eligibility.rules().to_vec();
+        if let Some(cap) = self.tax_cap {
+            let cap = Fen::wan(cap);
+            match rules.iter_mut().find_map(|r| match r {
+                EligibilityRule::TaxPaid(bounds) => Some(bounds),
+                _ => None,
+            }) {
+                Some(bounds) => bounds.max = Some(cap.max(bounds.min.unwrap_or(cap))),
+                None => rules.push(EligibilityRule::TaxPaid(Bounds { min: None, max: Some(cap) })),
+            }
+        }
+        if let Some(indexes) = self.other_conditions {
+            let mut picked: Vec<usize> = indexes.to_vec();
+            picked.dedup();
+            let words = picked.iter().filter_map(|&i| OtherCondition::new(OTHER_CONDITIONS[i]).ok()).collect();
+            rules.push(EligibilityRule::OtherConditions(words));
+        }
+        if let Ok(rules) = EligibilityRules::new(rules) {
+            spec.eligibility = rules;
         }
     }
 }
@@ -570,7 +629,7 @@ fn eligibility(family: ProductFamily, d: &mut Dice) -> Vec<EligibilityRule> {
         F::TaxCredit => {
             let mut r = vec![grade(d, 0.4), E::MinYearsInOperation(2)];
             if d.chance(0.8) {
-                r.push(E::MinTaxPaid(Fen::wan(d.pick(&[1, 2, 5, 10, 20]))));
+                r.push(E::TaxPaid(Bounds { min: Some(Fen::wan(d.pick(&[1, 2, 5, 10, 20]))), max: None }));
             }
             r
         }
@@ -639,7 +698,7 @@ fn eligibility(family: ProductFamily, d: &mut Dice) -> Vec<EligibilityRule> {
         ]) {
             0 => add(&mut r, overdue(d)),
             1 => add(&mut r, E::MinTaxCreditGrade(d.pick(&[TaxCreditGrade::B, TaxCreditGrade::M]))),
-            2 => add(&mut r, E::MinTaxPaid(Fen::wan(d.pick(&[1, 2, 5, 10, 20])))),
+            2 => add(&mut r, E::TaxPaid(Bounds { min: Some(Fen::wan(d.pick(&[1, 2, 5, 10, 20]))), max: None })),
             3 if !has_any(&r, &["qualifications_any", "qualifications_all"]) => {
                 let n = d.int(1, 3) as usize;
                 r.push(E::QualificationsAny(d.several(TECH_QUALIFICATIONS, n)));
@@ -710,7 +769,7 @@ fn eligibility(family: ProductFamily, d: &mut Dice) -> Vec<EligibilityRule> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use finmart_domain::{ProductRecord, RULE_KEYS};
+    use finmart_domain::{ProductRecord, RuleKind};
     use std::collections::{BTreeMap, BTreeSet, HashSet};
 
     fn today() -> NaiveDate {
@@ -751,7 +810,9 @@ mod tests {
             assert!(s.rate.max().is_none_or(|r| r.bps() <= 1500), "{}", s.code);
             assert!(s.decision_days.is_none_or(|d| (1..=30).contains(&d)), "{}", s.code);
             assert!(s.valid_from.is_some_and(|f| f < today()) && s.valid_until.is_none_or(|u| u > today()));
-            assert!((2..=6).contains(&s.eligibility.rules().len()), "{}: {}", s.code, s.eligibility.to_line());
+            // Two to six of the family's and any kind, and on a page in its lender's words a tax cap and
+            // other conditions besides.
+            assert!((2..=8).contains(&s.eligibility.rules().len()), "{}: {}", s.code, s.eligibility.to_line());
             assert!(!s.description.is_empty() && s.name.chars().count() <= 30, "{}", s.name);
             match s.family {
                 ProductFamily::IpPledge => {
@@ -775,7 +836,7 @@ mod tests {
         assert_eq!(families.len(), ProductFamily::ALL.len());
         let keys: BTreeSet<&str> =
             all.iter().flat_map(|p| p.spec.eligibility.rules().iter().map(|r| r.key())).collect();
-        assert_eq!(keys.len(), RULE_KEYS.len(), "{keys:?}");
+        assert_eq!(keys.len(), RuleKind::ALL.len(), "{keys:?}");
         let published = all.iter().filter(|p| p.state == LifecycleState::Published).count();
         assert!(published > 2700 && published < 3000, "{published}");
         let citywide = all.iter().filter(|p| p.spec.citywide()).count();
@@ -831,6 +892,13 @@ mod tests {
         assert!((50..160).contains(&no_collateral), "{no_collateral} without collateral terms");
         let all_of = count(&|s| matches!(s.collateral, CollateralTerms::AllOf { .. }));
         assert!((40..130).contains(&all_of), "{all_of} with all-of collateral");
+        let rule = |s: &ProductSpec, f: &dyn Fn(&EligibilityRule) -> bool| s.eligibility.rules().iter().any(f);
+        let words = count(&|s| rule(s, &|r| matches!(r, EligibilityRule::OtherConditions(_))));
+        assert!((80..180).contains(&words), "{words} with other conditions");
+        let capped = count(&|s| rule(s, &|r| matches!(r, EligibilityRule::TaxPaid(b) if b.max.is_some())));
+        assert!((30..100).contains(&capped), "{capped} with a cap on tax paid");
+        // Only pages written as real ones are: the products that state everything keep their rules.
+        assert_eq!(count(&|s| states_everything(s) && rule(s, &|r| r.key() == "other_conditions")), 0);
         for p in &all {
             let s = &p.spec;
             if let CollateralTerms::AllOf { kinds } = &s.collateral {

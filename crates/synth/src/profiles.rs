@@ -1,6 +1,6 @@
 //! Synthetic SME profiles (企业画像) with Tianjin-like distributions.
 
-use crate::{Dice, PROFILE_STREAM, words};
+use crate::{Dice, PROFILE_STREAM, TITLE_STREAM, words};
 use chrono::{Days, NaiveDate};
 use finmart_domain::{
     Collateral, District, EnterpriseProfile, EnterpriseScale, Fen, Industry, Labelled, OverdueHistory, PrioritySector,
@@ -231,6 +231,44 @@ fn sector_pool(industry: Industry, district: District) -> Vec<PrioritySector> {
     pool
 }
 
+/// The titles of the qualification list that came later, after the others: 创新型中小企业 (every 专精特新 firm
+/// is one first, and a quarter of other technology firms), 种子企业 among young small ones, 技术先进型服务企业
+/// among software and service firms, 人才项目入选者 and, very rarely, 独角兽企业.
+fn titles(
+    d: &mut Dice,
+    qualifications: &mut Vec<Qualification>,
+    tech: bool,
+    scale: EnterpriseScale,
+    industry: Industry,
+    years: f64,
+) {
+    use EnterpriseScale::{Micro, Small};
+    // Every draw is made whatever the earlier ones gave, so each share is what it says.
+    let innovative = d.chance(0.25);
+    let seed = d.chance(0.15);
+    let service = d.chance(0.08);
+    let talent = d.chance(0.04);
+    let unicorn = d.chance(0.01);
+    if !tech {
+        return;
+    }
+    if innovative || qualifications.contains(&Qualification::Specialised) {
+        qualifications.push(Qualification::InnovativeSme);
+    }
+    if seed && matches!(scale, Micro | Small) && years < 3.0 {
+        qualifications.push(Qualification::Seed);
+    }
+    if service && matches!(industry, Industry::Software | Industry::LeasingBusinessServices) {
+        qualifications.push(Qualification::AdvancedTechService);
+    }
+    if talent {
+        qualifications.push(Qualification::TalentProgramme);
+    }
+    if unicorn && scale != Micro && (2.0..10.0).contains(&years) {
+        qualifications.push(Qualification::Unicorn);
+    }
+}
+
 /// Profile `index` of `seed`, dated relative to `today`.
 #[must_use]
 pub fn profile(seed: u64, index: usize, today: NaiveDate) -> SyntheticProfile {
@@ -331,6 +369,7 @@ pub fn profile(seed: u64, index: usize, today: NaiveDate) -> SyntheticProfile {
             qualifications.push(Qualification::SingleChampion);
         }
     }
+    titles(&mut Dice::new(seed, TITLE_STREAM, index), &mut qualifications, tech, scale, industry, years);
     let has = |q: Qualification| qualifications.contains(&q);
 
     let sectors = if tech || (industry == Industry::Industrial && d.chance(0.08)) {
@@ -620,14 +659,29 @@ mod tests {
             "little giant {}",
             q(Qualification::LittleGiant)
         );
-        for qual in [Qualification::Gazelle, Qualification::Fledgling, Qualification::Leading] {
+        for qual in [
+            Qualification::Gazelle,
+            Qualification::Fledgling,
+            Qualification::Leading,
+            Qualification::Seed,
+            Qualification::AdvancedTechService,
+            Qualification::TalentProgramme,
+        ] {
             assert!(q(qual) > 0.001, "{qual}");
         }
-        // Little giants are specialised; patents come with high-tech status.
+        assert!(
+            (0.05..0.12).contains(&q(Qualification::InnovativeSme)),
+            "innovative {}",
+            q(Qualification::InnovativeSme)
+        );
+        // Little giants are specialised, and specialised firms innovative SMEs; patents come with high-tech status.
         for p in &all {
             let p = &p.profile;
             if p.qualifications.contains(&Qualification::LittleGiant) {
                 assert!(p.qualifications.contains(&Qualification::Specialised));
+            }
+            if p.qualifications.contains(&Qualification::Specialised) {
+                assert!(p.qualifications.contains(&Qualification::InnovativeSme));
             }
             if p.qualifications.contains(&Qualification::HighTech)
                 && let Some(n) = p.invention_patents

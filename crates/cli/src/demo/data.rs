@@ -298,7 +298,8 @@ pub(super) const UNLISTED: &[(&str, F, LifecycleState, &str)] = &[
 /// Products written as real product pages are, leaving facts out (未说明): each is the import row its
 /// (fictional) lender would upload for its page (`docs/import-format.md`), without the columns the page
 /// says nothing about. They show 未说明 on product pages and put a firm's match under 需向机构确认 where a
-/// fact it needs is not stated. Each is listed after its institution's generated products.
+/// fact it needs is not stated, or where the page states conditions in its own words (其他条件). Each is
+/// listed after its institution's generated products.
 #[rustfmt::skip]
 pub(super) const PAGES: &[(&str, &[(&str, &str)])] = &[
     // "最高 500 万元", "LPR 加点" without the spread; no minimum, repayment method, decision time, collateral
@@ -307,26 +308,27 @@ pub(super) const PAGES: &[(&str, &[(&str, &str)])] = &[
         ("code", "HHB-CR-P01"),
         ("name", "海河科技贷"),
         ("family", "credit"),
-        ("description", "面向国家科技型中小企业、高新技术企业的科技贷款，单户额度最高500万元，期限最长3年，利率在LPR基础上加点确定。额度、利率和办理方式以银行审批为准。"),
+        ("description", "面向国家科技型中小企业、高新技术企业、创新型中小企业的科技贷款，单户额度最高500万元，期限最长3年，利率在LPR基础上加点确定。企业及实际控制人征信良好，经营者无不良嗜好。额度、利率和办理方式以银行审批为准。"),
         ("amount_max_yuan", "500万"),
         ("term_max_months", "3年"),
         ("rate_basis", "lpr_1y"),
-        ("eligibility", "qualifications_any=tech_sme|high_tech; min_years_in_operation=1"),
+        ("eligibility", "qualifications_any=tech_sme|high_tech|innovative_sme; min_years_in_operation=1; other_conditions=企业及实际控制人征信良好|经营者无不良嗜好"),
         ("policy_support", "risk_compensation"),
         ("districts", "all"),
     ]),
-    // "信用、抵押均可": credit alone or a real-estate mortgage; "年利率 3.45% 起" without a ceiling.
+    // "信用、抵押均可": credit alone or a real-estate mortgage; "年利率 3.45% 起" without a ceiling; "年纳税额不超过
+    // 50 万元", an upper bound.
     ("weijin-bank", &[
         ("code", "WJB-CR-P01"),
         ("name", "卫津普惠经营贷"),
         ("family", "credit"),
-        ("description", "面向小微企业和个体工商户的普惠经营贷款，信用、抵押均可，最高1000万元，期限最长3年，年利率3.45%起，可等额本息或先息后本还款。"),
+        ("description", "面向年纳税额不超过50万元的小微企业和个体工商户的普惠经营贷款，信用、抵押均可，最高1000万元，期限最长3年，年利率3.45%起，可等额本息或先息后本还款。"),
         ("amount_max_yuan", "1000万"),
         ("term_max_months", "36"),
         ("rate_min_pct", "3.45"),
         ("repayment_methods", "equal_instalment|interest_only"),
         ("collateral", "none|real_estate"),
-        ("eligibility", "min_years_in_operation=1; no_overdue_months=24"),
+        ("eligibility", "min_years_in_operation=1; no_overdue_months=24; tax_paid_yuan=..50万"),
         ("districts", "hedong|hebei|hongqiao|heping"),
     ]),
     // "房产抵押 + 第三方保证": both together; no rate or decision time stated; applied for in person.

@@ -544,7 +544,7 @@ fn eligibility(family: ProductFamily, flavor: Flavor, dice: &mut Dice) -> Vec<El
         F::TaxCredit => vec![
             E::MinYearsInOperation(2),
             E::MinTaxCreditGrade(if dice.chance(40) { TaxCreditGrade::A } else { TaxCreditGrade::B }),
-            E::MinTaxPaid(Fen::wan(dice.pick(&[1, 2, 5, 10]))),
+            E::TaxPaid(finmart_domain::Bounds { min: Some(Fen::wan(dice.pick(&[1, 2, 5, 10]))), max: None }),
             E::NoOverdueMonths(12),
         ],
         F::GovProcurement => {

@@ -238,11 +238,15 @@ fn generated_products_state_everything_and_pages_leave_facts_out() {
     assert_eq!(tech.rate_basis, Some(RateBasis::Lpr { tenor: LprTenor::OneYear, spread_bps: None }), "LPR 加点");
     assert!(tech.rate.is_unstated() && tech.repayment_methods.is_none() && tech.decision_days.is_none());
     assert_eq!((&tech.collateral, tech.online, tech.valid_from), (&CollateralTerms::NotStated, None, None));
+    let words = tech.eligibility.rules().iter().find(|r| r.key() == "other_conditions").unwrap();
+    assert_eq!(words.describe_zh(), "企业及实际控制人征信良好；经营者无不良嗜好", "the page's own words");
 
     let either = page("WJB-CR-P01");
     let credit_or_mortgage = CollateralTerms::AnyOf { unsecured: true, kinds: vec![Collateral::RealEstate] };
     assert_eq!(either.collateral, credit_or_mortgage, "信用、抵押均可");
     assert_eq!((either.rate.min(), either.rate.max(), either.rate_basis), (Some(bps(345)), None, None), "3.45% 起");
+    let capped = EligibilityRule::TaxPaid(finmart_domain::Bounds { min: None, max: Some(Fen::wan(50)) });
+    assert!(either.eligibility.rules().contains(&capped), "年纳税额不超过 50 万元");
 
     let both = page("GSR-MG-P01");
     let mortgage_and_guarantor = CollateralTerms::AllOf { kinds: vec![Collateral::RealEstate, Collateral::Guarantee] };

@@ -5,8 +5,8 @@
 use crate::http::format::{Label, UNSTATED_EN, UNSTATED_ZH, label_in, labels_in, money, shanghai, span_en, span_zh};
 use chrono::NaiveDate;
 use finmart_domain::{
-    Bps, CollateralTerms, EnterpriseProfile, Fen, Institution, InstitutionRef, Labelled, Months, OverdueHistory,
-    Product, RateBasis,
+    Bps, CollateralTerms, EligibilityRule, EnterpriseProfile, Fen, Institution, InstitutionRef, Labelled, Months,
+    OverdueHistory, Product, RateBasis, RuleKind,
 };
 use finmart_matching::Quote;
 use serde::Serialize;
@@ -140,13 +140,36 @@ impl From<&Product> for ProductSummary {
     }
 }
 
-/// One eligibility rule: its key, its value and the sentence a person reads.
+/// One eligibility rule: its key and kind's name, its value and the sentence a person reads.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RuleView {
+    /// The key (`tax_paid_yuan`, `other_conditions`, …).
     pub rule: &'static str,
+    /// The kind's name (`纳税额`, `其他条件`, …).
+    pub name: &'static str,
+    pub name_en: &'static str,
+    /// The value in the import format (`..500000`).
     pub value: String,
+    /// The requirement in plain Chinese (`上年纳税总额不超过 50 万元`); other conditions in the lender's words.
     pub text: String,
     pub text_en: String,
+    /// Only the lender can check it (other conditions): a match lists it under 需向机构确认, never as met.
+    pub lender_checks: bool,
+}
+
+impl From<&EligibilityRule> for RuleView {
+    fn from(r: &EligibilityRule) -> Self {
+        let kind = r.kind();
+        Self {
+            rule: r.key(),
+            name: kind.label_zh(),
+            name_en: kind.label_en(),
+            value: r.value_text(),
+            text: r.describe_zh(),
+            text_en: r.describe_en(),
+            lender_checks: kind == RuleKind::OtherConditions,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -212,17 +235,7 @@ impl From<&Product> for ProductDetail {
                 fee_rate_bps: g.fee_rate.bps(),
                 fee_rate_text: g.fee_rate.percent_text(),
             }),
-            eligibility: s
-                .eligibility
-                .rules()
-                .iter()
-                .map(|r| RuleView {
-                    rule: r.key(),
-                    value: r.value_text(),
-                    text: r.describe_zh(),
-                    text_en: r.describe_en(),
-                })
-                .collect(),
+            eligibility: s.eligibility.rules().iter().map(RuleView::from).collect(),
             valid_from: s.valid_from.map(|d| d.to_string()),
             valid_until: s.valid_until.map(|d| d.to_string()),
             online_text: s.online.map_or(UNSTATED_ZH, |o| if o { "是" } else { "否" }).to_owned(),

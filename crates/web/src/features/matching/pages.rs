@@ -51,15 +51,16 @@ fn rows(more: impl Fn(&str) -> Value) -> Vec<Value> {
     })
 }
 
-/// The form field that holds what a check reads, for "去填写 / 去修改" links.
-fn field_of(kind: CheckKind) -> &'static str {
-    match kind {
+/// The form field that holds what a check reads, for "去填写 / 去修改" links; none for the product's other
+/// conditions, which read nothing of the form (only the lender checks them).
+fn field_of(kind: CheckKind) -> Option<&'static str> {
+    Some(match kind {
         CheckKind::District => "district",
         CheckKind::MinYearsInOperation => "established",
         CheckKind::Revenue => "revenue",
         CheckKind::Employees | CheckKind::Scales => "employees",
         CheckKind::MinTaxCreditGrade => "tax_grade",
-        CheckKind::MinTaxPaid => "tax_paid",
+        CheckKind::TaxPaid => "tax_paid",
         CheckKind::QualificationsAny | CheckKind::QualificationsAll => "qual",
         CheckKind::IndustriesAllowed | CheckKind::IndustriesExcluded => "industry",
         CheckKind::SectorsAny => "sector",
@@ -70,18 +71,19 @@ fn field_of(kind: CheckKind) -> &'static str {
         CheckKind::FirstLoanOnly => "borrowed",
         CheckKind::NoOverdueMonths => "overdue",
         CheckKind::MaxDebtRatio => "assets",
+        CheckKind::OtherConditions => return None,
         CheckKind::Amount => "amount",
         CheckKind::Term => "term",
         CheckKind::Collateral => "offer",
         CheckKind::Guarantee => "guarantee",
         CheckKind::MaxCost => "max_cost",
         CheckKind::Speed => "within_days",
-    }
+    })
 }
 
 /// The form field of a check's code (every code a match reports is a check's).
 fn field_for(code: &str) -> Option<&'static str> {
-    CheckKind::parse(code).ok().map(field_of)
+    CheckKind::parse(code).ok().and_then(field_of)
 }
 
 fn number(v: &Value, key: &str) -> u64 {
@@ -219,13 +221,17 @@ async fn match_fragment(State(state): State<AppState>, page: Page) -> PageResult
 mod tests {
     use super::*;
 
+    /// Every check but the product's other conditions reads a field of the form, which a link opens; the
+    /// lender's own words read none (nothing the firm fills in decides them).
     #[test]
     fn every_check_and_reason_has_a_field_to_go_to() {
         use finmart_domain::Labelled;
         for kind in CheckKind::ALL {
             let code = kind.as_str();
-            let field = field_for(code).unwrap_or_else(|| panic!("{code}"));
-            assert!(form::is_field(field), "{code} → {field}");
+            match field_for(code) {
+                Some(field) => assert!(form::is_field(field), "{code} → {field}"),
+                None => assert_eq!(*kind, CheckKind::OtherConditions, "{code} has no field"),
+            }
         }
     }
 }

@@ -157,15 +157,15 @@ fn api_errors(e: &ApiError, page: &Page) -> (Map<String, Value>, Vec<Value>) {
     for f in &e.body.errors {
         let input = f.field.split('.').next().unwrap_or(&f.field).to_owned();
         let message = pick(&f.message, &f.message_en);
-        // A rule of `eligibility` shows beside `eligibility`, named.
-        let shown = if f.field.contains('.') { format!("{}：{message}", f.field) } else { message.clone() };
+        // Every bad rule of `eligibility` shows beside `eligibility`, one after another; each message quotes
+        // its rule as written.
         match by_field.get_mut(&input) {
             Some(Value::String(s)) => {
                 s.push('；');
-                s.push_str(&shown);
+                s.push_str(&message);
             }
             _ => {
-                by_field.insert(input.clone(), Value::from(shown));
+                by_field.insert(input.clone(), Value::from(message.clone()));
             }
         }
         list.push(json!({"field": input, "label": label_of(&f.field), "message": message}));
