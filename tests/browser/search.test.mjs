@@ -174,6 +174,24 @@ test('filters narrow the results', { timeout: TEST_TIMEOUT_MS }, async () => {
   });
 });
 
+test('a family filter finds the products of it as a further family, and their cards name both', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const TECH = '科技型企业贷款';
+  await withPage(DESKTOP, async (page) => {
+    await page.goto(`${origin}/?family=tech&per_page=50`);
+    const cards = await page
+      .locator('#results .card')
+      .evaluateAll((cards) => cards.map((card) => Array.from(card.querySelectorAll('.meta .tag:not(.online)'), (t) => t.textContent.trim())));
+    assert.ok(cards.length > 0, 'no results for the tech family');
+    for (const tags of cards) {
+      assert.ok(tags.some((t) => t.endsWith(TECH)), `a card without ${TECH}: ${JSON.stringify(tags)}`);
+    }
+    // A credit loan filed under 科技贷 too: its main family first, then the further one, marked for screen readers.
+    const both = cards.find((tags) => tags[0] === '信用贷款');
+    assert.ok(both, `no credit loan that is also a tech loan: ${JSON.stringify(cards)}`);
+    assert.equal(both[1], `也属于 ${TECH}`);
+  });
+});
+
 test('phone width', { timeout: TEST_TIMEOUT_MS }, async () => {
   await withPage(PHONE, async (page) => {
     await page.goto(`${origin}/?q=${encodeURIComponent('信用贷')}`);

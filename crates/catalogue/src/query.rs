@@ -3,8 +3,8 @@
 //! jieba splits a query differently from the text it should find (`信用贷` → 信用 / 贷, while the text has
 //! 信用贷款), so a phrase query finds nothing. Instead every token is searched for on its own (OR, BM25
 //! rewards documents matching more of them), in the name (boosted), description and keywords; the synonym
-//! table adds related words at a lower weight; the family's words (aliases) count below the product's own
-//! text; the last token also matches as a prefix, for results as you type; and an exact product-name match
+//! table adds related words at a lower weight; the families' words (aliases) count below the product's own
+//! text, a further family's below its main family's; the last token also matches as a prefix, for results as you type; and an exact product-name match
 //! outranks everything.
 //!
 //! The query is folded first ([`crate::fold`]), like the indexed text. Its words are the tokens that are
@@ -32,6 +32,9 @@ const KEYWORD_BOOST: f32 = 1.5;
 /// Below the description's 1.0: every product of a family inherits these words, so a product that merely
 /// inherited 信用贷 must not outrank one whose own name or description says 信用贷款.
 const ALIAS_BOOST: f32 = 0.5;
+/// A further family's words, below the main family's: a 科技贷 that is also 信用贷款 comes after the products
+/// that are 信用贷款 first, though they too merely inherited the words.
+const MORE_ALIAS_BOOST: f32 = 0.35;
 const SYNONYM_WEIGHT: f32 = 0.5;
 /// Generic words beside specific ones: enough to order products that match the same specific words, too
 /// little to lift one over a better match of them.
@@ -112,18 +115,21 @@ fn own_text(fields: &Fields, token: &str, weight: f32) -> [Box<dyn Query>; 3] {
     ]
 }
 
-/// A query word and its synonyms in the family's words, counted once: a family's aliases are its synonym
-/// group (信用贷 纯信用 信用贷款 免抵押 无抵押), and summing every member would lift a product for merely
-/// belonging to the family.
+/// A query word and its synonyms in the families' words, counted once: a family's aliases are its synonym
+/// group (信用贷 纯信用 信用贷款 免抵押 无抵押), and summing every member, or the main and a further family
+/// that both have it, would lift a product for merely belonging to families.
 fn family_words(fields: &Fields, word: &str, synonyms: &[String]) -> Box<dyn Query> {
-    let mut each = vec![term(fields.aliases, word, ALIAS_BOOST)];
-    each.extend(synonyms.iter().map(|s| term(fields.aliases, s, ALIAS_BOOST * SYNONYM_WEIGHT)));
+    let mut each = Vec::new();
+    for (field, boost) in [(fields.aliases, ALIAS_BOOST), (fields.more_aliases, MORE_ALIAS_BOOST)] {
+        each.push(term(field, word, boost));
+        each.extend(synonyms.iter().map(|s| term(field, s, boost * SYNONYM_WEIGHT)));
+    }
     Box::new(DisjunctionMaxQuery::new(each))
 }
 
 /// Whether a product contains `token` anywhere (unscored).
 fn contains(fields: &Fields, token: &str) -> Box<dyn Query> {
-    should([fields.name, fields.description, fields.keywords, fields.aliases].map(|field| {
+    should([fields.name, fields.description, fields.keywords, fields.aliases, fields.more_aliases].map(|field| {
         Box::new(TermQuery::new(Term::from_field_text(field, token), IndexRecordOption::Basic)) as Box<dyn Query>
     }))
 }
@@ -191,6 +197,7 @@ pub fn text_query(fields: &Fields, analyzer: &mut TextAnalyzer, text: &str) -> O
         if !scored_tokens.contains(&synonym) {
             scored.extend(own_text(fields, &synonym, SYNONYM_WEIGHT));
             scored.push(term(fields.aliases, &synonym, ALIAS_BOOST * SYNONYM_WEIGHT));
+            scored.push(term(fields.more_aliases, &synonym, MORE_ALIAS_BOOST * SYNONYM_WEIGHT));
             scored_tokens.push(synonym);
         }
     }
@@ -204,7 +211,7 @@ pub fn text_query(fields: &Fields, analyzer: &mut TextAnalyzer, text: &str) -> O
         ranked.push((Occur::Should, prefix(fields, &last)));
     }
     if !generic.is_empty() {
-        let fields = [fields.name, fields.description, fields.keywords, fields.aliases];
+        let fields = [fields.name, fields.description, fields.keywords, fields.aliases, fields.more_aliases];
         ranked.push((Occur::Should, should(generic.iter().flat_map(|g| fields.map(|f| term(f, g, GENERIC_WEIGHT))))));
     }
     let every = |words: Vec<Box<dyn Query>>| {
@@ -250,6 +257,7 @@ pub fn full_query(
     must.push(i64_range(fields.valid_from, Bound::Unbounded, Bound::Included(today)));
     must.push(i64_range(fields.valid_until, Bound::Included(today), Bound::Unbounded));
 
+    // A product carries a facet for each of its families, main and further: any one admits it.
     if skip != Some(Dimension::Family) {
         must.extend(any_of(req.families.iter().map(|f| Term::from_facet(fields.family, &facet_family(f.as_str())))));
     }

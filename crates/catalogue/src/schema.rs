@@ -11,7 +11,7 @@ use tantivy::{Index, TantivyDocument};
 
 /// Bumped whenever the schema or the way documents are built changes: an index written by another version
 /// is rebuilt from the database at start.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The name the Chinese analyzer is registered under.
 pub const TOKENIZER: &str = "zh";
@@ -23,11 +23,16 @@ pub struct Fields {
     pub name: Field,
     pub name_exact: Field,
     pub description: Field,
-    /// The words of the product's family (its label and [`family_aliases`]): every product of the family
-    /// has them, so they weigh less than the product's own text.
+    /// The words of the product's main family (its label and [`family_aliases`]): every product of the
+    /// family has them, so they weigh less than the product's own text.
     pub aliases: Field,
+    /// The words of its further families, which weigh less again: a 科技贷 that is also 信用贷款 is found by
+    /// 信用贷, after the products that are 信用贷款 first.
+    pub more_aliases: Field,
     /// Everything else a person might search a product by (institution, collateral, rules, districts…).
     pub keywords: Field,
+    /// Every family of the product, main and further: facet counts count it under each, and a family filter
+    /// admits it by any.
     pub family: Field,
     pub institution: Field,
     pub district: Field,
@@ -70,6 +75,7 @@ pub fn build_schema() -> (Schema, Fields) {
         name_exact: b.add_text_field("name_exact", STRING),
         description: b.add_text_field("description", zh(true)),
         aliases: b.add_text_field("aliases", zh(false)),
+        more_aliases: b.add_text_field("more_aliases", zh(false)),
         keywords: b.add_text_field("keywords", zh(false)),
         family: b.add_facet_field("family", FacetOptions::default()),
         institution: b.add_facet_field("institution", FacetOptions::default()),
@@ -168,7 +174,12 @@ pub fn document(fields: &Fields, product: &Product) -> Result<TantivyDocument, s
     doc.add_text(fields.name_exact, exact_key(&spec.name));
     doc.add_text(fields.description, &spec.description);
 
-    doc.add_text(fields.aliases, format!("{} {}", spec.family.label_zh(), family_aliases(spec.family)));
+    let family_words = |f: finmart_domain::ProductFamily| format!("{} {}", f.label_zh(), family_aliases(f));
+    doc.add_text(fields.aliases, family_words(spec.family));
+    doc.add_text(
+        fields.more_aliases,
+        spec.more_families.iter().map(|f| family_words(*f)).collect::<Vec<_>>().join(" "),
+    );
 
     // Everything else a person might search a product by, in words.
     let mut words = vec![product.institution.name.clone()];
@@ -194,7 +205,9 @@ pub fn document(fields: &Fields, product: &Product) -> Result<TantivyDocument, s
     }
     doc.add_text(fields.keywords, words.join(" "));
 
-    doc.add_facet(fields.family, facet_family(spec.family.as_str()));
+    for family in spec.families() {
+        doc.add_facet(fields.family, facet_family(family.as_str()));
+    }
     doc.add_facet(fields.institution, facet_institution(product.institution.id));
     for d in &spec.districts {
         doc.add_facet(fields.district, facet_district(d.as_str()));

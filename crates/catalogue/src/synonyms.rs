@@ -2,7 +2,8 @@
 //!
 //! People do not type what banks write: they type 专利贷 for 知识产权质押贷款, 税贷 for 银税互动. Two
 //! tables bridge that. [`SYNONYM_GROUPS`] expands a query (any member found in the query adds the others);
-//! [`family_aliases`] adds, at index time, the words a family is searched by to every product of it.
+//! [`family_aliases`] adds, at index time, the words a family is searched by to every product of it (of its
+//! main family, and at a lower weight of its further ones).
 //! A third, [`GENERIC_WORDS`], lists the words that fit every product, which a query uses only to order
 //! what its other words found.
 
@@ -22,10 +23,17 @@ pub const SYNONYM_GROUPS: &[&[&str]] = &[
     &["创业", "创业担保", "创业贷"],
     &["抵押贷", "抵押贷款", "房产抵押"],
     &["应收账款", "应收", "账款"],
-    &["供应链", "核心企业", "订单融资"],
+    // 订单融资 is a family of its own (order financing); a supply-chain product that finances orders says so
+    // by that further family.
+    &["供应链", "核心企业"],
     &["股权质押", "股权", "股权融资"],
     &["中长期", "长期贷款", "中长期贷款"],
     &["科技", "科创", "科技型"],
+    &["仓单质押", "存货质押", "存货融资"],
+    &["票据贴现", "贴现", "银票贴现", "商票贴现"],
+    &["保函", "履约保函", "投标保函", "预付款保函"],
+    &["人才贷", "人才创业贷"],
+    &["订单贷", "订单融资"],
 ];
 
 /// Words that fit (nearly) every product of this catalogue, so they cannot tell which product a person
@@ -75,7 +83,7 @@ pub fn family_aliases(family: ProductFamily) -> &'static str {
         ProductFamily::Guaranteed => "担保贷 担保贷款 融资担保 政府性融资担保",
         ProductFamily::IpPledge => "专利贷 知识产权 专利 商标 版权 质押 知产贷",
         ProductFamily::Receivables => "应收账款 应收 账款 保理",
-        ProductFamily::SupplyChain => "供应链 核心企业 订单融资 上下游",
+        ProductFamily::SupplyChain => "供应链 核心企业 上下游",
         ProductFamily::TaxCredit => "税贷 银税 纳税 银税互动 税务",
         ProductFamily::GovProcurement => "政采贷 政采 政府采购 中标",
         ProductFamily::StartupGuarantee => "创业 创业担保 创业贷 创业担保贷款",
@@ -84,6 +92,13 @@ pub fn family_aliases(family: ProductFamily) -> &'static str {
         ProductFamily::EquityPledge => "股权质押 股权 股权融资",
         ProductFamily::Leasing => "租赁 融资租赁 设备租赁 售后回租 直租",
         ProductFamily::Insurance => "保险 保证保险 贷款保证保险",
+        ProductFamily::Tech => "科技贷 科创贷 科技型 科创",
+        ProductFamily::Equipment => "设备贷 技改贷 设备购置 技术改造",
+        ProductFamily::InventoryPledge => "仓单质押 存货质押 存货融资 仓单 存货",
+        ProductFamily::BillDiscount => "票据贴现 贴现 银票贴现 商票贴现",
+        ProductFamily::LetterOfGuarantee => "保函 履约保函 投标保函 预付款保函",
+        ProductFamily::Talent => "人才贷 人才创业贷 人才",
+        ProductFamily::OrderFinancing => "订单贷 订单融资 订单",
     }
 }
 
@@ -143,5 +158,30 @@ mod tests {
         for family in ProductFamily::ALL {
             assert!(!family_aliases(*family).is_empty());
         }
+    }
+
+    /// The words people call the later families by are their aliases, and whole words of a query.
+    #[test]
+    fn later_families_answer_to_their_common_names() {
+        use ProductFamily as F;
+        let mut analyzer = crate::schema::query_analyzer();
+        for (family, words) in [
+            (F::Tech, &["科技贷", "科创贷"][..]),
+            (F::Equipment, &["设备贷", "技改贷"]),
+            (F::InventoryPledge, &["仓单质押", "存货质押", "存货融资"]),
+            (F::BillDiscount, &["票据贴现", "贴现", "银票贴现", "商票贴现"]),
+            (F::LetterOfGuarantee, &["保函", "履约保函", "投标保函", "预付款保函"]),
+            (F::Talent, &["人才贷", "人才创业贷"]),
+            (F::OrderFinancing, &["订单贷", "订单融资"]),
+        ] {
+            let aliases: Vec<&str> = family_aliases(family).split_whitespace().collect();
+            for word in words {
+                assert!(aliases.contains(word), "{family}: {word}");
+                assert_eq!(crate::query::tokens(&mut analyzer, word), [(*word).to_owned()], "{word} is cut");
+            }
+        }
+        // Traditional characters fold to the same word.
+        let folded = crate::fold::fold("倉單質押");
+        assert_eq!(crate::query::tokens(&mut analyzer, folded.text()), ["仓单质押"]);
     }
 }

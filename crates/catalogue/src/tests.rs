@@ -207,9 +207,10 @@ async fn traditional_and_full_width_text_is_found_and_shown_as_written() {
     for query in ["仓单质押", "倉單質押", "港城仓单质押贷", "港城倉單質押貸"] {
         let hit = c.search(&text(query), today()).expect("search").hits.remove(0);
         assert_eq!(hit.product.spec.name, "港城倉單質押貸", "{query}");
-        // Highlights mark the words in the product's own characters.
-        assert!(hit.name_html.contains("<b>倉單</b><b>質押</b>貸"), "{query}: {}", hit.name_html);
-        assert!(hit.snippet_html.contains("<b>倉單</b><b>質押</b>"), "{query}: {}", hit.snippet_html);
+        // Highlights mark the words in the product's own characters (仓单质押 is one word of the search
+        // vocabulary: the inventory family's).
+        assert!(hit.name_html.contains("<b>倉單質押</b>貸"), "{query}: {}", hit.name_html);
+        assert!(hit.snippet_html.contains("<b>倉單質押</b>"), "{query}: {}", hit.snippet_html);
     }
     for query in ["LPR", "ＬＰＲ", "lpr"] {
         let results = c.search(&text(query), today()).expect("search");
@@ -298,4 +299,63 @@ async fn products_with_every_word_come_first_and_are_counted() {
     assert_eq!(names(&c, &tax), vec!["银税e贷"]);
     let by_amount = SearchRequest { sort: SortOrder::AmountDesc, ..tax };
     assert_eq!(c.search(&by_amount, today()).expect("search").facets.families, vec![(ProductFamily::TaxCredit, 1)]);
+}
+
+/// A product in several families is counted under each, admitted by a filter of any, and found by any
+/// family's words: a further family's after the main family's, and both after the product's own text.
+#[tokio::test]
+async fn further_families_are_faceted_filtered_and_searched() {
+    use ProductFamily as F;
+    let (_db, _dir, c) = catalogue_of(&[
+        // Credit by its own words.
+        spec("OWN", "津沽经营信用贷", "credit", "面向小微企业的信用贷款，凭经营流水核定额度。", &[]),
+        // Credit by its main family alone: its description never says 信用.
+        spec("MAIN", "津沽流水贷", "credit", "凭企业结算流水核定额度，随借随还。", &[]),
+        // A technology loan that is also a credit loan, by its further family alone.
+        spec("ALSO", "滨城科创积分贷", "tech", "按科技创新积分核定额度，随借随还。", &[("more_families", "credit")]),
+        // A technology loan that is nothing else.
+        spec("TECH", "滨城研发贷", "tech", "按研发投入核定额度。", &[("collateral", "ip")]),
+        spec("MORT", "厂房抵押贷", "mortgage", "以厂房抵押。", &[("collateral", "real_estate")]),
+        // A supply-chain product that also discounts bills.
+        spec(
+            "BILL",
+            "链上票据通",
+            "supply_chain",
+            "为核心企业上游供应商办理融资。",
+            &[("more_families", "bill_discount"), ("collateral", "receivables")],
+        ),
+    ])
+    .await;
+    let browse = c.search(&SearchRequest::default(), today()).expect("search");
+    assert_eq!(browse.total, 6);
+    let count = |facets: &[(F, u64)], f: F| facets.iter().find(|(x, _)| *x == f).map_or(0, |(_, n)| *n);
+    let families = &browse.facets.families;
+    assert_eq!(count(families, F::Credit), 3, "{families:?}");
+    assert_eq!(count(families, F::Tech), 2, "{families:?}");
+    assert_eq!(count(families, F::BillDiscount), 1, "{families:?}");
+    assert_eq!(count(families, F::SupplyChain), 1, "{families:?}");
+    assert_eq!(families.iter().map(|(_, n)| n).sum::<u64>(), 8, "a product is counted under each of its families");
+
+    // A filter of a family admits the products of it as a further family too; of several, by any.
+    let of = |families: Vec<F>| {
+        let mut found = names(&c, &SearchRequest { families, ..SearchRequest::default() });
+        found.sort();
+        found
+    };
+    assert_eq!(of(vec![F::Credit]), ["津沽流水贷", "津沽经营信用贷", "滨城科创积分贷"]);
+    assert_eq!(of(vec![F::Tech]), ["滨城研发贷", "滨城科创积分贷"]);
+    assert_eq!(of(vec![F::BillDiscount, F::Mortgage]), ["厂房抵押贷", "链上票据通"]);
+    // Facet counts of families still ignore the family filter, and count under each family.
+    let filtered = c.search(&SearchRequest { families: vec![F::BillDiscount], ..SearchRequest::default() }, today());
+    assert_eq!(count(&filtered.expect("search").facets.families, F::Credit), 3);
+
+    // 信用贷: its own words first, then the main family's words, then a further family's; never a product
+    // that is not a credit loan at all.
+    assert_eq!(names(&c, &text("信用贷")), ["津沽经营信用贷", "津沽流水贷", "滨城科创积分贷"]);
+    // A further family's name and aliases find the product.
+    assert_eq!(names(&c, &text("票据贴现")), ["链上票据通"]);
+    assert_eq!(names(&c, &text("商票贴现")), ["链上票据通"]);
+    let tech = names(&c, &text("科技贷"));
+    assert_eq!(tech.len(), 2, "{tech:?}");
+    assert!(tech.contains(&"滨城研发贷".to_owned()) && tech.contains(&"滨城科创积分贷".to_owned()));
 }

@@ -196,7 +196,14 @@ pub struct ProductSpec {
     /// The institution's own product code, unique within the institution: imports upsert by it.
     pub code: String,
     pub name: String,
+    /// The main family: the one a product is listed under first, and the one its applications are counted by.
     pub family: ProductFamily,
+    /// The further families it also belongs to (a 科技贷 that is also 信用贷款): a set, kept sorted, without
+    /// the main family ([`ProductSpec::normalize`]). Search facets and filters treat every family alike; a
+    /// further family's search words weigh less than the main one's. Absent in JSON written before products
+    /// had them: none.
+    #[serde(default)]
+    pub more_families: Vec<ProductFamily>,
     pub description: String,
     /// What a page leaves out is 未说明 (`None`, or an unstated bound): never a default that means something
     /// else. Most pages give a maximum amount and no minimum, many give no rate.
@@ -231,11 +238,27 @@ impl ProductSpec {
         self.districts.len() == <District as crate::Labelled>::ALL.len()
     }
 
-    /// Puts set-valued fields in their canonical order (districts are a set; their table keeps no order), so
-    /// two specs that mean the same compare equal.
+    /// Puts set-valued fields in their canonical order (districts and further families are sets; their
+    /// storage keeps no order), so two specs that mean the same compare equal. A further family that is the
+    /// main one says nothing more, and is dropped.
     pub fn normalize(&mut self) {
         self.districts.sort_unstable();
         self.districts.dedup();
+        let main = self.family;
+        self.more_families.retain(|f| *f != main);
+        self.more_families.sort_unstable();
+        self.more_families.dedup();
+    }
+
+    /// Every family of the product: the main one first, then the further ones.
+    pub fn families(&self) -> impl Iterator<Item = ProductFamily> + '_ {
+        std::iter::once(self.family).chain(self.more_families.iter().copied())
+    }
+
+    /// Whether the product belongs to `family`, as its main family or a further one.
+    #[must_use]
+    pub fn is_in(&self, family: ProductFamily) -> bool {
+        self.families().any(|f| f == family)
     }
 
     /// Whether the validity window includes `day`.

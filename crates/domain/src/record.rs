@@ -22,6 +22,7 @@ pub const COLUMNS: &[&str] = &[
     "code",
     "name",
     "family",
+    "more_families",
     "description",
     "amount_min_yuan",
     "amount_max_yuan",
@@ -155,7 +156,19 @@ pub fn column_info() -> Vec<ColumnInfo> {
         column("name", "产品名称", "Product name", true, "最多 60 个字符", "科技信用贷"),
         ColumnInfo {
             allowed: vocabulary::<ProductFamily>(),
-            ..column("family", "产品类别", "Product family", true, "一个取值", "credit")
+            ..column("family", "产品类别", "Product family", true, "一个取值：产品的主类别", "credit")
+        },
+        ColumnInfo {
+            allowed: vocabulary::<ProductFamily>(),
+            multiple: true,
+            ..column(
+                "more_families",
+                "其他类别",
+                "Further families",
+                false,
+                "产品同时属于的其他类别，可以有多个（用 | 分隔）；与产品类别相同的取值和重复的取值忽略；留空表示没有",
+                "tech|first_loan",
+            )
         },
         column("description", "产品介绍", "Description", true, "最多 2000 个字符", "面向科技型中小企业的纯信用贷款"),
         column(
@@ -474,6 +487,7 @@ impl ProductRecord {
         let code = self.required(&mut e, "code").and_then(|v| e.check("code", validate_code(v)));
         let name = self.required(&mut e, "name").and_then(|v| e.check("name", bounded_text(v, 60)));
         let family = self.required(&mut e, "family").and_then(|v| e.check("family", ProductFamily::parse(v)));
+        let more_families = more_families(&mut e, self.get("more_families").unwrap_or(""));
         let description =
             self.required(&mut e, "description").and_then(|v| e.check("description", bounded_text(v, 2000)));
 
@@ -581,6 +595,7 @@ impl ProductRecord {
                 code: code?,
                 name: name?,
                 family: family?,
+                more_families: more_families?,
                 description: description?,
                 amount: amount?,
                 term: term?,
@@ -637,6 +652,7 @@ impl From<(&str, &ProductSpec)> for ProductRecord {
             ("code", s.code.clone()),
             ("name", s.name.clone()),
             ("family", s.family.as_str().to_owned()),
+            ("more_families", join(s.more_families.iter().map(|f| f.as_str()).collect())),
             ("description", s.description.clone()),
             ("eligibility", s.eligibility.to_line()),
             ("policy_support", join(s.policy_support.iter().map(|p| p.as_str()).collect())),
@@ -715,10 +731,15 @@ fn stated_pair<T: Ord + Copy + std::fmt::Debug>(
     StatedRange::new(min, max).ok()
 }
 
+/// The items of a `|`-separated list (also `、`, `,` or `，`), trimmed, blanks left out.
+fn list_items(v: &str) -> impl Iterator<Item = &str> {
+    v.split(['|', '、', ',', '，']).map(str::trim).filter(|s| !s.is_empty())
+}
+
 /// A `|`-separated list (also `、` or `,`), without duplicates.
 fn list<T: Labelled + PartialEq>(v: &str, allow_empty: bool) -> Result<Vec<T>, ValueError> {
     let mut out: Vec<T> = Vec::new();
-    for item in v.split(['|', '、', ',', '，']).map(str::trim).filter(|s| !s.is_empty()) {
+    for item in list_items(v) {
         let value = T::parse(item)?;
         if out.contains(&value) {
             return Err(ValueError::Invalid(format!("“{item}”重复出现")));
@@ -726,6 +747,24 @@ fn list<T: Labelled + PartialEq>(v: &str, allow_empty: bool) -> Result<Vec<T>, V
         out.push(value);
     }
     if out.is_empty() && !allow_empty { Err(ValueError::Empty) } else { Ok(out) }
+}
+
+/// The further families of the `more_families` cell (empty: none). Every name that is no family is its own
+/// error, so a row reports them all; a repeat, or the main family named again, says nothing more and is
+/// dropped by [`ProductSpec::normalize`].
+fn more_families(e: &mut FieldErrors, v: &str) -> Option<Vec<ProductFamily>> {
+    let mut out = Vec::new();
+    let mut valid = true;
+    for item in list_items(v) {
+        match ProductFamily::parse(item) {
+            Ok(family) => out.push(family),
+            Err(unknown) => {
+                e.push("more_families", unknown);
+                valid = false;
+            }
+        }
+    }
+    valid.then_some(out)
 }
 
 fn parse_bool(v: &str) -> Result<bool, ValueError> {
@@ -931,6 +970,67 @@ mod tests {
         assert_eq!(record.validate().unwrap().spec, row.spec);
         let from_json = ProductRecord::from_json(&record.to_json()).unwrap();
         assert_eq!(from_json.validate().unwrap().spec, row.spec);
+    }
+
+    /// A product in several families: the further ones by machine or Chinese name, kept as a set (sorted, each
+    /// once, never the main family), written back as they are read.
+    #[test]
+    fn further_families_are_a_normalised_set() {
+        let with = |cell: &'static str| {
+            let mut pairs = good();
+            pairs.push(("more_families", cell));
+            ProductRecord::from_pairs(pairs).validate()
+        };
+        // The row's main family is credit: named again, it says nothing more.
+        let spec = with("科技型企业贷款|first_loan、credit，tech|首贷").unwrap().spec;
+        assert_eq!(spec.more_families, [ProductFamily::FirstLoan, ProductFamily::Tech]);
+        assert_eq!(
+            spec.families().collect::<Vec<_>>(),
+            [ProductFamily::Credit, ProductFamily::FirstLoan, ProductFamily::Tech]
+        );
+        assert!(spec.is_in(ProductFamily::Tech) && spec.is_in(ProductFamily::Credit));
+        assert!(!spec.is_in(ProductFamily::Mortgage));
+        let record = ProductRecord::from(("jinhai-bank", &spec));
+        assert_eq!(record.value("more_families"), Some("first_loan|tech"));
+        assert_eq!(record.validate().unwrap().spec, spec);
+        // Empty is none, in a file and in JSON (an empty array, like a blank cell).
+        assert!(with("").unwrap().spec.more_families.is_empty());
+        assert!(with("credit").unwrap().spec.more_families.is_empty(), "only the main family");
+        assert_eq!(ProductRecord::from(("jinhai-bank", &with("").unwrap().spec)).value("more_families"), None);
+        let mut json = record.to_json();
+        json.insert("more_families".into(), serde_json::json!(["票据贴现", "letter_of_guarantee"]));
+        let from_json = ProductRecord::from_json(&json).unwrap().validate().unwrap().spec;
+        assert_eq!(from_json.more_families, [ProductFamily::BillDiscount, ProductFamily::LetterOfGuarantee]);
+        json.insert("more_families".into(), serde_json::json!([]));
+        assert!(ProductRecord::from_json(&json).unwrap().validate().unwrap().spec.more_families.is_empty());
+        // A spec written before products had further families reads as having none.
+        let mut old = serde_json::to_value(&spec).unwrap();
+        old.as_object_mut().unwrap().remove("more_families");
+        assert!(serde_json::from_value::<ProductSpec>(old).unwrap().more_families.is_empty());
+    }
+
+    #[test]
+    fn every_bad_further_family_is_reported_with_the_families_allowed() {
+        let mut pairs = good();
+        pairs.push(("more_families", "tech|科技贷|magic"));
+        for (k, v) in &mut pairs {
+            if *k == "family" {
+                *v = "bogus";
+            }
+        }
+        let errors = ProductRecord::from_pairs(pairs).validate().unwrap_err();
+        let rows = RowError::from_fields(2, &errors);
+        let bad: Vec<&RowError> = rows.iter().filter(|r| r.field == "more_families").collect();
+        assert_eq!(bad.len(), 2, "{rows:?}");
+        for (row, value) in bad.iter().zip(["科技贷", "magic"]) {
+            assert!(row.message.contains(&format!("“{value}”")), "{}", row.message);
+            // Every family is offered, the new ones included.
+            for family in ProductFamily::ALL {
+                assert!(row.message.contains(family.as_str()), "{}: {}", family.as_str(), row.message);
+            }
+            assert!(row.message_en.contains(value), "{}", row.message_en);
+        }
+        assert!(rows.iter().any(|r| r.field == "family"), "the row's other bad cells too");
     }
 
     /// A page that gives only a maximum amount, says "LPR 加点" without the spread and nothing else: every

@@ -24,7 +24,8 @@ impl InstitutionKind {
 }
 
 crate::labelled_enum! {
-    /// The product family, the first facet of the catalogue.
+    /// The product family, the first facet of the catalogue. A product has one main family and may have
+    /// further ones (`ProductSpec::more_families`).
     pub enum ProductFamily: "family" {
         Credit => "credit", "信用贷款", "Unsecured credit loan",
         FirstLoan => "first_loan", "首贷", "First loan",
@@ -41,6 +42,15 @@ crate::labelled_enum! {
         EquityPledge => "equity_pledge", "股权质押贷款", "Equity pledge loan",
         Leasing => "leasing", "融资租赁", "Financial leasing",
         Insurance => "insurance", "贷款保证保险", "Loan guarantee insurance",
+        // Added in issue 12, at the end so that the families before keep their place in every list (and the
+        // demo catalogue, whose products rotate by family position, keeps its products).
+        Tech => "tech", "科技型企业贷款", "Loan for technology-based firms",
+        Equipment => "equipment", "设备购置及技改贷款", "Equipment purchase and upgrade loan",
+        InventoryPledge => "inventory_pledge", "存货及仓单质押融资", "Inventory and warehouse-receipt financing",
+        BillDiscount => "bill_discount", "票据贴现", "Bill discounting",
+        LetterOfGuarantee => "letter_of_guarantee", "保函", "Letter of guarantee",
+        Talent => "talent", "人才贷", "Loan for firms founded by recognised talent",
+        OrderFinancing => "order_financing", "订单贷", "Order financing",
     }
 }
 

@@ -93,7 +93,10 @@ fn validation(column: &ColumnInfo) -> Result<DataValidation, XlsxError> {
             // Machine names are accepted too, so a value outside the list is only questioned, not refused.
             .set_error_style(DataValidationErrorStyle::Information)
             .set_error_title("不在下拉列表中")?
-            .set_error_message(format!("也可以填写英文取值，如 {}；全部取值见“说明”工作表。", machine.join(", ")));
+            .set_error_message(fit(&format!(
+                "也可以填写英文取值，如 {}；全部取值见“说明”工作表。",
+                machine.join(", ")
+            )));
     }
     let message = if column.allowed.is_empty() {
         format!("{}\n示例：{}", column.rule_zh, column.example)
@@ -104,7 +107,7 @@ fn validation(column: &ColumnInfo) -> Result<DataValidation, XlsxError> {
     DataValidation::new().allow_any_value().set_input_title(title)?.set_input_message(fit(&message))
 }
 
-/// An input message within Excel's limit of 255 characters (UTF-16 units).
+/// An input or error message within Excel's limit of 255 characters (UTF-16 units).
 fn fit(message: &str) -> String {
     const MAX: usize = 255;
     if message.encode_utf16().count() <= MAX {

@@ -332,6 +332,12 @@ pub(crate) fn respond_by(submitted_at: DateTime<Utc>, spec: &ProductSpec) -> Dat
     submitted_at + TimeDelta::days(i64::from(spec.decision_days.unwrap_or(RESPONSE_DAYS_WHEN_UNSTATED)))
 }
 
+/// Whether an application is a first loan (首贷): the firm never borrowed from a bank, or the product is a
+/// first loan, as its main family or a further one.
+pub(crate) fn first_loan(profile: &EnterpriseProfile, spec: &ProductSpec) -> bool {
+    profile.ever_borrowed == Some(false) || spec.is_in(ProductFamily::FirstLoan)
+}
+
 /// Whether an application for `spec` counts as a credit loan (信用贷款) in the figures: the product asks for
 /// no collateral and no guarantee. Only 纯信用 counts: terms that are not stated may ask for collateral, and
 /// "credit or collateral" leaves the choice to the loan, which the application does not record; the
@@ -458,7 +464,7 @@ impl Store {
             scale: Set(profile.scale().map(|s| s.as_str().to_owned())),
             family: Set(product.spec.family.as_str().to_owned()),
             qualifications: Set(profile.qualifications.iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|")),
-            first_loan: Set(profile.ever_borrowed == Some(false) || product.spec.family == ProductFamily::FirstLoan),
+            first_loan: Set(first_loan(profile, &product.spec)),
             credit_loan: Set(credit_loan(&product.spec)),
             guarantee_fee_bps: Set(product
                 .spec

@@ -13,7 +13,7 @@
 //! Bench applications have no applicant account: `applicant_account_id` is 0 and events name no account.
 //! Their idempotency keys are unique, so writing a batch again skips the applications already stored.
 
-use crate::applications::{credit_loan, respond_by};
+use crate::applications::{credit_loan, first_loan, respond_by};
 use crate::entity::{application, application_event, enterprise};
 use crate::event_facts::{Step, event_row};
 use crate::{Record, Store, StoreError};
@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use finmart_domain::shanghai::date_of as shanghai_date;
 use finmart_domain::{
     ApplicationAction, ApplicationInput, ApplicationState, EnterpriseProfile, Fen, Labelled, LoanPurpose, Months,
-    Product, ProductFamily, Side, TransitionError,
+    Product, Side, TransitionError,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
@@ -152,7 +152,7 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         scale: profile.scale().map(|s| s.as_str().to_owned()),
         family: spec.family.as_str().to_owned(),
         qualifications: profile.qualifications.iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|"),
-        first_loan: profile.ever_borrowed == Some(false) || spec.family == ProductFamily::FirstLoan,
+        first_loan: first_loan(profile, spec),
         credit_loan: credit_loan(spec),
         guarantee_fee_bps: spec.guarantee.as_ref().map(|g| i32::try_from(g.fee_rate.bps()).unwrap_or(i32::MAX)),
         state: state.as_str().to_owned(),

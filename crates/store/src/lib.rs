@@ -17,6 +17,8 @@ mod enterprises;
 pub mod entity;
 mod error;
 pub mod event_facts;
+#[cfg(test)]
+mod families_tests;
 mod import;
 mod institutions;
 mod mapping;

@@ -100,6 +100,7 @@ pub(crate) fn product_from_row(
         code: row.code,
         name: row.name,
         family: ProductFamily::parse(&row.family).map_err(|e| bad("family")(e.to_string()))?,
+        more_families: parse_names(&row.more_families, id, "more_families")?,
         description: row.description,
         amount: stated_range(
             id,

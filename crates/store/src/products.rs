@@ -3,7 +3,7 @@
 
 use crate::entity::{institution, product, product_district};
 use crate::institutions::{find_by_code, refs_by_id};
-use crate::mapping::{SpecColumns, product_from_row, spec_columns};
+use crate::mapping::{SpecColumns, join_names, product_from_row, spec_columns};
 use crate::{Record, Store, StoreError, changes};
 use chrono::Utc;
 use finmart_domain::{District, InstitutionKind, Labelled, LifecycleState, Product, ProductSpec};
@@ -200,6 +200,10 @@ pub(crate) async fn save(
     state: LifecycleState,
     spec: &ProductSpec,
 ) -> Result<SaveOutcome, StoreError> {
+    // Stored as it reads back: sets (districts, further families) in their canonical form.
+    let mut normalized = spec.clone();
+    normalized.normalize();
+    let spec = &normalized;
     if institution::Entity::find_by_id(institution_id).one(txn).await?.is_none() {
         return Err(StoreError::NotFound { what: Record::Institution, key: institution_id.to_string() });
     }
@@ -226,9 +230,7 @@ pub(crate) async fn save(
         Some(row) => {
             let id = row.id;
             let stored = assemble(txn, vec![row.clone()]).await?.pop();
-            let mut wanted = spec.clone();
-            wanted.normalize();
-            if stored.is_some_and(|p| p.spec == wanted && p.state == state) {
+            if stored.is_some_and(|p| &p.spec == spec && p.state == state) {
                 return Ok(SaveOutcome::Unchanged(id));
             }
             let mut active: product::ActiveModel = row.into();
@@ -273,6 +275,7 @@ fn fill(
 ) {
     active.name = Set(spec.name.clone());
     active.family = Set(spec.family.as_str().to_owned());
+    active.more_families = Set(join_names(&spec.more_families));
     active.description = Set(spec.description.clone());
     active.amount_min_fen = Set(columns.amount_min_fen);
     active.amount_max_fen = Set(columns.amount_max_fen);

@@ -35,6 +35,22 @@ const RELAXED: [&str; 12] = [
     "valid_from",
 ];
 
+/// The columns the migrations after 8 add to `product`, with their definitions. Today's store reads and
+/// writes them, so the test adds them to the schema-7 database while the store writes and reads its old rows,
+/// and drops them again before migration 8 runs on the table as it was.
+const LATER_PRODUCT_COLUMNS: [(&str, &str); 1] = [("more_families", "VARCHAR NOT NULL DEFAULT ''")];
+
+async fn later_product_columns(db: &TestDb, add: bool) {
+    for (column, definition) in LATER_PRODUCT_COLUMNS {
+        let sql = if add {
+            format!("ALTER TABLE product ADD COLUMN {column} {definition}")
+        } else {
+            format!("ALTER TABLE product DROP COLUMN {column}")
+        };
+        db.store.connection().execute_unprepared(&sql).await.unwrap();
+    }
+}
+
 /// The one text column `s` of each row of `sql`.
 async fn texts(db: &TestDb, sql: &str) -> Vec<String> {
     let conn = db.store.connection();
@@ -152,6 +168,7 @@ async fn migration_8_keeps_what_every_product_meant() {
     for db in testing::all_at_migration(BEFORE).await {
         let (store, backend) = (&db.store, db.backend);
         let conn = store.connection();
+        later_product_columns(&db, true).await;
         let owner = store.create_institution(&bank()).await.unwrap().id;
         store.create_institution(&agency()).await.unwrap();
         let principal = |account_id, role, institution_id| Principal {
@@ -217,8 +234,9 @@ async fn migration_8_keeps_what_every_product_meant() {
         let (versions, reviews) = record_specs(&db).await;
         assert_eq!((versions.len(), reviews.len()), (5, 2), "{backend}");
 
-        // The old form: an empty collateral for 纯信用, a NULL spread read as 0, records without the columns
-        // whose absence meant 纯信用, offline and a fixed rate.
+        // The old form: the table as migration 7 left it, an empty collateral for 纯信用, a NULL spread read as
+        // 0, records without the columns whose absence meant 纯信用, offline and a fixed rate.
+        later_product_columns(&db, false).await;
         conn.execute_unprepared("UPDATE product SET collateral = '' WHERE collateral = 'none'").await.unwrap();
         conn.execute_unprepared(&format!("UPDATE product SET lpr_spread_bps = NULL WHERE id = {p2}")).await.unwrap();
         for row in product_version::Entity::find().all(conn).await.unwrap() {
@@ -235,6 +253,15 @@ async fn migration_8_keeps_what_every_product_meant() {
         assert_eq!((&first.collateral, first.online, first.rate_basis), (&CollateralTerms::NotStated, None, None));
         let schema_before = schema(&db).await;
 
+        Migrator::up(conn, Some(1)).await.unwrap();
+
+        // The table is the same but for the relaxed columns, with its indexes, foreign keys and sequence.
+        let backend_kind = conn.get_database_backend();
+        assert_eq!(schema(&db).await, relaxed(&schema_before, backend_kind), "{backend}");
+        if backend_kind == DbBackend::Sqlite {
+            assert!(texts(&db, "SELECT \"table\" AS s FROM pragma_foreign_key_check").await.is_empty());
+        }
+        // The later migrations, whose columns today's store reads.
         Migrator::up(conn, None).await.unwrap();
 
         // Every product reads back as it was, 纯信用 and "any one of" included, every fact stated.
@@ -252,12 +279,6 @@ async fn migration_8_keeps_what_every_product_meant() {
         // The versions' and reviews' records read back as the same specs.
         assert_eq!(record_specs(&db).await, (versions, reviews), "{backend}");
 
-        // The table is the same but for the relaxed columns, with its indexes, foreign keys and sequence.
-        let backend_kind = conn.get_database_backend();
-        assert_eq!(schema(&db).await, relaxed(&schema_before, backend_kind), "{backend}");
-        if backend_kind == DbBackend::Sqlite {
-            assert!(texts(&db, "SELECT \"table\" AS s FROM pragma_foreign_key_check").await.is_empty());
-        }
         // Ids are not used again.
         let next = spec(&[("code", "NEW-1")]);
         let p5 = store.save_product(owner, LifecycleState::Draft, &next).await.unwrap().product_id();

@@ -391,10 +391,14 @@ fn purpose(family: ProductFamily, d: &mut Dice) -> LoanPurpose {
         F::MediumLongTerm | F::Mortgage => {
             &[(P::Equipment, 3), (P::Expansion, 3), (P::WorkingCapital, 3), (P::Refinancing, 1)]
         }
-        F::SupplyChain | F::Receivables | F::GovProcurement => {
-            &[(P::OrderProduction, 4), (P::Procurement, 4), (P::WorkingCapital, 2)]
-        }
-        F::IpPledge => &[(P::Research, 5), (P::Equipment, 2), (P::WorkingCapital, 3)],
+        F::Equipment => &[(P::Equipment, 8), (P::Expansion, 2)],
+        F::SupplyChain
+        | F::Receivables
+        | F::GovProcurement
+        | F::OrderFinancing
+        | F::InventoryPledge
+        | F::BillDiscount => &[(P::OrderProduction, 4), (P::Procurement, 4), (P::WorkingCapital, 2)],
+        F::IpPledge | F::Tech | F::Talent => &[(P::Research, 5), (P::Equipment, 2), (P::WorkingCapital, 3)],
         _ => &[
             (P::WorkingCapital, 35),
             (P::Procurement, 20),

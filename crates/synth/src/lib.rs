@@ -7,8 +7,8 @@
 //! The distributions imitate a Tianjin SME population: 滨海新区 about three in ten firms, wholesale,
 //! business services and industry the largest trades, scales derived through the 工信部联企业〔2011〕300号
 //! table with micro and small firms the great majority, tax grades mostly A/B/M, qualifications for a
-//! minority. Products cover every family with rules of every kind; most state every fact, about one in ten
-//! leaves out what real product pages leave out ([`products`]). Every profile passes
+//! minority. Products cover every family with rules of every kind, some in a further family too; most state
+//! every fact, about one in ten leaves out what real product pages leave out ([`products`]). Every profile passes
 //! [`finmart_domain::EnterpriseProfile::validate`] and every product the import validation
 //! ([`finmart_domain::ProductRecord::validate`]).
 //!
@@ -37,6 +37,9 @@ const PAGE_STREAM: u64 = 0x5041_4745_4741_5053;
 /// The titles added to the qualification list later (创新型中小企业, 种子企业, …) are drawn from their own
 /// stream, so every profile keeps the rest of what it was before.
 const TITLE_STREAM: u64 = 0x5449_544c_4553_5f32;
+/// The families added after the first catalogue, and every product's further families, are drawn from their
+/// own stream too: the products of the first families are exactly what they were.
+const FAMILY_STREAM: u64 = 0x4641_4d49_4c49_4553;
 
 /// SplitMix64's finaliser: spreads (seed, index) over the whole seed space.
 fn mix(mut z: u64) -> u64 {

@@ -4,7 +4,7 @@
 //! written as real product pages are, leaving facts out (未说明), and a few ask for collateral and a
 //! guarantor together. The shares are those of [`Page`].
 
-use crate::{Dice, PAGE_STREAM, PRODUCT_STREAM, words};
+use crate::{Dice, FAMILY_STREAM, PAGE_STREAM, PRODUCT_STREAM, words};
 use chrono::{Days, NaiveDate};
 use finmart_domain::{
     Bounds, Bps, Collateral, CollateralTerms, District, EligibilityRule, EligibilityRules, EnterpriseScale, Fen,
@@ -42,6 +42,58 @@ const FAMILIES: &[(ProductFamily, u32)] = &[
     (ProductFamily::Leasing, 5),
     (ProductFamily::Insurance, 4),
 ];
+
+/// The share of products in one of [`LATER_FAMILIES`], the families added after the first catalogue. Their
+/// draw has its own stream ([`Kin`]): the other products are exactly what they were before, and every
+/// generated product keeps its code.
+const LATER_FAMILY_SHARE: f64 = 0.08;
+const LATER_FAMILIES: &[(ProductFamily, u32)] = &[
+    (ProductFamily::Tech, 25),
+    (ProductFamily::Equipment, 20),
+    (ProductFamily::InventoryPledge, 10),
+    (ProductFamily::BillDiscount, 10),
+    (ProductFamily::LetterOfGuarantee, 8),
+    (ProductFamily::Talent, 12),
+    (ProductFamily::OrderFinancing, 15),
+];
+
+/// Product `index`'s later family, if it has one, and the dice of its further families: both from the family
+/// stream, so that the draws of [`build`] stay those of the first catalogue.
+struct Kin {
+    later: Option<ProductFamily>,
+    dice: Dice,
+}
+
+impl Kin {
+    fn draw(seed: u64, index: usize) -> Self {
+        let mut dice = Dice::new(seed, FAMILY_STREAM, index);
+        let later = dice.chance(LATER_FAMILY_SHARE).then(|| dice.weighted(LATER_FAMILIES));
+        Self { later, dice }
+    }
+
+    /// The further families of a product, as banks list them: a 科技贷 or 人才贷 lent on credit alone is also a
+    /// 信用贷款, an order or inventory loan on a core firm's chain is also 供应链金融, a long equipment loan is
+    /// also a 中长期贷款, and some technology loans of the first families are filed under 科技贷 too.
+    fn more_families(&mut self, spec: &ProductSpec) -> Vec<ProductFamily> {
+        use ProductFamily as F;
+        let d = &mut self.dice;
+        let unsecured = spec.collateral == CollateralTerms::NoneRequired;
+        let tech_rule = spec.eligibility.rules().iter().any(|r| {
+            matches!(r, EligibilityRule::QualificationsAny(q) | EligibilityRule::QualificationsAll(q)
+                if q.iter().any(|q| matches!(q, Qualification::TechSme | Qualification::HighTech)))
+        });
+        let long = spec.term.max().is_some_and(|m| m.get() >= 60);
+        let mut out = Vec::new();
+        match spec.family {
+            F::Tech | F::Talent if unsecured && d.chance(0.7) => out.push(F::Credit),
+            F::OrderFinancing | F::InventoryPledge if d.chance(0.5) => out.push(F::SupplyChain),
+            F::Equipment if long => out.push(F::MediumLongTerm),
+            F::Credit | F::IpPledge | F::Guaranteed if tech_rule && d.chance(0.3) => out.push(F::Tech),
+            _ => {}
+        }
+        out
+    }
+}
 
 #[derive(Debug, Clone)]
 struct Lender {
@@ -146,10 +198,12 @@ fn range<T: Ord + Copy + std::fmt::Debug>(a: T, b: T) -> StatedRange<T> {
 /// together with a third-party guarantee ("房产抵押 + 保证", all of them: ≈ 3 %). A sparse page is also
 /// written in its lender's words: 40 % of them add other conditions ([`LENDER_WORDS`], ≈ 4 %: "经营者无不良嗜好",
 /// which matching leaves to the lender) and 20 % cap the tax paid ([`TAX_CAP`], ≈ 2 %: "年纳税额不超过 50 万元").
-/// The other products (about 87 %) state everything exactly as before pages could leave facts out. (Seed 42,
-/// 3000 products: 318 sparse pages, 282 without a minimum amount, 194 without a rate, 205 without repayment
-/// methods, 222 without a decision time, 113 without collateral terms, 87 with all-of collateral, 119 with
-/// other conditions, 79 with a cap on tax paid, 2604 unchanged.)
+/// The other products (about 87 %) state everything exactly as before pages could leave facts out. Letters of
+/// guarantee state no rate or repayment (they charge a fee), and inventory loans no collateral terms (the
+/// vocabulary names no inventory). (Seed 42, 3000 products: 318 sparse pages, 282 without a minimum amount, 219
+/// without a rate (25 letters of guarantee), 229 without repayment methods, 222 without a decision time, 139
+/// without collateral terms (24 inventory loans), 92 with all-of collateral, 119 with other conditions, 79 with a
+/// cap on tax paid; 250 in a later family, 121 with a further family.)
 const SPARSE_PAGE: f64 = 0.10;
 const NO_MIN_AMOUNT: f64 = 0.9;
 const NO_RATE: f64 = 0.6;
@@ -276,7 +330,9 @@ impl Page {
 fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option<SyntheticProduct> {
     use ProductFamily as F;
     let mut d = Dice::new(seed, PRODUCT_STREAM, index);
-    let family = d.weighted(FAMILIES);
+    let mut kin = Kin::draw(seed, index);
+    let first = d.weighted(FAMILIES);
+    let family = kin.later.unwrap_or(first);
     let lender = lenders.pick(family, &mut d)?.clone();
     let micro_credit = lender.kind == InstitutionKind::MicroCredit;
 
@@ -297,6 +353,13 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
         F::EquityPledge => (&[100, 200], &[1000, 2000, 3000]),
         F::Leasing => (&[50, 100], &[1000, 3000, 5000]),
         F::Insurance => (&[5, 10], &[100, 200, 300]),
+        F::Tech => (&[10, 50, 100], &[500, 1000, 2000]),
+        F::Equipment => (&[50, 100], &[500, 1000, 3000]),
+        F::InventoryPledge => (&[50, 100], &[500, 1000, 3000]),
+        F::BillDiscount => (&[10, 50], &[1000, 3000, 5000]),
+        F::LetterOfGuarantee => (&[5, 10, 50], &[500, 1000, 3000]),
+        F::Talent => (&[10, 50], &[300, 500, 1000]),
+        F::OrderFinancing => (&[10, 20, 50], &[300, 500, 1000]),
     };
     let mut amount_max = d.pick(maxs);
     if micro_credit {
@@ -305,10 +368,14 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
     let amount_min = d.pick(mins).min(amount_max);
 
     let (tmins, tmaxs): (&[u16], &[u16]) = match family {
-        F::Credit | F::TaxCredit => (&[3, 6, 12], &[12, 24, 36]),
+        F::Credit | F::TaxCredit | F::Tech => (&[3, 6, 12], &[12, 24, 36]),
         F::FirstLoan | F::Guaranteed | F::Renewal | F::IpPledge => (&[6, 12], &[12, 24, 36]),
         F::Mortgage => (&[12, 24], &[60, 84, 120]),
-        F::Receivables | F::SupplyChain => (&[1, 3], &[6, 12]),
+        F::Receivables | F::SupplyChain | F::InventoryPledge | F::OrderFinancing => (&[1, 3], &[6, 12]),
+        F::Equipment => (&[12, 24], &[36, 60, 84]),
+        F::BillDiscount => (&[1], &[6, 12]),
+        F::LetterOfGuarantee => (&[1, 3], &[12, 24, 36]),
+        F::Talent => (&[6, 12], &[24, 36]),
         F::GovProcurement => (&[3, 6], &[12, 24]),
         F::StartupGuarantee => (&[6, 12], &[24]),
         F::MediumLongTerm => (&[36, 60], &[60, 84, 120]),
@@ -335,6 +402,15 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
         F::EquityPledge => (400, 480, 60, 170),
         F::Leasing => (450, 560, 100, 250),
         F::Insurance => (380, 460, 80, 150),
+        F::Tech => (320, 400, 60, 180),
+        F::Equipment => (330, 400, 50, 150),
+        F::InventoryPledge => (360, 450, 60, 150),
+        // A discount rate, below any loan's.
+        F::BillDiscount => (120, 200, 30, 80),
+        // Drawn like the others to keep the draws in step, then not stated: a guarantee charges a fee.
+        F::LetterOfGuarantee => (350, 420, 50, 130),
+        F::Talent => (300, 380, 50, 120),
+        F::OrderFinancing => (350, 450, 50, 150),
     };
     let step5 = |d: &mut Dice, lo: u32, hi: u32| lo + 5 * d.int(0, (hi - lo) / 5);
     let mut rate_lo = step5(&mut d, lo_a, lo_b);
@@ -344,7 +420,7 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
     let rate_hi = (rate_lo + step5(&mut d, w_a, w_b)).min(1500);
     let floating = match family {
         F::StartupGuarantee => true,
-        F::Leasing => false,
+        F::Leasing | F::BillDiscount | F::LetterOfGuarantee => false,
         _ => !micro_credit && d.chance(0.55),
     };
     let rate_basis = if floating {
@@ -385,7 +461,11 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
         F::FirstLoan | F::Receivables | F::GovProcurement => 0.4,
         F::Renewal | F::Insurance | F::Guaranteed => 0.3,
         F::IpPledge | F::StartupGuarantee => 0.1,
-        F::Mortgage | F::MediumLongTerm | F::EquityPledge | F::Leasing => 0.03,
+        F::Mortgage | F::MediumLongTerm | F::EquityPledge | F::Leasing | F::Equipment => 0.03,
+        F::BillDiscount => 0.6,
+        F::Tech | F::OrderFinancing => 0.4,
+        F::LetterOfGuarantee => 0.3,
+        F::InventoryPledge | F::Talent => 0.2,
     });
     let decision_days = if online {
         d.int(1, 3)
@@ -398,7 +478,11 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
             F::Receivables | F::Renewal | F::Insurance => (3, 10),
             F::TaxCredit => (1, 3),
             F::EquityPledge => (10, 25),
-            F::Leasing => (5, 20),
+            F::Leasing | F::Equipment => (5, 20),
+            F::Tech | F::Talent => (3, 10),
+            F::InventoryPledge => (5, 15),
+            F::BillDiscount => (1, 3),
+            F::LetterOfGuarantee | F::OrderFinancing => (3, 7),
         };
         d.int(a, b)
     };
@@ -437,6 +521,7 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
         code: format!("GEN-{index:06}"),
         name,
         family,
+        more_families: Vec::new(),
         description: String::new(),
         amount: range(Fen::wan(amount_min), Fen::wan(amount_max)),
         term: range(months(term_min), months(term_max)),
@@ -453,6 +538,14 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
         valid_from: Some(valid_from),
         valid_until,
     };
+    if family == F::LetterOfGuarantee {
+        // A letter of guarantee charges a fee for the bank's promise: it has no interest rate to state and
+        // nothing to repay unless the guarantee is called.
+        spec.rate = StatedRange::UNSTATED;
+        spec.rate_basis = None;
+        spec.repayment_methods = None;
+    }
+    spec.more_families = kin.more_families(&spec);
     spec.normalize();
     Page::draw(seed, index).apply(&mut spec);
     spec.description = describe(&spec, &mut d);
@@ -503,8 +596,12 @@ fn repayment(family: ProductFamily, d: &mut Dice) -> Vec<RepaymentMethod> {
         F::IpPledge | F::EquityPledge => &[R::InterestOnly, R::EqualPrincipal],
         F::Receivables | F::GovProcurement => &[R::InterestOnly],
         F::SupplyChain => &[R::InterestOnly, R::Revolving],
-        F::MediumLongTerm | F::Leasing => &[R::EqualInstalment, R::EqualPrincipal],
-        F::Insurance => &[R::EqualInstalment, R::InterestOnly],
+        F::MediumLongTerm | F::Leasing | F::Equipment => &[R::EqualInstalment, R::EqualPrincipal],
+        F::Insurance | F::Talent => &[R::EqualInstalment, R::InterestOnly],
+        F::Tech => &[R::Revolving, R::InterestOnly, R::EqualInstalment],
+        F::InventoryPledge => &[R::InterestOnly, R::Revolving],
+        // Drawn to keep the draws in step; a letter of guarantee states none (see `build`).
+        F::BillDiscount | F::OrderFinancing | F::LetterOfGuarantee => &[R::InterestOnly],
     };
     let n = 1 + d.below(candidates.len());
     d.several(candidates, n)
@@ -524,6 +621,14 @@ fn collateral(family: ProductFamily, d: &mut Dice) -> CollateralTerms {
         F::MediumLongTerm => d.pick(&[&[C::RealEstate][..], &[C::Equipment], &[C::RealEstate, C::Equipment]]).to_vec(),
         F::EquityPledge => vec![C::Equity],
         F::Leasing if d.chance(0.3) => vec![C::Equipment],
+        F::Tech if d.chance(0.2) => vec![C::IntellectualProperty],
+        F::Equipment if d.chance(0.3) => vec![C::Equipment, C::RealEstate],
+        F::Equipment => vec![C::Equipment],
+        F::OrderFinancing => vec![C::Receivables],
+        F::LetterOfGuarantee => vec![C::Guarantee, C::RealEstate],
+        // The collateral vocabulary names no inventory or warehouse receipt: the description says what is
+        // pledged, and the terms are not stated rather than misnamed.
+        F::InventoryPledge => return CollateralTerms::NotStated,
         _ => Vec::new(),
     };
     if kinds.is_empty() { CollateralTerms::NoneRequired } else { CollateralTerms::AnyOf { unsecured: false, kinds } }
@@ -544,7 +649,11 @@ fn policy(family: ProductFamily, d: &mut Dice) -> Vec<PolicySupport> {
         F::MediumLongTerm => (0.0, 0.35, 0.0),
         F::EquityPledge => (0.2, 0.0, 0.0),
         F::Leasing => (0.0, 0.2, 0.0),
-        F::Mortgage | F::SupplyChain => (0.0, 0.0, 0.0),
+        F::Tech => (0.8, 0.3, 0.0),
+        F::Equipment => (0.0, 0.5, 0.0),
+        F::Talent => (0.5, 0.5, 0.0),
+        F::OrderFinancing => (0.3, 0.0, 0.0),
+        F::Mortgage | F::SupplyChain | F::InventoryPledge | F::BillDiscount | F::LetterOfGuarantee => (0.0, 0.0, 0.0),
     };
     let mut out = Vec::new();
     if d.chance(risk) {
@@ -669,6 +778,12 @@ fn eligibility(family: ProductFamily, d: &mut Dice) -> Vec<EligibilityRule> {
         F::Insurance => {
             vec![years(d, 1, 2), E::Revenue(Bounds { min: Some(Fen::wan(100)), max: Some(Fen::wan(20_000)) })]
         }
+        F::Tech => vec![E::QualificationsAny(vec![Qualification::TechSme, Qualification::HighTech]), years(d, 1, 2)],
+        F::Equipment => vec![years(d, 2, 3), E::IndustriesAllowed(vec![Industry::Industrial])],
+        F::InventoryPledge | F::OrderFinancing => vec![years(d, 1, 2), overdue(d)],
+        F::BillDiscount => vec![E::MinYearsInOperation(1), E::NoOverdueMonths(12)],
+        F::LetterOfGuarantee => vec![years(d, 1, 3), E::MaxDebtRatio(bps(7000))],
+        F::Talent => vec![E::Scales(vec![Sc::Micro, Sc::Small]), E::NoOverdueMonths(24)],
     };
 
     let extras = d.weighted(&[(0, 25), (1, 40), (2, 25), (3, 10)]);
@@ -806,7 +921,9 @@ mod tests {
                 assert_eq!(kinds[g.agency_code.as_str()], InstitutionKind::GuaranteeAgency);
                 assert!((50..=150).contains(&g.fee_rate.bps()), "{}", s.code);
             }
-            assert!(s.rate.min().is_none_or(|r| (300..=1500).contains(&r.bps())), "{}", s.code);
+            // A discount rate is below any loan's.
+            let floor = if s.family == ProductFamily::BillDiscount { 120 } else { 300 };
+            assert!(s.rate.min().is_none_or(|r| (floor..=1500).contains(&r.bps())), "{}", s.code);
             assert!(s.rate.max().is_none_or(|r| r.bps() <= 1500), "{}", s.code);
             assert!(s.decision_days.is_none_or(|d| (1..=30).contains(&d)), "{}", s.code);
             assert!(s.valid_from.is_some_and(|f| f < today()) && s.valid_until.is_none_or(|u| u > today()));
@@ -824,9 +941,36 @@ mod tests {
                 }
                 ProductFamily::Guaranteed | ProductFamily::StartupGuarantee => assert!(s.guarantee.is_some()),
                 ProductFamily::Leasing => assert_eq!(kinds[p.institution_code.as_str()], InstitutionKind::Leasing),
+                ProductFamily::LetterOfGuarantee => {
+                    assert!(s.rate.is_unstated() && s.rate_basis.is_none() && s.repayment_methods.is_none());
+                }
                 _ => {}
             }
+            assert!(!s.more_families.contains(&s.family), "{}", s.code);
+            assert!(s.more_families.is_sorted(), "{}", s.code);
         }
+    }
+
+    #[test]
+    fn later_families_and_further_families_appear_in_their_shares() {
+        let all = sample(3000);
+        let later: Vec<&SyntheticProduct> =
+            all.iter().filter(|p| LATER_FAMILIES.iter().any(|(f, _)| *f == p.spec.family)).collect();
+        assert!((180..300).contains(&later.len()), "{} in the later families", later.len());
+        let further = all.iter().filter(|p| !p.spec.more_families.is_empty()).count();
+        assert!((60..300).contains(&further), "{further} with further families");
+        let pairs: BTreeSet<(ProductFamily, ProductFamily)> =
+            all.iter().flat_map(|p| p.spec.more_families.iter().map(|m| (p.spec.family, *m))).collect();
+        for pair in [
+            (ProductFamily::Tech, ProductFamily::Credit),
+            (ProductFamily::OrderFinancing, ProductFamily::SupplyChain),
+            (ProductFamily::Equipment, ProductFamily::MediumLongTerm),
+            (ProductFamily::Credit, ProductFamily::Tech),
+        ] {
+            assert!(pairs.contains(&pair), "{pair:?} in {pairs:?}");
+        }
+        // A product of the first families keeps its draws: its family is the first table's.
+        assert!(all.iter().filter(|p| p.spec.family == ProductFamily::Credit).count() > 300);
     }
 
     #[test]

@@ -129,11 +129,11 @@ async fn a_missing_or_damaged_index_is_rebuilt_at_start() {
     // Damaged: the index's metadata is garbage.
     std::fs::write(index_dir.join("meta.json"), b"garbage").unwrap();
     let state = build_app(config()).await.unwrap();
-    assert_eq!(state.catalogue.len(), 318);
+    assert_eq!(state.catalogue.len(), 342);
     drop(state);
 
     // Missing: the whole directory is gone.
     std::fs::remove_dir_all(&index_dir).unwrap();
     let state = build_app(config()).await.unwrap();
-    assert_eq!(state.catalogue.len(), 318);
+    assert_eq!(state.catalogue.len(), 342);
 }

@@ -535,3 +535,72 @@ async fn the_pages_manage_review_and_list_products() {
         }
     }
 }
+
+/// Further families on the bank's form: a checkbox per family with its Chinese name, each ticked one saved
+/// and shown ticked again, a bad one refused beside the field; a product of two families shows both on its
+/// page, in search results and in the API, with labels.
+#[tokio::test]
+async fn further_families_are_ticked_on_the_form_and_shown_everywhere() {
+    let app = TestApp::with_demo(Backend::Sqlite).await.unwrap();
+    let bank = app.sign_in(DEMO_BANK).await;
+    let (status, html) = bank.get_text("/bank/products/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("其他类别"), "the field is on the form");
+    for (code, label) in [("credit", "信用贷款"), ("tech", "科技型企业贷款"), ("letter_of_guarantee", "保函")]
+    {
+        let checkbox = format!(r#"<input type="checkbox" name="more_families" value="{code}"> {label}</label>"#);
+        assert!(html.contains(&checkbox), "{checkbox}");
+    }
+
+    let mut fields = vec![
+        ("code", "PG-TECH"),
+        ("name", "页面科创贷"),
+        ("family", "tech"),
+        ("description", "页面上新建的科技型企业贷款"),
+        ("amount_max_yuan", "500万"),
+        ("districts", "binhai"),
+        ("more_families", "credit"),
+        ("more_families", "first_loan"),
+        ("more_families", "magic"),
+    ];
+    let (status, _, html) = bank.post_form("/bank/products/new", &fields).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let error = html.split(r#"id="e-more_families""#).nth(1).unwrap().split("</p>").next().unwrap();
+    assert!(error.contains("“magic”") && error.contains("order_financing"), "beside the field: {error}");
+    assert!(html.contains(r#"value="credit" checked"#), "what was ticked stays ticked");
+    fields.retain(|(k, v)| !(*k == "more_families" && *v == "magic"));
+    let (status, location, _) = bank.post_form("/bank/products/new", &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
+    let (_, html) = bank.get_text(&location).await;
+    for code in ["credit", "first_loan"] {
+        assert!(html.contains(&format!(r#"name="more_families" value="{code}" checked"#)), "{code} ticked");
+    }
+    assert!(!html.contains(r#"name="more_families" value="tech" checked"#));
+    let id = location.trim_start_matches("/bank/products/").split('?').next().unwrap();
+    let (_, managed) = bank.get(&format!("/api/v1/bank/products/{id}")).await;
+    assert_eq!(managed["record"]["more_families"], "credit|first_loan", "{managed}");
+
+    // A demo 科技贷 that is also 信用贷款: the API, its page and the search results name both families.
+    let found = app.search("科创积分贷", "").await;
+    let item = &found["items"][0];
+    assert_eq!((item["code"].as_str(), item["family"]["code"].as_str()), (Some("HHB-TE-001"), Some("tech")));
+    assert_eq!(
+        item["more_families"],
+        json!([{"code": "credit", "label": "信用贷款", "label_en": "Unsecured credit loan"}])
+    );
+    let (status, detail) = app.get_json(&format!("/api/v1/products/{}", item["id"])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(detail["more_families"][0]["label"], "信用贷款");
+    let (_, page) = app.get(&format!("/products/{}", item["id"])).await;
+    assert!(page.contains("也属于：信用贷款"), "the product page lists every family");
+    assert!(page.contains(r#"<span class="tag more-family">"#));
+    let (_, english) = app.get(&format!("/products/{}?lang=en", item["id"])).await;
+    assert!(
+        english.contains("Unsecured credit loan") && english.contains("also: Unsecured credit loan"),
+        "English too"
+    );
+    let (_, results) = app.get(&format!("/?q={}", encode("科创积分贷"))).await;
+    let card = results.split(r#"<li class="card">"#).nth(1).unwrap();
+    assert!(card.contains("科技型企业贷款") && card.contains("信用贷款"), "the result card shows both: {card}");
+}

@@ -2,8 +2,9 @@
 //! stems with their lead sentences, description phrases, and a few hand-written flagship products.
 //!
 //! Every name here is invented. Words that searches look for (信用贷, 专利, 银税, 政采, 首贷, 续贷, 担保,
-//! 租赁, 保险, 抵押, 股权, 供应链, 应收账款, 中长期) are kept to the family they describe, so a search for
-//! one family's words finds that family first.
+//! 租赁, 保险, 抵押, 股权, 供应链, 应收账款, 中长期, 科技贷, 贴现, 保函, 仓单质押, 人才贷) are kept to the
+//! family they describe, so a search for one family's words finds that family first; a product that is of
+//! two families says so by its further family (`more_families`), not by borrowing the other's words.
 
 use finmart_domain::District as D;
 use finmart_domain::PrioritySector as S;
@@ -78,14 +79,16 @@ pub(super) const INSTITUTIONS: &[Inst] = &[
         offer: &[(F::Credit, 3), (F::FirstLoan, 2), (F::Mortgage, 2), (F::Guaranteed, 2), (F::IpPledge, 2),
             (F::Receivables, 2), (F::SupplyChain, 2), (F::TaxCredit, 2), (F::GovProcurement, 2),
             (F::StartupGuarantee, 1), (F::Renewal, 2), (F::MediumLongTerm, 2), (F::EquityPledge, 1),
-            (F::Insurance, 1)] },
+            (F::Insurance, 1),
+            (F::BillDiscount, 1)] },
     Inst { code: "haihe-bank", name: "海河科创银行", brand: "海河", prefix: "HHB", kind: Bank,
         intro: "以科技金融为特色的商业银行，设有科技支行和知识产权金融服务中心，重点服务滨海新区、西青区的科创企业。",
         home: &[D::Binhai, D::Xiqing, D::Dongli, D::Nankai],
         offer: &[(F::Credit, 4), (F::FirstLoan, 2), (F::Mortgage, 1), (F::Guaranteed, 2), (F::IpPledge, 4),
             (F::Receivables, 1), (F::SupplyChain, 1), (F::TaxCredit, 2), (F::GovProcurement, 1),
             (F::StartupGuarantee, 1), (F::Renewal, 2), (F::MediumLongTerm, 2), (F::EquityPledge, 3),
-            (F::Insurance, 1)] },
+            (F::Insurance, 1),
+            (F::Tech, 2), (F::Talent, 1)] },
     Inst { code: "gushang-rcb", name: "沽上农村商业银行", brand: "沽上", prefix: "GSR", kind: Bank,
         intro: "扎根涉农区县的农村商业银行，专注服务乡村振兴、种养殖户和县域小微企业。",
         home: &[D::Xiqing, D::Jinnan, D::Jinghai, D::Ninghe, D::Beichen],
@@ -97,26 +100,30 @@ pub(super) const INSTITUTIONS: &[Inst] = &[
         home: &[D::Hedong, D::Hebei, D::Hongqiao, D::Heping],
         offer: &[(F::Credit, 2), (F::FirstLoan, 1), (F::Mortgage, 2), (F::Guaranteed, 2), (F::IpPledge, 2),
             (F::Receivables, 1), (F::SupplyChain, 2), (F::TaxCredit, 2), (F::GovProcurement, 2),
-            (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 1), (F::EquityPledge, 1)] },
+            (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 1), (F::EquityPledge, 1),
+            (F::BillDiscount, 1)] },
     Inst { code: "jinding-bank", name: "津鼎银行", brand: "津鼎", prefix: "JDB", kind: Bank,
         intro: "聚焦制造业和产业链金融的商业银行，在东丽区、津南区设有产业金融服务中心。",
         home: &[D::Hexi, D::Dongli, D::Jinnan],
         offer: &[(F::Credit, 2), (F::FirstLoan, 1), (F::Mortgage, 2), (F::Guaranteed, 2), (F::IpPledge, 1),
             (F::Receivables, 2), (F::SupplyChain, 2), (F::TaxCredit, 2), (F::GovProcurement, 1),
             (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 2), (F::EquityPledge, 1),
-            (F::Insurance, 1)] },
+            (F::Insurance, 1),
+            (F::Equipment, 2), (F::BillDiscount, 1), (F::OrderFinancing, 1)] },
     Inst { code: "gangcheng-bank", name: "港城发展银行", brand: "港城", prefix: "GCB", kind: Bank,
         intro: "立足滨海新区的商业银行，服务港口物流、海洋经济和自贸试验区外向型企业。",
         home: &[D::Binhai, D::Dongli, D::Ninghe],
         offer: &[(F::Credit, 2), (F::FirstLoan, 2), (F::Mortgage, 2), (F::Guaranteed, 1), (F::IpPledge, 2),
             (F::Receivables, 2), (F::SupplyChain, 2), (F::TaxCredit, 1), (F::GovProcurement, 1),
-            (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 2), (F::EquityPledge, 1)] },
+            (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 2), (F::EquityPledge, 1),
+            (F::InventoryPledge, 1)] },
     Inst { code: "minfeng-bank", name: "津北民丰银行", brand: "民丰", prefix: "MFB", kind: Bank,
         intro: "服务武清、北辰、宝坻等北部区县的商业银行，以物流、电商和先进制造企业为重点客群。",
         home: &[D::Wuqing, D::Beichen, D::Baodi],
         offer: &[(F::Credit, 2), (F::FirstLoan, 1), (F::Mortgage, 2), (F::Guaranteed, 2), (F::IpPledge, 1),
             (F::Receivables, 1), (F::SupplyChain, 1), (F::TaxCredit, 2), (F::GovProcurement, 1),
-            (F::StartupGuarantee, 2), (F::Renewal, 2), (F::MediumLongTerm, 1), (F::Insurance, 1)] },
+            (F::StartupGuarantee, 2), (F::Renewal, 2), (F::MediumLongTerm, 1), (F::Insurance, 1),
+            (F::Equipment, 1), (F::InventoryPledge, 1), (F::OrderFinancing, 1)] },
     Inst { code: "qihang-bank", name: "启航数字银行", brand: "启航", prefix: "QHB", kind: Bank,
         intro: "以线上业务为主的数字银行，依托税务、结算和工商数据为小微企业提供全流程线上贷款。",
         home: &[D::Heping, D::Hexi],
@@ -128,14 +135,16 @@ pub(super) const INSTITUTIONS: &[Inst] = &[
         home: &[D::Nankai, D::Hongqiao, D::Xiqing],
         offer: &[(F::Credit, 2), (F::FirstLoan, 1), (F::Mortgage, 2), (F::Guaranteed, 2), (F::IpPledge, 1),
             (F::Receivables, 1), (F::SupplyChain, 1), (F::TaxCredit, 1), (F::GovProcurement, 1),
-            (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 1), (F::EquityPledge, 1)] },
+            (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 1), (F::EquityPledge, 1),
+            (F::Tech, 1), (F::Talent, 1)] },
     Inst { code: "runjin-bank", name: "润津银行", brand: "润津", prefix: "RJB", kind: Bank,
         intro: "深耕武清、静海、宝坻的区域性商业银行，支持产业园区和县域特色产业发展。",
         home: &[D::Wuqing, D::Jinghai, D::Baodi],
         offer: &[(F::Credit, 2), (F::FirstLoan, 1), (F::Mortgage, 2), (F::Guaranteed, 1), (F::IpPledge, 1),
             (F::Receivables, 1), (F::SupplyChain, 1), (F::TaxCredit, 1), (F::GovProcurement, 1),
             (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 1), (F::EquityPledge, 1),
-            (F::Insurance, 1)] },
+            (F::Insurance, 1),
+            (F::Equipment, 1)] },
     Inst { code: "gulou-bank", name: "鼓楼商业银行", brand: "鼓楼", prefix: "GLB", kind: Bank,
         intro: "服务老城区商圈和社区小微企业的商业银行，擅长个体工商户和小店经济金融服务。",
         home: &[D::Nankai, D::Heping, D::Hongqiao, D::Hebei],
@@ -147,7 +156,8 @@ pub(super) const INSTITUTIONS: &[Inst] = &[
         home: &[D::Binhai, D::Jinnan],
         offer: &[(F::Credit, 2), (F::FirstLoan, 1), (F::Mortgage, 1), (F::Guaranteed, 1), (F::IpPledge, 2),
             (F::Receivables, 1), (F::SupplyChain, 2), (F::TaxCredit, 1), (F::GovProcurement, 1),
-            (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 2), (F::EquityPledge, 1)] },
+            (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 2), (F::EquityPledge, 1),
+            (F::Tech, 1), (F::Talent, 1)] },
     Inst { code: "jibei-rcb", name: "蓟北农村商业银行", brand: "蓟北", prefix: "JBR", kind: Bank,
         intro: "服务蓟州、宝坻、宁河的农村商业银行，支持乡村旅游、特色种养和农产品加工。",
         home: &[D::Jizhou, D::Baodi, D::Ninghe],
@@ -159,7 +169,8 @@ pub(super) const INSTITUTIONS: &[Inst] = &[
         home: &[D::Binhai, D::Jinghai, D::Ninghe, D::Jinnan],
         offer: &[(F::Credit, 2), (F::FirstLoan, 1), (F::Mortgage, 2), (F::Guaranteed, 2), (F::IpPledge, 1),
             (F::Receivables, 1), (F::SupplyChain, 2), (F::TaxCredit, 1), (F::GovProcurement, 1),
-            (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 2), (F::EquityPledge, 1)] },
+            (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 2), (F::EquityPledge, 1),
+            (F::InventoryPledge, 1)] },
     // ---- micro-credit companies ----
     Inst { code: "beiyang-mc", name: "北洋小额贷款有限公司", brand: "北洋", prefix: "BYX", kind: MicroCredit,
         intro: "服务和平区、河北区、河东区商圈个体工商户和小微企业的小额贷款公司，额度小、放款快。",
@@ -168,7 +179,8 @@ pub(super) const INSTITUTIONS: &[Inst] = &[
     Inst { code: "huize-mc", name: "汇泽小额贷款有限公司", brand: "汇泽", prefix: "HZX", kind: MicroCredit,
         intro: "服务南开区、河西区科技服务和商贸企业的小额贷款公司，擅长账款和中标订单融资。",
         home: &[D::Nankai, D::Hexi],
-        offer: &[(F::Credit, 1), (F::TaxCredit, 1), (F::Receivables, 1), (F::GovProcurement, 1)] },
+        offer: &[(F::Credit, 1), (F::TaxCredit, 1), (F::Receivables, 1), (F::GovProcurement, 1),
+            (F::OrderFinancing, 1)] },
     Inst { code: "bincheng-mc", name: "滨城普惠小额贷款有限公司", brand: "滨城", prefix: "BCX", kind: MicroCredit,
         intro: "注册于滨海新区的小额贷款公司，服务自贸试验区和开发区的小微企业与个体工商户。",
         home: &[D::Binhai],
@@ -176,7 +188,8 @@ pub(super) const INSTITUTIONS: &[Inst] = &[
     Inst { code: "jincheng-mc", name: "锦程小额贷款有限公司", brand: "锦程", prefix: "JCX", kind: MicroCredit,
         intro: "服务武清区、北辰区物流和制造业企业的小额贷款公司，专注订单和产业链融资。",
         home: &[D::Wuqing, D::Beichen],
-        offer: &[(F::Credit, 1), (F::SupplyChain, 1), (F::GovProcurement, 1), (F::TaxCredit, 1)] },
+        offer: &[(F::Credit, 1), (F::SupplyChain, 1), (F::GovProcurement, 1), (F::TaxCredit, 1),
+            (F::OrderFinancing, 1)] },
     Inst { code: "juyuan-mc", name: "聚源小额贷款有限公司", brand: "聚源", prefix: "JYX", kind: MicroCredit,
         intro: "扎根蓟州区、宝坻区的小额贷款公司，服务农家院、特色农产品和县域小商户。",
         home: &[D::Jizhou, D::Baodi],
@@ -308,6 +321,7 @@ pub(super) const PAGES: &[(&str, &[(&str, &str)])] = &[
         ("code", "HHB-CR-P01"),
         ("name", "海河科技贷"),
         ("family", "credit"),
+        ("more_families", "tech"),
         ("description", "面向国家科技型中小企业、高新技术企业、创新型中小企业的科技贷款，单户额度最高500万元，期限最长3年，利率在LPR基础上加点确定。企业及实际控制人征信良好，经营者无不良嗜好。额度、利率和办理方式以银行审批为准。"),
         ("amount_max_yuan", "500万"),
         ("term_max_months", "3年"),
@@ -346,6 +360,39 @@ pub(super) const PAGES: &[(&str, &[(&str, &str)])] = &[
         ("eligibility", "min_years_in_operation=2; max_debt_ratio_pct=70"),
         ("online", "false"),
         ("districts", "xiqing|jinnan|jinghai|ninghe|beichen"),
+    ]),
+    // Letters of guarantee: a fee for the bank's promise, no interest and nothing to repay unless called, so
+    // no rate or repayment method; the fee and what secures it are decided case by case.
+    ("jingu-bank", &[
+        ("code", "JGB-LG-P01"),
+        ("name", "津沽电子保函"),
+        ("family", "letter_of_guarantee"),
+        ("description", "为参加工程招投标、签订施工和采购合同的企业开立投标保函、履约保函和预付款保函，可开立电子保函，替代现金保证金，单笔最高3000万元。保函费率和担保方式以银行审批为准。"),
+        ("amount_max_yuan", "3000万"),
+        ("term_max_months", "3年"),
+        ("eligibility", "min_years_in_operation=1; no_overdue_months=24"),
+        ("decision_days", "3"),
+        ("online", "true"),
+        ("districts", "all"),
+    ]),
+    ("weijin-bank", &[
+        ("code", "WJB-LG-P01"),
+        ("name", "卫津履约保函"),
+        ("family", "letter_of_guarantee"),
+        ("description", "为签订工程施工、货物采购合同的企业开立的履约保函和质量保函，额度最高1000万元，按年收取保函费，可由第三方提供保证或以房产抵押。"),
+        ("amount_max_yuan", "1000万"),
+        ("collateral", "guarantee|real_estate"),
+        ("eligibility", "min_years_in_operation=2; max_debt_ratio_pct=70"),
+        ("online", "false"),
+        ("districts", "hedong|hebei|hongqiao|heping"),
+    ]),
+    ("changlu-bank", &[
+        ("code", "CLB-LG-P01"),
+        ("name", "长芦港航保函"),
+        ("family", "letter_of_guarantee"),
+        ("description", "为港航物流、海工装备企业开立的投标保函、预付款保函和付款保函，支持海关税费保函，额度、期限和保函费率以银行审批为准。"),
+        ("eligibility", "min_years_in_operation=1"),
+        ("districts", "binhai|ninghe"),
     ]),
 ];
 
@@ -527,6 +574,55 @@ const LEASING: &[Stem] = &[
 ];
 
 #[rustfmt::skip]
+const TECH: &[Stem] = &[
+    st("科创积分贷", "依据科技创新积分评价结果核定额度的科技型企业贷款，积分越高额度越高", Tech),
+    st("研发贷", "支持科技型中小企业研发投入和成果转化的贷款，额度随研发进度分期提用", Tech),
+    st("科技成长贷", "面向瞪羚、雏鹰等高成长科技企业的科技贷款，看重营收增速和研发强度", Gazelle),
+    st("数智科技贷", "面向软件和新一代信息技术企业的科技型企业贷款", Sectors(&[S::NextGenIt])),
+];
+
+#[rustfmt::skip]
+const EQUIPMENT: &[Stem] = &[
+    st("设备购置贷", "支持制造业企业购置生产设备、检测仪器的贷款，按设备价款核定额度", Mfg),
+    st("技改升级贷", "支持企业实施技术改造、生产线自动化升级的贷款", Mfg),
+    st("智能化改造贷", "支持中小企业智能化改造和数字化转型的设备与系统投入", Sectors(&[S::HighEndEquipment, S::NewMaterials])),
+    st("节能设备贷", "支持企业购置高效节能设备、实施节能降碳改造的贷款", Plain),
+];
+
+#[rustfmt::skip]
+const INVENTORY: &[Stem] = &[
+    st("仓单融资", "以标准仓单质押、仓储企业全程监管的流动资金融资，适合钢材、粮油等大宗商品贸易企业", Trade),
+    st("存货融资", "以原材料、产成品等存货质押、按货值核定额度的融资", Plain),
+    st("动产质押融资", "以钢材、粮食等动产质押、依托物联网监管平台实时监控货物的融资", Plain),
+];
+
+#[rustfmt::skip]
+const BILL_DISCOUNT: &[Stem] = &[
+    st("票据贴现", "为持有未到期银行承兑汇票、商业承兑汇票的企业办理贴现，提前取得资金", Plain),
+    st("秒贴", "全流程线上的银票贴现业务，线上提交票据，最快几分钟资金到账", Online),
+    st("商票贴现", "为企业收到的商业承兑汇票办理贴现，贴现利率参照承兑企业资信确定", Plain),
+];
+
+#[rustfmt::skip]
+const TALENT: &[Stem] = &[
+    st("人才贷", "面向高层次人才创办或领办的企业，凭人才认定证明即可申请的人才贷款", Plain),
+    st("人才创新贷", "支持人才计划入选者所办企业开展研发和成果转化的人才贷款", Tech),
+    st("英才贷", "面向引进人才所在企业的人才贷款，额度与人才层级挂钩", Plain),
+];
+
+#[rustfmt::skip]
+const ORDER: &[Stem] = &[
+    st("订单贷", "凭与下游客户签订的真实采购订单申请、订单回款归还的流动资金贷款", Plain),
+    st("订单e融", "采购订单线上确认、线上放款的订单融资，资金专用于订单生产", Online),
+    st("接单贷", "为制造企业新接订单组织生产、采购原材料提供的订单融资", Mfg),
+    st("外贸订单贷", "面向出口企业、凭外贸订单申请的订单融资", Trade),
+];
+
+/// Letters of guarantee have no stems: a guarantee charges a fee, not interest, and has nothing to repay
+/// unless it is called, so they are written as pages (`PAGES`) that say so.
+const NO_STEMS: &[Stem] = &[];
+
+#[rustfmt::skip]
 const INSURANCE_INSURER: &[Stem] = &[
     st("贷款保证保险", "为小微企业向合作银行申请贷款提供的贷款保证保险", Plain),
     st("小微贷款保证保险", "专为小微企业和个体工商户设计的贷款保证保险", Micro),
@@ -563,6 +659,13 @@ pub(super) fn stems(family: F, kind: InstitutionKind) -> &'static [Stem] {
         F::Leasing => LEASING,
         F::Insurance if kind == Insurer => INSURANCE_INSURER,
         F::Insurance => INSURANCE_BANK,
+        F::Tech => TECH,
+        F::Equipment => EQUIPMENT,
+        F::InventoryPledge => INVENTORY,
+        F::BillDiscount => BILL_DISCOUNT,
+        F::LetterOfGuarantee => NO_STEMS,
+        F::Talent => TALENT,
+        F::OrderFinancing => ORDER,
     }
 }
 
@@ -644,5 +747,26 @@ pub(super) fn phrases(family: F) -> (&'static [&'static str], &'static [&'static
               "满足小微企业日常经营周转的资金需求"],
             &["保费按贷款金额和期限计算", "保险公司与合作银行联合审批，一次申请",
               "凭保单即可向合作银行申请贷款，免除押品"]),
+        F::Tech => (
+            &["用于研发投入、团队建设和新产品试制", "支持科技成果转化和产能扩张", "满足科技型企业订单生产和经营周转需求"],
+            &["看重研发投入、研发团队和成长性，弱化抵押要求", "可与科技型企业风险补偿政策叠加使用",
+              "科技金融专营团队一对一服务"]),
+        F::Equipment => (
+            &["用于购置生产设备、检测仪器和配套软件", "用于生产线自动化、智能化改造", "支持设备更新和节能降碳改造"],
+            &["额度最高可达设备价款的七成", "还款计划与设备投产后的现金流匹配", "符合条件的可享受设备更新贷款贴息"]),
+        F::InventoryPledge => (
+            &["用于采购原材料和补充流动资金", "盘活库存，缓解备货和销售旺季的资金压力"],
+            &["由合作仓储监管企业全程监管货物", "按货值的五至七成核定额度", "分批还款、分批提货"]),
+        F::BillDiscount => (
+            &["提前兑现未到期票据，加快资金回笼", "用于支付货款和日常经营周转"],
+            &["贴现利率随市场每日报价", "线上提交票据，最快当天到账", "银票、商票均可贴现"]),
+        // Letters of guarantee are pages, not generated.
+        F::LetterOfGuarantee => (&["以保函替代现金保证金"], &["保函费按年计收"]),
+        F::Talent => (
+            &["用于人才企业研发投入和经营周转", "支持人才创办企业开拓市场和扩大生产"],
+            &["凭人才认定证明即可申请", "可享受人才政策贴息", "为人才企业开辟审批绿色通道"]),
+        F::OrderFinancing => (
+            &["用于订单项下的原材料采购和组织生产", "缓解接单后备料垫资的压力"],
+            &["按订单金额的七成核定额度", "订单回款自动归还", "凭订单即可申请"]),
     }
 }

@@ -1,5 +1,5 @@
 //! The demo data set: a fictional catalogue of Tianjin banks, micro-credit companies, leasing companies,
-//! insurers and credit-guarantee agencies with some 320 products over every family and all sixteen districts,
+//! insurers and credit-guarantee agencies with some 340 products over every family and all sixteen districts,
 //! for `finmart demo`, for screenshots and for the search-relevance fixture (`tests/fixtures/relevance.json`).
 //!
 //! Every institution and product name is invented. The catalogue is generated from the tables in `data`
@@ -132,6 +132,13 @@ fn family_abbr(family: ProductFamily) -> &'static str {
         ProductFamily::EquityPledge => "EQ",
         ProductFamily::Leasing => "LS",
         ProductFamily::Insurance => "IN",
+        ProductFamily::Tech => "TE",
+        ProductFamily::Equipment => "EP",
+        ProductFamily::InventoryPledge => "WR",
+        ProductFamily::BillDiscount => "BD",
+        ProductFamily::LetterOfGuarantee => "LG",
+        ProductFamily::Talent => "TA",
+        ProductFamily::OrderFinancing => "OF",
     }
 }
 
@@ -213,6 +220,12 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
         F::EquityPledge => (&[100, 200], &[1000, 2000, 3000]),
         F::Leasing => (&[50, 100], &[1000, 3000, 5000]),
         F::Insurance => (&[5, 10], &[100, 200, 300]),
+        F::Tech => (&[10, 50, 100], &[500, 1000, 2000]),
+        F::Equipment | F::InventoryPledge => (&[50, 100], &[500, 1000, 3000]),
+        F::BillDiscount => (&[10, 50], &[1000, 3000, 5000]),
+        F::LetterOfGuarantee => (&[5, 10, 50], &[500, 1000, 3000]),
+        F::Talent => (&[10, 50], &[300, 500, 1000]),
+        F::OrderFinancing => (&[10, 20, 50], &[300, 500, 1000]),
     };
     let mut amount_max = dice.pick(maxs);
     if slot.flavor == Flavor::ReSupport {
@@ -224,12 +237,12 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
     let amount_min = dice.pick(mins).min(amount_max);
 
     let (tmins, tmaxs): (&[u16], &[u16]) = match family {
-        F::Credit => (&[3, 6, 12], &[12, 24, 36]),
+        F::Credit | F::Tech => (&[3, 6, 12], &[12, 24, 36]),
         F::FirstLoan => (&[6, 12], &[12, 24, 36]),
         F::Mortgage => (&[12, 24], &[60, 84, 120]),
         F::Guaranteed | F::Renewal => (&[6, 12], &[12, 24, 36]),
         F::IpPledge => (&[6, 12], &[12, 24, 36]),
-        F::Receivables | F::SupplyChain => (&[1, 3], &[6, 12]),
+        F::Receivables | F::SupplyChain | F::InventoryPledge | F::OrderFinancing => (&[1, 3], &[6, 12]),
         F::TaxCredit => (&[3, 6, 12], &[12, 24]),
         F::GovProcurement => (&[3, 6], &[12, 24]),
         F::StartupGuarantee => (&[6, 12], &[24]),
@@ -237,6 +250,10 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
         F::EquityPledge => (&[12], &[24, 36]),
         F::Leasing => (&[12, 24], &[36, 48, 60]),
         F::Insurance => (&[6, 12], &[12, 24]),
+        F::Equipment => (&[12, 24], &[36, 60, 84]),
+        F::BillDiscount => (&[1], &[6, 12]),
+        F::LetterOfGuarantee => (&[1, 3], &[12, 24, 36]),
+        F::Talent => (&[6, 12], &[24, 36]),
     };
     let term_min = dice.pick(tmins);
     let term_max = dice.pick(tmaxs).max(term_min);
@@ -256,6 +273,15 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
         F::EquityPledge => (400, 480, 60, 170),
         F::Leasing => (450, 560, 100, 250),
         F::Insurance => (380, 460, 80, 150),
+        F::Tech => (320, 400, 60, 180),
+        F::Equipment => (330, 400, 50, 150),
+        F::InventoryPledge => (360, 450, 60, 150),
+        // A discount rate, below any loan's.
+        F::BillDiscount => (120, 200, 30, 80),
+        // Not a rate: letters of guarantee are written as pages (`data::PAGES`), with their fee in words.
+        F::LetterOfGuarantee => (100, 200, 50, 150),
+        F::Talent => (300, 380, 50, 120),
+        F::OrderFinancing => (350, 450, 50, 150),
     };
     let mut rate_lo = dice.step(lo_a, lo_b, 5);
     if micro_credit {
@@ -264,7 +290,7 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
     let rate_hi = rate_lo + dice.step(w_a, w_b, 5);
     let floating = match family {
         F::StartupGuarantee => true,
-        F::Leasing => false,
+        F::Leasing | F::BillDiscount | F::LetterOfGuarantee => false,
         _ => !micro_credit && dice.chance(55),
     };
     let rate_basis = if floating {
@@ -311,6 +337,11 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
             F::Renewal | F::Insurance | F::Guaranteed => 30,
             F::Mortgage | F::MediumLongTerm | F::EquityPledge | F::Leasing => 0,
             F::IpPledge | F::StartupGuarantee => 10,
+            F::BillDiscount => 80,
+            F::Tech | F::OrderFinancing => 40,
+            F::LetterOfGuarantee => 30,
+            F::InventoryPledge | F::Talent => 20,
+            F::Equipment => 0,
         });
     let decision_days = if slot.flavor == Flavor::Online {
         dice.step(1, 2, 1)
@@ -325,7 +356,11 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
             F::Receivables | F::Renewal | F::Insurance => (3, 10),
             F::TaxCredit => (1, 3),
             F::EquityPledge => (10, 25),
-            F::Leasing => (5, 20),
+            F::Leasing | F::Equipment => (5, 20),
+            F::Tech | F::Talent => (3, 10),
+            F::InventoryPledge => (5, 15),
+            F::BillDiscount => (1, 3),
+            F::LetterOfGuarantee | F::OrderFinancing => (3, 7),
         };
         dice.step(a, b, 1)
     };
@@ -348,6 +383,7 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
         code,
         name: slot.name.clone(),
         family,
+        more_families: Vec::new(),
         description: String::new(),
         amount: Range::new(Fen::wan(amount_min), Fen::wan(amount_max)).expect("demo data is valid").into(),
         term: Range::new(months(term_min), months(term_max)).expect("demo data is valid").into(),
@@ -364,9 +400,35 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
         valid_from: Some(valid_from),
         valid_until,
     };
+    spec.more_families = more_families(&spec, slot);
     spec.normalize();
     spec.description = describe(&spec, slot, &mut dice);
     spec
+}
+
+/// The further families a lender would list a product under: a 科技贷 or 人才贷 lent on credit alone is also a
+/// 信用贷款, an order or inventory loan to a core firm's suppliers is also 供应链金融, a long equipment loan is
+/// also a 中长期贷款, a credit loan for technology firms is also a 科技贷, and a name that says another family
+/// (供应链仓单贷, 政采订单贷, 中长期技改贷…) is listed under it too.
+fn more_families(spec: &ProductSpec, slot: &Slot) -> Vec<ProductFamily> {
+    use ProductFamily as F;
+    const NAMED: [(&str, ProductFamily); 5] = [
+        ("仓单", F::InventoryPledge),
+        ("订单", F::OrderFinancing),
+        ("票据", F::BillDiscount),
+        ("技改", F::Equipment),
+        ("设备更新", F::Equipment),
+    ];
+    let mut out = Vec::new();
+    match spec.family {
+        F::Tech | F::Talent if spec.collateral == CollateralTerms::NoneRequired => out.push(F::Credit),
+        F::OrderFinancing | F::InventoryPledge => out.push(F::SupplyChain),
+        F::Equipment if spec.term.max().is_some_and(|m| m.get() >= 60) => out.push(F::MediumLongTerm),
+        F::Credit if slot.flavor == Flavor::Tech => out.push(F::Tech),
+        _ => {}
+    }
+    out.extend(NAMED.iter().filter(|(word, _)| slot.name.contains(word)).map(|(_, family)| *family));
+    out
 }
 
 #[allow(clippy::expect_used)] // Called with the static tables' own values only.
@@ -395,8 +457,12 @@ fn repayment(family: ProductFamily, flavor: Flavor, dice: &mut Dice) -> Vec<Repa
         F::IpPledge | F::EquityPledge => &[R::InterestOnly, R::EqualPrincipal],
         F::Receivables | F::GovProcurement => &[R::InterestOnly],
         F::SupplyChain => &[R::InterestOnly, R::Revolving],
-        F::MediumLongTerm | F::Leasing => &[R::EqualInstalment, R::EqualPrincipal],
-        F::Insurance => &[R::EqualInstalment, R::InterestOnly],
+        F::MediumLongTerm | F::Leasing | F::Equipment => &[R::EqualInstalment, R::EqualPrincipal],
+        F::Insurance | F::Talent => &[R::EqualInstalment, R::InterestOnly],
+        F::Tech => &[R::Revolving, R::InterestOnly, R::EqualInstalment],
+        F::InventoryPledge => &[R::InterestOnly, R::Revolving],
+        // The discount interest is taken at once and the bill pays the principal at maturity.
+        F::BillDiscount | F::OrderFinancing | F::LetterOfGuarantee => &[R::InterestOnly],
     };
     let start = dice.below(candidates.len());
     let n = 1 + dice.below(candidates.len());
@@ -422,6 +488,13 @@ fn collateral(family: ProductFamily, dice: &mut Dice) -> CollateralTerms {
             dice.pick(&[&[C::RealEstate][..], &[C::Equipment], &[C::RealEstate, C::Equipment]]).to_vec()
         }
         F::EquityPledge => vec![C::Equity],
+        F::Equipment if dice.chance(30) => vec![C::Equipment, C::RealEstate],
+        F::Equipment => vec![C::Equipment],
+        F::OrderFinancing => vec![C::Receivables],
+        F::LetterOfGuarantee => vec![C::Guarantee, C::RealEstate],
+        // The collateral vocabulary names no inventory or warehouse receipt: the description says what is
+        // pledged, and the terms are not stated rather than misnamed.
+        F::InventoryPledge => return CollateralTerms::NotStated,
         _ => Vec::new(),
     };
     if kinds.is_empty() { CollateralTerms::NoneRequired } else { CollateralTerms::AnyOf { unsecured: false, kinds } }
@@ -442,7 +515,11 @@ fn policy(family: ProductFamily, dice: &mut Dice) -> Vec<PolicySupport> {
         F::MediumLongTerm => (0, 35, 0),
         F::EquityPledge => (20, 0, 0),
         F::Leasing => (0, 20, 0),
-        F::Mortgage | F::SupplyChain => (0, 0, 0),
+        F::Tech => (80, 30, 0),
+        F::Equipment => (0, 50, 0),
+        F::Talent => (50, 50, 0),
+        F::OrderFinancing => (30, 0, 0),
+        F::Mortgage | F::SupplyChain | F::InventoryPledge | F::BillDiscount | F::LetterOfGuarantee => (0, 0, 0),
     };
     let mut out = Vec::new();
     if dice.chance(risk) {
@@ -580,6 +657,16 @@ fn eligibility(family: ProductFamily, flavor: Flavor, dice: &mut Dice) -> Vec<El
             E::Revenue(finmart_domain::Bounds { min: Some(Fen::wan(100)), max: Some(Fen::wan(20_000)) }),
             E::NoOverdueMonths(12),
         ],
+        F::Tech => vec![
+            E::QualificationsAny(vec![Qualification::TechSme, Qualification::HighTech]),
+            years(dice, 1, 2),
+            overdue(dice),
+        ],
+        F::Equipment => vec![years(dice, 2, 3), E::NoOverdueMonths(24), E::MaxDebtRatio(bps(7000))],
+        F::InventoryPledge | F::OrderFinancing => vec![years(dice, 1, 2), overdue(dice)],
+        F::BillDiscount => vec![E::MinYearsInOperation(1), E::NoOverdueMonths(12)],
+        F::LetterOfGuarantee => vec![years(dice, 1, 3), E::MaxDebtRatio(bps(7000))],
+        F::Talent => vec![E::Scales(vec![Sc::Micro, Sc::Small]), E::NoOverdueMonths(24)],
     };
     let allowed = |r: &mut Vec<E>, industries: Vec<Industry>| {
         r.retain(|x| x.key() != "industries_excluded");

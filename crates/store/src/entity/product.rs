@@ -9,6 +9,8 @@ pub struct Model {
     pub code: String,
     pub name: String,
     pub family: String,
+    /// The further families, `|`-joined machine names in vocabulary order; empty for none (migration 9).
+    pub more_families: String,
     pub description: String,
     // The facts a product's page may leave out are NULL when it does (未说明), never a stand-in value.
     pub amount_min_fen: Option<i64>,

@@ -42,7 +42,11 @@ pub struct ProductSummary {
     /// The institution's own product code.
     pub code: String,
     pub name: String,
+    /// The main family.
     pub family: Label,
+    /// The further families the product also belongs to (a 科技贷 that is also 信用贷款), in vocabulary
+    /// order; empty for none. Search facets and filters count and admit the product by every family.
+    pub more_families: Vec<Label>,
     pub institution: InstitutionView,
     /// `null` when the product does not state it (未说明), here and for every fact below.
     pub amount_min_fen: Option<i64>,
@@ -114,6 +118,7 @@ impl From<&Product> for ProductSummary {
             code: s.code.clone(),
             name: s.name.clone(),
             family: Label::of(s.family),
+            more_families: Label::all(&s.more_families),
             institution: InstitutionView::from(&p.institution),
             amount_min_fen: s.amount.min().map(Fen::fen),
             amount_max_fen: s.amount.max().map(Fen::fen),

@@ -54,7 +54,7 @@ fn input_kind(column: &str) -> Option<&'static str> {
         column if NOT_FROM_INPUT.contains(&column) => return None,
         "description" => "textarea",
         "family" | "rate_basis" | "online" => "select",
-        "repayment_methods" | "collateral" | "policy_support" | "districts" => "checks",
+        "more_families" | "repayment_methods" | "collateral" | "policy_support" | "districts" => "checks",
         "guarantee_agency_code" => "agency",
         "valid_from" | "valid_until" => "date",
         "eligibility" => "wide",
