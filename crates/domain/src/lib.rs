@@ -44,8 +44,8 @@ pub use market::{
 };
 pub use money::Fen;
 pub use product::{
-    CollateralTerms, GuaranteeTerms, Institution, InstitutionRef, NewInstitution, Product, ProductSpec, RateBasis,
-    validate_code,
+    CollateralTerms, GuaranteeTerms, Institution, InstitutionRef, NewInstitution, Product, ProductSource, ProductSpec,
+    RateBasis, validate_code,
 };
 pub use profile::{
     EnterpriseProfile, FinancingNeed, MAX_TEXT_CHARS, OverdueHistory, ProcurementContract, Receivable, whole_years,

@@ -229,6 +229,48 @@ pub struct ProductSpec {
     pub valid_from: Option<NaiveDate>,
     /// The last day it is offered (`None`: no end stated).
     pub valid_until: Option<NaiveDate>,
+    /// Where the product was read from and when, for a product copied from a public page rather than
+    /// listed by its lender; shown wherever the product is. Absent in JSON written before: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<ProductSource>,
+}
+
+/// The public page a product was copied from, and the day it was read: a copied product may be out of date,
+/// so the reader is told where to check and how old the copy is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductSource {
+    /// An `http` or `https` address.
+    pub url: String,
+    /// The day the page was read.
+    pub read_on: NaiveDate,
+}
+
+impl ProductSource {
+    /// Longest address kept, in characters.
+    pub const MAX_URL_CHARS: usize = 500;
+
+    /// # Errors
+    /// An address that is not `http(s)://…`, holds white space or is longer than [`Self::MAX_URL_CHARS`].
+    pub fn new(url: &str, read_on: NaiveDate) -> Result<Self, ValueError> {
+        let url = url.trim();
+        let scheme_ok = ["http://", "https://"]
+            .iter()
+            .any(|s| url.get(..s.len()).is_some_and(|head| head.eq_ignore_ascii_case(s)) && url.len() > s.len());
+        if !scheme_ok {
+            return Err(ValueError::Invalid(format!("“{url}”不是网页地址：须以 http:// 或 https:// 开头")));
+        }
+        if url.chars().any(char::is_whitespace) {
+            return Err(ValueError::Invalid("网页地址中不能有空格或换行".to_owned()));
+        }
+        let chars = url.chars().count();
+        if chars > Self::MAX_URL_CHARS {
+            return Err(ValueError::Invalid(format!(
+                "网页地址最多 {} 个字符，这一个有 {chars} 个",
+                Self::MAX_URL_CHARS
+            )));
+        }
+        Ok(Self { url: url.to_owned(), read_on })
+    }
 }
 
 impl ProductSpec {

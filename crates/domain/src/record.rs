@@ -5,7 +5,7 @@
 //! `docs/import-format.md` and `docs/product-import.schema.json`.
 
 use crate::eligibility::EligibilityRules;
-use crate::product::{CollateralTerms, GuaranteeTerms, ProductSpec, RateBasis, validate_code};
+use crate::product::{CollateralTerms, GuaranteeTerms, ProductSource, ProductSpec, RateBasis, validate_code};
 use crate::vocab::{
     Collateral, InstitutionKind, LifecycleState, LprTenor, PolicySupport, ProductFamily, RepaymentMethod,
 };
@@ -44,6 +44,8 @@ pub const COLUMNS: &[&str] = &[
     "valid_from",
     "valid_until",
     "state",
+    "source_url",
+    "source_read_on",
 ];
 
 /// One problem with one row of an import file.
@@ -349,6 +351,22 @@ pub fn column_info() -> Vec<ColumnInfo> {
             allowed: vocabulary::<LifecycleState>(),
             ..column("state", "产品状态", "State", false, "导入后的状态；留空为 published（已发布）", "draft")
         },
+        column(
+            "source_url",
+            "来源网页",
+            "Source page",
+            false,
+            "产品抄自公开网页时填写该网页地址（http:// 或 https:// 开头，最多 500 个字符），与读取日期同时填写或同时留空；银行自己发布的产品留空",
+            "https://www.example.com/products/kjd.html",
+        ),
+        column(
+            "source_read_on",
+            "来源读取日期",
+            "Source read on",
+            false,
+            "读取来源网页的日期 YYYY-MM-DD，与来源网页同时填写或同时留空",
+            "2026-12-03",
+        ),
     ]
 }
 
@@ -438,6 +456,24 @@ impl ProductRecord {
     /// The column's text, with 未说明 written out read as not given.
     fn stated(&self, column: &str) -> Option<&str> {
         self.get(column).filter(|v| !UNSTATED.contains(v))
+    }
+
+    /// The page the product was copied from and the day it was read: both or neither (`Some(None)`), `None`
+    /// when either does not read (the error is pushed).
+    fn source(&self, e: &mut FieldErrors) -> Option<Option<ProductSource>> {
+        let read_on = self.optional(e, "source_read_on", parse_date)?;
+        match (self.get("source_url"), read_on) {
+            (None, None) => Some(None),
+            (Some(url), Some(day)) => e.check("source_url", ProductSource::new(url, day)).map(Some),
+            (Some(_), None) => {
+                e.push("source_read_on", ValueError::Invalid("填写了来源网页，还须填写读取日期".to_owned()));
+                None
+            }
+            (None, Some(_)) => {
+                e.push("source_url", ValueError::Invalid("填写了读取日期，还须填写来源网页".to_owned()));
+                None
+            }
+        }
     }
 
     /// An optional column: `Some(None)` when not given (未说明), `None` when it does not parse (the error is
@@ -581,6 +617,7 @@ impl ProductRecord {
         {
             e.push("valid_until", ValueError::Invalid(format!("截止日期早于起始日期 {from}")));
         }
+        let source = self.source(&mut e);
         let state = match self.get("state") {
             None => Some(LifecycleState::Published),
             Some(v) => e.check("state", LifecycleState::parse(v)),
@@ -611,6 +648,7 @@ impl ProductRecord {
                 districts: districts?,
                 valid_from: valid_from?,
                 valid_until: valid_until?,
+                source: source?,
             };
             spec.normalize();
             Some(spec)
@@ -675,6 +713,8 @@ impl From<(&str, &ProductSpec)> for ProductRecord {
         stated("online", s.online.map(|o| o.to_string()));
         stated("valid_from", s.valid_from.map(|d| d.to_string()));
         stated("valid_until", s.valid_until.map(|d| d.to_string()));
+        stated("source_url", s.source.as_ref().map(|src| src.url.clone()));
+        stated("source_read_on", s.source.as_ref().map(|src| src.read_on.to_string()));
         match s.rate_basis {
             None => {}
             Some(RateBasis::Fixed) => stated("rate_basis", Some("fixed".to_owned())),
@@ -883,6 +923,45 @@ mod tests {
             .map(|c| (c.name, c.example))
             .collect();
         ProductRecord::from_pairs(examples).validate().unwrap();
+    }
+
+    /// A product copied from a public page carries the page and the day it was read, both or neither, and
+    /// writes them back.
+    #[test]
+    fn a_copied_product_keeps_its_source_page_and_day() {
+        let with = |extra: Vec<(&'static str, &'static str)>| {
+            let mut pairs = good();
+            pairs.extend(extra);
+            ProductRecord::from_pairs(pairs).validate()
+        };
+        let spec = with(vec![("source_url", "https://www.example.com/kjd.html"), ("source_read_on", "2026-12-03")])
+            .unwrap()
+            .spec;
+        let source = spec.source.clone().unwrap();
+        assert_eq!(
+            (source.url.as_str(), source.read_on.to_string().as_str()),
+            ("https://www.example.com/kjd.html", "2026-12-03")
+        );
+        let record = ProductRecord::from(("jinhai-bank", &spec));
+        assert_eq!(record.value("source_read_on"), Some("2026-12-03"));
+        assert_eq!(record.validate().unwrap().spec, spec);
+        assert_eq!(with(vec![]).unwrap().spec.source, None, "a product its lender listed has none");
+        let fields = |extra| with(extra).unwrap_err().0.into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(fields(vec![("source_url", "https://a.example/")]), ["source_read_on"]);
+        assert_eq!(fields(vec![("source_read_on", "2026-12-03")]), ["source_url"]);
+        assert_eq!(fields(vec![("source_url", "www.example.com"), ("source_read_on", "2026-12-03")]), ["source_url"]);
+        assert_eq!(
+            fields(vec![("source_url", "https://a.example/ b"), ("source_read_on", "2026-12-03")]),
+            ["source_url"]
+        );
+        assert_eq!(
+            fields(vec![("source_url", "https://a.example/"), ("source_read_on", "03/12/2026")]),
+            ["source_read_on"]
+        );
+        // A spec written before products had sources reads as having none.
+        let mut old = serde_json::to_value(&spec).unwrap();
+        old.as_object_mut().unwrap().remove("source");
+        assert_eq!(serde_json::from_value::<ProductSpec>(old).unwrap().source, None);
     }
 
     #[test]

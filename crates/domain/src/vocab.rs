@@ -73,6 +73,10 @@ crate::labelled_enum! {
         Receivables => "receivables", "应收账款质押", "Receivables",
         Equity => "equity", "股权质押", "Equity",
         Guarantee => "guarantee", "第三方保证担保", "Third-party guarantee",
+        // Added for real products (仓单质押, 票据质押, 存单质押), at the end so the kinds before keep their place.
+        Inventory => "inventory", "存货及仓单质押", "Inventory or warehouse receipts",
+        Bills => "bills", "票据质押", "Bills of exchange",
+        Deposit => "deposit", "存单及保证金质押", "Deposits or cash margin",
     }
 }
 

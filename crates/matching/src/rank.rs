@@ -103,6 +103,10 @@ fn collateral_ease(kind: Collateral) -> u32 {
         Collateral::Equity => 500,
         Collateral::Equipment => 450,
         Collateral::RealEstate => 300,
+        // A deposit or a bank's bill is nearly cash; inventory must be valued, watched and insured.
+        Collateral::Deposit => 750,
+        Collateral::Bills => 680,
+        Collateral::Inventory => 400,
     }
 }
 

@@ -29,6 +29,8 @@ pub mod password;
 mod product_admin;
 mod products;
 mod sessions;
+#[cfg(test)]
+mod source_tests;
 mod sql;
 pub mod stats;
 #[cfg(test)]

@@ -6,8 +6,8 @@ use crate::entity::{institution, product};
 use chrono::NaiveDate;
 use finmart_domain::{
     Bps, CollateralTerms, District, EligibilityRules, Fen, GuaranteeTerms, Institution, InstitutionKind,
-    InstitutionRef, Labelled, LifecycleState, LprTenor, Months, Product, ProductFamily, ProductSpec, RateBasis,
-    StatedRange,
+    InstitutionRef, Labelled, LifecycleState, LprTenor, Months, Product, ProductFamily, ProductSource, ProductSpec,
+    RateBasis, StatedRange,
 };
 use std::collections::HashMap;
 
@@ -139,6 +139,11 @@ pub(crate) fn product_from_row(
         districts,
         valid_from: row.valid_from,
         valid_until: row.valid_until,
+        source: match (row.source_url, row.source_read_on) {
+            (Some(url), Some(read_on)) => Some(ProductSource { url, read_on }),
+            (None, None) => None,
+            _ => return Err(bad("source_url")("a source page without its reading day, or the reverse".to_owned())),
+        },
     };
     let mut spec = spec;
     spec.normalize();
@@ -173,6 +178,8 @@ pub(crate) struct SpecColumns {
     pub online: Option<bool>,
     pub valid_from: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
+    pub source_url: Option<String>,
+    pub source_read_on: Option<NaiveDate>,
 }
 
 /// Rates are at most 10,000 bp ([`Bps::MAX`]), so they always fit.
@@ -211,5 +218,7 @@ pub(crate) fn spec_columns(spec: &ProductSpec) -> Result<SpecColumns, StoreError
         online: spec.online,
         valid_from: spec.valid_from,
         valid_until: spec.valid_until,
+        source_url: spec.source.as_ref().map(|s| s.url.clone()),
+        source_read_on: spec.source.as_ref().map(|s| s.read_on),
     })
 }

@@ -295,5 +295,7 @@ fn fill(
     active.online = Set(columns.online);
     active.valid_from = Set(columns.valid_from);
     active.valid_until = Set(columns.valid_until);
+    active.source_url = Set(columns.source_url);
+    active.source_read_on = Set(columns.source_read_on);
     active.state = Set(state.as_str().to_owned());
 }

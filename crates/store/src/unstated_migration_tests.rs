@@ -38,7 +38,8 @@ const RELAXED: [&str; 12] = [
 /// The columns the migrations after 8 add to `product`, with their definitions. Today's store reads and
 /// writes them, so the test adds them to the schema-7 database while the store writes and reads its old rows,
 /// and drops them again before migration 8 runs on the table as it was.
-const LATER_PRODUCT_COLUMNS: [(&str, &str); 1] = [("more_families", "VARCHAR NOT NULL DEFAULT ''")];
+const LATER_PRODUCT_COLUMNS: [(&str, &str); 3] =
+    [("more_families", "VARCHAR NOT NULL DEFAULT ''"), ("source_url", "VARCHAR NULL"), ("source_read_on", "DATE NULL")];
 
 async fn later_product_columns(db: &TestDb, add: bool) {
     for (column, definition) in LATER_PRODUCT_COLUMNS {

@@ -537,6 +537,7 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
         districts,
         valid_from: Some(valid_from),
         valid_until,
+        source: None,
     };
     if family == F::LetterOfGuarantee {
         // A letter of guarantee charges a fee for the bank's promise: it has no interest rate to state and

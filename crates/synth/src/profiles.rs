@@ -509,6 +509,9 @@ pub fn profile(seed: u64, index: usize, today: NaiveDate) -> SyntheticProfile {
             }
             Collateral::Equity => d.chance(0.08),
             Collateral::Guarantee => d.chance(0.12),
+            // The kinds added for real products are not drawn (no dice spent), so every generated firm offers
+            // what it offered before they existed.
+            Collateral::Inventory | Collateral::Bills | Collateral::Deposit => false,
         })
         .collect();
 

@@ -399,6 +399,7 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
         districts,
         valid_from: Some(valid_from),
         valid_until,
+        source: None,
     };
     spec.more_families = more_families(&spec, slot);
     spec.normalize();

@@ -38,6 +38,9 @@ pub struct Model {
     pub online: Option<bool>,
     pub valid_from: Option<Date>,
     pub valid_until: Option<Date>,
+    /// The public page a copied product was read from, and the day (migration 12): both or neither.
+    pub source_url: Option<String>,
+    pub source_read_on: Option<Date>,
     pub state: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -6,7 +6,7 @@ use crate::http::format::{Label, UNSTATED_EN, UNSTATED_ZH, label_in, labels_in, 
 use chrono::NaiveDate;
 use finmart_domain::{
     Bps, CollateralTerms, EligibilityRule, EnterpriseProfile, Fen, Institution, InstitutionRef, Labelled, Months,
-    OverdueHistory, Product, RateBasis, RuleKind,
+    OverdueHistory, Product, ProductSource, RateBasis, RuleKind,
 };
 use finmart_matching::Quote;
 use serde::Serialize;
@@ -77,6 +77,28 @@ pub struct ProductSummary {
     pub policy_support: Vec<Label>,
     pub citywide: bool,
     pub districts: Vec<Label>,
+    /// The public page the product was copied from and the day it was read; `null` for a product its lender
+    /// listed itself.
+    pub source: Option<SourceView>,
+}
+
+/// Where a copied product was read, as pages show it: "来源：www.example.com（2026-12-03 读取）".
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SourceView {
+    pub url: String,
+    /// The page's host, for the link's text.
+    pub host: String,
+    /// `YYYY-MM-DD`.
+    pub read_on: String,
+}
+
+impl From<&ProductSource> for SourceView {
+    fn from(s: &ProductSource) -> Self {
+        // The address was checked to start with http(s)://; the host is what follows, up to the path.
+        let rest = s.url.split_once("://").map_or(s.url.as_str(), |(_, rest)| rest);
+        let host = rest.split(['/', '?', '#']).next().unwrap_or(rest).to_owned();
+        Self { url: s.url.clone(), host, read_on: s.read_on.to_string() }
+    }
 }
 
 /// What a product asks to be pledged, as the API and pages show it.
@@ -141,6 +163,7 @@ impl From<&Product> for ProductSummary {
             policy_support: Label::all(&s.policy_support),
             citywide: s.citywide(),
             districts: Label::all(&s.districts),
+            source: s.source.as_ref().map(SourceView::from),
         }
     }
 }
