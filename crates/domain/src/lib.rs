@@ -18,6 +18,7 @@ mod profile;
 mod range;
 mod rate;
 mod record;
+mod region;
 mod scale;
 pub mod shanghai;
 pub mod spec_record;
@@ -53,6 +54,7 @@ pub use profile::{
 pub use range::{Range, StatedRange};
 pub use rate::Bps;
 pub use record::{COLUMNS, ColumnInfo, ImportRow, ProductRecord, RowError, column_info};
+pub use region::{Division, HomeArea, Level as DivisionLevel, ServiceArea};
 pub use scale::{SCALE_TABLE, ScaleInputs, ScaleRule, Thresholds, classify as classify_scale, industry_needs_assets};
 pub use term::Months;
 pub use uscc::Uscc;
