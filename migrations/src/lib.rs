@@ -15,6 +15,7 @@ mod m20261122_000005_event_facts;
 mod m20261122_000006_uptake_rollup;
 mod m20261122_000007_typed_notifications;
 mod m20261203_000008_unstated_product_facts;
+mod m20261203_000011_division_codes;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_uptake_rollup::Migration),
             Box::new(m20261122_000007_typed_notifications::Migration),
             Box::new(m20261203_000008_unstated_product_facts::Migration),
+            Box::new(m20261203_000011_division_codes::Migration),
         ]
     }
 }

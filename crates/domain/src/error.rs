@@ -41,6 +41,16 @@ pub enum ValueError {
     Unknown(#[from] UnknownValue),
     #[error("{0}")]
     Invalid(String),
+    /// A reason worded in both languages (the English is what `Display` prints).
+    #[error("{en}")]
+    Worded { zh: String, en: String },
+}
+
+impl ValueError {
+    /// A reason in Chinese and English.
+    pub fn worded(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::Worded { zh: zh.into(), en: en.into() }
+    }
 }
 
 impl ValueError {
@@ -62,6 +72,7 @@ impl ValueError {
             Self::Empty => "不能为空".to_owned(),
             Self::Unknown(u) => format!("未知的取值“{}”，可选：{}", u.value, u.allowed),
             Self::Invalid(reason) => reason.clone(),
+            Self::Worded { zh, .. } => zh.clone(),
         }
     }
 }

@@ -5,7 +5,6 @@
 
 mod accounts;
 pub mod changes;
-mod district;
 mod eligibility;
 mod error;
 mod institution;
@@ -30,7 +29,6 @@ pub use accounts::{
     MAX_DISPLAY_NAME_CHARS, StaffAccount, StaffAccountInput, check_password, normalize_display_name, normalize_login,
     staff_role,
 };
-pub use district::District;
 pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, RULE_KEYS};
 pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
 pub use institution::{
@@ -54,7 +52,7 @@ pub use profile::{
 pub use range::{Range, StatedRange};
 pub use rate::Bps;
 pub use record::{COLUMNS, ColumnInfo, ImportRow, ProductRecord, RowError, column_info};
-pub use region::{Division, HomeArea, Level as DivisionLevel, ServiceArea};
+pub use region::{District, Division, HomeArea, Level as DivisionLevel, ServiceArea};
 pub use scale::{SCALE_TABLE, ScaleInputs, ScaleRule, Thresholds, classify as classify_scale, industry_needs_assets};
 pub use term::Months;
 pub use uscc::Uscc;

@@ -4,7 +4,7 @@ use crate::eligibility::EligibilityRules;
 use crate::vocab::{
     Collateral, InstitutionKind, LifecycleState, LprTenor, PolicySupport, ProductFamily, RepaymentMethod,
 };
-use crate::{Bps, District, Fen, Months, StatedRange, ValueError};
+use crate::{Bps, Fen, Months, ServiceArea, StatedRange, ValueError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -216,8 +216,8 @@ pub struct ProductSpec {
     pub decision_days: Option<u16>,
     /// Applied for and decided fully online.
     pub online: Option<bool>,
-    /// Districts served; all sixteen when the product serves the whole city.
-    pub districts: Vec<District>,
+    /// Where the product is offered: 全国, divisions of any level, or 未说明 when the page does not say.
+    pub area: ServiceArea,
     /// The first day the product is offered (未说明: from its publication).
     pub valid_from: Option<NaiveDate>,
     /// The last day it is offered (`None`: no end stated).
@@ -225,17 +225,14 @@ pub struct ProductSpec {
 }
 
 impl ProductSpec {
-    /// Whether the product serves the whole city.
-    #[must_use]
-    pub fn citywide(&self) -> bool {
-        self.districts.len() == <District as crate::Labelled>::ALL.len()
-    }
-
-    /// Puts set-valued fields in their canonical order (districts are a set; their table keeps no order), so
-    /// two specs that mean the same compare equal.
+    /// Puts set-valued fields in their canonical form (an area is a set of divisions; its table keeps no
+    /// order), so two specs that mean the same compare equal.
     pub fn normalize(&mut self) {
-        self.districts.sort_unstable();
-        self.districts.dedup();
+        if let ServiceArea::Within(list) = &self.area
+            && let Ok(area) = ServiceArea::within(list.clone())
+        {
+            self.area = area;
+        }
     }
 
     /// Whether the validity window includes `day`.

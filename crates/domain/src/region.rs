@@ -8,6 +8,9 @@
 //! 未说明 when its page does not say.
 
 use crate::ValueError;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::LazyLock;
@@ -62,10 +65,18 @@ impl Division {
     pub fn parse_code(text: &str) -> Result<Self, ValueError> {
         let text = text.trim();
         if text.len() != 6 || !text.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ValueError::Invalid(format!("“{text}”不是 6 位行政区划代码")));
+            return Err(ValueError::worded(
+                format!("“{text}”不是 6 位行政区划代码"),
+                format!("“{text}” is not a 6-digit division code"),
+            ));
         }
         text.parse().ok().and_then(Self::from_code).ok_or_else(|| {
-            ValueError::Invalid(format!("行政区划代码 {text} 不在全国县级以上行政区划表（民政部 2024）中"))
+            ValueError::worded(
+                format!("行政区划代码 {text} 不在全国县级以上行政区划表（民政部 2024）中"),
+                format!(
+                    "division code {text} is not in the national table of divisions (Ministry of Civil Affairs, 2024)"
+                ),
+            )
         })
     }
 
@@ -159,6 +170,18 @@ impl Division {
     /// # Errors
     /// A code or name no division has, or a name several divisions share (naming each in full).
     pub fn resolve(text: &str, home: &HomeArea) -> Result<Self, ValueError> {
+        Self::resolve_from(text, Some(home))
+    }
+
+    /// [`Self::resolve`] with no home area: a name several divisions share is always refused.
+    ///
+    /// # Errors
+    /// As [`Self::resolve`].
+    pub fn resolve_anywhere(text: &str) -> Result<Self, ValueError> {
+        Self::resolve_from(text, None)
+    }
+
+    fn resolve_from(text: &str, home: Option<&HomeArea>) -> Result<Self, ValueError> {
         let text = text.trim();
         if text.is_empty() {
             return Err(ValueError::Empty);
@@ -172,16 +195,26 @@ impl Division {
         }
         match found.as_slice() {
             [one] => Ok(*one),
-            [] => Err(ValueError::Invalid(format!(
-                "“{text}”不是行政区划名称或代码：可写“全国”“全市”、省市区县的名称（如 天津市和平区、江苏省苏州市）或 6 位区划代码"
-            ))),
+            [] => Err(ValueError::worded(
+                format!(
+                    "“{text}”不是行政区划名称或代码：可写“全国”“全市”、省市区县的名称（如 天津市和平区、江苏省苏州市）或 6 位区划代码"
+                ),
+                format!(
+                    "“{text}” is no division's name or code: write 全国, 全市, the name of a province, city or \
+                     county (天津市和平区, 江苏省苏州市) or a 6-digit division code"
+                ),
+            )),
             many => {
-                let at_home: Vec<Self> = many.iter().copied().filter(|d| home.division().contains(*d)).collect();
+                let at_home: Vec<Self> =
+                    many.iter().copied().filter(|d| home.is_some_and(|h| h.division().contains(*d))).collect();
                 if let [one] = at_home.as_slice() {
                     return Ok(*one);
                 }
                 let names: Vec<String> = many.iter().map(|d| d.full_name()).collect();
-                Err(ValueError::Invalid(format!("“{text}”有多个同名行政区划，请写全称：{}", names.join("、"))))
+                Err(ValueError::worded(
+                    format!("“{text}”有多个同名行政区划，请写全称：{}", names.join("、")),
+                    format!("several divisions are called “{text}”; write the full name: {}", names.join(", ")),
+                ))
             }
         }
     }
@@ -270,10 +303,13 @@ impl HomeArea {
     /// A county-level division: a home area is a province or a city, whose districts the forms offer.
     pub fn new(division: Division) -> Result<Self, ValueError> {
         if division.level() == Level::County {
-            return Err(ValueError::Invalid(format!(
-                "本平台服务的地区须为省级或地级行政区，“{}”是县级行政区",
-                division.full_name()
-            )));
+            return Err(ValueError::worded(
+                format!("本平台服务的地区须为省级或地级行政区，“{}”是县级行政区", division.full_name()),
+                format!(
+                    "the area served must be a province or a city; “{}” is a county-level division",
+                    division.full_name()
+                ),
+            ));
         }
         Ok(Self(division))
     }
@@ -345,7 +381,10 @@ impl District {
         if division.level() == Level::County {
             Ok(Self(division))
         } else {
-            Err(ValueError::Invalid(format!("“{}”不是区县级行政区，企业所在地须写到区县", division.full_name())))
+            Err(ValueError::worded(
+                format!("“{}”不是区县级行政区，企业所在地须写到区县", division.full_name()),
+                format!("“{}” is not a county-level division: name the district or county", division.full_name()),
+            ))
         }
     }
 
@@ -358,6 +397,23 @@ impl District {
             return Ok(Self(Division(*code)));
         }
         Self::new(Division::resolve(text, home)?)
+    }
+
+    /// Reads a code, a first-deployment machine name, or a name as seen from the home area of
+    /// [`HomeArea::reading`] (a name several divisions share is refused outside it): how data that carries
+    /// districts (JSON bodies, stored profiles) is read.
+    ///
+    /// # Errors
+    /// As [`Self::parse`].
+    pub fn parse_in_scope(text: &str) -> Result<Self, ValueError> {
+        if let Some((_, code)) = LEGACY_TIANJIN.iter().find(|(name, _)| *name == text.trim()) {
+            return Ok(Self(Division(*code)));
+        }
+        let division = match READING_HOME.with(Cell::get) {
+            Some(home) => Division::resolve(text, &home)?,
+            None => Division::resolve_anywhere(text)?,
+        };
+        Self::new(division)
     }
 
     #[must_use]
@@ -396,8 +452,55 @@ impl fmt::Display for District {
     }
 }
 
+thread_local! {
+    /// The home area names in deserialized data are read from ([`HomeArea::reading`]).
+    static READING_HOME: Cell<Option<HomeArea>> = const { Cell::new(None) };
+}
+
+impl HomeArea {
+    /// Runs `read` with district names in deserialized data (a JSON body's `"district": "和平区"`) read as
+    /// seen from this home area. Serde has no context to pass, so the home rides on the thread for the
+    /// duration of `read`; outside it, codes and the first deployment's machine names still read, and a
+    /// name several divisions share is refused.
+    pub fn reading<R>(self, read: impl FnOnce() -> R) -> R {
+        let before = READING_HOME.with(|h| h.replace(Some(self)));
+        let out = read();
+        READING_HOME.with(|h| h.set(before));
+        out
+    }
+}
+
+impl Serialize for Division {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Division {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = Cow::<'de, str>::deserialize(d)?;
+        Self::parse_code(&text).map_err(|e| serde::de::Error::custom(format!("{} / {e}", e.message_zh())))
+    }
+}
+
+/// A district is written as its code; it reads codes, the first deployment's machine names (`binhai`) and
+/// names ([`District::parse_in_scope`]).
+impl Serialize for District {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for District {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = Cow::<'de, str>::deserialize(d)?;
+        Self::parse_in_scope(&text).map_err(|e| serde::de::Error::custom(format!("{} / {e}", e.message_zh())))
+    }
+}
+
 /// What a product serves.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "AreaJson", try_from = "AreaJson")]
 pub enum ServiceArea {
     /// The page does not say (未说明): matching asks the firm to confirm with the lender.
     NotStated,
@@ -412,15 +515,45 @@ impl ServiceArea {
     ///
     /// # Errors
     /// An empty list.
+    /// Every division all of whose children are listed stands for them (the sixteen districts of 天津市 are
+    /// 天津市): the same area, written the one way.
+    ///
+    /// # Errors
+    /// An empty list.
     pub fn within(mut divisions: Vec<Division>) -> Result<Self, ValueError> {
         divisions.sort_unstable();
         divisions.dedup();
-        let kept: Vec<Division> = divisions
+        let mut kept: Vec<Division> = divisions
             .iter()
             .copied()
             .filter(|d| !divisions.iter().any(|other| other != d && other.contains(*d)))
             .collect();
+        loop {
+            let mut parents: Vec<Division> = kept.iter().filter_map(|d| d.parent()).collect();
+            parents.dedup();
+            parents.sort_unstable();
+            parents.dedup();
+            let whole: Vec<Division> = parents
+                .into_iter()
+                .filter(|p| kept.iter().filter(|d| d.parent() == Some(*p)).count() == child_count(*p))
+                .collect();
+            if whole.is_empty() {
+                break;
+            }
+            kept.retain(|d| !d.parent().is_some_and(|p| whole.contains(&p)));
+            kept.extend(whole);
+            kept.sort_unstable();
+        }
         if kept.is_empty() { Err(ValueError::Empty) } else { Ok(Self::Within(kept)) }
+    }
+
+    /// The divisions listed (none for 全国 and 未说明).
+    #[must_use]
+    pub fn divisions(&self) -> &[Division] {
+        match self {
+            Self::Within(list) => list,
+            Self::NotStated | Self::Nationwide => &[],
+        }
     }
 
     /// Whether a firm in `district` is served: `None` when the area is not stated.
@@ -479,18 +612,22 @@ impl ServiceArea {
             return if parts.len() == 1 {
                 Ok(Self::Nationwide)
             } else {
-                Err(ValueError::Invalid("“全国”不能与其他地区同时填写".to_owned()))
+                Err(ValueError::worded(
+                    "“全国”不能与其他地区同时填写",
+                    "“全国” (nationwide) cannot be written with other areas",
+                ))
             };
         }
         let mut divisions = Vec::new();
-        let mut problems = Vec::new();
+        let mut problems: Vec<ValueError> = Vec::new();
         for part in parts {
             let read = match part {
                 "全市" | "本市" | "all" => home.city().ok_or_else(|| {
-                    ValueError::Invalid(format!(
-                        "“{part}”只在本平台服务一个城市时可用；本平台服务{}，请写出城市名称",
-                        home.division().full_name()
-                    ))
+                    let home = home.division().full_name();
+                    ValueError::worded(
+                        format!("“{part}”只在本平台服务一个城市时可用；本平台服务{home}，请写出城市名称"),
+                        format!("“{part}” means the whole city only where the platform serves one city; it serves {home}: name the city"),
+                    )
                 }),
                 "本省" => Ok(home.province()),
                 other => match LEGACY_TIANJIN.iter().find(|(name, _)| *name == other) {
@@ -500,10 +637,17 @@ impl ServiceArea {
             };
             match read {
                 Ok(d) => divisions.push(d),
-                Err(e) => problems.push(e.message_zh()),
+                Err(e) => problems.push(e),
             }
         }
-        if problems.is_empty() { Self::within(divisions) } else { Err(ValueError::Invalid(problems.join("；"))) }
+        match problems.as_slice() {
+            [] => Self::within(divisions),
+            [one] => Err(one.clone()),
+            many => Err(ValueError::worded(
+                many.iter().map(ValueError::message_zh).collect::<Vec<_>>().join("；"),
+                many.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+            )),
+        }
     }
 
     /// In Chinese, as seen from `home`: `全国`, `天津市全市`, `和平区、河西区`, `江苏省苏州市`, `未说明`.
@@ -517,6 +661,63 @@ impl ServiceArea {
                 .map(|d| if *d == home.division() { format!("{}全市", d.name()) } else { d.name_from(home) })
                 .collect::<Vec<_>>()
                 .join("、"),
+        }
+    }
+
+    /// In English (place names stay Chinese): `Nationwide`, `All of 天津市`, `和平区, 河西区`, `Not stated`.
+    #[must_use]
+    pub fn describe_en(&self, home: &HomeArea) -> String {
+        match self {
+            Self::NotStated => "Not stated".to_owned(),
+            Self::Nationwide => "Nationwide".to_owned(),
+            Self::Within(list) => list
+                .iter()
+                .map(|d| if *d == home.division() { format!("All of {}", d.name()) } else { d.name_from(home) })
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
+/// How many divisions lie directly below `parent`.
+fn child_count(parent: Division) -> usize {
+    static COUNTS: LazyLock<HashMap<u32, usize>> = LazyLock::new(|| {
+        let mut counts = HashMap::new();
+        for r in &table::DIVISIONS {
+            *counts.entry(r.3).or_default() += 1;
+        }
+        counts
+    });
+    COUNTS.get(&parent.code()).copied().unwrap_or_default()
+}
+
+/// The JSON form of a [`ServiceArea`]: `{"kind": "nationwide"}`, `{"kind": "not_stated"}`,
+/// `{"kind": "within", "divisions": ["120101"]}`.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum AreaJson {
+    NotStated,
+    Nationwide,
+    Within { divisions: Vec<Division> },
+}
+
+impl From<ServiceArea> for AreaJson {
+    fn from(area: ServiceArea) -> Self {
+        match area {
+            ServiceArea::NotStated => Self::NotStated,
+            ServiceArea::Nationwide => Self::Nationwide,
+            ServiceArea::Within(divisions) => Self::Within { divisions },
+        }
+    }
+}
+
+impl TryFrom<AreaJson> for ServiceArea {
+    type Error = ValueError;
+    fn try_from(json: AreaJson) -> Result<Self, ValueError> {
+        match json {
+            AreaJson::NotStated => Ok(Self::NotStated),
+            AreaJson::Nationwide => Ok(Self::Nationwide),
+            AreaJson::Within { divisions } => Self::within(divisions),
         }
     }
 }
@@ -620,5 +821,35 @@ mod tests {
         assert_eq!(District::parse("和平区", &home).unwrap().short_zh(), "和平");
         assert!(District::parse("天津市", &home).is_err());
         assert_eq!(District::parse("浙江省嘉兴市桐乡市", &home).unwrap().name(), "桐乡市");
+    }
+
+    #[test]
+    fn a_whole_set_of_children_is_their_parent() {
+        let home = HomeArea::default();
+        let sixteen: Vec<Division> = home.districts().iter().map(|d| d.division()).collect();
+        assert_eq!(ServiceArea::within(sixteen.clone()), Ok(ServiceArea::Within(vec![d(120_000)])));
+        assert_eq!(ServiceArea::within(sixteen[..15].to_vec()).unwrap().divisions().len(), 15);
+        assert_eq!(ServiceArea::within(Vec::new()), Err(ValueError::Empty));
+    }
+
+    #[test]
+    fn json_carries_codes_and_reads_the_first_deployments_names() {
+        let area = ServiceArea::from_cell("和平区|江苏省苏州市", &HomeArea::default()).unwrap();
+        let json = serde_json::to_value(&area).unwrap();
+        assert_eq!(json, serde_json::json!({"kind": "within", "divisions": ["120101", "320500"]}));
+        assert_eq!(serde_json::from_value::<ServiceArea>(json).unwrap(), area);
+        for a in [ServiceArea::Nationwide, ServiceArea::NotStated] {
+            assert_eq!(serde_json::from_value::<ServiceArea>(serde_json::to_value(&a).unwrap()).unwrap(), a);
+        }
+        let read = |v: &str| serde_json::from_value::<District>(serde_json::json!(v)).map(District::code);
+        assert_eq!(serde_json::to_value(District::parse("binhai", &HomeArea::default()).unwrap()).unwrap(), "120116");
+        assert_eq!(read("binhai").unwrap(), "120116");
+        assert_eq!(read("120116").unwrap(), "120116");
+        assert_eq!(read("辽宁省沈阳市和平区").unwrap(), "210102");
+        assert!(read("和平区").is_err(), "a shared name is refused where no home area reads it");
+        let shenyang = HomeArea::parse("沈阳市").unwrap();
+        assert_eq!(shenyang.reading(|| read("和平区")).unwrap(), "210102");
+        assert_eq!(HomeArea::default().reading(|| read("和平区")).unwrap(), "120101");
+        assert!(read("天津市").is_err(), "a district is county-level");
     }
 }

@@ -17,7 +17,8 @@ use crate::facts::{FirmFacts, NeedFacts, bit, calendar_days, grade_rank, mask};
 use crate::rank::log_span;
 use chrono::NaiveDate;
 use finmart_domain::{
-    CollateralTerms, EligibilityRule, Fen, Labelled, Months, PolicySupport, Product, RepaymentMethod, StatedRange,
+    CollateralTerms, EligibilityRule, Fen, Labelled, Months, PolicySupport, Product, RepaymentMethod, ServiceArea,
+    StatedRange,
 };
 
 /// How each check came out: which failed, which could not be decided for lack of the firm's data
@@ -101,6 +102,43 @@ impl CollateralMask {
     }
 }
 
+/// A product's [`ServiceArea`] as division codes: a firm is served when the product lists its district or
+/// a division above it (at most three codes against a short sorted list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AreaCodes {
+    /// The page does not say.
+    NotStated,
+    Nationwide,
+    /// The codes listed, sorted.
+    Within(Box<[u32]>),
+}
+
+impl AreaCodes {
+    #[must_use]
+    pub fn of(area: &ServiceArea) -> Self {
+        match area {
+            ServiceArea::NotStated => Self::NotStated,
+            ServiceArea::Nationwide => Self::Nationwide,
+            ServiceArea::Within(list) => {
+                let mut codes: Vec<u32> = list.iter().map(|d| d.code()).collect();
+                codes.sort_unstable();
+                Self::Within(codes.into())
+            }
+        }
+    }
+
+    /// Whether a firm in the district of `codes` ([`crate::facts::district_codes`]) is served: `None` when
+    /// the area is not stated. [`ServiceArea::covers`] on codes (a property test holds the two equal).
+    #[must_use]
+    pub fn covers(&self, codes: &[u32; 3]) -> Option<bool> {
+        match self {
+            Self::NotStated => None,
+            Self::Nationwide => Some(true),
+            Self::Within(listed) => Some(codes.iter().any(|c| *c != 0 && listed.binary_search(c).is_ok())),
+        }
+    }
+}
+
 /// The flat form of one product: sets as bit masks, eligibility bounds as plain integers with "no bound"
 /// values (0, `u32::MAX`, …), so that a check is a comparison and an absent rule can never fail. `rules`
 /// says which rules the product has (for explanations and for the *missing* outcome). The product's own
@@ -113,7 +151,7 @@ pub struct CompiledProduct {
     /// from publication) and `valid_until` is `i32::MAX` when no end is.
     pub valid_from: i32,
     pub valid_until: i32,
-    pub districts: u32,
+    pub area: AreaCodes,
     /// The eligibility rules the product has.
     pub rules: Checks,
     pub scales: u32,
@@ -169,7 +207,7 @@ impl CompiledProduct {
             id: product.id,
             valid_from: spec.valid_from.map_or(i32::MIN, day_number),
             valid_until: spec.valid_until.map_or(i32::MAX, day_number),
-            districts: mask(&spec.districts),
+            area: AreaCodes::of(&spec.area),
             rules: Checks::NONE,
             scales: 0,
             qualifications_any: 0,
@@ -283,7 +321,8 @@ impl CompiledProduct {
     pub fn check_firm(&self, f: &FirmFacts) -> Verdict {
         use CheckKind as K;
         let mut failed = Checks::NONE;
-        failed.set_if(K::District, self.districts & f.district == 0);
+        let served = self.area.covers(&f.district);
+        failed.set_if(K::District, served == Some(false));
         failed.set_if(K::MinYearsInOperation, f.years < self.min_years);
         failed.set_if(K::Revenue, f.revenue < self.revenue.0 || f.revenue > self.revenue.1);
         failed.set_if(K::Employees, f.employees < self.employees.0 || f.employees > self.employees.1);
@@ -306,8 +345,10 @@ impl CompiledProduct {
         failed.set_if(K::NoOverdueMonths, f.months_since_overdue < self.no_overdue_months);
         failed.set_if(K::MaxDebtRatio, f.debt_ratio > self.max_debt_ratio);
         let missing = Checks(self.rules.0 & f.unknown.0);
-        // Every rule a product has is stated, so nothing about the firm is unconfirmed.
-        Verdict { failed: Checks(failed.0 & !missing.0), missing, unconfirmed: Checks::NONE }
+        // Every rule a product has is stated; only an area the page leaves out is unconfirmed.
+        let mut unconfirmed = Checks::NONE;
+        unconfirmed.set_if(K::District, served.is_none());
+        Verdict { failed: Checks(failed.0 & !missing.0), missing, unconfirmed }
     }
 
     /// The checks about the need, all but the cost ceiling's comparison (which needs the quote; see

@@ -10,8 +10,9 @@
 //! offering the collateral it owns.
 //!
 //! What the product leaves unstated: every check made here is about the firm, and the product states each
-//! of those it makes (an eligibility rule is there or not), so nothing is *unconfirmed* and a product's
-//! unknowns never hold a firm back or let one through. The need-side facts a page may leave out (amount,
+//! of those it makes (an eligibility rule is there or not), except where it lends: an area its page leaves
+//! unstated is *unconfirmed* for every firm, and the institution asking (which knows where it lends) sees
+//! every firm that fits the rest. A product's other unknowns never hold a firm back or let one through. The need-side facts a page may leave out (amount,
 //! term, rate, collateral, decision time) only shape the score, by the rules of [`crate::rank`]: the typical
 //! need is kept within the bounds that are stated, and a product with no stated rate has no quote and earns
 //! no cost points for any firm (which leaves the order of its firms to the other components).

@@ -26,6 +26,8 @@ mod notifications;
 pub mod password;
 mod product_admin;
 mod products;
+#[cfg(test)]
+mod region_migration_tests;
 mod sessions;
 mod sql;
 pub mod stats;
