@@ -4,6 +4,7 @@
 
 use crate::app::{Backend, TestApp, encode};
 use axum::http::StatusCode;
+use finmart_cli::demo_accounts::DEMO_SME;
 use finmart_domain::{HomeArea, InstitutionKind, LifecycleState, NewInstitution, ProductRecord};
 use serde_json::{Value, json};
 
@@ -102,6 +103,21 @@ async fn the_api_reads_codes_names_and_the_old_machine_names() {
             counts.push((out["eligible_total"].clone(), out["ineligible_total"].clone()));
         }
         assert!(counts.iter().all(|c| *c == counts[0]), "{}: {counts:?}", app.backend);
+
+        // A firm's own profile: written with an old machine name or a name, kept and sent as the code, with
+        // the name beside it.
+        let sme = app.sign_in(DEMO_SME).await;
+        let (_, me) = sme.get("/api/v1/me/profile").await;
+        for (written, code, name) in [("heping", "120101", "和平区"), ("滨海新区", "120116", "滨海新区")] {
+            let mut profile = me["profile"].clone();
+            profile["district"] = json!(written);
+            let (status, saved) = sme.put("/api/v1/me/profile", &profile).await;
+            assert_eq!(status, StatusCode::OK, "{written}: {saved}");
+            assert_eq!(
+                (saved["profile"]["district"].as_str(), saved["district"]["label"].as_str()),
+                (Some(code), Some(name))
+            );
+        }
         // A name shared outside the home area, or a place that is no county, is refused by field.
         for (district, says) in [("朝阳区", "北京市朝阳区"), ("天津市", "区县"), ("atlantis", "atlantis")]
         {
