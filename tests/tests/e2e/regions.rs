@@ -200,3 +200,59 @@ async fn a_deployment_in_shenyang_offers_its_districts_and_reads_its_names() {
     ids.sort_unstable();
     assert_eq!(ids, [city, heping]);
 }
+
+#[tokio::test]
+async fn the_banks_product_form_offers_the_whole_city_districts_nationwide_unstated_and_other_areas() {
+    for app in TestApp::each(true).await {
+        let bank = app.sign_in(finmart_cli::demo_accounts::DEMO_BANK).await;
+        let (status, page) = bank.get_text("/bank/products/new").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains(r#"value="city" checked"#) && page.contains("全市（天津市）"),
+            "the whole city is the default"
+        );
+        let post = |code: &'static str, area: Vec<(&'static str, &'static str)>| {
+            let mut fields = vec![("code", code), ("name", code), ("family", "credit"), ("description", "地区测试")];
+            fields.extend(area);
+            let bank = &bank;
+            async move { bank.post_form("/bank/products/new", &fields).await }
+        };
+        let stored = |location: Option<String>| {
+            let id: i64 =
+                location.unwrap().trim_start_matches("/bank/products/").split('?').next().unwrap().parse().unwrap();
+            let store = &app.state.store;
+            async move { store.product(id).await.unwrap().unwrap().spec.area.to_cell() }
+        };
+        let cases = [
+            ("F-CITY", vec![("area_scope", "city")], "120000"),
+            (
+                "F-SOME",
+                vec![
+                    ("area_scope", "some"),
+                    ("districts", "120116"),
+                    ("districts", "120101"),
+                    ("area_other", "江苏省苏州市"),
+                ],
+                "120101|120116|320500",
+            ),
+            ("F-ALL", vec![("area_scope", "nationwide")], "全国"),
+            ("F-NONE", vec![("area_scope", "unstated")], ""),
+        ];
+        for (code, area, cell) in cases {
+            let (status, location, body) = post(code, area).await;
+            assert_eq!(status, StatusCode::SEE_OTHER, "{code} on {}: {body}", app.backend);
+            assert_eq!(stored(location.clone()).await, cell, "{code} on {}", app.backend);
+            if code == "F-SOME" {
+                let (_, page) = bank.get_text(location.as_deref().unwrap()).await;
+                assert!(
+                    page.contains(r#"value="120116" checked"#) && page.contains(r#"value="江苏省苏州市""#),
+                    "{page}"
+                );
+            }
+        }
+        // A shared name is refused beside the field, naming each place.
+        let (status, _, page) = post("F-BAD", vec![("area_scope", "some"), ("area_other", "朝阳区")]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(page.contains("北京市朝阳区") && page.contains("吉林省长春市朝阳区"), "{page}");
+    }
+}
