@@ -250,6 +250,14 @@ async fn the_banks_product_form_offers_the_whole_city_districts_nationwide_unsta
                 );
             }
         }
+        // Districts asked for and none given is refused, with the form's other problems.
+        let (status, _, page) = post("F-EMPTY", vec![("area_scope", "some")]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(page.contains("请勾选区县或填写其他地区"), "{page}");
+        let (status, _, page) =
+            bank.post_form("/bank/products/new", &[("code", "F-EMPTY"), ("area_scope", "some")]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(page.contains("请勾选区县或填写其他地区") && page.contains(r##"href="#f-name""##), "{page}");
         // A shared name is refused beside the field, naming each place.
         let (status, _, page) = post("F-BAD", vec![("area_scope", "some"), ("area_other", "朝阳区")]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -24,8 +24,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use finmart_domain::spec_record::ColumnChange;
 use finmart_domain::{
-    ColumnInfo, Division, DivisionLevel, Fen, HomeArea, InstitutionKind, Labelled, LifecycleAct, LifecycleState,
-    ProductRecord, ServiceArea, column_info,
+    ColumnInfo, Division, DivisionLevel, Fen, FieldErrors, HomeArea, InstitutionKind, Labelled, LifecycleAct,
+    LifecycleState, ProductRecord, ServiceArea, ValueError, column_info,
 };
 use finmart_store::{ManagedProduct, RowError};
 use serde_json::{Map, Value, json};
@@ -160,6 +160,28 @@ fn area_cell(form: &Form) -> String {
         parts.push(other);
     }
     parts.join("|")
+}
+
+/// A form whose area asks for districts and names none is refused (never saved as 未说明 unasked), with every
+/// other problem of the form beside it.
+async fn refuse_empty_area(bank: &Bank, form: &Form, record: &ProductRecord) -> Option<ApiError> {
+    if form.field("area_scope") != "some" || !area_cell(form).is_empty() {
+        return None;
+    }
+    let mut errors = FieldErrors::default();
+    errors.push(
+        "districts",
+        ValueError::worded(
+            "请勾选区县或填写其他地区；产品页面没有写服务区域时请选“未说明”",
+            "tick districts or name other areas; choose “not stated” when the page does not say",
+        ),
+    );
+    if let Err(e) = bank.spec(record).await {
+        for f in e.body.errors {
+            errors.push(f.field, ValueError::worded(f.message, f.message_en));
+        }
+    }
+    Some(ApiError::from(errors))
 }
 
 /// A record as the form's values: text, and lists for the checkbox groups.
@@ -414,6 +436,9 @@ async fn new_page(bank: Bank, page: Page) -> PageResult {
 
 async fn new_submit(bank: Bank, page: Page, form: Form) -> PageResult {
     let (record, values) = record_of_form(&form);
+    if let Some(e) = refuse_empty_area(&bank, &form, &record).await {
+        return form_page(&bank.state, &page, None, values, Some(&e)).await;
+    }
     match bank.create(&record).await {
         Ok(id) => Ok(see_other(&format!("/bank/products/{id}?done=created"))),
         Err(e) if e.status == StatusCode::BAD_REQUEST => form_page(&bank.state, &page, None, values, Some(&e)).await,
@@ -433,6 +458,9 @@ async fn edit_submit(bank: Bank, page: Page, Id(id): Id, form: Form) -> PageResu
     let (mut record, values) = record_of_form(&form);
     // The code cannot change; the form shows it read-only.
     record.set("code", m.product.spec.code.as_str());
+    if let Some(e) = refuse_empty_area(&bank, &form, &record).await {
+        return form_page(&bank.state, &page, Some(&m), values, Some(&e)).await;
+    }
     match bank.edit(id, &record).await {
         Ok(outcome) => Ok(see_other(&format!("/bank/products/{id}?done={}", outcome_name(outcome).0))),
         Err(e) if e.status == StatusCode::BAD_REQUEST => {
