@@ -91,6 +91,9 @@ async fn the_api_reads_codes_names_and_the_old_machine_names() {
             item["districts"].as_array().unwrap().iter().any(|d| d["code"] == "120116" && d["label"] == "滨海新区")
         );
         assert!(["within", "nationwide"].contains(&item["area"]["kind"].as_str().unwrap()), "{item}");
+        // The search page selects the district however the link named it.
+        let (_, page) = app.get("/?district=binhai").await;
+        assert!(page.contains(r#"<option value="120116" selected>"#), "the filter shows 滨海新区 chosen");
         let facet = one["facets"]["district"].as_array().unwrap();
         assert!(facet.iter().any(|d| d["code"] == "120101" && d["label"] == "和平区"), "{facet:?}");
 

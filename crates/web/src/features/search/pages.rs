@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use finmart_catalogue::SortName;
-use finmart_domain::{Collateral, PolicySupport, ProductFamily};
+use finmart_domain::{Collateral, District, HomeArea, PolicySupport, ProductFamily};
 use serde_json::{Map, Value, json};
 
 pub(super) fn router() -> Router<AppState> {
@@ -30,8 +30,14 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// The parameters as given, for refilling the form.
-fn form_values(raw: Option<&str>) -> Map<String, Value> {
-    form_urlencoded::parse(raw.unwrap_or("").as_bytes()).into_owned().map(|(k, v)| (k, Value::String(v))).collect()
+fn form_values(raw: Option<&str>, home: &HomeArea) -> Map<String, Value> {
+    let mut values: Map<String, Value> =
+        form_urlencoded::parse(raw.unwrap_or("").as_bytes()).into_owned().map(|(k, v)| (k, Value::String(v))).collect();
+    // The district choices are codes: a name or an old machine name (`binhai`) selects its district too.
+    if let Some(Ok(district)) = values.get("district").and_then(Value::as_str).map(|v| District::parse(v, home)) {
+        values.insert("district".to_owned(), Value::String(district.code()));
+    }
+    values
 }
 
 /// `path` with the query string, `key` set to `value` (or removed when `None`) and the page reset.
@@ -49,8 +55,8 @@ fn link_to(path: &str, raw: Option<&str>, key: &str, value: Option<&str>) -> Str
 }
 
 /// Facet choices as links that set (or, when active, clear) their filter; and the pages' links.
-fn navigation(raw: Option<&str>, r: &SearchResponse) -> Value {
-    let current = form_values(raw);
+fn navigation(raw: Option<&str>, r: &SearchResponse, home: &HomeArea) -> Value {
+    let current = form_values(raw, home);
     let facet = |key: &str, counts: &[FacetCount]| {
         counts
             .iter()
@@ -84,7 +90,7 @@ async fn results_context(state: &AppState, page: &Page) -> (Map<String, Value>, 
         Err(e) => Err(e),
     };
     let (status, results, nav, error) = match outcome {
-        Ok(r) => (StatusCode::OK, json!(r), navigation(raw, &r), Value::Null),
+        Ok(r) => (StatusCode::OK, json!(r), navigation(raw, &r, home), Value::Null),
         Err(ApiError { status, body }) => {
             (status, Value::Null, Value::Null, page.pick(&body.message, &body.message_en).into())
         }
@@ -97,7 +103,7 @@ async fn home(State(state): State<AppState>, page: Page) -> PageResult {
     let (mut context, status) = results_context(&state, &page).await;
     let raw = page.query();
     context.extend(object(json!({
-        "switch_href": link_to("/", raw, "lang", Some(page.lang.other().code())), "form": form_values(raw),
+        "switch_href": link_to("/", raw, "lang", Some(page.lang.other().code())), "form": form_values(raw, &state.config.home_area),
         // The choices the filter form offers.
         "choices": {
             "families": options::<ProductFamily>(), "districts": district_options(&state.config.home_area),
