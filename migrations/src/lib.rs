@@ -16,6 +16,7 @@ mod m20261122_000006_uptake_rollup;
 mod m20261122_000007_typed_notifications;
 mod m20261203_000008_unstated_product_facts;
 mod m20261203_000009_product_more_families;
+mod m20261203_000011_division_codes;
 mod m20261203_000012_product_source;
 
 /// The ordered list of migrations.
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_typed_notifications::Migration),
             Box::new(m20261203_000008_unstated_product_facts::Migration),
             Box::new(m20261203_000009_product_more_families::Migration),
+            Box::new(m20261203_000011_division_codes::Migration),
             Box::new(m20261203_000012_product_source::Migration),
         ]
     }

@@ -15,7 +15,7 @@
 //! only those).
 
 use crate::fold::fold;
-use crate::schema::{Fields, all_of_term, exact_key, facet_district, facet_family, facet_institution};
+use crate::schema::{Fields, all_of_term, exact_key, facet_district, facet_family, facet_institution, facets_serving};
 use crate::search::{CollateralFilter, SearchRequest};
 use crate::synonyms::{expansions, is_generic};
 use finmart_domain::{Collateral, Labelled};
@@ -267,8 +267,12 @@ pub fn full_query(
         ));
     }
     if skip != Some(Dimension::District) {
+        // A product serves a district when it serves 全国, the district or a division above it.
         must.extend(any_of(
-            req.districts.iter().map(|d| Term::from_facet(fields.district, &facet_district(d.as_str()))),
+            req.districts
+                .iter()
+                .flat_map(|d| facets_serving(*d))
+                .map(|value| Term::from_facet(fields.district, &facet_district(&value))),
         ));
     }
     match &req.collateral {

@@ -1,7 +1,9 @@
 //! The index schema, its tokenizer, and how a product becomes a document.
 
 use crate::synonyms::family_aliases;
-use finmart_domain::{Collateral, CollateralTerms, Labelled, Product};
+use finmart_domain::{
+    Collateral, CollateralTerms, District, Division, DivisionLevel, HomeArea, Labelled, Product, ServiceArea,
+};
 use tantivy::schema::{
     FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions,
@@ -11,7 +13,7 @@ use tantivy::{Index, TantivyDocument};
 
 /// Bumped whenever the schema or the way documents are built changes: an index written by another version
 /// is rebuilt from the database at start.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The name the Chinese analyzer is registered under.
 pub const TOKENIZER: &str = "zh";
@@ -134,6 +136,57 @@ pub fn facet_district(district: &str) -> Facet {
     Facet::from_path(["district", district])
 }
 
+/// The area facet's value for 全国.
+pub const NATIONWIDE: &str = "nationwide";
+/// The area facet's value for an area the product's page does not state.
+pub const AREA_NOT_STATED: &str = "not_stated";
+
+/// The area facet's values of a product: the codes it lists, or one of the markers.
+pub fn area_facets(area: &ServiceArea) -> Vec<String> {
+    match area {
+        ServiceArea::NotStated => vec![AREA_NOT_STATED.to_owned()],
+        ServiceArea::Nationwide => vec![NATIONWIDE.to_owned()],
+        ServiceArea::Within(list) => list.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// The area facet's values of the products that serve `district`: 全国, and the district or a division
+/// above it.
+pub fn facets_serving(district: District) -> Vec<String> {
+    let mut values: Vec<String> = district.division().with_ancestors().map(|d| d.to_string()).collect();
+    values.push(NATIONWIDE.to_owned());
+    values
+}
+
+/// The words a person might search a product's area by: 全国, 全市 (a whole city), each division's name
+/// with the names above it.
+fn area_words(area: &ServiceArea) -> Vec<String> {
+    match area {
+        ServiceArea::NotStated => Vec::new(),
+        ServiceArea::Nationwide => vec!["全国".to_owned()],
+        ServiceArea::Within(list) => list
+            .iter()
+            .map(|d| match d.level() {
+                // A whole city names no district, so a district in the query favours the products that
+                // name it (BM25 would otherwise spread it over every citywide product).
+                DivisionLevel::Province | DivisionLevel::City
+                    if HomeArea::new(*d).is_ok_and(|h| h.city() == Some(*d)) =>
+                {
+                    format!("{} 全市", d.name())
+                }
+                DivisionLevel::County if d.parent().is_some_and(|p| p.level() == DivisionLevel::Province) => {
+                    d.name().to_owned()
+                }
+                _ => {
+                    let mut names: Vec<&str> = d.with_ancestors().map(Division::name).collect();
+                    names.reverse();
+                    names.join(" ")
+                }
+            })
+            .collect(),
+    }
+}
+
 /// Days since 1970-01-01, the unit of the validity fields.
 pub fn day_number(day: chrono::NaiveDate) -> i64 {
     day.signed_duration_since(chrono::NaiveDate::default()).num_days()
@@ -192,13 +245,7 @@ pub fn document(fields: &Fields, product: &Product) -> Result<TantivyDocument, s
     words.extend(spec.collateral.kinds().iter().map(|c| c.label_zh().to_owned()));
     words.extend(spec.policy_support.iter().map(|p| p.label_zh().to_owned()));
     words.extend(spec.repayment_methods.iter().flatten().map(|m| m.label_zh().to_owned()));
-    // A citywide product names no district, so a district in the query favours the products that
-    // name it (BM25 would otherwise spread it over every citywide product).
-    if spec.citywide() {
-        words.push("全市".to_owned());
-    } else {
-        words.extend(spec.districts.iter().map(|d| d.label_zh().to_owned()));
-    }
+    words.extend(area_words(&spec.area));
     words.extend(spec.eligibility.rules().iter().map(finmart_domain::EligibilityRule::describe_zh));
     if spec.online == Some(true) {
         words.push("线上 在线申请".to_owned());
@@ -209,8 +256,8 @@ pub fn document(fields: &Fields, product: &Product) -> Result<TantivyDocument, s
         doc.add_facet(fields.family, facet_family(family.as_str()));
     }
     doc.add_facet(fields.institution, facet_institution(product.institution.id));
-    for d in &spec.districts {
-        doc.add_facet(fields.district, facet_district(d.as_str()));
+    for value in area_facets(&spec.area) {
+        doc.add_facet(fields.district, facet_district(&value));
     }
     for term in collateral_terms(&spec.collateral) {
         doc.add_text(fields.collateral, term);

@@ -1,9 +1,13 @@
 //! Search requests and results, and running one against the index.
 
 use crate::query::{Dimension, full_query, text_query};
+use crate::schema::facets_serving;
 use crate::{Catalogue, CatalogueError};
-use finmart_domain::{Bps, Collateral, District, Fen, Labelled, Months, PolicySupport, Product, ProductFamily};
+use finmart_domain::{
+    Bps, Collateral, District, Fen, HomeArea, Labelled, Months, PolicySupport, Product, ProductFamily,
+};
 use serde::Serialize;
+use std::collections::HashMap;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
 use tantivy::schema::Value;
@@ -113,7 +117,28 @@ pub struct Hit {
 pub struct Facets {
     pub families: Vec<(ProductFamily, u64)>,
     pub institutions: Vec<(i64, u64)>,
-    pub districts: Vec<(District, u64)>,
+    /// Products per value of the area facet: a division code, `nationwide` or `not_stated` (see
+    /// [`Facets::districts`]).
+    pub areas: Vec<(String, u64)>,
+}
+
+impl Facets {
+    /// How many products serve each of the home area's districts (a nationwide product, or one serving the
+    /// city, counts in every district), most first; districts no product serves are left out.
+    #[must_use]
+    pub fn districts(&self, home: &HomeArea) -> Vec<(District, u64)> {
+        let count: HashMap<&str, u64> = self.areas.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+        // A product's area lists no division within another, so the values serving one district are
+        // disjoint within each product and their counts add up.
+        let mut out: Vec<(District, u64)> = home
+            .districts()
+            .into_iter()
+            .map(|d| (d, facets_serving(d).iter().map(|v| count.get(v.as_str()).copied().unwrap_or(0)).sum()))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        out
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -205,11 +230,7 @@ impl Catalogue {
                 .into_iter()
                 .filter_map(|(k, n)| k.parse().ok().map(|id| (id, n)))
                 .collect(),
-            districts: self
-                .facet_counts(&searcher, matching, req, today, Dimension::District, "district")?
-                .into_iter()
-                .filter_map(|(k, n)| District::parse(&k).ok().map(|d| (d, n)))
-                .collect(),
+            areas: self.facet_counts(&searcher, matching, req, today, Dimension::District, "district")?,
         };
         Ok(SearchResults { total, total_all_words, hits, facets })
     }

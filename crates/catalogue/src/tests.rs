@@ -153,6 +153,45 @@ async fn rebuilds_then_follows_the_database() {
     assert_eq!(rebuild(&db.store, &repaired, &|_, _| {}).await.expect("rebuild"), 2);
 }
 
+fn district(name: &str) -> finmart_domain::District {
+    finmart_domain::District::parse(name, &finmart_domain::HomeArea::default()).expect("district")
+}
+
+#[tokio::test]
+async fn the_area_filter_finds_who_serves_a_district_and_the_facet_counts_each_home_district() {
+    let area = |code: &str, name: &str, cell: &str| spec(code, name, "credit", "流动资金贷款", &[("districts", cell)]);
+    let (_db, _dir, c) = catalogue_of(&[
+        area("N", "全国通", "全国"),
+        area("C", "全市贷", "全市"),
+        area("B", "滨海贷", "滨海新区|西青区"),
+        area("S", "苏州科技贷", "江苏省苏州市"),
+        area("U", "未说明贷", "未说明"),
+    ])
+    .await;
+    let serving = |names: &[&str]| {
+        let mut got = self::names(
+            &c,
+            &SearchRequest { districts: names.iter().map(|n| district(n)).collect(), ..SearchRequest::default() },
+        );
+        got.sort();
+        got
+    };
+    assert_eq!(serving(&["和平区"]), ["全国通", "全市贷"]);
+    assert_eq!(serving(&["滨海新区"]), ["全国通", "全市贷", "滨海贷"]);
+    assert_eq!(serving(&["江苏省苏州市虎丘区"]), ["全国通", "苏州科技贷"]);
+    assert_eq!(serving(&["辽宁省沈阳市和平区"]), ["全国通"]);
+    let results = c.search(&SearchRequest::default(), today()).expect("search");
+    let counts = results.facets.districts(&finmart_domain::HomeArea::default());
+    assert_eq!(counts.len(), 16, "every district of 天津 is served by the nationwide and citywide products");
+    assert_eq!(&counts[..2], [(district("西青区"), 3), (district("滨海新区"), 3)], "most first, then by code");
+    assert!(counts.iter().any(|(d, n)| *d == district("和平区") && *n == 2));
+    let suzhou = finmart_domain::HomeArea::parse("江苏省苏州市").expect("home");
+    let counts = results.facets.districts(&suzhou);
+    assert!(counts.iter().all(|(_, n)| *n == 2), "全国通 and 苏州科技贷 in each of 苏州's districts: {counts:?}");
+    // A place name in the text finds the products serving it.
+    assert_eq!(names(&c, &text("苏州 科技贷")).first().map(String::as_str), Some("苏州科技贷"));
+}
+
 #[tokio::test]
 async fn filters_sorts_and_facets() {
     let (db, bank) = seeded().await;
@@ -177,8 +216,10 @@ async fn filters_sorts_and_facets() {
     assert_eq!(results.total, 1);
     assert_eq!(results.facets.families.iter().map(|(_, n)| n).sum::<u64>(), 4);
     assert_eq!(results.facets.institutions, vec![(bank, 1)]);
-    let binhai = results.facets.districts.iter().find(|(d, _)| *d == finmart_domain::District::Binhai);
-    assert_eq!(binhai.map(|(_, n)| *n), Some(1));
+    let home = finmart_domain::HomeArea::default();
+    let binhai = district("滨海新区");
+    let in_binhai = results.facets.districts(&home).into_iter().find(|(d, _)| *d == binhai);
+    assert_eq!(in_binhai.map(|(_, n)| n), Some(1));
 
     // Paging past the end is empty, not an error; highlights mark the matched words.
     let far = SearchRequest { page: 9, ..SearchRequest::default() };

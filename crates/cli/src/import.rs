@@ -5,7 +5,7 @@
 //! repeated codes). Any problem anywhere: every problem is reported with its row, field and reason, and
 //! nothing is written. Otherwise all rows are upserted in one transaction.
 
-use finmart_domain::{ImportRow, ProductRecord};
+use finmart_domain::{HomeArea, ImportRow, ProductRecord};
 use finmart_sheets::SheetError;
 use finmart_store::{ImportSummary, RowError, Store, StoreError};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -42,14 +42,14 @@ impl From<StoreError> for ImportError {
     }
 }
 
-/// Reads the records of a file: (row number as its author sees it, record). Reading and row validation are
-/// `finmart_sheets::read_records` (JSON, CSV or XLSX, by extension).
+/// Reads the records of a file: (row number as its author sees it, record), areas read as seen from `home`.
+/// Reading and row validation are `finmart_sheets::read_records` (JSON, CSV or XLSX, by extension).
 ///
 /// # Errors
 /// Unreadable file, unknown extension, a file that is not JSON / CSV / XLSX at all, or bad rows.
-pub fn read_records(path: &Path) -> Result<Vec<(usize, ProductRecord)>, ImportError> {
+pub fn read_records(path: &Path, home: &HomeArea) -> Result<Vec<(usize, ProductRecord)>, ImportError> {
     let bytes = std::fs::read(path).map_err(|source| ImportError::Read { path: path.display().to_string(), source })?;
-    Ok(finmart_sheets::read_records(&path.to_string_lossy(), &bytes)?)
+    Ok(finmart_sheets::read_records(&path.to_string_lossy(), &bytes, home)?)
 }
 
 /// Validates every record; returns the rows, or every problem (including those only the database sees).
@@ -59,11 +59,12 @@ pub fn read_records(path: &Path) -> Result<Vec<(usize, ProductRecord)>, ImportEr
 pub async fn validate(
     store: &Store,
     records: Vec<(usize, ProductRecord)>,
+    home: &HomeArea,
 ) -> Result<Vec<(usize, ImportRow)>, ImportError> {
     let mut rows = Vec::with_capacity(records.len());
     let mut errors = Vec::new();
     for (row, record) in records {
-        match record.validate() {
+        match record.validate_in(home) {
             Ok(valid) => rows.push((row, valid)),
             Err(fields) => errors.extend(RowError::from_fields(row, &fields)),
         }
@@ -77,12 +78,17 @@ pub async fn validate(
     }
 }
 
-/// Imports a file: all rows or none.
+/// Imports a file, its areas read as seen from `home` (全市, 本省, bare district names): all rows or none.
 ///
 /// # Errors
 /// See [`ImportError`].
-pub async fn import_file(store: &Store, path: &Path, show_progress: bool) -> Result<ImportSummary, ImportError> {
-    let rows = validate(store, read_records(path)?).await?;
+pub async fn import_file(
+    store: &Store,
+    path: &Path,
+    home: &HomeArea,
+    show_progress: bool,
+) -> Result<ImportSummary, ImportError> {
+    let rows = validate(store, read_records(path, home)?, home).await?;
     let bar = progress_bar(rows.len() as u64, "导入产品", show_progress);
     let tick = bar.clone();
     let summary = store.import(&rows, &move || tick.inc(1)).await?;

@@ -217,7 +217,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import { file, config } => {
             telemetry::init(config.log_json);
             let store = connect(&config).await?;
-            match import::import_file(&store, &file, true).await {
+            match import::import_file(&store, &file, &config.home_area, true).await {
                 Ok(s) => {
                     eprintln!(
                         "导入完成 / imported: 新建 {} 个产品, 更新 {} 个, 未变 {} 个, 新建 {} 家机构",

@@ -68,6 +68,34 @@ fn import_refuses_a_bad_file_and_accepts_a_good_one_once() {
 }
 
 #[test]
+fn a_home_area_that_names_no_province_or_city_stops_the_start_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in ["火星市", "和平区", "999999"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_finmart"))
+            .args(["migrate", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .env_remove("DATABASE_URL")
+            .env("FINMART_HOME_AREA", bad)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{bad} was accepted");
+        let report = stderr(&output);
+        assert!(report.contains("FINMART_HOME_AREA") && report.contains(bad), "{report}");
+        assert!(!report.contains("panicked"), "{report}");
+    }
+    let good = Command::new(env!("CARGO_BIN_EXE_finmart"))
+        .args(["migrate", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .env_remove("DATABASE_URL")
+        .env("FINMART_HOME_AREA", "辽宁省沈阳市")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(good.status.success(), "{}", stderr(&good));
+}
+
+#[test]
 fn serve_prints_its_url_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_finmart"))

@@ -54,6 +54,16 @@ pub enum ValueError {
         accepted_zh: Option<&'static str>,
         accepted_en: Option<&'static str>,
     },
+    /// A reason worded in both languages (the English is what `Display` prints).
+    #[error("{en}")]
+    Worded { zh: String, en: String },
+}
+
+impl ValueError {
+    /// A reason in Chinese and English.
+    pub fn worded(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::Worded { zh: zh.into(), en: en.into() }
+    }
 }
 
 impl ValueError {
@@ -80,6 +90,7 @@ impl ValueError {
                 error.message_zh(),
                 accepted_zh.map(|a| format!("；取值应为{a}")).unwrap_or_default()
             ),
+            Self::Worded { zh, .. } => zh.clone(),
         }
     }
 }

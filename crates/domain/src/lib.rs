@@ -5,7 +5,6 @@
 
 mod accounts;
 pub mod changes;
-mod district;
 mod eligibility;
 mod error;
 mod institution;
@@ -18,6 +17,7 @@ mod profile;
 mod range;
 mod rate;
 mod record;
+mod region;
 mod scale;
 pub mod shanghai;
 pub mod spec_record;
@@ -29,7 +29,6 @@ pub use accounts::{
     MAX_DISPLAY_NAME_CHARS, StaffAccount, StaffAccountInput, check_password, normalize_display_name, normalize_login,
     staff_role,
 };
-pub use district::District;
 pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, LEGACY_MIN_TAX_PAID_KEY, OtherCondition, RuleKind};
 pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
 pub use institution::{
@@ -53,6 +52,7 @@ pub use profile::{
 pub use range::{Range, StatedRange};
 pub use rate::Bps;
 pub use record::{COLUMNS, ColumnInfo, ImportRow, ProductRecord, RowError, column_info};
+pub use region::{District, Division, HomeArea, Level as DivisionLevel, ServiceArea};
 pub use scale::{SCALE_TABLE, ScaleInputs, ScaleRule, Thresholds, classify as classify_scale, industry_needs_assets};
 pub use term::Months;
 pub use uscc::Uscc;

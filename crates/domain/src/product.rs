@@ -4,7 +4,7 @@ use crate::eligibility::EligibilityRules;
 use crate::vocab::{
     Collateral, InstitutionKind, LifecycleState, LprTenor, PolicySupport, ProductFamily, RepaymentMethod,
 };
-use crate::{Bps, District, Fen, Months, StatedRange, ValueError};
+use crate::{Bps, Fen, Months, ServiceArea, StatedRange, ValueError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -223,8 +223,8 @@ pub struct ProductSpec {
     pub decision_days: Option<u16>,
     /// Applied for and decided fully online.
     pub online: Option<bool>,
-    /// Districts served; all sixteen when the product serves the whole city.
-    pub districts: Vec<District>,
+    /// Where the product is offered: 全国, divisions of any level, or 未说明 when the page does not say.
+    pub area: ServiceArea,
     /// The first day the product is offered (未说明: from its publication).
     pub valid_from: Option<NaiveDate>,
     /// The last day it is offered (`None`: no end stated).
@@ -274,18 +274,15 @@ impl ProductSource {
 }
 
 impl ProductSpec {
-    /// Whether the product serves the whole city.
-    #[must_use]
-    pub fn citywide(&self) -> bool {
-        self.districts.len() == <District as crate::Labelled>::ALL.len()
-    }
-
-    /// Puts set-valued fields in their canonical order (districts and further families are sets; their
-    /// storage keeps no order), so two specs that mean the same compare equal. A further family that is the
-    /// main one says nothing more, and is dropped.
+    /// Puts set-valued fields in their canonical form (an area is a set of divisions, further families a set
+    /// of families; their storage keeps no order), so two specs that mean the same compare equal. A further
+    /// family that is the main one says nothing more, and is dropped.
     pub fn normalize(&mut self) {
-        self.districts.sort_unstable();
-        self.districts.dedup();
+        if let ServiceArea::Within(list) = &self.area
+            && let Ok(area) = ServiceArea::within(list.clone())
+        {
+            self.area = area;
+        }
         let main = self.family;
         self.more_families.retain(|f| *f != main);
         self.more_families.sort_unstable();

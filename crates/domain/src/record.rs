@@ -9,7 +9,7 @@ use crate::product::{CollateralTerms, GuaranteeTerms, ProductSource, ProductSpec
 use crate::vocab::{
     Collateral, InstitutionKind, LifecycleState, LprTenor, PolicySupport, ProductFamily, RepaymentMethod,
 };
-use crate::{Bps, District, Fen, FieldErrors, Labelled, Months, StatedRange, ValueError};
+use crate::{Bps, Fen, FieldErrors, HomeArea, Labelled, Months, ServiceArea, StatedRange, ValueError};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -320,15 +320,15 @@ pub fn column_info() -> Vec<ColumnInfo> {
             )
         },
         ColumnInfo {
-            allowed: with::<District>(("all", "全市")),
+            allowed: vec![("全国", "全国"), ("全市", "全市"), ("本省", "本省")],
             multiple: true,
             ..column(
                 "districts",
                 "服务区域",
-                "Districts",
-                true,
-                "all/全市（只能单独使用），或区的列表，用 | 分隔，不可重复",
-                "binhai|xiqing",
+                "Area served",
+                false,
+                "全国；全市/本市（本平台所在城市）；本省；或省、市、区县的名称或 6 位行政区划代码，用 | 或 、 分隔（如 天津市和平区|滨海新区、江苏省苏州市）；同名的须写全称；未写明则留空（未说明）",
+                "滨海新区|西青区",
             )
         },
         column(
@@ -490,11 +490,22 @@ impl ProductRecord {
         }
     }
 
-    /// Validates the row, reporting every bad or missing field.
+    /// Validates a row whose areas are written in codes, 全国 or the first deployment's names (`binhai`,
+    /// `all`): stored records (versions, reviews) and exports, whose meaning does not depend on the
+    /// deployment. Files people write are read with [`Self::validate_in`] and the deployment's home area.
     ///
     /// # Errors
     /// All field errors of the row.
     pub fn validate(&self) -> Result<ImportRow, FieldErrors> {
+        self.validate_in(&HomeArea::default())
+    }
+
+    /// Validates the row, reading its areas as seen from `home` (全市, 本省, bare district names), reporting
+    /// every bad or missing field.
+    ///
+    /// # Errors
+    /// All field errors of the row.
+    pub fn validate_in(&self, home: &HomeArea) -> Result<ImportRow, FieldErrors> {
         let mut e = FieldErrors::default();
         for column in self.0.keys() {
             if !COLUMNS.contains(&column.as_str()) {
@@ -602,14 +613,7 @@ impl ProductRecord {
             if days > 365 { Err(ValueError::TooLarge { max: "365".to_owned() }) } else { Ok(days) }
         });
         let online = self.optional(&mut e, "online", parse_bool);
-        let districts = match self.get("districts") {
-            None => {
-                e.push("districts", ValueError::Empty);
-                None
-            }
-            Some("all" | "全市") => Some(District::ALL.to_vec()),
-            Some(v) => e.check("districts", list::<District>(v, true)),
-        };
+        let area = e.check("districts", ServiceArea::from_cell(self.get("districts").unwrap_or(""), home));
         let valid_from = self.optional(&mut e, "valid_from", parse_date);
         let valid_until = self.optional(&mut e, "valid_until", parse_date);
         if let (Some(Some(from)), Some(Some(until))) = (valid_from, valid_until)
@@ -645,7 +649,7 @@ impl ProductRecord {
                 policy_support: policy_support?,
                 decision_days: decision_days?,
                 online: online?,
-                districts: districts?,
+                area: area?,
                 valid_from: valid_from?,
                 valid_until: valid_until?,
                 source: source?,
@@ -694,10 +698,7 @@ impl From<(&str, &ProductSpec)> for ProductRecord {
             ("description", s.description.clone()),
             ("eligibility", s.eligibility.to_line()),
             ("policy_support", join(s.policy_support.iter().map(|p| p.as_str()).collect())),
-            (
-                "districts",
-                if s.citywide() { "all".to_owned() } else { join(s.districts.iter().map(|d| d.as_str()).collect()) },
-            ),
+            ("districts", s.area.to_cell()),
             ("collateral", s.collateral.to_cell()),
         ];
         // What the product leaves 未说明 is left out: an empty cell reads back as 未说明.
@@ -985,7 +986,7 @@ mod tests {
         });
         let record = ProductRecord::from_json(json.as_object().unwrap()).unwrap();
         let row = record.validate().unwrap();
-        assert_eq!(row.spec.districts.len(), 16);
+        assert!(row.spec.area.covers_home(&HomeArea::default()), "all is the whole of 天津市");
         assert_eq!(
             row.spec.collateral,
             CollateralTerms::AnyOf { unsecured: false, kinds: vec![Collateral::IntellectualProperty] }
@@ -1137,6 +1138,65 @@ mod tests {
         assert_eq!((s.collateral.clone(), s.valid_from), (CollateralTerms::NotStated, None));
         let again = ProductRecord::from(("jinhai-bank", s)).validate().unwrap();
         assert_eq!(&again.spec, s);
+    }
+
+    fn area_of(cell: Option<&str>, home: &HomeArea) -> Result<ServiceArea, FieldErrors> {
+        let mut pairs = good();
+        pairs.retain(|(k, _)| *k != "districts");
+        pairs.extend(cell.map(|c| ("districts", c)));
+        ProductRecord::from_pairs(pairs).validate_in(home).map(|row| row.spec.area)
+    }
+
+    #[test]
+    fn areas_read_as_people_write_them_and_export_as_codes() {
+        let home = HomeArea::default();
+        let area = |cell| area_of(Some(cell), &home).unwrap();
+        let codes = |area: &ServiceArea| area.divisions().iter().map(|d| d.code()).collect::<Vec<_>>();
+        assert_eq!(area_of(None, &home), Ok(ServiceArea::NotStated), "the column may be left empty: 未说明");
+        assert_eq!(area("未说明"), ServiceArea::NotStated);
+        assert_eq!(area("全国"), ServiceArea::Nationwide);
+        assert_eq!(codes(&area("全市")), [120_000]);
+        assert_eq!(area("all"), area("天津市"));
+        assert_eq!(codes(&area("和平区、滨海新区")), [120_101, 120_116]);
+        assert_eq!(area("heping|binhai"), area("天津市和平区|120116"));
+        assert_eq!(codes(&area("江苏省苏州市|桐乡")), [320_500, 330_483]);
+        // Sixteen districts listed one by one are the whole city.
+        let all: Vec<String> = home.districts().iter().map(|d| d.name().to_owned()).collect();
+        assert_eq!(area(&all.join("|")), area("全市"));
+        // Exports write codes, which read back the same anywhere.
+        for cell in ["全国", "全市", "和平区|江苏省苏州市", "未说明"] {
+            let spec = ProductRecord::from_pairs(
+                good().into_iter().map(|(k, v)| (k, if k == "districts" { cell } else { v })),
+            )
+            .validate_in(&home)
+            .unwrap()
+            .spec;
+            let exported = ProductRecord::from(("jinhai-bank", &spec));
+            let shenyang = HomeArea::parse("辽宁省沈阳市").unwrap();
+            assert_eq!(exported.validate_in(&shenyang).unwrap().spec, spec, "{cell}");
+        }
+    }
+
+    #[test]
+    fn every_bad_area_part_is_named_at_once() {
+        let home = HomeArea::default();
+        let errors = area_of(Some("和平区|火星市|朝阳区|999999"), &home).unwrap_err();
+        assert_eq!(errors.0.len(), 1, "{errors:?}");
+        let (field, zh, en) = (&errors.0[0].field, errors.0[0].error.message_zh(), errors.0[0].error.to_string());
+        assert_eq!(field, "districts");
+        for needle in ["火星市", "朝阳区", "北京市朝阳区", "999999"] {
+            assert!(zh.contains(needle), "{needle} missing from {zh}");
+        }
+        assert!(en.contains("write the full name") && en.contains("火星市"), "{en}");
+        assert!(area_of(Some("全国|天津市"), &home).is_err());
+        let jiangsu = HomeArea::parse("江苏省").unwrap();
+        let e = area_of(Some("全市"), &jiangsu).unwrap_err().0[0].error.message_zh();
+        assert!(e.contains("请写出城市名称"), "{e}");
+        // The home area decides what a bare name means.
+        let shenyang = HomeArea::parse("辽宁省沈阳市").unwrap();
+        let heping = area_of(Some("和平区"), &shenyang).unwrap();
+        assert_eq!(heping.divisions()[0].code(), 210_102);
+        assert_eq!(area_of(Some("全市"), &shenyang).unwrap().divisions()[0].code(), 210_100);
     }
 
     #[test]

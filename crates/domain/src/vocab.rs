@@ -253,7 +253,6 @@ mod tests {
         assert_vocabulary::<crate::ApplicationState>();
         assert_vocabulary::<crate::NeedState>();
         assert_vocabulary::<crate::OfferState>();
-        assert_vocabulary::<crate::District>();
     }
 
     #[test]

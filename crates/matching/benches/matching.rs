@@ -91,7 +91,7 @@ fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration, Duration) {
 
 fn match_products(c: &mut Criterion) {
     let n = size("FINMART_BENCH_PRODUCTS", 100_000);
-    let matcher = Matcher::new();
+    let matcher = Matcher::new(finmart_domain::HomeArea::default());
     let listed = products(n);
     let count = listed.len();
     matcher.replace_all(listed);

@@ -21,7 +21,7 @@ use crate::rank::log_span;
 use chrono::NaiveDate;
 use finmart_domain::{
     Bounds, CollateralTerms, EligibilityRule, Fen, Labelled, Months, PolicySupport, Product, RepaymentMethod,
-    StatedRange,
+    ServiceArea, StatedRange,
 };
 
 /// How each check came out: which failed, which could not be decided for lack of the firm's data
@@ -105,6 +105,43 @@ impl CollateralMask {
     }
 }
 
+/// A product's [`ServiceArea`] as division codes: a firm is served when the product lists its district or
+/// a division above it (at most three codes against a short sorted list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AreaCodes {
+    /// The page does not say.
+    NotStated,
+    Nationwide,
+    /// The codes listed, sorted.
+    Within(Box<[u32]>),
+}
+
+impl AreaCodes {
+    #[must_use]
+    pub fn of(area: &ServiceArea) -> Self {
+        match area {
+            ServiceArea::NotStated => Self::NotStated,
+            ServiceArea::Nationwide => Self::Nationwide,
+            ServiceArea::Within(list) => {
+                let mut codes: Vec<u32> = list.iter().map(|d| d.code()).collect();
+                codes.sort_unstable();
+                Self::Within(codes.into())
+            }
+        }
+    }
+
+    /// Whether a firm in the district of `codes` ([`crate::facts::district_codes`]) is served: `None` when
+    /// the area is not stated. [`ServiceArea::covers`] on codes (a property test holds the two equal).
+    #[must_use]
+    pub fn covers(&self, codes: &[u32; 3]) -> Option<bool> {
+        match self {
+            Self::NotStated => None,
+            Self::Nationwide => Some(true),
+            Self::Within(listed) => Some(codes.iter().any(|c| *c != 0 && listed.binary_search(c).is_ok())),
+        }
+    }
+}
+
 /// The flat form of one product: sets as bit masks, eligibility bounds as plain integers with "no bound"
 /// values (0, `u32::MAX`, …), so that a check is a comparison and an absent rule can never fail. `rules`
 /// says which rules the product has (for explanations and for the *missing* outcome). The product's own
@@ -117,7 +154,7 @@ pub struct CompiledProduct {
     /// from publication) and `valid_until` is `i32::MAX` when no end is.
     pub valid_from: i32,
     pub valid_until: i32,
-    pub districts: u32,
+    pub area: AreaCodes,
     /// The eligibility rules the product has.
     pub rules: Checks,
     pub scales: u32,
@@ -178,7 +215,7 @@ impl CompiledProduct {
             id: product.id,
             valid_from: spec.valid_from.map_or(i32::MIN, day_number),
             valid_until: spec.valid_until.map_or(i32::MAX, day_number),
-            districts: mask(&spec.districts),
+            area: AreaCodes::of(&spec.area),
             rules: Checks::NONE,
             scales: 0,
             qualifications_any: 0,
@@ -293,7 +330,8 @@ impl CompiledProduct {
     pub fn check_firm(&self, f: &FirmFacts) -> Verdict {
         use CheckKind as K;
         let mut failed = Checks::NONE;
-        failed.set_if(K::District, self.districts & f.district == 0);
+        let served = self.area.covers(&f.district);
+        failed.set_if(K::District, served == Some(false));
         failed.set_if(K::MinYearsInOperation, f.years < self.min_years);
         failed.set_if(K::Revenue, f.revenue < self.revenue.0 || f.revenue > self.revenue.1);
         failed.set_if(K::Employees, f.employees < self.employees.0 || f.employees > self.employees.1);
@@ -317,8 +355,10 @@ impl CompiledProduct {
         failed.set_if(K::MaxDebtRatio, f.debt_ratio > self.max_debt_ratio);
         let missing = Checks(self.rules.0 & f.unknown.0);
         // Every rule a product has is stated, and decides, except its other conditions: the lender's words,
-        // which only the lender can check. They read nothing of the firm, so they are never missing.
-        let unconfirmed = Checks(self.rules.0 & K::OtherConditions.bit());
+        // which only the lender can check (they read nothing of the firm, so they are never missing). And an
+        // area the page leaves out is unconfirmed.
+        let mut unconfirmed = Checks(self.rules.0 & K::OtherConditions.bit());
+        unconfirmed.set_if(K::District, served.is_none());
         Verdict { failed: Checks(failed.0 & !missing.0), missing, unconfirmed }
     }
 

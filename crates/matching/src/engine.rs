@@ -14,7 +14,7 @@ use crate::rank::{Components, WEIGHTS, Weights, components};
 use chrono::NaiveDate;
 use finmart_domain::changes::Listener;
 use finmart_domain::{
-    Bps, EnterpriseProfile, EnterpriseScale, Fen, FinancingNeed, Labelled, Months, Product, RepaymentMethod,
+    Bps, EnterpriseProfile, EnterpriseScale, Fen, FinancingNeed, HomeArea, Labelled, Months, Product, RepaymentMethod,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -58,8 +58,10 @@ impl Book {
 
 /// The matching engine of one process: the book of published products, kept current by the catalogue's
 /// follower of the change log (see [`Listener`]).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Matcher {
+    /// The deployment's home area, for explanations (服务天津市全市).
+    home: HomeArea,
     book: RwLock<Arc<Book>>,
     /// Effective annual rates by what they depend on, shared by every match.
     aprs: RwLock<FastMap<AprKey, Option<u32>>>,
@@ -406,9 +408,10 @@ fn counts(per_kind: &[usize; 32]) -> Vec<ReasonCount> {
 }
 
 impl Matcher {
+    /// An empty matcher whose explanations name areas as seen from `home`.
     #[must_use]
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(home: HomeArea) -> Self {
+        Self { home, book: RwLock::default(), aprs: RwLock::default() }
     }
 
     /// The effective annual rate for `key`: from this match's memo, the engine's cache, or computed.
@@ -545,7 +548,8 @@ impl Matcher {
             list.offer((std::cmp::Reverse(score), id), || Scored { index, verdict, score, components, priced });
         }
 
-        let subject = Subject { profile: req.profile, need: Some(req.need), today: req.today, apr: None };
+        let subject =
+            Subject { profile: req.profile, need: Some(req.need), today: req.today, apr: None, home: &self.home };
         let finish = |list: Vec<Scored>| -> Vec<Ranked> {
             list.into_iter()
                 .enumerate()

@@ -15,8 +15,8 @@ use crate::compiled::{CompiledProduct, Verdict};
 use crate::facts::{NeedFacts, calendar_days};
 use chrono::{Datelike, NaiveDate};
 use finmart_domain::{
-    Bps, Collateral, CollateralTerms, EligibilityRule, EnterpriseProfile, Fen, FinancingNeed, Labelled, Months,
-    OtherCondition, OverdueHistory, Product, StatedRange, join_zh,
+    Bps, Collateral, CollateralTerms, EligibilityRule, EnterpriseProfile, Fen, FinancingNeed, HomeArea, Labelled,
+    Months, OtherCondition, OverdueHistory, Product, ServiceArea, StatedRange, join_zh,
 };
 use serde::Serialize;
 
@@ -70,6 +70,8 @@ pub struct Subject<'a> {
     pub today: NaiveDate,
     /// The quote's effective annual rate, for the cost-ceiling check.
     pub apr: Option<u32>,
+    /// The deployment's home area: areas are named as seen from it (服务天津市全市, 服务江苏省苏州市).
+    pub home: &'a HomeArea,
 }
 
 /// Every check `product` makes of the subject, in display order, with the outcome from `verdict`.
@@ -139,11 +141,14 @@ fn requirement(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Text {
         return text(rule.describe_zh(), rule.describe_en());
     }
     match kind {
-        CheckKind::District if spec.citywide() => text("服务天津全市", "Serves all of Tianjin"),
-        CheckKind::District => text(
-            format!("服务区域为{}", join_zh(&spec.districts)),
-            format!("Serves {}", spec.districts.iter().map(|d| d.label_en()).collect::<Vec<_>>().join(", ")),
-        ),
+        CheckKind::District => match spec.area {
+            ServiceArea::NotStated => text("服务区域：未说明", "Area served: not stated"),
+            ServiceArea::Nationwide => text("服务全国", "Serves all of China"),
+            ServiceArea::Within(_) => text(
+                format!("服务{}", spec.area.describe_zh(s.home)),
+                format!("Serves {}", spec.area.describe_en(s.home)),
+            ),
+        },
         CheckKind::Amount => range_text(spec.amount, &AMOUNT, Fen::display_zh, Fen::display_en),
         CheckKind::Term => range_text(spec.term, &TERM, Months::display_zh, Months::display_en),
         CheckKind::Collateral => match &spec.collateral {
@@ -273,8 +278,8 @@ fn unstated_bounds<T: Ord + Copy + std::fmt::Debug>(range: StatedRange<T>, w: &R
 
 /// The message of an unconfirmed check: what the product does not state and what to ask the institution
 /// (`需向机构确认：…`), or for the product's other conditions the lender's own words (`需人工确认：…`).
-/// `None` for a check that cannot be unconfirmed (every other rule a product has is stated, and so are its
-/// districts and its guarantee agency).
+/// `None` for a check that cannot be unconfirmed (every other rule a product has is stated, and so is its
+/// guarantee agency; an unstated area is asked about).
 fn to_confirm(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
     let spec = &product.spec;
     Some(match kind {
@@ -337,8 +342,15 @@ fn to_confirm(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Option<Tex
                 ),
             )
         }
-        CheckKind::District
-        | CheckKind::Guarantee
+        CheckKind::District => ask_lender(
+            // The only fact about the firm a product may leave unstated: where it lends.
+            text("服务区域未说明", "the area served is not stated"),
+            text(
+                "请向机构确认是否覆盖您所在的区县",
+                format!("ask whether they lend in {}", s.profile.district.division().full_name()),
+            ),
+        ),
+        CheckKind::Guarantee
         | CheckKind::MinYearsInOperation
         | CheckKind::Revenue
         | CheckKind::Employees
@@ -390,7 +402,10 @@ fn yes_no(value: bool, yes: (&str, &str), no: (&str, &str)) -> Text {
 fn actual(kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
     let p = s.profile;
     Some(match kind {
-        CheckKind::District => text(format!("位于{}", p.district.label_zh()), p.district.label_en()),
+        CheckKind::District => {
+            let place = p.district.division().name_from(s.home);
+            text(format!("位于{place}"), format!("in {place}"))
+        }
         CheckKind::MinYearsInOperation => {
             let y = p.years_in_operation(s.today);
             text(format!("成立 {y} 年"), format!("{y} years in business"))

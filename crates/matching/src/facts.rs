@@ -5,7 +5,7 @@
 use crate::checks::{CheckKind, Checks};
 use chrono::NaiveDate;
 use finmart_domain::{
-    Collateral, EnterpriseProfile, EnterpriseScale, Fen, FinancingNeed, Labelled, Months, RepaymentMethod,
+    Collateral, District, EnterpriseProfile, EnterpriseScale, Fen, FinancingNeed, Labelled, Months, RepaymentMethod,
     TaxCreditGrade,
 };
 
@@ -32,7 +32,9 @@ pub fn grade_rank(grade: TaxCreditGrade) -> u8 {
 /// *missing*, never as a pass or a fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FirmFacts {
-    pub district: u32,
+    /// The codes of the firm's district and the divisions above it (city, province), 0 where there are
+    /// fewer: a product's area covers the firm when it lists one of them.
+    pub district: [u32; 3],
     pub industry: u32,
     /// The scale bit; 0 when the scale cannot be derived (total assets missing where the industry needs them).
     pub scale: u32,
@@ -67,7 +69,7 @@ impl FirmFacts {
         }
         let scale = profile.scale();
         Self {
-            district: bit(profile.district),
+            district: district_codes(profile.district),
             industry: bit(profile.industry),
             scale: scale.map_or(0, bit),
             qualifications: mask(&profile.qualifications),
@@ -126,6 +128,16 @@ fn given(kind: CheckKind, profile: &EnterpriseProfile) -> bool {
         // The need's checks read the need, never the profile.
         K::Amount | K::Term | K::Collateral | K::Guarantee | K::MaxCost | K::Speed => true,
     }
+}
+
+/// A district's code and the codes above it, district first.
+#[must_use]
+pub fn district_codes(district: District) -> [u32; 3] {
+    let mut codes = [0; 3];
+    for (slot, division) in codes.iter_mut().zip(district.division().with_ancestors()) {
+        *slot = division.code();
+    }
+    codes
 }
 
 /// What the checks read about a need.

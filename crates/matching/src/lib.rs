@@ -23,7 +23,7 @@ pub mod reverse;
 mod tests;
 
 pub use checks::{CheckKind, Checks};
-pub use compiled::{CollateralMask, CompiledProduct, Verdict};
+pub use compiled::{AreaCodes, CollateralMask, CompiledProduct, Verdict};
 pub use cost::{CostError, Instalment, LoanCost, LoanQuote, loan_cost, loan_cost_at_rate};
 pub use engine::{Book, MatchOutcome, MatchRequest, Matcher, Quote, Ranked, ReasonCount, loan_quote};
 pub use explain::{Finding, Outcome, Text};

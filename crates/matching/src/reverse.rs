@@ -10,9 +10,10 @@
 //! offering the collateral it owns.
 //!
 //! What the product leaves unstated: every check made here is about the firm, and the product states each
-//! of those it makes (an eligibility rule is there or not), so a product's unknowns never hold a firm back
-//! or let one through. The one rule that is *unconfirmed*, the product's other conditions in its lender's
-//! words, is the asking lender's own to check: a firm that meets everything else is listed. The need-side facts a page may leave out (amount,
+//! of those it makes (an eligibility rule is there or not), except two: an area its page leaves unstated is
+//! *unconfirmed* for every firm, and so are the product's other conditions in its lender's words; both are the
+//! asking institution's own to check (it knows where it lends and what its words mean), so a firm that meets
+//! everything else is listed. A product's other unknowns never hold a firm back or let one through. The need-side facts a page may leave out (amount,
 //! term, rate, collateral, decision time) only shape the score, by the rules of [`crate::rank`]: the typical
 //! need is kept within the bounds that are stated, and a product with no stated rate has no quote and earns
 //! no cost points for any firm (which leaves the order of its firms to the other components).

@@ -9,8 +9,8 @@ use crate::rank::collateral_component;
 use crate::{CompiledProduct, MatchOutcome, MatchRequest, Matcher, PoolEntry, ProfilePool};
 use chrono::{NaiveDate, TimeZone, Utc};
 use finmart_domain::{
-    Collateral, CollateralTerms, EnterpriseProfile, FinancingNeed, InstitutionRef, Labelled, LifecycleState, Product,
-    StatedRange,
+    Collateral, CollateralTerms, District, EnterpriseProfile, FinancingNeed, HomeArea, InstitutionRef, Labelled,
+    LifecycleState, Product, ServiceArea, StatedRange,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -38,8 +38,7 @@ fn product(id: i64, overrides: Value) -> Product {
         "policy_support": [],
         "decision_days": 5,
         "online": false,
-        "districts": ["heping","hedong","hexi","nankai","hebei","hongqiao","dongli","xiqing","jinnan","beichen",
-                      "wuqing","baodi","ninghe","jinghai","jizhou","binhai"],
+        "area": {"kind": "within", "divisions": ["120000"]},
         "valid_from": "2025-01-01",
         "valid_until": null,
     });
@@ -103,7 +102,7 @@ fn failed_codes(ranked: &Ranked) -> Vec<&'static str> {
 }
 
 fn run(products: Vec<Product>, profile: &EnterpriseProfile, need: &FinancingNeed) -> MatchOutcome {
-    let matcher = Matcher::new();
+    let matcher = Matcher::new(HomeArea::default());
     matcher.replace_all(products);
     let relevance = HashMap::new();
     matcher.match_need(&MatchRequest { profile, need, today: today(), relevance: &relevance, limit: 50 })
@@ -471,6 +470,61 @@ fn a_term_is_decided_on_its_stated_bounds_only() {
     assert_eq!(finding(&out.to_confirm[0], "term").requirement.zh, "期限最长 3 年，最短未说明");
 }
 
+fn serving(cell: &str) -> Value {
+    serde_json::to_value(ServiceArea::from_cell(cell, &HomeArea::default()).unwrap()).unwrap()
+}
+
+#[test]
+fn a_product_serves_the_firm_by_division_containment() {
+    let products = vec![
+        product(1, json!({"area": serving("全国")})),
+        product(2, json!({"area": serving("全市")})),
+        product(3, json!({"area": serving("滨海新区|西青区")})),
+        product(4, json!({"area": serving("和平区")})),
+        product(5, json!({"area": serving("江苏省苏州市")})),
+    ];
+    let out = run(products, &firm(json!({"district": "滨海新区"})), &need(json!({})));
+    let mut eligible: Vec<i64> = out.eligible.iter().map(|r| r.product_id).collect();
+    eligible.sort_unstable();
+    assert_eq!(eligible, [1, 2, 3]);
+    assert_eq!(
+        finding(&out.eligible.iter().find(|r| r.product_id == 1).unwrap(), "district").requirement.zh,
+        "服务全国"
+    );
+    assert_eq!(
+        finding(&out.eligible.iter().find(|r| r.product_id == 2).unwrap(), "district").requirement.zh,
+        "服务天津市全市"
+    );
+    // Another province's product is not for this firm, and says why; where it is, is no fix.
+    let suzhou = out.near_misses.iter().chain(&out.ineligible).find(|r| r.product_id == 5).unwrap();
+    let f = finding(suzhou, "district");
+    assert_eq!(f.outcome, Outcome::Fail);
+    assert_eq!(f.message.zh, "要求服务江苏省苏州市，贵企业位于滨海新区");
+    assert_eq!(f.fix, None);
+    assert_eq!(
+        list_of(
+            &run(
+                vec![product(4, json!({"area": serving("和平区")}))],
+                &firm(json!({"district": "120116"})),
+                &need(json!({}))
+            ),
+            4
+        ),
+        "ineligible",
+        "where a firm is has no fix"
+    );
+}
+
+#[test]
+fn an_area_not_stated_is_to_confirm_never_a_pass_or_a_fail() {
+    let p = product(1, json!({"area": {"kind": "not_stated"}}));
+    let out = run(vec![p], &firm(json!({})), &need(json!({})));
+    assert_eq!(out.to_confirm_total, 1);
+    let f = finding(&out.to_confirm[0], "district");
+    assert_eq!((f.outcome, f.requirement.zh.as_str()), (Outcome::Unconfirmed, "服务区域：未说明"));
+    assert_eq!(f.message.zh, "需向机构确认：服务区域未说明，请向机构确认是否覆盖您所在的区县");
+}
+
 #[test]
 fn collateral_not_stated_is_to_confirm_never_unsecured() {
     let p = product(1, json!({"collateral": {"kind": "not_stated"}}));
@@ -820,6 +874,24 @@ fn arb_collateral_terms() -> impl Strategy<Value = CollateralTerms> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The compiled codes decide areas exactly as the domain's areas do.
+    #[test]
+    fn area_codes_agree_with_the_areas(
+        picks in prop::collection::vec(0usize..3_213, 0..4),
+        kind in 0u8..3,
+        firm_pick in 0usize..3_213,
+    ) {
+        let all: Vec<finmart_domain::Division> = finmart_domain::Division::all().collect();
+        let counties: Vec<District> = all.iter().filter_map(|d| District::new(*d).ok()).collect();
+        let area = match kind {
+            0 => ServiceArea::NotStated,
+            1 => ServiceArea::Nationwide,
+            _ => ServiceArea::within(picks.iter().map(|i| all[i % all.len()]).collect()).unwrap_or(ServiceArea::Nationwide),
+        };
+        let district = counties[firm_pick % counties.len()];
+        prop_assert_eq!(crate::AreaCodes::of(&area).covers(&crate::facts::district_codes(district)), area.covers(district));
+    }
 
     /// The compiled masks decide collateral exactly as the domain's terms do.
     #[test]

@@ -16,7 +16,7 @@ mod tests;
 
 pub use template::template_xlsx;
 
-use finmart_domain::{ProductRecord, RowError};
+use finmart_domain::{HomeArea, ProductRecord, RowError};
 use thiserror::Error;
 
 /// Why a file could not be read.
@@ -46,7 +46,7 @@ struct Read {
 /// # Errors
 /// [`SheetError::Format`] for an unknown extension or a file that is not of its format at all (or an XLSX
 /// sheet with an unknown header); [`SheetError::Rejected`] with every problem of every row otherwise.
-pub fn read_records(file_name: &str, bytes: &[u8]) -> Result<Vec<(usize, ProductRecord)>, SheetError> {
+pub fn read_records(file_name: &str, bytes: &[u8], home: &HomeArea) -> Result<Vec<(usize, ProductRecord)>, SheetError> {
     let extension = std::path::Path::new(file_name).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     // Spreadsheet programs often start UTF-8 files with a byte-order mark.
     let text = || bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -60,16 +60,16 @@ pub fn read_records(file_name: &str, bytes: &[u8]) -> Result<Vec<(usize, Product
             ));
         }
     };
-    validate(read)
+    validate(read, home)
 }
 
 /// Validates every record, keeping every problem; a field a reader already reported (an XLSX error cell)
 /// is not reported again.
-fn validate(read: Read) -> Result<Vec<(usize, ProductRecord)>, SheetError> {
+fn validate(read: Read, home: &HomeArea) -> Result<Vec<(usize, ProductRecord)>, SheetError> {
     let Read { records, mut errors } = read;
     let reported: Vec<(usize, String)> = errors.iter().map(|e| (e.row, e.field.clone())).collect();
     for (row, record) in &records {
-        if let Err(fields) = record.validate() {
+        if let Err(fields) = record.validate_in(home) {
             errors.extend(
                 RowError::from_fields(*row, &fields)
                     .into_iter()

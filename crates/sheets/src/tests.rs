@@ -5,6 +5,11 @@ use crate::xlsx::{cell_name, number_text};
 use finmart_domain::{COLUMNS, ImportRow, column_info};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 
+/// Reads a file as a deployment in 天津 does.
+fn read_records_tj(file_name: &str, bytes: &[u8]) -> Result<Vec<(usize, ProductRecord)>, SheetError> {
+    read_records(file_name, bytes, &finmart_domain::HomeArea::default())
+}
+
 fn example(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -104,8 +109,8 @@ fn write_row(sheet: &mut Worksheet, row: u32, header: &[&str], values: &[(&str, 
 
 #[test]
 fn csv_and_json_examples_give_the_same_products() {
-    let csv = read_records("products.csv", &example("products.csv")).unwrap();
-    let json = read_records("products.json", &example("products.json")).unwrap();
+    let csv = read_records_tj("products.csv", &example("products.csv")).unwrap();
+    let json = read_records_tj("products.json", &example("products.json")).unwrap();
     assert_eq!(rows(&csv), [2, 3, 4, 5, 6], "CSV rows are file lines, the header being line 1");
     assert_eq!(rows(&json), [1, 2, 3, 4, 5], "JSON rows are 1-based array indexes");
     assert_eq!(validated(&csv), validated(&json));
@@ -115,13 +120,13 @@ fn csv_and_json_examples_give_the_same_products() {
 fn a_byte_order_mark_and_upper_case_extension_are_fine() {
     let mut bytes = b"\xEF\xBB\xBF".to_vec();
     bytes.extend(example("products.csv"));
-    let with_bom = read_records("PRODUCTS.CSV", &bytes).unwrap();
-    assert_eq!(with_bom, read_records("products.csv", &example("products.csv")).unwrap());
+    let with_bom = read_records_tj("PRODUCTS.CSV", &bytes).unwrap();
+    assert_eq!(with_bom, read_records_tj("products.csv", &example("products.csv")).unwrap());
 }
 
 #[test]
 fn the_bad_csv_example_is_rejected_with_every_row_and_field() {
-    let errors = rejected(read_records("products-bad.csv", &example("products-bad.csv")));
+    let errors = rejected(read_records_tj("products-bad.csv", &example("products-bad.csv")));
     for (row, field) in [
         (2, "amount_min_yuan"),
         (2, "family"),
@@ -142,11 +147,11 @@ fn the_bad_csv_example_is_rejected_with_every_row_and_field() {
 #[test]
 fn json_problems_are_collected_with_validation_problems() {
     let json = br#"[{"institution_code": "x", "code": "A", "name": {"no": 1}}, 7]"#;
-    let errors = rejected(read_records("p.json", json));
+    let errors = rejected(read_records_tj("p.json", json));
     assert!(errors.iter().any(|e| e.row == 1 && e.field == "name"), "{errors:#?}");
     assert!(errors.iter().any(|e| e.row == 2 && e.field == "row"), "{errors:#?}");
-    assert!(matches!(read_records("p.json", b"{\"x\": 1}"), Err(SheetError::Format(_))));
-    assert!(matches!(read_records("p.json", b"not json"), Err(SheetError::Format(_))));
+    assert!(matches!(read_records_tj("p.json", b"{\"x\": 1}"), Err(SheetError::Format(_))));
+    assert!(matches!(read_records_tj("p.json", b"not json"), Err(SheetError::Format(_))));
 }
 
 #[test]
@@ -159,8 +164,8 @@ fn an_xlsx_of_the_examples_gives_the_csv_records() {
         }
     });
     assert!(typed > 30, "numbers, dates and booleans are written as such ({typed})");
-    let from_xlsx = read_records("products.xlsx", &bytes).unwrap();
-    let from_csv = read_records("products.csv", &example("products.csv")).unwrap();
+    let from_xlsx = read_records_tj("products.xlsx", &bytes).unwrap();
+    let from_csv = read_records_tj("products.csv", &example("products.csv")).unwrap();
     assert_eq!(from_xlsx, from_csv, "same records, same row numbers");
 }
 
@@ -180,7 +185,7 @@ fn a_bad_xlsx_is_rejected_row_by_row() {
         bad_family[1].1 = "T-02";
         write_row(sheet, 3, &header, &bad_family);
     });
-    let errors = rejected(read_records("bad.xlsx", &bytes));
+    let errors = rejected(read_records_tj("bad.xlsx", &bytes));
     let found: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.field.as_str())).collect();
     assert_eq!(found, [(3, "amount_min_yuan"), (4, "family")], "{errors:#?}");
     assert!(errors[1].message.contains("magic_loan"));
@@ -206,7 +211,7 @@ fn chinese_headers_are_accepted_and_rows_are_spreadsheet_rows() {
             sheet.write_string(3, col, *value).unwrap();
         }
     });
-    let records = read_records("zh.xlsx", &bytes).unwrap();
+    let records = read_records_tj("zh.xlsx", &bytes).unwrap();
     assert_eq!(rows(&records), [4]);
     assert_eq!(records[0].1, ProductRecord::from_pairs(good_row()));
 }
@@ -218,23 +223,23 @@ fn unknown_or_repeated_headers_are_refused() {
         sheet.write_string(0, 1, "颜色").unwrap();
         sheet.write_string(1, 0, "A").unwrap();
     });
-    let message = format_error(read_records("x.xlsx", &bytes));
+    let message = format_error(read_records_tj("x.xlsx", &bytes));
     assert!(message.contains("颜色") && message.contains("B1"), "{message}");
 
     let bytes = xlsx(|sheet| {
         sheet.write_string(0, 0, "code").unwrap();
         sheet.write_string(0, 1, "产品编码").unwrap();
     });
-    assert!(format_error(read_records("x.xlsx", &bytes)).contains("code"));
+    assert!(format_error(read_records_tj("x.xlsx", &bytes)).contains("code"));
 
     let bytes = xlsx(|sheet| {
         sheet.write_string(0, 0, "code").unwrap();
         sheet.write_string(1, 2, "stray").unwrap();
     });
-    assert!(format_error(read_records("x.xlsx", &bytes)).contains("C2"));
+    assert!(format_error(read_records_tj("x.xlsx", &bytes)).contains("C2"));
 
-    assert!(format_error(read_records("x.xlsx", &xlsx(|_| {}))).contains("empty"));
-    assert!(format_error(read_records("x.xlsx", b"PK not really")).contains("XLSX"));
+    assert!(format_error(read_records_tj("x.xlsx", &xlsx(|_| {}))).contains("empty"));
+    assert!(format_error(read_records_tj("x.xlsx", b"PK not really")).contains("XLSX"));
 }
 
 #[test]
@@ -253,7 +258,7 @@ fn cells_come_out_as_typed() {
         sheet.write_datetime_with_format(1, 3, ExcelDateTime::from_ymd(2026, 1, 1).unwrap(), &chinese_date).unwrap();
         sheet.write_string(1, 4, " 2027-12-31 ").unwrap();
     });
-    let Err(SheetError::Rejected(_)) = read_records("c.xlsx", &bytes) else { panic!("incomplete rows are refused") };
+    let Err(SheetError::Rejected(_)) = read_records_tj("c.xlsx", &bytes) else { panic!("incomplete rows are refused") };
     let read = xlsx::read_xlsx(&bytes).unwrap();
     let record = &read.records[0].1;
     assert_eq!(record.value("amount_min_yuan"), Some("500000"));
@@ -278,7 +283,7 @@ fn numbers_and_cell_names() {
 #[test]
 fn the_template_reads_back_as_no_products() {
     let bytes = template_xlsx().unwrap();
-    assert_eq!(read_records("t.xlsx", &bytes).unwrap(), []);
+    assert_eq!(read_records_tj("t.xlsx", &bytes).unwrap(), []);
 }
 
 #[test]
@@ -288,7 +293,7 @@ fn a_template_with_one_row_filled_in_imports_it() {
     let filled = good_row();
     write_row(sheet, 2, COLUMNS, &filled);
     let bytes = book.save_to_buffer().unwrap();
-    let records = read_records("t.xlsx", &bytes).unwrap();
+    let records = read_records_tj("t.xlsx", &bytes).unwrap();
     assert_eq!(rows(&records), [3]);
     assert_eq!(records[0].1, ProductRecord::from_pairs(filled));
 }
@@ -330,8 +335,8 @@ fn the_template_lists_every_column_on_both_sheets() {
 
 #[test]
 fn other_extensions_are_refused() {
-    assert!(format_error(read_records("products.txt", &example("products.csv"))).contains(".xlsx"));
-    assert!(matches!(read_records("products", b""), Err(SheetError::Format(_))));
+    assert!(format_error(read_records_tj("products.txt", &example("products.csv"))).contains(".xlsx"));
+    assert!(matches!(read_records_tj("products", b""), Err(SheetError::Format(_))));
 }
 
 /// A page that leaves facts out: an empty cell is absent, a cell saying 未说明 reaches the domain as written
@@ -376,7 +381,7 @@ fn empty_and_unstated_cells_read_as_not_stated() {
         }
     });
     let csv = format!("{}\n{}\n", header.join(","), row.join(","));
-    for records in [read_records("p.xlsx", &bytes).unwrap(), read_records("p.csv", csv.as_bytes()).unwrap()] {
+    for records in [read_records_tj("p.xlsx", &bytes).unwrap(), read_records_tj("p.csv", csv.as_bytes()).unwrap()] {
         let record = &records[0].1;
         assert_eq!((record.value("amount_min_yuan"), record.value("collateral")), (None, None));
         assert_eq!(record.value("online"), Some("未说明"), "passed on as written");

@@ -147,7 +147,7 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         purpose: fields.purpose.as_str().to_owned(),
         purpose_text: fields.purpose_text,
         profile: app.firm.profile_json.clone(),
-        district: profile.district.as_str().to_owned(),
+        district: profile.district.code(),
         industry: profile.industry.as_str().to_owned(),
         scale: profile.scale().map(|s| s.as_str().to_owned()),
         family: spec.family.as_str().to_owned(),

@@ -91,7 +91,7 @@ fn active(
     Ok(enterprise::ActiveModel {
         uscc: Set(uscc.as_str().to_owned()),
         name: Set(profile.name.clone()),
-        district: Set(profile.district.as_str().to_owned()),
+        district: Set(profile.district.code()),
         industry: Set(profile.industry.as_str().to_owned()),
         scale: Set(profile.scale().map(|s| s.as_str().to_owned())),
         discoverable: Set(discoverable),

@@ -28,6 +28,8 @@ mod notifications;
 pub mod password;
 mod product_admin;
 mod products;
+#[cfg(test)]
+mod region_migration_tests;
 mod sessions;
 #[cfg(test)]
 mod source_tests;

@@ -5,9 +5,9 @@ use crate::StoreError;
 use crate::entity::{institution, product};
 use chrono::NaiveDate;
 use finmart_domain::{
-    Bps, CollateralTerms, District, EligibilityRules, Fen, GuaranteeTerms, Institution, InstitutionKind,
-    InstitutionRef, Labelled, LifecycleState, LprTenor, Months, Product, ProductFamily, ProductSource, ProductSpec,
-    RateBasis, StatedRange,
+    Bps, CollateralTerms, EligibilityRules, Fen, GuaranteeTerms, Institution, InstitutionKind, InstitutionRef,
+    Labelled, LifecycleState, LprTenor, Months, Product, ProductFamily, ProductSource, ProductSpec, RateBasis,
+    ServiceArea, StatedRange,
 };
 use std::collections::HashMap;
 
@@ -41,10 +41,10 @@ pub(crate) fn institution_from_row(row: institution::Model) -> Result<Institutio
     Ok(Institution { id: row.id, code: row.code, name: row.name, kind, intro: row.intro })
 }
 
-/// Builds a product from its row, its districts and the institutions it refers to.
+/// Builds a product from its row, its area and the institutions it refers to.
 pub(crate) fn product_from_row(
     row: product::Model,
-    districts: Vec<District>,
+    area: ServiceArea,
     institutions: &HashMap<i64, InstitutionRef>,
 ) -> Result<Product, StoreError> {
     let id = row.id;
@@ -136,7 +136,7 @@ pub(crate) fn product_from_row(
             .map(|d| u16::try_from(d).map_err(|e| bad("decision_days")(e.to_string())))
             .transpose()?,
         online: row.online,
-        districts,
+        area,
         valid_from: row.valid_from,
         valid_until: row.valid_until,
         source: match (row.source_url, row.source_read_on) {

@@ -808,7 +808,7 @@ mod tests {
             purpose: Set("working_capital".into()),
             purpose_text: Set(String::new()),
             profile: Set("{}".into()),
-            district: Set("binhai".into()),
+            district: Set("120116".into()),
             industry: Set("software".into()),
             scale: Set(None),
             family: Set("credit".into()),

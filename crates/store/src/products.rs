@@ -6,7 +6,7 @@ use crate::institutions::{find_by_code, refs_by_id};
 use crate::mapping::{SpecColumns, join_names, product_from_row, spec_columns};
 use crate::{Record, Store, StoreError, changes};
 use chrono::Utc;
-use finmart_domain::{District, InstitutionKind, Labelled, LifecycleState, Product, ProductSpec};
+use finmart_domain::{Division, InstitutionKind, Labelled, LifecycleState, Product, ProductSpec, ServiceArea};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Set,
@@ -160,26 +160,49 @@ impl Store {
     }
 }
 
-/// Loads districts and institutions for `rows` and builds the products.
+/// The `product_district` value of 全国 (a product's other rows are division codes; it has none when its
+/// area is 未说明).
+pub(crate) const NATIONWIDE: &str = "nationwide";
+
+/// The `product_district` rows of an area: the division codes, [`NATIONWIDE`], or none for 未说明.
+pub(crate) fn area_rows(area: &ServiceArea) -> Vec<String> {
+    match area {
+        ServiceArea::NotStated => Vec::new(),
+        ServiceArea::Nationwide => vec![NATIONWIDE.to_owned()],
+        ServiceArea::Within(list) => list.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// The area of a product's `product_district` rows.
+fn area_from_rows(id: i64, rows: &[String]) -> Result<ServiceArea, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt { table: "product_district", id, field: "district", reason };
+    match rows {
+        [] => Ok(ServiceArea::NotStated),
+        [one] if one == NATIONWIDE => Ok(ServiceArea::Nationwide),
+        codes => {
+            let divisions = codes
+                .iter()
+                .map(|c| Division::parse_code(c).map_err(|e| corrupt(e.to_string())))
+                .collect::<Result<Vec<_>, _>>()?;
+            ServiceArea::within(divisions).map_err(|e| corrupt(e.to_string()))
+        }
+    }
+}
+
+/// Loads areas and institutions for `rows` and builds the products.
 pub(crate) async fn assemble(db: &impl ConnectionTrait, rows: Vec<product::Model>) -> Result<Vec<Product>, StoreError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut districts: HashMap<i64, Vec<District>> = HashMap::new();
+    let mut areas: HashMap<i64, Vec<String>> = HashMap::new();
     for chunk in ids.chunks(ID_CHUNK) {
         for d in product_district::Entity::find()
             .filter(product_district::Column::ProductId.is_in(chunk.iter().copied()))
             .all(db)
             .await?
         {
-            let district = District::parse(&d.district).map_err(|e| StoreError::Corrupt {
-                table: "product_district",
-                id: d.product_id,
-                field: "district",
-                reason: e.to_string(),
-            })?;
-            districts.entry(d.product_id).or_default().push(district);
+            areas.entry(d.product_id).or_default().push(d.district);
         }
     }
     // Only the institutions these rows name: a handful, however large the institution table grows.
@@ -187,8 +210,8 @@ pub(crate) async fn assemble(db: &impl ConnectionTrait, rows: Vec<product::Model
     let institutions = refs_by_id(db, referenced).await?;
     rows.into_iter()
         .map(|row| {
-            let ds = districts.remove(&row.id).unwrap_or_default();
-            product_from_row(row, ds, &institutions)
+            let area = area_from_rows(row.id, &areas.remove(&row.id).unwrap_or_default())?;
+            product_from_row(row, area, &institutions)
         })
         .collect()
 }
@@ -253,11 +276,10 @@ pub(crate) async fn save(
     };
     let id = outcome.product_id();
     product_district::Entity::delete_many().filter(product_district::Column::ProductId.eq(id)).exec(txn).await?;
-    if !spec.districts.is_empty() {
+    let rows = area_rows(&spec.area);
+    if !rows.is_empty() {
         product_district::Entity::insert_many(
-            spec.districts
-                .iter()
-                .map(|d| product_district::ActiveModel { product_id: Set(id), district: Set(d.as_str().to_owned()) }),
+            rows.into_iter().map(|area| product_district::ActiveModel { product_id: Set(id), district: Set(area) }),
         )
         .exec(txn)
         .await?;

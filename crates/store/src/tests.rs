@@ -103,7 +103,7 @@ async fn saves_are_upserts_and_each_real_change_is_logged() {
             store.save_product(owner.id, LifecycleState::Published, &spec(&[("districts", "jizhou")])).await.unwrap();
         assert_eq!(changed, SaveOutcome::Updated(first.product_id()));
         let stored = store.product(first.product_id()).await.unwrap().unwrap();
-        assert_eq!(stored.spec.districts, vec![finmart_domain::District::Jizhou]);
+        assert_eq!(stored.spec.area.to_cell(), "120119");
 
         store.set_product_state(first.product_id(), LifecycleState::Paused).await.unwrap();
         store.delete_product(first.product_id()).await.unwrap();
@@ -115,6 +115,30 @@ async fn saves_are_upserts_and_each_real_change_is_logged() {
         assert!(matches!(store.delete_product(first.product_id()).await, Err(StoreError::NotFound { .. })));
     })
     .await;
+}
+
+#[tokio::test]
+async fn every_kind_of_area_reads_back_as_saved() {
+    for db in testing::all().await {
+        let store = &db.store;
+        let owner = store.create_institution(&bank()).await.unwrap();
+        let home = finmart_domain::HomeArea::default();
+        for (i, cell) in ["全国", "未说明", "江苏省苏州市|120116", "全市", "和平区|河西区"].into_iter().enumerate()
+        {
+            let mut wanted = spec(&[]);
+            wanted.code = format!("AREA-{i}");
+            wanted.area = finmart_domain::ServiceArea::from_cell(cell, &home).unwrap();
+            let id = store.save_product(owner.id, LifecycleState::Published, &wanted).await.unwrap().product_id();
+            let stored = store.product(id).await.unwrap().unwrap();
+            assert_eq!(stored.spec, wanted, "{cell} on {}", db.backend);
+        }
+        let sql = "SELECT district AS s FROM product_district ORDER BY district";
+        let conn = store.connection();
+        let rows = conn.query_all_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.unwrap();
+        let rows: Vec<String> = rows.iter().map(|r| r.try_get::<String>("", "s").unwrap()).collect();
+        let expected = ["120000", "120101", "120103", "120116", "320500", "nationwide"];
+        assert_eq!(rows, expected, "{}: codes, a marker for 全国, nothing for 未说明", db.backend);
+    }
 }
 
 #[tokio::test]

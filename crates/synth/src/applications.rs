@@ -18,8 +18,8 @@ use crate::Dice;
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, Timelike, Utc, Weekday};
 use finmart_domain::shanghai::{self, date_of as shanghai_date};
 use finmart_domain::{
-    ApplicationAction, ApplicationState, Bps, Disbursement, District, Fen, Labelled, LoanPurpose, Months,
-    ProductFamily, ProductSpec, TransitionError,
+    ApplicationAction, ApplicationState, Bps, Disbursement, District, Fen, LoanPurpose, Months, ProductFamily,
+    ProductSpec, TransitionError,
 };
 
 /// Applications are spread over this many days before `now`.
@@ -56,9 +56,14 @@ fn shanghai_instant(day: NaiveDate, minute: u32, second: u32) -> DateTime<Utc> {
     shanghai::day_start(day) + TimeDelta::minutes(i64::from(minute)) + TimeDelta::seconds(i64::from(second))
 }
 
-/// The position of a district in [`District::ALL`].
+/// The position of a district in [`crate::tianjin::ALL`] (0 for a district elsewhere).
 fn slot(district: District) -> usize {
-    District::ALL.iter().position(|d| *d == district).unwrap_or(0)
+    crate::tianjin::ALL.iter().position(|c| district.division().code() == *c).unwrap_or(0)
+}
+
+/// The Tianjin districts a product serves, in [`crate::tianjin::ALL`]'s order.
+fn served_districts(spec: &ProductSpec) -> impl Iterator<Item = District> + '_ {
+    crate::tianjin::ALL.into_iter().map(crate::tianjin::district).filter(|d| spec.area.covers(*d) == Some(true))
 }
 
 /// What the generator needs to know of a firm that may apply.
@@ -151,7 +156,7 @@ impl<'a> Applications<'a> {
             total += day_factor.1 * f64::from(SUBMIT_HOURS[local.hour() as usize]);
             cdf.push(total);
         }
-        let mut by_district = vec![Vec::new(); District::ALL.len()];
+        let mut by_district = vec![Vec::new(); crate::tianjin::ALL.len()];
         for (i, a) in applicants.iter().enumerate() {
             by_district[slot(a.district)].push(i);
         }
@@ -209,14 +214,14 @@ impl<'a> Applications<'a> {
     /// A firm in a district the product serves (any firm when none is there), established by `day` when
     /// a few draws find one.
     fn applicant(&self, spec: &ProductSpec, day: NaiveDate, d: &mut Dice) -> usize {
-        let served: usize = spec.districts.iter().map(|district| self.by_district[slot(*district)].len()).sum();
+        let served: usize = served_districts(spec).map(|district| self.by_district[slot(district)].len()).sum();
         let mut pick = || {
             if served == 0 {
                 return d.below(self.applicants.len());
             }
             let mut n = d.below(served);
-            for district in &spec.districts {
-                let firms = &self.by_district[slot(*district)];
+            for district in served_districts(spec) {
+                let firms = &self.by_district[slot(district)];
                 if n < firms.len() {
                     return firms[n];
                 }
@@ -525,7 +530,7 @@ mod tests {
                 weekend += 1;
             }
             let a = applicants[app.applicant];
-            let _ = a.district.as_str();
+            let _ = a.district.code();
         }
         use ApplicationState as S;
         let n = |s| f64::from(counts.get(&s).copied().unwrap_or(0)) / 20_000.0;
@@ -563,7 +568,7 @@ mod tests {
             .iter()
             .filter(|app| {
                 let spec = &products[app.product];
-                spec.citywide() || spec.districts.contains(&applicants[app.applicant].district)
+                spec.area.covers(applicants[app.applicant].district) == Some(true)
             })
             .count();
         assert!(fitting > 2_950, "{fitting} of 3000 fit");

@@ -20,6 +20,59 @@ mod products;
 mod profiles;
 mod words;
 
+/// Tianjin's sixteen districts by code, for the generated data and the demo (which serve 天津市).
+#[allow(missing_docs)]
+pub mod tianjin {
+    pub const HEPING: u32 = 120_101;
+    pub const HEDONG: u32 = 120_102;
+    pub const HEXI: u32 = 120_103;
+    pub const NANKAI: u32 = 120_104;
+    pub const HEBEI: u32 = 120_105;
+    pub const HONGQIAO: u32 = 120_106;
+    pub const DONGLI: u32 = 120_110;
+    pub const XIQING: u32 = 120_111;
+    pub const JINNAN: u32 = 120_112;
+    pub const BEICHEN: u32 = 120_113;
+    pub const WUQING: u32 = 120_114;
+    pub const BAODI: u32 = 120_115;
+    pub const BINHAI: u32 = 120_116;
+    pub const NINGHE: u32 = 120_117;
+    pub const JINGHAI: u32 = 120_118;
+    pub const JIZHOU: u32 = 120_119;
+    /// 天津市 itself: the whole city.
+    pub const CITY: u32 = 120_000;
+
+    /// In the order the first deployment listed them (滨海新区 last): generated data draws from this order,
+    /// so it stays what it was.
+    pub const ALL: [u32; 16] = [
+        HEPING, HEDONG, HEXI, NANKAI, HEBEI, HONGQIAO, DONGLI, XIQING, JINNAN, BEICHEN, WUQING, BAODI, NINGHE, JINGHAI,
+        JIZHOU, BINHAI,
+    ];
+
+    /// The district of `code` (one of [`ALL`]).
+    ///
+    /// # Panics
+    /// A code that is not a county-level division of the national table: a typing error in a static table,
+    /// which the tests catch.
+    #[must_use]
+    #[allow(clippy::expect_used)]
+    pub fn district(code: u32) -> finmart_domain::District {
+        finmart_domain::Division::from_code(code)
+            .and_then(|d| finmart_domain::District::new(d).ok())
+            .expect("a county-level division code")
+    }
+
+    /// The division of `code`, of any level (one of these constants).
+    ///
+    /// # Panics
+    /// A code the national table does not have (a typing error the tests catch).
+    #[must_use]
+    #[allow(clippy::expect_used)]
+    pub fn division(code: u32) -> finmart_domain::Division {
+        finmart_domain::Division::from_code(code).expect("a division code")
+    }
+}
+
 pub use applications::{Applicant, Applications, REJECTION_REASONS, SPAN_DAYS, Step, SyntheticApplication};
 pub use institutions::institutions;
 pub use products::{SyntheticProduct, product, products};

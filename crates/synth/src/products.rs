@@ -8,9 +8,9 @@ use crate::{Dice, FAMILY_STREAM, PAGE_STREAM, PRODUCT_STREAM, words};
 use chrono::{Days, NaiveDate};
 use finmart_domain::{
     Bounds, Bps, Collateral, CollateralTerms, District, EligibilityRule, EligibilityRules, EnterpriseScale, Fen,
-    GuaranteeTerms, Industry, InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution,
+    GuaranteeTerms, HomeArea, Industry, InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution,
     OtherCondition, PolicySupport, PrioritySector, ProductFamily, ProductSpec, Qualification, Range, RateBasis,
-    RepaymentMethod, StatedRange, TaxCreditGrade,
+    RepaymentMethod, ServiceArea, StatedRange, TaxCreditGrade,
 };
 
 /// One generated product: the institution that lists it (by code), its lifecycle state and its spec.
@@ -487,11 +487,11 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
         d.int(a, b)
     };
 
-    let districts = if d.chance(0.7) {
-        District::ALL.to_vec()
+    let districts: Vec<District> = if d.chance(0.7) {
+        crate::tianjin::ALL.map(crate::tianjin::district).to_vec()
     } else {
         let n = d.weighted(&[(1, 40), (2, 30), (3, 20), (4, 10)]);
-        d.several(District::ALL, n)
+        d.several(&crate::tianjin::ALL, n).into_iter().map(crate::tianjin::district).collect()
     };
 
     let valid_from = today.checked_sub_days(Days::new(u64::from(d.int(7, 720)))).unwrap_or(today);
@@ -512,7 +512,7 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
         name.push_str(d.pick(words::MODIFIERS));
     }
     name.push_str(d.pick(words::product_words(family)));
-    let local = districts.len() < District::ALL.len();
+    let local = districts.len() < crate::tianjin::ALL.len();
     if local && d.chance(0.3) {
         name.push_str(&format!("（{}）", districts[0].short_zh()));
     }
@@ -534,7 +534,8 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
         policy_support,
         decision_days: Some(u16::try_from(decision_days).unwrap_or(30)),
         online: Some(online),
-        districts,
+        // Never empty: all sixteen (the whole city) or one to four of them.
+        area: ServiceArea::within(districts.iter().map(|d| d.division()).collect()).unwrap_or(ServiceArea::NotStated),
         valid_from: Some(valid_from),
         valid_until,
         source: None,
@@ -579,9 +580,8 @@ fn describe(spec: &ProductSpec, d: &mut Dice) -> String {
         let names: Vec<&str> = kinds.iter().map(|k| k.label_zh()).collect();
         text.push_str(&format!("须同时提供{}。", names.join("和")));
     }
-    if !spec.citywide() {
-        let names: Vec<&str> = spec.districts.iter().map(|d| d.label_zh()).collect();
-        text.push_str(&format!("服务{}的企业。", names.join("、")));
+    if !spec.area.covers_home(&HomeArea::default()) {
+        text.push_str(&format!("服务{}的企业。", spec.area.describe_zh(&HomeArea::default())));
     }
     text
 }
@@ -984,7 +984,7 @@ mod tests {
         assert_eq!(keys.len(), RuleKind::ALL.len(), "{keys:?}");
         let published = all.iter().filter(|p| p.state == LifecycleState::Published).count();
         assert!(published > 2700 && published < 3000, "{published}");
-        let citywide = all.iter().filter(|p| p.spec.citywide()).count();
+        let citywide = all.iter().filter(|p| p.spec.area.covers_home(&HomeArea::default())).count();
         assert!((1900..2300).contains(&citywide), "{citywide}");
         assert!(all.iter().any(|p| p.spec.valid_until.is_some()) && all.iter().any(|p| p.spec.online == Some(true)));
         assert!(all.iter().any(|p| matches!(p.spec.rate_basis, Some(RateBasis::Lpr { spread_bps: Some(_), .. }))));

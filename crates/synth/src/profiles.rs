@@ -20,23 +20,23 @@ pub fn profiles(seed: u64, count: usize, today: NaiveDate) -> impl Iterator<Item
 }
 
 /// Where firms are registered: 滨海新区 about 30 %, the outer districts more than the old city centre.
-const DISTRICTS: &[(District, u32)] = &[
-    (District::Binhai, 300),
-    (District::Xiqing, 70),
-    (District::Wuqing, 70),
-    (District::Dongli, 60),
-    (District::Beichen, 60),
-    (District::Jinnan, 50),
-    (District::Nankai, 50),
-    (District::Hexi, 50),
-    (District::Heping, 40),
-    (District::Hedong, 40),
-    (District::Baodi, 40),
-    (District::Jinghai, 40),
-    (District::Jizhou, 40),
-    (District::Hebei, 35),
-    (District::Ninghe, 30),
-    (District::Hongqiao, 25),
+const DISTRICTS: &[(u32, u32)] = &[
+    (120_116, 300),
+    (120_111, 70),
+    (120_114, 70),
+    (120_110, 60),
+    (120_113, 60),
+    (120_112, 50),
+    (120_104, 50),
+    (120_103, 50),
+    (120_101, 40),
+    (120_102, 40),
+    (120_115, 40),
+    (120_118, 40),
+    (120_119, 40),
+    (120_105, 35),
+    (120_117, 30),
+    (120_106, 25),
 ];
 
 /// The trades of an SME population: wholesale, business services and industry lead.
@@ -67,28 +67,6 @@ const SCALES: &[(EnterpriseScale, u32)] = &[
     (EnterpriseScale::Large, 2),
 ];
 
-/// 行政区划代码 of each district: the registration authority part of a credit code.
-fn area_code(district: District) -> &'static str {
-    match district {
-        District::Heping => "120101",
-        District::Hedong => "120102",
-        District::Hexi => "120103",
-        District::Nankai => "120104",
-        District::Hebei => "120105",
-        District::Hongqiao => "120106",
-        District::Dongli => "120110",
-        District::Xiqing => "120111",
-        District::Jinnan => "120112",
-        District::Beichen => "120113",
-        District::Wuqing => "120114",
-        District::Baodi => "120115",
-        District::Binhai => "120116",
-        District::Ninghe => "120117",
-        District::Jinghai => "120118",
-        District::Jizhou => "120119",
-    }
-}
-
 const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// 31^6: how many six-character serials there are.
 const SERIALS: u64 = 887_503_681;
@@ -117,7 +95,7 @@ pub fn uscc_for_index(seed: u64, index: usize, district: District) -> Uscc {
         n => char::from_digit(n, 10).unwrap_or('0'),
     };
     let org: String = org.iter().map(|b| char::from(*b)).collect();
-    let body = format!("91{}{org}{check}", area_code(district));
+    let body = format!("91{}{org}{check}", district.code());
     // The body is 17 characters of the alphabet by construction, so completing it cannot fail.
     Uscc::with_check(&body).unwrap_or_else(|_| unreachable!("generated credit code body {body} is well formed"))
 }
@@ -225,7 +203,7 @@ fn sector_pool(industry: Industry, district: District) -> Vec<PrioritySector> {
         Industry::Transport | Industry::Warehousing => vec![S::MarineEconomy, S::NewEnergy, S::ConnectedVehicles],
         _ => vec![S::NextGenIt, S::Biomedicine, S::NewEnergy, S::NewMaterials],
     };
-    if district == District::Binhai {
+    if district.code() == "120116" {
         pool.push(S::MarineEconomy);
     }
     pool
@@ -274,7 +252,7 @@ fn titles(
 pub fn profile(seed: u64, index: usize, today: NaiveDate) -> SyntheticProfile {
     use EnterpriseScale::{Large, Medium, Micro, Small};
     let mut d = Dice::new(seed, PROFILE_STREAM, index);
-    let district = d.weighted(DISTRICTS);
+    let district = crate::tianjin::district(d.weighted(DISTRICTS));
     let industry = d.weighted(INDUSTRIES);
     let scale = d.weighted(SCALES);
 
@@ -456,7 +434,7 @@ pub fn profile(seed: u64, index: usize, today: NaiveDate) -> SyntheticProfile {
             Some(
                 (0..n)
                     .map(|_| ProcurementContract {
-                        buyer: format!("天津市{}{}", district.label_zh(), d.pick(words::BUYERS)),
+                        buyer: format!("天津市{}{}", district.name(), d.pick(words::BUYERS)),
                         amount: fen(d.log_uniform(10 * FEN_PER_WAN, 500 * FEN_PER_WAN)),
                     })
                     .collect(),
@@ -591,22 +569,25 @@ mod tests {
 
     #[test]
     fn codes_follow_the_registration_layout() {
-        let code = uscc_for_index(1, 0, District::Binhai);
+        let code = uscc_for_index(1, 0, crate::tianjin::district(120_116));
         assert!(code.as_str().starts_with("91120116MA"), "{code}");
-        let codes: HashSet<_> = (0..20_000).map(|i| uscc_for_index(1, i, District::Heping)).collect();
+        let codes: HashSet<_> = (0..20_000).map(|i| uscc_for_index(1, i, crate::tianjin::district(120_101))).collect();
         assert_eq!(codes.len(), 20_000);
-        assert_ne!(uscc_for_index(1, 5, District::Heping), uscc_for_index(2, 5, District::Heping));
+        assert_ne!(
+            uscc_for_index(1, 5, crate::tianjin::district(120_101)),
+            uscc_for_index(2, 5, crate::tianjin::district(120_101))
+        );
     }
 
     #[test]
     fn districts_and_industries_are_spread_like_tianjin() {
         let all = sample(5000);
-        let binhai = share(&all, |p| p.district == District::Binhai);
+        let binhai = share(&all, |p| p.district.code() == "120116");
         assert!((0.26..0.34).contains(&binhai), "binhai {binhai}");
-        for district in District::ALL {
-            let s = share(&all, |p| p.district == *district);
+        for district in crate::tianjin::ALL.map(crate::tianjin::district) {
+            let s = share(&all, |p| p.district == district);
             assert!(s >= 0.015, "{district}: {s}");
-            assert!(*district == District::Binhai || s < 0.1, "{district}: {s}");
+            assert!(district.code() == "120116" || s < 0.1, "{district}: {s}");
         }
         for industry in Industry::ALL {
             assert!(all.iter().any(|p| p.profile.industry == *industry), "{industry} missing");

@@ -1,6 +1,7 @@
 //! The server's configuration: one struct, read once from flags and environment variables.
 
 use clap::Args;
+use finmart_domain::HomeArea;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -25,6 +26,22 @@ pub struct Config {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "FINMART_LOG_JSON", default_value_t = false)]
     pub log_json: bool,
+    /// The area the platform serves: a province or a city, by name or 6-digit code (`天津市`, `辽宁省沈阳市`,
+    /// `320500`). Its districts are the choices of every form and search filter; 全市, 本省 and a bare
+    /// district name (和平区) in imports and forms mean its own.
+    #[arg(long, env = "FINMART_HOME_AREA", default_value = "天津市", value_parser = parse_home_area)]
+    pub home_area: HomeArea,
+}
+
+/// Reads `FINMART_HOME_AREA` / `--home-area`, naming the setting in the refusal (clap prints it and exits).
+fn parse_home_area(text: &str) -> Result<HomeArea, String> {
+    HomeArea::parse(text).map_err(|e| {
+        format!(
+            "FINMART_HOME_AREA（本平台服务的地区）须为省级或地级行政区的名称或代码，如 天津市、辽宁省沈阳市、320500：{}\n\
+             FINMART_HOME_AREA (the area the platform serves) must name a province or a city, or give its code: {e}",
+            e.message_zh()
+        )
+    })
 }
 
 impl Config {
@@ -50,6 +67,7 @@ impl Config {
             redis_url: None,
             secure_cookies: false,
             log_json: false,
+            home_area: HomeArea::default(),
         }
     }
 }

@@ -22,7 +22,7 @@ pub async fn build_app(config: Config) -> anyhow::Result<AppState> {
     let store = Store::connect(&config.database_url()).await?;
     let catalogue = Arc::new(Catalogue::open(&config.index_dir())?);
     sync::prepare(&store, &catalogue, &|_, _| {}).await?;
-    let matcher = Arc::new(Matcher::new());
+    let matcher = Arc::new(Matcher::new(config.home_area));
     matcher.replace_all(sync::listed_products(&store).await?);
     tracing::info!(database = store.backend_name(), products = catalogue.len(), "catalogue ready");
     let sessions = Sessions::open(&store, config.redis_url.as_deref()).await?;

@@ -30,6 +30,12 @@ pub enum Backend {
 impl TestApp {
     /// A fresh app, or `None` for PostgreSQL when it is not configured (never in CI: that panics).
     pub async fn new(backend: Backend) -> Option<Self> {
+        Self::configured(backend, |_| {}).await
+    }
+
+    /// A fresh app whose configuration `configure` changes first (as a deployment's flags or environment
+    /// would: `FINMART_HOME_AREA` is `config.home_area`).
+    pub async fn configured(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<Self> {
         let dir = tempfile::tempdir().expect("temp dir");
         let (db, database_url, name) = match backend {
             Backend::Sqlite => (None, None, "sqlite"),
@@ -40,7 +46,8 @@ impl TestApp {
             }
         };
         let data_dir = dir.path().join("data");
-        let config = Config::for_tests(data_dir.clone(), database_url.clone());
+        let mut config = Config::for_tests(data_dir.clone(), database_url.clone());
+        configure(&mut config);
         let state = build_app(config).await.expect("app starts");
         let router = router(state.clone());
         Some(Self { backend: name, state, router, data_dir, database_url, _dir: dir, _db: db })

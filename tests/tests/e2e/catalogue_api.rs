@@ -106,7 +106,7 @@ async fn filters_sorts_and_pages() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .all(|i| { i["districts"].as_array().unwrap().iter().any(|d| d["code"] == "binhai") })
+                .all(|i| { i["districts"].as_array().unwrap().iter().any(|d| d["code"] == "120116") })
         );
 
         let page1 = names(&app.search("贷款", "&per_page=5&page=1").await);

@@ -13,14 +13,15 @@ fn example(name: &str) -> PathBuf {
 async fn example_files_import_once_and_reach_search() {
     for app in TestApp::each(false).await {
         let store = &app.state.store;
-        let first = import_file(store, &example("products.json"), false).await.unwrap();
+        let first =
+            import_file(store, &example("products.json"), &finmart_domain::HomeArea::default(), false).await.unwrap();
         assert_eq!((first.created, first.updated, first.unchanged), (5, 0, 0), "{}", app.backend);
         assert_eq!(first.institutions_created, 2);
         let seq = store.last_change_seq().await.unwrap();
 
         // The CSV example describes the same products: importing it changes nothing, nor does a repeat.
         for file in ["products.csv", "products.json"] {
-            let again = import_file(store, &example(file), false).await.unwrap();
+            let again = import_file(store, &example(file), &finmart_domain::HomeArea::default(), false).await.unwrap();
             assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 5), "{file} on {}", app.backend);
         }
         assert_eq!(store.last_change_seq().await.unwrap(), seq, "no change logged by identical imports");
@@ -35,11 +36,13 @@ async fn example_files_import_once_and_reach_search() {
 async fn a_bad_file_is_refused_row_by_row_and_changes_nothing() {
     for app in TestApp::each(false).await {
         let store = &app.state.store;
-        import_file(store, &example("products.json"), false).await.unwrap();
+        import_file(store, &example("products.json"), &finmart_domain::HomeArea::default(), false).await.unwrap();
         let before = store.products_after(0, 100).await.unwrap();
         let seq = store.last_change_seq().await.unwrap();
 
-        let Err(ImportError::Rejected(errors)) = import_file(store, &example("products-bad.csv"), false).await else {
+        let Err(ImportError::Rejected(errors)) =
+            import_file(store, &example("products-bad.csv"), &finmart_domain::HomeArea::default(), false).await
+        else {
             panic!("the bad example must be refused on {}", app.backend);
         };
         let has = |row: usize, field: &str| errors.iter().any(|e| e.row == row && e.field == field);
@@ -79,7 +82,9 @@ async fn one_bad_row_among_good_ones_imports_nothing() {
     let path = dir.path().join("mixed.csv");
     // Written with CRLF and a byte-order mark, as spreadsheet programs do.
     std::fs::write(&path, format!("\u{feff}{}\r\n", lines.join("\r\n"))).unwrap();
-    let Err(ImportError::Rejected(errors)) = import_file(&app.state.store, &path, false).await else {
+    let Err(ImportError::Rejected(errors)) =
+        import_file(&app.state.store, &path, &finmart_domain::HomeArea::default(), false).await
+    else {
         panic!("must be refused");
     };
     assert_eq!(errors.len(), 1, "{errors:#?}");
@@ -89,10 +94,16 @@ async fn one_bad_row_among_good_ones_imports_nothing() {
 
     let not_json = dir.path().join("broken.json");
     std::fs::write(&not_json, "{ not json").unwrap();
-    assert!(matches!(import_file(&app.state.store, &not_json, false).await, Err(ImportError::Format(_))));
+    assert!(matches!(
+        import_file(&app.state.store, &not_json, &finmart_domain::HomeArea::default(), false).await,
+        Err(ImportError::Format(_))
+    ));
     let wrong = dir.path().join("products.txt");
     std::fs::write(&wrong, "x").unwrap();
-    assert!(matches!(import_file(&app.state.store, &wrong, false).await, Err(ImportError::Format(_))));
+    assert!(matches!(
+        import_file(&app.state.store, &wrong, &finmart_domain::HomeArea::default(), false).await,
+        Err(ImportError::Format(_))
+    ));
 }
 
 /// A product page in its lender's words: an upper bound on tax paid, titles of the extended list, and
@@ -115,7 +126,7 @@ async fn a_product_with_other_conditions_and_an_upper_bound_imports_and_matches_
             }
         }]);
         std::fs::write(&path, product.to_string()).unwrap();
-        let summary = import_file(&app.state.store, &path, false).await.unwrap();
+        let summary = import_file(&app.state.store, &path, &finmart_domain::HomeArea::default(), false).await.unwrap();
         assert_eq!(summary.created, 1, "{}", app.backend);
         app.catch_up().await;
         let id = app.state.store.products_after(0, 10).await.unwrap()[0].id;
@@ -187,7 +198,7 @@ async fn a_product_with_other_conditions_and_an_upper_bound_imports_and_matches_
 async fn every_bad_rule_of_a_row_is_reported_and_nothing_is_stored() {
     let app = TestApp::new(crate::app::Backend::Sqlite).await.unwrap();
     let store = &app.state.store;
-    import_file(store, &example("products.json"), false).await.unwrap();
+    import_file(store, &example("products.json"), &finmart_domain::HomeArea::default(), false).await.unwrap();
     let before = store.products_after(0, 100).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let good = std::fs::read_to_string(example("products.csv")).unwrap();
@@ -201,7 +212,9 @@ async fn every_bad_rule_of_a_row_is_reported_and_nothing_is_stored() {
     );
     let path = dir.path().join("rules.csv");
     std::fs::write(&path, lines.join("\n")).unwrap();
-    let Err(ImportError::Rejected(errors)) = import_file(store, &path, false).await else {
+    let Err(ImportError::Rejected(errors)) =
+        import_file(store, &path, &finmart_domain::HomeArea::default(), false).await
+    else {
         panic!("must be refused");
     };
     let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();

@@ -418,7 +418,8 @@ async fn the_template_downloads_and_reads_back() {
         assert_eq!(headers["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
         let disposition = headers["content-disposition"].to_str().unwrap();
         assert!(disposition.starts_with("attachment") && disposition.contains(".xlsx"), "{disposition}");
-        let records = finmart_sheets::read_records("template.xlsx", &bytes).expect("the template reads back");
+        let records = finmart_sheets::read_records("template.xlsx", &bytes, &finmart_domain::HomeArea::default())
+            .expect("the template reads back");
         assert!(records.is_empty());
     }
     let sme = app.sign_in(DEMO_SME).await;

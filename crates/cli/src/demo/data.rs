@@ -6,9 +6,9 @@
 //! family they describe, so a search for one family's words finds that family first; a product that is of
 //! two families says so by its further family (`more_families`), not by borrowing the other's words.
 
-use finmart_domain::District as D;
 use finmart_domain::PrioritySector as S;
 use finmart_domain::{InstitutionKind, LifecycleState, ProductFamily as F};
+use finmart_synth::tianjin as D;
 
 /// How a product stem narrows the family's usual eligibility rules and features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +64,7 @@ pub(super) struct Inst {
     pub prefix: &'static str,
     pub kind: InstitutionKind,
     pub intro: &'static str,
-    pub home: &'static [D],
+    pub home: &'static [u32],
     pub offer: &'static [(F, u8)],
 }
 
@@ -75,7 +75,7 @@ pub(super) const INSTITUTIONS: &[Inst] = &[
     // ---- banks ----
     Inst { code: "jingu-bank", name: "津沽商业银行", brand: "津沽", prefix: "JGB", kind: Bank,
         intro: "总部位于和平区的城市商业银行，深耕天津本地小微金融服务，网点覆盖全市十六个区。",
-        home: &[D::Heping, D::Hexi, D::Nankai],
+        home: &[D::HEPING, D::HEXI, D::NANKAI],
         offer: &[(F::Credit, 3), (F::FirstLoan, 2), (F::Mortgage, 2), (F::Guaranteed, 2), (F::IpPledge, 2),
             (F::Receivables, 2), (F::SupplyChain, 2), (F::TaxCredit, 2), (F::GovProcurement, 2),
             (F::StartupGuarantee, 1), (F::Renewal, 2), (F::MediumLongTerm, 2), (F::EquityPledge, 1),
@@ -83,7 +83,7 @@ pub(super) const INSTITUTIONS: &[Inst] = &[
             (F::BillDiscount, 1)] },
     Inst { code: "haihe-bank", name: "海河科创银行", brand: "海河", prefix: "HHB", kind: Bank,
         intro: "以科技金融为特色的商业银行，设有科技支行和知识产权金融服务中心，重点服务滨海新区、西青区的科创企业。",
-        home: &[D::Binhai, D::Xiqing, D::Dongli, D::Nankai],
+        home: &[D::BINHAI, D::XIQING, D::DONGLI, D::NANKAI],
         offer: &[(F::Credit, 4), (F::FirstLoan, 2), (F::Mortgage, 1), (F::Guaranteed, 2), (F::IpPledge, 4),
             (F::Receivables, 1), (F::SupplyChain, 1), (F::TaxCredit, 2), (F::GovProcurement, 1),
             (F::StartupGuarantee, 1), (F::Renewal, 2), (F::MediumLongTerm, 2), (F::EquityPledge, 3),
@@ -91,20 +91,20 @@ pub(super) const INSTITUTIONS: &[Inst] = &[
             (F::Tech, 2), (F::Talent, 1)] },
     Inst { code: "gushang-rcb", name: "沽上农村商业银行", brand: "沽上", prefix: "GSR", kind: Bank,
         intro: "扎根涉农区县的农村商业银行，专注服务乡村振兴、种养殖户和县域小微企业。",
-        home: &[D::Xiqing, D::Jinnan, D::Jinghai, D::Ninghe, D::Beichen],
+        home: &[D::XIQING, D::JINNAN, D::JINGHAI, D::NINGHE, D::BEICHEN],
         offer: &[(F::Credit, 2), (F::FirstLoan, 2), (F::Mortgage, 3), (F::Guaranteed, 3), (F::IpPledge, 1),
             (F::Receivables, 1), (F::SupplyChain, 1), (F::TaxCredit, 2), (F::GovProcurement, 1),
             (F::StartupGuarantee, 2), (F::Renewal, 2), (F::MediumLongTerm, 1), (F::Insurance, 1)] },
     Inst { code: "weijin-bank", name: "卫津商业银行", brand: "卫津", prefix: "WJB", kind: Bank,
         intro: "服务中心城区商贸、文旅和服务业小微企业的商业银行，推行“一次调查、限时办结”。",
-        home: &[D::Hedong, D::Hebei, D::Hongqiao, D::Heping],
+        home: &[D::HEDONG, D::HEBEI, D::HONGQIAO, D::HEPING],
         offer: &[(F::Credit, 2), (F::FirstLoan, 1), (F::Mortgage, 2), (F::Guaranteed, 2), (F::IpPledge, 2),
             (F::Receivables, 1), (F::SupplyChain, 2), (F::TaxCredit, 2), (F::GovProcurement, 2),
             (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 1), (F::EquityPledge, 1),
             (F::BillDiscount, 1)] },
     Inst { code: "jinding-bank", name: "津鼎银行", brand: "津鼎", prefix: "JDB", kind: Bank,
         intro: "聚焦制造业和产业链金融的商业银行，在东丽区、津南区设有产业金融服务中心。",
-        home: &[D::Hexi, D::Dongli, D::Jinnan],
+        home: &[D::HEXI, D::DONGLI, D::JINNAN],
         offer: &[(F::Credit, 2), (F::FirstLoan, 1), (F::Mortgage, 2), (F::Guaranteed, 2), (F::IpPledge, 1),
             (F::Receivables, 2), (F::SupplyChain, 2), (F::TaxCredit, 2), (F::GovProcurement, 1),
             (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 2), (F::EquityPledge, 1),
@@ -112,34 +112,34 @@ pub(super) const INSTITUTIONS: &[Inst] = &[
             (F::Equipment, 2), (F::BillDiscount, 1), (F::OrderFinancing, 1)] },
     Inst { code: "gangcheng-bank", name: "港城发展银行", brand: "港城", prefix: "GCB", kind: Bank,
         intro: "立足滨海新区的商业银行，服务港口物流、海洋经济和自贸试验区外向型企业。",
-        home: &[D::Binhai, D::Dongli, D::Ninghe],
+        home: &[D::BINHAI, D::DONGLI, D::NINGHE],
         offer: &[(F::Credit, 2), (F::FirstLoan, 2), (F::Mortgage, 2), (F::Guaranteed, 1), (F::IpPledge, 2),
             (F::Receivables, 2), (F::SupplyChain, 2), (F::TaxCredit, 1), (F::GovProcurement, 1),
             (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 2), (F::EquityPledge, 1),
             (F::InventoryPledge, 1)] },
     Inst { code: "minfeng-bank", name: "津北民丰银行", brand: "民丰", prefix: "MFB", kind: Bank,
         intro: "服务武清、北辰、宝坻等北部区县的商业银行，以物流、电商和先进制造企业为重点客群。",
-        home: &[D::Wuqing, D::Beichen, D::Baodi],
+        home: &[D::WUQING, D::BEICHEN, D::BAODI],
         offer: &[(F::Credit, 2), (F::FirstLoan, 1), (F::Mortgage, 2), (F::Guaranteed, 2), (F::IpPledge, 1),
             (F::Receivables, 1), (F::SupplyChain, 1), (F::TaxCredit, 2), (F::GovProcurement, 1),
             (F::StartupGuarantee, 2), (F::Renewal, 2), (F::MediumLongTerm, 1), (F::Insurance, 1),
             (F::Equipment, 1), (F::InventoryPledge, 1), (F::OrderFinancing, 1)] },
     Inst { code: "qihang-bank", name: "启航数字银行", brand: "启航", prefix: "QHB", kind: Bank,
         intro: "以线上业务为主的数字银行，依托税务、结算和工商数据为小微企业提供全流程线上贷款。",
-        home: &[D::Heping, D::Hexi],
+        home: &[D::HEPING, D::HEXI],
         offer: &[(F::Credit, 4), (F::FirstLoan, 2), (F::Mortgage, 1), (F::Guaranteed, 1), (F::IpPledge, 1),
             (F::Receivables, 1), (F::SupplyChain, 2), (F::TaxCredit, 3), (F::GovProcurement, 2),
             (F::Renewal, 2), (F::Insurance, 1)] },
     Inst { code: "taihe-bank", name: "泰合商业银行", brand: "泰合", prefix: "THB", kind: Bank,
         intro: "服务南开区、红桥区和西青区的商业银行，重点支持科技服务和商贸流通企业。",
-        home: &[D::Nankai, D::Hongqiao, D::Xiqing],
+        home: &[D::NANKAI, D::HONGQIAO, D::XIQING],
         offer: &[(F::Credit, 2), (F::FirstLoan, 1), (F::Mortgage, 2), (F::Guaranteed, 2), (F::IpPledge, 1),
             (F::Receivables, 1), (F::SupplyChain, 1), (F::TaxCredit, 1), (F::GovProcurement, 1),
             (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 1), (F::EquityPledge, 1),
             (F::Tech, 1), (F::Talent, 1)] },
     Inst { code: "runjin-bank", name: "润津银行", brand: "润津", prefix: "RJB", kind: Bank,
         intro: "深耕武清、静海、宝坻的区域性商业银行，支持产业园区和县域特色产业发展。",
-        home: &[D::Wuqing, D::Jinghai, D::Baodi],
+        home: &[D::WUQING, D::JINGHAI, D::BAODI],
         offer: &[(F::Credit, 2), (F::FirstLoan, 1), (F::Mortgage, 2), (F::Guaranteed, 1), (F::IpPledge, 1),
             (F::Receivables, 1), (F::SupplyChain, 1), (F::TaxCredit, 1), (F::GovProcurement, 1),
             (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 1), (F::EquityPledge, 1),
@@ -147,26 +147,26 @@ pub(super) const INSTITUTIONS: &[Inst] = &[
             (F::Equipment, 1)] },
     Inst { code: "gulou-bank", name: "鼓楼商业银行", brand: "鼓楼", prefix: "GLB", kind: Bank,
         intro: "服务老城区商圈和社区小微企业的商业银行，擅长个体工商户和小店经济金融服务。",
-        home: &[D::Nankai, D::Heping, D::Hongqiao, D::Hebei],
+        home: &[D::NANKAI, D::HEPING, D::HONGQIAO, D::HEBEI],
         offer: &[(F::Credit, 2), (F::FirstLoan, 2), (F::Mortgage, 2), (F::Guaranteed, 1), (F::IpPledge, 1),
             (F::Receivables, 1), (F::SupplyChain, 1), (F::TaxCredit, 1), (F::GovProcurement, 1),
             (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 1), (F::EquityPledge, 1)] },
     Inst { code: "xinghai-bank", name: "星海银行", brand: "星海", prefix: "XHB", kind: Bank,
         intro: "服务滨海新区、津南区新兴产业的商业银行，在生物医药、新能源领域有专业团队。",
-        home: &[D::Binhai, D::Jinnan],
+        home: &[D::BINHAI, D::JINNAN],
         offer: &[(F::Credit, 2), (F::FirstLoan, 1), (F::Mortgage, 1), (F::Guaranteed, 1), (F::IpPledge, 2),
             (F::Receivables, 1), (F::SupplyChain, 2), (F::TaxCredit, 1), (F::GovProcurement, 1),
             (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 2), (F::EquityPledge, 1),
             (F::Tech, 1), (F::Talent, 1)] },
     Inst { code: "jibei-rcb", name: "蓟北农村商业银行", brand: "蓟北", prefix: "JBR", kind: Bank,
         intro: "服务蓟州、宝坻、宁河的农村商业银行，支持乡村旅游、特色种养和农产品加工。",
-        home: &[D::Jizhou, D::Baodi, D::Ninghe],
+        home: &[D::JIZHOU, D::BAODI, D::NINGHE],
         offer: &[(F::Credit, 2), (F::FirstLoan, 2), (F::Mortgage, 2), (F::Guaranteed, 2), (F::SupplyChain, 1),
             (F::TaxCredit, 1), (F::GovProcurement, 1), (F::StartupGuarantee, 2), (F::Renewal, 1),
             (F::MediumLongTerm, 1), (F::Insurance, 1)] },
     Inst { code: "changlu-bank", name: "长芦银行", brand: "长芦", prefix: "CLB", kind: Bank,
         intro: "以“蓝色金融”为特色的商业银行，服务海洋经济、港航物流和临港制造企业。",
-        home: &[D::Binhai, D::Jinghai, D::Ninghe, D::Jinnan],
+        home: &[D::BINHAI, D::JINGHAI, D::NINGHE, D::JINNAN],
         offer: &[(F::Credit, 2), (F::FirstLoan, 1), (F::Mortgage, 2), (F::Guaranteed, 2), (F::IpPledge, 1),
             (F::Receivables, 1), (F::SupplyChain, 2), (F::TaxCredit, 1), (F::GovProcurement, 1),
             (F::StartupGuarantee, 1), (F::Renewal, 1), (F::MediumLongTerm, 2), (F::EquityPledge, 1),
@@ -174,38 +174,38 @@ pub(super) const INSTITUTIONS: &[Inst] = &[
     // ---- micro-credit companies ----
     Inst { code: "beiyang-mc", name: "北洋小额贷款有限公司", brand: "北洋", prefix: "BYX", kind: MicroCredit,
         intro: "服务和平区、河北区、河东区商圈个体工商户和小微企业的小额贷款公司，额度小、放款快。",
-        home: &[D::Heping, D::Hebei, D::Hedong],
+        home: &[D::HEPING, D::HEBEI, D::HEDONG],
         offer: &[(F::Credit, 2), (F::TaxCredit, 1), (F::SupplyChain, 1)] },
     Inst { code: "huize-mc", name: "汇泽小额贷款有限公司", brand: "汇泽", prefix: "HZX", kind: MicroCredit,
         intro: "服务南开区、河西区科技服务和商贸企业的小额贷款公司，擅长账款和中标订单融资。",
-        home: &[D::Nankai, D::Hexi],
+        home: &[D::NANKAI, D::HEXI],
         offer: &[(F::Credit, 1), (F::TaxCredit, 1), (F::Receivables, 1), (F::GovProcurement, 1),
             (F::OrderFinancing, 1)] },
     Inst { code: "bincheng-mc", name: "滨城普惠小额贷款有限公司", brand: "滨城", prefix: "BCX", kind: MicroCredit,
         intro: "注册于滨海新区的小额贷款公司，服务自贸试验区和开发区的小微企业与个体工商户。",
-        home: &[D::Binhai],
+        home: &[D::BINHAI],
         offer: &[(F::Credit, 2), (F::SupplyChain, 1), (F::Receivables, 1)] },
     Inst { code: "jincheng-mc", name: "锦程小额贷款有限公司", brand: "锦程", prefix: "JCX", kind: MicroCredit,
         intro: "服务武清区、北辰区物流和制造业企业的小额贷款公司，专注订单和产业链融资。",
-        home: &[D::Wuqing, D::Beichen],
+        home: &[D::WUQING, D::BEICHEN],
         offer: &[(F::Credit, 1), (F::SupplyChain, 1), (F::GovProcurement, 1), (F::TaxCredit, 1),
             (F::OrderFinancing, 1)] },
     Inst { code: "juyuan-mc", name: "聚源小额贷款有限公司", brand: "聚源", prefix: "JYX", kind: MicroCredit,
         intro: "扎根蓟州区、宝坻区的小额贷款公司，服务农家院、特色农产品和县域小商户。",
-        home: &[D::Jizhou, D::Baodi],
+        home: &[D::JIZHOU, D::BAODI],
         offer: &[(F::Credit, 1), (F::Receivables, 1), (F::TaxCredit, 1)] },
     // ---- leasing companies ----
     Inst { code: "jingang-leasing", name: "津港融资租赁有限公司", brand: "津港", prefix: "JGL", kind: Leasing,
         intro: "注册于东疆的融资租赁公司，提供设备直租、售后回租和船舶、医疗设备租赁服务。",
-        home: &[D::Binhai, D::Dongli],
+        home: &[D::BINHAI, D::DONGLI],
         offer: &[(F::Leasing, 5)] },
     Inst { code: "haisheng-leasing", name: "海晟融资租赁有限公司", brand: "海晟", prefix: "HSL", kind: Leasing,
         intro: "专注新能源和高端装备领域的融资租赁公司，支持光伏、氢能和智能制造设备投资。",
-        home: &[D::Binhai, D::Jinnan, D::Xiqing],
+        home: &[D::BINHAI, D::JINNAN, D::XIQING],
         offer: &[(F::Leasing, 5)] },
     Inst { code: "hengyuan-leasing", name: "恒远融资租赁有限公司", brand: "恒远", prefix: "HYL", kind: Leasing,
         intro: "服务北辰、武清、西青制造业企业的融资租赁公司，以工程机械、农机和生产线设备为主。",
-        home: &[D::Beichen, D::Wuqing, D::Xiqing, D::Jinghai],
+        home: &[D::BEICHEN, D::WUQING, D::XIQING, D::JINGHAI],
         offer: &[(F::Leasing, 4)] },
     // ---- insurers ----
     Inst { code: "anjin-insurance", name: "安津财产保险股份有限公司", brand: "安津", prefix: "AJI", kind: Insurer,
@@ -244,10 +244,10 @@ pub(super) const INSTITUTIONS: &[Inst] = &[
 ];
 
 /// Districts with farmland, for agricultural products that serve only part of the city.
-pub(super) const RURAL: &[D] =
-    &[D::Xiqing, D::Jinnan, D::Beichen, D::Wuqing, D::Baodi, D::Ninghe, D::Jinghai, D::Jizhou, D::Dongli];
+pub(super) const RURAL: &[u32] =
+    &[D::XIQING, D::JINNAN, D::BEICHEN, D::WUQING, D::BAODI, D::NINGHE, D::JINGHAI, D::JIZHOU, D::DONGLI];
 /// Coastal districts, for marine-economy products that serve only part of the city.
-pub(super) const COASTAL: &[D] = &[D::Binhai, D::Ninghe];
+pub(super) const COASTAL: &[u32] = &[D::BINHAI, D::NINGHE];
 
 /// The general-purpose guarantee agencies, for guaranteed products without a specialist partner.
 pub(super) const GENERAL_AGENCIES: &[&str] = &["jinmen-guarantee", "huiying-guarantee", "xincheng-guarantee"];
@@ -263,31 +263,42 @@ pub(super) struct Featured {
     pub stem: Stem,
     /// `true` when `stem.name` is the full product name (no brand prefix).
     pub full_name: bool,
-    /// Explicit districts; `None` lets the generator choose.
-    pub districts: Option<&'static [D]>,
+    /// Where it is offered.
+    pub area: Area,
+}
+
+/// Where a flagship product is offered.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Area {
+    /// As the generator draws it.
+    Drawn,
+    /// These districts (codes).
+    Districts(&'static [u32]),
+    /// 全国 (the generator's draws are made all the same, so the product's other facts stay as drawn).
+    Nationwide,
 }
 
 #[rustfmt::skip]
 pub(super) const FEATURED: &[Featured] = &[
-    Featured { inst: "haihe-bank", family: F::Credit, full_name: true, districts: None,
+    Featured { inst: "haihe-bank", family: F::Credit, full_name: true, area: Area::Drawn,
         stem: st("小巨人成长贷", "专为国家级、市级专精特新“小巨人”企业打造的成长型信用贷款，额度随研发投入和订单增长动态提升", Flavor::Giant) },
-    Featured { inst: "haihe-bank", family: F::IpPledge, full_name: false, districts: None,
+    Featured { inst: "haihe-bank", family: F::IpPledge, full_name: false, area: Area::Drawn,
         stem: st("专利宝", "以发明专利质押、按专利评估价值核定额度的知识产权质押融资产品，重点支持生物医药、新材料企业", Flavor::Tech) },
-    Featured { inst: "gushang-rcb", family: F::Guaranteed, full_name: false, districts: Some(&[D::Jinghai, D::Ninghe, D::Jinnan]),
+    Featured { inst: "gushang-rcb", family: F::Guaranteed, full_name: false, area: Area::Districts(&[D::JINGHAI, D::NINGHE, D::JINNAN]),
         stem: st("惠农担保贷", "面向种养殖大户、农民专业合作社和农产品加工小微企业，由政府性融资担保机构提供担保的惠农贷款", Flavor::Agri) },
-    Featured { inst: "gangcheng-bank", family: F::FirstLoan, full_name: false, districts: Some(&[D::Binhai]),
+    Featured { inst: "gangcheng-bank", family: F::FirstLoan, full_name: false, area: Area::Districts(&[D::BINHAI]),
         stem: st("滨海首贷通", "专为在滨海新区注册、从未取得过银行贷款的首贷户小微企业设计，首次贷款享受优惠利率", Flavor::Micro) },
-    Featured { inst: "xinghai-bank", family: F::FirstLoan, full_name: false, districts: Some(&[D::Binhai, D::Jinnan]),
+    Featured { inst: "xinghai-bank", family: F::FirstLoan, full_name: false, area: Area::Districts(&[D::BINHAI, D::JINNAN]),
         stem: st("首贷易", "面向滨海新区、津南区尚无银行贷款记录的科技型小微企业的首贷产品", Flavor::Tech) },
-    Featured { inst: "weijin-bank", family: F::GovProcurement, full_name: false, districts: None,
+    Featured { inst: "weijin-bank", family: F::GovProcurement, full_name: false, area: Area::Nationwide,
         stem: st("政采e贷", "凭政府采购中标通知书和采购合同即可申请的线上政采贷款，资金直接用于履约备货", Flavor::Online) },
-    Featured { inst: "qihang-bank", family: F::Credit, full_name: false, districts: None,
+    Featured { inst: "qihang-bank", family: F::Credit, full_name: false, area: Area::Drawn,
         stem: st("秒贷", "全流程线上的小微企业信用贷款，系统自动审批，最快三分钟出额度", Flavor::Online) },
-    Featured { inst: "changlu-bank", family: F::MediumLongTerm, full_name: true, districts: Some(&[D::Binhai, D::Ninghe]),
+    Featured { inst: "changlu-bank", family: F::MediumLongTerm, full_name: true, area: Area::Districts(&[D::BINHAI, D::NINGHE]),
         stem: st("蓝海中长期贷", "支持海洋经济、港口物流和海工装备企业购建船舶、码头设施等固定资产的中长期贷款", Flavor::Sectors(&[S::MarineEconomy, S::HighEndEquipment])) },
-    Featured { inst: "haisheng-leasing", family: F::Leasing, full_name: false, districts: None,
+    Featured { inst: "haisheng-leasing", family: F::Leasing, full_name: false, area: Area::Nationwide,
         stem: st("氢能装备融资租赁", "为氢能制储运加企业购置电解槽、储氢罐和加氢站设备提供的融资租赁服务", Flavor::Sectors(&[S::Hydrogen, S::NewEnergy])) },
-    Featured { inst: "beiyang-mc", family: F::Credit, full_name: false, districts: Some(&[D::Heping, D::Hebei]),
+    Featured { inst: "beiyang-mc", family: F::Credit, full_name: false, area: Area::Districts(&[D::HEPING, D::HEBEI]),
         stem: st("商户贷", "面向和平区、河北区商圈个体工商户和小店店主的小额信用贷款，凭经营流水即可申请", Flavor::Trade) },
 ];
 
@@ -315,8 +326,8 @@ pub(super) const UNLISTED: &[(&str, F, LifecycleState, &str)] = &[
 /// listed after its institution's generated products.
 #[rustfmt::skip]
 pub(super) const PAGES: &[(&str, &[(&str, &str)])] = &[
-    // "最高 500 万元", "LPR 加点" without the spread; no minimum, repayment method, decision time, collateral
-    // or channel stated.
+    // "最高 500 万元", "LPR 加点" without the spread; no minimum, repayment method, decision time, collateral,
+    // channel or area stated.
     ("haihe-bank", &[
         ("code", "HHB-CR-P01"),
         ("name", "海河科技贷"),
@@ -328,7 +339,6 @@ pub(super) const PAGES: &[(&str, &[(&str, &str)])] = &[
         ("rate_basis", "lpr_1y"),
         ("eligibility", "qualifications_any=tech_sme|high_tech|innovative_sme; min_years_in_operation=1; other_conditions=企业及实际控制人征信良好|经营者无不良嗜好"),
         ("policy_support", "risk_compensation"),
-        ("districts", "all"),
     ]),
     // "信用、抵押均可": credit alone or a real-estate mortgage; "年利率 3.45% 起" without a ceiling; "年纳税额不超过
     // 50 万元", an upper bound.
@@ -343,7 +353,7 @@ pub(super) const PAGES: &[(&str, &[(&str, &str)])] = &[
         ("repayment_methods", "equal_instalment|interest_only"),
         ("collateral", "none|real_estate"),
         ("eligibility", "min_years_in_operation=1; no_overdue_months=24; tax_paid_yuan=..50万"),
-        ("districts", "hedong|hebei|hongqiao|heping"),
+        ("districts", "河东区、河北区、红桥区、和平区"),
     ]),
     // "房产抵押 + 第三方保证": both together; no rate or decision time stated; applied for in person.
     ("gushang-rcb", &[
@@ -359,7 +369,7 @@ pub(super) const PAGES: &[(&str, &[(&str, &str)])] = &[
         ("collateral", "real_estate+guarantee"),
         ("eligibility", "min_years_in_operation=2; max_debt_ratio_pct=70"),
         ("online", "false"),
-        ("districts", "xiqing|jinnan|jinghai|ninghe|beichen"),
+        ("districts", "120111|120112|120118|120117|120113"),
     ]),
     // Letters of guarantee: a fee for the bank's promise, no interest and nothing to repay unless called, so
     // no rate or repayment method; the fee and what secures it are decided case by case.

@@ -11,13 +11,14 @@ pub mod accounts;
 mod data;
 
 use chrono::NaiveDate;
-use data::{Featured, Flavor, Inst, Stem};
+use data::{Area, Featured, Flavor, Inst, Stem};
 use finmart_domain::{
-    Bps, Collateral, CollateralTerms, District, EligibilityRule, EligibilityRules, EnterpriseProfile, EnterpriseScale,
-    Fen, GuaranteeTerms, Industry, InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution,
+    Bps, Collateral, CollateralTerms, EligibilityRule, EligibilityRules, EnterpriseProfile, EnterpriseScale, Fen,
+    GuaranteeTerms, HomeArea, Industry, InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution,
     PolicySupport, PrioritySector, ProductFamily, ProductRecord, ProductSpec, Qualification, Range, RateBasis,
-    RepaymentMethod, TaxCreditGrade,
+    RepaymentMethod, ServiceArea, TaxCreditGrade,
 };
+use finmart_synth::tianjin;
 
 /// One fictional institution and the products it lists (guarantee agencies list none of their own; products
 /// name them in `spec.guarantee`).
@@ -107,12 +108,12 @@ impl Dice {
     }
 }
 
-/// What one product slot is made from: its full name, its lead sentence, its flavour and fixed districts.
+/// What one product slot is made from: its full name, its lead sentence, its flavour and where it is offered.
 struct Slot {
     name: String,
     lead: &'static str,
     flavor: Flavor,
-    districts: Option<&'static [District]>,
+    area: Area,
 }
 
 fn family_abbr(family: ProductFamily) -> &'static str {
@@ -161,7 +162,7 @@ fn products_of(index: usize, inst: &Inst) -> Vec<(LifecycleState, ProductSpec)> 
             name: format!("{}{}{suffix}", inst.brand, stem.name),
             lead: stem.lead,
             flavor: stem.flavor,
-            districts: None,
+            area: Area::Drawn,
         };
         let slots = featured
             .iter()
@@ -169,7 +170,7 @@ fn products_of(index: usize, inst: &Inst) -> Vec<(LifecycleState, ProductSpec)> 
                 name: if f.full_name { f.stem.name.to_owned() } else { format!("{}{}", inst.brand, f.stem.name) },
                 lead: f.stem.lead,
                 flavor: f.stem.flavor,
-                districts: f.districts,
+                area: f.area,
             })
             .chain(generic.iter().map(|s| slot(s, "")))
             .take(count);
@@ -366,7 +367,7 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
     };
     let decision_days = u16::try_from(decision_days).unwrap_or(30);
 
-    let districts = districts(inst, family, slot, &mut dice);
+    let area = area(inst, family, slot, &mut dice);
 
     let from_month = dice.below(22);
     let valid_from =
@@ -396,7 +397,7 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
         policy_support,
         decision_days: Some(decision_days),
         online: Some(online),
-        districts,
+        area,
         valid_from: Some(valid_from),
         valid_until,
         source: None,
@@ -535,12 +536,23 @@ fn policy(family: ProductFamily, dice: &mut Dice) -> Vec<PolicySupport> {
     out
 }
 
-/// The districts a product serves. First loans serving only part of the city never include 滨海新区 unless a
-/// flagship product says so, so that a search for 首贷 in 滨海 has a definite answer.
-fn districts(inst: &Inst, family: ProductFamily, slot: &Slot, dice: &mut Dice) -> Vec<District> {
-    if let Some(fixed) = slot.districts {
-        return fixed.to_vec();
-    }
+/// Where a product is offered: the whole city, some districts or (a few flagship products) 全国.
+fn area(inst: &Inst, family: ProductFamily, slot: &Slot, dice: &mut Dice) -> ServiceArea {
+    let codes = match slot.area {
+        Area::Districts(fixed) => fixed.to_vec(),
+        Area::Drawn => districts(inst, family, slot, dice),
+        Area::Nationwide => {
+            districts(inst, family, slot, dice);
+            return ServiceArea::Nationwide;
+        }
+    };
+    ServiceArea::within(codes.into_iter().map(tianjin::division).collect()).unwrap_or(ServiceArea::NotStated)
+}
+
+/// The districts a product serves (codes; 天津市 for the whole city). First loans serving only part of the
+/// city never include 滨海新区 unless a flagship product says so, so that a search for 首贷 in 滨海 has a
+/// definite answer.
+fn districts(inst: &Inst, family: ProductFamily, slot: &Slot, dice: &mut Dice) -> Vec<u32> {
     let citywide_percent = match inst.kind {
         _ if inst.home.is_empty() => 100,
         _ if inst.code == "qihang-bank" => 85,
@@ -549,12 +561,12 @@ fn districts(inst: &Inst, family: ProductFamily, slot: &Slot, dice: &mut Dice) -
         _ => 50,
     };
     if dice.chance(citywide_percent) {
-        return District::ALL.to_vec();
+        return vec![tianjin::CITY];
     }
     // Farm products serve farming districts and marine products the coast, whatever the lender's home.
-    let pool: Vec<District> = match slot.flavor {
+    let pool: Vec<u32> = match slot.flavor {
         Flavor::Agri => {
-            let rural: Vec<District> = inst.home.iter().filter(|d| data::RURAL.contains(d)).copied().collect();
+            let rural: Vec<u32> = inst.home.iter().filter(|d| data::RURAL.contains(d)).copied().collect();
             if rural.is_empty() { data::RURAL.to_vec() } else { rural }
         }
         Flavor::Sectors(sectors) if sectors.contains(&PrioritySector::MarineEconomy) => data::COASTAL.to_vec(),
@@ -562,11 +574,11 @@ fn districts(inst: &Inst, family: ProductFamily, slot: &Slot, dice: &mut Dice) -
     };
     let size = 1 + dice.below(pool.len().min(5));
     let start = dice.below(pool.len());
-    let mut chosen: Vec<District> = pool.iter().cycle().skip(start).take(size).copied().collect();
+    let mut chosen: Vec<u32> = pool.iter().cycle().skip(start).take(size).copied().collect();
     if family == ProductFamily::FirstLoan {
-        chosen.retain(|d| *d != District::Binhai);
+        chosen.retain(|d| *d != tianjin::BINHAI);
     }
-    if chosen.is_empty() { District::ALL.to_vec() } else { chosen }
+    if chosen.is_empty() { vec![tianjin::CITY] } else { chosen }
 }
 
 /// Replaces any rule with the same key, then adds `rule`.
@@ -710,9 +722,8 @@ fn describe(spec: &ProductSpec, slot: &Slot, dice: &mut Dice) -> String {
     let (uses, features) = data::phrases(spec.family);
     let mut text = format!("{}，{}。", slot.lead, dice.pick(uses));
     let mut extras = vec![format!("{}。", dice.pick(features))];
-    if !spec.citywide() {
-        let names: Vec<&str> = spec.districts.iter().map(|d| d.label_zh()).collect();
-        extras.push(format!("服务{}的企业。", names.join("、")));
+    if !spec.area.covers_home(&HomeArea::default()) {
+        extras.push(format!("服务{}的企业。", spec.area.describe_zh(&HomeArea::default())));
     }
     if let Some(g) = &spec.guarantee {
         let agency =

@@ -3,7 +3,7 @@
 
 use super::*;
 use chrono::Datelike;
-use finmart_domain::ProductRecord;
+use finmart_domain::{District, ProductRecord};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Whether a product is one of the hand-written pages that leave facts out (`data::PAGES`).
@@ -122,17 +122,23 @@ fn products_of_two_families_list_both() {
 #[test]
 fn every_district_is_well_covered() {
     let published = published();
-    for district in District::ALL {
-        let serving = published.iter().filter(|(_, _, s)| s.districts.contains(district)).count();
-        let local = published.iter().filter(|(_, _, s)| !s.citywide() && s.districts.contains(district)).count();
-        assert!(serving >= 10, "{district}: {serving} products");
-        assert!(local >= 2, "{district}: {local} local products");
+    let home = HomeArea::default();
+    let citywide = |s: &ProductSpec| s.area.covers_home(&home);
+    for district in home.districts() {
+        let serving = published.iter().filter(|(_, _, s)| s.area.covers(district) == Some(true)).count();
+        let local = published.iter().filter(|(_, _, s)| !citywide(s) && s.area.covers(district) == Some(true)).count();
+        assert!(serving >= 10, "{district:?}: {serving} products");
+        assert!(local >= 2, "{district:?}: {local} local products");
     }
-    let citywide = published.iter().filter(|(_, _, s)| s.citywide()).count();
-    assert!(citywide > 50 && citywide < published.len() - 50, "{citywide} citywide");
+    let count = published.iter().filter(|(_, _, s)| citywide(s)).count();
+    assert!(count > 50 && count < published.len() - 50, "{count} citywide");
     for (_, _, s) in &published {
-        assert!(!s.districts.is_empty() && (s.citywide() || s.districts.len() <= 5), "{}", s.code);
+        assert!(citywide(s) || s.area == ServiceArea::NotStated || s.area.divisions().len() <= 5, "{}", s.code);
     }
+    // Real pages also say 全国, or nothing at all: a few demo products do too.
+    let nationwide = published.iter().filter(|(_, _, s)| s.area == ServiceArea::Nationwide).count();
+    let unstated = published.iter().filter(|(_, _, s)| s.area == ServiceArea::NotStated).count();
+    assert_eq!((nationwide, unstated), (2, 1));
 }
 
 #[test]
@@ -140,7 +146,10 @@ fn first_loans_in_binhai_are_few_and_say_so() {
     let local_binhai: Vec<_> = published()
         .into_iter()
         .filter(|(_, _, s)| s.family == ProductFamily::FirstLoan)
-        .filter(|(_, _, s)| !s.citywide() && s.districts.contains(&District::Binhai))
+        .filter(|(_, _, s)| {
+            let binhai = District::parse("滨海新区", &HomeArea::default()).unwrap();
+            !s.area.covers_home(&HomeArea::default()) && s.area.covers(binhai) == Some(true)
+        })
         .collect();
     assert!((1..=3).contains(&local_binhai.len()), "{}", local_binhai.len());
     for (_, _, s) in &local_binhai {
@@ -372,9 +381,9 @@ fn demo_enterprises_cover_the_city_its_trades_and_scales() {
     }
     let codes: HashSet<_> = all.iter().map(|(p, _)| p.uscc.clone()).collect();
     assert_eq!(codes.len(), all.len());
-    for district in District::ALL {
-        let n = all.iter().filter(|(p, _)| p.district == *district).count();
-        assert!(n >= 20, "{district}: {n}");
+    for district in HomeArea::default().districts() {
+        let n = all.iter().filter(|(p, _)| p.district == district).count();
+        assert!(n >= 20, "{district:?}: {n}");
     }
     for industry in Industry::ALL {
         assert!(all.iter().any(|(p, _)| p.industry == *industry), "{industry} missing");

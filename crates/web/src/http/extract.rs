@@ -8,6 +8,7 @@
 
 use crate::http::error::ApiError;
 use crate::http::query::{self, Unknown};
+use crate::http::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
@@ -100,16 +101,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 }
 
 /// A JSON body as `T`. The content type is not checked (clients send JSON without saying so); a body that
-/// does not parse is a 400 naming the path of the first bad field.
+/// does not parse is a 400 naming the path of the first bad field. A district named in it (`"district":
+/// "和平区"`) is read as seen from the deployment's home area (codes and the old machine names read too).
 #[derive(Debug, Clone, Default)]
 pub struct Json<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for Json<T> {
     type Rejection = Response;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
-        json_body(&bytes).map(Self).map_err(IntoResponse::into_response)
+        state.config.home_area.reading(|| json_body(&bytes)).map(Self).map_err(IntoResponse::into_response)
     }
 }
 
@@ -118,15 +120,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 #[derive(Debug, Clone, Default)]
 pub struct JsonOrEmpty<T>(pub T);
 
-impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for JsonOrEmpty<T> {
+impl<T: DeserializeOwned + Default> FromRequest<AppState> for JsonOrEmpty<T> {
     type Rejection = Response;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
         if bytes.is_empty() {
             return Ok(Self(T::default()));
         }
-        json_body(&bytes).map(Self).map_err(IntoResponse::into_response)
+        state.config.home_area.reading(|| json_body(&bytes)).map(Self).map_err(IntoResponse::into_response)
     }
 }
 

@@ -8,7 +8,7 @@
 //!   times are shown in Asia/Shanghai to the minute ([`shanghai`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use finmart_domain::{Bps, Fen, Labelled, StatedRange, ValueError};
+use finmart_domain::{Bps, District, Division, Fen, HomeArea, Labelled, StatedRange, ValueError};
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -141,6 +141,43 @@ impl Label {
     pub fn all<T: Labelled>(values: &[T]) -> Vec<Self> {
         values.iter().map(|v| Self::of(*v)).collect()
     }
+}
+
+/// A division (a firm's district, a city a product serves) in the shape of a [`Label`]: its 6-digit code and
+/// its name as seen from the home area (和平区 at home, 江苏省苏州市 elsewhere; place names stay Chinese).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Place {
+    pub code: String,
+    pub label: String,
+    pub label_en: String,
+}
+
+impl Place {
+    #[must_use]
+    pub fn of(division: Division, home: &HomeArea) -> Self {
+        let name = division.name_from(home);
+        Self { code: division.to_string(), label: name.clone(), label_en: name }
+    }
+
+    #[must_use]
+    pub fn district(district: District, home: &HomeArea) -> Self {
+        Self::of(district.division(), home)
+    }
+
+    /// The place of a stored code (or a first-deployment name); the text itself when it names none.
+    #[must_use]
+    pub fn of_stored(text: &str, home: &HomeArea) -> Self {
+        District::parse_in_scope(text).map_or_else(
+            |_| Self { code: text.to_owned(), label: text.to_owned(), label_en: text.to_owned() },
+            |d| Self::district(d, home),
+        )
+    }
+}
+
+/// The home area's districts as the choices of a form (`code`, `label`, `label_en`).
+#[must_use]
+pub fn district_options(home: &HomeArea) -> Vec<Value> {
+    home.districts().into_iter().map(|d| json!(Place::district(d, home))).collect()
 }
 
 /// Every value of a vocabulary as a choice of a form (`code`, `label`, `label_en`).

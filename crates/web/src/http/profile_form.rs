@@ -9,12 +9,12 @@
 //! - "不清楚" (`unknown`) is `None` in the profile, never a guess.
 //! - Every bad field is reported, each with a Chinese message, never only the first.
 
-use crate::http::format::{options, parse_date as date, parse_wan};
+use crate::http::format::{district_options, options, parse_date as date, parse_wan};
 use chrono::NaiveDate;
 use finmart_domain::{
-    Bps, Collateral, District, EnterpriseProfile, Fen, FieldErrors, FinancingNeed, Industry, Labelled, LoanPurpose,
-    Months, OverdueHistory, PrioritySector, ProcurementContract, Qualification, Receivable, RepaymentMethod,
-    TaxCreditGrade, ValueError,
+    Bps, Collateral, District, EnterpriseProfile, Fen, FieldErrors, FinancingNeed, HomeArea, Industry, Labelled,
+    LoanPurpose, Months, OverdueHistory, PrioritySector, ProcurementContract, Qualification, Receivable,
+    RepaymentMethod, TaxCreditGrade, ValueError,
 };
 use serde_json::{Map, Value, json};
 
@@ -73,7 +73,6 @@ pub const MORE_NEED: &[&str] = &["max_cost", "within_days", "guarantee", "repaym
 
 /// Defaults of the single-valued fields other than the date (see [`default_established`]).
 const DEFAULTS: &[(&str, &str)] = &[
-    ("district", "binhai"),
     ("industry", "software"),
     ("employees", "20"),
     ("revenue", "500"),
@@ -87,6 +86,14 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("purpose", "working_capital"),
     ("guarantee", "yes"),
 ];
+
+/// The district the form starts on: 滨海新区 where the platform serves 天津 (as it always has), else the home
+/// area's first district.
+#[must_use]
+pub fn default_district(home: &HomeArea) -> Option<District> {
+    let districts = home.districts();
+    districts.iter().find(|d| d.code() == "120116").or_else(|| districts.first()).copied()
+}
 
 /// The default date of establishment: three years before `today`.
 #[must_use]
@@ -106,11 +113,11 @@ pub fn label_of(name: &str) -> (&'static str, &'static str) {
     FIELDS.iter().find(|(n, _, _)| *n == name).map_or(("表单", "Form"), |(_, zh, en)| (*zh, *en))
 }
 
-/// The choices the form offers.
+/// The choices the form offers: the home area's districts, and the vocabularies.
 #[must_use]
-pub fn choices() -> Value {
+pub fn choices(home: &HomeArea) -> Value {
     json!({
-        "districts": options::<District>(),
+        "districts": district_options(home),
         "industries": options::<Industry>(),
         "grades": options::<TaxCreditGrade>(),
         "qualifications": options::<Qualification>(),
@@ -307,10 +314,11 @@ fn form_field(validated: &str) -> &'static str {
     }
 }
 
-/// Parses the matching form's query string, on `today` (for the date checks and the default date).
+/// Parses the matching form's query string, on `today` (for the date checks and the default date), reading
+/// the district as seen from `home` (a code, a name, or a first-deployment machine name).
 #[must_use]
 #[allow(clippy::too_many_lines)]
-pub fn parse_match_form(raw: Option<&str>, today: NaiveDate) -> ParsedForm {
+pub fn parse_match_form(raw: Option<&str>, today: NaiveDate, home: &HomeArea) -> ParsedForm {
     let raw = raw.unwrap_or("");
     let mut r = Reader { pairs: Vec::new(), values: Map::new(), errors: FieldErrors::default() };
     if raw.len() > MAX_RAW_QUERY_BYTES {
@@ -321,7 +329,12 @@ pub fn parse_match_form(raw: Option<&str>, today: NaiveDate) -> ParsedForm {
     let submitted = r.pairs.iter().any(|(k, _)| is_field(k)) || !r.errors.is_empty();
 
     // 企业画像
-    let district: Option<District> = r.required("district", labelled);
+    let first = default_district(home).map(District::code).unwrap_or_default();
+    let district: Option<District> = r.required_or("district", &first, |v| District::parse(v, home));
+    if let Some(d) = district {
+        // The form's choices are codes: a name or an old machine name selects its district again.
+        r.values.insert("district".to_owned(), Value::String(d.code()));
+    }
     let industry: Option<Industry> = r.required("industry", labelled);
     let established = r.required_or("established", &default_established(today).to_string(), date);
     let employees = r.required("employees", count);
@@ -390,10 +403,13 @@ pub fn parse_match_form(raw: Option<&str>, today: NaiveDate) -> ParsedForm {
     // A "有" answer stands for one receivable or contract, of the amount asked for: the form asks whether,
     // not how much.
     let stated_amount = amount.filter(|a| *a > Fen::ZERO).unwrap_or(Fen::yuan(1));
+    let Some(district) = district.or_else(|| default_district(home)) else {
+        return ParsedForm { submitted, values: r.values, errors: r.errors, input: None };
+    };
     let profile = EnterpriseProfile {
         uscc: None,
         name: String::new(),
-        district: district.unwrap_or(District::Binhai),
+        district,
         industry: industry.unwrap_or(Industry::Other),
         sectors,
         established: established.unwrap_or_else(|| default_established(today)),
@@ -466,12 +482,25 @@ pub fn parse_match_form(raw: Option<&str>, today: NaiveDate) -> ParsedForm {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_district_is_read_from_the_home_area() {
+        let shenyang = HomeArea::parse("辽宁省沈阳市").unwrap();
+        let raw = "district=%E5%92%8C%E5%B9%B3%E5%8C%BA&industry=software&employees=10&revenue=100";
+        let (p, _) = parse_match_form(Some(raw), today(), &shenyang).input.unwrap();
+        assert_eq!(p.district.code(), "210102", "和平区 is 沈阳's");
+        let (p, _) = parse_match_form(Some(raw), today(), &HomeArea::default()).input.unwrap();
+        assert_eq!(p.district.code(), "120101", "和平区 is 天津's");
+        let first = parse_match_form(Some("amount=200"), today(), &shenyang).input.unwrap().0;
+        assert_eq!(first.district.division().parent().map(|c| c.code()), Some(210_100), "the default is at home");
+        assert!(choices(&shenyang)["districts"].as_array().unwrap().iter().any(|d| d["label"] == "皇姑区"));
+    }
+
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
     }
 
     fn parse(raw: &str) -> ParsedForm {
-        parse_match_form(Some(raw), today())
+        parse_match_form(Some(raw), today(), &HomeArea::default())
     }
 
     fn ok(raw: &str) -> (EnterpriseProfile, FinancingNeed) {
@@ -487,11 +516,11 @@ mod tests {
     #[test]
     fn a_bare_page_is_not_a_submission_but_shows_the_defaults() {
         for raw in [None, Some(""), Some("lang=en"), Some("utm_source=x")] {
-            let parsed = parse_match_form(raw, today());
+            let parsed = parse_match_form(raw, today(), &HomeArea::default());
             assert!(!parsed.submitted, "{raw:?}");
             assert!(parsed.input.is_none());
             assert!(parsed.errors.is_empty());
-            assert_eq!(parsed.values["district"], "binhai");
+            assert_eq!(parsed.values["district"], "120116");
             assert_eq!(parsed.values["established"], "2023-11-22");
             assert_eq!(parsed.values["amount"], "100");
             assert_eq!(parsed.values["qual"], Value::Array(Vec::new()));
@@ -501,7 +530,7 @@ mod tests {
     #[test]
     fn defaults_make_a_useful_profile_and_need() {
         let (p, n) = ok("amount=100");
-        assert_eq!(p.district, District::Binhai);
+        assert_eq!(p.district.name(), "滨海新区");
         assert_eq!(p.industry, Industry::Software);
         assert_eq!(p.established, NaiveDate::from_ymd_opt(2023, 11, 22).unwrap());
         assert_eq!(p.years_in_operation(today()), 3);
@@ -527,7 +556,7 @@ mod tests {
                    &amount=300%E4%B8%87&term=3%E5%B9%B4&purpose=equipment&purpose_text=%E4%B9%B0%E8%AE%BE%E5%A4%87\
                    &offer=equipment&max_cost=6.5&within_days=30&guarantee=no&repayment=equal_principal";
         let (p, n) = ok(raw);
-        assert_eq!((p.district, p.industry), (District::Heping, Industry::Industrial));
+        assert_eq!((p.district.code().as_str(), p.industry), ("120101", Industry::Industrial));
         assert_eq!(p.revenue, Fen::wan(1200));
         assert_eq!((p.total_assets, p.total_liabilities), (Some(Fen::wan(3000)), Some(Fen::wan(1500))));
         assert_eq!(p.debt_ratio(), Some(5000));

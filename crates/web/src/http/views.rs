@@ -2,11 +2,13 @@
 //! machine names and Chinese labels side by side, amounts in fen with display text, times in
 //! Asia/Shanghai. The same structs feed the JSON API (with OpenAPI schemas) and the templates.
 
-use crate::http::format::{Label, UNSTATED_EN, UNSTATED_ZH, label_in, labels_in, money, shanghai, span_en, span_zh};
+use crate::http::format::{
+    Label, Place, UNSTATED_EN, UNSTATED_ZH, label_in, labels_in, money, shanghai, span_en, span_zh,
+};
 use chrono::NaiveDate;
 use finmart_domain::{
-    Bps, CollateralTerms, EligibilityRule, EnterpriseProfile, Fen, Institution, InstitutionRef, Labelled, Months,
-    OverdueHistory, Product, ProductSource, RateBasis, RuleKind,
+    Bps, CollateralTerms, EligibilityRule, EnterpriseProfile, Fen, HomeArea, Institution, InstitutionRef, Labelled,
+    Months, OverdueHistory, Product, ProductSource, RateBasis, RuleKind, ServiceArea,
 };
 use finmart_matching::Quote;
 use serde::Serialize;
@@ -75,11 +77,44 @@ pub struct ProductSummary {
     pub collateral: Vec<Label>,
     pub collateral_terms: CollateralView,
     pub policy_support: Vec<Label>,
+    /// Serves the whole home area (全市): every one of its districts.
     pub citywide: bool,
-    pub districts: Vec<Label>,
+    /// The home area's districts the product serves (all of them for a nationwide or citywide product).
+    pub districts: Vec<Place>,
+    pub area: AreaView,
     /// The public page the product was copied from and the day it was read; `null` for a product its lender
     /// listed itself.
     pub source: Option<SourceView>,
+}
+
+/// Where a product is offered, as the API and pages show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AreaView {
+    /// `nationwide`, `within` or `not_stated`.
+    pub kind: &'static str,
+    /// The divisions of a `within` area, of any level (a city, a district).
+    pub divisions: Vec<Place>,
+    /// e.g. `天津市全市`, `和平区、河西区`, `江苏省苏州市`, `全国`, `未说明`.
+    pub text: String,
+    /// e.g. `All of 天津市`, `Nationwide`, `Not stated`.
+    pub text_en: String,
+}
+
+impl AreaView {
+    #[must_use]
+    pub fn of(area: &ServiceArea, home: &HomeArea) -> Self {
+        let kind = match area {
+            ServiceArea::NotStated => "not_stated",
+            ServiceArea::Nationwide => "nationwide",
+            ServiceArea::Within(_) => "within",
+        };
+        Self {
+            kind,
+            divisions: area.divisions().iter().map(|d| Place::of(*d, home)).collect(),
+            text: area.describe_zh(home),
+            text_en: area.describe_en(home),
+        }
+    }
 }
 
 /// Where a copied product was read, as pages show it: "来源：www.example.com（2026-12-03 读取）".
@@ -132,8 +167,10 @@ impl From<&CollateralTerms> for CollateralView {
     }
 }
 
-impl From<&Product> for ProductSummary {
-    fn from(p: &Product) -> Self {
+impl ProductSummary {
+    /// The summary of `p`, its area seen from the deployment's `home`.
+    #[must_use]
+    pub fn of(p: &Product, home: &HomeArea) -> Self {
         let s = &p.spec;
         Self {
             id: p.id,
@@ -161,8 +198,9 @@ impl From<&Product> for ProductSummary {
             collateral: Label::all(s.collateral.kinds()),
             collateral_terms: CollateralView::from(&s.collateral),
             policy_support: Label::all(&s.policy_support),
-            citywide: s.citywide(),
-            districts: Label::all(&s.districts),
+            citywide: s.area.covers_home(home),
+            districts: s.area.home_districts(home).into_iter().map(|d| Place::district(d, home)).collect(),
+            area: AreaView::of(&s.area, home),
             source: s.source.as_ref().map(SourceView::from),
         }
     }
@@ -237,11 +275,13 @@ pub struct ProductDetail {
     pub updated_at: String,
 }
 
-impl From<&Product> for ProductDetail {
-    fn from(p: &Product) -> Self {
+impl ProductDetail {
+    /// Every term of `p`, its area seen from the deployment's `home`.
+    #[must_use]
+    pub fn of(p: &Product, home: &HomeArea) -> Self {
         let s = &p.spec;
         Self {
-            summary: ProductSummary::from(p),
+            summary: ProductSummary::of(p, home),
             description: s.description.clone(),
             rate_basis_text: s.rate_basis.map_or_else(|| UNSTATED_ZH.to_owned(), RateBasis::describe_zh),
             rate_basis_text_en: s.rate_basis.map_or_else(|| UNSTATED_EN.to_owned(), RateBasis::describe_en),
@@ -335,7 +375,7 @@ impl From<&Quote> for QuoteView {
 /// templates pick with `t`): what the bank sees of an applicant or a prospect. A figure the firm did not give
 /// reads 未填写 / Not given, never a default.
 #[must_use]
-pub fn profile_rows(p: &EnterpriseProfile, today: NaiveDate) -> Vec<Value> {
+pub fn profile_rows(p: &EnterpriseProfile, today: NaiveDate, home: &HomeArea) -> Vec<Value> {
     fn label<T: Labelled>(v: T) -> (String, String) {
         (label_in(false, v), label_in(true, v))
     }
@@ -361,7 +401,7 @@ pub fn profile_rows(p: &EnterpriseProfile, today: NaiveDate) -> Vec<Value> {
     vec![
         row("企业名称", "Name", same(p.name.clone())),
         row("统一社会信用代码", "Credit code", same(p.uscc.as_ref().map(ToString::to_string).unwrap_or_default())),
-        row("所在区", "District", label(p.district)),
+        row("所在区", "District", same(p.district.division().name_from(home))),
         row("所属行业", "Industry", label(p.industry)),
         row("企业规模", "Scale", p.scale().map_or_else(|| text("无法判定", "Undetermined"), label)),
         row(

@@ -9,7 +9,7 @@ use super::{
 use crate::http::auth::{self, Auth, Caller, OperatorUser};
 use crate::http::error::ApiError;
 use crate::http::extract::{Id, parse_id};
-use crate::http::format::{options, parse_wan, shanghai};
+use crate::http::format::{district_options, options, parse_wan, shanghai};
 use crate::http::forms::{Form, see_other};
 use crate::http::page::{Page, PageResult, object};
 use crate::http::state::{AppState, today};
@@ -20,7 +20,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use finmart_domain::{
-    District, EnterpriseProfile, FieldErrors, Industry, InstitutionKind, Labelled, Role, Uscc, ValueError,
+    District, EnterpriseProfile, FieldErrors, HomeArea, Industry, InstitutionKind, Labelled, Role, Uscc, ValueError,
 };
 use finmart_store::{Account, ApiTokenInfo};
 use serde_json::{Map, Value, json};
@@ -99,24 +99,25 @@ async fn me(Auth(p): Auth) -> Response {
     see_other(home_of(p.role))
 }
 
-fn register_choices() -> Value {
-    json!({"districts": options::<District>(), "industries": options::<Industry>()})
+fn register_choices(home: &HomeArea) -> Value {
+    json!({"districts": district_options(home), "industries": options::<Industry>()})
 }
 
-async fn register_page(session: Session, page: Page) -> PageResult {
+async fn register_page(State(state): State<AppState>, session: Session, page: Page) -> PageResult {
     let csrf = auth::ensure_csrf(&session).await?;
-    page.show("register.html", object(json!({"csrf": csrf, "choices": register_choices(), "page": "register"})))
+    let choices = register_choices(&state.config.home_area);
+    page.show("register.html", object(json!({"csrf": csrf, "choices": choices, "page": "register"})))
 }
 
 /// The profile the registration form describes, or every bad field.
-fn registration_profile(form: &Form) -> Result<EnterpriseProfile, FieldErrors> {
+fn registration_profile(form: &Form, home: &HomeArea) -> Result<EnterpriseProfile, FieldErrors> {
     let mut errors = FieldErrors::default();
     let name = form.field("name").trim();
     if name.is_empty() {
         errors.push("name", ValueError::Empty);
     }
     let uscc = errors.check("uscc", Uscc::parse(form.field("uscc")));
-    let district = errors.check("district", District::parse(form.field("district")));
+    let district = errors.check("district", District::parse(form.field("district"), home));
     let industry = errors.check("industry", Industry::parse(form.field("industry")));
     let date_format = || ValueError::Invalid("请按 2020-01-31 的格式填写日期".to_owned());
     let established = form.field("established").trim().parse::<NaiveDate>().map_err(|_| date_format());
@@ -147,7 +148,7 @@ async fn register_submit(
     page: Page,
     form: Form,
 ) -> PageResult {
-    let errors = match registration_profile(&form) {
+    let errors = match registration_profile(&form, &state.config.home_area) {
         Err(e) => page.field_messages(&e),
         Ok(_) if form.field("password") != form.field("password2") => passwords_differ(&page),
         Ok(profile) => {
@@ -164,8 +165,8 @@ async fn register_submit(
             }
         }
     };
-    let context =
-        object(json!({"errors": errors, "values": values_without_secrets(&form), "choices": register_choices()}));
+    let choices = register_choices(&state.config.home_area);
+    let context = object(json!({"errors": errors, "values": values_without_secrets(&form), "choices": choices}));
     page.at("/register").show_with(StatusCode::BAD_REQUEST, "register.html", context)
 }
 

@@ -51,7 +51,7 @@ async fn detail_page(
 ) -> PageResult {
     let events: Vec<EventView> = state.store.application_events(app.id).await?.iter().map(EventView::from).collect();
     let mut context = object(json!({
-        "a": ApplicationView::of(app, Some(side)), "events": events, "profile": profile_rows(&app.profile, today()),
+        "a": ApplicationView::of(app, Some(side)), "events": events, "profile": profile_rows(&app.profile, today(), &state.config.home_area),
         "errors": refused.map(|(e, _)| page.error_messages(e)).unwrap_or_default(),
     }));
     let template = if side == Side::Institution {
@@ -81,7 +81,8 @@ async fn apply_context(state: &AppState, enterprise: i64, product_id: &str) -> P
     let product = state.product_at(parse_id("id", product_id)?).await?;
     let stored = state.store.enterprise(enterprise).await?.ok_or_else(|| ApiError::not_found("企业画像", "profile"))?;
     let context = object(json!({
-        "p": ProductDetail::from(&product), "profile": profile_rows(&stored.profile, today()),
+        "p": ProductDetail::of(&product, &state.config.home_area),
+        "profile": profile_rows(&stored.profile, today(), &state.config.home_area),
         "purposes": options::<LoanPurpose>(), "page": "apply",
     }));
     Ok((context, product.id))

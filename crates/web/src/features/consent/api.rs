@@ -35,7 +35,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     )
 )]
 async fn my_profile(sme: SmeUser, State(state): State<AppState>) -> Result<axum::Json<MyProfile>, ApiError> {
-    Ok(axum::Json(MyProfile::from(&stored(&state, sme.1).await?)))
+    Ok(axum::Json(MyProfile::of(&stored(&state, sme.1).await?, &state.config.home_area)))
 }
 
 /// Replaces the signed-in SME's profile (the whole `EnterpriseProfile`, amounts in fen). The credit code
@@ -55,7 +55,8 @@ async fn update_my_profile(
     Json(profile): Json<EnterpriseProfile>,
 ) -> Result<axum::Json<MyProfile>, ApiError> {
     profile.validate(today())?;
-    Ok(axum::Json(MyProfile::from(&save_profile(&state, sme.1, profile).await?)))
+    let saved = save_profile(&state, sme.1, profile).await?;
+    Ok(axum::Json(MyProfile::of(&saved, &state.config.home_area)))
 }
 
 /// The signed-in SME's consents: to every institution, to named ones, and the history.

@@ -16,10 +16,10 @@ use crate::http::Feature;
 use crate::http::auth::{Caller, SmeUser};
 use crate::http::error::ApiError;
 use crate::http::extract::{FromSegment, parse_id};
-use crate::http::format::{Label, shanghai};
+use crate::http::format::{Label, Place, shanghai};
 use crate::http::state::AppState;
 use crate::template;
-use finmart_domain::EnterpriseProfile;
+use finmart_domain::{EnterpriseProfile, HomeArea};
 use finmart_store::{ConsentEntry, Consents, ProfileViewEntry, StoredEnterprise};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -52,6 +52,8 @@ pub struct MyProfile {
     pub profile: EnterpriseProfile,
     /// The scale derived from the profile (absent when total assets are needed and missing).
     pub scale: Option<Label>,
+    /// The profile's district (`profile.district` is its code) with its name.
+    pub district: Place,
     /// Every institution may see the profile (consent for all).
     pub discoverable: bool,
     /// Last change, RFC 3339 (UTC), and as shown (Asia/Shanghai).
@@ -59,12 +61,15 @@ pub struct MyProfile {
     pub updated_at_text: String,
 }
 
-impl From<&StoredEnterprise> for MyProfile {
-    fn from(e: &StoredEnterprise) -> Self {
+impl MyProfile {
+    /// The stored profile `e`, its district named as seen from the deployment's `home`.
+    #[must_use]
+    pub fn of(e: &StoredEnterprise, home: &HomeArea) -> Self {
         Self {
             enterprise_id: e.id,
             profile: e.profile.clone(),
             scale: e.profile.scale().map(Label::of),
+            district: Place::district(e.profile.district, home),
             discoverable: e.discoverable,
             updated_at: e.updated_at.to_rfc3339(),
             updated_at_text: shanghai(e.updated_at),

@@ -13,7 +13,9 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use finmart_domain::{EnterpriseProfile, Fen, FieldErrors, InstitutionKind, Labelled, OverdueHistory, ValueError};
+use finmart_domain::{
+    EnterpriseProfile, Fen, FieldErrors, HomeArea, InstitutionKind, Labelled, OverdueHistory, ValueError,
+};
 use finmart_store::StoredEnterprise;
 use serde_json::{Map, Value, json};
 
@@ -57,12 +59,16 @@ fn is_profile_field(name: &str) -> bool {
 
 /// The profile a posted form describes, on top of the stored one (what the form does not ask is kept), or
 /// every bad field.
-fn profile_from_form(form: &Form, current: &EnterpriseProfile) -> Result<EnterpriseProfile, FieldErrors> {
+fn profile_from_form(
+    form: &Form,
+    current: &EnterpriseProfile,
+    home: &HomeArea,
+) -> Result<EnterpriseProfile, FieldErrors> {
     // Only the profile part of the matching form is read: its need part takes its defaults.
     let only_profile: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form.0.iter().filter(|(k, _)| is_profile_field(k)))
         .finish();
-    let parsed = parse_match_form(Some(&only_profile), today());
+    let parsed = parse_match_form(Some(&only_profile), today(), home);
     let mut errors = FieldErrors::default();
     let name = form.field("name").trim().to_owned();
     if name.is_empty() {
@@ -94,6 +100,7 @@ fn profile_from_form(form: &Form, current: &EnterpriseProfile) -> Result<Enterpr
 
 /// The profile page: the form with `values`, and `errors` beside their fields and listed above.
 fn profile_form(
+    home: &HomeArea,
     page: &Page,
     firm: &StoredEnterprise,
     values: Map<String, Value>,
@@ -104,7 +111,7 @@ fn profile_form(
     let label = |field: &str| if field == "name" { ("企业名称", "Name") } else { label_of(field) };
     let (by_field, list) = errors_view(errors, page.lang, label);
     let context = json!({
-        "page": "sme_profile", "form": values, "errors": by_field, "error_list": list, "choices": choices(),
+        "page": "sme_profile", "form": values, "errors": by_field, "error_list": list, "choices": choices(home),
         "uscc": firm.profile.uscc.as_ref().map(|u| u.as_str()), "scale": firm.profile.scale().map(Label::of),
         "updated_at": shanghai(firm.updated_at), "saved": saved,
     });
@@ -114,12 +121,13 @@ fn profile_form(
 async fn profile_page(sme: SmeUser, State(state): State<AppState>, page: Page) -> PageResult {
     let firm = stored(&state, sme.1).await?;
     let saved = Form::of_query(page.query()).get("saved").is_some();
-    profile_form(&page, &firm, profile_values(&firm.profile), &FieldErrors::default(), saved, StatusCode::OK)
+    let home = &state.config.home_area;
+    profile_form(home, &page, &firm, profile_values(&firm.profile), &FieldErrors::default(), saved, StatusCode::OK)
 }
 
 async fn profile_submit(SmeUser(_, eid): SmeUser, State(state): State<AppState>, page: Page, form: Form) -> PageResult {
     let firm = stored(&state, eid).await?;
-    let errors = match profile_from_form(&form, &firm.profile) {
+    let errors = match profile_from_form(&form, &firm.profile, &state.config.home_area) {
         Ok(profile) => match save_profile(&state, eid, profile).await {
             Ok(_) => return Ok(see_other("/sme/profile?saved=1")),
             Err(e) if e.status == StatusCode::BAD_REQUEST => {
@@ -142,7 +150,8 @@ async fn profile_submit(SmeUser(_, eid): SmeUser, State(state): State<AppState>,
     let typed: Vec<&str> = profile_fields().chain(["name"]).collect();
     values.extend(form.values(&typed));
     values.extend(typed.iter().filter(|k| LIST_FIELDS.contains(k)).map(|k| ((*k).to_owned(), form.all(k).into())));
-    profile_form(&page.at("/sme/profile"), &firm, values, &errors, false, StatusCode::BAD_REQUEST)
+    let home = &state.config.home_area;
+    profile_form(home, &page.at("/sme/profile"), &firm, values, &errors, false, StatusCode::BAD_REQUEST)
 }
 
 async fn consent_page(sme: SmeUser, State(state): State<AppState>, page: Page) -> PageResult {
@@ -251,7 +260,7 @@ mod tests {
     #[test]
     fn a_stored_profile_fills_the_form_and_reads_back_the_same() {
         let profile = stored();
-        let back = profile_from_form(&form_of(&profile_values(&profile)), &profile).unwrap();
+        let back = profile_from_form(&form_of(&profile_values(&profile)), &profile, &HomeArea::default()).unwrap();
         assert_eq!(back, profile);
         // Changing an answer replaces what the form cannot show.
         let mut form = form_of(&profile_values(&profile));
@@ -263,7 +272,7 @@ mod tests {
                 *v = "60人".to_owned();
             }
         }
-        let changed = profile_from_form(&form, &profile).unwrap();
+        let changed = profile_from_form(&form, &profile, &HomeArea::default()).unwrap();
         assert_eq!(changed.receivables, Some(Vec::new()));
         assert_eq!(changed.employees, 60);
         assert_eq!(changed.copyrights, Some(7));
@@ -276,7 +285,7 @@ mod tests {
             ("employees".to_owned(), "abc".to_owned()),
             ("revenue".to_owned(), "-1".to_owned()),
         ]);
-        let Err(errors) = profile_from_form(&form, &stored()) else { panic!("refused") };
+        let Err(errors) = profile_from_form(&form, &stored(), &HomeArea::default()) else { panic!("refused") };
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["name", "employees", "revenue"]);
         assert!(errors.0.iter().all(|e| e.error.message_zh().chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))));

@@ -7,13 +7,14 @@
 //! given in fen and as 万元 text.
 
 use crate::http::error::ApiError;
-use crate::http::format::Amount;
+use crate::http::format::{Amount, Place};
 use crate::http::params::{date, invalid, one_of};
 use crate::http::query::{self, Unknown};
 use crate::http::state::{AppState, today};
 use chrono::{Days, NaiveDate};
 use finmart_domain::{
-    District, EnterpriseScale, Industry, InstitutionKind, Labelled, Principal, ProductFamily, Qualification, Role,
+    District, EnterpriseScale, HomeArea, Industry, InstitutionKind, Labelled, Principal, ProductFamily, Qualification,
+    Role,
 };
 use finmart_store::stats::{
     Breakdown, Counts, Durations, Granularity, Scope, Share, Uptake, UptakeFilter, UptakeQuery,
@@ -166,6 +167,18 @@ fn vocabulary<T: Labelled>() -> HashMap<String, (String, String)> {
     map
 }
 
+/// The names of the districts a breakdown is keyed by (codes; the first deployment's names in figures
+/// recorded before districts became codes).
+fn places(breakdown: &[Breakdown], home: &HomeArea) -> HashMap<String, (String, String)> {
+    let mut map: HashMap<String, (String, String)> = HashMap::new();
+    map.insert("unknown".into(), ("未知".into(), "Unknown".into()));
+    for b in breakdown.iter().filter(|b| b.key != "unknown") {
+        let place = Place::of_stored(&b.key, home);
+        map.insert(b.key.clone(), (place.label, place.label_en));
+    }
+    map
+}
+
 fn rows(breakdown: &[Breakdown], labels: &HashMap<String, (String, String)>) -> Vec<BreakdownRow> {
     breakdown
         .iter()
@@ -274,7 +287,15 @@ pub(super) async fn parse(state: &AppState, principal: &Principal, params: &Upta
     let filter = UptakeFilter {
         product_id: params.product.as_deref().map(|v| id("product", v)).transpose()?,
         institution_id: params.institution.as_deref().map(|v| id("institution", v)).transpose()?,
-        district: params.district.as_deref().map(|v| vocabulary_value::<District>("district", v)).transpose()?,
+        district: params
+            .district
+            .as_deref()
+            .map(|v| {
+                District::parse(v, &state.config.home_area)
+                    .map(District::code)
+                    .map_err(|e| ApiError::invalid("district", &e))
+            })
+            .transpose()?,
         industry: params.industry.as_deref().map(|v| vocabulary_value::<Industry>("industry", v)).transpose()?,
         scale: params.scale.as_deref().map(|v| vocabulary_value::<EnterpriseScale>("scale", v)).transpose()?,
         family: params.family.as_deref().map(|v| vocabulary_value::<ProductFamily>("family", v)).transpose()?,
@@ -348,7 +369,7 @@ pub(super) async fn compute(state: &AppState, parsed: &Parsed) -> Result<UptakeV
             .collect(),
         by_product: rows(&u.by_product, &products),
         by_institution: rows(&u.by_institution, &names),
-        by_district: rows(&u.by_district, &vocabulary::<District>()),
+        by_district: rows(&u.by_district, &places(&u.by_district, &state.config.home_area)),
         by_industry: rows(&u.by_industry, &vocabulary::<Industry>()),
         by_scale: rows(&u.by_scale, &vocabulary::<EnterpriseScale>()),
         by_family: rows(&u.by_family, &vocabulary::<ProductFamily>()),

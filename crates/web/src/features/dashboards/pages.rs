@@ -8,7 +8,7 @@ use super::{EXPORT_ROWS, applications_in, percent_number, table_view, watch};
 use crate::http::auth::{AgencyUser, Caller, OperatorUser};
 use crate::http::error::ApiError;
 use crate::http::export::{Cell, Table};
-use crate::http::format::options;
+use crate::http::format::{district_options, options};
 use crate::http::forms::{Form, see_other};
 use crate::http::lang::Lang;
 use crate::http::page::{Page, PageResult, object, switch_href};
@@ -18,9 +18,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use finmart_domain::{
-    ApplicationState, District, EnterpriseScale, Industry, InstitutionKind, Principal, ProductFamily,
-};
+use finmart_domain::{ApplicationState, EnterpriseScale, Industry, InstitutionKind, Principal, ProductFamily};
 use finmart_store::stats::Scope;
 use finmart_store::{ListCursor, StoreError};
 use serde_json::{Map, Value, json};
@@ -165,7 +163,7 @@ async fn choices(
         "granularities": [option("day", "按日", "Daily"), option("week", "按周", "Weekly"), option("month", "按月", "Monthly")],
         "products": products,
         "lenders": lenders,
-        "districts": options::<District>(),
+        "districts": district_options(&state.config.home_area),
         "industries": options::<Industry>(),
         "scales": options::<EnterpriseScale>(),
         "families": options::<ProductFamily>(),

@@ -47,5 +47,5 @@ async fn match_need(
     };
     validate(&profile, &body.need)?;
     let outcome = state.match_need(profile, body.need, limit).await?;
-    Ok(axum::Json(MatchResponse::from(&outcome)))
+    Ok(axum::Json(MatchResponse::of(&outcome, &state.config.home_area)))
 }

@@ -10,7 +10,7 @@ use crate::http::format::Label;
 use crate::http::state::today;
 use crate::http::views::{ProductSummary, QuoteView};
 use crate::template;
-use finmart_domain::{EnterpriseProfile, FieldError, FieldErrors, FinancingNeed};
+use finmart_domain::{EnterpriseProfile, FieldError, FieldErrors, FinancingNeed, HomeArea};
 use finmart_matching::{Components, Finding, MatchOutcome, Outcome, Ranked, ReasonCount, Weights};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -85,13 +85,15 @@ fn codes(findings: &[Finding], outcome: Outcome) -> Vec<&'static str> {
     findings.iter().filter(|f| f.outcome == outcome).map(|f| f.code).collect()
 }
 
-impl From<&Ranked> for MatchItem {
-    fn from(r: &Ranked) -> Self {
+impl MatchItem {
+    /// The item of `r`, its product's area seen from the deployment's `home`.
+    #[must_use]
+    pub fn of(r: &Ranked, home: &HomeArea) -> Self {
         Self {
             rank: r.rank,
             score: r.score,
             components: r.components,
-            product: ProductSummary::from(r.product.as_ref()),
+            product: ProductSummary::of(r.product.as_ref(), home),
             quote: r.quote.as_ref().map(QuoteView::from),
             failed: codes(&r.findings, Outcome::Fail),
             missing: codes(&r.findings, Outcome::Missing),
@@ -138,9 +140,11 @@ pub struct MatchResponse {
     pub unconfirmed: Vec<ReasonCount>,
 }
 
-impl From<&MatchOutcome> for MatchResponse {
-    fn from(o: &MatchOutcome) -> Self {
-        let items = |list: &[Ranked]| list.iter().map(MatchItem::from).collect();
+impl MatchResponse {
+    /// The response of `o`, its products' areas seen from the deployment's `home`.
+    #[must_use]
+    pub fn of(o: &MatchOutcome, home: &HomeArea) -> Self {
+        let items = |list: &[Ranked]| list.iter().map(|r| MatchItem::of(r, home)).collect();
         Self {
             considered: o.considered,
             scale: o.scale.map(Label::of),

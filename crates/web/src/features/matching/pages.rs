@@ -184,13 +184,13 @@ fn worth_opening(fields: &[&str], values: &Map<String, Value>, errors: &Map<Stri
 
 /// Everything the matching page and its fragment show, and the status to answer with.
 async fn match_context(state: &AppState, page: &Page) -> PageResult<(StatusCode, Map<String, Value>)> {
-    let parsed = form::parse_match_form(page.query(), today());
+    let parsed = form::parse_match_form(page.query(), today(), &state.config.home_area);
     let (errors, error_list) = errors_view(&parsed.errors, page.lang, form::label_of);
     let mut status = StatusCode::OK;
     let mut results = Value::Null;
     if let Some((profile, need)) = parsed.input {
         let outcome = state.match_need(profile, need, DEFAULT_LIMIT).await?;
-        results = results_view(&MatchResponse::from(&outcome));
+        results = results_view(&MatchResponse::of(&outcome, &state.config.home_area));
     } else if parsed.submitted {
         status = StatusCode::BAD_REQUEST;
     }
@@ -207,7 +207,7 @@ async fn match_context(state: &AppState, page: &Page) -> PageResult<(StatusCode,
 async fn match_page(State(state): State<AppState>, page: Page) -> PageResult {
     let (status, mut context) = match_context(&state, &page).await?;
     context.insert("page".into(), "match".into());
-    context.insert("choices".into(), choices());
+    context.insert("choices".into(), choices(&state.config.home_area));
     page.show_with(status, "match.html", context)
 }
 

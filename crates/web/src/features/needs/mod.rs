@@ -16,7 +16,7 @@ mod pages;
 use crate::http::Feature;
 use crate::http::auth::{Caller, LenderUser, SmeUser};
 use crate::http::error::ApiError;
-use crate::http::format::{Label, shanghai};
+use crate::http::format::{Label, Place, shanghai};
 use crate::http::score::points;
 use crate::http::state::{AppState, today};
 use crate::template;
@@ -233,7 +233,7 @@ pub struct NeedDetail {
 pub struct FeedFirm {
     pub id: i64,
     pub name: String,
-    pub district: Label,
+    pub district: Place,
     pub industry: Label,
     pub scale: Option<Label>,
     pub years_in_operation: u16,
@@ -423,7 +423,7 @@ async fn feed(state: &AppState, lender: &LenderUser, caller: &Caller) -> Result<
             enterprise: FeedFirm {
                 id: firm.id,
                 name: profile.name.clone(),
-                district: Label::of(profile.district),
+                district: Place::district(profile.district, &state.config.home_area),
                 industry: Label::of(profile.industry),
                 scale: profile.scale().map(Label::of),
                 years_in_operation: profile.years_in_operation(today()),

@@ -453,7 +453,7 @@ impl Bank {
                 .filter_map(|c| record.value(c).map(|v| (*c, v.to_owned()))),
         );
         own.set("institution_code", &institution.code);
-        Ok(own.validate()?.spec)
+        Ok(own.validate_in(&self.state.config.home_area)?.spec)
     }
 
     /// Creates the bank's product as a draft.
@@ -487,7 +487,8 @@ impl Bank {
     /// of the rows (nothing was written). An unusable file is an error.
     async fn upload(&self, file_name: &str, bytes: &[u8]) -> Result<Result<UploadSummary, Vec<RowError>>, ApiError> {
         use finmart_sheets::SheetError;
-        let records = match finmart_sheets::read_records(file_name, bytes) {
+        let home = &self.state.config.home_area;
+        let records = match finmart_sheets::read_records(file_name, bytes, home) {
             Ok(records) => records,
             Err(SheetError::Rejected(rows)) => return Ok(Err(rows)),
             Err(SheetError::Format(message)) => {
@@ -498,7 +499,7 @@ impl Bank {
         let mut rows: Vec<(usize, ImportRow)> = Vec::with_capacity(records.len());
         let mut problems = Vec::new();
         for (row, record) in records {
-            match record.validate() {
+            match record.validate_in(home) {
                 Ok(r) => rows.push((row, r)),
                 Err(e) => problems.extend(RowError::from_fields(row, &e)),
             }

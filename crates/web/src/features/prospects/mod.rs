@@ -10,11 +10,11 @@ mod pages;
 use crate::http::Feature;
 use crate::http::auth::{Caller, LenderUser};
 use crate::http::error::ApiError;
-use crate::http::format::Label;
+use crate::http::format::{Label, Place};
 use crate::http::state::{AppState, today};
 use crate::http::views::ProductSummary;
 use crate::template;
-use finmart_domain::{EnterpriseProfile, Product, ValueError};
+use finmart_domain::{EnterpriseProfile, HomeArea, Product, ValueError};
 use finmart_matching::{CompiledProduct, Components, Finding};
 use finmart_store::{StoredEnterprise, VIEW_CONTEXTS};
 use serde::Serialize;
@@ -42,7 +42,7 @@ pub struct CandidateView {
     pub components: Components,
     pub profile_id: i64,
     pub name: String,
-    pub district: Label,
+    pub district: Place,
     pub industry: Label,
     pub scale: Option<Label>,
     pub qualifications: Vec<Label>,
@@ -104,14 +104,15 @@ async fn candidates(
         let p = &stored.profile;
         let day = today();
         let verdict = explained.check_firm(&finmart_matching::FirmFacts::of(p, day));
-        let subject = finmart_matching::explain::Subject { profile: p, need: None, today: day, apr: None };
+        let home = &state.config.home_area;
+        let subject = finmart_matching::explain::Subject { profile: p, need: None, today: day, apr: None, home };
         candidates.push(CandidateView {
             rank: candidates.len() + 1,
             score: c.score,
             components: c.components,
             profile_id: c.profile_id,
             name: p.name.clone(),
-            district: Label::of(p.district),
+            district: Place::district(p.district, home),
             industry: Label::of(p.industry),
             scale: p.scale().map(Label::of),
             qualifications: p.qualifications.iter().map(|q| Label::of(*q)).collect(),
@@ -121,7 +122,7 @@ async fn candidates(
         });
     }
     Ok(CandidatesResponse {
-        product: ProductSummary::from(product),
+        product: ProductSummary::of(product, &state.config.home_area),
         pool: found.pool,
         total: found.total,
         needs_info: found.needs_info,
@@ -154,20 +155,22 @@ pub struct EnterpriseProfileView {
     #[schema(value_type = Object)]
     pub profile: EnterpriseProfile,
     pub scale: Option<Label>,
-    pub district: Label,
+    pub district: Place,
     pub industry: Label,
     pub years_in_operation: u16,
 }
 
-impl From<&StoredEnterprise> for EnterpriseProfileView {
-    fn from(e: &StoredEnterprise) -> Self {
+impl EnterpriseProfileView {
+    /// The view of `e`, its district named as seen from the deployment's `home`.
+    #[must_use]
+    pub fn of(e: &StoredEnterprise, home: &HomeArea) -> Self {
         let p = &e.profile;
         Self {
             id: e.id,
             name: p.name.clone(),
             profile: p.clone(),
             scale: p.scale().map(Label::of),
-            district: Label::of(p.district),
+            district: Place::district(p.district, home),
             industry: Label::of(p.industry),
             years_in_operation: p.years_in_operation(today()),
         }
@@ -198,5 +201,5 @@ async fn read_profile(
     let firm = state.store.enterprise(id).await?.ok_or_else(|| ApiError::not_found("企业", "enterprise"))?;
     let ev = caller.audit(p, "profile.view");
     state.store.record_profile_view(id, *institution, Some(p.account_id), context, None, &ev).await?;
-    Ok(EnterpriseProfileView::from(&firm))
+    Ok(EnterpriseProfileView::of(&firm, &state.config.home_area))
 }

@@ -109,7 +109,7 @@ async fn enterprise_page(
     let query = Form::of_query(page.query());
     let view = read_profile(&state, &caller, &user, id, query.get("context").unwrap_or("profile")).await?;
     let context = json!({
-        "page": "bank_candidates", "firm": view, "rows": profile_rows(&view.profile, today()),
+        "page": "bank_candidates", "firm": view, "rows": profile_rows(&view.profile, today(), &state.config.home_area),
         "back": query.get("back").filter(|b| b.starts_with("/bank/")),
     });
     page.show("bank_candidates_profile.html", object(context))

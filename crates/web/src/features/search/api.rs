@@ -39,7 +39,7 @@ async fn search(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    Ok(Json(run_search(&state, params.request()?).await?))
+    Ok(Json(run_search(&state, params.request(&state.config.home_area)?).await?))
 }
 
 /// One published product, with every term.
@@ -55,7 +55,7 @@ async fn search(
 )]
 #[tracing::instrument(skip(state))]
 async fn product(State(state): State<AppState>, Id(id): Id) -> Result<Json<ProductDetail>, ApiError> {
-    Ok(Json(ProductDetail::from(&state.product_at(id).await?)))
+    Ok(Json(ProductDetail::of(&state.product_at(id).await?, &state.config.home_area)))
 }
 
 /// Every institution on the platform.
@@ -89,5 +89,5 @@ async fn cost(
 ) -> Result<Json<CostResponse>, ApiError> {
     let query = params.query()?;
     let product = state.product_at(id).await?;
-    Ok(Json(product_cost(&product, query)?))
+    Ok(Json(product_cost(&product, query, &state.config.home_area)?))
 }

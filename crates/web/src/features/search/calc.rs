@@ -10,7 +10,9 @@ use crate::http::format::{Label, money, parse_wan, percent, span_en, span_zh, wa
 use crate::http::forms::errors_view;
 use crate::http::lang::Lang;
 use axum::http::StatusCode;
-use finmart_domain::{Fen, FieldErrors, Labelled, Months, PolicySupport, Product, RepaymentMethod, ValueError};
+use finmart_domain::{
+    Fen, FieldErrors, HomeArea, Labelled, Months, PolicySupport, Product, RepaymentMethod, ValueError,
+};
 use serde_json::{Map, Value, json};
 
 /// The calculator's fields, in the order of the form, with their labels.
@@ -134,8 +136,8 @@ pub fn parse_calc(raw: Option<&str>, product: &Product) -> CalcForm {
 ///
 /// # Errors
 /// A field and the reason in Chinese (the product's own checks, should one remain after [`parse_calc`]).
-pub fn calculate(product: &Product, query: CostQuery) -> Result<CostResponse, (String, String)> {
-    product_cost(product, query).map_err(|e| {
+pub fn calculate(product: &Product, query: CostQuery, home: &HomeArea) -> Result<CostResponse, (String, String)> {
+    product_cost(product, query, home).map_err(|e| {
         let field = e.body.field.clone().unwrap_or_else(|| "amount".to_owned());
         let message = e.body.message.split_once('：').map_or(e.body.message.as_str(), |(_, m)| m).to_owned();
         (field, message)
@@ -191,11 +193,11 @@ pub fn cost_view(c: &CostResponse) -> Value {
 
 /// The loan calculator's part of the product page's context, and the status it calls for.
 #[must_use]
-pub fn calc_context(product: &Product, raw: Option<&str>, lang: Lang) -> (Value, StatusCode) {
+pub fn calc_context(product: &Product, raw: Option<&str>, lang: Lang, home: &HomeArea) -> (Value, StatusCode) {
     let mut parsed = parse_calc(raw, product);
     let mut result = Value::Null;
     if let Some(query) = parsed.query {
-        match calculate(product, query) {
+        match calculate(product, query, home) {
             Ok(cost) => result = cost_view(&cost),
             Err((field, message)) => parsed.errors.push(field, ValueError::Invalid(message)),
         }
@@ -241,7 +243,7 @@ mod tests {
             "repayment_methods": ["equal_instalment", "interest_only"],
             "collateral": {"kind": "none_required"}, "guarantee": null, "eligibility": {},
             "policy_support": ["interest_subsidy"],
-            "decision_days": 5, "online": false, "districts": ["binhai"],
+            "decision_days": 5, "online": false, "area": {"kind": "within", "divisions": ["120000"]},
             "valid_from": "2025-01-01", "valid_until": null,
         });
         let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
@@ -298,7 +300,7 @@ mod tests {
     fn the_schedule_has_one_row_a_month() {
         let p = product();
         let q = parse_calc(Some("amount=50&term=18"), &p).query.unwrap();
-        let cost = calculate(&p, q).unwrap();
+        let cost = calculate(&p, q, &HomeArea::default()).unwrap();
         let view = cost_view(&cost);
         let methods = view["methods"].as_array().unwrap();
         assert_eq!(methods.len(), 2);

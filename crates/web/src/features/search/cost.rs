@@ -5,7 +5,9 @@ use crate::http::error::ApiError;
 use crate::http::format::span_zh;
 use crate::http::params::field_error;
 use crate::http::views::{ProductSummary, QuoteView};
-use finmart_domain::{Fen, Labelled, Months, Product, ProductSpec, RepaymentMethod, StatedRange, ValueError, join_zh};
+use finmart_domain::{
+    Fen, HomeArea, Labelled, Months, Product, ProductSpec, RepaymentMethod, StatedRange, ValueError, join_zh,
+};
 use finmart_matching::{CompiledProduct, LoanCost, POLICY, Quote, Subsidies, loan_cost, loan_quote};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -115,7 +117,7 @@ pub(super) fn offered(spec: &ProductSpec, method: RepaymentMethod) -> Result<Rep
 ///
 /// # Errors
 /// 400 naming `amount`, `term` or `method` when outside what the product offers.
-pub fn product_cost(product: &Product, q: CostQuery) -> Result<CostResponse, ApiError> {
+pub fn product_cost(product: &Product, q: CostQuery, home: &HomeArea) -> Result<CostResponse, ApiError> {
     let spec = &product.spec;
     let amount = q.amount.unwrap_or_else(|| default_amount(product));
     let amount =
@@ -153,7 +155,7 @@ pub fn product_cost(product: &Product, q: CostQuery) -> Result<CostResponse, Api
     }
     costs.sort_by_key(|(c, _)| (c.effective_annual_rate, c.total_cost));
     Ok(CostResponse {
-        product: ProductSummary::from(product),
+        product: ProductSummary::of(product, home),
         amount_fen: amount.fen(),
         amount_text: amount.display_zh(),
         term_months: term.get(),

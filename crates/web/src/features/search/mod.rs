@@ -14,12 +14,13 @@ mod params;
 
 use crate::http::Feature;
 use crate::http::error::ApiError;
+use crate::http::format::Place;
 use crate::http::state::{AppState, today};
 use crate::http::views::ProductSummary;
 use crate::template;
 use chrono::{DateTime, Utc};
 use finmart_catalogue::{CollateralFilter, Hit, SearchRequest, SearchResults};
-use finmart_domain::{Labelled, ProductFamily};
+use finmart_domain::{HomeArea, Labelled, ProductFamily};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -58,7 +59,7 @@ pub async fn search(state: &AppState, req: SearchRequest) -> Result<SearchRespon
     let catalogue = Arc::clone(&state.catalogue);
     let results = tokio::task::spawn_blocking(move || catalogue.search(&req, today())).await??;
     let names = state.institution_names(results.facets.institutions.iter().map(|(id, _)| *id)).await?;
-    let response = SearchResponse::new(results, page, per_page, &names);
+    let response = SearchResponse::new(results, page, per_page, &names, &state.config.home_area);
     if let Some((at, query, families)) = logged {
         log_search(state, at, query, response.total as u64, families);
     }
@@ -137,7 +138,13 @@ pub struct SearchResponse {
 }
 
 impl SearchResponse {
-    pub fn new(results: SearchResults, page: usize, per_page: usize, institutions: &HashMap<i64, String>) -> Self {
+    pub fn new(
+        results: SearchResults,
+        page: usize,
+        per_page: usize,
+        institutions: &HashMap<i64, String>,
+        home: &HomeArea,
+    ) -> Self {
         fn labelled<T: Labelled>(v: T, count: u64) -> FacetCount {
             FacetCount { code: v.as_str().into(), label: v.label_zh().into(), label_en: v.label_en().into(), count }
         }
@@ -149,13 +156,21 @@ impl SearchResponse {
         let facets = FacetsView {
             family: results.facets.families.iter().map(|(f, n)| labelled(*f, *n)).collect(),
             institution: results.facets.institutions.iter().map(named).collect(),
-            district: results.facets.districts.iter().map(|(d, n)| labelled(*d, *n)).collect(),
+            district: results
+                .facets
+                .districts(home)
+                .into_iter()
+                .map(|(d, count)| {
+                    let Place { code, label, label_en } = Place::district(d, home);
+                    FacetCount { code, label, label_en, count }
+                })
+                .collect(),
         };
         let items = results
             .hits
             .into_iter()
             .map(|Hit { product, score, name_html, snippet_html }| SearchItem {
-                product: ProductSummary::from(&product),
+                product: ProductSummary::of(&product, home),
                 name_html,
                 snippet_html,
                 score,

@@ -7,7 +7,7 @@ use super::params::{MAX_PAGE, SearchParams};
 use super::{FacetCount, SearchResponse, search};
 use crate::http::error::ApiError;
 use crate::http::extract::Id;
-use crate::http::format::options;
+use crate::http::format::{district_options, options};
 use crate::http::page::{Page, PageResult, object};
 use crate::http::query::{self, Unknown};
 use crate::http::state::AppState;
@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use finmart_catalogue::SortName;
-use finmart_domain::{Collateral, District, PolicySupport, ProductFamily};
+use finmart_domain::{Collateral, District, HomeArea, PolicySupport, ProductFamily};
 use serde_json::{Map, Value, json};
 
 pub(super) fn router() -> Router<AppState> {
@@ -30,8 +30,14 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// The parameters as given, for refilling the form.
-fn form_values(raw: Option<&str>) -> Map<String, Value> {
-    form_urlencoded::parse(raw.unwrap_or("").as_bytes()).into_owned().map(|(k, v)| (k, Value::String(v))).collect()
+fn form_values(raw: Option<&str>, home: &HomeArea) -> Map<String, Value> {
+    let mut values: Map<String, Value> =
+        form_urlencoded::parse(raw.unwrap_or("").as_bytes()).into_owned().map(|(k, v)| (k, Value::String(v))).collect();
+    // The district choices are codes: a name or an old machine name (`binhai`) selects its district too.
+    if let Some(Ok(district)) = values.get("district").and_then(Value::as_str).map(|v| District::parse(v, home)) {
+        values.insert("district".to_owned(), Value::String(district.code()));
+    }
+    values
 }
 
 /// `path` with the query string, `key` set to `value` (or removed when `None`) and the page reset.
@@ -49,8 +55,8 @@ fn link_to(path: &str, raw: Option<&str>, key: &str, value: Option<&str>) -> Str
 }
 
 /// Facet choices as links that set (or, when active, clear) their filter; and the pages' links.
-fn navigation(raw: Option<&str>, r: &SearchResponse) -> Value {
-    let current = form_values(raw);
+fn navigation(raw: Option<&str>, r: &SearchResponse, home: &HomeArea) -> Value {
+    let current = form_values(raw, home);
     let facet = |key: &str, counts: &[FacetCount]| {
         counts
             .iter()
@@ -76,14 +82,15 @@ fn navigation(raw: Option<&str>, r: &SearchResponse) -> Value {
 /// language: `q`, `results`, `error`, `nav`.
 async fn results_context(state: &AppState, page: &Page) -> (Map<String, Value>, StatusCode) {
     let raw = page.query();
-    let searched = query::parse::<SearchParams>(raw, Unknown::Ignore).and_then(|p| p.request());
+    let home = &state.config.home_area;
+    let searched = query::parse::<SearchParams>(raw, Unknown::Ignore).and_then(|p| p.request(home));
     let q = searched.as_ref().map(|req| req.text.clone()).unwrap_or_default();
     let outcome = match searched {
         Ok(req) => search(state, req).await,
         Err(e) => Err(e),
     };
     let (status, results, nav, error) = match outcome {
-        Ok(r) => (StatusCode::OK, json!(r), navigation(raw, &r), Value::Null),
+        Ok(r) => (StatusCode::OK, json!(r), navigation(raw, &r, home), Value::Null),
         Err(ApiError { status, body }) => {
             (status, Value::Null, Value::Null, page.pick(&body.message, &body.message_en).into())
         }
@@ -96,10 +103,10 @@ async fn home(State(state): State<AppState>, page: Page) -> PageResult {
     let (mut context, status) = results_context(&state, &page).await;
     let raw = page.query();
     context.extend(object(json!({
-        "switch_href": link_to("/", raw, "lang", Some(page.lang.other().code())), "form": form_values(raw),
+        "switch_href": link_to("/", raw, "lang", Some(page.lang.other().code())), "form": form_values(raw, &state.config.home_area),
         // The choices the filter form offers.
         "choices": {
-            "families": options::<ProductFamily>(), "districts": options::<District>(),
+            "families": options::<ProductFamily>(), "districts": district_options(&state.config.home_area),
             "collateral": options::<Collateral>(), "policy": options::<PolicySupport>(), "sorts": options::<SortName>(),
         },
     })));
@@ -116,10 +123,10 @@ async fn results_fragment(State(state): State<AppState>, page: Page) -> PageResu
 async fn product(State(state): State<AppState>, page: Page, Id(id): Id) -> PageResult {
     let product = state.product_at(id).await?;
     let institution = state.store.institution(product.institution.id).await?;
-    let (calc, status) = calc_context(&product, page.query(), page.lang);
+    let (calc, status) = calc_context(&product, page.query(), page.lang, &state.config.home_area);
     let switch = link_to(&format!("/products/{id}"), page.query(), "lang", Some(page.lang.other().code()));
     let context = json!({
-        "switch_href": switch, "p": ProductDetail::from(&product), "institution_intro": institution.map(|i| i.intro),
+        "switch_href": switch, "p": ProductDetail::of(&product, &state.config.home_area), "institution_intro": institution.map(|i| i.intro),
         "calc": calc,
     });
     page.show_with(status, "product.html", object(context))
@@ -128,6 +135,6 @@ async fn product(State(state): State<AppState>, page: Page, Id(id): Id) -> PageR
 /// `GET /fragments/cost/{id}`: the loan calculator's result for one product, for refreshing it in place.
 async fn cost_fragment(State(state): State<AppState>, page: Page, Id(id): Id) -> PageResult {
     let product = state.product_at(id).await?;
-    let (calc, status) = calc_context(&product, page.query(), page.lang);
+    let (calc, status) = calc_context(&product, page.query(), page.lang, &state.config.home_area);
     Ok((status, page.render("cost_results.html", &json!({"en": page.en(), "calc": calc}))?).into_response())
 }

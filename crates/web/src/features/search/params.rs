@@ -9,7 +9,7 @@ use super::cost::CostQuery;
 use crate::http::error::ApiError;
 use crate::http::params::{field_error, flag, list, number, one_of};
 use finmart_catalogue::{CollateralFilter, SearchRequest, SortName};
-use finmart_domain::{Bps, Collateral, District, Fen, Labelled, Months, ValueError};
+use finmart_domain::{Bps, Collateral, District, Fen, HomeArea, Labelled, Months, ValueError};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -32,7 +32,8 @@ pub struct SearchParams {
     /// Institution ids, repeated or comma-separated.
     #[serde(default)]
     institution: Vec<String>,
-    /// Districts served (e.g. `binhai`), repeated or comma-separated.
+    /// Districts of the home area a product must serve (6-digit codes such as `120116`, names such as
+    /// `滨海新区`, or the old machine names such as `binhai`), repeated or comma-separated.
     #[serde(default)]
     district: Vec<String>,
     /// `none` for products needing no collateral, or collateral kinds one can offer.
@@ -78,7 +79,7 @@ impl SearchParams {
     ///
     /// # Errors
     /// 400 naming the first bad parameter.
-    pub fn request(&self) -> Result<SearchRequest, ApiError> {
+    pub fn request(&self, home: &HomeArea) -> Result<SearchRequest, ApiError> {
         let mut req = SearchRequest::default();
         if let Some(q) = &self.q {
             if q.chars().count() > MAX_QUERY_CHARS {
@@ -93,7 +94,7 @@ impl SearchParams {
                 .filter(|id| *id > 0)
                 .ok_or_else(|| ValueError::NotANumber(v.chars().take(20).collect()))
         })?;
-        req.districts = list(&self.district, "district", |v| Ok(District::parse(v)?))?;
+        req.districts = list(&self.district, "district", |v| District::parse(v, home))?;
         req.collateral = self.collateral()?;
         req.amount = self.amount.as_deref().map(amount).transpose()?;
         req.term = self.term.as_deref().map(months).transpose()?;
@@ -171,7 +172,7 @@ mod tests {
     use finmart_domain::ProductFamily;
 
     fn parse_search(raw: &str, unknown: Unknown) -> Result<SearchRequest, ApiError> {
-        query::parse::<SearchParams>(Some(raw), unknown)?.request()
+        query::parse::<SearchParams>(Some(raw), unknown)?.request(&HomeArea::default())
     }
 
     fn field_of(raw: &str) -> Option<String> {
