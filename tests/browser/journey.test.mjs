@@ -52,15 +52,17 @@ test('a bank, the operator and an SME walk the journey in three browsers', { tim
         await bank.goto(`${origin}/bank/products/new`);
         const text = {
           code: 'SANCHUANG-01', name: PRODUCT, description: '三个浏览器同时走完整流程的测试产品。',
-          amount_min_yuan: '100000', amount_max_yuan: '3000000', term_min_months: '6', term_max_months: '36',
-          rate_min_pct: '3.6', rate_max_pct: '4.8', decision_days: '3', valid_from: '2026-01-01',
+          amount_min: '10', amount_max: '300', term_min: '6', term_max: '36', decision_days: '3', valid_from: '2026-01-01',
         };
         for (const [name, value] of Object.entries(text)) await bank.fill(`#f-${name}`, value);
         await bank.selectOption('#f-family', 'credit');
-        await bank.selectOption('#f-rate_basis', 'fixed');
+        await bank.check('#f-rate_form-fixed');
+        await bank.fill('#f-fixed_min', '3.6');
+        await bank.fill('#f-fixed_max', '4.8');
+        await bank.check('#f-repayment-stated');
         await bank.check('input[name=repayment_methods][value=equal_instalment]');
-        if (await bank.locator('#f-online').count()) await bank.selectOption('#f-online', 'true').catch(() => {});
-        if (await bank.locator('input[name=districts][value=all]').count()) await bank.check('input[name=districts][value=all]');
+        await bank.check('#f-online-true');
+        await bank.check('input[name=districts][value=all]');
         await submitForm(bank, '保存草稿');
         await waitUntil(bank, 'the draft saved', () => /\/bank\/products\/\d+/.test(location.pathname), undefined, pageState);
         const productId = Number(new URL(bank.url()).pathname.split('/').pop());

@@ -243,6 +243,8 @@ async fn every_endpoint_admits_exactly_its_callers() {
         read(&w, "/api/v1/agency/products", &[Agency]).await;
         read(&w, &format!("/api/v1/products/{p}/candidates"), &[Bank]).await;
         raw(&w, Method::GET, "/api/v1/bank/products/template.xlsx", None, b"", &[Bank, Bank2]).await;
+        let rule = json!({"kind": "min_years_in_operation", "value": "2"});
+        own_write(&w, "POST", "/api/v1/eligibility/describe", &rule, &[Bank, Bank2], &[]).await;
         let (_, template) = w.client(Bank).get(&format!("/api/v1/bank/products/{p}")).await;
         assert!(!template.is_null());
         own_write(

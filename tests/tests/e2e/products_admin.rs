@@ -446,7 +446,7 @@ async fn the_pages_manage_review_and_list_products() {
         assert!(html.contains("我的产品") && html.contains("name=\"csrf\""), "{b}");
         let (status, html) = bank.get_text("/bank/products/new").await;
         assert_eq!(status, StatusCode::OK);
-        for label in ["产品名称", "额度下限（元）", "还款方式", "服务区域", "合作担保机构代码"]
+        for label in ["产品名称", "最高额度（万元）", "还款方式", "服务区域", "合作担保机构"]
         {
             assert!(html.contains(label), "{b}: the form has {label}");
         }
@@ -457,17 +457,21 @@ async fn the_pages_manage_review_and_list_products() {
             ("name", "页面新建贷"),
             ("family", "credit"),
             ("description", "页面上新建的产品"),
-            ("amount_min_yuan", "十万"),
-            ("amount_max_yuan", "100万"),
-            ("term_min_months", "6"),
-            ("term_max_months", "24"),
-            ("rate_min_pct", "3.5"),
-            ("rate_max_pct", "4.5"),
-            ("rate_basis", "fixed"),
+            ("amount_min", "十万"),
+            ("amount_max", "100"),
+            ("term_min", "6"),
+            ("term_max", "24"),
+            ("term_unit", "months"),
+            ("rate_form", "fixed"),
+            ("fixed_min", "3.5"),
+            ("fixed_max", "4.5"),
+            ("repayment", "stated"),
             ("repayment_methods", "equal_instalment"),
             ("repayment_methods", "interest_only"),
+            ("collateral_form", "unstated"),
             ("decision_days", "3"),
             ("online", "true"),
+            ("area_scope", "some"),
             ("districts", "binhai"),
             ("districts", "heping"),
             ("valid_from", "2025-01-01"),
@@ -476,8 +480,8 @@ async fn the_pages_manage_review_and_list_products() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{b}");
         assert!(html.contains("不是有效的数字") || html.contains("十万"), "{b}: {html}");
         assert!(html.contains("aria-invalid=\"true\""), "{b}");
-        fields.retain(|(k, _)| *k != "amount_min_yuan");
-        fields.push(("amount_min_yuan", "100000"));
+        fields.retain(|(k, _)| *k != "amount_min");
+        fields.push(("amount_min", "10"));
         let (status, location, _) = bank.post_form("/bank/products/new", &fields).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{b}");
         let location = location.unwrap();
@@ -546,7 +550,7 @@ async fn further_families_are_ticked_on_the_form_and_shown_everywhere() {
     let bank = app.sign_in(DEMO_BANK).await;
     let (status, html) = bank.get_text("/bank/products/new").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("其他类别"), "the field is on the form");
+    assert!(html.contains("也属于"), "the field is on the form");
     for (code, label) in [("credit", "信用贷款"), ("tech", "科技型企业贷款"), ("letter_of_guarantee", "保函")]
     {
         let checkbox = format!(r#"<input type="checkbox" name="more_families" value="{code}"> {label}</label>"#);
@@ -558,7 +562,12 @@ async fn further_families_are_ticked_on_the_form_and_shown_everywhere() {
         ("name", "页面科创贷"),
         ("family", "tech"),
         ("description", "页面上新建的科技型企业贷款"),
-        ("amount_max_yuan", "500万"),
+        ("amount_max", "500"),
+        ("rate_form", "unstated"),
+        ("repayment", "unstated"),
+        ("collateral_form", "unstated"),
+        ("online", "unstated"),
+        ("area_scope", "some"),
         ("districts", "binhai"),
         ("more_families", "credit"),
         ("more_families", "first_loan"),
@@ -604,4 +613,143 @@ async fn further_families_are_ticked_on_the_form_and_shown_everywhere() {
     let (_, results) = app.get(&format!("/?q={}", encode("科创积分贷"))).await;
     let card = results.split(r#"<li class="card">"#).nth(1).unwrap();
     assert!(card.contains("科技型企业贷款") && card.contains("信用贷款"), "the result card shows both: {card}");
+}
+
+/// The bank's form in plain words (issue 12, item 8): a product with an any-of collateral (信用、抵押均可), a
+/// condition in the bank's words and an LPR rate without its spread is made by ticking and typing words, and
+/// the product's API says exactly that; the condition rows are added, previewed and refused beside
+/// themselves without a script; opening the product and saving it unchanged changes nothing.
+#[tokio::test]
+async fn the_form_creates_a_product_in_plain_words() {
+    let app = TestApp::with_demo(Backend::Sqlite).await.unwrap();
+    let bank = app.sign_in(DEMO_BANK).await;
+    let (status, html) = bank.get_text("/bank/products/new").await;
+    assert_eq!(status, StatusCode::OK);
+    for section in [
+        "基本信息",
+        "额度与期限",
+        "利率",
+        "还款方式",
+        "担保方式",
+        "合作担保机构与担保费",
+        "申请条件",
+        "服务区域",
+        "政策支持",
+    ] {
+        assert!(html.contains(section), "the form has {section}");
+    }
+    for machine in ["用 | 分隔", "true/false", "import-format", "min_years_in_operation="] {
+        assert!(!html.contains(machine), "the form does not ask for {machine}");
+    }
+    assert!(html.contains(r#"value="unstated" checked"#), "未说明 is a choice shown as chosen");
+    let (_, english) = bank.get_text("/bank/products/new?lang=en").await;
+    assert!(english.contains("Eligibility") && english.contains("Any one of the following"));
+
+    let mut fields = vec![
+        ("code", "PLAIN-01"),
+        ("name", "平语贷"),
+        ("family", "credit"),
+        ("description", "信用、抵押均可，LPR 加点"),
+        ("amount_max", "1000"),
+        ("term_max", "3"),
+        ("term_unit", "years"),
+        ("rate_form", "lpr"),
+        ("lpr_tenor", "lpr_1y"),
+        ("lpr_spread", ""),
+        ("lpr_spread_unstated", "1"),
+        ("repayment", "unstated"),
+        ("collateral_form", "any"),
+        ("collateral_unsecured", "1"),
+        ("collateral_kinds", "real_estate"),
+        ("online", "unstated"),
+        ("area_scope", "city"),
+    ];
+    // 添加条件 without a script: the form comes back with a row of the kind chosen, everything kept.
+    let mut add = fields.clone();
+    add.extend([("rule_new_kind", "other_conditions"), ("rule_add", "1")]);
+    let (status, _, html) = bank.post_form("/bank/products/new", &add).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"<textarea name="rule-0-value""#) && html.contains(r#"value="平语贷""#), "{html}");
+    // 预览: the sentence the SME reads.
+    fields.extend([
+        ("rule-0-kind", "other_conditions"),
+        ("rule-0-shown", "other_conditions"),
+        ("rule-0-value", "经营者无不良嗜好"),
+    ]);
+    let mut preview = fields.clone();
+    preview.push(("preview", "1"));
+    let (status, _, html) = bank.post_form("/bank/products/new", &preview).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("企业将看到：</span><q>经营者无不良嗜好</q>"), "{html}");
+
+    // A bad row and a bad amount: each reason beside its own input, and in the summary.
+    let mut bad = fields.clone();
+    bad.extend([
+        ("rule-1-kind", "min_years_in_operation"),
+        ("rule-1-shown", "min_years_in_operation"),
+        ("rule-1-value", "-1"),
+    ]);
+    bad.retain(|(k, _)| *k != "amount_max");
+    bad.push(("amount_max", "很多"));
+    let (status, _, html) = bank.post_form("/bank/products/new", &bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let beside =
+        |id: &str| html.split(&format!(r#"id="{id}""#)).nth(1).unwrap().split("</p>").next().unwrap().to_owned();
+    assert!(beside("e-rule-1").contains("不能为负数"), "{}", beside("e-rule-1"));
+    assert!(beside("e-amount_max").contains("不是有效的数字"), "{}", beside("e-amount_max"));
+    assert!(html.contains(r##"<a href="#rule-1">第 2 条申请条件</a>"##), "the summary links to the row");
+    assert!(html.contains(r#"id="form-errors""#));
+
+    let (status, location, html) = bank.post_form("/bank/products/new", &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let location = location.unwrap();
+    let id = location.trim_start_matches("/bank/products/").split('?').next().unwrap().to_owned();
+    let (_, managed) = bank.get(&format!("/api/v1/bank/products/{id}")).await;
+    let record = &managed["record"];
+    assert_eq!(record["collateral"], "none|real_estate", "{record}");
+    assert_eq!(record["eligibility"], "other_conditions=经营者无不良嗜好", "{record}");
+    assert_eq!(record["rate_basis"], "lpr_1y");
+    assert!(record["lpr_spread_bps"].is_null() && record["rate_min_pct"].is_null(), "{record}");
+    assert!(record["online"].is_null() && record["repayment_methods"].is_null() && record["amount_min_yuan"].is_null());
+    assert_eq!(
+        (record["amount_max_yuan"].as_str(), record["term_max_months"].as_str()),
+        (Some("10000000"), Some("36"))
+    );
+
+    // The product opens with its values in the inputs; saved unchanged, nothing changes.
+    let (_, html) = bank.get_text(&location).await;
+    for shown in [
+        r#"name="collateral_form" id="f-collateral_form-any" value="any" checked"#,
+        r#"name="collateral_unsecured" id="f-collateral_unsecured" value="1" checked"#,
+        r#"name="lpr_spread_unstated" id="f-lpr_spread_unstated" value="1" checked"#,
+        r#"name="rate_form" id="f-rate_form-lpr" value="lpr" checked"#,
+        ">经营者无不良嗜好</textarea>",
+        "企业将看到：</span><q>经营者无不良嗜好</q>",
+    ] {
+        assert!(html.contains(shown), "{shown}");
+    }
+    let (status, location, _) = bank.post_form(&format!("/bank/products/{id}"), &fields).await;
+    assert_eq!((status, location.unwrap()), (StatusCode::SEE_OTHER, format!("/bank/products/{id}?done=unchanged")));
+
+    // The sentence as the script asks for it, or the reason in Chinese and English.
+    let (status, said) = bank
+        .post(
+            "/api/v1/eligibility/describe",
+            &json!({"kind": "其他条件", "value": "经营者无不良嗜好\n入选区级种子企业库"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{said}");
+    assert_eq!(said["sentence"], "经营者无不良嗜好；入选区级种子企业库");
+    let (status, said) =
+        bank.post("/api/v1/eligibility/describe", &json!({"kind": "tax_paid_yuan", "max": "50"})).await;
+    assert_eq!((status, said["sentence"].as_str()), (StatusCode::OK, Some("上年纳税总额不超过 50 万元")));
+    let (status, said) =
+        bank.post("/api/v1/eligibility/describe", &json!({"kind": "min_years_in_operation", "value": "-1"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        (said["errors"][0]["field"].as_str(), said["errors"][0]["message"].as_str()),
+        (Some("value"), Some("不能为负数"))
+    );
+    let (status, said) = bank.post("/api/v1/eligibility/describe", &json!({"kind": "magic"})).await;
+    assert_eq!((status, said["errors"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("kind")));
 }

@@ -215,7 +215,17 @@ async fn the_banks_product_form_offers_the_whole_city_districts_nationwide_unsta
             "the whole city is the default"
         );
         let post = |code: &'static str, area: Vec<(&'static str, &'static str)>| {
-            let mut fields = vec![("code", code), ("name", code), ("family", "credit"), ("description", "地区测试")];
+            let mut fields = vec![
+                ("code", code),
+                ("name", code),
+                ("family", "credit"),
+                ("description", "地区测试"),
+                ("term_unit", "months"),
+                ("rate_form", "unstated"),
+                ("repayment", "unstated"),
+                ("collateral_form", "unstated"),
+                ("online", "unstated"),
+            ];
             fields.extend(area);
             let bank = &bank;
             async move { bank.post_form("/bank/products/new", &fields).await }

@@ -22,6 +22,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("app.css", "text/css; charset=utf-8", include_str!("../../../../web/static/app.css")),
     ("app.js", "text/javascript; charset=utf-8", include_str!("../../../../web/static/app.js")),
     ("match.js", "text/javascript; charset=utf-8", include_str!("../../../../web/static/match.js")),
+    ("product_form.js", "text/javascript; charset=utf-8", include_str!("../../../../web/static/product_form.js")),
     ("dashboard.css", "text/css; charset=utf-8", include_str!("../../../../web/static/dashboard.css")),
     ("dashboard.js", "text/javascript; charset=utf-8", include_str!("../../../../web/static/dashboard.js")),
     // Apache ECharts 6.1.0 (Apache-2.0; web/static/vendor/echarts.LICENSE), from npm's dist/echarts.min.js.

@@ -37,6 +37,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(approve_review))
         .routes(routes!(send_back_review))
         .routes(routes!(agency_products))
+        .routes(routes!(describe_rule))
 }
 
 /// A JSON object of import columns as a record; keys that are not columns are refused.
@@ -357,4 +358,50 @@ async fn agency_products(
 ) -> Result<axum::Json<Vec<AgencyProductView>>, ApiError> {
     let products = state.store.agency_products(agency.1).await?;
     Ok(axum::Json(products.iter().map(AgencyProductView::from).collect()))
+}
+
+/// The sentence an SME reads for one condition of the product form's eligibility builder.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RuleSentence {
+    /// The rule's key.
+    pub kind: String,
+    pub sentence: String,
+    pub sentence_en: String,
+}
+
+/// Describe one eligibility condition as the product form's builder states it (a kind and its inputs: a
+/// number, a range in 万元 or head counts, ticked values, or the lender's words a line each), in the words
+/// the SME will read, or say what is wrong with it. The form's script calls it as a condition is typed; it
+/// stores nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/eligibility/describe",
+    request_body = super::form::rules::RuleRow,
+    responses(
+        (status = 200, body = RuleSentence),
+        (status = 400, description = "The kind or the value, in `errors`, in Chinese and English", body = ErrorBody),
+        (status = 403, description = "Not an institution user or token", body = ErrorBody),
+    )
+)]
+async fn describe_rule(
+    _user: LenderUser,
+    Json(row): Json<super::form::rules::RuleRow>,
+) -> Result<axum::Json<RuleSentence>, ApiError> {
+    let mut errors = FieldErrors::default();
+    match row.rule() {
+        Some(Ok(rule)) => {
+            return Ok(axum::Json(RuleSentence {
+                kind: rule.key().to_owned(),
+                sentence: rule.describe_zh(),
+                sentence_en: rule.describe_en(),
+            }));
+        }
+        Some(Err(e)) => errors.push("value", e),
+        None => {
+            let unknown =
+                finmart_domain::RuleKind::parse(row.kind.trim()).err().map_or(ValueError::Empty, ValueError::from);
+            errors.push("kind", unknown);
+        }
+    }
+    Err(errors.into())
 }

@@ -2,12 +2,13 @@
 //! upload and its XLSX template), the operator's review queue, and the guarantee agency's product list.
 //!
 //! A product is always written in the documented import format (`docs/import-format.md`): the API takes a
-//! JSON object of import columns, the page has one input per column, and a sheet has one row per product.
-//! All three become a [`ProductRecord`] and are validated by [`ProductRecord::validate`], so there is one
+//! JSON object of import columns, the page's form (in plain words, `form/`) builds one, and a sheet has one
+//! row per product. All three become a [`ProductRecord`] and are validated by [`ProductRecord::validate`], so there is one
 //! answer to "is this a valid product". The institution is always the caller's own, never taken from input.
 //! The workflow itself (reviews, versions, audit) lives in the store (`finmart_store::product_admin`).
 
 mod api;
+mod form;
 mod pages;
 
 use crate::http::Feature;
@@ -39,6 +40,7 @@ pub fn feature() -> Feature {
         templates: &[
             template!("bank_products.html"),
             template!("bank_product_form.html"),
+            template!("_product_form.html"),
             template!("bank_upload.html"),
             template!("admin_reviews.html"),
             template!("agency_products.html"),

@@ -1,18 +1,19 @@
-//! The pages: 我的产品 (`/bank/products`), 新建 and 编辑 (one input per import column, with the version
-//! history), 批量上传 (with the template and a row-by-row error table), the operator's 产品审核 queue
+//! The pages: 我的产品 (`/bank/products`), 新建 and 编辑 (the form in plain words of `form.rs`, with the
+//! version history), 批量上传 (with the template and a row-by-row error table), the operator's 产品审核 queue
 //! (`/admin/reviews`) and the guarantee agency's 担保产品 (`/agency/products`).
 //!
 //! Forms post back (with the CSRF field); success redirects (303) with a `done` note, a bad form is shown
 //! again with the reasons beside the fields (400).
 
+use super::form::{self, FormErrors, Intent, ProductForm};
 use super::{
-    Act, Bank, NOT_FROM_INPUT, QUEUE_LIMIT, ReviewQueueItem, approve, label_of, outcome_name, product_record,
-    send_back, template_download,
+    Act, Bank, QUEUE_LIMIT, ReviewQueueItem, approve, label_of, outcome_name, product_record, send_back,
+    template_download,
 };
 use crate::http::auth::{AgencyUser, Caller, OperatorUser};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::{FromSegment, Id, Segment};
-use crate::http::format::{district_options, shanghai, span_en, span_zh};
+use crate::http::format::{shanghai, span_en, span_zh};
 use crate::http::forms::{Form, see_other};
 use crate::http::page::{Page, PageResult, object};
 use crate::http::state::{AppState, today};
@@ -24,8 +25,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use finmart_domain::spec_record::ColumnChange;
 use finmart_domain::{
-    ColumnInfo, Division, DivisionLevel, Fen, FieldErrors, HomeArea, InstitutionKind, Labelled, LifecycleAct,
-    LifecycleState, ProductRecord, ServiceArea, ValueError, column_info,
+    ColumnInfo, Fen, InstitutionKind, Labelled, LifecycleAct, LifecycleState, ProductRecord, column_info,
 };
 use finmart_store::{ManagedProduct, RowError};
 use serde_json::{Map, Value, json};
@@ -47,55 +47,9 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The product form: one input per import column
+// The product form (its inputs and their record: `form.rs`)
 
-/// How the form shows a column; `None` for the columns a bank never sets (institution, state).
-fn input_kind(column: &str) -> Option<&'static str> {
-    Some(match column {
-        column if NOT_FROM_INPUT.contains(&column) => return None,
-        "description" => "textarea",
-        "family" | "rate_basis" | "online" => "select",
-        "more_families" | "repayment_methods" | "collateral" | "policy_support" => "checks",
-        "districts" => "area",
-        "guarantee_agency_code" => "agency",
-        "valid_from" | "valid_until" => "date",
-        "eligibility" => "wide",
-        _ => "text",
-    })
-}
-
-fn is_checks(column: &str) -> bool {
-    input_kind(column) == Some("checks")
-}
-
-/// The form's fields, in the order of the import columns, with the import's Chinese names and rules.
-fn fields(agencies: &[Value], home: &HomeArea) -> Vec<Value> {
-    column_info()
-        .iter()
-        .filter_map(|c: &ColumnInfo| {
-            let kind = input_kind(c.name)?;
-            // "none" is what an empty list of checkboxes means; it is not a box of its own.
-            let options: Vec<Value> = if kind == "agency" {
-                agencies.to_vec()
-            } else if kind == "area" {
-                district_options(home)
-            } else {
-                c.allowed
-                    .iter()
-                    .filter(|(code, _)| !(kind == "checks" && *code == "none"))
-                    .map(|(code, label)| json!({"code": code, "label": label, "label_en": code}))
-                    .collect()
-            };
-            Some(json!({
-                "name": c.name, "label": c.label_zh, "label_en": c.label_en, "required": c.required,
-                "rule": c.rule_zh, "example": c.example, "kind": kind, "options": options,
-                "scopes": if kind == "area" { area_scopes(home) } else { Vec::new() },
-            }))
-        })
-        .collect()
-}
-
-/// The guarantee agencies, as choices for the agency column.
+/// The guarantee agencies, as choices for the agency select.
 async fn agency_choices(state: &AppState) -> Result<Vec<Value>, ApiError> {
     Ok(state
         .store
@@ -105,124 +59,6 @@ async fn agency_choices(state: &AppState) -> Result<Vec<Value>, ApiError> {
         .filter(|i| i.kind == InstitutionKind::GuaranteeAgency)
         .map(|i| json!({"code": i.code, "label": i.name, "label_en": i.name}))
         .collect())
-}
-
-/// How the form asks where a product is offered: the whole home city (when the home area is one), districts
-/// ticked below, 全国, or 未说明; other divisions may be typed by name beside the ticked districts.
-fn area_scopes(home: &HomeArea) -> Vec<Value> {
-    let mut scopes = Vec::new();
-    if let Some(city) = home.city() {
-        let name = city.name();
-        scopes.push(json!({"code": "city", "label": format!("全市（{name}）"), "label_en": format!("All of {name}")}));
-    }
-    scopes.push(json!({"code": "some", "label": "下列区县及其他地区", "label_en": "The districts ticked below and other areas"}));
-    scopes.push(json!({"code": "nationwide", "label": "全国", "label_en": "Nationwide"}));
-    scopes.push(json!({"code": "unstated", "label": "未说明（产品页面未写明）", "label_en": "Not stated (the page does not say)"}));
-    scopes
-}
-
-/// The area form's values for an import cell: `area_scope`, the ticked home districts and the other
-/// divisions by name. A cell that does not read (a stored record never holds one) shows as typed.
-fn area_values(cell: Option<&str>, home: &HomeArea) -> Vec<(String, Value)> {
-    let pair = |k: &str, v: Value| (k.to_owned(), v);
-    let area = ServiceArea::from_cell(cell.unwrap_or(""), home);
-    let (scope, ticked, other): (&str, Vec<String>, String) = match &area {
-        Ok(ServiceArea::NotStated) => ("unstated", Vec::new(), String::new()),
-        Ok(ServiceArea::Nationwide) => ("nationwide", Vec::new(), String::new()),
-        Ok(ServiceArea::Within(list)) if home.city().is_some_and(|c| list.as_slice() == [c]) => {
-            ("city", Vec::new(), String::new())
-        }
-        Ok(ServiceArea::Within(list)) => {
-            let at_home = |d: &Division| d.level() == DivisionLevel::County && home.division().contains(*d);
-            let ticked = list.iter().filter(|d| at_home(d)).map(ToString::to_string).collect();
-            let other: Vec<String> = list.iter().filter(|d| !at_home(d)).map(|d| d.name_from(home)).collect();
-            ("some", ticked, other.join("、"))
-        }
-        Err(_) => ("some", Vec::new(), cell.unwrap_or("").to_owned()),
-    };
-    vec![
-        pair("area_scope", scope.into()),
-        pair("districts", ticked.into_iter().map(Value::from).collect::<Vec<_>>().into()),
-        pair("area_other", other.into()),
-    ]
-}
-
-/// The import cell of the posted area fields (see [`area_scopes`]).
-fn area_cell(form: &Form) -> String {
-    let other = form.field("area_other").trim();
-    let mut parts: Vec<&str> = match form.field("area_scope") {
-        "city" => vec!["全市"],
-        "nationwide" => vec!["全国"],
-        "unstated" => Vec::new(),
-        _ => form.all("districts").into_iter().map(str::trim).filter(|v| !v.is_empty()).collect(),
-    };
-    if !other.is_empty() {
-        parts.push(other);
-    }
-    parts.join("|")
-}
-
-/// A form whose area asks for districts and names none is refused (never saved as 未说明 unasked), with every
-/// other problem of the form beside it.
-async fn refuse_empty_area(bank: &Bank, form: &Form, record: &ProductRecord) -> Option<ApiError> {
-    if form.field("area_scope") != "some" || !area_cell(form).is_empty() {
-        return None;
-    }
-    let mut errors = FieldErrors::default();
-    errors.push(
-        "districts",
-        ValueError::worded(
-            "请勾选区县或填写其他地区；产品页面没有写服务区域时请选“未说明”",
-            "tick districts or name other areas; choose “not stated” when the page does not say",
-        ),
-    );
-    if let Err(e) = bank.spec(record).await {
-        for f in e.body.errors {
-            errors.push(f.field, ValueError::worded(f.message, f.message_en));
-        }
-    }
-    Some(ApiError::from(errors))
-}
-
-/// A record as the form's values: text, and lists for the checkbox groups.
-fn values_of(record: &ProductRecord, home: &HomeArea) -> Map<String, Value> {
-    let mut values: Map<String, Value> = area_values(record.value("districts"), home).into_iter().collect();
-    values.extend(column_info().iter().filter(|c| input_kind(c.name).is_some_and(|k| k != "area")).filter_map(|c| {
-        let value = record.value(c.name)?;
-        let value = if is_checks(c.name) {
-            Value::Array(
-                value.split(['|', '、', ',', '，']).map(str::trim).filter(|v| !v.is_empty()).map(Value::from).collect(),
-            )
-        } else {
-            Value::from(value)
-        };
-        Some((c.name.to_owned(), value))
-    }));
-    values
-}
-
-/// The posted form as a record, and its values to show again.
-fn record_of_form(form: &Form) -> (ProductRecord, Map<String, Value>) {
-    let mut out: Vec<(String, String)> = Vec::new();
-    let mut values = Map::new();
-    for c in column_info() {
-        let Some(kind) = input_kind(c.name) else { continue };
-        let given = form.all(c.name);
-        if kind == "area" {
-            values.insert("area_scope".to_owned(), form.field("area_scope").into());
-            values.insert("area_other".to_owned(), form.field("area_other").into());
-            values.insert(c.name.to_owned(), given.iter().map(|v| Value::from(*v)).collect::<Vec<_>>().into());
-            out.push((c.name.to_owned(), area_cell(form)));
-        } else if is_checks(c.name) {
-            let ticked: Vec<&str> = given.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
-            values.insert(c.name.to_owned(), Value::Array(ticked.iter().map(|v| Value::from(*v)).collect()));
-            out.push((c.name.to_owned(), ticked.join("|")));
-        } else if let Some(v) = given.last() {
-            values.insert(c.name.to_owned(), Value::from(*v));
-            out.push((c.name.to_owned(), (*v).to_owned()));
-        }
-    }
-    (ProductRecord::from_pairs(out), values)
 }
 
 /// An API error as form messages: every bad field, or the whole message under `form`.
@@ -386,20 +222,25 @@ async fn list_page(bank: Bank, page: Page) -> PageResult {
 }
 
 /// The product form page: new (`product` none) or an existing product with its history; after a refused
-/// post (400), with the reasons beside the fields.
+/// save (400), with the reasons beside the inputs; after a button that only shows the form again (添加条件,
+/// 删除, 预览), with everything as typed.
 async fn form_page(
     state: &AppState,
     page: &Page,
     product: Option<&ManagedProduct>,
-    values: Map<String, Value>,
-    refused: Option<&ApiError>,
+    form: &ProductForm,
+    errors: &FormErrors,
+    intent: Intent,
 ) -> PageResult {
-    let fields = fields(&agency_choices(state).await?, &state.config.home_area);
-    let (errors, error_list) = refused.map(|e| api_errors(e, page)).unwrap_or_default();
+    let (errors, error_list) = errors.view(page.en());
+    let (values, rules) = form.view(page.en(), intent != Intent::AddRule && intent != Intent::RemoveRule);
     let mut context = object(json!({
-        "page": "bank_products", "fields": fields, "values": values, "errors": errors, "error_list": error_list,
-        "done": done_note(page), "action": "/bank/products/new",
+        "page": "bank_products", "values": values, "rules": rules, "errors": errors, "error_list": error_list,
+        "agencies": agency_choices(state).await?, "done": done_note(page), "action": "/bank/products/new",
+        "moved": intent != Intent::Save,
     }));
+    context.extend(form::choices(&state.config.home_area));
+    context.insert("rule_blank".into(), form::rules::RuleRow::default().view("__i__", page.en(), false));
     if let Some(m) = product {
         let id = m.product.id;
         let versions = state.store.product_versions(Some(m.product.institution.id), id).await?;
@@ -423,51 +264,97 @@ async fn form_page(
         context.insert("history".into(), history.into());
         context.insert("action".into(), format!("/bank/products/{id}").into());
     }
-    let status = if refused.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = if error_list.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     page.show_with(status, "bank_product_form.html", context)
 }
 
 async fn new_page(bank: Bank, page: Page) -> PageResult {
-    let mut values = object(json!({"valid_from": today().to_string(), "rate_basis": "fixed", "online": "false"}));
-    values
-        .insert("area_scope".into(), if bank.state.config.home_area.city().is_some() { "city" } else { "some" }.into());
-    form_page(&bank.state, &page, None, values, None).await
+    form_page(
+        &bank.state,
+        &page,
+        None,
+        &ProductForm::blank(&bank.state.config.home_area),
+        &FormErrors::default(),
+        Intent::Save,
+    )
+    .await
 }
 
-async fn new_submit(bank: Bank, page: Page, form: Form) -> PageResult {
-    let (record, values) = record_of_form(&form);
-    if let Some(e) = refuse_empty_area(&bank, &form, &record).await {
-        return form_page(&bank.state, &page, None, values, Some(&e)).await;
+/// A posted form: shown again for a button that only changes the form; else its record, or everything
+/// wrong with it (what the form refuses and what the record refuses, at once).
+async fn posted_record(
+    bank: &Bank,
+    posted: &Form,
+    code: Option<&str>,
+) -> Result<Result<ProductRecord, (ProductForm, FormErrors, Intent)>, ApiError> {
+    let (form, intent) = ProductForm::from_post(posted);
+    if intent != Intent::Save {
+        return Ok(Err((form, FormErrors::default(), intent)));
     }
-    match bank.create(&record).await {
-        Ok(id) => Ok(see_other(&format!("/bank/products/{id}?done=created"))),
-        Err(e) if e.status == StatusCode::BAD_REQUEST => form_page(&bank.state, &page, None, values, Some(&e)).await,
-        Err(e) => Err(e),
+    let (mut record, mut errors) = form.to_record();
+    // The code cannot change once created; the form shows it read-only.
+    if let Some(code) = code {
+        record.set("code", code);
     }
+    if errors.is_empty() {
+        return Ok(Ok(record));
+    }
+    match bank.spec(&record).await {
+        Err(e) if e.status == StatusCode::BAD_REQUEST => errors.add_api(&e, &form),
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
+    Ok(Err((form, errors, intent)))
+}
+
+async fn new_submit(bank: Bank, page: Page, posted: Form) -> PageResult {
+    let (form, errors, intent) = match posted_record(&bank, &posted, None).await? {
+        Ok(record) => match bank.create(&record).await {
+            Ok(id) => return Ok(see_other(&format!("/bank/products/{id}?done=created"))),
+            Err(e) if e.status == StatusCode::BAD_REQUEST => {
+                let form = ProductForm::from_post(&posted).0;
+                let mut errors = FormErrors::default();
+                errors.add_api(&e, &form);
+                (form, errors, Intent::Save)
+            }
+            Err(e) => return Err(e),
+        },
+        Err(shown) => shown,
+    };
+    form_page(&bank.state, &page, None, &form, &errors, intent).await
 }
 
 async fn edit_page(bank: Bank, page: Page, Id(id): Id) -> PageResult {
     let m = bank.product(id).await?;
     // The form shows what the bank last proposed, when a proposal is pending.
     let record = m.pending.as_ref().map_or_else(|| product_record(&m.product), |r| r.record.clone());
-    form_page(&bank.state, &page, Some(&m), values_of(&record, &bank.state.config.home_area), None).await
+    form_page(
+        &bank.state,
+        &page,
+        Some(&m),
+        &ProductForm::of_record(&record, &bank.state.config.home_area),
+        &FormErrors::default(),
+        Intent::Save,
+    )
+    .await
 }
 
-async fn edit_submit(bank: Bank, page: Page, Id(id): Id, form: Form) -> PageResult {
+async fn edit_submit(bank: Bank, page: Page, Id(id): Id, posted: Form) -> PageResult {
     let m = bank.product(id).await?;
-    let (mut record, values) = record_of_form(&form);
-    // The code cannot change; the form shows it read-only.
-    record.set("code", m.product.spec.code.as_str());
-    if let Some(e) = refuse_empty_area(&bank, &form, &record).await {
-        return form_page(&bank.state, &page, Some(&m), values, Some(&e)).await;
-    }
-    match bank.edit(id, &record).await {
-        Ok(outcome) => Ok(see_other(&format!("/bank/products/{id}?done={}", outcome_name(outcome).0))),
-        Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            form_page(&bank.state, &page, Some(&m), values, Some(&e)).await
-        }
-        Err(e) => Err(e),
-    }
+    let (form, errors, intent) = match posted_record(&bank, &posted, Some(&m.product.spec.code)).await? {
+        Ok(record) => match bank.edit(id, &record).await {
+            Ok(outcome) => return Ok(see_other(&format!("/bank/products/{id}?done={}", outcome_name(outcome).0))),
+            Err(e) if e.status == StatusCode::BAD_REQUEST => {
+                let form = ProductForm::from_post(&posted).0;
+                let mut errors = FormErrors::default();
+                errors.add_api(&e, &form);
+                (form, errors, Intent::Save)
+            }
+            Err(e) => return Err(e),
+        },
+        Err(shown) => shown,
+    };
+    form_page(&bank.state, &page, Some(&m), &form, &errors, intent).await
 }
 
 async fn action_submit(bank: Bank, Id(id): Id, Segment(act): Segment<Act>, form: Form) -> PageResult {
