@@ -62,7 +62,7 @@ test('a bank, the operator and an SME walk the journey in three browsers', { tim
         await bank.check('#f-repayment-stated');
         await bank.check('input[name=repayment_methods][value=equal_instalment]');
         await bank.check('#f-online-true');
-        await bank.check('input[name=districts][value=all]');
+        await bank.check('input[name=area_scope][value=city]');
         await submitForm(bank, '保存草稿');
         await waitUntil(bank, 'the draft saved', () => /\/bank\/products\/\d+/.test(location.pathname), undefined, pageState);
         const productId = Number(new URL(bank.url()).pathname.split('/').pop());

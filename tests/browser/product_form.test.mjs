@@ -41,7 +41,7 @@ test('a bank builds a product with an any-of collateral, its own words and an LP
     await page.getByLabel('以下任选其一').check();
     await page.getByLabel('也可纯信用（信用、抵押均可）').check();
     await page.locator('input[name=collateral_kinds][value=real_estate]').check();
-    await page.check('input[name=districts][value=all]');
+    await page.check('input[name=area_scope][value=city]');
 
     // 添加条件 in place (no page load): pick 其他条件, type the bank's words, see the sentence.
     await page.selectOption('#f-rule_new_kind', 'other_conditions');
