@@ -1,7 +1,7 @@
 //! Finmart's schema, as sea-orm migrations that run unchanged on SQLite and PostgreSQL.
 //!
 //! Portable column types only (integers, text, booleans, dates, UTC timestamps): money is `BIGINT` fen,
-//! rates `INTEGER` basis points, list-valued product fields `|`-joined machine names, and eligibility rules
+//! rates `INTEGER` basis points (rate figures as pages write them in millionths), list-valued product fields `|`-joined machine names, and eligibility rules
 //! their JSON text. `finmart migrate` and every server start apply the pending ones.
 
 pub use m20261122_000006_uptake_rollup::{ROLLUP_LOCK_DAY, ROLLUP_LOCK_MONTH};
@@ -15,6 +15,7 @@ mod m20261122_000005_event_facts;
 mod m20261122_000006_uptake_rollup;
 mod m20261122_000007_typed_notifications;
 mod m20261203_000008_unstated_product_facts;
+mod m20261203_000010_reference_rates;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_uptake_rollup::Migration),
             Box::new(m20261122_000007_typed_notifications::Migration),
             Box::new(m20261203_000008_unstated_product_facts::Migration),
+            Box::new(m20261203_000010_reference_rates::Migration),
         ]
     }
 }

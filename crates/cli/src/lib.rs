@@ -289,7 +289,8 @@ const DEMO_APPLICATION_SEED: u64 = 20_261_122;
 /// # Errors
 /// Database failure or invalid demo data (a defect the demo tests catch).
 pub async fn load_demo(store: &Store) -> anyhow::Result<finmart_store::ImportSummary> {
-    let catalogue = demo::demo_catalogue();
+    // Floating rates are written against the LPR the operator's table holds (the migration seeds it).
+    let catalogue = demo::demo_catalogue(&store.reference_rates().await?);
     let mut created = 0;
     for entry in &catalogue {
         if store.institution_by_code(&entry.institution.code).await?.is_none() {

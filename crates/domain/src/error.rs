@@ -41,9 +41,17 @@ pub enum ValueError {
     Unknown(#[from] UnknownValue),
     #[error("{0}")]
     Invalid(String),
+    /// A reason written in both languages (the import's `message_en` then reads English).
+    #[error("{en}")]
+    Said { zh: String, en: String },
 }
 
 impl ValueError {
+    /// A reason in Chinese and English.
+    pub fn said(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::Said { zh: zh.into(), en: en.into() }
+    }
+
     /// The same reason in Chinese, for pages and the `message` of API errors.
     #[must_use]
     pub fn message_zh(&self) -> String {
@@ -62,6 +70,7 @@ impl ValueError {
             Self::Empty => "不能为空".to_owned(),
             Self::Unknown(u) => format!("未知的取值“{}”，可选：{}", u.value, u.allowed),
             Self::Invalid(reason) => reason.clone(),
+            Self::Said { zh, .. } => zh.clone(),
         }
     }
 }

@@ -19,13 +19,18 @@ mod error;
 pub mod event_facts;
 mod import;
 mod institutions;
+#[cfg(test)]
+mod legacy_fixtures;
 mod mapping;
 pub mod market_watch;
 mod needs;
 mod notifications;
 pub mod password;
+#[cfg(test)]
+mod pricing_migration_tests;
 mod product_admin;
 mod products;
+mod reference_rates;
 mod sessions;
 mod sql;
 pub mod stats;
@@ -61,6 +66,7 @@ pub use product_admin::{
     VersionAction,
 };
 pub use products::SaveOutcome;
+pub use reference_rates::ReferenceRateEntry;
 pub use tokens::ApiTokenInfo;
 
 use finmart_migrations::{Migrator, MigratorTrait};

@@ -48,12 +48,17 @@ pub(super) fn router() -> Router<AppState> {
 // ---------------------------------------------------------------------------------------------------------
 // The product form: one input per import column
 
-/// How the form shows a column; `None` for the columns a bank never sets (institution, state).
+/// The import columns of the earlier format, still read from files, whose meaning the form's own columns
+/// say (a spread range, a fee range): the form does not offer them.
+const EARLIER_FORM: &[&str] = &["lpr_spread_bps", "guarantee_fee_pct"];
+
+/// How the form shows a column; `None` for the columns a bank never sets (institution, state) and those of
+/// the earlier format.
 fn input_kind(column: &str) -> Option<&'static str> {
     Some(match column {
-        column if NOT_FROM_INPUT.contains(&column) => return None,
+        column if NOT_FROM_INPUT.contains(&column) || EARLIER_FORM.contains(&column) => return None,
         "description" => "textarea",
-        "family" | "rate_basis" | "online" => "select",
+        "family" | "rate_basis" | "rate_unit" | "online" => "select",
         "repayment_methods" | "collateral" | "policy_support" | "districts" => "checks",
         "guarantee_agency_code" => "agency",
         "valid_from" | "valid_until" => "date",
@@ -538,7 +543,7 @@ async fn agency_page(agency: AgencyUser, State(state): State<AppState>, page: Pa
                 "state_label": p.state.label_zh(),
                 "amount": span_zh(&p.spec.amount, Fen::display_zh),
                 "amount_en": span_en(&p.spec.amount, Fen::display_en),
-                "fee": p.spec.guarantee.as_ref().map(|g| g.fee_rate.percent_text()),
+                "fee": p.spec.guarantee.as_ref().map(finmart_domain::GuaranteeTerms::fee_text_zh),
                 "listed": p.is_listed_on(today()),
                 "updated": shanghai(p.updated_at),
             })
