@@ -19,6 +19,7 @@ mod market_watch;
 mod matching;
 mod pages;
 mod products_admin;
+mod rates;
 mod relevance;
 mod sessions;
 mod stats;
