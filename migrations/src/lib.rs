@@ -1,7 +1,7 @@
 //! Finmart's schema, as sea-orm migrations that run unchanged on SQLite and PostgreSQL.
 //!
 //! Portable column types only (integers, text, booleans, dates, UTC timestamps): money is `BIGINT` fen,
-//! rates `INTEGER` basis points, list-valued product fields `|`-joined machine names, and eligibility rules
+//! rates `INTEGER` basis points (rate figures as pages write them in millionths), list-valued product fields `|`-joined machine names, and eligibility rules
 //! their JSON text. `finmart migrate` and every server start apply the pending ones.
 
 pub use m20261122_000006_uptake_rollup::{ROLLUP_LOCK_DAY, ROLLUP_LOCK_MONTH};
@@ -16,6 +16,7 @@ mod m20261122_000006_uptake_rollup;
 mod m20261122_000007_typed_notifications;
 mod m20261203_000008_unstated_product_facts;
 mod m20261203_000009_product_more_families;
+mod m20261203_000010_reference_rates;
 mod m20261203_000011_division_codes;
 mod m20261203_000012_product_source;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_typed_notifications::Migration),
             Box::new(m20261203_000008_unstated_product_facts::Migration),
             Box::new(m20261203_000009_product_more_families::Migration),
+            Box::new(m20261203_000010_reference_rates::Migration),
             Box::new(m20261203_000011_division_codes::Migration),
             Box::new(m20261203_000012_product_source::Migration),
         ]

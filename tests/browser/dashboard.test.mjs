@@ -215,3 +215,37 @@ test('the agency sees its dashboard: charts, the same totals in every table, dow
     }
   });
 });
+
+test('the operator enters a reference rate on /admin/rates, by keyboard, on a phone', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await withPage(PHONE, async (page) => {
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await signIn(page, 'operator@finmart.demo');
+    await page.goto(`${origin}/admin/rates`);
+    assert.equal(await page.locator('h1').textContent(), '参考利率');
+    const inForce = await page.locator('table.data').first().textContent();
+    assert.ok(inForce.includes('1 年期 LPR') && inForce.includes('3.00%') && inForce.includes('2025-05-20'), inForce);
+    await assertNoHorizontalScroll(page, '/admin/rates', 375);
+
+    // A bad value is refused beside its field, the form keeping what was typed.
+    await page.selectOption('#f-kind', 'lpr_1y');
+    await page.fill('#f-percent', '三');
+    await page.fill('#f-published_on', '2025-06-20');
+    await Promise.all([page.waitForNavigation(), page.press('#f-percent', 'Enter')]);
+    await waitUntil(page, 'the refusal beside the value', () => !document.querySelector('#e-percent').hidden, undefined, pageState);
+    assert.ok((await page.locator('#e-percent').textContent()).includes('不是有效的数字'));
+    assert.equal(await page.locator('#f-percent').inputValue(), '三');
+    assert.equal(await page.locator('#f-percent').getAttribute('aria-invalid'), 'true');
+
+    // Entered: back on the page with a note, the new value in force.
+    await page.fill('#f-percent', '2.9');
+    await Promise.all([page.waitForNavigation(), page.press('#f-percent', 'Enter')]);
+    await waitUntil(page, 'the note', () => !!document.querySelector('.notice[role=status]'), undefined, pageState);
+    assert.ok((await page.locator('.notice[role=status]').textContent()).includes('已录入 2025-06-20 的1 年期 LPR 2.90%'));
+    assert.ok((await page.locator('table.data').first().textContent()).includes('2.90%'));
+    // The English switch.
+    await page.goto(`${origin}/admin/rates?lang=en`);
+    assert.equal(await page.locator('h1').textContent(), 'Reference rates');
+    assert.deepEqual(problems, []);
+  });
+});

@@ -13,7 +13,7 @@ use tantivy::{Index, TantivyDocument};
 
 /// Bumped whenever the schema or the way documents are built changes: an index written by another version
 /// is rebuilt from the database at start.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The name the Chinese analyzer is registered under.
 pub const TOKENIZER: &str = "zh";
@@ -271,7 +271,9 @@ pub fn document(fields: &Fields, product: &Product) -> Result<TantivyDocument, s
     doc.add_u64(fields.amount_sort, spec.amount.max().map_or(0, fen));
     doc.add_u64(fields.term_min, spec.term.min().map_or(0, |m| u64::from(m.get())));
     doc.add_u64(fields.term_max, spec.term.max().map_or(u64::MAX, |m| u64::from(m.get())));
-    doc.add_u64(fields.rate_min, spec.rate.min().map_or(u64::MAX, |r| u64::from(r.bps())));
+    // The effective annual rate at the product's reference rates: a new publication re-announces the product.
+    let rate_min = product.annual_rate().min().map(|r| r.bps());
+    doc.add_u64(fields.rate_min, rate_min.map_or(u64::MAX, |r| u64::from(r.bps())));
     doc.add_u64(fields.decision_days, spec.decision_days.map_or(u64::MAX, u64::from));
     doc.add_u64(fields.online, u64::from(spec.online == Some(true)));
     doc.add_i64(fields.valid_from, spec.valid_from.map_or(i64::MIN, day_number));

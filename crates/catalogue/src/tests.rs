@@ -400,3 +400,66 @@ async fn further_families_are_faceted_filtered_and_searched() {
     assert_eq!(tech.len(), 2, "{tech:?}");
     assert!(tech.contains(&"滨城研发贷".to_owned()) && tech.contains(&"滨城科创积分贷".to_owned()));
 }
+
+/// A new publication of the LPR reaches every server's index through the change log: the LPR-priced
+/// product sorts, filters and shows by its new effective rate; a fixed-rate one does not move.
+#[tokio::test]
+async fn a_new_reference_rate_reaches_every_index() {
+    let (db, bank) = with_bank().await;
+    let floating = spec(
+        "L",
+        "港城浮动利率贷",
+        "credit",
+        "按一年期LPR加点定价",
+        &[
+            ("rate_min_pct", ""),
+            ("rate_max_pct", ""),
+            ("rate_basis", "lpr_1y"),
+            ("lpr_spread_min_bps", "40"),
+            ("lpr_spread_max_bps", "100"),
+        ],
+    );
+    let fixed = spec("F", "港城固定利率贷", "credit", "固定利率", &[("rate_max_pct", "4"), ("rate_basis", "fixed")]);
+    for s in [&floating, &fixed] {
+        db.store.save_product(bank, LifecycleState::Published, s).await.expect("save");
+    }
+    // Two servers on one database, each with its own index.
+    let (_a_dir, a) = index(&db).await;
+    let (_b_dir, b) = index(&db).await;
+    let rate_of = |c: &Catalogue, name: &str| {
+        let hits = c.search(&SearchRequest::default(), today()).expect("search").hits;
+        hits.into_iter()
+            .find(|h| h.product.spec.name == name)
+            .and_then(|h| h.product.annual_rate().min())
+            .map(|r| r.bps().bps())
+    };
+    let by_rate = SearchRequest { sort: SortOrder::RateAsc, ..SearchRequest::default() };
+    let capped =
+        SearchRequest { max_rate: Some(finmart_domain::Bps::new(330).expect("bps")), ..SearchRequest::default() };
+    assert_eq!(rate_of(&a, "港城浮动利率贷"), Some(340));
+    assert_eq!(names(&a, &by_rate), vec!["港城浮动利率贷", "港城固定利率贷"]);
+    assert!(names(&a, &capped).is_empty());
+
+    let operator = finmart_domain::Principal {
+        account_id: 1,
+        role: finmart_domain::Role::Operator,
+        display_name: "运营".into(),
+        enterprise_id: None,
+        institution_id: None,
+    };
+    let input = finmart_domain::PublicationInput {
+        kind: "lpr_1y",
+        percent: "2.8",
+        published_on: &finmart_domain::shanghai::today().to_string(),
+        source: "",
+        correction: false,
+    };
+    let event = finmart_store::AuditEvent::by(&operator, None, "reference_rate.publish");
+    db.store.publish_reference_rate(&input, "运营", event).await.expect("publish");
+    for c in [&a, &b] {
+        catch_up(&db.store, c, &[]).await.expect("catch up");
+        assert_eq!(rate_of(c, "港城浮动利率贷"), Some(320));
+        assert_eq!(rate_of(c, "港城固定利率贷"), Some(350));
+        assert_eq!(names(c, &capped), vec!["港城浮动利率贷"]);
+    }
+}

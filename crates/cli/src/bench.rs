@@ -84,7 +84,9 @@ pub async fn generate(
 
     let started = Instant::now();
     let bar = progress_bar(products as u64, "生成产品", show_progress);
-    let mut generated = finmart_synth::products(seed, products, &institutions, today).peekable();
+    // Floating rates are written against the LPR in the operator's table.
+    let references = store.reference_rates().await?;
+    let mut generated = finmart_synth::products(seed, products, &institutions, today, &references).peekable();
     let mut row_number = 0;
     while generated.peek().is_some() {
         let rows: Vec<(usize, ImportRow)> = generated

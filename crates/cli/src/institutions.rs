@@ -9,7 +9,6 @@ use finmart_domain::{InstitutionEdit, InstitutionInput, Labelled};
 use finmart_store::{AuditEvent, InstitutionSummary, Store};
 use finmart_web::telemetry;
 use serde_json::json;
-use unicode_width::UnicodeWidthStr;
 
 #[derive(Debug, Subcommand)]
 pub enum InstitutionCommand {
@@ -118,11 +117,11 @@ fn audit_event(action: &'static str, via: &str) -> AuditEvent<'static> {
 /// The institutions as a table of aligned columns (Chinese characters are two columns wide).
 fn table(rows: &[InstitutionSummary]) -> String {
     let header = ["代码 code", "类型 kind", "产品 products", "担保 backs", "名称 name"].map(str::to_owned);
-    let lines: Vec<[String; 5]> = rows
+    let lines: Vec<Vec<String>> = rows
         .iter()
         .map(|s| {
             let i = &s.institution;
-            [
+            vec![
                 i.code.clone(),
                 i.kind.label_zh().to_owned(),
                 s.products.to_string(),
@@ -131,20 +130,7 @@ fn table(rows: &[InstitutionSummary]) -> String {
             ]
         })
         .collect();
-    let mut widths = [0_usize; 5];
-    for line in std::iter::once(&header).chain(&lines) {
-        for (w, cell) in widths.iter_mut().zip(line) {
-            *w = (*w).max(cell.width());
-        }
-    }
-    let mut out = String::new();
-    for line in std::iter::once(&header).chain(&lines) {
-        let cells: Vec<String> =
-            line.iter().zip(widths).map(|(cell, w)| format!("{cell}{}", " ".repeat(w - cell.width()))).collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
+    crate::aligned(&header, &lines)
 }
 
 #[cfg(test)]
@@ -152,6 +138,7 @@ fn table(rows: &[InstitutionSummary]) -> String {
 mod tests {
     use super::*;
     use finmart_domain::{Institution, InstitutionKind};
+    use unicode_width::UnicodeWidthStr;
 
     #[test]
     fn the_table_aligns_wide_characters() {

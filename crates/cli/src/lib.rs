@@ -1,5 +1,5 @@
 //! The finmart command line: serve, migrate, import, import-template, reindex, demo, create-account,
-//! institution, gen-bench-data.
+//! institution, rates, gen-bench-data.
 //!
 //! Everything is here so tests can drive it; `main.rs` only calls [`run`].
 
@@ -8,6 +8,7 @@ pub mod demo;
 pub use demo::accounts as demo_accounts;
 pub mod import;
 pub mod institutions;
+pub mod rates;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -74,6 +75,12 @@ pub enum Command {
     Institution {
         #[command(subcommand)]
         command: institutions::InstitutionCommand,
+    },
+    /// List the reference rates (LPR, PBOC benchmark lending rates) and enter a new publication, as the
+    /// operator does on /admin/rates.
+    Rates {
+        #[command(subcommand)]
+        command: rates::RatesCommand,
     },
     /// Generate fictional bench data (institutions, products, SME profiles, applications), then rebuild the
     /// search index.
@@ -208,6 +215,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Institution { command } => institutions::run(command).await,
+        Command::Rates { command } => rates::run(command).await,
         Command::ImportTemplate { out } => {
             let bytes = finmart_sheets::template_xlsx()?;
             std::fs::write(&out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
@@ -233,6 +241,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// Rows under a header as columns aligned for a terminal (Chinese characters are two columns wide).
+fn aligned(header: &[String], rows: &[Vec<String>]) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut widths = vec![0_usize; header.len()];
+    for line in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
+        for (w, cell) in widths.iter_mut().zip(line) {
+            *w = (*w).max(cell.width());
+        }
+    }
+    let mut out = String::new();
+    for line in std::iter::once(header).chain(rows.iter().map(Vec::as_slice)) {
+        let cells: Vec<String> =
+            line.iter().zip(&widths).map(|(cell, w)| format!("{cell}{}", " ".repeat(w - cell.width()))).collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// A store's refusal as the command line reports it: every bad field in the words the site shows beside it,
@@ -289,7 +316,8 @@ const DEMO_APPLICATION_SEED: u64 = 20_261_122;
 /// # Errors
 /// Database failure or invalid demo data (a defect the demo tests catch).
 pub async fn load_demo(store: &Store) -> anyhow::Result<finmart_store::ImportSummary> {
-    let catalogue = demo::demo_catalogue();
+    // Floating rates are written against the LPR the operator's table holds (the migration seeds it).
+    let catalogue = demo::demo_catalogue(&store.reference_rates().await?);
     let mut created = 0;
     for entry in &catalogue {
         if store.institution_by_code(&entry.institution.code).await?.is_none() {

@@ -314,3 +314,45 @@ fn institutions_are_added_edited_and_listed_from_the_command_line() {
         assert!(audit.iter().any(|e| e.detail["via"] == "finmart institution edit"));
     });
 }
+
+#[test]
+fn reference_rates_are_listed_and_set_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let list = |data: &Path| {
+        let out = finmart(data, &["rates", "list"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The migration's seed: the LPR of 2025-05-20 and the PBOC benchmark rates of 2015-10-24, in force.
+    let seeded = list(&data);
+    assert_eq!(seeded.lines().count(), 6, "{seeded}");
+    let lpr = seeded.lines().find(|l| l.starts_with("lpr_1y")).unwrap();
+    assert!(lpr.contains("3.00%") && lpr.contains("2025-05-20") && lpr.contains("现行"), "{seeded}");
+    assert!(seeded.lines().any(|l| l.starts_with("benchmark_1y") && l.contains("4.35%") && l.contains("2015-10-24")));
+
+    let set = |args: &[&str]| {
+        let mut all = vec!["rates", "set"];
+        all.extend_from_slice(args);
+        finmart(&data, &all)
+    };
+    let entered = set(&["--kind", "lpr_1y", "--percent", "2.9", "--published", "2025-06-20", "--source", "中国货币网"]);
+    assert!(entered.status.success(), "{}", stderr(&entered));
+    assert!(stderr(&entered).contains("已录入") && stderr(&entered).contains("2.90%"), "{}", stderr(&entered));
+    // The same day again is refused unless it is a correction; every bad field is named.
+    let again = set(&["--kind", "1 年期 LPR", "--percent", "2.95", "--published", "2025-06-20"]);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("已录入；如需改正"), "{}", stderr(&again));
+    let corrected = set(&["--kind", "lpr_1y", "--percent", "2.95", "--published", "2025-06-20", "--correction"]);
+    assert!(corrected.status.success(), "{}", stderr(&corrected));
+    let bad = set(&["--kind", "lpr_2y", "--percent", "abc", "--published", "2999-01-01"]);
+    assert!(!bad.status.success());
+    for field in ["kind:", "percent:", "published_on:"] {
+        assert!(stderr(&bad).contains(field), "{field} missing from {}", stderr(&bad));
+    }
+    let table = list(&data);
+    let lpr: Vec<&str> = table.lines().filter(|l| l.starts_with("lpr_1y")).collect();
+    assert_eq!(lpr.len(), 3, "{table}");
+    assert!(lpr[0].contains("2.95%") && lpr[0].contains("现行") && lpr[0].contains("finmart rates set"), "{table}");
+    assert!(lpr[1].contains("2.90%") && lpr[1].contains("已更正"), "{table}");
+}

@@ -12,11 +12,14 @@ mod labels;
 mod lifecycle;
 mod market;
 mod money;
+mod pricing;
 mod product;
 mod profile;
 mod range;
 mod rate;
 mod record;
+mod record_pricing;
+mod reference;
 mod region;
 mod scale;
 pub mod shanghai;
@@ -42,9 +45,13 @@ pub use market::{
     MAX_NOTE_CHARS, NeedState, OfferState, OfferTerms, Principal, Role, Side, TransitionError,
 };
 pub use money::Fen;
+pub use pricing::{
+    AnnualRate, Figure, FineRate, MARKUP_RANGE, MAX_SPREAD_BPS, Pricing, ROUNDING_EN, ROUNDING_ZH, RangeEnd,
+    RateNotation, RatePeriod, RateQuote, RateText, annual_text_en, annual_text_zh, parse_markup, parse_spread,
+};
 pub use product::{
     CollateralTerms, GuaranteeTerms, Institution, InstitutionRef, NewInstitution, Product, ProductSource, ProductSpec,
-    RateBasis, validate_code,
+    validate_code,
 };
 pub use profile::{
     EnterpriseProfile, FinancingNeed, MAX_TEXT_CHARS, OverdueHistory, ProcurementContract, Receivable, whole_years,
@@ -52,6 +59,7 @@ pub use profile::{
 pub use range::{Range, StatedRange};
 pub use rate::Bps;
 pub use record::{COLUMNS, ColumnInfo, ImportRow, ProductRecord, RowError, column_info};
+pub use reference::{MAX_SOURCE_CHARS, NewPublication, Publication, PublicationInput, ReferenceKind, ReferenceRates};
 pub use region::{District, Division, HomeArea, Level as DivisionLevel, ServiceArea};
 pub use scale::{SCALE_TABLE, ScaleInputs, ScaleRule, Thresholds, classify as classify_scale, industry_needs_assets};
 pub use term::Months;

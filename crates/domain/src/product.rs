@@ -1,51 +1,12 @@
 //! Products and institutions: what an institution declares about a product, and the product as stored.
 
 use crate::eligibility::EligibilityRules;
-use crate::vocab::{
-    Collateral, InstitutionKind, LifecycleState, LprTenor, PolicySupport, ProductFamily, RepaymentMethod,
-};
+use crate::pricing::{AnnualRate, Pricing, RangeEnd, RateText};
+use crate::reference::ReferenceRates;
+use crate::vocab::{Collateral, InstitutionKind, LifecycleState, PolicySupport, ProductFamily, RepaymentMethod};
 use crate::{Bps, Fen, Months, ServiceArea, StatedRange, ValueError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-
-/// How the rate is set: fixed, or a loan prime rate plus a spread (which may be negative, or 未说明 when a
-/// page says "LPR 加点" without the spread).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum RateBasis {
-    Fixed,
-    Lpr { tenor: LprTenor, spread_bps: Option<i32> },
-}
-
-impl RateBasis {
-    /// `固定利率` or `1 年期 LPR + 50BP`.
-    #[must_use]
-    pub fn describe_zh(self) -> String {
-        use crate::Labelled;
-        match self {
-            Self::Fixed => "固定利率".to_owned(),
-            Self::Lpr { tenor, spread_bps: None } => format!("{} 加点（加点幅度未说明）", tenor.label_zh()),
-            Self::Lpr { tenor, spread_bps: Some(0) } => tenor.label_zh().to_owned(),
-            Self::Lpr { tenor, spread_bps: Some(s) } if s > 0 => format!("{} + {s}BP", tenor.label_zh()),
-            Self::Lpr { tenor, spread_bps: Some(s) } => format!("{} - {}BP", tenor.label_zh(), s.unsigned_abs()),
-        }
-    }
-}
-
-impl RateBasis {
-    /// `Fixed rate` or `1-year LPR + 50 bp`.
-    #[must_use]
-    pub fn describe_en(self) -> String {
-        use crate::Labelled;
-        match self {
-            Self::Fixed => "Fixed rate".to_owned(),
-            Self::Lpr { tenor, spread_bps: None } => format!("{} plus a spread (not stated)", tenor.label_en()),
-            Self::Lpr { tenor, spread_bps: Some(0) } => tenor.label_en().to_owned(),
-            Self::Lpr { tenor, spread_bps: Some(s) } if s > 0 => format!("{} + {s} bp", tenor.label_en()),
-            Self::Lpr { tenor, spread_bps: Some(s) } => format!("{} - {} bp", tenor.label_en(), s.unsigned_abs()),
-        }
-    }
-}
 
 /// What a product asks the borrower to pledge, mortgage or have guaranteed, as its page says it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,12 +143,76 @@ impl CollateralTerms {
     }
 }
 
-/// A partner guarantee agency and the annual fee rate it charges on the guaranteed amount.
+/// A partner guarantee agency and the annual fee rate it charges on the guaranteed amount: a rate, a range
+/// ("0.5%–1.5%"), a bound alone, or 未说明 (the page names the agency but not its fee).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuaranteeTerms {
     /// The agency's institution code.
     pub agency_code: String,
-    pub fee_rate: Bps,
+    pub fee: StatedRange<Bps>,
+}
+
+impl GuaranteeTerms {
+    /// `1%/年`, `0.5% – 1.5%/年`, `最高 1.5%/年`, `未说明`.
+    #[must_use]
+    pub fn fee_text_zh(&self) -> String {
+        if self.fee.is_unstated() {
+            "未说明".to_owned()
+        } else {
+            format!("{}/年", self.fee.text_zh(Bps::percent_text))
+        }
+    }
+
+    /// `1% a year`, `0.5% – 1.5% a year`, `Not stated`.
+    #[must_use]
+    pub fn fee_text_en(&self) -> String {
+        if self.fee.is_unstated() {
+            "Not stated".to_owned()
+        } else {
+            format!("{} a year", self.fee.text_en(Bps::percent_text))
+        }
+    }
+
+    /// The fee rate a quote on `end` of the range uses, and the assumption in Chinese and English. An end the
+    /// page leaves out is not guessed: the fee is then left out of the cost (`None`), and the words say so.
+    #[must_use]
+    pub fn fee_quote(&self, end: RangeEnd) -> (Option<Bps>, String, String) {
+        let fee = match end {
+            RangeEnd::Low => self.fee.min(),
+            RangeEnd::High => self.fee.max(),
+        };
+        let ranged = self.fee.min().is_some() && self.fee.max().is_some() && self.fee.min() != self.fee.max();
+        let (zh, en) = match (fee, ranged, end) {
+            (None, _, _) => (
+                format!(
+                    "担保费率{}，测算未计入担保费，实际成本更高",
+                    if self.fee.is_unstated() { "未说明".to_owned() } else { format!("为 {}", self.fee_text_zh()) }
+                ),
+                "the guarantee fee rate is not stated for this end, so it is left out and the real cost is higher"
+                    .to_owned(),
+            ),
+            (Some(f), true, RangeEnd::Low) => (
+                format!("担保费按 {} 区间取低值 {}/年", self.fee.text_zh(Bps::percent_text), f.percent_text()),
+                format!(
+                    "guarantee fee at the low end of {}: {} a year",
+                    self.fee.text_en(Bps::percent_text),
+                    f.percent_text()
+                ),
+            ),
+            (Some(f), true, RangeEnd::High) => (
+                format!("担保费按 {} 区间取高值 {}/年", self.fee.text_zh(Bps::percent_text), f.percent_text()),
+                format!(
+                    "guarantee fee at the high end of {}: {} a year",
+                    self.fee.text_en(Bps::percent_text),
+                    f.percent_text()
+                ),
+            ),
+            (Some(f), false, _) => {
+                (format!("担保费 {}/年", f.percent_text()), format!("guarantee fee {} a year", f.percent_text()))
+            }
+        };
+        (fee, zh, en)
+    }
 }
 
 /// Everything an institution declares about one product: the input of imports and (later) the product form.
@@ -209,10 +234,9 @@ pub struct ProductSpec {
     /// else. Most pages give a maximum amount and no minimum, many give no rate.
     pub amount: StatedRange<Fen>,
     pub term: StatedRange<Months>,
-    /// The annual rate range actually offered.
-    pub rate: StatedRange<Bps>,
-    /// How the rate is set (未说明 when the page does not say).
-    pub rate_basis: Option<RateBasis>,
+    /// How the rate is set, as the page says it (a fixed range, a monthly or daily rate, LPR + spread, the
+    /// benchmark floated, or 未说明).
+    pub pricing: Pricing,
     /// The repayment methods offered (never empty when stated).
     pub repayment_methods: Option<Vec<RepaymentMethod>>,
     pub collateral: CollateralTerms,
@@ -344,7 +368,8 @@ pub struct NewInstitution {
     pub intro: String,
 }
 
-/// A product as stored: the declared spec plus identity, owner, state and time stamps.
+/// A product as stored: the declared spec plus identity, owner, state and time stamps, and the current
+/// publications of the reference rates its pricing follows, as read with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
     pub id: i64,
@@ -355,9 +380,25 @@ pub struct Product {
     pub spec: ProductSpec,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The current publications of the reference rates `spec.pricing` follows (none for a rate stated
+    /// outright), as read with the product: every copy of it prices it alike.
+    #[serde(default)]
+    pub references: ReferenceRates,
 }
 
 impl Product {
+    /// What the product's rate comes to per year over its stated terms, at its reference rates.
+    #[must_use]
+    pub fn annual_rate(&self) -> StatedRange<AnnualRate> {
+        self.spec.pricing.annual(&self.references, &self.spec.term)
+    }
+
+    /// The product's rate as pages show it: as written, per year, and how.
+    #[must_use]
+    pub fn rate_text(&self) -> RateText {
+        self.spec.pricing.text(&self.references, &self.spec.term)
+    }
+
     /// Whether the product belongs in the public catalogue on `day`.
     #[must_use]
     pub fn is_listed_on(&self, day: NaiveDate) -> bool {

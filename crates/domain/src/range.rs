@@ -131,6 +131,34 @@ impl<T: Ord + Copy + std::fmt::Debug> StatedRange<T> {
         }
         (self.min.is_some() && self.max.is_some()).then_some(true)
     }
+
+    /// The range in Chinese, each bound written by `show`: `10 万元 – 500 万元`, `最高 1000 万元`, `20 万元 起`,
+    /// `未说明`; a single point once.
+    pub fn text_zh(&self, show: impl Fn(T) -> String) -> String {
+        match (self.min, self.max) {
+            (Some(lo), Some(hi)) if lo == hi => show(lo),
+            (Some(lo), Some(hi)) => format!("{} – {}", show(lo), show(hi)),
+            (None, Some(hi)) => format!("最高 {}", show(hi)),
+            (Some(lo), None) => format!("{} 起", show(lo)),
+            (None, None) => "未说明".to_owned(),
+        }
+    }
+
+    /// The same in English: `CNY 100,000 – CNY 5,000,000`, `Up to …`, `From …`, `Not stated`.
+    pub fn text_en(&self, show: impl Fn(T) -> String) -> String {
+        match (self.min, self.max) {
+            (Some(lo), Some(hi)) if lo == hi => show(lo),
+            (Some(lo), Some(hi)) => format!("{} – {}", show(lo), show(hi)),
+            (None, Some(hi)) => format!("Up to {}", show(hi)),
+            (Some(lo), None) => format!("From {}", show(lo)),
+            (None, None) => "Not stated".to_owned(),
+        }
+    }
+
+    /// Each stated bound mapped by `f` (which must keep the order, as a shift or a positive scale does).
+    pub fn map<U: Ord + Copy + std::fmt::Debug>(&self, f: impl Fn(T) -> U) -> StatedRange<U> {
+        StatedRange { min: self.min.map(&f), max: self.max.map(&f) }
+    }
 }
 
 impl<T: Ord + Copy + std::fmt::Debug> From<Range<T>> for StatedRange<T> {

@@ -36,6 +36,12 @@ impl Bps {
         self.0
     }
 
+    /// `3.00%`, `4.35%`: always two decimals, as reference rates are published.
+    #[must_use]
+    pub fn percent_text_fixed(self) -> String {
+        format!("{}.{:02}%", self.0 / 100, self.0 % 100)
+    }
+
     /// `3.85%`: two decimals at most, trailing zeros dropped.
     #[must_use]
     pub fn percent_text(self) -> String {
@@ -90,6 +96,8 @@ mod tests {
         assert_eq!(Bps::new(350).unwrap().to_string(), "3.5%");
         assert_eq!(Bps::new(400).unwrap().to_string(), "4%");
         assert_eq!(Bps::new(5).unwrap().to_string(), "0.05%");
+        assert_eq!(Bps::new(300).unwrap().percent_text_fixed(), "3.00%");
+        assert_eq!(Bps::new(435).unwrap().percent_text_fixed(), "4.35%");
     }
 
     proptest! {

@@ -5,11 +5,11 @@
 //! `docs/import-format.md` and `docs/product-import.schema.json`.
 
 use crate::eligibility::EligibilityRules;
-use crate::product::{CollateralTerms, GuaranteeTerms, ProductSource, ProductSpec, RateBasis, validate_code};
-use crate::vocab::{
-    Collateral, InstitutionKind, LifecycleState, LprTenor, PolicySupport, ProductFamily, RepaymentMethod,
-};
-use crate::{Bps, Fen, FieldErrors, HomeArea, Labelled, Months, ServiceArea, StatedRange, ValueError};
+use crate::pricing::RatePeriod;
+use crate::product::{CollateralTerms, ProductSource, ProductSpec, validate_code};
+use crate::record_pricing::{basis_values, guarantee_cells, pricing_cells, read_guarantee, read_pricing};
+use crate::vocab::{Collateral, InstitutionKind, LifecycleState, PolicySupport, ProductFamily, RepaymentMethod};
+use crate::{Fen, FieldErrors, HomeArea, Labelled, Months, ServiceArea, StatedRange, ValueError};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -30,12 +30,19 @@ pub const COLUMNS: &[&str] = &[
     "term_max_months",
     "rate_min_pct",
     "rate_max_pct",
+    "rate_unit",
     "rate_basis",
     "lpr_spread_bps",
+    "lpr_spread_min_bps",
+    "lpr_spread_max_bps",
+    "benchmark_markup_min_pct",
+    "benchmark_markup_max_pct",
     "repayment_methods",
     "collateral",
     "guarantee_agency_code",
     "guarantee_fee_pct",
+    "guarantee_fee_min_pct",
+    "guarantee_fee_max_pct",
     "eligibility",
     "policy_support",
     "decision_days",
@@ -208,37 +215,80 @@ pub fn column_info() -> Vec<ColumnInfo> {
         column(
             "rate_min_pct",
             "年利率下限（%）",
-            "Minimum annual rate (%)",
+            "Minimum rate (%)",
             false,
-            "百分数：3.45 表示 3.45%，0–100，最多两位小数；“最低 3.2%”只填下限；未写明则留空",
+            "利率（年利率，或 rate_unit 所说的月利率、日利率）：3.45 或 3.45% 表示 3.45%，也可写 6‰、千分之6、万分之2、万分之二，可在前面注明 年化/月息/日息（如 月息0.6%）；“最低 3.2%”只填下限；LPR 和基准利率定价时留空；未写明则留空",
             "3.45",
         ),
         column(
             "rate_max_pct",
             "年利率上限（%）",
-            "Maximum annual rate (%)",
+            "Maximum rate (%)",
             false,
-            "百分数，不小于年利率下限；未写明则留空",
+            "写法同年利率下限，不小于下限；未写明则留空",
             "4.8",
         ),
         ColumnInfo {
-            allowed: with::<LprTenor>(("fixed", "固定利率")),
+            allowed: vocabulary::<RatePeriod>(),
+            ..column(
+                "rate_unit",
+                "利率单位",
+                "Rate unit",
+                false,
+                "上面两列利率的单位：annual/年利率（留空即年利率）、monthly/月利率（月息，按 × 12 折算为年利率）、daily/日利率（日息，按 × 360 折算，一年按 360 天）",
+                "monthly",
+            )
+        },
+        ColumnInfo {
+            allowed: basis_values(),
             ..column(
                 "rate_basis",
                 "定价方式",
                 "Rate basis",
                 false,
-                "固定利率或 LPR 期限；未写明则留空（未说明）",
+                "fixed/固定利率，lpr_1y/1 年期 LPR、lpr_5y/5 年期以上 LPR（加点填在 LPR 加点列），benchmark/基准利率（中国人民银行贷款基准利率上浮，幅度填在上浮列）；未写明则留空（未说明）",
                 "lpr_1y",
             )
         },
         column(
             "lpr_spread_bps",
-            "LPR 加点（基点）",
-            "LPR spread (basis points)",
+            "LPR 加点（基点，旧格式）",
+            "LPR spread (basis points, earlier form)",
             false,
-            "LPR 定价时填写，页面只写“LPR 加点”而未写幅度时留空；固定利率时不填；整数基点，−2000 至 2000（1 基点 = 0.01%）",
+            "旧格式：一个加点值，整数基点（1 基点 = 0.01%），−2000 至 2000；与年利率列同填时，年利率区间的宽度即加点区间的宽度。新文件请用 LPR 加点下限/上限两列",
             "40",
+        ),
+        column(
+            "lpr_spread_min_bps",
+            "LPR 加点下限（基点）",
+            "Minimum LPR spread (basis points)",
+            false,
+            "LPR 定价时填写：整数基点，−2000 至 2000，可写 50、-20、50BP；“LPR+50BP”上下限都填 50，“LPR+50~150BP”填 50 和 150；页面只写“LPR 加点”时两列都留空（未说明）",
+            "50",
+        ),
+        column(
+            "lpr_spread_max_bps",
+            "LPR 加点上限（基点）",
+            "Maximum LPR spread (basis points)",
+            false,
+            "写法同 LPR 加点下限，不小于下限；未写明则留空",
+            "150",
+        ),
+        column(
+            "benchmark_markup_min_pct",
+            "基准利率上浮下限（%）",
+            "Minimum float over the benchmark (%)",
+            false,
+            "基准利率定价时填写：上浮 30% 写 30 或 30%，下浮 10% 写 -10 或 下浮10%，也可写倍数 1.3倍；范围 −90% 至 +300%；“上浮 30%”上下限都填 30",
+            "10",
+        ),
+        column(
+            "benchmark_markup_max_pct",
+            "基准利率上浮上限（%）",
+            "Maximum float over the benchmark (%)",
+            false,
+            "写法同上浮下限，不小于下限；“不超过基准利率的 1.3 倍”只填上限 1.3倍（即 30）",
+            "30",
         ),
         ColumnInfo {
             allowed: vocabulary::<RepaymentMethod>(),
@@ -269,7 +319,7 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "合作担保机构代码",
             "Guarantee agency code",
             false,
-            "须为融资担保机构；与担保费率同时填写或同时留空",
+            "须为融资担保机构；担保费率未写明时费率列留空（未说明）",
             "example-guarantee",
         ),
         column(
@@ -277,8 +327,24 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "担保费率（年化 %）",
             "Guarantee fee (annual %)",
             false,
-            "百分数；与合作担保机构代码同时填写或同时留空",
+            "一个费率，百分数；有合作担保机构时填写（区间请用下面两列），未写明则留空（未说明）",
             "1",
+        ),
+        column(
+            "guarantee_fee_min_pct",
+            "担保费率下限（年化 %）",
+            "Minimum guarantee fee (annual %)",
+            false,
+            "担保费率区间的下限，百分数；“0.5%–1.5%”填 0.5 和 1.5；须填写合作担保机构代码；未写明则留空",
+            "0.5",
+        ),
+        column(
+            "guarantee_fee_max_pct",
+            "担保费率上限（年化 %）",
+            "Maximum guarantee fee (annual %)",
+            false,
+            "担保费率区间的上限，不小于下限；未写明则留空",
+            "1.5",
         ),
         column(
             "eligibility",
@@ -547,56 +613,13 @@ impl ProductRecord {
         let term_min = self.optional(&mut e, "term_min_months", Months::parse);
         let term_max = self.optional(&mut e, "term_max_months", Months::parse);
         let term = stated_pair(&mut e, "term_max_months", term_min, term_max, |m| m.get().to_string());
-        let rate_min = self.optional(&mut e, "rate_min_pct", Bps::parse_percent);
-        let rate_max = self.optional(&mut e, "rate_max_pct", Bps::parse_percent);
-        let rate = stated_pair(&mut e, "rate_max_pct", rate_min, rate_max, Bps::percent_text);
-
-        let spread = self.optional(&mut e, "lpr_spread_bps", |v| {
-            let s: i32 = v.parse().map_err(|_| ValueError::NotANumber(v.to_owned()))?;
-            if s.abs() > 2000 { Err(ValueError::TooLarge { max: "±2000".to_owned() }) } else { Ok(s) }
-        });
-        let rate_basis = match self.stated("rate_basis") {
-            None => {
-                if spread.flatten().is_some() {
-                    e.push(
-                        "rate_basis",
-                        ValueError::Invalid("填写 LPR 加点时须写明 LPR 期限（lpr_1y 或 lpr_5y）".to_owned()),
-                    );
-                }
-                Some(None)
-            }
-            Some("fixed" | "固定利率") => {
-                if spread.flatten().is_some() {
-                    e.push("lpr_spread_bps", ValueError::Invalid("固定利率产品不应填写 LPR 加点".to_owned()));
-                }
-                Some(Some(RateBasis::Fixed))
-            }
-            Some(other) => e
-                .check("rate_basis", LprTenor::parse(other))
-                .and_then(|tenor| Some(Some(RateBasis::Lpr { tenor, spread_bps: spread? }))),
-        };
-
+        let pricing = read_pricing(|column| self.stated(column), &mut e);
         let repayment_methods = self.optional(&mut e, "repayment_methods", |v| list::<RepaymentMethod>(v, false));
         let collateral = match self.stated("collateral") {
             None => Some(CollateralTerms::NotStated),
             Some(v) => e.check("collateral", CollateralTerms::from_cell(v)),
         };
-        let guarantee = match (self.get("guarantee_agency_code"), self.get("guarantee_fee_pct")) {
-            (None, None) => Some(None),
-            (Some(agency), Some(fee)) => {
-                let agency = e.check("guarantee_agency_code", validate_code(agency));
-                let fee = e.check("guarantee_fee_pct", Bps::parse_percent(fee));
-                agency.zip(fee).map(|(agency_code, fee_rate)| Some(GuaranteeTerms { agency_code, fee_rate }))
-            }
-            (Some(_), None) => {
-                e.push("guarantee_fee_pct", ValueError::Invalid("有合作担保机构时须填写担保费率".to_owned()));
-                None
-            }
-            (None, Some(_)) => {
-                e.push("guarantee_agency_code", ValueError::Invalid("填写担保费率时须填写合作担保机构".to_owned()));
-                None
-            }
-        };
+        let guarantee = read_guarantee(|column| self.stated(column), &mut e);
         let eligibility = match EligibilityRules::parse_line(self.get("eligibility").unwrap_or("")) {
             Ok(rules) => Some(rules),
             Err(bad) => {
@@ -640,8 +663,7 @@ impl ProductRecord {
                 description: description?,
                 amount: amount?,
                 term: term?,
-                rate: rate?,
-                rate_basis: rate_basis?,
+                pricing: pricing?,
                 repayment_methods: repayment_methods?,
                 collateral: collateral?,
                 guarantee: guarantee?,
@@ -688,7 +710,6 @@ impl From<(&str, &ProductSpec)> for ProductRecord {
                 format!("{}.{:02}", f.whole_yuan(), f.fen() % 100)
             }
         };
-        let pct = |b: Bps| b.percent_text().trim_end_matches('%').to_owned();
         let mut pairs: Vec<(&str, String)> = vec![
             ("institution_code", institution_code.to_owned()),
             ("code", s.code.clone()),
@@ -707,8 +728,6 @@ impl From<(&str, &ProductSpec)> for ProductRecord {
         stated("amount_max_yuan", s.amount.max().map(yuan));
         stated("term_min_months", s.term.min().map(|m| m.get().to_string()));
         stated("term_max_months", s.term.max().map(|m| m.get().to_string()));
-        stated("rate_min_pct", s.rate.min().map(pct));
-        stated("rate_max_pct", s.rate.max().map(pct));
         stated("repayment_methods", s.repayment_methods.as_ref().map(|m| join(m.iter().map(|m| m.as_str()).collect())));
         stated("decision_days", s.decision_days.map(|d| d.to_string()));
         stated("online", s.online.map(|o| o.to_string()));
@@ -716,18 +735,8 @@ impl From<(&str, &ProductSpec)> for ProductRecord {
         stated("valid_until", s.valid_until.map(|d| d.to_string()));
         stated("source_url", s.source.as_ref().map(|src| src.url.clone()));
         stated("source_read_on", s.source.as_ref().map(|src| src.read_on.to_string()));
-        match s.rate_basis {
-            None => {}
-            Some(RateBasis::Fixed) => stated("rate_basis", Some("fixed".to_owned())),
-            Some(RateBasis::Lpr { tenor, spread_bps }) => {
-                stated("rate_basis", Some(tenor.as_str().to_owned()));
-                stated("lpr_spread_bps", spread_bps.map(|s| s.to_string()));
-            }
-        }
-        if let Some(g) = &s.guarantee {
-            pairs.push(("guarantee_agency_code", g.agency_code.clone()));
-            pairs.push(("guarantee_fee_pct", pct(g.fee_rate)));
-        }
+        pairs.extend(pricing_cells(&s.pricing));
+        pairs.extend(s.guarantee.iter().flat_map(guarantee_cells));
         Self::from_pairs(pairs)
     }
 }
@@ -742,6 +751,11 @@ impl ProductRecord {
     /// Sets a column (used to add the institution's name and kind to an exported row).
     pub fn set(&mut self, column: &str, value: impl Into<String>) {
         self.0.insert(column.to_owned(), value.into());
+    }
+
+    /// Empties a column.
+    pub fn remove(&mut self, column: &str) {
+        self.0.remove(column);
     }
 }
 
@@ -824,6 +838,7 @@ fn parse_date(v: &str) -> Result<NaiveDate, ValueError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Bps, GuaranteeTerms, LprTenor, Pricing};
 
     fn good() -> Vec<(&'static str, &'static str)> {
         vec![
@@ -854,7 +869,9 @@ mod tests {
     fn a_good_row_validates() {
         let row = ProductRecord::from_pairs(good()).validate().unwrap();
         assert_eq!(row.spec.amount.max(), Some(Fen::wan(300)));
-        assert_eq!(row.spec.rate_basis, Some(RateBasis::Lpr { tenor: LprTenor::OneYear, spread_bps: Some(40) }));
+        // A file of before: one spread, and the annual range whose width the spread range keeps.
+        let spread = StatedRange::new(Some(40), Some(175)).unwrap();
+        assert_eq!(row.spec.pricing, Pricing::Lpr { tenor: LprTenor::OneYear, spread_bps: spread });
         assert_eq!(row.spec.collateral, CollateralTerms::NotStated, "an empty cell is 未说明, not 纯信用");
         assert_eq!(row.state, LifecycleState::Published);
         // An exported row reads back as the same product.
@@ -907,6 +924,13 @@ mod tests {
                     if c.name == "rate_basis" && *machine == "fixed" {
                         row.retain(|(k, _)| *k != "lpr_spread_bps");
                     }
+                    if c.name == "rate_basis" && *machine == "benchmark" {
+                        row.retain(|(k, _)| !k.starts_with("rate_m") && *k != "lpr_spread_bps");
+                    }
+                    if c.name == "rate_unit" {
+                        row.retain(|(k, _)| !k.starts_with("rate_") && *k != "lpr_spread_bps");
+                        row.push(("rate_min_pct", "0.02"));
+                    }
                     if c.name == "institution_kind" {
                         row.push(("institution_name", "示例银行"));
                     }
@@ -919,7 +943,19 @@ mod tests {
         let examples: Vec<_> = info
             .iter()
             .filter(|c| {
-                !matches!(c.name, "rate_basis" | "lpr_spread_bps" | "guarantee_agency_code" | "guarantee_fee_pct")
+                !matches!(
+                    c.name,
+                    "rate_basis"
+                        | "lpr_spread_bps"
+                        | "lpr_spread_min_bps"
+                        | "lpr_spread_max_bps"
+                        | "benchmark_markup_min_pct"
+                        | "benchmark_markup_max_pct"
+                        | "guarantee_agency_code"
+                        | "guarantee_fee_pct"
+                        | "guarantee_fee_min_pct"
+                        | "guarantee_fee_max_pct"
+                )
             })
             .map(|c| (c.name, c.example))
             .collect();
@@ -971,6 +1007,25 @@ mod tests {
         for c in column_info() {
             let row = format!("| `{}` | {} |", c.name, c.label_zh);
             assert!(doc.contains(&row), "docs/import-format.md has no row starting {row}");
+        }
+    }
+
+    #[test]
+    fn the_json_schema_names_every_column() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../../docs/product-import.schema.json")).unwrap();
+        let properties = schema["$defs"]["product"]["properties"].as_object().unwrap();
+        let mut columns = COLUMNS.to_vec();
+        columns.sort_unstable();
+        assert_eq!(properties.keys().map(String::as_str).collect::<Vec<_>>(), columns);
+        let basis: Vec<&str> = schema["$defs"]["product"]["properties"]["rate_basis"]["anyOf"][0]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        for (machine, zh) in basis_values() {
+            assert!(basis.contains(&machine) && basis.contains(&zh), "{machine} / {zh} missing from {basis:?}");
         }
     }
 
@@ -1132,8 +1187,8 @@ mod tests {
         .unwrap();
         let s = &row.spec;
         assert_eq!((s.amount.min(), s.amount.max()), (None, Some(Fen::wan(1000))));
-        assert!(s.term.is_unstated() && s.rate.is_unstated());
-        assert_eq!(s.rate_basis, Some(RateBasis::Lpr { tenor: LprTenor::OneYear, spread_bps: None }));
+        assert!(s.term.is_unstated());
+        assert_eq!(s.pricing, Pricing::Lpr { tenor: LprTenor::OneYear, spread_bps: StatedRange::UNSTATED });
         assert_eq!((s.repayment_methods.as_ref(), s.decision_days, s.online), (None, None, None));
         assert_eq!((s.collateral.clone(), s.valid_from), (CollateralTerms::NotStated, None));
         let again = ProductRecord::from(("jinhai-bank", s)).validate().unwrap();
@@ -1216,5 +1271,167 @@ mod tests {
         assert_eq!(all.met_by(&[Collateral::RealEstate]), Some(false));
         assert_eq!(all.met_by(&[Collateral::Guarantee, Collateral::RealEstate]), Some(true));
         assert_eq!(CollateralTerms::NotStated.met_by(&[]), None);
+    }
+
+    fn priced(pairs: &[(&'static str, &'static str)]) -> Result<ProductSpec, FieldErrors> {
+        let mut row: Vec<(&str, &str)> =
+            good().into_iter().filter(|(k, _)| !k.starts_with("rate_") && !k.starts_with("lpr_")).collect();
+        row.extend_from_slice(pairs);
+        ProductRecord::from_pairs(row).validate().map(|r| r.spec)
+    }
+
+    fn fields(errors: &FieldErrors) -> Vec<&str> {
+        errors.0.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    /// Every form of pricing a page writes has columns, and reads back as itself from an export.
+    #[test]
+    fn every_form_of_pricing_reads_and_writes_back() {
+        let forms: &[&[(&str, &str)]] = &[
+            &[("rate_min_pct", "3.45"), ("rate_max_pct", "4.8"), ("rate_basis", "固定利率")],
+            &[("rate_min_pct", "3.2")],
+            &[("rate_min_pct", "月息0.6%")],
+            &[("rate_unit", "monthly"), ("rate_min_pct", "0.5"), ("rate_max_pct", "0.8%")],
+            &[("rate_min_pct", "日息万分之二")],
+            &[("rate_unit", "日利率"), ("rate_min_pct", "0.02%")],
+            &[("rate_unit", "daily"), ("rate_min_pct", "万分之1.55"), ("rate_max_pct", "万分之3")],
+            &[("rate_unit", "月息"), ("rate_max_pct", "6‰")],
+            &[("rate_basis", "lpr_1y"), ("lpr_spread_min_bps", "50"), ("lpr_spread_max_bps", "150BP")],
+            &[("rate_basis", "5年期以上LPR"), ("lpr_spread_min_bps", "-20"), ("lpr_spread_max_bps", "-20")],
+            &[("rate_basis", "lpr_1y"), ("lpr_spread_min_bps", "50")],
+            &[("rate_basis", "1 年期 LPR")],
+            &[("rate_basis", "benchmark"), ("benchmark_markup_min_pct", "30"), ("benchmark_markup_max_pct", "30%")],
+            &[("rate_basis", "基准利率"), ("benchmark_markup_max_pct", "1.3倍")],
+            &[
+                ("rate_basis", "benchmark"),
+                ("benchmark_markup_min_pct", "下浮10%"),
+                ("benchmark_markup_max_pct", "上浮20%"),
+            ],
+            &[("rate_basis", "benchmark")],
+            &[("rate_basis", "fixed")],
+            &[],
+        ];
+        for form in forms {
+            let spec = priced(form).unwrap_or_else(|e| panic!("{form:?}: {e}"));
+            let again =
+                ProductRecord::from(("jinhai-bank", &spec)).validate().unwrap_or_else(|e| panic!("{form:?}: {e}"));
+            assert_eq!(again.spec.pricing, spec.pricing, "{form:?}");
+        }
+        let monthly = priced(&[("rate_min_pct", "月息0.6%")]).unwrap().pricing;
+        let Pricing::Stated { period, notation, range, fixed } = monthly else { panic!("{monthly:?}") };
+        assert_eq!(
+            (period, notation, range.min().map(crate::FineRate::millionths), range.max(), fixed),
+            (RatePeriod::Monthly, crate::RateNotation::Percent, Some(6_000), None, false)
+        );
+        let daily = priced(&[("rate_min_pct", "日息万分之二")]).unwrap().pricing;
+        assert_eq!(daily.describe_zh(), "日息万分之2 起");
+        assert_eq!(
+            priced(&[("rate_basis", "benchmark"), ("benchmark_markup_max_pct", "1.3倍")])
+                .unwrap()
+                .pricing
+                .describe_zh(),
+            "不超过基准利率的 1.3 倍"
+        );
+        assert_eq!(priced(&[]).unwrap().pricing, Pricing::NotStated);
+    }
+
+    /// Files in the columns of before read with the meaning they had.
+    #[test]
+    fn files_of_before_keep_their_meaning() {
+        let lpr = |min, max| Pricing::Lpr { tenor: LprTenor::OneYear, spread_bps: StatedRange::new(min, max).unwrap() };
+        let old = |pairs: &[(&'static str, &'static str)]| {
+            let mut row = vec![("rate_basis", "lpr_1y")];
+            row.extend_from_slice(pairs);
+            priced(&row).map(|s| s.pricing)
+        };
+        assert_eq!(
+            old(&[("lpr_spread_bps", "45"), ("rate_min_pct", "3.45"), ("rate_max_pct", "4.8")]),
+            Ok(lpr(Some(45), Some(180)))
+        );
+        assert_eq!(old(&[("lpr_spread_bps", "45"), ("rate_min_pct", "3.45")]), Ok(lpr(Some(45), None)));
+        assert_eq!(old(&[("lpr_spread_bps", "45")]), Ok(lpr(Some(45), Some(45))));
+        assert_eq!(old(&[]), Ok(lpr(None, None)));
+        assert_eq!(fields(&old(&[("lpr_spread_bps", "45"), ("rate_max_pct", "4.8")]).unwrap_err()), ["rate_max_pct"]);
+        assert_eq!(fields(&old(&[("rate_min_pct", "3.45")]).unwrap_err()), ["rate_min_pct"]);
+        let fixed =
+            priced(&[("rate_basis", "fixed"), ("rate_min_pct", "3.45"), ("rate_max_pct", "4.8")]).unwrap().pricing;
+        let Pricing::Stated { period: RatePeriod::Annual, range, fixed: true, .. } = fixed else { panic!("{fixed:?}") };
+        assert_eq!((range.min().unwrap().millionths(), range.max().unwrap().millionths()), (34_500, 48_000));
+        let mut row = good();
+        row.push(("guarantee_agency_code", "guarantee"));
+        row.push(("guarantee_fee_pct", "1"));
+        let g = ProductRecord::from_pairs(row).validate().unwrap().spec.guarantee.unwrap();
+        let one = Bps::new(100).unwrap();
+        assert_eq!(
+            g,
+            GuaranteeTerms { agency_code: "guarantee".into(), fee: StatedRange::new(Some(one), Some(one)).unwrap() }
+        );
+    }
+
+    #[test]
+    fn guarantee_fees_may_be_ranges_or_unstated() {
+        let fee = |pairs: &[(&'static str, &'static str)]| {
+            let mut row = good();
+            row.push(("guarantee_agency_code", "guarantee"));
+            row.extend_from_slice(pairs);
+            ProductRecord::from_pairs(row).validate().map(|r| r.spec.guarantee.unwrap().fee)
+        };
+        let bps = |b| Bps::new(b).unwrap();
+        assert_eq!(
+            fee(&[("guarantee_fee_min_pct", "0.5"), ("guarantee_fee_max_pct", "1.5%")]),
+            Ok(StatedRange::new(Some(bps(50)), Some(bps(150))).unwrap())
+        );
+        assert_eq!(fee(&[("guarantee_fee_max_pct", "1.5")]), Ok(StatedRange::new(None, Some(bps(150))).unwrap()));
+        assert_eq!(fee(&[]), Ok(StatedRange::UNSTATED), "the page names the agency, not its fee");
+        assert_eq!(
+            fields(&fee(&[("guarantee_fee_min_pct", "2"), ("guarantee_fee_max_pct", "1")]).unwrap_err()),
+            ["guarantee_fee_max_pct"]
+        );
+        assert_eq!(
+            fields(&fee(&[("guarantee_fee_pct", "1"), ("guarantee_fee_max_pct", "1.5")]).unwrap_err()),
+            ["guarantee_fee_pct"]
+        );
+        let mut row = good();
+        row.push(("guarantee_fee_min_pct", "1"));
+        assert_eq!(fields(&ProductRecord::from_pairs(row).validate().unwrap_err()), ["guarantee_agency_code"]);
+    }
+
+    /// Every bad pricing cell is named, with what is accepted, in Chinese and English.
+    #[test]
+    fn every_bad_pricing_cell_is_named() {
+        let errors =
+            priced(&[("rate_unit", "weekly"), ("rate_min_pct", "月息abc"), ("rate_max_pct", "0.123456")]).unwrap_err();
+        assert_eq!(fields(&errors), ["rate_unit", "rate_min_pct", "rate_max_pct"]);
+        let unit = &errors.0[0].error;
+        assert!(
+            unit.message_zh().contains("“weekly”不是利率单位") && unit.message_zh().contains("monthly/月利率"),
+            "{}",
+            unit.message_zh()
+        );
+        assert!(unit.to_string().contains("`weekly` is not a rate unit"), "{unit}");
+        assert!(errors.0[1].error.message_zh().contains("万分之2"), "{}", errors.0[1].error.message_zh());
+        assert!(errors.0[2].error.message_zh().contains("最多保留 4 位小数"), "{}", errors.0[2].error.message_zh());
+        let errors =
+            priced(&[("rate_basis", "prime"), ("lpr_spread_min_bps", "x"), ("benchmark_markup_max_pct", "9倍")])
+                .unwrap_err();
+        assert_eq!(fields(&errors), ["lpr_spread_min_bps", "benchmark_markup_max_pct", "rate_basis"]);
+        assert!(errors.0[2].error.message_zh().contains("benchmark（基准利率上浮）"));
+        let errors = priced(&[
+            ("rate_basis", "lpr_1y"),
+            ("lpr_spread_min_bps", "150"),
+            ("lpr_spread_max_bps", "50"),
+            ("rate_unit", "monthly"),
+        ])
+        .unwrap_err();
+        assert_eq!(fields(&errors), ["rate_unit", "lpr_spread_max_bps"]);
+        let errors =
+            priced(&[("rate_basis", "benchmark"), ("rate_min_pct", "4"), ("lpr_spread_min_bps", "10")]).unwrap_err();
+        assert_eq!(fields(&errors), ["lpr_spread_min_bps", "rate_min_pct"]);
+        let errors = priced(&[("rate_min_pct", "月息10%")]).unwrap_err();
+        assert!(errors.0[0].error.message_zh().contains("超过 100%"));
+        let errors = priced(&[("rate_unit", "daily"), ("rate_min_pct", "月息0.5")]).unwrap_err();
+        assert_eq!(fields(&errors), ["rate_min_pct"]);
+        let errors = priced(&[("lpr_spread_min_bps", "50")]).unwrap_err();
+        assert_eq!(fields(&errors), ["rate_basis"]);
     }
 }

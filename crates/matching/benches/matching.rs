@@ -9,7 +9,8 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use criterion::{Criterion, criterion_group};
 use finmart_domain::{
-    EnterpriseProfile, Fen, FinancingNeed, InstitutionRef, LifecycleState, LoanPurpose, Months, Product,
+    Bps, EnterpriseProfile, Fen, FinancingNeed, InstitutionRef, LifecycleState, LoanPurpose, Months, Product,
+    Publication, ReferenceKind, ReferenceRates,
 };
 use finmart_matching::{CompiledProduct, FirmFacts, MatchRequest, Matcher, PoolEntry, ProfilePool};
 use std::collections::HashMap;
@@ -29,6 +30,14 @@ fn size(var: &str, default: usize) -> usize {
     std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(if benching { default } else { 1_000 })
 }
 
+/// The LPR floating rates are priced by here: the value the migration seeds (2025-05-20, 1 year 3.00 %,
+/// over 5 years 3.50 %).
+fn references() -> ReferenceRates {
+    let on = NaiveDate::from_ymd_opt(2025, 5, 20).unwrap_or_default();
+    let p = |kind, bps| Publication { kind, rate: Bps::new(bps).unwrap_or(Bps::ZERO), published_on: on };
+    ReferenceRates::current([p(ReferenceKind::Lpr1y, 300), p(ReferenceKind::Lpr5y, 350)], today())
+}
+
 /// Generated products, as the store would hand them over (published ones only).
 fn products(n: usize) -> Vec<Product> {
     let institutions = finmart_synth::institutions(20);
@@ -42,7 +51,8 @@ fn products(n: usize) -> Vec<Product> {
         })
         .collect();
     let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or_default();
-    finmart_synth::products(SEED, n, &institutions, today())
+    let references = references();
+    finmart_synth::products(SEED, n, &institutions, today(), &references)
         .enumerate()
         .filter(|(_, p)| p.state == LifecycleState::Published)
         .filter_map(|(i, p)| {
@@ -53,6 +63,7 @@ fn products(n: usize) -> Vec<Product> {
                 institution,
                 guarantee_agency,
                 state: p.state,
+                references: references.only(p.spec.pricing.reference_kinds()),
                 spec: p.spec,
                 created_at: at,
                 updated_at: at,

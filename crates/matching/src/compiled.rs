@@ -20,8 +20,8 @@ use crate::facts::{FirmFacts, NeedFacts, bit, calendar_days, grade_rank, mask};
 use crate::rank::log_span;
 use chrono::NaiveDate;
 use finmart_domain::{
-    Bounds, CollateralTerms, EligibilityRule, Fen, Labelled, Months, PolicySupport, Product, RepaymentMethod,
-    ServiceArea, StatedRange,
+    Bounds, Bps, CollateralTerms, EligibilityRule, Fen, Labelled, Months, PolicySupport, Pricing, Product, Range,
+    RepaymentMethod, ServiceArea, StatedRange,
 };
 
 /// How each check came out: which failed, which could not be decided for lack of the firm's data
@@ -185,20 +185,43 @@ pub struct CompiledProduct {
     /// when neither bound is stated.
     pub amount_log: Option<(f64, f64)>,
     pub term_log: Option<(f64, f64)>,
-    /// The annual rate's stated bounds, in basis points. A quote needs `rate_min`.
+    /// The annual rate's bounds over the product's stated terms, in basis points (rounded half up from the
+    /// exact annual equivalent of what the page says, at the product's reference rates): what ranks and
+    /// filters by rate. A quote needs a minimum (see [`Self::rate_for`]).
     pub rate_min: Option<u32>,
     pub rate_max: Option<u32>,
+    /// A rate on the PBOC benchmark follows the loan's term band: its bounds in each band (up to 1 year, 1–5
+    /// years, over 5 years). `None` for every other pricing, whose rate is the same for every term.
+    pub band_rates: Option<[(Option<u32>, Option<u32>); 3]>,
     /// Repayment methods offered, as bits.
     pub methods: Option<u32>,
     pub collateral: CollateralMask,
-    /// The guarantee agency's annual fee rate, when the loan is guaranteed by one.
-    pub guarantee_fee: Option<u32>,
+    /// Whether a guarantee agency backs the loan (its fee and its consent come with it).
+    pub guaranteed: bool,
+    /// The agency's annual fee rate's stated bounds, in basis points (both `None`: 未说明).
+    pub fee_min: Option<u32>,
+    pub fee_max: Option<u32>,
     pub policy: u32,
 }
 
 /// Money bounds as fen, with "no bound" values nothing falls outside.
 fn fen_bounds(b: &Bounds<Fen>) -> (i64, i64) {
     (b.min.map_or(0, Fen::fen), b.max.map_or(i64::MAX, Fen::fen))
+}
+
+/// A benchmark-priced product's rate bounds in each term band, at its reference rates (the band is the
+/// loan's, whatever the product's terms); `None` for other pricing.
+fn band_rates(product: &Product) -> Option<[(Option<u32>, Option<u32>); 3]> {
+    if !matches!(product.spec.pricing, Pricing::Benchmark { .. }) {
+        return None;
+    }
+    // One term in each band: the band is all that matters.
+    let at = |months: u16| {
+        let terms = Months::new(months).map(|m| StatedRange::stated(Range::point(m))).unwrap_or(StatedRange::UNSTATED);
+        let r = product.spec.pricing.annual(&product.references, &terms);
+        (r.min().map(|a| a.bps().bps()), r.max().map(|a| a.bps().bps()))
+    };
+    Some([at(12), at(36), at(120)])
 }
 
 /// Days since 1970-01-01, for cheap validity comparisons.
@@ -211,6 +234,7 @@ impl CompiledProduct {
     #[must_use]
     pub fn new(product: &Product) -> Self {
         let spec = &product.spec;
+        let rates = product.annual_rate();
         let mut c = Self {
             id: product.id,
             valid_from: spec.valid_from.map_or(i32::MIN, day_number),
@@ -244,11 +268,14 @@ impl CompiledProduct {
                 spec.term.min().map(|m| i64::from(m.get())),
                 spec.term.max().map(|m| i64::from(m.get())),
             ),
-            rate_min: spec.rate.min().map(|r| r.bps()),
-            rate_max: spec.rate.max().map(|r| r.bps()),
+            rate_min: rates.min().map(|r| r.bps().bps()),
+            rate_max: rates.max().map(|r| r.bps().bps()),
+            band_rates: band_rates(product),
             methods: spec.repayment_methods.as_deref().map(mask),
             collateral: CollateralMask::of(&spec.collateral),
-            guarantee_fee: spec.guarantee.as_ref().map(|g| g.fee_rate.bps()),
+            guaranteed: spec.guarantee.is_some(),
+            fee_min: spec.guarantee.as_ref().and_then(|g| g.fee.min()).map(Bps::bps),
+            fee_max: spec.guarantee.as_ref().and_then(|g| g.fee.max()).map(Bps::bps),
             policy: mask(&spec.policy_support),
         };
         for rule in spec.eligibility.rules() {
@@ -317,6 +344,21 @@ impl CompiledProduct {
         self.methods.is_some()
     }
 
+    /// The rate's bounds for a loan of `term`: the benchmark band's for benchmark pricing, else the product's.
+    #[must_use]
+    pub fn rate_for(&self, term: Months) -> (Option<u32>, Option<u32>) {
+        match &self.band_rates {
+            Some(bands) => {
+                bands[match term.get() {
+                    0..=12 => 0,
+                    13..=60 => 1,
+                    _ => 2,
+                }]
+            }
+            None => (self.rate_min, self.rate_max),
+        }
+    }
+
     /// The product states a minimum rate and no maximum ("最低 3.2%"): a quote at that minimum is the least
     /// the loan can cost, and says so.
     #[must_use]
@@ -373,11 +415,11 @@ impl CompiledProduct {
         v.decide(K::Amount, self.amount.admits(n.amount));
         v.decide(K::Term, self.term.admits(n.term));
         v.decide(K::Collateral, self.collateral.met_by(n.collateral_offered));
-        v.failed.set_if(K::Guarantee, self.guarantee_fee.is_some() && !n.accepts_guarantee);
+        v.failed.set_if(K::Guarantee, self.guaranteed && !n.accepts_guarantee);
         if let Some(days) = n.needed_within_days {
             v.decide(K::Speed, self.decision_days.map(|d| calendar_days(d) <= u32::from(days)));
         }
-        if n.max_cost.is_some() && self.rate_min.is_none() {
+        if n.max_cost.is_some() && self.rate_for(n.term).0.is_none() {
             v.unconfirmed.insert(K::MaxCost);
         }
         v
@@ -404,7 +446,7 @@ impl CompiledProduct {
             made.insert(K::Term);
             // 纯信用 asks nothing; everything else is shown, met or not, including terms not stated.
             made.set_if(K::Collateral, self.collateral != CollateralMask::NoneRequired);
-            made.set_if(K::Guarantee, self.guarantee_fee.is_some());
+            made.set_if(K::Guarantee, self.guaranteed);
             made.set_if(K::MaxCost, n.max_cost.is_some());
             made.set_if(K::Speed, n.needed_within_days.is_some());
         }

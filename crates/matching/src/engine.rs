@@ -75,11 +75,17 @@ pub struct Quote {
     /// The product does not state its repayment methods: `method` is the firm's preference, else 等额本息,
     /// assumed for the quote (以银行审批为准).
     pub method_assumed: bool,
-    /// The rate quoted: the product's lowest.
+    /// The loan's term (a benchmark rate follows its band).
+    pub term: Months,
+    /// The rate quoted: the product's lowest for the loan's term (rounded half up to a whole basis point
+    /// from what its page says, at its reference rates).
     pub rate: Bps,
     /// The product states only a minimum rate ("最低 3.2%"): the quote rests on that minimum and the rate
     /// offered may be any higher, so every figure is the least the loan can cost.
     pub rate_is_floor: bool,
+    /// The product names a guarantee agency but not the lower end of its fee: the fee is left out of every
+    /// figure, which is then the least the loan can cost.
+    pub fee_unstated: bool,
     /// The effective annual rate of the whole (interest, guarantee fee, subsidies).
     pub apr: Bps,
     pub first_payment: Fen,
@@ -94,15 +100,18 @@ pub struct Quote {
 }
 
 impl Quote {
-    /// The summary of a loan cost computed on `product`'s terms ([`loan_quote`]); `None` when the product
-    /// states no rate (then there is no such cost either).
+    /// The summary of a loan cost computed on `terms` for `product` ([`loan_quote`], or a calculator's own
+    /// terms); the rate is a floor when the product states no maximum for the term.
     #[must_use]
-    pub fn of(cost: &LoanCost, product: &CompiledProduct, subsidies: Subsidies) -> Option<Self> {
-        Some(Self {
+    pub fn of(cost: &LoanCost, terms: &LoanQuote, product: &CompiledProduct, subsidies: Subsidies) -> Self {
+        let (_, max) = product.rate_for(terms.term);
+        Self {
             method: cost.method,
             method_assumed: !product.states_methods(),
-            rate: Bps::new(product.rate_min?).unwrap_or(Bps::MAX),
-            rate_is_floor: product.rate_is_floor(),
+            term: terms.term,
+            rate: terms.annual_rate,
+            rate_is_floor: max.is_none(),
+            fee_unstated: product.guaranteed && product.fee_min.is_none(),
             apr: cost.effective_annual_rate,
             first_payment: cost.first_payment,
             max_payment: cost.max_payment,
@@ -112,13 +121,14 @@ impl Quote {
             fee_subsidy: cost.fee_subsidy,
             total_cost: cost.total_cost,
             subsidies,
-        })
+        }
     }
 }
 
-/// The loan terms of `product` at its lowest rate with the given subsidies; `None` when the product states
-/// no rate, or only a maximum: a loan whose rate is unknown is not quoted at all (never at a rate made up
-/// for it). A rate stated only as a minimum is quoted at that minimum ([`Quote::rate_is_floor`]).
+/// The loan terms of `product` at its lowest rate for `term` and its lowest stated fee, with the given
+/// subsidies; `None` when the product states no rate, or only a maximum: a loan whose rate is unknown is not
+/// quoted at all (never at a rate made up for it). A rate stated only as a minimum is quoted at that minimum
+/// ([`Quote::rate_is_floor`]); a fee not stated is left out ([`Quote::fee_unstated`]).
 #[must_use]
 pub fn loan_quote(
     product: &CompiledProduct,
@@ -130,10 +140,10 @@ pub fn loan_quote(
     let bps = |v: u32| Bps::new(v).unwrap_or(Bps::MAX);
     Some(LoanQuote {
         principal: amount,
-        annual_rate: bps(product.rate_min?),
+        annual_rate: bps(product.rate_for(term).0?),
         term,
         method,
-        guarantee_fee_rate: bps(product.guarantee_fee.unwrap_or(0)),
+        guarantee_fee_rate: bps(product.fee_min.unwrap_or(0)),
         interest_subsidy_rate: bps(subsidies.interest),
         fee_subsidy_rate: bps(subsidies.fee),
     })
@@ -143,7 +153,7 @@ pub fn loan_quote(
 fn quote_of(product: &CompiledProduct, terms: &LoanQuote, priced: Priced) -> Option<Quote> {
     loan_cost_at_rate(terms, Bps::new(priced.apr).unwrap_or(Bps::MAX))
         .ok()
-        .and_then(|c| Quote::of(&c, product, priced.subsidies))
+        .map(|c| Quote::of(&c, terms, product, priced.subsidies))
 }
 
 /// What the effective annual rate of a loan depends on: not its amount (every cash flow scales with it),
@@ -211,12 +221,17 @@ fn price(
     mut verdict: Verdict,
     apr_of: &mut dyn FnMut(AprKey) -> Option<u32>,
 ) -> (Verdict, Option<Priced>) {
-    let Some(rate) = product.rate_min else { return (verdict, None) };
+    let Some(rate) = product.rate_for(need.term).0 else { return (verdict, None) };
     let method = product.quote_method(need.repayment);
     let subsidies = POLICY.subsidies(product, firm, rate);
-    let key = AprKey { rate, fee: product.guarantee_fee.unwrap_or(0), subsidies, method, term: need.term.get() };
+    let key = AprKey { rate, fee: product.fee_min.unwrap_or(0), subsidies, method, term: need.term.get() };
     let apr = apr_of(key);
-    verdict.failed.0 |= CompiledProduct::check_cost(need, apr).0;
+    let failed = CompiledProduct::check_cost(need, apr);
+    verdict.failed.0 |= failed.0;
+    // Without the fee the cost is a floor: above the ceiling it fails, within it the agency must confirm.
+    if product.guaranteed && product.fee_min.is_none() && need.max_cost.is_some() && failed.is_empty() {
+        verdict.unconfirmed.insert(CheckKind::MaxCost);
+    }
     (verdict, apr.map(|apr| Priced { apr, subsidies, method }))
 }
 
@@ -500,7 +515,7 @@ impl Matcher {
             // can only add a failure, so one that would not be kept without it is left unpriced.
             if verdict.failed.len() > 1
                 && need.max_cost.is_some()
-                && product.rate_min.is_some()
+                && product.rate_for(need.term).0.is_some()
                 && ineligible.would_keep(&(verdict.failed.len() + verdict.missing.len(), id))
             {
                 (verdict, priced) = price(product, &firm, &need, verdict, &mut apr_of);

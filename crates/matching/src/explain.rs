@@ -16,7 +16,7 @@ use crate::facts::{NeedFacts, calendar_days};
 use chrono::{Datelike, NaiveDate};
 use finmart_domain::{
     Bps, Collateral, CollateralTerms, EligibilityRule, EnterpriseProfile, Fen, FinancingNeed, HomeArea, Labelled,
-    Months, OtherCondition, OverdueHistory, Product, ServiceArea, StatedRange, join_zh,
+    Months, OtherCondition, OverdueHistory, Product, RangeEnd, ServiceArea, StatedRange, join_zh,
 };
 use serde::Serialize;
 
@@ -135,6 +135,14 @@ fn finding(product: &Product, kind: CheckKind, outcome: Outcome, s: &Subject<'_>
     }
 }
 
+/// Whether the product's rate gives a quote for the need's term (for the product's terms without a need).
+fn rate_quoted(product: &Product, s: &Subject<'_>) -> bool {
+    match s.need {
+        Some(need) => product.spec.pricing.quote(&product.references, need.term, RangeEnd::Low).is_some(),
+        None => product.annual_rate().min().is_some(),
+    }
+}
+
 fn requirement(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Text {
     let spec = &product.spec;
     if let Some(rule) = rule_of(product, kind) {
@@ -157,13 +165,16 @@ fn requirement(product: &Product, kind: CheckKind, s: &Subject<'_>) -> Text {
         },
         CheckKind::Guarantee => {
             let agency = product.guarantee_agency.as_ref().map_or("融资担保机构", |a| a.name.as_str());
-            let fee = spec.guarantee.as_ref().map_or(Bps::ZERO, |g| g.fee_rate);
-            text(
-                format!("由{agency}提供担保（担保费率 {}/年）", fee.percent_text()),
-                format!("A guarantee by {agency} (fee {} a year)", fee.percent_text()),
-            )
+            let (fee, fee_en) = spec
+                .guarantee
+                .as_ref()
+                .map_or_else(|| ("未说明".to_owned(), "not stated".to_owned()), |g| (g.fee_text_zh(), g.fee_text_en()));
+            text(format!("由{agency}提供担保（担保费率 {fee}）"), format!("A guarantee by {agency} (fee {fee_en})"))
         }
-        CheckKind::MaxCost if spec.rate.min().is_none() => text("年利率：未说明", "Annual rate: not stated"),
+        CheckKind::MaxCost if !rate_quoted(product, s) => {
+            let rate = product.rate_text();
+            text(format!("年利率：{}", rate.line_zh()), format!("Annual rate: {}", rate.line_en()))
+        }
         CheckKind::MaxCost => match s.apr {
             Some(apr) => text(
                 format!("按最低利率测算的年化综合成本为 {}", percent(apr)),

@@ -75,7 +75,7 @@ impl SubsidyPolicy {
     pub fn entitled_if(&self, product: &CompiledProduct, interest_ok: bool, fee_ok: bool) -> Entitled {
         Entitled {
             interest: product.has_policy(PolicySupport::InterestSubsidy) && interest_ok,
-            fee: product.guarantee_fee.is_some() && product.has_policy(PolicySupport::GuaranteeFeeSubsidy) && fee_ok,
+            fee: product.guaranteed && product.has_policy(PolicySupport::GuaranteeFeeSubsidy) && fee_ok,
         }
     }
 
@@ -92,7 +92,7 @@ impl SubsidyPolicy {
     pub fn subsidies_if(&self, product: &CompiledProduct, interest_ok: bool, fee_ok: bool, rate: u32) -> Subsidies {
         let entitled = self.entitled_if(product, interest_ok, fee_ok);
         let interest = if entitled.interest { (rate * self.interest_share / 10_000).min(self.interest_cap) } else { 0 };
-        let fee = match product.guarantee_fee {
+        let fee = match product.fee_min {
             Some(fee) if entitled.fee => fee * self.fee_share / 10_000,
             _ => 0,
         };

@@ -119,7 +119,7 @@ const EXTRA_KIND: u32 = 100;
 /// involvement costs a little ease too (its fee is counted in the cost). Terms not stated earn nothing.
 #[must_use]
 pub fn collateral_component(product: &CompiledProduct, offered: u32) -> u16 {
-    let agency = if product.guarantee_fee.is_some() { 100 } else { 0 };
+    let agency = if product.guaranteed { 100 } else { 0 };
     let eases = |kinds: u32| Collateral::ALL.iter().filter(move |c| kinds & bit(**c) != 0).map(|c| collateral_ease(*c));
     let ease = match product.collateral {
         CollateralMask::NotStated => return 0,

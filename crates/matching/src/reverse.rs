@@ -186,7 +186,7 @@ impl ProfilePool {
             total += 1;
             let need = typical_need(product, &entry.facts);
             // Quoted only at a stated rate; without one the cost earns nothing (see the module docs).
-            let apr = product.rate_min.and_then(|rate| {
+            let apr = product.rate_for(need.term).0.and_then(|rate| {
                 let subsidies = POLICY.subsidies(product, &entry.facts, rate);
                 if let Some((_, apr)) = aprs.iter().find(|(s, _)| *s == subsidies) {
                     return *apr;

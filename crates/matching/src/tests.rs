@@ -9,8 +9,8 @@ use crate::rank::collateral_component;
 use crate::{CompiledProduct, MatchOutcome, MatchRequest, Matcher, PoolEntry, ProfilePool};
 use chrono::{NaiveDate, TimeZone, Utc};
 use finmart_domain::{
-    Collateral, CollateralTerms, District, EnterpriseProfile, FinancingNeed, HomeArea, InstitutionRef, Labelled,
-    LifecycleState, Product, ServiceArea, StatedRange,
+    Bps, Collateral, CollateralTerms, District, EnterpriseProfile, FinancingNeed, HomeArea, InstitutionRef, Labelled,
+    LifecycleState, Pricing, Product, Publication, ReferenceKind, ReferenceRates, ServiceArea, StatedRange,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -18,6 +18,44 @@ use std::collections::HashMap;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+}
+
+/// The reference rates the migration seeds (LPR of 2025-05-20, PBOC benchmark rates of 2015-10-24), with
+/// the 1-year LPR at `lpr_1y`.
+fn references(lpr_1y: u32) -> ReferenceRates {
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let p = |kind, bps, published_on| Publication { kind, rate: Bps::new(bps).unwrap(), published_on };
+    ReferenceRates::current(
+        [
+            p(ReferenceKind::Lpr1y, lpr_1y, day(2025, 5, 20)),
+            p(ReferenceKind::Lpr5y, 350, day(2025, 5, 20)),
+            p(ReferenceKind::Benchmark1y, 435, day(2015, 10, 24)),
+            p(ReferenceKind::Benchmark1to5y, 475, day(2015, 10, 24)),
+            p(ReferenceKind::Benchmark5yPlus, 490, day(2015, 10, 24)),
+        ],
+        today(),
+    )
+}
+
+/// A spec's JSON in the shorthand of these tests made whole: `rate` (annual basis points, either bound
+/// optional) becomes a fixed annual pricing, and a guarantee's `fee_rate` the range from it to itself.
+fn expand(spec: &mut Value) {
+    let object = spec.as_object_mut().unwrap();
+    if let Some(rate) = object.remove("rate") {
+        let ppm = |bound: &str| rate.get(bound).and_then(Value::as_u64).map(|b| b * 100);
+        let pricing = if ppm("min").is_none() && ppm("max").is_none() {
+            json!({"kind": "not_stated"})
+        } else {
+            json!({"kind": "stated", "period": "annual", "notation": "percent",
+                   "range": {"min": ppm("min"), "max": ppm("max")}, "fixed": true})
+        };
+        object.insert("pricing".into(), pricing);
+    }
+    if let Some(guarantee) = object.get_mut("guarantee").and_then(Value::as_object_mut)
+        && let Some(fee) = guarantee.remove("fee_rate")
+    {
+        guarantee.insert("fee".into(), json!({"min": fee, "max": fee}));
+    }
 }
 
 /// A published product from a spec whose fields default to a plain citywide credit loan.
@@ -30,7 +68,6 @@ fn product(id: i64, overrides: Value) -> Product {
         "amount": {"min": 10_000_000, "max": 500_000_000},
         "term": {"min": 3, "max": 36},
         "rate": {"min": 400, "max": 600},
-        "rate_basis": {"kind": "fixed"},
         "repayment_methods": ["equal_instalment", "interest_only"],
         "collateral": {"kind": "none_required"},
         "guarantee": null,
@@ -43,9 +80,14 @@ fn product(id: i64, overrides: Value) -> Product {
         "valid_until": null,
     });
     for (k, v) in overrides.as_object().unwrap() {
+        if k == "pricing" {
+            spec.as_object_mut().unwrap().remove("rate");
+        }
         spec[k] = v.clone();
     }
+    expand(&mut spec);
     let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let spec: finmart_domain::ProductSpec = serde_json::from_value(spec).unwrap();
     Product {
         id,
         institution: InstitutionRef {
@@ -56,7 +98,8 @@ fn product(id: i64, overrides: Value) -> Product {
         },
         guarantee_agency: None,
         state: LifecycleState::Published,
-        spec: serde_json::from_value(spec).unwrap(),
+        references: references(300).only(spec.pricing.reference_kinds()),
+        spec,
         created_at: at,
         updated_at: at,
     }
@@ -798,9 +841,12 @@ proptest! {
         let mut cheaper = products;
         for p in &mut cheaper {
             if p.id == target {
-                let lower = |v: finmart_domain::Bps| finmart_domain::Bps::new(v.bps().saturating_sub(cut)).unwrap();
-                let (min, max) = (p.spec.rate.min().unwrap(), p.spec.rate.max().unwrap());
-                p.spec.rate = finmart_domain::Range::new(lower(min), lower(max)).unwrap().into();
+                let lower = |v: finmart_domain::FineRate| {
+                    finmart_domain::FineRate::new(v.millionths().saturating_sub(cut * 100)).unwrap()
+                };
+                if let Pricing::Stated { range, .. } = &mut p.spec.pricing {
+                    *range = range.map(lower);
+                }
             }
         }
         let after = run(cheaper, &profile, &n);
@@ -831,7 +877,7 @@ fn blanked(p: &Product, blank: [bool; 5]) -> Product {
         s.term = StatedRange::new(s.term.min(), None).unwrap();
     }
     if blank[2] {
-        s.rate = StatedRange::UNSTATED;
+        s.pricing = Pricing::NotStated;
     }
     if blank[3] {
         s.collateral = CollateralTerms::NotStated;
@@ -932,7 +978,7 @@ proptest! {
         let by_id = |out: &MatchOutcome, id: i64| placed(out).into_iter().find(|(_, r)| r.product_id == id).map(|(_, r)| r.clone());
         for p in &partial {
             let (Some(part), Some(whole)) = (by_id(&out, p.id), by_id(&full, p.id)) else { continue };
-            if p.spec.rate.min().is_none() {
+            if p.annual_rate().min().is_none() {
                 prop_assert_eq!(part.quote, None);
                 prop_assert_eq!(part.components.cost, 0);
             }
@@ -946,4 +992,89 @@ proptest! {
             }
         }
     }
+}
+
+// Real pricing: rates that follow a published reference, ranges of fees, fees not stated.
+
+fn lpr_product(id: i64, spread: Value, lpr_1y: u32) -> Product {
+    let mut p = product(id, json!({"pricing": {"kind": "lpr", "tenor": "lpr_1y", "spread_bps": spread}}));
+    p.references = references(lpr_1y).only(p.spec.pricing.reference_kinds());
+    p
+}
+
+#[test]
+fn an_lpr_rate_follows_the_publication_the_product_carries() {
+    let (profile, n) = (firm(json!({})), need(json!({})));
+    let matcher = Matcher::new(HomeArea::default());
+    matcher.replace_all(vec![lpr_product(1, json!({"min": 50, "max": 150}), 300)]);
+    let relevance = HashMap::new();
+    let request = MatchRequest { profile: &profile, need: &n, today: today(), relevance: &relevance, limit: 10 };
+    let quote = |out: &MatchOutcome| out.eligible[0].quote.unwrap();
+    let before = matcher.match_need(&request);
+    assert_eq!((quote(&before).rate.bps(), quote(&before).rate_is_floor), (350, false));
+    let compiled = CompiledProduct::new(&lpr_product(1, json!({"min": 50, "max": 150}), 300));
+    assert_eq!((compiled.rate_min, compiled.rate_max), (Some(350), Some(450)));
+    // The operator enters a new LPR: the follower hands the engine the product read again with it.
+    matcher.apply(&[1], &[lpr_product(1, json!({"min": 50, "max": 150}), 280)]);
+    let after = matcher.match_need(&request);
+    assert_eq!(quote(&after).rate.bps(), 330);
+    assert!(quote(&after).apr < quote(&before).apr);
+}
+
+#[test]
+fn lpr_without_its_spread_is_for_the_institution_to_confirm() {
+    let out = run(vec![lpr_product(1, json!({}), 300)], &firm(json!({})), &need(json!({"max_annual_cost": 800})));
+    assert!(out.eligible.is_empty());
+    assert_eq!(out.to_confirm[0].quote, None, "never a firm figure");
+    let finding = out.to_confirm[0].findings.iter().find(|f| f.code == "max_cost").unwrap();
+    assert_eq!(finding.outcome, Outcome::Unconfirmed);
+    assert!(finding.requirement.zh.contains("加点幅度未说明"), "{}", finding.requirement.zh);
+    assert!(finding.requirement.zh.contains("2025-05-20 公布的 1 年期 LPR 3.00%"), "{}", finding.requirement.zh);
+}
+
+#[test]
+fn a_benchmark_rate_is_quoted_in_the_loans_term_band() {
+    let p = product(
+        1,
+        json!({"term": {"min": 6, "max": 60}, "pricing": {"kind": "benchmark", "markup": {"min": 1000, "max": 3000}}}),
+    );
+    let c = CompiledProduct::new(&p);
+    // 4.35 × 1.1 = 4.785 → 4.79; 4.75 × 1.3 = 6.175 → 6.18.
+    assert_eq!((c.rate_min, c.rate_max), (Some(479), Some(618)));
+    assert_eq!(c.rate_for(finmart_domain::Months::new(12).unwrap()), (Some(479), Some(566)));
+    assert_eq!(c.rate_for(finmart_domain::Months::new(24).unwrap()), (Some(523), Some(618)));
+    let short = run(vec![p.clone()], &firm(json!({})), &need(json!({"term": 12})));
+    let long = run(vec![p], &firm(json!({})), &need(json!({"term": 24})));
+    assert_eq!(short.eligible[0].quote.unwrap().rate.bps(), 479);
+    assert_eq!(long.eligible[0].quote.unwrap().rate.bps(), 523);
+}
+
+#[test]
+fn a_fee_range_is_costed_at_its_low_end_and_an_unstated_fee_is_left_to_confirm() {
+    let guaranteed = |fee: Value| {
+        let mut p = product(1, json!({"guarantee": {"agency_code": "agency", "fee": fee}}));
+        p.guarantee_agency = Some(InstitutionRef {
+            id: 2,
+            code: "agency".into(),
+            name: "测试担保".into(),
+            kind: finmart_domain::InstitutionKind::GuaranteeAgency,
+        });
+        p
+    };
+    let ranged = run(vec![guaranteed(json!({"min": 50, "max": 150}))], &firm(json!({})), &need(json!({})));
+    let point = run(vec![guaranteed(json!({"min": 50, "max": 50}))], &firm(json!({})), &need(json!({})));
+    let q = ranged.eligible[0].quote.unwrap();
+    assert_eq!(
+        (q.apr, q.guarantee_fee, q.fee_unstated),
+        (point.eligible[0].quote.unwrap().apr, point.eligible[0].quote.unwrap().guarantee_fee, false)
+    );
+    // No fee stated: the figures leave it out and say so; a cost ceiling they meet is for the agency to confirm.
+    let unstated = run(vec![guaranteed(json!({}))], &firm(json!({})), &need(json!({"max_annual_cost": 900})));
+    assert!(unstated.eligible.is_empty());
+    let q = unstated.to_confirm[0].quote.unwrap();
+    assert!(q.fee_unstated && q.guarantee_fee.fen() == 0);
+    assert_eq!(unstated.unconfirmed[0].code, "max_cost");
+    // Above the ceiling already without the fee: it fails.
+    let over = run(vec![guaranteed(json!({}))], &firm(json!({})), &need(json!({"max_annual_cost": 300})));
+    assert!(over.to_confirm.is_empty() && over.eligible.is_empty());
 }

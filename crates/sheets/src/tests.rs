@@ -343,7 +343,7 @@ fn other_extensions_are_refused() {
 /// (which reads it as not stated), in XLSX and CSV alike.
 #[test]
 fn empty_and_unstated_cells_read_as_not_stated() {
-    use finmart_domain::{CollateralTerms, LprTenor, RateBasis};
+    use finmart_domain::{CollateralTerms, LprTenor, Pricing, StatedRange};
     let header = [
         "institution_code",
         "code",
@@ -388,7 +388,7 @@ fn empty_and_unstated_cells_read_as_not_stated() {
         let spec = record.validate().unwrap().spec;
         assert_eq!((spec.amount.min(), spec.online), (None, None));
         assert_eq!(spec.collateral, CollateralTerms::NotStated, "an empty cell is 未说明, not 纯信用");
-        assert_eq!(spec.rate_basis, Some(RateBasis::Lpr { tenor: LprTenor::OneYear, spread_bps: None }));
-        assert!(spec.rate.is_unstated() && spec.term.is_unstated() && spec.repayment_methods.is_none());
+        assert_eq!(spec.pricing, Pricing::Lpr { tenor: LprTenor::OneYear, spread_bps: StatedRange::UNSTATED });
+        assert!(spec.term.is_unstated() && spec.repayment_methods.is_none());
     }
 }

@@ -279,6 +279,12 @@ fn from_row(row: application::Model, names: &Names, now: DateTime<Utc>) -> Resul
     })
 }
 
+/// The guarantee fee rate an application records (for the agencies' fee figures): the product's stated
+/// minimum, the least the agency earns; none when the product states no minimum fee.
+pub(crate) fn recorded_fee_bps(spec: &finmart_domain::ProductSpec) -> Option<i32> {
+    spec.guarantee.as_ref().and_then(|g| g.fee.min()).map(|f| i32::try_from(f.bps()).unwrap_or(i32::MAX))
+}
+
 async fn assemble(db: &impl ConnectionTrait, rows: Vec<application::Model>) -> Result<Vec<Application>, StoreError> {
     let names = names(db, &rows).await?;
     let now = Utc::now();
@@ -466,11 +472,7 @@ impl Store {
             qualifications: Set(profile.qualifications.iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|")),
             first_loan: Set(first_loan(profile, &product.spec)),
             credit_loan: Set(credit_loan(&product.spec)),
-            guarantee_fee_bps: Set(product
-                .spec
-                .guarantee
-                .as_ref()
-                .map(|g| i32::try_from(g.fee_rate.bps()).unwrap_or(i32::MAX))),
+            guarantee_fee_bps: Set(recorded_fee_bps(&product.spec)),
             state: Set(ApplicationState::Submitted.as_str().to_owned()),
             submitted_at: Set(now),
             respond_by: Set(respond_by),

@@ -154,7 +154,7 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         qualifications: profile.qualifications.iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|"),
         first_loan: first_loan(profile, spec),
         credit_loan: credit_loan(spec),
-        guarantee_fee_bps: spec.guarantee.as_ref().map(|g| i32::try_from(g.fee_rate.bps()).unwrap_or(i32::MAX)),
+        guarantee_fee_bps: crate::applications::recorded_fee_bps(spec),
         state: state.as_str().to_owned(),
         submitted_at: app.submitted_at,
         respond_by: respond_by(app.submitted_at, spec),
@@ -296,7 +296,7 @@ mod tests {
     use crate::event_facts::side_name;
     use crate::testing;
     use chrono::{NaiveDate, TimeDelta, TimeZone};
-    use finmart_domain::{Disbursement, ImportRow, LifecycleState};
+    use finmart_domain::{Disbursement, ImportRow, LifecycleState, ReferenceRates};
     use finmart_synth::{Applicant, Applications};
 
     /// Institutions, products and firms from the synth crate, stored; the published products and the firms.
@@ -306,7 +306,8 @@ mod tests {
         for i in &institutions {
             store.create_institution(i).await.unwrap();
         }
-        let rows: Vec<(usize, ImportRow)> = finmart_synth::products(7, 120, &institutions, today)
+        let references = store.reference_rates().await.unwrap();
+        let rows: Vec<(usize, ImportRow)> = finmart_synth::products(7, 120, &institutions, today, &references)
             .enumerate()
             .map(|(i, p)| {
                 let row = ImportRow {
@@ -329,12 +330,13 @@ mod tests {
     fn batch<'a>(
         seed: u64,
         count: usize,
+        references: &ReferenceRates,
         products: &'a [Product],
         firms: &'a [BenchFirm],
         applicants: &'a [Applicant],
     ) -> Vec<BenchApplication<'a>> {
         let now = Utc.with_ymd_and_hms(2026, 11, 21, 16, 0, 0).unwrap();
-        Applications::new(seed, count, products.iter().map(|p| &p.spec), applicants, now)
+        Applications::new(seed, count, products.iter().map(|p| &p.spec), references, applicants, now)
             .iter()
             .map(|a| BenchApplication {
                 idempotency_key: format!("bench-{seed}-{}", a.index),
@@ -375,7 +377,8 @@ mod tests {
                 .iter()
                 .map(|f| Applicant { district: f.profile.district, established: f.profile.established })
                 .collect();
-            let apps = batch(7, 2_000, &products, &firms, &applicants);
+            let references = db.store.reference_rates().await.unwrap();
+            let apps = batch(7, 2_000, &references, &products, &firms, &applicants);
             let (first, rest) = apps.split_at(700);
             assert_eq!(store.insert_bench_applications(first).await.unwrap(), 700);
             // A batch overlapping what is stored writes only the new ones; a repeat writes nothing.
@@ -440,7 +443,8 @@ mod tests {
                         ApplicationAction::Reject { reason: r } => (decided, reason) = (Some(e.at), Some(r.clone())),
                         ApplicationAction::Disburse(d) => {
                             assert!(approved_before, "a disbursement follows an approval");
-                            assert!(d.amount <= app.amount && product.spec.rate.admits(d.rate) != Some(false));
+                            let annual = product.annual_rate().map(finmart_domain::AnnualRate::bps);
+                            assert!(d.amount <= app.amount && annual.admits(d.rate) != Some(false));
                             disbursed = Some((e.at, *d));
                         }
                         _ => {}

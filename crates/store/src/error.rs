@@ -9,7 +9,8 @@
 use crate::import::RowError;
 use crate::password::PasswordError;
 use crate::product_admin::ReviewDecision;
-use finmart_domain::{FieldErrors, Labelled, LifecycleError, NeedState, OfferState, TransitionError};
+use chrono::NaiveDate;
+use finmart_domain::{FieldErrors, Labelled, LifecycleError, NeedState, OfferState, ReferenceKind, TransitionError};
 use sea_orm::DbErr;
 use thiserror::Error;
 
@@ -261,6 +262,13 @@ pub enum StoreError {
     /// An act that versions a product was made without an account (a tool's defect).
     #[error("no account acted")]
     NoActor,
+    /// A publication of this reference rate on this day was entered already: a different value for the
+    /// day is a correction.
+    #[error("a publication of the {} on {day} is entered already; enter a different value as a correction", .kind.label_en())]
+    PublicationExists { kind: ReferenceKind, day: NaiveDate },
+    /// A correction names a day on which nothing of this reference rate was entered.
+    #[error("no publication of the {} on {day} was entered; there is nothing to correct", .kind.label_en())]
+    NothingToCorrect { kind: ReferenceKind, day: NaiveDate },
     /// A generated application's history that the store refuses (`finmart gen-bench-data`); nothing was
     /// written.
     #[error("bench application {key}: {reason}")]
@@ -304,6 +312,10 @@ impl StoreError {
             Self::ProposalCodeMismatch => "审核内容的产品编码与产品不符".to_owned(),
             Self::ProductChanged => "产品刚被修改过，请刷新后重试".to_owned(),
             Self::NoActor => "没有操作人".to_owned(),
+            Self::PublicationExists { kind, day } => {
+                format!("{day} 的{}已录入；如需改正该日的数值，请勾选“更正”", kind.label_zh())
+            }
+            Self::NothingToCorrect { kind, day } => format!("{day} 没有录入过{}，无可更正", kind.label_zh()),
             Self::BenchHistory { key, reason } => format!("基准数据申请 {key} 的历史不被接受：{reason}"),
         }
     }

@@ -21,13 +21,18 @@ pub mod event_facts;
 mod families_tests;
 mod import;
 mod institutions;
+#[cfg(test)]
+mod legacy_fixtures;
 mod mapping;
 pub mod market_watch;
 mod needs;
 mod notifications;
 pub mod password;
+#[cfg(test)]
+mod pricing_migration_tests;
 mod product_admin;
 mod products;
+mod reference_rates;
 #[cfg(test)]
 mod region_migration_tests;
 mod sessions;
@@ -67,6 +72,7 @@ pub use product_admin::{
     VersionAction,
 };
 pub use products::SaveOutcome;
+pub use reference_rates::ReferenceRateEntry;
 pub use tokens::ApiTokenInfo;
 
 use finmart_migrations::{Migrator, MigratorTrait};

@@ -5,9 +5,9 @@ use crate::StoreError;
 use crate::entity::{institution, product};
 use chrono::NaiveDate;
 use finmart_domain::{
-    Bps, CollateralTerms, EligibilityRules, Fen, GuaranteeTerms, Institution, InstitutionKind, InstitutionRef,
-    Labelled, LifecycleState, LprTenor, Months, Product, ProductFamily, ProductSource, ProductSpec, RateBasis,
-    ServiceArea, StatedRange,
+    Bps, CollateralTerms, EligibilityRules, Fen, FineRate, GuaranteeTerms, Institution, InstitutionKind,
+    InstitutionRef, Labelled, LifecycleState, LprTenor, Months, Pricing, Product, ProductFamily, ProductSource,
+    ProductSpec, RateNotation, RatePeriod, ReferenceRates, ServiceArea, StatedRange,
 };
 use std::collections::HashMap;
 
@@ -41,11 +41,68 @@ pub(crate) fn institution_from_row(row: institution::Model) -> Result<Institutio
     Ok(Institution { id: row.id, code: row.code, name: row.name, kind, intro: row.intro })
 }
 
-/// Builds a product from its row, its area and the institutions it refers to.
+/// A product's pricing from its columns (see migration 10): `rate_basis` says which form, and only that
+/// form's columns may be set.
+fn pricing_from_row(row: &product::Model) -> Result<Pricing, StoreError> {
+    let bad = corrupt("product", row.id, "rate_basis");
+    let stated_form = row.rate_period.is_some() || row.rate_notation.is_some();
+    let figures = row.rate_min_ppm.is_some() || row.rate_max_ppm.is_some();
+    let spread = row.lpr_spread_min_bps.is_some() || row.lpr_spread_max_bps.is_some();
+    let markup = row.benchmark_markup_min.is_some() || row.benchmark_markup_max.is_some();
+    let range = |min: Option<i32>, max: Option<i32>, field: &'static str| {
+        StatedRange::new(min, max).map_err(|e| corrupt("product", row.id, field)(e.to_string()))
+    };
+    let basis = row.rate_basis.as_deref();
+    match basis {
+        None | Some("fixed") if !spread && !markup => {
+            let fixed = basis.is_some();
+            if !figures {
+                return Ok(if fixed {
+                    Pricing::Stated {
+                        period: RatePeriod::Annual,
+                        notation: RateNotation::Percent,
+                        range: StatedRange::UNSTATED,
+                        fixed,
+                    }
+                } else {
+                    Pricing::NotStated
+                });
+            }
+            let period = RatePeriod::parse(row.rate_period.as_deref().unwrap_or(""))
+                .map_err(|e| corrupt("product", row.id, "rate_period")(e.to_string()))?;
+            let notation = RateNotation::parse(row.rate_notation.as_deref().unwrap_or(""))
+                .map_err(|e| corrupt("product", row.id, "rate_notation")(e.to_string()))?;
+            let fine = |v: i32| {
+                u32::try_from(v)
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| FineRate::new(v).map_err(|e| e.to_string()))
+                    .map_err(corrupt("product", row.id, "rate_min_ppm"))
+            };
+            let range =
+                StatedRange::new(row.rate_min_ppm.map(fine).transpose()?, row.rate_max_ppm.map(fine).transpose()?)
+                    .map_err(|e| corrupt("product", row.id, "rate_min_ppm")(e.to_string()))?;
+            Ok(Pricing::Stated { period, notation, range, fixed })
+        }
+        Some("benchmark") if !stated_form && !figures && !spread => Ok(Pricing::Benchmark {
+            markup: range(row.benchmark_markup_min, row.benchmark_markup_max, "benchmark_markup_min")?,
+        }),
+        Some(tenor) if !stated_form && !figures && !markup && tenor != "fixed" && tenor != "benchmark" => {
+            Ok(Pricing::Lpr {
+                tenor: LprTenor::parse(tenor).map_err(|e| bad(e.to_string()))?,
+                spread_bps: range(row.lpr_spread_min_bps, row.lpr_spread_max_bps, "lpr_spread_min_bps")?,
+            })
+        }
+        _ => Err(bad("the columns of another rate form are set".to_owned())),
+    }
+}
+
+/// Builds a product from its row, its area, the institutions it refers to and the current reference rates
+/// (it keeps those its pricing follows).
 pub(crate) fn product_from_row(
     row: product::Model,
     area: ServiceArea,
     institutions: &HashMap<i64, InstitutionRef>,
+    references: &ReferenceRates,
 ) -> Result<Product, StoreError> {
     let id = row.id;
     let bad = |field: &'static str| corrupt("product", id, field);
@@ -72,24 +129,18 @@ pub(crate) fn product_from_row(
         ),
         None => None,
     };
-    let guarantee = match (&guarantee_agency, row.guarantee_fee_bps) {
-        (Some(agency), Some(fee)) => {
-            Some(GuaranteeTerms { agency_code: agency.code.clone(), fee_rate: bps(fee, "guarantee_fee_bps")? })
-        }
-        (None, None) => None,
-        _ => return Err(bad("guarantee_fee_bps")("agency and fee must be set together".to_owned())),
+    let fee = stated_range(
+        id,
+        "guarantee_fee",
+        row.guarantee_fee_min_bps.map(|v| bps(v, "guarantee_fee_min_bps")).transpose()?,
+        row.guarantee_fee_max_bps.map(|v| bps(v, "guarantee_fee_max_bps")).transpose()?,
+    )?;
+    let guarantee = match &guarantee_agency {
+        Some(agency) => Some(GuaranteeTerms { agency_code: agency.code.clone(), fee }),
+        None if fee.is_unstated() => None,
+        None => return Err(bad("guarantee_fee_min_bps")("a fee without a guarantee agency".to_owned())),
     };
-    let rate_basis = match (row.rate_basis.as_deref(), row.lpr_spread_bps) {
-        (None, None) => None,
-        (None, Some(_)) => return Err(bad("lpr_spread_bps")("a spread without a rate basis".to_owned())),
-        // A fixed rate has no spread; rows have never stored one, and one would be ignored as before.
-        (Some("fixed"), _) => Some(RateBasis::Fixed),
-        // NULL with an LPR basis: the page says "LPR 加点" without the spread.
-        (Some(other), spread_bps) => Some(RateBasis::Lpr {
-            tenor: LprTenor::parse(other).map_err(|e| bad("rate_basis")(e.to_string()))?,
-            spread_bps,
-        }),
-    };
+    let pricing = pricing_from_row(&row)?;
     let collateral = match row.collateral.as_deref() {
         None => CollateralTerms::NotStated,
         // 未说明 is NULL and 纯信用 is `none`: an empty text is neither, and is not guessed at.
@@ -114,13 +165,7 @@ pub(crate) fn product_from_row(
             row.term_min_months.map(|v| months(v, "term_min_months")).transpose()?,
             row.term_max_months.map(|v| months(v, "term_max_months")).transpose()?,
         )?,
-        rate: stated_range(
-            id,
-            "rate",
-            row.rate_min_bps.map(|v| bps(v, "rate_min_bps")).transpose()?,
-            row.rate_max_bps.map(|v| bps(v, "rate_max_bps")).transpose()?,
-        )?,
-        rate_basis,
+        pricing,
         repayment_methods: row
             .repayment_methods
             .as_deref()
@@ -155,6 +200,7 @@ pub(crate) fn product_from_row(
         spec,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        references: references.only(pricing.reference_kinds()),
     })
 }
 
@@ -165,13 +211,19 @@ pub(crate) struct SpecColumns {
     pub amount_max_fen: Option<i64>,
     pub term_min_months: Option<i32>,
     pub term_max_months: Option<i32>,
-    pub rate_min_bps: Option<i32>,
-    pub rate_max_bps: Option<i32>,
     pub rate_basis: Option<String>,
-    pub lpr_spread_bps: Option<i32>,
+    pub rate_period: Option<String>,
+    pub rate_notation: Option<String>,
+    pub rate_min_ppm: Option<i32>,
+    pub rate_max_ppm: Option<i32>,
+    pub lpr_spread_min_bps: Option<i32>,
+    pub lpr_spread_max_bps: Option<i32>,
+    pub benchmark_markup_min: Option<i32>,
+    pub benchmark_markup_max: Option<i32>,
     pub repayment_methods: Option<String>,
     pub collateral: Option<String>,
-    pub guarantee_fee_bps: Option<i32>,
+    pub guarantee_fee_min_bps: Option<i32>,
+    pub guarantee_fee_max_bps: Option<i32>,
     pub eligibility: String,
     pub policy_support: String,
     pub decision_days: Option<i32>,
@@ -187,12 +239,43 @@ fn bps_column(bps: Bps) -> i32 {
     i32::try_from(bps.bps()).unwrap_or(i32::MAX)
 }
 
+/// The pricing columns of a spec, filled by its form.
+#[derive(Default)]
+struct PricingColumns {
+    rate_basis: Option<String>,
+    rate_period: Option<String>,
+    rate_notation: Option<String>,
+    rate_min_ppm: Option<i32>,
+    rate_max_ppm: Option<i32>,
+    lpr_spread_min_bps: Option<i32>,
+    lpr_spread_max_bps: Option<i32>,
+    benchmark_markup_min: Option<i32>,
+    benchmark_markup_max: Option<i32>,
+}
+
 pub(crate) fn spec_columns(spec: &ProductSpec) -> Result<SpecColumns, StoreError> {
-    let (rate_basis, lpr_spread_bps) = match spec.rate_basis {
-        None => (None, None),
-        Some(RateBasis::Fixed) => (Some("fixed".to_owned()), None),
-        Some(RateBasis::Lpr { tenor, spread_bps }) => (Some(tenor.as_str().to_owned()), spread_bps),
-    };
+    let mut c = PricingColumns::default();
+    match spec.pricing {
+        Pricing::NotStated => {}
+        Pricing::Stated { period, notation, range, fixed } => {
+            c.rate_basis = fixed.then(|| "fixed".to_owned());
+            if !range.is_unstated() {
+                c.rate_period = Some(period.as_str().to_owned());
+                c.rate_notation = Some(notation.as_str().to_owned());
+            }
+            let ppm = |f: FineRate| i32::try_from(f.millionths()).unwrap_or(i32::MAX);
+            c.rate_min_ppm = range.min().map(ppm);
+            c.rate_max_ppm = range.max().map(ppm);
+        }
+        Pricing::Lpr { tenor, spread_bps } => {
+            c.rate_basis = Some(tenor.as_str().to_owned());
+            (c.lpr_spread_min_bps, c.lpr_spread_max_bps) = (spread_bps.min(), spread_bps.max());
+        }
+        Pricing::Benchmark { markup } => {
+            c.rate_basis = Some("benchmark".to_owned());
+            (c.benchmark_markup_min, c.benchmark_markup_max) = (markup.min(), markup.max());
+        }
+    }
     let collateral = match &spec.collateral {
         CollateralTerms::NotStated => None,
         stated => Some(stated.to_cell()),
@@ -205,13 +288,19 @@ pub(crate) fn spec_columns(spec: &ProductSpec) -> Result<SpecColumns, StoreError
         amount_max_fen: spec.amount.max().map(Fen::fen),
         term_min_months: spec.term.min().map(months),
         term_max_months: spec.term.max().map(months),
-        rate_min_bps: spec.rate.min().map(bps_column),
-        rate_max_bps: spec.rate.max().map(bps_column),
-        rate_basis,
-        lpr_spread_bps,
+        rate_basis: c.rate_basis,
+        rate_period: c.rate_period,
+        rate_notation: c.rate_notation,
+        rate_min_ppm: c.rate_min_ppm,
+        rate_max_ppm: c.rate_max_ppm,
+        lpr_spread_min_bps: c.lpr_spread_min_bps,
+        lpr_spread_max_bps: c.lpr_spread_max_bps,
+        benchmark_markup_min: c.benchmark_markup_min,
+        benchmark_markup_max: c.benchmark_markup_max,
         repayment_methods: spec.repayment_methods.as_deref().map(join_names),
         collateral,
-        guarantee_fee_bps: spec.guarantee.as_ref().map(|g| bps_column(g.fee_rate)),
+        guarantee_fee_min_bps: spec.guarantee.as_ref().and_then(|g| g.fee.min()).map(bps_column),
+        guarantee_fee_max_bps: spec.guarantee.as_ref().and_then(|g| g.fee.max()).map(bps_column),
         eligibility,
         policy_support: join_names(&spec.policy_support),
         decision_days: spec.decision_days.map(i32::from),

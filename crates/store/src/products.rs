@@ -4,6 +4,7 @@
 use crate::entity::{institution, product, product_district};
 use crate::institutions::{find_by_code, refs_by_id};
 use crate::mapping::{SpecColumns, join_names, product_from_row, spec_columns};
+use crate::reference_rates::current_reference_rates;
 use crate::{Record, Store, StoreError, changes};
 use chrono::Utc;
 use finmart_domain::{Division, InstitutionKind, Labelled, LifecycleState, Product, ProductSpec, ServiceArea};
@@ -208,10 +209,12 @@ pub(crate) async fn assemble(db: &impl ConnectionTrait, rows: Vec<product::Model
     // Only the institutions these rows name: a handful, however large the institution table grows.
     let referenced = rows.iter().flat_map(|r| std::iter::once(r.institution_id).chain(r.guarantee_agency_id));
     let institutions = refs_by_id(db, referenced).await?;
+    // The reference rates current now: every product read prices by the same publications.
+    let references = current_reference_rates(db).await?;
     rows.into_iter()
         .map(|row| {
             let area = area_from_rows(row.id, &areas.remove(&row.id).unwrap_or_default())?;
-            product_from_row(row, area, &institutions)
+            product_from_row(row, area, &institutions, &references)
         })
         .collect()
 }
@@ -303,14 +306,20 @@ fn fill(
     active.amount_max_fen = Set(columns.amount_max_fen);
     active.term_min_months = Set(columns.term_min_months);
     active.term_max_months = Set(columns.term_max_months);
-    active.rate_min_bps = Set(columns.rate_min_bps);
-    active.rate_max_bps = Set(columns.rate_max_bps);
     active.rate_basis = Set(columns.rate_basis);
-    active.lpr_spread_bps = Set(columns.lpr_spread_bps);
+    active.rate_period = Set(columns.rate_period);
+    active.rate_notation = Set(columns.rate_notation);
+    active.rate_min_ppm = Set(columns.rate_min_ppm);
+    active.rate_max_ppm = Set(columns.rate_max_ppm);
+    active.lpr_spread_min_bps = Set(columns.lpr_spread_min_bps);
+    active.lpr_spread_max_bps = Set(columns.lpr_spread_max_bps);
+    active.benchmark_markup_min = Set(columns.benchmark_markup_min);
+    active.benchmark_markup_max = Set(columns.benchmark_markup_max);
     active.repayment_methods = Set(columns.repayment_methods);
     active.collateral = Set(columns.collateral);
     active.guarantee_agency_id = Set(guarantee_agency_id);
-    active.guarantee_fee_bps = Set(columns.guarantee_fee_bps);
+    active.guarantee_fee_min_bps = Set(columns.guarantee_fee_min_bps);
+    active.guarantee_fee_max_bps = Set(columns.guarantee_fee_max_bps);
     active.eligibility = Set(columns.eligibility);
     active.policy_support = Set(columns.policy_support);
     active.decision_days = Set(columns.decision_days);

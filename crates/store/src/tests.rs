@@ -4,12 +4,13 @@ use crate::entity::product;
 use crate::testing::{self, TestDb};
 use crate::{AuditEvent, AuditQuery, EditOutcome, SaveOutcome, StoreError, password};
 use finmart_domain::{
-    Collateral, CollateralTerms, Fen, ImportRow, InstitutionKind, LifecycleState, LprTenor, NewInstitution, Principal,
-    ProductRecord, ProductSpec, RateBasis, Role, StaffAccountInput,
+    Collateral, CollateralTerms, Fen, ImportRow, InstitutionKind, LifecycleState, LprTenor, NewInstitution, Pricing,
+    Principal, ProductRecord, ProductSpec, Role, StaffAccountInput, StatedRange,
 };
 use sea_orm::{ConnectionTrait, EntityTrait};
 
-fn row(pairs: &[(&str, &str)]) -> ImportRow {
+/// The cells of the test product, with `pairs` in place of its own (an empty value removes a cell).
+pub(crate) fn cells<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut all: Vec<(&str, &str)> = vec![
         ("institution_code", "test-bank"),
         ("code", "P-1"),
@@ -39,7 +40,11 @@ fn row(pairs: &[(&str, &str)]) -> ImportRow {
             all.push((k, v));
         }
     }
-    ProductRecord::from_pairs(all).validate().expect("valid test row")
+    all
+}
+
+fn row(pairs: &[(&str, &str)]) -> ImportRow {
+    ProductRecord::from_pairs(cells(pairs)).validate().expect("valid test row")
 }
 
 pub(crate) fn spec(pairs: &[(&str, &str)]) -> ProductSpec {
@@ -288,8 +293,8 @@ async fn a_product_with_unstated_facts_round_trips() {
         let by = |action| AuditEvent::by(&banker, None, action);
         let open = unstated(&[]);
         assert_eq!((open.amount.min(), open.amount.max()), (None, Some(Fen::wan(1000))));
-        assert!(open.rate.is_unstated() && open.term.max().is_none());
-        assert_eq!(open.rate_basis, Some(RateBasis::Lpr { tenor: LprTenor::OneYear, spread_bps: None }));
+        assert!(open.term.max().is_none());
+        assert_eq!(open.pricing, Pricing::Lpr { tenor: LprTenor::OneYear, spread_bps: StatedRange::UNSTATED });
         assert_eq!((&open.repayment_methods, &open.collateral), (&None, &CollateralTerms::NotStated));
         assert_eq!((open.decision_days, open.online, open.valid_from), (None, None, None));
         let seq = store.last_change_seq().await.unwrap();
@@ -300,10 +305,13 @@ async fn a_product_with_unstated_facts_round_trips() {
         let row = product::Entity::find_by_id(id).one(store.connection()).await.unwrap().unwrap();
         assert_eq!((row.amount_min_fen, row.amount_max_fen), (None, Some(1_000_000_000)), "{}", db.backend);
         assert_eq!(
-            (row.term_min_months, row.term_max_months, row.rate_min_bps, row.rate_max_bps),
+            (row.term_min_months, row.term_max_months, row.rate_min_ppm, row.rate_max_ppm),
             (Some(3), None, None, None)
         );
-        assert_eq!((row.rate_basis.as_deref(), row.lpr_spread_bps), (Some("lpr_1y"), None));
+        assert_eq!(
+            (row.rate_basis.as_deref(), row.lpr_spread_min_bps, row.lpr_spread_max_bps),
+            (Some("lpr_1y"), None, None)
+        );
         assert_eq!((row.repayment_methods, row.collateral), (None, None));
         assert_eq!((row.decision_days, row.online, row.valid_from), (None, None, None));
         // The stored product is what was given: saving it again changes nothing.

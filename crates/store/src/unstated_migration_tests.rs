@@ -1,20 +1,21 @@
 //! Migration 8 (未说明 product facts) on a database written before it, on SQLite and PostgreSQL: every
 //! product, version and review keeps its meaning, and the rebuilt table keeps its schema, sequence and
-//! foreign keys.
+//! foreign keys. The rows are written in the form of their day ([`legacy_fixtures`]), migration 8 alone is
+//! checked against the schema, and the products are then read through every later migration.
 
 // Test code: a failed step is a failed test.
 #![allow(clippy::unwrap_used, clippy::too_many_lines)]
 
 use crate::entity::{product_review, product_version};
+use crate::legacy_fixtures;
 use crate::testing::{self, TestDb};
-use crate::tests::{agency, bank, spec};
-use crate::{AuditEvent, NewApplication};
+use crate::tests::{agency, bank, cells, spec};
 use chrono::NaiveDate;
 use finmart_domain::{
-    Collateral, CollateralTerms, Fen, LifecycleState, LoanPurpose, Months, Principal, ProductRecord, ProductSpec, Role,
+    Collateral, CollateralTerms, Fen, Labelled, LifecycleState, LoanPurpose, ProductRecord, ProductSpec,
 };
 use finmart_migrations::{Migrator, MigratorTrait};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, QueryOrder, Set, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryOrder, Statement};
 
 /// The migrations before the one under test.
 const BEFORE: u32 = 7;
@@ -34,23 +35,6 @@ const RELAXED: [&str; 12] = [
     "online",
     "valid_from",
 ];
-
-/// The columns the migrations after 8 add to `product`, with their definitions. Today's store reads and
-/// writes them, so the test adds them to the schema-7 database while the store writes and reads its old rows,
-/// and drops them again before migration 8 runs on the table as it was.
-const LATER_PRODUCT_COLUMNS: [(&str, &str); 3] =
-    [("more_families", "VARCHAR NOT NULL DEFAULT ''"), ("source_url", "VARCHAR NULL"), ("source_read_on", "DATE NULL")];
-
-async fn later_product_columns(db: &TestDb, add: bool) {
-    for (column, definition) in LATER_PRODUCT_COLUMNS {
-        let sql = if add {
-            format!("ALTER TABLE product ADD COLUMN {column} {definition}")
-        } else {
-            format!("ALTER TABLE product DROP COLUMN {column}")
-        };
-        db.store.connection().execute_unprepared(&sql).await.unwrap();
-    }
-}
 
 /// The one text column `s` of each row of `sql`.
 async fn texts(db: &TestDb, sql: &str) -> Vec<String> {
@@ -133,19 +117,16 @@ fn relaxed(before: &[Vec<String>], backend: DbBackend) -> Vec<Vec<String>> {
 
 /// A record as the store wrote it before migration 8: `collateral` left out for 纯信用 (an empty cell);
 /// with `defaults`, also `online` (false) and `rate_basis` (fixed) left out, as an import file could.
-fn aged(text: &str, defaults: bool) -> String {
-    let mut record: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).unwrap();
-    let mut drop_if = |column: &str, meant: &str| {
-        if record.get(column).and_then(|v| v.as_str()) == Some(meant) {
-            record.remove(column);
-        }
-    };
-    drop_if("collateral", "none");
-    if defaults {
-        drop_if("online", "false");
-        drop_if("rate_basis", "fixed");
-    }
-    serde_json::Value::Object(record).to_string()
+fn aged(cells: &[(&'static str, &'static str)], defaults: bool) -> String {
+    let kept: Vec<(&str, &str)> = cells
+        .iter()
+        .copied()
+        .filter(|(k, v)| {
+            !((*k == "collateral" && *v == "none")
+                || (defaults && ((*k == "online" && *v == "false") || (*k == "rate_basis" && *v == "fixed"))))
+        })
+        .collect();
+    legacy_fixtures::record(&kept)
 }
 
 fn spec_of(record: &str) -> ProductSpec {
@@ -164,121 +145,150 @@ async fn record_specs(db: &TestDb) -> (Vec<(i64, ProductSpec)>, Vec<(i64, Produc
     )
 }
 
+/// An LPR row's cells as migration 10 restates them: the annual range of the day (at the seeded LPR of
+/// 3.00 %) becomes the spread range.
+fn lpr_restated<'a>(cells: &[(&'a str, &'a str)], min: &'a str, max: &'a str) -> Vec<(&'a str, &'a str)> {
+    let mut out: Vec<(&str, &str)> = cells
+        .iter()
+        .copied()
+        .filter(|(k, _)| !matches!(*k, "rate_min_pct" | "rate_max_pct" | "lpr_spread_bps"))
+        .collect();
+    out.push(("lpr_spread_min_bps", min));
+    out.push(("lpr_spread_max_bps", max));
+    out
+}
+
+fn read(cells: &[(&str, &str)]) -> ProductSpec {
+    ProductRecord::from_pairs(cells.iter().copied()).validate().unwrap().spec
+}
+
 #[tokio::test]
 async fn migration_8_keeps_what_every_product_meant() {
     for db in testing::all_at_migration(BEFORE).await {
         let (store, backend) = (&db.store, db.backend);
         let conn = store.connection();
-        later_product_columns(&db, true).await;
         let owner = store.create_institution(&bank()).await.unwrap().id;
-        store.create_institution(&agency()).await.unwrap();
-        let principal = |account_id, role, institution_id| Principal {
-            account_id,
-            role,
-            display_name: "测试".into(),
-            enterprise_id: None,
-            institution_id,
-        };
-        let banker = principal(7, Role::Institution, Some(owner));
-        let by = |action| AuditEvent::by(&banker, None, action);
-        let operator = principal(1, Role::Operator, None);
+        let guarantor = store.create_institution(&agency()).await.unwrap().id;
 
-        // Products as the store wrote them before: every fact stated. 纯信用 at a fixed rate, sold offline,
-        // published through a review and applied for…
-        let credit = spec(&[
+        // Products in the form of before, every fact stated. 纯信用 (an empty collateral) at a fixed rate,
+        // sold offline, published after a review and applied for…
+        let credit = cells(&[
             ("code", "OLD-1"),
             ("collateral", "none"),
             ("rate_basis", "fixed"),
             ("lpr_spread_bps", ""),
             ("online", "false"),
         ]);
-        let p1 = store.create_managed_product(owner, &credit, &by("product.create")).await.unwrap();
-        let review = store.submit_managed_product(owner, p1, &by("product.submit")).await.unwrap();
-        store.approve_review(review, &AuditEvent::by(&operator, None, "product.approve")).await.unwrap();
-        // …any one of two kinds of collateral at the LPR, waiting for review…
-        let secured = spec(&[
+        let stored = |c: &[(&'static str, &'static str)]| -> Vec<(&'static str, &'static str)> {
+            c.iter().map(|&(k, v)| if k == "collateral" && v == "none" { (k, "") } else { (k, v) }).collect()
+        };
+        let p1 = legacy_fixtures::insert_product(&db, owner, None, "published", &stored(&credit)).await;
+        legacy_fixtures::insert_version(&db, p1, 1, "draft", aged(&credit, true)).await;
+        legacy_fixtures::insert_version(&db, p1, 2, "published", aged(&credit, true)).await;
+        legacy_fixtures::insert_review(&db, p1, aged(&credit, true)).await;
+        // …any one of two kinds of collateral at the LPR, a NULL spread (read as 0), waiting for review…
+        let secured = cells(&[
             ("code", "OLD-2"),
             ("collateral", "real_estate|receivables"),
             ("lpr_spread_bps", "0"),
             ("guarantee_agency_code", "test-guarantee"),
             ("guarantee_fee_pct", "1"),
         ]);
-        let p2 = store.create_managed_product(owner, &secured, &by("product.create")).await.unwrap();
-        store.submit_managed_product(owner, p2, &by("product.submit")).await.unwrap();
+        let without_spread: Vec<_> = secured.iter().copied().filter(|(k, _)| *k != "lpr_spread_bps").collect();
+        let p2 = legacy_fixtures::insert_product(&db, owner, Some(guarantor), "in_review", &without_spread).await;
+        legacy_fixtures::insert_version(&db, p2, 1, "draft", aged(&secured, false)).await;
+        legacy_fixtures::insert_review(&db, p2, aged(&secured, false)).await;
         // …one nothing refers to but its districts, and one deleted (its id is not to be used again).
-        let plain = spec(&[("code", "OLD-3"), ("collateral", "equipment")]);
-        let p3 = store.save_product(owner, LifecycleState::Published, &plain).await.unwrap().product_id();
-        let gone = spec(&[("code", "OLD-4"), ("collateral", "none")]);
-        let p4 = store.save_product(owner, LifecycleState::Draft, &gone).await.unwrap().product_id();
-        store.delete_product(p4).await.unwrap();
+        let plain = cells(&[("code", "OLD-3"), ("collateral", "equipment")]);
+        let p3 = legacy_fixtures::insert_product(&db, owner, None, "published", &plain).await;
+        let gone = cells(&[("code", "OLD-4"), ("collateral", "none")]);
+        let p4 = legacy_fixtures::insert_product(&db, owner, None, "draft", &stored(&gone)).await;
+        conn.execute_unprepared(&format!("DELETE FROM product_district WHERE product_id = {p4}")).await.unwrap();
+        conn.execute_unprepared(&format!("DELETE FROM product WHERE id = {p4}")).await.unwrap();
 
         let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
-        let firm = finmart_synth::profiles(7, 1, today).next().unwrap().profile;
+        let mut firm = finmart_synth::profiles(7, 1, today).next().unwrap().profile;
+        // Written as the first deployment wrote districts (migration 11 turns them into codes later).
+        firm.district = finmart_domain::District::parse("binhai", &finmart_domain::HomeArea::default()).unwrap();
         let enterprise = store.save_enterprise(&firm, true).await.unwrap().id;
-        let sme = Principal { enterprise_id: Some(enterprise), ..principal(100, Role::Sme, None) };
-        let new = NewApplication {
-            enterprise_id: enterprise,
-            product_id: p1,
-            applicant_account_id: sme.account_id,
-            idempotency_key: "k-1".into(),
-            amount: Fen::wan(50),
-            term: Months::new(12).unwrap(),
-            purpose: LoanPurpose::WorkingCapital,
-            purpose_text: "采购原材料".into(),
-            offer_id: None,
-        };
-        let application = store.submit_application(&new, &AuditEvent::by(&sme, None, "application.submit")).await;
-        let application = application.unwrap().0;
-
-        // What they mean, as read now, before the rows are put in the old form.
-        let products = store.products(&[p1, p2, p3]).await.unwrap();
-        let (versions, reviews) = record_specs(&db).await;
-        assert_eq!((versions.len(), reviews.len()), (5, 2), "{backend}");
-
-        // The old form: the table as migration 7 left it, an empty collateral for 纯信用, a NULL spread read as
-        // 0, records without the columns whose absence meant 纯信用, offline and a fixed rate.
-        later_product_columns(&db, false).await;
-        conn.execute_unprepared("UPDATE product SET collateral = '' WHERE collateral = 'none'").await.unwrap();
-        conn.execute_unprepared(&format!("UPDATE product SET lpr_spread_bps = NULL WHERE id = {p2}")).await.unwrap();
-        for row in product_version::Entity::find().all(conn).await.unwrap() {
-            let record = aged(&row.record, row.product_id == p1);
-            product_version::ActiveModel { record: Set(record), ..row.into() }.update(conn).await.unwrap();
-        }
-        for row in product_review::Entity::find().all(conn).await.unwrap() {
-            let record = aged(&row.record, row.product_id == p1);
-            product_review::ActiveModel { record: Set(record), ..row.into() }.update(conn).await.unwrap();
-        }
-        // Read by today's rules, those records would say 未说明: the migration has work to do.
-        let (old_versions, _) = record_specs(&db).await;
-        let (_, first) = old_versions.iter().find(|(id, _)| *id == versions[0].0).unwrap();
-        assert_eq!((&first.collateral, first.online, first.rate_basis), (&CollateralTerms::NotStated, None, None));
+        let at = sea_orm::Value::ChronoDateTimeUtc(Some(legacy_fixtures::written_at()));
+        let application = legacy_fixtures::insert(
+            &db,
+            "application",
+            vec![
+                ("enterprise_id", enterprise.into()),
+                ("product_id", p1.into()),
+                ("institution_id", owner.into()),
+                ("applicant_account_id", 100_i64.into()),
+                ("idempotency_key", "k-1".into()),
+                ("amount_fen", Fen::wan(50).fen().into()),
+                ("term_months", 12_i32.into()),
+                ("purpose", LoanPurpose::WorkingCapital.as_str().into()),
+                ("purpose_text", "采购原材料".into()),
+                ("profile", serde_json::to_string(&firm).unwrap().into()),
+                ("district", "binhai".into()),
+                ("industry", firm.industry.as_str().into()),
+                ("family", "credit".into()),
+                ("qualifications", "".into()),
+                ("first_loan", false.into()),
+                ("credit_loan", true.into()),
+                ("state", "submitted".into()),
+                ("submitted_at", at.clone()),
+                ("respond_by", at.clone()),
+                ("updated_at", at),
+            ],
+        )
+        .await;
         let schema_before = schema(&db).await;
 
         Migrator::up(conn, Some(1)).await.unwrap();
 
-        // The table is the same but for the relaxed columns, with its indexes, foreign keys and sequence.
+        // The table is the same but for the relaxed columns, with its indexes, foreign keys and sequence; the
+        // empty collateral is now `none` and the NULL spread 0.
         let backend_kind = conn.get_database_backend();
         assert_eq!(schema(&db).await, relaxed(&schema_before, backend_kind), "{backend}");
         if backend_kind == DbBackend::Sqlite {
             assert!(texts(&db, "SELECT \"table\" AS s FROM pragma_foreign_key_check").await.is_empty());
         }
-        // The later migrations, whose columns today's store reads.
-        Migrator::up(conn, None).await.unwrap();
+        let facts = texts(&db, "SELECT code || ' ' || collateral || ' ' || COALESCE(CAST(lpr_spread_bps AS TEXT), '-') AS s FROM product ORDER BY id").await;
+        assert_eq!(facts, ["OLD-1 none -", "OLD-2 real_estate|receivables 0", "OLD-3 equipment -5"], "{backend}");
 
-        // Every product reads back as it was, 纯信用 and "any one of" included, every fact stated.
-        assert_eq!(store.products(&[p1, p2, p3]).await.unwrap(), products, "{backend}");
+        // Through every later migration, each product reads back as it meant, 纯信用 and "any one of"
+        // included, every fact stated (the LPR rows' ranges become spreads over the seeded LPR: migration 10).
+        Migrator::up(conn, None).await.unwrap();
+        let expected =
+            [read(&credit), read(&lpr_restated(&secured, "45", "220")), read(&lpr_restated(&plain, "45", "220"))];
+        let products = store.products(&[p1, p2, p3]).await.unwrap();
+        let specs: Vec<ProductSpec> = products.iter().map(|p| p.spec.clone()).collect();
+        assert_eq!(specs, expected, "{backend}");
         assert_eq!(products[0].spec.collateral, CollateralTerms::NoneRequired);
         let any = vec![Collateral::RealEstate, Collateral::Receivables];
         assert_eq!(products[1].spec.collateral, CollateralTerms::AnyOf { unsecured: false, kinds: any });
         for p in &products {
             let s = &p.spec;
-            assert!(s.amount.range().is_some() && s.term.range().is_some() && s.rate.range().is_some(), "{s:?}");
-            assert!(s.rate_basis.is_some() && s.repayment_methods.is_some() && s.decision_days.is_some(), "{s:?}");
+            assert!(
+                s.amount.range().is_some() && s.term.range().is_some() && p.annual_rate().range().is_some(),
+                "{s:?}"
+            );
+            assert!(s.repayment_methods.is_some() && s.decision_days.is_some(), "{s:?}");
             assert!(s.online.is_some() && s.valid_from.is_some(), "{s:?}");
         }
-        assert_eq!(products[1].spec.rate_basis, secured.rate_basis, "a NULL spread was read as 0");
-        // The versions' and reviews' records read back as the same specs.
-        assert_eq!(record_specs(&db).await, (versions, reviews), "{backend}");
+        // The versions' and reviews' records read back as their products.
+        let (versions, reviews) = record_specs(&db).await;
+        let of = |id: i64| &expected[[p1, p2, p3].iter().position(|p| *p == id).unwrap()];
+        let version_products: Vec<i64> = product_version::Entity::find()
+            .order_by_asc(product_version::Column::Id)
+            .all(conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|v| v.product_id)
+            .collect();
+        assert_eq!(versions.len(), 3);
+        for ((_, spec), product) in versions.iter().zip(version_products) {
+            assert_eq!(spec, of(product), "{backend}");
+        }
+        assert_eq!((&reviews[0].1, &reviews[1].1), (of(p1), of(p2)), "{backend}");
 
         // Ids are not used again.
         let next = spec(&[("code", "NEW-1")]);
@@ -287,8 +297,8 @@ async fn migration_8_keeps_what_every_product_meant() {
 
         // The application still points at its product; a referenced product still cannot be deleted, and
         // deleting one nothing refers to still takes its districts with it.
-        let read = store.application(application.id).await.unwrap().unwrap();
-        assert_eq!((read.product_id, read.product_name.as_str()), (p1, "科创信用贷"), "{backend}");
+        let read_back = store.application(application).await.unwrap().unwrap();
+        assert_eq!((read_back.product_id, read_back.product_name.as_str()), (p1, "科创信用贷"), "{backend}");
         for referenced in [p1, p2] {
             let refused = conn.execute_unprepared(&format!("DELETE FROM product WHERE id = {referenced}")).await;
             assert!(refused.is_err(), "{backend}: product {referenced} deleted");
@@ -300,6 +310,7 @@ async fn migration_8_keeps_what_every_product_meant() {
         let orphan =
             conn.execute_unprepared("INSERT INTO product_district (product_id, district) VALUES (999999, 'binhai')");
         assert!(orphan.await.is_err(), "{backend}: a district of no product");
-        assert_eq!(store.products(&[p1, p2]).await.unwrap(), products[..2], "{backend}");
+        let still: Vec<ProductSpec> = store.products(&[p1, p2]).await.unwrap().into_iter().map(|p| p.spec).collect();
+        assert_eq!(still, expected[..2], "{backend}");
     }
 }

@@ -18,8 +18,8 @@ use crate::Dice;
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, Timelike, Utc, Weekday};
 use finmart_domain::shanghai::{self, date_of as shanghai_date};
 use finmart_domain::{
-    ApplicationAction, ApplicationState, Bps, Disbursement, District, Fen, LoanPurpose, Months, ProductFamily,
-    ProductSpec, TransitionError,
+    AnnualRate, ApplicationAction, ApplicationState, Bps, Disbursement, District, Fen, LoanPurpose, Months,
+    ProductFamily, ProductSpec, ReferenceRates, TransitionError,
 };
 
 /// Applications are spread over this many days before `now`.
@@ -116,6 +116,8 @@ pub struct Applications<'a> {
     seed: u64,
     count: usize,
     products: Vec<&'a ProductSpec>,
+    /// The reference rates floating rates are priced by (disbursed rates fall within a product's range).
+    references: ReferenceRates,
     applicants: &'a [Applicant],
     /// Indexes of the applicants by district ([`District::ALL`] order).
     by_district: Vec<Vec<usize>>,
@@ -134,6 +136,7 @@ impl<'a> Applications<'a> {
         seed: u64,
         count: usize,
         products: impl IntoIterator<Item = &'a ProductSpec>,
+        references: &ReferenceRates,
         applicants: &'a [Applicant],
         now: DateTime<Utc>,
     ) -> Self {
@@ -160,7 +163,17 @@ impl<'a> Applications<'a> {
         for (i, a) in applicants.iter().enumerate() {
             by_district[slot(a.district)].push(i);
         }
-        Self { seed, count, products: products.into_iter().collect(), applicants, by_district, now, start, cdf }
+        Self {
+            seed,
+            count,
+            products: products.into_iter().collect(),
+            references: references.clone(),
+            applicants,
+            by_district,
+            now,
+            start,
+            cdf,
+        }
     }
 
     /// How many applications there are.
@@ -293,7 +306,7 @@ impl<'a> Applications<'a> {
                     S::Approved if d.chance(0.9) => {
                         let wait = d.int(1, 10);
                         let next = later(d, at, wait, true);
-                        (next, ApplicationAction::Disburse(disbursement(spec, amount, term, next, d)))
+                        (next, ApplicationAction::Disburse(disbursement(spec, &self.references, amount, term, next, d)))
                     }
                     // Never answered, approved but never drawn, or final.
                     _ => break,
@@ -439,7 +452,14 @@ fn purpose_texts(purpose: LoanPurpose) -> &'static [&'static str] {
 /// What the lender pays out: usually the amount applied for, sometimes less; a rate within the product's
 /// range (within [`usual_rates`] where the page states none); usually the term applied for; dated the
 /// Shanghai day it is paid.
-fn disbursement(spec: &ProductSpec, applied: Fen, term: Months, at: DateTime<Utc>, d: &mut Dice) -> Disbursement {
+fn disbursement(
+    spec: &ProductSpec,
+    references: &ReferenceRates,
+    applied: Fen,
+    term: Months,
+    at: DateTime<Utc>,
+    d: &mut Dice,
+) -> Disbursement {
     let amount = if d.chance(0.6) {
         applied
     } else {
@@ -447,7 +467,8 @@ fn disbursement(spec: &ProductSpec, applied: Fen, term: Months, at: DateTime<Utc
         let cut = (applied.fen() as f64 * (0.5 + 0.5 * d.unit())) as i64 / unit * unit;
         if cut > 0 { Fen::from_fen(cut.min(applied.fen())).unwrap_or(applied) } else { applied }
     };
-    let (lo, hi) = within(spec.rate.min(), spec.rate.max(), usual_rates());
+    let annual = spec.pricing.annual(references, &spec.term);
+    let (lo, hi) = within(annual.min().map(AnnualRate::bps), annual.max().map(AnnualRate::bps), usual_rates());
     let rate = Bps::new(lo.bps() + 5 * d.int(0, (hi.bps() - lo.bps()) / 5)).unwrap_or(lo);
     let term = if d.chance(0.85) {
         term
@@ -472,7 +493,7 @@ mod tests {
     fn catalogue() -> Vec<ProductSpec> {
         let institutions = crate::institutions(20);
         assert!(institutions.iter().any(|i| i.kind == InstitutionKind::GuaranteeAgency));
-        crate::products(3, 300, &institutions, now().date_naive())
+        crate::products(3, 300, &institutions, now().date_naive(), &crate::testing::references())
             .filter(|p| p.state == LifecycleState::Published)
             .map(|p| p.spec)
             .collect()
@@ -487,7 +508,7 @@ mod tests {
     #[test]
     fn histories_follow_the_state_machine_and_stay_in_the_past() {
         let (products, applicants) = (catalogue(), applicants());
-        let generator = Applications::new(11, 20_000, &products, &applicants, now());
+        let generator = Applications::new(11, 20_000, &products, &crate::testing::references(), &applicants, now());
         let all: Vec<SyntheticApplication> = generator.iter().collect();
         assert_eq!(all.len(), 20_000);
         let start = now() - TimeDelta::days(i64::from(SPAN_DAYS));
@@ -511,7 +532,8 @@ mod tests {
                 match &step.action {
                     ApplicationAction::Disburse(d) => {
                         assert!(d.amount <= app.amount && d.amount.fen() > 0);
-                        assert_ne!(spec.rate.admits(d.rate), Some(false));
+                        let annual = spec.pricing.annual(&crate::testing::references(), &spec.term);
+                        assert_ne!(annual.map(AnnualRate::bps).admits(d.rate), Some(false));
                         assert!(spec.term.admits(d.term) != Some(false) && d.term <= app.term);
                         assert_eq!(d.date, shanghai_date(step.at));
                     }
@@ -549,21 +571,21 @@ mod tests {
     #[test]
     fn the_same_seed_gives_the_same_applications() {
         let (products, applicants) = (catalogue(), applicants());
-        let a = Applications::new(5, 500, &products, &applicants, now());
-        let b = Applications::new(5, 500, &products, &applicants, now());
-        let c = Applications::new(6, 500, &products, &applicants, now());
+        let a = Applications::new(5, 500, &products, &crate::testing::references(), &applicants, now());
+        let b = Applications::new(5, 500, &products, &crate::testing::references(), &applicants, now());
+        let c = Applications::new(6, 500, &products, &crate::testing::references(), &applicants, now());
         assert_eq!(a.iter().collect::<Vec<_>>(), b.iter().collect::<Vec<_>>());
         assert_ne!(a.iter().collect::<Vec<_>>(), c.iter().collect::<Vec<_>>());
         assert_eq!(a.get(123), b.get(123));
         assert!(a.get(500).is_none());
         let none: Vec<ProductSpec> = Vec::new();
-        assert!(Applications::new(5, 500, &none, &applicants, now()).is_empty());
+        assert!(Applications::new(5, 500, &none, &crate::testing::references(), &applicants, now()).is_empty());
     }
 
     #[test]
     fn firms_apply_to_products_serving_their_district() {
         let (products, applicants) = (catalogue(), applicants());
-        let generator = Applications::new(2, 3_000, &products, &applicants, now());
+        let generator = Applications::new(2, 3_000, &products, &crate::testing::references(), &applicants, now());
         let fitting = generator
             .iter()
             .filter(|app| {

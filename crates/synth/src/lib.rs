@@ -172,6 +172,29 @@ impl Dice {
     }
 }
 
+/// What the tests price floating rates by: the publications the migration seeds (LPR of 2025-05-20, PBOC
+/// benchmark rates of 2015-10-24).
+#[cfg(test)]
+mod testing {
+    use chrono::NaiveDate;
+    use finmart_domain::{Bps, Publication, ReferenceKind, ReferenceRates};
+
+    pub fn references() -> ReferenceRates {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let p = |kind, bps, published_on| Publication { kind, rate: Bps::new(bps).unwrap_or(Bps::ZERO), published_on };
+        ReferenceRates::current(
+            [
+                p(ReferenceKind::Lpr1y, 300, day(2025, 5, 20)),
+                p(ReferenceKind::Lpr5y, 350, day(2025, 5, 20)),
+                p(ReferenceKind::Benchmark1y, 435, day(2015, 10, 24)),
+                p(ReferenceKind::Benchmark1to5y, 475, day(2015, 10, 24)),
+                p(ReferenceKind::Benchmark5yPlus, 490, day(2015, 10, 24)),
+            ],
+            day(2026, 11, 22),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,8 +9,8 @@ use chrono::{Days, NaiveDate};
 use finmart_domain::{
     Bounds, Bps, Collateral, CollateralTerms, District, EligibilityRule, EligibilityRules, EnterpriseScale, Fen,
     GuaranteeTerms, HomeArea, Industry, InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution,
-    OtherCondition, PolicySupport, PrioritySector, ProductFamily, ProductSpec, Qualification, Range, RateBasis,
-    RepaymentMethod, ServiceArea, StatedRange, TaxCreditGrade,
+    OtherCondition, PolicySupport, Pricing, PrioritySector, ProductFamily, ProductSpec, Qualification, Range,
+    ReferenceRates, RepaymentMethod, ServiceArea, StatedRange, TaxCreditGrade,
 };
 
 /// One generated product: the institution that lists it (by code), its lifecycle state and its spec.
@@ -20,10 +20,6 @@ pub struct SyntheticProduct {
     pub state: LifecycleState,
     pub spec: ProductSpec,
 }
-
-/// The loan prime rates floating rates are quoted against, in basis points (as in the demo catalogue).
-const LPR_1Y: u32 = 300;
-const LPR_5Y: u32 = 350;
 
 const FAMILIES: &[(ProductFamily, u32)] = &[
     (ProductFamily::Credit, 15),
@@ -161,20 +157,39 @@ impl Lenders {
 /// `count` products from `seed`, listed by the banks, micro-credit, leasing and insurance companies among
 /// `institutions` and backed by its guarantee agencies (none without any). Product `i` has the code
 /// `GEN-{i:06}` and is the same whatever `count` is. Nothing is generated when `institutions` has no lender.
+/// A floating rate is an LPR spread range that comes, at the current LPR of `references` (the reference
+/// table the operator keeps), to the product's drawn annual range; without a publication of the LPR the
+/// rate is generated fixed.
 pub fn products(
     seed: u64,
     count: usize,
     institutions: &[NewInstitution],
     today: NaiveDate,
+    references: &ReferenceRates,
 ) -> impl Iterator<Item = SyntheticProduct> + use<> {
     let lenders = Lenders::new(institutions);
-    (0..count).filter_map(move |index| build(seed, index, &lenders, today))
+    let references = references.clone();
+    (0..count).filter_map(move |index| build(seed, index, &lenders, today, &references))
 }
 
 /// Product `index` of `seed` (see [`products`]); `None` when `institutions` has no lender.
 #[must_use]
-pub fn product(seed: u64, index: usize, institutions: &[NewInstitution], today: NaiveDate) -> Option<SyntheticProduct> {
-    build(seed, index, &Lenders::new(institutions), today)
+pub fn product(
+    seed: u64,
+    index: usize,
+    institutions: &[NewInstitution],
+    today: NaiveDate,
+    references: &ReferenceRates,
+) -> Option<SyntheticProduct> {
+    build(seed, index, &Lenders::new(institutions), today, references)
+}
+
+/// An annual range of `lo`–`hi` basis points: an LPR spread range that comes to it at the current LPR of
+/// `tenor`, or a fixed rate (also when the LPR was never entered).
+fn priced(lo: u32, hi: u32, tenor: Option<LprTenor>, references: &ReferenceRates) -> Pricing {
+    tenor
+        .and_then(|t| Pricing::lpr_at(t, bps(lo), bps(hi), references))
+        .unwrap_or_else(|| Pricing::fixed_annual(bps(lo), bps(hi)))
 }
 
 fn bps(v: u32) -> Bps {
@@ -279,10 +294,9 @@ impl Page {
             spec.amount = StatedRange::new(None, spec.amount.max()).unwrap_or(StatedRange::UNSTATED);
         }
         if self.no_rate {
-            spec.rate = StatedRange::UNSTATED;
-            spec.rate_basis = match spec.rate_basis {
-                Some(RateBasis::Lpr { tenor, .. }) => Some(RateBasis::Lpr { tenor, spread_bps: None }),
-                _ => None,
+            spec.pricing = match spec.pricing {
+                Pricing::Lpr { tenor, .. } => Pricing::Lpr { tenor, spread_bps: StatedRange::UNSTATED },
+                _ => Pricing::NotStated,
             };
         }
         if self.no_repayment {
@@ -327,7 +341,13 @@ impl Page {
     }
 }
 
-fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option<SyntheticProduct> {
+fn build(
+    seed: u64,
+    index: usize,
+    lenders: &Lenders,
+    today: NaiveDate,
+    references: &ReferenceRates,
+) -> Option<SyntheticProduct> {
     use ProductFamily as F;
     let mut d = Dice::new(seed, PRODUCT_STREAM, index);
     let mut kin = Kin::draw(seed, index);
@@ -423,13 +443,8 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
         F::Leasing | F::BillDiscount | F::LetterOfGuarantee => false,
         _ => !micro_credit && d.chance(0.55),
     };
-    let rate_basis = if floating {
-        let (tenor, lpr) = if term_max > 60 { (LprTenor::FiveYear, LPR_5Y) } else { (LprTenor::OneYear, LPR_1Y) };
-        let spread = i32::try_from(rate_lo).unwrap_or(0) - i32::try_from(lpr).unwrap_or(0);
-        RateBasis::Lpr { tenor, spread_bps: Some(spread) }
-    } else {
-        RateBasis::Fixed
-    };
+    let tenor = if term_max > 60 { LprTenor::FiveYear } else { LprTenor::OneYear };
+    let pricing = priced(rate_lo, rate_hi, floating.then_some(tenor), references);
 
     let repayment_methods = repayment(family, &mut d);
     let collateral = collateral(family, &mut d);
@@ -445,7 +460,7 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
     let guarantee = fee.and_then(|fee| {
         (!lenders.agencies.is_empty()).then(|| GuaranteeTerms {
             agency_code: lenders.agencies[d.below(lenders.agencies.len())].code.clone(),
-            fee_rate: bps(fee),
+            fee: range(bps(fee), bps(fee)),
         })
     });
 
@@ -525,8 +540,7 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
         description: String::new(),
         amount: range(Fen::wan(amount_min), Fen::wan(amount_max)),
         term: range(months(term_min), months(term_max)),
-        rate: range(bps(rate_lo), bps(rate_hi)),
-        rate_basis: Some(rate_basis),
+        pricing,
         repayment_methods: Some(repayment_methods),
         collateral,
         guarantee,
@@ -543,8 +557,7 @@ fn build(seed: u64, index: usize, lenders: &Lenders, today: NaiveDate) -> Option
     if family == F::LetterOfGuarantee {
         // A letter of guarantee charges a fee for the bank's promise: it has no interest rate to state and
         // nothing to repay unless the guarantee is called.
-        spec.rate = StatedRange::UNSTATED;
-        spec.rate_basis = None;
+        spec.pricing = Pricing::NotStated;
         spec.repayment_methods = None;
     }
     spec.more_families = kin.more_families(&spec);
@@ -573,7 +586,7 @@ fn describe(spec: &ProductSpec, d: &mut Dice) -> String {
         (None, None) => "期限以审批为准".to_owned(),
     };
     text.push_str(&format!("{amount}，{term}。"));
-    if spec.rate.is_unstated() && matches!(spec.rate_basis, Some(RateBasis::Lpr { spread_bps: None, .. })) {
+    if matches!(spec.pricing, Pricing::Lpr { spread_bps, .. } if spread_bps.is_unstated()) {
         text.push_str("利率在LPR基础上加点确定。");
     }
     if let CollateralTerms::AllOf { kinds } = &spec.collateral {
@@ -893,16 +906,17 @@ mod tests {
     }
 
     fn sample(n: usize) -> Vec<SyntheticProduct> {
-        products(42, n, &crate::institutions(40), today()).collect()
+        products(42, n, &crate::institutions(40), today(), &crate::testing::references()).collect()
     }
 
     #[test]
     fn same_seed_same_products() {
         assert_eq!(sample(200), sample(200));
         assert_eq!(sample(50)[..], sample(200)[..50]);
-        assert_ne!(products(43, 200, &crate::institutions(40), today()).collect::<Vec<_>>(), sample(200));
-        assert_eq!(product(42, 17, &crate::institutions(40), today()).as_ref(), sample(20).get(17));
-        assert_eq!(products(1, 10, &[], today()).count(), 0);
+        let refs = crate::testing::references();
+        assert_ne!(products(43, 200, &crate::institutions(40), today(), &refs).collect::<Vec<_>>(), sample(200));
+        assert_eq!(product(42, 17, &crate::institutions(40), today(), &refs).as_ref(), sample(20).get(17));
+        assert_eq!(products(1, 10, &[], today(), &refs).count(), 0);
     }
 
     #[test]
@@ -920,12 +934,13 @@ mod tests {
             assert_ne!(kinds[p.institution_code.as_str()], InstitutionKind::GuaranteeAgency);
             if let Some(g) = &s.guarantee {
                 assert_eq!(kinds[g.agency_code.as_str()], InstitutionKind::GuaranteeAgency);
-                assert!((50..=150).contains(&g.fee_rate.bps()), "{}", s.code);
+                assert!(g.fee.min().is_some_and(|f| (50..=150).contains(&f.bps())), "{}", s.code);
             }
             // A discount rate is below any loan's.
             let floor = if s.family == ProductFamily::BillDiscount { 120 } else { 300 };
-            assert!(s.rate.min().is_none_or(|r| (floor..=1500).contains(&r.bps())), "{}", s.code);
-            assert!(s.rate.max().is_none_or(|r| r.bps() <= 1500), "{}", s.code);
+            let annual = s.pricing.annual(&crate::testing::references(), &s.term);
+            assert!(annual.min().is_none_or(|r| (floor..=1500).contains(&r.bps().bps())), "{}", s.code);
+            assert!(annual.max().is_none_or(|r| r.bps().bps() <= 1500), "{}", s.code);
             assert!(s.decision_days.is_none_or(|d| (1..=30).contains(&d)), "{}", s.code);
             assert!(s.valid_from.is_some_and(|f| f < today()) && s.valid_until.is_none_or(|u| u > today()));
             // Two to six of the family's and any kind, and on a page in its lender's words a tax cap and
@@ -943,7 +958,7 @@ mod tests {
                 ProductFamily::Guaranteed | ProductFamily::StartupGuarantee => assert!(s.guarantee.is_some()),
                 ProductFamily::Leasing => assert_eq!(kinds[p.institution_code.as_str()], InstitutionKind::Leasing),
                 ProductFamily::LetterOfGuarantee => {
-                    assert!(s.rate.is_unstated() && s.rate_basis.is_none() && s.repayment_methods.is_none());
+                    assert!(s.pricing == Pricing::NotStated && s.repayment_methods.is_none());
                 }
                 _ => {}
             }
@@ -987,7 +1002,10 @@ mod tests {
         let citywide = all.iter().filter(|p| p.spec.area.covers_home(&HomeArea::default())).count();
         assert!((1900..2300).contains(&citywide), "{citywide}");
         assert!(all.iter().any(|p| p.spec.valid_until.is_some()) && all.iter().any(|p| p.spec.online == Some(true)));
-        assert!(all.iter().any(|p| matches!(p.spec.rate_basis, Some(RateBasis::Lpr { spread_bps: Some(_), .. }))));
+        assert!(
+            all.iter()
+                .any(|p| matches!(p.spec.pricing, Pricing::Lpr { spread_bps, .. } if spread_bps.range().is_some()))
+        );
         for policy in PolicySupport::ALL {
             assert!(all.iter().any(|p| p.spec.policy_support.contains(policy)), "{policy}");
         }
@@ -1000,8 +1018,11 @@ mod tests {
     fn states_everything(s: &ProductSpec) -> bool {
         s.amount.range().is_some()
             && s.term.range().is_some()
-            && s.rate.range().is_some()
-            && matches!(s.rate_basis, Some(RateBasis::Fixed | RateBasis::Lpr { spread_bps: Some(_), .. }))
+            && match s.pricing {
+                Pricing::Stated { range, fixed, .. } => fixed && range.range().is_some(),
+                Pricing::Lpr { spread_bps, .. } => spread_bps.range().is_some(),
+                Pricing::NotStated | Pricing::Benchmark { .. } => false,
+            }
             && s.repayment_methods.as_ref().is_some_and(|m| !m.is_empty())
             && matches!(s.collateral, CollateralTerms::NoneRequired | CollateralTerms::AnyOf { unsecured: false, .. })
             && s.decision_days.is_some()
@@ -1023,11 +1044,11 @@ mod tests {
             0,
             "pages give a maximum and a term"
         );
-        let no_rate = count(&|s| s.rate.is_unstated());
+        let lpr_no_spread =
+            count(&|s| matches!(s.pricing, Pricing::Lpr { spread_bps, .. } if spread_bps.is_unstated()));
+        let no_basis = count(&|s| s.pricing.is_not_stated());
+        let no_rate = lpr_no_spread + no_basis;
         assert!((120..250).contains(&no_rate), "{no_rate} without a rate");
-        let lpr_no_spread = count(&|s| matches!(s.rate_basis, Some(RateBasis::Lpr { spread_bps: None, .. })));
-        let no_basis = count(&|s| s.rate_basis.is_none());
-        assert_eq!(lpr_no_spread + no_basis, no_rate, "a rate is left out with its spread or its whole pricing");
         assert!(lpr_no_spread > 30 && no_basis > 30, "{lpr_no_spread} LPR without spread, {no_basis} no basis");
         let no_repayment = count(&|s| s.repayment_methods.is_none());
         assert!((120..250).contains(&no_repayment), "{no_repayment} without repayment methods");

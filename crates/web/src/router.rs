@@ -31,6 +31,7 @@ fn features() -> Vec<Feature> {
         features::applications::feature(),
         features::accounts::feature(),
         features::institutions::feature(),
+        features::rates::feature(),
         features::consent::feature(),
         features::needs::feature(),
         features::prospects::feature(),

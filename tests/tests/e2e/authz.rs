@@ -203,6 +203,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/v1/products/*"),
     ("GET", "/api/v1/products/*/cost"),
     ("GET", "/api/v1/institutions"),
+    ("GET", "/api/v1/reference-rates"),
     ("POST", "/api/v1/match"),
     ("POST", "/api/v1/session"),
     ("DELETE", "/api/v1/session"),
@@ -402,6 +403,13 @@ async fn every_endpoint_admits_exactly_its_callers() {
         let institution = created["id"].as_i64().unwrap();
         let edit = json!({"name": "矩阵保理", "kind": "other", "intro": "矩阵"});
         write(&w, "PUT", &format!("/api/v1/institutions/{institution}"), &edit, Operator).await;
+
+        // Reference rates: anyone reads the current ones; the operator reads the history and enters one.
+        read(&w, "/api/v1/reference-rates", &EVERYONE).await;
+        read(&w, "/api/v1/reference-rates/history", &[Operator]).await;
+        let publication = json!({"kind": "lpr_5y", "percent": "3.5", "published_on": "2025-06-20"});
+        let entered = write(&w, "POST", "/api/v1/reference-rates", &publication, Operator).await;
+        assert_eq!(entered["revision"], 0);
 
         // The operator's account administration (last: it changes accounts).
         let reply = write(

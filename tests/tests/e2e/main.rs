@@ -19,6 +19,7 @@ mod market_watch;
 mod matching;
 mod pages;
 mod products_admin;
+mod rates;
 mod regions;
 mod relevance;
 mod sessions;

@@ -93,7 +93,8 @@ pub async fn generate(
     }
     let applicants: Vec<Applicant> =
         firms.iter().map(|f| Applicant { district: f.profile.district, established: f.profile.established }).collect();
-    let generator = Applications::new(seed, count, products.iter().map(|p| &p.spec), &applicants, end);
+    let references = store.reference_rates().await?;
+    let generator = Applications::new(seed, count, products.iter().map(|p| &p.spec), &references, &applicants, end);
 
     let bar = progress_bar(count as u64, "生成融资申请", show_progress);
     bar.set_position(stored as u64);
@@ -181,7 +182,9 @@ mod tests {
             .iter()
             .map(|f| Applicant { district: f.profile.district, established: f.profile.established })
             .collect();
-        let generator = Applications::new(3, 1_000, products.iter().map(|p| &p.spec), &applicants, history_end(day));
+        let references = store.reference_rates().await.unwrap();
+        let generator =
+            Applications::new(3, 1_000, products.iter().map(|p| &p.spec), &references, &applicants, history_end(day));
         let first: Vec<_> =
             (0..300).map(|i| bench_application("bench-3-", generator.get(i).unwrap(), &products, &firms)).collect();
         assert_eq!(store.insert_bench_applications(&first).await.unwrap(), 300);

@@ -406,6 +406,25 @@ pub(super) const PAGES: &[(&str, &[(&str, &str)])] = &[
     ]),
 ];
 
+/// Products whose pages write the rate or the guarantee fee in the other forms pages use, by code: the
+/// pricing cells (`docs/import-format.md`) that replace the generated ones. The demo's counts stay as they
+/// are; only how these products are priced changes.
+#[rustfmt::skip]
+pub(super) const PRICED: &[(&str, &[(&str, &str)])] = &[
+    // A micro-credit company quoting a monthly rate: 月息 0.6%–0.8%.
+    ("BYX-CR-002", &[("rate_min_pct", "月息0.6%"), ("rate_max_pct", "月息0.8%")]),
+    // And a daily one: 日息万分之二 to 万分之三.
+    ("HZX-CR-001", &[("rate_unit", "daily"), ("rate_min_pct", "万分之二"), ("rate_max_pct", "万分之3")]),
+    // A rural bank on the PBOC benchmark rate: 上浮 30%, and "不超过基准利率的 1.3 倍" from 上浮 10%.
+    ("GSR-CR-001", &[("rate_basis", "benchmark"), ("benchmark_markup_min_pct", "30"), ("benchmark_markup_max_pct", "30")]),
+    ("GSR-MG-001", &[("rate_basis", "基准利率"), ("benchmark_markup_min_pct", "上浮10%"), ("benchmark_markup_max_pct", "1.3倍")]),
+    // LPR + 50~150BP, written as the page writes it.
+    ("JGB-CR-001", &[("rate_basis", "lpr_1y"), ("lpr_spread_min_bps", "50"), ("lpr_spread_max_bps", "150")]),
+    // A guarantee fee of 0.5%–1.5%, and one that is at most 2%.
+    ("JGB-GU-001", &[("guarantee_fee_min_pct", "0.5"), ("guarantee_fee_max_pct", "1.5")]),
+    ("HHB-GU-001", &[("guarantee_fee_max_pct", "2")]),
+];
+
 use Flavor::{
     Agri, Build, Gazelle, Giant, Mfg, Micro, Online, Plain, ReSupport, Revolving, Sectors, Tech, Trade, Trademark,
 };

@@ -15,8 +15,8 @@ use data::{Area, Featured, Flavor, Inst, Stem};
 use finmart_domain::{
     Bps, Collateral, CollateralTerms, EligibilityRule, EligibilityRules, EnterpriseProfile, EnterpriseScale, Fen,
     GuaranteeTerms, HomeArea, Industry, InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution,
-    PolicySupport, PrioritySector, ProductFamily, ProductRecord, ProductSpec, Qualification, Range, RateBasis,
-    RepaymentMethod, ServiceArea, TaxCreditGrade,
+    PolicySupport, Pricing, PrioritySector, ProductFamily, ProductRecord, ProductSpec, Qualification, Range,
+    ReferenceRates, RepaymentMethod, ServiceArea, TaxCreditGrade,
 };
 use finmart_synth::tianjin;
 
@@ -28,9 +28,11 @@ pub struct DemoInstitution {
     pub products: Vec<(LifecycleState, ProductSpec)>,
 }
 
-/// The whole demo catalogue, deterministic (same output every call).
+/// The whole demo catalogue, deterministic (same output for the same reference rates). A floating rate is
+/// drawn as an annual range and written as the LPR spread range that comes to it at the current LPR of
+/// `references` (the table the operator keeps; a fixed rate where the LPR was never entered).
 #[must_use]
-pub fn demo_catalogue() -> Vec<DemoInstitution> {
+pub fn demo_catalogue(references: &ReferenceRates) -> Vec<DemoInstitution> {
     data::INSTITUTIONS
         .iter()
         .enumerate()
@@ -41,7 +43,7 @@ pub fn demo_catalogue() -> Vec<DemoInstitution> {
                 kind: inst.kind,
                 intro: inst.intro.to_owned(),
             },
-            products: products_of(index, inst),
+            products: products_of(index, inst, references),
         })
         .collect()
 }
@@ -60,10 +62,6 @@ pub fn demo_enterprises() -> Vec<(EnterpriseProfile, bool)> {
         .map_or(chrono::Utc::now().date_naive(), |fixed| fixed.min(chrono::Utc::now().date_naive()));
     finmart_synth::profiles(ENTERPRISE_SEED, ENTERPRISE_COUNT, reference).map(|p| (p.profile, p.discoverable)).collect()
 }
-
-/// The loan prime rates the demo's floating rates are quoted against, in basis points.
-const LPR_1Y: u32 = 300;
-const LPR_5Y: u32 = 350;
 
 /// A small deterministic generator (FNV-1a seed, SplitMix64 steps): the demo must not change between runs
 /// or library versions, so no external RNG.
@@ -143,7 +141,7 @@ fn family_abbr(family: ProductFamily) -> &'static str {
     }
 }
 
-fn products_of(index: usize, inst: &Inst) -> Vec<(LifecycleState, ProductSpec)> {
+fn products_of(index: usize, inst: &Inst, references: &ReferenceRates) -> Vec<(LifecycleState, ProductSpec)> {
     let mut out = Vec::new();
     for &(family, count) in inst.offer {
         let count = usize::from(count);
@@ -175,12 +173,12 @@ fn products_of(index: usize, inst: &Inst) -> Vec<(LifecycleState, ProductSpec)> 
             .chain(generic.iter().map(|s| slot(s, "")))
             .take(count);
         for (k, s) in slots.enumerate() {
-            out.push((LifecycleState::Published, build(inst, family, k + 1, &s)));
+            out.push((LifecycleState::Published, priced_as_written(inst, build(inst, family, k + 1, &s, references))));
         }
         let unlisted = data::UNLISTED.iter().filter(|(code, f, _, _)| *code == inst.code && *f == family);
         let spare = generic.iter().skip(count.saturating_sub(featured.len()));
         for (k, ((_, _, state, suffix), stem)) in unlisted.zip(spare).enumerate() {
-            out.push((*state, build(inst, family, count + k + 1, &slot(stem, suffix))));
+            out.push((*state, build(inst, family, count + k + 1, &slot(stem, suffix), references)));
         }
     }
     out.extend(data::PAGES.iter().filter(|(code, _)| *code == inst.code).map(|(code, cells)| page(code, cells)));
@@ -197,8 +195,44 @@ fn page(institution_code: &str, cells: &[(&str, &str)]) -> (LifecycleState, Prod
     (row.state, row.spec)
 }
 
+/// A product whose page writes its rate (or guarantee fee) in one of the other forms pages use
+/// (`data::PRICED`: 月息, 日息, 基准利率上浮, a fee range), re-read with those cells through the import as its
+/// lender would upload it; any other product as it is. The description says the rate as written.
+#[allow(clippy::expect_used)] // The static table's own rows, each validated by the demo tests.
+fn priced_as_written(inst: &Inst, spec: ProductSpec) -> ProductSpec {
+    let Some((_, cells)) = data::PRICED.iter().find(|(code, _)| *code == spec.code) else { return spec };
+    let mut record = ProductRecord::from((inst.code, &spec));
+    for (column, _) in *cells {
+        if column.starts_with("rate_") || column.starts_with("lpr_") || column.starts_with("benchmark_") {
+            for old in [
+                "rate_min_pct",
+                "rate_max_pct",
+                "rate_basis",
+                "rate_unit",
+                "lpr_spread_min_bps",
+                "lpr_spread_max_bps",
+                "benchmark_markup_min_pct",
+                "benchmark_markup_max_pct",
+            ] {
+                record.remove(old);
+            }
+        }
+        if column.starts_with("guarantee_fee") {
+            record.remove("guarantee_fee_min_pct");
+            record.remove("guarantee_fee_max_pct");
+        }
+    }
+    for (column, value) in *cells {
+        record.set(column, *value);
+    }
+    let mut spec = record.validate().expect("demo data is valid").spec;
+    let written = spec.pricing.describe_zh();
+    spec.description = format!("{}利率：{written}。", spec.description);
+    spec
+}
+
 #[allow(clippy::expect_used)] // The arguments are the static demo tables' own values, all in range.
-fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> ProductSpec {
+fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot, references: &ReferenceRates) -> ProductSpec {
     use ProductFamily as F;
     let code = format!("{}-{}-{seq:03}", inst.prefix, family_abbr(family));
     let mut dice = Dice::new(&[inst.code, family.as_str(), &seq.to_string()]);
@@ -294,13 +328,11 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
         F::Leasing | F::BillDiscount | F::LetterOfGuarantee => false,
         _ => !micro_credit && dice.chance(55),
     };
-    let rate_basis = if floating {
-        let (tenor, lpr) = if term_max > 60 { (LprTenor::FiveYear, LPR_5Y) } else { (LprTenor::OneYear, LPR_1Y) };
-        let spread = i32::try_from(rate_lo).unwrap_or(0) - i32::try_from(lpr).unwrap_or(0);
-        RateBasis::Lpr { tenor, spread_bps: Some(spread) }
-    } else {
-        RateBasis::Fixed
-    };
+    let tenor = if term_max > 60 { LprTenor::FiveYear } else { LprTenor::OneYear };
+    let pricing = floating
+        .then(|| Pricing::lpr_at(tenor, bps(rate_lo), bps(rate_hi), references))
+        .flatten()
+        .unwrap_or_else(|| Pricing::fixed_annual(bps(rate_lo), bps(rate_hi)));
 
     let repayment_methods = repayment(family, slot.flavor, &mut dice);
     let collateral = collateral(family, &mut dice);
@@ -320,7 +352,7 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
     }
     .map(|(agency, fee)| GuaranteeTerms {
         agency_code: agency.to_owned(),
-        fee_rate: Bps::new(fee).expect("demo data is valid"),
+        fee: Range::point(Bps::new(fee).expect("demo data is valid")).into(),
     });
 
     let mut policy_support = policy(family, &mut dice);
@@ -388,8 +420,7 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot) -> Product
         description: String::new(),
         amount: Range::new(Fen::wan(amount_min), Fen::wan(amount_max)).expect("demo data is valid").into(),
         term: Range::new(months(term_min), months(term_max)).expect("demo data is valid").into(),
-        rate: Range::new(bps(rate_lo), bps(rate_hi)).expect("demo data is valid").into(),
-        rate_basis: Some(rate_basis),
+        pricing,
         repayment_methods: Some(repayment_methods),
         collateral,
         guarantee,
@@ -728,7 +759,7 @@ fn describe(spec: &ProductSpec, slot: &Slot, dice: &mut Dice) -> String {
     if let Some(g) = &spec.guarantee {
         let agency =
             data::INSTITUTIONS.iter().find(|i| i.code == g.agency_code).map_or("融资担保机构", |i| i.brand);
-        extras.push(format!("由{agency}提供担保，年担保费率{}。", g.fee_rate.percent_text()));
+        extras.push(format!("由{agency}提供担保，年担保费率{}。", g.fee_text_zh().trim_end_matches("/年")));
     }
     if spec.repayment_methods.as_ref().is_some_and(|m| m.contains(&RepaymentMethod::Revolving)) {
         extras.push("额度内随借随还，按日计息。".to_owned());

@@ -6,6 +6,39 @@ use chrono::Datelike;
 use finmart_domain::{District, ProductRecord};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+/// The reference rates the demo is written against in tests: the values the migration seeds (2025-05-20
+/// LPR 1 year 3.00 %, over 5 years 3.50 %; PBOC benchmark rates of 2015-10-24).
+fn references() -> ReferenceRates {
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let p = |kind, b, on| finmart_domain::Publication { kind, rate: Bps::new(b).unwrap(), published_on: on };
+    use finmart_domain::ReferenceKind as K;
+    ReferenceRates::current(
+        [
+            p(K::Lpr1y, 300, day(2025, 5, 20)),
+            p(K::Lpr5y, 350, day(2025, 5, 20)),
+            p(K::Benchmark1y, 435, day(2015, 10, 24)),
+            p(K::Benchmark1to5y, 475, day(2015, 10, 24)),
+            p(K::Benchmark5yPlus, 490, day(2015, 10, 24)),
+        ],
+        day(2026, 11, 22),
+    )
+}
+
+fn demo_catalogue() -> Vec<DemoInstitution> {
+    super::demo_catalogue(&references())
+}
+
+/// The annual range of a product at the test's reference rates, in basis points.
+fn annual(s: &ProductSpec) -> (Option<u32>, Option<u32>) {
+    let a = s.pricing.annual(&references(), &s.term);
+    (a.min().map(|r| r.bps().bps()), a.max().map(|r| r.bps().bps()))
+}
+
+/// Whether a product is one of those whose pages write the rate or the fee in another form (`data::PRICED`).
+fn is_priced_as_written(spec: &ProductSpec) -> bool {
+    data::PRICED.iter().any(|(code, _)| *code == spec.code)
+}
+
 /// Whether a product is one of the hand-written pages that leave facts out (`data::PAGES`).
 fn is_page(spec: &ProductSpec) -> bool {
     data::PAGES.iter().any(|(_, cells)| cells.contains(&("code", spec.code.as_str())))
@@ -189,7 +222,9 @@ fn guarantees_name_demo_agencies_and_leasing_comes_from_lessors() {
         for (_, s) in &d.products {
             if let Some(g) = &s.guarantee {
                 assert_eq!(kinds.get(&g.agency_code), Some(&InstitutionKind::GuaranteeAgency), "{}", s.code);
-                assert!((50..=150).contains(&g.fee_rate.bps()), "{}", s.code);
+                if !is_priced_as_written(s) {
+                    assert!(g.fee.min().is_some_and(|f| (50..=150).contains(&f.bps())), "{}", s.code);
+                }
             }
             assert_eq!(
                 s.family == ProductFamily::Leasing,
@@ -222,11 +257,14 @@ fn guarantees_name_demo_agencies_and_leasing_comes_from_lessors() {
 #[test]
 fn ranges_are_realistic() {
     let wan = |f: &Fen| f.fen() / 1_000_000;
-    for (_, kind, s) in published().into_iter().filter(|(_, _, s)| !is_page(s)) {
-        let (amount, term, rate) = (s.amount.range().unwrap(), s.term.range().unwrap(), s.rate.range().unwrap());
+    for (_, kind, s) in published().into_iter().filter(|(_, _, s)| !is_page(s) && !is_priced_as_written(s)) {
+        let (amount, term) = (s.amount.range().unwrap(), s.term.range().unwrap());
         let (amin, amax) = (wan(amount.min()), wan(amount.max()));
         let (tmin, tmax) = (term.min().get(), term.max().get());
-        let (rmin, rmax) = (rate.min().bps(), rate.max().bps());
+        let (rmin, rmax) = match annual(&s) {
+            (Some(lo), Some(hi)) => (lo, hi),
+            other => panic!("{}: {other:?}", s.code),
+        };
         assert!(amin > 0 && amin <= amax && amax <= 5000, "{}", s.code);
         // A discount rate is below any loan's.
         let floor = if s.family == ProductFamily::BillDiscount { 100 } else { 250 };
@@ -244,9 +282,10 @@ fn ranges_are_realistic() {
             ProductFamily::TaxCredit => assert!(amin >= 5 && amax <= 300, "{}", s.code),
             _ => {}
         }
-        if let Some(RateBasis::Lpr { tenor, spread_bps }) = s.rate_basis {
-            let lpr = if tenor == LprTenor::OneYear { LPR_1Y } else { LPR_5Y };
-            assert_eq!(i64::from(lpr) + i64::from(spread_bps.unwrap()), i64::from(rmin), "{}", s.code);
+        if let Pricing::Lpr { tenor, spread_bps } = s.pricing {
+            // The spread range comes to the drawn annual range at the LPR the catalogue was written against.
+            assert_eq!(tenor == LprTenor::FiveYear, tmax > 60, "{}", s.code);
+            assert!(spread_bps.range().is_some(), "{}", s.code);
         }
     }
 }
@@ -271,8 +310,9 @@ fn texts_fit_and_products_are_valid_today() {
 fn generated_products_state_everything_and_pages_leave_facts_out() {
     let published = published();
     for (_, _, s) in published.iter().filter(|(_, _, s)| !is_page(s)) {
-        assert!(s.amount.range().is_some() && s.term.range().is_some() && s.rate.range().is_some(), "{}", s.code);
-        assert!(matches!(s.rate_basis, Some(RateBasis::Fixed | RateBasis::Lpr { spread_bps: Some(_), .. })));
+        let stated = annual(s);
+        assert!(s.amount.range().is_some() && s.term.range().is_some(), "{}", s.code);
+        assert!(stated.0.is_some() && stated.1.is_some(), "{}", s.code);
         assert!(s.repayment_methods.as_ref().is_some_and(|m| !m.is_empty()), "{}", s.code);
         assert!(s.decision_days.is_some() && s.online.is_some() && s.valid_from.is_some(), "{}", s.code);
         if s.family == ProductFamily::InventoryPledge {
@@ -296,8 +336,9 @@ fn generated_products_state_everything_and_pages_leave_facts_out() {
 
     let tech = page("HHB-CR-P01");
     assert_eq!((tech.amount.min(), tech.amount.max()), (None, Some(Fen::wan(500))), "最高 500 万元");
-    assert_eq!(tech.rate_basis, Some(RateBasis::Lpr { tenor: LprTenor::OneYear, spread_bps: None }), "LPR 加点");
-    assert!(tech.rate.is_unstated() && tech.repayment_methods.is_none() && tech.decision_days.is_none());
+    let lpr_unsaid = Pricing::Lpr { tenor: LprTenor::OneYear, spread_bps: finmart_domain::StatedRange::UNSTATED };
+    assert_eq!(tech.pricing, lpr_unsaid, "LPR 加点");
+    assert!(tech.repayment_methods.is_none() && tech.decision_days.is_none());
     assert_eq!((&tech.collateral, tech.online, tech.valid_from), (&CollateralTerms::NotStated, None, None));
     let words = tech.eligibility.rules().iter().find(|r| r.key() == "other_conditions").unwrap();
     assert_eq!(words.describe_zh(), "企业及实际控制人征信良好；经营者无不良嗜好", "the page's own words");
@@ -305,15 +346,51 @@ fn generated_products_state_everything_and_pages_leave_facts_out() {
     let either = page("WJB-CR-P01");
     let credit_or_mortgage = CollateralTerms::AnyOf { unsecured: true, kinds: vec![Collateral::RealEstate] };
     assert_eq!(either.collateral, credit_or_mortgage, "信用、抵押均可");
-    assert_eq!((either.rate.min(), either.rate.max(), either.rate_basis), (Some(bps(345)), None, None), "3.45% 起");
+    assert_eq!(annual(either), (Some(345), None), "3.45% 起");
+    assert!(matches!(either.pricing, Pricing::Stated { fixed: false, .. }));
     let capped = EligibilityRule::TaxPaid(finmart_domain::Bounds { min: None, max: Some(Fen::wan(50)) });
     assert!(either.eligibility.rules().contains(&capped), "年纳税额不超过 50 万元");
 
     let both = page("GSR-MG-P01");
     let mortgage_and_guarantor = CollateralTerms::AllOf { kinds: vec![Collateral::RealEstate, Collateral::Guarantee] };
     assert_eq!(both.collateral, mortgage_and_guarantor, "房产抵押 + 第三方保证");
-    assert!(both.rate.is_unstated() && both.rate_basis.is_none() && both.decision_days.is_none());
+    assert!(both.pricing.is_not_stated() && both.decision_days.is_none());
     assert_eq!(both.online, Some(false));
+}
+
+/// A few products write their rate as pages do besides the annual range: 月息, 日息, 基准利率上浮, an LPR
+/// spread range, a fee range; the demo keeps its counts.
+#[test]
+fn a_few_products_are_priced_in_every_form_pages_use() {
+    let published = published();
+    assert_eq!(published.len(), 342, "the demo keeps its 342 published products");
+    let product = |code: &str| {
+        published.iter().map(|(_, _, s)| s).find(|s| s.code == code).unwrap_or_else(|| panic!("{code} not published"))
+    };
+    for (code, _) in data::PRICED {
+        let s = product(code);
+        assert!(s.description.contains(&s.pricing.describe_zh()), "{}", s.description);
+    }
+    let monthly = product("BYX-CR-002");
+    assert_eq!(monthly.pricing.describe_zh(), "月息 0.6% – 0.8%");
+    assert_eq!(annual(monthly), (Some(720), Some(960)));
+    assert_eq!(product("HZX-CR-001").pricing.describe_zh(), "日息万分之2 – 万分之3");
+    assert_eq!(annual(product("HZX-CR-001")), (Some(720), Some(1080)));
+    assert_eq!(product("GSR-CR-001").pricing.describe_zh(), "基准利率上浮 30%");
+    assert_eq!(product("GSR-MG-001").pricing.describe_zh(), "基准利率上浮 10% – 30%");
+    assert_eq!(product("JGB-CR-001").pricing.describe_zh(), "1 年期 LPR +50~150BP");
+    let fee = |code: &str| product(code).guarantee.as_ref().unwrap().fee_text_zh();
+    assert_eq!(fee("JGB-GU-001"), "0.5% – 1.5%/年");
+    assert_eq!(fee("HHB-GU-001"), "最高 2%/年");
+    // Without any LPR entered, floating rates are generated fixed: the demo still loads.
+    let without = super::demo_catalogue(&ReferenceRates::default());
+    let generated_lpr = without
+        .iter()
+        .flat_map(|d| &d.products)
+        .filter(|(_, s)| !is_priced_as_written(s))
+        .filter(|(_, s)| matches!(s.pricing, Pricing::Lpr { spread_bps, .. } if spread_bps.range().is_some()))
+        .count();
+    assert_eq!(generated_lpr, 0);
 }
 
 #[test]

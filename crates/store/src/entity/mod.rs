@@ -19,6 +19,7 @@ pub mod product_district;
 pub mod product_review;
 pub mod product_version;
 pub mod profile_view;
+pub mod reference_rate;
 pub mod search_log;
 pub mod session;
 pub mod uptake_target;

@@ -17,19 +17,29 @@ pub struct Model {
     pub amount_max_fen: Option<i64>,
     pub term_min_months: Option<i32>,
     pub term_max_months: Option<i32>,
-    pub rate_min_bps: Option<i32>,
-    pub rate_max_bps: Option<i32>,
-    /// `fixed`, or the LPR tenor's machine name.
+    /// `fixed`, `lpr_1y`, `lpr_5y`, `benchmark`, or NULL (not said: a figure alone, or nothing).
     pub rate_basis: Option<String>,
-    /// The spread over the LPR; NULL with an LPR basis when the page does not state it.
-    pub lpr_spread_bps: Option<i32>,
+    /// A rate stated outright: `annual`, `monthly` or `daily`, and `percent`, `per_mille` or
+    /// `per_ten_thousand`, with the figures in millionths as the page writes them.
+    pub rate_period: Option<String>,
+    pub rate_notation: Option<String>,
+    pub rate_min_ppm: Option<i32>,
+    pub rate_max_ppm: Option<i32>,
+    /// The spread over the LPR in basis points (both NULL: "LPR 加点" without the spread).
+    pub lpr_spread_min_bps: Option<i32>,
+    pub lpr_spread_max_bps: Option<i32>,
+    /// The float over the PBOC benchmark rate, in hundredths of a percent of it.
+    pub benchmark_markup_min: Option<i32>,
+    pub benchmark_markup_max: Option<i32>,
     /// `|`-joined machine names.
     pub repayment_methods: Option<String>,
     /// The terms in `CollateralTerms::to_cell` form: `none` (纯信用), `a|b` (any one), `none|a|b` (credit
     /// or any one), `a+b` (all of them).
     pub collateral: Option<String>,
     pub guarantee_agency_id: Option<i64>,
-    pub guarantee_fee_bps: Option<i32>,
+    /// The guarantee fee's range (both NULL with an agency: 未说明).
+    pub guarantee_fee_min_bps: Option<i32>,
+    pub guarantee_fee_max_bps: Option<i32>,
     /// JSON object of rule key → text value.
     pub eligibility: String,
     /// `|`-joined machine names.

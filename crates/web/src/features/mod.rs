@@ -12,4 +12,5 @@ pub mod matching;
 pub mod needs;
 pub mod products;
 pub mod prospects;
+pub mod rates;
 pub mod search;

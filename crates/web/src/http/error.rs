@@ -290,7 +290,9 @@ impl From<StoreError> for ApiError {
             | S::NotAGuaranteeAgency(_)
             | S::ReviewDecided(_)
             | S::ProposalCodeMismatch
-            | S::ProductChanged) => Self::conflict(e.message_zh(), e.to_string()),
+            | S::ProductChanged
+            | S::PublicationExists { .. }
+            | S::NothingToCorrect { .. }) => Self::conflict(e.message_zh(), e.to_string()),
             e if e.is_unavailable() => {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::unavailable()

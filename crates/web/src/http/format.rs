@@ -103,26 +103,14 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, ValueError> {
 pub const UNSTATED_ZH: &str = "未说明";
 pub const UNSTATED_EN: &str = "Not stated";
 
-/// A product's stated range in Chinese: `10 万元 – 500 万元`, `最高 1000 万元`, `20 万元起`, `未说明`.
+/// A product's stated range in Chinese: `10 万元 – 500 万元`, `最高 1000 万元`, `20 万元 起`, `未说明`.
 pub fn span_zh<T: Ord + Copy + std::fmt::Debug>(range: &StatedRange<T>, show: impl Fn(T) -> String) -> String {
-    match (range.min(), range.max()) {
-        (Some(lo), Some(hi)) if lo == hi => show(lo),
-        (Some(lo), Some(hi)) => format!("{} – {}", show(lo), show(hi)),
-        (None, Some(hi)) => format!("最高 {}", show(hi)),
-        (Some(lo), None) => format!("{} 起", show(lo)),
-        (None, None) => UNSTATED_ZH.to_owned(),
-    }
+    range.text_zh(show)
 }
 
 /// The same in English: `CNY 100,000 – CNY 5,000,000`, `Up to …`, `From …`, `Not stated`.
 pub fn span_en<T: Ord + Copy + std::fmt::Debug>(range: &StatedRange<T>, show: impl Fn(T) -> String) -> String {
-    match (range.min(), range.max()) {
-        (Some(lo), Some(hi)) if lo == hi => show(lo),
-        (Some(lo), Some(hi)) => format!("{} – {}", show(lo), show(hi)),
-        (None, Some(hi)) => format!("Up to {}", show(hi)),
-        (Some(lo), None) => format!("From {}", show(lo)),
-        (None, None) => UNSTATED_EN.to_owned(),
-    }
+    range.text_en(show)
 }
 
 /// A value of a closed vocabulary: its machine name and labels.

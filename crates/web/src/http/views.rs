@@ -8,7 +8,7 @@ use crate::http::format::{
 use chrono::NaiveDate;
 use finmart_domain::{
     Bps, CollateralTerms, EligibilityRule, EnterpriseProfile, Fen, HomeArea, Institution, InstitutionRef, Labelled,
-    Months, OverdueHistory, Product, ProductSource, RateBasis, RuleKind, ServiceArea,
+    Months, OverdueHistory, Pricing, Product, ProductSource, Publication, RangeEnd, RuleKind, ServiceArea,
 };
 use finmart_matching::Quote;
 use serde::Serialize;
@@ -63,11 +63,26 @@ pub struct ProductSummary {
     pub term_text: String,
     /// e.g. `6 months – 3 years`.
     pub term_text_en: String,
+    /// The annual rate's bounds, whatever form the page gives it in (a monthly or daily rate converted, an
+    /// LPR or benchmark rate at its current publication), rounded half up to a basis point; `null` when not
+    /// stated.
     pub rate_min_bps: Option<u32>,
     pub rate_max_bps: Option<u32>,
-    /// e.g. `3.45% – 5.2%`, `3.2% 起`, `未说明`.
+    /// The annual rate: e.g. `3.45% – 5.2%`, `3.2% 起`, `约 5.66% – 6.18%` (约 when rounded), `未说明`.
     pub rate_text: String,
     pub rate_text_en: String,
+    /// The rate as the page says it and how it becomes annual, e.g. `月息 0.6%（年化 7.2%，按月利率 × 12 折算）`,
+    /// `1 年期 LPR +50~150BP（年化 3.5% – 4.5%，按 2025-05-20 公布的 1 年期 LPR 3.00% 计）`.
+    pub rate_line: String,
+    pub rate_line_en: String,
+    /// The pricing as stated: `{"kind": "not_stated"}`, `{"kind": "stated", "period", "notation", "range"
+    /// (millionths), "fixed"}`, `{"kind": "lpr", "tenor", "spread_bps"}`, `{"kind": "benchmark", "markup"}`
+    /// (hundredths of a percent of the benchmark).
+    #[schema(value_type = Object)]
+    pub pricing: Pricing,
+    /// The publications of the reference rates the annual rate is worked out from (empty for a rate stated
+    /// outright).
+    pub rate_references: Vec<ReferenceView>,
     pub decision_days: Option<u16>,
     /// e.g. `3 个工作日`, `未说明`.
     pub decision_text: String,
@@ -136,6 +151,33 @@ impl From<&ProductSource> for SourceView {
     }
 }
 
+/// One publication of a reference rate, as the API and pages show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReferenceView {
+    pub kind: Label,
+    pub rate_bps: u32,
+    /// e.g. `3.00%`.
+    pub rate_text: String,
+    /// `YYYY-MM-DD`: the day it was published (for a benchmark band, the day it took effect).
+    pub published_on: String,
+    /// e.g. `2025-05-20 公布的 1 年期 LPR 3.00%`.
+    pub text: String,
+    pub text_en: String,
+}
+
+impl From<&Publication> for ReferenceView {
+    fn from(p: &Publication) -> Self {
+        Self {
+            kind: Label::of(p.kind),
+            rate_bps: p.rate.bps(),
+            rate_text: p.rate.percent_text_fixed(),
+            published_on: p.published_on.to_string(),
+            text: p.describe_zh(),
+            text_en: p.describe_en(),
+        }
+    }
+}
+
 /// What a product asks to be pledged, as the API and pages show it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CollateralView {
@@ -172,6 +214,8 @@ impl ProductSummary {
     #[must_use]
     pub fn of(p: &Product, home: &HomeArea) -> Self {
         let s = &p.spec;
+        let annual = p.annual_rate();
+        let rate = p.rate_text();
         Self {
             id: p.id,
             code: s.code.clone(),
@@ -187,10 +231,14 @@ impl ProductSummary {
             term_max_months: s.term.max().map(Months::get),
             term_text: span_zh(&s.term, Months::display_zh),
             term_text_en: span_en(&s.term, Months::display_en),
-            rate_min_bps: s.rate.min().map(Bps::bps),
-            rate_max_bps: s.rate.max().map(Bps::bps),
-            rate_text: span_zh(&s.rate, Bps::percent_text),
-            rate_text_en: span_en(&s.rate, Bps::percent_text),
+            rate_min_bps: annual.min().map(|r| r.bps().bps()),
+            rate_max_bps: annual.max().map(|r| r.bps().bps()),
+            rate_line: rate.line_zh(),
+            rate_line_en: rate.line_en(),
+            rate_text: rate.annual_zh,
+            rate_text_en: rate.annual_en,
+            pricing: s.pricing,
+            rate_references: p.references.all().iter().map(ReferenceView::from).collect(),
             decision_days: s.decision_days,
             decision_text: s.decision_days.map_or_else(|| UNSTATED_ZH.to_owned(), |d| format!("{d} 个工作日")),
             decision_text_en: s.decision_days.map_or_else(|| UNSTATED_EN.to_owned(), |d| format!("{d} working days")),
@@ -241,8 +289,12 @@ impl From<&EligibilityRule> for RuleView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GuaranteeView {
     pub agency: InstitutionView,
-    pub fee_rate_bps: u32,
-    pub fee_rate_text: String,
+    /// The annual fee rate's bounds (`null`: not stated).
+    pub fee_min_bps: Option<u32>,
+    pub fee_max_bps: Option<u32>,
+    /// e.g. `1%/年`, `0.5% – 1.5%/年`, `未说明`.
+    pub fee_text: String,
+    pub fee_text_en: String,
 }
 
 /// Every term of a product.
@@ -251,11 +303,10 @@ pub struct ProductDetail {
     #[serde(flatten)]
     pub summary: ProductSummary,
     pub description: String,
-    /// `固定利率` or `1 年期 LPR + 50BP`.
-    pub rate_basis_text: String,
-    /// `Fixed rate` or `1-year LPR + 50 bp`.
-    pub rate_basis_text_en: String,
-    pub lpr_spread_bps: Option<i32>,
+    /// The rate as the page says it: `年利率 3.45% – 4.8%（固定利率）`, `月息 0.6%`, `1 年期 LPR +50~150BP`,
+    /// `1 年期 LPR 加点（加点幅度未说明）`, `基准利率上浮 30%`, `未说明`.
+    pub rate_written: String,
+    pub rate_written_en: String,
     /// `null` when the product does not state them.
     pub repayment_methods: Option<Vec<Label>>,
     /// e.g. `等额本息、先息后本`, `未说明`.
@@ -283,12 +334,8 @@ impl ProductDetail {
         Self {
             summary: ProductSummary::of(p, home),
             description: s.description.clone(),
-            rate_basis_text: s.rate_basis.map_or_else(|| UNSTATED_ZH.to_owned(), RateBasis::describe_zh),
-            rate_basis_text_en: s.rate_basis.map_or_else(|| UNSTATED_EN.to_owned(), RateBasis::describe_en),
-            lpr_spread_bps: match s.rate_basis {
-                Some(RateBasis::Lpr { spread_bps, .. }) => spread_bps,
-                Some(RateBasis::Fixed) | None => None,
-            },
+            rate_written: s.pricing.describe_zh(),
+            rate_written_en: s.pricing.describe_en(),
             repayment_methods: s.repayment_methods.as_deref().map(Label::all),
             repayment_text: s
                 .repayment_methods
@@ -300,8 +347,10 @@ impl ProductDetail {
                 .map_or_else(|| UNSTATED_EN.to_owned(), |m| labels_in(true, m)),
             guarantee: p.guarantee_agency.as_ref().zip(s.guarantee.as_ref()).map(|(agency, g)| GuaranteeView {
                 agency: InstitutionView::from(agency),
-                fee_rate_bps: g.fee_rate.bps(),
-                fee_rate_text: g.fee_rate.percent_text(),
+                fee_min_bps: g.fee.min().map(Bps::bps),
+                fee_max_bps: g.fee.max().map(Bps::bps),
+                fee_text: g.fee_text_zh(),
+                fee_text_en: g.fee_text_en(),
             }),
             eligibility: s.eligibility.rules().iter().map(RuleView::from).collect(),
             valid_from: s.valid_from.map(|d| d.to_string()),
@@ -322,8 +371,20 @@ pub struct QuoteView {
     pub method_assumed: bool,
     /// The product states only a minimum rate: every figure is the least the loan can cost.
     pub rate_is_floor: bool,
+    /// The product names a guarantee agency but not (this end of) its fee: the fee is left out, and every
+    /// figure is the least the loan can cost.
+    pub fee_unstated: bool,
+    /// A reference estimate, not a quote: the page does not state the spread (or float) over the reference
+    /// rate, so the reference rate itself is used. Never a firm figure.
+    pub estimate: bool,
+    /// The annual rate used, rounded half up to a basis point (`rate_text` says 约 when that changed it).
     pub rate_bps: u32,
     pub rate_text: String,
+    /// What the figures rest on, in words: the rate as the page says it and how it was made annual, which
+    /// end of a range, the reference publication, the fee. e.g. `按 2025-05-20 公布的 1 年期 LPR 3.00% 加 50BP –
+    /// 150BP 计，区间取低值：年化 3.5%`, `担保费按 0.5% – 1.5% 区间取低值 0.5%/年`.
+    pub assumptions: Vec<String>,
+    pub assumptions_en: Vec<String>,
     /// Effective annual rate of the whole loan (interest, guarantee fee, subsidies): IRR × 12.
     pub apr_bps: u32,
     pub apr_text: String,
@@ -344,14 +405,28 @@ pub struct QuoteView {
     pub fee_subsidy_bps: u32,
 }
 
-impl From<&Quote> for QuoteView {
-    fn from(q: &Quote) -> Self {
+impl QuoteView {
+    /// The quote of `product` on `end` of its range (the low end for ranking and matching), with its
+    /// assumptions in words. `estimate`: the rate is the reference estimate ([`Pricing::estimate`]).
+    #[must_use]
+    pub fn of(q: &Quote, product: &Product, end: RangeEnd, estimate: bool) -> Self {
+        let (assumptions, assumptions_en) = quote_assumptions(product, q.term, end, estimate);
+        let pricing = &product.spec.pricing;
+        let rate = if estimate {
+            pricing.estimate(&product.references, q.term)
+        } else {
+            pricing.quote(&product.references, q.term, end)
+        };
         Self {
             method: Label::of(q.method),
             method_assumed: q.method_assumed,
-            rate_is_floor: q.rate_is_floor,
+            rate_is_floor: q.rate_is_floor && !estimate,
+            fee_unstated: product.spec.guarantee.as_ref().is_some_and(|g| g.fee_quote(end).0.is_none()),
+            estimate,
             rate_bps: q.rate.bps(),
-            rate_text: q.rate.percent_text(),
+            rate_text: rate.map_or_else(|| q.rate.percent_text(), |r| r.rate.text_zh()),
+            assumptions,
+            assumptions_en,
             apr_bps: q.apr.bps(),
             apr_text: q.apr.percent_text(),
             first_payment_fen: q.first_payment.fen(),
@@ -369,6 +444,30 @@ impl From<&Quote> for QuoteView {
             fee_subsidy_bps: q.subsidies.fee,
         }
     }
+}
+
+/// What a quote of `product` for a loan of `term` rests on, in Chinese and in English: the rate (as the page
+/// says it, made annual, which end, which publication), or the marked estimate; then the guarantee fee. The
+/// one home of these words for the calculator, the cost API and matching.
+#[must_use]
+pub fn quote_assumptions(product: &Product, term: Months, end: RangeEnd, estimate: bool) -> (Vec<String>, Vec<String>) {
+    let (mut zh, mut en) = (Vec::new(), Vec::new());
+    let pricing = &product.spec.pricing;
+    let rate = if estimate {
+        pricing.estimate(&product.references, term)
+    } else {
+        pricing.quote(&product.references, term, end)
+    };
+    if let Some(r) = rate {
+        zh.push(r.words_zh);
+        en.push(r.words_en);
+    }
+    if let Some(g) = &product.spec.guarantee {
+        let (_, fee_zh, fee_en) = g.fee_quote(end);
+        zh.push(fee_zh);
+        en.push(fee_en);
+    }
+    (zh, en)
 }
 
 /// A firm's profile as rows a person reads, in both languages (`label`, `label_en`, `value`, `value_en`; the

@@ -10,6 +10,7 @@ use crate::http::format::Label;
 use crate::http::state::today;
 use crate::http::views::{ProductSummary, QuoteView};
 use crate::template;
+use finmart_domain::RangeEnd;
 use finmart_domain::{EnterpriseProfile, FieldError, FieldErrors, FinancingNeed, HomeArea};
 use finmart_matching::{Components, Finding, MatchOutcome, Outcome, Ranked, ReasonCount, Weights};
 use serde::{Deserialize, Serialize};
@@ -94,7 +95,7 @@ impl MatchItem {
             score: r.score,
             components: r.components,
             product: ProductSummary::of(r.product.as_ref(), home),
-            quote: r.quote.as_ref().map(QuoteView::from),
+            quote: r.quote.as_ref().map(|q| QuoteView::of(q, &r.product, RangeEnd::Low, false)),
             failed: codes(&r.findings, Outcome::Fail),
             missing: codes(&r.findings, Outcome::Missing),
             unconfirmed: codes(&r.findings, Outcome::Unconfirmed),

@@ -247,7 +247,8 @@ pub struct FitProduct {
     pub name: String,
     /// The match score, 0–100,000.
     pub score: u32,
-    /// `null` when the product states no rate.
+    /// The lowest annual rate (at the current reference rates for LPR and benchmark pricing); `null` when
+    /// the product states no rate.
     pub rate_min_bps: Option<u32>,
     pub apr_text: Option<String>,
 }
@@ -303,7 +304,8 @@ fn cost_of(product: &Product, offer: &OfferRecord, firm: &FirmFacts) -> Option<O
                 annual_rate: offer.rate,
                 term: offer.term,
                 method,
-                guarantee_fee_rate: bps(compiled.guarantee_fee.unwrap_or(0)),
+                // The offer does not say the fee: the product's lowest stated one.
+                guarantee_fee_rate: bps(compiled.fee_min.unwrap_or(0)),
                 interest_subsidy_rate: bps(subsidies.interest),
                 fee_subsidy_rate: bps(subsidies.fee),
             };
@@ -411,7 +413,7 @@ async fn feed(state: &AppState, lender: &LenderUser, caller: &Caller) -> Result<
                     product_id: r.product_id,
                     name: r.product.spec.name.clone(),
                     score: r.score,
-                    rate_min_bps: r.product.spec.rate.min().map(Bps::bps),
+                    rate_min_bps: r.product.annual_rate().min().map(|a| a.bps().bps()),
                     apr_text: r.quote.as_ref().map(|q| q.apr.percent_text()),
                 })
                 .collect();

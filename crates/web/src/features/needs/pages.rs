@@ -292,8 +292,10 @@ async fn bank_needs_view(
         .await?
         .iter()
         .map(|p| {
-            // The offer form starts from the product's lowest stated rate; an unstated rate starts empty.
-            let (min, max) = (p.spec.rate.min().map(Bps::percent_text), p.spec.rate.max().map(Bps::percent_text));
+            // The offer form starts from the product's lowest annual rate; an unstated rate starts empty.
+            let annual = p.annual_rate();
+            let text = |r: finmart_domain::AnnualRate| r.bps().percent_text();
+            let (min, max) = (annual.min().map(text), annual.max().map(text));
             let default = min.as_deref().map(|m| m.trim_end_matches('%').to_owned());
             json!({"id": p.id, "name": p.spec.name, "rate_min": min, "rate_max": max, "rate_default": default})
         })

@@ -279,8 +279,9 @@ pub struct AgencyProductView {
     /// `null` when not stated.
     pub amount_min_fen: Option<i64>,
     pub amount_max_fen: Option<i64>,
-    /// The agency's annual fee on this product, in basis points.
-    pub guarantee_fee_bps: Option<u32>,
+    /// The agency's annual fee on this product, in basis points: its stated bounds (`null`: not stated).
+    pub guarantee_fee_min_bps: Option<u32>,
+    pub guarantee_fee_max_bps: Option<u32>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -298,7 +299,8 @@ impl From<&Product> for AgencyProductView {
             state_label: p.state.label_zh().to_owned(),
             amount_min_fen: p.spec.amount.min().map(Fen::fen),
             amount_max_fen: p.spec.amount.max().map(Fen::fen),
-            guarantee_fee_bps: p.spec.guarantee.as_ref().map(|g| g.fee_rate.bps()),
+            guarantee_fee_min_bps: p.spec.guarantee.as_ref().and_then(|g| g.fee.min()).map(finmart_domain::Bps::bps),
+            guarantee_fee_max_bps: p.spec.guarantee.as_ref().and_then(|g| g.fee.max()).map(finmart_domain::Bps::bps),
             updated_at: p.updated_at,
         }
     }

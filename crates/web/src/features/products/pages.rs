@@ -509,7 +509,7 @@ async fn agency_page(agency: AgencyUser, State(state): State<AppState>, page: Pa
                 "state_label": p.state.label_zh(),
                 "amount": span_zh(&p.spec.amount, Fen::display_zh),
                 "amount_en": span_en(&p.spec.amount, Fen::display_en),
-                "fee": p.spec.guarantee.as_ref().map(|g| g.fee_rate.percent_text()),
+                "fee": p.spec.guarantee.as_ref().map(finmart_domain::GuaranteeTerms::fee_text_zh),
                 "listed": p.is_listed_on(today()),
                 "updated": shanghai(p.updated_at),
             })

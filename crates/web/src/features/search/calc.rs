@@ -9,6 +9,7 @@ use super::cost::{
 use crate::http::format::{Label, money, parse_wan, percent, span_en, span_zh, wan_input, yuan_text};
 use crate::http::forms::errors_view;
 use crate::http::lang::Lang;
+use crate::http::views::QuoteView;
 use axum::http::StatusCode;
 use finmart_domain::{
     Fen, FieldErrors, HomeArea, Labelled, Months, PolicySupport, Product, RepaymentMethod, ValueError,
@@ -144,6 +145,15 @@ pub fn calculate(product: &Product, query: CostQuery, home: &HomeArea) -> Result
     })
 }
 
+/// One quote's figures for the template (the low end, or the high end of a range).
+fn quote_view(s: &QuoteView) -> Value {
+    let (total_cost, total_cost_en) = money(s.total_cost_fen);
+    json!({
+        "rate_text": s.rate_text, "apr_text": s.apr_text, "total_cost": total_cost, "total_cost_en": total_cost_en,
+        "assumptions": s.assumptions, "assumptions_en": s.assumptions_en,
+    })
+}
+
 fn method_view(m: &MethodCost) -> Value {
     let s = &m.summary;
     let (max_payment, max_payment_en) = money(s.max_payment_fen);
@@ -173,6 +183,8 @@ fn method_view(m: &MethodCost) -> Value {
         "interest_subsidy_rate": percent(s.interest_subsidy_bps),
         "fee_subsidy_rate": percent(s.fee_subsidy_bps),
         "total_cost": s.total_cost_text, "total_cost_en": s.total_cost_text_en,
+        "assumptions": s.assumptions, "assumptions_en": s.assumptions_en, "fee_unstated": s.fee_unstated,
+        "high": m.high.as_ref().map(quote_view),
         "schedule": schedule,
     })
 }
@@ -186,7 +198,8 @@ pub fn cost_view(c: &CostResponse) -> Value {
         "amount_text": amount.display_zh(), "amount_text_en": amount.display_en(),
         "term_text": term.display_zh(), "term_text_en": term.display_en(),
         "subsidised": c.subsidised,
-        "rate_stated": c.rate_stated, "rate_is_floor": c.rate_is_floor, "methods_assumed": c.methods_assumed,
+        "rate_stated": c.rate_stated, "estimate": c.estimate, "rate_is_floor": c.rate_is_floor,
+        "methods_assumed": c.methods_assumed,
         "methods": c.methods.iter().map(method_view).collect::<Vec<_>>(),
     })
 }
@@ -216,7 +229,9 @@ pub fn calc_context(product: &Product, raw: Option<&str>, lang: Lang, home: &Hom
         "result": result,
         "methods": Label::all(&methods_to_quote(&product.spec)),
         "methods_stated": product.spec.repayment_methods.is_some(),
-        "rate_stated": !product.spec.rate.is_unstated(),
+        "rate_stated": product.annual_rate().min().is_some(),
+        "rate_line": product.rate_text().line_zh(),
+        "rate_line_en": product.rate_text().line_en(),
         "has_subsidies": has_subsidies(product),
         "amount_hint": span_zh(amount, Fen::display_zh),
         "amount_hint_en": span_en(amount, Fen::display_en),
@@ -238,8 +253,8 @@ mod tests {
             "code": "P1", "name": "测试产品", "family": "credit", "description": "流动资金贷款",
             "amount": {"min": 10_000_000, "max": 500_000_000},
             "term": {"min": 3, "max": 36},
-            "rate": {"min": 400, "max": 600},
-            "rate_basis": {"kind": "fixed"},
+            "pricing": {"kind": "stated", "period": "annual", "notation": "percent",
+                        "range": {"min": 40_000, "max": 60_000}, "fixed": true},
             "repayment_methods": ["equal_instalment", "interest_only"],
             "collateral": {"kind": "none_required"}, "guarantee": null, "eligibility": {},
             "policy_support": ["interest_subsidy"],
@@ -260,6 +275,7 @@ mod tests {
             spec: serde_json::from_value(spec).unwrap(),
             created_at: at,
             updated_at: at,
+            references: finmart_domain::ReferenceRates::default(),
         }
     }
 
@@ -307,5 +323,93 @@ mod tests {
         for m in methods {
             assert_eq!(m["schedule"].as_array().unwrap().len(), 18);
         }
+    }
+
+    /// A product priced `pricing` (JSON), with a guarantee fee `fee` when given, at the seeded reference rates.
+    fn priced(pricing: Value, fee: Option<Value>) -> Product {
+        let mut p = product();
+        p.spec.pricing = serde_json::from_value(pricing).unwrap();
+        if let Some(fee) = fee {
+            p.spec.guarantee = Some(serde_json::from_value(json!({"agency_code": "agency", "fee": fee})).unwrap());
+        }
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let publication = |kind, bps, on| finmart_domain::Publication {
+            kind,
+            rate: finmart_domain::Bps::new(bps).unwrap(),
+            published_on: on,
+        };
+        let all = finmart_domain::ReferenceRates::current(
+            [
+                publication(finmart_domain::ReferenceKind::Lpr1y, 300, day(2025, 5, 20)),
+                publication(finmart_domain::ReferenceKind::Benchmark1y, 435, day(2015, 10, 24)),
+            ],
+            day(2026, 11, 22),
+        );
+        p.references = all.only(p.spec.pricing.reference_kinds());
+        p
+    }
+
+    fn quoted(p: &Product) -> CostResponse {
+        calculate(
+            p,
+            parse_calc(Some("calc=1&amount=100&term=12&method=interest_only"), p).query.unwrap(),
+            &HomeArea::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn quotes_say_what_they_assume_at_both_ends_of_a_range() {
+        let p = priced(
+            json!({"kind": "lpr", "tenor": "lpr_1y", "spread_bps": {"min": 50, "max": 150}}),
+            Some(json!({"min": 50, "max": 150})),
+        );
+        let c = quoted(&p);
+        assert!(c.rate_stated && !c.estimate);
+        let m = &c.methods[0];
+        assert_eq!(m.summary.rate_bps, 350);
+        assert_eq!(
+            m.summary.assumptions,
+            [
+                "按 2025-05-20 公布的 1 年期 LPR 3.00% 加 50BP – 150BP 计，区间取低值：年化 3.5%",
+                "担保费按 0.5% – 1.5% 区间取低值 0.5%/年"
+            ]
+        );
+        let high = m.high.as_ref().unwrap();
+        assert_eq!(high.rate_bps, 450);
+        assert!(high.assumptions[1].contains("区间取高值 1.5%"), "{:?}", high.assumptions);
+        assert!(high.total_cost_fen > m.summary.total_cost_fen);
+
+        let monthly = priced(
+            json!({"kind": "stated", "period": "monthly", "notation": "percent", "range": {"min": 6000, "max": 6000}, "fixed": false}),
+            None,
+        );
+        let c = quoted(&monthly);
+        assert_eq!(c.methods[0].summary.rate_bps, 720);
+        assert_eq!(c.methods[0].summary.assumptions, ["月息 0.6% 按 × 12 折算为年化：7.2%"]);
+        assert!(c.methods[0].high.is_none());
+    }
+
+    #[test]
+    fn lpr_without_its_spread_is_only_a_marked_estimate() {
+        let p = priced(json!({"kind": "lpr", "tenor": "lpr_1y", "spread_bps": {}}), None);
+        let c = quoted(&p);
+        assert!(!c.rate_stated && c.estimate);
+        let s = &c.methods[0].summary;
+        assert!(s.estimate && s.rate_bps == 300);
+        assert_eq!(
+            s.assumptions,
+            ["参考估算：加点幅度未说明，按 1 年期 LPR 3.00%（2025-05-20）本身估算，实际以银行审批为准"]
+        );
+        let view = cost_view(&c);
+        assert_eq!(view["estimate"], true);
+        // A rate not stated at all is not quoted.
+        let none = priced(json!({"kind": "not_stated"}), None);
+        let c = quoted(&none);
+        assert!(!c.rate_stated && !c.estimate && c.methods.is_empty());
+        // A benchmark rate in the loan's band: 4.35% up 30% is 5.655%, about 5.66%.
+        let up = priced(json!({"kind": "benchmark", "markup": {"min": 3000, "max": 3000}}), None);
+        let s = &quoted(&up).methods[0].summary;
+        assert_eq!((s.rate_bps, s.rate_text.as_str()), (566, "约 5.66%"));
     }
 }

@@ -6,9 +6,10 @@ use crate::http::format::span_zh;
 use crate::http::params::field_error;
 use crate::http::views::{ProductSummary, QuoteView};
 use finmart_domain::{
-    Fen, HomeArea, Labelled, Months, Product, ProductSpec, RepaymentMethod, StatedRange, ValueError, join_zh,
+    Bps, Fen, HomeArea, Labelled, Months, Product, ProductSpec, RangeEnd, RepaymentMethod, StatedRange, ValueError,
+    join_zh,
 };
-use finmart_matching::{CompiledProduct, LoanCost, POLICY, Quote, Subsidies, loan_cost, loan_quote};
+use finmart_matching::{CompiledProduct, LoanCost, LoanQuote, POLICY, Quote, Subsidies, loan_cost};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -27,8 +28,12 @@ pub struct InstalmentView {
 /// The cost of one repayment method.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MethodCost {
+    /// At the low end of the product's rate (and fee) range; its `assumptions` say what it rests on.
     pub summary: QuoteView,
     pub schedule: Vec<InstalmentView>,
+    /// At the high end, when the product states a range with a higher end (of the rate or the fee); `null`
+    /// for a single rate, a rate stated only as a minimum, or an estimate.
+    pub high: Option<QuoteView>,
 }
 
 /// The answer of `GET /api/v1/products/{id}/cost`.
@@ -41,9 +46,13 @@ pub struct CostResponse {
     pub term_text: String,
     /// Whether the firm's subsidies were applied (it said it is 小微).
     pub subsidised: bool,
-    /// Whether the product states a rate: a product that does not is not quoted at all (`methods` is empty),
-    /// never at a rate made up for it.
+    /// Whether the product states a rate the loan can be quoted at: a product that does not is not quoted
+    /// (`methods` is empty), never at a rate made up for it, unless its page names the reference rate it
+    /// follows (`estimate`).
     pub rate_stated: bool,
+    /// The page names the reference rate (LPR, benchmark) but not the spread or float: the figures are a
+    /// clearly marked estimate at the reference rate itself, not a quote (the lender's approval decides).
+    pub estimate: bool,
     /// The product states only a minimum rate: every figure is the least the loan can cost.
     pub rate_is_floor: bool,
     /// The product does not state its repayment methods: each method is quoted, to be confirmed with the
@@ -113,6 +122,27 @@ pub(super) fn offered(spec: &ProductSpec, method: RepaymentMethod) -> Result<Rep
     }
 }
 
+/// The loan terms at `rate` and `fee` (basis points) with `subsidies`.
+fn quote_terms(
+    amount: Fen,
+    term: Months,
+    method: RepaymentMethod,
+    rate: u32,
+    fee: u32,
+    subsidies: Subsidies,
+) -> LoanQuote {
+    let bps = |v: u32| Bps::new(v).unwrap_or(Bps::MAX);
+    LoanQuote {
+        principal: amount,
+        annual_rate: bps(rate),
+        term,
+        method,
+        guarantee_fee_rate: bps(fee),
+        interest_subsidy_rate: bps(subsidies.interest),
+        fee_subsidy_rate: bps(subsidies.fee),
+    }
+}
+
 /// The cost of `product` for an amount, term and method (each defaulted from the product when absent).
 ///
 /// # Errors
@@ -129,29 +159,50 @@ pub fn product_cost(product: &Product, q: CostQuery, home: &HomeArea) -> Result<
         None => methods_to_quote(spec),
     };
     let compiled = CompiledProduct::new(product);
+    let (low, high) = compiled.rate_for(term);
+    // Without a stated lower end, only an estimate at the reference rate the page names (LPR 加点), marked.
+    let estimate = if low.is_none() {
+        product.spec.pricing.estimate(&product.references, term).map(|e| e.rate.bps().bps())
+    } else {
+        None
+    };
     let mut costs: Vec<(LoanCost, MethodCost)> = Vec::new();
-    // A product that states no rate has no quote (`loan_quote` is None): the answer says so.
-    let subsidies: Option<Subsidies> =
-        compiled.rate_min.map(|rate| POLICY.subsidies_if(&compiled, q.subsidised, q.subsidised, rate));
-    for method in methods {
-        let Some(subsidies) = subsidies else { break };
-        let Some(terms) = loan_quote(&compiled, subsidies, amount, term, method) else { break };
-        let cost = loan_cost(&terms).map_err(|e| ApiError::invalid("amount", &ValueError::Invalid(e.message_zh())))?;
-        let Some(quote) = Quote::of(&cost, &compiled, subsidies) else { break };
-        let summary = QuoteView::from(&quote);
-        let schedule = cost
-            .schedule
-            .iter()
-            .map(|i| InstalmentView {
-                month: i.month,
-                principal_fen: i.principal.fen(),
-                interest_fen: i.interest.fen(),
-                interest_subsidy_fen: i.interest_subsidy.fen(),
-                payment_fen: i.payment.fen(),
-                balance_after_fen: i.balance_after.fen(),
-            })
-            .collect();
-        costs.push((cost, MethodCost { summary, schedule }));
+    if let Some(rate) = low.or(estimate) {
+        // The high end: a stated higher rate or fee (a rate stated only as a minimum has none).
+        let high_end = match (high, compiled.guaranteed, compiled.fee_max) {
+            (Some(hi), false, _) if hi > rate => Some((hi, 0)),
+            (Some(hi), true, Some(fee)) if hi > rate || Some(fee) != compiled.fee_min => Some((hi, fee)),
+            _ => None,
+        };
+        for method in methods {
+            let at = |rate: u32, fee: u32| -> Result<Option<(LoanCost, Quote)>, ApiError> {
+                let subsidies: Subsidies = POLICY.subsidies_if(&compiled, q.subsidised, q.subsidised, rate);
+                let terms = quote_terms(amount, term, method, rate, fee, subsidies);
+                let cost =
+                    loan_cost(&terms).map_err(|e| ApiError::invalid("amount", &ValueError::Invalid(e.message_zh())))?;
+                let quote = Quote::of(&cost, &terms, &compiled, subsidies);
+                Ok(Some((cost, quote)))
+            };
+            let Some((cost, quote)) = at(rate, compiled.fee_min.unwrap_or(0))? else { break };
+            let summary = QuoteView::of(&quote, product, RangeEnd::Low, estimate.is_some());
+            let high = match high_end {
+                Some((rate, fee)) => at(rate, fee)?.map(|(_, q)| QuoteView::of(&q, product, RangeEnd::High, false)),
+                None => None,
+            };
+            let schedule = cost
+                .schedule
+                .iter()
+                .map(|i| InstalmentView {
+                    month: i.month,
+                    principal_fen: i.principal.fen(),
+                    interest_fen: i.interest.fen(),
+                    interest_subsidy_fen: i.interest_subsidy.fen(),
+                    payment_fen: i.payment.fen(),
+                    balance_after_fen: i.balance_after.fen(),
+                })
+                .collect();
+            costs.push((cost, MethodCost { summary, schedule, high }));
+        }
     }
     costs.sort_by_key(|(c, _)| (c.effective_annual_rate, c.total_cost));
     Ok(CostResponse {
@@ -161,8 +212,9 @@ pub fn product_cost(product: &Product, q: CostQuery, home: &HomeArea) -> Result<
         term_months: term.get(),
         term_text: term.display_zh(),
         subsidised: q.subsidised,
-        rate_stated: compiled.rate_min.is_some(),
-        rate_is_floor: compiled.rate_is_floor(),
+        rate_stated: low.is_some(),
+        estimate: estimate.is_some(),
+        rate_is_floor: low.is_some() && high.is_none(),
         methods_assumed: spec.repayment_methods.is_none(),
         methods: costs.into_iter().map(|(_, m)| m).collect(),
     })

@@ -39,6 +39,8 @@ pub(super) struct Pricing {
     pub inputs: &'static [PriceInput],
     /// The `rate_basis` cell this way writes, unless an input writes it.
     pub basis: Option<&'static str>,
+    /// The `rate_unit` cell this way writes (月息, 日息), if any.
+    pub unit: Option<&'static str>,
     /// At least one of its percentages must be given (else the choice would say nothing).
     pub needs_rate: bool,
     /// Whether a product's record states its price this way.
@@ -64,6 +66,7 @@ pub(super) const PRICING: &[Pricing] = &[
         ),
         inputs: &[],
         basis: None,
+        unit: None,
         needs_rate: false,
         shows: |r| r.value("rate_basis").is_none() && !rate_stated(r),
     },
@@ -79,8 +82,9 @@ pub(super) const PRICING: &[Pricing] = &[
             percent("fixed_max", "rate_max_pct", ("最高年利率", "Highest annual rate")),
         ],
         basis: Some("fixed"),
+        unit: None,
         needs_rate: true,
-        shows: |r| r.value("rate_basis") == Some("fixed"),
+        shows: |r| r.value("rate_basis") == Some("fixed") && period(r).is_none(),
     },
     Pricing {
         code: "lpr",
@@ -99,18 +103,24 @@ pub(super) const PRICING: &[Pricing] = &[
             },
             PriceInput {
                 name: "lpr_spread",
-                column: "lpr_spread_bps",
+                column: "lpr_spread_min_bps",
                 label: (
-                    "加点幅度（基点，1 基点 = 0.01%，可为负数）",
-                    "Spread (basis points, 1 bp = 0.01%; may be negative)",
+                    "加点幅度（基点，1 基点 = 0.01%，可为负数；区间时为下限）",
+                    "Spread (basis points, 1 bp = 0.01%; may be negative; the lower end of a range)",
                 ),
                 unit: "BP",
                 kind: PriceKind::Spread,
             },
-            percent("lpr_min", "rate_min_pct", ("折合最低年利率（可不填）", "Lowest annual rate now (optional)")),
-            percent("lpr_max", "rate_max_pct", ("折合最高年利率（可不填）", "Highest annual rate now (optional)")),
+            PriceInput {
+                name: "lpr_spread_max",
+                column: "lpr_spread_max_bps",
+                label: ("加点上限（基点，“LPR+50~150BP”时填 150；单一加点不填）", "Highest spread (bp; for a range)"),
+                unit: "BP",
+                kind: PriceKind::Percent,
+            },
         ],
         basis: None,
+        unit: None,
         needs_rate: false,
         shows: |r| r.value("rate_basis").is_some_and(|b| b.starts_with("lpr")),
     },
@@ -123,10 +133,65 @@ pub(super) const PRICING: &[Pricing] = &[
             percent("quoted_max", "rate_max_pct", ("最高年利率", "Highest annual rate")),
         ],
         basis: None,
+        unit: None,
         needs_rate: true,
-        shows: |r| r.value("rate_basis").is_none() && rate_stated(r),
+        shows: |r| r.value("rate_basis").is_none() && rate_stated(r) && period(r).is_none(),
+    },
+    Pricing {
+        code: "monthly",
+        label: ("月利率（月息）", "A monthly rate"),
+        hint: ("如“月息 0.6%”；平台按月利率 × 12 折算年利率", "e.g. 0.6% a month; shown per year as × 12"),
+        inputs: &[
+            percent("monthly_min", "rate_min_pct", ("最低月利率", "Lowest monthly rate")),
+            percent("monthly_max", "rate_max_pct", ("最高月利率", "Highest monthly rate")),
+        ],
+        basis: None,
+        unit: Some("monthly"),
+        needs_rate: true,
+        shows: |r| period(r) == Some("monthly"),
+    },
+    Pricing {
+        code: "daily",
+        label: ("日利率（日息）", "A daily rate"),
+        hint: (
+            "如“日息万分之二”填 万分之2 或 0.02；平台按日利率 × 360 折算年利率（一年按 360 天）",
+            "e.g. 万分之2 or 0.02 (%) a day; shown per year as × 360",
+        ),
+        inputs: &[
+            percent("daily_min", "rate_min_pct", ("最低日利率", "Lowest daily rate")),
+            percent("daily_max", "rate_max_pct", ("最高日利率", "Highest daily rate")),
+        ],
+        basis: None,
+        unit: Some("daily"),
+        needs_rate: true,
+        shows: |r| period(r) == Some("daily"),
+    },
+    Pricing {
+        code: "benchmark",
+        label: ("基准利率上浮", "The PBOC benchmark rate, floated"),
+        hint: (
+            "如“基准利率上浮 30%”两格都填 30；“不超过基准利率的 1.3 倍”只填上限 1.3倍；未写幅度时都不填",
+            "e.g. +30%: 30 in both; “at most 1.3 times”: only the highest, 1.3倍; none given: not stated",
+        ),
+        inputs: &[
+            percent("markup_min", "benchmark_markup_min_pct", ("上浮下限（%）", "Lowest float (%)")),
+            percent(
+                "markup_max",
+                "benchmark_markup_max_pct",
+                ("上浮上限（%，也可写 1.3倍）", "Highest float (%, or 1.3倍)"),
+            ),
+        ],
+        basis: Some("benchmark"),
+        unit: None,
+        needs_rate: false,
+        shows: |r| r.value("rate_basis") == Some("benchmark"),
     },
 ];
+
+/// The period a record's rate cells are in, when not per year.
+fn period(r: &ProductRecord) -> Option<&str> {
+    r.value("rate_unit").filter(|u| !matches!(*u, "annual" | "年利率"))
+}
 
 /// The chosen way, by its code.
 pub(super) fn chosen(code: &str) -> Option<&'static Pricing> {
@@ -146,6 +211,7 @@ pub(super) fn cells(posted: &Posted, errors: &mut FormErrors) -> Vec<(&'static s
     };
     let mut cells: Vec<(&'static str, String)> =
         pricing.basis.map(|b| ("rate_basis", b.to_owned())).into_iter().collect();
+    cells.extend(pricing.unit.map(|u| ("rate_unit", u.to_owned())));
     for input in pricing.inputs {
         let typed = posted.field(input.name).trim();
         if input.kind == PriceKind::Spread {
@@ -166,6 +232,13 @@ pub(super) fn cells(posted: &Posted, errors: &mut FormErrors) -> Vec<(&'static s
         if !typed.is_empty() {
             cells.push((input.column, typed.to_owned()));
         }
+    }
+    // A single spread ("LPR + 50BP") is a range of one point.
+    let spread_min = cells.iter().find(|(c, _)| *c == "lpr_spread_min_bps").map(|(_, v)| v.clone());
+    if let Some(min) = spread_min
+        && !cells.iter().any(|(c, _)| *c == "lpr_spread_max_bps")
+    {
+        cells.push(("lpr_spread_max_bps", min));
     }
     let rate_given = cells.iter().any(|(c, _)| matches!(*c, "rate_min_pct" | "rate_max_pct"));
     if pricing.needs_rate && !rate_given {
@@ -195,7 +268,19 @@ pub(super) fn inputs_of(record: &ProductRecord) -> Vec<(String, String)> {
 
 /// The input beside which an error of a pricing column shows, for the chosen way.
 pub(super) fn input_of(column: &str, chosen_code: &str) -> Option<&'static str> {
-    matches!(column, "rate_min_pct" | "rate_max_pct" | "rate_basis" | "lpr_spread_bps").then(|| {
+    matches!(
+        column,
+        "rate_min_pct"
+            | "rate_max_pct"
+            | "rate_basis"
+            | "rate_unit"
+            | "lpr_spread_bps"
+            | "lpr_spread_min_bps"
+            | "lpr_spread_max_bps"
+            | "benchmark_markup_min_pct"
+            | "benchmark_markup_max_pct"
+    )
+    .then(|| {
         chosen(chosen_code).and_then(|p| p.inputs.iter().find(|i| i.column == column)).map_or("rate_form", |i| i.name)
     })
 }

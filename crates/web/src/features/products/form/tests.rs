@@ -1,6 +1,12 @@
 use super::rules::RuleRow;
 use super::*;
-use finmart_domain::{CollateralTerms, EligibilityRule, Fen, LprTenor, Months, ProductSpec, RateBasis, RuleKind};
+use finmart_domain::{CollateralTerms, EligibilityRule, Fen, Months, Pricing, ProductSpec, RuleKind};
+
+/// The cells of a spec's record for `columns` (pricing is checked as the record writes it).
+fn cells(s: &ProductSpec, columns: &[&str]) -> Vec<Option<String>> {
+    let record = ProductRecord::from(("jinhai-bank", s));
+    columns.iter().map(|c| record.value(c).map(str::to_owned)).collect()
+}
 
 /// A filled-in form: the basics, and `more` (which replaces a basic input of the same name).
 fn posted(more: &[(&str, &str)]) -> Form {
@@ -59,8 +65,8 @@ fn refused(more: &[(&str, &str)]) -> Vec<String> {
 #[test]
 fn what_is_left_empty_or_chosen_unstated_is_unstated() {
     let s = spec(&[]);
-    assert!(s.amount.is_unstated() && s.term.is_unstated() && s.rate.is_unstated());
-    assert_eq!((s.rate_basis, s.repayment_methods.clone(), s.online, s.decision_days), (None, None, None, None));
+    assert!(s.amount.is_unstated() && s.term.is_unstated() && s.pricing == Pricing::NotStated);
+    assert_eq!((s.repayment_methods.clone(), s.online, s.decision_days), (None, None, None));
     assert_eq!(s.collateral, CollateralTerms::NotStated);
     assert!(s.more_families.is_empty() && s.policy_support.is_empty() && s.eligibility.is_empty());
     assert_eq!((s.valid_from, s.valid_until), (None, None));
@@ -95,10 +101,9 @@ fn every_section_fills_its_columns() {
     assert_eq!(s.more_families.len(), 2);
     assert_eq!((s.amount.min(), s.amount.max()), (Some(Fen::wan(10)), Some(Fen::wan(1000))));
     assert_eq!((s.term.min(), s.term.max()), (Months::new(12).ok(), Months::new(36).ok()));
-    assert_eq!(s.rate_basis, Some(RateBasis::Fixed));
-    assert_eq!(s.rate.max().map(|r| r.bps()), Some(480));
+    assert_eq!(cells(&s, &["rate_basis", "rate_max_pct"]), [Some("fixed".into()), Some("4.8".into())]);
     assert_eq!(s.repayment_methods.as_ref().map(Vec::len), Some(2));
-    assert_eq!(s.guarantee.as_ref().map(|g| g.fee_rate.bps()), Some(100));
+    assert_eq!(cells(&s, &["guarantee_fee_min_pct", "guarantee_fee_max_pct"]), [Some("1".into()), Some("1".into())]);
     assert_eq!((s.decision_days, s.online, s.policy_support.len()), (Some(3), Some(true), 1));
     let home = HomeArea::default();
     assert_eq!(s.area, finmart_domain::ServiceArea::from_cell("和平区|江苏省苏州市", &home).unwrap());
@@ -117,14 +122,36 @@ fn every_section_fills_its_columns() {
 #[test]
 fn each_way_of_pricing_writes_its_cells() {
     let s = spec(&[("rate_form", "fixed"), ("fixed_min", "3.2")]);
-    assert_eq!((s.rate.min().map(|r| r.bps()), s.rate.max(), s.rate_basis), (Some(320), None, Some(RateBasis::Fixed)));
+    assert_eq!(
+        cells(&s, &["rate_min_pct", "rate_max_pct", "rate_basis"]),
+        [Some("3.2".into()), None, Some("fixed".into())]
+    );
     let s = spec(&[("rate_form", "lpr"), ("lpr_tenor", "lpr_5y"), ("lpr_spread", "-20")]);
-    assert_eq!(s.rate_basis, Some(RateBasis::Lpr { tenor: LprTenor::FiveYear, spread_bps: Some(-20) }));
+    assert_eq!(
+        cells(&s, &["rate_basis", "lpr_spread_min_bps", "lpr_spread_max_bps"]),
+        [Some("lpr_5y".into()), Some("-20".into()), Some("-20".into())]
+    );
     let s = spec(&[("rate_form", "lpr"), ("lpr_tenor", "lpr_1y"), ("lpr_spread_unstated", "1")]);
-    assert_eq!(s.rate_basis, Some(RateBasis::Lpr { tenor: LprTenor::OneYear, spread_bps: None }));
-    assert!(s.rate.is_unstated());
+    assert_eq!(
+        cells(&s, &["rate_basis", "lpr_spread_min_bps", "lpr_spread_max_bps", "rate_min_pct"]),
+        [Some("lpr_1y".into()), None, None, None]
+    );
     let s = spec(&[("rate_form", "quoted"), ("quoted_min", "3.5"), ("fixed_min", "9")]);
-    assert_eq!((s.rate_basis, s.rate.min().map(|r| r.bps())), (None, Some(350)), "only the chosen way's inputs");
+    assert_eq!(cells(&s, &["rate_basis", "rate_min_pct"]), [None, Some("3.5".into())], "only the chosen way's inputs");
+    let s = spec(&[("rate_form", "lpr"), ("lpr_tenor", "lpr_1y"), ("lpr_spread", "50"), ("lpr_spread_max", "150")]);
+    assert_eq!(cells(&s, &["lpr_spread_min_bps", "lpr_spread_max_bps"]), [Some("50".into()), Some("150".into())]);
+    let s = spec(&[("rate_form", "lpr"), ("lpr_tenor", "lpr_1y"), ("lpr_spread", "50")]);
+    assert_eq!(cells(&s, &["lpr_spread_min_bps", "lpr_spread_max_bps"]), [Some("50".into()), Some("50".into())]);
+    let s = spec(&[("rate_form", "monthly"), ("monthly_min", "0.6"), ("monthly_max", "0.8")]);
+    assert_eq!(cells(&s, &["rate_unit", "rate_min_pct", "rate_max_pct"])[0].as_deref(), Some("monthly"));
+    let s = spec(&[("rate_form", "daily"), ("daily_min", "万分之2")]);
+    assert_eq!(cells(&s, &["rate_unit"])[0].as_deref(), Some("daily"));
+    let s = spec(&[("rate_form", "benchmark"), ("markup_max", "1.3倍")]);
+    assert_eq!(
+        cells(&s, &["rate_basis", "benchmark_markup_min_pct", "benchmark_markup_max_pct"]),
+        [Some("benchmark".into()), None, Some("30".into())]
+    );
+    assert!(matches!(spec(&[("rate_form", "benchmark")]).pricing, Pricing::Benchmark { .. }), "float not stated");
     // A choice that would say nothing, or nothing chosen, is refused beside its input.
     assert_eq!(refused(&[("rate_form", "fixed")]), ["fixed_min"]);
     assert_eq!(refused(&[("rate_form", "lpr"), ("lpr_tenor", "lpr_1y")]), ["lpr_spread"]);
@@ -308,10 +335,9 @@ fn a_record_reads_back_into_the_same_product() {
             ("amount_max_yuan", "12345678.9"),
             ("term_min_months", "6"),
             ("term_max_months", "36"),
-            ("rate_min_pct", "3.45"),
-            ("rate_max_pct", "4.8"),
             ("rate_basis", "lpr_1y"),
-            ("lpr_spread_bps", "40"),
+            ("lpr_spread_min_bps", "40"),
+            ("lpr_spread_max_bps", "175"),
             ("repayment_methods", "equal_instalment|interest_only"),
             ("collateral", "none|real_estate|equipment"),
             ("guarantee_agency_code", "jinmen-guarantee"),
@@ -386,8 +412,9 @@ fn a_record_reads_back_into_the_same_product() {
 #[test]
 fn the_records_errors_show_beside_the_inputs_that_fill_their_columns() {
     let (form, _) = ProductForm::from_post(&posted(&[("rate_form", "lpr")]));
-    assert_eq!(form.input_of("lpr_spread_bps"), "lpr_spread");
-    assert_eq!(form.input_of("rate_min_pct"), "lpr_min");
+    assert_eq!(form.input_of("lpr_spread_min_bps"), "lpr_spread");
+    assert_eq!(form.input_of("lpr_spread_max_bps"), "lpr_spread_max");
+    assert_eq!(form.input_of("rate_min_pct"), "rate_form", "an LPR price has no rate of its own");
     assert_eq!(form.input_of("amount_min_yuan"), "amount_min");
     assert_eq!(form.input_of("term_max_months"), "term_max");
     assert_eq!(form.input_of("collateral"), "collateral_form");
