@@ -76,7 +76,7 @@ if [[ -f tests/browser/package.json ]]; then
         if ! cargo build -p finmart; then
             failed_steps+=("cargo build -p finmart")
         fi
-        export FINMART_BIN="$ROOT/target/debug/finmart"
+        export FINMART_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/finmart"
         if [[ -f tests/browser/package-lock.json ]]; then
             npm_cmd=(npm ci --prefix tests/browser --no-audit --no-fund)
         else
