@@ -20,6 +20,7 @@ mod matching;
 mod pages;
 mod products_admin;
 mod rates;
+mod real_products;
 mod regions;
 mod relevance;
 mod sessions;
