@@ -3,9 +3,11 @@
 //! source page and the day it was read; judged Chinese queries find them (traditional forms included).
 
 use crate::app::TestApp;
+use crate::regions;
 use finmart_cli::import::import_file;
 use finmart_domain::{HomeArea, InstitutionKind, NewInstitution};
 use serde_json::Value;
+use serde_json::json;
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
@@ -76,5 +78,27 @@ async fn real_products_import_whole_say_what_pages_leave_out_and_are_found() {
         assert!(procurement.iter().all(|c| found.contains(c)), "政采贷: {found:?}");
         assert!(top(&app, "人才贷", 3).await.contains(&code_of("人才贷")), "人才贷");
         assert!(top(&app, "知识产权质押", 5).await.contains(&code_of("天府知来贷")), "知识产权质押");
+
+        // Matching a firm in 河西区: a product whose page gives no area is 需向机构确认 for its area; one
+        // served only in 苏州 is refused for it, saying where it serves.
+        let id_of = |code: String| {
+            let store = store.clone();
+            async move {
+                let all = store.products_after(0, 200).await.unwrap();
+                all.iter().find(|p| p.spec.code == code).map(|p| p.id).unwrap()
+            }
+        };
+        let (status, out) = app
+            .post_json("/api/v1/match", &json!({"profile": regions::profile("河西区"), "need": regions::need()}))
+            .await;
+        assert_eq!(status, axum::http::StatusCode::OK);
+        let (list, check) = regions::placed(&out, id_of(code_of("青创贷")).await);
+        assert_eq!(list, "to_confirm", "{}", app.backend);
+        assert!(check["message"]["zh"].as_str().unwrap().contains("服务区域未说明"), "{check}");
+        let suzhou = id_of(code_of("光子貸")).await;
+        let listed = ["eligible", "to_confirm", "near_misses", "needs_info"]
+            .iter()
+            .any(|l| out[*l].as_array().unwrap().iter().any(|i| i["product"]["id"] == suzhou));
+        assert!(!listed, "a product served only in 苏州 is never offered to a firm in 河西区");
     }
 }

@@ -8,7 +8,7 @@ use finmart_cli::demo_accounts::DEMO_SME;
 use finmart_domain::{HomeArea, InstitutionKind, LifecycleState, NewInstitution, ProductRecord};
 use serde_json::{Value, json};
 
-fn profile(district: &str) -> Value {
+pub(crate) fn profile(district: &str) -> Value {
     json!({
         "name": "测试科技有限公司", "district": district, "industry": "software", "established": "2019-05-01",
         "employees": 45, "revenue": 1_200_000_000, "tax_credit_grade": "B", "ever_borrowed": true,
@@ -16,7 +16,7 @@ fn profile(district: &str) -> Value {
     })
 }
 
-fn need() -> Value {
+pub(crate) fn need() -> Value {
     json!({"amount": 100_000_000, "term": 12, "purpose": "working_capital"})
 }
 
@@ -63,7 +63,7 @@ async fn product_serving(app: &TestApp, code: &str, area: &str) -> i64 {
 }
 
 /// Where product `id` landed in a match, and its district check.
-fn placed(out: &Value, id: i64) -> (String, Value) {
+pub(crate) fn placed(out: &Value, id: i64) -> (String, Value) {
     for list in ["eligible", "to_confirm", "near_misses", "needs_info", "ineligible"] {
         if let Some(item) = out[list].as_array().unwrap().iter().find(|i| i["product"]["id"] == id) {
             let check = item["findings"].as_array().unwrap().iter().find(|f| f["code"] == "district").unwrap();
