@@ -260,6 +260,9 @@ async fn the_calculator_states_its_assumptions() {
     }
 }
 
+/// One way of pricing posted through the form: the product code, the inputs, and the line it must show.
+type PricingCase = (&'static str, &'static [(&'static str, &'static str)], &'static str);
+
 /// The bank's product form, in plain words, creates and edits every kind of pricing (月息, 日息, an LPR spread
 /// range, LPR with the spread unstated, 基准利率上浮, a fixed minimum): the record it builds is priced as chosen.
 #[tokio::test]
@@ -283,7 +286,7 @@ async fn the_product_form_takes_every_form_of_pricing() {
             ("online", "unstated"),
             ("area_scope", "city"),
         ];
-        let forms: [(&str, &[(&str, &str)], &str); 6] = [
+        let forms: [PricingCase; 6] = [
             (
                 "PF-1",
                 &[("rate_form", "monthly"), ("monthly_min", "0.6"), ("monthly_max", "0.6")],
