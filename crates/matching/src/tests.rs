@@ -531,11 +531,11 @@ fn a_product_serves_the_firm_by_division_containment() {
     eligible.sort_unstable();
     assert_eq!(eligible, [1, 2, 3]);
     assert_eq!(
-        finding(&out.eligible.iter().find(|r| r.product_id == 1).unwrap(), "district").requirement.zh,
+        finding(out.eligible.iter().find(|r| r.product_id == 1).unwrap(), "district").requirement.zh,
         "服务全国"
     );
     assert_eq!(
-        finding(&out.eligible.iter().find(|r| r.product_id == 2).unwrap(), "district").requirement.zh,
+        finding(out.eligible.iter().find(|r| r.product_id == 2).unwrap(), "district").requirement.zh,
         "服务天津市全市"
     );
     // Another province's product is not for this firm, and says why; where it is, is no fix.
