@@ -17,6 +17,9 @@ use finmart_domain::{
 use finmart_migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Statement};
 
+/// (cells in the form of before, the pricing they mean now, the annual range they showed before).
+type Case<'a> = (Vec<(&'a str, &'a str)>, Pricing, (Option<u32>, Option<u32>));
+
 /// The migrations before the one under test (1–8 on this branch).
 const BEFORE: u32 = 8;
 
@@ -47,7 +50,7 @@ async fn migration_10_keeps_every_products_rate_and_fee() {
         let guarantor = store.create_institution(&agency()).await.unwrap().id;
         // (cells in the form of before, the pricing they mean now, the annual range they showed before).
         let none = ("lpr_spread_bps", "");
-        let cases: Vec<(Vec<(&str, &str)>, Pricing, (Option<u32>, Option<u32>))> = vec![
+        let cases: Vec<Case> = vec![
             (
                 cells(&[("code", "FIX"), ("rate_basis", "fixed"), none]),
                 Pricing::Stated {

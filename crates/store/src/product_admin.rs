@@ -975,6 +975,8 @@ mod tests {
     }
 
     #[tokio::test]
+    // One long scenario in one future, run once per backend; boxing it would only hide the test's steps.
+    #[allow(clippy::large_futures)]
     async fn the_review_workflow_versions_and_audits_every_step() {
         each(async |db: TestDb| {
             let p = parties(&db).await;
