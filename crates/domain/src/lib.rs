@@ -9,6 +9,7 @@ mod eligibility;
 mod error;
 mod institution;
 mod labels;
+mod lending;
 mod lifecycle;
 mod market;
 mod money;
@@ -39,9 +40,10 @@ pub use institution::{
     institution_intro, institution_kind, institution_name,
 };
 pub use labels::{Labelled, join_zh};
+pub use lending::{ApprovalTerms, Correction, Disbursement, Grant, Ledger, Limits, LoanRate, Part};
 pub use lifecycle::{LifecycleAct, LifecycleError, ProductAct};
 pub use market::{
-    ApplicationAction, ApplicationFields, ApplicationInput, ApplicationState, Disbursement, MAX_IDEMPOTENCY_KEY_CHARS,
+    ApplicationAction, ApplicationFields, ApplicationInput, ApplicationState, MAX_IDEMPOTENCY_KEY_CHARS,
     MAX_NOTE_CHARS, NeedState, OfferState, OfferTerms, Principal, Role, Side, TransitionError,
 };
 pub use money::Fen;

@@ -2,8 +2,8 @@
 //! application (a state machine that refuses every transition it does not name), posted financing needs and
 //! the offers made on them.
 
+use crate::lending::{ApprovalTerms, Correction, Disbursement, Ledger, check_payment};
 use crate::{Bps, Fen, FieldErrors, Labelled, LoanPurpose, Months, ValueError};
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 crate::labelled_enum! {
@@ -83,29 +83,27 @@ pub enum Side {
     Enterprise,
 }
 
-/// What a lender reports when it pays out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Disbursement {
-    pub amount: Fen,
-    pub rate: Bps,
-    pub term: Months,
-    pub date: NaiveDate,
-}
-
 /// One step of the application state machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum ApplicationAction {
     /// 受理.
     Accept,
-    Approve,
+    /// 审批通过, with the terms granted.
+    Approve(ApprovalTerms),
     /// A reason is required.
     Reject {
         reason: String,
     },
+    /// One payment (放款); a loan may be paid out in parts up to the approved amount.
     Disburse(Disbursement),
     /// By the enterprise, any time before a decision is final.
     Withdraw,
+    /// 更正 / 冲正 by the lender, with its reason: the original stays in the history.
+    Correct {
+        correction: Correction,
+        reason: String,
+    },
 }
 
 /// Why a transition was refused.
@@ -115,6 +113,9 @@ pub enum TransitionError {
     NotFromState { action: &'static str, from: ApplicationState },
     #[error("only the {0:?} side may take this action")]
     WrongSide(Side),
+    /// Someone else changed the application since it was read (two payments at once): read it again.
+    #[error("the application changed meanwhile; reload it and try again")]
+    Changed,
     #[error("{0}")]
     Invalid(FieldErrors),
 }
@@ -129,6 +130,7 @@ impl TransitionError {
             }
             Self::WrongSide(Side::Institution) => "只有受理该申请的金融机构可以执行此操作".to_owned(),
             Self::WrongSide(Side::Enterprise) => "只有提出申请的企业可以执行此操作".to_owned(),
+            Self::Changed => "申请刚刚被其他操作更新，请刷新后重试".to_owned(),
             Self::Invalid(errors) => {
                 errors.0.iter().map(|e| format!("{}：{}", e.field, e.error.message_zh())).collect::<Vec<_>>().join("；")
             }
@@ -142,6 +144,7 @@ fn action_label_zh(action: &str) -> &'static str {
         "approve" => "审批通过",
         "reject" => "拒绝",
         "disburse" => "放款",
+        "correct" => "更正",
         _ => "撤回",
     }
 }
@@ -235,10 +238,11 @@ impl ApplicationAction {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Accept => "accept",
-            Self::Approve => "approve",
+            Self::Approve(_) => "approve",
             Self::Reject { .. } => "reject",
             Self::Disburse(_) => "disburse",
             Self::Withdraw => "withdraw",
+            Self::Correct { .. } => "correct",
         }
     }
 
@@ -248,9 +252,12 @@ impl ApplicationAction {
         if matches!(self, Self::Withdraw) { Side::Enterprise } else { Side::Institution }
     }
 
-    /// The state this action leads to from `from`, when the machine allows it.
+    /// The state this action leads to from `from`, when the machine allows it and its values keep the record
+    /// possible: an approval within the product's limits and the request, a payment within the approval
+    /// (see [`Ledger`]), a correction naming a payment that counts, with a reason.
     ///
-    /// `submitted` date and the applied-for amount bound a disbursement: it cannot predate the application.
+    /// A payment may follow another while the approved amount is not all paid out; a reversal of the last
+    /// payment that counts takes the application back to approved.
     ///
     /// # Errors
     /// The action is not allowed from `from`, is taken by the wrong side, or its fields are invalid.
@@ -258,7 +265,7 @@ impl ApplicationAction {
         &self,
         from: ApplicationState,
         side: Side,
-        submitted: NaiveDate,
+        ledger: &Ledger<'_>,
     ) -> Result<ApplicationState, TransitionError> {
         use ApplicationState as S;
         if side != self.side() {
@@ -266,10 +273,14 @@ impl ApplicationAction {
         }
         let to = match (self, from) {
             (Self::Accept, S::Submitted) => S::Accepted,
-            (Self::Approve, S::Accepted) => S::Approved,
+            (Self::Approve(_), S::Accepted) => S::Approved,
             (Self::Reject { .. }, S::Accepted) => S::Rejected,
-            (Self::Disburse(_), S::Approved) => S::Disbursed,
+            (Self::Disburse(_), S::Approved | S::Disbursed) => S::Disbursed,
             (Self::Withdraw, S::Submitted | S::Accepted | S::Approved) => S::Withdrawn,
+            (Self::Correct { correction: Correction::Approval { .. }, .. }, S::Approved | S::Disbursed) => from,
+            (Self::Correct { correction, .. }, S::Disbursed) => {
+                if correction.leaves_payments(ledger) { S::Disbursed } else { S::Approved }
+            }
             _ => return Err(TransitionError::NotFromState { action: self.name(), from }),
         };
         let mut errors = FieldErrors::default();
@@ -282,15 +293,17 @@ impl ApplicationAction {
                     errors.push("reason", ValueError::TooLarge { max: format!("{MAX_NOTE_CHARS} 个字符") });
                 }
             }
-            Self::Disburse(d) => {
-                if d.amount.fen() <= 0 {
-                    errors.push("amount", ValueError::TooSmall { min: "0.01 元".to_owned() });
-                }
-                if d.date < submitted {
-                    errors.push("date", ValueError::Invalid("放款日期不能早于申请日期".to_owned()));
-                }
-            }
-            _ => {}
+            Self::Approve(terms) => ledger.limits.check(
+                crate::lending::Grant::Approval,
+                terms.amount,
+                &terms.rate,
+                terms.term,
+                Some(terms.method),
+                &mut errors,
+            ),
+            Self::Disburse(d) => check_payment(d, ledger, &mut errors),
+            Self::Correct { correction, reason } => correction.check(reason, ledger, &mut errors),
+            Self::Accept | Self::Withdraw => {}
         }
         if errors.0.is_empty() { Ok(to) } else { Err(TransitionError::Invalid(errors)) }
     }
@@ -329,22 +342,60 @@ mod tests {
     use super::*;
     use ApplicationState as S;
 
-    fn day(s: &str) -> NaiveDate {
+    fn day(s: &str) -> chrono::NaiveDate {
         s.parse().unwrap()
+    }
+
+    fn terms() -> ApprovalTerms {
+        ApprovalTerms {
+            amount: Fen::wan(40),
+            rate: crate::LoanRate::Fixed { rate: Bps::new(400).unwrap() },
+            term: Months::new(12).unwrap(),
+            method: crate::RepaymentMethod::EqualInstalment,
+        }
+    }
+
+    fn payment(amount: Fen, date: &str) -> Disbursement {
+        Disbursement { amount, rate: Bps::new(400).unwrap(), term: Months::new(12).unwrap(), date: day(date), reason: None }
+    }
+
+    /// A ledger for a product of 10–500 万, 6–36 months at 3%–6%, an application for 50 万 over 12 months
+    /// submitted on 2026-11-01, approved for `terms()` on 2026-11-10, with `parts` paid.
+    fn with_ledger<T>(parts: &[crate::Part], f: impl FnOnce(&Ledger<'_>) -> T) -> T {
+        let amount = crate::StatedRange::stated(crate::Range::new(Fen::wan(10), Fen::wan(500)).unwrap());
+        let term =
+            crate::StatedRange::stated(crate::Range::new(Months::new(6).unwrap(), Months::new(36).unwrap()).unwrap());
+        let pricing = crate::Pricing::fixed_annual(Bps::new(300).unwrap(), Bps::new(600).unwrap());
+        let refs = crate::ReferenceRates::default();
+        let terms = terms();
+        let ledger = Ledger {
+            submitted: day("2026-11-01"),
+            today: day("2026-11-22"),
+            limits: crate::Limits {
+                amount: &amount,
+                term: &term,
+                pricing: &pricing,
+                methods: None,
+                refs: &refs,
+                asked: (Fen::wan(50), Months::new(12).unwrap()),
+            },
+            approval: Some((&terms, day("2026-11-10"))),
+            parts,
+        };
+        f(&ledger)
     }
 
     fn actions() -> Vec<ApplicationAction> {
         vec![
             ApplicationAction::Accept,
-            ApplicationAction::Approve,
+            ApplicationAction::Approve(terms()),
             ApplicationAction::Reject { reason: "资料不全".to_owned() },
-            ApplicationAction::Disburse(Disbursement {
-                amount: Fen::from_fen(100).unwrap(),
-                rate: Bps::new(400).unwrap(),
-                term: Months::new(12).unwrap(),
-                date: day("2026-11-22"),
-            }),
+            ApplicationAction::Disburse(payment(Fen::from_fen(100).unwrap(), "2026-11-22")),
             ApplicationAction::Withdraw,
+            ApplicationAction::Correct {
+                correction: crate::Correction::Approval { terms: terms() },
+                reason: "录入错误".to_owned(),
+            },
         ]
     }
 
@@ -355,20 +406,142 @@ mod tests {
             ("accepted", "approve", "approved"),
             ("accepted", "reject", "rejected"),
             ("approved", "disburse", "disbursed"),
+            ("disbursed", "disburse", "disbursed"),
             ("submitted", "withdraw", "withdrawn"),
             ("accepted", "withdraw", "withdrawn"),
             ("approved", "withdraw", "withdrawn"),
+            ("approved", "correct", "approved"),
+            ("disbursed", "correct", "disbursed"),
         ];
-        for from in S::ALL {
-            for action in actions() {
-                let got = action.apply(*from, action.side(), day("2026-11-01")).ok().map(|s| s.as_str());
-                let want = allowed.iter().find(|(f, a, _)| *f == from.as_str() && *a == action.name()).map(|e| e.2);
-                assert_eq!(got, want, "{} from {}", action.name(), from.as_str());
+        let paid = [crate::Part { id: 1, disbursement: payment(Fen::wan(10), "2026-11-12") }];
+        with_ledger(&paid, |ledger| {
+            for from in S::ALL {
+                for action in actions() {
+                    let got = action.apply(*from, action.side(), ledger).ok().map(|s| s.as_str());
+                    let want =
+                        allowed.iter().find(|(f, a, _)| *f == from.as_str() && *a == action.name()).map(|e| e.2);
+                    assert_eq!(got, want, "{} from {}", action.name(), from.as_str());
+                }
             }
-        }
+        });
         for state in [S::Rejected, S::Disbursed, S::Withdrawn] {
             assert!(state.is_final());
         }
+    }
+
+    #[test]
+    fn payments_add_up_to_the_approval_and_no_more() {
+        let first = crate::Part { id: 1, disbursement: payment(Fen::wan(25), "2026-11-12") };
+        let second = crate::Part { id: 2, disbursement: payment(Fen::wan(10), "2026-11-13") };
+        let parts = [first, second];
+        with_ledger(&parts, |ledger| {
+            let pay = |amount: Fen| ApplicationAction::Disburse(payment(amount, "2026-11-20"));
+            assert_eq!(pay(Fen::wan(5)).apply(S::Disbursed, Side::Institution, ledger), Ok(S::Disbursed));
+            let over = pay(Fen::from_fen(Fen::wan(5).fen() + 1).unwrap());
+            let err = over.apply(S::Disbursed, Side::Institution, ledger).unwrap_err();
+            assert_eq!(err.message_zh(), "amount：累计放款不能超过批准金额 40 万元：已放款 35 万元，本笔最多 5 万元");
+            // Replacing the first payment frees its amount; reversing the last one leaves none.
+            let fix = |amount: Fen| ApplicationAction::Correct {
+                correction: crate::Correction::Disbursement { part: 1, to: payment(amount, "2026-11-12") },
+                reason: "金额录错".to_owned(),
+            };
+            assert_eq!(fix(Fen::wan(30)).apply(S::Disbursed, Side::Institution, ledger), Ok(S::Disbursed));
+            assert!(fix(Fen::wan(31)).apply(S::Disbursed, Side::Institution, ledger).is_err());
+            let reverse = |part: i64| ApplicationAction::Correct {
+                correction: crate::Correction::Reversal { part },
+                reason: "重复录入".to_owned(),
+            };
+            assert_eq!(reverse(2).apply(S::Disbursed, Side::Institution, ledger), Ok(S::Disbursed));
+            let err = reverse(3).apply(S::Disbursed, Side::Institution, ledger).unwrap_err();
+            assert!(err.message_zh().starts_with("part："), "{}", err.message_zh());
+        });
+        let only = [crate::Part { id: 7, disbursement: payment(Fen::wan(40), "2026-11-12") }];
+        with_ledger(&only, |ledger| {
+            let reverse =
+                ApplicationAction::Correct { correction: crate::Correction::Reversal { part: 7 }, reason: "x".into() };
+            assert_eq!(reverse.apply(S::Disbursed, Side::Institution, ledger), Ok(S::Approved));
+            let no_reason =
+                ApplicationAction::Correct { correction: crate::Correction::Reversal { part: 7 }, reason: " ".into() };
+            let err = no_reason.apply(S::Disbursed, Side::Institution, ledger).unwrap_err();
+            assert_eq!(err.message_zh(), "reason：请填写更正原因");
+            // The approved amount cannot drop below what was paid out.
+            let lower = ApplicationAction::Correct {
+                correction: crate::Correction::Approval { terms: ApprovalTerms { amount: Fen::wan(30), ..terms() } },
+                reason: "批准金额录错".into(),
+            };
+            let err = lower.apply(S::Disbursed, Side::Institution, ledger).unwrap_err();
+            assert!(err.message_zh().contains("已放款合计 40 万元"), "{}", err.message_zh());
+        });
+    }
+
+    #[test]
+    fn a_payment_is_dated_between_the_approval_and_today_at_the_approved_rate_and_term() {
+        with_ledger(&[], |ledger| {
+            let refused = |d: Disbursement| -> Vec<(String, String)> {
+                let TransitionError::Invalid(errors) =
+                    ApplicationAction::Disburse(d).apply(S::Approved, Side::Institution, ledger).unwrap_err()
+                else {
+                    panic!("expected field errors")
+                };
+                errors.0.into_iter().map(|e| (e.field, e.error.message_zh())).collect()
+            };
+            let e = refused(payment(Fen::wan(41), "2026-11-23"));
+            assert_eq!(e[0], ("amount".to_owned(), "放款金额不能超过批准金额 40 万元".to_owned()));
+            assert_eq!(e[1], ("date".to_owned(), "放款日期不能晚于今天（2026-11-22）".to_owned()));
+            let e = refused(payment(Fen::wan(40), "2026-11-09"));
+            assert_eq!(e, [("date".to_owned(), "放款日期不能早于审批通过日期 2026-11-10".to_owned())]);
+            let other = Disbursement { rate: Bps::new(450).unwrap(), term: Months::new(6).unwrap(), ..payment(Fen::wan(40), "2026-11-22") };
+            let e = refused(other.clone());
+            assert_eq!(
+                e,
+                [
+                    ("rate".to_owned(), "执行利率与批准利率 4% 不同，请填写原因".to_owned()),
+                    ("term".to_owned(), "放款期限与批准期限 1 年 不同，请填写原因".to_owned()),
+                ]
+            );
+            let explained = Disbursement { reason: Some("按最新定价执行".to_owned()), ..other };
+            assert_eq!(ApplicationAction::Disburse(explained).apply(S::Approved, Side::Institution, ledger), Ok(S::Disbursed));
+            assert_eq!(
+                ApplicationAction::Disburse(payment(Fen::wan(40), "2026-11-10")).apply(S::Approved, Side::Institution, ledger),
+                Ok(S::Disbursed),
+                "the whole approval on the day of the approval"
+            );
+        });
+    }
+
+    #[test]
+    fn an_approval_stays_within_the_product_and_the_request() {
+        with_ledger(&[], |ledger| {
+            let approve = |t: ApprovalTerms| -> Vec<(String, String)> {
+                match ApplicationAction::Approve(t).apply(S::Accepted, Side::Institution, ledger) {
+                    Ok(_) => Vec::new(),
+                    Err(TransitionError::Invalid(errors)) => {
+                        errors.0.into_iter().map(|e| (e.field, e.error.message_zh())).collect()
+                    }
+                    Err(other) => panic!("{other:?}"),
+                }
+            };
+            assert!(approve(terms()).is_empty());
+            assert!(approve(ApprovalTerms { amount: Fen::wan(50), term: Months::new(6).unwrap(), ..terms() }).is_empty());
+            let e = approve(ApprovalTerms { amount: Fen::wan(5000), term: Months::new(24).unwrap(), ..terms() });
+            assert_eq!(
+                e,
+                [
+                    ("amount".to_owned(), "批准金额不能超过申请金额 50 万元".to_owned()),
+                    ("term".to_owned(), "批准期限不能长于申请期限 1 年".to_owned()),
+                ]
+            );
+            let e = approve(ApprovalTerms { amount: Fen::wan(5), term: Months::new(3).unwrap(), ..terms() });
+            assert_eq!(e[0], ("amount".to_owned(), "批准金额应在产品额度10 万元 – 500 万元之内".to_owned()));
+            assert_eq!(e[1].0, "term");
+            let e = approve(ApprovalTerms { rate: crate::LoanRate::Fixed { rate: Bps::new(601).unwrap() }, ..terms() });
+            assert_eq!(e, [("rate".to_owned(), "批准利率（年化 6.01%）应在产品利率 3% – 6% 之内".to_owned())]);
+            let lpr = ApprovalTerms {
+                rate: crate::LoanRate::Lpr { tenor: crate::LprTenor::OneYear, spread_bps: 50 },
+                ..terms()
+            };
+            assert_eq!(approve(lpr)[0].0, "rate", "an LPR never entered gives no rate");
+        });
     }
 
     fn input<'a>(key: Option<&'a str>, purpose: &'a str, purpose_text: &'a str) -> ApplicationInput<'a> {
@@ -443,31 +616,20 @@ mod tests {
 
     #[test]
     fn sides_and_fields_are_checked() {
-        let submitted = day("2026-11-01");
-        assert_eq!(
-            ApplicationAction::Accept.apply(S::Submitted, Side::Enterprise, submitted),
-            Err(TransitionError::WrongSide(Side::Institution))
-        );
-        assert_eq!(
-            ApplicationAction::Withdraw.apply(S::Submitted, Side::Institution, submitted),
-            Err(TransitionError::WrongSide(Side::Enterprise))
-        );
-        let empty = ApplicationAction::Reject { reason: "  ".to_owned() };
-        let err = empty.apply(S::Accepted, Side::Institution, submitted).unwrap_err();
-        assert!(err.message_zh().contains("拒绝原因"), "{}", err.message_zh());
-        let early = ApplicationAction::Disburse(Disbursement {
-            amount: Fen::from_fen(0).unwrap(),
-            rate: Bps::new(400).unwrap(),
-            term: Months::new(12).unwrap(),
-            date: day("2026-10-01"),
+        with_ledger(&[], |ledger| {
+            assert_eq!(
+                ApplicationAction::Accept.apply(S::Submitted, Side::Enterprise, ledger),
+                Err(TransitionError::WrongSide(Side::Institution))
+            );
+            assert_eq!(
+                ApplicationAction::Withdraw.apply(S::Submitted, Side::Institution, ledger),
+                Err(TransitionError::WrongSide(Side::Enterprise))
+            );
+            let empty = ApplicationAction::Reject { reason: "  ".to_owned() };
+            let err = empty.apply(S::Accepted, Side::Institution, ledger).unwrap_err();
+            assert!(err.message_zh().contains("拒绝原因"), "{}", err.message_zh());
+            let refused = ApplicationAction::Approve(terms()).apply(S::Submitted, Side::Institution, ledger).unwrap_err();
+            assert_eq!(refused.message_zh(), "申请当前为“已提交”，不能执行“审批通过”");
         });
-        let TransitionError::Invalid(errors) = early.apply(S::Approved, Side::Institution, submitted).unwrap_err()
-        else {
-            panic!("expected field errors")
-        };
-        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["amount", "date"]);
-        let refused = ApplicationAction::Approve.apply(S::Submitted, Side::Institution, submitted).unwrap_err();
-        assert_eq!(refused.message_zh(), "申请当前为“已提交”，不能执行“审批通过”");
     }
 }

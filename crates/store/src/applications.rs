@@ -6,17 +6,18 @@
 //! both win; it appends an event, notifies the other party and writes the audit entry in one transaction.
 
 use crate::audit::{self, AuditEvent};
-use crate::entity::{application, application_event, product};
-use crate::event_facts::{Step, event_row};
+use crate::entity::{application, application_event, disbursement, product};
+use crate::event_facts::{Figures, Step, event_row};
 use crate::institutions::refs_by_id;
-use crate::notifications::{ApplicationFacts, Notice, Party, notify};
+use crate::notifications::{ApplicationFacts, CorrectionFacts, Notice, Party, notify};
 use crate::{Record, Store, StoreError};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use finmart_domain::shanghai::{date_of as shanghai_date, day_start};
 use finmart_domain::{
-    ApplicationAction, ApplicationFields, ApplicationInput, ApplicationState, Bps, CollateralTerms, Disbursement,
-    District, EnterpriseProfile, EnterpriseScale, Fen, FieldErrors, Industry, Labelled, LoanPurpose, Months,
-    ProductFamily, ProductSpec, Side, StatedRange, TransitionError, ValueError,
+    ApplicationAction, ApplicationFields, ApplicationInput, ApplicationState, ApprovalTerms, Bps, CollateralTerms,
+    Correction, Disbursement, District, EnterpriseProfile, EnterpriseScale, Fen, FieldErrors, Industry, Labelled,
+    Ledger, Limits, LoanPurpose, Months, Part, ProductFamily, ProductSpec, Side, StatedRange, TransitionError,
+    ValueError,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -93,14 +94,49 @@ pub struct Application {
     pub respond_by: DateTime<Utc>,
     pub first_response_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// When the first payment was recorded.
     pub disbursed_at: Option<DateTime<Utc>>,
+    /// What was paid out: the total of the payments that count, at the latest one's rate, term and date.
     pub disbursement: Option<Disbursement>,
+    /// The approved terms (none before approval, and for an approval recorded before approvals carried
+    /// terms).
+    pub approval: Option<ApprovalTerms>,
+    /// Every payment recorded, oldest first, with the corrected and reversed ones (marked).
+    pub payments: Vec<Payment>,
     /// Why it was rejected.
     pub reason: Option<String>,
     pub offer_id: Option<i64>,
     pub updated_at: DateTime<Utc>,
     /// No first response by `respond_by` (still none and the time has passed, or it came late).
     pub overdue: bool,
+}
+
+/// One payment as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Payment {
+    pub id: i64,
+    pub disbursement: Disbursement,
+    pub recorded_at: DateTime<Utc>,
+    /// Replaced by a correction or reversed: it no longer counts.
+    pub replaced: bool,
+}
+
+impl Application {
+    /// The payments that count, as the state machine's ledger holds them.
+    #[must_use]
+    pub fn counting_payments(&self) -> Vec<Part> {
+        self.payments
+            .iter()
+            .filter(|p| !p.replaced)
+            .map(|p| Part { id: p.id, disbursement: p.disbursement.clone() })
+            .collect()
+    }
+
+    /// The day the approval was recorded (Asia/Shanghai).
+    #[must_use]
+    pub fn approved_on(&self) -> Option<NaiveDate> {
+        self.decided_at.filter(|_| self.approval.is_some()).map(shanghai_date)
+    }
 }
 
 /// One step of an application's history.
@@ -179,10 +215,64 @@ fn not_found(id: i64) -> StoreError {
 fn audit_action(action: &ApplicationAction) -> &'static str {
     match action {
         ApplicationAction::Accept => "application.accept",
-        ApplicationAction::Approve => "application.approve",
+        ApplicationAction::Approve(_) => "application.approve",
+        ApplicationAction::Correct { .. } => "application.correct",
         ApplicationAction::Reject { .. } => "application.reject",
         ApplicationAction::Disburse(_) => "application.disburse",
         ApplicationAction::Withdraw => "application.withdraw",
+    }
+}
+
+/// An approval's terms as the `approval` column keeps them.
+fn encode_approval(terms: &ApprovalTerms) -> Result<String, StoreError> {
+    serde_json::to_string(terms).map_err(|source| StoreError::Encode { what: "approval", source })
+}
+
+/// The application's paid-out columns for the payments that count `paid`: their total, the latest one's
+/// rate, term and date, and when the first was recorded; all NULL when none counts.
+fn paid_columns(
+    update: sea_orm::UpdateMany<application::Entity>,
+    paid: &[Disbursement],
+    first_recorded: DateTime<Utc>,
+) -> sea_orm::UpdateMany<application::Entity> {
+    use application::Column as C;
+    let latest = paid.iter().max_by_key(|d| d.date);
+    let total: i64 = paid.iter().map(|d| d.amount.fen()).sum();
+    update
+        .col_expr(C::DisbursedAt, Expr::value(latest.map(|_| first_recorded)))
+        .col_expr(C::DisbursedAmountFen, Expr::value(latest.map(|_| total)))
+        .col_expr(C::DisbursedRateBps, Expr::value(latest.map(|d| i32::try_from(d.rate.bps()).unwrap_or(i32::MAX))))
+        .col_expr(C::DisbursedTermMonths, Expr::value(latest.map(|d| i32::from(d.term.get()))))
+        .col_expr(C::DisbursedOn, Expr::value(latest.map(|d| d.date)))
+}
+
+/// An application as read before an act, with what the act is checked against.
+struct Prepared {
+    before: Application,
+    product: finmart_domain::Product,
+    parts: Vec<Part>,
+    /// Its last change, which the act's update requires unchanged.
+    read_at: DateTime<Utc>,
+    today: NaiveDate,
+}
+
+impl Prepared {
+    fn ledger(&self) -> Ledger<'_> {
+        let spec = &self.product.spec;
+        Ledger {
+            submitted: shanghai_date(self.before.submitted_at),
+            today: self.today,
+            limits: Limits {
+                amount: &spec.amount,
+                term: &spec.term,
+                pricing: &spec.pricing,
+                methods: spec.repayment_methods.as_deref(),
+                refs: &self.product.references,
+                asked: (self.before.amount, self.before.term),
+            },
+            approval: self.before.approval.as_ref().zip(self.before.approved_on()),
+            parts: &self.parts,
+        }
     }
 }
 
@@ -196,6 +286,8 @@ fn is_overdue(respond_by: DateTime<Utc>, first_response_at: Option<DateTime<Utc>
 struct Names {
     products: HashMap<i64, String>,
     institutions: HashMap<i64, String>,
+    /// Each application's payments, oldest first.
+    payments: HashMap<i64, Vec<Payment>>,
 }
 
 async fn names(db: &impl ConnectionTrait, rows: &[application::Model]) -> Result<Names, StoreError> {
@@ -219,7 +311,39 @@ async fn names(db: &impl ConnectionTrait, rows: &[application::Model]) -> Result
     }
     let institutions =
         refs_by_id(db, rows.iter().map(|r| r.institution_id)).await?.into_iter().map(|(id, r)| (id, r.name)).collect();
-    Ok(Names { products, institutions })
+    let mut payments: HashMap<i64, Vec<Payment>> = HashMap::new();
+    let paid: Vec<i64> = rows.iter().filter(|r| r.disbursed_at.is_some()).map(|r| r.id).collect();
+    for chunk in paid.chunks(500) {
+        let found = disbursement::Entity::find()
+            .filter(disbursement::Column::ApplicationId.is_in(chunk.iter().copied()))
+            .order_by_asc(disbursement::Column::Id)
+            .all(db)
+            .await?;
+        for row in found {
+            payments.entry(row.application_id).or_default().push(payment_of(row)?);
+        }
+    }
+    Ok(Names { products, institutions, payments })
+}
+
+fn payment_of(row: disbursement::Model) -> Result<Payment, StoreError> {
+    let bad = |field: &'static str| corrupt("disbursement", row.id, field);
+    Ok(Payment {
+        id: row.id,
+        disbursement: Disbursement {
+            amount: Fen::from_fen(row.amount_fen).map_err(|e| bad("amount_fen")(e.to_string()))?,
+            rate: u32::try_from(row.rate_bps)
+                .map_err(|e| bad("rate_bps")(e.to_string()))
+                .and_then(|b| Bps::new(b).map_err(|e| bad("rate_bps")(e.to_string())))?,
+            term: u16::try_from(row.term_months)
+                .map_err(|e| bad("term_months")(e.to_string()))
+                .and_then(|m| Months::new(m).map_err(|e| bad("term_months")(e.to_string())))?,
+            date: row.disbursed_on,
+            reason: row.reason,
+        },
+        recorded_at: row.created_at,
+        replaced: row.replaced_by_event_id.is_some(),
+    })
 }
 
 fn from_row(row: application::Model, names: &Names, now: DateTime<Utc>) -> Result<Application, StoreError> {
@@ -240,9 +364,16 @@ fn from_row(row: application::Model, names: &Names, now: DateTime<Utc>) -> Resul
                     .and_then(|b| Bps::new(b).map_err(|e| bad("disbursed_rate_bps")(e.to_string())))?,
                 term: months(term, "disbursed_term_months")?,
                 date,
+                reason: None,
             }),
             _ => None,
         };
+    let approval = row
+        .approval
+        .as_deref()
+        .map(serde_json::from_str::<ApprovalTerms>)
+        .transpose()
+        .map_err(|e| bad("approval")(e.to_string()))?;
     let enterprise_name =
         if profile.name.trim().is_empty() { format!("企业 #{}", row.enterprise_id) } else { profile.name.clone() };
     Ok(Application {
@@ -272,6 +403,8 @@ fn from_row(row: application::Model, names: &Names, now: DateTime<Utc>) -> Resul
         decided_at: row.decided_at,
         disbursed_at: row.disbursed_at,
         disbursement,
+        approval,
+        payments: names.payments.get(&id).cloned().unwrap_or_default(),
         reason: row.reason,
         offer_id: row.offer_id,
         updated_at: row.updated_at,
@@ -483,6 +616,7 @@ impl Store {
             disbursed_rate_bps: Set(None),
             disbursed_term_months: Set(None),
             disbursed_on: Set(None),
+            approval: Set(None),
             reason: Set(None),
             offer_id: Set(new.offer_id),
             updated_at: Set(now),
@@ -509,6 +643,7 @@ impl Store {
                 account_id: Some(new.applicant_account_id),
                 side: Side::Enterprise,
                 note: json!({}).to_string(),
+                figures: Figures::STEP,
             },
         )
         .insert(&txn)
@@ -558,10 +693,14 @@ impl Store {
     /// [`Side::Enterprise`]) acting; an application that is not theirs is [`StoreError::NotFound`]. The
     /// enterprise is notified of every change, and the institution when the enterprise withdraws.
     ///
+    /// The act is checked against the product's limits, the request, the approval and the payments so far
+    /// (the domain's [`Ledger`]), and written by one update conditional on the application being as it was
+    /// read (its state and its last change): of two racing acts, also two payments that would together pass
+    /// the approved amount, one wins and the other is refused.
+    ///
     /// # Errors
     /// [`StoreError::NotFound`]; [`StoreError::Transition`] with the machine's refusal: the wrong side, a
-    /// state that does not allow it (also when another transition won a race), or bad fields (a missing
-    /// reason, a disbursement before the application); database failure.
+    /// state that does not allow it (also when another act won a race), or bad fields; database failure.
     pub async fn transition_application(
         &self,
         id: i64,
@@ -571,18 +710,27 @@ impl Store {
         event: &AuditEvent<'_>,
     ) -> Result<Application, StoreError> {
         use application::Column as C;
-        let row = application::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| not_found(id))?;
-        let owner = match side {
-            Side::Institution => row.institution_id,
-            Side::Enterprise => row.enterprise_id,
-        };
-        if owner != party_id {
-            return Err(not_found(id));
-        }
-        let before = assemble(&self.db, vec![row]).await?.pop().ok_or_else(|| not_found(id))?;
+        let prepared = self.prepare(id, side, party_id).await?;
+        let (before, parts, read_at) = (&prepared.before, &prepared.parts, prepared.read_at);
         let from = before.state;
-        let to = action.apply(from, side, shanghai_date(before.submitted_at))?;
-        let now = Utc::now();
+        let ledger = prepared.ledger();
+        let to = action.apply(from, side, &ledger)?;
+        let now = Ord::max(Utc::now(), read_at + TimeDelta::microseconds(1));
+
+        // The payments that count after the act, and what it replaces.
+        let replaced = match action {
+            ApplicationAction::Correct { correction, .. } => correction.part(),
+            _ => None,
+        };
+        let new_payment = match action {
+            ApplicationAction::Disburse(d) => Some(d.clone()),
+            ApplicationAction::Correct { correction: Correction::Disbursement { to, .. }, .. } => Some(to.clone()),
+            _ => None,
+        };
+        let mut after: Vec<Disbursement> =
+            parts.iter().filter(|p| Some(p.id) != replaced).map(|p| p.disbursement.clone()).collect();
+        after.extend(new_payment.clone());
+
         let mut update = application::Entity::update_many()
             .col_expr(C::State, Expr::value(to.as_str()))
             .col_expr(C::UpdatedAt, Expr::value(now));
@@ -591,53 +739,147 @@ impl Store {
         }
         let mut note = json!({});
         match action {
-            ApplicationAction::Approve => update = update.col_expr(C::DecidedAt, Expr::value(now)),
+            ApplicationAction::Approve(terms) => {
+                note = json!({ "approval": terms });
+                update = update
+                    .col_expr(C::DecidedAt, Expr::value(now))
+                    .col_expr(C::Approval, Expr::value(encode_approval(terms)?));
+            }
             ApplicationAction::Reject { reason } => {
                 let reason = reason.trim().to_owned();
                 note = json!({ "reason": reason });
                 update = update.col_expr(C::DecidedAt, Expr::value(now)).col_expr(C::Reason, Expr::value(reason));
             }
-            ApplicationAction::Disburse(d) => {
-                note = json!({ "disbursement": d });
-                update = update
-                    .col_expr(C::DisbursedAt, Expr::value(now))
-                    .col_expr(C::DisbursedAmountFen, Expr::value(d.amount.fen()))
-                    .col_expr(C::DisbursedRateBps, Expr::value(i32::try_from(d.rate.bps()).unwrap_or(i32::MAX)))
-                    .col_expr(C::DisbursedTermMonths, Expr::value(i32::from(d.term.get())))
-                    .col_expr(C::DisbursedOn, Expr::value(d.date));
+            ApplicationAction::Disburse(d) => note = json!({ "disbursement": d }),
+            ApplicationAction::Correct { correction, reason } => {
+                let payment_before = correction
+                    .part()
+                    .and_then(|part| parts.iter().find(|p| p.id == part))
+                    .map(|p| p.disbursement.clone());
+                note = json!({ "correction": CorrectionFacts {
+                    correction: correction.clone(),
+                    approval_before: before.approval.filter(|_| matches!(correction, Correction::Approval { .. })),
+                    payment_before,
+                    reason: reason.trim().to_owned(),
+                }, "recorded_at": now });
+                if let Correction::Approval { terms } = correction {
+                    update = update.col_expr(C::Approval, Expr::value(encode_approval(terms)?));
+                }
             }
             ApplicationAction::Accept | ApplicationAction::Withdraw => {}
         }
+        if matches!(action, ApplicationAction::Disburse(_) | ApplicationAction::Correct { .. }) {
+            update = paid_columns(update, &after, before.disbursed_at.unwrap_or(now));
+        }
         // The conditional update is the transaction's first statement (see `submit_application`): of two
-        // racing transitions from the same state, one updates a row and the other none.
+        // racing acts on the same application as it was read, one updates a row and the other none.
         let txn = self.write_txn().await?;
-        let updated = update.filter(C::Id.eq(id)).filter(C::State.eq(from.as_str())).exec(&txn).await?;
+        let updated = update
+            .filter(C::Id.eq(id))
+            .filter(C::State.eq(from.as_str()))
+            .filter(C::UpdatedAt.eq(read_at))
+            .exec(&txn)
+            .await?;
         if updated.rows_affected == 0 {
             txn.rollback().await?;
             let current = application::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| not_found(id))?;
             let current = ApplicationState::parse(&current.state).unwrap_or(from);
-            return Err(TransitionError::NotFromState { action: action.name(), from: current }.into());
+            return Err(if current == from {
+                TransitionError::Changed
+            } else {
+                TransitionError::NotFromState { action: action.name(), from: current }
+            }
+            .into());
         }
-        // The event copies the row as the update left it (the disbursement, the reason).
-        let after = application::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| not_found(id))?;
-        event_row(
-            &after,
-            Step { at: now, from: Some(from), to, account_id: event.account_id, side, note: note.to_string() },
-        )
-        .insert(&txn)
-        .await?;
+        // The event copies the row as the update left it (the reason, the application's facts).
+        let row_after = application::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| not_found(id))?;
+        let step = |at, from, to, figures, note: &serde_json::Value| Step {
+            at,
+            from: Some(from),
+            to,
+            account_id: event.account_id,
+            side,
+            note: note.to_string(),
+            figures,
+        };
+        let recorded = match action {
+            ApplicationAction::Disburse(d) => {
+                let figures = Figures::payment(&row_after, d.amount.fen(), i32::from(d.term.get()));
+                event_row(&row_after, step(now, from, to, figures, &note)).insert(&txn).await?
+            }
+            ApplicationAction::Correct { correction: correction @ (Correction::Disbursement { .. } | Correction::Reversal { .. }), .. } => {
+                // The correction counts where the payment it corrects counted (its day, its time since
+                // submission, as a payment), carrying the difference: the figures add up to the right value.
+                let part = correction.part().unwrap_or_default();
+                let old = disbursement::Entity::find_by_id(part).one(&txn).await?.ok_or_else(|| not_found(id))?;
+                let original = match old.event_id {
+                    Some(event_id) => application_event::Entity::find_by_id(event_id).one(&txn).await?,
+                    None => None,
+                };
+                let (at, elapsed) = original.map_or((now, None), |e| (e.at, e.elapsed_seconds));
+                let figures = Figures::correction(
+                    &row_after,
+                    (old.amount_fen, old.term_months, elapsed),
+                    new_payment.as_ref().map(|d| (d.amount.fen(), i32::from(d.term.get()))),
+                );
+                let paid = ApplicationState::Disbursed;
+                let recorded = event_row(&row_after, step(at, paid, paid, figures, &note)).insert(&txn).await?;
+                disbursement::Entity::update_many()
+                    .col_expr(disbursement::Column::ReplacedByEventId, Expr::value(recorded.id))
+                    .filter(disbursement::Column::Id.eq(part))
+                    .filter(disbursement::Column::ReplacedByEventId.is_null())
+                    .exec(&txn)
+                    .await?;
+                if to != from {
+                    // The last payment reversed: the application is back to approved, a step of its own that
+                    // counts as nothing new.
+                    let back = json!({ "after_reversal": recorded.id });
+                    event_row(&row_after, step(now, from, to, Figures::UNCOUNTED, &back)).insert(&txn).await?;
+                }
+                recorded
+            }
+            ApplicationAction::Correct { .. } => {
+                event_row(&row_after, step(now, from, to, Figures::UNCOUNTED, &note)).insert(&txn).await?
+            }
+            _ => event_row(&row_after, step(now, from, to, Figures::STEP, &note)).insert(&txn).await?,
+        };
+        if let Some(d) = &new_payment {
+            disbursement::ActiveModel {
+                application_id: Set(id),
+                amount_fen: Set(d.amount.fen()),
+                rate_bps: Set(i32::try_from(d.rate.bps()).unwrap_or(i32::MAX)),
+                term_months: Set(i32::from(d.term.get())),
+                disbursed_on: Set(d.date),
+                reason: Set(d.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned)),
+                event_id: Set(Some(recorded.id)),
+                replaced_by_event_id: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
         // The firm is told of every step, the lender of the firm's own (a withdrawal); the facts are the
-        // application's as it was asked for, with the step's reason or payment.
+        // application's as it was asked for, with the step's reason, payment, terms or correction.
         let mut facts = ApplicationFacts::of(&before);
-        match action {
-            ApplicationAction::Reject { reason } => facts.reason = Some(reason.trim().to_owned()),
-            ApplicationAction::Disburse(d) => facts.disbursement = Some(*d),
-            _ => {}
-        }
-        let step = Notice::Application { step: to, application_id: id, facts };
-        notify(&txn, Party::Enterprise(before.enterprise_id), &step, now).await?;
+        let notice = match action {
+            ApplicationAction::Correct { .. } => {
+                facts.correction = serde_json::from_value(note["correction"].clone()).ok();
+                Notice::Corrected { application_id: id, facts }
+            }
+            _ => {
+                match action {
+                    ApplicationAction::Reject { reason } => facts.reason = Some(reason.trim().to_owned()),
+                    ApplicationAction::Disburse(d) => facts.disbursement = Some(d.clone()),
+                    ApplicationAction::Approve(terms) => facts.approval = Some(*terms),
+                    _ => {}
+                }
+                Notice::Application { step: to, application_id: id, facts }
+            }
+        };
+        notify(&txn, Party::Enterprise(before.enterprise_id), &notice, now).await?;
         if side == Side::Enterprise {
-            notify(&txn, Party::Institution(before.institution_id), &step, now).await?;
+            notify(&txn, Party::Institution(before.institution_id), &notice, now).await?;
         }
         let mut entry = event.clone();
         entry.action = audit_action(action);
@@ -653,6 +895,43 @@ impl Store {
         audit::append(&txn, &entry).await?;
         txn.commit().await?;
         self.application(id).await?.ok_or_else(|| not_found(id))
+    }
+
+    /// Whether `action` by `party_id` on `side` would be taken now, and the state it would lead to, without
+    /// taking it: what a confirmation restates is then an act that will pass (unless the application
+    /// changes meanwhile).
+    ///
+    /// # Errors
+    /// As [`Self::transition_application`].
+    pub async fn check_transition(
+        &self,
+        id: i64,
+        action: &ApplicationAction,
+        side: Side,
+        party_id: i64,
+    ) -> Result<ApplicationState, StoreError> {
+        let prepared = self.prepare(id, side, party_id).await?;
+        Ok(action.apply(prepared.before.state, side, &prepared.ledger())?)
+    }
+
+    /// Application `id` as `party_id` on `side` may act on it, with what its acts are checked against.
+    async fn prepare(&self, id: i64, side: Side, party_id: i64) -> Result<Prepared, StoreError> {
+        let row = application::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(|| not_found(id))?;
+        let owner = match side {
+            Side::Institution => row.institution_id,
+            Side::Enterprise => row.enterprise_id,
+        };
+        if owner != party_id {
+            return Err(not_found(id));
+        }
+        let read_at = row.updated_at;
+        let before = assemble(&self.db, vec![row]).await?.pop().ok_or_else(|| not_found(id))?;
+        let product = self
+            .product(before.product_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: Record::Product, key: before.product_id.to_string() })?;
+        let parts = before.counting_payments();
+        Ok(Prepared { before, product, parts, read_at, today: shanghai_today() })
     }
 
     /// One application, whoever it belongs to (callers check who may see it).

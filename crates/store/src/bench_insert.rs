@@ -14,18 +14,18 @@
 //! Their idempotency keys are unique, so writing a batch again skips the applications already stored.
 
 use crate::applications::{credit_loan, first_loan, respond_by};
-use crate::entity::{application, application_event, enterprise};
-use crate::event_facts::{Step, event_row};
+use crate::entity::{application, application_event, disbursement, enterprise};
+use crate::event_facts::{Figures, Step, event_row};
 use crate::{Record, Store, StoreError};
 use chrono::{DateTime, Utc};
 use finmart_domain::shanghai::date_of as shanghai_date;
 use finmart_domain::{
-    ApplicationAction, ApplicationInput, ApplicationState, EnterpriseProfile, Fen, Labelled, LoanPurpose, Months,
-    Product, Side, TransitionError,
+    ApplicationAction, ApplicationInput, ApplicationState, ApprovalTerms, Disbursement, EnterpriseProfile, Fen,
+    Labelled, Ledger, Limits, LoanPurpose, Months, Part, Product, Side, TransitionError,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, Set,
 };
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -36,9 +36,11 @@ pub const BENCH_ACCOUNT: i64 = 0;
 /// Bound parameters per statement: under SQLite's 32,766 (and PostgreSQL's 65,535).
 const PARAMETERS: usize = 30_000;
 /// Columns an application row binds (all but the id).
-const APPLICATION_COLUMNS: usize = 35;
+const APPLICATION_COLUMNS: usize = 36;
 /// Columns an event row binds (all but the id).
-const EVENT_COLUMNS: usize = 22;
+const EVENT_COLUMNS: usize = 23;
+/// Columns a payment row binds (all but the id).
+const DISBURSEMENT_COLUMNS: usize = 9;
 /// Keys per `IN (…)` list.
 const KEY_CHUNK: usize = 500;
 /// Enterprises read per page.
@@ -69,8 +71,8 @@ pub struct BenchApplication<'a> {
     pub steps: Vec<(DateTime<Utc>, ApplicationAction)>,
 }
 
-/// An application's row (its id still 0) and its events.
-type Prepared = (application::Model, Vec<Step>);
+/// An application's row (its id still 0), its events and its payments (in the order of their events).
+type Prepared = (application::Model, Vec<Step>, Vec<Disbursement>);
 
 /// The row and events of `app`, after checking its fields as a submission's and its history against the
 /// state machine.
@@ -98,26 +100,50 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         account_id: None,
         side: Side::Enterprise,
         note: json!({}).to_string(),
+        figures: Figures::STEP,
     }];
     let mut state = ApplicationState::Submitted;
     let mut last = app.submitted_at;
-    let (mut first_response, mut decided, mut disbursed, mut reason) = (None, None, None, None);
+    let (mut first_response, mut decided, mut reason) = (None, None, None);
+    let mut first_paid = None;
+    let mut approval: Option<(ApprovalTerms, chrono::NaiveDate)> = None;
+    let mut parts: Vec<Part> = Vec::new();
+    let today = shanghai_date(Utc::now());
     for (at, action) in &app.steps {
         if *at < last {
             return Err(refused(format!("step `{}` at {at} is earlier than the one before", action.name())));
         }
+        if matches!(action, ApplicationAction::Correct { .. }) {
+            return Err(refused("bench histories hold no corrections".to_owned()));
+        }
         let side = action.side();
-        let to = action.apply(state, side, submitted).map_err(|e| match e {
+        let ledger = Ledger {
+            submitted,
+            today,
+            limits: Limits {
+                amount: &spec.amount,
+                term: &spec.term,
+                pricing: &spec.pricing,
+                methods: spec.repayment_methods.as_deref(),
+                refs: &product.references,
+                asked: (fields.amount, fields.term),
+            },
+            approval: approval.as_ref().map(|(t, on)| (t, *on)),
+            parts: &parts,
+        };
+        let to = action.apply(state, side, &ledger).map_err(|e| match e {
             TransitionError::Invalid(errors) => StoreError::Invalid(errors),
             other => refused(other.to_string()),
         })?;
         if side == Side::Institution && first_response.is_none() {
             first_response = Some(*at);
         }
+        let mut figures = Figures::STEP;
         let note = match action {
-            ApplicationAction::Approve => {
+            ApplicationAction::Approve(terms) => {
                 decided = Some(*at);
-                json!({})
+                approval = Some((*terms, shanghai_date(*at)));
+                json!({ "approval": terms })
             }
             ApplicationAction::Reject { reason: why } => {
                 decided = Some(*at);
@@ -125,15 +151,23 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
                 json!({ "reason": why.trim() })
             }
             ApplicationAction::Disburse(d) => {
-                disbursed = Some((*at, *d));
+                first_paid.get_or_insert(*at);
+                figures = Figures::paid(
+                    d.amount.fen(),
+                    i32::from(d.term.get()),
+                    crate::applications::recorded_fee_bps(spec),
+                );
+                parts.push(Part { id: i64::try_from(parts.len()).unwrap_or(i64::MAX), disbursement: d.clone() });
                 json!({ "disbursement": d })
             }
-            ApplicationAction::Accept | ApplicationAction::Withdraw => json!({}),
+            ApplicationAction::Accept | ApplicationAction::Withdraw | ApplicationAction::Correct { .. } => json!({}),
         };
-        events.push(Step { at: *at, from: Some(state), to, account_id: None, side, note: note.to_string() });
+        events.push(Step { at: *at, from: Some(state), to, account_id: None, side, note: note.to_string(), figures });
         (state, last) = (to, *at);
     }
 
+    let paid: Vec<Disbursement> = parts.into_iter().map(|p| p.disbursement).collect();
+    let latest = paid.iter().max_by_key(|d| d.date);
     let row = application::Model {
         id: 0,
         enterprise_id: app.firm.id,
@@ -160,16 +194,66 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         respond_by: respond_by(app.submitted_at, spec),
         first_response_at: first_response,
         decided_at: decided,
-        disbursed_at: disbursed.map(|(at, _)| at),
-        disbursed_amount_fen: disbursed.map(|(_, d)| d.amount.fen()),
-        disbursed_rate_bps: disbursed.map(|(_, d)| i32::try_from(d.rate.bps()).unwrap_or(i32::MAX)),
-        disbursed_term_months: disbursed.map(|(_, d)| i32::from(d.term.get())),
-        disbursed_on: disbursed.map(|(_, d)| d.date),
+        disbursed_at: first_paid,
+        disbursed_amount_fen: latest.map(|_| paid.iter().map(|d| d.amount.fen()).sum()),
+        disbursed_rate_bps: latest.map(|d| i32::try_from(d.rate.bps()).unwrap_or(i32::MAX)),
+        disbursed_term_months: latest.map(|d| i32::from(d.term.get())),
+        disbursed_on: latest.map(|d| d.date),
+        approval: approval.map(|(terms, _)| serde_json::to_string(&terms)).transpose().map_err(|source| {
+            StoreError::Encode { what: "approval", source }
+        })?,
         reason,
         offer_id: None,
         updated_at: last,
     };
-    Ok((row, events))
+    Ok((row, events, paid))
+}
+
+/// The payment rows of freshly written applications, each tied to its payment event (an application's
+/// payment events were written in the order of its payments).
+async fn insert_payments(db: &impl ConnectionTrait, payments: Vec<(i64, Vec<Disbursement>)>) -> Result<(), StoreError> {
+    use application_event::Column as E;
+    let now = Utc::now();
+    let mut rows = Vec::new();
+    for chunk in payments.chunks(KEY_CHUNK) {
+        let found: Vec<(i64, i64)> = application_event::Entity::find()
+            .select_only()
+            .column(E::Id)
+            .column(E::ApplicationId)
+            .filter(E::ApplicationId.is_in(chunk.iter().map(|(id, _)| *id)))
+            .filter(E::DisbursedFen.is_not_null())
+            .order_by_asc(E::Id)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut events: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (event, app) in found {
+            events.entry(app).or_default().push(event);
+        }
+        for (app, paid) in chunk {
+            let ids = events.remove(app).unwrap_or_default();
+            for (i, d) in paid.iter().enumerate() {
+                rows.push(disbursement::ActiveModel {
+                    application_id: Set(*app),
+                    amount_fen: Set(d.amount.fen()),
+                    rate_bps: Set(i32::try_from(d.rate.bps()).unwrap_or(i32::MAX)),
+                    term_months: Set(i32::from(d.term.get())),
+                    disbursed_on: Set(d.date),
+                    reason: Set(d.reason.clone()),
+                    event_id: Set(ids.get(i).copied()),
+                    replaced_by_event_id: Set(None),
+                    created_at: Set(now),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(PARAMETERS / DISBURSEMENT_COLUMNS).collect();
+        disbursement::Entity::insert_many(chunk).exec_without_returning(db).await?;
+    }
+    Ok(())
 }
 
 /// Which of `keys` are already stored as bench applications, and their ids.
@@ -261,7 +345,7 @@ impl Store {
             return Ok(0);
         }
         let mut models = Vec::with_capacity(prepared.len());
-        for (_, (row, _)) in &prepared {
+        for (_, (row, _, _)) in &prepared {
             let mut model = row.clone().into_active_model();
             model.id = NotSet;
             models.push(model);
@@ -274,16 +358,21 @@ impl Store {
         let keys: Vec<&str> = prepared.iter().map(|(key, _)| *key).collect();
         let ids = ids_of(&txn, &keys).await?;
         let mut events = Vec::new();
-        for (key, (mut row, history)) in prepared {
+        let mut payments: Vec<(i64, Vec<Disbursement>)> = Vec::new();
+        for (key, (mut row, history, paid)) in prepared {
             row.id =
                 *ids.get(key).ok_or_else(|| StoreError::NotFound { what: Record::Application, key: key.to_owned() })?;
             events.extend(history.into_iter().map(|step| event_row(&row, step)));
+            if !paid.is_empty() {
+                payments.push((row.id, paid));
+            }
         }
         let mut events = events.into_iter().peekable();
         while events.peek().is_some() {
             let chunk: Vec<_> = events.by_ref().take(PARAMETERS / EVENT_COLUMNS).collect();
             application_event::Entity::insert_many(chunk).exec_without_returning(&txn).await?;
         }
+        insert_payments(&txn, payments).await?;
         txn.commit().await?;
         Ok(keys.len() as u64)
     }

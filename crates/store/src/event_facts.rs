@@ -20,6 +20,63 @@ pub(crate) struct Step {
     pub account_id: Option<i64>,
     pub side: Side,
     pub note: String,
+    /// What it adds to the figures.
+    pub figures: Figures,
+}
+
+/// What an event adds to the uptake figures besides the application's facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Figures {
+    /// How many of its kind it counts: 1 for a step, 0 or −1 for a correction.
+    pub counted: i16,
+    /// The amount paid out (a payment), or the change a correction makes to it.
+    pub disbursed_fen: Option<i64>,
+    /// The guarantee fee it earns, or the change a correction makes to it.
+    pub fee_fen: Option<i64>,
+    /// Seconds since submission, when not the event's own: a correction counts where its payment did.
+    pub elapsed_seconds: Option<i64>,
+}
+
+impl Figures {
+    /// A step that counts once and pays nothing out.
+    pub const STEP: Self = Self { counted: 1, disbursed_fen: None, fee_fen: None, elapsed_seconds: None };
+
+    /// A payment of `amount_fen` over `term_months` of application `app`.
+    pub fn payment(app: &application::Model, amount_fen: i64, term_months: i32) -> Self {
+        Self::paid(amount_fen, term_months, app.guarantee_fee_bps)
+    }
+
+    /// A payment of `amount_fen` over `term_months` on a guarantee fee of `fee_bps` a year (none: no fee).
+    pub fn paid(amount_fen: i64, term_months: i32, fee_bps: Option<i32>) -> Self {
+        Self {
+            counted: 1,
+            disbursed_fen: Some(amount_fen),
+            fee_fen: Some(guarantee_fee_fen(amount_fen, fee_bps.unwrap_or(0), term_months)),
+            elapsed_seconds: None,
+        }
+    }
+
+    /// The change correcting payment `old` (amount, term, seconds since submission) to `new` (none: reversed)
+    /// makes, so that the old payment's figures and these add up to the new one's.
+    pub fn correction(app: &application::Model, old: (i64, i32, Option<i64>), new: Option<(i64, i32)>) -> Self {
+        let (old_amount, old_term, elapsed) = old;
+        let (new_amount, new_fee) = new.map_or((0, 0), |(amount, term)| (amount, fee_of(app, amount, term)));
+        Self {
+            counted: if new.is_some() { 0 } else { -1 },
+            disbursed_fen: Some(new_amount - old_amount),
+            fee_fen: Some(new_fee - fee_of(app, old_amount, old_term)),
+            elapsed_seconds: elapsed,
+        }
+    }
+
+    /// A step that the figures do not count (a correction of an approval's terms, the return to approved
+    /// after the last payment is reversed).
+    pub const UNCOUNTED: Self = Self { counted: 0, disbursed_fen: None, fee_fen: None, elapsed_seconds: None };
+}
+
+/// The guarantee fee a payment of application `app` earns (nothing on a product without a stated fee).
+fn fee_of(app: &application::Model, amount_fen: i64, term_months: i32) -> i64 {
+    guarantee_fee_fen(amount_fen, app.guarantee_fee_bps.unwrap_or(0), term_months)
 }
 
 /// How an event names the side that acted.
@@ -40,10 +97,8 @@ pub fn guarantee_fee_fen(amount_fen: i64, fee_bps: i32, term_months: i32) -> i64
 
 /// The event row of `step` of application `app` (its row after the step).
 pub(crate) fn event_row(app: &application::Model, step: Step) -> application_event::ActiveModel {
-    let disbursed = (step.to == ApplicationState::Disbursed).then_some(app.disbursed_amount_fen).flatten();
-    let fee = disbursed.map(|amount| {
-        guarantee_fee_fen(amount, app.guarantee_fee_bps.unwrap_or(0), app.disbursed_term_months.unwrap_or(0))
-    });
+    let figures = step.figures;
+    let elapsed = figures.elapsed_seconds.unwrap_or_else(|| (step.at - app.submitted_at).num_seconds().max(0));
     let reason = if step.to == ApplicationState::Rejected { app.reason.clone() } else { None };
     application_event::ActiveModel {
         application_id: Set(app.id),
@@ -64,10 +119,11 @@ pub(crate) fn event_row(app: &application::Model, step: Step) -> application_eve
         first_loan: Set(Some(app.first_loan)),
         credit_loan: Set(Some(app.credit_loan)),
         applied_fen: Set(Some(app.amount_fen)),
-        elapsed_seconds: Set(Some((step.at - app.submitted_at).num_seconds().max(0))),
-        disbursed_fen: Set(disbursed),
-        guarantee_fee_fen: Set(fee),
+        elapsed_seconds: Set(Some(elapsed)),
+        disbursed_fen: Set(figures.disbursed_fen),
+        guarantee_fee_fen: Set(figures.fee_fen),
         reason: Set(reason),
+        counted: Set(figures.counted),
         ..Default::default()
     }
 }

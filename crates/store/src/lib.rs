@@ -54,7 +54,7 @@ pub mod uptake_rollup;
 pub use accounts::{Account, CreatedStaffAccount, INVITE_DAYS, NewAccount};
 pub use applications::{
     Application, ApplicationEvent, ApplicationFilter, ListCursor, MAX_IDEMPOTENCY_KEY_CHARS, MAX_LIST_ROWS,
-    NewApplication,
+    NewApplication, Payment,
 };
 pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use changes::ChangeEntry;
@@ -66,7 +66,7 @@ pub use finmart_domain::LifecycleAct;
 pub use import::{ImportSummary, RowError};
 pub use institutions::InstitutionSummary;
 pub use needs::{NeedRecord, NewNeed, NewOffer, OfferRecord};
-pub use notifications::{ApplicationFacts, Notice, Notification, NotificationContent, NotificationKind, Party};
+pub use notifications::{ApplicationFacts, CorrectionFacts, Notice, Notification, NotificationContent, NotificationKind, Party};
 pub use product_admin::{
     EditOutcome, ManagedProduct, ProductReview, ProductVersion, ReviewDecision, ReviewItem, UploadSummary,
     VersionAction,

@@ -478,22 +478,22 @@ impl Store {
     }
 
     /// The average comprehensive financing cost (loan rate plus guarantee fee rate, weighted by the amount
-    /// disbursed) of the loans disbursed on Shanghai days `from..=to`.
+    /// disbursed) of the payments made on days `from..=to` (their payment dates), counting each payment
+    /// as corrected and leaving out reversed ones.
     ///
     /// # Errors
     /// [`StoreError::Invalid`] naming `from` when it is after `to`; database failure.
     pub async fn financing_cost(&self, from: NaiveDate, to: NaiveDate) -> Result<FinancingCost, StoreError> {
         check_period(from, to)?;
-        let (start, end) = period(from, to);
         let mut sql = Sql::new(self.db.get_database_backend());
         let text = format!(
-            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(a.disbursed_amount_fen), 0) AS BIGINT) AS amount, \
-             CAST(COALESCE(SUM(a.disbursed_amount_fen * (a.disbursed_rate_bps + COALESCE(a.guarantee_fee_bps, 0))), 0) \
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(d.amount_fen), 0) AS BIGINT) AS amount, \
+             CAST(COALESCE(SUM(d.amount_fen * (d.rate_bps + COALESCE(a.guarantee_fee_bps, 0))), 0) \
              AS BIGINT) AS weighted \
-             FROM application a WHERE a.state = 'disbursed' AND a.disbursed_at >= {} AND a.disbursed_at < {} \
-             AND a.disbursed_amount_fen IS NOT NULL AND a.disbursed_rate_bps IS NOT NULL",
-            sql.bind(start),
-            sql.bind(end)
+             FROM disbursement d JOIN application a ON a.id = d.application_id \
+             WHERE d.replaced_by_event_id IS NULL AND d.disbursed_on >= {} AND d.disbursed_on <= {}",
+            sql.bind(from),
+            sql.bind(to)
         );
         let row = self.db.query_one_raw(sql.statement(text)).await?;
         let (loans, amount_fen, weighted) = match &row {
@@ -525,7 +525,8 @@ impl Store {
         let (start, end) = period(first, last);
         let mut sql = Sql::new(self.db.get_database_backend());
         let text = format!(
-            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(e.disbursed_fen), 0) AS BIGINT) AS amount \
+            "SELECT CAST(COALESCE(SUM(e.counted), 0) AS BIGINT) AS n, \
+             CAST(COALESCE(SUM(e.disbursed_fen), 0) AS BIGINT) AS amount \
              FROM application_event e WHERE e.to_state = 'disbursed' AND e.at >= {} AND e.at < {}",
             sql.bind(start),
             sql.bind(end)

@@ -11,7 +11,7 @@ use crate::applications::Application;
 use crate::entity::notification;
 use crate::{Record, Store, StoreError};
 use chrono::{DateTime, Utc};
-use finmart_domain::{ApplicationState, Disbursement, Fen, Labelled, LoanPurpose, Months};
+use finmart_domain::{ApplicationState, ApprovalTerms, Correction, Disbursement, Fen, Labelled, LoanPurpose, Months};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -44,6 +44,8 @@ pub enum NotificationKind {
     ApplicationDisbursed,
     /// To both: the firm withdrew it.
     ApplicationWithdrawn,
+    /// To the firm: the lender corrected an approval or a payment (更正 / 冲正).
+    ApplicationCorrected,
     /// To an institution: the firm accepted its offer on a posted need.
     OfferAccepted,
     /// To an institution: its offer was not chosen.
@@ -51,13 +53,14 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::ApplicationSubmitted,
         Self::ApplicationAccepted,
         Self::ApplicationApproved,
         Self::ApplicationRejected,
         Self::ApplicationDisbursed,
         Self::ApplicationWithdrawn,
+        Self::ApplicationCorrected,
         Self::OfferAccepted,
         Self::OfferDeclined,
     ];
@@ -72,6 +75,7 @@ impl NotificationKind {
             Self::ApplicationRejected => "application_rejected",
             Self::ApplicationDisbursed => "application_disbursed",
             Self::ApplicationWithdrawn => "application_withdrawn",
+            Self::ApplicationCorrected => "application_corrected",
             Self::OfferAccepted => "offer_accepted",
             Self::OfferDeclined => "offer_declined",
         }
@@ -119,6 +123,25 @@ pub struct ApplicationFacts {
     /// What was paid out (disbursements only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disbursement: Option<Disbursement>,
+    /// The terms approved (approvals only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalTerms>,
+    /// What was corrected, what it was before, and why (corrections only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<CorrectionFacts>,
+}
+
+/// A correction as its notification tells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorrectionFacts {
+    pub correction: Correction,
+    /// The approval's terms before (an approval's correction; none when it had none recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_before: Option<ApprovalTerms>,
+    /// The payment before (a payment's correction or reversal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_before: Option<Disbursement>,
+    pub reason: String,
 }
 
 impl ApplicationFacts {
@@ -135,6 +158,8 @@ impl ApplicationFacts {
             respond_by: app.respond_by,
             reason: None,
             disbursement: None,
+            approval: None,
+            correction: None,
         }
     }
 }
@@ -153,6 +178,8 @@ pub enum Notice {
     /// Application `application_id` reached `step` (submitted to the lender, or the lender's or the firm's
     /// step).
     Application { step: ApplicationState, application_id: i64, facts: ApplicationFacts },
+    /// The lender corrected application `application_id` (its facts carry the correction).
+    Corrected { application_id: i64, facts: ApplicationFacts },
     /// The firm accepted offer `offer_id` on need `need_id`, which made application `application_id`.
     OfferAccepted { need_id: i64, offer_id: i64, application_id: i64 },
     /// Offer `offer_id` on need `need_id` was not chosen: the firm chose another, or closed the need.
@@ -164,6 +191,7 @@ impl Notice {
     pub fn kind(&self) -> NotificationKind {
         match self {
             Self::Application { step, .. } => NotificationKind::of_step(*step),
+            Self::Corrected { .. } => NotificationKind::ApplicationCorrected,
             Self::OfferAccepted { .. } => NotificationKind::OfferAccepted,
             Self::OfferDeclined { .. } => NotificationKind::OfferDeclined,
         }
@@ -209,7 +237,7 @@ pub(crate) async fn notify(
     };
     let encode = |source| StoreError::Encode { what: "notification facts", source };
     let (application_id, need_id, offer_id, facts) = match notice {
-        Notice::Application { application_id, facts, .. } => {
+        Notice::Application { application_id, facts, .. } | Notice::Corrected { application_id, facts } => {
             (Some(*application_id), None, None, serde_json::to_string(facts).map_err(encode)?)
         }
         Notice::OfferAccepted { need_id, offer_id, application_id } => (
@@ -268,11 +296,18 @@ fn from_row(row: notification::Model) -> Result<Notification, StoreError> {
             let kind = NotificationKind::parse(&row.kind)
                 .ok_or_else(|| corrupt("kind", format!("unknown kind `{}`", row.kind)))?;
             let needed = |value: Option<i64>, field| value.ok_or_else(|| corrupt(field, "missing".to_owned()));
+            let application_facts = || -> Result<ApplicationFacts, StoreError> {
+                serde_json::from_str(facts).map_err(|e| corrupt("facts", e.to_string()))
+            };
             let notice = match kind.step() {
                 Some(step) => Notice::Application {
                     step,
                     application_id: needed(row.application_id, "application_id")?,
-                    facts: serde_json::from_str(facts).map_err(|e| corrupt("facts", e.to_string()))?,
+                    facts: application_facts()?,
+                },
+                None if kind == NotificationKind::ApplicationCorrected => Notice::Corrected {
+                    application_id: needed(row.application_id, "application_id")?,
+                    facts: application_facts()?,
                 },
                 None => {
                     let (need_id, offer_id) = (needed(row.need_id, "need_id")?, needed(row.offer_id, "offer_id")?);

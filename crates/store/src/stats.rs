@@ -246,9 +246,12 @@ pub struct Uptake {
 
 /// The aggregate columns every group selects: how many events, and the sums the [`Counts`] keep. An
 /// event carries its application's amounts (see [`crate::event_facts`]); the paid-out amount and the fee
-/// only on a disbursement.
-const AGGREGATES: &str = "COUNT(*) AS events, \
-     CAST(COALESCE(SUM(e.applied_fen), 0) AS BIGINT) AS amount, \
+/// only on a payment. An event counts `counted` times (1 for a step; a correction 0, or −1 when it reverses
+/// a payment) and carries the difference a correction makes to the amounts, dated as what it corrects, so
+/// every figure is what it would have been had the right value been entered first. Each payment of a loan
+/// paid out in parts counts as one disbursement (放款笔数).
+const AGGREGATES: &str = "CAST(COALESCE(SUM(e.counted), 0) AS BIGINT) AS events, \
+     CAST(COALESCE(SUM(e.applied_fen * e.counted), 0) AS BIGINT) AS amount, \
      CAST(COALESCE(SUM(e.disbursed_fen), 0) AS BIGINT) AS disbursed, \
      CAST(COALESCE(SUM(CASE WHEN e.guarantee_agency_id IS NULL THEN 0 ELSE e.disbursed_fen END), 0) AS BIGINT) \
        AS guaranteed, \

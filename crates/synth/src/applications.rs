@@ -18,8 +18,8 @@ use crate::Dice;
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, Timelike, Utc, Weekday};
 use finmart_domain::shanghai::{self, date_of as shanghai_date};
 use finmart_domain::{
-    AnnualRate, ApplicationAction, ApplicationState, Bps, Disbursement, District, Fen, LoanPurpose, Months,
-    ProductFamily, ProductSpec, ReferenceRates, TransitionError,
+    AnnualRate, ApplicationAction, ApplicationState, ApprovalTerms, Bps, Disbursement, District, Fen, Ledger, Limits,
+    LoanPurpose, LoanRate, Months, Part, ProductFamily, ProductSpec, ReferenceRates, RepaymentMethod,
 };
 
 /// Applications are spread over this many days before `now`.
@@ -98,14 +98,18 @@ pub struct SyntheticApplication {
 }
 
 impl SyntheticApplication {
-    /// The state the history leads to, checked step by step by the state machine.
-    ///
-    /// # Errors
-    /// A step the machine refuses (a generator defect the tests catch).
-    pub fn state(&self) -> Result<ApplicationState, TransitionError> {
-        let submitted = shanghai_date(self.submitted_at);
-        self.steps.iter().try_fold(ApplicationState::Submitted, |state, step| {
-            step.action.apply(state, step.action.side(), submitted)
+    /// The state the history leads to (the generator takes only steps the state machine allows, checked
+    /// against the product, the approval and the payments so far; the store checks them again).
+    #[must_use]
+    pub fn state(&self) -> ApplicationState {
+        use ApplicationState as S;
+        self.steps.last().map_or(S::Submitted, |step| match step.action {
+            ApplicationAction::Accept => S::Accepted,
+            ApplicationAction::Approve(_) => S::Approved,
+            ApplicationAction::Reject { .. } => S::Rejected,
+            ApplicationAction::Disburse(_) => S::Disbursed,
+            ApplicationAction::Withdraw => S::Withdrawn,
+            ApplicationAction::Correct { .. } => S::Disbursed,
         })
     }
 }
@@ -280,6 +284,8 @@ impl<'a> Applications<'a> {
         let mut steps = Vec::new();
         let mut at = submitted_at;
         let mut state = S::Submitted;
+        let (mut approval, mut approved_on, mut paid) = (None::<ApprovalTerms>, None, Fen::ZERO);
+        let mut parts: Vec<Part> = Vec::new();
         loop {
             let (next, action) = if withdraw_at == Some(state) {
                 let wait = match state {
@@ -298,7 +304,8 @@ impl<'a> Applications<'a> {
                         let wait = d.int(1, 15);
                         let next = later(d, at, wait, true);
                         if d.chance(0.7) {
-                            (next, ApplicationAction::Approve)
+                            let terms = approval_terms(spec, &self.references, amount, term, d);
+                            (next, ApplicationAction::Approve(terms))
                         } else {
                             (next, ApplicationAction::Reject { reason: d.weighted(REJECTION_REASONS).to_owned() })
                         }
@@ -306,7 +313,19 @@ impl<'a> Applications<'a> {
                     S::Approved if d.chance(0.9) => {
                         let wait = d.int(1, 10);
                         let next = later(d, at, wait, true);
-                        (next, ApplicationAction::Disburse(disbursement(spec, &self.references, amount, term, next, d)))
+                        let Some(approval) = approval else { break };
+                        // One loan in five is drawn in two parts: about half first, the rest later.
+                        let unit = if approval.amount.fen() >= 2_000_000 { 1_000_000 } else { 10_000 };
+                        let half = approval.amount.fen() / 2 / unit * unit;
+                        let first = if half > 0 && d.chance(0.2) { Fen::from_fen(half).unwrap_or(approval.amount) } else { approval.amount };
+                        (next, ApplicationAction::Disburse(payment(&approval, &self.references, first, next)))
+                    }
+                    S::Disbursed if paid < approval.map_or(Fen::ZERO, |a| a.amount) => {
+                        let wait = d.int(3, 30);
+                        let next = later(d, at, wait, true);
+                        let Some(approval) = approval else { break };
+                        let rest = Fen::from_fen(approval.amount.fen() - paid.fen()).unwrap_or(Fen::ZERO);
+                        (next, ApplicationAction::Disburse(payment(&approval, &self.references, rest, next)))
                     }
                     // Never answered, approved but never drawn, or final.
                     _ => break,
@@ -315,7 +334,33 @@ impl<'a> Applications<'a> {
             if next >= self.now {
                 break;
             }
-            let Ok(to) = action.apply(state, action.side(), shanghai_date(submitted_at)) else { break };
+            let ledger = Ledger {
+                submitted: shanghai_date(submitted_at),
+                today: shanghai_date(self.now),
+                limits: Limits {
+                    amount: &spec.amount,
+                    term: &spec.term,
+                    pricing: &spec.pricing,
+                    methods: spec.repayment_methods.as_deref(),
+                    refs: &self.references,
+                    asked: (amount, term),
+                },
+                approval: approval.as_ref().zip(approved_on),
+                parts: &parts,
+            };
+            let Ok(to) = action.apply(state, action.side(), &ledger) else { break };
+            match &action {
+                ApplicationAction::Approve(terms) => {
+                    approval = Some(*terms);
+                    approved_on = Some(shanghai_date(next));
+                }
+                ApplicationAction::Disburse(payment) => {
+                    paid = Fen::from_fen(paid.fen() + payment.amount.fen()).unwrap_or(paid);
+                    let id = i64::try_from(parts.len()).unwrap_or(i64::MAX);
+                    parts.push(Part { id, disbursement: payment.clone() });
+                }
+                _ => {}
+            }
             steps.push(Step { at: next, action });
             (at, state) = (next, to);
         }
@@ -452,24 +497,22 @@ fn purpose_texts(purpose: LoanPurpose) -> &'static [&'static str] {
 /// What the lender pays out: usually the amount applied for, sometimes less; a rate within the product's
 /// range (within [`usual_rates`] where the page states none); usually the term applied for; dated the
 /// Shanghai day it is paid.
-fn disbursement(
+fn approval_terms(
     spec: &ProductSpec,
     references: &ReferenceRates,
     applied: Fen,
     term: Months,
-    at: DateTime<Utc>,
     d: &mut Dice,
-) -> Disbursement {
+) -> ApprovalTerms {
+    // Most approvals grant what was asked; some a round part of it, never below the product's minimum.
     let amount = if d.chance(0.6) {
         applied
     } else {
         let unit = if applied.fen() >= 2_000_000 { 1_000_000 } else { 10_000 };
         let cut = (applied.fen() as f64 * (0.5 + 0.5 * d.unit())) as i64 / unit * unit;
-        if cut > 0 { Fen::from_fen(cut.min(applied.fen())).unwrap_or(applied) } else { applied }
+        let floor = spec.amount.min().map_or(1, Fen::fen);
+        if cut >= floor { Fen::from_fen(cut.min(applied.fen())).unwrap_or(applied) } else { applied }
     };
-    let annual = spec.pricing.annual(references, &spec.term);
-    let (lo, hi) = within(annual.min().map(AnnualRate::bps), annual.max().map(AnnualRate::bps), usual_rates());
-    let rate = Bps::new(lo.bps() + 5 * d.int(0, (hi.bps() - lo.bps()) / 5)).unwrap_or(lo);
     let term = if d.chance(0.85) {
         term
     } else {
@@ -477,7 +520,21 @@ fn disbursement(
             COMMON_TERMS.iter().copied().filter(|(m, _)| *m <= term.get() && term_fits(spec, *m)).collect();
         if shorter.is_empty() { term } else { Months::new(d.weighted(&shorter)).unwrap_or(term) }
     };
-    Disbursement { amount, rate, term, date: shanghai_date(at) }
+    let annual = spec.pricing.annual(references, &finmart_domain::StatedRange::stated(finmart_domain::Range::point(term)));
+    let (lo, hi) = within(annual.min().map(AnnualRate::bps), annual.max().map(AnnualRate::bps), usual_rates());
+    // Whole basis points inside the range: the low end rounded up, so a rounded rate never falls below it.
+    let lo = annual.min().filter(|r| !r.is_whole_bp()).map_or(lo, |r| Bps::new(r.bps().bps() + 1).unwrap_or(lo));
+    let steps = hi.bps().saturating_sub(lo.bps()) / 5;
+    let rate = Bps::new(lo.bps() + 5 * d.int(0, steps)).unwrap_or(lo);
+    let methods = spec.repayment_methods.as_deref().unwrap_or(&[RepaymentMethod::EqualInstalment]);
+    let method = methods.get(d.below(methods.len().max(1))).copied().unwrap_or(RepaymentMethod::EqualInstalment);
+    ApprovalTerms { amount, rate: LoanRate::Fixed { rate }, term, method }
+}
+
+/// A payment of `amount` at the approval's rate (at `references`) and term, on the Shanghai day of `at`.
+fn payment(approval: &ApprovalTerms, references: &ReferenceRates, amount: Fen, at: DateTime<Utc>) -> Disbursement {
+    let rate = approval.rate.annual(references).unwrap_or(Bps::ZERO);
+    Disbursement { amount, rate, term: approval.term, date: shanghai_date(at), reason: None }
 }
 
 #[cfg(test)]
@@ -513,7 +570,7 @@ mod tests {
         assert_eq!(all.len(), 20_000);
         let start = now() - TimeDelta::days(i64::from(SPAN_DAYS));
         let mut counts = std::collections::HashMap::new();
-        let (mut withdrawn, mut late_night, mut weekend) = (0, 0, 0);
+        let (mut withdrawn, mut late_night, mut weekend, mut parts) = (0, 0, 0, 0);
         for (i, app) in all.iter().enumerate() {
             assert_eq!(app.index, i);
             if i > 0 {
@@ -523,19 +580,25 @@ mod tests {
             let spec = &products[app.product];
             assert_ne!(spec.amount.admits(app.amount), Some(false), "{:?} not in {:?}", app.amount, spec.amount);
             assert_ne!(spec.term.admits(app.term), Some(false));
-            let state = app.state().unwrap();
+            let state = app.state();
             *counts.entry(state).or_insert(0_u32) += 1;
             let mut at = app.submitted_at;
             for step in &app.steps {
                 assert!(step.at > at && step.at < now());
                 at = step.at;
                 match &step.action {
+                    ApplicationAction::Approve(terms) => {
+                        assert!(terms.amount <= app.amount && terms.amount.fen() > 0);
+                        let point = finmart_domain::StatedRange::stated(finmart_domain::Range::point(terms.term));
+                        let annual = spec.pricing.annual(&crate::testing::references(), &point);
+                        let LoanRate::Fixed { rate } = terms.rate else { panic!("fixed rates") };
+                        assert_ne!(annual.admits(AnnualRate::of_bps(rate)), Some(false), "{rate:?} {annual:?}");
+                        assert!(spec.term.admits(terms.term) != Some(false) && terms.term <= app.term);
+                    }
                     ApplicationAction::Disburse(d) => {
                         assert!(d.amount <= app.amount && d.amount.fen() > 0);
-                        let annual = spec.pricing.annual(&crate::testing::references(), &spec.term);
-                        assert_ne!(annual.map(AnnualRate::bps).admits(d.rate), Some(false));
-                        assert!(spec.term.admits(d.term) != Some(false) && d.term <= app.term);
                         assert_eq!(d.date, shanghai_date(step.at));
+                        parts += 1;
                     }
                     ApplicationAction::Reject { reason } => {
                         assert!(REJECTION_REASONS.iter().any(|(r, _)| r == reason));
@@ -563,6 +626,9 @@ mod tests {
         assert!((0.12..0.2).contains(&n(S::Submitted)), "{counts:?}");
         assert!(n(S::Accepted) > 0.0 && n(S::Approved) > 0.0, "recent ones are still open: {counts:?}");
         assert_eq!(withdrawn, counts[&S::Withdrawn]);
+        // Some loans are paid out in two parts.
+        let loans = counts[&S::Disbursed];
+        assert!(parts > loans && parts < loans * 13 / 10, "{parts} payments of {loans} loans");
         // Office hours and weekdays dominate, but not entirely.
         assert!((200..2_000).contains(&late_night), "{late_night} late at night");
         assert!((500..2_500).contains(&weekend), "{weekend} at weekends");

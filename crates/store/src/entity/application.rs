@@ -37,6 +37,9 @@ pub struct Model {
     pub disbursed_rate_bps: Option<i32>,
     pub disbursed_term_months: Option<i32>,
     pub disbursed_on: Option<Date>,
+    /// The approved terms as JSON (`ApprovalTerms`); NULL until approved, and for approvals recorded before
+    /// approvals carried terms (migration 14).
+    pub approval: Option<String>,
     pub reason: Option<String>,
     pub offer_id: Option<i64>,
     pub updated_at: DateTimeUtc,

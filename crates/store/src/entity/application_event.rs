@@ -33,6 +33,9 @@ pub struct Model {
     pub guarantee_fee_fen: Option<i64>,
     /// Rejections only.
     pub reason: Option<String>,
+    /// How many of its kind it counts in the figures: 1 for a step, 0 for a correction that changes amounts
+    /// only, −1 for one that reverses a payment (migration 14).
+    pub counted: i16,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ pub mod application_event;
 pub mod audit_log;
 pub mod consent;
 pub mod counter;
+pub mod disbursement;
 pub mod enterprise;
 pub mod financing_need;
 pub mod institution;

@@ -15,6 +15,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod confirm;
 pub mod error;
 pub mod export;
 pub mod extract;

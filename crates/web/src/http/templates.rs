@@ -11,9 +11,15 @@ macro_rules! template {
     };
 }
 
-/// The templates every page shares: the frame, the form and product macros and the error page.
-const SHARED: &[(&str, &str)] =
-    &[template!("base.html"), template!("_forms.html"), template!("_product.html"), template!("error.html")];
+/// The templates every page shares: the frame, the form and product macros, the error page and the
+/// confirmation of an irreversible act.
+const SHARED: &[(&str, &str)] = &[
+    template!("base.html"),
+    template!("_forms.html"),
+    template!("_product.html"),
+    template!("error.html"),
+    template!("confirm.html"),
+];
 
 /// A feature's templates: names and sources (made with [`template!`]).
 pub type TemplateList = &'static [(&'static str, &'static str)];

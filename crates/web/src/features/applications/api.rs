@@ -138,30 +138,57 @@ async fn get_one(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionBody {
-    /// `accept` (受理), `approve`, `reject`, `disburse` (institution users); `withdraw` (the SME).
+    /// `accept` (受理), `approve`, `reject`, `disburse`, `correct` (institution users); `withdraw` (the SME).
     pub action: String,
-    /// Required to reject.
+    /// Required to reject and to correct; to disburse, required when the rate or term differs from the
+    /// approval.
     #[serde(default)]
     pub reason: Option<String>,
-    /// To disburse: the amount paid out, in yuan (number or text).
+    /// To approve: the amount granted (at most the amount applied for, within the product's range); to
+    /// disburse: the amount of this payment (payments add up to at most the approved amount). Yuan, a number
+    /// or text (`500000`, `50万`).
     #[serde(default)]
     #[schema(value_type = Option<String>, example = "500000")]
     pub amount: Option<Value>,
-    /// To disburse: the annual rate in percent (`"3.85"`).
+    /// A fixed annual rate in percent (`"3.85"`): to approve with `rate_basis` `fixed`, and to disburse (the
+    /// rate paid out at; the approval's unless `reason` says why not).
     #[serde(default)]
     #[schema(value_type = Option<String>, example = "3.85")]
     pub rate: Option<Value>,
-    /// To disburse: the term in months.
+    /// To approve: `fixed` (default), `lpr_1y` or `lpr_5y` (the rate is then the LPR plus `spread`).
+    #[serde(default)]
+    pub rate_basis: Option<String>,
+    /// To approve on an LPR: the spread in basis points (`"50"`, `"-20"`, `"+50BP"`).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "50")]
+    pub spread: Option<Value>,
+    /// The term in months: to approve (within the product's and the request's), to disburse (the
+    /// approval's unless `reason` says why not).
     #[serde(default)]
     #[schema(value_type = Option<String>, example = "12")]
     pub term: Option<Value>,
-    /// To disburse: the day paid out (YYYY-MM-DD), not before the application.
+    /// To approve: the repayment method (`equal_instalment`, `equal_principal`, `interest_first`,
+    /// `revolving`, or its Chinese label), one the product offers.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// To disburse: the day paid out (YYYY-MM-DD), not before the approval and not after today.
     #[serde(default)]
     pub date: Option<String>,
+    /// To correct: `approval` (give the approval's fields again), `disbursement` (`part` and the payment's
+    /// fields again) or `reversal` (冲正 payment `part`).
+    #[serde(default)]
+    pub correction: Option<String>,
+    /// To correct a payment: its id (from `payments`).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "12")]
+    pub part: Option<Value>,
 }
 
-/// Move an application one step: the institution accepts (受理), approves, rejects (with a reason) or
-/// disburses (amount, rate, term, date); the SME withdraws before a final decision.
+/// Move an application one step: the institution accepts (受理), approves (amount, rate, term, method),
+/// rejects (with a reason), disburses (one payment: amount, rate, term, date), or corrects an approval or a
+/// payment (更正 / 冲正, with a reason: the original stays in the timeline); the SME withdraws before a
+/// final decision. Every value is checked against the product, the request, the approval and the payments
+/// so far; a refusal names the field and the allowed range.
 #[utoipa::path(
     post,
     path = "/api/v1/applications/{id}/transitions",
@@ -172,7 +199,7 @@ pub struct TransitionBody {
         (status = 400, description = "A bad or missing field, named in `field`", body = ErrorBody),
         (status = 403, description = "Not this side's action, or a role that never acts", body = ErrorBody),
         (status = 404, description = "No such application, or not the caller's", body = ErrorBody),
-        (status = 409, description = "Not allowed from the current state (reason in Chinese in `message`)", body = ErrorBody),
+        (status = 409, description = "Not allowed from the current state, or the application changed meanwhile (reason in Chinese in `message`)", body = ErrorBody),
     )
 )]
 async fn transition(
@@ -191,9 +218,22 @@ async fn transition(
         rate: body.rate.as_ref().map_or(Err(ValueError::Empty), rate_of),
         term: body.term.as_ref().map_or(Err(ValueError::Empty), term_of),
         date: parse_date(body.date.as_deref().unwrap_or_default()),
+        rate_basis: body.rate_basis.unwrap_or_default(),
+        spread: body.spread.as_ref().map(text).unwrap_or_default(),
+        method: body.method.unwrap_or_default(),
+        correction: body.correction.unwrap_or_default(),
+        part: body.part.as_ref().map(text).unwrap_or_default(),
     })?;
     let app = take(&state, &p, &caller, &app, &action).await?;
     Ok(axum::Json(detail_view(&state, &app, &p).await?))
+}
+
+/// A JSON number or string as text (`50`, `"+50BP"`).
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// The notifications' parameters.

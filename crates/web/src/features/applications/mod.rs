@@ -21,9 +21,13 @@ use crate::http::state::AppState;
 use crate::template;
 use chrono::{DateTime, NaiveDate, Utc};
 use finmart_domain::{
-    ApplicationAction, ApplicationInput, Bps, Disbursement, Fen, FieldErrors, Months, Principal, Role, Side, ValueError,
+    ApplicationAction, ApplicationInput, ApplicationState, ApprovalTerms, Bps, Correction, Disbursement, Fen,
+    FieldErrors, Labelled, LoanRate, LprTenor, Months, Principal, ReferenceRates, RepaymentMethod, Role, Side,
+    ValueError,
 };
-use finmart_store::{Application, ApplicationEvent, ApplicationFilter, NewApplication, Notification, Party};
+use finmart_store::{
+    Application, ApplicationEvent, ApplicationFilter, CorrectionFacts, NewApplication, Notification, Party,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -65,6 +69,8 @@ pub struct DisbursementView {
     pub term_text_en: String,
     /// `YYYY-MM-DD`.
     pub date: String,
+    /// Why the rate or term differs from the approval.
+    pub reason: Option<String>,
 }
 
 impl From<&Disbursement> for DisbursementView {
@@ -79,6 +85,84 @@ impl From<&Disbursement> for DisbursementView {
             term_text: d.term.display_zh(),
             term_text_en: d.term.display_en(),
             date: d.date.to_string(),
+            reason: d.reason.clone(),
+        }
+    }
+}
+
+/// One recorded payment, with its id (what a correction names).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PaymentView {
+    pub id: i64,
+    #[serde(flatten)]
+    pub payment: DisbursementView,
+    /// Corrected or reversed: it no longer counts.
+    pub replaced: bool,
+    /// Asia/Shanghai, to the minute.
+    pub recorded_at_text: String,
+}
+
+/// The approved terms, with the cost they imply for the firm.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApprovalView {
+    pub amount_fen: i64,
+    pub amount_text: String,
+    pub amount_text_en: String,
+    /// `fixed`, `lpr_1y` or `lpr_5y`.
+    pub rate_basis: &'static str,
+    /// The fixed rate, or the spread over the LPR, in basis points.
+    pub rate_bps: i32,
+    /// `年利率 3.85%`, `1 年期 LPR + 50BP`.
+    pub rate_text: String,
+    pub rate_text_en: String,
+    /// The annual rate it comes to now (an LPR-based one at the current LPR); none when that LPR was never
+    /// entered.
+    pub annual_rate_text: Option<String>,
+    pub term_months: u16,
+    pub term_text: String,
+    pub term_text_en: String,
+    pub method: Label,
+    /// The interest over the whole loan at that rate and method (no fees or subsidies), in fen.
+    pub total_interest_fen: Option<i64>,
+    pub total_interest_text: Option<String>,
+    pub total_interest_text_en: Option<String>,
+}
+
+impl ApprovalView {
+    fn of(terms: &ApprovalTerms, refs: &finmart_domain::ReferenceRates) -> Self {
+        let (rate_basis, rate_bps) = match terms.rate {
+            LoanRate::Fixed { rate } => ("fixed", i32::try_from(rate.bps()).unwrap_or(i32::MAX)),
+            LoanRate::Lpr { tenor, spread_bps } => (tenor.as_str(), spread_bps),
+        };
+        let annual = terms.rate.annual(refs);
+        let interest = annual.and_then(|rate| {
+            let quote = finmart_matching::LoanQuote {
+                principal: terms.amount,
+                annual_rate: rate,
+                term: terms.term,
+                method: terms.method,
+                guarantee_fee_rate: Bps::ZERO,
+                interest_subsidy_rate: Bps::ZERO,
+                fee_subsidy_rate: Bps::ZERO,
+            };
+            finmart_matching::loan_cost(&quote).ok().map(|c| c.total_interest)
+        });
+        Self {
+            amount_fen: terms.amount.fen(),
+            amount_text: terms.amount.display_zh(),
+            amount_text_en: terms.amount.display_en(),
+            rate_basis,
+            rate_bps,
+            rate_text: terms.rate.text_zh(),
+            rate_text_en: terms.rate.text_en(),
+            annual_rate_text: annual.map(Bps::percent_text),
+            term_months: terms.term.get(),
+            term_text: terms.term.display_zh(),
+            term_text_en: terms.term.display_en(),
+            method: Label::of(terms.method),
+            total_interest_fen: interest.map(Fen::fen),
+            total_interest_text: interest.map(Fen::display_zh),
+            total_interest_text_en: interest.map(Fen::display_en),
         }
     }
 }
@@ -100,6 +184,76 @@ pub struct EventView {
     /// The reason of a rejection.
     pub reason: Option<String>,
     pub disbursement: Option<DisbursementView>,
+    /// The terms of an approval.
+    pub approval: Option<ApprovalView>,
+    /// A correction: what it did, in words, and why.
+    pub correction: Option<CorrectionView>,
+}
+
+/// A correction as the timeline shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CorrectionView {
+    /// `approval`, `disbursement` or `reversal`.
+    pub kind: &'static str,
+    /// `更正审批`, `更正放款`, `冲正放款`.
+    pub label: &'static str,
+    pub label_en: &'static str,
+    /// The payment it corrects or reverses.
+    pub part: Option<i64>,
+    /// What it was, and what it became (none for a reversal), in words.
+    pub before_text: Option<String>,
+    pub before_text_en: Option<String>,
+    pub after_text: Option<String>,
+    pub after_text_en: Option<String>,
+    pub reason: String,
+    /// When it was recorded (the event itself is dated as what it corrects, where the figures count it).
+    pub recorded_at_text: Option<String>,
+}
+
+impl CorrectionView {
+    fn of(facts: &CorrectionFacts, recorded_at: Option<DateTime<Utc>>) -> Self {
+        let payment_zh = |d: &Disbursement| {
+            format!("{}，{}，{}，{}", d.amount.display_zh(), d.rate.percent_text(), d.term.display_zh(), d.date)
+        };
+        let payment_en = |d: &Disbursement| {
+            format!("{}, {}, {}, {}", d.amount.display_en(), d.rate.percent_text(), d.term.display_en(), d.date)
+        };
+        let terms_zh = |t: &ApprovalTerms| {
+            format!("{}，{}，{}，{}", t.amount.display_zh(), t.rate.text_zh(), t.term.display_zh(), t.method.label_zh())
+        };
+        let terms_en = |t: &ApprovalTerms| {
+            format!("{}, {}, {}, {}", t.amount.display_en(), t.rate.text_en(), t.term.display_en(), t.method.label_en())
+        };
+        let (kind, before, after) = match &facts.correction {
+            Correction::Approval { terms } => (
+                "approval",
+                facts.approval_before.as_ref().map(|t| (terms_zh(t), terms_en(t))),
+                Some((terms_zh(terms), terms_en(terms))),
+            ),
+            Correction::Disbursement { to, .. } => (
+                "disbursement",
+                facts.payment_before.as_ref().map(|d| (payment_zh(d), payment_en(d))),
+                Some((payment_zh(to), payment_en(to))),
+            ),
+            Correction::Reversal { .. } => {
+                ("reversal", facts.payment_before.as_ref().map(|d| (payment_zh(d), payment_en(d))), None)
+            }
+        };
+        let (before_text, before_text_en) = before.map_or((None, None), |(zh, en)| (Some(zh), Some(en)));
+        let (after_text, after_text_en) = after.map_or((None, None), |(zh, en)| (Some(zh), Some(en)));
+        Self {
+            kind,
+            label: facts.correction.label_zh(),
+            label_en: facts.correction.label_en(),
+            part: facts.correction.part(),
+            before_text,
+            before_text_en,
+            after_text,
+            after_text_en,
+            reason: facts.reason.clone(),
+            recorded_at_text: recorded_at.map(shanghai),
+        }
+    }
 }
 
 impl From<&ApplicationEvent> for EventView {
@@ -109,6 +263,9 @@ impl From<&ApplicationEvent> for EventView {
             Side::Enterprise => ("enterprise", "企业", "Enterprise"),
         };
         let disbursement = e.note.get("disbursement").and_then(|d| Disbursement::deserialize(d).ok());
+        let approval = e.note.get("approval").and_then(|t| ApprovalTerms::deserialize(t).ok());
+        let correction = e.note.get("correction").and_then(|c| CorrectionFacts::deserialize(c).ok());
+        let recorded_at = e.note.get("recorded_at").and_then(|t| DateTime::<Utc>::deserialize(t).ok());
         Self {
             id: e.id,
             at: e.at,
@@ -120,6 +277,8 @@ impl From<&ApplicationEvent> for EventView {
             side_label_en,
             reason: e.note.get("reason").and_then(Value::as_str).map(str::to_owned),
             disbursement: disbursement.as_ref().map(DisbursementView::from),
+            approval: approval.as_ref().map(|t| ApprovalView::of(t, &ReferenceRates::default())),
+            correction: correction.as_ref().map(|c| CorrectionView::of(c, recorded_at)),
         }
     }
 }
@@ -154,14 +313,22 @@ pub struct ApplicationView {
     pub first_response_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
     pub disbursed_at: Option<DateTime<Utc>>,
+    /// What was paid out: the total of the payments that count, at the latest one's rate, term and date.
     pub disbursement: Option<DisbursementView>,
+    /// The approved terms and the interest they imply.
+    pub approval: Option<ApprovalView>,
+    /// Every payment recorded, with the corrected and reversed ones marked.
+    pub payments: Vec<PaymentView>,
+    /// What may still be paid out (the approved amount less the payments that count), in fen.
+    pub payable_fen: Option<i64>,
+    pub payable_text: Option<String>,
     /// Why it was rejected.
     pub reason: Option<String>,
     /// The offer on a posted need it came from.
     pub offer_id: Option<i64>,
     /// No first response by `respond_by` (超时未响应).
     pub overdue: bool,
-    /// What the caller may do next: `accept`, `approve`, `reject`, `disburse`, `withdraw`.
+    /// What the caller may do next: `accept`, `approve`, `reject`, `disburse`, `correct`, `withdraw`.
     pub actions: Vec<&'static str>,
     /// The enterprise's profile as submitted (detail only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -181,23 +348,26 @@ fn side_of(p: &Principal) -> Option<Side> {
     }
 }
 
-/// The calendar day (Asia/Shanghai) an application was submitted on: disbursements cannot predate it.
-fn submitted_day(app: &Application) -> NaiveDate {
-    finmart_domain::shanghai::date_of(app.submitted_at)
+/// The actions `side` may take on `app` now: the machine's edges from its state (whether the values of an
+/// act hold is checked when it is taken). A payment needs recorded approval terms and something left to pay.
+fn allowed_actions(app: &Application, side: Option<Side>) -> Vec<&'static str> {
+    use ApplicationState as S;
+    let payable = payable(app).is_some_and(|left| left > Fen::ZERO);
+    match (side, app.state) {
+        (Some(Side::Institution), S::Submitted) => vec!["accept"],
+        (Some(Side::Institution), S::Accepted) => vec!["approve", "reject"],
+        (Some(Side::Institution), S::Approved | S::Disbursed) if payable => vec!["disburse", "correct"],
+        (Some(Side::Institution), S::Approved | S::Disbursed) => vec!["correct"],
+        (Some(Side::Enterprise), S::Submitted | S::Accepted | S::Approved) => vec!["withdraw"],
+        _ => Vec::new(),
+    }
 }
 
-/// The actions `side` may take on `app` now, by asking the domain's machine.
-fn allowed_actions(app: &Application, side: Option<Side>) -> Vec<&'static str> {
-    let Some(side) = side else { return Vec::new() };
-    let day = submitted_day(app);
-    let probe = [
-        ApplicationAction::Accept,
-        ApplicationAction::Approve,
-        ApplicationAction::Reject { reason: "-".to_owned() },
-        ApplicationAction::Disburse(Disbursement { amount: app.amount, rate: Bps::ZERO, term: app.term, date: day }),
-        ApplicationAction::Withdraw,
-    ];
-    probe.iter().filter(|a| a.apply(app.state, side, day).is_ok()).map(ApplicationAction::name).collect()
+/// What may still be paid out on `app`: its approved amount less the payments that count.
+fn payable(app: &Application) -> Option<Fen> {
+    let approval = app.approval.as_ref()?;
+    let paid: i64 = app.counting_payments().iter().map(|p| p.disbursement.amount.fen()).sum();
+    Fen::from_fen((approval.amount.fen() - paid).max(0)).ok()
 }
 
 impl ApplicationView {
@@ -229,6 +399,19 @@ impl ApplicationView {
             decided_at: app.decided_at,
             disbursed_at: app.disbursed_at,
             disbursement: app.disbursement.as_ref().map(DisbursementView::from),
+            approval: app.approval.as_ref().map(|t| ApprovalView::of(t, &ReferenceRates::default())),
+            payments: app
+                .payments
+                .iter()
+                .map(|p| PaymentView {
+                    id: p.id,
+                    payment: DisbursementView::from(&p.disbursement),
+                    replaced: p.replaced,
+                    recorded_at_text: shanghai(p.recorded_at),
+                })
+                .collect(),
+            payable_fen: payable(app).map(Fen::fen),
+            payable_text: payable(app).map(Fen::display_zh),
             reason: app.reason.clone(),
             offer_id: app.offer_id,
             overdue: app.overdue,
@@ -243,7 +426,14 @@ impl ApplicationView {
 async fn detail_view(state: &AppState, app: &Application, p: &Principal) -> Result<ApplicationView, ApiError> {
     let events = state.store.application_events(app.id).await?.iter().map(EventView::from).collect();
     let profile = serde_json::to_value(&app.profile).map_err(|e| ApiError::internal(&e))?;
-    Ok(ApplicationView { profile: Some(profile), events: Some(events), ..ApplicationView::of(app, side_of(p)) })
+    let refs = state.store.reference_rates().await?;
+    let approval = app.approval.as_ref().map(|t| ApprovalView::of(t, &refs));
+    Ok(ApplicationView {
+        profile: Some(profile),
+        events: Some(events),
+        approval,
+        ..ApplicationView::of(app, side_of(p))
+    })
 }
 
 /// A list of applications.
@@ -389,44 +579,111 @@ struct TransitionInput {
     action: String,
     reason: Option<String>,
     amount: Result<Fen, ValueError>,
+    /// A fixed annual rate (approvals with `rate_basis` fixed, payments).
     rate: Result<Bps, ValueError>,
     term: Result<Months, ValueError>,
     date: Result<NaiveDate, ValueError>,
+    /// Approvals: `fixed` (the default), `lpr_1y` or `lpr_5y`.
+    rate_basis: String,
+    /// Approvals on an LPR: the spread in basis points (`50`, `-20`).
+    spread: String,
+    /// Approvals: the repayment method.
+    method: String,
+    /// Corrections: `approval`, `disbursement` or `reversal`.
+    correction: String,
+    /// Corrections of a payment: its id.
+    part: String,
+}
+
+/// The approval terms a transition's fields give (an approval, or a correction of one).
+fn approval_of(input: &TransitionInput, errors: &mut FieldErrors) -> Option<ApprovalTerms> {
+    let amount = errors.check("amount", input.amount.clone());
+    let term = errors.check("term", input.term.clone());
+    let method = match input.method.trim() {
+        "" => errors.check("method", Err::<RepaymentMethod, _>(ValueError::Empty)),
+        text => errors.check("method", RepaymentMethod::parse(text)),
+    };
+    let rate = match input.rate_basis.trim() {
+        "" | "fixed" => errors.check("rate", input.rate.clone()).map(|rate| LoanRate::Fixed { rate }),
+        basis => {
+            let tenor = errors.check("rate_basis", LprTenor::parse(basis));
+            let spread = errors.check("spread", finmart_domain::parse_spread(&input.spread));
+            tenor.zip(spread).map(|(tenor, spread_bps)| LoanRate::Lpr { tenor, spread_bps })
+        }
+    };
+    Some(ApprovalTerms { amount: amount?, rate: rate?, term: term?, method: method? })
+}
+
+/// The payment a transition's fields give (a payment, or the corrected values of one).
+fn payment_of(input: &TransitionInput, errors: &mut FieldErrors) -> Option<Disbursement> {
+    let amount = errors.check("amount", input.amount.clone());
+    let rate = errors.check("rate", input.rate.clone());
+    let term = errors.check("term", input.term.clone());
+    let date = errors.check("date", input.date.clone());
+    let reason = input.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+    Some(Disbursement { amount: amount?, rate: rate?, term: term?, date: date?, reason })
 }
 
 /// The action a transition asks for, with its fields checked.
 ///
 /// # Errors
-/// Every bad field (`action`, `amount`, `rate`, `term`, `date`; `reason` is checked by the machine).
+/// Every bad field (`action`, `amount`, `rate`, `rate_basis`, `spread`, `term`, `method`, `date`,
+/// `correction`, `part`; `reason` is checked by the machine).
 fn action_of(input: TransitionInput) -> Result<ApplicationAction, FieldErrors> {
     let mut errors = FieldErrors::default();
     let action = match input.action.trim() {
         "accept" => Some(ApplicationAction::Accept),
-        "approve" => Some(ApplicationAction::Approve),
-        "reject" => Some(ApplicationAction::Reject { reason: input.reason.unwrap_or_default() }),
+        "approve" => approval_of(&input, &mut errors).map(ApplicationAction::Approve),
+        "reject" => Some(ApplicationAction::Reject { reason: input.reason.clone().unwrap_or_default() }),
         "withdraw" => Some(ApplicationAction::Withdraw),
-        "disburse" => {
-            let amount = errors.check("amount", input.amount);
-            let rate = errors.check("rate", input.rate);
-            let term = errors.check("term", input.term);
-            let date = errors.check("date", input.date);
-            match (amount, rate, term, date) {
-                (Some(amount), Some(rate), Some(term), Some(date)) => {
-                    Some(ApplicationAction::Disburse(Disbursement { amount, rate, term, date }))
+        "disburse" => payment_of(&input, &mut errors).map(ApplicationAction::Disburse),
+        "correct" => {
+            let correction = match input.correction.trim() {
+                "approval" => approval_of(&input, &mut errors).map(|terms| Correction::Approval { terms }),
+                "disbursement" => {
+                    let part = errors.check("part", part_id(&input.part));
+                    // The payment's own reason field holds the correction's reason: the corrected values
+                    // need none of their own.
+                    let to = payment_of(&TransitionInput { reason: None, ..input.clone() }, &mut errors);
+                    part.zip(to).map(|(part, to)| Correction::Disbursement { part, to })
                 }
-                _ => None,
-            }
+                "reversal" => errors.check("part", part_id(&input.part)).map(|part| Correction::Reversal { part }),
+                "" => errors.check("correction", Err(ValueError::Empty)),
+                other => errors.check(
+                    "correction",
+                    Err(ValueError::Invalid(format!(
+                        "未知更正类型“{}”，可用：approval, disbursement, reversal",
+                        other.chars().take(20).collect::<String>()
+                    ))),
+                ),
+            };
+            correction.map(|correction| ApplicationAction::Correct {
+                correction,
+                reason: input.reason.clone().unwrap_or_default(),
+            })
         }
         "" => errors.check("action", Err(ValueError::Empty)),
         other => errors.check(
             "action",
             Err(ValueError::Invalid(format!(
-                "未知操作“{}”，可用：accept, approve, reject, disburse, withdraw",
+                "未知操作“{}”，可用：accept, approve, reject, disburse, correct, withdraw",
                 other.chars().take(20).collect::<String>()
             ))),
         ),
     };
-    action.ok_or(errors)
+    match action {
+        Some(action) if errors.is_empty() => Ok(action),
+        _ => Err(errors),
+    }
+}
+
+/// A payment's id as a correction names it.
+fn part_id(text: &str) -> Result<i64, ValueError> {
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ValueError::Invalid("请选择要更正的放款记录".to_owned()))
 }
 
 /// Takes a transition for `p`: the side and party from the principal. The store runs the state machine

@@ -30,6 +30,9 @@ pub(super) fn words(n: &Notification) -> Words {
         NotificationContent::Typed(Notice::Application { step, application_id, facts }) => {
             application_words(*step, *application_id, facts, n.recipient)
         }
+        NotificationContent::Typed(Notice::Corrected { application_id, facts }) => {
+            correction_words(*application_id, facts)
+        }
         NotificationContent::Typed(Notice::OfferAccepted { need_id, offer_id, application_id }) => Words {
             title: "报价已被接受".to_owned(),
             body: format!(
@@ -108,12 +111,33 @@ fn application_words(step: ApplicationState, id: i64, facts: &ApplicationFacts, 
             "Your financing application was accepted".to_owned(),
             format!("{institution} accepted your application for {what_en}; watch for its approval."),
         ),
-        (ApplicationState::Approved, _) => (
-            "您的融资申请已审批通过".to_owned(),
-            format!("{institution}已审批通过您对{what}的申请，待放款。"),
-            "Your financing application was approved".to_owned(),
-            format!("{institution} approved your application for {what_en}; the loan is to be disbursed."),
-        ),
+        (ApplicationState::Approved, _) => match &f.approval {
+            Some(t) => (
+                "您的融资申请已审批通过".to_owned(),
+                format!(
+                    "{institution}已审批通过您对{what}的申请：批准金额 {}，{}，期限 {}，{}，待放款。",
+                    t.amount.display_zh(),
+                    t.rate.text_zh(),
+                    t.term.display_zh(),
+                    t.method.label_zh()
+                ),
+                "Your financing application was approved".to_owned(),
+                format!(
+                    "{institution} approved your application for {what_en}: {} at {} for {}, {}; the loan is to be \
+                     disbursed.",
+                    t.amount.display_en(),
+                    t.rate.text_en(),
+                    t.term.display_en(),
+                    t.method.label_en()
+                ),
+            ),
+            None => (
+                "您的融资申请已审批通过".to_owned(),
+                format!("{institution}已审批通过您对{what}的申请，待放款。"),
+                "Your financing application was approved".to_owned(),
+                format!("{institution} approved your application for {what_en}; the loan is to be disbursed."),
+            ),
+        },
         (ApplicationState::Rejected, _) => {
             let reason = f.reason.as_deref().unwrap_or_default();
             (
@@ -156,6 +180,54 @@ fn application_words(step: ApplicationState, id: i64, facts: &ApplicationFacts, 
         Party::Institution(_) => "bank",
     };
     Words { title, body, title_en, body_en, link: format!("/{side}/applications/{id}") }
+}
+
+/// A correction, told to the firm: what was corrected, from what to what, and why.
+fn correction_words(id: i64, f: &ApplicationFacts) -> Words {
+    let what = format!("“{}”（{}，{}）", f.product_name, f.amount.display_zh(), f.term.display_zh());
+    let what_en = format!("“{}” ({}, {})", f.product_name, f.amount.display_en(), f.term.display_en());
+    let institution = &f.institution_name;
+    let link = format!("/sme/applications/{id}");
+    let Some(c) = &f.correction else {
+        return Words {
+            title: "融资申请记录已更正".to_owned(),
+            body: format!("{institution}更正了您对{what}的申请记录。"),
+            title_en: "Your application's record was corrected".to_owned(),
+            body_en: format!("{institution} corrected the record of your application for {what_en}."),
+            link,
+        };
+    };
+    let payment_zh = |d: &finmart_domain::Disbursement| format!("{}（{}）", d.amount.display_zh(), d.date);
+    let payment_en = |d: &finmart_domain::Disbursement| format!("{} ({})", d.amount.display_en(), d.date);
+    let (change, change_en) = match &c.correction {
+        finmart_domain::Correction::Approval { terms } => (
+            format!("批准条件更正为：{}，{}，期限 {}", terms.amount.display_zh(), terms.rate.text_zh(), terms.term.display_zh()),
+            format!("the approval is now {} at {} for {}", terms.amount.display_en(), terms.rate.text_en(), terms.term.display_en()),
+        ),
+        finmart_domain::Correction::Disbursement { to, .. } => (
+            format!(
+                "放款记录{}更正为 {}",
+                c.payment_before.as_ref().map(|d| format!(" {}", payment_zh(d))).unwrap_or_default(),
+                payment_zh(to)
+            ),
+            format!(
+                "the payment{} is now {}",
+                c.payment_before.as_ref().map(|d| format!(" of {}", payment_en(d))).unwrap_or_default(),
+                payment_en(to)
+            ),
+        ),
+        finmart_domain::Correction::Reversal { .. } => (
+            format!("放款记录{}已冲正（作废）", c.payment_before.as_ref().map(|d| format!(" {}", payment_zh(d))).unwrap_or_default()),
+            format!("the payment{} was reversed", c.payment_before.as_ref().map(|d| format!(" of {}", payment_en(d))).unwrap_or_default()),
+        ),
+    };
+    Words {
+        title: format!("融资申请记录已{}", c.correction.label_zh().trim_end_matches("审批").trim_end_matches("放款")),
+        body: format!("{institution}对您{what}的申请：{change}。原因：{}", c.reason),
+        title_en: format!("Your application: {}", c.correction.label_en()),
+        body_en: format!("{institution}, on your application for {what_en}: {change_en}. Reason: {}", c.reason),
+        link,
+    }
 }
 
 #[cfg(test)]

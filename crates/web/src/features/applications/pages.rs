@@ -7,6 +7,7 @@ use super::{
     submit_application, take, visible,
 };
 use crate::http::auth::{Auth, Caller, LenderUser, SmeUser, password};
+use crate::http::confirm::{self, Confirmation};
 use crate::http::error::ApiError;
 use crate::http::extract::{Id, parse_id};
 use crate::http::format::{options, parse_date, parse_wan, wan_input};
@@ -21,7 +22,10 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use finmart_domain::{ApplicationAction, ApplicationInput, ApplicationState, Bps, LoanPurpose, Months, Side};
+use finmart_domain::{
+    ApplicationAction, ApplicationInput, ApplicationState, ApprovalTerms, Bps, Correction, Disbursement, Labelled,
+    LoanPurpose, LoanRate, Months, ReferenceRates, RepaymentMethod, Side,
+};
 use finmart_store::{Application, ApplicationFilter};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -55,13 +59,28 @@ async fn detail_page(
         "errors": refused.map(|(e, _)| page.error_messages(e)).unwrap_or_default(),
     }));
     let template = if side == Side::Institution {
+        // The approval form starts from the request; the payment form from the approval and what is left.
+        let (amount, term) = match (&app.approval, super::payable(app)) {
+            (Some(t), Some(left)) => (left, t.term),
+            _ => (app.amount, app.term),
+        };
+        let rate = match app.approval.map(|t| t.rate) {
+            Some(LoanRate::Fixed { rate }) => rate.percent_text().trim_end_matches('%').to_owned(),
+            _ => String::new(),
+        };
         let mut values = object(json!({
-            "amount": wan_input(app.amount), "term": app.term.get().to_string(), "date": today().to_string(),
+            "amount": wan_input(amount), "term": term.get().to_string(), "date": today().to_string(), "rate": rate,
+            "method": app.approval.map(|t| t.method.as_str()).unwrap_or_default(), "rate_basis": "fixed",
         }));
         if let Some((_, form)) = refused {
-            values.extend(["amount", "rate", "term", "date", "reason"].map(|k| (k.to_owned(), form.field(k).into())));
+            values.extend(
+                ["amount", "rate", "term", "date", "reason", "method", "rate_basis", "spread", "correction", "part"]
+                    .map(|k| (k.to_owned(), form.field(k).into())),
+            );
         }
+        context.insert("methods".into(), json!(options::<RepaymentMethod>()));
         let acted = refused.map_or("", |(_, form)| form.field("action"));
+        let acted = if acted == "correct" { refused.map_or("", |(_, form)| form.field("correction")) } else { acted };
         context.extend(object(json!({"values": values, "acted": acted, "page": "bank_inbox"})));
         "bank_application.html"
     } else {
@@ -150,15 +169,23 @@ async fn sme_detail(SmeUser(p, _): SmeUser, State(state): State<AppState>, page:
     detail_page(&state, &page, &app, Side::Enterprise, None).await
 }
 
-/// `POST /sme/applications/{id}/withdraw`; a refused withdrawal is shown above the application.
+/// `POST /sme/applications/{id}/withdraw`: first a confirmation, then (with `confirm=1`) the withdrawal; a
+/// refused withdrawal is shown above the application.
 async fn sme_withdraw(
     SmeUser(p, _): SmeUser,
     State(state): State<AppState>,
     caller: Caller,
     page: Page,
     Id(id): Id,
+    form: Form,
 ) -> PageResult {
     let app = visible(&state, &p, id).await?;
+    if !confirm::confirmed(&form) {
+        let refs = ReferenceRates::default();
+        let mut c = restate(&app, &ApplicationAction::Withdraw, &refs, format!("/sme/applications/{id}"));
+        c.action = format!("/sme/applications/{id}/withdraw");
+        return confirm::page(&page, &form, &c);
+    }
     match take(&state, &p, &caller, &app, &ApplicationAction::Withdraw).await {
         Ok(_) => Ok(see_other(&format!("/sme/applications/{id}"))),
         Err(e) if e.status.is_client_error() => {
@@ -209,10 +236,13 @@ async fn bank_detail(
     detail_page(&state, &page, &app, Side::Institution, None).await
 }
 
-/// `POST /bank/applications/{id}`: `action` = accept | approve | reject (`reason`) | disburse (`amount` in
-/// 万元, `rate` in percent, `term`, `date`).
+/// `POST /bank/applications/{id}`: `action` = accept | approve (`amount` in 万元, `rate` in percent or
+/// `rate_basis` + `spread`, `term`, `method`) | reject (`reason`) | disburse (`amount` in 万元, `rate`, `term`,
+/// `date`, `reason` when the rate or term differs from the approval) | correct (`correction`, `part`,
+/// the corrected values, `reason`). Every act but 受理 is first restated on a confirmation page (checked
+/// already, so what it restates will pass) and taken when that page posts it back with `confirm=1`.
 async fn bank_act(
-    LenderUser(p, _): LenderUser,
+    LenderUser(p, lender): LenderUser,
     State(state): State<AppState>,
     caller: Caller,
     page: Page,
@@ -220,25 +250,163 @@ async fn bank_act(
     form: Form,
 ) -> PageResult {
     let app = visible(&state, &p, id).await?;
-    let outcome = match action_of(TransitionInput {
+    let parsed = action_of(TransitionInput {
         action: form.field("action").to_owned(),
         reason: Some(form.field("reason").to_owned()),
         amount: parse_wan(form.field("amount")),
         rate: Bps::parse_percent(form.field("rate")),
         term: Months::parse(form.field("term")),
         date: parse_date(form.field("date")),
-    }) {
-        Ok(action) => take(&state, &p, &caller, &app, &action).await,
+        rate_basis: form.field("rate_basis").to_owned(),
+        spread: form.field("spread").to_owned(),
+        method: form.field("method").to_owned(),
+        correction: form.field("correction").to_owned(),
+        part: form.field("part").to_owned(),
+    });
+    let outcome = match parsed {
+        Ok(action) if matches!(action, ApplicationAction::Accept) || confirm::confirmed(&form) => {
+            take(&state, &p, &caller, &app, &action).await.map(|_| None)
+        }
+        Ok(action) => state
+            .store
+            .check_transition(id, &action, Side::Institution, lender)
+            .await
+            .map(|_| Some(action))
+            .map_err(ApiError::from),
         Err(errors) => Err(errors.into()),
     };
     match outcome {
-        Ok(_) => Ok(see_other(&format!("/bank/applications/{id}"))),
+        Ok(None) => Ok(see_other(&format!("/bank/applications/{id}"))),
+        Ok(Some(action)) => {
+            let refs = state.store.reference_rates().await?;
+            let back = format!("/bank/applications/{id}");
+            confirm::page(&page, &form, &restate(&app, &action, &refs, back))
+        }
         Err(e) if e.status.is_client_error() => {
             let app = visible(&state, &p, id).await?;
             let page = page.at(&format!("/bank/applications/{id}"));
             detail_page(&state, &page, &app, Side::Institution, Some((&e, &form))).await
         }
         Err(e) => Err(e),
+    }
+}
+
+/// What a bank's act on `app` will do, in words, for its confirmation.
+fn restate(app: &Application, action: &ApplicationAction, refs: &ReferenceRates, back: String) -> Confirmation {
+    let firm = &app.enterprise_name;
+    let product = &app.product_name;
+    let rate_zh = |r: &LoanRate| {
+        r.annual(refs).map_or_else(|| r.text_zh(), |a| format!("{}（目前合年化 {}）", r.text_zh(), a.percent_text()))
+    };
+    let rate_en = |r: &LoanRate| {
+        r.annual(refs).map_or_else(|| r.text_en(), |a| format!("{} (now {} a year)", r.text_en(), a.percent_text()))
+    };
+    let payment = |d: &Disbursement| {
+        (
+            format!(
+                "向 {firm} 放款 {}，年利率 {}，期限 {}，放款日期 {}{}",
+                d.amount.display_zh(),
+                d.rate.percent_text(),
+                d.term.display_zh(),
+                d.date,
+                d.reason.as_deref().map(|r| format!("（与批准条件不同的原因：{r}）")).unwrap_or_default()
+            ),
+            format!(
+                "Pay {firm} {} at {} for {}, on {}{}",
+                d.amount.display_en(),
+                d.rate.percent_text(),
+                d.term.display_en(),
+                d.date,
+                d.reason.as_deref().map(|r| format!(" (differs from the approval because: {r})")).unwrap_or_default()
+            ),
+        )
+    };
+    let terms = |t: &ApprovalTerms| {
+        (
+            format!(
+                "批准 {firm} 的“{product}”申请：金额 {}，{}，期限 {}，{}",
+                t.amount.display_zh(),
+                rate_zh(&t.rate),
+                t.term.display_zh(),
+                t.method.label_zh()
+            ),
+            format!(
+                "Approve {firm}'s application for {product}: {}, {}, {}, {}",
+                t.amount.display_en(),
+                rate_en(&t.rate),
+                t.term.display_en(),
+                t.method.label_en()
+            ),
+        )
+    };
+    let notice = ("企业将收到通知。".to_owned(), "The firm is notified.".to_owned());
+    let (title, mut lines, danger) = match action {
+        ApplicationAction::Approve(t) => (("确认审批通过", "Confirm the approval"), vec![terms(t)], false),
+        ApplicationAction::Reject { reason } => (
+            ("确认拒绝申请", "Confirm the rejection"),
+            vec![(
+                format!("拒绝 {firm} 的“{product}”申请（{}），原因：{}", app.amount.display_zh(), reason.trim()),
+                format!("Reject {firm}'s application for {product} ({}): {}", app.amount.display_en(), reason.trim()),
+            )],
+            true,
+        ),
+        ApplicationAction::Disburse(d) => (("确认放款", "Confirm the payment"), vec![payment(d)], false),
+        ApplicationAction::Correct { correction, reason } => {
+            let before = correction
+                .part()
+                .and_then(|part| app.payments.iter().find(|p| p.id == part))
+                .map(|p| payment(&p.disbursement));
+            let mut lines = Vec::new();
+            match correction {
+                Correction::Approval { terms: t } => {
+                    if let Some(old) = &app.approval {
+                        let (zh, en) = terms(old);
+                        lines.push((format!("原审批：{zh}"), format!("Was: {en}")));
+                    }
+                    let (zh, en) = terms(t);
+                    lines.push((format!("更正为：{zh}"), format!("Now: {en}")));
+                }
+                Correction::Disbursement { to, .. } => {
+                    if let Some((zh, en)) = before {
+                        lines.push((format!("原放款记录：{zh}"), format!("Was: {en}")));
+                    }
+                    let (zh, en) = payment(to);
+                    lines.push((format!("更正为：{zh}"), format!("Now: {en}")));
+                }
+                Correction::Reversal { .. } => {
+                    if let Some((zh, en)) = before {
+                        lines.push((format!("冲正（作废）这笔放款：{zh}"), format!("Reverse this payment: {en}")));
+                    }
+                }
+            }
+            lines.push((
+                format!("原因：{}。原记录保留在办理进度中，统计按更正后的数额计算。", reason.trim()),
+                format!("Reason: {}. The original stays in the timeline; figures count the corrected values.", reason.trim()),
+            ));
+            ((correction.label_zh(), correction.label_en()), lines, matches!(correction, Correction::Reversal { .. }))
+        }
+        ApplicationAction::Withdraw => (
+            ("确认撤回申请", "Confirm the withdrawal"),
+            vec![(
+                format!("撤回对 {} “{product}”的申请（{}）", app.institution_name, app.amount.display_zh()),
+                format!("Withdraw the application to {} for {product} ({})", app.institution_name, app.amount.display_en()),
+            )],
+            true,
+        ),
+        ApplicationAction::Accept => (("确认受理", "Confirm"), Vec::new(), false),
+    };
+    let notice = if matches!(action, ApplicationAction::Withdraw) {
+        ("金融机构将收到通知。".to_owned(), "The lender is notified.".to_owned())
+    } else {
+        notice
+    };
+    lines.push(notice);
+    Confirmation {
+        title: (title.0.to_owned(), title.1.to_owned()),
+        lines,
+        action: back.clone(),
+        back,
+        danger,
     }
 }
 
