@@ -62,7 +62,9 @@ impl MigrationTrait for Migration {
         let db = manager.get_connection();
         let backend = manager.get_database_backend();
         manager
-            .alter_table(Table::alter().table(Application::Table).add_column(text_null(Application::Approval)).to_owned())
+            .alter_table(
+                Table::alter().table(Application::Table).add_column(text_null(Application::Approval)).to_owned(),
+            )
             .await?;
         manager
             .alter_table(
@@ -94,7 +96,9 @@ impl MigrationTrait for Migration {
                             .on_delete(ForeignKeyAction::Cascade),
                     )
                     .foreign_key(
-                        ForeignKey::create().from(D::Table, D::EventId).to(ApplicationEvent::Table, ApplicationEvent::Id),
+                        ForeignKey::create()
+                            .from(D::Table, D::EventId)
+                            .to(ApplicationEvent::Table, ApplicationEvent::Id),
                     )
                     .to_owned(),
             )
@@ -118,15 +122,10 @@ impl MigrationTrait for Migration {
         .await?;
         if backend == DbBackend::Postgres {
             for (name, on, include) in [
-                (
-                    "ix_application_event_agency_facts",
-                    "(guarantee_agency_id, at)",
-                    "institution_id",
-                ),
+                ("ix_application_event_agency_facts", "(guarantee_agency_id, at)", "institution_id"),
                 ("ix_application_event_institution_facts", "(institution_id, at)", "guarantee_agency_id"),
             ] {
-                let partial =
-                    if include == "institution_id" { " WHERE guarantee_agency_id IS NOT NULL" } else { "" };
+                let partial = if include == "institution_id" { " WHERE guarantee_agency_id IS NOT NULL" } else { "" };
                 db.execute_unprepared(&format!("DROP INDEX IF EXISTS {name}")).await?;
                 db.execute_unprepared(&format!(
                     "CREATE INDEX {name} ON application_event {on} INCLUDE ({include}, {FACTS}){partial}"

@@ -10,8 +10,8 @@
 
 use crate::pricing::AnnualRate;
 use crate::{
-    Bps, Fen, FieldErrors, Labelled, LprTenor, MAX_NOTE_CHARS, MAX_SPREAD_BPS, Months, Pricing, Range, ReferenceKind, ReferenceRates,
-    RepaymentMethod, StatedRange, ValueError, join_zh,
+    Bps, Fen, FieldErrors, Labelled, LprTenor, MAX_NOTE_CHARS, MAX_SPREAD_BPS, Months, Pricing, Range, ReferenceKind,
+    ReferenceRates, RepaymentMethod, StatedRange, ValueError, join_zh,
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -21,9 +21,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "basis", rename_all = "snake_case")]
 pub enum LoanRate {
-    Fixed { rate: Bps },
+    Fixed {
+        rate: Bps,
+    },
     /// `spread_bps` may be negative (LPR − 20BP).
-    Lpr { tenor: LprTenor, spread_bps: i32 },
+    Lpr {
+        tenor: LprTenor,
+        spread_bps: i32,
+    },
 }
 
 impl LoanRate {
@@ -127,7 +132,10 @@ impl Limits<'_> {
         let (g, ge) = (grant.zh(), grant.en());
         let (asked_amount, asked_term) = self.asked;
         if amount.fen() <= 0 {
-            errors.push("amount", ValueError::worded(format!("{g}金额须大于 0"), format!("the {ge} amount must be above 0")));
+            errors.push(
+                "amount",
+                ValueError::worded(format!("{g}金额须大于 0"), format!("the {ge} amount must be above 0")),
+            );
         } else if amount > asked_amount {
             errors.push(
                 "amount",
@@ -184,7 +192,10 @@ impl Limits<'_> {
                             "rate",
                             ValueError::worded(
                                 format!("{g}利率（年化 {}）应在产品利率 {zh} 之内", annual.percent_text()),
-                                format!("the {ge} rate ({} a year) must be within the product's {en}", annual.percent_text()),
+                                format!(
+                                    "the {ge} rate ({} a year) must be within the product's {en}",
+                                    annual.percent_text()
+                                ),
                             ),
                         );
                     }

@@ -92,18 +92,13 @@ pub enum ApplicationAction {
     /// 审批通过, with the terms granted.
     Approve(ApprovalTerms),
     /// A reason is required.
-    Reject {
-        reason: String,
-    },
+    Reject { reason: String },
     /// One payment (放款); a loan may be paid out in parts up to the approved amount.
     Disburse(Disbursement),
     /// By the enterprise, any time before a decision is final.
     Withdraw,
     /// 更正 / 冲正 by the lender, with its reason: the original stays in the history.
-    Correct {
-        correction: Correction,
-        reason: String,
-    },
+    Correct { correction: Correction, reason: String },
 }
 
 /// Why a transition was refused.
@@ -279,7 +274,11 @@ impl ApplicationAction {
             (Self::Withdraw, S::Submitted | S::Accepted | S::Approved) => S::Withdrawn,
             (Self::Correct { correction: Correction::Approval { .. }, .. }, S::Approved | S::Disbursed) => from,
             (Self::Correct { correction, .. }, S::Disbursed) => {
-                if correction.leaves_payments(ledger) { S::Disbursed } else { S::Approved }
+                if correction.leaves_payments(ledger) {
+                    S::Disbursed
+                } else {
+                    S::Approved
+                }
             }
             _ => return Err(TransitionError::NotFromState { action: self.name(), from }),
         };
@@ -356,7 +355,13 @@ mod tests {
     }
 
     fn payment(amount: Fen, date: &str) -> Disbursement {
-        Disbursement { amount, rate: Bps::new(400).unwrap(), term: Months::new(12).unwrap(), date: day(date), reason: None }
+        Disbursement {
+            amount,
+            rate: Bps::new(400).unwrap(),
+            term: Months::new(12).unwrap(),
+            date: day(date),
+            reason: None,
+        }
     }
 
     /// A ledger for a product of 10–500 万, 6–36 months at 3%–6%, an application for 50 万 over 12 months
@@ -418,8 +423,7 @@ mod tests {
             for from in S::ALL {
                 for action in actions() {
                     let got = action.apply(*from, action.side(), ledger).ok().map(|s| s.as_str());
-                    let want =
-                        allowed.iter().find(|(f, a, _)| *f == from.as_str() && *a == action.name()).map(|e| e.2);
+                    let want = allowed.iter().find(|(f, a, _)| *f == from.as_str() && *a == action.name()).map(|e| e.2);
                     assert_eq!(got, want, "{} from {}", action.name(), from.as_str());
                 }
             }
@@ -490,7 +494,11 @@ mod tests {
             assert_eq!(e[1], ("date".to_owned(), "放款日期不能晚于今天（2026-11-22）".to_owned()));
             let e = refused(payment(Fen::wan(40), "2026-11-09"));
             assert_eq!(e, [("date".to_owned(), "放款日期不能早于审批通过日期 2026-11-10".to_owned())]);
-            let other = Disbursement { rate: Bps::new(450).unwrap(), term: Months::new(6).unwrap(), ..payment(Fen::wan(40), "2026-11-22") };
+            let other = Disbursement {
+                rate: Bps::new(450).unwrap(),
+                term: Months::new(6).unwrap(),
+                ..payment(Fen::wan(40), "2026-11-22")
+            };
             let e = refused(other.clone());
             assert_eq!(
                 e,
@@ -500,9 +508,16 @@ mod tests {
                 ]
             );
             let explained = Disbursement { reason: Some("按最新定价执行".to_owned()), ..other };
-            assert_eq!(ApplicationAction::Disburse(explained).apply(S::Approved, Side::Institution, ledger), Ok(S::Disbursed));
             assert_eq!(
-                ApplicationAction::Disburse(payment(Fen::wan(40), "2026-11-10")).apply(S::Approved, Side::Institution, ledger),
+                ApplicationAction::Disburse(explained).apply(S::Approved, Side::Institution, ledger),
+                Ok(S::Disbursed)
+            );
+            assert_eq!(
+                ApplicationAction::Disburse(payment(Fen::wan(40), "2026-11-10")).apply(
+                    S::Approved,
+                    Side::Institution,
+                    ledger
+                ),
                 Ok(S::Disbursed),
                 "the whole approval on the day of the approval"
             );
@@ -522,7 +537,9 @@ mod tests {
                 }
             };
             assert!(approve(terms()).is_empty());
-            assert!(approve(ApprovalTerms { amount: Fen::wan(50), term: Months::new(6).unwrap(), ..terms() }).is_empty());
+            assert!(
+                approve(ApprovalTerms { amount: Fen::wan(50), term: Months::new(6).unwrap(), ..terms() }).is_empty()
+            );
             let e = approve(ApprovalTerms { amount: Fen::wan(5000), term: Months::new(24).unwrap(), ..terms() });
             assert_eq!(
                 e,
@@ -628,7 +645,8 @@ mod tests {
             let empty = ApplicationAction::Reject { reason: "  ".to_owned() };
             let err = empty.apply(S::Accepted, Side::Institution, ledger).unwrap_err();
             assert!(err.message_zh().contains("拒绝原因"), "{}", err.message_zh());
-            let refused = ApplicationAction::Approve(terms()).apply(S::Submitted, Side::Institution, ledger).unwrap_err();
+            let refused =
+                ApplicationAction::Approve(terms()).apply(S::Submitted, Side::Institution, ledger).unwrap_err();
             assert_eq!(refused.message_zh(), "申请当前为“已提交”，不能执行“审批通过”");
         });
     }

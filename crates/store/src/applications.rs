@@ -807,7 +807,10 @@ impl Store {
                 let figures = Figures::payment(&row_after, d.amount.fen(), i32::from(d.term.get()));
                 event_row(&row_after, step(now, from, to, figures, &note)).insert(&txn).await?
             }
-            ApplicationAction::Correct { correction: correction @ (Correction::Disbursement { .. } | Correction::Reversal { .. }), .. } => {
+            ApplicationAction::Correct {
+                correction: correction @ (Correction::Disbursement { .. } | Correction::Reversal { .. }),
+                ..
+            } => {
                 // The correction counts where the payment it corrects counted (its day, its time since
                 // submission, as a payment), carrying the difference: the figures add up to the right value.
                 let part = correction.part().unwrap_or_default();
@@ -1172,7 +1175,159 @@ mod tests {
             rate: Bps::new(385).unwrap(),
             term: Months::new(12).unwrap(),
             date,
+            reason: None,
         })
+    }
+
+    fn terms() -> ApplicationAction {
+        ApplicationAction::Approve(ApprovalTerms {
+            amount: Fen::wan(40),
+            rate: finmart_domain::LoanRate::Fixed { rate: Bps::new(385).unwrap() },
+            term: Months::new(12).unwrap(),
+            method: finmart_domain::RepaymentMethod::EqualInstalment,
+        })
+    }
+
+    fn pay(amount: Fen) -> ApplicationAction {
+        ApplicationAction::Disburse(Disbursement {
+            amount,
+            rate: Bps::new(385).unwrap(),
+            term: Months::new(12).unwrap(),
+            date: shanghai_today(),
+            reason: None,
+        })
+    }
+
+    fn correct(correction: Correction) -> ApplicationAction {
+        ApplicationAction::Correct { correction, reason: "录入错误".into() }
+    }
+
+    /// Submitted, accepted and approved for `terms()` (40 万).
+    async fn approved(store: &Store, f: &Fixture, key: &str) -> Application {
+        let app = submit(store, f, key).await;
+        act(store, app.id, ApplicationAction::Accept, Side::Institution, f.bank).await.unwrap();
+        act(store, app.id, terms(), Side::Institution, f.bank).await.unwrap()
+    }
+
+    /// The payment that counts now with amount `amount`.
+    fn part_of(app: &Application, amount: Fen) -> i64 {
+        app.payments.iter().find(|p| !p.replaced && p.disbursement.amount == amount).unwrap().id
+    }
+
+    /// Every figure of the market and of the bank today, and the financing cost.
+    async fn figures(store: &Store, bank: i64) -> Vec<String> {
+        let day = shanghai_today();
+        let mut out = Vec::new();
+        for scope in [crate::stats::Scope::Market, crate::stats::Scope::Institution(bank)] {
+            let q = crate::stats::UptakeQuery {
+                scope,
+                from: day,
+                to: day,
+                granularity: crate::stats::Granularity::Day,
+                filter: crate::stats::UptakeFilter::default(),
+            };
+            out.push(format!("{:?}", store.uptake(&q).await.unwrap()));
+        }
+        out.push(format!("{:?}", store.financing_cost(day, day).await.unwrap()));
+        out
+    }
+
+    #[tokio::test]
+    async fn payments_add_up_to_the_approval_and_a_correction_counts_as_if_entered_right() {
+        for (wrong, right) in testing::all().await.into_iter().zip(testing::all().await) {
+            // Entered wrongly, then corrected.
+            let store = &wrong.store;
+            let f = fixture(store).await;
+            let app = approved(store, &f, "w-1").await;
+            assert_eq!(app.approval.unwrap().amount, Fen::wan(40));
+            let app = act(store, app.id, pay(Fen::wan(25)), Side::Institution, f.bank).await.unwrap();
+            let app = act(store, app.id, pay(Fen::wan(10)), Side::Institution, f.bank).await.unwrap();
+            assert_eq!(app.disbursement.as_ref().unwrap().amount, Fen::wan(35));
+            // A third part over the approval is refused, naming what is left; nothing changes.
+            let over = act(store, app.id, pay(Fen::wan(6)), Side::Institution, f.bank).await;
+            let Err(StoreError::Transition(TransitionError::Invalid(e))) = over else { panic!("{over:?}") };
+            assert_eq!(e.0[0].error.message_zh(), "累计放款不能超过批准金额 40 万元：已放款 35 万元，本笔最多 5 万元");
+            let first = part_of(&app, Fen::wan(25));
+            let to = Disbursement {
+                amount: Fen::wan(20),
+                ..match pay(Fen::wan(20)) {
+                    ApplicationAction::Disburse(d) => d,
+                    _ => unreachable!(),
+                }
+            };
+            let app =
+                act(store, app.id, correct(Correction::Disbursement { part: first, to }), Side::Institution, f.bank)
+                    .await
+                    .unwrap();
+            assert_eq!(app.disbursement.as_ref().unwrap().amount, Fen::wan(30));
+            assert_eq!(app.payments.len(), 3, "the corrected payment stays, marked");
+            assert_eq!(app.payments.iter().filter(|p| p.replaced).count(), 1);
+            // Reversing every payment of a second loan takes it back to approved; it is paid again later.
+            let other = approved(store, &f, "w-2").await;
+            let other = act(store, other.id, pay(Fen::wan(15)), Side::Institution, f.bank).await.unwrap();
+            let part = part_of(&other, Fen::wan(15));
+            let other =
+                act(store, other.id, correct(Correction::Reversal { part }), Side::Institution, f.bank).await.unwrap();
+            assert_eq!((other.state, other.disbursement.as_ref()), (ApplicationState::Approved, None));
+            act(store, other.id, pay(Fen::wan(12)), Side::Institution, f.bank).await.unwrap();
+            // The firm was told of each correction.
+            let told = store.notifications_for(Party::Enterprise(f.enterprise), false).await.unwrap();
+            assert_eq!(told.iter().filter(|n| n.kind == "application_corrected").count(), 2);
+            let events = store.application_events(app.id).await.unwrap();
+            assert!(events.iter().any(|e| e.note.get("correction").is_some()), "the correction is in the timeline");
+            assert!(events.iter().filter(|e| e.note.get("disbursement").is_some()).count() == 2, "originals kept");
+
+            // The same loans entered right the first time.
+            let store2 = &right.store;
+            let g = fixture(store2).await;
+            let app2 = approved(store2, &g, "w-1").await;
+            act(store2, app2.id, pay(Fen::wan(20)), Side::Institution, g.bank).await.unwrap();
+            act(store2, app2.id, pay(Fen::wan(10)), Side::Institution, g.bank).await.unwrap();
+            let other2 = approved(store2, &g, "w-2").await;
+            act(store2, other2.id, pay(Fen::wan(12)), Side::Institution, g.bank).await.unwrap();
+
+            assert_eq!(figures(store, f.bank).await, figures(store2, g.bank).await, "{}", wrong.backend);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_approval_and_a_payment_outside_their_limits_change_nothing() {
+        each(async |db| {
+            let store = &db.store;
+            let f = fixture(store).await;
+            let app = submit(store, &f, "l-1").await;
+            act(store, app.id, ApplicationAction::Accept, Side::Institution, f.bank).await.unwrap();
+            let too_much = ApplicationAction::Approve(ApprovalTerms {
+                amount: Fen::wan(5000),
+                rate: finmart_domain::LoanRate::Fixed { rate: Bps::new(385).unwrap() },
+                term: Months::new(24).unwrap(),
+                method: finmart_domain::RepaymentMethod::EqualInstalment,
+            });
+            let refused = act(store, app.id, too_much, Side::Institution, f.bank).await;
+            let Err(StoreError::Transition(TransitionError::Invalid(e))) = refused else { panic!("{refused:?}") };
+            let fields: Vec<&str> = e.0.iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(fields, ["amount", "term"]);
+            let still = store.application(app.id).await.unwrap().unwrap();
+            assert_eq!((still.state, still.approval), (ApplicationState::Accepted, None));
+            let app = act(store, app.id, terms(), Side::Institution, f.bank).await.unwrap();
+            let late = ApplicationAction::Disburse(Disbursement {
+                date: shanghai_today() + chrono::Days::new(1),
+                ..match pay(Fen::wan(40)) {
+                    ApplicationAction::Disburse(d) => d,
+                    _ => unreachable!(),
+                }
+            });
+            assert!(act(store, app.id, late, Side::Institution, f.bank).await.is_err());
+            assert!(store.application(app.id).await.unwrap().unwrap().payments.is_empty());
+            // Two payments racing for the whole approval: one wins.
+            let (a, b) = tokio::join!(
+                act(store, app.id, pay(Fen::wan(40)), Side::Institution, f.bank),
+                act(store, app.id, pay(Fen::wan(40)), Side::Institution, f.bank)
+            );
+            assert!(a.is_ok() != b.is_ok(), "{a:?} {b:?}");
+            assert_eq!(store.application(app.id).await.unwrap().unwrap().disbursement.unwrap().amount, Fen::wan(40));
+        })
+        .await;
     }
 
     #[tokio::test]
@@ -1193,7 +1348,7 @@ mod tests {
             let (i, e) = (Side::Institution, Side::Enterprise);
 
             // Refused: out of order, the wrong side, the wrong party, missing fields.
-            let message = refused(act(store, id, ApplicationAction::Approve, i, f.bank).await);
+            let message = refused(act(store, id, terms(), i, f.bank).await);
             assert_eq!(message, "申请当前为“已提交”，不能执行“审批通过”");
             let message = refused(act(store, id, ApplicationAction::Accept, e, f.enterprise).await);
             assert!(message.contains("金融机构"), "{message}");
@@ -1216,7 +1371,7 @@ mod tests {
                 matches!(no_reason, Err(StoreError::Transition(TransitionError::Invalid(ref e))) if e.0[0].field == "reason"),
                 "{no_reason:?}"
             );
-            let approved = act(store, id, ApplicationAction::Approve, i, f.bank).await.unwrap();
+            let approved = act(store, id, terms(), i, f.bank).await.unwrap();
             assert!(approved.decided_at.is_some());
             let early = act(store, id, disbursement(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()), i, f.bank).await;
             assert!(
@@ -1316,6 +1471,8 @@ mod tests {
                 respond_by: app.respond_by,
                 reason: None,
                 disbursement: None,
+                approval: None,
+                correction: None,
             };
             let to_bank = store.notifications_for(Party::Institution(f.bank), false).await.unwrap();
             let submitted =

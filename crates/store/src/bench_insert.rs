@@ -152,11 +152,8 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
             }
             ApplicationAction::Disburse(d) => {
                 first_paid.get_or_insert(*at);
-                figures = Figures::paid(
-                    d.amount.fen(),
-                    i32::from(d.term.get()),
-                    crate::applications::recorded_fee_bps(spec),
-                );
+                figures =
+                    Figures::paid(d.amount.fen(), i32::from(d.term.get()), crate::applications::recorded_fee_bps(spec));
                 parts.push(Part { id: i64::try_from(parts.len()).unwrap_or(i64::MAX), disbursement: d.clone() });
                 json!({ "disbursement": d })
             }
@@ -199,9 +196,10 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         disbursed_rate_bps: latest.map(|d| i32::try_from(d.rate.bps()).unwrap_or(i32::MAX)),
         disbursed_term_months: latest.map(|d| i32::from(d.term.get())),
         disbursed_on: latest.map(|d| d.date),
-        approval: approval.map(|(terms, _)| serde_json::to_string(&terms)).transpose().map_err(|source| {
-            StoreError::Encode { what: "approval", source }
-        })?,
+        approval: approval
+            .map(|(terms, _)| serde_json::to_string(&terms))
+            .transpose()
+            .map_err(|source| StoreError::Encode { what: "approval", source })?,
         reason,
         offer_id: None,
         updated_at: last,
@@ -445,7 +443,9 @@ mod tests {
     fn action_of(to: ApplicationState, note: &serde_json::Value) -> ApplicationAction {
         match to {
             ApplicationState::Accepted => ApplicationAction::Accept,
-            ApplicationState::Approved => ApplicationAction::Approve,
+            ApplicationState::Approved => {
+                ApplicationAction::Approve(serde_json::from_value(note["approval"].clone()).unwrap())
+            }
             ApplicationState::Rejected => {
                 ApplicationAction::Reject { reason: note["reason"].as_str().unwrap().to_owned() }
             }
@@ -505,7 +505,6 @@ mod tests {
                 assert_eq!(history[0].from_state, None, "every history starts with the submission");
                 assert_eq!((history[0].to_state.as_str(), history[0].side.as_str()), ("submitted", "enterprise"));
                 assert_eq!(history[0].at, row.submitted_at);
-                let submitted = shanghai_date(row.submitted_at);
                 let mut state = ApplicationState::Submitted;
                 let (mut first_response, mut decided, mut disbursed, mut reason) = (None, None, None, None);
                 let mut approved_before = false;
@@ -520,21 +519,23 @@ mod tests {
                     let note: serde_json::Value = serde_json::from_str(&e.note).unwrap();
                     let action = action_of(to, &note);
                     assert_eq!(e.side, side_name(action.side()));
-                    assert_eq!(action.apply(state, action.side(), submitted).unwrap(), to);
                     if action.side() == Side::Institution && first_response.is_none() {
                         first_response = Some(e.at);
                     }
                     match &action {
-                        ApplicationAction::Approve => {
+                        ApplicationAction::Approve(terms) => {
                             decided = Some(e.at);
                             approved_before = true;
+                            let stored: ApprovalTerms = serde_json::from_str(row.approval.as_deref().unwrap()).unwrap();
+                            assert_eq!(stored, *terms);
                         }
                         ApplicationAction::Reject { reason: r } => (decided, reason) = (Some(e.at), Some(r.clone())),
                         ApplicationAction::Disburse(d) => {
                             assert!(approved_before, "a disbursement follows an approval");
                             let annual = product.annual_rate().map(finmart_domain::AnnualRate::bps);
                             assert!(d.amount <= app.amount && annual.admits(d.rate) != Some(false));
-                            disbursed = Some((e.at, *d));
+                            let (first, total) = disbursed.map_or((e.at, 0), |(at, total, _)| (at, total));
+                            disbursed = Some((first, total + d.amount.fen(), d.clone()));
                         }
                         _ => {}
                     }
@@ -545,11 +546,12 @@ mod tests {
                 assert_eq!(row.first_response_at, first_response);
                 assert_eq!(row.decided_at, decided);
                 assert_eq!(row.reason, reason);
-                assert_eq!(row.disbursed_at, disbursed.map(|(at, _)| at));
-                assert_eq!(row.disbursed_amount_fen, disbursed.map(|(_, d)| d.amount.fen()));
-                assert_eq!(row.disbursed_rate_bps, disbursed.map(|(_, d)| i32::try_from(d.rate.bps()).unwrap()));
-                assert_eq!(row.disbursed_term_months, disbursed.map(|(_, d)| i32::from(d.term.get())));
-                assert_eq!(row.disbursed_on, disbursed.map(|(_, d)| d.date));
+                assert_eq!(row.disbursed_at, disbursed.as_ref().map(|(at, _, _)| *at));
+                assert_eq!(row.disbursed_amount_fen, disbursed.as_ref().map(|(_, total, _)| *total));
+                let latest = disbursed.as_ref().map(|(_, _, d)| d);
+                assert_eq!(row.disbursed_rate_bps, latest.map(|d| i32::try_from(d.rate.bps()).unwrap()));
+                assert_eq!(row.disbursed_term_months, latest.map(|d| i32::from(d.term.get())));
+                assert_eq!(row.disbursed_on, latest.map(|d| d.date));
                 *states.entry(row.state.clone()).or_default() += 1;
             }
             assert_eq!(rows.len(), 2_000);
@@ -565,7 +567,8 @@ mod tests {
             // A history the machine refuses writes nothing.
             let mut bad = apps[0].clone();
             bad.idempotency_key = "bench-bad-1".to_owned();
-            bad.steps = vec![(bad.submitted_at, ApplicationAction::Approve)];
+            bad.steps =
+                vec![(bad.submitted_at, ApplicationAction::Withdraw), (bad.submitted_at, ApplicationAction::Accept)];
             assert!(matches!(store.insert_bench_applications(&[bad]).await, Err(StoreError::BenchHistory { .. })));
             assert_eq!(store.count_bench_applications("bench-").await.unwrap(), 2_000);
         }

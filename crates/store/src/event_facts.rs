@@ -69,6 +69,18 @@ impl Figures {
         }
     }
 
+    /// The figures of a step to `to` that pays out what the row records (test fixtures that write rows
+    /// whole).
+    #[cfg(test)]
+    pub fn as_recorded(app: &application::Model, to: ApplicationState) -> Self {
+        match (to, app.disbursed_amount_fen) {
+            (ApplicationState::Disbursed, Some(amount)) => {
+                Self::payment(app, amount, app.disbursed_term_months.unwrap_or(0))
+            }
+            _ => Self::STEP,
+        }
+    }
+
     /// A step that the figures do not count (a correction of an approval's terms, the return to approved
     /// after the last payment is reversed).
     pub const UNCOUNTED: Self = Self { counted: 0, disbursed_fen: None, fee_fen: None, elapsed_seconds: None };

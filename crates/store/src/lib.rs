@@ -66,7 +66,9 @@ pub use finmart_domain::LifecycleAct;
 pub use import::{ImportSummary, RowError};
 pub use institutions::InstitutionSummary;
 pub use needs::{NeedRecord, NewNeed, NewOffer, OfferRecord};
-pub use notifications::{ApplicationFacts, CorrectionFacts, Notice, Notification, NotificationContent, NotificationKind, Party};
+pub use notifications::{
+    ApplicationFacts, CorrectionFacts, Notice, Notification, NotificationContent, NotificationKind, Party,
+};
 pub use product_admin::{
     EditOutcome, ManagedProduct, ProductReview, ProductVersion, ReviewDecision, ReviewItem, UploadSummary,
     VersionAction,

@@ -844,8 +844,29 @@ mod tests {
                 account_id: None,
                 side: if *state == "withdrawn" { Side::Enterprise } else { Side::Institution },
                 note: "{}".into(),
+                figures: crate::event_facts::Figures::as_recorded(&row, ApplicationState::parse(state).unwrap()),
             };
-            event_row(&row, step).insert(store.connection()).await.unwrap();
+            let event = event_row(&row, step).insert(store.connection()).await.unwrap();
+            if *state == "disbursed"
+                && let (Some(amount), Some(rate), Some(on)) =
+                    (row.disbursed_amount_fen, row.disbursed_rate_bps, row.disbursed_on)
+            {
+                crate::entity::disbursement::ActiveModel {
+                    application_id: Set(row.id),
+                    amount_fen: Set(amount),
+                    rate_bps: Set(rate),
+                    term_months: Set(row.disbursed_term_months.unwrap_or(12)),
+                    disbursed_on: Set(on),
+                    reason: Set(None),
+                    event_id: Set(Some(event.id)),
+                    replaced_by_event_id: Set(None),
+                    created_at: Set(event.at),
+                    ..Default::default()
+                }
+                .insert(store.connection())
+                .await
+                .unwrap();
+            }
             from = Some(*state);
         }
     }

@@ -107,6 +107,7 @@ async fn insert(store: &Store, f: &Fixture, n: usize, a: &App<'_>) {
             account_id: None,
             side: Side::Institution,
             note: "{}".into(),
+            figures: crate::event_facts::Figures::as_recorded(&row, parse_state(state)),
         };
         event_row(&row, step).insert(store.connection()).await.unwrap();
         from = Some(*state);

@@ -167,3 +167,45 @@ mod tests {
         );
     }
 }
+
+/// Columns that migrations after the one under test add and today's store writes: a migration test writes
+/// its old rows with today's code, so it adds them first and drops them again before the migration under
+/// test runs (which, with the ones after it, adds them back).
+#[derive(Debug, Clone, Copy)]
+pub struct LaterColumns(pub &'static [(&'static str, &'static str, &'static str)]);
+
+/// Migration 12's: a copied product's source.
+pub const PRODUCT_SOURCE: LaterColumns =
+    LaterColumns(&[("product", "source_url", "VARCHAR NULL"), ("product", "source_read_on", "DATE NULL")]);
+
+/// Migration 14's: an application's approved terms, and how many of its kind an event counts.
+pub const LENDING_RECORD: LaterColumns = LaterColumns(&[
+    ("application", "approval", "TEXT NULL"),
+    ("application_event", "counted", "SMALLINT NOT NULL DEFAULT 1"),
+]);
+
+impl LaterColumns {
+    /// Adds the columns.
+    ///
+    /// # Panics
+    /// A statement the database refuses (a broken test).
+    pub async fn add(self, conn: &impl sea_orm::ConnectionTrait) {
+        for (table, column, definition) in self.0 {
+            conn.execute_unprepared(&format!("ALTER TABLE {table} ADD COLUMN {column} {definition}"))
+                .await
+                .expect("a later column adds");
+        }
+    }
+
+    /// Drops the columns.
+    ///
+    /// # Panics
+    /// A statement the database refuses (a broken test).
+    pub async fn drop(self, conn: &impl sea_orm::ConnectionTrait) {
+        for (table, column, _) in self.0 {
+            conn.execute_unprepared(&format!("ALTER TABLE {table} DROP COLUMN {column}"))
+                .await
+                .expect("a later column drops");
+        }
+    }
+}

@@ -317,7 +317,11 @@ impl<'a> Applications<'a> {
                         // One loan in five is drawn in two parts: about half first, the rest later.
                         let unit = if approval.amount.fen() >= 2_000_000 { 1_000_000 } else { 10_000 };
                         let half = approval.amount.fen() / 2 / unit * unit;
-                        let first = if half > 0 && d.chance(0.2) { Fen::from_fen(half).unwrap_or(approval.amount) } else { approval.amount };
+                        let first = if half > 0 && d.chance(0.2) {
+                            Fen::from_fen(half).unwrap_or(approval.amount)
+                        } else {
+                            approval.amount
+                        };
                         (next, ApplicationAction::Disburse(payment(&approval, &self.references, first, next)))
                     }
                     S::Disbursed if paid < approval.map_or(Fen::ZERO, |a| a.amount) => {
@@ -520,7 +524,8 @@ fn approval_terms(
             COMMON_TERMS.iter().copied().filter(|(m, _)| *m <= term.get() && term_fits(spec, *m)).collect();
         if shorter.is_empty() { term } else { Months::new(d.weighted(&shorter)).unwrap_or(term) }
     };
-    let annual = spec.pricing.annual(references, &finmart_domain::StatedRange::stated(finmart_domain::Range::point(term)));
+    let annual =
+        spec.pricing.annual(references, &finmart_domain::StatedRange::stated(finmart_domain::Range::point(term)));
     let (lo, hi) = within(annual.min().map(AnnualRate::bps), annual.max().map(AnnualRate::bps), usual_rates());
     // Whole basis points inside the range: the low end rounded up, so a rounded rate never falls below it.
     let lo = annual.min().filter(|r| !r.is_whole_bp()).map_or(lo, |r| Bps::new(r.bps().bps() + 1).unwrap_or(lo));

@@ -201,8 +201,18 @@ fn correction_words(id: i64, f: &ApplicationFacts) -> Words {
     let payment_en = |d: &finmart_domain::Disbursement| format!("{} ({})", d.amount.display_en(), d.date);
     let (change, change_en) = match &c.correction {
         finmart_domain::Correction::Approval { terms } => (
-            format!("批准条件更正为：{}，{}，期限 {}", terms.amount.display_zh(), terms.rate.text_zh(), terms.term.display_zh()),
-            format!("the approval is now {} at {} for {}", terms.amount.display_en(), terms.rate.text_en(), terms.term.display_en()),
+            format!(
+                "批准条件更正为：{}，{}，期限 {}",
+                terms.amount.display_zh(),
+                terms.rate.text_zh(),
+                terms.term.display_zh()
+            ),
+            format!(
+                "the approval is now {} at {} for {}",
+                terms.amount.display_en(),
+                terms.rate.text_en(),
+                terms.term.display_en()
+            ),
         ),
         finmart_domain::Correction::Disbursement { to, .. } => (
             format!(
@@ -217,8 +227,14 @@ fn correction_words(id: i64, f: &ApplicationFacts) -> Words {
             ),
         ),
         finmart_domain::Correction::Reversal { .. } => (
-            format!("放款记录{}已冲正（作废）", c.payment_before.as_ref().map(|d| format!(" {}", payment_zh(d))).unwrap_or_default()),
-            format!("the payment{} was reversed", c.payment_before.as_ref().map(|d| format!(" of {}", payment_en(d))).unwrap_or_default()),
+            format!(
+                "放款记录{}已冲正（作废）",
+                c.payment_before.as_ref().map(|d| format!(" {}", payment_zh(d))).unwrap_or_default()
+            ),
+            format!(
+                "the payment{} was reversed",
+                c.payment_before.as_ref().map(|d| format!(" of {}", payment_en(d))).unwrap_or_default()
+            ),
         ),
     };
     Words {

@@ -381,7 +381,10 @@ fn restate(app: &Application, action: &ApplicationAction, refs: &ReferenceRates,
             }
             lines.push((
                 format!("原因：{}。原记录保留在办理进度中，统计按更正后的数额计算。", reason.trim()),
-                format!("Reason: {}. The original stays in the timeline; figures count the corrected values.", reason.trim()),
+                format!(
+                    "Reason: {}. The original stays in the timeline; figures count the corrected values.",
+                    reason.trim()
+                ),
             ));
             ((correction.label_zh(), correction.label_en()), lines, matches!(correction, Correction::Reversal { .. }))
         }
@@ -389,7 +392,11 @@ fn restate(app: &Application, action: &ApplicationAction, refs: &ReferenceRates,
             ("确认撤回申请", "Confirm the withdrawal"),
             vec![(
                 format!("撤回对 {} “{product}”的申请（{}）", app.institution_name, app.amount.display_zh()),
-                format!("Withdraw the application to {} for {product} ({})", app.institution_name, app.amount.display_en()),
+                format!(
+                    "Withdraw the application to {} for {product} ({})",
+                    app.institution_name,
+                    app.amount.display_en()
+                ),
             )],
             true,
         ),
@@ -401,13 +408,7 @@ fn restate(app: &Application, action: &ApplicationAction, refs: &ReferenceRates,
         notice
     };
     lines.push(notice);
-    Confirmation {
-        title: (title.0.to_owned(), title.1.to_owned()),
-        lines,
-        action: back.clone(),
-        back,
-        danger,
-    }
+    Confirmation { title: (title.0.to_owned(), title.1.to_owned()), lines, action: back.clone(), back, danger }
 }
 
 // ---------------------------------------------------------------------------------------------------------
