@@ -244,7 +244,40 @@ impl ApplicationAction {
     /// Who may take it.
     #[must_use]
     pub fn side(&self) -> Side {
-        if matches!(self, Self::Withdraw) { Side::Enterprise } else { Side::Institution }
+        Self::side_of(self.name())
+    }
+
+    /// Who may take the act named `name` (the firm withdraws; the lender does the rest).
+    #[must_use]
+    pub fn side_of(name: &str) -> Side {
+        if name == "withdraw" { Side::Enterprise } else { Side::Institution }
+    }
+
+    /// The acts, by machine name, the machine takes from `from` when their values hold (a payment also
+    /// needs something left of the approval; see [`Self::apply`]).
+    #[must_use]
+    pub fn names_from(from: ApplicationState) -> &'static [&'static str] {
+        use ApplicationState as S;
+        match from {
+            S::Submitted => &["accept", "withdraw"],
+            S::Accepted => &["approve", "reject", "withdraw"],
+            S::Approved => &["disburse", "correct", "withdraw"],
+            S::Disbursed => &["disburse", "correct"],
+            S::Rejected | S::Withdrawn => &[],
+        }
+    }
+
+    /// The machine's refusal of the act named `name` by `side` from `from` before its values are read: the
+    /// wrong side, or a state it is never taken from. `None` when the act may be taken, values permitting.
+    #[must_use]
+    pub fn refusal(name: &'static str, from: ApplicationState, side: Side) -> Option<TransitionError> {
+        if Self::side_of(name) != side {
+            Some(TransitionError::WrongSide(Self::side_of(name)))
+        } else if !Self::names_from(from).contains(&name) {
+            Some(TransitionError::NotFromState { action: name, from })
+        } else {
+            None
+        }
     }
 
     /// The state this action leads to from `from`, when the machine allows it and its values keep the record
@@ -430,6 +463,14 @@ mod tests {
         });
         for state in [S::Rejected, S::Disbursed, S::Withdrawn] {
             assert!(state.is_final());
+        }
+        for from in S::ALL {
+            let named: Vec<&str> = allowed.iter().filter(|(f, _, _)| *f == from.as_str()).map(|e| e.1).collect();
+            let mut listed = ApplicationAction::names_from(*from).to_vec();
+            listed.sort_unstable();
+            let mut named = named;
+            named.sort_unstable();
+            assert_eq!(listed, named, "the acts named from {from}");
         }
     }
 

@@ -86,14 +86,17 @@ async fn an_sme_applies_and_the_bank_takes_it_to_disbursement() {
         assert_eq!(status, StatusCode::OK, "{accepted}");
         assert_eq!(accepted["state"]["code"], "accepted");
         assert_eq!(accepted["actions"], json!(["approve", "reject"]));
-        let (status, approved) = act(&bank, id, json!({"action": "approve"})).await;
+        let (status, approved) = bank.approve_as_asked(id).await;
         assert_eq!(status, StatusCode::OK, "{approved}");
-        let disburse = json!({"action": "disburse", "amount": amount, "rate": "3.85", "term": term, "date": today()});
+        assert_eq!(approved["approval"]["amount_fen"], created["amount_fen"], "approved as asked");
+        assert!(approved["approval"]["total_interest_fen"].as_i64().unwrap() > 0, "the cost it implies: {approved}");
+        let rate_text = approved["approval"]["annual_rate_text"].as_str().unwrap().to_owned();
+        let disburse = bank.payment_of_approval(id).await;
         let (status, disbursed) = act(&bank, id, disburse).await;
         assert_eq!(status, StatusCode::OK, "{disbursed}");
         assert_eq!(disbursed["state"]["code"], "disbursed");
-        assert_eq!(disbursed["disbursement"]["rate_text"], "3.85%");
-        assert_eq!(disbursed["actions"], json!([]));
+        assert_eq!(disbursed["disbursement"]["rate_text"], rate_text.as_str());
+        assert_eq!(disbursed["actions"], json!(["correct"]), "all paid out: only a correction is left");
 
         // The SME sees every step, timestamped, and was notified of each.
         let (status, mine) = sme.get(&format!("/api/v1/applications/{id}")).await;
@@ -111,7 +114,7 @@ async fn an_sme_applies_and_the_bank_takes_it_to_disbursement() {
         // The pages show the same.
         let (status, page) = sme.get_text(&format!("/sme/applications/{id}")).await;
         assert_eq!(status, StatusCode::OK, "{page}");
-        for step in ["已提交", "已受理", "已审批通过", "已放款", "3.85%"] {
+        for step in ["已提交", "已受理", "已审批通过", "已放款", rate_text.as_str(), "批准条件"] {
             assert!(page.contains(step), "{step} missing from the SME's timeline");
         }
         assert!(!page.contains("/withdraw"), "no withdrawing a disbursed application");
@@ -163,22 +166,53 @@ async fn the_bank_works_the_journey_through_its_pages() {
         let (status, _, body) = bank.post_form(&page, &[("action", "reject"), ("reason", " ")]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(body.contains("请填写拒绝原因"), "{body}");
-        let (status, _, _) = bank.post_form(&page, &[("action", "approve")]).await;
-        assert_eq!(status, StatusCode::SEE_OTHER);
+        // 审批通过 carries its terms, is restated first, and is taken only when confirmed.
+        let terms = bank.approval_as_asked(id).await;
+        let rate = terms["rate"].as_str().unwrap().to_owned();
+        let method = terms["method"].as_str().unwrap().to_owned();
+        let term_text = term.to_string();
+        // The form takes 万元: the amount applied for, and one 万 more for a payment over it.
+        let yuan: i64 = terms["amount"].as_str().unwrap().parse().unwrap();
+        let (wan, over) = ((yuan as f64 / 10_000.0).to_string(), (yuan as f64 / 10_000.0 + 1.0).to_string());
+        let approve = [
+            ("action", "approve"),
+            ("amount", wan.as_str()),
+            ("rate_basis", "fixed"),
+            ("rate", rate.as_str()),
+            ("term", term_text.as_str()),
+            ("method", method.as_str()),
+        ];
+        let (status, _, body) = bank.post_form(&page, &approve).await;
+        assert_eq!(status, StatusCode::OK, "a confirmation: {body}");
+        assert!(body.contains("确认审批通过") && body.contains("金额 "), "{body}");
+        assert!(body.contains("name=\"confirm\" value=\"1\""), "{body}");
+        let (_, detail) = sme.get(&format!("/api/v1/applications/{id}")).await;
+        assert_eq!(detail["state"]["code"], "accepted", "nothing is done before the confirmation");
+        let confirmed: Vec<(&str, &str)> = approve.iter().copied().chain([("confirm", "1")]).collect();
+        let (status, location, _) = bank.post_form(&page, &confirmed).await;
+        assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some(page.as_str())));
         let (status, _, body) = bank
             .post_form(
                 &page,
-                &[("action", "disburse"), ("amount", "1"), ("rate", ""), ("term", "12"), ("date", &today())],
+                &[("action", "disburse"), ("amount", "1"), ("rate", ""), ("term", &term_text), ("date", &today())],
             )
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(body.contains("aria-invalid=\"true\""), "the missing rate is marked");
+        // More than the approval: refused beside the field, nothing asked to confirm.
         let (status, _, body) = bank
             .post_form(
                 &page,
-                &[("action", "disburse"), ("amount", "1"), ("rate", "4.1"), ("term", "12"), ("date", &today())],
+                &[("action", "disburse"), ("amount", &over), ("rate", &rate), ("term", &term_text), ("date", &today())],
             )
             .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("放款金额不能超过批准金额"), "{body}");
+        let pay = [("action", "disburse"), ("amount", &wan), ("rate", &rate), ("term", &term_text), ("date", &today())];
+        let (status, _, body) = bank.post_form(&page, &pay).await;
+        assert!(status == StatusCode::OK && body.contains("确认放款"), "{body}");
+        let confirmed: Vec<(&str, &str)> = pay.iter().copied().chain([("confirm", "1")]).collect();
+        let (status, _, body) = bank.post_form(&page, &confirmed).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
         // A step the machine no longer allows is explained (409), not done.
         let (status, _, body) = bank.post_form(&page, &[("action", "accept")]).await;
@@ -186,12 +220,15 @@ async fn the_bank_works_the_journey_through_its_pages() {
         assert!(body.contains("不能执行“受理”"), "{body}");
         let (_, detail) = sme.get(&format!("/api/v1/applications/{id}")).await;
         assert_eq!(states(&detail), ["submitted", "accepted", "approved", "disbursed"]);
-        assert_eq!(detail["disbursement"]["amount_fen"], 1_000_000);
+        assert_eq!(detail["disbursement"]["amount_fen"].as_i64(), Some(yuan * 100));
 
         // The SME withdraws another application from its page.
         let (_, second) = apply(&sme, product, &amount, term, "pages-2").await;
         let second = second["id"].as_i64().unwrap();
-        let (status, location, _) = sme.post_form(&format!("/sme/applications/{second}/withdraw"), &[]).await;
+        let withdraw = format!("/sme/applications/{second}/withdraw");
+        let (status, _, body) = sme.post_form(&withdraw, &[]).await;
+        assert!(status == StatusCode::OK && body.contains("确认撤回申请"), "asked first: {body}");
+        let (status, location, _) = sme.post_form(&withdraw, &[("confirm", "1")]).await;
         assert_eq!((status, location), (StatusCode::SEE_OTHER, Some(format!("/sme/applications/{second}"))));
         let (status, _, body) = sme.post_form(&format!("/sme/applications/{second}/withdraw"), &[]).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -312,8 +349,8 @@ async fn transitions_outside_the_machine_are_refused_clearly() {
         let (status, body) = act(&bank, id, full).await;
         assert_eq!(status, StatusCode::CONFLICT, "disbursing an accepted application: {body}");
         assert_eq!(body["message"], "申请当前为“已受理”，不能执行“放款”");
-        let (status, _) = act(&bank, id, json!({"action": "approve"})).await;
-        assert_eq!(status, StatusCode::OK);
+        let (status, body) = bank.approve_as_asked(id).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
         let (status, body) =
             act(&bank, id, json!({"action": "disburse", "amount": "100", "term": 12, "date": today()})).await;
         assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("rate")), "{body}");

@@ -148,3 +148,56 @@ impl Client<'_> {
         *self.csrf.lock().unwrap() = token.map(str::to_owned);
     }
 }
+
+impl Client<'_> {
+    /// The body of an approval of application `id` as asked: the amount and term applied for, the product's
+    /// lowest stated rate (3.85 % when it states none) and its first repayment method.
+    pub async fn approval_as_asked(&self, id: i64) -> Value {
+        let (_, app) = self.get(&format!("/api/v1/applications/{id}")).await;
+        let (_, product) = self.get(&format!("/api/v1/products/{}", app["product_id"])).await;
+        let rate_bps = product["rate_min_bps"].as_u64().unwrap_or(385);
+        let method = product["repayment_methods"][0]["code"].as_str().unwrap_or("equal_instalment").to_owned();
+        serde_json::json!({
+            "action": "approve",
+            "amount": (app["amount_fen"].as_i64().unwrap_or(0) / 100).to_string(),
+            "term": app["term_months"],
+            "rate": format!("{}.{:02}", rate_bps / 100, rate_bps % 100),
+            "method": method,
+        })
+    }
+
+    /// Approves application `id` as asked ([`Self::approval_as_asked`]).
+    pub async fn approve_as_asked(&self, id: i64) -> (StatusCode, Value) {
+        let body = self.approval_as_asked(id).await;
+        self.post(&format!("/api/v1/applications/{id}/transitions"), &body).await
+    }
+
+    /// A payment of the whole approval of application `id`, at its rate and term, today.
+    pub async fn payment_of_approval(&self, id: i64) -> Value {
+        let (_, app) = self.get(&format!("/api/v1/applications/{id}")).await;
+        let approval = &app["approval"];
+        let rate_bps = approval["rate_bps"].as_i64().unwrap_or(0);
+        serde_json::json!({
+            "action": "disburse",
+            "amount": (approval["amount_fen"].as_i64().unwrap_or(0) / 100).to_string(),
+            "term": approval["term_months"],
+            "rate": format!("{}.{:02}", rate_bps / 100, rate_bps % 100),
+            "date": finmart_domain::shanghai::today().to_string(),
+        })
+    }
+}
+
+impl Client<'_> {
+    /// Takes `step` on application `id` as the tests of the figures write it: a bare `approve` approves as
+    /// asked, and a payment without a reason says it is paid at the rate the test chose (the figures then
+    /// count that rate, whatever the product's lowest).
+    pub async fn step(&self, id: i64, step: &Value) -> (StatusCode, Value) {
+        let mut body = step.clone();
+        match step["action"].as_str() {
+            Some("approve") if step.get("amount").is_none() => body = self.approval_as_asked(id).await,
+            Some("disburse") if step.get("reason").is_none() => body["reason"] = json!("按测试约定的利率和期限放款"),
+            _ => {}
+        }
+        self.post(&format!("/api/v1/applications/{id}/transitions"), &body).await
+    }
+}

@@ -293,7 +293,7 @@ async fn dashboards_show_their_scope_and_exports_hold_the_apis_numbers() {
             (ids[2], vec![json!({"action": "accept"}), json!({"action": "approve"})]),
         ] {
             for step in steps {
-                let (status, body) = bank.post(&format!("/api/v1/applications/{id}/transitions"), &step).await;
+                let (status, body) = bank.step(id, &step).await;
                 assert_eq!(status, StatusCode::OK, "{body}");
             }
         }

@@ -98,7 +98,7 @@ async fn bank_lists_operator_approves_sme_applies_bank_disburses() {
             json!({"action": "approve"}),
             json!({"action": "disburse", "amount": "500000", "rate": "3.85", "term": "12", "date": shanghai_today()}),
         ] {
-            let (status, reply) = bank.post(&format!("/api/v1/applications/{id}/transitions"), &step).await;
+            let (status, reply) = bank.step(id, &step).await;
             assert_eq!(status, StatusCode::OK, "{step}: {reply}");
         }
 

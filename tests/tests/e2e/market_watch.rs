@@ -137,7 +137,7 @@ async fn market_figures_follow_the_marketplace() {
             json!({"action": "approve"}),
             json!({"action": "disburse", "amount": "800000", "rate": "3.85", "term": "12", "date": today}),
         ] {
-            let (status, body) = bank.post(&format!("/api/v1/applications/{}/transitions", ids[0]), &step).await;
+            let (status, body) = bank.step(ids[0], &step).await;
             assert_eq!(status, StatusCode::OK, "{body}");
         }
         let (status, body) =

@@ -41,7 +41,7 @@ async fn figures_follow_the_applications_and_the_caller() {
             (second, vec![json!({"action": "accept"}), json!({"action": "reject", "reason": "经营流水不足"})]),
         ] {
             for step in steps {
-                let (status, body) = bank.post(&format!("/api/v1/applications/{id}/transitions"), &step).await;
+                let (status, body) = bank.step(id, &step).await;
                 assert_eq!(status, StatusCode::OK, "{body}");
             }
         }

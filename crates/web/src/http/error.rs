@@ -350,29 +350,35 @@ mod tests {
 
     #[test]
     fn the_application_machine_refusals_are_forbidden_invalid_or_conflicts() {
-        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
-        let refuse = |action: ApplicationAction, from, side| action.apply(from, side, day).unwrap_err();
-
-        let wrong_side = refuse(ApplicationAction::Accept, ApplicationState::Submitted, Side::Enterprise);
+        let wrong_side = TransitionError::WrongSide(Side::Institution);
         let (status, code, zh, en, _) = answer(wrong_side.clone().into());
         assert_eq!((status, code), (StatusCode::FORBIDDEN, ErrorCode::Forbidden));
         assert_eq!((zh, en), (wrong_side.message_zh(), wrong_side.to_string()));
 
-        let no_reason = ApplicationAction::Reject { reason: " ".to_owned() };
-        let invalid = refuse(no_reason, ApplicationState::Accepted, Side::Institution);
-        let (status, code, _, _, field) = answer(invalid.into());
+        let mut no_reason = FieldErrors::default();
+        no_reason.push("reason", ValueError::Invalid("请填写拒绝原因".to_owned()));
+        let (status, code, _, _, field) = answer(TransitionError::Invalid(no_reason).into());
         assert_eq!(
             (status, code, field.as_deref()),
             (StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter, Some("reason"))
         );
 
-        let late = refuse(ApplicationAction::Approve, ApplicationState::Submitted, Side::Institution);
+        // Another act changed the application since it was read: a conflict, to read it again.
+        let (status, code, zh, _, _) = answer(TransitionError::Changed.into());
+        assert_eq!(
+            (status, code, zh.as_str()),
+            (StatusCode::CONFLICT, ErrorCode::Conflict, "申请刚刚被其他操作更新，请刷新后重试")
+        );
+
+        let late = TransitionError::NotFromState {
+            action: ApplicationAction::Withdraw.name(),
+            from: ApplicationState::Disbursed,
+        };
         let (status, code, zh, en, _) = answer(late.into());
         assert_eq!((status, code), (StatusCode::CONFLICT, ErrorCode::Conflict));
-        assert_eq!(zh, "申请当前为“已提交”，不能执行“审批通过”");
-        assert!(en.contains("cannot approve"), "{en}");
+        assert_eq!(zh, "申请当前为“已放款”，不能执行“撤回”");
+        assert!(en.contains("cannot withdraw"), "{en}");
     }
-
     #[test]
     fn refusals_are_conflicts_in_both_languages() {
         let refused = ProductAct::Pause.apply(LifecycleState::Draft).unwrap_err();

@@ -2,7 +2,7 @@
 
 use super::{
     ApplicationList, ApplicationView, NotificationList, NotificationView, TransitionInput, UnreadCount, action_of,
-    detail_view, list_for, party_of, record_view, side_of, submit_application, take, visible,
+    detail_view, list_for, party_of, record_view, refused_act, side_of, submit_application, take, visible,
 };
 use crate::http::auth::{Auth, Caller, SmeUser};
 use crate::http::error::{ApiError, ErrorBody};
@@ -209,8 +209,9 @@ async fn transition(
     Id(id): Id,
     Json(body): Json<TransitionBody>,
 ) -> Result<axum::Json<ApplicationView>, ApiError> {
-    side_of(&p).ok_or_else(ApiError::forbidden)?;
+    let side = side_of(&p).ok_or_else(ApiError::forbidden)?;
     let app = visible(&state, &p, id).await?;
+    refused_act(&app, side, &body.action)?;
     let action = action_of(TransitionInput {
         action: body.action,
         reason: body.reason,

@@ -21,9 +21,8 @@ use crate::http::state::AppState;
 use crate::template;
 use chrono::{DateTime, NaiveDate, Utc};
 use finmart_domain::{
-    ApplicationAction, ApplicationInput, ApplicationState, ApprovalTerms, Bps, Correction, Disbursement, Fen,
-    FieldErrors, Labelled, LoanRate, LprTenor, Months, Principal, ReferenceRates, RepaymentMethod, Role, Side,
-    ValueError,
+    ApplicationAction, ApplicationInput, ApprovalTerms, Bps, Correction, Disbursement, Fen, FieldErrors, Labelled,
+    LoanRate, LprTenor, Months, Principal, ReferenceRates, RepaymentMethod, Role, Side, ValueError,
 };
 use finmart_store::{
     Application, ApplicationEvent, ApplicationFilter, CorrectionFacts, NewApplication, Notification, Party,
@@ -348,19 +347,18 @@ fn side_of(p: &Principal) -> Option<Side> {
     }
 }
 
-/// The actions `side` may take on `app` now: the machine's edges from its state (whether the values of an
-/// act hold is checked when it is taken). A payment needs recorded approval terms and something left to pay.
+/// The actions `side` may take on `app` now: the machine's acts from its state for that side (whether the
+/// values of an act hold is checked when it is taken). A payment needs recorded approval terms and something
+/// left to pay.
 fn allowed_actions(app: &Application, side: Option<Side>) -> Vec<&'static str> {
-    use ApplicationState as S;
+    let Some(side) = side else { return Vec::new() };
     let payable = payable(app).is_some_and(|left| left > Fen::ZERO);
-    match (side, app.state) {
-        (Some(Side::Institution), S::Submitted) => vec!["accept"],
-        (Some(Side::Institution), S::Accepted) => vec!["approve", "reject"],
-        (Some(Side::Institution), S::Approved | S::Disbursed) if payable => vec!["disburse", "correct"],
-        (Some(Side::Institution), S::Approved | S::Disbursed) => vec!["correct"],
-        (Some(Side::Enterprise), S::Submitted | S::Accepted | S::Approved) => vec!["withdraw"],
-        _ => Vec::new(),
-    }
+    ApplicationAction::names_from(app.state)
+        .iter()
+        .copied()
+        .filter(|name| ApplicationAction::side_of(name) == side)
+        .filter(|name| *name != "disburse" || payable)
+        .collect()
 }
 
 /// What may still be paid out on `app`: its approved amount less the payments that count.
@@ -674,6 +672,17 @@ fn action_of(input: TransitionInput) -> Result<ApplicationAction, FieldErrors> {
     match action {
         Some(action) if errors.is_empty() => Ok(action),
         _ => Err(errors),
+    }
+}
+
+/// The machine's refusal of the act named in `input` on `app` by `side` before its values are read (the
+/// wrong side: 403; a state it is never taken from: 409), so a refusal says what is really wrong.
+fn refused_act(app: &Application, side: Side, action: &str) -> Result<(), ApiError> {
+    const NAMES: [&str; 6] = ["accept", "approve", "reject", "disburse", "correct", "withdraw"];
+    match NAMES.iter().find(|n| **n == action.trim()) {
+        Some(name) => ApplicationAction::refusal(name, app.state, side)
+            .map_or(Ok(()), |e| Err(finmart_store::StoreError::Transition(e).into())),
+        None => Ok(()),
     }
 }
 

@@ -265,6 +265,8 @@ mod tests {
             respond_by: "2026-11-25T01:30:00Z".parse::<DateTime<Utc>>().unwrap(),
             reason: None,
             disbursement: None,
+            approval: None,
+            correction: None,
         }
     }
 
@@ -347,8 +349,9 @@ mod tests {
             rate: Bps::new(385).unwrap(),
             term: Months::new(12).unwrap(),
             date: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+            reason: None,
         };
-        let disbursed = ApplicationFacts { disbursement: Some(paid), ..facts() };
+        let disbursed = ApplicationFacts { disbursement: Some(paid.clone()), ..facts() };
         says(
             &step(ApplicationState::Disbursed, FIRM, disbursed),
             (
@@ -440,5 +443,42 @@ mod tests {
             ("您的融资申请已受理", "测试银行已受理您的申请。"),
             "/sme/applications/5",
         );
+    }
+
+    #[test]
+    fn an_approval_and_a_correction_tell_the_firm_the_terms_and_the_reason() {
+        let terms = finmart_domain::ApprovalTerms {
+            amount: Fen::wan(40),
+            rate: finmart_domain::LoanRate::Fixed { rate: Bps::new(385).unwrap() },
+            term: Months::new(12).unwrap(),
+            method: finmart_domain::RepaymentMethod::EqualInstalment,
+        };
+        let approved = ApplicationFacts { approval: Some(terms), ..facts() };
+        let got = step(ApplicationState::Approved, FIRM, approved);
+        assert_eq!(
+            got.body,
+            "海河银行已审批通过您对“科创信用贷”（50 万元，1 年）的申请：批准金额 40 万元，年利率 3.85%，期限 1 年，等额本息，待放款。"
+        );
+        let paid = Disbursement {
+            amount: Fen::wan(40),
+            rate: Bps::new(385).unwrap(),
+            term: Months::new(12).unwrap(),
+            date: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+            reason: None,
+        };
+        let reversal = finmart_store::CorrectionFacts {
+            correction: finmart_domain::Correction::Reversal { part: 5 },
+            approval_before: None,
+            payment_before: Some(paid),
+            reason: "重复录入".to_owned(),
+        };
+        let corrected = ApplicationFacts { correction: Some(reversal), ..facts() };
+        let got = words(&typed(FIRM, Notice::Corrected { application_id: 9, facts: corrected }));
+        assert_eq!(got.title, "融资申请记录已冲正");
+        assert_eq!(
+            got.body,
+            "海河银行对您“科创信用贷”（50 万元，1 年）的申请：放款记录 40 万元（2026-11-28）已冲正（作废）。原因：重复录入"
+        );
+        assert_eq!(got.link, "/sme/applications/9");
     }
 }

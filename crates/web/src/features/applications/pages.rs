@@ -4,7 +4,7 @@
 
 use super::{
     ApplicationView, EventView, NotificationView, TransitionInput, action_of, list_for, party_of, record_view,
-    submit_application, take, visible,
+    refused_act, submit_application, take, visible,
 };
 use crate::http::auth::{Auth, Caller, LenderUser, SmeUser, password};
 use crate::http::confirm::{self, Confirmation};
@@ -180,13 +180,18 @@ async fn sme_withdraw(
     form: Form,
 ) -> PageResult {
     let app = visible(&state, &p, id).await?;
-    if !confirm::confirmed(&form) {
+    let refused = refused_act(&app, Side::Enterprise, "withdraw");
+    if refused.is_ok() && !confirm::confirmed(&form) {
         let refs = ReferenceRates::default();
         let mut c = restate(&app, &ApplicationAction::Withdraw, &refs, format!("/sme/applications/{id}"));
         c.action = format!("/sme/applications/{id}/withdraw");
         return confirm::page(&page, &form, &c);
     }
-    match take(&state, &p, &caller, &app, &ApplicationAction::Withdraw).await {
+    let taken = match refused {
+        Ok(()) => take(&state, &p, &caller, &app, &ApplicationAction::Withdraw).await,
+        Err(e) => Err(e),
+    };
+    match taken {
         Ok(_) => Ok(see_other(&format!("/sme/applications/{id}"))),
         Err(e) if e.status.is_client_error() => {
             let app = visible(&state, &p, id).await?;
@@ -250,18 +255,21 @@ async fn bank_act(
     form: Form,
 ) -> PageResult {
     let app = visible(&state, &p, id).await?;
-    let parsed = action_of(TransitionInput {
-        action: form.field("action").to_owned(),
-        reason: Some(form.field("reason").to_owned()),
-        amount: parse_wan(form.field("amount")),
-        rate: Bps::parse_percent(form.field("rate")),
-        term: Months::parse(form.field("term")),
-        date: parse_date(form.field("date")),
-        rate_basis: form.field("rate_basis").to_owned(),
-        spread: form.field("spread").to_owned(),
-        method: form.field("method").to_owned(),
-        correction: form.field("correction").to_owned(),
-        part: form.field("part").to_owned(),
+    let parsed = refused_act(&app, Side::Institution, form.field("action")).and_then(|()| {
+        action_of(TransitionInput {
+            action: form.field("action").to_owned(),
+            reason: Some(form.field("reason").to_owned()),
+            amount: parse_wan(form.field("amount")),
+            rate: Bps::parse_percent(form.field("rate")),
+            term: Months::parse(form.field("term")),
+            date: parse_date(form.field("date")),
+            rate_basis: form.field("rate_basis").to_owned(),
+            spread: form.field("spread").to_owned(),
+            method: form.field("method").to_owned(),
+            correction: form.field("correction").to_owned(),
+            part: form.field("part").to_owned(),
+        })
+        .map_err(ApiError::from)
     });
     let outcome = match parsed {
         Ok(action) if matches!(action, ApplicationAction::Accept) || confirm::confirmed(&form) => {
@@ -273,7 +281,7 @@ async fn bank_act(
             .await
             .map(|_| Some(action))
             .map_err(ApiError::from),
-        Err(errors) => Err(errors.into()),
+        Err(e) => Err(e),
     };
     match outcome {
         Ok(None) => Ok(see_other(&format!("/bank/applications/{id}"))),
