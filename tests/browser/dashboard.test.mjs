@@ -86,7 +86,7 @@ async function makeApplications() {
         }
         const step = (id, body) => bank('POST', `/api/v1/applications/${id}/transitions`, body);
         await step(ids[0], { action: 'accept' });
-        await step(ids[0], { action: 'approve' });
+        await step(ids[0], { action: 'approve', amount: '1000000', rate: '3.85', term: '12', method: 'equal_instalment' });
         await step(ids[0], { action: 'disburse', amount: '800000', rate: '3.85', term: '12', date: today });
         await step(ids[1], { action: 'accept' });
         await step(ids[1], { action: 'reject', reason: '经营流水不足' });

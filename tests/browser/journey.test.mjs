@@ -107,13 +107,20 @@ test('a bank, the operator and an SME walk the journey in three browsers', { tim
         await bank.goto(`${origin}/bank/inbox`);
         await Promise.all([bank.waitForNavigation(), bank.locator(`a[href="/bank/applications/${applicationId}"]`).first().click()]);
         await submitForm(bank, '受理');
-        await submitForm(bank, '审批通过');
-        await bank.fill('#f-amount', '50');
-        await bank.fill('#f-rate', '3.85');
-        await bank.fill('#f-term', '12');
-        const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
-        await bank.fill('#f-date', today);
-        await submitForm(bank, '放款');
+        // 审批通过 with its terms, restated on a confirmation page first.
+        await bank.fill('#fap-amount', '50');
+        await bank.fill('#fap-rate', '3.85');
+        await bank.fill('#fap-term', '12');
+        await bank.selectOption('#fap-method', 'equal_instalment');
+        await submitForm(bank, '审批通过…');
+        assert.ok((await bank.content()).includes('确认审批通过'), 'the approval is restated first');
+        await submitForm(bank, '确认');
+        // The payment form starts from the approval: the whole amount, its rate and term, today.
+        assert.equal(await bank.inputValue('#f-amount'), '50');
+        assert.equal(await bank.inputValue('#f-rate'), '3.85');
+        await submitForm(bank, '放款…');
+        assert.ok((await bank.content()).includes('确认放款'), 'the payment is restated first');
+        await submitForm(bank, '确认');
         await waitUntil(bank, 'disbursed', () => document.body.textContent.includes('已放款'), undefined, pageState);
 
         // 5. The SME sees each step.

@@ -16,7 +16,7 @@ mod pages;
 use crate::http::Feature;
 use crate::http::auth::{Caller, agency_of, enterprise_of, lender_of};
 use crate::http::error::ApiError;
-use crate::http::format::{Label, shanghai};
+use crate::http::format::{Label, shanghai, wan_input};
 use crate::http::state::AppState;
 use crate::template;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -60,6 +60,8 @@ pub struct DisbursementView {
     pub amount_fen: i64,
     pub amount_text: String,
     pub amount_text_en: String,
+    /// In 万元 as a form takes it (`50`, `12.5`).
+    pub amount_wan: String,
     pub rate_bps: u32,
     /// e.g. `3.85%`.
     pub rate_text: String,
@@ -78,6 +80,7 @@ impl From<&Disbursement> for DisbursementView {
             amount_fen: d.amount.fen(),
             amount_text: d.amount.display_zh(),
             amount_text_en: d.amount.display_en(),
+            amount_wan: wan_input(d.amount),
             rate_bps: d.rate.bps(),
             rate_text: d.rate.percent_text(),
             term_months: d.term.get(),
@@ -107,6 +110,8 @@ pub struct ApprovalView {
     pub amount_fen: i64,
     pub amount_text: String,
     pub amount_text_en: String,
+    /// In 万元 as a form takes it.
+    pub amount_wan: String,
     /// `fixed`, `lpr_1y` or `lpr_5y`.
     pub rate_basis: &'static str,
     /// The fixed rate, or the spread over the LPR, in basis points.
@@ -150,6 +155,7 @@ impl ApprovalView {
             amount_fen: terms.amount.fen(),
             amount_text: terms.amount.display_zh(),
             amount_text_en: terms.amount.display_en(),
+            amount_wan: wan_input(terms.amount),
             rate_basis,
             rate_bps,
             rate_text: terms.rate.text_zh(),
