@@ -16,8 +16,8 @@ use crate::notifications::{Notice, Party, notify};
 use crate::{NeedError, Record, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use finmart_domain::{
-    ApplicationAction, Bps, Fen, FieldErrors, Labelled, LifecycleState, LoanPurpose, MAX_NOTE_CHARS, MAX_TEXT_CHARS,
-    Months, NeedState, OfferState, OfferTerms, Product, Side, ValueError,
+    ApplicationAction, Bps, Fen, FieldErrors, Grant, Labelled, LifecycleState, Limits, LoanPurpose, LoanRate,
+    MAX_NOTE_CHARS, MAX_TEXT_CHARS, Months, NeedState, OfferState, OfferTerms, Product, Side, ValueError,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -256,6 +256,35 @@ fn check_offer(new: &NewOffer) -> Result<(), StoreError> {
         errors.push("note", ValueError::TooLarge { max: format!("{MAX_NOTE_CHARS} 个字符") });
     }
     if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
+}
+
+/// Every way an offer of `terms` on a need asking `asked` (amount, term) leaves `product`'s limits or the
+/// need's request: the same checks as an approval's ([`Limits::check`]).
+fn check_offer_terms(product: &Product, terms: &OfferTerms, asked: (Fen, Months)) -> Result<(), StoreError> {
+    let spec = &product.spec;
+    let limits = Limits {
+        amount: &spec.amount,
+        term: &spec.term,
+        pricing: &spec.pricing,
+        methods: spec.repayment_methods.as_deref(),
+        refs: &product.references,
+        asked,
+    };
+    let mut errors = FieldErrors::default();
+    limits.check(Grant::Offer, terms.amount, &LoanRate::Fixed { rate: terms.rate }, terms.term, None, &mut errors);
+    if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
+}
+
+/// The amount and term a stored need asks for.
+fn asked_by(need: &financing_need::Model) -> Result<(Fen, Months), StoreError> {
+    let bad = |field: &'static str| {
+        move |reason: String| StoreError::Corrupt { table: "financing_need", id: need.id, field, reason }
+    };
+    let amount = Fen::from_fen(need.amount_fen).map_err(|e| bad("amount_fen")(e.to_string()))?;
+    let term = u16::try_from(need.term_months)
+        .map_err(|e| bad("term_months")(e.to_string()))
+        .and_then(|m| Months::new(m).map_err(|e| bad("term_months")(e.to_string())))?;
+    Ok((amount, term))
 }
 
 /// A notification to an institution's users, written in the caller's transaction.
@@ -519,6 +548,7 @@ impl Store {
         if !product.is_listed_on(today) {
             return Err(NeedError::ProductNotListed.into());
         }
+        check_offer_terms(&product, &new.terms, asked_by(&need)?)?;
         let txn = self.write_txn().await?;
         // Re-read inside the transaction: the firm may have closed the need or withdrawn consent meanwhile.
         let need = financing_need::Entity::find_by_id(new.need_id)
@@ -652,6 +682,11 @@ impl Store {
         }
         let terms =
             offers_from_rows(&self.db, vec![chosen.clone()]).await?.pop().ok_or_else(|| offer_not_found(offer_id))?;
+        // The product may have changed since the offer was made: an offer outside it now is not taken.
+        if let Some(product) = self.product(chosen.product_id).await? {
+            let offered = OfferTerms { amount: terms.amount, rate: terms.rate, term: terms.term };
+            check_offer_terms(&product, &offered, asked_by(&need)?)?;
+        }
         let purpose = LoanPurpose::parse(&need.purpose).map_err(|e| StoreError::Corrupt {
             table: "financing_need",
             id: need_id,
@@ -1185,6 +1220,31 @@ mod tests {
             for action in ["need.post", "offer.create", "offer.accept", "application.submit"] {
                 assert!(log.iter().any(|e| e.action == action), "{action} on {}", db.backend);
             }
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn an_offer_stays_within_its_product_and_the_need() {
+        each(async |db| {
+            let store = &db.store;
+            let w = world(store).await;
+            let p = sme(w.firm.id);
+            let bank_b = banker(w.b);
+            let posted = store.post_need(&need(w.firm.id), today(), &event(&p, "need.post")).await.unwrap();
+            store.grant_consent(w.firm.id, Some(w.b), &event(&p, "consent.grant")).await.unwrap();
+            // The product lends 3–36 months at 3.5 %–6 %; the need asks for its own amount and term.
+            let mut bad = offer(posted.id, w.b, w.product_b, 700);
+            bad.terms.term = Months::new(48).unwrap();
+            bad.terms.amount = Fen::from_fen(posted.amount.fen() + 100).unwrap();
+            let refused = store.make_offer(&bad, today(), &event(&bank_b, "offer.create")).await;
+            let Err(StoreError::Invalid(errors)) = refused else { panic!("{refused:?}") };
+            let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(fields, ["amount", "term", "rate"], "{}", db.backend);
+            assert!(errors.0[0].error.message_zh().starts_with("报价金额不能超过申请金额"), "{errors:?}");
+            assert!(store.offers_on(posted.id).await.unwrap().is_empty(), "nothing stored");
+            let good = offer(posted.id, w.b, w.product_b, 450);
+            store.make_offer(&good, today(), &event(&bank_b, "offer.create")).await.unwrap();
         })
         .await;
     }
