@@ -5,6 +5,7 @@
 //! (qualifications, sectors, collateral) are plain lists: empty means "none". Receivables and procurement
 //! contracts are `Option<Vec<_>>`: `None` is "not stated", `Some([])` is "none".
 
+use crate::ratio::DebtRatio;
 use crate::scale::{ScaleInputs, classify};
 use crate::vocab::TaxCreditGrade;
 use crate::vocab::{
@@ -201,15 +202,11 @@ impl EnterpriseProfile {
         )
     }
 
-    /// 资产负债率 in basis points; `None` unless both totals are known. No assets but debts is "above any cap".
+    /// 资产负债率, as its two totals; `None` unless both are known. It is compared exactly
+    /// ([`DebtRatio::exceeds`]), never as a truncated number.
     #[must_use]
-    pub fn debt_ratio(&self) -> Option<u32> {
-        let (assets, liabilities) = (self.total_assets?.fen(), self.total_liabilities?.fen());
-        if assets == 0 {
-            return Some(if liabilities == 0 { 0 } else { u32::MAX });
-        }
-        let bps = i128::from(liabilities) * 10_000 / i128::from(assets);
-        Some(u32::try_from(bps).unwrap_or(u32::MAX))
+    pub fn debt_ratio(&self) -> Option<DebtRatio> {
+        Some(DebtRatio::new(self.total_liabilities?, self.total_assets?))
     }
 
     /// Whether it holds receivables confirmed by a core enterprise; `None` when receivables were not stated.
@@ -323,15 +320,16 @@ mod tests {
     }
 
     #[test]
-    fn debt_ratio_in_basis_points() {
+    fn debt_ratio_needs_both_totals_and_is_kept_exact() {
         let mut p = profile();
         p.total_assets = Some(Fen::wan(1000));
-        p.total_liabilities = Some(Fen::wan(655));
-        assert_eq!(p.debt_ratio(), Some(6550));
-        p.total_assets = Some(Fen::ZERO);
-        assert_eq!(p.debt_ratio(), Some(u32::MAX));
-        p.total_liabilities = Some(Fen::ZERO);
-        assert_eq!(p.debt_ratio(), Some(0));
+        assert_eq!(p.debt_ratio(), None);
+        p.total_liabilities = Some(Fen::from_fen(700_050_000).unwrap());
+        let ratio = p.debt_ratio().unwrap();
+        assert!(ratio.exceeds(crate::Bps::new(7000).unwrap()), "70.005 % is above 70 %");
+        assert_eq!(ratio.percent_text().as_deref(), Some("70.005%"));
+        p.total_assets = None;
+        assert_eq!(p.debt_ratio(), None);
     }
 
     #[test]

@@ -480,8 +480,8 @@ fn actual(kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
             }
         },
         CheckKind::MaxDebtRatio => {
-            let r = percent(p.debt_ratio()?.min(Bps::MAX.bps()));
-            text(format!("资产负债率为 {r}"), format!("debt ratio {r}"))
+            let r = p.debt_ratio()?;
+            text(r.describe_zh(), r.describe_en())
         }
         // The lender's words ask about nothing the profile holds: the firm's side is for the lender to learn.
         CheckKind::OtherConditions => return None,

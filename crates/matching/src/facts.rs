@@ -5,8 +5,8 @@
 use crate::checks::{CheckKind, Checks};
 use chrono::NaiveDate;
 use finmart_domain::{
-    Collateral, District, EnterpriseProfile, EnterpriseScale, Fen, FinancingNeed, Labelled, Months, RepaymentMethod,
-    TaxCreditGrade,
+    Collateral, DebtRatio, District, EnterpriseProfile, EnterpriseScale, Fen, FinancingNeed, Labelled, Months,
+    RepaymentMethod, TaxCreditGrade,
 };
 
 /// The bit of `value` within its vocabulary (declaration order).
@@ -54,8 +54,8 @@ pub struct FirmFacts {
     pub employees: u32,
     pub invention_patents: u32,
     pub trademarks: u32,
-    /// 资产负债率 in basis points.
-    pub debt_ratio: u32,
+    /// 资产负债率, as its two totals (compared exactly, see [`DebtRatio::exceeds`]); 0 of 0 when unknown.
+    pub debt_ratio: DebtRatio,
     pub revenue: i64,
     pub tax_paid: i64,
 }
@@ -85,7 +85,7 @@ impl FirmFacts {
             employees: profile.employees,
             invention_patents: profile.invention_patents.unwrap_or(0),
             trademarks: profile.trademarks.unwrap_or(0),
-            debt_ratio: profile.debt_ratio().unwrap_or(0),
+            debt_ratio: profile.debt_ratio().unwrap_or_default(),
             revenue: profile.revenue.fen(),
             tax_paid: profile.tax_paid.map_or(0, |f| f.fen()),
         }

@@ -559,7 +559,7 @@ mod tests {
         assert_eq!((p.district.code().as_str(), p.industry), ("120101", Industry::Industrial));
         assert_eq!(p.revenue, Fen::wan(1200));
         assert_eq!((p.total_assets, p.total_liabilities), (Some(Fen::wan(3000)), Some(Fen::wan(1500))));
-        assert_eq!(p.debt_ratio(), Some(5000));
+        assert_eq!(p.debt_ratio().and_then(|r| r.percent_text()).as_deref(), Some("50%"));
         assert_eq!(p.tax_paid, Some(Fen::parse_yuan("35.5万").unwrap()));
         assert_eq!((p.invention_patents, p.trademarks), (Some(3), None));
         assert_eq!(p.qualifications, [Qualification::HighTech, Qualification::Specialised]);
@@ -671,7 +671,10 @@ mod tests {
         assert_eq!(ok("overdue=never&overdue_months=").0.overdue, Some(OverdueHistory::Never));
         assert_eq!(bad_fields("liabilities=100&assets="), ["assets"]);
         assert_eq!(bad_fields("liabilities=100"), ["assets"]);
-        assert_eq!(ok("liabilities=100&assets=400").0.debt_ratio(), Some(2500));
+        assert_eq!(
+            ok("liabilities=100&assets=400").0.debt_ratio().and_then(|r| r.percent_text()).as_deref(),
+            Some("25%")
+        );
     }
 
     #[test]
