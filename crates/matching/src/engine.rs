@@ -9,7 +9,7 @@ use crate::compiled::{CompiledProduct, Verdict, day_number};
 use crate::cost::{LoanCost, LoanQuote, loan_cost, loan_cost_at_rate};
 use crate::explain::{Finding, Subject, findings};
 use crate::facts::{FirmFacts, NeedFacts};
-use crate::policy::{POLICY, Subsidies};
+use crate::policy::{POLICY, Subsidies, SubsidyFinding};
 use crate::rank::{Components, WEIGHTS, Weights, components};
 use chrono::NaiveDate;
 use finmart_domain::changes::Listener;
@@ -261,6 +261,9 @@ pub struct Ranked {
     pub quote: Option<Quote>,
     /// Every check, passed or not.
     pub findings: Vec<Finding>,
+    /// Each subsidy the product carries, and whether the firm receives it and why (not), by the one subsidy
+    /// table ([`crate::policy`]).
+    pub subsidies: Vec<SubsidyFinding>,
 }
 
 /// How many products a reason ruled out (or left undecided).
@@ -585,6 +588,7 @@ impl Matcher {
                         components: s.components,
                         quote,
                         findings,
+                        subsidies: POLICY.findings(compiled, &firm),
                     }
                 })
                 .collect()

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 mod boundaries;
+mod subsidies;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()

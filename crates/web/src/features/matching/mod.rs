@@ -12,7 +12,7 @@ use crate::http::views::{ProductSummary, QuoteView};
 use crate::template;
 use finmart_domain::RangeEnd;
 use finmart_domain::{EnterpriseProfile, FieldError, FieldErrors, FinancingNeed, HomeArea};
-use finmart_matching::{Components, Finding, MatchOutcome, Outcome, Ranked, ReasonCount, Weights};
+use finmart_matching::{Components, Finding, MatchOutcome, Outcome, Ranked, ReasonCount, SubsidyFinding, Weights};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -80,6 +80,10 @@ pub struct MatchItem {
     /// Every check made, with requirement, the firm's value, outcome, sentence and fix.
     #[schema(value_type = Vec<Object>)]
     pub findings: Vec<Finding>,
+    /// Each subsidy the product carries (`code`, `label`), whether the firm receives it (`entitled`) and why
+    /// (not) (`message`), by the subsidy table of `docs/subsidies.md`.
+    #[schema(value_type = Vec<Object>)]
+    pub subsidies: Vec<SubsidyFinding>,
 }
 
 fn codes(findings: &[Finding], outcome: Outcome) -> Vec<&'static str> {
@@ -100,6 +104,7 @@ impl MatchItem {
             missing: codes(&r.findings, Outcome::Missing),
             unconfirmed: codes(&r.findings, Outcome::Unconfirmed),
             findings: r.findings.clone(),
+            subsidies: r.subsidies.clone(),
         }
     }
 }

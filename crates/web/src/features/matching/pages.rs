@@ -90,9 +90,16 @@ fn number(v: &Value, key: &str) -> u64 {
     v.get(key).and_then(Value::as_u64).unwrap_or(0)
 }
 
-/// The lines "财政贴息 1%/年，共 …" of what the firm receives or pays besides interest.
+/// The lines of the subsidies the product carries that the firm does not receive, and why (the subsidy
+/// table's words: "财政贴息限小型企业、微型企业，贵企业为中型企业，不能享受").
+fn not_received(item: &MatchItem) -> Vec<Value> {
+    item.subsidies.iter().filter(|s| !s.entitled).map(|s| json!({"zh": s.message.zh, "en": s.message.en})).collect()
+}
+
+/// The lines "财政贴息 1%/年，共 …" of what the firm receives or pays besides interest, then the subsidies it
+/// does not receive.
 fn support_lines(item: &MatchItem) -> Vec<Value> {
-    let Some(q) = &item.quote else { return Vec::new() };
+    let Some(q) = &item.quote else { return not_received(item) };
     let subsidies = [
         (q.interest_subsidy_bps, q.interest_subsidy_fen, "财政贴息", "Interest subsidy"),
         (q.fee_subsidy_bps, q.fee_subsidy_fen, "担保费补贴", "Guarantee-fee subsidy"),
@@ -109,6 +116,7 @@ fn support_lines(item: &MatchItem) -> Vec<Value> {
         let (zh, en) = money(q.guarantee_fee_fen);
         lines.push(json!({"zh": format!("担保费 {zh}（已计入总成本）"), "en": format!("Guarantee fee {en} (in the total cost)")}));
     }
+    lines.extend(not_received(item));
     lines
 }
 
