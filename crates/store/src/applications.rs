@@ -469,7 +469,7 @@ impl Store {
             industry: Set(profile.industry.as_str().to_owned()),
             scale: Set(profile.scale().map(|s| s.as_str().to_owned())),
             family: Set(product.spec.family.as_str().to_owned()),
-            qualifications: Set(profile.qualifications.iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|")),
+            qualifications: Set(profile.qualification_list().iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|")),
             first_loan: Set(first_loan(profile, &product.spec)),
             credit_loan: Set(credit_loan(&product.spec)),
             guarantee_fee_bps: Set(recorded_fee_bps(&product.spec)),

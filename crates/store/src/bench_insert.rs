@@ -151,7 +151,7 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         industry: profile.industry.as_str().to_owned(),
         scale: profile.scale().map(|s| s.as_str().to_owned()),
         family: spec.family.as_str().to_owned(),
-        qualifications: profile.qualifications.iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|"),
+        qualifications: profile.qualification_list().iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|"),
         first_loan: first_loan(profile, spec),
         credit_loan: credit_loan(spec),
         guarantee_fee_bps: crate::applications::recorded_fee_bps(spec),

@@ -7,6 +7,8 @@
 //! - [`page`], [`templates`], [`lang`], [`assets`]: HTML pages in the site's frame, Chinese first.
 //! - [`forms`], [`profile_form`], [`format`]: urlencoded forms, the SME profile form, and how money, dates
 //!   and choices are written and read.
+//! - [`profile_schema`]: the OpenAPI schemas of the SME profile and the financing need, held to the domain's
+//!   JSON by a test.
 //! - [`views`], [`score`]: products, institutions, quotes and match scores as the API returns them and the
 //!   pages show them.
 //! - [`export`]: tables as CSV and XLSX downloads.
@@ -24,6 +26,7 @@ pub mod lang;
 pub mod page;
 pub mod params;
 pub mod profile_form;
+pub mod profile_schema;
 pub mod query;
 pub mod score;
 pub mod state;

@@ -411,7 +411,8 @@ pub fn parse_match_form(raw: Option<&str>, today: NaiveDate, home: &HomeArea) ->
         name: String::new(),
         district,
         industry: industry.unwrap_or(Industry::Other),
-        sectors,
+        // The checkboxes are on the form: what it sends is an explicit list (none ticked: none).
+        sectors: Some(sectors),
         established: established.unwrap_or_else(|| default_established(today)),
         registered_capital: None,
         employees: employees.unwrap_or(0),
@@ -420,7 +421,7 @@ pub fn parse_match_form(raw: Option<&str>, today: NaiveDate, home: &HomeArea) ->
         total_liabilities: liabilities.flatten(),
         tax_credit_grade: tax_grade.flatten(),
         tax_paid: tax_paid.flatten(),
-        qualifications,
+        qualifications: Some(qualifications),
         invention_patents: patents.flatten(),
         trademarks: trademarks.flatten(),
         copyrights: None,
@@ -541,7 +542,7 @@ mod tests {
         assert_eq!(p.ever_borrowed, None);
         assert_eq!(p.receivables, None);
         assert_eq!(p.procurement_contracts, None);
-        assert!(p.qualifications.is_empty() && p.collateral.is_empty());
+        assert!(p.qualifications == Some(Vec::new()) && p.sectors == Some(Vec::new()) && p.collateral.is_empty());
         assert_eq!((n.amount, n.term.get(), n.purpose), (Fen::wan(100), 12, LoanPurpose::WorkingCapital));
         assert!(n.accepts_guarantee);
         assert_eq!((n.max_annual_cost, n.needed_within_days, n.repayment), (None, None, None));
@@ -562,8 +563,8 @@ mod tests {
         assert_eq!(p.debt_ratio(), Some(5000));
         assert_eq!(p.tax_paid, Some(Fen::parse_yuan("35.5万").unwrap()));
         assert_eq!((p.invention_patents, p.trademarks), (Some(3), None));
-        assert_eq!(p.qualifications, [Qualification::HighTech, Qualification::Specialised]);
-        assert_eq!(p.sectors, [PrioritySector::NewMaterials]);
+        assert_eq!(p.qualification_list(), [Qualification::HighTech, Qualification::Specialised]);
+        assert_eq!(p.sector_list(), [PrioritySector::NewMaterials]);
         assert_eq!(p.has_core_receivables(), Some(true));
         assert_eq!(p.has_procurement_contract(), Some(false));
         assert_eq!(p.collateral, [Collateral::RealEstate, Collateral::Equipment]);
@@ -694,7 +695,7 @@ mod tests {
     fn checkbox_groups_accept_codes_and_labels() {
         let (p, n) =
             ok("qual=%E9%AB%98%E6%96%B0%E6%8A%80%E6%9C%AF%E4%BC%81%E4%B8%9A&qual=high_tech&offer=ip,receivables");
-        assert_eq!(p.qualifications, [Qualification::HighTech]);
+        assert_eq!(p.qualification_list(), [Qualification::HighTech]);
         assert_eq!(n.collateral_offered, [Collateral::IntellectualProperty, Collateral::Receivables]);
         assert_eq!(bad_fields("offer=gold"), ["offer"]);
     }

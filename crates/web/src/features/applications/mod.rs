@@ -165,7 +165,7 @@ pub struct ApplicationView {
     pub actions: Vec<&'static str>,
     /// The enterprise's profile as submitted (detail only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::http::profile_schema::ProfileSchema>)]
     pub profile: Option<Value>,
     /// Every step, oldest first (detail only).
     #[serde(skip_serializing_if = "Option::is_none")]

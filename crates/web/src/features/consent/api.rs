@@ -43,7 +43,7 @@ async fn my_profile(sme: SmeUser, State(state): State<AppState>) -> Result<axum:
 #[utoipa::path(
     put,
     path = "/api/v1/me/profile",
-    request_body(content = Object, description = "The whole profile, as `GET` returns it under `profile`"),
+    request_body(content = crate::http::profile_schema::ProfileSchema, description = "The whole profile, as `GET` returns it under `profile`"),
     responses(
         (status = 200, body = MyProfile),
         (status = 403, description = "Not an SME user", body = ErrorBody),

@@ -48,7 +48,7 @@ const VIEWS_MAX: u64 = 1_000;
 pub struct MyProfile {
     pub enterprise_id: i64,
     /// The whole profile (amounts in fen), as `PUT` takes it.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::http::profile_schema::ProfileSchema)]
     pub profile: EnterpriseProfile,
     /// The scale derived from the profile (absent when total assets are needed and missing).
     pub scale: Option<Label>,

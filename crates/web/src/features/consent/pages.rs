@@ -42,7 +42,7 @@ fn profile_values(p: &EnterpriseProfile) -> Map<String, Value> {
         "tax_grade": p.tax_credit_grade.map_or("unknown", |g| g.as_str()), "borrowed": tri(p.ever_borrowed),
         "overdue": overdue, "overdue_months": months, "assets": wan(p.total_assets),
         "liabilities": wan(p.total_liabilities), "tax_paid": wan(p.tax_paid), "patents": count(p.invention_patents),
-        "trademarks": count(p.trademarks), "qual": p.qualifications, "sector": p.sectors,
+        "trademarks": count(p.trademarks), "qual": p.qualification_list(), "sector": p.sector_list(),
         "receivables": tri(p.has_core_receivables()), "procurement": tri(p.has_procurement_contract()),
         "owned": p.collateral,
     }))
