@@ -10,7 +10,7 @@
 //! the firm does changes what the product's page says. The product's other conditions, in the lender's own
 //! words, read `需人工确认：<the lender's words>`: they are stated, but only the lender can check them.
 
-use crate::checks::CheckKind;
+use crate::checks::{CheckKind, Checks};
 use crate::compiled::{CompiledProduct, Verdict};
 use crate::facts::{NeedFacts, calendar_days};
 use chrono::{Datelike, NaiveDate};
@@ -83,9 +83,14 @@ pub fn findings(
     verdict: Verdict,
 ) -> Vec<Finding> {
     let need_facts = subject.need.map(NeedFacts::of);
-    compiled
-        .checks_made(need_facts.as_ref())
-        .iter()
+    findings_of(product, compiled.checks_made(need_facts.as_ref()), subject, verdict)
+}
+
+/// The checks `made` of `product` (a subset of what [`findings`] explains: an application's checks, say), in
+/// display order, with the outcome from `verdict`.
+#[must_use]
+pub fn findings_of(product: &Product, made: Checks, subject: &Subject<'_>, verdict: Verdict) -> Vec<Finding> {
+    made.iter()
         .map(|kind| {
             let outcome = if verdict.failed.contains(kind) {
                 Outcome::Fail
@@ -532,7 +537,9 @@ fn missing_field(kind: CheckKind) -> (&'static str, &'static str) {
         CheckKind::FirstLoanOnly => ("是否有过银行贷款", "whether you have borrowed from a bank"),
         CheckKind::NoOverdueMonths => ("逾期记录", "overdue record"),
         CheckKind::MaxDebtRatio => ("资产总额和负债总额", "total assets and liabilities"),
-        CheckKind::QualificationsAny | CheckKind::QualificationsAll => ("企业资质（没有也请注明）", "qualifications (or that you hold none)"),
+        CheckKind::QualificationsAny | CheckKind::QualificationsAll => {
+            ("企业资质（没有也请注明）", "qualifications (or that you hold none)")
+        }
         CheckKind::SectorsAny => ("所属重点产业（不属于也请注明）", "priority sectors (or that you are in none)"),
         // Checks of figures every profile or need has, and the lender's own words, which read no figure: never
         // missing, named so a new kind is decided here.

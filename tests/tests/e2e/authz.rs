@@ -237,6 +237,7 @@ async fn every_endpoint_admits_exactly_its_callers() {
         write(&w, "DELETE", &format!("/api/v1/tokens/{token}"), &json!({}), Bank).await;
 
         // Products: the bank's own; the operator's queue and decisions; the agency's guaranteed list.
+        read(&w, &format!("/api/v1/products/{p}/verdict"), &[Sme, Sme2]).await;
         read(&w, "/api/v1/bank/products", &[Bank, Bank2]).await;
         read(&w, &format!("/api/v1/bank/products/{p}"), &[Bank]).await;
         read(&w, &format!("/api/v1/bank/products/{p}/versions"), &[Bank]).await;
@@ -471,5 +472,36 @@ async fn every_endpoint_admits_exactly_its_callers() {
             }
         }
         assert!(missing.is_empty(), "operations not in the authorisation matrix: {missing:#?}");
+    }
+}
+
+/// The page actions that write (form posts), beside the API's matrix: nobody signed in is sent to sign in,
+/// a role that may never act is refused (403) and changes nothing, the allowed role succeeds (303).
+#[tokio::test]
+async fn page_actions_admit_exactly_their_callers() {
+    for app in TestApp::each(true).await {
+        let w = world(&app).await;
+        let (_, before) = w.client(Sme).get("/api/v1/me/profile").await;
+        let district = before["profile"]["district"].as_str().unwrap().to_owned();
+        let save = [("district", district.as_str()), ("industry", "software"), ("employees", "88"), ("revenue", "500")];
+        for who in EVERYONE.into_iter().filter(|w| *w != Sme) {
+            let (status, location, body) = w.client(who).post_form("/match/save", &save).await;
+            if who == Anonymous {
+                assert_eq!(status, StatusCode::SEE_OTHER, "{who:?}: {body}");
+                assert!(location.unwrap_or_default().starts_with("/login"));
+            } else if who == Sme2 {
+                // Another firm saves its own profile, never the SME's.
+                assert_eq!(status, StatusCode::SEE_OTHER, "{who:?}: {body}");
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{who:?} POST /match/save: {body}");
+            }
+        }
+        let (_, unchanged) = w.client(Sme).get("/api/v1/me/profile").await;
+        assert_eq!(unchanged["profile"]["employees"], before["profile"]["employees"], "only its own firm saves it");
+        let (status, location, body) = w.client(Sme).post_form("/match/save", &save).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+        assert!(location.unwrap().contains("saved=1"));
+        let (_, after) = w.client(Sme).get("/api/v1/me/profile").await;
+        assert_eq!(after["profile"]["employees"], 88);
     }
 }

@@ -11,6 +11,7 @@ mod catalogue_api;
 mod client;
 mod consent_needs;
 mod dashboards;
+mod firm;
 mod import;
 mod institutions;
 mod journey;

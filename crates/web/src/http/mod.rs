@@ -11,6 +11,8 @@
 //!   JSON by a test.
 //! - [`views`], [`score`]: products, institutions, quotes and match scores as the API returns them and the
 //!   pages show them.
+//! - [`verdict`]: a firm's verdict for one product (the product page's, an application's check) and the
+//!   refusal of an application that does not pass it.
 //! - [`export`]: tables as CSV and XLSX downloads.
 //! - [`auth`]: who is asking (session or API token), CSRF, and the extractors that demand a signed-in caller.
 //! - [`Feature`]: what a feature adds to the site (routes, pages, templates), listed by the router on top.
@@ -31,6 +33,7 @@ pub mod query;
 pub mod score;
 pub mod state;
 pub mod templates;
+pub mod verdict;
 pub mod views;
 
 use axum::Router;

@@ -62,7 +62,9 @@ fn collateral() -> Array {
 }
 
 fn collateral_offered() -> Array {
-    codes::<Collateral>("Collateral the firm is willing to pledge for this loan (empty or left out: none, unsecured only).")
+    codes::<Collateral>(
+        "Collateral the firm is willing to pledge for this loan (empty or left out: none, unsecured only).",
+    )
 }
 
 fn purpose() -> Object {

@@ -3,7 +3,7 @@
 
 use super::{
     ConsentTarget, ConsentsView, GrantBody, MyProfile, ProfileViewItem, VIEWS_DEFAULT, VIEWS_MAX, consents_of,
-    save_profile, set_consent, stored,
+    set_consent, stored,
 };
 use crate::http::auth::{Caller, SmeUser};
 use crate::http::error::{ApiError, ErrorBody};
@@ -13,6 +13,7 @@ use crate::http::state::{AppState, today};
 use axum::extract::State;
 use finmart_domain::{EnterpriseProfile, ValueError};
 use serde::Deserialize;
+use serde_json::json;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -50,12 +51,14 @@ async fn my_profile(sme: SmeUser, State(state): State<AppState>) -> Result<axum:
     )
 )]
 async fn update_my_profile(
-    sme: SmeUser,
+    SmeUser(p, eid): SmeUser,
     State(state): State<AppState>,
+    caller: Caller,
     Json(profile): Json<EnterpriseProfile>,
 ) -> Result<axum::Json<MyProfile>, ApiError> {
     profile.validate(today())?;
-    let saved = save_profile(&state, sme.1, profile).await?;
+    let saved =
+        state.save_profile(eid, profile, &caller.audit(&p, "profile.update").detail(json!({"via": "api"}))).await?;
     Ok(axum::Json(MyProfile::of(&saved, &state.config.home_area)))
 }
 

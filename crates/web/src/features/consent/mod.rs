@@ -187,19 +187,6 @@ async fn stored(state: &AppState, enterprise_id: i64) -> Result<StoredEnterprise
     state.store.enterprise(enterprise_id).await?.ok_or_else(|| ApiError::not_found("企业", "enterprise"))
 }
 
-/// Stores `profile` for the SME, keeping the credit code (filled in when absent).
-async fn save_profile(
-    state: &AppState,
-    enterprise_id: i64,
-    mut profile: EnterpriseProfile,
-) -> Result<StoredEnterprise, ApiError> {
-    let current = stored(state, enterprise_id).await?;
-    if profile.uscc.is_none() {
-        profile.uscc.clone_from(&current.profile.uscc);
-    }
-    Ok(state.store.update_enterprise(enterprise_id, &profile).await?)
-}
-
 /// The target of a consent (the API's `{target}`, the page's `target` field): an institution (its id), or
 /// `None` for all (`all`). A bad one is named `id`, as every id of the API.
 #[derive(Debug, Clone, Copy)]
