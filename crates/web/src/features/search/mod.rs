@@ -41,7 +41,6 @@ pub fn feature() -> Feature {
             template!("product.html"),
             template!("cost_results.html"),
         ],
-        ..Feature::default()
     }
 }
 
