@@ -6,6 +6,7 @@
 mod accounts;
 mod app;
 mod applications;
+mod applying;
 mod authz;
 mod catalogue_api;
 mod client;

@@ -139,6 +139,15 @@ pub struct ErrorBody {
     /// Every field at fault, when a body had several.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldMessage>,
+    /// What an application's refusal adds (its members are the body's own). Boxed: most errors carry none
+    /// of it, and every result of a handler carries the error's size.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Box<Refusal>>,
+}
+
+/// What an application's refusal adds to the error body.
+#[derive(Debug, Clone, Default, Serialize, ToSchema, PartialEq, Eq)]
+pub struct Refusal {
     /// Why an application was refused: each condition failed or fact missing (`ineligible`,
     /// `profile_incomplete`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -199,11 +208,21 @@ impl ApiError {
                 message_en: message_en.into(),
                 field: None,
                 errors: Vec::new(),
-                reasons: Vec::new(),
-                link: None,
-                application_id: None,
+                refusal: None,
             },
         }
+    }
+
+    /// An application's refusal: `code`, the words, and what it adds to the body.
+    pub fn refused(
+        code: ErrorCode,
+        message: impl Into<String>,
+        message_en: impl Into<String>,
+        refusal: Refusal,
+    ) -> Self {
+        let mut error = Self::new(code, message, message_en);
+        error.body.refusal = Some(Box::new(refusal));
+        error
     }
 
     /// 400: a bad parameter or field, named.
@@ -324,6 +343,12 @@ impl From<StoreError> for ApiError {
             // The other side's step: not this caller's to take.
             S::Transition(e @ TransitionError::WrongSide(_)) => {
                 Self::new(ErrorCode::Forbidden, e.message_zh(), e.to_string())
+            }
+            // The firm's first open application to the product is where to go instead.
+            e @ S::DuplicateApplication { existing } => {
+                let link = Some(format!("/sme/applications/{existing}"));
+                let first = Refusal { reasons: Vec::new(), link, application_id: Some(existing) };
+                Self::refused(ErrorCode::DuplicateApplication, e.message_zh(), e.to_string(), first)
             }
             // The offer names a product the institution may not offer with: the field is wrong.
             S::Need(e @ NeedError::NotOwnProduct) => {

@@ -5,8 +5,9 @@
 //!
 //! [`App::judge`]: crate::http::state::App::judge
 
-use crate::http::error::{ApiError, ErrorCode, Reason};
+use crate::http::error::{ApiError, ErrorCode, Reason, Refusal};
 use crate::http::format::Label;
+use crate::http::lang::Lang;
 use crate::http::profile_form::field_of;
 use finmart_domain::Labelled;
 use finmart_matching::{CheckKind, Finding, Judgement, Outcome};
@@ -155,25 +156,51 @@ pub fn refusal(j: &Judgement) -> Option<ApiError> {
                 None => f.message.en.clone(),
             })
             .collect();
-        let mut e = ApiError::new(
+        let reasons = failed.iter().chain(&missing).map(|f| reason(f)).collect();
+        ApiError::refused(
             ErrorCode::Ineligible,
             format!("贵企业不符合该产品的申请条件：{}", zh.join("；")),
             format!("your firm does not meet this product's conditions: {}", en.join("; ")),
-        );
-        e.body.reasons = failed.iter().map(|f| reason(f)).chain(missing.iter().map(|f| reason(f))).collect();
-        e
+            Refusal { reasons, ..Refusal::default() },
+        )
     } else if !missing.is_empty() {
         let zh: Vec<&str> = missing.iter().map(|f| f.message.zh.trim_start_matches("需补充：")).collect();
         let en: Vec<&str> = missing.iter().map(|f| f.message.en.trim_start_matches("Please add: ")).collect();
-        let mut e = ApiError::new(
+        ApiError::refused(
             ErrorCode::ProfileIncomplete,
             format!("请先在企业档案中补充：{}", zh.join("、")),
             format!("complete your profile first: {}", en.join(", ")),
-        );
-        e.body.reasons = missing.iter().map(|f| reason(f)).collect();
-        e.body.link = Some(PROFILE_PAGE.to_owned());
-        e
+            Refusal {
+                reasons: missing.iter().map(|f| reason(f)).collect(),
+                link: Some(PROFILE_PAGE.to_owned()),
+                application_id: None,
+            },
+        )
     } else {
         return None;
+    })
+}
+
+/// A refused application as the application form shows it above the form (which keeps what was typed): the
+/// refusal's code and message, each condition in the page's language with what would change it and the
+/// profile field to change (`/sme/profile#f-{field}`), and the open application a second one was refused for.
+#[must_use]
+pub fn refusal_view(e: &ApiError, lang: Lang) -> Value {
+    let pick = |zh: &str, en: &str| if lang.is_en() { en } else { zh }.to_owned();
+    let refusal = e.body.refusal.as_deref().cloned().unwrap_or_default();
+    let reasons: Vec<Value> = refusal
+        .reasons
+        .iter()
+        .map(|r| {
+            let field = CheckKind::parse(&r.code).ok().filter(|k| !k.is_about_need()).and_then(field_of);
+            json!({
+                "code": r.code, "outcome": r.outcome, "message": pick(&r.message, &r.message_en),
+                "fix": r.fix.as_deref().map(|zh| pick(zh, r.fix_en.as_deref().unwrap_or(zh))), "field": field,
+            })
+        })
+        .collect();
+    json!({
+        "code": e.body.code, "message": pick(&e.body.message, &e.body.message_en), "reasons": reasons,
+        "application_id": refusal.application_id,
     })
 }
