@@ -415,9 +415,7 @@ impl CompiledProduct {
     #[must_use]
     pub fn check_need(&self, n: &NeedFacts) -> Verdict {
         use CheckKind as K;
-        let mut v = Verdict::default();
-        v.decide(K::Amount, self.amount.admits(n.amount));
-        v.decide(K::Term, self.term.admits(n.term));
+        let mut v = self.check_loan(n.amount, n.term);
         v.decide(K::Collateral, self.collateral.met_by(n.collateral_offered));
         v.failed.set_if(K::Guarantee, self.guaranteed && !n.accepts_guarantee);
         if let Some(days) = n.needed_within_days {
@@ -426,6 +424,16 @@ impl CompiledProduct {
         if n.max_cost.is_some() && self.rate_for(n.term).0.is_none() {
             v.unconfirmed.insert(K::MaxCost);
         }
+        v
+    }
+
+    /// The checks of a loan's amount and term alone: what an application asks of the product besides the
+    /// firm's checks (its collateral and guarantee are for the lender to settle with the firm).
+    #[must_use]
+    pub fn check_loan(&self, amount: Fen, term: Months) -> Verdict {
+        let mut v = Verdict::default();
+        v.decide(CheckKind::Amount, self.amount.admits(amount));
+        v.decide(CheckKind::Term, self.term.admits(term));
         v
     }
 

@@ -432,6 +432,12 @@ impl Matcher {
         Self { home, book: RwLock::default(), aprs: RwLock::default() }
     }
 
+    /// The deployment's home area, which explanations name areas from.
+    #[must_use]
+    pub(crate) fn home(&self) -> &HomeArea {
+        &self.home
+    }
+
     /// The effective annual rate for `key`: from this match's memo, the engine's cache, or computed.
     fn apr(&self, key: AprKey, memo: &mut FastMap<AprKey, Option<u32>>) -> Option<u32> {
         if let Some(apr) = memo.get(&key) {

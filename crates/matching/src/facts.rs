@@ -72,8 +72,8 @@ impl FirmFacts {
             district: district_codes(profile.district),
             industry: bit(profile.industry),
             scale: scale.map_or(0, bit),
-            qualifications: mask(&profile.qualifications),
-            sectors: mask(&profile.sectors),
+            qualifications: mask(profile.qualification_list()),
+            sectors: mask(profile.sector_list()),
             collateral: mask(&profile.collateral),
             unknown,
             years: profile.years_in_operation(today),
@@ -113,16 +113,16 @@ fn given(kind: CheckKind, profile: &EnterpriseProfile) -> bool {
         K::FirstLoanOnly => profile.ever_borrowed.is_some(),
         K::NoOverdueMonths => profile.months_since_overdue().is_some(),
         K::MaxDebtRatio => profile.debt_ratio().is_some(),
+        // A list left out is not given; an empty one is "none", which the rule decides.
+        K::QualificationsAny | K::QualificationsAll => profile.qualifications.is_some(),
+        K::SectorsAny => profile.sectors.is_some(),
         // Figures every profile has.
         K::District
         | K::MinYearsInOperation
         | K::Revenue
         | K::Employees
-        | K::QualificationsAny
-        | K::QualificationsAll
         | K::IndustriesAllowed
-        | K::IndustriesExcluded
-        | K::SectorsAny => true,
+        | K::IndustriesExcluded => true,
         // The lender's own words read nothing of the firm: never missing, always for the lender to check.
         K::OtherConditions => true,
         // The need's checks read the need, never the profile.

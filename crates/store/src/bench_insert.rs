@@ -36,7 +36,7 @@ pub const BENCH_ACCOUNT: i64 = 0;
 /// Bound parameters per statement: under SQLite's 32,766 (and PostgreSQL's 65,535).
 const PARAMETERS: usize = 30_000;
 /// Columns an application row binds (all but the id).
-const APPLICATION_COLUMNS: usize = 35;
+const APPLICATION_COLUMNS: usize = 36;
 /// Columns an event row binds (all but the id).
 const EVENT_COLUMNS: usize = 22;
 /// Keys per `IN (…)` list.
@@ -151,7 +151,7 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         industry: profile.industry.as_str().to_owned(),
         scale: profile.scale().map(|s| s.as_str().to_owned()),
         family: spec.family.as_str().to_owned(),
-        qualifications: profile.qualifications.iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|"),
+        qualifications: profile.qualification_list().iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|"),
         first_loan: first_loan(profile, spec),
         credit_loan: credit_loan(spec),
         guarantee_fee_bps: crate::applications::recorded_fee_bps(spec),
@@ -168,6 +168,9 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         reason,
         offer_id: None,
         updated_at: last,
+        // Bench histories are written whole, with no account to apply as: they take no open-application key,
+        // so a generated firm may hold several (the record check reports such pairs).
+        open_for: None,
     };
     Ok((row, events))
 }

@@ -27,8 +27,12 @@ async fn texts(db: &TestDb, sql: &str) -> Vec<String> {
     rows.iter().map(|r| r.try_get::<String>("", "s").unwrap()).collect()
 }
 
-/// The product columns the migrations after 11 add (12: a copied product's source).
-const LATER_PRODUCT_COLUMNS: [(&str, &str); 2] = [("source_url", "VARCHAR NULL"), ("source_read_on", "DATE NULL")];
+/// The columns the migrations after 11 add (12: a copied product's source; 13: an open application's key).
+const LATER_COLUMNS: [(&str, &str, &str); 3] = [
+    ("product", "source_url", "VARCHAR NULL"),
+    ("product", "source_read_on", "DATE NULL"),
+    ("application", "open_for", "VARCHAR NULL"),
+];
 
 /// The first deployment's names of the codes the store writes now.
 const OLD_NAMES: [(&str, &str); 4] =
@@ -42,8 +46,8 @@ async fn migration_11_turns_district_names_into_codes_and_keeps_every_area() {
         let conn = store.connection();
         // Today's store writes the columns of the migrations after 11: add them while it writes the old rows,
         // and drop them again before migration 11 runs on the tables as they were.
-        for (column, definition) in LATER_PRODUCT_COLUMNS {
-            conn.execute_unprepared(&format!("ALTER TABLE product ADD COLUMN {column} {definition}")).await.unwrap();
+        for (table, column, definition) in LATER_COLUMNS {
+            conn.execute_unprepared(&format!("ALTER TABLE {table} ADD COLUMN {column} {definition}")).await.unwrap();
         }
         let owner = store.create_institution(&bank()).await.unwrap().id;
         let saved = |code: &'static str, districts: &'static str| {
@@ -116,8 +120,8 @@ async fn migration_11_turns_district_names_into_codes_and_keeps_every_area() {
         assert!(!texts(&db, events).await.is_empty(), "{backend}: the application has events with the district");
         assert!(texts(&db, events).await.iter().all(|d| d == "binhai"), "{backend}");
 
-        for (column, _) in LATER_PRODUCT_COLUMNS {
-            conn.execute_unprepared(&format!("ALTER TABLE product DROP COLUMN {column}")).await.unwrap();
+        for (table, column, _) in LATER_COLUMNS {
+            conn.execute_unprepared(&format!("ALTER TABLE {table} DROP COLUMN {column}")).await.unwrap();
         }
         Migrator::up(conn, None).await.unwrap();
 

@@ -11,9 +11,14 @@ macro_rules! template {
     };
 }
 
-/// The templates every page shares: the frame, the form and product macros and the error page.
-const SHARED: &[(&str, &str)] =
-    &[template!("base.html"), template!("_forms.html"), template!("_product.html"), template!("error.html")];
+/// The templates every page shares: the frame, the form, product and verdict macros and the error page.
+const SHARED: &[(&str, &str)] = &[
+    template!("base.html"),
+    template!("_forms.html"),
+    template!("_product.html"),
+    template!("_verdict.html"),
+    template!("error.html"),
+];
 
 /// A feature's templates: names and sources (made with [`template!`]).
 pub type TemplateList = &'static [(&'static str, &'static str)];

@@ -33,14 +33,12 @@ pub fn feature() -> Feature {
 #[serde(deny_unknown_fields)]
 pub struct MatchBody {
     /// The enterprise profile (amounts in fen). Give this or `profile_id`.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::http::profile_schema::ProfileSchema>)]
     pub profile: Option<EnterpriseProfile>,
     /// The id of a stored profile. Give this or `profile`.
     pub profile_id: Option<i64>,
-    /// The financing need: `amount` (fen), `term` (months), `purpose`, and optional `purpose_text`,
-    /// `max_annual_cost` (basis points), `needed_within_days`, `collateral_offered`, `accepts_guarantee`,
-    /// `repayment`.
-    #[schema(value_type = Object)]
+    /// The financing need (amount in fen, term in months).
+    #[schema(value_type = crate::http::profile_schema::NeedSchema)]
     pub need: FinancingNeed,
     /// How many products to return in each list, 1–100 (default 20).
     pub limit: Option<usize>,
