@@ -19,6 +19,7 @@ mod m20261203_000009_product_more_families;
 mod m20261203_000010_reference_rates;
 mod m20261203_000011_division_codes;
 mod m20261203_000012_product_source;
+mod m20261204_000013_open_application;
 mod m20261204_000014_lending_record;
 
 /// The ordered list of migrations.
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_reference_rates::Migration),
             Box::new(m20261203_000011_division_codes::Migration),
             Box::new(m20261203_000012_product_source::Migration),
+            Box::new(m20261204_000013_open_application::Migration),
             Box::new(m20261204_000014_lending_record::Migration),
         ]
     }

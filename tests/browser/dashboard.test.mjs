@@ -72,8 +72,18 @@ async function makeApplications() {
         const submitted = await bank('POST', `/api/v1/bank/products/${product.id}/submit`, {});
         await operator('POST', `/api/v1/reviews/${submitted.review_id}/approve`, {});
         const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
-        const ids = [];
-        for (const [key, amount] of [['b-1', '100万'], ['b-2', '50万'], ['b-3', '30万']]) {
+        const step = (id, body) => bank('POST', `/api/v1/applications/${id}/transitions`, body);
+        // Each is decided before the next is made: a firm has one open application per product.
+        const applications = [
+          ['b-1', '100万', [
+            { action: 'accept' },
+            { action: 'approve', amount: '1000000', rate: '3.85', term: '12', method: 'equal_instalment' },
+            { action: 'disburse', amount: '800000', rate: '3.85', term: '12', date: today },
+          ]],
+          ['b-2', '50万', [{ action: 'accept' }, { action: 'reject', reason: '经营流水不足' }]],
+          ['b-3', '30万', []],
+        ];
+        for (const [key, amount, steps] of applications) {
           let made = null;
           // The approval reaches the listing within a second or so.
           for (let i = 0; i < 30 && !made; i++) {
@@ -82,14 +92,8 @@ async function makeApplications() {
             }).catch((e) => (i === 29 ? Promise.reject(e) : null));
             if (!made) await new Promise((r) => setTimeout(r, 200));
           }
-          ids.push(made.id);
+          for (const body of steps) await step(made.id, body);
         }
-        const step = (id, body) => bank('POST', `/api/v1/applications/${id}/transitions`, body);
-        await step(ids[0], { action: 'accept' });
-        await step(ids[0], { action: 'approve', amount: '1000000', rate: '3.85', term: '12', method: 'equal_instalment' });
-        await step(ids[0], { action: 'disburse', amount: '800000', rate: '3.85', term: '12', date: today });
-        await step(ids[1], { action: 'accept' });
-        await step(ids[1], { action: 'reject', reason: '经营流水不足' });
       }),
     ),
   );

@@ -234,6 +234,37 @@ test('the form is remembered in this browser and can be forgotten', { timeout: T
   });
 });
 
+test('a signed-in firm matches from its own profile, not this browser\'s copy, and saves back to it', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await withPage(DESKTOP, async (page) => {
+    // This browser remembers an anonymous form for another district.
+    await page.goto(`${origin}/match`);
+    await page.evaluate((key) => localStorage.setItem(key, 'district=120101&employees=999&amount=300'), STORE_KEY);
+
+    await page.goto(`${origin}/login`);
+    await page.fill('#f-login', 'sme@finmart.demo');
+    await page.fill('#f-password', 'Finmart2026');
+    await Promise.all([page.waitForNavigation(), page.press('#f-password', 'Enter')]);
+    const profile = await page.evaluate(async () => (await fetch('/api/v1/me/profile')).json());
+    const employees = String(profile.profile.employees);
+
+    await page.goto(`${origin}/match`);
+    await waitUntil(page, 'the firm\'s own profile and its result', () => !!document.querySelector('#results .summary'));
+    assert.equal(await page.locator('#f-district').inputValue(), profile.profile.district, 'the firm\'s district, not this browser\'s copy');
+    assert.equal(await page.locator('#f-employees').inputValue(), employees);
+    assert.equal(await page.locator('#match-forget').count(), 0, 'no browser copy to forget for a firm');
+
+    // Edit, then 保存到企业档案: the profile is updated and the match shown again.
+    const more = String(Number(employees) + 7);
+    await page.locator('#f-employees').fill(more);
+    await Promise.all([page.waitForURL(/\/match\?.*saved=1/), page.getByRole('button', { name: '保存到企业档案' }).click()]);
+    assert.ok((await page.locator('.notice[role=status]').textContent()).includes('已保存到企业档案'));
+    assert.equal(await page.locator('#f-employees').inputValue(), more);
+    assert.ok(!page.url().includes('csrf'), `the token stays out of the address: ${page.url()}`);
+    await page.goto(`${origin}/sme/profile`);
+    assert.equal(await page.locator('#f-employees').inputValue(), more, 'the profile page shows the saved value');
+  });
+});
+
 test('a bad amount is explained in Chinese beside the field', { timeout: TEST_TIMEOUT_MS }, async () => {
   await withPage(DESKTOP, async (page) => {
     // Without the script's help: the server answers 400 with the message beside the input.

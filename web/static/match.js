@@ -96,6 +96,8 @@
     form.addEventListener("input", later);
     form.addEventListener("change", later);
     form.addEventListener("submit", function (event) {
+      // A button that posts the form elsewhere (保存到企业档案) is a real submission.
+      if (event.submitter && event.submitter.hasAttribute("formaction")) return;
       event.preventDefault();
       if (onChange) onChange();
       clearTimeout(timer);
@@ -124,9 +126,11 @@
     var saved = document.getElementById("match-saved");
     var en = document.documentElement.lang === "en";
     var storage = null;
+    // A signed-in firm's form starts from its stored profile: this browser's copy never replaces it.
+    var fromProfile = matchForm.hasAttribute("data-profile");
     try {
-      storage = window.localStorage;
-      storage.getItem(STORE_KEY);
+      storage = fromProfile ? null : window.localStorage;
+      if (storage) storage.getItem(STORE_KEY);
     } catch (e) {
       storage = null; // private mode or storage disabled: the page still works, it just forgets
     }

@@ -18,6 +18,7 @@ mod product;
 mod profile;
 mod range;
 mod rate;
+mod ratio;
 mod record;
 mod record_pricing;
 mod reference;
@@ -60,6 +61,7 @@ pub use profile::{
 };
 pub use range::{Range, StatedRange};
 pub use rate::Bps;
+pub use ratio::DebtRatio;
 pub use record::{COLUMNS, ColumnInfo, ImportRow, ProductRecord, RowError, column_info};
 pub use reference::{MAX_SOURCE_CHARS, NewPublication, Publication, PublicationInput, ReferenceKind, ReferenceRates};
 pub use region::{District, Division, HomeArea, Level as DivisionLevel, ServiceArea};

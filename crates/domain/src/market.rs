@@ -71,6 +71,16 @@ impl ApplicationState {
     pub fn is_final(self) -> bool {
         matches!(self, Self::Rejected | Self::Disbursed | Self::Withdrawn)
     }
+
+    /// Whether the application is open: still on its way to a decision or a loan. A firm has at most one open
+    /// application per product. Every state is named, so a new one does not compile until it is decided.
+    #[must_use]
+    pub const fn is_open(self) -> bool {
+        match self {
+            Self::Submitted | Self::Accepted | Self::Approved => true,
+            Self::Rejected | Self::Disbursed | Self::Withdrawn => false,
+        }
+    }
 }
 
 /// Which side of an application may take an action.

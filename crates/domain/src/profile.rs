@@ -1,10 +1,14 @@
 //! The SME profile (企业画像) and its financing need (融资需求): what matching reads about a firm.
 //!
 //! Figures a firm may not know or may not want to give are `Option`s: matching reports a rule that needs a
-//! missing figure as "需补充", never as a pass or a fail. Lists that a form asks about explicitly
-//! (qualifications, sectors, collateral) are plain lists: empty means "none". Receivables and procurement
-//! contracts are `Option<Vec<_>>`: `None` is "not stated", `Some([])` is "none".
+//! missing figure as "需补充", never as a pass or a fail. So are the lists an eligibility rule reads
+//! (qualifications, sectors), receivables and procurement contracts: `None` (the member left out of the
+//! JSON) is "not given", `Some([])` is "none". A profile stored before lists could be left out always
+//! wrote them, so it keeps meaning what it said; the profile form shows the checkboxes, so a saved form
+//! gives an explicit list. Collateral the firm owns is a plain list (empty: none): no rule reads it, it only
+//! suggests what the firm could offer.
 
+use crate::ratio::DebtRatio;
 use crate::scale::{ScaleInputs, classify};
 use crate::vocab::TaxCreditGrade;
 use crate::vocab::{
@@ -60,8 +64,9 @@ pub struct EnterpriseProfile {
     pub name: String,
     pub district: District,
     pub industry: Industry,
-    #[serde(default)]
-    pub sectors: Vec<PrioritySector>,
+    /// 重点产业; `None`: not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sectors: Option<Vec<PrioritySector>>,
     pub established: NaiveDate,
     #[serde(default)]
     pub registered_capital: Option<Fen>,
@@ -77,8 +82,9 @@ pub struct EnterpriseProfile {
     /// Tax paid last year (上年纳税总额).
     #[serde(default)]
     pub tax_paid: Option<Fen>,
-    #[serde(default)]
-    pub qualifications: Vec<Qualification>,
+    /// 资质; `None`: not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualifications: Option<Vec<Qualification>>,
     #[serde(default)]
     pub invention_patents: Option<u32>,
     #[serde(default)]
@@ -201,15 +207,23 @@ impl EnterpriseProfile {
         )
     }
 
-    /// 资产负债率 in basis points; `None` unless both totals are known. No assets but debts is "above any cap".
+    /// 资产负债率, as its two totals; `None` unless both are known. It is compared exactly
+    /// ([`DebtRatio::exceeds`]), never as a truncated number.
     #[must_use]
-    pub fn debt_ratio(&self) -> Option<u32> {
-        let (assets, liabilities) = (self.total_assets?.fen(), self.total_liabilities?.fen());
-        if assets == 0 {
-            return Some(if liabilities == 0 { 0 } else { u32::MAX });
-        }
-        let bps = i128::from(liabilities) * 10_000 / i128::from(assets);
-        Some(u32::try_from(bps).unwrap_or(u32::MAX))
+    pub fn debt_ratio(&self) -> Option<DebtRatio> {
+        Some(DebtRatio::new(self.total_liabilities?, self.total_assets?))
+    }
+
+    /// The qualifications given, none when not given (for what counts them, never for a rule's decision).
+    #[must_use]
+    pub fn qualification_list(&self) -> &[Qualification] {
+        self.qualifications.as_deref().unwrap_or_default()
+    }
+
+    /// The priority sectors given, none when not given (for display, never for a rule's decision).
+    #[must_use]
+    pub fn sector_list(&self) -> &[PrioritySector] {
+        self.sectors.as_deref().unwrap_or_default()
     }
 
     /// Whether it holds receivables confirmed by a core enterprise; `None` when receivables were not stated.
@@ -282,9 +296,24 @@ mod tests {
         assert_eq!(p.tax_credit_grade, None);
         assert_eq!(p.receivables, None);
         assert_eq!(p.has_core_receivables(), None);
-        assert!(p.qualifications.is_empty());
+        assert_eq!((p.qualifications.as_ref(), p.sectors.as_ref()), (None, None), "left out: not given");
+        assert!(p.qualification_list().is_empty());
         assert_eq!(p.scale(), Some(EnterpriseScale::Small));
         assert_eq!(p.debt_ratio(), None);
+    }
+
+    #[test]
+    fn an_empty_list_is_none_and_a_missing_one_not_given_both_ways() {
+        let mut v = serde_json::to_value(profile()).unwrap();
+        assert!(v.get("qualifications").is_none() && v.get("sectors").is_none(), "not given stays left out: {v}");
+        v["qualifications"] = serde_json::json!([]);
+        v["sectors"] = serde_json::json!(["new_materials"]);
+        let p: EnterpriseProfile = serde_json::from_value(v).unwrap();
+        assert_eq!(p.qualifications, Some(Vec::new()));
+        assert_eq!(p.sectors, Some(vec![PrioritySector::NewMaterials]));
+        let back = serde_json::to_value(&p).unwrap();
+        assert_eq!(back["qualifications"], serde_json::json!([]), "an explicit none is written");
+        assert_eq!(serde_json::from_value::<EnterpriseProfile>(back).unwrap(), p);
     }
 
     #[test]
@@ -323,15 +352,16 @@ mod tests {
     }
 
     #[test]
-    fn debt_ratio_in_basis_points() {
+    fn debt_ratio_needs_both_totals_and_is_kept_exact() {
         let mut p = profile();
         p.total_assets = Some(Fen::wan(1000));
-        p.total_liabilities = Some(Fen::wan(655));
-        assert_eq!(p.debt_ratio(), Some(6550));
-        p.total_assets = Some(Fen::ZERO);
-        assert_eq!(p.debt_ratio(), Some(u32::MAX));
-        p.total_liabilities = Some(Fen::ZERO);
-        assert_eq!(p.debt_ratio(), Some(0));
+        assert_eq!(p.debt_ratio(), None);
+        p.total_liabilities = Some(Fen::from_fen(700_050_000).unwrap());
+        let ratio = p.debt_ratio().unwrap();
+        assert!(ratio.exceeds(crate::Bps::new(7000).unwrap()), "70.005 % is above 70 %");
+        assert_eq!(ratio.percent_text().as_deref(), Some("70.005%"));
+        p.total_assets = None;
+        assert_eq!(p.debt_ratio(), None);
     }
 
     #[test]

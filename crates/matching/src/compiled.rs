@@ -168,7 +168,9 @@ pub struct CompiledProduct {
     pub tax_paid: (i64, i64),
     pub min_patents: u32,
     pub min_trademarks: u32,
-    pub max_debt_ratio: u32,
+    /// The highest 资产负债率 accepted; `None` without the rule (a ratio has no "no bound" value: debts
+    /// without assets are above every cap).
+    pub max_debt_ratio: Option<Bps>,
     pub min_years: u16,
     pub no_overdue_months: u16,
     /// [`grade_rank`] of the lowest grade accepted; `u8::MAX` when any grade is.
@@ -252,7 +254,7 @@ impl CompiledProduct {
             tax_paid: (0, i64::MAX),
             min_patents: 0,
             min_trademarks: 0,
-            max_debt_ratio: u32::MAX,
+            max_debt_ratio: None,
             min_years: 0,
             no_overdue_months: 0,
             min_tax_grade: u8::MAX,
@@ -298,7 +300,7 @@ impl CompiledProduct {
                 EligibilityRule::CoreEnterpriseReceivables => c.core_receivables = true,
                 EligibilityRule::FirstLoanOnly => c.first_loan_only = true,
                 EligibilityRule::NoOverdueMonths(n) => c.no_overdue_months = *n,
-                EligibilityRule::MaxDebtRatio(r) => c.max_debt_ratio = r.bps(),
+                EligibilityRule::MaxDebtRatio(r) => c.max_debt_ratio = Some(*r),
                 // Nothing to compare: the rule's bit in `rules` is all the check reads (see `check_firm`);
                 // its words are read from the product by the explanations.
                 EligibilityRule::OtherConditions(_) => {}
@@ -366,8 +368,10 @@ impl CompiledProduct {
         self.rate_min.is_some() && self.rate_max.is_none()
     }
 
-    /// The checks about the firm: districts and every eligibility rule. Branch-free: every rule is compared
-    /// (an absent one holds a bound nothing fails), then the rules the firm lacks data for become *missing*.
+    /// The checks about the firm: districts and every eligibility rule. Every rule is compared (an absent one
+    /// holds a bound nothing fails; the debt-ratio cap, which has no such bound, is an `Option`), then the
+    /// rules the firm lacks data for become *missing*. Every bound is inclusive and compared exactly: money in
+    /// fen, the debt ratio as `liabilities × 10 000` against `cap × assets` ([`finmart_domain::DebtRatio::exceeds`]).
     #[must_use]
     pub fn check_firm(&self, f: &FirmFacts) -> Verdict {
         use CheckKind as K;
@@ -394,7 +398,7 @@ impl CompiledProduct {
         failed.set_if(K::CoreEnterpriseReceivables, self.core_receivables && !f.core_receivables);
         failed.set_if(K::FirstLoanOnly, self.first_loan_only && f.ever_borrowed);
         failed.set_if(K::NoOverdueMonths, f.months_since_overdue < self.no_overdue_months);
-        failed.set_if(K::MaxDebtRatio, f.debt_ratio > self.max_debt_ratio);
+        failed.set_if(K::MaxDebtRatio, self.max_debt_ratio.is_some_and(|cap| f.debt_ratio.exceeds(cap)));
         let missing = Checks(self.rules.0 & f.unknown.0);
         // Every rule a product has is stated, and decides, except its other conditions: the lender's words,
         // which only the lender can check (they read nothing of the firm, so they are never missing). And an
@@ -411,9 +415,7 @@ impl CompiledProduct {
     #[must_use]
     pub fn check_need(&self, n: &NeedFacts) -> Verdict {
         use CheckKind as K;
-        let mut v = Verdict::default();
-        v.decide(K::Amount, self.amount.admits(n.amount));
-        v.decide(K::Term, self.term.admits(n.term));
+        let mut v = self.check_loan(n.amount, n.term);
         v.decide(K::Collateral, self.collateral.met_by(n.collateral_offered));
         v.failed.set_if(K::Guarantee, self.guaranteed && !n.accepts_guarantee);
         if let Some(days) = n.needed_within_days {
@@ -422,6 +424,16 @@ impl CompiledProduct {
         if n.max_cost.is_some() && self.rate_for(n.term).0.is_none() {
             v.unconfirmed.insert(K::MaxCost);
         }
+        v
+    }
+
+    /// The checks of a loan's amount and term alone: what an application asks of the product besides the
+    /// firm's checks (its collateral and guarantee are for the lender to settle with the firm).
+    #[must_use]
+    pub fn check_loan(&self, amount: Fen, term: Months) -> Verdict {
+        let mut v = Verdict::default();
+        v.decide(CheckKind::Amount, self.amount.admits(amount));
+        v.decide(CheckKind::Term, self.term.admits(term));
         v
     }
 

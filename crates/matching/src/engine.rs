@@ -9,7 +9,7 @@ use crate::compiled::{CompiledProduct, Verdict, day_number};
 use crate::cost::{LoanCost, LoanQuote, loan_cost, loan_cost_at_rate};
 use crate::explain::{Finding, Subject, findings};
 use crate::facts::{FirmFacts, NeedFacts};
-use crate::policy::{POLICY, Subsidies};
+use crate::policy::{POLICY, Subsidies, SubsidyFinding};
 use crate::rank::{Components, WEIGHTS, Weights, components};
 use chrono::NaiveDate;
 use finmart_domain::changes::Listener;
@@ -261,6 +261,9 @@ pub struct Ranked {
     pub quote: Option<Quote>,
     /// Every check, passed or not.
     pub findings: Vec<Finding>,
+    /// Each subsidy the product carries, and whether the firm receives it and why (not), by the one subsidy
+    /// table ([`crate::policy`]).
+    pub subsidies: Vec<SubsidyFinding>,
 }
 
 /// How many products a reason ruled out (or left undecided).
@@ -429,6 +432,12 @@ impl Matcher {
         Self { home, book: RwLock::default(), aprs: RwLock::default() }
     }
 
+    /// The deployment's home area, which explanations name areas from.
+    #[must_use]
+    pub(crate) fn home(&self) -> &HomeArea {
+        &self.home
+    }
+
     /// The effective annual rate for `key`: from this match's memo, the engine's cache, or computed.
     fn apr(&self, key: AprKey, memo: &mut FastMap<AprKey, Option<u32>>) -> Option<u32> {
         if let Some(apr) = memo.get(&key) {
@@ -585,6 +594,7 @@ impl Matcher {
                         components: s.components,
                         quote,
                         findings,
+                        subsidies: POLICY.findings(compiled, &firm),
                     }
                 })
                 .collect()

@@ -10,7 +10,7 @@
 //! the firm does changes what the product's page says. The product's other conditions, in the lender's own
 //! words, read `需人工确认：<the lender's words>`: they are stated, but only the lender can check them.
 
-use crate::checks::CheckKind;
+use crate::checks::{CheckKind, Checks};
 use crate::compiled::{CompiledProduct, Verdict};
 use crate::facts::{NeedFacts, calendar_days};
 use chrono::{Datelike, NaiveDate};
@@ -83,9 +83,14 @@ pub fn findings(
     verdict: Verdict,
 ) -> Vec<Finding> {
     let need_facts = subject.need.map(NeedFacts::of);
-    compiled
-        .checks_made(need_facts.as_ref())
-        .iter()
+    findings_of(product, compiled.checks_made(need_facts.as_ref()), subject, verdict)
+}
+
+/// The checks `made` of `product` (a subset of what [`findings`] explains: an application's checks, say), in
+/// display order, with the outcome from `verdict`.
+#[must_use]
+pub fn findings_of(product: &Product, made: Checks, subject: &Subject<'_>, verdict: Verdict) -> Vec<Finding> {
+    made.iter()
         .map(|kind| {
             let outcome = if verdict.failed.contains(kind) {
                 Outcome::Fail
@@ -437,21 +442,17 @@ fn actual(kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
             let paid = p.tax_paid?;
             text(format!("上年纳税 {}", paid.display_zh()), format!("paid {}", paid.display_en()))
         }
-        CheckKind::QualificationsAny | CheckKind::QualificationsAll if p.qualifications.is_empty() => {
-            text("暂无相关资质", "hold none")
-        }
-        CheckKind::QualificationsAny | CheckKind::QualificationsAll => text(
-            format!("具有{}资质", join_zh(&p.qualifications)),
-            p.qualifications.iter().map(|q| q.label_en()).collect::<Vec<_>>().join(", "),
-        ),
+        CheckKind::QualificationsAny | CheckKind::QualificationsAll => match p.qualifications.as_deref()? {
+            [] => text("暂无相关资质", "hold none"),
+            held => text(format!("具有{}资质", join_zh(held)), labels_en(held)),
+        },
         CheckKind::IndustriesAllowed | CheckKind::IndustriesExcluded => {
             text(format!("属于{}", p.industry.label_zh()), p.industry.label_en())
         }
-        CheckKind::SectorsAny if p.sectors.is_empty() => text("不属于所列重点产业", "in none of them"),
-        CheckKind::SectorsAny => text(
-            format!("属于{}", join_zh(&p.sectors)),
-            p.sectors.iter().map(|x| x.label_en()).collect::<Vec<_>>().join(", "),
-        ),
+        CheckKind::SectorsAny => match p.sectors.as_deref()? {
+            [] => text("不属于所列重点产业", "in none of them"),
+            sectors => text(format!("属于{}", join_zh(sectors)), labels_en(sectors)),
+        },
         CheckKind::MinInventionPatents => {
             let n = p.invention_patents?;
             text(format!("有效发明专利 {n} 件"), format!("{n} invention patent(s)"))
@@ -480,8 +481,8 @@ fn actual(kind: CheckKind, s: &Subject<'_>) -> Option<Text> {
             }
         },
         CheckKind::MaxDebtRatio => {
-            let r = percent(p.debt_ratio()?.min(Bps::MAX.bps()));
-            text(format!("资产负债率为 {r}"), format!("debt ratio {r}"))
+            let r = p.debt_ratio()?;
+            text(r.describe_zh(), r.describe_en())
         }
         // The lender's words ask about nothing the profile holds: the firm's side is for the lender to learn.
         CheckKind::OtherConditions => return None,
@@ -536,17 +537,18 @@ fn missing_field(kind: CheckKind) -> (&'static str, &'static str) {
         CheckKind::FirstLoanOnly => ("是否有过银行贷款", "whether you have borrowed from a bank"),
         CheckKind::NoOverdueMonths => ("逾期记录", "overdue record"),
         CheckKind::MaxDebtRatio => ("资产总额和负债总额", "total assets and liabilities"),
+        CheckKind::QualificationsAny | CheckKind::QualificationsAll => {
+            ("企业资质（没有也请注明）", "qualifications (or that you hold none)")
+        }
+        CheckKind::SectorsAny => ("所属重点产业（不属于也请注明）", "priority sectors (or that you are in none)"),
         // Checks of figures every profile or need has, and the lender's own words, which read no figure: never
         // missing, named so a new kind is decided here.
         CheckKind::District
         | CheckKind::MinYearsInOperation
         | CheckKind::Revenue
         | CheckKind::Employees
-        | CheckKind::QualificationsAny
-        | CheckKind::QualificationsAll
         | CheckKind::IndustriesAllowed
         | CheckKind::IndustriesExcluded
-        | CheckKind::SectorsAny
         | CheckKind::OtherConditions
         | CheckKind::Amount
         | CheckKind::Term
@@ -689,7 +691,7 @@ fn rule_fix(rule: &EligibilityRule, p: &EnterpriseProfile) -> Option<Text> {
             text(format!("取得{}资质之一", join_zh(v)), "Obtain one of the qualifications")
         }
         EligibilityRule::QualificationsAll(v) => {
-            let lacking: Vec<_> = v.iter().copied().filter(|q| !p.qualifications.contains(q)).collect();
+            let lacking: Vec<_> = v.iter().copied().filter(|q| !p.qualification_list().contains(q)).collect();
             text(format!("取得{}资质", join_zh(&lacking)), "Obtain the missing qualifications")
         }
         EligibilityRule::MinInventionPatents(n) => {

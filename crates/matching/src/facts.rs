@@ -5,8 +5,8 @@
 use crate::checks::{CheckKind, Checks};
 use chrono::NaiveDate;
 use finmart_domain::{
-    Collateral, District, EnterpriseProfile, EnterpriseScale, Fen, FinancingNeed, Labelled, Months, RepaymentMethod,
-    TaxCreditGrade,
+    Collateral, DebtRatio, District, EnterpriseProfile, EnterpriseScale, Fen, FinancingNeed, Labelled, Months,
+    RepaymentMethod, TaxCreditGrade,
 };
 
 /// The bit of `value` within its vocabulary (declaration order).
@@ -54,8 +54,8 @@ pub struct FirmFacts {
     pub employees: u32,
     pub invention_patents: u32,
     pub trademarks: u32,
-    /// 资产负债率 in basis points.
-    pub debt_ratio: u32,
+    /// 资产负债率, as its two totals (compared exactly, see [`DebtRatio::exceeds`]); 0 of 0 when unknown.
+    pub debt_ratio: DebtRatio,
     pub revenue: i64,
     pub tax_paid: i64,
 }
@@ -72,8 +72,8 @@ impl FirmFacts {
             district: district_codes(profile.district),
             industry: bit(profile.industry),
             scale: scale.map_or(0, bit),
-            qualifications: mask(&profile.qualifications),
-            sectors: mask(&profile.sectors),
+            qualifications: mask(profile.qualification_list()),
+            sectors: mask(profile.sector_list()),
             collateral: mask(&profile.collateral),
             unknown,
             years: profile.years_in_operation(today),
@@ -85,7 +85,7 @@ impl FirmFacts {
             employees: profile.employees,
             invention_patents: profile.invention_patents.unwrap_or(0),
             trademarks: profile.trademarks.unwrap_or(0),
-            debt_ratio: profile.debt_ratio().unwrap_or(0),
+            debt_ratio: profile.debt_ratio().unwrap_or_default(),
             revenue: profile.revenue.fen(),
             tax_paid: profile.tax_paid.map_or(0, |f| f.fen()),
         }
@@ -113,16 +113,16 @@ fn given(kind: CheckKind, profile: &EnterpriseProfile) -> bool {
         K::FirstLoanOnly => profile.ever_borrowed.is_some(),
         K::NoOverdueMonths => profile.months_since_overdue().is_some(),
         K::MaxDebtRatio => profile.debt_ratio().is_some(),
+        // A list left out is not given; an empty one is "none", which the rule decides.
+        K::QualificationsAny | K::QualificationsAll => profile.qualifications.is_some(),
+        K::SectorsAny => profile.sectors.is_some(),
         // Figures every profile has.
         K::District
         | K::MinYearsInOperation
         | K::Revenue
         | K::Employees
-        | K::QualificationsAny
-        | K::QualificationsAll
         | K::IndustriesAllowed
-        | K::IndustriesExcluded
-        | K::SectorsAny => true,
+        | K::IndustriesExcluded => true,
         // The lender's own words read nothing of the firm: never missing, always for the lender to check.
         K::OtherConditions => true,
         // The need's checks read the need, never the profile.

@@ -4,11 +4,12 @@
 //!
 //! - [`checks`] names every check a product makes; [`compiled`] decides them on compact [`facts`];
 //!   [`explain`] puts each decision into words.
-//! - [`cost`] computes a loan's schedule and effective annual rate; [`policy`] says which subsidies a firm
-//!   receives.
+//! - [`cost`] computes a loan's schedule and effective annual rate; [`policy`] is the one table of which subsidies a
+//!   firm receives.
 //! - [`rank`] scores eligible products from named, weighted components.
 //! - [`engine`] matches one need against the in-memory book of published products; [`reverse`] matches one
-//!   product against the pool of firms that consented to be found.
+//!   product against the pool of firms that consented to be found; [`judge`] judges one product for one
+//!   firm (a product page's verdict, an application's check).
 
 pub mod checks;
 pub mod compiled;
@@ -16,6 +17,7 @@ pub mod cost;
 pub mod engine;
 pub mod explain;
 pub mod facts;
+pub mod judge;
 pub mod policy;
 pub mod rank;
 pub mod reverse;
@@ -28,6 +30,7 @@ pub use cost::{CostError, Instalment, LoanCost, LoanQuote, loan_cost, loan_cost_
 pub use engine::{Book, MatchOutcome, MatchRequest, Matcher, Quote, Ranked, ReasonCount, loan_quote};
 pub use explain::{Finding, Outcome, Text};
 pub use facts::FirmFacts;
-pub use policy::{Entitled, POLICY, Subsidies};
+pub use judge::{Judgement, Loan, Standing};
+pub use policy::{Applicant, Decision, Entitled, POLICY, Subsidies, SubsidyFinding, SubsidyRule, SubsidyTable};
 pub use rank::{Components, WEIGHTS, Weights};
 pub use reverse::{Candidate, Candidates, PoolEntry, ProfilePool};

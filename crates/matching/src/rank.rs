@@ -48,7 +48,8 @@ pub struct Components {
     /// The lightest collateral the firm has to give: none 1000 … a property mortgage 300, less for several
     /// kinds together; 0 when the product does not state its collateral.
     pub collateral: u16,
-    /// Policy support the firm actually receives.
+    /// Policy support: the subsidies the firm receives by the subsidy table ([`crate::policy`]), and the
+    /// product's risk compensation (a merit of the product, the same for every firm: it pays the firm nothing).
     pub policy: u16,
     /// Text relevance of the product to the stated purpose, relative to the best match.
     pub relevance: u16,

@@ -16,6 +16,9 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+mod boundaries;
+mod subsidies;
+
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
 }
@@ -118,6 +121,7 @@ fn firm(overrides: Value) -> EnterpriseProfile {
         "tax_credit_grade": "B",
         "tax_paid": 30_000_000,
         "qualifications": ["tech_sme"],
+        "sectors": [],
         "invention_patents": 2,
         "trademarks": 1,
         "receivables": [],
@@ -301,11 +305,18 @@ fn every_rule_kind_passes_fails_and_misses_as_its_figures_say() {
         ("tax_paid_yuan", json!("1000000.."), json!({}), Some(json!({"tax_paid": null}))),
         ("tax_paid_yuan", json!("..100000"), json!({}), Some(json!({"tax_paid": null}))),
         ("revenue_yuan", json!("..1000000"), json!({}), None),
-        ("qualifications_any", json!("high_tech|specialised"), json!({}), None),
-        ("qualifications_all", json!("tech_sme|high_tech"), json!({}), None),
+        ("qualifications_any", json!("high_tech|specialised"), json!({}), Some(json!({"qualifications": null}))),
+        ("qualifications_all", json!("tech_sme|high_tech"), json!({}), Some(json!({"qualifications": null}))),
+        (
+            "qualifications_any",
+            json!("high_tech"),
+            json!({"qualifications": []}),
+            Some(json!({"qualifications": null})),
+        ),
         ("industries_allowed", json!("industrial"), json!({}), None),
         ("industries_excluded", json!("software"), json!({}), None),
-        ("sectors_any", json!("biomedicine"), json!({}), None),
+        ("sectors_any", json!("biomedicine"), json!({}), Some(json!({"sectors": null}))),
+        ("sectors_any", json!("biomedicine"), json!({"sectors": ["new_materials"]}), Some(json!({"sectors": null}))),
         ("min_invention_patents", json!(5), json!({}), Some(json!({"invention_patents": null}))),
         ("min_trademarks", json!(3), json!({}), Some(json!({"trademarks": null}))),
         ("gov_procurement_contract", json!(true), json!({}), Some(json!({"procurement_contracts": null}))),
@@ -1077,4 +1088,81 @@ fn a_fee_range_is_costed_at_its_low_end_and_an_unstated_fee_is_left_to_confirm()
     // Above the ceiling already without the fee: it fails.
     let over = run(vec![guaranteed(json!({}))], &firm(json!({})), &need(json!({"max_annual_cost": 300})));
     assert!(over.to_confirm.is_empty() && over.eligible.is_empty());
+}
+
+/// One product judged for one firm: the same verdicts and words as a match, with only the firm's checks on a
+/// product page and the loan's amount and term besides for an application.
+#[test]
+fn a_product_is_judged_for_one_firm_as_a_match_would() {
+    use crate::{Loan, Standing};
+    use finmart_domain::{Fen, Months};
+    let matcher = Matcher::new(HomeArea::default());
+    let judge = |p: &Product, f: &EnterpriseProfile, loan: Option<Loan>| matcher.judge(p, f, loan, today());
+    let rules = |r: Value| product(1, json!({"eligibility": r}));
+    let firm0 = firm(json!({}));
+
+    // Eligible: every check passes; the firm's checks only, no amount or term without a loan.
+    let open = rules(json!({"min_years_in_operation": 2}));
+    let j = judge(&open, &firm0, None);
+    assert_eq!(j.standing, Standing::Eligible);
+    let codes: Vec<&str> = j.findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, ["district", "min_years_in_operation"]);
+    assert!(j.may_apply());
+
+    // A near miss: one rule the firm can change (its tax grade), with the fix.
+    let graded = rules(json!({"min_tax_credit_grade": "A"}));
+    let j = judge(&graded, &firm0, None);
+    assert_eq!(j.standing, Standing::NearMiss);
+    let failed: Vec<&Finding> = j.with_outcome(Outcome::Fail).collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].fix.as_ref().unwrap().zh, "将纳税信用等级提升至 A 级");
+    assert!(!j.may_apply());
+
+    // Ineligible: a rule nothing the firm does changes (its industry), or two failures.
+    let j = judge(&rules(json!({"industries_allowed": "industrial"})), &firm0, None);
+    assert_eq!(j.standing, Standing::Ineligible);
+    let j = judge(&rules(json!({"min_tax_credit_grade": "A", "min_years_in_operation": 20})), &firm0, None);
+    assert_eq!(j.standing, Standing::Ineligible);
+    assert_eq!(j.with_outcome(Outcome::Fail).count(), 2);
+
+    // Needs information: a list left out is not given, an empty one is none.
+    let qualified = rules(json!({"qualifications_any": "high_tech"}));
+    let j = judge(&qualified, &firm(json!({"qualifications": null})), None);
+    assert_eq!(j.standing, Standing::NeedsInfo);
+    assert_eq!(j.with_outcome(Outcome::Missing).next().unwrap().message.zh, "需补充：企业资质（没有也请注明）");
+    assert!(!j.may_apply());
+    let j = judge(&qualified, &firm(json!({"qualifications": []})), None);
+    assert_eq!(j.with_outcome(Outcome::Fail).next().unwrap().code, "qualifications_any");
+
+    // To confirm: the product does not say where it lends; the firm may still apply.
+    let unstated = product(1, json!({"area": {"kind": "not_stated"}}));
+    let j = judge(&unstated, &firm0, None);
+    assert_eq!(j.standing, Standing::ToConfirm);
+    assert!(j.may_apply());
+
+    // With a loan, its amount and term are judged too (and nothing else of a need): an amount above the
+    // maximum is the one thing to change.
+    let loan = |wan: u32, months: u16| Some(Loan { amount: Fen::wan(wan), term: Months::new(months).unwrap() });
+    let j = judge(&open, &firm0, loan(100, 12));
+    assert_eq!(j.standing, Standing::Eligible);
+    let codes: Vec<&str> = j.findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, ["district", "min_years_in_operation", "amount", "term"]);
+    let j = judge(&open, &firm0, loan(9_000, 12));
+    assert_eq!(j.standing, Standing::NearMiss);
+    assert_eq!(
+        j.with_outcome(Outcome::Fail).next().unwrap().fix.as_ref().unwrap().zh,
+        "将申请金额调整为 500 万元 以内"
+    );
+    // A product asking collateral the firm does not offer is not refused for it: that is the lender's to settle.
+    let secured = product(1, json!({"collateral": {"kind": "all_of", "kinds": ["real_estate"]}}));
+    assert_eq!(judge(&secured, &firm0, loan(100, 12)).standing, Standing::Eligible);
+
+    // The same verdict as the match's list for the same firm and need.
+    let out = run(vec![graded.clone()], &firm0, &need(json!({})));
+    assert_eq!(list_of(&out, 1), "ineligible", "a match lists a firm's near miss among the nearest ineligible");
+    let out = run(vec![qualified.clone()], &firm(json!({"qualifications": null})), &need(json!({})));
+    assert_eq!(list_of(&out, 1), "needs_info");
+    let f = finding(&out.needs_info[0], "qualifications_any");
+    let j = judge(&qualified, &firm(json!({"qualifications": null})), None);
+    assert_eq!(&j.findings[1], f, "the same words");
 }

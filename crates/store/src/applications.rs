@@ -531,26 +531,93 @@ async fn by_key(
         .await?)
 }
 
+/// The key of the one open application a firm may have to a product (`application.open_for`, unique).
+fn open_key(enterprise_id: i64, product_id: i64) -> String {
+    format!("{enterprise_id}:{product_id}")
+}
+
+/// The firm's open application to the product, if any.
+async fn open_application(
+    db: &impl ConnectionTrait,
+    enterprise_id: i64,
+    product_id: i64,
+) -> Result<Option<i64>, StoreError> {
+    Ok(application::Entity::find()
+        .select_only()
+        .column(application::Column::Id)
+        .filter(application::Column::OpenFor.eq(open_key(enterprise_id, product_id)))
+        .into_tuple()
+        .one(db)
+        .await?)
+}
+
+/// `update` releasing the open-application key when the step leaves the open states (rejected, withdrawn,
+/// disbursed): the firm may then apply to the product again. One small helper, so the transition's own
+/// columns stay the transition's.
+fn release_when_closed(
+    update: sea_orm::UpdateMany<application::Entity>,
+    to: ApplicationState,
+) -> sea_orm::UpdateMany<application::Entity> {
+    if to.is_open() {
+        update
+    } else {
+        update.col_expr(application::Column::OpenFor, Expr::value(Option::<String>::None))
+    }
+}
+
 impl Store {
     /// Submits an application, once per (applicant account, idempotency key). Returns it and whether it
     /// was created now (`false`: the same request was submitted before, and that one is returned).
     ///
     /// The enterprise's stored profile is copied into the application; the institution is notified; the
-    /// audit entry `application.submit` (subject and both parties filled in here) is written with it.
+    /// audit entry `application.submit` (subject and both parties filled in here) is written with it. A firm
+    /// has at most one open application per product: the database's unique key on `open_for` refuses a
+    /// second, also when two submissions race.
     ///
     /// # Errors
     /// [`StoreError::Invalid`] for a bad key, amount, term or text; [`StoreError::NotListed`] when the
     /// product is not listed today; [`StoreError::KeyReused`] when the key was used for a different
-    /// request; [`StoreError::NotFound`] for an unknown product or enterprise; database failure.
+    /// request; [`StoreError::DuplicateApplication`] when the firm has an open application to the product;
+    /// [`StoreError::NotFound`] for an unknown product or enterprise; database failure.
     pub async fn submit_application(
         &self,
         new: &NewApplication,
         event: &AuditEvent<'_>,
     ) -> Result<(Application, bool), StoreError> {
+        self.submit_application_checked(new, event, |_, _| Ok::<(), StoreError>(())).await
+    }
+
+    /// [`Self::submit_application`], with `check` asked first whether the firm, by the stored profile that
+    /// the application will carry, may apply to the product (its eligibility, which the store does not
+    /// judge): its refusal is returned and nothing is written. A retry of a request submitted before (same
+    /// key) returns the stored application without asking again.
+    ///
+    /// # Errors
+    /// As [`Self::submit_application`], and `check`'s refusal.
+    pub async fn submit_application_checked<E: From<StoreError>>(
+        &self,
+        new: &NewApplication,
+        event: &AuditEvent<'_>,
+        check: impl FnOnce(&finmart_domain::Product, &EnterpriseProfile) -> Result<(), E>,
+    ) -> Result<(Application, bool), E> {
+        match self.submit_with(new, event, check).await {
+            Ok(answer) => answer,
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The work of [`Self::submit_application_checked`]: the store's own failures as `Err`, `check`'s
+    /// refusal (nothing written) as `Ok(Err(_))`.
+    async fn submit_with<E>(
+        &self,
+        new: &NewApplication,
+        event: &AuditEvent<'_>,
+        check: impl FnOnce(&finmart_domain::Product, &EnterpriseProfile) -> Result<(), E>,
+    ) -> Result<Result<(Application, bool), E>, StoreError> {
         let fields = new.input().check().map_err(StoreError::Invalid)?;
         let key = fields.idempotency_key.as_str();
         if let Some(row) = by_key(&self.db, new.applicant_account_id, key).await? {
-            return self.existing(row, new, &fields).await;
+            return self.existing(row, new, &fields).await.map(Ok);
         }
         let product = self
             .product(new.product_id)
@@ -577,7 +644,18 @@ impl Store {
             .enterprise(new.enterprise_id)
             .await?
             .ok_or_else(|| StoreError::NotFound { what: Record::Enterprise, key: new.enterprise_id.to_string() })?;
+        // The first open application is where the firm should go (the unique key below decides a race), unless
+        // it is this very request, submitted by a racing twin a moment ago.
+        if let Some(existing) = open_application(&self.db, new.enterprise_id, product.id).await? {
+            if let Some(row) = by_key(&self.db, new.applicant_account_id, key).await? {
+                return self.existing(row, new, &fields).await.map(Ok);
+            }
+            return Err(StoreError::DuplicateApplication { existing });
+        }
         let profile = &enterprise.profile;
+        if let Err(refused) = check(&product, profile) {
+            return Ok(Err(refused));
+        }
         let snapshot =
             serde_json::to_string(profile).map_err(|source| StoreError::Encode { what: "profile", source })?;
         let now = Utc::now();
@@ -602,7 +680,7 @@ impl Store {
             industry: Set(profile.industry.as_str().to_owned()),
             scale: Set(profile.scale().map(|s| s.as_str().to_owned())),
             family: Set(product.spec.family.as_str().to_owned()),
-            qualifications: Set(profile.qualifications.iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|")),
+            qualifications: Set(profile.qualification_list().iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|")),
             first_loan: Set(first_loan(profile, &product.spec)),
             credit_loan: Set(credit_loan(&product.spec)),
             guarantee_fee_bps: Set(recorded_fee_bps(&product.spec)),
@@ -620,16 +698,23 @@ impl Store {
             reason: Set(None),
             offer_id: Set(new.offer_id),
             updated_at: Set(now),
+            open_for: Set(Some(open_key(new.enterprise_id, product.id))),
             ..Default::default()
         }
         .insert(&txn)
         .await;
         let row = match inserted {
             Ok(row) => row,
+            // A racing twin won: the same request (its key) is returned, another open application refuses.
             Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
                 txn.rollback().await?;
-                let row = by_key(&self.db, new.applicant_account_id, key).await?.ok_or(StoreError::Db(e))?;
-                return self.existing(row, new, &fields).await;
+                if let Some(row) = by_key(&self.db, new.applicant_account_id, key).await? {
+                    return self.existing(row, new, &fields).await.map(Ok);
+                }
+                let existing = open_application(&self.db, new.enterprise_id, product.id).await?;
+                return Err(
+                    existing.map_or(StoreError::Db(e), |existing| StoreError::DuplicateApplication { existing })
+                );
             }
             Err(e) => return Err(e.into()),
         };
@@ -670,7 +755,7 @@ impl Store {
         );
         audit::append(&txn, &entry).await?;
         txn.commit().await?;
-        Ok((app, true))
+        Ok(Ok((app, true)))
     }
 
     /// The application already submitted under a key: returned when the request is the same, else refused.
@@ -731,7 +816,9 @@ impl Store {
             parts.iter().filter(|p| Some(p.id) != replaced).map(|p| p.disbursement.clone()).collect();
         after.extend(new_payment.clone());
 
-        let mut update = application::Entity::update_many()
+        // A reversal of the last payment takes the application back to approved without opening it again: a
+        // newer application to the product may hold the key meanwhile.
+        let mut update = release_when_closed(application::Entity::update_many(), to)
             .col_expr(C::State, Expr::value(to.as_str()))
             .col_expr(C::UpdatedAt, Expr::value(now));
         if side == Side::Institution && before.first_response_at.is_none() {
@@ -937,6 +1024,15 @@ impl Store {
         Ok(Prepared { before, product, parts, read_at, today: shanghai_today() })
     }
 
+    /// The firm's open application (submitted, accepted or approved) to the product, if any: the one a new
+    /// application would be refused for.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn open_application(&self, enterprise_id: i64, product_id: i64) -> Result<Option<i64>, StoreError> {
+        open_application(&self.db, enterprise_id, product_id).await
+    }
+
     /// One application, whoever it belongs to (callers check who may see it).
     ///
     /// # Errors
@@ -1137,6 +1233,22 @@ mod tests {
     async fn submit(store: &Store, f: &Fixture, key: &str) -> Application {
         let p = sme(f.enterprise);
         store.submit_application(&new(f, key), &AuditEvent::by(&p, None, "application.submit")).await.unwrap().0
+    }
+
+    /// Another firm (the `n`th of its own seed), for tests that need several open applications to one product.
+    async fn another_firm(store: &Store, n: usize) -> i64 {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let profile = finmart_synth::profiles(8, n + 1, today).nth(n).unwrap().profile;
+        store.save_enterprise(&profile, true).await.unwrap().id
+    }
+
+    /// Submits for the `n`th other firm (its own account).
+    async fn submit_as(store: &Store, f: &Fixture, n: usize, key: &str) -> Application {
+        let enterprise = another_firm(store, n).await;
+        let request =
+            NewApplication { enterprise_id: enterprise, applicant_account_id: 100 + enterprise, ..new(f, key) };
+        let p = sme(enterprise);
+        store.submit_application(&request, &AuditEvent::by(&p, None, "application.submit")).await.unwrap().0
     }
 
     async fn act(
@@ -1521,18 +1633,20 @@ mod tests {
             let mut other = new(&f, "same");
             other.amount = Fen::wan(60);
             assert!(matches!(store.submit_application(&other, &event).await, Err(StoreError::KeyReused)));
-            // The key is the account's own: another account may use the same text.
+            // The key is the account's own: another account (of another firm) may use the same text.
             let mut someone_else = new(&f, "same");
-            someone_else.applicant_account_id = 999;
+            (someone_else.applicant_account_id, someone_else.enterprise_id) = (999, f.other_enterprise);
             assert!(store.submit_application(&someone_else, &event).await.unwrap().1);
             assert_eq!(store.all_applications(&ApplicationFilter::default()).await.unwrap().len(), 2);
             assert_eq!(store.unread_count(Party::Institution(f.bank)).await.unwrap(), 2);
 
-            // 8 concurrent submits with one key: one application.
+            // 8 concurrent submits with one key (to another product: the first is open): one application.
+            let second = store.save_product(f.bank, LifecycleState::Published, &spec("P-2", "3")).await.unwrap();
+            let second = second.product_id();
             let mut tasks = Vec::new();
             for _ in 0..8 {
                 let store = store.clone();
-                let request = new(&f, "raced");
+                let request = NewApplication { product_id: second, ..new(&f, "raced") };
                 tasks.push(tokio::spawn(async move {
                     let p = sme(request.enterprise_id);
                     store.submit_application(&request, &AuditEvent::by(&p, None, "application.submit")).await
@@ -1551,6 +1665,124 @@ mod tests {
             assert_eq!(store.all_applications(&ApplicationFilter::default()).await.unwrap().len(), 3);
             let raced = store.application_events(ids[0]).await.unwrap();
             assert_eq!(raced.len(), 1);
+        })
+        .await;
+    }
+
+    /// The key column of application `id` (NULL as `None`).
+    async fn open_for(store: &Store, id: i64) -> Option<String> {
+        application::Entity::find_by_id(id).one(store.connection()).await.unwrap().unwrap().open_for
+    }
+
+    /// One open application per firm and product: a second is refused naming the first (nothing written); a
+    /// retry of the first is the first; other firms and products are not held back; each way out of the open
+    /// states (rejected, withdrawn, disbursed) lets the firm apply again.
+    #[tokio::test]
+    async fn a_firm_has_one_open_application_per_product() {
+        each(async |db| {
+            let (store, backend) = (&db.store, db.backend);
+            let f = fixture(store).await;
+            let p = sme(f.enterprise);
+            let event = AuditEvent::by(&p, None, "application.submit");
+            let (i, e) = (Side::Institution, Side::Enterprise);
+            let first = submit(store, &f, "first").await;
+            assert_eq!(open_for(store, first.id).await, Some(format!("{}:{}", f.enterprise, f.product)));
+
+            let refused = store.submit_application(&new(&f, "second"), &event).await;
+            let Err(duplicate @ StoreError::DuplicateApplication { existing }) = refused else {
+                panic!("{backend}: {refused:?}")
+            };
+            assert_eq!(existing, first.id);
+            assert!(duplicate.message_zh().contains("在途申请"), "{}", duplicate.message_zh());
+            assert_eq!(store.all_applications(&ApplicationFilter::default()).await.unwrap().len(), 1, "{backend}");
+            assert_eq!(store.unread_count(Party::Institution(f.bank)).await.unwrap(), 1, "nobody told of it");
+            // The same request again (its key) is the first, not a refusal.
+            let (again, created) = store.submit_application(&new(&f, "first"), &event).await.unwrap();
+            assert_eq!((again.id, created), (first.id, false));
+            // Another firm, or another product, is not held back.
+            submit_as(store, &f, 0, "elsewhere").await;
+            let other = store.save_product(f.bank, LifecycleState::Published, &spec("P-3", "3")).await.unwrap();
+            let request = NewApplication { product_id: other.product_id(), ..new(&f, "other-product") };
+            assert!(store.submit_application(&request, &event).await.unwrap().1);
+
+            // Accepted and approved are still open.
+            act(store, first.id, ApplicationAction::Accept, i, f.bank).await.unwrap();
+            let refused = store.submit_application(&new(&f, "while-accepted"), &event).await;
+            assert!(matches!(refused, Err(StoreError::DuplicateApplication { .. })), "{refused:?}");
+            act(store, first.id, ApplicationAction::Reject { reason: "资料不全".into() }, i, f.bank).await.unwrap();
+            assert_eq!(open_for(store, first.id).await, None, "{backend}: rejected frees the pair");
+            let second = submit(store, &f, "after-rejection").await;
+            act(store, second.id, ApplicationAction::Withdraw, e, f.enterprise).await.unwrap();
+            assert_eq!(open_for(store, second.id).await, None, "{backend}: withdrawn frees the pair");
+            let third = submit(store, &f, "after-withdrawal").await;
+            act(store, third.id, ApplicationAction::Accept, i, f.bank).await.unwrap();
+            act(store, third.id, terms(), i, f.bank).await.unwrap();
+            let refused = store.submit_application(&new(&f, "while-approved"), &event).await;
+            assert!(matches!(refused, Err(StoreError::DuplicateApplication { existing }) if existing == third.id));
+            act(store, third.id, disbursement(shanghai_today()), i, f.bank).await.unwrap();
+            assert_eq!(open_for(store, third.id).await, None, "{backend}: disbursed frees the pair");
+            assert!(submit(store, &f, "after-loan").await.state.is_open());
+            // The rule is the database's: a second key for the pair is refused whoever writes it.
+            let twin =
+                format!("UPDATE application SET open_for = '{}:{}' WHERE id = {}", f.enterprise, f.product, first.id);
+            assert!(store.connection().execute_unprepared(&twin).await.is_err(), "{backend}");
+        })
+        .await;
+    }
+
+    /// Submissions racing with different keys (two tabs, two users of one firm): one open application, every
+    /// other refused naming it; nothing of theirs is written.
+    #[tokio::test]
+    async fn racing_submissions_of_one_firm_make_one_open_application() {
+        each(async |db| {
+            let store = &db.store;
+            let f = fixture(store).await;
+            let mut tasks = Vec::new();
+            for n in 0..8 {
+                let store = store.clone();
+                let request = new(&f, &format!("tab-{n}"));
+                tasks.push(tokio::spawn(async move {
+                    let p = sme(request.enterprise_id);
+                    store.submit_application(&request, &AuditEvent::by(&p, None, "application.submit")).await
+                }));
+            }
+            let (mut created, mut refused) = (Vec::new(), Vec::new());
+            for task in tasks {
+                match task.await.unwrap() {
+                    Ok((app, true)) => created.push(app.id),
+                    Err(StoreError::DuplicateApplication { existing }) => refused.push(existing),
+                    other => panic!("{}: {other:?}", db.backend),
+                }
+            }
+            assert_eq!(created.len(), 1, "{}: {created:?}", db.backend);
+            assert!(refused.iter().all(|id| *id == created[0]), "{}: {refused:?}", db.backend);
+            assert_eq!(store.all_applications(&ApplicationFilter::default()).await.unwrap().len(), 1);
+            assert_eq!(store.application_events(created[0]).await.unwrap().len(), 1);
+            assert_eq!(store.unread_count(Party::Institution(f.bank)).await.unwrap(), 1);
+        })
+        .await;
+    }
+
+    /// A check asked before anything is written: its refusal is returned whole and nothing is stored; a retry
+    /// of a request submitted before is not asked again.
+    #[tokio::test]
+    async fn a_refusing_check_writes_nothing_and_a_retry_is_not_asked_again() {
+        each(async |db| {
+            let store = &db.store;
+            let f = fixture(store).await;
+            let p = sme(f.enterprise);
+            let event = AuditEvent::by(&p, None, "application.submit");
+            let refuse = |_: &finmart_domain::Product, profile: &EnterpriseProfile| -> Result<(), StoreError> {
+                let mut errors = FieldErrors::default();
+                errors.push("district", ValueError::Invalid(format!("不服务 {}", profile.district.code())));
+                Err(StoreError::Invalid(errors))
+            };
+            let refused = store.submit_application_checked(&new(&f, "checked"), &event, refuse).await;
+            assert!(matches!(&refused, Err(StoreError::Invalid(e)) if e.0[0].field == "district"), "{refused:?}");
+            assert!(store.all_applications(&ApplicationFilter::default()).await.unwrap().is_empty());
+            let first = submit(store, &f, "checked").await;
+            let (again, created) = store.submit_application_checked(&new(&f, "checked"), &event, refuse).await.unwrap();
+            assert_eq!((again.id, created), (first.id, false), "{}", db.backend);
         })
         .await;
     }
@@ -1664,9 +1896,10 @@ mod tests {
         each(async |db| {
             let store = &db.store;
             let f = fixture(store).await;
+            // Three firms' open applications to the one product.
             let late = submit(store, &f, "late").await;
-            let answered_late = submit(store, &f, "answered-late").await;
-            let fresh = submit(store, &f, "fresh").await;
+            let answered_late = submit_as(store, &f, 0, "answered-late").await;
+            let fresh = submit_as(store, &f, 1, "fresh").await;
             // Two were due yesterday.
             let yesterday = Utc::now() - TimeDelta::days(1);
             application::Entity::update_many()
@@ -1707,8 +1940,8 @@ mod tests {
         each(async |db| {
             let store = &db.store;
             let f = fixture(store).await;
-            for key in ["a", "b", "c"] {
-                submit(store, &f, key).await;
+            for (n, key) in ["a", "b", "c"].into_iter().enumerate() {
+                submit_as(store, &f, n, key).await;
             }
             let bank = Party::Institution(f.bank);
             assert_eq!(store.unread_count(bank).await.unwrap(), 3, "{}", db.backend);

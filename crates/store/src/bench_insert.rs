@@ -182,7 +182,7 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         industry: profile.industry.as_str().to_owned(),
         scale: profile.scale().map(|s| s.as_str().to_owned()),
         family: spec.family.as_str().to_owned(),
-        qualifications: profile.qualifications.iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|"),
+        qualifications: profile.qualification_list().iter().map(|q| q.as_str()).collect::<Vec<_>>().join("|"),
         first_loan: first_loan(profile, spec),
         credit_loan: credit_loan(spec),
         guarantee_fee_bps: crate::applications::recorded_fee_bps(spec),
@@ -203,6 +203,9 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         reason,
         offer_id: None,
         updated_at: last,
+        // Bench histories are written whole, with no account to apply as: they take no open-application key,
+        // so a generated firm may hold several (the record check reports such pairs).
+        open_for: None,
     };
     Ok((row, events, paid))
 }

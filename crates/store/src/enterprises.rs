@@ -6,6 +6,7 @@
 //! can ask [`Store::enterprise_revision`] whether anything changed and [`Store::enterprises_revised_after`]
 //! what. On PostgreSQL the counter's row lock orders writers, so revisions become visible in order.
 
+use crate::audit::AuditEvent;
 use crate::entity::{counter, enterprise};
 use crate::{Record, Store, StoreError};
 use chrono::{DateTime, Days, Utc};
@@ -167,6 +168,15 @@ impl Store {
     }
 
     async fn upsert(&self, rows: &[(Uscc, &EnterpriseProfile, bool)]) -> Result<u64, StoreError> {
+        self.upsert_audited(rows, None).await
+    }
+
+    /// Writes `rows`, and `audit` with them when anything changed (in the same transaction).
+    async fn upsert_audited(
+        &self,
+        rows: &[(Uscc, &EnterpriseProfile, bool)],
+        audit: Option<&AuditEvent<'_>>,
+    ) -> Result<u64, StoreError> {
         if rows.is_empty() {
             return Ok(0);
         }
@@ -208,6 +218,9 @@ impl Store {
             // Nothing changed: keep the revision as it was.
             txn.rollback().await?;
         } else {
+            if let Some(event) = audit {
+                crate::audit::append(&txn, event).await?;
+            }
             txn.commit().await?;
         }
         Ok(written)
@@ -344,7 +357,10 @@ pub(crate) async fn set_discoverable_in(
 }
 
 impl Store {
-    /// Replaces the profile of enterprise `id` (its own user editing it). The credit code cannot change.
+    /// Replaces the profile of enterprise `id` (its own user editing it, on the profile page, the matching
+    /// page or the API) and writes the audit entry `event` (action `profile.update`, the enterprise filled in
+    /// here) in the same transaction. The credit code cannot change. Saving the profile as it is stored
+    /// changes nothing and writes no entry.
     ///
     /// # Errors
     /// [`StoreError::Invalid`] for a profile that does not validate or names another credit code;
@@ -353,16 +369,22 @@ impl Store {
         &self,
         id: i64,
         profile: &EnterpriseProfile,
+        event: &AuditEvent<'_>,
     ) -> Result<StoredEnterprise, StoreError> {
-        let stored = self
-            .enterprise(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound { what: Record::Enterprise, key: id.to_string() })?;
+        let not_found = || StoreError::NotFound { what: Record::Enterprise, key: id.to_string() };
+        let stored = self.enterprise(id).await?.ok_or_else(not_found)?;
         if profile.uscc != stored.profile.uscc {
             let mut errors = FieldErrors::default();
             errors.push("uscc", ValueError::Invalid("统一社会信用代码不可修改".to_owned()));
             return Err(StoreError::Invalid(errors));
         }
-        self.save_enterprise(profile, stored.discoverable).await
+        let uscc = checked(profile, "").map_err(StoreError::Invalid)?;
+        let mut entry = event.clone();
+        entry.action = "profile.update";
+        entry.subject_kind = "enterprise";
+        entry.subject_id = Some(id);
+        entry.enterprise_id = Some(id);
+        self.upsert_audited(&[(uscc.clone(), profile, stored.discoverable)], Some(&entry)).await?;
+        self.enterprise_by_uscc(&uscc).await?.ok_or_else(not_found)
     }
 }

@@ -232,6 +232,11 @@ pub enum StoreError {
     /// The idempotency key was used by the same account for a different application.
     #[error("this idempotency key was used for another application; do not reuse it")]
     KeyReused,
+    /// The firm already has an open application (submitted, accepted or approved) to the product: `existing`.
+    #[error(
+        "your firm already has an open application (#{existing}) to this product; wait for its decision or withdraw it first"
+    )]
+    DuplicateApplication { existing: i64 },
     /// Another account has this login.
     #[error("login `{0}` is taken")]
     LoginTaken(String),
@@ -301,6 +306,9 @@ impl StoreError {
             Self::Need(e) => e.message_zh(),
             Self::NotListed => "产品未上架".to_owned(),
             Self::KeyReused => "该幂等键已用于另一份申请，请勿重复使用".to_owned(),
+            Self::DuplicateApplication { existing } => {
+                format!("贵企业已有一份该产品的在途申请（#{existing}），请等待其结果或先撤回，再重新申请")
+            }
             Self::LoginTaken(login) => format!("登录名“{login}”已被使用"),
             Self::InstitutionCodeTaken(code) => format!("机构代码“{code}”已被使用"),
             Self::KindFixed(e) => e.message_zh(),

@@ -27,6 +27,8 @@ mod mapping;
 pub mod market_watch;
 mod needs;
 mod notifications;
+#[cfg(test)]
+mod open_application_migration_tests;
 pub mod password;
 #[cfg(test)]
 mod pricing_migration_tests;

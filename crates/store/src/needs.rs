@@ -695,6 +695,9 @@ impl Store {
         })?;
         let mut submit_event = event.clone();
         submit_event.detail = serde_json::json!({ "need_id": need_id, "offer_id": offer_id });
+        // The product's eligibility is not asked again: the institution offered these terms to this firm
+        // having seen its need and profile, so the offer is its decision to lend (as its terms are its own).
+        // The firm's one open application per product still holds.
         let (app, created) = self
             .submit_application(
                 &NewApplication {

@@ -178,6 +178,9 @@ pub struct LaterColumns(pub &'static [(&'static str, &'static str, &'static str)
 pub const PRODUCT_SOURCE: LaterColumns =
     LaterColumns(&[("product", "source_url", "VARCHAR NULL"), ("product", "source_read_on", "DATE NULL")]);
 
+/// Migration 13's: an open application's key (one open application per firm and product).
+pub const OPEN_APPLICATION: LaterColumns = LaterColumns(&[("application", "open_for", "VARCHAR NULL")]);
+
 /// Migration 14's: an application's approved terms, and how many of its kind an event counts.
 pub const LENDING_RECORD: LaterColumns = LaterColumns(&[
     ("application", "approval", "TEXT NULL"),

@@ -525,6 +525,47 @@ mod enterprises {
         .await;
     }
 
+    /// The firm's own edit of its profile is audited with the write; an edit that changes nothing writes no
+    /// entry, and one that would change the credit code is refused whole.
+    #[tokio::test]
+    async fn a_firms_own_profile_edit_is_audited_with_the_write() {
+        use crate::{AuditEvent, AuditQuery};
+        use finmart_domain::{Principal, Qualification, Role};
+        each(async |db| {
+            let store = &db.store;
+            let saved = store.save_enterprise(&one(), false).await.unwrap();
+            let sme = Principal {
+                account_id: 7,
+                role: Role::Sme,
+                display_name: "演示企业".into(),
+                enterprise_id: Some(saved.id),
+                institution_id: None,
+            };
+            let event = AuditEvent::by(&sme, Some("127.0.0.1"), "x").detail(serde_json::json!({"via": "match"}));
+            let mut profile = saved.profile.clone();
+            profile.qualifications = Some(vec![Qualification::HighTech]);
+            let updated = store.update_enterprise(saved.id, &profile, &event).await.unwrap();
+            assert_eq!(updated.profile.qualifications, Some(vec![Qualification::HighTech]), "{}", db.backend);
+            let query = AuditQuery { enterprise_id: Some(saved.id), limit: 10, ..AuditQuery::default() };
+            let log = store.audit_log(query).await.unwrap();
+            assert_eq!(log.len(), 1, "{}", db.backend);
+            assert_eq!((log[0].action.as_str(), log[0].subject_kind.as_str()), ("profile.update", "enterprise"));
+            assert_eq!((log[0].subject_id, log[0].enterprise_id), (Some(saved.id), Some(saved.id)));
+            assert_eq!(log[0].detail["via"], "match");
+            // Saving what is stored changes nothing and is not an act.
+            store.update_enterprise(saved.id, &profile, &event).await.unwrap();
+            assert_eq!(store.audit_log(query).await.unwrap().len(), 1);
+            // Another credit code is refused, and nothing is written.
+            let mut other = profile.clone();
+            other.uscc = generated(2, 1).remove(0).0.uscc;
+            other.name = "别的企业".into();
+            assert!(matches!(store.update_enterprise(saved.id, &other, &event).await, Err(StoreError::Invalid(_))));
+            assert_eq!(store.enterprise(saved.id).await.unwrap().unwrap().profile, profile);
+            assert_eq!(store.audit_log(query).await.unwrap().len(), 1);
+        })
+        .await;
+    }
+
     #[tokio::test]
     async fn a_profile_without_a_credit_code_or_not_valid_is_refused() {
         each(async |db| {

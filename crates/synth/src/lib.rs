@@ -93,6 +93,9 @@ const TITLE_STREAM: u64 = 0x5449_544c_4553_5f32;
 /// The families added after the first catalogue, and every product's further families, are drawn from their
 /// own stream too: the products of the first families are exactly what they were.
 const FAMILY_STREAM: u64 = 0x4641_4d49_4c49_4553;
+/// Whether a firm left its lists (qualifications, sectors) out of its profile is drawn from its own stream,
+/// so every profile keeps everything else it was.
+const GIVEN_STREAM: u64 = 0x4749_5645_4e5f_4c53;
 
 /// SplitMix64's finaliser: spreads (seed, index) over the whole seed space.
 fn mix(mut z: u64) -> u64 {

@@ -1,6 +1,6 @@
 //! Synthetic SME profiles (企业画像) with Tianjin-like distributions.
 
-use crate::{Dice, PROFILE_STREAM, TITLE_STREAM, words};
+use crate::{Dice, GIVEN_STREAM, PROFILE_STREAM, TITLE_STREAM, words};
 use chrono::{Days, NaiveDate};
 use finmart_domain::{
     Collateral, District, EnterpriseProfile, EnterpriseScale, Fen, Industry, Labelled, OverdueHistory, PrioritySector,
@@ -66,6 +66,9 @@ const SCALES: &[(EnterpriseScale, u32)] = &[
     (EnterpriseScale::Medium, 12),
     (EnterpriseScale::Large, 2),
 ];
+
+/// The share of firms whose profile leaves out each list a rule reads (qualifications, sectors).
+const LISTS_LEFT_OUT: f64 = 0.05;
 
 const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// 31^6: how many six-character serials there are.
@@ -495,6 +498,11 @@ pub fn profile(seed: u64, index: usize, today: NaiveDate) -> SyntheticProfile {
 
     let name = company_name(&mut d, industry, scale);
     let discoverable = d.chance(0.7);
+    // A few firms left the lists out (a profile made by registering asks for neither): not given, which is
+    // not "none", so a rule that reads them is 需补充 for such a firm.
+    let mut given = Dice::new(seed, GIVEN_STREAM, index);
+    let qualifications = given.chance(1.0 - LISTS_LEFT_OUT).then_some(qualifications);
+    let sectors = given.chance(1.0 - LISTS_LEFT_OUT).then_some(sectors);
     let profile = EnterpriseProfile {
         uscc: Some(uscc_for_index(seed, index, district)),
         name,
@@ -634,7 +642,7 @@ mod tests {
         let abm = grade(Some(TaxCreditGrade::A)) + grade(Some(TaxCreditGrade::B)) + grade(Some(TaxCreditGrade::M));
         assert!(abm > 0.8, "A/B/M {abm}");
         assert!(grade(Some(TaxCreditGrade::D)) < 0.04);
-        let q = |q: Qualification| share(&all, |p| p.qualifications.contains(&q));
+        let q = |q: Qualification| share(&all, |p| p.qualification_list().contains(&q));
         assert!((0.11..0.19).contains(&q(Qualification::TechSme)), "tech_sme {}", q(Qualification::TechSme));
         assert!((0.05..0.11).contains(&q(Qualification::HighTech)), "high_tech {}", q(Qualification::HighTech));
         assert!((0.03..0.07).contains(&q(Qualification::Specialised)), "specialised {}", q(Qualification::Specialised));
@@ -661,22 +669,26 @@ mod tests {
         // Little giants are specialised, and specialised firms innovative SMEs; patents come with high-tech status.
         for p in &all {
             let p = &p.profile;
-            if p.qualifications.contains(&Qualification::LittleGiant) {
-                assert!(p.qualifications.contains(&Qualification::Specialised));
+            if p.qualification_list().contains(&Qualification::LittleGiant) {
+                assert!(p.qualification_list().contains(&Qualification::Specialised));
             }
-            if p.qualifications.contains(&Qualification::Specialised) {
-                assert!(p.qualifications.contains(&Qualification::InnovativeSme));
+            if p.qualification_list().contains(&Qualification::Specialised) {
+                assert!(p.qualification_list().contains(&Qualification::InnovativeSme));
             }
-            if p.qualifications.contains(&Qualification::HighTech)
+            if p.qualification_list().contains(&Qualification::HighTech)
                 && let Some(n) = p.invention_patents
             {
                 assert!(n >= 1);
             }
         }
-        let patents_tech = share(&all, |p| !p.qualifications.is_empty() && p.invention_patents.unwrap_or(0) > 0);
-        let patents_plain = share(&all, |p| p.qualifications.is_empty() && p.invention_patents.unwrap_or(0) > 0);
+        let patents_tech = share(&all, |p| !p.qualification_list().is_empty() && p.invention_patents.unwrap_or(0) > 0);
+        let patents_plain = share(&all, |p| p.qualification_list().is_empty() && p.invention_patents.unwrap_or(0) > 0);
         assert!(patents_tech > patents_plain * 1.5, "{patents_tech} {patents_plain}");
-        assert!(share(&all, |p| !p.sectors.is_empty()) > 0.15);
+        assert!(share(&all, |p| !p.sector_list().is_empty()) > 0.15);
+        let left_out = share(&all, |p| p.qualifications.is_none());
+        assert!((0.03..0.07).contains(&left_out), "qualifications not given {left_out}");
+        assert!((0.03..0.07).contains(&share(&all, |p| p.sectors.is_none())));
+        assert!(share(&all, |p| p.qualifications.as_ref().is_some_and(Vec::is_empty)) > 0.4, "explicit none");
 
         let receivables = share(&all, |p| p.receivables.as_ref().is_some_and(|r| !r.is_empty()));
         assert!((0.25..0.35).contains(&receivables), "receivables {receivables}");

@@ -8,8 +8,9 @@ use axum::http::StatusCode;
 use finmart_cli::demo_accounts::{DEMO_AGENCY, DEMO_BANK, DEMO_BANK2, DEMO_OPERATOR, DEMO_SME, DEMO_SME2};
 use serde_json::{Value, json};
 
-/// A listed product of `institution_code`: (id, amount in yuan at its minimum, term in months at its
-/// minimum, the whole search item).
+/// A listed product of `institution_code` that the demo SME, made an established firm
+/// ([`crate::firm::known_firm`]), may apply for (its conditions met, or only for the lender to confirm): (id, amount in yuan at its minimum, term in months at its minimum, the
+/// whole search item).
 async fn listed_product(app: &TestApp, institution_code: &str) -> (i64, String, u64, Value) {
     let (status, institutions) = app.get_json("/api/v1/institutions").await;
     assert_eq!(status, StatusCode::OK);
@@ -22,10 +23,26 @@ async fn listed_product(app: &TestApp, institution_code: &str) -> (i64, String, 
         .as_i64()
         .unwrap();
     let results = app.search("", &format!("&institution={id}&per_page=100")).await;
-    let items = results["items"].as_array().unwrap();
-    let item = items.first().unwrap_or_else(|| panic!("a listed product of {institution_code}")).clone();
+    // The demo SME as an established firm, so that products' conditions can be met (applications are
+    // checked against them).
+    let (sme, _) = crate::firm::known_firm(app).await;
+    let item = applicable(&sme, results["items"].as_array().unwrap())
+        .await
+        .unwrap_or_else(|| panic!("a listed product of {institution_code} the demo SME may apply for"));
     let yuan = (item["amount_min_fen"].as_i64().unwrap() / 100).to_string();
     (item["id"].as_i64().unwrap(), yuan, item["term_min_months"].as_u64().unwrap(), item)
+}
+
+/// The first of `items` (search items) that `sme`'s firm may apply for, by the product's verdict.
+async fn applicable(sme: &Client<'_>, items: &[Value]) -> Option<Value> {
+    for item in items {
+        let (status, verdict) = sme.get(&format!("/api/v1/products/{}/verdict", item["id"])).await;
+        assert_eq!(status, StatusCode::OK, "{verdict}");
+        if verdict["may_apply"] == true {
+            return Some(item.clone());
+        }
+    }
+    None
 }
 
 async fn apply(sme: &Client<'_>, product: i64, amount: &str, term: u64, key: &str) -> (StatusCode, Value) {
@@ -270,6 +287,9 @@ async fn a_double_submit_is_one_application() {
         assert_eq!(reply.json()["field"], "idempotency_key");
         let (status, other) = apply(&sme, product, "999999999", term, "double-1").await;
         assert_eq!(status, StatusCode::CONFLICT, "same key, another request: {other}");
+        // Withdrawn, so that the form below may apply to the product again.
+        let (status, body) = act(&sme, first["id"].as_i64().unwrap(), json!({"action": "withdraw"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
 
         // The form: the key is rendered into the page, so posting it twice lands on one application.
         let (status, page) =
@@ -302,7 +322,8 @@ async fn a_double_submit_is_one_application() {
         let with_text = mine["items"].as_array().unwrap().iter().filter(|a| a["purpose_text"] == "双击测试").count();
         assert_eq!(with_text, 1, "{backend}");
         let (_, notes) = app.sign_in(DEMO_BANK).await.get("/api/v1/notifications").await;
-        assert_eq!(notes["unread"], 2, "{backend}: one notification per application");
+        let submitted = notes["items"].as_array().unwrap().iter().filter(|n| n["kind"] == "application_submitted");
+        assert_eq!(submitted.count(), 2, "{backend}: one notification per application");
 
         // A bad form comes back with the reasons beside the fields and the same key.
         let bad = [("idempotency_key", "bad-form"), ("amount", "abc"), ("term", "0"), ("purpose", "")];
@@ -449,14 +470,17 @@ async fn a_guarantee_agency_sees_applications_on_the_products_it_guarantees() {
         let agency_id = app.state.store.institution_by_code("jinmen-guarantee").await.unwrap().unwrap().id;
         let (status, institutions) = app.get_json("/api/v1/institutions").await;
         assert_eq!(status, StatusCode::OK);
-        // A listed product guaranteed by the demo agency, whoever lends it.
+        // A listed product guaranteed by the demo agency, whoever lends it, that the demo SME (an established
+        // firm here, so that the demo's products' conditions can be met) may apply for.
+        let (sme, _) = crate::firm::known_firm(&app).await;
         let mut found = None;
         for institution in institutions.as_array().unwrap() {
             let code = institution["code"].as_str().unwrap();
             let results = app.search("", &format!("&institution={}&per_page=100", institution["id"])).await;
             for item in results["items"].as_array().unwrap() {
                 let (_, detail) = app.get_json(&format!("/api/v1/products/{}", item["id"])).await;
-                if detail["guarantee"]["agency"]["id"].as_i64() == Some(agency_id) {
+                let guaranteed = detail["guarantee"]["agency"]["id"].as_i64() == Some(agency_id);
+                if guaranteed && applicable(&sme, std::slice::from_ref(item)).await.is_some() {
                     found = Some((code.to_owned(), item.clone()));
                     break;
                 }
@@ -466,10 +490,9 @@ async fn a_guarantee_agency_sees_applications_on_the_products_it_guarantees() {
             }
         }
         let Some((_, item)) = found else {
-            eprintln!("note: no demo product guaranteed by jinmen-guarantee; skipping");
+            eprintln!("note: no demo product guaranteed by jinmen-guarantee that the demo SME may apply for; skipping");
             return;
         };
-        let sme = app.sign_in(DEMO_SME).await;
         let amount = (item["amount_min_fen"].as_i64().unwrap() / 100).to_string();
         let (status, created) =
             apply(&sme, item["id"].as_i64().unwrap(), &amount, item["term_min_months"].as_u64().unwrap(), "agency-1")

@@ -33,6 +33,9 @@ struct World<'a> {
     clients: Vec<(Who, Client<'a>)>,
     /// A published product of the bank, guaranteed by the agency.
     product: i64,
+    /// Another published product of the bank, which its offer names (the SME has an open application to the
+    /// first, and a firm has one open application per product).
+    offered: i64,
     /// The SME's application to it.
     application: i64,
     /// The SME's enterprise.
@@ -68,18 +71,23 @@ async fn world(app: &TestApp) -> World<'_> {
         clients.push((who, app.sign_in(login).await));
     }
     let by = |who: Who| &clients.iter().find(|(w, _)| *w == who).expect("client").1;
-    // A published product of the bank that the agency guarantees: listed, reviewed and approved here.
+    // Published products of the bank (the first guaranteed by the agency): listed, reviewed and approved here.
+    let publish = async |listing: Value| {
+        let (status, created) = by(Bank).post("/api/v1/bank/products", &listing).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let product = created["id"].as_i64().expect("id");
+        let (status, submitted) = by(Bank).post(&format!("/api/v1/bank/products/{product}/submit"), &json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{submitted}");
+        let review = submitted["review_id"].as_i64().expect("review id");
+        let (status, approved) = by(Operator).post(&format!("/api/v1/reviews/{review}/approve"), &json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{approved}");
+        product
+    };
     let mut listing = crate::journey::new_product_named("MATRIX-01", "矩阵担保贷（测试）");
     listing["guarantee_agency_code"] = json!("jinmen-guarantee");
     listing["guarantee_fee_pct"] = json!(1);
-    let (status, created) = by(Bank).post("/api/v1/bank/products", &listing).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let product = created["id"].as_i64().expect("id");
-    let (status, submitted) = by(Bank).post(&format!("/api/v1/bank/products/{product}/submit"), &json!({})).await;
-    assert_eq!(status, StatusCode::OK, "{submitted}");
-    let review = submitted["review_id"].as_i64().expect("review id");
-    let (status, approved) = by(Operator).post(&format!("/api/v1/reviews/{review}/approve"), &json!({})).await;
-    assert_eq!(status, StatusCode::OK, "{approved}");
+    let product = publish(listing).await;
+    let offered = publish(crate::journey::new_product_named("MATRIX-03", "矩阵报价贷（测试）")).await;
     app.catch_up().await;
     let (_, detail) = app.get_json(&format!("/api/v1/products/{product}")).await;
     let amount_yuan = detail["amount_min_fen"].as_i64().expect("amount") / 100;
@@ -108,7 +116,7 @@ async fn world(app: &TestApp) -> World<'_> {
         .await;
     assert!(status.is_success(), "post need: {status} {need}");
     let need = need["id"].as_i64().expect("need id");
-    World { clients, product, application, enterprise, need, secret, covered: Mutex::new(BTreeSet::new()) }
+    World { clients, product, offered, application, enterprise, need, secret, covered: Mutex::new(BTreeSet::new()) }
 }
 
 /// A path with every id (a number, a token, `all`) replaced by `*`, and no query string.
@@ -237,6 +245,7 @@ async fn every_endpoint_admits_exactly_its_callers() {
         write(&w, "DELETE", &format!("/api/v1/tokens/{token}"), &json!({}), Bank).await;
 
         // Products: the bank's own; the operator's queue and decisions; the agency's guaranteed list.
+        read(&w, &format!("/api/v1/products/{p}/verdict"), &[Sme, Sme2]).await;
         read(&w, "/api/v1/bank/products", &[Bank, Bank2]).await;
         read(&w, &format!("/api/v1/bank/products/{p}"), &[Bank]).await;
         read(&w, &format!("/api/v1/bank/products/{p}/versions"), &[Bank]).await;
@@ -352,7 +361,7 @@ async fn every_endpoint_admits_exactly_its_callers() {
         own_write(&w, "POST", "/api/v1/me/consents", &json!({"institution_id": bank_institution}), &[Sme, Sme2], &[])
             .await;
         let (_, detail) = app.get_json(&format!("/api/v1/products/{p}")).await;
-        let offer = json!({"product_id": p, "amount": detail["amount_min_fen"], "rate": 400, "term": detail["term_min_months"], "note": "矩阵报价"});
+        let offer = json!({"product_id": w.offered, "amount": detail["amount_min_fen"], "rate": 400, "term": detail["term_min_months"], "note": "矩阵报价"});
         write(&w, "POST", &format!("/api/v1/needs/{n}/offers"), &offer, Bank).await;
         let (_, mine) = w.client(Sme).get(&format!("/api/v1/me/needs/{n}")).await;
         let offer_id = mine["offers"][0]["id"].as_i64().unwrap_or_else(|| panic!("an offer: {mine}"));
@@ -381,10 +390,8 @@ async fn every_endpoint_admits_exactly_its_callers() {
         let second = id_of(w.client(Sme), "/api/v1/me/needs", |x| x["id"].as_i64() != Some(n)).await;
         write(&w, "POST", &format!("/api/v1/me/needs/{second}/close"), &json!({}), Sme).await;
 
-        // Applications: submitted by SMEs on their own; moved by their parties.
-        let body = json!({"product_id": p, "amount": (detail["amount_min_fen"].as_i64().unwrap() / 100).to_string(),
-            "term": detail["term_min_months"].to_string(), "purpose": "working_capital", "idempotency_key": "matrix-2"});
-        own_write(&w, "POST", "/api/v1/applications", &body, &[Sme, Sme2], &[]).await;
+        // Applications: moved by their parties; submitted by SMEs on their own (the SME's first, withdrawn,
+        // leaves the product free for a new one).
         let reply =
             write(&w, "POST", &format!("/api/v1/applications/{a}/transitions"), &json!({"action": "accept"}), Bank)
                 .await;
@@ -393,6 +400,9 @@ async fn every_endpoint_admits_exactly_its_callers() {
             write(&w, "POST", &format!("/api/v1/applications/{a}/transitions"), &json!({"action": "withdraw"}), Sme)
                 .await;
         assert_eq!(reply["state"]["code"], "withdrawn");
+        let body = json!({"product_id": p, "amount": (detail["amount_min_fen"].as_i64().unwrap() / 100).to_string(),
+            "term": detail["term_min_months"].to_string(), "purpose": "working_capital", "idempotency_key": "matrix-2"});
+        own_write(&w, "POST", "/api/v1/applications", &body, &[Sme, Sme2], &[]).await;
         own_write(&w, "DELETE", &format!("/api/v1/me/consents/{bank_institution}"), &json!({}), &[Sme, Sme2], &[])
             .await;
 
@@ -471,5 +481,36 @@ async fn every_endpoint_admits_exactly_its_callers() {
             }
         }
         assert!(missing.is_empty(), "operations not in the authorisation matrix: {missing:#?}");
+    }
+}
+
+/// The page actions that write (form posts), beside the API's matrix: nobody signed in is sent to sign in,
+/// a role that may never act is refused (403) and changes nothing, the allowed role succeeds (303).
+#[tokio::test]
+async fn page_actions_admit_exactly_their_callers() {
+    for app in TestApp::each(true).await {
+        let w = world(&app).await;
+        let (_, before) = w.client(Sme).get("/api/v1/me/profile").await;
+        let district = before["profile"]["district"].as_str().unwrap().to_owned();
+        let save = [("district", district.as_str()), ("industry", "software"), ("employees", "88"), ("revenue", "500")];
+        for who in EVERYONE.into_iter().filter(|w| *w != Sme) {
+            let (status, location, body) = w.client(who).post_form("/match/save", &save).await;
+            if who == Anonymous {
+                assert_eq!(status, StatusCode::SEE_OTHER, "{who:?}: {body}");
+                assert!(location.unwrap_or_default().starts_with("/login"));
+            } else if who == Sme2 {
+                // Another firm saves its own profile, never the SME's.
+                assert_eq!(status, StatusCode::SEE_OTHER, "{who:?}: {body}");
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{who:?} POST /match/save: {body}");
+            }
+        }
+        let (_, unchanged) = w.client(Sme).get("/api/v1/me/profile").await;
+        assert_eq!(unchanged["profile"]["employees"], before["profile"]["employees"], "only its own firm saves it");
+        let (status, location, body) = w.client(Sme).post_form("/match/save", &save).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+        assert!(location.unwrap().contains("saved=1"));
+        let (_, after) = w.client(Sme).get("/api/v1/me/profile").await;
+        assert_eq!(after["profile"]["employees"], 88);
     }
 }

@@ -266,17 +266,13 @@ async fn dashboards_show_their_scope_and_exports_hold_the_apis_numbers() {
         // on the other one approved.
         let today = crate::journey::shanghai_today();
         let apply = |product: i64, key: &str, amount: &str| json!({"product_id": product, "amount": amount, "term": "12", "purpose": "working_capital", "idempotency_key": key});
+        // Each is decided before the next is made: a firm has one open application per product.
         let mut ids = Vec::new();
-        for (product, key, amount) in
-            [(guaranteed, "d-1", "100万"), (guaranteed, "d-2", "50万"), (other, "d-3", "30万")]
-        {
-            let (status, body) = sme.post("/api/v1/applications", &apply(product, key, amount)).await;
-            assert_eq!(status, StatusCode::CREATED, "{body}");
-            ids.push(body["id"].as_i64().unwrap());
-        }
-        for (id, steps) in [
+        for (product, key, amount, steps) in [
             (
-                ids[0],
+                guaranteed,
+                "d-1",
+                "100万",
                 vec![
                     json!({"action": "accept"}),
                     json!({"action": "approve"}),
@@ -284,14 +280,20 @@ async fn dashboards_show_their_scope_and_exports_hold_the_apis_numbers() {
                 ],
             ),
             (
-                ids[1],
+                guaranteed,
+                "d-2",
+                "50万",
                 vec![
                     json!({"action": "accept"}),
                     json!({"action": "reject", "reason": "经营流水不足, 还款来源不充分"}),
                 ],
             ),
-            (ids[2], vec![json!({"action": "accept"}), json!({"action": "approve"})]),
+            (other, "d-3", "30万", vec![json!({"action": "accept"}), json!({"action": "approve"})]),
         ] {
+            let (status, body) = sme.post("/api/v1/applications", &apply(product, key, amount)).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            let id = body["id"].as_i64().unwrap();
+            ids.push(id);
             for step in steps {
                 let (status, body) = bank.step(id, &step).await;
                 assert_eq!(status, StatusCode::OK, "{body}");

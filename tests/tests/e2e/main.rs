@@ -6,11 +6,13 @@
 mod accounts;
 mod app;
 mod applications;
+mod applying;
 mod authz;
 mod catalogue_api;
 mod client;
 mod consent_needs;
 mod dashboards;
+mod firm;
 mod import;
 mod institutions;
 mod journey;

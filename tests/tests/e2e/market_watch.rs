@@ -126,12 +126,14 @@ async fn market_figures_follow_the_marketplace() {
         operator.post(&format!("/api/v1/reviews/{review}/approve"), &json!({})).await;
         app.catch_up().await;
         let apply = |key: &str, amount: &str| json!({"product_id": product_id, "amount": amount, "term": "12", "purpose": "working_capital", "idempotency_key": key});
+        // Each is closed before the next is made: a firm has one open application per product.
         let mut ids = Vec::new();
-        for (key, amount) in [("w-1", "100万"), ("w-2", "50万"), ("w-3", "30万")] {
+        let submit = async |key: &str, amount: &str| {
             let (status, body) = sme.post("/api/v1/applications", &apply(key, amount)).await;
             assert_eq!(status, StatusCode::CREATED, "{body}");
-            ids.push(body["id"].as_i64().unwrap());
-        }
+            body["id"].as_i64().unwrap()
+        };
+        ids.push(submit("w-1", "100万").await);
         for step in [
             json!({"action": "accept"}),
             json!({"action": "approve"}),
@@ -140,9 +142,11 @@ async fn market_figures_follow_the_marketplace() {
             let (status, body) = bank.step(ids[0], &step).await;
             assert_eq!(status, StatusCode::OK, "{body}");
         }
+        ids.push(submit("w-2", "50万").await);
         let (status, body) =
             sme.post(&format!("/api/v1/applications/{}/transitions", ids[1]), &json!({"action": "withdraw"})).await;
         assert_eq!(status, StatusCode::OK, "{body}");
+        ids.push(submit("w-3", "30万").await);
         // The third one's deadline has passed without an answer.
         application::Entity::update_many()
             .col_expr(application::Column::RespondBy, Expr::value(Utc::now() - Duration::hours(1)))

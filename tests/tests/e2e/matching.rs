@@ -254,6 +254,42 @@ async fn the_calculator_matches_hand_computation() {
     }
 }
 
+/// The subsidy table through the API: on the product with 财政贴息 (4.35 %), a medium firm holding 高新技术企业
+/// pays the unsubsidised rate and is told why; a small firm gets the 1.5 points back (2.85 %).
+#[tokio::test]
+async fn the_interest_subsidy_reaches_small_and_micro_firms_only_through_the_api() {
+    for app in TestApp::each(false).await {
+        let id = known_product(&app).await;
+        let need =
+            json!({"amount": 12_000_000, "term": 12, "purpose": "working_capital", "repayment": "interest_only"});
+        let item = |out: &Value| -> Value {
+            ["eligible", "near_misses", "needs_info", "to_confirm", "ineligible"]
+                .iter()
+                .flat_map(|list| out[list].as_array().unwrap().clone())
+                .find(|i| i["product"]["id"] == id)
+                .unwrap_or_else(|| panic!("product {id} not in {out}"))
+        };
+        let mut medium = profile();
+        medium["employees"] = json!(150);
+        medium["revenue"] = json!(5_000_000_000i64);
+        medium["qualifications"] = json!(["high_tech"]);
+        let out = post_match(&app, &json!({"profile": medium, "need": need})).await;
+        assert_eq!(out["scale"]["code"], "medium", "{out}");
+        let got = item(&out);
+        assert_eq!(got["quote"]["apr_bps"], 435, "{got}");
+        assert_eq!(got["quote"]["interest_subsidy_bps"], 0);
+        assert_eq!(got["subsidies"][0]["code"], "interest_subsidy");
+        assert_eq!(got["subsidies"][0]["entitled"], false);
+        assert_eq!(got["subsidies"][0]["message"]["zh"], "财政贴息限小型企业、微型企业，贵企业为中型企业，不能享受");
+
+        let out = post_match(&app, &json!({"profile": profile(), "need": need})).await;
+        assert_eq!(out["scale"]["code"], "small", "{out}");
+        let got = item(&out);
+        assert_eq!(got["quote"]["apr_bps"], 285, "{got}");
+        assert_eq!(got["subsidies"][0]["entitled"], true);
+    }
+}
+
 #[tokio::test]
 async fn bad_calculator_input_names_the_parameter() {
     let Some(app) = TestApp::new(Backend::Sqlite).await else { return };

@@ -25,21 +25,23 @@ async fn figures_follow_the_applications_and_the_caller() {
         app.catch_up().await;
         // Two applications: one disbursed (80 万 of 100 万 for 12 months), one rejected.
         let apply = |key: &str, amount: &str| json!({"product_id": product, "amount": amount, "term": "12", "purpose": "working_capital", "idempotency_key": key});
-        let (_, first) = sme.post("/api/v1/applications", &apply("s-1", "100万")).await;
-        let (_, second) = sme.post("/api/v1/applications", &apply("s-2", "50万")).await;
-        let (first, second) = (first["id"].as_i64().unwrap(), second["id"].as_i64().unwrap());
+        // The first is decided before the second is made: a firm has one open application per product.
         let today = crate::journey::shanghai_today();
-        for (id, steps) in [
+        for (key, amount, steps) in [
             (
-                first,
+                "s-1",
+                "100万",
                 vec![
                     json!({"action": "accept"}),
                     json!({"action": "approve"}),
                     json!({"action": "disburse", "amount": "800000", "rate": "3.85", "term": "12", "date": today}),
                 ],
             ),
-            (second, vec![json!({"action": "accept"}), json!({"action": "reject", "reason": "经营流水不足"})]),
+            ("s-2", "50万", vec![json!({"action": "accept"}), json!({"action": "reject", "reason": "经营流水不足"})]),
         ] {
+            let (status, body) = sme.post("/api/v1/applications", &apply(key, amount)).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            let id = body["id"].as_i64().unwrap();
             for step in steps {
                 let (status, body) = bank.step(id, &step).await;
                 assert_eq!(status, StatusCode::OK, "{body}");

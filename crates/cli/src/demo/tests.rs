@@ -469,7 +469,8 @@ fn demo_enterprises_cover_the_city_its_trades_and_scales() {
         let n = all.iter().filter(|(p, _)| p.scale() == Some(scale)).count();
         assert!(n >= 100, "{scale}: {n}");
     }
-    let qualifications: BTreeSet<Qualification> = all.iter().flat_map(|(p, _)| p.qualifications.clone()).collect();
+    let qualifications: BTreeSet<Qualification> =
+        all.iter().flat_map(|(p, _)| p.qualification_list().to_vec()).collect();
     assert!(qualifications.len() >= 5, "{qualifications:?}");
     let discoverable = all.iter().filter(|(_, d)| *d).count();
     assert!((1200..1600).contains(&discoverable), "{discoverable} discoverable");

@@ -43,6 +43,9 @@ pub struct Model {
     pub reason: Option<String>,
     pub offer_id: Option<i64>,
     pub updated_at: DateTimeUtc,
+    /// `"{enterprise_id}:{product_id}"` while the application is open (submitted, accepted, approved), NULL
+    /// otherwise: a unique index keeps one open application per firm and product (migration 13).
+    pub open_for: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -44,6 +44,15 @@ pub enum ErrorCode {
     NotFound,
     /// 409: the request conflicts with what is stored (a taken login, a state that moved on).
     Conflict,
+    /// 409: the firm already has an open application (submitted, accepted or approved) to this product;
+    /// `link` and `application_id` name it.
+    DuplicateApplication,
+    /// 422: the firm does not meet the product's conditions; `reasons` lists each failed condition with what
+    /// would change it.
+    Ineligible,
+    /// 422: the firm's profile lacks facts the product's conditions need; `reasons` names each (with the
+    /// profile member to give), `link` is the profile page.
+    ProfileIncomplete,
     /// 429: too many attempts; retry later.
     TooManyRequests,
     /// 500: an unexpected failure (logged in full; nothing of it is in the answer).
@@ -66,6 +75,9 @@ impl ErrorCode {
         Self::Csrf,
         Self::NotFound,
         Self::Conflict,
+        Self::DuplicateApplication,
+        Self::Ineligible,
+        Self::ProfileIncomplete,
         Self::TooManyRequests,
         Self::Internal,
         Self::Unavailable,
@@ -86,6 +98,9 @@ impl ErrorCode {
             Self::Csrf => "csrf",
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
+            Self::DuplicateApplication => "duplicate_application",
+            Self::Ineligible => "ineligible",
+            Self::ProfileIncomplete => "profile_incomplete",
             Self::TooManyRequests => "too_many_requests",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
@@ -100,7 +115,8 @@ impl ErrorCode {
             Self::Unauthenticated | Self::BadCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::AccountDisabled | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Conflict => StatusCode::CONFLICT,
+            Self::Conflict | Self::DuplicateApplication => StatusCode::CONFLICT,
+            Self::Ineligible | Self::ProfileIncomplete => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -123,6 +139,48 @@ pub struct ErrorBody {
     /// Every field at fault, when a body had several.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldMessage>,
+    /// What an application's refusal adds (its members are the body's own). Boxed: most errors carry none
+    /// of it, and every result of a handler carries the error's size.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Box<Refusal>>,
+}
+
+/// What an application's refusal adds to the error body.
+#[derive(Debug, Clone, Default, Serialize, ToSchema, PartialEq, Eq)]
+pub struct Refusal {
+    /// Why an application was refused: each condition failed or fact missing (`ineligible`,
+    /// `profile_incomplete`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Reason>,
+    /// The page that resolves it: the open application (`duplicate_application`), the profile to complete
+    /// (`profile_incomplete`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// The open application a second one was refused for (`duplicate_application`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_id: Option<i64>,
+}
+
+/// One condition of a product that refused an application: failed, or missing a fact of the firm's.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct Reason {
+    /// The check's stable code (`min_tax_credit_grade`, `qualifications_any`, `amount`…), as in a match.
+    pub code: String,
+    pub label: String,
+    pub label_en: String,
+    /// `fail` (the firm does not meet it) or `missing` (the firm has not given the fact it needs).
+    pub outcome: String,
+    /// What the product requires and what the firm has, or what to add.
+    pub message: String,
+    pub message_en: String,
+    /// What would change a failure (absent when nothing the firm does would).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix_en: Option<String>,
+    /// The member of the profile (`EnterpriseProfile`) that holds the fact, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_field: Option<String>,
 }
 
 /// One bad field of a body.
@@ -150,8 +208,21 @@ impl ApiError {
                 message_en: message_en.into(),
                 field: None,
                 errors: Vec::new(),
+                refusal: None,
             },
         }
+    }
+
+    /// An application's refusal: `code`, the words, and what it adds to the body.
+    pub fn refused(
+        code: ErrorCode,
+        message: impl Into<String>,
+        message_en: impl Into<String>,
+        refusal: Refusal,
+    ) -> Self {
+        let mut error = Self::new(code, message, message_en);
+        error.body.refusal = Some(Box::new(refusal));
+        error
     }
 
     /// 400: a bad parameter or field, named.
@@ -272,6 +343,12 @@ impl From<StoreError> for ApiError {
             // The other side's step: not this caller's to take.
             S::Transition(e @ TransitionError::WrongSide(_)) => {
                 Self::new(ErrorCode::Forbidden, e.message_zh(), e.to_string())
+            }
+            // The firm's first open application to the product is where to go instead.
+            e @ S::DuplicateApplication { existing } => {
+                let link = Some(format!("/sme/applications/{existing}"));
+                let first = Refusal { reasons: Vec::new(), link, application_id: Some(existing) };
+                Self::refused(ErrorCode::DuplicateApplication, e.message_zh(), e.to_string(), first)
             }
             // The offer names a product the institution may not offer with: the field is wrong.
             S::Need(e @ NeedError::NotOwnProduct) => {

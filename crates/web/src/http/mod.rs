@@ -7,8 +7,12 @@
 //! - [`page`], [`templates`], [`lang`], [`assets`]: HTML pages in the site's frame, Chinese first.
 //! - [`forms`], [`profile_form`], [`format`]: urlencoded forms, the SME profile form, and how money, dates
 //!   and choices are written and read.
+//! - [`profile_schema`]: the OpenAPI schemas of the SME profile and the financing need, held to the domain's
+//!   JSON by a test.
 //! - [`views`], [`score`]: products, institutions, quotes and match scores as the API returns them and the
 //!   pages show them.
+//! - [`verdict`]: a firm's verdict for one product (the product page's, an application's check) and the
+//!   refusal of an application that does not pass it.
 //! - [`export`]: tables as CSV and XLSX downloads.
 //! - [`auth`]: who is asking (session or API token), CSRF, and the extractors that demand a signed-in caller.
 //! - [`Feature`]: what a feature adds to the site (routes, pages, templates), listed by the router on top.
@@ -25,10 +29,12 @@ pub mod lang;
 pub mod page;
 pub mod params;
 pub mod profile_form;
+pub mod profile_schema;
 pub mod query;
 pub mod score;
 pub mod state;
 pub mod templates;
+pub mod verdict;
 pub mod views;
 
 use axum::Router;

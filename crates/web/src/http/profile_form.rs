@@ -9,13 +9,19 @@
 //! - "不清楚" (`unknown`) is `None` in the profile, never a guess.
 //! - Every bad field is reported, each with a Chinese message, never only the first.
 
-use crate::http::format::{district_options, options, parse_date as date, parse_wan};
+use crate::http::error::ApiError;
+use crate::http::format::{district_options, options, parse_date as date, parse_wan, wan_input};
+use crate::http::forms::Form;
+use crate::http::page::object;
+use crate::http::state::today;
+use axum::http::StatusCode;
 use chrono::NaiveDate;
 use finmart_domain::{
     Bps, Collateral, District, EnterpriseProfile, Fen, FieldErrors, FinancingNeed, HomeArea, Industry, Labelled,
     LoanPurpose, Months, OverdueHistory, PrioritySector, ProcurementContract, Qualification, Receivable,
     RepaymentMethod, TaxCreditGrade, ValueError,
 };
+use finmart_matching::CheckKind;
 use serde_json::{Map, Value, json};
 
 /// The longest raw query string read: a real form is far shorter.
@@ -125,6 +131,38 @@ pub fn choices(home: &HomeArea) -> Value {
         "collateral": options::<Collateral>(),
         "purposes": options::<LoanPurpose>(),
         "methods": options::<RepaymentMethod>(),
+    })
+}
+
+/// The form field that holds what a check reads (on the matching page and, for the firm's checks, the
+/// profile page), for "去填写 / 去修改" links; none for the product's other conditions, which read nothing
+/// of the form (only the lender checks them).
+#[must_use]
+pub fn field_of(kind: CheckKind) -> Option<&'static str> {
+    Some(match kind {
+        CheckKind::District => "district",
+        CheckKind::MinYearsInOperation => "established",
+        CheckKind::Revenue => "revenue",
+        CheckKind::Employees | CheckKind::Scales => "employees",
+        CheckKind::MinTaxCreditGrade => "tax_grade",
+        CheckKind::TaxPaid => "tax_paid",
+        CheckKind::QualificationsAny | CheckKind::QualificationsAll => "qual",
+        CheckKind::IndustriesAllowed | CheckKind::IndustriesExcluded => "industry",
+        CheckKind::SectorsAny => "sector",
+        CheckKind::MinInventionPatents => "patents",
+        CheckKind::MinTrademarks => "trademarks",
+        CheckKind::GovProcurementContract => "procurement",
+        CheckKind::CoreEnterpriseReceivables => "receivables",
+        CheckKind::FirstLoanOnly => "borrowed",
+        CheckKind::NoOverdueMonths => "overdue",
+        CheckKind::MaxDebtRatio => "assets",
+        CheckKind::OtherConditions => return None,
+        CheckKind::Amount => "amount",
+        CheckKind::Term => "term",
+        CheckKind::Collateral => "offer",
+        CheckKind::Guarantee => "guarantee",
+        CheckKind::MaxCost => "max_cost",
+        CheckKind::Speed => "within_days",
     })
 }
 
@@ -411,7 +449,8 @@ pub fn parse_match_form(raw: Option<&str>, today: NaiveDate, home: &HomeArea) ->
         name: String::new(),
         district,
         industry: industry.unwrap_or(Industry::Other),
-        sectors,
+        // The checkboxes are on the form: what it sends is an explicit list (none ticked: none).
+        sectors: Some(sectors),
         established: established.unwrap_or_else(|| default_established(today)),
         registered_capital: None,
         employees: employees.unwrap_or(0),
@@ -420,7 +459,7 @@ pub fn parse_match_form(raw: Option<&str>, today: NaiveDate, home: &HomeArea) ->
         total_liabilities: liabilities.flatten(),
         tax_credit_grade: tax_grade.flatten(),
         tax_paid: tax_paid.flatten(),
-        qualifications,
+        qualifications: Some(qualifications),
         invention_patents: patents.flatten(),
         trademarks: trademarks.flatten(),
         copyrights: None,
@@ -476,6 +515,124 @@ pub fn parse_match_form(raw: Option<&str>, today: NaiveDate, home: &HomeArea) ->
 
     let input = (submitted && r.errors.is_empty()).then_some((profile, need));
     ParsedForm { submitted, values: r.values, errors: r.errors, input }
+}
+
+/// The profile form's values for a stored profile (the inverse of the form's parsing). A list the profile
+/// does not give shows nothing ticked: the form then gives it as none.
+#[must_use]
+pub fn profile_values(p: &EnterpriseProfile) -> Map<String, Value> {
+    let wan = |v: Option<Fen>| v.map(wan_input).unwrap_or_default();
+    let count = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_default();
+    let tri = |v: Option<bool>| v.map_or("unknown", |yes| if yes { "yes" } else { "no" });
+    let (overdue, months) = match p.overdue {
+        None => ("unknown", String::new()),
+        Some(OverdueHistory::Never) => ("never", String::new()),
+        Some(OverdueHistory::MonthsAgo { months }) => ("months", months.to_string()),
+    };
+    // The vocabularies' values serialise as their codes.
+    object(json!({
+        "name": p.name, "district": p.district, "industry": p.industry, "established": p.established.to_string(),
+        "employees": p.employees.to_string(), "revenue": wan_input(p.revenue),
+        "tax_grade": p.tax_credit_grade.map_or("unknown", |g| g.as_str()), "borrowed": tri(p.ever_borrowed),
+        "overdue": overdue, "overdue_months": months, "assets": wan(p.total_assets),
+        "liabilities": wan(p.total_liabilities), "tax_paid": wan(p.tax_paid), "patents": count(p.invention_patents),
+        "trademarks": count(p.trademarks), "qual": p.qualification_list(), "sector": p.sector_list(),
+        "receivables": tri(p.has_core_receivables()), "procurement": tri(p.has_procurement_contract()),
+        "owned": p.collateral,
+    }))
+}
+
+/// The bad fields of a refused save of the profile, named as the form's fields (`form` for one the form does
+/// not show); any other failure is passed on.
+///
+/// # Errors
+/// `refused` itself, unless it is a 400 naming bad fields.
+pub fn refused_save(refused: ApiError) -> Result<FieldErrors, ApiError> {
+    if refused.status != StatusCode::BAD_REQUEST {
+        return Err(refused);
+    }
+    let mut errors = FieldErrors::default();
+    for f in refused.body.errors {
+        let known = f.field == "name" || is_profile_field(&f.field);
+        errors.push(if known { f.field } else { "form".to_owned() }, ValueError::Invalid(f.message));
+    }
+    if errors.is_empty() {
+        errors.push("form", ValueError::Invalid(refused.body.message));
+    }
+    Ok(errors)
+}
+
+/// The matching form's query string of a stored profile's values (its need part left to the defaults): how
+/// the matching page starts for a signed-in firm.
+#[must_use]
+pub fn profile_query(p: &EnterpriseProfile) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in profile_values(p) {
+        match value {
+            Value::Array(list) => {
+                for v in list.iter().filter_map(Value::as_str) {
+                    query.append_pair(&key, v);
+                }
+            }
+            Value::String(v) if is_profile_field(&key) => {
+                query.append_pair(&key, &v);
+            }
+            _ => {}
+        }
+    }
+    query.finish()
+}
+
+/// The profile fields of the matching form: those before its need part, which starts at `amount`.
+pub fn profile_fields() -> impl Iterator<Item = &'static str> {
+    FIELDS.iter().map(|(name, _, _)| *name).take_while(|name| *name != "amount")
+}
+
+#[must_use]
+pub fn is_profile_field(name: &str) -> bool {
+    profile_fields().any(|f| f == name)
+}
+
+/// The profile a posted form (the profile page's, or the matching page's 保存到企业档案) describes, on top of
+/// the stored one (what the form does not ask is kept), or every bad field (named as the form's fields).
+pub fn profile_from_form(
+    form: &Form,
+    current: &EnterpriseProfile,
+    home: &HomeArea,
+) -> Result<EnterpriseProfile, FieldErrors> {
+    // Only the profile part of the matching form is read: its need part takes its defaults.
+    let only_profile: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form.0.iter().filter(|(k, _)| is_profile_field(k)))
+        .finish();
+    let parsed = parse_match_form(Some(&only_profile), today(), home);
+    let mut errors = FieldErrors::default();
+    // The profile page asks for the name; the matching page does not, and keeps the stored one.
+    let name = form.get("name").map_or_else(|| current.name.clone(), |n| n.trim().to_owned());
+    if name.is_empty() {
+        errors.push("name", ValueError::Empty);
+    } else if name.chars().count() > finmart_domain::MAX_TEXT_CHARS {
+        errors.push("name", ValueError::TooLarge { max: format!("{} 个字", finmart_domain::MAX_TEXT_CHARS) });
+    }
+    errors.0.extend(parsed.errors.0.into_iter().filter(|e| e.field == "form" || is_profile_field(&e.field)));
+    let Some((mut profile, _)) = parsed.input.filter(|_| errors.is_empty()) else {
+        if errors.is_empty() {
+            errors.push("form", ValueError::Invalid("表单内容无效，请检查后重试".to_owned()));
+        }
+        return Err(errors);
+    };
+    profile.uscc.clone_from(&current.uscc);
+    profile.name = name;
+    profile.registered_capital = current.registered_capital;
+    profile.copyrights = current.copyrights;
+    profile.outstanding_loans = current.outstanding_loans;
+    // The form asks whether, not how much: an unchanged answer keeps the stored details.
+    if profile.has_core_receivables() == current.has_core_receivables() {
+        profile.receivables.clone_from(&current.receivables);
+    }
+    if profile.has_procurement_contract() == current.has_procurement_contract() {
+        profile.procurement_contracts.clone_from(&current.procurement_contracts);
+    }
+    Ok(profile)
 }
 
 #[cfg(test)]
@@ -541,7 +698,7 @@ mod tests {
         assert_eq!(p.ever_borrowed, None);
         assert_eq!(p.receivables, None);
         assert_eq!(p.procurement_contracts, None);
-        assert!(p.qualifications.is_empty() && p.collateral.is_empty());
+        assert!(p.qualifications == Some(Vec::new()) && p.sectors == Some(Vec::new()) && p.collateral.is_empty());
         assert_eq!((n.amount, n.term.get(), n.purpose), (Fen::wan(100), 12, LoanPurpose::WorkingCapital));
         assert!(n.accepts_guarantee);
         assert_eq!((n.max_annual_cost, n.needed_within_days, n.repayment), (None, None, None));
@@ -559,11 +716,11 @@ mod tests {
         assert_eq!((p.district.code().as_str(), p.industry), ("120101", Industry::Industrial));
         assert_eq!(p.revenue, Fen::wan(1200));
         assert_eq!((p.total_assets, p.total_liabilities), (Some(Fen::wan(3000)), Some(Fen::wan(1500))));
-        assert_eq!(p.debt_ratio(), Some(5000));
+        assert_eq!(p.debt_ratio().and_then(|r| r.percent_text()).as_deref(), Some("50%"));
         assert_eq!(p.tax_paid, Some(Fen::parse_yuan("35.5万").unwrap()));
         assert_eq!((p.invention_patents, p.trademarks), (Some(3), None));
-        assert_eq!(p.qualifications, [Qualification::HighTech, Qualification::Specialised]);
-        assert_eq!(p.sectors, [PrioritySector::NewMaterials]);
+        assert_eq!(p.qualification_list(), [Qualification::HighTech, Qualification::Specialised]);
+        assert_eq!(p.sector_list(), [PrioritySector::NewMaterials]);
         assert_eq!(p.has_core_receivables(), Some(true));
         assert_eq!(p.has_procurement_contract(), Some(false));
         assert_eq!(p.collateral, [Collateral::RealEstate, Collateral::Equipment]);
@@ -671,7 +828,10 @@ mod tests {
         assert_eq!(ok("overdue=never&overdue_months=").0.overdue, Some(OverdueHistory::Never));
         assert_eq!(bad_fields("liabilities=100&assets="), ["assets"]);
         assert_eq!(bad_fields("liabilities=100"), ["assets"]);
-        assert_eq!(ok("liabilities=100&assets=400").0.debt_ratio(), Some(2500));
+        assert_eq!(
+            ok("liabilities=100&assets=400").0.debt_ratio().and_then(|r| r.percent_text()).as_deref(),
+            Some("25%")
+        );
     }
 
     #[test]
@@ -694,7 +854,7 @@ mod tests {
     fn checkbox_groups_accept_codes_and_labels() {
         let (p, n) =
             ok("qual=%E9%AB%98%E6%96%B0%E6%8A%80%E6%9C%AF%E4%BC%81%E4%B8%9A&qual=high_tech&offer=ip,receivables");
-        assert_eq!(p.qualifications, [Qualification::HighTech]);
+        assert_eq!(p.qualification_list(), [Qualification::HighTech]);
         assert_eq!(n.collateral_offered, [Collateral::IntellectualProperty, Collateral::Receivables]);
         assert_eq!(bad_fields("offer=gold"), ["offer"]);
     }
@@ -707,5 +867,105 @@ mod tests {
         assert_eq!(parsed.errors.0[0].field, "form");
         let long_purpose = parse(&format!("purpose_text={}", "用".repeat(101)));
         assert_eq!(long_purpose.errors.0.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["purpose_text"]);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod stored_profile_tests {
+    use super::*;
+    use crate::http::forms::Form;
+
+    fn stored() -> EnterpriseProfile {
+        serde_json::from_value(json!({
+            "name": "天津测试科技有限公司",
+            "district": "heping",
+            "industry": "software",
+            "sectors": ["new_materials"],
+            "established": "2019-05-20",
+            "registered_capital": 100_000_000,
+            "employees": 45,
+            "revenue": 1_234_500_000,
+            "total_assets": 3_000_000_000i64,
+            "total_liabilities": 1_500_000_000,
+            "tax_credit_grade": "A",
+            "tax_paid": 35_500_000,
+            "qualifications": ["high_tech", "specialised"],
+            "invention_patents": 3,
+            "copyrights": 7,
+            "collateral": ["real_estate"],
+            "receivables": [{"debtor": "核心企业甲", "amount": 80_000_000, "core_enterprise": true}],
+            "ever_borrowed": false,
+            "overdue": {"kind": "months_ago", "months": 30},
+        }))
+        .unwrap()
+    }
+
+    fn form_of(values: &Map<String, Value>) -> Form {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for (k, v) in values {
+            match v {
+                Value::Array(list) => {
+                    pairs.extend(list.iter().filter_map(Value::as_str).map(|s| (k.clone(), s.to_owned())));
+                }
+                Value::String(s) => pairs.push((k.clone(), s.clone())),
+                _ => {}
+            }
+        }
+        Form(pairs)
+    }
+
+    #[test]
+    fn a_stored_profile_fills_the_form_and_reads_back_the_same() {
+        let profile = stored();
+        let back = profile_from_form(&form_of(&profile_values(&profile)), &profile, &HomeArea::default()).unwrap();
+        assert_eq!(back, profile);
+        // Changing an answer replaces what the form cannot show.
+        let mut form = form_of(&profile_values(&profile));
+        for (k, v) in &mut form.0 {
+            if k == "receivables" {
+                *v = "no".to_owned();
+            }
+            if k == "employees" {
+                *v = "60人".to_owned();
+            }
+        }
+        let changed = profile_from_form(&form, &profile, &HomeArea::default()).unwrap();
+        assert_eq!(changed.receivables, Some(Vec::new()));
+        assert_eq!(changed.employees, 60);
+        assert_eq!(changed.copyrights, Some(7));
+    }
+
+    #[test]
+    fn the_matching_form_starts_from_a_stored_profile() {
+        let profile = stored();
+        let parsed = parse_match_form(
+            Some(&profile_query(&profile)),
+            NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+            &HomeArea::default(),
+        );
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let (matched, need) = parsed.input.unwrap();
+        assert_eq!((matched.district, matched.industry, matched.employees), (profile.district, profile.industry, 45));
+        assert_eq!(matched.qualifications, profile.qualifications);
+        assert_eq!(matched.tax_credit_grade, profile.tax_credit_grade);
+        assert_eq!(matched.debt_ratio(), profile.debt_ratio());
+        assert_eq!(need.amount, Fen::wan(100), "the need takes the defaults");
+        // Saved back from the matching form (no name on it), the profile is what it was.
+        let form = Form::parse(profile_query(&profile).as_bytes());
+        assert_eq!(profile_from_form(&form, &profile, &HomeArea::default()).unwrap(), profile);
+    }
+
+    #[test]
+    fn a_bad_form_names_its_fields() {
+        let form = Form(vec![
+            ("name".to_owned(), String::new()),
+            ("employees".to_owned(), "abc".to_owned()),
+            ("revenue".to_owned(), "-1".to_owned()),
+        ]);
+        let Err(errors) = profile_from_form(&form, &stored(), &HomeArea::default()) else { panic!("refused") };
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "employees", "revenue"]);
+        assert!(errors.0.iter().all(|e| e.error.message_zh().chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))));
     }
 }

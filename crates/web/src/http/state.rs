@@ -8,8 +8,8 @@ use chrono::NaiveDate;
 use finmart_catalogue::{Catalogue, sync};
 use finmart_domain::changes::Listener;
 use finmart_domain::{EnterpriseProfile, FinancingNeed, Labelled, Product};
-use finmart_matching::{FirmFacts, MatchOutcome, MatchRequest, Matcher, ProfilePool};
-use finmart_store::Store;
+use finmart_matching::{FirmFacts, Judgement, Loan, MatchOutcome, MatchRequest, Matcher, ProfilePool};
+use finmart_store::{AuditEvent, Store, StoredEnterprise};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -173,6 +173,50 @@ impl App {
     /// 404 for no such listed product, database failure.
     pub async fn product_at(&self, id: i64) -> Result<Product, ApiError> {
         self.listed_product(id).await?.ok_or_else(|| ApiError::not_found("产品", "product"))
+    }
+
+    /// The one judgement of `product` for a firm of `profile`, today: what the product page shows a signed-in
+    /// firm (`loan` none: only the firm's checks, since a product page has no amount or term) and what an
+    /// application must pass (`loan`: its amount and term). The engine and words of 精准匹配, for one product
+    /// ([`Matcher::judge`]).
+    #[must_use]
+    pub fn judge(&self, product: &Product, profile: &EnterpriseProfile, loan: Option<Loan>) -> Judgement {
+        self.matcher.judge(product, profile, loan, today())
+    }
+
+    /// [`Self::judge`] on the stored profile of the firm `enterprise_id`.
+    ///
+    /// # Errors
+    /// 404 for no such firm; database failure.
+    pub async fn judge_firm(
+        &self,
+        enterprise_id: i64,
+        product: &Product,
+        loan: Option<Loan>,
+    ) -> Result<Judgement, ApiError> {
+        let firm =
+            self.store.enterprise(enterprise_id).await?.ok_or_else(|| ApiError::not_found("企业画像", "profile"))?;
+        Ok(self.judge(product, &firm.profile, loan))
+    }
+
+    /// Stores `profile` as the firm `enterprise_id`'s own, keeping its credit code (filled in when absent),
+    /// with the audit entry `event` (`profile.update`): the profile page, the matching page's
+    /// 保存到企业档案 and `PUT /api/v1/me/profile` all save through here.
+    ///
+    /// # Errors
+    /// 404 for no such firm, 400 naming each bad field; database failure.
+    pub async fn save_profile(
+        &self,
+        enterprise_id: i64,
+        mut profile: EnterpriseProfile,
+        event: &AuditEvent<'_>,
+    ) -> Result<StoredEnterprise, ApiError> {
+        let current =
+            self.store.enterprise(enterprise_id).await?.ok_or_else(|| ApiError::not_found("企业", "enterprise"))?;
+        if profile.uscc.is_none() {
+            profile.uscc.clone_from(&current.profile.uscc);
+        }
+        Ok(self.store.update_enterprise(enterprise_id, &profile, event).await?)
     }
 
     /// Matches a need against every listed product, with text relevance of the stated purpose, off the

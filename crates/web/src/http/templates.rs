@@ -11,12 +11,13 @@ macro_rules! template {
     };
 }
 
-/// The templates every page shares: the frame, the form and product macros, the error page and the
-/// confirmation of an irreversible act.
+/// The templates every page shares: the frame, the form, product and verdict macros, the error page and
+/// the confirmation of an irreversible act.
 const SHARED: &[(&str, &str)] = &[
     template!("base.html"),
     template!("_forms.html"),
     template!("_product.html"),
+    template!("_verdict.html"),
     template!("error.html"),
     template!("confirm.html"),
 ];

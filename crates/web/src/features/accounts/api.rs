@@ -92,7 +92,7 @@ pub struct RegisterBody {
     pub login: String,
     pub password: String,
     /// The enterprise's profile; `uscc` (统一社会信用代码) is required and must be valid.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::http::profile_schema::ProfileSchema)]
     pub profile: EnterpriseProfile,
 }
 

@@ -51,8 +51,12 @@ pub struct SubmitBody {
     pub idempotency_key: Option<String>,
 }
 
-/// Apply for a product (SME users). Submitting again with the same idempotency key returns the first
-/// application (200) instead of creating another (201); the same key with a different body is refused (409).
+/// Apply for a product (SME users). The firm's stored profile, which the application carries, is checked
+/// against the product's conditions with the application's amount and term, as on the product page: a firm
+/// that fails one is refused with the reasons and what would change them, and facts the profile lacks are
+/// asked for; facts only the lender can confirm do not hold it back. A firm has one open application per
+/// product. Submitting again with the same idempotency key returns the first application (200) instead of
+/// creating another (201); the same key with a different body is refused (409).
 #[utoipa::path(
     post,
     path = "/api/v1/applications",
@@ -63,7 +67,8 @@ pub struct SubmitBody {
         (status = 200, description = "Submitted before with this key: the same application", body = ApplicationView),
         (status = 403, description = "Not an SME user", body = ErrorBody),
         (status = 404, description = "No such product", body = ErrorBody),
-        (status = 409, description = "Product not listed, or the key was used for another request", body = ErrorBody),
+        (status = 409, description = "Product not listed, the key was used for another request, or the firm has an open application to the product (`duplicate_application`: `link` and `application_id` name it)", body = ErrorBody),
+        (status = 422, description = "The product's conditions refuse the firm's stored profile (`ineligible`: `reasons` with what would change each), or the profile lacks facts they need (`profile_incomplete`: `reasons` name them, `link` is the profile page)", body = ErrorBody),
     )
 )]
 async fn submit(

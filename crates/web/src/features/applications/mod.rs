@@ -18,12 +18,14 @@ use crate::http::auth::{Caller, agency_of, enterprise_of, lender_of};
 use crate::http::error::ApiError;
 use crate::http::format::{Label, shanghai, wan_input};
 use crate::http::state::AppState;
+use crate::http::verdict;
 use crate::template;
 use chrono::{DateTime, NaiveDate, Utc};
 use finmart_domain::{
     ApplicationAction, ApplicationInput, ApprovalTerms, Bps, Correction, Disbursement, Fen, FieldErrors, Labelled,
     LoanRate, LprTenor, Months, Principal, ReferenceRates, RepaymentMethod, Role, Side, ValueError,
 };
+use finmart_matching::Loan;
 use finmart_store::{
     Application, ApplicationEvent, ApplicationFilter, CorrectionFacts, NewApplication, Notification, Party,
 };
@@ -337,7 +339,7 @@ pub struct ApplicationView {
     pub actions: Vec<&'static str>,
     /// The enterprise's profile as submitted (detail only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::http::profile_schema::ProfileSchema>)]
     pub profile: Option<Value>,
     /// Every step, oldest first (detail only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -548,11 +550,17 @@ fn party_of(p: &Principal) -> Result<Party, ApiError> {
 // Checking and taking steps (shared by the API and the forms)
 
 /// Checks a submission by the domain's rules (amount and term parsed by the caller, each in its own unit:
-/// yuan in the API, 万元 on the form) and stores it for `p`'s enterprise: the application, and whether it is
-/// new (submitting again with the same idempotency key returns the first).
+/// yuan in the API, 万元 on the form) and by the product's conditions, judged on the firm's stored profile
+/// (the profile the application carries) with the application's amount and term ([`AppState::judge`]), and
+/// stores it for `p`'s enterprise: the application, and whether it is new (submitting again with the same
+/// idempotency key returns the first, whatever the profile says now). What only the lender can confirm
+/// (需向机构确认) does not hold a submission back.
 ///
 /// # Errors
-/// 400 for bad fields, 409 for a product not listed or a key used for another request.
+/// 400 for bad fields; 409 for a product not listed, a key used for another request, or an open application
+/// to the product already (`duplicate_application`, naming it); 422 for a firm the product's conditions
+/// refuse (`ineligible`, every reason with what would change it) or whose profile lacks the facts they need
+/// (`profile_incomplete`, naming them).
 async fn submit_application(
     state: &AppState,
     p: &Principal,
@@ -573,7 +581,11 @@ async fn submit_application(
         purpose_text: fields.purpose_text,
         offer_id: None,
     };
-    Ok(state.store.submit_application(&new, &caller.audit(p, "application.submit")).await?)
+    let loan = Loan { amount: new.amount, term: new.term };
+    let judged = |product: &finmart_domain::Product, profile: &finmart_domain::EnterpriseProfile| {
+        verdict::refusal(&state.judge(product, profile, Some(loan))).map_or(Ok(()), Err)
+    };
+    state.store.submit_application_checked(&new, &caller.audit(p, "application.submit"), judged).await
 }
 
 /// What a transition carries, from the API body or a form (values parsed by the caller in its own units; one

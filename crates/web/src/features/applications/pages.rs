@@ -8,7 +8,7 @@ use super::{
 };
 use crate::http::auth::{Auth, Caller, LenderUser, SmeUser, password};
 use crate::http::confirm::{self, Confirmation};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::{Id, parse_id};
 use crate::http::format::{options, parse_date, parse_wan, wan_input};
 use crate::http::forms::{Form, see_other};
@@ -16,6 +16,7 @@ use crate::http::page::{Page, PageResult, object};
 use crate::http::params::ApplicationListParams;
 use crate::http::query::{self, Unknown};
 use crate::http::state::{AppState, today};
+use crate::http::verdict;
 use crate::http::views::ProductDetail;
 use crate::http::views::profile_rows;
 use axum::Router;
@@ -99,10 +100,14 @@ const APPLY_FIELDS: &[&str] = &["amount", "term", "purpose", "purpose_text", "id
 async fn apply_context(state: &AppState, enterprise: i64, product_id: &str) -> PageResult<(Map<String, Value>, i64)> {
     let product = state.product_at(parse_id("id", product_id)?).await?;
     let stored = state.store.enterprise(enterprise).await?.ok_or_else(|| ApiError::not_found("企业画像", "profile"))?;
+    // Before submitting, the firm sees where it stands (the facts its profile lacks, with where to add them)
+    // and any open application it already has to the product.
+    let judged = state.judge(&product, &stored.profile, None);
     let context = object(json!({
         "p": ProductDetail::of(&product, &state.config.home_area),
         "profile": profile_rows(&stored.profile, today(), &state.config.home_area),
-        "purposes": options::<LoanPurpose>(), "page": "apply",
+        "purposes": options::<LoanPurpose>(), "page": "apply", "verdict": verdict::page_view(&judged),
+        "open_application": state.store.open_application(enterprise, product.id).await?,
     }));
     Ok((context, product.id))
 }
@@ -149,7 +154,12 @@ async fn apply_submit(
     if form.field("idempotency_key").trim().is_empty() {
         values.insert("idempotency_key".into(), password::secret(16).into());
     }
-    context.extend(object(json!({"values": values, "errors": page.error_messages(&error)})));
+    let refused = matches!(
+        error.body.code,
+        ErrorCode::Ineligible | ErrorCode::ProfileIncomplete | ErrorCode::DuplicateApplication
+    );
+    let refusal = if refused { verdict::refusal_view(&error, page.lang) } else { Value::Null };
+    context.extend(object(json!({"values": values, "errors": page.error_messages(&error), "refusal": refusal})));
     page.at(&format!("/apply/{id}")).show_with(error.status, "apply.html", context)
 }
 

@@ -3,7 +3,7 @@
 
 use super::{
     ConsentTarget, ConsentsView, GrantBody, MyProfile, ProfileViewItem, VIEWS_DEFAULT, VIEWS_MAX, consents_of,
-    save_profile, set_consent, stored,
+    set_consent, stored,
 };
 use crate::http::auth::{Caller, SmeUser};
 use crate::http::error::{ApiError, ErrorBody};
@@ -13,6 +13,7 @@ use crate::http::state::{AppState, today};
 use axum::extract::State;
 use finmart_domain::{EnterpriseProfile, ValueError};
 use serde::Deserialize;
+use serde_json::json;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -43,19 +44,21 @@ async fn my_profile(sme: SmeUser, State(state): State<AppState>) -> Result<axum:
 #[utoipa::path(
     put,
     path = "/api/v1/me/profile",
-    request_body(content = Object, description = "The whole profile, as `GET` returns it under `profile`"),
+    request_body(content = crate::http::profile_schema::ProfileSchema, description = "The whole profile, as `GET` returns it under `profile`"),
     responses(
         (status = 200, body = MyProfile),
         (status = 403, description = "Not an SME user", body = ErrorBody),
     )
 )]
 async fn update_my_profile(
-    sme: SmeUser,
+    SmeUser(p, eid): SmeUser,
     State(state): State<AppState>,
+    caller: Caller,
     Json(profile): Json<EnterpriseProfile>,
 ) -> Result<axum::Json<MyProfile>, ApiError> {
     profile.validate(today())?;
-    let saved = save_profile(&state, sme.1, profile).await?;
+    let saved =
+        state.save_profile(eid, profile, &caller.audit(&p, "profile.update").detail(json!({"via": "api"}))).await?;
     Ok(axum::Json(MyProfile::of(&saved, &state.config.home_area)))
 }
 

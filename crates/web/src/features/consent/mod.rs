@@ -48,7 +48,7 @@ const VIEWS_MAX: u64 = 1_000;
 pub struct MyProfile {
     pub enterprise_id: i64,
     /// The whole profile (amounts in fen), as `PUT` takes it.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::http::profile_schema::ProfileSchema)]
     pub profile: EnterpriseProfile,
     /// The scale derived from the profile (absent when total assets are needed and missing).
     pub scale: Option<Label>,
@@ -185,19 +185,6 @@ impl From<&ProfileViewEntry> for ProfileViewItem {
 
 async fn stored(state: &AppState, enterprise_id: i64) -> Result<StoredEnterprise, ApiError> {
     state.store.enterprise(enterprise_id).await?.ok_or_else(|| ApiError::not_found("企业", "enterprise"))
-}
-
-/// Stores `profile` for the SME, keeping the credit code (filled in when absent).
-async fn save_profile(
-    state: &AppState,
-    enterprise_id: i64,
-    mut profile: EnterpriseProfile,
-) -> Result<StoredEnterprise, ApiError> {
-    let current = stored(state, enterprise_id).await?;
-    if profile.uscc.is_none() {
-        profile.uscc.clone_from(&current.profile.uscc);
-    }
-    Ok(state.store.update_enterprise(enterprise_id, &profile).await?)
 }
 
 /// The target of a consent (the API's `{target}`, the page's `target` field): an institution (its id), or

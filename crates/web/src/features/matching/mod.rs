@@ -12,7 +12,7 @@ use crate::http::views::{ProductSummary, QuoteView};
 use crate::template;
 use finmart_domain::RangeEnd;
 use finmart_domain::{EnterpriseProfile, FieldError, FieldErrors, FinancingNeed, HomeArea};
-use finmart_matching::{Components, Finding, MatchOutcome, Outcome, Ranked, ReasonCount, Weights};
+use finmart_matching::{Components, Finding, MatchOutcome, Outcome, Ranked, ReasonCount, SubsidyFinding, Weights};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -33,14 +33,12 @@ pub fn feature() -> Feature {
 #[serde(deny_unknown_fields)]
 pub struct MatchBody {
     /// The enterprise profile (amounts in fen). Give this or `profile_id`.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::http::profile_schema::ProfileSchema>)]
     pub profile: Option<EnterpriseProfile>,
     /// The id of a stored profile. Give this or `profile`.
     pub profile_id: Option<i64>,
-    /// The financing need: `amount` (fen), `term` (months), `purpose`, and optional `purpose_text`,
-    /// `max_annual_cost` (basis points), `needed_within_days`, `collateral_offered`, `accepts_guarantee`,
-    /// `repayment`.
-    #[schema(value_type = Object)]
+    /// The financing need (amount in fen, term in months).
+    #[schema(value_type = crate::http::profile_schema::NeedSchema)]
     pub need: FinancingNeed,
     /// How many products to return in each list, 1–100 (default 20).
     pub limit: Option<usize>,
@@ -80,6 +78,10 @@ pub struct MatchItem {
     /// Every check made, with requirement, the firm's value, outcome, sentence and fix.
     #[schema(value_type = Vec<Object>)]
     pub findings: Vec<Finding>,
+    /// Each subsidy the product carries (`code`, `label`), whether the firm receives it (`entitled`) and why
+    /// (not) (`message`), by the subsidy table of `docs/subsidies.md`.
+    #[schema(value_type = Vec<Object>)]
+    pub subsidies: Vec<SubsidyFinding>,
 }
 
 fn codes(findings: &[Finding], outcome: Outcome) -> Vec<&'static str> {
@@ -100,6 +102,7 @@ impl MatchItem {
             missing: codes(&r.findings, Outcome::Missing),
             unconfirmed: codes(&r.findings, Outcome::Unconfirmed),
             findings: r.findings.clone(),
+            subsidies: r.subsidies.clone(),
         }
     }
 }

@@ -4,8 +4,10 @@
 //! `?lang=en`), and the page answers 400.
 
 use super::{MatchItem, MatchResponse};
+use crate::http::auth::{CSRF_FIELD, Caller, SmeUser};
+use crate::http::error::ApiError;
 use crate::http::format::{money, percent};
-use crate::http::forms::errors_view;
+use crate::http::forms::{Form, errors_view, see_other};
 use crate::http::page::{Page, PageResult, object};
 use crate::http::params::DEFAULT_LIMIT;
 use crate::http::profile_form::{self as form, choices};
@@ -15,13 +17,17 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use finmart_domain::Labelled;
+use axum::routing::{get, post};
+use finmart_domain::{FieldErrors, Labelled, Principal};
 use finmart_matching::{CheckKind, Outcome};
+use finmart_store::StoredEnterprise;
 use serde_json::{Map, Value, json};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/match", get(match_page)).route("/fragments/match", get(match_fragment))
+    Router::new()
+        .route("/match", get(match_page))
+        .route("/match/save", post(save_submit))
+        .route("/fragments/match", get(match_fragment))
 }
 
 /// How many products of the secondary lists (near misses, needs info, ineligible) the page shows.
@@ -51,48 +57,25 @@ fn rows(more: impl Fn(&str) -> Value) -> Vec<Value> {
     })
 }
 
-/// The form field that holds what a check reads, for "去填写 / 去修改" links; none for the product's other
-/// conditions, which read nothing of the form (only the lender checks them).
-fn field_of(kind: CheckKind) -> Option<&'static str> {
-    Some(match kind {
-        CheckKind::District => "district",
-        CheckKind::MinYearsInOperation => "established",
-        CheckKind::Revenue => "revenue",
-        CheckKind::Employees | CheckKind::Scales => "employees",
-        CheckKind::MinTaxCreditGrade => "tax_grade",
-        CheckKind::TaxPaid => "tax_paid",
-        CheckKind::QualificationsAny | CheckKind::QualificationsAll => "qual",
-        CheckKind::IndustriesAllowed | CheckKind::IndustriesExcluded => "industry",
-        CheckKind::SectorsAny => "sector",
-        CheckKind::MinInventionPatents => "patents",
-        CheckKind::MinTrademarks => "trademarks",
-        CheckKind::GovProcurementContract => "procurement",
-        CheckKind::CoreEnterpriseReceivables => "receivables",
-        CheckKind::FirstLoanOnly => "borrowed",
-        CheckKind::NoOverdueMonths => "overdue",
-        CheckKind::MaxDebtRatio => "assets",
-        CheckKind::OtherConditions => return None,
-        CheckKind::Amount => "amount",
-        CheckKind::Term => "term",
-        CheckKind::Collateral => "offer",
-        CheckKind::Guarantee => "guarantee",
-        CheckKind::MaxCost => "max_cost",
-        CheckKind::Speed => "within_days",
-    })
-}
-
 /// The form field of a check's code (every code a match reports is a check's).
 fn field_for(code: &str) -> Option<&'static str> {
-    CheckKind::parse(code).ok().and_then(field_of)
+    CheckKind::parse(code).ok().and_then(form::field_of)
 }
 
 fn number(v: &Value, key: &str) -> u64 {
     v.get(key).and_then(Value::as_u64).unwrap_or(0)
 }
 
-/// The lines "财政贴息 1%/年，共 …" of what the firm receives or pays besides interest.
+/// The lines of the subsidies the product carries that the firm does not receive, and why (the subsidy
+/// table's words: "财政贴息限小型企业、微型企业，贵企业为中型企业，不能享受").
+fn not_received(item: &MatchItem) -> Vec<Value> {
+    item.subsidies.iter().filter(|s| !s.entitled).map(|s| json!({"zh": s.message.zh, "en": s.message.en})).collect()
+}
+
+/// The lines "财政贴息 1%/年，共 …" of what the firm receives or pays besides interest, then the subsidies it
+/// does not receive.
 fn support_lines(item: &MatchItem) -> Vec<Value> {
-    let Some(q) = &item.quote else { return Vec::new() };
+    let Some(q) = &item.quote else { return not_received(item) };
     let subsidies = [
         (q.interest_subsidy_bps, q.interest_subsidy_fen, "财政贴息", "Interest subsidy"),
         (q.fee_subsidy_bps, q.fee_subsidy_fen, "担保费补贴", "Guarantee-fee subsidy"),
@@ -109,6 +92,7 @@ fn support_lines(item: &MatchItem) -> Vec<Value> {
         let (zh, en) = money(q.guarantee_fee_fen);
         lines.push(json!({"zh": format!("担保费 {zh}（已计入总成本）"), "en": format!("Guarantee fee {en} (in the total cost)")}));
     }
+    lines.extend(not_received(item));
     lines
 }
 
@@ -182,9 +166,42 @@ fn worth_opening(fields: &[&str], values: &Map<String, Value>, errors: &Map<Stri
     })
 }
 
-/// Everything the matching page and its fragment show, and the status to answer with.
-async fn match_context(state: &AppState, page: &Page) -> PageResult<(StatusCode, Map<String, Value>)> {
-    let parsed = form::parse_match_form(page.query(), today(), &state.config.home_area);
+/// The stored profile of a signed-in SME's firm; none for anyone else (who matches a profile of their own
+/// making, as before).
+async fn own_firm(state: &AppState, caller: &Caller) -> PageResult<Option<StoredEnterprise>> {
+    let Some(enterprise) = caller.principal.as_ref().and_then(Principal::enterprise) else { return Ok(None) };
+    Ok(state.store.enterprise(enterprise).await?)
+}
+
+/// What the matching form reads: the query string when it carries the form; else, for a signed-in firm, its
+/// stored profile (and the need's defaults); else nothing (the form's defaults, no result yet).
+fn form_query(raw: Option<&str>, firm: Option<&StoredEnterprise>) -> Option<String> {
+    let carries_form = Form::of_query(raw).0.iter().any(|(k, _)| form::is_field(k));
+    match firm {
+        Some(firm) if !carries_form => Some(form::profile_query(&firm.profile)),
+        _ => raw.map(str::to_owned),
+    }
+}
+
+/// Everything the matching page and its fragment show, and the status to answer with: the form read from
+/// `raw` (see [`form_query`]), `extra` errors besides its own (a refused save), for `firm` when the visitor
+/// is a signed-in SME.
+async fn match_context(
+    state: &AppState,
+    page: &Page,
+    raw: Option<&str>,
+    firm: Option<&StoredEnterprise>,
+    extra: &FieldErrors,
+) -> PageResult<(StatusCode, Map<String, Value>)> {
+    let mut parsed = form::parse_match_form(form_query(raw, firm).as_deref(), today(), &state.config.home_area);
+    for e in &extra.0 {
+        if !parsed.errors.0.iter().any(|known| known.field == e.field) {
+            parsed.errors.0.push(e.clone());
+        }
+    }
+    if !extra.is_empty() {
+        parsed.input = None;
+    }
     let (errors, error_list) = errors_view(&parsed.errors, page.lang, form::label_of);
     let mut status = StatusCode::OK;
     let mut results = Value::Null;
@@ -194,27 +211,73 @@ async fn match_context(state: &AppState, page: &Page) -> PageResult<(StatusCode,
     } else if parsed.submitted {
         status = StatusCode::BAD_REQUEST;
     }
+    // The lists the stored profile does not give: the form shows them unticked, which saved means "none".
+    let not_given: Vec<&str> = firm
+        .map(|f| {
+            let p = &f.profile;
+            [("qual", p.qualifications.is_none()), ("sector", p.sectors.is_none())]
+                .into_iter()
+                .filter_map(|(field, missing)| missing.then_some(field))
+                .collect()
+        })
+        .unwrap_or_default();
     let context = json!({
         "en": page.en(), "submitted": parsed.submitted, "results": results,
-        "open_more_profile": worth_opening(form::MORE_PROFILE, &parsed.values, &errors),
+        "open_more_profile": worth_opening(form::MORE_PROFILE, &parsed.values, &errors) || !not_given.is_empty(),
         "open_more_need": worth_opening(form::MORE_NEED, &parsed.values, &errors),
         "form": parsed.values, "errors": errors, "error_list": error_list,
+        "firm": firm.map(|f| json!({"name": f.profile.name, "not_given": not_given})),
     });
     Ok((status, object(context)))
 }
 
-/// `GET /match`: the matching form, and its result when the query string carries the form.
-async fn match_page(State(state): State<AppState>, page: Page) -> PageResult {
-    let (status, mut context) = match_context(&state, &page).await?;
+/// The matching page with `context` (from [`match_context`]).
+fn show_match(state: &AppState, page: &Page, status: StatusCode, mut context: Map<String, Value>) -> PageResult {
     context.insert("page".into(), "match".into());
     context.insert("choices".into(), choices(&state.config.home_area));
+    context.insert("saved".into(), Form::of_query(page.query()).get("saved").is_some().into());
     page.show_with(status, "match.html", context)
 }
 
+/// `GET /match`: the matching form, and its result when the query string carries the form. A signed-in SME
+/// starts from its stored profile (and sees the result at once).
+async fn match_page(State(state): State<AppState>, caller: Caller, page: Page) -> PageResult {
+    let firm = own_firm(&state, &caller).await?;
+    let (status, context) = match_context(&state, &page, page.query(), firm.as_ref(), &FieldErrors::default()).await?;
+    show_match(&state, &page, status, context)
+}
+
 /// `GET /fragments/match`: the result part of the matching page, for refreshing it in place.
-async fn match_fragment(State(state): State<AppState>, page: Page) -> PageResult {
-    let (status, context) = match_context(&state, &page).await?;
+async fn match_fragment(State(state): State<AppState>, caller: Caller, page: Page) -> PageResult {
+    let firm = own_firm(&state, &caller).await?;
+    let (status, context) = match_context(&state, &page, page.query(), firm.as_ref(), &FieldErrors::default()).await?;
     Ok((status, page.render("match_results.html", &context)?).into_response())
+}
+
+/// `POST /match/save` (保存到企业档案, the matching form posted with the session's CSRF token): stores the
+/// profile part of the form as the firm's profile (audited as the profile page's save), then shows the
+/// match of the same form (303). A bad field is shown beside its input, with the form as typed (400).
+async fn save_submit(
+    SmeUser(p, eid): SmeUser,
+    State(state): State<AppState>,
+    caller: Caller,
+    page: Page,
+    form: Form,
+) -> PageResult {
+    let firm = own_firm(&state, &caller).await?.ok_or_else(|| ApiError::not_found("企业", "enterprise"))?;
+    let posted = Form(form.0.into_iter().filter(|(k, _)| k != CSRF_FIELD).collect());
+    let raw = form_urlencoded::Serializer::new(String::new()).extend_pairs(&posted.0).finish();
+    let event = caller.audit(&p, "profile.update").detail(json!({"via": "match"}));
+    let errors = match form::profile_from_form(&posted, &firm.profile, &state.config.home_area) {
+        Ok(profile) => match state.save_profile(eid, profile, &event).await {
+            Ok(_) => return Ok(see_other(&format!("/match?{raw}&saved=1#results"))),
+            Err(e) => form::refused_save(e)?,
+        },
+        Err(errors) => errors,
+    };
+    let page = page.at("/match");
+    let (_, context) = match_context(&state, &page, Some(&raw), Some(&firm), &errors).await?;
+    show_match(&state, &page, StatusCode::BAD_REQUEST, context)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use super::{
     template_download,
 };
 use crate::http::auth::{AgencyUser, Caller, OperatorUser};
+use crate::http::confirm::{self, Confirmation};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::{FromSegment, Id, Segment};
 use crate::http::format::{shanghai, span_en, span_zh};
@@ -25,7 +26,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use finmart_domain::spec_record::ColumnChange;
 use finmart_domain::{
-    ColumnInfo, Fen, InstitutionKind, Labelled, LifecycleAct, LifecycleState, ProductRecord, column_info,
+    ColumnInfo, Fen, InstitutionKind, Labelled, LifecycleAct, LifecycleState, ProductAct, ProductRecord, column_info,
 };
 use finmart_store::{ManagedProduct, RowError};
 use serde_json::{Map, Value, json};
@@ -357,7 +358,38 @@ async fn edit_submit(bank: Bank, page: Page, Id(id): Id, posted: Form) -> PageRe
     form_page(&bank.state, &page, Some(&m), &form, &errors, intent).await
 }
 
-async fn action_submit(bank: Bank, Id(id): Id, Segment(act): Segment<Act>, form: Form) -> PageResult {
+async fn action_submit(bank: Bank, page: Page, Id(id): Id, Segment(act): Segment<Act>, form: Form) -> PageResult {
+    if act == Act::Change(LifecycleAct::Archive) && !confirm::confirmed(&form) {
+        // 下架 is final: restated first, for a product of the bank's that can still be archived (anything else
+        // goes on to the act, which refuses it in words).
+        let product = bank.state.store.product(id).await?.filter(|p| p.institution.id == bank.id);
+        if let Some(product) = product.filter(|p| ProductAct::Archive.apply(p.state).is_ok()) {
+            let name = &product.spec.name;
+            return confirm::page(
+                &page,
+                &form,
+                &Confirmation {
+                    title: ("确认下架产品".to_owned(), "Confirm the archive".to_owned()),
+                    lines: vec![
+                        (
+                            format!("下架“{name}”：它将不再出现在检索、匹配和融资需求报价中，且不能重新发布。"),
+                            format!(
+                                "Archive “{name}”: it leaves search, matching and offers, and cannot be listed again."
+                            ),
+                        ),
+                        (
+                            "已提交的申请不受影响，仍可继续受理、审批和放款。".to_owned(),
+                            "Applications already made are unaffected and can still be decided and paid out."
+                                .to_owned(),
+                        ),
+                    ],
+                    action: format!("/bank/products/{id}/archive"),
+                    back: format!("/bank/products/{id}"),
+                    danger: true,
+                },
+            );
+        }
+    }
     let (done, _) = bank.act(id, act).await?;
     let back =
         if form.all("back").contains(&"list") { "/bank/products".to_owned() } else { format!("/bank/products/{id}") };

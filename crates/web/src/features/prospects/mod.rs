@@ -115,7 +115,7 @@ async fn candidates(
             district: Place::district(p.district, home),
             industry: Label::of(p.industry),
             scale: p.scale().map(Label::of),
-            qualifications: p.qualifications.iter().map(|q| Label::of(*q)).collect(),
+            qualifications: p.qualification_list().iter().map(|q| Label::of(*q)).collect(),
             employees: p.employees,
             revenue_text: p.revenue.display_zh(),
             findings: finmart_matching::explain::findings(product, &explained, &subject, verdict),
@@ -152,7 +152,7 @@ async fn record_candidates(
 pub struct EnterpriseProfileView {
     pub id: i64,
     pub name: String,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::http::profile_schema::ProfileSchema)]
     pub profile: EnterpriseProfile,
     pub scale: Option<Label>,
     pub district: Place,

@@ -3,9 +3,11 @@
 use super::cost::{CostResponse, product_cost};
 use super::params::{CostParams, SearchParams};
 use super::{FacetCount, FacetsView, SearchItem, SearchResponse, search as run_search};
+use crate::http::auth::SmeUser;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Id, Query};
 use crate::http::state::AppState;
+use crate::http::verdict::VerdictView;
 use crate::http::views::{InstitutionView, ProductDetail};
 use axum::Json;
 use axum::extract::State;
@@ -16,6 +18,11 @@ use utoipa_axum::routes;
 #[derive(OpenApi)]
 #[openapi(components(schemas(FacetCount, FacetsView, SearchItem)))]
 struct Schemas;
+
+/// The operations for a signed-in caller.
+pub(super) fn signed_in_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(verdict))
+}
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(Schemas::openapi())
@@ -56,6 +63,26 @@ async fn search(
 #[tracing::instrument(skip(state))]
 async fn product(State(state): State<AppState>, Id(id): Id) -> Result<Json<ProductDetail>, ApiError> {
     Ok(Json(ProductDetail::of(&state.product_at(id).await?, &state.config.home_area)))
+}
+
+/// Whether the signed-in SME may apply for a product, judged on its stored profile by the product's
+/// conditions (the same checks and words as 精准匹配; a product page has no amount or term, so only the firm's
+/// checks apply): 可申请, 差一点 with what to change, 需补充 with the facts to add, 需向机构确认, or 不符合
+/// with the reasons.
+#[utoipa::path(
+    get,
+    path = "/api/v1/products/{id}/verdict",
+    params(("id" = i64, Path, description = "Product id")),
+    responses(
+        (status = 200, body = VerdictView),
+        (status = 403, description = "Not an SME user", body = ErrorBody),
+        (status = 404, description = "No such published product", body = ErrorBody),
+    )
+)]
+#[tracing::instrument(skip(state, sme))]
+async fn verdict(sme: SmeUser, State(state): State<AppState>, Id(id): Id) -> Result<Json<VerdictView>, ApiError> {
+    let product = state.product_at(id).await?;
+    Ok(Json(VerdictView::of(&state.judge_firm(sme.1, &product, None).await?)))
 }
 
 /// Every institution on the platform.

@@ -11,9 +11,8 @@ use crate::http::forms::errors_view;
 use crate::http::lang::Lang;
 use crate::http::views::QuoteView;
 use axum::http::StatusCode;
-use finmart_domain::{
-    Fen, FieldErrors, HomeArea, Labelled, Months, PolicySupport, Product, RepaymentMethod, ValueError,
-};
+use finmart_domain::{Fen, FieldErrors, HomeArea, Labelled, Months, Product, RepaymentMethod, ValueError};
+use finmart_matching::{CompiledProduct, POLICY};
 use serde_json::{Map, Value, json};
 
 /// The calculator's fields, in the order of the form, with their labels.
@@ -21,17 +20,28 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("amount", "贷款金额", "Amount"),
     ("term", "期限", "Term"),
     ("method", "还款方式", "Repayment"),
-    ("subsidised", "小微企业享受补贴", "Small or micro firm: take the subsidies"),
+    // The box's own words (who takes the subsidies) come from the subsidy table: see `calc_context`.
+    ("subsidised", "享受补贴", "Take the subsidies"),
 ];
 
-/// Whether the product offers subsidies a small or micro firm can take.
+/// Whether the product carries a subsidy some firm can receive, by the subsidy table.
 #[must_use]
 pub fn has_subsidies(product: &Product) -> bool {
-    product
-        .spec
-        .policy_support
-        .iter()
-        .any(|p| matches!(p, PolicySupport::InterestSubsidy | PolicySupport::GuaranteeFeeSubsidy))
+    POLICY.offered_on(&CompiledProduct::new(product))
+}
+
+/// Who receives each subsidy the product carries, from the subsidy table, for the calculator's hint.
+fn subsidy_rules(product: &Product) -> Vec<Value> {
+    let compiled = CompiledProduct::new(product);
+    POLICY
+        .rows()
+        .into_iter()
+        .filter(|row| compiled.has_policy(row.policy))
+        .map(|row| {
+            let who = row.who_text();
+            json!({"zh": who.zh, "en": who.en})
+        })
+        .collect()
 }
 
 /// The calculator's form: the values to show, what was wrong, and (when nothing was) the query.
@@ -221,6 +231,7 @@ pub fn calc_context(product: &Product, raw: Option<&str>, lang: Lang, home: &Hom
     let (errors, error_list) = errors_view(&parsed.errors, lang, label_of);
     let status = if parsed.errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let (amount, term) = (&product.spec.amount, &product.spec.term);
+    let (claim, scales) = (POLICY.claim_text(), POLICY.claimed_scales_text());
     let context = json!({
         "product_id": product.id,
         "form": parsed.values,
@@ -233,6 +244,9 @@ pub fn calc_context(product: &Product, raw: Option<&str>, lang: Lang, home: &Hom
         "rate_line": product.rate_text().line_zh(),
         "rate_line_en": product.rate_text().line_en(),
         "has_subsidies": has_subsidies(product),
+        "subsidy_claim": claim.zh, "subsidy_claim_en": claim.en,
+        "subsidy_scales": scales.zh, "subsidy_scales_en": scales.en,
+        "subsidy_rules": subsidy_rules(product),
         "amount_hint": span_zh(amount, Fen::display_zh),
         "amount_hint_en": span_en(amount, Fen::display_en),
         "term_hint": span_zh(term, Months::display_zh),
@@ -310,6 +324,41 @@ mod tests {
         assert!(message.contains("本产品额度为 10 万元 至 500 万元"), "{message}");
         assert_eq!(fields(&parse_calc(Some("amount=-1&term=abc"), &p)), ["amount", "term"]);
         assert_eq!(fields(&parse_calc(Some("amount=&term="), &p)), ["amount", "term"]);
+    }
+
+    /// The box and its hint say who receives the subsidies in the subsidy table's words; a fee subsidy on a
+    /// loan no agency backs is nothing to offer.
+    #[test]
+    fn the_subsidy_box_reads_the_subsidy_table() {
+        let p = product();
+        let (calc, _) = calc_context(&p, None, Lang::Zh, &HomeArea::default());
+        assert_eq!(calc["subsidy_claim"], "小型企业、微型企业享受补贴");
+        assert_eq!(calc["subsidy_claim"], POLICY.claim_text().zh);
+        assert_eq!(calc["subsidy_claim_en"], "Small or micro firm: take the subsidies");
+        let rules = calc["subsidy_rules"].as_array().unwrap();
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0]["zh"], POLICY.interest.who_text().zh);
+        // Ticked: a firm that says it is 小型 or 微型 receives the interest subsidy of the table.
+        let ticked = calculate(
+            &p,
+            parse_calc(Some("calc=1&amount=100&term=12&subsidised=true"), &p).query.unwrap(),
+            &HomeArea::default(),
+        )
+        .unwrap();
+        assert!(ticked.subsidised);
+        assert_eq!(ticked.methods[0].summary.interest_subsidy_bps, POLICY.interest.amount(400));
+        let unticked =
+            calculate(&p, parse_calc(Some("calc=1&amount=100&term=12"), &p).query.unwrap(), &HomeArea::default())
+                .unwrap();
+        assert!(!unticked.subsidised);
+        assert_eq!(unticked.methods[0].summary.interest_subsidy_bps, 0);
+
+        let mut fee_only = product();
+        fee_only.spec.policy_support = vec![finmart_domain::PolicySupport::GuaranteeFeeSubsidy];
+        assert!(!has_subsidies(&fee_only), "no agency, no fee to subsidise");
+        fee_only.spec.guarantee =
+            Some(serde_json::from_value(json!({"agency_code": "agency", "fee": {"min": 100, "max": 100}})).unwrap());
+        assert!(has_subsidies(&fee_only));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use finmart_domain::{
     Bps, Fen, HomeArea, Labelled, Months, Product, ProductSpec, RangeEnd, RepaymentMethod, StatedRange, ValueError,
     join_zh,
 };
-use finmart_matching::{CompiledProduct, LoanCost, LoanQuote, POLICY, Quote, Subsidies, loan_cost};
+use finmart_matching::{Applicant, CompiledProduct, LoanCost, LoanQuote, POLICY, Quote, Subsidies, loan_cost};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -44,7 +44,8 @@ pub struct CostResponse {
     pub amount_text: String,
     pub term_months: u16,
     pub term_text: String,
-    /// Whether the firm's subsidies were applied (it said it is 小微).
+    /// Whether subsidies were applied: the firm said it is of a scale every subsidy admits (小型 or 微型), and
+    /// the subsidy table (`docs/subsidies.md`) decided each of the product's subsidies for such a firm.
     pub subsidised: bool,
     /// Whether the product states a rate the loan can be quoted at: a product that does not is not quoted
     /// (`methods` is empty), never at a rate made up for it, unless its page names the reference rate it
@@ -159,6 +160,9 @@ pub fn product_cost(product: &Product, q: CostQuery, home: &HomeArea) -> Result<
         None => methods_to_quote(spec),
     };
     let compiled = CompiledProduct::new(product);
+    // The firm's word that it is 小型 or 微型 (no profile is read), for the one subsidy table to decide on.
+    let claimed = if q.subsidised { POLICY.scales_every_row_admits() } else { Vec::new() };
+    let applicant = Applicant::claiming(&claimed);
     let (low, high) = compiled.rate_for(term);
     // Without a stated lower end, only an estimate at the reference rate the page names (LPR 加点), marked.
     let estimate = if low.is_none() {
@@ -176,7 +180,7 @@ pub fn product_cost(product: &Product, q: CostQuery, home: &HomeArea) -> Result<
         };
         for method in methods {
             let at = |rate: u32, fee: u32| -> Result<Option<(LoanCost, Quote)>, ApiError> {
-                let subsidies: Subsidies = POLICY.subsidies_if(&compiled, q.subsidised, q.subsidised, rate);
+                let subsidies: Subsidies = POLICY.subsidies_for(&compiled, &applicant, rate);
                 let terms = quote_terms(amount, term, method, rate, fee, subsidies);
                 let cost =
                     loan_cost(&terms).map_err(|e| ApiError::invalid("amount", &ValueError::Invalid(e.message_zh())))?;

@@ -1,6 +1,6 @@
 //! The public catalogue: search (一键查询) with facets, a product's page with every term, and the loan
 //! calculator (`/`, `/products/{id}`, `/api/v1/search`, `/api/v1/products/{id}`, `…/cost`,
-//! `/api/v1/institutions`).
+//! `/api/v1/institutions`); for a signed-in SME, its verdict for the product (`…/verdict`, and on the page).
 //!
 //! Every search with a query or a filter is logged for the operator's unmet-demand figures
 //! (`finmart_store::market_watch`): the normalised query, the number of hits and the family filter, nothing
@@ -32,6 +32,7 @@ use utoipa::ToSchema;
 pub fn feature() -> Feature {
     Feature {
         tag: "catalogue",
+        api: api::signed_in_router(),
         public_api: api::router(),
         pages: pages::router(),
         templates: &[
@@ -40,7 +41,6 @@ pub fn feature() -> Feature {
             template!("product.html"),
             template!("cost_results.html"),
         ],
-        ..Feature::default()
     }
 }
 

@@ -5,12 +5,14 @@
 use super::calc::calc_context;
 use super::params::{MAX_PAGE, SearchParams};
 use super::{FacetCount, SearchResponse, search};
+use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::extract::Id;
 use crate::http::format::{district_options, options};
 use crate::http::page::{Page, PageResult, object};
 use crate::http::query::{self, Unknown};
 use crate::http::state::AppState;
+use crate::http::verdict;
 use crate::http::views::ProductDetail;
 use axum::Router;
 use axum::extract::State;
@@ -18,7 +20,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use finmart_catalogue::SortName;
-use finmart_domain::{Collateral, District, HomeArea, PolicySupport, ProductFamily};
+use finmart_domain::{Collateral, District, HomeArea, PolicySupport, Principal, ProductFamily};
 use serde_json::{Map, Value, json};
 
 pub(super) fn router() -> Router<AppState> {
@@ -119,15 +121,20 @@ async fn results_fragment(State(state): State<AppState>, page: Page) -> PageResu
     Ok((status, page.render("results.html", &context)?).into_response())
 }
 
-/// `GET /products/{id}`: every term of one product.
-async fn product(State(state): State<AppState>, page: Page, Id(id): Id) -> PageResult {
+/// `GET /products/{id}`: every term of one product, and for a signed-in SME its verdict for the product.
+async fn product(State(state): State<AppState>, caller: Caller, page: Page, Id(id): Id) -> PageResult {
     let product = state.product_at(id).await?;
+    let firm = caller.principal.as_ref().and_then(Principal::enterprise);
+    let verdict = match firm {
+        Some(enterprise) => verdict::page_view(&state.judge_firm(enterprise, &product, None).await?),
+        None => Value::Null,
+    };
     let institution = state.store.institution(product.institution.id).await?;
     let (calc, status) = calc_context(&product, page.query(), page.lang, &state.config.home_area);
     let switch = link_to(&format!("/products/{id}"), page.query(), "lang", Some(page.lang.other().code()));
     let context = json!({
         "switch_href": switch, "p": ProductDetail::of(&product, &state.config.home_area), "institution_intro": institution.map(|i| i.intro),
-        "calc": calc,
+        "calc": calc, "verdict": verdict,
     });
     page.show_with(status, "product.html", object(context))
 }

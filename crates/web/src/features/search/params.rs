@@ -144,7 +144,7 @@ pub struct CostParams {
     term: Option<String>,
     /// Repayment method; default every method the product offers.
     method: Option<String>,
-    /// The firm is 小微 and takes the product's subsidies.
+    /// The firm says it is 小型 or 微型 and takes the subsidies the table (`docs/subsidies.md`) gives such a firm.
     #[param(value_type = Option<bool>)]
     subsidised: Option<String>,
 }

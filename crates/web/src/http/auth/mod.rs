@@ -274,27 +274,28 @@ async fn token_principal(state: &AppState, token: &str) -> Result<Principal, Api
 
 /// The CSRF token a state-changing request carries: the header, else the `csrf` field of a urlencoded form
 /// (the body is read and put back), else the `csrf` query parameter (multipart uploads, whose body is not
-/// read here).
+/// read here, and a GET form posted by one of its buttons, 保存到企业档案 on the matching page, whose fields
+/// must not carry the token into the addresses the form's GET makes).
 async fn check_csrf(request: Request, expected: Option<&str>) -> Result<Request, Response> {
     let refuse = || ApiError::csrf().into_response();
     let Some(expected) = expected else { return Err(refuse()) };
     if let Some(given) = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return if password::same_secret(given, expected) { Ok(request) } else { Err(refuse()) };
     }
+    let carries = |pairs: &[u8]| {
+        form_urlencoded::parse(pairs).any(|(k, v)| k == CSRF_FIELD && password::same_secret(&v, expected))
+    };
+    let in_query = request.uri().query().is_some_and(|q| carries(q.as_bytes()));
     let is_form = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if is_form {
+    if is_form && !in_query {
         let (parts, body) = request.into_parts();
         let bytes = axum::body::to_bytes(body, crate::http::BODY_LIMIT).await.map_err(|_| refuse())?;
-        let ok = form_urlencoded::parse(&bytes).any(|(k, v)| k == CSRF_FIELD && password::same_secret(&v, expected));
-        return if ok { Ok(Request::from_parts(parts, Body::from(bytes))) } else { Err(refuse()) };
+        return if carries(&bytes) { Ok(Request::from_parts(parts, Body::from(bytes))) } else { Err(refuse()) };
     }
-    let in_query = request.uri().query().is_some_and(|q| {
-        form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == CSRF_FIELD && password::same_secret(&v, expected))
-    });
     if in_query { Ok(request) } else { Err(refuse()) }
 }
 
