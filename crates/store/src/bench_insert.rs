@@ -214,26 +214,28 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
 /// payment events were written in the order of its payments).
 async fn insert_payments(db: &impl ConnectionTrait, payments: Vec<(i64, Vec<Disbursement>)>) -> Result<(), StoreError> {
     use application_event::Column as E;
-    let now = Utc::now();
     let mut rows = Vec::new();
     for chunk in payments.chunks(KEY_CHUNK) {
-        let found: Vec<(i64, i64)> = application_event::Entity::find()
+        let found: Vec<(i64, i64, DateTime<Utc>)> = application_event::Entity::find()
             .select_only()
             .column(E::Id)
             .column(E::ApplicationId)
+            .column(E::At)
             .filter(E::ApplicationId.is_in(chunk.iter().map(|(id, _)| *id)))
             .filter(E::DisbursedFen.is_not_null())
             .order_by_asc(E::Id)
             .into_tuple()
             .all(db)
             .await?;
-        let mut events: HashMap<i64, Vec<i64>> = HashMap::new();
-        for (event, app) in found {
-            events.entry(app).or_default().push(event);
+        let mut events: HashMap<i64, Vec<(i64, DateTime<Utc>)>> = HashMap::new();
+        for (event, app, at) in found {
+            events.entry(app).or_default().push((event, at));
         }
         for (app, paid) in chunk {
-            let ids = events.remove(app).unwrap_or_default();
+            let recorded = events.remove(app).unwrap_or_default();
             for (i, d) in paid.iter().enumerate() {
+                // Recorded when its event happened, so the same seed writes the same rows.
+                let (event_id, at) = recorded.get(i).copied().unzip();
                 rows.push(disbursement::ActiveModel {
                     application_id: Set(*app),
                     amount_fen: Set(d.amount.fen()),
@@ -241,9 +243,9 @@ async fn insert_payments(db: &impl ConnectionTrait, payments: Vec<(i64, Vec<Disb
                     term_months: Set(i32::from(d.term.get())),
                     disbursed_on: Set(d.date),
                     reason: Set(d.reason.clone()),
-                    event_id: Set(ids.get(i).copied()),
+                    event_id: Set(event_id),
                     replaced_by_event_id: Set(None),
-                    created_at: Set(now),
+                    created_at: Set(at.unwrap_or_else(|| finmart_domain::shanghai::day_start(d.date))),
                     ..Default::default()
                 });
             }
