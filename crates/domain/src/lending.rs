@@ -148,7 +148,7 @@ impl Limits<'_> {
             errors.push(
                 "amount",
                 ValueError::worded(
-                    format!("{g}金额应在产品额度{}之内", refusal.0),
+                    format!("{g}金额应在产品额度 {} 之内", refusal.0),
                     format!("the {ge} amount must be within the product's {}", refusal.1),
                 ),
             );
@@ -165,7 +165,7 @@ impl Limits<'_> {
             errors.push(
                 "term",
                 ValueError::worded(
-                    format!("{g}期限应在产品期限{}之内", refusal.0),
+                    format!("{g}期限应在产品期限 {} 之内", refusal.0),
                     format!("the {ge} term must be within the product's {}", refusal.1),
                 ),
             );
@@ -290,7 +290,12 @@ impl Ledger<'_> {
         if d.amount.fen() <= 0 {
             errors.push("amount", ValueError::worded("放款金额须大于 0", "the amount paid out must be above 0"));
         } else if d.amount > left {
-            let (zh, en) = if paid == Fen::ZERO {
+            let (zh, en) = if left == Fen::ZERO {
+                (
+                    format!("批准金额 {} 已全部放款，不能再放款", approval.amount.display_zh()),
+                    format!("the {} approved has all been paid out", approval.amount.display_en()),
+                )
+            } else if paid == Fen::ZERO {
                 (
                     format!("放款金额不能超过批准金额 {}", approval.amount.display_zh()),
                     format!("the amount paid out cannot exceed the {} approved", approval.amount.display_en()),

@@ -600,7 +600,7 @@ mod tests {
                 ]
             );
             let e = approve(ApprovalTerms { amount: Fen::wan(5), term: Months::new(3).unwrap(), ..terms() });
-            assert_eq!(e[0], ("amount".to_owned(), "批准金额应在产品额度10 万元 – 500 万元之内".to_owned()));
+            assert_eq!(e[0], ("amount".to_owned(), "批准金额应在产品额度 10 万元 – 500 万元 之内".to_owned()));
             assert_eq!(e[1].0, "term");
             let e = approve(ApprovalTerms { rate: crate::LoanRate::Fixed { rate: Bps::new(601).unwrap() }, ..terms() });
             assert_eq!(e, [("rate".to_owned(), "批准利率（年化 6.01%）应在产品利率 3% – 6% 之内".to_owned())]);

@@ -19,14 +19,14 @@ const GUARANTEED: &str = "看板担保贷（测试）";
 const NOT_GUARANTEED: &str = "看板信用贷（测试）";
 
 /// A file download: status, content type, content disposition, bytes.
-struct File {
-    status: StatusCode,
-    content_type: String,
-    disposition: String,
-    bytes: Vec<u8>,
+pub(crate) struct File {
+    pub(crate) status: StatusCode,
+    pub(crate) content_type: String,
+    pub(crate) disposition: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
-async fn download(app: &TestApp, client: &Client<'_>, uri: &str) -> File {
+pub(crate) async fn download(app: &TestApp, client: &Client<'_>, uri: &str) -> File {
     let mut request = Request::builder().uri(uri);
     if let Some(cookie) = client.cookie() {
         request = request.header("cookie", cookie);
@@ -40,7 +40,7 @@ async fn download(app: &TestApp, client: &Client<'_>, uri: &str) -> File {
 }
 
 /// A CSV file's records (RFC 4180 quoting), after its byte-order mark.
-fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+pub(crate) fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").expect("CSV starts with a BOM")).unwrap();
     let (mut records, mut record, mut field, mut quoted, mut chars) =
         (Vec::new(), Vec::new(), String::new(), false, text.chars().peekable());

@@ -16,6 +16,7 @@ mod firm;
 mod import;
 mod institutions;
 mod journey;
+mod lending_record;
 mod live;
 mod market_watch;
 mod matching;
