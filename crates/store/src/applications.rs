@@ -951,7 +951,7 @@ impl Store {
         }
         // The firm is told of every step, the lender of the firm's own (a withdrawal); the facts are the
         // application's as it was asked for, with the step's reason, payment, terms or correction.
-        let mut facts = ApplicationFacts::of(&before);
+        let mut facts = ApplicationFacts::of(before);
         let notice = match action {
             ApplicationAction::Correct { .. } => {
                 facts.correction = serde_json::from_value(note["correction"].clone()).ok();
@@ -1433,8 +1433,8 @@ mod tests {
             assert!(store.application(app.id).await.unwrap().unwrap().payments.is_empty());
             // Two payments racing for the whole approval: one wins.
             let (a, b) = tokio::join!(
-                act(store, app.id, pay(Fen::wan(40)), Side::Institution, f.bank),
-                act(store, app.id, pay(Fen::wan(40)), Side::Institution, f.bank)
+                Box::pin(act(store, app.id, pay(Fen::wan(40)), Side::Institution, f.bank)),
+                Box::pin(act(store, app.id, pay(Fen::wan(40)), Side::Institution, f.bank))
             );
             assert!(a.is_ok() != b.is_ok(), "{a:?} {b:?}");
             assert_eq!(store.application(app.id).await.unwrap().unwrap().disbursement.unwrap().amount, Fen::wan(40));

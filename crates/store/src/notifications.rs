@@ -128,7 +128,7 @@ pub struct ApplicationFacts {
     pub approval: Option<ApprovalTerms>,
     /// What was corrected, what it was before, and why (corrections only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub correction: Option<CorrectionFacts>,
+    pub correction: Option<Box<CorrectionFacts>>,
 }
 
 /// A correction as its notification tells it.

@@ -472,7 +472,7 @@ mod tests {
             payment_before: Some(paid),
             reason: "重复录入".to_owned(),
         };
-        let corrected = ApplicationFacts { correction: Some(reversal), ..facts() };
+        let corrected = ApplicationFacts { correction: Some(Box::new(reversal)), ..facts() };
         let got = words(&typed(FIRM, Notice::Corrected { application_id: 9, facts: corrected }));
         assert_eq!(got.title, "融资申请记录已冲正");
         assert_eq!(
