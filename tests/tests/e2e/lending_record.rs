@@ -194,3 +194,25 @@ async fn a_loan_is_approved_with_terms_paid_in_parts_and_corrected_and_every_fig
         assert_eq!(list, list_right, "{backend}: the exports");
     }
 }
+
+#[tokio::test]
+async fn archiving_a_product_is_restated_first_and_taken_only_when_confirmed() {
+    for app in TestApp::each(true).await {
+        let product = guaranteed_product(&app).await;
+        let bank = app.sign_in(DEMO_BANK).await;
+        let uri = format!("/bank/products/{product}/archive");
+        let (status, _, html) = bank.post_form(&uri, &[("back", "list")]).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(
+            html.contains("确认下架产品") && html.contains("记录测试担保贷") && html.contains("不能重新发布"),
+            "{html}"
+        );
+        assert!(html.contains("name=\"back\" value=\"list\""), "the form's own fields are kept: {html}");
+        let (_, listed) = bank.get(&format!("/api/v1/products/{product}")).await;
+        assert_eq!(listed["id"].as_i64(), Some(product), "still listed before the confirmation");
+        let (status, location, _) = bank.post_form(&uri, &[("back", "list"), ("confirm", "1")]).await;
+        assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/bank/products?done=archived")));
+        let stored = app.state.store.product(product).await.unwrap().unwrap();
+        assert_eq!(stored.state, LifecycleState::Archived, "{}", app.backend);
+    }
+}
