@@ -345,8 +345,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<finmart_store::ImportSum
     summary.institutions_created = created;
     let enterprises = demo::demo_enterprises();
     store.insert_enterprises(&enterprises).await?;
-    let usccs: Vec<_> = enterprises.iter().filter_map(|(p, _)| p.uscc.clone()).collect();
-    demo::accounts::ensure(store, &usccs).await?;
+    demo::accounts::ensure(store, &demo::account_firms(&enterprises)).await?;
     tracing::debug!(kinds = ?catalogue.iter().map(|e| e.institution.kind.as_str()).collect::<Vec<_>>(), "demo loaded");
     Ok(summary)
 }

@@ -208,25 +208,27 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
 }
 
 /// The payment rows of freshly written applications, each tied to its payment event (an application's
-/// payment events were written in the order of its payments).
+/// payment events were written in the order of its payments) and recorded when that event happened, as a
+/// lender's payment is: the rows are the same whenever the history is written.
 async fn insert_payments(db: &impl ConnectionTrait, payments: Vec<(i64, Vec<Disbursement>)>) -> Result<(), StoreError> {
     use application_event::Column as E;
     let now = Utc::now();
     let mut rows = Vec::new();
     for chunk in payments.chunks(KEY_CHUNK) {
-        let found: Vec<(i64, i64)> = application_event::Entity::find()
+        let found: Vec<(i64, i64, DateTime<Utc>)> = application_event::Entity::find()
             .select_only()
             .column(E::Id)
             .column(E::ApplicationId)
+            .column(E::At)
             .filter(E::ApplicationId.is_in(chunk.iter().map(|(id, _)| *id)))
             .filter(E::DisbursedFen.is_not_null())
             .order_by_asc(E::Id)
             .into_tuple()
             .all(db)
             .await?;
-        let mut events: HashMap<i64, Vec<i64>> = HashMap::new();
-        for (event, app) in found {
-            events.entry(app).or_default().push(event);
+        let mut events: HashMap<i64, Vec<(i64, DateTime<Utc>)>> = HashMap::new();
+        for (event, app, at) in found {
+            events.entry(app).or_default().push((event, at));
         }
         for (app, paid) in chunk {
             let ids = events.remove(app).unwrap_or_default();
@@ -238,9 +240,9 @@ async fn insert_payments(db: &impl ConnectionTrait, payments: Vec<(i64, Vec<Disb
                     term_months: Set(i32::from(d.term.get())),
                     disbursed_on: Set(d.date),
                     reason: Set(d.reason.clone()),
-                    event_id: Set(ids.get(i).copied()),
+                    event_id: Set(ids.get(i).map(|(id, _)| *id)),
                     replaced_by_event_id: Set(None),
-                    created_at: Set(now),
+                    created_at: Set(ids.get(i).map_or(now, |(_, at)| *at)),
                     ..Default::default()
                 });
             }
@@ -462,10 +464,7 @@ mod tests {
             let store = &db.store;
             let (products, firms) = market(store).await;
             assert!(products.len() > 100 && firms.len() == 300, "{}", db.backend);
-            let applicants: Vec<Applicant> = firms
-                .iter()
-                .map(|f| Applicant { district: f.profile.district, established: f.profile.established })
-                .collect();
+            let applicants: Vec<Applicant> = firms.iter().map(|f| Applicant::of(&f.profile)).collect();
             let references = db.store.reference_rates().await.unwrap();
             let apps = batch(7, 2_000, &references, &products, &firms, &applicants);
             let (first, rest) = apps.split_at(700);
