@@ -510,3 +510,18 @@ fn the_demo_firms_make_sense_and_the_sme_accounts_are_going_concerns() {
         assert!(p.years_in_operation(day) >= 3 && p.revenue > Fen::ZERO, "{p:?}");
     }
 }
+
+/// The demo as `finmart demo` loads it, two years of applications included, keeps every rule of the lending
+/// record: `finmart check-record` finds nothing in it.
+#[tokio::test]
+async fn the_demo_record_keeps_every_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = finmart_store::Store::connect(&finmart_store::Store::sqlite_url(dir.path())).await.unwrap();
+    crate::load_demo(&store).await.unwrap();
+    let written = crate::load_demo_history(&store).await.unwrap();
+    let report = store.record_breaches().await.unwrap();
+    assert!(report.is_clean(), "{}", crate::check_record::summary(&report));
+    assert_eq!(report.applications, written);
+    assert!(written >= 10_000, "{written}");
+    assert!(report.without_product.is_empty());
+}
