@@ -320,17 +320,20 @@ impl One<'_> {
             let (zh, en) = words(&amount);
             self.breach(
                 RecordRule::PaidAboveApproval,
-                format!("第 {} 笔放款：{zh}", payment.id),
-                format!("payment {}: {en}", payment.id),
+                format!("放款记录 #{}：{zh}", payment.id),
+                format!("payment #{}: {en}", payment.id),
                 values.clone(),
             );
         }
         if !of(&["date"]).is_empty() {
             self.breach(
                 RecordRule::PaymentDate,
-                format!("第 {} 笔放款日期 {}，审批通过日 {approved_on}，录入日 {recorded_on}", payment.id, d.date),
                 format!(
-                    "payment {} dated {}, approved on {approved_on}, recorded on {recorded_on}",
+                    "放款记录 #{} 的放款日期 {}，审批通过日 {approved_on}，录入日 {recorded_on}",
+                    payment.id, d.date
+                ),
+                format!(
+                    "payment #{} dated {}, approved on {approved_on}, recorded on {recorded_on}",
                     payment.id, d.date
                 ),
                 values.clone(),
@@ -341,8 +344,8 @@ impl One<'_> {
             let (zh, en) = words(&differs);
             self.breach(
                 RecordRule::PaymentTermsDiffer,
-                format!("第 {} 笔放款：{zh}", payment.id),
-                format!("payment {}: {en}", payment.id),
+                format!("放款记录 #{}：{zh}", payment.id),
+                format!("payment #{}: {en}", payment.id),
                 values,
             );
         }
