@@ -13,9 +13,18 @@ fn main() -> std::process::ExitCode {
     };
     match runtime.block_on(finmart_cli::run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
+        Err(e) => match e.downcast_ref::<finmart_cli::Exit>() {
+            // A command that ends with a code of its own has printed its report already.
+            Some(exit) => {
+                if !exit.message.is_empty() {
+                    eprintln!("{}", exit.message);
+                }
+                std::process::ExitCode::from(exit.code)
+            }
+            None => {
+                eprintln!("error: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        },
     }
 }

@@ -356,3 +356,58 @@ fn reference_rates_are_listed_and_set_from_the_command_line() {
     assert!(lpr[0].contains("2.95%") && lpr[0].contains("现行") && lpr[0].contains("finmart rates set"), "{table}");
     assert!(lpr[1].contains("2.90%") && lpr[1].contains("已更正"), "{table}");
 }
+
+#[test]
+fn check_record_reports_what_breaks_a_rule_and_exits_by_what_it_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let clean = finmart(&data, &["check-record"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));
+    assert!(String::from_utf8_lossy(&clean.stdout).contains("0 份申请，全部符合规则"));
+
+    // Demo applications, one of them approved and paid out, then stripped of its approval terms as
+    // approvals were recorded before they carried them.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let stripped = rt.block_on(async {
+        let store = finmart_store::Store::connect(&finmart_store::Store::sqlite_url(&data)).await.unwrap();
+        finmart_cli::load_demo(&store).await.unwrap();
+        let day = finmart_cli::bench::reference_date();
+        let end = finmart_cli::bench::applications::history_end(day);
+        assert_eq!(finmart_cli::bench::applications::generate(&store, 400, 5, end, false).await.unwrap(), 400);
+        let filter = finmart_store::ApplicationFilter {
+            state: Some(finmart_domain::ApplicationState::Disbursed),
+            ..Default::default()
+        };
+        let paid = store.all_applications(&filter).await.unwrap();
+        let id = paid.last().unwrap().id;
+        let sql = format!("UPDATE application SET approval = NULL WHERE id = {id}");
+        sea_orm::ConnectionTrait::execute_unprepared(store.connection(), &sql).await.unwrap();
+        store.close().await.unwrap();
+        id
+    });
+
+    let json = finmart(&data, &["check-record", "--json"]);
+    assert_eq!(json.status.code(), Some(1), "{}", stderr(&json));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!((report["clean"].as_bool(), report["applications"].as_u64()), (Some(false), Some(400)));
+    assert_eq!(report["counts"], serde_json::json!({ "approved_without_terms": 1 }));
+    let breach = &report["breaches"][0];
+    assert_eq!(breach["application_id"].as_i64(), Some(stripped));
+    assert_eq!(breach["rule"], "approved_without_terms");
+    assert!(breach["rule_zh"].as_str().unwrap().contains("未记录批准条件"), "{breach}");
+    assert!(breach["detail_en"].as_str().unwrap().contains("no approved amount"), "{breach}");
+    assert_eq!(breach["values"]["state"], "disbursed");
+    assert!(stderr(&json).contains("发现 1 处"), "{}", stderr(&json));
+
+    let human = finmart(&data, &["check-record"]);
+    assert_eq!(human.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&human.stdout).into_owned();
+    assert!(text.contains("[approved_without_terms]") && text.contains(&format!("申请 #{stripped}")), "{text}");
+
+    // A database that cannot be opened is not a clean record.
+    let file = dir.path().join("not-a-directory");
+    std::fs::write(&file, "x").unwrap();
+    let failed = finmart(&file, &["check-record"]);
+    assert_eq!(failed.status.code(), Some(2), "{}", stderr(&failed));
+    assert!(stderr(&failed).starts_with("error:"), "{}", stderr(&failed));
+}

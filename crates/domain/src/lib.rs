@@ -13,6 +13,7 @@ mod lending;
 mod lifecycle;
 mod market;
 mod money;
+mod plausibility;
 mod pricing;
 mod product;
 mod profile;
@@ -48,6 +49,7 @@ pub use market::{
     MAX_NOTE_CHARS, NeedState, OfferState, OfferTerms, Principal, Role, Side, TransitionError,
 };
 pub use money::Fen;
+pub use plausibility::{Implausibility, ProfileFlaw, figures_plausible_from};
 pub use pricing::{
     AnnualRate, Figure, FineRate, MARKUP_RANGE, MAX_SPREAD_BPS, Pricing, ROUNDING_EN, ROUNDING_ZH, RangeEnd,
     RateNotation, RatePeriod, RateQuote, RateText, annual_text_en, annual_text_zh, parse_markup, parse_spread,

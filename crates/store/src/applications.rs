@@ -1123,6 +1123,21 @@ impl Store {
     }
 }
 
+/// A stored application with every payment recorded for it (`payments`, oldest first), read as the pages
+/// read it but without the names lists show: what the record check (`record_check`) reads.
+///
+/// # Errors
+/// A column or a payment that no longer parses.
+pub(crate) fn read_stored(
+    row: application::Model,
+    payments: Vec<disbursement::Model>,
+    now: DateTime<Utc>,
+) -> Result<Application, StoreError> {
+    let mut names = Names::default();
+    names.payments.insert(row.id, payments.into_iter().map(payment_of).collect::<Result<_, _>>()?);
+    from_row(row, &names, now)
+}
+
 /// `ours` with the caller's own detail members added (the caller's win only where ours has none).
 fn merged(theirs: &serde_json::Value, ours: serde_json::Value) -> serde_json::Value {
     let mut ours = ours;

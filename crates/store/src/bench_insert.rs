@@ -211,7 +211,8 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
 }
 
 /// The payment rows of freshly written applications, each tied to its payment event (an application's
-/// payment events were written in the order of its payments).
+/// payment events were written in the order of its payments) and recorded when that event happened, as a
+/// lender's payment is: the rows are the same whenever the history is written.
 async fn insert_payments(db: &impl ConnectionTrait, payments: Vec<(i64, Vec<Disbursement>)>) -> Result<(), StoreError> {
     use application_event::Column as E;
     let mut rows = Vec::new();
@@ -467,10 +468,7 @@ mod tests {
             let store = &db.store;
             let (products, firms) = market(store).await;
             assert!(products.len() > 100 && firms.len() == 300, "{}", db.backend);
-            let applicants: Vec<Applicant> = firms
-                .iter()
-                .map(|f| Applicant { district: f.profile.district, established: f.profile.established })
-                .collect();
+            let applicants: Vec<Applicant> = firms.iter().map(|f| Applicant::of(&f.profile)).collect();
             let references = db.store.reference_rates().await.unwrap();
             let apps = batch(7, 2_000, &references, &products, &firms, &applicants);
             let (first, rest) = apps.split_at(700);

@@ -34,6 +34,9 @@ pub mod password;
 mod pricing_migration_tests;
 mod product_admin;
 mod products;
+mod record_check;
+#[cfg(test)]
+mod record_check_tests;
 mod reference_rates;
 #[cfg(test)]
 mod region_migration_tests;
@@ -76,6 +79,7 @@ pub use product_admin::{
     VersionAction,
 };
 pub use products::SaveOutcome;
+pub use record_check::{Breach, RecordCheck, RecordRule};
 pub use reference_rates::ReferenceRateEntry;
 pub use tokens::ApiTokenInfo;
 

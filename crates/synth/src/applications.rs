@@ -13,14 +13,23 @@
 //! the amount applied for, at a rate within the product's range. About 5 % are withdrawn by the firm at
 //! some stage. Lenders act in office hours and mostly on working days. Steps that would fall at or after
 //! `now` are not taken, so recent applications are still open.
+//!
+//! Each application is made by a firm whose profile could be true on the day it applies (it existed, and
+//! the figures and titles it shows fit its age then: [`finmart_domain::EnterpriseProfile::plausible_from`]),
+//! since the application keeps that profile as its snapshot; and no firm applies twice to one product, so
+//! no firm ever has two open applications to the same product. Both are decided in index order when the
+//! generator is made ([`Applications::new`]); only a population too small to allow it (every firm that may
+//! apply already applied to every product tried) breaks them.
 
 use crate::Dice;
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, Timelike, Utc, Weekday};
 use finmart_domain::shanghai::{self, date_of as shanghai_date};
 use finmart_domain::{
-    AnnualRate, ApplicationAction, ApplicationState, ApprovalTerms, Bps, Disbursement, District, Fen, Ledger, Limits,
-    LoanPurpose, LoanRate, Months, Part, ProductFamily, ProductSpec, ReferenceRates, RepaymentMethod,
+    AnnualRate, ApplicationAction, ApplicationState, ApprovalTerms, Bps, Disbursement, District, EnterpriseProfile,
+    Fen, Ledger, Limits, LoanPurpose, LoanRate, Months, Part, ProductFamily, ProductSpec, ReferenceRates,
+    RepaymentMethod,
 };
+use std::collections::HashSet;
 
 /// Applications are spread over this many days before `now`.
 pub const SPAN_DAYS: u32 = 730;
@@ -28,6 +37,13 @@ pub const SPAN_DAYS: u32 = 730;
 /// Separate streams: application 7 is unrelated to profile 7 or product 7 of the same seed.
 const APPLICATION_STREAM: u64 = 0x4150_504c_4943_4154;
 const DAY_STREAM: u64 = 0x4441_5953_4841_5045;
+/// Which product and which firm: drawn from their own stream, as many times as it takes.
+const PICK_STREAM: u64 = 0x5049_434b_5041_4952;
+
+/// Products tried for one application before giving up on finding a firm that may apply to one.
+const PRODUCT_TRIES: usize = 8;
+/// Random draws of a firm before the firms a product serves are walked in turn.
+const FIRM_DRAWS: usize = 8;
 
 /// Why lenders reject, with how often.
 pub const REJECTION_REASONS: &[(&str, u32)] = &[
@@ -70,7 +86,21 @@ fn served_districts(spec: &ProductSpec) -> impl Iterator<Item = District> + '_ {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Applicant {
     pub district: District,
-    pub established: NaiveDate,
+    /// The first day its profile could be true ([`EnterpriseProfile::plausible_from`]); it applies no earlier.
+    /// `None`: its figures contradict each other, and it does not apply at all.
+    pub plausible_from: Option<NaiveDate>,
+}
+
+impl Applicant {
+    /// The applicant a stored or generated profile makes.
+    #[must_use]
+    pub fn of(profile: &EnterpriseProfile) -> Self {
+        Self { district: profile.district, plausible_from: profile.plausible_from() }
+    }
+
+    fn may_apply_on(&self, day: NaiveDate) -> bool {
+        self.plausible_from.is_some_and(|from| from <= day)
+    }
 }
 
 /// One transition after the submission.
@@ -125,6 +155,8 @@ pub struct Applications<'a> {
     applicants: &'a [Applicant],
     /// Indexes of the applicants by district ([`District::ALL`] order).
     by_district: Vec<Vec<usize>>,
+    /// The product and the firm of every application, in index order.
+    pairs: Vec<(u32, u32)>,
     now: DateTime<Utc>,
     /// The first hour of the span.
     start: DateTime<Utc>,
@@ -167,17 +199,48 @@ impl<'a> Applications<'a> {
         for (i, a) in applicants.iter().enumerate() {
             by_district[slot(a.district)].push(i);
         }
-        Self {
+        let mut generator = Self {
             seed,
             count,
             products: products.into_iter().collect(),
             references: references.clone(),
             applicants,
             by_district,
+            pairs: Vec::new(),
             now,
             start,
             cdf,
-        }
+        };
+        generator.pairs = generator.pick_pairs();
+        generator
+    }
+
+    /// The product and the firm of every application, in index order: a firm that may apply on the day of
+    /// the submission and has not applied to that product before.
+    fn pick_pairs(&self) -> Vec<(u32, u32)> {
+        let mut used = HashSet::new();
+        (0..self.len())
+            .map(|index| {
+                let day =
+                    shanghai_date(self.submission_time(index, &mut Dice::new(self.seed, APPLICATION_STREAM, index)));
+                let mut d = Dice::new(self.seed, PICK_STREAM, index);
+                let first = d.below(self.products.len());
+                let mut fallback = None;
+                let mut chosen = None;
+                for attempt in 0..PRODUCT_TRIES {
+                    let product = if attempt == 0 { first } else { d.below(self.products.len()) };
+                    let (firm, drawn) = self.applicant(product, day, &used, &mut d);
+                    fallback.get_or_insert((product, drawn));
+                    if let Some(firm) = firm {
+                        chosen = Some((product, firm));
+                        break;
+                    }
+                }
+                let (product, firm) = chosen.or(fallback).unwrap_or((first, 0));
+                used.insert((product, firm));
+                (u32::try_from(product).unwrap_or(u32::MAX), u32::try_from(firm).unwrap_or(u32::MAX))
+            })
+            .collect()
     }
 
     /// How many applications there are.
@@ -204,11 +267,8 @@ impl<'a> Applications<'a> {
         }
         let mut d = Dice::new(self.seed, APPLICATION_STREAM, index);
         let submitted_at = self.submission_time(index, &mut d);
-        let day = shanghai_date(submitted_at);
-
-        let product = d.below(self.products.len());
+        let (product, applicant) = self.pairs.get(index).map(|&(p, a)| (p as usize, a as usize))?;
         let spec = self.products[product];
-        let applicant = self.applicant(spec, day, &mut d);
 
         let amount = applied_amount(spec, &mut d);
         let term = applied_term(spec, &mut d);
@@ -228,32 +288,48 @@ impl<'a> Applications<'a> {
         })
     }
 
-    /// A firm in a district the product serves (any firm when none is there), established by `day` when
-    /// a few draws find one.
-    fn applicant(&self, spec: &ProductSpec, day: NaiveDate, d: &mut Dice) -> usize {
+    /// A firm in a district product `product` serves (any firm when none is there) that may apply on `day`
+    /// and has not applied to it before (`used`), when there is one; and the first firm drawn, whatever it is.
+    fn applicant(
+        &self,
+        product: usize,
+        day: NaiveDate,
+        used: &HashSet<(usize, usize)>,
+        d: &mut Dice,
+    ) -> (Option<usize>, usize) {
+        let spec = self.products[product];
         let served: usize = served_districts(spec).map(|district| self.by_district[slot(district)].len()).sum();
-        let mut pick = || {
-            if served == 0 {
-                return d.below(self.applicants.len());
-            }
-            let mut n = d.below(served);
-            for district in served_districts(spec) {
-                let firms = &self.by_district[slot(district)];
-                if n < firms.len() {
-                    return firms[n];
+        let (pool, nth) = if served == 0 { (self.applicants.len(), None) } else { (served, Some(spec)) };
+        // The `n`-th firm the product serves, in district order (or the `n`-th of all).
+        let firm = |n: usize| match nth {
+            None => n,
+            Some(spec) => {
+                let mut n = n;
+                for district in served_districts(spec) {
+                    let firms = &self.by_district[slot(district)];
+                    if n < firms.len() {
+                        return firms[n];
+                    }
+                    n -= firms.len();
                 }
-                n -= firms.len();
+                n % self.applicants.len()
             }
-            d.below(self.applicants.len())
         };
-        let mut chosen = pick();
-        for _ in 0..8 {
-            if self.applicants[chosen].established <= day {
-                break;
-            }
-            chosen = pick();
+        let fits = |i: usize| self.applicants[i].may_apply_on(day) && !used.contains(&(product, i));
+        let first = firm(d.below(pool));
+        if fits(first) {
+            return (Some(first), first);
         }
-        chosen
+        for _ in 1..FIRM_DRAWS {
+            let i = firm(d.below(pool));
+            if fits(i) {
+                return (Some(i), first);
+            }
+        }
+        // Few fit: walk them all, from a random start.
+        let start = d.below(pool);
+        let walked = (0..pool).map(|k| firm((start + k) % pool)).find(|i| fits(*i));
+        (walked, first)
     }
 
     /// The `index`-th quantile of the demand curve (with a random offset inside its slot).
@@ -561,15 +637,19 @@ mod tests {
             .collect()
     }
 
+    fn firms() -> Vec<finmart_domain::EnterpriseProfile> {
+        crate::profiles(3, 500, now().date_naive()).map(|p| p.profile).collect()
+    }
+
     fn applicants() -> Vec<Applicant> {
-        crate::profiles(3, 500, now().date_naive())
-            .map(|p| Applicant { district: p.profile.district, established: p.profile.established })
-            .collect()
+        firms().iter().map(Applicant::of).collect()
     }
 
     #[test]
     fn histories_follow_the_state_machine_and_stay_in_the_past() {
-        let (products, applicants) = (catalogue(), applicants());
+        let (products, firms) = (catalogue(), firms());
+        let applicants: Vec<Applicant> = firms.iter().map(Applicant::of).collect();
+        let mut pairs = std::collections::HashSet::new();
         let generator = Applications::new(11, 20_000, &products, &crate::testing::references(), &applicants, now());
         let all: Vec<SyntheticApplication> = generator.iter().collect();
         assert_eq!(all.len(), 20_000);
@@ -619,8 +699,12 @@ mod tests {
             if local.weekday().num_days_from_monday() >= 5 {
                 weekend += 1;
             }
-            let a = applicants[app.applicant];
-            let _ = a.district.code();
+            // The firm's profile, the application's snapshot, could be true on the day it applied, and it
+            // applies to this product once.
+            let day = shanghai_date(app.submitted_at);
+            let flaws = firms[app.applicant].implausibilities(day);
+            assert!(flaws.is_empty(), "application {i} on {day}: {flaws:?}");
+            assert!(pairs.insert((app.product, app.applicant)), "application {i}: the firm applied to it before");
         }
         use ApplicationState as S;
         let n = |s| f64::from(counts.get(&s).copied().unwrap_or(0)) / 20_000.0;

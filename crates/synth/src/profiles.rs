@@ -1,10 +1,11 @@
 //! Synthetic SME profiles (企业画像) with Tianjin-like distributions.
 
 use crate::{Dice, GIVEN_STREAM, PROFILE_STREAM, TITLE_STREAM, words};
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use finmart_domain::{
     Collateral, District, EnterpriseProfile, EnterpriseScale, Fen, Industry, Labelled, OverdueHistory, PrioritySector,
     ProcurementContract, Qualification, Receivable, SCALE_TABLE, TaxCreditGrade, Thresholds, Uscc,
+    figures_plausible_from,
 };
 
 /// One generated enterprise and whether it consents to be found by banks.
@@ -152,6 +153,51 @@ fn bands(industry: Industry, scale: EnterpriseScale) -> Bands {
 
 const FEN_PER_WAN: u64 = 1_000_000;
 
+/// What a firm of `industry` takes in a year per person employed, in 万元 (`lo..hi`): a steel trader's few staff
+/// turn over millions each, a restaurant's or a property manager's a few tens of thousands. Revenue and head
+/// count are drawn within this, so that no 1,000-person factory reports 2 万元 a head nor a one-person shop
+/// 1 亿元; every band of the 300号 table meets it (the tests check).
+pub(crate) fn revenue_per_head(industry: Industry) -> (u64, u64) {
+    match industry {
+        Industry::Wholesale => (40, 3000),
+        Industry::RealEstateDevelopment => (50, 10_000),
+        Industry::LeasingBusinessServices => (10, 1000),
+        Industry::Telecom => (20, 800),
+        Industry::Industrial | Industry::Construction => (15, 600),
+        Industry::Retail => (10, 500),
+        Industry::Transport | Industry::Warehousing | Industry::Software => (10, 400),
+        Industry::Other => (5, 300),
+        Industry::Agriculture | Industry::Postal => (5, 200),
+        Industry::Accommodation | Industry::Catering => (5, 100),
+        Industry::PropertyManagement => (4, 60),
+    }
+}
+
+/// Where two `lo..hi` ranges meet; `None` when they do not.
+fn overlap(a: (u64, u64), b: (u64, u64)) -> Option<(u64, u64)> {
+    let (lo, hi) = (a.0.max(b.0), a.1.min(b.1));
+    (lo < hi).then_some((lo, hi))
+}
+
+/// How much of last calendar year a firm founded on `established` was in business on `today` (0.0–1.0): its
+/// last-year revenue and tax paid are that share of a full year's. A firm founded this year has none
+/// ([`figures_plausible_from`]): its 上年营业收入 is truly zero, a fact, not a default.
+pub(crate) fn share_of_last_year(established: NaiveDate, today: NaiveDate) -> f64 {
+    if figures_plausible_from(established) > today {
+        return 0.0;
+    }
+    let start = NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap_or(established);
+    let end = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+    let open = (end - established.max(start)).num_days() as f64;
+    (open / (end - start).num_days().max(1) as f64).clamp(0.0, 1.0)
+}
+
+/// Whole months from `from` to `to` (0 when `to` is earlier): how far back an overdue record can go.
+fn whole_months(from: NaiveDate, to: NaiveDate) -> u32 {
+    let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32;
+    u32::try_from(months - i32::from(to.day() < from.day())).unwrap_or(0)
+}
+
 /// A whole-yuan amount of fen (never above [`Fen::MAX`]).
 fn fen(value: u64) -> Fen {
     let yuan_fen = value / 100 * 100;
@@ -233,7 +279,8 @@ fn titles(
     if !tech {
         return;
     }
-    if innovative || qualifications.contains(&Qualification::Specialised) {
+    // 创新型中小企业 is a title for SMEs only, like 专精特新.
+    if scale != EnterpriseScale::Large && (innovative || qualifications.contains(&Qualification::Specialised)) {
         qualifications.push(Qualification::InnovativeSme);
     }
     if seed && matches!(scale, Micro | Small) && years < 3.0 {
@@ -267,18 +314,30 @@ pub fn profile(seed: u64, index: usize, today: NaiveDate) -> SyntheticProfile {
         Medium | Large => 3.0 + 27.0 * u.powf(0.9),
     };
     let established = today.checked_sub_days(Days::new((years * 365.25) as u64)).unwrap_or(today);
-    let young = years < 1.0;
+    // What the firm may hold on `today`, by the domain's rules of age (a grade, a title).
+    let old_enough = |day: NaiveDate| day <= today;
 
+    // A full year's revenue and the head count, each in the scale's band and in proportion to the other.
     let [employees, revenue, assets] = bands(industry, scale);
-    let employees = u32::try_from(d.log_uniform(employees.0, employees.1)).unwrap_or(u32::MAX);
-    let revenue = fen(d.log_uniform(revenue.0 * FEN_PER_WAN, revenue.1 * FEN_PER_WAN));
+    let (per_lo, per_hi) = revenue_per_head(industry);
+    let revenue_band = (revenue.0 * FEN_PER_WAN, revenue.1 * FEN_PER_WAN);
+    let fitting = (employees.0 * per_lo * FEN_PER_WAN, employees.1 * per_hi * FEN_PER_WAN);
+    let revenue_range = overlap(revenue_band, fitting).unwrap_or(revenue_band);
+    let annual_revenue = fen(d.log_uniform(revenue_range.0, revenue_range.1));
+    let per_head = |per: u64| per * FEN_PER_WAN;
+    let yearly = annual_revenue.fen().unsigned_abs();
+    let heads = (yearly.div_ceil(per_head(per_hi)), yearly / per_head(per_lo) + 1);
+    let head_range = overlap(employees, heads).unwrap_or(employees);
+    let employees = u32::try_from(d.log_uniform(head_range.0, head_range.1)).unwrap_or(u32::MAX);
+    // Revenue and tax paid are last year's (上年); assets, liabilities and staff are what the firm has now.
+    let revenue = fen((annual_revenue.fen() as f64 * share_of_last_year(established, today)) as u64);
     let assets_matter = finmart_domain::industry_needs_assets(industry);
     let total_assets = if d.chance(0.15) {
         None
     } else if assets_matter {
         Some(fen(d.log_uniform(assets.0 * FEN_PER_WAN, assets.1 * FEN_PER_WAN)))
     } else {
-        Some(fraction(revenue, 0.3, 2.0, &mut d).max(Fen::wan(1)))
+        Some(fraction(annual_revenue, 0.3, 2.0, &mut d).max(Fen::wan(1)))
     };
     let total_liabilities = match total_assets {
         Some(a) if !d.chance(0.05) => {
@@ -298,8 +357,9 @@ pub fn profile(seed: u64, index: usize, today: NaiveDate) -> SyntheticProfile {
         Fen::wan(d.pick(choices))
     });
 
-    let tax_credit_grade = if young && d.chance(0.8) {
-        // Newly registered firms are graded M.
+    // Newly registered firms, with no whole year evaluated yet, are graded M; A needs three years in business.
+    let evaluated = old_enough(TaxCreditGrade::B.plausible_from(established));
+    let tax_credit_grade = if !evaluated && d.chance(0.8) {
         Some(TaxCreditGrade::M)
     } else {
         d.weighted(&[
@@ -311,6 +371,11 @@ pub fn profile(seed: u64, index: usize, today: NaiveDate) -> SyntheticProfile {
             (None, 10),
         ])
     };
+    let tax_credit_grade = tax_credit_grade.map(|grade| match grade {
+        g if old_enough(g.plausible_from(established)) => g,
+        TaxCreditGrade::A if evaluated => TaxCreditGrade::B,
+        _ => TaxCreditGrade::M,
+    });
     let tax_paid = d.chance(0.85).then(|| fraction(revenue, 0.005, 0.06, &mut d));
 
     // Qualifications for a technology-based minority.
@@ -326,13 +391,16 @@ pub fn profile(seed: u64, index: usize, today: NaiveDate) -> SyntheticProfile {
             Medium => 0.6,
             Large => 0.7,
         };
-        if d.chance(high_tech) {
+        // Titles with an age rule only once the firm is old enough; 专精特新 titles for SMEs only.
+        let may_hold = |q: Qualification| old_enough(q.plausible_from(established));
+        if d.chance(high_tech) && may_hold(Qualification::HighTech) {
             qualifications.push(Qualification::HighTech);
         }
-        let specialised = d.chance(if scale == Micro { 0.08 } else { 0.4 });
+        let specialised =
+            d.chance(if scale == Micro { 0.08 } else { 0.4 }) && scale != Large && may_hold(Qualification::Specialised);
         if specialised {
             qualifications.push(Qualification::Specialised);
-            if scale != Micro && d.chance(0.25) {
+            if scale != Micro && d.chance(0.25) && may_hold(Qualification::LittleGiant) {
                 qualifications.push(Qualification::LittleGiant);
             }
         }
@@ -422,7 +490,7 @@ pub fn profile(seed: u64, index: usize, today: NaiveDate) -> SyntheticProfile {
                             let trade = d.pick(&[Industry::Wholesale, Industry::Industrial, Industry::Retail]);
                             company_name(&mut d, trade, Small)
                         };
-                        let amount = fraction(revenue, 0.02, 0.25, &mut d).max(Fen::wan(1));
+                        let amount = fraction(annual_revenue, 0.02, 0.25, &mut d).max(Fen::wan(1));
                         Receivable { debtor, amount, core_enterprise: core }
                     })
                     .collect(),
@@ -448,16 +516,23 @@ pub fn profile(seed: u64, index: usize, today: NaiveDate) -> SyntheticProfile {
     };
 
     let ever_borrowed = d.weighted(&[(Some(false), 35), (Some(true), 55), (None, 10)]);
+    // Bank loans are part of the firm's liabilities, so never more than them.
     let outstanding_loans = match ever_borrowed {
         Some(false) => d.chance(0.9).then_some(Fen::ZERO),
-        Some(true) => d.weighted(&[(1, 70), (2, 15), (3, 15)]).eq(&1).then(|| fraction(revenue, 0.0, 0.5, &mut d)),
+        Some(true) => d
+            .weighted(&[(1, 70), (2, 15), (3, 15)])
+            .eq(&1)
+            .then(|| fraction(annual_revenue, 0.0, 0.5, &mut d))
+            .map(|loans| total_liabilities.map_or(loans, |l| loans.min(l))),
         None => None,
     };
+    // An overdue record no older than the firm.
+    let months_open = whole_months(established, today).min(72);
     let overdue = match ever_borrowed {
         Some(false) => d.chance(0.85).then_some(OverdueHistory::Never),
         _ => match d.weighted(&[(0, 75), (1, 9), (2, 16)]) {
             0 => Some(OverdueHistory::Never),
-            1 => Some(OverdueHistory::MonthsAgo { months: u16::try_from(d.int(0, 72)).unwrap_or(0) }),
+            1 => Some(OverdueHistory::MonthsAgo { months: u16::try_from(d.int(0, months_open)).unwrap_or(0) }),
             _ => None,
         },
     };
@@ -572,6 +647,95 @@ mod tests {
             // The JSON form reads back as the same profile.
             let json = serde_json::to_string(&p.profile).unwrap();
             assert_eq!(serde_json::from_str::<EnterpriseProfile>(&json).unwrap(), p.profile);
+        }
+    }
+
+    /// The invariants of a profile that makes sense on the day it is dated, over thousands of profiles of two
+    /// seeds (the demo's among them) dated late in a year, early in one and mid-year.
+    #[test]
+    fn no_profile_contradicts_itself_or_its_age() {
+        let days = ["2026-11-22", "2026-01-02", "2027-07-01"].map(|d| d.parse::<NaiveDate>().unwrap());
+        let (mut founded_this_year, mut part_year, mut checked) = (0, 0, 0);
+        for today in days {
+            let all = profiles(42, 6000, today).chain(profiles(20_261_122, 2000, today));
+            for SyntheticProfile { profile: p, .. } in all {
+                checked += 1;
+                let name = &p.name;
+                // The domain's rules (figures of a year before the founding, tax above revenue, loans above
+                // liabilities, a first-time borrower with debts, an overdue record, a grade or a title older
+                // than the firm) on the day it is dated, and so from then on.
+                let flaws = p.implausibilities(today);
+                assert!(flaws.is_empty(), "{name} on {today}: {flaws:?}");
+                assert!(p.plausible_from().is_some_and(|d| d <= today), "{name}");
+
+                // No figures for a year the firm did not exist in; a part of a year's for the year it was founded.
+                let share = share_of_last_year(p.established, today);
+                if p.established.year() == today.year() {
+                    founded_this_year += 1;
+                    assert_eq!(share, 0.0);
+                    assert_eq!(p.revenue, Fen::ZERO, "{name}");
+                    assert!(p.tax_paid.is_none_or(|t| t == Fen::ZERO), "{name}");
+                } else if p.established.year() == today.year() - 1 {
+                    part_year += 1;
+                    assert!(share > 0.0 && share <= 1.0, "{name}: {share}");
+                } else {
+                    assert_eq!(share, 1.0);
+                }
+                // Revenue in proportion to the staff, for a whole year's worth of it.
+                if share > 0.0 {
+                    let (lo, hi) = revenue_per_head(p.industry);
+                    let per_head_wan = p.revenue.fen() as f64 / share / f64::from(p.employees) / FEN_PER_WAN as f64;
+                    assert!(
+                        per_head_wan >= lo as f64 * 0.99 && per_head_wan <= hi as f64 * 1.01,
+                        "{name} ({}): {per_head_wan:.1} 万元 a head, {} employees",
+                        p.industry,
+                        p.employees
+                    );
+                }
+                assert!(p.employees >= 1, "{name}");
+                // Tax paid at most 6 % of revenue; liabilities at most 90 % of assets; loans within liabilities.
+                if let Some(tax) = p.tax_paid {
+                    assert!(tax.fen() <= p.revenue.fen() * 6 / 100 + 100, "{name}: tax {tax:?} on {:?}", p.revenue);
+                }
+                if let Some(liabilities) = p.total_liabilities {
+                    let assets = p.total_assets.unwrap();
+                    assert!(liabilities.fen() <= assets.fen() * 9 / 10 + 100, "{name}");
+                }
+                // Newly founded firms, with no whole year evaluated, are graded M (or D for a breach) or not at all.
+                if TaxCreditGrade::B.plausible_from(p.established) > today {
+                    assert!(matches!(p.tax_credit_grade, None | Some(TaxCreditGrade::M | TaxCreditGrade::D)), "{name}");
+                }
+                // The SME titles go to SMEs.
+                if p.scale() == Some(EnterpriseScale::Large) {
+                    for q in [
+                        Qualification::TechSme,
+                        Qualification::InnovativeSme,
+                        Qualification::Specialised,
+                        Qualification::LittleGiant,
+                        Qualification::Seed,
+                        Qualification::Fledgling,
+                    ] {
+                        assert!(!p.qualification_list().contains(&q), "{name}: large and {q}");
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 24_000);
+        // Both kinds of young firm are there to check.
+        assert!(founded_this_year > 300 && part_year > 300, "{founded_this_year} {part_year}");
+    }
+
+    #[test]
+    fn every_scale_band_meets_its_trade_s_revenue_per_head() {
+        for rule in SCALE_TABLE {
+            let (lo, hi) = revenue_per_head(rule.industry);
+            for scale in
+                [EnterpriseScale::Micro, EnterpriseScale::Small, EnterpriseScale::Medium, EnterpriseScale::Large]
+            {
+                let [employees, revenue, _] = bands(rule.industry, scale);
+                let fits = overlap(revenue, (employees.0 * lo, employees.1 * hi));
+                assert!(fits.is_some(), "{} {scale}: {employees:?} staff, {revenue:?} 万元", rule.industry);
+            }
         }
     }
 

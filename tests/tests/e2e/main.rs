@@ -24,6 +24,7 @@ mod pages;
 mod products_admin;
 mod rates;
 mod real_products;
+mod record_check;
 mod regions;
 mod relevance;
 mod sessions;

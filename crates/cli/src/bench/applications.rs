@@ -91,8 +91,7 @@ pub async fn generate(
              and stored enterprises (--products, --smes)"
         );
     }
-    let applicants: Vec<Applicant> =
-        firms.iter().map(|f| Applicant { district: f.profile.district, established: f.profile.established }).collect();
+    let applicants: Vec<Applicant> = firms.iter().map(|f| Applicant::of(&f.profile)).collect();
     let references = store.reference_rates().await?;
     let generator = Applications::new(seed, count, products.iter().map(|p| &p.spec), &references, &applicants, end);
 
@@ -178,10 +177,7 @@ mod tests {
         // Write the first 300 of 1,000 as an interrupted run would have, then run to the end.
         let products = published_products(&store).await.unwrap();
         let firms = store.bench_firms().await.unwrap();
-        let applicants: Vec<Applicant> = firms
-            .iter()
-            .map(|f| Applicant { district: f.profile.district, established: f.profile.established })
-            .collect();
+        let applicants: Vec<Applicant> = firms.iter().map(|f| Applicant::of(&f.profile)).collect();
         let references = store.reference_rates().await.unwrap();
         let generator =
             Applications::new(3, 1_000, products.iter().map(|p| &p.spec), &references, &applicants, history_end(day));

@@ -17,7 +17,7 @@ pub const DEMO_SME2: &str = "sme2@finmart.demo";
 pub const DEMO_AGENCY: &str = "agency@finmart.demo";
 
 /// Who each demo account is: login, name, role, and its party (an institution code, or the index of a
-/// demo enterprise).
+/// firm among those the SME accounts sign in as, `demo::account_firms`).
 enum Party {
     None,
     Institution(&'static str),
@@ -43,8 +43,8 @@ fn demo_hash() -> anyhow::Result<String> {
     Ok(HASH.get_or_init(|| hash).clone())
 }
 
-/// Creates the demo accounts that do not exist yet; `enterprises` are the demo's profiles' credit codes in
-/// order. Returns how many were created.
+/// Creates the demo accounts that do not exist yet; `enterprises` are the credit codes of the demo firms the
+/// SME accounts may sign in as, in order (`demo::account_firms`). Returns how many were created.
 ///
 /// # Errors
 /// Database failure, or demo data missing the institutions or enterprises the accounts belong to.

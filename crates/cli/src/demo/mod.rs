@@ -53,14 +53,50 @@ pub const ENTERPRISE_SEED: u64 = 20_261_122;
 /// How many synthetic SME profiles the demo loads.
 pub const ENTERPRISE_COUNT: usize = 2_000;
 
+/// The day the demo's firms are dated from: 2026-11-22, or today if that is earlier.
+fn enterprise_day() -> NaiveDate {
+    let today = chrono::Utc::now().date_naive();
+    NaiveDate::from_ymd_opt(2026, 11, 22).map_or(today, |fixed| fixed.min(today))
+}
+
 /// The demo's SME profiles and their consent to be found: [`ENTERPRISE_COUNT`] fictional firms from
 /// [`finmart_synth::profiles`], dated relative to 2026-11-22 (or today, if that is earlier) so that they are
 /// the same on every day the demo is loaded.
 #[must_use]
 pub fn demo_enterprises() -> Vec<(EnterpriseProfile, bool)> {
-    let reference = NaiveDate::from_ymd_opt(2026, 11, 22)
-        .map_or(chrono::Utc::now().date_naive(), |fixed| fixed.min(chrono::Utc::now().date_naive()));
-    finmart_synth::profiles(ENTERPRISE_SEED, ENTERPRISE_COUNT, reference).map(|p| (p.profile, p.discoverable)).collect()
+    finmart_synth::profiles(ENTERPRISE_SEED, ENTERPRISE_COUNT, enterprise_day())
+        .map(|p| (p.profile, p.discoverable))
+        .collect()
+}
+
+/// Years in business a demo SME account's firm has at least.
+const ACCOUNT_FIRM_YEARS: u16 = 3;
+
+/// The credit codes of the demo firms the SME demo accounts sign in as, in `enterprises`' order: micro and
+/// small firms in business for [`ACCOUNT_FIRM_YEARS`] years or more that state what matching reads (last
+/// year's revenue and tax paid, an A or B grade, assets and liabilities, a clean repayment record), so that
+/// a person trying the site as an SME matches, applies and borrows as a going concern, not as a firm founded
+/// last month with nothing to show yet (which the demo has too, as the market does).
+#[must_use]
+pub fn account_firms(enterprises: &[(EnterpriseProfile, bool)]) -> Vec<finmart_domain::Uscc> {
+    use finmart_domain::OverdueHistory;
+    let day = enterprise_day();
+    enterprises
+        .iter()
+        .map(|(p, _)| p)
+        .filter(|p| {
+            matches!(p.scale(), Some(EnterpriseScale::Micro | EnterpriseScale::Small))
+                && p.years_in_operation(day) >= ACCOUNT_FIRM_YEARS
+                && p.revenue > Fen::ZERO
+                && p.tax_paid.is_some_and(|t| t > Fen::ZERO)
+                && matches!(p.tax_credit_grade, Some(TaxCreditGrade::A | TaxCreditGrade::B))
+                && p.total_assets.is_some()
+                && p.total_liabilities.is_some()
+                && p.overdue == Some(OverdueHistory::Never)
+                && p.implausibilities(day).is_empty()
+        })
+        .filter_map(|p| p.uscc.clone())
+        .collect()
 }
 
 /// A small deterministic generator (FNV-1a seed, SplitMix64 steps): the demo must not change between runs

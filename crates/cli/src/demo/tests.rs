@@ -490,3 +490,39 @@ async fn loading_the_demo_twice_leaves_the_same_profiles() {
     let discoverable = demo_enterprises().iter().filter(|(_, d)| *d).count() as u64;
     assert_eq!(store.count_enterprises(true).await.unwrap(), discoverable);
 }
+
+#[test]
+fn the_demo_firms_make_sense_and_the_sme_accounts_are_going_concerns() {
+    let all = demo_enterprises();
+    let day = enterprise_day();
+    for (p, _) in &all {
+        let flaws = p.implausibilities(day);
+        assert!(flaws.is_empty(), "{}: {flaws:?}", p.name);
+    }
+    // Firms founded this year are in the demo too, with no figures for a year they did not exist in.
+    let founded_this_year: Vec<_> = all.iter().map(|(p, _)| p).filter(|p| p.established.year() == day.year()).collect();
+    assert!(founded_this_year.len() >= 20, "{}", founded_this_year.len());
+    assert!(founded_this_year.iter().all(|p| p.revenue == Fen::ZERO));
+    // The SME accounts sign in as firms a person can match and borrow as.
+    let firms = account_firms(&all);
+    assert!(firms.len() >= 100, "{} candidates", firms.len());
+    for code in &firms[..2] {
+        let (p, _) = all.iter().find(|(p, _)| p.uscc.as_ref() == Some(code)).unwrap();
+        assert!(p.years_in_operation(day) >= 3 && p.revenue > Fen::ZERO, "{p:?}");
+    }
+}
+
+/// The demo as `finmart demo` loads it, two years of applications included, keeps every rule of the lending
+/// record: `finmart check-record` finds nothing in it.
+#[tokio::test]
+async fn the_demo_record_keeps_every_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = finmart_store::Store::connect(&finmart_store::Store::sqlite_url(dir.path())).await.unwrap();
+    crate::load_demo(&store).await.unwrap();
+    let written = crate::load_demo_history(&store).await.unwrap();
+    let report = store.record_breaches().await.unwrap();
+    assert!(report.is_clean(), "{}", crate::check_record::summary(&report));
+    assert_eq!(report.applications, written);
+    assert!(written >= 10_000, "{written}");
+    assert!(report.without_product.is_empty());
+}
