@@ -177,6 +177,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::identify))
         .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::sessions::outage_layer))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(15)))
         .layer(TraceLayer::new_for_http())

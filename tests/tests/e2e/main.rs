@@ -20,6 +20,7 @@ mod lending_record;
 mod live;
 mod market_watch;
 mod matching;
+mod outage;
 mod pages;
 mod products_admin;
 mod rates;

@@ -59,6 +59,9 @@ pub enum ErrorCode {
     Internal,
     /// 503: the database is unavailable; retry later.
     Unavailable,
+    /// 503: the session store (Redis) is unreachable; sign-in and signed-in requests answer this at once
+    /// until it returns (the client reconnects by itself); retry in a few seconds.
+    SessionsUnavailable,
 }
 
 impl ErrorCode {
@@ -81,6 +84,7 @@ impl ErrorCode {
         Self::TooManyRequests,
         Self::Internal,
         Self::Unavailable,
+        Self::SessionsUnavailable,
     ];
 
     /// The code as clients see it.
@@ -104,6 +108,7 @@ impl ErrorCode {
             Self::TooManyRequests => "too_many_requests",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
+            Self::SessionsUnavailable => "sessions_unavailable",
         }
     }
 
@@ -119,7 +124,7 @@ impl ErrorCode {
             Self::Ineligible | Self::ProfileIncomplete => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::SessionsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -287,6 +292,16 @@ impl ApiError {
 
     fn unavailable() -> Self {
         Self::new(ErrorCode::Unavailable, "服务暂时不可用，请稍后重试", "service temporarily unavailable, please retry")
+    }
+
+    /// 503: the session store cannot be reached (logged; the answer names no host).
+    pub fn sessions_unavailable(error: &dyn std::error::Error) -> Self {
+        tracing::warn!(error = %error, "session store unavailable");
+        Self::new(
+            ErrorCode::SessionsUnavailable,
+            "登录服务暂时不可用，请几秒后重试",
+            "the sign-in service is temporarily unavailable; retry in a few seconds",
+        )
     }
 
     /// 500: logged in full here; the answer says nothing of it.

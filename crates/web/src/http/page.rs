@@ -159,7 +159,7 @@ pub async fn page_layer(State(state): State<AppState>, request: Request, next: N
 }
 
 /// The error page: the status and the reason in the page's language, in the site's frame.
-fn error_page(state: &AppState, lang: Lang, status: StatusCode, body: &ErrorBody) -> Response {
+pub(crate) fn error_page(state: &AppState, lang: Lang, status: StatusCode, body: &ErrorBody) -> Response {
     let message = if lang.is_en() { &body.message_en } else { &body.message };
     let context = json!({
         "status": status.as_u16(), "message": message, "v": &*VERSION, "en": lang.is_en(),

@@ -239,7 +239,7 @@ async fn resolve(state: &AppState, session: &Session, request: Request) -> Resul
         let principal = token_principal(state, &token).await.map_err(IntoResponse::into_response)?;
         return Ok((Caller { principal: Some(principal), via_token: true, csrf: None, address }, request));
     }
-    let fail = |e: tower_sessions::session::Error| ApiError::internal(&e).into_response();
+    let fail = |e: tower_sessions::session::Error| session_error(&e).into_response();
     let account_id = session.get::<i64>(SESSION_ACCOUNT).await.map_err(fail)?;
     let csrf = session.get::<String>(SESSION_CSRF).await.map_err(fail)?;
     let mut principal = None;
@@ -299,12 +299,23 @@ async fn check_csrf(request: Request, expected: Option<&str>) -> Result<Request,
     if in_query { Ok(request) } else { Err(refuse()) }
 }
 
+/// A session that cannot be read or written: the store unreachable is 503 `sessions_unavailable` (retry
+/// shortly); a record that does not decode is a bug, 500.
+fn session_error(e: &tower_sessions::session::Error) -> ApiError {
+    use tower_sessions::session::Error;
+    use tower_sessions::session_store::Error as StoreError;
+    match e {
+        Error::Store(StoreError::Backend(_)) => ApiError::sessions_unavailable(e),
+        _ => ApiError::internal(e),
+    }
+}
+
 /// The session's CSRF token, made when the session has none (pages with forms call this).
 ///
 /// # Errors
 /// The session store failed.
 pub async fn ensure_csrf(session: &Session) -> Result<String, ApiError> {
-    let fail = |e: tower_sessions::session::Error| ApiError::internal(&e);
+    let fail = |e: tower_sessions::session::Error| session_error(&e);
     if let Some(token) = session.get::<String>(SESSION_CSRF).await.map_err(fail)? {
         return Ok(token);
     }
@@ -318,7 +329,7 @@ pub async fn ensure_csrf(session: &Session) -> Result<String, ApiError> {
 /// # Errors
 /// The session store failed.
 pub async fn sign_in(session: &Session, account_id: i64) -> Result<String, ApiError> {
-    let fail = |e: tower_sessions::session::Error| ApiError::internal(&e);
+    let fail = |e: tower_sessions::session::Error| session_error(&e);
     session.cycle_id().await.map_err(fail)?;
     session.insert(SESSION_ACCOUNT, account_id).await.map_err(fail)?;
     let token = password::secret(32);
@@ -331,5 +342,5 @@ pub async fn sign_in(session: &Session, account_id: i64) -> Result<String, ApiEr
 /// # Errors
 /// The session store failed.
 pub async fn sign_out(session: &Session) -> Result<(), ApiError> {
-    session.flush().await.map_err(|e| ApiError::internal(&e))
+    session.flush().await.map_err(|e| session_error(&e))
 }

@@ -1,12 +1,35 @@
 //! Where sessions live: the database (the default: SQLite with no configuration, or PostgreSQL) or Redis
 //! when `REDIS_URL` is set. One enum so the router has one type whichever is in force.
 
+use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::lang;
+use crate::http::page::error_page;
+use crate::http::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use finmart_store::Store;
+use std::time::Duration;
 use tower_sessions::cookie::time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::{SessionStore, session_store};
 use tower_sessions_redis_store::RedisStore;
 use tower_sessions_redis_store::fred::prelude::{ClientLike, Config as RedisConfig, Pool};
+use tower_sessions_redis_store::fred::types::config::{ConnectionConfig, PerformanceConfig, ReconnectPolicy};
+
+/// How long one Redis command may take: past this a signed-in request answers 503 `sessions_unavailable`
+/// rather than waiting (Redis answers a session read in well under a millisecond when it is up).
+pub const REDIS_COMMAND_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// How long connecting (or reconnecting) to Redis may take before the attempt counts as failed.
+const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The backoff between reconnection attempts: from 100 ms doubling up to 1 s, for ever, so service is back
+/// within about a second of Redis returning.
+fn reconnect_policy() -> ReconnectPolicy {
+    ReconnectPolicy::new_exponential(0, 100, 1_000, 2)
+}
 
 /// Sessions in the application database's `session` table.
 #[derive(Debug, Clone)]
@@ -46,6 +69,24 @@ impl SessionStore for SqlSessions {
     }
 }
 
+/// The layer just outside the session layer: while the session store is unreachable, every answer that
+/// failed because of it is 503 `sessions_unavailable` (the session layer's own bare 500 when it could not
+/// save, included), shown on pages as the error page in the visitor's language.
+pub async fn outage_layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let (lang, _) = lang::negotiate(request.uri().query(), request.headers());
+    let response = next.run(request).await;
+    let code = response.extensions().get::<ErrorBody>().map(|b| b.code);
+    let session_save_failed = matches!(state.sessions, Sessions::Redis(_))
+        && response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && code.is_none();
+    if !session_save_failed && code != Some(ErrorCode::SessionsUnavailable) {
+        return response;
+    }
+    let error = ApiError::sessions_unavailable(&std::io::Error::other("the session store could not be reached"));
+    if is_api { error.into_response() } else { error_page(&state, lang, error.status, &error.body) }
+}
+
 /// The session store in force.
 #[derive(Debug, Clone)]
 pub enum Sessions {
@@ -60,10 +101,18 @@ impl Sessions {
     /// The Redis URL does not parse or the server cannot be reached.
     pub async fn open(store: &Store, redis_url: Option<&str>) -> anyhow::Result<Self> {
         let Some(url) = redis_url else { return Ok(Self::Sql(SqlSessions(store.clone()))) };
-        let pool = Pool::new(RedisConfig::from_url(url)?, None, None, None, 4)?;
-        // The connection task runs for the life of the process; the pool reconnects on its own.
+        let performance = PerformanceConfig { default_command_timeout: REDIS_COMMAND_TIMEOUT, ..Default::default() };
+        let connection = ConnectionConfig {
+            connection_timeout: REDIS_CONNECT_TIMEOUT,
+            internal_command_timeout: REDIS_CONNECT_TIMEOUT,
+            ..Default::default()
+        };
+        let pool =
+            Pool::new(RedisConfig::from_url(url)?, Some(performance), Some(connection), Some(reconnect_policy()), 4)?;
+        // The connection tasks run for the life of the process and reconnect with the policy's backoff after
+        // Redis goes away; meanwhile commands fail after the command timeout instead of waiting.
         let _connection = pool.connect();
-        tokio::time::timeout(std::time::Duration::from_secs(10), pool.wait_for_connect())
+        tokio::time::timeout(Duration::from_secs(10), pool.wait_for_connect())
             .await
             .map_err(|_| anyhow::anyhow!("Redis at the configured REDIS_URL did not answer within 10 s"))??;
         Ok(Self::Redis(RedisStore::new(pool)))
