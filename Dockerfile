@@ -36,5 +36,5 @@ WORKDIR /data
 USER finmart
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD curl -fsS http://localhost:8080/healthz || exit 1
+    CMD curl -fsS http://localhost:8080/readyz || exit 1
 CMD ["finmart", "serve"]

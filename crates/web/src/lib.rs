@@ -1,5 +1,5 @@
 //! Finmart's HTTP server: the JSON API under `/api/v1` (OpenAPI at `/api/openapi.json`, browsable at
-//! `/api/docs`), the HTML pages, and `/healthz`.
+//! `/api/docs`), the HTML pages, and `/healthz` and `/readyz`.
 //!
 //! Three layers, imports pointing down only:
 //! - [`http`]: the kit every feature is built from (state, errors, extractors, pages, forms, formats, auth);

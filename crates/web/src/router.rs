@@ -172,6 +172,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages.layer(axum::middleware::from_fn_with_state(state.clone(), page_layer)))
         .route("/static/{version}/{name}", get(assets::asset))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .merge(api_router)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .fallback(not_found)
@@ -184,15 +185,66 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    let database = state.store.ping().await;
-    let status = if database.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let body = json!({
-        "status": if database.is_ok() { "ok" } else { "degraded" },
-        "database": state.store.backend_name(),
-        "sessions": state.sessions.kind(),
+/// Liveness: the process answers. Nothing else is checked, so an orchestrator restarts only a server that
+/// no longer answers at all (a dependency's outage is for `/readyz`).
+async fn healthz() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// How long each readiness check may take before its part counts as down.
+const READY_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Readiness: every part the server needs, each with its state; 503 when one is down. The database answers
+/// a query (the change log's head), Redis (when sessions are there) a PING, and the index a trivial search;
+/// `lag` is how many changes of the log the index has still to apply (the follower applies them within
+/// seconds; a lag is reported, not a failure). Errors are logged, not shown: the endpoint is public.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let head = tokio::time::timeout(READY_CHECK_TIMEOUT, state.store.last_change_seq()).await;
+    let head = match head {
+        Ok(Ok(seq)) => Some(seq),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness: the database did not answer");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("readiness: the database did not answer within 2 s");
+            None
+        }
+    };
+    let database = json!({
+        "state": if head.is_some() { "ok" } else { "down" },
+        "backend": state.store.backend_name(),
+    });
+    let redis = match state.sessions.ping().await {
+        None => json!({ "state": "not_configured" }),
+        Some(Ok(())) => json!({ "state": "ok" }),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "readiness: Redis did not answer");
+            json!({ "state": "down" })
+        }
+    };
+    let searched = state.catalogue.search(
+        &finmart_catalogue::SearchRequest { per_page: 1, ..Default::default() },
+        chrono::Utc::now().date_naive(),
+    );
+    if let Err(e) = &searched {
+        tracing::warn!(error = %e, "readiness: the index cannot be searched");
+    }
+    let applied = state.catalogue.applied_seq();
+    let index = json!({
+        "state": if searched.is_ok() { "ok" } else { "unusable" },
         "indexed_products": state.catalogue.len(),
-        "index_change_seq": state.catalogue.applied_seq(),
+        "applied_seq": applied,
+        "change_log_head": head,
+        "lag": head.map(|h| (h - applied).max(0)),
+    });
+    let ready = head.is_some() && redis["state"] != "down" && searched.is_ok();
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({
+        "status": if ready { "ready" } else { "not_ready" },
+        "database": database,
+        "redis": redis,
+        "index": index,
     });
     (status, Json(body))
 }

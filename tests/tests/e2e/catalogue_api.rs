@@ -187,9 +187,17 @@ async fn products_institutions_and_health() {
         assert!(list.iter().any(|i| i["kind"]["code"] == "guarantee_agency"));
 
         let (status, health) = app.get_json("/healthz").await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(health["database"], app.backend);
-        assert_eq!(health["indexed_products"], 342);
+        assert_eq!((status, &health["status"]), (StatusCode::OK, &serde_json::json!("ok")));
+        let (status, ready) = app.get_json("/readyz").await;
+        assert_eq!(status, StatusCode::OK, "{ready}");
+        assert_eq!(ready["status"], "ready");
+        assert_eq!(ready["database"]["state"], "ok");
+        assert_eq!(ready["database"]["backend"], app.backend);
+        assert_eq!(ready["redis"]["state"], "not_configured");
+        assert_eq!(ready["index"]["state"], "ok");
+        assert_eq!(ready["index"]["indexed_products"], 342);
+        assert_eq!(ready["index"]["lag"], 0, "caught up: {ready}");
+        assert_eq!(ready["index"]["change_log_head"], ready["index"]["applied_seq"]);
     }
 }
 

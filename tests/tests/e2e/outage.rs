@@ -130,3 +130,33 @@ async fn a_redis_restart_is_a_short_clear_503_and_then_service_as_before() {
     let fresh = app.sign_in(DEMO_SME).await;
     assert_eq!(fresh.get("/api/v1/session").await.0, StatusCode::OK, "a new sign-in works too");
 }
+
+#[tokio::test]
+async fn readyz_names_redis_while_it_is_down_and_healthz_stays_up() {
+    let Some(mut redis) = PrivateRedis::start() else { return };
+    let url = redis.url();
+    let app = TestApp::configured(Backend::Sqlite, |c| c.redis_url = Some(url)).await.expect("app starts");
+    let (status, ready) = app.get_json("/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{ready}");
+    assert_eq!(ready["redis"]["state"], "ok", "{ready}");
+    assert_eq!(ready["database"]["state"], "ok", "{ready}");
+    assert_eq!(ready["index"]["state"], "ok", "{ready}");
+
+    redis.stop();
+    let started = Instant::now();
+    let (status, ready) = app.get_json("/readyz").await;
+    assert!(started.elapsed() < Duration::from_secs(1), "readyz answered in {:?}", started.elapsed());
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
+    assert_eq!(ready["status"], "not_ready");
+    assert_eq!(ready["redis"]["state"], "down", "readyz names Redis: {ready}");
+    assert_eq!(ready["database"]["state"], "ok", "only Redis is down: {ready}");
+    let (status, health) = app.get_json("/healthz").await;
+    assert_eq!((status, &health["status"]), (StatusCode::OK, &serde_json::json!("ok")), "the process still answers");
+
+    redis.run();
+    let back = Instant::now();
+    while app.get_json("/readyz").await.0 != StatusCode::OK {
+        assert!(back.elapsed() < Duration::from_secs(5), "readyz not ready within 5 s of Redis returning");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -77,7 +77,7 @@ pub async fn outage_layer(State(state): State<AppState>, request: Request, next:
     let (lang, _) = lang::negotiate(request.uri().query(), request.headers());
     let response = next.run(request).await;
     let code = response.extensions().get::<ErrorBody>().map(|b| b.code);
-    let session_save_failed = matches!(state.sessions, Sessions::Redis(_))
+    let session_save_failed = matches!(state.sessions, Sessions::Redis(..))
         && response.status() == StatusCode::INTERNAL_SERVER_ERROR
         && code.is_none();
     if !session_save_failed && code != Some(ErrorCode::SessionsUnavailable) {
@@ -91,7 +91,8 @@ pub async fn outage_layer(State(state): State<AppState>, request: Request, next:
 #[derive(Debug, Clone)]
 pub enum Sessions {
     Sql(SqlSessions),
-    Redis(RedisStore<Pool>),
+    /// The store, and its client kept for the readiness check's PING.
+    Redis(RedisStore<Pool>, Pool),
 }
 
 impl Sessions {
@@ -115,7 +116,7 @@ impl Sessions {
         tokio::time::timeout(Duration::from_secs(10), pool.wait_for_connect())
             .await
             .map_err(|_| anyhow::anyhow!("Redis at the configured REDIS_URL did not answer within 10 s"))??;
-        Ok(Self::Redis(RedisStore::new(pool)))
+        Ok(Self::Redis(RedisStore::new(pool.clone()), pool))
     }
 
     /// `sql` or `redis`, for logs and the health check.
@@ -123,8 +124,20 @@ impl Sessions {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Sql(_) => "database",
-            Self::Redis(_) => "redis",
+            Self::Redis(..) => "redis",
         }
+    }
+
+    /// For the readiness check: `None` when sessions are in the database (checked as the database), else
+    /// whether Redis answered a PING within [`REDIS_COMMAND_TIMEOUT`] (the error, when not).
+    pub async fn ping(&self) -> Option<Result<(), String>> {
+        let Self::Redis(_, pool) = self else { return None };
+        let answered = tokio::time::timeout(REDIS_COMMAND_TIMEOUT, pool.ping::<String>(None)).await;
+        Some(match answered {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("no answer within {} ms", REDIS_COMMAND_TIMEOUT.as_millis())),
+        })
     }
 }
 
@@ -133,28 +146,28 @@ impl SessionStore for Sessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
             Self::Sql(s) => s.create(record).await,
-            Self::Redis(s) => s.create(record).await,
+            Self::Redis(s, _) => s.create(record).await,
         }
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         match self {
             Self::Sql(s) => s.save(record).await,
-            Self::Redis(s) => s.save(record).await,
+            Self::Redis(s, _) => s.save(record).await,
         }
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         match self {
             Self::Sql(s) => s.load(id).await,
-            Self::Redis(s) => s.load(id).await,
+            Self::Redis(s, _) => s.load(id).await,
         }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         match self {
             Self::Sql(s) => s.delete(id).await,
-            Self::Redis(s) => s.delete(id).await,
+            Self::Redis(s, _) => s.delete(id).await,
         }
     }
 }
