@@ -21,10 +21,17 @@ fn main() -> std::process::ExitCode {
                 }
                 std::process::ExitCode::from(exit.code)
             }
-            None => {
-                eprintln!("error: {e:#}");
-                std::process::ExitCode::FAILURE
-            }
+            // A start-up failure is one line naming what and what to do; its code tells a path from a service.
+            None => match e.downcast_ref::<finmart_web::startup::StartupError>() {
+                Some(startup) => {
+                    eprintln!("error: {startup}");
+                    std::process::ExitCode::from(startup.exit_code())
+                }
+                None => {
+                    eprintln!("error: {e:#}");
+                    std::process::ExitCode::FAILURE
+                }
+            },
         },
     }
 }

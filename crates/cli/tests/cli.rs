@@ -411,3 +411,71 @@ fn check_record_reports_what_breaks_a_rule_and_exits_by_what_it_found() {
     assert_eq!(failed.status.code(), Some(2), "{}", stderr(&failed));
     assert!(stderr(&failed).starts_with("error:"), "{}", stderr(&failed));
 }
+
+/// A port nothing listens on (bound, then released).
+fn refused_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `finmart serve` that fails to start: its one line of error output, its exit code and how long it took.
+fn failed_start(data_dir: &Path, extra: &[&str]) -> (String, i32, Duration) {
+    let started = Instant::now();
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let output = finmart(data_dir, &args);
+    let took = started.elapsed();
+    let text = stderr(&output);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line, said once: {text}");
+    (lines[0].to_owned(), output.status.code().expect("exited"), took)
+}
+
+#[test]
+fn an_unusable_data_directory_stops_the_start_in_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let data = file.join("data");
+    let (line, code, _) = failed_start(&data, &[]);
+    assert!(line.starts_with("error: cannot use the data directory "), "{line}");
+    assert!(line.contains(&data.display().to_string()), "names the path: {line}");
+    assert!(line.contains("--data-dir"), "says what to do: {line}");
+    assert_eq!(code, 73, "EX_CANTCREAT: {line}");
+
+    // Read-only (only meaningful when this user cannot write there: root can).
+    let read_only = dir.path().join("read-only");
+    std::fs::create_dir(&read_only).unwrap();
+    std::fs::set_permissions(&read_only, std::os::unix::fs::PermissionsExt::from_mode(0o500)).unwrap();
+    if std::fs::write(read_only.join("probe"), "").is_err() {
+        let (line, code, _) = failed_start(&read_only, &[]);
+        assert!(line.contains("Permission denied") && line.contains(&read_only.display().to_string()), "{line}");
+        assert_eq!(code, 73);
+    }
+    std::fs::set_permissions(&read_only, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+}
+
+#[test]
+fn a_refused_postgresql_stops_the_start_at_once_naming_it_without_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("postgres://finmart:s3cret@127.0.0.1:{}/finmart", refused_port());
+    let (line, code, took) = failed_start(dir.path(), &["--database-url", &url]);
+    let shown = url.replace(":s3cret", "");
+    assert!(line.starts_with(&format!("error: cannot use PostgreSQL at {shown}: ")), "{line}");
+    assert!(line.contains("refused") && line.contains("DATABASE_URL"), "why and what to do: {line}");
+    assert!(!line.contains("s3cret"), "never the password: {line}");
+    assert_eq!(code, 69, "EX_UNAVAILABLE: {line}");
+    assert!(took < Duration::from_secs(3), "failed fast: {took:?}");
+}
+
+#[test]
+fn a_refused_redis_stops_the_start_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("redis://:s3cret@127.0.0.1:{}", refused_port());
+    let (line, code, took) = failed_start(dir.path(), &["--redis-url", &url]);
+    let shown = format!("redis://127.0.0.1:{}", url.rsplit(':').next().unwrap());
+    assert!(line.starts_with(&format!("error: cannot use Redis at {shown}: ")), "{line}");
+    assert!(line.contains("refused") && line.contains("REDIS_URL"), "why and what to do: {line}");
+    assert!(!line.contains("s3cret"), "never the password: {line}");
+    assert_eq!(code, 69, "EX_UNAVAILABLE: {line}");
+    assert!(took < Duration::from_secs(3), "failed fast: {took:?}");
+}

@@ -13,6 +13,7 @@ pub mod features;
 pub mod http;
 pub mod router;
 pub mod server;
+pub mod startup;
 pub mod telemetry;
 
 pub use config::Config;

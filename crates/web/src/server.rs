@@ -4,6 +4,7 @@ use crate::config::Config;
 use crate::http::auth::sessions::Sessions;
 use crate::http::state::{App, AppState};
 use crate::router::{router, templates};
+use crate::startup::{self, StartupError};
 use finmart_catalogue::{Catalogue, sync};
 use finmart_matching::Matcher;
 use finmart_store::Store;
@@ -18,9 +19,17 @@ use tokio::task::JoinHandle;
 /// # Errors
 /// The database cannot be reached or migrated, or the index directory cannot be used.
 pub async fn build_app(config: Config) -> anyhow::Result<AppState> {
-    std::fs::create_dir_all(&config.data_dir)?;
-    let store = Store::connect(&config.database_url()).await?;
-    let catalogue = Arc::new(Catalogue::open(&config.index_dir())?);
+    usable_dir(&config.data_dir)?;
+    let store = connect_database(&config).await?;
+    let index_dir = config.index_dir();
+    let catalogue = Arc::new(Catalogue::open(&index_dir).map_err(|e| {
+        StartupError::path(
+            "search index",
+            &index_dir,
+            &e,
+            "make it writable by this user, or delete it to have it rebuilt from the database",
+        )
+    })?);
     sync::prepare(&store, &catalogue, &|_, _| {}).await?;
     let matcher = Arc::new(Matcher::new(config.home_area));
     matcher.replace_all(sync::listed_products(&store).await?);
@@ -31,6 +40,33 @@ pub async fn build_app(config: Config) -> anyhow::Result<AppState> {
     let firms = app.refresh_pool().await.map_err(|e| anyhow::anyhow!("{}", e.body.message_en))?;
     tracing::info!(firms, findable = app.pool.len(), "reverse-matching pool ready");
     Ok(AppState(Arc::new(app)))
+}
+
+const DATA_DIR_FIX: &str = "make it writable by this user or choose another with --data-dir (FINMART_DATA_DIR)";
+
+/// The data directory, created if need be and proven writable (a file written and removed), so that an
+/// unusable one is named now rather than by SQLite's or the index's own words later.
+fn usable_dir(dir: &std::path::Path) -> Result<(), StartupError> {
+    let fail = |e: std::io::Error| StartupError::path("data directory", dir, &e, DATA_DIR_FIX);
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let probe = dir.join(".finmart-write-check");
+    std::fs::write(&probe, b"").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)
+}
+
+/// The database, migrated. PostgreSQL is first reached over TCP, so a refused or silent server fails within
+/// [`startup::PROBE_TIMEOUT`] naming it, instead of after the pool's 10 s wait with no name.
+async fn connect_database(config: &Config) -> Result<Store, StartupError> {
+    let url = config.database_url();
+    if url.starts_with("postgres") {
+        const FIX: &str = "start PostgreSQL or correct --database-url (DATABASE_URL)";
+        startup::probe("PostgreSQL", &url, 5432, FIX).await?;
+        Store::connect(&url).await.map_err(|e| StartupError::service("PostgreSQL", &url, &e, FIX))
+    } else {
+        Store::connect(&url)
+            .await
+            .map_err(|e| StartupError::path("SQLite database in", &config.data_dir, &e, DATA_DIR_FIX))
+    }
 }
 
 /// A running server: its address, and the task serving it.

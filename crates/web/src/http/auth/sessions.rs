@@ -5,6 +5,7 @@ use crate::http::error::{ApiError, ErrorBody, ErrorCode};
 use crate::http::lang;
 use crate::http::page::error_page;
 use crate::http::state::AppState;
+use crate::startup::StartupError;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
@@ -102,20 +103,26 @@ impl Sessions {
     /// The Redis URL does not parse or the server cannot be reached.
     pub async fn open(store: &Store, redis_url: Option<&str>) -> anyhow::Result<Self> {
         let Some(url) = redis_url else { return Ok(Self::Sql(SqlSessions(store.clone()))) };
+        const FIX: &str = "start Redis or correct --redis-url (REDIS_URL)";
+        let fail = |e: &(dyn std::error::Error + 'static)| StartupError::service("Redis", url, e, FIX);
         let performance = PerformanceConfig { default_command_timeout: REDIS_COMMAND_TIMEOUT, ..Default::default() };
         let connection = ConnectionConfig {
             connection_timeout: REDIS_CONNECT_TIMEOUT,
             internal_command_timeout: REDIS_CONNECT_TIMEOUT,
             ..Default::default()
         };
-        let pool =
-            Pool::new(RedisConfig::from_url(url)?, Some(performance), Some(connection), Some(reconnect_policy()), 4)?;
+        let config = RedisConfig::from_url(url).map_err(|e| fail(&e))?;
+        // Reached over TCP first: the operating system's words for a refused port, not the client's debug text.
+        crate::startup::probe("Redis", url, 6379, FIX).await?;
+        let pool = Pool::new(config, Some(performance), Some(connection), Some(reconnect_policy()), 4)
+            .map_err(|e| fail(&e))?;
         // The connection tasks run for the life of the process and reconnect with the policy's backoff after
         // Redis goes away; meanwhile commands fail after the command timeout instead of waiting.
         let _connection = pool.connect();
         tokio::time::timeout(Duration::from_secs(10), pool.wait_for_connect())
             .await
-            .map_err(|_| anyhow::anyhow!("Redis at the configured REDIS_URL did not answer within 10 s"))??;
+            .map_err(|_| fail(&std::io::Error::other("no answer within 10 s")))?
+            .map_err(|e| fail(&e))?;
         Ok(Self::Redis(RedisStore::new(pool.clone()), pool))
     }
 
