@@ -62,6 +62,14 @@ impl PrivateRedis {
         }
     }
 
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) the server: its connections stay open but nothing answers, as
+    /// with a host that hangs.
+    pub fn signal(&self, signal: &str) {
+        let child = self.child.as_ref().expect("running");
+        let status = Command::new("kill").args([signal, &child.id().to_string()]).status().expect("kill runs");
+        assert!(status.success(), "kill {signal}");
+    }
+
     /// Stops the server as an operator would (SIGTERM: it saves its data and exits), and waits for it.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -77,6 +85,31 @@ impl Drop for PrivateRedis {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+#[tokio::test]
+async fn a_frozen_redis_is_a_503_within_a_second_and_then_service_as_before() {
+    let Some(redis) = PrivateRedis::start() else { return };
+    let url = redis.url();
+    let app = TestApp::configured(Backend::Sqlite, |c| c.redis_url = Some(url)).await.expect("app starts");
+    finmart_cli::load_demo(&app.state.store).await.expect("demo loads");
+    let sme = app.sign_in(DEMO_SME).await;
+    redis.signal("-STOP");
+    for _ in 0..3 {
+        let started = Instant::now();
+        let (status, body) = sme.get("/api/v1/session").await;
+        assert_eq!(
+            (status, &body["code"]),
+            (StatusCode::SERVICE_UNAVAILABLE, &serde_json::json!("sessions_unavailable"))
+        );
+        assert!(started.elapsed() < Duration::from_secs(1), "Redis frozen: the answer took {:?}", started.elapsed());
+    }
+    redis.signal("-CONT");
+    let back = Instant::now();
+    while sme.get("/api/v1/session").await.0 != StatusCode::OK {
+        assert!(back.elapsed() < Duration::from_secs(5), "not back within 5 s of Redis thawing");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
