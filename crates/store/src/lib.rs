@@ -81,7 +81,7 @@ pub use product_admin::{
 pub use products::SaveOutcome;
 pub use record_check::{Breach, RecordCheck, RecordRule};
 pub use reference_rates::ReferenceRateEntry;
-pub use tokens::ApiTokenInfo;
+pub use tokens::{ApiTokenInfo, TokenUse};
 
 use finmart_migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};

@@ -652,3 +652,45 @@ mod enterprises {
         .await;
     }
 }
+
+#[tokio::test]
+async fn a_token_is_refused_while_its_account_is_disabled_and_its_acts_name_it() {
+    each(async |db| {
+        let store = &db.store;
+        let lender = store.create_institution(&bank()).await.unwrap();
+        let input = StaffAccountInput {
+            login: "loans@bank.cn",
+            display_name: "信贷部",
+            role: "institution",
+            institution_id: Some(lender.id),
+            password: Some("金融超市2026"),
+        };
+        let account = store.create_staff_account(&input, AuditEvent::anonymous(None, "account.create")).await.unwrap();
+        let principal = store.account(account.account.id).await.unwrap().unwrap().principal();
+        let by = AuditEvent::by(&principal, None, "api_token.create");
+        let token = store.create_api_token(lender.id, "核心系统", "fmt_abcd", "hash-1", &by).await.unwrap();
+        assert_eq!(store.use_api_token("hash-1").await.unwrap(), crate::TokenUse::Live(token.clone()));
+        assert_eq!(store.use_api_token("hash-2").await.unwrap(), crate::TokenUse::Unknown);
+
+        let operator = AuditEvent::anonymous(None, "account.disable");
+        store.set_account_disabled(principal.account_id, true, &operator).await.unwrap();
+        let crate::TokenUse::AccountDisabled(refused) = store.use_api_token("hash-1").await.unwrap() else {
+            panic!("a disabled account's token is refused on {}", db.backend)
+        };
+        assert_eq!(refused.id, token.id);
+        store.set_account_disabled(principal.account_id, false, &operator).await.unwrap();
+        assert!(matches!(store.use_api_token("hash-1").await.unwrap(), crate::TokenUse::Live(_)), "re-enabled");
+
+        // An act by the token is audited under the account and names the token, keeping the act's detail.
+        let act = AuditEvent::by(&principal, Some("10.0.0.1"), "product.pause")
+            .detail(serde_json::json!({"via": "api"}))
+            .by_token(token.id, &token.name);
+        store.audit(&act).await.unwrap();
+        let query = AuditQuery { institution_id: Some(lender.id), limit: 50, ..AuditQuery::default() };
+        let entries = store.audit_log(query).await.unwrap();
+        let entry = entries.iter().find(|e| e.action == "product.pause").unwrap();
+        assert_eq!(entry.account_id, Some(principal.account_id));
+        assert_eq!(entry.detail, serde_json::json!({"via": "api", "token_id": token.id, "token_name": "核心系统"}));
+    })
+    .await;
+}

@@ -302,6 +302,58 @@ async fn api_tokens_are_scoped_hashed_and_revocable() {
 }
 
 #[tokio::test]
+async fn a_token_dies_with_its_account_and_its_acts_name_it() {
+    for app in TestApp::each(true).await {
+        let bank = app.sign_in(DEMO_BANK).await;
+        let (_, me) = bank.get("/api/v1/session").await;
+        let account_id = me["account"]["id"].as_i64().unwrap();
+        let (status, created) = bank.post("/api/v1/tokens", &json!({"name": "核心系统"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let token_id = created["token"]["id"].as_i64().unwrap();
+        let system = app.with_token(created["secret"].as_str().unwrap());
+        let (status, products) = system.get("/api/v1/bank/products").await;
+        assert_eq!(status, StatusCode::OK, "{products}");
+        let list = products.as_array().or_else(|| products["items"].as_array()).expect("a list of products");
+        let id = list.iter().find(|p| p["state"] == "published").expect("a published product")["id"].as_i64().unwrap();
+        let (status, body) = system.post(&format!("/api/v1/bank/products/{id}/pause"), &json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
+
+        // The operator disables the account that made the token: the token is refused at once, and says why.
+        let operator = app.sign_in(DEMO_OPERATOR).await;
+        let (status, _) = operator.post(&format!("/api/v1/accounts/{account_id}/disable"), &json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        for (status, body) in [
+            system.get("/api/v1/bank/products").await,
+            system.post(&format!("/api/v1/bank/products/{id}/resume"), &json!({})).await,
+        ] {
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (StatusCode::UNAUTHORIZED, Some("token_account_disabled")),
+                "{}: {body}",
+                app.backend
+            );
+            assert!(body["message"].as_str().unwrap().contains("已停用"), "{body}");
+            assert!(body["message_en"].as_str().unwrap().contains("disabled"), "{body}");
+        }
+        // Enabled again, the account's token acts again (documented: revoking is what ends a token for good).
+        let (status, _) = operator.post(&format!("/api/v1/accounts/{account_id}/enable"), &json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, body) = system.post(&format!("/api/v1/bank/products/{id}/resume"), &json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
+        // The audit log shows the account and the token it acted by; the refused acts wrote nothing.
+        let (_, log) = operator.get("/api/v1/audit?limit=200").await;
+        let by_token: Vec<&serde_json::Value> =
+            log.as_array().unwrap().iter().filter(|e| e["detail"]["token_id"] == token_id).collect();
+        assert_eq!(by_token.len(), 2, "{}: the pause and the resume: {by_token:?}", app.backend);
+        for entry in by_token {
+            assert_eq!(entry["account_id"], account_id, "{entry}");
+            assert_eq!(entry["detail"]["token_name"], "核心系统", "{entry}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn each_party_reads_only_its_own_audit_entries() {
     for app in TestApp::each(true).await {
         let bank = app.sign_in(DEMO_BANK).await;
