@@ -134,6 +134,43 @@ async fn failed_sign_ins_are_throttled_per_account() {
 }
 
 #[tokio::test]
+async fn a_hundred_concurrent_wrong_passwords_get_only_the_limit_checked() {
+    for app in TestApp::each(true).await {
+        let attempts = (0..100).map(|_| async {
+            app.anonymous().post("/api/v1/session", &json!({"login": DEMO_BANK, "password": "wrong-password1"})).await.0
+        });
+        let statuses = join_all(attempts.collect()).await;
+        let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+        let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+        assert_eq!((checked, refused), (5, 95), "{}: {statuses:?}", app.backend);
+        // Each checked password is one audited failure: no more were checked than answered.
+        let (_, log) = app.sign_in(DEMO_OPERATOR).await.get("/api/v1/audit?limit=500").await;
+        let failures = log.as_array().unwrap().iter().filter(|e| e["action"] == "login.failed").count();
+        assert_eq!(failures, 5, "{}", app.backend);
+    }
+}
+
+/// Runs every future to its end concurrently (on this task), their outputs in order.
+async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => *output = Some(value),
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
+#[tokio::test]
 async fn failed_sign_ins_are_throttled_per_address() {
     let Some(app) = TestApp::with_demo(crate::app::Backend::Sqlite).await else { return };
     // Twenty failures from one address, each on a different login (guessing logins, not passwords).
