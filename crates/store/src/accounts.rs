@@ -341,7 +341,8 @@ impl Store {
         from_row(row)
     }
 
-    /// Records a successful sign-in: the time, the audit entry, and forgets the login's failures.
+    /// Records a successful sign-in: the time, the audit entry (which makes the address known to the
+    /// account, see `reserve_login_attempt`), and forgets the login's attempts from that address.
     ///
     /// # Errors
     /// Database failure.
@@ -352,17 +353,20 @@ impl Store {
             .filter(account::Column::Id.eq(account.id))
             .exec(&txn)
             .await?;
-        login_failure::Entity::delete_many()
-            .filter(login_failure::Column::Login.eq(account.login.as_str()))
-            .exec(&txn)
-            .await?;
+        // Only this address's attempts are forgotten: an attacker's elsewhere stay counted.
+        let mut attempts =
+            login_failure::Entity::delete_many().filter(login_failure::Column::Login.eq(account.login.as_str()));
+        if let Some(address) = address {
+            attempts = attempts.filter(login_failure::Column::Address.eq(address.chars().take(64).collect::<String>()));
+        }
+        attempts.exec(&txn).await?;
         audit::append(&txn, &AuditEvent::by(&account.principal(), address, "login").subject("account", account.id))
             .await?;
         txn.commit().await?;
         Ok(())
     }
 
-    /// Records a failed sign-in for throttling (and in the audit log).
+    /// Audits a failed sign-in (its attempt was counted by `reserve_login_attempt` before the check).
     ///
     /// # Errors
     /// Database failure.
@@ -372,45 +376,12 @@ impl Store {
         address: &str,
         account: Option<&Account>,
     ) -> Result<(), StoreError> {
-        let txn = self.write_txn().await?;
-        login_failure::ActiveModel {
-            login: Set(login.chars().take(100).collect()),
-            address: Set(address.chars().take(64).collect()),
-            at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
         let mut event =
             AuditEvent::anonymous(Some(address), "login.failed").detail(serde_json::json!({ "login": login }));
         if let Some(account) = account {
             event = AuditEvent::by(&account.principal(), Some(address), "login.failed").subject("account", account.id);
         }
-        audit::append(&txn, &event).await?;
-        txn.commit().await?;
+        audit::append(&self.db, &event).await?;
         Ok(())
-    }
-
-    /// Failed sign-ins since `since`: (for this login, from this address).
-    ///
-    /// # Errors
-    /// Database failure.
-    pub async fn login_failures_since(
-        &self,
-        login: &str,
-        address: &str,
-        since: DateTime<Utc>,
-    ) -> Result<(u64, u64), StoreError> {
-        let by_login = login_failure::Entity::find()
-            .filter(login_failure::Column::Login.eq(login))
-            .filter(login_failure::Column::At.gt(since))
-            .count(&self.db)
-            .await?;
-        let by_address = login_failure::Entity::find()
-            .filter(login_failure::Column::Address.eq(address))
-            .filter(login_failure::Column::At.gt(since))
-            .count(&self.db)
-            .await?;
-        Ok((by_login, by_address))
     }
 }

@@ -24,6 +24,9 @@ pub struct AuditEvent<'a> {
     pub enterprise_id: Option<i64>,
     pub institution_id: Option<i64>,
     pub detail: serde_json::Value,
+    /// The API token (id, name) the account acted by, when it did: written into the entry's detail as
+    /// `token_id` and `token_name`, so the log shows who acted and by which token.
+    pub token: Option<(i64, &'a str)>,
 }
 
 impl<'a> AuditEvent<'a> {
@@ -40,6 +43,7 @@ impl<'a> AuditEvent<'a> {
             enterprise_id: principal.enterprise_id,
             institution_id: principal.institution_id,
             detail: serde_json::Value::Null,
+            token: None,
         }
     }
 
@@ -56,6 +60,7 @@ impl<'a> AuditEvent<'a> {
             enterprise_id: None,
             institution_id: None,
             detail: serde_json::Value::Null,
+            token: None,
         }
     }
 
@@ -77,6 +82,13 @@ impl<'a> AuditEvent<'a> {
     #[must_use]
     pub fn institution(mut self, id: i64) -> Self {
         self.institution_id = Some(id);
+        self
+    }
+
+    /// Acted by this API token (its id and name).
+    #[must_use]
+    pub fn by_token(mut self, id: i64, name: &'a str) -> Self {
+        self.token = Some((id, name));
         self
     }
 
@@ -133,7 +145,24 @@ pub struct AuditQuery {
 ///
 /// # Errors
 /// Database failure.
+/// `detail` with the token an act was done by: an object gains `token_id` and `token_name` (the token's,
+/// whatever the caller put there); anything else is kept under `detail` beside them.
+fn with_token(detail: serde_json::Value, id: i64, name: &str) -> serde_json::Value {
+    let mut object = match detail {
+        serde_json::Value::Object(object) => object,
+        serde_json::Value::Null => serde_json::Map::new(),
+        other => serde_json::Map::from_iter([("detail".to_owned(), other)]),
+    };
+    object.insert("token_id".to_owned(), id.into());
+    object.insert("token_name".to_owned(), name.into());
+    serde_json::Value::Object(object)
+}
+
 pub(crate) async fn append(db: &impl ConnectionTrait, event: &AuditEvent<'_>) -> Result<(), StoreError> {
+    let detail = match event.token {
+        Some((id, name)) => with_token(event.detail.clone(), id, name),
+        None => event.detail.clone(),
+    };
     audit_log::ActiveModel {
         at: Set(Utc::now()),
         account_id: Set(event.account_id),
@@ -144,7 +173,7 @@ pub(crate) async fn append(db: &impl ConnectionTrait, event: &AuditEvent<'_>) ->
         enterprise_id: Set(event.enterprise_id),
         institution_id: Set(event.institution_id),
         address: Set(event.address.map(|a| a.chars().take(64).collect())),
-        detail: Set(if event.detail.is_null() { "{}".to_owned() } else { event.detail.to_string() }),
+        detail: Set(if detail.is_null() { "{}".to_owned() } else { detail.to_string() }),
         ..Default::default()
     }
     .insert(db)

@@ -23,6 +23,7 @@ mod import;
 mod institutions;
 #[cfg(test)]
 mod legacy_fixtures;
+mod login_throttle;
 mod mapping;
 pub mod market_watch;
 mod needs;
@@ -70,6 +71,7 @@ pub use error::{KindFixed, NeedError, Record, StoreError, WrongParty};
 pub use finmart_domain::LifecycleAct;
 pub use import::{ImportSummary, RowError};
 pub use institutions::InstitutionSummary;
+pub use login_throttle::LoginLimits;
 pub use needs::{NeedRecord, NewNeed, NewOffer, OfferRecord};
 pub use notifications::{
     ApplicationFacts, CorrectionFacts, Notice, Notification, NotificationContent, NotificationKind, Party,
@@ -81,7 +83,7 @@ pub use product_admin::{
 pub use products::SaveOutcome;
 pub use record_check::{Breach, RecordCheck, RecordRule};
 pub use reference_rates::ReferenceRateEntry;
-pub use tokens::ApiTokenInfo;
+pub use tokens::{ApiTokenInfo, TokenUse};
 
 use finmart_migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};

@@ -652,3 +652,110 @@ mod enterprises {
         .await;
     }
 }
+
+#[tokio::test]
+async fn a_token_is_refused_while_its_account_is_disabled_and_its_acts_name_it() {
+    each(async |db| {
+        let store = &db.store;
+        let lender = store.create_institution(&bank()).await.unwrap();
+        let input = StaffAccountInput {
+            login: "loans@bank.cn",
+            display_name: "信贷部",
+            role: "institution",
+            institution_id: Some(lender.id),
+            password: Some("金融超市2026"),
+        };
+        let account = store.create_staff_account(&input, AuditEvent::anonymous(None, "account.create")).await.unwrap();
+        let principal = store.account(account.account.id).await.unwrap().unwrap().principal();
+        let by = AuditEvent::by(&principal, None, "api_token.create");
+        let token = store.create_api_token(lender.id, "核心系统", "fmt_abcd", "hash-1", &by).await.unwrap();
+        assert_eq!(store.use_api_token("hash-1").await.unwrap(), crate::TokenUse::Live(token.clone()));
+        assert_eq!(store.use_api_token("hash-2").await.unwrap(), crate::TokenUse::Unknown);
+
+        let operator = AuditEvent::anonymous(None, "account.disable");
+        store.set_account_disabled(principal.account_id, true, &operator).await.unwrap();
+        let crate::TokenUse::AccountDisabled(refused) = store.use_api_token("hash-1").await.unwrap() else {
+            panic!("a disabled account's token is refused on {}", db.backend)
+        };
+        assert_eq!(refused.id, token.id);
+        store.set_account_disabled(principal.account_id, false, &operator).await.unwrap();
+        assert!(matches!(store.use_api_token("hash-1").await.unwrap(), crate::TokenUse::Live(_)), "re-enabled");
+
+        // An act by the token is audited under the account and names the token, keeping the act's detail.
+        let act = AuditEvent::by(&principal, Some("10.0.0.1"), "product.pause")
+            .detail(serde_json::json!({"via": "api"}))
+            .by_token(token.id, &token.name);
+        store.audit(&act).await.unwrap();
+        let query = AuditQuery { institution_id: Some(lender.id), limit: 50, ..AuditQuery::default() };
+        let entries = store.audit_log(query).await.unwrap();
+        let entry = entries.iter().find(|e| e.action == "product.pause").unwrap();
+        assert_eq!(entry.account_id, Some(principal.account_id));
+        assert_eq!(entry.detail, serde_json::json!({"via": "api", "token_id": token.id, "token_name": "核心系统"}));
+    })
+    .await;
+}
+
+fn limits() -> crate::LoginLimits {
+    crate::LoginLimits {
+        since: chrono::Utc::now() - chrono::Duration::minutes(15),
+        per_login_and_address: 5,
+        per_address: 20,
+        per_login_from_new_addresses: 20,
+    }
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_attempts_from_one_address_get_at_most_the_limit_checked() {
+    each(async |db| {
+        let mut attempts = tokio::task::JoinSet::new();
+        for _ in 0..100 {
+            let store = db.store.clone();
+            attempts
+                .spawn(async move { store.reserve_login_attempt("ops@example.cn", "203.0.113.9", &limits()).await });
+        }
+        let mut granted = 0;
+        while let Some(done) = attempts.join_next().await {
+            granted += u32::from(done.unwrap().unwrap());
+        }
+        assert_eq!(granted, 5, "{}: only the limit may be checked", db.backend);
+        let recorded = crate::entity::login_failure::Entity::find().all(db.store.connection()).await.unwrap().len();
+        assert_eq!(recorded, 5, "{}: and only they are counted", db.backend);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_owner_at_a_known_address_signs_in_while_other_addresses_are_throttled() {
+    each(async |db| {
+        let store = &db.store;
+        let input = StaffAccountInput {
+            login: "ops@example.cn",
+            display_name: "运营",
+            role: "operator",
+            institution_id: None,
+            password: Some("金融超市2026"),
+        };
+        let ops = store.create_staff_account(&input, AuditEvent::anonymous(None, "account.create")).await.unwrap();
+        store.record_login(&ops.account, Some("198.51.100.7")).await.unwrap();
+        // An attacker from many addresses: five tries at each, and past the account's cap none at all.
+        let mut granted = 0;
+        for a in 0..10 {
+            for _ in 0..6 {
+                granted += u32::from(
+                    store.reserve_login_attempt(input.login, &format!("203.0.113.{a}"), &limits()).await.unwrap(),
+                );
+            }
+        }
+        assert_eq!(granted, 20, "{}: the account's cap across new addresses", db.backend);
+        assert!(!store.reserve_login_attempt(input.login, "192.0.2.1", &limits()).await.unwrap());
+        // The owner at the address it signed in from before is still checked, and signs in.
+        assert!(store.reserve_login_attempt(input.login, "198.51.100.7", &limits()).await.unwrap(), "{}", db.backend);
+        store.record_login(&ops.account, Some("198.51.100.7")).await.unwrap();
+        // Its success clears only its own attempts: the attacker stays throttled.
+        assert!(!store.reserve_login_attempt(input.login, "203.0.113.0", &limits()).await.unwrap());
+        assert!(!store.reserve_login_attempt(input.login, "192.0.2.1", &limits()).await.unwrap());
+        // Other accounts are untouched by it.
+        assert!(store.reserve_login_attempt("other@example.cn", "192.0.2.1", &limits()).await.unwrap());
+    })
+    .await;
+}

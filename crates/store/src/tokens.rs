@@ -2,7 +2,7 @@
 //! scoped to its institution.
 
 use crate::audit::{self, AuditEvent};
-use crate::entity::api_token;
+use crate::entity::{account, api_token};
 use crate::{Record, Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -107,24 +107,42 @@ impl Store {
         Ok(())
     }
 
-    /// The live token with this hash, marking it used.
+    /// The token with this hash, marked used when it may act: it is live (not revoked) and the account
+    /// that created it is enabled. A token acts as its creator, so it is refused while that account is
+    /// disabled (checked at each use, so it stops the moment the account does) and acts again if the account
+    /// is re-enabled; a token that should never act again is revoked.
     ///
     /// # Errors
     /// Database failure.
-    pub async fn use_api_token(&self, hash: &str) -> Result<Option<ApiTokenInfo>, StoreError> {
+    pub async fn use_api_token(&self, hash: &str) -> Result<TokenUse, StoreError> {
         let Some(row) = api_token::Entity::find()
             .filter(api_token::Column::TokenHash.eq(hash))
             .filter(api_token::Column::RevokedAt.is_null())
             .one(&self.db)
             .await?
         else {
-            return Ok(None);
+            return Ok(TokenUse::Unknown);
         };
+        let creator = account::Entity::find_by_id(row.created_by).one(&self.db).await?;
+        if creator.is_none_or(|a| a.disabled) {
+            return Ok(TokenUse::AccountDisabled(info(row)));
+        }
         api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedAt, Expr::value(Utc::now()))
             .filter(api_token::Column::Id.eq(row.id))
             .exec(&self.db)
             .await?;
-        Ok(Some(info(row)))
+        Ok(TokenUse::Live(info(row)))
     }
+}
+
+/// What a presented token may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenUse {
+    /// It acts for its institution, as its creator.
+    Live(ApiTokenInfo),
+    /// No such token, or revoked.
+    Unknown,
+    /// The account that created it is disabled (or gone): refused until the account is enabled again.
+    AccountDisabled(ApiTokenInfo),
 }

@@ -134,6 +134,43 @@ async fn failed_sign_ins_are_throttled_per_account() {
 }
 
 #[tokio::test]
+async fn a_hundred_concurrent_wrong_passwords_get_only_the_limit_checked() {
+    for app in TestApp::each(true).await {
+        let attempts = (0..100).map(|_| async {
+            app.anonymous().post("/api/v1/session", &json!({"login": DEMO_BANK, "password": "wrong-password1"})).await.0
+        });
+        let statuses = join_all(attempts.collect()).await;
+        let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+        let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+        assert_eq!((checked, refused), (5, 95), "{}: {statuses:?}", app.backend);
+        // Each checked password is one audited failure: no more were checked than answered.
+        let (_, log) = app.sign_in(DEMO_OPERATOR).await.get("/api/v1/audit?limit=500").await;
+        let failures = log.as_array().unwrap().iter().filter(|e| e["action"] == "login.failed").count();
+        assert_eq!(failures, 5, "{}", app.backend);
+    }
+}
+
+/// Runs every future to its end concurrently (on this task), their outputs in order.
+async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => *output = Some(value),
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
+#[tokio::test]
 async fn failed_sign_ins_are_throttled_per_address() {
     let Some(app) = TestApp::with_demo(crate::app::Backend::Sqlite).await else { return };
     // Twenty failures from one address, each on a different login (guessing logins, not passwords).
@@ -298,6 +335,58 @@ async fn api_tokens_are_scoped_hashed_and_revocable() {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "revoked at once: {body}");
         let (status, _) = app.with_token("fmt_nonsense").get("/api/v1/audit").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn a_token_dies_with_its_account_and_its_acts_name_it() {
+    for app in TestApp::each(true).await {
+        let bank = app.sign_in(DEMO_BANK).await;
+        let (_, me) = bank.get("/api/v1/session").await;
+        let account_id = me["account"]["id"].as_i64().unwrap();
+        let (status, created) = bank.post("/api/v1/tokens", &json!({"name": "核心系统"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let token_id = created["token"]["id"].as_i64().unwrap();
+        let system = app.with_token(created["secret"].as_str().unwrap());
+        let (status, products) = system.get("/api/v1/bank/products").await;
+        assert_eq!(status, StatusCode::OK, "{products}");
+        let list = products.as_array().or_else(|| products["items"].as_array()).expect("a list of products");
+        let id = list.iter().find(|p| p["state"] == "published").expect("a published product")["id"].as_i64().unwrap();
+        let (status, body) = system.post(&format!("/api/v1/bank/products/{id}/pause"), &json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
+
+        // The operator disables the account that made the token: the token is refused at once, and says why.
+        let operator = app.sign_in(DEMO_OPERATOR).await;
+        let (status, _) = operator.post(&format!("/api/v1/accounts/{account_id}/disable"), &json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        for (status, body) in [
+            system.get("/api/v1/bank/products").await,
+            system.post(&format!("/api/v1/bank/products/{id}/resume"), &json!({})).await,
+        ] {
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (StatusCode::UNAUTHORIZED, Some("token_account_disabled")),
+                "{}: {body}",
+                app.backend
+            );
+            assert!(body["message"].as_str().unwrap().contains("已停用"), "{body}");
+            assert!(body["message_en"].as_str().unwrap().contains("disabled"), "{body}");
+        }
+        // Enabled again, the account's token acts again (documented: revoking is what ends a token for good).
+        let (status, _) = operator.post(&format!("/api/v1/accounts/{account_id}/enable"), &json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, body) = system.post(&format!("/api/v1/bank/products/{id}/resume"), &json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
+        // The audit log shows the account and the token it acted by; the refused acts wrote nothing.
+        let (_, log) = operator.get("/api/v1/audit?limit=200").await;
+        let by_token: Vec<&serde_json::Value> =
+            log.as_array().unwrap().iter().filter(|e| e["detail"]["token_id"] == token_id).collect();
+        assert_eq!(by_token.len(), 2, "{}: the pause and the resume: {by_token:?}", app.backend);
+        for entry in by_token {
+            assert_eq!(entry["account_id"], account_id, "{entry}");
+            assert_eq!(entry["detail"]["token_name"], "核心系统", "{entry}");
+        }
     }
 }
 

@@ -34,6 +34,9 @@ pub enum ErrorCode {
     Unauthenticated,
     /// 401: a wrong login or password (the same answer for both).
     BadCredentials,
+    /// 401: the API token is live but the account that created it is disabled; it acts again only if the
+    /// account is re-enabled.
+    TokenAccountDisabled,
     /// 403: signed in, but this is not the caller's to see or do.
     Forbidden,
     /// 403: the account is disabled.
@@ -73,6 +76,7 @@ impl ErrorCode {
         Self::Rejected,
         Self::Unauthenticated,
         Self::BadCredentials,
+        Self::TokenAccountDisabled,
         Self::Forbidden,
         Self::AccountDisabled,
         Self::Csrf,
@@ -97,6 +101,7 @@ impl ErrorCode {
             Self::Rejected => "rejected",
             Self::Unauthenticated => "unauthenticated",
             Self::BadCredentials => "bad_credentials",
+            Self::TokenAccountDisabled => "token_account_disabled",
             Self::Forbidden => "forbidden",
             Self::AccountDisabled => "account_disabled",
             Self::Csrf => "csrf",
@@ -117,7 +122,7 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
             Self::InvalidParameter | Self::InvalidBody | Self::InvalidFile | Self::Rejected => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated | Self::BadCredentials => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::BadCredentials | Self::TokenAccountDisabled => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::AccountDisabled | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict | Self::DuplicateApplication => StatusCode::CONFLICT,

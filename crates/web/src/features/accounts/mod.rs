@@ -23,16 +23,18 @@ use finmart_domain::{
     EnterpriseProfile, FieldErrors, Labelled, Principal, Role, StaffAccountInput, ValueError, check_password,
     normalize_login,
 };
-use finmart_store::{Account, AuditEntry, AuditQuery};
+use finmart_store::{Account, AuditEntry, AuditQuery, LoginLimits};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use utoipa::ToSchema;
 
-/// Failed sign-ins counted over this window.
+/// Sign-in attempts counted over this window (the rules: `docs/SECURITY.md`, "Sign-in throttle").
 const THROTTLE_WINDOW_MINUTES: i64 = 15;
-/// Failures allowed per login, and per address, within the window.
-const MAX_FAILURES_PER_LOGIN: u64 = 5;
-const MAX_FAILURES_PER_ADDRESS: u64 = 20;
+/// Attempts checked per login from one address, per address over all logins, and per login over every
+/// address past which addresses that never signed in to the account are refused.
+const MAX_ATTEMPTS_PER_LOGIN_AND_ADDRESS: u64 = 5;
+const MAX_ATTEMPTS_PER_ADDRESS: u64 = 20;
+const MAX_ATTEMPTS_PER_LOGIN_FROM_NEW_ADDRESSES: u64 = 20;
 
 /// The accounts feature: its API, pages and templates.
 #[must_use]
@@ -106,8 +108,14 @@ async fn authenticate(state: &AppState, caller: &Caller, login: &str, secret: &s
         || ApiError::new(ErrorCode::BadCredentials, "账号或密码错误", "wrong login or password").on_field("password");
     let Ok(login) = normalize_login(login) else { return Err(wrong()) };
     let since = Utc::now() - Duration::minutes(THROTTLE_WINDOW_MINUTES);
-    let (by_login, by_address) = state.store.login_failures_since(&login, &caller.address, since).await?;
-    if by_login >= MAX_FAILURES_PER_LOGIN || by_address >= MAX_FAILURES_PER_ADDRESS {
+    let limits = LoginLimits {
+        since,
+        per_login_and_address: MAX_ATTEMPTS_PER_LOGIN_AND_ADDRESS,
+        per_address: MAX_ATTEMPTS_PER_ADDRESS,
+        per_login_from_new_addresses: MAX_ATTEMPTS_PER_LOGIN_FROM_NEW_ADDRESSES,
+    };
+    // Counted before the check, in one step with the limits' counts, so concurrent guesses cannot overrun.
+    if !state.store.reserve_login_attempt(&login, &caller.address, &limits).await? {
         return Err(ApiError::too_many(
             format!("登录失败次数过多，请 {THROTTLE_WINDOW_MINUTES} 分钟后再试"),
             format!("too many failed sign-ins; try again in {THROTTLE_WINDOW_MINUTES} minutes"),

@@ -15,7 +15,7 @@ pub mod sessions;
 // Hashing and secrets are the store's, shared with the command line.
 pub use finmart_store::password;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::state::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -24,7 +24,7 @@ use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use finmart_domain::{Labelled, Principal, Role};
-use finmart_store::AuditEvent;
+use finmart_store::{AuditEvent, TokenUse};
 use serde::Serialize;
 use std::net::SocketAddr;
 use tower_sessions::Session;
@@ -44,6 +44,8 @@ pub struct Caller {
     pub principal: Option<Principal>,
     /// Signed in with an API token rather than a session.
     pub via_token: bool,
+    /// That token (id, name), which the audit entries of its acts name beside its creator's account.
+    pub token: Option<(i64, String)>,
     /// The session's CSRF token, when it has one.
     pub csrf: Option<String>,
     /// The peer address, for throttling and the audit log.
@@ -69,7 +71,11 @@ impl Caller {
     /// The audit entry of an act by `principal` through this request (from its address).
     #[must_use]
     pub fn audit<'a>(&'a self, principal: &Principal, action: &'a str) -> AuditEvent<'a> {
-        AuditEvent::by(principal, Some(self.address.as_str()), action)
+        let event = AuditEvent::by(principal, Some(self.address.as_str()), action);
+        match &self.token {
+            Some((id, name)) => event.by_token(*id, name),
+            None => event,
+        }
     }
 
     #[must_use]
@@ -236,8 +242,9 @@ async fn resolve(state: &AppState, session: &Session, request: Request) -> Resul
         .map(str::trim)
         .map(str::to_owned);
     if let Some(token) = bearer {
-        let principal = token_principal(state, &token).await.map_err(IntoResponse::into_response)?;
-        return Ok((Caller { principal: Some(principal), via_token: true, csrf: None, address }, request));
+        let (principal, token) = token_principal(state, &token).await.map_err(IntoResponse::into_response)?;
+        let caller = Caller { principal: Some(principal), via_token: true, token: Some(token), csrf: None, address };
+        return Ok((caller, request));
     }
     let fail = |e: tower_sessions::session::Error| session_error(&e).into_response();
     let account_id = session.get::<i64>(SESSION_ACCOUNT).await.map_err(fail)?;
@@ -255,21 +262,33 @@ async fn resolve(state: &AppState, session: &Session, request: Request) -> Resul
     } else {
         check_csrf(request, csrf.as_deref()).await?
     };
-    Ok((Caller { principal, via_token: false, csrf, address }, request))
+    Ok((Caller { principal, via_token: false, token: None, csrf, address }, request))
 }
 
-async fn token_principal(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+/// The principal a token acts as (its creator, for its institution), and the token's id and name.
+async fn token_principal(state: &AppState, token: &str) -> Result<(Principal, (i64, String)), ApiError> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Err(ApiError::unauthenticated());
     }
-    let info = state.store.use_api_token(&password::digest(token)).await?.ok_or_else(ApiError::unauthenticated)?;
-    Ok(Principal {
+    let info = match state.store.use_api_token(&password::digest(token)).await? {
+        TokenUse::Live(info) => info,
+        TokenUse::Unknown => return Err(ApiError::unauthenticated()),
+        TokenUse::AccountDisabled(_) => {
+            return Err(ApiError::new(
+                ErrorCode::TokenAccountDisabled,
+                "创建该 API 令牌的账号已停用，令牌暂不可用",
+                "the account that created this API token is disabled, so the token is refused",
+            ));
+        }
+    };
+    let principal = Principal {
         account_id: info.created_by,
         role: Role::Institution,
         display_name: format!("API: {}", info.name),
         enterprise_id: None,
         institution_id: Some(info.institution_id),
-    })
+    };
+    Ok((principal, (info.id, info.name)))
 }
 
 /// The CSRF token a state-changing request carries: the header, else the `csrf` field of a urlencoded form
