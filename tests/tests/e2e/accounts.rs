@@ -84,6 +84,29 @@ async fn the_session_id_changes_at_sign_in_and_cookies_are_protected() {
     assert_eq!(location.as_deref(), Some("/sme/applications"));
 }
 
+/// The sign-in form posted with each form of `next` that a browser would follow off-site (or that cannot be
+/// a header): every one signs in and goes to the role's home page, never elsewhere and never a 500.
+#[tokio::test]
+async fn sign_in_never_redirects_off_site() {
+    let Some(app) = TestApp::with_demo(crate::app::Backend::Sqlite).await else { return };
+    for attack in finmart_web::http::redirect::ATTACK_FORMS {
+        let visitor = app.anonymous();
+        let reply = visitor.request(Method::GET, &format!("/login?next={}", urlencode(attack)), None, Vec::new()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{attack:?}");
+        let token =
+            reply.body.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_owned();
+        visitor.set_csrf(Some(&token));
+        let (status, location, body) =
+            visitor.post_form("/login", &[("login", DEMO_SME), ("password", DEMO_PASSWORD), ("next", attack)]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{attack:?}: {body}");
+        assert_eq!(location.as_deref(), Some("/sme/applications"), "{attack:?}");
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 #[tokio::test]
 async fn state_changes_need_the_csrf_token() {
     for app in TestApp::each(true).await {

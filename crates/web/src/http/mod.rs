@@ -31,6 +31,7 @@ pub mod params;
 pub mod profile_form;
 pub mod profile_schema;
 pub mod query;
+pub mod redirect;
 pub mod score;
 pub mod state;
 pub mod templates;

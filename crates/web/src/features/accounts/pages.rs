@@ -12,6 +12,7 @@ use crate::http::extract::{Id, parse_id};
 use crate::http::format::{district_options, options, parse_wan, shanghai};
 use crate::http::forms::{Form, see_other};
 use crate::http::page::{Page, PageResult, object};
+use crate::http::redirect;
 use crate::http::state::{AppState, today};
 use axum::Router;
 use axum::extract::{Path, State};
@@ -39,11 +40,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/bank/tokens", get(tokens_page).post(tokens_create))
         .route("/bank/tokens/{id}/revoke", post(tokens_revoke))
         .route("/audit", get(audit_page))
-}
-
-/// A local path to go on to after signing in (never another site).
-fn safe_next(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
 }
 
 /// The fields of a posted form to show again: all but the passwords and the CSRF token.
@@ -79,7 +75,7 @@ async fn login_submit(
     let e = match authenticate(&state, &caller, form.field("login"), form.field("password")).await {
         Ok(account) => {
             auth::sign_in(&session, account.id).await?;
-            return Ok(see_other(safe_next(form.field("next")).unwrap_or(home_of(account.role))));
+            return Ok(see_other(redirect::local_path(form.field("next")).unwrap_or(home_of(account.role))));
         }
         Err(e) if e.status.is_client_error() => e,
         Err(e) => return Err(e),
