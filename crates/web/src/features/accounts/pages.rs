@@ -56,11 +56,12 @@ fn passwords_differ(page: &Page) -> Map<String, Value> {
     object(json!({"password2": page.pick("两次输入的密码不一致", "the passwords differ")}))
 }
 
-async fn login_page(caller: Caller, session: Session, page: Page) -> PageResult {
+async fn login_page(caller: Caller, page: Page) -> PageResult {
     if let Some(p) = &caller.principal {
         return Ok(see_other(home_of(p.role)));
     }
-    let csrf = auth::ensure_csrf(&session).await?;
+    // The visitor's token (its cookie), not a stored session: see `http::auth`.
+    let csrf = caller.csrf.unwrap_or_default();
     let next = Form::of_query(page.query()).field("next").to_owned();
     page.show("login.html", object(json!({"csrf": csrf, "next": next, "page": "login"})))
 }
@@ -99,8 +100,8 @@ fn register_choices(home: &HomeArea) -> Value {
     json!({"districts": district_options(home), "industries": options::<Industry>()})
 }
 
-async fn register_page(State(state): State<AppState>, session: Session, page: Page) -> PageResult {
-    let csrf = auth::ensure_csrf(&session).await?;
+async fn register_page(State(state): State<AppState>, caller: Caller, page: Page) -> PageResult {
+    let csrf = caller.csrf.unwrap_or_default();
     let choices = register_choices(&state.config.home_area);
     page.show("register.html", object(json!({"csrf": csrf, "choices": choices, "page": "register"})))
 }
@@ -168,12 +169,12 @@ async fn register_submit(
 
 async fn invite_page(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     page: Page,
     Path(token): Path<String>,
 ) -> PageResult {
     let account = invited(&state, &token).await?;
-    let csrf = auth::ensure_csrf(&session).await?;
+    let csrf = caller.csrf.unwrap_or_default();
     let account =
         json!({"login": account.login, "display_name": account.display_name, "role": account.role.label_zh()});
     page.show("invite.html", object(json!({"csrf": csrf, "account": account})))
