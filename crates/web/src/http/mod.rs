@@ -25,6 +25,7 @@ pub mod export;
 pub mod extract;
 pub mod format;
 pub mod forms;
+pub mod headers;
 pub mod lang;
 pub mod page;
 pub mod params;
