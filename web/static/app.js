@@ -1,3 +1,29 @@
+// A "back to search" link goes back in history when the visitor came from this site (keeping their
+// search), else to its href.
+(function () {
+  "use strict";
+  document.querySelectorAll("a[data-back]").forEach(function (a) {
+    a.addEventListener("click", function (event) {
+      if (history.length > 1 && document.referrer.indexOf(location.origin) === 0) {
+        event.preventDefault();
+        history.back();
+      }
+    });
+  });
+})();
+
+// The unread count beside 通知 in the menu (shown only to the roles whose menu has the badge).
+(function () {
+  "use strict";
+  var badges = document.querySelectorAll("[data-unread]");
+  if (!badges.length || !window.fetch) return;
+  var word = document.documentElement.lang === "en" ? "unread" : "未读";
+  fetch("/api/v1/notifications/unread", {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; }).then(function (d) {
+    if (!d || !d.unread) return;
+    badges.forEach(function (e) { e.textContent = " " + d.unread; e.setAttribute("aria-label", word + " " + d.unread); e.hidden = false; });
+  }).catch(function () {});
+})();
+
 // Finmart search page: results refresh as one types (debounced), without leaving the page.
 // Everything works without this script too: the form submits and the server renders the same results.
 (function () {

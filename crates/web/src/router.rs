@@ -5,7 +5,7 @@ use crate::http::auth;
 use crate::http::page::{not_found, page_layer};
 use crate::http::state::AppState;
 use crate::http::templates::{TemplateList, Templates};
-use crate::http::{BODY_LIMIT, Feature, assets};
+use crate::http::{BODY_LIMIT, Feature, assets, headers};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -168,6 +168,7 @@ pub fn router(state: AppState) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.secure_cookies)
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+    let [csp, nosniff, referrer, frames, hsts] = headers::layers(state.config.secure_cookies);
     Router::new()
         .merge(pages.layer(axum::middleware::from_fn_with_state(state.clone(), page_layer)))
         .route("/static/{version}/{name}", get(assets::asset))
@@ -182,6 +183,11 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(15)))
         .layer(TraceLayer::new_for_http())
+        .layer(csp)
+        .layer(nosniff)
+        .layer(referrer)
+        .layer(frames)
+        .layer(hsts)
         .with_state(state)
 }
 

@@ -41,7 +41,7 @@ async fn the_session_id_changes_at_sign_in_and_cookies_are_protected() {
     let visitor = app.anonymous();
     let reply = visitor.request(Method::GET, "/login", None, Vec::new()).await;
     assert_eq!(reply.status, StatusCode::OK);
-    let before = visitor.cookie().expect("the login page starts a session for its CSRF token");
+    assert_eq!(visitor.cookie(), None, "the login page stores no session: its CSRF token is in a cookie");
     let token =
         reply.body.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("csrf field");
     visitor.set_csrf(Some(token));
@@ -50,11 +50,7 @@ async fn the_session_id_changes_at_sign_in_and_cookies_are_protected() {
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location.as_deref(), Some("/sme/applications"));
-    let after = visitor.cookie().expect("cookie");
-    assert_ne!(before, after, "session fixation: the id must change at sign-in");
-    // The pre-login session id does not carry the sign-in.
-    let (status, _, _) = app.get_with_cookie("/api/v1/session", Some(&before)).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(visitor.cookie().is_some(), "signing in starts the session");
     // Cookie attributes.
     let client = app.anonymous();
     let reply = client
@@ -82,6 +78,104 @@ async fn the_session_id_changes_at_sign_in_and_cookies_are_protected() {
         .post_form("/login", &[("login", DEMO_SME), ("password", DEMO_PASSWORD), ("next", "//evil.example/")])
         .await;
     assert_eq!(location.as_deref(), Some("/sme/applications"));
+}
+
+/// The sign-in form posted with each form of `next` that a browser would follow off-site (or that cannot be
+/// a header): every one signs in and goes to the role's home page, never elsewhere and never a 500.
+#[tokio::test]
+async fn sign_in_never_redirects_off_site() {
+    let Some(app) = TestApp::with_demo(crate::app::Backend::Sqlite).await else { return };
+    for attack in finmart_web::http::redirect::ATTACK_FORMS {
+        let visitor = app.anonymous();
+        let reply = visitor.request(Method::GET, &format!("/login?next={}", urlencode(attack)), None, Vec::new()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{attack:?}");
+        let token =
+            reply.body.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_owned();
+        visitor.set_csrf(Some(&token));
+        let (status, location, body) =
+            visitor.post_form("/login", &[("login", DEMO_SME), ("password", DEMO_PASSWORD), ("next", attack)]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{attack:?}: {body}");
+        assert_eq!(location.as_deref(), Some("/sme/applications"), "{attack:?}");
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// Login CSRF: another site's page posting the sign-in form (no `finmart_csrf` cookie, or a token not the
+/// cookie's) signs no one in, and the visitor reads why on the page.
+#[tokio::test]
+async fn a_sign_in_form_posted_from_elsewhere_is_refused() {
+    let Some(app) = TestApp::with_demo(crate::app::Backend::Sqlite).await else { return };
+    let fields = [("login", DEMO_SME), ("password", DEMO_PASSWORD), ("next", "/")];
+    // No cookie, no token; then no cookie with a token made up (or taken from someone else's page).
+    let stranger = app.anonymous();
+    let (status, _, body) = stranger.post_form("/login", &fields).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("页面已过期或请求来源无效"), "a Chinese page says why: {body}");
+    assert_eq!(stranger.cookie(), None, "nobody is signed in");
+    let visitor = app.anonymous();
+    let reply = visitor.request(Method::GET, "/login", None, Vec::new()).await;
+    let token = reply.body.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_owned();
+    let mut with_token = fields.to_vec();
+    with_token.push(("csrf", &token));
+    let (status, _, _) = stranger.post_form("/login", &with_token).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a token without its cookie");
+    // The visitor's own page (cookie and field) signs in.
+    let (status, location, body) = visitor.post_form("/login", &with_token).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(location.as_deref(), Some("/"));
+    assert!(visitor.cookie().is_some());
+}
+
+/// The CSRF token counts only from the header or a form's body: in the address of a JSON call it is refused.
+#[tokio::test]
+async fn a_csrf_token_in_the_address_of_a_json_call_is_refused() {
+    let Some(app) = TestApp::with_demo(crate::app::Backend::Sqlite).await else { return };
+    let bank = app.sign_in(DEMO_BANK).await;
+    let (_, session) = bank.get("/api/v1/session").await;
+    let token = session["csrf"].as_str().unwrap().to_owned();
+    bank.set_csrf(None);
+    let (status, body) = bank.post(&format!("/api/v1/tokens?csrf={token}"), &json!({"name": "core"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["code"], "csrf");
+    bank.set_csrf(Some(&token));
+    let (status, body) = bank.post("/api/v1/tokens", &json!({"name": "core"})).await;
+    assert_eq!(status, StatusCode::CREATED, "in the header it counts: {body}");
+}
+
+async fn stored_sessions(app: &TestApp) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = app.state.store.connection();
+    let sql = Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) AS n FROM session");
+    db.query_one_raw(sql).await.unwrap().unwrap().try_get::<i64>("", "n").unwrap()
+}
+
+/// Anonymous page views store no session (a crawler or a flood of `GET /login` fills nothing); signing in
+/// stores exactly one.
+#[tokio::test]
+async fn anonymous_visitors_store_no_session() {
+    for app in TestApp::each(true).await {
+        let returning = app.anonymous();
+        for _ in 0..25 {
+            for path in ["/", "/login", "/register", "/?q=%E8%B4%B7%E6%AC%BE", "/match"] {
+                let reply = app.anonymous().request(Method::GET, path, None, Vec::new()).await;
+                assert_eq!(reply.status, StatusCode::OK, "{path}");
+                returning.request(Method::GET, path, None, Vec::new()).await;
+            }
+        }
+        assert_eq!(stored_sessions(&app).await, 0, "125 page views by new visitors and 125 by one, on {}", app.backend);
+        let reply = returning.request(Method::GET, "/login", None, Vec::new()).await;
+        let token =
+            reply.body.split("name=\"csrf\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_owned();
+        let (status, _, body) =
+            returning.post_form("/login", &[("login", DEMO_SME), ("password", DEMO_PASSWORD), ("csrf", &token)]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+        assert_eq!(stored_sessions(&app).await, 1, "signing in stores the session, on {}", app.backend);
+        let (status, _) = returning.get("/api/v1/session").await;
+        assert_eq!(status, StatusCode::OK);
+    }
 }
 
 #[tokio::test]

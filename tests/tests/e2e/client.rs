@@ -14,6 +14,8 @@ pub struct Client<'a> {
     pub app: &'a TestApp,
     pub login: Option<String>,
     cookie: Mutex<Option<String>>,
+    /// The visitor's CSRF cookie (`finmart_csrf=…`), kept as a browser keeps it.
+    visitor_cookie: Mutex<Option<String>>,
     csrf: Mutex<Option<String>>,
     bearer: Option<String>,
 }
@@ -34,7 +36,14 @@ impl Reply {
 impl TestApp {
     /// A client with no session.
     pub fn anonymous(&self) -> Client<'_> {
-        Client { app: self, login: None, cookie: Mutex::new(None), csrf: Mutex::new(None), bearer: None }
+        Client {
+            app: self,
+            login: None,
+            cookie: Mutex::new(None),
+            visitor_cookie: Mutex::new(None),
+            csrf: Mutex::new(None),
+            bearer: None,
+        }
     }
 
     /// A client signed in as a demo account (all share [`DEMO_PASSWORD`]).
@@ -60,8 +69,12 @@ impl TestApp {
 impl Client<'_> {
     pub async fn request(&self, method: Method, uri: &str, content_type: Option<&str>, body: Vec<u8>) -> Reply {
         let mut request = Request::builder().method(method.clone()).uri(uri);
-        if let Some(cookie) = self.cookie.lock().unwrap().clone() {
-            request = request.header("cookie", cookie);
+        let cookies: Vec<String> = [self.cookie.lock().unwrap().clone(), self.visitor_cookie.lock().unwrap().clone()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if !cookies.is_empty() {
+            request = request.header("cookie", cookies.join("; "));
         }
         if let Some(token) = &self.bearer {
             request = request.header("authorization", format!("Bearer {token}"));
@@ -83,6 +96,11 @@ impl Client<'_> {
             {
                 let cleared = text.contains("Max-Age=0") || pair == "finmart_session=";
                 *self.cookie.lock().unwrap() = (!cleared).then(|| pair.to_owned());
+            }
+            if let Some(pair) = text.split(';').next()
+                && pair.starts_with("finmart_csrf=")
+            {
+                *self.visitor_cookie.lock().unwrap() = Some(pair.to_owned());
             }
         }
         let status = response.status();

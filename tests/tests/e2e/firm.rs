@@ -305,9 +305,9 @@ async fn a_signed_in_firm_matches_from_its_profile_and_saves_back_to_it() {
         assert_eq!(entry["enterprise_id"], enterprise);
 
         // Only the firm's own users save; others are sent to sign in or refused, and nothing changes.
-        let (status, location, _) = app.anonymous().post_form("/match/save", &[("tax_grade", "D")]).await;
-        assert_eq!(status, StatusCode::SEE_OTHER);
-        assert!(location.unwrap().starts_with("/login"));
+        // (Anonymous, without a visitor's CSRF cookie, is refused before anything.)
+        let (status, _, _) = app.anonymous().post_form("/match/save", &[("tax_grade", "D")]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
         let bank = app.sign_in(DEMO_BANK).await;
         let (status, _, _) = post_save(&bank, "", &match_form(&[("tax_grade", "D")])).await;
         assert_eq!(status, StatusCode::FORBIDDEN);

@@ -13,6 +13,7 @@ mod client;
 mod consent_needs;
 mod dashboards;
 mod firm;
+mod headers;
 mod import;
 mod institutions;
 mod journey;

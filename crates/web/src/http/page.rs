@@ -148,14 +148,20 @@ pub fn switch_href(path: &str, raw: Option<&str>, lang: Lang) -> String {
 /// query string chose a language.
 pub async fn page_layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (lang, cookie) = lang::negotiate(request.uri().query(), request.headers());
-    let mut response = next.run(request).await;
-    if let Some(body) = response.extensions_mut().remove::<ErrorBody>() {
-        response = error_page(&state, lang, response.status(), &body);
-    }
+    let mut response = as_page(&state, lang, next.run(request).await);
     if let Some(cookie) = cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
+}
+
+/// `response` with an error answer (an [`ApiError`]) shown as the site's error page in `lang`; any other
+/// answer as it is. Also used for what is refused before the page layer runs (a form without its CSRF token).
+pub fn as_page(state: &AppState, lang: Lang, mut response: Response) -> Response {
+    match response.extensions_mut().remove::<ErrorBody>() {
+        Some(body) => error_page(state, lang, response.status(), &body),
+        None => response,
+    }
 }
 
 /// The error page: the status and the reason in the page's language, in the site's frame.

@@ -12,6 +12,7 @@ use crate::http::extract::{Id, parse_id};
 use crate::http::format::{district_options, options, parse_wan, shanghai};
 use crate::http::forms::{Form, see_other};
 use crate::http::page::{Page, PageResult, object};
+use crate::http::redirect;
 use crate::http::state::{AppState, today};
 use axum::Router;
 use axum::extract::{Path, State};
@@ -41,11 +42,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/audit", get(audit_page))
 }
 
-/// A local path to go on to after signing in (never another site).
-fn safe_next(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')).then_some(next)
-}
-
 /// The fields of a posted form to show again: all but the passwords and the CSRF token.
 fn values_without_secrets(form: &Form) -> Map<String, Value> {
     form.0
@@ -60,11 +56,12 @@ fn passwords_differ(page: &Page) -> Map<String, Value> {
     object(json!({"password2": page.pick("两次输入的密码不一致", "the passwords differ")}))
 }
 
-async fn login_page(caller: Caller, session: Session, page: Page) -> PageResult {
+async fn login_page(caller: Caller, page: Page) -> PageResult {
     if let Some(p) = &caller.principal {
         return Ok(see_other(home_of(p.role)));
     }
-    let csrf = auth::ensure_csrf(&session).await?;
+    // The visitor's token (its cookie), not a stored session: see `http::auth`.
+    let csrf = caller.csrf.unwrap_or_default();
     let next = Form::of_query(page.query()).field("next").to_owned();
     page.show("login.html", object(json!({"csrf": csrf, "next": next, "page": "login"})))
 }
@@ -79,7 +76,7 @@ async fn login_submit(
     let e = match authenticate(&state, &caller, form.field("login"), form.field("password")).await {
         Ok(account) => {
             auth::sign_in(&session, account.id).await?;
-            return Ok(see_other(safe_next(form.field("next")).unwrap_or(home_of(account.role))));
+            return Ok(see_other(redirect::local_path(form.field("next")).unwrap_or(home_of(account.role))));
         }
         Err(e) if e.status.is_client_error() => e,
         Err(e) => return Err(e),
@@ -103,8 +100,8 @@ fn register_choices(home: &HomeArea) -> Value {
     json!({"districts": district_options(home), "industries": options::<Industry>()})
 }
 
-async fn register_page(State(state): State<AppState>, session: Session, page: Page) -> PageResult {
-    let csrf = auth::ensure_csrf(&session).await?;
+async fn register_page(State(state): State<AppState>, caller: Caller, page: Page) -> PageResult {
+    let csrf = caller.csrf.unwrap_or_default();
     let choices = register_choices(&state.config.home_area);
     page.show("register.html", object(json!({"csrf": csrf, "choices": choices, "page": "register"})))
 }
@@ -172,12 +169,12 @@ async fn register_submit(
 
 async fn invite_page(
     State(state): State<AppState>,
-    session: Session,
+    caller: Caller,
     page: Page,
     Path(token): Path<String>,
 ) -> PageResult {
     let account = invited(&state, &token).await?;
-    let csrf = auth::ensure_csrf(&session).await?;
+    let csrf = caller.csrf.unwrap_or_default();
     let account =
         json!({"login": account.login, "display_name": account.display_name, "role": account.role.label_zh()});
     page.show("invite.html", object(json!({"csrf": csrf, "account": account})))

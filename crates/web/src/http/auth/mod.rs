@@ -7,6 +7,12 @@
 //! not carry the session's CSRF token, and leaves a [`Caller`] in the request (and in [`CALLER`], which the
 //! templates read for the signed-in user's menu and the forms' CSRF field).
 //!
+//! A visitor who is not signed in has no stored session (a thousand page views store nothing): the forms
+//! they may post (登录, 注册, the invitation) carry a token that must equal the `finmart_csrf` cookie
+//! (double submit), so a form posted from another site, which cannot read or set that cookie, is refused —
+//! login CSRF included. Anonymous JSON calls under `/api/` need no token: a cross-site page cannot send
+//! `application/json` without the browser asking first, and the API answers no such preflight.
+//!
 //! Handlers take [`Auth`] (a signed-in caller: API paths answer 401, pages redirect to the login page) and
 //! check roles and ownership with [`Principal`]'s accessors and [`require`].
 
@@ -17,10 +23,11 @@ pub use finmart_store::password;
 
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::state::AppState;
+use crate::http::{lang, page};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use finmart_domain::{Labelled, Principal, Role};
@@ -37,6 +44,8 @@ pub const TOKEN_PREFIX: &str = "fmt_";
 /// The form field and header that carry the CSRF token.
 pub const CSRF_FIELD: &str = "csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The cookie holding a visitor's CSRF token before signing in (double submit; no session is stored).
+pub const CSRF_COOKIE: &str = "finmart_csrf";
 
 /// The caller of one request.
 #[derive(Debug, Clone, Default)]
@@ -222,17 +231,54 @@ pub async fn require_signed_in(request: Request, next: Next) -> Response {
 
 /// The middleware that identifies every request's caller (see the module documentation).
 pub async fn identify(State(state): State<AppState>, session: Session, request: Request, next: Next) -> Response {
+    let page_lang = (!request.uri().path().starts_with("/api/"))
+        .then(|| lang::negotiate(request.uri().query(), request.headers()).0);
     match resolve(&state, &session, request).await {
-        Ok((caller, request)) => {
+        Ok((caller, set_cookie, request)) => {
             let mut request = request;
             request.extensions_mut().insert(caller.clone());
-            CALLER.scope(caller, next.run(request)).await
+            let mut response = CALLER.scope(caller, next.run(request)).await;
+            if let Some(cookie) = set_cookie {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            response
         }
-        Err(response) => response,
+        // A refused form is shown as the site's error page, not as the API's JSON.
+        Err(response) => match page_lang {
+            Some(lang) => page::as_page(&state, lang, response),
+            None => response,
+        },
     }
 }
 
-async fn resolve(state: &AppState, session: &Session, request: Request) -> Result<(Caller, Request), Response> {
+/// The visitor's CSRF token from the `finmart_csrf` cookie, or a new one and the cookie that sets it.
+fn visitor_csrf(state: &AppState, request: &Request) -> (String, Option<HeaderValue>) {
+    let given = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == CSRF_COOKIE)
+        .map(|(_, value)| value)
+        .filter(|v| v.len() >= 32 && v.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if let Some(token) = given {
+        return (token.to_owned(), None);
+    }
+    let token = password::secret(32);
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let cookie = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}");
+    (token.clone(), HeaderValue::from_str(&cookie).ok())
+}
+
+/// The caller, the CSRF cookie to set (a visitor's first page), and the request (its body read back when
+/// the CSRF token was looked for in a form).
+async fn resolve(
+    state: &AppState,
+    session: &Session,
+    request: Request,
+) -> Result<(Caller, Option<HeaderValue>, Request), Response> {
     let address = peer(&request);
     let bearer = request
         .headers()
@@ -244,7 +290,7 @@ async fn resolve(state: &AppState, session: &Session, request: Request) -> Resul
     if let Some(token) = bearer {
         let (principal, token) = token_principal(state, &token).await.map_err(IntoResponse::into_response)?;
         let caller = Caller { principal: Some(principal), via_token: true, token: Some(token), csrf: None, address };
-        return Ok((caller, request));
+        return Ok((caller, None, request));
     }
     let fail = |e: tower_sessions::session::Error| session_error(&e).into_response();
     let account_id = session.get::<i64>(SESSION_ACCOUNT).await.map_err(fail)?;
@@ -257,12 +303,19 @@ async fn resolve(state: &AppState, session: &Session, request: Request) -> Resul
             _ => session.flush().await.map_err(fail)?,
         }
     }
-    let request = if is_safe(request.method()) || (principal.is_none() && csrf.is_none()) {
-        request
-    } else {
-        check_csrf(request, csrf.as_deref()).await?
+    let anonymous_api = principal.is_none() && csrf.is_none() && request.uri().path().starts_with("/api/");
+    let (csrf, set_cookie) = match csrf {
+        Some(token) => (Some(token), None),
+        None if principal.is_none() && !anonymous_api => {
+            let (token, cookie) = visitor_csrf(state, &request);
+            (Some(token), cookie)
+        }
+        None => (None, None),
     };
-    Ok((Caller { principal, via_token: false, token: None, csrf, address }, request))
+    // A token made just now was never given to a page, so a request without the cookie carries none.
+    let known = if set_cookie.is_some() { None } else { csrf.as_deref() };
+    let request = if is_safe(request.method()) || anonymous_api { request } else { check_csrf(request, known).await? };
+    Ok((Caller { principal, via_token: false, token: None, csrf, address }, set_cookie, request))
 }
 
 /// The principal a token acts as (its creator, for its institution), and the token's id and name.
@@ -292,7 +345,7 @@ async fn token_principal(state: &AppState, token: &str) -> Result<(Principal, (i
 }
 
 /// The CSRF token a state-changing request carries: the header, else the `csrf` field of a urlencoded form
-/// (the body is read and put back), else the `csrf` query parameter (multipart uploads, whose body is not
+/// (the body is read and put back), else, for forms only, the `csrf` query parameter (multipart uploads, whose body is not
 /// read here, and a GET form posted by one of its buttons, 保存到企业档案 on the matching page, whose fields
 /// must not carry the token into the addresses the form's GET makes).
 async fn check_csrf(request: Request, expected: Option<&str>) -> Result<Request, Response> {
@@ -304,12 +357,12 @@ async fn check_csrf(request: Request, expected: Option<&str>) -> Result<Request,
     let carries = |pairs: &[u8]| {
         form_urlencoded::parse(pairs).any(|(k, v)| k == CSRF_FIELD && password::same_secret(&v, expected))
     };
-    let in_query = request.uri().query().is_some_and(|q| carries(q.as_bytes()));
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    // Only forms may carry it in the address (a JSON call has its header; a token in an address leaks
+    // into logs and the Referer).
+    let in_query = (is_form || content_type.starts_with("multipart/form-data"))
+        && request.uri().query().is_some_and(|q| carries(q.as_bytes()));
     if is_form && !in_query {
         let (parts, body) = request.into_parts();
         let bytes = axum::body::to_bytes(body, crate::http::BODY_LIMIT).await.map_err(|_| refuse())?;
