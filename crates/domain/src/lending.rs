@@ -10,8 +10,8 @@
 
 use crate::pricing::AnnualRate;
 use crate::{
-    Bps, Fen, FieldErrors, Labelled, LprTenor, MAX_NOTE_CHARS, MAX_SPREAD_BPS, Months, Pricing, Range, ReferenceKind,
-    ReferenceRates, RepaymentMethod, StatedRange, ValueError, join_zh,
+    Bps, Fen, FieldErrors, Labelled, LprTenor, MAX_NOTE_CHARS, MAX_SPREAD_BPS, Months, Pricing, ProductSpec, Range,
+    ReferenceKind, ReferenceRates, RepaymentMethod, StatedRange, ValueError, join_zh,
 };
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -117,7 +117,20 @@ impl Grant {
     }
 }
 
-impl Limits<'_> {
+impl<'a> Limits<'a> {
+    /// The limits of a product as `spec` states them, priced at `refs`, for a request of `asked`.
+    #[must_use]
+    pub fn of(spec: &'a ProductSpec, refs: &'a ReferenceRates, asked: (Fen, Months)) -> Self {
+        Self {
+            amount: &spec.amount,
+            term: &spec.term,
+            pricing: &spec.pricing,
+            methods: spec.repayment_methods.as_deref(),
+            refs,
+            asked,
+        }
+    }
+
     /// Every way a grant of `amount` at `rate` for `term` (repaid by `method`, when the act names one)
     /// leaves these limits, under the fields `amount`, `rate`, `term` and `method`.
     pub fn check(

@@ -258,18 +258,10 @@ struct Prepared {
 
 impl Prepared {
     fn ledger(&self) -> Ledger<'_> {
-        let spec = &self.product.spec;
         Ledger {
             submitted: shanghai_date(self.before.submitted_at),
             today: self.today,
-            limits: Limits {
-                amount: &spec.amount,
-                term: &spec.term,
-                pricing: &spec.pricing,
-                methods: spec.repayment_methods.as_deref(),
-                refs: &self.product.references,
-                asked: (self.before.amount, self.before.term),
-            },
+            limits: Limits::of(&self.product.spec, &self.product.references, (self.before.amount, self.before.term)),
             approval: self.before.approval.as_ref().zip(self.before.approved_on()),
             parts: &self.parts,
         }

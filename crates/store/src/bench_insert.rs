@@ -120,14 +120,7 @@ fn rows(app: &BenchApplication<'_>) -> Result<Prepared, StoreError> {
         let ledger = Ledger {
             submitted,
             today,
-            limits: Limits {
-                amount: &spec.amount,
-                term: &spec.term,
-                pricing: &spec.pricing,
-                methods: spec.repayment_methods.as_deref(),
-                refs: &product.references,
-                asked: (fields.amount, fields.term),
-            },
+            limits: Limits::of(spec, &product.references, (fields.amount, fields.term)),
             approval: approval.as_ref().map(|(t, on)| (t, *on)),
             parts: &parts,
         };

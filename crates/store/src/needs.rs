@@ -261,15 +261,7 @@ fn check_offer(new: &NewOffer) -> Result<(), StoreError> {
 /// Every way an offer of `terms` on a need asking `asked` (amount, term) leaves `product`'s limits or the
 /// need's request: the same checks as an approval's ([`Limits::check`]).
 fn check_offer_terms(product: &Product, terms: &OfferTerms, asked: (Fen, Months)) -> Result<(), StoreError> {
-    let spec = &product.spec;
-    let limits = Limits {
-        amount: &spec.amount,
-        term: &spec.term,
-        pricing: &spec.pricing,
-        methods: spec.repayment_methods.as_deref(),
-        refs: &product.references,
-        asked,
-    };
+    let limits = Limits::of(&product.spec, &product.references, asked);
     let mut errors = FieldErrors::default();
     limits.check(Grant::Offer, terms.amount, &LoanRate::Fixed { rate: terms.rate }, terms.term, None, &mut errors);
     if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }

@@ -182,14 +182,7 @@ impl One<'_> {
         const UNSTATED_TERM: StatedRange<finmart_domain::Months> = StatedRange::UNSTATED;
         const NOT_STATED: Pricing = Pricing::NotStated;
         match self.product {
-            Some(p) => Limits {
-                amount: &p.spec.amount,
-                term: &p.spec.term,
-                pricing: &p.spec.pricing,
-                methods: p.spec.repayment_methods.as_deref(),
-                refs,
-                asked: (self.app.amount, self.app.term),
-            },
+            Some(p) => Limits::of(&p.spec, refs, (self.app.amount, self.app.term)),
             None => Limits {
                 amount: &UNSTATED_AMOUNT,
                 term: &UNSTATED_TERM,

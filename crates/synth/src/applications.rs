@@ -417,14 +417,7 @@ impl<'a> Applications<'a> {
             let ledger = Ledger {
                 submitted: shanghai_date(submitted_at),
                 today: shanghai_date(self.now),
-                limits: Limits {
-                    amount: &spec.amount,
-                    term: &spec.term,
-                    pricing: &spec.pricing,
-                    methods: spec.repayment_methods.as_deref(),
-                    refs: &self.references,
-                    asked: (amount, term),
-                },
+                limits: Limits::of(spec, &self.references, (amount, term)),
                 approval: approval.as_ref().zip(approved_on),
                 parts: &parts,
             };
