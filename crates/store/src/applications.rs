@@ -132,6 +132,15 @@ impl Application {
             .collect()
     }
 
+    /// What may still be paid out: the approved amount less the payments that count; `None` without
+    /// recorded approval terms.
+    #[must_use]
+    pub fn payable(&self) -> Option<Fen> {
+        let approval = self.approval.as_ref()?;
+        let paid: i64 = self.payments.iter().filter(|p| !p.replaced).map(|p| p.disbursement.amount.fen()).sum();
+        Fen::from_fen(Ord::max(approval.amount.fen() - paid, 0)).ok()
+    }
+
     /// The day the approval was recorded (Asia/Shanghai).
     #[must_use]
     pub fn approved_on(&self) -> Option<NaiveDate> {

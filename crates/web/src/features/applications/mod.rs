@@ -360,20 +360,13 @@ fn side_of(p: &Principal) -> Option<Side> {
 /// left to pay.
 fn allowed_actions(app: &Application, side: Option<Side>) -> Vec<&'static str> {
     let Some(side) = side else { return Vec::new() };
-    let payable = payable(app).is_some_and(|left| left > Fen::ZERO);
+    let payable = app.payable().is_some_and(|left| left > Fen::ZERO);
     ApplicationAction::names_from(app.state)
         .iter()
         .copied()
         .filter(|name| ApplicationAction::side_of(name) == side)
         .filter(|name| *name != "disburse" || payable)
         .collect()
-}
-
-/// What may still be paid out on `app`: its approved amount less the payments that count.
-fn payable(app: &Application) -> Option<Fen> {
-    let approval = app.approval.as_ref()?;
-    let paid: i64 = app.counting_payments().iter().map(|p| p.disbursement.amount.fen()).sum();
-    Fen::from_fen((approval.amount.fen() - paid).max(0)).ok()
 }
 
 impl ApplicationView {
@@ -416,8 +409,8 @@ impl ApplicationView {
                     recorded_at_text: shanghai(p.recorded_at),
                 })
                 .collect(),
-            payable_fen: payable(app).map(Fen::fen),
-            payable_text: payable(app).map(Fen::display_zh),
+            payable_fen: app.payable().map(Fen::fen),
+            payable_text: app.payable().map(Fen::display_zh),
             reason: app.reason.clone(),
             offer_id: app.offer_id,
             overdue: app.overdue,

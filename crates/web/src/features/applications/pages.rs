@@ -61,7 +61,7 @@ async fn detail_page(
     }));
     let template = if side == Side::Institution {
         // The approval form starts from the request; the payment form from the approval and what is left.
-        let (amount, term) = match (&app.approval, super::payable(app)) {
+        let (amount, term) = match (&app.approval, app.payable()) {
             (Some(t), Some(left)) => (left, t.term),
             _ => (app.amount, app.term),
         };
