@@ -257,6 +257,9 @@ impl ApplicationAction {
         Self::side_of(self.name())
     }
 
+    /// Every act's machine name, as in the API's `action` field.
+    pub const NAMES: [&'static str; 6] = ["accept", "approve", "reject", "disburse", "correct", "withdraw"];
+
     /// Who may take the act named `name` (the firm withdraws; the lender does the rest).
     #[must_use]
     pub fn side_of(name: &str) -> Side {
@@ -461,6 +464,11 @@ mod tests {
             ("approved", "correct", "approved"),
             ("disbursed", "correct", "disbursed"),
         ];
+        let mut named: Vec<&str> = actions().iter().map(ApplicationAction::name).collect();
+        named.sort_unstable();
+        let mut names = ApplicationAction::NAMES.to_vec();
+        names.sort_unstable();
+        assert_eq!(named, names, "NAMES lists every act once");
         let paid = [crate::Part { id: 1, disbursement: payment(Fen::wan(10), "2026-11-12") }];
         with_ledger(&paid, |ledger| {
             for from in S::ALL {

@@ -689,8 +689,7 @@ fn action_of(input: TransitionInput) -> Result<ApplicationAction, FieldErrors> {
 /// The machine's refusal of the act named in `input` on `app` by `side` before its values are read (the
 /// wrong side: 403; a state it is never taken from: 409), so a refusal says what is really wrong.
 fn refused_act(app: &Application, side: Side, action: &str) -> Result<(), ApiError> {
-    const NAMES: [&str; 6] = ["accept", "approve", "reject", "disburse", "correct", "withdraw"];
-    match NAMES.iter().find(|n| **n == action.trim()) {
+    match ApplicationAction::NAMES.iter().find(|n| **n == action.trim()) {
         Some(name) => ApplicationAction::refusal(name, app.state, side)
             .map_or(Ok(()), |e| Err(finmart_store::StoreError::Transition(e).into())),
         None => Ok(()),
