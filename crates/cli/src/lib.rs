@@ -13,7 +13,7 @@ pub mod rates;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use finmart_catalogue::{Catalogue, sync};
+use finmart_catalogue::sync;
 use finmart_domain::{ImportRow, Labelled, StaffAccountInput};
 use finmart_store::{INVITE_DAYS, Store, StoreError};
 use finmart_web::{Config, Server, build_app, shutdown_signal, telemetry};
@@ -298,18 +298,14 @@ fn refusal(e: StoreError) -> String {
     }
 }
 
+/// The store every command opens, failing as the server does: one line naming the path or the service.
 async fn connect(config: &Config) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
-    Store::connect(&config.database_url()).await.context("cannot open the database")
+    Ok(finmart_web::open_store(config).await?)
 }
 
 /// Rebuilds the search index from the database with a progress bar; returns how many products it indexed.
 async fn reindex(store: &Store, config: &Config) -> anyhow::Result<u64> {
-    let catalogue = Arc::new(
-        Catalogue::open(&config.index_dir())
-            .context("cannot open the search index (is a server using this data directory?)")?,
-    );
+    let catalogue = Arc::new(finmart_web::open_catalogue(config)?);
     let bar = import::progress_bar(0, "重建索引", true);
     let tick = bar.clone();
     let n = sync::rebuild(store, &catalogue, &move |done, total| {

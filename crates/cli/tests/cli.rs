@@ -419,10 +419,15 @@ fn refused_port() -> u16 {
 
 /// `finmart serve` that fails to start: its one line of error output, its exit code and how long it took.
 fn failed_start(data_dir: &Path, extra: &[&str]) -> (String, i32, Duration) {
-    let started = Instant::now();
     let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
     args.extend_from_slice(extra);
-    let output = finmart(data_dir, &args);
+    failed_command(data_dir, &args)
+}
+
+/// Any command that fails before it starts its work: its one line of error output, exit code and time.
+fn failed_command(data_dir: &Path, args: &[&str]) -> (String, i32, Duration) {
+    let started = Instant::now();
+    let output = finmart(data_dir, args);
     let took = started.elapsed();
     let text = stderr(&output);
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -452,6 +457,35 @@ fn an_unusable_data_directory_stops_the_start_in_one_line_naming_it() {
         assert_eq!(code, 73);
     }
     std::fs::set_permissions(&read_only, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+}
+
+/// The other commands that open the data fail as `serve` does: one line, naming the path or the service.
+#[test]
+fn every_command_that_opens_the_data_fails_in_one_line_naming_what() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let products = example("products.csv");
+    let commands: [&[&str]; 4] =
+        [&["migrate"], &["reindex"], &["import", products.to_str().unwrap()], &["demo", "--listen", "127.0.0.1:0"]];
+    let url = format!("postgres://finmart:s3cret@127.0.0.1:{}/finmart", refused_port());
+    for command in commands {
+        let data = file.join("data");
+        let (line, code, _) = failed_command(&data, command);
+        assert!(line.starts_with("error: cannot use the data directory "), "{command:?}: {line}");
+        assert!(line.contains(&data.display().to_string()) && line.contains("--data-dir"), "{command:?}: {line}");
+        assert_eq!(code, 73, "{command:?}: {line}");
+
+        let mut args = command.to_vec();
+        args.extend(["--database-url", &url]);
+        let (line, code, _) = failed_command(dir.path(), &args);
+        assert!(
+            line.starts_with("error: cannot use PostgreSQL at postgres://finmart@127.0.0.1:"),
+            "{command:?}: {line}"
+        );
+        assert!(line.contains("refused") && !line.contains("s3cret"), "{command:?}: {line}");
+        assert_eq!(code, 69, "{command:?}: {line}");
+    }
 }
 
 #[test]

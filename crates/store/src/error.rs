@@ -11,7 +11,7 @@ use crate::password::PasswordError;
 use crate::product_admin::ReviewDecision;
 use chrono::NaiveDate;
 use finmart_domain::{FieldErrors, Labelled, LifecycleError, NeedState, OfferState, ReferenceKind, TransitionError};
-use sea_orm::DbErr;
+use sea_orm::{DbErr, RuntimeErr, SqlxError};
 use thiserror::Error;
 
 /// A kind of record that can be missing (or, to the party asking, not theirs: its existence is not revealed).
@@ -281,10 +281,18 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Whether the failure is the database being unavailable (pool exhausted, connection refused).
+    /// Whether the failure is the database being unavailable: the pool exhausted, a connection refused, or
+    /// one lost in the middle of a statement (the server stopping or restarting terminates its sessions, and
+    /// the socket goes). Such a statement is rolled back by the server, so a retry is safe.
     #[must_use]
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, Self::Db(DbErr::ConnectionAcquire(_) | DbErr::Conn(_)))
+        match self {
+            Self::Db(DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) => true,
+            Self::Db(DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) => {
+                connection_lost(e)
+            }
+            _ => false,
+        }
     }
 
     /// The reason in Chinese (`Display` is the English). For the system's own failures it only names the
@@ -329,10 +337,42 @@ impl StoreError {
     }
 }
 
+/// An error of a statement that means the connection, not the statement, failed: the socket (I/O, TLS,
+/// protocol), the pool, or PostgreSQL's own words for it (SQLSTATE class 08, connection exception; 57P01–03,
+/// the server shutting down, crashing or not yet accepting connections).
+fn connection_lost(error: &SqlxError) -> bool {
+    match error {
+        SqlxError::Io(_)
+        | SqlxError::Tls(_)
+        | SqlxError::Protocol(_)
+        | SqlxError::PoolTimedOut
+        | SqlxError::PoolClosed
+        | SqlxError::WorkerCrashed => true,
+        SqlxError::Database(db) => {
+            db.code().is_some_and(|code| code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03"))
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+
+    /// A lost connection in the middle of a statement is "unavailable" (503, retry), a failed statement is not.
+    #[test]
+    fn a_lost_connection_is_unavailable_and_a_failed_statement_is_not() {
+        let exec = |e: SqlxError| StoreError::Db(DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e))));
+        let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        assert!(exec(SqlxError::Io(reset)).is_unavailable());
+        assert!(exec(SqlxError::PoolTimedOut).is_unavailable());
+        assert!(StoreError::Db(DbErr::Conn(RuntimeErr::Internal("refused".into()))).is_unavailable());
+        assert!(!exec(SqlxError::RowNotFound).is_unavailable());
+        assert!(!StoreError::Db(DbErr::Query(RuntimeErr::Internal("syntax".into()))).is_unavailable());
+        assert!(!StoreError::NotListed.is_unavailable());
+    }
 
     /// The words clients have seen all along stay the same, now from one place.
     #[test]

@@ -19,17 +19,8 @@ use tokio::task::JoinHandle;
 /// # Errors
 /// The database cannot be reached or migrated, or the index directory cannot be used.
 pub async fn build_app(config: Config) -> anyhow::Result<AppState> {
-    usable_dir(&config.data_dir)?;
-    let store = connect_database(&config).await?;
-    let index_dir = config.index_dir();
-    let catalogue = Arc::new(Catalogue::open(&index_dir).map_err(|e| {
-        StartupError::path(
-            "search index",
-            &index_dir,
-            &e,
-            "make it writable by this user, or delete it to have it rebuilt from the database",
-        )
-    })?);
+    let store = open_store(&config).await?;
+    let catalogue = Arc::new(open_catalogue(&config)?);
     sync::prepare(&store, &catalogue, &|_, _| {}).await?;
     let matcher = Arc::new(Matcher::new(config.home_area));
     matcher.replace_all(sync::listed_products(&store).await?);
@@ -40,6 +31,32 @@ pub async fn build_app(config: Config) -> anyhow::Result<AppState> {
     let firms = app.refresh_pool().await.map_err(|e| anyhow::anyhow!("{}", e.body.message_en))?;
     tracing::info!(firms, findable = app.pool.len(), "reverse-matching pool ready");
     Ok(AppState(Arc::new(app)))
+}
+
+/// The data directory, proven usable, and the database, migrated: what every command that touches the data
+/// opens first, failing as one line that names what could not be used.
+///
+/// # Errors
+/// The data directory cannot be created or written, or the database cannot be reached or migrated.
+pub async fn open_store(config: &Config) -> Result<Store, StartupError> {
+    usable_dir(&config.data_dir)?;
+    connect_database(config).await
+}
+
+/// The search index in the data directory (rebuilt empty when it is unusable; see [`Catalogue::open`]).
+///
+/// # Errors
+/// Its directory cannot be created or written (a server already holding it is named as a possibility).
+pub fn open_catalogue(config: &Config) -> Result<Catalogue, StartupError> {
+    let index_dir = config.index_dir();
+    Catalogue::open(&index_dir).map_err(|e| {
+        StartupError::path(
+            "search index",
+            &index_dir,
+            &e,
+            "make it writable by this user (and stop any other finmart process using it), or delete it to have it rebuilt from the database",
+        )
+    })
 }
 
 const DATA_DIR_FIX: &str = "make it writable by this user or choose another with --data-dir (FINMART_DATA_DIR)";

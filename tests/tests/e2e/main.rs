@@ -29,5 +29,6 @@ mod real_products;
 mod record_check;
 mod regions;
 mod relevance;
+mod servers;
 mod sessions;
 mod stats;

@@ -1,92 +1,20 @@
-//! Dependencies going away and coming back, with real servers: a private `redis-server` on a free port
-//! (never the shared one), stopped and started again while a signed-in client keeps asking. While Redis is
-//! down every signed-in request answers 503 `sessions_unavailable` within a second (never a hang); after it
-//! returns, the same session works again within five seconds, with no restart of Finmart. In CI a missing
-//! `redis-server` fails the test.
+//! Dependencies going away and coming back, with real servers of the test's own (`servers.rs`; never the
+//! shared ones). Redis stopped for 10 s under signed-in traffic: every signed-in request answers 503
+//! `sessions_unavailable` within a second (never a hang); after it returns, the same session works again
+//! within five seconds, with no restart of Finmart. PostgreSQL restarted during reads and submissions: every
+//! answer is 2xx or 503 `unavailable`, service is back within five seconds, and every acknowledged
+//! application exists once. `/readyz` names the part that is down. In CI a missing server fails the test.
 
 use crate::app::{Backend, TestApp};
+use crate::client::Client;
+use crate::firm::{known_firm, product_with};
+use crate::servers::{PrivatePostgres, PrivateRedis};
 use axum::http::{Method, StatusCode};
-use finmart_cli::demo_accounts::DEMO_SME;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use finmart_cli::demo_accounts::{DEMO_SME, DEMO_SME2};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-
-/// A `redis-server` of this test's own, on a free port, keeping its data in a temporary directory (saved
-/// on a clean stop, so sessions survive a restart as they would in production).
-pub struct PrivateRedis {
-    pub port: u16,
-    dir: tempfile::TempDir,
-    child: Option<Child>,
-}
-
-impl PrivateRedis {
-    /// Started and answering, or `None` when `redis-server` is not installed (never under `CI=true`: that
-    /// panics, so the test cannot silently skip in CI).
-    pub fn start() -> Option<Self> {
-        let installed = Command::new("redis-server").arg("--version").stdout(Stdio::null()).status().is_ok();
-        if !installed {
-            assert!(
-                !std::env::var("CI").is_ok_and(|v| v == "true"),
-                "CI=true but redis-server is not installed: the Redis outage tests must run in CI"
-            );
-            eprintln!("note: redis-server not installed, skipping the Redis outage test");
-            return None;
-        }
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-        let mut redis = Self { port, dir: tempfile::tempdir().expect("temp dir"), child: None };
-        redis.run();
-        Some(redis)
-    }
-
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    /// Starts the server (again, on the same port and data) and waits until it accepts connections.
-    pub fn run(&mut self) {
-        let dir: &Path = self.dir.path();
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "3600 1"])
-            .args(["--appendonly", "no", "--dir"])
-            .arg(PathBuf::from(dir))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not listen on port {} within 10 s", self.port);
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Freezes (SIGSTOP) or thaws (SIGCONT) the server: its connections stay open but nothing answers, as
-    /// with a host that hangs.
-    pub fn signal(&self, signal: &str) {
-        let child = self.child.as_ref().expect("running");
-        let status = Command::new("kill").args([signal, &child.id().to_string()]).status().expect("kill runs");
-        assert!(status.success(), "kill {signal}");
-    }
-
-    /// Stops the server as an operator would (SIGTERM: it saves its data and exits), and waits for it.
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
 
 #[tokio::test]
 async fn a_frozen_redis_is_a_503_within_a_second_and_then_service_as_before() {
@@ -113,53 +41,93 @@ async fn a_frozen_redis_is_a_503_within_a_second_and_then_service_as_before() {
     }
 }
 
+/// What one client of [`signed_in_traffic`] saw.
+#[derive(Debug, Default)]
+struct Seen {
+    ok: usize,
+    unavailable: usize,
+    slowest: Duration,
+}
+
+/// One signed-in client asking `uri` (a JSON API path, or a page when `page`) over and over until `done`:
+/// every answer is 200 or the clear 503 (`sessions_unavailable`, or the page that says so in Chinese), and
+/// none takes a second or more.
+async fn signed_in_traffic(client: &Client<'_>, uri: &str, page: bool, done: &AtomicBool) -> Seen {
+    let mut seen = Seen::default();
+    while !done.load(Ordering::Relaxed) {
+        let started = Instant::now();
+        let reply = client.request(Method::GET, uri, None, Vec::new()).await;
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(1), "{uri} answered in {took:?}, over 1 s");
+        seen.slowest = seen.slowest.max(took);
+        match reply.status {
+            StatusCode::OK => seen.ok += 1,
+            StatusCode::SERVICE_UNAVAILABLE if page => {
+                assert!(reply.body.contains("登录服务暂时不可用"), "the page says why, in Chinese: {}", reply.body);
+                seen.unavailable += 1;
+            }
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(reply.json()["code"], "sessions_unavailable", "{uri}: {}", reply.body);
+                seen.unavailable += 1;
+            }
+            other => panic!("{uri} answered {other}: {}", reply.body),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    seen
+}
+
 #[tokio::test]
-async fn a_redis_restart_is_a_short_clear_503_and_then_service_as_before() {
+async fn a_ten_second_redis_outage_under_signed_in_traffic_is_a_clear_503_and_then_service_as_before() {
     let Some(mut redis) = PrivateRedis::start() else { return };
     let url = redis.url();
     let app = TestApp::configured(Backend::Sqlite, |c| c.redis_url = Some(url)).await.expect("app starts");
     finmart_cli::load_demo(&app.state.store).await.expect("demo loads");
     let sme = app.sign_in(DEMO_SME).await;
+    let other = app.sign_in(DEMO_SME2).await;
     assert_eq!(sme.get("/api/v1/session").await.0, StatusCode::OK);
 
-    redis.stop();
-    let down = Instant::now();
-    let mut answers = 0;
-    while down.elapsed() < Duration::from_secs(3) {
-        let started = Instant::now();
-        let (status, body) = sme.get("/api/v1/session").await;
-        let took = started.elapsed();
-        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "Redis down: {body}");
-        assert_eq!(body["code"], "sessions_unavailable", "{body}");
-        assert!(took < Duration::from_secs(1), "Redis down: the answer took {took:?}, over 1 s");
-        let started = Instant::now();
-        let page = sme.request(Method::GET, "/", None, Vec::new()).await;
-        assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE, "the page too");
-        assert!(page.body.contains("登录服务暂时不可用"), "the page says why, in Chinese: {}", page.body);
-        assert!(started.elapsed() < Duration::from_secs(1), "the page answered in {:?}", started.elapsed());
-        answers += 1;
-    }
-    let again = app.anonymous();
-    let started = Instant::now();
-    let (status, body) =
-        again.post("/api/v1/session", &serde_json::json!({"login": DEMO_SME, "password": "wrong-anyway"})).await;
-    assert!(started.elapsed() < Duration::from_secs(2), "sign-in answered in {:?}", started.elapsed());
-    assert_ne!(status, StatusCode::REQUEST_TIMEOUT, "{body}");
-    assert!(answers >= 3, "several requests were answered while Redis was down ({answers})");
+    let done = AtomicBool::new(false);
+    let outage = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        redis.stop();
+        let down = Instant::now();
+        // A sign-in while Redis is down is refused at once, not after a timeout.
+        let again = app.anonymous();
+        let (status, body) =
+            again.post("/api/v1/session", &serde_json::json!({"login": DEMO_SME, "password": "wrong-anyway"})).await;
+        assert!(down.elapsed() < Duration::from_secs(2), "sign-in answered in {:?}", down.elapsed());
+        assert_ne!(status, StatusCode::REQUEST_TIMEOUT, "{body}");
+        tokio::time::sleep(Duration::from_secs(10).saturating_sub(down.elapsed())).await;
 
-    redis.run();
-    let back = Instant::now();
-    loop {
-        let (status, body) = sme.get("/api/v1/session").await;
-        if status == StatusCode::OK {
-            break;
+        redis.run();
+        let back = Instant::now();
+        loop {
+            let (status, body) = sme.get("/api/v1/session").await;
+            if status == StatusCode::OK {
+                break;
+            }
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+            assert!(back.elapsed() < Duration::from_secs(5), "not back within 5 s of Redis returning: {body}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-        assert!(back.elapsed() < Duration::from_secs(5), "not back within 5 s of Redis returning: {body}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let recovered = back.elapsed();
+        // A little normal traffic after the return, then the clients stop.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        done.store(true, Ordering::Relaxed);
+        recovered
+    };
+    let (recovered, session, page, applications) = tokio::join!(
+        outage,
+        signed_in_traffic(&sme, "/api/v1/session", false, &done),
+        signed_in_traffic(&sme, "/", true, &done),
+        signed_in_traffic(&other, "/api/v1/applications", false, &done),
+    );
+    eprintln!("redis outage of 10 s: back {recovered:?} after Redis returned; {session:?} {page:?} {applications:?}");
+    for seen in [&session, &page, &applications] {
+        assert!(seen.unavailable >= 5, "requests were answered while Redis was down: {seen:?}");
+        assert!(seen.ok >= 2, "and served before and after: {seen:?}");
     }
-    let recovered = back.elapsed();
-    eprintln!("redis outage: {answers} answers while down; service back {recovered:?} after Redis returned");
     let fresh = app.sign_in(DEMO_SME).await;
     assert_eq!(fresh.get("/api/v1/session").await.0, StatusCode::OK, "a new sign-in works too");
 }
@@ -190,6 +158,164 @@ async fn readyz_names_redis_while_it_is_down_and_healthz_stays_up() {
     let back = Instant::now();
     while app.get_json("/readyz").await.0 != StatusCode::OK {
         assert!(back.elapsed() < Duration::from_secs(5), "readyz not ready within 5 s of Redis returning");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The answers a client saw while PostgreSQL restarted: each 2xx or the clear 503 `unavailable`, and the
+/// slowest. A request that finds no connection waits for one up to the pool's acquire timeout (10 s), so a
+/// short restart is absorbed as a delay and a long one becomes 503 `unavailable`; never another error.
+#[derive(Debug, Default)]
+struct Answers {
+    ok: usize,
+    unavailable: usize,
+    slowest: Duration,
+}
+
+impl Answers {
+    fn count(&mut self, what: &str, status: StatusCode, body: &serde_json::Value, took: Duration) {
+        assert!(took < Duration::from_secs(12), "{what} answered in {took:?}: beyond the pool's wait");
+        self.slowest = self.slowest.max(took);
+        if status.is_success() {
+            self.ok += 1;
+        } else {
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{what} answered {status}: {body}");
+            assert_eq!(body["code"], "unavailable", "{what}: {body}");
+            self.unavailable += 1;
+        }
+    }
+}
+
+// Two worker threads: the restart (`pg_ctl`) blocks its thread while the traffic goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_restart_during_reads_and_submissions_loses_no_acknowledged_application() {
+    let Some(mut pg) = PrivatePostgres::start() else { return };
+    let url = pg.url();
+    // The private cluster instead of the test database; sessions in it too (no Redis), so the restart takes
+    // them away for its length as well.
+    let app = TestApp::configured(Backend::Sqlite, |c| {
+        c.database_url = Some(url);
+        c.redis_url = None;
+    })
+    .await
+    .expect("app starts");
+    finmart_cli::load_demo(&app.state.store).await.expect("demo loads");
+    let (sme, _) = known_firm(&app).await;
+    let mut products = Vec::new();
+    for i in 0..24 {
+        products.push(product_with(&app, &format!("PGR-{i:02}"), "min_years_in_operation=2", "all").await);
+    }
+
+    let started_at = || async {
+        let row = app.state.store.connection().query_one_raw(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_postmaster_start_time()::text AS t",
+        ));
+        row.await.expect("query").expect("a row").try_get::<String>("", "t").expect("a time")
+    };
+    let before = started_at().await;
+
+    let done = AtomicBool::new(false);
+    let restarted = std::sync::Mutex::new(None::<Instant>);
+    // Submissions, one product after another, each retried with its key until it is acknowledged.
+    let submissions = async {
+        let mut acknowledged = Vec::new();
+        let mut answers = Answers::default();
+        for (i, product) in products.iter().enumerate() {
+            let body = json!({"product_id": product, "amount": "50万", "term": "12", "purpose": "working_capital",
+                "purpose_text": "采购原材料", "idempotency_key": format!("pg-restart-{i}")});
+            loop {
+                let started = Instant::now();
+                let (status, created) = sme.post("/api/v1/applications", &body).await;
+                answers.count("a submission", status, &created, started.elapsed());
+                if status.is_success() {
+                    acknowledged.push((*product, created["id"].as_i64().expect("an id")));
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        done.store(true, Ordering::Relaxed);
+        (acknowledged, answers)
+    };
+    // Reads that go to the database (the session, the firm's applications) until the submissions are done;
+    // records when the first read succeeded after PostgreSQL was back.
+    let reads = async {
+        let mut answers = Answers::default();
+        let mut recovered = None;
+        while !done.load(Ordering::Relaxed) {
+            for uri in ["/api/v1/session", "/api/v1/applications"] {
+                let started = Instant::now();
+                let (status, body) = sme.get(uri).await;
+                answers.count(uri, status, &body, started.elapsed());
+                let back = *restarted.lock().unwrap();
+                if status.is_success()
+                    && recovered.is_none()
+                    && let Some(back) = back
+                {
+                    recovered = Some(back.elapsed());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        (answers, recovered)
+    };
+    let restart = async {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        tokio::task::block_in_place(|| pg.stop());
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::task::block_in_place(|| pg.run());
+        *restarted.lock().unwrap() = Some(Instant::now());
+    };
+    let ((acknowledged, submitted), (read, recovered), ()) = tokio::join!(submissions, reads, restart);
+    eprintln!(
+        "postgres restart: submissions {submitted:?}, reads {read:?}, first read served {recovered:?} after the restart"
+    );
+    assert_ne!(started_at().await, before, "PostgreSQL was restarted during the traffic");
+    let recovered = recovered.expect("reads were served again after the restart");
+    assert!(recovered < Duration::from_secs(5), "service back {recovered:?} after PostgreSQL was, over 5 s");
+
+    // Every acknowledged application is there, once; no product has two.
+    let (status, mine) = sme.get("/api/v1/applications?limit=1000").await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let items = mine["items"].as_array().expect("items");
+    for (product, id) in &acknowledged {
+        let found: Vec<_> = items.iter().filter(|a| a["product_id"] == *product).collect();
+        assert_eq!(found.len(), 1, "product {product}: one application, found {found:?}");
+        assert_eq!(found[0]["id"], *id, "the acknowledged one");
+    }
+    assert_eq!(acknowledged.len(), products.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_names_postgres_while_it_is_down_and_healthz_stays_up() {
+    let Some(mut pg) = PrivatePostgres::start() else { return };
+    let url = pg.url();
+    let app = TestApp::configured(Backend::Sqlite, |c| {
+        c.database_url = Some(url);
+        c.redis_url = None;
+    })
+    .await
+    .expect("app starts");
+    let (status, ready) = app.get_json("/readyz").await;
+    assert_eq!((status, &ready["database"]["state"]), (StatusCode::OK, &json!("ok")), "{ready}");
+    assert_eq!(ready["database"]["backend"], "postgres", "{ready}");
+
+    tokio::task::block_in_place(|| pg.stop());
+    let started = Instant::now();
+    let (status, ready) = app.get_json("/readyz").await;
+    assert!(started.elapsed() < Duration::from_secs(3), "readyz answered in {:?}", started.elapsed());
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
+    assert_eq!(ready["status"], "not_ready", "{ready}");
+    assert_eq!(ready["database"]["state"], "down", "readyz names the database: {ready}");
+    let (status, health) = app.get_json("/healthz").await;
+    assert_eq!((status, &health["status"]), (StatusCode::OK, &json!("ok")), "the process still answers");
+
+    tokio::task::block_in_place(|| pg.run());
+    let back = Instant::now();
+    while app.get_json("/readyz").await.0 != StatusCode::OK {
+        assert!(back.elapsed() < Duration::from_secs(5), "readyz not ready within 5 s of PostgreSQL returning");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
