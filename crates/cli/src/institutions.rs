@@ -126,7 +126,11 @@ fn table(rows: &[InstitutionSummary]) -> String {
                 i.kind.label_zh().to_owned(),
                 s.products.to_string(),
                 s.guaranteed.to_string(),
-                i.name.clone(),
+                // A suspended institution says so after its name, with the operator's reason.
+                match &s.suspension {
+                    Some(suspended) => format!("{}（已暂停 suspended: {}）", i.name, suspended.reason),
+                    None => i.name.clone(),
+                },
             ]
         })
         .collect();
@@ -146,6 +150,7 @@ mod tests {
             institution: Institution { id, code: code.into(), name: name.into(), kind, intro: String::new() },
             products,
             guaranteed,
+            suspension: None,
         };
         let text = table(&[
             row(1, "jingu-bank", "津沽商业银行", InstitutionKind::Bank, 12, 0),

@@ -40,6 +40,25 @@ pub fn institution_intro(text: &str) -> Result<String, ValueError> {
     Ok(intro.to_owned())
 }
 
+/// The longest reason for suspending an institution, in characters (a sentence or two for the audit log).
+pub const MAX_SUSPENSION_REASON_CHARS: usize = 500;
+
+/// Why the operator suspends an institution: trimmed, 1–[`MAX_SUSPENSION_REASON_CHARS`] characters (a
+/// suspension stops the institution's people and integrations, so it is never done without a reason).
+///
+/// # Errors
+/// Empty or too long.
+pub fn suspension_reason(text: &str) -> Result<String, ValueError> {
+    let reason = text.trim();
+    if reason.is_empty() {
+        return Err(ValueError::Empty);
+    }
+    if reason.chars().count() > MAX_SUSPENSION_REASON_CHARS {
+        return Err(ValueError::TooLarge { max: format!("{MAX_SUSPENSION_REASON_CHARS} 个字符") });
+    }
+    Ok(reason.to_owned())
+}
+
 /// An institution's kind, by machine name or Chinese label.
 ///
 /// # Errors

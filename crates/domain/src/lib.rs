@@ -39,7 +39,7 @@ pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, LEGACY_MIN_TAX_
 pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
 pub use institution::{
     InstitutionDetails, InstitutionEdit, InstitutionInput, MAX_INSTITUTION_INTRO_CHARS, MAX_INSTITUTION_NAME_CHARS,
-    institution_intro, institution_kind, institution_name,
+    MAX_SUSPENSION_REASON_CHARS, institution_intro, institution_kind, institution_name, suspension_reason,
 };
 pub use labels::{Labelled, join_zh};
 pub use lending::{ApprovalTerms, Correction, Disbursement, Grant, Ledger, Limits, LoanRate, Part};

@@ -12,7 +12,7 @@
 use crate::audit::{self, AuditEvent};
 use crate::entity::{account, institution, product};
 use crate::mapping::institution_from_row;
-use crate::{KindFixed, Record, Store, StoreError, changes};
+use crate::{KindFixed, Record, Store, StoreError, Suspension, changes};
 use chrono::Utc;
 use finmart_domain::{Institution, InstitutionEdit, InstitutionInput, InstitutionRef, Labelled, NewInstitution};
 use sea_orm::{
@@ -31,6 +31,8 @@ pub struct InstitutionSummary {
     pub products: u64,
     /// Products that name it as their guarantee agency.
     pub guaranteed: u64,
+    /// Set while the operator has it suspended.
+    pub suspension: Option<Suspension>,
 }
 
 impl Store {
@@ -55,6 +57,7 @@ impl Store {
     pub async fn institution_summaries(&self) -> Result<Vec<InstitutionSummary>, StoreError> {
         let products = counts_by(&self.db, product::Column::InstitutionId).await?;
         let guaranteed = counts_by(&self.db, product::Column::GuaranteeAgencyId).await?;
+        let mut suspensions = self.institution_suspensions().await?;
         Ok(self
             .institutions()
             .await?
@@ -62,6 +65,7 @@ impl Store {
             .map(|i| InstitutionSummary {
                 products: products.get(&i.id).copied().unwrap_or(0),
                 guaranteed: guaranteed.get(&i.id).copied().unwrap_or(0),
+                suspension: suspensions.remove(&i.id),
                 institution: i,
             })
             .collect())

@@ -48,6 +48,7 @@ mod sql;
 pub mod stats;
 #[cfg(test)]
 mod stats_tests;
+mod suspension;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 #[cfg(test)]
@@ -83,6 +84,7 @@ pub use product_admin::{
 pub use products::SaveOutcome;
 pub use record_check::{Breach, RecordCheck, RecordRule};
 pub use reference_rates::ReferenceRateEntry;
+pub use suspension::Suspension;
 pub use tokens::{ApiTokenInfo, TokenUse};
 
 use finmart_migrations::{Migrator, MigratorTrait};

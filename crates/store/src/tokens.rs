@@ -110,7 +110,8 @@ impl Store {
     /// The token with this hash, marked used when it may act: it is live (not revoked) and the account
     /// that created it is enabled. A token acts as its creator, so it is refused while that account is
     /// disabled (checked at each use, so it stops the moment the account does) and acts again if the account
-    /// is re-enabled; a token that should never act again is revoked.
+    /// is re-enabled; a token that should never act again is revoked. Likewise while its institution is
+    /// suspended by the operator.
     ///
     /// # Errors
     /// Database failure.
@@ -126,6 +127,9 @@ impl Store {
         let creator = account::Entity::find_by_id(row.created_by).one(&self.db).await?;
         if creator.is_none_or(|a| a.disabled) {
             return Ok(TokenUse::AccountDisabled(info(row)));
+        }
+        if self.institution_suspension(row.institution_id).await?.is_some() {
+            return Ok(TokenUse::InstitutionSuspended(info(row)));
         }
         api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedAt, Expr::value(Utc::now()))
@@ -145,4 +149,6 @@ pub enum TokenUse {
     Unknown,
     /// The account that created it is disabled (or gone): refused until the account is enabled again.
     AccountDisabled(ApiTokenInfo),
+    /// Its institution is suspended by the operator: refused until the institution is resumed.
+    InstitutionSuspended(ApiTokenInfo),
 }

@@ -551,3 +551,80 @@ async fn pages_redirect_to_sign_in_and_show_the_role_menu() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("统一社会信用代码"));
 }
+
+#[tokio::test]
+async fn a_suspended_institution_cannot_sign_in_or_act_by_token_until_resumed() {
+    for app in TestApp::each(true).await {
+        let backend = app.backend;
+        let bank = app.sign_in(DEMO_BANK).await;
+        let (_, me) = bank.get("/api/v1/session").await;
+        let institution = me["account"]["institution_id"].as_i64().expect("the bank's institution");
+        let (status, created) = bank.post("/api/v1/tokens", &json!({"name": "核心系统"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let system = app.with_token(created["secret"].as_str().unwrap());
+        assert_eq!(system.get("/api/v1/bank/products").await.0, StatusCode::OK);
+        let other_bank = app.sign_in(DEMO_BANK2).await;
+
+        // A suspension needs a reason; the operator's page and API refuse one without.
+        let operator = app.sign_in(DEMO_OPERATOR).await;
+        let path = format!("/api/v1/institutions/{institution}/suspension");
+        let (status, body) = operator.post(&path, &json!({"reason": "  "})).await;
+        assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("reason")), "{body}");
+        let (status, body) = operator.post("/api/v1/institutions/999999/suspension", &json!({"reason": "x"})).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let (status, body) = operator.post(&path, &json!({"reason": "监管通报，暂停合作"})).await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {body}");
+        assert_eq!(body["reason"], "监管通报，暂停合作");
+
+        // Its session ends, its people cannot sign in, its token is refused, each saying why.
+        let (status, body) = bank.get("/api/v1/session").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "the held session ended: {body}");
+        let (status, body) =
+            app.anonymous().post("/api/v1/session", &json!({"login": DEMO_BANK, "password": DEMO_PASSWORD})).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("institution_suspended")), "{body}");
+        assert!(body["message"].as_str().unwrap().contains("暂停"), "{body}");
+        for (status, body) in
+            [system.get("/api/v1/bank/products").await, system.post("/api/v1/tokens", &json!({"name": "x"})).await]
+        {
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (StatusCode::UNAUTHORIZED, Some("token_institution_suspended")),
+                "{backend}: {body}"
+            );
+        }
+        // Another bank is not touched; the operator's list shows the suspension.
+        assert_eq!(other_bank.get("/api/v1/bank/products").await.0, StatusCode::OK);
+        let (_, list) = operator.get("/api/v1/institutions/admin").await;
+        let row = list.as_array().unwrap().iter().find(|i| i["id"] == institution).unwrap().clone();
+        assert_eq!(row["suspension"]["reason"], "监管通报，暂停合作", "{row}");
+        let page = operator.get_text("/admin/institutions").await.1;
+        assert!(page.contains("已暂停") && page.contains("监管通报，暂停合作"), "the page shows it");
+
+        // Resumed: the token acts again and its people sign in again; both acts are in the audit log.
+        let (status, _) = operator.delete(&path).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(system.get("/api/v1/bank/products").await.0, StatusCode::OK);
+        let again = app.sign_in(DEMO_BANK).await;
+        assert_eq!(again.get("/api/v1/session").await.0, StatusCode::OK);
+        // The page's forms: only the operator's are taken; a reason is needed there too.
+        let suspend_form = format!("/admin/institutions/{institution}/suspend");
+        let (status, _, _) = other_bank.post_form(&suspend_form, &[("reason", "越权")]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "a bank cannot suspend an institution");
+        let (status, _, html) = operator.post_form(&suspend_form, &[("reason", "")]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{html}");
+        assert!(html.contains("id=\"f{institution}-reason\"") || html.contains("暂停原因"), "the form again");
+        let (status, location, _) = operator.post_form(&suspend_form, &[("reason", "资料待核实")]).await;
+        assert_eq!(
+            (status, location.as_deref()),
+            (StatusCode::SEE_OTHER, Some(&*format!("/admin/institutions?suspended={institution}")))
+        );
+        assert_eq!(system.get("/api/v1/bank/products").await.0, StatusCode::UNAUTHORIZED);
+        let (status, _, _) = operator.post_form(&format!("/admin/institutions/{institution}/resume"), &[]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(system.get("/api/v1/bank/products").await.0, StatusCode::OK);
+
+        let (_, log) = operator.get("/api/v1/audit?limit=50").await;
+        let actions: Vec<&str> = log.as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+        assert!(actions.contains(&"institution.suspend") && actions.contains(&"institution.resume"), "{actions:?}");
+    }
+}

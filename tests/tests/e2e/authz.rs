@@ -413,6 +413,10 @@ async fn every_endpoint_admits_exactly_its_callers() {
         let institution = created["id"].as_i64().unwrap();
         let edit = json!({"name": "矩阵保理", "kind": "other", "intro": "矩阵"});
         write(&w, "PUT", &format!("/api/v1/institutions/{institution}"), &edit, Operator).await;
+        let suspension = format!("/api/v1/institutions/{institution}/suspension");
+        let reply = write(&w, "POST", &suspension, &json!({"reason": "矩阵测试"}), Operator).await;
+        assert_eq!(reply["reason"], "矩阵测试");
+        write(&w, "DELETE", &suspension, &json!({}), Operator).await;
 
         // Reference rates: anyone reads the current ones; the operator reads the history and enters one.
         read(&w, "/api/v1/reference-rates", &EVERYONE).await;

@@ -11,6 +11,7 @@ pub mod disbursement;
 pub mod enterprise;
 pub mod financing_need;
 pub mod institution;
+pub mod institution_suspension;
 pub mod login_failure;
 pub mod notification;
 pub mod offer;

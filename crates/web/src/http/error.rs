@@ -37,10 +37,15 @@ pub enum ErrorCode {
     /// 401: the API token is live but the account that created it is disabled; it acts again only if the
     /// account is re-enabled.
     TokenAccountDisabled,
+    /// 401: the API token is live but its institution is suspended by the operator; it acts again only if
+    /// the institution is resumed.
+    TokenInstitutionSuspended,
     /// 403: signed in, but this is not the caller's to see or do.
     Forbidden,
     /// 403: the account is disabled.
     AccountDisabled,
+    /// 403: the account's institution is suspended by the operator (sign-in refused).
+    InstitutionSuspended,
     /// 403: a state-changing request without the session's CSRF token.
     Csrf,
     /// 404: no such resource, or not the caller's (existence is not revealed).
@@ -77,8 +82,10 @@ impl ErrorCode {
         Self::Unauthenticated,
         Self::BadCredentials,
         Self::TokenAccountDisabled,
+        Self::TokenInstitutionSuspended,
         Self::Forbidden,
         Self::AccountDisabled,
+        Self::InstitutionSuspended,
         Self::Csrf,
         Self::NotFound,
         Self::Conflict,
@@ -102,8 +109,10 @@ impl ErrorCode {
             Self::Unauthenticated => "unauthenticated",
             Self::BadCredentials => "bad_credentials",
             Self::TokenAccountDisabled => "token_account_disabled",
+            Self::TokenInstitutionSuspended => "token_institution_suspended",
             Self::Forbidden => "forbidden",
             Self::AccountDisabled => "account_disabled",
+            Self::InstitutionSuspended => "institution_suspended",
             Self::Csrf => "csrf",
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
@@ -122,8 +131,11 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
             Self::InvalidParameter | Self::InvalidBody | Self::InvalidFile | Self::Rejected => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated | Self::BadCredentials | Self::TokenAccountDisabled => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::AccountDisabled | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Unauthenticated
+            | Self::BadCredentials
+            | Self::TokenAccountDisabled
+            | Self::TokenInstitutionSuspended => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::AccountDisabled | Self::InstitutionSuspended | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict | Self::DuplicateApplication => StatusCode::CONFLICT,
             Self::Ineligible | Self::ProfileIncomplete => StatusCode::UNPROCESSABLE_ENTITY,
@@ -297,6 +309,15 @@ impl ApiError {
 
     fn unavailable() -> Self {
         Self::new(ErrorCode::Unavailable, "服务暂时不可用，请稍后重试", "service temporarily unavailable, please retry")
+    }
+
+    /// 403: the caller's institution is suspended by the operator (its people cannot act until it is resumed).
+    pub fn institution_suspended() -> Self {
+        Self::new(
+            ErrorCode::InstitutionSuspended,
+            "贵机构已被平台暂停使用，请联系平台运营方",
+            "your institution is suspended by the platform's operator; contact the operator",
+        )
     }
 
     /// 503: the session store cannot be reached (logged; the answer names no host).

@@ -130,6 +130,11 @@ async fn authenticate(state: &AppState, caller: &Caller, login: &str, secret: &s
             if account.disabled {
                 return Err(ApiError::new(ErrorCode::AccountDisabled, "该账号已停用", "this account is disabled"));
             }
+            if let Some(institution) = account.institution_id
+                && state.store.institution_suspension(institution).await?.is_some()
+            {
+                return Err(ApiError::institution_suspended());
+            }
             state.store.record_login(&account, Some(&caller.address)).await?;
             Ok(account)
         }

@@ -1,6 +1,9 @@
 //! The institutions API, the operator's only: the list with product counts, creating and editing.
 
-use super::{InstitutionAdminView, InstitutionEditBody, NewInstitutionBody, create, edit};
+use super::{
+    InstitutionAdminView, InstitutionEditBody, NewInstitutionBody, SuspendBody, SuspensionView, create, edit, resume,
+    suspend,
+};
 use crate::http::auth::{Caller, OperatorUser};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Id, Json};
@@ -17,6 +20,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(institutions_admin))
         .routes(routes!(institution_create))
         .routes(routes!(institution_edit))
+        .routes(routes!(institution_suspend, institution_resume))
 }
 
 /// Every institution with how many products it lists and backs (operator only).
@@ -58,4 +62,38 @@ async fn institution_edit(
     Json(body): Json<InstitutionEditBody>,
 ) -> Result<axum::Json<InstitutionView>, ApiError> {
     Ok(axum::Json(InstitutionView::from(&edit(&state, &caller, &p, id, &body).await?)))
+}
+
+/// Suspends an institution, with a reason (operator only): its people cannot sign in, a session they hold
+/// ends at its next request, and its API tokens answer 401 `token_institution_suspended`, until it is
+/// resumed. Its products are not changed. Suspending it again keeps the first date and takes the new reason.
+#[utoipa::path(post, path = "/api/v1/institutions/{id}/suspension", request_body = SuspendBody,
+    params(("id" = i64, Path, description = "Institution id")),
+    responses((status = 200, body = SuspensionView),
+        (status = 400, description = "An empty or too long reason (`field`: `reason`)", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn institution_suspend(
+    OperatorUser(p, _): OperatorUser,
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    Json(body): Json<SuspendBody>,
+) -> Result<axum::Json<SuspensionView>, ApiError> {
+    Ok(axum::Json(SuspensionView::from(&suspend(&state, &caller, &p, id, &body.reason).await?)))
+}
+
+/// Resumes a suspended institution (operator only): its people and tokens act again. Resuming one that is
+/// not suspended changes nothing (204 either way).
+#[utoipa::path(delete, path = "/api/v1/institutions/{id}/suspension",
+    params(("id" = i64, Path, description = "Institution id")),
+    responses((status = 204, description = "Not suspended (any more)"), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn institution_resume(
+    OperatorUser(p, _): OperatorUser,
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
+    resume(&state, &caller, &p, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

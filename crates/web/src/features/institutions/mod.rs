@@ -4,6 +4,9 @@
 //! `PUT /api/v1/institutions/{id}`, with how many products each lists or backs
 //! (`GET /api/v1/institutions/admin`). The public list (`GET /api/v1/institutions`) is the catalogue's.
 //!
+//! The operator can suspend an institution with a reason (`POST`/`DELETE /api/v1/institutions/{id}/suspension`,
+//! or the page's 暂停/恢复): while suspended, its people cannot sign in and its API tokens are refused.
+//!
 //! The code is an institution's stable key and is not edited. The rules of the fields are the domain's
 //! (`InstitutionInput`, `InstitutionEdit`), applied by the store, which also refuses a kind change that
 //! what the institution has depends on; this file holds the view and the two acts the API and the page
@@ -16,10 +19,12 @@ use crate::http::Feature;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::format::Label;
+use crate::http::format::shanghai;
 use crate::http::state::AppState;
 use crate::template;
+use chrono::{DateTime, Utc};
 use finmart_domain::{Institution, InstitutionEdit, InstitutionInput, Principal};
-use finmart_store::InstitutionSummary;
+use finmart_store::{InstitutionSummary, Suspension};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -47,6 +52,30 @@ pub struct InstitutionAdminView {
     pub products: u64,
     /// Products that name it as their guarantee agency, in every state.
     pub guaranteed_products: u64,
+    /// Present while the operator has it suspended: its people cannot sign in and its API tokens are refused.
+    pub suspension: Option<SuspensionView>,
+}
+
+/// An institution's suspension as shown: since when (UTC, and Asia/Shanghai to the minute) and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SuspensionView {
+    pub since: DateTime<Utc>,
+    pub since_text: String,
+    pub reason: String,
+}
+
+impl From<&Suspension> for SuspensionView {
+    fn from(s: &Suspension) -> Self {
+        Self { since: s.since, since_text: shanghai(s.since), reason: s.reason.clone() }
+    }
+}
+
+/// Why an institution is suspended.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendBody {
+    /// 1–500 characters, kept in the audit log and shown to the operator.
+    pub reason: String,
 }
 
 impl From<&InstitutionSummary> for InstitutionAdminView {
@@ -60,6 +89,7 @@ impl From<&InstitutionSummary> for InstitutionAdminView {
             intro: i.intro.clone(),
             products: s.products,
             guaranteed_products: s.guaranteed,
+            suspension: s.suspension.as_ref().map(SuspensionView::from),
         }
     }
 }
@@ -122,4 +152,26 @@ async fn edit(
 ) -> Result<Institution, ApiError> {
     let edit = InstitutionEdit { name: &body.name, kind: &body.kind, intro: &body.intro };
     Ok(state.store.edit_institution(id, &edit, caller.audit(operator, "institution.edit")).await?)
+}
+
+/// Suspends an institution with a reason (the operator's act).
+///
+/// # Errors
+/// 400 for an empty or too long reason (`reason`), 404 for no such institution.
+async fn suspend(
+    state: &AppState,
+    caller: &Caller,
+    operator: &Principal,
+    id: i64,
+    reason: &str,
+) -> Result<Suspension, ApiError> {
+    Ok(state.store.suspend_institution(id, reason, caller.audit(operator, "institution.suspend")).await?)
+}
+
+/// Resumes a suspended institution (the operator's act).
+///
+/// # Errors
+/// 404 for no such institution.
+async fn resume(state: &AppState, caller: &Caller, operator: &Principal, id: i64) -> Result<(), ApiError> {
+    Ok(state.store.resume_institution(id, caller.audit(operator, "institution.resume")).await?)
 }

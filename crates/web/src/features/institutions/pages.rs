@@ -2,7 +2,7 @@
 //! one and a form per institution to edit it. Forms post to the list's own paths; success redirects (303)
 //! back with a note, a refused form is shown again with the reasons beside its fields (400, or 409).
 
-use super::{InstitutionAdminView, InstitutionEditBody, NewInstitutionBody, create, edit};
+use super::{InstitutionAdminView, InstitutionEditBody, NewInstitutionBody, create, edit, resume, suspend};
 use crate::http::auth::{Caller, OperatorUser};
 use crate::http::error::ApiError;
 use crate::http::extract::Id;
@@ -20,11 +20,15 @@ use serde_json::{Map, Value, json};
 const PATH: &str = "/admin/institutions";
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route(PATH, get(list_page).post(create_submit)).route("/admin/institutions/{id}", post(edit_submit))
+    Router::new()
+        .route(PATH, get(list_page).post(create_submit))
+        .route("/admin/institutions/{id}", post(edit_submit))
+        .route("/admin/institutions/{id}/suspend", post(suspend_submit))
+        .route("/admin/institutions/{id}/resume", post(resume_submit))
 }
 
-/// The fields both forms post.
-const FIELDS: &[&str] = &["code", "name", "kind", "intro"];
+/// The fields the forms post (an institution's row has two: its details, and its suspension's reason).
+const FIELDS: &[&str] = &["code", "name", "kind", "intro", "reason"];
 
 /// Which of the page's forms was posted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,10 +65,17 @@ fn done_note(page: &Page, rows: &[InstitutionAdminView]) -> Value {
         let id = query.get(key)?.parse::<i64>().ok()?;
         rows.iter().find(|r| r.id == id).map(|r| r.name.as_str())
     };
-    match (name("created"), name("saved")) {
-        (Some(n), _) => json!({"zh": format!("已新建机构“{n}”。"), "en": format!("Created “{n}”.")}),
-        (None, Some(n)) => json!({"zh": format!("已保存“{n}”。"), "en": format!("Saved “{n}”.")}),
-        (None, None) => Value::Null,
+    if let Some(n) = name("created") {
+        json!({"zh": format!("已新建机构“{n}”。"), "en": format!("Created “{n}”.")})
+    } else if let Some(n) = name("saved") {
+        json!({"zh": format!("已保存“{n}”。"), "en": format!("Saved “{n}”.")})
+    } else if let Some(n) = name("suspended") {
+        json!({"zh": format!("已暂停“{n}”：其账号不能登录，API 令牌不可用。"),
+            "en": format!("Suspended “{n}”: its accounts cannot sign in and its API tokens are refused.")})
+    } else if let Some(n) = name("resumed") {
+        json!({"zh": format!("已恢复“{n}”。"), "en": format!("Resumed “{n}”.")})
+    } else {
+        Value::Null
     }
 }
 
@@ -79,14 +90,14 @@ async fn context(state: &AppState, page: &Page, refused: Option<Refused>) -> Pag
         .zip(&summaries)
         .map(|(r, s)| {
             let own = posted == Some(Posted::Edit(r.id));
-            let stored = json!({"name": r.name, "kind": r.kind.code, "intro": r.intro});
+            let stored = json!({"name": r.name, "kind": r.kind.code, "intro": r.intro, "reason": ""});
             let (values, errors) = match &refused {
                 Some(f) if own => (Value::from(f.values.clone()), Value::from(f.errors.clone())),
                 _ => (stored, json!({})),
             };
             let agency = s.institution.kind.is_guarantee_agency();
             json!({"id": r.id, "code": r.code, "name": r.name, "kind": r.kind, "agency": agency,
-                "products": r.products, "guaranteed": r.guaranteed_products,
+                "products": r.products, "guaranteed": r.guaranteed_products, "suspension": r.suspension,
                 "values": values, "errors": errors, "open": own})
         })
         .collect();
@@ -152,6 +163,36 @@ async fn edit_submit(
         }
         Err(e) => Err(e),
     }
+}
+
+async fn suspend_submit(
+    OperatorUser(p, _): OperatorUser,
+    State(state): State<AppState>,
+    caller: Caller,
+    page: Page,
+    Id(id): Id,
+    form: Form,
+) -> PageResult {
+    match suspend(&state, &caller, &p, id, form.field("reason")).await {
+        Ok(_) => Ok(see_other(&format!("{PATH}?suspended={id}"))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let refused = Refused::new(Posted::Edit(id), &page, &form, &e);
+            let page = page.at(PATH);
+            let context = context(&state, &page, Some(refused)).await?;
+            page.show_with(e.status, "admin_institutions.html", context)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn resume_submit(
+    OperatorUser(p, _): OperatorUser,
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> PageResult {
+    resume(&state, &caller, &p, id).await?;
+    Ok(see_other(&format!("{PATH}?resumed={id}")))
 }
 
 #[cfg(test)]

@@ -297,9 +297,19 @@ async fn resolve(
     let csrf = session.get::<String>(SESSION_CSRF).await.map_err(fail)?;
     let mut principal = None;
     if let Some(id) = account_id {
-        match state.store.account(id).await.map_err(|e| ApiError::from(e).into_response())? {
-            Some(account) if !account.disabled => principal = Some(account.principal()),
-            // Disabled or deleted since signing in: the session ends now.
+        let account = state.store.account(id).await.map_err(|e| ApiError::from(e).into_response())?;
+        let suspended = match account.as_ref().and_then(|a| a.institution_id) {
+            Some(institution) => state
+                .store
+                .institution_suspension(institution)
+                .await
+                .map_err(|e| ApiError::from(e).into_response())?
+                .is_some(),
+            None => false,
+        };
+        match account {
+            Some(account) if !account.disabled && !suspended => principal = Some(account.principal()),
+            // Disabled, deleted or its institution suspended since signing in: the session ends now.
             _ => session.flush().await.map_err(fail)?,
         }
     }
@@ -331,6 +341,13 @@ async fn token_principal(state: &AppState, token: &str) -> Result<(Principal, (i
                 ErrorCode::TokenAccountDisabled,
                 "创建该 API 令牌的账号已停用，令牌暂不可用",
                 "the account that created this API token is disabled, so the token is refused",
+            ));
+        }
+        TokenUse::InstitutionSuspended(_) => {
+            return Err(ApiError::new(
+                ErrorCode::TokenInstitutionSuspended,
+                "该 API 令牌所属机构已被平台暂停使用，令牌暂不可用",
+                "this API token's institution is suspended by the platform's operator, so the token is refused",
             ));
         }
     };
