@@ -21,6 +21,7 @@ mod m20261203_000011_division_codes;
 mod m20261203_000012_product_source;
 mod m20261204_000013_open_application;
 mod m20261204_000014_lending_record;
+mod m20261204_000015_search_log_unrecorded;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_product_source::Migration),
             Box::new(m20261204_000013_open_application::Migration),
             Box::new(m20261204_000014_lending_record::Migration),
+            Box::new(m20261204_000015_search_log_unrecorded::Migration),
         ]
     }
 }
