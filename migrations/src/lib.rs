@@ -21,6 +21,7 @@ mod m20261203_000011_division_codes;
 mod m20261203_000012_product_source;
 mod m20261204_000013_open_application;
 mod m20261204_000014_lending_record;
+mod m20261204_000015_search_log_unrecorded;
 mod m20261204_000016_institution_suspension;
 
 /// The ordered list of migrations.
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_product_source::Migration),
             Box::new(m20261204_000013_open_application::Migration),
             Box::new(m20261204_000014_lending_record::Migration),
+            Box::new(m20261204_000015_search_log_unrecorded::Migration),
             Box::new(m20261204_000016_institution_suspension::Migration),
         ]
     }

@@ -41,6 +41,7 @@ mod record_check_tests;
 mod reference_rates;
 #[cfg(test)]
 mod region_migration_tests;
+mod search_log_batch;
 mod sessions;
 #[cfg(test)]
 mod source_tests;
@@ -84,6 +85,7 @@ pub use product_admin::{
 pub use products::SaveOutcome;
 pub use record_check::{Breach, RecordCheck, RecordRule};
 pub use reference_rates::ReferenceRateEntry;
+pub use search_log_batch::{LoggedSearch, SEARCH_LOG_BATCH};
 pub use suspension::Suspension;
 pub use tokens::{ApiTokenInfo, TokenUse};
 

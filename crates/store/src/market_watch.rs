@@ -12,11 +12,11 @@
 //! Rust from the SQL sums, rounded half up, so both backends give the same numbers.
 
 use crate::audit::{self, AuditEvent};
-use crate::entity::{product, search_log, uptake_target};
+use crate::entity::{product, uptake_target};
 use crate::institutions::refs_by_id;
 use crate::sql::Sql;
 use crate::stats::ratio_bps;
-use crate::{Store, StoreError};
+use crate::{LoggedSearch, Store, StoreError};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 pub use finmart_domain::shanghai::date_of as shanghai_date;
 use finmart_domain::shanghai::day_start;
@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 /// The longest query kept in the log, in characters (after normalisation).
 pub const MAX_LOGGED_QUERY_CHARS: usize = 100;
 /// The longest family filter text kept.
-const MAX_FAMILY_CHARS: usize = 255;
+pub(crate) const MAX_FAMILY_CHARS: usize = 255;
 /// A run of at least this many digits is masked.
 const MASKED_DIGITS: usize = 6;
 /// A run of Latin letters and digits at least this long, with at least [`MASKED_DIGITS`] digits, is masked
@@ -136,6 +136,9 @@ pub struct SearchDemand {
     pub top: Vec<QueryCount>,
     /// The queries whose searches found nothing, most frequent first (`searches` = `no_results`).
     pub unmet: Vec<QueryCount>,
+    /// Searches made in the period that the log could not record (the server was overloaded): the figures
+    /// above undercount by this many.
+    pub not_recorded: u64,
 }
 
 /// A published product not updated for more than [`STALE_DAYS`] days.
@@ -281,18 +284,8 @@ impl Store {
         results: u64,
         families: &[ProductFamily],
     ) -> Result<(), StoreError> {
-        let family: String =
-            families.iter().map(|f| f.as_str()).collect::<Vec<_>>().join("|").chars().take(MAX_FAMILY_CHARS).collect();
-        search_log::Entity::insert(search_log::ActiveModel {
-            at: Set(at),
-            query: Set(normalise_query(query)),
-            results: Set(i64::try_from(results).unwrap_or(i64::MAX)),
-            family: Set(family),
-            ..Default::default()
-        })
-        .exec_without_returning(&self.db)
-        .await?;
-        Ok(())
+        let search = LoggedSearch { at, query: query.to_owned(), results, families: families.to_vec() };
+        self.log_searches(&[search], 0, at).await
     }
 
     /// Unmet demand for Shanghai days `from..=to`: the `limit` most searched queries, with how many of
@@ -363,7 +356,8 @@ impl Store {
                 Ok(QueryCount { query: row.try_get("", "q")?, searches: n, no_results: n })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(SearchDemand { from, to, searches, no_result_searches, top, unmet })
+        let not_recorded = self.searches_not_recorded(from, to).await?;
+        Ok(SearchDemand { from, to, searches, no_result_searches, top, unmet, not_recorded })
     }
 
     /// Published products last updated more than [`STALE_DAYS`] days before `today` (a Shanghai day):
@@ -617,7 +611,7 @@ mod tests {
     //! boundaries (23:30 and 00:30 Shanghai time), masked digits, empty periods, withdrawn applications.
 
     use super::*;
-    use crate::entity::application;
+    use crate::entity::{application, search_log};
     use crate::event_facts::{Step, event_row};
     use crate::tests::{bank, spec};
     use crate::{AuditQuery, testing};

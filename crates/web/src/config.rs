@@ -31,6 +31,21 @@ pub struct Config {
     /// district name (和平区) in imports and forms mean its own.
     #[arg(long, env = "FINMART_HOME_AREA", default_value = "天津市", value_parser = parse_home_area)]
     pub home_area: HomeArea,
+    /// JSON API (`/api/…`) requests a minute allowed per API token, `0` for no limit. A token is one
+    /// institution's integration: 1,200 a minute (20 a second, sustained) is far above what a bank's system
+    /// needs to read its applications, and stops one runaway client from taking the server.
+    #[arg(long, env = "FINMART_API_RATE_PER_TOKEN", default_value_t = 1_200)]
+    pub api_rate_per_token: u32,
+    /// JSON API requests a minute allowed per client address (requests without an API token: anonymous and
+    /// signed-in sessions alike), `0` for no limit. Generous, because a whole office behind one NAT shares an
+    /// address: 600 a minute is many people searching at once.
+    #[arg(long, env = "FINMART_API_RATE_PER_ADDRESS", default_value_t = 600)]
+    pub api_rate_per_address: u32,
+    /// How many searches may wait to be written to the search log. Beyond this a search is counted as not
+    /// recorded (shown beside the demand figures) rather than held in memory without bound.
+    #[arg(long, env = "FINMART_SEARCH_LOG_QUEUE", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub search_log_queue: u32,
 }
 
 /// Reads `FINMART_HOME_AREA` / `--home-area`, naming the setting in the refusal (clap prints it and exits).
@@ -68,6 +83,11 @@ impl Config {
             secure_cookies: false,
             log_json: false,
             home_area: HomeArea::default(),
+            // Tests fire many requests through the router from one (or no) address: limits are turned on by
+            // the tests about them.
+            api_rate_per_token: 0,
+            api_rate_per_address: 0,
+            search_log_queue: 10_000,
         }
     }
 }

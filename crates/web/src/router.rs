@@ -5,7 +5,7 @@ use crate::http::auth;
 use crate::http::page::{not_found, page_layer};
 use crate::http::state::AppState;
 use crate::http::templates::{TemplateList, Templates};
-use crate::http::{BODY_LIMIT, Feature, assets, headers};
+use crate::http::{BODY_LIMIT, Feature, assets, headers, rate_limit};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -174,7 +174,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{version}/{name}", get(assets::asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(api_router)
+        .merge(api_router.layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::layer)))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::identify))

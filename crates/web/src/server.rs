@@ -169,10 +169,17 @@ impl Server {
         self.follower.abort();
         self.pool_follower.abort();
         self.rollups.abort();
+        // Every request has been answered: the searches they queued are written before the process ends.
+        if tokio::time::timeout(SEARCH_LOG_FLUSH, self.state.search_log.flush()).await.is_err() {
+            tracing::warn!("the search log could not be written within 10 s of shutting down");
+        }
         result??;
         Ok(())
     }
 }
+
+/// How long shutting down waits for the search log's last writes (the database may be the reason it stops).
+const SEARCH_LOG_FLUSH: Duration = Duration::from_secs(10);
 
 /// Completes on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {

@@ -80,7 +80,10 @@ async fn searches_are_logged_without_personal_data_and_counted() {
         let (_, empty) = operator.get("/api/v1/stats/market/searches?from=2020-01-01&to=2020-01-31&limit=5").await;
         assert_eq!(
             empty,
-            json!({"from": "2020-01-01", "to": "2020-01-31", "searches": 0, "no_result_searches": 0, "top": [], "unmet": []})
+            json!({
+                "from": "2020-01-01", "to": "2020-01-31", "searches": 0, "no_result_searches": 0, "not_recorded": 0,
+                "top": [], "unmet": []
+            })
         );
     }
 }

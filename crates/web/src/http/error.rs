@@ -63,6 +63,9 @@ pub enum ErrorCode {
     ProfileIncomplete,
     /// 429: too many attempts; retry later.
     TooManyRequests,
+    /// 429: over the JSON API's rate limit (per API token, else per client address); `limit` names it and
+    /// `retry_after` (also the `Retry-After` header) says in how many seconds to retry.
+    RateLimited,
     /// 500: an unexpected failure (logged in full; nothing of it is in the answer).
     Internal,
     /// 503: the database is unavailable; retry later.
@@ -93,6 +96,7 @@ impl ErrorCode {
         Self::Ineligible,
         Self::ProfileIncomplete,
         Self::TooManyRequests,
+        Self::RateLimited,
         Self::Internal,
         Self::Unavailable,
         Self::SessionsUnavailable,
@@ -120,6 +124,7 @@ impl ErrorCode {
             Self::Ineligible => "ineligible",
             Self::ProfileIncomplete => "profile_incomplete",
             Self::TooManyRequests => "too_many_requests",
+            Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
             Self::SessionsUnavailable => "sessions_unavailable",
@@ -139,7 +144,7 @@ impl ErrorCode {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict | Self::DuplicateApplication => StatusCode::CONFLICT,
             Self::Ineligible | Self::ProfileIncomplete => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests | Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable | Self::SessionsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -161,13 +166,14 @@ pub struct ErrorBody {
     /// Every field at fault, when a body had several.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldMessage>,
-    /// What an application's refusal adds (its members are the body's own). Boxed: most errors carry none
-    /// of it, and every result of a handler carries the error's size.
+    /// What a refusal adds (its members are the body's own): an application's, or the rate limit's. Boxed:
+    /// most errors carry none of it, and every result of a handler carries the error's size.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<Box<Refusal>>,
 }
 
-/// What an application's refusal adds to the error body.
+/// What a refusal adds to the error body: an application's (`reasons`, `link`, `application_id`), or the
+/// rate limit's (`limit`, `limit_per_minute`, `retry_after`).
 #[derive(Debug, Clone, Default, Serialize, ToSchema, PartialEq, Eq)]
 pub struct Refusal {
     /// Why an application was refused: each condition failed or fact missing (`ineligible`,
@@ -181,6 +187,16 @@ pub struct Refusal {
     /// The open application a second one was refused for (`duplicate_application`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub application_id: Option<i64>,
+    /// The limit a `rate_limited` request is over: `per_token` (its API token's) or `per_address` (its
+    /// client address's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+    /// The requests a minute that limit allows (`rate_limited`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_per_minute: Option<u32>,
+    /// Seconds until a request is allowed again, as the `Retry-After` header (`rate_limited`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 /// One condition of a product that refused an application: failed, or missing a fact of the firm's.
@@ -388,7 +404,7 @@ impl From<StoreError> for ApiError {
             // The firm's first open application to the product is where to go instead.
             e @ S::DuplicateApplication { existing } => {
                 let link = Some(format!("/sme/applications/{existing}"));
-                let first = Refusal { reasons: Vec::new(), link, application_id: Some(existing) };
+                let first = Refusal { link, application_id: Some(existing), ..Refusal::default() };
                 Self::refused(ErrorCode::DuplicateApplication, e.message_zh(), e.to_string(), first)
             }
             // The offer names a product the institution may not offer with: the field is wrong.

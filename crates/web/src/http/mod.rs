@@ -15,6 +15,8 @@
 //!   refusal of an application that does not pass it.
 //! - [`export`]: tables as CSV and XLSX downloads.
 //! - [`auth`]: who is asking (session or API token), CSRF, and the extractors that demand a signed-in caller.
+//! - [`rate_limit`]: the JSON API's rate limits per API token and per client address.
+//! - [`search_log`]: the bounded queue and batch writer of the search log.
 //! - [`Feature`]: what a feature adds to the site (routes, pages, templates), listed by the router on top.
 
 pub mod assets;
@@ -32,8 +34,10 @@ pub mod params;
 pub mod profile_form;
 pub mod profile_schema;
 pub mod query;
+pub mod rate_limit;
 pub mod redirect;
 pub mod score;
+pub mod search_log;
 pub mod state;
 pub mod templates;
 pub mod verdict;

@@ -3,6 +3,8 @@
 use crate::config::Config;
 use crate::http::auth::sessions::Sessions;
 use crate::http::error::ApiError;
+use crate::http::rate_limit::RateLimits;
+use crate::http::search_log::SearchLog;
 use crate::http::templates::Templates;
 use chrono::NaiveDate;
 use finmart_catalogue::{Catalogue, sync};
@@ -33,6 +35,10 @@ pub struct App {
     pub templates: Templates,
     /// Where sessions are kept (the database, or Redis).
     pub sessions: Sessions,
+    /// The JSON API's rate limits (shared through the sessions' Redis when there is one).
+    pub rate_limits: RateLimits,
+    /// The queue of searches to log for the operator's demand figures, and its writer.
+    pub search_log: SearchLog,
     /// Every published product, compiled for matching; follows the change log with the index.
     pub matcher: Arc<Matcher>,
     /// Every stored firm, flagged open when it consented to be found by every institution, for reverse
@@ -56,6 +62,7 @@ const RELEVANCE_DEPTH: usize = 500;
 pub use finmart_domain::shanghai::today;
 
 impl App {
+    /// The application; its search-log writer is spawned on the current Tokio runtime.
     pub fn new(
         config: Config,
         store: Store,
@@ -64,10 +71,14 @@ impl App {
         sessions: Sessions,
         templates: Templates,
     ) -> Self {
+        let rate_limits = RateLimits::new(&config, sessions.redis_pool());
+        let search_log = SearchLog::start(store.clone(), config.search_log_queue as usize);
         Self {
             config,
             store,
             sessions,
+            rate_limits,
+            search_log,
             catalogue,
             templates,
             matcher,

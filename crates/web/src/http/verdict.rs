@@ -173,7 +173,7 @@ pub fn refusal(j: &Judgement) -> Option<ApiError> {
             Refusal {
                 reasons: missing.iter().map(|f| reason(f)).collect(),
                 link: Some(PROFILE_PAGE.to_owned()),
-                application_id: None,
+                ..Refusal::default()
             },
         )
     } else {

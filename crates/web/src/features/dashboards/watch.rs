@@ -148,6 +148,7 @@ pub(super) async fn context(state: &AppState, from: NaiveDate, to: NaiveDate, en
         "stale": view(&stale_table(&stale, STALE_SHOWN), TableName::Stale),
         "searches": demand.searches,
         "no_result_searches": demand.no_result_searches,
+        "not_recorded": demand.not_recorded,
         "top": view(&queries(&demand.top, TableName::Searches), TableName::Searches),
         "unmet": view(&queries(&demand.unmet, TableName::Unmet), TableName::Unmet),
     }))

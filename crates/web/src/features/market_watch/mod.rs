@@ -61,6 +61,9 @@ pub struct SearchDemandView {
     pub searches: u64,
     /// Of those, the ones that found nothing.
     pub no_result_searches: u64,
+    /// Searches made in the period that the log could not record (the server was overloaded and its
+    /// queue of searches to write was full): the figures undercount by this many. Usually 0.
+    pub not_recorded: u64,
     /// The most searched queries, most first (ties in code-point order).
     pub top: Vec<QueryCountView>,
     /// The queries most often searched without result.
@@ -74,6 +77,7 @@ impl From<&SearchDemand> for SearchDemandView {
             to: d.to,
             searches: d.searches,
             no_result_searches: d.no_result_searches,
+            not_recorded: d.not_recorded,
             top: d.top.iter().map(QueryCountView::from).collect(),
             unmet: d.unmet.iter().map(QueryCountView::from).collect(),
         }

@@ -4,7 +4,8 @@
 //!
 //! Every search with a query or a filter is logged for the operator's unmet-demand figures
 //! (`finmart_store::market_watch`): the normalised query, the number of hits and the family filter, nothing
-//! about who searched. The write is a spawned task, so a search never waits for it.
+//! about who searched. The search is queued for the log's writer (`crate::http::search_log`), so a search
+//! never waits for the write; when the queue is full it is counted as not recorded, never dropped unseen.
 
 mod api;
 mod calc;
@@ -21,10 +22,10 @@ use crate::template;
 use chrono::{DateTime, Utc};
 use finmart_catalogue::{CollateralFilter, Hit, SearchRequest, SearchResults};
 use finmart_domain::{HomeArea, Labelled, ProductFamily};
+use finmart_store::LoggedSearch;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use utoipa::ToSchema;
 
 /// The search feature: its API, pages and templates.
@@ -43,11 +44,6 @@ pub fn feature() -> Feature {
         ],
     }
 }
-
-/// Search-log writes waiting at most; beyond this a search is not logged rather than crowding the pool.
-const MAX_PENDING_LOGS: usize = 256;
-
-static PENDING_LOGS: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs a search off the async threads, labels its facets, and logs it (see the module documentation).
 ///
@@ -82,18 +78,7 @@ fn worth_logging(req: &SearchRequest) -> bool {
 }
 
 fn log_search(state: &AppState, at: DateTime<Utc>, query: String, results: u64, families: Vec<ProductFamily>) {
-    if PENDING_LOGS.fetch_add(1, Ordering::Relaxed) >= MAX_PENDING_LOGS {
-        PENDING_LOGS.fetch_sub(1, Ordering::Relaxed);
-        tracing::warn!("search log backlog full: a search was not logged");
-        return;
-    }
-    let store = state.store.clone();
-    tokio::spawn(async move {
-        if let Err(error) = store.log_search(at, &query, results, &families).await {
-            tracing::warn!(%error, "search log write failed");
-        }
-        PENDING_LOGS.fetch_sub(1, Ordering::Relaxed);
-    });
+    state.search_log.record(LoggedSearch { at, query, results, families });
 }
 
 /// One search result: the product summary and its highlights.

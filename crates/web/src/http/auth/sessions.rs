@@ -135,6 +135,15 @@ impl Sessions {
         }
     }
 
+    /// The Redis client, when sessions are there (the API's rate limits share it).
+    #[must_use]
+    pub fn redis_pool(&self) -> Option<Pool> {
+        match self {
+            Self::Sql(_) => None,
+            Self::Redis(_, pool) => Some(pool.clone()),
+        }
+    }
+
     /// For the readiness check: `None` when sessions are in the database (checked as the database), else
     /// whether Redis answered a PING within [`REDIS_COMMAND_TIMEOUT`] (the error, when not).
     pub async fn ping(&self) -> Option<Result<(), String>> {
