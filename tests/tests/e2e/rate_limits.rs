@@ -4,7 +4,7 @@
 //! In CI a missing Redis fails the Redis tests.
 
 use crate::app::{Backend, TestApp};
-use crate::outage::PrivateRedis;
+use crate::servers::PrivateRedis;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
