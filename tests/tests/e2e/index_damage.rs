@@ -173,14 +173,15 @@ fn damage(dir: &Path, suffix: &str) -> usize {
 
 #[tokio::test]
 async fn an_index_damaged_while_stopped_never_stops_the_start_and_is_rebuilt() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
+    // Every kind on SQLite; on PostgreSQL one (what differs there is only the database the rebuild reads).
+    let every = [".term", ".store", ".idx", ".pos", ".fast", ".fieldnorm", "meta.json"];
+    for (backend, kinds) in [(Backend::Sqlite, &every[..]), (Backend::Postgres, &[".fast"][..])] {
         let Some(mut app) = demo(backend).await else { continue };
         let before = answers(&app).await;
-        for suffix in [".term", ".store", ".idx", ".pos", ".fast", ".fieldnorm", "meta.json"] {
+        for &suffix in kinds {
             let dir = live_generation(&app);
-            assert!(damage(&dir, suffix) > 0, "no {suffix} file in {}", dir.display());
             // Damaged while stopped: the files are changed between the two runs.
-            app = app.restart().await;
+            app = app.restart(|_| assert!(damage(&dir, suffix) > 0, "no {suffix} file in {}", dir.display())).await;
             let opened = app.state.catalogue.opened().clone();
             assert!(matches!(opened, finmart_catalogue::Opened::Damaged(_)), "{suffix}: {opened:?}");
             let case = format!("{suffix} on {}", app.backend);
