@@ -151,7 +151,10 @@ impl Catalogue {
             }
             Current::None => (None, 0, Opened::Missing),
             Current::Unreadable(reason) => (None, 0, Opened::Damaged(reason)),
-            Current::Named(generation) => match Generation::open(&generation) {
+            // Damaged data can make tantivy panic while opening a reader: that is damage too, not a failed start.
+            Current::Named(generation) => match catch_unwind(|| Generation::open(&generation))
+                .unwrap_or_else(|panic| Opening::Damaged { reason: panicked(&*panic).to_string(), seq: None })
+            {
                 Opening::Usable(g, seq) => (Some(Arc::new(*g)), seq, Opened::Usable),
                 Opening::Stale(reason) => (None, 0, Opened::Stale(reason)),
                 Opening::Damaged { reason, seq } => {

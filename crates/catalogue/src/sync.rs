@@ -96,6 +96,7 @@ async fn build(
     .await?;
     Ok(indexed)
 }
+
 /// Applies every change logged after the index's applied sequence, to the index and to each listener.
 /// Returns how many entries it applied.
 ///
