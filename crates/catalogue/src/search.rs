@@ -1,8 +1,9 @@
 //! Search requests and results, and running one against the index.
 
+use crate::CatalogueError;
+use crate::generation::Generation;
 use crate::query::{Dimension, full_query, text_query};
 use crate::schema::facets_serving;
-use crate::{Catalogue, CatalogueError};
 use finmart_domain::{
     Bps, Collateral, District, Fen, HomeArea, Labelled, Months, PolicySupport, Product, ProductFamily,
 };
@@ -159,7 +160,7 @@ const SNIPPET_CHARS: usize = 90;
 /// The page of (score, document) pairs; the score only in relevance order.
 type Scored = Vec<(Option<f32>, DocAddress)>;
 
-impl Catalogue {
+impl Generation {
     /// Runs a search. Blocking (tantivy does I/O and CPU work): call it off the async threads.
     ///
     /// With words, relevance order puts the products that contain every word first (see
@@ -169,7 +170,11 @@ impl Catalogue {
     ///
     /// # Errors
     /// Index failure or a stored document that no longer reads.
-    pub fn search(&self, req: &SearchRequest, today: chrono::NaiveDate) -> Result<SearchResults, CatalogueError> {
+    pub(crate) fn search(
+        &self,
+        req: &SearchRequest,
+        today: chrono::NaiveDate,
+    ) -> Result<SearchResults, CatalogueError> {
         let searcher = self.reader.searcher();
         let mut analyzer = self.analyzer.clone();
         let text = text_query(&self.fields, &mut analyzer, &req.text);
@@ -241,7 +246,7 @@ impl Catalogue {
     ///
     /// # Errors
     /// Index failure.
-    pub fn relevance(&self, text: &str, limit: usize) -> Result<Vec<(i64, f32)>, CatalogueError> {
+    pub(crate) fn relevance(&self, text: &str, limit: usize) -> Result<Vec<(i64, f32)>, CatalogueError> {
         let mut analyzer = self.analyzer.clone();
         let Some(query) = text_query(&self.fields, &mut analyzer, text) else { return Ok(Vec::new()) };
         let searcher = self.reader.searcher();

@@ -6,8 +6,13 @@
 //! [`POLL_INTERVAL`] for changes made by other processes (an import, another server), so a change reaches
 //! search well within a second either way. Each batch goes to the index and, first, to every
 //! [`Listener`] (the matching engine), so they see each change together.
+//!
+//! A rebuild reads every product into a new generation of the index and swaps it in whole, recording the
+//! log sequence read before it started; the follower then goes on from there, so a change made during the
+//! rebuild is applied after it. While the index is unusable (damaged, being rebuilt) the follower still tells
+//! the listeners of every change: matching never waits for the index.
 
-use crate::{Catalogue, CatalogueError};
+use crate::{Catalogue, CatalogueError, Health, Opened, Rebuild};
 use finmart_domain::changes::Listener;
 use finmart_domain::{LifecycleState, Product};
 use finmart_store::Store;
@@ -43,20 +48,31 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f).await.map_err(|e| CatalogueError::Worker(e.to_string()))?
 }
 
-/// Rebuilds the index from the database. `progress(done, total)` is called as products are read.
+/// Rebuilds the index from the database into a new generation and swaps it in. `progress(done, total)` is
+/// called as products are read. Returns how many products it indexed.
 ///
 /// # Errors
-/// Database or index failure.
+/// [`CatalogueError::RebuildUnderWay`]; database or index failure (the live generation stays as it was).
 pub async fn rebuild(
     store: &Store,
     catalogue: &Arc<Catalogue>,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
 ) -> Result<u64, CatalogueError> {
+    let claim = catalogue.claim_rebuild().ok_or(CatalogueError::RebuildUnderWay)?;
+    build(store, &claim, progress, false).await
+}
+
+async fn build(
+    store: &Store,
+    claim: &Rebuild,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+    keep_earlier: bool,
+) -> Result<u64, CatalogueError> {
     // Read the log position first: changes made while we read are applied again by the follower.
     let seq = store.last_change_seq().await?;
     let total = store.count_products(None).await?;
-    let c = Arc::clone(catalogue);
-    blocking(move || c.begin_rebuild()).await?;
+    let c = Arc::clone(claim.catalogue());
+    let fresh = Arc::new(blocking(move || c.new_generation()).await?);
     let (mut after, mut done, mut indexed) = (0, 0, 0);
     loop {
         let page = store.products_after(after, PAGE).await?;
@@ -65,17 +81,24 @@ pub async fn rebuild(
         done += page.len() as u64;
         let listed: Vec<Product> = page.into_iter().filter(listed).collect();
         indexed += listed.len() as u64;
-        let c = Arc::clone(catalogue);
-        blocking(move || c.add(&listed)).await?;
+        let g = Arc::clone(&fresh);
+        blocking(move || g.add(&listed)).await?;
+        claim.progress(indexed, done, total);
         progress(done, total);
     }
-    let c = Arc::clone(catalogue);
-    blocking(move || c.commit_rebuild(seq)).await?;
+    let c = Arc::clone(claim.catalogue());
+    blocking(move || {
+        fresh.commit(seq)?;
+        let fresh = Arc::into_inner(fresh)
+            .ok_or_else(|| CatalogueError::Worker("the new index generation is still shared".to_owned()))?;
+        c.install(fresh, seq, keep_earlier)
+    })
+    .await?;
     Ok(indexed)
 }
 
 /// Applies every change logged after the index's applied sequence, to the index and to each listener.
-/// Returns how many entries it read.
+/// Returns how many entries it applied.
 ///
 /// # Errors
 /// Database or index failure.
@@ -86,9 +109,9 @@ pub async fn catch_up(
 ) -> Result<usize, CatalogueError> {
     let mut read = 0;
     loop {
-        let changes = store.changes_after(catalogue.applied_seq(), 1_000).await?;
+        let from = catalogue.applied_seq();
+        let changes = store.changes_after(from, 1_000).await?;
         let Some(last) = changes.last().map(|c| c.seq) else { return Ok(read) };
-        read += changes.len();
         let mut ids: Vec<i64> = changes.iter().map(|c| c.product_id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -97,17 +120,15 @@ pub async fn catch_up(
         let listeners = listeners.to_vec();
         // Rebuilding a listener's derived form can take tens of milliseconds on a large catalogue: off the
         // async threads, like the index commit.
-        blocking(move || {
-            for listener in &listeners {
-                listener.replaced(&ids, &products);
-            }
-            c.apply(&ids, &products, last)
-        })
-        .await?;
+        if blocking(move || c.apply(from, &ids, &products, last, &listeners)).await? {
+            read += changes.len();
+        }
     }
 }
 
-/// Brings the index up to date at start: a rebuild when it was (re)created empty, else a catch-up.
+/// Brings the index up to date at start: built before serving when it was missing or stale, else caught
+/// up. A damaged one is left unusable (the caller starts [`start_repair`] once its listeners are loaded,
+/// from the log's head as read here).
 ///
 /// # Errors
 /// Database or index failure.
@@ -116,20 +137,64 @@ pub async fn prepare(
     catalogue: &Arc<Catalogue>,
     progress: &(dyn Fn(u64, u64) + Send + Sync),
 ) -> Result<(), CatalogueError> {
-    if catalogue.needs_rebuild() {
-        let n = rebuild(store, catalogue, progress).await?;
-        tracing::info!(products = n, "search index rebuilt from the database");
-    } else {
-        let n = catch_up(store, catalogue, &[]).await?;
-        tracing::info!(changes = n, "search index caught up with the database");
+    match catalogue.opened() {
+        Opened::Missing | Opened::Stale(_) => {
+            let n = rebuild(store, catalogue, progress).await?;
+            tracing::info!(products = n, "search index rebuilt from the database");
+        }
+        Opened::Usable => {
+            let n = catch_up(store, catalogue, &[]).await?;
+            tracing::info!(changes = n, "search index caught up with the database");
+        }
+        // Whatever follows the log beside the index is loaded from the database after this, so it starts at
+        // the log's head; the repair's generation will reflect at least as much.
+        Opened::Damaged(_) => catalogue.follow_from(store.last_change_seq().await?),
     }
     Ok(())
 }
 
-/// Follows the change log until the task is dropped or aborted.
+/// Starts rebuilding the index in the background when it is unusable and no rebuild is under way: the new
+/// generation is swapped in when complete, then it and the listeners catch up with the log. Returns
+/// whether it started one. Called by whatever finds the index unusable (a search, the follower's poll,
+/// the start), so there is one rebuild however many searches fail.
+pub fn start_repair(store: &Store, catalogue: &Arc<Catalogue>, listeners: &[Arc<dyn Listener>]) -> bool {
+    if catalogue.health() == Health::Ready {
+        return false;
+    }
+    let Some(claim) = catalogue.claim_rebuild() else { return false };
+    if catalogue.health() == Health::Ready {
+        // Another rebuild finished between the two looks.
+        return false;
+    }
+    let (store, listeners) = (store.clone(), listeners.to_vec());
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        tracing::info!("rebuilding the search index from the database");
+        match build(&store, &claim, &|_, _| {}, true).await {
+            Ok(n) => tracing::info!(
+                products = n,
+                seconds = started.elapsed().as_secs_f64(),
+                "search index rebuilt from the database; searches are served again"
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "search index could not be rebuilt; the next search or poll tries again");
+                return;
+            }
+        }
+        let catalogue = Arc::clone(claim.catalogue());
+        drop(claim);
+        if let Err(e) = catch_up(&store, &catalogue, &listeners).await {
+            tracing::warn!(error = %e, "rebuilt search index could not catch up yet; the follower retries");
+        }
+    });
+    true
+}
+
+/// Follows the change log until the task is dropped or aborted, and starts a repair of an unusable index.
 pub async fn follow(store: Store, catalogue: Arc<Catalogue>, listeners: Vec<Arc<dyn Listener>>) {
     let signal = store.change_signal();
     loop {
+        start_repair(&store, &catalogue, &listeners);
         if let Err(e) = catch_up(&store, &catalogue, &listeners).await {
             tracing::warn!(error = %e, "search index could not apply database changes; retrying");
         }

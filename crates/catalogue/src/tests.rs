@@ -1,12 +1,12 @@
 //! The index kept in step with a real (SQLite) store: rebuilds, change following, filters and facets.
 
 use crate::sync::{catch_up, prepare, rebuild};
-use crate::{Catalogue, CollateralFilter, SearchRequest, SortOrder};
+use crate::{Catalogue, CatalogueError, CollateralFilter, Opened, SearchRequest, SortOrder};
 use finmart_domain::{Fen, InstitutionKind, LifecycleState, NewInstitution, ProductFamily, ProductRecord, ProductSpec};
 use finmart_store::testing::TestDb;
 use std::sync::Arc;
 
-fn spec(code: &str, name: &str, family: &str, description: &str, extra: &[(&str, &str)]) -> ProductSpec {
+pub(super) fn spec(code: &str, name: &str, family: &str, description: &str, extra: &[(&str, &str)]) -> ProductSpec {
     let mut pairs: Vec<(&str, &str)> = vec![
         ("institution_code", "bank"),
         ("code", code),
@@ -33,12 +33,12 @@ fn spec(code: &str, name: &str, family: &str, description: &str, extra: &[(&str,
     ProductRecord::from_pairs(pairs).validate().expect("valid").spec
 }
 
-fn today() -> chrono::NaiveDate {
+pub(super) fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("date")
 }
 
 /// A fresh database with the bank every product here belongs to.
-async fn with_bank() -> (TestDb, i64) {
+pub(super) async fn with_bank() -> (TestDb, i64) {
     let db = finmart_store::testing::sqlite().await;
     let bank = db
         .store
@@ -54,7 +54,7 @@ async fn with_bank() -> (TestDb, i64) {
 }
 
 /// The index of `db`, built from it.
-async fn index(db: &TestDb) -> (tempfile::TempDir, Arc<Catalogue>) {
+pub(super) async fn index(db: &TestDb) -> (tempfile::TempDir, Arc<Catalogue>) {
     let dir = tempfile::tempdir().expect("dir");
     let catalogue = Arc::new(Catalogue::open(dir.path()).expect("open"));
     prepare(&db.store, &catalogue, &|_, _| {}).await.expect("prepare");
@@ -71,7 +71,7 @@ async fn catalogue_of(products: &[ProductSpec]) -> (TestDb, tempfile::TempDir, A
     (db, dir, catalogue)
 }
 
-async fn seeded() -> (TestDb, i64) {
+pub(super) async fn seeded() -> (TestDb, i64) {
     let (db, bank) = with_bank().await;
     let products = [
         spec("A", "科创信用贷", "credit", "面向科技型中小企业的纯信用贷款，无需抵押", &[("online", "true")]),
@@ -105,11 +105,11 @@ async fn seeded() -> (TestDb, i64) {
     (db, bank)
 }
 
-fn names(c: &Catalogue, req: &SearchRequest) -> Vec<String> {
+pub(super) fn names(c: &Catalogue, req: &SearchRequest) -> Vec<String> {
     c.search(req, today()).expect("search").hits.into_iter().map(|h| h.product.spec.name).collect()
 }
 
-fn text(q: &str) -> SearchRequest {
+pub(super) fn text(q: &str) -> SearchRequest {
     SearchRequest { text: q.to_owned(), ..SearchRequest::default() }
 }
 
@@ -140,17 +140,31 @@ async fn rebuilds_then_follows_the_database() {
     catch_up(&db.store, &catalogue, &[]).await.expect("catch up");
     assert_eq!(catalogue.len(), 2);
 
-    // Reopening keeps the index and its position; a damaged directory is rebuilt.
+    // Reopening keeps the index and its position; a second process is refused while it is open.
     let seq = catalogue.applied_seq();
     drop(catalogue);
     let reopened = Arc::new(Catalogue::open(dir.path()).expect("reopen"));
-    assert!(!reopened.needs_rebuild());
+    assert_eq!(reopened.opened(), &Opened::Usable);
     assert_eq!(reopened.applied_seq(), seq);
+    assert!(matches!(Catalogue::open(dir.path()), Err(CatalogueError::Busy(_))), "one process per index");
+    // A rebuild writes a new generation and deletes the old one.
+    assert_eq!(rebuild(&db.store, &reopened, &|_, _| {}).await.expect("rebuild"), 2);
+    assert_eq!(reopened.applied_seq(), seq);
+    let generations = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter(|e| e.as_ref().is_ok_and(|e| e.file_name().to_string_lossy().starts_with("gen-")))
+        .count();
+    assert_eq!(generations, 1, "the replaced generation is deleted");
     drop(reopened);
-    std::fs::write(dir.path().join("meta.json"), b"not json").expect("damage");
-    let repaired = Arc::new(Catalogue::open(dir.path()).expect("open damaged"));
-    assert!(repaired.needs_rebuild());
-    assert_eq!(rebuild(&db.store, &repaired, &|_, _| {}).await.expect("rebuild"), 2);
+    // An index of the layout before generations (tantivy's files directly in the directory) is rebuilt
+    // before serving, like one of another schema version.
+    let old = tempfile::tempdir().expect("dir");
+    std::fs::write(old.path().join("meta.json"), b"{}").expect("old layout");
+    let outdated = Arc::new(Catalogue::open(old.path()).expect("open old layout"));
+    assert!(outdated.needs_rebuild(), "{:?}", outdated.opened());
+    prepare(&db.store, &outdated, &|_, _| {}).await.expect("prepare");
+    assert_eq!(outdated.len(), 2);
+    assert!(!old.path().join("meta.json").exists(), "the old layout's files are removed");
 }
 
 fn district(name: &str) -> finmart_domain::District {

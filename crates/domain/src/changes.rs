@@ -13,8 +13,9 @@ use crate::Product;
 ///
 /// The follower calls [`Listener::replaced`] once per batch of logged changes, in log order, after reading
 /// the changed products from the database and just before the index applies the same batch and records it
-/// as applied; if the index fails, the batch is read and told again, so a listener must take a repeat
-/// (replacing is idempotent). It calls from a blocking thread, not an async one, since rebuilding a derived
+/// as applied (while the index is unusable and being rebuilt, it tells the listeners alone); if the index
+/// fails, or a rebuild swapped in as of an earlier change, batches are read and told again, so a listener
+/// must take a repeat (replacing is idempotent). It calls from a blocking thread, not an async one, since rebuilding a derived
 /// form may take tens of milliseconds on a large catalogue.
 pub trait Listener: Send + Sync {
     /// Each id in `changed` (sorted, without repeats) was written; `listed` holds those among them that are

@@ -3,7 +3,7 @@
 use crate::features;
 use crate::http::auth;
 use crate::http::page::{not_found, page_layer};
-use crate::http::state::AppState;
+use crate::http::state::{AppState, today};
 use crate::http::templates::{TemplateList, Templates};
 use crate::http::{BODY_LIMIT, Feature, assets, headers, rate_limit};
 use axum::Router;
@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json};
 use axum::routing::get;
+use finmart_catalogue::Health;
 use serde_json::json;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -201,9 +202,12 @@ async fn healthz() -> impl IntoResponse {
 const READY_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Readiness: every part the server needs, each with its state; 503 when one is down. The database answers
-/// a query (the change log's head), Redis (when sessions are there) a PING, and the index a trivial search;
-/// `lag` is how many changes of the log the index has still to apply (the follower applies them within
-/// seconds; a lag is reported, not a failure). Errors are logged, not shown: the endpoint is public.
+/// a query (the change log's head), Redis (when sessions are there) a PING, and the index a trivial search.
+/// The index is `ok`, `rebuilding` (found damaged; `indexed_products` counts the new generation so far, of
+/// `products_read` read from the database's `products_total`) or `unusable` (damaged, its rebuild failing or
+/// about to start: this check starts one, as a search would). `lag` is how many changes of the log the
+/// index has still to apply (the follower applies them within seconds; a lag is reported, not a failure).
+/// Errors are logged, not shown: the endpoint is public.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let head = tokio::time::timeout(READY_CHECK_TIMEOUT, state.store.last_change_seq()).await;
     let head = match head {
@@ -229,21 +233,22 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             json!({ "state": "down" })
         }
     };
-    let searched = state.catalogue.search(
-        &finmart_catalogue::SearchRequest { per_page: 1, ..Default::default() },
-        chrono::Utc::now().date_naive(),
-    );
+    let trivial = finmart_catalogue::SearchRequest { per_page: 1, ..Default::default() };
+    let searched = state.read_index(move |c| c.search(&trivial, today())).await;
     if let Err(e) = &searched {
-        tracing::warn!(error = %e, "readiness: the index cannot be searched");
+        tracing::warn!(error = %e.body.message_en, "readiness: the index cannot be searched");
     }
+    let mut index = match (&searched, state.catalogue.health()) {
+        (Ok(_), _) => json!({ "state": "ok", "indexed_products": state.catalogue.len() }),
+        (Err(_), Health::Rebuilding { indexed, read, total }) => json!({
+            "state": "rebuilding", "indexed_products": indexed, "products_read": read, "products_total": total,
+        }),
+        (Err(_), Health::Ready | Health::Unusable) => json!({ "state": "unusable", "indexed_products": 0 }),
+    };
     let applied = state.catalogue.applied_seq();
-    let index = json!({
-        "state": if searched.is_ok() { "ok" } else { "unusable" },
-        "indexed_products": state.catalogue.len(),
-        "applied_seq": applied,
-        "change_log_head": head,
-        "lag": head.map(|h| (h - applied).max(0)),
-    });
+    index["applied_seq"] = json!(applied);
+    index["change_log_head"] = json!(head);
+    index["lag"] = json!(head.map(|h| (h - applied).max(0)));
     let ready = head.is_some() && redis["state"] != "down" && searched.is_ok();
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = json!({

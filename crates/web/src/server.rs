@@ -14,7 +14,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-/// Connects the database (running migrations) and opens the index, rebuilding or catching it up.
+/// Connects the database (running migrations) and opens the index: catching it up, building it when it is
+/// missing or of another version, or, when it is damaged, serving without it while it is rebuilt in the
+/// background (a damaged index never stops the start).
 ///
 /// # Errors
 /// The database cannot be reached or migrated, or the index directory cannot be used.
@@ -28,6 +30,8 @@ pub async fn build_app(config: Config) -> anyhow::Result<AppState> {
     let sessions = Sessions::open(&store, config.redis_url.as_deref()).await?;
     tracing::info!(sessions = sessions.kind(), "sessions ready");
     let app = App::new(config, store, catalogue, matcher, sessions, templates());
+    // Only now, with the matcher loaded: the repair's catch-up tells it of the changes made meanwhile.
+    app.repair_index();
     let firms = app.refresh_pool().await.map_err(|e| anyhow::anyhow!("{}", e.body.message_en))?;
     tracing::info!(firms, findable = app.pool.len(), "reverse-matching pool ready");
     Ok(AppState(Arc::new(app)))
@@ -54,7 +58,7 @@ pub fn open_catalogue(config: &Config) -> Result<Catalogue, StartupError> {
             "search index",
             &index_dir,
             &e,
-            "make it writable by this user (and stop any other finmart process using it), or delete it to have it rebuilt from the database",
+            "make it writable by this user, and stop any other finmart using this data directory",
         )
     })
 }

@@ -72,6 +72,25 @@ impl TestApp {
         apps
     }
 
+    /// The same app started again on its data directory and database, as a server restarted by its operator
+    /// (with the tests' configuration: a `configure` of [`TestApp::configured`] is not repeated), doing
+    /// `between` to the data directory while it is stopped. The running one is dropped first, and its index
+    /// closed, once the background work still holding it (a rebuild's last catch-up) has let go of it.
+    pub async fn restart(self, between: impl FnOnce(&std::path::Path)) -> Self {
+        let Self { backend, state, router: old, data_dir, database_url, _dir, _db } = self;
+        drop(old);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::sync::Arc::strong_count(&state.catalogue) > 1 {
+            assert!(std::time::Instant::now() < deadline, "the index is still held 10 s after the app stopped");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        drop(state);
+        between(&data_dir);
+        let state = build_app(Config::for_tests(data_dir.clone(), database_url.clone())).await.expect("app restarts");
+        let router = router(state.clone());
+        Self { backend, state, router, data_dir, database_url, _dir, _db }
+    }
+
     /// Applies pending database changes to the index and the matcher now (the server's follower does this
     /// on its own).
     pub async fn catch_up(&self) {

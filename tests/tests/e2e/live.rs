@@ -121,19 +121,28 @@ async fn changes_reach_search_without_a_rebuild() {
 
 #[tokio::test]
 async fn a_missing_or_damaged_index_is_rebuilt_at_start() {
-    let app = TestApp::with_demo(Backend::Sqlite).await.unwrap();
-    let config = || Config::for_tests(app.data_dir.clone(), None);
-    let index_dir = config().index_dir();
-    drop(app.state.clone());
+    let mut app = TestApp::with_demo(Backend::Sqlite).await.unwrap();
+    let index_dir = Config::for_tests(app.data_dir.clone(), None).index_dir();
 
-    // Damaged: the index's metadata is garbage.
-    std::fs::write(index_dir.join("meta.json"), b"garbage").unwrap();
-    let state = build_app(config()).await.unwrap();
-    assert_eq!(state.catalogue.len(), 342);
-    drop(state);
+    // A second server on the same data directory is refused: the index is one process's.
+    let second = build_app(Config::for_tests(app.data_dir.clone(), None)).await.unwrap_err().to_string();
+    assert!(second.contains("in use by another process"), "{second}");
 
-    // Missing: the whole directory is gone.
-    std::fs::remove_dir_all(&index_dir).unwrap();
-    let state = build_app(config()).await.unwrap();
-    assert_eq!(state.catalogue.len(), 342);
+    // Damaged: the live generation's metadata is garbage. The start succeeds, and the index is rebuilt in
+    // the background (`index_damage.rs` checks what is answered meanwhile).
+    app = app
+        .restart(|_| {
+            let live = std::fs::read_to_string(index_dir.join("CURRENT")).unwrap();
+            std::fs::write(index_dir.join(live.trim()).join("meta.json"), b"garbage").unwrap();
+        })
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while app.state.catalogue.len() != 342 {
+        assert!(Instant::now() < deadline, "not rebuilt: {:?}", app.state.catalogue);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // Missing: the whole directory is gone. It is built before the server serves.
+    app = app.restart(|_| std::fs::remove_dir_all(&index_dir).unwrap()).await;
+    assert_eq!(app.state.catalogue.len(), 342);
 }

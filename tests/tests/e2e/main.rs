@@ -15,6 +15,7 @@ mod dashboards;
 mod firm;
 mod headers;
 mod import;
+mod index_damage;
 mod institutions;
 mod journey;
 mod lending_record;

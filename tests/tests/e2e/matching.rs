@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use finmart_domain::{LifecycleState, NewInstitution, ProductRecord};
 use serde_json::{Value, json};
 
-fn profile() -> Value {
+pub fn profile() -> Value {
     json!({
         "name": "天津测试软件有限公司",
         "district": "binhai",
@@ -29,7 +29,7 @@ fn profile() -> Value {
     })
 }
 
-fn need() -> Value {
+pub fn need() -> Value {
     json!({"amount": 200_000_000, "term": 12, "purpose": "research", "purpose_text": "研发 专利"})
 }
 

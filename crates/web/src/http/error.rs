@@ -9,7 +9,7 @@
 //! [`ErrorCode`], the one list of codes (the table in `docs/api-errors.md` is tested against it).
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use finmart_catalogue::CatalogueError;
 use finmart_domain::{FieldError, FieldErrors, TransitionError, ValueError};
@@ -73,6 +73,10 @@ pub enum ErrorCode {
     /// 503: the session store (Redis) is unreachable; sign-in and signed-in requests answer this at once
     /// until it returns (the client reconnects by itself); retry in a few seconds.
     SessionsUnavailable,
+    /// 503: the search index was found damaged and is being rebuilt from the database; everything that reads
+    /// it (search, its facets, matching's relevance) answers this until the rebuild is in place. Retry after
+    /// `Retry-After` seconds.
+    IndexRebuilding,
 }
 
 impl ErrorCode {
@@ -100,6 +104,7 @@ impl ErrorCode {
         Self::Internal,
         Self::Unavailable,
         Self::SessionsUnavailable,
+        Self::IndexRebuilding,
     ];
 
     /// The code as clients see it.
@@ -128,6 +133,7 @@ impl ErrorCode {
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
             Self::SessionsUnavailable => "sessions_unavailable",
+            Self::IndexRebuilding => "index_rebuilding",
         }
     }
 
@@ -146,10 +152,32 @@ impl ErrorCode {
             Self::Ineligible | Self::ProfileIncomplete => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests | Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Unavailable | Self::SessionsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::SessionsUnavailable | Self::IndexRebuilding => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
+
+    /// How many seconds a client should wait before trying again, sent as `Retry-After`.
+    #[must_use]
+    pub fn retry_after(self) -> Option<u32> {
+        match self {
+            // A rebuild of the whole catalogue takes seconds; the header spares clients from polling faster.
+            Self::IndexRebuilding => Some(INDEX_RETRY_SECONDS),
+            _ => None,
+        }
+    }
+
+    /// `response` with this code's `Retry-After`, if it has one (for pages that show the error in place).
+    #[must_use]
+    pub fn with_retry_after(self, mut response: Response) -> Response {
+        if let Some(seconds) = self.retry_after() {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
 }
+
+/// The `Retry-After` of `index_rebuilding`.
+pub const INDEX_RETRY_SECONDS: u32 = 5;
 
 /// The body of every error response.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -346,6 +374,15 @@ impl ApiError {
         )
     }
 
+    /// 503: the search index is unusable (damaged, being rebuilt); the rebuild was started by whoever found it so.
+    pub fn index_rebuilding() -> Self {
+        Self::new(
+            ErrorCode::IndexRebuilding,
+            "搜索索引正在重建，请稍后重试",
+            "the search index is being rebuilt; retry in a few seconds",
+        )
+    }
+
     /// 500: logged in full here; the answer says nothing of it.
     pub fn internal(error: &dyn std::error::Error) -> Self {
         tracing::error!(error = %error, "request failed");
@@ -448,6 +485,7 @@ impl From<CatalogueError> for ApiError {
     fn from(e: CatalogueError) -> Self {
         match e {
             CatalogueError::Store(s) => s.into(),
+            CatalogueError::Unavailable => Self::index_rebuilding(),
             other => Self::internal(&other),
         }
     }
@@ -464,9 +502,10 @@ impl IntoResponse for ApiError {
     /// The JSON answer; the body also rides along as an extension, so that on page routes
     /// [`crate::http::page::page_layer`] can show it as the error page instead.
     fn into_response(self) -> Response {
+        let code = self.body.code;
         let mut response = (self.status, Json(self.body.clone())).into_response();
         response.extensions_mut().insert(self.body);
-        response
+        code.with_retry_after(response)
     }
 }
 

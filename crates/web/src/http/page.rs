@@ -159,7 +159,7 @@ pub async fn page_layer(State(state): State<AppState>, request: Request, next: N
 /// answer as it is. Also used for what is refused before the page layer runs (a form without its CSRF token).
 pub fn as_page(state: &AppState, lang: Lang, mut response: Response) -> Response {
     match response.extensions_mut().remove::<ErrorBody>() {
-        Some(body) => error_page(state, lang, response.status(), &body),
+        Some(body) => body.code.with_retry_after(error_page(state, lang, response.status(), &body)),
         None => response,
     }
 }

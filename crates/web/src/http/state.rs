@@ -7,7 +7,7 @@ use crate::http::rate_limit::RateLimits;
 use crate::http::search_log::SearchLog;
 use crate::http::templates::Templates;
 use chrono::NaiveDate;
-use finmart_catalogue::{Catalogue, sync};
+use finmart_catalogue::{Catalogue, CatalogueError, sync};
 use finmart_domain::changes::Listener;
 use finmart_domain::{EnterpriseProfile, FinancingNeed, Labelled, Product};
 use finmart_matching::{FirmFacts, Judgement, Loan, MatchOutcome, MatchRequest, Matcher, ProfilePool};
@@ -103,6 +103,29 @@ impl App {
     /// Database or index failure.
     pub async fn catch_up(&self) -> Result<usize, ApiError> {
         Ok(sync::catch_up(&self.store, &self.catalogue, &self.listeners()).await?)
+    }
+
+    /// Runs `read` on the search index off the async threads. An index that is unusable, or that this read
+    /// found damaged, answers 503 `index_rebuilding`, and its rebuild is started (one, however many reads
+    /// fail): the one place the web reads the index.
+    ///
+    /// # Errors
+    /// 503 while the index is unusable; any other failure of the read.
+    pub async fn read_index<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Catalogue) -> Result<T, CatalogueError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let catalogue = Arc::clone(&self.catalogue);
+        let outcome = tokio::task::spawn_blocking(move || read(&catalogue)).await?;
+        if matches!(outcome, Err(CatalogueError::Unavailable)) {
+            self.repair_index();
+        }
+        Ok(outcome?)
+    }
+
+    /// Starts rebuilding the index in the background if it is unusable and no rebuild is under way.
+    pub fn repair_index(&self) {
+        sync::start_repair(&self.store, &self.catalogue, &self.listeners());
     }
 
     /// Brings the pool of findable firms up to date with the stored profiles: everything on the first call
@@ -234,26 +257,29 @@ impl App {
     /// async threads.
     ///
     /// # Errors
-    /// Index failure.
+    /// 503 `index_rebuilding` while the index is unusable; index failure.
     pub async fn match_need(
         &self,
         profile: EnterpriseProfile,
         need: FinancingNeed,
         limit: usize,
     ) -> Result<MatchOutcome, ApiError> {
-        let catalogue = Arc::clone(&self.catalogue);
+        let purpose = format!("{} {}", need.purpose.label_zh(), need.purpose_text);
+        // Without the index there is no relevance to rank by: the match answers 503 rather than a ranking
+        // that silently leaves it out.
+        let relevance = self.read_index(move |c| c.relevance(&purpose, RELEVANCE_DEPTH)).await?;
         let matcher = Arc::clone(&self.matcher);
         tokio::task::spawn_blocking(move || {
-            let purpose = format!("{} {}", need.purpose.label_zh(), need.purpose_text);
-            let relevance: HashMap<i64, f32> = catalogue.relevance(&purpose, RELEVANCE_DEPTH)?.into_iter().collect();
-            Ok(matcher.match_need(&MatchRequest {
+            let relevance: HashMap<i64, f32> = relevance.into_iter().collect();
+            matcher.match_need(&MatchRequest {
                 profile: &profile,
                 need: &need,
                 today: today(),
                 relevance: &relevance,
                 limit,
-            }))
+            })
         })
-        .await?
+        .await
+        .map_err(ApiError::from)
     }
 }

@@ -26,6 +26,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         (status = 200, body = MatchResponse),
         (status = 401, description = "`profile_id` without signing in", body = ErrorBody),
         (status = 404, description = "No stored profile with that id that is the caller's own", body = ErrorBody),
+        (status = 503, description = "`index_rebuilding`: the search index, which ranks by the stated purpose, was found damaged and is being rebuilt", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
     )
 )]
 #[tracing::instrument(skip_all)]

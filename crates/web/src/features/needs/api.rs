@@ -139,6 +139,8 @@ async fn accept_offer(
     responses(
         (status = 200, body = Vec<FeedItem>),
         (status = 403, description = "Not an institution user", body = ErrorBody),
+        (status = 503, description = "`index_rebuilding`: the search index, which ranks the fit by the stated purpose, was found damaged and is being rebuilt", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
     )
 )]
 async fn need_feed(

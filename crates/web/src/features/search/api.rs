@@ -39,6 +39,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     params(SearchParams),
     responses(
         (status = 200, description = "Matching products, facet counts and the total", body = SearchResponse),
+        (status = 503, description = "`index_rebuilding`: the search index was found damaged and is being rebuilt from the database", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "Seconds to wait before trying again"))),
     )
 )]
 #[tracing::instrument(skip_all)]

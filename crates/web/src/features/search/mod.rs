@@ -25,7 +25,6 @@ use finmart_domain::{HomeArea, Labelled, ProductFamily};
 use finmart_store::LoggedSearch;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::Arc;
 use utoipa::ToSchema;
 
 /// The search feature: its API, pages and templates.
@@ -48,12 +47,11 @@ pub fn feature() -> Feature {
 /// Runs a search off the async threads, labels its facets, and logs it (see the module documentation).
 ///
 /// # Errors
-/// Index or database failure (nothing is logged then).
+/// 503 `index_rebuilding` while the index is unusable; index or database failure (nothing is logged then).
 pub async fn search(state: &AppState, req: SearchRequest) -> Result<SearchResponse, ApiError> {
     let logged = worth_logging(&req).then(|| (Utc::now(), req.text.clone(), req.families.clone()));
     let (page, per_page) = (req.page, req.per_page);
-    let catalogue = Arc::clone(&state.catalogue);
-    let results = tokio::task::spawn_blocking(move || catalogue.search(&req, today())).await??;
+    let results = state.read_index(move |catalogue| catalogue.search(&req, today())).await?;
     let names = state.institution_names(results.facets.institutions.iter().map(|(id, _)| *id)).await?;
     let response = SearchResponse::new(results, page, per_page, &names, &state.config.home_area);
     if let Some((at, query, families)) = logged {

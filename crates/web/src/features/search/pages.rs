@@ -6,7 +6,7 @@ use super::calc::calc_context;
 use super::params::{MAX_PAGE, SearchParams};
 use super::{FacetCount, SearchResponse, search};
 use crate::http::auth::Caller;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::Id;
 use crate::http::format::{district_options, options};
 use crate::http::page::{Page, PageResult, object};
@@ -17,7 +17,7 @@ use crate::http::views::ProductDetail;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use finmart_catalogue::SortName;
 use finmart_domain::{Collateral, District, HomeArea, PolicySupport, Principal, ProductFamily};
@@ -80,9 +80,9 @@ fn navigation(raw: Option<&str>, r: &SearchResponse, home: &HomeArea) -> Value {
     })
 }
 
-/// The results of the query string, or the error to show in their place (with its status), in the page's
-/// language: `q`, `results`, `error`, `nav`.
-async fn results_context(state: &AppState, page: &Page) -> (Map<String, Value>, StatusCode) {
+/// The results of the query string, or the error to show in their place (with its status and code, for its
+/// `Retry-After`), in the page's language: `q`, `results`, `error`, `nav`.
+async fn results_context(state: &AppState, page: &Page) -> (Map<String, Value>, StatusCode, Option<ErrorCode>) {
     let raw = page.query();
     let home = &state.config.home_area;
     let searched = query::parse::<SearchParams>(raw, Unknown::Ignore).and_then(|p| p.request(home));
@@ -91,18 +91,26 @@ async fn results_context(state: &AppState, page: &Page) -> (Map<String, Value>, 
         Ok(req) => search(state, req).await,
         Err(e) => Err(e),
     };
-    let (status, results, nav, error) = match outcome {
-        Ok(r) => (StatusCode::OK, json!(r), navigation(raw, &r, home), Value::Null),
+    let (status, results, nav, error, code) = match outcome {
+        Ok(r) => (StatusCode::OK, json!(r), navigation(raw, &r, home), Value::Null, None),
         Err(ApiError { status, body }) => {
-            (status, Value::Null, Value::Null, page.pick(&body.message, &body.message_en).into())
+            (status, Value::Null, Value::Null, page.pick(&body.message, &body.message_en).into(), Some(body.code))
         }
     };
-    (object(json!({"q": q, "results": results, "nav": nav, "error": error, "en": page.en()})), status)
+    (object(json!({"q": q, "results": results, "nav": nav, "error": error, "en": page.en()})), status, code)
+}
+
+/// `response` with the `Retry-After` of the error shown in it, if any.
+fn retrying(code: Option<ErrorCode>, response: Response) -> Response {
+    match code {
+        Some(code) => code.with_retry_after(response),
+        None => response,
+    }
 }
 
 /// `GET /`: the search page, with results for the query string it was given.
 async fn home(State(state): State<AppState>, page: Page) -> PageResult {
-    let (mut context, status) = results_context(&state, &page).await;
+    let (mut context, status, code) = results_context(&state, &page).await;
     let raw = page.query();
     context.extend(object(json!({
         "switch_href": link_to("/", raw, "lang", Some(page.lang.other().code())), "form": form_values(raw, &state.config.home_area),
@@ -112,13 +120,13 @@ async fn home(State(state): State<AppState>, page: Page) -> PageResult {
             "collateral": options::<Collateral>(), "policy": options::<PolicySupport>(), "sorts": options::<SortName>(),
         },
     })));
-    page.show_with(status, "home.html", context)
+    Ok(retrying(code, page.show_with(status, "home.html", context)?))
 }
 
 /// `GET /fragments/results`: the results part of the search page, for refreshing it in place.
 async fn results_fragment(State(state): State<AppState>, page: Page) -> PageResult {
-    let (context, status) = results_context(&state, &page).await;
-    Ok((status, page.render("results.html", &context)?).into_response())
+    let (context, status, code) = results_context(&state, &page).await;
+    Ok(retrying(code, (status, page.render("results.html", &context)?).into_response()))
 }
 
 /// `GET /products/{id}`: every term of one product, and for a signed-in SME its verdict for the product.
