@@ -185,6 +185,7 @@ impl utoipa::Modify for SharedAnswers {
                     add(operation, status, &line);
                 }
                 name_general_codes(operation);
+                describe_the_undescribed(operation);
                 if let Some(RefOr::T(limited)) = operation.responses.responses.get_mut("429") {
                     limited.headers.insert("Retry-After".to_owned(), retry_after().into());
                 }
@@ -239,6 +240,17 @@ fn name_general_codes(operation: &mut Operation) {
             } else {
                 format!("`{}`: {said}", code.as_str())
             };
+        }
+    }
+}
+
+/// Gives every answer declared without a description its status's reason phrase: OpenAPI requires one.
+fn describe_the_undescribed(operation: &mut Operation) {
+    for (status, response) in &mut operation.responses.responses {
+        let RefOr::T(response) = response else { continue };
+        if response.description.is_empty() {
+            let reason = status.parse().ok().and_then(|s| axum::http::StatusCode::from_u16(s).ok());
+            response.description = reason.and_then(|s| s.canonical_reason()).unwrap_or("The answer").to_owned();
         }
     }
 }
@@ -326,6 +338,16 @@ mod tests {
             }
         }
         assert!(unnamed.is_empty(), "error answers that name no code:\n{}", unnamed.join("\n"));
+    }
+
+    #[test]
+    fn every_answer_has_a_description() {
+        for (path, method, operation) in each_operation(&document()) {
+            for (status, answer) in operation["responses"].as_object().expect("responses") {
+                let description = answer["description"].as_str().unwrap_or("");
+                assert!(!description.is_empty(), "{method} {path} {status}: OpenAPI requires a description");
+            }
+        }
     }
 
     #[test]
