@@ -18,9 +18,11 @@ use utoipa::openapi::{
 /// is rebuilt from the database.
 pub const INDEX_READERS: &[&str] = &["/api/v1/search"];
 
-/// The code the rate limiter answers with (429, with `Retry-After`), on every operation.
+/// The code the API rate limiter answers with (429, with `Retry-After`), on every operation, and the code
+/// of an operation that reads the search index while the index is rebuilt (503). Declared ahead of their
+/// `ErrorCode` variants: when those exist, they take [`Reach::Every`] and [`Reach::ReadsIndex`] in
+/// [`reach`] and these two go.
 pub const RATE_LIMITED: &str = "rate_limited";
-/// The code of an operation that reads the search index while the index is being rebuilt (503).
 pub const INDEX_REBUILDING: &str = "index_rebuilding";
 
 /// Which operations can answer an error code.
@@ -37,6 +39,8 @@ pub enum Reach {
     /// Operations that change state (POST, PUT, PATCH, DELETE): made with a session, they need its CSRF
     /// token.
     StateChanging,
+    /// Operations that read the search index ([`INDEX_READERS`]).
+    ReadsIndex,
     /// Only the operations whose own annotations declare the status (an upload's refusals, an
     /// application's, a missing resource, a conflict).
     Declared,
@@ -75,6 +79,7 @@ pub struct Shape {
     pub reads_body: bool,
     pub signed_in: bool,
     pub state_changing: bool,
+    pub reads_index: bool,
 }
 
 impl Shape {
@@ -87,6 +92,7 @@ impl Shape {
             Reach::ReadsBody => self.reads_body,
             Reach::SignedIn => self.signed_in,
             Reach::StateChanging => self.state_changing,
+            Reach::ReadsIndex => self.reads_index,
             Reach::Declared | Reach::Never => false,
         }
     }
@@ -145,15 +151,16 @@ pub fn operations(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &m
     .filter_map(|(method, operation)| operation.as_mut().map(|o| (method, o)))
 }
 
-/// The shape of `operation` (a `method` one).
+/// The shape of `operation` (a `method` one on `path`).
 #[must_use]
-pub fn shape(method: &str, operation: &Operation) -> Shape {
+pub fn shape(path: &str, method: &str, operation: &Operation) -> Shape {
     let reads_body = operation.request_body.is_some();
     Shape {
         reads_input: reads_body || operation.parameters.as_ref().is_some_and(|p| !p.is_empty()),
         reads_body,
         signed_in: operation.security.as_ref().is_some_and(|s| !s.is_empty()),
         state_changing: !matches!(method, "get" | "head" | "options" | "trace"),
+        reads_index: INDEX_READERS.contains(&path),
     }
 }
 
@@ -165,9 +172,8 @@ pub struct SharedAnswers;
 impl utoipa::Modify for SharedAnswers {
     fn modify(&self, openapi: &mut OpenApi) {
         for (path, item) in &mut openapi.paths.paths {
-            let reads_index = INDEX_READERS.contains(&path.as_str());
             for (method, operation) in operations(item) {
-                let shape = shape(method, operation);
+                let shape = shape(path, method, operation);
                 let mut shared: Vec<(u16, String)> = ErrorCode::ALL
                     .iter()
                     .filter(|code| shape.reached_by(reach(**code)))
@@ -177,7 +183,7 @@ impl utoipa::Modify for SharedAnswers {
                     429,
                     format!("`{RATE_LIMITED}`: too many requests from this address or token; retry after `Retry-After` seconds"),
                 ));
-                if reads_index {
+                if shape.reads_index {
                     shared
                         .push((503, format!("`{INDEX_REBUILDING}`: the search index is being rebuilt; retry shortly")));
                 }
@@ -290,7 +296,7 @@ mod tests {
         let mut checked = 0;
         for (path, item) in &mut paths {
             for (method, operation) in operations(item) {
-                let shape = shape(method, operation);
+                let shape = shape(path, method, operation);
                 let responses = &doc["paths"][path][method]["responses"];
                 for code in ErrorCode::ALL {
                     if !shape.reached_by(reach(*code)) {
