@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the JSON API from its own OpenAPI document (/api/openapi.json) with schemathesis, three times:
-# anonymous, with a bank's API token, and with an SME's session. Fails when any answer is a server error,
+# Fuzzes the JSON API from its own OpenAPI document (/api/openapi.json) with schemathesis, four times:
+# anonymous, with a bank's API token, with an SME's session and with the operator's session. Fails when any answer is a server error,
 # has a status the document does not declare for its operation, or a body or content type that does not
 # match the declared one.
 #
@@ -87,6 +87,9 @@ token=$(python3 scripts/api-fuzz/credentials.py "$origin" token) || cannot "coul
 read -r cookie csrf < <(python3 scripts/api-fuzz/credentials.py "$origin" session) ||
     cannot "could not sign the SME in"
 [[ -n ${csrf:-} ]] || cannot "could not sign the SME in"
+read -r operator_cookie operator_csrf < <(python3 scripts/api-fuzz/credentials.py "$origin" session operator@finmart.demo) ||
+    cannot "could not sign the operator in"
+[[ -n ${operator_csrf:-} ]] || cannot "could not sign the operator in"
 
 reports=$(realpath -m "${FINMART_FUZZ_REPORTS:-$work/reports}")
 passed=0
@@ -133,6 +136,10 @@ fuzz bank-token -H "Authorization: Bearer $token"
 # The SME's session, with its CSRF token on every request; signing out, signing in again, registering or
 # accepting an invitation would replace the session the run is using.
 fuzz sme-session -H "Cookie: $cookie" -H "x-csrf-token: $csrf" \
+    --exclude-operation-id session_delete --exclude-operation-id session_create \
+    --exclude-operation-id register --exclude-operation-id accept_invite
+# The operator's session, last (it may disable the other runs' accounts; its own it cannot).
+fuzz operator-session -H "Cookie: $operator_cookie" -H "x-csrf-token: $operator_csrf" \
     --exclude-operation-id session_delete --exclude-operation-id session_create \
     --exclude-operation-id register --exclude-operation-id accept_invite
 

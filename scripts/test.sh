@@ -7,7 +7,7 @@
 #    FINMART_TEST_DATABASE_URL / FINMART_TEST_REDIS_URL for the tests;
 # 2. cargo test --workspace --all-targets;
 # 3. scripts/api-fuzz.sh: schemathesis against the API's OpenAPI document (anonymous, a bank's token, an
-#    SME's session) on the built binary;
+#    SME's and the operator's sessions) on the built binary;
 # 4. when tests/browser/package.json exists: npm ci (npm install without a lock file) in tests/browser and
 #    the browser tests there with node --test (Chromium: /usr/bin/chromium; the binary: $FINMART_BIN).
 #

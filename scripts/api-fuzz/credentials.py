@@ -2,10 +2,11 @@
 """The credentials of the API fuzz runs (scripts/api-fuzz.sh), made against a running `finmart demo`.
 
     credentials.py ORIGIN token    prints a new API token of the demo bank (bank@finmart.demo)
-    credentials.py ORIGIN session  prints "COOKIE CSRF" of a new session of the demo SME (sme@finmart.demo)
+    credentials.py ORIGIN session [LOGIN]  prints "COOKIE CSRF" of a new session of a demo account
+                                           (default the SME, sme@finmart.demo)
 
 The token is made as an institution's user makes one: signed in (POST /api/v1/session), then
-POST /api/v1/tokens with the session's CSRF token. The SME signs in as a person does: the login page sets the
+POST /api/v1/tokens with the session's CSRF token. A session is made as a person signs in: the login page sets the
 visitor's CSRF cookie and puts the same token in the form (double submit), the form is posted with both, and
 the session's own CSRF token is read from GET /api/v1/session. Standard library only: it runs before, and
 without, the fuzzer's virtual environment.
@@ -66,16 +67,16 @@ def bank_token(origin):
     return json.loads(body)["secret"]
 
 
-def sme_session(origin):
+def session(origin, login):
     jar, open_ = opener()
     status, page = call(open_, "GET", f"{origin}/login")
     expect("the login page", status, page, 200)
     found = re.search(r'name="csrf" value="([^"]+)"', page)
     if not found:
         sys.exit("credentials: the login page has no CSRF field")
-    form = {"csrf": found.group(1), "login": "sme@finmart.demo", "password": PASSWORD}
+    form = {"csrf": found.group(1), "login": login, "password": PASSWORD}
     status, body = call(open_, "POST", f"{origin}/login", form, form=True)
-    expect("signing in as the demo SME through the login form", status, body, 303)
+    expect(f"signing in as {login} through the login form", status, body, 303)
     status, body = call(open_, "GET", f"{origin}/api/v1/session")
     expect("reading the new session", status, body, 200)
     session = next((c.value for c in jar if c.name == "finmart_session"), None)
@@ -85,7 +86,8 @@ def sme_session(origin):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[2] not in ("token", "session"):
+    if len(sys.argv) not in (3, 4) or sys.argv[2] not in ("token", "session"):
         sys.exit(__doc__)
     origin = sys.argv[1].rstrip("/")
-    print(bank_token(origin) if sys.argv[2] == "token" else sme_session(origin))
+    login = sys.argv[3] if len(sys.argv) == 4 else "sme@finmart.demo"
+    print(bank_token(origin) if sys.argv[2] == "token" else session(origin, login))

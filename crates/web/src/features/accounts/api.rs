@@ -156,7 +156,8 @@ async fn account_create(
 
 /// Disables an account: its sessions and use stop at once.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/disable", params(("id" = i64, Path, minimum = 1)),
-    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody),
+        (status = 409, description = "`conflict`: the operator's own account", body = ErrorBody)))]
 async fn account_disable(
     OperatorUser(p, _): OperatorUser,
     State(state): State<AppState>,
@@ -168,7 +169,8 @@ async fn account_disable(
 
 /// Re-enables an account.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/enable", params(("id" = i64, Path, minimum = 1)),
-    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody),
+        (status = 409, description = "`conflict`: the operator's own account", body = ErrorBody)))]
 async fn account_enable(
     OperatorUser(p, _): OperatorUser,
     State(state): State<AppState>,

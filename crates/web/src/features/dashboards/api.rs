@@ -40,6 +40,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, body = UptakeView),
         (status = 403, description = "SME users have no figures", body = ErrorBody),
+        (status = 404, description = "No such agency or lender", body = ErrorBody),
     )
 )]
 async fn uptake(
