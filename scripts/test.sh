@@ -6,7 +6,9 @@
 # 1. starts (or reuses) the local PostgreSQL and Redis (scripts/services.sh) and exports
 #    FINMART_TEST_DATABASE_URL / FINMART_TEST_REDIS_URL for the tests;
 # 2. cargo test --workspace --all-targets;
-# 3. when tests/browser/package.json exists: npm ci (npm install without a lock file) in tests/browser and
+# 3. scripts/api-fuzz.sh: schemathesis against the API's OpenAPI document (anonymous, a bank's token, an
+#    SME's and the operator's sessions) on the built binary;
+# 4. when tests/browser/package.json exists: npm ci (npm install without a lock file) in tests/browser and
 #    the browser tests there with node --test (Chromium: /usr/bin/chromium; the binary: $FINMART_BIN).
 #
 # Exits non-zero if any step fails. The last line printed is the summary "N passed, N failed".
@@ -25,10 +27,13 @@ cargo_passed=0
 cargo_failed=0
 browser_passed=0
 browser_failed=0
+fuzz_passed=0
+fuzz_failed=0
 
 cargo_log=$(mktemp -t finmart-cargo-test.XXXXXX)
 browser_log=$(mktemp -t finmart-browser-test.XXXXXX)
-trap 'rm -f "$cargo_log" "$browser_log"' EXIT
+fuzz_log=$(mktemp -t finmart-api-fuzz.XXXXXX)
+trap 'rm -f "$cargo_log" "$browser_log" "$fuzz_log"' EXIT
 
 section "system packages"
 # On a fresh machine (as root) this installs PostgreSQL, Redis and Chromium; elsewhere it only reports.
@@ -59,6 +64,16 @@ read -r cargo_passed cargo_failed < <(
             }
         }
         END { print p + 0, f + 0 }' "$cargo_log"
+)
+
+section "API fuzz (scripts/api-fuzz.sh)"
+disk
+scripts/api-fuzz.sh 2>&1 | tee "$fuzz_log"
+fuzz_status=${PIPESTATUS[0]}
+if [[ $fuzz_status -ne 0 ]]; then failed_steps+=("scripts/api-fuzz.sh (exit $fuzz_status)"); fi
+# api fuzz: 3 passed, 0 failed
+read -r fuzz_passed fuzz_failed < <(
+    awk '/^api fuzz: [0-9]+ passed, [0-9]+ failed$/ { p = $3; f = $5 } END { print p + 0, f + 0 }' "$fuzz_log"
 )
 
 if [[ -f tests/browser/package.json ]]; then
@@ -117,14 +132,15 @@ fi
 
 section "summary"
 disk
-echo "cargo: $cargo_passed passed, $cargo_failed failed; browser: $browser_passed passed, $browser_failed failed"
+echo "cargo: $cargo_passed passed, $cargo_failed failed; API fuzz runs: $fuzz_passed passed, $fuzz_failed failed;" \
+    "browser: $browser_passed passed, $browser_failed failed"
 status=0
-if [[ $((cargo_failed + browser_failed)) -gt 0 && ${#failed_steps[@]} -eq 0 ]]; then
+if [[ $((cargo_failed + fuzz_failed + browser_failed)) -gt 0 && ${#failed_steps[@]} -eq 0 ]]; then
     failed_steps+=("failing tests reported")
 fi
 if [[ ${#failed_steps[@]} -gt 0 ]]; then
     printf 'FAILED: %s\n' "${failed_steps[@]}"
     status=1
 fi
-echo "$((cargo_passed + browser_passed)) passed, $((cargo_failed + browser_failed)) failed"
+echo "$((cargo_passed + fuzz_passed + browser_passed)) passed, $((cargo_failed + fuzz_failed + browser_failed)) failed"
 exit "$status"

@@ -1,6 +1,7 @@
 //! Every route of the application: the features, listed, and the middleware around them.
 
 use crate::features;
+use crate::http::api_doc::{SharedAnswers, operations};
 use crate::http::auth;
 use crate::http::page::{not_found, page_layer};
 use crate::http::state::{AppState, today};
@@ -60,75 +61,44 @@ struct ApiDoc;
 fn assemble() -> (OpenApiRouter<AppState>, Router<AppState>) {
     let (mut api, mut pages) = (OpenApiRouter::with_openapi(ApiDoc::openapi()), Router::new());
     for feature in features() {
-        let (public, signed) = (documented(feature.public_api, feature.tag), documented(feature.api, feature.tag));
+        let (public, signed) = (tagged(feature.public_api, feature.tag), tagged(feature.api, feature.tag));
         api = api.merge(public).merge(signed_in(signed));
         pages = pages.merge(feature.pages);
     }
+    // Last, when every operation is known with its credentials: what all of them share.
+    utoipa::Modify::modify(&SharedAnswers, api.get_openapi_mut());
     (api, pages)
 }
 
-/// What every operation of a feature shares in its documentation, said once: its tag (unless it names one),
-/// and that a bad parameter or body is a 400 naming the field (unless it says more).
-fn documented(mut api: OpenApiRouter<AppState>, tag: &str) -> OpenApiRouter<AppState> {
-    let invalid = error_response("A bad parameter or field, named in `field` (every bad field of a body in `errors`)");
+/// A feature's operations carry its tag, unless they name one.
+fn tagged(mut api: OpenApiRouter<AppState>, tag: &str) -> OpenApiRouter<AppState> {
     for item in api.get_openapi_mut().paths.paths.values_mut() {
-        for operation in operations(item) {
+        for (_, operation) in operations(item) {
             operation.tags.get_or_insert_with(|| vec![tag.to_owned()]);
-            let reads_input =
-                operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) || operation.request_body.is_some();
-            if reads_input {
-                operation.responses.responses.entry("400".to_owned()).or_insert_with(|| invalid.clone());
-            }
         }
     }
     api
 }
 
-/// An error answer's documentation: the description and the error body.
-fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
-    use utoipa::openapi::{Ref, RefOr, ResponseBuilder, content::ContentBuilder};
-    let body = ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody")))).build();
-    ResponseBuilder::new().description(description).content("application/json", body).build().into()
-}
-
-/// A feature's signed-in API: refused with 401 to anyone not signed in, and documented so on every
-/// operation (with the credentials it accepts: the session cookie or an institution's API token).
+/// A feature's signed-in API: refused with 401 to anyone not signed in, and documented with the credentials
+/// it accepts on every operation (the session cookie or an institution's API token), from which
+/// [`SharedAnswers`] adds the 401 and 403.
 fn signed_in(mut api: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     if api.get_openapi().paths.paths.is_empty() {
         // A feature without a signed-in API (axum refuses a layer over no routes).
         return api;
     }
     use utoipa::openapi::security::SecurityRequirement;
-    let unauthenticated = error_response("Not signed in (no session, or an unknown or revoked API token)");
     let requirements = [
         SecurityRequirement::new("session", Vec::<String>::new()),
         SecurityRequirement::new("token", Vec::<String>::new()),
     ];
     for item in api.get_openapi_mut().paths.paths.values_mut() {
-        for operation in operations(item) {
-            operation.responses.responses.entry("401".to_owned()).or_insert_with(|| unauthenticated.clone());
+        for (_, operation) in operations(item) {
             operation.security = Some(requirements.to_vec());
         }
     }
     api.route_layer(axum::middleware::from_fn(auth::require_signed_in))
-}
-
-/// Every operation of a path.
-fn operations(
-    item: &mut utoipa::openapi::path::PathItem,
-) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
-    [
-        &mut item.get,
-        &mut item.put,
-        &mut item.post,
-        &mut item.delete,
-        &mut item.options,
-        &mut item.head,
-        &mut item.patch,
-        &mut item.trace,
-    ]
-    .into_iter()
-    .filter_map(Option::as_mut)
 }
 
 /// The credentials the API accepts, named by the signed-in operations.
@@ -310,7 +280,7 @@ mod tests {
                     }
                     let schema = response["content"]["application/json"]["schema"]["$ref"].as_str();
                     assert!(
-                        schema.is_some_and(|s| s.ends_with("/ErrorBody") || s.ends_with("/UploadRejected")),
+                        schema.is_some_and(|s| s.ends_with("/ErrorBody") || s.ends_with("/UploadRefusal")),
                         "{method} {path} {status}: an error answer without the error body ({schema:?})"
                     );
                 }

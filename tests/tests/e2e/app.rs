@@ -113,6 +113,7 @@ impl TestApp {
         let response = self.router.clone().oneshot(request).await.expect("response");
         let status = response.status();
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        crate::documented::check(&axum::http::Method::POST, uri, status, &String::from_utf8_lossy(&bytes));
         let json = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
             panic!("{uri} on {}: not JSON ({e}): {}", self.backend, String::from_utf8_lossy(&bytes))
         });
@@ -135,7 +136,9 @@ impl TestApp {
         let status = response.status();
         let set_cookie = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        (status, set_cookie, String::from_utf8_lossy(&bytes).into_owned())
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        crate::documented::check(&axum::http::Method::GET, uri, status, &body);
+        (status, set_cookie, body)
     }
 
     pub async fn get_json(&self, uri: &str) -> (StatusCode, Value) {

@@ -106,7 +106,9 @@ impl Client<'_> {
         let status = response.status();
         let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        Reply { status, location, body: String::from_utf8_lossy(&bytes).into_owned() }
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        crate::documented::check(&method, uri, status, &body);
+        Reply { status, location, body }
     }
 
     fn parse(&self, uri: &str, reply: &Reply) -> Value {

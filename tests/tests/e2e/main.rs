@@ -12,6 +12,7 @@ mod catalogue_api;
 mod client;
 mod consent_needs;
 mod dashboards;
+mod documented;
 mod firm;
 mod headers;
 mod import;

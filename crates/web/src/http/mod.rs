@@ -1,5 +1,6 @@
 //! The HTTP kit every feature is built from. It imports no feature: features import it.
 //!
+//! - [`api_doc`]: what every operation of the API shares in its OpenAPI document (401, 403, 429, 503), said once.
 //! - [`state`]: the application every request shares (store, index, matcher, pool, templates, sessions).
 //! - [`error`]: the one error type and its codes, and how errors become responses.
 //! - [`extract`], [`query`], [`params`]: typed path ids, strict query structs and JSON bodies, and the
@@ -19,6 +20,7 @@
 //! - [`search_log`]: the bounded queue and batch writer of the search log.
 //! - [`Feature`]: what a feature adds to the site (routes, pages, templates), listed by the router on top.
 
+pub mod api_doc;
 pub mod assets;
 pub mod auth;
 pub mod confirm;

@@ -133,17 +133,19 @@ pub struct ApplicationListParams {
     /// `submitted`, `accepted`, `approved`, `rejected`, `disbursed` or `withdrawn`.
     pub state: Option<String>,
     /// Product id.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub product: Option<String>,
     /// Submitted on or after this day (YYYY-MM-DD, Asia/Shanghai).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Submitted on or before this day.
+    #[param(format = Date)]
     pub to: Option<String>,
     /// Only those without a first response in time.
     #[param(value_type = Option<bool>)]
     pub overdue: Option<String>,
     /// 1–1000 (default 200).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
     /// The next page: the rows after `{submitted_at as Unix microseconds}.{id}` of the previous page's last
     /// row (lists are newest first).

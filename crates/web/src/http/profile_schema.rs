@@ -15,7 +15,7 @@ use finmart_domain::{
 };
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, Type};
+use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, SchemaType, Type};
 
 /// A code of the vocabulary `T` (its machine name; the Chinese label is read too), each listed with its label.
 fn code<T: Labelled>(meaning: &str) -> Object {
@@ -27,9 +27,23 @@ fn code<T: Labelled>(meaning: &str) -> Object {
         .build()
 }
 
-/// A list of codes of the vocabulary `T`.
+/// A code of the vocabulary `T`, or `null` (a member that may be left out, which the API writes as `null`).
+fn optional_code<T: Labelled>(meaning: &str) -> Object {
+    let values = T::ALL.iter().map(|v| serde_json::Value::from(v.as_str())).chain([serde_json::Value::Null]);
+    let mut object = code::<T>(meaning);
+    object.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
+    object.enum_values = Some(values.collect());
+    object
+}
+
+/// A list of codes of the vocabulary `T`, or `null` (left out; the API writes it as `null`).
 fn codes<T: Labelled>(meaning: &str) -> Array {
-    ArrayBuilder::new().items(code::<T>("One code.")).description(Some(meaning)).unique_items(true).build()
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(code::<T>("One code."))
+        .description(Some(meaning))
+        .unique_items(true)
+        .build()
 }
 
 fn industry() -> Object {
@@ -37,7 +51,9 @@ fn industry() -> Object {
 }
 
 fn tax_credit_grade() -> Object {
-    code::<TaxCreditGrade>("纳税信用等级 (tax credit grade), A best. Left out: not given (rules on it are 需补充).")
+    optional_code::<TaxCreditGrade>(
+        "纳税信用等级 (tax credit grade), A best. Left out: not given (rules on it are 需补充).",
+    )
 }
 
 fn sectors() -> Array {
@@ -72,7 +88,7 @@ fn purpose() -> Object {
 }
 
 fn repayment() -> Object {
-    code::<RepaymentMethod>("A preferred repayment method (left out: any).")
+    optional_code::<RepaymentMethod>("A preferred repayment method (left out: any).")
 }
 
 /// An SME's profile (企业画像): what matching reads about a firm, what an application sends as its snapshot.

@@ -48,8 +48,9 @@ pub struct LoginBody {
 /// Sign in: the session cookie is set and the CSRF token returned.
 #[utoipa::path(post, path = "/api/v1/session", request_body = LoginBody,
     responses((status = 200, body = SessionView),
-        (status = 401, description = "Wrong login or password (`bad_credentials`)", body = ErrorBody),
-        (status = 429, body = ErrorBody)))]
+        (status = 401, description = "`bad_credentials`: a wrong login or password", body = ErrorBody),
+        (status = 403, description = "`account_disabled`: the account is disabled", body = ErrorBody),
+        (status = 429, description = "`too_many_requests`: too many sign-in attempts for this login or from this address; retry later", body = ErrorBody)))]
 async fn session_create(
     State(state): State<AppState>,
     caller: Caller,
@@ -154,8 +155,9 @@ async fn account_create(
 }
 
 /// Disables an account: its sessions and use stop at once.
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/disable", params(("id" = i64, Path)),
-    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/disable", params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody),
+        (status = 409, description = "`conflict`: the operator's own account", body = ErrorBody)))]
 async fn account_disable(
     OperatorUser(p, _): OperatorUser,
     State(state): State<AppState>,
@@ -166,8 +168,9 @@ async fn account_disable(
 }
 
 /// Re-enables an account.
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/enable", params(("id" = i64, Path)),
-    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/enable", params(("id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = AccountView), (status = 404, body = ErrorBody),
+        (status = 409, description = "`conflict`: the operator's own account", body = ErrorBody)))]
 async fn account_enable(
     OperatorUser(p, _): OperatorUser,
     State(state): State<AppState>,
@@ -206,7 +209,7 @@ async fn token_create(
 }
 
 /// Revokes an API token.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = i64, Path)),
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = i64, Path, minimum = 1)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn token_revoke(
     manager: TokenManager,
@@ -224,10 +227,10 @@ async fn token_revoke(
 #[into_params(parameter_in = Query)]
 struct AuditParams {
     /// Only entries older than this entry id (the last id of the previous page).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     before: Option<String>,
     /// How many entries, 1–500 (default 100).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 500)]
     limit: Option<String>,
 }
 

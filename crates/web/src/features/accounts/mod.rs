@@ -280,7 +280,8 @@ async fn set_disabled(
     disabled: bool,
 ) -> Result<Account, ApiError> {
     if id == operator.account_id {
-        return Err(ApiError::conflict("不能停用自己的账号", "you cannot disable your own account"));
+        // Enabling it is refused alike: a signed-in operator's own account is enabled already.
+        return Err(ApiError::conflict("不能停用或启用自己的账号", "you cannot disable or enable your own account"));
     }
     let event = caller.audit(operator, if disabled { "account.disable" } else { "account.enable" });
     Ok(state.store.set_account_disabled(id, disabled, &event).await?)

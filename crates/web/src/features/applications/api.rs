@@ -67,7 +67,7 @@ pub struct SubmitBody {
         (status = 200, description = "Submitted before with this key: the same application", body = ApplicationView),
         (status = 403, description = "Not an SME user", body = ErrorBody),
         (status = 404, description = "No such product", body = ErrorBody),
-        (status = 409, description = "Product not listed, the key was used for another request, or the firm has an open application to the product (`duplicate_application`: `link` and `application_id` name it)", body = ErrorBody),
+        (status = 409, description = "`conflict`: the product is not listed, or the key was used for another request; `duplicate_application`: the firm has an open application to the product (`link` and `application_id` name it)", body = ErrorBody),
         (status = 422, description = "The product's conditions refuse the firm's stored profile (`ineligible`: `reasons` with what would change each), or the profile lacks facts they need (`profile_incomplete`: `reasons` name them, `link` is the profile page)", body = ErrorBody),
     )
 )]
@@ -122,7 +122,7 @@ async fn list(
 #[utoipa::path(
     get,
     path = "/api/v1/applications/{id}",
-    params(("id" = i64, Path, description = "Application id")),
+    params(("id" = i64, Path, description = "Application id", minimum = 1)),
     responses(
         (status = 200, body = ApplicationView),
         (status = 404, description = "No such application, or not the caller's", body = ErrorBody),
@@ -197,7 +197,7 @@ pub struct TransitionBody {
 #[utoipa::path(
     post,
     path = "/api/v1/applications/{id}/transitions",
-    params(("id" = i64, Path, description = "Application id")),
+    params(("id" = i64, Path, description = "Application id", minimum = 1)),
     request_body = TransitionBody,
     responses(
         (status = 200, description = "The application after the step", body = ApplicationView),
@@ -291,7 +291,7 @@ async fn unread(State(state): State<AppState>, Auth(p): Auth) -> Result<axum::Js
 #[utoipa::path(
     post,
     path = "/api/v1/notifications/{id}/read",
-    params(("id" = i64, Path, description = "Notification id")),
+    params(("id" = i64, Path, description = "Notification id", minimum = 1)),
     responses(
         (status = 200, description = "The unread count after", body = UnreadCount),
         (status = 403, body = ErrorBody),

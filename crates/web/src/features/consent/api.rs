@@ -111,7 +111,7 @@ async fn grant(
 #[utoipa::path(
     delete,
     path = "/api/v1/me/consents/{target}",
-    params(("target" = String, Path, description = "An institution id, or `all`")),
+    params(("target" = String, Path, description = "An institution id, or `all`", pattern = "^([1-9][0-9]{0,17}|all)$")),
     responses(
         (status = 200, description = "The consents after the change", body = ConsentsView),
         (status = 400, description = "Neither a number nor `all`", body = ErrorBody),
@@ -134,7 +134,7 @@ async fn revoke(
 #[into_params(parameter_in = Query)]
 struct ViewsParams {
     /// How many, 1–1000 (default 100).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
 }
 

@@ -40,6 +40,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, body = UptakeView),
         (status = 403, description = "SME users have no figures", body = ErrorBody),
+        (status = 404, description = "No such agency or lender", body = ErrorBody),
     )
 )]
 async fn uptake(
@@ -60,27 +61,34 @@ struct ExportParams {
     /// `totals`, `series`, `rejections`, `by_product`, `by_institution`, `by_district`, `by_industry`,
     /// `by_scale`, `by_qualification`, `by_family` or `applications`; the operator also `searches`, `unmet`,
     /// `breaches`, `stale` (the market watch, by `from` and `to` only)
-    #[param(required, value_type = String)]
+    #[param(
+        required,
+        value_type = String,
+        pattern = "^(totals|series|rejections|by_product|by_institution|by_district|by_industry|by_scale|by_qualification|by_family|applications|searches|unmet|breaches|stale)$"
+    )]
     table: Option<String>,
     /// `csv` or `xlsx`
-    #[param(required, value_type = String)]
+    #[param(required, value_type = String, pattern = "^(csv|xlsx)$")]
     format: Option<String>,
     /// First day, YYYY-MM-DD (figures: default 30 days before `to`; applications: submitted from)
+    #[param(format = Date)]
     from: Option<String>,
     /// Last day, YYYY-MM-DD (figures: default today, Asia/Shanghai)
+    #[param(format = Date)]
     to: Option<String>,
     /// Figures: `day`, `week` or `month`
+    #[param(pattern = "^(day|week|month)$")]
     granularity: Option<String>,
     /// Operator only: one guarantee agency's products
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     agency: Option<String>,
     /// Operator only: one lender's products
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     lender: Option<String>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     product: Option<String>,
     /// Figures: the lender
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     institution: Option<String>,
     district: Option<String>,
     industry: Option<String>,
@@ -155,7 +163,10 @@ impl ExportParams {
     path = "/api/v1/stats/uptake/export",
     params(ExportParams),
     responses(
-        (status = 200, description = "The file as an attachment: CSV (UTF-8 with BOM) or XLSX", content_type = "text/csv"),
+        (status = 200, description = "The file as an attachment: CSV (UTF-8 with BOM) or XLSX", content(
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
         (status = 403, description = "SME users have no figures; the market watch is the operator's", body = ErrorBody),
         (status = 404, description = "No such agency or lender", body = ErrorBody),
     )

@@ -195,21 +195,24 @@ fn rows(breakdown: &[Breakdown], labels: &HashMap<String, (String, String)>) -> 
 #[into_params(parameter_in = Query)]
 pub(super) struct UptakeParams {
     /// First day, YYYY-MM-DD (default: 30 days before `to`).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, YYYY-MM-DD (default: today, Asia/Shanghai).
+    #[param(format = Date)]
     pub to: Option<String>,
     /// `day`, `week` or `month` (default: day up to 92 days, else month).
+    #[param(pattern = "^(day|week|month)$")]
     pub granularity: Option<String>,
     /// Operator only: one guarantee agency's products.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub agency: Option<String>,
     /// Operator only: one lender's products.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub lender: Option<String>,
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub product: Option<String>,
     /// Filter: the lender.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub institution: Option<String>,
     pub district: Option<String>,
     pub industry: Option<String>,

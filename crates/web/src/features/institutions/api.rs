@@ -50,7 +50,7 @@ async fn institution_create(
 
 /// Edits an institution's name, kind and introduction; its code does not change (operator only).
 #[utoipa::path(put, path = "/api/v1/institutions/{id}", request_body = InstitutionEditBody,
-    params(("id" = i64, Path, description = "Institution id")),
+    params(("id" = i64, Path, description = "Institution id", minimum = 1)),
     responses((status = 200, body = InstitutionView), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "A change between lender and guarantee agency that its products or accounts forbid", body = ErrorBody)))]

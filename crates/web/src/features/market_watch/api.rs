@@ -61,8 +61,10 @@ impl FromSegment for TargetYear {
 #[into_params(parameter_in = Query)]
 struct PeriodParams {
     /// First day, YYYY-MM-DD (default: 30 days before `to`)
+    #[param(format = Date)]
     from: Option<String>,
     /// Last day, YYYY-MM-DD (default: today, Asia/Shanghai)
+    #[param(format = Date)]
     to: Option<String>,
 }
 
@@ -90,11 +92,13 @@ impl PeriodParams {
 #[into_params(parameter_in = Query)]
 struct SearchesParams {
     /// First day, YYYY-MM-DD (default: 30 days before `to`)
+    #[param(format = Date)]
     from: Option<String>,
     /// Last day, YYYY-MM-DD (default: today, Asia/Shanghai)
+    #[param(format = Date)]
     to: Option<String>,
     /// Queries per list, 1–200 (default 20)
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
 }
 
@@ -126,7 +130,7 @@ struct NoParams {}
 #[into_params(parameter_in = Query)]
 struct TargetParams {
     /// The year (default: this year, Asia/Shanghai)
-    #[param(value_type = Option<i32>)]
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     year: Option<String>,
 }
 
@@ -164,7 +168,7 @@ async fn searches(
     path = "/api/v1/stats/market/stale",
     responses(
         (status = 200, body = StaleListingsView),
-        (status = 400, description = "An unknown parameter, named in `field`", body = ErrorBody),
+        (status = 400, description = "`invalid_parameter`: an unknown parameter, named in `field` (the operation takes none)", body = ErrorBody),
         (status = 403, description = "Not the operator", body = ErrorBody),
     )
 )]
@@ -242,7 +246,7 @@ async fn targets(
 #[utoipa::path(
     put,
     path = "/api/v1/stats/market/targets/{year}",
-    params(("year" = i32, Path, description = "The year, 2000–2100")),
+    params(("year" = i32, Path, description = "The year, 2000–2100", minimum = 2000, maximum = 2100)),
     request_body = TargetBody,
     responses(
         (status = 200, description = "The target and the progress towards it", body = TargetProgressView),

@@ -67,7 +67,7 @@ async fn my_needs(sme: SmeUser, State(state): State<AppState>) -> Result<axum::J
 #[utoipa::path(
     get,
     path = "/api/v1/me/needs/{id}",
-    params(("id" = i64, Path, description = "Need id")),
+    params(("id" = i64, Path, description = "Need id", minimum = 1)),
     responses(
         (status = 200, body = NeedDetail),
         (status = 403, description = "Not an SME user", body = ErrorBody),
@@ -83,7 +83,7 @@ async fn my_need(sme: SmeUser, State(state): State<AppState>, Id(id): Id) -> Res
 #[utoipa::path(
     post,
     path = "/api/v1/me/needs/{id}/close",
-    params(("id" = i64, Path, description = "Need id")),
+    params(("id" = i64, Path, description = "Need id", minimum = 1)),
     responses(
         (status = 200, body = NeedView),
         (status = 403, description = "Not an SME user", body = ErrorBody),
@@ -106,7 +106,7 @@ async fn close_need(
 #[utoipa::path(
     post,
     path = "/api/v1/me/needs/{id}/offers/{offer_id}/accept",
-    params(("id" = i64, Path, description = "Need id"), ("offer_id" = i64, Path, description = "Offer id")),
+    params(("id" = i64, Path, description = "Need id", minimum = 1), ("offer_id" = i64, Path, description = "Offer id", minimum = 1)),
     responses(
         (status = 201, description = "Accepted: the application was submitted", body = AcceptView),
         (status = 200, description = "Accepted before: the same application", body = AcceptView),
@@ -156,7 +156,7 @@ async fn need_feed(
 #[utoipa::path(
     post,
     path = "/api/v1/needs/{id}/offers",
-    params(("id" = i64, Path, description = "Need id")),
+    params(("id" = i64, Path, description = "Need id", minimum = 1)),
     request_body = OfferBody,
     responses(
         (status = 201, body = OfferView),
@@ -181,7 +181,7 @@ async fn make_offer(
 #[utoipa::path(
     post,
     path = "/api/v1/offers/{id}/withdraw",
-    params(("id" = i64, Path, description = "Offer id")),
+    params(("id" = i64, Path, description = "Offer id", minimum = 1)),
     responses(
         (status = 200, body = OfferView),
         (status = 403, description = "Not an institution user", body = ErrorBody),

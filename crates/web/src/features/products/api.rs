@@ -3,7 +3,7 @@
 
 use super::{
     Act, AgencyProductView, Bank, DecisionView, ManagedProductView, ProductActionView, QUEUE_LIMIT, ReviewQueueItem,
-    RowProblem, SendBackBody, UploadRejected, UploadView, VersionView, approve, outcome_name, send_back,
+    RowProblem, SendBackBody, UploadRefusal, UploadRejected, UploadView, VersionView, approve, outcome_name, send_back,
     template_download,
 };
 use crate::http::auth::{AgencyUser, Caller, LenderUser, OperatorUser};
@@ -107,7 +107,7 @@ async fn create_product(
 #[utoipa::path(
     get,
     path = "/api/v1/bank/products/{id}",
-    params(("id" = i64, Path, description = "Product id")),
+    params(("id" = i64, Path, description = "Product id", minimum = 1)),
     responses(
         (status = 200, body = ManagedProductView),
         (status = 404, description = "No such product of the caller's institution", body = ErrorBody),
@@ -123,7 +123,7 @@ async fn get_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ManagedProduct
 #[utoipa::path(
     put,
     path = "/api/v1/bank/products/{id}",
-    params(("id" = i64, Path, description = "Product id")),
+    params(("id" = i64, Path, description = "Product id", minimum = 1)),
     request_body(content = Object, description = "Import columns → values"),
     responses(
         (status = 200, body = ProductActionView),
@@ -145,7 +145,7 @@ async fn update_product(
 #[utoipa::path(
     post,
     path = "/api/v1/bank/products/{id}/submit",
-    params(("id" = i64, Path, description = "Product id")),
+    params(("id" = i64, Path, description = "Product id", minimum = 1)),
     responses(
         (status = 200, body = ProductActionView),
         (status = 404, body = ErrorBody),
@@ -160,7 +160,7 @@ async fn submit_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductActi
 #[utoipa::path(
     post,
     path = "/api/v1/bank/products/{id}/pause",
-    params(("id" = i64, Path, description = "Product id")),
+    params(("id" = i64, Path, description = "Product id", minimum = 1)),
     responses(
         (status = 200, body = ProductActionView),
         (status = 404, body = ErrorBody),
@@ -175,7 +175,7 @@ async fn pause_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductActio
 #[utoipa::path(
     post,
     path = "/api/v1/bank/products/{id}/resume",
-    params(("id" = i64, Path, description = "Product id")),
+    params(("id" = i64, Path, description = "Product id", minimum = 1)),
     responses(
         (status = 200, body = ProductActionView),
         (status = 404, body = ErrorBody),
@@ -190,7 +190,7 @@ async fn resume_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductActi
 #[utoipa::path(
     post,
     path = "/api/v1/bank/products/{id}/archive",
-    params(("id" = i64, Path, description = "Product id")),
+    params(("id" = i64, Path, description = "Product id", minimum = 1)),
     responses(
         (status = 200, body = ProductActionView),
         (status = 404, body = ErrorBody),
@@ -205,7 +205,7 @@ async fn archive_product(bank: Bank, Id(id): Id) -> Result<axum::Json<ProductAct
 #[utoipa::path(
     get,
     path = "/api/v1/bank/products/{id}/versions",
-    params(("id" = i64, Path, description = "Product id")),
+    params(("id" = i64, Path, description = "Product id", minimum = 1)),
     responses((status = 200, body = Vec<VersionView>), (status = 404, body = ErrorBody))
 )]
 async fn product_versions(bank: Bank, Id(id): Id) -> Result<axum::Json<Vec<VersionView>>, ApiError> {
@@ -233,7 +233,7 @@ struct UploadParams {
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
         (status = 200, body = UploadView),
-        (status = 400, description = "Rows refused (nothing was written)", body = UploadRejected),
+        (status = 400, description = "`rejected`: rows refused, every problem in `rows` (nothing was written); `invalid_file`: not a sheet", body = UploadRefusal),
         (status = 403, body = ErrorBody),
     )
 )]
@@ -296,7 +296,7 @@ fn decision(review_id: i64, product_id: i64, d: ReviewDecision) -> axum::Json<De
 #[utoipa::path(
     post,
     path = "/api/v1/reviews/{id}/approve",
-    params(("id" = i64, Path, description = "Review id")),
+    params(("id" = i64, Path, description = "Review id", minimum = 1)),
     responses(
         (status = 200, body = DecisionView),
         (status = 403, body = ErrorBody),
@@ -319,7 +319,7 @@ async fn approve_review(
 #[utoipa::path(
     post,
     path = "/api/v1/reviews/{id}/send-back",
-    params(("id" = i64, Path, description = "Review id")),
+    params(("id" = i64, Path, description = "Review id", minimum = 1)),
     request_body = SendBackBody,
     responses(
         (status = 200, body = DecisionView),

@@ -360,6 +360,31 @@ pub struct UploadRejected {
     pub rows: Vec<RowProblem>,
 }
 
+/// The 400 of an upload: its rows refused (`rejected`, every problem in `rows`), or the request itself
+/// refused with the error body (`invalid_parameter`: no `file_name`; `invalid_file`: not a sheet). Any of
+/// the two, not one of: the error body's schema admits a rejection's members too.
+#[derive(Debug)]
+pub struct UploadRefusal;
+
+impl utoipa::PartialSchema for UploadRefusal {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{Ref, schema::AnyOfBuilder};
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name("UploadRejected"))
+            .item(Ref::from_schema_name("ErrorBody"))
+            .description(Some("`rejected` with `rows`, or the error body (`invalid_parameter`, `invalid_file`)"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for UploadRefusal {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        use utoipa::PartialSchema;
+        schemas.push(("UploadRejected".to_owned(), UploadRejected::schema()));
+        <UploadRejected as utoipa::ToSchema>::schemas(schemas);
+    }
+}
+
 /// The Chinese label of a field named after an import column (`eligibility.x` → 准入条件).
 fn label_of(field: &str) -> String {
     let column = field.split('.').next().unwrap_or(field);

@@ -23,7 +23,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct CandidatesParams {
     /// How many firms to return, 1–100 (default 20).
-    #[param(value_type = Option<usize>)]
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 100)]
     limit: Option<String>,
 }
 
@@ -35,7 +35,7 @@ struct CandidatesParams {
 #[utoipa::path(
     get,
     path = "/api/v1/products/{id}/candidates",
-    params(("id" = i64, Path, description = "Product id"), CandidatesParams),
+    params(("id" = i64, Path, description = "Product id", minimum = 1), CandidatesParams),
     responses(
         (status = 200, body = CandidatesResponse),
         (status = 403, description = "Not an institution user", body = ErrorBody),
@@ -75,7 +75,7 @@ struct ProfileParams {
 #[utoipa::path(
     get,
     path = "/api/v1/enterprises/{id}/profile",
-    params(("id" = i64, Path, description = "Enterprise id"), ProfileParams),
+    params(("id" = i64, Path, description = "Enterprise id", minimum = 1), ProfileParams),
     responses(
         (status = 200, body = EnterpriseProfileView),
         (status = 400, description = "A bad id or context", body = ErrorBody),

@@ -55,7 +55,7 @@ async fn search(
 #[utoipa::path(
     get,
     path = "/api/v1/products/{id}",
-    params(("id" = i64, Path, description = "Product id")),
+    params(("id" = i64, Path, description = "Product id", minimum = 1)),
     responses(
         (status = 200, body = ProductDetail),
         (status = 400, description = "The id is not a number", body = ErrorBody),
@@ -74,7 +74,7 @@ async fn product(State(state): State<AppState>, Id(id): Id) -> Result<Json<Produ
 #[utoipa::path(
     get,
     path = "/api/v1/products/{id}/verdict",
-    params(("id" = i64, Path, description = "Product id")),
+    params(("id" = i64, Path, description = "Product id", minimum = 1)),
     responses(
         (status = 200, body = VerdictView),
         (status = 403, description = "Not an SME user", body = ErrorBody),
@@ -103,7 +103,7 @@ async fn institutions(State(state): State<AppState>) -> Result<Json<Vec<Institut
 #[utoipa::path(
     get,
     path = "/api/v1/products/{id}/cost",
-    params(("id" = i64, Path, description = "Product id"), CostParams),
+    params(("id" = i64, Path, description = "Product id", minimum = 1), CostParams),
     responses(
         (status = 200, body = CostResponse),
         (status = 404, description = "No such published product", body = ErrorBody),

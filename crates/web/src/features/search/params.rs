@@ -25,6 +25,7 @@ pub const MAX_PER_PAGE: usize = 100;
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words to search for, Chinese or not (at most 100 characters). Empty: browse everything.
+    #[param(max_length = 100)]
     q: Option<String>,
     /// Product families (machine names or Chinese labels), repeated or comma-separated.
     #[serde(default)]
@@ -54,10 +55,10 @@ pub struct SearchParams {
     /// `relevance` (default), `rate`, `amount` or `speed`.
     sort: Option<String>,
     /// 1-based page, at most 500.
-    #[param(value_type = Option<usize>)]
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 500)]
     page: Option<String>,
     /// Results per page, 1–100 (default 20).
-    #[param(value_type = Option<usize>)]
+    #[param(value_type = Option<usize>, minimum = 1, maximum = 100)]
     per_page: Option<String>,
 }
 
