@@ -49,7 +49,7 @@ pub struct LoginBody {
 #[utoipa::path(post, path = "/api/v1/session", request_body = LoginBody,
     responses((status = 200, body = SessionView),
         (status = 401, description = "`bad_credentials`: a wrong login or password", body = ErrorBody),
-        (status = 403, description = "`account_disabled`: the account is disabled", body = ErrorBody),
+        (status = 403, description = "`account_disabled`: the account is disabled; `institution_suspended`: its institution is suspended by the operator", body = ErrorBody),
         (status = 429, description = "`too_many_requests`: too many sign-in attempts for this login or from this address; retry later", body = ErrorBody)))]
 async fn session_create(
     State(state): State<AppState>,
