@@ -46,6 +46,10 @@ pub struct Config {
     #[arg(long, env = "FINMART_SEARCH_LOG_QUEUE", default_value_t = 10_000,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub search_log_queue: u32,
+    /// The bearer token that lets a scraper read `/metrics` from another host (loopback peers need none;
+    /// see docs/SECURITY.md, "Metrics"). Unset: only loopback peers may read it.
+    #[arg(long, env = "FINMART_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// Reads `FINMART_HOME_AREA` / `--home-area`, naming the setting in the refusal (clap prints it and exits).
@@ -88,6 +92,7 @@ impl Config {
             api_rate_per_token: 0,
             api_rate_per_address: 0,
             search_log_queue: 10_000,
+            metrics_token: None,
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::http::auth;
 use crate::http::page::{not_found, page_layer};
 use crate::http::state::{AppState, today};
 use crate::http::templates::{TemplateList, Templates};
-use crate::http::{BODY_LIMIT, Feature, assets, headers, rate_limit};
+use crate::http::{BODY_LIMIT, Feature, assets, headers, metrics, rate_limit};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -151,9 +151,14 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::identify))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::sessions::outage_layer))
+        // Outside sessions and identity: a scrape needs neither (and works while Redis is down), and its bearer
+        // token is the metrics token, not an API token.
+        .route("/metrics", get(metrics::endpoint))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(15)))
         .layer(TraceLayer::new_for_http())
+        // Outside the others (but the headers'), so it sees their refusals and timeouts too.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::layer))
         .layer(csp)
         .layer(nosniff)
         .layer(referrer)

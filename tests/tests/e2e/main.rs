@@ -23,6 +23,7 @@ mod lending_record;
 mod live;
 mod market_watch;
 mod matching;
+mod metrics;
 mod outage;
 mod pages;
 mod products_admin;

@@ -1,6 +1,7 @@
 //! The search log under load: every search fired concurrently through the router is either logged or
 //! counted as not recorded (none lost unseen); with the default queue none is dropped; with a tiny queue
-//! searches are dropped, and their count is stored and shown to the operator beside the demand figures.
+//! searches are dropped, and their count is stored and shown to the operator beside the demand figures (and
+//! the metrics count the same).
 
 use crate::app::{Backend, TestApp, encode};
 use axum::body::Body;
@@ -85,6 +86,10 @@ async fn a_full_queue_counts_the_searches_it_drops_and_the_operator_sees_the_cou
         let (logged, not_recorded) = (view["searches"].as_u64().unwrap(), view["not_recorded"].as_u64().unwrap());
         assert_eq!(logged + not_recorded, 300, "{b}: {view}");
         assert!(not_recorded > 0, "{b}: a queue of one cannot keep up with 64 connections: {view}");
+        // `/metrics` counts the same: every search queued was written, every other one not recorded.
+        let counts = &app.state.metrics.search_log;
+        let counted = (counts.queued.get(), counts.written.get(), counts.not_recorded.get());
+        assert_eq!(counted, (logged, logged, not_recorded), "{b}: queued, written, not recorded");
 
         let today = crate::journey::shanghai_today();
         // The operator's market-watch page says how many searches the figures leave out.

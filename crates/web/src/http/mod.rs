@@ -18,6 +18,7 @@
 //! - [`auth`]: who is asking (session or API token), CSRF, and the extractors that demand a signed-in caller.
 //! - [`rate_limit`]: the JSON API's rate limits per API token and per client address.
 //! - [`search_log`]: the bounded queue and batch writer of the search log.
+//! - [`metrics`]: the Prometheus metrics at `/metrics`, their recording layer and who may read them.
 //! - [`Feature`]: what a feature adds to the site (routes, pages, templates), listed by the router on top.
 
 pub mod api_doc;
@@ -31,6 +32,7 @@ pub mod format;
 pub mod forms;
 pub mod headers;
 pub mod lang;
+pub mod metrics;
 pub mod page;
 pub mod params;
 pub mod profile_form;

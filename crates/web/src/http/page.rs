@@ -172,7 +172,10 @@ pub(crate) fn error_page(state: &AppState, lang: Lang, status: StatusCode, body:
         "switch_href": format!("/?lang={}", lang.other().code()),
     });
     let html = state.templates.render("error.html", context).unwrap_or_else(|_| message.clone());
-    (status, Html(html)).into_response()
+    let mut response = (status, Html(html)).into_response();
+    // The code alone stays with the page, for the metrics (the body is gone, so no layer renders it again).
+    response.extensions_mut().insert(body.code);
+    response
 }
 
 /// Any path no route serves: the error page (the fallback is outside the page layer, which would render

@@ -6,7 +6,10 @@
 //! When the queue is full a search is not logged but counted; the writer adds the count to the day's
 //! `search_log_unrecorded` row in the same transaction as its next batch, and the demand figures show it,
 //! so they never undercount in silence. A batch the database refuses twice is counted the same way.
+//!
+//! The same events are counted for `/metrics` ([`SearchLogCounts`]): queued, written, not recorded.
 
+use crate::http::metrics::SearchLogCounts;
 use chrono::Utc;
 use finmart_store::{LoggedSearch, Store};
 use std::sync::Arc;
@@ -35,6 +38,7 @@ enum Message {
 pub struct SearchLog {
     sender: mpsc::Sender<Message>,
     not_recorded: Arc<AtomicU64>,
+    counts: SearchLogCounts,
 }
 
 impl std::fmt::Debug for Message {
@@ -48,19 +52,22 @@ impl std::fmt::Debug for Message {
 
 impl SearchLog {
     /// A queue of `capacity` searches and its writer, a task on the current Tokio runtime that ends when
-    /// the queue is dropped.
+    /// the queue is dropped; what becomes of each search is counted in `counts`.
     #[must_use]
-    pub fn start(store: Store, capacity: usize) -> Self {
+    pub fn start(store: Store, capacity: usize, counts: SearchLogCounts) -> Self {
         let (sender, receiver) = mpsc::channel(capacity.max(1));
         let not_recorded = Arc::new(AtomicU64::new(0));
-        tokio::spawn(write(store, receiver, Arc::clone(&not_recorded)));
-        Self { sender, not_recorded }
+        tokio::spawn(write(store, receiver, Arc::clone(&not_recorded), counts.clone()));
+        Self { sender, not_recorded, counts }
     }
 
     /// Queues one search to log, without waiting; when the queue is full it is counted as not recorded.
     pub fn record(&self, search: LoggedSearch) {
-        if self.sender.try_send(Message::Search(search)).is_err() {
+        if self.sender.try_send(Message::Search(search)).is_ok() {
+            self.counts.queued.inc();
+        } else {
             self.not_recorded.fetch_add(1, Ordering::AcqRel);
+            self.counts.not_recorded.inc();
         }
     }
 
@@ -77,7 +84,12 @@ impl SearchLog {
 
 /// The writer: takes whatever has gathered (at most [`MAX_BATCH`]), writes it with the count of searches
 /// not recorded since the last write, then answers the flushes that were among it.
-async fn write(store: Store, mut receiver: mpsc::Receiver<Message>, not_recorded: Arc<AtomicU64>) {
+async fn write(
+    store: Store,
+    mut receiver: mpsc::Receiver<Message>,
+    not_recorded: Arc<AtomicU64>,
+    counts: SearchLogCounts,
+) {
     let mut messages = Vec::with_capacity(MAX_BATCH);
     loop {
         let received = tokio::time::timeout(IDLE_WAKE, receiver.recv_many(&mut messages, MAX_BATCH)).await;
@@ -94,7 +106,7 @@ async fn write(store: Store, mut receiver: mpsc::Receiver<Message>, not_recorded
         }
         let dropped = not_recorded.swap(0, Ordering::AcqRel);
         if !searches.is_empty() || dropped > 0 {
-            store_batch(&store, &searches, dropped, &not_recorded).await;
+            store_batch(&store, &searches, dropped, &not_recorded, &counts).await;
         }
         for done in flushes {
             let _ = done.send(());
@@ -104,7 +116,13 @@ async fn write(store: Store, mut receiver: mpsc::Receiver<Message>, not_recorded
 
 /// Writes one batch, once more after a moment if it fails; a batch that fails twice is counted as not
 /// recorded (with the count it carried), to be written with the next one.
-async fn store_batch(store: &Store, searches: &[LoggedSearch], dropped: u64, not_recorded: &AtomicU64) {
+async fn store_batch(
+    store: &Store,
+    searches: &[LoggedSearch],
+    dropped: u64,
+    not_recorded: &AtomicU64,
+    counts: &SearchLogCounts,
+) {
     if dropped > 0 {
         tracing::warn!(searches = dropped, "search log queue full: searches counted as not recorded");
     }
@@ -113,8 +131,13 @@ async fn store_batch(store: &Store, searches: &[LoggedSearch], dropped: u64, not
         tokio::time::sleep(RETRY_AFTER).await;
         result = store.log_searches(searches, dropped, Utc::now()).await;
     }
-    if let Err(error) = result {
-        tracing::warn!(%error, searches = searches.len(), "search log write failed: the batch is counted as not recorded");
-        not_recorded.fetch_add(dropped + searches.len() as u64, Ordering::AcqRel);
+    match result {
+        Ok(()) => counts.written.inc_by(searches.len() as u64),
+        Err(error) => {
+            tracing::warn!(%error, searches = searches.len(), "search log write failed: the batch is counted as not recorded");
+            not_recorded.fetch_add(dropped + searches.len() as u64, Ordering::AcqRel);
+            // The dropped ones were counted when they were dropped.
+            counts.not_recorded.inc_by(searches.len() as u64);
+        }
     }
 }

@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::http::auth::sessions::Sessions;
 use crate::http::error::ApiError;
+use crate::http::metrics::Metrics;
 use crate::http::rate_limit::RateLimits;
 use crate::http::search_log::SearchLog;
 use crate::http::templates::Templates;
@@ -39,6 +40,8 @@ pub struct App {
     pub rate_limits: RateLimits,
     /// The queue of searches to log for the operator's demand figures, and its writer.
     pub search_log: SearchLog,
+    /// What `/metrics` shows: this application's own registry.
+    pub metrics: Metrics,
     /// Every published product, compiled for matching; follows the change log with the index.
     pub matcher: Arc<Matcher>,
     /// Every stored firm, flagged open when it consented to be found by every institution, for reverse
@@ -72,13 +75,15 @@ impl App {
         templates: Templates,
     ) -> Self {
         let rate_limits = RateLimits::new(&config, sessions.redis_pool());
-        let search_log = SearchLog::start(store.clone(), config.search_log_queue as usize);
+        let metrics = Metrics::new();
+        let search_log = SearchLog::start(store.clone(), config.search_log_queue as usize, metrics.search_log.clone());
         Self {
             config,
             store,
             sessions,
             rate_limits,
             search_log,
+            metrics,
             catalogue,
             templates,
             matcher,
@@ -183,8 +188,10 @@ impl App {
         if let Ok(cached) = self.institution_names.read()
             && current(&cached)
         {
+            self.metrics.institution_names.with_label_values(&["hit"]).inc();
             return Ok(cached.1.clone());
         }
+        self.metrics.institution_names.with_label_values(&["miss"]).inc();
         let fresh: HashMap<i64, String> =
             self.store.institutions().await?.into_iter().map(|i| (i.id, i.name)).collect();
         if let Ok(mut cached) = self.institution_names.write() {
@@ -269,17 +276,20 @@ impl App {
         // that silently leaves it out.
         let relevance = self.read_index(move |c| c.relevance(&purpose, RELEVANCE_DEPTH)).await?;
         let matcher = Arc::clone(&self.matcher);
-        tokio::task::spawn_blocking(move || {
+        let (outcome, took) = tokio::task::spawn_blocking(move || {
             let relevance: HashMap<i64, f32> = relevance.into_iter().collect();
-            matcher.match_need(&MatchRequest {
+            let started = std::time::Instant::now();
+            let outcome = matcher.match_need(&MatchRequest {
                 profile: &profile,
                 need: &need,
                 today: today(),
                 relevance: &relevance,
                 limit,
-            })
+            });
+            (outcome, started.elapsed())
         })
-        .await
-        .map_err(ApiError::from)
+        .await?;
+        self.metrics.matched(took, outcome.eligible_total);
+        Ok(outcome)
     }
 }

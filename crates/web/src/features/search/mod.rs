@@ -51,7 +51,13 @@ pub fn feature() -> Feature {
 pub async fn search(state: &AppState, req: SearchRequest) -> Result<SearchResponse, ApiError> {
     let logged = worth_logging(&req).then(|| (Utc::now(), req.text.clone(), req.families.clone()));
     let (page, per_page) = (req.page, req.per_page);
-    let results = state.read_index(move |catalogue| catalogue.search(&req, today())).await?;
+    let (results, took) = state
+        .read_index(move |catalogue| {
+            let started = std::time::Instant::now();
+            catalogue.search(&req, today()).map(|results| (results, started.elapsed()))
+        })
+        .await?;
+    state.metrics.searched(took, results.total);
     let names = state.institution_names(results.facets.institutions.iter().map(|(id, _)| *id)).await?;
     let response = SearchResponse::new(results, page, per_page, &names, &state.config.home_area);
     if let Some((at, query, families)) = logged {
