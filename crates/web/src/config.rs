@@ -2,7 +2,7 @@
 
 use clap::Args;
 use finmart_domain::HomeArea;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 /// Everything `finmart serve` (and `demo`) can be told.
@@ -46,6 +46,11 @@ pub struct Config {
     #[arg(long, env = "FINMART_SEARCH_LOG_QUEUE", default_value_t = 10_000,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub search_log_queue: u32,
+    /// Addresses of reverse proxies in front of the server (comma-separated). A request from one of them
+    /// counts as coming from the address the proxy appended last to `X-Forwarded-For`, for the rate limits,
+    /// the sign-in throttle and the logs. Empty: the connection's peer is the client, whatever the header says.
+    #[arg(long, env = "FINMART_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxy: Vec<IpAddr>,
 }
 
 /// Reads `FINMART_HOME_AREA` / `--home-area`, naming the setting in the refusal (clap prints it and exits).
@@ -88,6 +93,7 @@ impl Config {
             api_rate_per_token: 0,
             api_rate_per_address: 0,
             search_log_queue: 10_000,
+            trusted_proxy: Vec::new(),
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::http::auth;
 use crate::http::page::{not_found, page_layer};
 use crate::http::state::{AppState, today};
 use crate::http::templates::{TemplateList, Templates};
-use crate::http::{BODY_LIMIT, Feature, assets, headers, rate_limit};
+use crate::http::{BODY_LIMIT, Feature, assets, client_address, headers, rate_limit};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -154,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(15)))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), client_address::layer))
         .layer(csp)
         .layer(nosniff)
         .layer(referrer)
