@@ -2,9 +2,11 @@
 //!
 //! Every product write appends to `product_change` in its transaction. The follower reads the log from
 //! the index's last applied sequence, reloads the changed products and replaces them in the index
-//! (published ones back in, others out). It wakes at once on changes made in this process and polls every
-//! [`POLL_INTERVAL`] for changes made by other processes (an import, another server), so a change reaches
-//! search well within a second either way. Each batch goes to the index and, first, to every
+//! (published ones back in, others out). It wakes at once on changes made in this process, and on whatever
+//! else signals the store's [`Store::change_signal`] (the web server's Redis subscriber, when other servers
+//! announce their commits there), and polls at a set interval for changes nobody announced (an import,
+//! another server without Redis, messages lost while Redis was away), so a change reaches search well
+//! within a second when announced and within the poll interval when not. Each batch goes to the index and, first, to every
 //! [`Listener`] (the matching engine), so they see each change together.
 //!
 //! A rebuild reads every product into a new generation of the index and swaps it in whole, recording the
@@ -19,7 +21,10 @@ use finmart_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The poll when nothing announces other processes' changes: it alone brings them within a second.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(400);
+/// The poll when other servers announce their changes (Redis): only the safety net for lost messages.
+pub const ANNOUNCED_POLL_INTERVAL: Duration = Duration::from_secs(2);
 const PAGE: u64 = 500;
 
 /// Every published product, read page by page (to fill a [`Listener`] at start).
@@ -190,8 +195,9 @@ pub fn start_repair(store: &Store, catalogue: &Arc<Catalogue>, listeners: &[Arc<
     true
 }
 
-/// Follows the change log until the task is dropped or aborted, and starts a repair of an unusable index.
-pub async fn follow(store: Store, catalogue: Arc<Catalogue>, listeners: Vec<Arc<dyn Listener>>) {
+/// Follows the change log until the task is dropped or aborted, and starts a repair of an unusable index:
+/// at once when the store's change signal fires, and every `poll` otherwise.
+pub async fn follow(store: Store, catalogue: Arc<Catalogue>, listeners: Vec<Arc<dyn Listener>>, poll: Duration) {
     let signal = store.change_signal();
     loop {
         start_repair(&store, &catalogue, &listeners);
@@ -200,7 +206,7 @@ pub async fn follow(store: Store, catalogue: Arc<Catalogue>, listeners: Vec<Arc<
         }
         tokio::select! {
             () = signal.notified() => {}
-            () = tokio::time::sleep(POLL_INTERVAL) => {}
+            () = tokio::time::sleep(poll) => {}
         }
     }
 }

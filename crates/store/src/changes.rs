@@ -6,7 +6,7 @@ use crate::{Store, StoreError};
 use chrono::Utc;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use std::sync::Arc;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 /// One entry of the change log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,9 +50,17 @@ impl Store {
         Arc::clone(&self.changed)
     }
 
+    /// Changes with every product change committed through this handle (not those read from the log that
+    /// other processes wrote): what tells the other servers to look at the log now.
+    #[must_use]
+    pub fn committed_changes(&self) -> watch::Receiver<u64> {
+        self.committed.subscribe()
+    }
+
     pub(crate) fn announce_change(&self) {
         // One stored permit: a follower that is busy when this fires still wakes once afterwards.
         self.changed.notify_one();
+        self.committed.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 

@@ -94,7 +94,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, Semaphore, watch};
 
 /// The database, shared by the whole process (cheap to clone).
 #[derive(Debug, Clone)]
@@ -102,6 +102,9 @@ pub struct Store {
     db: DatabaseConnection,
     /// Woken after every committed product change, so in-process followers need not wait for their poll.
     changed: Arc<Notify>,
+    /// Counts the product changes committed through this handle, for whatever tells other processes of
+    /// them (each watcher sees every count, unlike the one permit of `changed`, which the follower takes).
+    committed: Arc<watch::Sender<u64>>,
     /// Permits for a read to take a second pooled connection and run in two halves at once (the uptake
     /// figures). A quarter of the pool: reads that hold one connection while they wait for a second can
     /// then never take the whole pool between them.
@@ -141,7 +144,8 @@ impl Store {
             db.execute_unprepared("PRAGMA journal_mode=WAL;").await?;
         }
         let second_connections = Arc::new(Semaphore::new(pool as usize / 4));
-        Ok(Self { db, changed: Arc::new(Notify::new()), second_connections })
+        let committed = Arc::new(watch::Sender::new(0));
+        Ok(Self { db, changed: Arc::new(Notify::new()), committed, second_connections })
     }
 
     /// Which kind of database this is (`sqlite` or `postgres`), for logs and health checks.

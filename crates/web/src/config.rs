@@ -2,7 +2,7 @@
 
 use clap::Args;
 use finmart_domain::HomeArea;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 /// Everything `finmart serve` (and `demo`) can be told.
@@ -50,6 +50,11 @@ pub struct Config {
     /// see docs/SECURITY.md, "Metrics"). Unset: only loopback peers may read it.
     #[arg(long, env = "FINMART_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Addresses of reverse proxies in front of the server (comma-separated). A request from one of them
+    /// counts as coming from the address the proxy appended last to `X-Forwarded-For`, for the rate limits,
+    /// the sign-in throttle and the logs. Empty: the connection's peer is the client, whatever the header says.
+    #[arg(long, env = "FINMART_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxy: Vec<IpAddr>,
 }
 
 /// Reads `FINMART_HOME_AREA` / `--home-area`, naming the setting in the refusal (clap prints it and exits).
@@ -93,6 +98,7 @@ impl Config {
             api_rate_per_address: 0,
             search_log_queue: 10_000,
             metrics_token: None,
+            trusted_proxy: Vec::new(),
         }
     }
 }

@@ -8,6 +8,7 @@
 //!   registering its own routes, pages and templates; no feature imports another.
 //! - [`router`] and [`server`]: the list of features, the middleware around them, and serving.
 
+pub mod change_bus;
 pub mod config;
 pub mod features;
 pub mod http;

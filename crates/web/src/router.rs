@@ -6,7 +6,7 @@ use crate::http::auth;
 use crate::http::page::{not_found, page_layer};
 use crate::http::state::{AppState, today};
 use crate::http::templates::{TemplateList, Templates};
-use crate::http::{BODY_LIMIT, Feature, assets, headers, metrics, rate_limit};
+use crate::http::{BODY_LIMIT, Feature, assets, client_address, headers, metrics, rate_limit};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -159,6 +159,9 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         // Outside the others (but the headers'), so it sees their refusals and timeouts too.
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::layer))
+        // Outside the metrics and everything else that reads the client's address (rate limits, the sign-in
+        // throttle, /metrics' loopback rule): behind a trusted proxy it is the address the proxy appended.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), client_address::layer))
         .layer(csp)
         .layer(nosniff)
         .layer(referrer)

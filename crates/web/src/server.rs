@@ -1,5 +1,6 @@
 //! Building the application and serving it: database, index, change follower, router, graceful shutdown.
 
+use crate::change_bus::ChangeBus;
 use crate::config::Config;
 use crate::http::auth::sessions::Sessions;
 use crate::http::state::{App, AppState};
@@ -99,6 +100,21 @@ pub struct Server {
     follower: JoinHandle<()>,
     pool_follower: JoinHandle<()>,
     rollups: JoinHandle<()>,
+    /// Announcing product changes to the other servers (with Redis), stopped when this is dropped.
+    _bus: Option<ChangeBus>,
+}
+
+/// With Redis, the bus telling other servers of this one's product changes (and it of theirs) at once, and
+/// the follower's poll slowed to a safety net; without it, the poll alone, often enough to bring another
+/// process's changes within a second.
+async fn announce_changes(state: &AppState) -> anyhow::Result<(Option<ChangeBus>, Duration)> {
+    match (state.config.redis_url.as_deref(), state.sessions.redis_pool()) {
+        (Some(url), Some(pool)) => {
+            let bus = ChangeBus::start(url, pool, &state.store).await?;
+            Ok((Some(bus), sync::ANNOUNCED_POLL_INTERVAL))
+        }
+        _ => Ok((None, sync::POLL_INTERVAL)),
+    }
 }
 
 /// How often the pool of findable firms looks for profile changes (cheap: one primary-key read).
@@ -155,13 +171,15 @@ impl Server {
     pub async fn start(state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(state.config.listen).await?;
         let addr = listener.local_addr()?;
-        let follower = tokio::spawn(sync::follow(state.store.clone(), Arc::clone(&state.catalogue), state.listeners()));
+        let (bus, poll) = announce_changes(&state).await?;
+        let follower =
+            tokio::spawn(sync::follow(state.store.clone(), Arc::clone(&state.catalogue), state.listeners(), poll));
         let pool_follower = tokio::spawn(follow_pool(state.clone()));
         let rollups = tokio::spawn(follow_rollups(state.store.clone()));
         let app = router(state.clone());
         let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await });
-        Ok(Self { addr, state, serve, follower, pool_follower, rollups })
+        Ok(Self { addr, state, serve, follower, pool_follower, rollups, _bus: bus })
     }
 
     /// Waits until the server has shut down (after the shutdown future completes and requests drain).

@@ -102,6 +102,49 @@ async fn over_its_limit_a_token_or_an_address_is_told_to_wait_and_nobody_else_is
     refused(r, a, None, "per_address", 60).await;
 }
 
+/// One GET of the API from `peer` with these `X-Forwarded-For` values: its status.
+async fn forwarded(router: &Router, peer: &str, values: &[&str]) -> StatusCode {
+    let mut request = Request::builder().uri(API);
+    for value in values {
+        request = request.header("x-forwarded-for", *value);
+    }
+    let mut request = request.body(Body::empty()).unwrap();
+    request.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+    router.clone().oneshot(request).await.unwrap().status()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_counts_by_the_address_the_proxy_appended() {
+    let proxy = "10.9.0.2:50000";
+    let app = TestApp::configured(Backend::Sqlite, |c| {
+        c.api_rate_per_address = 3;
+        c.trusted_proxy = vec!["10.9.0.2".parse().unwrap()];
+    })
+    .await
+    .unwrap();
+    let r = &app.router;
+    // Client 1 through the proxy uses its 3, then is refused, whatever it writes before the proxy's entry.
+    for _ in 0..3 {
+        assert_eq!(forwarded(r, proxy, &["198.51.100.1"]).await, StatusCode::OK);
+    }
+    assert_eq!(forwarded(r, proxy, &["192.0.2.77, 198.51.100.1"]).await, StatusCode::TOO_MANY_REQUESTS);
+    // Client 2 through the same proxy is another count.
+    assert_eq!(forwarded(r, proxy, &["198.51.100.2"]).await, StatusCode::OK);
+    // A client that is not the proxy is counted by its own address: naming client 2 does not spend its count.
+    for _ in 0..3 {
+        assert_eq!(forwarded(r, "203.0.113.50:1", &["198.51.100.2"]).await, StatusCode::OK);
+    }
+    assert_eq!(forwarded(r, "203.0.113.50:1", &["198.51.100.2"]).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(forwarded(r, proxy, &["198.51.100.2"]).await, StatusCode::OK);
+
+    // Without the setting the header is not believed: everyone behind the proxy is the proxy.
+    let app = TestApp::configured(Backend::Sqlite, |c| c.api_rate_per_address = 3).await.unwrap();
+    for client in ["198.51.100.1", "198.51.100.2", "198.51.100.3"] {
+        assert_eq!(forwarded(&app.router, proxy, &[client]).await, StatusCode::OK);
+    }
+    assert_eq!(forwarded(&app.router, proxy, &["198.51.100.4"]).await, StatusCode::TOO_MANY_REQUESTS);
+}
+
 #[tokio::test]
 async fn with_no_limit_configured_nothing_is_refused() {
     let app = TestApp::configured(Backend::Sqlite, |c| {

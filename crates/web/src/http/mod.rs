@@ -16,6 +16,7 @@
 //!   refusal of an application that does not pass it.
 //! - [`export`]: tables as CSV and XLSX downloads.
 //! - [`auth`]: who is asking (session or API token), CSRF, and the extractors that demand a signed-in caller.
+//! - [`client_address`]: the client behind a trusted reverse proxy (`X-Forwarded-For`).
 //! - [`rate_limit`]: the JSON API's rate limits per API token and per client address.
 //! - [`search_log`]: the bounded queue and batch writer of the search log.
 //! - [`metrics`]: the Prometheus metrics at `/metrics`, their recording layer and who may read them.
@@ -24,6 +25,7 @@
 pub mod api_doc;
 pub mod assets;
 pub mod auth;
+pub mod client_address;
 pub mod confirm;
 pub mod error;
 pub mod export;

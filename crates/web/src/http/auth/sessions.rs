@@ -24,11 +24,11 @@ use tower_sessions_redis_store::fred::types::config::{ConnectionConfig, Performa
 pub const REDIS_COMMAND_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// How long connecting (or reconnecting) to Redis may take before the attempt counts as failed.
-const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+pub(crate) const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The backoff between reconnection attempts: from 100 ms doubling up to 1 s, for ever, so service is back
 /// within about a second of Redis returning.
-fn reconnect_policy() -> ReconnectPolicy {
+pub(crate) fn reconnect_policy() -> ReconnectPolicy {
     ReconnectPolicy::new_exponential(0, 100, 1_000, 2)
 }
 
