@@ -36,3 +36,4 @@ mod search_log;
 mod servers;
 mod sessions;
 mod stats;
+mod warm_up;

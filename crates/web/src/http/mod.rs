@@ -18,6 +18,8 @@
 //! - [`auth`]: who is asking (session or API token), CSRF, and the extractors that demand a signed-in caller.
 //! - [`rate_limit`]: the JSON API's rate limits per API token and per client address.
 //! - [`search_log`]: the bounded queue and batch writer of the search log.
+//! - [`warm_up`]: what is loaded after the server starts answering (the matcher's book, the reverse-matching
+//!   pool), its progress for `/readyz`, and the gate that keeps product changes told meanwhile.
 //! - [`Feature`]: what a feature adds to the site (routes, pages, templates), listed by the router on top.
 
 pub mod api_doc;
@@ -44,6 +46,7 @@ pub mod state;
 pub mod templates;
 pub mod verdict;
 pub mod views;
+pub mod warm_up;
 
 use axum::Router;
 use state::AppState;
