@@ -27,18 +27,23 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(400);
 pub const ANNOUNCED_POLL_INTERVAL: Duration = Duration::from_secs(2);
 const PAGE: u64 = 500;
 
-/// Every published product, read page by page (to fill a [`Listener`] at start).
+/// Every published product, read page by page (to fill a [`Listener`] at start); `progress(read)` is
+/// called with how many products (listed or not) have been read so far.
 ///
 /// # Errors
 /// Database failure.
-pub async fn listed_products(store: &Store) -> Result<Vec<Product>, CatalogueError> {
-    let mut all = Vec::new();
-    let mut after = 0;
+pub async fn listed_products(
+    store: &Store,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<Vec<Product>, CatalogueError> {
+    let (mut all, mut after, mut read) = (Vec::new(), 0, 0);
     loop {
         let page = store.products_after(after, PAGE).await?;
         let Some(last) = page.last() else { return Ok(all) };
         after = last.id;
+        read += page.len() as u64;
         all.extend(page.into_iter().filter(listed));
+        progress(read);
     }
 }
 

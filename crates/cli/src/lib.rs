@@ -16,7 +16,7 @@ use clap::{Parser, Subcommand};
 use finmart_catalogue::sync;
 use finmart_domain::{ImportRow, Labelled, StaffAccountInput};
 use finmart_store::{INVITE_DAYS, Store, StoreError};
-use finmart_web::{Config, Server, build_app, shutdown_signal, telemetry};
+use finmart_web::{Config, Server, open_app, shutdown_signal, telemetry};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -319,7 +319,8 @@ async fn reindex(store: &Store, config: &Config) -> anyhow::Result<u64> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     telemetry::init(config.log_json);
-    let state = build_app(config).await?;
+    // Answers at once; the matcher and the pool load in the background (`/readyz` shows their progress).
+    let state = open_app(config).await?;
     let server = Server::start(state, shutdown_signal()).await?;
     let addr = server.addr;
     let host = if addr.ip().is_unspecified() { "localhost".to_owned() } else { addr.ip().to_string() };

@@ -3,7 +3,7 @@
 //! The whole [`EnterpriseProfile`] is kept as JSON beside a few columns to filter on (district, industry,
 //! derived scale, consent). Every write bumps the `enterprise` counter in its own transaction and stamps
 //! the rows it wrote with the new value, so an in-memory copy of the profiles (the matching engine's pool)
-//! can ask [`Store::enterprise_revision`] whether anything changed and [`Store::enterprises_revised_after`]
+//! can ask [`Store::enterprise_revision`] whether anything changed and [`Store::each_enterprise_revised_after`]
 //! what. On PostgreSQL the counter's row lock orders writers, so revisions become visible in order.
 
 use crate::audit::AuditEvent;
@@ -13,8 +13,7 @@ use chrono::{DateTime, Days, Utc};
 use finmart_domain::{EnterpriseProfile, FieldErrors, Labelled, Uscc, ValueError};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::collections::HashMap;
 
@@ -265,36 +264,30 @@ impl Store {
         query.order_by_asc(enterprise::Column::Id).limit(limit).all(&self.db).await?.into_iter().map(from_row).collect()
     }
 
-    /// A page of the enterprises written after revision `since` (discoverable or not: a firm that withdrew
-    /// its consent is news too), in (revision, id) order. Pass `None` as `cursor` for the first page, then
-    /// the (revision, id) of the last row of the previous page.
+    /// Calls `each` with every enterprise written after revision `since` (discoverable or not: a firm that
+    /// withdrew its consent is news too), in no particular order, and returns how many there were.
+    ///
+    /// One query whose rows are streamed, not pages: a keyset page on `(revision, id)` after a cursor cannot
+    /// start at the cursor on SQLite (the `OR` of the two columns defeats the index), so paging a million
+    /// rows rescanned them from the start for every page (~29 s against ~2.5 s for one scan). A single
+    /// statement also reads one consistent snapshot on both databases.
     ///
     /// # Errors
-    /// Database failure or a corrupt row.
-    pub async fn enterprises_revised_after(
+    /// Database failure or a corrupt row (`each` has then been called for some rows only).
+    pub async fn each_enterprise_revised_after(
         &self,
         since: i64,
-        cursor: Option<(i64, i64)>,
-        limit: u64,
-    ) -> Result<Vec<StoredEnterprise>, StoreError> {
-        use enterprise::Column as C;
-        let mut query = enterprise::Entity::find().filter(C::Revision.gt(since));
-        if let Some((revision, id)) = cursor {
-            query = query.filter(
-                Condition::any()
-                    .add(C::Revision.gt(revision))
-                    .add(Condition::all().add(C::Revision.eq(revision)).add(C::Id.gt(id))),
-            );
+        mut each: impl FnMut(StoredEnterprise) + Send,
+    ) -> Result<u64, StoreError> {
+        use futures_util::TryStreamExt;
+        let mut rows =
+            enterprise::Entity::find().filter(enterprise::Column::Revision.gt(since)).stream(&self.db).await?;
+        let mut read = 0;
+        while let Some(row) = rows.try_next().await? {
+            each(from_row(row)?);
+            read += 1;
         }
-        query
-            .order_by_asc(C::Revision)
-            .order_by_asc(C::Id)
-            .limit(limit)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(from_row)
-            .collect()
+        Ok(read)
     }
 
     /// How many enterprises there are (or only those that consented to be found).

@@ -20,4 +20,4 @@ pub mod telemetry;
 pub use config::Config;
 pub use http::state::{self as state, AppState};
 pub use router::router;
-pub use server::{Server, build_app, open_catalogue, open_store, shutdown_signal};
+pub use server::{Server, build_app, open_app, open_catalogue, open_store, shutdown_signal};

@@ -185,6 +185,11 @@ const READY_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 /// `products_read` read from the database's `products_total`) or `unusable` (damaged, its rebuild failing or
 /// about to start: this check starts one, as a search would). `lag` is how many changes of the log the
 /// index has still to apply (the follower applies them within seconds; a lag is reported, not a failure).
+/// `matcher` and `pool` are what loads after the start (the matching engine's products, the firms reverse
+/// matching draws on): `loading` (`read` of `total` so far), then `ok` (`loaded`). They do not make the
+/// server unready: search, pages and everything else answer meanwhile, and what needs them answers 503
+/// `warming_up` with `Retry-After`, so a load balancer keeps sending traffic from the first second;
+/// `status` is then `warming_up` (200) until both are loaded.
 /// Errors are logged, not shown: the endpoint is public.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let head = tokio::time::timeout(READY_CHECK_TIMEOUT, state.store.last_change_seq()).await;
@@ -228,12 +233,15 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     index["change_log_head"] = json!(head);
     index["lag"] = json!(head.map(|h| (h - applied).max(0)));
     let ready = head.is_some() && redis["state"] != "down" && searched.is_ok();
+    let warm = state.warm_up.matcher.is_loaded() && state.warm_up.pool.is_loaded();
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = json!({
-        "status": if ready { "ready" } else { "not_ready" },
+        "status": match (ready, warm) { (false, _) => "not_ready", (true, false) => "warming_up", (true, true) => "ready" },
         "database": database,
         "redis": redis,
         "index": index,
+        "matcher": state.warm_up.matcher.view(),
+        "pool": state.warm_up.pool.view(),
     });
     (status, Json(body))
 }

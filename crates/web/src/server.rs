@@ -17,25 +17,36 @@ use tokio::task::JoinHandle;
 
 /// Connects the database (running migrations) and opens the index: catching it up, building it when it is
 /// missing or of another version, or, when it is damaged, serving without it while it is rebuilt in the
-/// background (a damaged index never stops the start).
+/// background (a damaged index never stops the start). The matcher's book and the reverse-matching pool are
+/// not loaded yet: [`Server::start`] loads them in the background while it answers (see
+/// [`crate::http::warm_up`]).
 ///
 /// # Errors
 /// The database cannot be reached or migrated, or the index directory cannot be used.
-pub async fn build_app(config: Config) -> anyhow::Result<AppState> {
+pub async fn open_app(config: Config) -> anyhow::Result<AppState> {
     let store = open_store(&config).await?;
     let catalogue = Arc::new(open_catalogue(&config)?);
     sync::prepare(&store, &catalogue, &|_, _| {}).await?;
+    tracing::info!(database = store.backend_name(), products = catalogue.len(), "search index ready");
     let matcher = Arc::new(Matcher::new(config.home_area));
-    matcher.replace_all(sync::listed_products(&store).await?);
-    tracing::info!(database = store.backend_name(), products = catalogue.len(), "catalogue ready");
     let sessions = Sessions::open(&store, config.redis_url.as_deref()).await?;
     tracing::info!(sessions = sessions.kind(), "sessions ready");
     let app = App::new(config, store, catalogue, matcher, sessions, templates());
-    // Only now, with the matcher loaded: the repair's catch-up tells it of the changes made meanwhile.
+    // The repair's catch-up tells the matcher of the changes made meanwhile; while its book loads, they are
+    // kept and applied after the load.
     app.repair_index();
-    let firms = app.refresh_pool().await.map_err(|e| anyhow::anyhow!("{}", e.body.message_en))?;
-    tracing::info!(firms, findable = app.pool.len(), "reverse-matching pool ready");
     Ok(AppState(Arc::new(app)))
+}
+
+/// [`open_app`] with the matcher and the pool loaded before it returns, for what needs everything at once
+/// (tests, a command that matches).
+///
+/// # Errors
+/// As [`open_app`]; the matcher or the pool cannot be read.
+pub async fn build_app(config: Config) -> anyhow::Result<AppState> {
+    let state = open_app(config).await?;
+    state.warm_up().await.map_err(|e| anyhow::anyhow!("{}", e.body.message_en))?;
+    Ok(state)
 }
 
 /// The data directory, proven usable, and the database, migrated: what every command that touches the data
@@ -100,6 +111,7 @@ pub struct Server {
     follower: JoinHandle<()>,
     pool_follower: JoinHandle<()>,
     rollups: JoinHandle<()>,
+    warm_up: JoinHandle<()>,
     /// Announcing product changes to the other servers (with Redis), stopped when this is dropped.
     _bus: Option<ChangeBus>,
 }
@@ -123,12 +135,29 @@ const POOL_POLL: Duration = Duration::from_secs(2);
 /// Every this many pool polls (an hour), expired sessions are removed.
 const SESSION_SWEEP_TICKS: u64 = 1_800;
 
+/// Loads the matcher and the pool in the background (see [`crate::http::warm_up`]), retrying until it can.
+async fn warm_up(state: AppState) {
+    while let Err(e) = state.warm_up().await {
+        tracing::warn!(error = %e.body.message_en, "matching could not be loaded yet; retrying");
+        tokio::time::sleep(POOL_POLL).await;
+    }
+}
+
 async fn follow_pool(state: AppState) {
     let mut ticks: u64 = 0;
     loop {
         tokio::time::sleep(POOL_POLL).await;
-        if let Err(e) = state.refresh_pool().await {
-            tracing::warn!(error = %e.body.message_en, "reverse-matching pool could not refresh; retrying");
+        // Until the pool is loaded (by the warm-up) there is nothing to refresh. On a new Shanghai day it is
+        // reloaded here, with requests served meanwhile from the one they have.
+        if state.warm_up.pool.is_loaded() {
+            let refreshed = match state.reload_pool_if_new_day().await {
+                Ok(true) => Ok(0),
+                Ok(false) => state.refresh_pool().await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = refreshed {
+                tracing::warn!(error = %e.body.message_en, "reverse-matching pool could not refresh; retrying");
+            }
         }
         ticks += 1;
         if ticks.is_multiple_of(SESSION_SWEEP_TICKS) {
@@ -175,11 +204,12 @@ impl Server {
         let follower =
             tokio::spawn(sync::follow(state.store.clone(), Arc::clone(&state.catalogue), state.listeners(), poll));
         let pool_follower = tokio::spawn(follow_pool(state.clone()));
+        let warm_up = tokio::spawn(warm_up(state.clone()));
         let rollups = tokio::spawn(follow_rollups(state.store.clone()));
         let app = router(state.clone());
         let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let serve = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await });
-        Ok(Self { addr, state, serve, follower, pool_follower, rollups, _bus: bus })
+        Ok(Self { addr, state, serve, follower, pool_follower, rollups, warm_up, _bus: bus })
     }
 
     /// Waits until the server has shut down (after the shutdown future completes and requests drain).
@@ -191,6 +221,7 @@ impl Server {
         self.follower.abort();
         self.pool_follower.abort();
         self.rollups.abort();
+        self.warm_up.abort();
         // Every request has been answered: the searches they queued are written before the process ends.
         if tokio::time::timeout(SEARCH_LOG_FLUSH, self.state.search_log.flush()).await.is_err() {
             tracing::warn!("the search log could not be written within 10 s of shutting down");

@@ -5,7 +5,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use finmart_store::testing;
-use finmart_web::{AppState, Config, build_app, router};
+use finmart_web::{AppState, Config, build_app, open_app, router};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -77,6 +77,16 @@ impl TestApp {
     /// `between` to the data directory while it is stopped. The running one is dropped first, and its index
     /// closed, once the background work still holding it (a rebuild's last catch-up) has let go of it.
     pub async fn restart(self, between: impl FnOnce(&std::path::Path)) -> Self {
+        self.started_again(between, true).await
+    }
+
+    /// The same app started again as a server starts: answering before the matcher and the pool are loaded
+    /// (`state.warm_up()` loads them, when the test says).
+    pub async fn restart_cold(self) -> Self {
+        self.started_again(|_| {}, false).await
+    }
+
+    async fn started_again(self, between: impl FnOnce(&std::path::Path), warm: bool) -> Self {
         let Self { backend, state, router: old, data_dir, database_url, _dir, _db } = self;
         drop(old);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -86,7 +96,8 @@ impl TestApp {
         }
         drop(state);
         between(&data_dir);
-        let state = build_app(Config::for_tests(data_dir.clone(), database_url.clone())).await.expect("app restarts");
+        let config = Config::for_tests(data_dir.clone(), database_url.clone());
+        let state = if warm { build_app(config).await } else { open_app(config).await }.expect("app restarts");
         let router = router(state.clone());
         Self { backend, state, router, data_dir, database_url, _dir, _db }
     }

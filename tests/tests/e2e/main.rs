@@ -37,3 +37,4 @@ mod search_log;
 mod servers;
 mod sessions;
 mod stats;
+mod warm_up;

@@ -19,6 +19,11 @@ use utoipa::openapi::{
 /// rebuilt from the database.
 pub const INDEX_READERS: &[&str] = &["/api/v1/search", "/api/v1/match", "/api/v1/needs/feed"];
 
+/// The operations that need what loads after the start (`crate::http::warm_up`): matching and the needs
+/// feed read the matcher's book, a product's candidates the reverse-matching pool. They answer 503
+/// `warming_up` until it is loaded.
+pub const WARM_READERS: &[&str] = &["/api/v1/match", "/api/v1/needs/feed", "/api/v1/products/{id}/candidates"];
+
 /// Which operations can answer an error code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reach {
@@ -35,6 +40,8 @@ pub enum Reach {
     StateChanging,
     /// Operations that read the search index ([`INDEX_READERS`]).
     ReadsIndex,
+    /// Operations that need the matcher or the pool, loaded after the start ([`WARM_READERS`]).
+    NeedsWarmUp,
     /// Only the operations whose own annotations declare the status (an upload's refusals, an
     /// application's, a missing resource, a conflict).
     Declared,
@@ -54,6 +61,7 @@ pub fn reach(code: ErrorCode) -> Reach {
         | C::SessionsUnavailable
         | C::RateLimited => Reach::Every,
         C::IndexRebuilding => Reach::ReadsIndex,
+        C::WarmingUp => Reach::NeedsWarmUp,
         C::InvalidParameter => Reach::ReadsInput,
         C::InvalidBody => Reach::ReadsBody,
         C::Forbidden => Reach::SignedIn,
@@ -81,6 +89,7 @@ pub struct Shape {
     pub signed_in: bool,
     pub state_changing: bool,
     pub reads_index: bool,
+    pub needs_warm_up: bool,
 }
 
 impl Shape {
@@ -94,6 +103,7 @@ impl Shape {
             Reach::SignedIn => self.signed_in,
             Reach::StateChanging => self.state_changing,
             Reach::ReadsIndex => self.reads_index,
+            Reach::NeedsWarmUp => self.needs_warm_up,
             Reach::Declared | Reach::Never => false,
         }
     }
@@ -112,6 +122,10 @@ fn why(code: ErrorCode) -> &'static str {
         C::TokenInstitutionSuspended => "an API token whose institution is suspended by the operator",
         C::RateLimited => "too many requests from this address or token; retry after `Retry-After` seconds",
         C::IndexRebuilding => "the search index is being rebuilt from the database; retry after `Retry-After` seconds",
+        C::WarmingUp => {
+            "the server has just started and is still loading what this needs (matching's products, the firms to \
+             find); retry after `Retry-After` seconds"
+        }
         C::Forbidden => "signed in, but this is not the caller's to see or do (another role, another party)",
         C::Csrf => "made with the session cookie without the session's CSRF token (`x-csrf-token`)",
         C::Unavailable => "the database is unavailable",
@@ -166,6 +180,7 @@ pub fn shape(path: &str, method: &str, operation: &Operation) -> Shape {
         signed_in: operation.security.as_ref().is_some_and(|s| !s.is_empty()),
         state_changing: !matches!(method, "get" | "head" | "options" | "trace"),
         reads_index: INDEX_READERS.contains(&path),
+        needs_warm_up: WARM_READERS.contains(&path),
     }
 }
 
@@ -188,8 +203,8 @@ impl utoipa::Modify for SharedAnswers {
                 if let Some(RefOr::T(limited)) = operation.responses.responses.get_mut("429") {
                     limited.headers.insert("Retry-After".to_owned(), retry_after().into());
                 }
-                // `index_rebuilding` says when to retry as well (the other 503s do not).
-                if shape.reads_index
+                // `index_rebuilding` and `warming_up` say when to retry as well (the other 503s do not).
+                if (shape.reads_index || shape.needs_warm_up)
                     && let Some(RefOr::T(down)) = operation.responses.responses.get_mut("503")
                 {
                     down.headers.insert("Retry-After".to_owned(), retry_after().into());
@@ -260,7 +275,7 @@ fn describe_the_undescribed(operation: &mut Operation) {
     }
 }
 
-/// The `Retry-After` header of a 429 (and of a 503 `index_rebuilding`): whole seconds to wait.
+/// The `Retry-After` header of a 429 (and of a 503 `index_rebuilding` or `warming_up`): whole seconds to wait.
 fn retry_after() -> utoipa::openapi::header::Header {
     let seconds = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)).build();
     HeaderBuilder::new().schema(Some(seconds)).description(Some("Seconds to wait before retrying")).build()
@@ -371,6 +386,15 @@ mod tests {
                 INDEX_READERS.contains(&path.as_str()),
                 "{method} {path}: 503 index_rebuilding only where the index is read"
             );
+            assert_eq!(
+                down.contains("`warming_up`"),
+                WARM_READERS.contains(&path.as_str()),
+                "{method} {path}: 503 warming_up only where the matcher or the pool is needed"
+            );
+            if WARM_READERS.contains(&path.as_str()) {
+                let headers = &operation["responses"]["503"]["headers"];
+                assert_eq!(headers["Retry-After"]["schema"]["type"], "integer", "{method} {path}");
+            }
         }
     }
 

@@ -77,6 +77,10 @@ pub enum ErrorCode {
     /// it (search, its facets, matching's relevance) answers this until the rebuild is in place. Retry after
     /// `Retry-After` seconds.
     IndexRebuilding,
+    /// 503: the server has just started and is still loading what this operation needs (the matching
+    /// engine's products, or the firms reverse matching draws on); search and everything else answer
+    /// meanwhile. Retry after `Retry-After` seconds.
+    WarmingUp,
 }
 
 impl ErrorCode {
@@ -105,6 +109,7 @@ impl ErrorCode {
         Self::Unavailable,
         Self::SessionsUnavailable,
         Self::IndexRebuilding,
+        Self::WarmingUp,
     ];
 
     /// The code as clients see it.
@@ -134,6 +139,7 @@ impl ErrorCode {
             Self::Unavailable => "unavailable",
             Self::SessionsUnavailable => "sessions_unavailable",
             Self::IndexRebuilding => "index_rebuilding",
+            Self::WarmingUp => "warming_up",
         }
     }
 
@@ -152,7 +158,9 @@ impl ErrorCode {
             Self::Ineligible | Self::ProfileIncomplete => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests | Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Unavailable | Self::SessionsUnavailable | Self::IndexRebuilding => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::SessionsUnavailable | Self::IndexRebuilding | Self::WarmingUp => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 
@@ -162,6 +170,8 @@ impl ErrorCode {
         match self {
             // A rebuild of the whole catalogue takes seconds; the header spares clients from polling faster.
             Self::IndexRebuilding => Some(INDEX_RETRY_SECONDS),
+            // Loading takes seconds to tens of seconds at scale (see `readyz` for its progress).
+            Self::WarmingUp => Some(WARMING_RETRY_SECONDS),
             _ => None,
         }
     }
@@ -178,6 +188,9 @@ impl ErrorCode {
 
 /// The `Retry-After` of `index_rebuilding`.
 pub const INDEX_RETRY_SECONDS: u32 = 5;
+
+/// The `Retry-After` of `warming_up`.
+pub const WARMING_RETRY_SECONDS: u32 = 3;
 
 /// The body of every error response.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -380,6 +393,15 @@ impl ApiError {
             ErrorCode::IndexRebuilding,
             "搜索索引正在重建，请稍后重试",
             "the search index is being rebuilt; retry in a few seconds",
+        )
+    }
+
+    /// 503: what the operation needs (`what`, in Chinese and English) is still loading after the start.
+    pub fn warming_up(what_zh: &str, what_en: &str) -> Self {
+        Self::new(
+            ErrorCode::WarmingUp,
+            format!("服务刚启动，{what_zh}正在加载，请稍后重试"),
+            format!("the server has just started and is still loading {what_en}; retry in a few seconds"),
         )
     }
 

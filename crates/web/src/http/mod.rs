@@ -20,6 +20,8 @@
 //! - [`rate_limit`]: the JSON API's rate limits per API token and per client address.
 //! - [`search_log`]: the bounded queue and batch writer of the search log.
 //! - [`metrics`]: the Prometheus metrics at `/metrics`, their recording layer and who may read them.
+//! - [`warm_up`]: what is loaded after the server starts answering (the matcher's book, the reverse-matching
+//!   pool), its progress for `/readyz`, and the gate that keeps product changes told meanwhile.
 //! - [`Feature`]: what a feature adds to the site (routes, pages, templates), listed by the router on top.
 
 pub mod api_doc;
@@ -48,6 +50,7 @@ pub mod state;
 pub mod templates;
 pub mod verdict;
 pub mod views;
+pub mod warm_up;
 
 use axum::Router;
 use state::AppState;

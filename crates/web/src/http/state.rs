@@ -7,6 +7,7 @@ use crate::http::metrics::Metrics;
 use crate::http::rate_limit::RateLimits;
 use crate::http::search_log::SearchLog;
 use crate::http::templates::Templates;
+use crate::http::warm_up::{MatcherGate, WarmUp};
 use chrono::NaiveDate;
 use finmart_catalogue::{Catalogue, CatalogueError, sync};
 use finmart_domain::changes::Listener;
@@ -42,12 +43,18 @@ pub struct App {
     pub search_log: SearchLog,
     /// What `/metrics` shows: this application's own registry.
     pub metrics: Metrics,
-    /// Every published product, compiled for matching; follows the change log with the index.
+    /// Every published product, compiled for matching; follows the change log with the index (through
+    /// `matcher_gate`). Loaded after the start: read it through [`App::loaded_matcher`].
     pub matcher: Arc<Matcher>,
+    matcher_gate: Arc<MatcherGate>,
+    /// How far the matcher and the pool have loaded.
+    pub warm_up: WarmUp,
     /// Every stored firm, flagged open when it consented to be found by every institution, for reverse
-    /// matching (firms that consented to some institutions only are filtered per request).
+    /// matching (firms that consented to some institutions only are filtered per request). Loaded after the
+    /// start ([`App::load_pool`]).
     pub pool: Arc<ProfilePool>,
-    /// Held while the pool refreshes, so refreshes (the poller's, a request's) never interleave.
+    /// Held while the pool applies changes, so they (the poller's, a request's, a reload's swap) never
+    /// interleave. A whole reload reads without it, so requests never wait for one.
     pool_refresh: tokio::sync::Mutex<()>,
     /// The enterprise revision the pool reflects, and the day its firms' ages were computed on.
     pool_revision: AtomicI64,
@@ -56,8 +63,8 @@ pub struct App {
     institution_names: RwLock<(i64, HashMap<i64, String>)>,
 }
 
-/// How many stored profiles the pool reads per query.
-const POOL_PAGE: u64 = 2_000;
+/// How often the pool's load reports its progress (rows).
+const POOL_PROGRESS_EVERY: u64 = 10_000;
 /// How many products a match scores the stated purpose against (the rest score no relevance).
 const RELEVANCE_DEPTH: usize = 500;
 
@@ -86,7 +93,9 @@ impl App {
             metrics,
             catalogue,
             templates,
+            matcher_gate: Arc::new(MatcherGate::new(Arc::clone(&matcher))),
             matcher,
+            warm_up: WarmUp::default(),
             pool: Arc::new(ProfilePool::new()),
             pool_refresh: tokio::sync::Mutex::new(()),
             pool_revision: AtomicI64::new(0),
@@ -98,7 +107,51 @@ impl App {
     /// What follows the product change log besides the index.
     #[must_use]
     pub fn listeners(&self) -> Vec<Arc<dyn Listener>> {
-        vec![Arc::clone(&self.matcher) as Arc<dyn Listener>]
+        vec![Arc::clone(&self.matcher_gate) as Arc<dyn Listener>]
+    }
+
+    /// Loads what is loaded after the start: the matcher's book, then the pool. The server runs this in the
+    /// background while it answers; until each part is loaded, what needs it answers 503 `warming_up`.
+    ///
+    /// # Errors
+    /// Database failure (the part stays loading; calling this again tries again).
+    pub async fn warm_up(&self) -> Result<(), ApiError> {
+        if !self.warm_up.matcher.is_loaded() {
+            self.load_matcher().await?;
+        }
+        if !self.warm_up.pool.is_loaded() {
+            let firms = self.load_pool().await?;
+            tracing::info!(firms, findable = self.pool.len(), "reverse-matching pool ready");
+        }
+        Ok(())
+    }
+
+    /// Reads every listed product and installs them as the matcher's book, with the changes the follower
+    /// told meanwhile (see [`MatcherGate`]).
+    async fn load_matcher(&self) -> Result<(), ApiError> {
+        let started = std::time::Instant::now();
+        let part = &self.warm_up.matcher;
+        let total = self.store.count_products(None).await?;
+        part.progress(0, total);
+        let listed = sync::listed_products(&self.store, &|read| part.progress(read, total)).await?;
+        let gate = Arc::clone(&self.matcher_gate);
+        tokio::task::spawn_blocking(move || gate.load(listed)).await?;
+        let count = self.matcher.book().len() as u64;
+        part.finish(count);
+        tracing::info!(products = count, seconds = started.elapsed().as_secs_f64(), "matching engine ready");
+        Ok(())
+    }
+
+    /// The matcher, once its book is loaded.
+    ///
+    /// # Errors
+    /// 503 `warming_up` while it loads.
+    pub fn loaded_matcher(&self) -> Result<&Arc<Matcher>, ApiError> {
+        if self.warm_up.matcher.is_loaded() {
+            Ok(&self.matcher)
+        } else {
+            Err(ApiError::warming_up("匹配引擎", "the matching engine"))
+        }
     }
 
     /// Applies pending product changes to the index and the matcher now (the server's follower does this
@@ -133,44 +186,95 @@ impl App {
         sync::start_repair(&self.store, &self.catalogue, &self.listeners());
     }
 
-    /// Brings the pool of findable firms up to date with the stored profiles: everything on the first call
-    /// and on a new day (firms' ages change), only the profiles written since otherwise. Returns how many
-    /// profiles were read.
+    /// Brings the pool of findable firms up to date with the profiles written since it last looked; returns
+    /// how many it read. Ages are those of the day the pool was loaded on until the poller's reload of a
+    /// new day ([`App::reload_pool_if_new_day`]) swaps in today's, so no request waits for a whole reload.
+    ///
+    /// # Errors
+    /// 503 `warming_up` until the pool is loaded; database failure.
+    pub async fn refresh_pool(&self) -> Result<usize, ApiError> {
+        if !self.warm_up.pool.is_loaded() {
+            return Err(ApiError::warming_up("可查找的企业", "the firms to find"));
+        }
+        let _refreshing = self.pool_refresh.lock().await;
+        self.apply_pool_changes().await
+    }
+
+    /// Applies the profiles written after the pool's revision (the caller holds `pool_refresh`).
+    async fn apply_pool_changes(&self) -> Result<usize, ApiError> {
+        let since = self.pool_revision.load(Ordering::Acquire);
+        let current = self.store.enterprise_revision().await?;
+        if current == since {
+            return Ok(0);
+        }
+        let day = today();
+        let mut changes = Vec::new();
+        self.store
+            .each_enterprise_revised_after(since, |e| {
+                changes.push((e.id, Some((FirmFacts::of(&e.profile, day), e.discoverable))));
+            })
+            .await?;
+        let read = changes.len();
+        self.pool.apply(changes);
+        self.pool_revision.store(current, Ordering::Release);
+        Ok(read)
+    }
+
+    /// Reads every stored firm with today's ages and swaps them in as the pool, then applies what was
+    /// written during the read. Reads without holding `pool_refresh`: requests keep the pool they have
+    /// (and its updates) until the swap. Returns how many firms it read.
+    ///
+    /// # Errors
+    /// Database failure (the pool stays as it was).
+    pub async fn load_pool(&self) -> Result<usize, ApiError> {
+        let started = std::time::Instant::now();
+        let day = today();
+        let part = &self.warm_up.pool;
+        // Read first: whatever is written during the read has a later revision, applied after the swap.
+        let revision = self.store.enterprise_revision().await?;
+        let total = self.store.count_enterprises(false).await?;
+        let mut entries = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+        let loaded = part.is_loaded();
+        let read = self
+            .store
+            .each_enterprise_revised_after(0, |e| {
+                entries.push(finmart_matching::PoolEntry {
+                    id: e.id,
+                    facts: FirmFacts::of(&e.profile, day),
+                    open: e.discoverable,
+                });
+                if !loaded && (entries.len() as u64).is_multiple_of(POOL_PROGRESS_EVERY) {
+                    part.progress(entries.len() as u64, total);
+                }
+            })
+            .await?;
+        let pool = Arc::clone(&self.pool);
+        let _refreshing = self.pool_refresh.lock().await;
+        // Sorting a million entries takes a moment: off the async threads.
+        tokio::task::spawn_blocking(move || pool.replace_all(entries)).await?;
+        self.pool_revision.store(revision, Ordering::Release);
+        if let Ok(mut d) = self.pool_day.lock() {
+            *d = Some(day);
+        }
+        let caught_up = self.apply_pool_changes().await?;
+        part.finish(self.pool.len() as u64);
+        tracing::debug!(read, caught_up, seconds = started.elapsed().as_secs_f64(), "reverse-matching pool loaded");
+        Ok(usize::try_from(read).unwrap_or(usize::MAX))
+    }
+
+    /// Reloads the pool when the Shanghai date has changed since it was loaded (firms' ages change), in
+    /// the caller's task: the server's poller, so requests go on meanwhile with yesterday's ages. Returns
+    /// whether it reloaded.
     ///
     /// # Errors
     /// Database failure.
-    pub async fn refresh_pool(&self) -> Result<usize, ApiError> {
-        let _refreshing = self.pool_refresh.lock().await;
-        let day = today();
-        let new_day = self.pool_day.lock().map(|d| *d != Some(day)).unwrap_or(true);
-        let since = if new_day { 0 } else { self.pool_revision.load(Ordering::Acquire) };
-        let current = self.store.enterprise_revision().await?;
-        if !new_day && current == since {
-            return Ok(0);
+    pub async fn reload_pool_if_new_day(&self) -> Result<bool, ApiError> {
+        let loaded_on = self.pool_day.lock().map(|d| *d).unwrap_or(None);
+        if !self.warm_up.pool.is_loaded() || loaded_on == Some(today()) {
+            return Ok(false);
         }
-        let (mut cursor, mut changes) = (None, Vec::new());
-        loop {
-            let page = self.store.enterprises_revised_after(since, cursor, POOL_PAGE).await?;
-            let Some(last) = page.last() else { break };
-            cursor = Some((last.revision, last.id));
-            changes.extend(page.into_iter().map(|e| (e.id, Some((FirmFacts::of(&e.profile, day), e.discoverable)))));
-        }
-        let read = changes.len();
-        if new_day {
-            self.pool.replace_all(
-                changes
-                    .into_iter()
-                    .filter_map(|(id, f)| f.map(|(facts, open)| finmart_matching::PoolEntry { id, facts, open }))
-                    .collect(),
-            );
-            if let Ok(mut d) = self.pool_day.lock() {
-                *d = Some(day);
-            }
-        } else {
-            self.pool.apply(changes);
-        }
-        self.pool_revision.store(current, Ordering::Release);
-        Ok(read)
+        self.load_pool().await?;
+        Ok(true)
     }
 
     /// Institution names by id (for facet labels), read again when one of `ids` is not known yet or the index
@@ -264,7 +368,7 @@ impl App {
     /// async threads.
     ///
     /// # Errors
-    /// 503 `index_rebuilding` while the index is unusable; index failure.
+    /// 503 `warming_up` while the matcher loads, `index_rebuilding` while the index is unusable; index failure.
     pub async fn match_need(
         &self,
         profile: EnterpriseProfile,
@@ -274,8 +378,8 @@ impl App {
         let purpose = format!("{} {}", need.purpose.label_zh(), need.purpose_text);
         // Without the index there is no relevance to rank by: the match answers 503 rather than a ranking
         // that silently leaves it out.
+        let matcher = Arc::clone(self.loaded_matcher()?);
         let relevance = self.read_index(move |c| c.relevance(&purpose, RELEVANCE_DEPTH)).await?;
-        let matcher = Arc::clone(&self.matcher);
         let (outcome, took) = tokio::task::spawn_blocking(move || {
             let relevance: HashMap<i64, f32> = relevance.into_iter().collect();
             let started = std::time::Instant::now();

@@ -397,7 +397,7 @@ async fn feed(state: &AppState, lender: &LenderUser, caller: &Caller) -> Result<
             offers.insert(o.need_id, o);
         }
     }
-    let everything = state.matcher.book().len().max(1);
+    let everything = state.loaded_matcher()?.book().len().max(1);
     let mut items = Vec::with_capacity(needs.len());
     for need in &needs {
         let Some(firm) = state.store.enterprise(need.enterprise_id).await? else { continue };
