@@ -8,8 +8,9 @@
 #    scripts/services.sh with `finmart gen-bench-data --products N` (idempotent: a second run writes nothing;
 #    FINMART_BENCH_SKIP_GEN=1 skips it).
 # 2. The baseline: pg_trgm, a table of the listed products (published, valid today) with a trigram GIN index
-#    on name + description, and for each search of the mix one SQL file (bench/compare/*.sql: the page of
-#    20 and the three facet counts, family, institution, district, in one statement).
+#    on name + description (bench/compare/baseline.sql), and for each search of the mix one statement
+#    (`search_sql` below: the page of 20 with its total and the three facet counts, family, institution,
+#    district).
 # 3. Starts the release server on the same database and, for each search, runs wrk (one connection,
 #    `seconds`) against the API and pgbench (one client, `seconds`) with the SQL, then prints per search:
 #    p50 and p99 of each, requests per second, the ratio, each side's total, and how many of the top 20
@@ -54,15 +55,45 @@ for _ in $(seq 1 600); do
     sleep 0.5
 done
 
-# search name | API query string | SQL file
+# One search as the baseline runs it: the products matching WHERE, ordered by ORDER (the matched rows are `m`,
+# with `score`, SCORE's value), the page at OFFSET, with the total and the three facet counts in one
+# statement. Each row: total | id | whether the facets were counted.
+search_sql() {
+    local where=$1 order=$2 offset=$3 score=$4
+    cat <<SQL
+WITH matched AS (
+    SELECT id, family, institution_id, yearly_rate_ppm, $score AS score FROM bench_listed WHERE $where
+), facets AS (
+    SELECT (SELECT json_object_agg(family, n) FROM (SELECT family, count(*) AS n FROM matched GROUP BY family) f)
+               AS families,
+           (SELECT json_object_agg(institution_id, n)
+              FROM (SELECT institution_id, count(*) AS n FROM matched GROUP BY institution_id) i) AS institutions,
+           (SELECT json_object_agg(district, n)
+              FROM (SELECT d.district, count(*) AS n FROM matched m JOIN product_district d ON d.product_id = m.id
+                    GROUP BY d.district) d) AS districts
+)
+SELECT (SELECT count(*) FROM matched) AS total, m.id, f.families IS NOT NULL
+FROM matched m, facets f
+ORDER BY $order
+LIMIT 20 OFFSET $offset;
+SQL
+}
+
+# What a team without a search engine writes: the words as typed, as a substring of name + description.
+like() { echo "text ILIKE '%$1%'"; }
+relevance="m.score DESC, m.id"
+cheapest="m.yearly_rate_ppm NULLS LAST, m.id"
+credit_100="(family = 'credit' OR more_families LIKE '%credit%') AND amount_min_fen <= 100000000 AND amount_max_fen >= 100000000"
+
+# search name | API query string | WHERE | ORDER BY | OFFSET | score
 searches=(
-    "专利贷|q=%E4%B8%93%E5%88%A9%E8%B4%B7|patent.sql"
-    "信用贷, no collateral|q=%E4%BF%A1%E7%94%A8%E8%B4%B7&collateral=none|credit_no_collateral.sql"
-    "税贷, lowest rate|q=%E7%A8%8E%E8%B4%B7&sort=rate|tax_by_rate.sql"
-    "政采贷, page 2|q=%E6%94%BF%E9%87%87%E8%B4%B7&page=2|procurement_page2.sql"
-    "设备融资租赁|q=%E8%AE%BE%E5%A4%87%E8%9E%8D%E8%B5%84%E7%A7%9F%E8%B5%81|equipment_leasing.sql"
-    "credit, 100万|family=credit&amount=100%E4%B8%87|credit_amount.sql"
-    "browse all|per_page=20|browse.sql"
+    "专利贷|q=%E4%B8%93%E5%88%A9%E8%B4%B7|$(like 专利贷)|$relevance|0|similarity(text, '专利贷')"
+    "信用贷, no collateral|q=%E4%BF%A1%E7%94%A8%E8%B4%B7&collateral=none|$(like 信用贷) AND collateral = 'none'|$relevance|0|similarity(text, '信用贷')"
+    "税贷, lowest rate|q=%E7%A8%8E%E8%B4%B7&sort=rate|$(like 税贷)|$cheapest|0|0"
+    "政采贷, page 2|q=%E6%94%BF%E9%87%87%E8%B4%B7&page=2|$(like 政采贷)|$relevance|20|similarity(text, '政采贷')"
+    "设备融资租赁|q=%E8%AE%BE%E5%A4%87%E8%9E%8D%E8%B5%84%E7%A7%9F%E8%B5%81|$(like 设备融资租赁)|$relevance|0|similarity(text, '设备融资租赁')"
+    "credit, 100万 (lowest rate first)|family=credit&amount=100%E4%B8%87|$credit_100|$cheapest|0|0"
+    "browse all (lowest rate first)|per_page=20|true|$cheapest|0|0"
 )
 
 # wrk's latency distribution lines ("50%  1.23ms") as milliseconds.
@@ -73,13 +104,15 @@ pg_ms() { sort -n | awk -v q="$1" '{ a[NR] = $1 } END { i = int(NR * q); if (i <
 printf '| search | Finmart p50 | Finmart p99 | Finmart req/s | PostgreSQL p50 | PostgreSQL p99 | PostgreSQL req/s | ratio (p50) | Finmart total | PostgreSQL total | top-20 overlap |\n'
 printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
 for entry in "${searches[@]}"; do
-    IFS='|' read -r name query sql <<<"$entry"
+    IFS='|' read -r name query where order offset score <<<"$entry"
+    sql="$work/search.sql"
+    search_sql "$where" "$order" "$offset" "$score" >"$sql"
     api="http://$address/api/v1/search?$query"
     wrk_out=$(wrk --latency -t1 -c1 -d"${seconds}s" "$api")
     f50=$(wrk_ms 50% <<<"$wrk_out")
     f99=$(wrk_ms 99% <<<"$wrk_out")
     frps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' <<<"$wrk_out")
-    (cd "$work" && rm -f pgbench_log.* && pgbench -n -c1 -T"$seconds" -l -f "$OLDPWD/bench/compare/$sql" "$url" >"$work/pgbench.out" 2>&1)
+    (cd "$work" && rm -f pgbench_log.* && pgbench -n -c1 -T"$seconds" -l -f "$sql" "$url" >"$work/pgbench.out" 2>&1)
     p50=$(awk '{ print $3 }' "$work"/pgbench_log.* | pg_ms 0.50)
     p99=$(awk '{ print $3 }' "$work"/pgbench_log.* | pg_ms 0.99)
     prps=$(awk '/^tps = / { printf "%.0f", $3 }' "$work/pgbench.out")
@@ -88,9 +121,9 @@ for entry in "${searches[@]}"; do
     answer=$(curl -fsS "$api")
     ftotal=$(jq -r .total <<<"$answer")
     fids=$(jq -r '.items[].id' <<<"$answer" | sort)
-    ptotal=$(psql -qAt "$url" -f "bench/compare/$sql" | head -1 | cut -d'|' -f1)
+    ptotal=$(psql -qAt "$url" -f "$sql" | head -1 | cut -d'|' -f1)
     ptotal=${ptotal:-0}
-    pids=$(psql -qAt "$url" -f "bench/compare/$sql" | cut -d'|' -f2 | sort)
+    pids=$(psql -qAt "$url" -f "$sql" | cut -d'|' -f2 | sort)
     overlap=$(comm -12 <(echo "$fids") <(echo "$pids") | grep -c . || true)
     printf '| %s | %.2f ms | %.2f ms | %s | %s ms | %s ms | %s | %s× | %s | %s | %s / 20 |\n' \
         "$name" "$f50" "$f99" "$frps" "$p50" "$p99" "$prps" "$ratio" "$ftotal" "$ptotal" "$overlap"

@@ -8,132 +8,41 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod support;
+
 use finmart_cli::demo_accounts::{DEMO_PASSWORD, DEMO_SME};
 use finmart_domain::{LifecycleState, ProductRecord};
 use finmart_store::Store;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use support::{Served, Session};
 
 /// How many products the firm applies to, and how many clients submit at once.
 const PRODUCTS: usize = 36;
 const CLIENTS: usize = 6;
 
-/// One HTTP/1.1 exchange (`Connection: close`): status, `Set-Cookie` values, body as JSON (or a string).
-fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&Value>,
-) -> std::io::Result<(u16, Vec<String>, Value)> {
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let mut request =
-        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: application/json\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    if !body.is_empty() {
-        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
-    }
-    request.push_str("\r\n");
-    request.push_str(&body);
-    stream.write_all(request.as_bytes())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) =
-        text.split_once("\r\n\r\n").ok_or_else(|| std::io::Error::other(format!("no response: {text}")))?;
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("no status: {head}")))?;
-    let cookies = head
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
-        .map(|(_, value)| value.trim().split(';').next().unwrap_or_default().to_owned())
-        .collect();
-    let json = serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()));
-    Ok((status, cookies, json))
+/// `finmart serve` on a free port, on the SQLite database in `data`.
+fn serve(data: &Path) -> Served {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_finmart"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .env("RUST_LOG", "warn");
+    Served::spawn(command)
 }
 
-/// A running `finmart serve` on a free port, its standard error drained by a thread.
-struct Served {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Served {
-    fn start(data: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_finmart"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data)
-            .env_remove("DATABASE_URL")
-            .env_remove("REDIS_URL")
-            .env("RUST_LOG", "warn")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let url = loop {
-            let line = lines.next().expect("the server printed its URL").unwrap();
-            if let Some(at) = line.find("http://") {
-                break line[at..].trim().to_owned();
-            }
-        };
-        std::thread::spawn(move || lines.for_each(drop));
-        let addr = url.trim_start_matches("http://").trim_end_matches('/').parse().expect("an address");
-        Self { child, addr }
-    }
-
-    fn kill(mut self) {
-        let status = Command::new("kill").args(["-KILL", &self.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The demo firm, signed in: its cookie header and CSRF token.
-struct Firm {
-    cookie: String,
-    csrf: String,
-}
-
-impl Firm {
-    fn sign_in(addr: SocketAddr) -> Self {
-        let (status, cookies, body) =
-            http(addr, "POST", "/api/v1/session", &[], Some(&json!({"login": DEMO_SME, "password": DEMO_PASSWORD})))
-                .unwrap();
-        assert_eq!(status, 200, "{body}");
-        Self { cookie: cookies.join("; "), csrf: body["csrf"].as_str().unwrap().to_owned() }
-    }
-
-    fn send(&self, addr: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> std::io::Result<(u16, Value)> {
-        let headers = [("Cookie", self.cookie.as_str()), ("X-CSRF-Token", self.csrf.as_str())];
-        http(addr, method, path, &headers, body).map(|(status, _, json)| (status, json))
-    }
-
-    fn apply(&self, addr: SocketAddr, product: i64, key: &str) -> std::io::Result<(u16, Value)> {
-        let body = json!({"product_id": product, "amount": "50万", "term": "12", "purpose": "working_capital",
-            "purpose_text": "采购原材料", "idempotency_key": key});
-        self.send(addr, "POST", "/api/v1/applications", Some(&body))
-    }
+/// The demo firm's application for `product` with `key`.
+fn apply(firm: &Session, addr: SocketAddr, product: i64, key: &str) -> std::io::Result<(u16, Value)> {
+    let body = json!({"product_id": product, "amount": "50万", "term": "12", "purpose": "working_capital",
+        "purpose_text": "采购原材料", "idempotency_key": key});
+    firm.request(addr, "POST", "/api/v1/applications", Some(&body))
 }
 
 /// The demo catalogue and firms, and [`PRODUCTS`] products of the demo bank open to the demo firm.
@@ -179,8 +88,8 @@ fn prepare(data: &Path) -> Vec<i64> {
 }
 
 /// The firm's profile made complete enough for products without conditions.
-fn complete_profile(addr: SocketAddr, firm: &Firm) {
-    let (status, me) = firm.send(addr, "GET", "/api/v1/me/profile", None).unwrap();
+fn complete_profile(addr: SocketAddr, firm: &Session) {
+    let (status, me) = firm.request(addr, "GET", "/api/v1/me/profile", None).unwrap();
     assert_eq!(status, 200, "{me}");
     let profile = json!({
         "uscc": me["profile"]["uscc"], "name": "天津断电测试科技有限公司", "district": "120116", "industry": "software",
@@ -189,7 +98,7 @@ fn complete_profile(addr: SocketAddr, firm: &Firm) {
         "qualifications": ["tech_sme"], "collateral": [], "receivables": [], "procurement_contracts": [],
         "ever_borrowed": true, "overdue": {"kind": "never"},
     });
-    let (status, saved) = firm.send(addr, "PUT", "/api/v1/me/profile", Some(&profile)).unwrap();
+    let (status, saved) = firm.request(addr, "PUT", "/api/v1/me/profile", Some(&profile)).unwrap();
     assert_eq!(status, 200, "{saved}");
 }
 
@@ -200,9 +109,9 @@ fn sigkill_during_a_burst_of_submissions_loses_and_duplicates_nothing_acknowledg
     let products = prepare(&data);
     let key = |i: usize| format!("kill-burst-{i}");
 
-    let server = Served::start(&data);
+    let server = serve(&data);
     let addr = server.addr;
-    let firm = Firm::sign_in(addr);
+    let firm = Session::sign_in(addr, DEMO_SME, DEMO_PASSWORD);
     complete_profile(addr, &firm);
 
     // The burst: each client submits its share of the products, and after each acknowledgement submits the
@@ -218,11 +127,11 @@ fn sigkill_during_a_burst_of_submissions_loses_and_duplicates_nothing_acknowledg
                         return;
                     }
                     // An error is the server going away: this submission is unacknowledged.
-                    let Ok((status, created)) = firm.apply(addr, products[i], &key(i)) else { return };
+                    let Ok((status, created)) = apply(firm, addr, products[i], &key(i)) else { return };
                     assert_eq!(status, 201, "{created}");
                     let id = created["id"].as_i64().unwrap();
                     acknowledged.lock().unwrap().push((i, id));
-                    let Ok((status, again)) = firm.apply(addr, products[i], &key(i)) else { return };
+                    let Ok((status, again)) = apply(firm, addr, products[i], &key(i)) else { return };
                     assert_eq!((status, again["id"].as_i64()), (200, Some(id)), "a retry is the same application");
                 }
             });
@@ -241,12 +150,12 @@ fn sigkill_during_a_burst_of_submissions_loses_and_duplicates_nothing_acknowledg
 
     // Started again on the same data: every key submitted again. An acknowledged one answers 200 with its
     // application; an unacknowledged one either was stored before the kill (200, the same) or is new (201).
-    let server = Served::start(&data);
+    let server = serve(&data);
     let addr = server.addr;
-    let firm = Firm::sign_in(addr);
+    let firm = Session::sign_in(addr, DEMO_SME, DEMO_PASSWORD);
     let mut ids = Vec::new();
     for (i, product) in products.iter().enumerate() {
-        let (status, body) = firm.apply(addr, *product, &key(i)).unwrap();
+        let (status, body) = apply(&firm, addr, *product, &key(i)).unwrap();
         let id = body["id"].as_i64().unwrap_or_else(|| panic!("{status}: {body}"));
         if let Some((_, first)) = acknowledged.iter().find(|(k, _)| *k == i) {
             assert_eq!((status, id), (200, *first), "acknowledged before the kill: the same application");
@@ -257,7 +166,7 @@ fn sigkill_during_a_burst_of_submissions_loses_and_duplicates_nothing_acknowledg
     }
 
     // One application per product, and exactly those.
-    let (status, mine) = firm.send(addr, "GET", "/api/v1/applications?limit=1000", None).unwrap();
+    let (status, mine) = firm.request(addr, "GET", "/api/v1/applications?limit=1000", None).unwrap();
     assert_eq!(status, 200, "{mine}");
     let mut listed: Vec<(i64, i64)> = mine["items"]
         .as_array()

@@ -9,16 +9,18 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod support;
+
 use finmart_cli::demo_accounts::{DEMO_BANK, DEMO_OPERATOR, DEMO_PASSWORD};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use support::{Served, Session, http};
 
 /// How long a change made through one server may take to be in the other's answers.
 const BOUND: Duration = Duration::from_secs(1);
@@ -27,112 +29,43 @@ const BOUND: Duration = Duration::from_secs(1);
 const WORD: &str = "双机同步贷";
 const EDITED: &str = "改名核验贷";
 
-/// One HTTP/1.1 exchange (`Connection: close`): status, `Set-Cookie` values, body as JSON (or a string).
-fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&Value>,
-) -> (u16, Vec<String>, Value) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let mut request =
-        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: application/json\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
+/// `finmart serve` on a free port with its own data directory (its own search index), on the shared
+/// database and Redis; ready (`/readyz` says `ready`: the matcher and the pool loaded too) once started.
+fn serve(data: &Path, database: &str, redis: &str) -> Served {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_finmart"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .env("DATABASE_URL", database)
+        .env("REDIS_URL", redis)
+        // Every request of the test comes from one address, through Redis shared with other tests.
+        .env("FINMART_API_RATE_PER_ADDRESS", "0")
+        .env("RUST_LOG", "warn");
+    let served = Served::spawn(command);
+    let started = Instant::now();
+    while get(served.addr, "/readyz")["status"] != "ready" {
+        assert!(started.elapsed() < Duration::from_secs(60), "the server did not become ready");
+        std::thread::sleep(Duration::from_millis(20));
     }
-    if !body.is_empty() {
-        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
-    }
-    request.push_str("\r\n");
-    request.push_str(&body);
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no response: {text}"));
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no status: {head}"));
-    let cookies = head
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
-        .map(|(_, value)| value.trim().split(';').next().unwrap_or_default().to_owned())
-        .collect();
-    let json = serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()));
-    (status, cookies, json)
+    served
 }
 
-/// A running `finmart serve` on a free port with its own data directory (its own search index), on the
-/// shared database and Redis; ready (`/readyz` 200) once started.
-struct Served {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Served {
-    fn start(data: &Path, database: &str, redis: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_finmart"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data)
-            .env("DATABASE_URL", database)
-            .env("REDIS_URL", redis)
-            // Every request of the test comes from one address, through Redis shared with other tests.
-            .env("FINMART_API_RATE_PER_ADDRESS", "0")
-            .env("RUST_LOG", "warn")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let url = loop {
-            let line = lines.next().expect("the server printed its URL").unwrap();
-            if let Some(at) = line.find("http://") {
-                break line[at..].trim().to_owned();
-            }
-        };
-        std::thread::spawn(move || lines.for_each(drop));
-        let addr = url.trim_start_matches("http://").trim_end_matches('/').parse().expect("an address");
-        let started = Instant::now();
-        while http(addr, "GET", "/readyz", &[], None).0 != 200 {
-            assert!(started.elapsed() < Duration::from_secs(60), "the server did not become ready");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child, addr }
-    }
-
-    fn kill(mut self) {
-        let status = Command::new("kill").args(["-KILL", &self.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// An anonymous GET's body (whatever its status).
+fn get(addr: SocketAddr, path: &str) -> Value {
+    http(addr, "GET", path, &[], None).unwrap().2
 }
 
 /// A signed-in account (its session is in Redis, so it is signed in on every server).
-struct Account {
-    cookie: String,
-    csrf: String,
-}
+struct Account(Session);
 
 impl Account {
     fn sign_in(addr: SocketAddr, login: &str) -> Self {
-        let body = json!({"login": login, "password": DEMO_PASSWORD});
-        let (status, cookies, body) = http(addr, "POST", "/api/v1/session", &[], Some(&body));
-        assert_eq!(status, 200, "{body}");
-        Self { cookie: cookies.join("; "), csrf: body["csrf"].as_str().unwrap().to_owned() }
+        Self(Session::sign_in(addr, login, DEMO_PASSWORD))
     }
 
     /// Sends a request that must answer `expected`, and returns its body.
     fn send(&self, addr: SocketAddr, method: &str, path: &str, body: &Value, expected: u16) -> Value {
-        let headers = [("Cookie", self.cookie.as_str()), ("X-CSRF-Token", self.csrf.as_str())];
-        let (status, _, answer) = http(addr, method, path, &headers, Some(body));
+        let (status, answer) = self.0.request(addr, method, path, Some(body)).unwrap();
         assert_eq!(status, expected, "{method} {path}: {answer}");
         answer
     }
@@ -143,7 +76,7 @@ impl Account {
 
     /// Approves the pending review of `product` (a submission or an edit).
     fn approve(&self, addr: SocketAddr, product: i64) {
-        let (status, _, queue) = http(addr, "GET", "/api/v1/reviews", &[("Cookie", self.cookie.as_str())], None);
+        let (status, queue) = self.0.request(addr, "GET", "/api/v1/reviews", None).unwrap();
         assert_eq!(status, 200, "{queue}");
         let review = queue.as_array().unwrap().iter().find(|r| r["product_id"] == product);
         let id = review.unwrap_or_else(|| panic!("{product} is queued: {queue}"))["review"]["id"].as_i64().unwrap();
@@ -170,7 +103,7 @@ const AMOUNT_YUAN: i64 = 29_000_000;
 fn searched(addr: SocketAddr, word: &str, ours: &BTreeSet<i64>) -> Vec<(i64, String)> {
     let q: String = word.bytes().map(|b| format!("%{b:02X}")).collect();
     let path = format!("/api/v1/search?q={q}&amount={AMOUNT_YUAN}&per_page=20");
-    let (status, _, found) = http(addr, "GET", &path, &[], None);
+    let (status, _, found) = http(addr, "GET", &path, &[], None).unwrap();
     assert_eq!(status, 200, "{found}");
     let items = found["items"].as_array().unwrap_or_else(|| panic!("{found}"));
     items
@@ -192,7 +125,7 @@ fn matched(addr: SocketAddr, ours: &BTreeSet<i64>) -> BTreeSet<i64> {
     });
     let need = json!({"amount": AMOUNT_YUAN * 100, "term": 12, "purpose": "working_capital"});
     let body = json!({"profile": profile, "need": need, "limit": 5});
-    let (status, _, out) = http(addr, "POST", "/api/v1/match", &[], Some(&body));
+    let (status, _, out) = http(addr, "POST", "/api/v1/match", &[], Some(&body)).unwrap();
     assert_eq!(status, 200, "{out}");
     ["eligible", "near_misses", "needs_info", "to_confirm", "ineligible"]
         .iter()
@@ -243,8 +176,8 @@ fn a_change_through_one_server_is_in_the_others_answers_within_a_second_and_a_re
     let Some(db) = runtime.block_on(finmart_store::testing::postgres()) else { return };
     runtime.block_on(finmart_cli::load_demo(&db.store)).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let a = Served::start(&dir.path().join("a"), &db.url, &redis);
-    let mut b = Served::start(&dir.path().join("b"), &db.url, &redis);
+    let a = serve(&dir.path().join("a"), &db.url, &redis);
+    let mut b = serve(&dir.path().join("b"), &db.url, &redis);
     let bank = Account::sign_in(a.addr, DEMO_BANK);
     let operator = Account::sign_in(a.addr, DEMO_OPERATOR);
     let mut taken = Vec::new();
@@ -325,7 +258,7 @@ fn a_change_through_one_server_is_in_the_others_answers_within_a_second_and_a_re
         bank.act(a.addr, last, "archive");
         state.lock().unwrap().remove(&last);
         std::thread::sleep(Duration::from_millis(300));
-        let b = Served::start(&dir.path().join("b"), &db.url, &redis);
+        let b = serve(&dir.path().join("b"), &db.url, &redis);
         std::thread::sleep(Duration::from_millis(300));
         stop.store(true, Ordering::Relaxed);
         let changes = flow.join().unwrap();
