@@ -191,19 +191,23 @@ impl Answers {
     }
 }
 
-// Two worker threads: the restart (`pg_ctl`) blocks its thread while the traffic goes on.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_postgres_restart_during_reads_and_submissions_loses_no_acknowledged_application() {
-    let Some(mut pg) = PrivatePostgres::start() else { return };
+/// The app on the private cluster instead of the test database; sessions in it too (no Redis), so a restart
+/// takes them away for its length as well.
+async fn app_on(pg: &PrivatePostgres) -> TestApp {
     let url = pg.url();
-    // The private cluster instead of the test database; sessions in it too (no Redis), so the restart takes
-    // them away for its length as well.
-    let app = TestApp::configured(Backend::Sqlite, |c| {
+    TestApp::configured(Backend::Sqlite, |c| {
         c.database_url = Some(url);
         c.redis_url = None;
     })
     .await
-    .expect("app starts");
+    .expect("app starts")
+}
+
+// Two worker threads: the restart (`pg_ctl`) blocks its thread while the traffic goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_restart_during_reads_and_submissions_loses_no_acknowledged_application() {
+    let Some(mut pg) = PrivatePostgres::start() else { return };
+    let app = app_on(&pg).await;
     finmart_cli::load_demo(&app.state.store).await.expect("demo loads");
     let (sme, _) = known_firm(&app).await;
     let mut products = Vec::new();
@@ -296,13 +300,7 @@ async fn a_postgres_restart_during_reads_and_submissions_loses_no_acknowledged_a
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_names_postgres_while_it_is_down_and_healthz_stays_up() {
     let Some(mut pg) = PrivatePostgres::start() else { return };
-    let url = pg.url();
-    let app = TestApp::configured(Backend::Sqlite, |c| {
-        c.database_url = Some(url);
-        c.redis_url = None;
-    })
-    .await
-    .expect("app starts");
+    let app = app_on(&pg).await;
     let (status, ready) = app.get_json("/readyz").await;
     assert_eq!((status, &ready["database"]["state"]), (StatusCode::OK, &json!("ok")), "{ready}");
     assert_eq!(ready["database"]["backend"], "postgres", "{ready}");

@@ -154,14 +154,7 @@ async fn edit_submit(
     };
     match edit(&state, &caller, &p, id, &body).await {
         Ok(_) => Ok(see_other(&format!("{PATH}?saved={id}"))),
-        // No such institution: the error page, as for any other missing record.
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            let refused = Refused::new(Posted::Edit(id), &page, &form, &e);
-            let page = page.at(PATH);
-            let context = context(&state, &page, Some(refused)).await?;
-            page.show_with(e.status, "admin_institutions.html", context)
-        }
-        Err(e) => Err(e),
+        Err(e) => row_refused(&state, page, &form, id, e).await,
     }
 }
 
@@ -175,14 +168,20 @@ async fn suspend_submit(
 ) -> PageResult {
     match suspend(&state, &caller, &p, id, form.field("reason")).await {
         Ok(_) => Ok(see_other(&format!("{PATH}?suspended={id}"))),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            let refused = Refused::new(Posted::Edit(id), &page, &form, &e);
-            let page = page.at(PATH);
-            let context = context(&state, &page, Some(refused)).await?;
-            page.show_with(e.status, "admin_institutions.html", context)
-        }
-        Err(e) => Err(e),
+        Err(e) => row_refused(&state, page, &form, id, e).await,
     }
+}
+
+/// A form of institution `id`'s row refused: the page again with the reasons beside its fields. No such
+/// institution (or a failure of the system) is the error page, as for any other missing record.
+async fn row_refused(state: &AppState, page: Page, form: &Form, id: i64, e: ApiError) -> PageResult {
+    if !e.status.is_client_error() || e.status == StatusCode::NOT_FOUND {
+        return Err(e);
+    }
+    let refused = Refused::new(Posted::Edit(id), &page, form, &e);
+    let page = page.at(PATH);
+    let context = context(state, &page, Some(refused)).await?;
+    page.show_with(e.status, "admin_institutions.html", context)
 }
 
 async fn resume_submit(
