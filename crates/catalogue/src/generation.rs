@@ -7,6 +7,7 @@ use finmart_domain::Product;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -22,6 +23,8 @@ struct Payload {
 const WRITER_MEMORY: usize = 50_000_000;
 
 pub(crate) struct Generation {
+    /// Unique within the process: names this generation in the search cache ([`crate::cache`]).
+    pub(crate) serial: u64,
     pub(crate) dir: PathBuf,
     pub(crate) fields: Fields,
     pub(crate) reader: IndexReader,
@@ -85,7 +88,9 @@ impl Generation {
         // One indexing thread: a rebuild then lays documents out in the order it reads them (by product id), so
         // products that tie in a search keep their order from one rebuild to the next.
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        static SERIALS: AtomicU64 = AtomicU64::new(0);
         Ok(Self {
+            serial: SERIALS.fetch_add(1, Ordering::Relaxed),
             dir: dir.to_owned(),
             fields,
             reader,

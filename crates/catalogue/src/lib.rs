@@ -15,6 +15,8 @@
 //! Each generation has one [`tantivy::IndexWriter`] (behind a mutex) and one reader reloaded after each
 //! commit; every search takes a cheap searcher from it.
 
+mod cache;
+mod collect;
 mod fold;
 mod generation;
 mod layout;
@@ -30,8 +32,10 @@ mod tests_damage;
 mod tokenizer;
 mod verify;
 
+pub use cache::CacheCounts;
 pub use search::{CollateralFilter, Facets, Hit, SearchRequest, SearchResults, SortName, SortOrder, escape_html};
 
+use cache::{Counters, ResultCache};
 use finmart_domain::Product;
 use finmart_domain::changes::Listener;
 use generation::{Generation, Opening};
@@ -126,7 +130,13 @@ pub struct Catalogue {
     /// Whether a rebuild is under way (one at a time), and how far it is.
     rebuilding: AtomicBool,
     progress: [AtomicU64; 3],
+    /// Recent search answers ([`cache`]), and how often they were found.
+    search_cache: ResultCache,
+    cache_counters: Counters,
 }
+
+/// How many search answers [`Catalogue::open`] keeps ([`Catalogue::set_search_cache`] changes it).
+pub const SEARCH_CACHE_ENTRIES: usize = 256;
 
 impl std::fmt::Debug for Catalogue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -181,7 +191,21 @@ impl Catalogue {
             applied_seq: AtomicI64::new(seq),
             rebuilding: AtomicBool::new(false),
             progress: Default::default(),
+            search_cache: ResultCache::new(SEARCH_CACHE_ENTRIES),
+            cache_counters: Counters::default(),
         })
+    }
+
+    /// Keeps at most `entries` recent search answers from now on (0: none), in place of
+    /// [`SEARCH_CACHE_ENTRIES`].
+    pub fn set_search_cache(&self, entries: usize) {
+        self.search_cache.set_capacity(entries);
+    }
+
+    /// How many searches were answered from the cache, and how many were computed, since start.
+    #[must_use]
+    pub fn search_cache_counts(&self) -> CacheCounts {
+        self.cache_counters.get()
     }
 
     /// What [`Catalogue::open`] found.
@@ -228,15 +252,14 @@ impl Catalogue {
 
     /// Runs a search. Blocking (tantivy does I/O and CPU work): call it off the async threads.
     ///
-    /// With words, relevance order puts the products that contain every word first (see
-    /// [`SearchResults::total_all_words`]), each group best first; any other order keeps only the products
-    /// that contain every word as written.
+    /// With words, it finds the products that have every word (see [`SearchResults::total`]), in any
+    /// order.
     ///
     /// # Errors
     /// [`CatalogueError::Unavailable`] while the index is unusable (this search may have found it so);
     /// a failure that is not the index's data.
-    pub fn search(&self, req: &SearchRequest, today: chrono::NaiveDate) -> Result<SearchResults, CatalogueError> {
-        self.read(|g| g.search(req, today))
+    pub fn search(&self, req: &SearchRequest, today: chrono::NaiveDate) -> Result<Arc<SearchResults>, CatalogueError> {
+        self.read(|g| g.search(&self.search_cache, &self.cache_counters, req, today))
     }
 
     /// The text relevance of the `limit` products that best match `text`, as (product id, score in 0..=1

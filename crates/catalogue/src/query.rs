@@ -1,18 +1,19 @@
 //! Turning what a person typed, and the filters they chose, into a tantivy query.
 //!
 //! jieba splits a query differently from the text it should find (`信用贷` → 信用 / 贷, while the text has
-//! 信用贷款), so a phrase query finds nothing. Instead every token is searched for on its own (OR, BM25
-//! rewards documents matching more of them), in the name (boosted), description and keywords; the synonym
-//! table adds related words at a lower weight; the families' words (aliases) count below the product's own
-//! text, a further family's below its main family's; the last token also matches as a prefix, for results as you type; and an exact product-name match
-//! outranks everything.
+//! 信用贷款), so a phrase query finds nothing. Instead every token is searched for on its own, in the name
+//! (boosted), description and keywords; the synonym table adds related words at a lower weight; the
+//! families' words (aliases) count below the product's own text, a further family's below its main
+//! family's; the last token also matches as a prefix, for results as you type; and an exact product-name
+//! match outranks everything.
 //!
 //! The query is folded first ([`crate::fold`]), like the indexed text. Its words are the tokens that are
-//! not generic ([`crate::synonyms::GENERIC_WORDS`]), or all of them when every token is generic: a product
-//! must match one of the words (or a synonym) to be found, and generic words beside them only add a little
-//! to the score. Besides the ranking query, [`TextQuery`] says which products match every word, counting a
-//! synonym as the word (these rank first), and which match every word as written (a sorted search keeps
-//! only those).
+//! not generic ([`crate::synonyms::GENERIC_WORDS`]), or all of them when every token is generic. Which
+//! products a search finds is one set, whatever the order ([`TextQuery::matches`]): those that have every
+//! word, each as written anywhere in the product (the last also as the start of a word), or as one of its
+//! synonyms in the product's name or family words (纳税 in a credit product's rule or description does not
+//! make it a 税贷). Generic words beside other words only add a little to the score. The scored query
+//! orders that set; it never widens it.
 
 use crate::fold::fold;
 use crate::schema::{Fields, all_of_term, exact_key, facet_district, facet_family, facet_institution, facets_serving};
@@ -24,7 +25,7 @@ use tantivy::Term;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
 };
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::schema::{Facet, Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 
 const NAME_BOOST: f32 = 3.0;
@@ -42,26 +43,37 @@ const GENERIC_WEIGHT: f32 = 0.1;
 const PREFIX_BOOST: f32 = 0.3;
 const EXACT_NAME_BOOST: f32 = 100.0;
 
-/// Which filter dimension to leave out: facet counts of a dimension ignore its own filter, so a person
-/// sees how many products each other choice would give.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dimension {
-    Family,
-    Institution,
-    District,
+/// The filters on the three faceted fields, each the facet values any one of which admits a product (`None`:
+/// no filter). They are applied while collecting, not in the query: the facet counts of a dimension ignore
+/// its own filter, so a person sees how many products each other choice would give, and one pass over the
+/// products that meet everything else yields the page and the three counts together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FacetFilters {
+    pub family: Option<Vec<Facet>>,
+    pub institution: Option<Vec<Facet>>,
+    pub district: Option<Vec<Facet>>,
+}
+
+impl FacetFilters {
+    pub fn of(req: &SearchRequest) -> Self {
+        let any = |facets: Vec<Facet>| (!facets.is_empty()).then_some(facets);
+        Self {
+            // A product carries a facet for each of its families, main and further: any one admits it.
+            family: any(req.families.iter().map(|f| facet_family(f.as_str())).collect()),
+            institution: any(req.institutions.iter().map(|i| facet_institution(*i)).collect()),
+            // A product serves a district when it serves 全国, the district or a division above it.
+            district: any(req.districts.iter().flat_map(|d| facets_serving(*d)).map(|v| facet_district(&v)).collect()),
+        }
+    }
 }
 
 /// The text part of a search.
 pub struct TextQuery {
-    /// What a search by relevance returns, scored.
+    /// How well a product matches, for relevance order: scores every word, synonym and family word.
+    /// Only meaningful within [`TextQuery::matches`].
     pub scored: Box<dyn Query>,
-    /// The products that contain every word of the query, each as written or as one of its synonyms (or
-    /// whose name is the query). Not scored.
-    pub all_words: Box<dyn Query>,
-    /// The products that contain every word as written (or whose name is the query): what a search
-    /// sorted by rate, amount or speed returns, so that a synonym alone (纳税 for 税贷) surfaces nothing.
-    /// Not scored.
-    pub own_words: Box<dyn Query>,
+    /// The products the search finds (or whose name is the query). Not scored.
+    pub matches: Box<dyn Query>,
 }
 
 impl std::fmt::Debug for TextQuery {
@@ -127,11 +139,23 @@ fn family_words(fields: &Fields, word: &str, synonyms: &[String]) -> Box<dyn Que
     Box::new(DisjunctionMaxQuery::new(each))
 }
 
-/// Whether a product contains `token` anywhere (unscored).
-fn contains(fields: &Fields, token: &str) -> Box<dyn Query> {
-    should([fields.name, fields.description, fields.keywords, fields.aliases, fields.more_aliases].map(|field| {
-        Box::new(TermQuery::new(Term::from_field_text(field, token), IndexRecordOption::Basic)) as Box<dyn Query>
+/// Whether a product contains `token` in any of `fields` (unscored).
+fn contains_in(fields: &[Field], token: &str) -> Box<dyn Query> {
+    should(fields.iter().map(|field| {
+        Box::new(TermQuery::new(Term::from_field_text(*field, token), IndexRecordOption::Basic)) as Box<dyn Query>
     }))
+}
+
+/// Whether a product contains `token` anywhere.
+fn contains(fields: &Fields, token: &str) -> Box<dyn Query> {
+    contains_in(&[fields.name, fields.description, fields.keywords, fields.aliases, fields.more_aliases], token)
+}
+
+/// Whether a product is called `token`: in its name or its families' words. A synonym finds a product only
+/// so, since in its description or rules a synonym is often a condition (纳税信用等级) rather than what the
+/// product is.
+fn called(fields: &Fields, token: &str) -> Box<dyn Query> {
+    contains_in(&[fields.name, fields.aliases, fields.more_aliases], token)
 }
 
 /// `token` as the start of a word of the name or description, for a last word still being typed.
@@ -160,7 +184,7 @@ pub fn text_query(fields: &Fields, analyzer: &mut TextAnalyzer, text: &str) -> O
 
     let mut scored: Vec<Box<dyn Query>> = Vec::new();
     let mut scored_tokens = primary.clone();
-    let (mut all_words, mut own_words) = (Vec::new(), Vec::new());
+    let mut each_word = Vec::new();
     // The words that stand for `text`: its synonyms' tokens, less generic ones (a synonym phrase cut into
     // words must not bring 贷款 back in).
     let synonyms_of = |analyzer: &mut TextAnalyzer, text: &str| -> Vec<String> {
@@ -182,14 +206,13 @@ pub fn text_query(fields: &Fields, analyzer: &mut TextAnalyzer, text: &str) -> O
                 scored_tokens.push(synonym.clone());
             }
         }
-        let mut as_written = vec![contains(fields, word)];
+        let mut found_by = vec![contains(fields, word)];
         if last.as_ref() == Some(word) {
             scored.push(prefix(fields, word));
-            as_written.push(prefix(fields, word));
+            found_by.push(prefix(fields, word));
         }
-        all_words
-            .push(should(as_written.iter().map(|q| q.box_clone()).chain(synonyms.iter().map(|s| contains(fields, s)))));
-        own_words.push(should(as_written));
+        found_by.extend(synonyms.iter().map(|s| called(fields, s)));
+        each_word.push(should(found_by));
     }
     // Synonyms of the whole query that no single word called up (a group member written across two words)
     // still widen the search.
@@ -214,14 +237,11 @@ pub fn text_query(fields: &Fields, analyzer: &mut TextAnalyzer, text: &str) -> O
         let fields = [fields.name, fields.description, fields.keywords, fields.aliases, fields.more_aliases];
         ranked.push((Occur::Should, should(generic.iter().flat_map(|g| fields.map(|f| term(f, g, GENERIC_WEIGHT))))));
     }
-    let every = |words: Vec<Box<dyn Query>>| {
-        let all: Box<dyn Query> = Box::new(BooleanQuery::new(words.into_iter().map(|q| (Occur::Must, q)).collect()));
-        should([all, exact()])
-    };
+    let every_word: Box<dyn Query> =
+        Box::new(BooleanQuery::new(each_word.into_iter().map(|q| (Occur::Must, q)).collect()));
     Some(TextQuery {
         scored: if ranked.len() == 1 { ranked.remove(0).1 } else { Box::new(BooleanQuery::new(ranked)) },
-        all_words: every(all_words),
-        own_words: every(own_words),
+        matches: should([every_word, exact()]),
     })
 }
 
@@ -243,38 +263,14 @@ fn i64_range(field: Field, lo: Bound<i64>, hi: Bound<i64>) -> Box<dyn Query> {
     Box::new(RangeQuery::new(lo.map(term), hi.map(term)))
 }
 
-/// The whole query: text (if any) and every filter, except the filter of `skip`.
-pub fn full_query(
-    fields: &Fields,
-    text: Option<&dyn Query>,
-    req: &SearchRequest,
-    today: i64,
-    skip: Option<Dimension>,
-) -> Box<dyn Query> {
+/// The query of a search but for the faceted fields' filters ([`FacetFilters`]): the text (if any), the
+/// validity window and every other filter.
+pub fn base_query(fields: &Fields, text: Option<&dyn Query>, req: &SearchRequest, today: i64) -> Box<dyn Query> {
     let mut must: Vec<Box<dyn Query>> = Vec::new();
     must.push(text.map_or_else(|| Box::new(AllQuery) as Box<dyn Query>, |q| q.box_clone()));
     // Listed products only: inside their validity window today.
     must.push(i64_range(fields.valid_from, Bound::Unbounded, Bound::Included(today)));
     must.push(i64_range(fields.valid_until, Bound::Included(today), Bound::Unbounded));
-
-    // A product carries a facet for each of its families, main and further: any one admits it.
-    if skip != Some(Dimension::Family) {
-        must.extend(any_of(req.families.iter().map(|f| Term::from_facet(fields.family, &facet_family(f.as_str())))));
-    }
-    if skip != Some(Dimension::Institution) {
-        must.extend(any_of(
-            req.institutions.iter().map(|i| Term::from_facet(fields.institution, &facet_institution(*i))),
-        ));
-    }
-    if skip != Some(Dimension::District) {
-        // A product serves a district when it serves 全国, the district or a division above it.
-        must.extend(any_of(
-            req.districts
-                .iter()
-                .flat_map(|d| facets_serving(*d))
-                .map(|value| Term::from_facet(fields.district, &facet_district(&value))),
-        ));
-    }
     match &req.collateral {
         CollateralFilter::Any => {}
         CollateralFilter::NoneRequired => must.extend(any_of([Term::from_field_text(fields.collateral, "none")])),

@@ -1,22 +1,25 @@
 //! Search requests and results, and running one against the index.
 
 use crate::CatalogueError;
+use crate::cache::{Counters, ResultCache};
+use crate::collect::{Collected, PageOrder, SearchCollector};
 use crate::generation::Generation;
-use crate::query::{Dimension, full_query, text_query};
+use crate::query::{FacetFilters, base_query, text_query};
 use crate::schema::facets_serving;
 use finmart_domain::{
     Bps, Collateral, District, Fen, HomeArea, Labelled, Months, PolicySupport, Product, ProductFamily,
 };
 use serde::Serialize;
-use std::collections::HashMap;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
+use tantivy::{Searcher, TantivyDocument};
 
 /// How results are ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SortOrder {
     /// Best text match first; for an empty query, lowest rate first.
     #[default]
@@ -48,7 +51,7 @@ impl From<SortName> for SortOrder {
 }
 
 /// Which collateral a person can offer.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub enum CollateralFilter {
     #[default]
     Any,
@@ -59,7 +62,7 @@ pub enum CollateralFilter {
 }
 
 /// One search: text, filters, order and page. Validated by the caller (the web layer).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SearchRequest {
     pub text: String,
     pub families: Vec<ProductFamily>,
@@ -144,68 +147,83 @@ impl Facets {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResults {
+    /// The products the search finds: with words, those that have every word (see [`crate::query`]);
+    /// whatever the order, the same products.
     pub total: usize,
-    /// How many of the `total` products contain every word of the query (a synonym of a word counts as
-    /// the word; generic words such as 贷款 or 企业 are not counted when the query has others). In
-    /// relevance order these come first. A search sorted by rate, amount or speed returns only products
-    /// that contain every word as written, and a search without words matches everything, so for both
-    /// this equals `total`.
-    pub total_all_words: usize,
     pub hits: Vec<Hit>,
     pub facets: Facets,
 }
 
 const SNIPPET_CHARS: usize = 90;
 
-/// The page of (score, document) pairs; the score only in relevance order.
-type Scored = Vec<(Option<f32>, DocAddress)>;
-
 impl Generation {
     /// Runs a search. Blocking (tantivy does I/O and CPU work): call it off the async threads.
     ///
-    /// With words, relevance order puts the products that contain every word first (see
-    /// [`SearchResults::total_all_words`]), each group best first; any other order keeps only the products
-    /// that contain every word as written, since ordering by rate what a synonym or a generic word found
-    /// would put products first that are not what was asked for.
+    /// One query finds the products (the text's matches and every filter but the faceted fields'), and
+    /// one pass over them ([`SearchCollector`]) yields the page, the total and the facet counts.
     ///
     /// # Errors
     /// Index failure or a stored document that no longer reads.
     pub(crate) fn search(
         &self,
+        cache: &ResultCache,
+        counters: &Counters,
+        req: &SearchRequest,
+        today: chrono::NaiveDate,
+    ) -> Result<Arc<SearchResults>, CatalogueError> {
+        let searcher = self.reader.searcher();
+        let state = (self.serial, searcher.generation().generation_id());
+        cache.get_or_search(counters, state, req, today, || self.search_in(&searcher, req, today))
+    }
+
+    fn search_in(
+        &self,
+        searcher: &Searcher,
         req: &SearchRequest,
         today: chrono::NaiveDate,
     ) -> Result<SearchResults, CatalogueError> {
-        let searcher = self.reader.searcher();
         let mut analyzer = self.analyzer.clone();
         let text = text_query(&self.fields, &mut analyzer, &req.text);
         let today = crate::schema::day_number(today);
-        let matching = text.as_ref().map(|t| if req.sort == SortOrder::Relevance { &*t.scored } else { &*t.own_words });
-        let main = full_query(&self.fields, matching, req, today, None);
-
-        let offset = req.page.saturating_sub(1).saturating_mul(req.per_page);
-        let per_page = req.per_page.max(1);
-        let top = TopDocs::with_limit(per_page).and_offset(offset);
-        let (total, total_all_words, scored) = match (req.sort, &text) {
-            (SortOrder::Relevance, Some(text)) => {
-                all_words_first(&searcher, main.as_ref(), text.all_words.as_ref(), offset, per_page)?
-            }
-            (SortOrder::Relevance | SortOrder::RateAsc, _) => {
-                self.sorted(&searcher, &main, top, "rate_min", Order::Asc)?
-            }
-            (SortOrder::AmountDesc, _) => self.sorted(&searcher, &main, top, "amount_sort", Order::Desc)?,
-            (SortOrder::DecisionAsc, _) => self.sorted(&searcher, &main, top, "decision_days", Order::Asc)?,
+        let order = match (req.sort, &text) {
+            (SortOrder::Relevance, Some(_)) => PageOrder::Score,
+            (SortOrder::Relevance | SortOrder::RateAsc, _) => PageOrder::Ascending("rate_min"),
+            (SortOrder::AmountDesc, _) => PageOrder::Descending("amount_sort"),
+            (SortOrder::DecisionAsc, _) => PageOrder::Ascending("decision_days"),
         };
+        // The matches decide what is found; the scored query only orders them (its score is the whole
+        // score: the matches add nothing to it).
+        let found: Option<Box<dyn Query>> = text.as_ref().map(|t| -> Box<dyn Query> {
+            if order == PageOrder::Score {
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, t.scored.box_clone()),
+                    (Occur::Must, Box::new(ConstScoreQuery::new(t.matches.box_clone(), 0.0))),
+                ]))
+            } else {
+                t.matches.box_clone()
+            }
+        });
+        let query = base_query(&self.fields, found.as_deref(), req, today);
+        let filters = FacetFilters::of(req);
+        let collector = SearchCollector {
+            filters: &filters,
+            order,
+            offset: req.page.saturating_sub(1).saturating_mul(req.per_page),
+            limit: req.per_page.max(1),
+        };
+        let Collected { total, page, counts: [families, institutions, areas] } =
+            searcher.search(&*query, &collector)?;
 
         let generator = |field| -> Result<Option<SnippetGenerator>, CatalogueError> {
             let Some(text) = &text else { return Ok(None) };
-            let mut g = SnippetGenerator::create(&searcher, text.scored.as_ref(), field)?;
+            let mut g = SnippetGenerator::create(searcher, text.scored.as_ref(), field)?;
             g.set_max_num_chars(SNIPPET_CHARS);
             Ok(Some(g))
         };
         let name_snippets = generator(self.fields.name)?;
         let description_snippets = generator(self.fields.description)?;
-        let mut hits = Vec::with_capacity(scored.len());
-        for (score, address) in scored {
+        let mut hits = Vec::with_capacity(page.len());
+        for (score, address) in page {
             let doc: TantivyDocument = searcher.doc(address)?;
             let json = doc
                 .get_first(self.fields.doc)
@@ -224,20 +242,23 @@ impl Generation {
             hits.push(Hit { product, score, name_html, snippet_html });
         }
 
+        let most_first = |counts: BTreeMap<String, u64>| {
+            let mut out: Vec<(String, u64)> = counts.into_iter().collect();
+            out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            out
+        };
         let facets = Facets {
-            families: self
-                .facet_counts(&searcher, matching, req, today, Dimension::Family, "family")?
+            families: most_first(families)
                 .into_iter()
                 .filter_map(|(k, n)| ProductFamily::parse(&k).ok().map(|f| (f, n)))
                 .collect(),
-            institutions: self
-                .facet_counts(&searcher, matching, req, today, Dimension::Institution, "institution")?
+            institutions: most_first(institutions)
                 .into_iter()
                 .filter_map(|(k, n)| k.parse().ok().map(|id| (id, n)))
                 .collect(),
-            areas: self.facet_counts(&searcher, matching, req, today, Dimension::District, "district")?,
+            areas: most_first(areas),
         };
-        Ok(SearchResults { total, total_all_words, hits, facets })
+        Ok(SearchResults { total, hits, facets })
     }
 
     /// The text relevance of the `limit` products that best match `text`, as (product id, score in 0..=1
@@ -261,69 +282,6 @@ impl Generation {
         }
         Ok(scores)
     }
-
-    fn sorted(
-        &self,
-        searcher: &Searcher,
-        query: &dyn Query,
-        top: TopDocs,
-        field: &str,
-        order: Order,
-    ) -> Result<(usize, usize, Scored), CatalogueError> {
-        let (n, docs) = searcher.search(query, &(Count, top.order_by_fast_field::<u64>(field, order)))?;
-        Ok((n, n, docs.into_iter().map(|(_, a)| (None, a)).collect()))
-    }
-
-    /// Counts per value of one facet, most first, with every filter but that facet's own.
-    fn facet_counts(
-        &self,
-        searcher: &Searcher,
-        text: Option<&dyn Query>,
-        req: &SearchRequest,
-        today: i64,
-        dimension: Dimension,
-        field: &str,
-    ) -> Result<Vec<(String, u64)>, CatalogueError> {
-        let query = full_query(&self.fields, text, req, today, Some(dimension));
-        let mut collector = FacetCollector::for_field(field);
-        let root = format!("/{field}");
-        collector.add_facet(root.as_str());
-        let counts = searcher.search(&query, &collector)?;
-        let mut out: Vec<(String, u64)> = counts
-            .get(root.as_str())
-            .filter_map(|(facet, n)| facet.to_path().last().map(|leaf| ((*leaf).to_owned(), n)))
-            .collect();
-        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        Ok(out)
-    }
-}
-
-/// The total, how many match every word, and one page in relevance order with those first: the page is
-/// cut from the products that match every word, then from the rest, each best first.
-fn all_words_first(
-    searcher: &Searcher,
-    main: &dyn Query,
-    all_words: &dyn Query,
-    offset: usize,
-    per_page: usize,
-) -> Result<(usize, usize, Scored), CatalogueError> {
-    let page = |limit: usize, offset: usize| TopDocs::with_limit(limit).and_offset(offset).order_by_score();
-    // Scores stay the main query's: the filter adds nothing to them.
-    let first = BooleanQuery::new(vec![
-        (Occur::Must, main.box_clone()),
-        (Occur::Must, Box::new(ConstScoreQuery::new(all_words.box_clone(), 0.0))),
-    ]);
-    let rest = BooleanQuery::new(vec![(Occur::Must, main.box_clone()), (Occur::MustNot, all_words.box_clone())]);
-    let (all, mut docs) = searcher.search(&first, &(Count, page(per_page, offset)))?;
-    let wanted = per_page - docs.len();
-    let others = if wanted == 0 {
-        searcher.search(&rest, &Count)?
-    } else {
-        let (n, more) = searcher.search(&rest, &(Count, page(wanted, offset.saturating_sub(all))))?;
-        docs.extend(more);
-        n
-    };
-    Ok((all + others, all, docs.into_iter().map(|(s, a)| (Some(s), a)).collect()))
 }
 
 /// Escapes text for HTML (the snippets are HTML; fallbacks must be too).

@@ -106,7 +106,7 @@ pub(super) async fn seeded() -> (TestDb, i64) {
 }
 
 pub(super) fn names(c: &Catalogue, req: &SearchRequest) -> Vec<String> {
-    c.search(req, today()).expect("search").hits.into_iter().map(|h| h.product.spec.name).collect()
+    c.search(req, today()).expect("search").hits.iter().map(|h| h.product.spec.name.clone()).collect()
 }
 
 pub(super) fn text(q: &str) -> SearchRequest {
@@ -126,7 +126,13 @@ async fn rebuilds_then_follows_the_database() {
     assert_eq!(names(&catalogue, &text("税贷")).first().map(String::as_str), Some("银税e贷"));
     assert!(names(&catalogue, &text("草稿")).is_empty());
 
-    // A change through the store reaches search on the next catch-up; pausing and deleting remove it.
+    // A change through the store reaches search on the next catch-up; pausing and deleting remove it. Each
+    // search below was answered before the change and kept in the cache of recent answers: none of them
+    // is served again once the index has changed.
+    assert!(names(&catalogue, &text("绿色通道")).is_empty());
+    let hits = catalogue.search_cache_counts().hits;
+    assert!(names(&catalogue, &text("绿色通道")).is_empty());
+    assert_eq!(catalogue.search_cache_counts().hits, hits + 1, "a repeated search is answered from the cache");
     let changed = spec("A", "科创信用贷", "credit", "面向科技型中小企业的纯信用贷款，新增绿色通道", &[]);
     db.store.save_product(bank, LifecycleState::Published, &changed).await.expect("save");
     catch_up(&db.store, &catalogue, &[]).await.expect("catch up");
@@ -135,6 +141,7 @@ async fn rebuilds_then_follows_the_database() {
     db.store.set_product_state(id, LifecycleState::Paused).await.expect("pause");
     catch_up(&db.store, &catalogue, &[]).await.expect("catch up");
     assert!(names(&catalogue, &text("专利")).is_empty());
+    assert!(names(&catalogue, &text("专利贷")).is_empty(), "searched before the change, not served from then");
     let id = db.store.product_id_by_code(bank, "D").await.expect("q").expect("id");
     db.store.delete_product(id).await.expect("delete");
     catch_up(&db.store, &catalogue, &[]).await.expect("catch up");
@@ -238,7 +245,7 @@ async fn filters_sorts_and_facets() {
     // Paging past the end is empty, not an error; highlights mark the matched words.
     let far = SearchRequest { page: 9, ..SearchRequest::default() };
     assert!(c.search(&far, today()).expect("search").hits.is_empty());
-    let hit = c.search(&text("专利"), today()).expect("search").hits.remove(0);
+    let hit = c.search(&text("专利"), today()).expect("search").hits[0].clone();
     assert!(hit.snippet_html.contains("<b>专利</b>"), "{}", hit.snippet_html);
     // A lone character beside real words does not widen the search to everything containing it.
     assert_eq!(c.search(&text("银税e贷"), today()).expect("search").total, 1);
@@ -260,7 +267,7 @@ async fn traditional_and_full_width_text_is_found_and_shown_as_written() {
     ])
     .await;
     for query in ["仓单质押", "倉單質押", "港城仓单质押贷", "港城倉單質押貸"] {
-        let hit = c.search(&text(query), today()).expect("search").hits.remove(0);
+        let hit = c.search(&text(query), today()).expect("search").hits[0].clone();
         assert_eq!(hit.product.spec.name, "港城倉單質押貸", "{query}");
         // Highlights mark the words in the product's own characters (仓单质押 is one word of the search
         // vocabulary: the inventory family's).
@@ -289,7 +296,7 @@ async fn generic_words_only_order_what_other_words_found() {
         let results = c.search(&text(query), today()).expect("search");
         let found: Vec<&str> = results.hits.iter().map(|h| h.product.spec.name.as_str()).collect();
         assert_eq!(found, vec!["专利质押融资"], "{query}");
-        assert_eq!(results.total_all_words, 1, "{query}: generic words are not counted as words");
+        assert_eq!(results.total, 1, "{query}: generic words are not needed beside other words");
     }
     // Alone, they search as any words do.
     assert_eq!(names(&c, &text("企业贷款")).first().map(String::as_str), Some("津沽企业贷款"));
@@ -311,7 +318,7 @@ async fn family_words_weigh_less_than_the_products_own() {
 }
 
 #[tokio::test]
-async fn products_with_every_word_come_first_and_are_counted() {
+async fn a_search_finds_the_products_with_every_word_in_any_order() {
     let (_db, _dir, c) = catalogue_of(&[
         spec("F", "港城首贷通", "first_loan", "首次贷款的企业专享，审批快", &[("rate_min_pct", "3.1")]),
         spec(
@@ -332,28 +339,34 @@ async fn products_with_every_word_come_first_and_are_counted() {
         spec("T", "银税e贷", "tax_credit", "依据纳税记录核定额度", &[("rate_min_pct", "4.2")]),
     ])
     .await;
+    // Found: the products with every word. 港城首贷通 (首贷 alone) and 滨海厂房抵押贷 (滨海 alone) are not.
     let both = c.search(&text("首贷 滨海"), today()).expect("search");
-    assert_eq!((both.total, both.total_all_words), (3, 1));
-    assert_eq!(both.hits.first().map(|h| h.product.spec.name.as_str()), Some("滨海首贷易"));
-    // Paging cuts across the two groups without losing or repeating a product.
+    assert_eq!(both.total, 1);
+    assert_eq!(names(&c, &text("首贷 滨海")), vec!["滨海首贷易"]);
+    // The same products whatever the order.
+    for sort in [SortOrder::RateAsc, SortOrder::AmountDesc, SortOrder::DecisionAsc] {
+        let req = SearchRequest { text: "首贷 滨海".into(), sort, ..SearchRequest::default() };
+        assert_eq!(names(&c, &req), vec!["滨海首贷易"], "{sort:?}");
+    }
+    // Paging cuts the list without losing or repeating a product.
     let mut paged = Vec::new();
     for page in 1..=3 {
-        let req = SearchRequest { text: "首贷 滨海".into(), page, per_page: 1, ..SearchRequest::default() };
+        let req = SearchRequest { text: "首贷".into(), page, per_page: 1, ..SearchRequest::default() };
         paged.extend(names(&c, &req));
     }
-    assert_eq!(paged, names(&c, &text("首贷 滨海")));
+    assert_eq!(paged, names(&c, &text("首贷")));
+    assert_eq!(paged.len(), 2);
 
-    // Sorted by anything but relevance, only the products with every word as written.
-    let by_rate = SearchRequest { text: "首贷 滨海".into(), sort: SortOrder::RateAsc, ..SearchRequest::default() };
-    let results = c.search(&by_rate, today()).expect("search");
-    assert_eq!((results.total, results.total_all_words), (1, 1));
-    // 纳税 (a synonym of 税贷) in a credit product's rule and description ranks it, but a sort by rate shows
-    // the tax loan alone, although the credit product's rate is lower.
-    assert_eq!(names(&c, &text("税贷")).first().map(String::as_str), Some("银税e贷"));
+    // 纳税 (a synonym of 税贷) in a credit product's rule and description does not make it a 税贷: found
+    // are the tax loans alone, although the credit product's rate is lower. A synonym in a product's name
+    // or family words does find it (银税 in 银税e贷's name and its family's words).
+    assert_eq!(names(&c, &text("税贷")), vec!["银税e贷"]);
     let tax = SearchRequest { text: "税贷".into(), sort: SortOrder::RateAsc, ..SearchRequest::default() };
     assert_eq!(names(&c, &tax), vec!["银税e贷"]);
     let by_amount = SearchRequest { sort: SortOrder::AmountDesc, ..tax };
     assert_eq!(c.search(&by_amount, today()).expect("search").facets.families, vec![(ProductFamily::TaxCredit, 1)]);
+    // The word as written finds it anywhere: 纳税 itself finds both.
+    assert_eq!(c.search(&text("纳税"), today()).expect("search").total, 2);
 }
 
 /// A product in several families is counted under each, admitted by a filter of any, and found by any
@@ -441,7 +454,7 @@ async fn a_new_reference_rate_reaches_every_index() {
     let (_a_dir, a) = index(&db).await;
     let (_b_dir, b) = index(&db).await;
     let rate_of = |c: &Catalogue, name: &str| {
-        let hits = c.search(&SearchRequest::default(), today()).expect("search").hits;
+        let hits = c.search(&SearchRequest::default(), today()).expect("search").hits.clone();
         hits.into_iter()
             .find(|h| h.product.spec.name == name)
             .and_then(|h| h.product.annual_rate().min())
@@ -476,4 +489,117 @@ async fn a_new_reference_rate_reaches_every_index() {
         assert_eq!(rate_of(c, "港城固定利率贷"), Some(350));
         assert_eq!(names(c, &capped), vec!["港城浮动利率贷"]);
     }
+}
+
+/// The facet counts and the total come from one pass over the products; each count must be exactly the
+/// total the same search gives with that value chosen, for every combination of the other filters, and the
+/// totals must be what the products' own facts say.
+#[tokio::test]
+async fn every_facet_count_is_the_total_of_choosing_it() {
+    use ProductFamily as F;
+    use finmart_domain::Labelled;
+    let (db, bank) = with_bank().await;
+    let other = db
+        .store
+        .create_institution(&NewInstitution {
+            code: "other".into(),
+            name: "滨城测试银行".into(),
+            kind: InstitutionKind::Bank,
+            intro: String::new(),
+        })
+        .await
+        .expect("institution")
+        .id;
+    let families =
+        [("credit", ""), ("tech", "credit"), ("tax_credit", ""), ("mortgage", "tech"), ("credit", "tax_credit")];
+    let areas = ["全国", "全市", "滨海新区", "滨海新区|西青区", "和平区", "未说明"];
+    // (institution, main family, further family, area cell, amount max in 万元, has 信用 in its name)
+    let mut facts = Vec::new();
+    for i in 0..30_usize {
+        let (family, more) = families[i % families.len()];
+        let (owner, code) = if i % 3 == 0 { (other, "other") } else { (bank, "bank") };
+        let area = areas[(i * 7) % areas.len()];
+        let max = ["100", "300", "800"][i % 3];
+        let name = if i % 4 == 0 { format!("津沽信用贷{i}") } else { format!("津沽经营贷{i}") };
+        let mut extra = vec![("institution_code", code), ("districts", area), ("amount_max_yuan", "")];
+        let max_yuan = format!("{max}0000");
+        extra[2].1 = &max_yuan;
+        if !more.is_empty() {
+            extra.push(("more_families", more));
+        }
+        let p = spec(&format!("P{i}"), &name, family, "流动资金", &extra);
+        db.store.save_product(owner, LifecycleState::Published, &p).await.expect("save");
+        facts.push((owner, family, more, area, max, i % 4 == 0));
+    }
+    let (_dir, c) = index(&db).await;
+    let binhai = district("滨海新区");
+    let serves_binhai = |area: &str| ["全国", "全市", "滨海新区", "滨海新区|西青区"].contains(&area);
+    let home = finmart_domain::HomeArea::default();
+    let mut checked = 0;
+    for family_filter in [vec![], vec![F::Credit], vec![F::Credit, F::Tech]] {
+        for institution_filter in [vec![], vec![other]] {
+            for district_filter in [vec![], vec![binhai]] {
+                for amount in [None, Some(Fen::wan(200))] {
+                    for words in ["", "信用贷"] {
+                        let req = SearchRequest {
+                            text: words.into(),
+                            families: family_filter.clone(),
+                            institutions: institution_filter.clone(),
+                            districts: district_filter.clone(),
+                            amount,
+                            ..SearchRequest::default()
+                        };
+                        let results = c.search(&req, today()).expect("search");
+                        let total_with = |r: SearchRequest| c.search(&r, today()).expect("search").total as u64;
+                        for family in [F::Credit, F::Tech, F::TaxCredit, F::Mortgage, F::Leasing] {
+                            let counted =
+                                results.facets.families.iter().find(|(f, _)| *f == family).map_or(0, |(_, n)| *n);
+                            let chosen = total_with(SearchRequest { families: vec![family], ..req.clone() });
+                            assert_eq!(counted, chosen, "{family} in {req:?}");
+                        }
+                        for institution in [bank, other] {
+                            let counted = results
+                                .facets
+                                .institutions
+                                .iter()
+                                .find(|(i, _)| *i == institution)
+                                .map_or(0, |(_, n)| *n);
+                            let chosen = total_with(SearchRequest { institutions: vec![institution], ..req.clone() });
+                            assert_eq!(counted, chosen, "institution {institution} in {req:?}");
+                        }
+                        for place in ["滨海新区", "和平区", "西青区"] {
+                            let d = district(place);
+                            let counted = results
+                                .facets
+                                .districts(&home)
+                                .into_iter()
+                                .find(|(x, _)| *x == d)
+                                .map_or(0, |(_, n)| n);
+                            let chosen = total_with(SearchRequest { districts: vec![d], ..req.clone() });
+                            assert_eq!(counted, chosen, "{place} in {req:?}");
+                        }
+                        // The total, from the products' own facts.
+                        let expected = facts
+                            .iter()
+                            .filter(|(owner, family, more, area, max, credit_name)| {
+                                let in_family = family_filter.is_empty()
+                                    || family_filter.iter().any(|f| f.as_str() == *family || f.as_str() == *more);
+                                let by_institution =
+                                    institution_filter.is_empty() || institution_filter.contains(owner);
+                                let in_district = district_filter.is_empty() || serves_binhai(area);
+                                let big_enough = amount.is_none() || *max != "100";
+                                // 信用贷 is in the name, or the credit family's words (main or further).
+                                let has_words =
+                                    words.is_empty() || *credit_name || *family == "credit" || *more == "credit";
+                                in_family && by_institution && in_district && big_enough && has_words
+                            })
+                            .count();
+                        assert_eq!(results.total, expected, "{req:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 48);
 }

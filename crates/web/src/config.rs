@@ -46,6 +46,12 @@ pub struct Config {
     #[arg(long, env = "FINMART_SEARCH_LOG_QUEUE", default_value_t = 10_000,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub search_log_queue: u32,
+    /// How many recent search answers to keep in memory, `0` for none. An answer is kept per state of the
+    /// index and found again only while the index is unchanged, so it is never older than a fresh search
+    /// would be; 256 answers of 20 products each take a few megabytes.
+    #[arg(long, env = "FINMART_SEARCH_CACHE", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub search_cache: u32,
     /// The bearer token that lets a scraper read `/metrics` from another host (loopback peers need none;
     /// see docs/SECURITY.md, "Metrics"). Unset: only loopback peers may read it.
     #[arg(long, env = "FINMART_METRICS_TOKEN", hide_env_values = true)]
@@ -97,6 +103,7 @@ impl Config {
             api_rate_per_token: 0,
             api_rate_per_address: 0,
             search_log_queue: 10_000,
+            search_cache: 256,
             metrics_token: None,
             trusted_proxy: Vec::new(),
         }

@@ -65,14 +65,17 @@ pub async fn open_store(config: &Config) -> Result<Store, StartupError> {
 /// Its directory cannot be created or written (a server already holding it is named as a possibility).
 pub fn open_catalogue(config: &Config) -> Result<Catalogue, StartupError> {
     let index_dir = config.index_dir();
-    Catalogue::open(&index_dir).map_err(|e| {
+    let entries = usize::try_from(config.search_cache).unwrap_or(usize::MAX);
+    let catalogue = Catalogue::open(&index_dir).map_err(|e| {
         StartupError::path(
             "search index",
             &index_dir,
             &e,
             "make it writable by this user, and stop any other finmart using this data directory",
         )
-    })
+    })?;
+    catalogue.set_search_cache(entries);
+    Ok(catalogue)
 }
 
 const DATA_DIR_FIX: &str = "make it writable by this user or choose another with --data-dir (FINMART_DATA_DIR)";

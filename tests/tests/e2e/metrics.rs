@@ -180,6 +180,16 @@ async fn metrics_count_what_was_done_by_route_template_and_show_the_index_and_th
     assert!(value(&samples, "finmart_process_resident_memory_bytes", &[]) > 0.0, "{text}");
     assert!(value(&samples, "finmart_process_cpu_seconds_total", &[]) >= 0.0);
 
+    // The one search was computed; the same search again is answered from the cache of recent answers,
+    // until the index changes.
+    let cache = |samples: &BTreeMap<Series, f64>, r| value(samples, "finmart_search_cache_total", &[("result", r)]);
+    assert_eq!((cache(&samples, "hit"), cache(&samples, "miss")), (0.0, 1.0), "{text}");
+    let (_, again) = call(router, "GET", &format!("/api/v1/search?q={}", encode("专利贷")), None, None, None).await;
+    assert_eq!(serde_json::from_str::<Value>(&again).unwrap(), searched, "the same answer");
+    let (_, text) = call(router, "GET", "/metrics", None, Some(PUBLIC_PEER), Some(TOKEN)).await;
+    let samples = parse(&text);
+    assert_eq!((cache(&samples, "hit"), cache(&samples, "miss")), (1.0, 1.0), "{text}");
+
     // Not part of the JSON API: not in its OpenAPI document.
     let doc = serde_json::to_value(finmart_web::router::openapi()).unwrap();
     assert!(doc["paths"].get("/metrics").is_none());

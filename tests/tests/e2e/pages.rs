@@ -16,11 +16,11 @@ async fn the_search_page_renders_results_and_filters() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("知识产权") && page.contains("<b>"), "results with highlights");
     assert!(page.contains("共找到"));
-    // Where only some results have every word, the count says how many do (they are listed first).
+    // The count is of the products with every word.
     let (_, page) = app.get(&format!("/?q={}", encode("首贷 滨海"))).await;
-    assert!(page.contains("（其中 2 个包含全部关键词，排在最前）"), "the all-words count is shown");
+    assert!(page.contains("共找到 <strong>2</strong> 个产品"), "the count of products with both words");
     let (_, page) = app.get(&format!("/?lang=en&q={}", encode("首贷 滨海"))).await;
-    assert!(page.contains("(2 match every word and come first)"), "and in English");
+    assert!(page.contains("2 products for “首贷 滨海”"), "and in English");
 
     let (status, fragment) = app.get(&format!("/fragments/results?q={}&family=ip_pledge", encode("专利"))).await;
     assert_eq!(status, StatusCode::OK);

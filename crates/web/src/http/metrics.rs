@@ -66,6 +66,8 @@ pub struct Metrics {
     match_eligible: Histogram,
     /// Institution names for facet labels ([`crate::http::state::App::institution_names`]): hit or miss.
     pub institution_names: IntCounterVec,
+    /// Searches answered from the index's cache of recent answers, or computed (read at each scrape).
+    search_cache: IntCounterVec,
     pub search_log: SearchLogCounts,
     index_state: IntGaugeVec,
     index_documents: IntGauge,
@@ -127,6 +129,10 @@ impl Metrics {
             )),
             institution_names: r.add(IntCounterVec::new(
                 Opts::new("institution_names_cache_total", "Reads of the institution names cache by result"),
+                &["result"],
+            )),
+            search_cache: r.add(IntCounterVec::new(
+                Opts::new("search_cache_total", "Searches answered from the cache of recent answers, by result"),
                 &["result"],
             )),
             search_log: SearchLogCounts {
@@ -210,6 +216,12 @@ impl Metrics {
             _ => self.head_read.set(0),
         }
         self.pool_firms.set(i64::try_from(state.pool.len()).unwrap_or(i64::MAX));
+        let cache = state.catalogue.search_cache_counts();
+        for (result, count) in [("hit", cache.hits), ("miss", cache.misses)] {
+            // The catalogue counts since start; the counter catches up by the difference.
+            let counter = self.search_cache.with_label_values(&[result]);
+            counter.inc_by(count.saturating_sub(counter.get()));
+        }
         self.matcher_products.set(i64::try_from(state.matcher.book().len()).unwrap_or(i64::MAX));
         let mut text = Vec::new();
         if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut text) {

@@ -59,7 +59,7 @@ pub async fn search(state: &AppState, req: SearchRequest) -> Result<SearchRespon
         .await?;
     state.metrics.searched(took, results.total);
     let names = state.institution_names(results.facets.institutions.iter().map(|(id, _)| *id)).await?;
-    let response = SearchResponse::new(results, page, per_page, &names, &state.config.home_area);
+    let response = SearchResponse::new(&results, page, per_page, &names, &state.config.home_area);
     if let Some((at, query, families)) = logged {
         log_search(state, at, query, response.total as u64, families);
     }
@@ -114,12 +114,10 @@ pub struct FacetsView {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SearchResponse {
+    /// The products found: with a query, those that have every word of it, each as written or as a synonym
+    /// in the product's name or family (generic words such as 贷款 or 企业 beside others are not needed);
+    /// the same products in every order.
     pub total: usize,
-    /// How many of `total` contain every word of the query (a synonym counts as the word; generic words
-    /// such as 贷款 or 企业 beside others are not counted). In relevance order they come first. Sorted by
-    /// rate, amount or speed, a search returns only products that contain every word as written, so this
-    /// equals `total`, as it does without a query.
-    pub total_all_words: usize,
     pub page: usize,
     pub per_page: usize,
     pub items: Vec<SearchItem>,
@@ -128,7 +126,7 @@ pub struct SearchResponse {
 
 impl SearchResponse {
     pub fn new(
-        results: SearchResults,
+        results: &SearchResults,
         page: usize,
         per_page: usize,
         institutions: &HashMap<i64, String>,
@@ -157,15 +155,15 @@ impl SearchResponse {
         };
         let items = results
             .hits
-            .into_iter()
+            .iter()
             .map(|Hit { product, score, name_html, snippet_html }| SearchItem {
-                product: ProductSummary::of(&product, home),
-                name_html,
-                snippet_html,
-                score,
+                product: ProductSummary::of(product, home),
+                name_html: name_html.clone(),
+                snippet_html: snippet_html.clone(),
+                score: *score,
             })
             .collect();
-        Self { total: results.total, total_all_words: results.total_all_words, page, per_page, items, facets }
+        Self { total: results.total, page, per_page, items, facets }
     }
 }
 
