@@ -8,10 +8,11 @@
 //! the page when it passes all three.
 
 use crate::query::FacetFilters;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::sync::{Arc, Mutex};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::fastfield::FacetReader;
+use tantivy::index::SegmentId;
 use tantivy::schema::Facet;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
@@ -43,6 +44,7 @@ pub struct Collected {
 
 /// Collects one search: the page at `offset` of `limit` products in `order`, the total and the counts.
 pub struct SearchCollector<'a> {
+    pub arrays: &'a FacetArrays,
     pub filters: &'a FacetFilters,
     pub order: PageOrder,
     pub offset: usize,
@@ -66,64 +68,109 @@ fn score_of(key: u64) -> Score {
     Score::from_bits(u32::MAX - u32::try_from(key).unwrap_or(u32::MAX))
 }
 
-/// One faceted field in one segment: its per-product values, which of them the filter admits (`None`: no
-/// filter) and the counts per value.
+/// One faceted field of one segment, read out of tantivy's column once into flat arrays: each product's
+/// value ordinals, and each ordinal's value. Reading the column for every product of every search was most
+/// of a broad search's time; a segment never changes, so its arrays serve until it is merged away.
+#[derive(Debug)]
+struct FacetValues {
+    /// Product `d`'s ordinals are `ords[starts[d]..starts[d + 1]]`.
+    starts: Vec<u32>,
+    ords: Vec<u32>,
+    /// Each ordinal's value (the facet's last path segment).
+    names: Vec<String>,
+}
+
+impl FacetValues {
+    fn read(segment: &SegmentReader, field: &str) -> tantivy::Result<Self> {
+        let reader = segment.facet_reader(field)?;
+        let mut starts = Vec::with_capacity(segment.max_doc() as usize + 1);
+        let mut ords = Vec::with_capacity(segment.max_doc() as usize);
+        let overflow = || tantivy::TantivyError::InternalError(format!("{field}: too many facet values"));
+        starts.push(0);
+        for doc in 0..segment.max_doc() {
+            for ord in reader.facet_ords(doc) {
+                ords.push(u32::try_from(ord).map_err(|_| overflow())?);
+            }
+            starts.push(u32::try_from(ords.len()).map_err(|_| overflow())?);
+        }
+        let mut names = Vec::with_capacity(reader.num_facets());
+        let mut facet = Facet::root();
+        for ord in 0..reader.num_facets() as u64 {
+            reader.facet_from_ord(ord, &mut facet)?;
+            names.push(facet.to_path().last().map_or_else(String::new, |leaf| (*leaf).to_owned()));
+        }
+        Ok(Self { starts, ords, names })
+    }
+
+    fn of(&self, doc: DocId) -> &[u32] {
+        let doc = doc as usize;
+        match (self.starts.get(doc), self.starts.get(doc + 1)) {
+            (Some(from), Some(to)) => self.ords.get(*from as usize..*to as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Which ordinals name one of `facets`.
+    fn admitting(&self, facets: &[Facet]) -> Vec<bool> {
+        let wanted: Vec<&str> = facets.iter().filter_map(|f| f.to_path().last().copied()).collect();
+        self.names.iter().map(|name| wanted.contains(&name.as_str())).collect()
+    }
+}
+
+/// The three faceted fields of one segment.
+#[derive(Debug)]
+pub struct SegmentFacets([FacetValues; 3]);
+
+impl SegmentFacets {
+    pub fn read(segment: &SegmentReader) -> tantivy::Result<Self> {
+        let [family, institution, district] = FACET_FIELDS.map(|field| FacetValues::read(segment, field));
+        Ok(Self([family?, institution?, district?]))
+    }
+}
+
+/// The [`SegmentFacets`] of the segments an index has served, each read once.
+#[derive(Debug, Default)]
+pub struct FacetArrays {
+    segments: Mutex<HashMap<SegmentId, Arc<SegmentFacets>>>,
+}
+
+impl FacetArrays {
+    fn of(&self, segment: &SegmentReader) -> tantivy::Result<Arc<SegmentFacets>> {
+        let id = segment.segment_id();
+        if let Some(found) = self.lock().get(&id) {
+            return Ok(Arc::clone(found));
+        }
+        // Read outside the lock: two searches meeting a new segment at once both read it, and agree.
+        let read = Arc::new(SegmentFacets::read(segment)?);
+        self.lock().insert(id, Arc::clone(&read));
+        Ok(read)
+    }
+
+    /// Forgets the segments the searcher no longer has (merged or deleted away).
+    pub fn keep_only(&self, searcher: &tantivy::Searcher) {
+        let mut segments = self.lock();
+        if segments.len() > searcher.segment_readers().len() {
+            let live: Vec<SegmentId> = searcher.segment_readers().iter().map(SegmentReader::segment_id).collect();
+            segments.retain(|id, _| live.contains(id));
+        }
+    }
+
+    /// Only ever inserted into whole: a panic elsewhere leaves nothing half-done behind the lock.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SegmentId, Arc<SegmentFacets>>> {
+        self.segments.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// One faceted field while collecting one segment: which ordinals the filter admits (`None`: no filter) and
+/// the counts per ordinal.
 struct FacetColumn {
-    reader: FacetReader,
     admitted: Option<Vec<bool>>,
     counts: Vec<u64>,
 }
 
-impl FacetColumn {
-    fn open(segment: &SegmentReader, field: &str, filter: Option<&Vec<Facet>>) -> tantivy::Result<Self> {
-        let reader = segment.facet_reader(field)?;
-        let size = reader.num_facets();
-        let admitted = match filter {
-            None => None,
-            Some(facets) => {
-                let mut admitted = vec![false; size];
-                for facet in facets {
-                    if let Some(ord) = reader.facet_dict().term_ord(facet.encoded_str())? {
-                        admitted[usize::try_from(ord).unwrap_or(usize::MAX).min(size.saturating_sub(1))] = true;
-                    }
-                }
-                Some(admitted)
-            }
-        };
-        Ok(Self { reader, admitted, counts: vec![0; size] })
-    }
-
-    fn passes(&self, doc: DocId) -> bool {
-        self.admitted.as_ref().is_none_or(|admitted| {
-            self.reader.facet_ords(doc).any(|ord| admitted.get(ord as usize).copied().unwrap_or(false))
-        })
-    }
-
-    fn count(&mut self, doc: DocId) {
-        for ord in self.reader.facet_ords(doc) {
-            if let Some(n) = self.counts.get_mut(ord as usize) {
-                *n += 1;
-            }
-        }
-    }
-
-    fn harvest(&self) -> BTreeMap<String, u64> {
-        let mut out = BTreeMap::new();
-        let mut facet = Facet::root();
-        for (ord, n) in self.counts.iter().enumerate() {
-            if *n > 0
-                && self.reader.facet_from_ord(ord as u64, &mut facet).is_ok()
-                && let Some(leaf) = facet.to_path().last()
-            {
-                *out.entry((*leaf).to_owned()).or_default() += n;
-            }
-        }
-        out
-    }
-}
-
 pub struct SegmentSearch {
     segment: SegmentOrdinal,
+    values: Arc<SegmentFacets>,
     facets: [FacetColumn; 3],
     sort: Option<(Column<u64>, bool)>,
     keep: usize,
@@ -155,12 +202,20 @@ impl SegmentCollector for SegmentSearch {
     type Fruit = SegmentFruit;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        let [family, institution, district] = &self.facets;
-        let passes = [family.passes(doc), institution.passes(doc), district.passes(doc)];
+        let values = [0, 1, 2].map(|i| self.values.0[i].of(doc));
+        let passes = [0, 1, 2].map(|i| {
+            self.facets[i].admitted.as_ref().is_none_or(|admitted| {
+                values[i].iter().any(|ord| admitted.get(*ord as usize).copied().unwrap_or(false))
+            })
+        });
         for (i, column) in self.facets.iter_mut().enumerate() {
             // Counted under this field when it passes the other two fields' filters.
             if passes.iter().enumerate().all(|(j, ok)| i == j || *ok) {
-                column.count(doc);
+                for ord in values[i] {
+                    if let Some(n) = column.counts.get_mut(*ord as usize) {
+                        *n += 1;
+                    }
+                }
             }
         }
         if !passes.iter().all(|ok| *ok) {
@@ -183,7 +238,15 @@ impl SegmentCollector for SegmentSearch {
         SegmentFruit {
             total: self.total,
             best: self.best.into_vec(),
-            counts: [0, 1, 2].map(|i| self.facets[i].harvest()),
+            counts: [0, 1, 2].map(|i| {
+                let mut out = BTreeMap::new();
+                for (ord, n) in self.facets[i].counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                    if let Some(name) = self.values.0[i].names.get(ord) {
+                        *out.entry(name.clone()).or_default() += n;
+                    }
+                }
+                out
+            }),
         }
     }
 }
@@ -194,8 +257,11 @@ impl Collector for SearchCollector<'_> {
 
     fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentSearch> {
         let filters = [&self.filters.family, &self.filters.institution, &self.filters.district];
-        let [family, institution, district] =
-            [0, 1, 2].map(|i| FacetColumn::open(reader, FACET_FIELDS[i], filters[i].as_ref()));
+        let values = self.arrays.of(reader)?;
+        let facets = [0, 1, 2].map(|i| FacetColumn {
+            admitted: filters[i].as_ref().map(|facets| values.0[i].admitting(facets)),
+            counts: vec![0; values.0[i].names.len()],
+        });
         let sort = match self.order {
             PageOrder::Score => None,
             PageOrder::Ascending(field) => Some((reader.fast_fields().u64(field)?, false)),
@@ -204,7 +270,8 @@ impl Collector for SearchCollector<'_> {
         let keep = self.offset.saturating_add(self.limit);
         Ok(SegmentSearch {
             segment,
-            facets: [family?, institution?, district?],
+            values,
+            facets,
             sort,
             keep,
             best: BinaryHeap::with_capacity(keep.min(1024) + 1),

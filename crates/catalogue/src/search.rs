@@ -205,7 +205,9 @@ impl Generation {
         });
         let query = base_query(&self.fields, found.as_deref(), req, today);
         let filters = FacetFilters::of(req);
+        self.facet_arrays.keep_only(searcher);
         let collector = SearchCollector {
+            arrays: &self.facet_arrays,
             filters: &filters,
             order,
             offset: req.page.saturating_sub(1).saturating_mul(req.per_page),

@@ -3,7 +3,8 @@
 //! Chinese words with and without filters, sorted, page 2, browsing with filters, browsing all).
 //!
 //! Reported: the index build from the database (timed runs, not criterion: one build takes seconds), then
-//! criterion's mean per query and, after it, each query's p50/p99 over a fixed number of calls. Run with
+//! criterion's mean per query and, after it, each query's p50/p99 over a fixed number of calls, every call
+//! computed (the cache of recent answers off), and last the same mix answered from that cache. Run with
 //! `cargo bench -p finmart --bench search`; `FINMART_BENCH_PRODUCTS` changes the size. Figures go to
 //! BENCHMARKS.md. Under `cargo test --all-targets` this file runs once at a smoke size.
 
@@ -76,6 +77,8 @@ fn search(c: &mut Criterion) {
         kept = Some((dir, catalogue, indexed));
     }
     let (_dir, catalogue, indexed) = kept.unwrap();
+    // The engine, every call computed: the cache of recent answers would answer every repeat.
+    catalogue.set_search_cache(0);
     let build: Vec<String> = builds.iter().map(|d| format!("{:.2} s", d.as_secs_f64())).collect();
     println!("index build from the database: {indexed} published of {n} products: {}", build.join(", "));
 
@@ -98,6 +101,20 @@ fn search(c: &mut Criterion) {
         }
         let (p50, p99) = percentiles(samples);
         println!("search {name:<28} total {total:>6}  p50 {:>7.3} ms  p99 {:>7.3} ms", ms(p50), ms(p99));
+    }
+
+    // The same mix answered from the cache of recent answers (as the server keeps them by default).
+    catalogue.set_search_cache(finmart_catalogue::SEARCH_CACHE_ENTRIES);
+    for (name, request) in mix() {
+        catalogue.search(&request, today).unwrap();
+        let mut samples = Vec::with_capacity(calls);
+        for _ in 0..calls {
+            let started = Instant::now();
+            black_box(catalogue.search(&request, today).unwrap());
+            samples.push(started.elapsed());
+        }
+        let (p50, p99) = percentiles(samples);
+        println!("cached {name:<28} p50 {:>7.3} ms  p99 {:>7.3} ms", ms(p50), ms(p99));
     }
 }
 

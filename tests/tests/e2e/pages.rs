@@ -21,6 +21,11 @@ async fn the_search_page_renders_results_and_filters() {
     assert!(page.contains("共找到 <strong>2</strong> 个产品"), "the count of products with both words");
     let (_, page) = app.get(&format!("/?lang=en&q={}", encode("首贷 滨海"))).await;
     assert!(page.contains("2 products for “首贷 滨海”"), "and in English");
+    // Words that no product has together: each can be searched alone, with the same filters.
+    let (_, page) = app.get(&format!("/?q={}&online=true", encode("专利贷 票据贴现"))).await;
+    assert!(page.contains("共找到 <strong>0</strong> 个产品"), "nothing has both");
+    assert!(page.contains("没有同时包含这些词的产品"), "each word is offered alone");
+    assert!(page.contains(&format!("?online=true&amp;q={}\">专利贷</a>", encode("专利贷"))), "{page}");
 
     let (status, fragment) = app.get(&format!("/fragments/results?q={}&family=ip_pledge", encode("专利"))).await;
     assert_eq!(status, StatusCode::OK);

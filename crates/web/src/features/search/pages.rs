@@ -97,7 +97,24 @@ async fn results_context(state: &AppState, page: &Page) -> (Map<String, Value>, 
             (status, Value::Null, Value::Null, page.pick(&body.message, &body.message_en).into(), Some(body.code))
         }
     };
-    (object(json!({"q": q, "results": results, "nav": nav, "error": error, "en": page.en()})), status, code)
+    let each_word = each_word(raw, &q, &results);
+    (
+        object(
+            json!({"q": q, "results": results, "nav": nav, "error": error, "en": page.en(), "each_word": each_word}),
+        ),
+        status,
+        code,
+    )
+}
+
+/// When several words together find nothing (a search finds the products with every word), a link to search
+/// each word alone, with the same filters.
+fn each_word(raw: Option<&str>, q: &str, results: &Value) -> Vec<Value> {
+    let words: Vec<&str> = q.split_whitespace().collect();
+    if words.len() < 2 || results["total"] != 0 {
+        return Vec::new();
+    }
+    words.into_iter().map(|w| json!({"word": w, "href": link_to("/", raw, "q", Some(w))})).collect()
 }
 
 /// `response` with the `Retry-After` of the error shown in it, if any.
