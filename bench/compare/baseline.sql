@@ -19,3 +19,14 @@ CREATE INDEX bench_listed_family ON bench_listed (family);
 CREATE INDEX bench_listed_rate ON bench_listed (yearly_rate_ppm);
 ANALYZE bench_listed;
 ANALYZE product_district;
+
+-- The matching baseline: the same listed products with what the eligibility checks read, the rules as jsonb
+-- (parsed once here, not on every match) and the districts served as an array.
+DROP TABLE IF EXISTS bench_match;
+CREATE TABLE bench_match AS
+SELECT l.id, l.yearly_rate_ppm, p.amount_min_fen, p.amount_max_fen, p.term_min_months, p.term_max_months,
+       p.collateral, p.eligibility::jsonb AS rules,
+       ARRAY(SELECT d.district FROM product_district d WHERE d.product_id = p.id) AS districts
+FROM bench_listed l JOIN product p ON p.id = l.id;
+ALTER TABLE bench_match ADD PRIMARY KEY (id);
+ANALYZE bench_match;
