@@ -6,12 +6,16 @@
 //! every other filter four times (which was two thirds of a search's time). Here each product the query
 //! admits is read once: it is counted under each facet whose other two filters it passes, and competes for
 //! the page when it passes all three.
+//!
+//! What the pass reads of each product (its facet values, its validity window and the values pages are
+//! sorted by) comes from flat arrays read once per segment ([`SegmentColumns`]) rather than from tantivy's
+//! columns, which decode a value per read: that decoding was most of a broad search's time. The validity
+//! window is checked here too, so a browse of the whole catalogue runs no range query.
 
 use crate::query::FacetFilters;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex};
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::Column;
 use tantivy::index::SegmentId;
 use tantivy::schema::Facet;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
@@ -21,11 +25,17 @@ use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 pub enum PageOrder {
     /// The query's score, best first.
     Score,
-    /// A u64 fast field, lowest first.
-    Ascending(&'static str),
-    /// A u64 fast field, highest first.
-    Descending(&'static str),
+    /// A sort field ([`SORT_FIELDS`], by index), lowest first.
+    Ascending(usize),
+    /// A sort field, highest first.
+    Descending(usize),
 }
+
+/// The u64 fast fields pages are sorted by: lowest rate, highest amount, fastest decision.
+pub const SORT_FIELDS: [&str; 3] = ["rate_min", "amount_sort", "decision_days"];
+pub const RATE: usize = 0;
+pub const AMOUNT: usize = 1;
+pub const DECISION: usize = 2;
 
 /// The three faceted fields, in the order of [`Collected::counts`].
 pub const FACET_FIELDS: [&str; 3] = ["family", "institution", "district"];
@@ -44,8 +54,10 @@ pub struct Collected {
 
 /// Collects one search: the page at `offset` of `limit` products in `order`, the total and the counts.
 pub struct SearchCollector<'a> {
-    pub arrays: &'a FacetArrays,
+    pub columns: &'a ColumnCache,
     pub filters: &'a FacetFilters,
+    /// Today as a day number: a product is listed when its validity window holds it.
+    pub today: i64,
     pub order: PageOrder,
     pub offset: usize,
     pub limit: usize,
@@ -117,31 +129,48 @@ impl FacetValues {
     }
 }
 
-/// The three faceted fields of one segment.
+/// What the collecting pass reads of each product of one segment.
 #[derive(Debug)]
-pub struct SegmentFacets([FacetValues; 3]);
+pub struct SegmentColumns {
+    facets: [FacetValues; 3],
+    /// Each product's validity window, as day numbers.
+    valid: Vec<(i64, i64)>,
+    /// Each product's value of each [`SORT_FIELDS`] field.
+    sort: [Vec<u64>; 3],
+}
 
-impl SegmentFacets {
+impl SegmentColumns {
     pub fn read(segment: &SegmentReader) -> tantivy::Result<Self> {
         let [family, institution, district] = FACET_FIELDS.map(|field| FacetValues::read(segment, field));
-        Ok(Self([family?, institution?, district?]))
+        let fast = segment.fast_fields();
+        let (from, until) = (fast.i64("valid_from")?, fast.i64("valid_until")?);
+        // A product without a window (none is indexed so) is never listed.
+        let valid = (0..segment.max_doc())
+            .map(|doc| (from.first(doc).unwrap_or(i64::MAX), until.first(doc).unwrap_or(i64::MIN)))
+            .collect();
+        let [rate, amount, decision] = SORT_FIELDS.map(|field| -> tantivy::Result<Vec<u64>> {
+            let column = fast.u64(field)?;
+            // A product without the value (none is indexed so) goes last either way: see `SegmentSearch::key`.
+            Ok((0..segment.max_doc()).map(|doc| column.first(doc).unwrap_or(u64::MAX)).collect())
+        });
+        Ok(Self { facets: [family?, institution?, district?], valid, sort: [rate?, amount?, decision?] })
     }
 }
 
-/// The [`SegmentFacets`] of the segments an index has served, each read once.
+/// The [`SegmentColumns`] of the segments an index has served, each read once (a segment never changes).
 #[derive(Debug, Default)]
-pub struct FacetArrays {
-    segments: Mutex<HashMap<SegmentId, Arc<SegmentFacets>>>,
+pub struct ColumnCache {
+    segments: Mutex<HashMap<SegmentId, Arc<SegmentColumns>>>,
 }
 
-impl FacetArrays {
-    fn of(&self, segment: &SegmentReader) -> tantivy::Result<Arc<SegmentFacets>> {
+impl ColumnCache {
+    fn of(&self, segment: &SegmentReader) -> tantivy::Result<Arc<SegmentColumns>> {
         let id = segment.segment_id();
         if let Some(found) = self.lock().get(&id) {
             return Ok(Arc::clone(found));
         }
         // Read outside the lock: two searches meeting a new segment at once both read it, and agree.
-        let read = Arc::new(SegmentFacets::read(segment)?);
+        let read = Arc::new(SegmentColumns::read(segment)?);
         self.lock().insert(id, Arc::clone(&read));
         Ok(read)
     }
@@ -156,7 +185,7 @@ impl FacetArrays {
     }
 
     /// Only ever inserted into whole: a panic elsewhere leaves nothing half-done behind the lock.
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SegmentId, Arc<SegmentFacets>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SegmentId, Arc<SegmentColumns>>> {
         self.segments.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
@@ -170,9 +199,13 @@ struct FacetColumn {
 
 pub struct SegmentSearch {
     segment: SegmentOrdinal,
-    values: Arc<SegmentFacets>,
+    columns: Arc<SegmentColumns>,
     facets: [FacetColumn; 3],
-    sort: Option<(Column<u64>, bool)>,
+    /// Whether any faceted field is filtered (else every product the query admits passes them all).
+    filtered: bool,
+    today: i64,
+    /// The sort field and whether highest first; `None`: by score.
+    sort: Option<(usize, bool)>,
     keep: usize,
     best: BinaryHeap<Place>,
     total: usize,
@@ -180,15 +213,26 @@ pub struct SegmentSearch {
 
 impl SegmentSearch {
     fn key(&self, doc: DocId, score: Score) -> u64 {
-        match &self.sort {
+        match self.sort {
             None => score_key(score),
-            // A product without the value (none is indexed so) goes last either way.
-            Some((column, descending)) => match column.first(doc) {
-                Some(v) if *descending => u64::MAX - v,
-                Some(v) => v,
-                None => u64::MAX,
-            },
+            Some((field, descending)) => {
+                let value = self.columns.sort[field].get(doc as usize).copied().unwrap_or(u64::MAX);
+                // An unstated value is indexed as u64::MAX or 0 so that it sorts last either way.
+                if descending { u64::MAX - value } else { value }
+            }
         }
+    }
+
+    /// Whether `doc` passes each faceted field's filter.
+    fn passes(&self, doc: DocId) -> [bool; 3] {
+        if !self.filtered {
+            return [true; 3];
+        }
+        [0, 1, 2].map(|i| {
+            self.facets[i].admitted.as_ref().is_none_or(|admitted| {
+                self.columns.facets[i].of(doc).iter().any(|ord| admitted.get(*ord as usize).copied().unwrap_or(false))
+            })
+        })
     }
 }
 
@@ -202,16 +246,15 @@ impl SegmentCollector for SegmentSearch {
     type Fruit = SegmentFruit;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        let values = [0, 1, 2].map(|i| self.values.0[i].of(doc));
-        let passes = [0, 1, 2].map(|i| {
-            self.facets[i].admitted.as_ref().is_none_or(|admitted| {
-                values[i].iter().any(|ord| admitted.get(*ord as usize).copied().unwrap_or(false))
-            })
-        });
+        let (from, until) = self.columns.valid.get(doc as usize).copied().unwrap_or((i64::MAX, i64::MIN));
+        if from > self.today || until < self.today {
+            return;
+        }
+        let passes = self.passes(doc);
         for (i, column) in self.facets.iter_mut().enumerate() {
             // Counted under this field when it passes the other two fields' filters.
             if passes.iter().enumerate().all(|(j, ok)| i == j || *ok) {
-                for ord in values[i] {
+                for ord in self.columns.facets[i].of(doc) {
                     if let Some(n) = column.counts.get_mut(*ord as usize) {
                         *n += 1;
                     }
@@ -241,7 +284,7 @@ impl SegmentCollector for SegmentSearch {
             counts: [0, 1, 2].map(|i| {
                 let mut out = BTreeMap::new();
                 for (ord, n) in self.facets[i].counts.iter().enumerate().filter(|(_, n)| **n > 0) {
-                    if let Some(name) = self.values.0[i].names.get(ord) {
+                    if let Some(name) = self.columns.facets[i].names.get(ord) {
                         *out.entry(name.clone()).or_default() += n;
                     }
                 }
@@ -257,20 +300,22 @@ impl Collector for SearchCollector<'_> {
 
     fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentSearch> {
         let filters = [&self.filters.family, &self.filters.institution, &self.filters.district];
-        let values = self.arrays.of(reader)?;
+        let columns = self.columns.of(reader)?;
         let facets = [0, 1, 2].map(|i| FacetColumn {
-            admitted: filters[i].as_ref().map(|facets| values.0[i].admitting(facets)),
-            counts: vec![0; values.0[i].names.len()],
+            admitted: filters[i].as_ref().map(|facets| columns.facets[i].admitting(facets)),
+            counts: vec![0; columns.facets[i].names.len()],
         });
         let sort = match self.order {
             PageOrder::Score => None,
-            PageOrder::Ascending(field) => Some((reader.fast_fields().u64(field)?, false)),
-            PageOrder::Descending(field) => Some((reader.fast_fields().u64(field)?, true)),
+            PageOrder::Ascending(field) => Some((field.min(SORT_FIELDS.len() - 1), false)),
+            PageOrder::Descending(field) => Some((field.min(SORT_FIELDS.len() - 1), true)),
         };
         let keep = self.offset.saturating_add(self.limit);
         Ok(SegmentSearch {
             segment,
-            values,
+            columns,
+            filtered: filters.iter().any(|f| f.is_some()),
+            today: self.today,
             facets,
             sort,
             keep,

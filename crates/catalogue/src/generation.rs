@@ -1,7 +1,7 @@
 //! One generation of the index: a whole tantivy index in its own directory, with its one writer and one
 //! reader. A rebuild makes a new generation; [`crate::Catalogue`] serves from the live one.
 
-use crate::collect::FacetArrays;
+use crate::collect::ColumnCache;
 use crate::schema::{Fields, SCHEMA_VERSION, build_schema, document, register_tokenizer};
 use crate::{CatalogueError, verify};
 use finmart_domain::Product;
@@ -32,8 +32,8 @@ pub(crate) struct Generation {
     writer: Mutex<IndexWriter>,
     /// Cuts queries (the index's own analyzer is registered with tantivy).
     pub(crate) analyzer: TextAnalyzer,
-    /// The faceted fields of each segment as flat arrays, for searches' single pass.
-    pub(crate) facet_arrays: FacetArrays,
+    /// What searches' single pass reads of each segment, as flat arrays.
+    pub(crate) columns: ColumnCache,
 }
 
 /// What opening an existing generation found.
@@ -99,7 +99,7 @@ impl Generation {
             reader,
             writer: Mutex::new(writer),
             analyzer: crate::schema::query_analyzer(),
-            facet_arrays: FacetArrays::default(),
+            columns: ColumnCache::default(),
         })
     }
 

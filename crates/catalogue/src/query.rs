@@ -258,19 +258,11 @@ fn u64_range(field: Field, lo: Bound<u64>, hi: Bound<u64>) -> Box<dyn Query> {
     Box::new(RangeQuery::new(lo.map(term), hi.map(term)))
 }
 
-fn i64_range(field: Field, lo: Bound<i64>, hi: Bound<i64>) -> Box<dyn Query> {
-    let term = |v: i64| Term::from_field_i64(field, v);
-    Box::new(RangeQuery::new(lo.map(term), hi.map(term)))
-}
-
-/// The query of a search but for the faceted fields' filters ([`FacetFilters`]): the text (if any), the
-/// validity window and every other filter.
-pub fn base_query(fields: &Fields, text: Option<&dyn Query>, req: &SearchRequest, today: i64) -> Box<dyn Query> {
+/// The query of a search but for the faceted fields' filters ([`FacetFilters`]) and the validity window,
+/// which the collecting pass checks ([`crate::collect`]): the text (if any) and every other filter.
+pub fn base_query(fields: &Fields, text: Option<&dyn Query>, req: &SearchRequest) -> Box<dyn Query> {
     let mut must: Vec<Box<dyn Query>> = Vec::new();
     must.push(text.map_or_else(|| Box::new(AllQuery) as Box<dyn Query>, |q| q.box_clone()));
-    // Listed products only: inside their validity window today.
-    must.push(i64_range(fields.valid_from, Bound::Unbounded, Bound::Included(today)));
-    must.push(i64_range(fields.valid_until, Bound::Included(today), Bound::Unbounded));
     match &req.collateral {
         CollateralFilter::Any => {}
         CollateralFilter::NoneRequired => must.extend(any_of([Term::from_field_text(fields.collateral, "none")])),

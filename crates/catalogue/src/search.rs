@@ -2,7 +2,7 @@
 
 use crate::CatalogueError;
 use crate::cache::{Counters, ResultCache};
-use crate::collect::{Collected, PageOrder, SearchCollector};
+use crate::collect::{AMOUNT, Collected, DECISION, PageOrder, RATE, SearchCollector};
 use crate::generation::Generation;
 use crate::query::{FacetFilters, base_query, text_query};
 use crate::schema::facets_serving;
@@ -187,9 +187,9 @@ impl Generation {
         let today = crate::schema::day_number(today);
         let order = match (req.sort, &text) {
             (SortOrder::Relevance, Some(_)) => PageOrder::Score,
-            (SortOrder::Relevance | SortOrder::RateAsc, _) => PageOrder::Ascending("rate_min"),
-            (SortOrder::AmountDesc, _) => PageOrder::Descending("amount_sort"),
-            (SortOrder::DecisionAsc, _) => PageOrder::Ascending("decision_days"),
+            (SortOrder::Relevance | SortOrder::RateAsc, _) => PageOrder::Ascending(RATE),
+            (SortOrder::AmountDesc, _) => PageOrder::Descending(AMOUNT),
+            (SortOrder::DecisionAsc, _) => PageOrder::Ascending(DECISION),
         };
         // The matches decide what is found; the scored query only orders them (its score is the whole
         // score: the matches add nothing to it).
@@ -203,12 +203,13 @@ impl Generation {
                 t.matches.box_clone()
             }
         });
-        let query = base_query(&self.fields, found.as_deref(), req, today);
+        let query = base_query(&self.fields, found.as_deref(), req);
         let filters = FacetFilters::of(req);
-        self.facet_arrays.keep_only(searcher);
+        self.columns.keep_only(searcher);
         let collector = SearchCollector {
-            arrays: &self.facet_arrays,
+            columns: &self.columns,
             filters: &filters,
+            today,
             order,
             offset: req.page.saturating_sub(1).saturating_mul(req.per_page),
             limit: req.per_page.max(1),

@@ -603,3 +603,45 @@ async fn every_facet_count_is_the_total_of_choosing_it() {
     }
     assert_eq!(checked, 48);
 }
+
+/// Only products inside their validity window today are found, counted or sorted; the window is checked
+/// by the collecting pass, so every kind of search is tried.
+#[tokio::test]
+async fn only_products_listed_today_are_found() {
+    let (_db, _dir, c) = catalogue_of(&[
+        spec("NOW", "津沽信用贷", "credit", "流动资金", &[]),
+        spec("SOON", "津沽信用贷二期", "credit", "流动资金", &[("valid_from", "2026-12-01")]),
+        spec(
+            "GONE",
+            "津沽信用贷旧版",
+            "credit",
+            "流动资金",
+            &[("valid_from", "2025-01-01"), ("valid_until", "2026-06-30")],
+        ),
+        spec("LAST", "津沽信用贷末班", "credit", "流动资金", &[("valid_until", "2026-11-22")]),
+    ])
+    .await;
+    for req in [
+        SearchRequest::default(),
+        text("信用贷"),
+        SearchRequest { sort: SortOrder::AmountDesc, ..text("信用贷") },
+        SearchRequest { families: vec![ProductFamily::Credit], ..SearchRequest::default() },
+    ] {
+        let results = c.search(&req, today()).expect("search");
+        let mut found: Vec<String> = results.hits.iter().map(|h| h.product.spec.name.clone()).collect();
+        found.sort();
+        assert_eq!(found, ["津沽信用贷", "津沽信用贷末班"], "{req:?}");
+        assert_eq!(results.total, 2, "{req:?}");
+        assert_eq!(results.facets.families, vec![(ProductFamily::Credit, 2)], "{req:?}");
+    }
+    let later = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+    let mut found: Vec<String> = c
+        .search(&SearchRequest::default(), later)
+        .expect("search")
+        .hits
+        .iter()
+        .map(|h| h.product.spec.name.clone())
+        .collect();
+    found.sort();
+    assert_eq!(found, ["津沽信用贷", "津沽信用贷二期"]);
+}

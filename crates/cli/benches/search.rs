@@ -114,7 +114,7 @@ fn search(c: &mut Criterion) {
             samples.push(started.elapsed());
         }
         let (p50, p99) = percentiles(samples);
-        println!("cached {name:<28} p50 {:>7.3} ms  p99 {:>7.3} ms", ms(p50), ms(p99));
+        println!("cached {name:<28} p50 {:>8.4} ms  p99 {:>8.4} ms", ms(p50), ms(p99));
     }
 }
 
