@@ -233,6 +233,22 @@ impl Store {
         enterprise::Entity::find_by_id(id).one(&self.db).await?.map(from_row).transpose()
     }
 
+    /// The enterprises of `ids` that exist, by id, read in one query (a list shows many at once).
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn enterprises_by_id(
+        &self,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, StoredEnterprise>, StoreError> {
+        if ids.is_empty() {
+            return Ok(std::collections::HashMap::new());
+        }
+        let rows =
+            enterprise::Entity::find().filter(enterprise::Column::Id.is_in(ids.iter().copied())).all(&self.db).await?;
+        rows.into_iter().map(|row| from_row(row).map(|e| (e.id, e))).collect()
+    }
+
     /// One enterprise by its credit code.
     ///
     /// # Errors

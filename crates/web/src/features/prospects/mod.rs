@@ -94,13 +94,15 @@ async fn candidates(
     .await?;
     let ids: Vec<i64> = found.top.iter().map(|c| c.profile_id).collect();
     let allowed = state.store.consenting_among(institution_id, &ids).await?;
+    let shown: Vec<i64> = ids.iter().copied().filter(|id| allowed.contains(id)).collect();
+    let stored = state.store.enterprises_by_id(&shown).await?;
     let mut candidates = Vec::with_capacity(limit);
     for c in found.top.iter().filter(|c| allowed.contains(&c.profile_id)) {
         if candidates.len() == limit {
             break;
         }
         // A firm removed since the pool last refreshed is simply left out.
-        let Some(stored) = state.store.enterprise(c.profile_id).await? else { continue };
+        let Some(stored) = stored.get(&c.profile_id) else { continue };
         let p = &stored.profile;
         let day = today();
         let verdict = explained.check_firm(&finmart_matching::FirmFacts::of(p, day));
