@@ -55,13 +55,16 @@ sizes() {
     done <"$bodies"
 }
 summary() {
-    awk '$1 != 200 { bad++ } $1 == 200 { n++; s += $2; v[n] = $2 }
+    local bad
+    bad=$(awk '$1 != 200' "$1" | wc -l)
+    awk '$1 == 200 { print $2 }' "$1" | sort -n | awk -v bad="$bad" '{ v[NR] = $1; s += $1 }
         END {
-            if (n == 0) { printf "no answer (status %s)\n", bad ? "not 200" : "none"; exit }
-            asort(v); printf "%d answers: median %.1f KB, largest %.1f KB, mean %.1f KB%s\n", n, v[int((n + 1) / 2)] / 1024,
-                v[n] / 1024, s / n / 1024, bad ? sprintf(" (%d not 200)", bad) : "" }' "$1"
+            if (NR == 0) { print "no answer with status 200"; exit }
+            printf "%d answers: median %.1f KB, largest %.1f KB, mean %.1f KB%s\n", NR, v[int((NR + 1) / 2)] / 1024,
+                v[NR] / 1024, s / NR / 1024, (bad > 0 ? sprintf(" (%d not 200)", bad) : "") }'
 }
 sizes "$work/compact.jsonl" "$work/compact.sizes"
+considered=$(jq .considered "$work/answer.json")
 sizes "$work/details.jsonl" "$work/details.sizes"
 
 # The explanation of each firm's first eligible product (else the first of any list).
@@ -91,7 +94,7 @@ latency() {
     BODIES=$1 TARGET=$2 wrk -t1 -c1 -d"${seconds}s" -s "$work/post.lua" "$base" | tail -1
 }
 
-echo "firms: $(wc -l <"$work/compact.jsonl"), products considered: $(jq .considered "$work/answer.json")"
+echo "firms: $(wc -l <"$work/compact.jsonl"), products considered: $considered"
 echo "first page (default):     $(summary "$work/compact.sizes")"
 echo "with details (opt-in):    $(summary "$work/details.sizes")"
 echo "first page, 1 connection: $(latency "$work/compact.jsonl" /api/v1/match)"
