@@ -12,7 +12,7 @@ use finmart_matching::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// The lists of a match, by their field names in [`MatchResponse`].
+/// The lists of a match, named as the match answer's fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ListName {
