@@ -213,6 +213,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/api/v1/institutions"),
     ("GET", "/api/v1/reference-rates"),
     ("POST", "/api/v1/match"),
+    ("POST", "/api/v1/match/explain"),
     ("POST", "/api/v1/session"),
     ("DELETE", "/api/v1/session"),
     ("POST", "/api/v1/register"),
@@ -243,6 +244,19 @@ async fn every_endpoint_admits_exactly_its_callers() {
         own_write(&w, "POST", "/api/v1/tokens", &json!({"name": "矩阵"}), &[Bank, Bank2], &[]).await;
         let token = id_of(w.client(Bank), "/api/v1/tokens", |t| t["revoked_at"].is_null()).await;
         write(&w, "DELETE", &format!("/api/v1/tokens/{token}"), &json!({}), Bank).await;
+
+        // Matching with a stored profile (by `profile_id`): the firm's own users only; a profile given in the
+        // body is anyone's to match (PUBLIC). The explanation of a product follows the same rule.
+        let need = json!({"amount": 50_000_000, "term": 12, "purpose": "working_capital"});
+        let by_id = json!({"profile_id": e, "need": need});
+        own_write(&w, "POST", "/api/v1/match", &by_id, &[Sme], &[]).await;
+        let (_, matched) = w.client(Sme).post("/api/v1/match", &by_id).await;
+        let listed = ["eligible", "near_misses", "needs_info", "to_confirm", "ineligible"]
+            .iter()
+            .find_map(|l| matched[*l][0]["product"]["id"].as_i64())
+            .unwrap_or_else(|| panic!("the demo firm's match lists nothing: {matched}"));
+        let explain = json!({"profile_id": e, "need": need, "product_id": listed});
+        own_write(&w, "POST", "/api/v1/match/explain", &explain, &[Sme], &[]).await;
 
         // Products: the bank's own; the operator's queue and decisions; the agency's guaranteed list.
         read(&w, &format!("/api/v1/products/{p}/verdict"), &[Sme, Sme2]).await;

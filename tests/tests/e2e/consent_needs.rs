@@ -561,13 +561,17 @@ async fn reverse_matching_agrees_with_forward_matching_for_the_products_institut
         for c in candidates.iter().take(3) {
             let stored = app.state.store.enterprise(c["profile_id"].as_i64().unwrap()).await.unwrap().unwrap();
             assert!(stored.discoverable, "only firms that consented are found");
-            let (status, out) =
-                app.post_json("/api/v1/match", &json!({"profile": stored.profile, "need": need, "limit": 100})).await;
+            let (status, out) = app
+                .post_json(
+                    "/api/v1/match",
+                    &json!({"profile": stored.profile, "need": need, "limit": 100, "details": true}),
+                )
+                .await;
             assert_eq!(status, StatusCode::OK);
             let lists = ["eligible", "near_misses", "needs_info", "ineligible"];
             let item = lists.iter().flat_map(|l| out[*l].as_array().unwrap().iter()).find(|i| i["product"]["id"] == id);
             if let Some(item) = item {
-                let firm_failures: Vec<&Value> = item["findings"]
+                let firm_failures: Vec<&Value> = item["details"]["findings"]
                     .as_array()
                     .unwrap()
                     .iter()

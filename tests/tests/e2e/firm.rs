@@ -327,7 +327,7 @@ async fn an_omitted_list_is_not_given_and_an_empty_one_is_none() {
         let v = verdict_products(&app).await;
         let qualified = product_with(&app, "FIRM-QUAL", "qualifications_any=high_tech|specialised", "all").await;
         let profile = known_profile(&json!({}));
-        let body = |profile: &Value| json!({"profile": profile, "need": {"amount": 50_000_000, "term": 12, "purpose": "working_capital"}, "limit": 100});
+        let body = |profile: &Value| json!({"profile": profile, "need": {"amount": 50_000_000, "term": 12, "purpose": "working_capital"}, "limit": 100, "details": true});
         let placed = |out: &Value, id: i64| -> (String, Value) {
             for list in ["eligible", "near_misses", "needs_info", "to_confirm", "ineligible"] {
                 if let Some(item) = out[list].as_array().unwrap().iter().find(|i| i["product"]["id"] == id) {
@@ -361,14 +361,16 @@ async fn an_omitted_list_is_not_given_and_an_empty_one_is_none() {
         let (_, out) = app.post_json("/api/v1/match", &body(&unknown)).await;
         let (list, item) = placed(&out, qualified);
         assert_eq!((list.as_str(), &item["missing"]), ("needs_info", &json!(["qualifications_any"])), "{item}");
-        let finding = item["findings"].as_array().unwrap().iter().find(|f| f["code"] == "qualifications_any").unwrap();
+        let finding =
+            item["details"]["findings"].as_array().unwrap().iter().find(|f| f["code"] == "qualifications_any").unwrap();
         assert_eq!(finding["message"]["zh"], "需补充：企业资质（没有也请注明）");
         let mut empty = none.clone();
         empty["qualifications"] = json!([]);
         let (_, out) = app.post_json("/api/v1/match", &body(&empty)).await;
         let (list, item) = placed(&out, qualified);
         assert_eq!((list.as_str(), &item["failed"]), ("ineligible", &json!(["qualifications_any"])));
-        let finding = item["findings"].as_array().unwrap().iter().find(|f| f["code"] == "qualifications_any").unwrap();
+        let finding =
+            item["details"]["findings"].as_array().unwrap().iter().find(|f| f["code"] == "qualifications_any").unwrap();
         assert_eq!(finding["actual"]["zh"], "暂无相关资质");
 
         // The OpenAPI document describes the profile member by member, with what leaving a list out means.

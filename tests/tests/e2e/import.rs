@@ -167,11 +167,15 @@ async fn a_product_with_other_conditions_and_an_upper_bound_imports_and_matches_
             })
         };
         let need = serde_json::json!({"amount": 100_000_000, "term": 12, "purpose": "working_capital"});
-        let (status, out) =
-            app.post_json("/api/v1/match", &serde_json::json!({"profile": firm(40_000_000), "need": need})).await;
+        let (status, out) = app
+            .post_json(
+                "/api/v1/match",
+                &serde_json::json!({"profile": firm(40_000_000), "need": need, "details": true}),
+            )
+            .await;
         assert_eq!(status, axum::http::StatusCode::OK, "{out}");
         assert_eq!((out["eligible_total"].as_u64(), out["to_confirm_total"].as_u64()), (Some(0), Some(1)), "{out}");
-        let findings = out["to_confirm"][0]["findings"].as_array().unwrap();
+        let findings = out["to_confirm"][0]["details"]["findings"].as_array().unwrap();
         let finding = |code: &str| findings.iter().find(|f| f["code"] == code).unwrap();
         assert_eq!(finding("tax_paid_yuan")["outcome"], "pass");
         let words = finding("other_conditions");
@@ -180,10 +184,14 @@ async fn a_product_with_other_conditions_and_an_upper_bound_imports_and_matches_
         assert!(out["unconfirmed"].as_array().unwrap().iter().any(|r| r["code"] == "other_conditions"));
 
         // Paying 60 万元, the firm is outside the stated bound: not eligible, with the reason.
-        let (_, out) =
-            app.post_json("/api/v1/match", &serde_json::json!({"profile": firm(60_000_000), "need": need})).await;
+        let (_, out) = app
+            .post_json(
+                "/api/v1/match",
+                &serde_json::json!({"profile": firm(60_000_000), "need": need, "details": true}),
+            )
+            .await;
         assert_eq!(out["ineligible_total"], 1, "{out}");
-        let findings = out["ineligible"][0]["findings"].as_array().unwrap();
+        let findings = out["ineligible"][0]["details"]["findings"].as_array().unwrap();
         let failed = findings.iter().find(|f| f["outcome"] == "fail").unwrap();
         assert_eq!(failed["code"], "tax_paid_yuan");
         assert_eq!(failed["message"]["zh"], "要求上年纳税总额不超过 50 万元，贵企业上年纳税 60 万元");

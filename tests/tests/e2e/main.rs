@@ -22,6 +22,7 @@ mod journey;
 mod lending_record;
 mod live;
 mod market_watch;
+mod match_answer;
 mod matching;
 mod metrics;
 mod outage;

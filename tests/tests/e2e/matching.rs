@@ -40,7 +40,7 @@ async fn post_match(app: &TestApp, body: &Value) -> Value {
 }
 
 fn outcomes(item: &Value) -> Vec<(String, String)> {
-    item["findings"]
+    item["details"]["findings"]
         .as_array()
         .unwrap()
         .iter()
@@ -51,7 +51,7 @@ fn outcomes(item: &Value) -> Vec<(String, String)> {
 #[tokio::test]
 async fn a_profile_gets_a_ranked_explained_list_on_the_demo_data() {
     for app in TestApp::each(true).await {
-        let body = json!({"profile": profile(), "need": need(), "limit": 100});
+        let body = json!({"profile": profile(), "need": need(), "limit": 100, "details": true});
         let out = post_match(&app, &body).await;
         let total = |k: &str| out[k].as_u64().unwrap();
         assert_eq!(
@@ -77,7 +77,7 @@ async fn a_profile_gets_a_ranked_explained_list_on_the_demo_data() {
         }
         // Every ineligible product says why, with a sentence naming the requirement and the firm's value.
         for item in out["ineligible"].as_array().unwrap() {
-            let failed = item["findings"].as_array().unwrap().iter().filter(|f| f["outcome"] == "fail");
+            let failed = item["details"]["findings"].as_array().unwrap().iter().filter(|f| f["outcome"] == "fail");
             let mut any = false;
             for f in failed {
                 any = true;
@@ -87,7 +87,7 @@ async fn a_profile_gets_a_ranked_explained_list_on_the_demo_data() {
         }
         for item in out["near_misses"].as_array().unwrap() {
             let fails: Vec<&Value> =
-                item["findings"].as_array().unwrap().iter().filter(|f| f["outcome"] == "fail").collect();
+                item["details"]["findings"].as_array().unwrap().iter().filter(|f| f["outcome"] == "fail").collect();
             assert_eq!(fails.len(), 1);
             assert!(fails[0]["fix"]["zh"].as_str().is_some(), "a near miss says what to change: {item}");
         }
@@ -105,12 +105,12 @@ async fn missing_figures_are_asked_for_not_guessed() {
     for field in ["tax_credit_grade", "tax_paid", "invention_patents", "receivables", "ever_borrowed", "overdue"] {
         p.as_object_mut().unwrap().remove(field);
     }
-    let out = post_match(&app, &json!({"profile": p, "need": need()})).await;
+    let out = post_match(&app, &json!({"profile": p, "need": need(), "details": true})).await;
     assert!(out["needs_info_total"].as_u64().unwrap() > 0);
     let missing: Vec<&str> = out["missing"].as_array().unwrap().iter().map(|m| m["code"].as_str().unwrap()).collect();
     assert!(missing.contains(&"min_tax_credit_grade"), "{missing:?}");
     for item in out["needs_info"].as_array().unwrap() {
-        let asks = item["findings"].as_array().unwrap().iter().filter(|f| f["outcome"] == "missing");
+        let asks = item["details"]["findings"].as_array().unwrap().iter().filter(|f| f["outcome"] == "missing");
         for f in asks {
             assert!(f["message"]["zh"].as_str().unwrap().starts_with("需补充："), "{f}");
         }
@@ -262,12 +262,13 @@ async fn the_interest_subsidy_reaches_small_and_micro_firms_only_through_the_api
         let id = known_product(&app).await;
         let need =
             json!({"amount": 12_000_000, "term": 12, "purpose": "working_capital", "repayment": "interest_only"});
-        let item = |out: &Value| -> Value {
-            ["eligible", "near_misses", "needs_info", "to_confirm", "ineligible"]
-                .iter()
-                .flat_map(|list| out[list].as_array().unwrap().clone())
-                .find(|i| i["product"]["id"] == id)
-                .unwrap_or_else(|| panic!("product {id} not in {out}"))
+        // The product's whole explanation, on demand.
+        let explain = async |profile: Value| -> Value {
+            let (status, out) = app
+                .post_json("/api/v1/match/explain", &json!({"profile": profile, "need": need, "product_id": id}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{out}");
+            out["item"].clone()
         };
         let mut medium = profile();
         medium["employees"] = json!(150);
@@ -275,18 +276,22 @@ async fn the_interest_subsidy_reaches_small_and_micro_firms_only_through_the_api
         medium["qualifications"] = json!(["high_tech"]);
         let out = post_match(&app, &json!({"profile": medium, "need": need})).await;
         assert_eq!(out["scale"]["code"], "medium", "{out}");
-        let got = item(&out);
+        let got = explain(medium).await;
         assert_eq!(got["quote"]["apr_bps"], 435, "{got}");
-        assert_eq!(got["quote"]["interest_subsidy_bps"], 0);
-        assert_eq!(got["subsidies"][0]["code"], "interest_subsidy");
-        assert_eq!(got["subsidies"][0]["entitled"], false);
-        assert_eq!(got["subsidies"][0]["message"]["zh"], "财政贴息限小型企业、微型企业，贵企业为中型企业，不能享受");
+        let details = &got["details"];
+        assert_eq!(details["quote"]["interest_subsidy_bps"], 0);
+        assert_eq!(details["subsidies"][0]["code"], "interest_subsidy");
+        assert_eq!(details["subsidies"][0]["entitled"], false);
+        assert_eq!(
+            details["subsidies"][0]["message"]["zh"],
+            "财政贴息限小型企业、微型企业，贵企业为中型企业，不能享受"
+        );
 
         let out = post_match(&app, &json!({"profile": profile(), "need": need})).await;
         assert_eq!(out["scale"]["code"], "small", "{out}");
-        let got = item(&out);
+        let got = explain(profile()).await;
         assert_eq!(got["quote"]["apr_bps"], 285, "{got}");
-        assert_eq!(got["subsidies"][0]["entitled"], true);
+        assert_eq!(got["details"]["subsidies"][0]["entitled"], true);
     }
 }
 

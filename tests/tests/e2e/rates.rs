@@ -97,8 +97,9 @@ async fn a_new_lpr_reaches_product_pages_search_the_calculator_and_matching() {
             "invention_patents": 2, "trademarks": 1, "receivables": [], "procurement_contracts": [], "ever_borrowed": true,
             "overdue": {"kind": "never"}});
         let need = json!({"amount": 100_000_000, "term": 12, "purpose": "working_capital"});
-        let (status, matched) =
-            app.post_json("/api/v1/match", &json!({"profile": profile, "need": need, "limit": 100})).await;
+        let (status, matched) = app
+            .post_json("/api/v1/match", &json!({"profile": profile, "need": need, "limit": 100, "details": true}))
+            .await;
         assert_eq!(status, StatusCode::OK, "{matched}");
         let lists = ["eligible", "near_misses", "needs_info", "to_confirm", "ineligible"];
         let item = lists
@@ -107,7 +108,7 @@ async fn a_new_lpr_reaches_product_pages_search_the_calculator_and_matching() {
             .find(|i| i["product"]["id"] == id && !i["quote"].is_null());
         if let Some(item) = item {
             assert_eq!(item["quote"]["rate_bps"], 330, "{backend}");
-            assert!(item["quote"]["assumptions"][0].as_str().unwrap().contains("LPR 2.80%"), "{item}");
+            assert!(item["details"]["quote"]["assumptions"][0].as_str().unwrap().contains("LPR 2.80%"), "{item}");
         }
         let history = operator.get("/api/v1/reference-rates/history").await.1;
         assert_eq!(history.as_array().unwrap().len(), 6);

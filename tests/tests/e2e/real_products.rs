@@ -89,7 +89,10 @@ async fn real_products_import_whole_say_what_pages_leave_out_and_are_found() {
             }
         };
         let (status, out) = app
-            .post_json("/api/v1/match", &json!({"profile": regions::profile("河西区"), "need": regions::need()}))
+            .post_json(
+                "/api/v1/match",
+                &json!({"profile": regions::profile("河西区"), "need": regions::need(), "details": true}),
+            )
             .await;
         assert_eq!(status, axum::http::StatusCode::OK);
         let (list, check) = regions::placed(&out, id_of(code_of("青创贷")).await);

@@ -66,7 +66,8 @@ async fn product_serving(app: &TestApp, code: &str, area: &str) -> i64 {
 pub(crate) fn placed(out: &Value, id: i64) -> (String, Value) {
     for list in ["eligible", "to_confirm", "near_misses", "needs_info", "ineligible"] {
         if let Some(item) = out[list].as_array().unwrap().iter().find(|i| i["product"]["id"] == id) {
-            let check = item["findings"].as_array().unwrap().iter().find(|f| f["code"] == "district").unwrap();
+            let check =
+                item["details"]["findings"].as_array().unwrap().iter().find(|f| f["code"] == "district").unwrap();
             return (list.to_owned(), check.clone());
         }
     }
@@ -100,8 +101,9 @@ async fn the_api_reads_codes_names_and_the_old_machine_names() {
         // Matching: the same firm, its district written three ways.
         let mut counts = Vec::new();
         for district in ["binhai", "120116", "滨海新区", "天津市滨海新区"] {
-            let (status, out) =
-                app.post_json("/api/v1/match", &json!({"profile": profile(district), "need": need()})).await;
+            let (status, out) = app
+                .post_json("/api/v1/match", &json!({"profile": profile(district), "need": need(), "details": true}))
+                .await;
             assert_eq!(status, StatusCode::OK, "{district} on {}: {out}", app.backend);
             counts.push((out["eligible_total"].clone(), out["ineligible_total"].clone()));
         }
@@ -124,8 +126,9 @@ async fn the_api_reads_codes_names_and_the_old_machine_names() {
         // A name shared outside the home area, or a place that is no county, is refused by field.
         for (district, says) in [("朝阳区", "北京市朝阳区"), ("天津市", "区县"), ("atlantis", "atlantis")]
         {
-            let (status, out) =
-                app.post_json("/api/v1/match", &json!({"profile": profile(district), "need": need()})).await;
+            let (status, out) = app
+                .post_json("/api/v1/match", &json!({"profile": profile(district), "need": need(), "details": true}))
+                .await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{district}: {out}");
             assert!(out.to_string().contains("profile.district") && out.to_string().contains(says), "{out}");
         }
@@ -146,7 +149,9 @@ async fn areas_are_shown_and_matched_as_their_pages_say() {
             (Some("江苏省苏州市"), Some(false))
         );
         assert_eq!(detail["area"]["divisions"][0]["code"], "320500");
-        let (_, out) = app.post_json("/api/v1/match", &json!({"profile": profile("binhai"), "need": need()})).await;
+        let (_, out) = app
+            .post_json("/api/v1/match", &json!({"profile": profile("binhai"), "need": need(), "details": true}))
+            .await;
         let (list, check) = placed(&out, unstated);
         assert_eq!(list, "to_confirm", "{}", app.backend);
         assert_eq!(check["message"]["zh"], "需向机构确认：服务区域未说明，请向机构确认是否覆盖您所在的区县");
@@ -186,7 +191,8 @@ async fn a_deployment_in_shenyang_offers_its_districts_and_reads_its_names() {
     assert_eq!(detail["districts"][0]["label"], "和平区");
     let (_, detail) = app.get_json(&format!("/api/v1/products/{city}")).await;
     assert_eq!((detail["area"]["text"].as_str(), detail["citywide"].as_bool()), (Some("沈阳市全市"), Some(true)));
-    let (status, out) = app.post_json("/api/v1/match", &json!({"profile": profile("和平区"), "need": need()})).await;
+    let (status, out) =
+        app.post_json("/api/v1/match", &json!({"profile": profile("和平区"), "need": need(), "details": true})).await;
     assert_eq!(status, StatusCode::OK, "{out}");
     assert_eq!(placed(&out, city).0, "eligible");
     assert_eq!(placed(&out, heping).0, "eligible");
@@ -194,7 +200,8 @@ async fn a_deployment_in_shenyang_offers_its_districts_and_reads_its_names() {
     assert_eq!(list, "ineligible");
     assert_eq!(check["message"]["zh"], "要求服务天津市，贵企业位于和平区");
     // The first deployment's machine names still mean 天津's districts.
-    let (_, out) = app.post_json("/api/v1/match", &json!({"profile": profile("heping"), "need": need()})).await;
+    let (_, out) =
+        app.post_json("/api/v1/match", &json!({"profile": profile("heping"), "need": need(), "details": true})).await;
     assert_eq!(placed(&out, tianjin).0, "eligible");
     assert_eq!(placed(&out, heping).0, "ineligible");
     // The search filter reads names as 沈阳's too.

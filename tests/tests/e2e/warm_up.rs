@@ -1,8 +1,8 @@
 //! A server answers before the matching engine's products and the reverse-matching pool are loaded, as it
-//! starts: search answers at once, exactly as a loaded server does; matching, the needs feed and a product's
-//! candidates answer 503 `warming_up` with `Retry-After` (never a 500, never a partial answer); `/readyz`
-//! shows both parts `loading` with the server ready for traffic, then `ok`; and once loaded every answer is
-//! the loaded server's. The test loads them itself (`state.warm_up()`), so the loading state lasts exactly
+//! starts: search answers at once, exactly as a loaded server does; matching (and a product's explanation),
+//! the needs feed and a product's candidates answer 503 `warming_up` with `Retry-After` (never a 500, never
+//! a partial answer); `/readyz` shows both parts `loading` with the server ready for traffic, then `ok`;
+//! and once loaded every answer is the loaded server's. The test loads them itself (`state.warm_up()`), so the loading state lasts exactly
 //! as long as the test needs it, without waiting on time.
 
 use crate::app::{TestApp, encode};
@@ -22,12 +22,23 @@ async fn listed_product_of(app: &TestApp, institution_id: i64) -> i64 {
         .expect("the demo bank has a listed product")
 }
 
-/// The answers that need the matcher or the pool, as the demo bank (status, body).
-async fn needing_warm_up(app: &TestApp, product: i64) -> Vec<(String, StatusCode, Value)> {
+/// The first product the match of [`profile`] and [`need`] lists (on a loaded server).
+async fn first_listed(app: &TestApp) -> i64 {
+    let (status, out) = app.post_json("/api/v1/match", &json!({"profile": profile(), "need": need()})).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    out["eligible"][0]["product"]["id"].as_i64().expect("the demo data has an eligible product")
+}
+
+/// The answers that need the matcher or the pool, as the demo bank (status, body); `listed` is a product
+/// the match lists, to explain.
+async fn needing_warm_up(app: &TestApp, product: i64, listed: i64) -> Vec<(String, StatusCode, Value)> {
     let bank = app.sign_in(DEMO_BANK).await;
     let mut out = Vec::new();
     let (status, body) = app.post_json("/api/v1/match", &json!({"profile": profile(), "need": need()})).await;
     out.push(("match".to_owned(), status, body));
+    let explain = json!({"profile": profile(), "need": need(), "product_id": listed});
+    let (status, body) = app.post_json("/api/v1/match/explain", &explain).await;
+    out.push(("explain".to_owned(), status, body));
     let (status, body) = bank.get("/api/v1/needs/feed").await;
     out.push(("feed".to_owned(), status, body));
     let (status, body) = bank.get(&format!("/api/v1/products/{product}/candidates?limit=50")).await;
@@ -65,11 +76,12 @@ async fn a_started_server_searches_at_once_and_answers_warming_up_until_matching
         assert_eq!(status, StatusCode::CREATED, "{body}");
         let search = format!("/api/v1/search?q={}&per_page=50", encode("信用贷"));
         let (_, searched) = app.get_json(&search).await;
-        let loaded = needing_warm_up(&app, product).await;
+        let listed = first_listed(&app).await;
+        let loaded = needing_warm_up(&app, product, listed).await;
         for (what, status, body) in &loaded {
             assert_eq!(*status, StatusCode::OK, "{what} on {backend}: {body}");
         }
-        assert!(loaded[1].2.as_array().is_some_and(|feed| !feed.is_empty()), "{backend}: the feed ranks the need");
+        assert!(loaded[2].2.as_array().is_some_and(|feed| !feed.is_empty()), "{backend}: the feed ranks the need");
         let book = app.state.matcher.book().len();
         let firms = app.state.pool.len();
 
@@ -78,7 +90,7 @@ async fn a_started_server_searches_at_once_and_answers_warming_up_until_matching
         let (status, now) = app.get_json(&search).await;
         assert_eq!(status, StatusCode::OK, "{backend}: {now}");
         assert_eq!(now, searched, "{backend}: search answers as a loaded server does");
-        for (what, status, body) in needing_warm_up(&app, product).await {
+        for (what, status, body) in needing_warm_up(&app, product, listed).await {
             assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{what} on {backend}: {body}");
             assert_eq!(body["code"], "warming_up", "{what} on {backend}: {body}");
         }
@@ -97,7 +109,7 @@ async fn a_started_server_searches_at_once_and_answers_warming_up_until_matching
         assert_eq!(ready["status"], "ready", "{backend}: {ready}");
         assert_eq!(ready["matcher"], json!({"state": "ok", "loaded": book}), "{backend}: {ready}");
         assert_eq!(ready["pool"], json!({"state": "ok", "loaded": firms}), "{backend}: {ready}");
-        let now = needing_warm_up(&app, product).await;
+        let now = needing_warm_up(&app, product, listed).await;
         for ((what, status, body), (_, _, before)) in now.iter().zip(&loaded) {
             assert_eq!(*status, StatusCode::OK, "{what} on {backend}: {body}");
             assert_eq!(body, before, "{what} on {backend}: answers as before the restart");

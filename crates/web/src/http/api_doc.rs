@@ -17,12 +17,13 @@ use utoipa::openapi::{
 /// The operations that read the search index (`App::read_index`: a search, and a match, which ranks by the
 /// text relevance of the stated purpose), which answer 503 `index_rebuilding` while a damaged index is
 /// rebuilt from the database.
-pub const INDEX_READERS: &[&str] = &["/api/v1/search", "/api/v1/match", "/api/v1/needs/feed"];
+pub const INDEX_READERS: &[&str] = &["/api/v1/search", "/api/v1/match", "/api/v1/match/explain", "/api/v1/needs/feed"];
 
 /// The operations that need what loads after the start (`crate::http::warm_up`): matching and the needs
 /// feed read the matcher's book, a product's candidates the reverse-matching pool. They answer 503
 /// `warming_up` until it is loaded.
-pub const WARM_READERS: &[&str] = &["/api/v1/match", "/api/v1/needs/feed", "/api/v1/products/{id}/candidates"];
+pub const WARM_READERS: &[&str] =
+    &["/api/v1/match", "/api/v1/match/explain", "/api/v1/needs/feed", "/api/v1/products/{id}/candidates"];
 
 /// Which operations can answer an error code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

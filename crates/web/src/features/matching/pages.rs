@@ -3,10 +3,10 @@
 //! the form in the browser. Every bad field is reported next to its input in Chinese (English under
 //! `?lang=en`), and the page answers 400.
 
-use super::{MatchItem, MatchResponse};
+use super::MatchDetails;
 use crate::http::auth::{CSRF_FIELD, Caller, SmeUser};
 use crate::http::error::ApiError;
-use crate::http::format::{money, percent};
+use crate::http::format::{Label, money, percent};
 use crate::http::forms::{Form, errors_view, see_other};
 use crate::http::page::{Page, PageResult, object};
 use crate::http::params::DEFAULT_LIMIT;
@@ -18,8 +18,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use finmart_domain::{FieldErrors, Labelled, Principal};
-use finmart_matching::{CheckKind, Outcome};
+use finmart_domain::{FieldErrors, HomeArea, Labelled, Principal};
+use finmart_matching::{CheckKind, MatchOutcome, Outcome, Ranked};
 use finmart_store::StoredEnterprise;
 use serde_json::{Map, Value, json};
 
@@ -68,13 +68,13 @@ fn number(v: &Value, key: &str) -> u64 {
 
 /// The lines of the subsidies the product carries that the firm does not receive, and why (the subsidy
 /// table's words: "财政贴息限小型企业、微型企业，贵企业为中型企业，不能享受").
-fn not_received(item: &MatchItem) -> Vec<Value> {
+fn not_received(item: &MatchDetails) -> Vec<Value> {
     item.subsidies.iter().filter(|s| !s.entitled).map(|s| json!({"zh": s.message.zh, "en": s.message.en})).collect()
 }
 
 /// The lines "财政贴息 1%/年，共 …" of what the firm receives or pays besides interest, then the subsidies it
 /// does not receive.
-fn support_lines(item: &MatchItem) -> Vec<Value> {
+fn support_lines(item: &MatchDetails) -> Vec<Value> {
     let Some(q) = &item.quote else { return not_received(item) };
     let subsidies = [
         (q.interest_subsidy_bps, q.interest_subsidy_fen, "财政贴息", "Interest subsidy"),
@@ -96,29 +96,27 @@ fn support_lines(item: &MatchItem) -> Vec<Value> {
     lines
 }
 
-fn findings_of(item: &MatchItem, outcome: Outcome) -> Vec<Value> {
-    item.findings
-        .iter()
-        .filter(|f| f.outcome == outcome)
+fn findings_of(item: &MatchDetails, outcome: Outcome) -> Vec<Value> {
+    item.with(outcome)
         .map(|f| json!({"code": f.code, "label": f.label, "message": f.message, "fix": f.fix, "field": field_for(f.code)}))
         .collect()
 }
 
 /// An eligible product with its score taken apart.
-fn eligible_view(item: &MatchItem, weights: &Value) -> Value {
-    let components = serde_json::to_value(item.components).unwrap_or(Value::Null);
+fn eligible_view(r: &Ranked, item: &MatchDetails, weights: &Value) -> Value {
+    let components = serde_json::to_value(r.components).unwrap_or(Value::Null);
     let rows = rows(|key| {
         let (c, w) = (number(&components, key), number(weights, key));
         json!({"weight": w, "value": tenths(c), "width": tenths(c), "points": tenths(w * c / 100)})
     });
     json!({
-        "rank": item.rank, "score": points(item.score), "product": item.product, "quote": item.quote,
+        "rank": r.rank, "score": points(r.score), "product": item.product, "quote": item.quote,
         "rows": rows, "support": support_lines(item), "passed": findings_of(item, Outcome::Pass),
     })
 }
 
 /// A product that is not (yet) eligible, with the findings that matter: failed, missing or unconfirmed.
-fn other_view(item: &MatchItem, outcome: Outcome) -> Value {
+fn other_view(item: &MatchDetails, outcome: Outcome) -> Value {
     json!({"product": item.product, "quote": item.quote, "findings": findings_of(item, outcome)})
 }
 
@@ -135,20 +133,24 @@ fn reasons_view(reasons: &[finmart_matching::ReasonCount]) -> Vec<Value> {
         .collect()
 }
 
-/// The match result as the template reads it.
-fn results_view(r: &MatchResponse) -> Value {
+/// The match result as the template reads it: the products shown with their whole explanation (areas seen
+/// from `home`).
+fn results_view(r: &MatchOutcome, home: &HomeArea) -> Value {
+    let others = |list: &[Ranked], outcome: Outcome| -> Vec<Value> {
+        list.iter().take(SHOWN).map(|i| other_view(&MatchDetails::of(i, home), outcome)).collect()
+    };
     let weights = serde_json::to_value(r.weights).unwrap_or(Value::Null);
     let weight_rows = rows(|key| json!({"weight": number(&weights, key)}));
     json!({
-        "considered": r.considered, "scale": r.scale, "weights": weight_rows,
+        "considered": r.considered, "scale": r.scale.map(Label::of), "weights": weight_rows,
         "eligible_total": r.eligible_total, "near_misses_total": r.near_misses_total,
         "needs_info_total": r.needs_info_total, "ineligible_total": r.ineligible_total,
         "to_confirm_total": r.to_confirm_total,
-        "to_confirm": r.to_confirm.iter().take(SHOWN).map(|i| other_view(i, Outcome::Unconfirmed)).collect::<Vec<_>>(),
-        "eligible": r.eligible.iter().map(|i| eligible_view(i, &weights)).collect::<Vec<_>>(),
-        "near_misses": r.near_misses.iter().take(SHOWN).map(|i| other_view(i, Outcome::Fail)).collect::<Vec<_>>(),
-        "needs_info": r.needs_info.iter().take(SHOWN).map(|i| other_view(i, Outcome::Missing)).collect::<Vec<_>>(),
-        "ineligible": r.ineligible.iter().take(SHOWN).map(|i| other_view(i, Outcome::Fail)).collect::<Vec<_>>(),
+        "to_confirm": others(&r.to_confirm, Outcome::Unconfirmed),
+        "eligible": r.eligible.iter().map(|i| eligible_view(i, &MatchDetails::of(i, home), &weights)).collect::<Vec<_>>(),
+        "near_misses": others(&r.near_misses, Outcome::Fail),
+        "needs_info": others(&r.needs_info, Outcome::Missing),
+        "ineligible": others(&r.ineligible, Outcome::Fail),
         "by_reason": reasons_view(&r.by_reason), "missing": reasons_view(&r.missing),
         "unconfirmed": reasons_view(&r.unconfirmed), "shown": SHOWN,
     })
@@ -207,7 +209,7 @@ async fn match_context(
     let mut results = Value::Null;
     if let Some((profile, need)) = parsed.input {
         let outcome = state.match_need(profile, need, DEFAULT_LIMIT).await?;
-        results = results_view(&MatchResponse::of(&outcome, &state.config.home_area));
+        results = results_view(&outcome, &state.config.home_area);
     } else if parsed.submitted {
         status = StatusCode::BAD_REQUEST;
     }
