@@ -129,9 +129,21 @@ impl Division {
     }
 
     /// The county-level divisions within this one (itself, if it is one), by code.
+    ///
+    /// Codes nest (GB/T 2260: province PP0000, city PPCC00, county PPCCXX), so only the table's rows in this
+    /// division's span of codes are asked whether they lie within it, not the whole table's three thousand
+    /// (which every product shown in a list paid for; a test checks both give the same for every division).
     #[must_use]
     pub fn counties(self) -> Vec<Self> {
-        table::DIVISIONS.iter().map(|r| Self(r.0)).filter(|d| d.level() == Level::County && self.contains(*d)).collect()
+        let span = match self.level() {
+            Level::Province => 10_000,
+            Level::City => 100,
+            Level::County => 1,
+        };
+        let low = self.0 - self.0 % span;
+        let rows = &table::DIVISIONS;
+        let (from, to) = (rows.partition_point(|r| r.0 < low), rows.partition_point(|r| r.0 < low + span));
+        rows[from..to].iter().map(|r| Self(r.0)).filter(|d| d.level() == Level::County && self.contains(*d)).collect()
     }
 
     /// The name with the names above it, as written on an address: `天津市和平区`, `江苏省苏州市虎丘区`.
@@ -727,6 +739,19 @@ const NOT_STATED: &str = "未说明";
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counties_are_those_the_whole_table_gives() {
+        use super::{Division, Level, table};
+        let all: Vec<Division> = table::DIVISIONS.iter().map(|r| Division(r.0)).collect();
+        for division in all.iter().filter(|d| d.level() != Level::County) {
+            let whole: Vec<Division> =
+                all.iter().copied().filter(|d| d.level() == Level::County && division.contains(*d)).collect();
+            assert_eq!(division.counties(), whole, "{}", division.full_name());
+        }
+        let county = all.iter().find(|d| d.level() == Level::County).copied().expect("a county");
+        assert_eq!(county.counties(), vec![county]);
+    }
+
     use super::*;
 
     fn d(code: u32) -> Division {
