@@ -6,11 +6,11 @@
 //! `cargo bench -p finmart-matching --bench matching`; set `FINMART_BENCH_PRODUCTS` / `FINMART_BENCH_FIRMS`
 //! to change the sizes. Figures go to BENCHMARKS.md.
 
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group};
 use finmart_domain::{
-    Bps, EnterpriseProfile, Fen, FinancingNeed, InstitutionRef, LifecycleState, LoanPurpose, Months, Product,
-    Publication, ReferenceKind, ReferenceRates,
+    Bps, EnterpriseProfile, Fen, FinancingNeed, LoanPurpose, Months, Product, Publication, ReferenceKind,
+    ReferenceRates,
 };
 use finmart_matching::{CompiledProduct, FirmFacts, MatchRequest, Matcher, PoolEntry, ProfilePool};
 use std::collections::HashMap;
@@ -40,36 +40,7 @@ fn references() -> ReferenceRates {
 
 /// Generated products, as the store would hand them over (published ones only).
 fn products(n: usize) -> Vec<Product> {
-    let institutions = finmart_synth::institutions(20);
-    let refs: HashMap<String, InstitutionRef> = institutions
-        .iter()
-        .enumerate()
-        .map(|(i, inst)| {
-            let r =
-                InstitutionRef { id: i as i64 + 1, code: inst.code.clone(), name: inst.name.clone(), kind: inst.kind };
-            (inst.code.clone(), r)
-        })
-        .collect();
-    let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or_default();
-    let references = references();
-    finmart_synth::products(SEED, n, &institutions, today(), &references)
-        .enumerate()
-        .filter(|(_, p)| p.state == LifecycleState::Published)
-        .filter_map(|(i, p)| {
-            let institution = refs.get(&p.institution_code)?.clone();
-            let guarantee_agency = p.spec.guarantee.as_ref().and_then(|g| refs.get(&g.agency_code).cloned());
-            Some(Product {
-                id: i as i64 + 1,
-                institution,
-                guarantee_agency,
-                state: p.state,
-                references: references.only(p.spec.pricing.reference_kinds()),
-                spec: p.spec,
-                created_at: at,
-                updated_at: at,
-            })
-        })
-        .collect()
+    finmart_synth::published(SEED, n, &finmart_synth::institutions(20), today(), &references())
 }
 
 /// Generated firms with the need such a firm typically brings.

@@ -75,7 +75,7 @@ pub mod tianjin {
 
 pub use applications::{Applicant, Applications, REJECTION_REASONS, SPAN_DAYS, Step, SyntheticApplication};
 pub use institutions::institutions;
-pub use products::{SyntheticProduct, product, products};
+pub use products::{SyntheticProduct, product, products, published};
 pub use profiles::{SyntheticProfile, profile, profiles, uscc_for_index};
 
 use rand::rngs::StdRng;

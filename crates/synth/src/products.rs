@@ -5,13 +5,14 @@
 //! guarantor together. The shares are those of [`Page`].
 
 use crate::{Dice, FAMILY_STREAM, PAGE_STREAM, PRODUCT_STREAM, words};
-use chrono::{Days, NaiveDate};
+use chrono::{Days, NaiveDate, TimeZone, Utc};
 use finmart_domain::{
     Bounds, Bps, Collateral, CollateralTerms, District, EligibilityRule, EligibilityRules, EnterpriseScale, Fen,
-    GuaranteeTerms, HomeArea, Industry, InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution,
-    OtherCondition, PolicySupport, Pricing, PrioritySector, ProductFamily, ProductSpec, Qualification, Range,
-    ReferenceRates, RepaymentMethod, ServiceArea, StatedRange, TaxCreditGrade,
+    GuaranteeTerms, HomeArea, Industry, InstitutionKind, InstitutionRef, Labelled, LifecycleState, LprTenor, Months,
+    NewInstitution, OtherCondition, PolicySupport, Pricing, PrioritySector, Product, ProductFamily, ProductSpec,
+    Qualification, Range, ReferenceRates, RepaymentMethod, ServiceArea, StatedRange, TaxCreditGrade,
 };
+use std::collections::HashMap;
 
 /// One generated product: the institution that lists it (by code), its lifecycle state and its spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +171,46 @@ pub fn products(
     let lenders = Lenders::new(institutions);
     let references = references.clone();
     (0..count).filter_map(move |index| build(seed, index, &lenders, today, &references))
+}
+
+/// [`products`] as a store would hand over the published ones, for code that matches without a store
+/// (benchmarks, tests): product `i` has the id `i + 1`, institution `j` of `institutions` the id `j + 1`,
+/// each product the reference rates its pricing names, and all were made at the start of 2026.
+#[must_use]
+pub fn published(
+    seed: u64,
+    count: usize,
+    institutions: &[NewInstitution],
+    today: NaiveDate,
+    references: &ReferenceRates,
+) -> Vec<Product> {
+    let refs: HashMap<&str, InstitutionRef> = institutions
+        .iter()
+        .zip(1..)
+        .map(|(inst, id)| {
+            let r = InstitutionRef { id, code: inst.code.clone(), name: inst.name.clone(), kind: inst.kind };
+            (inst.code.as_str(), r)
+        })
+        .collect();
+    let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or_default();
+    products(seed, count, institutions, today, references)
+        .zip(1..)
+        .filter(|(p, _)| p.state == LifecycleState::Published)
+        .filter_map(|(p, id)| {
+            let institution = refs.get(p.institution_code.as_str())?.clone();
+            let guarantee_agency = p.spec.guarantee.as_ref().and_then(|g| refs.get(g.agency_code.as_str()).cloned());
+            Some(Product {
+                id,
+                institution,
+                guarantee_agency,
+                state: p.state,
+                references: references.only(p.spec.pricing.reference_kinds()),
+                spec: p.spec,
+                created_at: at,
+                updated_at: at,
+            })
+        })
+        .collect()
 }
 
 /// Product `index` of `seed` (see [`products`]); `None` when `institutions` has no lender.

@@ -4,9 +4,8 @@
 //! nothing, on generated catalogues and firms, with consent filters and after changes to the pool.
 
 use super::*;
-use chrono::{NaiveDate, TimeZone, Utc};
-use finmart_domain::{Bps, InstitutionRef, LifecycleState, Product, Publication, ReferenceKind, ReferenceRates};
-use std::collections::HashMap;
+use chrono::NaiveDate;
+use finmart_domain::{Bps, Publication, ReferenceKind, ReferenceRates};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default()
@@ -17,35 +16,7 @@ fn products(n: usize) -> Vec<CompiledProduct> {
     let p = |kind, bps| Publication { kind, rate: Bps::new(bps).unwrap_or(Bps::ZERO), published_on: on };
     let references = ReferenceRates::current([p(ReferenceKind::Lpr1y, 300), p(ReferenceKind::Lpr5y, 350)], today());
     let institutions = finmart_synth::institutions(8);
-    let refs: HashMap<String, InstitutionRef> = institutions
-        .iter()
-        .enumerate()
-        .map(|(i, inst)| {
-            let r =
-                InstitutionRef { id: i as i64 + 1, code: inst.code.clone(), name: inst.name.clone(), kind: inst.kind };
-            (inst.code.clone(), r)
-        })
-        .collect();
-    let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or_default();
-    finmart_synth::products(11, n, &institutions, today(), &references)
-        .enumerate()
-        .filter(|(_, p)| p.state == LifecycleState::Published)
-        .filter_map(|(i, p)| {
-            let institution = refs.get(&p.institution_code)?.clone();
-            let guarantee_agency = p.spec.guarantee.as_ref().and_then(|g| refs.get(&g.agency_code).cloned());
-            let product = Product {
-                id: i as i64 + 1,
-                institution,
-                guarantee_agency,
-                state: p.state,
-                references: references.only(p.spec.pricing.reference_kinds()),
-                spec: p.spec,
-                created_at: at,
-                updated_at: at,
-            };
-            Some(CompiledProduct::new(&product))
-        })
-        .collect()
+    finmart_synth::published(11, n, &institutions, today(), &references).iter().map(CompiledProduct::new).collect()
 }
 
 fn firms(seed: u64, n: usize, first_id: i64) -> Vec<PoolEntry> {
