@@ -26,27 +26,26 @@ pub struct CacheCounts {
     pub misses: u64,
 }
 
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    hits: AtomicU64,
-    misses: AtomicU64,
-}
-
-impl Counters {
-    pub(crate) fn get(&self) -> CacheCounts {
-        CacheCounts { hits: self.hits.load(Ordering::Relaxed), misses: self.misses.load(Ordering::Relaxed) }
-    }
-}
-
 pub(crate) struct ResultCache {
     /// `None`: caching is off.
     entries: Mutex<Option<LruCache<Key, Arc<SearchResults>>>>,
+    /// Since start, whatever the capacity was.
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 impl ResultCache {
     /// A cache of at most `capacity` answers (0: none kept).
     pub(crate) fn new(capacity: usize) -> Self {
-        Self { entries: Mutex::new(NonZeroUsize::new(capacity).map(LruCache::new)) }
+        Self {
+            entries: Mutex::new(NonZeroUsize::new(capacity).map(LruCache::new)),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn counts(&self) -> CacheCounts {
+        CacheCounts { hits: self.hits.load(Ordering::Relaxed), misses: self.misses.load(Ordering::Relaxed) }
     }
 
     /// Keeps at most `capacity` answers from now on (0: none), dropping what is kept.
@@ -64,7 +63,6 @@ impl ResultCache {
     /// and both are the same.
     pub(crate) fn get_or_search<E>(
         &self,
-        counters: &Counters,
         generation: (u64, u64),
         req: &SearchRequest,
         today: chrono::NaiveDate,
@@ -74,12 +72,12 @@ impl ResultCache {
         match self.lock().as_mut().map(|entries| entries.get(&key).cloned()) {
             None => return search().map(Arc::new),
             Some(Some(found)) => {
-                counters.hits.fetch_add(1, Ordering::Relaxed);
+                self.hits.fetch_add(1, Ordering::Relaxed);
                 return Ok(found);
             }
             Some(None) => {}
         }
-        counters.misses.fetch_add(1, Ordering::Relaxed);
+        self.misses.fetch_add(1, Ordering::Relaxed);
         let answer = Arc::new(search()?);
         if let Some(entries) = self.lock().as_mut() {
             entries.put(key, Arc::clone(&answer));

@@ -175,13 +175,18 @@ impl ColumnCache {
         Ok(read)
     }
 
-    /// Forgets the segments the searcher no longer has (merged or deleted away).
-    pub fn keep_only(&self, searcher: &tantivy::Searcher) {
-        let mut segments = self.lock();
-        if segments.len() > searcher.segment_readers().len() {
-            let live: Vec<SegmentId> = searcher.segment_readers().iter().map(SegmentReader::segment_id).collect();
-            segments.retain(|id, _| live.contains(id));
+    /// Brings the cache to `searcher`'s segments: forgets those it no longer has (merged or deleted away)
+    /// and reads those it does not hold yet, so a search after a commit does not pay for reading them.
+    ///
+    /// # Errors
+    /// A new segment's columns do not read.
+    pub fn refresh(&self, searcher: &tantivy::Searcher) -> tantivy::Result<()> {
+        let live: Vec<SegmentId> = searcher.segment_readers().iter().map(SegmentReader::segment_id).collect();
+        self.lock().retain(|id, _| live.contains(id));
+        for segment in searcher.segment_readers() {
+            self.of(segment)?;
         }
+        Ok(())
     }
 
     /// Only ever inserted into whole: a panic elsewhere leaves nothing half-done behind the lock.

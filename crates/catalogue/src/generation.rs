@@ -151,6 +151,9 @@ impl Generation {
         prepared.set_payload(&payload);
         prepared.commit()?;
         self.reader.reload()?;
+        // Read the new segments' columns now, on the writer's thread, rather than in the next search. A
+        // failure is left to that search, which reads them again and reports a damaged index as such.
+        self.columns.refresh(&self.reader.searcher()).ok();
         Ok(())
     }
 }

@@ -35,7 +35,7 @@ mod verify;
 pub use cache::CacheCounts;
 pub use search::{CollateralFilter, Facets, Hit, SearchRequest, SearchResults, SortName, SortOrder, escape_html};
 
-use cache::{Counters, ResultCache};
+use cache::ResultCache;
 use finmart_domain::Product;
 use finmart_domain::changes::Listener;
 use generation::{Generation, Opening};
@@ -132,7 +132,6 @@ pub struct Catalogue {
     progress: [AtomicU64; 3],
     /// Recent search answers ([`cache`]), and how often they were found.
     search_cache: ResultCache,
-    cache_counters: Counters,
 }
 
 /// How many search answers [`Catalogue::open`] keeps ([`Catalogue::set_search_cache`] changes it).
@@ -192,7 +191,6 @@ impl Catalogue {
             rebuilding: AtomicBool::new(false),
             progress: Default::default(),
             search_cache: ResultCache::new(SEARCH_CACHE_ENTRIES),
-            cache_counters: Counters::default(),
         })
     }
 
@@ -205,7 +203,7 @@ impl Catalogue {
     /// How many searches were answered from the cache, and how many were computed, since start.
     #[must_use]
     pub fn search_cache_counts(&self) -> CacheCounts {
-        self.cache_counters.get()
+        self.search_cache.counts()
     }
 
     /// What [`Catalogue::open`] found.
@@ -259,7 +257,7 @@ impl Catalogue {
     /// [`CatalogueError::Unavailable`] while the index is unusable (this search may have found it so);
     /// a failure that is not the index's data.
     pub fn search(&self, req: &SearchRequest, today: chrono::NaiveDate) -> Result<Arc<SearchResults>, CatalogueError> {
-        self.read(|g| g.search(&self.search_cache, &self.cache_counters, req, today))
+        self.read(|g| g.search(&self.search_cache, req, today))
     }
 
     /// The text relevance of the `limit` products that best match `text`, as (product id, score in 0..=1

@@ -1,7 +1,7 @@
 //! Search requests and results, and running one against the index.
 
 use crate::CatalogueError;
-use crate::cache::{Counters, ResultCache};
+use crate::cache::ResultCache;
 use crate::collect::{AMOUNT, Collected, DECISION, PageOrder, RATE, SearchCollector};
 use crate::generation::Generation;
 use crate::query::{FacetFilters, base_query, text_query};
@@ -167,13 +167,12 @@ impl Generation {
     pub(crate) fn search(
         &self,
         cache: &ResultCache,
-        counters: &Counters,
         req: &SearchRequest,
         today: chrono::NaiveDate,
     ) -> Result<Arc<SearchResults>, CatalogueError> {
         let searcher = self.reader.searcher();
         let state = (self.serial, searcher.generation().generation_id());
-        cache.get_or_search(counters, state, req, today, || self.search_in(&searcher, req, today))
+        cache.get_or_search(state, req, today, || self.search_in(&searcher, req, today))
     }
 
     fn search_in(
@@ -205,7 +204,6 @@ impl Generation {
         });
         let query = base_query(&self.fields, found.as_deref(), req);
         let filters = FacetFilters::of(req);
-        self.columns.keep_only(searcher);
         let collector = SearchCollector {
             columns: &self.columns,
             filters: &filters,

@@ -47,7 +47,8 @@ pub struct MatchBody {
 }
 
 /// `POST /api/v1/match/explain`: the body of `POST /api/v1/match` (the same profile, need and list length
-/// give the same lists) and the product to explain.
+/// give the same lists) and the product to explain. The fields are spelled out rather than a flattened
+/// [`MatchBody`]: serde refuses unknown fields only without `flatten`, and a misspelt field must be refused.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExplainBody {
