@@ -65,6 +65,32 @@ pub const GENERIC_WORDS: &[&str] = &[
     "产品",
     "业务",
     "服务",
+    // The same in English, for the English pages' searches ("patent loan", "loans for small businesses"),
+    // and the small words between English words.
+    "loan",
+    "loans",
+    "financing",
+    "finance",
+    "sme",
+    "smes",
+    "small",
+    "business",
+    "businesses",
+    "company",
+    "companies",
+    "enterprise",
+    "enterprises",
+    "bank",
+    "banks",
+    "product",
+    "products",
+    "of",
+    "for",
+    "the",
+    "and",
+    "to",
+    "with",
+    "in",
 ];
 
 /// Whether a query word is one of [`GENERIC_WORDS`].
@@ -73,32 +99,34 @@ pub fn is_generic(word: &str) -> bool {
     GENERIC_WORDS.contains(&word)
 }
 
-/// Words every product of `family` is found by, besides its label.
+/// Words every product of `family` is found by, besides its label: the Chinese words people type, and the
+/// English words an English page's reader types (`patent loan` finds the 知识产权质押 products; the index
+/// lower-cases text, and an English word counts only as a whole word).
 #[must_use]
 pub fn family_aliases(family: ProductFamily) -> &'static str {
     match family {
-        ProductFamily::Credit => "信用贷 纯信用 信用贷款 免抵押 无抵押",
-        ProductFamily::FirstLoan => "首贷 首次贷款 首贷户 首贷通",
-        ProductFamily::Mortgage => "抵押贷 抵押贷款 房产抵押",
-        ProductFamily::Guaranteed => "担保贷 担保贷款 融资担保 政府性融资担保",
-        ProductFamily::IpPledge => "专利贷 知识产权 专利 商标 版权 质押 知产贷",
-        ProductFamily::Receivables => "应收账款 应收 账款 保理",
-        ProductFamily::SupplyChain => "供应链 核心企业 上下游",
-        ProductFamily::TaxCredit => "税贷 银税 纳税 银税互动 税务",
-        ProductFamily::GovProcurement => "政采贷 政采 政府采购 中标",
-        ProductFamily::StartupGuarantee => "创业 创业担保 创业贷 创业担保贷款",
-        ProductFamily::Renewal => "续贷 无还本续贷 无还本 转贷",
-        ProductFamily::MediumLongTerm => "中长期 中长期贷款 长期贷款 项目贷款",
-        ProductFamily::EquityPledge => "股权质押 股权 股权融资",
-        ProductFamily::Leasing => "租赁 融资租赁 设备租赁 售后回租 直租",
-        ProductFamily::Insurance => "保险 保证保险 贷款保证保险",
-        ProductFamily::Tech => "科技贷 科创贷 科技型 科创",
-        ProductFamily::Equipment => "设备贷 技改贷 设备购置 技术改造",
-        ProductFamily::InventoryPledge => "仓单质押 存货质押 存货融资 仓单 存货",
-        ProductFamily::BillDiscount => "票据贴现 贴现 银票贴现 商票贴现",
-        ProductFamily::LetterOfGuarantee => "保函 履约保函 投标保函 预付款保函",
-        ProductFamily::Talent => "人才贷 人才创业贷 人才",
-        ProductFamily::OrderFinancing => "订单贷 订单融资 订单",
+        ProductFamily::Credit => "信用贷 纯信用 信用贷款 免抵押 无抵押 credit unsecured",
+        ProductFamily::FirstLoan => "首贷 首次贷款 首贷户 首贷通 first",
+        ProductFamily::Mortgage => "抵押贷 抵押贷款 房产抵押 mortgage",
+        ProductFamily::Guaranteed => "担保贷 担保贷款 融资担保 政府性融资担保 guarantee guaranteed",
+        ProductFamily::IpPledge => "专利贷 知识产权 专利 商标 版权 质押 知产贷 patent patents ip trademark copyright",
+        ProductFamily::Receivables => "应收账款 应收 账款 保理 receivable receivables factoring",
+        ProductFamily::SupplyChain => "供应链 核心企业 上下游 supply chain",
+        ProductFamily::TaxCredit => "税贷 银税 纳税 银税互动 税务 tax",
+        ProductFamily::GovProcurement => "政采贷 政采 政府采购 中标 procurement government",
+        ProductFamily::StartupGuarantee => "创业 创业担保 创业贷 创业担保贷款 startup entrepreneur",
+        ProductFamily::Renewal => "续贷 无还本续贷 无还本 转贷 renewal renew",
+        ProductFamily::MediumLongTerm => "中长期 中长期贷款 长期贷款 项目贷款 long medium project",
+        ProductFamily::EquityPledge => "股权质押 股权 股权融资 equity",
+        ProductFamily::Leasing => "租赁 融资租赁 设备租赁 售后回租 直租 leasing lease",
+        ProductFamily::Insurance => "保险 保证保险 贷款保证保险 insurance",
+        ProductFamily::Tech => "科技贷 科创贷 科技型 科创 technology tech innovation",
+        ProductFamily::Equipment => "设备贷 技改贷 设备购置 技术改造 equipment machinery",
+        ProductFamily::InventoryPledge => "仓单质押 存货质押 存货融资 仓单 存货 inventory warehouse",
+        ProductFamily::BillDiscount => "票据贴现 贴现 银票贴现 商票贴现 bill bills discount discounting",
+        ProductFamily::LetterOfGuarantee => "保函 履约保函 投标保函 预付款保函 letter",
+        ProductFamily::Talent => "人才贷 人才创业贷 人才 talent talents",
+        ProductFamily::OrderFinancing => "订单贷 订单融资 订单 order orders",
     }
 }
 

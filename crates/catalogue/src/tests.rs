@@ -303,6 +303,24 @@ async fn generic_words_only_order_what_other_words_found() {
     assert!(names(&c, &text("贷款")).len() >= 2);
 }
 
+/// An English page's reader types English: the family's English words find its products, whatever the case,
+/// and the small words (loan, for, of) only order what the others found.
+#[tokio::test]
+async fn english_words_find_products_by_their_family() {
+    let (_db, _dir, c) = catalogue_of(&[
+        spec("P", "滨城专利贷", "ip_pledge", "以发明专利质押", &[]),
+        spec("T", "银税e贷", "tax_credit", "依据纳税记录核定额度", &[]),
+        spec("E", "设备更新贷", "equipment", "购置生产设备", &[]),
+    ])
+    .await;
+    assert_eq!(names(&c, &text("patent loan")), vec!["滨城专利贷"]);
+    assert_eq!(names(&c, &text("Patent Loans")), vec!["滨城专利贷"]);
+    assert_eq!(names(&c, &text("loans for tax")), vec!["银税e贷"]);
+    // Whole words only: `equipment` is not `ip`, and an English word no family has finds nothing.
+    assert_eq!(names(&c, &text("equipment")), vec!["设备更新贷"]);
+    assert!(names(&c, &text("weather loan")).is_empty());
+}
+
 #[tokio::test]
 async fn family_words_weigh_less_than_the_products_own() {
     let (_db, _dir, c) = catalogue_of(&[
