@@ -156,9 +156,17 @@ test('the agency sees its dashboard: charts, the same totals in every table, dow
       assert.equal(totals[name], String(value), `totals table ${name}`);
       assert.equal(funnel[name], String(value), `funnel table ${name}`);
     }
-    assert.equal(totals['放款金额'], t.disbursed_amount.wan);
-    assert.equal(totals['担保费收入'], t.guarantee_fees.wan);
-    assert.equal(figures['担保费收入'], t.guarantee_fees.wan);
+    // Pages read amounts in 万元 with separators and at most two decimals; the files hold exact 元.
+    const wanText = (fen) => {
+      const hundredths = Math.floor((fen + 5000) / 10000);
+      const frac = hundredths % 100;
+      const whole = Math.floor(hundredths / 100).toLocaleString('en-US');
+      return frac === 0 ? whole : `${whole}.${String(frac).padStart(2, '0').replace(/0$/, '')}`;
+    };
+    const yuan = (fen) => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
+    assert.equal(totals['放款金额'], wanText(t.disbursed_amount.fen));
+    assert.equal(totals['担保费收入'], wanText(t.guarantee_fees.fen));
+    assert.equal(figures['担保费收入'], wanText(t.guarantee_fees.fen));
 
     await screenshot(page, 'dashboard-desktop');
 
@@ -174,7 +182,7 @@ test('the agency sees its dashboard: charts, the same totals in every table, dow
     const lines = csvBytes.toString('utf8').slice(1).trim().split('\n');
     assert.equal(lines[0], '指标,数值,单位');
     assert.ok(lines.includes(`申请,${t.applications},笔`), lines.join(' | '));
-    assert.ok(lines.includes(`担保费收入,${t.guarantee_fees.wan},万元`), lines.join(' | '));
+    assert.ok(lines.includes(`担保费收入,${yuan(t.guarantee_fees.fen)},元`), lines.join(' | '));
 
     // The applications behind the figures, with the firm's name and an export.
     await Promise.all([page.waitForNavigation(), page.locator('.dash-links a').first().click()]);

@@ -834,13 +834,13 @@ mod tests {
         let r = EligibilityRule::from_key_value("min_tax_credit_grade", "B").unwrap();
         assert_eq!(r.describe_zh(), "纳税信用等级 B 级及以上");
         let r = EligibilityRule::from_key_value("revenue_yuan", "1000000..50000000").unwrap();
-        assert_eq!(r.describe_zh(), "上年营业收入在 100 万元至 5000 万元之间");
+        assert_eq!(r.describe_zh(), "上年营业收入在 100 万元至 5,000 万元之间");
         let r = EligibilityRule::from_key_value("employees", "5..300").unwrap();
         assert_eq!(r.describe_zh(), "从业人员在 5 人至 300 人之间");
         let r = EligibilityRule::from_key_value("employees", "..300").unwrap();
         assert_eq!(r.describe_zh(), "从业人员不超过 300 人");
         let r = EligibilityRule::from_key_value("revenue_yuan", "..3000万").unwrap();
-        assert_eq!(r.describe_zh(), "上年营业收入不超过 3000 万元");
+        assert_eq!(r.describe_zh(), "上年营业收入不超过 3,000 万元");
         let r = EligibilityRule::from_key_value("qualifications_any", "high_tech|specialised").unwrap();
         assert_eq!(r.describe_zh(), "具有高新技术企业、专精特新企业资质之一");
         assert_eq!(r.describe_en(), "Holds one of: High-tech enterprise or Specialised and innovative SME");

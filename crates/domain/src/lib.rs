@@ -48,7 +48,7 @@ pub use market::{
     ApplicationAction, ApplicationFields, ApplicationInput, ApplicationState, MAX_IDEMPOTENCY_KEY_CHARS,
     MAX_NOTE_CHARS, NeedState, OfferState, OfferTerms, Principal, Role, Side, TransitionError,
 };
-pub use money::Fen;
+pub use money::{Fen, group_thousands, wan_figure};
 pub use plausibility::{Implausibility, ProfileFlaw, figures_plausible_from};
 pub use pricing::{
     AnnualRate, Figure, FineRate, MARKUP_RANGE, MAX_SPREAD_BPS, Pricing, ROUNDING_EN, ROUNDING_ZH, RangeEnd,

@@ -69,17 +69,20 @@ impl Fen {
         self.0.checked_add(other.0).and_then(|v| Self::from_fen(v).ok())
     }
 
-    /// Shown the way Chinese loan terms quote amounts: `300 万元`, `5.5 万元`, `8,000 元`, `1.2 亿元`.
+    /// Shown as people read an amount on a page: 万元 with thousands separators and at most two decimals
+    /// (`300 万元`, `5.5 万元`, `1,200 万元`, `0.8 万元`), with 约 when that rounded it (`约 8.51 万元` for
+    /// 85,058.55 元). One unit everywhere, so a column never mixes 元 and 万元; exact figures (schedules, costs,
+    /// exports) use [`Fen::display_exact_zh`].
     #[must_use]
     pub fn display_zh(self) -> String {
-        let yuan = self.0 / 100;
-        if yuan >= 100_000_000 && self.0 % 1_000_000 == 0 {
-            format!("{} 亿元", trim_decimal(self.0, 10_000_000_000))
-        } else if yuan >= 10_000 && self.0 % 10_000 == 0 {
-            format!("{} 万元", trim_decimal(self.0, 1_000_000))
-        } else {
-            format!("{} 元", format_yuan(self))
-        }
+        let (text, rounded) = wan_figure(self.0);
+        if rounded { format!("约 {text} 万元") } else { format!("{text} 万元") }
+    }
+
+    /// Exact, in 元 with thousands separators: `85,058.55 元`, `8,000 元`.
+    #[must_use]
+    pub fn display_exact_zh(self) -> String {
+        format!("{} 元", format_yuan(self))
     }
 }
 
@@ -91,32 +94,40 @@ impl Fen {
     }
 }
 
-/// `1234567` fen → `12,345.67`.
-fn format_yuan(amount: Fen) -> String {
-    let yuan = amount.0 / 100;
-    let fen = amount.0 % 100;
-    let digits = yuan.to_string();
-    let mut grouped = String::new();
+/// An amount in fen (any sign: totals and differences too) as a number of 万元 for people: thousands
+/// separators, at most two decimals rounded half up, no trailing zeros (`166,395`, `13.65`, `5.5`); and
+/// whether the rounding changed the value (it did when the amount is not a whole number of hundreds of 元).
+#[must_use]
+pub fn wan_figure(fen: i64) -> (String, bool) {
+    // One hundredth of a 万元 is 10,000 fen.
+    let magnitude = fen.unsigned_abs();
+    let hundredths = (magnitude + 5_000) / 10_000;
+    let rounded = !magnitude.is_multiple_of(10_000);
+    let (whole, frac) = (hundredths / 100, hundredths % 100);
+    let frac = if frac == 0 { String::new() } else { format!(".{}", format!("{frac:02}").trim_end_matches('0')) };
+    let sign = if fen < 0 && hundredths > 0 { "-" } else { "" };
+    (format!("{sign}{}{frac}", group_thousands(&whole.to_string())), rounded)
+}
+
+/// Digits with a comma between each group of three: `1234567` → `1,234,567`.
+#[must_use]
+pub fn group_thousands(digits: &str) -> String {
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
     }
-    if fen == 0 { grouped } else { format!("{grouped}.{fen:02}") }
+    grouped
 }
 
-/// `value / unit` with up to four decimals and no trailing zeros.
-fn trim_decimal(value: i64, unit: i64) -> String {
-    let whole = value / unit;
-    let rest = value % unit;
-    if rest == 0 {
-        return whole.to_string();
-    }
-    let frac = format!("{:0width$}", rest, width = unit.to_string().len() - 1);
-    let frac = frac.trim_end_matches('0');
-    let frac = &frac[..frac.len().min(4)];
-    format!("{whole}.{frac}")
+/// `1234567` fen → `12,345.67`.
+fn format_yuan(amount: Fen) -> String {
+    let yuan = amount.0 / 100;
+    let fen = amount.0 % 100;
+    let grouped = group_thousands(&yuan.to_string());
+    if fen == 0 { grouped } else { format!("{grouped}.{fen:02}") }
 }
 
 /// Parses a non-negative decimal into integer units of `10^-scale`.
@@ -195,13 +206,43 @@ mod tests {
     fn displays_in_chinese_units() {
         assert_eq!(Fen::wan(300).display_zh(), "300 万元");
         assert_eq!(Fen::parse_yuan("55000").unwrap().display_zh(), "5.5 万元");
-        assert_eq!(Fen::wan(15_000).display_zh(), "1.5 亿元");
-        assert_eq!(Fen::yuan(8_000).display_zh(), "8,000 元");
+        assert_eq!(Fen::wan(15_000).display_zh(), "15,000 万元");
+        assert_eq!(Fen::yuan(8_000).display_zh(), "0.8 万元");
+        assert_eq!(Fen::parse_yuan("136500").unwrap().display_zh(), "13.65 万元");
+        assert_eq!(Fen::parse_yuan("85058.55").unwrap().display_zh(), "约 8.51 万元");
+        assert_eq!(Fen::parse_yuan("85058.55").unwrap().display_exact_zh(), "85,058.55 元");
+        assert_eq!(Fen::yuan(8_000).display_exact_zh(), "8,000 元");
         assert_eq!(Fen::from_fen(123_456).unwrap().to_string(), "1,234.56 元");
         assert_eq!(Fen::wan(300).display_en(), "CNY 3,000,000");
     }
 
+    #[test]
+    fn wan_figures_for_people() {
+        assert_eq!(wan_figure(1_663_950_000_000), ("1,663,950".to_owned(), false));
+        assert_eq!(wan_figure(80_000_000), ("80".to_owned(), false));
+        assert_eq!(wan_figure(1_234_567), ("1.23".to_owned(), true));
+        assert_eq!(wan_figure(1_235_000), ("1.24".to_owned(), true), "half up");
+        assert_eq!(wan_figure(1_250_000), ("1.25".to_owned(), false));
+        assert_eq!(wan_figure(0), ("0".to_owned(), false));
+        assert_eq!(wan_figure(-5_000_000), ("-5".to_owned(), false));
+        assert_eq!(wan_figure(-4_000), ("0".to_owned(), true), "no sign on a rounded zero");
+        assert_eq!(group_thousands("123"), "123");
+        assert_eq!(group_thousands("1234"), "1,234");
+    }
+
     proptest! {
+        /// At most two decimals, and reading the figure back (without separators) is within half a hundredth of a
+        /// 万元 of the amount, exact when not marked rounded.
+        #[test]
+        fn wan_figure_is_the_amount_to_two_decimals(fen in 0_i64..=Fen::MAX.fen()) {
+            let (text, rounded) = wan_figure(fen);
+            let plain = text.replace(',', "");
+            prop_assert!(plain.split_once('.').is_none_or(|(_, d)| d.len() <= 2 && !d.ends_with('0')));
+            let back = parse_decimal(&plain, 6).unwrap();
+            prop_assert!((back - fen).abs() <= 5_000);
+            prop_assert_eq!(back == fen, !rounded);
+        }
+
         #[test]
         fn yuan_text_round_trips(fen in 0_i64..=Fen::MAX.fen()) {
             let text = format!("{}.{:02}", fen / 100, fen % 100);

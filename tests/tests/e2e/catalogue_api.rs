@@ -150,8 +150,8 @@ async fn bad_parameters_are_400_naming_the_field() {
         serde_json::json!({
             "code": "invalid_parameter",
             "field": "amount",
-            "message": "参数 amount 无效：不能为负数",
-            "message_en": "invalid parameter amount: must not be negative",
+            "message": "金额无效：不能为负数",
+            "message_en": "invalid amount: must not be negative",
         })
     );
 }

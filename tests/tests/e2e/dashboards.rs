@@ -103,7 +103,7 @@ fn parse_xlsx(bytes: &[u8]) -> (String, Vec<Vec<(String, bool)>>) {
 /// The columns of a set of counts as the exports write them, from the API's JSON.
 fn counts(c: &Value) -> Vec<String> {
     let n = |k: &str| c[k].as_u64().unwrap_or_else(|| panic!("{k} in {c}")).to_string();
-    let w = |k: &str| c[k]["wan"].as_str().unwrap_or_else(|| panic!("{k} in {c}")).to_owned();
+    let w = |k: &str| yuan(&c[k]);
     let rate = c["approval_rate_bps"].as_u64().map(|b| format!("{}.{:02}", b / 100, b % 100)).unwrap_or_default();
     vec![
         n("applications"),
@@ -122,6 +122,12 @@ fn counts(c: &Value) -> Vec<String> {
 }
 
 /// A table's rows (without the header) as the API's JSON says they must be, for every table but `totals`.
+/// An amount of the API (`{"fen", "wan"}`) as the exports write it: exact 元 (`1500000.00`).
+fn yuan(amount: &Value) -> String {
+    let fen = amount["fen"].as_i64().unwrap_or_else(|| panic!("an amount: {amount}"));
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
 fn expected_rows(view: &Value, table: &str) -> Vec<Vec<String>> {
     let list = |key: &str| view[key].as_array().unwrap_or_else(|| panic!("{key} in {view}")).clone();
     match table {
@@ -142,14 +148,14 @@ fn expected_totals(view: &Value) -> Vec<(&'static str, String)> {
     let pct = |v: &Value| v.as_u64().map(|b| format!("{}.{:02}", b / 100, b % 100)).unwrap_or_default();
     vec![
         ("申请", t["applications"].to_string()),
-        ("申请金额", t["applied"]["wan"].as_str().unwrap().to_owned()),
+        ("申请金额", yuan(&t["applied"])),
         ("受理", t["accepted"].to_string()),
         ("审批通过", t["approved"].to_string()),
         ("拒绝", t["rejected"].to_string()),
         ("放款", t["disbursed"].to_string()),
-        ("放款金额", t["disbursed_amount"]["wan"].as_str().unwrap().to_owned()),
-        ("担保金额", t["guaranteed"]["wan"].as_str().unwrap().to_owned()),
-        ("担保费收入", t["guarantee_fees"]["wan"].as_str().unwrap().to_owned()),
+        ("放款金额", yuan(&t["disbursed_amount"])),
+        ("担保金额", yuan(&t["guaranteed"])),
+        ("担保费收入", yuan(&t["guarantee_fees"])),
         ("审批通过率", pct(&t["approval_rate_bps"])),
         ("申请至审批决定天数中位数", view["to_decision"]["median_days"].as_str().unwrap_or("").to_owned()),
         ("申请至放款天数中位数", view["to_disbursement"]["median_days"].as_str().unwrap_or("").to_owned()),
@@ -362,21 +368,21 @@ async fn dashboards_show_their_scope_and_exports_hold_the_apis_numbers() {
         assert_eq!(csv.status, StatusCode::OK, "{}", String::from_utf8_lossy(&csv.bytes));
         assert!(csv.disposition.contains("finmart-applications-"), "{}", csv.disposition);
         let csv = parse_csv(&csv.bytes);
-        assert_eq!(csv[0][..5], ["申请编号", "产品", "金融机构", "企业名称", "申请金额（万元）"]);
+        assert_eq!(csv[0][..5], ["申请编号", "产品", "金融机构", "企业名称", "申请金额（元）"], "amounts exact in 元");
         assert_eq!(csv.len(), 3, "two applications: {csv:?}");
         let row = csv.iter().find(|r| r[0] == ids[0].to_string()).expect("the disbursed application");
         assert_eq!(
             (row[1].as_str(), row[3].as_str(), row[4].as_str(), row[6].as_str()),
-            (GUARANTEED, firm_name.as_str(), "100.00", "已放款")
+            (GUARANTEED, firm_name.as_str(), "1000000.00", "已放款")
         );
-        assert_eq!((row[9].as_str(), row[10].as_str()), (today.as_str(), "80.00"));
+        assert_eq!((row[9].as_str(), row[10].as_str()), (today.as_str(), "800000.00"));
         assert!(row[7].starts_with(&today), "submitted today, Shanghai time: {}", row[7]);
         let xlsx = download(&app, &agency, &format!("{list}&format=xlsx")).await;
         let (sheet, rows) = parse_xlsx(&xlsx.bytes);
         assert_eq!(sheet, "申请明细");
         assert_eq!(rows.len(), 3);
         let row = rows.iter().find(|r| r[0].0 == ids[0].to_string()).expect("the disbursed application");
-        assert!(same_number(&row[4], "100.00") && same_number(&row[10], "80.00"), "{row:?}");
+        assert!(same_number(&row[4], "1000000.00") && same_number(&row[10], "800000.00"), "{row:?}");
         assert_eq!(row[9].0, today, "the disbursement day is a date: {row:?}");
         assert!(row[7].0.starts_with(&today) && !row[7].1, "the submission time is a date-time: {row:?}");
         let reply = agency
@@ -417,7 +423,10 @@ async fn dashboards_show_their_scope_and_exports_hold_the_apis_numbers() {
         assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
         assert_eq!(location.as_deref(), Some(format!("/admin/dashboard?{query}&done=target#target").as_str()));
         let (_, html) = page(&operator, &format!("/admin/dashboard?{query}&done=target")).await;
-        assert!(html.contains("年度目标已保存") && html.contains("5000.00"), "the target is shown");
+        assert!(
+            html.contains("年度目标已保存") && html.contains("5,000"),
+            "the target is shown in 万元 with separators"
+        );
         let (status, _, html) =
             operator.post_form("/admin/dashboard/target", &[("year", year), ("loans", "x"), ("amount", "")]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);

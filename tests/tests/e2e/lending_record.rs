@@ -190,7 +190,7 @@ async fn a_loan_is_approved_with_terms_paid_in_parts_and_corrected_and_every_fig
         assert_eq!(agency, agency_right, "{backend}: the agency's figures");
         assert_eq!(market, market_right, "{backend}: the operator's figures");
         let row = list.iter().find(|r| r[0] == id.to_string()).expect("the application is exported");
-        assert_eq!(row[10], "40.00", "{backend}: the export's amount paid out: {row:?}");
+        assert_eq!(row[10], "400000.00", "{backend}: the export's amount paid out, exact in 元: {row:?}");
         // The same rows but for when each was submitted and decided (the two walks ran a moment apart).
         let untimed = |rows: &[Vec<String>]| -> Vec<Vec<String>> {
             rows.iter()

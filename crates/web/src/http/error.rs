@@ -313,8 +313,8 @@ impl ApiError {
     fn invalid_because(field: &str, reason_zh: &str, reason_en: &str) -> Self {
         Self::new(
             ErrorCode::InvalidParameter,
-            format!("参数 {field} 无效：{reason_zh}"),
-            format!("invalid parameter {field}: {reason_en}"),
+            format!("{}无效：{reason_zh}", crate::http::field_names::zh(field)),
+            format!("invalid {}: {reason_en}", crate::http::field_names::en(field)),
         )
         .on_field(field)
     }
@@ -594,7 +594,7 @@ mod tests {
         let (status, code, zh, _, field) = answer(NeedError::NotOwnProduct.into());
         assert_eq!((status, code), (StatusCode::BAD_REQUEST, ErrorCode::InvalidParameter));
         assert_eq!(field.as_deref(), Some("product_id"));
-        assert_eq!(zh, "参数 product_id 无效：请选择贵机构已上架的产品");
+        assert_eq!(zh, "产品无效：请选择贵机构已上架的产品");
     }
 
     #[test]

@@ -2,11 +2,14 @@
 //! export of the site is written here, so a spreadsheet program reads the same columns and numbers whichever
 //! format is chosen.
 //!
+//! - Amounts ([`Cell::Money`]) read as 万元 on pages (`166,395`, the column header saying 万元) and are written
+//!   exact in 元 to the files (the header saying 元), so a spreadsheet adds them up to the fen.
 //! - CSV is UTF-8 with a byte-order mark (so spreadsheet programs read Chinese), comma-separated, quoted
 //!   where needed, one header row. Numbers are plain decimals (`80.00`), dates `YYYY-MM-DD`, times
 //!   `YYYY-MM-DD HH:MM` (Asia/Shanghai).
-//! - XLSX has one sheet with a bold, frozen header row. Counts are integers, amounts numbers in 万元 shown
-//!   with two decimals, dates and times real spreadsheet dates (Asia/Shanghai), empty cells empty.
+//! - XLSX has one sheet with a bold, frozen header row. Counts are integers, amounts numbers of 元 shown
+//!   with separators and two decimals, dates and times real spreadsheet dates (Asia/Shanghai), empty cells
+//!   empty.
 
 use crate::http::error::ApiError;
 use axum::http::{HeaderValue, header};
@@ -66,6 +69,10 @@ pub enum Cell {
         text: String,
         places: u8,
     },
+    /// An amount in fen: 万元 on pages, exact 元 in files.
+    Money(i64),
+    /// The unit of a [`Cell::Money`] beside it (a key figure's unit column): 万元 on pages, 元 in files.
+    MoneyUnit,
     /// A calendar day.
     Date(NaiveDate),
     /// An instant, shown in Asia/Shanghai to the minute.
@@ -88,12 +95,6 @@ impl Cell {
         Self::Int(i64::try_from(n).unwrap_or(i64::MAX))
     }
 
-    /// An amount in fen, as 万元 with two decimals (rounded half up, as [`crate::http::format::wan`]).
-    #[must_use]
-    pub fn wan(fen: i64) -> Self {
-        Self::Decimal { text: crate::http::format::wan(fen), places: 2 }
-    }
-
     /// Basis points as a percentage with two decimals; empty for `None`.
     #[must_use]
     pub fn percent(bps: Option<u32>) -> Self {
@@ -109,7 +110,7 @@ impl Cell {
     /// Whether the cell holds a number (right-aligned on pages).
     #[must_use]
     pub fn is_number(&self) -> bool {
-        matches!(self, Self::Int(_) | Self::Decimal { .. })
+        matches!(self, Self::Int(_) | Self::Decimal { .. } | Self::Money(_))
     }
 
     /// The cell as text, in English when `en` (labels only; everything else is the same in both).
@@ -121,10 +122,34 @@ impl Cell {
             Self::Label { zh, en: english } => (if en { english } else { zh }).clone(),
             Self::Int(n) => n.to_string(),
             Self::Decimal { text, .. } => text.clone(),
+            Self::Money(fen) => crate::http::format::wan_text(*fen),
+            Self::MoneyUnit => (if en { WAN_UNIT.1 } else { WAN_UNIT.0 }).to_owned(),
             Self::Date(d) => d.format("%Y-%m-%d").to_string(),
             Self::Time(t) => crate::http::format::shanghai(*t),
         }
     }
+
+    /// The cell as a file holds it (Chinese, amounts exact in 元 without separators).
+    fn file_text(&self) -> String {
+        match self {
+            Self::Money(fen) => {
+                let sign = if *fen < 0 { "-" } else { "" };
+                format!("{sign}{}.{:02}", fen.unsigned_abs() / 100, fen.unsigned_abs() % 100)
+            }
+            Self::MoneyUnit => "元".to_owned(),
+            other => other.display(false),
+        }
+    }
+}
+
+/// The unit of amounts on pages, Chinese and English.
+pub const WAN_UNIT: (&str, &str) = ("万元", "10k yuan");
+
+/// The header of a column of [`Cell::Money`]: `申请金额（万元）` on pages; files write `申请金额（元）`. Every
+/// column headed in 万元 holds amounts.
+#[must_use]
+pub fn money_header(zh: &str, en: &str) -> (String, String) {
+    (format!("{zh}（{}）", WAN_UNIT.0), format!("{en} ({})", WAN_UNIT.1))
 }
 
 /// A table to export: the sheet's name and the header row in Chinese (with English for pages), and rows of
@@ -137,6 +162,18 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
+impl Table {
+    /// The Chinese headers as the files write them: a column headed by [`money_header`] (amounts) says 元, as
+    /// its cells are written, whether or not the table has rows.
+    fn file_headers(&self) -> Vec<String> {
+        let page_unit = format!("（{}）", WAN_UNIT.0);
+        self.headers
+            .iter()
+            .map(|(zh, _)| zh.strip_suffix(&page_unit).map_or_else(|| zh.clone(), |name| format!("{name}（元）")))
+            .collect()
+    }
+}
+
 fn failed(e: &dyn std::error::Error) -> ApiError {
     ApiError::internal(e)
 }
@@ -147,9 +184,9 @@ fn failed(e: &dyn std::error::Error) -> ApiError {
 /// Writing failed (a bug: the writer writes to memory).
 pub fn csv(table: &Table) -> Result<Vec<u8>, ApiError> {
     let mut writer = csv::WriterBuilder::new().from_writer(b"\xEF\xBB\xBF".to_vec());
-    writer.write_record(table.headers.iter().map(|(zh, _)| zh.as_str())).map_err(|e| failed(&e))?;
+    writer.write_record(table.file_headers()).map_err(|e| failed(&e))?;
     for row in &table.rows {
-        writer.write_record(row.iter().map(|c| c.display(false))).map_err(|e| failed(&e))?;
+        writer.write_record(row.iter().map(Cell::file_text)).map_err(|e| failed(&e))?;
     }
     writer.into_inner().map_err(|e| failed(e.error()))
 }
@@ -181,8 +218,10 @@ fn workbook(table: &Table) -> Result<Vec<u8>, XlsxError> {
     ];
     let date = XlsxFormat::new().set_num_format("yyyy-mm-dd");
     let time = XlsxFormat::new().set_num_format("yyyy-mm-dd hh:mm");
-    let mut widths: Vec<usize> = table.headers.iter().map(|(zh, _)| zh.chars().count() * 2).collect();
-    for (col, (zh, _)) in (0u16..).zip(&table.headers) {
+    let money = XlsxFormat::new().set_num_format("#,##0.00");
+    let headers = table.file_headers();
+    let mut widths: Vec<usize> = headers.iter().map(|zh| zh.chars().count() * 2).collect();
+    for (col, zh) in (0u16..).zip(&headers) {
         sheet.write_string_with_format(0, col, zh, &header)?;
     }
     for (row, cells) in (1u32..).zip(&table.rows) {
@@ -191,6 +230,15 @@ fn workbook(table: &Table) -> Result<Vec<u8>, XlsxError> {
                 Cell::Empty => {}
                 Cell::Text(t) | Cell::Label { zh: t, .. } => {
                     sheet.write_string(row, col, t)?;
+                }
+                Cell::MoneyUnit => {
+                    sheet.write_string(row, col, cell.file_text())?;
+                }
+                #[allow(clippy::cast_precision_loss)]
+                Cell::Money(fen) => {
+                    // A spreadsheet number is a double: fen / 100 is the double nearest the two-decimal value
+                    // (exact to the fen for any amount below 2^53 fen), shown back with two decimals.
+                    sheet.write_number_with_format(row, col, *fen as f64 / 100.0, &money)?;
                 }
                 #[allow(clippy::cast_precision_loss)]
                 Cell::Int(n) => {
@@ -209,7 +257,7 @@ fn workbook(table: &Table) -> Result<Vec<u8>, XlsxError> {
                 }
             }
             if let Some(width) = widths.get_mut(usize::from(col)) {
-                let chars = cell.display(false).chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum::<usize>();
+                let chars = cell.file_text().chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum::<usize>();
                 *width = (*width).max(chars);
             }
         }
@@ -279,11 +327,15 @@ mod tests {
     fn table() -> Table {
         Table {
             sheet: "按产品".to_owned(),
-            headers: vec![("产品".into(), "Product".into()), ("金额（万元）".into(), "Amount".into())],
+            headers: vec![
+                ("产品".into(), "Product".into()),
+                money_header("金额", "Amount"),
+                ("单位".into(), "Unit".into()),
+            ],
             rows: vec![
-                vec![Cell::label("担保贷, \"甲\"", "Loan"), Cell::wan(80_000_000)],
-                vec![Cell::Empty, Cell::Int(3)],
-                vec![Cell::Date(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()), Cell::percent(Some(5_000))],
+                vec![Cell::label("担保贷, \"甲\"", "Loan"), Cell::Money(166_395_000_012_345), Cell::MoneyUnit],
+                vec![Cell::Empty, Cell::Money(1_234_567), Cell::Empty],
+                vec![Cell::Date(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()), Cell::percent(Some(5_000)), Cell::Empty],
             ],
         }
     }
@@ -293,7 +345,22 @@ mod tests {
         let bytes = csv(&table()).unwrap();
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
-        assert_eq!(text, "产品,金额（万元）\n\"担保贷, \"\"甲\"\"\",80.00\n,3\n2026-03-01,50.00\n");
+        assert_eq!(
+            text, "产品,金额（元）,单位\n\"担保贷, \"\"甲\"\"\",1663950000123.45,元\n,12345.67,\n2026-03-01,50.00,\n",
+            "amounts exact in 元 in files"
+        );
+    }
+
+    #[test]
+    fn pages_show_amounts_in_wan() {
+        let t = table();
+        assert_eq!(t.headers[1].0, "金额（万元）");
+        assert_eq!(t.rows[0][1].display(false), "166,395,000.01");
+        assert_eq!(t.rows[1][1].display(true), "1.23");
+        assert_eq!(
+            (t.rows[0][2].display(false), t.rows[0][2].display(true)),
+            ("万元".to_owned(), "10k yuan".to_owned())
+        );
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! Money, dates and choice lists as people read and write them: the one home of every format the pages,
 //! forms, API views and exports share, so an amount typed in one form reads the same in another.
 //!
-//! - Amounts in tables and dashboards are 万元 with two decimals ([`wan`]); in form inputs a plain number of
-//!   万元 ([`wan_input`], read back by [`parse_wan`]); in repayment schedules 元 with thousands separators
-//!   ([`yuan_text`]); in sentences the domain's own `Fen::display_zh` / `display_en`.
+//! - One money format for people: amounts are 万元 with thousands separators and at most two decimals, in
+//!   sentences (the domain's `Fen::display_zh`, with 约 when rounded) and in tables, key figures and charts'
+//!   tables ([`wan_text`]); English pages give exact `CNY 1,234.56` (`Fen::display_en`). Exact 元 where the fen
+//!   matter: repayment schedules ([`yuan_text`]), a loan's costs (payments, interest, fees, total cost:
+//!   [`exact_money`]) and exports (`export::Cell::Money`). Form inputs take a plain number of 万元
+//!   ([`wan_input`], read back by [`parse_wan`]), the same unit as the amounts shown beside them.
+//!   The API's machine figures ([`wan`], `Amount`) stay plain decimals a program can parse.
 //! - Dates are typed as `2021-05-20`, `2021/5/20`, `2021.05.20`, `2021年5月20日` or `2021-05` ([`parse_date`]);
 //!   times are shown in Asia/Shanghai to the minute ([`shanghai`]).
 
@@ -13,11 +17,19 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-/// Fen as 万元 with two decimals, rounded half up (one 万元 is 1,000,000 fen): `80.00`.
+/// Fen as 万元 with two decimals, rounded half up (one 万元 is 1,000,000 fen): `80.00`. A machine figure (the
+/// API's `Amount::wan`, chart data); pages show [`wan_text`].
 #[must_use]
 pub fn wan(fen: i64) -> String {
     let hundredths = (fen.abs() + 5_000) / 10_000;
     format!("{}{}.{:02}", if fen < 0 { "-" } else { "" }, hundredths / 100, hundredths % 100)
+}
+
+/// Fen as people read 万元 in a table or a key figure: `166,395`, `13.65` (no unit; the column or the figure
+/// names it).
+#[must_use]
+pub fn wan_text(fen: i64) -> String {
+    finmart_domain::wan_figure(fen).0
 }
 
 /// An amount as a number of 万元 for a form input, exact: `100`, `5.5`, `0.8`, `0.000001`.
@@ -49,15 +61,7 @@ pub fn parse_wan(text: &str) -> Result<Fen, ValueError> {
 pub fn yuan_text(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     let fen = fen.unsigned_abs();
-    let digits = (fen / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped}.{:02}", fen % 100)
+    format!("{sign}{}.{:02}", finmart_domain::group_thousands(&(fen / 100).to_string()), fen % 100)
 }
 
 /// A non-negative amount in fen as `(中文, English)` sentence text (`5 万元`, `CNY 50,000`).
@@ -65,6 +69,15 @@ pub fn yuan_text(fen: i64) -> String {
 pub fn money(fen: i64) -> (String, String) {
     let f = Fen::from_fen(fen.max(0)).unwrap_or(Fen::ZERO);
     (f.display_zh(), f.display_en())
+}
+
+/// A loan's cost figure (a payment, interest, a fee, the total cost) as `(中文, English)`, exact to the fen
+/// in both: `85,058.55 元`, `CNY 85,058.55`. Costs are compared between products to the 元, so they are never
+/// rounded to 万元.
+#[must_use]
+pub fn exact_money(fen: i64) -> (String, String) {
+    let f = Fen::from_fen(fen.max(0)).unwrap_or(Fen::ZERO);
+    (f.display_exact_zh(), f.display_en())
 }
 
 /// A rate in basis points as percent text (`3.85%`; empty for a value out of range).

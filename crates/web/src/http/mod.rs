@@ -6,6 +6,7 @@
 //! - [`extract`], [`query`], [`params`]: typed path ids, strict query structs and JSON bodies, and the
 //!   value parsers they share.
 //! - [`page`], [`templates`], [`lang`], [`assets`]: HTML pages in the site's frame, Chinese first.
+//! - [`field_names`]: the words people read for a parameter an error names (`amount` is 金额).
 //! - [`forms`], [`profile_form`], [`format`]: urlencoded forms, the SME profile form, and how money, dates
 //!   and choices are written and read.
 //! - [`profile_schema`]: the OpenAPI schemas of the SME profile and the financing need, held to the domain's
@@ -32,6 +33,7 @@ pub mod confirm;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod field_names;
 pub mod format;
 pub mod forms;
 pub mod headers;

@@ -8,7 +8,7 @@ use super::{EXPORT_ROWS, applications_in, percent_number, table_view, watch};
 use crate::http::auth::{AgencyUser, Caller, OperatorUser};
 use crate::http::error::ApiError;
 use crate::http::export::{Cell, Table};
-use crate::http::format::{district_options, options};
+use crate::http::format::{district_options, options, wan_text};
 use crate::http::forms::{Form, see_other};
 use crate::http::lang::Lang;
 use crate::http::page::{Page, PageResult, object, switch_href};
@@ -209,9 +209,10 @@ fn chart_data(view: &UptakeView, lang: Lang) -> String {
 fn key_figures(v: &UptakeView) -> Vec<Value> {
     let t = &v.totals;
     let dash = |text: Option<String>| text.unwrap_or_else(|| "—".to_owned());
-    let count =
-        |n: u64, wan: Option<&String>| (n.to_string(), wan.map(|w| (format!("{w} 万元"), format!("{w} × 10k yuan"))));
-    let wan = |w: &String| (w.clone(), None);
+    let count = |n: u64, fen: Option<i64>| {
+        (n.to_string(), fen.map(|f| (format!("{} 万元", wan_text(f)), format!("{} × 10k yuan", wan_text(f)))))
+    };
+    let wan = |fen: i64| (wan_text(fen), None);
     let days = |d: &DurationsView| {
         let p90 = dash(d.p90_days.clone());
         let note = (
@@ -225,13 +226,13 @@ fn key_figures(v: &UptakeView) -> Vec<Value> {
         (dash(percent_number(s.bps)), Some(note))
     };
     [
-        (("申请", "Applications"), count(t.applications, Some(&t.applied.wan)), ("笔", "applications")),
+        (("申请", "Applications"), count(t.applications, Some(t.applied.fen)), ("笔", "applications")),
         (("受理", "Accepted"), count(t.accepted, None), ("笔", "accepted")),
-        (("审批通过", "Approved"), count(t.approved, Some(&t.approved_amount.wan)), ("笔", "approved")),
+        (("审批通过", "Approved"), count(t.approved, Some(t.approved_amount.fen)), ("笔", "approved")),
         (("拒绝", "Rejected"), count(t.rejected, None), ("笔", "rejected")),
-        (("放款", "Disbursed"), count(t.disbursed, Some(&t.disbursed_amount.wan)), ("笔", "loans")),
-        (("担保金额", "Guaranteed"), wan(&t.guaranteed.wan), ("万元", "× 10k yuan")),
-        (("担保费收入", "Guarantee fees"), wan(&t.guarantee_fees.wan), ("万元", "× 10k yuan")),
+        (("放款", "Disbursed"), count(t.disbursed, Some(t.disbursed_amount.fen)), ("笔", "loans")),
+        (("担保金额", "Guaranteed"), wan(t.guaranteed.fen), ("万元", "× 10k yuan")),
+        (("担保费收入", "Guarantee fees"), wan(t.guarantee_fees.fen), ("万元", "× 10k yuan")),
         (("审批通过率", "Approval rate"), (dash(percent_number(t.approval_rate_bps)), None), ("%", "%")),
         (("申请至审批决定（中位数）", "Days to decision (median)"), days(&v.to_decision), ("天", "days")),
         (("申请至放款（中位数）", "Days to disbursement (median)"), days(&v.to_disbursement), ("天", "days")),
@@ -307,15 +308,15 @@ fn sections(v: &UptakeView, en: bool, query: &str) -> Vec<Value> {
         .collect()
 }
 
-/// A bad filter (400) or an unknown agency or lender (404) is shown above the form, with its status and the
-/// parameter it names; anything else is the error page.
+/// A bad filter (400) or an unknown agency or lender (404) is shown above the form, with its status; anything
+/// else is the error page.
 fn form_error(e: ApiError, page: &Page, context: &mut Map<String, Value>) -> PageResult<StatusCode> {
     if e.status != StatusCode::BAD_REQUEST && e.status != StatusCode::NOT_FOUND {
         return Err(e);
     }
+    // The message names the parameter in the page's words (起始日期, start date).
     let message = page.pick(&e.body.message, &e.body.message_en);
-    let text = e.body.field.as_ref().map_or_else(|| message.to_owned(), |field| format!("{field}: {message}"));
-    context.insert("error".into(), text.into());
+    context.insert("error".into(), message.into());
     Ok(e.status)
 }
 
@@ -612,7 +613,7 @@ mod tests {
             }
             let html = templates.render("dashboard.html", Value::Object(context)).unwrap();
             for needle in
-                ["看板担保贷", "id=\"t-by_scale\"", "data-chart=\"funnel\"", "table=by_family&amp;format=csv", "1.20"]
+                ["看板担保贷", "id=\"t-by_scale\"", "data-chart=\"funnel\"", "table=by_family&amp;format=csv", "1.2"]
             {
                 assert!(html.contains(needle), "{needle} ({lang:?})");
             }
@@ -625,7 +626,7 @@ mod tests {
         let row = |name: &str| totals.rows.iter().find(|r| r[0].display(false) == name).unwrap()[1].display(false);
         assert_eq!(
             (row("申请").as_str(), row("担保费收入").as_str(), row("审批通过率").as_str()),
-            ("3", "1.20", "66.67")
+            ("3", "1.2", "66.67")
         );
         assert_eq!(row("申请至审批决定天数中位数"), "1.5");
         assert_eq!(row("申请至放款天数中位数"), "", "no disbursements: empty, not zero");

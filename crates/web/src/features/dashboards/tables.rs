@@ -3,7 +3,7 @@
 //! exports write them to CSV and XLSX. One definition, so the page, the files and the API agree.
 
 use super::figures::{BreakdownRow, CountsView, DurationsView, ShareView, UptakeView};
-use crate::http::export::{Cell, Table};
+use crate::http::export::{Cell, Table, money_header};
 use finmart_domain::Labelled;
 use finmart_store::Application;
 
@@ -110,16 +110,16 @@ pub(super) fn h(zh: &str, en: &str) -> (String, String) {
 fn count_headers() -> Vec<(String, String)> {
     vec![
         h("申请笔数", "Applications"),
-        h("申请金额（万元）", "Applied (10k yuan)"),
+        money_header("申请金额", "Applied"),
         h("受理笔数", "Accepted"),
         h("审批通过笔数", "Approved"),
-        h("审批通过金额（万元）", "Approved (10k yuan)"),
+        money_header("审批通过金额", "Approved"),
         h("拒绝笔数", "Rejected"),
         h("放款笔数", "Disbursed"),
-        h("放款金额（万元）", "Disbursed (10k yuan)"),
+        money_header("放款金额", "Disbursed"),
         h("撤回笔数", "Withdrawn"),
-        h("担保金额（万元）", "Guaranteed (10k yuan)"),
-        h("担保费（万元）", "Guarantee fees (10k yuan)"),
+        money_header("担保金额", "Guaranteed"),
+        money_header("担保费", "Guarantee fees"),
         h("审批通过率（%）", "Approval rate (%)"),
     ]
 }
@@ -127,16 +127,16 @@ fn count_headers() -> Vec<(String, String)> {
 fn count_cells(c: &CountsView) -> Vec<Cell> {
     vec![
         Cell::count(c.applications),
-        Cell::wan(c.applied.fen),
+        Cell::Money(c.applied.fen),
         Cell::count(c.accepted),
         Cell::count(c.approved),
-        Cell::wan(c.approved_amount.fen),
+        Cell::Money(c.approved_amount.fen),
         Cell::count(c.rejected),
         Cell::count(c.disbursed),
-        Cell::wan(c.disbursed_amount.fen),
+        Cell::Money(c.disbursed_amount.fen),
         Cell::count(c.withdrawn),
-        Cell::wan(c.guaranteed.fen),
-        Cell::wan(c.guarantee_fees.fen),
+        Cell::Money(c.guaranteed.fen),
+        Cell::Money(c.guarantee_fees.fen),
         Cell::percent(c.approval_rate_bps),
     ]
 }
@@ -152,8 +152,12 @@ fn figure(zh: &str, en: &str, value: Cell, unit: (&str, &str)) -> Vec<Cell> {
     vec![Cell::label(zh, en), value, Cell::label(unit.0, unit.1)]
 }
 
+/// A key figure that is an amount: 万元 on the page, 元 in the files.
+fn money_figure(zh: &str, en: &str, fen: i64) -> Vec<Cell> {
+    vec![Cell::label(zh, en), Cell::Money(fen), Cell::MoneyUnit]
+}
+
 const COUNT: (&str, &str) = ("笔", "loans");
-const WAN: (&str, &str) = ("万元", "10k yuan");
 const PERCENT: (&str, &str) = ("%", "%");
 const DAYS: (&str, &str) = ("天", "days");
 
@@ -176,16 +180,16 @@ fn totals(view: &UptakeView) -> Table {
     let t = &view.totals;
     let mut rows = vec![
         figure("申请", "Applications", Cell::count(t.applications), COUNT),
-        figure("申请金额", "Amount applied for", Cell::wan(t.applied.fen), WAN),
+        money_figure("申请金额", "Amount applied for", t.applied.fen),
         figure("受理", "Accepted", Cell::count(t.accepted), COUNT),
         figure("审批通过", "Approved", Cell::count(t.approved), COUNT),
-        figure("审批通过金额", "Amount approved", Cell::wan(t.approved_amount.fen), WAN),
+        money_figure("审批通过金额", "Amount approved", t.approved_amount.fen),
         figure("拒绝", "Rejected", Cell::count(t.rejected), COUNT),
         figure("放款", "Disbursed", Cell::count(t.disbursed), COUNT),
-        figure("放款金额", "Amount disbursed", Cell::wan(t.disbursed_amount.fen), WAN),
+        money_figure("放款金额", "Amount disbursed", t.disbursed_amount.fen),
         figure("撤回", "Withdrawn", Cell::count(t.withdrawn), COUNT),
-        figure("担保金额", "Amount guaranteed", Cell::wan(t.guaranteed.fen), WAN),
-        figure("担保费收入", "Guarantee fees earned", Cell::wan(t.guarantee_fees.fen), WAN),
+        money_figure("担保金额", "Amount guaranteed", t.guaranteed.fen),
+        money_figure("担保费收入", "Guarantee fees earned", t.guarantee_fees.fen),
         figure("审批通过率", "Approval rate", Cell::percent(t.approval_rate_bps), PERCENT),
     ];
     rows.extend(durations(("申请至审批决定", "to decision"), &view.to_decision));
@@ -231,13 +235,13 @@ pub(super) fn applications(apps: &[Application]) -> Table {
         h("产品", "Product"),
         h("金融机构", "Lender"),
         h("企业名称", "Enterprise"),
-        h("申请金额（万元）", "Amount (10k yuan)"),
+        money_header("申请金额", "Amount"),
         h("期限（月）", "Term (months)"),
         h("状态", "State"),
         h("提交时间", "Submitted"),
         h("审批决定时间", "Decided"),
         h("放款日期", "Disbursed on"),
-        h("放款金额（万元）", "Disbursed (10k yuan)"),
+        money_header("放款金额", "Disbursed"),
         h("拒绝原因", "Rejection reason"),
     ];
     let rows = apps
@@ -249,13 +253,13 @@ pub(super) fn applications(apps: &[Application]) -> Table {
                 Cell::text(&a.product_name),
                 Cell::text(&a.institution_name),
                 Cell::text(&a.enterprise_name),
-                Cell::wan(a.amount.fen()),
+                Cell::Money(a.amount.fen()),
                 Cell::Int(i64::from(a.term.get())),
                 Cell::label(a.state.label_zh(), a.state.label_en()),
                 Cell::Time(a.submitted_at),
                 a.decided_at.map_or(Cell::Empty, Cell::Time),
                 d.map_or(Cell::Empty, |d| Cell::Date(d.date)),
-                d.map_or(Cell::Empty, |d| Cell::wan(d.amount.fen())),
+                d.map_or(Cell::Empty, |d| Cell::Money(d.amount.fen())),
                 a.reason.as_deref().map_or(Cell::Empty, Cell::text),
             ]
         })

@@ -7,7 +7,7 @@ use super::tables::{TableName, h};
 use super::{percent_number, table_view};
 use crate::http::error::ApiError;
 use crate::http::export::{Cell, Table};
-use crate::http::format::wan;
+use crate::http::format::{wan_input, wan_text};
 use crate::http::forms::Form;
 use crate::http::params::amount_of;
 use crate::http::state::{AppState, today};
@@ -38,9 +38,9 @@ fn progress(p: &TargetProgress) -> Value {
         "year": p.year,
         "set": p.target.is_some(),
         "loans_target": p.target.as_ref().map(|t| t.loans),
-        "amount_target_wan": p.target.as_ref().map(|t| wan(t.amount_fen)),
+        "amount_target_wan": p.target.as_ref().map(|t| wan_text(t.amount_fen)),
         "loans": p.loans,
-        "amount_wan": wan(p.amount_fen),
+        "amount_wan": wan_text(p.amount_fen),
         "loans_pct": percent_number(p.loans_progress_bps),
         "amount_pct": percent_number(p.amount_progress_bps),
         "loans_bar": p.loans_progress_bps.map(|b| b.min(10_000) / 100),
@@ -140,7 +140,7 @@ pub(super) async fn context(state: &AppState, from: NaiveDate, to: NaiveDate, en
         "target": progress(&target),
         "target_form": target_form(to.year(), &target),
         "cost": {
-            "loans": cost.loans, "amount_wan": wan(cost.amount_fen), "average_pct": percent_number(cost.average_bps),
+            "loans": cost.loans, "amount_wan": wan_text(cost.amount_fen), "average_pct": percent_number(cost.average_bps),
         },
         "breaches": view(&breaches_table(&breaches), TableName::Breaches),
         "stale_total": stale.total,
@@ -159,7 +159,7 @@ fn target_form(year: i32, target: &TargetProgress) -> Value {
     json!({
         "year": year.to_string(),
         "loans": target.target.as_ref().map(|t| t.loans.to_string()).unwrap_or_default(),
-        "amount": target.target.as_ref().map(|t| wan(t.amount_fen)).unwrap_or_default(),
+        "amount": target.target.as_ref().and_then(|t| Fen::from_fen(t.amount_fen).ok()).map(wan_input).unwrap_or_default(),
         "errors": {},
     })
 }

@@ -6,7 +6,7 @@
 use super::MatchDetails;
 use crate::http::auth::{CSRF_FIELD, Caller, SmeUser};
 use crate::http::error::ApiError;
-use crate::http::format::{Label, money, percent};
+use crate::http::format::{Label, exact_money, percent};
 use crate::http::forms::{Form, errors_view, see_other};
 use crate::http::page::{Page, PageResult, object};
 use crate::http::params::DEFAULT_LIMIT;
@@ -84,12 +84,12 @@ fn support_lines(item: &MatchDetails) -> Vec<Value> {
         .into_iter()
         .filter(|(bps, ..)| *bps > 0)
         .map(|(bps, fen, zh, en)| {
-            let ((total, total_en), r) = (money(fen), percent(bps));
+            let ((total, total_en), r) = (exact_money(fen), percent(bps));
             json!({"zh": format!("{zh} {r}/年，共 {total}"), "en": format!("{en} {r} a year, {total_en} in all")})
         })
         .collect();
     if q.guarantee_fee_fen > 0 {
-        let (zh, en) = money(q.guarantee_fee_fen);
+        let (zh, en) = exact_money(q.guarantee_fee_fen);
         lines.push(json!({"zh": format!("担保费 {zh}（已计入总成本）"), "en": format!("Guarantee fee {en} (in the total cost)")}));
     }
     lines.extend(not_received(item));

@@ -26,7 +26,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use finmart_domain::spec_record::ColumnChange;
 use finmart_domain::{
-    ColumnInfo, Fen, InstitutionKind, Labelled, LifecycleAct, LifecycleState, ProductAct, ProductRecord, column_info,
+    Bps, Collateral, ColumnInfo, Division, EligibilityRules, Fen, HomeArea, InstitutionKind, Labelled, LifecycleAct,
+    LifecycleState, PolicySupport, ProductAct, ProductFamily, ProductRecord, RatePeriod, RepaymentMethod, column_info,
 };
 use finmart_store::{ManagedProduct, RowError};
 use serde_json::{Map, Value, json};
@@ -179,26 +180,91 @@ async fn names(state: &AppState, ids: Vec<i64>) -> HashMap<i64, String> {
     out
 }
 
-/// A column's value for people: vocabulary values by their Chinese labels (`credit` → 信用贷款,
-/// `binhai|heping` → 滨海新区、和平区), anything else as written.
-fn shown(columns: &[ColumnInfo], column: &str, value: Option<&str>) -> Option<String> {
+/// A column's value for people, in the page's language, never as the import cell's machine text:
+/// vocabulary values by their labels (`credit` → 信用贷款), amounts in 万元 (`3000000` → 300 万元), conditions
+/// as their sentences (`min_years_in_operation=2` → 成立满 2 年), places by name, percentages with their sign;
+/// anything else as written.
+fn shown(columns: &[ColumnInfo], column: &str, value: Option<&str>, en: bool, home: &HomeArea) -> Option<String> {
     let value = value?;
-    let Some(info) = columns.iter().find(|c| c.name == column).filter(|c| !c.allowed.is_empty()) else {
-        return Some(value.to_owned());
+    let joined = |parts: Vec<String>| parts.join(if en { ", " } else { "、" });
+    // `a|b` lists any one of, `a+b` (collateral) all of: each value is shown, the separators kept in words.
+    let each = |f: &dyn Fn(&str) -> Option<String>| {
+        let one = |v: &str| f(v.trim()).unwrap_or_else(|| v.to_owned());
+        let all = |v: &str| v.split('+').map(one).collect::<Vec<_>>().join(if en { " and " } else { "及" });
+        joined(value.split('|').map(all).collect())
     };
-    let label = |v: &str| info.allowed.iter().find(|(code, _)| *code == v).map_or(v, |(_, zh)| *zh).to_owned();
-    Some(value.split('|').map(label).collect::<Vec<_>>().join("、"))
+    Some(match column {
+        "amount_min_yuan" | "amount_max_yuan" => Fen::parse_yuan(value)
+            .map_or_else(|_| value.to_owned(), |f| if en { f.display_en() } else { f.display_zh() }),
+        "eligibility" => EligibilityRules::parse_line(value).map_or_else(
+            |_| value.to_owned(),
+            |rules| {
+                let sentences: Vec<String> =
+                    rules.rules().iter().map(|r| if en { r.describe_en() } else { r.describe_zh() }).collect();
+                sentences.join(if en { "; " } else { "；" })
+            },
+        ),
+        "online" => match value.trim() {
+            "true" | "是" => (if en { "Yes" } else { "是" }).to_owned(),
+            "false" | "否" => (if en { "No" } else { "否" }).to_owned(),
+            other => other.to_owned(),
+        },
+        c if c.ends_with("_pct") => each(&|v| Bps::parse_percent(v).ok().map(Bps::percent_text)),
+        c if c.ends_with("_bps") => each(&|v| {
+            v.parse::<i64>().ok().map(|n| if en { format!("{n} basis points") } else { format!("{n} 个基点") })
+        }),
+        "districts" => each(&|v| Division::resolve(v, home).ok().map(|d| d.name_from(home))),
+        _ => {
+            let Some(info) = columns.iter().find(|c| c.name == column).filter(|c| !c.allowed.is_empty()) else {
+                return Some(value.to_owned());
+            };
+            each(&|v| {
+                let code = info.allowed.iter().find(|(code, _)| *code == v)?.0;
+                Some(if en {
+                    english_label(column, code).unwrap_or(code).to_owned()
+                } else {
+                    vocabulary_label(info, code)
+                })
+            })
+        }
+    })
 }
 
-fn changes_rows(changes: &[ColumnChange]) -> Vec<Value> {
+/// A vocabulary value's Chinese label as the column lists it.
+fn vocabulary_label(info: &ColumnInfo, code: &str) -> String {
+    info.allowed.iter().find(|(c, _)| *c == code).map_or(code, |(_, zh)| *zh).to_owned()
+}
+
+/// A vocabulary value's English label, for the columns whose vocabulary has one.
+fn english_label(column: &str, code: &str) -> Option<&'static str> {
+    fn of<T: Labelled>(code: &str) -> Option<&'static str> {
+        T::parse(code).ok().map(Labelled::label_en)
+    }
+    match column {
+        "family" | "more_families" => of::<ProductFamily>(code),
+        "repayment_methods" => of::<RepaymentMethod>(code),
+        "collateral" => of::<Collateral>(code),
+        "policy_support" => of::<PolicySupport>(code),
+        "rate_unit" => of::<RatePeriod>(code),
+        "institution_kind" => of::<InstitutionKind>(code),
+        "state" => of::<LifecycleState>(code),
+        _ => None,
+    }
+}
+
+fn changes_rows(changes: &[ColumnChange], en: bool, home: &HomeArea) -> Vec<Value> {
     let columns = column_info();
     changes
         .iter()
         .map(|c| {
+            let label = columns
+                .iter()
+                .find(|i| i.name == c.column)
+                .map_or(c.label_zh.as_str(), |i| if en { i.label_en } else { i.label_zh });
             json!({
-                "column": c.column, "label": c.label_zh,
-                "before": shown(&columns, &c.column, c.before.as_deref()),
-                "after": shown(&columns, &c.column, c.after.as_deref()),
+                "column": c.column, "label": label,
+                "before": shown(&columns, &c.column, c.before.as_deref(), en, home),
+                "after": shown(&columns, &c.column, c.after.as_deref(), en, home),
             })
         })
         .collect()
@@ -255,7 +321,7 @@ async fn form_page(
                     "action_label_en": v.action.label_en(),
                     "state_label": v.state.label_zh(),
                     "who": v.account_id.map(|a| who.get(&a)),
-                    "changes": changes_rows(&v.changes),
+                    "changes": changes_rows(&v.changes, page.en(), &state.config.home_area),
                 })
             })
             .collect();
@@ -465,6 +531,7 @@ async fn upload_submit(bank: Bank, page: Page, mut multipart: Multipart) -> Page
 /// The queue, with a refused decision's message and reason shown on its review.
 async fn reviews_context(
     state: &AppState,
+    en: bool,
     failed: Option<(i64, String, String)>,
 ) -> Result<Map<String, Value>, ApiError> {
     let items = state.store.pending_reviews(QUEUE_LIMIT).await?;
@@ -480,7 +547,7 @@ async fn reviews_context(
                 "state_label": view.product_state_label, "live": view.live,
                 "submitted": shanghai(i.review.submitted_at),
                 "by": who.get(&i.review.submitted_by),
-                "changes": changes_rows(&i.changes),
+                "changes": changes_rows(&i.changes, en, &state.config.home_area),
                 "error": error.map(|(_, message, _)| message),
                 "reason": error.map(|(_, _, reason)| reason),
             })
@@ -490,7 +557,7 @@ async fn reviews_context(
 }
 
 async fn reviews_page(_: OperatorUser, State(state): State<AppState>, page: Page) -> PageResult {
-    let mut context = reviews_context(&state, None).await?;
+    let mut context = reviews_context(&state, page.en(), None).await?;
     context.insert("done".into(), done_note(&page));
     page.show("admin_reviews.html", context)
 }
@@ -519,7 +586,7 @@ async fn send_back_submit(
         Err(e) if e.status == StatusCode::BAD_REQUEST => {
             let message =
                 api_errors(&e, &page).0.values().next().and_then(Value::as_str).unwrap_or_default().to_owned();
-            let context = reviews_context(&state, Some((id, message, reason.to_owned()))).await?;
+            let context = reviews_context(&state, page.en(), Some((id, message, reason.to_owned()))).await?;
             page.clone().at("/admin/reviews").show_with(e.status, "admin_reviews.html", context)
         }
         Err(e) => Err(e),

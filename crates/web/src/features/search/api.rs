@@ -1,7 +1,7 @@
 //! The catalogue's JSON API: search, a product, the loan calculator and the institutions.
 
 use super::cost::{CostResponse, product_cost};
-use super::params::{CostParams, SearchParams};
+use super::params::{AmountUnit, CostParams, SearchParams};
 use super::{FacetCount, FacetsView, SearchItem, SearchResponse, search as run_search};
 use crate::http::auth::SmeUser;
 use crate::http::error::{ApiError, ErrorBody};
@@ -48,7 +48,7 @@ async fn search(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    Ok(Json(run_search(&state, params.request(&state.config.home_area)?).await?))
+    Ok(Json(run_search(&state, params.request(&state.config.home_area, AmountUnit::Yuan)?).await?))
 }
 
 /// One published product, with every term.

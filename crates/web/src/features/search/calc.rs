@@ -6,7 +6,7 @@
 use super::cost::{
     CostQuery, CostResponse, MethodCost, default_amount, default_term, methods_to_quote, offered, product_cost, within,
 };
-use crate::http::format::{Label, money, parse_wan, percent, span_en, span_zh, wan_input, yuan_text};
+use crate::http::format::{Label, exact_money, parse_wan, percent, span_en, span_zh, wan_input, yuan_text};
 use crate::http::forms::errors_view;
 use crate::http::lang::Lang;
 use crate::http::views::QuoteView;
@@ -157,7 +157,7 @@ pub fn calculate(product: &Product, query: CostQuery, home: &HomeArea) -> Result
 
 /// One quote's figures for the template (the low end, or the high end of a range).
 fn quote_view(s: &QuoteView) -> Value {
-    let (total_cost, total_cost_en) = money(s.total_cost_fen);
+    let (total_cost, total_cost_en) = exact_money(s.total_cost_fen);
     json!({
         "rate_text": s.rate_text, "apr_text": s.apr_text, "total_cost": total_cost, "total_cost_en": total_cost_en,
         "assumptions": s.assumptions, "assumptions_en": s.assumptions_en,
@@ -166,11 +166,11 @@ fn quote_view(s: &QuoteView) -> Value {
 
 fn method_view(m: &MethodCost) -> Value {
     let s = &m.summary;
-    let (max_payment, max_payment_en) = money(s.max_payment_fen);
-    let (interest, interest_en) = money(s.total_interest_fen);
-    let (fee, fee_en) = money(s.guarantee_fee_fen);
+    let (max_payment, max_payment_en) = exact_money(s.max_payment_fen);
+    let (interest, interest_en) = exact_money(s.total_interest_fen);
+    let (fee, fee_en) = exact_money(s.guarantee_fee_fen);
     let subsidy_fen = s.interest_subsidy_fen + s.fee_subsidy_fen;
-    let (subsidy, subsidy_en) = money(subsidy_fen);
+    let (subsidy, subsidy_en) = exact_money(subsidy_fen);
     let schedule: Vec<Value> = m
         .schedule
         .iter()

@@ -3,7 +3,7 @@
 //! cost fragment).
 
 use super::calc::calc_context;
-use super::params::{MAX_PAGE, SearchParams};
+use super::params::{AmountUnit, MAX_PAGE, SearchParams};
 use super::{FacetCount, SearchResponse, search};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ErrorCode};
@@ -85,7 +85,7 @@ fn navigation(raw: Option<&str>, r: &SearchResponse, home: &HomeArea) -> Value {
 async fn results_context(state: &AppState, page: &Page) -> (Map<String, Value>, StatusCode, Option<ErrorCode>) {
     let raw = page.query();
     let home = &state.config.home_area;
-    let searched = query::parse::<SearchParams>(raw, Unknown::Ignore).and_then(|p| p.request(home));
+    let searched = query::parse::<SearchParams>(raw, Unknown::Ignore).and_then(|p| p.request(home, AmountUnit::Wan));
     let q = searched.as_ref().map(|req| req.text.clone()).unwrap_or_default();
     let outcome = match searched {
         Ok(req) => search(state, req).await,

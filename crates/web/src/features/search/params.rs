@@ -7,6 +7,7 @@
 
 use super::cost::CostQuery;
 use crate::http::error::ApiError;
+use crate::http::format::parse_wan;
 use crate::http::params::{field_error, flag, list, number, one_of};
 use finmart_catalogue::{CollateralFilter, SearchRequest, SortName};
 use finmart_domain::{Bps, Collateral, District, Fen, HomeArea, Labelled, Months, ValueError};
@@ -62,9 +63,21 @@ pub struct SearchParams {
     per_page: Option<String>,
 }
 
-/// A positive amount in yuan (`500000`, `50万`).
-fn amount(text: &str) -> Result<Fen, ApiError> {
-    let amount = Fen::parse_yuan(text).map_err(|e| field_error("amount", e))?;
+/// The unit of a bare number in `amount`: the JSON API takes yuan (`500000`, `50万`), as documented; pages
+/// take 万元 like every other amount people type on them (`50`, `80000元`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountUnit {
+    Yuan,
+    Wan,
+}
+
+/// A positive amount (`500000`, `50万`; a bare number in `unit`).
+fn amount(text: &str, unit: AmountUnit) -> Result<Fen, ApiError> {
+    let parsed = match unit {
+        AmountUnit::Yuan => Fen::parse_yuan(text),
+        AmountUnit::Wan => parse_wan(text),
+    };
+    let amount = parsed.map_err(|e| field_error("amount", e))?;
     if amount == Fen::ZERO {
         return Err(field_error("amount", ValueError::TooSmall { min: "0.01".to_owned() }));
     }
@@ -80,7 +93,7 @@ impl SearchParams {
     ///
     /// # Errors
     /// 400 naming the first bad parameter.
-    pub fn request(&self, home: &HomeArea) -> Result<SearchRequest, ApiError> {
+    pub fn request(&self, home: &HomeArea, unit: AmountUnit) -> Result<SearchRequest, ApiError> {
         let mut req = SearchRequest::default();
         if let Some(q) = &self.q {
             if q.chars().count() > MAX_QUERY_CHARS {
@@ -97,7 +110,7 @@ impl SearchParams {
         })?;
         req.districts = list(&self.district, "district", |v| District::parse(v, home))?;
         req.collateral = self.collateral()?;
-        req.amount = self.amount.as_deref().map(amount).transpose()?;
+        req.amount = self.amount.as_deref().map(|a| amount(a, unit)).transpose()?;
         req.term = self.term.as_deref().map(months).transpose()?;
         req.max_rate = self
             .max_rate
@@ -157,7 +170,7 @@ impl CostParams {
     /// 400 naming the first bad parameter.
     pub fn query(&self) -> Result<CostQuery, ApiError> {
         Ok(CostQuery {
-            amount: self.amount.as_deref().map(amount).transpose()?,
+            amount: self.amount.as_deref().map(|a| amount(a, AmountUnit::Yuan)).transpose()?,
             term: self.term.as_deref().map(months).transpose()?,
             method: self.method.as_deref().map(|v| one_of("method", v)).transpose()?,
             subsidised: self.subsidised.as_deref().map(|v| flag(v, "subsidised")).transpose()?.unwrap_or(false),
@@ -173,11 +186,23 @@ mod tests {
     use finmart_domain::ProductFamily;
 
     fn parse_search(raw: &str, unknown: Unknown) -> Result<SearchRequest, ApiError> {
-        query::parse::<SearchParams>(Some(raw), unknown)?.request(&HomeArea::default())
+        query::parse::<SearchParams>(Some(raw), unknown)?.request(&HomeArea::default(), AmountUnit::Yuan)
     }
 
     fn field_of(raw: &str) -> Option<String> {
         parse_search(raw, Unknown::Refuse).err().and_then(|e| e.body.field)
+    }
+
+    #[test]
+    fn pages_take_a_bare_amount_in_wan_and_the_api_in_yuan() {
+        let at = |raw: &str, unit| {
+            query::parse::<SearchParams>(Some(raw), Unknown::Refuse).unwrap().request(&HomeArea::default(), unit)
+        };
+        assert_eq!(at("amount=50", AmountUnit::Wan).unwrap().amount, Some(Fen::wan(50)));
+        assert_eq!(at("amount=80000元", AmountUnit::Wan).unwrap().amount, Some(Fen::wan(8)));
+        assert_eq!(at("amount=50", AmountUnit::Yuan).unwrap().amount, Some(Fen::yuan(50)));
+        assert_eq!(at("amount=50万", AmountUnit::Yuan).unwrap().amount, Some(Fen::wan(50)));
+        assert_eq!(at("amount=0", AmountUnit::Wan).unwrap_err().body.field.as_deref(), Some("amount"));
     }
 
     #[test]

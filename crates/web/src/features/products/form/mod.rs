@@ -16,12 +16,13 @@ pub mod rules;
 mod tests;
 
 use crate::http::error::ApiError;
+use crate::http::format::wan_input;
 use crate::http::forms::Form;
 use finmart_domain::{
     Collateral, CollateralTerms, EligibilityRules, HomeArea, Labelled, PolicySupport, ProductFamily, ProductRecord,
     RepaymentMethod,
 };
-use rules::{MAX_ROWS, RuleRow, wan_text};
+use rules::{MAX_ROWS, RuleRow};
 use serde_json::{Map, Value, json};
 
 /// The inputs holding one value.
@@ -167,7 +168,7 @@ pub struct ProductForm {
 
 /// A record column's amount in 万元, for its input.
 fn wan_of(record: &ProductRecord, column: &str) -> Option<String> {
-    record.value(column).map(|v| finmart_domain::Fen::parse_yuan(v).map_or_else(|_| v.to_owned(), wan_text))
+    record.value(column).map(|v| finmart_domain::Fen::parse_yuan(v).map_or_else(|_| v.to_owned(), wan_input))
 }
 
 fn split(cell: Option<&str>, separators: &[char]) -> Vec<String> {

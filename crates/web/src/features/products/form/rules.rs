@@ -2,6 +2,7 @@
 //! inputs suited to that kind, read into an [`EligibilityRule`] by the domain's own parser and described by
 //! the domain's own sentence (`describe_zh`/`describe_en`), so the form holds no rule of its own.
 
+use crate::http::format::wan_input;
 use finmart_domain::{
     EligibilityRule, EnterpriseScale, Fen, Industry, Labelled, PrioritySector, Qualification, RuleKind, TaxCreditGrade,
     ValueError,
@@ -131,14 +132,6 @@ pub(super) fn wan_cell(typed: &str) -> String {
     if number.is_empty() { String::new() } else { format!("{number}万") }
 }
 
-/// An amount in 万元 as the form shows it: `300`, `0.8`, `12.345678` (exact: a fen is 10⁻⁶ 万元).
-pub(in crate::features::products) fn wan_text(amount: Fen) -> String {
-    // Amounts are never negative (`Fen` refuses them), so the remainder is the fraction's digits.
-    let fen = amount.fen();
-    let (whole, frac) = (fen / 1_000_000, fen % 1_000_000);
-    if frac == 0 { whole.to_string() } else { format!("{whole}.{}", format!("{frac:06}").trim_end_matches('0')) }
-}
-
 impl RuleRow {
     /// The kind chosen, if any.
     pub fn kind(&self) -> Option<RuleKind> {
@@ -198,7 +191,11 @@ impl RuleRow {
             Input::Range { money, .. } => {
                 let (lo, hi) = text.split_once("..").unwrap_or((&text, ""));
                 let side = |s: &str| {
-                    if money { Fen::parse_yuan(s).map(wan_text).unwrap_or_else(|_| s.to_owned()) } else { s.to_owned() }
+                    if money {
+                        Fen::parse_yuan(s).map(wan_input).unwrap_or_else(|_| s.to_owned())
+                    } else {
+                        s.to_owned()
+                    }
                 };
                 row.min = if lo.is_empty() { String::new() } else { side(lo) };
                 row.max = if hi.is_empty() { String::new() } else { side(hi) };

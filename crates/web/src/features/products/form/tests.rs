@@ -225,7 +225,7 @@ fn rows_read_plain_inputs() {
     assert_eq!(describe(row("tax_paid_yuan", "", "", "50", &[])).unwrap(), "上年纳税总额不超过 50 万元");
     assert_eq!(
         describe(row("revenue_yuan", "", "100", "5000", &[])).unwrap(),
-        "上年营业收入在 100 万元至 5000 万元之间"
+        "上年营业收入在 100 万元至 5,000 万元之间"
     );
     assert_eq!(describe(row("employees", "", "", "300", &[])).unwrap(), "从业人员不超过 300 人");
     assert_eq!(
