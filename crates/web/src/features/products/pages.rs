@@ -616,3 +616,28 @@ async fn agency_page(agency: AgencyUser, State(state): State<AppState>, page: Pa
         .collect();
     page.show("agency_products.html", object(json!({"page": "agency_products", "products": rows})))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// What the review queue and a product's history show for a column's cell: words, never the cell's code.
+    #[test]
+    fn review_cells_read_as_words_in_the_pages_language() {
+        let (columns, home) = (column_info(), HomeArea::default());
+        let zh = |column: &str, value: &str| shown(&columns, column, Some(value), false, &home).unwrap();
+        let en = |column: &str, value: &str| shown(&columns, column, Some(value), true, &home).unwrap();
+        assert_eq!(zh("amount_max_yuan", "3000000"), "300 万元");
+        assert_eq!(en("amount_max_yuan", "3000000"), "CNY 3,000,000");
+        assert_eq!(zh("eligibility", "min_years_in_operation=2"), "企业成立满 2 年");
+        assert!(!en("eligibility", "min_years_in_operation=2").contains('='));
+        assert_eq!((zh("online", "true"), en("online", "false")), ("是".to_owned(), "No".to_owned()));
+        assert_eq!(zh("family", "credit"), "信用贷款");
+        assert_eq!(en("family", "credit"), ProductFamily::Credit.label_en());
+        assert_eq!(zh("rate_min_pct", "3.85"), "3.85%");
+        assert_eq!(zh("districts", "120116"), "滨海新区");
+        assert_eq!(zh("description", "原文"), "原文");
+        assert_eq!(shown(&columns, "name", None, false, &home), None);
+    }
+}
