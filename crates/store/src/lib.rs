@@ -14,6 +14,7 @@ pub mod bench_insert;
 mod changes;
 mod consent;
 mod enterprises;
+mod favourites;
 pub mod entity;
 mod error;
 pub mod event_facts;
@@ -68,6 +69,7 @@ pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use changes::ChangeEntry;
 pub use consent::{ConsentEntry, Consents, ProfileViewEntry, VIEW_CONTEXTS};
 pub use enterprises::StoredEnterprise;
+pub use favourites::{Favourite, MAX_FAVOURITES};
 pub use error::{KindFixed, NeedError, Record, StoreError, WrongParty};
 /// The acts [`Store::change_product_lifecycle`] takes; the lifecycle's rules are the domain's.
 pub use finmart_domain::LifecycleAct;

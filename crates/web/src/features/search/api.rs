@@ -1,6 +1,6 @@
 //! The catalogue's JSON API: search, a product, the loan calculator and the institutions.
 
-use super::cost::{CostResponse, product_cost};
+use crate::http::cost::{CostResponse, product_cost};
 use super::params::{CostParams, SearchParams};
 use super::{FacetCount, FacetsView, SearchItem, SearchResponse, search as run_search};
 use crate::http::auth::SmeUser;
