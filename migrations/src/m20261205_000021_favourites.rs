@@ -45,7 +45,9 @@ impl MigrationTrait for Migration {
                             .to(Enterprise::Table, Enterprise::Id),
                     )
                     .foreign_key(
-                        ForeignKey::create().from(Favourite::Table, Favourite::ProductId).to(Product::Table, Product::Id),
+                        ForeignKey::create()
+                            .from(Favourite::Table, Favourite::ProductId)
+                            .to(Product::Table, Product::Id),
                     )
                     .to_owned(),
             )

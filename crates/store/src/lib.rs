@@ -14,12 +14,12 @@ pub mod bench_insert;
 mod changes;
 mod consent;
 mod enterprises;
-mod favourites;
 pub mod entity;
 mod error;
 pub mod event_facts;
 #[cfg(test)]
 mod families_tests;
+mod favourites;
 mod import;
 mod institutions;
 #[cfg(test)]
@@ -69,8 +69,8 @@ pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use changes::ChangeEntry;
 pub use consent::{ConsentEntry, Consents, ProfileViewEntry, VIEW_CONTEXTS};
 pub use enterprises::StoredEnterprise;
-pub use favourites::{Favourite, MAX_FAVOURITES};
 pub use error::{KindFixed, NeedError, Record, StoreError, WrongParty};
+pub use favourites::{Favourite, MAX_FAVOURITES};
 /// The acts [`Store::change_product_lifecycle`] takes; the lifecycle's rules are the domain's.
 pub use finmart_domain::LifecycleAct;
 pub use import::{ImportSummary, RowError};

@@ -153,7 +153,10 @@ async fn the_comparison_shows_each_products_values_and_the_calculators_cost() {
         // The standing is for the loan priced: 500 万元 is beyond product A's 300 万元.
         let (_, explicit) = sme.get(&format!("/api/v1/compare?ids={a}&amount=5000000&term=12")).await;
         assert_eq!(explicit["need"]["source"], "asked");
-        assert!(explicit["items"][0]["verdict"]["failed"].as_array().unwrap().iter().any(|f| f == "amount"), "{explicit}");
+        assert!(
+            explicit["items"][0]["verdict"]["failed"].as_array().unwrap().iter().any(|f| f == "amount"),
+            "{explicit}"
+        );
     }
 }
 
@@ -163,7 +166,8 @@ async fn the_comparison_page_keeps_its_list_refuses_a_fifth_and_names_unknown_id
         let (a, b, c, gone) = products(&app).await;
         let (status, html) = app.get(&format!("/compare?ids={a},{b},{c}")).await;
         assert_eq!(status, StatusCode::OK, "{}", app.backend);
-        for name in ["对比甲贷", "对比乙贷", "对比丙贷", "data-differs", "data-best", "data-scroller", "综合融资成本"] {
+        for name in ["对比甲贷", "对比乙贷", "对比丙贷", "data-differs", "data-best", "data-scroller", "综合融资成本"]
+        {
             assert!(html.contains(name), "{name} on the page");
         }
         let (status, html) = app.get(&format!("/compare?ids={a},{b},{c}&lang=en")).await;
@@ -242,14 +246,20 @@ async fn a_firm_keeps_its_own_favourites_and_no_other_role_may() {
 
         // The page's buttons: back to the product page it was pressed on.
         let (status, location, _) = sme
-            .post_form("/sme/favourites", &[("action", "remove"), ("product_id", &a.to_string()), ("next", &format!("/products/{a}"))])
+            .post_form(
+                "/sme/favourites",
+                &[("action", "remove"), ("product_id", &a.to_string()), ("next", &format!("/products/{a}"))],
+            )
             .await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         assert_eq!(location.as_deref(), Some(format!("/products/{a}").as_str()));
         let (_, mine) = sme.get("/api/v1/me/favourites").await;
         assert_eq!(mine.as_array().unwrap().len(), 1);
         let (status, location, _) = sme
-            .post_form("/sme/favourites", &[("action", "add"), ("product_id", &a.to_string()), ("next", "//evil.example")])
+            .post_form(
+                "/sme/favourites",
+                &[("action", "add"), ("product_id", &a.to_string()), ("next", "//evil.example")],
+            )
             .await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         assert_eq!(location.as_deref(), Some("/sme/favourites?done=added"), "never off the site");
@@ -263,7 +273,8 @@ async fn a_firm_keeps_its_own_favourites_and_no_other_role_may() {
         assert_eq!(status, StatusCode::FORBIDDEN);
         let (status, _) = bank.put(&format!("/api/v1/me/favourites/{a}"), &json!({})).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
-        let (status, _, _) = bank.post_form("/sme/favourites", &[("action", "add"), ("product_id", &a.to_string())]).await;
+        let (status, _, _) =
+            bank.post_form("/sme/favourites", &[("action", "add"), ("product_id", &a.to_string())]).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         let (status, _) = app.anonymous().get("/api/v1/me/favourites").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);

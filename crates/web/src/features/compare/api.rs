@@ -1,7 +1,7 @@
 //! `GET /api/v1/compare`: products side by side, for anyone (a signed-in firm also gets its standing and its
 //! own subsidies).
 
-use super::{Asked, Comparison, compare, parse_ids};
+use super::{Asked, Comparison, compare, ids_error, parse_ids};
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::Query;
@@ -42,7 +42,10 @@ impl CompareParams {
     fn asked(&self) -> Result<Asked, ApiError> {
         let ids = parse_ids(self.ids.as_deref().unwrap_or(""))?;
         if ids.is_empty() {
-            return Err(field_error("ids", ValueError::Invalid("请给出 1 至 4 个产品编号，如 ids=1,2,3".to_owned())));
+            return Err(ids_error(
+                "请给出 1 至 4 个产品编号，如 ids=1,2,3".to_owned(),
+                "give one to four product ids, such as ids=1,2,3".to_owned(),
+            ));
         }
         let amount = match self.amount.as_deref() {
             Some(text) => {

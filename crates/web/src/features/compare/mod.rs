@@ -18,16 +18,14 @@ mod pages;
 use crate::http::Feature;
 use crate::http::auth::Caller;
 use crate::http::cost::{CostQuery, product_cost};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::format::{span_en, span_zh};
 use crate::http::params::field_error;
 use crate::http::state::{AppState, today};
 use crate::http::verdict::VerdictView;
 use crate::http::views::{ProductDetail, QuoteView};
 use crate::template;
-use finmart_domain::{
-    EnterpriseProfile, Fen, HomeArea, Labelled, Months, NeedState, Principal, Product, StatedRange, ValueError,
-};
+use finmart_domain::{EnterpriseProfile, Fen, HomeArea, Labelled, Months, NeedState, Principal, Product, StatedRange};
 use finmart_matching::{Applicant, CompiledProduct, FirmFacts, Loan, POLICY};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -60,30 +58,34 @@ const MAX_IDS_CHARS: usize = 200;
 /// 400 naming `ids`: not ids, or more than [`MAX_COMPARED`].
 pub fn parse_ids(text: &str) -> Result<Vec<i64>, ApiError> {
     if text.chars().count() > MAX_IDS_CHARS {
-        return Err(field_error("ids", ValueError::Invalid(format!("最多对比 {MAX_COMPARED} 个产品"))));
+        return Err(ids_error(
+            format!("最多对比 {MAX_COMPARED} 个产品"),
+            format!("at most {MAX_COMPARED} products are compared"),
+        ));
     }
     let mut ids = Vec::new();
     for part in text.split([',', '，', ' ', '.']).map(str::trim).filter(|p| !p.is_empty()) {
         let id = part.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
             let shown: String = part.chars().take(20).collect();
-            field_error("ids", ValueError::Invalid(format!("“{shown}”不是产品编号")))
+            ids_error(format!("“{shown}”不是产品编号"), format!("“{shown}” is not a product id"))
         })?;
         if !ids.contains(&id) {
             ids.push(id);
         }
     }
     if ids.len() > MAX_COMPARED {
-        return Err(too_many(ids.len()));
+        return Err(ids_error(
+            format!("最多同时对比 {MAX_COMPARED} 个产品（选择了 {} 个），请先移除一个", ids.len()),
+            format!("at most {MAX_COMPARED} products are compared at once ({} chosen); remove one first", ids.len()),
+        ));
     }
     Ok(ids)
 }
 
-/// The refusal of more than four products.
-fn too_many(asked: usize) -> ApiError {
-    field_error(
-        "ids",
-        ValueError::Invalid(format!("最多同时对比 {MAX_COMPARED} 个产品（选择了 {asked} 个），请先移除一个")),
-    )
+/// 400 naming `ids`, the reason in both languages.
+pub fn ids_error(zh: String, en: String) -> ApiError {
+    ApiError::new(ErrorCode::InvalidParameter, format!("参数 ids 无效：{zh}"), format!("invalid parameter ids: {en}"))
+        .on_field("ids")
 }
 
 /// What a comparison is asked.
@@ -189,7 +191,11 @@ pub struct Comparison {
 }
 
 /// The loan to price: the reader's, else the firm's newest open need, else the default.
-async fn need_of(state: &AppState, asked: &Asked, firm: Option<i64>) -> Result<(Fen, Months, &'static str, Option<i64>), ApiError> {
+async fn need_of(
+    state: &AppState,
+    asked: &Asked,
+    firm: Option<i64>,
+) -> Result<(Fen, Months, &'static str, Option<i64>), ApiError> {
     let default_term = Months::new(DEFAULT_TERM).map_err(|e| field_error("term", e))?;
     if asked.amount.is_some() || asked.term.is_some() {
         return Ok((asked.amount.unwrap_or(DEFAULT_AMOUNT), asked.term.unwrap_or(default_term), "asked", None));
@@ -305,7 +311,8 @@ pub async fn compare(state: &AppState, caller: &Caller, asked: &Asked) -> Result
     let mut items = Vec::new();
     let mut unavailable = Vec::new();
     for id in &asked.ids {
-        let listed = stored.iter().position(|p| p.id == *id).map(|i| stored.swap_remove(i)).filter(|p| p.is_listed_on(day));
+        let listed =
+            stored.iter().position(|p| p.id == *id).map(|i| stored.swap_remove(i)).filter(|p| p.is_listed_on(day));
         let Some(product) = listed else {
             unavailable.push(Unavailable {
                 id: *id,
@@ -378,7 +385,9 @@ fn differing_rows(items: &[ComparedItem]) -> Vec<&'static str> {
             "amount" => s.amount_text.clone(),
             "term" => s.term_text.clone(),
             "rate" => s.rate_line.clone(),
-            "cost" => i.cost.as_ref().map_or_else(|| i.cost_note.clone().unwrap_or_default(), |c| c.total_cost_text.clone()),
+            "cost" => {
+                i.cost.as_ref().map_or_else(|| i.cost_note.clone().unwrap_or_default(), |c| c.total_cost_text.clone())
+            }
             "collateral" => s.collateral_terms.text.clone(),
             "conditions" => p.eligibility.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("；"),
             "decision" => s.decision_text.clone(),

@@ -88,7 +88,9 @@ async fn compare_page(State(state): State<AppState>, caller: Caller, page: Page,
             refusal = Some(said(
                 &page,
                 &format!("最多同时对比 {MAX_COMPARED} 个产品，未加入编号 {add} 的产品：请先移除一个再加入。"),
-                &format!("At most {MAX_COMPARED} products are compared at once; product {add} was not added. Remove one first."),
+                &format!(
+                    "At most {MAX_COMPARED} products are compared at once; product {add} was not added. Remove one first."
+                ),
             ));
         } else {
             ids.push(add);
@@ -116,7 +118,9 @@ async fn compare_page(State(state): State<AppState>, caller: Caller, page: Page,
         refusal = Some(said(
             &page,
             &format!("最多同时对比 {MAX_COMPARED} 个产品（选择了 {asked} 个），以下只对比前 {MAX_COMPARED} 个。"),
-            &format!("At most {MAX_COMPARED} products are compared at once ({asked} chosen); the first {MAX_COMPARED} are shown."),
+            &format!(
+                "At most {MAX_COMPARED} products are compared at once ({asked} chosen); the first {MAX_COMPARED} are shown."
+            ),
         ));
     }
 

@@ -52,6 +52,7 @@ async fn favourites_submit(sme: SmeUser, State(state): State<AppState>, form: Fo
             return Err(ApiError::invalid("action", &ValueError::Invalid(format!("未知操作“{shown}”"))));
         }
     };
-    let next = local_path(form.field("next")).filter(|n| n.starts_with("/products/") || n.starts_with("/sme/favourites"));
+    let next =
+        local_path(form.field("next")).filter(|n| n.starts_with("/products/") || n.starts_with("/sme/favourites"));
     Ok(see_other(next.unwrap_or(&format!("/sme/favourites?done={done}"))))
 }
