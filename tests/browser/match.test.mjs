@@ -100,7 +100,8 @@ test('keyboard only: fill the matching form and see ranked results with their an
 
     // From the search page, by the site's navigation, to the matching page.
     await page.locator('body').focus();
-    await tabTo(page, 'header nav a[href="/match"]');
+    // Past the search results (each card has its link and its 加入对比 button) and round to the header.
+    await tabTo(page, 'header nav a[href="/match"]', 120);
     await Promise.all([page.waitForURL(`${origin}/match`), page.keyboard.press('Enter')]);
     assert.equal((await page.locator('h1').textContent()).trim(), '精准匹配');
     await page.evaluate(() => {

@@ -59,8 +59,11 @@
   function live(form, results, fragment, pageUrl, prefix, onChange) {
     var timer = null;
     var pending = null;
+    // Chinese typed through an input method is read once committed, never half-composed (app.js's guard).
+    var ime = window.FinmartIme ? window.FinmartIme.watch(form, function () { later(); }) : { composing: function () { return false; } };
 
     function refresh(focusAfter) {
+      if (ime.composing()) return Promise.resolve();
       var qs = queryOf(form);
       if (pending) pending.abort();
       pending = new AbortController();
@@ -87,12 +90,14 @@
         });
     }
 
-    function later() {
-      if (onChange) onChange();
+    function later(event) {
       clearTimeout(timer);
+      if (ime.composing(event)) return;
+      if (onChange) onChange();
       timer = setTimeout(function () { refresh(false); }, 350);
     }
 
+    form.addEventListener("compositionstart", function () { clearTimeout(timer); });
     form.addEventListener("input", later);
     form.addEventListener("change", later);
     form.addEventListener("submit", function (event) {

@@ -75,9 +75,15 @@
   }
 
   var timers = new WeakMap();
-  function later(row) {
+  // A condition typed in Chinese through an input method is described once committed, never half-composed.
+  var ime = window.FinmartIme ? window.FinmartIme.watch(list, function (event) {
+    var row = event.target.closest && event.target.closest(".rule-row");
+    if (row) later(row);
+  }) : { composing: function () { return false; } };
+  function later(row, event) {
     clearTimeout(timers.get(row));
-    timers.set(row, setTimeout(function () { describe(row); }, 300));
+    if (ime.composing(event)) return;
+    timers.set(row, setTimeout(function () { if (!ime.composing()) describe(row); }, 300));
   }
 
   function setKind(row, kind) {
@@ -130,6 +136,6 @@
 
   list.addEventListener("input", function (event) {
     var row = event.target.closest(".rule-row");
-    if (row && !event.target.matches(".rule-kind")) later(row);
+    if (row && !event.target.matches(".rule-kind")) later(row, event);
   });
 })();

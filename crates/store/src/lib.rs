@@ -19,6 +19,7 @@ mod error;
 pub mod event_facts;
 #[cfg(test)]
 mod families_tests;
+mod favourites;
 mod import;
 mod institutions;
 #[cfg(test)]
@@ -69,6 +70,7 @@ pub use changes::ChangeEntry;
 pub use consent::{ConsentEntry, Consents, ProfileViewEntry, VIEW_CONTEXTS};
 pub use enterprises::StoredEnterprise;
 pub use error::{KindFixed, NeedError, Record, StoreError, WrongParty};
+pub use favourites::{Favourite, MAX_FAVOURITES};
 /// The acts [`Store::change_product_lifecycle`] takes; the lifecycle's rules are the domain's.
 pub use finmart_domain::LifecycleAct;
 pub use import::{ImportSummary, RowError};

@@ -39,6 +39,8 @@ fn features() -> Vec<Feature> {
         features::prospects::feature(),
         features::dashboards::feature(),
         features::market_watch::feature(),
+        features::compare::feature(),
+        features::favourites::feature(),
     ]
 }
 

@@ -344,6 +344,20 @@ async fn every_endpoint_admits_exactly_its_callers() {
             }
         }
 
+        // Comparing products: anyone (a firm sees its own standing, never another firm's); favourites: each
+        // firm its own list, no other role.
+        read(&w, &format!("/api/v1/compare?ids={p},{}", w.offered), &EVERYONE).await;
+        for who in [Sme, Sme2] {
+            let (_, cmp) = w.client(who).get(&format!("/api/v1/compare?ids={p}")).await;
+            assert!(cmp["items"][0]["verdict"]["standing"].is_object(), "{who:?} sees its standing: {cmp}");
+            assert!(!cmp.to_string().contains(&w.secret), "{who:?}: {cmp}");
+        }
+        let (_, cmp) = w.client(Bank).get(&format!("/api/v1/compare?ids={p}")).await;
+        assert!(cmp["items"][0]["verdict"].is_null(), "no standing for a bank: {cmp}");
+        own_write(&w, "PUT", &format!("/api/v1/me/favourites/{p}"), &json!({}), &[Sme, Sme2], &[]).await;
+        read(&w, "/api/v1/me/favourites", &[Sme, Sme2]).await;
+        own_write(&w, "DELETE", &format!("/api/v1/me/favourites/{p}"), &json!({}), &[Sme, Sme2], &[]).await;
+
         // Applications: listed by every party for its own scope; one application by its parties only.
         read(&w, "/api/v1/applications", &SIGNED_IN).await;
         read(&w, &format!("/api/v1/applications/{a}"), &[Sme, Bank, Agency, Operator]).await;

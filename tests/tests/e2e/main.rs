@@ -10,6 +10,7 @@ mod applying;
 mod authz;
 mod catalogue_api;
 mod client;
+mod compare;
 mod consent_needs;
 mod dashboards;
 mod documented;

@@ -9,6 +9,7 @@ pub mod consent;
 pub mod counter;
 pub mod disbursement;
 pub mod enterprise;
+pub mod favourite;
 pub mod financing_need;
 pub mod institution;
 pub mod institution_suspension;

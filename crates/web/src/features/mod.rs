@@ -4,8 +4,10 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod compare;
 pub mod consent;
 pub mod dashboards;
+pub mod favourites;
 pub mod institutions;
 pub mod market_watch;
 pub mod matching;

@@ -21,6 +21,7 @@ pub static VERSION: LazyLock<String> = LazyLock::new(|| {
 const ASSETS: &[(&str, &str, &str)] = &[
     ("app.css", "text/css; charset=utf-8", include_str!("../../../../web/static/app.css")),
     ("app.js", "text/javascript; charset=utf-8", include_str!("../../../../web/static/app.js")),
+    ("print.css", "text/css; charset=utf-8", include_str!("../../../../web/static/print.css")),
     ("match.js", "text/javascript; charset=utf-8", include_str!("../../../../web/static/match.js")),
     ("product_form.js", "text/javascript; charset=utf-8", include_str!("../../../../web/static/product_form.js")),
     ("dashboard.css", "text/css; charset=utf-8", include_str!("../../../../web/static/dashboard.css")),

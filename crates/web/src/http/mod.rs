@@ -15,6 +15,7 @@
 //!   pages show them.
 //! - [`verdict`]: a firm's verdict for one product (the product page's, an application's check) and the
 //!   refusal of an application that does not pass it.
+//! - [`cost`]: a product's loan cost for an amount and term (the calculator's, the comparison's).
 //! - [`export`]: tables as CSV and XLSX downloads.
 //! - [`auth`]: who is asking (session or API token), CSRF, and the extractors that demand a signed-in caller.
 //! - [`client_address`]: the client behind a trusted reverse proxy (`X-Forwarded-For`).
@@ -30,6 +31,7 @@ pub mod assets;
 pub mod auth;
 pub mod client_address;
 pub mod confirm;
+pub mod cost;
 pub mod error;
 pub mod export;
 pub mod extract;

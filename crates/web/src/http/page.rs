@@ -127,6 +127,8 @@ pub fn frame(lang: Lang, path: &str, raw: Option<&str>) -> Map<String, Value> {
     context.insert("v".into(), VERSION.as_str().into());
     context.insert("en".into(), lang.is_en().into());
     context.insert("switch_href".into(), switch_href(path, raw, lang).into());
+    // The day a printed page says it was printed on (print.css shows it; app.js puts the moment of printing).
+    context.insert("printed_on".into(), crate::http::state::today().to_string().into());
     context
 }
 

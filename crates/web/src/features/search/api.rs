@@ -1,9 +1,9 @@
 //! The catalogue's JSON API: search, a product, the loan calculator and the institutions.
 
-use super::cost::{CostResponse, product_cost};
 use super::params::{AmountUnit, CostParams, SearchParams};
 use super::{FacetCount, FacetsView, SearchItem, SearchResponse, search as run_search};
 use crate::http::auth::SmeUser;
+use crate::http::cost::{CostResponse, product_cost};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Id, Query};
 use crate::http::state::AppState;

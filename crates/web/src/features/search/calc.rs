@@ -3,7 +3,7 @@
 //!
 //! Amounts are in 万元 as on the matching form (`50` is 50 万元; `50万` and `8000元` are read as written).
 
-use super::cost::{
+use crate::http::cost::{
     CostQuery, CostResponse, MethodCost, default_amount, default_term, methods_to_quote, offered, product_cost, within,
 };
 use crate::http::format::{Label, exact_money, parse_wan, percent, span_en, span_zh, wan_input, yuan_text};
@@ -136,7 +136,7 @@ pub fn parse_calc(raw: Option<&str>, product: &Product) -> CalcForm {
 
     let query = match (amount, term, method, subsidised) {
         (Some(amount), Some(term), Some(method), Some(subsidised)) if errors.is_empty() => {
-            Some(CostQuery { amount: Some(amount), term: Some(term), method, subsidised })
+            Some(CostQuery { amount: Some(amount), term: Some(term), method, subsidised, firm: None })
         }
         _ => None,
     };

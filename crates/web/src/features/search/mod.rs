@@ -9,7 +9,6 @@
 
 mod api;
 mod calc;
-mod cost;
 mod pages;
 mod params;
 

@@ -154,12 +154,17 @@ async fn product(State(state): State<AppState>, caller: Caller, page: Page, Id(i
         Some(enterprise) => verdict::page_view(&state.judge_firm(enterprise, &product, None).await?),
         None => Value::Null,
     };
+    // Whether the firm keeps it among its favourites (the 收藏 button's state).
+    let favourite = match firm {
+        Some(enterprise) => !state.store.favourite_ids(enterprise, &[id]).await?.is_empty(),
+        None => false,
+    };
     let institution = state.store.institution(product.institution.id).await?;
     let (calc, status) = calc_context(&product, page.query(), page.lang, &state.config.home_area);
     let switch = link_to(&format!("/products/{id}"), page.query(), "lang", Some(page.lang.other().code()));
     let context = json!({
         "switch_href": switch, "p": ProductDetail::of(&product, &state.config.home_area), "institution_intro": institution.map(|i| i.intro),
-        "calc": calc, "verdict": verdict,
+        "calc": calc, "verdict": verdict, "favourite": favourite,
     });
     page.show_with(status, "product.html", object(context))
 }

@@ -5,7 +5,7 @@
 //! Lists may be given by repeating a key or separating values with commas. Values may be machine names or
 //! Chinese labels.
 
-use super::cost::CostQuery;
+use crate::http::cost::CostQuery;
 use crate::http::error::ApiError;
 use crate::http::format::parse_wan;
 use crate::http::params::{field_error, flag, list, number, one_of};
@@ -174,6 +174,7 @@ impl CostParams {
             term: self.term.as_deref().map(months).transpose()?,
             method: self.method.as_deref().map(|v| one_of("method", v)).transpose()?,
             subsidised: self.subsidised.as_deref().map(|v| flag(v, "subsidised")).transpose()?.unwrap_or(false),
+            firm: None,
         })
     }
 }

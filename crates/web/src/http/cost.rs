@@ -1,5 +1,7 @@
 //! The loan calculator's arithmetic as the API answers it: a product's repayment schedule, total cost and
 //! effective annual rate for an amount and term, for each repayment method it offers (or the one asked).
+//! In the kit because the calculator (the search feature's product page and cost API) and the comparison
+//! of products price a loan the same way: one function, so the two can never disagree.
 
 use crate::http::error::ApiError;
 use crate::http::format::span_zh;
@@ -44,8 +46,9 @@ pub struct CostResponse {
     pub amount_text: String,
     pub term_months: u16,
     pub term_text: String,
-    /// Whether subsidies were applied: the firm said it is of a scale every subsidy admits (小型 or 微型), and
-    /// the subsidy table (`docs/subsidies.md`) decided each of the product's subsidies for such a firm.
+    /// Whether subsidies were applied: the firm said it is of a scale every subsidy admits (小型 or 微型), or
+    /// its profile is known (a signed-in firm's comparison), and the subsidy table (`docs/subsidies.md`)
+    /// decided each of the product's subsidies for such a firm.
     pub subsidised: bool,
     /// Whether the product states a rate the loan can be quoted at: a product that does not is not quoted
     /// (`methods` is empty), never at a rate made up for it, unless its page names the reference rate it
@@ -70,6 +73,9 @@ pub struct CostQuery {
     pub term: Option<Months>,
     pub method: Option<RepaymentMethod>,
     pub subsidised: bool,
+    /// A firm whose profile is known (a signed-in firm comparing products): the subsidy table decides on its
+    /// own scale and qualifications, and `subsidised` is not read.
+    pub firm: Option<Applicant>,
 }
 
 /// `value` moved within the stated bounds of `range` (an unstated bound does not move it).
@@ -79,18 +85,18 @@ fn clamp_stated<T: Ord + Copy + std::fmt::Debug>(value: T, range: &StatedRange<T
 }
 
 /// A loan calculator's default amount: 100 万元 where the product allows it, else its nearest stated bound.
-pub(super) fn default_amount(product: &Product) -> Fen {
+pub fn default_amount(product: &Product) -> Fen {
     clamp_stated(Fen::wan(100), &product.spec.amount)
 }
 
-pub(super) fn default_term(product: &Product) -> Months {
+pub fn default_term(product: &Product) -> Months {
     clamp_stated(Months::new(12).unwrap_or(Months::MIN), &product.spec.term)
 }
 
 /// `value` when the product's `range` of `what` (额度, 期限) holds it, else why not; `said` introduces the
 /// value asked for (the API's "实际为", the calculator form's "您填写的是").
 /// An unstated bound refuses nothing: the quote is then for the asked value, to be confirmed.
-pub(super) fn within<T: Ord + Copy + std::fmt::Debug>(
+pub fn within<T: Ord + Copy + std::fmt::Debug>(
     range: &StatedRange<T>,
     value: T,
     what: &str,
@@ -109,12 +115,12 @@ pub(super) fn within<T: Ord + Copy + std::fmt::Debug>(
 
 /// The repayment methods to quote: the product's, or every method when it states none (each quote then says
 /// the method is assumed).
-pub(super) fn methods_to_quote(spec: &ProductSpec) -> Vec<RepaymentMethod> {
+pub fn methods_to_quote(spec: &ProductSpec) -> Vec<RepaymentMethod> {
     spec.repayment_methods.clone().unwrap_or_else(|| RepaymentMethod::ALL.to_vec())
 }
 
 /// `method` when the product offers it (or does not say which it offers), else why not.
-pub(super) fn offered(spec: &ProductSpec, method: RepaymentMethod) -> Result<RepaymentMethod, ValueError> {
+pub fn offered(spec: &ProductSpec, method: RepaymentMethod) -> Result<RepaymentMethod, ValueError> {
     match &spec.repayment_methods {
         Some(methods) if !methods.contains(&method) => {
             Err(ValueError::Invalid(format!("本产品不提供{}，可选：{}", method.label_zh(), join_zh(methods))))
@@ -160,9 +166,12 @@ pub fn product_cost(product: &Product, q: CostQuery, home: &HomeArea) -> Result<
         None => methods_to_quote(spec),
     };
     let compiled = CompiledProduct::new(product);
-    // The firm's word that it is 小型 or 微型 (no profile is read), for the one subsidy table to decide on.
-    let claimed = if q.subsidised { POLICY.scales_every_row_admits() } else { Vec::new() };
-    let applicant = Applicant::claiming(&claimed);
+    // The firm's profile when it is known; else its word that it is 小型 or 微型, for the one subsidy table
+    // to decide on.
+    let applicant = q.firm.unwrap_or_else(|| {
+        let claimed = if q.subsidised { POLICY.scales_every_row_admits() } else { Vec::new() };
+        Applicant::claiming(&claimed)
+    });
     let (low, high) = compiled.rate_for(term);
     // Without a stated lower end, only an estimate at the reference rate the page names (LPR 加点), marked.
     let estimate = if low.is_none() {
@@ -215,7 +224,7 @@ pub fn product_cost(product: &Product, q: CostQuery, home: &HomeArea) -> Result<
         amount_text: amount.display_zh(),
         term_months: term.get(),
         term_text: term.display_zh(),
-        subsidised: q.subsidised,
+        subsidised: q.subsidised || q.firm.is_some(),
         rate_stated: low.is_some(),
         estimate: estimate.is_some(),
         rate_is_floor: low.is_some() && high.is_none(),
