@@ -13,6 +13,7 @@ mod client;
 mod consent_needs;
 mod dashboards;
 mod documented;
+mod documents;
 mod firm;
 mod headers;
 mod import;

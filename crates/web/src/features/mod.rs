@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod applications;
 pub mod consent;
 pub mod dashboards;
+pub mod documents;
 pub mod institutions;
 pub mod market_watch;
 pub mod matching;

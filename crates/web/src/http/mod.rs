@@ -29,6 +29,7 @@ pub mod assets;
 pub mod auth;
 pub mod client_address;
 pub mod confirm;
+pub mod documents;
 pub mod error;
 pub mod export;
 pub mod extract;
