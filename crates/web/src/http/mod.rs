@@ -15,6 +15,8 @@
 //! - [`verdict`]: a firm's verdict for one product (the product page's, an application's check) and the
 //!   refusal of an application that does not pass it.
 //! - [`export`]: tables as CSV and XLSX downloads.
+//! - [`documents`]: an application's documents and its product's 材料清单 as the API and both sides' pages
+//!   show them, and who may see them.
 //! - [`auth`]: who is asking (session or API token), CSRF, and the extractors that demand a signed-in caller.
 //! - [`client_address`]: the client behind a trusted reverse proxy (`X-Forwarded-For`).
 //! - [`rate_limit`]: the JSON API's rate limits per API token and per client address.
