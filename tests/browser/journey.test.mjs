@@ -98,7 +98,8 @@ test('a bank, the operator and an SME walk the journey in three browsers', { tim
         // follows the second): wait for where it lands, not for one navigation.
         await button.dblclick();
         await waitUntil(sme, 'the application page', () => /\/sme\/applications\/\d+/.test(location.pathname), undefined, pageState);
-        const applicationId = Number(new URL(sme.url()).pathname.split('/').pop());
+        // Submitting lands on the application's "what happens next" view (/sme/applications/{id}/submitted).
+        const applicationId = Number(new URL(sme.url()).pathname.match(/\/sme\/applications\/(\d+)/)[1]);
         await assertNoHorizontalScroll(sme, 'the SME application page on a phone', 375);
         await sme.goto(`${origin}/sme/applications`);
         const listed = await sme.locator(`a[href="/sme/applications/${applicationId}"]`).count();

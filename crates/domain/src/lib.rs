@@ -5,6 +5,7 @@
 
 mod accounts;
 pub mod changes;
+mod document;
 mod eligibility;
 mod error;
 mod institution;
@@ -12,6 +13,7 @@ mod labels;
 mod lending;
 mod lifecycle;
 mod market;
+mod materials;
 mod money;
 mod plausibility;
 mod pricing;
@@ -35,6 +37,9 @@ pub use accounts::{
     MAX_DISPLAY_NAME_CHARS, StaffAccount, StaffAccountInput, check_password, normalize_display_name, normalize_login,
     staff_role,
 };
+pub use document::{
+    DocumentKind, DocumentLimits, MAX_FILE_NAME_CHARS, UploadRefusal, check_upload, clean_file_name, size_text,
+};
 pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, LEGACY_MIN_TAX_PAID_KEY, OtherCondition, RuleKind};
 pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
 pub use institution::{
@@ -48,6 +53,7 @@ pub use market::{
     ApplicationAction, ApplicationFields, ApplicationInput, ApplicationState, MAX_IDEMPOTENCY_KEY_CHARS,
     MAX_NOTE_CHARS, NeedState, OfferState, OfferTerms, Principal, Role, Side, TransitionError,
 };
+pub use materials::Materials;
 pub use money::{Fen, group_thousands, wan_figure};
 pub use plausibility::{Implausibility, ProfileFlaw, figures_plausible_from};
 pub use pricing::{

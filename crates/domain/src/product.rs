@@ -1,6 +1,7 @@
 //! Products and institutions: what an institution declares about a product, and the product as stored.
 
 use crate::eligibility::EligibilityRules;
+use crate::materials::Materials;
 use crate::pricing::{AnnualRate, Pricing, RangeEnd, RateText};
 use crate::reference::ReferenceRates;
 use crate::vocab::{Collateral, InstitutionKind, LifecycleState, PolicySupport, ProductFamily, RepaymentMethod};
@@ -257,6 +258,10 @@ pub struct ProductSpec {
     /// listed by its lender; shown wherever the product is. Absent in JSON written before: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ProductSource>,
+    /// 材料清单: the documents an applicant provides, as stated (未说明 when the page is silent, which is
+    /// not "none needed"). Absent in JSON written before products had lists: 未说明.
+    #[serde(default)]
+    pub materials: Materials,
 }
 
 /// The public page a product was copied from, and the day it was read: a copied product may be out of date,

@@ -5,6 +5,7 @@
 //! `docs/import-format.md` and `docs/product-import.schema.json`.
 
 use crate::eligibility::EligibilityRules;
+use crate::materials::Materials;
 use crate::pricing::RatePeriod;
 use crate::product::{CollateralTerms, ProductSource, ProductSpec, validate_code};
 use crate::record_pricing::{basis_values, guarantee_cells, pricing_cells, read_guarantee, read_pricing};
@@ -53,6 +54,7 @@ pub const COLUMNS: &[&str] = &[
     "state",
     "source_url",
     "source_read_on",
+    "materials",
 ];
 
 /// One problem with one row of an import file.
@@ -433,6 +435,17 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "读取来源网页的日期 YYYY-MM-DD，与来源网页同时填写或同时留空",
             "2026-12-03",
         ),
+        ColumnInfo {
+            multiple: true,
+            ..column(
+                "materials",
+                "材料清单",
+                "Materials to provide",
+                false,
+                "申请人须提供的材料，每项一个简短名称（最多 40 个字符，最多 20 项），用 | 或 、 分隔；none 或 无需材料 表示无需提供材料；未写明则留空（未说明，不等于无需材料）",
+                "营业执照|近一年财务报表|纳税证明",
+            )
+        },
     ]
 }
 
@@ -645,6 +658,10 @@ impl ProductRecord {
             e.push("valid_until", ValueError::Invalid(format!("截止日期早于起始日期 {from}")));
         }
         let source = self.source(&mut e);
+        let materials = match self.stated("materials") {
+            None => Some(Materials::NotStated),
+            Some(v) => e.check("materials", Materials::from_cell(v)),
+        };
         let state = match self.get("state") {
             None => Some(LifecycleState::Published),
             Some(v) => e.check("state", LifecycleState::parse(v)),
@@ -675,6 +692,7 @@ impl ProductRecord {
                 valid_from: valid_from?,
                 valid_until: valid_until?,
                 source: source?,
+                materials: materials?,
             };
             spec.normalize();
             Some(spec)
@@ -735,6 +753,7 @@ impl From<(&str, &ProductSpec)> for ProductRecord {
         stated("valid_until", s.valid_until.map(|d| d.to_string()));
         stated("source_url", s.source.as_ref().map(|src| src.url.clone()));
         stated("source_read_on", s.source.as_ref().map(|src| src.read_on.to_string()));
+        stated("materials", Some(s.materials.to_cell()).filter(|c| !c.is_empty()));
         pairs.extend(pricing_cells(&s.pricing));
         pairs.extend(s.guarantee.iter().flat_map(guarantee_cells));
         Self::from_pairs(pairs)
@@ -999,6 +1018,32 @@ mod tests {
         let mut old = serde_json::to_value(&spec).unwrap();
         old.as_object_mut().unwrap().remove("source");
         assert_eq!(serde_json::from_value::<ProductSpec>(old).unwrap().source, None);
+    }
+
+    /// 材料清单 reads from its column (names, 无需材料, or nothing for 未说明), writes back, and names itself
+    /// when bad.
+    #[test]
+    fn materials_read_write_back_and_stay_unstated_when_empty() {
+        let with = |extra: Vec<(&'static str, &'static str)>| {
+            let mut pairs = good();
+            pairs.extend(extra);
+            ProductRecord::from_pairs(pairs).validate()
+        };
+        let spec = with(vec![("materials", "营业执照|近一年财务报表")]).unwrap().spec;
+        assert_eq!(spec.materials.names(), ["营业执照", "近一年财务报表"]);
+        let record = ProductRecord::from(("jinhai-bank", &spec));
+        assert_eq!(record.value("materials"), Some("营业执照|近一年财务报表"));
+        assert_eq!(record.validate().unwrap().spec, spec);
+        assert_eq!(with(vec![("materials", "无需材料")]).unwrap().spec.materials, Materials::NoneNeeded);
+        let unstated = with(vec![]).unwrap().spec;
+        assert_eq!(unstated.materials, Materials::NotStated);
+        assert_eq!(ProductRecord::from(("jinhai-bank", &unstated)).value("materials"), None);
+        let bad = with(vec![("materials", "营业执照|营业执照")]).unwrap_err();
+        assert_eq!(bad.0.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["materials"]);
+        // A spec written before products had lists reads as 未说明.
+        let mut old = serde_json::to_value(&spec).unwrap();
+        old.as_object_mut().unwrap().remove("materials");
+        assert_eq!(serde_json::from_value::<ProductSpec>(old).unwrap().materials, Materials::NotStated);
     }
 
     #[test]

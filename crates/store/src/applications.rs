@@ -740,7 +740,9 @@ impl Store {
             application_id: id,
             facts: ApplicationFacts::of(&app),
         };
+        // Both sides hear of it: the lender of a new application, the firm that it was received.
         notify(&txn, Party::Institution(app.institution_id), &submitted, now).await?;
+        notify(&txn, Party::Enterprise(app.enterprise_id), &submitted, now).await?;
         let mut entry = event.clone();
         entry.action = "application.submit";
         entry.subject_kind = "application";

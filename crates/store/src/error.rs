@@ -10,7 +10,9 @@ use crate::import::RowError;
 use crate::password::PasswordError;
 use crate::product_admin::ReviewDecision;
 use chrono::NaiveDate;
-use finmart_domain::{FieldErrors, Labelled, LifecycleError, NeedState, OfferState, ReferenceKind, TransitionError};
+use finmart_domain::{
+    FieldErrors, Labelled, LifecycleError, NeedState, OfferState, ReferenceKind, TransitionError, UploadRefusal,
+};
 use sea_orm::{DbErr, RuntimeErr, SqlxError};
 use thiserror::Error;
 
@@ -20,6 +22,7 @@ pub enum Record {
     Account,
     ApiToken,
     Application,
+    Document,
     Enterprise,
     GuaranteeAgency,
     Institution,
@@ -38,6 +41,7 @@ impl Record {
             Self::Account => "账号",
             Self::ApiToken => "API 令牌",
             Self::Application => "申请",
+            Self::Document => "文件",
             Self::Enterprise => "企业",
             Self::GuaranteeAgency => "担保机构",
             Self::Institution => "机构",
@@ -56,6 +60,7 @@ impl Record {
             Self::Account => "account",
             Self::ApiToken => "api token",
             Self::Application => "application",
+            Self::Document => "document",
             Self::Enterprise => "enterprise",
             Self::GuaranteeAgency => "guarantee agency",
             Self::Institution => "institution",
@@ -278,6 +283,14 @@ pub enum StoreError {
     /// written.
     #[error("bench application {key}: {reason}")]
     BenchHistory { key: String, reason: String },
+    /// An uploaded document was refused (empty, too large, a kind not accepted, one too many, a material
+    /// the product does not list); nothing was kept.
+    #[error("{}", .0.message_en())]
+    Upload(UploadRefusal),
+    /// The storage a document's bytes are kept in failed (an object store unreachable), or no longer holds
+    /// the bytes of a document it was given.
+    #[error("document storage: {0}")]
+    Storage(String),
 }
 
 impl StoreError {
@@ -333,6 +346,8 @@ impl StoreError {
             }
             Self::NothingToCorrect { kind, day } => format!("{day} 没有录入过{}，无可更正", kind.label_zh()),
             Self::BenchHistory { key, reason } => format!("基准数据申请 {key} 的历史不被接受：{reason}"),
+            Self::Upload(refusal) => refusal.message_zh(),
+            Self::Storage(_) => "文件存储操作失败".to_owned(),
         }
     }
 }

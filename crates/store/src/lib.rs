@@ -13,6 +13,7 @@ mod audit;
 pub mod bench_insert;
 mod changes;
 mod consent;
+mod documents;
 mod enterprises;
 pub mod entity;
 mod error;
@@ -68,6 +69,7 @@ pub use applications::{
 pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use changes::ChangeEntry;
 pub use consent::{ConsentEntry, Consents, ProfileViewEntry, VIEW_CONTEXTS};
+pub use documents::{DatabaseStorage, DocumentInfo, DocumentStorage, NewDocument};
 pub use enterprises::StoredEnterprise;
 pub use error::{KindFixed, NeedError, Record, StoreError, WrongParty};
 pub use favourites::{Favourite, MAX_FAVOURITES};
@@ -111,6 +113,8 @@ pub struct Store {
     /// figures). A quarter of the pool: reads that hold one connection while they wait for a second can
     /// then never take the whole pool between them.
     pub(crate) second_connections: Arc<Semaphore>,
+    /// Where documents' bytes are kept: the database unless the deployment names another storage.
+    documents: Arc<dyn DocumentStorage>,
 }
 
 impl Store {
@@ -147,7 +151,8 @@ impl Store {
         }
         let second_connections = Arc::new(Semaphore::new(pool as usize / 4));
         let committed = Arc::new(watch::Sender::new(0));
-        Ok(Self { db, changed: Arc::new(Notify::new()), committed, second_connections })
+        let documents = Arc::new(DatabaseStorage::new(db.clone()));
+        Ok(Self { db, changed: Arc::new(Notify::new()), committed, second_connections, documents })
     }
 
     /// Which kind of database this is (`sqlite` or `postgres`), for logs and health checks.

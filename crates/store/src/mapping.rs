@@ -6,8 +6,8 @@ use crate::entity::{institution, product};
 use chrono::NaiveDate;
 use finmart_domain::{
     Bps, CollateralTerms, EligibilityRules, Fen, FineRate, GuaranteeTerms, Institution, InstitutionKind,
-    InstitutionRef, Labelled, LifecycleState, LprTenor, Months, Pricing, Product, ProductFamily, ProductSource,
-    ProductSpec, RateNotation, RatePeriod, ReferenceRates, ServiceArea, StatedRange,
+    InstitutionRef, Labelled, LifecycleState, LprTenor, Materials, Months, Pricing, Product, ProductFamily,
+    ProductSource, ProductSpec, RateNotation, RatePeriod, ReferenceRates, ServiceArea, StatedRange,
 };
 use std::collections::HashMap;
 
@@ -189,6 +189,11 @@ pub(crate) fn product_from_row(
             (None, None) => None,
             _ => return Err(bad("source_url")("a source page without its reading day, or the reverse".to_owned())),
         },
+        materials: match row.materials.as_deref() {
+            None => Materials::NotStated,
+            // 未说明 is NULL and 无需材料 is `none`: an empty text is neither, and is not guessed at.
+            Some(cell) => Materials::from_cell(cell).map_err(|e| bad("materials")(e.to_string()))?,
+        },
     };
     let mut spec = spec;
     spec.normalize();
@@ -232,6 +237,7 @@ pub(crate) struct SpecColumns {
     pub valid_until: Option<NaiveDate>,
     pub source_url: Option<String>,
     pub source_read_on: Option<NaiveDate>,
+    pub materials: Option<String>,
 }
 
 /// Rates are at most 10,000 bp ([`Bps::MAX`]), so they always fit.
@@ -309,5 +315,6 @@ pub(crate) fn spec_columns(spec: &ProductSpec) -> Result<SpecColumns, StoreError
         valid_until: spec.valid_until,
         source_url: spec.source.as_ref().map(|s| s.url.clone()),
         source_read_on: spec.source.as_ref().map(|s| s.read_on),
+        materials: Some(spec.materials.to_cell()).filter(|c| !c.is_empty()),
     })
 }

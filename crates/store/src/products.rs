@@ -328,5 +328,6 @@ fn fill(
     active.valid_until = Set(columns.valid_until);
     active.source_url = Set(columns.source_url);
     active.source_read_on = Set(columns.source_read_on);
+    active.materials = Set(columns.materials);
     active.state = Set(state.as_str().to_owned());
 }

@@ -187,6 +187,9 @@ pub const LENDING_RECORD: LaterColumns = LaterColumns(&[
     ("application_event", "counted", "SMALLINT NOT NULL DEFAULT 1"),
 ]);
 
+/// Migration 20's: a product's 材料清单.
+pub const DOCUMENTS: LaterColumns = LaterColumns(&[("product", "materials", "TEXT NULL")]);
+
 impl LaterColumns {
     /// Adds the columns.
     ///

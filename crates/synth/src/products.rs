@@ -594,6 +594,8 @@ fn build(
         valid_from: Some(valid_from),
         valid_until,
         source: None,
+        // Generated products are not read from a page: their materials are 未说明.
+        materials: finmart_domain::Materials::NotStated,
     };
     if family == F::LetterOfGuarantee {
         // A letter of guarantee charges a fee for the bank's promise: it has no interest rate to state and

@@ -61,7 +61,20 @@ pub struct Config {
     /// the sign-in throttle and the logs. Empty: the connection's peer is the client, whatever the header says.
     #[arg(long, env = "FINMART_TRUSTED_PROXY", value_delimiter = ',')]
     pub trusted_proxy: Vec<IpAddr>,
+    /// The largest document an applicant may upload, in bytes (10 MiB). Larger files are refused with the
+    /// limit named; the request body limit of the upload is this plus a little for the form around it.
+    #[arg(long, env = "FINMART_DOCUMENT_MAX_BYTES", default_value_t = 10 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1..=1024 * 1024 * 1024))]
+    pub document_max_bytes: u64,
+    /// How many documents one application may carry.
+    #[arg(long, env = "FINMART_DOCUMENTS_PER_APPLICATION", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub documents_per_application: u32,
 }
+
+/// What a document upload's body may hold beyond the file: the multipart boundaries and headers, the
+/// material's name and the CSRF token.
+pub const UPLOAD_SLACK: usize = 64 * 1024;
 
 /// Reads `FINMART_HOME_AREA` / `--home-area`, naming the setting in the refusal (clap prints it and exits).
 fn parse_home_area(text: &str) -> Result<HomeArea, String> {
@@ -79,6 +92,23 @@ impl Config {
     #[must_use]
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| finmart_store::Store::sqlite_url(&self.data_dir))
+    }
+
+    /// The limits of documents uploaded to applications.
+    #[must_use]
+    pub fn document_limits(&self) -> finmart_domain::DocumentLimits {
+        finmart_domain::DocumentLimits {
+            max_bytes: self.document_max_bytes,
+            max_per_application: self.documents_per_application,
+        }
+    }
+
+    /// The largest request body accepted: the general limit, or a document upload's when that is larger
+    /// (a file plus the multipart form around it).
+    #[must_use]
+    pub fn body_limit(&self) -> usize {
+        let upload = usize::try_from(self.document_max_bytes).unwrap_or(usize::MAX).saturating_add(UPLOAD_SLACK);
+        crate::http::BODY_LIMIT.max(upload)
     }
 
     /// Where the search index lives.
@@ -106,6 +136,8 @@ impl Config {
             search_cache: 256,
             metrics_token: None,
             trusted_proxy: Vec::new(),
+            document_max_bytes: 10 * 1024 * 1024,
+            documents_per_application: 20,
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::http::auth;
 use crate::http::page::{not_found, page_layer};
 use crate::http::state::{AppState, today};
 use crate::http::templates::{TemplateList, Templates};
-use crate::http::{BODY_LIMIT, Feature, assets, client_address, headers, metrics, rate_limit};
+use crate::http::{Feature, assets, client_address, headers, metrics, rate_limit};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -41,6 +41,7 @@ fn features() -> Vec<Feature> {
         features::market_watch::feature(),
         features::compare::feature(),
         features::favourites::feature(),
+        features::documents::feature(),
     ]
 }
 
@@ -156,7 +157,7 @@ pub fn router(state: AppState) -> Router {
         // Outside sessions and identity: a scrape needs neither (and works while Redis is down), and its bearer
         // token is the metrics token, not an API token.
         .route("/metrics", get(metrics::endpoint))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(state.config.body_limit()))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(15)))
         .layer(TraceLayer::new_for_http())
         // Outside the others (but the headers'), so it sees their refusals and timeouts too.

@@ -123,8 +123,13 @@ async fn an_sme_applies_and_the_bank_takes_it_to_disbursement() {
         assert!(mine["first_response_at"].is_string() && mine["decided_at"].is_string());
         let (_, notes) = sme.get("/api/v1/notifications?unread=true").await;
         let kinds: Vec<&str> = notes["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
-        assert_eq!(kinds, ["application_disbursed", "application_approved", "application_accepted"], "{backend}");
-        assert_eq!(notes["unread"], 3);
+        // Told of each step, its own submission included.
+        assert_eq!(
+            kinds,
+            ["application_disbursed", "application_approved", "application_accepted", "application_submitted"],
+            "{backend}"
+        );
+        assert_eq!(notes["unread"], 4);
         let (_, listed) = sme.get("/api/v1/applications").await;
         assert!(listed["items"].as_array().unwrap().iter().any(|a| a["id"] == id && a["state"]["code"] == "disbursed"));
 
@@ -152,7 +157,7 @@ async fn an_sme_applies_and_the_bank_takes_it_to_disbursement() {
         assert_eq!(status, StatusCode::SEE_OTHER);
         assert_eq!(location, Some(format!("/sme/applications/{id}")));
         let (_, count) = sme.get("/api/v1/notifications/unread").await;
-        assert_eq!(count["unread"], 2);
+        assert_eq!(count["unread"], 3);
         let (status, count) = sme.post("/api/v1/notifications/read-all", &json!({})).await;
         assert_eq!((status, count["unread"].as_u64()), (StatusCode::OK, Some(0)));
 
@@ -438,7 +443,7 @@ async fn nobody_reaches_another_partys_application() {
             let (status, _) = client.post(&format!("/api/v1/notifications/{note}/read"), &json!({})).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "another party's notification");
         }
-        assert_eq!(mine["unread"], 0);
+        assert_eq!(mine["unread"], 1, "the firm's own: its submission received");
         let (_, none) = bank2.get("/api/v1/notifications").await;
         assert!(none["items"].as_array().unwrap().is_empty());
         let (status, _) = app.anonymous().get(&uri).await;

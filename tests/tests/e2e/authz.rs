@@ -365,6 +365,30 @@ async fn every_endpoint_admits_exactly_its_callers() {
             let (_, list) = w.client(who).get("/api/v1/applications").await;
             assert!(!list.to_string().contains(&w.secret), "{who:?} sees another party's application: {list}");
         }
+        // Documents: the firm uploads to its own open application (the lender and the operator read but do not
+        // add: 403; anyone else 404); the firm, the lender and the operator list and download them, and no
+        // one else, the guarantee agency included.
+        let documents = format!("/api/v1/applications/{a}/documents");
+        let (content_type, upload) =
+            crate::documents::multipart(&[("file", Some("matrix.pdf"), crate::documents::PDF)]);
+        w.cover("POST", &documents);
+        for who in EVERYONE.into_iter().filter(|w| *w != Sme) {
+            let reply = w.client(who).request(Method::POST, &documents, Some(&content_type), upload.clone()).await;
+            refused(
+                &w,
+                who,
+                "POST",
+                &documents,
+                reply.status,
+                &serde_json::from_str(&reply.body).unwrap_or(Value::Null),
+            );
+        }
+        assert_eq!(app.state.store.document_totals().await.unwrap().0, 0, "refused uploads keep nothing");
+        let reply = w.client(Sme).request(Method::POST, &documents, Some(&content_type), upload).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        let document = reply.json()["id"].as_i64().unwrap();
+        read(&w, &documents, &[Sme, Bank, Operator]).await;
+        raw(&w, Method::GET, &format!("{documents}/{document}"), None, b"", &[Sme, Bank, Operator]).await;
         read(&w, "/api/v1/notifications", &[Sme, Sme2, Bank, Bank2]).await;
         read(&w, "/api/v1/notifications/unread", &SIGNED_IN).await;
         let note = id_of(w.client(Bank), "/api/v1/notifications", |_| true).await;

@@ -14,6 +14,7 @@ mod compare;
 mod consent_needs;
 mod dashboards;
 mod documented;
+mod documents;
 mod firm;
 mod headers;
 mod import;

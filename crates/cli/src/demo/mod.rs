@@ -14,9 +14,9 @@ use chrono::NaiveDate;
 use data::{Area, Featured, Flavor, Inst, Stem};
 use finmart_domain::{
     Bps, Collateral, CollateralTerms, EligibilityRule, EligibilityRules, EnterpriseProfile, EnterpriseScale, Fen,
-    GuaranteeTerms, HomeArea, Industry, InstitutionKind, Labelled, LifecycleState, LprTenor, Months, NewInstitution,
-    PolicySupport, Pricing, PrioritySector, ProductFamily, ProductRecord, ProductSpec, Qualification, Range,
-    ReferenceRates, RepaymentMethod, ServiceArea, TaxCreditGrade,
+    GuaranteeTerms, HomeArea, Industry, InstitutionKind, Labelled, LifecycleState, LprTenor, Materials, Months,
+    NewInstitution, PolicySupport, Pricing, PrioritySector, ProductFamily, ProductRecord, ProductSpec, Qualification,
+    Range, ReferenceRates, RepaymentMethod, ServiceArea, TaxCreditGrade,
 };
 use finmart_synth::tianjin;
 
@@ -267,6 +267,32 @@ fn priced_as_written(inst: &Inst, spec: ProductSpec) -> ProductSpec {
     spec
 }
 
+/// The 材料清单 a demo product of `family` asks for: what every lender asks (the licence, the legal
+/// representative's identity, recent accounts) and what the family's own security or data needs. A
+/// renewal of a loan the lender already holds needs nothing new.
+fn materials_of(family: ProductFamily) -> Materials {
+    use ProductFamily as F;
+    if family == F::Renewal {
+        return Materials::NoneNeeded;
+    }
+    let mut names = vec!["营业执照", "法定代表人身份证", "近一年财务报表"];
+    names.extend(match family {
+        F::TaxCredit => &["近两年纳税证明"][..],
+        F::Mortgage | F::MediumLongTerm => &["房产证", "抵押物评估报告"][..],
+        F::IpPledge => &["专利证书"][..],
+        F::Tech | F::Talent => &["高新技术企业证书"][..],
+        F::Receivables | F::SupplyChain | F::OrderFinancing => &["购销合同", "应收账款清单"][..],
+        F::GovProcurement => &["政府采购中标通知书"][..],
+        F::Equipment | F::Leasing => &["设备购置合同"][..],
+        F::InventoryPledge => &["仓单"][..],
+        F::BillDiscount => &["商业汇票"][..],
+        F::EquityPledge => &["股权结构说明"][..],
+        F::Guaranteed | F::StartupGuarantee | F::Insurance | F::LetterOfGuarantee => &["担保或保险申请表"][..],
+        F::Credit | F::FirstLoan | F::Renewal => &[][..],
+    });
+    Materials::Listed(names.into_iter().map(str::to_owned).collect())
+}
+
 #[allow(clippy::expect_used)] // The arguments are the static demo tables' own values, all in range.
 fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot, references: &ReferenceRates) -> ProductSpec {
     use ProductFamily as F;
@@ -468,6 +494,7 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot, references
         valid_from: Some(valid_from),
         valid_until,
         source: None,
+        materials: materials_of(family),
     };
     spec.more_families = more_families(&spec, slot);
     spec.normalize();

@@ -3,11 +3,13 @@
 pub mod account;
 pub mod api_token;
 pub mod application;
+pub mod application_document;
 pub mod application_event;
 pub mod audit_log;
 pub mod consent;
 pub mod counter;
 pub mod disbursement;
+pub mod document_blob;
 pub mod enterprise;
 pub mod favourite;
 pub mod financing_need;

@@ -51,6 +51,8 @@ pub struct Model {
     /// The public page a copied product was read from, and the day (migration 12): both or neither.
     pub source_url: Option<String>,
     pub source_read_on: Option<Date>,
+    /// 材料清单 in the import cell's form (`a|b`, `none`); NULL: 未说明 (migration 20).
+    pub materials: Option<String>,
     pub state: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -7,6 +7,7 @@ pub mod applications;
 pub mod compare;
 pub mod consent;
 pub mod dashboards;
+pub mod documents;
 pub mod favourites;
 pub mod institutions;
 pub mod market_watch;

@@ -238,6 +238,10 @@ pub struct Refusal {
     /// Seconds until a request is allowed again, as the `Retry-After` header (`rate_limited`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// Why an uploaded document was refused (`invalid_file`): `empty`, `too_large`, `wrong_type`,
+    /// `too_many` or `unknown_material`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// One condition of a product that refused an application: failed, or missing a fact of the firm's.
@@ -466,6 +470,12 @@ impl From<StoreError> for ApiError {
                 let first = Refusal { link, application_id: Some(existing), ..Refusal::default() };
                 Self::refused(ErrorCode::DuplicateApplication, e.message_zh(), e.to_string(), first)
             }
+            // A document refused: the file (or the material named) is at fault, and nothing was kept.
+            S::Upload(refusal) => {
+                let why = Refusal { reason: Some(refusal.reason().to_owned()), ..Refusal::default() };
+                Self::refused(ErrorCode::InvalidFile, refusal.message_zh(), refusal.message_en(), why)
+                    .on_field(refusal.field())
+            }
             // The offer names a product the institution may not offer with: the field is wrong.
             S::Need(e @ NeedError::NotOwnProduct) => {
                 Self::invalid_because("product_id", &e.message_zh(), &e.to_string())
@@ -498,7 +508,8 @@ impl From<StoreError> for ApiError {
             | S::Password(_)
             | S::ImportRejected(_)
             | S::NoActor
-            | S::BenchHistory { .. }) => Self::internal(&e),
+            | S::BenchHistory { .. }
+            | S::Storage(_)) => Self::internal(&e),
         }
     }
 }

@@ -17,6 +17,8 @@
 //!   refusal of an application that does not pass it.
 //! - [`cost`]: a product's loan cost for an amount and term (the calculator's, the comparison's).
 //! - [`export`]: tables as CSV and XLSX downloads.
+//! - [`documents`]: an application's documents and its product's 材料清单 as the API and both sides' pages
+//!   show them, and who may see them.
 //! - [`auth`]: who is asking (session or API token), CSRF, and the extractors that demand a signed-in caller.
 //! - [`client_address`]: the client behind a trusted reverse proxy (`X-Forwarded-For`).
 //! - [`rate_limit`]: the JSON API's rate limits per API token and per client address.
@@ -32,6 +34,7 @@ pub mod auth;
 pub mod client_address;
 pub mod confirm;
 pub mod cost;
+pub mod documents;
 pub mod error;
 pub mod export;
 pub mod extract;

@@ -8,7 +8,7 @@ use crate::http::format::{
 use chrono::NaiveDate;
 use finmart_domain::{
     Bps, CollateralTerms, EligibilityRule, EnterpriseProfile, Fen, HomeArea, Institution, InstitutionRef, Labelled,
-    Months, OverdueHistory, Pricing, Product, ProductSource, Publication, RangeEnd, RuleKind, ServiceArea,
+    Materials, Months, OverdueHistory, Pricing, Product, ProductSource, Publication, RangeEnd, RuleKind, ServiceArea,
 };
 use finmart_matching::Quote;
 use serde::Serialize;
@@ -209,6 +209,29 @@ impl From<&CollateralTerms> for CollateralView {
     }
 }
 
+/// 材料清单: what a product asks an applicant to provide, as the API and pages show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MaterialsView {
+    /// `listed`, `none_needed` or `not_stated` (未说明: not the same as none needed).
+    pub kind: &'static str,
+    /// The names listed, in order (the lender's own words).
+    pub names: Vec<String>,
+    /// e.g. `营业执照、近一年财务报表`, `无需提供材料`, `未说明`.
+    pub text: String,
+    pub text_en: String,
+}
+
+impl From<&Materials> for MaterialsView {
+    fn from(m: &Materials) -> Self {
+        let kind = match m {
+            Materials::Listed(_) => "listed",
+            Materials::NoneNeeded => "none_needed",
+            Materials::NotStated => "not_stated",
+        };
+        Self { kind, names: m.names().to_vec(), text: m.describe_zh(), text_en: m.describe_en() }
+    }
+}
+
 impl ProductSummary {
     /// The summary of `p`, its area seen from the deployment's `home`.
     #[must_use]
@@ -321,6 +344,8 @@ pub struct ProductDetail {
     /// e.g. `是`, `否`, `未说明`.
     pub online_text: String,
     pub online_text_en: String,
+    /// 材料清单: the documents an applicant provides.
+    pub materials: MaterialsView,
     pub state: Label,
     /// Last change, Asia/Shanghai.
     pub updated_at: String,
@@ -357,6 +382,7 @@ impl ProductDetail {
             valid_until: s.valid_until.map(|d| d.to_string()),
             online_text: s.online.map_or(UNSTATED_ZH, |o| if o { "是" } else { "否" }).to_owned(),
             online_text_en: s.online.map_or(UNSTATED_EN, |o| if o { "Yes" } else { "No" }).to_owned(),
+            materials: MaterialsView::from(&s.materials),
             state: Label::of(p.state),
             updated_at: shanghai(p.updated_at),
         }

@@ -330,6 +330,8 @@ fn action_label(action: &str) -> &str {
         "profile.view" => "查看企业画像",
         "consent.grant" => "授权查看",
         "consent.revoke" => "撤回授权",
+        "document.upload" => "上传申请材料",
+        "document.download" => "下载申请材料",
         a if a.starts_with("product.") => "产品变更",
         a if a.starts_with("application.") => "申请状态变更",
         a if a.starts_with("need.") || a.starts_with("offer.") => "融资需求",

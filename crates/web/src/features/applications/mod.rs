@@ -45,6 +45,7 @@ pub fn feature() -> Feature {
             template!("apply.html"),
             template!("sme_applications.html"),
             template!("sme_applications_detail.html"),
+            template!("sme_application_submitted.html"),
             template!("bank_inbox.html"),
             template!("bank_application.html"),
             template!("notifications.html"),
@@ -433,6 +434,49 @@ async fn detail_view(state: &AppState, app: &Application, p: &Principal) -> Resu
         approval,
         ..ApplicationView::of(app, side_of(p))
     })
+}
+
+/// A step an application has still to come, as its timeline shows it (greyed).
+#[derive(Debug, Clone, Serialize)]
+pub struct UpcomingStep {
+    pub to: Label,
+    /// What the step is and who takes it.
+    pub note: String,
+    pub note_en: String,
+}
+
+/// The steps still to come on the way to a loan (受理 → 审批通过 → 放款), after the state `app` is in; none
+/// once it is decided against, withdrawn or paid out. A lender may also reject at any of them.
+fn upcoming_steps(app: &Application) -> Vec<UpcomingStep> {
+    use finmart_domain::ApplicationState as S;
+    let path = [S::Accepted, S::Approved, S::Disbursed];
+    let from = match app.state {
+        S::Submitted => 0,
+        S::Accepted => 1,
+        S::Approved => 2,
+        S::Disbursed | S::Rejected | S::Withdrawn => path.len(),
+    };
+    path[from..]
+        .iter()
+        .map(|&step| {
+            let (note, note_en) = match step {
+                S::Accepted => (
+                    format!("{}受理申请，应于 {} 前首次答复", app.institution_name, shanghai(app.respond_by)),
+                    format!(
+                        "{} accepts the application; its first answer is due by {}",
+                        app.institution_name,
+                        shanghai(app.respond_by)
+                    ),
+                ),
+                S::Approved => (
+                    format!("{}审批，确定批准金额、利率和期限", app.institution_name),
+                    format!("{} decides, setting the amount, rate and term approved", app.institution_name),
+                ),
+                _ => (format!("{}放款", app.institution_name), format!("{} pays out the loan", app.institution_name)),
+            };
+            UpcomingStep { to: Label::of(step), note, note_en }
+        })
+        .collect()
 }
 
 /// A list of applications.

@@ -77,6 +77,19 @@ fn application_words(step: ApplicationState, id: i64, facts: &ApplicationFacts, 
     let what_en = format!("“{}” ({amount_en}, {term_en})", f.product_name);
     let (institution, enterprise) = (&f.institution_name, &f.enterprise_name);
     let (title, body, title_en, body_en) = match (step, recipient) {
+        (ApplicationState::Submitted, Party::Enterprise(_)) => (
+            "融资申请已提交".to_owned(),
+            format!(
+                "{institution}已收到您对{what}的申请，将于 {} 前给出首次答复。请在申请页上传所需材料。",
+                shanghai(f.respond_by)
+            ),
+            "Your financing application was received".to_owned(),
+            format!(
+                "{institution} received your application for {what_en} and is due to respond by {}. Upload the \
+                 materials it asks for on the application's page.",
+                shanghai(f.respond_by)
+            ),
+        ),
         (ApplicationState::Submitted, _) => (
             format!("新的融资申请：{enterprise}"),
             format!(

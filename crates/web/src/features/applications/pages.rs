@@ -4,10 +4,11 @@
 
 use super::{
     ApplicationView, EventView, NotificationView, TransitionInput, action_of, list_for, party_of, record_view,
-    refused_act, submit_application, take, visible,
+    refused_act, submit_application, take, upcoming_steps, visible,
 };
 use crate::http::auth::{Auth, Caller, LenderUser, SmeUser, password};
 use crate::http::confirm::{self, Confirmation};
+use crate::http::documents::documents_of;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::{Id, parse_id};
 use crate::http::format::{options, parse_date, parse_wan, wan_input};
@@ -36,6 +37,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/apply/{product_id}", get(apply_page).post(apply_submit))
         .route("/sme/applications", get(sme_list))
         .route("/sme/applications/{id}", get(sme_detail))
+        .route("/sme/applications/{id}/submitted", get(sme_submitted))
         .route("/sme/applications/{id}/withdraw", post(sme_withdraw))
         .route("/bank/inbox", get(bank_inbox))
         .route("/bank/applications/{id}", get(bank_detail).post(bank_act))
@@ -58,6 +60,8 @@ async fn detail_page(
     let mut context = object(json!({
         "a": ApplicationView::of(app, Some(side)), "events": events, "profile": profile_rows(&app.profile, today(), &state.config.home_area),
         "errors": refused.map(|(e, _)| page.error_messages(e)).unwrap_or_default(),
+        // Documents and the steps still to come (the documents section is the kit's, shared with that feature).
+        "docs": documents_of(state, app).await?, "upcoming": upcoming_steps(app),
     }));
     let template = if side == Side::Institution {
         // The approval form starts from the request; the payment form from the approval and what is left.
@@ -146,7 +150,7 @@ async fn apply_submit(
         idempotency_key: Some(form.field("idempotency_key")),
     };
     let error = match submit_application(&state, &p, &caller, enterprise, id, input).await {
-        Ok((app, _)) => return Ok(see_other(&format!("/sme/applications/{}", app.id))),
+        Ok((app, _)) => return Ok(see_other(&format!("/sme/applications/{}/submitted", app.id))),
         Err(e) if e.status.is_client_error() => e,
         Err(e) => return Err(e),
     };
@@ -177,6 +181,21 @@ async fn sme_list(SmeUser(p, _): SmeUser, State(state): State<AppState>, page: P
 async fn sme_detail(SmeUser(p, _): SmeUser, State(state): State<AppState>, page: Page, Id(id): Id) -> PageResult {
     let app = visible(&state, &p, id).await?;
     detail_page(&state, &page, &app, Side::Enterprise, None).await
+}
+
+/// `GET /sme/applications/{id}/submitted`: 提交成功，接下来… — what happens next and by when (the lender's
+/// first answer is due by the respond-by time; the product's stated decision time, or 未说明), the materials
+/// to upload with the way to upload them, and the timeline with the steps still to come.
+async fn sme_submitted(SmeUser(p, _): SmeUser, State(state): State<AppState>, page: Page, Id(id): Id) -> PageResult {
+    let app = visible(&state, &p, id).await?;
+    let events: Vec<EventView> = state.store.application_events(app.id).await?.iter().map(EventView::from).collect();
+    let decision_days = state.store.product(app.product_id).await?.and_then(|product| product.spec.decision_days);
+    let context = object(json!({
+        "a": ApplicationView::of(&app, Some(Side::Enterprise)), "events": events,
+        "docs": documents_of(&state, &app).await?, "upcoming": upcoming_steps(&app),
+        "decision_days": decision_days, "page": "sme_applications",
+    }));
+    page.show("sme_application_submitted.html", context)
 }
 
 /// `POST /sme/applications/{id}/withdraw`: first a confirmation, then (with `confirm=1`) the withdrawal; a

@@ -143,6 +143,7 @@ fn context_label(context: &str) -> (&'static str, &'static str) {
         "candidates" => ("客户发现（反向匹配）", "Prospect list (reverse matching)"),
         "application" => ("查看融资申请", "Reviewing an application"),
         "need" => ("融资需求", "A posted need"),
+        "document" => ("下载申请材料", "Downloaded an application document"),
         _ => ("查看企业画像", "Opened the profile"),
     }
 }

@@ -19,8 +19,8 @@ use crate::http::error::ApiError;
 use crate::http::format::wan_input;
 use crate::http::forms::Form;
 use finmart_domain::{
-    Collateral, CollateralTerms, EligibilityRules, HomeArea, Labelled, PolicySupport, ProductFamily, ProductRecord,
-    RepaymentMethod,
+    Collateral, CollateralTerms, EligibilityRules, HomeArea, Labelled, Materials, PolicySupport, ProductFamily,
+    ProductRecord, RepaymentMethod,
 };
 use rules::{MAX_ROWS, RuleRow};
 use serde_json::{Map, Value, json};
@@ -48,6 +48,8 @@ const SINGLE: &[&str] = &[
     "valid_until",
     "area_scope",
     "area_other",
+    "materials_form",
+    "materials_list",
 ];
 
 /// The checkbox groups.
@@ -79,6 +81,8 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("area_other", "其他地区", "Other areas"),
     ("valid_from", "有效期起", "Valid from"),
     ("valid_until", "有效期止", "Valid until"),
+    ("materials_form", "申请材料", "Documents to provide"),
+    ("materials_list", "材料清单", "Materials"),
     ("form", "表单", "Form"),
 ];
 
@@ -186,6 +190,7 @@ impl ProductForm {
             ("repayment", "unstated"),
             ("collateral_form", "unstated"),
             ("online", "unstated"),
+            ("materials_form", "unstated"),
         ];
         Self {
             inputs: Form(inputs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()),
@@ -258,6 +263,15 @@ impl ProductForm {
             put("policy_support", Some(support));
         }
         put("online", Some(record.value("online").unwrap_or("unstated").to_owned()));
+        match record.value("materials").map(Materials::from_cell) {
+            None | Some(Err(_)) => put("materials_form", Some("unstated".to_owned())),
+            Some(Ok(Materials::NotStated)) => put("materials_form", Some("unstated".to_owned())),
+            Some(Ok(Materials::NoneNeeded)) => put("materials_form", Some("none".to_owned())),
+            Some(Ok(Materials::Listed(names))) => {
+                put("materials_form", Some("listed".to_owned()));
+                put("materials_list", Some(names.join("\n")));
+            }
+        }
         for (name, value) in area::inputs(record.value("districts"), home) {
             put(name, Some(value));
         }
@@ -368,7 +382,33 @@ impl ProductForm {
         let area =
             area::cell(self.field("area_scope"), &self.ticked("districts"), self.field("area_other"), &mut errors);
         cells.push(("districts", area));
+        cells.extend(self.materials(&mut errors).map(|v| ("materials", v)));
         (ProductRecord::from_pairs(cells), errors)
+    }
+
+    /// The `materials` cell: `none`, or the names one a line joined by `|` (empty: 未说明).
+    fn materials(&self, errors: &mut FormErrors) -> Option<String> {
+        let names: Vec<&str> =
+            self.inputs.field("materials_list").lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let mut refuse = |zh: &str, en: &str| {
+            errors.add("materials_form", zh, en);
+            None
+        };
+        match self.field("materials_form") {
+            "unstated" | "none" if !names.is_empty() => refuse(
+                "所选项不列材料：请清空材料清单，或选择“须提供以下材料”",
+                "The choice made lists no documents: empty the list, or choose “the documents below”",
+            ),
+            "unstated" | "" => None,
+            "none" => Some("none".to_owned()),
+            "listed" if names.is_empty() => {
+                refuse("请逐行填写所需材料，或选择“未说明”", "List the documents one a line, or choose “not stated”")
+            }
+            "listed" => Some(names.join("|")),
+            _ => {
+                refuse("请选择申请材料（页面未写明时选“未说明”）", "Choose what documents are needed (or “not stated”)")
+            }
+        }
     }
 
     fn repayment(&self, errors: &mut FormErrors) -> Option<String> {
@@ -469,6 +509,7 @@ impl ProductForm {
             "term_max_months" => "term_max",
             "repayment_methods" => "repayment",
             "collateral" => "collateral_form",
+            "materials" => "materials_list",
             "row" | "institution_code" | "institution_name" | "institution_kind" | "state" => "form",
             other => other,
         }

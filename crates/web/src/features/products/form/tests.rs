@@ -431,3 +431,23 @@ fn the_records_errors_show_beside_the_inputs_that_fill_their_columns() {
     assert_eq!(list[0]["label"], "第 2 条申请条件");
     assert_eq!(list[1]["label"], "最低额度");
 }
+
+/// 材料清单 on the form: 未说明 (the default), 无需提供材料, or names one a line; a list with another choice is
+/// refused, and a product's list reads back into the same inputs.
+#[test]
+fn materials_are_unstated_none_or_listed_one_a_line() {
+    assert_eq!(spec(&[]).materials, finmart_domain::Materials::NotStated);
+    assert_eq!(spec(&[("materials_form", "none")]).materials, finmart_domain::Materials::NoneNeeded);
+    let listed = spec(&[("materials_form", "listed"), ("materials_list", "营业执照\r\n\r\n 近一年财务报表 \n")]);
+    assert_eq!(listed.materials.names(), ["营业执照", "近一年财务报表"]);
+    assert_eq!(refused(&[("materials_form", "none"), ("materials_list", "营业执照")]), ["materials_form"]);
+    assert_eq!(refused(&[("materials_form", "listed")]), ["materials_form"]);
+    assert_eq!(refused(&[("materials_form", "unstated"), ("materials_list", "营业执照")]), ["materials_form"]);
+    let record = ProductRecord::from(("jinhai-bank", &listed));
+    let again = ProductForm::of_record(&record, &HomeArea::default());
+    assert_eq!(again.inputs.field("materials_form"), "listed");
+    assert_eq!(again.inputs.field("materials_list"), "营业执照\n近一年财务报表");
+    assert_eq!(spec_of(&again.to_record().0).materials, listed.materials);
+    // A record's bad list is shown beside the list.
+    assert_eq!(again.input_of("materials"), "materials_list");
+}
