@@ -5,6 +5,7 @@
 
 mod accounts;
 pub mod changes;
+mod contact;
 mod eligibility;
 mod error;
 mod institution;
@@ -34,6 +35,10 @@ mod vocab;
 pub use accounts::{
     MAX_DISPLAY_NAME_CHARS, StaffAccount, StaffAccountInput, check_password, normalize_display_name, normalize_login,
     staff_role,
+};
+pub use contact::{
+    BranchInput, ContactInput, MAX_ADDRESS_CHARS, MAX_BRANCH_NAME_CHARS, MAX_INVITATION_NOTE_CHARS, MAX_MESSAGE_CHARS,
+    MAX_PERSON_NAME_CHARS, Phone, bounded_text, optional_text,
 };
 pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, LEGACY_MIN_TAX_PAID_KEY, OtherCondition, RuleKind};
 pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};

@@ -741,6 +741,7 @@ impl Store {
             facts: ApplicationFacts::of(&app),
         };
         notify(&txn, Party::Institution(app.institution_id), &submitted, now).await?;
+        crate::invitations::mark_applied(&txn, app.enterprise_id, app.product_id, id).await?;
         let mut entry = event.clone();
         entry.action = "application.submit";
         entry.subject_kind = "application";
