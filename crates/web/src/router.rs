@@ -39,6 +39,9 @@ fn features() -> Vec<Feature> {
         features::prospects::feature(),
         features::dashboards::feature(),
         features::market_watch::feature(),
+        features::contacts::feature(),
+        features::messages::feature(),
+        features::invitations::feature(),
     ]
 }
 

@@ -11,6 +11,7 @@ mod authz;
 mod catalogue_api;
 mod client;
 mod consent_needs;
+mod conversation;
 mod dashboards;
 mod documented;
 mod firm;

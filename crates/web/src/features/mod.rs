@@ -5,10 +5,13 @@
 pub mod accounts;
 pub mod applications;
 pub mod consent;
+pub mod contacts;
 pub mod dashboards;
 pub mod institutions;
+pub mod invitations;
 pub mod market_watch;
 pub mod matching;
+pub mod messages;
 pub mod needs;
 pub mod products;
 pub mod prospects;

@@ -14,6 +14,8 @@
 //!   pages show them.
 //! - [`verdict`]: a firm's verdict for one product (the product page's, an application's check) and the
 //!   refusal of an application that does not pass it.
+//! - [`contacts`]: contact details (a firm's contact, an institution's branches and 客户经理) as shown, and the
+//!   one way an institution reads a firm's contact (logged).
 //! - [`export`]: tables as CSV and XLSX downloads.
 //! - [`auth`]: who is asking (session or API token), CSRF, and the extractors that demand a signed-in caller.
 //! - [`client_address`]: the client behind a trusted reverse proxy (`X-Forwarded-For`).
@@ -29,6 +31,7 @@ pub mod assets;
 pub mod auth;
 pub mod client_address;
 pub mod confirm;
+pub mod contacts;
 pub mod error;
 pub mod export;
 pub mod extract;
