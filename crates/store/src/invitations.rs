@@ -18,6 +18,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Where an invitation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -313,16 +314,16 @@ impl Store {
         let mut managers: HashMap<i64, Vec<Manager>> = HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            if !products.contains_key(&row.product_id) {
+            if let Entry::Vacant(slot) = products.entry(row.product_id) {
                 let p = self.product(row.product_id).await?;
-                products.insert(row.product_id, p.map(|p| (p.spec.name.clone(), p.institution.name.clone())));
+                slot.insert(p.map(|p| (p.spec.name.clone(), p.institution.name.clone())));
             }
-            if !firms.contains_key(&row.enterprise_id) {
+            if let Entry::Vacant(slot) = firms.entry(row.enterprise_id) {
                 let f = self.enterprise(row.enterprise_id).await?;
-                firms.insert(row.enterprise_id, f.map(|f| f.profile.name).unwrap_or_default());
+                slot.insert(f.map(|f| f.profile.name).unwrap_or_default());
             }
-            if !managers.contains_key(&row.institution_id) {
-                managers.insert(row.institution_id, self.managers(row.institution_id).await?);
+            if let Entry::Vacant(slot) = managers.entry(row.institution_id) {
+                slot.insert(self.managers(row.institution_id).await?);
             }
             let (product_name, institution_name) = products.get(&row.product_id).cloned().flatten().unwrap_or_default();
             let state = InvitationState::parse(&row.state).ok_or_else(|| StoreError::Corrupt {

@@ -83,13 +83,16 @@ async fn sharing_submit(
     }
 }
 
+/// A refused form of the contacts page: which (`branch` | `manager`), what was typed, the messages by field.
+type Refused<'a> = (&'a str, Map<String, Value>, Map<String, Value>);
+
 /// The institution's contacts page; after a refused form, `refused` = (which form: `branch` | `manager`, what
 /// was typed, the messages by field).
 async fn bank_contacts_view(
     state: &AppState,
     lender: i64,
     page: &Page,
-    refused: Option<(&str, Map<String, Value>, Map<String, Value>)>,
+    refused: Option<Refused<'_>>,
     status: StatusCode,
 ) -> PageResult {
     let (branches, managers) = own_contacts(state, lender).await?;
