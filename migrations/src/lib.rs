@@ -23,6 +23,7 @@ mod m20261204_000013_open_application;
 mod m20261204_000014_lending_record;
 mod m20261204_000015_search_log_unrecorded;
 mod m20261204_000016_institution_suspension;
+mod m20261205_000017_contact_and_conversation;
 mod m20261205_000020_documents;
 mod m20261205_000021_favourites;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_lending_record::Migration),
             Box::new(m20261204_000015_search_log_unrecorded::Migration),
             Box::new(m20261204_000016_institution_suspension::Migration),
+            Box::new(m20261205_000017_contact_and_conversation::Migration),
             Box::new(m20261205_000020_documents::Migration),
             Box::new(m20261205_000021_favourites::Migration),
         ]

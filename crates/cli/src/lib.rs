@@ -378,6 +378,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<finmart_store::ImportSum
     let enterprises = demo::demo_enterprises();
     store.insert_enterprises(&enterprises).await?;
     demo::accounts::ensure(store, &demo::account_firms(&enterprises)).await?;
+    demo::contacts::ensure(store, &demo::account_firms(&enterprises)).await?;
     tracing::debug!(kinds = ?catalogue.iter().map(|e| e.institution.kind.as_str()).collect::<Vec<_>>(), "demo loaded");
     Ok(summary)
 }

@@ -5,6 +5,7 @@
 
 mod accounts;
 pub mod changes;
+mod contact;
 mod document;
 mod eligibility;
 mod error;
@@ -36,6 +37,10 @@ mod vocab;
 pub use accounts::{
     MAX_DISPLAY_NAME_CHARS, StaffAccount, StaffAccountInput, check_password, normalize_display_name, normalize_login,
     staff_role,
+};
+pub use contact::{
+    BranchInput, ContactInput, MAX_ADDRESS_CHARS, MAX_BRANCH_NAME_CHARS, MAX_INVITATION_NOTE_CHARS, MAX_MESSAGE_CHARS,
+    MAX_PERSON_NAME_CHARS, Phone, bounded_text, optional_text,
 };
 pub use document::{
     DocumentKind, DocumentLimits, MAX_FILE_NAME_CHARS, UploadRefusal, check_upload, clean_file_name, size_text,

@@ -743,6 +743,7 @@ impl Store {
         // Both sides hear of it: the lender of a new application, the firm that it was received.
         notify(&txn, Party::Institution(app.institution_id), &submitted, now).await?;
         notify(&txn, Party::Enterprise(app.enterprise_id), &submitted, now).await?;
+        crate::invitations::mark_applied(&txn, app.enterprise_id, app.product_id, id).await?;
         let mut entry = event.clone();
         entry.action = "application.submit";
         entry.subject_kind = "application";

@@ -20,7 +20,7 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 /// Why an institution looked at a profile.
-pub const VIEW_CONTEXTS: &[&str] = &["candidates", "application", "need", "profile", "document"];
+pub const VIEW_CONTEXTS: &[&str] = &["candidates", "application", "need", "profile", "document", "contact"];
 
 /// How long a listing (candidates, the needs feed) counts as one view of each firm listed.
 const LIST_VIEW_WINDOW_HOURS: i64 = 24;
@@ -64,7 +64,7 @@ pub struct ProfileViewEntry {
     pub institution_id: i64,
     pub institution_name: String,
     pub account_id: Option<i64>,
-    /// `candidates`, `application`, `need` or `profile`.
+    /// `candidates`, `application`, `need`, `profile` or `contact` (its contact person and phone).
     pub context: String,
     pub application_id: Option<i64>,
 }

@@ -23,9 +23,13 @@ pub enum Record {
     ApiToken,
     Application,
     Document,
+    Branch,
+    Contact,
     Enterprise,
     GuaranteeAgency,
     Institution,
+    Invitation,
+    Manager,
     Need,
     Notification,
     Offer,
@@ -42,9 +46,13 @@ impl Record {
             Self::ApiToken => "API 令牌",
             Self::Application => "申请",
             Self::Document => "文件",
+            Self::Branch => "网点",
+            Self::Contact => "联系人",
             Self::Enterprise => "企业",
             Self::GuaranteeAgency => "担保机构",
             Self::Institution => "机构",
+            Self::Invitation => "邀请",
+            Self::Manager => "客户经理",
             Self::Need => "融资需求",
             Self::Notification => "通知",
             Self::Offer => "报价",
@@ -61,9 +69,13 @@ impl Record {
             Self::ApiToken => "api token",
             Self::Application => "application",
             Self::Document => "document",
+            Self::Branch => "branch",
+            Self::Contact => "contact",
             Self::Enterprise => "enterprise",
             Self::GuaranteeAgency => "guarantee agency",
             Self::Institution => "institution",
+            Self::Invitation => "invitation",
+            Self::Manager => "relationship manager",
             Self::Need => "need",
             Self::Notification => "notification",
             Self::Offer => "offer",
@@ -194,6 +206,32 @@ impl NeedError {
     }
 }
 
+/// Why an invitation to apply was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum InvitationError {
+    /// An invitation names one of the institution's own products, published and listed today.
+    #[error("choose one of your institution's listed products")]
+    NotOwnProduct,
+    /// One open invitation per firm and product.
+    #[error("an open invitation (#{existing}) for this firm and product exists")]
+    AlreadyInvited { existing: i64 },
+    /// Only an open invitation can be declined.
+    #[error("the invitation is no longer open")]
+    NotOpen,
+}
+
+impl InvitationError {
+    /// The reason in Chinese.
+    #[must_use]
+    pub fn message_zh(self) -> String {
+        match self {
+            Self::NotOwnProduct => "请选择贵机构已上架的产品".to_owned(),
+            Self::AlreadyInvited { existing } => format!("已向该企业发出该产品的邀请（#{existing}），尚未答复"),
+            Self::NotOpen => "该邀请已答复，不能再谢绝".to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// The database failed or could not be reached.
@@ -231,6 +269,9 @@ pub enum StoreError {
     /// A posted need or an offer refused the act.
     #[error(transparent)]
     Need(#[from] NeedError),
+    /// An invitation to apply refused the act.
+    #[error(transparent)]
+    Invitation(#[from] InvitationError),
     /// The product is not listed today, so it takes no application.
     #[error("the product is not listed")]
     NotListed,
@@ -325,6 +366,7 @@ impl StoreError {
             Self::Transition(e) => e.message_zh(),
             Self::Lifecycle(e) => e.message_zh(),
             Self::Need(e) => e.message_zh(),
+            Self::Invitation(e) => e.message_zh(),
             Self::NotListed => "产品未上架".to_owned(),
             Self::KeyReused => "该幂等键已用于另一份申请，请勿重复使用".to_owned(),
             Self::DuplicateApplication { existing } => {

@@ -13,6 +13,9 @@ mod audit;
 pub mod bench_insert;
 mod changes;
 mod consent;
+mod contacts;
+#[cfg(test)]
+mod conversation_tests;
 mod documents;
 mod enterprises;
 pub mod entity;
@@ -23,11 +26,13 @@ mod families_tests;
 mod favourites;
 mod import;
 mod institutions;
+mod invitations;
 #[cfg(test)]
 mod legacy_fixtures;
 mod login_throttle;
 mod mapping;
 pub mod market_watch;
+mod messages;
 mod needs;
 mod notifications;
 #[cfg(test)]
@@ -69,18 +74,22 @@ pub use applications::{
 pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use changes::ChangeEntry;
 pub use consent::{ConsentEntry, Consents, ProfileViewEntry, VIEW_CONTEXTS};
+pub use contacts::{Branch, ContactAccess, EnterpriseContact, Manager};
 pub use documents::{DatabaseStorage, DocumentInfo, DocumentStorage, NewDocument};
 pub use enterprises::StoredEnterprise;
-pub use error::{KindFixed, NeedError, Record, StoreError, WrongParty};
+pub use error::{InvitationError, KindFixed, NeedError, Record, StoreError, WrongParty};
 pub use favourites::{Favourite, MAX_FAVOURITES};
 /// The acts [`Store::change_product_lifecycle`] takes; the lifecycle's rules are the domain's.
 pub use finmart_domain::LifecycleAct;
 pub use import::{ImportSummary, RowError};
 pub use institutions::InstitutionSummary;
+pub use invitations::{InvitationEntry, InvitationState, NewInvitation};
 pub use login_throttle::LoginLimits;
+pub use messages::{Message, MessageSide};
 pub use needs::{NeedRecord, NewNeed, NewOffer, OfferRecord};
 pub use notifications::{
-    ApplicationFacts, CorrectionFacts, Notice, Notification, NotificationContent, NotificationKind, Party,
+    ApplicationFacts, CorrectionFacts, InvitationFacts, MessageFacts, Notice, Notification, NotificationContent,
+    NotificationKind, Party,
 };
 pub use product_admin::{
     EditOutcome, ManagedProduct, ProductReview, ProductVersion, ReviewDecision, ReviewItem, UploadSummary,

@@ -50,10 +50,16 @@ pub enum NotificationKind {
     OfferAccepted,
     /// To an institution: its offer was not chosen.
     OfferDeclined,
+    /// To the other party of an application: a message in its thread.
+    MessagePosted,
+    /// To a firm: a lender invites it to apply for a product.
+    InvitationReceived,
+    /// To the lender: the firm declined its invitation.
+    InvitationDeclined,
 }
 
 impl NotificationKind {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 12] = [
         Self::ApplicationSubmitted,
         Self::ApplicationAccepted,
         Self::ApplicationApproved,
@@ -63,6 +69,9 @@ impl NotificationKind {
         Self::ApplicationCorrected,
         Self::OfferAccepted,
         Self::OfferDeclined,
+        Self::MessagePosted,
+        Self::InvitationReceived,
+        Self::InvitationDeclined,
     ];
 
     /// The machine name (`application_submitted`, …).
@@ -78,6 +87,9 @@ impl NotificationKind {
             Self::ApplicationCorrected => "application_corrected",
             Self::OfferAccepted => "offer_accepted",
             Self::OfferDeclined => "offer_declined",
+            Self::MessagePosted => "message_posted",
+            Self::InvitationReceived => "invitation_received",
+            Self::InvitationDeclined => "invitation_declined",
         }
     }
 
@@ -172,6 +184,27 @@ struct OfferFacts {
     need_closed: bool,
 }
 
+/// What a message's notification tells: the application's product and who wrote (the other party's name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageFacts {
+    pub product_name: String,
+    /// The writer's party: the firm's or the lender's name.
+    pub from_name: String,
+}
+
+/// What an invitation's notifications tell of it, as it was when they were written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationFacts {
+    pub invitation_id: i64,
+    pub product_id: i64,
+    pub product_name: String,
+    pub institution_name: String,
+    pub enterprise_name: String,
+    /// Why the firm declined (declines only, when it said).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// What a typed notification says happened: its kind, the records it is about and the facts its words need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
@@ -184,6 +217,10 @@ pub enum Notice {
     OfferAccepted { need_id: i64, offer_id: i64, application_id: i64 },
     /// Offer `offer_id` on need `need_id` was not chosen: the firm chose another, or closed the need.
     OfferDeclined { need_id: i64, offer_id: i64, need_closed: bool },
+    /// A message in application `application_id`'s thread, to the other party.
+    Message { application_id: i64, facts: MessageFacts },
+    /// An invitation sent to the firm (`declined` false) or declined by it (true, to the lender).
+    Invitation { declined: bool, facts: InvitationFacts },
 }
 
 impl Notice {
@@ -194,6 +231,9 @@ impl Notice {
             Self::Corrected { .. } => NotificationKind::ApplicationCorrected,
             Self::OfferAccepted { .. } => NotificationKind::OfferAccepted,
             Self::OfferDeclined { .. } => NotificationKind::OfferDeclined,
+            Self::Message { .. } => NotificationKind::MessagePosted,
+            Self::Invitation { declined: false, .. } => NotificationKind::InvitationReceived,
+            Self::Invitation { declined: true, .. } => NotificationKind::InvitationDeclined,
         }
     }
 }
@@ -252,6 +292,10 @@ pub(crate) async fn notify(
             Some(*offer_id),
             serde_json::to_string(&OfferFacts { need_closed: *need_closed }).map_err(encode)?,
         ),
+        Notice::Message { application_id, facts } => {
+            (Some(*application_id), None, None, serde_json::to_string(facts).map_err(encode)?)
+        }
+        Notice::Invitation { facts, .. } => (None, None, None, serde_json::to_string(facts).map_err(encode)?),
     };
     notification::ActiveModel {
         enterprise_id: Set(enterprise_id),
@@ -309,6 +353,16 @@ fn from_row(row: notification::Model) -> Result<Notification, StoreError> {
                     application_id: needed(row.application_id, "application_id")?,
                     facts: application_facts()?,
                 },
+                None if kind == NotificationKind::MessagePosted => Notice::Message {
+                    application_id: needed(row.application_id, "application_id")?,
+                    facts: serde_json::from_str(facts).map_err(|e| corrupt("facts", e.to_string()))?,
+                },
+                None if matches!(kind, NotificationKind::InvitationReceived | NotificationKind::InvitationDeclined) => {
+                    Notice::Invitation {
+                        declined: kind == NotificationKind::InvitationDeclined,
+                        facts: serde_json::from_str(facts).map_err(|e| corrupt("facts", e.to_string()))?,
+                    }
+                }
                 None => {
                     let (need_id, offer_id) = (needed(row.need_id, "need_id")?, needed(row.offer_id, "offer_id")?);
                     let offer: OfferFacts = serde_json::from_str(facts).map_err(|e| corrupt("facts", e.to_string()))?;

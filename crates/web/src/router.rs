@@ -42,6 +42,9 @@ fn features() -> Vec<Feature> {
         features::compare::feature(),
         features::favourites::feature(),
         features::documents::feature(),
+        features::contacts::feature(),
+        features::messages::feature(),
+        features::invitations::feature(),
     ]
 }
 

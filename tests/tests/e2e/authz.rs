@@ -395,6 +395,33 @@ async fn every_endpoint_admits_exactly_its_callers() {
         write(&w, "POST", &format!("/api/v1/notifications/{note}/read"), &json!({}), Bank).await;
         own_write(&w, "POST", "/api/v1/notifications/read-all", &json!({}), &[Sme, Sme2, Bank, Bank2], &[]).await;
 
+        // Contact details: the firm's own; the lender it applied to sees it; each side's on the application.
+        read(&w, "/api/v1/me/contact", &[Sme, Sme2]).await;
+        let person = json!({"name": "矩阵联系人", "phone": "13800001234"});
+        own_write(&w, "PUT", "/api/v1/me/contact", &person, &[Sme, Sme2], &[]).await;
+        own_write(&w, "PUT", "/api/v1/me/contact/sharing", &json!({"share": false}), &[Sme, Sme2], &[]).await;
+        read(&w, &format!("/api/v1/enterprises/{e}/contact"), &[Bank]).await;
+        read(&w, &format!("/api/v1/applications/{a}/contacts"), &[Sme, Bank, Operator]).await;
+        read(&w, "/api/v1/institution/contacts", &[Bank, Bank2]).await;
+        let branch =
+            json!({"name": "矩阵支行", "address": "和平区矩阵路 1 号", "phone": "022-23456789", "district": "120101"});
+        own_write(&w, "POST", "/api/v1/institution/branches", &branch, &[Bank, Bank2], &[]).await;
+        let (_, own) = w.client(Bank).get("/api/v1/institution/contacts").await;
+        let branch_id = own["branches"][0]["id"].as_i64().unwrap();
+        let manager = json!({"name": "矩阵经理", "phone": "13900001234"});
+        own_write(&w, "POST", "/api/v1/institution/managers", &manager, &[Bank, Bank2], &[]).await;
+        let (_, own) = w.client(Bank).get("/api/v1/institution/contacts").await;
+        let manager_id = own["managers"][0]["id"].as_i64().unwrap();
+        write(&w, "DELETE", &format!("/api/v1/institution/managers/{manager_id}"), &json!({}), Bank).await;
+        write(&w, "DELETE", &format!("/api/v1/institution/branches/{branch_id}"), &json!({}), Bank).await;
+
+        // The application's thread: its two parties write, the operator reads, anyone else gets 404.
+        let thread = format!("/api/v1/applications/{a}/messages");
+        own_write(&w, "POST", &thread, &json!({"body": "矩阵消息"}), &[Sme, Bank], &[]).await;
+        read(&w, &thread, &[Sme, Bank, Operator]).await;
+        read(&w, "/api/v1/messages/unread", &SIGNED_IN).await;
+        read(&w, "/api/v1/invitations", &[Sme, Sme2, Bank, Bank2]).await;
+
         // The SME's own data, and its profile as institutions see it (the bank: through the application).
         read(&w, "/api/v1/me/profile", &[Sme, Sme2]).await;
         let (_, own) = w.client(Sme).get("/api/v1/me/profile").await;
@@ -412,6 +439,11 @@ async fn every_endpoint_admits_exactly_its_callers() {
         // Needs and offers: the SME lets the bank (only) see it; the bank offers; the SME accepts.
         own_write(&w, "POST", "/api/v1/me/consents", &json!({"institution_id": bank_institution}), &[Sme, Sme2], &[])
             .await;
+        // An invitation to the consenting firm: the bank sends it, the firm declines it.
+        let invite = json!({"enterprise_id": e, "product_id": w.offered, "note": "矩阵邀请"});
+        let sent = write(&w, "POST", "/api/v1/invitations", &invite, Bank).await;
+        let invitation = sent["id"].as_i64().unwrap();
+        write(&w, "POST", &format!("/api/v1/invitations/{invitation}/decline"), &json!({}), Sme).await;
         let (_, detail) = app.get_json(&format!("/api/v1/products/{p}")).await;
         let offer = json!({"product_id": w.offered, "amount": detail["amount_min_fen"], "rate": 400, "term": detail["term_min_months"], "note": "矩阵报价"});
         write(&w, "POST", &format!("/api/v1/needs/{n}/offers"), &offer, Bank).await;

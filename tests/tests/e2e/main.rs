@@ -12,6 +12,7 @@ mod catalogue_api;
 mod client;
 mod compare;
 mod consent_needs;
+mod conversation;
 mod dashboards;
 mod documented;
 mod documents;

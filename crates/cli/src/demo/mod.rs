@@ -8,6 +8,7 @@
 //! product pages do, so the demo shows 未说明 and matches that need confirming with the institution.
 
 pub mod accounts;
+pub mod contacts;
 mod data;
 
 use chrono::NaiveDate;

@@ -13,7 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use finmart_catalogue::CatalogueError;
 use finmart_domain::{FieldError, FieldErrors, TransitionError, ValueError};
-use finmart_store::{NeedError, StoreError};
+use finmart_store::{InvitationError, NeedError, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -480,9 +480,14 @@ impl From<StoreError> for ApiError {
             S::Need(e @ NeedError::NotOwnProduct) => {
                 Self::invalid_because("product_id", &e.message_zh(), &e.to_string())
             }
+            // An invitation names a product the institution may not invite to: the field is wrong.
+            S::Invitation(e @ InvitationError::NotOwnProduct) => {
+                Self::invalid_because("product_id", &e.message_zh(), &e.to_string())
+            }
             e @ (S::Transition(_)
             | S::Lifecycle(_)
             | S::Need(_)
+            | S::Invitation(_)
             | S::NotListed
             | S::KeyReused
             | S::LoginTaken(_)

@@ -16,6 +16,8 @@
 //! - [`verdict`]: a firm's verdict for one product (the product page's, an application's check) and the
 //!   refusal of an application that does not pass it.
 //! - [`cost`]: a product's loan cost for an amount and term (the calculator's, the comparison's).
+//! - [`contacts`]: contact details (a firm's contact, an institution's branches and 客户经理) as shown, and the
+//!   one way an institution reads a firm's contact (logged).
 //! - [`export`]: tables as CSV and XLSX downloads.
 //! - [`documents`]: an application's documents and its product's 材料清单 as the API and both sides' pages
 //!   show them, and who may see them.
@@ -35,6 +37,7 @@ pub mod client_address;
 pub mod confirm;
 pub mod cost;
 pub mod documents;
+pub mod contacts;
 pub mod error;
 pub mod export;
 pub mod extract;

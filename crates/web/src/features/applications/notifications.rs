@@ -64,6 +64,39 @@ pub(super) fn words(n: &Notification) -> Words {
             ),
             link: "/bank/needs".to_owned(),
         },
+        NotificationContent::Typed(Notice::Message { application_id, facts }) => Words {
+            title: "新消息".to_owned(),
+            body: format!("{}就“{}”的申请（#{application_id}）给您发来一条消息。", facts.from_name, facts.product_name),
+            title_en: "New message".to_owned(),
+            body_en: format!(
+                "{} sent you a message about the application for “{}” (#{application_id}).",
+                facts.from_name, facts.product_name
+            ),
+            link: format!("/applications/{application_id}/conversation"),
+        },
+        NotificationContent::Typed(Notice::Invitation { declined: false, facts }) => Words {
+            title: "申请邀请".to_owned(),
+            body: format!("{}邀请贵企业申请“{}”。", facts.institution_name, facts.product_name),
+            title_en: "Invitation to apply".to_owned(),
+            body_en: format!("{} invites your firm to apply for “{}”.", facts.institution_name, facts.product_name),
+            link: "/sme/invitations".to_owned(),
+        },
+        NotificationContent::Typed(Notice::Invitation { declined: true, facts }) => {
+            let (why, why_en) = facts
+                .reason
+                .as_deref()
+                .map_or((String::new(), String::new()), |r| (format!("理由：{r}"), format!(" Reason: {r}")));
+            Words {
+                title: "邀请已被谢绝".to_owned(),
+                body: format!("{}谢绝了申请“{}”的邀请。{why}", facts.enterprise_name, facts.product_name),
+                title_en: "Invitation declined".to_owned(),
+                body_en: format!(
+                    "{} declined the invitation to apply for “{}”.{why_en}",
+                    facts.enterprise_name, facts.product_name
+                ),
+                link: "/bank/invitations".to_owned(),
+            }
+        }
     }
 }
 

@@ -28,7 +28,7 @@ use finmart_domain::{
     ApplicationAction, ApplicationInput, ApplicationState, ApprovalTerms, Bps, Correction, Disbursement, Labelled,
     LoanPurpose, LoanRate, Months, ReferenceRates, RepaymentMethod, Side,
 };
-use finmart_store::{Application, ApplicationFilter};
+use finmart_store::{Application, ApplicationFilter, Party};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -174,7 +174,8 @@ async fn apply_submit(
 async fn sme_list(SmeUser(p, _): SmeUser, State(state): State<AppState>, page: Page) -> PageResult {
     let apps = list_for(&state, &p, &ApplicationFilter::default()).await?;
     let views: Vec<ApplicationView> = apps.iter().map(|a| ApplicationView::of(a, Some(Side::Enterprise))).collect();
-    page.show("sme_applications.html", object(json!({"apps": views, "page": "sme_applications"})))
+    let unread = unread_by_application(&state, party_of(&p)?).await?;
+    page.show("sme_applications.html", object(json!({"apps": views, "unread": unread, "page": "sme_applications"})))
 }
 
 /// `GET /sme/applications/{id}`: one application with every step, and 撤回 while allowed.
@@ -252,6 +253,7 @@ async fn bank_inbox(LenderUser(_, lender): LenderUser, State(state): State<AppSt
         "states": options::<ApplicationState>(),
         "values": Form::of_query(page.query()).values(&["state", "product", "from", "to", "overdue"]),
         "errors": error.as_ref().map(|e| page.error_messages(e)).unwrap_or_default(), "page": "bank_inbox",
+        "unread": unread_by_application(&state, Party::Institution(lender)).await?,
     }));
     page.show_with(error.map_or(StatusCode::OK, |e| e.status), "bank_inbox.html", context)
 }
@@ -475,4 +477,10 @@ async fn read_submit(State(state): State<AppState>, Auth(p): Auth, Id(id): Id) -
 async fn read_all_submit(State(state): State<AppState>, Auth(p): Auth) -> PageResult {
     state.store.mark_all_read(party_of(&p)?).await?;
     Ok(see_other("/notifications"))
+}
+
+/// The caller's unread messages by application (keyed by the id as text, as templates look them up).
+async fn unread_by_application(state: &AppState, party: Party) -> PageResult<BTreeMap<String, u64>> {
+    let counts = state.store.unread_messages(party).await?;
+    Ok(counts.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }

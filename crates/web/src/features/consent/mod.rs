@@ -144,6 +144,7 @@ fn context_label(context: &str) -> (&'static str, &'static str) {
         "application" => ("查看融资申请", "Reviewing an application"),
         "need" => ("融资需求", "A posted need"),
         "document" => ("下载申请材料", "Downloaded an application document"),
+        "contact" => ("查看联系人及电话", "Viewed the contact person and phone"),
         _ => ("查看企业画像", "Opened the profile"),
     }
 }
@@ -157,7 +158,7 @@ pub struct ProfileViewItem {
     pub at_text: String,
     pub institution_id: i64,
     pub institution_name: String,
-    /// `candidates`, `application`, `need` or `profile`.
+    /// `candidates`, `application`, `need`, `profile` or `contact`.
     pub context: String,
     pub context_label: &'static str,
     pub context_label_en: &'static str,

@@ -100,8 +100,10 @@ async fn consent_view(
             json!({"id": i.id, "name": i.name, "kind": Label::of(i.kind), "granted": granted})
         })
         .collect();
+    let contact = state.store.enterprise_contact(enterprise_id).await?;
     let context = json!({
         "page": "sme_consent", "consents": ConsentsView::from(&consents), "institutions": institutions,
+        "contact": contact.map(|c| json!({"name": c.name, "phone": c.phone, "share": c.share_with_consented})),
         "views": views.iter().map(ProfileViewItem::from).collect::<Vec<_>>(), "errors": errors,
         "done": Form::of_query(page.query()).get("done"),
     });
