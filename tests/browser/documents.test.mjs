@@ -9,7 +9,7 @@
 //
 // Run from the repository root:  node --test tests/browser/documents.test.mjs
 
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
 import { request } from 'playwright-core';
@@ -87,8 +87,9 @@ async function apiAs(login) {
 }
 
 const products = {};
+let listed; // the products' listing, once, when the first test needs it (the server is up by then)
 
-before(async () => {
+async function listProducts() {
   const bank = await apiAs('bank@finmart.demo');
   const operator = await apiAs('operator@finmart.demo');
   for (const run of ['zh-1366', 'zh-375', 'en-1366', 'en-375']) {
@@ -105,7 +106,7 @@ before(async () => {
   }
   await bank.api.dispose();
   await operator.api.dispose();
-});
+}
 
 async function signIn(page, login) {
   await page.goto(`${origin}/login`);
@@ -124,6 +125,8 @@ for (const [lang, width] of [['zh', 1366], ['zh', 375], ['en', 1366], ['en', 375
   const run = `${lang}-${width}`;
   const size = width === 375 ? PHONE : DESKTOP;
   test(`the SME applies and uploads, the bank downloads (${run})`, { timeout: TEST_TIMEOUT_MS }, async () => {
+    listed ??= listProducts();
+    await listed;
     const product = products[run];
     await withPage(size, async (sme) =>
       withPage(size, async (bank) => {

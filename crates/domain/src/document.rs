@@ -112,7 +112,7 @@ pub fn size_text(bytes: u64, zh: bool) -> String {
     const MIB: u64 = 1024 * 1024;
     let tenths = |unit: u64| {
         let t = (bytes * 10 + unit / 2) / unit;
-        if t % 10 == 0 { format!("{}", t / 10) } else { format!("{}.{}", t / 10, t % 10) }
+        if t.is_multiple_of(10) { format!("{}", t / 10) } else { format!("{}.{}", t / 10, t % 10) }
     };
     if bytes >= MIB {
         format!("{} MB", tenths(MIB))

@@ -154,7 +154,9 @@ async fn documents_are_kept_seen_by_their_parties_and_refused_whole() {
         // Every refusal names the field and the reason, and keeps nothing.
         let mut big = PDF.to_vec();
         big.resize(3000, b' ');
-        let refusals: [(&str, &[u8], Option<&str>, &str, &str, &str); 4] = [
+        // (file, bytes, material, field at fault, reason, words of the message)
+        type Refusal<'a> = (&'a str, &'a [u8], Option<&'a str>, &'a str, &'a str, &'a str);
+        let refusals: [Refusal<'_>; 4] = [
             ("报表.pdf", b"just text, named as a PDF", Some("近一年财务报表"), "file", "wrong_type", "不是 PDF"),
             ("空白.pdf", b"", None, "file", "empty", "是空的"),
             ("扫描件.pdf", &big, None, "file", "too_large", "2 KB"),
