@@ -64,11 +64,18 @@ impl Served {
     pub fn spawn(mut command: Command) -> Self {
         let mut child = command.stderr(Stdio::piped()).spawn().unwrap();
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        // What the server said before its URL: shown if it stops without printing one, to say why.
+        let mut said = Vec::new();
         let url = loop {
-            let line = lines.next().expect("the server printed its URL").unwrap();
+            let Some(line) = lines.next() else {
+                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+                panic!("the server stopped ({status}) before printing its URL:\n{}", said.join("\n"));
+            };
+            let line = line.unwrap();
             if let Some(at) = line.find("http://") {
                 break line[at..].trim().to_owned();
             }
+            said.push(line);
         };
         std::thread::spawn(move || lines.for_each(drop));
         let addr = url.trim_start_matches("http://").trim_end_matches('/').parse().expect("an address");
