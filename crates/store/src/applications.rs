@@ -1536,7 +1536,11 @@ mod tests {
 
             let to_firm = store.notifications_for(Party::Enterprise(f.enterprise), false).await.unwrap();
             let kinds: Vec<&str> = to_firm.iter().map(|n| n.kind.as_str()).collect();
-            assert_eq!(kinds, ["application_disbursed", "application_approved", "application_accepted"]);
+            assert_eq!(
+                kinds,
+                ["application_disbursed", "application_approved", "application_accepted", "application_submitted"],
+                "the firm is told of each step, its own submission included"
+            );
             assert!(to_firm.iter().all(|n| about(n) == Some(id) && n.recipient == Party::Enterprise(f.enterprise)));
             let to_bank = store.notifications_for(Party::Institution(f.bank), false).await.unwrap();
             assert_eq!(to_bank.len(), 1);

@@ -270,6 +270,50 @@ mod tests {
             .collect()
     }
 
+    /// The OpenAPI document names each schema by its type's bare name, and a second type of the same name
+    /// silently replaces the first (a response would then be checked against another type's shape): so
+    /// every type the API documents has a name of its own.
+    #[test]
+    fn every_documented_type_has_a_name_of_its_own() {
+        fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    rust_files(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        rust_files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        let mut seen: std::collections::BTreeMap<String, std::path::PathBuf> = std::collections::BTreeMap::new();
+        let mut twice = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let mut derives_schema = false;
+            for line in text.lines().map(str::trim) {
+                if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                    derives_schema = true;
+                } else if derives_schema && !line.starts_with("#[") && !line.starts_with("///") {
+                    let name = line
+                        .split_whitespace()
+                        .skip_while(|w| !matches!(*w, "struct" | "enum"))
+                        .nth(1)
+                        .map(|n| n.trim_end_matches(['{', '(', ';']).split('<').next().unwrap_or(n).to_owned());
+                    if let Some(name) = name
+                        && let Some(first) = seen.insert(name.clone(), file.clone())
+                    {
+                        twice.push(format!("{name}: {} and {}", first.display(), file.display()));
+                    }
+                    derives_schema = false;
+                }
+            }
+        }
+        assert!(seen.len() > 50, "the scan finds the documented types: {}", seen.len());
+        assert!(twice.is_empty(), "documented types sharing a name: {twice:?}");
+    }
+
     #[test]
     fn the_documented_error_codes_are_the_codes() {
         let codes: Vec<(String, u16)> =

@@ -101,7 +101,7 @@ pub struct Asked {
 
 /// The loan every product is priced for, and where it came from.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct NeedView {
+pub struct PricedLoan {
     pub amount_fen: i64,
     pub amount_text: String,
     pub amount_text_en: String,
@@ -178,7 +178,7 @@ pub const ROWS: &[(&str, &str, &str)] = &[
 /// Products side by side.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Comparison {
-    pub need: NeedView,
+    pub need: PricedLoan,
     /// The published products asked for, in the order asked.
     pub items: Vec<ComparedItem>,
     /// The ids that name no published product (unknown, paused, archived or out of their validity window).
@@ -336,7 +336,7 @@ pub async fn compare(state: &AppState, caller: &Caller, asked: &Asked) -> Result
     mark_best(&mut items);
     let differs = differing_rows(&items);
     let subsidised = applicant.is_some() || asked.subsidised;
-    let need = NeedView {
+    let need = PricedLoan {
         amount_fen: amount.fen(),
         amount_text: amount.display_zh(),
         amount_text_en: amount.display_en(),

@@ -1,6 +1,6 @@
 //! The invitations API.
 
-use super::{DeclineBody, InvitationView, InviteBody};
+use super::{DeclineBody, InvitationBody, InvitationView};
 use crate::http::auth::{Auth, Caller, LenderUser, SmeUser};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Id, Json, JsonOrEmpty};
@@ -18,7 +18,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 /// Invites a firm to apply for one of the institution's listed products. Refused with 404 when the firm's
 /// consent does not cover the institution, 400 (`product_id`) for a product not the institution's or not
 /// listed, 409 while an invitation for the same firm and product is open. The firm is notified.
-#[utoipa::path(post, path = "/api/v1/invitations", request_body = InviteBody,
+#[utoipa::path(post, path = "/api/v1/invitations", request_body = InvitationBody,
     responses(
         (status = 201, body = InvitationView),
         (status = 400, description = "A bad product, note or manager, named in `field`", body = ErrorBody),
@@ -30,7 +30,7 @@ async fn invite(
     LenderUser(p, lender): LenderUser,
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<InviteBody>,
+    Json(body): Json<InvitationBody>,
 ) -> Result<(StatusCode, axum::Json<InvitationView>), ApiError> {
     let new = NewInvitation {
         institution_id: lender,

@@ -101,7 +101,7 @@ fn state_view(s: InvitationState) -> StateView {
 /// `POST /api/v1/invitations`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct InviteBody {
+pub struct InvitationBody {
     pub enterprise_id: i64,
     /// One of the institution's listed products.
     pub product_id: i64,
