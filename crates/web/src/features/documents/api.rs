@@ -7,6 +7,7 @@ use crate::http::documents::{DocumentList, DocumentView, application_for_documen
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Id, Segment};
 use crate::http::state::AppState;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -71,10 +72,12 @@ async fn add(
     Auth(p): Auth,
     caller: Caller,
     Id(id): Id,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, axum::Json<DocumentView>), ApiError> {
     // Who may upload is decided before the body is read.
     application_for_documents(&state, &p, id).await?;
+    // A body that is not multipart/form-data is refused in JSON like every other bad body, naming the field.
+    let multipart = multipart.map_err(|e| ApiError::bad_json("file", &e.body_text()))?;
     let form = read_upload(multipart, state.config.document_max_bytes).await?;
     let kept = upload(&state, &p, &caller, id, form).await?;
     Ok((StatusCode::CREATED, axum::Json(DocumentView::from(&kept))))
