@@ -94,7 +94,7 @@ async fn add(
         ("document_id" = i64, Path, description = "Document id", minimum = 1),
     ),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file, with its own media type", content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 404, description = "No such application or document, or not the caller's", body = ErrorBody),
     )
 )]
