@@ -79,6 +79,31 @@ pub struct ApprovalTerms {
     pub method: RepaymentMethod,
 }
 
+impl ApprovalTerms {
+    /// The terms in words: `100 万元，年利率 3.85%，12 个月，等额本息`.
+    #[must_use]
+    pub fn text_zh(&self) -> String {
+        format!(
+            "{}，{}，{}，{}",
+            self.amount.display_zh(),
+            self.rate.text_zh(),
+            self.term.display_zh(),
+            self.method.label_zh()
+        )
+    }
+
+    #[must_use]
+    pub fn text_en(&self) -> String {
+        format!(
+            "{}, {}, {}, {}",
+            self.amount.display_en(),
+            self.rate.text_en(),
+            self.term.display_en(),
+            self.method.label_en()
+        )
+    }
+}
+
 /// What a loan must stay within: the product's stated limits (a bound it leaves 未说明 limits nothing) and
 /// what the firm asked for.
 #[derive(Debug, Clone, Copy)]
@@ -252,6 +277,19 @@ pub struct Disbursement {
     /// Why the rate or term differs from the approval (required then; empty otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+impl Disbursement {
+    /// The payment in words: amount, rate, term and date.
+    #[must_use]
+    pub fn text_zh(&self) -> String {
+        format!("{}，{}，{}，{}", self.amount.display_zh(), self.rate.percent_text(), self.term.display_zh(), self.date)
+    }
+
+    #[must_use]
+    pub fn text_en(&self) -> String {
+        format!("{}, {}, {}, {}", self.amount.display_en(), self.rate.percent_text(), self.term.display_en(), self.date)
+    }
 }
 
 /// A payment already recorded and still counting, by its id.

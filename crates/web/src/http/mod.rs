@@ -30,6 +30,7 @@
 //!   pool), its progress for `/readyz`, and the gate that keeps product changes told meanwhile.
 //! - [`Feature`]: what a feature adds to the site (routes, pages, templates), listed by the router on top.
 
+pub mod acts;
 pub mod api_doc;
 pub mod assets;
 pub mod auth;

@@ -25,6 +25,23 @@ const SHARED: &[(&str, &str)] = &[
 /// A feature's templates: names and sources (made with [`template!`]).
 pub type TemplateList = &'static [(&'static str, &'static str)];
 
+/// The language `text` is in when it differs from the page's: Chinese on an English page (any Han
+/// character), English on a Chinese page (Latin words and no Han); `None` when it is the page's own.
+fn data_lang(text: &str, en: bool) -> Option<&'static str> {
+    let han = text.chars().any(is_han);
+    if en {
+        han.then_some("zh-CN")
+    } else {
+        let latin_words = text.split(|c: char| !c.is_ascii_alphabetic()).any(|w| w.len() > 1);
+        (!han && latin_words).then_some("en")
+    }
+}
+
+/// A Chinese character (the CJK blocks the catalogue's text uses).
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{2ebef}')
+}
+
 /// The template environment (HTML auto-escaping on, by the `.html` extension).
 #[derive(Debug)]
 pub struct Templates(Environment<'static>);
@@ -41,6 +58,34 @@ impl Templates {
         // `t("中文", "English")`: the text in the page's language (the context's `en` flag).
         env.add_function("t", |state: &minijinja::State, zh: String, en: String| -> String {
             if state.lookup("en").is_some_and(|v| v.is_true()) { en } else { zh }
+        });
+        // `{{ name|data }}`: text from the data (a product's, an institution's or a firm's name, a place, a
+        // message) marked with the language it is written in when that is not the page's, so an English page
+        // says which Chinese is data rather than a label someone forgot to translate (and a screen reader
+        // reads it in the right voice).
+        env.add_filter("data", |state: &minijinja::State, text: minijinja::Value| -> minijinja::Value {
+            if text.is_undefined() || text.is_none() {
+                return minijinja::Value::from("");
+            }
+            let text = text.to_string();
+            let en = state.lookup("en").is_some_and(|v| v.is_true());
+            match data_lang(&text, en) {
+                Some(lang) => minijinja::Value::from_safe_string(format!(
+                    r#"<span lang="{lang}">{}</span>"#,
+                    minijinja::HtmlEscape(&text)
+                )),
+                None => minijinja::Value::from(text),
+            }
+        });
+        // `<option{{ name|lang_of }}>`: the same mark as an attribute, where an element can hold only text.
+        env.add_filter("lang_of", |state: &minijinja::State, text: minijinja::Value| -> minijinja::Value {
+            let en = state.lookup("en").is_some_and(|v| v.is_true());
+            match data_lang(&text.to_string(), en) {
+                Some(lang) if !text.is_undefined() && !text.is_none() => {
+                    minijinja::Value::from_safe_string(format!(r#" lang="{lang}""#))
+                }
+                _ => minijinja::Value::from(""),
+            }
         });
         for (name, source) in SHARED.iter().chain(features.iter().copied().flatten()) {
             env.add_template(name, source).expect("templates in web/templates parse");
@@ -60,5 +105,31 @@ impl Templates {
         // In `merge_maps` the later map wins.
         let context = merge_maps([Value::from_serialize(&frame), Value::from_serialize(&context)]);
         self.0.get_template(name)?.render(context)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn render(source: &'static str, en: bool, name: &str) -> String {
+        let list: TemplateList = Box::leak(Box::new([("t.html", source)]));
+        let templates = Templates::new(&[list]);
+        templates.0.get_template("t.html").unwrap().render(minijinja::context! { en, name }).unwrap()
+    }
+
+    #[test]
+    fn data_is_marked_with_its_language_when_it_is_not_the_pages() {
+        let t = "<p>{{ name|data }}</p>";
+        assert_eq!(render(t, true, "海河银行 <1>"), r#"<p><span lang="zh-CN">海河银行 &lt;1&gt;</span></p>"#);
+        assert_eq!(render(t, false, "海河银行"), "<p>海河银行</p>");
+        assert_eq!(render(t, false, "Haihe Bank"), r#"<p><span lang="en">Haihe Bank</span></p>"#);
+        assert_eq!(render(t, true, "Haihe <Bank>"), "<p>Haihe &lt;Bank&gt;</p>");
+        assert_eq!(render(t, false, "LPR"), r#"<p><span lang="en">LPR</span></p>"#);
+        assert_eq!(render(t, false, "A"), "<p>A</p>");
+        let t = "<option{{ name|lang_of }}>x</option>";
+        assert_eq!(render(t, true, "武清区"), r#"<option lang="zh-CN">x</option>"#);
+        assert_eq!(render(t, false, "武清区"), "<option>x</option>");
     }
 }

@@ -6,6 +6,7 @@ use super::{
     NewAccountBody, TokenManager, audit_entries, authenticate, create_account, home_of, invited, register_enterprise,
     set_disabled, sign_out, use_invite,
 };
+use crate::http::acts;
 use crate::http::auth::{self, Auth, Caller, OperatorUser};
 use crate::http::error::ApiError;
 use crate::http::extract::{Id, parse_id};
@@ -21,7 +22,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use finmart_domain::{
-    District, EnterpriseProfile, FieldErrors, HomeArea, Industry, InstitutionKind, Labelled, Role, Uscc, ValueError,
+    District, EnterpriseProfile, FieldErrors, HomeArea, Industry, InstitutionKind, Labelled, Uscc, ValueError,
 };
 use finmart_store::{Account, ApiTokenInfo};
 use serde_json::{Map, Value, json};
@@ -313,50 +314,31 @@ async fn tokens_revoke(manager: TokenManager, State(state): State<AppState>, cal
 }
 
 /// What each audited action is called on the page.
-fn action_label(action: &str) -> &str {
-    match action {
-        "login" => "登录",
-        "login.failed" => "登录失败",
-        "logout" => "退出",
-        "account.register" => "注册",
-        "account.create" => "创建账号",
-        "account.disable" => "停用账号",
-        "account.enable" => "启用账号",
-        "account.password_set" => "设置密码",
-        "api_token.create" => "创建 API 令牌",
-        "api_token.revoke" => "吊销 API 令牌",
-        "institution.create" => "登记机构",
-        "institution.edit" => "修改机构",
-        "profile.view" => "查看企业画像",
-        "consent.grant" => "授权查看",
-        "consent.revoke" => "撤回授权",
-        "document.upload" => "上传申请材料",
-        "document.download" => "下载申请材料",
-        "contact.update" => "修改联系人",
-        "contact.share" => "联系人共享设置",
-        "message.post" => "发送消息",
-        "invitation.send" => "发出申请邀请",
-        "invitation.decline" => "谢绝申请邀请",
-        a if a.starts_with("branch.") || a.starts_with("manager.") => "网点与客户经理",
-        a if a.starts_with("product.") => "产品变更",
-        a if a.starts_with("application.") => "申请状态变更",
-        a if a.starts_with("need.") || a.starts_with("offer.") => "融资需求",
-        other => other,
-    }
+/// One entry of the audit log as the page shows it: every word in the page's language, the facts it
+/// recorded by name (the API's `/api/v1/audit` keeps the machine names).
+fn audit_row(e: &finmart_store::AuditEntry, en: bool) -> Value {
+    let pick = |(zh, english): acts::Words| if en { english } else { zh };
+    let facts: Vec<Value> = acts::facts(&e.action, &e.detail, en)
+        .into_iter()
+        .map(|f| json!({"name": f.name, "value": f.value, "data": f.data}))
+        .collect();
+    json!({
+        "id": e.id,
+        "at": shanghai(e.at),
+        "label": pick(acts::action(&e.action)),
+        "role": e.role.as_deref().and_then(acts::role).map(pick),
+        "account_id": e.account_id,
+        "subject": pick(acts::subject(&e.subject_kind)),
+        "subject_id": e.subject_id,
+        "facts": facts,
+    })
 }
 
 async fn audit_page(State(state): State<AppState>, Auth(p): Auth, page: Page) -> PageResult {
     let before = Form::of_query(page.query()).get("before").and_then(|v| v.parse::<i64>().ok());
     let entries = audit_entries(&state, &p, before, 100).await?;
     let next = entries.last().map(|e| e.id).filter(|_| entries.len() == 100);
-    let rows: Vec<Value> = entries
-        .iter()
-        .map(|e| {
-            json!({"id": e.id, "at": shanghai(e.at), "action": e.action, "label": action_label(&e.action),
-                "role": e.role.as_deref().and_then(|r| Role::parse(r).ok()).map(|r| r.label_zh()),
-                "account_id": e.account_id, "subject": format!("{} {}", e.subject_kind, e.subject_id.map(|i| i.to_string()).unwrap_or_default()),
-                "detail": if e.detail.as_object().is_some_and(|m| !m.is_empty()) { e.detail.to_string() } else { String::new() }})
-        })
-        .collect();
+    let en = page.en();
+    let rows: Vec<Value> = entries.iter().map(|e| audit_row(e, en)).collect();
     page.show("audit.html", object(json!({"entries": rows, "next": next, "all": p.is_operator(), "page": "audit"})))
 }

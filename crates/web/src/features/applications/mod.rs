@@ -220,18 +220,10 @@ pub struct CorrectionView {
 
 impl CorrectionView {
     fn of(facts: &CorrectionFacts, recorded_at: Option<DateTime<Utc>>) -> Self {
-        let payment_zh = |d: &Disbursement| {
-            format!("{}，{}，{}，{}", d.amount.display_zh(), d.rate.percent_text(), d.term.display_zh(), d.date)
-        };
-        let payment_en = |d: &Disbursement| {
-            format!("{}, {}, {}, {}", d.amount.display_en(), d.rate.percent_text(), d.term.display_en(), d.date)
-        };
-        let terms_zh = |t: &ApprovalTerms| {
-            format!("{}，{}，{}，{}", t.amount.display_zh(), t.rate.text_zh(), t.term.display_zh(), t.method.label_zh())
-        };
-        let terms_en = |t: &ApprovalTerms| {
-            format!("{}, {}, {}, {}", t.amount.display_en(), t.rate.text_en(), t.term.display_en(), t.method.label_en())
-        };
+        let payment_zh = Disbursement::text_zh;
+        let payment_en = Disbursement::text_en;
+        let terms_zh = ApprovalTerms::text_zh;
+        let terms_en = ApprovalTerms::text_en;
         let (kind, before, after) = match &facts.correction {
             Correction::Approval { terms } => (
                 "approval",

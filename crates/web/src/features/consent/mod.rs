@@ -137,18 +137,6 @@ pub struct GrantBody {
     pub all: Option<bool>,
 }
 
-/// Why an institution looked at a profile, in both languages.
-fn context_label(context: &str) -> (&'static str, &'static str) {
-    match context {
-        "candidates" => ("客户发现（反向匹配）", "Prospect list (reverse matching)"),
-        "application" => ("查看融资申请", "Reviewing an application"),
-        "need" => ("融资需求", "A posted need"),
-        "document" => ("下载申请材料", "Downloaded an application document"),
-        "contact" => ("查看联系人及电话", "Viewed the contact person and phone"),
-        _ => ("查看企业画像", "Opened the profile"),
-    }
-}
-
 /// One recorded view of the profile.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProfileViewItem {
@@ -167,7 +155,7 @@ pub struct ProfileViewItem {
 
 impl From<&ProfileViewEntry> for ProfileViewItem {
     fn from(v: &ProfileViewEntry) -> Self {
-        let (zh, en) = context_label(&v.context);
+        let (zh, en) = crate::http::acts::view_context(&v.context);
         Self {
             id: v.id,
             at: v.at.to_rfc3339(),

@@ -128,9 +128,11 @@ pub struct ManagedProductView {
     pub name: String,
     pub family: String,
     pub family_label: String,
+    pub family_label_en: String,
     /// `draft`, `in_review`, `published`, `paused` or `archived`.
     pub state: String,
     pub state_label: String,
+    pub state_label_en: String,
     /// The product as it is (the live version of a published product) in the import format.
     #[schema(value_type = Object)]
     pub record: Map<String, Value>,
@@ -155,8 +157,10 @@ impl From<&ManagedProduct> for ManagedProductView {
             name: p.spec.name.clone(),
             family: p.spec.family.as_str().to_owned(),
             family_label: p.spec.family.label_zh().to_owned(),
+            family_label_en: p.spec.family.label_en().to_owned(),
             state: p.state.as_str().to_owned(),
             state_label: p.state.label_zh().to_owned(),
+            state_label_en: p.state.label_en().to_owned(),
             record: product_record(p).to_json(),
             pending_review: m.pending.as_ref().map(ReviewView::from),
             sent_back_reason: m.sent_back_reason().map(str::to_owned),
@@ -190,6 +194,7 @@ pub struct VersionView {
     /// The state after the change.
     pub state: String,
     pub state_label: String,
+    pub state_label_en: String,
     /// The whole product after the change, in the import format.
     #[schema(value_type = Object)]
     pub record: Map<String, Value>,
@@ -206,6 +211,7 @@ impl From<&ProductVersion> for VersionView {
             action_label: v.action.label_zh().to_owned(),
             state: v.state.as_str().to_owned(),
             state_label: v.state.label_zh().to_owned(),
+            state_label_en: v.state.label_en().to_owned(),
             record: v.record.to_json(),
             changes: changes_view(&v.changes),
         }
@@ -223,6 +229,7 @@ pub struct ReviewQueueItem {
     pub institution_name: String,
     pub product_state: String,
     pub product_state_label: String,
+    pub product_state_label_en: String,
     /// The product has a live (published or paused) version; otherwise it is new and every column is listed.
     pub live: bool,
     pub changes: Vec<ChangeView>,
@@ -240,6 +247,7 @@ impl From<&ReviewItem> for ReviewQueueItem {
             institution_name: p.institution.name.clone(),
             product_state: p.state.as_str().to_owned(),
             product_state_label: p.state.label_zh().to_owned(),
+            product_state_label_en: p.state.label_en().to_owned(),
             live: item.live,
             changes: changes_view(&item.changes),
         }
@@ -274,8 +282,10 @@ pub struct AgencyProductView {
     pub institution_name: String,
     pub family: String,
     pub family_label: String,
+    pub family_label_en: String,
     pub state: String,
     pub state_label: String,
+    pub state_label_en: String,
     /// `null` when not stated.
     pub amount_min_fen: Option<i64>,
     pub amount_max_fen: Option<i64>,
@@ -295,8 +305,10 @@ impl From<&Product> for AgencyProductView {
             institution_name: p.institution.name.clone(),
             family: p.spec.family.as_str().to_owned(),
             family_label: p.spec.family.label_zh().to_owned(),
+            family_label_en: p.spec.family.label_en().to_owned(),
             state: p.state.as_str().to_owned(),
             state_label: p.state.label_zh().to_owned(),
+            state_label_en: p.state.label_en().to_owned(),
             amount_min_fen: p.spec.amount.min().map(Fen::fen),
             amount_max_fen: p.spec.amount.max().map(Fen::fen),
             guarantee_fee_min_bps: p.spec.guarantee.as_ref().and_then(|g| g.fee.min()).map(finmart_domain::Bps::bps),

@@ -159,7 +159,7 @@ fn product_view(m: &ManagedProduct, more: Value) -> Value {
     let p = &m.product;
     let mut view = object(json!({
         "id": p.id, "code": p.spec.code, "name": p.spec.name, "state": p.state.as_str(),
-        "state_label": p.state.label_zh(),
+        "state_label": p.state.label_zh(), "state_label_en": p.state.label_en(),
         "pending": m.pending.as_ref().map(|r| shanghai(r.submitted_at)),
         "sent_back_reason": m.sent_back_reason(),
         "actions": actions_for(p.state),
@@ -320,6 +320,7 @@ async fn form_page(
                     "action_label": v.action.label_zh(),
                     "action_label_en": v.action.label_en(),
                     "state_label": v.state.label_zh(),
+                    "state_label_en": v.state.label_en(),
                     "who": v.account_id.map(|a| who.get(&a)),
                     "changes": changes_rows(&v.changes, page.en(), &state.config.home_area),
                 })
@@ -544,7 +545,7 @@ async fn reviews_context(
             json!({
                 "id": i.review.id, "product_id": view.product_id, "code": view.product_code,
                 "name": view.product_name, "institution": view.institution_name,
-                "state_label": view.product_state_label, "live": view.live,
+                "state_label": view.product_state_label, "state_label_en": view.product_state_label_en, "live": view.live,
                 "submitted": shanghai(i.review.submitted_at),
                 "by": who.get(&i.review.submitted_by),
                 "changes": changes_rows(&i.changes, en, &state.config.home_area),
