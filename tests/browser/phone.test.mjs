@@ -49,7 +49,8 @@ const ROLES = [
       { from: 'app', derive: (p) => `${p}/submitted` },
       { key: 'favourites', path: '/sme/favourites' },
       { key: 'needs', path: '/sme/needs' },
-      { from: 'needs', match: /^\/sme\/needs\/\d+$/ },
+      // The demo's firm has posted no need unless a test made one: its page when the list links to one.
+      { from: 'needs', match: /^\/sme\/needs\/\d+$/, optional: true },
       { path: '/sme/profile' },
       { path: '/sme/consent' },
       { path: '/sme/contact' },
@@ -145,6 +146,7 @@ async function locate(page, entry, found, en) {
     return url.pathname + url.search;
   }));
   const matching = hrefs.filter((h) => entry.match.test(h));
+  if (!matching.length && entry.optional) return null;
   assert.ok(matching.length, `${from} links to a page like ${entry.match}: ${JSON.stringify(hrefs.slice(0, 40))}`);
   return entry.derive ? entry.derive(from, matching) : matching[0];
 }
@@ -246,6 +248,7 @@ for (const role of ROLES) {
         for (const entry of role.pages) {
           const path = resolved.get(entry) ?? (await locate(page, entry, found, en));
           resolved.set(entry, path);
+          if (path === null) continue;
           if (entry.key) found.set(entry.key, path);
           const where = `${role.name} ${path} (${lang})`;
           const response = await page.goto(`${origin}${inLang(path, en)}`);
