@@ -199,6 +199,7 @@ function headerState() {
     lang: shown(header?.querySelector('a[lang][href*="lang="]')),
     current: links.filter((a) => a.getAttribute('aria-current')).map((a) => [a.getAttribute('href'), a.getAttribute('aria-current')]),
     ownLink: links.some((a) => a.getAttribute('href') === path),
+    otherLanguage: links.map((a) => a.textContent.trim()).filter((text) => (document.documentElement.lang === 'en' ? /[\u4e00-\u9fff]/ : /[A-Za-z]{4,}/).test(text)),
     badge: summary ? summary.querySelector('[data-unread]') !== null : false,
     badgeShown: shown(summary?.querySelector('[data-unread]')),
   };
@@ -261,6 +262,7 @@ for (const role of ROLES) {
           if (!(header.height <= HEADER_MAX_PX)) failures.push(`${where}: the header is ${header.height} px tall at 375 px (at most ${HEADER_MAX_PX})`);
           if (!header.button) failures.push(`${where}: no menu button in the header at 375 px`);
           if (header.button && (header.open || header.linksShown > 0)) failures.push(`${where}: the menu is not collapsed (${header.linksShown} links shown)`);
+          if (header.otherLanguage.length) failures.push(`${where}: menu links in the other language: ${JSON.stringify(header.otherLanguage)}`);
           if (!header.lang) failures.push(`${where}: the language switch is not shown in the collapsed header`);
           if (role.badge && !header.badge) failures.push(`${where}: the menu button has no place for the unread count`);
           if (header.ownLink) {
