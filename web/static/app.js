@@ -12,6 +12,18 @@
   });
 })();
 
+// The header's menu (a <details>, app.css): from 641 px up it is shown whole with its button hidden; this also
+// opens the element there, so assistive technology reads its links as shown, and folds it again on a phone.
+(function () {
+  "use strict";
+  var menu = document.querySelector("[data-site-menu]");
+  if (!menu || !window.matchMedia) return;
+  var wide = window.matchMedia("(min-width: 641px)");
+  function follow() { menu.open = wide.matches; }
+  follow();
+  if (wide.addEventListener) wide.addEventListener("change", follow);
+})();
+
 // The unread count beside 通知 in the menu (shown only to the roles whose menu has the badge).
 (function () {
   "use strict";

@@ -35,7 +35,7 @@ static RAW_JSON: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"\{\s*"[^"]*"\s*:|\[\s*\{|":\s*[\["{0-9]"#).expect("regex"));
 static PROGRAMMER_WORDS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?:null|undefined|NaN|None)$|\b(?:Some|Ok|Err)\(|\bundefined\b").expect("regex"));
-static HAN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[\p{Han}，。：；！？、（）【】《》“”]").expect("regex"));
+static HAN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[\p{Han}，。：；！？、（）【】《》]").expect("regex"));
 /// Addresses, logins and paths are neither language.
 static NEUTRAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\S+@\S+|https?://\S+|(?:^|\s)/[\w/.{}?=&%-]*|\b[\w-]+\.(?:xlsx|csv|pdf|png|jpe?g)\b").expect("regex")

@@ -119,7 +119,8 @@ pub fn object(value: Value) -> Map<String, Value> {
     }
 }
 
-/// The context every page starts from: the asset version, the language, and the link that switches it.
+/// The context every page starts from: the asset version, the language, the link that switches it, and the
+/// page's path (the menu marks its link as the current page).
 /// (`user` and `csrf` are added by the templates themselves, from the request's caller.)
 #[must_use]
 pub fn frame(lang: Lang, path: &str, raw: Option<&str>) -> Map<String, Value> {
@@ -127,6 +128,7 @@ pub fn frame(lang: Lang, path: &str, raw: Option<&str>) -> Map<String, Value> {
     context.insert("v".into(), VERSION.as_str().into());
     context.insert("en".into(), lang.is_en().into());
     context.insert("switch_href".into(), switch_href(path, raw, lang).into());
+    context.insert("current_path".into(), path.into());
     // The day a printed page says it was printed on (print.css shows it; app.js puts the moment of printing).
     context.insert("printed_on".into(), crate::http::state::today().to_string().into());
     context

@@ -206,7 +206,7 @@ mod tests {
     fn the_page_renders_its_forms_refilled() {
         let templates = Templates::new(&[feature().templates]);
         let context = json!({
-            "v": "1", "en": false, "switch_href": "/admin/institutions?lang=en", "csrf": "t", "page": "institutions",
+            "v": "1", "en": false, "switch_href": "/admin/institutions?lang=en", "csrf": "t", "current_path": "/admin/institutions",
             "user": {"name": "n", "role": "operator", "role_label": "运营", "role_label_en": "Operator"},
             "kinds": [{"code": "bank", "label": "银行", "label_en": "Bank"}, {"code": "factoring", "label": "商业保理公司", "label_en": "Commercial factoring company"}],
             "institutions": [{"id": 7, "code": "tj-bank", "name": "津沽银行", "agency": false,

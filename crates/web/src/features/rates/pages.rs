@@ -127,7 +127,7 @@ mod tests {
             .clone(),
         );
         let context = json!({
-            "v": "1", "en": false, "switch_href": "/admin/rates?lang=en", "csrf": "t", "page": "rates",
+            "v": "1", "en": false, "switch_href": "/admin/rates?lang=en", "csrf": "t", "current_path": "/admin/rates",
             "user": {"name": "n", "role": "operator", "role_label": "运营", "role_label_en": "Operator"},
             "kinds": [{"code": "lpr_1y", "label": "1 年期 LPR", "label_en": "1-year LPR"}],
             "current": [rate], "history": [entry], "today": "2026-12-03",
@@ -143,7 +143,7 @@ mod tests {
             "id=\"f-published_on\"",
             "name=\"correction\" value=\"true\" checked",
             "已录入。",
-            "<td class=\"num\">3.00%</td>",
+            "<td class=\"num\" data-label=\"数值\">3.00%</td>",
             "初始数据（迁移 10）",
             "aria-current=\"page\"",
         ] {
