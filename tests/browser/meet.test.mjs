@@ -14,7 +14,7 @@
 //
 // Run from the repository root:  node --test tests/browser/meet.test.mjs
 
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import {
@@ -39,9 +39,10 @@ const WALKS = [
 
 useDemoServer({ name: 'meet', pollTimeoutMs: POLL_TIMEOUT_MS });
 
-const setup = {}; // filled once the server is up: the ids the walks use, and the operator's API session
+const setup = {}; // the ids the walks use, and the operator's API session
+let prepared; // the setting up, once, when the first walk needs it (the server is up by then)
 
-before(async () => {
+async function prepare() {
   const [bank, operator, firm] = await Promise.all([BANK, 'operator@finmart.demo', INVITED].map((login) => apiAs(login)));
   setup.operator = operator;
   setup.bankId = (await bank.get('/api/v1/session')).account.institution_id;
@@ -70,7 +71,7 @@ before(async () => {
     }
   }
   await Promise.all([bank.dispose(), firm.dispose()]);
-});
+}
 
 after(() => setup.operator?.dispose());
 
@@ -94,6 +95,8 @@ async function follow(page, locator) {
 
 for (const [index, walk] of WALKS.entries()) {
   test(`the SME and the bank meet (${walk.tag})`, { timeout: WALK_TIMEOUT_MS }, async () => {
+    prepared ??= prepare();
+    await prepared;
     const { lang, device, tag } = walk;
     const en = lang === 'en';
     const width = device.viewport.width;
