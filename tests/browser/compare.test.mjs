@@ -16,13 +16,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNoHorizontalScroll, origin, screenshot, useDemoServer, waitUntil, withPage } from './harness.mjs';
+import {
+  apiAs, assertNoHorizontalScroll, composePinyin, DESKTOP, origin, PAST_THE_DEBOUNCE_MS, PHONE, screenshot, searchLog,
+  signIn, useDemoServer, waitUntil, withPage,
+} from './harness.mjs';
 
 const POLL_TIMEOUT_MS = 15_000;
 const TEST_TIMEOUT_MS = 240_000;
-const PASSWORD = 'Finmart2026';
-const DESKTOP = { viewport: { width: 1366, height: 900 } };
-const PHONE = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const RUNS = [
   { name: 'desktop-zh', device: DESKTOP, en: false },
   { name: 'phone-zh', device: PHONE, en: false },
@@ -39,14 +39,6 @@ function pageState() {
     tray: document.querySelector('.compare-tray')?.textContent.trim() ?? null,
     main: document.querySelector('main')?.textContent.replace(/\s+/g, ' ').trim().slice(0, 300),
   };
-}
-
-async function signIn(page, login, en) {
-  await page.goto(`${origin}/login${en ? '?lang=en' : ''}`);
-  await page.fill('#f-login', login);
-  await page.fill('#f-password', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.press('#f-password', 'Enter')]);
-  await waitUntil(page, `${login} signed in`, () => !!document.querySelector('nav.account .who'), undefined, pageState);
 }
 
 /** Whether `selector` is displayed (present and not display:none up its ancestors). */
@@ -83,7 +75,7 @@ for (const run of RUNS) {
       const errors = [];
       page.on('pageerror', (error) => errors.push(error.message));
       const lang = run.en ? '?lang=en' : '';
-      await signIn(page, 'sme@finmart.demo', run.en);
+      await signIn(page, 'sme@finmart.demo', { lang: run.en ? 'en' : undefined });
       await page.goto(`${origin}/${lang}`);
       const cards = page.locator('#results .card');
       assert.ok((await cards.count()) >= 5, 'the demo catalogue lists products');
@@ -154,56 +146,40 @@ for (const run of RUNS) {
 // ---------------------------------------------------------------------------------------------------------
 // Chinese typed through an input method
 
-/** The operator's view of the search log: how often each query was searched today. */
-async function logged(operator) {
-  const response = await operator.request.get(`${origin}/api/v1/stats/market/searches?limit=200`);
-  assert.equal(response.status(), 200, await response.text());
-  const body = await response.json();
-  const counts = new Map();
-  for (const row of [...body.top, ...body.unmet]) counts.set(row.query, Math.max(counts.get(row.query) ?? 0, row.searches));
-  return { total: body.searches, counts };
-}
-
 const COMMITTED = ['专利贷', '科技贷', '税贷', '信用贷'];
 
 for (const [index, run] of RUNS.entries()) {
   test(`pinyin being composed is never searched nor logged (${run.name})`, { timeout: TEST_TIMEOUT_MS }, async () => {
-    await withPage(DESKTOP, async (operatorPage, operatorContext) => {
-      await signIn(operatorPage, 'operator@finmart.demo', false);
+    const operator = await apiAs('operator@finmart.demo');
+    try {
       await withPage(run.device, async (page) => {
         const committed = COMMITTED[index];
-        const before = await logged(operatorContext);
+        const before = await searchLog(operator);
         await page.goto(`${origin}/${run.en ? '?lang=en' : ''}`);
         const searches = [];
         page.on('request', (request) => {
           if (request.url().includes('/fragments/results')) searches.push(decodeURIComponent(request.url()));
         });
-        await page.locator('#q').focus();
-        const cdp = await page.context().newCDPSession(page);
         // The input method shows each syllable as it is typed, all of it still composing.
-        let composing = '';
-        for (const syllable of ['zhuan', ' li', ' dai']) {
-          composing += syllable;
-          await cdp.send('Input.imeSetComposition', { text: composing, selectionStart: composing.length, selectionEnd: composing.length });
-        }
+        const ime = await composePinyin(page, '#q', ['zhuan', ' li', ' dai']);
         assert.equal(await page.inputValue('#q'), 'zhuan li dai', 'the field shows the composition');
-        // Longer than the search's debounce (250 ms): a search that was going to be sent would have been.
-        await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 1000)));
+        // Longer than the search's debounce: a search that was going to be sent would have been.
+        await page.waitForTimeout(PAST_THE_DEBOUNCE_MS);
         assert.deepEqual(searches, [], 'no search while composing');
-        const during = await logged(operatorContext);
+        const during = await searchLog(operator);
         assert.equal(during.total, before.total, 'nothing reached the search log while composing');
 
         // The typist picks the characters: the composition is committed, and searched.
-        await cdp.send('Input.insertText', { text: committed });
+        await ime.commit(committed);
         assert.equal(await page.inputValue('#q'), committed);
         await waitUntil(page, `the results for ${committed}`, (q) => new URLSearchParams(location.search).get('q') === q, committed, pageState);
         assert.ok(searches.length >= 1 && searches.every((u) => u.includes(`q=${committed}`)), `only the committed words were searched: ${JSON.stringify(searches)}`);
 
         // The operator's figures: the committed words once more, and no pinyin at all.
-        let after = await logged(operatorContext);
+        let after = await searchLog(operator);
         for (let tries = 0; (after.counts.get(committed) ?? 0) <= (before.counts.get(committed) ?? 0) && tries < 100; tries += 1) {
-          await operatorPage.waitForTimeout(100);
-          after = await logged(operatorContext);
+          await page.waitForTimeout(100);
+          after = await searchLog(operator);
         }
         assert.equal(after.counts.get(committed) ?? 0, (before.counts.get(committed) ?? 0) + 1, `${committed} logged once`);
         const pinyin = [...after.counts.keys()].filter((q) => /zhuan|li dai|dai/.test(q));
@@ -211,6 +187,8 @@ for (const [index, run] of RUNS.entries()) {
         assert.equal(after.total, before.total + 1, 'one search logged in all');
         await screenshot(page, `ime-${run.name}`);
       });
-    });
+    } finally {
+      await operator.dispose();
+    }
   });
 }

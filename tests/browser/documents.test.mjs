@@ -11,15 +11,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deflateSync } from 'node:zlib';
-import { request } from 'playwright-core';
-import { assertNoHorizontalScroll, origin, screenshot, useDemoServer, waitUntil, withPage } from './harness.mjs';
+import { readFile } from 'node:fs/promises';
+import {
+  apiAs, assertNoHorizontalScroll, DESKTOP, listing, origin, pdf, PHONE, png, publish, screenshot, signIn,
+  useDemoServer, waitUntil, withPage,
+} from './harness.mjs';
 
 const POLL_TIMEOUT_MS = 15_000;
 const TEST_TIMEOUT_MS = 240_000;
-const PASSWORD = 'Finmart2026';
-const DESKTOP = { viewport: { width: 1366, height: 900 } };
-const PHONE = { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const MATERIALS = ['营业执照', '近一年财务报表', '纳税证明'];
 
 useDemoServer({ name: 'documents', pollTimeoutMs: POLL_TIMEOUT_MS });
@@ -33,59 +32,6 @@ function pageState() {
   };
 }
 
-/** A PDF: a header, one empty page and a trailer (what the server checks is the content, not the name). */
-function pdf() {
-  return Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
-}
-
-/** CRC-32 (IEEE), for the PNG's chunks. */
-function crc32(bytes) {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k += 1) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-/** A real 2×2 grey PNG: signature, IHDR, IDAT (zlib of the scanlines), IEND. */
-function png() {
-  const chunk = (type, data) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(2, 0); // width
-  header.writeUInt32BE(2, 4); // height
-  header[8] = 8; // bit depth
-  header[9] = 0; // greyscale
-  const rows = Buffer.from([0, 0x80, 0x80, 0, 0x80, 0x80]); // filter byte + two pixels, twice
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(rows)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-/** An API client signed in as `login` (cookies kept; the CSRF token sent on writes). */
-async function apiAs(login) {
-  const api = await request.newContext({ baseURL: origin });
-  const signedIn = await api.post('/api/v1/session', { data: { login, password: PASSWORD } });
-  assert.equal(signedIn.status(), 200, `${login} signs in: ${await signedIn.text()}`);
-  const { csrf } = await signedIn.json();
-  const post = async (path, data) => {
-    const reply = await api.post(path, { data, headers: { 'x-csrf-token': csrf } });
-    assert.ok(reply.ok(), `${login} POST ${path}: ${reply.status()} ${await reply.text()}`);
-    return reply.json();
-  };
-  return { api, post };
-}
-
 const products = {};
 let listed; // the products' listing, once, when the first test needs it (the server is up by then)
 
@@ -93,27 +39,13 @@ async function listProducts() {
   const bank = await apiAs('bank@finmart.demo');
   const operator = await apiAs('operator@finmart.demo');
   for (const run of ['zh-1366', 'zh-375', 'en-1366', 'en-375']) {
-    const created = await bank.post('/api/v1/bank/products', {
-      code: `DOCS-${run.toUpperCase()}`, name: `材料测试贷（${run}）`, family: 'credit',
+    products[run] = await publish(bank, operator, listing(`DOCS-${run.toUpperCase()}`, `材料测试贷（${run}）`, {
       description: '浏览器测试上传申请材料用的产品。', amount_min_yuan: 100000, amount_max_yuan: 3000000,
-      term_min_months: 6, term_max_months: 36, rate_min_pct: 3.6, rate_max_pct: 4.8, rate_basis: 'fixed',
-      repayment_methods: ['equal_instalment'], collateral: [], eligibility: {}, policy_support: [],
-      decision_days: 5, online: true, districts: ['all'], valid_from: '2026-01-01', materials: MATERIALS.join('|'),
-    });
-    const submitted = await bank.post(`/api/v1/bank/products/${created.id}/submit`, {});
-    await operator.post(`/api/v1/reviews/${submitted.review_id}/approve`, {});
-    products[run] = created.id;
+      term_min_months: 6, term_max_months: 36, decision_days: 5, materials: MATERIALS.join('|'),
+    }));
   }
-  await bank.api.dispose();
-  await operator.api.dispose();
-}
-
-async function signIn(page, login) {
-  await page.goto(`${origin}/login`);
-  await page.fill('#f-login', login);
-  await page.fill('#f-password', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.press('#f-password', 'Enter')]);
-  await waitUntil(page, `${login} signed in`, () => !!document.querySelector('nav.account .who'), undefined, pageState);
+  await bank.dispose();
+  await operator.dispose();
 }
 
 async function submit(page, form) {
@@ -189,9 +121,7 @@ for (const [lang, width] of [['zh', 1366], ['zh', 375], ['en', 1366], ['en', 375
           bank.locator('#documents a[href$="/documents/' + (await rows.first().getAttribute('data-document')) + '"]').click(),
         ]);
         assert.equal(download.suggestedFilename(), '营业执照.pdf');
-        const path = await download.path();
-        const { readFile } = await import('node:fs/promises');
-        assert.deepEqual(await readFile(path), pdf(), 'the bytes uploaded');
+        assert.deepEqual(await readFile(await download.path()), pdf(), 'the bytes uploaded');
         await assertNoHorizontalScroll(bank, `the bank's application page (${run})`, width);
         await screenshot(bank, `documents-bank-${run}`);
       }),

@@ -90,9 +90,15 @@ window.FinmartIme = (function () {
     return params.toString();
   }
 
+  // The search shown (the page's own at first): the same one again is neither sent nor logged, e.g. when the
+  // box loses focus after its words were searched (a `change` event with nothing changed since).
+  var shown = queryString();
+
   function refresh() {
     if (ime.composing()) return;
     var qs = queryString();
+    if (qs === shown) return;
+    shown = qs;
     if (pending) pending.abort();
     pending = new AbortController();
     fetch("/fragments/results?" + qs, { signal: pending.signal, headers: { Accept: "text/html" } })
@@ -103,7 +109,11 @@ window.FinmartIme = (function () {
         foldFacets();
         history.replaceState(null, "", qs ? "/?" + qs : "/");
       })
-      .catch(function (error) { if (error.name !== "AbortError") results.setAttribute("data-error", "1"); });
+      .catch(function (error) {
+        if (error.name === "AbortError") return;
+        results.setAttribute("data-error", "1");
+        shown = null; // not shown: the same search may be tried again
+      });
   }
 
   function later(event) {

@@ -1157,8 +1157,8 @@ fn merged(theirs: &serde_json::Value, ours: serde_json::Value) -> serde_json::Va
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::testing::{self, TestDb};
-    use finmart_domain::{InstitutionKind, LifecycleState, NewInstitution, Principal, ProductRecord, Role};
+    use crate::testing::{self, Firms, TestDb, TwoBanks, credit_spec};
+    use finmart_domain::{LifecycleState, Principal, ProductRecord, Role};
 
     async fn each(test: impl AsyncFn(TestDb)) {
         for db in testing::all().await {
@@ -1166,53 +1166,8 @@ mod tests {
         }
     }
 
-    struct Fixture {
-        bank: i64,
-        other_bank: i64,
-        product: i64,
-        enterprise: i64,
-        other_enterprise: i64,
-    }
-
-    fn spec(code: &str, decision_days: &str) -> finmart_domain::ProductSpec {
-        let pairs = vec![
-            ("institution_code", "test-bank"),
-            ("code", code),
-            ("name", "科创信用贷"),
-            ("family", "credit"),
-            ("description", "面向科技型企业的纯信用贷款"),
-            ("amount_min_yuan", "100000"),
-            ("amount_max_yuan", "3000000"),
-            ("term_min_months", "6"),
-            ("term_max_months", "36"),
-            ("rate_min_pct", "3.45"),
-            ("rate_max_pct", "5.2"),
-            ("rate_basis", "fixed"),
-            ("repayment_methods", "equal_instalment"),
-            ("decision_days", decision_days),
-            ("online", "true"),
-            ("districts", "binhai|heping|nankai"),
-            ("valid_from", "2020-01-01"),
-        ];
-        ProductRecord::from_pairs(pairs).validate().expect("valid test row").spec
-    }
-
-    async fn fixture(store: &Store) -> Fixture {
-        let institution = |code: &str, name: &str| NewInstitution {
-            code: code.into(),
-            name: name.into(),
-            kind: InstitutionKind::Bank,
-            intro: String::new(),
-        };
-        let bank = store.create_institution(&institution("test-bank", "测试银行")).await.unwrap().id;
-        let other_bank = store.create_institution(&institution("other-bank", "另一家银行")).await.unwrap().id;
-        let product =
-            store.save_product(bank, LifecycleState::Published, &spec("P-1", "3")).await.unwrap().product_id();
-        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
-        let mut firms = finmart_synth::profiles(7, 2, today).map(|p| p.profile);
-        let enterprise = store.save_enterprise(&firms.next().unwrap(), true).await.unwrap().id;
-        let other_enterprise = store.save_enterprise(&firms.next().unwrap(), true).await.unwrap().id;
-        Fixture { bank, other_bank, product, enterprise, other_enterprise }
+    async fn fixture(store: &Store) -> TwoBanks {
+        TwoBanks::create(store, Firms::Discoverable).await
     }
 
     fn sme(enterprise: i64) -> Principal {
@@ -1235,21 +1190,11 @@ mod tests {
         }
     }
 
-    fn new(f: &Fixture, key: &str) -> NewApplication {
-        NewApplication {
-            enterprise_id: f.enterprise,
-            product_id: f.product,
-            applicant_account_id: 100 + f.enterprise,
-            idempotency_key: key.into(),
-            amount: Fen::wan(50),
-            term: Months::new(12).unwrap(),
-            purpose: LoanPurpose::WorkingCapital,
-            purpose_text: "采购原材料".into(),
-            offer_id: None,
-        }
+    fn new(f: &TwoBanks, key: &str) -> NewApplication {
+        f.application(f.product, key)
     }
 
-    async fn submit(store: &Store, f: &Fixture, key: &str) -> Application {
+    async fn submit(store: &Store, f: &TwoBanks, key: &str) -> Application {
         let p = sme(f.enterprise);
         store.submit_application(&new(f, key), &AuditEvent::by(&p, None, "application.submit")).await.unwrap().0
     }
@@ -1262,7 +1207,7 @@ mod tests {
     }
 
     /// Submits for the `n`th other firm (its own account).
-    async fn submit_as(store: &Store, f: &Fixture, n: usize, key: &str) -> Application {
+    async fn submit_as(store: &Store, f: &TwoBanks, n: usize, key: &str) -> Application {
         let enterprise = another_firm(store, n).await;
         let request =
             NewApplication { enterprise_id: enterprise, applicant_account_id: 100 + enterprise, ..new(f, key) };
@@ -1334,7 +1279,7 @@ mod tests {
     }
 
     /// Submitted, accepted and approved for `terms()` (40 万).
-    async fn approved(store: &Store, f: &Fixture, key: &str) -> Application {
+    async fn approved(store: &Store, f: &TwoBanks, key: &str) -> Application {
         let app = submit(store, f, key).await;
         act(store, app.id, ApplicationAction::Accept, Side::Institution, f.bank).await.unwrap();
         act(store, app.id, terms(), Side::Institution, f.bank).await.unwrap()
@@ -1664,7 +1609,8 @@ mod tests {
             assert_eq!(store.unread_count(Party::Institution(f.bank)).await.unwrap(), 2);
 
             // 8 concurrent submits with one key (to another product: the first is open): one application.
-            let second = store.save_product(f.bank, LifecycleState::Published, &spec("P-2", "3")).await.unwrap();
+            let second =
+                store.save_product(f.bank, LifecycleState::Published, &credit_spec("test-bank", "P-2")).await.unwrap();
             let second = second.product_id();
             let mut tasks = Vec::new();
             for _ in 0..8 {
@@ -1724,7 +1670,8 @@ mod tests {
             assert_eq!((again.id, created), (first.id, false));
             // Another firm, or another product, is not held back.
             submit_as(store, &f, 0, "elsewhere").await;
-            let other = store.save_product(f.bank, LifecycleState::Published, &spec("P-3", "3")).await.unwrap();
+            let other =
+                store.save_product(f.bank, LifecycleState::Published, &credit_spec("test-bank", "P-3")).await.unwrap();
             let request = NewApplication { product_id: other.product_id(), ..new(&f, "other-product") };
             assert!(store.submit_application(&request, &event).await.unwrap().1);
 
@@ -1943,7 +1890,7 @@ mod tests {
 
             let accepted = ApplicationFilter { state: Some(ApplicationState::Accepted), ..Default::default() };
             assert_eq!(store.inbox(f.bank, &accepted).await.unwrap().len(), 2);
-            let other_product = ApplicationFilter { product_id: Some(f.product + 1), ..Default::default() };
+            let other_product = ApplicationFilter { product_id: Some(f.other_product), ..Default::default() };
             assert!(store.inbox(f.bank, &other_product).await.unwrap().is_empty());
             let today = shanghai_today();
             let days = |from, to| ApplicationFilter { from, to, ..Default::default() };

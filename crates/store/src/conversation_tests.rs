@@ -2,88 +2,23 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::testing;
+use crate::testing::{self, Firms, TwoBanks};
 use crate::{
-    AuditEvent, ContactAccess, InvitationError, InvitationState, MessageSide, NewApplication, NewInvitation,
-    NotificationKind, Party, Store, StoreError,
+    AuditEvent, ContactAccess, InvitationError, InvitationState, MessageSide, NewInvitation, NotificationKind, Party,
+    Store, StoreError,
 };
-use chrono::NaiveDate;
-use finmart_domain::{
-    BranchInput, ContactInput, District, Fen, HomeArea, InstitutionKind, LifecycleState, LoanPurpose, Months,
-    NewInstitution, ProductRecord, ProductSpec,
-};
+use finmart_domain::{BranchInput, ContactInput, District, HomeArea};
 
-struct Fixture {
-    bank: i64,
-    other_bank: i64,
-    product: i64,
-    other_product: i64,
-    /// Not open to every institution: consents are given in each test.
-    enterprise: i64,
-}
-
-fn spec(institution: &str, code: &str) -> ProductSpec {
-    let pairs = vec![
-        ("institution_code", institution),
-        ("code", code),
-        ("name", "科创信用贷"),
-        ("family", "credit"),
-        ("description", "面向科技型企业的纯信用贷款"),
-        ("amount_min_yuan", "100000"),
-        ("amount_max_yuan", "3000000"),
-        ("term_min_months", "6"),
-        ("term_max_months", "36"),
-        ("rate_min_pct", "3.45"),
-        ("rate_max_pct", "5.2"),
-        ("rate_basis", "fixed"),
-        ("repayment_methods", "equal_instalment"),
-        ("decision_days", "3"),
-        ("online", "true"),
-        ("districts", "binhai|heping|nankai"),
-        ("valid_from", "2020-01-01"),
-    ];
-    ProductRecord::from_pairs(pairs).validate().expect("valid test row").spec
-}
-
-async fn fixture(store: &Store) -> Fixture {
-    let institution = |code: &str, name: &str| NewInstitution {
-        code: code.into(),
-        name: name.into(),
-        kind: InstitutionKind::Bank,
-        intro: String::new(),
-    };
-    let bank = store.create_institution(&institution("test-bank", "测试银行")).await.unwrap().id;
-    let other_bank = store.create_institution(&institution("other-bank", "另一家银行")).await.unwrap().id;
-    let product =
-        store.save_product(bank, LifecycleState::Published, &spec("test-bank", "P-1")).await.unwrap().product_id();
-    let other_product = store
-        .save_product(other_bank, LifecycleState::Published, &spec("other-bank", "Q-1"))
-        .await
-        .unwrap()
-        .product_id();
-    let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
-    let firm = finmart_synth::profiles(7, 1, today).next().unwrap().profile;
-    let enterprise = store.save_enterprise(&firm, false).await.unwrap().id;
-    Fixture { bank, other_bank, product, other_product, enterprise }
+async fn fixture(store: &Store) -> TwoBanks {
+    TwoBanks::create(store, Firms::Private).await
 }
 
 fn event() -> AuditEvent<'static> {
     AuditEvent::anonymous(None, "test")
 }
 
-async fn apply(store: &Store, f: &Fixture, product: i64) -> i64 {
-    let new = NewApplication {
-        enterprise_id: f.enterprise,
-        product_id: product,
-        applicant_account_id: 100,
-        idempotency_key: format!("k-{product}"),
-        amount: Fen::wan(50),
-        term: Months::new(12).unwrap(),
-        purpose: LoanPurpose::WorkingCapital,
-        purpose_text: "采购原材料".into(),
-        offer_id: None,
-    };
-    store.submit_application(&new, &event()).await.unwrap().0.id
+async fn apply(store: &Store, f: &TwoBanks, product: i64) -> i64 {
+    store.submit_application(&f.application(product, &format!("k-{product}")), &event()).await.unwrap().0.id
 }
 
 /// The contact is hidden from an institution the firm neither applied to nor shares with; consent alone does

@@ -215,3 +215,111 @@ impl LaterColumns {
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) use two_banks::{Firms, TwoBanks, credit_spec};
+
+/// Two banks with a published product each and two synthetic firms: where the store's tests of
+/// applications, contact details, messages and invitations start.
+#[cfg(test)]
+mod two_banks {
+    use crate::{NewApplication, Store};
+    use chrono::NaiveDate;
+    use finmart_domain::{
+        Fen, InstitutionKind, LifecycleState, LoanPurpose, Months, NewInstitution, ProductRecord, ProductSpec,
+    };
+
+    /// Whether the fixture's firms are open to every institution (`discoverable`), or to none until a test
+    /// grants a consent.
+    #[derive(Debug, Clone, Copy)]
+    pub(crate) enum Firms {
+        Discoverable,
+        Private,
+    }
+
+    /// The rows' ids.
+    #[derive(Debug, Clone, Copy)]
+    pub(crate) struct TwoBanks {
+        /// 测试银行 (`test-bank`).
+        pub bank: i64,
+        /// 另一家银行 (`other-bank`).
+        pub other_bank: i64,
+        /// The bank's `P-1`.
+        pub product: i64,
+        /// The other bank's `Q-1`.
+        pub other_product: i64,
+        pub enterprise: i64,
+        pub other_enterprise: i64,
+    }
+
+    /// A published credit product of `institution` (its code): 10–300 万元, 6–36 months, fixed 3.45–5.2%,
+    /// decided in 3 days, in three districts.
+    pub(crate) fn credit_spec(institution: &str, code: &str) -> ProductSpec {
+        let pairs = vec![
+            ("institution_code", institution),
+            ("code", code),
+            ("name", "科创信用贷"),
+            ("family", "credit"),
+            ("description", "面向科技型企业的纯信用贷款"),
+            ("amount_min_yuan", "100000"),
+            ("amount_max_yuan", "3000000"),
+            ("term_min_months", "6"),
+            ("term_max_months", "36"),
+            ("rate_min_pct", "3.45"),
+            ("rate_max_pct", "5.2"),
+            ("rate_basis", "fixed"),
+            ("repayment_methods", "equal_instalment"),
+            ("decision_days", "3"),
+            ("online", "true"),
+            ("districts", "binhai|heping|nankai"),
+            ("valid_from", "2020-01-01"),
+        ];
+        ProductRecord::from_pairs(pairs).validate().expect("valid test row").spec
+    }
+
+    impl TwoBanks {
+        /// Creates them on `store`.
+        ///
+        /// # Panics
+        /// A write the store refuses (a broken test).
+        pub(crate) async fn create(store: &Store, firms: Firms) -> Self {
+            let institution = |code: &str, name: &str| NewInstitution {
+                code: code.into(),
+                name: name.into(),
+                kind: InstitutionKind::Bank,
+                intro: String::new(),
+            };
+            let bank = store.create_institution(&institution("test-bank", "测试银行")).await.expect("bank").id;
+            let other_bank =
+                store.create_institution(&institution("other-bank", "另一家银行")).await.expect("other bank").id;
+            let publish = async |institution: i64, spec: ProductSpec| {
+                store.save_product(institution, LifecycleState::Published, &spec).await.expect("product").product_id()
+            };
+            let product = publish(bank, credit_spec("test-bank", "P-1")).await;
+            let other_product = publish(other_bank, credit_spec("other-bank", "Q-1")).await;
+            let today = NaiveDate::from_ymd_opt(2026, 11, 22).expect("date");
+            let discoverable = matches!(firms, Firms::Discoverable);
+            let mut profiles = finmart_synth::profiles(7, 2, today).map(|p| p.profile);
+            let (first, second) = (profiles.next().expect("a firm"), profiles.next().expect("another firm"));
+            let enterprise = store.save_enterprise(&first, discoverable).await.expect("firm").id;
+            let other_enterprise = store.save_enterprise(&second, discoverable).await.expect("other firm").id;
+            Self { bank, other_bank, product, other_product, enterprise, other_enterprise }
+        }
+
+        /// The firm's application (its account is `100 + enterprise`) to `product`: 50 万元 for 12 months of
+        /// working capital.
+        pub(crate) fn application(&self, product: i64, key: &str) -> NewApplication {
+            NewApplication {
+                enterprise_id: self.enterprise,
+                product_id: product,
+                applicant_account_id: 100 + self.enterprise,
+                idempotency_key: key.into(),
+                amount: Fen::wan(50),
+                term: Months::new(12).expect("12 months"),
+                purpose: LoanPurpose::WorkingCapital,
+                purpose_text: "采购原材料".into(),
+                offer_id: None,
+            }
+        }
+    }
+}

@@ -31,9 +31,32 @@ async fn apply(sme: &Client<'_>, product: i64, key: &str) -> i64 {
     created["id"].as_i64().unwrap()
 }
 
-async fn id_of(client: &Client<'_>) -> (Option<i64>, Option<i64>) {
-    let (_, me) = client.get("/api/v1/session").await;
-    (me["account"]["enterprise_id"].as_i64(), me["account"]["institution_id"].as_i64())
+/// Who every test here starts with, each signed in: a demo firm, the demo bank, the second demo bank and the
+/// operator, with the firm's and the bank's ids.
+struct Parties<'a> {
+    sme: Client<'a>,
+    bank: Client<'a>,
+    bank2: Client<'a>,
+    operator: Client<'a>,
+    enterprise_id: i64,
+    bank_id: i64,
+}
+
+impl<'a> Parties<'a> {
+    /// Signs them in, the firm as `firm` (a demo login).
+    async fn sign_in(app: &'a TestApp, firm: &str) -> Self {
+        let (sme, bank, bank2, operator) = (
+            app.sign_in(firm).await,
+            app.sign_in(DEMO_BANK).await,
+            app.sign_in(DEMO_BANK2).await,
+            app.sign_in(DEMO_OPERATOR).await,
+        );
+        let (_, me) = sme.get("/api/v1/session").await;
+        let enterprise_id = me["account"]["enterprise_id"].as_i64().expect("the firm's account has its firm");
+        let (_, me) = bank.get("/api/v1/session").await;
+        let bank_id = me["account"]["institution_id"].as_i64().expect("the bank's account has its bank");
+        Self { sme, bank, bank2, operator, enterprise_id, bank_id }
+    }
 }
 
 fn contact_views(views: &Value) -> usize {
@@ -44,16 +67,7 @@ fn contact_views(views: &Value) -> usize {
 async fn a_firms_contact_is_shared_only_by_application_or_consent_with_sharing_and_each_view_is_logged() {
     for app in TestApp::each(true).await {
         let be = app.backend;
-        let (sme, bank, bank2, operator) = (
-            app.sign_in(DEMO_SME2).await,
-            app.sign_in(DEMO_BANK).await,
-            app.sign_in(DEMO_BANK2).await,
-            app.sign_in(DEMO_OPERATOR).await,
-        );
-        let (enterprise, _) = id_of(&sme).await;
-        let e = enterprise.unwrap();
-        let (_, bank_id) = id_of(&bank).await;
-        let bank_id = bank_id.unwrap();
+        let Parties { sme, bank, bank2, operator, enterprise_id: e, bank_id } = Parties::sign_in(&app, DEMO_SME2).await;
         sme.delete("/api/v1/me/consents/all").await;
         // A bad phone is refused, named, and nothing changes.
         let (status, refused) = sme.put("/api/v1/me/contact", &json!({"name": "周敏", "phone": "12345"})).await;
@@ -108,12 +122,7 @@ async fn a_firms_contact_is_shared_only_by_application_or_consent_with_sharing_a
 async fn an_institution_manages_its_branches_and_managers_and_the_firm_sees_them_on_its_application() {
     for app in TestApp::each(true).await {
         let be = app.backend;
-        let (sme, bank, bank2, operator) = (
-            app.sign_in(DEMO_SME).await,
-            app.sign_in(DEMO_BANK).await,
-            app.sign_in(DEMO_BANK2).await,
-            app.sign_in(DEMO_OPERATOR).await,
-        );
+        let Parties { sme, bank, bank2, operator, .. } = Parties::sign_in(&app, DEMO_SME).await;
         let branch =
             json!({"name": "测试支行", "address": "河西区友谊路 1 号", "phone": "022-28001234", "district": "120103"});
         let (status, created) = bank.post("/api/v1/institution/branches", &branch).await;
@@ -150,14 +159,8 @@ async fn an_institution_manages_its_branches_and_managers_and_the_firm_sees_them
 async fn messages_count_unread_notify_the_other_side_and_stay_between_the_parties() {
     for app in TestApp::each(true).await {
         let be = app.backend;
-        let (sme, sme2, bank, bank2, agency, operator) = (
-            app.sign_in(DEMO_SME).await,
-            app.sign_in(DEMO_SME2).await,
-            app.sign_in(DEMO_BANK).await,
-            app.sign_in(DEMO_BANK2).await,
-            app.sign_in(DEMO_AGENCY).await,
-            app.sign_in(DEMO_OPERATOR).await,
-        );
+        let Parties { sme, bank, bank2, operator, .. } = Parties::sign_in(&app, DEMO_SME).await;
+        let (sme2, agency) = (app.sign_in(DEMO_SME2).await, app.sign_in(DEMO_AGENCY).await);
         let product = publish(&app, &bank, &operator, "MSG-1").await;
         let application = apply(&sme, product, "msg-1").await;
         let thread = format!("/api/v1/applications/{application}/messages");
@@ -227,15 +230,7 @@ async fn messages_count_unread_notify_the_other_side_and_stay_between_the_partie
 async fn a_bank_invites_a_consenting_firm_which_declines_or_applies() {
     for app in TestApp::each(true).await {
         let be = app.backend;
-        let (sme, bank, bank2, operator) = (
-            app.sign_in(DEMO_SME).await,
-            app.sign_in(DEMO_BANK).await,
-            app.sign_in(DEMO_BANK2).await,
-            app.sign_in(DEMO_OPERATOR).await,
-        );
-        let (enterprise, _) = id_of(&sme).await;
-        let e = enterprise.unwrap();
-        let (_, bank_id) = id_of(&bank).await;
+        let Parties { sme, bank, bank2, operator, enterprise_id: e, bank_id } = Parties::sign_in(&app, DEMO_SME).await;
         let product = publish(&app, &bank, &operator, "INV-1").await;
         let other = publish(&app, &bank2, &operator, "INV-2").await;
         sme.delete("/api/v1/me/consents/all").await;
@@ -262,13 +257,11 @@ async fn a_bank_invites_a_consenting_firm_which_declines_or_applies() {
         assert!(notes.to_string().contains("invitation_received"), "{be}");
         let (_, page) = sme.get_text("/sme/invitations").await;
         assert!(page.contains("去申请") && page.contains("欢迎申请我行科创贷"), "{be}");
-        let (_, theirs) = app.sign_in(DEMO_SME2).await.get("/api/v1/invitations").await;
+        let sme2 = app.sign_in(DEMO_SME2).await;
+        let (_, theirs) = sme2.get("/api/v1/invitations").await;
         assert!(!theirs.to_string().contains("欢迎申请"), "{be}");
         let id = sent["id"].as_i64().unwrap();
-        assert_eq!(
-            app.sign_in(DEMO_SME2).await.post(&format!("/api/v1/invitations/{id}/decline"), &json!({})).await.0,
-            StatusCode::NOT_FOUND
-        );
+        assert_eq!(sme2.post(&format!("/api/v1/invitations/{id}/decline"), &json!({})).await.0, StatusCode::NOT_FOUND);
 
         // Declined (with a reason): the bank sees it and is told.
         let (status, declined) =
