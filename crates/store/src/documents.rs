@@ -12,6 +12,7 @@
 use crate::audit::{self, AuditEvent};
 use crate::consent::insert_view;
 use crate::entity::{application, application_document, document_blob};
+use crate::error::StorageError;
 use crate::{Record, Store, StoreError, password};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -24,16 +25,17 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::fmt::Debug;
 
-/// Where documents' bytes are kept, by key. Keys are made by the store (random, never from a file name).
+/// Where documents' bytes are kept, by key. Keys are made by the store (`applications/{application}/{random}`:
+/// never from a file name, never the same twice).
 #[async_trait]
 pub trait DocumentStorage: Send + Sync + Debug {
     /// The name recorded with each document it keeps (`database`, `object_store`).
     fn name(&self) -> &'static str;
-    /// Keeps `bytes` under `key`.
+    /// Keeps `bytes` under `key`, as `content_type` (where the storage records one).
     ///
     /// # Errors
     /// The storage failed; nothing is kept.
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError>;
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &'static str) -> Result<(), StoreError>;
     /// The bytes kept under `key`, or `None`.
     ///
     /// # Errors
@@ -44,7 +46,18 @@ pub trait DocumentStorage: Send + Sync + Debug {
     /// # Errors
     /// The storage failed.
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Whether the storage answers (for the start and `/readyz`).
+    ///
+    /// # Errors
+    /// It does not, or refuses the server (the reason in the error, for the log).
+    async fn check(&self) -> Result<(), StoreError>;
 }
+
+/// The first segment of every document's key (the application's id and a random part follow).
+pub const KEY_PREFIX: &str = "applications";
+
+/// The name documents kept in the database are recorded with.
+pub const DATABASE: &str = "database";
 
 /// The default storage: the bytes in the database's `document_blob` table.
 #[derive(Debug, Clone)]
@@ -55,10 +68,11 @@ pub struct DatabaseStorage {
 #[async_trait]
 impl DocumentStorage for DatabaseStorage {
     fn name(&self) -> &'static str {
-        "database"
+        DATABASE
     }
 
-    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+    /// The content type is not kept: the row's `kind` says it.
+    async fn put(&self, key: &str, bytes: Vec<u8>, _content_type: &'static str) -> Result<(), StoreError> {
         document_blob::ActiveModel { key: Set(key.to_owned()), bytes: Set(bytes), created_at: Set(Utc::now()) }
             .insert(&self.db)
             .await?;
@@ -72,6 +86,10 @@ impl DocumentStorage for DatabaseStorage {
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         document_blob::Entity::delete_by_id(key.to_owned()).exec(&self.db).await?;
         Ok(())
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        Ok(self.db.ping().await?)
     }
 }
 
@@ -177,15 +195,24 @@ impl Store {
         }
         let size = i64::try_from(new.bytes.len()).unwrap_or(i64::MAX);
         let sha256: String = Sha256::digest(&new.bytes).iter().map(|b| format!("{b:02x}")).collect();
-        let key = format!("doc-{}-{}", app.id, password::secret(16));
-        self.documents.put(&key, new.bytes).await?;
+        let key = format!("{KEY_PREFIX}/{}/{}", app.id, password::secret(16));
+        let storage = self.documents.name();
+        if let Err(e) = self.documents.put(&key, new.bytes, kind.mime()).await {
+            tracing::warn!(error = %e, storage, application_id = app.id, "a document's bytes could not be kept; nothing stored");
+            return Err(e);
+        }
         let written =
             self.document_row(&app, material, &name, kind, size, &sha256, &key, new.uploaded_by, limits, event).await;
-        if written.is_err() {
+        match &written {
+            Ok(doc) => tracing::info!(document_id = doc.id, application_id = app.id, storage, size, "document kept"),
             // The row was not written: the bytes go too, so a refusal or a failure keeps nothing.
-            if let Err(e) = self.documents.delete(&key).await {
-                tracing::warn!(error = %e, key, "an unwritten document's bytes could not be deleted");
-            }
+            Err(e) => match self.documents.delete(&key).await {
+                Ok(()) => tracing::info!(reason = %e, storage, key, "an unwritten document's bytes were removed"),
+                Err(gone) => tracing::error!(
+                    error = %gone, reason = %e, storage, key,
+                    "an unwritten document's bytes could not be removed: an orphan object remains"
+                ),
+            },
         }
         written
     }
@@ -239,6 +266,43 @@ impl Store {
         info(row)
     }
 
+    /// The bytes of the document of `row`, from the storage it was kept in (the database's own even after the
+    /// deployment moved to an object store), checked against the size and SHA-256 recorded with it.
+    async fn stored_bytes(&self, row: &application_document::Model) -> Result<Vec<u8>, StoreError> {
+        let database;
+        let storage: &dyn DocumentStorage = if row.storage == self.documents.name() {
+            self.documents.as_ref()
+        } else if row.storage == DATABASE {
+            database = DatabaseStorage::new(self.db.clone());
+            &database
+        } else {
+            return Err(StorageError::NotConfigured { document_id: row.id, storage: row.storage.clone() }.into());
+        };
+        let bytes = storage
+            .get(&row.storage_key)
+            .await?
+            .ok_or_else(|| StorageError::Missing { document_id: row.id, storage: row.storage.clone() })?;
+        let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        if i64::try_from(bytes.len()).ok() != Some(row.size_bytes) || sha256 != row.sha256 {
+            return Err(StorageError::Altered {
+                document_id: row.id,
+                storage: row.storage.clone(),
+                expected_bytes: u64::try_from(row.size_bytes).unwrap_or_default(),
+                found_bytes: bytes.len() as u64,
+            }
+            .into());
+        }
+        Ok(bytes)
+    }
+
+    /// Whether the storage documents are kept in now answers (for `/readyz`).
+    ///
+    /// # Errors
+    /// It does not ([`StorageError::Unavailable`], or the database's failure for the database's own).
+    pub async fn check_document_storage(&self) -> Result<(), StoreError> {
+        self.documents.check().await
+    }
+
     /// The documents of an application, oldest first.
     ///
     /// # Errors
@@ -283,7 +347,9 @@ impl Store {
     /// the firm in the profile-view log the firm reads (context `document`).
     ///
     /// # Errors
-    /// [`StoreError::Storage`] when the storage no longer holds the bytes; its or the database's failure.
+    /// [`StoreError::Storage`]: the storage is unavailable ([`StorageError::Unavailable`]), no longer holds
+    /// the bytes ([`StorageError::Missing`]), holds others ([`StorageError::Altered`]), or is not this
+    /// server's ([`StorageError::NotConfigured`]); the database's failure. Nothing is recorded then.
     pub async fn download_document(
         &self,
         doc: &DocumentInfo,
@@ -294,18 +360,9 @@ impl Store {
             .one(&self.db)
             .await?
             .ok_or_else(|| StoreError::NotFound { what: Record::Document, key: doc.id.to_string() })?;
-        let storage_name = self.documents.name();
-        if row.storage != storage_name {
-            return Err(StoreError::Storage(format!(
-                "document {} is kept in `{}`, this server reads `{storage_name}`",
-                row.id, row.storage
-            )));
-        }
-        let bytes = self
-            .documents
-            .get(&row.storage_key)
-            .await?
-            .ok_or_else(|| StoreError::Storage(format!("the bytes of document {} are missing", row.id)))?;
+        let bytes = self.stored_bytes(&row).await.inspect_err(|e| {
+            tracing::error!(error = %e, document_id = row.id, storage = %row.storage, "a document could not be read");
+        })?;
         let app = application::Entity::find_by_id(row.application_id)
             .one(&self.db)
             .await?
@@ -328,18 +385,18 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::testing;
     use crate::tests::{bank, spec};
     use crate::{AuditQuery, NewApplication, Party};
     use finmart_domain::{Fen, LifecycleState, LoanPurpose, Months, Principal, Role};
 
-    const LIMITS: DocumentLimits = DocumentLimits { max_bytes: 1024, max_per_application: 2 };
-    const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
+    pub(crate) const LIMITS: DocumentLimits = DocumentLimits { max_bytes: 1024, max_per_application: 2 };
+    pub(crate) const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
 
     /// A store with one application of a firm to a product listing 营业执照 and 纳税证明, and the firm's user.
-    async fn applied(store: &Store) -> (application::Model, Principal) {
+    pub(crate) async fn applied(store: &Store) -> (application::Model, Principal) {
         let owner = store.create_institution(&bank()).await.unwrap().id;
         let product = spec(&[("eligibility", ""), ("districts", "all"), ("materials", "营业执照|纳税证明")]);
         let product = store.save_product(owner, LifecycleState::Published, &product).await.unwrap().product_id();
@@ -368,7 +425,12 @@ mod tests {
         (application::Entity::find_by_id(id).one(&store.db).await.unwrap().unwrap(), sme)
     }
 
-    fn upload<'a>(app: &application::Model, name: &'a str, bytes: &[u8], material: Option<&'a str>) -> NewDocument<'a> {
+    pub(crate) fn upload<'a>(
+        app: &application::Model,
+        name: &'a str,
+        bytes: &[u8],
+        material: Option<&'a str>,
+    ) -> NewDocument<'a> {
         NewDocument { application_id: app.id, material, file_name: name, bytes: bytes.to_vec(), uploaded_by: 100 }
     }
 
@@ -441,7 +503,8 @@ mod tests {
     async fn the_database_storage_forgets_what_it_is_told_to() {
         let db = testing::sqlite().await;
         let storage = DatabaseStorage::new(db.store.db.clone());
-        storage.put("k-1", b"abc".to_vec()).await.unwrap();
+        storage.check().await.unwrap();
+        storage.put("k-1", b"abc".to_vec(), "application/pdf").await.unwrap();
         assert_eq!(storage.get("k-1").await.unwrap().as_deref(), Some(&b"abc"[..]));
         storage.delete("k-1").await.unwrap();
         assert_eq!(storage.get("k-1").await.unwrap(), None);

@@ -328,10 +328,51 @@ pub enum StoreError {
     /// the product does not list); nothing was kept.
     #[error("{}", .0.message_en())]
     Upload(UploadRefusal),
-    /// The storage a document's bytes are kept in failed (an object store unreachable), or no longer holds
-    /// the bytes of a document it was given.
-    #[error("document storage: {0}")]
-    Storage(String),
+    /// The storage of documents' bytes failed, or no longer holds a document's bytes as they were kept.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Why a document's bytes could not be kept or read back. The storage's own words (an S3 error, a refused
+/// connection) are for the log only: the people who see these messages learn what happened and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum StorageError {
+    /// The storage did not answer or refused the request (an object store stopped, unreachable, or
+    /// refusing our credentials). Nothing was kept by the act that met it; trying again later may work.
+    #[error("the document storage ({storage}) is unavailable: {reason}")]
+    Unavailable { storage: &'static str, reason: String },
+    /// The storage answers but holds nothing under the key of a document that has a row: the bytes were
+    /// removed behind the server's back (or the deployment now points at another bucket).
+    #[error("the content of document {document_id} is missing from the document storage ({storage})")]
+    Missing { document_id: i64, storage: String },
+    /// The bytes read back are not the ones kept: another size or SHA-256 than the row records.
+    #[error(
+        "the content of document {document_id} in the document storage ({storage}) is not what was uploaded ({found_bytes} bytes read, {expected_bytes} kept)"
+    )]
+    Altered { document_id: i64, storage: String, expected_bytes: u64, found_bytes: u64 },
+    /// The document is kept in a storage this server is not configured with (an object store, on a server
+    /// started without its settings).
+    #[error("document {document_id} is kept in the `{storage}` storage, which this server is not configured with")]
+    NotConfigured { document_id: i64, storage: String },
+    /// The settings of an object store cannot describe one (refused at start).
+    #[error("the document storage's settings are invalid: {reason}")]
+    Settings { reason: String },
+}
+
+impl StorageError {
+    /// The reason in Chinese.
+    #[must_use]
+    pub fn message_zh(&self) -> String {
+        match self {
+            Self::Unavailable { .. } => "文件存储暂时不可用，文件未保存或未能读取，请稍后重试".to_owned(),
+            Self::Missing { .. } => "该文件的内容在文件存储中已找不到，请联系平台运营方，或由企业重新上传".to_owned(),
+            Self::Altered { .. } => {
+                "该文件在文件存储中的内容与上传时不符，请联系平台运营方，或由企业重新上传".to_owned()
+            }
+            Self::NotConfigured { .. } => "该文件保存在本服务器未配置的文件存储中，请联系平台运营方".to_owned(),
+            Self::Settings { .. } => "文件存储的配置无效".to_owned(),
+        }
+    }
 }
 
 impl StoreError {
@@ -389,7 +430,7 @@ impl StoreError {
             Self::NothingToCorrect { kind, day } => format!("{day} 没有录入过{}，无可更正", kind.label_zh()),
             Self::BenchHistory { key, reason } => format!("基准数据申请 {key} 的历史不被接受：{reason}"),
             Self::Upload(refusal) => refusal.message_zh(),
-            Self::Storage(_) => "文件存储操作失败".to_owned(),
+            Self::Storage(e) => e.message_zh(),
         }
     }
 }

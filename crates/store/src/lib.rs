@@ -17,6 +17,8 @@ mod contacts;
 #[cfg(test)]
 mod conversation_tests;
 mod documents;
+#[cfg(test)]
+mod documents_s3_tests;
 mod enterprises;
 pub mod entity;
 mod error;
@@ -35,6 +37,7 @@ pub mod market_watch;
 mod messages;
 mod needs;
 mod notifications;
+mod object_storage;
 #[cfg(test)]
 mod open_application_migration_tests;
 pub mod password;
@@ -59,6 +62,8 @@ mod stats_tests;
 mod suspension;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing_s3;
 #[cfg(test)]
 mod tests;
 mod tokens;
@@ -75,9 +80,9 @@ pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use changes::ChangeEntry;
 pub use consent::{ConsentEntry, Consents, ProfileViewEntry, VIEW_CONTEXTS};
 pub use contacts::{Branch, ContactAccess, EnterpriseContact, Manager};
-pub use documents::{DatabaseStorage, DocumentInfo, DocumentStorage, NewDocument};
+pub use documents::{DATABASE, DatabaseStorage, DocumentInfo, DocumentStorage, KEY_PREFIX, NewDocument};
 pub use enterprises::StoredEnterprise;
-pub use error::{InvitationError, KindFixed, NeedError, Record, StoreError, WrongParty};
+pub use error::{InvitationError, KindFixed, NeedError, Record, StorageError, StoreError, WrongParty};
 pub use favourites::{Favourite, MAX_FAVOURITES};
 /// The acts [`Store::change_product_lifecycle`] takes; the lifecycle's rules are the domain's.
 pub use finmart_domain::LifecycleAct;
@@ -91,6 +96,7 @@ pub use notifications::{
     ApplicationFacts, CorrectionFacts, InvitationFacts, MessageFacts, Notice, Notification, NotificationContent,
     NotificationKind, Party,
 };
+pub use object_storage::{OBJECT_STORE, ObjectStorage, S3Settings, Secret};
 pub use product_admin::{
     EditOutcome, ManagedProduct, ProductReview, ProductVersion, ReviewDecision, ReviewItem, UploadSummary,
     VersionAction,

@@ -2,6 +2,7 @@
 
 use clap::Args;
 use finmart_domain::HomeArea;
+use finmart_store::{S3Settings, Secret};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
@@ -70,6 +71,99 @@ pub struct Config {
     #[arg(long, env = "FINMART_DOCUMENTS_PER_APPLICATION", default_value_t = 20,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub documents_per_application: u32,
+    /// Where documents' bytes are kept: the database (the default), or an S3-compatible object store.
+    #[command(flatten)]
+    pub object_store: ObjectStoreConfig,
+}
+
+/// An S3-compatible object store for documents' bytes (AWS S3, MinIO, Ceph…). With no bucket named,
+/// documents are kept in the database; naming one moves new uploads to the bucket (documents kept in the
+/// database before stay readable there). Checked at start: bad settings, or a store that does not answer
+/// or refuses the key, stop the start with a message naming them.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ObjectStoreConfig {
+    /// The S3 bucket documents are kept in (it must exist). Setting it chooses the object store.
+    #[arg(long = "s3-bucket", env = "FINMART_S3_BUCKET")]
+    pub bucket: Option<String>,
+    /// The endpoint URL of an S3-compatible server (`http://minio:9000`); unset: AWS S3 in the region.
+    #[arg(long = "s3-endpoint", env = "FINMART_S3_ENDPOINT")]
+    pub endpoint: Option<String>,
+    /// The region (`us-east-1` when unset; most S3-compatible servers accept any).
+    #[arg(long = "s3-region", env = "FINMART_S3_REGION")]
+    pub region: Option<String>,
+    /// The access key id.
+    #[arg(long = "s3-access-key-id", env = "FINMART_S3_ACCESS_KEY_ID")]
+    pub access_key_id: Option<String>,
+    /// The secret access key: give it in the environment (a flag shows in the process list). It is never
+    /// logged or printed (`Debug` shows `[redacted]`).
+    #[arg(long = "s3-secret-access-key", env = "FINMART_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub secret_access_key: Option<Secret>,
+}
+
+/// The environment variables of the object store, for messages.
+const S3_VARIABLES: &str =
+    "FINMART_S3_ENDPOINT, FINMART_S3_REGION, FINMART_S3_ACCESS_KEY_ID, FINMART_S3_SECRET_ACCESS_KEY";
+
+impl ObjectStoreConfig {
+    /// The object store's settings: `None` when no bucket is named (documents in the database). A blank
+    /// value counts as unset.
+    ///
+    /// # Errors
+    /// Settings that cannot be meant: object-store settings without a bucket, a bucket name S3 does not
+    /// allow, an endpoint that is no `http(s)://` URL, a bucket without its access key and secret. The
+    /// message names the variables (and never shows the secret).
+    pub fn settings(&self) -> Result<Option<S3Settings>, String> {
+        fn given(value: Option<&String>) -> Option<String> {
+            value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+        }
+        let endpoint = given(self.endpoint.as_ref());
+        let region = given(self.region.as_ref());
+        let access_key_id = given(self.access_key_id.as_ref());
+        let secret = self.secret_access_key.clone().filter(|s| !s.expose().trim().is_empty());
+        let Some(bucket) = given(self.bucket.as_ref()) else {
+            if endpoint.is_some() || region.is_some() || access_key_id.is_some() || secret.is_some() {
+                return Err(format!(
+                    "object-store settings are given ({S3_VARIABLES}) but FINMART_S3_BUCKET is not: name the bucket \
+                     to keep documents in the object store, or unset them to keep documents in the database"
+                ));
+            }
+            return Ok(None);
+        };
+        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.';
+        let edges = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+        if !(3..=63).contains(&bucket.len())
+            || !bucket.chars().all(allowed)
+            || !bucket.starts_with(edges)
+            || !bucket.ends_with(edges)
+        {
+            return Err(format!(
+                "FINMART_S3_BUCKET `{bucket}` is not a bucket name: 3 to 63 lowercase letters, digits, dots and \
+                 hyphens, beginning and ending with a letter or digit"
+            ));
+        }
+        if let Some(endpoint) = &endpoint {
+            let host = endpoint.strip_prefix("https://").or_else(|| endpoint.strip_prefix("http://"));
+            if host.is_none_or(|h| h.trim_end_matches('/').is_empty()) {
+                return Err(format!(
+                    "FINMART_S3_ENDPOINT `{}` is not an http:// or https:// URL of the object store (`http://minio:9000`)",
+                    crate::startup::without_password(endpoint)
+                ));
+            }
+        }
+        let (Some(access_key_id), Some(secret_access_key)) = (access_key_id, secret) else {
+            return Err(
+                "FINMART_S3_BUCKET is set: FINMART_S3_ACCESS_KEY_ID and FINMART_S3_SECRET_ACCESS_KEY are needed too"
+                    .to_owned(),
+            );
+        };
+        Ok(Some(S3Settings {
+            endpoint,
+            bucket,
+            region: region.unwrap_or_else(|| "us-east-1".to_owned()),
+            access_key_id,
+            secret_access_key,
+        }))
+    }
 }
 
 /// What a document upload's body may hold beyond the file: the multipart boundaries and headers, the
@@ -138,6 +232,78 @@ impl Config {
             trusted_proxy: Vec::new(),
             document_max_bytes: 10 * 1024 * 1024,
             documents_per_application: 20,
+            object_store: ObjectStoreConfig::default(),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn parsed(args: &[&str]) -> Config {
+        Cli::try_parse_from(std::iter::once("finmart").chain(args.iter().copied())).unwrap().config
+    }
+
+    #[test]
+    fn documents_stay_in_the_database_unless_a_bucket_is_named() {
+        assert_eq!(parsed(&[]).object_store.settings().unwrap(), None);
+        let config = parsed(&[
+            "--s3-bucket",
+            "finmart-docs",
+            "--s3-endpoint",
+            "http://minio:9000/",
+            "--s3-access-key-id",
+            "AKID",
+            "--s3-secret-access-key",
+            "s3cr3t-value",
+        ]);
+        let settings = config.object_store.settings().unwrap().unwrap();
+        assert_eq!(
+            (settings.bucket.as_str(), settings.endpoint.as_deref(), settings.region.as_str()),
+            ("finmart-docs", Some("http://minio:9000/"), "us-east-1")
+        );
+        assert_eq!(settings.secret_access_key.expose(), "s3cr3t-value");
+        // The whole configuration printed shows no secret.
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cr3t-value") && shown.contains("[redacted]"), "{shown}");
+    }
+
+    #[test]
+    fn object_store_settings_that_cannot_be_meant_are_refused_naming_the_variables() {
+        let with = |bucket: Option<&str>, endpoint: Option<&str>, keys: bool| ObjectStoreConfig {
+            bucket: bucket.map(str::to_owned),
+            endpoint: endpoint.map(str::to_owned),
+            region: None,
+            access_key_id: keys.then(|| "AKID".to_owned()),
+            secret_access_key: keys.then(|| Secret::new("s3cr3t-value")),
+        };
+        let cases = [
+            (with(None, Some("http://minio:9000"), true), "FINMART_S3_BUCKET is not"),
+            (with(Some("docs"), None, false), "FINMART_S3_ACCESS_KEY_ID and FINMART_S3_SECRET_ACCESS_KEY"),
+            (with(Some("Finmart_Docs"), None, true), "is not a bucket name"),
+            (with(Some("ab"), None, true), "is not a bucket name"),
+            (with(Some("docs"), Some("minio:9000"), true), "FINMART_S3_ENDPOINT `minio:9000` is not an http"),
+            (with(Some("docs"), Some("https://"), true), "is not an http"),
+        ];
+        for (config, words) in cases {
+            let refused = config.settings().unwrap_err();
+            assert!(refused.contains(words), "{config:?}: {refused}");
+            assert!(!refused.contains("s3cr3t-value"), "{refused}");
+        }
+        // A secret alone, without a bucket, is refused as well; blank values count as unset.
+        let secret_only = ObjectStoreConfig { secret_access_key: Some(Secret::new("x")), ..Default::default() };
+        assert!(secret_only.settings().is_err());
+        let blank =
+            ObjectStoreConfig { bucket: Some("  ".into()), endpoint: Some(String::new()), ..Default::default() };
+        assert_eq!(blank.settings().unwrap(), None);
     }
 }

@@ -196,6 +196,10 @@ const READY_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 /// server unready: search, pages and everything else answer meanwhile, and what needs them answers 503
 /// `warming_up` with `Retry-After`, so a load balancer keeps sending traffic from the first second;
 /// `status` is then `warming_up` (200) until both are loaded.
+/// `documents` is the storage of documents' bytes (`storage`: `database` or `object_store`) and whether it
+/// answers (`ok` or `down`: an object store listed, within 2 s). A down object store does not make the server
+/// unready: every server shares it, so none could do better, and everything but documents works meanwhile
+/// (their uploads and downloads answer 503 `storage_unavailable`).
 /// Errors are logged, not shown: the endpoint is public.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let head = tokio::time::timeout(READY_CHECK_TIMEOUT, state.store.last_change_seq()).await;
@@ -222,6 +226,18 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             json!({ "state": "down" })
         }
     };
+    let documents = match tokio::time::timeout(READY_CHECK_TIMEOUT, state.store.check_document_storage()).await {
+        Ok(Ok(())) => "ok",
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness: the document storage did not answer");
+            "down"
+        }
+        Err(_) => {
+            tracing::warn!("readiness: the document storage did not answer within 2 s");
+            "down"
+        }
+    };
+    let documents = json!({ "state": documents, "storage": state.store.document_storage_name() });
     let trivial = finmart_catalogue::SearchRequest { per_page: 1, ..Default::default() };
     let searched = state.read_index(move |c| c.search(&trivial, today())).await;
     if let Err(e) = &searched {
@@ -245,6 +261,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         "status": match (ready, warm) { (false, _) => "not_ready", (true, false) => "warming_up", (true, true) => "ready" },
         "database": database,
         "redis": redis,
+        "documents": documents,
         "index": index,
         "matcher": state.warm_up.matcher.view(),
         "pool": state.warm_up.pool.view(),

@@ -8,7 +8,7 @@ use crate::router::{router, templates};
 use crate::startup::{self, StartupError};
 use finmart_catalogue::{Catalogue, sync};
 use finmart_matching::Matcher;
-use finmart_store::Store;
+use finmart_store::{DocumentStorage, ObjectStorage, Store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +25,7 @@ use tokio::task::JoinHandle;
 /// The database cannot be reached or migrated, or the index directory cannot be used.
 pub async fn open_app(config: Config) -> anyhow::Result<AppState> {
     let store = open_store(&config).await?;
+    let store = with_document_storage(&config, store).await?;
     let catalogue = Arc::new(open_catalogue(&config)?);
     sync::prepare(&store, &catalogue, &|_, _| {}).await?;
     tracing::info!(database = store.backend_name(), products = catalogue.len(), "search index ready");
@@ -57,6 +58,37 @@ pub async fn build_app(config: Config) -> anyhow::Result<AppState> {
 pub async fn open_store(config: &Config) -> Result<Store, StartupError> {
     usable_dir(&config.data_dir)?;
     connect_database(config).await
+}
+
+/// How long the object store may take to answer at start (its client retries a refused connection a few
+/// times within a second or two; a silent host is given this long).
+const OBJECT_STORE_START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `store` with documents kept in the configured object store, checked to answer (its bucket there, its key
+/// accepted); unchanged, documents in the database, when none is configured.
+///
+/// # Errors
+/// Settings that cannot be meant ([`StartupError::Config`]), or a store that does not answer or refuses us
+/// ([`StartupError::Service`], naming its endpoint and bucket, never the secret).
+pub async fn with_document_storage(config: &Config, store: Store) -> Result<Store, StartupError> {
+    const FIX: &str = "start the object store, or correct FINMART_S3_ENDPOINT, FINMART_S3_BUCKET (it must exist) and \
+                       the key (FINMART_S3_ACCESS_KEY_ID, FINMART_S3_SECRET_ACCESS_KEY)";
+    let Some(settings) = config.object_store.settings().map_err(StartupError::Config)? else {
+        tracing::info!(storage = store.document_storage_name(), "documents kept in the database");
+        return Ok(store);
+    };
+    let location = settings.location();
+    let storage = ObjectStorage::s3(&settings).map_err(|e| StartupError::Config(e.to_string()))?;
+    match tokio::time::timeout(OBJECT_STORE_START_TIMEOUT, storage.check()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(StartupError::service("the S3 object store", &location, &e, FIX)),
+        Err(_) => {
+            let silent = std::io::Error::other(format!("no answer within {} s", OBJECT_STORE_START_TIMEOUT.as_secs()));
+            return Err(StartupError::service("the S3 object store", &location, &silent, FIX));
+        }
+    }
+    tracing::info!(storage = storage.name(), location, "documents kept in the object store");
+    Ok(store.with_document_storage(Arc::new(storage)))
 }
 
 /// The search index in the data directory (rebuilt empty when it is unusable; see [`Catalogue::open`]).

@@ -1,6 +1,6 @@
 //! Start-up failures as one line each: what could not be used (the path, or the service with its URL minus
-//! the password), why (the innermost cause only, never the whole repeated chain), and what to do; with an
-//! exit code from `sysexits.h` so scripts can tell a path from a service.
+//! the password, or the settings), why (the innermost cause only, never the whole repeated chain), and what
+//! to do; with an exit code from `sysexits.h` so scripts can tell a path from a service from a setting.
 
 use std::path::Path;
 use std::time::Duration;
@@ -18,15 +18,19 @@ pub enum StartupError {
     /// A service that cannot be reached or refuses us.
     #[error("cannot use {service} at {url}: {reason}; {fix}")]
     Service { service: &'static str, url: String, reason: String, fix: &'static str },
+    /// Settings that cannot be meant (they name the variables at fault).
+    #[error("cannot start with this configuration: {0}")]
+    Config(String),
 }
 
 impl StartupError {
-    /// `EX_CANTCREAT` (73) for a path, `EX_UNAVAILABLE` (69) for a service.
+    /// `EX_CANTCREAT` (73) for a path, `EX_UNAVAILABLE` (69) for a service, `EX_CONFIG` (78) for settings.
     #[must_use]
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Path { .. } => 73,
             Self::Service { .. } => 69,
+            Self::Config(_) => 78,
         }
     }
 

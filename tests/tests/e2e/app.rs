@@ -53,6 +53,19 @@ impl TestApp {
         Some(Self { backend: name, state, router, data_dir, database_url, _dir: dir, _db: db })
     }
 
+    /// Another server of the same deployment: a data directory (and so a search index) of its own, this
+    /// one's database, and the tests' configuration changed by `configure`, as the first one's was.
+    pub async fn another_server(&self, configure: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data_dir = dir.path().join("data");
+        let shared = self.database_url.clone().unwrap_or_else(|| finmart_store::Store::sqlite_url(&self.data_dir));
+        let mut config = Config::for_tests(data_dir.clone(), Some(shared.clone()));
+        configure(&mut config);
+        let state = build_app(config).await.expect("the other server starts");
+        let router = router(state.clone());
+        Self { backend: self.backend, state, router, data_dir, database_url: Some(shared), _dir: dir, _db: None }
+    }
+
     /// A fresh app with the demo catalogue loaded and indexed.
     pub async fn with_demo(backend: Backend) -> Option<Self> {
         let app = Self::new(backend).await?;

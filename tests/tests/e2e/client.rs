@@ -20,11 +20,12 @@ pub struct Client<'a> {
     bearer: Option<String>,
 }
 
-/// A response: status, `Location` header, body text.
+/// A response: status, `Location` header, body text (and the body's bytes as sent, for files).
 pub struct Reply {
     pub status: StatusCode,
     pub location: Option<String>,
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -108,7 +109,7 @@ impl Client<'_> {
         let bytes = response.into_body().collect().await.expect("body").to_bytes();
         let body = String::from_utf8_lossy(&bytes).into_owned();
         crate::documented::check(&method, uri, status, &body);
-        Reply { status, location, body }
+        Reply { status, location, body, bytes: bytes.to_vec() }
     }
 
     fn parse(&self, uri: &str, reply: &Reply) -> Value {

@@ -77,10 +77,10 @@ async fn small_limits(backend: Backend) -> Option<TestApp> {
     Some(app)
 }
 
-const MATERIALS: [&str; 3] = ["营业执照", "近一年财务报表", "纳税证明"];
+pub const MATERIALS: [&str; 3] = ["营业执照", "近一年财务报表", "纳税证明"];
 
 /// The bank lists a product with a 材料清单 through the API; the operator approves it. Its id.
-async fn listed_product(bank: &Client<'_>, operator: &Client<'_>, code: &str) -> i64 {
+pub async fn listed_product(bank: &Client<'_>, operator: &Client<'_>, code: &str) -> i64 {
     let mut listing = crate::journey::new_product_named(code, "材料清单贷（测试）");
     listing["materials"] = json!(MATERIALS.join("|"));
     let (status, created) = bank.post("/api/v1/bank/products", &listing).await;

@@ -16,6 +16,7 @@ mod conversation;
 mod dashboards;
 mod documented;
 mod documents;
+mod documents_s3;
 mod firm;
 mod headers;
 mod import;

@@ -73,10 +73,12 @@ pub fn reach(code: ErrorCode) -> Reach {
         | C::AccountDisabled
         | C::InstitutionSuspended
         | C::NotFound
+        | C::DocumentMissing
         | C::Conflict
         | C::DuplicateApplication
         | C::Ineligible
         | C::ProfileIncomplete
+        | C::StorageUnavailable
         | C::TooManyRequests => Reach::Declared,
         C::Internal => Reach::Never,
     }
@@ -139,10 +141,12 @@ fn why(code: ErrorCode) -> &'static str {
         | C::AccountDisabled
         | C::InstitutionSuspended
         | C::NotFound
+        | C::DocumentMissing
         | C::Conflict
         | C::DuplicateApplication
         | C::Ineligible
         | C::ProfileIncomplete
+        | C::StorageUnavailable
         | C::TooManyRequests
         | C::Internal => "",
     }

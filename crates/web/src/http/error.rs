@@ -13,7 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use finmart_catalogue::CatalogueError;
 use finmart_domain::{FieldError, FieldErrors, TransitionError, ValueError};
-use finmart_store::{InvitationError, NeedError, StoreError};
+use finmart_store::{InvitationError, NeedError, StorageError, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -50,6 +50,9 @@ pub enum ErrorCode {
     Csrf,
     /// 404: no such resource, or not the caller's (existence is not revealed).
     NotFound,
+    /// 404: the document's row is there but its content is missing from the document storage, or is not
+    /// what was uploaded (another size or SHA-256); the operator is to be told, the firm may upload it again.
+    DocumentMissing,
     /// 409: the request conflicts with what is stored (a taken login, a state that moved on).
     Conflict,
     /// 409: the firm already has an open application (submitted, accepted or approved) to this product;
@@ -77,6 +80,9 @@ pub enum ErrorCode {
     /// it (search, its facets, matching's relevance) answers this until the rebuild is in place. Retry after
     /// `Retry-After` seconds.
     IndexRebuilding,
+    /// 503: the document storage (the S3 object store, when one is configured) cannot be reached or refuses
+    /// the server: an upload kept nothing, a download was not made; retry later.
+    StorageUnavailable,
     /// 503: the server has just started and is still loading what this operation needs (the matching
     /// engine's products, or the firms reverse matching draws on); search and everything else answer
     /// meanwhile. Retry after `Retry-After` seconds.
@@ -99,6 +105,7 @@ impl ErrorCode {
         Self::InstitutionSuspended,
         Self::Csrf,
         Self::NotFound,
+        Self::DocumentMissing,
         Self::Conflict,
         Self::DuplicateApplication,
         Self::Ineligible,
@@ -109,6 +116,7 @@ impl ErrorCode {
         Self::Unavailable,
         Self::SessionsUnavailable,
         Self::IndexRebuilding,
+        Self::StorageUnavailable,
         Self::WarmingUp,
     ];
 
@@ -129,6 +137,7 @@ impl ErrorCode {
             Self::InstitutionSuspended => "institution_suspended",
             Self::Csrf => "csrf",
             Self::NotFound => "not_found",
+            Self::DocumentMissing => "document_missing",
             Self::Conflict => "conflict",
             Self::DuplicateApplication => "duplicate_application",
             Self::Ineligible => "ineligible",
@@ -139,6 +148,7 @@ impl ErrorCode {
             Self::Unavailable => "unavailable",
             Self::SessionsUnavailable => "sessions_unavailable",
             Self::IndexRebuilding => "index_rebuilding",
+            Self::StorageUnavailable => "storage_unavailable",
             Self::WarmingUp => "warming_up",
         }
     }
@@ -153,14 +163,16 @@ impl ErrorCode {
             | Self::TokenAccountDisabled
             | Self::TokenInstitutionSuspended => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::AccountDisabled | Self::InstitutionSuspended | Self::Csrf => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::DocumentMissing => StatusCode::NOT_FOUND,
             Self::Conflict | Self::DuplicateApplication => StatusCode::CONFLICT,
             Self::Ineligible | Self::ProfileIncomplete => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests | Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Unavailable | Self::SessionsUnavailable | Self::IndexRebuilding | Self::WarmingUp => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::Unavailable
+            | Self::SessionsUnavailable
+            | Self::IndexRebuilding
+            | Self::StorageUnavailable
+            | Self::WarmingUp => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -409,6 +421,39 @@ impl ApiError {
         )
     }
 
+    /// The document storage's failure (logged with its details here): 503 `storage_unavailable` while it is
+    /// down or not this server's, 404 `document_missing` for a document whose content it lost.
+    pub fn storage(error: &StorageError) -> Self {
+        match error {
+            StorageError::Unavailable { .. } => {
+                tracing::warn!(error = %error, "document storage unavailable");
+                Self::new(
+                    ErrorCode::StorageUnavailable,
+                    error.message_zh(),
+                    "the document storage is temporarily unavailable: the file was not kept or could not be read; retry later",
+                )
+            }
+            StorageError::NotConfigured { .. } => {
+                tracing::error!(error = %error, "a document is kept in a storage this server is not configured with");
+                Self::new(
+                    ErrorCode::StorageUnavailable,
+                    error.message_zh(),
+                    "the document is kept in a document storage this server is not configured with; tell the platform's operator",
+                )
+            }
+            StorageError::Missing { .. } | StorageError::Altered { .. } => {
+                tracing::error!(error = %error, "a document's content is lost");
+                let en = if matches!(error, StorageError::Missing { .. }) {
+                    "the document's content is missing from the document storage; tell the platform's operator, or upload it again"
+                } else {
+                    "the document's content in the document storage is not what was uploaded; tell the platform's operator, or upload it again"
+                };
+                Self::new(ErrorCode::DocumentMissing, error.message_zh(), en)
+            }
+            StorageError::Settings { .. } => Self::internal(error),
+        }
+    }
+
     /// 500: logged in full here; the answer says nothing of it.
     pub fn internal(error: &dyn std::error::Error) -> Self {
         tracing::error!(error = %error, "request failed");
@@ -476,6 +521,9 @@ impl From<StoreError> for ApiError {
                 Self::refused(ErrorCode::InvalidFile, refusal.message_zh(), refusal.message_en(), why)
                     .on_field(refusal.field())
             }
+            // The document storage: its outage is a 503 to retry, a document it lost a 404 of its own; the
+            // storage's words (an S3 error, an endpoint) are for the log only.
+            S::Storage(e) => Self::storage(&e),
             // The offer names a product the institution may not offer with: the field is wrong.
             S::Need(e @ NeedError::NotOwnProduct) => {
                 Self::invalid_because("product_id", &e.message_zh(), &e.to_string())
@@ -513,8 +561,7 @@ impl From<StoreError> for ApiError {
             | S::Password(_)
             | S::ImportRejected(_)
             | S::NoActor
-            | S::BenchHistory { .. }
-            | S::Storage(_)) => Self::internal(&e),
+            | S::BenchHistory { .. }) => Self::internal(&e),
         }
     }
 }

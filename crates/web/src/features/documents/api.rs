@@ -65,6 +65,7 @@ async fn list(State(state): State<AppState>, Auth(p): Auth, Id(id): Id) -> Resul
         (status = 403, description = "The lender or the operator: they read documents but do not add them", body = ErrorBody),
         (status = 404, description = "No such application, or not the caller's", body = ErrorBody),
         (status = 409, description = "The application is decided, paid out or withdrawn", body = ErrorBody),
+        (status = 503, description = "`storage_unavailable`: the document storage (an S3 object store) cannot be reached; nothing was kept", body = ErrorBody),
     )
 )]
 async fn add(
@@ -85,7 +86,8 @@ async fn add(
 
 /// Downloads a document (the file as uploaded, with its media type): for the applying firm, the product's
 /// institution and the operator. Every download is recorded in the audit log the firm reads, and a
-/// lender's also in the firm's profile-view log.
+/// lender's also in the firm's profile-view log. The content is checked against the size and SHA-256
+/// recorded at the upload before it is sent.
 #[utoipa::path(
     get,
     path = "/api/v1/applications/{id}/documents/{document_id}",
@@ -95,7 +97,8 @@ async fn add(
     ),
     responses(
         (status = 200, description = "The file, with its own media type", content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 404, description = "No such application or document, or not the caller's", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such application or document, or not the caller's; `document_missing`: the document's content is missing from the document storage or is not what was uploaded (nothing recorded)", body = ErrorBody),
+        (status = 503, description = "`storage_unavailable`: the document storage (an S3 object store) cannot be reached, or is not this server's; nothing recorded", body = ErrorBody),
     )
 )]
 async fn get_one(

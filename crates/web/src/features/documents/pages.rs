@@ -4,7 +4,7 @@
 use super::{DocumentId, download, read_upload, upload};
 use crate::http::auth::{Auth, Caller, SmeUser};
 use crate::http::documents::{application_for_documents, documents_of};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::extract::{Id, Segment};
 use crate::http::forms::{Form, see_other};
 use crate::http::page::{Page, PageResult, object};
@@ -55,7 +55,8 @@ async fn sme_page(SmeUser(p, _): SmeUser, State(state): State<AppState>, page: P
 }
 
 /// `POST /sme/applications/{id}/documents` (multipart: `file`, `material`; the CSRF token in the address):
-/// kept, then back to the page (303); refused, the page again with the reason beside the form.
+/// kept, then back to the page (303); refused (or the document storage down: 503), the page again with the
+/// reason beside the form.
 async fn sme_upload(
     SmeUser(p, _): SmeUser,
     State(state): State<AppState>,
@@ -71,7 +72,11 @@ async fn sme_upload(
     };
     match outcome {
         Ok(_) => Ok(see_other(&format!("/sme/applications/{id}/documents?uploaded=1#documents"))),
-        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+        // A refusal, or the document storage down: the page again, the reason above the form.
+        Err(e)
+            if (e.status.is_client_error() && e.status != StatusCode::NOT_FOUND)
+                || e.body.code == ErrorCode::StorageUnavailable =>
+        {
             show(&state, &page, &p, id, Some(&e)).await
         }
         Err(e) => Err(e),
