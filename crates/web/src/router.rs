@@ -202,7 +202,12 @@ const READY_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 /// (their uploads and downloads answer 503 `storage_unavailable`).
 /// Errors are logged, not shown: the endpoint is public.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let head = tokio::time::timeout(READY_CHECK_TIMEOUT, state.store.last_change_seq()).await;
+    // The checks run side by side, so a database that does not answer (which the database storage of
+    // documents also needs) costs one timeout, not two.
+    let (head, documents) = tokio::join!(
+        tokio::time::timeout(READY_CHECK_TIMEOUT, state.store.last_change_seq()),
+        tokio::time::timeout(READY_CHECK_TIMEOUT, state.store.check_document_storage()),
+    );
     let head = match head {
         Ok(Ok(seq)) => Some(seq),
         Ok(Err(e)) => {
@@ -226,7 +231,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             json!({ "state": "down" })
         }
     };
-    let documents = match tokio::time::timeout(READY_CHECK_TIMEOUT, state.store.check_document_storage()).await {
+    let documents = match documents {
         Ok(Ok(())) => "ok",
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness: the document storage did not answer");
