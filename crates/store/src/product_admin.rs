@@ -904,28 +904,9 @@ mod tests {
     use finmart_domain::{InstitutionKind, NewInstitution, Principal, Role};
 
     fn record(pairs: &[(&str, &str)]) -> ProductRecord {
-        let mut all: Vec<(&str, &str)> = vec![
-            ("institution_code", "admin-bank"),
-            ("code", "P-1"),
-            ("name", "科创信用贷"),
-            ("family", "credit"),
-            ("description", "面向科技型企业的纯信用贷款"),
-            ("amount_min_yuan", "100000"),
-            ("amount_max_yuan", "3000000"),
-            ("term_min_months", "6"),
-            ("term_max_months", "36"),
-            ("rate_min_pct", "3.45"),
-            ("rate_max_pct", "5.2"),
-            ("repayment_methods", "equal_instalment"),
-            ("decision_days", "3"),
-            ("districts", "binhai|heping"),
-            ("valid_from", "2026-01-01"),
-        ];
-        for (k, v) in pairs {
-            all.retain(|(key, _)| key != k);
-            all.push((k, v));
-        }
-        ProductRecord::from_pairs(all)
+        let mut cells = vec![("institution_code", "admin-bank"), ("districts", "binhai|heping")];
+        cells.extend_from_slice(pairs);
+        ProductRecord::from_pairs(testing::product_cells(&cells))
     }
 
     fn spec(pairs: &[(&str, &str)]) -> ProductSpec {

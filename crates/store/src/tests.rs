@@ -11,36 +11,18 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 
 /// The cells of the test product, with `pairs` in place of its own (an empty value removes a cell).
 pub(crate) fn cells<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    let mut all: Vec<(&str, &str)> = vec![
-        ("institution_code", "test-bank"),
-        ("code", "P-1"),
-        ("name", "科创信用贷"),
-        ("family", "credit"),
+    let mut cells = vec![
         ("description", "面向科技型企业的纯信用贷款，线上申请"),
-        ("amount_min_yuan", "100000"),
-        ("amount_max_yuan", "3000000"),
-        ("term_min_months", "6"),
-        ("term_max_months", "36"),
-        ("rate_min_pct", "3.45"),
-        ("rate_max_pct", "5.2"),
         ("rate_basis", "lpr_1y"),
         ("lpr_spread_bps", "-5"),
         ("repayment_methods", "equal_instalment|revolving"),
         ("eligibility", "min_years_in_operation=2; qualifications_any=high_tech|tech_sme; revenue_yuan=1000000.."),
         ("policy_support", "risk_compensation|interest_subsidy"),
-        ("decision_days", "3"),
         ("online", "true"),
-        ("districts", "binhai|heping|nankai"),
-        ("valid_from", "2026-01-01"),
         ("valid_until", "2027-12-31"),
     ];
-    for (k, v) in pairs {
-        all.retain(|(key, _)| key != k);
-        if !v.is_empty() {
-            all.push((k, v));
-        }
-    }
-    all
+    cells.extend_from_slice(pairs);
+    testing::product_cells(&cells)
 }
 
 fn row(pairs: &[(&str, &str)]) -> ImportRow {

@@ -72,17 +72,7 @@ async fn world(app: &TestApp) -> World<'_> {
     }
     let by = |who: Who| &clients.iter().find(|(w, _)| *w == who).expect("client").1;
     // Published products of the bank (the first guaranteed by the agency): listed, reviewed and approved here.
-    let publish = async |listing: Value| {
-        let (status, created) = by(Bank).post("/api/v1/bank/products", &listing).await;
-        assert_eq!(status, StatusCode::CREATED, "{created}");
-        let product = created["id"].as_i64().expect("id");
-        let (status, submitted) = by(Bank).post(&format!("/api/v1/bank/products/{product}/submit"), &json!({})).await;
-        assert_eq!(status, StatusCode::OK, "{submitted}");
-        let review = submitted["review_id"].as_i64().expect("review id");
-        let (status, approved) = by(Operator).post(&format!("/api/v1/reviews/{review}/approve"), &json!({})).await;
-        assert_eq!(status, StatusCode::OK, "{approved}");
-        product
-    };
+    let publish = async |listing: Value| crate::journey::publish_listing(by(Bank), by(Operator), &listing).await;
     let mut listing = crate::journey::new_product_named("MATRIX-01", "矩阵担保贷（测试）");
     listing["guarantee_agency_code"] = json!("jinmen-guarantee");
     listing["guarantee_fee_pct"] = json!(1);

@@ -12,13 +12,7 @@ use serde_json::{Value, json};
 /// Publishes a product of the demo bank (listed, reviewed, approved) and returns its id.
 async fn publish(app: &TestApp, bank: &Client<'_>, operator: &Client<'_>, code: &str) -> i64 {
     let listing = crate::journey::new_product_named(code, &format!("联络测试贷 {code}"));
-    let (status, created) = bank.post("/api/v1/bank/products", &listing).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let product = created["id"].as_i64().unwrap();
-    let (_, submitted) = bank.post(&format!("/api/v1/bank/products/{product}/submit"), &json!({})).await;
-    let review = submitted["review_id"].as_i64().unwrap();
-    let (status, approved) = operator.post(&format!("/api/v1/reviews/{review}/approve"), &json!({})).await;
-    assert_eq!(status, StatusCode::OK, "{approved}");
+    let product = crate::journey::publish_listing(bank, operator, &listing).await;
     app.catch_up().await;
     product
 }

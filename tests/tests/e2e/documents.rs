@@ -83,15 +83,7 @@ pub const MATERIALS: [&str; 3] = ["营业执照", "近一年财务报表", "纳�
 pub async fn listed_product(bank: &Client<'_>, operator: &Client<'_>, code: &str) -> i64 {
     let mut listing = crate::journey::new_product_named(code, "材料清单贷（测试）");
     listing["materials"] = json!(MATERIALS.join("|"));
-    let (status, created) = bank.post("/api/v1/bank/products", &listing).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let product = created["id"].as_i64().unwrap();
-    let (status, submitted) = bank.post(&format!("/api/v1/bank/products/{product}/submit"), &json!({})).await;
-    assert_eq!(status, StatusCode::OK, "{submitted}");
-    let review = submitted["review_id"].as_i64().unwrap();
-    let (status, approved) = operator.post(&format!("/api/v1/reviews/{review}/approve"), &json!({})).await;
-    assert_eq!(status, StatusCode::OK, "{approved}");
-    product
+    crate::journey::publish_listing(bank, operator, &listing).await
 }
 
 #[tokio::test]

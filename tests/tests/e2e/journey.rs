@@ -4,6 +4,7 @@
 //! audit log shows its acts.
 
 use crate::app::TestApp;
+use crate::client::Client;
 use axum::http::StatusCode;
 use finmart_cli::demo_accounts::{DEMO_BANK, DEMO_OPERATOR, DEMO_SME};
 use serde_json::{Value, json};
@@ -18,6 +19,20 @@ pub fn new_product_named(code: &str, name: &str) -> Value {
     let mut product = new_product();
     product["code"] = json!(code);
     product["name"] = json!(name);
+    product
+}
+
+/// The bank lists this product through the API, submits it, and the operator approves it: its id. The
+/// catalogue catches up through the change log; callers that search next call `app.catch_up()`.
+pub async fn publish_listing(bank: &Client<'_>, operator: &Client<'_>, listing: &Value) -> i64 {
+    let (status, created) = bank.post("/api/v1/bank/products", listing).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let product = created["id"].as_i64().expect("product id");
+    let (status, submitted) = bank.post(&format!("/api/v1/bank/products/{product}/submit"), &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{submitted}");
+    let review = submitted["review_id"].as_i64().expect("review id");
+    let (status, approved) = operator.post(&format!("/api/v1/reviews/{review}/approve"), &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{approved}");
     product
 }
 

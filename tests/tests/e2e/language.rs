@@ -63,13 +63,7 @@ async fn publish(app: &TestApp, bank: &Client<'_>, operator: &Client<'_>, code: 
     listing["guarantee_agency_code"] = json!("jinmen-guarantee");
     listing["guarantee_fee_pct"] = json!(1);
     listing["materials"] = json!(["营业执照", "近一年纳税证明"]);
-    let (status, created) = bank.post("/api/v1/bank/products", &listing).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let product = created["id"].as_i64().unwrap();
-    let (_, submitted) = bank.post(&format!("/api/v1/bank/products/{product}/submit"), &json!({})).await;
-    let review = submitted["review_id"].as_i64().unwrap();
-    let (status, approved) = operator.post(&format!("/api/v1/reviews/{review}/approve"), &json!({})).await;
-    assert_eq!(status, StatusCode::OK, "{approved}");
+    let product = crate::journey::publish_listing(bank, operator, &listing).await;
     app.catch_up().await;
     product
 }

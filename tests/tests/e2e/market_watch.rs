@@ -122,11 +122,7 @@ async fn market_figures_follow_the_marketplace() {
         let mut listing = crate::journey::new_product_named("WATCH-01", "市场监测担保贷（测试）");
         listing["guarantee_agency_code"] = json!("jinmen-guarantee");
         listing["guarantee_fee_pct"] = json!(1.5);
-        let (_, created) = bank.post("/api/v1/bank/products", &listing).await;
-        let product_id = created["id"].as_i64().unwrap();
-        let (_, submitted) = bank.post(&format!("/api/v1/bank/products/{product_id}/submit"), &json!({})).await;
-        let review = submitted["review_id"].as_i64().unwrap();
-        operator.post(&format!("/api/v1/reviews/{review}/approve"), &json!({})).await;
+        let product_id = crate::journey::publish_listing(&bank, &operator, &listing).await;
         app.catch_up().await;
         let apply = |key: &str, amount: &str| json!({"product_id": product_id, "amount": amount, "term": "12", "purpose": "working_capital", "idempotency_key": key});
         // Each is closed before the next is made: a firm has one open application per product.

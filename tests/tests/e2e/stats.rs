@@ -17,11 +17,7 @@ async fn figures_follow_the_applications_and_the_caller() {
         let mut listing = crate::journey::new_product_named("STATS-01", "统计担保贷（测试）");
         listing["guarantee_agency_code"] = json!("jinmen-guarantee");
         listing["guarantee_fee_pct"] = json!(1.5);
-        let (_, created) = bank.post("/api/v1/bank/products", &listing).await;
-        let product = created["id"].as_i64().unwrap();
-        let (_, submitted) = bank.post(&format!("/api/v1/bank/products/{product}/submit"), &json!({})).await;
-        let review = submitted["review_id"].as_i64().unwrap();
-        operator.post(&format!("/api/v1/reviews/{review}/approve"), &json!({})).await;
+        let product = crate::journey::publish_listing(&bank, &operator, &listing).await;
         app.catch_up().await;
         // Two applications: one disbursed (80 万 of 100 万 for 12 months), one rejected.
         let apply = |key: &str, amount: &str| json!({"product_id": product, "amount": amount, "term": "12", "purpose": "working_capital", "idempotency_key": key});
