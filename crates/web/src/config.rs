@@ -6,7 +6,8 @@ use finmart_store::{S3Settings, Secret};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-/// Everything `finmart serve` (and `demo`) can be told.
+/// Everything `finmart serve` (and `demo`) can be told. Printed (`Debug`), it shows no password: the database
+/// and Redis URLs (which carry theirs) and the tokens are [`Secret`]s.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to listen on.
@@ -17,10 +18,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// PostgreSQL URL (`postgres://…`); the default is a SQLite file in the data directory.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
+    pub database_url: Option<Secret>,
     /// Redis URL for sessions (in the database when unset).
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
-    pub redis_url: Option<String>,
+    pub redis_url: Option<Secret>,
     /// Mark the session cookie `Secure` (set this when the site is served over HTTPS).
     #[arg(long, env = "FINMART_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
@@ -56,7 +57,7 @@ pub struct Config {
     /// The bearer token that lets a scraper read `/metrics` from another host (loopback peers need none;
     /// see docs/SECURITY.md, "Metrics"). Unset: only loopback peers may read it.
     #[arg(long, env = "FINMART_METRICS_TOKEN", hide_env_values = true)]
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<Secret>,
     /// Addresses of reverse proxies in front of the server (comma-separated). A request from one of them
     /// counts as coming from the address the proxy appended last to `X-Forwarded-For`, for the rate limits,
     /// the sign-in throttle and the logs. Empty: the connection's peer is the client, whatever the header says.
@@ -185,7 +186,9 @@ impl Config {
     /// The database URL in force.
     #[must_use]
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| finmart_store::Store::sqlite_url(&self.data_dir))
+        self.database_url
+            .as_ref()
+            .map_or_else(|| finmart_store::Store::sqlite_url(&self.data_dir), |url| url.expose().to_owned())
     }
 
     /// The limits of documents uploaded to applications.
@@ -217,7 +220,7 @@ impl Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
-            database_url,
+            database_url: database_url.map(Secret::new),
             redis_url: None,
             secure_cookies: false,
             log_json: false,
@@ -275,6 +278,24 @@ mod tests {
         // The whole configuration printed shows no secret.
         let shown = format!("{config:?}");
         assert!(!shown.contains("s3cr3t-value") && shown.contains("[redacted]"), "{shown}");
+    }
+
+    #[test]
+    fn printed_configuration_shows_no_password_or_token() {
+        let config = parsed(&[
+            "--database-url",
+            "postgres://finmart:pg-pa55word@db:5432/finmart",
+            "--redis-url",
+            "redis://:redis-pa55word@cache:6379",
+            "--metrics-token",
+            "metrics-t0ken",
+        ]);
+        assert_eq!(config.database_url(), "postgres://finmart:pg-pa55word@db:5432/finmart");
+        assert_eq!(config.redis_url.as_ref().map(Secret::expose), Some("redis://:redis-pa55word@cache:6379"));
+        let shown = format!("{config:?}");
+        for secret in ["pg-pa55word", "redis-pa55word", "metrics-t0ken"] {
+            assert!(!shown.contains(secret), "{secret} printed: {shown}");
+        }
     }
 
     #[test]

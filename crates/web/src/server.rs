@@ -8,7 +8,7 @@ use crate::router::{router, templates};
 use crate::startup::{self, StartupError};
 use finmart_catalogue::{Catalogue, sync};
 use finmart_matching::Matcher;
-use finmart_store::{DocumentStorage, ObjectStorage, Store};
+use finmart_store::{DocumentStorage, ObjectStorage, Secret, Store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,7 +30,7 @@ pub async fn open_app(config: Config) -> anyhow::Result<AppState> {
     sync::prepare(&store, &catalogue, &|_, _| {}).await?;
     tracing::info!(database = store.backend_name(), products = catalogue.len(), "search index ready");
     let matcher = Arc::new(Matcher::new(config.home_area));
-    let sessions = Sessions::open(&store, config.redis_url.as_deref()).await?;
+    let sessions = Sessions::open(&store, config.redis_url.as_ref().map(Secret::expose)).await?;
     tracing::info!(sessions = sessions.kind(), "sessions ready");
     let app = App::new(config, store, catalogue, matcher, sessions, templates());
     // The repair's catch-up tells the matcher of the changes made meanwhile; while its book loads, they are
@@ -155,7 +155,7 @@ pub struct Server {
 /// the follower's poll slowed to a safety net; without it, the poll alone, often enough to bring another
 /// process's changes within a second.
 async fn announce_changes(state: &AppState) -> anyhow::Result<(Option<ChangeBus>, Duration)> {
-    match (state.config.redis_url.as_deref(), state.sessions.redis_pool()) {
+    match (state.config.redis_url.as_ref().map(Secret::expose), state.sessions.redis_pool()) {
         (Some(url), Some(pool)) => {
             let bus = ChangeBus::start(url, pool, &state.store).await?;
             Ok((Some(bus), sync::ANNOUNCED_POLL_INTERVAL))

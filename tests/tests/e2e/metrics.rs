@@ -12,6 +12,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
+use finmart_store::Secret;
 use finmart_web::Server;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -93,7 +94,7 @@ fn requests(samples: &BTreeMap<Series, f64>, route: &str, method: &str, status: 
 
 #[tokio::test]
 async fn metrics_count_what_was_done_by_route_template_and_show_the_index_and_the_logs() {
-    let app = TestApp::configured(Backend::Sqlite, |c| c.metrics_token = Some(TOKEN.to_owned())).await.unwrap();
+    let app = TestApp::configured(Backend::Sqlite, |c| c.metrics_token = Some(Secret::new(TOKEN))).await.unwrap();
     finmart_cli::load_demo(&app.state.store).await.expect("demo loads");
     app.catch_up().await;
     app.state.refresh_pool().await.expect("pool loads");

@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 async fn a_frozen_redis_is_a_503_within_a_second_and_then_service_as_before() {
     let Some(redis) = PrivateRedis::start() else { return };
     let url = redis.url();
-    let app = TestApp::configured(Backend::Sqlite, |c| c.redis_url = Some(url)).await.expect("app starts");
+    let app = TestApp::configured(Backend::Sqlite, |c| c.redis_url = Some(finmart_store::Secret::new(url)))
+        .await
+        .expect("app starts");
     finmart_cli::load_demo(&app.state.store).await.expect("demo loads");
     let sme = app.sign_in(DEMO_SME).await;
     redis.signal("-STOP");
@@ -81,7 +83,9 @@ async fn signed_in_traffic(client: &Client<'_>, uri: &str, page: bool, done: &At
 async fn a_ten_second_redis_outage_under_signed_in_traffic_is_a_clear_503_and_then_service_as_before() {
     let Some(mut redis) = PrivateRedis::start() else { return };
     let url = redis.url();
-    let app = TestApp::configured(Backend::Sqlite, |c| c.redis_url = Some(url)).await.expect("app starts");
+    let app = TestApp::configured(Backend::Sqlite, |c| c.redis_url = Some(finmart_store::Secret::new(url)))
+        .await
+        .expect("app starts");
     finmart_cli::load_demo(&app.state.store).await.expect("demo loads");
     let sme = app.sign_in(DEMO_SME).await;
     let other = app.sign_in(DEMO_SME2).await;
@@ -136,7 +140,9 @@ async fn a_ten_second_redis_outage_under_signed_in_traffic_is_a_clear_503_and_th
 async fn readyz_names_redis_while_it_is_down_and_healthz_stays_up() {
     let Some(mut redis) = PrivateRedis::start() else { return };
     let url = redis.url();
-    let app = TestApp::configured(Backend::Sqlite, |c| c.redis_url = Some(url)).await.expect("app starts");
+    let app = TestApp::configured(Backend::Sqlite, |c| c.redis_url = Some(finmart_store::Secret::new(url)))
+        .await
+        .expect("app starts");
     let (status, ready) = app.get_json("/readyz").await;
     assert_eq!(status, StatusCode::OK, "{ready}");
     assert_eq!(ready["redis"]["state"], "ok", "{ready}");
@@ -196,7 +202,7 @@ impl Answers {
 async fn app_on(pg: &PrivatePostgres) -> TestApp {
     let url = pg.url();
     TestApp::configured(Backend::Sqlite, |c| {
-        c.database_url = Some(url);
+        c.database_url = Some(finmart_store::Secret::new(url));
         c.redis_url = None;
     })
     .await

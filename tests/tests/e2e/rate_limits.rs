@@ -185,7 +185,7 @@ async fn servers_on_one_redis_share_one_count() {
     let database_url = finmart_store::Store::sqlite_url(dir.path());
     let server = |name: &str| {
         let mut config = Config::for_tests(dir.path().join(name), Some(database_url.clone()));
-        config.redis_url = Some(redis.clone());
+        config.redis_url = Some(finmart_store::Secret::new(redis.clone()));
         config.api_rate_per_address = 30;
         config
     };
@@ -206,7 +206,7 @@ async fn while_redis_is_down_each_server_limits_alone_and_no_request_waits() {
     let Some(mut redis) = PrivateRedis::start() else { return };
     let url = redis.url();
     let app = TestApp::configured(Backend::Sqlite, |c| {
-        c.redis_url = Some(url);
+        c.redis_url = Some(finmart_store::Secret::new(url));
         c.api_rate_per_address = 20;
     })
     .await

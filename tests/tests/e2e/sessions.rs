@@ -60,7 +60,7 @@ async fn sessions_live_in_redis_and_are_shared_by_servers() {
     let database_url = finmart_store::Store::sqlite_url(dir.path());
     let server = |name: &str| {
         let mut config = Config::for_tests(dir.path().join(name), Some(database_url.clone()));
-        config.redis_url = Some(redis.clone());
+        config.redis_url = Some(finmart_store::Secret::new(redis.clone()));
         config
     };
     let one = build_app(server("one")).await.expect("server one starts");
@@ -100,6 +100,6 @@ async fn sessions_live_in_redis_and_are_shared_by_servers() {
 async fn a_wrong_redis_url_stops_the_start() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::for_tests(dir.path().join("data"), None);
-    config.redis_url = Some("redis://127.0.0.1:1".to_owned());
+    config.redis_url = Some(finmart_store::Secret::new("redis://127.0.0.1:1".to_owned()));
     assert!(build_app(config).await.is_err(), "an unreachable Redis is an error, not a silent fallback");
 }

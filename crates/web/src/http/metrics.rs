@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use finmart_catalogue::Health;
+use finmart_store::Secret;
 use prometheus::{
     Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
     TextEncoder,
@@ -283,7 +284,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
 /// `GET /metrics`: the exposition to a loopback peer or the bearer of the metrics token, else the 404 page.
 pub async fn endpoint(State(state): State<AppState>, page: Page, request: Request) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    if !allowed(peer, request.headers(), state.config.metrics_token.as_deref()) {
+    if !allowed(peer, request.headers(), state.config.metrics_token.as_ref().map(Secret::expose)) {
         return not_found(page).await;
     }
     let text = state.metrics.exposition(&state).await;
