@@ -9,6 +9,7 @@ mod contact;
 mod document;
 mod eligibility;
 mod error;
+mod facts;
 mod institution;
 mod labels;
 mod lending;
@@ -47,6 +48,12 @@ pub use document::{
 };
 pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, LEGACY_MIN_TAX_PAID_KEY, OtherCondition, RuleKind};
 pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
+pub use facts::{
+    CATALOGUE as FACT_CATALOGUE, Fact, FactKind, FactKindInfo, FactPeriod, FactRecord, FactSource, FactValue,
+    Freshness, MAX_BATCH_ROWS as MAX_FACT_BATCH_ROWS, MAX_CERTIFICATE_CHARS, MAX_SOURCE_RECORD_ID_CHARS, ValueShape,
+    Verification, latest as latest_fact, qualification_fact, read_record as read_fact_record,
+    validate_batch as validate_fact_batch, verify as verify_declaration, with_verified,
+};
 pub use institution::{
     InstitutionDetails, InstitutionEdit, InstitutionInput, MAX_INSTITUTION_INTRO_CHARS, MAX_INSTITUTION_NAME_CHARS,
     MAX_SUSPENSION_REASON_CHARS, institution_intro, institution_kind, institution_name, suspension_reason,
