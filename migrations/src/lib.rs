@@ -26,6 +26,7 @@ mod m20261204_000016_institution_suspension;
 mod m20261205_000017_contact_and_conversation;
 mod m20261205_000020_documents;
 mod m20261205_000021_favourites;
+mod m20261205_000022_verified_facts;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000017_contact_and_conversation::Migration),
             Box::new(m20261205_000020_documents::Migration),
             Box::new(m20261205_000021_favourites::Migration),
+            Box::new(m20261205_000022_verified_facts::Migration),
         ]
     }
 }

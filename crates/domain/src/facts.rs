@@ -70,6 +70,15 @@ crate::labelled_enum! {
     }
 }
 
+crate::labelled_enum! {
+    /// How a fact reached the platform.
+    pub enum FactArrival: "fact arrival" {
+        Api => "api", "数据接口推送", "Pushed through the API",
+        Upload => "upload", "运营方上传名单", "List uploaded by the operator",
+        Connector => "connector", "部门数据对接", "Department feed",
+    }
+}
+
 /// The shape of a kind's value, and so how its text is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValueShape {

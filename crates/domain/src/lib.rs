@@ -49,9 +49,9 @@ pub use document::{
 pub use eligibility::{Bounds, EligibilityRule, EligibilityRules, LEGACY_MIN_TAX_PAID_KEY, OtherCondition, RuleKind};
 pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
 pub use facts::{
-    CATALOGUE as FACT_CATALOGUE, Fact, FactKind, FactKindInfo, FactPeriod, FactRecord, FactSource, FactValue,
-    Freshness, MAX_BATCH_ROWS as MAX_FACT_BATCH_ROWS, MAX_CERTIFICATE_CHARS, MAX_SOURCE_RECORD_ID_CHARS, ValueShape,
-    Verification, latest as latest_fact, qualification_fact, read_record as read_fact_record,
+    CATALOGUE as FACT_CATALOGUE, Fact, FactArrival, FactKind, FactKindInfo, FactPeriod, FactRecord, FactSource,
+    FactValue, Freshness, MAX_BATCH_ROWS as MAX_FACT_BATCH_ROWS, MAX_CERTIFICATE_CHARS, MAX_SOURCE_RECORD_ID_CHARS,
+    ValueShape, Verification, latest as latest_fact, qualification_fact, read_record as read_fact_record,
     validate_batch as validate_fact_batch, verify as verify_declaration, with_verified,
 };
 pub use institution::{

@@ -1,0 +1,296 @@
+//! Verified enterprise facts and the providers that send them.
+//!
+//! A batch is written in one transaction: every record, or none. A record sent again under the same id by
+//! the same provider replaces the one before (a department correcting itself); sent again unchanged it
+//! changes nothing, so a batch repeated after a lost answer is harmless. Facts are kept by 统一社会信用代码:
+//! a firm that registers later finds the facts sent before it did.
+
+use crate::entity::{data_provider, verified_fact};
+use crate::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use finmart_domain::{
+    Fact, FactArrival, FactKind, FactSource, FactValue, FieldErrors, Labelled, Uscc, ValueError, validate_code,
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+/// A registered source of facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataProvider {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub source: FactSource,
+}
+
+/// What a batch did: records added, records that replaced an earlier one of the same id, and records
+/// already stored as sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FactBatchOutcome {
+    pub added: usize,
+    pub replaced: usize,
+    pub unchanged: usize,
+}
+
+/// A stored fact with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFact {
+    pub id: i64,
+    pub fact: Fact,
+    pub provider: DataProvider,
+    pub arrival: FactArrival,
+    pub received_at: DateTime<Utc>,
+}
+
+fn provider_from_row(row: data_provider::Model) -> Result<DataProvider, StoreError> {
+    let source = FactSource::parse(&row.source).map_err(|e| StoreError::Corrupt {
+        table: "data_provider",
+        id: row.id,
+        field: "source",
+        reason: e.to_string(),
+    })?;
+    Ok(DataProvider { id: row.id, code: row.code, name: row.name, source })
+}
+
+impl Store {
+    /// Registers a source of facts under `code` (letters, digits, `-`, `_`, `.`).
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] for a bad or taken code or an empty name; database failure.
+    pub async fn create_data_provider(
+        &self,
+        code: &str,
+        name: &str,
+        source: FactSource,
+    ) -> Result<DataProvider, StoreError> {
+        let mut errors = FieldErrors::default();
+        let code = errors.check("code", validate_code(code));
+        let name = name.trim();
+        if name.is_empty() {
+            errors.push("name", ValueError::Empty);
+        }
+        let Some(code) = code.filter(|_| errors.is_empty()) else {
+            return Err(StoreError::Invalid(errors));
+        };
+        let taken = || {
+            let mut errors = FieldErrors::default();
+            errors.push("code", ValueError::worded(format!("代码“{code}”已被使用"), format!("code `{code}` is taken")));
+            StoreError::Invalid(errors)
+        };
+        let txn = self.write_txn().await?;
+        if data_provider::Entity::find().filter(data_provider::Column::Code.eq(&code)).one(&txn).await?.is_some() {
+            return Err(taken());
+        }
+        let row = data_provider::ActiveModel {
+            code: Set(code.clone()),
+            name: Set(name.to_owned()),
+            source: Set(source.as_str().to_owned()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => taken(),
+            _ => e.into(),
+        })?;
+        txn.commit().await?;
+        provider_from_row(row)
+    }
+
+    /// The registered sources of facts, by code.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn data_providers(&self) -> Result<Vec<DataProvider>, StoreError> {
+        let rows = data_provider::Entity::find().order_by_asc(data_provider::Column::Code).all(&self.db).await?;
+        rows.into_iter().map(provider_from_row).collect()
+    }
+
+    /// Stores a batch of checked facts from `provider`, all or nothing.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] when a fact's kind is not one the provider's source may write (the batch was
+    /// read for another source); database failure, with nothing written.
+    pub async fn save_facts(
+        &self,
+        provider: &DataProvider,
+        facts: &[Fact],
+        arrival: FactArrival,
+    ) -> Result<FactBatchOutcome, StoreError> {
+        let allowed = provider.source.kinds();
+        if let Some(wrong) = facts.iter().find(|f| !allowed.contains(&f.kind)) {
+            let mut errors = FieldErrors::default();
+            errors.push(
+                "kind",
+                ValueError::worded(
+                    format!("本数据源（{}）未登记提供“{}”", provider.source.label_zh(), wrong.kind.label_zh()),
+                    format!(
+                        "the source ({}) is not registered for {}",
+                        provider.source.label_en(),
+                        wrong.kind.label_en()
+                    ),
+                ),
+            );
+            return Err(StoreError::Invalid(errors));
+        }
+        let now = Utc::now();
+        let mut outcome = FactBatchOutcome::default();
+        let txn = self.write_txn().await?;
+        for fact in facts {
+            let value = serde_json::to_string(&fact.value)
+                .map_err(|source| StoreError::Encode { what: "fact value", source })?;
+            let existing = verified_fact::Entity::find()
+                .filter(verified_fact::Column::ProviderId.eq(provider.id))
+                .filter(verified_fact::Column::SourceRecordId.eq(&fact.source_record_id))
+                .one(&txn)
+                .await?;
+            let row = verified_fact::ActiveModel {
+                provider_id: Set(provider.id),
+                source_record_id: Set(fact.source_record_id.clone()),
+                uscc: Set(fact.uscc.to_string()),
+                kind: Set(fact.kind.as_str().to_owned()),
+                value: Set(value),
+                as_of: Set(fact.as_of),
+                valid_until: Set(fact.valid_until),
+                arrival: Set(arrival.as_str().to_owned()),
+                received_at: Set(now),
+                ..Default::default()
+            };
+            match existing {
+                None => {
+                    row.insert(&txn).await?;
+                    outcome.added += 1;
+                }
+                Some(old) if stored_fact(&old)? == *fact => outcome.unchanged += 1,
+                Some(old) => {
+                    let mut row = row;
+                    row.id = Set(old.id);
+                    row.update(&txn).await?;
+                    outcome.replaced += 1;
+                }
+            }
+        }
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Every fact stored about the firm with this credit code, newest first, with its provider.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn facts_of(&self, uscc: &Uscc) -> Result<Vec<StoredFact>, StoreError> {
+        let rows = verified_fact::Entity::find()
+            .filter(verified_fact::Column::Uscc.eq(uscc.to_string()))
+            .order_by_desc(verified_fact::Column::AsOf)
+            .order_by_desc(verified_fact::Column::Id)
+            .all(&self.db)
+            .await?;
+        let providers = self.data_providers().await?;
+        rows.into_iter()
+            .map(|row| {
+                let provider =
+                    providers.iter().find(|p| p.id == row.provider_id).cloned().ok_or_else(|| StoreError::Corrupt {
+                        table: "verified_fact",
+                        id: row.id,
+                        field: "provider_id",
+                        reason: format!("no provider {}", row.provider_id),
+                    })?;
+                let arrival = FactArrival::parse(&row.arrival).map_err(|e| StoreError::Corrupt {
+                    table: "verified_fact",
+                    id: row.id,
+                    field: "arrival",
+                    reason: e.to_string(),
+                })?;
+                Ok(StoredFact { id: row.id, fact: stored_fact(&row)?, provider, arrival, received_at: row.received_at })
+            })
+            .collect()
+    }
+}
+
+/// A stored row as the domain's fact.
+fn stored_fact(row: &verified_fact::Model) -> Result<Fact, StoreError> {
+    let corrupt =
+        |field: &'static str, reason: String| StoreError::Corrupt { table: "verified_fact", id: row.id, field, reason };
+    Ok(Fact {
+        source_record_id: row.source_record_id.clone(),
+        uscc: Uscc::parse(&row.uscc).map_err(|e| corrupt("uscc", e.to_string()))?,
+        kind: FactKind::parse(&row.kind).map_err(|e| corrupt("kind", e.to_string()))?,
+        value: serde_json::from_str::<FactValue>(&row.value).map_err(|e| corrupt("value", e.to_string()))?,
+        as_of: row.as_of,
+        valid_until: row.valid_until,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::testing;
+    use chrono::NaiveDate;
+    use finmart_domain::{FactRecord, TaxCreditGrade, validate_fact_batch};
+
+    const FIRM: &str = "91350100M000100Y43";
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()
+    }
+
+    fn grade(id: &str, grade: &str) -> FactRecord {
+        FactRecord {
+            source_record_id: id.into(),
+            uscc: FIRM.into(),
+            kind: "tax_credit_grade".into(),
+            value: grade.into(),
+            as_of: "2025-12-31".into(),
+            ..FactRecord::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_kept_by_credit_code_and_sent_again_replaces_or_changes_nothing() {
+        for db in testing::all().await {
+            let s = &db.store;
+            let tax = s.create_data_provider("tj-tax", "天津市税务局", FactSource::Tax).await.unwrap();
+            assert!(matches!(
+                s.create_data_provider("tj-tax", "重复", FactSource::Tax).await,
+                Err(StoreError::Invalid(_))
+            ));
+            assert!(matches!(
+                s.create_data_provider("bad code", "x", FactSource::Tax).await,
+                Err(StoreError::Invalid(_))
+            ));
+            let batch = validate_fact_batch(&[grade("G-1", "A")], FactSource::Tax, today()).unwrap();
+            let first = s.save_facts(&tax, &batch, FactArrival::Api).await.unwrap();
+            assert_eq!(first, FactBatchOutcome { added: 1, replaced: 0, unchanged: 0 }, "{}", db.backend);
+            // The same batch again (an answer lost on the way): nothing changes.
+            let again = s.save_facts(&tax, &batch, FactArrival::Api).await.unwrap();
+            assert_eq!(again, FactBatchOutcome { added: 0, replaced: 0, unchanged: 1 });
+            // A correction under the same id replaces the record.
+            let corrected = validate_fact_batch(&[grade("G-1", "B")], FactSource::Tax, today()).unwrap();
+            let replaced = s.save_facts(&tax, &corrected, FactArrival::Api).await.unwrap();
+            assert_eq!(replaced, FactBatchOutcome { added: 0, replaced: 1, unchanged: 0 });
+            let uscc = Uscc::parse(FIRM).unwrap();
+            let stored = s.facts_of(&uscc).await.unwrap();
+            assert_eq!(stored.len(), 1);
+            assert_eq!(stored[0].fact.value, FactValue::Grade { grade: TaxCreditGrade::B });
+            assert_eq!((stored[0].provider.code.as_str(), stored[0].arrival), ("tj-tax", FactArrival::Api));
+            assert_eq!(stored[0].fact.valid_until, NaiveDate::from_ymd_opt(2027, 6, 30).unwrap());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_with_a_kind_outside_the_providers_source_writes_nothing() {
+        for db in testing::all().await {
+            let s = &db.store;
+            let courts = s.create_data_provider("tj-court", "天津市高级人民法院", FactSource::Courts).await.unwrap();
+            // Read for the platform (which may send every kind), then sent as the courts: refused whole.
+            let mut listed = grade("C-1", "否");
+            listed.kind = "dishonest_debtor".into();
+            let batch = validate_fact_batch(&[listed, grade("G-1", "A")], FactSource::CreditPlatform, today()).unwrap();
+            assert!(matches!(s.save_facts(&courts, &batch, FactArrival::Api).await, Err(StoreError::Invalid(_))));
+            assert!(s.facts_of(&Uscc::parse(FIRM).unwrap()).await.unwrap().is_empty(), "{}", db.backend);
+            let ok = s.save_facts(&courts, &batch[..1], FactArrival::Upload).await.unwrap();
+            assert_eq!(ok.added, 1);
+        }
+    }
+}
