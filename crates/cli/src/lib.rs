@@ -379,6 +379,7 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<finmart_store::ImportSum
     store.insert_enterprises(&enterprises).await?;
     demo::accounts::ensure(store, &demo::account_firms(&enterprises)).await?;
     demo::contacts::ensure(store, &demo::account_firms(&enterprises)).await?;
+    demo::facts::ensure(store, &enterprises).await?;
     tracing::debug!(kinds = ?catalogue.iter().map(|e| e.institution.kind.as_str()).collect::<Vec<_>>(), "demo loaded");
     Ok(summary)
 }

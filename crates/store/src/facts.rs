@@ -12,6 +12,12 @@ use finmart_domain::{
     Fact, FactArrival, FactKind, FactSource, FactValue, FieldErrors, Labelled, Uscc, ValueError, validate_code,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use std::collections::HashMap;
+
+/// Ids looked up per query, and rows inserted per statement: well inside SQLite's 32,766 bound parameters
+/// (a row has ten columns).
+const ID_CHUNK: usize = 500;
+const INSERT_CHUNK: usize = 500;
 
 /// A registered source of facts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,14 +142,21 @@ impl Store {
         let now = Utc::now();
         let mut outcome = FactBatchOutcome::default();
         let txn = self.write_txn().await?;
+        // The records already kept under these ids, read in chunks (a batch holds thousands; one query per
+        // record made a department's monthly push take seconds).
+        let mut existing: HashMap<String, verified_fact::Model> = HashMap::new();
+        for ids in facts.chunks(ID_CHUNK) {
+            let rows = verified_fact::Entity::find()
+                .filter(verified_fact::Column::ProviderId.eq(provider.id))
+                .filter(verified_fact::Column::SourceRecordId.is_in(ids.iter().map(|f| f.source_record_id.clone())))
+                .all(&txn)
+                .await?;
+            existing.extend(rows.into_iter().map(|r| (r.source_record_id.clone(), r)));
+        }
+        let mut new_rows = Vec::new();
         for fact in facts {
             let value = serde_json::to_string(&fact.value)
                 .map_err(|source| StoreError::Encode { what: "fact value", source })?;
-            let existing = verified_fact::Entity::find()
-                .filter(verified_fact::Column::ProviderId.eq(provider.id))
-                .filter(verified_fact::Column::SourceRecordId.eq(&fact.source_record_id))
-                .one(&txn)
-                .await?;
             let row = verified_fact::ActiveModel {
                 provider_id: Set(provider.id),
                 source_record_id: Set(fact.source_record_id.clone()),
@@ -156,12 +169,12 @@ impl Store {
                 received_at: Set(now),
                 ..Default::default()
             };
-            match existing {
+            match existing.get(&fact.source_record_id) {
                 None => {
-                    row.insert(&txn).await?;
+                    new_rows.push(row);
                     outcome.added += 1;
                 }
-                Some(old) if stored_fact(&old)? == *fact => outcome.unchanged += 1,
+                Some(old) if stored_fact(old)? == *fact => outcome.unchanged += 1,
                 Some(old) => {
                     let mut row = row;
                     row.id = Set(old.id);
@@ -169,6 +182,9 @@ impl Store {
                     outcome.replaced += 1;
                 }
             }
+        }
+        for rows in new_rows.chunks(INSERT_CHUNK) {
+            verified_fact::Entity::insert_many(rows.to_vec()).exec_without_returning(&txn).await?;
         }
         txn.commit().await?;
         Ok(outcome)

@@ -15,6 +15,7 @@
 //! Names are composed from word lists; any likeness to a real firm is a coincidence of common words.
 
 mod applications;
+mod facts;
 mod institutions;
 mod products;
 mod profiles;
@@ -74,6 +75,7 @@ pub mod tianjin {
 }
 
 pub use applications::{Applicant, Applications, REJECTION_REASONS, SPAN_DAYS, Step, SyntheticApplication};
+pub use facts::fact_records;
 pub use institutions::institutions;
 pub use products::{SyntheticProduct, product, products, published};
 pub use profiles::{SyntheticProfile, profile, profiles, uscc_for_index};

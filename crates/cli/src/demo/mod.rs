@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod contacts;
 mod data;
+pub mod facts;
 
 use chrono::NaiveDate;
 use data::{Area, Featured, Flavor, Inst, Stem};

@@ -489,6 +489,15 @@ async fn loading_the_demo_twice_leaves_the_same_profiles() {
     assert_eq!(store.enterprise_revision().await.unwrap(), revision, "nothing was rewritten");
     let discoverable = demo_enterprises().iter().filter(|(_, d)| *d).count() as u64;
     assert_eq!(store.count_enterprises(true).await.unwrap(), discoverable);
+    // The departments' facts: each provider once, and a second load adds or replaces none.
+    assert_eq!(store.data_providers().await.unwrap().len(), super::facts::PROVIDERS.len());
+    assert_eq!(super::facts::ensure(&store, &demo_enterprises()).await.unwrap(), 0);
+    let mut graded = 0;
+    for firm in &account_firms(&demo_enterprises())[..10] {
+        let facts = store.facts_of(firm).await.unwrap();
+        graded += usize::from(facts.iter().any(|f| f.fact.kind == finmart_domain::FactKind::TaxCreditGrade));
+    }
+    assert!((1..10).contains(&graded), "{graded} of 10 firms with a verified grade: a part of the firms, not all");
 }
 
 #[test]
