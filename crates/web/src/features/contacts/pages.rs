@@ -97,7 +97,7 @@ async fn bank_contacts_view(
 ) -> PageResult {
     let (branches, managers) = own_contacts(state, lender).await?;
     let branch_options: Vec<Value> =
-        branches.iter().map(|b| json!({"code": b.id.to_string(), "label": b.name, "label_en": b.name})).collect();
+        branches.iter().map(|b| json!({"code": b.id.to_string(), "label": b.name})).collect();
     let mut context = object(json!({
         "page": "bank_contacts", "branches": branches, "managers": managers, "branch_options": branch_options,
         "districts": district_options(&state.config.home_area), "done": Form::of_query(page.query()).get("done"),

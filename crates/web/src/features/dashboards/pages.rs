@@ -104,6 +104,12 @@ fn option(code: impl ToString, label: &str, label_en: &str) -> Value {
     json!({"code": code.to_string(), "label": label, "label_en": label_en})
 }
 
+/// A choice named by the data (a product's or an institution's name): the same in both languages, and marked
+/// with its own language by the form.
+fn name_option(code: impl ToString, name: &str) -> Value {
+    json!({"code": code.to_string(), "label": name})
+}
+
 /// The form's choices for the scope of `parsed`: products and lenders in scope, the vocabularies, and the
 /// operator's scopes.
 async fn choices(
@@ -119,44 +125,50 @@ async fn choices(
         Scope::Agency(id) => {
             let mut seen = BTreeMap::new();
             for p in state.store.agency_products(id).await? {
-                products.push(option(p.id, &p.spec.name, &p.spec.name));
+                products.push(name_option(p.id, &p.spec.name));
                 seen.insert(p.institution.id, p.institution.name.clone());
             }
-            lenders = seen.into_iter().map(|(id, name)| option(id, &name, &name)).collect();
+            lenders = seen.into_iter().map(|(id, name)| name_option(id, &name)).collect();
         }
         Scope::Institution(id) => {
             for m in state.store.managed_products(id).await? {
-                products.push(option(m.product.id, &m.product.spec.name, &m.product.spec.name));
+                products.push(name_option(m.product.id, &m.product.spec.name));
             }
         }
         Scope::Market => {
             // The market's products with the most applications in the period (and the one chosen, if any).
             for r in view.map_or(&[][..], |v| &v.by_product[..]).iter().take(BREAKDOWN_ROWS) {
-                products.push(option(&r.key, &r.label, &r.label_en));
+                products.push(name_option(&r.key, &r.label));
             }
             let chosen = parsed.and_then(|p| p.query.filter.product_id);
             if let Some(id) =
                 chosen.filter(|id| !products.iter().any(|o| o["code"].as_str() == Some(id.to_string().as_str())))
                 && let Some(p) = state.store.product(id).await?
             {
-                products.push(option(p.id, &p.spec.name, &p.spec.name));
+                products.push(name_option(p.id, &p.spec.name));
             }
             lenders = institutions
                 .iter()
                 .filter(|i| i.kind != InstitutionKind::GuaranteeAgency)
-                .map(|i| option(i.id, &i.name, &i.name))
+                .map(|i| name_option(i.id, &i.name))
                 .collect();
         }
     }
-    let mut scopes = vec![option("market", "全市场", "Whole market")];
+    // The operator's scopes besides the whole market: one group per kind of institution, each choice the
+    // institution's name as it is written (the group says what kind it is, in the page's language).
+    let mut scopes = Vec::new();
     if board == Board::Operator {
-        for i in &institutions {
-            let (kind, zh, en) = if i.kind == InstitutionKind::GuaranteeAgency {
-                ("agency", "担保机构", "Agency")
-            } else {
-                ("lender", "金融机构", "Lender")
-            };
-            scopes.push(option(format!("{kind}:{}", i.id), &format!("{zh}：{}", i.name), &format!("{en}: {}", i.name)));
+        for (kind, zh, en, agency) in
+            [("lender", "金融机构", "Lenders", false), ("agency", "担保机构", "Guarantee agencies", true)]
+        {
+            let names: Vec<Value> = institutions
+                .iter()
+                .filter(|i| (i.kind == InstitutionKind::GuaranteeAgency) == agency)
+                .map(|i| json!({"code": format!("{kind}:{}", i.id), "name": i.name}))
+                .collect();
+            if !names.is_empty() {
+                scopes.push(json!({"label": zh, "label_en": en, "options": names}));
+            }
         }
     }
     Ok(json!({
@@ -375,6 +387,7 @@ async fn dashboard(
             "list_href": list_href(&form, board),
             "back_query": page_query(&values),
             "scope_name": parsed.scope_name,
+            "whole_market": q.scope == Scope::Market,
         })));
         if board == Board::Operator {
             context.insert("watch".into(), watch::context(state, q.from, q.to, en).await?);
@@ -471,6 +484,7 @@ async fn applications_page(state: &AppState, board: Board, principal: &Principal
                 "paged": values.contains_key("after"),
                 "first_query": query(values.iter().filter(|(k, _)| k.as_str() != "after")),
                 "scope_name": parsed.scope_name,
+                "whole_market": parsed.query.scope == Scope::Market,
             })));
             if let Some(last) = apps.last().filter(|_| apps.len() as u64 >= PAGE_ROWS) {
                 // The next page: the same filters, after this page's last row.
@@ -611,7 +625,7 @@ mod tests {
             ] {
                 context.insert(k.into(), val);
             }
-            let html = templates.render("dashboard.html", Value::Object(context)).unwrap();
+            let html = templates.render("dashboard.html", Value::Object(context.clone())).unwrap();
             for needle in
                 ["看板担保贷", "id=\"t-by_scale\"", "data-chart=\"funnel\"", "table=by_family&amp;format=csv", "1.2"]
             {
@@ -620,6 +634,29 @@ mod tests {
             assert!(html.contains("<p class=\"empty\">"), "an empty breakdown says so");
             assert!(!html.contains("<en>"), "labels are escaped, in the table and in the chart data");
             assert_eq!(html.contains("Key figures"), lang.is_en());
+            // Names from the data are marked with their language on the English page, nowhere else.
+            assert_eq!(html.contains("<span lang=\"zh-CN\">看板担保贷</span>"), lang.is_en());
+            assert_eq!(html.contains("<span lang=\"zh-CN\">津门融资担保</span>"), lang.is_en());
+            assert!(html.contains(if lang.is_en() { ">Excel (XLSX)</a>" } else { ">电子表格（XLSX）</a>" }));
+            // The operator's scopes: one group per kind, each institution by its name.
+            context.insert("board".into(), json!("operator"));
+            context.insert(
+                "choices".into(),
+                json!({"scopes": [{"label": "金融机构", "label_en": "Lenders", "options": [{"code": "lender:3", "name": "津沽商业银行"}]}],
+                    "granularities": [], "products": [{"code": "11", "label": "看板担保贷"}], "lenders": [], "districts": [],
+                    "industries": [], "scales": [], "families": []}),
+            );
+            context.insert("values".into(), json!({"scope": "lender:3"}));
+            let html = templates.render("dashboard.html", Value::Object(context)).unwrap();
+            let mark = if lang.is_en() { " lang=\"zh-CN\"" } else { "" };
+            let group = if lang.is_en() { "Lenders" } else { "金融机构" };
+            for needle in [
+                format!("<optgroup label=\"{group}\">"),
+                format!("<option value=\"lender:3\" selected{mark}>津沽商业银行</option>"),
+                format!("<option value=\"11\"{mark}>看板担保贷</option>"),
+            ] {
+                assert!(html.contains(&needle), "{needle} ({lang:?})");
+            }
         }
         assert!(chart_data(&v, Lang::En).contains("\\u003cen\\u003e"));
         let totals = tables::uptake(&v, TableName::Totals);

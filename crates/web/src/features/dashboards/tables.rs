@@ -209,7 +209,11 @@ fn totals(view: &UptakeView) -> Table {
 pub(super) fn uptake(view: &UptakeView, name: TableName) -> Table {
     let sheet = name.title().0;
     if let Some((rows, zh, en)) = name.breakdown(view) {
-        let rows = rows.iter().map(|r| (Cell::label(&r.label, &r.label_en), &r.counts)).collect();
+        // Products and lenders are named by their names (data, the same in both languages); the other rows by
+        // a vocabulary's or a place's labels.
+        let named = matches!(name, TableName::ByProduct | TableName::ByInstitution);
+        let first = |r: &BreakdownRow| if named { Cell::text(&r.label) } else { Cell::label(&r.label, &r.label_en) };
+        let rows = rows.iter().map(|r| (first(r), &r.counts)).collect();
         return with_counts(h(zh, en), rows, sheet);
     }
     match name {

@@ -58,22 +58,27 @@ impl Refused {
     }
 }
 
-/// What the note after a redirect says (`?created=ID`, `?saved=ID`), naming the institution.
+/// What the note after a redirect says (`?created=ID`, `?saved=ID`), naming the institution: the words
+/// before and after its name in both languages, and the name (data, marked with its language on the page).
 fn done_note(page: &Page, rows: &[InstitutionAdminView]) -> Value {
     let query = Form::of_query(page.query());
     let name = |key: &str| {
         let id = query.get(key)?.parse::<i64>().ok()?;
         rows.iter().find(|r| r.id == id).map(|r| r.name.as_str())
     };
+    let note = |name: &str, before: (&str, &str), after: (&str, &str)| json!({"zh": before.0, "en": before.1, "name": name, "zh_after": after.0, "en_after": after.1});
     if let Some(n) = name("created") {
-        json!({"zh": format!("已新建机构“{n}”。"), "en": format!("Created “{n}”.")})
+        note(n, ("已新建机构“", "Created “"), ("”。", "”."))
     } else if let Some(n) = name("saved") {
-        json!({"zh": format!("已保存“{n}”。"), "en": format!("Saved “{n}”.")})
+        note(n, ("已保存“", "Saved “"), ("”。", "”."))
     } else if let Some(n) = name("suspended") {
-        json!({"zh": format!("已暂停“{n}”：其账号不能登录，API 令牌不可用。"),
-            "en": format!("Suspended “{n}”: its accounts cannot sign in and its API tokens are refused.")})
+        note(
+            n,
+            ("已暂停“", "Suspended “"),
+            ("”：其账号不能登录，API 令牌不可用。", "”: its accounts cannot sign in and its API tokens are refused."),
+        )
     } else if let Some(n) = name("resumed") {
-        json!({"zh": format!("已恢复“{n}”。"), "en": format!("Resumed “{n}”.")})
+        note(n, ("已恢复“", "Resumed “"), ("”。", "”."))
     } else {
         Value::Null
     }
@@ -212,7 +217,7 @@ mod tests {
             "institutions": [{"id": 7, "code": "tj-bank", "name": "津沽银行", "agency": false,
                 "kind": {"code": "bank", "label": "银行", "label_en": "Bank"}, "products": 3, "guaranteed": 0,
                 "values": {"name": "津沽银行", "kind": "factoring", "intro": "简介"}, "errors": {"kind": "不能为空"}, "open": true}],
-            "values": {"code": "x y"}, "errors": {"code": "含有不允许的字符“ ”"}, "done": {"zh": "已保存。", "en": "Saved."},
+            "values": {"code": "x y"}, "errors": {"code": "含有不允许的字符“ ”"}, "done": {"zh": "已保存“", "en": "Saved “", "name": "津沽银行", "zh_after": "”。", "en_after": "”."},
         });
         let html = templates.render("admin_institutions.html", &context).unwrap();
         for needle in [
@@ -221,8 +226,19 @@ mod tests {
             "<option value=\"factoring\" selected>",
             "不能为空",
             "含有不允许的字符",
-            "已保存。",
+            "已保存“津沽银行”。",
             "aria-current=\"page\"",
+        ] {
+            assert!(html.contains(needle), "{needle} missing from:\n{html}");
+        }
+        // In English the institution's own words (its name, its introduction) are marked as Chinese.
+        let mut english = context;
+        english["en"] = json!(true);
+        let html = templates.render("admin_institutions.html", &english).unwrap();
+        for needle in [
+            "Saved “<span lang=\"zh-CN\">津沽银行</span>”.",
+            "rows=\"3\" lang=\"zh-CN\" aria-describedby",
+            "<td><span lang=\"zh-CN\">津沽银行</span></td>",
         ] {
             assert!(html.contains(needle), "{needle} missing from:\n{html}");
         }

@@ -237,7 +237,9 @@ pub struct FeedFirm {
     pub industry: Label,
     pub scale: Option<Label>,
     pub years_in_operation: u16,
+    /// Last year's revenue: `约 8.5 万元`, and in English `CNY 85,058.55`.
     pub revenue_text: String,
+    pub revenue_text_en: String,
 }
 
 /// One of the institution's products that fits a need.
@@ -430,6 +432,7 @@ async fn feed(state: &AppState, lender: &LenderUser, caller: &Caller) -> Result<
                 scale: profile.scale().map(Label::of),
                 years_in_operation: profile.years_in_operation(today()),
                 revenue_text: profile.revenue.display_zh(),
+                revenue_text_en: profile.revenue.display_en(),
             },
             fit_score,
             fit_text: points(fit_score),

@@ -13,6 +13,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use finmart_domain::shanghai;
+use finmart_store::ReferenceRateEntry;
 use serde_json::{Map, Value, json};
 
 const PATH: &str = "/admin/rates";
@@ -46,6 +47,60 @@ fn done_note(page: &Page, history: &[ReferenceRateEntryView]) -> Value {
     })
 }
 
+/// A source as written, in its parts: its words (data, in the language they were written in) and its web
+/// addresses (`www.pbc.gov.cn`, `https://…`), which the page shows verbatim.
+fn source_parts(source: &str) -> Vec<Value> {
+    let mut parts: Vec<(bool, String)> = Vec::new();
+    for word in source.split_whitespace() {
+        let address = is_web_address(word);
+        match parts.last_mut() {
+            Some((was_address, text)) if !address && !*was_address => {
+                text.push(' ');
+                text.push_str(word);
+            }
+            _ => parts.push((address, word.to_owned())),
+        }
+    }
+    parts.into_iter().map(|(address, text)| json!({"text": text, "address": address})).collect()
+}
+
+/// A web address: `http(s)://…`, `www.…`, or a host name of ASCII labels ending in a top-level domain of
+/// letters (`pbc.gov.cn`), with an optional path.
+fn is_web_address(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return true;
+    }
+    let host = lower.split('/').next().unwrap_or_default();
+    let labels: Vec<&str> = host.split('.').collect();
+    let label_ok = |l: &&str| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    labels.len() >= 2
+        && labels.iter().all(label_ok)
+        && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+/// Who entered a publication, as the page shows it: an operator by name (data); for entries made without an
+/// account, the initial data of a migration (`初始数据（迁移 10）`, in the page's words) or the command that
+/// entered it (`finmart rates set`, verbatim).
+fn entered_by(e: &ReferenceRateEntry) -> Value {
+    if e.entered_by_account_id.is_some() {
+        return json!({"name": e.entered_by});
+    }
+    let migration = e.entered_by.strip_prefix("初始数据（迁移 ").and_then(|rest| rest.strip_suffix('）'));
+    match migration.filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())) {
+        Some(n) => json!({"label": e.entered_by, "label_en": format!("Initial data (migration {n})")}),
+        None => json!({"command": e.entered_by}),
+    }
+}
+
+/// One publication of the history as the page lists it: the view, with its source in parts and who entered it.
+fn history_row(e: &ReferenceRateEntry) -> Value {
+    let mut row = object(json!(ReferenceRateEntryView::from(e)));
+    row.insert("source_parts".into(), source_parts(&e.source).into());
+    row.insert("entered_by_shown".into(), entered_by(e));
+    Value::Object(row)
+}
+
 /// The page, with the form refilled and its reasons when it was refused.
 async fn context(
     state: &AppState,
@@ -54,12 +109,13 @@ async fn context(
     errors: Map<String, Value>,
 ) -> PageResult<Map<String, Value>> {
     let current = CurrentRates::from(&state.store.reference_rates().await?);
-    let history: Vec<ReferenceRateEntryView> =
-        state.store.reference_rate_history().await?.iter().map(ReferenceRateEntryView::from).collect();
+    let entries = state.store.reference_rate_history().await?;
+    let history: Vec<ReferenceRateEntryView> = entries.iter().map(ReferenceRateEntryView::from).collect();
+    let rows: Vec<Value> = entries.iter().map(history_row).collect();
     let mut values = values;
     values.entry("published_on").or_insert_with(|| Value::String(shanghai::today().to_string()));
     Ok(object(json!({
-        "page": "rates", "current": current.rates, "history": history, "kinds": kind_options(),
+        "page": "rates", "current": current.rates, "history": rows, "kinds": kind_options(),
         "values": values, "errors": errors, "done": done_note(page, &history),
         "today": shanghai::today().to_string(),
     })))
@@ -120,8 +176,10 @@ mod tests {
             "text": "2025-05-20 公布的 1 年期 LPR 3.00%", "text_en": "the 1-year LPR of 3.00% published on 2025-05-20"});
         let mut entry = rate.clone();
         entry.as_object_mut().unwrap().extend(
-            json!({"id": 1, "revision": 0, "source": "全国银行间同业拆借中心",
-            "entered_by": "初始数据（迁移 10）", "entered_at": "2026-12-03 10:00", "current": true, "corrected": false})
+            json!({"id": 1, "revision": 0, "source": "全国银行间同业拆借中心 www.chinamoney.com.cn",
+            "source_parts": super::source_parts("全国银行间同业拆借中心 www.chinamoney.com.cn"),
+            "entered_by": "初始数据（迁移 10）", "entered_at": "2026-12-03 10:00", "current": true, "corrected": false,
+            "entered_by_shown": {"label": "初始数据（迁移 10）", "label_en": "Initial data (migration 10)"}})
             .as_object()
             .unwrap()
             .clone(),
@@ -146,8 +204,71 @@ mod tests {
             "<td class=\"num\" data-label=\"数值\">3.00%</td>",
             "初始数据（迁移 10）",
             "aria-current=\"page\"",
+            "<td data-label=\"来源\">全国银行间同业拆借中心 <code>www.chinamoney.com.cn</code></td>",
         ] {
             assert!(html.contains(needle), "{needle} missing from:\n{html}");
         }
+        let mut english = context;
+        english["en"] = json!(true);
+        let html = templates.render("admin_rates.html", &english).unwrap();
+        for needle in [
+            "<span lang=\"zh-CN\">全国银行间同业拆借中心</span> <code>www.chinamoney.com.cn</code>",
+            "Initial data (migration 10) · 2026-12-03 10:00",
+            "e.g. China Foreign Exchange Trade System, https:&#x2f;&#x2f;www.chinamoney.com.cn",
+        ] {
+            assert!(html.contains(needle), "{needle} missing from:\n{html}");
+        }
+        assert!(!html.contains("初始数据"), "{html}");
+    }
+
+    /// A source's web addresses are told from its words, however many of each and in whatever order.
+    #[test]
+    fn sources_are_split_into_words_and_web_addresses() {
+        let parts = |s: &str| -> Vec<(String, bool)> {
+            super::source_parts(s)
+                .iter()
+                .map(|p| (p["text"].as_str().unwrap().to_owned(), p["address"].as_bool().unwrap()))
+                .collect()
+        };
+        let part = |t: &str, a: bool| (t.to_owned(), a);
+        assert_eq!(parts("中国人民银行 www.pbc.gov.cn"), [part("中国人民银行", false), part("www.pbc.gov.cn", true)]);
+        assert_eq!(
+            parts("PBOC notice  https://www.pbc.gov.cn/x?y=1 and pbc.gov.cn/zh"),
+            [
+                part("PBOC notice", false),
+                part("https://www.pbc.gov.cn/x?y=1", true),
+                part("and", false),
+                part("pbc.gov.cn/zh", true)
+            ]
+        );
+        assert_eq!(parts("3.5 版 v2.0 e.g."), [part("3.5 版 v2.0 e.g.", false)], "numbers and abbreviations");
+        assert!(parts("").is_empty());
+    }
+
+    /// Who entered a publication: a person by name, the initial data in the page's words, a command verbatim.
+    #[test]
+    fn who_entered_a_publication_is_shown_by_kind() {
+        use finmart_domain::{Bps, Labelled, Publication, ReferenceKind};
+        let entry = |by: &str, account: Option<i64>| finmart_store::ReferenceRateEntry {
+            id: 1,
+            publication: Publication {
+                kind: ReferenceKind::ALL[0],
+                rate: Bps::new(300).unwrap(),
+                published_on: chrono::NaiveDate::from_ymd_opt(2025, 5, 20).unwrap(),
+            },
+            revision: 0,
+            source: String::new(),
+            entered_by: by.to_owned(),
+            entered_by_account_id: account,
+            entered_at: chrono::Utc::now(),
+            current: true,
+            corrected: false,
+        };
+        assert_eq!(super::entered_by(&entry("王运营", Some(3))), json!({"name": "王运营"}));
+        assert_eq!(
+            super::entered_by(&entry("初始数据（迁移 10）", None)),
+            json!({"label": "初始数据（迁移 10）", "label_en": "Initial data (migration 10)"})
+        );
+        assert_eq!(super::entered_by(&entry("finmart rates set", None)), json!({"command": "finmart rates set"}));
     }
 }
