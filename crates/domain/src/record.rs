@@ -95,10 +95,14 @@ pub struct ColumnInfo {
     pub multiple: bool,
     /// The closed vocabulary of the column as (machine name, Chinese label), empty for free text.
     pub allowed: Vec<(&'static str, &'static str)>,
-    /// The format and rules, in Chinese.
+    /// The format and rules, in Chinese. What is typed as it is (a value, a separator) is between backticks.
     pub rule_zh: &'static str,
+    /// The same in English; values accepted only in Chinese are quoted as they are, between backticks.
+    pub rule_en: &'static str,
     /// An example value.
     pub example: &'static str,
+    /// An example value for an English reader: the same unless the column accepts English text as well.
+    pub example_en: &'static str,
 }
 
 fn vocabulary<T: Labelled>() -> Vec<(&'static str, &'static str)> {
@@ -118,7 +122,7 @@ fn with<T: Labelled>(extra: (&'static str, &'static str)) -> Vec<(&'static str, 
 #[must_use]
 #[allow(clippy::too_many_lines)]
 pub fn column_info() -> Vec<ColumnInfo> {
-    let column = |name, label_zh, label_en, required, rule_zh, example| ColumnInfo {
+    let column = |name, label_zh, label_en, required, (rule_zh, rule_en), example| ColumnInfo {
         name,
         label_zh,
         label_en,
@@ -126,7 +130,9 @@ pub fn column_info() -> Vec<ColumnInfo> {
         multiple: false,
         allowed: Vec::new(),
         rule_zh,
+        rule_en,
         example,
+        example_en: example,
     };
     vec![
         column(
@@ -134,17 +140,26 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "机构代码",
             "Institution code",
             true,
-            "平台上已有的机构，或同时填写机构名称和类型以新建；1–40 个字符：英文字母、数字、-、_、.",
+            (
+                "平台上已有的机构，或同时填写机构名称和类型以新建；1–40 个字符：英文字母、数字、`-`、`_`、`.`",
+                "An institution already on the platform, or a new one when its name and kind are given too; 1–40 characters: letters, digits, `-`, `_` and `.`",
+            ),
             "example-bank",
         ),
-        column(
-            "institution_name",
-            "机构名称",
-            "Institution name",
-            false,
-            "新建机构时填写，最多 100 个字符，须与机构类型同时填写或同时留空",
-            "示例商业银行",
-        ),
+        ColumnInfo {
+            example_en: "Example Commercial Bank",
+            ..column(
+                "institution_name",
+                "机构名称",
+                "Institution name",
+                false,
+                (
+                    "新建机构时填写，最多 100 个字符，须与机构类型同时填写或同时留空",
+                    "For a new institution: at most 100 characters, given together with the institution kind or not at all",
+                ),
+                "示例商业银行",
+            )
+        },
         ColumnInfo {
             allowed: vocabulary::<InstitutionKind>(),
             ..column(
@@ -152,7 +167,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
                 "机构类型",
                 "Institution kind",
                 false,
-                "新建机构时填写，须与机构名称同时填写或同时留空",
+                (
+                    "新建机构时填写，须与机构名称同时填写或同时留空",
+                    "For a new institution, given together with its name or not at all",
+                ),
                 "bank",
             )
         },
@@ -161,13 +179,33 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "产品编码",
             "Product code",
             true,
-            "机构自定的产品编码，同一机构内唯一；1–40 个字符：英文字母、数字、-、_、.",
+            (
+                "机构自定的产品编码，同一机构内唯一；1–40 个字符：英文字母、数字、`-`、`_`、`.`",
+                "The institution's own code for the product, unique within the institution; 1–40 characters: letters, digits, `-`, `_` and `.`",
+            ),
             "KJXD-01",
         ),
-        column("name", "产品名称", "Product name", true, "最多 60 个字符", "科技信用贷"),
+        ColumnInfo {
+            example_en: "Tech credit loan",
+            ..column(
+                "name",
+                "产品名称",
+                "Product name",
+                true,
+                ("最多 60 个字符", "At most 60 characters"),
+                "科技信用贷",
+            )
+        },
         ColumnInfo {
             allowed: vocabulary::<ProductFamily>(),
-            ..column("family", "产品类别", "Product family", true, "一个取值：产品的主类别", "credit")
+            ..column(
+                "family",
+                "产品类别",
+                "Product family",
+                true,
+                ("一个取值：产品的主类别", "One value: the product's main family"),
+                "credit",
+            )
         },
         ColumnInfo {
             allowed: vocabulary::<ProductFamily>(),
@@ -177,33 +215,58 @@ pub fn column_info() -> Vec<ColumnInfo> {
                 "其他类别",
                 "Further families",
                 false,
-                "产品同时属于的其他类别，可以有多个（用 | 分隔）；与产品类别相同的取值和重复的取值忽略；留空表示没有",
+                (
+                    "产品同时属于的其他类别，可以有多个（用 `|` 分隔）；与产品类别相同的取值和重复的取值忽略；留空表示没有",
+                    "Further families the product belongs to, any number, separated by `|`; the main family and repeated values are ignored; empty for none",
+                ),
                 "tech|first_loan",
             )
         },
-        column("description", "产品介绍", "Description", true, "最多 2000 个字符", "面向科技型中小企业的纯信用贷款"),
+        ColumnInfo {
+            example_en: "Unsecured credit for small technology firms",
+            ..column(
+                "description",
+                "产品介绍",
+                "Description",
+                true,
+                ("最多 2000 个字符", "At most 2,000 characters"),
+                "面向科技型中小企业的纯信用贷款",
+            )
+        },
         column(
             "amount_min_yuan",
             "额度下限（元）",
             "Minimum amount (yuan)",
             false,
-            "金额（元），大于 0，最多两位小数；可写“万”：300万；页面未写明则留空（未说明）",
+            (
+                "金额（元），大于 0，最多两位小数；可写“万”：`300万`；页面未写明则留空（未说明）",
+                "In yuan, more than 0, at most two decimals; ten thousands may be written with `万`: `300万` is 3,000,000; empty when the product's page does not say (not stated)",
+            ),
             "100000",
         ),
-        column(
-            "amount_max_yuan",
-            "额度上限（元）",
-            "Maximum amount (yuan)",
-            false,
-            "金额（元），不小于额度下限；未写明则留空",
-            "300万",
-        ),
+        ColumnInfo {
+            example_en: "3000000",
+            ..column(
+                "amount_max_yuan",
+                "额度上限（元）",
+                "Maximum amount (yuan)",
+                false,
+                (
+                    "金额（元），不小于额度下限；未写明则留空",
+                    "In yuan, not below the minimum amount; empty when not stated",
+                ),
+                "300万",
+            )
+        },
         column(
             "term_min_months",
             "期限下限（月）",
             "Minimum term (months)",
             false,
-            "整数月数 1–360，或 6个月、3年；未写明则留空",
+            (
+                "整数月数 1–360，或 `6个月`、`3年`；未写明则留空",
+                "Whole months, 1–360, or written as `6个月` (6 months) or `3年` (3 years); empty when not stated",
+            ),
             "6",
         ),
         column(
@@ -211,7 +274,7 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "期限上限（月）",
             "Maximum term (months)",
             false,
-            "期限，不小于期限下限；未写明则留空",
+            ("期限，不小于期限下限；未写明则留空", "A term not below the minimum term; empty when not stated"),
             "36",
         ),
         column(
@@ -219,7 +282,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "年利率下限（%）",
             "Minimum rate (%)",
             false,
-            "利率（年利率，或 rate_unit 所说的月利率、日利率）：3.45 或 3.45% 表示 3.45%，也可写 6‰、千分之6、万分之2、万分之二，可在前面注明 年化/月息/日息（如 月息0.6%）；“最低 3.2%”只填下限；LPR 和基准利率定价时留空；未写明则留空",
+            (
+                "利率（年利率，或 `rate_unit` 所说的月利率、日利率）：`3.45` 或 `3.45%` 表示 3.45%，也可写 `6‰`、`千分之6`、`万分之2`、`万分之二`，可在前面注明 `年化`/`月息`/`日息`（如 `月息0.6%`）；“最低 3.2%”只填下限；LPR 和基准利率定价时留空；未写明则留空",
+                "A rate a year, or a month or a day as `rate_unit` says: `3.45` or `3.45%` is 3.45%; per mille and per ten thousand are read too (`6‰`, `千分之6`, `万分之2`, `万分之二`), and the rate may start with `年化`, `月息` or `日息` (a year, a month, a day: `月息0.6%`); “from 3.2%” fills in only the minimum; empty with LPR or benchmark pricing, and when not stated",
+            ),
             "3.45",
         ),
         column(
@@ -227,7 +293,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "年利率上限（%）",
             "Maximum rate (%)",
             false,
-            "写法同年利率下限，不小于下限；未写明则留空",
+            (
+                "写法同年利率下限，不小于下限；未写明则留空",
+                "Written as the minimum rate, and not below it; empty when not stated",
+            ),
             "4.8",
         ),
         ColumnInfo {
@@ -237,7 +306,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
                 "利率单位",
                 "Rate unit",
                 false,
-                "上面两列利率的单位：annual/年利率（留空即年利率）、monthly/月利率（月息，按 × 12 折算为年利率）、daily/日利率（日息，按 × 360 折算，一年按 360 天）",
+                (
+                    "上面两列利率的单位：`annual`/`年利率`（留空即年利率）、`monthly`/`月利率`（月息，按 × 12 折算为年利率）、`daily`/`日利率`（日息，按 × 360 折算，一年按 360 天）",
+                    "The unit of the two rates before it: `annual`, a year (also when empty); `monthly`, a month (× 12 for a year); `daily`, a day (× 360 for a year of 360 days)",
+                ),
                 "monthly",
             )
         },
@@ -248,7 +320,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
                 "定价方式",
                 "Rate basis",
                 false,
-                "fixed/固定利率，lpr_1y/1 年期 LPR、lpr_5y/5 年期以上 LPR（加点填在 LPR 加点列），benchmark/基准利率（中国人民银行贷款基准利率上浮，幅度填在上浮列）；未写明则留空（未说明）",
+                (
+                    "`fixed`/`固定利率`，`lpr_1y`/`1 年期 LPR`、`lpr_5y`/`5 年期以上 LPR`（加点填在 LPR 加点列），`benchmark`/`基准利率`（中国人民银行贷款基准利率上浮，幅度填在上浮列）；未写明则留空（未说明）",
+                    "`fixed`, a fixed rate; `lpr_1y` or `lpr_5y`, the one-year or over-five-year LPR, with the spread in the LPR spread columns; `benchmark`, a float over the People's Bank of China benchmark lending rate, given in the float columns; empty when not stated",
+                ),
                 "lpr_1y",
             )
         },
@@ -257,7 +332,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "LPR 加点（基点，旧格式）",
             "LPR spread (basis points, earlier form)",
             false,
-            "旧格式：一个加点值，整数基点（1 基点 = 0.01%），−2000 至 2000；与年利率列同填时，年利率区间的宽度即加点区间的宽度。新文件请用 LPR 加点下限/上限两列",
+            (
+                "旧格式：一个加点值，整数基点（1 基点 = 0.01%），−2000 至 2000；与年利率列同填时，年利率区间的宽度即加点区间的宽度。新文件请用 LPR 加点下限/上限两列",
+                "The earlier form: one spread in whole basis points (1 basis point is 0.01%), −2000 to 2000; given with the rate columns, the rate range is as wide as the spread range. New files use the minimum and maximum LPR spread columns",
+            ),
             "40",
         ),
         column(
@@ -265,7 +343,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "LPR 加点下限（基点）",
             "Minimum LPR spread (basis points)",
             false,
-            "LPR 定价时填写：整数基点，−2000 至 2000，可写 50、-20、50BP；“LPR+50BP”上下限都填 50，“LPR+50~150BP”填 50 和 150；页面只写“LPR 加点”时两列都留空（未说明）",
+            (
+                "LPR 定价时填写：整数基点，−2000 至 2000，可写 `50`、`-20`、`50BP`；“LPR+50BP”上下限都填 50，“LPR+50~150BP”填 50 和 150；页面只写“LPR 加点”时两列都留空（未说明）",
+                "With LPR pricing: whole basis points, −2000 to 2000, written `50`, `-20` or `50BP`; “LPR+50BP” is 50 in both columns, “LPR+50~150BP” 50 and 150; when the page only says “LPR plus a spread”, leave both empty (not stated)",
+            ),
             "50",
         ),
         column(
@@ -273,7 +354,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "LPR 加点上限（基点）",
             "Maximum LPR spread (basis points)",
             false,
-            "写法同 LPR 加点下限，不小于下限；未写明则留空",
+            (
+                "写法同 LPR 加点下限，不小于下限；未写明则留空",
+                "Written as the minimum spread, and not below it; empty when not stated",
+            ),
             "150",
         ),
         column(
@@ -281,7 +365,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "基准利率上浮下限（%）",
             "Minimum float over the benchmark (%)",
             false,
-            "基准利率定价时填写：上浮 30% 写 30 或 30%，下浮 10% 写 -10 或 下浮10%，也可写倍数 1.3倍；范围 −90% 至 +300%；“上浮 30%”上下限都填 30",
+            (
+                "基准利率定价时填写：上浮 30% 写 `30` 或 `30%`，下浮 10% 写 `-10` 或 `下浮10%`，也可写倍数 `1.3倍`；范围 −90% 至 +300%；“上浮 30%”上下限都填 30",
+                "With benchmark pricing: 30% above it is written `30` or `30%`, 10% below it `-10` or `下浮10%`, and a multiple as `1.3倍` (1.3 times); from −90% to +300%; “30% above” is 30 in both columns",
+            ),
             "10",
         ),
         column(
@@ -289,7 +376,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "基准利率上浮上限（%）",
             "Maximum float over the benchmark (%)",
             false,
-            "写法同上浮下限，不小于下限；“不超过基准利率的 1.3 倍”只填上限 1.3倍（即 30）",
+            (
+                "写法同上浮下限，不小于下限；“不超过基准利率的 1.3 倍”只填上限 `1.3倍`（即 30）",
+                "Written as the minimum float, and not below it; “at most 1.3 times the benchmark” fills in only the maximum, `1.3倍` (that is, 30)",
+            ),
             "30",
         ),
         ColumnInfo {
@@ -300,7 +390,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
                 "还款方式",
                 "Repayment methods",
                 false,
-                "列表，不可重复，用 | 分隔；未写明则留空",
+                (
+                    "列表，不可重复，用 `|` 分隔；未写明则留空",
+                    "A list without repeats, separated by `|`; empty when not stated",
+                ),
                 "equal_instalment|interest_only",
             )
         },
@@ -312,7 +405,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
                 "抵质押及担保方式",
                 "Collateral",
                 false,
-                "none/纯信用：无需抵质押；用 | 分隔：任选其一（含 none 即“信用、抵押均可”）；用 + 连接：须同时提供；未写明则留空（未说明，不等于纯信用）",
+                (
+                    "`none`/纯信用：无需抵质押；用 `|` 分隔：任选其一（含 `none` 即“信用、抵押均可”）；用 `+` 连接：须同时提供；未写明则留空（未说明，不等于纯信用）",
+                    "`none`: unsecured, no collateral; values separated by `|`: any one of them (with `none`: unsecured or secured); joined by `+`: all of them together; empty when not stated (which is not the same as unsecured)",
+                ),
                 "real_estate|equipment",
             )
         },
@@ -321,7 +417,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "合作担保机构代码",
             "Guarantee agency code",
             false,
-            "须为融资担保机构；担保费率未写明时费率列留空（未说明）",
+            (
+                "须为融资担保机构；担保费率未写明时费率列留空（未说明）",
+                "Must be a financing guarantee agency; when its fee is not stated, leave the fee columns empty (not stated)",
+            ),
             "example-guarantee",
         ),
         column(
@@ -329,7 +428,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "担保费率（年化 %）",
             "Guarantee fee (annual %)",
             false,
-            "一个费率，百分数；有合作担保机构时填写（区间请用下面两列），未写明则留空（未说明）",
+            (
+                "一个费率，百分数；有合作担保机构时填写（区间请用下面两列），未写明则留空（未说明）",
+                "One fee a year, in percent, with a partner guarantee agency (for a range use the next two columns); empty when not stated",
+            ),
             "1",
         ),
         column(
@@ -337,7 +439,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "担保费率下限（年化 %）",
             "Minimum guarantee fee (annual %)",
             false,
-            "担保费率区间的下限，百分数；“0.5%–1.5%”填 0.5 和 1.5；须填写合作担保机构代码；未写明则留空",
+            (
+                "担保费率区间的下限，百分数；“0.5%–1.5%”填 0.5 和 1.5；须填写合作担保机构代码；未写明则留空",
+                "The lowest fee of a range, in percent: “0.5%–1.5%” is 0.5 and 1.5; needs the guarantee agency code; empty when not stated",
+            ),
             "0.5",
         ),
         column(
@@ -345,7 +450,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "担保费率上限（年化 %）",
             "Maximum guarantee fee (annual %)",
             false,
-            "担保费率区间的上限，不小于下限；未写明则留空",
+            (
+                "担保费率区间的上限，不小于下限；未写明则留空",
+                "The highest fee of the range, not below the lowest; empty when not stated",
+            ),
             "1.5",
         ),
         column(
@@ -353,7 +461,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "准入条件",
             "Eligibility",
             false,
-            "条件名=取值; 条件名=取值（见 docs/import-format.md 第 5 节）；留空表示无条件",
+            (
+                "`条件名=取值; 条件名=取值`（见 `docs/import-format.md` 第 5 节）；留空表示无条件",
+                "`key=value; key=value` (see section 5 of `docs/import-format.md`); empty for no conditions",
+            ),
             "min_years_in_operation=2; min_tax_credit_grade=B",
         ),
         ColumnInfo {
@@ -364,7 +475,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
                 "政策支持",
                 "Policy support",
                 false,
-                "列表，不可重复，用 | 分隔；留空或 none/无 表示无",
+                (
+                    "列表，不可重复，用 `|` 分隔；留空或 `none`/`无` 表示无",
+                    "A list without repeats, separated by `|`; empty, `none` or `无` for none",
+                ),
                 "risk_compensation|interest_subsidy",
             )
         },
@@ -373,7 +487,7 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "审批时效（工作日）",
             "Decision time (working days)",
             false,
-            "整数 0–365；未写明则留空",
+            ("整数 0–365；未写明则留空", "A whole number, 0–365; empty when not stated"),
             "3",
         ),
         ColumnInfo {
@@ -383,7 +497,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
                 "全流程线上办理",
                 "Fully online",
                 false,
-                "是/否（true/false）；未写明则留空（未说明）",
+                (
+                    "`是`/`否`（`true`/`false`）；未写明则留空（未说明）",
+                    "`true` or `false` (or `是`, `否`); empty when not stated",
+                ),
                 "true",
             )
         },
@@ -395,7 +512,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
                 "服务区域",
                 "Area served",
                 false,
-                "全国；全市/本市（本平台所在城市）；本省；或省、市、区县的名称或 6 位行政区划代码，用 | 或 、 分隔（如 天津市和平区|滨海新区、江苏省苏州市）；同名的须写全称；未写明则留空（未说明）",
+                (
+                    "`全国`；`全市`/`本市`（本平台所在城市）；`本省`；或省、市、区县的名称或 6 位行政区划代码，用 `|` 或 `、` 分隔（如 `天津市和平区|滨海新区、江苏省苏州市`）；同名的须写全称；未写明则留空（未说明）",
+                    "`全国`, the whole country; `全市` or `本市`, the platform's city; `本省`, its province; or the names or 6-digit division codes of provinces, cities and counties, separated by `|` or `、` (`天津市和平区|滨海新区、江苏省苏州市`); write the full name where two places share one; empty when not stated",
+                ),
                 "滨海新区|西青区",
             )
         },
@@ -404,7 +524,10 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "有效期起",
             "Valid from",
             false,
-            "日期 YYYY-MM-DD；未写明则留空（自发布起）",
+            (
+                "日期 YYYY-MM-DD；未写明则留空（自发布起）",
+                "A date, YYYY-MM-DD; empty when not stated (valid from publication)",
+            ),
             "2026-01-01",
         ),
         column(
@@ -412,19 +535,32 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "有效期止（含当日）",
             "Valid until (inclusive)",
             false,
-            "日期 YYYY-MM-DD，不早于有效期起；留空为长期有效",
+            (
+                "日期 YYYY-MM-DD，不早于有效期起；留空为长期有效",
+                "A date, YYYY-MM-DD, not before the start; empty for no end",
+            ),
             "2027-12-31",
         ),
         ColumnInfo {
             allowed: vocabulary::<LifecycleState>(),
-            ..column("state", "产品状态", "State", false, "导入后的状态；留空为 published（已发布）", "draft")
+            ..column(
+                "state",
+                "产品状态",
+                "State",
+                false,
+                ("导入后的状态；留空为 `published`（已发布）", "The state after the import; empty for `published`"),
+                "draft",
+            )
         },
         column(
             "source_url",
             "来源网页",
             "Source page",
             false,
-            "产品抄自公开网页时填写该网页地址（http:// 或 https:// 开头，最多 500 个字符），与读取日期同时填写或同时留空；银行自己发布的产品留空",
+            (
+                "产品抄自公开网页时填写该网页地址（`http://` 或 `https://` 开头，最多 500 个字符），与读取日期同时填写或同时留空；银行自己发布的产品留空",
+                "The address of the public web page the product was copied from (starting `http://` or `https://`, at most 500 characters), given together with the date it was read or not at all; empty for the bank's own products",
+            ),
             "https://www.example.com/products/kjd.html",
         ),
         column(
@@ -432,17 +568,24 @@ pub fn column_info() -> Vec<ColumnInfo> {
             "来源读取日期",
             "Source read on",
             false,
-            "读取来源网页的日期 YYYY-MM-DD，与来源网页同时填写或同时留空",
+            (
+                "读取来源网页的日期 YYYY-MM-DD，与来源网页同时填写或同时留空",
+                "The date the source page was read, YYYY-MM-DD, given together with the source page or not at all",
+            ),
             "2026-12-03",
         ),
         ColumnInfo {
             multiple: true,
+            example_en: "business licence|financial statements of the last year|tax certificate",
             ..column(
                 "materials",
                 "材料清单",
                 "Materials to provide",
                 false,
-                "申请人须提供的材料，每项一个简短名称（最多 40 个字符，最多 20 项），用 | 或 、 分隔；none 或 无需材料 表示无需提供材料；未写明则留空（未说明，不等于无需材料）",
+                (
+                    "申请人须提供的材料，每项一个简短名称（最多 40 个字符，最多 20 项），用 `|` 或 `、` 分隔；`none` 或 `无需材料` 表示无需提供材料；未写明则留空（未说明，不等于无需材料）",
+                    "What the applicant must provide, each a short name (at most 40 characters, at most 20 of them), separated by `|` or `、`; `none` or `无需材料` for nothing; empty when not stated (which is not the same as nothing)",
+                ),
                 "营业执照|近一年财务报表|纳税证明",
             )
         },
@@ -978,7 +1121,27 @@ mod tests {
             })
             .map(|c| (c.name, c.example))
             .collect();
-        ProductRecord::from_pairs(examples).validate().unwrap();
+        ProductRecord::from_pairs(examples.clone()).validate().unwrap();
+        // The English examples too.
+        let english: Vec<_> = examples
+            .iter()
+            .map(|(name, _)| (*name, info.iter().find(|c| c.name == *name).map_or("", |c| c.example_en)))
+            .collect();
+        ProductRecord::from_pairs(english).validate().unwrap();
+    }
+
+    #[test]
+    fn the_english_rules_quote_every_chinese_value_they_name() {
+        let han = |c: char| matches!(c, '\u{4e00}'..='\u{9fff}' | '、' | '，' | '（' | '）' | '；' | '：');
+        for c in column_info() {
+            for rule in [c.rule_zh, c.rule_en] {
+                assert_eq!(rule.matches('`').count() % 2, 0, "{}: unbalanced backticks in {rule}", c.name);
+            }
+            // Outside the backticks, the English rule is English.
+            let outside: String = c.rule_en.split('`').step_by(2).collect();
+            assert!(!outside.chars().any(han), "{}: Chinese outside backticks in {}", c.name, c.rule_en);
+            assert!(!c.example_en.chars().any(han) || c.name == "districts", "{}: {}", c.name, c.example_en);
+        }
     }
 
     /// A product copied from a public page carries the page and the day it was read, both or neither, and

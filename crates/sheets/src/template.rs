@@ -87,7 +87,7 @@ fn validation(column: &ColumnInfo) -> Result<DataValidation, XlsxError> {
             .set_input_title(title)?
             .set_input_message(fit(&format!(
                 "{}\n从下拉列表选择，或填写英文取值：{}",
-                column.rule_zh,
+                plain(column.rule_zh),
                 machine.join(", ")
             )))?
             // Machine names are accepted too, so a value outside the list is only questioned, not refused.
@@ -99,12 +99,17 @@ fn validation(column: &ColumnInfo) -> Result<DataValidation, XlsxError> {
             )));
     }
     let message = if column.allowed.is_empty() {
-        format!("{}\n示例：{}", column.rule_zh, column.example)
+        format!("{}\n示例：{}", plain(column.rule_zh), column.example)
     } else {
         let values: Vec<String> = column.allowed.iter().map(|(name, zh)| format!("{zh} {name}")).collect();
         format!("可填多个，用 | 分隔。可选：{}", values.join("、"))
     };
     DataValidation::new().allow_any_value().set_input_title(title)?.set_input_message(fit(&message))
+}
+
+/// A rule as a spreadsheet cell shows it: the backticks that mark what is typed as it is are dropped.
+fn plain(rule: &str) -> String {
+    rule.replace('`', "")
 }
 
 /// An input or error message within Excel's limit of 255 characters (UTF-16 units).
@@ -150,11 +155,12 @@ fn help_sheet(sheet: &mut Worksheet, columns: &[ColumnInfo]) -> Result<(), XlsxE
         } else {
             allowed.join("\n")
         };
+        let rule = plain(column.rule_zh);
         let cells = [
             column.name,
             column.label_zh,
             if column.required { "必填" } else { "选填" },
-            column.rule_zh,
+            &rule,
             &allowed,
             column.example,
         ];

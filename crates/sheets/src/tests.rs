@@ -315,6 +315,8 @@ fn the_template_lists_every_column_on_both_sheets() {
         let row = col + 1;
         assert_eq!(text(&help, row, 0), c.name);
         assert_eq!(text(&help, row, 2), if c.required { "必填" } else { "选填" });
+        // The rule as written, without the backticks that mark typed values on the upload page.
+        assert_eq!(text(&help, row, 3), c.rule_zh.replace('`', ""));
         for (machine, zh) in &c.allowed {
             let allowed = text(&help, row, 4);
             assert!(allowed.contains(machine) && allowed.contains(zh), "{}: {allowed}", c.name);

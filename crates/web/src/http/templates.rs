@@ -37,6 +37,23 @@ fn data_lang(text: &str, en: bool) -> Option<&'static str> {
     }
 }
 
+/// `text` as HTML, each span between backticks as `<code>`, with `lang="zh-CN"` on an English page when it
+/// holds Chinese.
+fn verbatim(text: &str, en: bool) -> String {
+    let mut html = String::new();
+    for (i, part) in text.split('`').enumerate() {
+        let escaped = minijinja::HtmlEscape(part).to_string();
+        if i % 2 == 0 {
+            html.push_str(&escaped);
+        } else if en && part.chars().any(is_han) {
+            html.push_str(&format!(r#"<code lang="zh-CN">{escaped}</code>"#));
+        } else {
+            html.push_str(&format!("<code>{escaped}</code>"));
+        }
+    }
+    html
+}
+
 /// A Chinese character (the CJK blocks the catalogue's text uses).
 fn is_han(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{2ebef}')
@@ -87,6 +104,12 @@ impl Templates {
                 _ => minijinja::Value::from(""),
             }
         });
+        // `{{ rule|verbatim }}`: a text whose values to type as they are stand between backticks (an import
+        // column's rule), with those values as `<code>`, marked Chinese on an English page when they are.
+        env.add_filter("verbatim", |state: &minijinja::State, text: &str| -> minijinja::Value {
+            let en = state.lookup("en").is_some_and(|v| v.is_true());
+            minijinja::Value::from_safe_string(verbatim(text, en))
+        });
         for (name, source) in SHARED.iter().chain(features.iter().copied().flatten()) {
             env.add_template(name, source).expect("templates in web/templates parse");
         }
@@ -117,6 +140,17 @@ mod tests {
         let list: TemplateList = Box::leak(Box::new([("t.html", source)]));
         let templates = Templates::new(&[list]);
         templates.0.get_template("t.html").unwrap().render(minijinja::context! { en, name }).unwrap()
+    }
+
+    #[test]
+    fn typed_values_are_code_and_chinese_ones_are_marked_on_english_pages() {
+        let t = "<p>{{ name|verbatim }}</p>";
+        assert_eq!(render(t, false, "用 `|` 分隔，如 `3年`"), "<p>用 <code>|</code> 分隔，如 <code>3年</code></p>");
+        assert_eq!(
+            render(t, true, "`3` or `3年` <3"),
+            r#"<p><code>3</code> or <code lang="zh-CN">3年</code> &lt;3</p>"#
+        );
+        assert_eq!(render(t, true, "no values"), "<p>no values</p>");
     }
 
     #[test]

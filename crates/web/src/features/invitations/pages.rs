@@ -58,7 +58,8 @@ async fn invite_view(
         .await?
         .iter()
         .filter(|p| p.is_listed_on(day))
-        .map(|p| json!({"code": p.id.to_string(), "label": p.spec.name, "label_en": p.spec.name}))
+        // Names are data: without `label_en` the option is marked with their language.
+        .map(|p| json!({"code": p.id.to_string(), "label": p.spec.name}))
         .collect();
     let contacts = InstitutionContacts::of(state, lender, None).await?;
     let managers: Vec<Value> = contacts
@@ -66,7 +67,7 @@ async fn invite_view(
         .iter()
         .map(|m| {
             let label = format!("{} {}", m.name, m.phone);
-            json!({"code": m.id.to_string(), "label": label, "label_en": label})
+            json!({"code": m.id.to_string(), "label": label})
         })
         .collect();
     let status = if errors.is_empty() {

@@ -59,7 +59,7 @@ async fn agency_choices(state: &AppState) -> Result<Vec<Value>, ApiError> {
         .await?
         .into_iter()
         .filter(|i| i.kind == InstitutionKind::GuaranteeAgency)
-        .map(|i| json!({"code": i.code, "label": i.name, "label_en": i.name}))
+        .map(|i| json!({"code": i.code, "label": i.name}))
         .collect())
 }
 
@@ -214,6 +214,7 @@ fn shown(columns: &[ColumnInfo], column: &str, value: Option<&str>, en: bool, ho
             v.parse::<i64>().ok().map(|n| if en { format!("{n} basis points") } else { format!("{n} 个基点") })
         }),
         "districts" => each(&|v| Division::resolve(v, home).ok().map(|d| d.name_from(home))),
+        "materials" => joined(value.split(['|', '、']).map(|m| m.trim().to_owned()).collect()),
         _ => {
             let Some(info) = columns.iter().find(|c| c.name == column).filter(|c| !c.allowed.is_empty()) else {
                 return Some(value.to_owned());
@@ -228,6 +229,19 @@ fn shown(columns: &[ColumnInfo], column: &str, value: Option<&str>, en: bool, ho
             })
         }
     })
+}
+
+/// How a change's values are shown: `code` for the codes a bank gives (shown as they are), `data` for text
+/// shown as the bank wrote it (a name, a description, materials: marked with its language), `text` for
+/// values the page words itself (amounts, vocabularies, rules, places).
+fn shown_as(columns: &[ColumnInfo], column: &str) -> &'static str {
+    match column {
+        "institution_code" | "code" | "guarantee_agency_code" => "code",
+        "amount_min_yuan" | "amount_max_yuan" | "eligibility" | "online" | "districts" => "text",
+        c if c.ends_with("_pct") || c.ends_with("_bps") => "text",
+        c if columns.iter().any(|i| i.name == c && !i.allowed.is_empty()) => "text",
+        _ => "data",
+    }
 }
 
 /// A vocabulary value's Chinese label as the column lists it.
@@ -262,7 +276,7 @@ fn changes_rows(changes: &[ColumnChange], en: bool, home: &HomeArea) -> Vec<Valu
                 .find(|i| i.name == c.column)
                 .map_or(c.label_zh.as_str(), |i| if en { i.label_en } else { i.label_zh });
             json!({
-                "column": c.column, "label": label,
+                "column": c.column, "label": label, "kind": shown_as(&columns, &c.column),
                 "before": shown(&columns, &c.column, c.before.as_deref(), en, home),
                 "after": shown(&columns, &c.column, c.after.as_deref(), en, home),
             })
@@ -468,10 +482,17 @@ async fn action_submit(bank: Bank, page: Page, Id(id): Id, Segment(act): Segment
 
 /// The upload page; for a refused file (400), what was wrong with it: a message, and its rows' problems.
 fn upload_form(page: &Page, refused: Option<(String, &[RowError])>) -> PageResult {
-    let columns: Vec<Value> = column_info()
+    let info = column_info();
+    let columns: Vec<Value> = info
         .iter()
         .filter(|c| !matches!(c.name, "institution_name" | "institution_kind" | "state"))
-        .map(|c| json!({"name": c.name, "label": c.label_zh, "required": c.required, "rule": c.rule_zh}))
+        .map(|c| {
+            json!({
+                "name": c.name, "label": page.pick(c.label_zh, c.label_en), "header_zh": c.label_zh,
+                "required": c.required, "rule": page.pick(c.rule_zh, c.rule_en),
+                "example": page.pick(c.example, c.example_en),
+            })
+        })
         .collect();
     let mut context = object(json!({"page": "bank_products", "columns": columns}));
     let status = if refused.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
@@ -480,7 +501,13 @@ fn upload_form(page: &Page, refused: Option<(String, &[RowError])>) -> PageResul
             .iter()
             .map(|r| {
                 let message = page.pick(&r.message, &r.message_en);
-                json!({"row": r.row, "field": r.field, "label": label_of(&r.field), "message": message})
+                let column = r.field.split('.').next().unwrap_or(&r.field);
+                let label = match info.iter().find(|c| c.name == column) {
+                    Some(c) => page.pick(c.label_zh, c.label_en).to_owned(),
+                    None if page.en() && r.field == "file" => "File".to_owned(),
+                    None => label_of(&r.field),
+                };
+                json!({"row": r.row, "field": r.field, "label": label, "message": message})
             })
             .collect();
         context.insert("file_error".into(), file_error.into());
@@ -604,12 +631,13 @@ async fn agency_page(agency: AgencyUser, State(state): State<AppState>, page: Pa
         .map(|p| {
             json!({
                 "id": p.id, "name": p.spec.name, "code": p.spec.code, "institution": p.institution.name,
-                "family": p.spec.family.label_zh(),
+                "family": p.spec.family.label_zh(), "family_en": p.spec.family.label_en(),
                 "state": p.state.as_str(),
-                "state_label": p.state.label_zh(),
+                "state_label": p.state.label_zh(), "state_label_en": p.state.label_en(),
                 "amount": span_zh(&p.spec.amount, Fen::display_zh),
                 "amount_en": span_en(&p.spec.amount, Fen::display_en),
                 "fee": p.spec.guarantee.as_ref().map(finmart_domain::GuaranteeTerms::fee_text_zh),
+                "fee_en": p.spec.guarantee.as_ref().map(finmart_domain::GuaranteeTerms::fee_text_en),
                 "listed": p.is_listed_on(today()),
                 "updated": shanghai(p.updated_at),
             })

@@ -155,7 +155,7 @@ pub(super) const PRICING: &[Pricing] = &[
         label: ("日利率（日息）", "A daily rate"),
         hint: (
             "如“日息万分之二”填 万分之2 或 0.02；平台按日利率 × 360 折算年利率（一年按 360 天）",
-            "e.g. 万分之2 or 0.02 (%) a day; shown per year as × 360",
+            "e.g. 0.02 (%) a day, that is 2 in ten thousand; shown per year as × 360",
         ),
         inputs: &[
             percent("daily_min", "rate_min_pct", ("最低日利率", "Lowest daily rate")),
@@ -171,15 +171,11 @@ pub(super) const PRICING: &[Pricing] = &[
         label: ("基准利率上浮", "The PBOC benchmark rate, floated"),
         hint: (
             "如“基准利率上浮 30%”两格都填 30；“不超过基准利率的 1.3 倍”只填上限 1.3倍；未写幅度时都不填",
-            "e.g. +30%: 30 in both; “at most 1.3 times”: only the highest, 1.3倍; none given: not stated",
+            "e.g. 30% above: 30 in both; “at most 1.3 times”: only the highest, 30; none given: not stated",
         ),
         inputs: &[
-            percent("markup_min", "benchmark_markup_min_pct", ("上浮下限（%）", "Lowest float (%)")),
-            percent(
-                "markup_max",
-                "benchmark_markup_max_pct",
-                ("上浮上限（%，也可写 1.3倍）", "Highest float (%, or 1.3倍)"),
-            ),
+            percent("markup_min", "benchmark_markup_min_pct", ("上浮下限", "Lowest float")),
+            percent("markup_max", "benchmark_markup_max_pct", ("上浮上限（也可写 1.3倍）", "Highest float")),
         ],
         basis: Some("benchmark"),
         unit: None,
