@@ -96,6 +96,7 @@ pub fn default_term(product: &Product) -> Months {
 /// How [`within`] words a value outside the product's range, in Chinese and English: what it is (额度 /
 /// amount), how the value asked for is introduced (the API's "实际为" / "got", the calculator form's
 /// "您填写的是" / "you entered") and how a value reads.
+#[derive(Debug)]
 pub struct RangeWords<T> {
     pub what: (&'static str, &'static str),
     pub said: (&'static str, &'static str),
