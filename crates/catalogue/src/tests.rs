@@ -311,8 +311,14 @@ async fn english_words_find_products_by_their_family() {
         spec("P", "滨城专利贷", "ip_pledge", "以发明专利质押", &[]),
         spec("T", "银税e贷", "tax_credit", "依据纳税记录核定额度", &[]),
         spec("E", "设备更新贷", "equipment", "购置生产设备", &[]),
+        spec("C", "无忧经营贷", "credit", "凭经营流水核定额度", &[]),
+        spec("F", "首户通", "first_loan", "从未借款的小微企业", &[]),
     ])
     .await;
+    // The search box's English examples.
+    assert_eq!(names(&c, &text("unsecured loan")), vec!["无忧经营贷"]);
+    assert_eq!(names(&c, &text("tax loan")), vec!["银税e贷"]);
+    assert_eq!(names(&c, &text("first loan")), vec!["首户通"]);
     assert_eq!(names(&c, &text("patent loan")), vec!["滨城专利贷"]);
     assert_eq!(names(&c, &text("Patent Loans")), vec!["滨城专利贷"]);
     assert_eq!(names(&c, &text("loans for tax")), vec!["银税e贷"]);

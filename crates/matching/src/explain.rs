@@ -60,6 +60,9 @@ pub struct Finding {
     /// What would change a failure: for the need, what to ask instead; for the firm, what to improve. Never
     /// set for the other outcomes.
     pub fix: Option<Text>,
+    /// The lender's own words the sentences quote (its other conditions), as it wrote them in whatever
+    /// language: a page marks them as data, since the words around them are in the page's language.
+    pub quoted: Vec<String>,
 }
 
 /// What the explanations read.
@@ -106,6 +109,16 @@ pub fn findings_of(product: &Product, made: Checks, subject: &Subject<'_>, verdi
         .collect()
 }
 
+/// The lender's words a check's sentences quote: its other conditions.
+fn quoted(product: &Product, kind: CheckKind) -> Vec<String> {
+    match rule_of(product, kind) {
+        Some(EligibilityRule::OtherConditions(conditions)) => {
+            conditions.iter().map(|c| c.as_str().to_owned()).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn rule_of(product: &Product, kind: CheckKind) -> Option<&EligibilityRule> {
     product.spec.eligibility.rules().iter().find(|r| CheckKind::of_rule(r) == kind)
 }
@@ -137,6 +150,7 @@ fn finding(product: &Product, kind: CheckKind, outcome: Outcome, s: &Subject<'_>
         actual,
         message,
         fix,
+        quoted: quoted(product, kind),
     }
 }
 

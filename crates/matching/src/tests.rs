@@ -261,6 +261,9 @@ fn other_conditions_are_always_for_the_lender_to_confirm_in_its_words() {
     assert_eq!(f.requirement.zh, "经营者无不良嗜好；入选区级种子企业库");
     assert_eq!(f.message.zh, "需人工确认：经营者无不良嗜好；入选区级种子企业库");
     assert_eq!(f.message.en, "To be checked by the lender: 经营者无不良嗜好; 入选区级种子企业库");
+    // The lender's words, quoted as written, for a page to mark.
+    assert_eq!(f.quoted, ["经营者无不良嗜好", "入选区级种子企业库"]);
+    assert!(finding(&out.to_confirm[0], "amount").quoted.is_empty());
     assert_eq!((f.actual.as_ref(), f.fix.as_ref()), (None, None));
     assert_eq!(out.unconfirmed[0].code, "other_conditions");
     // Whatever else happens, the words are never a pass nor a fail nor missing data.

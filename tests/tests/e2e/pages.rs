@@ -20,7 +20,10 @@ async fn the_search_page_renders_results_and_filters() {
     let (_, page) = app.get(&format!("/?q={}", encode("首贷 滨海"))).await;
     assert!(page.contains("共找到 <strong>2</strong> 个产品"), "the count of products with both words");
     let (_, page) = app.get(&format!("/?lang=en&q={}", encode("首贷 滨海"))).await;
-    assert!(page.contains("2 products for “首贷 滨海”"), "and in English");
+    assert!(
+        page.contains(r#"2 products for “<span lang="zh-CN">首贷 滨海</span>”"#),
+        "and in English, the query marked"
+    );
     // Words that no product has together: each can be searched alone, with the same filters.
     let (_, page) = app.get(&format!("/?q={}&online=true", encode("专利贷 票据贴现"))).await;
     assert!(page.contains("共找到 <strong>0</strong> 个产品"), "nothing has both");

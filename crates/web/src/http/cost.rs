@@ -4,7 +4,7 @@
 //! of products price a loan the same way: one function, so the two can never disagree.
 
 use crate::http::error::ApiError;
-use crate::http::format::span_zh;
+use crate::http::format::{span_en, span_zh};
 use crate::http::params::field_error;
 use crate::http::views::{ProductSummary, QuoteView};
 use finmart_domain::{
@@ -93,24 +93,54 @@ pub fn default_term(product: &Product) -> Months {
     clamp_stated(Months::new(12).unwrap_or(Months::MIN), &product.spec.term)
 }
 
-/// `value` when the product's `range` of `what` (额度, 期限) holds it, else why not; `said` introduces the
-/// value asked for (the API's "实际为", the calculator form's "您填写的是").
+/// How [`within`] words a value outside the product's range, in Chinese and English: what it is (额度 /
+/// amount), how the value asked for is introduced (the API's "实际为" / "got", the calculator form's
+/// "您填写的是" / "you entered") and how a value reads.
+#[derive(Debug)]
+pub struct RangeWords<T> {
+    pub what: (&'static str, &'static str),
+    pub said: (&'static str, &'static str),
+    pub show: (fn(T) -> String, fn(T) -> String),
+}
+
+impl RangeWords<Fen> {
+    /// An amount (`额度` / `amount`); `said` introduces the value asked for.
+    #[must_use]
+    pub fn amount(said: (&'static str, &'static str)) -> Self {
+        Self { what: ("额度", "amount"), said, show: (Fen::display_zh, Fen::display_en) }
+    }
+}
+
+impl RangeWords<Months> {
+    /// A term (`期限` / `term`); `said` introduces the value asked for.
+    #[must_use]
+    pub fn term(said: (&'static str, &'static str)) -> Self {
+        Self { what: ("期限", "term"), said, show: (Months::display_zh, Months::display_en) }
+    }
+}
+
+/// `value` when the product's `range` holds it, else why not, in both languages (`words`).
 /// An unstated bound refuses nothing: the quote is then for the asked value, to be confirmed.
 pub fn within<T: Ord + Copy + std::fmt::Debug>(
     range: &StatedRange<T>,
     value: T,
-    what: &str,
-    said: &str,
-    show: fn(T) -> String,
+    words: &RangeWords<T>,
 ) -> Result<T, ValueError> {
     if range.admits(value) != Some(false) {
         return Ok(value);
     }
-    let offered = match range.range() {
-        Some(r) => format!("{} 至 {}", show(*r.min()), show(*r.max())),
-        None => span_zh(range, show),
+    let (show_zh, show_en) = words.show;
+    let (offered_zh, offered_en) = match range.range() {
+        Some(r) => (
+            format!("{} 至 {}", show_zh(*r.min()), show_zh(*r.max())),
+            format!("{} to {}", show_en(*r.min()), show_en(*r.max())),
+        ),
+        None => (span_zh(range, show_zh), span_en(range, show_en)),
     };
-    Err(ValueError::Invalid(format!("本产品{what}为 {offered}，{said} {}", show(value))))
+    Err(ValueError::worded(
+        format!("本产品{}为 {offered_zh}，{} {}", words.what.0, words.said.0, show_zh(value)),
+        format!("outside the product's {} range ({offered_en}): {} {}", words.what.1, words.said.1, show_en(value)),
+    ))
 }
 
 /// The repayment methods to quote: the product's, or every method when it states none (each quote then says
@@ -158,9 +188,9 @@ pub fn product_cost(product: &Product, q: CostQuery, home: &HomeArea) -> Result<
     let spec = &product.spec;
     let amount = q.amount.unwrap_or_else(|| default_amount(product));
     let amount =
-        within(&spec.amount, amount, "额度", "实际为", Fen::display_zh).map_err(|e| field_error("amount", e))?;
+        within(&spec.amount, amount, &RangeWords::amount(("实际为", "got"))).map_err(|e| field_error("amount", e))?;
     let term = q.term.unwrap_or_else(|| default_term(product));
-    let term = within(&spec.term, term, "期限", "实际为", Months::display_zh).map_err(|e| field_error("term", e))?;
+    let term = within(&spec.term, term, &RangeWords::term(("实际为", "got"))).map_err(|e| field_error("term", e))?;
     let methods = match q.method {
         Some(m) => vec![offered(spec, m).map_err(|e| field_error("method", e))?],
         None => methods_to_quote(spec),

@@ -54,6 +54,29 @@ fn verbatim(text: &str, en: bool) -> String {
     html
 }
 
+/// `text` HTML-escaped, with every occurrence of one of `names` that is not in the page's language wrapped
+/// in a `<span lang>` (the longest name first where two overlap). Only the names are marked: the words
+/// around them are the page's own.
+fn mark_names(text: &str, names: &[String], en: bool) -> String {
+    let mut names: Vec<&str> = names.iter().map(String::as_str).filter(|n| data_lang(n, en).is_some()).collect();
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let mut out = String::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let next = names
+            .iter()
+            .filter_map(|n| rest.find(n).map(|at| (at, *n)))
+            .min_by_key(|(at, n)| (*at, std::cmp::Reverse(n.len())));
+        let Some((at, name)) = next else { break };
+        out.push_str(&minijinja::HtmlEscape(&rest[..at]).to_string());
+        let lang = data_lang(name, en).unwrap_or("zh-CN");
+        out.push_str(&format!(r#"<span lang="{lang}">{}</span>"#, minijinja::HtmlEscape(name)));
+        rest = &rest[at + name.len()..];
+    }
+    out.push_str(&minijinja::HtmlEscape(rest).to_string());
+    out
+}
+
 /// A Chinese character (the CJK blocks the catalogue's text uses).
 fn is_han(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{2ebef}')
@@ -110,6 +133,22 @@ impl Templates {
             let en = state.lookup("en").is_some_and(|v| v.is_true());
             minijinja::Value::from_safe_string(verbatim(text, en))
         });
+        // `{{ sentence|data_in([name, …]) }}`: a sentence of the page's own words built around data (a
+        // notification naming a bank and a product), with only those names marked as `data` marks them.
+        env.add_filter(
+            "data_in",
+            |state: &minijinja::State, text: minijinja::Value, names: Option<Vec<String>>| -> minijinja::Value {
+                if text.is_undefined() || text.is_none() {
+                    return minijinja::Value::from("");
+                }
+                let en = state.lookup("en").is_some_and(|v| v.is_true());
+                minijinja::Value::from_safe_string(mark_names(&text.to_string(), &names.unwrap_or_default(), en))
+            },
+        );
+        env.add_test("in_page_language", |state: &minijinja::State, text: minijinja::Value| -> bool {
+            let en = state.lookup("en").is_some_and(|v| v.is_true());
+            data_lang(&text.to_string(), en).is_none()
+        });
         for (name, source) in SHARED.iter().chain(features.iter().copied().flatten()) {
             env.add_template(name, source).expect("templates in web/templates parse");
         }
@@ -165,5 +204,37 @@ mod tests {
         let t = "<option{{ name|lang_of }}>x</option>";
         assert_eq!(render(t, true, "武清区"), r#"<option lang="zh-CN">x</option>"#);
         assert_eq!(render(t, false, "武清区"), "<option>x</option>");
+    }
+
+    #[test]
+    fn names_in_a_sentence_are_marked_and_nothing_else() {
+        let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let marked = mark_names(
+            "海河银行 approved “科创贷 <A>” for 海河银行科技支行; 海河银行 pays.",
+            &names(&["海河银行", "科创贷 <A>", "海河银行科技支行", ""]),
+            true,
+        );
+        assert_eq!(
+            marked,
+            r#"<span lang="zh-CN">海河银行</span> approved “<span lang="zh-CN">科创贷 &lt;A&gt;</span>” for <span lang="zh-CN">海河银行科技支行</span>; <span lang="zh-CN">海河银行</span> pays."#
+        );
+        // A name in the page's language, or a sentence without the names, is left as it is (escaped).
+        assert_eq!(
+            mark_names("Haihe Bank & 海河 <b>", &names(&["Haihe Bank"]), true),
+            "Haihe Bank &amp; 海河 &lt;b&gt;"
+        );
+        assert_eq!(mark_names("海河银行已受理", &names(&["海河银行"]), false), "海河银行已受理");
+        let list: TemplateList = Box::leak(Box::new([(
+            "t.html",
+            "<p>{{ s|data_in(names) }}</p>{% if n is in_page_language %}y{% endif %}",
+        )]));
+        let templates = Templates::new(&[list]);
+        let render = |en: bool, n: &str| {
+            let ctx = minijinja::context! { en, s => "海河银行 accepted it", names => ["海河银行"], n };
+            templates.0.get_template("t.html").unwrap().render(ctx).unwrap()
+        };
+        assert_eq!(render(true, "海河银行"), r#"<p><span lang="zh-CN">海河银行</span> accepted it</p>"#);
+        assert_eq!(render(true, "Search"), r#"<p><span lang="zh-CN">海河银行</span> accepted it</p>y"#);
+        assert_eq!(render(false, "海河银行"), "<p>海河银行 accepted it</p>y");
     }
 }

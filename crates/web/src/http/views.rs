@@ -498,7 +498,8 @@ pub fn quote_assumptions(product: &Product, term: Months, end: RangeEnd, estimat
 
 /// A firm's profile as rows a person reads, in both languages (`label`, `label_en`, `value`, `value_en`; the
 /// templates pick with `t`): what the bank sees of an applicant or a prospect. A figure the firm did not give
-/// reads 未填写 / Not given, never a default.
+/// reads 未填写 / Not given, never a default. The firm's name is its own (`data`: the same in both languages,
+/// marked with its language on a page in the other).
 #[must_use]
 pub fn profile_rows(p: &EnterpriseProfile, today: NaiveDate, home: &HomeArea) -> Vec<Value> {
     fn label<T: Labelled>(v: T) -> (String, String) {
@@ -523,8 +524,9 @@ pub fn profile_rows(p: &EnterpriseProfile, today: NaiveDate, home: &HomeArea) ->
         }
     });
     let years = p.years_in_operation(today);
+    let name = json!({"label": "企业名称", "label_en": "Name", "value": p.name, "value_en": p.name, "data": true});
     vec![
-        row("企业名称", "Name", same(p.name.clone())),
+        name,
         row("统一社会信用代码", "Credit code", same(p.uscc.as_ref().map(ToString::to_string).unwrap_or_default())),
         row("所在区", "District", same(p.district.division().name_from(home))),
         row("所属行业", "Industry", label(p.industry)),

@@ -435,6 +435,8 @@ pub struct UpcomingStep {
     /// What the step is and who takes it.
     pub note: String,
     pub note_en: String,
+    /// The names the note was built from (the lender's), for the page to mark as data.
+    pub names: Vec<String>,
 }
 
 /// The steps still to come on the way to a loan (受理 → 审批通过 → 放款), after the state `app` is in; none
@@ -466,7 +468,7 @@ fn upcoming_steps(app: &Application) -> Vec<UpcomingStep> {
                 ),
                 _ => (format!("{}放款", app.institution_name), format!("{} pays out the loan", app.institution_name)),
             };
-            UpcomingStep { to: Label::of(step), note, note_en }
+            UpcomingStep { to: Label::of(step), note, note_en, names: vec![app.institution_name.clone()] }
         })
         .collect()
 }

@@ -15,6 +15,9 @@ pub(super) struct Words {
     pub title_en: String,
     pub body_en: String,
     pub link: String,
+    /// The data the words were built from (names of the firm, the lender and the product, a reason in the
+    /// writer's words), for the page to mark where they are not in its language.
+    pub names: Vec<String>,
 }
 
 /// The words of `n`, for its recipient.
@@ -26,6 +29,8 @@ pub(super) fn words(n: &Notification) -> Words {
             title_en: title.clone(),
             body_en: body.clone(),
             link: link.clone(),
+            // Written in Chinese only: shown as it is, marked as Chinese on an English page.
+            names: vec![title.clone(), body.clone()],
         },
         NotificationContent::Typed(Notice::Application { step, application_id, facts }) => {
             application_words(*step, *application_id, facts, n.recipient)
@@ -44,6 +49,7 @@ pub(super) fn words(n: &Notification) -> Words {
                  #{application_id} was made from it."
             ),
             link: format!("/bank/applications/{application_id}"),
+            names: Vec::new(),
         },
         NotificationContent::Typed(Notice::OfferDeclined { need_id, offer_id, need_closed: true }) => Words {
             title: "企业已关闭融资需求".to_owned(),
@@ -53,6 +59,7 @@ pub(super) fn words(n: &Notification) -> Words {
                 "Your offer (#{offer_id}) on financing need #{need_id} was not chosen: the firm closed the need."
             ),
             link: "/bank/needs".to_owned(),
+            names: Vec::new(),
         },
         NotificationContent::Typed(Notice::OfferDeclined { need_id, offer_id, need_closed: false }) => Words {
             title: "报价未被选中".to_owned(),
@@ -63,6 +70,7 @@ pub(super) fn words(n: &Notification) -> Words {
                  was not chosen."
             ),
             link: "/bank/needs".to_owned(),
+            names: Vec::new(),
         },
         NotificationContent::Typed(Notice::Message { application_id, facts }) => Words {
             title: "新消息".to_owned(),
@@ -73,6 +81,7 @@ pub(super) fn words(n: &Notification) -> Words {
                 facts.from_name, facts.product_name
             ),
             link: format!("/applications/{application_id}/conversation"),
+            names: vec![facts.from_name.clone(), facts.product_name.clone()],
         },
         NotificationContent::Typed(Notice::Invitation { declined: false, facts }) => Words {
             title: "申请邀请".to_owned(),
@@ -80,6 +89,7 @@ pub(super) fn words(n: &Notification) -> Words {
             title_en: "Invitation to apply".to_owned(),
             body_en: format!("{} invites your firm to apply for “{}”.", facts.institution_name, facts.product_name),
             link: "/sme/invitations".to_owned(),
+            names: vec![facts.institution_name.clone(), facts.product_name.clone()],
         },
         NotificationContent::Typed(Notice::Invitation { declined: true, facts }) => {
             let (why, why_en) = facts
@@ -95,6 +105,11 @@ pub(super) fn words(n: &Notification) -> Words {
                     facts.enterprise_name, facts.product_name
                 ),
                 link: "/bank/invitations".to_owned(),
+                names: [&facts.enterprise_name, &facts.product_name]
+                    .into_iter()
+                    .chain(&facts.reason)
+                    .cloned()
+                    .collect(),
             }
         }
     }
@@ -225,7 +240,9 @@ fn application_words(step: ApplicationState, id: i64, facts: &ApplicationFacts, 
         Party::Enterprise(_) => "sme",
         Party::Institution(_) => "bank",
     };
-    Words { title, body, title_en, body_en, link: format!("/{side}/applications/{id}") }
+    let names =
+        [&f.institution_name, &f.enterprise_name, &f.product_name].into_iter().chain(&f.reason).cloned().collect();
+    Words { title, body, title_en, body_en, link: format!("/{side}/applications/{id}"), names }
 }
 
 /// A correction, told to the firm: what was corrected, from what to what, and why.
@@ -234,6 +251,7 @@ fn correction_words(id: i64, f: &ApplicationFacts) -> Words {
     let what_en = format!("“{}” ({}, {})", f.product_name, f.amount.display_en(), f.term.display_en());
     let institution = &f.institution_name;
     let link = format!("/sme/applications/{id}");
+    let mut names = vec![f.institution_name.clone(), f.product_name.clone()];
     let Some(c) = &f.correction else {
         return Words {
             title: "融资申请记录已更正".to_owned(),
@@ -241,6 +259,7 @@ fn correction_words(id: i64, f: &ApplicationFacts) -> Words {
             title_en: "Your application's record was corrected".to_owned(),
             body_en: format!("{institution} corrected the record of your application for {what_en}."),
             link,
+            names,
         };
     };
     let payment_zh = |d: &finmart_domain::Disbursement| format!("{}（{}）", d.amount.display_zh(), d.date);
@@ -283,12 +302,14 @@ fn correction_words(id: i64, f: &ApplicationFacts) -> Words {
             ),
         ),
     };
+    names.push(c.reason.clone());
     Words {
         title: format!("融资申请记录已{}", c.correction.label_zh().trim_end_matches("审批").trim_end_matches("放款")),
         body: format!("{institution}对您{what}的申请：{change}。原因：{}", c.reason),
         title_en: format!("Your application: {}", c.correction.label_en()),
         body_en: format!("{institution}, on your application for {what_en}: {change_en}. Reason: {}", c.reason),
         link,
+        names,
     }
 }
 
@@ -439,6 +460,17 @@ mod tests {
     }
 
     #[test]
+    fn the_names_the_words_were_built_from_are_given_for_marking() {
+        let rejected = ApplicationFacts { reason: Some("资料不全".to_owned()), ..facts() };
+        let got = step(ApplicationState::Rejected, FIRM, rejected);
+        assert_eq!(got.names, ["海河银行", "天津海河科技有限公司", "科创信用贷", "资料不全"]);
+        // The firm's own name is among them, though its notice does not say it: marking finds only what is there.
+        assert!(["海河银行", "科创信用贷", "资料不全"].iter().all(|n| got.body_en.contains(n)), "{}", got.body_en);
+        let offer = words(&typed(BANK, Notice::OfferAccepted { need_id: 7, offer_id: 8, application_id: 9 }));
+        assert!(offer.names.is_empty(), "no data in these words");
+    }
+
+    #[test]
     fn offers_are_told_to_their_institution() {
         says(
             &words(&typed(BANK, Notice::OfferAccepted { need_id: 7, offer_id: 8, application_id: 9 })),
@@ -489,6 +521,8 @@ mod tests {
             ("您的融资申请已受理", "测试银行已受理您的申请。"),
             "/sme/applications/5",
         );
+        // Chinese words only: an English page marks them as Chinese.
+        assert_eq!(words(&old).names, ["您的融资申请已受理", "测试银行已受理您的申请。"]);
     }
 
     #[test]

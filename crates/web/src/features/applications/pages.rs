@@ -458,7 +458,11 @@ async fn notifications_page(State(state): State<AppState>, Auth(p): Auth, page: 
     let party = party_of(&p)?;
     let items = state.store.notifications_for(party, false).await?;
     let unread = items.iter().filter(|n| n.read_at.is_none()).count();
-    let views: Vec<NotificationView> = items.iter().map(NotificationView::from).collect();
+    // Each with the names its words were built from, for the page to mark as data.
+    let views: Vec<_> = items
+        .iter()
+        .map(|n| json!({"view": NotificationView::from(n), "names": super::notifications::words(n).names}))
+        .collect();
     page.show("notifications.html", object(json!({"items": views, "unread": unread, "page": "notifications"})))
 }
 

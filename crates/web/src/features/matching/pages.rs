@@ -98,7 +98,10 @@ fn support_lines(item: &MatchDetails) -> Vec<Value> {
 
 fn findings_of(item: &MatchDetails, outcome: Outcome) -> Vec<Value> {
     item.with(outcome)
-        .map(|f| json!({"code": f.code, "label": f.label, "message": f.message, "fix": f.fix, "field": field_for(f.code)}))
+        .map(|f| {
+            json!({"code": f.code, "label": f.label, "message": f.message, "fix": f.fix, "field": field_for(f.code),
+                "quoted": f.quoted})
+        })
         .collect()
 }
 

@@ -4,7 +4,8 @@
 //! Amounts are in 万元 as on the matching form (`50` is 50 万元; `50万` and `8000元` are read as written).
 
 use crate::http::cost::{
-    CostQuery, CostResponse, MethodCost, default_amount, default_term, methods_to_quote, offered, product_cost, within,
+    CostQuery, CostResponse, MethodCost, RangeWords, default_amount, default_term, methods_to_quote, offered,
+    product_cost, within,
 };
 use crate::http::format::{Label, exact_money, parse_wan, percent, span_en, span_zh, wan_input, yuan_text};
 use crate::http::forms::errors_view;
@@ -104,11 +105,11 @@ pub fn parse_calc(raw: Option<&str>, product: &Product) -> CalcForm {
 
     let amount_text = text(&mut errors, "amount", wan_input(default_amount(product)));
     let amount = required(&mut errors, "amount", &amount_text, "请填写贷款金额", parse_wan, |a| {
-        within(&spec.amount, a, "额度", "您填写的是", Fen::display_zh)
+        within(&spec.amount, a, &RangeWords::amount(("您填写的是", "you entered")))
     });
     let term_text = text(&mut errors, "term", default_term(product).get().to_string());
     let term = required(&mut errors, "term", &term_text, "请填写期限", Months::parse, |t| {
-        within(&spec.term, t, "期限", "您填写的是", Months::display_zh)
+        within(&spec.term, t, &RangeWords::term(("您填写的是", "you entered")))
     });
     let method_text = text(&mut errors, "method", String::new()).trim().to_owned();
     values.insert("method".into(), Value::String(method_text.clone()));
@@ -322,6 +323,11 @@ mod tests {
         assert!(form.query.is_none());
         let message = form.errors.0[0].error.message_zh();
         assert!(message.contains("本产品额度为 10 万元 至 500 万元"), "{message}");
+        let message = form.errors.0[0].error.to_string();
+        assert_eq!(
+            message,
+            "outside the product's amount range (CNY 100,000 to CNY 5,000,000): you entered CNY 50,000,000"
+        );
         assert_eq!(fields(&parse_calc(Some("amount=-1&term=abc"), &p)), ["amount", "term"]);
         assert_eq!(fields(&parse_calc(Some("amount=&term="), &p)), ["amount", "term"]);
     }
