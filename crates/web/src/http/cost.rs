@@ -100,8 +100,11 @@ pub fn default_term(product: &Product) -> Months {
 pub struct RangeWords<T> {
     pub what: (&'static str, &'static str),
     pub said: (&'static str, &'static str),
-    pub show: (fn(T) -> String, fn(T) -> String),
+    pub show: (Shown<T>, Shown<T>),
 }
+
+/// How a value reads in one language.
+pub type Shown<T> = fn(T) -> String;
 
 impl RangeWords<Fen> {
     /// An amount (`额度` / `amount`); `said` introduces the value asked for.
