@@ -42,6 +42,10 @@ pub struct BenchSummary {
     pub products_time: Duration,
     /// How long generating and writing the profiles took.
     pub profiles_time: Duration,
+    /// Verified facts added or replaced (the departments' records about part of the firms).
+    pub facts_written: usize,
+    /// How long generating and writing the facts took.
+    pub facts_time: Duration,
     /// Applications written (with their histories).
     pub applications_written: u64,
     /// How long generating and writing the applications took.
@@ -125,6 +129,22 @@ pub async fn generate(
     }
     bar.finish_and_clear();
     summary.profiles_time = started.elapsed();
+
+    // The departments' facts about the same firms, regenerated batch by batch (a profile is the same
+    // whenever it is generated) so that a million firms are never held at once.
+    let started = Instant::now();
+    let providers = crate::demo::facts::ensure_providers(store).await?;
+    let bar = progress_bar(smes as u64, "生成核验信息", show_progress);
+    let mut generated = finmart_synth::profiles(seed, smes, today).enumerate().peekable();
+    while generated.peek().is_some() {
+        let batch: Vec<_> = generated.by_ref().take(PROFILE_BATCH).collect();
+        let firms = batch.iter().map(|(index, p)| (*index, &p.profile));
+        summary.facts_written +=
+            crate::demo::facts::store_generated(store, &providers, firms, seed, today, &|| {}).await?;
+        bar.inc(batch.len() as u64);
+    }
+    bar.finish_and_clear();
+    summary.facts_time = started.elapsed();
 
     let started = Instant::now();
     summary.applications_written =

@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod check_record;
 pub mod demo;
+pub mod facts;
 pub use demo::accounts as demo_accounts;
 pub mod import;
 pub mod institutions;
@@ -85,6 +86,12 @@ pub enum Command {
     Institution {
         #[command(subcommand)]
         command: institutions::InstitutionCommand,
+    },
+    /// Register and list the sources of verified facts, and load the lists departments publish
+    /// (docs/facts-format.md).
+    Facts {
+        #[command(subcommand)]
+        command: facts::FactsCommand,
     },
     /// List the reference rates (LPR, PBOC benchmark lending rates) and enter a new publication, as the
     /// operator does on /admin/rates.
@@ -179,7 +186,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let n = reindex(&store, &config).await?;
             eprintln!(
                 "基准数据已生成 / bench data ready: {} 家机构新建; 产品 新建 {}, 更新 {}, 未变 {} ({:.1}s); \
-                 企业画像写入 {} 家, 共 {} 家 ({:.1}s); 融资申请写入 {} 份, 共 {} 份 ({:.1}s); \
+                 企业画像写入 {} 家, 共 {} 家 ({:.1}s); 核验信息写入 {} 条 ({:.1}s); 融资申请写入 {} 份, 共 {} 份 ({:.1}s); \
                  索引 {n} 个已发布产品 ({:.1}s)",
                 s.institutions_created,
                 s.products.created,
@@ -189,6 +196,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 s.profiles_written,
                 store.count_enterprises(false).await?,
                 s.profiles_time.as_secs_f64(),
+                s.facts_written,
+                s.facts_time.as_secs_f64(),
                 s.applications_written,
                 store.count_bench_applications(&bench::applications::key_prefix(seed)).await?,
                 s.applications_time.as_secs_f64(),
@@ -241,6 +250,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Institution { command } => institutions::run(command).await,
         Command::CheckRecord { json, config } => check_record::run(&config, json).await,
         Command::Rates { command } => rates::run(command).await,
+        Command::Facts { command } => facts::run(command).await,
         Command::ImportTemplate { out } => {
             let bytes = finmart_sheets::template_xlsx()?;
             std::fs::write(&out, bytes).with_context(|| format!("cannot write {}", out.display()))?;
@@ -324,7 +334,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let server = Server::start(state, shutdown_signal()).await?;
     let addr = server.addr;
     let host = if addr.ip().is_unspecified() { "localhost".to_owned() } else { addr.ip().to_string() };
-    eprintln!("Finmart 已启动，请在浏览器打开 / open in your browser: http://{host}:{}/", addr.port());
+    // One write of the whole line: standard error is unbuffered, so a formatted print goes out piece by piece,
+    // and a log line of a task loading in the background once landed inside the address.
+    let line = format!("Finmart 已启动，请在浏览器打开 / open in your browser: http://{host}:{}/\n", addr.port());
+    std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes())?;
     server.wait().await
 }
 

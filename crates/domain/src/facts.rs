@@ -13,7 +13,7 @@ use crate::error::{FieldErrors, ValueError};
 use crate::labels::Labelled;
 use crate::money::Fen;
 use crate::profile::EnterpriseProfile;
-use crate::record::RowError;
+use crate::record::{ColumnInfo, RowError};
 use crate::uscc::Uscc;
 use crate::vocab::{Qualification, TaxCreditGrade};
 use chrono::{Months as ChronoMonths, NaiveDate};
@@ -322,6 +322,125 @@ pub struct FactRecord {
     pub valid_until: Option<String>,
 }
 
+/// The columns of a facts list (名单) and of a JSON batch record, for the readers of spreadsheets and the
+/// help pages: machine name, Chinese header, English header, required, rules, example.
+#[must_use]
+pub fn fact_columns() -> Vec<ColumnInfo> {
+    let column = |name, label_zh, label_en, required, (rule_zh, rule_en), example| ColumnInfo {
+        name,
+        label_zh,
+        label_en,
+        required,
+        multiple: false,
+        allowed: Vec::new(),
+        rule_zh,
+        rule_en,
+        example,
+        example_en: example,
+    };
+    vec![
+        column(
+            "source_record_id",
+            "记录编号",
+            "Record id",
+            true,
+            (
+                "数据源自己的记录编号，1–64 个字符；同一编号再次报送即更正原记录",
+                "The source's own id of the record, 1–64 characters; sent again, it corrects the record",
+            ),
+            "TAX-2025-000123",
+        ),
+        column(
+            "uscc",
+            "统一社会信用代码",
+            "Unified social credit code",
+            true,
+            ("18 位，校验位须正确", "18 characters with a valid check character"),
+            "91350100M000100Y43",
+        ),
+        ColumnInfo {
+            allowed: FactKind::ALL.iter().map(|k| (k.as_str(), k.label_zh())).collect(),
+            ..column(
+                "kind",
+                "信息类别",
+                "Fact kind",
+                true,
+                ("信用信息目录中的类别，机器名或中文名", "A kind of the catalogue, by machine name or Chinese name"),
+                "tax_credit_grade",
+            )
+        },
+        column(
+            "value",
+            "取值",
+            "Value",
+            true,
+            (
+                "按类别：等级 `A`–`D`；金额（元）；人数；日期 YYYY-MM-DD；资质名称；是否列入 `是`/`否`",
+                "By kind: a grade `A`–`D`; an amount in yuan; a headcount; a date YYYY-MM-DD; a qualification; listed `true`/`false`",
+            ),
+            "A",
+        ),
+        column(
+            "certificate",
+            "证书编号",
+            "Certificate number",
+            false,
+            ("资质认定须填写", "Required for a qualification"),
+            "GR202412000123",
+        ),
+        column(
+            "as_of",
+            "信息日期",
+            "As of",
+            true,
+            ("取值所指的日期 YYYY-MM-DD，不晚于今天", "The day the value describes, YYYY-MM-DD, not after today"),
+            "2025-12-31",
+        ),
+        column(
+            "valid_until",
+            "有效期至",
+            "Valid until",
+            false,
+            (
+                "资质认定须填写（证书有效期）；其他类别不填时按目录规则计算",
+                "Required for a qualification (the certificate's validity); otherwise the catalogue's rule applies",
+            ),
+            "2027-11-30",
+        ),
+    ]
+}
+
+impl FactRecord {
+    /// A record from (column, text) pairs, columns by machine name; empty cells are not given.
+    ///
+    /// # Errors
+    /// A column that is not one of [`fact_columns`] (named, with the row's other cells still read).
+    pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self, FieldErrors> {
+        let mut record = Self::default();
+        let mut errors = FieldErrors::default();
+        for (key, value) in pairs {
+            let (key, value) = (key.as_ref().trim(), value.as_ref().trim().to_owned());
+            if value.is_empty() {
+                continue;
+            }
+            match key {
+                "source_record_id" => record.source_record_id = value,
+                "uscc" => record.uscc = value,
+                "kind" => record.kind = value,
+                "value" => record.value = value,
+                "certificate" => record.certificate = Some(value),
+                "as_of" => record.as_of = value,
+                "valid_until" => record.valid_until = Some(value),
+                other => errors
+                    .push(other, ValueError::worded(format!("未知的列“{other}”"), format!("unknown column `{other}`"))),
+            }
+        }
+        errors.into_result(|| record)
+    }
+}
+
 /// A record that passed every check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fact {
@@ -523,11 +642,25 @@ pub fn validate_batch(
             format!("a batch has at most {MAX_BATCH_ROWS} records; this one has {}", records.len()),
         )]);
     }
-    let mut facts = Vec::with_capacity(records.len());
+    let rows: Vec<(usize, FactRecord)> = records.iter().cloned().enumerate().map(|(i, r)| (i + 1, r)).collect();
+    validate_rows(&rows, source, today)
+}
+
+/// Reads numbered records (a file's rows, numbered as its author sees them), all or nothing, with no limit on
+/// their number: the rules of [`validate_batch`] for a list of any length.
+///
+/// # Errors
+/// Every row error, in row order.
+pub fn validate_rows(
+    rows: &[(usize, FactRecord)],
+    source: FactSource,
+    today: NaiveDate,
+) -> Result<Vec<Fact>, Vec<RowError>> {
+    let mut facts = Vec::with_capacity(rows.len());
     let mut errors = Vec::new();
     let mut first_row: HashMap<&str, usize> = HashMap::new();
-    for (i, record) in records.iter().enumerate() {
-        let row = i + 1;
+    for (row, record) in rows {
+        let row = *row;
         let id = record.source_record_id.trim();
         if !id.is_empty() {
             match first_row.entry(id) {
@@ -547,6 +680,7 @@ pub fn validate_batch(
             Err(fields) => errors.extend(RowError::from_fields(row, &fields)),
         }
     }
+    errors.sort_by_key(|e| e.row);
     if errors.is_empty() { Ok(facts) } else { Err(errors) }
 }
 
@@ -775,6 +909,37 @@ mod tests {
             read_record(&record("a", "tax_paid", "100", "2025-12-31"), FactSource::Courts, today()).unwrap_err();
         assert_eq!(errors.0[0].field, "kind");
         assert!(errors.0[0].error.message_zh().contains("人民法院"), "{}", errors.0[0].error.message_zh());
+    }
+
+    #[test]
+    fn the_format_document_lists_every_kind_source_and_column() {
+        let doc = include_str!("../../../docs/facts-format.md");
+        for info in &CATALOGUE {
+            let sources: Vec<_> = info.sources.iter().map(|s| s.as_str()).collect();
+            let row = format!("| `{}` | {} | {} |", info.kind.as_str(), info.kind.label_zh(), sources.join(", "));
+            assert!(doc.contains(&row), "docs/facts-format.md has no row {row}");
+        }
+        for source in FactSource::ALL {
+            assert!(doc.contains(&format!("`{}` {}", source.as_str(), source.label_zh())), "{source}");
+        }
+        for column in fact_columns() {
+            let row = format!("| `{}` | {} |", column.name, column.label_zh);
+            assert!(doc.contains(&row), "docs/facts-format.md has no row {row}");
+        }
+        assert!(doc.contains(&format!("at most {}", MAX_BATCH_ROWS.to_string().replace("000", ",000"))));
+    }
+
+    #[test]
+    fn a_list_row_reads_by_column_and_every_example_is_valid() {
+        let columns = fact_columns();
+        let pairs: Vec<(&str, &str)> = columns.iter().map(|c| (c.name, c.example)).collect();
+        let record = FactRecord::from_pairs(pairs).unwrap();
+        // The examples make a valid record (a grade needs no certificate; a given one is kept aside).
+        let fact = read_record(&record, FactSource::Tax, today()).unwrap();
+        assert_eq!(fact.valid_until, day("2027-11-30"));
+        let unknown = FactRecord::from_pairs([("kind", "tax_paid"), ("score", "7")]).unwrap_err();
+        assert_eq!(unknown.0[0].field, "score");
+        assert_eq!(FactRecord::from_pairs([("value", "  ")]).unwrap(), FactRecord::default());
     }
 
     #[test]

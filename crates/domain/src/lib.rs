@@ -51,8 +51,9 @@ pub use error::{FieldError, FieldErrors, UnknownValue, ValueError};
 pub use facts::{
     CATALOGUE as FACT_CATALOGUE, Fact, FactArrival, FactKind, FactKindInfo, FactPeriod, FactRecord, FactSource,
     FactValue, Freshness, MAX_BATCH_ROWS as MAX_FACT_BATCH_ROWS, MAX_CERTIFICATE_CHARS, MAX_SOURCE_RECORD_ID_CHARS,
-    ValueShape, Verification, latest as latest_fact, qualification_fact, read_record as read_fact_record,
-    validate_batch as validate_fact_batch, verify as verify_declaration, with_verified,
+    ValueShape, Verification, fact_columns, latest as latest_fact, qualification_fact, read_record as read_fact_record,
+    validate_batch as validate_fact_batch, validate_rows as validate_fact_rows, verify as verify_declaration,
+    with_verified,
 };
 pub use institution::{
     InstitutionDetails, InstitutionEdit, InstitutionInput, MAX_INSTITUTION_INTRO_CHARS, MAX_INSTITUTION_NAME_CHARS,

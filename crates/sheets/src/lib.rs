@@ -1,5 +1,6 @@
-//! Product sheets in and out: the one place that reads product import files (JSON, CSV, XLSX) into
-//! [`ProductRecord`]s, and that writes the XLSX template banks fill in.
+//! Sheets in and out: the one place that reads product import files (JSON, CSV, XLSX) into
+//! [`ProductRecord`]s and facts lists into [`finmart_domain::FactRecord`]s, and that writes the XLSX template
+//! banks fill in.
 //!
 //! Reading is all or nothing: every row of the file is read and validated by the domain
 //! ([`ProductRecord::validate`]), and any problem anywhere gives [`SheetError::Rejected`] with every row's
@@ -7,6 +8,7 @@
 //! institution exist, is a product listed twice) is checked later, by the store. The formats are described
 //! in `docs/import-format.md`.
 
+mod facts;
 mod template;
 mod text;
 mod xlsx;
@@ -14,6 +16,7 @@ mod xlsx;
 #[cfg(test)]
 mod tests;
 
+pub use facts::read_fact_records;
 pub use template::template_xlsx;
 
 use finmart_domain::{HomeArea, ProductRecord, RowError};

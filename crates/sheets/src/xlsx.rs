@@ -1,5 +1,5 @@
-//! XLSX import files: the first worksheet, a header row of column names or their Chinese names, then one
-//! product per row.
+//! XLSX files: the first worksheet, a header row of column names or their Chinese names, then one record per
+//! row (a product of an import file, a fact of a department's list).
 //!
 //! Cells are turned back into the text a person typed: `500000`, not `500000.0`; a date cell as
 //! `YYYY-MM-DD`; a cell shown as a percentage (`4.8%`, stored as 0.048) as `4.8%`.
@@ -7,12 +7,34 @@
 use crate::{Read, SheetError};
 use calamine::{Data, Reader, StyleRange, Xlsx};
 use finmart_domain::{ColumnInfo, ProductRecord, RowError, column_info};
+
+/// The cells of a sheet's rows by column: (row number as the spreadsheet shows it, (column, text) pairs),
+/// and the problems no row could carry (error cells).
+#[derive(Debug, Default)]
+pub(crate) struct Cells {
+    pub rows: Vec<(usize, Vec<(&'static str, String)>)>,
+    pub errors: Vec<RowError>,
+}
+
+/// Where a file's columns are described, for the message about an unknown header: (Chinese, English).
+pub(crate) type ColumnsDoc = (&'static str, &'static str);
 use std::io::Cursor;
 
 /// How many cells to name in an error about cells outside any column, before `…`.
 const NAMED_CELLS: usize = 5;
 
+/// The product records of an import file's first worksheet.
 pub(crate) fn read_xlsx(bytes: &[u8]) -> Result<Read, SheetError> {
+    let cells =
+        read_cells(bytes, &column_info(), ("docs/import-format.md 第 3 节", "docs/import-format.md section 3"))?;
+    Ok(Read {
+        records: cells.rows.into_iter().map(|(row, pairs)| (row, ProductRecord::from_pairs(pairs))).collect(),
+        errors: cells.errors,
+    })
+}
+
+/// The cells of the first worksheet by the columns of `columns` (a header of their names or Chinese names).
+pub(crate) fn read_cells(bytes: &[u8], columns: &[ColumnInfo], doc: ColumnsDoc) -> Result<Cells, SheetError> {
     let mut book = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| SheetError::Format(format!("不是有效的 XLSX 文件 / not a valid XLSX file: {e}")))?;
     let Some(sheet) = book.sheet_names().into_iter().next() else {
@@ -32,9 +54,9 @@ pub(crate) fn read_xlsx(bytes: &[u8]) -> Result<Read, SheetError> {
 
     let (header_row, header_cells) =
         rows.by_ref().find(|(_, cells)| cells.iter().any(|c| !matches!(c, Cell::Empty))).ok_or_else(empty)?;
-    let header = header(&header_cells, header_row, first_col)?;
+    let header = header(&header_cells, header_row, first_col, columns, doc)?;
 
-    let mut read = Read::default();
+    let mut read = Cells::default();
     let mut headless = Vec::new();
     for (r, cells) in rows {
         if cells.iter().all(|c| matches!(c, Cell::Empty)) {
@@ -58,7 +80,7 @@ pub(crate) fn read_xlsx(bytes: &[u8]) -> Result<Read, SheetError> {
                 )),
             }
         }
-        read.records.push((row, ProductRecord::from_pairs(pairs)));
+        read.rows.push((row, pairs));
     }
     if !headless.is_empty() {
         let more = if headless.len() > NAMED_CELLS { "…" } else { "" };
@@ -73,8 +95,13 @@ pub(crate) fn read_xlsx(bytes: &[u8]) -> Result<Read, SheetError> {
 }
 
 /// The column of each cell of the header row (`None` for a blank header cell).
-fn header(cells: &[Cell], row: u32, first_col: u32) -> Result<Vec<Option<ColumnInfo>>, SheetError> {
-    let columns = column_info();
+fn header(
+    cells: &[Cell],
+    row: u32,
+    first_col: u32,
+    columns: &[ColumnInfo],
+    (doc_zh, doc_en): ColumnsDoc,
+) -> Result<Vec<Option<ColumnInfo>>, SheetError> {
     let mut header: Vec<Option<ColumnInfo>> = Vec::with_capacity(cells.len());
     let mut unknown = Vec::new();
     for (cell, c) in cells.iter().zip(first_col..) {
@@ -85,8 +112,7 @@ fn header(cells: &[Cell], row: u32, first_col: u32) -> Result<Vec<Option<ColumnI
             }
             Cell::Text(text) | Cell::Error(text) => text,
         };
-        let key = normalize(text);
-        let Some(column) = columns.iter().find(|column| aliases(column).contains(&key)) else {
+        let Some(column) = column_of(text, columns) else {
             unknown.push(format!("“{text}”（{}）", cell_name(row, c)));
             header.push(None);
             continue;
@@ -105,8 +131,8 @@ fn header(cells: &[Cell], row: u32, first_col: u32) -> Result<Vec<Option<ColumnI
     if !unknown.is_empty() {
         let unknown = unknown.join("、");
         return Err(SheetError::Format(format!(
-            "未知的表头 {unknown}：表头须为列名或列的中文名（见 docs/import-format.md 第 3 节） / unknown header \
-             {unknown}: headers must be column names or their Chinese names (docs/import-format.md section 3)"
+            "未知的表头 {unknown}：表头须为列名或列的中文名（见 {doc_zh}） / unknown header {unknown}: headers must \
+             be column names or their Chinese names ({doc_en})"
         )));
     }
     Ok(header)
@@ -119,6 +145,12 @@ fn is_label_row(cells: &[Cell], header: &[Option<ColumnInfo>]) -> bool {
         (Cell::Text(text), Some(column)) => normalize(text) == normalize(column.label_zh),
         _ => false,
     })
+}
+
+/// The column a header names, by its machine name or Chinese name, in any of their usual spellings.
+pub(crate) fn column_of<'a>(text: &str, columns: &'a [ColumnInfo]) -> Option<&'a ColumnInfo> {
+    let key = normalize(text);
+    columns.iter().find(|column| aliases(column).contains(&key))
 }
 
 /// The spellings of a column a header may use, normalised: `amount_min_yuan`, `额度下限（元）`, `额度下限`.

@@ -112,7 +112,8 @@ impl Store {
         rows.into_iter().map(provider_from_row).collect()
     }
 
-    /// Stores a batch of checked facts from `provider`, all or nothing.
+    /// Stores a batch of checked facts from `provider`, all or nothing; `on_fact` is called once per fact
+    /// (a progress bar).
     ///
     /// # Errors
     /// [`StoreError::Invalid`] when a fact's kind is not one the provider's source may write (the batch was
@@ -122,6 +123,7 @@ impl Store {
         provider: &DataProvider,
         facts: &[Fact],
         arrival: FactArrival,
+        on_fact: &(dyn Fn() + Send + Sync),
     ) -> Result<FactBatchOutcome, StoreError> {
         let allowed = provider.source.kinds();
         if let Some(wrong) = facts.iter().find(|f| !allowed.contains(&f.kind)) {
@@ -182,6 +184,7 @@ impl Store {
                     outcome.replaced += 1;
                 }
             }
+            on_fact();
         }
         for rows in new_rows.chunks(INSERT_CHUNK) {
             verified_fact::Entity::insert_many(rows.to_vec()).exec_without_returning(&txn).await?;
@@ -276,14 +279,14 @@ mod tests {
                 Err(StoreError::Invalid(_))
             ));
             let batch = validate_fact_batch(&[grade("G-1", "A")], FactSource::Tax, today()).unwrap();
-            let first = s.save_facts(&tax, &batch, FactArrival::Api).await.unwrap();
+            let first = s.save_facts(&tax, &batch, FactArrival::Api, &|| {}).await.unwrap();
             assert_eq!(first, FactBatchOutcome { added: 1, replaced: 0, unchanged: 0 }, "{}", db.backend);
             // The same batch again (an answer lost on the way): nothing changes.
-            let again = s.save_facts(&tax, &batch, FactArrival::Api).await.unwrap();
+            let again = s.save_facts(&tax, &batch, FactArrival::Api, &|| {}).await.unwrap();
             assert_eq!(again, FactBatchOutcome { added: 0, replaced: 0, unchanged: 1 });
             // A correction under the same id replaces the record.
             let corrected = validate_fact_batch(&[grade("G-1", "B")], FactSource::Tax, today()).unwrap();
-            let replaced = s.save_facts(&tax, &corrected, FactArrival::Api).await.unwrap();
+            let replaced = s.save_facts(&tax, &corrected, FactArrival::Api, &|| {}).await.unwrap();
             assert_eq!(replaced, FactBatchOutcome { added: 0, replaced: 1, unchanged: 0 });
             let uscc = Uscc::parse(FIRM).unwrap();
             let stored = s.facts_of(&uscc).await.unwrap();
@@ -303,9 +306,12 @@ mod tests {
             let mut listed = grade("C-1", "否");
             listed.kind = "dishonest_debtor".into();
             let batch = validate_fact_batch(&[listed, grade("G-1", "A")], FactSource::CreditPlatform, today()).unwrap();
-            assert!(matches!(s.save_facts(&courts, &batch, FactArrival::Api).await, Err(StoreError::Invalid(_))));
+            assert!(matches!(
+                s.save_facts(&courts, &batch, FactArrival::Api, &|| {}).await,
+                Err(StoreError::Invalid(_))
+            ));
             assert!(s.facts_of(&Uscc::parse(FIRM).unwrap()).await.unwrap().is_empty(), "{}", db.backend);
-            let ok = s.save_facts(&courts, &batch[..1], FactArrival::Upload).await.unwrap();
+            let ok = s.save_facts(&courts, &batch[..1], FactArrival::Upload, &|| {}).await.unwrap();
             assert_eq!(ok.added, 1);
         }
     }

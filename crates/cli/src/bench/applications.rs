@@ -141,11 +141,12 @@ mod tests {
         let (first, second) = (store(&a).await, store(&b).await);
         let summary = crate::bench::generate(&first, 150, 300, 2_000, 7, day, false).await.unwrap();
         assert_eq!(summary.applications_written, 2_000);
+        assert!(summary.facts_written > 100, "the departments' facts about part of 300 firms");
         assert_eq!(first.count_bench_applications(&key_prefix(7)).await.unwrap(), 2_000);
 
         // The same numbers again write nothing.
         let again = crate::bench::generate(&first, 150, 300, 2_000, 7, day, false).await.unwrap();
-        assert_eq!((again.applications_written, again.profiles_written), (0, 0));
+        assert_eq!((again.applications_written, again.profiles_written, again.facts_written), (0, 0, 0));
         assert_eq!(first.count_bench_applications("bench-").await.unwrap(), 2_000);
 
         // Another database, the same seed: the same applications, field for field.
