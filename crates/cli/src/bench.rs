@@ -119,32 +119,26 @@ pub async fn generate(
     bar.finish_and_clear();
     summary.products_time = started.elapsed();
 
-    let started = Instant::now();
+    // The departments' facts about each batch of firms are written right after the batch, from the same
+    // generated profiles.
+    let providers = crate::demo::facts::ensure_providers(store).await?;
     let bar = progress_bar(smes as u64, "生成企业画像", show_progress);
     let mut generated = finmart_synth::profiles(seed, smes, today).peekable();
+    let mut first_index = 0;
     while generated.peek().is_some() {
+        let started = Instant::now();
         let batch: Vec<_> = generated.by_ref().take(PROFILE_BATCH).map(|p| (p.profile, p.discoverable)).collect();
         summary.profiles_written += store.insert_enterprises(&batch).await?;
-        bar.inc(batch.len() as u64);
-    }
-    bar.finish_and_clear();
-    summary.profiles_time = started.elapsed();
-
-    // The departments' facts about the same firms, regenerated batch by batch (a profile is the same
-    // whenever it is generated) so that a million firms are never held at once.
-    let started = Instant::now();
-    let providers = crate::demo::facts::ensure_providers(store).await?;
-    let bar = progress_bar(smes as u64, "生成核验信息", show_progress);
-    let mut generated = finmart_synth::profiles(seed, smes, today).enumerate().peekable();
-    while generated.peek().is_some() {
-        let batch: Vec<_> = generated.by_ref().take(PROFILE_BATCH).collect();
-        let firms = batch.iter().map(|(index, p)| (*index, &p.profile));
+        summary.profiles_time += started.elapsed();
+        let started = Instant::now();
+        let firms = batch.iter().enumerate().map(|(i, (profile, _))| (first_index + i, profile));
         summary.facts_written +=
             crate::demo::facts::store_generated(store, &providers, firms, seed, today, &|| {}).await?;
+        summary.facts_time += started.elapsed();
+        first_index += batch.len();
         bar.inc(batch.len() as u64);
     }
     bar.finish_and_clear();
-    summary.facts_time = started.elapsed();
 
     let started = Instant::now();
     summary.applications_written =

@@ -13,7 +13,7 @@ use crate::error::{FieldErrors, ValueError};
 use crate::labels::Labelled;
 use crate::money::Fen;
 use crate::profile::EnterpriseProfile;
-use crate::record::{ColumnInfo, RowError};
+use crate::record::{ColumnInfo, RowError, column};
 use crate::uscc::Uscc;
 use crate::vocab::{Qualification, TaxCreditGrade};
 use chrono::{Months as ChronoMonths, NaiveDate};
@@ -326,18 +326,6 @@ pub struct FactRecord {
 /// help pages: machine name, Chinese header, English header, required, rules, example.
 #[must_use]
 pub fn fact_columns() -> Vec<ColumnInfo> {
-    let column = |name, label_zh, label_en, required, (rule_zh, rule_en), example| ColumnInfo {
-        name,
-        label_zh,
-        label_en,
-        required,
-        multiple: false,
-        allowed: Vec::new(),
-        rule_zh,
-        rule_en,
-        example,
-        example_en: example,
-    };
     vec![
         column(
             "source_record_id",

@@ -105,6 +105,30 @@ pub struct ColumnInfo {
     pub example_en: &'static str,
 }
 
+/// A single-valued column of free text: its names, whether required, its rules (Chinese, English) and one
+/// example for readers of both languages. Columns with a vocabulary or an English example set those after.
+pub(crate) fn column(
+    name: &'static str,
+    label_zh: &'static str,
+    label_en: &'static str,
+    required: bool,
+    (rule_zh, rule_en): (&'static str, &'static str),
+    example: &'static str,
+) -> ColumnInfo {
+    ColumnInfo {
+        name,
+        label_zh,
+        label_en,
+        required,
+        multiple: false,
+        allowed: Vec::new(),
+        rule_zh,
+        rule_en,
+        example,
+        example_en: example,
+    }
+}
+
 fn vocabulary<T: Labelled>() -> Vec<(&'static str, &'static str)> {
     T::ALL.iter().map(|v| (v.as_str(), v.label_zh())).collect()
 }
@@ -122,18 +146,6 @@ fn with<T: Labelled>(extra: (&'static str, &'static str)) -> Vec<(&'static str, 
 #[must_use]
 #[allow(clippy::too_many_lines)]
 pub fn column_info() -> Vec<ColumnInfo> {
-    let column = |name, label_zh, label_en, required, (rule_zh, rule_en), example| ColumnInfo {
-        name,
-        label_zh,
-        label_en,
-        required,
-        multiple: false,
-        allowed: Vec::new(),
-        rule_zh,
-        rule_en,
-        example,
-        example_en: example,
-    };
     vec![
         column(
             "institution_code",
