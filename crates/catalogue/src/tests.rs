@@ -497,6 +497,7 @@ async fn a_new_reference_rate_reaches_every_index() {
         display_name: "运营".into(),
         enterprise_id: None,
         institution_id: None,
+        provider_id: None,
     };
     let input = finmart_domain::PublicationInput {
         kind: "lpr_1y",

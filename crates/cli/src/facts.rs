@@ -10,7 +10,7 @@
 //!   earlier self.
 
 use crate::import::{progress_bar, report};
-use crate::{Config, connect};
+use crate::{Config, command_line_act, connect};
 use anyhow::Context;
 use clap::Subcommand;
 use finmart_domain::{FactArrival, FactSource, Labelled, validate_fact_rows};
@@ -64,7 +64,12 @@ pub async fn run(command: FactsCommand) -> anyhow::Result<()> {
             let source = FactSource::parse(source.trim()).map_err(|e| anyhow::anyhow!("{}", e))?;
             let store = open(&config).await?;
             let provider = store
-                .create_data_provider(&code, &name, source)
+                .create_data_provider(
+                    &code,
+                    &name,
+                    source,
+                    &command_line_act("data_provider.create", "finmart facts add-provider"),
+                )
                 .await
                 .map_err(|e| anyhow::anyhow!("数据源未登记 / provider not registered: {}", crate::refusal(e)))?;
             eprintln!(
@@ -128,9 +133,10 @@ pub async fn import_file(
         .map_err(|errors| anyhow::anyhow!(report(&errors)))?;
     let bar = progress_bar(facts.len() as u64, "载入信息", show_progress);
     let tick = bar.clone();
-    let outcome = store.save_facts(provider, &facts, FactArrival::Upload, &move || tick.inc(1)).await?;
+    let event = command_line_act("fact_batch.load", "finmart facts import");
+    let batch = store.record_fact_batch(provider, &facts, FactArrival::Upload, &move || tick.inc(1), &event).await?;
     bar.finish_and_clear();
-    Ok(outcome)
+    Ok(batch.outcome)
 }
 
 async fn open(config: &Config) -> anyhow::Result<Store> {
@@ -150,7 +156,8 @@ mod tests {
     async fn a_list_loads_whole_or_not_at_all_and_again_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::connect(&Store::sqlite_url(dir.path())).await.unwrap();
-        store.create_data_provider("tj-industry", "天津市工业和信息化局", FactSource::Industry).await.unwrap();
+        let event = command_line_act("data_provider.create", "test");
+        store.create_data_provider("tj-industry", "天津市工业和信息化局", FactSource::Industry, &event).await.unwrap();
         let list = dir.path().join("专精特新名单.csv");
         let header = "记录编号,统一社会信用代码,信息类别,取值,证书编号,信息日期,有效期至\n";
         std::fs::write(

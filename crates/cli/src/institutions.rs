@@ -2,13 +2,12 @@
 //! with the same rules, refusals and audit entries as the site's `/admin/institutions` (the store checks
 //! and records them).
 
-use crate::{Config, connect, refusal};
+use crate::{Config, command_line_act as audit_event, connect, refusal};
 use anyhow::Context;
 use clap::{ArgGroup, Subcommand};
 use finmart_domain::{InstitutionEdit, InstitutionInput, Labelled};
-use finmart_store::{AuditEvent, InstitutionSummary, Store};
+use finmart_store::{InstitutionSummary, Store};
 use finmart_web::telemetry;
-use serde_json::json;
 
 #[derive(Debug, Subcommand)]
 pub enum InstitutionCommand {
@@ -107,11 +106,6 @@ pub async fn run(command: InstitutionCommand) -> anyhow::Result<()> {
 async fn open(config: &Config) -> anyhow::Result<Store> {
     telemetry::init(config.log_json);
     connect(config).await
-}
-
-/// The operator's act from the command line: nobody signed in, the tool named.
-fn audit_event(action: &'static str, via: &str) -> AuditEvent<'static> {
-    AuditEvent::anonymous(None, action).detail(json!({ "via": via }))
 }
 
 /// The institutions as a table of aligned columns (Chinese characters are two columns wide).

@@ -63,7 +63,8 @@ pub enum Command {
     /// operator (who then creates the others on the site). Prints an invitation link valid for 7 days, or
     /// sets the password read from standard input with --password-stdin.
     CreateAccount {
-        /// `operator`, `institution` (a lender's staff) or `agency` (a guarantee agency's staff).
+        /// `operator`, `institution` (a lender's staff), `agency` (a guarantee agency's staff) or `provider` (a
+        /// data provider's staff).
         #[arg(long)]
         role: String,
         /// The sign-in name (an e-mail address or a name of letters, digits, dots and dashes).
@@ -75,6 +76,9 @@ pub enum Command {
         /// The institution's code, for roles `institution` and `agency`.
         #[arg(long)]
         institution: Option<String>,
+        /// The data provider's code, for role `provider` (`finmart facts providers` lists them).
+        #[arg(long)]
+        provider: Option<String>,
         /// Read the first password from the first line of standard input instead of printing an invitation.
         #[arg(long)]
         password_stdin: bool,
@@ -205,7 +209,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::CreateAccount { role, login, name, institution, password_stdin, config } => {
+        Command::CreateAccount { role, login, name, institution, provider, password_stdin, config } => {
             telemetry::init(config.log_json);
             let store = connect(&config).await?;
             let institution_id = match institution {
@@ -214,6 +218,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                         .institution_by_code(&code)
                         .await?
                         .with_context(|| format!("no institution with code {code}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let provider_id = match provider {
+                Some(code) => Some(
+                    store
+                        .data_providers()
+                        .await?
+                        .into_iter()
+                        .find(|p| p.code == code)
+                        .with_context(|| format!("没有代码为 {code} 的数据源 / no provider with code {code}"))?
                         .id,
                 ),
                 None => None,
@@ -230,10 +246,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 display_name: &name,
                 role: &role,
                 institution_id,
+                provider_id,
                 password: password.as_deref(),
             };
-            let event = finmart_store::AuditEvent::anonymous(None, "account.create")
-                .detail(serde_json::json!({ "via": "finmart create-account" }));
+            let event = command_line_act("account.create", "finmart create-account");
             let created = store
                 .create_staff_account(&input, event)
                 .await
@@ -295,6 +311,11 @@ fn aligned(header: &[String], rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The operator's act from the command line, for the audit log: nobody signed in, the command named.
+fn command_line_act(action: &'static str, via: &str) -> finmart_store::AuditEvent<'static> {
+    finmart_store::AuditEvent::anonymous(None, action).detail(serde_json::json!({ "via": via }))
 }
 
 /// A store's refusal as the command line reports it: every bad field in the words the site shows beside it,

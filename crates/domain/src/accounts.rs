@@ -87,8 +87,10 @@ pub struct StaffAccountInput<'a> {
     pub display_name: &'a str,
     /// `institution`, `agency` or `operator`.
     pub role: &'a str,
-    /// The lender (role `institution`) or guarantee agency (role `agency`); ignored for an operator.
+    /// The lender (role `institution`) or guarantee agency (role `agency`); ignored for other roles.
     pub institution_id: Option<i64>,
+    /// The data provider (role `provider`); ignored for other roles.
+    pub provider_id: Option<i64>,
     /// A first password; without one the account is created with an invitation.
     pub password: Option<&'a str>,
 }
@@ -101,6 +103,7 @@ impl std::fmt::Debug for StaffAccountInput<'_> {
             .field("display_name", &self.display_name)
             .field("role", &self.role)
             .field("institution_id", &self.institution_id)
+            .field("provider_id", &self.provider_id)
             .field("password", &self.password.map(|_| "…"))
             .finish()
     }
@@ -115,8 +118,10 @@ pub struct StaffAccount {
     pub display_name: String,
     /// Never [`Role::Sme`].
     pub role: Role,
-    /// Given for an institution or agency account, `None` for an operator.
+    /// Given for an institution or agency account, `None` otherwise.
     pub institution_id: Option<i64>,
+    /// Given for a data provider's account, `None` otherwise.
+    pub provider_id: Option<i64>,
 }
 
 impl StaffAccountInput<'_> {
@@ -136,6 +141,9 @@ impl StaffAccountInput<'_> {
         if matches!(role, Some(Role::Institution | Role::Agency)) && self.institution_id.is_none() {
             errors.push("institution_id", ValueError::Empty);
         }
+        if role == Some(Role::Provider) && self.provider_id.is_none() {
+            errors.push("provider_id", ValueError::Empty);
+        }
         if let Some(secret) = self.password {
             errors.check("password", check_password(secret));
         }
@@ -144,8 +152,9 @@ impl StaffAccountInput<'_> {
                 login,
                 display_name,
                 role,
-                // An operator belongs to no party, whatever the form sent along.
-                institution_id: if role == Role::Operator { None } else { self.institution_id },
+                // Each role keeps only its own kind of party, whatever the form sent along.
+                institution_id: self.institution_id.filter(|_| matches!(role, Role::Institution | Role::Agency)),
+                provider_id: self.provider_id.filter(|_| role == Role::Provider),
             }),
             _ => Err(errors),
         }
@@ -158,7 +167,14 @@ mod tests {
     use super::*;
 
     fn input<'a>(role: &'a str, institution_id: Option<i64>) -> StaffAccountInput<'a> {
-        StaffAccountInput { login: " Ops@Example.CN ", display_name: " 运营 ", role, institution_id, password: None }
+        StaffAccountInput {
+            login: " Ops@Example.CN ",
+            display_name: " 运营 ",
+            role,
+            institution_id,
+            provider_id: None,
+            password: None,
+        }
     }
 
     fn fields(e: &FieldErrors) -> Vec<&str> {
@@ -196,6 +212,7 @@ mod tests {
                 display_name: "运营".to_owned(),
                 role: Role::Operator,
                 institution_id: None,
+                provider_id: None,
             }
         );
         let lender = input("institution", Some(7)).check().unwrap();
@@ -219,6 +236,7 @@ mod tests {
             display_name: " ",
             role: "agency",
             institution_id: None,
+            provider_id: None,
             password: Some("123"),
         };
         assert_eq!(fields(&all_bad.check().unwrap_err()), ["login", "display_name", "institution_id", "password"]);

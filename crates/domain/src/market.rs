@@ -13,6 +13,7 @@ crate::labelled_enum! {
         Institution => "institution", "金融机构用户", "Institution user",
         Agency => "agency", "担保机构用户", "Guarantee-agency user",
         Operator => "operator", "平台运营方", "Operator",
+        Provider => "provider", "数据提供方用户", "Data-provider user",
     }
 }
 
@@ -26,6 +27,9 @@ pub struct Principal {
     pub enterprise_id: Option<i64>,
     /// The lender (institution users) or guarantee agency (agency users) the account acts for.
     pub institution_id: Option<i64>,
+    /// The data provider (a department sending verified facts) a provider user acts for.
+    #[serde(default)]
+    pub provider_id: Option<i64>,
 }
 
 impl Principal {
@@ -45,6 +49,12 @@ impl Principal {
     #[must_use]
     pub fn agency(&self) -> Option<i64> {
         if self.role == Role::Agency { self.institution_id } else { None }
+    }
+
+    /// The data provider of a provider user.
+    #[must_use]
+    pub fn provider(&self) -> Option<i64> {
+        if self.role == Role::Provider { self.provider_id } else { None }
     }
 
     #[must_use]

@@ -5,7 +5,7 @@
 //! a one-time token) instead of a password.
 
 use crate::audit::{self, AuditEvent};
-use crate::entity::{account, enterprise, institution, login_failure};
+use crate::entity::{account, data_provider, enterprise, institution, login_failure};
 use crate::{Record, Store, StoreError, WrongParty, password};
 use chrono::{DateTime, Duration, Utc};
 use finmart_domain::{EnterpriseProfile, InstitutionKind, Labelled, Principal, Role, StaffAccountInput};
@@ -22,6 +22,8 @@ pub struct Account {
     pub role: Role,
     pub enterprise_id: Option<i64>,
     pub institution_id: Option<i64>,
+    /// The data provider a provider user acts for.
+    pub provider_id: Option<i64>,
     pub disabled: bool,
     /// Created by invitation and no password set yet.
     pub invited: bool,
@@ -39,6 +41,7 @@ impl Account {
             display_name: self.display_name.clone(),
             enterprise_id: self.enterprise_id,
             institution_id: self.institution_id,
+            provider_id: self.provider_id,
         }
     }
 }
@@ -51,6 +54,7 @@ pub struct NewAccount {
     pub role: Role,
     pub enterprise_id: Option<i64>,
     pub institution_id: Option<i64>,
+    pub provider_id: Option<i64>,
     pub password_hash: Option<String>,
     pub invite_hash: Option<String>,
     pub invite_expires_at: Option<DateTime<Utc>>,
@@ -68,7 +72,7 @@ pub struct CreatedStaffAccount {
     pub invite: Option<String>,
 }
 
-fn from_row(row: account::Model) -> Result<Account, StoreError> {
+pub(crate) fn from_row(row: account::Model) -> Result<Account, StoreError> {
     let role = Role::parse(&row.role).map_err(|e| StoreError::Corrupt {
         table: "account",
         id: row.id,
@@ -82,6 +86,7 @@ fn from_row(row: account::Model) -> Result<Account, StoreError> {
         role,
         enterprise_id: row.enterprise_id,
         institution_id: row.institution_id,
+        provider_id: row.provider_id,
         disabled: row.disabled,
         invited: row.password_hash.is_none(),
         created_at: row.created_at,
@@ -93,11 +98,24 @@ fn from_row(row: account::Model) -> Result<Account, StoreError> {
 /// lender, an agency user a guarantee agency, the operator neither.
 async fn check_party(db: &impl ConnectionTrait, new: &NewAccount) -> Result<(), StoreError> {
     let wrong = |why: WrongParty| Err(StoreError::WrongParty(why));
+    let provider = new.provider_id;
+    if provider.is_some() && new.role != Role::Provider {
+        return wrong(WrongParty::ProviderParty);
+    }
     match new.role {
         Role::Operator if new.enterprise_id.is_some() || new.institution_id.is_some() => {
             wrong(WrongParty::OperatorWithParty)
         }
         Role::Operator => Ok(()),
+        Role::Provider => match (new.enterprise_id, new.institution_id, provider) {
+            (None, None, Some(id)) => {
+                if data_provider::Entity::find_by_id(id).one(db).await?.is_none() {
+                    return Err(StoreError::NotFound { what: Record::DataProvider, key: id.to_string() });
+                }
+                Ok(())
+            }
+            _ => wrong(WrongParty::ProviderParty),
+        },
         Role::Sme => match (new.enterprise_id, new.institution_id) {
             (Some(id), None) => {
                 if enterprise::Entity::find_by_id(id).one(db).await?.is_none() {
@@ -137,6 +155,7 @@ async fn insert(db: &impl ConnectionTrait, new: &NewAccount) -> Result<Account, 
         role: Set(new.role.as_str().to_owned()),
         enterprise_id: Set(new.enterprise_id),
         institution_id: Set(new.institution_id),
+        provider_id: Set(new.provider_id),
         disabled: Set(false),
         invite_hash: Set(new.invite_hash.clone()),
         invite_expires_at: Set(new.invite_expires_at),
@@ -190,14 +209,16 @@ impl Store {
             role: checked.role,
             enterprise_id: None,
             institution_id: checked.institution_id,
+            provider_id: checked.provider_id,
             password_hash,
             invite_hash: invite.as_deref().map(password::digest),
             invite_expires_at,
         };
         // The institution's own audit log shows who was given an account with it.
-        let event = match new.institution_id {
-            Some(id) => event.institution(id),
-            None => event,
+        let event = match (new.institution_id, new.provider_id) {
+            (Some(id), _) => event.institution(id),
+            (None, Some(provider)) => event.detail(serde_json::json!({ "provider_id": provider })),
+            (None, None) => event,
         };
         let account = self.create_account(&new, Some(&event)).await?;
         Ok(CreatedStaffAccount { account, invite })
@@ -239,6 +260,7 @@ impl Store {
                 role: Role::Sme,
                 enterprise_id: Some(enterprise_id),
                 institution_id: None,
+                provider_id: None,
                 password_hash: Some(password_hash.to_owned()),
                 invite_hash: None,
                 invite_expires_at: None,

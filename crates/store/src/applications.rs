@@ -1177,6 +1177,7 @@ mod tests {
             display_name: "企业用户".into(),
             enterprise_id: Some(enterprise),
             institution_id: None,
+            provider_id: None,
         }
     }
 
@@ -1187,6 +1188,7 @@ mod tests {
             display_name: "银行用户".into(),
             enterprise_id: None,
             institution_id: Some(institution),
+            provider_id: None,
         }
     }
 

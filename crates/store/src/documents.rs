@@ -409,6 +409,7 @@ pub(crate) mod tests {
             display_name: "测试".into(),
             enterprise_id: Some(enterprise),
             institution_id: None,
+            provider_id: None,
         };
         let new = NewApplication {
             enterprise_id: enterprise,
@@ -474,6 +475,7 @@ pub(crate) mod tests {
                 display_name: "银行".into(),
                 enterprise_id: None,
                 institution_id: Some(app.institution_id),
+                provider_id: None,
             };
             let bytes = store
                 .download_document(&kept, Some(app.institution_id), &AuditEvent::by(&lender, None, "document.download"))

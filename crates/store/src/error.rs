@@ -25,6 +25,7 @@ pub enum Record {
     Document,
     Branch,
     Contact,
+    DataProvider,
     Enterprise,
     GuaranteeAgency,
     Institution,
@@ -48,6 +49,7 @@ impl Record {
             Self::Document => "文件",
             Self::Branch => "网点",
             Self::Contact => "联系人",
+            Self::DataProvider => "数据提供方",
             Self::Enterprise => "企业",
             Self::GuaranteeAgency => "担保机构",
             Self::Institution => "机构",
@@ -71,6 +73,7 @@ impl Record {
             Self::Document => "document",
             Self::Branch => "branch",
             Self::Contact => "contact",
+            Self::DataProvider => "data provider",
             Self::Enterprise => "enterprise",
             Self::GuaranteeAgency => "guarantee agency",
             Self::Institution => "institution",
@@ -104,6 +107,8 @@ pub enum WrongParty {
     AgencyAtLender,
     #[error("an institution account needs a lender, not a guarantee agency")]
     LenderAtAgency,
+    #[error("a data provider's account belongs to exactly one data provider, and only such accounts do")]
+    ProviderParty,
 }
 
 impl WrongParty {
@@ -116,6 +121,7 @@ impl WrongParty {
             Self::StaffWithoutInstitution => "机构用户账号须属于且只属于一家机构",
             Self::AgencyAtLender => "担保机构用户账号须属于一家担保机构",
             Self::LenderAtAgency => "金融机构用户账号须属于一家金融机构，而非担保机构",
+            Self::ProviderParty => "数据提供方账号须属于且只属于一个数据提供方",
         }
     }
 }

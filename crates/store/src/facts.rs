@@ -4,14 +4,21 @@
 //! the same provider replaces the one before (a department correcting itself); sent again unchanged it
 //! changes nothing, so a batch repeated after a lost answer is harmless. Facts are kept by 统一社会信用代码:
 //! a firm that registers later finds the facts sent before it did.
+//!
+//! A batch a provider sends (through the API, a list the operator uploads, a connector) is recorded with what
+//! it did and who sent it ([`FactBatch`]) and audited, in the same transaction as its facts. Generated data
+//! (the demo's, the benchmark's) is written by [`Store::save_facts`] without either.
 
-use crate::entity::{data_provider, verified_fact};
-use crate::{Store, StoreError};
+use crate::audit::{self, AuditEvent};
+use crate::entity::{data_provider, fact_batch, verified_fact};
+use crate::{Record, Store, StoreError};
 use chrono::{DateTime, Utc};
 use finmart_domain::{
     Fact, FactArrival, FactKind, FactSource, FactValue, FieldErrors, Labelled, Uscc, ValueError, validate_code,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use std::collections::HashMap;
 
 /// Ids looked up per query, and rows inserted per statement: well inside SQLite's 32,766 bound parameters
@@ -37,6 +44,50 @@ pub struct FactBatchOutcome {
     pub unchanged: usize,
 }
 
+/// One batch a provider sent, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactBatch {
+    pub id: i64,
+    pub provider_id: i64,
+    pub arrival: FactArrival,
+    pub records: usize,
+    pub outcome: FactBatchOutcome,
+    /// The account that sent it (a provider's user, or the creator of the token it came by); `None` from
+    /// the command line.
+    pub account_id: Option<i64>,
+    pub token_id: Option<i64>,
+    pub received_at: DateTime<Utc>,
+}
+
+fn batch_from_row(row: fact_batch::Model) -> Result<FactBatch, StoreError> {
+    let arrival = FactArrival::parse(&row.arrival).map_err(|e| StoreError::Corrupt {
+        table: "fact_batch",
+        id: row.id,
+        field: "arrival",
+        reason: e.to_string(),
+    })?;
+    let count = |n: i32| usize::try_from(n).unwrap_or_default();
+    Ok(FactBatch {
+        id: row.id,
+        provider_id: row.provider_id,
+        arrival,
+        records: count(row.records),
+        outcome: FactBatchOutcome {
+            added: count(row.added),
+            replaced: count(row.replaced),
+            unchanged: count(row.unchanged),
+        },
+        account_id: row.account_id,
+        token_id: row.token_id,
+        received_at: row.received_at,
+    })
+}
+
+/// A count as stored (a batch is bounded far below `i32::MAX`; a list from the command line too, in practice).
+fn stored_count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
 /// A stored fact with where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredFact {
@@ -58,7 +109,7 @@ fn provider_from_row(row: data_provider::Model) -> Result<DataProvider, StoreErr
 }
 
 impl Store {
-    /// Registers a source of facts under `code` (letters, digits, `-`, `_`, `.`).
+    /// Registers a source of facts under `code` (letters, digits, `-`, `_`, `.`), audited as `event`.
     ///
     /// # Errors
     /// [`StoreError::Invalid`] for a bad or taken code or an empty name; database failure.
@@ -67,6 +118,7 @@ impl Store {
         code: &str,
         name: &str,
         source: FactSource,
+        event: &AuditEvent<'_>,
     ) -> Result<DataProvider, StoreError> {
         let mut errors = FieldErrors::default();
         let code = errors.check("code", validate_code(code));
@@ -99,7 +151,21 @@ impl Store {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => taken(),
             _ => e.into(),
         })?;
+        let detail = serde_json::json!({ "code": row.code, "source": row.source });
+        audit::append(&txn, &event.clone().subject("data_provider", row.id).with_facts(detail)).await?;
         txn.commit().await?;
+        provider_from_row(row)
+    }
+
+    /// The provider with this id.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`]; database failure or a corrupt row.
+    pub async fn data_provider(&self, id: i64) -> Result<DataProvider, StoreError> {
+        let row = data_provider::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { what: Record::DataProvider, key: id.to_string() })?;
         provider_from_row(row)
     }
 
@@ -112,12 +178,13 @@ impl Store {
         rows.into_iter().map(provider_from_row).collect()
     }
 
-    /// Stores a batch of checked facts from `provider`, all or nothing; `on_fact` is called once per fact
-    /// (a progress bar).
+    /// Stores generated facts from `provider` (the demo's, the benchmark's), all or nothing, without recording a
+    /// batch or an audit entry; `on_fact` is called once per fact (a progress bar). What a provider sends goes
+    /// through [`Store::record_fact_batch`].
     ///
     /// # Errors
-    /// [`StoreError::Invalid`] when a fact's kind is not one the provider's source may write (the batch was
-    /// read for another source); database failure, with nothing written.
+    /// [`StoreError::Invalid`] when a fact's kind is not one the provider's source may write; database
+    /// failure, with nothing written.
     pub async fn save_facts(
         &self,
         provider: &DataProvider,
@@ -125,72 +192,67 @@ impl Store {
         arrival: FactArrival,
         on_fact: &(dyn Fn() + Send + Sync),
     ) -> Result<FactBatchOutcome, StoreError> {
-        let allowed = provider.source.kinds();
-        if let Some(wrong) = facts.iter().find(|f| !allowed.contains(&f.kind)) {
-            let mut errors = FieldErrors::default();
-            errors.push(
-                "kind",
-                ValueError::worded(
-                    format!("本数据源（{}）未登记提供“{}”", provider.source.label_zh(), wrong.kind.label_zh()),
-                    format!(
-                        "the source ({}) is not registered for {}",
-                        provider.source.label_en(),
-                        wrong.kind.label_en()
-                    ),
-                ),
-            );
-            return Err(StoreError::Invalid(errors));
-        }
-        let now = Utc::now();
-        let mut outcome = FactBatchOutcome::default();
         let txn = self.write_txn().await?;
-        // The records already kept under these ids, read in chunks (a batch holds thousands; one query per
-        // record made a department's monthly push take seconds).
-        let mut existing: HashMap<String, verified_fact::Model> = HashMap::new();
-        for ids in facts.chunks(ID_CHUNK) {
-            let rows = verified_fact::Entity::find()
-                .filter(verified_fact::Column::ProviderId.eq(provider.id))
-                .filter(verified_fact::Column::SourceRecordId.is_in(ids.iter().map(|f| f.source_record_id.clone())))
-                .all(&txn)
-                .await?;
-            existing.extend(rows.into_iter().map(|r| (r.source_record_id.clone(), r)));
-        }
-        let mut new_rows = Vec::new();
-        for fact in facts {
-            let value = serde_json::to_string(&fact.value)
-                .map_err(|source| StoreError::Encode { what: "fact value", source })?;
-            let row = verified_fact::ActiveModel {
-                provider_id: Set(provider.id),
-                source_record_id: Set(fact.source_record_id.clone()),
-                uscc: Set(fact.uscc.to_string()),
-                kind: Set(fact.kind.as_str().to_owned()),
-                value: Set(value),
-                as_of: Set(fact.as_of),
-                valid_until: Set(fact.valid_until),
-                arrival: Set(arrival.as_str().to_owned()),
-                received_at: Set(now),
-                ..Default::default()
-            };
-            match existing.get(&fact.source_record_id) {
-                None => {
-                    new_rows.push(row);
-                    outcome.added += 1;
-                }
-                Some(old) if stored_fact(old)? == *fact => outcome.unchanged += 1,
-                Some(old) => {
-                    let mut row = row;
-                    row.id = Set(old.id);
-                    row.update(&txn).await?;
-                    outcome.replaced += 1;
-                }
-            }
-            on_fact();
-        }
-        for rows in new_rows.chunks(INSERT_CHUNK) {
-            verified_fact::Entity::insert_many(rows.to_vec()).exec_without_returning(&txn).await?;
-        }
+        let outcome = write_facts(&txn, provider, facts, arrival, on_fact).await?;
         txn.commit().await?;
         Ok(outcome)
+    }
+
+    /// Stores a batch a provider sent, all or nothing, with its record ([`FactBatch`]) and an audit entry
+    /// (`event`, whose account and token name the sender), in one transaction; `on_fact` is called once per
+    /// fact (a progress bar).
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] when a fact's kind is not one the provider's source may write (the batch was
+    /// read for another source); database failure, with nothing written.
+    pub async fn record_fact_batch(
+        &self,
+        provider: &DataProvider,
+        facts: &[Fact],
+        arrival: FactArrival,
+        on_fact: &(dyn Fn() + Send + Sync),
+        event: &AuditEvent<'_>,
+    ) -> Result<FactBatch, StoreError> {
+        let txn = self.write_txn().await?;
+        let outcome = write_facts(&txn, provider, facts, arrival, on_fact).await?;
+        let row = fact_batch::ActiveModel {
+            provider_id: Set(provider.id),
+            arrival: Set(arrival.as_str().to_owned()),
+            records: Set(stored_count(facts.len())),
+            added: Set(stored_count(outcome.added)),
+            replaced: Set(stored_count(outcome.replaced)),
+            unchanged: Set(stored_count(outcome.unchanged)),
+            account_id: Set(event.account_id),
+            token_id: Set(event.token.map(|(id, _)| id)),
+            received_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let detail = serde_json::json!({
+            "provider_id": provider.id, "provider": provider.code, "arrival": arrival.as_str(),
+            "records": facts.len(), "added": outcome.added, "replaced": outcome.replaced,
+            "unchanged": outcome.unchanged,
+        });
+        audit::append(&txn, &event.clone().subject("fact_batch", row.id).with_facts(detail)).await?;
+        txn.commit().await?;
+        batch_from_row(row)
+    }
+
+    /// A provider's batches, newest first, at most `limit`.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn fact_batches(&self, provider_id: i64, limit: u64) -> Result<Vec<FactBatch>, StoreError> {
+        fact_batch::Entity::find()
+            .filter(fact_batch::Column::ProviderId.eq(provider_id))
+            .order_by_desc(fact_batch::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(batch_from_row)
+            .collect()
     }
 
     /// Every fact stored about the firm with this credit code, newest first, with its provider.
@@ -226,6 +288,77 @@ impl Store {
     }
 }
 
+/// Writes checked facts from `provider` in `txn`: records new under their ids added, changed ones replaced,
+/// the same ones left; `on_fact` once per fact.
+async fn write_facts(
+    txn: &DatabaseTransaction,
+    provider: &DataProvider,
+    facts: &[Fact],
+    arrival: FactArrival,
+    on_fact: &(dyn Fn() + Send + Sync),
+) -> Result<FactBatchOutcome, StoreError> {
+    let allowed = provider.source.kinds();
+    if let Some(wrong) = facts.iter().find(|f| !allowed.contains(&f.kind)) {
+        let mut errors = FieldErrors::default();
+        errors.push(
+            "kind",
+            ValueError::worded(
+                format!("本数据源（{}）未登记提供“{}”", provider.source.label_zh(), wrong.kind.label_zh()),
+                format!("the source ({}) is not registered for {}", provider.source.label_en(), wrong.kind.label_en()),
+            ),
+        );
+        return Err(StoreError::Invalid(errors));
+    }
+    let now = Utc::now();
+    let mut outcome = FactBatchOutcome::default();
+    // The records already kept under these ids, read in chunks (a batch holds thousands; one query per
+    // record made a department's monthly push take seconds).
+    let mut existing: HashMap<String, verified_fact::Model> = HashMap::new();
+    for ids in facts.chunks(ID_CHUNK) {
+        let rows = verified_fact::Entity::find()
+            .filter(verified_fact::Column::ProviderId.eq(provider.id))
+            .filter(verified_fact::Column::SourceRecordId.is_in(ids.iter().map(|f| f.source_record_id.clone())))
+            .all(txn)
+            .await?;
+        existing.extend(rows.into_iter().map(|r| (r.source_record_id.clone(), r)));
+    }
+    let mut new_rows = Vec::new();
+    for fact in facts {
+        let value =
+            serde_json::to_string(&fact.value).map_err(|source| StoreError::Encode { what: "fact value", source })?;
+        let row = verified_fact::ActiveModel {
+            provider_id: Set(provider.id),
+            source_record_id: Set(fact.source_record_id.clone()),
+            uscc: Set(fact.uscc.to_string()),
+            kind: Set(fact.kind.as_str().to_owned()),
+            value: Set(value),
+            as_of: Set(fact.as_of),
+            valid_until: Set(fact.valid_until),
+            arrival: Set(arrival.as_str().to_owned()),
+            received_at: Set(now),
+            ..Default::default()
+        };
+        match existing.get(&fact.source_record_id) {
+            None => {
+                new_rows.push(row);
+                outcome.added += 1;
+            }
+            Some(old) if stored_fact(old)? == *fact => outcome.unchanged += 1,
+            Some(old) => {
+                let mut row = row;
+                row.id = Set(old.id);
+                row.update(txn).await?;
+                outcome.replaced += 1;
+            }
+        }
+        on_fact();
+    }
+    for rows in new_rows.chunks(INSERT_CHUNK) {
+        verified_fact::Entity::insert_many(rows.to_vec()).exec_without_returning(txn).await?;
+    }
+    Ok(outcome)
+}
+
 /// A stored row as the domain's fact.
 fn stored_fact(row: &verified_fact::Model) -> Result<Fact, StoreError> {
     let corrupt =
@@ -250,6 +383,10 @@ mod tests {
 
     const FIRM: &str = "91350100M000100Y43";
 
+    fn act() -> AuditEvent<'static> {
+        AuditEvent::anonymous(None, "test")
+    }
+
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()
     }
@@ -269,13 +406,13 @@ mod tests {
     async fn a_batch_is_kept_by_credit_code_and_sent_again_replaces_or_changes_nothing() {
         for db in testing::all().await {
             let s = &db.store;
-            let tax = s.create_data_provider("tj-tax", "天津市税务局", FactSource::Tax).await.unwrap();
+            let tax = s.create_data_provider("tj-tax", "天津市税务局", FactSource::Tax, &act()).await.unwrap();
             assert!(matches!(
-                s.create_data_provider("tj-tax", "重复", FactSource::Tax).await,
+                s.create_data_provider("tj-tax", "重复", FactSource::Tax, &act()).await,
                 Err(StoreError::Invalid(_))
             ));
             assert!(matches!(
-                s.create_data_provider("bad code", "x", FactSource::Tax).await,
+                s.create_data_provider("bad code", "x", FactSource::Tax, &act()).await,
                 Err(StoreError::Invalid(_))
             ));
             let batch = validate_fact_batch(&[grade("G-1", "A")], FactSource::Tax, today()).unwrap();
@@ -301,7 +438,8 @@ mod tests {
     async fn a_batch_with_a_kind_outside_the_providers_source_writes_nothing() {
         for db in testing::all().await {
             let s = &db.store;
-            let courts = s.create_data_provider("tj-court", "天津市高级人民法院", FactSource::Courts).await.unwrap();
+            let courts =
+                s.create_data_provider("tj-court", "天津市高级人民法院", FactSource::Courts, &act()).await.unwrap();
             // Read for the platform (which may send every kind), then sent as the courts: refused whole.
             let mut listed = grade("C-1", "否");
             listed.kind = "dishonest_debtor".into();

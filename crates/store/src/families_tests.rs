@@ -60,6 +60,7 @@ async fn further_families_are_stored_as_a_set_and_read_back() {
             display_name: "测试".into(),
             enterprise_id: None,
             institution_id: Some(owner),
+            provider_id: None,
         };
         let event = AuditEvent::by(&banker, None, "product.create");
         let talent = spec(&[("code", "RC-1"), ("family", "talent"), ("more_families", "credit|startup_guarantee")]);

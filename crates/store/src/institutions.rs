@@ -439,6 +439,7 @@ mod tests {
                 display_name: "担保部",
                 role: "agency",
                 institution_id: Some(guarantor.id),
+                provider_id: None,
                 password: None,
             };
             store.create_staff_account(&staff, event("account.create")).await.unwrap();

@@ -46,6 +46,8 @@ pub mod password;
 mod pricing_migration_tests;
 mod product_admin;
 mod products;
+#[cfg(test)]
+mod provider_tests;
 mod record_check;
 #[cfg(test)]
 mod record_check_tests;
@@ -84,7 +86,7 @@ pub use contacts::{Branch, ContactAccess, EnterpriseContact, Manager};
 pub use documents::{DATABASE, DatabaseStorage, DocumentInfo, DocumentStorage, KEY_PREFIX, NewDocument};
 pub use enterprises::StoredEnterprise;
 pub use error::{InvitationError, KindFixed, NeedError, Record, StorageError, StoreError, WrongParty};
-pub use facts::{DataProvider, FactBatchOutcome, StoredFact};
+pub use facts::{DataProvider, FactBatch, FactBatchOutcome, StoredFact};
 pub use favourites::{Favourite, MAX_FAVOURITES};
 /// The acts [`Store::change_product_lifecycle`] takes; the lifecycle's rules are the domain's.
 pub use finmart_domain::LifecycleAct;
@@ -108,7 +110,7 @@ pub use record_check::{Breach, RecordCheck, RecordRule};
 pub use reference_rates::ReferenceRateEntry;
 pub use search_log_batch::{LoggedSearch, SEARCH_LOG_BATCH};
 pub use suspension::Suspension;
-pub use tokens::{ApiTokenInfo, TokenUse};
+pub use tokens::{ApiTokenInfo, TokenOwner, TokenUse};
 
 use finmart_migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};

@@ -1167,6 +1167,7 @@ mod tests {
                 display_name: "运营".into(),
                 enterprise_id: None,
                 institution_id: None,
+                provider_id: None,
             };
             let event = AuditEvent::by(&operator, Some("127.0.0.1"), "target.set");
             let t = store.set_uptake_target(2026, 10, Fen::from_fen(1_000_000_000).unwrap(), &event).await.unwrap();

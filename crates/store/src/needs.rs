@@ -840,6 +840,7 @@ mod tests {
             display_name: "企业用户".into(),
             enterprise_id: Some(enterprise_id),
             institution_id: None,
+            provider_id: None,
         }
     }
 
@@ -850,6 +851,7 @@ mod tests {
             display_name: "银行用户".into(),
             enterprise_id: None,
             institution_id: Some(institution_id),
+            provider_id: None,
         }
     }
 

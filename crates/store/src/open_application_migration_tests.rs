@@ -120,6 +120,7 @@ async fn migration_13_keys_the_newest_open_application_of_each_pair_and_leaves_t
             display_name: "企业用户".into(),
             enterprise_id: Some(e1),
             institution_id: None,
+            provider_id: None,
         };
         let event = AuditEvent::by(&sme, None, "application.submit");
         let request = crate::NewApplication {
@@ -144,6 +145,7 @@ async fn migration_13_keys_the_newest_open_application_of_each_pair_and_leaves_t
             display_name: "银行".into(),
             enterprise_id: None,
             institution_id: Some(owner),
+            provider_id: None,
         };
         let reject = ApplicationAction::Reject { reason: "额度已满".into() };
         store

@@ -199,6 +199,7 @@ fn operator() -> Principal {
         display_name: "运营".into(),
         enterprise_id: None,
         institution_id: None,
+        provider_id: None,
     }
 }
 

@@ -932,6 +932,7 @@ mod tests {
             display_name: "测试".into(),
             enterprise_id: None,
             institution_id,
+            provider_id: None,
         };
         Parties {
             bank,

@@ -69,6 +69,7 @@ async fn migration_11_turns_district_names_into_codes_and_keeps_every_area() {
             display_name: "测试".into(),
             enterprise_id: Some(enterprise),
             institution_id: None,
+            provider_id: None,
         };
         let new = NewApplication {
             enterprise_id: enterprise,

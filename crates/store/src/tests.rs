@@ -160,6 +160,7 @@ async fn staff_accounts_are_checked_and_made_with_a_password_or_an_invitation() 
             display_name: "信贷部",
             role: "institution",
             institution_id: Some(lender.id),
+            provider_id: None,
             password: None,
         };
         let invited = store.create_staff_account(&input, event()).await.unwrap();
@@ -269,6 +270,7 @@ async fn a_product_with_unstated_facts_round_trips() {
             display_name: "测试".into(),
             enterprise_id: None,
             institution_id,
+            provider_id: None,
         };
         let banker = principal(7, Role::Institution, Some(owner.id));
         let operator = principal(1, Role::Operator, None);
@@ -360,6 +362,7 @@ async fn eligibility_round_trips_and_a_rule_stored_under_the_old_tax_key_keeps_i
             display_name: "测试".into(),
             enterprise_id: None,
             institution_id: Some(owner.id),
+            provider_id: None,
         };
         let by = |action| AuditEvent::by(&banker, None, action);
 
@@ -522,6 +525,7 @@ mod enterprises {
                 display_name: "演示企业".into(),
                 enterprise_id: Some(saved.id),
                 institution_id: None,
+                provider_id: None,
             };
             let event = AuditEvent::by(&sme, Some("127.0.0.1"), "x").detail(serde_json::json!({"via": "match"}));
             let mut profile = saved.profile.clone();
@@ -681,13 +685,18 @@ async fn a_token_is_refused_while_its_account_is_disabled_and_its_acts_name_it()
             display_name: "信贷部",
             role: "institution",
             institution_id: Some(lender.id),
+            provider_id: None,
             password: Some("金融超市2026"),
         };
         let account = store.create_staff_account(&input, AuditEvent::anonymous(None, "account.create")).await.unwrap();
         let principal = store.account(account.account.id).await.unwrap().unwrap().principal();
         let by = AuditEvent::by(&principal, None, "api_token.create");
-        let token = store.create_api_token(lender.id, "核心系统", "fmt_abcd", "hash-1", &by).await.unwrap();
-        assert_eq!(store.use_api_token("hash-1").await.unwrap(), crate::TokenUse::Live(token.clone()));
+        let token = store
+            .create_api_token(crate::TokenOwner::Institution(lender.id), "核心系统", "fmt_abcd", "hash-1", &by)
+            .await
+            .unwrap();
+        let creator = store.account(account.account.id).await.unwrap().unwrap();
+        assert_eq!(store.use_api_token("hash-1").await.unwrap(), crate::TokenUse::Live(token.clone(), creator));
         assert_eq!(store.use_api_token("hash-2").await.unwrap(), crate::TokenUse::Unknown);
 
         let operator = AuditEvent::anonymous(None, "account.disable");
@@ -697,7 +706,7 @@ async fn a_token_is_refused_while_its_account_is_disabled_and_its_acts_name_it()
         };
         assert_eq!(refused.id, token.id);
         store.set_account_disabled(principal.account_id, false, &operator).await.unwrap();
-        assert!(matches!(store.use_api_token("hash-1").await.unwrap(), crate::TokenUse::Live(_)), "re-enabled");
+        assert!(matches!(store.use_api_token("hash-1").await.unwrap(), crate::TokenUse::Live(..)), "re-enabled");
 
         // An act by the token is audited under the account and names the token, keeping the act's detail.
         let act = AuditEvent::by(&principal, Some("10.0.0.1"), "product.pause")
@@ -751,6 +760,7 @@ async fn the_owner_at_a_known_address_signs_in_while_other_addresses_are_throttl
             display_name: "运营",
             role: "operator",
             institution_id: None,
+            provider_id: None,
             password: Some("金融超市2026"),
         };
         let ops = store.create_staff_account(&input, AuditEvent::anonymous(None, "account.create")).await.unwrap();

@@ -81,6 +81,7 @@ pub async fn ensure(store: &Store, enterprises: &[Uscc]) -> anyhow::Result<usize
             role: *role,
             enterprise_id,
             institution_id,
+            provider_id: None,
             password_hash: Some(demo_hash()?),
             invite_hash: None,
             invite_expires_at: None,

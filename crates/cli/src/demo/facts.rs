@@ -6,7 +6,7 @@
 use crate::demo::ENTERPRISE_SEED;
 use chrono::NaiveDate;
 use finmart_domain::{EnterpriseProfile, FactArrival, FactRecord, FactSource, validate_fact_rows};
-use finmart_store::{DataProvider, Store};
+use finmart_store::{AuditEvent, DataProvider, Store};
 
 /// The generated data's providers: (code, name, source).
 pub const PROVIDERS: [(&str, &str, FactSource); 5] = [
@@ -27,7 +27,7 @@ pub async fn ensure_providers(store: &Store) -> anyhow::Result<Vec<DataProvider>
     for (code, name, source) in PROVIDERS {
         let provider = match known.iter().find(|p| p.code == code) {
             Some(p) => p.clone(),
-            None => store.create_data_provider(code, name, source).await?,
+            None => store.create_data_provider(code, name, source, &AuditEvent::anonymous(None, "demo")).await?,
         };
         providers.push(provider);
     }

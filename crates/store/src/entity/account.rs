@@ -11,6 +11,7 @@ pub struct Model {
     pub role: String,
     pub enterprise_id: Option<i64>,
     pub institution_id: Option<i64>,
+    pub provider_id: Option<i64>,
     pub disabled: bool,
     pub invite_hash: Option<String>,
     pub invite_expires_at: Option<DateTimeUtc>,

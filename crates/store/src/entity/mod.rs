@@ -14,6 +14,7 @@ pub mod disbursement;
 pub mod document_blob;
 pub mod enterprise;
 pub mod enterprise_contact;
+pub mod fact_batch;
 pub mod favourite;
 pub mod financing_need;
 pub mod institution;

@@ -78,6 +78,8 @@ pub fn action(action: &str) -> Words {
         "target.set" => ("设置年度目标", "Yearly target set"),
         "reference_rate.publish" => ("发布参考利率", "Reference rate published"),
         "reference_rate.correct" => ("更正参考利率", "Reference rate corrected"),
+        "data_provider.create" => ("登记数据提供方", "Data provider registered"),
+        "fact_batch.load" => ("报送核验信息", "Verified facts sent"),
         a if a.starts_with("application.") => ("申请状态变更", "Application step"),
         a if a.starts_with("product.") => ("产品变更", "Product change"),
         _ => ("其他操作", "Other act"),
@@ -107,6 +109,8 @@ pub fn subject(kind: &str) -> Words {
         "review" | "product_review" => ("产品审核", "Product review"),
         "reference_rate" => ("参考利率", "Reference rate"),
         "target" => ("年度目标", "Yearly target"),
+        "data_provider" => ("数据提供方", "Data provider"),
+        "fact_batch" => ("核验信息批次", "Batch of verified facts"),
         _ => ("记录", "Record"),
     }
 }

@@ -180,13 +180,13 @@ async fn account_enable(
     Ok(axum::Json(AccountView::from(&set_disabled(&state, &caller, &p, id, false).await?)))
 }
 
-/// The caller's institution's API tokens.
+/// The API tokens of the caller's institution or data provider.
 #[utoipa::path(get, path = "/api/v1/tokens", responses((status = 200, body = Vec<TokenView>)))]
 async fn tokens_list(
     manager: TokenManager,
     State(state): State<AppState>,
 ) -> Result<axum::Json<Vec<TokenView>>, ApiError> {
-    Ok(axum::Json(state.store.api_tokens(manager.institution).await?.iter().map(TokenView::from).collect()))
+    Ok(axum::Json(state.store.api_tokens(manager.owner).await?.iter().map(TokenView::from).collect()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -196,7 +196,7 @@ pub struct NewTokenBody {
     pub name: String,
 }
 
-/// Creates an API token for the caller's institution (institution users, in a session).
+/// Creates an API token for the caller's institution or data provider (their users, in a session).
 #[utoipa::path(post, path = "/api/v1/tokens", request_body = NewTokenBody,
     responses((status = 201, body = NewTokenView), (status = 403, body = ErrorBody)))]
 async fn token_create(

@@ -11,7 +11,7 @@ mod api;
 mod pages;
 
 use crate::http::Feature;
-use crate::http::auth::{self, Caller, LenderUser, password};
+use crate::http::auth::{self, Auth, Caller, password};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::state::AppState;
 use crate::template;
@@ -23,7 +23,7 @@ use finmart_domain::{
     EnterpriseProfile, FieldErrors, Labelled, Principal, Role, StaffAccountInput, ValueError, check_password,
     normalize_login,
 };
-use finmart_store::{Account, AuditEntry, AuditQuery, LoginLimits};
+use finmart_store::{Account, AuditEntry, AuditQuery, LoginLimits, TokenOwner};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use utoipa::ToSchema;
@@ -162,6 +162,7 @@ fn home_of(role: Role) -> &'static str {
         Role::Institution => "/bank/inbox",
         Role::Agency => "/agency/products",
         Role::Operator => "/admin/reviews",
+        Role::Provider => "/provider",
     }
 }
 
@@ -259,6 +260,7 @@ async fn create_account(
         display_name: &body.display_name,
         role: &body.role,
         institution_id: body.institution_id,
+        provider_id: None,
         password: body.password.as_deref(),
     };
     let created = state.store.create_staff_account(&input, caller.audit(operator, "account.create")).await?;
@@ -319,26 +321,39 @@ pub struct NewTokenView {
     pub secret: String,
 }
 
-/// The institution user behind a token-management request, and its institution: tokens are managed by
-/// people in a session, never by a token (403 for a request made with one, as for any other role, before
-/// its body is read).
+/// The institution's or data provider's user behind a token-management request, and whose tokens they
+/// manage: tokens are managed by people in a session, never by a token (403 for a request made with one, as
+/// for any other role, before its body is read).
 struct TokenManager {
     principal: Principal,
-    institution: i64,
+    owner: TokenOwner,
 }
 
 impl FromRequestParts<AppState> for TokenManager {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let LenderUser(principal, institution) = LenderUser::from_request_parts(parts, state).await?;
+        let Auth(principal) = Auth::from_request_parts(parts, state).await?;
+        let owner = match (principal.lender(), principal.provider()) {
+            (Some(id), _) => TokenOwner::Institution(id),
+            (None, Some(id)) => TokenOwner::Provider(id),
+            (None, None) => return Err(ApiError::forbidden().into_response()),
+        };
         let in_session = !parts.extensions.get::<Caller>().is_some_and(|c| c.via_token);
-        in_session.then_some(Self { principal, institution }).ok_or_else(|| ApiError::forbidden().into_response())
+        in_session.then_some(Self { principal, owner }).ok_or_else(|| ApiError::forbidden().into_response())
     }
 }
 
 impl TokenManager {
-    /// Creates an API token for the institution.
+    /// The page where this owner's people manage its tokens.
+    fn page_path(&self) -> &'static str {
+        match self.owner {
+            TokenOwner::Institution(_) => "/bank/tokens",
+            TokenOwner::Provider(_) => "/provider/tokens",
+        }
+    }
+
+    /// Creates an API token for the owner.
     ///
     /// # Errors
     /// 400 for a bad name.
@@ -350,18 +365,17 @@ impl TokenManager {
         let secret = format!("{}{}", auth::TOKEN_PREFIX, password::secret(24));
         let prefix: String = secret.chars().take(12).collect();
         let event = caller.audit(&self.principal, "api_token.create");
-        let token =
-            state.store.create_api_token(self.institution, name, &prefix, &password::digest(&secret), &event).await?;
+        let token = state.store.create_api_token(self.owner, name, &prefix, &password::digest(&secret), &event).await?;
         Ok(NewTokenView { token: TokenView::from(&token), secret })
     }
 
-    /// Revokes one of the institution's tokens; it stops working at once.
+    /// Revokes one of the owner's tokens; it stops working at once.
     ///
     /// # Errors
-    /// 404 for another institution's token.
+    /// 404 for another owner's token.
     async fn revoke(&self, state: &AppState, caller: &Caller, id: i64) -> Result<(), ApiError> {
         let event = caller.audit(&self.principal, "api_token.revoke");
-        Ok(state.store.revoke_api_token(self.institution, id, &event).await?)
+        Ok(state.store.revoke_api_token(self.owner, id, &event).await?)
     }
 }
 

@@ -40,6 +40,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/admin/accounts/{id}/{action}", post(accounts_toggle))
         .route("/bank/tokens", get(tokens_page).post(tokens_create))
         .route("/bank/tokens/{id}/revoke", post(tokens_revoke))
+        .route("/provider/tokens", get(tokens_page).post(tokens_create))
+        .route("/provider/tokens/{id}/revoke", post(tokens_revoke))
         .route("/audit", get(audit_page))
 }
 
@@ -278,17 +280,17 @@ async fn accounts_toggle(
     Ok(see_other("/admin/accounts"))
 }
 
-async fn tokens_context(state: &AppState, institution: i64) -> PageResult<Map<String, Value>> {
+async fn tokens_context(state: &AppState, manager: &TokenManager) -> PageResult<Map<String, Value>> {
     let row = |t: &ApiTokenInfo| {
         json!({"id": t.id, "name": t.name, "prefix": t.prefix, "created": shanghai(t.created_at),
             "last_used": t.last_used_at.map(shanghai), "revoked": t.revoked_at.map(shanghai)})
     };
-    let rows: Vec<Value> = state.store.api_tokens(institution).await?.iter().map(row).collect();
-    Ok(object(json!({"tokens": rows, "page": "tokens"})))
+    let rows: Vec<Value> = state.store.api_tokens(manager.owner).await?.iter().map(row).collect();
+    Ok(object(json!({"tokens": rows, "page": "tokens", "base": manager.page_path()})))
 }
 
 async fn tokens_page(manager: TokenManager, State(state): State<AppState>, page: Page) -> PageResult {
-    page.show("tokens.html", tokens_context(&state, manager.institution).await?)
+    page.show("tokens.html", tokens_context(&state, &manager).await?)
 }
 
 async fn tokens_create(
@@ -303,14 +305,14 @@ async fn tokens_create(
         Err(e) if e.status.is_client_error() => (e.status, json!({"errors": page.error_messages(&e)})),
         Err(e) => return Err(e),
     };
-    let mut context = tokens_context(&state, manager.institution).await?;
+    let mut context = tokens_context(&state, &manager).await?;
     context.extend(object(outcome));
-    page.at("/bank/tokens").show_with(status, "tokens.html", context)
+    page.at(manager.page_path()).show_with(status, "tokens.html", context)
 }
 
 async fn tokens_revoke(manager: TokenManager, State(state): State<AppState>, caller: Caller, Id(id): Id) -> PageResult {
     manager.revoke(&state, &caller, id).await?;
-    Ok(see_other("/bank/tokens"))
+    Ok(see_other(manager.page_path()))
 }
 
 /// What each audited action is called on the page.

@@ -775,5 +775,6 @@ async fn list_for(state: &AppState, p: &Principal, filter: &ApplicationFilter) -
         Role::Institution => state.store.inbox(lender_of(p)?, filter).await?,
         Role::Agency => state.store.applications_for_agency(agency_of(p)?, filter).await?,
         Role::Operator => state.store.all_applications(filter).await?,
+        Role::Provider => return Err(ApiError::forbidden()),
     })
 }

@@ -262,7 +262,7 @@ pub(super) async fn parse(state: &AppState, principal: &Principal, params: &Upta
         Role::Agency => Scope::Agency(principal.agency().ok_or_else(ApiError::forbidden)?),
         Role::Institution => Scope::Institution(principal.lender().ok_or_else(ApiError::forbidden)?),
         Role::Operator => Scope::Market,
-        Role::Sme => return Err(ApiError::forbidden()),
+        Role::Sme | Role::Provider => return Err(ApiError::forbidden()),
     };
     let from = params.from.as_deref().map(|v| date("from", v)).transpose()?;
     let to = params.to.as_deref().map(|v| date("to", v)).transpose()?;

@@ -31,7 +31,7 @@ use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use finmart_domain::{Labelled, Principal, Role};
-use finmart_store::{AuditEvent, TokenUse};
+use finmart_store::{AuditEvent, TokenOwner, TokenUse};
 use serde::Serialize;
 use std::net::SocketAddr;
 use tower_sessions::Session;
@@ -164,6 +164,11 @@ role_extractor!(
     /// A signed-in guarantee-agency user, and its agency.
     AgencyUser,
     Principal::agency
+);
+role_extractor!(
+    /// A signed-in data provider's user (or its API token), and its provider.
+    ProviderUser,
+    Principal::provider
 );
 role_extractor!(
     /// The signed-in operator (the party is its account).
@@ -328,13 +333,14 @@ async fn resolve(
     Ok((Caller { principal, via_token: false, token: None, csrf, address }, set_cookie, request))
 }
 
-/// The principal a token acts as (its creator, for its institution), and the token's id and name.
+/// The principal a token acts as (its creator, for the token's owner: an institution or a data provider),
+/// and the token's id and name.
 async fn token_principal(state: &AppState, token: &str) -> Result<(Principal, (i64, String)), ApiError> {
     if !token.starts_with(TOKEN_PREFIX) {
         return Err(ApiError::unauthenticated());
     }
-    let info = match state.store.use_api_token(&password::digest(token)).await? {
-        TokenUse::Live(info) => info,
+    let (info, creator) = match state.store.use_api_token(&password::digest(token)).await? {
+        TokenUse::Live(info, creator) => (info, creator),
         TokenUse::Unknown => return Err(ApiError::unauthenticated()),
         TokenUse::AccountDisabled(_) => {
             return Err(ApiError::new(
@@ -351,13 +357,16 @@ async fn token_principal(state: &AppState, token: &str) -> Result<(Principal, (i
             ));
         }
     };
-    let principal = Principal {
-        account_id: info.created_by,
-        role: Role::Institution,
-        display_name: format!("API: {}", info.name),
-        enterprise_id: None,
-        institution_id: Some(info.institution_id),
+    let mut principal = creator.principal();
+    // A token acts only for its owner: its creator's party, checked again in case the account was moved.
+    let owner = match info.owner {
+        TokenOwner::Institution(id) => principal.lender() == Some(id),
+        TokenOwner::Provider(id) => principal.provider() == Some(id),
     };
+    if !owner {
+        return Err(ApiError::unauthenticated());
+    }
+    principal.display_name = format!("API: {}", info.name);
     Ok((principal, (info.id, info.name)))
 }
 
