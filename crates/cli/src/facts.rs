@@ -8,6 +8,8 @@
 //!   problem anywhere refuses the whole file with every row's reason; otherwise it is stored in one
 //!   transaction, with a progress bar. A list loaded again changes nothing; a corrected record replaces its
 //!   earlier self.
+//! - `pull --provider CODE --inbox DIR` takes the files a department's feed left in a directory
+//!   ([`crate::connectors::DirectoryFeed`]): each stored whole or set aside with its reasons (for a timer).
 
 use crate::import::{progress_bar, report};
 use crate::{Config, command_line_act, connect};
@@ -15,7 +17,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use finmart_domain::{FactArrival, FactSource, Labelled, validate_fact_rows};
 use finmart_sheets::SheetError;
-use finmart_store::{FactBatchOutcome, Store};
+use finmart_store::{DataProvider, FactBatchOutcome, Store};
 use finmart_web::telemetry;
 use std::path::{Path, PathBuf};
 
@@ -48,6 +50,18 @@ pub enum FactsCommand {
         provider: String,
         /// The file.
         file: PathBuf,
+        #[command(flatten)]
+        config: Config,
+    },
+    /// Take the deliveries a provider's feed left in a directory: each file stored whole and moved to
+    /// `done/`, or moved to `refused/` with a `.errors.txt` of every row's reason.
+    Pull {
+        /// The provider's code.
+        #[arg(long)]
+        provider: String,
+        /// The directory the feed writes to.
+        #[arg(long)]
+        inbox: PathBuf,
         #[command(flatten)]
         config: Config,
     },
@@ -96,6 +110,27 @@ pub async fn run(command: FactsCommand) -> anyhow::Result<()> {
             print!("{}", crate::aligned(&header, &lines));
             Ok(())
         }
+        FactsCommand::Pull { provider, inbox, config } => {
+            let store = open(&config).await?;
+            let provider = find_provider(&store, &provider).await?;
+            let feed = crate::connectors::DirectoryFeed { inbox };
+            let taken = crate::connectors::pull(&store, &provider, &feed, finmart_domain::shanghai::today()).await?;
+            for (name, taken) in &taken {
+                match taken {
+                    crate::connectors::Taken::Stored(batch) => eprintln!(
+                        "{name}: 已载入 / loaded: 新增 added {}，更正 replaced {}，未变 unchanged {}",
+                        batch.outcome.added, batch.outcome.replaced, batch.outcome.unchanged
+                    ),
+                    crate::connectors::Taken::Refused(rows) => {
+                        eprintln!("{name}: 已退回 / refused ({} 处问题 problems), see refused/", rows.len());
+                    }
+                }
+            }
+            if taken.is_empty() {
+                eprintln!("没有待处理的文件 / nothing waiting");
+            }
+            Ok(())
+        }
         FactsCommand::Import { provider, file, config } => {
             let store = open(&config).await?;
             let outcome = import_file(&store, &provider, &file, true).await?;
@@ -119,11 +154,7 @@ pub async fn import_file(
     path: &Path,
     show_progress: bool,
 ) -> anyhow::Result<FactBatchOutcome> {
-    let providers = store.data_providers().await?;
-    let provider = providers
-        .iter()
-        .find(|p| p.code == code)
-        .with_context(|| format!("没有代码为 {code} 的数据源 / no provider with code {code}"))?;
+    let provider = &find_provider(store, code).await?;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let rows = finmart_sheets::read_fact_records(&path.to_string_lossy(), &bytes).map_err(|e| match e {
         SheetError::Format(message) => anyhow::anyhow!(message),
@@ -137,6 +168,19 @@ pub async fn import_file(
     let batch = store.record_fact_batch(provider, &facts, FactArrival::Upload, &move || tick.inc(1), &event).await?;
     bar.finish_and_clear();
     Ok(batch.outcome)
+}
+
+/// The provider registered under `code`.
+///
+/// # Errors
+/// No such provider; database failure.
+pub async fn find_provider(store: &Store, code: &str) -> anyhow::Result<DataProvider> {
+    store
+        .data_providers()
+        .await?
+        .into_iter()
+        .find(|p| p.code == code)
+        .with_context(|| format!("没有代码为 {code} 的数据源 / no provider with code {code}"))
 }
 
 async fn open(config: &Config) -> anyhow::Result<Store> {

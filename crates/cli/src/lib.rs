@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod check_record;
+pub mod connectors;
 pub mod demo;
 pub mod facts;
 pub use demo::accounts as demo_accounts;
@@ -223,15 +224,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => None,
             };
             let provider_id = match provider {
-                Some(code) => Some(
-                    store
-                        .data_providers()
-                        .await?
-                        .into_iter()
-                        .find(|p| p.code == code)
-                        .with_context(|| format!("没有代码为 {code} 的数据源 / no provider with code {code}"))?
-                        .id,
-                ),
+                Some(code) => Some(facts::find_provider(&store, &code).await?.id),
                 None => None,
             };
             let password = if password_stdin {
@@ -411,9 +404,10 @@ pub async fn load_demo(store: &Store) -> anyhow::Result<finmart_store::ImportSum
     summary.institutions_created = created;
     let enterprises = demo::demo_enterprises();
     store.insert_enterprises(&enterprises).await?;
+    // The departments first: the demo's data-provider accounts belong to them.
+    demo::facts::ensure(store, &enterprises).await?;
     demo::accounts::ensure(store, &demo::account_firms(&enterprises)).await?;
     demo::contacts::ensure(store, &demo::account_firms(&enterprises)).await?;
-    demo::facts::ensure(store, &enterprises).await?;
     tracing::debug!(kinds = ?catalogue.iter().map(|e| e.institution.kind.as_str()).collect::<Vec<_>>(), "demo loaded");
     Ok(summary)
 }

@@ -41,6 +41,7 @@ fn features() -> Vec<Feature> {
         features::market_watch::feature(),
         features::compare::feature(),
         features::favourites::feature(),
+        features::providers::feature(),
         features::documents::feature(),
         features::contacts::feature(),
         features::messages::feature(),

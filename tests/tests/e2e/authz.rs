@@ -8,7 +8,9 @@
 use crate::app::TestApp;
 use crate::client::Client;
 use axum::http::{Method, StatusCode};
-use finmart_cli::demo_accounts::{DEMO_AGENCY, DEMO_BANK, DEMO_BANK2, DEMO_OPERATOR, DEMO_SME, DEMO_SME2};
+use finmart_cli::demo_accounts::{
+    DEMO_AGENCY, DEMO_BANK, DEMO_BANK2, DEMO_OPERATOR, DEMO_PROVIDER, DEMO_PROVIDER2, DEMO_SME, DEMO_SME2,
+};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -22,12 +24,17 @@ enum Who {
     Bank2,
     Agency,
     Operator,
+    /// A data provider's user (the demo's tax department) and another provider's (social insurance).
+    Provider,
+    Provider2,
 }
 
-use Who::{Agency, Anonymous, Bank, Bank2, Operator, Sme, Sme2};
+use Who::{Agency, Anonymous, Bank, Bank2, Operator, Provider, Provider2, Sme, Sme2};
 
-const EVERYONE: [Who; 7] = [Anonymous, Sme, Sme2, Bank, Bank2, Agency, Operator];
-const SIGNED_IN: [Who; 6] = [Sme, Sme2, Bank, Bank2, Agency, Operator];
+const EVERYONE: [Who; 9] = [Anonymous, Sme, Sme2, Bank, Bank2, Agency, Operator, Provider, Provider2];
+const SIGNED_IN: [Who; 8] = [Sme, Sme2, Bank, Bank2, Agency, Operator, Provider, Provider2];
+/// The marketplace's parties: everyone signed in but the data providers, who only send facts.
+const MARKET: [Who; 6] = [Sme, Sme2, Bank, Bank2, Agency, Operator];
 
 struct World<'a> {
     clients: Vec<(Who, Client<'a>)>,
@@ -67,6 +74,8 @@ async fn world(app: &TestApp) -> World<'_> {
         (Bank2, DEMO_BANK2),
         (Agency, DEMO_AGENCY),
         (Operator, DEMO_OPERATOR),
+        (Provider, DEMO_PROVIDER),
+        (Provider2, DEMO_PROVIDER2),
     ] {
         clients.push((who, app.sign_in(login).await));
     }
@@ -229,11 +238,24 @@ async fn every_endpoint_admits_exactly_its_callers() {
         // Accounts.
         read(&w, "/api/v1/session", &SIGNED_IN).await;
         read(&w, "/api/v1/accounts", &[Operator]).await;
-        read(&w, "/api/v1/audit", &SIGNED_IN).await;
-        read(&w, "/api/v1/tokens", &[Bank, Bank2]).await;
-        own_write(&w, "POST", "/api/v1/tokens", &json!({"name": "矩阵"}), &[Bank, Bank2], &[]).await;
+        read(&w, "/api/v1/audit", &MARKET).await;
+        let token_owners = [Bank, Bank2, Provider, Provider2];
+        read(&w, "/api/v1/tokens", &token_owners).await;
+        own_write(&w, "POST", "/api/v1/tokens", &json!({"name": "矩阵"}), &token_owners, &[]).await;
         let token = id_of(w.client(Bank), "/api/v1/tokens", |t| t["revoked_at"].is_null()).await;
         write(&w, "DELETE", &format!("/api/v1/tokens/{token}"), &json!({}), Bank).await;
+        let token = id_of(w.client(Provider), "/api/v1/tokens", |t| t["revoked_at"].is_null()).await;
+        write(&w, "DELETE", &format!("/api/v1/tokens/{token}"), &json!({}), Provider).await;
+
+        // Data providers: each sends and lists its own batches; the operator registers providers.
+        read(&w, "/api/v1/facts/batches", &[Provider, Provider2]).await;
+        let grade = json!([{"source_record_id": "MATRIX-1", "uscc": "91350100M000100Y43", "kind": "tax_credit_grade",
+            "value": "A", "as_of": "2025-12-31"}]);
+        // The second provider (social insurance) may not send a tax grade: refused by its source, not its role.
+        own_write(&w, "POST", "/api/v1/facts/batches", &grade, &[Provider], &[Provider2]).await;
+        read(&w, "/api/v1/providers", &[Operator]).await;
+        let provider = json!({"code": "matrix-court", "name": "矩阵法院", "source": "courts"});
+        write(&w, "POST", "/api/v1/providers", &provider, Operator).await;
 
         // Matching with a stored profile (by `profile_id`): the firm's own users only; a profile given in the
         // body is anyone's to match (PUBLIC). The explanation of a product follows the same rule.
@@ -349,7 +371,7 @@ async fn every_endpoint_admits_exactly_its_callers() {
         own_write(&w, "DELETE", &format!("/api/v1/me/favourites/{p}"), &json!({}), &[Sme, Sme2], &[]).await;
 
         // Applications: listed by every party for its own scope; one application by its parties only.
-        read(&w, "/api/v1/applications", &SIGNED_IN).await;
+        read(&w, "/api/v1/applications", &MARKET).await;
         read(&w, &format!("/api/v1/applications/{a}"), &[Sme, Bank, Agency, Operator]).await;
         for who in [Sme2, Bank2] {
             let (_, list) = w.client(who).get("/api/v1/applications").await;

@@ -8,7 +8,7 @@ use crate::app::TestApp;
 use crate::client::Client;
 use crate::page_text::{Fault, faults};
 use axum::http::StatusCode;
-use finmart_cli::demo_accounts::{DEMO_AGENCY, DEMO_BANK, DEMO_OPERATOR, DEMO_SME, DEMO_SME2};
+use finmart_cli::demo_accounts::{DEMO_AGENCY, DEMO_BANK, DEMO_OPERATOR, DEMO_PROVIDER, DEMO_SME, DEMO_SME2};
 use regex::Regex;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -72,12 +72,13 @@ async fn publish(app: &TestApp, bank: &Client<'_>, operator: &Client<'_>, code: 
 async fn every_page_reads_in_one_language_for_every_role() {
     let app = TestApp::with_demo(crate::app::Backend::Sqlite).await.unwrap();
     let anonymous = app.anonymous();
-    let (sme, sme2, bank, agency, operator) = (
+    let (sme, sme2, bank, agency, operator, provider) = (
         app.sign_in(DEMO_SME).await,
         app.sign_in(DEMO_SME2).await,
         app.sign_in(DEMO_BANK).await,
         app.sign_in(DEMO_AGENCY).await,
         app.sign_in(DEMO_OPERATOR).await,
+        app.sign_in(DEMO_PROVIDER).await,
     );
     let (_, me) = bank.get("/api/v1/session").await;
     let bank_id = me["account"]["institution_id"].as_i64().unwrap();
@@ -92,6 +93,13 @@ async fn every_page_reads_in_one_language_for_every_role() {
     sme.post("/api/v1/me/consents", &json!({"institution_id": bank_id})).await;
     sme2.post("/api/v1/me/consents", &json!({"institution_id": bank_id})).await;
     sme.put("/api/v1/me/contact", &json!({"name": "周敏", "phone": "022-23456789"})).await;
+    // A department's token and a batch it sent.
+    provider.post("/api/v1/tokens", &json!({"name": "信用平台推送"})).await;
+    let (_, profile) = sme.get("/api/v1/me/profile").await;
+    let batch = json!([{"source_record_id": "LANG-1", "uscc": profile["profile"]["uscc"], "kind": "tax_credit_grade",
+        "value": "A", "as_of": "2025-12-31"}]);
+    let (status, sent) = provider.post("/api/v1/facts/batches", &batch).await;
+    assert_eq!(status, axum::http::StatusCode::CREATED, "{sent}");
     let apply = |product: i64, key: &'static str| {
         let sme = &sme;
         async move {
@@ -215,6 +223,8 @@ async fn every_page_reads_in_one_language_for_every_role() {
         visit("/admin/institutions", "/admin/institutions".into(), "operator"),
         visit("/admin/rates", "/admin/rates".into(), "operator"),
         visit("/admin/accounts", "/admin/accounts".into(), "operator"),
+        visit("/provider", "/provider".into(), "provider"),
+        visit("/provider/tokens", "/provider/tokens".into(), "provider"),
     ];
 
     // Every page of the routers is in the table (or named as not a page to read).
@@ -230,6 +240,7 @@ async fn every_page_reads_in_one_language_for_every_role() {
         "bank" => &bank,
         "agency" => &agency,
         "operator" => &operator,
+        "provider" => &provider,
         other => panic!("no reader {other}"),
     };
     let digits = Regex::new(r"[0-9]+").unwrap();

@@ -34,6 +34,7 @@ mod outage;
 mod page_text;
 mod pages;
 mod products_admin;
+mod providers;
 mod rate_limits;
 mod rates;
 mod real_products;

@@ -15,13 +15,16 @@ pub const DEMO_BANK2: &str = "bank2@finmart.demo";
 pub const DEMO_SME: &str = "sme@finmart.demo";
 pub const DEMO_SME2: &str = "sme2@finmart.demo";
 pub const DEMO_AGENCY: &str = "agency@finmart.demo";
+pub const DEMO_PROVIDER: &str = "tax@finmart.demo";
+pub const DEMO_PROVIDER2: &str = "hrss@finmart.demo";
 
-/// Who each demo account is: login, name, role, and its party (an institution code, or the index of a
-/// firm among those the SME accounts sign in as, `demo::account_firms`).
+/// Who each demo account is: login, name, role, and its party (an institution code, the index of a firm
+/// among those the SME accounts sign in as, `demo::account_firms`, or a data provider's code).
 enum Party {
     None,
     Institution(&'static str),
     Enterprise(usize),
+    Provider(&'static str),
 }
 
 const ACCOUNTS: &[(&str, &str, Role, Party)] = &[
@@ -31,6 +34,8 @@ const ACCOUNTS: &[(&str, &str, Role, Party)] = &[
     (DEMO_SME, "", Role::Sme, Party::Enterprise(0)),
     (DEMO_SME2, "", Role::Sme, Party::Enterprise(1)),
     (DEMO_AGENCY, "津门融资担保 业务部（演示）", Role::Agency, Party::Institution("jinmen-guarantee")),
+    (DEMO_PROVIDER, "天津市税务局 数据报送（演示）", Role::Provider, Party::Provider("tj-tax")),
+    (DEMO_PROVIDER2, "天津市人社局 数据报送（演示）", Role::Provider, Party::Provider("tj-hrss")),
 ];
 
 /// One hash for all demo accounts (argon2 is slow on purpose; the demo loads in every test).
@@ -54,7 +59,8 @@ pub async fn ensure(store: &Store, enterprises: &[Uscc]) -> anyhow::Result<usize
         if store.account_for_login(login).await?.is_some() {
             continue;
         }
-        let (mut enterprise_id, mut institution_id, mut display_name) = (None, None, (*name).to_owned());
+        let (mut enterprise_id, mut institution_id, mut provider_id) = (None, None, None);
+        let mut display_name = (*name).to_owned();
         match party {
             Party::None => {}
             Party::Institution(code) => {
@@ -74,6 +80,7 @@ pub async fn ensure(store: &Store, enterprises: &[Uscc]) -> anyhow::Result<usize
                 enterprise_id = Some(stored.id);
                 display_name = format!("{}（演示）", stored.profile.name);
             }
+            Party::Provider(code) => provider_id = Some(crate::facts::find_provider(store, code).await?.id),
         }
         let new = NewAccount {
             login: (*login).to_owned(),
@@ -81,7 +88,7 @@ pub async fn ensure(store: &Store, enterprises: &[Uscc]) -> anyhow::Result<usize
             role: *role,
             enterprise_id,
             institution_id,
-            provider_id: None,
+            provider_id,
             password_hash: Some(demo_hash()?),
             invite_hash: None,
             invite_expires_at: None,

@@ -18,5 +18,6 @@ pub mod messages;
 pub mod needs;
 pub mod products;
 pub mod prospects;
+pub mod providers;
 pub mod rates;
 pub mod search;

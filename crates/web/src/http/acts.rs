@@ -5,8 +5,8 @@
 use crate::http::format::{money, shanghai};
 use chrono::{DateTime, Utc};
 use finmart_domain::{
-    ApplicationState, ApprovalTerms, Bps, Disbursement, DocumentKind, InstitutionKind, Labelled, LoanPurpose, Months,
-    ReferenceKind, Role,
+    ApplicationState, ApprovalTerms, Bps, Disbursement, DocumentKind, FactArrival, FactSource, InstitutionKind,
+    Labelled, LoanPurpose, Months, ReferenceKind, Role,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -339,7 +339,18 @@ fn fact(action: &str, key: &str, value: &Value, en: bool) -> Option<Fact> {
         "token_name" => written(("令牌名称", "Token name")),
         "code" => written(("代码", "Code")),
         "reason" => written(("原因", "Reason")),
-        "source" => written(("来源", "Source")),
+        // A data provider's source by its name; any other source as written.
+        "source" => match label::<FactSource>(en, value) {
+            Some(source) => typed(("数据来源", "Source"), source),
+            None => written(("来源", "Source")),
+        },
+        "arrival" => typed(("报送方式", "Arrival"), label::<FactArrival>(en, value).unwrap_or_else(|| said(en, value))),
+        "provider" => written(("数据提供方", "Data provider")),
+        "provider_id" => typed(("数据提供方", "Data provider"), id(value)),
+        "records" => typed(("记录数", "Records"), said(en, value)),
+        "added" => typed(("新增", "Added"), said(en, value)),
+        "replaced" => typed(("更正", "Corrected"), said(en, value)),
+        "unchanged" => typed(("未变", "Unchanged"), said(en, value)),
         "note" => written(("备注", "Note")),
         _ => written(("其他", "Other")),
     }

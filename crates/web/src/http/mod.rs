@@ -55,6 +55,7 @@ pub mod profile_schema;
 pub mod query;
 pub mod rate_limit;
 pub mod redirect;
+pub mod rejected;
 pub mod score;
 pub mod search_log;
 pub mod state;

@@ -61,11 +61,13 @@ pub struct AccountView {
     pub id: i64,
     pub login: String,
     pub display_name: String,
-    /// `sme`, `institution`, `agency` or `operator`.
+    /// `sme`, `institution`, `agency`, `operator` or `provider`.
     pub role: String,
     pub role_label: String,
     pub enterprise_id: Option<i64>,
     pub institution_id: Option<i64>,
+    /// The data provider of a provider user.
+    pub provider_id: Option<i64>,
     pub disabled: bool,
     /// Invited and no password chosen yet.
     pub invited: bool,
@@ -83,6 +85,7 @@ impl From<&Account> for AccountView {
             role_label: a.role.label_zh().to_owned(),
             enterprise_id: a.enterprise_id,
             institution_id: a.institution_id,
+            provider_id: a.provider_id,
             disabled: a.disabled,
             invited: a.invited,
             created_at: a.created_at,
@@ -230,10 +233,13 @@ async fn use_invite(state: &AppState, caller: &Caller, token: &str, secret: &str
 pub struct NewAccountBody {
     pub login: String,
     pub display_name: String,
-    /// `institution`, `agency` or `operator` (SMEs register themselves).
+    /// `institution`, `agency`, `operator` or `provider` (SMEs register themselves).
     pub role: String,
     /// The lender (role `institution`) or guarantee agency (role `agency`).
     pub institution_id: Option<i64>,
+    /// The data provider (role `provider`; `GET /api/v1/providers` lists them).
+    #[serde(default)]
+    pub provider_id: Option<i64>,
     /// A first password; without one, an invitation link is returned (valid 7 days).
     pub password: Option<String>,
 }
@@ -260,7 +266,7 @@ async fn create_account(
         display_name: &body.display_name,
         role: &body.role,
         institution_id: body.institution_id,
-        provider_id: None,
+        provider_id: body.provider_id,
         password: body.password.as_deref(),
     };
     let created = state.store.create_staff_account(&input, caller.audit(operator, "account.create")).await?;

@@ -211,10 +211,13 @@ async fn accounts_context(state: &AppState) -> PageResult<Map<String, Value>> {
     let accounts = state.store.accounts(None).await?;
     let institutions = state.store.institutions().await?;
     let names: HashMap<i64, &str> = institutions.iter().map(|i| (i.id, i.name.as_str())).collect();
+    let providers = state.store.data_providers().await?;
+    let provider_names: HashMap<i64, &str> = providers.iter().map(|p| (p.id, p.name.as_str())).collect();
     let row = |a: &Account| {
         json!({
             "id": a.id, "login": a.login, "display_name": a.display_name, "role": a.role.label_zh(),
-            "role_en": a.role.label_en(), "party": a.institution_id.and_then(|i| names.get(&i).copied()),
+            "role_en": a.role.label_en(), "party": a.institution_id.and_then(|i| names.get(&i).copied())
+                .or_else(|| a.provider_id.and_then(|p| provider_names.get(&p).copied())),
             "enterprise_id": a.enterprise_id, "disabled": a.disabled, "invited": a.invited,
             "last_login": a.last_login_at.map(shanghai),
         })
@@ -224,7 +227,11 @@ async fn accounts_context(state: &AppState) -> PageResult<Map<String, Value>> {
         let chosen = institutions.iter().filter(|i| (i.kind == InstitutionKind::GuaranteeAgency) == agency);
         chosen.map(|i| json!({"id": i.id, "name": i.name})).collect()
     };
-    Ok(object(json!({"accounts": rows, "lenders": of_kind(false), "agencies": of_kind(true), "page": "admin"})))
+    let providers: Vec<Value> = providers.iter().map(|p| json!({"id": p.id, "name": p.name})).collect();
+    Ok(object(json!({
+        "accounts": rows, "lenders": of_kind(false), "agencies": of_kind(true), "providers": providers,
+        "page": "admin",
+    })))
 }
 
 async fn accounts_page(_: OperatorUser, State(state): State<AppState>, page: Page) -> PageResult {
@@ -249,6 +256,7 @@ async fn accounts_create(
         display_name: form.field("display_name").to_owned(),
         role: role.to_owned(),
         institution_id,
+        provider_id: (role == "provider").then(|| form.field("provider_id").parse().ok()).flatten(),
         password: Some(form.field("password").to_owned()).filter(|p| !p.is_empty()),
     };
     let (status, outcome) = match create_account(&state, &caller, &p, &body).await {

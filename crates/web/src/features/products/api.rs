@@ -3,12 +3,12 @@
 
 use super::{
     Act, AgencyProductView, Bank, DecisionView, ManagedProductView, ProductActionView, QUEUE_LIMIT, ReviewQueueItem,
-    RowProblem, SendBackBody, UploadRefusal, UploadRejected, UploadView, VersionView, approve, outcome_name, send_back,
-    template_download,
+    SendBackBody, UploadView, VersionView, approve, label_of, outcome_name, send_back, template_download,
 };
 use crate::http::auth::{AgencyUser, Caller, LenderUser, OperatorUser};
-use crate::http::error::{ApiError, ErrorBody, ErrorCode};
+use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Id, Json, JsonOrEmpty, Query};
+use crate::http::rejected::{UploadRefusal, UploadRejected};
 use crate::http::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -242,15 +242,13 @@ async fn upload_products(bank: Bank, Query(params): Query<UploadParams>, body: B
     let file_name = file_name.ok_or_else(|| ApiError::invalid("file_name", &ValueError::Empty))?;
     Ok(match bank.upload(file_name, &body).await? {
         Ok(summary) => axum::Json(UploadView::from(&summary)).into_response(),
-        Err(rows) => {
-            let body = UploadRejected {
-                code: ErrorCode::Rejected,
-                message: format!("文件有 {} 处问题，未导入任何产品", rows.len()),
-                message_en: format!("the file has {} problem(s); nothing was imported", rows.len()),
-                rows: rows.iter().map(RowProblem::from).collect(),
-            };
-            (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
-        }
+        Err(rows) => UploadRejected::of(
+            &rows,
+            label_of,
+            format!("文件有 {} 处问题，未导入任何产品", rows.len()),
+            format!("the file has {} problem(s); nothing was imported", rows.len()),
+        )
+        .into_response(),
     })
 }
 

@@ -13,7 +13,8 @@ mod pages;
 
 use crate::http::Feature;
 use crate::http::auth::{Caller, LenderUser};
-use crate::http::error::{ApiError, ErrorCode};
+use crate::http::error::ApiError;
+use crate::http::rejected::not_of_format;
 use crate::http::state::AppState;
 use crate::template;
 use axum::extract::FromRequestParts;
@@ -337,68 +338,8 @@ impl From<&UploadSummary> for UploadView {
     }
 }
 
-/// One problem of one row of an uploaded sheet.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RowProblem {
-    /// The row as the sheet's author sees it (the header is row 1).
-    pub row: usize,
-    /// The column (`eligibility.min_tax_credit_grade` for one rule of a column).
-    pub field: String,
-    /// The column's Chinese name, as in the template.
-    pub label_zh: String,
-    pub message: String,
-    pub message_en: String,
-}
-
-impl From<&RowError> for RowProblem {
-    fn from(e: &RowError) -> Self {
-        Self {
-            row: e.row,
-            field: e.field.clone(),
-            label_zh: label_of(&e.field),
-            message: e.message.clone(),
-            message_en: e.message_en.clone(),
-        }
-    }
-}
-
-/// An upload refused: nothing was written, and every problem is listed by row and column.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct UploadRejected {
-    /// `rejected`.
-    pub code: ErrorCode,
-    pub message: String,
-    pub message_en: String,
-    pub rows: Vec<RowProblem>,
-}
-
-/// The 400 of an upload: its rows refused (`rejected`, every problem in `rows`), or the request itself
-/// refused with the error body (`invalid_parameter`: no `file_name`; `invalid_file`: not a sheet). Any of
-/// the two, not one of: the error body's schema admits a rejection's members too.
-#[derive(Debug)]
-pub struct UploadRefusal;
-
-impl utoipa::PartialSchema for UploadRefusal {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::{Ref, schema::AnyOfBuilder};
-        AnyOfBuilder::new()
-            .item(Ref::from_schema_name("UploadRejected"))
-            .item(Ref::from_schema_name("ErrorBody"))
-            .description(Some("`rejected` with `rows`, or the error body (`invalid_parameter`, `invalid_file`)"))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for UploadRefusal {
-    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
-        use utoipa::PartialSchema;
-        schemas.push(("UploadRejected".to_owned(), UploadRejected::schema()));
-        <UploadRejected as utoipa::ToSchema>::schemas(schemas);
-    }
-}
-
 /// The Chinese label of a field named after an import column (`eligibility.x` → 准入条件).
-fn label_of(field: &str) -> String {
+pub(super) fn label_of(field: &str) -> String {
     let column = field.split('.').next().unwrap_or(field);
     if finmart_domain::COLUMNS.contains(&column) {
         column_label_zh(column)
@@ -414,10 +355,6 @@ fn label_of(field: &str) -> String {
 
 /// A sheet's `中文 / English` format message as its two halves (the whole text for both when it has no
 /// ` / `).
-fn both_languages(message: &str) -> (&str, &str) {
-    message.split_once(" / ").unwrap_or((message, message))
-}
-
 fn outcome_name(outcome: EditOutcome) -> (&'static str, Option<i64>) {
     match outcome {
         EditOutcome::Saved => ("saved", None),
@@ -532,10 +469,7 @@ impl Bank {
         let records = match finmart_sheets::read_records(file_name, bytes, home) {
             Ok(records) => records,
             Err(SheetError::Rejected(rows)) => return Ok(Err(rows)),
-            Err(SheetError::Format(message)) => {
-                let (zh, en) = both_languages(&message);
-                return Err(ApiError::new(ErrorCode::InvalidFile, zh, en).on_field("file"));
-            }
+            Err(SheetError::Format(message)) => return Err(not_of_format(&message, "file")),
         };
         let mut rows: Vec<(usize, ImportRow)> = Vec::with_capacity(records.len());
         let mut problems = Vec::new();

@@ -1,0 +1,117 @@
+//! `/api/v1/facts/batches` (a data provider's batches) and `/api/v1/providers` (the operator's register).
+
+use super::{FactBatchView, ProviderView, RECENT_BATCHES, receive_batch};
+use crate::http::auth::{Caller, OperatorUser, ProviderUser};
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::Json;
+use crate::http::rejected::UploadRefusal;
+use crate::http::state::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use finmart_domain::{FactSource, Labelled, ValueError};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(batches, send_batch)).routes(routes!(providers, register_provider))
+}
+
+/// Sends a batch of verified facts (a data provider's users or API tokens). The body is JSON: an array of
+/// records, or `{"records": [...]}`, each with `source_record_id`, `uscc`, `kind`, `value`, `as_of` and, for
+/// some kinds, `valid_until` and `certificate` (`docs/facts-format.md`; at most 5,000 records). All or
+/// nothing: any wrong record refuses the batch (400 `rejected`, every problem by record number from 1 and
+/// field) and nothing stored changes. A record sent again under its id replaces the earlier one (a
+/// correction) or changes nothing (a batch repeated after a lost answer).
+#[utoipa::path(
+    post,
+    path = "/api/v1/facts/batches",
+    request_body(content = Vec<Object>, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Stored; what it did", body = FactBatchView),
+        (status = 400, description = "`rejected`: records refused, every problem in `rows` (nothing was stored); `invalid_file`: not JSON records", body = UploadRefusal),
+        (status = 403, description = "Not a data provider's user or token", body = ErrorBody),
+    )
+)]
+async fn send_batch(
+    ProviderUser(principal, provider_id): ProviderUser,
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let provider = state.store.data_provider(provider_id).await?;
+    Ok(match receive_batch(&state, &caller, &principal, &provider, &body).await? {
+        Ok(batch) => (StatusCode::CREATED, axum::Json(FactBatchView::from(&batch))).into_response(),
+        Err(refused) => refused.into_response(),
+    })
+}
+
+/// The caller's provider's recent batches, newest first (at most 50).
+#[utoipa::path(
+    get,
+    path = "/api/v1/facts/batches",
+    responses(
+        (status = 200, body = Vec<FactBatchView>),
+        (status = 403, description = "Not a data provider's user or token", body = ErrorBody),
+    )
+)]
+async fn batches(
+    provider: ProviderUser,
+    State(state): State<AppState>,
+) -> Result<axum::Json<Vec<FactBatchView>>, ApiError> {
+    let provider_id = provider.1;
+    let batches = state.store.fact_batches(provider_id, RECENT_BATCHES).await?;
+    Ok(axum::Json(batches.iter().map(FactBatchView::from).collect()))
+}
+
+/// The registered data providers, by code, with the kinds each may send (the operator).
+#[utoipa::path(
+    get,
+    path = "/api/v1/providers",
+    responses((status = 200, body = Vec<ProviderView>), (status = 403, body = ErrorBody))
+)]
+async fn providers(
+    _operator: OperatorUser,
+    State(state): State<AppState>,
+) -> Result<axum::Json<Vec<ProviderView>>, ApiError> {
+    Ok(axum::Json(state.store.data_providers().await?.iter().map(ProviderView::from).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProviderBody {
+    /// Its fixed key: letters, digits, `-`, `_`, `.` (at most 40).
+    pub code: String,
+    /// Its name (e.g. 国家税务总局天津市税务局).
+    pub name: String,
+    /// `tax`, `social_security`, `housing_fund`, `market_regulation`, `science`, `industry`, `courts`, or
+    /// `credit_platform` (every kind).
+    pub source: String,
+}
+
+/// Registers a data provider for one source, which decides the kinds it may send (the operator).
+#[utoipa::path(
+    post,
+    path = "/api/v1/providers",
+    request_body = NewProviderBody,
+    responses(
+        (status = 201, body = ProviderView),
+        (status = 400, description = "A bad or taken code, an empty name, an unknown source", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    )
+)]
+async fn register_provider(
+    OperatorUser(operator, _): OperatorUser,
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<NewProviderBody>,
+) -> Result<(StatusCode, axum::Json<ProviderView>), ApiError> {
+    let source =
+        FactSource::parse(body.source.trim()).map_err(|e| ApiError::invalid("source", &ValueError::from(e)))?;
+    let event = caller.audit(&operator, "data_provider.create");
+    let provider = state.store.create_data_provider(&body.code, &body.name, source, &event).await?;
+    Ok((StatusCode::CREATED, axum::Json(ProviderView::from(&provider))))
+}

@@ -1,0 +1,115 @@
+//! Data providers send verified facts through the API (issue 17, item 2a): a provider's user makes a token,
+//! the token sends batches; a batch is all or nothing with every row's reason, a record sent again changes
+//! nothing or corrects itself, a provider writes only its source's kinds, and every batch is recorded and
+//! audited. Facts about a firm not yet on the platform are kept and found when it registers.
+
+use crate::app::TestApp;
+use axum::http::{Method, StatusCode};
+use finmart_cli::demo_accounts::{DEMO_OPERATOR, DEMO_PROVIDER, DEMO_SME};
+use finmart_domain::{FactKind, FactValue, Labelled, TaxCreditGrade, Uscc};
+use serde_json::{Value, json};
+
+fn grade(id: &str, uscc: &str, grade: &str) -> Value {
+    json!({"source_record_id": id, "uscc": uscc, "kind": "tax_credit_grade", "value": grade, "as_of": "2025-12-31"})
+}
+
+#[tokio::test]
+async fn a_provider_sends_batches_all_or_nothing_and_again_changes_nothing() {
+    for app in TestApp::each(true).await {
+        let backend = app.backend;
+        let clerk = app.sign_in(DEMO_PROVIDER).await;
+        let (status, made) = clerk.post("/api/v1/tokens", &json!({"name": "征信平台推送"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{backend}: {made}");
+        let feed = app.with_token(made["secret"].as_str().unwrap());
+        // The signed-in firm's code (its declared grade is not the verified one), and a firm not registered yet.
+        let sme = app.sign_in(DEMO_SME).await;
+        let (_, me) = sme.get("/api/v1/me/profile").await;
+        let firm = me["profile"]["uscc"].as_str().expect("the demo firm's code").to_owned();
+        let declared = me["profile"]["tax_credit_grade"].as_str().unwrap_or("").to_owned();
+        let verified = if declared == "B" { "C" } else { "B" };
+        let newcomer = Uscc::with_check("91120116MA06PRXW1").unwrap().as_str().to_owned();
+        let batch = json!({"records": [grade("E2E-1", &firm, verified), grade("E2E-2", &newcomer, "A")]});
+
+        let (status, sent) = feed.post("/api/v1/facts/batches", &batch).await;
+        assert_eq!(status, StatusCode::CREATED, "{backend}: {sent}");
+        assert_eq!((sent["records"].as_u64(), sent["added"].as_u64()), (Some(2), Some(2)), "{sent}");
+        assert_eq!(sent["arrival"]["code"], "api");
+        // The same batch again (an answer lost on the way): nothing changes.
+        let (_, again) = feed.post("/api/v1/facts/batches", &batch).await;
+        assert_eq!((again["added"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(2)), "{again}");
+
+        // A batch with faults anywhere is refused whole, every fault named by record and field.
+        let bad = json!([
+            grade("E2E-3", &firm, "A"),
+            grade("E2E-4", "91350100M000100Y44", "A"),
+            {"source_record_id": "E2E-5", "uscc": firm, "kind": "moon_phase", "value": "full", "as_of": "2025-12-31"},
+            grade("E2E-6", &firm, "AAA"),
+            {"source_record_id": "E2E-7", "uscc": firm, "kind": "tax_credit_grade", "value": "A", "as_of": "2999-01-01"},
+            grade("E2E-3", &firm, "B"),
+            {"source_record_id": "E2E-8", "uscc": firm, "kind": "social_insurance_headcount", "value": "12", "as_of": "2026-10-31"},
+        ]);
+        let (status, refused) = feed.post("/api/v1/facts/batches", &bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{backend}: {refused}");
+        assert_eq!(refused["code"], "rejected");
+        let faults: Vec<(u64, String)> = refused["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["row"].as_u64().unwrap(), r["field"].as_str().unwrap().to_owned()))
+            .collect();
+        for expected in [(2, "uscc"), (3, "kind"), (4, "value"), (5, "as_of"), (6, "source_record_id"), (7, "kind")] {
+            assert!(faults.contains(&(expected.0, expected.1.to_owned())), "{backend}: {expected:?} in {faults:?}");
+        }
+        assert!(!faults.iter().any(|(row, _)| *row == 1), "the good record has no fault: {faults:?}");
+        let (_, rows) = clerk.get("/api/v1/facts/batches").await;
+        assert_eq!(rows.as_array().unwrap().len(), 2, "{backend}: a refused batch is not recorded");
+        let firm_code = Uscc::parse(&firm).unwrap();
+        let stored = app.state.store.facts_of(&firm_code).await.unwrap();
+        let ours: Vec<_> = stored.iter().filter(|f| f.fact.source_record_id.starts_with("E2E-")).collect();
+        assert_eq!(ours.len(), 1, "{backend}: nothing of the refused batch is stored");
+        let expected = FactValue::Grade { grade: TaxCreditGrade::parse(verified).unwrap() };
+        assert_eq!((ours[0].fact.kind, &ours[0].fact.value), (FactKind::TaxCreditGrade, &expected));
+
+        // Not JSON records: the body is refused as a whole.
+        let reply = feed
+            .request(Method::POST, "/api/v1/facts/batches", Some("application/json"), b"{\"rows\": 1}".to_vec())
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+        assert!(reply.body.contains("invalid_file"), "{}", reply.body);
+
+        // A correction under the same id replaces the record.
+        let (_, corrected) = feed.post("/api/v1/facts/batches", &json!([grade("E2E-1", &firm, "A")])).await;
+        assert_eq!(corrected["replaced"].as_u64(), Some(1), "{corrected}");
+
+        // The firm not yet registered: its fact is kept by its code.
+        let kept = app.state.store.facts_of(&Uscc::parse(&newcomer).unwrap()).await.unwrap();
+        assert_eq!(kept.len(), 1, "{backend}");
+        assert_eq!(kept[0].provider.code, "tj-tax");
+
+        // Recorded for the provider and audited with the token that sent it.
+        let (_, batches) = clerk.get("/api/v1/facts/batches").await;
+        assert_eq!(batches.as_array().unwrap().len(), 3, "{backend}: {batches}");
+        let operator = app.sign_in(DEMO_OPERATOR).await;
+        let (_, audit) = operator.get("/api/v1/audit?limit=50").await;
+        let loads: Vec<&Value> =
+            audit.as_array().unwrap().iter().filter(|e| e["action"] == "fact_batch.load").collect();
+        assert!(loads.len() >= 3, "{backend}: {audit}");
+        assert_eq!(loads[0]["detail"]["token_name"], "征信平台推送");
+        assert_eq!(loads[0]["detail"]["provider"], "tj-tax");
+
+        // The provider's page shows the batches, in either language.
+        for lang in ["zh", "en"] {
+            let page = clerk.request(Method::GET, &format!("/provider?lang={lang}"), None, vec![]).await;
+            assert_eq!(page.status, StatusCode::OK, "{lang}");
+            assert!(page.body.contains("data-batches"), "{lang}");
+            assert!(page.body.contains("tax_credit_grade"), "{lang}: the kinds it may send");
+        }
+
+        // A revoked token stops at once.
+        let id = made["token"]["id"].as_i64().unwrap();
+        let (status, _) = clerk.delete(&format!("/api/v1/tokens/{id}")).await;
+        assert!(status.is_success());
+        let (status, _) = feed.post("/api/v1/facts/batches", &batch).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{backend}");
+    }
+}
