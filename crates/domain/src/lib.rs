@@ -6,6 +6,7 @@
 mod accounts;
 pub mod changes;
 mod contact;
+mod coverage;
 mod document;
 mod eligibility;
 mod error;
@@ -43,6 +44,7 @@ pub use contact::{
     BranchInput, ContactInput, MAX_ADDRESS_CHARS, MAX_BRANCH_NAME_CHARS, MAX_INVITATION_NOTE_CHARS, MAX_MESSAGE_CHARS,
     MAX_PERSON_NAME_CHARS, Phone, bounded_text, optional_text,
 };
+pub use coverage::{Coverage, KindCoverage};
 pub use document::{
     DocumentKind, DocumentLimits, MAX_FILE_NAME_CHARS, UploadRefusal, check_upload, clean_file_name, size_text,
 };

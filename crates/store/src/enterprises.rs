@@ -45,7 +45,7 @@ fn profile_json(profile: &EnterpriseProfile) -> Result<String, StoreError> {
     serde_json::to_string(&value).map_err(cannot)
 }
 
-fn from_row(row: enterprise::Model) -> Result<StoredEnterprise, StoreError> {
+pub(crate) fn from_row(row: enterprise::Model) -> Result<StoredEnterprise, StoreError> {
     let profile = serde_json::from_str(&row.profile).map_err(|e| StoreError::Corrupt {
         table: "enterprise",
         id: row.id,

@@ -180,3 +180,83 @@ async fn migration_23_keeps_every_institutions_token_and_allows_one_owner_only()
         }
     }
 }
+
+fn firm(body: &str, district: &str, industry: &str, grade: &str) -> finmart_domain::EnterpriseProfile {
+    let uscc = finmart_domain::Uscc::with_check(body).unwrap();
+    serde_json::from_value(serde_json::json!({
+        "uscc": uscc.as_str(), "name": format!("测试企业{body}"), "district": district, "industry": industry,
+        "established": "2019-05-01", "employees": 40, "revenue": 800_000_000, "tax_credit_grade": grade
+    }))
+    .unwrap()
+}
+
+fn record(id: &str, uscc: &str, kind: &str, value: &str, as_of: &str) -> FactRecord {
+    FactRecord {
+        source_record_id: id.into(),
+        uscc: uscc.into(),
+        kind: kind.into(),
+        value: value.into(),
+        as_of: as_of.into(),
+        ..FactRecord::default()
+    }
+}
+
+#[tokio::test]
+async fn the_coverage_of_facts_counts_every_firm_once_per_kind_by_district_and_industry() {
+    let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+    for db in testing::all().await {
+        let (s, backend) = (&db.store, db.backend);
+        // Four firms: two in 滨海 (software), two in 和平 (retail).
+        let firms = [
+            firm("91120116MA0000001", "binhai", "software", "A"),
+            firm("91120116MA0000002", "binhai", "software", "A"),
+            firm("91120101MA0000003", "heping", "retail", "B"),
+            firm("91120101MA0000004", "heping", "retail", "B"),
+        ];
+        let batch: Vec<_> = firms.iter().map(|f| (f.clone(), false)).collect();
+        s.insert_enterprises(&batch).await.unwrap();
+        let code = |i: usize| firms[i].uscc.as_ref().unwrap().as_str().to_owned();
+        let tax = s.create_data_provider("tj-tax", "天津市税务局", FactSource::Tax, &act()).await.unwrap();
+        let platform =
+            s.create_data_provider("tj-credit", "信用平台", FactSource::CreditPlatform, &act()).await.unwrap();
+        // Firm 0: grade A as declared, and tax paid. Firm 1: grade B against its A (a conflict). Firm 2: only
+        // an expired grade (需更新). Firm 3: nothing. And a firm not on the platform, which counts nowhere.
+        let taxed = [
+            record("T0", &code(0), "tax_credit_grade", "A", "2025-12-31"),
+            record("P0", &code(0), "tax_paid", "120000", "2025-12-31"),
+            record("T1", &code(1), "tax_credit_grade", "B", "2025-12-31"),
+            record("T2", &code(2), "tax_credit_grade", "B", "2024-12-31"),
+            record("TX", "91350100M000100Y43", "tax_credit_grade", "A", "2025-12-31"),
+        ];
+        let facts = validate_fact_batch(&taxed, FactSource::Tax, today).unwrap();
+        s.record_fact_batch(&tax, &facts, FactArrival::Api, &|| {}, &act()).await.unwrap();
+        // The platform relays firm 1's grade too (still one firm) and an expired one for firm 0 beside its
+        // current one (still verified).
+        let relayed = [
+            record("R1", &code(1), "tax_credit_grade", "B", "2025-12-31"),
+            record("R0", &code(0), "tax_credit_grade", "A", "2024-12-31"),
+        ];
+        let facts = validate_fact_batch(&relayed, FactSource::CreditPlatform, today).unwrap();
+        s.save_facts(&platform, &facts, FactArrival::Connector, &|| {}).await.unwrap();
+
+        // Read one row at a time, and all at once: the same figures.
+        for page in [1, 2, 5_000] {
+            let c = s.fact_coverage_paged(today, page).await.unwrap();
+            let grade = c.all.of(finmart_domain::FactKind::TaxCreditGrade);
+            assert_eq!(c.all.firms, 4, "{backend} page {page}");
+            assert_eq!((grade.verified, grade.expired, grade.conflicts), (2, 1, 1), "{backend} page {page}");
+            assert_eq!(c.all.of(finmart_domain::FactKind::TaxPaid).verified, 1);
+            let binhai = &c.by_district["120116"];
+            assert_eq!((binhai.firms, binhai.of(finmart_domain::FactKind::TaxCreditGrade).verified), (2, 2));
+            let retail = &c.by_industry["retail"];
+            let retail_grade = retail.of(finmart_domain::FactKind::TaxCreditGrade);
+            assert_eq!((retail.firms, retail_grade.verified, retail_grade.expired), (2, 0, 1), "{backend}");
+        }
+        let fresh = s.provider_freshness(today).await.unwrap();
+        let of = |id: i64| fresh.iter().find(|f| f.provider_id == id).unwrap();
+        assert_eq!((of(tax.id).facts, of(tax.id).expired, of(tax.id).batches), (5, 1, 1), "{backend}");
+        assert!(of(tax.id).last_batch_at.is_some());
+        assert_eq!((of(platform.id).facts, of(platform.id).batches, of(platform.id).last_batch_at), (2, 0, None));
+        assert_eq!(of(platform.id).newest_as_of, NaiveDate::from_ymd_opt(2025, 12, 31));
+    }
+}
