@@ -562,6 +562,9 @@ async fn every_endpoint_admits_exactly_its_callers() {
         raw(&w, Method::GET, export, None, b"", &[Bank, Bank2, Agency, Operator]).await;
         raw(&w, Method::GET, figures, None, b"", &[Bank, Bank2, Agency, Operator]).await;
         raw(&w, Method::GET, "/api/v1/stats/uptake/export?table=stale&format=csv", None, b"", &[Operator]).await;
+        // The figures on verified facts: the operator's.
+        read(&w, "/api/v1/stats/facts", &[Operator]).await;
+        raw(&w, Method::GET, "/api/v1/stats/facts/export?table=by_district&format=xlsx", None, b"", &[Operator]).await;
         for who in [Bank, Bank2, Agency, Operator] {
             let reply = w.client(who).request(Method::GET, export, None, Vec::new()).await;
             assert!(!reply.body.contains(&w.secret), "{who:?}: the export leaked the application's text");

@@ -223,6 +223,7 @@ async fn every_page_reads_in_one_language_for_every_role() {
         visit("/admin/institutions", "/admin/institutions".into(), "operator"),
         visit("/admin/rates", "/admin/rates".into(), "operator"),
         visit("/admin/accounts", "/admin/accounts".into(), "operator"),
+        visit("/admin/facts", "/admin/facts".into(), "operator"),
         visit("/provider", "/provider".into(), "provider"),
         visit("/provider/tokens", "/provider/tokens".into(), "provider"),
     ];

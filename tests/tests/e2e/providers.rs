@@ -113,3 +113,65 @@ async fn a_provider_sends_batches_all_or_nothing_and_again_changes_nothing() {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{backend}");
     }
 }
+
+/// The operator's figures on verified facts move exactly with what a provider sends, and read and export in
+/// both languages.
+#[tokio::test]
+async fn the_operators_coverage_figures_count_each_firm_exactly() {
+    for app in TestApp::each(true).await {
+        let backend = app.backend;
+        let operator = app.sign_in(DEMO_OPERATOR).await;
+        let (status, before) = operator.get("/api/v1/stats/facts").await;
+        assert_eq!(status, StatusCode::OK, "{backend}: {before}");
+        let kind = |figures: &Value, code: &str, member: &str| {
+            let kinds = figures["kinds"].as_array().unwrap();
+            kinds.iter().find(|k| k["kind"]["code"] == code).unwrap()[member].as_u64().unwrap()
+        };
+        let firms = before["firms"].as_u64().unwrap();
+        assert!(firms > 0 && kind(&before, "tax_credit_grade", "verified") <= firms, "{backend}: {before}");
+        let districts: u64 = before["districts"].as_array().unwrap().iter().map(|d| d["firms"].as_u64().unwrap()).sum();
+        assert_eq!(districts, firms, "every firm in one district");
+
+        // A firm with no tax figure verified yet gets one, and one that differs from its grade: +1 verified
+        // tax paid; for the grade, +1 conflict unless it was already verified.
+        let sme = app.sign_in(DEMO_SME).await;
+        let (_, me) = sme.get("/api/v1/me/profile").await;
+        let firm = me["profile"]["uscc"].as_str().unwrap().to_owned();
+        let stored = app.state.store.facts_of(&Uscc::parse(&firm).unwrap()).await.unwrap();
+        let had = |kind: FactKind| stored.iter().any(|f| f.fact.kind == kind);
+        let declared = me["profile"]["tax_credit_grade"].as_str().unwrap_or("").to_owned();
+        let other = if declared == "D" { "A" } else { "D" };
+        let clerk = app.sign_in(DEMO_PROVIDER).await;
+        let batch = json!([
+            grade("COV-1", &firm, other),
+            {"source_record_id": "COV-2", "uscc": firm, "kind": "tax_paid", "value": "88000", "as_of": "2025-12-31"},
+        ]);
+        let (status, sent) = clerk.post("/api/v1/facts/batches", &batch).await;
+        assert_eq!(status, StatusCode::CREATED, "{backend}: {sent}");
+        let (_, after) = operator.get("/api/v1/stats/facts").await;
+        assert_eq!(after["firms"], before["firms"]);
+        if !had(FactKind::TaxPaid) {
+            assert_eq!(kind(&after, "tax_paid", "verified"), kind(&before, "tax_paid", "verified") + 1, "{backend}");
+        }
+        if !had(FactKind::TaxCreditGrade) && !declared.is_empty() {
+            let grade_verified = kind(&after, "tax_credit_grade", "verified");
+            assert_eq!(grade_verified, kind(&before, "tax_credit_grade", "verified") + 1, "{backend}");
+            let conflicts = kind(&after, "tax_credit_grade", "conflicts");
+            assert_eq!(conflicts, kind(&before, "tax_credit_grade", "conflicts") + 1, "{backend}");
+        }
+        // The page in both languages, every table with its exports; an export reads back.
+        for lang in ["zh", "en"] {
+            let page = operator.request(Method::GET, &format!("/admin/facts?lang={lang}"), None, vec![]).await;
+            assert_eq!(page.status, StatusCode::OK, "{lang}");
+            for table in ["by_kind", "by_district", "by_industry", "providers"] {
+                assert!(page.body.contains(&format!("data-table=\"t-{table}\"")), "{lang}: {table}");
+            }
+        }
+        let csv =
+            operator.request(Method::GET, "/api/v1/stats/facts/export?table=by_kind&format=csv", None, vec![]).await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv.body.contains("纳税信用等级"), "{}", csv.body);
+        let bad = operator.request(Method::GET, "/api/v1/stats/facts/export?table=nope&format=csv", None, vec![]).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    }
+}

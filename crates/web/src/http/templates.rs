@@ -17,6 +17,7 @@ const SHARED: &[(&str, &str)] = &[
     template!("base.html"),
     template!("_forms.html"),
     template!("_product.html"),
+    template!("_tables.html"),
     template!("_verdict.html"),
     template!("error.html"),
     template!("confirm.html"),

@@ -22,7 +22,7 @@ use crate::http::state::AppState;
 use crate::template;
 use finmart_store::stats::Scope;
 use finmart_store::{Application, ApplicationFilter};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tables::TableName;
 
 /// The dashboards feature: the figures' API and exports, the pages and their templates.
@@ -44,22 +44,11 @@ pub fn feature() -> Feature {
 /// The most rows an export of the applications list holds (a spreadsheet takes 1,048,576).
 const EXPORT_ROWS: usize = 100_000;
 
-/// A table as the page shows it: caption, headers, cells as text in the page's language, numbers and data marked, and
-/// the links that export the table `export` (with the figures' or the list's `query`) as CSV and XLSX.
+/// A table as the page shows it, with the links that export the table `export` (with the figures' or the
+/// list's `query`) as CSV and XLSX.
 fn table_view(table: &Table, en: bool, title: (&str, &str), export: TableName, query: &str) -> Value {
-    let numeric = |i: usize| table.rows.iter().any(|r| r.get(i).is_some_and(Cell::is_number));
-    let header = |(i, (zh, e)): (usize, &(String, String))| json!({"text": if en { e } else { zh }, "num": numeric(i)});
-    let headers: Vec<Value> = table.headers.iter().enumerate().map(header).collect();
-    // Text cells hold the data as written (a name, a rejection reason, a search): the page marks their language.
-    let cell = |c: &Cell| json!({"text": c.display(en), "num": c.is_number(), "data": matches!(c, Cell::Text(_))});
-    let rows: Vec<Vec<Value>> = table.rows.iter().map(|r| r.iter().map(cell).collect()).collect();
     let href = |format: &str| format!("/api/v1/stats/uptake/export?table={}&format={format}&{query}", export.as_str());
-    json!({
-        "caption": if en { title.1 } else { title.0 },
-        "headers": headers,
-        "rows": rows,
-        "export": {"csv": href("csv"), "xlsx": href("xlsx")},
-    })
+    crate::http::export::table_view(table, en, title, href)
 }
 
 /// Basis points as the exports write a percentage, without the sign (`66.67`); `None` without a value.

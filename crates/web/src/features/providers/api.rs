@@ -1,9 +1,12 @@
 //! `/api/v1/facts/batches` (a data provider's batches) and `/api/v1/providers` (the operator's register).
 
+use super::figures::{FactFiguresView, FactsTable, Figures};
 use super::{FactBatchView, ProviderView, RECENT_BATCHES, receive_batch};
 use crate::http::auth::{Caller, OperatorUser, ProviderUser};
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::export::{self, Format};
 use crate::http::extract::Json;
+use crate::http::extract::Query;
 use crate::http::rejected::UploadRefusal;
 use crate::http::state::AppState;
 use axum::body::Bytes;
@@ -17,7 +20,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(batches, send_batch)).routes(routes!(providers, register_provider))
+    OpenApiRouter::new()
+        .routes(routes!(batches, send_batch))
+        .routes(routes!(providers, register_provider))
+        .routes(routes!(fact_figures))
+        .routes(routes!(export_figures))
 }
 
 /// Sends a batch of verified facts (a data provider's users or API tokens). The body is JSON: an array of
@@ -114,4 +121,70 @@ async fn register_provider(
     let event = caller.audit(&operator, "data_provider.create");
     let provider = state.store.create_data_provider(&body.code, &body.name, source, &event).await?;
     Ok((StatusCode::CREATED, axum::Json(ProviderView::from(&provider))))
+}
+
+/// The figures on verified facts (the operator): how many firms on the platform have each kind verified,
+/// overall, by district and by industry, with the expired (需更新) and the conflicting (核验结果不符), and how
+/// fresh each provider's facts are.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats/facts",
+    responses((status = 200, body = FactFiguresView), (status = 403, body = ErrorBody))
+)]
+async fn fact_figures(
+    _operator: OperatorUser,
+    State(state): State<AppState>,
+) -> Result<axum::Json<FactFiguresView>, ApiError> {
+    Ok(axum::Json(Figures::read(&state).await?.view(&state.config.home_area)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct FiguresExport {
+    /// `by_kind`, `by_district`, `by_industry` or `providers`.
+    table: String,
+    /// `csv` or `xlsx`.
+    format: String,
+    /// The site's language choice, which links carry everywhere: accepted and ignored.
+    #[param(ignore)]
+    #[serde(rename = "lang")]
+    _lang: Option<String>,
+}
+
+/// Exports one table of the figures on verified facts as CSV (UTF-8 with BOM) or XLSX (the operator).
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats/facts/export",
+    params(FiguresExport),
+    responses(
+        (status = 200, description = "The file as an attachment: CSV (UTF-8 with BOM) or XLSX", content(
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 403, body = ErrorBody),
+    )
+)]
+async fn export_figures(
+    _operator: OperatorUser,
+    State(state): State<AppState>,
+    Query(params): Query<FiguresExport>,
+) -> Result<Response, ApiError> {
+    let table = FactsTable::parse(&params.table).ok_or_else(|| {
+        ApiError::invalid(
+            "table",
+            &ValueError::Invalid("须为 by_kind、by_district、by_industry 或 providers".to_owned()),
+        )
+    })?;
+    let format = Format::parse(&params.format)
+        .ok_or_else(|| ApiError::invalid("format", &ValueError::Invalid("须为 csv 或 xlsx".to_owned())))?;
+    let figures = Figures::read(&state).await?;
+    let file = figures.table(table, &state.config.home_area);
+    let today = crate::http::state::today();
+    export::download(
+        &file,
+        format,
+        &format!("finmart-facts-{}-{today}", table.as_str()),
+        &format!("{}_{today}", table.title().0),
+    )
 }

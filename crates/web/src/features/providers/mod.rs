@@ -9,9 +9,12 @@
 //!   Otherwise it is stored in one transaction and recorded with what it did; a record sent again under its
 //!   id replaces the earlier one or changes nothing, so a batch repeated after a lost answer is harmless.
 //! - `GET /api/v1/facts/batches` and the page `/provider`: what the provider may send and its recent batches.
-//! - The operator registers providers (`GET`/`POST /api/v1/providers`, or `finmart facts add-provider`).
+//! - The operator registers providers (`GET`/`POST /api/v1/providers`, or `finmart facts add-provider`) and
+//!   reads how far the facts reach and how fresh they are (`/admin/facts`, `GET /api/v1/stats/facts` and its
+//!   exports; [`figures`]).
 
 mod api;
+mod figures;
 mod pages;
 
 use crate::http::Feature;
@@ -37,7 +40,7 @@ pub fn feature() -> Feature {
         tag: "providers",
         api: api::router(),
         pages: pages::router(),
-        templates: &[template!("provider_home.html")],
+        templates: &[template!("provider_home.html"), template!("admin_facts.html")],
         ..Feature::default()
     }
 }

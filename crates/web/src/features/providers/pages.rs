@@ -1,7 +1,9 @@
 //! `/provider`: a data provider's page — what it may send, how, and its recent batches.
 
+use super::figures::{FactsTable, Figures};
 use super::{FactBatchView, ProviderView, RECENT_BATCHES};
-use crate::http::auth::ProviderUser;
+use crate::http::auth::{OperatorUser, ProviderUser};
+use crate::http::export::table_view;
 use crate::http::page::{Page, PageResult, object};
 use crate::http::state::AppState;
 use axum::Router;
@@ -10,7 +12,7 @@ use axum::routing::get;
 use serde_json::json;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/provider", get(home))
+    Router::new().route("/provider", get(home)).route("/admin/facts", get(admin_facts))
 }
 
 async fn home(ProviderUser(_, provider_id): ProviderUser, State(state): State<AppState>, page: Page) -> PageResult {
@@ -19,4 +21,22 @@ async fn home(ProviderUser(_, provider_id): ProviderUser, State(state): State<Ap
         state.store.fact_batches(provider_id, RECENT_BATCHES).await?.iter().map(FactBatchView::from).collect();
     let context = json!({"page": "provider_home", "provider": ProviderView::from(&provider), "batches": batches});
     page.show("provider_home.html", object(context))
+}
+
+/// `/admin/facts`: the operator's figures on verified facts, each table with its exports.
+async fn admin_facts(_operator: OperatorUser, State(state): State<AppState>, page: Page) -> PageResult {
+    let figures = Figures::read(&state).await?;
+    let home = &state.config.home_area;
+    let tables: Vec<serde_json::Value> = FactsTable::ALL
+        .into_iter()
+        .map(|name| {
+            let table = figures.table(name, home);
+            let href = |format: &str| format!("/api/v1/stats/facts/export?table={}&format={format}", name.as_str());
+            let mut view = table_view(&table, page.en(), name.title(), href);
+            view["id"] = json!(name.as_str());
+            view
+        })
+        .collect();
+    let context = json!({"page": "admin", "firms": figures.coverage.all.firms, "tables": tables});
+    page.show("admin_facts.html", object(context))
 }

@@ -1,0 +1,272 @@
+//! The operator's figures on verified facts (`/admin/facts`, `GET /api/v1/stats/facts` and its exports): how
+//! far the facts reach among the firms on the platform — per kind, per district, per industry, with the
+//! expired (需更新) and the conflicting (核验结果不符) — and how fresh each provider's are. Every table is one
+//! [`Table`], shown on the page and written by the exports alike.
+
+use super::ProviderView;
+use crate::http::error::ApiError;
+use crate::http::export::{Cell, Table};
+use crate::http::format::{Label, Place, shanghai};
+use crate::http::state::AppState;
+use finmart_domain::{Coverage, FactKind, HomeArea, Industry, Labelled};
+use finmart_store::stats::ratio_bps;
+use finmart_store::{DataProvider, FactCoverage, ProviderFreshness};
+
+/// The tables of the figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FactsTable {
+    ByKind,
+    ByDistrict,
+    ByIndustry,
+    Providers,
+}
+
+impl FactsTable {
+    pub(super) const ALL: [Self; 4] = [Self::ByKind, Self::ByDistrict, Self::ByIndustry, Self::Providers];
+
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Self::ByKind => "by_kind",
+            Self::ByDistrict => "by_district",
+            Self::ByIndustry => "by_industry",
+            Self::Providers => "providers",
+        }
+    }
+
+    pub(super) fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == text.trim())
+    }
+
+    /// The caption (and, shortened, the sheet name).
+    pub(super) fn title(self) -> (&'static str, &'static str) {
+        match self {
+            Self::ByKind => ("按信息类别的核验覆盖", "Coverage by kind of fact"),
+            Self::ByDistrict => ("按区的核验覆盖率", "Coverage by district"),
+            Self::ByIndustry => ("按行业的核验覆盖率", "Coverage by industry"),
+            Self::Providers => ("数据提供方的时效", "Freshness by data provider"),
+        }
+    }
+}
+
+/// Everything the tables are made of, read once.
+pub(super) struct Figures {
+    pub coverage: FactCoverage,
+    pub freshness: Vec<ProviderFreshness>,
+    pub providers: Vec<DataProvider>,
+}
+
+impl Figures {
+    /// Reads the figures as of today (Shanghai).
+    pub(super) async fn read(state: &AppState) -> Result<Self, ApiError> {
+        let today = crate::http::state::today();
+        Ok(Self {
+            coverage: state.store.fact_coverage(today).await?,
+            freshness: state.store.provider_freshness(today).await?,
+            providers: state.store.data_providers().await?,
+        })
+    }
+
+    pub(super) fn table(&self, name: FactsTable, home: &HomeArea) -> Table {
+        let sheet = name.title().0.to_owned();
+        match name {
+            FactsTable::ByKind => by_kind(&self.coverage.all, sheet),
+            FactsTable::ByDistrict => {
+                let place = |code: &str| Cell::text(Place::of_stored(code, home).label);
+                by_group(("区", "District"), self.coverage.by_district.iter().map(|(c, v)| (place(c), v)), sheet)
+            }
+            FactsTable::ByIndustry => {
+                let industry = |code: &str| match Industry::parse(code) {
+                    Ok(i) => Cell::label(i.label_zh(), i.label_en()),
+                    Err(_) => Cell::text(code),
+                };
+                by_group(("行业", "Industry"), self.coverage.by_industry.iter().map(|(c, v)| (industry(c), v)), sheet)
+            }
+            FactsTable::Providers => self.providers_table(sheet),
+        }
+    }
+
+    fn providers_table(&self, sheet: String) -> Table {
+        let headers = vec![
+            h("数据提供方", "Data provider"),
+            h("数据来源", "Source"),
+            h("信息条数", "Facts"),
+            h("已过期", "Expired"),
+            h("最新信息日期", "Newest fact dated"),
+            h("报送批次", "Batches"),
+            h("最近报送", "Last batch"),
+        ];
+        let rows = self
+            .providers
+            .iter()
+            .map(|p| {
+                let fresh = self.freshness.iter().find(|f| f.provider_id == p.id);
+                vec![
+                    Cell::text(&p.name),
+                    Cell::label(p.source.label_zh(), p.source.label_en()),
+                    Cell::count(fresh.map_or(0, |f| f.facts)),
+                    Cell::count(fresh.map_or(0, |f| f.expired)),
+                    fresh.and_then(|f| f.newest_as_of).map_or(Cell::Empty, Cell::Date),
+                    Cell::count(fresh.map_or(0, |f| f.batches)),
+                    fresh.and_then(|f| f.last_batch_at).map_or(Cell::Empty, |at| Cell::text(shanghai(at))),
+                ]
+            })
+            .collect();
+        Table { sheet, headers, rows }
+    }
+}
+
+fn h(zh: &str, en: &str) -> (String, String) {
+    (zh.to_owned(), en.to_owned())
+}
+
+/// One row per kind: the firms with it verified (and their share of all firms), expired only, in conflict.
+fn by_kind(all: &Coverage, sheet: String) -> Table {
+    let headers = vec![
+        h("信息类别", "Kind of fact"),
+        h("已核验企业", "Firms verified"),
+        h("覆盖率（%）", "Coverage (%)"),
+        h("需更新企业", "Firms needing an update"),
+        h("核验结果不符企业", "Firms whose verified value differs"),
+    ];
+    let rows = all
+        .kinds
+        .iter()
+        .map(|(kind, c)| {
+            vec![
+                Cell::label(kind.label_zh(), kind.label_en()),
+                Cell::count(c.verified),
+                Cell::percent(ratio_bps(c.verified, all.firms)),
+                Cell::count(c.expired),
+                Cell::count(c.conflicts),
+            ]
+        })
+        .collect();
+    Table { sheet, headers, rows }
+}
+
+/// One row per group: its firms, then each kind's coverage among them (%).
+fn by_group<'a>(first: (&str, &str), groups: impl Iterator<Item = (Cell, &'a Coverage)>, sheet: String) -> Table {
+    let mut headers = vec![h(first.0, first.1), h("企业数", "Firms")];
+    headers.extend(FactKind::ALL.iter().map(|k| (format!("{}（%）", k.label_zh()), format!("{} (%)", k.label_en()))));
+    let rows = groups
+        .map(|(name, c)| {
+            let mut row = vec![name, Cell::count(c.firms)];
+            row.extend(c.kinds.iter().map(|(_, k)| Cell::percent(ratio_bps(k.verified, c.firms))));
+            row
+        })
+        .collect();
+    Table { sheet, headers, rows }
+}
+
+/// The coverage of one kind among a group's firms.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct KindCoverageView {
+    pub kind: Label,
+    /// Firms with a current fact of the kind.
+    pub verified: u64,
+    /// `verified / firms` in basis points; `None` for a group without firms.
+    pub coverage_bps: Option<u32>,
+    /// Firms whose facts of the kind have all expired (需更新).
+    pub expired: u64,
+    /// Firms whose verified value differs from their declaration (核验结果不符).
+    pub conflicts: u64,
+}
+
+/// A group's firms and each kind's coverage among them.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct GroupCoverageView {
+    /// The district's division code, or the industry's machine name.
+    pub code: String,
+    pub label: String,
+    pub label_en: String,
+    pub firms: u64,
+    pub kinds: Vec<KindCoverageView>,
+}
+
+/// How current one provider's facts are.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct FreshnessView {
+    pub provider: ProviderView,
+    pub facts: u64,
+    pub expired: u64,
+    pub newest_as_of: Option<chrono::NaiveDate>,
+    pub batches: u64,
+    /// RFC 3339 (UTC).
+    pub last_batch_at: Option<String>,
+}
+
+/// The figures on verified facts.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct FactFiguresView {
+    /// Every firm stored on the platform (registered or loaded).
+    pub firms: u64,
+    pub kinds: Vec<KindCoverageView>,
+    pub districts: Vec<GroupCoverageView>,
+    pub industries: Vec<GroupCoverageView>,
+    pub providers: Vec<FreshnessView>,
+}
+
+fn kinds_view(c: &Coverage) -> Vec<KindCoverageView> {
+    c.kinds
+        .iter()
+        .map(|(kind, k)| KindCoverageView {
+            kind: Label::of(*kind),
+            verified: k.verified,
+            coverage_bps: ratio_bps(k.verified, c.firms),
+            expired: k.expired,
+            conflicts: k.conflicts,
+        })
+        .collect()
+}
+
+impl Figures {
+    pub(super) fn view(&self, home: &HomeArea) -> FactFiguresView {
+        let group = |code: &String, label: String, label_en: String, c: &Coverage| GroupCoverageView {
+            code: code.clone(),
+            label,
+            label_en,
+            firms: c.firms,
+            kinds: kinds_view(c),
+        };
+        FactFiguresView {
+            firms: self.coverage.all.firms,
+            kinds: kinds_view(&self.coverage.all),
+            districts: self
+                .coverage
+                .by_district
+                .iter()
+                .map(|(code, c)| {
+                    let place = Place::of_stored(code, home);
+                    group(code, place.label, place.label_en, c)
+                })
+                .collect(),
+            industries: self
+                .coverage
+                .by_industry
+                .iter()
+                .map(|(code, c)| {
+                    let (zh, en) = Industry::parse(code).map_or_else(
+                        |_| (code.clone(), code.clone()),
+                        |i| (i.label_zh().to_owned(), i.label_en().to_owned()),
+                    );
+                    group(code, zh, en, c)
+                })
+                .collect(),
+            providers: self
+                .providers
+                .iter()
+                .map(|p| {
+                    let fresh = self.freshness.iter().find(|f| f.provider_id == p.id);
+                    FreshnessView {
+                        provider: ProviderView::from(p),
+                        facts: fresh.map_or(0, |f| f.facts),
+                        expired: fresh.map_or(0, |f| f.expired),
+                        newest_as_of: fresh.and_then(|f| f.newest_as_of),
+                        batches: fresh.map_or(0, |f| f.batches),
+                        last_batch_at: fresh.and_then(|f| f.last_batch_at).map(|at| at.to_rfc3339()),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
