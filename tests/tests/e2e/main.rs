@@ -44,4 +44,5 @@ mod search_log;
 mod servers;
 mod sessions;
 mod stats;
+mod verified_facts;
 mod warm_up;
