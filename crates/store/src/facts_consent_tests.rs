@@ -8,7 +8,7 @@ use crate::testing::{self, Firms, TwoBanks};
 use crate::tests::agency;
 use crate::{AuditEvent, AuditQuery, FactsConsentState, StoreError};
 use chrono::{Duration, SubsecRound, Utc};
-use finmart_migrations::{MigrationName, Migrator, MigratorTrait};
+use finmart_migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Statement};
 
 fn event() -> AuditEvent<'static> {
@@ -140,9 +140,12 @@ async fn migration_25_keeps_every_consent_meaning_what_it_meant() {
         row(f.enterprise, Some(f.bank), false).await;
         row(f.enterprise, Some(f.other_bank), true).await;
         row(f.other_enterprise, None, false).await;
-        conn.execute_unprepared(&format!("UPDATE enterprise SET discoverable = TRUE WHERE id = {}", f.other_enterprise))
-            .await
-            .unwrap();
+        conn.execute_unprepared(&format!(
+            "UPDATE enterprise SET discoverable = TRUE WHERE id = {}",
+            f.other_enterprise
+        ))
+        .await
+        .unwrap();
 
         Migrator::up(conn, None).await.unwrap();
 

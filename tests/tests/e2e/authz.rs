@@ -426,7 +426,8 @@ async fn every_endpoint_admits_exactly_its_callers() {
         // for it holds (the bank, by name; the other bank never), and not after it is withdrawn.
         read(&w, "/api/v1/me/facts", &[Sme, Sme2]).await;
         read(&w, "/api/v1/me/fact-authorisations", &[Sme, Sme2]).await;
-        let facts_to_bank = json!({"institution_ids": [bank_institution], "expires_on": crate::journey::shanghai_today()});
+        let facts_to_bank =
+            json!({"institution_ids": [bank_institution], "expires_on": crate::journey::shanghai_today()});
         own_write(&w, "POST", "/api/v1/me/fact-authorisations", &facts_to_bank, &[Sme, Sme2], &[]).await;
         read(&w, &format!("/api/v1/enterprises/{e}/facts"), &[Bank]).await;
         let withdraw = format!("/api/v1/me/fact-authorisations/{bank_institution}");

@@ -38,10 +38,8 @@ async fn load_facts(app: &TestApp) {
     let today = finmart_domain::shanghai::today();
     let recent = (today - Duration::days(10)).to_string();
     let tax = store.create_data_provider("e2e-tax", "测试税务局", FactSource::Tax).await.unwrap();
-    let records = [
-        record("T-1", "tax_credit_grade", "B", "2025-12-31"),
-        record("T-2", "tax_paid", "120000", "2023-12-31"),
-    ];
+    let records =
+        [record("T-1", "tax_credit_grade", "B", "2025-12-31"), record("T-2", "tax_paid", "120000", "2023-12-31")];
     let facts = validate_fact_batch(&records, FactSource::Tax, today).unwrap();
     store.save_facts(&tax, &facts, FactArrival::Api, &|| {}).await.unwrap();
     let platform =
@@ -113,17 +111,33 @@ async fn the_firm_sees_its_facts_against_its_declaration_field_by_field() {
         assert_eq!((qualification["state"].as_str(), qualification["declared"].as_str()), (Some("verified"), None));
         assert_eq!(qualification["fact"]["certificate"], CERTIFICATE);
         assert_eq!(qualification["fact"]["valid_until"], "2027-11-30");
-        let other: Vec<&str> = facts["other"].as_array().unwrap().iter().filter_map(|f| f["kind"]["code"].as_str()).collect();
+        let other: Vec<&str> =
+            facts["other"].as_array().unwrap().iter().filter_map(|f| f["kind"]["code"].as_str()).collect();
         assert_eq!(other, ["social_insurance_headcount", "dishonest_debtor"]);
 
         // The profile page says the same, in Chinese, and in English on the English page.
         let (status, page) = sme.get_text("/sme/profile").await;
         assert_eq!(status, StatusCode::OK);
-        for text in ["政府部门核验情况", "核验结果不符", "需更新", "已核验", "未核验", "B 级", "税务部门", CERTIFICATE, "2027-11-30", "社保缴纳人数", "失信被执行人", "未列入"] {
+        for text in [
+            "政府部门核验情况",
+            "核验结果不符",
+            "需更新",
+            "已核验",
+            "未核验",
+            "B 级",
+            "税务部门",
+            CERTIFICATE,
+            "2027-11-30",
+            "社保缴纳人数",
+            "失信被执行人",
+            "未列入",
+        ] {
             assert!(page.contains(text), "{}: the profile page shows {text}", app.backend);
         }
         let (_, page) = sme.get_text("/sme/profile?lang=en").await;
-        for text in ["Verified by government sources", "Verification differs", "Needs updating", "Tax bureau", CERTIFICATE] {
+        for text in
+            ["Verified by government sources", "Verification differs", "Needs updating", "Tax bureau", CERTIFICATE]
+        {
             assert!(page.contains(text), "{}: the English page shows {text}", app.backend);
         }
     }
@@ -154,7 +168,11 @@ async fn only_the_authorised_bank_sees_the_facts_while_the_authorisation_holds()
         for bad in [json!(in_future(-1)), json!("2027-02-30"), json!("下个月"), json!(in_future(365 * 6))] {
             let (status, body) =
                 sme.post("/api/v1/me/fact-authorisations", &json!({"institution_ids": [a], "expires_on": bad})).await;
-            assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("expires_on")), "{bad}: {body}");
+            assert_eq!(
+                (status, body["field"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("expires_on")),
+                "{bad}: {body}"
+            );
         }
         let (status, body) = sme.post("/api/v1/me/fact-authorisations", &json!({"expires_on": in_future(30)})).await;
         assert_eq!((status, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("institution_ids")), "{body}");
@@ -187,7 +205,10 @@ async fn only_the_authorised_bank_sees_the_facts_while_the_authorisation_holds()
         assert!(!body.to_string().contains(CERTIFICATE));
         let (status, html) = bank2.get_text(&page).await;
         assert_eq!(status, StatusCode::OK, "bank B still sees the profile");
-        assert!(!html.contains(CERTIFICATE) && !html.contains("政府部门核验信息"), "{be}: bank B's page shows no facts");
+        assert!(
+            !html.contains(CERTIFICATE) && !html.contains("政府部门核验信息"),
+            "{be}: bank B's page shows no facts"
+        );
 
         // Each view of the facts is in the firm's log, as `facts`, by bank A only; the consent page says so.
         let (_, views) = sme.get("/api/v1/me/profile-views").await;
@@ -219,7 +240,13 @@ async fn only_the_authorised_bank_sees_the_facts_while_the_authorisation_holds()
         let event = AuditEvent::anonymous(None, "test");
         app.state
             .store
-            .grant_facts_consent(enterprise, &[Some(a)], Some(now - Duration::seconds(1)), now - Duration::days(1), &event)
+            .grant_facts_consent(
+                enterprise,
+                &[Some(a)],
+                Some(now - Duration::seconds(1)),
+                now - Duration::days(1),
+                &event,
+            )
             .await
             .unwrap();
         let (status, _) = bank.get(&api).await;
@@ -247,7 +274,10 @@ async fn the_consent_page_authorises_and_withdraws_and_refuses_a_past_day_beside
             .post_form("/sme/consent", &[("action", "facts_grant"), ("target", &target), ("expires_on", &yesterday)])
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{be}");
-        assert!(html.contains("早于今天") && html.contains("aria-invalid=\"true\""), "{be}: the reason beside the field");
+        assert!(
+            html.contains("早于今天") && html.contains("aria-invalid=\"true\""),
+            "{be}: the reason beside the field"
+        );
         assert!(html.contains(&format!("value=\"{yesterday}\"")), "what was typed is kept");
         let (status, _, html) = sme.post_form("/sme/consent", &[("action", "facts_grant"), ("expires_on", "")]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -7,13 +7,13 @@ use super::{
 use crate::http::auth::{Caller, SmeUser};
 use crate::http::error::ApiError;
 use crate::http::extract::FromSegment;
+use crate::http::facts::FactsReport;
 use crate::http::format::{Label, shanghai};
 use crate::http::forms::{Form, errors_view, see_other};
 use crate::http::page::{Page, PageResult, object};
 use crate::http::profile_form::{
     LIST_FIELDS, choices, label_of, profile_fields, profile_from_form, profile_values, refused_save,
 };
-use crate::http::facts::FactsReport;
 use crate::http::state::{AppState, today};
 use axum::Router;
 use axum::extract::State;
@@ -169,9 +169,11 @@ async fn consent_submit(
         }
         Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
             let page = page.at("/sme/consent");
-            let typed = (form.field("action") == "facts_grant")
-                .then(|| json!({"expires_on": form.field("expires_on"), "targets": form.all("target")}))
-                .unwrap_or(Value::Null);
+            let typed = if form.field("action") == "facts_grant" {
+                json!({"expires_on": form.field("expires_on"), "targets": form.all("target")})
+            } else {
+                Value::Null
+            };
             consent_view(&state, sme.1, &page, page.error_messages(&e), typed, e.status).await
         }
         Err(e) => Err(e),

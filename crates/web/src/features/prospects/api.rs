@@ -17,7 +17,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(candidates)).routes(routes!(enterprise_profile)).routes(routes!(enterprise_facts))
+    OpenApiRouter::new()
+        .routes(routes!(candidates))
+        .routes(routes!(enterprise_profile))
+        .routes(routes!(enterprise_facts))
 }
 
 /// The candidates' parameters.
