@@ -1,4 +1,10 @@
-//! Consent (which institutions may see an SME's profile) and the log of profile views.
+//! Consent (which institutions may see an SME's profile, and which its verified facts) and the log of
+//! profile views.
+//!
+//! A consent row covers the profile (every row before migration 25, and every row [`Store::grant_consent`]
+//! writes) or the firm's verified facts ([`Store::grant_facts_consent`]), and may end (`expires_at`): an
+//! authorisation of facts past its end counts as withdrawn, decided when it is read, with nothing rewritten.
+//! Profile consents have no end.
 //!
 //! A consent row names one institution, or none for "every institution"; revoking stamps `revoked_at`, so
 //! the history stays. `enterprise.discoverable` always equals "has an active consent for every
@@ -9,7 +15,7 @@
 use crate::audit::{self, AuditEvent};
 use crate::entity::{application, consent, enterprise, institution, profile_view};
 use crate::{Record, Store, StoreError};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use finmart_domain::{FieldErrors, InstitutionKind, Labelled, ValueError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -20,7 +26,7 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 /// Why an institution looked at a profile.
-pub const VIEW_CONTEXTS: &[&str] = &["candidates", "application", "need", "profile", "document", "contact"];
+pub const VIEW_CONTEXTS: &[&str] = &["candidates", "application", "need", "profile", "document", "contact", "facts"];
 
 /// How long a listing (candidates, the needs feed) counts as one view of each firm listed.
 const LIST_VIEW_WINDOW_HOURS: i64 = 24;
@@ -64,7 +70,8 @@ pub struct ProfileViewEntry {
     pub institution_id: i64,
     pub institution_name: String,
     pub account_id: Option<i64>,
-    /// `candidates`, `application`, `need`, `profile` or `contact` (its contact person and phone).
+    /// `candidates`, `application`, `need`, `profile`, `document`, `contact` (its contact person and phone)
+    /// or `facts` (its verified facts).
     pub context: String,
     pub application_id: Option<i64>,
 }
@@ -77,6 +84,7 @@ fn active_for(enterprise_id: i64, institution_id: Option<i64>) -> Condition {
     Condition::all()
         .add(consent::Column::EnterpriseId.eq(enterprise_id))
         .add(who)
+        .add(consent::Column::CoversProfile.eq(true))
         .add(consent::Column::RevokedAt.is_null())
 }
 
@@ -114,6 +122,7 @@ pub(crate) async fn consents_to(
     }
     let rows = consent::Entity::find()
         .filter(consent::Column::EnterpriseId.eq(enterprise_id))
+        .filter(consent::Column::CoversProfile.eq(true))
         .filter(consent::Column::RevokedAt.is_null())
         .filter(
             Condition::any()
@@ -146,6 +155,7 @@ pub(crate) async fn consenting_among(
             .select_only()
             .column(consent::Column::EnterpriseId)
             .filter(consent::Column::EnterpriseId.is_in(chunk.iter().copied()))
+            .filter(consent::Column::CoversProfile.eq(true))
             .filter(consent::Column::RevokedAt.is_null())
             .filter(
                 Condition::any()
@@ -212,6 +222,9 @@ impl Store {
                     granted_by: Set(event.account_id),
                     revoked_at: Set(None),
                     revoked_by: Set(None),
+                    covers_profile: Set(true),
+                    covers_facts: Set(false),
+                    expires_at: Set(None),
                     ..Default::default()
                 }
                 .insert(&txn)
@@ -281,6 +294,7 @@ impl Store {
         let firm = enterprise_row(&self.db, enterprise_id).await?;
         let rows = consent::Entity::find()
             .filter(consent::Column::EnterpriseId.eq(enterprise_id))
+            .filter(consent::Column::CoversProfile.eq(true))
             .order_by_desc(consent::Column::Id)
             .all(&self.db)
             .await?;
@@ -334,6 +348,7 @@ impl Store {
             .select_only()
             .column(consent::Column::EnterpriseId)
             .filter(consent::Column::InstitutionId.eq(institution_id))
+            .filter(consent::Column::CoversProfile.eq(true))
             .filter(consent::Column::RevokedAt.is_null())
             .into_tuple()
             .all(&self.db)
@@ -485,4 +500,313 @@ pub(crate) async fn insert_view(
     event.action = "profile.view";
     event.detail = serde_json::json!({ "context": context, "application_id": application_id, "view_id": row.id });
     audit::append(txn, &event).await
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Authorisation of verified facts
+
+/// Where an authorisation of facts stands at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactsConsentState {
+    Active,
+    /// Past its `expires_at`: withdrawn by itself.
+    Expired,
+    /// Withdrawn by the firm (or replaced by a later grant to the same party).
+    Revoked,
+}
+
+impl FactsConsentState {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Expired => "expired",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    #[must_use]
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Active => "有效",
+            Self::Expired => "已到期",
+            Self::Revoked => "已撤回",
+        }
+    }
+
+    #[must_use]
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::Expired => "Expired",
+            Self::Revoked => "Withdrawn",
+        }
+    }
+}
+
+/// One authorisation of the firm's verified facts, in force or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FactsConsentEntry {
+    pub id: i64,
+    /// `None`: every institution on the platform.
+    pub institution_id: Option<i64>,
+    pub institution_name: Option<String>,
+    pub granted_at: DateTime<Utc>,
+    pub granted_by: Option<i64>,
+    /// The moment it ends (UTC); `None`: until withdrawn.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_by: Option<i64>,
+}
+
+impl FactsConsentEntry {
+    /// Where it stands at `now`: withdrawn before anything else, then past its end.
+    #[must_use]
+    pub fn state(&self, now: DateTime<Utc>) -> FactsConsentState {
+        if self.revoked_at.is_some() {
+            FactsConsentState::Revoked
+        } else if self.expires_at.is_some_and(|end| end <= now) {
+            FactsConsentState::Expired
+        } else {
+            FactsConsentState::Active
+        }
+    }
+}
+
+/// The firm's authorisations of its facts at a moment: those in force, and every one ever given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FactsConsents {
+    /// In force at the moment asked: "every institution" first, then by institution name.
+    pub active: Vec<FactsConsentEntry>,
+    /// Every authorisation ever given, newest first.
+    pub history: Vec<FactsConsentEntry>,
+}
+
+/// Authorisations of facts in force at `now` for `institution_id` (an institution, or `None`: the one for
+/// every institution).
+fn facts_in_force(enterprise_id: i64, institution_id: Option<i64>, now: DateTime<Utc>) -> Condition {
+    let who = match institution_id {
+        Some(id) => consent::Column::InstitutionId.eq(id),
+        None => consent::Column::InstitutionId.is_null(),
+    };
+    Condition::all()
+        .add(consent::Column::EnterpriseId.eq(enterprise_id))
+        .add(who)
+        .add(consent::Column::CoversFacts.eq(true))
+        .add(consent::Column::RevokedAt.is_null())
+        .add(not_expired(now))
+}
+
+fn not_expired(now: DateTime<Utc>) -> Condition {
+    Condition::any().add(consent::Column::ExpiresAt.is_null()).add(consent::Column::ExpiresAt.gt(now))
+}
+
+fn facts_entry(row: consent::Model, names: &HashMap<i64, String>) -> FactsConsentEntry {
+    FactsConsentEntry {
+        id: row.id,
+        institution_id: row.institution_id,
+        institution_name: row.institution_id.and_then(|id| names.get(&id).cloned()),
+        granted_at: row.granted_at,
+        granted_by: row.granted_by,
+        expires_at: row.expires_at,
+        revoked_at: row.revoked_at,
+        revoked_by: row.revoked_by,
+    }
+}
+
+impl Store {
+    /// Lets each of `targets` (an institution, or `None`: every institution on the platform) see the firm's
+    /// verified facts until `expires_at` (or until withdrawn), in one transaction: all of them or none. An
+    /// authorisation in force for the same party with the same end is left as it is; one with another end is
+    /// withdrawn and replaced (the history keeps both). Returns how many were written; each is audited
+    /// (`facts_consent.grant`).
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] naming `expires_on` for an end not after `now`, or `institution_id` for a
+    /// guarantee agency; [`StoreError::NotFound`] for an unknown enterprise or institution; database failure.
+    pub async fn grant_facts_consent(
+        &self,
+        enterprise_id: i64,
+        targets: &[Option<i64>],
+        expires_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        event: &AuditEvent<'_>,
+    ) -> Result<usize, StoreError> {
+        if expires_at.is_some_and(|end| end <= now) {
+            let mut errors = FieldErrors::default();
+            errors.push(
+                "expires_on",
+                ValueError::worded("授权有效期须晚于现在".to_owned(), "the end must be in the future".to_owned()),
+            );
+            return Err(StoreError::Invalid(errors));
+        }
+        // Whole seconds: what every backend keeps exactly, so the same end compares equal when read back.
+        let expires_at = expires_at.map(|end| end.trunc_subsecs(0));
+        let mut targets = targets.to_vec();
+        targets.sort_unstable();
+        targets.dedup();
+        let txn = self.write_txn().await?;
+        enterprise_row(&txn, enterprise_id).await?;
+        for id in targets.iter().flatten() {
+            check_lender(&txn, *id).await?;
+        }
+        let mut written = 0;
+        for target in targets {
+            let in_force = consent::Entity::find().filter(facts_in_force(enterprise_id, target, now)).all(&txn).await?;
+            if in_force.iter().any(|r| r.expires_at == expires_at) {
+                continue;
+            }
+            let replaced: Vec<i64> = in_force.iter().map(|r| r.id).collect();
+            if !replaced.is_empty() {
+                consent::Entity::update_many()
+                    .col_expr(consent::Column::RevokedAt, Expr::value(now))
+                    .col_expr(consent::Column::RevokedBy, Expr::value(event.account_id))
+                    .filter(consent::Column::Id.is_in(replaced.iter().copied()))
+                    .exec(&txn)
+                    .await?;
+            }
+            let row = consent::ActiveModel {
+                enterprise_id: Set(enterprise_id),
+                institution_id: Set(target),
+                granted_at: Set(now),
+                granted_by: Set(event.account_id),
+                revoked_at: Set(None),
+                revoked_by: Set(None),
+                covers_profile: Set(false),
+                covers_facts: Set(true),
+                expires_at: Set(expires_at),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            let mut event = event.clone().enterprise(enterprise_id).subject("consent", row.id);
+            event.action = "facts_consent.grant";
+            if let Some(id) = target {
+                event = event.institution(id);
+            }
+            event.detail = serde_json::json!({
+                "institution_id": target, "all": target.is_none(),
+                "expires_at": expires_at.map(|t| t.to_rfc3339()), "replaced": replaced,
+            });
+            audit::append(&txn, &event).await?;
+            written += 1;
+        }
+        txn.commit().await?;
+        Ok(written)
+    }
+
+    /// Withdraws, at `now`, the authorisation of facts in force for `institution_id` (or, with `None`, the
+    /// one for every institution). Returns whether anything changed (nothing is audited otherwise).
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown enterprise; database failure.
+    pub async fn revoke_facts_consent(
+        &self,
+        enterprise_id: i64,
+        institution_id: Option<i64>,
+        now: DateTime<Utc>,
+        event: &AuditEvent<'_>,
+    ) -> Result<bool, StoreError> {
+        let txn = self.write_txn().await?;
+        enterprise_row(&txn, enterprise_id).await?;
+        let revoked = consent::Entity::update_many()
+            .col_expr(consent::Column::RevokedAt, Expr::value(now))
+            .col_expr(consent::Column::RevokedBy, Expr::value(event.account_id))
+            .filter(facts_in_force(enterprise_id, institution_id, now))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if revoked == 0 {
+            return Ok(false);
+        }
+        let mut event = event.clone().enterprise(enterprise_id).subject("enterprise", enterprise_id);
+        event.action = "facts_consent.revoke";
+        if let Some(id) = institution_id {
+            event = event.institution(id);
+        }
+        event.detail = serde_json::json!({ "institution_id": institution_id, "all": institution_id.is_none() });
+        audit::append(&txn, &event).await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// The firm's authorisations of its facts: those in force at `now`, and the history.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown enterprise; database failure.
+    pub async fn facts_consents(&self, enterprise_id: i64, now: DateTime<Utc>) -> Result<FactsConsents, StoreError> {
+        enterprise_row(&self.db, enterprise_id).await?;
+        let rows = consent::Entity::find()
+            .filter(consent::Column::EnterpriseId.eq(enterprise_id))
+            .filter(consent::Column::CoversFacts.eq(true))
+            .order_by_desc(consent::Column::Id)
+            .all(&self.db)
+            .await?;
+        let names = names(&self.db, rows.iter().filter_map(|r| r.institution_id)).await?;
+        let history: Vec<FactsConsentEntry> = rows.into_iter().map(|r| facts_entry(r, &names)).collect();
+        let mut active: Vec<FactsConsentEntry> =
+            history.iter().filter(|c| c.state(now) == FactsConsentState::Active).cloned().collect();
+        active.sort_by(|a, b| {
+            (a.institution_id.is_some(), &a.institution_name).cmp(&(b.institution_id.is_some(), &b.institution_name))
+        });
+        Ok(FactsConsents { active, history })
+    }
+
+    /// Whether `institution_id` may see the enterprise's verified facts at `now`: an authorisation of facts
+    /// for it or for every institution, not withdrawn and not past its end. Read from the database every
+    /// time, so a withdrawal or an end takes effect at once.
+    ///
+    /// # Errors
+    /// Database failure. An unknown enterprise is simply not visible.
+    pub async fn may_view_facts(
+        &self,
+        enterprise_id: i64,
+        institution_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let rows = consent::Entity::find()
+            .filter(consent::Column::EnterpriseId.eq(enterprise_id))
+            .filter(consent::Column::CoversFacts.eq(true))
+            .filter(consent::Column::RevokedAt.is_null())
+            .filter(not_expired(now))
+            .filter(
+                Condition::any()
+                    .add(consent::Column::InstitutionId.is_null())
+                    .add(consent::Column::InstitutionId.eq(institution_id)),
+            )
+            .count(&self.db)
+            .await?;
+        Ok(rows > 0)
+    }
+
+    /// The authorisation of facts by which `institution_id` sees the enterprise at `now` (its own before the
+    /// one for every institution; of several, the one ending last), for showing its end.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn facts_consent_for(
+        &self,
+        enterprise_id: i64,
+        institution_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<FactsConsentEntry>, StoreError> {
+        let rows = consent::Entity::find()
+            .filter(consent::Column::EnterpriseId.eq(enterprise_id))
+            .filter(consent::Column::CoversFacts.eq(true))
+            .filter(consent::Column::RevokedAt.is_null())
+            .filter(not_expired(now))
+            .filter(
+                Condition::any()
+                    .add(consent::Column::InstitutionId.is_null())
+                    .add(consent::Column::InstitutionId.eq(institution_id)),
+            )
+            .all(&self.db)
+            .await?;
+        let names = names(&self.db, rows.iter().filter_map(|r| r.institution_id)).await?;
+        Ok(rows
+            .into_iter()
+            .max_by_key(|r| (r.institution_id.is_some(), r.expires_at.is_none(), r.expires_at))
+            .map(|r| facts_entry(r, &names)))
+    }
 }

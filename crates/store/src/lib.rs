@@ -26,6 +26,8 @@ pub mod event_facts;
 mod fact_coverage;
 mod facts;
 #[cfg(test)]
+mod facts_consent_tests;
+#[cfg(test)]
 mod families_tests;
 mod favourites;
 mod import;
@@ -82,7 +84,9 @@ pub use applications::{
 };
 pub use audit::{AuditEntry, AuditEvent, AuditQuery};
 pub use changes::ChangeEntry;
-pub use consent::{ConsentEntry, Consents, ProfileViewEntry, VIEW_CONTEXTS};
+pub use consent::{
+    ConsentEntry, Consents, FactsConsentEntry, FactsConsentState, FactsConsents, ProfileViewEntry, VIEW_CONTEXTS,
+};
 pub use contacts::{Branch, ContactAccess, EnterpriseContact, Manager};
 pub use documents::{DATABASE, DatabaseStorage, DocumentInfo, DocumentStorage, KEY_PREFIX, NewDocument};
 pub use enterprises::StoredEnterprise;

@@ -444,6 +444,17 @@ async fn every_endpoint_admits_exactly_its_callers() {
         read(&w, "/api/v1/me/needs", &[Sme, Sme2]).await;
         read(&w, &format!("/api/v1/me/needs/{n}"), &[Sme]).await;
         read(&w, &format!("/api/v1/enterprises/{e}/profile"), &[Bank]).await;
+        // Verified facts: the firm's own; an institution's read only while the firm's authorisation of its facts
+        // for it holds (the bank, by name; the other bank never), and not after it is withdrawn.
+        read(&w, "/api/v1/me/facts", &[Sme, Sme2]).await;
+        read(&w, "/api/v1/me/fact-authorisations", &[Sme, Sme2]).await;
+        let facts_to_bank =
+            json!({"institution_ids": [bank_institution], "expires_on": crate::journey::shanghai_today()});
+        own_write(&w, "POST", "/api/v1/me/fact-authorisations", &facts_to_bank, &[Sme, Sme2], &[]).await;
+        read(&w, &format!("/api/v1/enterprises/{e}/facts"), &[Bank]).await;
+        let withdraw = format!("/api/v1/me/fact-authorisations/{bank_institution}");
+        own_write(&w, "DELETE", &withdraw, &json!({}), &[Sme, Sme2], &[]).await;
+        read(&w, &format!("/api/v1/enterprises/{e}/facts"), &[]).await;
         read(&w, "/api/v1/needs/feed", &[Bank, Bank2]).await;
         let (_, feed) = w.client(Bank2).get("/api/v1/needs/feed").await;
         assert!(!feed.to_string().contains(&w.secret), "no consent, no need in the feed: {feed}");

@@ -92,6 +92,15 @@ async fn every_page_reads_in_one_language_for_every_role() {
     let other = publish(&app, &bank, &operator, "LANG-2").await;
     sme.post("/api/v1/me/consents", &json!({"institution_id": bank_id})).await;
     sme2.post("/api/v1/me/consents", &json!({"institution_id": bank_id})).await;
+    // The bank sees the SME's verified facts too (a section of its view of the firm), until a day in the future.
+    let until = (chrono::Utc::now() + chrono::Duration::days(90)).date_naive().to_string();
+    let facts = json!({"institution_ids": [bank_id], "expires_on": until});
+    let (status, body) = sme.post("/api/v1/me/fact-authorisations", &facts).await;
+    assert!(status.is_success(), "authorise facts: {status} {body}");
+    // The demo's departments sent facts about the SME's firm, so both its profile page and the bank's view
+    // of it show verified facts in both languages.
+    let (_, facts) = sme.get("/api/v1/me/facts").await;
+    assert!(facts["stored"].as_u64().unwrap_or(0) > 0, "the demo SME has verified facts: {facts}");
     sme.put("/api/v1/me/contact", &json!({"name": "周敏", "phone": "022-23456789"})).await;
     // A department's token and a batch it sent.
     provider.post("/api/v1/tokens", &json!({"name": "信用平台推送"})).await;

@@ -45,4 +45,5 @@ mod search_log;
 mod servers;
 mod sessions;
 mod stats;
+mod verified_facts;
 mod warm_up;

@@ -11,6 +11,12 @@ pub struct Model {
     pub granted_by: Option<i64>,
     pub revoked_at: Option<DateTimeUtc>,
     pub revoked_by: Option<i64>,
+    /// The consent lets the institution see the profile (every consent before migration 25).
+    pub covers_profile: bool,
+    /// The consent lets the institution see the firm's verified facts.
+    pub covers_facts: bool,
+    /// The end of the consent (UTC): from then on it counts as withdrawn. `None`: until withdrawn.
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,6 +23,7 @@ pub fn view_context(context: &str) -> Words {
         "need" => ("融资需求", "A posted need"),
         "document" => ("下载申请材料", "Downloaded an application document"),
         "contact" => ("查看联系人及电话", "Viewed the contact person and phone"),
+        "facts" => ("查看核验信息（政府部门数据）", "Viewed the verified facts (government data)"),
         _ => ("查看企业画像", "Opened the profile"),
     }
 }
@@ -49,6 +50,8 @@ pub fn action(action: &str) -> Words {
         "profile.update" => ("更新企业画像", "Profile updated"),
         "consent.grant" => ("授权查看", "Consent granted"),
         "consent.revoke" => ("撤回授权", "Consent revoked"),
+        "facts_consent.grant" => ("授权查看核验信息", "Verified facts authorised"),
+        "facts_consent.revoke" => ("撤回核验信息授权", "Verified facts authorisation withdrawn"),
         "document.upload" => ("上传申请材料", "Document uploaded"),
         "document.download" => ("下载申请材料", "Document downloaded"),
         "contact.update" => ("修改联系人", "Contact changed"),
@@ -327,6 +330,19 @@ fn fact(action: &str, key: &str, value: &Value, en: bool) -> Option<Fact> {
         "published_on" | "deadline" => typed(
             if key == "deadline" { ("截止日期", "Deadline") } else { ("发布日期", "Published on") },
             said(en, value),
+        ),
+        "expires_at" => typed(
+            ("授权截止", "Until"),
+            DateTime::<Utc>::deserialize(value)
+                .map_or_else(|_| pick(en, ("直至撤回", "until withdrawn")).to_owned(), shanghai),
+        ),
+        // A grant's authorisations it replaced (a list of ids); a batch's corrected records are a count.
+        "replaced" if value.is_array() => typed(
+            ("替换的授权", "Replaced"),
+            value.as_array().filter(|a| !a.is_empty()).map_or_else(
+                || pick(en, ("无", "none")).to_owned(),
+                |a| a.iter().map(id).collect::<Vec<_>>().join(pick(en, ("、", ", "))),
+            ),
         ),
         "recorded_at" => typed(
             ("记录时间", "Recorded"),

@@ -19,6 +19,8 @@
 //! - [`contacts`]: contact details (a firm's contact, an institution's branches and 客户经理) as shown, and the
 //!   one way an institution reads a firm's contact (logged).
 //! - [`export`]: tables as CSV and XLSX downloads.
+//! - [`facts`]: a firm's verified facts against its declared profile, as the firm and an authorised
+//!   institution see them.
 //! - [`documents`]: an application's documents and its product's 材料清单 as the API and both sides' pages
 //!   show them, and who may see them.
 //! - [`auth`]: who is asking (session or API token), CSRF, and the extractors that demand a signed-in caller.
@@ -42,6 +44,7 @@ pub mod documents;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod facts;
 pub mod field_names;
 pub mod format;
 pub mod forms;

@@ -11,8 +11,8 @@ macro_rules! template {
     };
 }
 
-/// The templates every page shares: the frame, the form, product and verdict macros, the error page and
-/// the confirmation of an irreversible act.
+/// The templates every page shares: the frame, the form, product and verdict macros, the error page, the
+/// confirmation of an irreversible act and a firm's verified facts.
 const SHARED: &[(&str, &str)] = &[
     template!("base.html"),
     template!("_forms.html"),
@@ -21,6 +21,7 @@ const SHARED: &[(&str, &str)] = &[
     template!("_verdict.html"),
     template!("error.html"),
     template!("confirm.html"),
+    template!("_facts.html"),
 ];
 
 /// A feature's templates: names and sources (made with [`template!`]).

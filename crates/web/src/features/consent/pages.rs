@@ -1,16 +1,20 @@
 //! The SME's profile and consent pages: `/sme/profile`, `/sme/consent` and their form posts.
 
-use super::{ConsentTarget, ConsentsView, ProfileViewItem, VIEWS_DEFAULT, set_consent, stored};
+use super::{
+    ConsentTarget, ConsentsView, ProfileViewItem, VIEWS_DEFAULT, facts_consents_of, facts_end, grant_facts,
+    revoke_facts, set_consent, stored,
+};
 use crate::http::auth::{Caller, SmeUser};
 use crate::http::error::ApiError;
 use crate::http::extract::FromSegment;
+use crate::http::facts::FactsReport;
 use crate::http::format::{Label, shanghai};
 use crate::http::forms::{Form, errors_view, see_other};
 use crate::http::page::{Page, PageResult, object};
 use crate::http::profile_form::{
     LIST_FIELDS, choices, label_of, profile_fields, profile_from_form, profile_values, refused_save,
 };
-use crate::http::state::AppState;
+use crate::http::state::{AppState, today};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -26,10 +30,12 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// The profile page: the form with `values`, and `errors` beside their fields and listed above.
+#[allow(clippy::too_many_arguments)]
 fn profile_form(
     home: &HomeArea,
     page: &Page,
     firm: &StoredEnterprise,
+    facts: &FactsReport,
     values: Map<String, Value>,
     errors: &FieldErrors,
     saved: bool,
@@ -40,7 +46,7 @@ fn profile_form(
     let context = json!({
         "page": "sme_profile", "form": values, "errors": by_field, "error_list": list, "choices": choices(home),
         "uscc": firm.profile.uscc.as_ref().map(|u| u.as_str()), "scale": firm.profile.scale().map(Label::of),
-        "updated_at": shanghai(firm.updated_at), "saved": saved,
+        "updated_at": shanghai(firm.updated_at), "saved": saved, "facts": facts,
     });
     page.show_with(status, "sme_profile.html", object(context))
 }
@@ -49,7 +55,9 @@ async fn profile_page(sme: SmeUser, State(state): State<AppState>, page: Page) -
     let firm = stored(&state, sme.1).await?;
     let saved = Form::of_query(page.query()).get("saved").is_some();
     let home = &state.config.home_area;
-    profile_form(home, &page, &firm, profile_values(&firm.profile), &FieldErrors::default(), saved, StatusCode::OK)
+    let facts = crate::http::facts::report_of(&state, &firm.profile).await?;
+    let values = profile_values(&firm.profile);
+    profile_form(home, &page, &firm, &facts, values, &FieldErrors::default(), saved, StatusCode::OK)
 }
 
 async fn profile_submit(
@@ -74,22 +82,26 @@ async fn profile_submit(
     values.extend(form.values(&typed));
     values.extend(typed.iter().filter(|k| LIST_FIELDS.contains(k)).map(|k| ((*k).to_owned(), form.all(k).into())));
     let home = &state.config.home_area;
-    profile_form(home, &page.at("/sme/profile"), &firm, values, &errors, false, StatusCode::BAD_REQUEST)
+    let facts = crate::http::facts::report_of(&state, &firm.profile).await?;
+    profile_form(home, &page.at("/sme/profile"), &firm, &facts, values, &errors, false, StatusCode::BAD_REQUEST)
 }
 
 async fn consent_page(sme: SmeUser, State(state): State<AppState>, page: Page) -> PageResult {
-    consent_view(&state, sme.1, &page, Map::new(), StatusCode::OK).await
+    consent_view(&state, sme.1, &page, Map::new(), Value::Null, StatusCode::OK).await
 }
 
-/// The consent page: who may see the profile, the institutions to choose from, and who looked.
+/// The consent page: who may see the profile and the verified facts, the institutions to choose from, and
+/// who looked. `facts_form`: what was typed in the form authorising facts, shown again beside its errors.
 async fn consent_view(
     state: &AppState,
     enterprise_id: i64,
     page: &Page,
     errors: Map<String, Value>,
+    facts_form: Value,
     status: StatusCode,
 ) -> PageResult {
     let consents = state.store.consents(enterprise_id).await?;
+    let facts = facts_consents_of(state, enterprise_id).await?;
     let views = state.store.profile_views(enterprise_id, VIEWS_DEFAULT).await?;
     let institutions = state.store.institutions().await?;
     let institutions: Vec<Value> = institutions
@@ -97,7 +109,8 @@ async fn consent_view(
         .filter(|i| i.kind != InstitutionKind::GuaranteeAgency)
         .map(|i| {
             let granted = consents.institutions.iter().any(|c| c.institution_id == Some(i.id));
-            json!({"id": i.id, "name": i.name, "kind": Label::of(i.kind), "granted": granted})
+            let facts = facts.active.iter().any(|c| c.institution_id == Some(i.id));
+            json!({"id": i.id, "name": i.name, "kind": Label::of(i.kind), "granted": granted, "facts": facts})
         })
         .collect();
     let contact = state.store.enterprise_contact(enterprise_id).await?;
@@ -105,12 +118,27 @@ async fn consent_view(
         "page": "sme_consent", "consents": ConsentsView::from(&consents), "institutions": institutions,
         "contact": contact.map(|c| json!({"name": c.name, "phone": c.phone, "share": c.share_with_consented})),
         "views": views.iter().map(ProfileViewItem::from).collect::<Vec<_>>(), "errors": errors,
-        "done": Form::of_query(page.query()).get("done"),
+        "done": Form::of_query(page.query()).get("done"), "facts": facts, "facts_form": facts_form,
+        "facts_all": facts.active.iter().any(|c| c.all), "today": today().to_string(),
     });
     page.show_with(status, "sme_consent.html", object(context))
 }
 
-/// `POST /sme/consent`: `action` = `grant` | `revoke`, `target` = `all` | an institution id.
+/// The institutions (or `all`) ticked in the form authorising facts: at least one.
+fn facts_targets(form: &Form) -> Result<Vec<Option<i64>>, ApiError> {
+    let ticked = form.all("target");
+    if ticked.is_empty() {
+        let none = ValueError::worded("请至少选择一家机构，或选择所有机构", "choose at least one institution, or all");
+        return Err(ApiError::invalid("target", &none));
+    }
+    ticked
+        .iter()
+        .map(|t| ConsentTarget::from_segment(t).map(|ConsentTarget(t)| t).map_err(|e| e.on_field("target")))
+        .collect()
+}
+
+/// `POST /sme/consent`: `action` = `grant` | `revoke` (the profile), `facts_grant` (the verified facts: one
+/// or several `target`, and `expires_on`) | `facts_revoke`; `target` = `all` | an institution id.
 async fn consent_submit(
     sme: SmeUser,
     State(state): State<AppState>,
@@ -119,20 +147,34 @@ async fn consent_submit(
     form: Form,
 ) -> PageResult {
     let result = async {
+        if form.field("action") == "facts_grant" {
+            let targets = facts_targets(&form)?;
+            let end = facts_end(Some(form.field("expires_on")), today())?;
+            return grant_facts(&state, &sme, &caller, &targets, end).await.map(|_| "facts_granted");
+        }
         let ConsentTarget(target) =
             ConsentTarget::from_segment(form.field("target")).map_err(|e| e.on_field("target"))?;
         match form.field("action") {
             "grant" => set_consent(&state, &sme, &caller, target, true).await.map(|_| "granted"),
             "revoke" => set_consent(&state, &sme, &caller, target, false).await.map(|_| "revoked"),
+            "facts_revoke" => revoke_facts(&state, &sme, &caller, target).await.map(|_| "facts_revoked"),
             other => Err(ApiError::invalid("action", &ValueError::Invalid(format!("未知操作“{other}”")))),
         }
     }
     .await;
     match result {
-        Ok(done) => Ok(see_other(&format!("/sme/consent?done={done}"))),
+        Ok(done) => {
+            let anchor = if done.starts_with("facts") { "#facts" } else { "" };
+            Ok(see_other(&format!("/sme/consent?done={done}{anchor}")))
+        }
         Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
             let page = page.at("/sme/consent");
-            consent_view(&state, sme.1, &page, page.error_messages(&e), e.status).await
+            let typed = if form.field("action") == "facts_grant" {
+                json!({"expires_on": form.field("expires_on"), "targets": form.all("target")})
+            } else {
+                Value::Null
+            };
+            consent_view(&state, sme.1, &page, page.error_messages(&e), typed, e.status).await
         }
         Err(e) => Err(e),
     }

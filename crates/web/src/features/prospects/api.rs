@@ -1,6 +1,9 @@
 //! The prospects API: candidates for a product, and a firm's profile.
 
-use super::{CandidatesResponse, EnterpriseProfileView, candidates as find, read_profile, record_candidates};
+use super::{
+    CandidatesResponse, EnterpriseFactsView, EnterpriseProfileView, candidates as find, read_facts, read_profile,
+    record_candidates,
+};
 use crate::http::auth::{Caller, LenderUser};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{Id, Query};
@@ -14,7 +17,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(candidates)).routes(routes!(enterprise_profile))
+    OpenApiRouter::new()
+        .routes(routes!(candidates))
+        .routes(routes!(enterprise_profile))
+        .routes(routes!(enterprise_facts))
 }
 
 /// The candidates' parameters.
@@ -93,4 +99,29 @@ async fn enterprise_profile(
 ) -> Result<Json<EnterpriseProfileView>, ApiError> {
     let context = params.context.as_deref().unwrap_or("profile");
     Ok(Json(read_profile(&state, &caller, &user, id, context).await?))
+}
+
+/// An SME's verified facts (kind, value, source, as-of and valid-until dates, freshness, and each declared
+/// field's state 已核验 / 未核验 / 核验结果不符 / 需更新), for an institution while the firm's authorisation of
+/// its facts for it (or for every institution) holds: checked on every read, so a withdrawal or an end hides
+/// them at once. Every read is recorded in the firm's view log (context `facts`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/enterprises/{id}/facts",
+    params(("id" = i64, Path, description = "Enterprise id", minimum = 1)),
+    responses(
+        (status = 200, body = EnterpriseFactsView),
+        (status = 400, description = "A bad id", body = ErrorBody),
+        (status = 403, description = "Not an institution user", body = ErrorBody),
+        (status = 404, description = "No such enterprise, or no authorisation of its facts for this institution holds", body = ErrorBody),
+    ),
+    tag = "privacy"
+)]
+async fn enterprise_facts(
+    user: LenderUser,
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<Json<EnterpriseFactsView>, ApiError> {
+    Ok(Json(read_facts(&state, &caller, &user, id).await?))
 }

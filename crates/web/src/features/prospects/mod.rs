@@ -1,8 +1,11 @@
 //! 客户发现 for institutions: the firms that fit one of the institution's listed products (reverse matching,
 //! consent-scoped: `GET /api/v1/products/{id}/candidates` and `/bank/candidates?product={id}`), each with
 //! why it fits; and a firm's profile opened by an institution (`GET /api/v1/enterprises/{id}/profile`,
-//! `/bank/enterprises/{id}`), only with the firm's consent or application. Every listing and every opening
-//! is recorded in the firm's view log.
+//! `/bank/enterprises/{id}`), only with the firm's consent or application; and the firm's verified facts
+//! (`GET /api/v1/enterprises/{id}/facts`, a section of `/bank/enterprises/{id}`), only while the firm's
+//! authorisation of its facts for this institution holds (checked on every read: a withdrawal or an end
+//! hides them at once). Every listing and every opening is recorded in the firm's view log (facts as
+//! `facts`).
 
 mod api;
 mod pages;
@@ -10,6 +13,7 @@ mod pages;
 use crate::http::Feature;
 use crate::http::auth::{Caller, LenderUser};
 use crate::http::error::ApiError;
+use crate::http::facts::FactsReport;
 use crate::http::format::{Label, Place};
 use crate::http::state::{AppState, today};
 use crate::http::views::ProductSummary;
@@ -191,11 +195,10 @@ async fn read_profile(
     id: i64,
     context: &str,
 ) -> Result<EnterpriseProfileView, ApiError> {
-    if !VIEW_CONTEXTS.contains(&context) {
-        return Err(ApiError::invalid(
-            "context",
-            &ValueError::Invalid(format!("应为 {} 之一", VIEW_CONTEXTS.join("、"))),
-        ));
+    // `facts` is recorded by the read of the facts itself, never claimed by a read of the profile.
+    let contexts: Vec<&str> = VIEW_CONTEXTS.iter().copied().filter(|c| *c != "facts").collect();
+    if !contexts.contains(&context) {
+        return Err(ApiError::invalid("context", &ValueError::Invalid(format!("应为 {} 之一", contexts.join("、")))));
     }
     if !state.store.may_view_profile(id, *institution).await? {
         return Err(ApiError::not_found("企业", "enterprise"));
@@ -204,4 +207,49 @@ async fn read_profile(
     let ev = caller.audit(p, "profile.view");
     state.store.record_profile_view(id, *institution, Some(p.account_id), context, None, &ev).await?;
     Ok(EnterpriseProfileView::of(&firm, &state.config.home_area))
+}
+
+/// A firm's verified facts as an institution it authorised sees them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EnterpriseFactsView {
+    pub enterprise_id: i64,
+    pub name: String,
+    /// The credit code the facts are kept by.
+    pub uscc: Option<String>,
+    /// The authorisation this institution sees them by: for every institution (`true`) or for it by name,
+    /// and its end (RFC 3339 UTC, as shown in Asia/Shanghai; absent: until withdrawn).
+    pub authorised_all: bool,
+    pub authorised_until: Option<String>,
+    pub authorised_until_text: Option<String>,
+    #[serde(flatten)]
+    pub report: FactsReport,
+}
+
+/// An institution reads a firm's verified facts: 404 unless an authorisation of the facts for it (or for
+/// every institution) holds now; the view is recorded in the firm's view log as `facts`.
+///
+/// # Errors
+/// 404; database failure.
+async fn read_facts(
+    state: &AppState,
+    caller: &Caller,
+    LenderUser(p, institution): &LenderUser,
+    id: i64,
+) -> Result<EnterpriseFactsView, ApiError> {
+    let now = chrono::Utc::now();
+    let hidden = || ApiError::not_found("企业", "enterprise");
+    let Some(consent) = state.store.facts_consent_for(id, *institution, now).await? else { return Err(hidden()) };
+    let firm = state.store.enterprise(id).await?.ok_or_else(hidden)?;
+    let report = crate::http::facts::report_of(state, &firm.profile).await?;
+    let ev = caller.audit(p, "profile.view");
+    state.store.record_profile_view(id, *institution, Some(p.account_id), "facts", None, &ev).await?;
+    Ok(EnterpriseFactsView {
+        enterprise_id: firm.id,
+        name: firm.profile.name.clone(),
+        uscc: firm.profile.uscc.as_ref().map(|u| u.as_str().to_owned()),
+        authorised_all: consent.institution_id.is_none(),
+        authorised_until: consent.expires_at.map(|t| t.to_rfc3339()),
+        authorised_until_text: consent.expires_at.map(crate::http::format::shanghai),
+        report,
+    })
 }

@@ -1,6 +1,6 @@
 //! 客户发现 pages: `/bank/candidates` and `/bank/enterprises/{id}`.
 
-use super::{CandidatesResponse, candidates, read_profile, record_candidates};
+use super::{CandidatesResponse, candidates, read_facts, read_profile, record_candidates};
 use crate::http::auth::{Caller, LenderUser};
 use crate::http::error::ApiError;
 use crate::http::extract::Id;
@@ -108,9 +108,15 @@ async fn enterprise_page(
 ) -> PageResult {
     let query = Form::of_query(page.query());
     let view = read_profile(&state, &caller, &user, id, query.get("context").unwrap_or("profile")).await?;
+    // The verified facts only while the firm's authorisation of them holds (and then the view is logged).
+    let facts = match read_facts(&state, &caller, &user, id).await {
+        Ok(facts) => Some(facts),
+        Err(e) if e.status == StatusCode::NOT_FOUND => None,
+        Err(e) => return Err(e),
+    };
     let context = json!({
         "page": "bank_candidates", "firm": view, "rows": profile_rows(&view.profile, today(), &state.config.home_area),
-        "back": query.get("back").filter(|b| b.starts_with("/bank/")),
+        "back": query.get("back").filter(|b| b.starts_with("/bank/")), "facts": facts,
     });
     page.show("bank_candidates_profile.html", object(context))
 }
