@@ -27,6 +27,7 @@ mod m20261205_000017_contact_and_conversation;
 mod m20261205_000020_documents;
 mod m20261205_000021_favourites;
 mod m20261205_000022_verified_facts;
+mod m20261205_000024_product_verified_rules;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_documents::Migration),
             Box::new(m20261205_000021_favourites::Migration),
             Box::new(m20261205_000022_verified_facts::Migration),
+            Box::new(m20261205_000024_product_verified_rules::Migration),
         ]
     }
 }
