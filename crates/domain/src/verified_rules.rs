@@ -36,6 +36,16 @@ impl RuleKind {
     pub fn fact_kind(self) -> Option<FactKind> {
         RULE_FACTS.iter().find(|(rule, _)| *rule == self).map(|(_, fact)| *fact)
     }
+
+    /// Who verifies a rule of this kind, in Chinese and English: `须经税务部门核验`, `verified by the tax
+    /// bureau` (empty for a kind no fact backs).
+    #[must_use]
+    pub fn verified_by(self) -> (String, String) {
+        if self.fact_kind().is_none() {
+            return (String::new(), String::new());
+        }
+        (format!("须经{}核验", sources_zh(self)), format!("verified by the {}", sources_en(self)))
+    }
 }
 
 /// A verified fact with the department it came from, as matching and pages read it.
@@ -154,7 +164,7 @@ impl VerifiedRules {
         if self.0.is_empty() {
             return "无（按企业申报及已核验信息匹配）".to_owned();
         }
-        self.0.iter().map(|k| format!("{}须经{}核验", k.label_zh(), sources_zh(*k))).collect::<Vec<_>>().join("；")
+        self.0.iter().map(|k| format!("{}{}", k.label_zh(), k.verified_by().0)).collect::<Vec<_>>().join("；")
     }
 
     /// `Tax credit grade verified by the tax bureau; …`, or `None (declarations and verified facts are used)`.
@@ -163,11 +173,7 @@ impl VerifiedRules {
         if self.0.is_empty() {
             return "None (declarations and verified facts are used)".to_owned();
         }
-        self.0
-            .iter()
-            .map(|k| format!("{} verified by the {}", k.label_en(), sources_en(*k)))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.0.iter().map(|k| format!("{} {}", k.label_en(), k.verified_by().1)).collect::<Vec<_>>().join("; ")
     }
 }
 
