@@ -260,8 +260,8 @@ fn verification(
         let requirement = (rule.describe_zh(), rule.describe_en());
         let by = rule.kind().verified_by();
         let message = text(
-            format!("须经核验：{}。要求{}（{}），{}", stands.state.label_zh(), requirement.0, by.0, detail.zh),
-            format!("Must be verified: {}. Requires {} ({}); {}", stands.state.label_en().to_lowercase(), requirement.1, by.1, detail.en),
+            format!("须经核验：{}。要求{}（{}）", stands.state.label_zh(), requirement.0, by.0),
+            format!("Must be verified: {}. Requires {} ({})", stands.state.label_en().to_lowercase(), requirement.1, by.1),
         );
         let fix = if stands.state == Verification::Expired {
             text(

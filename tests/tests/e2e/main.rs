@@ -44,4 +44,5 @@ mod search_log;
 mod servers;
 mod sessions;
 mod stats;
+mod verified_match;
 mod warm_up;
