@@ -22,7 +22,7 @@ async fn grade_finding(sme: &crate::client::Client<'_>, firm: i64, product: i64)
     let (status, explained) =
         sme.post("/api/v1/match/explain", &json!({"profile_id": firm, "need": need(), "product_id": product})).await;
     assert_eq!(status, StatusCode::OK, "{explained}");
-    let findings = explained["details"]["findings"].as_array().or_else(|| explained["findings"].as_array());
+    let findings = explained["item"]["details"]["findings"].as_array();
     let findings = findings.unwrap_or_else(|| panic!("findings in {explained}"));
     findings.iter().find(|f| f["code"] == "min_tax_credit_grade").cloned().unwrap_or_else(|| panic!("{explained}"))
 }
@@ -30,7 +30,7 @@ async fn grade_finding(sme: &crate::client::Client<'_>, firm: i64, product: i64)
 async fn eligible_ids(sme: &crate::client::Client<'_>, firm: i64) -> Vec<i64> {
     let (status, out) = sme.post("/api/v1/match", &json!({"profile_id": firm, "need": need(), "limit": 100})).await;
     assert_eq!(status, StatusCode::OK, "{out}");
-    out["eligible"].as_array().unwrap().iter().map(|i| i["product_id"].as_i64().unwrap()).collect()
+    out["eligible"].as_array().unwrap().iter().map(|i| i["product"]["id"].as_i64().unwrap()).collect()
 }
 
 #[tokio::test]
@@ -67,14 +67,15 @@ async fn a_product_requiring_a_verified_grade_matches_only_after_the_tax_bureau_
         let profile = json!({"uscc": USCC, "name": "津沽核验科技有限公司", "district": "binhai",
             "industry": "software", "established": "2019-03-01", "employees": 25, "revenue": 800_000_000,
             "tax_credit_grade": "A"});
-        let sme = app.anonymous();
-        let (status, body) = sme
+        let anonymous = app.anonymous();
+        let (status, body) = anonymous
             .post(
                 "/api/v1/register",
                 &json!({"login": "verified@example.cn", "password": "abc12345", "profile": profile}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{backend}: {body}");
+        let sme = app.sign_in_with("verified@example.cn", "abc12345").await;
         let (_, me) = sme.get("/api/v1/session").await;
         let firm = me["account"]["enterprise_id"].as_i64().unwrap();
         assert!(!eligible_ids(&sme, firm).await.contains(&product), "{backend}: unverified, not eligible");
@@ -126,7 +127,7 @@ async fn a_product_requiring_a_verified_grade_matches_only_after_the_tax_bureau_
         let (status, applied) = sme
             .post(
                 "/api/v1/applications",
-                &json!({"product_id": product, "amount": 100_000_000, "term": 12, "purpose": "working_capital",
+                &json!({"product_id": product, "amount": "100万", "term": "12", "purpose": "working_capital",
                         "idempotency_key": "verified-1"}),
             )
             .await;
