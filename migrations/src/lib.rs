@@ -28,6 +28,7 @@ mod m20261205_000020_documents;
 mod m20261205_000021_favourites;
 mod m20261205_000022_verified_facts;
 mod m20261205_000023_provider_accounts;
+mod m20261205_000024_product_verified_rules;
 mod m20261205_000025_consent_scope;
 
 /// The ordered list of migrations.
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000021_favourites::Migration),
             Box::new(m20261205_000022_verified_facts::Migration),
             Box::new(m20261205_000023_provider_accounts::Migration),
+            Box::new(m20261205_000024_product_verified_rules::Migration),
             Box::new(m20261205_000025_consent_scope::Migration),
         ]
     }

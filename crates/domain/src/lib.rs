@@ -34,6 +34,7 @@ pub mod shanghai;
 pub mod spec_record;
 mod term;
 mod uscc;
+mod verified_rules;
 mod vocab;
 
 pub use accounts::{
@@ -91,6 +92,7 @@ pub use region::{District, Division, HomeArea, Level as DivisionLevel, ServiceAr
 pub use scale::{SCALE_TABLE, ScaleInputs, ScaleRule, Thresholds, classify as classify_scale, industry_needs_assets};
 pub use term::Months;
 pub use uscc::Uscc;
+pub use verified_rules::{RULE_FACTS, RuleVerification, SourcedFact, VerifiedRules, rule_verification};
 pub use vocab::{
     Collateral, EnterpriseScale, Industry, InstitutionKind, LifecycleState, LoanPurpose, LprTenor, PolicySupport,
     PrioritySector, ProductFamily, Qualification, RepaymentMethod, TaxCreditGrade,

@@ -4,6 +4,7 @@ use crate::eligibility::EligibilityRules;
 use crate::materials::Materials;
 use crate::pricing::{AnnualRate, Pricing, RangeEnd, RateText};
 use crate::reference::ReferenceRates;
+use crate::verified_rules::VerifiedRules;
 use crate::vocab::{Collateral, InstitutionKind, LifecycleState, PolicySupport, ProductFamily, RepaymentMethod};
 use crate::{Bps, Fen, Months, ServiceArea, StatedRange, ValueError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -262,6 +263,10 @@ pub struct ProductSpec {
     /// not "none needed"). Absent in JSON written before products had lists: 未说明.
     #[serde(default)]
     pub materials: Materials,
+    /// The conditions the product requires to be met by a verified fact (纳税信用等级须经税务核验): each one
+    /// of its eligibility rules. Absent in JSON written before: none required.
+    #[serde(default, skip_serializing_if = "VerifiedRules::is_empty")]
+    pub verified_rules: VerifiedRules,
 }
 
 /// The public page a product was copied from, and the day it was read: a copied product may be out of date,

@@ -9,6 +9,7 @@ use crate::materials::Materials;
 use crate::pricing::RatePeriod;
 use crate::product::{CollateralTerms, ProductSource, ProductSpec, validate_code};
 use crate::record_pricing::{basis_values, guarantee_cells, pricing_cells, read_guarantee, read_pricing};
+use crate::verified_rules::VerifiedRules;
 use crate::vocab::{Collateral, InstitutionKind, LifecycleState, PolicySupport, ProductFamily, RepaymentMethod};
 use crate::{Fen, FieldErrors, HomeArea, Labelled, Months, ServiceArea, StatedRange, ValueError};
 use chrono::NaiveDate;
@@ -55,6 +56,7 @@ pub const COLUMNS: &[&str] = &[
     "source_url",
     "source_read_on",
     "materials",
+    "verified_rules",
 ];
 
 /// One problem with one row of an import file.
@@ -601,6 +603,21 @@ pub fn column_info() -> Vec<ColumnInfo> {
                 "营业执照|近一年财务报表|纳税证明",
             )
         },
+        ColumnInfo {
+            multiple: true,
+            allowed: crate::verified_rules::RULE_FACTS.iter().map(|(k, _)| (k.as_str(), k.label_zh())).collect(),
+            ..column(
+                "verified_rules",
+                "须经核验的条件",
+                "Conditions to be verified",
+                false,
+                (
+                    "须由政府部门核验信息满足的准入条件，填条件名（见“准入条件”），用 `|` 分隔；每个都须是本产品的准入条件；可填成立年限、纳税信用等级、纳税额、资质要求；留空或 `none` 表示不要求核验（按企业申报及已核验信息匹配）",
+                    "The eligibility rules that must be met by a fact verified by a government source, by rule key (see eligibility), separated by `|`; each must be one of the product's rules; years in business, tax credit grade, tax paid and qualifications can be; empty or `none` when none is required (declarations and verified facts are used)",
+                ),
+                "min_tax_credit_grade",
+            )
+        },
     ]
 }
 
@@ -817,6 +834,13 @@ impl ProductRecord {
             None => Some(Materials::NotStated),
             Some(v) => e.check("materials", Materials::from_cell(v)),
         };
+        let verified_rules =
+            e.check("verified_rules", VerifiedRules::from_cell(self.get("verified_rules").unwrap_or("")));
+        if let (Some(required), Some(rules)) = (&verified_rules, &eligibility)
+            && let Err(bad) = required.check_against(rules, "verified_rules")
+        {
+            e.0.extend(bad.0);
+        }
         let state = match self.get("state") {
             None => Some(LifecycleState::Published),
             Some(v) => e.check("state", LifecycleState::parse(v)),
@@ -848,6 +872,7 @@ impl ProductRecord {
                 valid_until: valid_until?,
                 source: source?,
                 materials: materials?,
+                verified_rules: verified_rules?,
             };
             spec.normalize();
             Some(spec)
@@ -909,6 +934,7 @@ impl From<(&str, &ProductSpec)> for ProductRecord {
         stated("source_url", s.source.as_ref().map(|src| src.url.clone()));
         stated("source_read_on", s.source.as_ref().map(|src| src.read_on.to_string()));
         stated("materials", Some(s.materials.to_cell()).filter(|c| !c.is_empty()));
+        stated("verified_rules", Some(s.verified_rules.to_cell()).filter(|c| !c.is_empty()));
         pairs.extend(pricing_cells(&s.pricing));
         pairs.extend(s.guarantee.iter().flat_map(guarantee_cells));
         Self::from_pairs(pairs)
@@ -1108,6 +1134,15 @@ mod tests {
                     if c.name == "institution_kind" {
                         row.push(("institution_name", "示例银行"));
                     }
+                    if c.name == "verified_rules" {
+                        // Each rule required verified must be one of the product's conditions.
+                        row.retain(|(k, _)| *k != "eligibility");
+                        row.push((
+                            "eligibility",
+                            "min_years_in_operation=2; min_tax_credit_grade=B; tax_paid_yuan=10万..; \
+                             qualifications_any=high_tech; qualifications_all=high_tech",
+                        ));
+                    }
                     if let Err(e) = ProductRecord::from_pairs(row).validate() {
                         panic!("{} = {value}: {e}", c.name);
                     }
@@ -1219,6 +1254,34 @@ mod tests {
         let mut old = serde_json::to_value(&spec).unwrap();
         old.as_object_mut().unwrap().remove("materials");
         assert_eq!(serde_json::from_value::<ProductSpec>(old).unwrap().materials, Materials::NotStated);
+    }
+
+    /// 须经核验的条件 reads from its column, writes back, defaults to none, and names itself when it asks for a
+    /// rule the product does not have or no fact can back.
+    #[test]
+    fn verified_rules_read_write_back_and_must_be_conditions_of_the_product() {
+        let with = |extra: Vec<(&'static str, &'static str)>| {
+            let mut pairs = good();
+            pairs.extend(extra);
+            ProductRecord::from_pairs(pairs).validate()
+        };
+        let spec = with(vec![("verified_rules", "纳税信用等级")]).unwrap().spec;
+        assert_eq!(spec.verified_rules.kinds(), [crate::RuleKind::MinTaxCreditGrade]);
+        let record = ProductRecord::from(("jinhai-bank", &spec));
+        assert_eq!(record.value("verified_rules"), Some("min_tax_credit_grade"));
+        assert_eq!(record.validate().unwrap().spec, spec);
+        let none = with(vec![]).unwrap().spec;
+        assert!(none.verified_rules.is_empty());
+        assert_eq!(ProductRecord::from(("jinhai-bank", &none)).value("verified_rules"), None);
+        for bad in ["tax_paid_yuan", "employees", "credit_score"] {
+            let errors = with(vec![("verified_rules", bad)]).unwrap_err();
+            assert_eq!(errors.0.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["verified_rules"], "{bad}");
+        }
+        // A spec written before products had the field requires nothing verified.
+        let mut old = serde_json::to_value(&spec).unwrap();
+        assert_eq!(old["verified_rules"], serde_json::json!(["min_tax_credit_grade"]));
+        old.as_object_mut().unwrap().remove("verified_rules");
+        assert!(serde_json::from_value::<ProductSpec>(old).unwrap().verified_rules.is_empty());
     }
 
     #[test]

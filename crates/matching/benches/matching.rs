@@ -81,7 +81,14 @@ fn match_products(c: &mut Criterion) {
     let relevance = HashMap::new();
     let run = |i: usize| {
         let (profile, need) = &firms[i % firms.len()];
-        matcher.match_need(&MatchRequest { profile, need, today: today(), relevance: &relevance, limit: 20 })
+        matcher.match_need(&MatchRequest {
+            profile,
+            need,
+            today: today(),
+            relevance: &relevance,
+            limit: 20,
+            verified: None,
+        })
     };
 
     let mut group = c.benchmark_group("match");

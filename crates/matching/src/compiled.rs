@@ -218,6 +218,8 @@ pub struct CompiledProduct {
     pub fee_min: Option<u32>,
     pub fee_max: Option<u32>,
     pub policy: u32,
+    /// The rules the product requires to be met by a verified fact ([`finmart_domain::VerifiedRules`]).
+    pub requires_verified: Checks,
 }
 
 /// Money bounds as fen, with "no bound" values nothing falls outside.
@@ -293,7 +295,11 @@ impl CompiledProduct {
             fee_min: spec.guarantee.as_ref().and_then(|g| g.fee.min()).map(Bps::bps),
             fee_max: spec.guarantee.as_ref().and_then(|g| g.fee.max()).map(Bps::bps),
             policy: mask(&spec.policy_support),
+            requires_verified: Checks::NONE,
         };
+        for kind in spec.verified_rules.kinds() {
+            c.requires_verified.insert(CheckKind::of_kind(*kind));
+        }
         for rule in spec.eligibility.rules() {
             c.rules.insert(CheckKind::of_rule(rule));
             match rule {
@@ -388,6 +394,22 @@ impl CompiledProduct {
     /// fen, the debt ratio as `liabilities × 10 000` against `cap × assets` ([`finmart_domain::DebtRatio::exceeds`]).
     #[must_use]
     pub fn check_firm(&self, f: &FirmFacts) -> Verdict {
+        let mut verdict = self.check_firm_declared(f);
+        // A rule required verified fails without a current fact backing it, whatever the firm declares (or
+        // leaves out): one predictable branch for the products that require nothing.
+        if !self.requires_verified.is_empty() {
+            let unverified = self.unverified(f);
+            verdict.failed = Checks(verdict.failed.0 | unverified.0);
+            verdict.missing = Checks(verdict.missing.0 & !unverified.0);
+        }
+        verdict
+    }
+
+    /// [`Self::check_firm`] without the rules required verified: each rule on the figures the firm has (its
+    /// declarations, with any current facts in their place). What reverse matching decides, its pool
+    /// holding declarations only.
+    #[must_use]
+    pub fn check_firm_declared(&self, f: &FirmFacts) -> Verdict {
         use CheckKind as K;
         let mut failed = Checks::NONE;
         let served = self.area.covers(&f.district);
@@ -420,6 +442,28 @@ impl CompiledProduct {
         let mut unconfirmed = Checks(self.rules.0 & K::OtherConditions.bit());
         unconfirmed.set_if(K::District, served.is_none());
         Verdict { failed: Checks(failed.0 & !missing.0), missing, unconfirmed }
+    }
+
+    /// The rules the product requires verified that no current fact of the firm backs: a figure's check
+    /// when its fact is missing or expired; a qualifications rule when no verified title meets it (one of
+    /// its titles for 资质要求, every one for 资质要求（全部））. What [`finmart_domain::rule_verification`]
+    /// calls not current, on bits.
+    #[must_use]
+    pub fn unverified(&self, f: &FirmFacts) -> Checks {
+        use CheckKind as K;
+        let lists = K::QualificationsAny.bit() | K::QualificationsAll.bit();
+        let mut out = Checks(self.requires_verified.0 & !f.verified.0 & !lists);
+        out.set_if(
+            K::QualificationsAny,
+            self.requires_verified.contains(K::QualificationsAny)
+                && self.qualifications_any & f.verified_qualifications == 0,
+        );
+        out.set_if(
+            K::QualificationsAll,
+            self.requires_verified.contains(K::QualificationsAll)
+                && self.qualifications_all & f.verified_qualifications != self.qualifications_all,
+        );
+        out
     }
 
     /// The checks about the need, all but the cost ceiling's comparison (which needs the quote; see

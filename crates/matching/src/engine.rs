@@ -11,6 +11,7 @@ use crate::explain::{Finding, Subject, findings};
 use crate::facts::{FirmFacts, NeedFacts};
 use crate::policy::{POLICY, Subsidies, SubsidyFinding};
 use crate::rank::{Components, WEIGHTS, Weights, components};
+use crate::verified::Verified;
 use chrono::NaiveDate;
 use finmart_domain::changes::Listener;
 use finmart_domain::{
@@ -245,6 +246,11 @@ pub struct MatchRequest<'a> {
     pub relevance: &'a HashMap<i64, f32>,
     /// How many products to return (with explanations) in each list.
     pub limit: usize,
+    /// The firm's verified facts, when it is matched with them: the match then judges
+    /// [`Verified::profile`] (current facts over declarations, `profile` being the declaration), rules a
+    /// product requires verified read them, and the explanations say how each rule stands. `None`: the
+    /// declaration alone, and every rule required verified fails.
+    pub verified: Option<&'a Verified>,
 }
 
 /// One product in a result list.
@@ -495,7 +501,10 @@ impl Matcher {
     #[must_use]
     pub fn match_need(&self, req: &MatchRequest<'_>) -> MatchOutcome {
         let book = self.book();
-        let firm = FirmFacts::of(req.profile, req.today);
+        let (firm, profile) = match req.verified {
+            Some(v) => (v.firm_facts(), v.profile()),
+            None => (FirmFacts::of(req.profile, req.today), req.profile),
+        };
         let need = NeedFacts::of(req.need);
         let day = day_number(req.today);
         let mut memo: FastMap<AprKey, Option<u32>> = FastMap::default();
@@ -572,8 +581,14 @@ impl Matcher {
             list.offer((std::cmp::Reverse(score), id), || Scored { index, verdict, score, components, priced });
         }
 
-        let subject =
-            Subject { profile: req.profile, need: Some(req.need), today: req.today, apr: None, home: &self.home };
+        let subject = Subject {
+            profile,
+            need: Some(req.need),
+            today: req.today,
+            apr: None,
+            home: &self.home,
+            verified: req.verified,
+        };
         let finish = |list: Vec<Scored>| -> Vec<Ranked> {
             list.into_iter()
                 .enumerate()

@@ -13,10 +13,12 @@
 use crate::checks::{CheckKind, Checks};
 use crate::compiled::{CompiledProduct, Verdict};
 use crate::facts::{NeedFacts, calendar_days};
+use crate::verified::Verified;
 use chrono::{Datelike, NaiveDate};
 use finmart_domain::{
-    Bps, Collateral, CollateralTerms, EligibilityRule, EnterpriseProfile, Fen, FinancingNeed, HomeArea, Labelled,
-    Months, OtherCondition, OverdueHistory, Product, RangeEnd, ServiceArea, StatedRange, join_zh,
+    Bps, Collateral, CollateralTerms, EligibilityRule, EnterpriseProfile, Fact, FactKind, Fen, FinancingNeed, HomeArea,
+    Labelled, Months, OtherCondition, OverdueHistory, Product, RangeEnd, ServiceArea, StatedRange, Verification,
+    join_zh, rule_verification,
 };
 use serde::Serialize;
 
@@ -63,6 +65,24 @@ pub struct Finding {
     /// The lender's own words the sentences quote (its other conditions), as it wrote them in whatever
     /// language: a page marks them as data, since the words around them are in the page's language.
     pub quoted: Vec<String>,
+    /// How the rule stands against the firm's verified facts (已核验 / 未核验 / 核验结果不符 / 需更新), for a
+    /// rule a fact of the catalogue backs, when the firm was matched with its facts or the product requires
+    /// the rule verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<VerificationNote>,
+}
+
+/// One rule's verification, in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerificationNote {
+    /// `verified`, `unverified`, `conflict` or `expired`.
+    pub state: &'static str,
+    /// 已核验, 未核验, 核验结果不符, 需更新.
+    pub label: Text,
+    /// The product requires the rule to be met by a verified fact.
+    pub required: bool,
+    /// The verified value with its source and date, or what is missing.
+    pub detail: Text,
 }
 
 /// What the explanations read.
@@ -75,6 +95,9 @@ pub struct Subject<'a> {
     pub apr: Option<u32>,
     /// The deployment's home area: areas are named as seen from it (服务天津市全市, 服务江苏省苏州市).
     pub home: &'a HomeArea,
+    /// The firm's declaration and verified facts, when matched with them (`profile` is then the profile
+    /// they make, [`Verified::profile`]).
+    pub verified: Option<&'a Verified>,
 }
 
 /// Every check `product` makes of the subject, in display order, with the outcome from `verdict`.
@@ -141,7 +164,16 @@ fn finding(product: &Product, kind: CheckKind, outcome: Outcome, s: &Subject<'_>
         ),
         (Outcome::Fail, None) => text(format!("要求{}", requirement.zh), format!("Requires {}", requirement.en)),
     };
-    let fix = if outcome == Outcome::Fail { fix(product, kind, s) } else { None };
+    let mut fix = if outcome == Outcome::Fail { fix(product, kind, s) } else { None };
+    let mut message = message;
+    let verification = rule_of(product, kind).and_then(|rule| verification(product, rule, s));
+    if let Some((note, Some((required_message, required_fix)))) = &verification
+        && outcome == Outcome::Fail
+        && note.required
+    {
+        message = required_message.clone();
+        fix = Some(required_fix.clone());
+    }
     Finding {
         code: kind.as_str(),
         label: text(kind.label_zh(), kind.label_en()),
@@ -151,6 +183,114 @@ fn finding(product: &Product, kind: CheckKind, outcome: Outcome, s: &Subject<'_>
         message,
         fix,
         quoted: quoted(product, kind),
+        verification: verification.map(|(note, _)| note),
+    }
+}
+
+/// The verification of `rule` for the subject: its note, and for a rule required verified that no current
+/// fact backs, the failure's message and fix (须经核验：未核验 / 需更新). `None` for a rule no fact backs, or
+/// when the firm was matched without its facts and the product does not require the rule verified.
+fn verification(
+    product: &Product,
+    rule: &EligibilityRule,
+    s: &Subject<'_>,
+) -> Option<(VerificationNote, Option<(Text, Text)>)> {
+    let required = product.spec.verified_rules.contains(rule.kind());
+    let no_facts;
+    let (declared, facts, today) = match s.verified {
+        Some(v) => (v.declared(), v.facts(), v.today()),
+        None if required => {
+            no_facts = Vec::new();
+            (s.profile, no_facts.as_slice(), s.today)
+        }
+        None => return None,
+    };
+    let stands = rule_verification(rule, declared, facts, today)?;
+    let kind = rule.kind().fact_kind()?;
+    let source = |fact: &Fact| {
+        let source = s.verified.and_then(|v| v.source_of(fact));
+        (
+            source.map_or("政府部门", |x| x.label_zh()),
+            source.map_or_else(|| "government source".to_owned(), |x| x.label_en().to_lowercase()),
+        )
+    };
+    let value = |fact: &Fact| (fact.value.text_zh(fact.kind), fact.value.text_en(fact.kind));
+    let detail = match (&stands.state, stands.fact) {
+        (Verification::Verified, Some(fact)) => {
+            let ((src, src_en), (v, v_en)) = (source(fact), value(fact));
+            text(
+                format!("已核验：{src}核验为 {v}（{}）", fact.as_of),
+                format!("Verified: {v_en} per the {src_en} (as of {})", fact.as_of),
+            )
+        }
+        (Verification::Conflict, Some(fact)) => {
+            let ((src, src_en), (v, v_en)) = (source(fact), value(fact));
+            let (d, d_en) = declared_text(kind, declared);
+            text(
+                format!("核验结果不符：申报为 {d}，{src}核验为 {v}（{}），按核验结果判断", fact.as_of),
+                format!(
+                    "Verification differs: you declared {d_en}; the {src_en} says {v_en} (as of {}); judged on the verified value",
+                    fact.as_of
+                ),
+            )
+        }
+        (Verification::Expired, Some(fact)) => {
+            let (src, src_en) = source(fact);
+            text(
+                format!("需更新：{src} {} 的核验信息已于 {} 过期，视为未核验", fact.as_of, fact.valid_until),
+                format!(
+                    "Needs updating: the {src_en}'s fact as of {} expired on {}; it counts as not verified",
+                    fact.as_of, fact.valid_until
+                ),
+            )
+        }
+        _ if required => text(
+            format!("未核验：尚无{}的核验信息", kind.label_zh()),
+            format!("Not verified: no verified {} yet", kind.label_en().to_lowercase()),
+        ),
+        _ => text("未核验：按企业申报判断", "Not verified: judged on your declaration"),
+    };
+    let state = match stands.state {
+        Verification::Verified => "verified",
+        Verification::Unverified => "unverified",
+        Verification::Conflict => "conflict",
+        Verification::Expired => "expired",
+    };
+    let failure = (required && !stands.is_current()).then(|| {
+        let requirement = (rule.describe_zh(), rule.describe_en());
+        let by = rule.kind().verified_by();
+        let message = text(
+            format!("须经核验：{}。要求{}（{}）", stands.state.label_zh(), requirement.0, by.0),
+            format!("Must be verified: {}. Requires {} ({})", stands.state.label_en().to_lowercase(), requirement.1, by.1),
+        );
+        let fix = if stands.state == Verification::Expired {
+            text(
+                format!("请联系数据来源部门更新{}的核验信息；更新后即可重新匹配", kind.label_zh()),
+                format!("Ask the source to send your {} again; the match follows once it is current", kind.label_en().to_lowercase()),
+            )
+        } else {
+            text(
+                format!("{}须经政府部门核验：由相关部门或信用信息共享平台报送贵企业的{}后即可重新匹配", rule.kind().label_zh(), kind.label_zh()),
+                format!("{} must be verified: once the department or the credit information sharing platform sends your {}, you can match", rule.kind().label_en(), kind.label_en().to_lowercase()),
+            )
+        };
+        (message, fix)
+    });
+    let note =
+        VerificationNote { state, label: text(stands.state.label_zh(), stands.state.label_en()), required, detail };
+    Some((note, failure))
+}
+
+/// The firm's declaration of the figure a fact of `kind` verifies, in words.
+fn declared_text(kind: FactKind, declared: &EnterpriseProfile) -> (String, String) {
+    let none = || ("未申报".to_owned(), "nothing".to_owned());
+    match kind {
+        FactKind::TaxCreditGrade => {
+            declared.tax_credit_grade.map_or_else(none, |g| (g.label_zh().to_owned(), format!("grade {}", g.as_str())))
+        }
+        FactKind::TaxPaid => declared.tax_paid.map_or_else(none, |f| (f.display_zh(), f.display_en())),
+        FactKind::Established => (declared.established.to_string(), declared.established.to_string()),
+        _ => none(),
     }
 }
 

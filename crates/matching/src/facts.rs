@@ -58,6 +58,11 @@ pub struct FirmFacts {
     pub debt_ratio: DebtRatio,
     pub revenue: i64,
     pub tax_paid: i64,
+    /// The checks of figures a current verified fact backs (成立日期, 纳税信用等级, 纳税额): what a product
+    /// requiring them verified reads. None for a firm matched on its declarations alone.
+    pub verified: Checks,
+    /// The qualifications a current verified fact shows, as bits.
+    pub verified_qualifications: u32,
 }
 
 impl FirmFacts {
@@ -88,6 +93,8 @@ impl FirmFacts {
             debt_ratio: profile.debt_ratio().unwrap_or_default(),
             revenue: profile.revenue.fen(),
             tax_paid: profile.tax_paid.map_or(0, |f| f.fen()),
+            verified: Checks::NONE,
+            verified_qualifications: 0,
         }
     }
 

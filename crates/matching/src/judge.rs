@@ -21,6 +21,7 @@ use crate::compiled::{CompiledProduct, Verdict};
 use crate::engine::Matcher;
 use crate::explain::{Finding, Outcome, Subject, findings_of};
 use crate::facts::FirmFacts;
+use crate::verified::Verified;
 use chrono::NaiveDate;
 use finmart_domain::{EnterpriseProfile, Fen, FinancingNeed, Labelled, LoanPurpose, Months, Product};
 use serde::Serialize;
@@ -99,8 +100,27 @@ impl Matcher {
         loan: Option<Loan>,
         today: NaiveDate,
     ) -> Judgement {
+        self.judge_with(product, profile, None, loan, today)
+    }
+
+    /// [`Self::judge`] for the firm with its verified facts: on [`Verified::profile`], each rule the
+    /// product requires verified reading the facts, and the findings saying how each rule stands.
+    #[must_use]
+    pub fn judge_verified(&self, product: &Product, verified: &Verified, loan: Option<Loan>) -> Judgement {
+        self.judge_with(product, verified.profile(), Some(verified), loan, verified.today())
+    }
+
+    fn judge_with(
+        &self,
+        product: &Product,
+        profile: &EnterpriseProfile,
+        verified: Option<&Verified>,
+        loan: Option<Loan>,
+        today: NaiveDate,
+    ) -> Judgement {
         let compiled = CompiledProduct::new(product);
-        let mut verdict = compiled.check_firm(&FirmFacts::of(profile, today));
+        let firm = verified.map_or_else(|| FirmFacts::of(profile, today), Verified::firm_facts);
+        let mut verdict = compiled.check_firm(&firm);
         let mut made = compiled.checks_made(None);
         // The explanations of amount and term read them from a need: the loan's, with nothing else asked.
         let need = loan.map(|l| FinancingNeed {
@@ -118,7 +138,7 @@ impl Matcher {
             verdict = verdict.and(compiled.check_loan(l.amount, l.term));
             made = Checks(made.0 | CheckKind::Amount.bit() | CheckKind::Term.bit());
         }
-        let subject = Subject { profile, need: need.as_ref(), today, apr: None, home: self.home() };
+        let subject = Subject { profile, need: need.as_ref(), today, apr: None, home: self.home(), verified };
         let findings = findings_of(product, made, &subject, verdict);
         Judgement { product_id: product.id, standing: standing(&verdict, &findings), verdict, findings }
     }

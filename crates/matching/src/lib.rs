@@ -23,6 +23,7 @@ pub mod rank;
 pub mod reverse;
 #[cfg(test)]
 mod tests;
+pub mod verified;
 
 pub use checks::{CheckKind, Checks};
 pub use compiled::{AreaCodes, CollateralMask, CompiledProduct, Verdict};
@@ -34,3 +35,4 @@ pub use judge::{Judgement, Loan, Standing};
 pub use policy::{Applicant, Decision, Entitled, POLICY, Subsidies, SubsidyFinding, SubsidyRule, SubsidyTable};
 pub use rank::{Components, WEIGHTS, Weights};
 pub use reverse::{Candidate, Candidates, PoolEntry, ProfilePool};
+pub use verified::Verified;

@@ -19,6 +19,10 @@
 //! term, rate, collateral, decision time) only shape the score, by the rules of [`crate::rank`]: the typical
 //! need is kept within the bounds that are stated, and a product with no stated rate has no quote and earns
 //! no cost points for any firm (which leaves the order of its firms to the other components).
+//!
+//! The pool holds what firms declare, not their verified facts: a rule a product requires verified is not
+//! applied here ([`CompiledProduct::check_firm_declared`]), so a firm that declares what the product asks is
+//! listed; its verification is judged, with its facts, when it applies.
 
 use crate::compiled::CompiledProduct;
 use crate::engine::loan_quote;
@@ -246,7 +250,7 @@ impl ProfilePool {
                 debug_assert_eq!(
                     (failed, missing),
                     {
-                        let v = product.check_firm(&columns.facts(i));
+                        let v = product.check_firm_declared(&columns.facts(i));
                         (!v.failed.is_empty(), v.missing)
                     },
                     "firm {} on product {}",

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 
 mod boundaries;
 mod subsidies;
+mod verified;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
@@ -152,7 +153,14 @@ fn run(products: Vec<Product>, profile: &EnterpriseProfile, need: &FinancingNeed
     let matcher = Matcher::new(HomeArea::default());
     matcher.replace_all(products);
     let relevance = HashMap::new();
-    matcher.match_need(&MatchRequest { profile, need, today: today(), relevance: &relevance, limit: 50 })
+    matcher.match_need(&MatchRequest {
+        profile,
+        need,
+        today: today(),
+        relevance: &relevance,
+        limit: 50,
+        verified: None,
+    })
 }
 
 #[test]
@@ -1023,7 +1031,8 @@ fn an_lpr_rate_follows_the_publication_the_product_carries() {
     let matcher = Matcher::new(HomeArea::default());
     matcher.replace_all(vec![lpr_product(1, json!({"min": 50, "max": 150}), 300)]);
     let relevance = HashMap::new();
-    let request = MatchRequest { profile: &profile, need: &n, today: today(), relevance: &relevance, limit: 10 };
+    let request =
+        MatchRequest { profile: &profile, need: &n, today: today(), relevance: &relevance, limit: 10, verified: None };
     let quote = |out: &MatchOutcome| out.eligible[0].quote.unwrap();
     let before = matcher.match_need(&request);
     assert_eq!((quote(&before).rate.bps(), quote(&before).rate_is_floor), (350, false));

@@ -1410,7 +1410,8 @@ mod tests {
 
     #[tokio::test]
     async fn an_application_goes_through_the_machine_and_every_step_is_kept() {
-        each(async |db| {
+        // Boxed: the whole walk through the machine is a large future.
+        Box::pin(each(async |db| {
             let store = &db.store;
             let f = fixture(store).await;
             let app = submit(store, &f, "k-1").await;
@@ -1529,7 +1530,7 @@ mod tests {
                     .unwrap()
                     .is_empty()
             );
-        })
+        }))
         .await;
     }
 

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use finmart_domain::{
     Bps, CollateralTerms, EligibilityRules, Fen, FineRate, GuaranteeTerms, Institution, InstitutionKind,
     InstitutionRef, Labelled, LifecycleState, LprTenor, Materials, Months, Pricing, Product, ProductFamily,
-    ProductSource, ProductSpec, RateNotation, RatePeriod, ReferenceRates, ServiceArea, StatedRange,
+    ProductSource, ProductSpec, RateNotation, RatePeriod, ReferenceRates, ServiceArea, StatedRange, VerifiedRules,
 };
 use std::collections::HashMap;
 
@@ -194,6 +194,8 @@ pub(crate) fn product_from_row(
             // 未说明 is NULL and 无需材料 is `none`: an empty text is neither, and is not guessed at.
             Some(cell) => Materials::from_cell(cell).map_err(|e| bad("materials")(e.to_string()))?,
         },
+        verified_rules: VerifiedRules::from_cell(row.verified_rules.as_deref().unwrap_or(""))
+            .map_err(|e| bad("verified_rules")(e.to_string()))?,
     };
     let mut spec = spec;
     spec.normalize();
@@ -238,6 +240,7 @@ pub(crate) struct SpecColumns {
     pub source_url: Option<String>,
     pub source_read_on: Option<NaiveDate>,
     pub materials: Option<String>,
+    pub verified_rules: Option<String>,
 }
 
 /// Rates are at most 10,000 bp ([`Bps::MAX`]), so they always fit.
@@ -316,5 +319,6 @@ pub(crate) fn spec_columns(spec: &ProductSpec) -> Result<SpecColumns, StoreError
         source_url: spec.source.as_ref().map(|s| s.url.clone()),
         source_read_on: spec.source.as_ref().map(|s| s.read_on),
         materials: Some(spec.materials.to_cell()).filter(|c| !c.is_empty()),
+        verified_rules: Some(spec.verified_rules.to_cell()).filter(|c| !c.is_empty()),
     })
 }

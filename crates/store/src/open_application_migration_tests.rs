@@ -67,8 +67,9 @@ async fn migration_13_keys_the_newest_open_application_of_each_pair_and_leaves_t
     for db in testing::all_at_migration(BEFORE).await {
         let (store, backend) = (&db.store, db.backend);
         let conn = store.connection();
-        // Today's store writes migration 20's product column: added while it writes, dropped before 13 runs.
+        // Today's store writes migration 20's and 24's product columns: added while it writes, dropped before 13 runs.
         testing::DOCUMENTS.add(conn).await;
+        testing::VERIFIED_RULES.add(conn).await;
         let owner = store.create_institution(&bank()).await.unwrap().id;
         let p1 = store.save_product(owner, LifecycleState::Published, &spec(&[("code", "M13-1")])).await.unwrap();
         let p2 = store.save_product(owner, LifecycleState::Published, &spec(&[("code", "M13-2")])).await.unwrap();
@@ -91,6 +92,7 @@ async fn migration_13_keys_the_newest_open_application_of_each_pair_and_leaves_t
         let single = application(&db, a, p2, owner, "submitted", 5).await;
         let before = rows(&db, false).await;
         testing::DOCUMENTS.drop(conn).await;
+        testing::VERIFIED_RULES.drop(conn).await;
 
         Migrator::up(conn, Some(1)).await.unwrap();
 

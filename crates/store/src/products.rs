@@ -329,5 +329,6 @@ fn fill(
     active.source_url = Set(columns.source_url);
     active.source_read_on = Set(columns.source_read_on);
     active.materials = Set(columns.materials);
+    active.verified_rules = Set(columns.verified_rules);
     active.state = Set(state.as_str().to_owned());
 }

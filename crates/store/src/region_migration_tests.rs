@@ -39,7 +39,13 @@ async fn migration_11_turns_district_names_into_codes_and_keeps_every_area() {
         let conn = store.connection();
         // Today's store writes the columns of the migrations after 11: add them while it writes the old rows,
         // and drop them again before migration 11 runs on the tables as they were.
-        for later in [testing::PRODUCT_SOURCE, testing::OPEN_APPLICATION, testing::LENDING_RECORD, testing::DOCUMENTS] {
+        for later in [
+            testing::PRODUCT_SOURCE,
+            testing::OPEN_APPLICATION,
+            testing::LENDING_RECORD,
+            testing::DOCUMENTS,
+            testing::VERIFIED_RULES,
+        ] {
             later.add(conn).await;
         }
         // A submission also marks an open invitation applied (migration 17's table): today's store needs the
@@ -122,7 +128,13 @@ async fn migration_11_turns_district_names_into_codes_and_keeps_every_area() {
         assert!(!texts(&db, events).await.is_empty(), "{backend}: the application has events with the district");
         assert!(texts(&db, events).await.iter().all(|d| d == "binhai"), "{backend}");
 
-        for later in [testing::PRODUCT_SOURCE, testing::OPEN_APPLICATION, testing::LENDING_RECORD, testing::DOCUMENTS] {
+        for later in [
+            testing::PRODUCT_SOURCE,
+            testing::OPEN_APPLICATION,
+            testing::LENDING_RECORD,
+            testing::DOCUMENTS,
+            testing::VERIFIED_RULES,
+        ] {
             later.drop(conn).await;
         }
         conn.execute_unprepared("DROP TABLE invitation").await.unwrap();

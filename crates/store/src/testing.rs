@@ -190,6 +190,9 @@ pub const LENDING_RECORD: LaterColumns = LaterColumns(&[
 /// Migration 20's: a product's 材料清单.
 pub const DOCUMENTS: LaterColumns = LaterColumns(&[("product", "materials", "TEXT NULL")]);
 
+/// Migration 24's: the rules a product requires verified.
+pub const VERIFIED_RULES: LaterColumns = LaterColumns(&[("product", "verified_rules", "TEXT NULL")]);
+
 impl LaterColumns {
     /// Adds the columns.
     ///

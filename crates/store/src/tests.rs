@@ -77,6 +77,31 @@ async fn a_saved_product_reads_back_whole() {
 }
 
 #[tokio::test]
+async fn the_rules_required_verified_read_back_and_none_is_null() {
+    each(async |db| {
+        let store = &db.store;
+        let owner = store.create_institution(&bank()).await.unwrap();
+        let none = spec(&[]);
+        let id = store.save_product(owner.id, LifecycleState::Published, &none).await.unwrap().product_id();
+        assert!(store.product(id).await.unwrap().unwrap().spec.verified_rules.is_empty(), "{}", db.backend);
+        let sql = format!("SELECT COUNT(*) AS n FROM product WHERE id = {id} AND verified_rules IS NULL");
+        let conn = store.connection();
+        let row = conn.query_one_raw(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.unwrap();
+        assert_eq!(row.unwrap().try_get::<i64>("", "n").unwrap(), 1, "{}: none required is NULL", db.backend);
+
+        let required = spec(&[("verified_rules", "qualifications_any|min_years_in_operation")]);
+        let saved = store.save_product(owner.id, LifecycleState::Published, &required).await.unwrap();
+        assert_eq!(saved, SaveOutcome::Updated(id), "{}", db.backend);
+        let stored = store.product(id).await.unwrap().unwrap();
+        assert_eq!(stored.spec, required, "{}", db.backend);
+        assert_eq!(stored.spec.verified_rules.to_cell(), "min_years_in_operation|qualifications_any");
+        let again = store.save_product(owner.id, LifecycleState::Published, &required).await.unwrap();
+        assert_eq!(again, SaveOutcome::Unchanged(id), "{}", db.backend);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn saves_are_upserts_and_each_real_change_is_logged() {
     each(async |db| {
         let store = &db.store;

@@ -596,6 +596,7 @@ fn build(
         source: None,
         // Generated products are not read from a page: their materials are 未说明.
         materials: finmart_domain::Materials::NotStated,
+        verified_rules: finmart_domain::VerifiedRules::NONE,
     };
     if family == F::LetterOfGuarantee {
         // A letter of guarantee charges a fee for the bank's promise: it has no interest rate to state and

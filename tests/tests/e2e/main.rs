@@ -46,4 +46,5 @@ mod servers;
 mod sessions;
 mod stats;
 mod verified_facts;
+mod verified_match;
 mod warm_up;

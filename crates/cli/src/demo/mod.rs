@@ -497,6 +497,7 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot, references
         valid_until,
         source: None,
         materials: materials_of(family),
+        verified_rules: finmart_domain::VerifiedRules::NONE,
     };
     spec.more_families = more_families(&spec, slot);
     spec.normalize();

@@ -121,6 +121,9 @@ impl Columns {
             debt_ratio: self.debt_ratio[i],
             revenue: self.revenue[i],
             tax_paid: self.tax_paid[i],
+            // The pool holds declarations only (see the module documentation of `reverse`).
+            verified: Checks::NONE,
+            verified_qualifications: 0,
         }
     }
 

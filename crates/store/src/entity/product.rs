@@ -53,6 +53,8 @@ pub struct Model {
     pub source_read_on: Option<Date>,
     /// 材料清单 in the import cell's form (`a|b`, `none`); NULL: 未说明 (migration 20).
     pub materials: Option<String>,
+    /// The rules required to be met by a verified fact, keys joined by `|`; NULL: none (migration 24).
+    pub verified_rules: Option<String>,
     pub state: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

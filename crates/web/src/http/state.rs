@@ -11,8 +11,8 @@ use crate::http::warm_up::{MatcherGate, WarmUp};
 use chrono::NaiveDate;
 use finmart_catalogue::{Catalogue, CatalogueError, sync};
 use finmart_domain::changes::Listener;
-use finmart_domain::{EnterpriseProfile, FinancingNeed, Labelled, Product};
-use finmart_matching::{FirmFacts, Judgement, Loan, MatchOutcome, MatchRequest, Matcher, ProfilePool};
+use finmart_domain::{EnterpriseProfile, FinancingNeed, Labelled, Product, SourcedFact};
+use finmart_matching::{FirmFacts, Judgement, Loan, MatchOutcome, MatchRequest, Matcher, ProfilePool, Verified};
 use finmart_store::{AuditEvent, Store, StoredEnterprise};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -324,9 +324,17 @@ impl App {
     /// firm (`loan` none: only the firm's checks, since a product page has no amount or term) and what an
     /// application must pass (`loan`: its amount and term). The engine and words of 精准匹配, for one product
     /// ([`Matcher::judge`]).
+    /// The firm is judged with its verified `facts` ([`Self::facts_for`]): each rule the product requires
+    /// verified reads them.
     #[must_use]
-    pub fn judge(&self, product: &Product, profile: &EnterpriseProfile, loan: Option<Loan>) -> Judgement {
-        self.matcher.judge(product, profile, loan, today())
+    pub fn judge(
+        &self,
+        product: &Product,
+        profile: &EnterpriseProfile,
+        facts: &[SourcedFact],
+        loan: Option<Loan>,
+    ) -> Judgement {
+        self.matcher.judge_verified(product, &Verified::new(profile.clone(), facts.to_vec(), today()), loan)
     }
 
     /// [`Self::judge`] on the stored profile of the firm `enterprise_id`.
@@ -341,7 +349,8 @@ impl App {
     ) -> Result<Judgement, ApiError> {
         let firm =
             self.store.enterprise(enterprise_id).await?.ok_or_else(|| ApiError::not_found("企业画像", "profile"))?;
-        Ok(self.judge(product, &firm.profile, loan))
+        let facts = self.facts_for(&firm.profile).await?;
+        Ok(self.judge(product, &firm.profile, &facts, loan))
     }
 
     /// Stores `profile` as the firm `enterprise_id`'s own, keeping its credit code (filled in when absent),
@@ -364,8 +373,21 @@ impl App {
         Ok(self.store.update_enterprise(enterprise_id, &profile, event).await?)
     }
 
+    /// The verified facts about the firm of `firm` (by its credit code, [`finmart_store::Store::facts_of`]),
+    /// with their sources: what a match for the firm itself reads. None for a profile without a credit code.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn facts_for(&self, firm: &EnterpriseProfile) -> Result<Vec<SourcedFact>, ApiError> {
+        let Some(uscc) = firm.uscc.as_ref() else { return Ok(Vec::new()) };
+        let stored = self.store.facts_of(uscc).await?;
+        Ok(stored.into_iter().map(|s| SourcedFact { source: s.provider.source, fact: s.fact }).collect())
+    }
+
     /// Matches a need against every listed product, with text relevance of the stated purpose, off the
-    /// async threads.
+    /// async threads. With `facts` (the firm's own, [`Self::facts_for`]: a match for the firm itself), the
+    /// match judges current verified facts over the declarations, rules a product requires verified read
+    /// them, and each rule's explanation says how it stands (已核验 / 未核验 / 核验结果不符 / 需更新).
     ///
     /// # Errors
     /// 503 `warming_up` while the matcher loads, `index_rebuilding` while the index is unusable; index failure.
@@ -374,6 +396,7 @@ impl App {
         profile: EnterpriseProfile,
         need: FinancingNeed,
         limit: usize,
+        facts: Option<Vec<SourcedFact>>,
     ) -> Result<MatchOutcome, ApiError> {
         let purpose = format!("{} {}", need.purpose.label_zh(), need.purpose_text);
         // Without the index there is no relevance to rank by: the match answers 503 rather than a ranking
@@ -383,12 +406,14 @@ impl App {
         let (outcome, took) = tokio::task::spawn_blocking(move || {
             let relevance: HashMap<i64, f32> = relevance.into_iter().collect();
             let started = std::time::Instant::now();
+            let verified = facts.map(|facts| Verified::new(profile.clone(), facts, today()));
             let outcome = matcher.match_need(&MatchRequest {
                 profile: &profile,
                 need: &need,
                 today: today(),
                 relevance: &relevance,
                 limit,
+                verified: verified.as_ref(),
             });
             (outcome, started.elapsed())
         })

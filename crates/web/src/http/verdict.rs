@@ -104,7 +104,7 @@ fn rows(j: &Judgement, outcome: Outcome) -> Vec<Value> {
         .map(|f| {
             json!({
                 "code": f.code, "label": f.label, "message": f.message, "fix": f.fix, "field": profile_field(f),
-                "quoted": f.quoted,
+                "quoted": f.quoted, "verification": f.verification,
                 "about_need": kind_of(f).is_some_and(CheckKind::is_about_need),
             })
         })

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use finmart_domain::{
     Bps, CollateralTerms, EligibilityRule, EnterpriseProfile, Fen, HomeArea, Institution, InstitutionRef, Labelled,
     Materials, Months, OverdueHistory, Pricing, Product, ProductSource, Publication, RangeEnd, RuleKind, ServiceArea,
+    VerifiedRules,
 };
 use finmart_matching::Quote;
 use serde::Serialize;
@@ -221,6 +222,22 @@ pub struct MaterialsView {
     pub text_en: String,
 }
 
+/// The rules a product requires to be met by a verified fact, as the API and pages show them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VerifiedRulesView {
+    /// The rule keys (`min_tax_credit_grade`, …); empty when none is required.
+    pub rules: Vec<&'static str>,
+    /// e.g. `纳税信用等级须经税务部门核验`, `无（按企业申报及已核验信息匹配）`.
+    pub text: String,
+    pub text_en: String,
+}
+
+impl From<&VerifiedRules> for VerifiedRulesView {
+    fn from(v: &VerifiedRules) -> Self {
+        Self { rules: v.kinds().iter().map(|k| k.as_str()).collect(), text: v.describe_zh(), text_en: v.describe_en() }
+    }
+}
+
 impl From<&Materials> for MaterialsView {
     fn from(m: &Materials) -> Self {
         let kind = match m {
@@ -346,6 +363,8 @@ pub struct ProductDetail {
     pub online_text_en: String,
     /// 材料清单: the documents an applicant provides.
     pub materials: MaterialsView,
+    /// The eligibility rules the product requires to be met by a verified fact.
+    pub verified_rules: VerifiedRulesView,
     pub state: Label,
     /// Last change, Asia/Shanghai.
     pub updated_at: String,
@@ -383,6 +402,7 @@ impl ProductDetail {
             online_text: s.online.map_or(UNSTATED_ZH, |o| if o { "是" } else { "否" }).to_owned(),
             online_text_en: s.online.map_or(UNSTATED_EN, |o| if o { "Yes" } else { "No" }).to_owned(),
             materials: MaterialsView::from(&s.materials),
+            verified_rules: VerifiedRulesView::from(&s.verified_rules),
             state: Label::of(p.state),
             updated_at: shanghai(p.updated_at),
         }

@@ -613,8 +613,14 @@ async fn submit_application(
         offer_id: None,
     };
     let loan = Loan { amount: new.amount, term: new.term };
+    // The firm's verified facts, read before the submission's transaction (a rule the product requires
+    // verified reads them); by the stored credit code, which the submission does not change.
+    let facts = match state.store.enterprise(enterprise_id).await? {
+        Some(firm) => state.facts_for(&firm.profile).await?,
+        None => Vec::new(),
+    };
     let judged = |product: &finmart_domain::Product, profile: &finmart_domain::EnterpriseProfile| {
-        verdict::refusal(&state.judge(product, profile, Some(loan))).map_or(Ok(()), Err)
+        verdict::refusal(&state.judge(product, profile, &facts, Some(loan))).map_or(Ok(()), Err)
     };
     state.store.submit_application_checked(&new, &caller.audit(p, "application.submit"), judged).await
 }

@@ -106,7 +106,8 @@ async fn apply_context(state: &AppState, enterprise: i64, product_id: &str) -> P
     let stored = state.store.enterprise(enterprise).await?.ok_or_else(|| ApiError::not_found("企业画像", "profile"))?;
     // Before submitting, the firm sees where it stands (the facts its profile lacks, with where to add them)
     // and any open application it already has to the product.
-    let judged = state.judge(&product, &stored.profile, None);
+    let facts = state.facts_for(&stored.profile).await?;
+    let judged = state.judge(&product, &stored.profile, &facts, None);
     let context = object(json!({
         "p": ProductDetail::of(&product, &state.config.home_area),
         "profile": profile_rows(&stored.profile, today(), &state.config.home_area),

@@ -304,6 +304,10 @@ pub async fn compare(state: &AppState, caller: &Caller, asked: &Asked) -> Result
         None => None,
     };
     let (amount, term, source, need_id) = need_of(state, asked, firm_id).await?;
+    let verified_facts = match &profile {
+        Some(p) => state.facts_for(p).await?,
+        None => Vec::new(),
+    };
     let day = today();
     let facts = profile.as_ref().map(|p| FirmFacts::of(p, day));
     let applicant = facts.as_ref().map(Applicant::of);
@@ -322,7 +326,9 @@ pub async fn compare(state: &AppState, caller: &Caller, asked: &Asked) -> Result
             continue;
         };
         let (cost, note) = cost_of(&product, amount, term, asked, applicant, home);
-        let verdict = profile.as_ref().map(|p| VerdictView::of(&state.judge(&product, p, Some(Loan { amount, term }))));
+        let verdict = profile
+            .as_ref()
+            .map(|p| VerdictView::of(&state.judge(&product, p, &verified_facts, Some(Loan { amount, term }))));
         items.push(ComparedItem {
             product: ProductDetail::of(&product, home),
             cost,

@@ -30,18 +30,22 @@ async fn run(
     need: FinancingNeed,
     limit: usize,
 ) -> Result<MatchOutcome, ApiError> {
-    let profile = match (profile, profile_id) {
-        (Some(profile), None) => profile,
+    let (profile, facts) = match (profile, profile_id) {
+        // A profile of the caller's making is matched on what it says: facts are read for a firm's own only.
+        (Some(profile), None) => (profile, None),
         (None, Some(id)) => {
-            // A stored profile is its firm's own: only the firm's users may match with it by id.
+            // A stored profile is its firm's own: only the firm's users may match with it by id, with its
+            // verified facts.
             let own = caller.principal.as_ref().ok_or_else(ApiError::unauthenticated)?.enterprise() == Some(id);
             let stored = if own { state.store.enterprise(id).await? } else { None };
-            stored.ok_or_else(|| ApiError::not_found("企业画像", "profile"))?.profile
+            let profile = stored.ok_or_else(|| ApiError::not_found("企业画像", "profile"))?.profile;
+            let facts = state.facts_for(&profile).await?;
+            (profile, Some(facts))
         }
         _ => return Err(field_error("profile", ValueError::Invalid("请提供 profile 或 profile_id 之一".to_owned()))),
     };
     validate(&profile, &need)?;
-    state.match_need(profile, need, limit).await
+    state.match_need(profile, need, limit, facts).await
 }
 
 /// Match a firm's need against every listed product: eligible products ranked with their score components

@@ -100,7 +100,7 @@ fn findings_of(item: &MatchDetails, outcome: Outcome) -> Vec<Value> {
     item.with(outcome)
         .map(|f| {
             json!({"code": f.code, "label": f.label, "message": f.message, "fix": f.fix, "field": field_for(f.code),
-                "quoted": f.quoted})
+                "quoted": f.quoted, "verification": f.verification})
         })
         .collect()
 }
@@ -211,7 +211,13 @@ async fn match_context(
     let mut status = StatusCode::OK;
     let mut results = Value::Null;
     if let Some((profile, need)) = parsed.input {
-        let outcome = state.match_need(profile, need, DEFAULT_LIMIT).await?;
+        // A signed-in firm is matched with its own verified facts (by its stored credit code, whatever the
+        // form says); anyone else on the profile they typed.
+        let facts = match firm {
+            Some(f) => Some(state.facts_for(&f.profile).await?),
+            None => None,
+        };
+        let outcome = state.match_need(profile, need, DEFAULT_LIMIT, facts).await?;
         results = results_view(&outcome, &state.config.home_area);
     } else if parsed.submitted {
         status = StatusCode::BAD_REQUEST;

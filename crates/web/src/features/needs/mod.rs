@@ -405,8 +405,9 @@ async fn feed(state: &AppState, lender: &LenderUser, caller: &Caller) -> Result<
         let Some(firm) = state.store.enterprise(need.enterprise_id).await? else { continue };
         let mut fitting = Vec::new();
         if !mine.is_empty() {
-            let outcome =
-                state.match_need(firm.profile.clone(), as_financing_need(need, &firm.profile), everything).await?;
+            let outcome = state
+                .match_need(firm.profile.clone(), as_financing_need(need, &firm.profile), everything, None)
+                .await?;
             fitting = outcome
                 .eligible
                 .iter()

@@ -259,6 +259,7 @@ fn english_label(column: &str, code: &str) -> Option<&'static str> {
         "repayment_methods" => of::<RepaymentMethod>(code),
         "collateral" => of::<Collateral>(code),
         "policy_support" => of::<PolicySupport>(code),
+        "verified_rules" => of::<finmart_domain::RuleKind>(code),
         "rate_unit" => of::<RatePeriod>(code),
         "institution_kind" => of::<InstitutionKind>(code),
         "state" => of::<LifecycleState>(code),

@@ -111,7 +111,8 @@ async fn candidates(
         let day = today();
         let verdict = explained.check_firm(&finmart_matching::FirmFacts::of(p, day));
         let home = &state.config.home_area;
-        let subject = finmart_matching::explain::Subject { profile: p, need: None, today: day, apr: None, home };
+        let subject =
+            finmart_matching::explain::Subject { profile: p, need: None, today: day, apr: None, home, verified: None };
         candidates.push(CandidateView {
             rank: candidates.len() + 1,
             score: c.score,

@@ -53,7 +53,8 @@ const SINGLE: &[&str] = &[
 ];
 
 /// The checkbox groups.
-const MULTI: &[&str] = &["more_families", "repayment_methods", "collateral_kinds", "policy_support", "districts"];
+const MULTI: &[&str] =
+    &["more_families", "repayment_methods", "collateral_kinds", "policy_support", "districts", "verified_rules"];
 
 /// The name and label of each input, for the error summary above the form.
 const LABELS: &[(&str, &str, &str)] = &[
@@ -74,6 +75,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("guarantee_fee_pct", "担保费率", "Guarantee fee"),
     ("rules", "申请条件", "Eligibility"),
     ("policy_support", "政策支持", "Policy support"),
+    ("verified_rules", "须经核验的条件", "Conditions to be verified"),
     ("decision_days", "审批时效", "Decision time"),
     ("online", "线上办理", "Online"),
     ("districts", "服务区域", "Area served"),
@@ -262,6 +264,9 @@ impl ProductForm {
         for support in split(record.value("policy_support"), &['|']).into_iter().filter(|s| s != "none") {
             put("policy_support", Some(support));
         }
+        for rule in split(record.value("verified_rules"), &['|']).into_iter().filter(|s| s != "none") {
+            put("verified_rules", Some(rule));
+        }
         put("online", Some(record.value("online").unwrap_or("unstated").to_owned()));
         match record.value("materials").map(Materials::from_cell) {
             None | Some(Err(_)) => put("materials_form", Some("unstated".to_owned())),
@@ -374,6 +379,8 @@ impl ProductForm {
         cells.push(("eligibility", self.eligibility(&mut errors)));
         let support = self.ticked("policy_support");
         cells.push(("policy_support", if support.is_empty() { "none".to_owned() } else { support.join("|") }));
+        // Unticked: none required (the column's empty cell).
+        cells.push(("verified_rules", self.ticked("verified_rules").join("|")));
         match self.field("online") {
             "true" | "false" => cells.push(("online", self.field("online").to_owned())),
             "unstated" => {}
@@ -551,6 +558,16 @@ pub fn choices(home: &HomeArea) -> Map<String, Value> {
     map.insert("repayment_methods".into(), of::<RepaymentMethod>());
     map.insert("collateral_kinds".into(), of::<Collateral>());
     map.insert("policy_support".into(), of::<PolicySupport>());
+    map.insert(
+        "verifiable_rules".into(),
+        finmart_domain::RULE_FACTS
+            .iter()
+            .map(|(k, _)| {
+                let (by, by_en) = k.verified_by();
+                json!({"code": k.as_str(), "label": format!("{}{by}", k.label_zh()), "label_en": format!("{} {by_en}", k.label_en())})
+            })
+            .collect(),
+    );
     map.insert("districts".into(), area::districts(home).into());
     map.insert("area_scopes".into(), area::scopes(home).into());
     map.insert("pricing".into(), pricing::view().into());

@@ -451,3 +451,29 @@ fn materials_are_unstated_none_or_listed_one_a_line() {
     // A record's bad list is shown beside the list.
     assert_eq!(again.input_of("materials"), "materials_list");
 }
+
+/// 须经核验的条件 on the form: ticked rules (none by default), read back into the same boxes; one the product has
+/// no condition for is refused beside the boxes.
+#[test]
+fn conditions_to_be_verified_are_ticked_and_must_be_conditions_of_the_product() {
+    let grade =
+        [("rule-0-kind", "min_tax_credit_grade"), ("rule-0-shown", "min_tax_credit_grade"), ("rule-0-value", "B")];
+    assert!(spec(&grade).verified_rules.is_empty());
+    let mut ticked = grade.to_vec();
+    ticked.push(("verified_rules", "min_tax_credit_grade"));
+    let s = spec(&ticked);
+    assert_eq!(s.verified_rules.kinds(), [RuleKind::MinTaxCreditGrade]);
+    let again = ProductForm::of_record(&ProductRecord::from(("jinhai-bank", &s)), &HomeArea::default());
+    assert_eq!(again.ticked("verified_rules"), ["min_tax_credit_grade"]);
+    assert_eq!(spec_of(&again.to_record().0).verified_rules, s.verified_rules);
+    // Tax paid is not one of this product's conditions: the record names the column, shown beside the boxes.
+    let mut wrong = grade.to_vec();
+    wrong.push(("verified_rules", "tax_paid_yuan"));
+    let (mut record, errors) = record_of(&wrong);
+    assert!(errors.is_empty());
+    record.set("institution_code", "jinhai-bank");
+    let refused = record.validate().unwrap_err();
+    assert_eq!(refused.0.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["verified_rules"]);
+    assert_eq!(again.input_of("verified_rules"), "verified_rules");
+    assert!(refused.0[0].error.message_zh().contains("纳税额"), "{}", refused.0[0].error.message_zh());
+}
