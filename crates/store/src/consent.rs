@@ -602,6 +602,21 @@ fn not_expired(now: DateTime<Utc>) -> Condition {
     Condition::any().add(consent::Column::ExpiresAt.is_null()).add(consent::Column::ExpiresAt.gt(now))
 }
 
+/// The enterprise's authorisations of facts in force at `now` that cover `institution_id` (its own, or the
+/// one for every institution).
+fn facts_covering(enterprise_id: i64, institution_id: i64, now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(consent::Column::EnterpriseId.eq(enterprise_id))
+        .add(consent::Column::CoversFacts.eq(true))
+        .add(consent::Column::RevokedAt.is_null())
+        .add(not_expired(now))
+        .add(
+            Condition::any()
+                .add(consent::Column::InstitutionId.is_null())
+                .add(consent::Column::InstitutionId.eq(institution_id)),
+        )
+}
+
 fn facts_entry(row: consent::Model, names: &HashMap<i64, String>) -> FactsConsentEntry {
     FactsConsentEntry {
         id: row.id,
@@ -765,18 +780,8 @@ impl Store {
         institution_id: i64,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let rows = consent::Entity::find()
-            .filter(consent::Column::EnterpriseId.eq(enterprise_id))
-            .filter(consent::Column::CoversFacts.eq(true))
-            .filter(consent::Column::RevokedAt.is_null())
-            .filter(not_expired(now))
-            .filter(
-                Condition::any()
-                    .add(consent::Column::InstitutionId.is_null())
-                    .add(consent::Column::InstitutionId.eq(institution_id)),
-            )
-            .count(&self.db)
-            .await?;
+        let rows =
+            consent::Entity::find().filter(facts_covering(enterprise_id, institution_id, now)).count(&self.db).await?;
         Ok(rows > 0)
     }
 
@@ -791,18 +796,8 @@ impl Store {
         institution_id: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<FactsConsentEntry>, StoreError> {
-        let rows = consent::Entity::find()
-            .filter(consent::Column::EnterpriseId.eq(enterprise_id))
-            .filter(consent::Column::CoversFacts.eq(true))
-            .filter(consent::Column::RevokedAt.is_null())
-            .filter(not_expired(now))
-            .filter(
-                Condition::any()
-                    .add(consent::Column::InstitutionId.is_null())
-                    .add(consent::Column::InstitutionId.eq(institution_id)),
-            )
-            .all(&self.db)
-            .await?;
+        let rows =
+            consent::Entity::find().filter(facts_covering(enterprise_id, institution_id, now)).all(&self.db).await?;
         let names = names(&self.db, rows.iter().filter_map(|r| r.institution_id)).await?;
         Ok(rows
             .into_iter()

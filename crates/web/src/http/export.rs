@@ -319,6 +319,25 @@ pub fn download(table: &Table, format: Format, ascii_name: &str, name: &str) -> 
         .into_response())
 }
 
+/// A table as a page shows it (the `data_table` macro of `_tables.html`): caption, headers, cells as text in the
+/// page's language, numbers and data marked, and the links `href(format)` that export it as CSV and XLSX.
+#[must_use]
+pub fn table_view(table: &Table, en: bool, title: (&str, &str), href: impl Fn(&str) -> String) -> serde_json::Value {
+    use serde_json::json;
+    let numeric = |i: usize| table.rows.iter().any(|r| r.get(i).is_some_and(Cell::is_number));
+    let header = |(i, (zh, e)): (usize, &(String, String))| json!({"text": if en { e } else { zh }, "num": numeric(i)});
+    let headers: Vec<serde_json::Value> = table.headers.iter().enumerate().map(header).collect();
+    // Text cells hold the data as written (a name, a rejection reason, a search): the page marks their language.
+    let cell = |c: &Cell| json!({"text": c.display(en), "num": c.is_number(), "data": matches!(c, Cell::Text(_))});
+    let rows: Vec<Vec<serde_json::Value>> = table.rows.iter().map(|r| r.iter().map(cell).collect()).collect();
+    json!({
+        "caption": if en { title.1 } else { title.0 },
+        "headers": headers,
+        "rows": rows,
+        "export": {"csv": href("csv"), "xlsx": href("xlsx")},
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -373,23 +392,4 @@ mod tests {
         assert_eq!(Cell::percent(Some(1_234)).display(false), "12.34");
         assert_eq!(Cell::percent(None), Cell::Empty);
     }
-}
-
-/// A table as a page shows it (the `data_table` macro of `_tables.html`): caption, headers, cells as text in the
-/// page's language, numbers and data marked, and the links `href(format)` that export it as CSV and XLSX.
-#[must_use]
-pub fn table_view(table: &Table, en: bool, title: (&str, &str), href: impl Fn(&str) -> String) -> serde_json::Value {
-    use serde_json::json;
-    let numeric = |i: usize| table.rows.iter().any(|r| r.get(i).is_some_and(Cell::is_number));
-    let header = |(i, (zh, e)): (usize, &(String, String))| json!({"text": if en { e } else { zh }, "num": numeric(i)});
-    let headers: Vec<serde_json::Value> = table.headers.iter().enumerate().map(header).collect();
-    // Text cells hold the data as written (a name, a rejection reason, a search): the page marks their language.
-    let cell = |c: &Cell| json!({"text": c.display(en), "num": c.is_number(), "data": matches!(c, Cell::Text(_))});
-    let rows: Vec<Vec<serde_json::Value>> = table.rows.iter().map(|r| r.iter().map(cell).collect()).collect();
-    json!({
-        "caption": if en { title.1 } else { title.0 },
-        "headers": headers,
-        "rows": rows,
-        "export": {"csv": href("csv"), "xlsx": href("xlsx")},
-    })
 }
