@@ -109,7 +109,18 @@ const ROLES = [
       { path: '/admin/institutions' },
       { path: '/admin/rates' },
       { path: '/admin/accounts' },
+      { path: '/admin/facts' },
       { path: '/audit' },
+      ...PUBLIC,
+    ],
+  },
+  {
+    name: 'data provider',
+    login: 'tax@finmart.demo',
+    badge: false,
+    pages: [
+      { path: '/provider' },
+      { path: '/provider/tokens' },
       ...PUBLIC,
     ],
   },

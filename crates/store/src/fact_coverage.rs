@@ -6,12 +6,12 @@
 //! over a million firms never hold more than a page of either; what each firm counts as is the domain's
 //! ([`Coverage::tally`]).
 
-use crate::entity::{enterprise, fact_batch};
+use crate::entity::{enterprise, fact_batch, product};
 use crate::sql::Sql;
 use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
-use finmart_domain::{Coverage, Fact, FactKind, FactValue, Uscc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryResult, QuerySelect};
+use finmart_domain::{Coverage, Fact, FactKind, FactValue, Labelled, LifecycleState, Uscc, VerifiedRules};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect};
 use std::collections::BTreeMap;
 
 /// Fact rows read per query, and profiles per query.
@@ -42,6 +42,15 @@ pub struct ProviderFreshness {
     pub last_batch_at: Option<DateTime<Utc>>,
 }
 
+/// A published product that requires some of its conditions to be met by a verified fact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiringProduct {
+    pub id: i64,
+    pub name: String,
+    pub institution_id: i64,
+    pub rules: VerifiedRules,
+}
+
 fn number(row: &QueryResult, column: &str) -> Result<u64, StoreError> {
     let n: i64 = row.try_get("", column)?;
     Ok(u64::try_from(n).unwrap_or_default())
@@ -58,7 +67,7 @@ fn fact_of(row: &QueryResult) -> Result<Fact, StoreError> {
     Ok(Fact {
         source_record_id: row.try_get("", "source_record_id")?,
         uscc: Uscc::parse(&uscc).map_err(|e| corrupt("uscc", e.to_string()))?,
-        kind: <FactKind as finmart_domain::Labelled>::parse(&kind).map_err(|e| corrupt("kind", e.to_string()))?,
+        kind: FactKind::parse(&kind).map_err(|e| corrupt("kind", e.to_string()))?,
         value: serde_json::from_str::<FactValue>(&value).map_err(|e| corrupt("value", e.to_string()))?,
         as_of: row.try_get("", "as_of")?,
         valid_until: row.try_get("", "valid_until")?,
@@ -203,6 +212,28 @@ impl Store {
                     last_batch_at: last,
                 })
             })
+            .collect()
+    }
+
+    /// The published products that require conditions verified, by id.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn products_requiring_verified(&self) -> Result<Vec<RequiringProduct>, StoreError> {
+        let rows = product::Entity::find()
+            .filter(product::Column::VerifiedRules.is_not_null())
+            .filter(product::Column::State.eq(LifecycleState::Published.as_str()))
+            .order_by_asc(product::Column::Id)
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                let rules = VerifiedRules::from_cell(row.verified_rules.as_deref().unwrap_or("")).map_err(|e| {
+                    StoreError::Corrupt { table: "product", id: row.id, field: "verified_rules", reason: e.to_string() }
+                })?;
+                Ok(RequiringProduct { id: row.id, name: row.name, institution_id: row.institution_id, rules })
+            })
+            .filter(|p: &Result<RequiringProduct, StoreError>| p.as_ref().map_or(true, |p| !p.rules.kinds().is_empty()))
             .collect()
     }
 }

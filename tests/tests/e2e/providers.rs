@@ -5,7 +5,7 @@
 
 use crate::app::TestApp;
 use axum::http::{Method, StatusCode};
-use finmart_cli::demo_accounts::{DEMO_OPERATOR, DEMO_PROVIDER, DEMO_SME};
+use finmart_cli::demo_accounts::{DEMO_BANK, DEMO_OPERATOR, DEMO_PROVIDER, DEMO_SME};
 use finmart_domain::{FactKind, FactValue, Labelled, TaxCreditGrade, Uscc};
 use serde_json::{Value, json};
 
@@ -163,10 +163,25 @@ async fn the_operators_coverage_figures_count_each_firm_exactly() {
         for lang in ["zh", "en"] {
             let page = operator.request(Method::GET, &format!("/admin/facts?lang={lang}"), None, vec![]).await;
             assert_eq!(page.status, StatusCode::OK, "{lang}");
-            for table in ["by_kind", "by_district", "by_industry", "providers"] {
+            for table in ["by_kind", "by_district", "by_industry", "providers", "products"] {
                 assert!(page.body.contains(&format!("data-table=\"t-{table}\"")), "{lang}: {table}");
             }
         }
+        // A published product requiring a verified grade is counted for the grade and listed.
+        let bank = app.sign_in(DEMO_BANK).await;
+        let mut listing = crate::journey::new_product_named("COV-REQ", "核验覆盖贷（测试）");
+        listing["eligibility"] = json!({"min_tax_credit_grade": "B"});
+        listing["verified_rules"] = json!(["min_tax_credit_grade"]);
+        let required = crate::journey::publish_listing(&bank, &operator, &listing).await;
+        let (_, now) = operator.get("/api/v1/stats/facts").await;
+        let requiring = |figures: &Value| {
+            let kinds = figures["kinds"].as_array().unwrap();
+            kinds.iter().find(|k| k["kind"]["code"] == "tax_credit_grade").unwrap()["products_requiring"].as_u64()
+        };
+        assert_eq!(requiring(&now), requiring(&after).map(|n| n + 1), "{backend}: {now}");
+        let listed = now["products"].as_array().unwrap();
+        let ours = listed.iter().find(|p| p["id"] == required).unwrap_or_else(|| panic!("{now}"));
+        assert_eq!(ours["rules"][0]["code"], "min_tax_credit_grade");
         let csv =
             operator.request(Method::GET, "/api/v1/stats/facts/export?table=by_kind&format=csv", None, vec![]).await;
         assert_eq!(csv.status, StatusCode::OK);

@@ -142,7 +142,7 @@ async fn fact_figures(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct FiguresExport {
-    /// `by_kind`, `by_district`, `by_industry` or `providers`.
+    /// `by_kind`, `by_district`, `by_industry`, `providers` or `products`.
     table: String,
     /// `csv` or `xlsx`.
     format: String,
@@ -173,7 +173,7 @@ async fn export_figures(
     let table = FactsTable::parse(&params.table).ok_or_else(|| {
         ApiError::invalid(
             "table",
-            &ValueError::Invalid("须为 by_kind、by_district、by_industry 或 providers".to_owned()),
+            &ValueError::Invalid("须为 by_kind、by_district、by_industry、providers 或 products".to_owned()),
         )
     })?;
     let format = Format::parse(&params.format)

@@ -10,7 +10,8 @@ use crate::http::format::{Label, Place, shanghai};
 use crate::http::state::AppState;
 use finmart_domain::{Coverage, FactKind, HomeArea, Industry, Labelled};
 use finmart_store::stats::ratio_bps;
-use finmart_store::{DataProvider, FactCoverage, ProviderFreshness};
+use finmart_store::{DataProvider, FactCoverage, ProviderFreshness, RequiringProduct};
+use std::collections::HashMap;
 
 /// The tables of the figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,10 +20,12 @@ pub(super) enum FactsTable {
     ByDistrict,
     ByIndustry,
     Providers,
+    Products,
 }
 
 impl FactsTable {
-    pub(super) const ALL: [Self; 4] = [Self::ByKind, Self::ByDistrict, Self::ByIndustry, Self::Providers];
+    pub(super) const ALL: [Self; 5] =
+        [Self::ByKind, Self::ByDistrict, Self::ByIndustry, Self::Providers, Self::Products];
 
     pub(super) fn as_str(self) -> &'static str {
         match self {
@@ -30,6 +33,7 @@ impl FactsTable {
             Self::ByDistrict => "by_district",
             Self::ByIndustry => "by_industry",
             Self::Providers => "providers",
+            Self::Products => "products",
         }
     }
 
@@ -44,6 +48,7 @@ impl FactsTable {
             Self::ByDistrict => ("按区的核验覆盖率", "Coverage by district"),
             Self::ByIndustry => ("按行业的核验覆盖率", "Coverage by industry"),
             Self::Providers => ("数据提供方的时效", "Freshness by data provider"),
+            Self::Products => ("要求核验信息的产品", "Products requiring verified facts"),
         }
     }
 }
@@ -53,6 +58,9 @@ pub(super) struct Figures {
     pub coverage: FactCoverage,
     pub freshness: Vec<ProviderFreshness>,
     pub providers: Vec<DataProvider>,
+    /// The published products requiring conditions verified, and the names of their institutions.
+    pub requiring: Vec<RequiringProduct>,
+    pub institutions: HashMap<i64, String>,
 }
 
 impl Figures {
@@ -63,13 +71,15 @@ impl Figures {
             coverage: state.store.fact_coverage(today).await?,
             freshness: state.store.provider_freshness(today).await?,
             providers: state.store.data_providers().await?,
+            requiring: state.store.products_requiring_verified().await?,
+            institutions: state.store.institutions().await?.into_iter().map(|i| (i.id, i.name)).collect(),
         })
     }
 
     pub(super) fn table(&self, name: FactsTable, home: &HomeArea) -> Table {
         let sheet = name.title().0.to_owned();
         match name {
-            FactsTable::ByKind => by_kind(&self.coverage.all, sheet),
+            FactsTable::ByKind => by_kind(&self.coverage.all, &self.requiring, sheet),
             FactsTable::ByDistrict => {
                 let place = |code: &str| Cell::text(Place::of_stored(code, home).label);
                 by_group(("区", "District"), self.coverage.by_district.iter().map(|(c, v)| (place(c), v)), sheet)
@@ -82,7 +92,28 @@ impl Figures {
                 by_group(("行业", "Industry"), self.coverage.by_industry.iter().map(|(c, v)| (industry(c), v)), sheet)
             }
             FactsTable::Providers => self.providers_table(sheet),
+            FactsTable::Products => self.products_table(sheet),
         }
+    }
+
+    fn institution(&self, id: i64) -> String {
+        self.institutions.get(&id).cloned().unwrap_or_default()
+    }
+
+    fn products_table(&self, sheet: String) -> Table {
+        let headers =
+            vec![h("产品", "Product"), h("机构", "Institution"), h("须经核验的条件", "Conditions required verified")];
+        let rows = self
+            .requiring
+            .iter()
+            .map(|p| {
+                let kinds = p.rules.kinds();
+                let zh = kinds.iter().map(|k| k.label_zh()).collect::<Vec<_>>().join("、");
+                let en = kinds.iter().map(|k| k.label_en()).collect::<Vec<_>>().join(", ");
+                vec![Cell::text(&p.name), Cell::text(self.institution(p.institution_id)), Cell::label(zh, en)]
+            })
+            .collect();
+        Table { sheet, headers, rows }
     }
 
     fn providers_table(&self, sheet: String) -> Table {
@@ -119,14 +150,21 @@ fn h(zh: &str, en: &str) -> (String, String) {
     (zh.to_owned(), en.to_owned())
 }
 
-/// One row per kind: the firms with it verified (and their share of all firms), expired only, in conflict.
-fn by_kind(all: &Coverage, sheet: String) -> Table {
+/// How many of `requiring` require a condition that facts of `kind` verify.
+fn requiring_kind(requiring: &[RequiringProduct], kind: FactKind) -> u64 {
+    requiring.iter().filter(|p| p.rules.kinds().iter().any(|r| r.fact_kind() == Some(kind))).count() as u64
+}
+
+/// One row per kind: the firms with it verified (and their share of all firms), expired only, in conflict,
+/// and the published products that require it.
+fn by_kind(all: &Coverage, requiring: &[RequiringProduct], sheet: String) -> Table {
     let headers = vec![
         h("信息类别", "Kind of fact"),
         h("已核验企业", "Firms verified"),
         h("覆盖率（%）", "Coverage (%)"),
         h("需更新企业", "Firms needing an update"),
         h("核验结果不符企业", "Firms whose verified value differs"),
+        h("要求核验的在架产品", "Published products requiring it"),
     ];
     let rows = all
         .kinds
@@ -138,6 +176,7 @@ fn by_kind(all: &Coverage, sheet: String) -> Table {
                 Cell::percent(ratio_bps(c.verified, all.firms)),
                 Cell::count(c.expired),
                 Cell::count(c.conflicts),
+                Cell::count(requiring_kind(requiring, *kind)),
             ]
         })
         .collect();
@@ -170,6 +209,19 @@ pub struct KindCoverageView {
     pub expired: u64,
     /// Firms whose verified value differs from their declaration (核验结果不符).
     pub conflicts: u64,
+    /// Published products requiring a condition this kind verifies (in the platform's row; 0 in a district's
+    /// or an industry's).
+    pub products_requiring: u64,
+}
+
+/// A published product requiring conditions verified.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct RequiringProductView {
+    pub id: i64,
+    pub name: String,
+    pub institution: String,
+    /// The conditions it requires verified.
+    pub rules: Vec<Label>,
 }
 
 /// A group's firms and each kind's coverage among them.
@@ -204,9 +256,11 @@ pub struct FactFiguresView {
     pub districts: Vec<GroupCoverageView>,
     pub industries: Vec<GroupCoverageView>,
     pub providers: Vec<FreshnessView>,
+    /// The published products that require conditions verified.
+    pub products: Vec<RequiringProductView>,
 }
 
-fn kinds_view(c: &Coverage) -> Vec<KindCoverageView> {
+fn kinds_view(c: &Coverage, requiring: &[RequiringProduct]) -> Vec<KindCoverageView> {
     c.kinds
         .iter()
         .map(|(kind, k)| KindCoverageView {
@@ -215,6 +269,7 @@ fn kinds_view(c: &Coverage) -> Vec<KindCoverageView> {
             coverage_bps: ratio_bps(k.verified, c.firms),
             expired: k.expired,
             conflicts: k.conflicts,
+            products_requiring: requiring_kind(requiring, *kind),
         })
         .collect()
 }
@@ -226,11 +281,11 @@ impl Figures {
             label,
             label_en,
             firms: c.firms,
-            kinds: kinds_view(c),
+            kinds: kinds_view(c, &[]),
         };
         FactFiguresView {
             firms: self.coverage.all.firms,
-            kinds: kinds_view(&self.coverage.all),
+            kinds: kinds_view(&self.coverage.all, &self.requiring),
             districts: self
                 .coverage
                 .by_district
@@ -265,6 +320,16 @@ impl Figures {
                         batches: fresh.map_or(0, |f| f.batches),
                         last_batch_at: fresh.and_then(|f| f.last_batch_at).map(|at| at.to_rfc3339()),
                     }
+                })
+                .collect(),
+            products: self
+                .requiring
+                .iter()
+                .map(|p| RequiringProductView {
+                    id: p.id,
+                    name: p.name.clone(),
+                    institution: self.institution(p.institution_id),
+                    rules: Label::all(p.rules.kinds()),
                 })
                 .collect(),
         }
