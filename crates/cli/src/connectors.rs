@@ -127,7 +127,7 @@ impl FactConnector for DirectoryFeed {
             let records = finmart_sheets::read_fact_records(&name, &bytes).map_err(|e| match e {
                 SheetError::Rejected(rows) => rows,
                 SheetError::Format(message) => {
-                    let (zh, en) = message.split_once(" / ").unwrap_or((&message, &message));
+                    let (zh, en) = finmart_sheets::format_words(&message);
                     vec![RowError::new(0, "file", zh, en)]
                 }
             });

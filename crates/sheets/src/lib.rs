@@ -34,6 +34,13 @@ pub enum SheetError {
     Rejected(Vec<RowError>),
 }
 
+/// The two languages of a [`SheetError::Format`] message (`中文 / English`); the whole message as both when
+/// it has no separator.
+#[must_use]
+pub fn format_words(message: &str) -> (&str, &str) {
+    message.split_once(" / ").unwrap_or((message, message))
+}
+
 /// What a reader found: the records of the file, and the problems no record could carry.
 #[derive(Debug, Default)]
 struct Read {

@@ -83,6 +83,6 @@ impl utoipa::ToSchema for UploadRefusal {
 /// A file or body not of its format (a reader's message, "中文 / English"): 400 `invalid_file` on `field`.
 #[must_use]
 pub fn not_of_format(message: &str, field: &str) -> ApiError {
-    let (zh, en) = message.split_once(" / ").unwrap_or((message, message));
+    let (zh, en) = finmart_sheets::format_words(message);
     ApiError::new(ErrorCode::InvalidFile, zh, en).on_field(field)
 }
