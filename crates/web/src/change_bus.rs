@@ -6,13 +6,12 @@
 //! follower polls the log anyway ([`ANNOUNCED_POLL_INTERVAL`]), is woken whenever the subscriber
 //! reconnects, and a server that starts catches up from its index's last applied sequence.
 
-use crate::http::auth::sessions::{REDIS_COMMAND_TIMEOUT, REDIS_CONNECT_TIMEOUT, reconnect_policy};
+use crate::http::auth::sessions::{REDIS_COMMAND_TIMEOUT, REDIS_CONNECT_TIMEOUT, connect_at_start, reconnect_policy};
 use finmart_store::Store;
 use fred::clients::SubscriberClient;
-use fred::prelude::{ClientLike, Config as RedisConfig, EventInterface, Pool, PubsubInterface};
+use fred::prelude::{Config as RedisConfig, EventInterface, Pool, PubsubInterface};
 use fred::types::Builder;
 use fred::types::config::{ConnectionConfig, PerformanceConfig};
-use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinHandle;
 
@@ -55,10 +54,8 @@ impl ChangeBus {
         // Taken before subscribing, so that no message is missed between the two.
         let messages = client.message_rx();
         let reconnects = client.reconnect_rx();
-        let connection = client.connect();
-        tokio::time::timeout(Duration::from_secs(10), client.wait_for_connect())
-            .await
-            .map_err(|_| anyhow::anyhow!("Redis {url} did not answer within 10 s"))??;
+        let connection =
+            connect_at_start(&client).await.map_err(|e| anyhow::anyhow!("Redis {url} did not answer: {e}"))?;
         // Subscribed again by this task after every reconnection.
         let resubscribe = client.manage_subscriptions();
         client.subscribe(CHANNEL).await?;

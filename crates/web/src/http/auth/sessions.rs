@@ -16,7 +16,9 @@ use tower_sessions::cookie::time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::{SessionStore, session_store};
 use tower_sessions_redis_store::RedisStore;
+use tower_sessions_redis_store::fred::error::{Error as RedisError, ErrorKind as RedisErrorKind};
 use tower_sessions_redis_store::fred::prelude::{ClientLike, Config as RedisConfig, Pool};
+use tower_sessions_redis_store::fred::types::ConnectHandle;
 use tower_sessions_redis_store::fred::types::config::{ConnectionConfig, PerformanceConfig, ReconnectPolicy};
 
 /// How long one Redis command may take: past this a signed-in request answers 503 `sessions_unavailable`
@@ -31,6 +33,36 @@ pub(crate) const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 pub(crate) fn reconnect_policy() -> ReconnectPolicy {
     ReconnectPolicy::new_exponential(0, 100, 1_000, 2)
 }
+
+/// How long a server's start may wait for Redis to accept its clients.
+pub(crate) const REDIS_START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connects `client` (a pool or one client) and waits until it is connected, trying again after a failed
+/// attempt until [`REDIS_START_TIMEOUT`]. `init` listens for the connection before starting it: the
+/// separate `connect` then `wait_for_connect` can miss a connection made between the two and then wait
+/// for ever, which a busy machine made happen.
+///
+/// # Errors
+/// The last attempt's error, or a timeout when no attempt ended in time.
+pub(crate) async fn connect_at_start<C: ClientLike>(client: &C) -> Result<ConnectHandle, RedisError> {
+    let deadline = tokio::time::Instant::now() + REDIS_START_TIMEOUT;
+    let timed_out =
+        || RedisError::new(RedisErrorKind::Timeout, format!("no answer within {} s", REDIS_START_TIMEOUT.as_secs()));
+    loop {
+        match tokio::time::timeout_at(deadline, client.init()).await {
+            Ok(Ok(connection)) => return Ok(connection),
+            Ok(Err(e)) if tokio::time::Instant::now() + RETRY_PAUSE >= deadline => return Err(e),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "Redis refused a first connection; trying again");
+                tokio::time::sleep(RETRY_PAUSE).await;
+            }
+            Err(_) => return Err(timed_out()),
+        }
+    }
+}
+
+/// The pause between two attempts of [`connect_at_start`].
+const RETRY_PAUSE: Duration = Duration::from_millis(200);
 
 /// Sessions in the application database's `session` table.
 #[derive(Debug, Clone)]
@@ -118,11 +150,7 @@ impl Sessions {
             .map_err(|e| fail(&e))?;
         // The connection tasks run for the life of the process and reconnect with the policy's backoff after
         // Redis goes away; meanwhile commands fail after the command timeout instead of waiting.
-        let _connection = pool.connect();
-        tokio::time::timeout(Duration::from_secs(10), pool.wait_for_connect())
-            .await
-            .map_err(|_| fail(&std::io::Error::other("no answer within 10 s")))?
-            .map_err(|e| fail(&e))?;
+        let _connection = connect_at_start(&pool).await.map_err(|e| fail(&e))?;
         Ok(Self::Redis(RedisStore::new(pool.clone()), pool))
     }
 
