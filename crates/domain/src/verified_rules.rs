@@ -92,9 +92,16 @@ impl VerifiedRules {
         if v.is_empty() || matches!(v, "none" | "无") {
             return Ok(Self::NONE);
         }
-        let mut kinds = Vec::new();
-        for item in v.split(['|', '、', ',', '，']).map(str::trim).filter(|s| !s.is_empty()) {
-            let kind = RuleKind::parse(item)?;
+        let kinds = v.split(['|', '、', ',', '，']).map(str::trim).filter(|s| !s.is_empty()).map(RuleKind::parse);
+        Self::new(kinds.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The rules of `kinds` required verified.
+    ///
+    /// # Errors
+    /// A rule no verified fact can back (naming the ones that can), or one given twice.
+    pub fn new(mut kinds: Vec<RuleKind>) -> Result<Self, ValueError> {
+        for (at, &kind) in kinds.iter().enumerate() {
             if kind.fact_kind().is_none() {
                 return Err(ValueError::worded(
                     format!("“{}”没有可核验的政府数据，可要求核验的条件：{}", kind.label_zh(), requirable_zh()),
@@ -105,13 +112,12 @@ impl VerifiedRules {
                     ),
                 ));
             }
-            if kinds.contains(&kind) {
+            if kinds[..at].contains(&kind) {
                 return Err(ValueError::worded(
                     format!("“{}”重复出现", kind.label_zh()),
                     format!("`{}` is given twice", kind.as_str()),
                 ));
             }
-            kinds.push(kind);
         }
         kinds.sort_unstable();
         Ok(Self(kinds))

@@ -77,7 +77,7 @@ pub mod tianjin {
 pub use applications::{Applicant, Applications, REJECTION_REASONS, SPAN_DAYS, Step, SyntheticApplication};
 pub use facts::fact_records;
 pub use institutions::institutions;
-pub use products::{SyntheticProduct, product, products, published};
+pub use products::{SyntheticProduct, product, products, published, verified_rules};
 pub use profiles::{SyntheticProfile, profile, profiles, uscc_for_index};
 
 use rand::rngs::StdRng;

@@ -10,7 +10,7 @@ use finmart_domain::{
     Bounds, Bps, Collateral, CollateralTerms, District, EligibilityRule, EligibilityRules, EnterpriseScale, Fen,
     GuaranteeTerms, HomeArea, Industry, InstitutionKind, InstitutionRef, Labelled, LifecycleState, LprTenor, Months,
     NewInstitution, OtherCondition, PolicySupport, Pricing, PrioritySector, Product, ProductFamily, ProductSpec,
-    Qualification, Range, ReferenceRates, RepaymentMethod, ServiceArea, StatedRange, TaxCreditGrade,
+    Qualification, Range, ReferenceRates, RepaymentMethod, ServiceArea, StatedRange, TaxCreditGrade, VerifiedRules,
 };
 use std::collections::HashMap;
 
@@ -607,8 +607,41 @@ fn build(
     spec.more_families = kin.more_families(&spec);
     spec.normalize();
     Page::draw(seed, index).apply(&mut spec);
+    // After the page: a condition it leaves out cannot be required verified.
+    spec.verified_rules = verified_rules(family, &spec.eligibility);
     spec.description = describe(&spec, &mut d);
     Some(SyntheticProduct { institution_code: lender.code, state, spec })
+}
+
+/// The conditions a generated product requires to be met by a verified fact: a tax loan (银税互动) is lent on
+/// the tax bureau's data, so its tax grade and tax paid must come from there; a loan for 专精特新 or 小巨人
+/// firms takes the title from the department's published list, not the firm's word. Every other product
+/// requires nothing verified.
+#[must_use]
+#[allow(clippy::expect_used)] // Each kind collected is one RULE_FACTS backs, and a product states a kind once.
+pub fn verified_rules(family: ProductFamily, eligibility: &EligibilityRules) -> VerifiedRules {
+    use finmart_domain::RuleKind as K;
+    let named = |titles: &[Qualification]| {
+        titles.iter().any(|t| matches!(t, Qualification::Specialised | Qualification::LittleGiant))
+    };
+    let kinds = eligibility
+        .rules()
+        .iter()
+        .filter_map(|rule| match rule {
+            EligibilityRule::MinTaxCreditGrade(_) | EligibilityRule::TaxPaid(_)
+                if family == ProductFamily::TaxCredit =>
+            {
+                Some(rule.kind())
+            }
+            EligibilityRule::QualificationsAny(titles) | EligibilityRule::QualificationsAll(titles)
+                if named(titles) =>
+            {
+                Some(rule.kind())
+            }
+            _ => None,
+        })
+        .collect::<Vec<K>>();
+    VerifiedRules::new(kinds).expect("each kind is backed by a fact and named once")
 }
 
 /// The description, saying only what the product states: the amount as "最高 … 万元" when no minimum is

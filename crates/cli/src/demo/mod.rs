@@ -501,6 +501,7 @@ fn build(inst: &Inst, family: ProductFamily, seq: usize, slot: &Slot, references
     };
     spec.more_families = more_families(&spec, slot);
     spec.normalize();
+    spec.verified_rules = finmart_synth::verified_rules(family, &spec.eligibility);
     spec.description = describe(&spec, slot, &mut dice);
     spec
 }

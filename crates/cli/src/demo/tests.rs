@@ -535,3 +535,69 @@ async fn the_demo_record_keeps_every_rule() {
     assert!(written >= 10_000, "{written}");
     assert!(report.without_product.is_empty());
 }
+
+/// The demo shows what a product requiring verified facts does: tax loans require the grade from the tax
+/// bureau and 专精特新 loans the title from the department's list; among the firms the SME accounts sign in
+/// as, and the demo firms at large, the tax grade such a product asks for is verified for some, conflicts
+/// for some and is only declared for others, so the match, the candidates and the figures each show every case.
+#[test]
+fn demo_products_require_verified_facts_and_the_demo_firms_show_each_state() {
+    use finmart_domain::{
+        EligibilityRule, FactKind, Qualification, RuleKind, Verification, rule_verification, validate_fact_rows,
+    };
+    let specs: Vec<ProductSpec> = demo_catalogue().into_iter().flat_map(|i| i.products).map(|(_, spec)| spec).collect();
+    let requiring = |kind: RuleKind| specs.iter().filter(move |s| s.verified_rules.contains(kind));
+    assert!(requiring(RuleKind::MinTaxCreditGrade).count() >= 5, "tax loans require the grade verified");
+    assert!(requiring(RuleKind::QualificationsAny).count() >= 1, "专精特新 loans require the title verified");
+    for spec in &specs {
+        spec.verified_rules.check_against(&spec.eligibility, "verified_rules").unwrap();
+        let tax = spec.family == ProductFamily::TaxCredit;
+        assert_eq!(
+            spec.verified_rules.contains(RuleKind::MinTaxCreditGrade),
+            tax && spec.eligibility.rules().iter().any(|r| r.kind() == RuleKind::MinTaxCreditGrade),
+            "{}",
+            spec.name
+        );
+    }
+    let grade_rule = requiring(RuleKind::MinTaxCreditGrade)
+        .flat_map(|s| s.eligibility.rules())
+        .find(|r| r.kind() == RuleKind::MinTaxCreditGrade)
+        .unwrap()
+        .clone();
+    let titles = EligibilityRule::QualificationsAny(vec![Qualification::Specialised, Qualification::LittleGiant]);
+
+    let today = finmart_domain::shanghai::today();
+    let enterprises = demo_enterprises();
+    let mut states: BTreeMap<(bool, &str), usize> = BTreeMap::new();
+    let mut specialised = 0;
+    let accounts = account_firms(&enterprises);
+    for (index, (profile, _)) in enterprises.iter().enumerate() {
+        let records = finmart_synth::fact_records(profile, ENTERPRISE_SEED, index, today);
+        let mut facts = Vec::new();
+        for source in records.iter().map(|(s, _)| *s).collect::<BTreeSet<_>>() {
+            let rows: Vec<_> =
+                records.iter().filter(|(s, _)| *s == source).map(|(_, r)| r.clone()).enumerate().collect();
+            facts.extend(validate_fact_rows(&rows, source, today).unwrap());
+        }
+        let state = rule_verification(&grade_rule, profile, &facts, today).unwrap().state;
+        let code = match state {
+            Verification::Verified => "verified",
+            Verification::Conflict => "conflict",
+            Verification::Expired => "expired",
+            Verification::Unverified => "unverified",
+        };
+        let account = profile.uscc.as_ref().is_some_and(|u| accounts[..2].contains(u));
+        *states.entry((account, code)).or_default() += 1;
+        if facts.iter().any(|f| f.kind == FactKind::Qualification)
+            && rule_verification(&titles, profile, &facts, today).is_some_and(|v| v.state == Verification::Verified)
+        {
+            specialised += 1;
+        }
+    }
+    for code in ["verified", "conflict", "expired", "unverified"] {
+        assert!(states.get(&(false, code)).copied().unwrap_or(0) >= 3, "{code}: {states:?}");
+    }
+    assert!(specialised >= 3, "{specialised} demo firms with a verified 专精特新 title");
+    let signed_in: usize = states.iter().filter(|((account, _), _)| *account).map(|(_, n)| n).sum();
+    assert_eq!(signed_in, 2, "the two SME accounts' firms: {states:?}");
+}
