@@ -477,8 +477,11 @@ mod tests {
             let records = [older, grade("G-1", "A"), other];
             let batch = validate_fact_batch(&records, FactSource::Tax, today()).unwrap();
             s.save_facts(&tax, &batch, FactArrival::Api, &|| {}).await.unwrap();
-            let (firm, other, none) =
-                (Uscc::parse(FIRM).unwrap(), Uscc::parse(OTHER).unwrap(), Uscc::with_check("91110000100000000").unwrap());
+            let (firm, other, none) = (
+                Uscc::parse(FIRM).unwrap(),
+                Uscc::parse(OTHER).unwrap(),
+                Uscc::with_check("91110000100000000").unwrap(),
+            );
             let many = s.facts_of_many(&[firm.clone(), other.clone(), none.clone(), firm.clone()]).await.unwrap();
             assert_eq!(many.len(), 2, "{}: a code without facts has no entry", db.backend);
             assert!(!many.contains_key(&none));
