@@ -224,7 +224,6 @@ async fn every_page_reads_in_one_language_for_every_role() {
             format!("/bank/enterprises/{enterprise}/credit-summary"),
             "bank",
         ),
-        visit("/bank/candidates", format!("/bank/candidates?product={product}"), "bank"),
         visit("/bank/invitations", "/bank/invitations".into(), "bank"),
         visit("/bank/invitations/new", format!("/bank/invitations/new?enterprise={enterprise2}"), "bank"),
         visit("/bank/contacts", "/bank/contacts".into(), "bank"),
