@@ -13,7 +13,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { origin, screenshot, useDemoServer, withPage } from './harness.mjs';
+import { apiAs, origin, screenshot, useDemoServer, withPage } from './harness.mjs';
 
 const POLL_TIMEOUT_MS = 15_000;
 const TEST_TIMEOUT_MS = 180_000;
@@ -24,8 +24,9 @@ const HEADER_MAX_PX = 64;
 
 useDemoServer({ name: 'phone', pollTimeoutMs: POLL_TIMEOUT_MS });
 
-// A page: `path`; or `from` (the key of a page listed before it) and `match`, the first link of that page
-// whose path and query match; or `derive` from such a page's path. `key` names it for the pages after.
+// A page: `path`; or `from` (the key of a page listed before it, or of a path the role's `setup` made) and
+// `match`, the first link of that page whose path and query match; or `derive` from such a page's path. `key`
+// names it for the pages after.
 const ANY_PRODUCT = { key: 'product', from: 'home', match: /^\/products\/\d+$/ };
 const PUBLIC = [
   { key: 'home', path: '/' },
@@ -64,10 +65,23 @@ const ROLES = [
     name: 'bank',
     login: 'bank@finmart.demo',
     badge: true,
+    // The demo's firm authorises every institution to see its verified facts, so the bank's lists carry their
+    // badges and its printable credit summary opens.
+    setup: async () => {
+      const sme = await apiAs('sme@finmart.demo');
+      try {
+        await sme.post('/api/v1/me/fact-authorisations', { all: true });
+        const me = await sme.get('/api/v1/session');
+        return { summary: `/bank/enterprises/${me.account.enterprise_id}/credit-summary` };
+      } finally {
+        await sme.dispose();
+      }
+    },
     pages: [
       { key: 'inbox', path: '/bank/inbox' },
       { key: 'app', from: 'inbox', match: /^\/bank\/applications\/\d+$/ },
       { from: 'app', match: /^\/applications\/\d+\/conversation$/ },
+      { from: 'summary', derive: (p) => p },
       { key: 'products', path: '/bank/products' },
       { from: 'products', match: /^\/bank\/products\/\d+$/ },
       { path: '/bank/products/new' },
@@ -252,6 +266,7 @@ for (const role of ROLES) {
       page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
       await signIn(page, role.login);
       const found = new Map(); // key → path
+      for (const [key, path] of Object.entries(role.setup ? await role.setup() : {})) found.set(key, path);
       const resolved = new Map(); // entry → path, found in the first language and kept for the second
       const visited = new Set();
       const failures = [];

@@ -104,6 +104,45 @@ async fn facts_are_seen_only_under_an_authorisation_in_force() {
     }
 }
 
+#[tokio::test]
+async fn a_page_of_firms_is_checked_together_and_each_firm_by_the_authorisation_a_single_read_picks() {
+    for db in testing::all().await {
+        let (s, be) = (&db.store, db.backend);
+        let f = TwoBanks::create(s, Firms::Private).await;
+        let (e, e2, bank, other) = (f.enterprise, f.other_enterprise, f.bank, f.other_bank);
+        let now = Utc::now().trunc_subsecs(0);
+        let page = [e, e2, e, 999_999];
+        assert!(s.facts_consents_among(bank, &page, now).await.unwrap().is_empty(), "{be}: nothing authorised");
+
+        // The first firm: bank A by name for a week, and every institution until withdrawn; the second: bank
+        // B only. A profile consent counts for nothing.
+        let week = now + Duration::days(7);
+        s.grant_consent(e2, Some(bank), &event()).await.unwrap();
+        s.grant_facts_consent(e, &[Some(bank)], Some(week), now, &event()).await.unwrap();
+        s.grant_facts_consent(e, &[None], None, now, &event()).await.unwrap();
+        s.grant_facts_consent(e2, &[Some(other)], None, now, &event()).await.unwrap();
+        let seen = s.facts_consents_among(bank, &page, now).await.unwrap();
+        assert_eq!(seen.keys().copied().collect::<Vec<_>>(), [e], "{be}");
+        // Its own authorisation before the one for all, as the single read picks it.
+        assert_eq!(seen[&e].institution_id, Some(bank));
+        assert_eq!(seen[&e].expires_at, Some(week));
+        assert_eq!(seen[&e].institution_name.as_deref(), Some("测试银行"));
+        assert_eq!(Some(&seen[&e]), s.facts_consent_for(e, bank, now).await.unwrap().as_ref(), "{be}");
+        let seen2 = s.facts_consents_among(other, &page, now).await.unwrap();
+        let mut keys: Vec<i64> = seen2.keys().copied().collect();
+        keys.sort_unstable();
+        assert_eq!(keys, [e, e2], "{be}");
+        assert_eq!(seen2[&e].institution_id, None, "bank B sees the first firm by the one for all");
+
+        // After its week, bank A still sees the first firm, by the authorisation for all; withdrawn, not at all.
+        let later = week + Duration::seconds(1);
+        assert_eq!(s.facts_consents_among(bank, &page, later).await.unwrap()[&e].institution_id, None, "{be}");
+        s.revoke_facts_consent(e, None, now, &event()).await.unwrap();
+        assert!(s.facts_consents_among(bank, &page, later).await.unwrap().is_empty(), "{be}: ended and withdrawn");
+        assert!(s.facts_consents_among(bank, &[], now).await.unwrap().is_empty());
+    }
+}
+
 /// Migration 25's position in the list: the migrations before it are those of a database written before it
 /// (whatever other migrations are merged around it).
 fn before_25() -> u32 {

@@ -160,6 +160,25 @@ async fn read(world: &World<'_>, path: &str, allowed: &[Who]) {
     }
 }
 
+/// Exactly `allowed` open the page at `path` (200); nobody signed in is sent to sign in, every other caller
+/// is refused (403, or 404 as if it did not exist), without a leak.
+async fn page(world: &World<'_>, path: &str, allowed: &[Who]) {
+    for who in EVERYONE {
+        let (status, body) = world.client(who).get_text(path).await;
+        if allowed.contains(&who) {
+            assert_eq!(status, StatusCode::OK, "{who:?} GET {path}: {body}");
+        } else if who == Anonymous {
+            assert_eq!(status, StatusCode::SEE_OTHER, "{who:?} GET {path}: sent to sign in");
+        } else {
+            assert!(
+                [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&status),
+                "{who:?} GET {path}: expected 403 or 404, got {status}"
+            );
+            assert!(!body.contains(&world.secret), "{who:?} GET {path} leaked");
+        }
+    }
+}
+
 /// A write that exactly one caller may make: every other caller is refused first (and changes nothing,
 /// which the allowed caller's success afterwards shows), then `allowed` succeeds.
 async fn write(world: &World<'_>, method: &str, path: &str, body: &Value, allowed: Who) -> Value {
@@ -452,9 +471,13 @@ async fn every_endpoint_admits_exactly_its_callers() {
             json!({"institution_ids": [bank_institution], "expires_on": crate::journey::shanghai_today()});
         own_write(&w, "POST", "/api/v1/me/fact-authorisations", &facts_to_bank, &[Sme, Sme2], &[]).await;
         read(&w, &format!("/api/v1/enterprises/{e}/facts"), &[Bank]).await;
+        // The printable credit summary (a page) by the same rule.
+        let summary = format!("/bank/enterprises/{e}/credit-summary");
+        page(&w, &summary, &[Bank]).await;
         let withdraw = format!("/api/v1/me/fact-authorisations/{bank_institution}");
         own_write(&w, "DELETE", &withdraw, &json!({}), &[Sme, Sme2], &[]).await;
         read(&w, &format!("/api/v1/enterprises/{e}/facts"), &[]).await;
+        page(&w, &summary, &[]).await;
         read(&w, "/api/v1/needs/feed", &[Bank, Bank2]).await;
         let (_, feed) = w.client(Bank2).get("/api/v1/needs/feed").await;
         assert!(!feed.to_string().contains(&w.secret), "no consent, no need in the feed: {feed}");

@@ -35,7 +35,7 @@ async fn institution_of(client: &Client<'_>) -> i64 {
 }
 
 /// A published product of `institution_id` whose only firm-side rules are the SME's district and revenue.
-async fn tailored_product(app: &TestApp, institution_id: i64, profile: &Value) -> i64 {
+pub(crate) async fn tailored_product(app: &TestApp, institution_id: i64, profile: &Value) -> i64 {
     let store = &app.state.store;
     let institution = store.institution(institution_id).await.unwrap().expect("institution");
     let revenue = profile["revenue"].as_i64().expect("revenue");

@@ -219,6 +219,11 @@ async fn every_page_reads_in_one_language_for_every_role() {
         visit("/bank/needs", "/bank/needs".into(), "bank"),
         visit("/bank/candidates", "/bank/candidates".into(), "bank"),
         visit("/bank/enterprises/{id}", format!("/bank/enterprises/{enterprise}"), "bank"),
+        visit(
+            "/bank/enterprises/{id}/credit-summary",
+            format!("/bank/enterprises/{enterprise}/credit-summary"),
+            "bank",
+        ),
         visit("/bank/invitations", "/bank/invitations".into(), "bank"),
         visit("/bank/invitations/new", format!("/bank/invitations/new?enterprise={enterprise2}"), "bank"),
         visit("/bank/contacts", "/bank/contacts".into(), "bank"),

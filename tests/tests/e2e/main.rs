@@ -8,6 +8,7 @@ mod app;
 mod applications;
 mod applying;
 mod authz;
+mod bank_facts;
 mod catalogue_api;
 mod client;
 mod compare;

@@ -15,9 +15,9 @@ use finmart_store::AuditEvent;
 use serde_json::{Value, json};
 
 /// A credit code no demo firm has.
-const CODE: &str = "91120116MA05JQ8X3B";
+pub(crate) const CODE: &str = "91120116MA05JQ8X3B";
 /// The qualification certificate the science bureau sends: text that appears nowhere but in the facts.
-const CERTIFICATE: &str = "GR202412000777";
+pub(crate) const CERTIFICATE: &str = "GR202412000777";
 
 fn record(id: &str, kind: &str, value: &str, as_of: &str) -> FactRecord {
     FactRecord {
@@ -33,7 +33,7 @@ fn record(id: &str, kind: &str, value: &str, as_of: &str) -> FactRecord {
 /// The departments' facts about [`CODE`], stored before the firm registers: a grade that differs from the
 /// declared one, a registered capital that agrees, a tax figure out of date, a social-insurance headcount, a
 /// qualification certificate and the 失信 list.
-async fn load_facts(app: &TestApp) {
+pub(crate) async fn load_facts(app: &TestApp) {
     let store = &app.state.store;
     let today = finmart_domain::shanghai::today();
     let recent = (today - Duration::days(10)).to_string();
@@ -69,7 +69,7 @@ async fn load_facts(app: &TestApp) {
 }
 
 /// The firm registers (after its facts arrived), declaring grade A, 500 万元 of capital and 30 万元 of tax.
-async fn register(app: &TestApp) -> (Client<'_>, i64) {
+pub(crate) async fn register(app: &TestApp) -> (Client<'_>, i64) {
     let profile = json!({"uscc": CODE, "name": "津沽核验测试科技有限公司", "district": "binhai",
         "industry": "software", "established": "2019-03-01", "employees": 25, "revenue": 800_000_000,
         "tax_credit_grade": "A", "registered_capital": 500_000_000, "tax_paid": 30_000_000});
@@ -84,7 +84,7 @@ async fn register(app: &TestApp) -> (Client<'_>, i64) {
     (client, enterprise)
 }
 
-async fn institution_of(client: &Client<'_>) -> i64 {
+pub(crate) async fn institution_of(client: &Client<'_>) -> i64 {
     let (_, me) = client.get("/api/v1/session").await;
     me["account"]["institution_id"].as_i64().expect("institution id")
 }
@@ -93,7 +93,7 @@ fn field<'a>(facts: &'a Value, kind: &str) -> &'a Value {
     facts["fields"].as_array().unwrap().iter().find(|f| f["kind"]["code"] == kind).unwrap_or_else(|| panic!("{kind}"))
 }
 
-fn in_future(days: i64) -> String {
+pub(crate) fn in_future(days: i64) -> String {
     (finmart_domain::shanghai::today() + Duration::days(days)).to_string()
 }
 

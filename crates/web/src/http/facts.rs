@@ -3,13 +3,14 @@
 //! and the facts no profile field declares (headcounts, penalties, 失信, 欠税). Who may see them is decided
 //! by the callers (the firm's own page; an institution under [`finmart_store::Store::may_view_facts`]).
 
+use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::format::Label;
 use crate::http::state::AppState;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use finmart_domain::{
-    EnterpriseProfile, Fact, FactKind, FactValue, Freshness, Labelled, Qualification, Verification, latest_fact,
-    qualification_fact, verify_declaration,
+    EnterpriseProfile, Fact, FactKind, FactValue, Freshness, Labelled, Principal, Qualification, Uscc, Verification,
+    latest_fact, qualification_fact, verify_declaration,
 };
 use finmart_store::StoredFact;
 use serde::Serialize;
@@ -102,12 +103,7 @@ pub struct FieldCheck {
 
 impl FieldCheck {
     fn new(kind: FactKind, declared: Option<(String, String)>, state: &Verification, fact: Option<FactItem>) -> Self {
-        let code = match state {
-            Verification::Unverified => "unverified",
-            Verification::Verified => "verified",
-            Verification::Conflict => "conflict",
-            Verification::Expired => "expired",
-        };
+        let code = state_code(state);
         let (declared, declared_en) = declared.unzip();
         Self {
             kind: Label::of(kind),
@@ -201,4 +197,152 @@ pub async fn report_of(state: &AppState, profile: &EnterpriseProfile) -> Result<
         None => Vec::new(),
     };
     Ok(report(profile, &stored, crate::http::state::today()))
+}
+
+/// One verified fact as a compact badge (纳税信用等级 A 级·已核验, 注册资本 500.00 万元·核验结果不符, 社保缴纳人数
+/// 12 人·需更新): what it is with its verified value, its state, and where and when it comes from.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FactBadge {
+    pub kind: Label,
+    /// For a qualification: which one.
+    pub qualification: Option<Label>,
+    /// The badge's words, without the state: the kind (or the qualification) and the verified value.
+    pub text: String,
+    pub text_en: String,
+    /// `verified` (已核验), `conflict` (核验结果不符: the firm declared another value) or `expired` (需更新: past
+    /// its validity, it counts as not verified).
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub state_label_en: &'static str,
+    /// The department it comes from, and the provider registered for it.
+    pub source: Label,
+    pub provider: String,
+    /// The day the value describes, and the last day it is current (`YYYY-MM-DD`).
+    pub as_of: NaiveDate,
+    pub valid_until: NaiveDate,
+}
+
+impl FactBadge {
+    fn of(kind: &Label, qualification: Option<&Label>, fact: &FactItem, state: &Verification) -> Self {
+        let (text, text_en) = match qualification {
+            // A qualification's value is its title (the certificate is in the credit summary).
+            Some(q) => (q.label.to_owned(), q.label_en.to_owned()),
+            None => {
+                (format!("{} {}", kind.label, fact.value_text), format!("{}: {}", kind.label_en, fact.value_text_en))
+            }
+        };
+        Self {
+            kind: kind.clone(),
+            qualification: qualification.cloned(),
+            text,
+            text_en,
+            state: state_code(state),
+            state_label: state.label_zh(),
+            state_label_en: state.label_en(),
+            source: fact.source.clone(),
+            provider: fact.provider.clone(),
+            as_of: fact.as_of,
+            valid_until: fact.valid_until,
+        }
+    }
+}
+
+/// The badges of a report: one per fact it shows (each declared field a fact bears on, each qualification
+/// verified, then the facts no field declares); a declared field no fact bears on has none.
+#[must_use]
+pub fn badges(report: &FactsReport) -> Vec<FactBadge> {
+    let fields = report.fields.iter().filter_map(|row| {
+        let fact = row.fact.as_ref()?;
+        let state = match row.state {
+            "conflict" => Verification::Conflict,
+            "expired" => Verification::Expired,
+            _ => Verification::Verified,
+        };
+        Some(FactBadge::of(&row.kind, row.qualification.as_ref(), fact, &state))
+    });
+    let other = report.other.iter().map(|fact| {
+        let state = if fact.freshness == "expired" { Verification::Expired } else { Verification::Verified };
+        FactBadge::of(&fact.kind, None, fact, &state)
+    });
+    fields.chain(other).collect()
+}
+
+/// A firm's verified facts as badges, as an institution its authorisation covers sees them in a list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FactBadges {
+    pub badges: Vec<FactBadge>,
+    /// The authorisation they are seen by: for every institution (`true`) or for this one by name, and its
+    /// end (RFC 3339 UTC, and as read in Asia/Shanghai; absent: until withdrawn).
+    pub authorised_all: bool,
+    pub authorised_until: Option<String>,
+    pub authorised_until_text: Option<String>,
+    /// The printable 授权查询版 credit summary of the firm (`/bank/enterprises/{id}/credit-summary`).
+    pub summary_link: String,
+}
+
+/// The firm's printable credit summary, for an institution it authorised.
+#[must_use]
+pub fn summary_link(enterprise_id: i64) -> String {
+    format!("/bank/enterprises/{enterprise_id}/credit-summary")
+}
+
+/// A page of firms (each by id, with the profile its declarations are read from: the firm's own, or the one
+/// an application carries) as `institution_id` may see their verified facts now, in the same order: a firm's
+/// badges while its authorisation of its facts covers the institution at this moment, else `None` (nothing
+/// older is kept to show instead). Two reads for the whole page (which firms authorised it, then their facts
+/// by credit code), whatever its length.
+///
+/// # Errors
+/// Database failure.
+pub async fn badges_for(
+    state: &AppState,
+    institution_id: i64,
+    firms: &[(i64, &EnterpriseProfile)],
+) -> Result<Vec<Option<FactBadges>>, ApiError> {
+    let ids: Vec<i64> = firms.iter().map(|(id, _)| *id).collect();
+    let consents = state.store.facts_consents_among(institution_id, &ids, Utc::now()).await?;
+    let codes: Vec<Uscc> =
+        firms.iter().filter(|(id, _)| consents.contains_key(id)).filter_map(|(_, p)| p.uscc.clone()).collect();
+    let facts = state.store.facts_of_many(&codes).await?;
+    let today = crate::http::state::today();
+    Ok(firms
+        .iter()
+        .map(|(id, profile)| {
+            let consent = consents.get(id)?;
+            let stored = profile.uscc.as_ref().and_then(|u| facts.get(u)).map_or(&[][..], Vec::as_slice);
+            Some(FactBadges {
+                badges: badges(&report(profile, stored, today)),
+                authorised_all: consent.institution_id.is_none(),
+                authorised_until: consent.expires_at.map(|t| t.to_rfc3339()),
+                authorised_until_text: consent.expires_at.map(crate::http::format::shanghai),
+                summary_link: summary_link(*id),
+            })
+        })
+        .collect())
+}
+
+/// Records, in each firm's view log (context `facts`, once a day per institution as for any list), that the
+/// institution of `p` was shown the verified facts of `enterprise_ids`.
+///
+/// # Errors
+/// Database failure.
+pub async fn record_shown(
+    state: &AppState,
+    caller: &Caller,
+    p: &Principal,
+    institution_id: i64,
+    enterprise_ids: &[i64],
+) -> Result<(), ApiError> {
+    let event = caller.audit(p, "profile.view");
+    state.store.record_list_views(enterprise_ids, institution_id, Some(p.account_id), "facts", &event).await?;
+    Ok(())
+}
+
+fn state_code(state: &Verification) -> &'static str {
+    match state {
+        Verification::Unverified => "unverified",
+        Verification::Verified => "verified",
+        Verification::Conflict => "conflict",
+        Verification::Expired => "expired",
+    }
 }

@@ -2,7 +2,8 @@
 
 use super::{
     ApplicationList, ApplicationView, NotificationList, NotificationView, TransitionInput, UnreadCount, action_of,
-    detail_view, list_for, party_of, record_view, refused_act, side_of, submit_application, take, visible,
+    detail_view, facts_on, list_for, party_of, record_view, refused_act, side_of, submit_application, take, visible,
+    with_facts,
 };
 use crate::http::auth::{Auth, Caller, SmeUser};
 use crate::http::error::{ApiError, ErrorBody};
@@ -98,7 +99,9 @@ async fn submit(
 }
 
 /// The applications the caller may see: an SME's own, an institution's inbox, those on products an agency
-/// guarantees, or all (the operator), newest first.
+/// guarantees, or all (the operator), newest first. For an institution each carries `verified_facts`: the
+/// firm's verified facts as badges while its authorisation of its facts for the institution holds, else
+/// `null` (each firm shown is recorded in its view log as `facts`, once a day).
 #[utoipa::path(
     get,
     path = "/api/v1/applications",
@@ -110,15 +113,18 @@ async fn submit(
 async fn list(
     State(state): State<AppState>,
     Auth(p): Auth,
+    caller: Caller,
     Query(params): Query<ApplicationListParams>,
 ) -> Result<axum::Json<ApplicationList>, ApiError> {
     let apps = list_for(&state, &p, &params.filter()?).await?;
-    let items: Vec<ApplicationView> = apps.iter().map(|a| ApplicationView::of(a, side_of(&p))).collect();
+    let mut items: Vec<ApplicationView> = apps.iter().map(|a| ApplicationView::of(a, side_of(&p))).collect();
+    with_facts(&state, &p, &caller, &apps, &mut items).await?;
     Ok(axum::Json(ApplicationList { total: items.len(), items }))
 }
 
 /// One application with its profile snapshot and timeline: for the applying enterprise, the product's
-/// institution (recorded as a view of the firm's profile), its guarantee agency and the operator.
+/// institution (recorded as a view of the firm's profile; with `verified_facts`, the firm's verified facts
+/// as badges while its authorisation of them holds, else `null`), its guarantee agency and the operator.
 #[utoipa::path(
     get,
     path = "/api/v1/applications/{id}",
@@ -136,7 +142,9 @@ async fn get_one(
 ) -> Result<axum::Json<ApplicationView>, ApiError> {
     let app = visible(&state, &p, id).await?;
     record_view(&state, &p, &caller, &app).await?;
-    Ok(axum::Json(detail_view(&state, &app, &p).await?))
+    let mut view = detail_view(&state, &app, &p).await?;
+    view.verified_facts = facts_on(&state, &p, &caller, &app).await?;
+    Ok(axum::Json(view))
 }
 
 /// The body of a transition.

@@ -16,6 +16,7 @@ mod pages;
 use crate::http::Feature;
 use crate::http::auth::{Caller, agency_of, enterprise_of, lender_of};
 use crate::http::error::ApiError;
+use crate::http::facts::FactBadges;
 use crate::http::format::{Label, shanghai, wan_input};
 use crate::http::state::AppState;
 use crate::http::verdict;
@@ -337,6 +338,14 @@ pub struct ApplicationView {
     /// Every step, oldest first (detail only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EventView>>,
+    /// For the product's institution (on the list and on one application): the firm's verified facts as
+    /// badges, checked against what the application declares, with the link to its printable credit
+    /// summary, while the firm's authorisation of its facts for the institution (or for every institution)
+    /// holds; `null` when it does not (never given, withdrawn or ended: nothing older is shown instead).
+    /// Absent for every other caller and answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<FactBadges>, nullable)]
+    pub verified_facts: Option<Option<FactBadges>>,
 }
 
 /// The side a principal acts on, if any.
@@ -410,8 +419,37 @@ impl ApplicationView {
             actions: allowed_actions(app, side),
             profile: None,
             events: None,
+            verified_facts: None,
         }
     }
+}
+
+/// The firms' verified facts on `views` (of `apps`, in the same order) for the lender `p` reading them: each
+/// firm's badges, checked against the profile its application carries, while its authorisation of its facts
+/// for the lender holds, else `null`; read for the whole list at once, and each firm shown recorded in its
+/// view log (`facts`). Nothing for other roles.
+///
+/// # Errors
+/// Database failure.
+async fn with_facts(
+    state: &AppState,
+    p: &Principal,
+    caller: &Caller,
+    apps: &[Application],
+    views: &mut [ApplicationView],
+) -> Result<(), ApiError> {
+    let Some(lender) = p.lender() else { return Ok(()) };
+    let firms: Vec<(i64, &finmart_domain::EnterpriseProfile)> =
+        apps.iter().map(|a| (a.enterprise_id, &a.profile)).collect();
+    let badges = crate::http::facts::badges_for(state, lender, &firms).await?;
+    let mut ids: Vec<i64> =
+        apps.iter().zip(&badges).filter(|(_, b)| b.is_some()).map(|(a, _)| a.enterprise_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for (view, shown) in views.iter_mut().zip(badges) {
+        view.verified_facts = Some(shown);
+    }
+    crate::http::facts::record_shown(state, caller, p, lender, &ids).await
 }
 
 /// The application with its snapshot and timeline, for `p`.
@@ -563,6 +601,36 @@ async fn record_view(state: &AppState, p: &Principal, caller: &Caller, app: &App
         .record_profile_view(app.enterprise_id, lender, Some(p.account_id), "application", Some(app.id), &event)
         .await?;
     Ok(())
+}
+
+/// The firm's verified facts on one application for the lender `p` reading it: `Some(badges)` while the
+/// firm's authorisation of its facts for the lender holds (checked against the profile the application
+/// carries, and recorded in the firm's view log as `facts`, with the application), `Some(None)` when it
+/// does not; `None` for other roles.
+///
+/// # Errors
+/// Database failure.
+async fn facts_on(
+    state: &AppState,
+    p: &Principal,
+    caller: &Caller,
+    app: &Application,
+) -> Result<Option<Option<FactBadges>>, ApiError> {
+    let Some(lender) = p.lender() else { return Ok(None) };
+    let shown =
+        crate::http::facts::badges_for(state, lender, &[(app.enterprise_id, &app.profile)]).await?.pop().flatten();
+    if shown.is_some() {
+        let event = caller
+            .audit(p, "profile.view")
+            .subject("application", app.id)
+            .enterprise(app.enterprise_id)
+            .institution(lender);
+        state
+            .store
+            .record_profile_view(app.enterprise_id, lender, Some(p.account_id), "facts", Some(app.id), &event)
+            .await?;
+    }
+    Ok(Some(shown))
 }
 
 /// Whose notifications a principal reads: its enterprise's or its institution's; 403 for other roles.

@@ -3,8 +3,8 @@
 //! redirects (303), bad input is shown again beside the fields (400), a refused step explains why (409).
 
 use super::{
-    ApplicationView, EventView, NotificationView, TransitionInput, action_of, list_for, party_of, record_view,
-    refused_act, submit_application, take, upcoming_steps, visible,
+    ApplicationView, EventView, NotificationView, TransitionInput, action_of, facts_on, list_for, party_of,
+    record_view, refused_act, submit_application, take, upcoming_steps, visible, with_facts,
 };
 use crate::http::auth::{Auth, Caller, LenderUser, SmeUser, password};
 use crate::http::confirm::{self, Confirmation};
@@ -26,7 +26,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use finmart_domain::{
     ApplicationAction, ApplicationInput, ApplicationState, ApprovalTerms, Bps, Correction, Disbursement, Labelled,
-    LoanPurpose, LoanRate, Months, ReferenceRates, RepaymentMethod, Side,
+    LoanPurpose, LoanRate, Months, Principal, ReferenceRates, RepaymentMethod, Side,
 };
 use finmart_store::{Application, ApplicationFilter, Party};
 use serde_json::{Map, Value, json};
@@ -47,13 +47,15 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// An application's page for `side`: its timeline and snapshot, and for the bank the forms for the next step
-/// (prefilled with the application's terms). After a refused step, `refused` holds the error, shown above the
-/// application, and the form as posted.
+/// (prefilled with the application's terms) and the firm's verified facts as badges while its authorisation
+/// of them holds (`lender`: the bank's user and request, whose view of them is logged). After a refused
+/// step, `refused` holds the error, shown above the application, and the form as posted.
 async fn detail_page(
     state: &AppState,
     page: &Page,
     app: &Application,
     side: Side,
+    lender: Option<(&Principal, &Caller)>,
     refused: Option<(&ApiError, &Form)>,
 ) -> PageResult {
     let events: Vec<EventView> = state.store.application_events(app.id).await?.iter().map(EventView::from).collect();
@@ -86,7 +88,11 @@ async fn detail_page(
         context.insert("methods".into(), json!(options::<RepaymentMethod>()));
         let acted = refused.map_or("", |(_, form)| form.field("action"));
         let acted = if acted == "correct" { refused.map_or("", |(_, form)| form.field("correction")) } else { acted };
-        context.extend(object(json!({"values": values, "acted": acted, "page": "bank_inbox"})));
+        let facts = match lender {
+            Some((p, caller)) => facts_on(state, p, caller, app).await?.flatten(),
+            None => None,
+        };
+        context.extend(object(json!({"values": values, "acted": acted, "page": "bank_inbox", "facts": facts})));
         "bank_application.html"
     } else {
         context.insert("page".into(), "sme_applications".into());
@@ -182,7 +188,7 @@ async fn sme_list(SmeUser(p, _): SmeUser, State(state): State<AppState>, page: P
 /// `GET /sme/applications/{id}`: one application with every step, and 撤回 while allowed.
 async fn sme_detail(SmeUser(p, _): SmeUser, State(state): State<AppState>, page: Page, Id(id): Id) -> PageResult {
     let app = visible(&state, &p, id).await?;
-    detail_page(&state, &page, &app, Side::Enterprise, None).await
+    detail_page(&state, &page, &app, Side::Enterprise, None, None).await
 }
 
 /// `GET /sme/applications/{id}/submitted`: 提交成功，接下来… — what happens next and by when (the lender's
@@ -227,7 +233,7 @@ async fn sme_withdraw(
         Err(e) if e.status.is_client_error() => {
             let app = visible(&state, &p, id).await?;
             let page = page.at(&format!("/sme/applications/{id}"));
-            detail_page(&state, &page, &app, Side::Enterprise, Some((&e, &Form::default()))).await
+            detail_page(&state, &page, &app, Side::Enterprise, None, Some((&e, &Form::default()))).await
         }
         Err(e) => Err(e),
     }
@@ -238,7 +244,12 @@ async fn sme_withdraw(
 
 /// `GET /bank/inbox`: the institution's applications, filtered by state, product and dates; overdue ones
 /// marked 超时未响应.
-async fn bank_inbox(LenderUser(_, lender): LenderUser, State(state): State<AppState>, page: Page) -> PageResult {
+async fn bank_inbox(
+    LenderUser(p, lender): LenderUser,
+    State(state): State<AppState>,
+    caller: Caller,
+    page: Page,
+) -> PageResult {
     let (filter, error) = query::parse::<ApplicationListParams>(page.query(), Unknown::Ignore)
         .and_then(|q| q.filter())
         .map_or_else(|e| (ApplicationFilter::default(), Some(e)), |f| (f, None));
@@ -248,7 +259,10 @@ async fn bank_inbox(LenderUser(_, lender): LenderUser, State(state): State<AppSt
         state.store.inbox(lender, &everything).await?.into_iter().map(|a| (a.product_id, a.product_name)).collect();
     let products: Vec<Value> =
         products.into_iter().map(|(id, name)| json!({"code": id.to_string(), "label": name})).collect();
-    let views: Vec<ApplicationView> = apps.iter().map(|a| ApplicationView::of(a, Some(Side::Institution))).collect();
+    let mut views: Vec<ApplicationView> =
+        apps.iter().map(|a| ApplicationView::of(a, Some(Side::Institution))).collect();
+    // Each firm's verified facts as badges while its authorisation holds (read for the list at once, logged).
+    with_facts(&state, &p, &caller, &apps, &mut views).await?;
     let context = object(json!({
         "overdue_count": views.iter().filter(|v| v.overdue).count(), "apps": views, "products": products,
         "states": options::<ApplicationState>(),
@@ -270,7 +284,7 @@ async fn bank_detail(
 ) -> PageResult {
     let app = visible(&state, &p, id).await?;
     record_view(&state, &p, &caller, &app).await?;
-    detail_page(&state, &page, &app, Side::Institution, None).await
+    detail_page(&state, &page, &app, Side::Institution, Some((&p, &caller)), None).await
 }
 
 /// `POST /bank/applications/{id}`: `action` = accept | approve (`amount` in 万元, `rate` in percent or
@@ -325,7 +339,7 @@ async fn bank_act(
         Err(e) if e.status.is_client_error() => {
             let app = visible(&state, &p, id).await?;
             let page = page.at(&format!("/bank/applications/{id}"));
-            detail_page(&state, &page, &app, Side::Institution, Some((&e, &form))).await
+            detail_page(&state, &page, &app, Side::Institution, Some((&p, &caller)), Some((&e, &form))).await
         }
         Err(e) => Err(e),
     }

@@ -13,7 +13,7 @@ mod pages;
 use crate::http::Feature;
 use crate::http::auth::{Caller, LenderUser};
 use crate::http::error::ApiError;
-use crate::http::facts::FactsReport;
+use crate::http::facts::{FactBadges, FactsReport};
 use crate::http::format::{Label, Place};
 use crate::http::state::{AppState, today};
 use crate::http::views::ProductSummary;
@@ -32,7 +32,11 @@ pub fn feature() -> Feature {
         tag: "matching",
         api: api::router(),
         pages: pages::router(),
-        templates: &[template!("bank_candidates.html"), template!("bank_candidates_profile.html")],
+        templates: &[
+            template!("bank_candidates.html"),
+            template!("bank_candidates_profile.html"),
+            template!("bank_credit_summary.html"),
+        ],
         ..Feature::default()
     }
 }
@@ -56,6 +60,11 @@ pub struct CandidateView {
     /// only fitting firms are listed): why the firm fits.
     #[schema(value_type = Vec<Object>)]
     pub findings: Vec<Finding>,
+    /// The firm's verified facts as badges (each with its state, source and dates) and the link to its
+    /// printable credit summary, while the firm's authorisation of its facts for this institution (or for
+    /// every institution) holds; `null` when it does not (never given, withdrawn or ended: nothing older is
+    /// shown instead).
+    pub verified_facts: Option<FactBadges>,
 }
 
 /// The answer of `GET /api/v1/products/{id}/candidates`.
@@ -126,7 +135,17 @@ async fn candidates(
             employees: p.employees,
             revenue_text: p.revenue.display_zh(),
             findings: finmart_matching::explain::findings(product, &explained, &subject, verdict),
+            verified_facts: None,
         });
+    }
+    // The verified facts of the firms listed, read for the whole list at once.
+    let firms: Vec<(i64, &EnterpriseProfile)> =
+        candidates.iter().filter_map(|c| stored.get(&c.profile_id).map(|s| (c.profile_id, &s.profile))).collect();
+    let badges = crate::http::facts::badges_for(state, institution_id, &firms).await?;
+    let shown: std::collections::HashMap<i64, FactBadges> =
+        firms.iter().zip(badges).filter_map(|((id, _), b)| Some((*id, b?))).collect();
+    for c in &mut candidates {
+        c.verified_facts = shown.get(&c.profile_id).cloned();
     }
     Ok(CandidatesResponse {
         product: ProductSummary::of(product, &state.config.home_area),
@@ -151,7 +170,10 @@ async fn record_candidates(
     let ids: Vec<i64> = found.candidates.iter().map(|c| c.profile_id).collect();
     let ev = caller.audit(p, "profile.view");
     state.store.record_list_views(&ids, *institution, Some(p.account_id), "candidates", &ev).await?;
-    Ok(())
+    // So is showing a firm's verified facts (context `facts`).
+    let shown: Vec<i64> =
+        found.candidates.iter().filter(|c| c.verified_facts.is_some()).map(|c| c.profile_id).collect();
+    crate::http::facts::record_shown(state, caller, p, *institution, &shown).await
 }
 
 /// An enterprise's profile as an institution sees it.
@@ -218,8 +240,10 @@ pub struct EnterpriseFactsView {
     /// The credit code the facts are kept by.
     pub uscc: Option<String>,
     /// The authorisation this institution sees them by: for every institution (`true`) or for it by name,
-    /// and its end (RFC 3339 UTC, as shown in Asia/Shanghai; absent: until withdrawn).
+    /// when it was given and its end (RFC 3339 UTC, as shown in Asia/Shanghai; absent: until withdrawn).
     pub authorised_all: bool,
+    pub authorised_at: String,
+    pub authorised_at_text: String,
     pub authorised_until: Option<String>,
     pub authorised_until_text: Option<String>,
     #[serde(flatten)]
@@ -249,6 +273,8 @@ async fn read_facts(
         name: firm.profile.name.clone(),
         uscc: firm.profile.uscc.as_ref().map(|u| u.as_str().to_owned()),
         authorised_all: consent.institution_id.is_none(),
+        authorised_at: consent.granted_at.to_rfc3339(),
+        authorised_at_text: crate::http::format::shanghai(consent.granted_at),
         authorised_until: consent.expires_at.map(|t| t.to_rfc3339()),
         authorised_until_text: consent.expires_at.map(crate::http::format::shanghai),
         report,

@@ -19,7 +19,10 @@ use finmart_matching::Outcome;
 use serde_json::{Value, json};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/bank/candidates", get(candidates_page)).route("/bank/enterprises/{id}", get(enterprise_page))
+    Router::new()
+        .route("/bank/candidates", get(candidates_page))
+        .route("/bank/enterprises/{id}", get(enterprise_page))
+        .route("/bank/enterprises/{id}/credit-summary", get(credit_summary_page))
 }
 
 fn candidates_view(found: &CandidatesResponse) -> Value {
@@ -42,7 +45,7 @@ fn candidates_view(found: &CandidatesResponse) -> Value {
                 "rank": c.rank, "score": points(c.score), "profile_id": c.profile_id,
                 "name": c.name, "district": c.district, "industry": c.industry, "scale": c.scale,
                 "qualifications": c.qualifications, "employees": c.employees, "revenue_text": c.revenue_text,
-                "parts": parts, "reasons": reasons,
+                "parts": parts, "reasons": reasons, "facts": c.verified_facts,
             })
         })
         .collect();
@@ -119,4 +122,29 @@ async fn enterprise_page(
         "back": query.get("back").filter(|b| b.starts_with("/bank/")), "facts": facts,
     });
     page.show("bank_candidates_profile.html", object(context))
+}
+
+/// `GET /bank/enterprises/{id}/credit-summary`: the firm's 授权查询版 credit summary, to print: every verified
+/// fact with its source and dates, the declared fields checked against them, the authorisation it is read by,
+/// who queried and when. The same 404 as the facts' read when no authorisation of the facts covers this
+/// institution now; every opening is recorded in the firm's view log (`facts`).
+async fn credit_summary_page(
+    user: LenderUser,
+    State(state): State<AppState>,
+    caller: Caller,
+    page: Page,
+    Id(id): Id,
+) -> PageResult {
+    let facts = read_facts(&state, &caller, &user, id).await?;
+    let queried_at = chrono::Utc::now();
+    let institution = state.store.institution(user.1).await?.map(|i| i.name).unwrap_or_default();
+    let query = Form::of_query(page.query());
+    let fact_count = facts.report.fields.iter().filter(|r| r.fact.is_some()).count() + facts.report.other.len();
+    let context = json!({
+        "page": "bank_candidates", "facts": facts, "institution": institution, "fact_count": fact_count,
+        "queried_at": queried_at.to_rfc3339(),
+        "queried_at_text": queried_at.with_timezone(&finmart_domain::shanghai::offset()).format("%Y-%m-%d %H:%M:%S").to_string(),
+        "back": query.get("back").filter(|b| b.starts_with("/bank/")),
+    });
+    page.show("bank_credit_summary.html", object(context))
 }
