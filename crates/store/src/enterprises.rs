@@ -13,9 +13,43 @@ use chrono::{DateTime, Days, Utc};
 use finmart_domain::{EnterpriseProfile, Fact, FieldErrors, Labelled, Uscc, ValueError};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use std::collections::HashMap;
+
+/// A stored fact with the id of the enterprise of its credit code (the pool's whole read joins them).
+#[derive(Debug, FromQueryResult)]
+struct FactOfFirm {
+    enterprise_id: i64,
+    id: i64,
+    provider_id: i64,
+    source_record_id: String,
+    uscc: String,
+    kind: String,
+    value: String,
+    as_of: chrono::NaiveDate,
+    valid_until: chrono::NaiveDate,
+    arrival: String,
+    received_at: DateTime<Utc>,
+}
+
+impl From<FactOfFirm> for verified_fact::Model {
+    fn from(f: FactOfFirm) -> Self {
+        Self {
+            id: f.id,
+            provider_id: f.provider_id,
+            source_record_id: f.source_record_id,
+            uscc: f.uscc,
+            kind: f.kind,
+            value: f.value,
+            as_of: f.as_of,
+            valid_until: f.valid_until,
+            arrival: f.arrival,
+            received_at: f.received_at,
+        }
+    }
+}
 
 /// The name of the counter enterprise writes bump.
 const COUNTER: &str = "enterprise";
@@ -310,9 +344,10 @@ impl Store {
     /// expired; empty for most): what the reverse-matching pool reads. A batch of facts gives the firms it is
     /// about a new revision, so they come again with their facts.
     ///
-    /// The whole read (`since` 0) walks the enterprises and the facts side by side, both in credit-code
-    /// order (each has an index on it), two streamed queries: facts of codes not registered are passed
-    /// over. A later read (few firms) reads their facts by credit code, one query per 500 firms.
+    /// The whole read (`since` 0) walks the enterprises and their facts side by side in the enterprises' id
+    /// order, two streamed queries: the firms by primary key, and the facts joined to them by credit code
+    /// (facts of codes not registered are left out by the join). A later read (few firms) reads their facts
+    /// by credit code, one query per 500 firms.
     ///
     /// # Errors
     /// Database failure or a corrupt row (`each` has then been called for some rows only).
@@ -334,21 +369,30 @@ impl Store {
             }
             return Ok(read);
         }
-        let mut firms = enterprise::Entity::find().order_by_asc(enterprise::Column::Uscc).stream(&self.db).await?;
+        let mut firms = enterprise::Entity::find().order_by_asc(enterprise::Column::Id).stream(&self.db).await?;
         let mut facts = verified_fact::Entity::find()
-            .order_by_asc(verified_fact::Column::Uscc)
+            .join(
+                JoinType::InnerJoin,
+                verified_fact::Entity::belongs_to(enterprise::Entity)
+                    .from(verified_fact::Column::Uscc)
+                    .to(enterprise::Column::Uscc)
+                    .into(),
+            )
+            .column_as(enterprise::Column::Id, "enterprise_id")
+            .order_by_asc(enterprise::Column::Id)
             .order_by_asc(verified_fact::Column::Id)
+            .into_model::<FactOfFirm>()
             .stream(&self.db)
             .await?;
-        // Credit codes are upper-case letters and digits of one length: the databases' order of them is
-        // their byte order, which the walk compares by.
         let mut next_fact = facts.try_next().await?;
         let mut read = 0;
         while let Some(row) = firms.try_next().await? {
             let mut of = Vec::new();
-            while let Some(fact) = next_fact.take_if(|f| f.uscc <= row.uscc) {
-                if fact.uscc == row.uscc {
-                    of.push(crate::facts::stored_fact(&fact)?);
+            // A fact of a firm the firms' read does not have (registered after it began) is passed over: the
+            // firm's revision brings it, with its facts, to the next read.
+            while let Some(fact) = next_fact.take_if(|f| f.enterprise_id <= row.id) {
+                if fact.enterprise_id == row.id {
+                    of.push(crate::facts::stored_fact(&fact.into())?);
                 }
                 next_fact = facts.try_next().await?;
             }

@@ -47,4 +47,5 @@ mod sessions;
 mod stats;
 mod verified_facts;
 mod verified_match;
+mod verified_pool;
 mod warm_up;
