@@ -406,8 +406,7 @@ impl CompiledProduct {
     }
 
     /// [`Self::check_firm`] without the rules required verified: each rule on the figures the firm has (its
-    /// declarations, with any current facts in their place). What reverse matching decides, its pool
-    /// holding declarations only.
+    /// declarations, with any current facts in their place).
     #[must_use]
     pub fn check_firm_declared(&self, f: &FirmFacts) -> Verdict {
         use CheckKind as K;
@@ -450,18 +449,25 @@ impl CompiledProduct {
     /// calls not current, on bits.
     #[must_use]
     pub fn unverified(&self, f: &FirmFacts) -> Checks {
+        self.unverified_of(f.verified, f.verified_qualifications)
+    }
+
+    /// [`Self::unverified`] on the two things it reads of a firm ([`FirmFacts::verified`] and
+    /// [`FirmFacts::verified_qualifications`]), as the reverse-matching pool holds them in columns.
+    #[must_use]
+    pub fn unverified_of(&self, verified: Checks, verified_qualifications: u32) -> Checks {
         use CheckKind as K;
         let lists = K::QualificationsAny.bit() | K::QualificationsAll.bit();
-        let mut out = Checks(self.requires_verified.0 & !f.verified.0 & !lists);
+        let mut out = Checks(self.requires_verified.0 & !verified.0 & !lists);
         out.set_if(
             K::QualificationsAny,
             self.requires_verified.contains(K::QualificationsAny)
-                && self.qualifications_any & f.verified_qualifications == 0,
+                && self.qualifications_any & verified_qualifications == 0,
         );
         out.set_if(
             K::QualificationsAll,
             self.requires_verified.contains(K::QualificationsAll)
-                && self.qualifications_all & f.verified_qualifications != self.qualifications_all,
+                && self.qualifications_all & verified_qualifications != self.qualifications_all,
         );
         out
     }

@@ -20,9 +20,12 @@
 //! need is kept within the bounds that are stated, and a product with no stated rate has no quote and earns
 //! no cost points for any firm (which leaves the order of its firms to the other components).
 //!
-//! The pool holds what firms declare, not their verified facts: a rule a product requires verified is not
-//! applied here ([`CompiledProduct::check_firm_declared`]), so a firm that declares what the product asks is
-//! listed; its verification is judged, with its facts, when it applies.
+//! Each firm is judged as its own match judges it ([`crate::Verified`]): the pool is given its effective
+//! profile (current verified facts over its declarations) with the rules those facts back
+//! ([`FirmFacts::verified`], [`FirmFacts::verified_qualifications`], two more columns), so a rule a product
+//! requires verified ([`CompiledProduct::check_firm`]) lists only firms whose current fact backs it: a grade
+//! only declared, or verified by a fact now expired, keeps a firm out; a verified grade that differs from the
+//! declared one is the grade judged.
 
 use crate::compiled::CompiledProduct;
 use crate::engine::loan_quote;
@@ -45,6 +48,7 @@ use columns::{CHUNK, Columns};
 pub struct PoolEntry {
     /// The stored profile's id.
     pub id: i64,
+    /// What the checks read of the firm, with its verified facts ([`crate::Verified::firm_facts_of`]).
     pub facts: FirmFacts,
     /// The firm consented to be found by every institution.
     pub open: bool,
@@ -250,7 +254,7 @@ impl ProfilePool {
                 debug_assert_eq!(
                     (failed, missing),
                     {
-                        let v = product.check_firm_declared(&columns.facts(i));
+                        let v = product.check_firm(&columns.facts(i));
                         (!v.failed.is_empty(), v.missing)
                     },
                     "firm {} on product {}",

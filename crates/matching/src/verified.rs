@@ -64,19 +64,33 @@ impl Verified {
     /// What the checks read: the effective profile's figures, and which rules a current fact backs.
     #[must_use]
     pub fn firm_facts(&self) -> FirmFacts {
-        let mut firm = FirmFacts::of(&self.effective, self.today);
-        let current = |f: &Fact| f.freshness(self.today) == Freshness::Current;
-        for (rule, kind) in RULE_FACTS {
-            if kind != FactKind::Qualification {
-                let backed = latest_fact(&self.facts, kind, self.today).is_some_and(current);
-                firm.verified.set_if(CheckKind::of_kind(rule), backed);
-            }
-        }
-        for fact in self.facts.iter().filter(|f| current(f)) {
-            if let FactValue::Qualification { title, .. } = fact.value {
-                firm.verified_qualifications |= bit(title);
-            }
-        }
-        firm
+        backed(FirmFacts::of(&self.effective, self.today), &self.facts, self.today)
     }
+
+    /// [`Self::firm_facts`] of the firm of `declared` with `facts` on `today`, without keeping either: how
+    /// the reverse-matching pool reads each stored firm (most have no facts and are read as declared).
+    #[must_use]
+    pub fn firm_facts_of(declared: &EnterpriseProfile, facts: &[Fact], today: NaiveDate) -> FirmFacts {
+        if facts.is_empty() {
+            return FirmFacts::of(declared, today);
+        }
+        backed(FirmFacts::of(&with_verified(declared, facts, today), today), facts, today)
+    }
+}
+
+/// `firm` (the effective profile's figures) with the rules a current fact of `facts` backs.
+fn backed(mut firm: FirmFacts, facts: &[Fact], today: NaiveDate) -> FirmFacts {
+    let current = |f: &Fact| f.freshness(today) == Freshness::Current;
+    for (rule, kind) in RULE_FACTS {
+        if kind != FactKind::Qualification {
+            let backed = latest_fact(facts, kind, today).is_some_and(current);
+            firm.verified.set_if(CheckKind::of_kind(rule), backed);
+        }
+    }
+    for fact in facts.iter().filter(|f| current(f)) {
+        if let FactValue::Qualification { title, .. } = fact.value {
+            firm.verified_qualifications |= bit(title);
+        }
+    }
+    firm
 }

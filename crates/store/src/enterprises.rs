@@ -7,15 +7,49 @@
 //! what. On PostgreSQL the counter's row lock orders writers, so revisions become visible in order.
 
 use crate::audit::AuditEvent;
-use crate::entity::{counter, enterprise};
+use crate::entity::{counter, enterprise, verified_fact};
 use crate::{Record, Store, StoreError};
 use chrono::{DateTime, Days, Utc};
-use finmart_domain::{EnterpriseProfile, FieldErrors, Labelled, Uscc, ValueError};
+use finmart_domain::{EnterpriseProfile, Fact, FieldErrors, Labelled, Uscc, ValueError};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use std::collections::HashMap;
+
+/// A stored fact with the id of the enterprise of its credit code (the pool's whole read joins them).
+#[derive(Debug, FromQueryResult)]
+struct FactOfFirm {
+    enterprise_id: i64,
+    id: i64,
+    provider_id: i64,
+    source_record_id: String,
+    uscc: String,
+    kind: String,
+    value: String,
+    as_of: chrono::NaiveDate,
+    valid_until: chrono::NaiveDate,
+    arrival: String,
+    received_at: DateTime<Utc>,
+}
+
+impl From<FactOfFirm> for verified_fact::Model {
+    fn from(f: FactOfFirm) -> Self {
+        Self {
+            id: f.id,
+            provider_id: f.provider_id,
+            source_record_id: f.source_record_id,
+            uscc: f.uscc,
+            kind: f.kind,
+            value: f.value,
+            as_of: f.as_of,
+            valid_until: f.valid_until,
+            arrival: f.arrival,
+            received_at: f.received_at,
+        }
+    }
+}
 
 /// The name of the counter enterprise writes bump.
 const COUNTER: &str = "enterprise";
@@ -306,6 +340,68 @@ impl Store {
         Ok(read)
     }
 
+    /// [`Self::each_enterprise_revised_after`] with each firm's verified facts (any order, current and
+    /// expired; empty for most): what the reverse-matching pool reads. A batch of facts gives the firms it is
+    /// about a new revision, so they come again with their facts.
+    ///
+    /// The whole read (`since` 0) walks the enterprises and their facts side by side in the enterprises' id
+    /// order, two streamed queries: the firms by primary key, and the facts joined to them by credit code
+    /// (facts of codes not registered are left out by the join). A later read (few firms) reads their facts
+    /// by credit code, one query per 500 firms.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row (`each` has then been called for some rows only).
+    pub async fn each_enterprise_with_facts_revised_after(
+        &self,
+        since: i64,
+        mut each: impl FnMut(StoredEnterprise, Vec<Fact>) + Send,
+    ) -> Result<u64, StoreError> {
+        use futures_util::TryStreamExt;
+        if since > 0 {
+            let mut firms = Vec::new();
+            self.each_enterprise_revised_after(since, |e| firms.push(e)).await?;
+            let usccs: Vec<Uscc> = firms.iter().filter_map(|e| e.profile.uscc.clone()).collect();
+            let mut facts = self.facts_of_many(&usccs).await?;
+            let read = firms.len() as u64;
+            for firm in firms {
+                let of = firm.profile.uscc.as_ref().and_then(|u| facts.remove(u)).unwrap_or_default();
+                each(firm, of.into_iter().map(|f| f.fact).collect());
+            }
+            return Ok(read);
+        }
+        let mut firms = enterprise::Entity::find().order_by_asc(enterprise::Column::Id).stream(&self.db).await?;
+        let mut facts = verified_fact::Entity::find()
+            .join(
+                JoinType::InnerJoin,
+                verified_fact::Entity::belongs_to(enterprise::Entity)
+                    .from(verified_fact::Column::Uscc)
+                    .to(enterprise::Column::Uscc)
+                    .into(),
+            )
+            .column_as(enterprise::Column::Id, "enterprise_id")
+            .order_by_asc(enterprise::Column::Id)
+            .order_by_asc(verified_fact::Column::Id)
+            .into_model::<FactOfFirm>()
+            .stream(&self.db)
+            .await?;
+        let mut next_fact = facts.try_next().await?;
+        let mut read = 0;
+        while let Some(row) = firms.try_next().await? {
+            let mut of = Vec::new();
+            // A fact of a firm the firms' read does not have (registered after it began) is passed over: the
+            // firm's revision brings it, with its facts, to the next read.
+            while let Some(fact) = next_fact.take_if(|f| f.enterprise_id <= row.id) {
+                if fact.enterprise_id == row.id {
+                    of.push(crate::facts::stored_fact(&fact.into())?);
+                }
+                next_fact = facts.try_next().await?;
+            }
+            each(from_row(row)?, of);
+            read += 1;
+        }
+        Ok(read)
+    }
+
     /// How many enterprises there are (or only those that consented to be found).
     ///
     /// # Errors
@@ -342,6 +438,26 @@ pub(crate) async fn insert_in(
     let uscc = checked(profile, "profile.").map_err(StoreError::Invalid)?;
     let revision = bump(txn).await?;
     Ok(active(&uscc, profile, discoverable, revision, Utc::now())?.insert(txn).await?.id)
+}
+
+/// Gives the enterprises of these credit codes (those registered; the others are left alone) a new
+/// revision inside `txn`, so in-memory copies re-read them: their verified facts changed.
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn revise_by_uscc_in(txn: &impl ConnectionTrait, usccs: &[String]) -> Result<(), StoreError> {
+    if usccs.is_empty() {
+        return Ok(());
+    }
+    let revision = bump(txn).await?;
+    for codes in usccs.chunks(ROWS_PER_STATEMENT) {
+        enterprise::Entity::update_many()
+            .col_expr(enterprise::Column::Revision, Expr::value(revision))
+            .filter(enterprise::Column::Uscc.is_in(codes.iter().cloned()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Sets a firm's consent to be found by every institution, bumping the revision so in-memory copies

@@ -319,7 +319,9 @@ fn stored_with_provider(row: &verified_fact::Model, providers: &[DataProvider]) 
 }
 
 /// Writes checked facts from `provider` in `txn`: records new under their ids added, changed ones replaced,
-/// the same ones left; `on_fact` once per fact.
+/// the same ones left; `on_fact` once per fact. When anything changed, the registered firms the batch is
+/// about get a new enterprise revision in the same transaction, so the reverse-matching pool re-reads them
+/// with their facts (a batch that changes nothing leaves the revision as it was).
 async fn write_facts(
     txn: &DatabaseTransaction,
     provider: &DataProvider,
@@ -386,11 +388,17 @@ async fn write_facts(
     for rows in new_rows.chunks(INSERT_CHUNK) {
         verified_fact::Entity::insert_many(rows.to_vec()).exec_without_returning(txn).await?;
     }
+    if outcome.added + outcome.replaced > 0 {
+        let mut changed: Vec<String> = facts.iter().map(|f| f.uscc.to_string()).collect();
+        changed.sort_unstable();
+        changed.dedup();
+        crate::enterprises::revise_by_uscc_in(txn, &changed).await?;
+    }
     Ok(outcome)
 }
 
 /// A stored row as the domain's fact.
-fn stored_fact(row: &verified_fact::Model) -> Result<Fact, StoreError> {
+pub(crate) fn stored_fact(row: &verified_fact::Model) -> Result<Fact, StoreError> {
     let corrupt =
         |field: &'static str, reason: String| StoreError::Corrupt { table: "verified_fact", id: row.id, field, reason };
     Ok(Fact {
@@ -513,6 +521,83 @@ mod tests {
             assert!(s.facts_of(&Uscc::parse(FIRM).unwrap()).await.unwrap().is_empty(), "{}", db.backend);
             let ok = s.save_facts(&courts, &batch[..1], FactArrival::Upload, &|| {}).await.unwrap();
             assert_eq!(ok.added, 1);
+        }
+    }
+
+    /// The firms read as the reverse-matching pool reads them: id, credit code and the facts' values.
+    async fn pool_read(s: &Store, since: i64) -> Vec<(String, Vec<FactValue>)> {
+        let mut read = Vec::new();
+        s.each_enterprise_with_facts_revised_after(since, |e, facts| {
+            let uscc = e.profile.uscc.map(|u| u.to_string()).unwrap_or_default();
+            read.push((uscc, facts.into_iter().map(|f| f.value).collect()));
+        })
+        .await
+        .unwrap();
+        read.sort_by(|a, b| a.0.cmp(&b.0));
+        read
+    }
+
+    #[tokio::test]
+    async fn facts_reach_the_pools_read_with_a_new_revision_registered_or_later() {
+        for db in testing::all().await {
+            let s = &db.store;
+            let firms: Vec<_> = finmart_synth::profiles(7, 30, today()).map(|p| (p.profile, p.discoverable)).collect();
+            let code = |i: usize| firms[i].0.uscc.as_ref().unwrap().to_string();
+            let graded = |i: usize, id: &str, g: &str| FactRecord { uscc: code(i), ..grade(id, g) };
+            // Firm 25 registers later.
+            let registered: Vec<_> =
+                firms.iter().enumerate().filter(|(i, _)| *i != 25).map(|(_, f)| f.clone()).collect();
+            s.insert_enterprises(&registered).await.unwrap();
+            let before = s.enterprise_revision().await.unwrap();
+            let tax = s.create_data_provider("tj-tax", "天津市税务局", FactSource::Tax, &act()).await.unwrap();
+            let records = [graded(3, "G-3", "A"), graded(10, "G-10", "C"), graded(25, "G-25", "B")];
+            let batch = validate_fact_batch(&records, FactSource::Tax, today()).unwrap();
+            s.save_facts(&tax, &batch, FactArrival::Connector, &|| {}).await.unwrap();
+            let after = s.enterprise_revision().await.unwrap();
+            assert!(after > before, "{}", db.backend);
+            let a = || vec![FactValue::Grade { grade: TaxCreditGrade::A }];
+            let c = || vec![FactValue::Grade { grade: TaxCreditGrade::C }];
+            // Only the registered firms the batch is about are read again, with their facts.
+            assert_eq!(pool_read(s, before).await, {
+                let mut v = vec![(code(3), a()), (code(10), c())];
+                v.sort_by(|x, y| x.0.cmp(&y.0));
+                v
+            });
+            // The whole read: every registered firm, each with its own facts (the unregistered code's passed over).
+            let whole = pool_read(s, 0).await;
+            assert_eq!(whole.len(), 29, "{}", db.backend);
+            for (uscc, facts) in &whole {
+                let expected = if *uscc == code(3) {
+                    a()
+                } else if *uscc == code(10) {
+                    c()
+                } else {
+                    Vec::new()
+                };
+                assert_eq!(*facts, expected, "{uscc} on {}", db.backend);
+            }
+            // The same batch again changes nothing, the revision included.
+            s.save_facts(&tax, &batch, FactArrival::Connector, &|| {}).await.unwrap();
+            assert_eq!(s.enterprise_revision().await.unwrap(), after);
+            // A provider's batch (a correction) reaches the pool the same way.
+            let corrected = validate_fact_batch(&[graded(3, "G-3", "D")], FactSource::Tax, today()).unwrap();
+            s.record_fact_batch(&tax, &corrected, FactArrival::Api, &|| {}, &act()).await.unwrap();
+            let d = vec![FactValue::Grade { grade: TaxCreditGrade::D }];
+            assert_eq!(pool_read(s, after).await, vec![(code(3), d.clone())]);
+            // The firm registering with facts waiting comes with them, in the later read and the whole one.
+            let revision = s.enterprise_revision().await.unwrap();
+            s.save_enterprise(&firms[25].0, firms[25].1).await.unwrap();
+            let b = vec![FactValue::Grade { grade: TaxCreditGrade::B }];
+            assert_eq!(pool_read(s, revision).await, vec![(code(25), b.clone())]);
+            let whole = pool_read(s, 0).await;
+            assert_eq!(whole.len(), 30);
+            assert!(whole.contains(&(code(25), b)) && whole.contains(&(code(3), d)));
+            // Read for a page of firms at once, by credit code.
+            let codes: Vec<Uscc> = [3, 10, 11].iter().map(|i| Uscc::parse(&code(*i)).unwrap()).collect();
+            let many = s.facts_of_many(&codes).await.unwrap();
+            assert_eq!(many.len(), 2);
+            assert_eq!(many[&codes[1]].len(), 1);
+            assert_eq!(many[&codes[0]][0].provider.code, "tj-tax");
         }
     }
 }

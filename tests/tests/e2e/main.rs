@@ -48,5 +48,6 @@ mod sessions;
 mod stats;
 mod verified_facts;
 mod verified_match;
+mod verified_pool;
 mod verified_walk;
 mod warm_up;

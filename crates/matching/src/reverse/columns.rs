@@ -58,6 +58,8 @@ columns! {
     months_since_overdue: u16,
     collateral: u32,
     debt_ratio: DebtRatio,
+    verified: u32,
+    verified_qualifications: u32,
 }
 
 const PROCUREMENT: u8 = 1;
@@ -96,6 +98,8 @@ impl Columns {
             months_since_overdue: f.months_since_overdue,
             collateral: f.collateral,
             debt_ratio: f.debt_ratio,
+            verified: f.verified.0,
+            verified_qualifications: f.verified_qualifications,
         }
     }
 
@@ -121,9 +125,8 @@ impl Columns {
             debt_ratio: self.debt_ratio[i],
             revenue: self.revenue[i],
             tax_paid: self.tax_paid[i],
-            // The pool holds declarations only (see the module documentation of `reverse`).
-            verified: Checks::NONE,
-            verified_qualifications: 0,
+            verified: Checks(self.verified[i]),
+            verified_qualifications: self.verified_qualifications[i],
         }
     }
 
@@ -133,7 +136,8 @@ impl Columns {
     }
 
     /// For a firm [`Self::reject`] let through: whether it fails the product (only the debt-ratio cap is
-    /// left to decide) and the rules it has not given the figures for, as `check_firm` decides them.
+    /// left to decide) and the rules it has not given the figures for, as `check_firm` decides them (a rule
+    /// required verified is never missing for it: `reject` let it through, so a current fact backs it).
     pub(super) fn verdict(&self, p: &CompiledProduct, i: usize) -> (bool, Checks) {
         let unknown = self.unknown[i];
         let missing = Checks(p.rules.0 & unknown);
@@ -185,11 +189,13 @@ impl Columns {
         seen
     }
 
-    /// Clears in `alive` the firms that fail one of the product's stated rules on a figure they gave. A rule
-    /// the product states fails a firm exactly when its comparison fails and the firm gave the figure
+    /// Clears in `alive` the firms that fail one of the product's stated rules on a figure they gave, and
+    /// those without a current verified fact for a rule the product requires verified. A rule the product
+    /// states fails a firm exactly when its comparison fails and the firm gave the figure
     /// ([`CompiledProduct::check_firm`]: `failed & !missing`, `missing = rules & unknown`); a rule it does
-    /// not state holds a bound nothing fails (no fact is negative), so it is not compared. The debt-ratio
-    /// cap, rarer and dearer, is left to [`Self::verdict`].
+    /// not state holds a bound nothing fails (no fact is negative), so it is not compared. The figures are
+    /// the firm's effective ones (current verified facts over declarations), as the pool was given them.
+    /// The debt-ratio cap, rarer and dearer, is left to [`Self::verdict`].
     pub(super) fn reject(&self, p: &CompiledProduct, start: usize, alive: &mut [bool]) {
         use CheckKind as K;
         let end = start + alive.len();
@@ -257,6 +263,14 @@ impl Columns {
                 | K::Guarantee
                 | K::MaxCost
                 | K::Speed => {}
+            }
+        }
+        // A rule required verified fails a firm no current fact backs it for, whatever it declares
+        // ([`CompiledProduct::unverified`], which `check_firm` adds to the failures).
+        if !p.requires_verified.is_empty() {
+            let verified = self.verified[start..end].iter().zip(&self.verified_qualifications[start..end]);
+            for (a, (v, q)) in alive.iter_mut().zip(verified) {
+                *a &= p.unverified_of(Checks(*v), *q).is_empty();
             }
         }
     }

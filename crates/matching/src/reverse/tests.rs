@@ -1,9 +1,11 @@
 //! The pass over the pool against the plain definition of its answer: every visible firm checked by
 //! [`CompiledProduct::check_firm`], every fitting one scored, sorted by score then id. The columns, the
 //! shared per-product work and the bound that passes over firms which cannot enter the list must change
-//! nothing, on generated catalogues and firms, with consent filters and after changes to the pool.
+//! nothing, on generated catalogues (some requiring rules verified) and firms (some with verified facts),
+//! with consent filters and after changes to the pool.
 
 use super::*;
+use crate::CheckKind;
 use chrono::NaiveDate;
 use finmart_domain::{Bps, Publication, ReferenceKind, ReferenceRates};
 
@@ -16,16 +18,33 @@ fn products(n: usize) -> Vec<CompiledProduct> {
     let p = |kind, bps| Publication { kind, rate: Bps::new(bps).unwrap_or(Bps::ZERO), published_on: on };
     let references = ReferenceRates::current([p(ReferenceKind::Lpr1y, 300), p(ReferenceKind::Lpr5y, 350)], today());
     let institutions = finmart_synth::institutions(8);
-    finmart_synth::published(11, n, &institutions, today(), &references).iter().map(CompiledProduct::new).collect()
+    let mut products: Vec<CompiledProduct> =
+        finmart_synth::published(11, n, &institutions, today(), &references).iter().map(CompiledProduct::new).collect();
+    // Some require rules verified: the tax grade, the years, a qualification of the list.
+    for (i, p) in products.iter_mut().enumerate() {
+        match i % 8 {
+            1 => p.requires_verified.insert(CheckKind::MinTaxCreditGrade),
+            3 => p.requires_verified.insert(CheckKind::MinYearsInOperation),
+            5 => p.requires_verified.insert(CheckKind::QualificationsAny),
+            7 => p.requires_verified.insert(CheckKind::QualificationsAll),
+            _ => {}
+        }
+    }
+    products
 }
 
 fn firms(seed: u64, n: usize, first_id: i64) -> Vec<PoolEntry> {
     finmart_synth::profiles(seed, n, today())
         .enumerate()
-        .map(|(i, s)| PoolEntry {
-            id: first_id + i as i64,
-            facts: FirmFacts::of(&s.profile, today()),
-            open: s.discoverable,
+        .map(|(i, s)| {
+            let mut facts = FirmFacts::of(&s.profile, today());
+            // Part of the firms have current facts backing some of their figures and qualifications.
+            if i % 3 != 0 {
+                facts.verified.set_if(CheckKind::MinTaxCreditGrade, i % 2 == 0);
+                facts.verified.set_if(CheckKind::MinYearsInOperation, i % 5 != 0);
+                facts.verified_qualifications = facts.qualifications & if i % 4 == 0 { u32::MAX } else { 0b1010_1010 };
+            }
+            PoolEntry { id: first_id + i as i64, facts, open: s.discoverable }
         })
         .collect()
 }

@@ -197,3 +197,82 @@ fn a_products_judgement_reads_the_same_facts() {
         "expired"
     );
 }
+
+/// The pool's entry of a firm of `declared` with `facts`, as the server loads it.
+fn entry(id: i64, declared: &EnterpriseProfile, facts: &[SourcedFact]) -> crate::PoolEntry {
+    let facts: Vec<Fact> = facts.iter().map(|f| f.fact.clone()).collect();
+    crate::PoolEntry { id, facts: Verified::firm_facts_of(declared, &facts, today()), open: true }
+}
+
+#[test]
+fn the_pool_judges_firms_with_their_verified_facts_as_their_own_match_does() {
+    use crate::{CompiledProduct, ProfilePool};
+    let a = firm(json!({"tax_credit_grade": "A"}));
+    let c = firm(json!({"tax_credit_grade": "C"}));
+    let firms = [
+        (1, &a, vec![]),                         // declared A only
+        (2, &a, vec![grade("A", "2025-12-31")]), // declared A, verified A
+        (3, &a, vec![grade("C", "2025-12-31")]), // declared A, verified C: judged C
+        (4, &c, vec![grade("A", "2025-12-31")]), // declared C, verified A: judged A
+        (5, &a, vec![grade("A", "2023-12-31")]), // verified A, expired on 2025-06-30
+        (6, &c, vec![]),                         // declared C only
+    ];
+    let pool = ProfilePool::new();
+    pool.replace_all(firms.iter().map(|(id, p, f)| entry(*id, p, f)).collect());
+    let listed = |product: &Product| -> Vec<i64> {
+        let mut ids: Vec<i64> =
+            pool.candidates(&CompiledProduct::new(product), 10).top.iter().map(|c| c.profile_id).collect();
+        ids.sort_unstable();
+        ids
+    };
+    // Required verified: only a current verified grade of B or better.
+    assert_eq!(listed(&grade_product(true)), [2, 4]);
+    // Not required: the verified grade where current, else the declaration (the expired fact changes nothing).
+    assert_eq!(listed(&grade_product(false)), [1, 2, 4, 5]);
+    // Each answer is the firm's own match's answer.
+    for required in [true, false] {
+        for (id, p, facts) in &firms {
+            let own = run_with(vec![grade_product(required)], p, Some(facts.clone())).eligible_total == 1;
+            assert_eq!(listed(&grade_product(required)).contains(id), own, "firm {id}, required {required}");
+        }
+    }
+    // A batch of facts reaching the pool: the declared-only firm verified, the verified one contradicted.
+    pool.apply(vec![
+        (1, Some((entry(1, &a, &[grade("A", "2025-12-31")]).facts, true))),
+        (2, Some((entry(2, &a, &[grade("A", "2025-12-31"), grade("D", "2026-06-30")]).facts, true))),
+    ]);
+    assert_eq!(listed(&grade_product(true)), [1, 4]);
+}
+
+#[test]
+fn the_pool_requires_verified_qualifications_and_figures_as_check_firm_does() {
+    use crate::{CompiledProduct, ProfilePool};
+    let p = firm(json!({"established": "2015-03-01", "tax_paid": 30_000_000, "qualifications": ["high_tech"]}));
+    let product = product(
+        1,
+        json!({"eligibility": {"min_years_in_operation": 5, "tax_paid_yuan": "10万..", "qualifications_any": ["high_tech", "specialised"]},
+               "verified_rules": ["min_years_in_operation", "tax_paid_yuan", "qualifications_any"]}),
+    );
+    let established = fact("established", "2015-03-01", "2026-06-30", None, FactSource::MarketRegulation);
+    let paid = fact("tax_paid", "300000", "2025-12-31", None, FactSource::Tax);
+    let high_tech = fact("qualification", "high_tech", "2024-12-01", Some("2027-11-30"), FactSource::Science);
+    let tech_sme = fact("qualification", "tech_sme", "2024-12-01", Some("2027-11-30"), FactSource::Science);
+    let sets = [
+        vec![established.clone(), paid.clone(), high_tech.clone()],
+        vec![paid.clone(), high_tech.clone()],
+        vec![established.clone(), high_tech],
+        vec![established.clone(), paid.clone()],
+        vec![established, paid, tech_sme],
+        vec![],
+    ];
+    let pool = ProfilePool::new();
+    pool.replace_all(sets.iter().zip(1..).map(|(facts, id)| entry(id, &p, facts)).collect());
+    let compiled = CompiledProduct::new(&product);
+    let found = pool.candidates(&compiled, 10);
+    assert_eq!(found.top.iter().map(|c| c.profile_id).collect::<Vec<_>>(), [1]);
+    assert_eq!((found.total, found.needs_info), (1, 0));
+    for (facts, id) in sets.iter().zip(1..) {
+        let verdict = compiled.check_firm(&entry(id, &p, facts).facts);
+        assert_eq!(verdict.failed.is_empty(), id == 1, "firm {id}");
+    }
+}

@@ -11,8 +11,8 @@ use crate::http::warm_up::{MatcherGate, WarmUp};
 use chrono::NaiveDate;
 use finmart_catalogue::{Catalogue, CatalogueError, sync};
 use finmart_domain::changes::Listener;
-use finmart_domain::{EnterpriseProfile, FinancingNeed, Labelled, Product, SourcedFact};
-use finmart_matching::{FirmFacts, Judgement, Loan, MatchOutcome, MatchRequest, Matcher, ProfilePool, Verified};
+use finmart_domain::{EnterpriseProfile, FinancingNeed, Labelled, Product, SourcedFact, Uscc};
+use finmart_matching::{Judgement, Loan, MatchOutcome, MatchRequest, Matcher, ProfilePool, Verified};
 use finmart_store::{AuditEvent, Store, StoredEnterprise};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -50,8 +50,9 @@ pub struct App {
     /// How far the matcher and the pool have loaded.
     pub warm_up: WarmUp,
     /// Every stored firm, flagged open when it consented to be found by every institution, for reverse
-    /// matching (firms that consented to some institutions only are filtered per request). Loaded after the
-    /// start ([`App::load_pool`]).
+    /// matching (firms that consented to some institutions only are filtered per request), each judged with
+    /// its verified facts as its own match judges it. Loaded after the start ([`App::load_pool`]); a batch of
+    /// facts gives the firms it is about a new revision, so [`App::refresh_pool`] re-reads them.
     pub pool: Arc<ProfilePool>,
     /// Held while the pool applies changes, so they (the poller's, a request's, a reload's swap) never
     /// interleave. A whole reload reads without it, so requests never wait for one.
@@ -200,7 +201,8 @@ impl App {
         self.apply_pool_changes().await
     }
 
-    /// Applies the profiles written after the pool's revision (the caller holds `pool_refresh`).
+    /// Applies the profiles written after the pool's revision, and those whose facts changed since, with
+    /// their facts (the caller holds `pool_refresh`).
     async fn apply_pool_changes(&self) -> Result<usize, ApiError> {
         let since = self.pool_revision.load(Ordering::Acquire);
         let current = self.store.enterprise_revision().await?;
@@ -210,8 +212,8 @@ impl App {
         let day = today();
         let mut changes = Vec::new();
         self.store
-            .each_enterprise_revised_after(since, |e| {
-                changes.push((e.id, Some((FirmFacts::of(&e.profile, day), e.discoverable))));
+            .each_enterprise_with_facts_revised_after(since, |e, facts| {
+                changes.push((e.id, Some((Verified::firm_facts_of(&e.profile, &facts, day), e.discoverable))));
             })
             .await?;
         let read = changes.len();
@@ -220,7 +222,8 @@ impl App {
         Ok(read)
     }
 
-    /// Reads every stored firm with today's ages and swaps them in as the pool, then applies what was
+    /// Reads every stored firm with its verified facts and today's ages and freshness (a fact past its end
+    /// counts as not verified) and swaps them in as the pool, then applies what was
     /// written during the read. Reads without holding `pool_refresh`: requests keep the pool they have
     /// (and its updates) until the swap. Returns how many firms it read.
     ///
@@ -237,10 +240,10 @@ impl App {
         let loaded = part.is_loaded();
         let read = self
             .store
-            .each_enterprise_revised_after(0, |e| {
+            .each_enterprise_with_facts_revised_after(0, |e, facts| {
                 entries.push(finmart_matching::PoolEntry {
                     id: e.id,
-                    facts: FirmFacts::of(&e.profile, day),
+                    facts: Verified::firm_facts_of(&e.profile, &facts, day),
                     open: e.discoverable,
                 });
                 if !loaded && (entries.len() as u64).is_multiple_of(POOL_PROGRESS_EVERY) {
@@ -262,7 +265,8 @@ impl App {
         Ok(usize::try_from(read).unwrap_or(usize::MAX))
     }
 
-    /// Reloads the pool when the Shanghai date has changed since it was loaded (firms' ages change), in
+    /// Reloads the pool when the Shanghai date has changed since it was loaded (firms' ages change, facts
+    /// expire), in
     /// the caller's task: the server's poller, so requests go on meanwhile with yesterday's ages. Returns
     /// whether it reloaded.
     ///
@@ -382,6 +386,24 @@ impl App {
         let Some(uscc) = firm.uscc.as_ref() else { return Ok(Vec::new()) };
         let stored = self.store.facts_of(uscc).await?;
         Ok(stored.into_iter().map(|s| SourcedFact { source: s.provider.source, fact: s.fact }).collect())
+    }
+
+    /// [`Self::facts_for`] of several firms at once (a page of a list), by credit code, in one read.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn facts_for_many<'a>(
+        &self,
+        firms: impl IntoIterator<Item = &'a EnterpriseProfile>,
+    ) -> Result<HashMap<Uscc, Vec<SourcedFact>>, ApiError> {
+        let codes: Vec<Uscc> = firms.into_iter().filter_map(|p| p.uscc.clone()).collect();
+        let stored = self.store.facts_of_many(&codes).await?;
+        Ok(stored
+            .into_iter()
+            .map(|(uscc, facts)| {
+                (uscc, facts.into_iter().map(|s| SourcedFact { source: s.provider.source, fact: s.fact }).collect())
+            })
+            .collect())
     }
 
     /// Matches a need against every listed product, with text relevance of the stated purpose, off the

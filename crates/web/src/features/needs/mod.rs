@@ -4,7 +4,8 @@
 //! (each offer priced with the matching crate's cost functions, as the product calculator does) and accept
 //! one, which becomes an application. Institution users see the feed of open needs from firms that consent
 //! to them (`/api/v1/needs/feed`, `/bank/needs`), ranked by fit: the best match score of any of their listed
-//! products for that firm and need. They offer (`POST /api/v1/needs/{id}/offers`) and may withdraw an open
+//! products for that firm and need, the firm judged with its verified facts as its own match judges it (a
+//! rule a product requires verified needs a current fact). They offer (`POST /api/v1/needs/{id}/offers`) and may withdraw an open
 //! offer (`POST /api/v1/offers/{id}/withdraw`).
 //!
 //! Access: an SME's own resources answer 403 to every other role; an institution's likewise; a need or
@@ -400,13 +401,19 @@ async fn feed(state: &AppState, lender: &LenderUser, caller: &Caller) -> Result<
         }
     }
     let everything = state.loaded_matcher()?.book().len().max(1);
+    // The firms of the page and their verified facts, each read once for the whole page.
+    let firm_ids: Vec<i64> = needs.iter().map(|n| n.enterprise_id).collect();
+    let firms = state.store.enterprises_by_id(&firm_ids).await?;
+    let facts = state.facts_for_many(firms.values().map(|f| &f.profile)).await?;
     let mut items = Vec::with_capacity(needs.len());
     for need in &needs {
-        let Some(firm) = state.store.enterprise(need.enterprise_id).await? else { continue };
+        let Some(firm) = firms.get(&need.enterprise_id) else { continue };
         let mut fitting = Vec::new();
         if !mine.is_empty() {
+            // Judged as the firm's own match judges it: with its verified facts.
+            let verified = firm.profile.uscc.as_ref().and_then(|u| facts.get(u).cloned()).unwrap_or_default();
             let outcome = state
-                .match_need(firm.profile.clone(), as_financing_need(need, &firm.profile), everything, None)
+                .match_need(firm.profile.clone(), as_financing_need(need, &firm.profile), everything, Some(verified))
                 .await?;
             fitting = outcome
                 .eligible

@@ -19,7 +19,7 @@ use crate::http::state::{AppState, today};
 use crate::http::views::ProductSummary;
 use crate::template;
 use finmart_domain::{EnterpriseProfile, HomeArea, Product, ValueError};
-use finmart_matching::{CompiledProduct, Components, Finding};
+use finmart_matching::{CompiledProduct, Components, Finding, Verified};
 use finmart_store::{StoredEnterprise, VIEW_CONTEXTS};
 use serde::Serialize;
 use std::sync::Arc;
@@ -109,6 +109,7 @@ async fn candidates(
     let allowed = state.store.consenting_among(institution_id, &ids).await?;
     let shown: Vec<i64> = ids.iter().copied().filter(|id| allowed.contains(id)).collect();
     let stored = state.store.enterprises_by_id(&shown).await?;
+    let facts = state.facts_for_many(stored.values().map(|e| &e.profile)).await?;
     let mut candidates = Vec::with_capacity(limit);
     for c in found.top.iter().filter(|c| allowed.contains(&c.profile_id)) {
         if candidates.len() == limit {
@@ -118,10 +119,23 @@ async fn candidates(
         let Some(stored) = stored.get(&c.profile_id) else { continue };
         let p = &stored.profile;
         let day = today();
-        let verdict = explained.check_firm(&finmart_matching::FirmFacts::of(p, day));
+        // The verdict the pool reached: the firm judged with its verified facts.
+        let of: Vec<finmart_domain::Fact> = p
+            .uscc
+            .as_ref()
+            .and_then(|u| facts.get(u))
+            .map_or_else(Vec::new, |f| f.iter().map(|f| f.fact.clone()).collect());
+        let verdict = explained.check_firm(&Verified::firm_facts_of(p, &of, day));
         let home = &state.config.home_area;
         let subject =
             finmart_matching::explain::Subject { profile: p, need: None, today: day, apr: None, home, verified: None };
+        // Explained on the declaration: whether this institution may read the facts themselves is not
+        // decided here, so no finding says how a rule stands against them (a rule required verified would
+        // read as 未核验 though the firm's current fact backs it).
+        let mut findings = finmart_matching::explain::findings(product, &explained, &subject, verdict);
+        for f in &mut findings {
+            f.verification = None;
+        }
         candidates.push(CandidateView {
             rank: candidates.len() + 1,
             score: c.score,
@@ -134,7 +148,7 @@ async fn candidates(
             qualifications: p.qualification_list().iter().map(|q| Label::of(*q)).collect(),
             employees: p.employees,
             revenue_text: p.revenue.display_zh(),
-            findings: finmart_matching::explain::findings(product, &explained, &subject, verdict),
+            findings,
             verified_facts: None,
         });
     }
