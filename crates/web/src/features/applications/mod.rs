@@ -590,6 +590,17 @@ async fn visible(state: &AppState, p: &Principal, id: i64) -> Result<Application
 /// # Errors
 /// Database failure.
 async fn record_view(state: &AppState, p: &Principal, caller: &Caller, app: &Application) -> Result<(), ApiError> {
+    record_view_as(state, p, caller, app, "application").await
+}
+
+/// [`record_view`] under `context` (`application`, or `facts` when the firm's verified facts were shown).
+async fn record_view_as(
+    state: &AppState,
+    p: &Principal,
+    caller: &Caller,
+    app: &Application,
+    context: &str,
+) -> Result<(), ApiError> {
     let Some(lender) = p.lender() else { return Ok(()) };
     let event = caller
         .audit(p, "profile.view")
@@ -598,7 +609,7 @@ async fn record_view(state: &AppState, p: &Principal, caller: &Caller, app: &App
         .institution(lender);
     state
         .store
-        .record_profile_view(app.enterprise_id, lender, Some(p.account_id), "application", Some(app.id), &event)
+        .record_profile_view(app.enterprise_id, lender, Some(p.account_id), context, Some(app.id), &event)
         .await?;
     Ok(())
 }
@@ -620,15 +631,7 @@ async fn facts_on(
     let shown =
         crate::http::facts::badges_for(state, lender, &[(app.enterprise_id, &app.profile)]).await?.pop().flatten();
     if shown.is_some() {
-        let event = caller
-            .audit(p, "profile.view")
-            .subject("application", app.id)
-            .enterprise(app.enterprise_id)
-            .institution(lender);
-        state
-            .store
-            .record_profile_view(app.enterprise_id, lender, Some(p.account_id), "facts", Some(app.id), &event)
-            .await?;
+        record_view_as(state, p, caller, app, "facts").await?;
     }
     Ok(Some(shown))
 }
