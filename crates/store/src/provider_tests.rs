@@ -219,6 +219,8 @@ async fn the_coverage_of_facts_counts_every_firm_once_per_kind_by_district_and_i
         let tax = s.create_data_provider("tj-tax", "天津市税务局", FactSource::Tax, &act()).await.unwrap();
         let platform =
             s.create_data_provider("tj-credit", "信用平台", FactSource::CreditPlatform, &act()).await.unwrap();
+        let silent =
+            s.create_data_provider("tj-court", "天津市高级人民法院", FactSource::Courts, &act()).await.unwrap();
         // Firm 0: grade A as declared, and tax paid. Firm 1: grade B against its A (a conflict). Firm 2: only
         // an expired grade (需更新). Firm 3: nothing. And a firm not on the platform, which counts nowhere.
         let taxed = [
@@ -256,5 +258,9 @@ async fn the_coverage_of_facts_counts_every_firm_once_per_kind_by_district_and_i
         assert!(of(tax.id).last_batch_at.is_some());
         assert_eq!((of(platform.id).facts, of(platform.id).batches, of(platform.id).last_batch_at), (2, 0, None));
         assert_eq!(of(platform.id).newest_as_of, NaiveDate::from_ymd_opt(2025, 12, 31));
+        // A provider that has sent nothing is listed with nothing.
+        let none = of(silent.id);
+        assert_eq!((none.facts, none.expired, none.newest_as_of, none.batches), (0, 0, None, 0), "{backend}");
+        assert_eq!(fresh.iter().map(|f| f.provider_id).collect::<Vec<_>>(), vec![silent.id, platform.id, tax.id]);
     }
 }

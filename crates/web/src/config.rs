@@ -54,6 +54,13 @@ pub struct Config {
     #[arg(long, env = "FINMART_SEARCH_CACHE", default_value_t = 256,
           value_parser = clap::value_parser!(u32).range(0..=100_000))]
     pub search_cache: u32,
+    /// How long, in milliseconds, a request for a figure kept between requests (the coverage of verified
+    /// facts over every firm) waits for it to be computed again after a change, before it answers with the
+    /// older copy marked as updating (or 503 `computing` before the first). A small platform's is computed
+    /// in milliseconds; a million firms' takes tens of seconds.
+    #[arg(long, env = "FINMART_FIGURES_WAIT_MS", default_value_t = 3_000,
+          value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub figures_wait_ms: u32,
     /// The bearer token that lets a scraper read `/metrics` from another host (loopback peers need none;
     /// see docs/SECURITY.md, "Metrics"). Unset: only loopback peers may read it.
     #[arg(long, env = "FINMART_METRICS_TOKEN", hide_env_values = true)]
@@ -231,6 +238,7 @@ impl Config {
             api_rate_per_address: 0,
             search_log_queue: 10_000,
             search_cache: 256,
+            figures_wait_ms: 3_000,
             metrics_token: None,
             trusted_proxy: Vec::new(),
             document_max_bytes: 10 * 1024 * 1024,

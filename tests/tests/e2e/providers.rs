@@ -3,11 +3,14 @@
 //! nothing or corrects itself, a provider writes only its source's kinds, and every batch is recorded and
 //! audited. Facts about a firm not yet on the platform are kept and found when it registers.
 
-use crate::app::TestApp;
+use crate::app::{Backend, TestApp};
 use axum::http::{Method, StatusCode};
 use finmart_cli::demo_accounts::{DEMO_BANK, DEMO_OPERATOR, DEMO_PROVIDER, DEMO_SME};
 use finmart_domain::{FactKind, FactValue, Labelled, TaxCreditGrade, Uscc};
+use finmart_store::FactCoverage;
+use finmart_web::http::kept::Kept;
 use serde_json::{Value, json};
+use std::time::Duration;
 
 fn grade(id: &str, uscc: &str, grade: &str) -> Value {
     json!({"source_record_id": id, "uscc": uscc, "kind": "tax_credit_grade", "value": grade, "as_of": "2025-12-31"})
@@ -127,6 +130,13 @@ async fn the_operators_coverage_figures_count_each_firm_exactly() {
             let kinds = figures["kinds"].as_array().unwrap();
             kinds.iter().find(|k| k["kind"]["code"] == code).unwrap()[member].as_u64().unwrap()
         };
+        // Kept between requests and computed again after a change: a small platform's is always current.
+        assert_eq!(before["coverage_updating"], false, "{backend}: {before}");
+        let computed_at = |figures: &Value| {
+            chrono::DateTime::parse_from_rfc3339(figures["coverage_computed_at"].as_str().unwrap()).unwrap()
+        };
+        let (_, again) = operator.get("/api/v1/stats/facts").await;
+        assert_eq!(computed_at(&again), computed_at(&before), "{backend}: nothing changed, the kept copy answers");
         let firms = before["firms"].as_u64().unwrap();
         assert!(firms > 0 && kind(&before, "tax_credit_grade", "verified") <= firms, "{backend}: {before}");
         let districts: u64 = before["districts"].as_array().unwrap().iter().map(|d| d["firms"].as_u64().unwrap()).sum();
@@ -150,6 +160,8 @@ async fn the_operators_coverage_figures_count_each_firm_exactly() {
         assert_eq!(status, StatusCode::CREATED, "{backend}: {sent}");
         let (_, after) = operator.get("/api/v1/stats/facts").await;
         assert_eq!(after["firms"], before["firms"]);
+        assert!(computed_at(&after) > computed_at(&before), "{backend}: the batch moved the firms' revision");
+        assert_eq!(after["coverage_updating"], false, "{backend}: {after}");
         if !had(FactKind::TaxPaid) {
             assert_eq!(kind(&after, "tax_paid", "verified"), kind(&before, "tax_paid", "verified") + 1, "{backend}");
         }
@@ -163,6 +175,7 @@ async fn the_operators_coverage_figures_count_each_firm_exactly() {
         for lang in ["zh", "en"] {
             let page = operator.request(Method::GET, &format!("/admin/facts?lang={lang}"), None, vec![]).await;
             assert_eq!(page.status, StatusCode::OK, "{lang}");
+            assert!(page.body.contains("data-coverage=\"current\""), "{lang}: {}", page.body);
             for table in ["by_kind", "by_district", "by_industry", "providers", "products"] {
                 assert!(page.body.contains(&format!("data-table=\"t-{table}\"")), "{lang}: {table}");
             }
@@ -189,4 +202,70 @@ async fn the_operators_coverage_figures_count_each_firm_exactly() {
         let bad = operator.request(Method::GET, "/api/v1/stats/facts/export?table=nope&format=csv", None, vec![]).await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
     }
+}
+
+/// The coverage is kept between requests: while its first computation runs, the API and the coverage
+/// exports answer 503 `computing` and the page shows the other tables and reloads itself; once a copy is
+/// kept, a change answers it at once, marked as updating, while the new one is computed.
+#[tokio::test]
+async fn the_coverage_is_answered_computing_then_kept_and_marked_updating_while_computed_again() {
+    // Requests do not wait for a computation: what they answer while one runs is seen at once.
+    let Some(app) = TestApp::configured(Backend::Sqlite, |c| c.figures_wait_ms = 0).await else { return };
+    finmart_cli::load_demo(&app.state.store).await.unwrap();
+    let operator = app.sign_in(DEMO_OPERATOR).await;
+    let key = || async { (app.state.store.enterprise_revision().await.unwrap(), finmart_web::http::state::today()) };
+    // A computation of the current figures that has not ended.
+    let stalled = || std::future::pending::<Result<FactCoverage, finmart_web::http::error::ApiError>>();
+    let first = app.state.fact_coverage.get(key().await, Duration::ZERO, stalled).await.unwrap();
+    assert!(matches!(first, Kept::Computing));
+
+    let (status, body) = operator.get("/api/v1/stats/facts").await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("computing")), "{body}");
+    let export = |table: &str| format!("/api/v1/stats/facts/export?table={table}&format=csv");
+    let by_kind = operator.request(Method::GET, &export("by_kind"), None, vec![]).await;
+    assert_eq!(by_kind.status, StatusCode::SERVICE_UNAVAILABLE, "{}", by_kind.body);
+    let providers = operator.request(Method::GET, &export("providers"), None, vec![]).await;
+    assert_eq!(providers.status, StatusCode::OK, "the providers' figures do not wait: {}", providers.body);
+    for lang in ["zh", "en"] {
+        let page = operator.request(Method::GET, &format!("/admin/facts?lang={lang}"), None, vec![]).await;
+        assert_eq!(page.status, StatusCode::OK, "{lang}");
+        assert!(page.body.contains("data-coverage=\"computing\"") && page.body.contains("http-equiv=\"refresh\""));
+        assert!(page.body.contains("data-table=\"t-providers\"") && !page.body.contains("data-table=\"t-by_kind\""));
+    }
+
+    // A batch moves the revision; computed for the new one (as a request that waits would), then kept.
+    let clerk = app.sign_in(DEMO_PROVIDER).await;
+    let (_, me) = app.sign_in(DEMO_SME).await.get("/api/v1/me/profile").await;
+    let firm = me["profile"]["uscc"].as_str().unwrap().to_owned();
+    let send = |id: &'static str, value: &'static str| {
+        let batch = json!([grade(id, &firm, value)]);
+        let clerk = &clerk;
+        async move {
+            let (status, sent) = clerk.post("/api/v1/facts/batches", &batch).await;
+            assert_eq!(status, StatusCode::CREATED, "{sent}");
+        }
+    };
+    send("KEPT-1", "D").await;
+    let store = app.state.store.clone();
+    let today = finmart_web::http::state::today();
+    let computed = app
+        .state
+        .fact_coverage
+        .get(key().await, Duration::from_secs(10), move || async move { Ok(store.fact_coverage(today).await?) })
+        .await
+        .unwrap();
+    assert!(matches!(computed, Kept::Current(_)));
+    let (status, kept) = operator.get("/api/v1/stats/facts").await;
+    assert_eq!((status, &kept["coverage_updating"]), (StatusCode::OK, &json!(false)), "{kept}");
+
+    // Another batch; its computation has not ended: the kept copy at once, marked updating.
+    send("KEPT-1", "A").await;
+    let updating = app.state.fact_coverage.get(key().await, Duration::ZERO, stalled).await.unwrap();
+    assert!(matches!(updating, Kept::Updating(_)));
+    let (status, older) = operator.get("/api/v1/stats/facts").await;
+    assert_eq!((status, &older["coverage_updating"]), (StatusCode::OK, &json!(true)), "{older}");
+    assert_eq!(older["coverage_computed_at"], kept["coverage_computed_at"]);
+    let page = operator.request(Method::GET, "/admin/facts", None, vec![]).await;
+    assert!(page.body.contains("data-coverage=\"updating\"") && page.body.contains("data-table=\"t-by_kind\""));
+    assert!(!page.body.contains("http-equiv=\"refresh\""));
 }

@@ -25,6 +25,10 @@ pub const INDEX_READERS: &[&str] = &["/api/v1/search", "/api/v1/match", "/api/v1
 pub const WARM_READERS: &[&str] =
     &["/api/v1/match", "/api/v1/match/explain", "/api/v1/needs/feed", "/api/v1/products/{id}/candidates"];
 
+/// The operations that answer from a figure kept between requests (`crate::http::kept`: the coverage of
+/// verified facts), which answer 503 `computing` while its first computation is under way.
+pub const KEPT_READERS: &[&str] = &["/api/v1/stats/facts", "/api/v1/stats/facts/export"];
+
 /// Which operations can answer an error code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reach {
@@ -43,6 +47,8 @@ pub enum Reach {
     ReadsIndex,
     /// Operations that need the matcher or the pool, loaded after the start ([`WARM_READERS`]).
     NeedsWarmUp,
+    /// Operations that answer from a kept figure ([`KEPT_READERS`]).
+    ReadsKept,
     /// Only the operations whose own annotations declare the status (an upload's refusals, an
     /// application's, a missing resource, a conflict).
     Declared,
@@ -63,6 +69,7 @@ pub fn reach(code: ErrorCode) -> Reach {
         | C::RateLimited => Reach::Every,
         C::IndexRebuilding => Reach::ReadsIndex,
         C::WarmingUp => Reach::NeedsWarmUp,
+        C::Computing => Reach::ReadsKept,
         C::InvalidParameter => Reach::ReadsInput,
         C::InvalidBody => Reach::ReadsBody,
         C::Forbidden => Reach::SignedIn,
@@ -93,6 +100,7 @@ pub struct Shape {
     pub state_changing: bool,
     pub reads_index: bool,
     pub needs_warm_up: bool,
+    pub reads_kept: bool,
 }
 
 impl Shape {
@@ -107,6 +115,7 @@ impl Shape {
             Reach::StateChanging => self.state_changing,
             Reach::ReadsIndex => self.reads_index,
             Reach::NeedsWarmUp => self.needs_warm_up,
+            Reach::ReadsKept => self.reads_kept,
             Reach::Declared | Reach::Never => false,
         }
     }
@@ -129,6 +138,7 @@ fn why(code: ErrorCode) -> &'static str {
             "the server has just started and is still loading what this needs (matching's products, the firms to \
              find); retry after `Retry-After` seconds"
         }
+        C::Computing => "the figures' first computation is under way; retry after `Retry-After` seconds",
         C::Forbidden => "signed in, but this is not the caller's to see or do (another role, another party)",
         C::Csrf => "made with the session cookie without the session's CSRF token (`x-csrf-token`)",
         C::Unavailable => "the database is unavailable",
@@ -186,6 +196,7 @@ pub fn shape(path: &str, method: &str, operation: &Operation) -> Shape {
         state_changing: !matches!(method, "get" | "head" | "options" | "trace"),
         reads_index: INDEX_READERS.contains(&path),
         needs_warm_up: WARM_READERS.contains(&path),
+        reads_kept: KEPT_READERS.contains(&path),
     }
 }
 
@@ -208,8 +219,9 @@ impl utoipa::Modify for SharedAnswers {
                 if let Some(RefOr::T(limited)) = operation.responses.responses.get_mut("429") {
                     limited.headers.insert("Retry-After".to_owned(), retry_after().into());
                 }
-                // `index_rebuilding` and `warming_up` say when to retry as well (the other 503s do not).
-                if (shape.reads_index || shape.needs_warm_up)
+                // `index_rebuilding`, `warming_up` and `computing` say when to retry as well (the other 503s
+                // do not).
+                if (shape.reads_index || shape.needs_warm_up || shape.reads_kept)
                     && let Some(RefOr::T(down)) = operation.responses.responses.get_mut("503")
                 {
                     down.headers.insert("Retry-After".to_owned(), retry_after().into());
@@ -396,7 +408,12 @@ mod tests {
                 WARM_READERS.contains(&path.as_str()),
                 "{method} {path}: 503 warming_up only where the matcher or the pool is needed"
             );
-            if WARM_READERS.contains(&path.as_str()) {
+            assert_eq!(
+                down.contains("`computing`"),
+                KEPT_READERS.contains(&path.as_str()),
+                "{method} {path}: 503 computing only where a kept figure is read"
+            );
+            if WARM_READERS.contains(&path.as_str()) || KEPT_READERS.contains(&path.as_str()) {
                 let headers = &operation["responses"]["503"]["headers"];
                 assert_eq!(headers["Retry-After"]["schema"]["type"], "integer", "{method} {path}");
             }

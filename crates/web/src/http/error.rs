@@ -87,6 +87,9 @@ pub enum ErrorCode {
     /// engine's products, or the firms reverse matching draws on); search and everything else answer
     /// meanwhile. Retry after `Retry-After` seconds.
     WarmingUp,
+    /// 503: a figure too costly to compute per request (the coverage of verified facts at scale) has not
+    /// been computed yet; its first computation is under way. Retry after `Retry-After` seconds.
+    Computing,
 }
 
 impl ErrorCode {
@@ -118,6 +121,7 @@ impl ErrorCode {
         Self::IndexRebuilding,
         Self::StorageUnavailable,
         Self::WarmingUp,
+        Self::Computing,
     ];
 
     /// The code as clients see it.
@@ -150,6 +154,7 @@ impl ErrorCode {
             Self::IndexRebuilding => "index_rebuilding",
             Self::StorageUnavailable => "storage_unavailable",
             Self::WarmingUp => "warming_up",
+            Self::Computing => "computing",
         }
     }
 
@@ -172,7 +177,8 @@ impl ErrorCode {
             | Self::SessionsUnavailable
             | Self::IndexRebuilding
             | Self::StorageUnavailable
-            | Self::WarmingUp => StatusCode::SERVICE_UNAVAILABLE,
+            | Self::WarmingUp
+            | Self::Computing => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -184,6 +190,8 @@ impl ErrorCode {
             Self::IndexRebuilding => Some(INDEX_RETRY_SECONDS),
             // Loading takes seconds to tens of seconds at scale (see `readyz` for its progress).
             Self::WarmingUp => Some(WARMING_RETRY_SECONDS),
+            // A first computation at a million firms takes tens of seconds.
+            Self::Computing => Some(COMPUTING_RETRY_SECONDS),
             _ => None,
         }
     }
@@ -203,6 +211,9 @@ pub const INDEX_RETRY_SECONDS: u32 = 5;
 
 /// The `Retry-After` of `warming_up`.
 pub const WARMING_RETRY_SECONDS: u32 = 3;
+
+/// The `Retry-After` of `computing`.
+pub const COMPUTING_RETRY_SECONDS: u32 = 5;
 
 /// The body of every error response.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -418,6 +429,15 @@ impl ApiError {
             ErrorCode::WarmingUp,
             format!("服务刚启动，{what_zh}正在加载，请稍后重试"),
             format!("the server has just started and is still loading {what_en}; retry in a few seconds"),
+        )
+    }
+
+    /// 503: the figure (`what`, in Chinese and English) is being computed for the first time.
+    pub fn computing(what_zh: &str, what_en: &str) -> Self {
+        Self::new(
+            ErrorCode::Computing,
+            format!("{what_zh}正在计算，请稍后重试"),
+            format!("{what_en} are being computed; retry in a few seconds"),
         )
     }
 

@@ -28,6 +28,7 @@
 //! - [`rate_limit`]: the JSON API's rate limits per API token and per client address.
 //! - [`search_log`]: the bounded queue and batch writer of the search log.
 //! - [`metrics`]: the Prometheus metrics at `/metrics`, their recording layer and who may read them.
+//! - [`kept`]: a figure too costly per request, computed in the background and kept with its key and time.
 //! - [`warm_up`]: what is loaded after the server starts answering (the matcher's book, the reverse-matching
 //!   pool), its progress for `/readyz`, and the gate that keeps product changes told meanwhile.
 //! - [`Feature`]: what a feature adds to the site (routes, pages, templates), listed by the router on top.
@@ -49,6 +50,7 @@ pub mod field_names;
 pub mod format;
 pub mod forms;
 pub mod headers;
+pub mod kept;
 pub mod lang;
 pub mod metrics;
 pub mod page;

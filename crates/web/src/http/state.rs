@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::http::auth::sessions::Sessions;
 use crate::http::error::ApiError;
+use crate::http::kept::Keeper;
 use crate::http::metrics::Metrics;
 use crate::http::rate_limit::RateLimits;
 use crate::http::search_log::SearchLog;
@@ -13,7 +14,7 @@ use finmart_catalogue::{Catalogue, CatalogueError, sync};
 use finmart_domain::changes::Listener;
 use finmart_domain::{EnterpriseProfile, FinancingNeed, Labelled, Product, SourcedFact, Uscc};
 use finmart_matching::{Judgement, Loan, MatchOutcome, MatchRequest, Matcher, ProfilePool, Verified};
-use finmart_store::{AuditEvent, Store, StoredEnterprise};
+use finmart_store::{AuditEvent, FactCoverage, Store, StoredEnterprise};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -60,6 +61,9 @@ pub struct App {
     /// The enterprise revision the pool reflects, and the day its firms' ages were computed on.
     pool_revision: AtomicI64,
     pool_day: Mutex<Option<NaiveDate>>,
+    /// The coverage of verified facts over every stored firm, kept for the enterprise revision and the day
+    /// it was computed for (the operator's figures: tens of seconds at a million firms).
+    pub fact_coverage: Keeper<(i64, NaiveDate), FactCoverage>,
     /// Institution names by id, for facet labels, and the index's change sequence they were read at.
     institution_names: RwLock<(i64, HashMap<i64, String>)>,
 }
@@ -101,6 +105,7 @@ impl App {
             pool_refresh: tokio::sync::Mutex::new(()),
             pool_revision: AtomicI64::new(0),
             pool_day: Mutex::new(None),
+            fact_coverage: Keeper::default(),
             institution_names: RwLock::new((-1, HashMap::new())),
         }
     }

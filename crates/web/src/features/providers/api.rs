@@ -135,7 +135,7 @@ async fn fact_figures(
     _operator: OperatorUser,
     State(state): State<AppState>,
 ) -> Result<axum::Json<FactFiguresView>, ApiError> {
-    Ok(axum::Json(Figures::read(&state).await?.view(&state.config.home_area)))
+    Ok(axum::Json(Figures::read(&state).await?.view(&state.config.home_area)?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -179,7 +179,7 @@ async fn export_figures(
     let format = Format::parse(&params.format)
         .ok_or_else(|| ApiError::invalid("format", &ValueError::Invalid("须为 csv 或 xlsx".to_owned())))?;
     let figures = Figures::read(&state).await?;
-    let file = figures.table(table, &state.config.home_area);
+    let file = figures.table(table, &state.config.home_area)?;
     let today = crate::http::state::today();
     export::download(
         &file,

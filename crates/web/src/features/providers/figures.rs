@@ -7,11 +7,14 @@ use super::ProviderView;
 use crate::http::error::ApiError;
 use crate::http::export::{Cell, Table};
 use crate::http::format::{Label, Place, shanghai};
+use crate::http::kept::{Computed, Kept};
 use crate::http::state::AppState;
+use chrono::NaiveDate;
 use finmart_domain::{Coverage, FactKind, HomeArea, Industry, Labelled};
 use finmart_store::stats::ratio_bps;
 use finmart_store::{DataProvider, FactCoverage, ProviderFreshness, RequiringProduct};
 use std::collections::HashMap;
+use std::time::Duration;
 
 /// The tables of the figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +58,9 @@ impl FactsTable {
 
 /// Everything the tables are made of, read once.
 pub(super) struct Figures {
-    pub coverage: FactCoverage,
+    /// The coverage, kept between requests ([`AppState::fact_coverage`]): as computed for the current
+    /// enterprise revision and day, an older copy while that one is computed, or none yet.
+    pub coverage: Kept<CoverageKey, FactCoverage>,
     pub freshness: Vec<ProviderFreshness>,
     pub providers: Vec<DataProvider>,
     /// The published products requiring conditions verified, and the names of their institutions.
@@ -63,12 +68,22 @@ pub(super) struct Figures {
     pub institutions: HashMap<i64, String>,
 }
 
+/// What the coverage depends on: every stored firm and its facts (a batch of facts gives the registered
+/// firms it is about a new enterprise revision) and the day, on which facts expire.
+pub(crate) type CoverageKey = (i64, NaiveDate);
+
 impl Figures {
-    /// Reads the figures as of today (Shanghai).
+    /// Reads the figures as of today (Shanghai), the coverage as kept: a request waits for it to be computed
+    /// `figures_wait_ms` (the configuration's) before it answers with the older copy, or 503 `computing`
+    /// when there is none.
     pub(super) async fn read(state: &AppState) -> Result<Self, ApiError> {
         let today = crate::http::state::today();
+        let key = (state.store.enterprise_revision().await?, today);
+        let store = state.store.clone();
+        let wait = Duration::from_millis(u64::from(state.config.figures_wait_ms));
+        let coverage = state.fact_coverage.get(key, wait, move || async move { Ok(store.fact_coverage(today).await?) });
         Ok(Self {
-            coverage: state.store.fact_coverage(today).await?,
+            coverage: coverage.await?,
             freshness: state.store.provider_freshness(today).await?,
             providers: state.store.data_providers().await?,
             requiring: state.store.products_requiring_verified().await?,
@@ -76,24 +91,51 @@ impl Figures {
         })
     }
 
-    pub(super) fn table(&self, name: FactsTable, home: &HomeArea) -> Table {
+    /// The coverage as computed (maybe for an older revision or day: see [`Self::updating`]).
+    ///
+    /// # Errors
+    /// 503 `computing` while its first computation is under way.
+    pub(super) fn computed(&self) -> Result<&Computed<CoverageKey, FactCoverage>, ApiError> {
+        match &self.coverage {
+            Kept::Current(c) | Kept::Updating(c) => Ok(c),
+            Kept::Computing => Err(ApiError::computing("核验覆盖率", "the coverage figures")),
+        }
+    }
+
+    /// Whether the coverage shown is an older copy while the current one is computed.
+    pub(super) fn updating(&self) -> bool {
+        matches!(self.coverage, Kept::Updating(_))
+    }
+
+    /// One table.
+    ///
+    /// # Errors
+    /// A coverage table while the coverage is first computed ([`Self::computed`]).
+    pub(super) fn table(&self, name: FactsTable, home: &HomeArea) -> Result<Table, ApiError> {
         let sheet = name.title().0.to_owned();
-        match name {
-            FactsTable::ByKind => by_kind(&self.coverage.all, &self.requiring, sheet),
+        Ok(match name {
+            FactsTable::ByKind => by_kind(&self.computed()?.value.all, &self.requiring, sheet),
             FactsTable::ByDistrict => {
                 let place = |code: &str| Cell::text(Place::of_stored(code, home).label);
-                by_group(("区", "District"), self.coverage.by_district.iter().map(|(c, v)| (place(c), v)), sheet)
+                let groups = self.computed()?.value.by_district.iter().map(|(c, v)| (place(c), v));
+                by_group(("区", "District"), groups, sheet)
             }
             FactsTable::ByIndustry => {
                 let industry = |code: &str| match Industry::parse(code) {
                     Ok(i) => Cell::label(i.label_zh(), i.label_en()),
                     Err(_) => Cell::text(code),
                 };
-                by_group(("行业", "Industry"), self.coverage.by_industry.iter().map(|(c, v)| (industry(c), v)), sheet)
+                let groups = self.computed()?.value.by_industry.iter().map(|(c, v)| (industry(c), v));
+                by_group(("行业", "Industry"), groups, sheet)
             }
             FactsTable::Providers => self.providers_table(sheet),
             FactsTable::Products => self.products_table(sheet),
-        }
+        })
+    }
+
+    /// Whether `name` is read from the coverage (not shown while it is first computed).
+    pub(super) fn is_coverage(name: FactsTable) -> bool {
+        matches!(name, FactsTable::ByKind | FactsTable::ByDistrict | FactsTable::ByIndustry)
     }
 
     fn institution(&self, id: i64) -> String {
@@ -250,6 +292,12 @@ pub struct FreshnessView {
 /// The figures on verified facts.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct FactFiguresView {
+    /// When the coverage figures (`firms`, `kinds`, `districts`, `industries`) were computed, RFC 3339 (UTC):
+    /// they are kept between requests and computed again after any change of the firms or their facts, and
+    /// each day.
+    pub coverage_computed_at: String,
+    /// The coverage figures are an older copy: a newer one is being computed (ask again in a few seconds).
+    pub coverage_updating: bool,
     /// Every firm stored on the platform (registered or loaded).
     pub firms: u64,
     pub kinds: Vec<KindCoverageView>,
@@ -275,7 +323,13 @@ fn kinds_view(c: &Coverage, requiring: &[RequiringProduct]) -> Vec<KindCoverageV
 }
 
 impl Figures {
-    pub(super) fn view(&self, home: &HomeArea) -> FactFiguresView {
+    /// The figures as the API returns them.
+    ///
+    /// # Errors
+    /// 503 `computing` while the coverage is first computed.
+    pub(super) fn view(&self, home: &HomeArea) -> Result<FactFiguresView, ApiError> {
+        let computed = self.computed()?;
+        let coverage = &computed.value;
         let group = |code: &String, label: String, label_en: String, c: &Coverage| GroupCoverageView {
             code: code.clone(),
             label,
@@ -283,11 +337,12 @@ impl Figures {
             firms: c.firms,
             kinds: kinds_view(c, &[]),
         };
-        FactFiguresView {
-            firms: self.coverage.all.firms,
-            kinds: kinds_view(&self.coverage.all, &self.requiring),
-            districts: self
-                .coverage
+        Ok(FactFiguresView {
+            coverage_computed_at: computed.at.to_rfc3339(),
+            coverage_updating: self.updating(),
+            firms: coverage.all.firms,
+            kinds: kinds_view(&coverage.all, &self.requiring),
+            districts: coverage
                 .by_district
                 .iter()
                 .map(|(code, c)| {
@@ -295,8 +350,7 @@ impl Figures {
                     group(code, place.label, place.label_en, c)
                 })
                 .collect(),
-            industries: self
-                .coverage
+            industries: coverage
                 .by_industry
                 .iter()
                 .map(|(code, c)| {
@@ -332,6 +386,6 @@ impl Figures {
                     rules: Label::all(p.rules.kinds()),
                 })
                 .collect(),
-        }
+        })
     }
 }

@@ -3,7 +3,9 @@
 use super::figures::{FactsTable, Figures};
 use super::{FactBatchView, ProviderView, RECENT_BATCHES};
 use crate::http::auth::{OperatorUser, ProviderUser};
+use crate::http::error::COMPUTING_RETRY_SECONDS;
 use crate::http::export::table_view;
+use crate::http::format::shanghai;
 use crate::http::page::{Page, PageResult, object};
 use crate::http::state::AppState;
 use axum::Router;
@@ -23,20 +25,31 @@ async fn home(ProviderUser(_, provider_id): ProviderUser, State(state): State<Ap
     page.show("provider_home.html", object(context))
 }
 
-/// `/admin/facts`: the operator's figures on verified facts, each table with its exports.
+/// `/admin/facts`: the operator's figures on verified facts, each table with its exports. The coverage is
+/// kept between requests: the page says when it was computed, and whether a newer copy is being computed;
+/// while the first is computed it shows the other tables and reloads itself.
 async fn admin_facts(_operator: OperatorUser, State(state): State<AppState>, page: Page) -> PageResult {
     let figures = Figures::read(&state).await?;
     let home = &state.config.home_area;
-    let tables: Vec<serde_json::Value> = FactsTable::ALL
-        .into_iter()
-        .map(|name| {
-            let table = figures.table(name, home);
-            let href = |format: &str| format!("/api/v1/stats/facts/export?table={}&format={format}", name.as_str());
-            let mut view = table_view(&table, page.en(), name.title(), href);
-            view["id"] = json!(name.as_str());
-            view
-        })
-        .collect();
-    let context = json!({"page": "admin", "firms": figures.coverage.all.firms, "tables": tables});
+    let computed = figures.computed().ok();
+    let mut tables = Vec::new();
+    for name in FactsTable::ALL {
+        if computed.is_none() && Figures::is_coverage(name) {
+            continue;
+        }
+        let table = figures.table(name, home)?;
+        let href = |format: &str| format!("/api/v1/stats/facts/export?table={}&format={format}", name.as_str());
+        let mut view = table_view(&table, page.en(), name.title(), href);
+        view["id"] = json!(name.as_str());
+        tables.push(view);
+    }
+    let context = json!({
+        "page": "admin",
+        "firms": computed.map(|c| c.value.all.firms),
+        "computed_at": computed.map(|c| shanghai(c.at)),
+        "updating": figures.updating(),
+        "refresh_seconds": COMPUTING_RETRY_SECONDS,
+        "tables": tables,
+    });
     page.show("admin_facts.html", object(context))
 }
