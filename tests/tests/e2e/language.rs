@@ -218,6 +218,7 @@ async fn every_page_reads_in_one_language_for_every_role() {
         visit("/bank/products/{id}", format!("/bank/products/{product}"), "bank"),
         visit("/bank/needs", "/bank/needs".into(), "bank"),
         visit("/bank/candidates", "/bank/candidates".into(), "bank"),
+        visit("/bank/candidates", format!("/bank/candidates?product={product}"), "bank"),
         visit("/bank/enterprises/{id}", format!("/bank/enterprises/{enterprise}"), "bank"),
         visit(
             "/bank/enterprises/{id}/credit-summary",

@@ -55,7 +55,10 @@ pub struct CandidateView {
     pub scale: Option<Label>,
     pub qualifications: Vec<Label>,
     pub employees: u32,
+    /// Last year's revenue as people read it: `约 8.51 万元`.
     pub revenue_text: String,
+    /// The same in English: `CNY 85,058.55`.
+    pub revenue_text_en: String,
     /// Every check the product makes of the firm, with the firm's value and a sentence (all passed, since
     /// only fitting firms are listed): why the firm fits.
     #[schema(value_type = Vec<Object>)]
@@ -148,6 +151,7 @@ async fn candidates(
             qualifications: p.qualification_list().iter().map(|q| Label::of(*q)).collect(),
             employees: p.employees,
             revenue_text: p.revenue.display_zh(),
+            revenue_text_en: p.revenue.display_en(),
             findings,
             verified_facts: None,
         });

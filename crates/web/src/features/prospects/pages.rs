@@ -45,6 +45,7 @@ fn candidates_view(found: &CandidatesResponse) -> Value {
                 "rank": c.rank, "score": points(c.score), "profile_id": c.profile_id,
                 "name": c.name, "district": c.district, "industry": c.industry, "scale": c.scale,
                 "qualifications": c.qualifications, "employees": c.employees, "revenue_text": c.revenue_text,
+                "revenue_text_en": c.revenue_text_en,
                 "parts": parts, "reasons": reasons, "facts": c.verified_facts,
             })
         })
