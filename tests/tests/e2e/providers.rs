@@ -7,10 +7,11 @@ use crate::app::{Backend, TestApp};
 use axum::http::{Method, StatusCode};
 use finmart_cli::demo_accounts::{DEMO_BANK, DEMO_OPERATOR, DEMO_PROVIDER, DEMO_SME};
 use finmart_domain::{FactKind, FactValue, Labelled, TaxCreditGrade, Uscc};
-use finmart_store::FactCoverage;
+use finmart_web::http::error::ApiError;
 use finmart_web::http::kept::Kept;
 use serde_json::{Value, json};
 use std::time::Duration;
+use tokio::sync::watch;
 
 fn grade(id: &str, uscc: &str, grade: &str) -> Value {
     json!({"source_record_id": id, "uscc": uscc, "kind": "tax_credit_grade", "value": grade, "as_of": "2025-12-31"})
@@ -214,9 +215,16 @@ async fn the_coverage_is_answered_computing_then_kept_and_marked_updating_while_
     finmart_cli::load_demo(&app.state.store).await.unwrap();
     let operator = app.sign_in(DEMO_OPERATOR).await;
     let key = || async { (app.state.store.enterprise_revision().await.unwrap(), finmart_web::http::state::today()) };
-    // A computation of the current figures that has not ended.
-    let stalled = || std::future::pending::<Result<FactCoverage, finmart_web::http::error::ApiError>>();
-    let first = app.state.fact_coverage.get(key().await, Duration::ZERO, stalled).await.unwrap();
+    // The real computation, held until its gate opens.
+    let held = |gate: &watch::Receiver<bool>| {
+        let (store, mut gate) = (app.state.store.clone(), gate.clone());
+        move || async move {
+            let _ = gate.wait_for(|open| *open).await;
+            Ok::<_, ApiError>(store.fact_coverage(finmart_web::http::state::today()).await?)
+        }
+    };
+    let (open, gate) = watch::channel(false);
+    let first = app.state.fact_coverage.get(key().await, Duration::ZERO, held(&gate)).await.unwrap();
     assert!(matches!(first, Kept::Computing));
 
     let (status, body) = operator.get("/api/v1/stats/facts").await;
@@ -233,34 +241,21 @@ async fn the_coverage_is_answered_computing_then_kept_and_marked_updating_while_
         assert!(page.body.contains("data-table=\"t-providers\"") && !page.body.contains("data-table=\"t-by_kind\""));
     }
 
-    // A batch moves the revision; computed for the new one (as a request that waits would), then kept.
-    let clerk = app.sign_in(DEMO_PROVIDER).await;
-    let (_, me) = app.sign_in(DEMO_SME).await.get("/api/v1/me/profile").await;
-    let firm = me["profile"]["uscc"].as_str().unwrap().to_owned();
-    let send = |id: &'static str, value: &'static str| {
-        let batch = json!([grade(id, &firm, value)]);
-        let clerk = &clerk;
-        async move {
-            let (status, sent) = clerk.post("/api/v1/facts/batches", &batch).await;
-            assert_eq!(status, StatusCode::CREATED, "{sent}");
-        }
-    };
-    send("KEPT-1", "D").await;
-    let store = app.state.store.clone();
-    let today = finmart_web::http::state::today();
-    let computed = app
-        .state
-        .fact_coverage
-        .get(key().await, Duration::from_secs(10), move || async move { Ok(store.fact_coverage(today).await?) })
-        .await
-        .unwrap();
+    // The computation ends: kept, and current.
+    open.send_replace(true);
+    let computed = app.state.fact_coverage.get(key().await, Duration::from_secs(10), held(&gate)).await.unwrap();
     assert!(matches!(computed, Kept::Current(_)));
     let (status, kept) = operator.get("/api/v1/stats/facts").await;
     assert_eq!((status, &kept["coverage_updating"]), (StatusCode::OK, &json!(false)), "{kept}");
 
-    // Another batch; its computation has not ended: the kept copy at once, marked updating.
-    send("KEPT-1", "A").await;
-    let updating = app.state.fact_coverage.get(key().await, Duration::ZERO, stalled).await.unwrap();
+    // A batch moves the revision; its computation has not ended: the kept copy at once, marked updating.
+    let clerk = app.sign_in(DEMO_PROVIDER).await;
+    let (_, me) = app.sign_in(DEMO_SME).await.get("/api/v1/me/profile").await;
+    let firm = me["profile"]["uscc"].as_str().unwrap().to_owned();
+    let (status, sent) = clerk.post("/api/v1/facts/batches", &json!([grade("KEPT-1", &firm, "D")])).await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    let (open, gate) = watch::channel(false);
+    let updating = app.state.fact_coverage.get(key().await, Duration::ZERO, held(&gate)).await.unwrap();
     assert!(matches!(updating, Kept::Updating(_)));
     let (status, older) = operator.get("/api/v1/stats/facts").await;
     assert_eq!((status, &older["coverage_updating"]), (StatusCode::OK, &json!(true)), "{older}");
@@ -268,4 +263,12 @@ async fn the_coverage_is_answered_computing_then_kept_and_marked_updating_while_
     let page = operator.request(Method::GET, "/admin/facts", None, vec![]).await;
     assert!(page.body.contains("data-coverage=\"updating\"") && page.body.contains("data-table=\"t-by_kind\""));
     assert!(!page.body.contains("http-equiv=\"refresh\""));
+
+    // Once it ends, the new copy is current.
+    open.send_replace(true);
+    let now = app.state.fact_coverage.get(key().await, Duration::from_secs(10), held(&gate)).await.unwrap();
+    assert!(matches!(now, Kept::Current(_)));
+    let (_, current) = operator.get("/api/v1/stats/facts").await;
+    assert_eq!(current["coverage_updating"], false, "{current}");
+    assert_ne!(current["coverage_computed_at"], kept["coverage_computed_at"]);
 }
