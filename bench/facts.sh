@@ -103,7 +103,7 @@ push "the same again"
 echo "== GET /api/v1/stats/facts over $(sqlite3 "$db" 'SELECT count(*) FROM enterprise') firms =="
 sign_in bench-operator@finmart.bench
 figures() { # label: one request, its status, size, time and how current the coverage is
-    curl -sS -o "$work/figures" -w "%{http_code} %{size_download} %{time_total}" -H "Cookie: $cookie" \
+    curl -sS -o "$work/figures" -w "%{http_code} %{size_download} %{time_total}\n" -H "Cookie: $cookie" \
         "http://$address/api/v1/stats/facts" >"$work/figures.status"
     read -r status size seconds <"$work/figures.status"
     state=computing
