@@ -107,7 +107,7 @@ figures() { # label: one request, its status, size, time and how current the cov
         "http://$address/api/v1/stats/facts" >"$work/figures.status"
     read -r status size seconds <"$work/figures.status"
     state=computing
-    [[ $status != 200 ]] || state=$(jq -r 'if .coverage_updating then "updating" else "current" end' "$work/figures")
+    [[ $status != 200 ]] || state=$(jq -r 'if .updating then "updating" else "current" end' "$work/figures")
     echo "$1: status $status, $size bytes, $seconds s, coverage $state"
 }
 # The coverage is kept between requests: the first request starts its computation and waits up to 3 s,

@@ -7,7 +7,8 @@
 //! what. On PostgreSQL the counter's row lock orders writers, so revisions become visible in order.
 
 use crate::audit::AuditEvent;
-use crate::entity::{counter, enterprise, verified_fact};
+use crate::counters;
+use crate::entity::{enterprise, verified_fact};
 use crate::{Record, Store, StoreError};
 use chrono::{DateTime, Days, Utc};
 use finmart_domain::{EnterpriseProfile, Fact, FieldErrors, Labelled, Uscc, ValueError};
@@ -50,9 +51,6 @@ impl From<FactOfFirm> for verified_fact::Model {
         }
     }
 }
-
-/// The name of the counter enterprise writes bump.
-const COUNTER: &str = "enterprise";
 
 /// Rows per INSERT statement: 10 parameters each, far below SQLite's 32,766 and PostgreSQL's 65,535.
 const ROWS_PER_STATEMENT: usize = 500;
@@ -137,18 +135,13 @@ fn active(
     })
 }
 
-/// Bumps the counter inside `txn` and returns its new value.
+/// Bumps the enterprise revision inside `txn` and returns its new value.
 async fn bump(txn: &impl ConnectionTrait) -> Result<i64, StoreError> {
-    counter::Entity::update_many()
-        .col_expr(counter::Column::Value, Expr::col(counter::Column::Value).add(1))
-        .filter(counter::Column::Name.eq(COUNTER))
-        .exec(txn)
-        .await?;
-    current(txn).await
+    counters::bump(txn, counters::ENTERPRISE).await
 }
 
 async fn current(db: &impl ConnectionTrait) -> Result<i64, StoreError> {
-    Ok(counter::Entity::find_by_id(COUNTER.to_owned()).one(db).await?.map_or(0, |c| c.value))
+    counters::value(db, counters::ENTERPRISE).await
 }
 
 impl Store {

@@ -24,6 +24,14 @@ pub struct FactCoverage {
     pub by_industry: BTreeMap<String, Coverage>,
 }
 
+/// The operator's figures on facts that take a pass over every firm or every fact: what the web keeps between
+/// requests, for the revisions they were read at ([`Store::fact_figures_revision`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactFigures {
+    pub coverage: FactCoverage,
+    pub freshness: Vec<ProviderFreshness>,
+}
+
 /// How current one provider's facts are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderFreshness {
@@ -61,6 +69,27 @@ impl FactCoverage {
 }
 
 impl Store {
+    /// What [`Store::fact_figures`] depends on besides the day: the enterprise revision (every firm written,
+    /// and the registered firms a batch of facts is about) and the facts' own counter (every change of a
+    /// fact, registered firm or not, and every batch recorded). Two primary-key reads.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn fact_figures_revision(&self) -> Result<(i64, i64), StoreError> {
+        Ok((
+            crate::counters::value(&self.db, crate::counters::ENTERPRISE).await?,
+            crate::counters::value(&self.db, crate::counters::VERIFIED_FACTS).await?,
+        ))
+    }
+
+    /// The coverage and the providers' freshness as of `today`.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn fact_figures(&self, today: NaiveDate) -> Result<FactFigures, StoreError> {
+        Ok(FactFigures { coverage: self.fact_coverage(today).await?, freshness: self.provider_freshness(today).await? })
+    }
+
     /// The coverage of verified facts among every stored firm, as of `today`: one pass over the firms with
     /// their facts ([`Store::each_enterprise_with_facts_revised_after`]: two streamed queries side by side,
     /// as the reverse-matching pool loads), each firm tallied as it comes and then dropped.

@@ -235,6 +235,8 @@ impl Store {
             "unchanged": outcome.unchanged,
         });
         audit::append(&txn, &event.clone().subject("fact_batch", row.id).with_facts(detail)).await?;
+        // A batch that changed no fact still counts among its provider's batches.
+        crate::counters::bump(&txn, crate::counters::VERIFIED_FACTS).await?;
         txn.commit().await?;
         batch_from_row(row)
     }
@@ -389,6 +391,7 @@ async fn write_facts(
         verified_fact::Entity::insert_many(rows.to_vec()).exec_without_returning(txn).await?;
     }
     if outcome.added + outcome.replaced > 0 {
+        crate::counters::bump(txn, crate::counters::VERIFIED_FACTS).await?;
         let mut changed: Vec<String> = facts.iter().map(|f| f.uscc.to_string()).collect();
         changed.sort_unstable();
         changed.dedup();

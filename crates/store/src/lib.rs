@@ -16,6 +16,7 @@ mod consent;
 mod contacts;
 #[cfg(test)]
 mod conversation_tests;
+mod counters;
 mod documents;
 #[cfg(test)]
 mod documents_s3_tests;
@@ -91,7 +92,7 @@ pub use contacts::{Branch, ContactAccess, EnterpriseContact, Manager};
 pub use documents::{DATABASE, DatabaseStorage, DocumentInfo, DocumentStorage, KEY_PREFIX, NewDocument};
 pub use enterprises::StoredEnterprise;
 pub use error::{InvitationError, KindFixed, NeedError, Record, StorageError, StoreError, WrongParty};
-pub use fact_coverage::{FactCoverage, ProviderFreshness, RequiringProduct};
+pub use fact_coverage::{FactCoverage, FactFigures, ProviderFreshness, RequiringProduct};
 pub use facts::{DataProvider, FactBatch, FactBatchOutcome, StoredFact};
 pub use favourites::{Favourite, MAX_FAVOURITES};
 /// The acts [`Store::change_product_lifecycle`] takes; the lifecycle's rules are the domain's.

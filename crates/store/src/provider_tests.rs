@@ -264,3 +264,29 @@ async fn the_coverage_of_facts_counts_every_firm_once_per_kind_by_district_and_i
         assert_eq!(fresh.iter().map(|f| f.provider_id).collect::<Vec<_>>(), vec![silent.id, platform.id, tax.id]);
     }
 }
+
+/// The revision the operator's kept figures are computed for moves with every change they read, and only
+/// then: a fact added or changed (registered firm or not), a batch recorded even when it changed nothing.
+#[tokio::test]
+async fn the_fact_figures_revision_moves_with_every_change_the_figures_read() {
+    let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+    for db in testing::all().await {
+        let (s, backend) = (&db.store, db.backend);
+        let tax = s.create_data_provider("tj-tax", "天津市税务局", FactSource::Tax, &act()).await.unwrap();
+        let start = s.fact_figures_revision().await.unwrap();
+        // Facts about a code no firm has registered move the facts' counter.
+        let unregistered = [record("U1", "91350100M000100Y43", "tax_credit_grade", "A", "2025-12-31")];
+        let facts = validate_fact_batch(&unregistered, FactSource::Tax, today).unwrap();
+        s.save_facts(&tax, &facts, FactArrival::Connector, &|| {}).await.unwrap();
+        let after_facts = s.fact_figures_revision().await.unwrap();
+        assert!(after_facts.1 > start.1, "{backend}");
+        // The same facts again change nothing.
+        s.save_facts(&tax, &facts, FactArrival::Connector, &|| {}).await.unwrap();
+        assert_eq!(s.fact_figures_revision().await.unwrap(), after_facts, "{backend}");
+        // A recorded batch that changes nothing still counts among the provider's batches.
+        s.record_fact_batch(&tax, &facts, FactArrival::Api, &|| {}, &act()).await.unwrap();
+        let after_batch = s.fact_figures_revision().await.unwrap();
+        assert!(after_batch.1 > after_facts.1, "{backend}");
+        assert_eq!(s.fact_figures(today).await.unwrap().freshness[0].batches, 1, "{backend}");
+    }
+}

@@ -132,10 +132,9 @@ async fn the_operators_coverage_figures_count_each_firm_exactly() {
             kinds.iter().find(|k| k["kind"]["code"] == code).unwrap()[member].as_u64().unwrap()
         };
         // Kept between requests and computed again after a change: a small platform's is always current.
-        assert_eq!(before["coverage_updating"], false, "{backend}: {before}");
-        let computed_at = |figures: &Value| {
-            chrono::DateTime::parse_from_rfc3339(figures["coverage_computed_at"].as_str().unwrap()).unwrap()
-        };
+        assert_eq!(before["updating"], false, "{backend}: {before}");
+        let computed_at =
+            |figures: &Value| chrono::DateTime::parse_from_rfc3339(figures["computed_at"].as_str().unwrap()).unwrap();
         let (_, again) = operator.get("/api/v1/stats/facts").await;
         assert_eq!(computed_at(&again), computed_at(&before), "{backend}: nothing changed, the kept copy answers");
         let firms = before["firms"].as_u64().unwrap();
@@ -162,7 +161,7 @@ async fn the_operators_coverage_figures_count_each_firm_exactly() {
         let (_, after) = operator.get("/api/v1/stats/facts").await;
         assert_eq!(after["firms"], before["firms"]);
         assert!(computed_at(&after) > computed_at(&before), "{backend}: the batch moved the firms' revision");
-        assert_eq!(after["coverage_updating"], false, "{backend}: {after}");
+        assert_eq!(after["updating"], false, "{backend}: {after}");
         if !had(FactKind::TaxPaid) {
             assert_eq!(kind(&after, "tax_paid", "verified"), kind(&before, "tax_paid", "verified") + 1, "{backend}");
         }
@@ -205,26 +204,29 @@ async fn the_operators_coverage_figures_count_each_firm_exactly() {
     }
 }
 
-/// The coverage is kept between requests: while its first computation runs, the API and the coverage
-/// exports answer 503 `computing` and the page shows the other tables and reloads itself; once a copy is
-/// kept, a change answers it at once, marked as updating, while the new one is computed.
+/// The figures are kept between requests: while their first computation runs, the API and the exports
+/// (but the products') answer 503 `computing` and the page shows the products and reloads itself; once a
+/// copy is kept, a change answers it at once, marked as updating, while the new one is computed.
 #[tokio::test]
 async fn the_coverage_is_answered_computing_then_kept_and_marked_updating_while_computed_again() {
     // Requests do not wait for a computation: what they answer while one runs is seen at once.
     let Some(app) = TestApp::configured(Backend::Sqlite, |c| c.figures_wait_ms = 0).await else { return };
     finmart_cli::load_demo(&app.state.store).await.unwrap();
     let operator = app.sign_in(DEMO_OPERATOR).await;
-    let key = || async { (app.state.store.enterprise_revision().await.unwrap(), finmart_web::http::state::today()) };
+    let key = || async {
+        let (firms, facts) = app.state.store.fact_figures_revision().await.unwrap();
+        (firms, facts, finmart_web::http::state::today())
+    };
     // The real computation, held until its gate opens.
     let held = |gate: &watch::Receiver<bool>| {
         let (store, mut gate) = (app.state.store.clone(), gate.clone());
         move || async move {
             let _ = gate.wait_for(|open| *open).await;
-            Ok::<_, ApiError>(store.fact_coverage(finmart_web::http::state::today()).await?)
+            Ok::<_, ApiError>(store.fact_figures(finmart_web::http::state::today()).await?)
         }
     };
     let (open, gate) = watch::channel(false);
-    let first = app.state.fact_coverage.get(key().await, Duration::ZERO, held(&gate)).await.unwrap();
+    let first = app.state.fact_figures.get(key().await, Duration::ZERO, held(&gate)).await.unwrap();
     assert!(matches!(first, Kept::Computing));
 
     let (status, body) = operator.get("/api/v1/stats/facts").await;
@@ -233,20 +235,23 @@ async fn the_coverage_is_answered_computing_then_kept_and_marked_updating_while_
     let by_kind = operator.request(Method::GET, &export("by_kind"), None, vec![]).await;
     assert_eq!(by_kind.status, StatusCode::SERVICE_UNAVAILABLE, "{}", by_kind.body);
     let providers = operator.request(Method::GET, &export("providers"), None, vec![]).await;
-    assert_eq!(providers.status, StatusCode::OK, "the providers' figures do not wait: {}", providers.body);
+    assert_eq!(providers.status, StatusCode::SERVICE_UNAVAILABLE, "{}", providers.body);
+    let products = operator.request(Method::GET, &export("products"), None, vec![]).await;
+    assert_eq!(products.status, StatusCode::OK, "the products' table is read per request: {}", products.body);
     for lang in ["zh", "en"] {
         let page = operator.request(Method::GET, &format!("/admin/facts?lang={lang}"), None, vec![]).await;
         assert_eq!(page.status, StatusCode::OK, "{lang}");
         assert!(page.body.contains("data-coverage=\"computing\"") && page.body.contains("http-equiv=\"refresh\""));
-        assert!(page.body.contains("data-table=\"t-providers\"") && !page.body.contains("data-table=\"t-by_kind\""));
+        assert!(page.body.contains("data-table=\"t-products\"") && !page.body.contains("data-table=\"t-by_kind\""));
+        assert!(!page.body.contains("data-table=\"t-providers\""));
     }
 
     // The computation ends: kept, and current.
     open.send_replace(true);
-    let computed = app.state.fact_coverage.get(key().await, Duration::from_secs(10), held(&gate)).await.unwrap();
+    let computed = app.state.fact_figures.get(key().await, Duration::from_secs(10), held(&gate)).await.unwrap();
     assert!(matches!(computed, Kept::Current(_)));
     let (status, kept) = operator.get("/api/v1/stats/facts").await;
-    assert_eq!((status, &kept["coverage_updating"]), (StatusCode::OK, &json!(false)), "{kept}");
+    assert_eq!((status, &kept["updating"]), (StatusCode::OK, &json!(false)), "{kept}");
 
     // A batch moves the revision; its computation has not ended: the kept copy at once, marked updating.
     let clerk = app.sign_in(DEMO_PROVIDER).await;
@@ -255,20 +260,20 @@ async fn the_coverage_is_answered_computing_then_kept_and_marked_updating_while_
     let (status, sent) = clerk.post("/api/v1/facts/batches", &json!([grade("KEPT-1", &firm, "D")])).await;
     assert_eq!(status, StatusCode::CREATED, "{sent}");
     let (open, gate) = watch::channel(false);
-    let updating = app.state.fact_coverage.get(key().await, Duration::ZERO, held(&gate)).await.unwrap();
+    let updating = app.state.fact_figures.get(key().await, Duration::ZERO, held(&gate)).await.unwrap();
     assert!(matches!(updating, Kept::Updating(_)));
     let (status, older) = operator.get("/api/v1/stats/facts").await;
-    assert_eq!((status, &older["coverage_updating"]), (StatusCode::OK, &json!(true)), "{older}");
-    assert_eq!(older["coverage_computed_at"], kept["coverage_computed_at"]);
+    assert_eq!((status, &older["updating"]), (StatusCode::OK, &json!(true)), "{older}");
+    assert_eq!(older["computed_at"], kept["computed_at"]);
     let page = operator.request(Method::GET, "/admin/facts", None, vec![]).await;
     assert!(page.body.contains("data-coverage=\"updating\"") && page.body.contains("data-table=\"t-by_kind\""));
     assert!(!page.body.contains("http-equiv=\"refresh\""));
 
     // Once it ends, the new copy is current.
     open.send_replace(true);
-    let now = app.state.fact_coverage.get(key().await, Duration::from_secs(10), held(&gate)).await.unwrap();
+    let now = app.state.fact_figures.get(key().await, Duration::from_secs(10), held(&gate)).await.unwrap();
     assert!(matches!(now, Kept::Current(_)));
     let (_, current) = operator.get("/api/v1/stats/facts").await;
-    assert_eq!(current["coverage_updating"], false, "{current}");
-    assert_ne!(current["coverage_computed_at"], kept["coverage_computed_at"]);
+    assert_eq!(current["updating"], false, "{current}");
+    assert_ne!(current["computed_at"], kept["computed_at"]);
 }

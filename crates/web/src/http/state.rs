@@ -14,7 +14,7 @@ use finmart_catalogue::{Catalogue, CatalogueError, sync};
 use finmart_domain::changes::Listener;
 use finmart_domain::{EnterpriseProfile, FinancingNeed, Labelled, Product, SourcedFact, Uscc};
 use finmart_matching::{Judgement, Loan, MatchOutcome, MatchRequest, Matcher, ProfilePool, Verified};
-use finmart_store::{AuditEvent, FactCoverage, Store, StoredEnterprise};
+use finmart_store::{AuditEvent, FactFigures, Store, StoredEnterprise};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -61,9 +61,10 @@ pub struct App {
     /// The enterprise revision the pool reflects, and the day its firms' ages were computed on.
     pool_revision: AtomicI64,
     pool_day: Mutex<Option<NaiveDate>>,
-    /// The coverage of verified facts over every stored firm, kept for the enterprise revision and the day
-    /// it was computed for (the operator's figures: tens of seconds at a million firms).
-    pub fact_coverage: Keeper<(i64, NaiveDate), FactCoverage>,
+    /// The operator's figures on verified facts (the coverage over every stored firm, the providers'
+    /// freshness over every fact), kept for the revisions and the day they were computed for (tens of
+    /// seconds at a million firms): `Store::fact_figures_revision` and today.
+    pub fact_figures: Keeper<(i64, i64, NaiveDate), FactFigures>,
     /// Institution names by id, for facet labels, and the index's change sequence they were read at.
     institution_names: RwLock<(i64, HashMap<i64, String>)>,
 }
@@ -105,7 +106,7 @@ impl App {
             pool_refresh: tokio::sync::Mutex::new(()),
             pool_revision: AtomicI64::new(0),
             pool_day: Mutex::new(None),
-            fact_coverage: Keeper::default(),
+            fact_figures: Keeper::default(),
             institution_names: RwLock::new((-1, HashMap::new())),
         }
     }

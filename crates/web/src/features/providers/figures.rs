@@ -12,7 +12,7 @@ use crate::http::state::AppState;
 use chrono::NaiveDate;
 use finmart_domain::{Coverage, FactKind, HomeArea, Industry, Labelled};
 use finmart_store::stats::ratio_bps;
-use finmart_store::{DataProvider, FactCoverage, ProviderFreshness, RequiringProduct};
+use finmart_store::{DataProvider, FactFigures, ProviderFreshness, RequiringProduct};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -58,53 +58,54 @@ impl FactsTable {
 
 /// Everything the tables are made of, read once.
 pub(super) struct Figures {
-    /// The coverage, kept between requests ([`AppState::fact_coverage`]): as computed for the current
-    /// enterprise revision and day, an older copy while that one is computed, or none yet.
-    pub coverage: Kept<CoverageKey, FactCoverage>,
-    pub freshness: Vec<ProviderFreshness>,
+    /// The coverage and the providers' freshness, kept between requests ([`AppState::fact_figures`]): as
+    /// computed for the current revisions and day, an older copy while that one is computed, or none yet.
+    pub kept: Kept<FiguresKey, FactFigures>,
     pub providers: Vec<DataProvider>,
     /// The published products requiring conditions verified, and the names of their institutions.
     pub requiring: Vec<RequiringProduct>,
     pub institutions: HashMap<i64, String>,
 }
 
-/// What the coverage depends on: every stored firm and its facts (a batch of facts gives the registered
-/// firms it is about a new enterprise revision) and the day, on which facts expire.
-pub(crate) type CoverageKey = (i64, NaiveDate);
+/// What the kept figures depend on: every stored firm (the enterprise revision: a batch of facts gives the
+/// registered firms it is about a new one), every fact and batch (the facts' own counter), and the day, on
+/// which facts expire.
+pub(crate) type FiguresKey = (i64, i64, NaiveDate);
 
 impl Figures {
-    /// Reads the figures as of today (Shanghai), the coverage as kept: a request waits for it to be computed
-    /// `figures_wait_ms` (the configuration's) before it answers with the older copy, or 503 `computing`
-    /// when there is none.
+    /// Reads the figures as of today (Shanghai), the coverage and freshness as kept: a request waits for
+    /// them to be computed `figures_wait_ms` (the configuration's) before it answers with the older copy,
+    /// or 503 `computing` when there is none.
     pub(super) async fn read(state: &AppState) -> Result<Self, ApiError> {
         let today = crate::http::state::today();
-        let key = (state.store.enterprise_revision().await?, today);
+        let (firms, facts) = state.store.fact_figures_revision().await?;
         let store = state.store.clone();
         let wait = Duration::from_millis(u64::from(state.config.figures_wait_ms));
-        let coverage = state.fact_coverage.get(key, wait, move || async move { Ok(store.fact_coverage(today).await?) });
+        let kept = state
+            .fact_figures
+            .get((firms, facts, today), wait, move || async move { Ok(store.fact_figures(today).await?) });
         Ok(Self {
-            coverage: coverage.await?,
-            freshness: state.store.provider_freshness(today).await?,
+            kept: kept.await?,
             providers: state.store.data_providers().await?,
             requiring: state.store.products_requiring_verified().await?,
             institutions: state.store.institutions().await?.into_iter().map(|i| (i.id, i.name)).collect(),
         })
     }
 
-    /// The coverage as computed (maybe for an older revision or day: see [`Self::updating`]).
+    /// The figures as computed (maybe for older revisions or day: see [`Self::updating`]).
     ///
     /// # Errors
-    /// 503 `computing` while its first computation is under way.
-    pub(super) fn computed(&self) -> Result<&Computed<CoverageKey, FactCoverage>, ApiError> {
-        match &self.coverage {
+    /// 503 `computing` while their first computation is under way.
+    pub(super) fn computed(&self) -> Result<&Computed<FiguresKey, FactFigures>, ApiError> {
+        match &self.kept {
             Kept::Current(c) | Kept::Updating(c) => Ok(c),
-            Kept::Computing => Err(ApiError::computing("核验覆盖率", "the coverage figures")),
+            Kept::Computing => Err(ApiError::computing("核验信息统计", "the figures on verified facts")),
         }
     }
 
     /// Whether the coverage shown is an older copy while the current one is computed.
     pub(super) fn updating(&self) -> bool {
-        matches!(self.coverage, Kept::Updating(_))
+        matches!(self.kept, Kept::Updating(_))
     }
 
     /// One table.
@@ -114,10 +115,10 @@ impl Figures {
     pub(super) fn table(&self, name: FactsTable, home: &HomeArea) -> Result<Table, ApiError> {
         let sheet = name.title().0.to_owned();
         Ok(match name {
-            FactsTable::ByKind => by_kind(&self.computed()?.value.all, &self.requiring, sheet),
+            FactsTable::ByKind => by_kind(&self.computed()?.value.coverage.all, &self.requiring, sheet),
             FactsTable::ByDistrict => {
                 let place = |code: &str| Cell::text(Place::of_stored(code, home).label);
-                let groups = self.computed()?.value.by_district.iter().map(|(c, v)| (place(c), v));
+                let groups = self.computed()?.value.coverage.by_district.iter().map(|(c, v)| (place(c), v));
                 by_group(("区", "District"), groups, sheet)
             }
             FactsTable::ByIndustry => {
@@ -125,17 +126,17 @@ impl Figures {
                     Ok(i) => Cell::label(i.label_zh(), i.label_en()),
                     Err(_) => Cell::text(code),
                 };
-                let groups = self.computed()?.value.by_industry.iter().map(|(c, v)| (industry(c), v));
+                let groups = self.computed()?.value.coverage.by_industry.iter().map(|(c, v)| (industry(c), v));
                 by_group(("行业", "Industry"), groups, sheet)
             }
-            FactsTable::Providers => self.providers_table(sheet),
+            FactsTable::Providers => self.providers_table(&self.computed()?.value.freshness, sheet),
             FactsTable::Products => self.products_table(sheet),
         })
     }
 
-    /// Whether `name` is read from the coverage (not shown while it is first computed).
-    pub(super) fn is_coverage(name: FactsTable) -> bool {
-        matches!(name, FactsTable::ByKind | FactsTable::ByDistrict | FactsTable::ByIndustry)
+    /// Whether `name` is read from the kept figures (not shown while they are first computed).
+    pub(super) fn is_kept(name: FactsTable) -> bool {
+        name != FactsTable::Products
     }
 
     fn institution(&self, id: i64) -> String {
@@ -158,7 +159,7 @@ impl Figures {
         Table { sheet, headers, rows }
     }
 
-    fn providers_table(&self, sheet: String) -> Table {
+    fn providers_table(&self, freshness: &[ProviderFreshness], sheet: String) -> Table {
         let headers = vec![
             h("数据提供方", "Data provider"),
             h("数据来源", "Source"),
@@ -172,7 +173,7 @@ impl Figures {
             .providers
             .iter()
             .map(|p| {
-                let fresh = self.freshness.iter().find(|f| f.provider_id == p.id);
+                let fresh = freshness.iter().find(|f| f.provider_id == p.id);
                 vec![
                     Cell::text(&p.name),
                     Cell::label(p.source.label_zh(), p.source.label_en()),
@@ -292,12 +293,11 @@ pub struct FreshnessView {
 /// The figures on verified facts.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct FactFiguresView {
-    /// When the coverage figures (`firms`, `kinds`, `districts`, `industries`) were computed, RFC 3339 (UTC):
-    /// they are kept between requests and computed again after any change of the firms or their facts, and
-    /// each day.
-    pub coverage_computed_at: String,
-    /// The coverage figures are an older copy: a newer one is being computed (ask again in a few seconds).
-    pub coverage_updating: bool,
+    /// When the figures (all but `products`) were computed, RFC 3339 (UTC): they are kept between requests
+    /// and computed again after any change of the firms, their facts or the batches, and each day.
+    pub computed_at: String,
+    /// The figures are an older copy: a newer one is being computed (ask again in a few seconds).
+    pub updating: bool,
     /// Every firm stored on the platform (registered or loaded).
     pub firms: u64,
     pub kinds: Vec<KindCoverageView>,
@@ -329,7 +329,7 @@ impl Figures {
     /// 503 `computing` while the coverage is first computed.
     pub(super) fn view(&self, home: &HomeArea) -> Result<FactFiguresView, ApiError> {
         let computed = self.computed()?;
-        let coverage = &computed.value;
+        let coverage = &computed.value.coverage;
         let group = |code: &String, label: String, label_en: String, c: &Coverage| GroupCoverageView {
             code: code.clone(),
             label,
@@ -338,8 +338,8 @@ impl Figures {
             kinds: kinds_view(c, &[]),
         };
         Ok(FactFiguresView {
-            coverage_computed_at: computed.at.to_rfc3339(),
-            coverage_updating: self.updating(),
+            computed_at: computed.at.to_rfc3339(),
+            updating: self.updating(),
             firms: coverage.all.firms,
             kinds: kinds_view(&coverage.all, &self.requiring),
             districts: coverage
@@ -365,7 +365,7 @@ impl Figures {
                 .providers
                 .iter()
                 .map(|p| {
-                    let fresh = self.freshness.iter().find(|f| f.provider_id == p.id);
+                    let fresh = computed.value.freshness.iter().find(|f| f.provider_id == p.id);
                     FreshnessView {
                         provider: ProviderView::from(p),
                         facts: fresh.map_or(0, |f| f.facts),

@@ -26,15 +26,15 @@ async fn home(ProviderUser(_, provider_id): ProviderUser, State(state): State<Ap
 }
 
 /// `/admin/facts`: the operator's figures on verified facts, each table with its exports. The coverage is
-/// kept between requests: the page says when it was computed, and whether a newer copy is being computed;
-/// while the first is computed it shows the other tables and reloads itself.
+/// kept between requests with the providers' freshness: the page says when they were computed, and whether
+/// a newer copy is being computed; while the first is computed it shows the products and reloads itself.
 async fn admin_facts(_operator: OperatorUser, State(state): State<AppState>, page: Page) -> PageResult {
     let figures = Figures::read(&state).await?;
     let home = &state.config.home_area;
     let computed = figures.computed().ok();
     let mut tables = Vec::new();
     for name in FactsTable::ALL {
-        if computed.is_none() && Figures::is_coverage(name) {
+        if computed.is_none() && Figures::is_kept(name) {
             continue;
         }
         let table = figures.table(name, home)?;
@@ -45,7 +45,7 @@ async fn admin_facts(_operator: OperatorUser, State(state): State<AppState>, pag
     }
     let context = json!({
         "page": "admin",
-        "firms": computed.map(|c| c.value.all.firms),
+        "firms": computed.map(|c| c.value.coverage.all.firms),
         "computed_at": computed.map(|c| shanghai(c.at)),
         "updating": figures.updating(),
         "refresh_seconds": COMPUTING_RETRY_SECONDS,
