@@ -443,7 +443,17 @@ pub(crate) async fn insert_in(
 /// # Errors
 /// Database failure.
 pub(crate) async fn revise_by_uscc_in(txn: &impl ConnectionTrait, usccs: &[String]) -> Result<(), StoreError> {
-    if usccs.is_empty() {
+    // A list about firms none of which has registered (a department's whole 名单) changes no firm: the
+    // revision stays, and nothing that follows it (the pool, the kept figures) reads again for nothing.
+    let mut registered = false;
+    for codes in usccs.chunks(ROWS_PER_STATEMENT) {
+        let query = enterprise::Entity::find().filter(enterprise::Column::Uscc.is_in(codes.iter().cloned()));
+        if query.count(txn).await? > 0 {
+            registered = true;
+            break;
+        }
+    }
+    if !registered {
         return Ok(());
     }
     let revision = bump(txn).await?;

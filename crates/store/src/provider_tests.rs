@@ -274,11 +274,12 @@ async fn the_fact_figures_revision_moves_with_every_change_the_figures_read() {
         let (s, backend) = (&db.store, db.backend);
         let tax = s.create_data_provider("tj-tax", "天津市税务局", FactSource::Tax, &act()).await.unwrap();
         let start = s.fact_figures_revision().await.unwrap();
-        // Facts about a code no firm has registered move the facts' counter.
+        // Facts about a code no firm has registered move the facts' counter, not the firms' revision.
         let unregistered = [record("U1", "91350100M000100Y43", "tax_credit_grade", "A", "2025-12-31")];
         let facts = validate_fact_batch(&unregistered, FactSource::Tax, today).unwrap();
         s.save_facts(&tax, &facts, FactArrival::Connector, &|| {}).await.unwrap();
         let after_facts = s.fact_figures_revision().await.unwrap();
+        assert_eq!(after_facts.0, start.0, "{backend}");
         assert!(after_facts.1 > start.1, "{backend}");
         // The same facts again change nothing.
         s.save_facts(&tax, &facts, FactArrival::Connector, &|| {}).await.unwrap();
