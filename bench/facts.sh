@@ -2,10 +2,11 @@
 # Verified facts at scale (SQLite, release build): generates the bench data with its departments' facts about
 # part of the firms, then measures
 #   1. gen-bench-data's writing of the generated facts (it prints their count and time);
-#   2. a data provider's batches through `POST /api/v1/facts/batches` (token-authenticated, all or nothing):
+#   2. the server's start until ready (the reverse-matching pool reads every firm with its facts);
+#   3. a data provider's batches through `POST /api/v1/facts/batches` (token-authenticated, all or nothing):
 #      BATCHES batches of BATCH records each, new records first, then the same batches again (unchanged);
-#   3. the operator's upload of a department's list with `finmart facts import` (one CSV of BATCH×BATCHES rows);
-#   4. the operator's coverage figures, `GET /api/v1/stats/facts`, over every stored firm: how long the first
+#   4. the operator's upload of a department's list with `finmart facts import` (one CSV of BATCH×BATCHES rows);
+#   5. the operator's figures, `GET /api/v1/stats/facts`, over every stored firm: how long the first
 #      computation takes (503 `computing` until then), a request answered from the kept copy, and one after a
 #      batch (the older copy at once, marked updating) until the new copy is current.
 #
@@ -75,7 +76,13 @@ account operator bench-operator@finmart.bench
 
 source scripts/lib/server.sh
 address=127.0.0.1:18083
+started=$(date +%s.%N)
 start_finmart "$work/server.log" "$address" serve --data-dir "$dir"
+# The matcher and the reverse-matching pool (every firm with its facts) load in the background: measured
+# here, and waited for so that the figures below are not measured beside the load.
+until curl -fsS "http://$address/readyz" 2>/dev/null | grep -q '"status":"ready"'; do sleep 0.5; done
+echo "ready (matcher and pool loaded) $(echo "$(date +%s.%N) - $started" | bc) s after the start;" \
+    "server RSS $(ps -o rss= -p "$server" | awk '{printf "%.1f MiB", $1/1024}')"
 sign_in() { # login: sets $cookie and $csrf (a write with the cookie carries the session's CSRF token)
     csrf=$(curl -fsS -c "$work/jar" -H 'content-type: application/json' \
         -d "{\"login\":\"$1\",\"password\":\"$password\"}" "http://$address/api/v1/session" | jq -r .csrf)
