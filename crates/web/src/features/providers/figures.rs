@@ -103,7 +103,7 @@ impl Figures {
         }
     }
 
-    /// Whether the coverage shown is an older copy while the current one is computed.
+    /// Whether the figures shown are an older copy while the current one is computed.
     pub(super) fn updating(&self) -> bool {
         matches!(self.kept, Kept::Updating(_))
     }
@@ -111,7 +111,7 @@ impl Figures {
     /// One table.
     ///
     /// # Errors
-    /// A coverage table while the coverage is first computed ([`Self::computed`]).
+    /// A kept table ([`Self::is_kept`]) while the figures are first computed ([`Self::computed`]).
     pub(super) fn table(&self, name: FactsTable, home: &HomeArea) -> Result<Table, ApiError> {
         let sheet = name.title().0.to_owned();
         Ok(match name {
@@ -326,7 +326,7 @@ impl Figures {
     /// The figures as the API returns them.
     ///
     /// # Errors
-    /// 503 `computing` while the coverage is first computed.
+    /// 503 `computing` while the figures are first computed.
     pub(super) fn view(&self, home: &HomeArea) -> Result<FactFiguresView, ApiError> {
         let computed = self.computed()?;
         let coverage = &computed.value.coverage;
