@@ -207,17 +207,28 @@ mod tests {
         }
     }
 
+    /// A computation of `v` that counts itself in `runs` and ends once `gate` is open.
+    fn held(
+        runs: &Arc<AtomicU32>,
+        gate: &watch::Receiver<bool>,
+        v: u32,
+    ) -> impl FnOnce() -> Pin<Box<dyn Future<Output = Result<u32, ApiError>> + Send>> + Send + 'static {
+        let (runs, mut gate) = (Arc::clone(runs), gate.clone());
+        move || {
+            Box::pin(async move {
+                runs.fetch_add(1, Ordering::SeqCst);
+                gate.wait_for(|open| *open).await.unwrap();
+                Ok(v)
+            })
+        }
+    }
+
     #[tokio::test]
     async fn a_kept_figure_answers_its_key_and_a_new_key_computes_again() {
         let keeper: Keeper<u32, u32> = Keeper::default();
         let runs = Arc::new(AtomicU32::new(0));
-        let compute = |v: u32| {
-            let runs = Arc::clone(&runs);
-            move || async move {
-                runs.fetch_add(1, Ordering::SeqCst);
-                Ok(v)
-            }
-        };
+        let (_open, gate) = watch::channel(true);
+        let compute = |v: u32| held(&runs, &gate, v);
         assert_eq!(value(&keeper.get(1, LONG, compute(10)).await.unwrap()), ("current", Some(10)));
         assert_eq!(value(&keeper.get(1, LONG, compute(99)).await.unwrap()), ("current", Some(10)));
         assert_eq!(runs.load(Ordering::SeqCst), 1, "the kept copy answers without computing");
@@ -230,14 +241,7 @@ mod tests {
         let keeper: Keeper<u32, u32> = Keeper::default();
         let runs = Arc::new(AtomicU32::new(0));
         let (release, gate) = watch::channel(false);
-        let slow = |v: u32| {
-            let (runs, mut gate) = (Arc::clone(&runs), gate.clone());
-            move || async move {
-                runs.fetch_add(1, Ordering::SeqCst);
-                gate.wait_for(|open| *open).await.unwrap();
-                Ok(v)
-            }
-        };
+        let slow = |v: u32| held(&runs, &gate, v);
         assert_eq!(value(&keeper.get(1, NO_WAIT, slow(10)).await.unwrap()), ("computing", None));
         // A second request for the same key waits for the same computation.
         assert_eq!(value(&keeper.get(1, NO_WAIT, slow(11)).await.unwrap()), ("computing", None));
@@ -257,14 +261,7 @@ mod tests {
         let keeper: Keeper<u32, u32> = Keeper::default();
         let runs = Arc::new(AtomicU32::new(0));
         let (release, gate) = watch::channel(false);
-        let slow = |v: u32| {
-            let (runs, mut gate) = (Arc::clone(&runs), gate.clone());
-            move || async move {
-                runs.fetch_add(1, Ordering::SeqCst);
-                gate.wait_for(|open| *open).await.unwrap();
-                Ok(v)
-            }
-        };
+        let slow = |v: u32| held(&runs, &gate, v);
         assert_eq!(value(&keeper.get(1, NO_WAIT, slow(10)).await.unwrap()), ("computing", None));
         assert_eq!(value(&keeper.get(2, NO_WAIT, slow(20)).await.unwrap()), ("computing", None));
         assert_eq!(value(&keeper.get(3, NO_WAIT, slow(30)).await.unwrap()), ("computing", None));
