@@ -91,8 +91,8 @@ impl Store {
     }
 
     /// The coverage of verified facts among every stored firm, as of `today`: one pass over the firms with
-    /// their facts ([`Store::each_enterprise_with_facts_revised_after`]: two streamed queries side by side,
-    /// as the reverse-matching pool loads), each firm tallied as it comes and then dropped.
+    /// their facts ([`Store::each_enterprise_with_facts_revised_after`]: one streamed query, as the
+    /// reverse-matching pool loads), each firm tallied as it comes and then dropped.
     ///
     /// # Errors
     /// Database failure or a corrupt row.

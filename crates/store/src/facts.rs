@@ -603,4 +603,69 @@ mod tests {
             assert_eq!(many[&codes[0]][0].provider.code, "tj-tax");
         }
     }
+
+    #[tokio::test]
+    async fn the_whole_read_gives_each_firm_its_facts_as_stored_and_names_a_corrupt_one() {
+        for db in testing::all().await {
+            let s = &db.store;
+            let firms: Vec<_> = finmart_synth::profiles(11, 7, today()).map(|p| (p.profile, p.discoverable)).collect();
+            s.insert_enterprises(&firms[..6]).await.unwrap();
+            let code = |i: usize| firms[i].0.uscc.as_ref().unwrap().to_string();
+            let platform =
+                s.create_data_provider("tj-credit", "信用天津", FactSource::CreditPlatform, &act()).await.unwrap();
+            let fact = |id: &str, i: usize, kind: &str, value: &str, until: Option<&str>| FactRecord {
+                kind: kind.into(),
+                value: value.into(),
+                uscc: code(i),
+                certificate: (kind == "qualification").then(|| "GR202412000123 \"甲\"".into()),
+                valid_until: until.map(Into::into),
+                ..grade(id, "A")
+            };
+            // Several kinds for one firm (a quoted, Chinese certificate number among them), one for another,
+            // none for the rest, and one about a code nobody registered.
+            let records = [
+                fact("Q-1", 1, "qualification", "高新技术企业", Some("2027-11-30")),
+                fact("G-1", 1, "tax_credit_grade", "B", None),
+                fact("T-1", 1, "tax_paid", "1234567.89", None),
+                fact("L-1", 1, "dishonest_debtor", "否", None),
+                fact("G-4", 4, "tax_credit_grade", "M", Some("2026-01-31")),
+                fact("G-6", 6, "tax_credit_grade", "A", None),
+            ];
+            let batch = validate_fact_batch(&records, FactSource::CreditPlatform, today()).unwrap();
+            s.save_facts(&platform, &batch, FactArrival::Upload, &|| {}).await.unwrap();
+            let sorted = |mut facts: Vec<Fact>| {
+                facts.sort_by(|a, b| a.source_record_id.cmp(&b.source_record_id));
+                facts
+            };
+            let mut read = Vec::new();
+            s.each_enterprise_with_facts_revised_after(0, |e, facts| read.push((e, facts))).await.unwrap();
+            assert_eq!(read.len(), 6, "{}", db.backend);
+            assert!(read.windows(2).all(|w| w[0].0.id < w[1].0.id), "in the firms' id order");
+            for (firm, facts) in read {
+                let uscc = firm.profile.uscc.clone().unwrap();
+                let stored: Vec<Fact> = s.facts_of(&uscc).await.unwrap().into_iter().map(|f| f.fact).collect();
+                assert_eq!(sorted(facts), sorted(stored), "{uscc} on {}", db.backend);
+                assert_eq!(Some(&firm), s.enterprise(firm.id).await.unwrap().as_ref());
+            }
+            // A value that is not what the store writes is named, with the fact's row, not read as empty.
+            let bad = verified_fact::Entity::find()
+                .filter(verified_fact::Column::SourceRecordId.eq("T-1"))
+                .one(s.connection())
+                .await
+                .unwrap()
+                .unwrap();
+            verified_fact::Entity::update_many()
+                .col_expr(verified_fact::Column::Value, sea_orm::sea_query::Expr::value("{\"money\": 1"))
+                .filter(verified_fact::Column::Id.eq(bad.id))
+                .exec(s.connection())
+                .await
+                .unwrap();
+            let failed = s.each_enterprise_with_facts_revised_after(0, |_, _| {}).await;
+            assert!(
+                matches!(&failed, Err(StoreError::Corrupt { table: "verified_fact", id, field: "value", .. }) if *id == bad.id),
+                "{failed:?} on {}",
+                db.backend
+            );
+        }
+    }
 }
