@@ -30,6 +30,7 @@ mod m20261205_000022_verified_facts;
 mod m20261205_000023_provider_accounts;
 mod m20261205_000024_product_verified_rules;
 mod m20261205_000025_consent_scope;
+mod m20261205_000026_pool_snapshot;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000023_provider_accounts::Migration),
             Box::new(m20261205_000024_product_verified_rules::Migration),
             Box::new(m20261205_000025_consent_scope::Migration),
+            Box::new(m20261205_000026_pool_snapshot::Migration),
         ]
     }
 }

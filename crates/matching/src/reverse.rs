@@ -40,6 +40,7 @@ use std::collections::BinaryHeap;
 use std::sync::{Arc, RwLock};
 
 mod columns;
+pub mod snapshot;
 
 use columns::{CHUNK, Columns};
 
@@ -182,6 +183,13 @@ impl ProfilePool {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Every entry, in the order of their ids (what a snapshot of the pool keeps).
+    #[must_use]
+    pub fn entries(&self) -> Vec<PoolEntry> {
+        let firms = self.snapshot();
+        (0..firms.len()).map(|i| PoolEntry { id: firms.id[i], facts: firms.facts(i), open: firms.open[i] }).collect()
     }
 
     /// Replaces every entry.

@@ -46,6 +46,7 @@ mod object_storage;
 #[cfg(test)]
 mod open_application_migration_tests;
 pub mod password;
+mod pool_snapshots;
 #[cfg(test)]
 mod pricing_migration_tests;
 mod product_admin;
@@ -108,6 +109,7 @@ pub use notifications::{
     NotificationKind, Party,
 };
 pub use object_storage::{OBJECT_STORE, ObjectStorage, S3Settings, Secret};
+pub use pool_snapshots::PoolSnapshot;
 pub use product_admin::{
     EditOutcome, ManagedProduct, ProductReview, ProductVersion, ReviewDecision, ReviewItem, UploadSummary,
     VersionAction,

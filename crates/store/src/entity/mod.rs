@@ -24,6 +24,8 @@ pub mod invitation;
 pub mod login_failure;
 pub mod notification;
 pub mod offer;
+pub mod pool_snapshot;
+pub mod pool_snapshot_part;
 pub mod product;
 pub mod product_change;
 pub mod product_district;

@@ -71,6 +71,8 @@ pub struct App {
 
 /// How often the pool's load reports its progress (rows).
 const POOL_PROGRESS_EVERY: u64 = 10_000;
+/// How many of a snapshot's firms are compared with the database before the snapshot is used.
+const SNAPSHOT_SAMPLE: usize = 500;
 /// How many products a match scores the stated purpose against (the rest score no relevance).
 const RELEVANCE_DEPTH: usize = 500;
 
@@ -127,7 +129,7 @@ impl App {
             self.load_matcher().await?;
         }
         if !self.warm_up.pool.is_loaded() {
-            let firms = self.load_pool().await?;
+            let firms = self.start_pool().await?;
             tracing::info!(firms, findable = self.pool.len(), "reverse-matching pool ready");
         }
         Ok(())
@@ -266,9 +268,161 @@ impl App {
             *d = Some(day);
         }
         let caught_up = self.apply_pool_changes().await?;
-        part.finish(self.pool.len() as u64);
+        part.finish_from(self.pool.len() as u64, "database");
         tracing::debug!(read, caught_up, seconds = started.elapsed().as_secs_f64(), "reverse-matching pool loaded");
         Ok(usize::try_from(read).unwrap_or(usize::MAX))
+    }
+
+    /// Loads the pool at the start: from the newest snapshot when it can be trusted (then only the firms
+    /// written since are read), else by reading every firm, after which a snapshot is written for the next
+    /// start. Returns how many firms it read or took from the snapshot.
+    ///
+    /// # Errors
+    /// Database failure.
+    async fn start_pool(&self) -> Result<usize, ApiError> {
+        if let Some(firms) = self.pool_from_snapshot().await? {
+            return Ok(firms);
+        }
+        let firms = self.load_pool().await?;
+        self.write_pool_snapshot().await;
+        Ok(firms)
+    }
+
+    /// Installs the newest snapshot of the pool and brings it up to date, or says why not (logged) and
+    /// returns `None`. A snapshot is used when it is of today or yesterday (yesterday's ages and
+    /// freshness are what every server holds between midnight and the poller's reload of the new day, which
+    /// follows at once), the database has every revision it reflects and not many firms changed since, its
+    /// firms are as many as the database's, and a sample of its entries equals what the database's firms
+    /// and facts give today (a snapshot from another database, or made by a version that worked facts
+    /// out differently, is not used).
+    ///
+    /// # Errors
+    /// Database failure.
+    async fn pool_from_snapshot(&self) -> Result<Option<usize>, ApiError> {
+        use finmart_matching::reverse::snapshot;
+        let started = std::time::Instant::now();
+        let skip = |why: &str| {
+            tracing::info!(why, "the pool's snapshot is not used: every firm is read");
+            Ok(None)
+        };
+        let found = match self.store.latest_pool_snapshot(snapshot::FORMAT).await {
+            Ok(found) => found,
+            Err(finmart_store::StoreError::Corrupt { reason, .. }) => return skip(&reason),
+            Err(e) => return Err(e.into()),
+        };
+        let Some(found) = found else { return skip("none stored") };
+        let today = today();
+        if found.day > today || (today - found.day).num_days() > 1 {
+            return skip("made on another day than today or yesterday");
+        }
+        let current = self.store.enterprise_revision().await?;
+        if found.revision > current {
+            return skip("newer than the database (restored from a backup?)");
+        }
+        let changed = self.store.count_enterprises_revised_after(found.revision).await?;
+        // The firms written since are read a page at a time: past a quarter, reading every firm is quicker.
+        if changed > found.firms / 4 {
+            return skip("too many firms written since");
+        }
+        let firms = self.store.count_enterprises(false).await?;
+        if firms < found.firms || firms > found.firms + changed {
+            return skip("not as many firms as the database holds");
+        }
+        let parts = found.parts;
+        let entries = match tokio::task::spawn_blocking(move || snapshot::decode(&parts)).await? {
+            Ok(entries) if entries.len() as u64 == found.firms => entries,
+            Ok(_) => return skip("not as many entries as it says"),
+            Err(e) => return skip(&e.to_string()),
+        };
+        if let Some(id) = self.snapshot_disagrees(&entries, found.day, found.revision).await? {
+            tracing::info!(firm = id, "the pool's snapshot differs from the database for this firm");
+            return skip("a sampled firm differs from the database");
+        }
+        let pool = Arc::clone(&self.pool);
+        let taken = entries.len();
+        let _refreshing = self.pool_refresh.lock().await;
+        tokio::task::spawn_blocking(move || pool.replace_all(entries)).await?;
+        self.pool_revision.store(found.revision, Ordering::Release);
+        if let Ok(mut d) = self.pool_day.lock() {
+            *d = Some(found.day);
+        }
+        let caught_up = self.apply_pool_changes().await?;
+        self.warm_up.pool.finish_from(self.pool.len() as u64, "snapshot");
+        tracing::info!(
+            taken,
+            caught_up,
+            day = %found.day,
+            seconds = started.elapsed().as_secs_f64(),
+            "reverse-matching pool loaded from its snapshot"
+        );
+        Ok(Some(taken))
+    }
+
+    /// A firm of a sample of `entries` (about [`SNAPSHOT_SAMPLE`], spread over them) whose entry is not
+    /// what the database's profile and facts give for `day`; firms written after `revision` are passed
+    /// over (the catch-up reads them again), a firm the database no longer has is one.
+    async fn snapshot_disagrees(
+        &self,
+        entries: &[finmart_matching::PoolEntry],
+        day: NaiveDate,
+        revision: i64,
+    ) -> Result<Option<i64>, ApiError> {
+        let step = (entries.len() / SNAPSHOT_SAMPLE).max(1);
+        let sample: Vec<&finmart_matching::PoolEntry> = entries.iter().step_by(step).collect();
+        let ids: Vec<i64> = sample.iter().map(|e| e.id).collect();
+        let stored = self.store.enterprises_by_id(&ids).await?;
+        let codes: Vec<Uscc> = stored.values().filter_map(|e| e.profile.uscc.clone()).collect();
+        let facts = self.store.facts_of_many(&codes).await?;
+        for entry in sample {
+            let Some(firm) = stored.get(&entry.id) else { return Ok(Some(entry.id)) };
+            if firm.revision > revision {
+                continue;
+            }
+            let of: Vec<finmart_domain::Fact> = firm
+                .profile
+                .uscc
+                .as_ref()
+                .and_then(|u| facts.get(u))
+                .map_or_else(Vec::new, |f| f.iter().map(|f| f.fact.clone()).collect());
+            if Verified::firm_facts_of(&firm.profile, &of, day) != entry.facts || firm.discoverable != entry.open {
+                return Ok(Some(entry.id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Writes the pool down for the next start (after a whole read). A failure is logged, never the load's:
+    /// the next start then reads every firm.
+    async fn write_pool_snapshot(&self) {
+        use finmart_matching::reverse::snapshot;
+        let started = std::time::Instant::now();
+        let (entries, revision, day) = {
+            let _refreshing = self.pool_refresh.lock().await;
+            let pool = Arc::clone(&self.pool);
+            let entries = match tokio::task::spawn_blocking(move || pool.entries()).await {
+                Ok(entries) => entries,
+                Err(e) => return tracing::warn!(error = %e, "the pool's snapshot was not written"),
+            };
+            let day = self.pool_day.lock().map(|d| *d).unwrap_or(None);
+            (entries, self.pool_revision.load(Ordering::Acquire), day)
+        };
+        let Some(day) = day else { return };
+        let firms = entries.len() as u64;
+        let parts = match tokio::task::spawn_blocking(move || snapshot::encode(&entries)).await {
+            Ok(parts) => parts,
+            Err(e) => return tracing::warn!(error = %e, "the pool's snapshot was not written"),
+        };
+        let bytes: usize = parts.iter().map(Vec::len).sum();
+        match self.store.save_pool_snapshot(day, revision, snapshot::FORMAT, firms, &parts).await {
+            Ok(_) => tracing::info!(
+                firms,
+                bytes,
+                revision,
+                seconds = started.elapsed().as_secs_f64(),
+                "the pool's snapshot written"
+            ),
+            Err(e) => tracing::warn!(error = %e, "the pool's snapshot was not written"),
+        }
     }
 
     /// Reloads the pool when the Shanghai date has changed since it was loaded (firms' ages change, facts
@@ -284,6 +438,7 @@ impl App {
             return Ok(false);
         }
         self.load_pool().await?;
+        self.write_pool_snapshot().await;
         Ok(true)
     }
 

@@ -24,6 +24,8 @@ pub struct Part {
     loaded: AtomicBool,
     done: AtomicU64,
     total: AtomicU64,
+    /// Where its last load came from, when the part says (the pool: its snapshot or the database).
+    from: Mutex<Option<&'static str>>,
 }
 
 impl Part {
@@ -44,12 +46,22 @@ impl Part {
         self.loaded.store(true, Ordering::Release);
     }
 
+    /// Loaded, with `count` entries, from `from` (shown by `/readyz`).
+    pub fn finish_from(&self, count: u64, from: &'static str) {
+        *self.from.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(from);
+        self.finish(count);
+    }
+
     /// The part as `/readyz` shows it.
     #[must_use]
     pub fn view(&self) -> Value {
         let (done, total) = (self.done.load(Ordering::Relaxed), self.total.load(Ordering::Relaxed));
         if self.is_loaded() {
-            json!({ "state": "ok", "loaded": done })
+            let from = *self.from.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match from {
+                Some(from) => json!({ "state": "ok", "loaded": done, "from": from }),
+                None => json!({ "state": "ok", "loaded": done }),
+            }
         } else {
             json!({ "state": "loading", "read": done, "total": total })
         }
