@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Times a server's start on existing data: from `finmart serve` to the first answer of /healthz, to the first
-# search answer (200), and to /readyz with every part ok (the matcher and the pool loaded).
+# search answer (200), and to /readyz with every part ok (the matcher and the pool loaded), and says where
+# the pool came from (`snapshot`: the pool written down by the last whole read, then the firms written since;
+# `database`: every firm read). After a whole read it waits for the server to write the snapshot (so the
+# next start can use it) and prints how long that took.
 #
 #   bench/startup.sh ./target/release/finmart /path/to/data-dir [port]
 #
@@ -25,8 +28,20 @@ while [ -z "$ready" ]; do
     kill -0 $pid 2>/dev/null || { echo "the server stopped; see /tmp/finmart-startup.log" >&2; exit 1; }
     if [ -z "$health" ] && curl -fs -o /dev/null "$base/healthz"; then health=$(now); fi
     if [ -n "$health" ] && [ -z "$found" ] && curl -fs -o /dev/null "$search"; then found=$(now); fi
-    if [ -n "$found" ] && curl -fs "$base/readyz" | grep -q '"status":"ready"'; then ready=$(now); fi
+    if [ -n "$found" ] && curl -fs "$base/readyz" >/tmp/finmart-startup.readyz \
+        && grep -q '"status":"ready"' /tmp/finmart-startup.readyz; then ready=$(now); fi
     sleep 0.05
 done
-printf 'healthz %.2f s, first search %.2f s, readyz ready %.2f s\n' \
-    "$(echo "$health - $start" | bc)" "$(echo "$found - $start" | bc)" "$(echo "$ready - $start" | bc)"
+from=$(jq -r .pool.from /tmp/finmart-startup.readyz)
+printf 'healthz %.2f s, first search %.2f s, readyz ready %.2f s (pool from %s), RSS %s MiB\n' \
+    "$(echo "$health - $start" | bc)" "$(echo "$found - $start" | bc)" "$(echo "$ready - $start" | bc)" "$from" \
+    "$(($(ps -o rss= -p $pid) / 1024))"
+if [ "$from" = database ]; then
+    for _ in $(seq 1200); do
+        grep -q "pool's snapshot written" /tmp/finmart-startup.log && break
+        sleep 0.1
+    done
+    written=$(grep "pool's snapshot written" /tmp/finmart-startup.log | tail -1)
+    printf 'snapshot written: %s\n' "$(echo "$written" | jq -c '.fields | {firms, bytes, seconds}' 2>/dev/null)"
+    printf 'peak RSS (VmHWM) %s\n' "$(grep VmHWM /proc/$pid/status | awk '{print $2, $3}')"
+fi

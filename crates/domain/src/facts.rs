@@ -708,29 +708,43 @@ impl Verification {
     }
 }
 
+/// The element of `facts` with the greatest `key`, the first of equal ones (where `Iterator::max_by_key`
+/// gives the last).
+fn first_max<'a, K: Ord>(facts: impl Iterator<Item = &'a Fact>, key: impl Fn(&Fact) -> K) -> Option<&'a Fact> {
+    facts.fold(None, |best, f| match best {
+        Some(b) if key(f) <= key(b) => Some(b),
+        _ => Some(f),
+    })
+}
+
 /// The firm's facts of one kind that bear on a profile field: the newest current one, else the newest
 /// expired one. Qualifications are per title: see [`qualification_fact`].
+///
+/// `facts` are in the store's order (newest first: by as-of, then the record received last first), and
+/// of facts equally new (two records of the same day and validity, from two sources or sent under two
+/// record ids) the first wins, the one received last: every read of a firm's facts gives that order, so
+/// the firm's match, its candidate listing and its facts page decide the same way.
 #[must_use]
 pub fn latest(facts: &[Fact], kind: FactKind, today: NaiveDate) -> Option<&Fact> {
     let newest = |current: bool| {
-        facts
-            .iter()
-            .filter(|f| f.kind == kind && (f.freshness(today) == Freshness::Current) == current)
-            .max_by_key(|f| (f.as_of, f.valid_until))
+        first_max(
+            facts.iter().filter(|f| f.kind == kind && (f.freshness(today) == Freshness::Current) == current),
+            |f| (f.as_of, f.valid_until),
+        )
     };
     newest(true).or_else(|| newest(false))
 }
 
-/// The fact of one qualification title, current before expired.
+/// The fact of one qualification title, current before expired (of equally long ones, the first: see
+/// [`latest`] for the order).
 #[must_use]
 pub fn qualification_fact(facts: &[Fact], title: Qualification, today: NaiveDate) -> Option<&Fact> {
     let of_title = |f: &&Fact| matches!(&f.value, FactValue::Qualification { title: t, .. } if *t == title);
     let newest = |current: bool| {
-        facts
-            .iter()
-            .filter(of_title)
-            .filter(|f| (f.freshness(today) == Freshness::Current) == current)
-            .max_by_key(|f| f.valid_until)
+        first_max(
+            facts.iter().filter(of_title).filter(|f| (f.freshness(today) == Freshness::Current) == current),
+            |f| f.valid_until,
+        )
     };
     newest(true).or_else(|| newest(false))
 }
@@ -1006,5 +1020,23 @@ mod tests {
         assert_eq!(used.qualifications, Some(vec![Qualification::TechSme, Qualification::HighTech]));
         assert!(qualification_fact(&facts, Qualification::HighTech, today()).is_some());
         assert!(qualification_fact(&facts, Qualification::TechSme, today()).is_none());
+    }
+
+    #[test]
+    fn of_facts_equally_new_the_first_in_the_stores_order_decides() {
+        let p = profile();
+        let grade = FactKind::TaxCreditGrade;
+        // Two records of the same day and validity (two record ids): the store gives the one received last
+        // first, and it decides, whichever way round they are.
+        let (a, b) = (fact("tax_credit_grade", "A", "2025-12-31"), fact("tax_credit_grade", "B", "2025-12-31"));
+        assert_eq!(latest(&[b.clone(), a.clone()], grade, today()), Some(&b));
+        assert_eq!(verify(&p, &[b.clone(), a.clone()], grade, today()), Some(Verification::Conflict));
+        assert_eq!(latest(&[a.clone(), b.clone()], grade, today()), Some(&a));
+        assert_eq!(verify(&p, &[a, b], grade, today()), Some(Verification::Verified));
+        // A newer one decides wherever it stands.
+        let newer = fact("tax_credit_grade", "C", "2026-06-30");
+        let older = fact("tax_credit_grade", "A", "2025-12-31");
+        assert_eq!(latest(&[older.clone(), newer.clone()], grade, today()), Some(&newer));
+        assert_eq!(latest(&[newer.clone(), older], grade, today()), Some(&newer));
     }
 }

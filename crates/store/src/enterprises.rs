@@ -45,7 +45,7 @@ impl FirmWithFacts {
             field,
             reason,
         };
-        let gathered: Vec<GatheredFact> = match &self.facts {
+        let mut gathered: Vec<GatheredFact> = match &self.facts {
             Some(json) => serde_json::from_str(json)
                 .map_err(|e| corrupt(0, "value", format!("the facts of enterprise {}: {e}", self.id)))?,
             None => Vec::new(),
@@ -56,6 +56,9 @@ impl FirmWithFacts {
             field: "profile",
             reason: e.to_string(),
         })?;
+        // In the order every read of a firm's facts gives (`Store::facts_of`: newest first, then the record
+        // received last first), which decides between facts equally new (`finmart_domain::latest_fact`).
+        gathered.sort_unstable_by_key(|f| std::cmp::Reverse((f.4, f.0)));
         let mut facts = Vec::with_capacity(gathered.len());
         if !gathered.is_empty() {
             // The facts were joined on the firm's credit code, so a firm with facts has one.

@@ -621,11 +621,14 @@ mod tests {
                 valid_until: until.map(Into::into),
                 ..grade(id, "A")
             };
-            // Several kinds for one firm (a quoted, Chinese certificate number among them), one for another,
+            // Several kinds for one firm (a quoted, Chinese certificate number among them, two grades of one
+            // day), one for another,
             // none for the rest, and one about a code nobody registered.
             let records = [
                 fact("Q-1", 1, "qualification", "高新技术企业", Some("2027-11-30")),
                 fact("G-1", 1, "tax_credit_grade", "B", None),
+                // Equally new, received after it: it comes first in every read.
+                fact("G-1b", 1, "tax_credit_grade", "C", None),
                 fact("T-1", 1, "tax_paid", "1234567.89", None),
                 fact("L-1", 1, "dishonest_debtor", "否", None),
                 fact("G-4", 4, "tax_credit_grade", "M", Some("2026-01-31")),
@@ -633,10 +636,6 @@ mod tests {
             ];
             let batch = validate_fact_batch(&records, FactSource::CreditPlatform, today()).unwrap();
             s.save_facts(&platform, &batch, FactArrival::Upload, &|| {}).await.unwrap();
-            let sorted = |mut facts: Vec<Fact>| {
-                facts.sort_by(|a, b| a.source_record_id.cmp(&b.source_record_id));
-                facts
-            };
             let mut read = Vec::new();
             s.each_enterprise_with_facts_revised_after(0, |e, facts| read.push((e, facts))).await.unwrap();
             assert_eq!(read.len(), 6, "{}", db.backend);
@@ -644,7 +643,8 @@ mod tests {
             for (firm, facts) in read {
                 let uscc = firm.profile.uscc.clone().unwrap();
                 let stored: Vec<Fact> = s.facts_of(&uscc).await.unwrap().into_iter().map(|f| f.fact).collect();
-                assert_eq!(sorted(facts), sorted(stored), "{uscc} on {}", db.backend);
+                // In the same order too: of facts equally new, the first decides.
+                assert_eq!(facts, stored, "{uscc} on {}", db.backend);
                 assert_eq!(Some(&firm), s.enterprise(firm.id).await.unwrap().as_ref());
             }
             // A value that is not what the store writes is named, with the fact's row, not read as empty.
