@@ -119,20 +119,28 @@ impl App {
         vec![Arc::clone(&self.matcher_gate) as Arc<dyn Listener>]
     }
 
-    /// Loads what is loaded after the start: the matcher's book, then the pool. The server runs this in the
-    /// background while it answers; until each part is loaded, what needs it answers 503 `warming_up`.
+    /// Loads what is loaded after the start, the matcher's book and the pool, side by side (neither needs
+    /// the other: one reads the products, the other the firms). The server runs this in the background
+    /// while it answers; until each part is loaded, what needs it answers 503 `warming_up`.
     ///
     /// # Errors
     /// Database failure (the part stays loading; calling this again tries again).
     pub async fn warm_up(&self) -> Result<(), ApiError> {
-        if !self.warm_up.matcher.is_loaded() {
-            self.load_matcher().await?;
-        }
-        if !self.warm_up.pool.is_loaded() {
-            let firms = self.start_pool().await?;
-            tracing::info!(firms, findable = self.pool.len(), "reverse-matching pool ready");
-        }
-        Ok(())
+        let matcher = async {
+            if !self.warm_up.matcher.is_loaded() {
+                self.load_matcher().await?;
+            }
+            Ok::<(), ApiError>(())
+        };
+        let pool = async {
+            if !self.warm_up.pool.is_loaded() {
+                let firms = self.start_pool().await?;
+                tracing::info!(firms, findable = self.pool.len(), "reverse-matching pool ready");
+            }
+            Ok(())
+        };
+        let (matcher, pool) = tokio::join!(matcher, pool);
+        matcher.and(pool)
     }
 
     /// Reads every listed product and installs them as the matcher's book, with the changes the follower
