@@ -391,12 +391,9 @@ impl Store {
         if since > 0 {
             let mut firms = Vec::new();
             self.each_enterprise_revised_after(since, |e| firms.push(e)).await?;
-            let usccs: Vec<Uscc> = firms.iter().filter_map(|e| e.profile.uscc.clone()).collect();
-            let mut facts = self.facts_of_many(&usccs).await?;
             let read = firms.len() as u64;
-            for firm in firms {
-                let of = firm.profile.uscc.as_ref().and_then(|u| facts.remove(u)).unwrap_or_default();
-                each(firm, of.into_iter().map(|f| f.fact).collect());
+            for (firm, facts) in self.with_their_facts(firms).await? {
+                each(firm, facts);
             }
             return Ok(read);
         }
@@ -430,6 +427,35 @@ impl Store {
             read += 1;
         }
         Ok(read)
+    }
+
+    /// The enterprises of `ids` that exist, each with its verified facts as
+    /// [`Self::each_enterprise_with_facts_revised_after`] gives them, in no particular order.
+    ///
+    /// # Errors
+    /// Database failure or a corrupt row.
+    pub async fn enterprises_with_facts_by_id(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<(StoredEnterprise, Vec<Fact>)>, StoreError> {
+        let firms = self.enterprises_by_id(ids).await?.into_values().collect();
+        self.with_their_facts(firms).await
+    }
+
+    /// `firms` each with its facts, read for all of them at once by credit code (in `facts_of`'s order).
+    async fn with_their_facts(
+        &self,
+        firms: Vec<StoredEnterprise>,
+    ) -> Result<Vec<(StoredEnterprise, Vec<Fact>)>, StoreError> {
+        let usccs: Vec<Uscc> = firms.iter().filter_map(|e| e.profile.uscc.clone()).collect();
+        let mut facts = self.facts_of_many(&usccs).await?;
+        Ok(firms
+            .into_iter()
+            .map(|firm| {
+                let of = firm.profile.uscc.as_ref().and_then(|u| facts.remove(u)).unwrap_or_default();
+                (firm, of.into_iter().map(|f| f.fact).collect())
+            })
+            .collect())
     }
 
     /// How many enterprises there are (or only those that consented to be found).

@@ -267,6 +267,20 @@ impl App {
                 }
             })
             .await?;
+        let caught_up = self.install_pool(entries, revision, day).await?;
+        part.finish_from(self.pool.len() as u64, "database");
+        tracing::debug!(read, caught_up, seconds = started.elapsed().as_secs_f64(), "reverse-matching pool loaded");
+        Ok(usize::try_from(read).unwrap_or(usize::MAX))
+    }
+
+    /// Swaps `entries` in as the pool, as of enterprise `revision` and `day`, then applies what was written
+    /// after `revision`; returns how many firms that caught up.
+    async fn install_pool(
+        &self,
+        entries: Vec<finmart_matching::PoolEntry>,
+        revision: i64,
+        day: NaiveDate,
+    ) -> Result<usize, ApiError> {
         let pool = Arc::clone(&self.pool);
         let _refreshing = self.pool_refresh.lock().await;
         // Sorting a million entries takes a moment: off the async threads.
@@ -275,10 +289,7 @@ impl App {
         if let Ok(mut d) = self.pool_day.lock() {
             *d = Some(day);
         }
-        let caught_up = self.apply_pool_changes().await?;
-        part.finish_from(self.pool.len() as u64, "database");
-        tracing::debug!(read, caught_up, seconds = started.elapsed().as_secs_f64(), "reverse-matching pool loaded");
-        Ok(usize::try_from(read).unwrap_or(usize::MAX))
+        self.apply_pool_changes().await
     }
 
     /// Loads the pool at the start: from the newest snapshot when it can be trusted (then only the firms
@@ -346,15 +357,8 @@ impl App {
             tracing::info!(firm = id, "the pool's snapshot differs from the database for this firm");
             return skip("a sampled firm differs from the database");
         }
-        let pool = Arc::clone(&self.pool);
         let taken = entries.len();
-        let _refreshing = self.pool_refresh.lock().await;
-        tokio::task::spawn_blocking(move || pool.replace_all(entries)).await?;
-        self.pool_revision.store(found.revision, Ordering::Release);
-        if let Ok(mut d) = self.pool_day.lock() {
-            *d = Some(found.day);
-        }
-        let caught_up = self.apply_pool_changes().await?;
+        let caught_up = self.install_pool(entries, found.revision, found.day).await?;
         self.warm_up.pool.finish_from(self.pool.len() as u64, "snapshot");
         tracing::info!(
             taken,
@@ -378,21 +382,14 @@ impl App {
         let step = (entries.len() / SNAPSHOT_SAMPLE).max(1);
         let sample: Vec<&finmart_matching::PoolEntry> = entries.iter().step_by(step).collect();
         let ids: Vec<i64> = sample.iter().map(|e| e.id).collect();
-        let stored = self.store.enterprises_by_id(&ids).await?;
-        let codes: Vec<Uscc> = stored.values().filter_map(|e| e.profile.uscc.clone()).collect();
-        let facts = self.store.facts_of_many(&codes).await?;
+        let stored: HashMap<i64, (StoredEnterprise, Vec<finmart_domain::Fact>)> =
+            self.store.enterprises_with_facts_by_id(&ids).await?.into_iter().map(|f| (f.0.id, f)).collect();
         for entry in sample {
-            let Some(firm) = stored.get(&entry.id) else { return Ok(Some(entry.id)) };
+            let Some((firm, facts)) = stored.get(&entry.id) else { return Ok(Some(entry.id)) };
             if firm.revision > revision {
                 continue;
             }
-            let of: Vec<finmart_domain::Fact> = firm
-                .profile
-                .uscc
-                .as_ref()
-                .and_then(|u| facts.get(u))
-                .map_or_else(Vec::new, |f| f.iter().map(|f| f.fact.clone()).collect());
-            if Verified::firm_facts_of(&firm.profile, &of, day) != entry.facts || firm.discoverable != entry.open {
+            if Verified::firm_facts_of(&firm.profile, facts, day) != entry.facts || firm.discoverable != entry.open {
                 return Ok(Some(entry.id));
             }
         }
