@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use tantivy::schema::{Field, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -108,6 +109,23 @@ impl Generation {
         self.reader.searcher().num_docs()
     }
 
+    /// Every product the generation holds, from the copies stored with their documents, in id order.
+    /// Blocking: at 100,000 products this decompresses each block of the document store once and parses
+    /// every copy.
+    pub(crate) fn products(&self) -> Result<Vec<Product>, CatalogueError> {
+        let searcher = self.reader.searcher();
+        let mut all = Vec::with_capacity(usize::try_from(searcher.num_docs()).unwrap_or(0));
+        for segment in searcher.segment_readers() {
+            // One block kept: the iterator reads the blocks in order, each once.
+            let store = segment.get_store_reader(1)?;
+            for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
+                all.push(stored_product(&doc?, self.fields.doc)?);
+            }
+        }
+        all.sort_unstable_by_key(|p| p.id);
+        Ok(all)
+    }
+
     fn lock_writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>, CatalogueError> {
         self.writer.lock().map_err(|_| CatalogueError::Worker("index writer poisoned by an earlier panic".to_owned()))
     }
@@ -162,4 +180,13 @@ fn read_payload(index: &Index) -> Result<Payload, CatalogueError> {
     let metas = index.load_metas()?;
     let text = metas.payload.ok_or_else(|| CatalogueError::Corrupt("no commit payload".to_owned()))?;
     serde_json::from_str(&text).map_err(|e| CatalogueError::Corrupt(e.to_string()))
+}
+
+/// The product whose copy `doc` stores.
+pub(crate) fn stored_product(doc: &TantivyDocument, field: Field) -> Result<Product, CatalogueError> {
+    let json = doc
+        .get_first(field)
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| CatalogueError::Corrupt("document without its product".to_owned()))?;
+    serde_json::from_str(json).map_err(|e| CatalogueError::Corrupt(e.to_string()))
 }

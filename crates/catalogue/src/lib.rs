@@ -270,6 +270,16 @@ impl Catalogue {
         self.read(|g| g.relevance(text, limit))
     }
 
+    /// Every product the index holds (the published ones, as of [`Catalogue::applied_seq`] or later), from
+    /// the copies stored with their documents, in id order: what a [`Listener`] is loaded from at start
+    /// without reading the database (see [`sync::published_products`]). Blocking.
+    ///
+    /// # Errors
+    /// As [`Catalogue::search`].
+    pub fn products(&self) -> Result<Vec<Product>, CatalogueError> {
+        self.read(Generation::products)
+    }
+
     fn live(&self) -> Option<Arc<Generation>> {
         self.live.read().unwrap_or_else(PoisonError::into_inner).clone()
     }

@@ -3,7 +3,7 @@
 use crate::CatalogueError;
 use crate::cache::ResultCache;
 use crate::collect::{AMOUNT, Collected, DECISION, PageOrder, RATE, SearchCollector};
-use crate::generation::Generation;
+use crate::generation::{Generation, stored_product};
 use crate::query::{FacetFilters, base_query, text_query};
 use crate::schema::facets_serving;
 use finmart_domain::{
@@ -14,7 +14,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
-use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Searcher, TantivyDocument};
 
@@ -226,11 +225,7 @@ impl Generation {
         let mut hits = Vec::with_capacity(page.len());
         for (score, address) in page {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let json = doc
-                .get_first(self.fields.doc)
-                .and_then(|v| v.as_str())
-                .ok_or_else(|| CatalogueError::Corrupt("document without its product".to_owned()))?;
-            let product: Product = serde_json::from_str(json).map_err(|e| CatalogueError::Corrupt(e.to_string()))?;
+            let product = stored_product(&doc, self.fields.doc)?;
             let highlighted = |g: &Option<SnippetGenerator>| {
                 g.as_ref().map(|g| g.snippet_from_doc(&doc)).filter(|s| !s.fragment().is_empty()).map(|s| s.to_html())
             };

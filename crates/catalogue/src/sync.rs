@@ -47,6 +47,55 @@ pub async fn listed_products(
     }
 }
 
+/// Where [`published_products`] read the products from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadFrom {
+    /// The live index's stored copies.
+    Index,
+    /// The database, page by page (the index was unusable).
+    Database,
+}
+
+impl ReadFrom {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Index => "index",
+            Self::Database => "database",
+        }
+    }
+}
+
+/// Every published product, to fill a [`Listener`] at start: from the live index's stored copies when it is
+/// usable (a fraction of the database's cost: one parse a product against a row of columns and its areas,
+/// institutions and reference rates), else from the database ([`listed_products`]).
+///
+/// The index's copies are what the database gave when each product last changed (a new reference-rate
+/// publication or an institution's new name re-announces the products it touches), and reflect the change
+/// log up to [`Catalogue::applied_seq`] or later. So, as with a read of the database, the listener must
+/// already be among those the follower tells (it is told every change before the index applies it), and
+/// apply what it was told over what this returns.
+///
+/// # Errors
+/// Database failure (the index's own failures are a reason to read the database instead).
+pub async fn published_products(
+    store: &Store,
+    catalogue: &Arc<Catalogue>,
+    progress: &(dyn Fn(u64) + Send + Sync),
+) -> Result<(Vec<Product>, ReadFrom), CatalogueError> {
+    let c = Arc::clone(catalogue);
+    match blocking(move || c.products()).await {
+        Ok(products) => {
+            progress(products.len() as u64);
+            Ok((products, ReadFrom::Index))
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "the index cannot give the products; reading them from the database");
+            Ok((listed_products(store, progress).await?, ReadFrom::Database))
+        }
+    }
+}
+
 /// Whether a product belongs in the index (validity windows are applied at query time).
 fn listed(product: &Product) -> bool {
     product.state == LifecycleState::Published

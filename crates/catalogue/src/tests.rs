@@ -1,6 +1,6 @@
 //! The index kept in step with a real (SQLite) store: rebuilds, change following, filters and facets.
 
-use crate::sync::{catch_up, prepare, rebuild};
+use crate::sync::{ReadFrom, catch_up, listed_products, prepare, published_products, rebuild};
 use crate::{Catalogue, CatalogueError, CollateralFilter, Opened, SearchRequest, SortOrder};
 use finmart_domain::{Fen, InstitutionKind, LifecycleState, NewInstitution, ProductFamily, ProductRecord, ProductSpec};
 use finmart_store::testing::TestDb;
@@ -172,6 +172,47 @@ async fn rebuilds_then_follows_the_database() {
     prepare(&db.store, &outdated, &|_, _| {}).await.expect("prepare");
     assert_eq!(outdated.len(), 2);
     assert!(!old.path().join("meta.json").exists(), "the old layout's files are removed");
+}
+
+/// What a listener is loaded from, checked to be exactly what the database gives, and read from the index.
+pub(super) async fn assert_index_gives_the_databases_products(db: &TestDb, catalogue: &Arc<Catalogue>) {
+    let (from_index, from) = published_products(&db.store, catalogue, &|_| {}).await.expect("products");
+    assert_eq!(from, ReadFrom::Index);
+    assert_eq!(from_index, listed_products(&db.store, &|_| {}).await.expect("database"));
+}
+
+#[tokio::test]
+async fn the_index_gives_every_published_product_as_the_database_does() {
+    let (db, bank) = seeded().await;
+    let (_dir, catalogue) = index(&db).await;
+    assert_index_gives_the_databases_products(&db, &catalogue).await;
+    let published = published_products(&db.store, &catalogue, &|_| {}).await.expect("products").0;
+    assert_eq!(published.len(), 4, "drafts are not among them");
+
+    // Changed, paused, deleted and added products, each applied as its own commit (new segments, deleted
+    // documents): the index still gives what the database gives, in id order.
+    let changed = spec("A", "科创信用贷", "credit", "新增绿色通道", &[("amount_max_yuan", "300万")]);
+    db.store.save_product(bank, LifecycleState::Published, &changed).await.expect("save");
+    catch_up(&db.store, &catalogue, &[]).await.expect("catch up");
+    let paused = db.store.product_id_by_code(bank, "B").await.expect("q").expect("id");
+    db.store.set_product_state(paused, LifecycleState::Paused).await.expect("pause");
+    catch_up(&db.store, &catalogue, &[]).await.expect("catch up");
+    let deleted = db.store.product_id_by_code(bank, "D").await.expect("q").expect("id");
+    db.store.delete_product(deleted).await.expect("delete");
+    db.store
+        .save_product(bank, LifecycleState::Published, &spec("G", "滨海信用快贷", "credit", "新上架", &[]))
+        .await
+        .expect("save");
+    catch_up(&db.store, &catalogue, &[]).await.expect("catch up");
+    assert_index_gives_the_databases_products(&db, &catalogue).await;
+    let names: Vec<String> = published_products(&db.store, &catalogue, &|_| {})
+        .await
+        .expect("products")
+        .0
+        .into_iter()
+        .map(|p| p.spec.name)
+        .collect();
+    assert_eq!(names, vec!["科创信用贷", "银税e贷", "滨海信用快贷"]);
 }
 
 fn district(name: &str) -> finmart_domain::District {
@@ -513,6 +554,8 @@ async fn a_new_reference_rate_reaches_every_index() {
         assert_eq!(rate_of(c, "港城浮动利率贷"), Some(320));
         assert_eq!(rate_of(c, "港城固定利率贷"), Some(350));
         assert_eq!(names(c, &capped), vec!["港城浮动利率贷"]);
+        // What a listener loads from the index is priced by the new publication too.
+        assert_index_gives_the_databases_products(&db, c).await;
     }
 }
 

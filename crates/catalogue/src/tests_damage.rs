@@ -2,7 +2,7 @@
 //! damage stops serving from it, and a rebuild from the database brings back the same answers, with the
 //! changes made meanwhile.
 
-use crate::sync::{catch_up, rebuild, start_repair};
+use crate::sync::{ReadFrom, catch_up, listed_products, published_products, rebuild, start_repair};
 use crate::tests::{index, names, seeded, spec, text};
 use crate::{Catalogue, CatalogueError, Health, Opened, SearchRequest};
 use finmart_domain::changes::Listener;
@@ -140,6 +140,10 @@ async fn a_search_that_meets_damage_stops_serving_and_one_repair_brings_back_the
     assert!(damage(dir.path(), ".store") > 0);
     assert!(matches!(answers_paged(&catalogue, 50), Err(CatalogueError::Unavailable)));
     assert_eq!(catalogue.health(), Health::Unusable);
+    // A listener loaded now reads the database instead, and gets every published product all the same.
+    let (products, from) = published_products(&db.store, &catalogue, &|_| {}).await.expect("products");
+    assert_eq!(from, ReadFrom::Database);
+    assert_eq!(products, listed_products(&db.store, &|_| {}).await.expect("database"));
 
     // A change made while it is unusable reaches the listeners at once.
     let added = spec("F", "滨海信用快贷", "credit", "新上架的纯信用贷款", &[]);
@@ -168,4 +172,16 @@ async fn a_search_that_meets_damage_stops_serving_and_one_repair_brings_back_the
     assert!(told.0.lock().expect("told").contains(&renamed_id), "the listeners missed no change");
     // 专利贷 finds none of the changed products: it answers exactly as before.
     assert_eq!(answers(&catalogue).expect("search")[1], before[1]);
+}
+
+#[tokio::test]
+async fn a_listener_loaded_from_a_damaged_index_reads_the_database_and_the_index_stops_serving() {
+    let (db, _bank) = seeded().await;
+    let (dir, catalogue) = index(&db).await;
+    assert!(damage(dir.path(), ".store") > 0);
+    let (products, from) = published_products(&db.store, &catalogue, &|_| {}).await.expect("products");
+    assert_eq!(from, ReadFrom::Database);
+    assert_eq!(products, listed_products(&db.store, &|_| {}).await.expect("database"));
+    assert_eq!(products.len(), 4);
+    assert_eq!(catalogue.health(), Health::Unusable, "the read that met the damage marked the index unusable");
 }

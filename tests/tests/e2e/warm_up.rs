@@ -8,6 +8,7 @@
 use crate::app::{TestApp, encode};
 use crate::matching::{need, profile};
 use axum::http::StatusCode;
+use finmart_catalogue::sync;
 use finmart_cli::demo_accounts::{DEMO_BANK, DEMO_SME};
 use finmart_domain::LifecycleState;
 use serde_json::{Value, json};
@@ -107,7 +108,15 @@ async fn a_started_server_searches_at_once_and_answers_warming_up_until_matching
         let (status, ready) = app.get_json("/readyz").await;
         assert_eq!(status, StatusCode::OK, "{backend}: {ready}");
         assert_eq!(ready["status"], "ready", "{backend}: {ready}");
-        assert_eq!(ready["matcher"], json!({"state": "ok", "loaded": book}), "{backend}: {ready}");
+        // The book is read from the index's stored copies (it was usable), not from the database, and those
+        // copies are every listed product exactly as the database gives it.
+        let (from_index, from) =
+            sync::published_products(&app.state.store, &app.state.catalogue, &|_| {}).await.expect("products");
+        assert_eq!(from, sync::ReadFrom::Index, "{backend}");
+        let from_database = sync::listed_products(&app.state.store, &|_| {}).await.expect("database");
+        assert_eq!(from_index.len(), book, "{backend}");
+        assert!(from_index == from_database, "{backend}: the index's copies differ from the database's products");
+        assert_eq!(ready["matcher"], json!({"state": "ok", "loaded": book, "from": "index"}), "{backend}: {ready}");
         // The snapshot the first start wrote (of no firms, before the demo) is too far behind: every firm
         // is read, and a snapshot written for the next start.
         assert_eq!(ready["pool"], json!({"state": "ok", "loaded": firms, "from": "database"}), "{backend}: {ready}");

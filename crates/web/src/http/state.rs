@@ -143,19 +143,28 @@ impl App {
         matcher.and(pool)
     }
 
-    /// Reads every listed product and installs them as the matcher's book, with the changes the follower
-    /// told meanwhile (see [`MatcherGate`]).
+    /// Reads every listed product (from the index's stored copies when it is usable, else from the
+    /// database) and installs them as the matcher's book, with the changes the follower told meanwhile (see
+    /// [`MatcherGate`]).
     async fn load_matcher(&self) -> Result<(), ApiError> {
         let started = std::time::Instant::now();
         let part = &self.warm_up.matcher;
         let total = self.store.count_products(None).await?;
         part.progress(0, total);
-        let listed = sync::listed_products(&self.store, &|read| part.progress(read, total)).await?;
+        let (listed, from) =
+            sync::published_products(&self.store, &self.catalogue, &|read| part.progress(read, total)).await?;
+        let read = started.elapsed().as_secs_f64();
         let gate = Arc::clone(&self.matcher_gate);
         tokio::task::spawn_blocking(move || gate.load(listed)).await?;
         let count = self.matcher.book().len() as u64;
-        part.finish(count);
-        tracing::info!(products = count, seconds = started.elapsed().as_secs_f64(), "matching engine ready");
+        part.finish_from(count, from.as_str());
+        tracing::info!(
+            products = count,
+            from = from.as_str(),
+            read_seconds = read,
+            seconds = started.elapsed().as_secs_f64(),
+            "matching engine ready"
+        );
         Ok(())
     }
 
