@@ -18,6 +18,7 @@ use crate::{Catalogue, CatalogueError, Health, Opened, Rebuild};
 use finmart_domain::changes::Listener;
 use finmart_domain::{LifecycleState, Product};
 use finmart_store::Store;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -66,34 +67,100 @@ impl ReadFrom {
     }
 }
 
+/// How many of the index's copies (spread over the ids) are compared with the database before a listener is
+/// loaded from them: about 20 ms of reading at 100,000 products.
+const CHECKED: usize = 1_000;
+/// With more changes than this logged since the index's position, its copies are not compared (the changed
+/// products cannot all be set aside) and the database is read instead.
+const SET_ASIDE: u64 = 10_000;
+
 /// Every published product, to fill a [`Listener`] at start: from the live index's stored copies when it is
-/// usable (a fraction of the database's cost: one parse a product against a row of columns and its areas,
-/// institutions and reference rates), else from the database ([`listed_products`]).
+/// usable and they agree with the database, else from the database ([`listed_products`]). The copies cost a
+/// fraction of the database's read: one parse a product against a row of columns and its areas,
+/// institutions and reference rates.
 ///
-/// The index's copies are what the database gave when each product last changed (a new reference-rate
-/// publication or an institution's new name re-announces the products it touches), and reflect the change
-/// log up to [`Catalogue::applied_seq`] or later. So, as with a read of the database, the listener must
-/// already be among those the follower tells (it is told every change before the index applies it), and
-/// apply what it was told over what this returns.
+/// The copies are what the database gave when each product last changed (a new reference-rate publication
+/// or an institution's new name re-announces the products it touches), and reflect the change log up to
+/// [`Catalogue::applied_seq`] or later. So, as with a read of the database, the listener must already be
+/// among those the follower tells (it is told every change before the index applies it), and apply what it
+/// was told over what this returns.
+///
+/// Before they are used, [`CHECKED`] of them are compared with the database's products and, when nothing
+/// was logged since the index's position, their number with the database's listed products: copies written
+/// by a version that stored products differently (a field it did not have) would otherwise be loaded
+/// as they are. When they differ the database is read, and the index is rebuilt in the background (telling
+/// `listeners` of the changes it then catches up with).
 ///
 /// # Errors
 /// Database failure (the index's own failures are a reason to read the database instead).
 pub async fn published_products(
     store: &Store,
     catalogue: &Arc<Catalogue>,
+    listeners: &[Arc<dyn Listener>],
     progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<(Vec<Product>, ReadFrom), CatalogueError> {
+    let position = catalogue.applied_seq();
     let c = Arc::clone(catalogue);
-    match blocking(move || c.products()).await {
-        Ok(products) => {
-            progress(products.len() as u64);
-            Ok((products, ReadFrom::Index))
-        }
-        Err(e) => {
-            tracing::info!(error = %e, "the index cannot give the products; reading them from the database");
-            Ok((listed_products(store, progress).await?, ReadFrom::Database))
-        }
+    let why = match blocking(move || c.products()).await {
+        Ok(products) => match compare_with_database(store, &products, position).await? {
+            Comparison::Agrees => {
+                progress(products.len() as u64);
+                return Ok((products, ReadFrom::Index));
+            }
+            Comparison::Unchecked(why) => why,
+            Comparison::Differs(why) => {
+                tracing::error!(
+                    difference = why,
+                    "the search index's copies of the products differ from the database; rebuilding the index"
+                );
+                start_rebuild(store, catalogue, listeners);
+                why
+            }
+        },
+        Err(e) => e.to_string(),
+    };
+    tracing::info!(reason = why, "reading the products from the database rather than the search index");
+    Ok((listed_products(store, progress).await?, ReadFrom::Database))
+}
+
+/// What comparing the index's copies with the database found.
+enum Comparison {
+    Agrees,
+    /// Not compared (why): too much changed since the index's position.
+    Unchecked(String),
+    /// A difference no logged change explains (the first found).
+    Differs(String),
+}
+
+/// Compares a sample of `copies` (the index's, at change-log `position` or later) with the database. A
+/// product changed after `position` is set aside: the index may not have applied it yet. The changes are
+/// read after the database's products, so every product changed before that read is among them.
+async fn compare_with_database(store: &Store, copies: &[Product], position: i64) -> Result<Comparison, CatalogueError> {
+    let stride = (copies.len() / CHECKED).max(1);
+    let sample: Vec<&Product> = copies.iter().step_by(stride).collect();
+    let ids: Vec<i64> = sample.iter().map(|p| p.id).collect();
+    let stored: HashMap<i64, Product> = store.products(&ids).await?.into_iter().map(|p| (p.id, p)).collect();
+    let listed_now = store.count_products(Some(LifecycleState::Published)).await?;
+    let changed = store.changes_after(position, SET_ASIDE + 1).await?;
+    if changed.len() as u64 > SET_ASIDE {
+        return Ok(Comparison::Unchecked(format!("more than {SET_ASIDE} changes since the index's position")));
     }
+    let aside: HashSet<i64> = changed.iter().map(|c| c.product_id).collect();
+    for copy in sample.into_iter().filter(|p| !aside.contains(&p.id)) {
+        let id = copy.id;
+        let difference = match stored.get(&id) {
+            None => format!("product {id} is in the index but not in the database"),
+            Some(p) if !listed(p) => format!("product {id} is in the index but {:?} in the database", p.state),
+            Some(p) if p != copy => format!("the index's copy of product {id} is not the database's"),
+            Some(_) => continue,
+        };
+        return Ok(Comparison::Differs(difference));
+    }
+    if changed.is_empty() && listed_now != copies.len() as u64 {
+        let held = copies.len();
+        return Ok(Comparison::Differs(format!("the index holds {held} products, the database lists {listed_now}")));
+    }
+    Ok(Comparison::Agrees)
 }
 
 /// Whether a product belongs in the index (validity windows are applied at query time).
@@ -225,6 +292,21 @@ pub fn start_repair(store: &Store, catalogue: &Arc<Catalogue>, listeners: &[Arc<
         // Another rebuild finished between the two looks.
         return false;
     }
+    spawn_rebuild(store, claim, listeners);
+    true
+}
+
+/// Starts rebuilding a usable index whose content is wrong (it keeps serving meanwhile), unless a rebuild
+/// is under way.
+fn start_rebuild(store: &Store, catalogue: &Arc<Catalogue>, listeners: &[Arc<dyn Listener>]) {
+    if let Some(claim) = catalogue.claim_rebuild() {
+        spawn_rebuild(store, claim, listeners);
+    }
+}
+
+/// Builds a new generation in the background, swaps it in, then catches it and the listeners up with the
+/// log from the position the build read (so they are told again of what changed meanwhile).
+fn spawn_rebuild(store: &Store, claim: Rebuild, listeners: &[Arc<dyn Listener>]) {
     let (store, listeners) = (store.clone(), listeners.to_vec());
     tokio::spawn(async move {
         let started = std::time::Instant::now();
@@ -246,7 +328,6 @@ pub fn start_repair(store: &Store, catalogue: &Arc<Catalogue>, listeners: &[Arc<
             tracing::warn!(error = %e, "rebuilt search index could not catch up yet; the follower retries");
         }
     });
-    true
 }
 
 /// Follows the change log until the task is dropped or aborted, and starts a repair of an unusable index:

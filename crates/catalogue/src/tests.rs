@@ -2,7 +2,9 @@
 
 use crate::sync::{ReadFrom, catch_up, listed_products, prepare, published_products, rebuild};
 use crate::{Catalogue, CatalogueError, CollateralFilter, Opened, SearchRequest, SortOrder};
-use finmart_domain::{Fen, InstitutionKind, LifecycleState, NewInstitution, ProductFamily, ProductRecord, ProductSpec};
+use finmart_domain::{
+    Fen, InstitutionKind, LifecycleState, NewInstitution, Product, ProductFamily, ProductRecord, ProductSpec,
+};
 use finmart_store::testing::TestDb;
 use std::sync::Arc;
 
@@ -176,7 +178,7 @@ async fn rebuilds_then_follows_the_database() {
 
 /// What a listener is loaded from, checked to be exactly what the database gives, and read from the index.
 pub(super) async fn assert_index_gives_the_databases_products(db: &TestDb, catalogue: &Arc<Catalogue>) {
-    let (from_index, from) = published_products(&db.store, catalogue, &|_| {}).await.expect("products");
+    let (from_index, from) = published_products(&db.store, catalogue, &[], &|_| {}).await.expect("products");
     assert_eq!(from, ReadFrom::Index);
     assert_eq!(from_index, listed_products(&db.store, &|_| {}).await.expect("database"));
 }
@@ -186,7 +188,7 @@ async fn the_index_gives_every_published_product_as_the_database_does() {
     let (db, bank) = seeded().await;
     let (_dir, catalogue) = index(&db).await;
     assert_index_gives_the_databases_products(&db, &catalogue).await;
-    let published = published_products(&db.store, &catalogue, &|_| {}).await.expect("products").0;
+    let published = published_products(&db.store, &catalogue, &[], &|_| {}).await.expect("products").0;
     assert_eq!(published.len(), 4, "drafts are not among them");
 
     // Changed, paused, deleted and added products, each applied as its own commit (new segments, deleted
@@ -205,7 +207,7 @@ async fn the_index_gives_every_published_product_as_the_database_does() {
         .expect("save");
     catch_up(&db.store, &catalogue, &[]).await.expect("catch up");
     assert_index_gives_the_databases_products(&db, &catalogue).await;
-    let names: Vec<String> = published_products(&db.store, &catalogue, &|_| {})
+    let names: Vec<String> = published_products(&db.store, &catalogue, &[], &|_| {})
         .await
         .expect("products")
         .0
@@ -213,6 +215,57 @@ async fn the_index_gives_every_published_product_as_the_database_does() {
         .map(|p| p.spec.name)
         .collect();
     assert_eq!(names, vec!["科创信用贷", "银税e贷", "滨海信用快贷"]);
+}
+
+/// The products the index gives a listener, and whether it read them from the index.
+async fn loaded(db: &TestDb, catalogue: &Arc<Catalogue>) -> (Vec<Product>, ReadFrom) {
+    published_products(&db.store, catalogue, &[], &|_| {}).await.expect("products")
+}
+
+#[tokio::test]
+async fn copies_a_logged_change_does_not_explain_are_not_loaded_and_the_index_is_rebuilt() {
+    let (db, bank) = seeded().await;
+    let (_dir, catalogue) = index(&db).await;
+    let database = listed_products(&db.store, &|_| {}).await.expect("database");
+    let seq = catalogue.applied_seq();
+
+    // A change logged after the index's position is not a difference: the follower tells the listener.
+    let changed = spec("A", "科创信用贷", "credit", "尚未进入索引的修改", &[]);
+    db.store.save_product(bank, LifecycleState::Published, &changed).await.expect("save");
+    assert_eq!(loaded(&db, &catalogue).await, (database.clone(), ReadFrom::Index));
+    catch_up(&db.store, &catalogue, &[]).await.expect("catch up");
+    let database = listed_products(&db.store, &|_| {}).await.expect("database");
+
+    // A copy unlike the database's with no change to explain it (as an index written by a version that
+    // stored products differently would hold): the database is read, and the index rebuilt.
+    let mut drifted = database[1].clone();
+    drifted.spec.description = "旧版本写下的副本".into();
+    let live = catalogue.live().expect("live");
+    live.apply(&[drifted.id], &[drifted], catalogue.applied_seq()).expect("apply");
+    assert_eq!(loaded(&db, &catalogue).await, (database.clone(), ReadFrom::Database));
+    until_the_index_gives(&db, &catalogue, &database).await;
+
+    // A product missing from the index: its count is not the database's.
+    let live = catalogue.live().expect("live");
+    live.apply(&[database[0].id], &[], catalogue.applied_seq()).expect("apply");
+    assert_eq!(loaded(&db, &catalogue).await, (database.clone(), ReadFrom::Database));
+    until_the_index_gives(&db, &catalogue, &database).await;
+    assert!(catalogue.applied_seq() > seq);
+}
+
+/// Waits (a few seconds at most) until the rebuilt index gives `products` from its copies.
+async fn until_the_index_gives(db: &TestDb, catalogue: &Arc<Catalogue>, products: &[Product]) {
+    for _ in 0..500 {
+        if catalogue.health() == crate::Health::Ready {
+            let (now, from) = loaded(db, catalogue).await;
+            if from == ReadFrom::Index {
+                assert_eq!(now, products);
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the index was not rebuilt: {catalogue:?}");
 }
 
 fn district(name: &str) -> finmart_domain::District {

@@ -111,7 +111,7 @@ async fn a_started_server_searches_at_once_and_answers_warming_up_until_matching
         // The book is read from the index's stored copies (it was usable), not from the database, and those
         // copies are every listed product exactly as the database gives it.
         let (from_index, from) =
-            sync::published_products(&app.state.store, &app.state.catalogue, &|_| {}).await.expect("products");
+            sync::published_products(&app.state.store, &app.state.catalogue, &[], &|_| {}).await.expect("products");
         assert_eq!(from, sync::ReadFrom::Index, "{backend}");
         let from_database = sync::listed_products(&app.state.store, &|_| {}).await.expect("database");
         assert_eq!(from_index.len(), book, "{backend}");

@@ -151,8 +151,10 @@ impl App {
         let part = &self.warm_up.matcher;
         let total = self.store.count_products(None).await?;
         part.progress(0, total);
-        let (listed, from) =
-            sync::published_products(&self.store, &self.catalogue, &|read| part.progress(read, total)).await?;
+        let (listed, from) = sync::published_products(&self.store, &self.catalogue, &self.listeners(), &|read| {
+            part.progress(read, total)
+        })
+        .await?;
         let read = started.elapsed().as_secs_f64();
         let gate = Arc::clone(&self.matcher_gate);
         tokio::task::spawn_blocking(move || gate.load(listed)).await?;
