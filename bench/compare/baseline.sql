@@ -25,7 +25,7 @@ ANALYZE product_district;
 DROP TABLE IF EXISTS bench_match;
 CREATE TABLE bench_match AS
 SELECT l.id, l.yearly_rate_ppm, p.amount_min_fen, p.amount_max_fen, p.term_min_months, p.term_max_months,
-       p.collateral, p.eligibility::jsonb AS rules,
+       p.collateral, p.eligibility::jsonb AS rules, coalesce(p.verified_rules, '') <> '' AS requires_verified,
        ARRAY(SELECT d.district FROM product_district d WHERE d.product_id = p.id) AS districts
 FROM bench_listed l JOIN product p ON p.id = l.id;
 ALTER TABLE bench_match ADD PRIMARY KEY (id);

@@ -3,7 +3,7 @@
 -- amount and term bounds and collateral terms the firm and its need (`amount` in fen, `term` in months,
 -- offering the collateral it owns) meet. Like Finmart's eligible list, a product counts only when every check
 -- is decided and passes: a rule whose figure the firm has not given (NULL here), a bound or collateral the
--- product leaves unstated, or its lender's other conditions keep it out. First page: the cheapest 20 (SQL has
+-- product leaves unstated, a condition it requires verified, or its lender's other conditions keep it out. First page: the cheapest 20 (SQL has
 -- no score to rank by), with the count of all eligible products. `f` is materialised: inlined, the profile
 -- would be parsed again for every product.
 WITH f AS MATERIALIZED (
@@ -43,6 +43,9 @@ WITH f AS MATERIALIZED (
            OR (strpos(m.collateral, '+') = 0 AND string_to_array(m.collateral, '|') && f.collateral)
            OR (strpos(m.collateral, '+') > 0 AND string_to_array(m.collateral, '+') <@ f.collateral))
       AND NOT m.rules ? 'other_conditions'
+      -- A condition the product requires met by a verified fact (纳税信用等级须经税务核验) is not met by a
+      -- declared profile: matched without its facts, as here, the firm is not eligible for it.
+      AND NOT m.requires_verified
       AND (NOT m.rules ? 'min_years_in_operation' OR (m.rules->>'min_years_in_operation')::int <= f.years)
       AND (NOT m.rules ? 'revenue_yuan'
            OR ((split_part(m.rules->>'revenue_yuan', '..', 1) = ''
