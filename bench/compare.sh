@@ -12,7 +12,10 @@
 #    on name + description and a table of what the eligibility checks read (bench/compare/baseline.sql); for
 #    each search of the mix one statement (`search_sql` below: the page of 20 with its total and the three
 #    facet counts, family, institution, district), and for a firm's need bench/compare/match.sql.
-# 3. Starts the release server on the same database, waits until every part is loaded, and measures:
+# 3. Starts the release server on the same database, waits until every part is loaded (and the pool's snapshot
+#    written), restarts it and measures:
+#    - the restart: from launch to the first answer of /healthz, of a search, and to /readyz ready (where
+#      the matcher's book and the pool came from);
 #    - each search with wrk (one connection, then 32) against pgbench (one client, then 32), `seconds` each:
 #      p50 / p99 / requests per second, the ratio, each side's total and how many of the top 20 they share;
 #    - matching: five stored firms' profiles with a typical need, `POST /api/v1/match` against match.sql;
@@ -66,11 +69,34 @@ fi
 echo "== the baseline: pg_trgm and a table of the listed products ==" >&2
 psql -q "$url" -v ON_ERROR_STOP=1 -f bench/compare/baseline.sql >&2
 
+# The first start builds the index into the new data directory (and, without a usable snapshot of the pool,
+# reads every firm and writes one); the start measured is the restart after it, as a deploy or a crash
+# meets it: the index on disk, the pool's snapshot in the database.
+snapshot() { psql -qAt "$url" -c 'SELECT coalesce(max(id), 0) FROM pool_snapshot' 2>/dev/null || echo 0; }
+readyz() { curl -fsS "http://$address/readyz" 2>/dev/null || true; }
+before=$(snapshot)
 start_finmart "$work/server.log" "$address" serve --database-url "$url" --data-dir "$work/data"
 for _ in $(seq 1 600); do
-    [[ $(curl -fsS "http://$address/readyz" | jq -r .status) == ready ]] && break
+    [[ $(readyz | jq -r .status) == ready ]] && break
     sleep 0.5
 done
+if [[ $(readyz | jq -r .pool.from) == database ]]; then
+    for _ in $(seq 1 600); do (($(snapshot) > before)) && break; sleep 0.1; done
+fi
+kill -TERM "$server"
+wait "$server" || true
+now() { date +%s.%N; }
+launched=$(now)
+start_finmart "$work/server.log" "$address" serve --database-url "$url" --data-dir "$work/data"
+healthy=$(now)
+search_url="http://$address/api/v1/search?q=%E4%BF%A1%E7%94%A8%E8%B4%B7"
+until curl -fsS -o /dev/null "$search_url" 2>/dev/null; do sleep 0.02; done
+searched=$(now)
+until [[ $(readyz | jq -r .status) == ready ]]; do sleep 0.02; done
+ready=$(now)
+started_line=$(printf 'restart: /healthz %.2f s, first search %.2f s, /readyz ready %.2f s (matcher from %s, pool from %s)' \
+    "$(bc <<<"$healthy - $launched")" "$(bc <<<"$searched - $launched")" "$(bc <<<"$ready - $launched")" \
+    "$(readyz | jq -r .matcher.from)" "$(readyz | jq -r .pool.from)")
 
 # One search as the baseline runs it: the products matching WHERE, ordered by ORDER (the matched rows are `m`,
 # with `score`, SCORE's value), the page at OFFSET, with the total and the three facet counts in one
@@ -231,6 +257,7 @@ done
 echo
 echo "data: $(psql -qAt "$url" -c 'SELECT count(*) FROM bench_listed') listed products, $(rows enterprise) firms \
 ($(psql -qAt "$url" -c 'SELECT count(*) FROM enterprise WHERE discoverable') findable by every bank); generation: $generation"
+echo "$started_line"
 echo "server peak RSS (VmHWM): $(awk '/^VmHWM/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$server/status"); \
 now $(awk '/^VmRSS/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$server/status")"
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, \
