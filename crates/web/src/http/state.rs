@@ -143,9 +143,9 @@ impl App {
         matcher.and(pool)
     }
 
-    /// Reads every listed product (from the index's stored copies when it is usable, else from the
-    /// database) and installs them as the matcher's book, with the changes the follower told meanwhile (see
-    /// [`MatcherGate`]).
+    /// Reads every listed product (from the index's stored copies when it is usable and a sample of them
+    /// agrees with the database, else from the database: [`sync::published_products`]) and installs them as
+    /// the matcher's book, with the changes the follower told meanwhile (see [`MatcherGate`]).
     async fn load_matcher(&self) -> Result<(), ApiError> {
         let started = std::time::Instant::now();
         let part = &self.warm_up.matcher;
