@@ -94,9 +94,10 @@ until curl -fsS -o /dev/null "$search_url" 2>/dev/null; do sleep 0.02; done
 searched=$(now)
 until [[ $(readyz | jq -r .status) == ready ]]; do sleep 0.02; done
 ready=$(now)
+loaded=$(readyz)
 started_line=$(printf 'restart: /healthz %.2f s, first search %.2f s, /readyz ready %.2f s (matcher from %s, pool from %s)' \
     "$(bc <<<"$healthy - $launched")" "$(bc <<<"$searched - $launched")" "$(bc <<<"$ready - $launched")" \
-    "$(readyz | jq -r .matcher.from)" "$(readyz | jq -r .pool.from)")
+    "$(jq -r .matcher.from <<<"$loaded")" "$(jq -r .pool.from <<<"$loaded")")
 
 # One search as the baseline runs it: the products matching WHERE, ordered by ORDER (the matched rows are `m`,
 # with `score`, SCORE's value), the page at OFFSET, with the total and the three facet counts in one

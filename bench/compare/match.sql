@@ -3,8 +3,8 @@
 -- amount and term bounds and collateral terms the firm and its need (`amount` in fen, `term` in months,
 -- offering the collateral it owns) meet. Like Finmart's eligible list, a product counts only when every check
 -- is decided and passes: a rule whose figure the firm has not given (NULL here), a bound or collateral the
--- product leaves unstated, a condition it requires verified, or its lender's other conditions keep it out. First page: the cheapest 20 (SQL has
--- no score to rank by), with the count of all eligible products. `f` is materialised: inlined, the profile
+-- product leaves unstated, a condition it requires verified, or its lender's other conditions keep it out.
+-- First page: the cheapest 20 (SQL has no score to rank by), with the count of all eligible products. `f` is materialised: inlined, the profile
 -- would be parsed again for every product.
 WITH f AS MATERIALIZED (
     SELECT ARRAY[e.district, left(e.district, 4) || '00', left(e.district, 2) || '0000', 'nationwide'] AS places,

@@ -53,7 +53,7 @@ pub async fn listed_products(
 pub enum ReadFrom {
     /// The live index's stored copies.
     Index,
-    /// The database, page by page (the index was unusable).
+    /// The database, page by page (the index was unusable, or its copies differed from the database).
     Database,
 }
 

@@ -176,9 +176,14 @@ async fn rebuilds_then_follows_the_database() {
     assert!(!old.path().join("meta.json").exists(), "the old layout's files are removed");
 }
 
+/// The products the index gives a listener, and whether it read them from the index.
+pub(super) async fn loaded(db: &TestDb, catalogue: &Arc<Catalogue>) -> (Vec<Product>, ReadFrom) {
+    published_products(&db.store, catalogue, &[], &|_| {}).await.expect("products")
+}
+
 /// What a listener is loaded from, checked to be exactly what the database gives, and read from the index.
-pub(super) async fn assert_index_gives_the_databases_products(db: &TestDb, catalogue: &Arc<Catalogue>) {
-    let (from_index, from) = published_products(&db.store, catalogue, &[], &|_| {}).await.expect("products");
+async fn assert_index_gives_the_databases_products(db: &TestDb, catalogue: &Arc<Catalogue>) {
+    let (from_index, from) = loaded(db, catalogue).await;
     assert_eq!(from, ReadFrom::Index);
     assert_eq!(from_index, listed_products(&db.store, &|_| {}).await.expect("database"));
 }
@@ -188,7 +193,7 @@ async fn the_index_gives_every_published_product_as_the_database_does() {
     let (db, bank) = seeded().await;
     let (_dir, catalogue) = index(&db).await;
     assert_index_gives_the_databases_products(&db, &catalogue).await;
-    let published = published_products(&db.store, &catalogue, &[], &|_| {}).await.expect("products").0;
+    let published = loaded(&db, &catalogue).await.0;
     assert_eq!(published.len(), 4, "drafts are not among them");
 
     // Changed, paused, deleted and added products, each applied as its own commit (new segments, deleted
@@ -207,19 +212,8 @@ async fn the_index_gives_every_published_product_as_the_database_does() {
         .expect("save");
     catch_up(&db.store, &catalogue, &[]).await.expect("catch up");
     assert_index_gives_the_databases_products(&db, &catalogue).await;
-    let names: Vec<String> = published_products(&db.store, &catalogue, &[], &|_| {})
-        .await
-        .expect("products")
-        .0
-        .into_iter()
-        .map(|p| p.spec.name)
-        .collect();
+    let names: Vec<String> = loaded(&db, &catalogue).await.0.into_iter().map(|p| p.spec.name).collect();
     assert_eq!(names, vec!["科创信用贷", "银税e贷", "滨海信用快贷"]);
-}
-
-/// The products the index gives a listener, and whether it read them from the index.
-async fn loaded(db: &TestDb, catalogue: &Arc<Catalogue>) -> (Vec<Product>, ReadFrom) {
-    published_products(&db.store, catalogue, &[], &|_| {}).await.expect("products")
 }
 
 #[tokio::test]

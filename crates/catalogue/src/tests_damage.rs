@@ -2,8 +2,8 @@
 //! damage stops serving from it, and a rebuild from the database brings back the same answers, with the
 //! changes made meanwhile.
 
-use crate::sync::{ReadFrom, catch_up, listed_products, published_products, rebuild, start_repair};
-use crate::tests::{index, names, seeded, spec, text};
+use crate::sync::{ReadFrom, catch_up, listed_products, rebuild, start_repair};
+use crate::tests::{index, loaded, names, seeded, spec, text};
 use crate::{Catalogue, CatalogueError, Health, Opened, SearchRequest};
 use finmart_domain::changes::Listener;
 use finmart_domain::{LifecycleState, Product};
@@ -141,7 +141,7 @@ async fn a_search_that_meets_damage_stops_serving_and_one_repair_brings_back_the
     assert!(matches!(answers_paged(&catalogue, 50), Err(CatalogueError::Unavailable)));
     assert_eq!(catalogue.health(), Health::Unusable);
     // A listener loaded now reads the database instead, and gets every published product all the same.
-    let (products, from) = published_products(&db.store, &catalogue, &[], &|_| {}).await.expect("products");
+    let (products, from) = loaded(&db, &catalogue).await;
     assert_eq!(from, ReadFrom::Database);
     assert_eq!(products, listed_products(&db.store, &|_| {}).await.expect("database"));
 
@@ -179,7 +179,7 @@ async fn a_listener_loaded_from_a_damaged_index_reads_the_database_and_the_index
     let (db, _bank) = seeded().await;
     let (dir, catalogue) = index(&db).await;
     assert!(damage(dir.path(), ".store") > 0);
-    let (products, from) = published_products(&db.store, &catalogue, &[], &|_| {}).await.expect("products");
+    let (products, from) = loaded(&db, &catalogue).await;
     assert_eq!(from, ReadFrom::Database);
     assert_eq!(products, listed_products(&db.store, &|_| {}).await.expect("database"));
     assert_eq!(products.len(), 4);
